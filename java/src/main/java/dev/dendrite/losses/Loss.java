@@ -1,0 +1,5 @@
+package dev.dendrite.losses;
+
+/** Base of every loss (skeleton). */
+public abstract class Loss {
+}

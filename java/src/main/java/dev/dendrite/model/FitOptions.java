@@ -1,0 +1,162 @@
+package dev.dendrite.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+import dev.dendrite.callbacks.Callback;
+import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Tensor;
+
+/**
+ * The arguments of {@link Sequential#fit}, with Keras's defaults: batch size 32, 1 epoch, verbose 1, shuffle
+ * on, no validation. Setters return {@code this}:
+ * <pre>{@code
+ * new FitOptions().batchSize(128).epochs(10).validationData(xVal, yVal).callbacks(new EarlyStopping())
+ * }</pre>
+ */
+public final class FitOptions {
+    private int batchSize = 32;
+    private int epochs = 1;
+    private int initialEpoch = 0;
+    private int verbose = 1;
+    private boolean shuffle = true;
+    private Long seed;
+    private double validationSplit = 0;
+    private Inputs validationX;
+    private int[] validationLabels;
+    private Tensor validationTargets;
+    private final List<Callback> callbacks = new ArrayList<>();
+
+    /** Samples per gradient step (Keras default 32). */
+    public FitOptions batchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize " + batchSize + "; expected >= 1");
+        }
+        this.batchSize = batchSize;
+        return this;
+    }
+
+    /** Number of passes over the training data. */
+    public FitOptions epochs(int epochs) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("epochs " + epochs + "; expected >= 0");
+        }
+        this.epochs = epochs;
+        return this;
+    }
+
+    /**
+     * The epoch to start counting from, as in Keras: {@code fit} runs epochs {@code initialEpoch .. epochs-1}.
+     */
+    public FitOptions initialEpoch(int initialEpoch) {
+        if (initialEpoch < 0) {
+            throw new IllegalArgumentException("initialEpoch " + initialEpoch + "; expected >= 0");
+        }
+        this.initialEpoch = initialEpoch;
+        return this;
+    }
+
+    /** 0 = silent, 1 = progress bar (plain per-epoch lines when output is not a terminal), 2 = one line per epoch. */
+    public FitOptions verbose(int verbose) {
+        if (verbose < 0 || verbose > 2) {
+            throw new IllegalArgumentException("verbose " + verbose + "; expected 0, 1 or 2");
+        }
+        this.verbose = verbose;
+        return this;
+    }
+
+    /** Shuffle the training samples before every epoch (default true). */
+    public FitOptions shuffle(boolean shuffle) {
+        this.shuffle = shuffle;
+        return this;
+    }
+
+    /**
+     * Seed for shuffling and dropout; without one, a fixed default is used so that runs are repeatable.
+     */
+    public FitOptions seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * Holds out the last {@code fraction} of the samples (taken before any shuffling, as Keras does) for
+     * validation.
+     */
+    public FitOptions validationSplit(double fraction) {
+        if (!(fraction >= 0 && fraction < 1)) {
+            throw new IllegalArgumentException("validationSplit " + fraction + "; expected a fraction in [0, 1)");
+        }
+        this.validationSplit = fraction;
+        return this;
+    }
+
+    /** Validation samples with sparse (class index) labels; overrides {@link #validationSplit}. */
+    public FitOptions validationData(Inputs x, int[] labels) {
+        this.validationX = x;
+        this.validationLabels = labels;
+        this.validationTargets = null;
+        return this;
+    }
+
+    /** Validation samples with dense (e.g. one-hot) targets; overrides {@link #validationSplit}. */
+    public FitOptions validationData(Inputs x, Tensor targets) {
+        this.validationX = x;
+        this.validationTargets = targets;
+        this.validationLabels = null;
+        return this;
+    }
+
+    /** Adds callbacks, called in the order given. */
+    public FitOptions callbacks(Callback... callbacks) {
+        this.callbacks.addAll(Arrays.asList(callbacks));
+        return this;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public int initialEpoch() {
+        return initialEpoch;
+    }
+
+    public int verbose() {
+        return verbose;
+    }
+
+    public boolean shuffle() {
+        return shuffle;
+    }
+
+    /** The seed, or null when none was set. */
+    public Long seed() {
+        return seed;
+    }
+
+    public double validationSplit() {
+        return validationSplit;
+    }
+
+    public Inputs validationX() {
+        return validationX;
+    }
+
+    public int[] validationLabels() {
+        return validationLabels;
+    }
+
+    public Tensor validationTargets() {
+        return validationTargets;
+    }
+
+    public List<Callback> callbacks() {
+        return Collections.unmodifiableList(callbacks);
+    }
+}

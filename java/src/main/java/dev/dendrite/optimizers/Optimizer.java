@@ -1,0 +1,5 @@
+package dev.dendrite.optimizers;
+
+/** Base of every optimizer (skeleton). */
+public abstract class Optimizer {
+}
