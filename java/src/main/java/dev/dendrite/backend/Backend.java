@@ -178,8 +178,9 @@ public interface Backend extends AutoCloseable {
                                    Slice runningMean, Slice runningVar, Slice y);
 
     /**
-     * Backward of {@link #batchNormForwardTraining}: overwrites {@code dx}, and {@code dgamma} /
-     * {@code dbeta} when non-null.
+     * Backward of {@link #batchNormForwardTraining}: overwrites {@code dx}, {@code dgamma} and {@code dbeta},
+     * each only when non-null ({@code dx == null}: the layer is the first to train and only its parameter
+     * gradients are wanted).
      */
     void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                            Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta);

@@ -1,5 +1,116 @@
 package dev.dendrite.losses;
 
-/** Base of every loss (skeleton). */
+import java.util.Locale;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Slice;
+
+/**
+ * A training objective: the mean over the batch of a per-sample loss. A loss maps onto the backend's loss ops;
+ * where the model's output activation allows it (softmax before cross-entropy, sigmoid before binary
+ * cross-entropy) the activation and the loss run as one fused, numerically stable op whose gradient is taken
+ * with respect to the pre-activation, which is both faster and more accurate than differentiating through
+ * the probabilities.
+ */
 public abstract class Loss {
+
+    /** Keras's name, e.g. {@code "sparse_categorical_crossentropy"}. */
+    public abstract String name();
+
+    /** True if targets are class indices ({@code int[]}) rather than dense rows. */
+    public boolean sparseLabels() {
+        return false;
+    }
+
+    /** True if the model's output is logits (no softmax/sigmoid applied by the model). */
+    public boolean fromLogits() {
+        return false;
+    }
+
+    /**
+     * Checks that this loss can follow a model whose last layer applies {@code outputActivation} and has
+     * {@code outputWidth} units, and says whether the two are fused.
+     *
+     * @return true if {@link #compute} will write the gradient with respect to the pre-activation
+     * @throws IllegalArgumentException when the combination makes no sense, saying what to change
+     */
+    public abstract boolean fusesWith(ActivationFunction outputActivation, int outputWidth);
+
+    /**
+     * Issues the ops that add this batch's summed loss and accuracy to {@code stats} and, when
+     * {@code grad} is non-null, write the gradient of the batch mean ({@code gradScale = 1 / rows}).
+     *
+     * @param output       the model's output {@code y} ({@code rows x cols})
+     * @param preActivation the last layer's pre-activation {@code z}, used when fused (may be null otherwise)
+     * @param targets      I32 class indices (sparse) or F32 rows
+     * @param scratch      an F32 {@code rows x cols} workspace
+     * @param grad         gradient output: w.r.t. {@code z} when fused, else w.r.t. {@code y}; null to skip
+     */
+    public abstract void compute(Backend backend, boolean fused, Slice output, Slice preActivation,
+                                 Slice targets, int rows, int cols, Slice scratch, Slice grad,
+                                 float gradScale, Slice stats);
+
+    /**
+     * Parses Keras's loss strings: {@code sparse_categorical_crossentropy, categorical_crossentropy,
+     * binary_crossentropy, mean_squared_error} (also {@code mse}).
+     *
+     * @throws IllegalArgumentException naming the unknown value and the accepted ones
+     */
+    public static Loss fromName(String name) {
+        switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
+            case "sparse_categorical_crossentropy":
+                return new SparseCategoricalCrossentropy();
+            case "categorical_crossentropy":
+                return new CategoricalCrossentropy();
+            case "binary_crossentropy":
+                return new BinaryCrossentropy();
+            case "mean_squared_error":
+            case "mse":
+                return new MeanSquaredError();
+            default:
+                throw new IllegalArgumentException("unknown loss '" + name + "'; expected one of: "
+                        + "sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, "
+                        + "mean_squared_error (mse)");
+        }
+    }
+
+    /** Rebuilds a loss from its name and from-logits flag (the model file). */
+    public static Loss fromConfig(String name, boolean fromLogits) {
+        switch (name) {
+            case "sparse_categorical_crossentropy":
+                return new SparseCategoricalCrossentropy(fromLogits);
+            case "categorical_crossentropy":
+                return new CategoricalCrossentropy(fromLogits);
+            case "binary_crossentropy":
+                return new BinaryCrossentropy(fromLogits);
+            default:
+                return fromName(name);
+        }
+    }
+
+    /** Shared check of the cross-entropies: a probability output, or logits with fromLogits. */
+    static boolean requireActivation(String loss, boolean fromLogits, ActivationFunction expected,
+                                     ActivationFunction actual) {
+        if (fromLogits) {
+            if (actual == expected) {
+                throw new IllegalArgumentException(loss + " with fromLogits=true expects raw logits, but the "
+                        + "last layer applies '" + actual.kerasName() + "'; use a linear last layer or "
+                        + "fromLogits=false");
+            }
+            return false;
+        }
+        if (actual != expected) {
+            throw new IllegalArgumentException(loss + " expects the last layer to apply '"
+                    + expected.kerasName() + "' but it applies '" + (actual == null ? "none" : actual.kerasName())
+                    + "'; change the output activation to '" + expected.kerasName()
+                    + "', or use a linear output with fromLogits=true");
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return name() + (fromLogits() ? "(from_logits)" : "");
+    }
 }

@@ -2,99 +2,727 @@ package dev.dendrite.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.callbacks.Callback;
+import dev.dendrite.callbacks.Logs;
+import dev.dendrite.callbacks.ProgressBar;
 import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Labels;
 import dev.dendrite.data.Tensor;
+import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
 import dev.dendrite.optimizers.Optimizer;
 
-/** A linear stack of layers (skeleton: the engine is being written). */
+/**
+ * A linear stack of layers, trained the Keras way:
+ * <pre>{@code
+ * try (Sequential model = new Sequential(
+ *         new Input(28, 28),
+ *         new Flatten(),
+ *         new Dense(512, "relu"),
+ *         new Dense(512, "relu"),
+ *         new Dense(10, "softmax"))) {
+ *     model.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+ *     History history = model.fit(xTrain, yTrain, new FitOptions().batchSize(128).epochs(10)
+ *             .validationData(xVal, yVal));
+ *     Map<String, Double> test = model.evaluate(xTest, yTest);
+ * }
+ * }</pre>
+ *
+ * <p>The model is built (weights allocated and initialised) when its input shape is known: at construction
+ * when the first layer is an {@link Input}, else by {@link #build} or the first {@code fit}. It runs on the
+ * backend given to {@link #backend(Backend)}, else on {@link Backends#auto()}, which it then owns and closes.
+ * A model holds backend memory: close it (try-with-resources) when done.
+ */
 public final class Sequential implements AutoCloseable {
+    /** The default seed of weight initialisation and training, so that runs repeat unless told otherwise. */
+    public static final long DEFAULT_SEED = 1337L;
+    /** Rows per batch for {@link #evaluate} and {@link #predict} unless given. */
+    public static final int DEFAULT_INFERENCE_BATCH = 256;
+
+    private final List<Layer> layers = new ArrayList<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private String name = "sequential";
+    private long seed = DEFAULT_SEED;
+    private int[] inputShape;
+    private Backend backend;
+    private boolean ownsBackend;
+    private Engine engine;
+    private Optimizer optimizer;
+    private Loss loss;
+    private final List<String> metrics = new ArrayList<>();
+    private volatile boolean stopTraining;
+    private boolean closed;
+
+    /** A model of these layers; an {@link Input} may only come first. */
     public Sequential(Layer... layers) {
-        throw new UnsupportedOperationException("not yet");
+        for (Layer layer : layers) {
+            add(layer);
+        }
     }
 
+    /**
+     * Appends a layer.
+     *
+     * @throws IllegalStateException once the model is built
+     */
     public Sequential add(Layer layer) {
-        throw new UnsupportedOperationException("not yet");
+        checkOpen();
+        if (layer == null) {
+            throw new IllegalArgumentException("layer is null");
+        }
+        if (engine != null) {
+            throw new IllegalStateException("cannot add layer " + layer + ": the model is already built");
+        }
+        if (layer instanceof Input) {
+            if (!layers.isEmpty()) {
+                throw new IllegalArgumentException("an Input layer can only be the first layer; got it at position "
+                        + layers.size());
+            }
+            inputShape = ((Input) layer).shape();
+        }
+        if (layers.contains(layer)) {
+            throw new IllegalArgumentException("layer " + layer + " is already in this model");
+        }
+        layers.add(layer);
+        return this;
     }
 
-    public Sequential compile(String optimizer, String loss, String... metrics) {
-        throw new UnsupportedOperationException("not yet");
+    /** Sets the model's name (shown by {@link #summary()}). */
+    public Sequential name(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("model name '" + name + "'; expected a non-empty name");
+        }
+        this.name = name;
+        return this;
     }
 
-    public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
-        throw new UnsupportedOperationException("not yet");
+    public String name() {
+        return name;
     }
 
-    public History fit(Inputs x, int[] labels, FitOptions options) {
-        throw new UnsupportedOperationException("not yet");
+    /**
+     * Seed of weight initialisation (and of shuffling and dropout unless {@link FitOptions#seed} is given).
+     * Must be set before the model is built.
+     */
+    public Sequential seed(long seed) {
+        if (engine != null) {
+            throw new IllegalStateException("the seed must be set before the model is built");
+        }
+        this.seed = seed;
+        return this;
     }
 
-    public History fit(Inputs x, Tensor targets, FitOptions options) {
-        throw new UnsupportedOperationException("not yet");
+    public long seed() {
+        return seed;
     }
 
-    public Map<String, Double> evaluate(Inputs x, int[] labels) {
-        throw new UnsupportedOperationException("not yet");
+    /**
+     * Runs the model on {@code backend}, which the caller keeps owning. Must be called before the model is
+     * built.
+     */
+    public Sequential backend(Backend backend) {
+        checkOpen();
+        if (engine != null) {
+            throw new IllegalStateException("the backend must be chosen before the model is built");
+        }
+        this.backend = backend;
+        this.ownsBackend = false;
+        return this;
     }
 
-    public Map<String, Double> evaluate(Inputs x, Tensor targets) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public Tensor predict(Inputs x) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public int[] predictClasses(Inputs x) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public String summary() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public void stopTraining() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public double learningRate() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public void setLearningRate(double lr) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public List<float[]> getWeights() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public void setWeights(List<float[]> weights) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public void save(Path file) throws IOException {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public void saveWeights(Path file) throws IOException {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    public static Sequential load(Path file) throws IOException {
-        throw new UnsupportedOperationException("not yet");
-    }
-
+    /** The backend the model runs on (chosen when it is built). */
     public Backend backend() {
-        throw new UnsupportedOperationException("not yet");
+        ensureBackend();
+        return backend;
+    }
+
+    /** The layers, in order. */
+    public List<Layer> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    /** Free-form text stored in the model file, e.g. the preprocessing a CLI applied. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    // ------------------------------------------------------------------ build and compile
+
+    /** Builds the model for samples of {@code shape}: allocates and initialises every weight. */
+    public Sequential build(int... shape) {
+        checkOpen();
+        if (engine != null) {
+            if (!Arrays.equals(shape, inputShape) && Arrays.stream(shape).reduce(1, Math::multiplyExact)
+                    != Arrays.stream(inputShape).reduce(1, Math::multiplyExact)) {
+                throw new IllegalArgumentException("the model is built for input " + Arrays.toString(inputShape)
+                        + "; cannot rebuild it for " + Arrays.toString(shape));
+            }
+            return this;
+        }
+        if (layers.isEmpty() || (layers.size() == 1 && layers.get(0) instanceof Input)) {
+            throw new IllegalStateException("the model has no layers; add at least one Dense layer");
+        }
+        inputShape = shape.clone();
+        Map<String, Integer> counts = new HashMap<>();
+        int[] s = inputShape;
+        for (Layer layer : layers) {
+            String base = snakeCase(layer.className());
+            int k = counts.merge(base, 1, Integer::sum) - 1;
+            layer.assignNameIfAbsent(k == 0 ? base : base + "_" + k);
+        }
+        checkUniqueNames();
+        for (Layer layer : layers) {
+            s = layer.build(s);
+        }
+        ensureBackend();
+        engine = new Engine(backend, layers, seed);
+        if (optimizer != null) {
+            engine.compile(optimizer, loss);
+        }
+        return this;
+    }
+
+    private void checkUniqueNames() {
+        Map<String, Layer> seen = new HashMap<>();
+        for (Layer layer : layers) {
+            Layer other = seen.put(layer.name(), layer);
+            if (other != null) {
+                throw new IllegalArgumentException("two layers are named '" + layer.name() + "'");
+            }
+        }
+    }
+
+    private void buildIfNeeded() {
+        if (engine == null) {
+            if (inputShape == null) {
+                throw new IllegalStateException("the model is not built: start it with an Input layer, call "
+                        + "build(shape), or fit it on data first");
+            }
+            build(inputShape);
+        }
+    }
+
+    private void ensureBackend() {
+        checkOpen();
+        if (backend == null) {
+            backend = Backends.auto();
+            ownsBackend = true;
+        }
+    }
+
+    public boolean isBuilt() {
+        return engine != null;
+    }
+
+    /**
+     * Configures training with Keras's strings, e.g.
+     * {@code compile("adam", "sparse_categorical_crossentropy", "accuracy")}.
+     */
+    public Sequential compile(String optimizer, String loss, String... metrics) {
+        return compile(Optimizer.fromName(optimizer), Loss.fromName(loss), metrics);
+    }
+
+    /**
+     * Configures training. Compiling again replaces the optimizer (and its state) but keeps the weights.
+     *
+     * @param metrics {@code "accuracy"} (or {@code "acc"}) or none; the loss is always reported
+     */
+    public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
+        checkOpen();
+        if (optimizer == null || loss == null) {
+            throw new IllegalArgumentException("compile needs an optimizer and a loss; got " + optimizer + ", " + loss);
+        }
+        List<String> m = new ArrayList<>();
+        for (String metric : metrics) {
+            String k = metric == null ? "" : metric.trim().toLowerCase(Locale.ROOT);
+            if (k.equals("accuracy") || k.equals("acc") || k.equals("sparse_categorical_accuracy")
+                    || k.equals("categorical_accuracy") || k.equals("binary_accuracy")) {
+                if (!m.contains("accuracy")) {
+                    m.add("accuracy");
+                }
+            } else {
+                throw new IllegalArgumentException("unknown metric '" + metric + "'; expected 'accuracy'");
+            }
+        }
+        if (engine != null) {
+            engine.compile(optimizer, loss);
+        }
+        this.optimizer = optimizer;
+        this.loss = loss;
+        this.metrics.clear();
+        this.metrics.addAll(m);
+        return this;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** The metrics requested at compile time. */
+    public List<String> metrics() {
+        return Collections.unmodifiableList(metrics);
+    }
+
+    private void requireCompiled(String what) {
+        if (optimizer == null) {
+            throw new IllegalStateException("call compile(optimizer, loss) before " + what);
+        }
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * Trains on class-index labels (for {@code sparse_categorical_crossentropy}). Calling {@code fit} again
+     * continues from the current weights and optimizer state, as in Keras.
+     */
+    public History fit(Inputs x, int[] labels, FitOptions options) {
+        return fitInternal(x, labels, null, options);
+    }
+
+    /**
+     * Trains on dense targets (one-hot rows for {@code categorical_crossentropy}, 0/1 for
+     * {@code binary_crossentropy}, values for {@code mean_squared_error}). Calling {@code fit} again continues
+     * training from where it stopped, as in Keras.
+     */
+    public History fit(Inputs x, Tensor targets, FitOptions options) {
+        return fitInternal(x, null, targets, options);
+    }
+
+    private History fitInternal(Inputs x, int[] labels, Tensor targets, FitOptions options) {
+        checkOpen();
+        requireCompiled("fit");
+        if (options == null) {
+            options = new FitOptions();
+        }
+        if (inputShape == null && x != null) {
+            build(x.sampleShape());
+        }
+        buildIfNeeded();
+        checkData(x, labels, targets, "x");
+
+        Inputs trainX = x;
+        int[] trainLabels = labels;
+        Tensor trainTargets = targets;
+        Inputs valX = options.validationX();
+        int[] valLabels = options.validationLabels();
+        Tensor valTargets = options.validationTargets();
+        if (valX != null) {
+            checkData(valX, valLabels, valTargets, "validation x");
+        } else if (options.validationSplit() > 0) {
+            // Keras semantics: the last fraction, taken before any shuffling.
+            int split = (int) Math.floor(x.rows() * (1.0 - options.validationSplit()));
+            if (split <= 0 || split >= x.rows()) {
+                throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " of "
+                        + x.rows() + " samples leaves " + split + " for training; expected both parts non-empty");
+            }
+            trainX = x.rows(0, split);
+            valX = x.rows(split, x.rows());
+            if (labels != null) {
+                trainLabels = Arrays.copyOfRange(labels, 0, split);
+                valLabels = Arrays.copyOfRange(labels, split, labels.length);
+            } else {
+                trainTargets = targets.rows(0, split);
+                valTargets = targets.rows(split, targets.rows());
+            }
+        }
+
+        int n = trainX.rows();
+        int batchSize = Math.min(options.batchSize(), n);
+        int steps = (n + batchSize - 1) / batchSize;
+        long runSeed = options.seed() != null ? options.seed() : seed;
+        boolean reportAccuracy = metrics.contains("accuracy");
+
+        List<Callback> callbacks = new ArrayList<>();
+        if (options.verbose() > 0) {
+            callbacks.add(ProgressBar.create(options.verbose(), options.epochs(), steps));
+        }
+        callbacks.addAll(options.callbacks());
+        History history = new History();
+        stopTraining = false;
+
+        engine.ensureCapacity(batchSize);
+        try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets);
+             DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
+             Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
+            for (Callback c : callbacks) {
+                c.setModel(this);
+            }
+            for (Callback c : callbacks) {
+                c.onTrainBegin(Logs.empty());
+            }
+            for (int epoch = options.initialEpoch(); epoch < options.epochs() && !stopTraining; epoch++) {
+                long t0 = System.nanoTime();
+                for (Callback c : callbacks) {
+                    c.onEpochBegin(epoch, Logs.empty());
+                }
+                if (permutation != null) {
+                    backend.randomPermutation(permutation.all(), n, runSeed, epoch);
+                }
+                engine.beginEpoch(runSeed);
+                int seen = 0;
+                for (int b = 0; b < steps; b++) {
+                    int rows = Math.min(batchSize, n - b * batchSize);
+                    for (Callback c : callbacks) {
+                        c.onTrainBatchBegin(b, Logs.empty());
+                    }
+                    engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, rows);
+                    seen += rows;
+                    final int seenNow = seen;
+                    Logs batchLogs = Logs.lazy(() -> runningLogs(seenNow, reportAccuracy));
+                    for (Callback c : callbacks) {
+                        c.onTrainBatchEnd(b, batchLogs);
+                    }
+                }
+                Map<String, Double> logs = runningLogs(n, reportAccuracy);
+                if (!Double.isFinite(logs.get("loss"))) {
+                    System.err.println("Warning: the training loss is " + logs.get("loss") + " at epoch "
+                            + (epoch + 1) + "; the learning rate (" + optimizer.learningRate()
+                            + ") may be too high or the inputs unscaled");
+                }
+                if (val != null) {
+                    double[] v = engine.evaluate(val, Math.max(batchSize, DEFAULT_INFERENCE_BATCH));
+                    logs.put("val_loss", v[0]);
+                    if (reportAccuracy) {
+                        logs.put("val_accuracy", v[1]);
+                    }
+                }
+                logs.put("learning_rate", optimizer.learningRate());
+                Logs epochLogs = Logs.of(logs);
+                for (Callback c : callbacks) {
+                    c.onEpochEnd(epoch, epochLogs);
+                }
+                Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
+                recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
+                history.record(epoch, recorded);
+            }
+            for (Callback c : callbacks) {
+                c.onTrainEnd(Logs.empty());
+            }
+        }
+        return history;
+    }
+
+    private Map<String, Double> runningLogs(int seen, boolean reportAccuracy) {
+        float[] s = engine.trainStats();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", (double) s[Backend.STAT_LOSS] / seen);
+        if (reportAccuracy) {
+            m.put("accuracy", (double) s[Backend.STAT_ACCURACY] / seen);
+        }
+        return m;
+    }
+
+    private void checkData(Inputs x, int[] labels, Tensor targets, String what) {
+        if (x == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        if (x.rows() == 0) {
+            throw new IllegalArgumentException(what + " has no samples");
+        }
+        int expected = layers.get(0).inputSize();
+        if (x.sampleSize() != expected) {
+            throw new IllegalArgumentException(what + " has samples of shape " + Arrays.toString(x.sampleShape())
+                    + " (" + x.sampleSize() + " values) but the model expects " + Arrays.toString(inputShape)
+                    + " (" + expected + " values)");
+        }
+        Labels.requireFinite(x, what);
+        int classes = layers.get(layers.size() - 1).outputSize();
+        if (labels != null) {
+            if (!loss.sparseLabels()) {
+                throw new IllegalArgumentException(loss.name() + " expects dense targets (e.g. one-hot rows), but "
+                        + "class indices were given; use sparse_categorical_crossentropy or Labels.oneHot");
+            }
+            Labels.requireSameRows(x, labels, what);
+            Labels.requireInRange(labels, classes);
+        } else if (targets != null) {
+            if (loss.sparseLabels()) {
+                throw new IllegalArgumentException(loss.name() + " expects class indices (int[]), but dense "
+                        + "targets were given; use categorical_crossentropy or Labels.argMax");
+            }
+            if (targets.rows() != x.rows()) {
+                throw new IllegalArgumentException(what + " has " + x.rows() + " samples but the targets have "
+                        + targets.rows() + " rows");
+            }
+            if (targets.sampleSize() != classes) {
+                throw new IllegalArgumentException("targets have " + targets.sampleSize()
+                        + " values per sample but the model outputs " + classes);
+            }
+            Labels.requireFinite(targets, "targets");
+        } else {
+            throw new IllegalArgumentException("labels or targets are required");
+        }
+    }
+
+    /** Asks a running {@code fit} to stop after the current batch's epoch ends (used by callbacks). */
+    public void stopTraining() {
+        stopTraining = true;
+    }
+
+    /** True once {@link #stopTraining()} was called during the current {@code fit}. */
+    public boolean isStopTraining() {
+        return stopTraining;
+    }
+
+    /** The optimizer's current learning rate. */
+    public double learningRate() {
+        requireCompiled("reading the learning rate");
+        return optimizer.learningRate();
+    }
+
+    /** Changes the learning rate from the next step on. */
+    public void setLearningRate(double lr) {
+        requireCompiled("setting the learning rate");
+        optimizer.setLearningRate(lr);
+        if (engine != null) {
+            engine.syncLearningRate();
+        }
+    }
+
+    // ------------------------------------------------------------------ inference
+
+    /** Loss and metrics on labelled data, in inference mode (batches of 256). */
+    public Map<String, Double> evaluate(Inputs x, int[] labels) {
+        return evaluate(x, labels, null, DEFAULT_INFERENCE_BATCH);
+    }
+
+    /** Loss and metrics on data with dense targets, in inference mode (batches of 256). */
+    public Map<String, Double> evaluate(Inputs x, Tensor targets) {
+        return evaluate(x, null, targets, DEFAULT_INFERENCE_BATCH);
+    }
+
+    /** Loss and metrics with an explicit batch size. */
+    public Map<String, Double> evaluate(Inputs x, int[] labels, int batchSize) {
+        return evaluate(x, labels, null, batchSize);
+    }
+
+    private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
+        checkOpen();
+        requireCompiled("evaluate");
+        checkBatch(batchSize);
+        if (inputShape == null && x != null) {
+            build(x.sampleShape());
+        }
+        buildIfNeeded();
+        checkData(x, labels, targets, "x");
+        try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
+            double[] v = engine.evaluate(d, Math.min(batchSize, x.rows()));
+            Map<String, Double> out = new LinkedHashMap<>();
+            out.put("loss", v[0]);
+            if (metrics.contains("accuracy")) {
+                out.put("accuracy", v[1]);
+            }
+            return out;
+        }
+    }
+
+    /** The model's outputs (class probabilities for a softmax model), shape {@code [rows, outputs]}. */
+    public Tensor predict(Inputs x) {
+        return predict(x, DEFAULT_INFERENCE_BATCH);
+    }
+
+    public Tensor predict(Inputs x, int batchSize) {
+        checkOpen();
+        checkBatch(batchSize);
+        if (x == null || x.rows() == 0) {
+            throw new IllegalArgumentException("predict needs at least one sample; got " + x);
+        }
+        if (inputShape == null) {
+            build(x.sampleShape());
+        }
+        buildIfNeeded();
+        int expected = layers.get(0).inputSize();
+        if (x.sampleSize() != expected) {
+            throw new IllegalArgumentException("x has samples of shape " + Arrays.toString(x.sampleShape()) + " ("
+                    + x.sampleSize() + " values) but the model expects " + Arrays.toString(inputShape) + " ("
+                    + expected + " values)");
+        }
+        Labels.requireFinite(x, "x");
+        try (DeviceData d = DeviceData.upload(backend, x, null, null)) {
+            float[] out = engine.predict(d, Math.min(batchSize, x.rows()));
+            int[] outShape = layers.get(layers.size() - 1).outputShape();
+            int[] shape = new int[outShape.length + 1];
+            shape[0] = x.rows();
+            System.arraycopy(outShape, 0, shape, 1, outShape.length);
+            return Tensor.wrap(out, shape);
+        }
+    }
+
+    /** The index of the largest output of each sample: the predicted class. */
+    public int[] predictClasses(Inputs x) {
+        return predict(x).argMax();
+    }
+
+    private static void checkBatch(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size " + batchSize + "; expected >= 1");
+        }
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    /** Copies of every weight, by layer in Keras's order (kernel, bias; gamma, beta, moving mean, variance). */
+    public List<float[]> getWeights() {
+        buildIfNeeded();
+        return engine.getWeights();
+    }
+
+    /**
+     * Replaces every weight; the list must match {@link #getWeights()} in count and sizes.
+     *
+     * @throws IllegalArgumentException naming the first mismatch
+     */
+    public void setWeights(List<float[]> weights) {
+        buildIfNeeded();
+        engine.setWeights(weights);
+    }
+
+    /** Number of trainable parameters. */
+    public long trainableParams() {
+        long n = 0;
+        for (Layer l : layers) {
+            for (WeightSpec w : l.weights()) {
+                n += w.trainable() ? w.size() : 0;
+            }
+        }
+        return n;
+    }
+
+    /** Number of non-trainable parameters (batch-norm statistics). */
+    public long nonTrainableParams() {
+        long n = 0;
+        for (Layer l : layers) {
+            for (WeightSpec w : l.weights()) {
+                n += w.trainable() ? 0 : w.size();
+            }
+        }
+        return n;
+    }
+
+    /** The Keras summary table: layer (type), output shape, parameter count, and the totals. */
+    public String summary() {
+        buildIfNeeded();
+        String rule = "_".repeat(65);
+        StringBuilder sb = new StringBuilder();
+        sb.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
+        sb.append(String.format(" %-28s%-26s%-10s%n", "Layer (type)", "Output Shape", "Param #"));
+        sb.append("=".repeat(65)).append('\n');
+        for (Layer l : layers) {
+            if (l instanceof Input) {
+                continue;
+            }
+            long p = 0;
+            for (WeightSpec w : l.weights()) {
+                p += w.size();
+            }
+            sb.append(String.format(" %-28s%-26s%-10s%n", l.name() + " (" + l.className() + ")",
+                    Layer.formatShape(l.outputShape()), p));
+        }
+        sb.append("=".repeat(65)).append('\n');
+        long t = trainableParams();
+        long nt = nonTrainableParams();
+        sb.append(String.format(Locale.ROOT, "Total params: %,d%n", t + nt));
+        sb.append(String.format(Locale.ROOT, "Trainable params: %,d%n", t));
+        sb.append(String.format(Locale.ROOT, "Non-trainable params: %,d%n", nt));
+        sb.append(rule).append('\n');
+        return sb.toString();
+    }
+
+    /** Prints {@link #summary()} to standard output. */
+    public void printSummary() {
+        System.out.print(summary());
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /**
+     * Saves the architecture, the compile configuration and every weight to one file, atomically. The file
+     * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}); the
+     * optimizer's state is not saved, so training a loaded model restarts its moment estimates.
+     */
+    public void save(Path file) throws IOException {
+        buildIfNeeded();
+        ModelFiles.save(this, file, true);
+    }
+
+    /** Saves only the weights (a safetensors file), atomically. */
+    public void saveWeights(Path file) throws IOException {
+        buildIfNeeded();
+        ModelFiles.save(this, file, false);
+    }
+
+    /** Loads weights saved by {@link #saveWeights} or {@link #save} into this (built) model. */
+    public void loadWeights(Path file) throws IOException {
+        buildIfNeeded();
+        ModelFiles.loadWeights(this, file);
+    }
+
+    /** Loads a model saved by {@link #save}, on {@link Backends#auto()}. */
+    public static Sequential load(Path file) throws IOException {
+        return ModelFiles.load(file, null);
+    }
+
+    /** Loads a model saved by {@link #save} onto the given backend (which the caller keeps owning). */
+    public static Sequential load(Path file, Backend backend) throws IOException {
+        return ModelFiles.load(file, backend);
+    }
+
+    int[] inputShape() {
+        return inputShape == null ? null : inputShape.clone();
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Frees the model's backend memory, and the backend itself when the model created it. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+        if (ownsBackend && backend != null) {
+            backend.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model '" + name + "' is closed");
+        }
+    }
+
+    static String snakeCase(String className) {
+        return className.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     @Override
-    public void close() {
+    public String toString() {
+        return "Sequential(" + name + ", " + layers + ")";
     }
 }

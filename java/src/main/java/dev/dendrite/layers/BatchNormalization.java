@@ -1,0 +1,123 @@
+package dev.dendrite.layers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.dendrite.backend.Slice;
+import dev.dendrite.initializers.Constant;
+
+/**
+ * Batch normalisation (Ioffe and Szegedy, 2015) of each feature over the batch, as Keras's
+ * {@code BatchNormalization}: while training it normalises with the batch's mean and variance and updates
+ * the moving statistics ({@code moving = momentum * moving + (1 - momentum) * batch}); at inference it uses
+ * the moving statistics. Keras defaults: momentum 0.99, epsilon 0.001, center and scale on.
+ */
+public final class BatchNormalization extends Layer {
+    private float momentum = 0.99f;
+    private float epsilon = 1e-3f;
+    private boolean center = true;
+    private boolean scale = true;
+
+    public BatchNormalization momentum(double momentum) {
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("BatchNormalization momentum " + momentum
+                    + "; expected a value in [0, 1)");
+        }
+        this.momentum = (float) momentum;
+        return this;
+    }
+
+    public BatchNormalization epsilon(double epsilon) {
+        if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+            throw new IllegalArgumentException("BatchNormalization epsilon " + epsilon + "; expected a value > 0");
+        }
+        this.epsilon = (float) epsilon;
+        return this;
+    }
+
+    /** Whether to learn an offset {@code beta}. */
+    public BatchNormalization center(boolean center) {
+        this.center = center;
+        return this;
+    }
+
+    /** Whether to learn a scale {@code gamma}. */
+    public BatchNormalization scale(boolean scale) {
+        this.scale = scale;
+        return this;
+    }
+
+    @Override
+    public String className() {
+        return "BatchNormalization";
+    }
+
+    @Override
+    protected int[] computeOutputShape(int[] inputShape) {
+        if (inputShape.length != 1) {
+            throw new IllegalArgumentException("BatchNormalization '" + name() + "' expects flat samples but got "
+                    + formatShape(inputShape) + "; put a Flatten layer before it");
+        }
+        return inputShape;
+    }
+
+    @Override
+    public List<WeightSpec> weights() {
+        int n = outputSize();
+        List<WeightSpec> w = new ArrayList<>(4);
+        if (scale) {
+            w.add(new WeightSpec("gamma", new int[] {n}, Constant.ones(), null, true));
+        }
+        if (center) {
+            w.add(new WeightSpec("beta", new int[] {n}, Constant.zeros(), null, true));
+        }
+        w.add(new WeightSpec("moving_mean", new int[] {n}, Constant.zeros(), null, false));
+        w.add(new WeightSpec("moving_variance", new int[] {n}, Constant.ones(), null, false));
+        return w;
+    }
+
+    /** Scratch: the batch mean and inverse standard deviation, kept for the backward pass. */
+    @Override
+    public int[] scratchSizes(int maxRows) {
+        return new int[] {outputSize(), outputSize()};
+    }
+
+    private int movingIndex() {
+        return (scale ? 1 : 0) + (center ? 1 : 0);
+    }
+
+    @Override
+    public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
+        Slice gamma = scale ? ctx.weight(0) : null;
+        Slice beta = center ? ctx.weight(scale ? 1 : 0) : null;
+        int m = movingIndex();
+        if (training) {
+            ctx.backend().batchNormForwardTraining(x, ctx.rows(), outputSize(), gamma, beta, epsilon, momentum,
+                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1));
+        } else {
+            ctx.backend().batchNormForwardInference(x, ctx.rows(), outputSize(), gamma, beta, epsilon,
+                    ctx.weight(m), ctx.weight(m + 1), y);
+        }
+    }
+
+    @Override
+    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
+        Slice gamma = scale ? ctx.weight(0) : null;
+        Slice dgamma = scale ? ctx.grad(0) : null;
+        Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
+        ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
+                dx, dgamma, dbeta);
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("momentum", (double) momentum);
+        m.put("epsilon", (double) epsilon);
+        m.put("center", center);
+        m.put("scale", scale);
+        return m;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.dendrite.layers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Slice;
+import dev.dendrite.initializers.Constant;
+import dev.dendrite.initializers.Initializer;
+import dev.dendrite.initializers.VarianceScaling;
+import dev.dendrite.regularizers.Regularizer;
+
+/**
+ * A fully connected layer: {@code y = activation(x . kernel + bias)} with the kernel stored
+ * {@code [inputs, units]} as in Keras. Defaults as Keras: no activation (linear), {@code glorot_uniform}
+ * kernel, zero bias, no regularisation.
+ *
+ * <pre>{@code
+ * new Dense(512, "relu")
+ * new Dense(10, "softmax").kernelInitializer("he_normal").kernelRegularizer(Regularizer.l2(1e-4))
+ * }</pre>
+ */
+public final class Dense extends Layer implements OutputActivation {
+    private final int units;
+    private ActivationFunction activation;
+    private float alpha;
+    private Initializer kernelInitializer = VarianceScaling.glorotUniform();
+    private Initializer biasInitializer = Constant.zeros();
+    private Regularizer kernelRegularizer;
+    private Regularizer biasRegularizer;
+    private boolean useBias = true;
+
+    /** A linear layer of {@code units} outputs. */
+    public Dense(int units) {
+        this(units, ActivationFunction.LINEAR);
+    }
+
+    /** A layer with an activation by Keras name ({@code "relu"}, {@code "softmax"} ...). */
+    public Dense(int units, String activation) {
+        this(units, ActivationFunction.fromName(activation));
+    }
+
+    public Dense(int units, ActivationFunction activation) {
+        if (units <= 0) {
+            throw new IllegalArgumentException("Dense units " + units + "; expected > 0");
+        }
+        this.units = units;
+        this.activation = activation == null ? ActivationFunction.LINEAR : activation;
+        this.alpha = this.activation.defaultAlpha();
+    }
+
+    /** The activation's parameter: negative slope of leaky_relu (default 0.2), alpha of elu (default 1). */
+    public Dense activationAlpha(double alpha) {
+        if (!Double.isFinite(alpha)) {
+            throw new IllegalArgumentException("activation alpha " + alpha + "; expected a finite number");
+        }
+        this.alpha = (float) alpha;
+        return this;
+    }
+
+    public Dense kernelInitializer(String name) {
+        return kernelInitializer(Initializer.fromName(name));
+    }
+
+    public Dense kernelInitializer(Initializer initializer) {
+        this.kernelInitializer = requireNonNull(initializer, "kernel initializer");
+        return this;
+    }
+
+    public Dense biasInitializer(String name) {
+        return biasInitializer(Initializer.fromName(name));
+    }
+
+    public Dense biasInitializer(Initializer initializer) {
+        this.biasInitializer = requireNonNull(initializer, "bias initializer");
+        return this;
+    }
+
+    /** Penalty on the kernel: {@code Regularizer.l2(0.01)}, or null for none. */
+    public Dense kernelRegularizer(Regularizer regularizer) {
+        this.kernelRegularizer = regularizer;
+        return this;
+    }
+
+    /** Penalty on the kernel by Keras name: {@code "l1"}, {@code "l2"}, {@code "l1_l2"} (factor 0.01). */
+    public Dense kernelRegularizer(String name) {
+        return kernelRegularizer(Regularizer.fromName(name));
+    }
+
+    public Dense biasRegularizer(Regularizer regularizer) {
+        this.biasRegularizer = regularizer;
+        return this;
+    }
+
+    public Dense useBias(boolean useBias) {
+        this.useBias = useBias;
+        return this;
+    }
+
+    public int units() {
+        return units;
+    }
+
+    @Override
+    public ActivationFunction activation() {
+        return activation;
+    }
+
+    public float activationAlpha() {
+        return alpha;
+    }
+
+    @Override
+    public String className() {
+        return "Dense";
+    }
+
+    @Override
+    protected int[] computeOutputShape(int[] inputShape) {
+        if (inputShape.length != 1) {
+            throw new IllegalArgumentException("Dense layer '" + name() + "' expects flat samples but got shape "
+                    + formatShape(inputShape) + "; put a Flatten layer before it");
+        }
+        return new int[] {units};
+    }
+
+    @Override
+    public List<WeightSpec> weights() {
+        List<WeightSpec> w = new ArrayList<>(2);
+        w.add(new WeightSpec("kernel", new int[] {inputSize(), units}, kernelInitializer, kernelRegularizer, true));
+        if (useBias) {
+            w.add(new WeightSpec("bias", new int[] {units}, biasInitializer, biasRegularizer, true));
+        }
+        return w;
+    }
+
+    /** One scratch buffer: the pre-activation {@code z}. */
+    @Override
+    public int[] scratchSizes(int maxRows) {
+        return new int[] {Math.multiplyExact(maxRows, units)};
+    }
+
+    @Override
+    public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
+        Backend be = ctx.backend();
+        int rows = ctx.rows();
+        Slice z = ctx.scratch(0);
+        be.gemm(false, false, rows, units, inputSize(), 1f, x, ctx.weight(0), 0f, z);
+        be.biasActivationForward(z, useBias ? ctx.weight(1) : null, rows, units, activation, alpha, y);
+    }
+
+    @Override
+    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
+        // dz overwrites dy: the upstream gradient is not needed once the activation's derivative is applied.
+        ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, activation, alpha, dy,
+                useBias ? ctx.grad(1) : null);
+        backwardLinear(ctx, x, dy, dx, false);
+    }
+
+    @Override
+    public Slice preActivation(LayerContext ctx, Slice x) {
+        return ctx.scratch(0);
+    }
+
+    @Override
+    public void backwardFromPreActivation(LayerContext ctx, Slice x, Slice dz, Slice dx) {
+        backwardLinear(ctx, x, dz, dx, true);
+    }
+
+    private void backwardLinear(LayerContext ctx, Slice x, Slice dz, Slice dx, boolean needBiasGrad) {
+        Backend be = ctx.backend();
+        int rows = ctx.rows();
+        if (useBias && needBiasGrad) {
+            be.columnSums(dz, rows, units, ctx.grad(1));
+        }
+        be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
+        if (dx != null) {
+            be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);
+        }
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("units", units);
+        m.put("activation", activation.kerasName());
+        if (activation == ActivationFunction.LEAKY_RELU || activation == ActivationFunction.ELU) {
+            m.put("activation_alpha", (double) alpha);
+        }
+        m.put("use_bias", useBias);
+        m.put("kernel_initializer", initializerConfig(kernelInitializer));
+        m.put("bias_initializer", initializerConfig(biasInitializer));
+        m.put("kernel_regularizer", kernelRegularizer == null ? null : kernelRegularizer.config());
+        m.put("bias_regularizer", biasRegularizer == null ? null : biasRegularizer.config());
+        return m;
+    }
+
+    static Map<String, Object> initializerConfig(Initializer init) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("class_name", init.name());
+        m.put("config", init.config());
+        return m;
+    }
+
+    static <T> T requireNonNull(T value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.dendrite.layers;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.initializers.Initializer;
+import dev.dendrite.regularizers.Regularizer;
+
+/** Rebuilds layers from the {@code class_name} and {@link Layer#config()} stored in a model file. */
+public final class Layers {
+    private Layers() {
+    }
+
+    /**
+     * The layer a model file describes.
+     *
+     * @throws IllegalArgumentException naming an unknown class or a malformed config
+     */
+    @SuppressWarnings("unchecked")
+    public static Layer fromConfig(String className, String name, Map<String, Object> c) {
+        Layer layer;
+        try {
+            switch (className) {
+                case "InputLayer":
+                    layer = new Input(ints((List<Object>) c.get("shape")));
+                    break;
+                case "Flatten":
+                    layer = new Flatten();
+                    break;
+                case "Dense": {
+                    Dense d = new Dense(num(c, "units").intValue(),
+                            ActivationFunction.fromName((String) c.get("activation")));
+                    if (c.get("activation_alpha") != null) {
+                        d.activationAlpha(num(c, "activation_alpha").doubleValue());
+                    }
+                    d.useBias(!Boolean.FALSE.equals(c.get("use_bias")));
+                    d.kernelInitializer(initializer(c.get("kernel_initializer")));
+                    d.biasInitializer(initializer(c.get("bias_initializer")));
+                    d.kernelRegularizer(regularizer(c.get("kernel_regularizer")));
+                    d.biasRegularizer(regularizer(c.get("bias_regularizer")));
+                    layer = d;
+                    break;
+                }
+                case "Activation":
+                    layer = new Activation(ActivationFunction.fromName((String) c.get("activation")),
+                            num(c, "alpha").doubleValue());
+                    break;
+                case "Dropout":
+                    layer = new Dropout(num(c, "rate").doubleValue());
+                    break;
+                case "BatchNormalization":
+                    layer = new BatchNormalization().momentum(num(c, "momentum").doubleValue())
+                            .epsilon(num(c, "epsilon").doubleValue())
+                            .center(!Boolean.FALSE.equals(c.get("center")))
+                            .scale(!Boolean.FALSE.equals(c.get("scale")));
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
+                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization");
+            }
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException("malformed config for layer '" + name + "' (" + className + "): "
+                    + c, e);
+        }
+        if (name != null) {
+            layer.named(name);
+        }
+        return layer;
+    }
+
+    private static Number num(Map<String, Object> c, String key) {
+        Object v = c.get(key);
+        if (!(v instanceof Number)) {
+            throw new IllegalArgumentException("layer config key '" + key + "' is " + v + "; expected a number");
+        }
+        return (Number) v;
+    }
+
+    private static int[] ints(List<Object> values) {
+        int[] out = new int[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).intValue();
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Initializer initializer(Object config) {
+        if (config == null) {
+            throw new IllegalArgumentException("missing initializer config");
+        }
+        Map<String, Object> m = (Map<String, Object>) config;
+        Object inner = m.get("config");
+        return Initializer.fromConfig((String) m.get("class_name"),
+                inner == null ? Map.of() : (Map<String, Object>) inner);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Regularizer regularizer(Object config) {
+        return config == null ? null : Regularizer.fromConfig((Map<String, Object>) config);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.dendrite.losses;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Slice;
+
+/**
+ * Binary cross-entropy, averaged over the outputs of a sample as Keras does:
+ * {@code mean(-t log p - (1 - t) log(1 - p))}. Follows a sigmoid output (fused with it) or, with
+ * {@code fromLogits}, a linear one. Accuracy is the fraction of outputs on the right side of 0.5.
+ */
+public final class BinaryCrossentropy extends Loss {
+    private final boolean fromLogits;
+
+    public BinaryCrossentropy() {
+        this(false);
+    }
+
+    public BinaryCrossentropy(boolean fromLogits) {
+        this.fromLogits = fromLogits;
+    }
+
+    @Override
+    public String name() {
+        return "binary_crossentropy";
+    }
+
+    @Override
+    public boolean fromLogits() {
+        return fromLogits;
+    }
+
+    @Override
+    public boolean fusesWith(ActivationFunction outputActivation, int outputWidth) {
+        return requireActivation(name(), fromLogits, ActivationFunction.SIGMOID, outputActivation);
+    }
+
+    @Override
+    public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
+                        int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
+        backend.sigmoidCrossEntropy(fused ? preActivation : output, targets, rows, cols, scratch, grad, gradScale,
+                stats);
+    }
+}

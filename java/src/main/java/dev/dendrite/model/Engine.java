@@ -1,0 +1,520 @@
+package dev.dendrite.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.Slice;
+import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.LayerContext;
+import dev.dendrite.layers.OutputActivation;
+import dev.dendrite.layers.WeightSpec;
+import dev.dendrite.losses.Loss;
+import dev.dendrite.optimizers.Optimizer;
+import dev.dendrite.regularizers.Regularizer;
+
+/**
+ * The compiled plan of a {@link Sequential} model on one backend: every buffer allocated up front and a fixed
+ * list of ops per step. All trainable weights live in one contiguous buffer and their gradients in another,
+ * so the optimizer is one fused op over both; non-trainable weights (batch-norm statistics) live in a third.
+ * Activation buffers are sized for {@link #capacity()} rows and reused by every batch.
+ */
+final class Engine implements AutoCloseable {
+    private final Backend backend;
+    private final List<Layer> layers;
+    private final int inputSize;
+    private final int outputSize;
+
+    private final Buffer params;
+    private final Buffer grads;
+    private final Buffer state;
+    private final int paramCount;
+    private final int stateCount;
+    private final Ctx[] contexts;
+    /** Regularised trainable weights: their value and gradient slices and penalty. */
+    private final List<Object[]> regularized = new ArrayList<>();
+
+    private final Buffer hyper;
+    private final Buffer counters;
+    private final Buffer evalCounters;
+    private final Buffer trainStats;
+    private final Buffer evalStats;
+
+    private Optimizer optimizer;
+    private Buffer[] slots = new Buffer[0];
+    private Loss loss;
+    private boolean fused;
+    private long stepsDone;
+
+    private int capacity;
+    private Buffer xBatch;
+    private Buffer yBatch;
+    private Buffer lossScratch;
+    private Slice[] outs;
+    private Slice[] douts;
+    private final List<Buffer> workspace = new ArrayList<>();
+    private long seed;
+
+    Engine(Backend backend, List<Layer> layers, long initSeed) {
+        this.backend = backend;
+        this.layers = List.copyOf(layers);
+        this.inputSize = layers.get(0).inputSize();
+        this.outputSize = layers.get(layers.size() - 1).outputSize();
+        int p = 0;
+        int s = 0;
+        for (Layer layer : layers) {
+            for (WeightSpec w : layer.weights()) {
+                if (w.trainable()) {
+                    p = Math.addExact(p, w.size());
+                } else {
+                    s = Math.addExact(s, w.size());
+                }
+            }
+        }
+        this.paramCount = p;
+        this.stateCount = s;
+        List<Buffer> made = new ArrayList<>();
+        try {
+            params = keep(made, backend.allocate(DType.F32, Math.max(1, p)));
+            grads = keep(made, backend.allocate(DType.F32, Math.max(1, p)));
+            state = keep(made, backend.allocate(DType.F32, Math.max(1, s)));
+            hyper = keep(made, backend.allocate(DType.F32, 4));
+            counters = keep(made, backend.allocate(DType.I32, Backend.COUNTERS_LENGTH));
+            evalCounters = keep(made, backend.allocate(DType.I32, Backend.COUNTERS_LENGTH));
+            trainStats = keep(made, backend.allocate(DType.F32, Backend.STATS_LENGTH));
+            evalStats = keep(made, backend.allocate(DType.F32, Backend.STATS_LENGTH));
+        } catch (RuntimeException e) {
+            made.forEach(Buffer::close);
+            throw e;
+        }
+        contexts = new Ctx[layers.size()];
+        int po = 0;
+        int so = 0;
+        for (int li = 0; li < layers.size(); li++) {
+            Layer layer = layers.get(li);
+            List<WeightSpec> specs = layer.weights();
+            Slice[] w = new Slice[specs.size()];
+            Slice[] g = new Slice[specs.size()];
+            for (int wi = 0; wi < specs.size(); wi++) {
+                WeightSpec spec = specs.get(wi);
+                if (spec.trainable()) {
+                    w[wi] = params.slice(po, spec.size());
+                    g[wi] = grads.slice(po, spec.size());
+                    po += spec.size();
+                    Regularizer r = spec.regularizer();
+                    if (r != null && (r.l1() > 0 || r.l2() > 0)) {
+                        regularized.add(new Object[] {w[wi], g[wi], r});
+                    }
+                } else {
+                    w[wi] = state.slice(so, spec.size());
+                    so += spec.size();
+                }
+            }
+            contexts[li] = new Ctx(li, w, g);
+        }
+        initializeWeights(initSeed);
+    }
+
+    private static Buffer keep(List<Buffer> made, Buffer b) {
+        made.add(b);
+        return b;
+    }
+
+    Backend backend() {
+        return backend;
+    }
+
+    int paramCount() {
+        return paramCount;
+    }
+
+    int stateCount() {
+        return stateCount;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Fills every weight from its initializer; the same seed gives the same weights. */
+    void initializeWeights(long initSeed) {
+        for (int li = 0; li < layers.size(); li++) {
+            List<WeightSpec> specs = layers.get(li).weights();
+            for (int wi = 0; wi < specs.size(); wi++) {
+                WeightSpec spec = specs.get(wi);
+                float[] values = new float[spec.size()];
+                SplittableRandom rnd = new SplittableRandom(initSeed * 0x9E3779B97F4A7C15L + li * 1_000_003L + wi);
+                spec.initializer().fill(values, spec.fanIn(), spec.fanOut(), rnd);
+                backend.upload(values, 0, contexts[li].weights[wi]);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    /** Every weight, in Keras's order (by layer, then as each layer lists them). */
+    List<float[]> getWeights() {
+        List<float[]> out = new ArrayList<>();
+        for (Ctx c : contexts) {
+            for (Slice w : c.weights) {
+                float[] v = new float[w.length()];
+                backend.download(w, v, 0);
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    void setWeights(List<float[]> values) {
+        int total = 0;
+        for (Ctx c : contexts) {
+            total += c.weights.length;
+        }
+        if (values.size() != total) {
+            throw new IllegalArgumentException("got " + values.size() + " weight arrays; the model has " + total);
+        }
+        int i = 0;
+        for (int li = 0; li < contexts.length; li++) {
+            Ctx c = contexts[li];
+            for (int wi = 0; wi < c.weights.length; wi++) {
+                float[] v = values.get(i++);
+                if (v.length != c.weights[wi].length()) {
+                    throw new IllegalArgumentException("weight " + layers.get(li).name() + "/"
+                            + layers.get(li).weights().get(wi).name() + " has " + c.weights[wi].length()
+                            + " values; got an array of " + v.length);
+                }
+                backend.upload(v, 0, c.weights[wi]);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ compile
+
+    /** Sets (or replaces) the optimizer and loss; a new optimizer starts from fresh state, as in Keras. */
+    void compile(Optimizer optimizer, Loss loss) {
+        Layer last = layers.get(layers.size() - 1);
+        ActivationFunction act = last instanceof OutputActivation
+                ? ((OutputActivation) last).activation() : ActivationFunction.LINEAR;
+        boolean fuse = loss.fusesWith(act, outputSize);
+        if (fuse && !(last instanceof OutputActivation)) {
+            throw new IllegalArgumentException(loss.name() + " needs the last layer to apply the output activation");
+        }
+        for (Buffer b : slots) {
+            b.close();
+        }
+        float[] init = optimizer.slotInitialValues();
+        slots = new Buffer[init.length];
+        for (int i = 0; i < init.length; i++) {
+            slots[i] = backend.allocate(DType.F32, Math.max(1, paramCount));
+            backend.fill(slots[i].all(), init[i]);
+        }
+        this.optimizer = optimizer;
+        this.loss = loss;
+        this.fused = fuse;
+        this.stepsDone = 0;
+        syncLearningRate();
+        if (yBatch != null) {
+            // The target buffer's type depends on the loss: rebuild the workspace.
+            int cap = capacity;
+            capacity = 0;
+            ensureCapacity(cap);
+        }
+    }
+
+    /** Copies the optimizer's learning rate to the device; call after it changes. */
+    void syncLearningRate() {
+        backend.upload(new float[] {(float) optimizer.learningRate()}, 0, hyper.slice(Backend.HYPER_LR, 1));
+    }
+
+    Optimizer optimizer() {
+        return optimizer;
+    }
+
+    Loss loss() {
+        return loss;
+    }
+
+    long stepsDone() {
+        return stepsDone;
+    }
+
+    // ------------------------------------------------------------------ workspace
+
+    /** Makes sure batches of up to {@code rows} rows fit; reallocates the workspace when they don't. */
+    void ensureCapacity(int rows) {
+        if (rows <= capacity) {
+            return;
+        }
+        workspace.forEach(Buffer::close);
+        workspace.clear();
+        capacity = rows;
+        int n = layers.size();
+        xBatch = work(DType.F32, rows * inputSize);
+        boolean sparse = loss != null && loss.sparseLabels();
+        yBatch = work(sparse ? DType.I32 : DType.F32, sparse ? rows : rows * outputSize);
+        lossScratch = work(DType.F32, rows * outputSize);
+        outs = new Slice[n];
+        douts = new Slice[n];
+        Slice in = xBatch.all();
+        for (int i = 0; i < n; i++) {
+            Layer layer = layers.get(i);
+            outs[i] = layer.isPassThrough() ? in : work(DType.F32, rows * layer.outputSize()).all();
+            int[] sizes = layer.scratchSizes(rows);
+            contexts[i].scratch = new Slice[sizes.length];
+            for (int k = 0; k < sizes.length; k++) {
+                contexts[i].scratch[k] = work(DType.F32, Math.max(1, sizes[k])).all();
+            }
+            in = outs[i];
+        }
+        // Gradient buffers, from the output back: a layer needs the gradient of its input only if some layer
+        // before it has trainable weights. Pass-through layers share their neighbour's gradient buffer.
+        boolean[] trainsBefore = new boolean[n];
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            trainsBefore[i] = any;
+            any |= hasTrainable(i);
+        }
+        Slice d = work(DType.F32, rows * outputSize).all();
+        for (int i = n - 1; i >= 0; i--) {
+            douts[i] = d;
+            Layer layer = layers.get(i);
+            if (layer.isPassThrough()) {
+                continue;
+            }
+            d = trainsBefore[i] ? work(DType.F32, rows * layer.inputSize()).all() : null;
+        }
+    }
+
+    private boolean hasTrainable(int li) {
+        for (WeightSpec w : layers.get(li).weights()) {
+            if (w.trainable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Buffer work(DType type, int length) {
+        Buffer b = backend.allocate(type, Math.max(1, length));
+        workspace.add(b);
+        return b;
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    /** Resets the training statistics and points the counters at the first batch of a new epoch. */
+    void beginEpoch(long trainingSeed) {
+        this.seed = trainingSeed;
+        backend.upload(new int[] {(int) stepsDone, 0}, 0, counters.all());
+        backend.fill(trainStats.all(), 0f);
+    }
+
+    /**
+     * One training step on rows {@code [batch * batchSize, batch * batchSize + rows)} of the epoch's order
+     * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
+     */
+    void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
+        int n = layers.size();
+        setRows(rows);
+        backend.gather(data.x(), inputSize, permutation, counters.all(), batchSize, rows, data.scale(),
+                data.shift(), xBatch.all());
+        backend.gather(data.y(), data.yWidth(), permutation, counters.all(), batchSize, rows, null, null,
+                yBatch.all());
+        forward(true);
+        Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
+        Slice pre = fused ? ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn) : null;
+        loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
+                douts[n - 1], 1f / rows, trainStats.all());
+        addPenalty(rows, trainStats.all());
+        for (int i = n - 1; i >= 0; i--) {
+            Layer layer = layers.get(i);
+            if (layer.isPassThrough()) {
+                continue;
+            }
+            Slice x = i == 0 ? xBatch.all() : outs[i - 1];
+            Slice dx = i == 0 ? null : douts[i - 1];
+            if (i == n - 1 && fused) {
+                ((OutputActivation) layer).backwardFromPreActivation(contexts[i], x, douts[i], dx);
+            } else {
+                layer.backward(contexts[i], x, outs[i], douts[i], dx);
+            }
+            if (dx == null) {
+                break; // nothing before this layer trains
+            }
+        }
+        for (Object[] r : regularized) {
+            Regularizer reg = (Regularizer) r[2];
+            Slice w = (Slice) r[0];
+            backend.regularizerGradient(w, (Slice) r[1], w.length(), reg.l1(), reg.l2());
+        }
+        if (paramCount > 0) {
+            optimizer.update(backend, params.all(), grads.all(), slotSlices(), paramCount, hyper.all(),
+                    counters.all());
+        }
+        backend.advanceCounters(counters.all());
+        stepsDone++;
+    }
+
+    private Slice[] slotSlices() {
+        Slice[] s = new Slice[slots.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = slots[i].all();
+        }
+        return s;
+    }
+
+    private void addPenalty(int rows, Slice stats) {
+        // Keras adds the weight penalties to each batch's mean loss; the stats hold per-sample sums, so the
+        // penalty counts once per row.
+        for (Object[] r : regularized) {
+            Regularizer reg = (Regularizer) r[2];
+            Slice w = (Slice) r[0];
+            backend.regularizerPenalty(w, w.length(), reg.l1(), reg.l2(), rows, stats);
+        }
+    }
+
+    private void forward(boolean training) {
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            if (!layer.isPassThrough()) {
+                layer.forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i], training);
+            }
+        }
+    }
+
+    private void setRows(int rows) {
+        if (rows > capacity) {
+            throw new IllegalStateException("batch of " + rows + " rows exceeds the workspace of " + capacity);
+        }
+        for (Ctx c : contexts) {
+            c.rows = rows;
+        }
+    }
+
+    /** Reads the epoch's training statistics: {@code [sum of losses, sum of accuracies]}. */
+    float[] trainStats() {
+        float[] s = new float[Backend.STATS_LENGTH];
+        backend.download(trainStats.all(), s, 0);
+        return s;
+    }
+
+    /**
+     * Mean loss and accuracy over a whole dataset, in batches of {@code batchSize}, in inference mode.
+     *
+     * @return {@code [loss, accuracy]}
+     */
+    double[] evaluate(DeviceData data, int batchSize) {
+        ensureCapacity(Math.min(batchSize, data.rows()));
+        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
+        backend.fill(evalStats.all(), 0f);
+        for (int start = 0; start < data.rows(); start += batchSize) {
+            int rows = Math.min(batchSize, data.rows() - start);
+            setRows(rows);
+            backend.gather(data.x(), inputSize, null, evalCounters.all(), batchSize, rows, data.scale(),
+                    data.shift(), xBatch.all());
+            backend.gather(data.y(), data.yWidth(), null, evalCounters.all(), batchSize, rows, null, null,
+                    yBatch.all());
+            forward(false);
+            int n = layers.size();
+            Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
+            Slice pre = fused ? ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn) : null;
+            loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
+                    null, 1f / rows, evalStats.all());
+            addPenalty(rows, evalStats.all());
+            backend.advanceCounters(evalCounters.all());
+        }
+        float[] s = new float[Backend.STATS_LENGTH];
+        backend.download(evalStats.all(), s, 0);
+        return new double[] {s[Backend.STAT_LOSS] / data.rows(), s[Backend.STAT_ACCURACY] / data.rows()};
+    }
+
+    /** The model's outputs for every row of {@code data}, in inference mode. */
+    float[] predict(DeviceData data, int batchSize) {
+        ensureCapacity(Math.min(batchSize, data.rows()));
+        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
+        float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
+        int n = layers.size();
+        for (int start = 0; start < data.rows(); start += batchSize) {
+            int rows = Math.min(batchSize, data.rows() - start);
+            setRows(rows);
+            backend.gather(data.x(), inputSize, null, evalCounters.all(), batchSize, rows, data.scale(),
+                    data.shift(), xBatch.all());
+            forward(false);
+            backend.download(outs[n - 1].slice(0, rows * outputSize), out, start * outputSize);
+            backend.advanceCounters(evalCounters.all());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        workspace.forEach(Buffer::close);
+        workspace.clear();
+        for (Buffer b : slots) {
+            b.close();
+        }
+        for (Buffer b : new Buffer[] {params, grads, state, hyper, counters, evalCounters, trainStats, evalStats}) {
+            b.close();
+        }
+        capacity = 0;
+    }
+
+    /** The slices one layer works on. */
+    private final class Ctx implements LayerContext {
+        final int index;
+        final Slice[] weights;
+        final Slice[] gradients;
+        Slice[] scratch = new Slice[0];
+        int rows;
+
+        Ctx(int index, Slice[] weights, Slice[] gradients) {
+            this.index = index;
+            this.weights = weights;
+            this.gradients = gradients;
+        }
+
+        @Override
+        public Backend backend() {
+            return backend;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public Slice weight(int i) {
+            return weights[i];
+        }
+
+        @Override
+        public Slice grad(int i) {
+            return gradients[i];
+        }
+
+        @Override
+        public Slice scratch(int i) {
+            return scratch[i];
+        }
+
+        @Override
+        public Slice counters() {
+            return counters.all();
+        }
+
+        @Override
+        public long seed() {
+            return seed;
+        }
+
+        @Override
+        public int layerIndex() {
+            return index;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.dendrite.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.io.Json;
+import dev.dendrite.io.ModelFile;
+import dev.dendrite.io.TensorData;
+import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.Layers;
+import dev.dendrite.layers.WeightSpec;
+import dev.dendrite.losses.Loss;
+import dev.dendrite.optimizers.Optimizer;
+
+/**
+ * Translates a {@link Sequential} to and from Dendrite's model file: a safetensors file whose metadata holds
+ * the architecture and compile configuration as JSON (see {@link ModelFile}).
+ */
+final class ModelFiles {
+    static final int CONFIG_VERSION = 1;
+
+    private ModelFiles() {
+    }
+
+    static void save(Sequential model, Path file, boolean withConfig) throws IOException {
+        LinkedHashMap<String, TensorData> weights = weights(model);
+        if (withConfig) {
+            ModelFile.write(file, Json.write(config(model), true), weights);
+        } else {
+            ModelFile.writeWeights(file, weights);
+        }
+    }
+
+    private static LinkedHashMap<String, TensorData> weights(Sequential model) {
+        List<float[]> values = model.getWeights();
+        LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
+        int i = 0;
+        for (Layer layer : model.layers()) {
+            for (WeightSpec w : layer.weights()) {
+                out.put(ModelFile.weightName(layer.name(), w.name()), new TensorData(w.shape(), values.get(i++)));
+            }
+        }
+        return out;
+    }
+
+    static Map<String, Object> config(Sequential model) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("config_version", CONFIG_VERSION);
+        c.put("name", model.name());
+        c.put("seed", model.seed());
+        c.put("input_shape", model.inputShape());
+        List<Object> layers = new ArrayList<>();
+        for (Layer layer : model.layers()) {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("class_name", layer.className());
+            l.put("name", layer.name());
+            l.put("config", layer.config());
+            layers.add(l);
+        }
+        c.put("layers", layers);
+        if (model.optimizer() != null) {
+            Map<String, Object> compile = new LinkedHashMap<>();
+            Map<String, Object> opt = new LinkedHashMap<>();
+            opt.put("class_name", model.optimizer().name());
+            opt.put("config", model.optimizer().config());
+            compile.put("optimizer", opt);
+            Map<String, Object> loss = new LinkedHashMap<>();
+            loss.put("class_name", model.loss().name());
+            loss.put("from_logits", model.loss().fromLogits());
+            compile.put("loss", loss);
+            compile.put("metrics", new ArrayList<Object>(model.metrics()));
+            c.put("compile", compile);
+        }
+        c.put("metadata", new LinkedHashMap<String, Object>(model.metadata()));
+        return c;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Sequential load(Path file, Backend backend) throws IOException {
+        ModelFile.Contents contents = ModelFile.read(file);
+        Sequential model = null;
+        try {
+            Map<String, Object> c = (Map<String, Object>) Json.parse(contents.configJson());
+            Object version = c.get("config_version");
+            if (!(version instanceof Number) || ((Number) version).intValue() > CONFIG_VERSION) {
+                throw new IOException(file + ": model config version " + version + " is not supported; this "
+                        + "Dendrite reads version " + CONFIG_VERSION + " and older");
+            }
+            model = new Sequential();
+            model.name((String) c.get("name"));
+            model.seed(((Number) c.get("seed")).longValue());
+            if (backend != null) {
+                model.backend(backend);
+            }
+            for (Object o : (List<Object>) c.get("layers")) {
+                Map<String, Object> l = (Map<String, Object>) o;
+                model.add(Layers.fromConfig((String) l.get("class_name"), (String) l.get("name"),
+                        (Map<String, Object>) l.get("config")));
+            }
+            Map<String, Object> meta = (Map<String, Object>) c.get("metadata");
+            List<Object> shape = (List<Object>) c.get("input_shape");
+            int[] inputShape = new int[shape.size()];
+            for (int i = 0; i < inputShape.length; i++) {
+                inputShape[i] = ((Number) shape.get(i)).intValue();
+            }
+            Map<String, Object> compile = (Map<String, Object>) c.get("compile");
+            model.build(inputShape);
+            if (meta != null) {
+                for (Map.Entry<String, Object> e : meta.entrySet()) {
+                    model.metadata().put(e.getKey(), (String) e.getValue());
+                }
+            }
+            if (compile != null) {
+                Map<String, Object> opt = (Map<String, Object>) compile.get("optimizer");
+                Map<String, Object> loss = (Map<String, Object>) compile.get("loss");
+                List<Object> metrics = (List<Object>) compile.get("metrics");
+                model.compile(Optimizer.fromConfig((String) opt.get("class_name"),
+                                (Map<String, Object>) opt.get("config")),
+                        Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits"))),
+                        metrics.stream().map(String::valueOf).toArray(String[]::new));
+            }
+            setWeights(model, contents.weights(), file);
+            return model;
+        } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
+            if (model != null) {
+                model.close();
+            }
+            throw new IOException(file + ": corrupted model configuration: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            if (model != null) {
+                model.close();
+            }
+            throw e;
+        }
+    }
+
+    static void loadWeights(Sequential model, Path file) throws IOException {
+        setWeights(model, ModelFile.readWeights(file), file);
+    }
+
+    private static void setWeights(Sequential model, Map<String, TensorData> stored, Path file) throws IOException {
+        List<float[]> values = new ArrayList<>();
+        int expected = 0;
+        for (Layer layer : model.layers()) {
+            for (WeightSpec w : layer.weights()) {
+                expected++;
+                String key = ModelFile.weightName(layer.name(), w.name());
+                TensorData t = stored.get(key);
+                if (t == null) {
+                    throw new IOException(file + ": weight '" + key + "' is missing; the file holds "
+                            + stored.keySet());
+                }
+                if (!java.util.Arrays.equals(t.shape(), w.shape())) {
+                    throw new IOException(file + ": weight '" + key + "' has shape "
+                            + java.util.Arrays.toString(t.shape()) + " but the model expects "
+                            + java.util.Arrays.toString(w.shape()));
+                }
+                values.add(t.values());
+            }
+        }
+        if (stored.size() != expected) {
+            throw new IOException(file + ": holds " + stored.size() + " weights but the model has " + expected
+                    + ": " + stored.keySet());
+        }
+        model.setWeights(values);
+    }
+}
