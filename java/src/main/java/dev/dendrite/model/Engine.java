@@ -318,6 +318,29 @@ final class Engine implements AutoCloseable {
      * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
      */
     void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
+        step(data, permutation, batchSize, rows, true);
+    }
+
+    /**
+     * The gradients of every trainable weight on the first {@code rows} rows of {@code data} (one batch, as
+     * training computes them, dropout and batch statistics included) without updating anything but the
+     * batch-norm statistics; for gradient checks.
+     *
+     * @return the flat gradient buffer and, last, the batch's mean loss
+     */
+    float[] gradients(DeviceData data, int rows, long trainingSeed) {
+        ensureCapacity(rows);
+        backend.upload(new int[] {(int) stepsDone, 0}, 0, counters.all());
+        backend.fill(trainStats.all(), 0f);
+        this.seed = trainingSeed;
+        step(data, null, rows, rows, false);
+        float[] out = new float[paramCount + 1];
+        backend.download(grads.slice(0, paramCount), out, 0);
+        out[paramCount] = trainStats()[Backend.STAT_LOSS] / rows;
+        return out;
+    }
+
+    private void step(DeviceData data, Slice permutation, int batchSize, int rows, boolean update) {
         int n = layers.size();
         setRows(rows);
         backend.gather(data.x(), inputSize, permutation, counters.all(), batchSize, rows, data.scale(),
@@ -350,6 +373,9 @@ final class Engine implements AutoCloseable {
             Regularizer reg = (Regularizer) r[2];
             Slice w = (Slice) r[0];
             backend.regularizerGradient(w, (Slice) r[1], w.length(), reg.l1(), reg.l2());
+        }
+        if (!update) {
+            return;
         }
         if (paramCount > 0) {
             optimizer.update(backend, params.all(), grads.all(), slotSlices(), paramCount, hyper.all(),

@@ -685,6 +685,19 @@ public final class Sequential implements AutoCloseable {
         return ModelFiles.load(file, backend);
     }
 
+    /** Gradients of every trainable weight on one batch (see {@link Engine#gradients}); for tests. */
+    float[] gradients(Inputs x, int[] labels, Tensor targets, long trainingSeed) {
+        requireCompiled("computing gradients");
+        if (inputShape == null) {
+            build(x.sampleShape());
+        }
+        buildIfNeeded();
+        checkData(x, labels, targets, "x");
+        try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
+            return engine.gradients(d, x.rows(), trainingSeed);
+        }
+    }
+
     int[] inputShape() {
         return inputShape == null ? null : inputShape.clone();
     }

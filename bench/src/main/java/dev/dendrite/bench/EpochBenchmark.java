@@ -1,0 +1,166 @@
+package dev.dendrite.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.Preprocessing;
+import dev.dendrite.data.TrainTest;
+import dev.dendrite.io.Json;
+import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.Input;
+import dev.dendrite.losses.SparseCategoricalCrossentropy;
+import dev.dendrite.model.FitOptions;
+import dev.dendrite.model.History;
+import dev.dendrite.model.Sequential;
+import dev.dendrite.optimizers.Adam;
+import dev.dendrite.optimizers.Optimizer;
+import dev.dendrite.optimizers.SGD;
+
+/**
+ * The end-to-end benchmark: trains one of the course's networks on Fashion-MNIST and prints the median epoch
+ * time (after warm-up epochs), samples per second, peak heap and the final test accuracy, as text and JSON.
+ *
+ * <pre>
+ * java -cp bench/target/dendrite-bench.jar dev.dendrite.bench.EpochBenchmark \
+ *     --network mlp512 --backend cpu --epochs 3 --warmup 1 --json bench/results/cpu-mlp512.json
+ * </pre>
+ * Networks: {@code mlp512} (784-512-512-10 relu, Adam, batch 128), {@code bn256} (784-[256-relu-BN-Dropout 0.2]x3-10,
+ * Adam, batch 64), {@code mlp1024} (784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128), {@code wide4096}
+ * (784-4096x3-10, Adam, batch 1024). An epoch is {@code --train} images (default 60,000, the whole training set),
+ * with no validation pass, as in the PyTorch peer.
+ */
+public final class EpochBenchmark {
+    private EpochBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = parse(args);
+        String network = a.getOrDefault("network", "mlp512");
+        String backendName = a.getOrDefault("backend", "cpu");
+        int epochs = Integer.parseInt(a.getOrDefault("epochs", "3"));
+        int warmup = Integer.parseInt(a.getOrDefault("warmup", "1"));
+        int trainSize = Integer.parseInt(a.getOrDefault("train", "60000"));
+
+        TrainTest tt = a.containsKey("data") ? FashionMnist.load(Path.of(a.get("data"))) : FashionMnist.load();
+        Dataset train = tt.train().rows(0, Math.min(trainSize, tt.train().size()));
+        Preprocessing prep = Preprocessing.fit(Preprocessing.Kind.SCALE, train.images());
+
+        try (Backend be = "auto".equals(backendName) ? Backends.auto() : Backends.create(backendName);
+             Sequential model = network(network).backend(be)) {
+            int batch = batchSize(network);
+            model.compile(optimizer(network), new SparseCategoricalCrossentropy(), "accuracy");
+            long t0 = System.nanoTime();
+            History h = model.fit(prep.apply(train.images()), train.labels(),
+                    new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1));
+            double total = (System.nanoTime() - t0) / 1e9;
+            List<Double> times = h.get("epoch_time_s").subList(warmup, warmup + epochs);
+            double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+            Map<String, Double> test = model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
+
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("network", network);
+            out.put("backend", be.description());
+            out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+            out.put("cores", Runtime.getRuntime().availableProcessors());
+            out.put("data", tt.source());
+            out.put("train_images", train.size());
+            out.put("batch_size", batch);
+            out.put("warmup_epochs", warmup);
+            out.put("epoch_times_s", new ArrayList<Object>(times));
+            out.put("median_epoch_s", median);
+            out.put("samples_per_s", train.size() / median);
+            out.put("total_s", total);
+            out.put("peak_heap_mb", peakHeapMb());
+            out.put("final_train_loss", h.last("loss"));
+            out.put("test_loss", test.get("loss"));
+            out.put("test_accuracy", test.get("accuracy"));
+            System.out.printf(Locale.ROOT, "%s on %s: median epoch %.3f s (%,.0f samples/s) over %d epochs after %d "
+                    + "warm-up; peak heap %.0f MB; test accuracy %.4f after %d epochs%n", network, be.description(),
+                    median, train.size() / median, epochs, warmup, peakHeapMb(), test.get("accuracy"),
+                    warmup + epochs);
+            if (a.containsKey("json")) {
+                Path p = Path.of(a.get("json"));
+                if (p.getParent() != null) {
+                    Files.createDirectories(p.getParent());
+                }
+                Files.write(p, Json.write(out, true).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    static Sequential network(String name) {
+        switch (name) {
+            case "mlp512":
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(512, "relu"),
+                        new Dense(512, "relu"), new Dense(10, "softmax"));
+            case "bn256": {
+                Sequential m = new Sequential(new Input(28, 28), new Flatten());
+                for (int i = 0; i < 3; i++) {
+                    m.add(new Dense(256));
+                    m.add(new Activation("relu"));
+                    m.add(new BatchNormalization());
+                    m.add(new Dropout(0.2));
+                }
+                return m.add(new Dense(10, "softmax"));
+            }
+            case "mlp1024":
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(1024, "relu"),
+                        new Dense(1024, "relu"), new Dense(10, "softmax"));
+            case "wide4096":
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(4096, "relu"),
+                        new Dense(4096, "relu"), new Dense(4096, "relu"), new Dense(10, "softmax"));
+            default:
+                throw new IllegalArgumentException("unknown --network '" + name
+                        + "'; expected mlp512, bn256, mlp1024 or wide4096");
+        }
+    }
+
+    static int batchSize(String network) {
+        return network.equals("bn256") ? 64 : network.equals("wide4096") ? 1024 : 128;
+    }
+
+    static Optimizer optimizer(String network) {
+        return network.equals("mlp1024") ? new SGD(0.025, 0.9) : new Adam();
+    }
+
+    private static double peakHeapMb() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak / 1e6;
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --name value pairs, got " + Arrays.toString(args));
+            }
+            m.put(args[i].substring(2), args[++i]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.dendrite.cli;
+
+import java.util.concurrent.Callable;
+
+import dev.dendrite.backend.Backends;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.Mnist;
+import picocli.CommandLine.Command;
+
+/** {@code dendrite info}: the Java runtime, the backends found (and why any is unavailable), the datasets. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "List the backends and devices found, why any is unavailable, and which datasets are found.")
+final class InfoCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        System.out.println("Dendrite 0.1.0 on Java " + System.getProperty("java.version") + " ("
+                + System.getProperty("java.vm.name") + "), " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        String forced = Backends.forcedName();
+        System.out.println("Backends (tried in this order by 'auto'" + (forced == null ? "" : "; forced: " + forced)
+                + "):");
+        for (Backends.Probe p : Backends.probe()) {
+            System.out.println("  " + p);
+        }
+        System.out.println("Datasets:");
+        try {
+            System.out.println("  " + FashionMnist.load().source());
+        } catch (Exception e) {
+            System.out.println("  Fashion-MNIST: not found - " + e.getMessage());
+        }
+        try {
+            System.out.println("  " + Mnist.load().source());
+        } catch (Exception e) {
+            System.out.println("  MNIST: not found - " + e.getMessage());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.dendrite.cli;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
+import dev.dendrite.data.ByteTensor;
+import dev.dendrite.data.ImageLoader;
+import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Tensor;
+import dev.dendrite.model.Sequential;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dendrite predict --image my.png}: classify your own pictures. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Classify your own pictures (PNG, JPEG, GIF, BMP; any size and colour) with a saved model.",
+            "Each picture is converted to 28x28 grayscale; Fashion-MNIST and MNIST show light objects on a dark "
+                + "background, so a photo on a light background is inverted (see --invert)."})
+final class PredictCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
+            description = "The model file written by 'train' (default: ${DEFAULT-VALUE}).")
+    Path modelFile;
+
+    @Option(names = {"-i", "--image"}, required = true, arity = "1..*", paramLabel = "IMAGE",
+            description = "One or more picture files.")
+    List<Path> images;
+
+    @Option(names = "--invert", defaultValue = "auto",
+            description = "auto (invert when the border is mostly bright), yes or no (default: ${DEFAULT-VALUE}).")
+    String invert;
+
+    @Option(names = "--top", defaultValue = "3", description = "How many classes to list (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
+    String backend;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageLoader.Invert mode;
+        switch (invert.toLowerCase(Locale.ROOT)) {
+            case "auto":
+                mode = ImageLoader.Invert.AUTO;
+                break;
+            case "yes":
+            case "true":
+            case "always":
+                mode = ImageLoader.Invert.ALWAYS;
+                break;
+            case "no":
+            case "false":
+            case "never":
+                mode = ImageLoader.Invert.NEVER;
+                break;
+            default:
+                throw new IllegalArgumentException("--invert '" + invert + "'; expected auto, yes or no");
+        }
+        if (top < 1) {
+            throw new IllegalArgumentException("--top " + top + "; expected >= 1");
+        }
+        try (Backend be = "auto".equals(backend) ? Backends.auto() : Backends.create(backend);
+             Sequential model = Sequential.load(modelFile, be)) {
+            ModelContext ctx = ModelContext.of(model, modelFile);
+            int[] shape = model.layers().get(0).inputShape();
+            for (Path image : images) {
+                ByteTensor pixels = ImageLoader.load(image, shape.length == 2 ? shape[1] : ImageLoader.DEFAULT_SIZE,
+                        shape.length == 2 ? shape[0] : ImageLoader.DEFAULT_SIZE, mode);
+                Inputs x = ctx.preprocessing == null ? pixels : ctx.preprocessing.apply(pixels);
+                Tensor p = model.predict(x);
+                float[] probs = p.row(0);
+                Integer[] order = new Integer[probs.length];
+                for (int k = 0; k < order.length; k++) {
+                    order[k] = k;
+                }
+                Arrays.sort(order, Comparator.comparingDouble((Integer k) -> -probs[k]));
+                System.out.printf(Locale.ROOT, "%s: %s (%.1f%%)%n", image, ctx.className(order[0]),
+                        100 * probs[order[0]]);
+                for (int r = 0; r < Math.min(top, order.length); r++) {
+                    System.out.printf(Locale.ROOT, "  %-12s %6.2f%%%n", ctx.className(order[r]), 100 * probs[order[r]]);
+                }
+            }
+        }
+        return 0;
+    }
+}

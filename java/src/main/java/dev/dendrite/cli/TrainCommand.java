@@ -1,0 +1,222 @@
+package dev.dendrite.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
+import dev.dendrite.callbacks.Callback;
+import dev.dendrite.callbacks.EarlyStopping;
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.Preprocessing;
+import dev.dendrite.data.TrainTest;
+import dev.dendrite.io.Json;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.Input;
+import dev.dendrite.losses.SparseCategoricalCrossentropy;
+import dev.dendrite.model.FitOptions;
+import dev.dendrite.model.History;
+import dev.dendrite.model.Sequential;
+import dev.dendrite.optimizers.Adagrad;
+import dev.dendrite.optimizers.Adam;
+import dev.dendrite.optimizers.Optimizer;
+import dev.dendrite.optimizers.RMSprop;
+import dev.dendrite.optimizers.SGD;
+import dev.dendrite.regularizers.Regularizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dendrite train}: with no arguments, the course's first notebook: Fashion-MNIST, pixels scaled to
+ * [0, 1], the first 10,000 training images held out for validation, 784-512-512-10 relu/softmax, Adam,
+ * batch 128, 10 epochs; then the test loss and accuracy, and the model saved.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train an MLP on Fashion-MNIST (default) or MNIST, report test accuracy, save the model.",
+            "With no options this is the course notebook: 784-512-512-10 relu/softmax, Adam, batch 128,"
+                + " 10 epochs, first 10,000 training images held out for validation, pixels scaled to [0, 1]."})
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--layers", split = ",", paramLabel = "UNITS", defaultValue = "512,512",
+            description = "Hidden layer widths, comma separated (default: ${DEFAULT-VALUE}).")
+    List<Integer> layers;
+
+    @Option(names = "--activation", defaultValue = "relu",
+            description = "Hidden activation: relu, sigmoid, tanh, selu, elu, leaky_relu, gelu, swish, linear"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--initializer", defaultValue = "glorot_uniform",
+            description = "Kernel initializer: zeros, ones, random_normal, random_uniform, glorot_uniform, "
+                    + "glorot_normal, he_normal, he_uniform, lecun_normal (default: ${DEFAULT-VALUE}).")
+    String initializer;
+
+    @Option(names = "--optimizer", defaultValue = "adam",
+            description = "sgd, adam, rmsprop or adagrad (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = {"--lr", "--learning-rate"}, description = "Learning rate (default: the optimizer's Keras "
+            + "default: 0.001, or 0.01 for sgd).")
+    Double learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0", description = "Momentum for sgd and rmsprop (default: 0).")
+    double momentum;
+
+    @Option(names = "--nesterov", description = "Nesterov momentum for sgd.")
+    boolean nesterov;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--validation", defaultValue = "10000", paramLabel = "N",
+            description = "Hold out the first N training images for validation; 0 for none (default: "
+                    + "${DEFAULT-VALUE}, or a sixth of a smaller dataset).")
+    int validation;
+
+    @Option(names = "--preprocess", defaultValue = "scale",
+            description = "none, scale (to [0, 1]), center, standardize or standardize-per-feature, fitted on the "
+                    + "training images only (default: ${DEFAULT-VALUE}).")
+    String preprocess;
+
+    @Option(names = "--dropout", defaultValue = "0", description = "Dropout rate after each hidden layer (default: 0).")
+    double dropout;
+
+    @Option(names = "--batch-norm", description = "BatchNormalization after each hidden Dense layer.")
+    boolean batchNorm;
+
+    @Option(names = "--l2", defaultValue = "0", description = "L2 penalty on every kernel (default: 0).")
+    double l2;
+
+    @Option(names = "--early-stopping", paramLabel = "PATIENCE",
+            description = "Stop when val_loss has not improved for PATIENCE epochs, keeping the best weights.")
+    Integer patience;
+
+    @Option(names = "--backend", defaultValue = "auto",
+            description = "auto, cpu, cuda or opencl (default: ${DEFAULT-VALUE}: CUDA, then OpenCL, then CPU).")
+    String backend;
+
+    @Option(names = "--seed", defaultValue = "1337", description = "Seed of initialisation, shuffling and dropout "
+            + "(default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--verbose", defaultValue = "1",
+            description = "0 silent, 1 progress bar, 2 one line per epoch (default: ${DEFAULT-VALUE}).")
+    int verbose;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
+            description = "Where to save the trained model (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")
+    Path historyCsv;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainTest tt = data.load();
+        System.out.println("Data: " + tt.source());
+        Dataset trainFull = tt.train();
+        int holdOut = validation;
+        if (holdOut >= trainFull.size()) {
+            holdOut = trainFull.size() / 6;
+            System.out.println("Validation: " + validation + " is not less than the " + trainFull.size()
+                    + " training images; holding out the first " + holdOut + " instead");
+        }
+        Dataset train = holdOut > 0 ? trainFull.rows(holdOut, trainFull.size()) : trainFull;
+        Dataset val = holdOut > 0 ? trainFull.rows(0, holdOut) : null;
+        Preprocessing prep = Preprocessing.fit(preprocess, train.images());
+
+        try (Backend be = "auto".equals(backend) ? Backends.auto() : Backends.create(backend);
+             Sequential model = buildModel(train.images().sampleShape(), tt.classNames().length)) {
+            System.out.println("Backend: " + be.description());
+            model.backend(be).build(train.images().sampleShape());
+            model.compile(makeOptimizer(), new SparseCategoricalCrossentropy(), "accuracy");
+            model.metadata().put("preprocessing", Json.write(prep.toMap(), false));
+            model.metadata().put("class_names", Json.write(Arrays.asList(tt.classNames()), false));
+            model.metadata().put("dataset", data.dataset);
+            if (verbose > 0) {
+                model.printSummary();
+            }
+            FitOptions options = new FitOptions().batchSize(batchSize).epochs(epochs).verbose(verbose).seed(seed);
+            List<Callback> callbacks = new ArrayList<>();
+            if (val != null) {
+                options.validationData(prep.apply(val.images()), val.labels());
+                if (patience != null) {
+                    callbacks.add(new EarlyStopping().monitor("val_loss").patience(patience)
+                            .restoreBestWeights(true).verbose(verbose > 0 ? 1 : 0));
+                }
+            } else if (patience != null) {
+                throw new IllegalArgumentException("--early-stopping needs a validation set (--validation > 0)");
+            }
+            options.callbacks(callbacks.toArray(new Callback[0]));
+            long t0 = System.nanoTime();
+            History history = model.fit(prep.apply(train.images()), train.labels(), options);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Double> test = model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
+            System.out.printf(Locale.ROOT, "Trained %d epochs in %.1f s. Test loss: %.4f - test accuracy: %.4f "
+                    + "(%d test images)%n", history.epochs().size(), seconds, test.get("loss"),
+                    test.get("accuracy"), tt.test().size());
+            model.save(output);
+            System.out.println("Saved the model to " + output.toAbsolutePath());
+            if (historyCsv != null) {
+                history.writeCsv(historyCsv);
+                System.out.println("Wrote the training history to " + historyCsv.toAbsolutePath());
+            }
+        }
+        return 0;
+    }
+
+    private Sequential buildModel(int[] sampleShape, int classes) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("--layers is empty; expected widths like 512,512");
+        }
+        Sequential model = new Sequential().seed(seed);
+        model.add(new Input(sampleShape));
+        model.add(new Flatten());
+        for (int units : layers) {
+            Dense d = new Dense(units, batchNorm ? "linear" : activation).kernelInitializer(initializer);
+            if (l2 > 0) {
+                d.kernelRegularizer(Regularizer.l2(l2));
+            }
+            model.add(d);
+            if (batchNorm) {
+                model.add(new BatchNormalization());
+                model.add(new dev.dendrite.layers.Activation(activation));
+            }
+            if (dropout > 0) {
+                model.add(new Dropout(dropout));
+            }
+        }
+        model.add(new Dense(classes, "softmax").kernelInitializer(initializer));
+        return model;
+    }
+
+    private Optimizer makeOptimizer() {
+        switch (optimizer.toLowerCase(Locale.ROOT)) {
+            case "sgd":
+                return new SGD(learningRate == null ? SGD.DEFAULT_LEARNING_RATE : learningRate, momentum, nesterov);
+            case "adam":
+                return new Adam(learningRate == null ? Adam.DEFAULT_LEARNING_RATE : learningRate);
+            case "rmsprop":
+                return new RMSprop(learningRate == null ? RMSprop.DEFAULT_LEARNING_RATE : learningRate, 0.9,
+                        momentum, 1e-7, false);
+            case "adagrad":
+                return new Adagrad(learningRate == null ? Adagrad.DEFAULT_LEARNING_RATE : learningRate);
+            default:
+                return Optimizer.fromName(optimizer); // throws the standard message
+        }
+    }
+}
