@@ -29,10 +29,10 @@ import java.util.regex.Pattern;
  * can be used by name ({@code {loss}}, {@code {val_accuracy}}, ...). A placeholder may carry a format, as
  * in Python: {@code {epoch:02d}} (integer, zero-padded to width 2), {@code {val_loss:.4f}} (4 decimals),
  * {@code {val_loss:08.4f}} (with width). Without a format, an epoch prints as an integer and a metric as
- * Java's {@code Double.toString}. {@code {{} and {@code }}} stand for literal braces. Numbers always use a
- * '.' decimal point, whatever the default locale. A malformed pattern fails in the constructor; a
- * placeholder naming a value that the logs do not have fails at the first save, naming the values that
- * exist.
+ * Java's {@code Double.toString}. <code>&#123;&#123;</code> and <code>&#125;&#125;</code> stand for literal
+ * braces. Numbers always use a '.' decimal point, whatever the default locale. A malformed pattern fails
+ * in the constructor; a placeholder naming a value that the logs do not have fails at the end of the first
+ * epoch (even one that would not be saved), naming the values that exist.
  *
  * <p><b>Best only.</b> With {@code saveBestOnly(true)} a file is written only when the monitored metric
  * improves on the best seen (compared as in {@link EarlyStopping}, with no minimum delta). The best value
