@@ -55,6 +55,7 @@ public final class ProgressBar extends Callback {
     private boolean epochStarted;
     private long epochStart;
     private long firstStepEnd;
+    private boolean firstStepSeen;
     private int seen;
     private boolean drawn;
     private long lastDraw;
@@ -131,6 +132,7 @@ public final class ProgressBar extends Callback {
         epochStarted = true;
         epochStart = now;
         seen = 0;
+        firstStepSeen = false;
         drawn = false;
         drawnWidth = 0;
     }
@@ -152,6 +154,7 @@ public final class ProgressBar extends Callback {
         }
         if (seen == 1) {
             firstStepEnd = now;
+            firstStepSeen = true;
         }
         if (live && (!drawn || now - lastDraw >= REFRESH_NANOS)) {
             drawn = true;
@@ -232,7 +235,7 @@ public final class ProgressBar extends Callback {
         if (current <= 0) {
             return 0;
         }
-        if (current > 1) {
+        if (current > 1 && firstStepSeen) {
             return (now - firstStepEnd) / 1e9 / (current - 1);
         }
         return (now - epochStart) / 1e9 / current;

@@ -88,6 +88,18 @@ class ProgressBarTest {
     }
 
     @Test
+    void withoutBatchHooksTheWholeEpochCountsAsItsSteps() {
+        ProgressBar bar = bar(1, 1, 10, false);
+        epoch(bar, 0, 10, 500, 10, 600, epochLogs(0.5, 0.8, 0.4, 0.85)); // leaves a first-step time behind
+        bytes.reset();
+        now.set(0);
+        bar.onEpochBegin(0, Logs.empty());
+        now.set(2000 * MS);
+        bar.onEpochEnd(0, Logs.of(Map.of("loss", 0.5)));
+        assertEquals("10/10 [==============================] - 2s 200ms/step - loss: 0.5000" + NL, output());
+    }
+
+    @Test
     void verbose2PrintsOneLinePerEpoch() {
         ProgressBar bar = bar(2, 10, 10, true);
         epoch(bar, 0, 10, 500, 10, 4200, epochLogs(0.49834, 0.82512, 0.4312, 0.846));
