@@ -159,24 +159,23 @@ public final class ModelCheckpoint extends Callback {
         // rather than at the first improvement.
         String file = pattern.format(epoch + 1, values);
         String what = saveWeightsOnly ? "weights" : "model";
-        if (saveBestOnly) {
-            Double current = tracker.read(logs, warnings);
-            if (current != null) {
-                String before = Double.isNaN(best) ? (tracker.maximize() ? "-inf" : "inf") : Monitor.format5(best);
-                if (!tracker.improves(current, Double.isNaN(best) ? tracker.worst() : best)) {
-                    say("Epoch " + (epoch + 1) + ": " + monitor + " did not improve from " + before);
-                    return;
-                }
-                say("Epoch " + (epoch + 1) + ": " + monitor + " improved from " + before + " to "
-                        + Monitor.format5(current) + ", saving " + what + " to " + file);
-                best = current;
-            } else {
-                say("Epoch " + (epoch + 1) + ": saving " + what + " to " + file);
-            }
-        } else {
+        // Without saveBestOnly, or when the monitored metric is missing, every epoch is saved.
+        Double current = saveBestOnly ? tracker.read(logs, warnings) : null;
+        if (current == null) {
             say("Epoch " + (epoch + 1) + ": saving " + what + " to " + file);
+            save(Path.of(file), what);
+            return;
         }
+        String before = Double.isNaN(best) ? (tracker.maximize() ? "-inf" : "inf") : Monitor.format5(best);
+        if (!tracker.improves(current, Double.isNaN(best) ? tracker.worst() : best)) {
+            say("Epoch " + (epoch + 1) + ": " + monitor + " did not improve from " + before);
+            return;
+        }
+        say("Epoch " + (epoch + 1) + ": " + monitor + " improved from " + before + " to "
+                + Monitor.format5(current) + ", saving " + what + " to " + file);
         save(Path.of(file), what);
+        // Only once the file exists: a failed save must not make a later, worse epoch look "not better".
+        best = current;
     }
 
     private void say(String message) {
