@@ -1,0 +1,295 @@
+package dev.dendrite.callbacks;
+
+import java.io.Console;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * Prints training progress the way Keras's {@code ProgbarLogger} does ({@code fit}'s {@code verbose}).
+ *
+ * <p><b>verbose 1, terminal:</b> an {@code Epoch 3/10} line (only when training for more than one epoch, as
+ * Keras), then a bar redrawn in place with {@code '\r'}:
+ * <pre>
+ * 312/391 [======================&gt;.......] - ETA: 3s - loss: 0.5121 - accuracy: 0.8203
+ * </pre>
+ * finished at the end of the epoch as
+ * <pre>
+ * 391/391 [==============================] - 4s 10ms/step - loss: 0.4983 - accuracy: 0.8251 - val_loss: 0.4312 - val_accuracy: 0.8460
+ * </pre>
+ * The bar is redrawn at most every 100 ms ({@link #REFRESH_MILLIS}), and the batch logs are read only for a
+ * redraw: reading the running metrics waits for the device, which would otherwise slow every step down.
+ *
+ * <p><b>verbose 1, not a terminal</b> (a log file, CI, an IDE console): no {@code '\r'} redraws, which
+ * would fill a file with partial lines; only the {@code Epoch} line and the final line of each epoch. Batch
+ * logs are never read.
+ *
+ * <p><b>verbose 2:</b> one line per epoch, {@code Epoch 1/10 - 4s - loss: 0.4983 - ... - val_accuracy:
+ * 0.8460}. <b>verbose 0</b> prints nothing.
+ *
+ * <p>Numbers as Keras: metrics with 4 decimals ({@code %.4e} when their magnitude is at most 1e-3, so that
+ * a tiny loss does not print as 0.0000); the epoch's elapsed time in whole seconds, including validation;
+ * time per step in s, ms or us, not counting the first step, which includes warm-up. The bar is 30 wide.
+ * The ETA is the time per step times the steps left, shown as {@code 7s}, {@code 2:05} or
+ * {@code 1:02:05}. {@code learning_rate} and {@code epoch_time_s} are left out of the lines, as in Keras 3:
+ * they are bookkeeping rather than metrics, and they remain in the {@code History}. Decimal points are
+ * always '.', whatever the default locale.
+ */
+public final class ProgressBar extends Callback {
+    /** The shortest time between two redraws of the interactive bar. */
+    public static final long REFRESH_MILLIS = 100;
+    private static final long REFRESH_NANOS = REFRESH_MILLIS * 1_000_000L;
+    private static final int BAR_WIDTH = 30;
+    private static final Set<String> HIDDEN = Set.of("learning_rate", "epoch_time_s");
+
+    private final int verbose;
+    private final int epochs;
+    private final int steps;
+    private final PrintStream out;
+    private final boolean interactive;
+    private LongSupplier clock = System::nanoTime;
+
+    private boolean epochStarted;
+    private long epochStart;
+    private long firstStepEnd;
+    private boolean firstStepSeen;
+    private int seen;
+    private boolean drawn;
+    private long lastDraw;
+    private int drawnWidth;
+
+    /**
+     * @param verbose 0 silent, 1 progress bar, 2 one line per epoch
+     * @param epochs the number of epochs {@code fit} runs to (the {@code 10} of {@code Epoch 3/10})
+     * @param stepsPerEpoch batches per epoch
+     * @param out where to print
+     * @param interactive true if {@code out} is a terminal that honours {@code '\r'}
+     * @throws IllegalArgumentException for a verbose other than 0, 1, 2, negative epochs or no steps
+     */
+    public ProgressBar(int verbose, int epochs, int stepsPerEpoch, PrintStream out, boolean interactive) {
+        if (verbose < 0 || verbose > 2) {
+            throw new IllegalArgumentException("verbose " + verbose + "; expected 0, 1 or 2");
+        }
+        if (epochs < 0) {
+            throw new IllegalArgumentException("epochs " + epochs + "; expected >= 0");
+        }
+        if (stepsPerEpoch < 1) {
+            throw new IllegalArgumentException("stepsPerEpoch " + stepsPerEpoch + "; expected >= 1");
+        }
+        this.verbose = verbose;
+        this.epochs = epochs;
+        this.steps = stepsPerEpoch;
+        this.out = Objects.requireNonNull(out, "out");
+        this.interactive = interactive;
+    }
+
+    /**
+     * A progress bar on {@code System.out}, redrawn in place only when the JVM runs in a terminal: otherwise
+     * ({@code System.console() == null}) output goes to a file, a pipe or an IDE, where {@code '\r'} does
+     * not rewrite the line.
+     */
+    public static ProgressBar forConsole(int verbose, int epochs, int stepsPerEpoch) {
+        return new ProgressBar(verbose, epochs, stepsPerEpoch, System.out, inTerminal());
+    }
+
+    /**
+     * On JDK 17 to 21 a console exists only in a terminal. From JDK 22 {@code System.console()} returns one
+     * even when output is redirected, and {@code Console.isTerminal()} (called reflectively, since the
+     * library targets 17) tells the cases apart.
+     */
+    static boolean inTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Test hook: the time source, in nanoseconds. */
+    ProgressBar withClock(LongSupplier nanoTime) {
+        this.clock = nanoTime;
+        return this;
+    }
+
+    @Override
+    public void onEpochBegin(int epoch, Logs logs) {
+        startEpoch(clock.getAsLong());
+        if (verbose == 1 && epochs > 1) {
+            ConsoleOutput.println(out, "Epoch " + (epoch + 1) + "/" + epochs);
+        }
+    }
+
+    private void startEpoch(long now) {
+        epochStarted = true;
+        epochStart = now;
+        seen = 0;
+        firstStepSeen = false;
+        drawn = false;
+        drawnWidth = 0;
+    }
+
+    @Override
+    public void onTrainBatchEnd(int batch, Logs logs) {
+        if (verbose == 0) {
+            return;
+        }
+        boolean live = verbose == 1 && interactive;
+        seen = batch + 1;
+        if (seen != 1 && !live) {
+            return; // only the first step's end time matters for the final line
+        }
+        long now = clock.getAsLong();
+        if (!epochStarted) {
+            startEpoch(now);
+            seen = batch + 1;
+        }
+        if (seen == 1) {
+            firstStepEnd = now;
+            firstStepSeen = true;
+        }
+        if (live && (!drawn || now - lastDraw >= REFRESH_NANOS)) {
+            drawn = true;
+            lastDraw = now;
+            // The one place batch logs are read (they are lazy: reading them waits for the device).
+            Map<String, Double> metrics = logs == null ? Map.of() : logs.asMap();
+            String line = counter(seen) + " " + bar(seen) + " - ETA: " + eta(secondsPerStep(now, seen) * (steps - seen))
+                    + metrics(metrics);
+            redraw(line, false);
+        }
+    }
+
+    @Override
+    public void onEpochEnd(int epoch, Logs logs) {
+        if (verbose == 0) {
+            return;
+        }
+        long now = clock.getAsLong();
+        if (!epochStarted) {
+            startEpoch(now);
+        }
+        Map<String, Double> metrics = logs == null ? Map.of() : logs.asMap();
+        double elapsed = (now - epochStart) / 1e9;
+        if (verbose == 2) {
+            ConsoleOutput.println(out, "Epoch " + (epoch + 1) + "/" + epochs + " - " + seconds(elapsed)
+                    + metrics(metrics));
+        } else {
+            // Fewer steps than planned if training was stopped mid-epoch; none seen means the batch hooks
+            // were not called, and then the epoch did run all its steps.
+            int done = seen == 0 ? steps : seen;
+            String line = counter(done) + " " + bar(done) + " - " + seconds(elapsed) + " "
+                    + perStep(secondsPerStep(now, done)) + metrics(metrics);
+            if (interactive) {
+                redraw(line, true);
+            } else {
+                ConsoleOutput.println(out, line);
+            }
+        }
+        epochStarted = false;
+    }
+
+    @Override
+    public void onTrainEnd(Logs logs) {
+        // A bar left mid-line (training stopped without an epoch end) must not swallow what is printed next.
+        if (ConsoleOutput.isOpen(out)) {
+            out.println();
+            out.flush();
+            ConsoleOutput.markClosed(out);
+        }
+    }
+
+    private void redraw(String line, boolean last) {
+        StringBuilder sb = new StringBuilder("\r").append(line);
+        if (ConsoleOutput.isOpen(out)) {
+            // Blank out the tail of a longer previous drawing; '\r' only moves the cursor.
+            for (int i = line.length(); i < drawnWidth; i++) {
+                sb.append(' ');
+            }
+        }
+        if (last) {
+            sb.append(System.lineSeparator());
+        }
+        out.print(sb);
+        out.flush();
+        drawnWidth = line.length();
+        if (last) {
+            ConsoleOutput.markClosed(out);
+        } else {
+            ConsoleOutput.markOpen(out);
+        }
+    }
+
+    /**
+     * The time of one step. The first step is left out once there are others, because it carries one-time
+     * costs (kernel compilation, allocation) that would inflate the ETA.
+     */
+    private double secondsPerStep(long now, int current) {
+        if (current <= 0) {
+            return 0;
+        }
+        if (current > 1 && firstStepSeen) {
+            return (now - firstStepEnd) / 1e9 / (current - 1);
+        }
+        return (now - epochStart) / 1e9 / current;
+    }
+
+    private String counter(int current) {
+        int digits = Integer.toString(steps).length();
+        return String.format(Locale.ROOT, "%" + digits + "d/%d", current, steps);
+    }
+
+    private String bar(int current) {
+        int filled = (int) ((long) BAR_WIDTH * Math.min(current, steps) / steps);
+        StringBuilder sb = new StringBuilder(BAR_WIDTH + 2).append('[');
+        if (filled > 0) {
+            sb.append("=".repeat(filled - 1)).append(current < steps ? '>' : '=');
+        }
+        return sb.append(".".repeat(BAR_WIDTH - filled)).append(']').toString();
+    }
+
+    static String eta(double seconds) {
+        long s = (long) seconds;
+        if (s > 3600) {
+            return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60);
+        }
+        if (s > 60) {
+            return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        }
+        return s + "s";
+    }
+
+    private static String seconds(double seconds) {
+        return String.format(Locale.ROOT, "%.0fs", seconds);
+    }
+
+    static String perStep(double seconds) {
+        if (seconds >= 1 || seconds == 0) {
+            return String.format(Locale.ROOT, "%.0fs/step", seconds);
+        }
+        if (seconds >= 1e-3) {
+            return String.format(Locale.ROOT, "%.0fms/step", seconds * 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0fus/step", seconds * 1e6);
+    }
+
+    private static String metrics(Map<String, Double> metrics) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Double> e : metrics.entrySet()) {
+            if (HIDDEN.contains(e.getKey())) {
+                continue;
+            }
+            double v = e.getValue();
+            sb.append(" - ").append(e.getKey()).append(": ")
+                    .append(String.format(Locale.ROOT, Math.abs(v) > 1e-3 ? "%.4f" : "%.4e", v));
+        }
+        return sb.toString();
+    }
+}
