@@ -353,7 +353,7 @@ public final class Sequential implements AutoCloseable {
 
         List<Callback> callbacks = new ArrayList<>();
         if (options.verbose() > 0) {
-            callbacks.add(ProgressBar.create(options.verbose(), options.epochs(), steps));
+            callbacks.add(ProgressBar.forConsole(options.verbose(), options.epochs(), steps));
         }
         callbacks.addAll(options.callbacks());
         History history = new History();
