@@ -80,7 +80,10 @@ public final class Safetensors {
     }
 
     /**
-     * Like {@link #write(Path, Map, Map)} for tensors of any supported dtype.
+     * Like {@link #write(Path, Map, Map)} for tensors of any supported dtype. Tensors are laid out in iteration
+     * order with no padding between them (the format allows none), so a tensor after a U8 tensor of odd size is
+     * not aligned to its element size; readers that copy (NumPy, {@code safetensors.numpy.load_file}) do not mind,
+     * but zero-copy readers may. Put wider dtypes first to keep every tensor aligned.
      *
      * @throws IllegalArgumentException as for {@link #write(Path, Map, Map)}
      * @throws IOException              if writing fails
