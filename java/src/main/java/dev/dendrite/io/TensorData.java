@@ -8,8 +8,8 @@ import java.util.Arrays;
  *
  * <p>Both arrays are copied on the way in and on the way out, so neither the caller nor a reader of the record
  * can change it after construction (a saved model must not change because training went on). {@link #equals}
- * compares contents, bit for bit ({@code -0.0f != 0.0f}, NaN equals NaN), as {@link Arrays#equals(float[],
- * float[])} does.
+ * compares contents as {@link Arrays#equals(float[], float[])} does: by bits, except that all NaNs are equal
+ * ({@code -0.0f} and {@code 0.0f} differ, NaN equals NaN).
  *
  * @param shape  dimensions, each {@code >= 0}
  * @param values {@code product(shape)} values in row-major order
