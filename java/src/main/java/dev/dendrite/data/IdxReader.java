@@ -127,8 +127,9 @@ public final class IdxReader {
             return parseIdx(in, what);
         } catch (EOFException | ZipException e) {
             // The JDK's messages ("Unexpected end of ZLIB input stream") do not say which file is damaged.
-            throw new IOException(what + " is damaged or truncated: " + e.getMessage()
-                    + "; expected a complete IDX file (download or copy it again)", e);
+            String detail = e.getMessage() != null ? e.getMessage() : "unexpected end of the compressed data";
+            throw new IOException(what + " is damaged or truncated (" + detail
+                    + "); expected a complete IDX file (download or copy it again)", e);
         }
     }
 
