@@ -20,15 +20,26 @@ public final class Splits {
     private Splits() {
     }
 
-    /** A training part and a validation part. */
+    /**
+     * A training part and a validation part.
+     *
+     * @param train the part to fit on
+     * @param validation the held-out part
+     */
     public record Pair<T>(T train, T validation) {
+        /** @throws NullPointerException if either part is null */
         public Pair {
             Objects.requireNonNull(train, "train");
             Objects.requireNonNull(validation, "validation");
         }
     }
 
-    /** Inputs with one class index per sample. */
+    /**
+     * Inputs with one class index per sample.
+     *
+     * @param x the samples
+     * @param y the class index of each sample (not copied)
+     */
     public record Part(Inputs x, int[] y) {
         /** @throws IllegalArgumentException if the number of labels differs from the number of samples */
         public Part {

@@ -1,5 +1,6 @@
 package dev.dendrite.data;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -14,12 +15,12 @@ public record TrainTest(Dataset train, Dataset test, String source) {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
         Objects.requireNonNull(source, "source");
-        if (!java.util.Arrays.equals(train.images().sampleShape(), test.images().sampleShape())) {
+        if (!Arrays.equals(train.images().sampleShape(), test.images().sampleShape())) {
             throw new IllegalArgumentException("training images are "
-                    + java.util.Arrays.toString(train.images().sampleShape()) + " but test images are "
-                    + java.util.Arrays.toString(test.images().sampleShape()) + "; expected the same shape");
+                    + Arrays.toString(train.images().sampleShape()) + " but test images are "
+                    + Arrays.toString(test.images().sampleShape()) + "; expected the same shape");
         }
-        if (!java.util.Arrays.equals(train.classNames(), test.classNames())) {
+        if (!Arrays.equals(train.classNames(), test.classNames())) {
             throw new IllegalArgumentException("training and test sets have different class names");
         }
     }
