@@ -417,8 +417,20 @@ public final class Preprocessing {
             }
             return out;
         }
+        if (v instanceof java.util.List<?> list) {
+            // The form JSON gives back when a model file's metadata is parsed.
+            float[] out = new float[list.size()];
+            for (int i = 0; i < out.length; i++) {
+                if (!(list.get(i) instanceof Number n)) {
+                    throw new IllegalArgumentException("preprocessing entry '" + key + "' holds " + describe(list.get(i))
+                            + " at index " + i + "; expected numbers");
+                }
+                out[i] = n.floatValue();
+            }
+            return out;
+        }
         throw new IllegalArgumentException("preprocessing entry '" + key + "' is " + describe(v)
-                + "; expected a float[] or double[]");
+                + "; expected a float[], double[] or a list of numbers");
     }
 
     private static String describe(Object v) {

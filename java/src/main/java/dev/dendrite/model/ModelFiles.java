@@ -10,6 +10,7 @@ import java.util.Map;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.io.Json;
 import dev.dendrite.io.ModelFile;
+import dev.dendrite.io.Safetensors;
 import dev.dendrite.io.TensorData;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.Layers;
@@ -32,7 +33,7 @@ final class ModelFiles {
         if (withConfig) {
             ModelFile.write(file, Json.write(config(model), true), weights);
         } else {
-            ModelFile.writeWeights(file, weights);
+            Safetensors.write(file, weights, Map.of());
         }
     }
 

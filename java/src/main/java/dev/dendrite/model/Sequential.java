@@ -259,6 +259,9 @@ public final class Sequential implements AutoCloseable {
                 throw new IllegalArgumentException("unknown metric '" + metric + "'; expected 'accuracy'");
             }
         }
+        if (engine == null && inputShape != null) {
+            build(inputShape); // as in Keras, a model that starts with an Input is built, so compile can check it
+        }
         if (engine != null) {
             engine.compile(optimizer, loss);
         }
@@ -597,6 +600,7 @@ public final class Sequential implements AutoCloseable {
 
     /** Number of trainable parameters. */
     public long trainableParams() {
+        buildIfNeeded();
         long n = 0;
         for (Layer l : layers) {
             for (WeightSpec w : l.weights()) {
@@ -608,6 +612,7 @@ public final class Sequential implements AutoCloseable {
 
     /** Number of non-trainable parameters (batch-norm statistics). */
     public long nonTrainableParams() {
+        buildIfNeeded();
         long n = 0;
         for (Layer l : layers) {
             for (WeightSpec w : l.weights()) {
