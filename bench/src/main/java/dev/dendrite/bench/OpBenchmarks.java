@@ -1,0 +1,167 @@
+package dev.dendrite.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+
+/**
+ * Per-op JMH micro-benchmarks on any backend ({@code -p backend=cpu,opencl,cuda}): GEMM at the course's
+ * shapes (a 128-row batch through 784-512-512-10, forward and both backward products) and square sizes,
+ * and one representative of each element-wise kernel family. Every op ends with {@link Backend#synchronize()}
+ * so that asynchronous backends are timed to completion.
+ *
+ * <pre>
+ * java -jar bench/target/dendrite-bench.jar OpBenchmarks -p backend=cpu
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class OpBenchmarks {
+    @Param({"cpu"})
+    public String backend;
+
+    private Backend be;
+    private Buffer a;
+    private Buffer b;
+    private Buffer c;
+    private Buffer bias;
+    private Buffer params;
+    private Buffer grads;
+    private Buffer m1;
+    private Buffer m2;
+    private Buffer hyper;
+    private Buffer counters;
+    private Buffer stats;
+    private Buffer labels;
+
+    private static final int ROWS = 128;
+    private static final int WIDTH = 512;
+    private static final int PARAMS = 669_706;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        be = Backends.create(backend);
+        SplittableRandom rnd = new SplittableRandom(42);
+        int big = 1024 * 1024;
+        a = random(be, big, rnd);
+        b = random(be, big, rnd);
+        c = random(be, big, rnd);
+        bias = random(be, WIDTH, rnd);
+        params = random(be, PARAMS, rnd);
+        grads = random(be, PARAMS, rnd);
+        m1 = be.allocate(DType.F32, PARAMS);
+        m2 = be.allocate(DType.F32, PARAMS);
+        hyper = be.allocate(DType.F32, 4);
+        be.fill(hyper.all(), 1e-3f);
+        counters = be.allocate(DType.I32, Backend.COUNTERS_LENGTH);
+        stats = be.allocate(DType.F32, Backend.STATS_LENGTH);
+        labels = be.allocate(DType.I32, ROWS);
+        int[] l = new int[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            l[i] = rnd.nextInt(10);
+        }
+        be.upload(l, 0, labels.all());
+    }
+
+    private static Buffer random(Backend be, int n, SplittableRandom rnd) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (rnd.nextDouble() - 0.5);
+        }
+        Buffer buf = be.allocate(DType.F32, n);
+        be.upload(v, 0, buf.all());
+        return buf;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        be.close();
+    }
+
+    /** The GEMM shape: {@code m x n x k : transA transB}. */
+    @State(Scope.Benchmark)
+    public static class Shape {
+        /** Forward x.W, the weight gradient x^T.dz and the input gradient dz.W^T of 784-512-512-10 at batch 128. */
+        @Param({"128x512x784:NN", "784x512x128:TN", "128x784x512:NT", "128x512x512:NN", "128x10x512:NN",
+            "1024x1024x1024:NN"})
+        public String gemm;
+        int m;
+        int n;
+        int k;
+        boolean transA;
+        boolean transB;
+
+        @Setup(Level.Trial)
+        public void parse() {
+            String[] parts = gemm.split(":");
+            String[] dims = parts[0].split("x");
+            m = Integer.parseInt(dims[0]);
+            n = Integer.parseInt(dims[1]);
+            k = Integer.parseInt(dims[2]);
+            transA = parts[1].charAt(0) == 'T';
+            transB = parts[1].charAt(1) == 'T';
+        }
+    }
+
+    @Benchmark
+    public void gemm(Shape s) {
+        be.gemm(s.transA, s.transB, s.m, s.n, s.k, 1f, a.all(), b.all(), 0f, c.all());
+        be.synchronize();
+    }
+
+    /** Bias + relu over a 128 x 512 batch. */
+    @Benchmark
+    public void biasRelu() {
+        be.biasActivationForward(a.all(), bias.all(), ROWS, WIDTH, ActivationFunction.RELU, 0f, c.all());
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void reluBackwardWithBiasGrad() {
+        be.activationBackward(a.all(), b.all(), c.all(), ROWS, WIDTH, ActivationFunction.RELU, 0f, c.all(),
+                bias.all());
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void softmaxCrossEntropy() {
+        be.softmaxCrossEntropy(a.all(), labels.all(), true, ROWS, 10, b.all(), c.all(), 1f / ROWS, stats.all());
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void dropout() {
+        be.dropoutForward(a.all(), c.all(), ROWS * WIDTH, 0.2f, 7L, 1, counters.all());
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void adamOverTheNotebookParameters() {
+        be.adamUpdate(params.all(), grads.all(), m1.all(), m2.all(), null, PARAMS, hyper.all(), counters.all(),
+                0.9f, 0.999f, 1e-7f);
+        be.synchronize();
+    }
+}
