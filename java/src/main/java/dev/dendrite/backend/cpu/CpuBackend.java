@@ -39,6 +39,14 @@ public final class CpuBackend implements Backend {
     static final int PARALLEL_MIN = 1 << 16;
     /** Work items (elements) per block of a parallel op, and per partial of a row reduction. */
     static final int GRAIN = 1 << 15;
+    /**
+     * Rough per-element costs that scale {@link #PARALLEL_MIN}: a memory-bound element (a load, an add), one
+     * transcendental function (exp, erf), one Philox4x32-10 block (ten rounds of 32x32-bit multiplies).
+     * Expensive elements pay for a fork at smaller sizes.
+     */
+    private static final int CHEAP = 1;
+    private static final int TRANSCENDENTAL = 8;
+    private static final int PHILOX = 16;
 
     private final int threads;
     private final ForkJoinPool pool;
@@ -231,7 +239,7 @@ public final class CpuBackend implements Backend {
     /** {@code out[c] = sum_r x[r, c]}, each column summed in double over the rows in order. */
     private void columnSumsInto(float[] xs, int xo, int rows, int cols, float[] os, int oo) {
         double[] acc = scratch(cols);
-        forColumns(rows, cols, (c0, c1) -> {
+        forColumns(rows, cols, CHEAP, (c0, c1) -> {
             Arrays.fill(acc, c0, c1, 0.0);
             for (int r = 0; r < rows; r++) {
                 int base = xo + r * cols;
@@ -268,7 +276,7 @@ public final class CpuBackend implements Backend {
         int zo = z.offset();
         int yo = y.offset();
         int bo = bias == null ? 0 : bias.offset();
-        forRows(rows, cols, (r0, r1) -> {
+        forRows(rows, cols, activationCost(f), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int zr = zo + r * cols;
                 int yr = yo + r * cols;
@@ -314,7 +322,7 @@ public final class CpuBackend implements Backend {
         int dyo = dy.offset();
         int dzo = dz.offset();
         if (f == ActivationFunction.SOFTMAX) {
-            forRows(rows, cols, (r0, r1) -> {
+            forRows(rows, cols, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int o = r * cols;
                     CpuActivations.softmaxBackwardRow(ys, yo + o, dys, dyo + o, dzs, dzo + o, cols);
@@ -324,7 +332,7 @@ public final class CpuBackend implements Backend {
                 columnSumsInto(dzs, dzo, rows, cols, dbs, dbias.offset());
             }
         } else if (dbs == null) {
-            forRows(rows, cols, (r0, r1) -> {
+            forRows(rows, cols, activationCost(f), (r0, r1) -> {
                 int o = r0 * cols;
                 CpuActivations.backward(f, alpha, zs, zo + o, ys, yo + o, dys, dyo + o, dzs, dzo + o,
                         (r1 - r0) * cols);
@@ -333,7 +341,7 @@ public final class CpuBackend implements Backend {
             // Element-wise: split over columns so that each task also owns its columns' bias sums (fused).
             double[] acc = scratch(cols);
             int dbo = dbias.offset();
-            forColumns(rows, cols, (c0, c1) -> {
+            forColumns(rows, cols, activationCost(f), (c0, c1) -> {
                 Arrays.fill(acc, c0, c1, 0.0);
                 int w = c1 - c0;
                 for (int r = 0; r < rows; r++) {
@@ -347,6 +355,17 @@ public final class CpuBackend implements Backend {
                     dbs[dbo + c] = (float) acc[c];
                 }
             });
+        }
+    }
+
+    private static int activationCost(ActivationFunction f) {
+        switch (f) {
+            case LINEAR:
+            case RELU:
+            case LEAKY_RELU:
+                return CHEAP;
+            default:
+                return TRANSCENDENTAL;
         }
     }
 
@@ -588,7 +607,7 @@ public final class CpuBackend implements Backend {
         int wo = w.offset();
         int go = grad.offset();
         double twoL2 = 2.0 * l2;
-        forRange(n, (i0, i1) -> {
+        forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 float x = ws[wo + i];
                 gs[go + i] = (float) (gs[go + i] + l1 * (double) Math.signum(x) + twoL2 * x);
@@ -662,7 +681,7 @@ public final class CpuBackend implements Backend {
         }
         int step = cs[counters.offset() + COUNTER_STEP];
         float keep = 1f - rate;
-        forRange(n, (i0, i1) -> {
+        forRange(n, PHILOX, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 ys[yo + i] = Philox.uniform(seed, i, step, stream) >= rate ? xs[xo + i] / keep : 0f;
             }
@@ -708,7 +727,7 @@ public final class CpuBackend implements Backend {
         double[] acc = scratch(2L * cols); // [0, cols): mean; [cols, 2 cols): variance, then 1/std
         double keepRunning = momentum;
         double takeBatch = 1.0 - momentum;
-        forColumns(rows, cols, (c0, c1) -> {
+        forColumns(rows, cols, CHEAP, (c0, c1) -> {
             Arrays.fill(acc, c0, c1, 0.0);
             Arrays.fill(acc, cols + c0, cols + c1, 0.0);
             for (int r = 0; r < rows; r++) {
@@ -775,7 +794,7 @@ public final class CpuBackend implements Backend {
         for (int c = 0; c < cols; c++) {
             inv[c] = 1.0 / Math.sqrt((double) rv[runningVar.offset() + c] + eps);
         }
-        forRows(rows, cols, (r0, r1) -> {
+        forRows(rows, cols, CHEAP, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int xb = xo + r * cols;
                 int yb = yo + r * cols;
@@ -819,7 +838,7 @@ public final class CpuBackend implements Backend {
         int dbo = dbeta == null ? 0 : dbeta.offset();
         double[] acc = scratch(2L * cols); // [0, cols): sum dy; [cols, 2 cols): sum dy * xhat
         double n = rows;
-        forColumns(rows, cols, (c0, c1) -> {
+        forColumns(rows, cols, CHEAP, (c0, c1) -> {
             Arrays.fill(acc, c0, c1, 0.0);
             Arrays.fill(acc, cols + c0, cols + c1, 0.0);
             for (int r = 0; r < rows; r++) {
@@ -886,7 +905,7 @@ public final class CpuBackend implements Backend {
         int po = params.offset();
         int go = grads.offset();
         int vo = velocity == null ? 0 : velocity.offset();
-        forRange(n, (i0, i1) -> {
+        forRange(n, CHEAP, (i0, i1) -> {
             if (vs == null) {
                 for (int i = i0; i < i1; i++) {
                     ps[po + i] = (float) (ps[po + i] - lr * gs[go + i]);
@@ -930,7 +949,7 @@ public final class CpuBackend implements Backend {
         int mo = m.offset();
         int vo = v.offset();
         int xo = vMax == null ? 0 : vMax.offset();
-        forRange(n, (i0, i1) -> {
+        forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 double g = gs[go + i];
                 float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
@@ -974,7 +993,7 @@ public final class CpuBackend implements Backend {
         int ao = mg == null ? 0 : mg.offset();
         double keep = rho;
         double take = 1.0 - rho;
-        forRange(n, (i0, i1) -> {
+        forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 double g = gs[go + i];
                 float s = (float) (keep * sq[so + i] + take * g * g);
@@ -1012,7 +1031,7 @@ public final class CpuBackend implements Backend {
         int po = params.offset();
         int go = grads.offset();
         int ao = accumulator.offset();
-        forRange(n, (i0, i1) -> {
+        forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 double g = gs[go + i];
                 float a = (float) (as[ao + i] + g * g);
@@ -1094,7 +1113,7 @@ public final class CpuBackend implements Backend {
             int[] os = i32(op, "out", out, total, "rows*width");
             noOverlap(op, "out", out, total, "src", src, src.length(), false);
             int oo = out.offset();
-            forRows(rows, width, (r0, r1) -> {
+            forRows(rows, width, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int j = idx == null ? first + r : idx[io + r];
                     System.arraycopy(ss, so + j * width, os, oo + r * width, width);
@@ -1112,7 +1131,7 @@ public final class CpuBackend implements Backend {
         boolean transform = sc != null || sh != null;
         if (sd == DType.F32) {
             float[] ss = sb.floats();
-            forRows(rows, width, (r0, r1) -> {
+            forRows(rows, width, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int from = so + (idx == null ? first + r : idx[io + r]) * width;
                     int to = oo + r * width;
@@ -1129,7 +1148,7 @@ public final class CpuBackend implements Backend {
             });
         } else {
             byte[] ss = sb.bytes();
-            forRows(rows, width, (r0, r1) -> {
+            forRows(rows, width, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int from = so + (idx == null ? first + r : idx[io + r]) * width;
                     int to = oo + r * width;
@@ -1152,7 +1171,7 @@ public final class CpuBackend implements Backend {
         // Sort key: the 32 random bits as an unsigned number, then the index. Flipping the sign bit makes the
         // signed comparison of the high word an unsigned one, so one long sort orders by both.
         long[] keys = new long[n];
-        forRange(n, (i0, i1) -> {
+        forRange(n, PHILOX, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 int bits = Philox.bits(seed, i, epoch, Philox.PERMUTATION_STREAM);
                 keys[i] = ((long) (bits ^ Integer.MIN_VALUE) << 32) | i;
@@ -1332,24 +1351,28 @@ public final class CpuBackend implements Backend {
         pool.invoke(new BlockTask(body, n, blockSize, 0, nb));
     }
 
-    /** Element-wise loop over {@code [0, n)}: one call when small, about 4 blocks per thread when large. */
-    private void forRange(int n, Range body) {
-        if (n < PARALLEL_MIN || threads == 1) {
+    /**
+     * Element-wise loop over {@code [0, n)} items that each cost about {@code cost} simple operations: one
+     * call when the work is small, else about 4 blocks per thread.
+     */
+    private void forRange(int n, int cost, Range body) {
+        if ((long) n * cost < PARALLEL_MIN || threads == 1 || n < 2) {
             body.run(0, n);
             return;
         }
-        int size = Math.max(GRAIN, blocks(n, threads * 4));
+        int size = Math.max(Math.max(1, GRAIN / cost), blocks(n, threads * 4));
         run(n, size, true, (b, from, to) -> body.run(from, to));
     }
 
-    /** Loop over the rows of a {@code rows x cols} matrix, split by rows when the matrix is large. */
-    private void forRows(int rows, int cols, Range body) {
-        long total = (long) rows * cols;
-        if (total < PARALLEL_MIN || threads == 1 || rows < 2) {
+    /** Loop over the rows of a {@code rows x cols} matrix, split by rows when the work is large. */
+    private void forRows(int rows, int cols, int cost, Range body) {
+        long work = (long) rows * cols * cost;
+        if (work < PARALLEL_MIN || threads == 1 || rows < 2) {
             body.run(0, rows);
             return;
         }
-        int size = Math.max(Math.max(1, GRAIN / Math.max(1, cols)), blocks(rows, threads * 4));
+        long rowWork = Math.max(1L, (long) cols * cost);
+        int size = (int) Math.max(Math.max(1L, GRAIN / rowWork), blocks(rows, threads * 4));
         run(rows, size, true, (b, from, to) -> body.run(from, to));
     }
 
@@ -1357,9 +1380,9 @@ public final class CpuBackend implements Backend {
      * Loop over column ranges of a {@code rows x cols} matrix, each range visiting every row: a column's
      * reduction is then summed in row order, whatever the split.
      */
-    private void forColumns(int rows, int cols, Range body) {
-        long total = (long) rows * cols;
-        if (total < PARALLEL_MIN || threads == 1 || cols < 32) {
+    private void forColumns(int rows, int cols, int cost, Range body) {
+        long work = (long) rows * cols * cost;
+        if (work < PARALLEL_MIN || threads == 1 || cols < 32) {
             body.run(0, cols);
             return;
         }
