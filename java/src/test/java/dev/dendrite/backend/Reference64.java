@@ -13,8 +13,9 @@ import java.util.Comparator;
  * {@code Reference64Test} checks against finite differences.
  */
 public final class Reference64 {
-    /** SELU constants of Klambauer et al. (2017), as Keras uses them. */
+    /** SELU's alpha (Klambauer et al. 2017), as Keras uses it. */
     public static final double SELU_ALPHA = 1.6732632423543772;
+    /** SELU's scale (Klambauer et al. 2017), as Keras uses it. */
     public static final double SELU_SCALE = 1.0507009873554805;
 
     private Reference64() {
@@ -241,6 +242,7 @@ public final class Reference64 {
         return out;
     }
 
+    /** {@code out[c] = sum_r x[r, c]}. */
     public static double[] columnSums(double[] x, int rows, int cols) {
         double[] out = new double[cols];
         for (int r = 0; r < rows; r++) {
@@ -487,6 +489,7 @@ public final class Reference64 {
         return new BatchNorm(y, mean, inv, rm, rv);
     }
 
+    /** Inference-mode batch norm: {@code gamma (x - runningMean) / sqrt(runningVar + eps) + beta}. */
     public static double[] batchNormInference(double[] x, int rows, int cols, double[] gamma, double[] beta,
                                               double eps, double[] runningMean, double[] runningVar) {
         double[] y = new double[rows * cols];
@@ -649,6 +652,7 @@ public final class Reference64 {
 
     // ================================================================== conversions
 
+    /** Widens every element (exactly). */
     public static double[] toDouble(float[] x) {
         double[] d = new double[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -657,6 +661,7 @@ public final class Reference64 {
         return d;
     }
 
+    /** Widens every element (exactly). */
     public static double[] toDouble(int[] x) {
         double[] d = new double[x.length];
         for (int i = 0; i < x.length; i++) {
