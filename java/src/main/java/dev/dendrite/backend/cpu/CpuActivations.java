@@ -1,0 +1,308 @@
+package dev.dendrite.backend.cpu;
+
+import dev.dendrite.backend.ActivationFunction;
+
+/**
+ * The scalar math of every {@link ActivationFunction}: forward value and derivative, in one place, so that
+ * the CPU backend (the reference every other backend is tested against) has a single definition.
+ *
+ * <p>Every function takes and returns {@code float} but evaluates in {@code double} and rounds once at the
+ * end, so a result is within about one float rounding (6e-8 relative) of the exact value; the exceptions are
+ * GELU, whose {@link #erf} is accurate to about 1e-11 absolute before that rounding, and functions of a
+ * product such as {@code alpha * x} that round twice.
+ *
+ * <p>Conventions at the kinks, which no formula fixes: the derivative of {@code relu} at 0 is 0, and those of
+ * {@code leaky_relu}, {@code elu} and {@code selu} at 0 use their negative branch ({@code alpha},
+ * {@code alpha}, {@code scale * alpha}). {@link ActivationFunction#SOFTMAX} is row-wise, see
+ * {@link #softmaxRow} and {@link #softmaxBackwardRow}; its scalar methods throw.
+ */
+public final class CpuActivations {
+    /** SELU's alpha (Klambauer et al. 2017), as in Keras. */
+    public static final double SELU_ALPHA = 1.6732632423543772;
+    /** SELU's scale (Klambauer et al. 2017), as in Keras. */
+    public static final double SELU_SCALE = 1.0507009873554805;
+
+    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+    private static final double INV_SQRT_2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
+
+    /**
+     * Maclaurin coefficients of erf(u) / u as a polynomial in u^2: {@code 2/sqrt(pi) (-1)^n / (n! (2n+1))}.
+     * Computed from the series itself; 14 terms leave a truncation error below 5e-13 for |u| <= 1.
+     */
+    private static final double[] ERF_TAYLOR = new double[14];
+
+    /**
+     * Chebyshev coefficients (first kind, in {@code t = 2s - 1}) of {@code g(s) = u exp(u^2) erfc(u)} with
+     * {@code s = 1/u} on {@code [0, 1]}, i.e. for every {@code u >= 1}; {@code g(0) = 1/sqrt(pi)}. Obtained by
+     * interpolating g at the 20 first-kind Chebyshev nodes, with g evaluated in 40-digit arithmetic, and
+     * rounding to double. Measured maximum relative error of the interpolant on a 2001-point grid: 8.8e-12,
+     * so erfc(u) for u >= 1 (at most 0.157) is within 2e-12 absolute.
+     */
+    private static final double[] ERFC_CHEB = {
+        0.5039781175024709, -0.07211219804839038, -0.0074953160268578034, 0.003838051895687984,
+        -0.0006410126699713449, -1.5540548808156492e-05, 4.3230243101740186e-05, -1.376937445787695e-05,
+        1.8747983544478257e-06, 3.6072578622224243e-07, -3.034436903629324e-07, 9.58724695709035e-08,
+        -1.358326588310035e-08, -3.2191604446370093e-09, 2.874678131231246e-09, -1.0331047473885146e-09,
+        1.923844520773613e-10, 1.9831391896695885e-11, -3.2548627992904377e-11, 1.4204632741815848e-11,
+    };
+
+    static {
+        double factorial = 1;
+        for (int n = 0; n < ERF_TAYLOR.length; n++) {
+            if (n > 0) {
+                factorial *= n;
+            }
+            ERF_TAYLOR[n] = ((n & 1) == 0 ? 1 : -1) * TWO_OVER_SQRT_PI / (factorial * (2 * n + 1));
+        }
+    }
+
+    private CpuActivations() {
+    }
+
+    // ------------------------------------------------------------------ special functions
+
+    /** The error function, with absolute error below 1e-11 for every finite {@code u}. */
+    public static double erf(double u) {
+        double a = Math.abs(u);
+        if (a <= 1) {
+            return erfSmall(u);
+        }
+        double r = 1 - erfcLarge(a);
+        return u < 0 ? -r : r;
+    }
+
+    /** The complementary error function {@code 1 - erf(u)}, accurate in relative terms for large {@code u}. */
+    public static double erfc(double u) {
+        if (u >= 1) {
+            return erfcLarge(u);
+        }
+        if (u <= -1) {
+            return 2 - erfcLarge(-u);
+        }
+        return 1 - erfSmall(u);
+    }
+
+    /** The standard normal CDF {@code Phi(x) = erfc(-x / sqrt 2) / 2}, without cancellation in the left tail. */
+    public static double normalCdf(double x) {
+        return 0.5 * erfc(-x * INV_SQRT_2);
+    }
+
+    /** erf for |u| <= 1: the odd Maclaurin series, evaluated by Horner's rule in u^2. */
+    private static double erfSmall(double u) {
+        double u2 = u * u;
+        double p = ERF_TAYLOR[ERF_TAYLOR.length - 1];
+        for (int n = ERF_TAYLOR.length - 2; n >= 0; n--) {
+            p = p * u2 + ERF_TAYLOR[n];
+        }
+        return u * p;
+    }
+
+    /** erfc for u >= 1: {@code exp(-u^2) / u * g(1/u)} with g the Chebyshev interpolant (Clenshaw's rule). */
+    private static double erfcLarge(double u) {
+        if (u > 27) {
+            return 0; // exp(-u^2) underflows double here; erfc is below 1e-318
+        }
+        double t = 2 / u - 1;
+        double b1 = 0;
+        double b2 = 0;
+        for (int j = ERFC_CHEB.length - 1; j >= 1; j--) {
+            double b0 = 2 * t * b1 - b2 + ERFC_CHEB[j];
+            b2 = b1;
+            b1 = b0;
+        }
+        double g = t * b1 - b2 + ERFC_CHEB[0];
+        return Math.exp(-u * u) * g / u;
+    }
+
+    /** The logistic function, evaluated so that neither branch can overflow. */
+    public static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1 / (1 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1 + e);
+    }
+
+    // ------------------------------------------------------------------ scalar forward / derivative
+
+    /**
+     * {@code f(x)} for an element-wise activation.
+     *
+     * @param alpha the negative slope of leaky_relu or the saturation of elu; ignored by the others
+     * @throws IllegalArgumentException for {@link ActivationFunction#SOFTMAX}, which is row-wise
+     */
+    public static float forward(ActivationFunction f, float alpha, float x) {
+        switch (f) {
+            case LINEAR:
+                return x;
+            case RELU:
+                return Math.max(x, 0f);
+            case SIGMOID:
+                return (float) sigmoid(x);
+            case TANH:
+                return (float) Math.tanh(x);
+            case SELU:
+                return (float) (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x));
+            case ELU:
+                return x > 0 ? x : (float) (alpha * Math.expm1(x));
+            case LEAKY_RELU:
+                return x < 0 ? alpha * x : x;
+            case GELU:
+                return (float) (x * normalCdf(x));
+            case SWISH:
+                return (float) (x * sigmoid(x));
+            default:
+                throw notElementWise(f);
+        }
+    }
+
+    /**
+     * {@code f'(z)} for an element-wise activation, given the pre-activation {@code z} and the forward's
+     * output {@code y = f(z)}. Computed from {@code z} in double: forms in {@code y} alone, such as
+     * {@code y (1 - y)} for the sigmoid, lose all precision where {@code y} rounds to 1.
+     *
+     * @throws IllegalArgumentException for {@link ActivationFunction#SOFTMAX}, which is row-wise
+     */
+    public static float derivative(ActivationFunction f, float alpha, float z, float y) {
+        switch (f) {
+            case LINEAR:
+                return 1f;
+            case RELU:
+                return z > 0 ? 1f : 0f;
+            case SIGMOID: {
+                double e = Math.exp(-Math.abs((double) z));
+                double d = 1 + e;
+                return (float) (e / (d * d));
+            }
+            case TANH: {
+                double e = Math.exp(-2 * Math.abs((double) z));
+                double d = 1 + e;
+                return (float) (4 * e / (d * d));
+            }
+            case SELU:
+                return (float) (z > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(z));
+            case ELU:
+                return z > 0 ? 1f : (float) (alpha * Math.exp(z));
+            case LEAKY_RELU:
+                return z > 0 ? 1f : alpha;
+            case GELU:
+                return (float) (normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * (double) z));
+            case SWISH: {
+                double s = sigmoid(z);
+                return (float) (s + z * s * (1 - s));
+            }
+            default:
+                throw notElementWise(f);
+        }
+    }
+
+    private static IllegalArgumentException notElementWise(ActivationFunction f) {
+        return new IllegalArgumentException("activation " + f + " is row-wise, not element-wise; "
+                + "use softmaxRow / softmaxBackwardRow");
+    }
+
+    // ------------------------------------------------------------------ loops used by the backend
+
+    /**
+     * {@code y[yOff + i] = f(z[zOff + i])} for {@code i < n}, element-wise activations only. The switch sits
+     * outside the loops so that each loop is a tight one the JIT can optimise.
+     */
+    public static void forward(ActivationFunction f, float alpha, float[] z, int zOff, float[] y, int yOff,
+                               int n) {
+        switch (f) {
+            case LINEAR:
+                if (z != y || zOff != yOff) {
+                    System.arraycopy(z, zOff, y, yOff, n);
+                }
+                break;
+            case RELU:
+                for (int i = 0; i < n; i++) {
+                    y[yOff + i] = Math.max(z[zOff + i], 0f);
+                }
+                break;
+            case LEAKY_RELU:
+                for (int i = 0; i < n; i++) {
+                    float x = z[zOff + i];
+                    y[yOff + i] = x < 0 ? alpha * x : x;
+                }
+                break;
+            default:
+                for (int i = 0; i < n; i++) {
+                    y[yOff + i] = forward(f, alpha, z[zOff + i]);
+                }
+                break;
+        }
+    }
+
+    /**
+     * {@code dz[i] = dy[i] * f'(z[i])} for {@code i < n}, element-wise activations only; {@code dz} may alias
+     * {@code dy} exactly (each element is read before it is written).
+     */
+    public static void backward(ActivationFunction f, float alpha, float[] z, int zOff, float[] y, int yOff,
+                                float[] dy, int dyOff, float[] dz, int dzOff, int n) {
+        switch (f) {
+            case LINEAR:
+                if (dy != dz || dyOff != dzOff) {
+                    System.arraycopy(dy, dyOff, dz, dzOff, n);
+                }
+                break;
+            case RELU:
+                for (int i = 0; i < n; i++) {
+                    dz[dzOff + i] = z[zOff + i] > 0 ? dy[dyOff + i] : 0f;
+                }
+                break;
+            case LEAKY_RELU:
+                for (int i = 0; i < n; i++) {
+                    float g = dy[dyOff + i];
+                    dz[dzOff + i] = z[zOff + i] > 0 ? g : alpha * g;
+                }
+                break;
+            default:
+                for (int i = 0; i < n; i++) {
+                    dz[dzOff + i] = dy[dyOff + i] * derivative(f, alpha, z[zOff + i], y[yOff + i]);
+                }
+                break;
+        }
+    }
+
+    /**
+     * Softmax of one row of {@code n} elements: {@code y = exp(z - max z) / sum exp(z - max z)}. Subtracting
+     * the row's maximum keeps every exponent at most 0, so nothing overflows; the sum is kept in double.
+     * {@code y} may alias {@code z} exactly.
+     */
+    public static void softmaxRow(float[] z, int zOff, float[] y, int yOff, int n) {
+        if (n == 0) {
+            return;
+        }
+        float max = z[zOff];
+        for (int i = 1; i < n; i++) {
+            max = Math.max(max, z[zOff + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double e = Math.exp((double) z[zOff + i] - max);
+            sum += e;
+            y[yOff + i] = (float) e;
+        }
+        double inv = 1 / sum;
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = (float) (y[yOff + i] * inv);
+        }
+    }
+
+    /**
+     * Softmax backward for one row: the Jacobian-vector product {@code dz = y * (dy - sum(dy * y))}, with the
+     * dot product in double. {@code dz} may alias {@code dy} exactly.
+     */
+    public static void softmaxBackwardRow(float[] y, int yOff, float[] dy, int dyOff, float[] dz, int dzOff,
+                                          int n) {
+        double dot = 0;
+        for (int i = 0; i < n; i++) {
+            dot += (double) dy[dyOff + i] * y[yOff + i];
+        }
+        for (int i = 0; i < n; i++) {
+            dz[dzOff + i] = (float) (y[yOff + i] * (dy[dyOff + i] - dot));
+        }
+    }
+}

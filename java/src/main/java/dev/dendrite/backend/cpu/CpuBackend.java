@@ -1,0 +1,1445 @@
+package dev.dendrite.backend.cpu;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.Slice;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * The plain-Java {@link Backend}: every op on Java arrays, large ones spread over a private
+ * {@link ForkJoinPool}. It is the reference the GPU backends are tested against, so it favours accuracy
+ * where that is cheap: element math is done in {@code double} and rounded once, and every sum (losses,
+ * column sums, batch statistics, penalties) is accumulated in {@code double}.
+ *
+ * <p>Results do not depend on the number of threads: element-wise ops have no cross-element state, column
+ * reductions sum each column over the rows in order whatever the column split, and row reductions (the loss
+ * totals) combine per-block partials over blocks whose size does not depend on the thread count.
+ *
+ * <p>Ops run synchronously on the calling thread (helped by the pool), so {@link #synchronize} has nothing to
+ * wait for. Like a GPU stream, one backend is meant to be driven by one thread at a time: ops share a
+ * scratch array and must not be issued concurrently.
+ *
+ * <p>Inputs are validated cheaply on every call (null, owner, closed, dtype, slice lengths, forbidden
+ * overlaps, label and index ranges): a bad call throws {@link IllegalArgumentException} naming the op, the
+ * argument and what was expected; any use of a closed buffer or backend throws {@link IllegalStateException}.
+ */
+public final class CpuBackend implements Backend {
+    /** Below this many elements an op runs on the calling thread alone: a fork costs more than it saves. */
+    static final int PARALLEL_MIN = 1 << 16;
+    /** Work items (elements) per block of a parallel op, and per partial of a row reduction. */
+    static final int GRAIN = 1 << 15;
+    /**
+     * Rough per-element costs that scale {@link #PARALLEL_MIN}: a memory-bound element (a load, an add), one
+     * transcendental function (exp, erf), one Philox4x32-10 block (ten rounds of 32x32-bit multiplies).
+     * Expensive elements pay for a fork at smaller sizes.
+     */
+    private static final int CHEAP = 1;
+    private static final int TRANSCENDENTAL = 8;
+    private static final int PHILOX = 16;
+
+    private final int threads;
+    private final ForkJoinPool pool;
+    private final Set<CpuBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private volatile boolean closed;
+    /** Reused accumulators for reductions, grown on demand: ops run one at a time, so one suffices. */
+    private double[] scratch = new double[64];
+
+    /** A backend using every available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * A backend whose ops use at most {@code threads} threads.
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public CpuBackend(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads = " + threads + "; expected at least 1");
+        }
+        this.threads = threads;
+        this.pool = new ForkJoinPool(threads);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + ", Java "
+                + System.getProperty("java.version");
+    }
+
+    /** The number of threads ops may use. */
+    public int threads() {
+        return threads;
+    }
+
+    // ================================================================== memory
+
+    @Override
+    public Buffer allocate(DType dtype, int length) {
+        ensureOpen();
+        if (dtype == null) {
+            throw new IllegalArgumentException("allocate: dtype is null; expected F32, I32 or U8");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("allocate: length " + length + "; expected >= 0");
+        }
+        CpuBuffer b = new CpuBuffer(this, dtype, length);
+        synchronized (buffers) {
+            ensureOpen();
+            buffers.add(b);
+        }
+        return b;
+    }
+
+    /** Forgets and frees one buffer (called by {@link CpuBuffer#close()}). */
+    void release(CpuBuffer b) {
+        synchronized (buffers) {
+            buffers.remove(b);
+        }
+        b.markClosed();
+    }
+
+    /** Number of buffers allocated and not yet closed (for leak checks). */
+    public int openBuffers() {
+        synchronized (buffers) {
+            return buffers.size();
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        float[] d = f32("upload", "dst", dst, 0, null);
+        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
+        System.arraycopy(src, srcOffset, d, dst.offset(), dst.length());
+    }
+
+    @Override
+    public void upload(int[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        int[] d = i32("upload", "dst", dst, 0, null);
+        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
+        System.arraycopy(src, srcOffset, d, dst.offset(), dst.length());
+    }
+
+    @Override
+    public void upload(byte[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        byte[] d = u8("upload", "dst", dst, 0, null);
+        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
+        System.arraycopy(src, srcOffset, d, dst.offset(), dst.length());
+    }
+
+    @Override
+    public void download(Slice src, float[] dst, int dstOffset) {
+        ensureOpen();
+        float[] s = f32("download", "src", src, 0, null);
+        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
+        System.arraycopy(s, src.offset(), dst, dstOffset, src.length());
+    }
+
+    @Override
+    public void download(Slice src, int[] dst, int dstOffset) {
+        ensureOpen();
+        int[] s = i32("download", "src", src, 0, null);
+        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
+        System.arraycopy(s, src.offset(), dst, dstOffset, src.length());
+    }
+
+    /** Checks that a host array (length -1: null) has {@code count} elements from {@code offset}. */
+    private static void checkHost(String op, String name, int arrayLength, int offset, int count) {
+        if (arrayLength < 0) {
+            throw new IllegalArgumentException(op + ": " + name + " array is null");
+        }
+        if (offset < 0 || (long) offset + count > arrayLength) {
+            throw new IllegalArgumentException(op + ": " + name + " offset " + offset + " + " + count
+                    + " elements does not fit in an array of " + arrayLength);
+        }
+    }
+
+    @Override
+    public void fill(Slice x, float value) {
+        ensureOpen();
+        float[] a = f32("fill", "x", x, 0, null);
+        Arrays.fill(a, x.offset(), x.offset() + x.length(), value);
+    }
+
+    @Override
+    public void copy(Slice src, Slice dst) {
+        ensureOpen();
+        CpuBuffer s = open("copy", "src", src);
+        CpuBuffer d = open("copy", "dst", dst);
+        if (s.dtype() != d.dtype()) {
+            throw new IllegalArgumentException("copy: src is " + s.dtype() + " but dst is " + d.dtype()
+                    + "; expected the same dtype");
+        }
+        if (src.length() != dst.length()) {
+            throw new IllegalArgumentException("copy: src has " + src.length() + " elements but dst has "
+                    + dst.length() + "; expected the same length");
+        }
+        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+        Object sa = s.dtype() == DType.F32 ? s.floats() : s.dtype() == DType.I32 ? s.ints() : s.bytes();
+        Object da = d.dtype() == DType.F32 ? d.floats() : d.dtype() == DType.I32 ? d.ints() : d.bytes();
+        System.arraycopy(sa, src.offset(), da, dst.offset(), src.length());
+    }
+
+    @Override
+    public void synchronize() {
+        ensureOpen(); // ops are synchronous: nothing is ever pending
+    }
+
+    // ================================================================== dense algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, Slice a, Slice b, float beta, Slice c) {
+        ensureOpen();
+        nonNegative("gemm", "m", m);
+        nonNegative("gemm", "n", n);
+        nonNegative("gemm", "k", k);
+        float[] aa = f32("gemm", "a", a, (long) m * k, "m*k");
+        float[] bb = f32("gemm", "b", b, (long) k * n, "k*n");
+        float[] cc = f32("gemm", "c", c, (long) m * n, "m*n");
+        noOverlap("gemm", "c", c, (long) m * n, "a", a, (long) m * k, false);
+        noOverlap("gemm", "c", c, (long) m * n, "b", b, (long) k * n, false);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        CpuGemm.gemm(transA, transB, m, n, k, alpha, aa, a.offset(), bb, b.offset(), beta, cc, c.offset(), pool);
+    }
+
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
+        ensureOpen();
+        nonNegative("columnSums", "rows", rows);
+        nonNegative("columnSums", "cols", cols);
+        float[] xs = f32("columnSums", "x", x, (long) rows * cols, "rows*cols");
+        float[] os = f32("columnSums", "out", out, cols, "cols");
+        noOverlap("columnSums", "out", out, cols, "x", x, (long) rows * cols, false);
+        columnSumsInto(xs, x.offset(), rows, cols, os, out.offset());
+    }
+
+    /** {@code out[c] = sum_r x[r, c]}, each column summed in double over the rows in order. */
+    private void columnSumsInto(float[] xs, int xo, int rows, int cols, float[] os, int oo) {
+        double[] acc = scratch(cols);
+        forColumns(rows, cols, CHEAP, (c0, c1) -> {
+            Arrays.fill(acc, c0, c1, 0.0);
+            for (int r = 0; r < rows; r++) {
+                int base = xo + r * cols;
+                for (int c = c0; c < c1; c++) {
+                    acc[c] += xs[base + c];
+                }
+            }
+            for (int c = c0; c < c1; c++) {
+                os[oo + c] = (float) acc[c];
+            }
+        });
+    }
+
+    // ================================================================== activations
+
+    @Override
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                      ActivationFunction f, float alpha, Slice y) {
+        ensureOpen();
+        String op = "biasActivationForward";
+        requireActivation(op, f);
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long total = (long) rows * cols;
+        float[] zs = f32(op, "z", z, total, "rows*cols");
+        float[] ys = f32(op, "y", y, total, "rows*cols");
+        float[] bs = bias == null ? null : f32(op, "bias", bias, cols, "cols");
+        // In place would destroy the pre-activation the backward pass needs, except for LINEAR where z == y.
+        noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
+        if (bias != null) {
+            noOverlap(op, "z", z, total, "bias", bias, cols, false);
+            noOverlap(op, "y", y, total, "bias", bias, cols, false);
+        }
+        int zo = z.offset();
+        int yo = y.offset();
+        int bo = bias == null ? 0 : bias.offset();
+        forRows(rows, cols, activationCost(f), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int zr = zo + r * cols;
+                int yr = yo + r * cols;
+                if (bs != null) {
+                    for (int c = 0; c < cols; c++) {
+                        zs[zr + c] += bs[bo + c];
+                    }
+                }
+                if (f == ActivationFunction.SOFTMAX) {
+                    CpuActivations.softmaxRow(zs, zr, ys, yr, cols);
+                } else {
+                    CpuActivations.forward(f, alpha, zs, zr, ys, yr, cols);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        ensureOpen();
+        String op = "activationBackward";
+        requireActivation(op, f);
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long total = (long) rows * cols;
+        float[] zs = f32(op, "z", z, total, "rows*cols");
+        float[] ys = f32(op, "y", y, total, "rows*cols");
+        float[] dys = f32(op, "dy", dy, total, "rows*cols");
+        float[] dzs = f32(op, "dz", dz, total, "rows*cols");
+        float[] dbs = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
+        noOverlap(op, "dz", dz, total, "dy", dy, total, true);
+        noOverlap(op, "dz", dz, total, "z", z, total, false);
+        noOverlap(op, "dz", dz, total, "y", y, total, false);
+        if (dbias != null) {
+            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
+            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
+            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
+            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
+        }
+        int zo = z.offset();
+        int yo = y.offset();
+        int dyo = dy.offset();
+        int dzo = dz.offset();
+        if (f == ActivationFunction.SOFTMAX) {
+            forRows(rows, cols, CHEAP, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int o = r * cols;
+                    CpuActivations.softmaxBackwardRow(ys, yo + o, dys, dyo + o, dzs, dzo + o, cols);
+                }
+            });
+            if (dbs != null) {
+                columnSumsInto(dzs, dzo, rows, cols, dbs, dbias.offset());
+            }
+        } else if (dbs == null) {
+            forRows(rows, cols, activationCost(f), (r0, r1) -> {
+                int o = r0 * cols;
+                CpuActivations.backward(f, alpha, zs, zo + o, ys, yo + o, dys, dyo + o, dzs, dzo + o,
+                        (r1 - r0) * cols);
+            });
+        } else {
+            // Element-wise: split over columns so that each task also owns its columns' bias sums (fused).
+            double[] acc = scratch(cols);
+            int dbo = dbias.offset();
+            forColumns(rows, cols, activationCost(f), (c0, c1) -> {
+                Arrays.fill(acc, c0, c1, 0.0);
+                int w = c1 - c0;
+                for (int r = 0; r < rows; r++) {
+                    int o = r * cols + c0;
+                    CpuActivations.backward(f, alpha, zs, zo + o, ys, yo + o, dys, dyo + o, dzs, dzo + o, w);
+                    for (int c = 0; c < w; c++) {
+                        acc[c0 + c] += dzs[dzo + o + c];
+                    }
+                }
+                for (int c = c0; c < c1; c++) {
+                    dbs[dbo + c] = (float) acc[c];
+                }
+            });
+        }
+    }
+
+    private static int activationCost(ActivationFunction f) {
+        switch (f) {
+            case LINEAR:
+            case RELU:
+            case LEAKY_RELU:
+                return CHEAP;
+            default:
+                return TRANSCENDENTAL;
+        }
+    }
+
+    private static void requireActivation(String op, ActivationFunction f) {
+        if (f == null) {
+            throw new IllegalArgumentException(op + ": activation is null; expected an ActivationFunction");
+        }
+    }
+
+    // ================================================================== losses
+
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        ensureOpen();
+        String op = "softmaxCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        long total = (long) rows * cols;
+        float[] zs = f32(op, "logits", logits, total, "rows*cols");
+        int[] li = sparseLabels ? i32(op, "labels", labels, rows, "rows") : null;
+        float[] tf = sparseLabels ? null : f32(op, "labels", labels, total, "rows*cols");
+        float[] ps = f32(op, "probs", probs, total, "rows*cols");
+        float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
+        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        long labelLength = sparseLabels ? rows : total;
+        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
+        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "logits", logits, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "labels", labels, labelLength, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "probs", probs, total, false);
+        if (dlogits != null) {
+            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
+            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
+            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+            noOverlap(op, "stats", stats, STATS_LENGTH, "dlogits", dlogits, total, false);
+        }
+        int zo = logits.offset();
+        int lo = labels.offset();
+        int po = probs.offset();
+        int go = dlogits == null ? 0 : dlogits.offset();
+        if (sparseLabels) {
+            for (int r = 0; r < rows; r++) {
+                int label = li[lo + r];
+                if (label < 0 || label >= cols) {
+                    throw new IllegalArgumentException(op + ": label " + label + " in row " + r
+                            + "; expected a class index in [0, " + cols + ")");
+                }
+            }
+        }
+        reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+            double loss = 0;
+            double correct = 0;
+            for (int r = r0; r < r1; r++) {
+                int zr = zo + r * cols;
+                int tr = lo + r * cols;
+                int pr = po + r * cols;
+                int gr = go + r * cols;
+                // Arg-max of the logits (first index on ties) and the log-sum-exp, shifted by the maximum.
+                int best = 0;
+                float max = zs[zr];
+                for (int c = 1; c < cols; c++) {
+                    if (zs[zr + c] > max) {
+                        max = zs[zr + c];
+                        best = c;
+                    }
+                }
+                double sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    sum += Math.exp((double) zs[zr + c] - max);
+                }
+                double shift = max + Math.log(sum); // log p_c = z_c - shift
+                int label;
+                if (sparseLabels) {
+                    label = li[lo + r];
+                    loss -= zs[zr + label] - shift;
+                } else {
+                    label = 0;
+                    float tmax = tf[tr];
+                    double rowLoss = 0;
+                    for (int c = 0; c < cols; c++) {
+                        float t = tf[tr + c];
+                        if (t > tmax) {
+                            tmax = t;
+                            label = c;
+                        }
+                        if (t != 0) { // 0 * log p is 0 even where p underflows to 0
+                            rowLoss -= t * (zs[zr + c] - shift);
+                        }
+                    }
+                    loss += rowLoss;
+                }
+                if (best == label) {
+                    correct++;
+                }
+                for (int c = 0; c < cols; c++) {
+                    double p = Math.exp(zs[zr + c] - shift);
+                    ps[pr + c] = (float) p;
+                    if (gs != null) {
+                        double t = sparseLabels ? (c == label ? 1 : 0) : tf[tr + c];
+                        gs[gr + c] = (float) (gradScale * (p - t));
+                    }
+                }
+            }
+            out[at] = loss;
+            out[at + 1] = correct;
+        });
+    }
+
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        ensureOpen();
+        String op = "sigmoidCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        long total = (long) rows * cols;
+        float[] zs = f32(op, "logits", logits, total, "rows*cols");
+        float[] ts = f32(op, "targets", targets, total, "rows*cols");
+        float[] ps = f32(op, "probs", probs, total, "rows*cols");
+        float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
+        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
+        if (dlogits != null) {
+            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
+            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+        }
+        int zo = logits.offset();
+        int to = targets.offset();
+        int po = probs.offset();
+        int go = dlogits == null ? 0 : dlogits.offset();
+        double scale = (double) gradScale / cols;
+        reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+            double loss = 0;
+            double correct = 0;
+            for (int r = r0; r < r1; r++) {
+                double rowLoss = 0;
+                int rowCorrect = 0;
+                for (int c = 0; c < cols; c++) {
+                    int i = r * cols + c;
+                    double z = zs[zo + i];
+                    double t = ts[to + i];
+                    // max(z, 0) - z t + log(1 + exp(-|z|)): no exp of a positive number, no log of 0.
+                    rowLoss += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+                    double p = CpuActivations.sigmoid(z);
+                    float pf = (float) p;
+                    ps[po + i] = pf;
+                    if ((pf > 0.5f) == (t > 0.5)) {
+                        rowCorrect++;
+                    }
+                    if (gs != null) {
+                        gs[go + i] = (float) (scale * (p - t));
+                    }
+                }
+                loss += rowLoss / cols;
+                correct += (double) rowCorrect / cols;
+            }
+            out[at] = loss;
+            out[at + 1] = correct;
+        });
+    }
+
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
+        ensureOpen();
+        String op = "meanSquaredError";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        long total = (long) rows * cols;
+        float[] xs = f32(op, "pred", pred, total, "rows*cols");
+        float[] ts = f32(op, "targets", targets, total, "rows*cols");
+        float[] gs = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
+        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        noOverlap(op, "stats", stats, STATS_LENGTH, "pred", pred, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", targets, total, false);
+        if (dpred != null) {
+            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
+        }
+        int xo = pred.offset();
+        int to = targets.offset();
+        int go = dpred == null ? 0 : dpred.offset();
+        double scale = 2.0 * gradScale / cols;
+        reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+            double loss = 0;
+            double correct = 0;
+            for (int r = r0; r < r1; r++) {
+                int base = r * cols;
+                double rowLoss = 0;
+                int bestP = 0;
+                int bestT = 0;
+                for (int c = 0; c < cols; c++) {
+                    float p = xs[xo + base + c];
+                    float t = ts[to + base + c];
+                    double d = (double) p - t;
+                    rowLoss += d * d;
+                    if (p > xs[xo + base + bestP]) {
+                        bestP = c;
+                    }
+                    if (t > ts[to + base + bestT]) {
+                        bestT = c;
+                    }
+                    if (gs != null) {
+                        gs[go + base + c] = (float) (scale * d);
+                    }
+                }
+                loss += rowLoss / cols;
+                boolean hit = cols > 1
+                        ? bestP == bestT
+                        : Math.abs((double) xs[xo + base] - ts[to + base]) < 0.5;
+                if (hit) {
+                    correct++;
+                }
+            }
+            out[at] = loss;
+            out[at + 1] = correct;
+        });
+    }
+
+    private void checkLossOverlaps(String op, String outName, Slice out, Slice in1, Slice in2, Slice stats,
+                                   long total) {
+        noOverlap(op, outName, out, total, "logits/pred", in1, total, false);
+        noOverlap(op, outName, out, total, "targets", in2, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, outName, out, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "logits/pred", in1, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", in2, total, false);
+    }
+
+    // ================================================================== regularisation
+
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+        ensureOpen();
+        String op = "regularizerGradient";
+        nonNegative(op, "n", n);
+        float[] ws = f32(op, "w", w, n, "n");
+        float[] gs = f32(op, "grad", grad, n, "n");
+        noOverlap(op, "grad", grad, n, "w", w, n, false);
+        int wo = w.offset();
+        int go = grad.offset();
+        double twoL2 = 2.0 * l2;
+        forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float x = ws[wo + i];
+                gs[go + i] = (float) (gs[go + i] + l1 * (double) Math.signum(x) + twoL2 * x);
+            }
+        });
+    }
+
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+        ensureOpen();
+        String op = "regularizerPenalty";
+        nonNegative(op, "n", n);
+        float[] ws = f32(op, "w", w, n, "n");
+        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        noOverlap(op, "stats", stats, STATS_LENGTH, "w", w, n, false);
+        int wo = w.offset();
+        int nb = blocks(n, GRAIN);
+        double[] part = scratch(2L * nb);
+        run(n, GRAIN, n >= PARALLEL_MIN, (b, i0, i1) -> {
+            double abs = 0;
+            double sq = 0;
+            for (int i = i0; i < i1; i++) {
+                double x = ws[wo + i];
+                abs += Math.abs(x);
+                sq += x * x;
+            }
+            part[2 * b] = abs;
+            part[2 * b + 1] = sq;
+        });
+        double abs = 0;
+        double sq = 0;
+        for (int b = 0; b < nb; b++) {
+            abs += part[2 * b];
+            sq += part[2 * b + 1];
+        }
+        int so = stats.offset() + STAT_LOSS;
+        st[so] = (float) (st[so] + (double) scale * ((double) l1 * abs + (double) l2 * sq));
+    }
+
+    // ================================================================== dropout
+
+    @Override
+    public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
+        dropout("dropoutForward", "x", x, "y", y, n, rate, seed, stream, counters);
+    }
+
+    @Override
+    public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
+        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
+        dropout("dropoutBackward", "dy", dy, "dx", dx, n, rate, seed, stream, counters);
+    }
+
+    private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
+                         long seed, int stream, Slice counters) {
+        ensureOpen();
+        nonNegative(op, "n", n);
+        if (!(rate >= 0f && rate < 1f)) {
+            throw new IllegalArgumentException(op + ": rate " + rate + "; expected 0 <= rate < 1");
+        }
+        float[] xs = f32(op, inName, in, n, "n");
+        float[] ys = f32(op, outName, out, n, "n");
+        int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        noOverlap(op, outName, out, n, inName, in, n, true);
+        int xo = in.offset();
+        int yo = out.offset();
+        if (rate == 0f) {
+            if (xs != ys || xo != yo) {
+                System.arraycopy(xs, xo, ys, yo, n);
+            }
+            return;
+        }
+        int step = cs[counters.offset() + COUNTER_STEP];
+        float keep = 1f - rate;
+        forRange(n, PHILOX, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                ys[yo + i] = Philox.uniform(seed, i, step, stream) >= rate ? xs[xo + i] / keep : 0f;
+            }
+        });
+    }
+
+    // ================================================================== batch normalisation
+
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar,
+                                         Slice y, Slice saveMean, Slice saveInvStd) {
+        ensureOpen();
+        String op = "batchNormForwardTraining";
+        positive(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        checkEps(op, eps);
+        if (!(momentum >= 0f && momentum <= 1f)) {
+            throw new IllegalArgumentException(op + ": momentum " + momentum + "; expected 0 <= momentum <= 1");
+        }
+        long total = (long) rows * cols;
+        float[] xs = f32(op, "x", x, total, "rows*cols");
+        float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
+        float[] bs = beta == null ? null : f32(op, "beta", beta, cols, "cols");
+        float[] rm = f32(op, "runningMean", runningMean, cols, "cols");
+        float[] rv = f32(op, "runningVar", runningVar, cols, "cols");
+        float[] ys = f32(op, "y", y, total, "rows*cols");
+        float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
+        float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
+        noOverlap(op, "y", y, total, "x", x, total, false);
+        noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
+        noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
+        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
+        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        int xo = x.offset();
+        int yo = y.offset();
+        int go = gamma == null ? 0 : gamma.offset();
+        int bo = beta == null ? 0 : beta.offset();
+        int rmo = runningMean.offset();
+        int rvo = runningVar.offset();
+        int smo = saveMean.offset();
+        int sio = saveInvStd.offset();
+        double[] acc = scratch(2L * cols); // [0, cols): mean; [cols, 2 cols): variance, then 1/std
+        double keepRunning = momentum;
+        double takeBatch = 1.0 - momentum;
+        forColumns(rows, cols, CHEAP, (c0, c1) -> {
+            Arrays.fill(acc, c0, c1, 0.0);
+            Arrays.fill(acc, cols + c0, cols + c1, 0.0);
+            for (int r = 0; r < rows; r++) {
+                int base = xo + r * cols;
+                for (int c = c0; c < c1; c++) {
+                    acc[c] += xs[base + c];
+                }
+            }
+            for (int c = c0; c < c1; c++) {
+                acc[c] /= rows;
+            }
+            // Two passes: the variance from squared deviations, which does not cancel like E[x^2] - mean^2.
+            for (int r = 0; r < rows; r++) {
+                int base = xo + r * cols;
+                for (int c = c0; c < c1; c++) {
+                    double d = xs[base + c] - acc[c];
+                    acc[cols + c] += d * d;
+                }
+            }
+            for (int c = c0; c < c1; c++) {
+                double mean = acc[c];
+                double var = acc[cols + c] / rows;
+                rm[rmo + c] = (float) (keepRunning * rm[rmo + c] + takeBatch * mean);
+                rv[rvo + c] = (float) (keepRunning * rv[rvo + c] + takeBatch * var);
+                double inv = 1.0 / Math.sqrt(var + eps);
+                acc[cols + c] = inv;
+                sm[smo + c] = (float) mean;
+                si[sio + c] = (float) inv;
+            }
+            for (int r = 0; r < rows; r++) {
+                int xb = xo + r * cols;
+                int yb = yo + r * cols;
+                for (int c = c0; c < c1; c++) {
+                    double g = gs == null ? 1.0 : gs[go + c];
+                    double b = bs == null ? 0.0 : bs[bo + c];
+                    ys[yb + c] = (float) (g * (xs[xb + c] - acc[c]) * acc[cols + c] + b);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
+        ensureOpen();
+        String op = "batchNormForwardInference";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        checkEps(op, eps);
+        long total = (long) rows * cols;
+        float[] xs = f32(op, "x", x, total, "rows*cols");
+        float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
+        float[] bs = beta == null ? null : f32(op, "beta", beta, cols, "cols");
+        float[] rm = f32(op, "runningMean", runningMean, cols, "cols");
+        float[] rv = f32(op, "runningVar", runningVar, cols, "cols");
+        float[] ys = f32(op, "y", y, total, "rows*cols");
+        noOverlap(op, "y", y, total, "x", x, total, false);
+        int xo = x.offset();
+        int yo = y.offset();
+        int go = gamma == null ? 0 : gamma.offset();
+        int bo = beta == null ? 0 : beta.offset();
+        int rmo = runningMean.offset();
+        double[] inv = scratch(cols);
+        for (int c = 0; c < cols; c++) {
+            inv[c] = 1.0 / Math.sqrt((double) rv[runningVar.offset() + c] + eps);
+        }
+        forRows(rows, cols, CHEAP, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xb = xo + r * cols;
+                int yb = yo + r * cols;
+                for (int c = 0; c < cols; c++) {
+                    double g = gs == null ? 1.0 : gs[go + c];
+                    double b = bs == null ? 0.0 : bs[bo + c];
+                    ys[yb + c] = (float) (g * ((double) xs[xb + c] - rm[rmo + c]) * inv[c] + b);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        ensureOpen();
+        String op = "batchNormBackward";
+        positive(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long total = (long) rows * cols;
+        float[] xs = f32(op, "x", x, total, "rows*cols");
+        float[] dys = f32(op, "dy", dy, total, "rows*cols");
+        float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
+        float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
+        float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
+        float[] dxs = f32(op, "dx", dx, total, "rows*cols");
+        float[] dgs = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
+        float[] dbs = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
+        noOverlap(op, "dx", dx, total, "x", x, total, false);
+        noOverlap(op, "dx", dx, total, "dy", dy, total, false);
+        if (dgamma != null && dbeta != null) {
+            noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
+        }
+        int xo = x.offset();
+        int dyo = dy.offset();
+        int go = gamma == null ? 0 : gamma.offset();
+        int smo = saveMean.offset();
+        int sio = saveInvStd.offset();
+        int dxo = dx.offset();
+        int dgo = dgamma == null ? 0 : dgamma.offset();
+        int dbo = dbeta == null ? 0 : dbeta.offset();
+        double[] acc = scratch(2L * cols); // [0, cols): sum dy; [cols, 2 cols): sum dy * xhat
+        double n = rows;
+        forColumns(rows, cols, CHEAP, (c0, c1) -> {
+            Arrays.fill(acc, c0, c1, 0.0);
+            Arrays.fill(acc, cols + c0, cols + c1, 0.0);
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols;
+                for (int c = c0; c < c1; c++) {
+                    double g = dys[dyo + base + c];
+                    double xhat = ((double) xs[xo + base + c] - sm[smo + c]) * si[sio + c];
+                    acc[c] += g;
+                    acc[cols + c] += g * xhat;
+                }
+            }
+            // dx = gamma invStd / N (N dy - sum dy - xhat sum(dy xhat)): the dyhat = gamma dy form, with the
+            // per-column gamma factored out of both sums.
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols;
+                for (int c = c0; c < c1; c++) {
+                    double inv = si[sio + c];
+                    double g = gs == null ? 1.0 : gs[go + c];
+                    double xhat = ((double) xs[xo + base + c] - sm[smo + c]) * inv;
+                    dxs[dxo + base + c] = (float) (g * inv / n
+                            * (n * dys[dyo + base + c] - acc[c] - xhat * acc[cols + c]));
+                }
+            }
+            for (int c = c0; c < c1; c++) {
+                if (dgs != null) {
+                    dgs[dgo + c] = (float) acc[cols + c];
+                }
+                if (dbs != null) {
+                    dbs[dbo + c] = (float) acc[c];
+                }
+            }
+        });
+    }
+
+    private static void checkEps(String op, float eps) {
+        if (!(eps >= 0f) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps " + eps + "; expected a finite value >= 0");
+        }
+    }
+
+    // ================================================================== optimizers
+
+    @Override
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                          float momentum, boolean nesterov) {
+        ensureOpen();
+        String op = "sgdUpdate";
+        nonNegative(op, "n", n);
+        float[] ps = f32(op, "params", params, n, "n");
+        float[] gs = f32(op, "grads", grads, n, "n");
+        float[] vs = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
+        double lr = learningRate(op, hyper);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        if (velocity == null) {
+            if (momentum != 0f) {
+                throw new IllegalArgumentException(op + ": momentum " + momentum
+                        + " but velocity is null; expected a velocity slice, or momentum 0");
+            }
+        } else {
+            unitInterval(op, "momentum", momentum);
+            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
+            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
+        }
+        int po = params.offset();
+        int go = grads.offset();
+        int vo = velocity == null ? 0 : velocity.offset();
+        forRange(n, CHEAP, (i0, i1) -> {
+            if (vs == null) {
+                for (int i = i0; i < i1; i++) {
+                    ps[po + i] = (float) (ps[po + i] - lr * gs[go + i]);
+                }
+                return;
+            }
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float v = (float) (momentum * (double) vs[vo + i] - lr * g);
+                vs[vo + i] = v;
+                double step = nesterov ? momentum * (double) v - lr * g : v;
+                ps[po + i] = (float) (ps[po + i] + step);
+            }
+        });
+    }
+
+    @Override
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                           Slice counters, float beta1, float beta2, float eps) {
+        ensureOpen();
+        String op = "adamUpdate";
+        nonNegative(op, "n", n);
+        float[] ps = f32(op, "params", params, n, "n");
+        float[] gs = f32(op, "grads", grads, n, "n");
+        float[] ms = f32(op, "m", m, n, "n");
+        float[] vs = f32(op, "v", v, n, "n");
+        float[] xs = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
+        double lr = learningRate(op, hyper);
+        int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        halfOpenUnit(op, "beta1", beta1);
+        halfOpenUnit(op, "beta2", beta2);
+        checkEps(op, eps);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "m", m, n, "v", v, n, false);
+        int t = cs[counters.offset() + COUNTER_STEP] + 1;
+        double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        double b1c = 1.0 - beta1;
+        double b2c = 1.0 - beta2;
+        int po = params.offset();
+        int go = grads.offset();
+        int mo = m.offset();
+        int vo = v.offset();
+        int xo = vMax == null ? 0 : vMax.offset();
+        forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
+                float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
+                ms[mo + i] = mi;
+                vs[vo + i] = vi;
+                float denomV = vi;
+                if (xs != null) {
+                    denomV = Math.max(xs[xo + i], vi);
+                    xs[xo + i] = denomV;
+                }
+                ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(denomV) + eps));
+            }
+        });
+    }
+
+    @Override
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                              float rho, float momentum, float eps) {
+        ensureOpen();
+        String op = "rmspropUpdate";
+        nonNegative(op, "n", n);
+        float[] ps = f32(op, "params", params, n, "n");
+        float[] gs = f32(op, "grads", grads, n, "n");
+        float[] sq = f32(op, "ms", ms, n, "n");
+        float[] mo = mom == null ? null : f32(op, "mom", mom, n, "n");
+        float[] av = mg == null ? null : f32(op, "mg", mg, n, "n");
+        double lr = learningRate(op, hyper);
+        unitInterval(op, "rho", rho);
+        checkEps(op, eps);
+        if (mom == null && momentum != 0f) {
+            throw new IllegalArgumentException(op + ": momentum " + momentum
+                    + " but mom is null; expected a momentum slice, or momentum 0");
+        }
+        unitInterval(op, "momentum", momentum);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        int po = params.offset();
+        int go = grads.offset();
+        int so = ms.offset();
+        int moo = mom == null ? 0 : mom.offset();
+        int ao = mg == null ? 0 : mg.offset();
+        double keep = rho;
+        double take = 1.0 - rho;
+        forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float s = (float) (keep * sq[so + i] + take * g * g);
+                sq[so + i] = s;
+                double denom = s;
+                if (av != null) {
+                    float a = (float) (keep * av[ao + i] + take * g);
+                    av[ao + i] = a;
+                    denom = s - (double) a * a;
+                }
+                double inc = lr * g / Math.sqrt(denom + eps);
+                if (mo != null) {
+                    float vel = (float) (momentum * (double) mo[moo + i] + inc);
+                    mo[moo + i] = vel;
+                    ps[po + i] = ps[po + i] - vel;
+                } else {
+                    ps[po + i] = (float) (ps[po + i] - inc);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+        ensureOpen();
+        String op = "adagradUpdate";
+        nonNegative(op, "n", n);
+        float[] ps = f32(op, "params", params, n, "n");
+        float[] gs = f32(op, "grads", grads, n, "n");
+        float[] as = f32(op, "accumulator", accumulator, n, "n");
+        double lr = learningRate(op, hyper);
+        checkEps(op, eps);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        int po = params.offset();
+        int go = grads.offset();
+        int ao = accumulator.offset();
+        forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float a = (float) (as[ao + i] + g * g);
+                as[ao + i] = a;
+                ps[po + i] = (float) (ps[po + i] - lr * g / Math.sqrt((double) a + eps));
+            }
+        });
+    }
+
+    private double learningRate(String op, Slice hyper) {
+        float[] h = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
+        return h[hyper.offset() + HYPER_LR];
+    }
+
+    private static void unitInterval(String op, String name, float value) {
+        if (!(value >= 0f && value <= 1f)) {
+            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
+                    + " <= 1");
+        }
+    }
+
+    private static void halfOpenUnit(String op, String name, float value) {
+        if (!(value >= 0f && value < 1f)) {
+            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
+                    + " < 1");
+        }
+    }
+
+    // ================================================================== data movement
+
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                       Slice scale, Slice shift, Slice out) {
+        ensureOpen();
+        String op = "gather";
+        positive(op, "width", width);
+        nonNegative(op, "batchSize", batchSize);
+        nonNegative(op, "rows", rows);
+        CpuBuffer sb = open(op, "src", src);
+        DType sd = sb.dtype();
+        long total = (long) rows * width;
+        long srcRows = src.length() / width;
+        int[] idx = indices == null ? null : i32(op, "indices", indices, 0, null);
+        int batch = 0;
+        if (counters != null) {
+            int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+            batch = cs[counters.offset() + COUNTER_BATCH];
+            if (batch < 0) {
+                throw new IllegalArgumentException(op + ": counters[COUNTER_BATCH] = " + batch
+                        + "; expected >= 0");
+            }
+        }
+        long start = (long) batch * batchSize;
+        long positions = idx == null ? srcRows : indices.length();
+        if (start + rows > positions) {
+            throw new IllegalArgumentException(op + ": batch " + batch + " of size " + batchSize
+                    + " reads positions [" + start + ", " + (start + rows) + ") but "
+                    + (idx == null ? "src has " + srcRows + " rows" : "indices has " + positions + " elements"));
+        }
+        if (idx != null) {
+            int io = indices.offset() + (int) start;
+            for (int r = 0; r < rows; r++) {
+                int j = idx[io + r];
+                if (j < 0 || j >= srcRows) {
+                    throw new IllegalArgumentException(op + ": indices[" + (start + r) + "] = " + j
+                            + "; expected a row of src in [0, " + srcRows + ")");
+                }
+            }
+        }
+        int io = idx == null ? 0 : indices.offset() + (int) start;
+        int first = (int) start; // used only without indices
+        int so = src.offset();
+        if (sd == DType.I32) {
+            if (scale != null || shift != null) {
+                throw new IllegalArgumentException(op + ": scale/shift given for an I32 src; "
+                        + "expected null (integer rows are copied unchanged)");
+            }
+            int[] ss = sb.ints();
+            int[] os = i32(op, "out", out, total, "rows*width");
+            noOverlap(op, "out", out, total, "src", src, src.length(), false);
+            int oo = out.offset();
+            forRows(rows, width, CHEAP, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int j = idx == null ? first + r : idx[io + r];
+                    System.arraycopy(ss, so + j * width, os, oo + r * width, width);
+                }
+            });
+            return;
+        }
+        float[] os = f32(op, "out", out, total, "rows*width");
+        float[] sc = scale == null ? null : f32(op, "scale", scale, width, "width");
+        float[] sh = shift == null ? null : f32(op, "shift", shift, width, "width");
+        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+        int oo = out.offset();
+        int sco = scale == null ? 0 : scale.offset();
+        int sho = shift == null ? 0 : shift.offset();
+        boolean transform = sc != null || sh != null;
+        if (sd == DType.F32) {
+            float[] ss = sb.floats();
+            forRows(rows, width, CHEAP, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int from = so + (idx == null ? first + r : idx[io + r]) * width;
+                    int to = oo + r * width;
+                    if (!transform) {
+                        System.arraycopy(ss, from, os, to, width);
+                        continue;
+                    }
+                    for (int f = 0; f < width; f++) {
+                        float a = sc == null ? 1f : sc[sco + f];
+                        float b = sh == null ? 0f : sh[sho + f];
+                        os[to + f] = ss[from + f] * a + b;
+                    }
+                }
+            });
+        } else {
+            byte[] ss = sb.bytes();
+            forRows(rows, width, CHEAP, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int from = so + (idx == null ? first + r : idx[io + r]) * width;
+                    int to = oo + r * width;
+                    for (int f = 0; f < width; f++) {
+                        float a = sc == null ? 1f : sc[sco + f];
+                        float b = sh == null ? 0f : sh[sho + f];
+                        os[to + f] = (ss[from + f] & 0xff) * a + b;
+                    }
+                }
+            });
+        }
+    }
+
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
+        ensureOpen();
+        String op = "randomPermutation";
+        nonNegative(op, "n", n);
+        int[] os = i32(op, "out", out, n, "n");
+        // Sort key: the 32 random bits as an unsigned number, then the index. Flipping the sign bit makes the
+        // signed comparison of the high word an unsigned one, so one long sort orders by both.
+        long[] keys = new long[n];
+        forRange(n, PHILOX, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                int bits = Philox.bits(seed, i, epoch, Philox.PERMUTATION_STREAM);
+                keys[i] = ((long) (bits ^ Integer.MIN_VALUE) << 32) | i;
+            }
+        });
+        Arrays.sort(keys);
+        int oo = out.offset();
+        for (int i = 0; i < n; i++) {
+            os[oo + i] = (int) keys[i];
+        }
+    }
+
+    @Override
+    public void advanceCounters(Slice counters) {
+        ensureOpen();
+        int[] cs = i32("advanceCounters", "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        cs[counters.offset() + COUNTER_STEP]++;
+        cs[counters.offset() + COUNTER_BATCH]++;
+    }
+
+    // ================================================================== lifecycle
+
+    /** Frees every buffer and stops the worker threads. Idempotent. */
+    @Override
+    public void close() {
+        List<CpuBuffer> open;
+        synchronized (buffers) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = new ArrayList<>(buffers);
+            buffers.clear();
+        }
+        for (CpuBuffer b : open) {
+            b.markClosed();
+        }
+        pool.shutdown();
+        scratch = null;
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+
+    // ================================================================== validation helpers
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("cpu backend is closed");
+        }
+    }
+
+    /** The open CpuBuffer of this backend behind {@code s}. */
+    private CpuBuffer open(String op, String name, Slice s) {
+        if (s == null) {
+            throw new IllegalArgumentException(op + ": " + name + " is null; expected a slice");
+        }
+        Buffer b = s.buffer();
+        if (!(b instanceof CpuBuffer) || b.backend() != this) {
+            throw new IllegalArgumentException(op + ": " + name + " (" + s + ") belongs to "
+                    + (b.backend() == null ? "no backend" : "another backend (" + b.backend().name() + ")")
+                    + "; expected a buffer allocated by this cpu backend");
+        }
+        CpuBuffer cb = (CpuBuffer) b;
+        if (cb.isClosed()) {
+            throw new IllegalStateException(op + ": " + name + " (" + s + ") is a closed buffer");
+        }
+        return cb;
+    }
+
+    private CpuBuffer typed(String op, String name, Slice s, DType want, long need, String what) {
+        CpuBuffer cb = open(op, name, s);
+        if (cb.dtype() != want) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + cb.dtype() + "; expected " + want);
+        }
+        if (s.length() < need) {
+            throw new IllegalArgumentException(op + ": " + name + " has " + s.length()
+                    + " elements; expected at least " + need + " (" + what + ")");
+        }
+        return cb;
+    }
+
+    private float[] f32(String op, String name, Slice s, long need, String what) {
+        return typed(op, name, s, DType.F32, need, what).floats();
+    }
+
+    private int[] i32(String op, String name, Slice s, long need, String what) {
+        return typed(op, name, s, DType.I32, need, what).ints();
+    }
+
+    private byte[] u8(String op, String name, Slice s, long need, String what) {
+        return typed(op, name, s, DType.U8, need, what).bytes();
+    }
+
+    private static void nonNegative(String op, String name, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 0");
+        }
+    }
+
+    private static void positive(String op, String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 1");
+        }
+    }
+
+    /**
+     * Rejects an output whose touched range {@code [out, out + outLen)} overlaps an input's
+     * {@code [in, in + inLen)}; with {@code exactAllowed} the two may be the very same elements (documented
+     * in-place use) but may not overlap partly.
+     */
+    private static void noOverlap(String op, String outName, Slice out, long outLen,
+                                  String inName, Slice in, long inLen, boolean exactAllowed) {
+        if (out.buffer() != in.buffer() || outLen == 0 || inLen == 0) {
+            return;
+        }
+        long o0 = out.offset();
+        long i0 = in.offset();
+        if (o0 < i0 + inLen && i0 < o0 + outLen) {
+            if (exactAllowed && o0 == i0 && outLen == inLen) {
+                return;
+            }
+            throw new IllegalArgumentException(op + ": " + outName + " (" + out + ") overlaps " + inName
+                    + " (" + in + "); expected " + (exactAllowed ? "the same elements or disjoint ones"
+                    : "disjoint slices"));
+        }
+    }
+
+    // ================================================================== parallel loops
+
+    /** A loop body over items {@code [from, to)}. */
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** A loop body over block {@code block}, items {@code [from, to)}. */
+    @FunctionalInterface
+    private interface BlockRange {
+        void run(int block, int from, int to);
+    }
+
+    /** A row-reduction body: processes rows {@code [from, to)}, writes (loss, accuracy) to {@code out[at..at+1]}. */
+    @FunctionalInterface
+    private interface RowReduction {
+        void run(int from, int to, double[] out, int at);
+    }
+
+    private static int blocks(int n, int blockSize) {
+        return (int) (((long) n + blockSize - 1) / blockSize);
+    }
+
+    private double[] scratch(long size) {
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("reduction needs " + size + " accumulators; too many");
+        }
+        if (scratch.length < size) {
+            scratch = new double[(int) Math.max(size, 2L * scratch.length)];
+        }
+        return scratch;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in blocks of {@code blockSize} items (the last one shorter), in
+     * the pool when {@code parallel} and there is more than one block, else in order on this thread.
+     */
+    private void run(int n, int blockSize, boolean parallel, BlockRange body) {
+        int nb = blocks(n, blockSize);
+        if (nb <= 1 || !parallel || threads == 1) {
+            for (int b = 0; b < nb; b++) {
+                body.run(b, b * blockSize, (int) Math.min(n, (long) (b + 1) * blockSize));
+            }
+            return;
+        }
+        pool.invoke(new BlockTask(body, n, blockSize, 0, nb));
+    }
+
+    /**
+     * Element-wise loop over {@code [0, n)} items that each cost about {@code cost} simple operations: one
+     * call when the work is small, else about 4 blocks per thread.
+     */
+    private void forRange(int n, int cost, Range body) {
+        if ((long) n * cost < PARALLEL_MIN || threads == 1 || n < 2) {
+            body.run(0, n);
+            return;
+        }
+        int size = Math.max(Math.max(1, GRAIN / cost), blocks(n, threads * 4));
+        run(n, size, true, (b, from, to) -> body.run(from, to));
+    }
+
+    /** Loop over the rows of a {@code rows x cols} matrix, split by rows when the work is large. */
+    private void forRows(int rows, int cols, int cost, Range body) {
+        long work = (long) rows * cols * cost;
+        if (work < PARALLEL_MIN || threads == 1 || rows < 2) {
+            body.run(0, rows);
+            return;
+        }
+        long rowWork = Math.max(1L, (long) cols * cost);
+        int size = (int) Math.max(Math.max(1L, GRAIN / rowWork), blocks(rows, threads * 4));
+        run(rows, size, true, (b, from, to) -> body.run(from, to));
+    }
+
+    /**
+     * Loop over column ranges of a {@code rows x cols} matrix, each range visiting every row: a column's
+     * reduction is then summed in row order, whatever the split.
+     */
+    private void forColumns(int rows, int cols, int cost, Range body) {
+        long work = (long) rows * cols * cost;
+        if (work < PARALLEL_MIN || threads == 1 || cols < 32) {
+            body.run(0, cols);
+            return;
+        }
+        // At least 16 columns per task so each row segment fills whole cache lines.
+        int size = Math.max(16, blocks(cols, threads * 2));
+        run(cols, size, true, (b, from, to) -> body.run(from, to));
+    }
+
+    /**
+     * Sums a per-row (loss, accuracy) over {@code rows} and adds the totals to {@code stats}. Rows are cut
+     * into blocks of a size fixed by {@code cols} alone, each block's partial is computed once and the
+     * partials are added in order, so the totals are the same with any thread count.
+     */
+    private void reduceRows(int rows, int cols, float[] st, int so, RowReduction body) {
+        int rowsPerBlock = Math.max(1, GRAIN / cols);
+        int nb = Math.max(1, blocks(rows, rowsPerBlock));
+        double[] part = scratch(2L * nb);
+        if (nb == 1) {
+            body.run(0, rows, part, 0);
+        } else {
+            run(rows, rowsPerBlock, (long) rows * cols >= PARALLEL_MIN,
+                    (b, from, to) -> body.run(from, to, part, 2 * b));
+        }
+        double loss = 0;
+        double acc = 0;
+        for (int b = 0; b < nb; b++) {
+            loss += part[2 * b];
+            acc += part[2 * b + 1];
+        }
+        st[so + STAT_LOSS] = (float) (st[so + STAT_LOSS] + loss);
+        st[so + STAT_ACCURACY] = (float) (st[so + STAT_ACCURACY] + acc);
+    }
+
+    /** Splits a block range in halves until one block is left, so the pool can balance the work. */
+    private static final class BlockTask extends RecursiveAction {
+        private final transient BlockRange body;
+        private final int n;
+        private final int blockSize;
+        private final int lo;
+        private final int hi;
+
+        BlockTask(BlockRange body, int n, int blockSize, int lo, int hi) {
+            this.body = body;
+            this.n = n;
+            this.blockSize = blockSize;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        @Override
+        protected void compute() {
+            if (hi - lo == 1) {
+                body.run(lo, lo * blockSize, (int) Math.min(n, (long) (lo + 1) * blockSize));
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            invokeAll(new BlockTask(body, n, blockSize, lo, mid), new BlockTask(body, n, blockSize, mid, hi));
+        }
+    }
+}

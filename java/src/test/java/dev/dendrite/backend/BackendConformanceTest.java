@@ -1,0 +1,1259 @@
+package dev.dendrite.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The op-set conformance suite: every {@link Backend} op against the float64 {@link Reference64}, with fresh
+ * random inputs at several shapes (degenerate 1x1, odd 3x7 and 129x257, and sizes big enough that a backend
+ * splits the work: 600x130 and the skinny 33000x2, both over 64K elements).
+ *
+ * <p>A backend's test class extends this and implements {@link #createBackend()}; the backend is created once
+ * per class and closed afterwards. The suite uses only the {@link Backend} interface and reads every result
+ * back with {@code download}, so it does not assume synchronous execution.
+ *
+ * <p>Every test buffer has guard elements on both sides of the slice an op sees; they must be intact after
+ * the test (an op that writes past its slice fails). Outputs that an op "overwrites" start as NaN, so an op
+ * that accumulates into them instead fails.
+ *
+ * <p>Seeds: a base seed ({@code -Ddendrite.seed=...}, else the clock) is printed once; each test derives its
+ * own from it and its name, and every failure message quotes both.
+ *
+ * <p>Tolerances, in units of float32's unit roundoff {@code EPS = 2^-24 ~ 6e-8}:
+ * <ul>
+ *   <li>Sums of {@code k} terms (GEMM, column sums, batch statistics): {@code 4 EPS sqrt(k + 1)} times the sum
+ *       of the terms' absolute values. Rounding errors of a float accumulation grow like {@code sqrt(k)} for
+ *       random data (and like {@code log k} for tree reductions), so this is several times the typical
+ *       error, while a wrong element (a missing or swapped term) is off by about one whole term.</li>
+ *   <li>Element-wise transcendental math (activations, losses, probabilities): {@code 1e-5} relative plus a
+ *       small absolute floor. GPU intrinsics such as {@code expf}, {@code tanhf}, {@code erff} are within a
+ *       few ulp (about 5e-7 relative); 1e-5 leaves a wide margin while any formula mistake (a wrong constant,
+ *       branch or kink convention) is off by 1e-3 or more.</li>
+ *   <li>Pure data movement and {@code fl(z + bias)} are exact; a product and a sum may differ by an FMA, so
+ *       affine transforms allow {@code 2 EPS} of their terms' magnitude.</li>
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendConformanceTest {
+    /** float32 unit roundoff. */
+    protected static final double EPS = 0x1.0p-24;
+    private static final int PAD = 3;
+    private static final float GUARD_F = -7777.25f;
+    private static final int GUARD_I = -77_777;
+    private static final byte GUARD_B = (byte) 0xA5;
+
+    /** Matrix shapes, {rows, cols}: degenerate, odd, and two above 64K elements (one wide, one skinny). */
+    protected static final int[][] SHAPES = {{1, 1}, {3, 7}, {129, 257}, {600, 130}, {33_000, 2}};
+
+    /** The backend under test, created once per test class. */
+    protected abstract Backend createBackend();
+
+    protected Backend backend;
+    private long baseSeed;
+    /** This test's seed, quoted in every failure message. */
+    protected long seed;
+    protected Random rnd;
+    private final List<Slice> guarded = new ArrayList<>();
+    private final List<Buffer> owned = new ArrayList<>();
+
+    @BeforeAll
+    final void openBackend() {
+        baseSeed = Long.getLong("dendrite.seed", System.nanoTime());
+        backend = createBackend();
+        System.out.println(getClass().getSimpleName() + ": " + backend.description() + "; base seed "
+                + baseSeed + " (rerun with -Ddendrite.seed=" + baseSeed + ")");
+    }
+
+    @AfterAll
+    final void closeBackend() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @BeforeEach
+    final void seedTest(TestInfo info) {
+        String name = info.getTestMethod().map(m -> m.getName()).orElse("") + info.getDisplayName();
+        seed = baseSeed * 31 + name.hashCode();
+        rnd = new Random(seed);
+    }
+
+    @AfterEach
+    final void checkGuardsAndFree() {
+        try {
+            for (Slice s : guarded) {
+                Buffer b = s.buffer();
+                if (b.dtype() == DType.F32) {
+                    float[] all = new float[b.length()];
+                    backend.download(b.all(), all, 0);
+                    for (int i = 0; i < b.length(); i++) {
+                        if ((i < s.offset() || i >= s.offset() + s.length()) && all[i] != GUARD_F) {
+                            fail("guard element " + i + " of an F32 buffer around " + s + " was overwritten with "
+                                    + all[i] + ctx());
+                        }
+                    }
+                } else if (b.dtype() == DType.I32) {
+                    int[] all = new int[b.length()];
+                    backend.download(b.all(), all, 0);
+                    for (int i = 0; i < b.length(); i++) {
+                        if ((i < s.offset() || i >= s.offset() + s.length()) && all[i] != GUARD_I) {
+                            fail("guard element " + i + " of an I32 buffer around " + s + " was overwritten with "
+                                    + all[i] + ctx());
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (Buffer b : owned) {
+                b.close();
+            }
+            owned.clear();
+            guarded.clear();
+        }
+    }
+
+    // ================================================================== buffers
+
+    /** Uploads {@code data} into a new F32 buffer between guard elements; returns the data's slice. */
+    protected Slice f32(float[] data) {
+        float[] all = new float[data.length + 2 * PAD];
+        Arrays.fill(all, GUARD_F);
+        System.arraycopy(data, 0, all, PAD, data.length);
+        Buffer b = backend.allocate(DType.F32, all.length);
+        owned.add(b);
+        backend.upload(all, 0, b.all());
+        Slice s = b.slice(PAD, data.length);
+        guarded.add(s);
+        return s;
+    }
+
+    /** A guarded F32 output slice of {@code n} elements, pre-filled with NaN. */
+    protected Slice f32Out(int n) {
+        float[] nan = new float[n];
+        Arrays.fill(nan, Float.NaN);
+        return f32(nan);
+    }
+
+    protected Slice i32(int[] data) {
+        int[] all = new int[data.length + 2 * PAD];
+        Arrays.fill(all, GUARD_I);
+        System.arraycopy(data, 0, all, PAD, data.length);
+        Buffer b = backend.allocate(DType.I32, all.length);
+        owned.add(b);
+        backend.upload(all, 0, b.all());
+        Slice s = b.slice(PAD, data.length);
+        guarded.add(s);
+        return s;
+    }
+
+    protected Slice u8(byte[] data) {
+        byte[] all = new byte[data.length + 2 * PAD];
+        Arrays.fill(all, GUARD_B);
+        System.arraycopy(data, 0, all, PAD, data.length);
+        Buffer b = backend.allocate(DType.U8, all.length);
+        owned.add(b);
+        backend.upload(all, 0, b.all());
+        return b.slice(PAD, data.length);
+    }
+
+    protected float[] get(Slice s) {
+        float[] out = new float[s.length()];
+        backend.download(s, out, 0);
+        return out;
+    }
+
+    protected int[] getInts(Slice s) {
+        int[] out = new int[s.length()];
+        backend.download(s, out, 0);
+        return out;
+    }
+
+    // ================================================================== random data
+
+    protected float[] normal(int n, double scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return x;
+    }
+
+    protected float[] uniform(int n, double lo, double hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (lo + (hi - lo) * rnd.nextDouble());
+        }
+        return x;
+    }
+
+    /** Moves values closer than {@code gap} to {@code avoid} out to distance at least {@code gap}. */
+    protected static void keepAway(float[] x, float avoid, float gap) {
+        for (int i = 0; i < x.length; i++) {
+            if (Math.abs(x[i] - avoid) < gap) {
+                x[i] = x[i] < avoid ? avoid - 2 * gap : avoid + 2 * gap;
+            }
+        }
+    }
+
+    protected static double[] d(float[] x) {
+        return Reference64.toDouble(x);
+    }
+
+    private static double maxAbs(double[] x) {
+        double m = 0;
+        for (double v : x) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static double maxAbs(float[] x) {
+        return maxAbs(d(x));
+    }
+
+    // ================================================================== comparisons
+
+    private String ctx() {
+        return " [seed " + seed + ", base seed " + baseSeed + ", backend " + backend.name() + "]";
+    }
+
+    /** {@code |actual - expected| <= atol + rtol |expected|} element-wise; NaN must match NaN. */
+    protected void assertClose(String what, double[] expected, float[] actual, double rtol, double atol) {
+        double[] tol = new double[expected.length];
+        for (int i = 0; i < tol.length; i++) {
+            tol[i] = atol + rtol * Math.abs(expected[i]);
+        }
+        assertWithin(what, expected, actual, tol);
+    }
+
+    /** {@code |actual - expected| <= tol[i]} element-wise, reporting the count and the worst offender. */
+    protected void assertWithin(String what, double[] expected, float[] actual, double[] tol) {
+        assertEquals(expected.length, actual.length, what + ": length" + ctx());
+        int bad = 0;
+        int worst = -1;
+        double worstRatio = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i];
+            double a = actual[i];
+            boolean ok;
+            double ratio;
+            if (Double.isNaN(e) || Double.isNaN(a)) {
+                ok = Double.isNaN(e) && Double.isNaN(a);
+                ratio = ok ? 0 : Double.POSITIVE_INFINITY;
+            } else if (Double.isInfinite(e) || Double.isInfinite(a)) {
+                ok = e == a;
+                ratio = ok ? 0 : Double.POSITIVE_INFINITY;
+            } else {
+                double err = Math.abs(a - e);
+                ok = err <= tol[i];
+                ratio = err / Math.max(tol[i], Double.MIN_VALUE);
+            }
+            if (!ok) {
+                bad++;
+                if (ratio > worstRatio || worst < 0) {
+                    worstRatio = ratio;
+                    worst = i;
+                }
+            }
+        }
+        if (bad > 0) {
+            fail(what + ": " + bad + " of " + expected.length + " elements out of tolerance; worst at " + worst
+                    + ": expected " + expected[worst] + ", got " + actual[worst] + ", tolerance " + tol[worst]
+                    + ctx());
+        }
+    }
+
+    /** Tolerance for sums: {@code 4 EPS sqrt(k + 1) sum|terms| + extra}, per element. */
+    protected static double[] sumTolerance(double[] absSums, int k, double extra) {
+        double[] tol = new double[absSums.length];
+        for (int i = 0; i < tol.length; i++) {
+            tol[i] = 4 * EPS * Math.sqrt(k + 1.0) * absSums[i] + extra;
+        }
+        return tol;
+    }
+
+    private static double[] columnAbsSums(double[] x, int rows, int cols) {
+        double[] s = new double[cols];
+        for (int i = 0; i < rows * cols; i++) {
+            s[i % cols] += Math.abs(x[i]);
+        }
+        return s;
+    }
+
+    // ================================================================== memory
+
+    @Test
+    void allocateGivesZeroFilledBuffersOfEveryType() {
+        Buffer f = backend.allocate(DType.F32, 37);
+        Buffer i = backend.allocate(DType.I32, 11);
+        Buffer u = backend.allocate(DType.U8, 5);
+        Buffer empty = backend.allocate(DType.F32, 0);
+        owned.addAll(List.of(f, i, u, empty));
+        assertEquals(37, f.length());
+        assertEquals(DType.U8, u.dtype());
+        assertTrue(f.backend() == backend, "buffer knows its backend");
+        assertArrayEquals(new float[37], get(f.all()));
+        assertArrayEquals(new int[11], getInts(i.all()));
+        // U8 has no download: read it through a plain gather into F32.
+        Slice out = f32Out(5);
+        backend.gather(u.all(), 5, null, null, 1, 1, null, null, out);
+        assertArrayEquals(new float[5], get(out));
+        assertEquals(0, get(empty.all()).length);
+    }
+
+    @Test
+    void uploadAndDownloadHonourOffsets() {
+        float[] src = normal(20, 1);
+        Slice s = f32Out(15);
+        backend.upload(src, 4, s);
+        float[] back = new float[19];
+        Arrays.fill(back, 42f);
+        backend.download(s, back, 2);
+        for (int k = 0; k < 19; k++) {
+            float expected = k < 2 || k >= 17 ? 42f : src[4 + k - 2];
+            assertEquals(expected, back[k], 0f, "element " + k);
+        }
+        int[] ints = {5, -6, 7, Integer.MIN_VALUE, Integer.MAX_VALUE};
+        Slice is = i32(new int[4]);
+        backend.upload(ints, 1, is);
+        assertArrayEquals(Arrays.copyOfRange(ints, 1, 5), getInts(is));
+        int[] intBack = new int[6];
+        backend.download(is, intBack, 2);
+        assertArrayEquals(new int[] {0, 0, -6, 7, Integer.MIN_VALUE, Integer.MAX_VALUE}, intBack);
+    }
+
+    @Test
+    void fillTouchesOnlyItsSlice() {
+        float[] x = normal(10, 1);
+        Slice s = f32(x);
+        backend.fill(s.slice(2, 5), 3.5f);
+        float[] got = get(s);
+        for (int k = 0; k < 10; k++) {
+            assertEquals(k >= 2 && k < 7 ? 3.5f : x[k], got[k], 0f, "element " + k);
+        }
+        backend.fill(s, Float.NEGATIVE_INFINITY);
+        for (float v : get(s)) {
+            assertEquals(Float.NEGATIVE_INFINITY, v);
+        }
+    }
+
+    @Test
+    void copyEveryTypeBetweenSubSlices() {
+        float[] x = normal(12, 1);
+        Slice a = f32(x);
+        Slice b = f32(new float[12]);
+        backend.copy(a.slice(1, 6), b.slice(5, 6));
+        float[] got = get(b);
+        for (int k = 0; k < 12; k++) {
+            assertEquals(k >= 5 && k < 11 ? x[k - 4] : 0f, got[k], 0f, "F32 element " + k);
+        }
+        Slice ia = i32(new int[] {1, 2, 3, 4});
+        Slice ib = i32(new int[] {9, 9, 9, 9});
+        backend.copy(ia.slice(0, 3), ib.slice(1, 3));
+        assertArrayEquals(new int[] {9, 1, 2, 3}, getInts(ib));
+        byte[] bytes = {0, 1, (byte) 200, (byte) 255, 17};
+        Slice ua = u8(bytes);
+        Slice ub = u8(new byte[5]);
+        backend.copy(ua, ub);
+        Slice out = f32Out(5);
+        backend.gather(ub, 5, null, null, 1, 1, null, null, out);
+        assertArrayEquals(new float[] {0, 1, 200, 255, 17}, get(out));
+        // Copy within one buffer, disjoint ranges.
+        Slice c = f32(new float[] {1, 2, 3, 4, 5, 6});
+        backend.copy(c.slice(0, 2), c.slice(4, 2));
+        assertArrayEquals(new float[] {1, 2, 3, 4, 1, 2}, get(c));
+    }
+
+    @Test
+    void synchronizeReturnsAfterIssuedWork() {
+        Slice s = f32Out(1000);
+        backend.fill(s, 2f);
+        backend.synchronize();
+        assertEquals(2f, get(s)[999]);
+    }
+
+    // ================================================================== gemm
+
+    @Test
+    void gemmAllTransposesAndBetas() {
+        int[][] shapes = {{1, 1, 1}, {3, 7, 5}, {129, 257, 33}, {200, 150, 257}, {4, 5, 0}};
+        for (int[] shape : shapes) {
+            int m = shape[0];
+            int n = shape[1];
+            int k = shape[2];
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    for (float beta : new float[] {0f, 0.75f}) {
+                        float alpha = rnd.nextBoolean() ? 1f : -1.5f;
+                        float[] a = normal(m * k, 1);
+                        float[] b = normal(k * n, 1);
+                        float[] c = beta == 0f ? nanArray(m * n) : normal(m * n, 1);
+                        Slice cs = f32(c);
+                        backend.gemm(transA, transB, m, n, k, alpha, f32(a), f32(b), beta, cs);
+                        double[] expected = Reference64.gemm(transA, transB, m, n, k, alpha, d(a), d(b), beta, d(c));
+                        double[] scale = Reference64.gemmAbsScale(transA, transB, m, n, k, d(a), d(b));
+                        double[] tol = new double[m * n];
+                        for (int i = 0; i < tol.length; i++) {
+                            double terms = Math.abs(alpha) * scale[i] + (beta == 0f ? 0 : Math.abs(beta * c[i]));
+                            tol[i] = 4 * EPS * Math.sqrt(k + 2.0) * terms + 1e-30;
+                        }
+                        assertWithin("gemm " + m + "x" + n + "x" + k + " transA=" + transA + " transB=" + transB
+                                + " alpha=" + alpha + " beta=" + beta, expected, get(cs), tol);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] nanArray(int n) {
+        float[] x = new float[n];
+        Arrays.fill(x, Float.NaN);
+        return x;
+    }
+
+    @Test
+    void columnSums() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] x = normal(rows * cols, 2);
+            Slice out = f32Out(cols);
+            backend.columnSums(f32(x), rows, cols, out);
+            double[] expected = Reference64.columnSums(d(x), rows, cols);
+            assertWithin("columnSums " + rows + "x" + cols, expected, get(out),
+                    sumTolerance(columnAbsSums(d(x), rows, cols), rows, 1e-30));
+        }
+    }
+
+    // ================================================================== activations
+
+    private static float alphaFor(ActivationFunction f) {
+        return f == ActivationFunction.LEAKY_RELU ? 0.15f : f == ActivationFunction.ELU ? 0.8f : f.defaultAlpha();
+    }
+
+    /** Normal pre-activations with a few extremes and exact zeros (the kink conventions) at the front. */
+    private float[] preActivations(int n) {
+        float[] z = normal(n, 3);
+        float[] special = {0f, -30f, 30f, -100f, 100f, 1e-3f, -1e-3f, -0f};
+        for (int i = 0; i < Math.min(n, special.length); i++) {
+            z[i] = special[i];
+        }
+        return z;
+    }
+
+    @Test
+    void biasActivationForwardEveryActivation() {
+        for (ActivationFunction f : ActivationFunction.values()) {
+            float alpha = alphaFor(f);
+            for (int[] shape : SHAPES) {
+                int rows = shape[0];
+                int cols = shape[1];
+                for (boolean withBias : new boolean[] {false, true}) {
+                    String what = f + " " + rows + "x" + cols + (withBias ? " with bias" : "");
+                    float[] z = preActivations(rows * cols);
+                    if (f == ActivationFunction.SOFTMAX && rows * cols >= 3) {
+                        z[0] = 1e4f;
+                        z[1] = -1e4f;
+                    }
+                    float[] bias = withBias ? normal(cols, 1) : null;
+                    Slice zs = f32(z);
+                    Slice ys = f32Out(rows * cols);
+                    backend.biasActivationForward(zs, withBias ? f32(bias) : null, rows, cols, f, alpha, ys);
+                    // z now holds fl(z + bias): one correctly rounded float addition, exact on every device.
+                    double[] pre = new double[z.length];
+                    for (int i = 0; i < z.length; i++) {
+                        pre[i] = withBias ? z[i] + bias[i % cols] : z[i]; // a float addition: fl(z + b)
+                    }
+                    assertClose(what + ": z += bias", pre, get(zs), 0, 0);
+                    double[] expected = Reference64.activationForward(f, alpha, pre, rows, cols);
+                    assertClose(what + ": y", expected, get(ys), 1e-5, 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void linearForwardMayRunInPlace() {
+        int rows = 5;
+        int cols = 4;
+        float[] z = normal(rows * cols, 1);
+        float[] bias = normal(cols, 1);
+        Slice zs = f32(z);
+        backend.biasActivationForward(zs, f32(bias), rows, cols, ActivationFunction.LINEAR, 0f, zs);
+        double[] expected = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            expected[i] = z[i] + bias[i % cols]; // float addition
+        }
+        assertClose("linear in place", expected, get(zs), 0, 0);
+    }
+
+    @Test
+    void activationBackwardEveryActivation() {
+        for (ActivationFunction f : ActivationFunction.values()) {
+            float alpha = alphaFor(f);
+            for (int[] shape : SHAPES) {
+                int rows = shape[0];
+                int cols = shape[1];
+                float[] z = preActivations(rows * cols);
+                double[] yRef = Reference64.activationForward(f, alpha, d(z), rows, cols);
+                float[] y = new float[yRef.length];
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = (float) yRef[i];
+                }
+                float[] dy = normal(rows * cols, 1);
+                double[] expected = Reference64.activationBackward(f, alpha, d(z), d(y), d(dy), rows, cols);
+                double atol = 1e-6 * Math.max(1, maxAbs(dy));
+                double[] dbiasExpected = Reference64.columnSums(expected, rows, cols);
+                double[] dbiasTol = sumTolerance(columnAbsSums(expected, rows, cols), rows, 0);
+                for (int c = 0; c < cols; c++) {
+                    // each dz carries its own tolerance into the sum as well
+                    dbiasTol[c] += 1e-5 * columnAbsSums(expected, rows, cols)[c] + rows * atol;
+                }
+                for (int variant = 0; variant < 3; variant++) {
+                    String what = f + " " + rows + "x" + cols
+                            + (variant == 0 ? "" : variant == 1 ? " with dbias" : " in place (dz = dy) with dbias");
+                    Slice zs = f32(z);
+                    Slice ys = f32(y);
+                    Slice dys = f32(dy);
+                    Slice dzs = variant == 2 ? dys : f32Out(rows * cols);
+                    Slice db = variant == 0 ? null : f32Out(cols);
+                    backend.activationBackward(zs, ys, dys, rows, cols, f, alpha, dzs, db);
+                    assertClose(what + ": dz", expected, get(dzs), 1e-5, atol);
+                    if (db != null) {
+                        assertWithin(what + ": dbias", dbiasExpected, get(db), dbiasTol);
+                    }
+                    if (variant != 2) {
+                        assertClose(what + ": dy untouched", d(dy), get(dys), 0, 0);
+                    }
+                    assertClose(what + ": z untouched", d(z), get(zs), 0, 0);
+                }
+            }
+        }
+    }
+
+    // ================================================================== losses
+
+    @Test
+    void softmaxCrossEntropySparseAndDense() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (boolean sparse : new boolean[] {true, false}) {
+                for (boolean withGrad : new boolean[] {true, false}) {
+                    String what = "softmaxCE " + rows + "x" + cols + (sparse ? " sparse" : " dense")
+                            + (withGrad ? " with dlogits" : "");
+                    float[] z = normal(rows * cols, 3);
+                    // Extreme logits (row 0), an exact tie (row 1: arg-max is the first index), a lone winner
+                    // far in the negative range (row 2).
+                    if (cols >= 3) {
+                        z[0] = 1e4f;
+                        z[1] = -1e4f;
+                        if (rows > 1) {
+                            Arrays.fill(z, cols, 2 * cols, 5f);
+                        }
+                        if (rows > 2) {
+                            Arrays.fill(z, 2 * cols, 3 * cols, -1e4f);
+                            z[3 * cols - 1] = 1e4f;
+                        }
+                    }
+                    int[] labels = new int[rows];
+                    for (int r = 0; r < rows; r++) {
+                        labels[r] = rnd.nextInt(cols);
+                    }
+                    if (rows > 1 && cols >= 3) {
+                        labels[1] = rnd.nextBoolean() ? 0 : 1; // the tie row: hit only for label 0
+                    }
+                    float[] targets = new float[rows * cols];
+                    for (int r = 0; r < rows; r++) {
+                        if (r % 2 == 0) {
+                            targets[r * cols + labels[r]] = 1f;
+                        } else {
+                            float[] t = normal(cols, 1);
+                            double[] p = Reference64.softmax(d(t), 1, cols);
+                            for (int c = 0; c < cols; c++) {
+                                targets[r * cols + c] = (float) p[c];
+                            }
+                        }
+                    }
+                    float gradScale = 1f / rows;
+                    Slice probs = f32Out(rows * cols);
+                    Slice grad = withGrad ? f32Out(rows * cols) : null;
+                    Slice stats = f32(new float[] {0.25f, 3f});
+                    backend.softmaxCrossEntropy(f32(z), sparse ? i32(labels) : f32(targets), sparse, rows, cols,
+                            probs, grad, gradScale, stats);
+                    Reference64.LossResult ref = sparse
+                            ? Reference64.softmaxCrossEntropy(d(z), labels, rows, cols)
+                            : Reference64.softmaxCrossEntropy(d(z), d(targets), rows, cols);
+                    assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
+                    if (withGrad) {
+                        double[] g = ref.grad.clone();
+                        for (int i = 0; i < g.length; i++) {
+                            g[i] *= gradScale;
+                        }
+                        assertClose(what + ": dlogits", g, get(grad), 1e-5, 2e-7 * gradScale);
+                    }
+                    checkStats(what, stats, 0.25 + ref.loss, lossTolerance(ref.rowLoss), 3 + ref.accuracy, 1e-3);
+                }
+            }
+        }
+    }
+
+    /** Per-row losses are good to ~1e-6 relative plus ~1e-6 absolute (log-sum-exp in float); 10x margin. */
+    private static double lossTolerance(double[] rowLoss) {
+        double t = 0;
+        for (double l : rowLoss) {
+            t += 1e-5 * (Math.abs(l) + 1);
+        }
+        return t;
+    }
+
+    private void checkStats(String what, Slice stats, double loss, double lossTol, double acc, double accTol) {
+        float[] st = get(stats);
+        assertEquals(loss, st[Backend.STAT_LOSS], lossTol + 2 * EPS * Math.abs(loss), what + ": stats[LOSS]" + ctx());
+        assertEquals(acc, st[Backend.STAT_ACCURACY], accTol + 2 * EPS * Math.abs(acc),
+                what + ": stats[ACCURACY]" + ctx());
+    }
+
+    @Test
+    void softmaxCrossEntropySingleClassAndAccumulation() {
+        // One class: p = 1, loss 0, every row correct; a second call adds to the same stats.
+        int rows = 4;
+        Slice stats = f32(new float[] {0f, 0f});
+        Slice probs = f32Out(rows);
+        Slice grad = f32Out(rows);
+        Slice z = f32(normal(rows, 5));
+        Slice labels = i32(new int[rows]);
+        backend.softmaxCrossEntropy(z, labels, true, rows, 1, probs, grad, 1f, stats);
+        backend.softmaxCrossEntropy(z, labels, true, rows, 1, probs, grad, 1f, stats);
+        assertArrayEquals(new float[] {1, 1, 1, 1}, get(probs));
+        assertArrayEquals(new float[] {0, 0, 0, 0}, get(grad));
+        assertArrayEquals(new float[] {0f, 2f * rows}, get(stats));
+    }
+
+    @Test
+    void sigmoidCrossEntropy() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (boolean withGrad : new boolean[] {true, false}) {
+                String what = "sigmoidCE " + rows + "x" + cols + (withGrad ? " with dlogits" : "");
+                float[] z = normal(rows * cols, 3);
+                keepAway(z, 0f, 1e-3f); // (p > 0.5) is decided by the sign of z, safely
+                float[] extremes = {1e4f, -1e4f, 50f, -50f};
+                for (int i = 0; i < Math.min(z.length, extremes.length); i++) {
+                    z[i] = extremes[i];
+                }
+                float[] t = uniform(rows * cols, 0, 1);
+                keepAway(t, 0.5f, 1e-4f);
+                for (int i = 0; i < t.length; i += 5) {
+                    t[i] = (i / 5) % 2 == 0 ? 0f : 1f;
+                }
+                float gradScale = 0.5f;
+                Slice probs = f32Out(rows * cols);
+                Slice grad = withGrad ? f32Out(rows * cols) : null;
+                Slice stats = f32(new float[] {1.5f, 0.5f});
+                backend.sigmoidCrossEntropy(f32(z), f32(t), rows, cols, probs, grad, gradScale, stats);
+                Reference64.LossResult ref = Reference64.sigmoidCrossEntropy(d(z), d(t), rows, cols);
+                assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
+                if (withGrad) {
+                    double[] g = ref.grad.clone();
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] *= gradScale;
+                    }
+                    assertClose(what + ": dlogits", g, get(grad), 1e-5, 2e-7 * gradScale / cols);
+                }
+                // accuracy is a sum of fractions k / cols: each exact to a float rounding
+                checkStats(what, stats, 1.5 + ref.loss, lossTolerance(ref.rowLoss), 0.5 + ref.accuracy, 1e-5 * rows);
+            }
+        }
+    }
+
+    @Test
+    void meanSquaredError() {
+        int[][] shapes = {{1, 1}, {200, 1}, {3, 7}, {129, 257}, {600, 130}, {33_000, 2}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (boolean withGrad : new boolean[] {true, false}) {
+                String what = "MSE " + rows + "x" + cols + (withGrad ? " with dpred" : "");
+                float[] p = normal(rows * cols, 1);
+                float[] t = normal(rows * cols, 1);
+                if (cols == 1) {
+                    for (int i = 0; i < p.length; i++) {
+                        double e = Math.abs(p[i] - t[i]);
+                        if (Math.abs(e - 0.5) < 1e-3) {
+                            p[i] = t[i] + 0.25f; // keep |pred - t| clearly on one side of 0.5
+                        }
+                    }
+                }
+                float gradScale = 1f / rows;
+                Slice grad = withGrad ? f32Out(rows * cols) : null;
+                Slice stats = f32(new float[] {0f, 1f});
+                backend.meanSquaredError(f32(p), f32(t), rows, cols, grad, gradScale, stats);
+                Reference64.LossResult ref = Reference64.meanSquaredError(d(p), d(t), rows, cols);
+                if (withGrad) {
+                    double[] g = ref.grad.clone();
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] *= gradScale;
+                    }
+                    // (pred - t) is one float subtraction: 2 EPS relative on top of the product's rounding
+                    assertClose(what + ": dpred", g, get(grad), 1e-6, 1e-12);
+                }
+                checkStats(what, stats, ref.loss, lossTolerance(ref.rowLoss), 1 + ref.accuracy, 1e-3);
+            }
+        }
+    }
+
+    // ================================================================== regularisation
+
+    @Test
+    void regularizerGradientAndPenalty() {
+        for (int n : new int[] {1, 7, 100_003}) {
+            float[] w = normal(n, 1);
+            for (int i = 0; i < n; i += 10) {
+                w[i] = 0f; // sign(0) = 0: no l1 push on exact zeros
+            }
+            for (float[] l : new float[][] {{0.01f, 0f}, {0f, 0.02f}, {0.003f, 0.005f}}) {
+                String what = "regularizer n=" + n + " l1=" + l[0] + " l2=" + l[1];
+                float[] g0 = normal(n, 1);
+                Slice grad = f32(g0);
+                Slice ws = f32(w);
+                backend.regularizerGradient(ws, grad, n, l[0], l[1]);
+                double[] term = Reference64.regularizerGradient(d(w), l[0], l[1]);
+                double[] expected = new double[n];
+                for (int i = 0; i < n; i++) {
+                    expected[i] = g0[i] + term[i];
+                }
+                assertClose(what + ": grad", expected, get(grad), 4 * EPS, 4 * EPS * 0.1);
+                Slice stats = f32(new float[] {1.25f, 2f});
+                float scale = 0.5f;
+                backend.regularizerPenalty(ws, n, l[0], l[1], scale, stats);
+                double penalty = scale * Reference64.regularizerPenalty(d(w), l[0], l[1]);
+                float[] st = get(stats);
+                assertEquals(1.25 + penalty, st[Backend.STAT_LOSS],
+                        4 * EPS * Math.sqrt(n + 1.0) * penalty + 2 * EPS * (1.25 + penalty), what + ": penalty" + ctx());
+                assertEquals(2f, st[Backend.STAT_ACCURACY], 0f, what + ": accuracy untouched");
+            }
+        }
+    }
+
+    // ================================================================== dropout
+
+    @Test
+    void dropoutMaskFollowsPhiloxAndBackwardReusesIt() {
+        for (int n : new int[] {1, 7, 100_003}) {
+            for (float rate : new float[] {0.3f, 0.75f}) {
+                String what = "dropout n=" + n + " rate=" + rate;
+                long dropSeed = rnd.nextLong();
+                int stream = rnd.nextInt(1000);
+                int step = rnd.nextInt(1000);
+                float[] x = normal(n, 1);
+                keepAway(x, 0f, 1e-3f);
+                Slice counters = i32(new int[] {step, 5});
+                Slice y = f32Out(n);
+                backend.dropoutForward(f32(x), y, n, rate, dropSeed, stream, counters);
+                boolean[] keep = Reference64.dropoutMask(n, rate, dropSeed, stream, step);
+                // x / (1 - rate) in float, or x times its reciprocal: within 2 roundings. Dropped: exactly 0.
+                assertClose(what + ": forward", Reference64.dropout(d(x), keep, rate), get(y), 3 * EPS, 0);
+                if (n > 100_000) {
+                    int kept = 0;
+                    for (boolean k : keep) {
+                        kept += k ? 1 : 0;
+                    }
+                    // Binomial: the kept fraction's standard deviation is sqrt(rate (1 - rate) / n); allow 5.
+                    double sd = Math.sqrt(rate * (1.0 - rate) / n);
+                    assertEquals(1 - rate, (double) kept / n, 5 * sd, what + ": kept fraction" + ctx());
+                }
+                float[] dy = normal(n, 1);
+                keepAway(dy, 0f, 1e-3f);
+                Slice dx = f32Out(n);
+                backend.dropoutBackward(f32(dy), dx, n, rate, dropSeed, stream, counters);
+                assertClose(what + ": backward", Reference64.dropout(d(dy), keep, rate), get(dx), 3 * EPS, 0);
+                // In place, forward and backward.
+                Slice xy = f32(x);
+                backend.dropoutForward(xy, xy, n, rate, dropSeed, stream, counters);
+                assertClose(what + ": forward in place", Reference64.dropout(d(x), keep, rate), get(xy), 3 * EPS, 0);
+                Slice dd = f32(dy);
+                backend.dropoutBackward(dd, dd, n, rate, dropSeed, stream, counters);
+                assertClose(what + ": backward in place", Reference64.dropout(d(dy), keep, rate), get(dd), 3 * EPS, 0);
+                // The next step (counters advanced on the device) draws the next step's mask.
+                backend.advanceCounters(counters);
+                Slice y2 = f32Out(n);
+                backend.dropoutForward(f32(x), y2, n, rate, dropSeed, stream, counters);
+                boolean[] keep2 = Reference64.dropoutMask(n, rate, dropSeed, stream, step + 1);
+                assertClose(what + ": next step", Reference64.dropout(d(x), keep2, rate), get(y2), 3 * EPS, 0);
+                if (n > 1000) {
+                    assertFalse(Arrays.equals(keep, keep2), what + ": the mask changes with the step" + ctx());
+                }
+            }
+        }
+    }
+
+    @Test
+    void dropoutRateZeroCopiesAndInvalidRatesAreRejected() {
+        float[] x = normal(1000, 1);
+        Slice counters = i32(new int[] {3, 0});
+        Slice y = f32Out(1000);
+        backend.dropoutForward(f32(x), y, 1000, 0f, 1L, 2, counters);
+        assertClose("rate 0 copies", d(x), get(y), 0, 0);
+        for (float bad : new float[] {1f, 1.5f, -0.1f, Float.NaN}) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.dropoutForward(f32(x), y, 1000, bad, 1L, 2, counters), "rate " + bad);
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.dropoutBackward(f32(x), y, 1000, bad, 1L, 2, counters), "rate " + bad);
+        }
+    }
+
+    // ================================================================== batch normalisation
+
+    @Test
+    void batchNormTrainingInferenceAndBackward() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (int variant = 0; variant < 2; variant++) {
+                boolean affine = variant == 1;
+                float eps = affine ? 1e-3f : 1e-5f;
+                float momentum = affine ? 0.5f : 0.99f; // 0.5 makes biased vs unbiased variance visible
+                String what = "batchnorm " + rows + "x" + cols + (affine ? " gamma/beta" : " plain")
+                        + " eps=" + eps + " momentum=" + momentum;
+                float[] x = normal(rows * cols, 1.5);
+                float[] offset = normal(cols, 2);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += offset[i % cols];
+                }
+                float[] gamma = affine ? normal(cols, 0.3) : null;
+                float[] beta = affine ? normal(cols, 1) : null;
+                if (affine) {
+                    for (int c = 0; c < cols; c++) {
+                        gamma[c] += 1f;
+                    }
+                }
+                float[] rm0 = normal(cols, 1);
+                float[] rv0 = uniform(cols, 0.5, 2);
+                Slice xs = f32(x);
+                Slice gs = affine ? f32(gamma) : null;
+                Slice bs = affine ? f32(beta) : null;
+                Slice rm = f32(rm0);
+                Slice rv = f32(rv0);
+                Slice y = f32Out(rows * cols);
+                Slice mean = f32Out(cols);
+                Slice inv = f32Out(cols);
+                backend.batchNormForwardTraining(xs, rows, cols, gs, bs, eps, momentum, rm, rv, y, mean, inv);
+                Reference64.BatchNorm ref = Reference64.batchNormTraining(d(x), rows, cols,
+                        affine ? d(gamma) : null, affine ? d(beta) : null, eps, momentum, d(rm0), d(rv0));
+                double[] meanTol = sumTolerance(columnAbsSums(d(x), rows, cols), rows, 0);
+                for (int c = 0; c < cols; c++) {
+                    meanTol[c] = meanTol[c] / rows + 1e-6 * Math.abs(ref.mean[c]);
+                }
+                assertWithin(what + ": saveMean", ref.mean, get(mean), meanTol);
+                // 1/std: a float variance of (x - mean)^2 terms, good to ~sqrt(rows) EPS; 1e-4 leaves margin.
+                assertClose(what + ": saveInvStd", ref.invStd, get(inv), 1e-4, 0);
+                assertClose(what + ": y", ref.y, get(y), 1e-4, 1e-5 * maxAbs(ref.y));
+                assertClose(what + ": runningMean", ref.runningMean, get(rm), 1e-5, 1e-6 * maxAbs(ref.runningMean));
+                assertClose(what + ": runningVar", ref.runningVar, get(rv), 1e-4, 0);
+
+                // Inference with the updated running statistics.
+                Slice yi = f32Out(rows * cols);
+                backend.batchNormForwardInference(xs, rows, cols, gs, bs, eps, rm, rv, yi);
+                double[] yiRef = Reference64.batchNormInference(d(x), rows, cols, affine ? d(gamma) : null,
+                        affine ? d(beta) : null, eps, d(get(rm)), d(get(rv)));
+                assertClose(what + ": inference y", yiRef, get(yi), 1e-5, 1e-6 * maxAbs(yiRef));
+
+                // Backward from the saved statistics, with and without dgamma / dbeta.
+                float[] savedMean = get(mean);
+                float[] savedInv = get(inv);
+                float[] dy = normal(rows * cols, 1);
+                Reference64.BatchNormGrads g = Reference64.batchNormBackward(d(x), d(dy), rows, cols,
+                        affine ? d(gamma) : null, d(savedMean), d(savedInv));
+                double scale = 0;
+                for (int c = 0; c < cols; c++) {
+                    scale = Math.max(scale, (affine ? Math.abs(gamma[c]) : 1) * savedInv[c]);
+                }
+                double dxAtol = 1e-5 * maxAbs(dy) * scale;
+                double[] dgTol = new double[cols];
+                double[] dbTol = sumTolerance(columnAbsSums(d(dy), rows, cols), rows, 0);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        double xhat = (x[r * cols + c] - (double) savedMean[c]) * savedInv[c];
+                        dgTol[c] += 2e-5 * Math.abs(dy[r * cols + c] * xhat);
+                    }
+                }
+                for (boolean withParams : new boolean[] {true, false}) {
+                    Slice dx = f32Out(rows * cols);
+                    Slice dgamma = withParams ? f32Out(cols) : null;
+                    Slice dbeta = withParams ? f32Out(cols) : null;
+                    backend.batchNormBackward(xs, f32(dy), rows, cols, gs, mean, inv, dx, dgamma, dbeta);
+                    assertClose(what + ": dx", g.dx, get(dx), 1e-4, dxAtol);
+                    if (withParams) {
+                        assertWithin(what + ": dgamma", g.dgamma, get(dgamma), dgTol);
+                        assertWithin(what + ": dbeta", g.dbeta, get(dbeta), dbTol);
+                    }
+                }
+            }
+        }
+    }
+
+    // ================================================================== optimizers
+
+    /** One optimizer configuration: its state slots and how to run one step on the backend and reference. */
+    private interface OptimizerCase {
+        String name();
+
+        /** Number of state vectors (besides params). */
+        int states();
+
+        /** Initial value of state vector {@code s}. */
+        default float initialState(int s) {
+            return 0f;
+        }
+
+        void backendStep(Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters);
+
+        void referenceStep(double[] p, double[] g, double[][] st, double lr, int t);
+    }
+
+    private static OptimizerCase sgd(String name, float momentum, boolean nesterov, boolean withVelocity) {
+        return new OptimizerCase() {
+            public String name() {
+                return name;
+            }
+
+            public int states() {
+                return withVelocity ? 1 : 0;
+            }
+
+            public void backendStep(Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters) {
+                p.buffer().backend().sgdUpdate(p, g, withVelocity ? st[0] : null, n, hyper, momentum, nesterov);
+            }
+
+            public void referenceStep(double[] p, double[] g, double[][] st, double lr, int t) {
+                Reference64.sgd(p, g, withVelocity ? st[0] : null, lr, momentum, nesterov);
+            }
+        };
+    }
+
+    private static OptimizerCase adam(String name, float b1, float b2, float eps, boolean amsgrad) {
+        return new OptimizerCase() {
+            public String name() {
+                return name;
+            }
+
+            public int states() {
+                return amsgrad ? 3 : 2;
+            }
+
+            public void backendStep(Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters) {
+                p.buffer().backend().adamUpdate(p, g, st[0], st[1], amsgrad ? st[2] : null, n, hyper, counters,
+                        b1, b2, eps);
+            }
+
+            public void referenceStep(double[] p, double[] g, double[][] st, double lr, int t) {
+                Reference64.adam(p, g, st[0], st[1], amsgrad ? st[2] : null, lr, t, b1, b2, eps);
+            }
+        };
+    }
+
+    private static OptimizerCase rmsprop(String name, float rho, float momentum, boolean withMomentum,
+                                         boolean centered, float eps) {
+        return new OptimizerCase() {
+            public String name() {
+                return name;
+            }
+
+            public int states() {
+                return 3;
+            }
+
+            public void backendStep(Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters) {
+                p.buffer().backend().rmspropUpdate(p, g, st[0], withMomentum ? st[1] : null,
+                        centered ? st[2] : null, n, hyper, rho, momentum, eps);
+            }
+
+            public void referenceStep(double[] p, double[] g, double[][] st, double lr, int t) {
+                Reference64.rmsprop(p, g, st[0], withMomentum ? st[1] : null, centered ? st[2] : null, lr, rho,
+                        momentum, eps);
+            }
+        };
+    }
+
+    private static OptimizerCase adagrad(String name, float initial, float eps) {
+        return new OptimizerCase() {
+            public String name() {
+                return name;
+            }
+
+            public int states() {
+                return 1;
+            }
+
+            public float initialState(int s) {
+                return initial;
+            }
+
+            public void backendStep(Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters) {
+                p.buffer().backend().adagradUpdate(p, g, st[0], n, hyper, eps);
+            }
+
+            public void referenceStep(double[] p, double[] g, double[][] st, double lr, int t) {
+                Reference64.adagrad(p, g, st[0], lr, eps);
+            }
+        };
+    }
+
+    @Test
+    void optimizersOverThreeStepsWithCounters() {
+        OptimizerCase[] cases = {
+            sgd("SGD plain", 0f, false, false),
+            sgd("SGD momentum", 0.9f, false, true),
+            sgd("SGD nesterov", 0.9f, true, true),
+            adam("Adam", 0.9f, 0.999f, 1e-7f, false),
+            adam("Adam eps=1e-3 (epsilon outside the sqrt)", 0.8f, 0.99f, 1e-3f, false),
+            adam("Adam amsgrad", 0.9f, 0.999f, 1e-7f, true),
+            rmsprop("RMSprop plain", 0.9f, 0f, false, false, 1e-7f),
+            rmsprop("RMSprop momentum", 0.9f, 0.5f, true, false, 1e-7f),
+            rmsprop("RMSprop centered", 0.9f, 0f, false, true, 1e-7f),
+            rmsprop("RMSprop centered momentum", 0.8f, 0.3f, true, true, 1e-3f),
+            adagrad("Adagrad", 0.1f, 1e-7f),
+        };
+        for (OptimizerCase oc : cases) {
+            for (int n : new int[] {1, 1000, 70_001}) {
+                String what = oc.name() + " n=" + n;
+                float[] p0 = normal(n, 1);
+                Slice p = f32(p0);
+                double[] pRef = d(p0);
+                Slice[] st = new Slice[oc.states()];
+                double[][] stRef = new double[oc.states()][];
+                for (int s = 0; s < st.length; s++) {
+                    float[] init = new float[n];
+                    Arrays.fill(init, oc.initialState(s));
+                    st[s] = f32(init);
+                    stRef[s] = d(init);
+                }
+                Slice hyper = f32(new float[] {0.01f});
+                int step0 = 4;
+                Slice counters = i32(new int[] {step0, 9});
+                for (int step = 0; step < 3; step++) {
+                    float lr = step == 2 ? 0.005f : 0.01f; // the op must read lr from the device every call
+                    backend.upload(new float[] {lr}, 0, hyper);
+                    float[] g = normal(n, 1);
+                    oc.backendStep(p, f32(g), st, n, hyper, counters);
+                    oc.referenceStep(pRef, d(g), stRef, lr, step0 + step + 1);
+                    backend.advanceCounters(counters);
+                    String at = what + " step " + (step + 1);
+                    // params: three float roundings of p plus the update's own (1e-6 of a 1e-2 step)
+                    assertClose(at + ": params", pRef, get(p), 1e-6, 1e-7);
+                    for (int s = 0; s < st.length; s++) {
+                        // States are running averages stored in float each step; where the new gradient
+                        // cancels the old average the result keeps the old one's rounding, a few EPS of the
+                        // state's magnitude, hence the absolute part.
+                        assertClose(at + ": state " + s, stRef[s], get(st[s]), 1e-5, 8 * EPS * maxAbs(stRef[s]));
+                    }
+                    assertArrayEquals(new int[] {step0 + step + 1, 9 + step + 1}, getInts(counters),
+                            at + ": counters" + ctx());
+                }
+            }
+        }
+    }
+
+    // ================================================================== data movement
+
+    @Test
+    void gatherEveryDtypeWithAndWithoutIndicesAndTransform() {
+        int srcRows = 300;
+        int batchSize = 64;
+        for (int width : new int[] {1, 13, 784}) {
+            byte[] bytes = new byte[srcRows * width];
+            rnd.nextBytes(bytes);
+            float[] floats = normal(srcRows * width, 2);
+            int[] ints = new int[srcRows * width];
+            for (int i = 0; i < ints.length; i++) {
+                ints[i] = rnd.nextInt();
+            }
+            Slice u8 = u8(bytes);
+            Slice f32 = f32(floats);
+            Slice i32 = i32(ints);
+            int[] perm = shuffled(srcRows);
+            Slice indices = i32(perm);
+            float[] scale = uniform(width, 0.001, 0.01);
+            float[] shift = normal(width, 1);
+            Slice scaleS = f32(scale);
+            Slice shiftS = f32(shift);
+            for (boolean withIndices : new boolean[] {false, true}) {
+                for (int batch : new int[] {-1, 0, 2, 4}) { // -1: counters == null (batch 0); 4: last, partial
+                    int rows = batch == 4 ? srcRows - 4 * batchSize : batchSize;
+                    Slice counters = batch < 0 ? null : i32(new int[] {11, batch});
+                    int[] from = Reference64.gatherRows(withIndices ? perm : null, Math.max(batch, 0), batchSize,
+                            rows);
+                    String what = "gather width=" + width + " batch=" + batch + (withIndices ? " indexed" : "");
+                    for (boolean transform : new boolean[] {false, true}) {
+                        String w = what + (transform ? " transformed" : "");
+                        double[] u8Src = new double[bytes.length];
+                        for (int i = 0; i < bytes.length; i++) {
+                            u8Src[i] = bytes[i] & 0xff;
+                        }
+                        for (int kind = 0; kind < 2; kind++) {
+                            double[] srcD = kind == 0 ? u8Src : d(floats);
+                            Slice out = f32Out(rows * width);
+                            backend.gather(kind == 0 ? u8 : f32, width, withIndices ? indices : null, counters,
+                                    batchSize, rows, transform ? scaleS : null, transform ? shiftS : null, out);
+                            double[] expected = Reference64.gather(srcD, width, from,
+                                    transform ? d(scale) : null, transform ? d(shift) : null);
+                            double[] tol = new double[expected.length];
+                            if (transform) {
+                                for (int r = 0; r < rows; r++) {
+                                    for (int f = 0; f < width; f++) {
+                                        // x * s + b as a product and a sum, or one FMA: 2 EPS of the terms
+                                        tol[r * width + f] = 2 * EPS * (Math.abs(srcD[from[r] * width + f] * scale[f])
+                                                + Math.abs(shift[f]));
+                                    }
+                                }
+                            }
+                            assertWithin(w + (kind == 0 ? " U8" : " F32"), expected, get(out), tol);
+                        }
+                    }
+                    Slice outI = i32(new int[rows * width]);
+                    backend.gather(i32, width, withIndices ? indices : null, counters, batchSize, rows, null, null,
+                            outI);
+                    int[] expectedI = new int[rows * width];
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(ints, from[r] * width, expectedI, r * width, width);
+                    }
+                    assertArrayEquals(expectedI, getInts(outI), what + " I32" + ctx());
+                }
+            }
+        }
+    }
+
+    private int[] shuffled(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    @Test
+    void randomPermutationFollowsItsDefinition() {
+        for (int n : new int[] {0, 1, 2, 1000, 100_000}) {
+            long permSeed = rnd.nextLong();
+            int[] previous = null;
+            for (int epoch : new int[] {0, 1, 12_345}) {
+                String what = "randomPermutation n=" + n + " epoch=" + epoch;
+                Slice out = i32(new int[n]);
+                backend.randomPermutation(out, n, permSeed, epoch);
+                int[] got = getInts(out);
+                int[] sorted = got.clone();
+                Arrays.sort(sorted);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(i, sorted[i], what + ": not a permutation" + ctx());
+                }
+                assertArrayEquals(Reference64.randomPermutation(n, permSeed, epoch), got, what + ctx());
+                if (previous != null && n >= 10) {
+                    assertFalse(Arrays.equals(previous, got), what + ": same order as the previous epoch" + ctx());
+                }
+                previous = got;
+            }
+        }
+    }
+
+    @Test
+    void advanceCountersIncrementsBoth() {
+        Slice counters = i32(new int[] {3, 7});
+        backend.advanceCounters(counters);
+        assertArrayEquals(new int[] {4, 8}, getInts(counters));
+        backend.advanceCounters(counters);
+        assertArrayEquals(new int[] {5, 9}, getInts(counters));
+    }
+
+    // ================================================================== errors
+
+    @Test
+    void wrongDtypeIsRejected() {
+        Slice ints = i32(new int[8]);
+        Slice floats = f32(new float[8]);
+        assertThrows(IllegalArgumentException.class, () -> backend.fill(ints, 1f));
+        assertThrows(IllegalArgumentException.class, () -> backend.download(ints, new float[8], 0));
+        assertThrows(IllegalArgumentException.class, () -> backend.download(floats, new int[8], 0));
+        assertThrows(IllegalArgumentException.class, () -> backend.upload(new int[8], 0, floats));
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.gemm(false, false, 2, 2, 2, 1f, ints.slice(0, 4), floats, 0f, floats.slice(4, 4)));
+        assertThrows(IllegalArgumentException.class, () -> backend.copy(ints, floats));
+        assertThrows(IllegalArgumentException.class, () -> backend.advanceCounters(floats.slice(0, 2)));
+        assertThrows(IllegalArgumentException.class, // sparse labels must be I32
+                () -> backend.softmaxCrossEntropy(floats.slice(0, 4), floats.slice(4, 2), true, 2, 2,
+                        f32Out(4), null, 1f, f32Out(2)));
+    }
+
+    @Test
+    void tooShortSlicesAreRejected() {
+        Slice a = f32(normal(6, 1));
+        Slice b = f32(normal(6, 1));
+        Slice c = f32Out(3);
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.gemm(false, false, 2, 2, 3, 1f, a, b, 0f, c), "c holds 3 < m*n = 4");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.gemm(false, false, 3, 2, 3, 1f, a, b, 0f, f32Out(6)), "a holds 6 < m*k = 9");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.biasActivationForward(a, f32(new float[2]), 2, 3, ActivationFunction.RELU, 0f,
+                        f32Out(6)), "bias holds 2 < cols = 3");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.dropoutForward(a, f32Out(6), 7, 0.5f, 1L, 0, i32(new int[2])), "n = 7 > 6");
+        assertThrows(IllegalArgumentException.class, () -> backend.advanceCounters(i32(new int[1])));
+        assertThrows(IllegalArgumentException.class, () -> backend.upload(new float[3], 0, a), "3 < 6");
+        assertThrows(IllegalArgumentException.class, () -> backend.upload(new float[6], 1, a), "offset 1 + 6 > 6");
+        assertThrows(IllegalArgumentException.class, () -> backend.download(a, new float[5], 0), "5 < 6");
+        assertThrows(IllegalArgumentException.class, () -> backend.copy(a, f32Out(5)), "lengths differ");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.columnSums(a, -1, 3, f32Out(3)), "negative rows");
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.allocate(DType.F32, -1), "negative length");
+    }
+
+    @Test
+    void closedBuffersAndBackendsAreRejected() {
+        Buffer buf = backend.allocate(DType.F32, 4);
+        Slice s = buf.all();
+        buf.close();
+        buf.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> backend.fill(s, 1f));
+        assertThrows(IllegalStateException.class, () -> backend.download(s, new float[4], 0));
+        assertThrows(IllegalStateException.class, () -> backend.upload(new float[4], 0, s));
+
+        Backend other = createBackend();
+        Buffer ob = other.allocate(DType.F32, 4);
+        try {
+            // A buffer of another backend instance is not this backend's memory.
+            assertThrows(IllegalArgumentException.class, () -> backend.fill(ob.all(), 1f));
+        } finally {
+            other.close();
+        }
+        other.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> other.allocate(DType.F32, 1));
+        assertThrows(IllegalStateException.class, () -> other.fill(ob.all(), 1f));
+        ob.close(); // closing a buffer of a closed backend is harmless
+    }
+}
