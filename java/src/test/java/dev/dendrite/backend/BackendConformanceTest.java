@@ -907,6 +907,12 @@ public abstract class BackendConformanceTest {
                         assertWithin(what + ": dbeta", g.dbeta, get(dbeta), dbTol);
                     }
                 }
+                // dx == null: the first trainable layer wants only its parameter gradients.
+                Slice dgamma = f32Out(cols);
+                Slice dbeta = f32Out(cols);
+                backend.batchNormBackward(xs, f32(dy), rows, cols, gs, mean, inv, null, dgamma, dbeta);
+                assertWithin(what + ": dgamma without dx", g.dgamma, get(dgamma), dgTol);
+                assertWithin(what + ": dbeta without dx", g.dbeta, get(dbeta), dbTol);
             }
         }
     }

@@ -820,11 +820,13 @@ public final class CpuBackend implements Backend {
         float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
         float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
         float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        float[] dxs = f32(op, "dx", dx, total, "rows*cols");
+        float[] dxs = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
         float[] dgs = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
         float[] dbs = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        noOverlap(op, "dx", dx, total, "x", x, total, false);
-        noOverlap(op, "dx", dx, total, "dy", dy, total, false);
+        if (dx != null) {
+            noOverlap(op, "dx", dx, total, "x", x, total, false);
+            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
+        }
         if (dgamma != null && dbeta != null) {
             noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
         }
@@ -833,7 +835,7 @@ public final class CpuBackend implements Backend {
         int go = gamma == null ? 0 : gamma.offset();
         int smo = saveMean.offset();
         int sio = saveInvStd.offset();
-        int dxo = dx.offset();
+        int dxo = dx == null ? 0 : dx.offset();
         int dgo = dgamma == null ? 0 : dgamma.offset();
         int dbo = dbeta == null ? 0 : dbeta.offset();
         double[] acc = scratch(2L * cols); // [0, cols): sum dy; [cols, 2 cols): sum dy * xhat
@@ -852,7 +854,7 @@ public final class CpuBackend implements Backend {
             }
             // dx = gamma invStd / N (N dy - sum dy - xhat sum(dy xhat)): the dyhat = gamma dy form, with the
             // per-column gamma factored out of both sums.
-            for (int r = 0; r < rows; r++) {
+            for (int r = 0; dxs != null && r < rows; r++) {
                 int base = r * cols;
                 for (int c = c0; c < c1; c++) {
                     double inv = si[sio + c];
