@@ -9,6 +9,7 @@
  *   DENDRITE_GLOBAL     address-space qualifier of a pointer into device global memory
  *   dendrite_u32/_u64   fixed-width unsigned integers
  *   dendrite_mulhi_u32  high 32 bits of a 32x32-bit unsigned product
+ *   dendrite_atomic_cas_i32(p, expected, desired)  atomic compare-and-swap on a global int, returns the old value
  *   dendrite_<fn>f      single-precision math (exp, log, ...), mapped to each dialect's float overload;
  *                       dendrite_fmaf is the correctly rounded fused multiply-add
  */
@@ -29,6 +30,8 @@
 typedef uint dendrite_u32;
 typedef ulong dendrite_u64;
 #define dendrite_mulhi_u32(a, b) mul_hi((uint) (a), (uint) (b))
+#define dendrite_atomic_cas_i32(p, expected, desired) \
+    atomic_cmpxchg((volatile __global int *) (p), (expected), (desired))
 /* OpenCL's built-ins are overloaded on float; the names below only fix the spelling. */
 #define dendrite_expf(x) exp(x)
 #define dendrite_expm1f(x) expm1(x)
@@ -49,6 +52,7 @@ typedef ulong dendrite_u64;
 typedef unsigned int dendrite_u32;
 typedef unsigned long long dendrite_u64;
 #define dendrite_mulhi_u32(a, b) __umulhi((unsigned int) (a), (unsigned int) (b))
+#define dendrite_atomic_cas_i32(p, expected, desired) atomicCAS((int *) (p), (expected), (desired))
 #define dendrite_expf(x) expf(x)
 #define dendrite_expm1f(x) expm1f(x)
 #define dendrite_logf(x) logf(x)
@@ -70,6 +74,14 @@ typedef unsigned long long dendrite_u64;
 typedef uint32_t dendrite_u32;
 typedef uint64_t dendrite_u64;
 #define dendrite_mulhi_u32(a, b) ((dendrite_u32) (((dendrite_u64) (a) * (dendrite_u64) (b)) >> 32))
+/* Host C runs one thread here: a plain compare-and-swap has the same result. */
+static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
+    int old = *p;
+    if (old == expected) {
+        *p = desired;
+    }
+    return old;
+}
 #define dendrite_expf(x) expf(x)
 #define dendrite_expm1f(x) expm1f(x)
 #define dendrite_logf(x) logf(x)

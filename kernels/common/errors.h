@@ -23,20 +23,6 @@
 #define DENDRITE_ERROR_LABEL 3
 #define DENDRITE_ERROR_WORDS 4
 
-#if defined(DENDRITE_OPENCL)
-#define dendrite_atomic_cas_i32(p, expected, desired) atomic_cmpxchg((volatile __global int *) (p), (expected), (desired))
-#elif defined(DENDRITE_CUDA)
-#define dendrite_atomic_cas_i32(p, expected, desired) atomicCAS((int *) (p), (expected), (desired))
-#else
-DENDRITE_DEVICE int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
-    int old = *p;
-    if (old == expected) {
-        *p = desired;
-    }
-    return old;
-}
-#endif
-
 /* Records an error unless one is already recorded: the first bad value is the one worth reporting. */
 DENDRITE_DEVICE void dendrite_report_error(DENDRITE_GLOBAL int *err, int code, int value, int detail, int limit) {
     if (dendrite_atomic_cas_i32(err, DENDRITE_ERROR_NONE, code) == DENDRITE_ERROR_NONE) {

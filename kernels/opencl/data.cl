@@ -107,6 +107,34 @@ DENDRITE_DEVICE void bitonic_compare(__local ulong *tile, uint i, uint j, uint g
     }
 }
 
+/* Copies this work-group's block of 2 * local_size keys into local memory; returns the block's first index. */
+DENDRITE_DEVICE uint load_block(__global const ulong *keys, __local ulong *tile) {
+    uint l = get_local_size(0);
+    uint lid = get_local_id(0);
+    uint base = get_group_id(0) * 2 * l;
+    tile[lid] = keys[base + lid];
+    tile[lid + l] = keys[base + lid + l];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return base;
+}
+
+DENDRITE_DEVICE void store_block(__global ulong *keys, __local const ulong *tile, uint base) {
+    uint l = get_local_size(0);
+    uint lid = get_local_id(0);
+    keys[base + lid] = tile[lid];
+    keys[base + lid + l] = tile[lid + l];
+}
+
+/* Steps j = first_j, first_j / 2, ..., 1 of merge stage k on a block in local memory, one pair per work-item. */
+DENDRITE_DEVICE void bitonic_steps(__local ulong *tile, uint base, uint k, uint first_j) {
+    uint lid = get_local_id(0);
+    for (uint j = first_j; j > 0; j >>= 1) {
+        uint i = ((lid & ~(j - 1)) << 1) | (lid & (j - 1));
+        bitonic_compare(tile, i, j, base + i, k);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
 /*
  * Sorts each block of 2 * local_size keys in local memory through every stage k <= 2 * local_size, each block
  * in the direction the global network gives it, so that the blocks form the bitonic sequences the global
@@ -114,20 +142,11 @@ DENDRITE_DEVICE void bitonic_compare(__local ulong *tile, uint i, uint j, uint g
  */
 __kernel void bitonic_sort_local(__global ulong *keys, __local ulong *tile) {
     uint l = get_local_size(0);
-    uint lid = get_local_id(0);
-    uint base = get_group_id(0) * 2 * l;
-    tile[lid] = keys[base + lid];
-    tile[lid + l] = keys[base + lid + l];
-    barrier(CLK_LOCAL_MEM_FENCE);
+    uint base = load_block(keys, tile);
     for (uint k = 2; k <= 2 * l; k <<= 1) {
-        for (uint j = k >> 1; j > 0; j >>= 1) {
-            uint i = ((lid & ~(j - 1)) << 1) | (lid & (j - 1));
-            bitonic_compare(tile, i, j, base + i, k);
-            barrier(CLK_LOCAL_MEM_FENCE);
-        }
+        bitonic_steps(tile, base, k, k >> 1);
     }
-    keys[base + lid] = tile[lid];
-    keys[base + lid + l] = tile[lid + l];
+    store_block(keys, tile, base);
 }
 
 /* One merge step (k, j) with j >= 2 * local_size of the host's loop: partners are too far apart for a block. */
@@ -145,19 +164,9 @@ __kernel void bitonic_merge_global(__global ulong *keys, uint k, uint j) {
 
 /* The remaining steps j = local_size .. 1 of merge stage k, whose partners all lie within one block. */
 __kernel void bitonic_merge_local(__global ulong *keys, uint k, __local ulong *tile) {
-    uint l = get_local_size(0);
-    uint lid = get_local_id(0);
-    uint base = get_group_id(0) * 2 * l;
-    tile[lid] = keys[base + lid];
-    tile[lid + l] = keys[base + lid + l];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint j = l; j > 0; j >>= 1) {
-        uint i = ((lid & ~(j - 1)) << 1) | (lid & (j - 1));
-        bitonic_compare(tile, i, j, base + i, k);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    keys[base + lid] = tile[lid];
-    keys[base + lid + l] = tile[lid + l];
+    uint base = load_block(keys, tile);
+    bitonic_steps(tile, base, k, get_local_size(0));
+    store_block(keys, tile, base);
 }
 
 /* out[i] = the index carried in the low word of the i-th sorted key. */
