@@ -90,16 +90,18 @@ class OpenClGemmTest {
     @Test
     void zeroSizedProductsTouchNothing() {
         Buffer c = backend.allocate(DType.F32, 4);
+        Buffer twelve = backend.allocate(DType.F32, 12);
         try {
             backend.upload(new float[] {1, 2, 3, 4}, 0, c.all());
             Slice empty = c.slice(0, 0);
-            backend.gemm(false, false, 0, 4, 3, 1f, empty, f32(new float[12]), 0f, c.all());
-            backend.gemm(false, false, 4, 0, 3, 1f, f32(new float[12]), empty, 0f, c.slice(0, 0));
+            backend.gemm(false, false, 0, 4, 3, 1f, empty, twelve.all(), 0f, c.all());
+            backend.gemm(false, false, 4, 0, 3, 1f, twelve.all(), empty, 0f, c.slice(0, 0));
             float[] got = new float[4];
             backend.download(c.all(), got, 0);
             assertEquals(Arrays.toString(new float[] {1, 2, 3, 4}), Arrays.toString(got));
         } finally {
             c.close();
+            twelve.close();
         }
     }
 
@@ -172,12 +174,6 @@ class OpenClGemmTest {
         Buffer b = backend.allocate(DType.F32, all.length);
         backend.upload(all, 0, b.all());
         return b;
-    }
-
-    private Slice f32(float[] x) {
-        Buffer b = backend.allocate(DType.F32, x.length);
-        backend.upload(x, 0, b.all());
-        return b.all();
     }
 
     private float[] normal(int n) {
