@@ -1,0 +1,145 @@
+/*
+ * activations.h - forward value and derivative of every activation of dev.dendrite.backend.ActivationFunction,
+ * plus the row-wise softmax and its Jacobian-vector product.
+ *
+ * The codes below are the contract with the host (OpenClBackend maps each enum constant to one of them).
+ * Conventions at the kinks follow the CPU reference backend: relu'(0) = 0, and leaky_relu, elu and selu use
+ * their negative branch at 0. Derivatives are computed from the pre-activation z, not from y = f(z): forms
+ * in y alone (y (1 - y) for the sigmoid) lose all precision where y rounds to 1.
+ */
+#ifndef DENDRITE_ACTIVATIONS_H
+#define DENDRITE_ACTIVATIONS_H
+
+#include "dialect.h"
+#include "sums.h"
+
+#define DENDRITE_ACT_LINEAR 0
+#define DENDRITE_ACT_RELU 1
+#define DENDRITE_ACT_SIGMOID 2
+#define DENDRITE_ACT_TANH 3
+#define DENDRITE_ACT_SOFTMAX 4 /* row-wise: see dendrite_softmax_row; the scalar functions return x / 1 */
+#define DENDRITE_ACT_SELU 5
+#define DENDRITE_ACT_ELU 6
+#define DENDRITE_ACT_LEAKY_RELU 7
+#define DENDRITE_ACT_GELU 8
+#define DENDRITE_ACT_SWISH 9
+
+/* SELU constants of Klambauer et al. (2017), as Keras uses them. */
+#define DENDRITE_SELU_ALPHA 1.6732632423543772f
+#define DENDRITE_SELU_SCALE 1.0507009873554805f
+#define DENDRITE_INV_SQRT2 0.70710678118654752f
+#define DENDRITE_INV_SQRT_2PI 0.39894228040143268f
+
+/* The logistic function; neither branch exponentiates a positive number, so nothing overflows. */
+DENDRITE_DEVICE float dendrite_sigmoid(float x) {
+    if (x >= 0.0f) {
+        return 1.0f / (1.0f + dendrite_expf(-x));
+    }
+    float e = dendrite_expf(x);
+    return e / (1.0f + e);
+}
+
+/* The standard normal CDF as erfc(-x / sqrt 2) / 2: no cancellation in the left tail, unlike 1 + erf. */
+DENDRITE_DEVICE float dendrite_normal_cdf(float x) {
+    return 0.5f * dendrite_erfcf(-x * DENDRITE_INV_SQRT2);
+}
+
+/* f(x) for an element-wise activation; alpha is leaky_relu's slope or elu's saturation. */
+DENDRITE_DEVICE float dendrite_activation(int act, float alpha, float x) {
+    switch (act) {
+        case DENDRITE_ACT_RELU:
+            return x < 0.0f ? 0.0f : x; /* NaN stays NaN, as with Math.max */
+        case DENDRITE_ACT_SIGMOID:
+            return dendrite_sigmoid(x);
+        case DENDRITE_ACT_TANH:
+            return dendrite_tanhf(x);
+        case DENDRITE_ACT_SELU:
+            return x > 0.0f ? DENDRITE_SELU_SCALE * x
+                            : DENDRITE_SELU_SCALE * DENDRITE_SELU_ALPHA * dendrite_expm1f(x);
+        case DENDRITE_ACT_ELU:
+            return x > 0.0f ? x : alpha * dendrite_expm1f(x);
+        case DENDRITE_ACT_LEAKY_RELU:
+            return x < 0.0f ? alpha * x : x;
+        case DENDRITE_ACT_GELU:
+            return x * dendrite_normal_cdf(x);
+        case DENDRITE_ACT_SWISH:
+            return x * dendrite_sigmoid(x);
+        default: /* LINEAR */
+            return x;
+    }
+}
+
+/* f'(z) for an element-wise activation, from the pre-activation z. */
+DENDRITE_DEVICE float dendrite_activation_derivative(int act, float alpha, float z) {
+    switch (act) {
+        case DENDRITE_ACT_RELU:
+            return z > 0.0f ? 1.0f : 0.0f;
+        case DENDRITE_ACT_SIGMOID: {
+            /* s (1 - s) = e / (1 + e)^2 with e = exp(-|z|): symmetric, and never 1 - (something near 1). */
+            float e = dendrite_expf(-dendrite_fabsf(z));
+            float d = 1.0f + e;
+            return e / (d * d);
+        }
+        case DENDRITE_ACT_TANH: {
+            /* 1 - tanh^2 = 4 e / (1 + e)^2 with e = exp(-2|z|), for the same reason. */
+            float e = dendrite_expf(-2.0f * dendrite_fabsf(z));
+            float d = 1.0f + e;
+            return 4.0f * e / (d * d);
+        }
+        case DENDRITE_ACT_SELU:
+            return z > 0.0f ? DENDRITE_SELU_SCALE : DENDRITE_SELU_SCALE * DENDRITE_SELU_ALPHA * dendrite_expf(z);
+        case DENDRITE_ACT_ELU:
+            return z > 0.0f ? 1.0f : alpha * dendrite_expf(z);
+        case DENDRITE_ACT_LEAKY_RELU:
+            return z > 0.0f ? 1.0f : alpha;
+        case DENDRITE_ACT_GELU:
+            return dendrite_normal_cdf(z) + z * DENDRITE_INV_SQRT_2PI * dendrite_expf(-0.5f * z * z);
+        case DENDRITE_ACT_SWISH: {
+            float s = dendrite_sigmoid(z);
+            return s + z * s * (1.0f - s);
+        }
+        default: /* LINEAR */
+            return 1.0f;
+    }
+}
+
+/*
+ * Softmax of one row of n elements, y = exp(z - max z) / sum exp(z - max z). Subtracting the maximum keeps
+ * every exponent <= 0, so nothing overflows. y may alias z exactly.
+ */
+DENDRITE_DEVICE void dendrite_softmax_row(const DENDRITE_GLOBAL float *z, DENDRITE_GLOBAL float *y, int n) {
+    if (n <= 0) {
+        return;
+    }
+    float max = z[0];
+    for (int i = 1; i < n; i++) {
+        max = dendrite_fmaxf(max, z[i]);
+    }
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int i = 0; i < n; i++) {
+        float e = dendrite_expf(z[i] - max);
+        y[i] = e;
+        sum = dendrite_kahan_add(sum, e);
+    }
+    float inv = 1.0f / sum.sum;
+    for (int i = 0; i < n; i++) {
+        y[i] = y[i] * inv;
+    }
+}
+
+/*
+ * Softmax backward for one row: the Jacobian-vector product dz = y * (dy - sum(dy * y)). dz may alias dy
+ * exactly: the dot product reads every dy before the first dz is written.
+ */
+DENDRITE_DEVICE void dendrite_softmax_backward_row(const DENDRITE_GLOBAL float *y, const DENDRITE_GLOBAL float *dy,
+                                                   DENDRITE_GLOBAL float *dz, int n) {
+    dendrite_kahan dot = dendrite_kahan_zero();
+    for (int i = 0; i < n; i++) {
+        dot = dendrite_kahan_add(dot, dy[i] * y[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        dz[i] = y[i] * (dy[i] - dot.sum);
+    }
+}
+
+#endif /* DENDRITE_ACTIVATIONS_H */

@@ -1,0 +1,97 @@
+/*
+ * dialect.h - the one place where OpenCL C, CUDA C++ and plain C differ.
+ *
+ * Every other header in kernels/common is written against the names defined here, so the same math
+ * compiles unchanged as OpenCL C (built at run time by the Java OpenCL backend), as CUDA (the .cu files
+ * #include these headers) and as host C99 (handy for checking a formula with a C compiler).
+ *
+ *   DENDRITE_DEVICE     storage/inlining for helper functions
+ *   DENDRITE_GLOBAL     address-space qualifier of a pointer into device global memory
+ *   dendrite_u32/_u64   fixed-width unsigned integers
+ *   dendrite_mulhi_u32  high 32 bits of a 32x32-bit unsigned product
+ *   dendrite_atomic_cas_i32(p, expected, desired)  atomic compare-and-swap on a global int, returns the old value
+ *   dendrite_<fn>f      single-precision math (exp, log, ...), mapped to each dialect's float overload;
+ *                       dendrite_fmaf is the correctly rounded fused multiply-add
+ */
+#ifndef DENDRITE_DIALECT_H
+#define DENDRITE_DIALECT_H
+
+#if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
+/* ------------------------------------------------------------------ OpenCL C */
+#define DENDRITE_OPENCL 1
+#if defined(__OPENCL_C_VERSION__) && __OPENCL_C_VERSION__ >= 120
+/* 'static' on functions is only legal from OpenCL C 1.2; without it an 'inline' function might be left
+ * without an external definition by C99 inline rules. */
+#define DENDRITE_DEVICE static inline
+#else
+#define DENDRITE_DEVICE inline
+#endif
+#define DENDRITE_GLOBAL __global
+typedef uint dendrite_u32;
+typedef ulong dendrite_u64;
+#define dendrite_mulhi_u32(a, b) mul_hi((uint) (a), (uint) (b))
+#define dendrite_atomic_cas_i32(p, expected, desired) \
+    atomic_cmpxchg((volatile __global int *) (p), (expected), (desired))
+/* OpenCL's built-ins are overloaded on float; the names below only fix the spelling. */
+#define dendrite_expf(x) exp(x)
+#define dendrite_expm1f(x) expm1(x)
+#define dendrite_logf(x) log(x)
+#define dendrite_log1pf(x) log1p(x)
+#define dendrite_sqrtf(x) sqrt(x)
+#define dendrite_tanhf(x) tanh(x)
+#define dendrite_erfcf(x) erfc(x)
+#define dendrite_fabsf(x) fabs(x)
+#define dendrite_fmaxf(a, b) fmax(a, b)
+#define dendrite_fmaf(a, b, c) fma(a, b, c)
+
+#elif defined(__CUDACC__)
+/* ------------------------------------------------------------------ CUDA C++ */
+#define DENDRITE_CUDA 1
+#define DENDRITE_DEVICE __device__ __forceinline__
+#define DENDRITE_GLOBAL
+typedef unsigned int dendrite_u32;
+typedef unsigned long long dendrite_u64;
+#define dendrite_mulhi_u32(a, b) __umulhi((unsigned int) (a), (unsigned int) (b))
+#define dendrite_atomic_cas_i32(p, expected, desired) atomicCAS((int *) (p), (expected), (desired))
+#define dendrite_expf(x) expf(x)
+#define dendrite_expm1f(x) expm1f(x)
+#define dendrite_logf(x) logf(x)
+#define dendrite_log1pf(x) log1pf(x)
+#define dendrite_sqrtf(x) sqrtf(x)
+#define dendrite_tanhf(x) tanhf(x)
+#define dendrite_erfcf(x) erfcf(x)
+#define dendrite_fabsf(x) fabsf(x)
+#define dendrite_fmaxf(a, b) fmaxf(a, b)
+#define dendrite_fmaf(a, b, c) fmaf(a, b, c)
+
+#else
+/* ------------------------------------------------------------------ host C99 */
+#include <math.h>
+#include <stdint.h>
+#define DENDRITE_HOST 1
+#define DENDRITE_DEVICE static inline
+#define DENDRITE_GLOBAL
+typedef uint32_t dendrite_u32;
+typedef uint64_t dendrite_u64;
+#define dendrite_mulhi_u32(a, b) ((dendrite_u32) (((dendrite_u64) (a) * (dendrite_u64) (b)) >> 32))
+/* Host C runs one thread here: a plain compare-and-swap has the same result. */
+static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
+    int old = *p;
+    if (old == expected) {
+        *p = desired;
+    }
+    return old;
+}
+#define dendrite_expf(x) expf(x)
+#define dendrite_expm1f(x) expm1f(x)
+#define dendrite_logf(x) logf(x)
+#define dendrite_log1pf(x) log1pf(x)
+#define dendrite_sqrtf(x) sqrtf(x)
+#define dendrite_tanhf(x) tanhf(x)
+#define dendrite_erfcf(x) erfcf(x)
+#define dendrite_fabsf(x) fabsf(x)
+#define dendrite_fmaxf(a, b) fmaxf(a, b)
+#define dendrite_fmaf(a, b, c) fmaf(a, b, c)
+#endif
+
+#endif /* DENDRITE_DIALECT_H */

@@ -1,0 +1,75 @@
+/*
+ * activations.cl - bias + activation forward, and the activation backward with the bias gradient's column
+ * sums fused in (as per-chunk partials that reductions.cl's column_finalize adds up). The math of every
+ * activation is in ../common/activations.h.
+ */
+#include "../common/activations.h"
+
+/* z[r, c] += bias[c] (if has_bias), then y[r, c] = f(z[r, c]); y may alias z for LINEAR only. */
+__kernel void bias_activation_forward(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
+                                      int rows, int cols, int act, float alpha, __global float *y, int yo) {
+    int gid = get_global_id(0);
+    if (gid >= rows * cols) {
+        return;
+    }
+    float v = z[zo + gid];
+    if (has_bias) {
+        v += bias[bo + gid % cols];
+        z[zo + gid] = v;
+    }
+    y[yo + gid] = dendrite_activation(act, alpha, v);
+}
+
+/* Row-wise softmax, one work-item per row, after adding the bias to z in place. */
+__kernel void softmax_forward(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
+                              int rows, int cols, __global float *y, int yo) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    __global float *zr = z + zo + r * cols;
+    if (has_bias) {
+        for (int c = 0; c < cols; c++) {
+            zr[c] += bias[bo + c];
+        }
+    }
+    dendrite_softmax_row(zr, y + yo + r * cols, cols);
+}
+
+/*
+ * dz = dy * f'(z) for an element-wise activation. Work-item (c, chunk) handles column c of rows
+ * [chunk * rows_per_chunk, ...), so that it can also add up its share of the bias gradient:
+ * partial[chunk * cols + c] (if has_partial). Adjacent work-items read adjacent columns: coalesced.
+ */
+__kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
+                                  __global float *dz, int dzo, int rows, int cols, int act, float alpha,
+                                  int rows_per_chunk, __global float *partial, int po, int has_partial) {
+    int c = get_global_id(0);
+    int chunk = get_global_id(1);
+    if (c >= cols) {
+        return;
+    }
+    int r0 = chunk * rows_per_chunk;
+    int r1 = min(rows, r0 + rows_per_chunk);
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int r = r0; r < r1; r++) {
+        int i = r * cols + c;
+        float d = dy[dyo + i] * dendrite_activation_derivative(act, alpha, z[zo + i]);
+        dz[dzo + i] = d;
+        sum = dendrite_kahan_add(sum, d);
+    }
+    if (has_partial) {
+        partial[po + chunk * cols + c] = sum.sum;
+    }
+}
+
+/* Softmax backward, one work-item per row: dz = y * (dy - sum(dy * y)); dz may alias dy. */
+__kernel void softmax_backward(__global const float *y, int yo, __global const float *dy, int dyo,
+                               __global float *dz, int dzo, int rows, int cols) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    int o = r * cols;
+    dendrite_softmax_backward_row(y + yo + o, dy + dyo + o, dz + dzo + o, cols);
+}

@@ -1,0 +1,130 @@
+/*
+ * batchnorm.cl - batch normalisation over the rows of a rows x cols matrix, per column.
+ *
+ * Training forward: the batch mean (reductions.cl, column sums / rows), then the biased variance from squared
+ * deviations (bn_square_deviation_partials + bn_finalize_statistics: no E[x^2] - mean^2 cancellation), then
+ * bn_normalize. Backward: per-column sums of dy and dy * xhat (bn_backward_partials + column_finalize), then
+ * bn_backward_dx.
+ */
+#include "../common/sums.h"
+
+/* partial[chunk * cols + c] = sum of (x[r, c] - mean[c])^2 over the chunk's rows. */
+__kernel void bn_square_deviation_partials(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
+                                           __global const float *mean, int mo, __global float *partial, int po) {
+    int c = get_global_id(0);
+    int chunk = get_global_id(1);
+    if (c >= cols) {
+        return;
+    }
+    float m = mean[mo + c];
+    int r0 = chunk * rows_per_chunk;
+    int r1 = min(rows, r0 + rows_per_chunk);
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int r = r0; r < r1; r++) {
+        float d = x[xo + r * cols + c] - m;
+        sum = dendrite_kahan_add(sum, d * d);
+    }
+    partial[po + chunk * cols + c] = sum.sum;
+}
+
+/*
+ * Per column: var = (sum of the partials) / rows, inv_std = 1 / sqrt(var + eps), and the running statistics
+ * move as Keras moves them: running = momentum * running + (1 - momentum) * batch.
+ */
+__kernel void bn_finalize_statistics(__global const float *partial, int po, int chunks, int rows, int cols, float eps,
+                                     float momentum, __global const float *mean, int mo, __global float *inv_std,
+                                     int io, __global float *running_mean, int rmo, __global float *running_var,
+                                     int rvo) {
+    int c = get_global_id(0);
+    if (c >= cols) {
+        return;
+    }
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int chunk = 0; chunk < chunks; chunk++) {
+        sum = dendrite_kahan_add(sum, partial[po + chunk * cols + c]);
+    }
+    float var = sum.sum / (float) rows;
+    inv_std[io + c] = 1.0f / sqrt(var + eps);
+    /* dot2: a running mean can cancel against a batch mean of the other sign; one rounding of the result. */
+    running_mean[rmo + c] = dendrite_dot2(momentum, running_mean[rmo + c], 1.0f - momentum, mean[mo + c]);
+    running_var[rvo + c] = dendrite_dot2(momentum, running_var[rvo + c], 1.0f - momentum, var);
+}
+
+/* y = gamma * (x - mean) * inv_std + beta, gamma = 1 and beta = 0 when absent. */
+__kernel void bn_normalize(__global const float *x, int xo, int rows, int cols, __global const float *mean, int mo,
+                           __global const float *inv_std, int io, __global const float *gamma, int go,
+                           int has_gamma, __global const float *beta, int bo, int has_beta, __global float *y,
+                           int yo) {
+    int gid = get_global_id(0);
+    if (gid >= rows * cols) {
+        return;
+    }
+    int c = gid % cols;
+    float g = has_gamma ? gamma[go + c] : 1.0f;
+    float b = has_beta ? beta[bo + c] : 0.0f;
+    y[yo + gid] = g * (x[xo + gid] - mean[mo + c]) * inv_std[io + c] + b;
+}
+
+/* Inference: the same normalisation with the running statistics. */
+__kernel void bn_inference(__global const float *x, int xo, int rows, int cols, __global const float *gamma, int go,
+                           int has_gamma, __global const float *beta, int bo, int has_beta, float eps,
+                           __global const float *running_mean, int rmo, __global const float *running_var, int rvo,
+                           __global float *y, int yo) {
+    int gid = get_global_id(0);
+    if (gid >= rows * cols) {
+        return;
+    }
+    int c = gid % cols;
+    float g = has_gamma ? gamma[go + c] : 1.0f;
+    float b = has_beta ? beta[bo + c] : 0.0f;
+    float inv = 1.0f / sqrt(running_var[rvo + c] + eps);
+    y[yo + gid] = g * (x[xo + gid] - running_mean[rmo + c]) * inv + b;
+}
+
+/*
+ * Partial sums of the backward pass, laid out as [chunk][2 * cols]: sum dy in the first cols entries,
+ * sum dy * xhat in the next cols, with xhat = (x - mean) * inv_std.
+ */
+__kernel void bn_backward_partials(__global const float *x, int xo, __global const float *dy, int dyo, int rows,
+                                   int cols, int rows_per_chunk, __global const float *mean, int mo,
+                                   __global const float *inv_std, int io, __global float *partial, int po) {
+    int c = get_global_id(0);
+    int chunk = get_global_id(1);
+    if (c >= cols) {
+        return;
+    }
+    float m = mean[mo + c];
+    float inv = inv_std[io + c];
+    int r0 = chunk * rows_per_chunk;
+    int r1 = min(rows, r0 + rows_per_chunk);
+    dendrite_kahan sum_dy = dendrite_kahan_zero();
+    dendrite_kahan sum_dy_xhat = dendrite_kahan_zero();
+    for (int r = r0; r < r1; r++) {
+        int i = r * cols + c;
+        float g = dy[dyo + i];
+        sum_dy = dendrite_kahan_add(sum_dy, g);
+        sum_dy_xhat = dendrite_kahan_add(sum_dy_xhat, g * (x[xo + i] - m) * inv);
+    }
+    partial[po + chunk * 2 * cols + c] = sum_dy.sum;
+    partial[po + chunk * 2 * cols + cols + c] = sum_dy_xhat.sum;
+}
+
+/*
+ * dx = gamma * inv_std / N * (N dy - sum dy - xhat * sum(dy xhat)), with sums[c] = sum dy and
+ * sums[cols + c] = sum dy * xhat from bn_backward_partials.
+ */
+__kernel void bn_backward_dx(__global const float *x, int xo, __global const float *dy, int dyo, int rows, int cols,
+                             __global const float *gamma, int go, int has_gamma, __global const float *mean, int mo,
+                             __global const float *inv_std, int io, __global const float *sums, int so,
+                             __global float *dx, int dxo) {
+    int gid = get_global_id(0);
+    if (gid >= rows * cols) {
+        return;
+    }
+    int c = gid % cols;
+    float inv = inv_std[io + c];
+    float g = has_gamma ? gamma[go + c] : 1.0f;
+    float n = (float) rows;
+    float xhat = (x[xo + gid] - mean[mo + c]) * inv;
+    dx[dxo + gid] = g * inv / n * (n * dy[dyo + gid] - sums[so + c] - xhat * sums[so + cols + c]);
+}

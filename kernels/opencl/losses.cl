@@ -1,0 +1,139 @@
+/*
+ * losses.cl - the fused loss ops, one work-item per row: softmax + cross-entropy (sparse or dense labels),
+ * sigmoid + binary cross-entropy, and mean squared error. Each writes probabilities / gradients and the
+ * row's (loss, accuracy) into row_stats[r] and row_stats[rows + r]; reductions.cl's accumulate_stats then
+ * adds those up into stats. The stable formulas are in ../common/losses.h.
+ */
+#include "../common/activations.h"
+#include "../common/errors.h"
+#include "../common/losses.h"
+
+/*
+ * Softmax cross-entropy of one row against class `label` (sparse) or distribution t (dense, label < 0 then
+ * means "take the arg-max of t"). With m the row's maximum and s = sum exp(z - m):
+ * p_c = exp(z_c - m) / s and log p_c = (z_c - m) - log s, which never overflows.
+ */
+DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __global const float *t, int cols,
+                                      __global float *probs, __global float *dlogits, int has_grad,
+                                      float grad_scale, __global float *row_stats, int r, int rows) {
+    int best = dendrite_row_argmax(z, cols);
+    float max = z[best];
+    float sum = dendrite_row_sum_exp(z, cols, max);
+    float log_sum = dendrite_logf(sum);
+    float inv = 1.0f / sum;
+    float loss;
+    if (t == 0) {
+        loss = (max - z[label]) + log_sum;
+    } else {
+        label = dendrite_row_argmax(t, cols);
+        dendrite_kahan acc = dendrite_kahan_zero();
+        for (int c = 0; c < cols; c++) {
+            if (t[c] != 0.0f) { /* 0 * log p is 0, even where p underflows */
+                acc = dendrite_kahan_add(acc, -t[c] * ((z[c] - max) - log_sum));
+            }
+        }
+        loss = acc.sum;
+    }
+    for (int c = 0; c < cols; c++) {
+        float p = dendrite_expf(z[c] - max) * inv;
+        probs[c] = p;
+        if (has_grad) {
+            float target = t == 0 ? (c == label ? 1.0f : 0.0f) : t[c];
+            dlogits[c] = grad_scale * (p - target);
+        }
+    }
+    row_stats[r] = loss;
+    row_stats[rows + r] = best == label ? 1.0f : 0.0f;
+}
+
+__kernel void softmax_xent_sparse(__global const float *logits, int zo, __global const int *labels, int lo,
+                                  int rows, int cols, __global float *probs, int po, __global float *dlogits,
+                                  int go, int has_grad, float grad_scale, __global float *row_stats, int so,
+                                  __global int *err) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    int o = r * cols;
+    int label = labels[lo + r];
+    if (label < 0 || label >= cols) {
+        /* The caller's error: record it for the host, and leave this row out rather than read past it. */
+        dendrite_report_error(err, DENDRITE_ERROR_LABEL, label, r, cols);
+        row_stats[so + r] = 0.0f;
+        row_stats[so + rows + r] = 0.0f;
+        return;
+    }
+    softmax_xent_row(logits + zo + o, label, 0, cols, probs + po + o, dlogits + go + o, has_grad, grad_scale,
+                     row_stats + so, r, rows);
+}
+
+__kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,
+                                 int rows, int cols, __global float *probs, int po, __global float *dlogits,
+                                 int go, int has_grad, float grad_scale, __global float *row_stats, int so) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    int o = r * cols;
+    softmax_xent_row(logits + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
+                     grad_scale, row_stats + so, r, rows);
+}
+
+/*
+ * Sigmoid + binary cross-entropy: the row's loss is the mean of its outputs' losses, its accuracy the
+ * fraction of outputs with (p > 0.5) == (t > 0.5); dlogits = grad_scale_per_col * (p - t), the host having
+ * divided grad_scale by cols.
+ */
+__kernel void sigmoid_xent(__global const float *logits, int zo, __global const float *targets, int to,
+                           int rows, int cols, __global float *probs, int po, __global float *dlogits, int go,
+                           int has_grad, float grad_scale_per_col, __global float *row_stats, int so) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    dendrite_kahan loss = dendrite_kahan_zero();
+    int correct = 0;
+    for (int c = 0; c < cols; c++) {
+        int i = r * cols + c;
+        float z = logits[zo + i];
+        float t = targets[to + i];
+        loss = dendrite_kahan_add(loss, dendrite_bce_with_logits(z, t));
+        float p = dendrite_sigmoid(z);
+        probs[po + i] = p;
+        if ((p > 0.5f) == (t > 0.5f)) {
+            correct++;
+        }
+        if (has_grad) {
+            dlogits[go + i] = grad_scale_per_col * (p - t);
+        }
+    }
+    row_stats[so + r] = loss.sum / (float) cols;
+    row_stats[so + rows + r] = (float) correct / (float) cols;
+}
+
+/*
+ * Mean squared error: the row's loss is mean (pred - t)^2; it is accurate when the arg-maxes agree
+ * (cols > 1) or |pred - t| < 0.5 (cols == 1). dpred = grad_scale_2_per_col * (pred - t), the host having
+ * folded 2 / cols into the scale.
+ */
+__kernel void mean_squared_error(__global const float *pred, int xo, __global const float *targets, int to,
+                                 int rows, int cols, __global float *dpred, int go, int has_grad,
+                                 float grad_scale_2_per_col, __global float *row_stats, int so) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    int o = r * cols;
+    dendrite_kahan loss = dendrite_kahan_zero();
+    for (int c = 0; c < cols; c++) {
+        float d = pred[xo + o + c] - targets[to + o + c];
+        loss = dendrite_kahan_add(loss, d * d);
+        if (has_grad) {
+            dpred[go + o + c] = grad_scale_2_per_col * d;
+        }
+    }
+    bool hit = cols > 1 ? dendrite_row_argmax(pred + xo + o, cols) == dendrite_row_argmax(targets + to + o, cols)
+                        : fabs(pred[xo + o] - targets[to + o]) < 0.5f;
+    row_stats[so + r] = loss.sum / (float) cols;
+    row_stats[so + rows + r] = hit ? 1.0f : 0.0f;
+}

@@ -1,0 +1,79 @@
+/*
+ * reductions.cl - deterministic sums. Column sums are two passes: work-item (c, chunk) adds up column c over
+ * a fixed chunk of rows into a partial, then column_finalize adds the partials of each column in chunk order.
+ * Long vectors are cut into a fixed number of work-groups whose partials one work-group adds up. Nothing
+ * depends on scheduling (no atomics on floats), so the same inputs always give the same bits.
+ */
+#include "../common/sums.h"
+
+/* partial[chunk * cols + c] = sum of x[r, c] over rows [chunk * rows_per_chunk, ...). */
+__kernel void column_partial_sums(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
+                                  __global float *partial, int po) {
+    int c = get_global_id(0);
+    int chunk = get_global_id(1);
+    if (c >= cols) {
+        return;
+    }
+    int r0 = chunk * rows_per_chunk;
+    int r1 = min(rows, r0 + rows_per_chunk);
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int r = r0; r < r1; r++) {
+        sum = dendrite_kahan_add(sum, x[xo + r * cols + c]);
+    }
+    partial[po + chunk * cols + c] = sum.sum;
+}
+
+/* out[c] = (sum over chunks of partial[chunk * width + c]) / divisor, for c < width. */
+__kernel void column_finalize(__global const float *partial, int po, int chunks, int width, float divisor,
+                              __global float *out, int oo) {
+    int c = get_global_id(0);
+    if (c >= width) {
+        return;
+    }
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int chunk = 0; chunk < chunks; chunk++) {
+        sum = dendrite_kahan_add(sum, partial[po + chunk * width + c]);
+    }
+    out[oo + c] = divisor == 1.0f ? sum.sum : sum.sum / divisor;
+}
+
+/* Adds the local arrays a[0..size) and b[0..size) into a[0] and b[0] (size a power of two). */
+DENDRITE_DEVICE void tree_sum2(__local float *a, __local float *b, int lid, int size) {
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            a[lid] += a[lid + s];
+            b[lid] += b[lid + s];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
+/*
+ * One work-group (power-of-two size) adds up a[0..count) and b[0..count), then
+ * stats[0] += ca * A + cb * B and stats[1] += cc * B. Losses pass their per-row (loss, accuracy) with
+ * (1, 0, 1); the regularizer penalty its per-group (sum |w|, sum w^2) with (scale l1, scale l2, 0).
+ */
+__kernel void accumulate_stats(__global const float *a, int ao, __global const float *b, int bo, int count,
+                               float ca, float cb, float cc, __global float *stats, int so,
+                               __local float *la, __local float *lb) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    dendrite_kahan sa = dendrite_kahan_zero();
+    dendrite_kahan sb = dendrite_kahan_zero();
+    for (int i = lid; i < count; i += size) {
+        sa = dendrite_kahan_add(sa, a[ao + i]);
+        sb = dendrite_kahan_add(sb, b[bo + i]);
+    }
+    la[lid] = sa.sum;
+    lb[lid] = sb.sum;
+    tree_sum2(la, lb, lid, size);
+    if (lid == 0) {
+        /* A zero coefficient drops its term: 0 * inf would turn an unused, overflowed sum into NaN. */
+        float loss = (ca != 0.0f ? ca * la[0] : 0.0f) + (cb != 0.0f ? cb * lb[0] : 0.0f);
+        stats[so] = stats[so] + loss;
+        if (cc != 0.0f) {
+            stats[so + 1] = stats[so + 1] + cc * lb[0];
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/*
+ * regularizers.cl - L1/L2 weight regularisation: the gradient term added to a gradient buffer, and the
+ * per-work-group partial sums (sum |w|, sum w^2) of the penalty, which reductions.cl's accumulate_stats
+ * turns into scale * (l1 sum |w| + l2 sum w^2) added to the loss.
+ */
+#include "../common/sums.h"
+
+/* grad[i] += l1 * sign(w[i]) + 2 * l2 * w[i]. */
+__kernel void regularizer_gradient(__global const float *w, int wo, __global float *grad, int go, int n, float l1,
+                                   float l2) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    float x = w[wo + i];
+    grad[go + i] += l1 * sign(x) + 2.0f * l2 * x;
+}
+
+/*
+ * Work-group g adds up |w| and w^2 over i = g * size + lid + j * (groups * size), then writes
+ * partial[g] = sum |w| and partial[groups + g] = sum w^2. The grid is fixed by n alone, so the result is
+ * deterministic.
+ */
+__kernel void abs_square_partials(__global const float *w, int wo, int n, __global float *partial, int po,
+                                  __local float *la, __local float *lb) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    int groups = get_num_groups(0);
+    int g = get_group_id(0);
+    dendrite_kahan abs_sum = dendrite_kahan_zero();
+    dendrite_kahan sq_sum = dendrite_kahan_zero();
+    for (long i = (long) g * size + lid; i < n; i += (long) groups * size) {
+        float x = w[wo + (int) i];
+        abs_sum = dendrite_kahan_add(abs_sum, fabs(x));
+        sq_sum = dendrite_kahan_add(sq_sum, x * x);
+    }
+    la[lid] = abs_sum.sum;
+    lb[lid] = sq_sum.sum;
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            la[lid] += la[lid + s];
+            lb[lid] += lb[lid + s];
+        }
+    }
+    if (lid == 0) {
+        partial[po + g] = la[0];
+        partial[po + groups + g] = lb[0];
+    }
+}
