@@ -47,6 +47,15 @@ public interface Backend extends AutoCloseable {
     /** One line on the device this backend runs on, e.g. {@code "cpu: 2 threads"}. */
     String description();
 
+    /**
+     * True when the ops run on the host's own processor (the cpu backend, or an OpenCL CPU device such as
+     * PoCL). {@link Backends#auto()} passes over a GPU-API backend that runs on the host CPU, since the cpu
+     * backend is faster there.
+     */
+    default boolean runsOnHostCpu() {
+        return false;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** Allocates a zero-filled buffer of {@code length} elements. */

@@ -65,7 +65,8 @@ public final class Backends {
 
     /**
      * The backend forced by {@code dendrite.backend}/{@code DENDRITE_BACKEND}, else the first that works of
-     * CUDA, OpenCL and CPU. The caller owns (and closes) the result.
+     * CUDA, OpenCL and CPU, where an OpenCL device that is the host's own CPU is passed over for the faster
+     * cpu backend. The caller owns (and closes) the result.
      */
     public static Backend auto() {
         String forced = forcedName();
@@ -73,11 +74,17 @@ public final class Backends {
             return create(forced);
         }
         for (String name : NAMES) {
+            Backend b;
             try {
-                return create(name);
+                b = create(name);
             } catch (RuntimeException | LinkageError e) {
-                // Passed over; probe() reports why.
+                continue; // passed over; probe() reports why
             }
+            if (!name.equals("cpu") && b.runsOnHostCpu()) {
+                b.close();
+                continue;
+            }
+            return b;
         }
         throw new IllegalStateException("no backend could be created");
     }
@@ -107,7 +114,8 @@ public final class Backends {
         List<Probe> out = new ArrayList<>();
         for (String name : NAMES) {
             try (Backend b = create(name)) {
-                out.add(new Probe(name, true, b.description()));
+                out.add(new Probe(name, true, b.description() + (!name.equals("cpu") && b.runsOnHostCpu()
+                        ? " (a CPU device: 'auto' prefers the cpu backend)" : "")));
             } catch (RuntimeException | LinkageError e) {
                 out.add(new Probe(name, false, e.getMessage() == null ? e.toString() : e.getMessage()));
             }

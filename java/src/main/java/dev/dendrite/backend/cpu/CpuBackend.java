@@ -79,6 +79,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean runsOnHostCpu() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "cpu: " + threads + (threads == 1 ? " thread" : " threads") + ", Java "
                 + System.getProperty("java.version");

@@ -193,6 +193,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public boolean runsOnHostCpu() {
+        return "CPU".equals(device().typeName());
+    }
+
+    @Override
     public String description() {
         return "opencl: " + device.label() + " (" + device.typeName() + ", " + device.computeUnits()
                 + " compute units, " + (device.globalMemoryBytes() >> 20) + " MiB global memory)";
