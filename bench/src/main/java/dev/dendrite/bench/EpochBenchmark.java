@@ -15,6 +15,8 @@ import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
+import dev.dendrite.backend.ProfilingBackend;
+import dev.dendrite.callbacks.LambdaCallback;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Preprocessing;
@@ -42,6 +44,8 @@ import dev.dendrite.optimizers.SGD;
  * java -cp bench/target/dendrite-bench.jar dev.dendrite.bench.EpochBenchmark \
  *     --network mlp512 --backend cpu --epochs 3 --warmup 1 --json bench/results/cpu-mlp512.json
  * </pre>
+ * {@code --profile true} wraps the backend in a {@link ProfilingBackend} and prints where the measured epochs'
+ * time goes, op by op (each op synchronised, so epoch times are then not the headline numbers).
  * Networks: {@code mlp512} (784-512-512-10 relu, Adam, batch 128), {@code bn256} (784-[256-relu-BN-Dropout 0.2]x3-10,
  * Adam, batch 64), {@code mlp1024} (784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128), {@code wide4096}
  * (784-4096x3-10, Adam, batch 1024). An epoch is {@code --train} images (default 60,000, the whole training set),
@@ -63,13 +67,30 @@ public final class EpochBenchmark {
         Dataset train = tt.train().rows(0, Math.min(trainSize, tt.train().size()));
         Preprocessing prep = Preprocessing.fit(Preprocessing.Kind.SCALE, train.images());
 
-        try (Backend be = "auto".equals(backendName) ? Backends.auto() : Backends.create(backendName);
+        boolean profile = Boolean.parseBoolean(a.getOrDefault("profile", "false"));
+        Backend raw = "auto".equals(backendName) ? Backends.auto() : Backends.create(backendName);
+        ProfilingBackend profiler = profile ? new ProfilingBackend(raw, true) : null;
+        try (Backend be = profile ? profiler : raw;
              Sequential model = network(network).backend(be)) {
             int batch = batchSize(network);
             model.compile(optimizer(network), new SparseCategoricalCrossentropy(), "accuracy");
             long t0 = System.nanoTime();
-            History h = model.fit(prep.apply(train.images()), train.labels(),
-                    new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1));
+            FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1);
+            if (profile) {
+                options.callbacks(LambdaCallback.onEpochBegin((epoch, logs) -> {
+                    if (epoch == warmup) {
+                        profiler.reset();
+                    }
+                }));
+            }
+            History h = model.fit(prep.apply(train.images()), train.labels(), options);
+            if (profile) {
+                int steps = (train.size() + batch - 1) / batch;
+                System.out.printf(Locale.ROOT, "Where the time of %d measured epochs goes (each op synchronised; "
+                        + "%.1f us per step in ops, of which GEMM %.1f us):%n%s", epochs,
+                        profiler.totalNanos("") / 1e3 / (steps * (double) epochs),
+                        profiler.totalNanos("gemm") / 1e3 / (steps * (double) epochs), profiler.report());
+            }
             double total = (System.nanoTime() - t0) / 1e9;
             List<Double> times = h.get("epoch_time_s").subList(warmup, warmup + epochs);
             double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();

@@ -956,6 +956,21 @@ public final class CpuBackend implements Backend {
         int mo = m.offset();
         int vo = v.offset();
         int xo = vMax == null ? 0 : vMax.offset();
+        // Two loops rather than a branch per element: without the AMSGrad test in its body C2 vectorises the
+        // plain loop (double sqrt and divide included), which makes it several times faster.
+        if (xs == null) {
+            forRange(n, CHEAP, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    double g = gs[go + i];
+                    float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
+                    float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
+                    ms[mo + i] = mi;
+                    vs[vo + i] = vi;
+                    ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(vi) + eps));
+                }
+            });
+            return;
+        }
         forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 double g = gs[go + i];
@@ -963,11 +978,8 @@ public final class CpuBackend implements Backend {
                 float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
                 ms[mo + i] = mi;
                 vs[vo + i] = vi;
-                float denomV = vi;
-                if (xs != null) {
-                    denomV = Math.max(xs[xo + i], vi);
-                    xs[xo + i] = denomV;
-                }
+                float denomV = Math.max(xs[xo + i], vi);
+                xs[xo + i] = denomV;
                 ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(denomV) + eps));
             }
         });

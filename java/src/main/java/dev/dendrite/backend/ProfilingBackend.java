@@ -1,0 +1,313 @@
+package dev.dendrite.backend;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Wraps a backend and measures where time goes, op by op: {@code new Sequential(...).backend(new
+ * ProfilingBackend(Backends.create("cpu"), true))}. With {@code synchronizeEachOp} every op is followed by
+ * {@link Backend#synchronize()}, so an asynchronous backend's device time is charged to the op that caused it
+ * (at the price of the overlap it would otherwise have); without it, the times are what the host spends
+ * issuing ops. GEMMs are keyed by their shape, so a report separates the layers of a network.
+ *
+ * <p>Closing the profiler closes the wrapped backend.
+ */
+public final class ProfilingBackend implements Backend {
+    private final Backend inner;
+    private final boolean synchronizeEachOp;
+    private final Map<String, long[]> stats = new LinkedHashMap<>();
+
+    public ProfilingBackend(Backend inner, boolean synchronizeEachOp) {
+        if (inner == null) {
+            throw new IllegalArgumentException("the backend to profile is null");
+        }
+        this.inner = inner;
+        this.synchronizeEachOp = synchronizeEachOp;
+    }
+
+    /** The wrapped backend. */
+    public Backend inner() {
+        return inner;
+    }
+
+    private long start() {
+        return System.nanoTime();
+    }
+
+    private void stop(String key, long t0) {
+        if (synchronizeEachOp) {
+            inner.synchronize();
+        }
+        long[] s = stats.computeIfAbsent(key, k -> new long[2]);
+        s[0]++;
+        s[1] += System.nanoTime() - t0;
+    }
+
+    /** Clears the measurements (e.g. after a warm-up epoch). */
+    public void reset() {
+        stats.clear();
+    }
+
+    /** Total nanoseconds measured for ops whose key starts with {@code prefix} ("" for all). */
+    public long totalNanos(String prefix) {
+        long t = 0;
+        for (Map.Entry<String, long[]> e : stats.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                t += e.getValue()[1];
+            }
+        }
+        return t;
+    }
+
+    /** Calls and total nanoseconds per op key, in first-seen order. */
+    public Map<String, long[]> measurements() {
+        Map<String, long[]> copy = new LinkedHashMap<>();
+        stats.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
+    }
+
+    /** A table of the ops sorted by total time: calls, total ms, microseconds per call, share. */
+    public String report() {
+        long total = Math.max(1, totalNanos(""));
+        List<Map.Entry<String, long[]>> rows = new ArrayList<>(stats.entrySet());
+        rows.sort((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-34s %9s %11s %11s %7s%n", "op", "calls",
+                "total ms", "us/call", "share"));
+        for (Map.Entry<String, long[]> e : rows) {
+            long[] v = e.getValue();
+            sb.append(String.format(Locale.ROOT, "%-34s %9d %11.1f %11.1f %6.1f%%%n", e.getKey(), v[0], v[1] / 1e6,
+                    v[1] / 1e3 / v[0], 100.0 * v[1] / total));
+        }
+        sb.append(String.format(Locale.ROOT, "%-34s %9s %11.1f%n", "total", "", total / 1e6));
+        return sb.toString();
+    }
+
+    @Override
+    public String name() {
+        return inner.name();
+    }
+
+    @Override
+    public String description() {
+        return inner.description() + " (profiled)";
+    }
+
+    @Override
+    public boolean runsOnHostCpu() {
+        return inner.runsOnHostCpu();
+    }
+
+    @Override
+    public Buffer allocate(DType dtype, int length) {
+        return inner.allocate(dtype, length);
+    }
+
+    @Override
+    public void synchronize() {
+        inner.synchronize();
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Slice dst) {
+        long t0 = start();
+        inner.upload(src, srcOffset, dst);
+        stop("upload", t0);
+    }
+
+    @Override
+    public void upload(int[] src, int srcOffset, Slice dst) {
+        long t0 = start();
+        inner.upload(src, srcOffset, dst);
+        stop("upload", t0);
+    }
+
+    @Override
+    public void upload(byte[] src, int srcOffset, Slice dst) {
+        long t0 = start();
+        inner.upload(src, srcOffset, dst);
+        stop("upload", t0);
+    }
+
+    @Override
+    public void download(Slice src, float[] dst, int dstOffset) {
+        long t0 = start();
+        inner.download(src, dst, dstOffset);
+        stop("download", t0);
+    }
+
+    @Override
+    public void download(Slice src, int[] dst, int dstOffset) {
+        long t0 = start();
+        inner.download(src, dst, dstOffset);
+        stop("download", t0);
+    }
+
+    @Override
+    public void fill(Slice x, float value) {
+        long t0 = start();
+        inner.fill(x, value);
+        stop("fill", t0);
+    }
+
+    @Override
+    public void copy(Slice src, Slice dst) {
+        long t0 = start();
+        inner.copy(src, dst);
+        stop("copy", t0);
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Slice a, Slice b, float beta, Slice c) {
+        long t0 = start();
+        inner.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        stop("gemm " + m + "x" + n + "x" + k + (transA ? " T" : " N") + (transB ? "T" : "N"), t0);
+    }
+
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
+        long t0 = start();
+        inner.columnSums(x, rows, cols, out);
+        stop("columnSums", t0);
+    }
+
+    @Override
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, float alpha, Slice y) {
+        long t0 = start();
+        inner.biasActivationForward(z, bias, rows, cols, f, alpha, y);
+        stop("biasActivationForward", t0);
+    }
+
+    @Override
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        long t0 = start();
+        inner.activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
+        stop("activationBackward", t0);
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        long t0 = start();
+        inner.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
+        stop("softmaxCrossEntropy", t0);
+    }
+
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        long t0 = start();
+        inner.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
+        stop("sigmoidCrossEntropy", t0);
+    }
+
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, float gradScale, Slice stats) {
+        long t0 = start();
+        inner.meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
+        stop("meanSquaredError", t0);
+    }
+
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+        long t0 = start();
+        inner.regularizerGradient(w, grad, n, l1, l2);
+        stop("regularizerGradient", t0);
+    }
+
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+        long t0 = start();
+        inner.regularizerPenalty(w, n, l1, l2, scale, stats);
+        stop("regularizerPenalty", t0);
+    }
+
+    @Override
+    public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
+        long t0 = start();
+        inner.dropoutForward(x, y, n, rate, seed, stream, counters);
+        stop("dropoutForward", t0);
+    }
+
+    @Override
+    public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
+        long t0 = start();
+        inner.dropoutBackward(dy, dx, n, rate, seed, stream, counters);
+        stop("dropoutBackward", t0);
+    }
+
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, float momentum, Slice runningMean, Slice runningVar, Slice y, Slice saveMean, Slice saveInvStd) {
+        long t0 = start();
+        inner.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y, saveMean, saveInvStd);
+        stop("batchNormForwardTraining", t0);
+    }
+
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice runningMean, Slice runningVar, Slice y) {
+        long t0 = start();
+        inner.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+        stop("batchNormForwardInference", t0);
+    }
+
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        long t0 = start();
+        inner.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        stop("batchNormBackward", t0);
+    }
+
+    @Override
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper, float momentum, boolean nesterov) {
+        long t0 = start();
+        inner.sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
+        stop("sgdUpdate", t0);
+    }
+
+    @Override
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper, Slice counters, float beta1, float beta2, float eps) {
+        long t0 = start();
+        inner.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+        stop("adamUpdate", t0);
+    }
+
+    @Override
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper, float rho, float momentum, float eps) {
+        long t0 = start();
+        inner.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+        stop("rmspropUpdate", t0);
+    }
+
+    @Override
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+        long t0 = start();
+        inner.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+        stop("adagradUpdate", t0);
+    }
+
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows, Slice scale, Slice shift, Slice out) {
+        long t0 = start();
+        inner.gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
+        stop("gather", t0);
+    }
+
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
+        long t0 = start();
+        inner.randomPermutation(out, n, seed, epoch);
+        stop("randomPermutation", t0);
+    }
+
+    @Override
+    public void advanceCounters(Slice counters) {
+        long t0 = start();
+        inner.advanceCounters(counters);
+        stop("advanceCounters", t0);
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
