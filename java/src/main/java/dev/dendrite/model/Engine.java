@@ -336,7 +336,7 @@ final class Engine implements AutoCloseable {
         step(data, null, rows, rows, false);
         float[] out = new float[paramCount + 1];
         backend.download(grads.slice(0, paramCount), out, 0);
-        out[paramCount] = trainStats()[Backend.STAT_LOSS] / rows;
+        out[paramCount] = (float) ((double) trainStats()[Backend.STAT_LOSS] / rows);
         return out;
     }
 
@@ -455,7 +455,7 @@ final class Engine implements AutoCloseable {
         }
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
-        return new double[] {s[Backend.STAT_LOSS] / data.rows(), s[Backend.STAT_ACCURACY] / data.rows()};
+        return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
     }
 
     /** The model's outputs for every row of {@code data}, in inference mode. */
