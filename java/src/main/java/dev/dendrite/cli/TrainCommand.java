@@ -109,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "auto, cpu, cuda or opencl (default: ${DEFAULT-VALUE}: CUDA, then OpenCL, then CPU).")
     String backend;
 
-    @Option(names = "--seed", defaultValue = "1337", description = "Seed of initialisation, shuffling and dropout "
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout "
             + "(default: ${DEFAULT-VALUE}).")
     long seed;
 

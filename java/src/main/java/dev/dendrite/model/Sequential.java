@@ -50,7 +50,7 @@ import dev.dendrite.optimizers.Optimizer;
  */
 public final class Sequential implements AutoCloseable {
     /** The default seed of weight initialisation and training, so that runs repeat unless told otherwise. */
-    public static final long DEFAULT_SEED = 1337L;
+    public static final long DEFAULT_SEED = 42L;
     /** Rows per batch for {@link #evaluate} and {@link #predict} unless given. */
     public static final int DEFAULT_INFERENCE_BATCH = 256;
 
