@@ -134,7 +134,7 @@ class CublasForwardingLibraryTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(childClassPath());
         cmd.add("-Djava.io.tmpdir=" + dir);
         cmd.add(CublasForwardingProbe.class.getName());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -146,6 +146,41 @@ class CublasForwardingLibraryTest {
         assertTrue(out.contains("route=libcublas.so.13 through the libcublas.so.12 forwarding library"), out);
         assertTrue(out.contains("version=130100"), out);
         assertTrue(out.contains("sgemm=ok"), out);
+    }
+
+    /**
+     * The probe's class path: where its own classes, Dendrite's, JCuda's and the JCuda natives come from (this
+     * JVM's java.class.path is not enough under launchers that load test classes in a class loader of their
+     * own, such as JUnit's console launcher), then java.class.path.
+     */
+    private static String childClassPath() throws IOException {
+        Set<String> entries = new java.util.LinkedHashSet<>();
+        for (Class<?> c : new Class<?>[] {CublasForwardingProbe.class, CudaLibraries.class, jcuda.LibUtils.class,
+            jcuda.jcublas.JCublas2.class}) {
+            entries.add(location(c.getProtectionDomain().getCodeSource().getLocation()));
+        }
+        for (String resource : new String[] {CudaLibraries.CUBLAS12_RESOURCE,
+            "/lib/libJCublas2-" + JCudaVersion.get() + "-linux-x86_64.so"}) {
+            java.net.URL url = CublasForwardingLibraryTest.class.getResource(resource);
+            if (url != null && "jar".equals(url.getProtocol())) {
+                String file = url.getPath();
+                entries.add(location(new java.net.URL(file.substring(0, file.indexOf("!/")))));
+            }
+        }
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                entries.add(e);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    private static String location(java.net.URL url) {
+        try {
+            return Path.of(url.toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(url.toString(), e);
+        }
     }
 
     private static boolean systemHasCublas12() {
