@@ -33,10 +33,13 @@ echo "make-bundle: building (kernels, forwarding library, jars)"
 mvn -B -q -DskipTests package
 
 cp java/target/dendrite.jar "$out/lib/dendrite.jar"
-unzip -l "$out/lib/dendrite.jar" | grep -q 'dendrite_kernels.fatbin' \
-  || { echo "make-bundle: dendrite.jar has no dendrite_kernels.fatbin" >&2; exit 1; }
-unzip -l "$out/lib/dendrite.jar" | grep -q 'libcublas.so.12' \
-  || echo "make-bundle: warning: dendrite.jar has no libcublas.so.12 forwarding library (no gcc?)" >&2
+contents=$(jar tf "$out/lib/dendrite.jar")
+case "$contents" in *dendrite_kernels.fatbin*) ;; *)
+  echo "make-bundle: dendrite.jar has no dendrite_kernels.fatbin" >&2; exit 1 ;;
+esac
+case "$contents" in *libcublas.so.12*) ;; *)
+  echo "make-bundle: warning: dendrite.jar has no libcublas.so.12 forwarding library (no gcc?)" >&2 ;;
+esac
 jar cf "$out/lib/dendrite-tests.jar" -C java/target/test-classes .
 if [ -f bench/target/original-dendrite-bench.jar ]; then
   cp bench/target/original-dendrite-bench.jar "$out/lib/dendrite-bench.jar"

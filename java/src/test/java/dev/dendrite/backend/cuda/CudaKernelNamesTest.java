@@ -127,6 +127,124 @@ class CudaKernelNamesTest {
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
+    /**
+     * Every {@code launch(CudaKernel.X, grid, blockX, blockY, shared, args...)} in CudaBackend.java passes as
+     * many arguments as X's signature has, each of the right kind (inferred from the declared Java types of the
+     * names in the expression): the launches only run on a GPU, so this is their static check.
+     */
+    @Test
+    void launchSitesMatchTheSignatures() throws IOException {
+        Path source = kernelSources().getParent().getParent()
+                .resolve("java/src/main/java/dev/dendrite/backend/cuda/CudaBackend.java");
+        String src = stripComments(Files.readString(source));
+        Map<String, Set<Character>> kinds = new TreeMap<>();
+        Matcher decl = Pattern.compile("\\b(CUdeviceptr|float|int|long|boolean)\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*[=,;)]")
+                .matcher(src);
+        while (decl.find()) {
+            char kind = decl.group(1).equals("CUdeviceptr") ? 'P' : decl.group(1).equals("float") ? 'F' : 'I';
+            kinds.computeIfAbsent(decl.group(2), k -> new TreeSet<>()).add(kind);
+        }
+        List<String> problems = new ArrayList<>();
+        int checked = 0;
+        Matcher call = Pattern.compile("\\blaunch\\(\\s*(CudaKernel\\.[A-Z_0-9]+|kernel)\\s*,").matcher(src);
+        while (call.find()) {
+            List<String> args = topLevelArguments(src, call.start() + "launch".length());
+            String first = args.get(0);
+            List<CudaKernel> kernels = new ArrayList<>();
+            if (first.startsWith("CudaKernel.")) {
+                kernels.add(CudaKernel.valueOf(first.substring("CudaKernel.".length())));
+            } else {
+                // gather's launch through a variable: "if (kernel == CudaKernel.GATHER_I32) { launch(...) }
+                // else { launch(...) }", the float kernels sharing the second call.
+                String before = src.substring(0, call.start());
+                boolean i32 = before.lastIndexOf("GATHER_I32) {") > before.lastIndexOf("} else {");
+                kernels.addAll(i32 ? List.of(CudaKernel.GATHER_I32) : List.of(CudaKernel.GATHER_F32, CudaKernel.GATHER_U8));
+            }
+            List<String> kernelArgs = args.subList(5, args.size());
+            for (CudaKernel k : kernels) {
+                checked++;
+                String sig = k.signature();
+                if (kernelArgs.size() != sig.length()) {
+                    problems.add(k + ": " + kernelArgs.size() + " arguments " + kernelArgs + " for signature " + sig);
+                    continue;
+                }
+                for (int i = 0; i < sig.length(); i++) {
+                    char kind = kindOf(kernelArgs.get(i), kinds);
+                    if (kind != sig.charAt(i)) {
+                        problems.add(k + ": argument " + i + " '" + kernelArgs.get(i) + "' looks like " + kind
+                                + ", the signature " + sig + " wants " + sig.charAt(i));
+                    }
+                }
+            }
+        }
+        assertTrue(checked >= CudaKernel.values().length, "only " + checked + " launch sites found");
+        Set<CudaKernel> launched = new TreeSet<>();
+        Matcher named = Pattern.compile("CudaKernel\\.([A-Z_0-9]+)").matcher(src);
+        while (named.find()) {
+            launched.add(CudaKernel.valueOf(named.group(1)));
+        }
+        assertEquals(Set.of(CudaKernel.values()), launched, "kernels CudaBackend never names");
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    /** The kind of a launch argument expression: P, I or F ('?' when it cannot tell). */
+    private static char kindOf(String expr, Map<String, Set<Character>> kinds) {
+        String e = expr.trim();
+        if (e.equals("null")) {
+            return 'P';
+        }
+        if (e.startsWith("(int)") || e.startsWith("activationCode(") || e.equals("Philox.PERMUTATION_STREAM")
+                || e.matches("\\w+\\s*\\?\\s*1\\s*:\\s*0")) {
+            return 'I';
+        }
+        if (e.matches(".*\\b\\d+(\\.\\d+)?f\\b.*")) {
+            return 'F';
+        }
+        Set<Character> seen = new TreeSet<>();
+        Matcher id = Pattern.compile("\\b[A-Za-z_][A-Za-z0-9_]*\\b").matcher(e);
+        while (id.find()) {
+            Set<Character> k = kinds.get(id.group());
+            if (k != null) {
+                seen.addAll(k);
+            }
+        }
+        if (seen.contains('P')) {
+            return seen.size() == 1 ? 'P' : '?';
+        }
+        if (seen.contains('F')) {
+            return 'F';
+        }
+        return seen.equals(Set.of('I')) ? 'I' : '?';
+    }
+
+    /** The comma-separated arguments of the call whose '(' is at {@code open}. */
+    private static List<String> topLevelArguments(String src, int open) {
+        List<String> args = new ArrayList<>();
+        int depth = 0;
+        StringBuilder cur = new StringBuilder();
+        for (int i = open; i < src.length(); i++) {
+            char c = src.charAt(i);
+            if (c == '(') {
+                depth++;
+                if (depth == 1) {
+                    continue;
+                }
+            } else if (c == ')') {
+                depth--;
+                if (depth == 0) {
+                    args.add(cur.toString().trim());
+                    return args;
+                }
+            } else if (c == ',' && depth == 1) {
+                args.add(cur.toString().trim());
+                cur.setLength(0);
+                continue;
+            }
+            cur.append(c);
+        }
+        throw new IllegalStateException("unbalanced call at " + open);
+    }
+
     /** P for a pointer, I for a 32-bit integer, F for a float, one letter per parameter. */
     private static String signature(String params) {
         StringBuilder sig = new StringBuilder();
