@@ -55,7 +55,6 @@ import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
-import jcuda.jcublas.cublasOperation;
 import jcuda.runtime.cudaStream_t;
 
 /**
@@ -632,17 +631,10 @@ public final class CudaBackend implements Backend {
                 afterOp();
                 return;
             }
-            // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the row-major buffers read as
-            // column-major are the transposes, so B goes first and the transpose flags stay as given.
-            JCublas2.cublasSgemm(cublas,
-                    transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                    transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                    n, m, k,
-                    Pointer.to(new float[] {alpha}),
-                    pb, Math.max(1, transB ? k : n),
-                    pa, Math.max(1, transA ? m : k),
-                    Pointer.to(new float[] {beta}),
-                    pc, Math.max(1, n));
+            // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T (see RowMajorGemm).
+            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+            JCublas2.cublasSgemm(cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}),
+                    pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
             afterOp();
         } catch (CudaException e) {
             throw fail(op, "transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
