@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds .bundle/ (ignored by git): everything the GPU machine needs to run the CUDA conformance suite and the
+# end-to-end benchmark, since it has no Java and no network. Run here (a CPU machine with JDK 17, Maven, nvcc
+# and gcc), then carry .bundle to the GPU machine and run bench/gpu/run-on-gpu.sh there. See README.md.
+#
+#   .bundle/jre.tar.xz            jlink'd Java runtime (java.base, java.logging, jdk.unsupported,
+#                                 java.management, java.xml), about 17 MB
+#   .bundle/lib/dendrite.jar      the library, with dendrite_kernels.fatbin and the libcublas.so.12
+#                                 forwarding library inside
+#   .bundle/lib/dendrite-tests.jar      test classes (CudaBackendConformanceTest and friends)
+#   .bundle/lib/dendrite-bench.jar      EpochBenchmark and the other benchmarks (without their dependencies)
+#   .bundle/lib/deps/*.jar        runtime dependencies; JCuda natives the backend never loads are removed
+#   .bundle/lib/junit-platform-console-standalone.jar
+#   .bundle/data/fashion-mnist/*.gz
+# The whole tree stays under 64 MiB (checked at the end).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+out=.bundle
+limit_mib=64
+junit_platform=${JUNIT_PLATFORM_VERSION:-1.14.1} # the platform release that goes with JUnit Jupiter 5.14.1
+dependency_plugin=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+data_dir=${DENDRITE_DATA:-/usr/share/datasets/fashion-mnist}
+
+command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ] || [ -x "${CUDA_HOME:-/nonexistent}/bin/nvcc" ] \
+  || { echo "make-bundle: no nvcc: the jar would carry no CUDA kernels" >&2; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out/lib/deps" "$out/data/fashion-mnist"
+
+echo "make-bundle: building (kernels, forwarding library, jars)"
+mvn -B -q -DskipTests package
+
+cp java/target/dendrite.jar "$out/lib/dendrite.jar"
+contents=$(jar tf "$out/lib/dendrite.jar")
+case "$contents" in *dendrite_kernels.fatbin*) ;; *)
+  echo "make-bundle: dendrite.jar has no dendrite_kernels.fatbin" >&2; exit 1 ;;
+esac
+case "$contents" in *libcublas.so.12*) ;; *)
+  echo "make-bundle: warning: dendrite.jar has no libcublas.so.12 forwarding library (no gcc?)" >&2 ;;
+esac
+jar cf "$out/lib/dendrite-tests.jar" -C java/target/test-classes .
+if [ -f bench/target/original-dendrite-bench.jar ]; then
+  cp bench/target/original-dendrite-bench.jar "$out/lib/dendrite-bench.jar"
+else
+  jar cf "$out/lib/dendrite-bench.jar" -C bench/target/classes .
+fi
+
+mvn -B -q -f java/pom.xml "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
+  -DoutputDirectory="$root/$out/lib/deps"
+# JCuda natives the CUDA backend never loads: the PTX compiler alone is 24 MB.
+for jar in "$out"/lib/deps/jcuda-natives-*.jar "$out"/lib/deps/jcublas-natives-*.jar; do
+  zip -q -d "$jar" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'lib/libJCudaRuntime-*' 'lib/libJCublas-*' \
+    >/dev/null 2>&1 || true
+done
+mvn -B -q "$dependency_plugin:copy" \
+  -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_platform" \
+  -DoutputDirectory="$root/$out/lib" -Dmdep.stripVersion=true
+
+echo "make-bundle: jlink"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+jlink --add-modules java.base,java.logging,jdk.unsupported,java.management,java.xml \
+  --strip-debug --no-man-pages --no-header-files --output "$tmp/jre"
+tar -C "$tmp" -cJf "$out/jre.tar.xz" jre
+
+if ls "$data_dir"/*-ubyte.gz >/dev/null 2>&1; then
+  cp "$data_dir"/*-ubyte.gz "$out/data/fashion-mnist/"
+else
+  echo "make-bundle: warning: no Fashion-MNIST in $data_dir (apt-get install dataset-fashion-mnist); the benchmark" \
+    "will fall back to the sample bundled in the jar" >&2
+fi
+
+size_kib=$(du -sk "$out" | cut -f1)
+echo "make-bundle: $out is $((size_kib / 1024)) MiB:"
+du -sh "$out"/jre.tar.xz "$out"/lib "$out"/data
+if [ "$size_kib" -ge $((limit_mib * 1024)) ]; then
+  echo "make-bundle: $out exceeds ${limit_mib} MiB, the most the GPU machine's carry takes" >&2
+  exit 1
+fi

@@ -1,0 +1,1682 @@
+package dev.dendrite.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.Slice;
+import jcuda.CudaException;
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasMath;
+import jcuda.runtime.cudaStream_t;
+
+/**
+ * The CUDA {@link Backend}: JCuda's driver API for memory, the kernel module, the stream and graphs; cuBLAS
+ * (through JCublas2) for GEMM; the hand-written kernels of {@code kernels/cuda/*.cu}, compiled ahead of time
+ * into {@code dendrite_kernels.fatbin} and loaded with cuModuleLoadData, for everything else.
+ *
+ * <p>Everything runs on one non-blocking stream of the device's primary context, which JCublas2 shares; the
+ * cuBLAS handle works on the same stream with a workspace of its own, so nothing allocates while a step is
+ * being captured into a {@link CudaGraph}. Ops are asynchronous; {@link #download} and {@link #synchronize}
+ * wait. Values only the device sees (sparse labels, shuffle indices, the batch counter) are checked by the
+ * kernels, and a bad one is reported by the next {@code download} or {@code synchronize} as an
+ * {@link IllegalArgumentException} naming it.
+ *
+ * <p>Precision: FP32 by default; {@link #setTf32(boolean)} (or {@code -Ddendrite.cuda.tf32=true}) lets cuBLAS
+ * use TF32 tensor cores for GEMM, several times faster on Ampere and later at about 1e-3 relative error.
+ * {@code -Ddendrite.cuda.device=N} picks a GPU; {@code -Ddendrite.cuda.sync=true} waits after every op, so that
+ * an asynchronous fault is reported by the op that caused it.
+ *
+ * <p>Like a stream, one backend is meant to be driven by one thread at a time.
+ */
+public final class CudaBackend implements Backend {
+    /** Threads per block of the element-wise and row-wise kernels. */
+    private static final int BLOCK = 256;
+    /** Rows handled at once by a 256-thread block of the warp-per-row kernels. */
+    private static final int ROWS_PER_BLOCK = BLOCK / 32;
+    /** Column-tile kernels: 32 columns x up to 32 row-threads (kernels/cuda/common.cuh). */
+    private static final int TILE_COLS = 32;
+    private static final int TILE_ROWS = 32;
+    /** Mirrors of kernels/cuda/common.cuh's control block layout. */
+    private static final int MAX_STAT_BLOCKS = 1024;
+    private static final int CONTROL_WORDS = 8 + 2 * MAX_STAT_BLOCKS;
+    /** Error codes of kernels/common/errors.h. */
+    private static final int ERROR_GATHER_ROW = 1;
+    private static final int ERROR_GATHER_BATCH = 2;
+    private static final int ERROR_LABEL = 3;
+    /** Largest permutation: keys are padded to a power of two of at most 2^30. */
+    private static final int MAX_PERMUTATION = 1 << 30;
+
+    private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
+
+    private final int deviceIndex;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final CUstream stream = new CUstream();
+    private final CUmodule module = new CUmodule();
+    private final CUfunction[] functions = new CUfunction[CudaKernel.values().length];
+    private final cublasHandle cublas = new cublasHandle();
+    private final CUdeviceptr control = new CUdeviceptr();
+    private final CUdeviceptr cublasWorkspace = new CUdeviceptr();
+    private final boolean syncEachOp = Boolean.getBoolean("dendrite.cuda.sync");
+    private final Set<CudaBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<CudaGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Scratch allocations a captured graph may still reference: freed only by close(). */
+    private final List<CUdeviceptr> retired = new ArrayList<>();
+
+    private boolean contextRetained;
+    private boolean streamCreated;
+    private boolean moduleLoaded;
+    private boolean cublasCreated;
+    private boolean controlAllocated;
+    private boolean workspaceAllocated;
+
+    private String gpuName = "?";
+    private int ccMajor;
+    private int ccMinor;
+    private int smCount = 1;
+    private int maxGrid = 8;
+    private long totalMemory;
+    private int driverVersion;
+    private int cublasVersion;
+    private String cublasRoute = "?";
+
+    private volatile boolean closed;
+    private volatile Thread boundThread;
+    private boolean capturing;
+    private boolean tf32;
+    /** A kernel that records device-side errors ran since the control block was last read. */
+    private boolean errorsPending;
+    private CUdeviceptr sortKeys;
+    private long sortKeysBytes;
+
+    /**
+     * A backend on the GPU given by {@code -Ddendrite.cuda.device} (default 0).
+     *
+     * @throws UnsupportedOperationException when CUDA cannot run here, saying why (no driver, no device, no
+     *         kernels in this build, no cuBLAS ...)
+     */
+    public CudaBackend() {
+        this(Integer.getInteger("dendrite.cuda.device", 0));
+    }
+
+    /**
+     * A backend on GPU number {@code deviceIndex}.
+     *
+     * @throws UnsupportedOperationException when CUDA cannot run here, saying why
+     */
+    public CudaBackend(int deviceIndex) {
+        this.deviceIndex = deviceIndex;
+        byte[] fatbin = CudaLibraries.fatbin();
+        String notBuilt = "CUDA kernels were not built (nvcc was not found at build time)";
+        try {
+            CudaLibraries.loadDriver();
+        } catch (UnsupportedOperationException e) {
+            throw fatbin != null ? e
+                    : new UnsupportedOperationException(e.getMessage() + "; also, " + notBuilt, e.getCause());
+        }
+        if (fatbin == null) {
+            throw new UnsupportedOperationException("CUDA is unavailable: " + notBuilt);
+        }
+        JCudaDriver.setExceptionsEnabled(true);
+        try {
+            openDevice();
+            start(fatbin);
+        } catch (RuntimeException | Error e) {
+            releaseEverything();
+            closed = true;
+            throw e;
+        }
+        boolean tf32Default = Boolean.getBoolean("dendrite.cuda.tf32");
+        if (tf32Default) {
+            setTf32(true);
+        }
+    }
+
+    /** Driver, device and primary context; failures become "CUDA is unavailable: ..." sentences. */
+    private void openDevice() {
+        try {
+            cuInit(0);
+        } catch (CudaException e) {
+            String err = e.getMessage();
+            String why = err.contains("NO_DEVICE") ? "no CUDA device found"
+                    : err.contains("INSUFFICIENT_DRIVER") ? "the CUDA driver is older than this build of JCuda "
+                    + "(CUDA 12.6) needs"
+                    : err.contains("STUB_LIBRARY") ? "libcuda.so.1 is the CUDA toolkit's stub, not a driver"
+                    : "the CUDA driver failed to start";
+            throw new UnsupportedOperationException("CUDA is unavailable: " + why + " (cuInit: " + err + ")", e);
+        }
+        int[] count = new int[1];
+        cuDeviceGetCount(count);
+        if (count[0] == 0) {
+            throw new UnsupportedOperationException("CUDA is unavailable: no CUDA device found");
+        }
+        if (deviceIndex < 0 || deviceIndex >= count[0]) {
+            throw new UnsupportedOperationException("CUDA is unavailable: device " + deviceIndex
+                    + " requested (dendrite.cuda.device) but there " + (count[0] == 1 ? "is 1 device" : "are "
+                    + count[0] + " devices") + "; expected 0.." + (count[0] - 1));
+        }
+        cuDeviceGet(device, deviceIndex);
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        int end = 0;
+        while (end < name.length && name[end] != 0) {
+            end++;
+        }
+        gpuName = new String(name, 0, end, StandardCharsets.UTF_8).trim();
+        ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        smCount = Math.max(1, attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT));
+        maxGrid = smCount * 8;
+        long[] total = new long[1];
+        cuDeviceTotalMem(total, device);
+        totalMemory = total[0];
+        int[] version = new int[1];
+        cuDriverGetVersion(version);
+        driverVersion = version[0];
+        if (ccMajor * 10 + ccMinor < 75) {
+            throw new UnsupportedOperationException("CUDA is unavailable: " + gpuName + " has compute capability "
+                    + ccMajor + "." + ccMinor + "; the kernels in this build need 7.5 (Turing) or newer");
+        }
+        cuDevicePrimaryCtxRetain(context, device);
+        contextRetained = true;
+        cuCtxSetCurrent(context);
+        boundThread = Thread.currentThread();
+    }
+
+    private int attribute(int attribute) {
+        int[] value = new int[1];
+        cuDeviceGetAttribute(value, attribute, device);
+        return value[0];
+    }
+
+    /** Stream, kernels, control block and cuBLAS. */
+    private void start(byte[] fatbin) {
+        cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        streamCreated = true;
+        try {
+            cuModuleLoadData(module, fatbin);
+        } catch (CudaException e) {
+            throw new UnsupportedOperationException("CUDA is unavailable: the kernels of this build (SASS for "
+                    + "sm_75..sm_90 and compute_90 PTX, from CUDA 13) cannot be loaded on " + gpuName + " (sm_"
+                    + ccMajor + ccMinor + ") with driver " + version(driverVersion) + ": " + e.getMessage()
+                    + (e.getMessage().contains("PTX") ? " (a CUDA 13 driver, R580 or newer, is needed)" : ""), e);
+        }
+        moduleLoaded = true;
+        for (CudaKernel k : CudaKernel.values()) {
+            CUfunction f = new CUfunction();
+            try {
+                cuModuleGetFunction(f, module, k.symbol());
+            } catch (CudaException e) {
+                throw new UnsupportedOperationException("CUDA is unavailable: kernel '" + k.symbol()
+                        + "' is missing from dendrite_kernels.fatbin (" + e.getMessage() + "); rebuild the kernels", e);
+            }
+            functions[k.ordinal()] = f;
+        }
+        cuMemAlloc(control, (long) CONTROL_WORDS * 4);
+        controlAllocated = true;
+        cuMemsetD32Async(control, 0, CONTROL_WORDS, stream);
+
+        cublasRoute = CudaLibraries.loadCublas();
+        JCublas2.setExceptionsEnabled(true);
+        try {
+            JCublas2.cublasCreate(cublas);
+        } catch (CudaException e) {
+            throw new UnsupportedOperationException("CUDA is unavailable: cublasCreate failed (" + e.getMessage()
+                    + ") with cuBLAS reached as " + cublasRoute
+                    + (e.getMessage().contains("NOT_INITIALIZED") && cublasRoute.contains("forwarding")
+                    ? "; is libcublas.so.13 on the library path (or DENDRITE_CUBLAS set to it)?" : ""), e);
+        }
+        cublasCreated = true;
+        JCublas2.cublasSetStream(cublas, new cudaStream_t(stream));
+        // A workspace of its own, so that cuBLAS never allocates (which a graph capture forbids); the sizes
+        // NVIDIA recommends: 32 MiB from Hopper on, 4 MiB before.
+        long workspaceBytes = ccMajor >= 9 ? 32L << 20 : 4L << 20;
+        cuMemAlloc(cublasWorkspace, workspaceBytes);
+        workspaceAllocated = true;
+        JCublas2.cublasSetWorkspace(cublas, cublasWorkspace, workspaceBytes);
+        JCublas2.cublasSetMathMode(cublas, cublasMath.CUBLAS_DEFAULT_MATH);
+        int[] v = new int[1];
+        JCublas2.cublasGetVersion(cublas, v);
+        cublasVersion = v[0];
+        cuStreamSynchronize(stream);
+    }
+
+    private static String version(int v) {
+        // CUDA's encoding: 1000 * major + 10 * minor (driver); cuBLAS: 10000 * major + 100 * minor + patch.
+        return v / 1000 + "." + (v % 1000) / 10;
+    }
+
+    private static String cublasVersionString(int v) {
+        return v >= 10000 ? v / 10000 + "." + (v % 10000) / 100 + "." + v % 100 : version(v);
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String description() {
+        return String.format(Locale.ROOT, "cuda: %s (sm_%d%d, %d SMs, %.1f GiB), driver %s, cuBLAS %s (%s), %s",
+                gpuName, ccMajor, ccMinor, smCount, totalMemory / (double) (1L << 30), version(driverVersion),
+                cublasVersionString(cublasVersion), cublasRoute, tf32 ? "TF32 GEMM" : "FP32");
+    }
+
+    /** The GPU's name, e.g. {@code "NVIDIA H100 80GB HBM3"}. */
+    public String deviceName() {
+        return gpuName;
+    }
+
+    /** cuBLAS's version as it reports it, e.g. 130100 for 13.1.0. */
+    public int cublasVersion() {
+        return cublasVersion;
+    }
+
+    /**
+     * Lets cuBLAS use TF32 tensor cores for {@link #gemm} (10-bit mantissa inputs, FP32 accumulation), or goes
+     * back to full FP32 (the default). Takes effect for GEMMs issued afterwards; a {@link CudaGraph} keeps the
+     * mode it was captured with.
+     */
+    public void setTf32(boolean enabled) {
+        ensureOpen();
+        try {
+            JCublas2.cublasSetMathMode(cublas, enabled ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH
+                    : cublasMath.CUBLAS_DEFAULT_MATH);
+        } catch (CudaException e) {
+            throw fail("setTf32", "enabled=" + enabled, e);
+        }
+        tf32 = enabled;
+    }
+
+    /** Whether GEMMs may use TF32 (see {@link #setTf32}). */
+    public boolean isTf32() {
+        return tf32;
+    }
+
+    // ================================================================== memory
+
+    @Override
+    public Buffer allocate(DType dtype, int length) {
+        ensureOpen();
+        if (dtype == null) {
+            throw new IllegalArgumentException("allocate: dtype is null; expected F32, I32 or U8");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("allocate: length " + length + "; expected >= 0");
+        }
+        noCapture("allocate");
+        long bytes = (long) length * dtype.bytes();
+        CUdeviceptr p = new CUdeviceptr();
+        if (bytes > 0) {
+            try {
+                cuMemAlloc(p, bytes);
+            } catch (CudaException e) {
+                throw allocationFailure("allocate(" + dtype + ", " + length + ")", bytes, e);
+            }
+            try {
+                cuMemsetD8Async(p, (byte) 0, bytes, stream);
+                afterOp();
+            } catch (CudaException e) {
+                freeQuietly(p);
+                throw fail("allocate", dtype + " x " + length, e);
+            }
+        }
+        CudaBuffer b = new CudaBuffer(this, dtype, length, p);
+        synchronized (buffers) {
+            buffers.add(b);
+        }
+        return b;
+    }
+
+    private RuntimeException allocationFailure(String what, long bytes, CudaException e) {
+        if (!String.valueOf(e.getMessage()).contains("OUT_OF_MEMORY")) {
+            return fail("allocate", what, e);
+        }
+        long free = -1;
+        long total = -1;
+        try {
+            long[] f = new long[1];
+            long[] t = new long[1];
+            cuMemGetInfo(f, t);
+            free = f[0];
+            total = t[0];
+        } catch (CudaException ignored) {
+            // report what we know
+        }
+        return new CudaOutOfMemoryException(String.format(Locale.ROOT,
+                "cuda %s: out of GPU memory: %,d bytes requested, %s free of %s on %s", what, bytes,
+                free < 0 ? "?" : String.format(Locale.ROOT, "%,d", free),
+                total < 0 ? "?" : String.format(Locale.ROOT, "%,d", total), gpuName), bytes, free, total, e);
+    }
+
+    /** Frees one buffer (called by {@link CudaBuffer#close()}). */
+    void release(CudaBuffer b) {
+        synchronized (buffers) {
+            if (b.isClosed()) {
+                return;
+            }
+            b.markClosed();
+            if (closed || !buffers.remove(b)) {
+                return; // the backend's close() frees (or freed) it
+            }
+        }
+        if (b.bytes() == 0) {
+            return;
+        }
+        noCapture("Buffer.close");
+        bind();
+        try {
+            cuStreamSynchronize(stream); // ops still queued may read it
+            cuMemFree(b.pointer());
+        } catch (CudaException e) {
+            throw fail("Buffer.close", b.toString(), e);
+        }
+    }
+
+    /** Number of buffers allocated and not yet closed (for leak checks). */
+    public int openBuffers() {
+        synchronized (buffers) {
+            return buffers.size();
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        CUdeviceptr d = f32("upload", "dst", dst, 0, null);
+        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
+        copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), d, (long) dst.length() * 4);
+    }
+
+    @Override
+    public void upload(int[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        CUdeviceptr d = i32("upload", "dst", dst, 0, null);
+        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
+        copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), d, (long) dst.length() * 4);
+    }
+
+    @Override
+    public void upload(byte[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        CUdeviceptr d = u8("upload", "dst", dst, 0, null);
+        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
+        copyIn("upload", Pointer.to(src).withByteOffset(srcOffset), d, dst.length());
+    }
+
+    /**
+     * Host to device, ordered after every op issued before. From pageable (Java) memory the driver stages the
+     * data before returning; the stream is synchronised anyway so that the Java array is free to change.
+     */
+    private void copyIn(String op, Pointer src, CUdeviceptr dst, long bytes) {
+        noCapture(op);
+        if (bytes == 0) {
+            return;
+        }
+        try {
+            cuMemcpyHtoDAsync(dst, src, bytes, stream);
+            cuStreamSynchronize(stream);
+        } catch (CudaException e) {
+            throw fail(op, bytes + " bytes", e);
+        }
+    }
+
+    @Override
+    public void download(Slice src, float[] dst, int dstOffset) {
+        ensureOpen();
+        CUdeviceptr s = f32("download", "src", src, 0, null);
+        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
+        copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), s, (long) src.length() * 4);
+    }
+
+    @Override
+    public void download(Slice src, int[] dst, int dstOffset) {
+        ensureOpen();
+        CUdeviceptr s = i32("download", "src", src, 0, null);
+        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
+        copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), s, (long) src.length() * 4);
+    }
+
+    private void copyOut(Pointer dst, CUdeviceptr src, long bytes) {
+        noCapture("download");
+        try {
+            if (bytes > 0) {
+                cuMemcpyDtoHAsync(dst, src, bytes, stream);
+            }
+            cuStreamSynchronize(stream);
+        } catch (CudaException e) {
+            throw fail("download", bytes + " bytes", e);
+        }
+        checkDeviceErrors();
+    }
+
+    /** Checks that a host array (length -1: null) has {@code count} elements from {@code offset}. */
+    private static void checkHost(String op, String name, int arrayLength, int offset, int count) {
+        if (arrayLength < 0) {
+            throw new IllegalArgumentException(op + ": " + name + " array is null");
+        }
+        if (offset < 0 || (long) offset + count > arrayLength) {
+            throw new IllegalArgumentException(op + ": " + name + " offset " + offset + " + " + count
+                    + " elements does not fit in an array of " + arrayLength);
+        }
+    }
+
+    @Override
+    public void fill(Slice x, float value) {
+        ensureOpen();
+        CUdeviceptr p = f32("fill", "x", x, 0, null);
+        if (x.length() == 0) {
+            return;
+        }
+        try {
+            cuMemsetD32Async(p, Float.floatToRawIntBits(value), x.length(), stream);
+            afterOp();
+        } catch (CudaException e) {
+            throw fail("fill", x + ", value=" + value, e);
+        }
+    }
+
+    @Override
+    public void copy(Slice src, Slice dst) {
+        ensureOpen();
+        CudaBuffer s = open("copy", "src", src);
+        CudaBuffer d = open("copy", "dst", dst);
+        if (s.dtype() != d.dtype()) {
+            throw new IllegalArgumentException("copy: src is " + s.dtype() + " but dst is " + d.dtype()
+                    + "; expected the same dtype");
+        }
+        if (src.length() != dst.length()) {
+            throw new IllegalArgumentException("copy: src has " + src.length() + " elements but dst has "
+                    + dst.length() + "; expected the same length");
+        }
+        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+        if (src.length() == 0) {
+            return;
+        }
+        try {
+            cuMemcpyDtoDAsync(d.at(dst.offset()), s.at(src.offset()), (long) src.length() * s.dtype().bytes(),
+                    stream);
+            afterOp();
+        } catch (CudaException e) {
+            throw fail("copy", src + " -> " + dst, e);
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        ensureOpen();
+        noCapture("synchronize");
+        try {
+            cuStreamSynchronize(stream);
+        } catch (CudaException e) {
+            throw fail("synchronize", "", e);
+        }
+        checkDeviceErrors();
+    }
+
+    /**
+     * Reads the control block's error words after the stream has drained, and throws for the first bad value a
+     * kernel met (then clears it, so the backend stays usable).
+     */
+    private void checkDeviceErrors() {
+        if (!errorsPending) {
+            return;
+        }
+        int[] err = new int[4];
+        try {
+            cuMemcpyDtoHAsync(Pointer.to(err), control, 16, stream);
+            cuStreamSynchronize(stream);
+            errorsPending = false;
+            if (err[0] == 0) {
+                return;
+            }
+            cuMemsetD32Async(control, 0, 4, stream);
+            cuStreamSynchronize(stream);
+        } catch (CudaException e) {
+            throw fail("synchronize", "reading the device's error block", e);
+        }
+        String reported = " (found on the device by an op issued before this "
+                + "download/synchronize; its row was skipped)";
+        switch (err[0]) {
+            case ERROR_GATHER_ROW:
+                throw new IllegalArgumentException("gather: indices[" + err[2] + "] = " + err[1]
+                        + "; expected a row of src in [0, " + err[3] + ")" + reported);
+            case ERROR_GATHER_BATCH:
+                throw new IllegalArgumentException("gather: counters[COUNTER_BATCH] = " + err[1]
+                        + " with batch size " + err[2] + " reads past the " + err[3]
+                        + " positions available (or is negative)" + reported);
+            case ERROR_LABEL:
+                throw new IllegalArgumentException("softmaxCrossEntropy: label " + err[1] + " in row " + err[2]
+                        + "; expected a class index in [0, " + err[3] + ")" + reported);
+            default:
+                throw new IllegalStateException("cuda: a kernel reported unknown error code " + err[0]
+                        + " (value " + err[1] + ", detail " + err[2] + ", limit " + err[3] + ")");
+        }
+    }
+
+    // ================================================================== dense algebra
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, Slice a, Slice b, float beta, Slice c) {
+        ensureOpen();
+        String op = "gemm";
+        nonNegative(op, "m", m);
+        nonNegative(op, "n", n);
+        nonNegative(op, "k", k);
+        CUdeviceptr pa = f32(op, "a", a, (long) m * k, "m*k");
+        CUdeviceptr pb = f32(op, "b", b, (long) k * n, "k*n");
+        CUdeviceptr pc = f32(op, "c", c, (long) m * n, "m*n");
+        noOverlap(op, "c", c, (long) m * n, "a", a, (long) m * k, false);
+        noOverlap(op, "c", c, (long) m * n, "b", b, (long) k * n, false);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        try {
+            if (k == 0) {
+                // C = beta * C: nothing to multiply. beta == 0 ignores C's contents, NaN included.
+                if (beta == 0f) {
+                    cuMemsetD32Async(pc, 0, (long) m * n, stream);
+                } else if (beta != 1f) {
+                    JCublas2.cublasSscal(cublas, m * n, Pointer.to(new float[] {beta}), pc, 1);
+                }
+                afterOp();
+                return;
+            }
+            // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T (see RowMajorGemm).
+            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+            JCublas2.cublasSgemm(cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}),
+                    pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
+            afterOp();
+        } catch (CudaException e) {
+            throw fail(op, "transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+                    + ", alpha=" + alpha + ", beta=" + beta, e);
+        }
+    }
+
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
+        ensureOpen();
+        String op = "columnSums";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        CUdeviceptr px = f32(op, "x", x, (long) rows * cols, "rows*cols");
+        CUdeviceptr po = f32(op, "out", out, cols, "cols");
+        noOverlap(op, "out", out, cols, "x", x, (long) rows * cols, false);
+        if (cols == 0) {
+            return;
+        }
+        try {
+            launchColumnSums(px, rows, cols, po);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    private void launchColumnSums(CUdeviceptr x, int rows, int cols, CUdeviceptr out) {
+        launch(CudaKernel.COLUMN_SUMS, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0, x, rows, cols, out);
+    }
+
+    // ================================================================== activations
+
+    /** The activation codes of kernels/common/activations.h. */
+    private static int activationCode(ActivationFunction f) {
+        switch (f) {
+            case LINEAR:
+                return 0;
+            case RELU:
+                return 1;
+            case SIGMOID:
+                return 2;
+            case TANH:
+                return 3;
+            case SOFTMAX:
+                return 4;
+            case SELU:
+                return 5;
+            case ELU:
+                return 6;
+            case LEAKY_RELU:
+                return 7;
+            case GELU:
+                return 8;
+            case SWISH:
+                return 9;
+            default:
+                throw new IllegalArgumentException("activation " + f + " has no CUDA kernel");
+        }
+    }
+
+    @Override
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                      ActivationFunction f, float alpha, Slice y) {
+        ensureOpen();
+        String op = "biasActivationForward";
+        requireActivation(op, f);
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long total = (long) rows * cols;
+        CUdeviceptr pz = f32(op, "z", z, total, "rows*cols");
+        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
+        CUdeviceptr pbias = bias == null ? null : f32(op, "bias", bias, cols, "cols");
+        noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
+        if (bias != null) {
+            noOverlap(op, "z", z, total, "bias", bias, cols, false);
+            noOverlap(op, "y", y, total, "bias", bias, cols, false);
+        }
+        if (total == 0) {
+            return;
+        }
+        try {
+            if (f == ActivationFunction.SOFTMAX) {
+                launch(CudaKernel.SOFTMAX_FORWARD, rowGrid(rows, false), BLOCK, 1, 0, pz, pbias, rows, cols, py);
+            } else if (f == ActivationFunction.LINEAR && bias == null) {
+                if (!sameElements(z, y)) {
+                    cuMemcpyDtoDAsync(py, pz, total * 4, stream);
+                    afterOp();
+                }
+            } else {
+                launch(CudaKernel.BIAS_ACTIVATION_FORWARD, elementGrid(total), BLOCK, 1, 0,
+                        pz, pbias, rows, cols, activationCode(f), alpha, py);
+            }
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols + ", " + f + ", bias=" + (bias != null), e);
+        }
+    }
+
+    @Override
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        ensureOpen();
+        String op = "activationBackward";
+        requireActivation(op, f);
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long total = (long) rows * cols;
+        CUdeviceptr pz = f32(op, "z", z, total, "rows*cols");
+        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
+        CUdeviceptr pdy = f32(op, "dy", dy, total, "rows*cols");
+        CUdeviceptr pdz = f32(op, "dz", dz, total, "rows*cols");
+        CUdeviceptr pdb = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
+        noOverlap(op, "dz", dz, total, "dy", dy, total, true);
+        noOverlap(op, "dz", dz, total, "z", z, total, false);
+        noOverlap(op, "dz", dz, total, "y", y, total, false);
+        if (dbias != null) {
+            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
+            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
+            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
+            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
+        }
+        if (cols == 0) {
+            return;
+        }
+        try {
+            if (f == ActivationFunction.SOFTMAX) {
+                if (rows > 0) {
+                    launch(CudaKernel.SOFTMAX_BACKWARD, rowGrid(rows, false), BLOCK, 1, 0, py, pdy, pdz, rows, cols);
+                }
+                if (pdb != null) {
+                    launchColumnSums(pdz, rows, cols, pdb);
+                }
+            } else if (pdb != null) {
+                launch(CudaKernel.ACTIVATION_BACKWARD_BIAS, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
+                        pz, pdy, pdz, pdb, rows, cols, activationCode(f), alpha);
+            } else if (total > 0) {
+                if (f == ActivationFunction.LINEAR) {
+                    if (!sameElements(dy, dz)) {
+                        cuMemcpyDtoDAsync(pdz, pdy, total * 4, stream);
+                        afterOp();
+                    }
+                } else {
+                    launch(CudaKernel.ACTIVATION_BACKWARD, elementGrid(total), BLOCK, 1, 0,
+                            pz, pdy, pdz, (int) total, activationCode(f), alpha);
+                }
+            }
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols + ", " + f + ", dbias=" + (dbias != null), e);
+        }
+    }
+
+    private static void requireActivation(String op, ActivationFunction f) {
+        if (f == null) {
+            throw new IllegalArgumentException(op + ": activation is null; expected an ActivationFunction");
+        }
+    }
+
+    // ================================================================== losses
+
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        ensureOpen();
+        String op = "softmaxCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        long total = (long) rows * cols;
+        CUdeviceptr pz = f32(op, "logits", logits, total, "rows*cols");
+        CUdeviceptr pl = sparseLabels ? i32(op, "labels", labels, rows, "rows")
+                : f32(op, "labels", labels, total, "rows*cols");
+        CUdeviceptr pp = f32(op, "probs", probs, total, "rows*cols");
+        CUdeviceptr pg = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
+        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        long labelLength = sparseLabels ? rows : total;
+        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
+        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "logits", logits, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "labels", labels, labelLength, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "probs", probs, total, false);
+        if (dlogits != null) {
+            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
+            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
+            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+            noOverlap(op, "stats", stats, STATS_LENGTH, "dlogits", dlogits, total, false);
+        }
+        if (rows == 0) {
+            return;
+        }
+        try {
+            if (sparseLabels) {
+                launch(CudaKernel.SOFTMAX_XENT_SPARSE, rowGrid(rows, true), BLOCK, 1, 0,
+                        pz, pl, rows, cols, pp, pg, gradScale, ps, control);
+                errorsPending = true;
+            } else {
+                launch(CudaKernel.SOFTMAX_XENT_DENSE, rowGrid(rows, true), BLOCK, 1, 0,
+                        pz, pl, rows, cols, pp, pg, gradScale, ps, control);
+            }
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels, e);
+        }
+    }
+
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        ensureOpen();
+        String op = "sigmoidCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        long total = (long) rows * cols;
+        CUdeviceptr pz = f32(op, "logits", logits, total, "rows*cols");
+        CUdeviceptr pt = f32(op, "targets", targets, total, "rows*cols");
+        CUdeviceptr pp = f32(op, "probs", probs, total, "rows*cols");
+        CUdeviceptr pg = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
+        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
+        if (dlogits != null) {
+            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
+            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+        }
+        if (total == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.SIGMOID_XENT, statGrid(total), BLOCK, 1, 0,
+                    pz, pt, (int) total, 1f / cols, pp, pg, gradScale / cols, ps, control);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
+        ensureOpen();
+        String op = "meanSquaredError";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        long total = (long) rows * cols;
+        CUdeviceptr px = f32(op, "pred", pred, total, "rows*cols");
+        CUdeviceptr pt = f32(op, "targets", targets, total, "rows*cols");
+        CUdeviceptr pg = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
+        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        noOverlap(op, "stats", stats, STATS_LENGTH, "pred", pred, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", targets, total, false);
+        if (dpred != null) {
+            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
+        }
+        if (rows == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.MEAN_SQUARED_ERROR, rowGrid(rows, true), BLOCK, 1, 0,
+                    px, pt, rows, cols, pg, 2f * gradScale / cols, ps, control);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    private static void checkLossOverlaps(String op, String outName, Slice out, Slice in1, Slice in2, Slice stats,
+                                          long total) {
+        noOverlap(op, outName, out, total, "logits/pred", in1, total, false);
+        noOverlap(op, outName, out, total, "targets", in2, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, outName, out, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "logits/pred", in1, total, false);
+        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", in2, total, false);
+    }
+
+    // ================================================================== regularisation
+
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+        ensureOpen();
+        String op = "regularizerGradient";
+        nonNegative(op, "n", n);
+        CUdeviceptr pw = f32(op, "w", w, n, "n");
+        CUdeviceptr pg = f32(op, "grad", grad, n, "n");
+        noOverlap(op, "grad", grad, n, "w", w, n, false);
+        if (n == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.REGULARIZER_GRADIENT, elementGrid(n), BLOCK, 1, 0, pw, pg, n, l1, l2);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+        ensureOpen();
+        String op = "regularizerPenalty";
+        nonNegative(op, "n", n);
+        CUdeviceptr pw = f32(op, "w", w, n, "n");
+        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
+        noOverlap(op, "stats", stats, STATS_LENGTH, "w", w, n, false);
+        if (n == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.REGULARIZER_PENALTY, statGrid(n), BLOCK, 1, 0, pw, n, scale * l1, scale * l2, ps,
+                    control);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n, e);
+        }
+    }
+
+    // ================================================================== dropout
+
+    @Override
+    public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
+        dropout("dropoutForward", "x", x, "y", y, n, rate, seed, stream, counters);
+    }
+
+    @Override
+    public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
+        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
+        dropout("dropoutBackward", "dy", dy, "dx", dx, n, rate, seed, stream, counters);
+    }
+
+    private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
+                         long seed, int philoxStream, Slice counters) {
+        ensureOpen();
+        nonNegative(op, "n", n);
+        if (!(rate >= 0f && rate < 1f)) {
+            throw new IllegalArgumentException(op + ": rate " + rate + "; expected 0 <= rate < 1");
+        }
+        CUdeviceptr pin = f32(op, inName, in, n, "n");
+        CUdeviceptr pout = f32(op, outName, out, n, "n");
+        CUdeviceptr pc = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        noOverlap(op, outName, out, n, inName, in, n, true);
+        if (n == 0) {
+            return;
+        }
+        try {
+            if (rate == 0f) {
+                if (!sameElements(in, out)) {
+                    cuMemcpyDtoDAsync(pout, pin, (long) n * 4, stream);
+                    afterOp();
+                }
+                return;
+            }
+            launch(CudaKernel.DROPOUT, elementGrid(n), BLOCK, 1, 0, pin, pout, n, rate, (int) seed,
+                    (int) (seed >>> 32), philoxStream, pc);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n + ", rate=" + rate, e);
+        }
+    }
+
+    // ================================================================== batch normalisation
+
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar,
+                                         Slice y, Slice saveMean, Slice saveInvStd) {
+        ensureOpen();
+        String op = "batchNormForwardTraining";
+        positive(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        checkEps(op, eps);
+        if (!(momentum >= 0f && momentum <= 1f)) {
+            throw new IllegalArgumentException(op + ": momentum " + momentum + "; expected 0 <= momentum <= 1");
+        }
+        long total = (long) rows * cols;
+        CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
+        CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
+        CUdeviceptr pb = beta == null ? null : f32(op, "beta", beta, cols, "cols");
+        CUdeviceptr prm = f32(op, "runningMean", runningMean, cols, "cols");
+        CUdeviceptr prv = f32(op, "runningVar", runningVar, cols, "cols");
+        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
+        CUdeviceptr psm = f32(op, "saveMean", saveMean, cols, "cols");
+        CUdeviceptr psi = f32(op, "saveInvStd", saveInvStd, cols, "cols");
+        noOverlap(op, "y", y, total, "x", x, total, false);
+        noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
+        noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
+        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
+        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        if (cols == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.BATCHNORM_FORWARD_TRAINING, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
+                    px, rows, cols, pg, pb, eps, momentum, prm, prv, py, psm, psi);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
+        ensureOpen();
+        String op = "batchNormForwardInference";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        checkEps(op, eps);
+        long total = (long) rows * cols;
+        CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
+        CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
+        CUdeviceptr pb = beta == null ? null : f32(op, "beta", beta, cols, "cols");
+        CUdeviceptr prm = f32(op, "runningMean", runningMean, cols, "cols");
+        CUdeviceptr prv = f32(op, "runningVar", runningVar, cols, "cols");
+        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
+        noOverlap(op, "y", y, total, "x", x, total, false);
+        if (total == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.BATCHNORM_FORWARD_INFERENCE, elementGrid(total), BLOCK, 1, 0,
+                    px, rows, cols, pg, pb, eps, prm, prv, py);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        ensureOpen();
+        String op = "batchNormBackward";
+        positive(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long total = (long) rows * cols;
+        CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
+        CUdeviceptr pdy = f32(op, "dy", dy, total, "rows*cols");
+        CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
+        CUdeviceptr psm = f32(op, "saveMean", saveMean, cols, "cols");
+        CUdeviceptr psi = f32(op, "saveInvStd", saveInvStd, cols, "cols");
+        CUdeviceptr pdx = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
+        CUdeviceptr pdg = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
+        CUdeviceptr pdb = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
+        if (dx != null) {
+            noOverlap(op, "dx", dx, total, "x", x, total, false);
+            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
+        }
+        if (dgamma != null && dbeta != null) {
+            noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
+        }
+        if (cols == 0 || (dx == null && dgamma == null && dbeta == null)) {
+            return;
+        }
+        try {
+            launch(CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
+                    px, pdy, rows, cols, pg, psm, psi, pdx, pdg, pdb);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    private static void checkEps(String op, float eps) {
+        if (!(eps >= 0f) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps " + eps + "; expected a finite value >= 0");
+        }
+    }
+
+    // ================================================================== optimizers
+
+    @Override
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                          float momentum, boolean nesterov) {
+        ensureOpen();
+        String op = "sgdUpdate";
+        nonNegative(op, "n", n);
+        CUdeviceptr pp = f32(op, "params", params, n, "n");
+        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
+        CUdeviceptr pv = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
+        CUdeviceptr ph = hyper(op, hyper);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        if (velocity == null) {
+            if (momentum != 0f) {
+                throw new IllegalArgumentException(op + ": momentum " + momentum
+                        + " but velocity is null; expected a velocity slice, or momentum 0");
+            }
+        } else {
+            unitInterval(op, "momentum", momentum);
+            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
+            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
+        }
+        if (n == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.SGD_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pv, n, ph, momentum,
+                    nesterov ? 1 : 0);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                           Slice counters, float beta1, float beta2, float eps) {
+        ensureOpen();
+        String op = "adamUpdate";
+        nonNegative(op, "n", n);
+        CUdeviceptr pp = f32(op, "params", params, n, "n");
+        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
+        CUdeviceptr pm = f32(op, "m", m, n, "n");
+        CUdeviceptr pv = f32(op, "v", v, n, "n");
+        CUdeviceptr px = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
+        CUdeviceptr ph = hyper(op, hyper);
+        CUdeviceptr pc = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        halfOpenUnit(op, "beta1", beta1);
+        halfOpenUnit(op, "beta2", beta2);
+        checkEps(op, eps);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "m", m, n, "v", v, n, false);
+        if (n == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.ADAM_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pm, pv, px, n, ph, pc, beta1, beta2,
+                    eps);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n + ", amsgrad=" + (vMax != null), e);
+        }
+    }
+
+    @Override
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                              float rho, float momentum, float eps) {
+        ensureOpen();
+        String op = "rmspropUpdate";
+        nonNegative(op, "n", n);
+        CUdeviceptr pp = f32(op, "params", params, n, "n");
+        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
+        CUdeviceptr pms = f32(op, "ms", ms, n, "n");
+        CUdeviceptr pmom = mom == null ? null : f32(op, "mom", mom, n, "n");
+        CUdeviceptr pmg = mg == null ? null : f32(op, "mg", mg, n, "n");
+        CUdeviceptr ph = hyper(op, hyper);
+        unitInterval(op, "rho", rho);
+        checkEps(op, eps);
+        if (mom == null && momentum != 0f) {
+            throw new IllegalArgumentException(op + ": momentum " + momentum
+                    + " but mom is null; expected a momentum slice, or momentum 0");
+        }
+        unitInterval(op, "momentum", momentum);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        if (n == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.RMSPROP_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pms, pmom, pmg, n, ph, rho,
+                    momentum, eps);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+        ensureOpen();
+        String op = "adagradUpdate";
+        nonNegative(op, "n", n);
+        CUdeviceptr pp = f32(op, "params", params, n, "n");
+        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
+        CUdeviceptr pa = f32(op, "accumulator", accumulator, n, "n");
+        CUdeviceptr ph = hyper(op, hyper);
+        checkEps(op, eps);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        if (n == 0) {
+            return;
+        }
+        try {
+            launch(CudaKernel.ADAGRAD_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pa, n, ph, eps);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n, e);
+        }
+    }
+
+    private CUdeviceptr hyper(String op, Slice hyper) {
+        return f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
+    }
+
+    private static void unitInterval(String op, String name, float value) {
+        if (!(value >= 0f && value <= 1f)) {
+            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
+                    + " <= 1");
+        }
+    }
+
+    private static void halfOpenUnit(String op, String name, float value) {
+        if (!(value >= 0f && value < 1f)) {
+            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
+                    + " < 1");
+        }
+    }
+
+    // ================================================================== data movement
+
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                       Slice scale, Slice shift, Slice out) {
+        ensureOpen();
+        String op = "gather";
+        positive(op, "width", width);
+        nonNegative(op, "batchSize", batchSize);
+        nonNegative(op, "rows", rows);
+        CudaBuffer sb = open(op, "src", src);
+        DType sd = sb.dtype();
+        long total = (long) rows * width;
+        int srcRows = src.length() / width;
+        CUdeviceptr pi = indices == null ? null : i32(op, "indices", indices, 0, null);
+        CUdeviceptr pc = counters == null ? null : i32(op, "counters", counters, COUNTERS_LENGTH,
+                "COUNTERS_LENGTH");
+        int positions = indices == null ? srcRows : indices.length();
+        if (counters == null && rows > positions) {
+            throw new IllegalArgumentException(op + ": batch 0 of size " + batchSize + " reads positions [0, "
+                    + rows + ") but " + (indices == null ? "src has " + srcRows + " rows"
+                    : "indices has " + positions + " elements"));
+        }
+        CUdeviceptr ps = sb.at(src.offset());
+        CUdeviceptr pout;
+        CudaKernel kernel;
+        CUdeviceptr psc = null;
+        CUdeviceptr psh = null;
+        if (sd == DType.I32) {
+            if (scale != null || shift != null) {
+                throw new IllegalArgumentException(op + ": scale/shift given for an I32 src; "
+                        + "expected null (integer rows are copied unchanged)");
+            }
+            pout = i32(op, "out", out, total, "rows*width");
+            kernel = CudaKernel.GATHER_I32;
+        } else {
+            pout = f32(op, "out", out, total, "rows*width");
+            psc = scale == null ? null : f32(op, "scale", scale, width, "width");
+            psh = shift == null ? null : f32(op, "shift", shift, width, "width");
+            kernel = sd == DType.F32 ? CudaKernel.GATHER_F32 : CudaKernel.GATHER_U8;
+        }
+        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+        if (rows == 0) {
+            return;
+        }
+        int block = Math.min(BLOCK, ceilDiv(width, 32) * 32);
+        try {
+            if (kernel == CudaKernel.GATHER_I32) {
+                launch(kernel, rows, block, 1, 0, ps, srcRows, width, pi, positions, pc, batchSize, pout, control);
+            } else {
+                launch(kernel, rows, block, 1, 0, ps, srcRows, width, pi, positions, pc, batchSize, psc, psh, pout,
+                        control);
+            }
+            errorsPending = true;
+        } catch (CudaException e) {
+            throw fail(op, sd + " src, width=" + width + ", rows=" + rows + ", batchSize=" + batchSize, e);
+        }
+    }
+
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
+        ensureOpen();
+        String op = "randomPermutation";
+        nonNegative(op, "n", n);
+        if (n > MAX_PERMUTATION) {
+            throw new IllegalArgumentException(op + ": n = " + n + "; expected at most " + MAX_PERMUTATION);
+        }
+        CUdeviceptr po = i32(op, "out", out, n, "n");
+        if (n == 0) {
+            return;
+        }
+        int padded = Integer.highestOneBit(n) == n ? n : Integer.highestOneBit(n) << 1;
+        try {
+            CUdeviceptr keys = sortKeys(op, (long) padded * 8);
+            launch(CudaKernel.PERMUTATION_KEYS, elementGrid(padded), BLOCK, 1, 0, keys, n, padded, (int) seed,
+                    (int) (seed >>> 32), epoch, Philox.PERMUTATION_STREAM);
+            if (padded >= 2) {
+                // Bitonic network: tiles of 2 * local keys sorted in shared memory, then for every larger stage k
+                // the far compare steps globally and the near ones (j <= local) in shared memory again.
+                int local = Math.min(1024, padded / 2);
+                int tiles = padded / (2 * local);
+                int shared = 2 * local * 8;
+                launch(CudaKernel.BITONIC_SORT_LOCAL, tiles, local, 1, shared, keys);
+                for (int k = 4 * local; k > 0 && k <= padded; k <<= 1) {
+                    for (int j = k >> 1; j >= 2 * local; j >>= 1) {
+                        launch(CudaKernel.BITONIC_MERGE_GLOBAL, elementGrid(padded / 2), BLOCK, 1, 0, keys, k, j,
+                                padded / 2);
+                    }
+                    launch(CudaKernel.BITONIC_MERGE_LOCAL, tiles, local, 1, shared, keys, k);
+                }
+            }
+            launch(CudaKernel.PERMUTATION_WRITE, elementGrid(n), BLOCK, 1, 0, keys, n, po);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n + ", epoch=" + epoch, e);
+        }
+    }
+
+    /** The sort-key scratch of at least {@code bytes}, grown (never shrunk) outside graph capture. */
+    private CUdeviceptr sortKeys(String op, long bytes) {
+        if (sortKeys != null && sortKeysBytes >= bytes) {
+            return sortKeys;
+        }
+        noCapture(op + " (growing its scratch buffer)");
+        CUdeviceptr p = new CUdeviceptr();
+        try {
+            cuMemAlloc(p, bytes);
+        } catch (CudaException e) {
+            throw allocationFailure(op + " scratch", bytes, e);
+        }
+        if (sortKeys != null) {
+            retired.add(sortKeys); // a captured graph may still use it
+        }
+        sortKeys = p;
+        sortKeysBytes = bytes;
+        return p;
+    }
+
+    @Override
+    public void advanceCounters(Slice counters) {
+        ensureOpen();
+        CUdeviceptr pc = i32("advanceCounters", "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        try {
+            launch(CudaKernel.ADVANCE_COUNTERS, 1, 32, 1, 0, pc);
+        } catch (CudaException e) {
+            throw fail("advanceCounters", "", e);
+        }
+    }
+
+    // ================================================================== graphs (used by CudaGraph)
+
+    CUstream stream() {
+        return stream;
+    }
+
+    /** Marks the start of a capture on this backend's stream (CudaGraph calls the driver). */
+    void captureStarted(CudaGraph graph) {
+        ensureOpen();
+        if (capturing) {
+            throw new IllegalStateException("cuda: a graph capture is already in progress on this backend");
+        }
+        capturing = true;
+        synchronized (graphs) {
+            graphs.add(graph);
+        }
+    }
+
+    void captureEnded() {
+        capturing = false;
+    }
+
+    /** A replayed graph may contain kernels that report device-side errors. */
+    void graphLaunched() {
+        errorsPending = true;
+        if (syncEachOp) {
+            try {
+                cuStreamSynchronize(stream);
+            } catch (CudaException e) {
+                throw fail("CudaGraph.launch", "", e);
+            }
+        }
+    }
+
+    void forget(CudaGraph graph) {
+        synchronized (graphs) {
+            graphs.remove(graph);
+        }
+    }
+
+    /** Makes the backend's context current on the calling thread (cheap when it already is). */
+    void bind() {
+        Thread t = Thread.currentThread();
+        if (boundThread != t) {
+            cuCtxSetCurrent(context);
+            boundThread = t;
+        }
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("cuda backend is closed");
+        }
+        bind();
+    }
+
+    boolean isCapturing() {
+        return capturing;
+    }
+
+    private void noCapture(String op) {
+        if (capturing) {
+            throw new IllegalStateException("cuda " + op + " cannot run while a CUDA graph is being captured: "
+                    + "it waits for the device, copies from the host or allocates; do it before begin() or after end()");
+        }
+    }
+
+    // ================================================================== lifecycle
+
+    /** Frees every buffer, graph, the kernels, the stream and the cuBLAS handle, and releases the context. */
+    @Override
+    public void close() {
+        synchronized (buffers) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        releaseEverything();
+    }
+
+    private void releaseEverything() {
+        List<String> problems = new ArrayList<>();
+        if (contextRetained) {
+            attempt(problems, "cuCtxSetCurrent", () -> cuCtxSetCurrent(context));
+        }
+        if (streamCreated) {
+            attempt(problems, "cuStreamSynchronize", () -> cuStreamSynchronize(stream));
+        }
+        List<CudaGraph> openGraphs;
+        synchronized (graphs) {
+            openGraphs = new ArrayList<>(graphs);
+            graphs.clear();
+        }
+        for (CudaGraph g : openGraphs) {
+            attempt(problems, "CudaGraph.close", g::destroy);
+        }
+        List<CudaBuffer> open;
+        synchronized (buffers) {
+            open = new ArrayList<>(buffers);
+            buffers.clear();
+        }
+        for (CudaBuffer b : open) {
+            b.markClosed();
+            if (b.bytes() > 0) {
+                attempt(problems, "cuMemFree", () -> cuMemFree(b.pointer()));
+            }
+        }
+        if (sortKeys != null) {
+            retired.add(sortKeys);
+            sortKeys = null;
+        }
+        for (CUdeviceptr p : retired) {
+            attempt(problems, "cuMemFree", () -> cuMemFree(p));
+        }
+        retired.clear();
+        if (cublasCreated) {
+            attempt(problems, "cublasDestroy", () -> JCublas2.cublasDestroy(cublas));
+            cublasCreated = false;
+        }
+        if (workspaceAllocated) {
+            attempt(problems, "cuMemFree", () -> cuMemFree(cublasWorkspace));
+            workspaceAllocated = false;
+        }
+        if (controlAllocated) {
+            attempt(problems, "cuMemFree", () -> cuMemFree(control));
+            controlAllocated = false;
+        }
+        if (moduleLoaded) {
+            attempt(problems, "cuModuleUnload", () -> cuModuleUnload(module));
+            moduleLoaded = false;
+        }
+        if (streamCreated) {
+            attempt(problems, "cuStreamDestroy", () -> cuStreamDestroy(stream));
+            streamCreated = false;
+        }
+        if (contextRetained) {
+            attempt(problems, "cuDevicePrimaryCtxRelease", () -> cuDevicePrimaryCtxRelease(device));
+            contextRetained = false;
+        }
+        boundThread = null;
+        if (!problems.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "cuda backend close: " + String.join("; ", problems));
+        }
+    }
+
+    private static void attempt(List<String> problems, String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            problems.add(what + ": " + e.getMessage());
+        }
+    }
+
+    private static void freeQuietly(CUdeviceptr p) {
+        try {
+            cuMemFree(p);
+        } catch (CudaException ignored) {
+            // already failing; the caller reports the first error
+        }
+    }
+
+    @Override
+    public String toString() {
+        return closed ? "cuda (closed)" : description();
+    }
+
+    // ================================================================== launching
+
+    /**
+     * Launches a kernel on the stream. Arguments: a {@link CUdeviceptr}, null (a null device pointer), an
+     * {@link Integer} or a {@link Float}, in the kernel's parameter order.
+     */
+    private void launch(CudaKernel kernel, int gridX, int blockX, int blockY, int sharedBytes, Object... args) {
+        String signature = kernel.signature();
+        if (args.length != signature.length()) {
+            throw new IllegalStateException("launch " + kernel.symbol() + ": " + args.length
+                    + " arguments; its signature " + signature + " has " + signature.length());
+        }
+        NativePointerObject[] params = new NativePointerObject[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            char want = signature.charAt(i);
+            if (want == 'P' && a == null) {
+                params[i] = Pointer.to(new long[] {0L});
+            } else if (want == 'P' && a instanceof CUdeviceptr) {
+                params[i] = Pointer.to((CUdeviceptr) a);
+            } else if (want == 'I' && a instanceof Integer) {
+                params[i] = Pointer.to(new int[] {(Integer) a});
+            } else if (want == 'F' && a instanceof Float) {
+                params[i] = Pointer.to(new float[] {(Float) a});
+            } else {
+                throw new IllegalStateException("launch " + kernel.symbol() + ": argument " + i + " is "
+                        + (a == null ? "null" : a.getClass().getSimpleName()) + " but the signature " + signature
+                        + " wants " + want);
+            }
+        }
+        cuLaunchKernel(functions[kernel.ordinal()], gridX, 1, 1, blockX, blockY, 1, sharedBytes, stream,
+                Pointer.to(params), null);
+        afterOp();
+    }
+
+    /** With -Ddendrite.cuda.sync=true, waits for the op just issued so that its own failure is reported. */
+    private void afterOp() {
+        if (syncEachOp && !capturing) {
+            cuStreamSynchronize(stream);
+        }
+    }
+
+    /** Blocks of 256 for a grid-stride loop over n elements: enough to fill the GPU, no more. */
+    private int elementGrid(long n) {
+        return (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, maxGrid));
+    }
+
+    /** Like elementGrid, for kernels whose per-block partials live in the control block. */
+    private int statGrid(long n) {
+        return Math.min(elementGrid(n), MAX_STAT_BLOCKS);
+    }
+
+    /** Blocks of 8 warps for the warp-per-row kernels. */
+    private int rowGrid(int rows, boolean stats) {
+        int grid = Math.max(1, Math.min(ceilDiv(rows, ROWS_PER_BLOCK), maxGrid));
+        return stats ? Math.min(grid, MAX_STAT_BLOCKS) : grid;
+    }
+
+    /** Row-threads of a column-tile block: a power of two, at most TILE_ROWS, no more than the rows. */
+    private static int tileRows(int rows) {
+        int t = 1;
+        while (t < TILE_ROWS && t < rows) {
+            t <<= 1;
+        }
+        return t;
+    }
+
+    private static int ceilDiv(long a, int b) {
+        return (int) ((a + b - 1) / b);
+    }
+
+    private RuntimeException fail(String op, String args, CudaException e) {
+        String err = String.valueOf(e.getMessage());
+        boolean sticky = err.contains("ILLEGAL_ADDRESS") || err.contains("LAUNCH_FAILED")
+                || err.contains("ILLEGAL_INSTRUCTION") || err.contains("MISALIGNED") || err.contains("HARDWARE");
+        return new CudaBackendException("cuda " + op + "(" + args + ") failed: " + err
+                + (sticky && !syncEachOp ? " (the fault may come from an earlier asynchronous op; run with "
+                + "-Ddendrite.cuda.sync=true to find it; the CUDA context is unusable after this error)" : ""), e);
+    }
+
+    // ================================================================== validation
+
+    /** The open CudaBuffer of this backend behind {@code s}. */
+    private CudaBuffer open(String op, String name, Slice s) {
+        if (s == null) {
+            throw new IllegalArgumentException(op + ": " + name + " is null; expected a slice");
+        }
+        Buffer b = s.buffer();
+        if (!(b instanceof CudaBuffer) || b.backend() != this) {
+            throw new IllegalArgumentException(op + ": " + name + " (" + s + ") belongs to "
+                    + (b.backend() == null ? "no backend" : "another backend (" + b.backend().name() + ")")
+                    + "; expected a buffer allocated by this cuda backend");
+        }
+        CudaBuffer cb = (CudaBuffer) b;
+        if (cb.isClosed()) {
+            throw new IllegalStateException(op + ": " + name + " (" + s + ") is a closed buffer");
+        }
+        return cb;
+    }
+
+    private CUdeviceptr typed(String op, String name, Slice s, DType want, long need, String what) {
+        CudaBuffer cb = open(op, name, s);
+        if (cb.dtype() != want) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + cb.dtype() + "; expected " + want);
+        }
+        if (s.length() < need) {
+            throw new IllegalArgumentException(op + ": " + name + " has " + s.length()
+                    + " elements; expected at least " + need + " (" + what + ")");
+        }
+        return cb.at(s.offset());
+    }
+
+    private CUdeviceptr f32(String op, String name, Slice s, long need, String what) {
+        return typed(op, name, s, DType.F32, need, what);
+    }
+
+    private CUdeviceptr i32(String op, String name, Slice s, long need, String what) {
+        return typed(op, name, s, DType.I32, need, what);
+    }
+
+    private CUdeviceptr u8(String op, String name, Slice s, long need, String what) {
+        return typed(op, name, s, DType.U8, need, what);
+    }
+
+    private static boolean sameElements(Slice a, Slice b) {
+        return a.buffer() == b.buffer() && a.offset() == b.offset();
+    }
+
+    private static void nonNegative(String op, String name, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 0");
+        }
+    }
+
+    private static void positive(String op, String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 1");
+        }
+    }
+
+    /**
+     * Rejects an output whose touched range {@code [out, out + outLen)} overlaps an input's
+     * {@code [in, in + inLen)}; with {@code exactAllowed} the two may be the very same elements (documented
+     * in-place use) but may not overlap partly.
+     */
+    private static void noOverlap(String op, String outName, Slice out, long outLen,
+                                  String inName, Slice in, long inLen, boolean exactAllowed) {
+        if (out == null || in == null || out.buffer() != in.buffer() || outLen == 0 || inLen == 0) {
+            return;
+        }
+        long o0 = out.offset();
+        long i0 = in.offset();
+        if (o0 < i0 + inLen && i0 < o0 + outLen) {
+            if (exactAllowed && o0 == i0 && outLen == inLen) {
+                return;
+            }
+            throw new IllegalArgumentException(op + ": " + outName + " (" + out + ") overlaps " + inName
+                    + " (" + in + "); expected " + (exactAllowed ? "the same elements or disjoint ones"
+                    : "disjoint slices"));
+        }
+    }
+}

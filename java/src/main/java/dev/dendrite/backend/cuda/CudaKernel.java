@@ -1,0 +1,72 @@
+package dev.dendrite.backend.cuda;
+
+/**
+ * Every kernel of {@code dendrite_kernels.fatbin} the CUDA backend launches, by its {@code extern "C"} name in
+ * {@code kernels/cuda/*.cu}. {@link CudaBackend} resolves all of them when it starts (so a missing one fails at
+ * once, naming it), and {@code CudaKernelNamesTest} checks statically that each exists in every image of the
+ * built fatbin, and that each constant's {@link #signature()} matches the kernel's declaration. The backend
+ * launches kernels only through these constants.
+ */
+enum CudaKernel {
+    // activations.cu
+    BIAS_ACTIVATION_FORWARD("bias_activation_forward", "PPIIIFP"),
+    SOFTMAX_FORWARD("softmax_forward", "PPIIP"),
+    ACTIVATION_BACKWARD("activation_backward", "PPPIIF"),
+    ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIF"),
+    SOFTMAX_BACKWARD("softmax_backward", "PPPII"),
+    // softmax_xent.cu
+    SOFTMAX_XENT_SPARSE("softmax_xent_sparse", "PPIIPPFPP"),
+    SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPFPP"),
+    SIGMOID_XENT("sigmoid_xent", "PPIFPPFPP"),
+    MEAN_SQUARED_ERROR("mean_squared_error", "PPIIPFPP"),
+    // dropout.cu
+    DROPOUT("dropout", "PPIFIIIP"),
+    // batchnorm.cu
+    BATCHNORM_FORWARD_TRAINING("batchnorm_forward_training", "PIIPPFFPPPPP"),
+    BATCHNORM_FORWARD_INFERENCE("batchnorm_forward_inference", "PIIPPFPPP"),
+    BATCHNORM_BACKWARD("batchnorm_backward", "PPIIPPPPPP"),
+    // optimizers.cu
+    SGD_UPDATE("sgd_update", "PPPIPFI"),
+    ADAM_UPDATE("adam_update", "PPPPPIPPFFF"),
+    RMSPROP_UPDATE("rmsprop_update", "PPPPPIPFFF"),
+    ADAGRAD_UPDATE("adagrad_update", "PPPIPF"),
+    // reductions.cu
+    COLUMN_SUMS("column_sums", "PIIP"),
+    REGULARIZER_GRADIENT("regularizer_gradient", "PPIFF"),
+    REGULARIZER_PENALTY("regularizer_penalty", "PIFFPP"),
+    // data.cu
+    GATHER_U8("gather_u8", "PIIPIPIPPPP"),
+    GATHER_F32("gather_f32", "PIIPIPIPPPP"),
+    GATHER_I32("gather_i32", "PIIPIPIPP"),
+    PERMUTATION_KEYS("permutation_keys", "PIIIIII"),
+    BITONIC_SORT_LOCAL("bitonic_sort_local", "P"),
+    BITONIC_MERGE_GLOBAL("bitonic_merge_global", "PIII"),
+    BITONIC_MERGE_LOCAL("bitonic_merge_local", "PI"),
+    PERMUTATION_WRITE("permutation_write", "PIP"),
+    ADVANCE_COUNTERS("advance_counters", "P");
+
+    /** Class-path location of the fatbin that kernels/cuda/build.sh produces. */
+    static final String FATBIN_RESOURCE = "/dev/dendrite/kernels/cuda/dendrite_kernels.fatbin";
+
+    private final String symbol;
+    private final String signature;
+
+    CudaKernel(String symbol, String signature) {
+        this.symbol = symbol;
+        this.signature = signature;
+    }
+
+    /** The kernel's name in the module, as cuModuleGetFunction wants it. */
+    String symbol() {
+        return symbol;
+    }
+
+    /**
+     * The kernel's parameters, one letter each: {@code P} a device pointer (null allowed), {@code I} a 32-bit
+     * integer (int or unsigned int), {@code F} a float. {@code CudaKernelNamesTest} checks it against the
+     * declaration in kernels/cuda/*.cu; {@link CudaBackend} checks every launch against it.
+     */
+    String signature() {
+        return signature;
+    }
+}

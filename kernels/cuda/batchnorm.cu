@@ -1,0 +1,140 @@
+/*
+ * batchnorm.cu - batch normalisation per column of a rows x cols batch: training forward (batch statistics,
+ * running statistics, normalise), inference forward, and backward.
+ *
+ * Why one block per 32 columns over all rows: the statistics of a column need every row, and a block that
+ * owns whole columns computes mean, variance (two passes over squared deviations, no E[x^2] - mean^2
+ * cancellation), the running-statistics update and the normalised output in ONE launch, in a fixed
+ * reduction order. The second and third passes re-read x from L1/L2, which at MLP batch sizes (<= a few
+ * thousand rows) is cheaper than extra launches. Block (32, DENDRITE_TILE_ROWS), grid ceil(cols / 32).
+ */
+#include "common.cuh"
+#include "sums.h"
+
+/*
+ * y = gamma * (x - mean) * inv_std + beta with the batch's mean and biased variance; writes save_mean and
+ * save_inv_std = 1 / sqrt(var + eps) for the backward pass and moves the running statistics as Keras does:
+ * running = momentum * running + (1 - momentum) * batch. gamma / beta may be null (ones / zeros).
+ */
+DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
+batchnorm_forward_training(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps,
+                           float momentum, float *running_mean, float *running_var, float *y, float *save_mean,
+                           float *save_inv_std) {
+    __shared__ float mean_s[DENDRITE_TILE_COLS];
+    __shared__ float inv_s[DENDRITE_TILE_COLS];
+    int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
+    bool active = c < cols;
+
+    dendrite_kahan sum = dendrite_kahan_zero();
+    if (active) {
+        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+            sum = dendrite_kahan_add(sum, x[(size_t) r * cols + c]);
+        }
+    }
+    float total = dendrite_tile_column_sum(sum.sum);
+    if (threadIdx.y == 0) {
+        mean_s[threadIdx.x] = total / (float) rows;
+    }
+    __syncthreads();
+    float mean = mean_s[threadIdx.x];
+
+    dendrite_kahan sq = dendrite_kahan_zero();
+    if (active) {
+        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+            float d = x[(size_t) r * cols + c] - mean;
+            sq = dendrite_kahan_add(sq, d * d);
+        }
+    }
+    float sq_total = dendrite_tile_column_sum(sq.sum);
+    if (threadIdx.y == 0) {
+        float var = sq_total / (float) rows;
+        float inv = 1.0f / sqrtf(var + eps);
+        inv_s[threadIdx.x] = inv;
+        if (active) {
+            save_mean[c] = mean;
+            save_inv_std[c] = inv;
+            running_mean[c] = momentum * running_mean[c] + (1.0f - momentum) * mean;
+            running_var[c] = momentum * running_var[c] + (1.0f - momentum) * var;
+        }
+    }
+    __syncthreads();
+    if (!active) {
+        return;
+    }
+    float inv = inv_s[threadIdx.x];
+    float g = gamma != nullptr ? gamma[c] : 1.0f;
+    float b = beta != nullptr ? beta[c] : 0.0f;
+    for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+        size_t i = (size_t) r * cols + c;
+        y[i] = g * (x[i] - mean) * inv + b;
+    }
+}
+
+/* Inference: the same normalisation with the running statistics; element-wise. */
+DENDRITE_KERNEL void batchnorm_forward_inference(const float *x, int rows, int cols, const float *gamma,
+                                                 const float *beta, float eps, const float *running_mean,
+                                                 const float *running_var, float *y) {
+    unsigned int total = (unsigned int) rows * (unsigned int) cols;
+    for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
+        unsigned int c = i % (unsigned int) cols;
+        float g = gamma != nullptr ? gamma[c] : 1.0f;
+        float b = beta != nullptr ? beta[c] : 0.0f;
+        float inv = 1.0f / sqrtf(running_var[c] + eps);
+        y[i] = g * (x[i] - running_mean[c]) * inv + b;
+    }
+}
+
+/*
+ * Backward: with xhat = (x - mean) inv_std, dbeta = sum dy, dgamma = sum dy xhat and
+ * dx = gamma inv_std / N (N dy - sum dy - xhat sum(dy xhat)). Each of dx, dgamma, dbeta is written only when
+ * non-null (dx == null: the layer is the first that trains, only its parameter gradients are wanted).
+ */
+DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
+batchnorm_backward(const float *x, const float *dy, int rows, int cols, const float *gamma, const float *save_mean,
+                   const float *save_inv_std, float *dx, float *dgamma, float *dbeta) {
+    __shared__ float sum_dy_s[DENDRITE_TILE_COLS];
+    __shared__ float sum_dyx_s[DENDRITE_TILE_COLS];
+    int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
+    bool active = c < cols;
+    float mean = active ? save_mean[c] : 0.0f;
+    float inv = active ? save_inv_std[c] : 0.0f;
+
+    dendrite_kahan sdy = dendrite_kahan_zero();
+    dendrite_kahan sdyx = dendrite_kahan_zero();
+    if (active) {
+        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+            size_t i = (size_t) r * cols + c;
+            float g = dy[i];
+            sdy = dendrite_kahan_add(sdy, g);
+            sdyx = dendrite_kahan_add(sdyx, g * ((x[i] - mean) * inv));
+        }
+    }
+    float total_dy = dendrite_tile_column_sum(sdy.sum);
+    float total_dyx = dendrite_tile_column_sum(sdyx.sum);
+    if (threadIdx.y == 0) {
+        sum_dy_s[threadIdx.x] = total_dy;
+        sum_dyx_s[threadIdx.x] = total_dyx;
+        if (active && dgamma != nullptr) {
+            dgamma[c] = total_dyx;
+        }
+        if (active && dbeta != nullptr) {
+            dbeta[c] = total_dy;
+        }
+    }
+    if (dx == nullptr) {
+        return;
+    }
+    __syncthreads();
+    if (!active) {
+        return;
+    }
+    float n = (float) rows;
+    float a = sum_dy_s[threadIdx.x];
+    float b = sum_dyx_s[threadIdx.x];
+    float k = (gamma != nullptr ? gamma[c] : 1.0f) * inv / n;
+    for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+        size_t i = (size_t) r * cols + c;
+        float xhat = (x[i] - mean) * inv;
+        dx[i] = k * (n * dy[i] - a - xhat * b);
+    }
+}

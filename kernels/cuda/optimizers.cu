@@ -1,0 +1,90 @@
+/*
+ * optimizers.cu - one fused kernel per optimizer over the flat parameter buffer.
+ *
+ * Why: a compiled model keeps every trainable parameter in one contiguous buffer and every gradient in
+ * another, so one launch updates the whole model (PyTorch's "fused" optimizers, here the only kind). The
+ * learning rate is read from hyper[0] and Adam's t from counters[0] + 1 on the device, so a captured graph
+ * replays with the current schedule and step. The update rules are kernels/common/optimizers.h, shared with
+ * OpenCL; these kernels only load, call and store. Optional state buffers are null pointers.
+ */
+#include "common.cuh"
+#include "optimizers.h"
+
+/* Keras SGD: p -= lr g; with momentum (velocity non-null) v = momentum v - lr g, p += v (or Nesterov). */
+DENDRITE_KERNEL void sgd_update(float *params, const float *grads, float *velocity, int n, const float *hyper,
+                                float momentum, int nesterov) {
+    float lr = hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        float g = grads[i];
+        if (velocity == nullptr) {
+            params[i] = dendrite_sgd(params[i], g, lr);
+        } else {
+            dendrite_sgd_state s;
+            s.param = params[i];
+            s.velocity = velocity[i];
+            s = dendrite_sgd_momentum(s, g, lr, momentum, nesterov);
+            params[i] = s.param;
+            velocity[i] = s.velocity;
+        }
+    }
+}
+
+/* Keras Adam with t = counters[0] + 1; AMSGrad when v_max is non-null. */
+DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, float *v, float *v_max, int n,
+                                 const float *hyper, const int *counters, float beta1, float beta2, float eps) {
+    /* Both bias corrections folded into one step size: per thread, once, outside the loop. */
+    float step_size = dendrite_adam_step_size(hyper[0], beta1, beta2, counters[0] + 1);
+    int amsgrad = v_max != nullptr;
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_adam_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s.v = v[i];
+        s.v_max = amsgrad ? v_max[i] : 0.0f;
+        s = dendrite_adam(s, grads[i], step_size, beta1, beta2, eps, amsgrad);
+        params[i] = s.param;
+        m[i] = s.m;
+        v[i] = s.v;
+        if (amsgrad) {
+            v_max[i] = s.v_max;
+        }
+    }
+}
+
+/* Keras RMSprop: centered when mg is non-null, with momentum when mom is non-null. */
+DENDRITE_KERNEL void rmsprop_update(float *params, const float *grads, float *ms, float *mom, float *mg, int n,
+                                    const float *hyper, float rho, float momentum, float eps) {
+    float lr = hyper[0];
+    int centered = mg != nullptr;
+    int use_momentum = mom != nullptr;
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_rmsprop_state s;
+        s.param = params[i];
+        s.ms = ms[i];
+        s.mom = use_momentum ? mom[i] : 0.0f;
+        s.mg = centered ? mg[i] : 0.0f;
+        s = dendrite_rmsprop(s, grads[i], lr, rho, momentum, eps, centered, use_momentum);
+        params[i] = s.param;
+        ms[i] = s.ms;
+        if (use_momentum) {
+            mom[i] = s.mom;
+        }
+        if (centered) {
+            mg[i] = s.mg;
+        }
+    }
+}
+
+/* Keras Adagrad: acc += g^2; p -= lr g / sqrt(acc + eps). */
+DENDRITE_KERNEL void adagrad_update(float *params, const float *grads, float *accumulator, int n,
+                                    const float *hyper, float eps) {
+    float lr = hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_adagrad_state s;
+        s.param = params[i];
+        s.accumulator = accumulator[i];
+        s = dendrite_adagrad(s, grads[i], lr, eps);
+        params[i] = s.param;
+        accumulator[i] = s.accumulator;
+    }
+}

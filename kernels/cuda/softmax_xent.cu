@@ -1,0 +1,203 @@
+/*
+ * softmax_xent.cu - the loss ops: fused softmax + cross-entropy (sparse and dense labels), sigmoid + binary
+ * cross-entropy, and mean squared error. Each writes probabilities and the scaled gradient in the same pass
+ * that computes the loss, and adds (loss sum, accuracy sum) to stats on the device: the host reads stats once
+ * per epoch, not once per step.
+ *
+ * Why one warp per row for softmax / MSE: classification heads are narrow (10 classes), so a thread per row
+ * would serialise the row and leave most of the GPU idle, while a block per row would waste 90% of its
+ * threads. A warp covers up to 32 columns per step and reduces with shuffles. Sigmoid BCE has no row-wise
+ * coupling (a row's loss is a mean, so the total is the element sum / cols): one thread per element.
+ *
+ * Stats are added with dendrite_finish_stats (common.cuh): per-block partials, the last block adds them in
+ * order. The stable formulas are kernels/common/losses.h and activations.h.
+ */
+#include "common.cuh"
+#include "activations.h"
+#include "losses.h"
+
+/*
+ * One row of softmax cross-entropy, by the calling warp. label >= 0: sparse class index; label < 0: dense
+ * targets t. Returns (loss, hit) to every lane.
+ */
+__device__ __forceinline__ void softmax_xent_row(const float *z, int label, const float *t, int cols, float *p,
+                                                 float *g, float grad_scale, float &loss, float &hit) {
+    int lane = threadIdx.x & 31;
+    /* Arg-max of the logits (first on ties) and the row maximum. */
+    float m = -INFINITY;
+    int best = 0x7fffffff;
+    for (int c = lane; c < cols; c += 32) {
+        float v = z[c];
+        if (v > m || best == 0x7fffffff) {
+            m = v;
+            best = c;
+        }
+    }
+    dendrite_warp_argmax(m, best);
+    /* s = sum exp(z - m), every term in (0, 1] and one equal to 1. */
+    float s = 0.0f;
+    for (int c = lane; c < cols; c += 32) {
+        s += expf(z[c] - m);
+    }
+    s = dendrite_warp_sum(s);
+    float log_s = logf(s);
+    float row_loss;
+    int target_class = label;
+    if (label >= 0) {
+        row_loss = (m - z[label]) + log_s;
+    } else {
+        /* Dense targets: the loss -sum t log p (terms with t == 0 skipped, so p underflowing to 0 is harmless)
+         * and the targets' own arg-max for the accuracy. */
+        float tm = -INFINITY;
+        int tbest = 0x7fffffff;
+        float acc = 0.0f;
+        for (int c = lane; c < cols; c += 32) {
+            float tc = t[c];
+            if (tc > tm || tbest == 0x7fffffff) {
+                tm = tc;
+                tbest = c;
+            }
+            if (tc != 0.0f) {
+                acc -= tc * ((z[c] - m) - log_s);
+            }
+        }
+        dendrite_warp_argmax(tm, tbest);
+        row_loss = dendrite_warp_sum(acc);
+        target_class = tbest;
+    }
+    for (int c = lane; c < cols; c += 32) {
+        float pc = expf(z[c] - m) / s;
+        p[c] = pc;
+        if (g != nullptr) {
+            float tc = label >= 0 ? (c == label ? 1.0f : 0.0f) : t[c];
+            g[c] = grad_scale * (pc - tc);
+        }
+    }
+    loss = row_loss;
+    hit = best == target_class ? 1.0f : 0.0f;
+}
+
+/*
+ * Softmax cross-entropy with integer labels (I32, one per row). A label outside [0, cols) is recorded in the
+ * error block (the host throws at its next synchronisation) and its row is left out. Block of 256 threads
+ * (8 rows at a time), grid at most DENDRITE_MAX_STAT_BLOCKS.
+ */
+DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, float *probs,
+                                         float *dlogits, float grad_scale, float *stats, int *control) {
+    int lane = threadIdx.x & 31;
+    int warps = (gridDim.x * blockDim.x) >> 5;
+    dendrite_kahan loss = dendrite_kahan_zero();
+    float hits = 0.0f;
+    for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
+        int label = labels[r];
+        if (label < 0 || label >= cols) {
+            if (lane == 0) {
+                dendrite_report_error(control, DENDRITE_ERROR_LABEL, label, r, cols);
+            }
+            continue;
+        }
+        size_t o = (size_t) r * cols;
+        float l, h;
+        softmax_xent_row(logits + o, label, nullptr, cols, probs + o, dlogits == nullptr ? nullptr : dlogits + o,
+                         grad_scale, l, h);
+        loss = dendrite_kahan_add(loss, l);
+        hits += h;
+    }
+    /* Every lane holds its warp's totals; count them once per warp. */
+    float a = lane == 0 ? loss.sum : 0.0f;
+    float b = lane == 0 ? hits : 0.0f;
+    dendrite_finish_stats(a, b, 1.0f, 0.0f, 1.0f, stats, control);
+}
+
+/* Softmax cross-entropy against target distributions (F32, rows x cols). */
+DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *targets, int rows, int cols, float *probs,
+                                        float *dlogits, float grad_scale, float *stats, int *control) {
+    int lane = threadIdx.x & 31;
+    int warps = (gridDim.x * blockDim.x) >> 5;
+    dendrite_kahan loss = dendrite_kahan_zero();
+    float hits = 0.0f;
+    for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
+        size_t o = (size_t) r * cols;
+        float l, h;
+        softmax_xent_row(logits + o, -1, targets + o, cols, probs + o, dlogits == nullptr ? nullptr : dlogits + o,
+                         grad_scale, l, h);
+        loss = dendrite_kahan_add(loss, l);
+        hits += h;
+    }
+    float a = lane == 0 ? loss.sum : 0.0f;
+    float b = lane == 0 ? hits : 0.0f;
+    dendrite_finish_stats(a, b, 1.0f, 0.0f, 1.0f, stats, control);
+}
+
+/*
+ * Sigmoid + binary cross-entropy over n = rows * cols elements. A row's loss is the mean of its elements'
+ * and its accuracy the fraction of hits, so the totals are (sum over all elements) / cols: the final step
+ * scales by inv_cols. dlogits = grad_scale_per_col * (p - t), the host having divided by cols.
+ */
+DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int n, float inv_cols, float *probs,
+                                  float *dlogits, float grad_scale_per_col, float *stats, int *control) {
+    dendrite_kahan loss = dendrite_kahan_zero();
+    float hits = 0.0f;
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        float z = logits[i];
+        float t = targets[i];
+        loss = dendrite_kahan_add(loss, dendrite_bce_with_logits(z, t));
+        float p = dendrite_sigmoid(z);
+        probs[i] = p;
+        if ((p > 0.5f) == (t > 0.5f)) {
+            hits += 1.0f;
+        }
+        if (dlogits != nullptr) {
+            dlogits[i] = grad_scale_per_col * (p - t);
+        }
+    }
+    dendrite_finish_stats(loss.sum, hits, inv_cols, 0.0f, inv_cols, stats, control);
+}
+
+/*
+ * Mean squared error, one warp per row: loss mean (pred - t)^2; a hit when the arg-maxes agree (cols > 1) or
+ * |pred - t| < 0.5 (cols == 1). dpred = grad_scale_2_per_col * (pred - t), the host having folded 2 / cols in.
+ */
+DENDRITE_KERNEL void mean_squared_error(const float *pred, const float *targets, int rows, int cols, float *dpred,
+                                        float grad_scale_2_per_col, float *stats, int *control) {
+    int lane = threadIdx.x & 31;
+    int warps = (gridDim.x * blockDim.x) >> 5;
+    dendrite_kahan loss = dendrite_kahan_zero();
+    float hits = 0.0f;
+    float inv_cols = 1.0f / (float) cols;
+    for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
+        const float *x = pred + (size_t) r * cols;
+        const float *t = targets + (size_t) r * cols;
+        float sq = 0.0f;
+        float pm = -INFINITY;
+        int pbest = 0x7fffffff;
+        float tm = -INFINITY;
+        int tbest = 0x7fffffff;
+        for (int c = lane; c < cols; c += 32) {
+            float xc = x[c];
+            float tc = t[c];
+            float d = xc - tc;
+            sq += d * d;
+            if (xc > pm || pbest == 0x7fffffff) {
+                pm = xc;
+                pbest = c;
+            }
+            if (tc > tm || tbest == 0x7fffffff) {
+                tm = tc;
+                tbest = c;
+            }
+            if (dpred != nullptr) {
+                dpred[(size_t) r * cols + c] = grad_scale_2_per_col * d;
+            }
+        }
+        sq = dendrite_warp_sum(sq);
+        dendrite_warp_argmax(pm, pbest);
+        dendrite_warp_argmax(tm, tbest);
+        bool hit = cols > 1 ? pbest == tbest : fabsf(x[0] - t[0]) < 0.5f;
+        loss = dendrite_kahan_add(loss, sq * inv_cols);
+        hits += hit ? 1.0f : 0.0f;
+    }
+    float a = lane == 0 ? loss.sum : 0.0f;
+    float b = lane == 0 ? hits : 0.0f;
+    dendrite_finish_stats(a, b, 1.0f, 0.0f, 1.0f, stats, control);
+}
