@@ -124,6 +124,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")
     Path historyCsv;
 
+    @Option(names = "--plot", paramLabel = "SVG",
+            description = "Draw the train-vs-validation loss and accuracy curves to this SVG file.")
+    Path plot;
+
     @Override
     public Integer call() throws Exception {
         TrainTest tt = data.load();
@@ -174,6 +178,10 @@ final class TrainCommand implements Callable<Integer> {
             if (historyCsv != null) {
                 history.writeCsv(historyCsv);
                 System.out.println("Wrote the training history to " + historyCsv.toAbsolutePath());
+            }
+            if (plot != null) {
+                history.writeSvg(plot);
+                System.out.println("Drew the training curves to " + plot.toAbsolutePath());
             }
         }
         return 0;

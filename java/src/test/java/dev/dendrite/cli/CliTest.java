@@ -43,8 +43,9 @@ class CliTest {
     void trainEvaluatePredictOnTheBundledSample(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("m.safetensors");
         Path history = dir.resolve("h.csv");
+        Path plot = dir.resolve("curves.svg");
         Object[] train = run("train", "--sample", "--epochs", "2", "--layers", "32", "--backend", "cpu",
-                "--verbose", "2", "-o", model.toString(), "--history", history.toString());
+                "--verbose", "2", "-o", model.toString(), "--history", history.toString(), "--plot", plot.toString());
         String out = (String) train[1];
         assertEquals(0, train[0], out);
         assertTrue(out.contains("bundled sample"), out);
@@ -52,6 +53,10 @@ class CliTest {
         assertTrue(out.matches("(?s).*test accuracy: 0\\.\\d{4}.*"), out);
         assertTrue(Files.size(model) > 100_000);
         assertEquals(3, Files.readAllLines(history).size(), "header + 2 epochs");
+        String svg = Files.readString(plot);
+        assertTrue(svg.startsWith("<svg") && svg.contains("val_loss") && svg.contains("val_accuracy"), svg);
+        assertTrue(javax.xml.parsers.DocumentBuilderFactory.newInstance().isNamespaceAware()
+                || svg.endsWith("</svg>\n"));
 
         Object[] eval = run("evaluate", "--sample", "-m", model.toString(), "--backend", "cpu");
         assertEquals(0, eval[0], (String) eval[1]);
