@@ -161,6 +161,9 @@ public final class SvgChart {
 
     private static String number(double v) {
         double a = Math.abs(v);
+        if (v == Math.rint(v) && a < 1e5) {
+            return String.format(Locale.ROOT, "%d", (long) v);
+        }
         if (a != 0 && (a >= 1e5 || a < 1e-3)) {
             return String.format(Locale.ROOT, "%.1e", v);
         }
