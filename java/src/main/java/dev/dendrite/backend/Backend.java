@@ -24,6 +24,14 @@ package dev.dendrite.backend;
  *       {@code [sum of per-sample losses, sum of per-sample accuracies]}, accumulated by the loss ops.</li>
  * </ul>
  * Ops may run asynchronously; {@link #download} and {@link #synchronize} wait for everything issued before.
+ * A bad value that only the device sees (a sparse label outside {@code [0, cols)}, a gather index outside the
+ * source) cannot be reported when the op is issued: a GPU backend reports it as an
+ * {@link IllegalArgumentException} from the next {@code download} or {@code synchronize}; the CPU backend
+ * throws at once.
+ *
+ * <p>Where a derivative is undefined the backends agree on: {@code relu'(0) = 0}, {@code leaky_relu'(0) = alpha},
+ * {@code elu'(0) = alpha} (and SELU's likewise). Arg-max (accuracy) is taken on the logits, the first index
+ * winning ties.
  *
  * <p>The CPU backend is the reference: every other backend is tested against it and against float64 math.
  */
