@@ -62,6 +62,15 @@ public final class CpuGemm {
     /** Rows per unit when C is split by rows instead: a multiple of every kernel's tile height. */
     static final int SPLIT_ROWS = 8;
 
+    /**
+     * C with fewer columns than this (and more rows than columns) is computed transposed; see {@link #gemm}. Half a
+     * Vector API tile: below it a tile is over half padding.
+     */
+    static final int NARROW = 16;
+
+    /** Scratch for a transposed narrow C, reused by serial calls on the same thread. */
+    private static final ThreadLocal<float[]> TRANSPOSED_C = ThreadLocal.withInitial(() -> new float[0]);
+
     /** Which kernel computes the blocks; {@link #AUTO} picks the fastest one available. Package-private for tests. */
     enum Impl { AUTO, PLAIN, VECTOR }
 
@@ -183,24 +192,65 @@ public final class CpuGemm {
             default:
                 kernel = VECTOR != null ? VECTOR : PLAIN;
         }
-        Problem p = new Problem(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
-
         int parts = pool == null ? 1 : pool.getParallelism();
-        if (parts > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS) {
-            computeInParallel(kernel, p, pool, parts);
+        boolean parallel = parts > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS;
+        if (n < NARROW && m > n) {
+            // Narrow C (a 10-class output layer): every tile would be mostly padding, and the plain kernel's loops
+            // would run only n long. Compute C^T = op(B)^T op(A)^T instead, whose rows are long. Each element still
+            // sees the same operations in the same order (a product's operands just swap), so the result is
+            // bit-identical to the direct computation.
+            int len = m * n;
+            float[] ct;
+            if (parallel) {
+                ct = new float[len];  // workers may run other calls on this thread's scratch while it waits
+            } else {
+                ct = TRANSPOSED_C.get();
+                if (ct.length < len) {
+                    ct = new float[Math.max(len, 2 * ct.length)];
+                    TRANSPOSED_C.set(ct);
+                }
+            }
+            if (beta != 0f) {
+                transpose(c, cOff, m, n, ct, 0);
+            }
+            run(kernel, new Problem(!transB, !transA, n, m, k, alpha, b, bOff, a, aOff, beta, ct, 0), pool, parallel);
+            transpose(ct, 0, n, m, c, cOff);
         } else {
-            kernel.compute(p, 0, m, 0, n);
+            run(kernel, new Problem(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff), pool,
+                    parallel);
+        }
+    }
+
+    private static void run(Kernel kernel, Problem p, ForkJoinPool pool, boolean parallel) {
+        if (parallel) {
+            computeInParallel(kernel, p, pool, pool.getParallelism());
+        } else {
+            kernel.compute(p, 0, p.m, 0, p.n);
+        }
+    }
+
+    /** Writes the transpose of the {@code rows x cols} matrix at {@code src[srcOff]} to {@code dst[dstOff]}. */
+    private static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        for (int i = 0; i < rows; i++) {
+            int si = srcOff + i * cols;
+            for (int j = 0; j < cols; j++) {
+                dst[dstOff + j * rows + i] = src[si + j];
+            }
         }
     }
 
     /**
-     * Splits C into {@code parts} disjoint ranges and computes them concurrently. Columns are preferred: each part
-     * then packs only its own slice of B and reads A in place, so nothing is packed twice. Narrow C is split by rows.
+     * Splits C into {@code parts} disjoint ranges and computes them concurrently. The longer side is split: a
+     * column split makes every part pack all of A (and a row split all of B), so splitting the longer side
+     * duplicates the smaller operand. A side too short to give every part a unit is not split.
      */
     private static void computeInParallel(Kernel kernel, Problem p, ForkJoinPool pool, int parts) {
         int colUnits = (p.n + SPLIT_COLS - 1) / SPLIT_COLS;
         int rowUnits = (p.m + SPLIT_ROWS - 1) / SPLIT_ROWS;
-        boolean byColumns = colUnits >= parts || colUnits >= rowUnits;
+        boolean byColumns = p.n >= p.m;
+        if (byColumns ? colUnits < parts && rowUnits > colUnits : rowUnits < parts && colUnits > rowUnits) {
+            byColumns = !byColumns;  // the preferred side is too short and the other one is longer
+        }
         int units = byColumns ? colUnits : rowUnits;
         parts = Math.min(parts, units);
         if (parts <= 1) {

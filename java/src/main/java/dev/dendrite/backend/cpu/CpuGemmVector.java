@@ -1,0 +1,304 @@
+package dev.dendrite.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernel of {@link CpuGemm}: a register-blocked micro-kernel in the GotoBLAS/BLIS style.
+ *
+ * <p>This class references {@code jdk.incubator.vector}, so {@link CpuGemm} loads it reflectively and only when that
+ * module is in the boot layer; nothing else may refer to it directly.
+ *
+ * <p>For each k-block, the block's rows of {@code op(B)} restricted to a column panel are packed into thread-local
+ * slivers {@link #NR} columns wide and the block's rows of {@code op(A)} into groups of {@link #MR} rows, both stored
+ * k-major, so that per k step the micro-kernel reads {@code NR} values of B with two contiguous vector loads and
+ * {@code MR} consecutive values of A to broadcast. It keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector
+ * registers for the whole k-block: per k step two loads, {@code MR} broadcasts and {@code 2 * MR} FMAs. With AVX-512
+ * (16 float lanes, 32 registers) the tile is 8 x 32: 16 accumulators plus 2 B vectors and a broadcast; with
+ * narrower vectors (16 registers) it is 4 rows high so nothing spills.
+ *
+ * <p>Tiles that overhang C (the last rows or columns) run the same kernel on zero-padded inputs and fold only the
+ * valid part, so they round exactly like full tiles.
+ */
+final class CpuGemmVector implements CpuGemm.Kernel {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** Float lanes per vector. */
+    private static final int L = S.length();
+
+    /** Tile width: two vectors. */
+    static final int NR = 2 * L;
+
+    /** Tile height: as many rows as the register file holds (2 accumulators per row, plus 3 working registers). */
+    static final int MR = L >= 16 ? 8 : 4;
+
+    /**
+     * Columns per packed panel of B. A {@code KC x NC} panel (512 KiB) stays in the 1 MiB L2 next to the block of A
+     * being swept (see {@link #MC}).
+     */
+    static final int NC = 512;
+
+    /** Rows of C (and of A) swept per packed panel before moving on; 256 x 256 floats of A is 256 KiB, in L2. */
+    static final int MC = 256;
+
+    /** Per-thread scratch: the packed panel of B, the packed block of A and one tile of raw sums. */
+    private static final class Scratch {
+        final float[] bPanel = new float[CpuGemm.KC * NC];
+        final float[] aBlock = new float[CpuGemm.KC * MC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Refuses vectors of fewer than 8 lanes (no AVX2 or equivalent): there the Vector API would not beat the plain
+     * kernel. Throwing makes {@link CpuGemm} fall back to it.
+     */
+    CpuGemmVector() {
+        if (L < 8) {
+            throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
+        }
+    }
+
+    @Override
+    public void compute(CpuGemm.Problem p, int i0, int i1, int j0, int j1) {
+        Scratch s = SCRATCH.get();
+        float[] bPanel = s.bPanel;
+        float[] aBlock = s.aBlock;
+        float[] tile = s.tile;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < p.k; pc += CpuGemm.KC) {
+                int kc = Math.min(CpuGemm.KC, p.k - pc);
+                packB(p, pc, kc, jc, nc, bPanel);
+                float beta = p.betaFor(pc);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int iEnd = Math.min(i1, ic + MC);
+                    packA(p, ic, iEnd, pc, kc, aBlock);
+                    for (int js = 0; js < nc; js += NR) {
+                        int cols = Math.min(NR, nc - js);
+                        int bo = js * kc;
+                        for (int i = ic; i < iEnd; i += MR) {
+                            if (MR == 8) {
+                                kernel8(kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                            } else {
+                                kernel4(kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                            }
+                            fold(tile, Math.min(MR, iEnd - i), cols, p.c, p.cOff + i * p.n + jc + js, p.n,
+                                    p.alpha, beta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Folds a tile of raw sums into C, element for element as {@link CpuGemm#fold} does (a vector FMA lane rounds
+     * exactly like {@link Math#fma}).
+     *
+     * <p>The sums go through the scratch tile rather than being folded inside the kernel because a helper taking
+     * vectors as arguments is not always inlined into the large kernel (C2 reports NodeCountInliningCutoff), and a
+     * vector that crosses a real call is boxed on the heap: that made the whole kernel ten times slower. The detour
+     * costs two or three per cent.
+     */
+    private static void fold(float[] tile, int rows, int cols, float[] c, int cBase, int ldc, float alpha,
+                             float beta) {
+        if (cols == NR) {
+            FloatVector av = FloatVector.broadcast(S, alpha);
+            for (int r = 0; r < rows; r++) {
+                int ci = cBase + r * ldc;
+                int ti = r * NR;
+                for (int v = 0; v < NR; v += L) {
+                    FloatVector sum = FloatVector.fromArray(S, tile, ti + v);
+                    if (beta == 0f) {
+                        sum.mul(av).intoArray(c, ci + v);
+                    } else {
+                        sum.fma(av, FloatVector.fromArray(S, c, ci + v).mul(beta)).intoArray(c, ci + v);
+                    }
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int ci = cBase + r * ldc;
+                int ti = r * NR;
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = CpuGemm.fold(alpha, beta, tile[ti + j], c[ci + j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows {@code [i0, i1)} of {@code op(A)}, columns {@code [pc, pc+kc)}, into groups of MR rows stored
+     * k-major: group {@code g} holds {@code A(i0 + g*MR + r, pc + q)} at {@code g*kc*MR + q*MR + r}, with rows past
+     * {@code i1} zero. Packing costs a pass over the block but lets the kernel read A at constant strides, which C2
+     * turns into plain addressing with no per-step bounds checks: measured 15-25% faster overall than broadcasting
+     * from A in place through run-time strides, even counting the packing.
+     */
+    private static void packA(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
+        float[] a = p.a;
+        int ars = p.aRowStride;
+        int acs = p.aColStride;
+        int d = 0;
+        for (int i = i0; i < i1; i += MR) {
+            int rows = Math.min(MR, i1 - i);
+            int src = p.aOff + i * ars + pc * acs;
+            for (int q = 0; q < kc; q++) {
+                for (int r = 0; r < rows; r++) {
+                    dst[d + r] = a[src + r * ars];
+                }
+                for (int r = rows; r < MR; r++) {
+                    dst[d + r] = 0f;
+                }
+                d += MR;
+                src += acs;
+            }
+        }
+    }
+
+    /**
+     * Packs {@code op(B)[pc..pc+kc) x [jc..jc+nc)} into slivers of NR columns; sliver {@code s} holds element
+     * {@code (q, j)} at {@code s*kc*NR + q*NR + j}. The last sliver is padded with zeros to NR columns.
+     */
+    private static void packB(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
+        float[] b = p.b;
+        for (int js = 0; js < nc; js += NR) {
+            int cols = Math.min(NR, nc - js);
+            int base = js * kc;
+            if (!p.transB) {
+                int src = p.bOff + pc * p.n + jc + js;
+                if (cols == NR) {
+                    for (int q = 0; q < kc; q++) {
+                        FloatVector.fromArray(S, b, src).intoArray(dst, base);
+                        FloatVector.fromArray(S, b, src + L).intoArray(dst, base + L);
+                        src += p.n;
+                        base += NR;
+                    }
+                } else {
+                    for (int q = 0; q < kc; q++) {
+                        System.arraycopy(b, src, dst, base, cols);
+                        for (int j = cols; j < NR; j++) {
+                            dst[base + j] = 0f;
+                        }
+                        src += p.n;
+                        base += NR;
+                    }
+                }
+            } else {
+                // op(B)(q, j) = B(j, q): read each stored row of B contiguously and scatter it down a sliver column.
+                for (int j = 0; j < NR; j++) {
+                    int d = base + j;
+                    if (j < cols) {
+                        int src = p.bOff + (jc + js + j) * p.k + pc;
+                        for (int q = 0; q < kc; q++) {
+                            dst[d + q * NR] = b[src + q];
+                        }
+                    } else {
+                        for (int q = 0; q < kc; q++) {
+                            dst[d + q * NR] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The 8 x 2L micro-kernel: for 8 packed rows of A ({@code a[ao + q*8 + r]}) and a packed sliver of B
+     * ({@code bp[bo + q*NR + j]}), accumulates {@code sum_q A(r, q) * B(q, j)} over {@code kc} steps in 16 vector
+     * registers, in increasing q, starting from zero; then stores the raw sums into {@code tile} (row-major, NR
+     * wide). Written out by hand because C2 keeps vectors in registers only within one compiled method.
+     */
+    private static void kernel8(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            int x0 = ao + q * 8;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[x0 + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[x0 + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[x0 + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[x0 + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /** The 4 x 2L micro-kernel, for vectors too narrow for the register file to hold 8 rows (e.g. AVX2). */
+    private static void kernel4(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            int x0 = ao + q * 4;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+}
