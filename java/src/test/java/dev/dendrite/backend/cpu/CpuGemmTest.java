@@ -167,6 +167,10 @@ class CpuGemmTest {
         {2, 48, 1},
         {1, 300, 40},         // a single row
         {13, 600, 5},         // more than one plain-kernel panel (512 columns)
+        {40, 10, 70},         // narrow C (n < 16, m > n): computed transposed
+        {129, 1, 300},
+        {300, 15, 9},
+        {15, 15, 20},         // narrow but square: computed directly
         {0, 5, 3},
         {5, 0, 3},
         {0, 0, 0},
@@ -210,6 +214,7 @@ class CpuGemmTest {
             {300, 20, 400},   // one column tile only: split by rows
             {64, 1000, 40},   // column split across two plain-kernel panels
             {45, 97, 600},    // three k-blocks, odd sizes
+            {700, 10, 600},   // narrow C, computed transposed and split
         };
         long seed = 1000;
         for (int[] s : shapes) {
