@@ -1,5 +1,7 @@
 package dev.dendrite.backend.cpu;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,12 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  * module is in the boot layer; nothing else may refer to it directly.
  *
  * <p>For each k-block, the block's rows of {@code op(B)} restricted to a column panel are packed into thread-local
- * slivers {@link #NR} columns wide and the block's rows of {@code op(A)} into groups of {@link #MR} rows, both stored
- * k-major, so that per k step the micro-kernel reads {@code NR} values of B with two contiguous vector loads and
- * {@code MR} consecutive values of A to broadcast. It keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector
- * registers for the whole k-block: per k step two loads, {@code MR} broadcasts and {@code 2 * MR} FMAs. With AVX-512
- * (16 float lanes, 32 registers) the tile is 8 x 32: 16 accumulators plus 2 B vectors and a broadcast; with
- * narrower vectors (16 registers) it is 4 rows high so nothing spills.
+ * slivers {@link #NR} columns wide, stored k-major, so that per k step the micro-kernel reads {@code NR} values of B
+ * with two contiguous vector loads. A is read in place when it is not transposed (each of the {@link #MR} rows is
+ * contiguous along k); with transA, groups of MR rows are packed k-major, which is then a plain copy. The
+ * micro-kernel keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector registers for the whole k-block: per k step
+ * two loads of B, {@code MR} broadcasts of A and {@code 2 * MR} FMAs. With AVX-512 (16 float lanes, 32 registers)
+ * the tile is 8 x 32: 16 accumulators plus 2 B vectors and a broadcast; with narrower vectors (16 registers) it is 4
+ * rows high so nothing spills.
  *
  * <p>Tiles that overhang C (the last rows or columns) run the same kernel on zero-padded inputs and fold only the
  * valid part, so they round exactly like full tiles.
@@ -42,7 +45,10 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     /** Rows of C (and of A) swept per packed panel before moving on; 256 x 256 floats of A is 256 KiB, in L2. */
     static final int MC = 256;
 
-    /** Per-thread scratch: the packed panel of B, the packed block of A and one tile of raw sums. */
+    /**
+     * Per-thread scratch: the packed panel of B, the packed block of A (or the zero-padded last rows of an
+     * untransposed A) and one tile of raw sums.
+     */
     private static final class Scratch {
         final float[] bPanel = new float[CpuGemm.KC * NC];
         final float[] aBlock = new float[CpuGemm.KC * MC];
@@ -67,6 +73,10 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         float[] bPanel = s.bPanel;
         float[] aBlock = s.aBlock;
         float[] tile = s.tile;
+        // Without transA, A's rows are contiguous along k and the "r" kernels read them in place: packing them
+        // k-major would be a transposition, which measured slower (10-15% overall) than the in-place reads. With
+        // transA the MR values of a k step are adjacent, and packing them k-major is a copy.
+        boolean inPlace = p.aColStride == 1;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < p.k; pc += CpuGemm.KC) {
@@ -75,15 +85,31 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 float beta = p.betaFor(pc);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int iEnd = Math.min(i1, ic + MC);
-                    packA(p, ic, iEnd, pc, kc, aBlock);
+                    int fullEnd = iEnd - (iEnd - ic) % MR;
+                    if (!inPlace) {
+                        packKMajor(p, ic, iEnd, pc, kc, aBlock);
+                    } else if (fullEnd < iEnd) {
+                        packTailRows(p, fullEnd, iEnd, pc, kc, aBlock);
+                    }
                     for (int js = 0; js < nc; js += NR) {
                         int cols = Math.min(NR, nc - js);
                         int bo = js * kc;
                         for (int i = ic; i < iEnd; i += MR) {
-                            if (MR == 8) {
-                                kernel8(kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                            if (!inPlace) {
+                                if (MR == 8) {
+                                    kernel8k(kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                                } else {
+                                    kernel4k(kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                                }
                             } else {
-                                kernel4(kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                                float[] a = i < fullEnd ? p.a : aBlock;
+                                int rowBase = i < fullEnd ? p.aOff + i * p.k + pc : 0;
+                                int lda = i < fullEnd ? p.k : kc;
+                                if (MR == 8) {
+                                    kernel8r(kc, a, rowBase, lda, bPanel, bo, tile);
+                                } else {
+                                    kernel4r(kc, a, rowBase, lda, bPanel, bo, tile);
+                                }
                             }
                             fold(tile, Math.min(MR, iEnd - i), cols, p.c, p.cOff + i * p.n + jc + js, p.n,
                                     p.alpha, beta);
@@ -133,11 +159,11 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     /**
      * Packs rows {@code [i0, i1)} of {@code op(A)}, columns {@code [pc, pc+kc)}, into groups of MR rows stored
      * k-major: group {@code g} holds {@code A(i0 + g*MR + r, pc + q)} at {@code g*kc*MR + q*MR + r}, with rows past
-     * {@code i1} zero. Packing costs a pass over the block but lets the kernel read A at constant strides, which C2
-     * turns into plain addressing with no per-step bounds checks: measured 15-25% faster overall than broadcasting
-     * from A in place through run-time strides, even counting the packing.
+     * {@code i1} zero. With transA the MR values of one k step are adjacent in A, so each step is one short
+     * {@code System.arraycopy} (C2 inlines it as a few moves; a Vector API copy through an 8-lane species measured
+     * four times slower on JDK 17, apparently not intrinsified).
      */
-    private static void packA(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
+    private static void packKMajor(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
         float[] a = p.a;
         int ars = p.aRowStride;
         int acs = p.aColStride;
@@ -145,15 +171,34 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         for (int i = i0; i < i1; i += MR) {
             int rows = Math.min(MR, i1 - i);
             int src = p.aOff + i * ars + pc * acs;
-            for (int q = 0; q < kc; q++) {
-                for (int r = 0; r < rows; r++) {
-                    dst[d + r] = a[src + r * ars];
+            if (rows == MR && ars == 1) {
+                for (int q = 0; q < kc; q++, d += MR, src += acs) {
+                    System.arraycopy(a, src, dst, d, MR);
                 }
-                for (int r = rows; r < MR; r++) {
-                    dst[d + r] = 0f;
+            } else {
+                for (int q = 0; q < kc; q++, d += MR, src += acs) {
+                    for (int r = 0; r < rows; r++) {
+                        dst[d + r] = a[src + r * ars];
+                    }
+                    for (int r = rows; r < MR; r++) {
+                        dst[d + r] = 0f;
+                    }
                 }
-                d += MR;
-                src += acs;
+            }
+        }
+    }
+
+    /**
+     * Copies rows {@code [i0, i1)} (fewer than MR) of a non-transposed A, columns {@code [pc, pc+kc)}, row-major
+     * with row stride {@code kc}, and zeros the missing rows: the last row group, which the kernel cannot read in
+     * place without running past A.
+     */
+    private static void packTailRows(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
+        for (int r = 0; r < MR; r++) {
+            if (i0 + r < i1) {
+                System.arraycopy(p.a, p.aOff + (i0 + r) * p.k + pc, dst, r * kc, kc);
+            } else {
+                Arrays.fill(dst, r * kc, (r + 1) * kc, 0f);
             }
         }
     }
@@ -218,13 +263,15 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         }
     }
 
-    /**
-     * The 8 x 2L micro-kernel: for 8 packed rows of A ({@code a[ao + q*8 + r]}) and a packed sliver of B
-     * ({@code bp[bo + q*NR + j]}), accumulates {@code sum_q A(r, q) * B(q, j)} over {@code kc} steps in 16 vector
-     * registers, in increasing q, starting from zero; then stores the raw sums into {@code tile} (row-major, NR
-     * wide). Written out by hand because C2 keeps vectors in registers only within one compiled method.
-     */
-    private static void kernel8(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+    // The micro-kernels. Each accumulates, for MR rows of op(A) and a packed sliver of B ({@code bp[bo + q*NR + j]}),
+    // sum_q A(r, q) * B(q, j) over kc steps in 2*MR vector registers, in increasing q starting from zero, then
+    // stores the raw sums into {@code tile} (row-major, NR wide). They are written out by hand because C2 keeps
+    // vectors in registers only within one compiled method, and come in two flavours that differ only in where the
+    // MR values of A for step q are read: "k" from a k-major packed block ({@code a[ao + q*MR + r]}), "r" from MR
+    // rows ({@code a[rowBase + r*lda + q]}), i.e. A itself when it is not transposed. Both index A at constant
+    // strides in q, so C2 hoists the bounds checks out of the loop.
+
+    private static void kernel8k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -281,8 +328,65 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c71.intoArray(tile, 7 * NR + L);
     }
 
-    /** The 4 x 2L micro-kernel, for vectors too narrow for the register file to hold 8 rows (e.g. AVX2). */
-    private static void kernel4(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+    private static void kernel8r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    private static void kernel4k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -302,6 +406,40 @@ final class CpuGemmVector implements CpuGemm.Kernel {
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+
+    private static void kernel4r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + q]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
