@@ -204,16 +204,16 @@ class CpuGemmTest {
     }
 
     /**
-     * Shapes past the parallel threshold, split by columns (wide C) and by rows (narrow C), with the split landing
-     * inside a tile and on ragged edges. The 2-thread result must equal the single-thread one bit for bit.
+     * Shapes past the parallel threshold, split by columns (wide C) and by rows (C a single tile wide), with the
+     * split landing on ragged edges. The 2-thread result must equal the single-thread one bit for bit.
      */
     @Test
     void multiThreadedResultIsCorrectAndIdenticalToSingleThreaded() {
         int[][] shapes = {
             {130, 300, 200},  // column split, 300 = 9 tiles of 32 + 12
-            {300, 20, 400},   // one column tile only: split by rows
-            {64, 1000, 40},   // column split across two plain-kernel panels
-            {45, 97, 600},    // three k-blocks, odd sizes
+            {300, 20, 800},   // one column tile only: split by rows
+            {64, 1000, 80},   // column split across two plain-kernel panels
+            {45, 97, 1000},   // four k-blocks, odd sizes
             {700, 10, 600},   // narrow C, computed transposed and split
         };
         long seed = 1000;
