@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * The work is cut GotoBLAS-style: {@code k} into blocks of {@link #KC}, the columns of C into panels whose slice of
  * {@code op(B)} is packed into a thread-local buffer, and each panel into tiles computed by a micro-kernel that keeps
  * its accumulators in registers (or, for the plain-Java kernel, in a small L1-resident tile) for the whole k-block.
- * A narrow C (fewer than {@link #NARROW} columns) is computed transposed. Two kernels implement the same
+ * A narrow C (fewer than {@link #NARROW} columns) is usually computed transposed. Two kernels implement the same
  * arithmetic:
  * <ul>
  *   <li>{@code CpuGemmVector}, written with the incubating Vector API ({@code jdk.incubator.vector}). It is used only
@@ -67,8 +67,8 @@ public final class CpuGemm {
     static final int SPLIT_ROWS = 8;
 
     /**
-     * C with fewer columns than this (and more rows than columns) is computed transposed; see {@link #gemm}. Half a
-     * Vector API tile: below it a tile is over half padding.
+     * C with fewer columns than this (and more rows than columns) may be computed transposed; see {@link #gemm}.
+     * Half a Vector API tile: below it a tile is over half padding.
      */
     static final int NARROW = 16;
 
@@ -198,12 +198,15 @@ public final class CpuGemm {
         }
         int parts = pool == null ? 1 : pool.getParallelism();
         boolean parallel = parts > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS;
-        if (n < NARROW && m > n) {
+        if (n < NARROW && m > n && (transA || kernel == PLAIN)) {
             // Narrow C (a 10-class output layer): every tile would be mostly padding, and the plain kernel's loops
             // would run only n long. Compute C^T = op(B)^T op(A)^T instead, whose rows are long. Each element still
             // sees the same operations in the same order (a product's operands just swap), so the result is
-            // bit-identical to the direct computation. (Doing the same for A * B^T, to transpose the smaller operand
-            // while packing, measured +8% for 128x784x512 but -8% for 128x512x512, so it is not done.)
+            // bit-identical to the direct computation. Measured (same-JVM A/B): 2x faster for both kernels when A is
+            // transposed (dW = X^T dZ); with an untransposed A the Vector API kernel is 20-40% faster directly
+            // (it reads A in place, whereas C^T would need A transposed while packing), the plain one about even
+            // or faster transposed. (Computing A * B^T transposed, to transpose the smaller operand while packing,
+            // measured +8% for 128x784x512 but -8% for 128x512x512, so it is not done.)
             int len = m * n;
             float[] ct;
             if (parallel) {
