@@ -86,6 +86,14 @@ public final class CpuGemm {
          * non-empty ranges.
          */
         void compute(Problem p, int i0, int i1, int j0, int j1);
+
+        /**
+         * Whether parallel calls should split C by rows when they can (one part per thread), rather than by
+         * columns.
+         */
+        default boolean prefersRowSplit() {
+            return false;
+        }
     }
 
     /** The arguments of one call, with A's layout turned into a pair of strides so kernels need not branch on it. */
@@ -262,12 +270,14 @@ public final class CpuGemm {
      * Splits C into disjoint ranges ("parts") and computes them on the calling thread and {@code threads - 1} pool
      * tasks, each of which claims parts until none is left.
      *
-     * <p>C is split by columns whenever it is wide enough: each column part then packs only its own columns of B,
-     * and reads an untransposed A in place (a transposed one is copied, which is cheap). Split by rows, every part
-     * would pack all of B, a transposition for transB. Column parts are therefore cheap enough to have
-     * {@link #PARTS_PER_THREAD} per thread, which lets the threads balance; C narrower than that is split by rows,
-     * one part per thread. Measured on the course's shapes with 2 threads, splitting columns first was 5-20% faster
-     * than splitting the longer side.
+     * <p>For the Vector API kernel C is split by columns whenever it is wide enough: each column part then packs
+     * only its own columns of B, and reads an untransposed A in place (a transposed one is copied, which is cheap),
+     * whereas split by rows every part would pack all of B, a transposition for transB. Column parts are therefore
+     * cheap enough to have {@link #PARTS_PER_THREAD} per thread, which lets the threads balance; C narrower than
+     * that is split by rows, one part per thread. Measured on the course's shapes with 2 threads, splitting columns
+     * first was 5-20% faster than splitting the longer side. The plain kernel prefers rows (see
+     * {@link Kernel#prefersRowSplit}): its vectorised loops run along a part's columns and lose efficiency when
+     * they get shorter; split by rows it ran about 40% faster with 2 threads than split by columns.
      *
      * <p>Claiming, rather than handing each thread a fixed part, matters because waking a parked pool worker takes
      * 70-100 us on the 2-vCPU VM this was tuned on (measured), a good share of a 0.5 ms product: the caller starts
@@ -278,7 +288,9 @@ public final class CpuGemm {
     private static void computeInParallel(Kernel kernel, Problem p, ForkJoinPool pool, int threads) {
         int colUnits = (p.n + SPLIT_COLS - 1) / SPLIT_COLS;
         int rowUnits = (p.m + SPLIT_ROWS - 1) / SPLIT_ROWS;
-        boolean byColumns = colUnits >= threads * PARTS_PER_THREAD || colUnits >= rowUnits;
+        boolean byColumns = kernel.prefersRowSplit()
+                ? rowUnits < threads && colUnits > rowUnits
+                : colUnits >= threads * PARTS_PER_THREAD || colUnits >= rowUnits;
         int units = byColumns ? colUnits : rowUnits;
         int parts = Math.min(units, byColumns ? threads * PARTS_PER_THREAD : threads);
         if (parts <= 1) {
@@ -433,6 +445,12 @@ public final class CpuGemm {
         /** Columns per panel: long sweeps amortise C2's scalar pre- and post-loops; 256 x 512 floats fit in L2. */
         static final int NC = 512;
         static final int MR = 4;
+
+        /** Its loops run along the columns of a part; splitting by rows keeps them long. */
+        @Override
+        public boolean prefersRowSplit() {
+            return true;
+        }
 
         private static final ThreadLocal<float[][][]> SCRATCH =
                 ThreadLocal.withInitial(() -> new float[][][] {new float[KC][NC], new float[MR][NC]});

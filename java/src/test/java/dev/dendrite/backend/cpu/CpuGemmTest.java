@@ -204,8 +204,9 @@ class CpuGemmTest {
     }
 
     /**
-     * Shapes past the parallel threshold, split by columns (wide C) and by rows (C a single tile wide), with the
-     * split landing on ragged edges. The 2-thread result must equal the single-thread one bit for bit.
+     * Shapes past the parallel threshold, split by columns and by rows (the Vector API kernel prefers columns, the
+     * plain one rows; a single tile or row group forces the other way), with the split landing on ragged edges. The
+     * 2-thread result must equal the single-thread one bit for bit.
      */
     @Test
     void multiThreadedResultIsCorrectAndIdenticalToSingleThreaded() {
@@ -215,6 +216,7 @@ class CpuGemmTest {
             {64, 1000, 80},   // column split across two plain-kernel panels
             {45, 97, 1000},   // four k-blocks, odd sizes
             {700, 10, 600},   // narrow C, computed transposed and split
+            {6, 2000, 700},   // a single row group: split by columns whatever the kernel prefers
         };
         long seed = 1000;
         for (int[] s : shapes) {
