@@ -167,7 +167,13 @@ public final class CpuGemm {
         gemm(Impl.AUTO, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, pool);
     }
 
-    /** Whether the Vector API kernel is in use (the JVM has {@code jdk.incubator.vector} and it initialised). */
+    /**
+     * Whether the fast kernel is in use, for logs and benchmarks.
+     *
+     * @return true if the JVM has {@code jdk.incubator.vector} (started with
+     *         {@code --add-modules jdk.incubator.vector}) and the Vector API kernel initialised; false if products run
+     *         on the plain-Java kernel
+     */
     public static boolean vectorKernelAvailable() {
         return VECTOR != null;
     }
