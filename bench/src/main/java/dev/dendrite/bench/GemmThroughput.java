@@ -12,16 +12,19 @@ import java.util.concurrent.ForkJoinPool;
  * {@code dW = X^T dZ} (transA) and its input gradient {@code dX = dZ W^T} (transB); on the calling thread alone
  * and with a pool of 2 (or the counts given with {@code --threads 1,2,4}).
  *
- * <p>Each case is warmed up (so C2 has compiled the kernels) and then timed in repetitions of at least
- * {@code --rep-ms} milliseconds; the best and median repetitions are reported. The best is the fairer figure on a
- * shared machine, where another process can steal a core for part of a repetition.
+ * <p>All cases are warmed up first (so that C2 has compiled the kernels), then timed in rounds: each round times
+ * every shape with every thread count for about {@code --rep-ms} milliseconds, rotating the order, so that load from
+ * other processes spreads over all cases instead of spoiling one. The best and median rounds are reported; the best
+ * is the fairer figure on a shared machine, where another process can take a core for part of a round.
  *
- * <p>Run, after {@code mvn -q -o install -DskipTests} (or with both modules' classes on the class path):
+ * <p>Run from the repository root:
  * <pre>
+ * mvn -q -o -pl java,bench compile
  * java --add-modules jdk.incubator.vector -cp java/target/classes:bench/target/classes \
  *      dev.dendrite.bench.GemmThroughput            # Vector API kernel
  * java -cp java/target/classes:bench/target/classes dev.dendrite.bench.GemmThroughput   # plain-Java kernel
  * </pre>
+ * A full run takes about 15 seconds.
  */
 public final class GemmThroughput {
 
@@ -60,11 +63,11 @@ public final class GemmThroughput {
     /**
      * Entry point.
      *
-     * @param args {@code [--threads 1,2] [--rep-ms 40] [--reps 15]}
+     * @param args {@code [--threads 1,2] [--rep-ms 25] [--reps 15]}
      */
     public static void main(String[] args) {
         int[] threads = {1, 2};
-        int repMs = 40;
+        int repMs = 25;
         int reps = 15;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -85,52 +88,94 @@ public final class GemmThroughput {
         System.out.printf("kernel: %s; java %s; %d cpus%n",
                 CpuGemm.vectorKernelAvailable() ? "Vector API (jdk.incubator.vector)" : "plain Java",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-16s %5s %5s %5s %3s %10s %10s%n", "shape", "m", "n", "k", "thr", "best", "median");
-        for (Shape s : SHAPES) {
-            for (int t : threads) {
-                ForkJoinPool pool = t > 1 ? new ForkJoinPool(t) : null;
-                try {
-                    double[] gflops = measure(s, pool, repMs, reps);
-                    System.out.printf("%-16s %5d %5d %5d %3d %10.1f %10.1f GFLOP/s%n",
-                            s.name, s.m, s.n, s.k, t, gflops[0], gflops[1]);
-                } finally {
-                    if (pool != null) {
-                        pool.shutdown();
+
+        ForkJoinPool[] pools = new ForkJoinPool[threads.length];
+        for (int t = 0; t < threads.length; t++) {
+            pools[t] = threads[t] > 1 ? new ForkJoinPool(threads[t]) : null;
+        }
+        Case[][] cases = new Case[SHAPES.length][threads.length];
+        Random rnd = new Random(42);
+        for (int s = 0; s < SHAPES.length; s++) {
+            float[] a = randomArray(rnd, SHAPES[s].m * SHAPES[s].k);
+            float[] b = randomArray(rnd, SHAPES[s].k * SHAPES[s].n);
+            for (int t = 0; t < threads.length; t++) {
+                cases[s][t] = new Case(SHAPES[s], a, b, pools[t], reps);
+            }
+        }
+        try {
+            for (Case[] row : cases) {
+                for (Case c : row) {
+                    c.warmUp(300);
+                }
+            }
+            for (int r = 0; r < reps; r++) {
+                for (int s = 0; s < SHAPES.length; s++) {
+                    for (int t = 0; t < threads.length; t++) {
+                        cases[s][(t + r) % threads.length].time(r, repMs);
                     }
                 }
+            }
+        } finally {
+            for (ForkJoinPool pool : pools) {
+                if (pool != null) {
+                    pool.shutdown();
+                }
+            }
+        }
+
+        System.out.printf("%-16s %5s %5s %5s %3s %8s %8s  GFLOP/s%n", "shape", "m", "n", "k", "thr", "best",
+                "median");
+        for (int s = 0; s < SHAPES.length; s++) {
+            for (int t = 0; t < threads.length; t++) {
+                double[] rates = cases[s][t].rates.clone();
+                Arrays.sort(rates);
+                Shape sh = SHAPES[s];
+                System.out.printf("%-16s %5d %5d %5d %3d %8.1f %8.1f%n", sh.name, sh.m, sh.n, sh.k, threads[t],
+                        rates[reps - 1], rates[reps / 2]);
             }
         }
     }
 
-    /** Returns {best, median} GFLOP/s over the repetitions. */
-    private static double[] measure(Shape s, ForkJoinPool pool, int repMs, int reps) {
-        Random rnd = new Random(42);
-        float[] a = randomArray(rnd, s.m * s.k);
-        float[] b = randomArray(rnd, s.k * s.n);
-        float[] c = new float[s.m * s.n];
-        double flops = 2.0 * s.m * s.n * s.k;
+    /** One shape with one thread count: its operands, its pool and its measured rates. */
+    private static final class Case {
+        final Shape s;
+        final float[] a, b, c;
+        final ForkJoinPool pool;
+        final double[] rates;
+        double nsPerCall = 1;
 
-        // Warm-up: enough calls for C2 to compile the kernels, and an estimate of calls per repetition.
-        long warmEnd = System.nanoTime() + 1_000_000_000L;
-        long calls = 0;
-        long start = System.nanoTime();
-        while (System.nanoTime() < warmEnd || calls < 20) {
+        Case(Shape s, float[] a, float[] b, ForkJoinPool pool, int reps) {
+            this.s = s;
+            this.a = a;
+            this.b = b;
+            this.c = new float[s.m * s.n];
+            this.pool = pool;
+            this.rates = new double[reps];
+        }
+
+        void call() {
             CpuGemm.gemm(s.transA, s.transB, s.m, s.n, s.k, 1f, a, 0, b, 0, 0f, c, 0, pool);
-            calls++;
         }
-        double perCallNs = (double) (System.nanoTime() - start) / calls;
-        long perRep = Math.max(1, (long) (repMs * 1e6 / perCallNs));
 
-        double[] rates = new double[reps];
-        for (int r = 0; r < reps; r++) {
-            long t0 = System.nanoTime();
-            for (long i = 0; i < perRep; i++) {
-                CpuGemm.gemm(s.transA, s.transB, s.m, s.n, s.k, 1f, a, 0, b, 0, 0f, c, 0, pool);
+        /** Calls for {@code ms} milliseconds (at least 3 times) and estimates the time of one call. */
+        void warmUp(long ms) {
+            long start = System.nanoTime();
+            long calls = 0;
+            while (System.nanoTime() - start < ms * 1_000_000L || calls < 3) {
+                call();
+                calls++;
             }
-            rates[r] = flops * perRep / (System.nanoTime() - t0);
+            nsPerCall = (double) (System.nanoTime() - start) / calls;
         }
-        Arrays.sort(rates);
-        return new double[] {rates[reps - 1], rates[reps / 2]};
+
+        void time(int round, int ms) {
+            long calls = Math.max(1, Math.round(ms * 1e6 / nsPerCall));
+            long t0 = System.nanoTime();
+            for (long i = 0; i < calls; i++) {
+                call();
+            }
+            rates[round] = 2.0 * s.m * s.n * s.k * calls / (System.nanoTime() - t0);
+        }
     }
 
     private static float[] randomArray(Random rnd, int len) {

@@ -3,20 +3,23 @@ package dev.dendrite.backend.cpu;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Single-precision general matrix multiply for the CPU backend: {@code C = alpha * op(A) * op(B) + beta * C}.
  *
  * <h2>Design</h2>
- * The work is cut GotoBLAS-style: {@code k} into blocks of {@link #KC}, the columns of {@code C} into panels whose
- * slice of {@code op(B)} is packed into a thread-local buffer, and each panel into register tiles computed by a
- * micro-kernel that keeps its accumulators in registers (or, for the plain-Java kernel, in a small L1-resident
- * tile) for the whole k-block. Two kernels implement the same arithmetic:
+ * The work is cut GotoBLAS-style: {@code k} into blocks of {@link #KC}, the columns of C into panels whose slice of
+ * {@code op(B)} is packed into a thread-local buffer, and each panel into tiles computed by a micro-kernel that keeps
+ * its accumulators in registers (or, for the plain-Java kernel, in a small L1-resident tile) for the whole k-block.
+ * A narrow C (fewer than {@link #NARROW} columns) is usually computed transposed. Two kernels implement the same
+ * arithmetic:
  * <ul>
  *   <li>{@code CpuGemmVector}, written with the incubating Vector API ({@code jdk.incubator.vector}). It is used only
  *       when that module is in the boot layer (the JVM was started with
  *       {@code --add-modules jdk.incubator.vector}); the class is loaded reflectively, so without the module it is
- *       never linked and nothing fails. It is about four times faster than the plain kernel on AVX-512.</li>
+ *       never linked and nothing fails. It is about three times faster than the plain kernel on AVX-512.</li>
  *   <li>A plain-Java kernel, always available, whose inner loops are written so that C2's auto-vectoriser
  *       (SuperWord) accepts them: every array in a hot loop is indexed by the bare loop variable, because C2 (as of
  *       JDK 17 and 25) refuses to vectorise loops that read and write {@code float[]}s at run-time offsets it cannot
@@ -35,9 +38,9 @@ import java.util.concurrent.ForkJoinTask;
  *
  * <h2>Threading</h2>
  * With a pool of parallelism {@code p > 1} and at least {@link #PARALLEL_MIN_FLOPS} floating-point operations, C is
- * split into {@code p} ranges of whole 32-column tiles (or whole 8-row groups when C is too narrow); the calling
- * thread computes one range and the pool the others. Threads never write the same element. A, B and C must not
- * overlap one another.
+ * cut into disjoint parts (ranges of whole 32-column tiles, or of 8-row groups when C is narrow) that the calling
+ * thread and {@code p - 1} pool tasks claim until none is left; see {@code computeInParallel}. Threads never write
+ * the same element. A, B and C must not overlap one another.
  */
 public final class CpuGemm {
 
@@ -49,18 +52,28 @@ public final class CpuGemm {
     static final int KC = 256;
 
     /**
-     * Below this many floating-point operations ({@code 2*m*n*k}) a call stays on the calling thread: handing a task
-     * to a pool worker and joining it costs tens of microseconds, which at about 150 GFLOP/s per core is the time of
-     * a few MFLOP of work. Measured with {@code GemmThroughput}: the 128x512x10 layer (1.3 MFLOP) is slower split in
-     * two, 128x512x512 (67 MFLOP) is nearly twice as fast.
+     * Below this many floating-point operations ({@code 2*m*n*k}) a call stays on the calling thread. Measured with
+     * 2 threads on the 2-vCPU machine (Vector API kernel, single thread about 180 GFLOP/s at these sizes): up to
+     * 4 MFLOP (64x128x256) splitting gained nothing and the 1.3 MFLOP narrow products lost 15-25%, because waking a
+     * pool worker takes 70-100 us there; 128x128x256 (8.4 MFLOP) gained in the best runs and 128x256x256
+     * (16.8 MFLOP) reached 1.6x.
      */
-    static final long PARALLEL_MIN_FLOPS = 4_000_000L;
+    static final long PARALLEL_MIN_FLOPS = 8_000_000L;
 
     /** Columns per unit when splitting C between threads: a multiple of every kernel's tile width. */
     static final int SPLIT_COLS = 32;
 
     /** Rows per unit when C is split by rows instead: a multiple of every kernel's tile height. */
     static final int SPLIT_ROWS = 8;
+
+    /**
+     * C with fewer columns than this (and more rows than columns) may be computed transposed; see {@link #gemm}.
+     * Half a Vector API tile: below it a tile is over half padding.
+     */
+    static final int NARROW = 16;
+
+    /** Scratch for a transposed narrow C, reused by serial calls on the same thread. */
+    private static final ThreadLocal<float[]> TRANSPOSED_C = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Which kernel computes the blocks; {@link #AUTO} picks the fastest one available. Package-private for tests. */
     enum Impl { AUTO, PLAIN, VECTOR }
@@ -73,6 +86,14 @@ public final class CpuGemm {
          * non-empty ranges.
          */
         void compute(Problem p, int i0, int i1, int j0, int j1);
+
+        /**
+         * Whether parallel calls should split C by rows when they can (one part per thread), rather than by
+         * columns.
+         */
+        default boolean prefersRowSplit() {
+            return false;
+        }
     }
 
     /** The arguments of one call, with A's layout turned into a pair of strides so kernels need not branch on it. */
@@ -146,7 +167,13 @@ public final class CpuGemm {
         gemm(Impl.AUTO, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, pool);
     }
 
-    /** Whether the Vector API kernel is in use (the JVM has {@code jdk.incubator.vector} and it initialised). */
+    /**
+     * Whether the fast kernel is in use, for logs and benchmarks.
+     *
+     * @return true if the JVM has {@code jdk.incubator.vector} (started with
+     *         {@code --add-modules jdk.incubator.vector}) and the Vector API kernel initialised; false if products run
+     *         on the plain-Java kernel
+     */
     public static boolean vectorKernelAvailable() {
         return VECTOR != null;
     }
@@ -183,68 +210,180 @@ public final class CpuGemm {
             default:
                 kernel = VECTOR != null ? VECTOR : PLAIN;
         }
-        Problem p = new Problem(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
-
         int parts = pool == null ? 1 : pool.getParallelism();
-        if (parts > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS) {
-            computeInParallel(kernel, p, pool, parts);
+        boolean parallel = parts > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS;
+        if (n < NARROW && m > n && (transA || kernel == PLAIN)) {
+            // Narrow C (a 10-class output layer): every tile would be mostly padding, and the plain kernel's loops
+            // would run only n long. Compute C^T = op(B)^T op(A)^T instead, whose rows are long. Each element still
+            // sees the same operations in the same order (a product's operands just swap), so the result is
+            // bit-identical to the direct computation. Measured (same-JVM A/B): 2x faster for both kernels when A is
+            // transposed (dW = X^T dZ); with an untransposed A the Vector API kernel is 20-40% faster directly
+            // (it reads A in place, whereas C^T would need A transposed while packing), the plain one about even
+            // or faster transposed. (Computing A * B^T transposed, to transpose the smaller operand while packing,
+            // measured +8% for 128x784x512 but -8% for 128x512x512, so it is not done.)
+            int len = m * n;
+            float[] ct;
+            if (parallel) {
+                ct = new float[len];  // workers may run other calls on this thread's scratch while it waits
+            } else {
+                ct = TRANSPOSED_C.get();
+                if (ct.length < len) {
+                    ct = new float[Math.max(len, 2 * ct.length)];
+                    TRANSPOSED_C.set(ct);
+                }
+            }
+            if (beta != 0f) {
+                transpose(c, cOff, m, n, ct, 0);
+            }
+            run(kernel, new Problem(!transB, !transA, n, m, k, alpha, b, bOff, a, aOff, beta, ct, 0), pool, parallel);
+            transpose(ct, 0, n, m, c, cOff);
         } else {
-            kernel.compute(p, 0, m, 0, n);
+            run(kernel, new Problem(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff), pool,
+                    parallel);
+        }
+    }
+
+    private static void run(Kernel kernel, Problem p, ForkJoinPool pool, boolean parallel) {
+        if (parallel) {
+            computeInParallel(kernel, p, pool, pool.getParallelism());
+        } else {
+            kernel.compute(p, 0, p.m, 0, p.n);
         }
     }
 
     /**
-     * Splits C into {@code parts} disjoint ranges and computes them concurrently. Columns are preferred: each part
-     * then packs only its own slice of B and reads A in place, so nothing is packed twice. Narrow C is split by rows.
+     * Writes the transpose of the {@code rows x cols} matrix at {@code src[srcOff]} to {@code dst[dstOff]}, in 16 x 16
+     * blocks: a row-by-row transpose writes with a stride of {@code rows} floats, and when that is a power of two
+     * (512 in the course's shapes) all those writes land in a couple of L1 sets and miss every time.
      */
-    private static void computeInParallel(Kernel kernel, Problem p, ForkJoinPool pool, int parts) {
+    private static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        final int block = 16;
+        for (int i0 = 0; i0 < rows; i0 += block) {
+            int i1 = Math.min(rows, i0 + block);
+            for (int j0 = 0; j0 < cols; j0 += block) {
+                int j1 = Math.min(cols, j0 + block);
+                for (int i = i0; i < i1; i++) {
+                    int si = srcOff + i * cols;
+                    for (int j = j0; j < j1; j++) {
+                        dst[dstOff + j * rows + i] = src[si + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Splits C into disjoint ranges ("parts") and computes them on the calling thread and {@code threads - 1} pool
+     * tasks, each of which claims parts until none is left.
+     *
+     * <p>For the Vector API kernel C is split by columns whenever it is wide enough: each column part then packs
+     * only its own columns of B, and reads an untransposed A in place (a transposed one is copied, which is cheap),
+     * whereas split by rows every part would pack all of B, a transposition for transB. Column parts are therefore
+     * cheap enough to have {@link #PARTS_PER_THREAD} per thread, which lets the threads balance; C narrower than
+     * that is split by rows, one part per thread. Measured on the course's shapes with 2 threads, splitting columns
+     * first was 5-20% faster than splitting the longer side. The plain kernel prefers rows (see
+     * {@link Kernel#prefersRowSplit}): its vectorised loops run along a part's columns and lose efficiency when
+     * they get shorter; split by rows it ran about 40% faster with 2 threads than split by columns.
+     *
+     * <p>Claiming, rather than handing each thread a fixed part, matters because waking a parked pool worker takes
+     * 70-100 us on the 2-vCPU VM this was tuned on (measured), a good share of a 0.5 ms product: the caller starts
+     * at once and takes over whatever a late worker has not claimed, and a worker that starts after everything is
+     * claimed just returns. Each part is computed exactly as it would be by any thread, so results do not depend on
+     * who claims what.
+     */
+    private static void computeInParallel(Kernel kernel, Problem p, ForkJoinPool pool, int threads) {
         int colUnits = (p.n + SPLIT_COLS - 1) / SPLIT_COLS;
         int rowUnits = (p.m + SPLIT_ROWS - 1) / SPLIT_ROWS;
-        boolean byColumns = colUnits >= parts || colUnits >= rowUnits;
+        boolean byColumns = kernel.prefersRowSplit()
+                ? rowUnits < threads && colUnits > rowUnits
+                : colUnits >= threads * PARTS_PER_THREAD || colUnits >= rowUnits;
         int units = byColumns ? colUnits : rowUnits;
-        parts = Math.min(parts, units);
+        int parts = Math.min(units, byColumns ? threads * PARTS_PER_THREAD : threads);
         if (parts <= 1) {
             kernel.compute(p, 0, p.m, 0, p.n);
             return;
         }
-        int unit = byColumns ? SPLIT_COLS : SPLIT_ROWS;
-        int extent = byColumns ? p.n : p.m;
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
-        for (int q = 0; q < parts; q++) {
-            int lo = (int) ((long) units * q / parts) * unit;
-            int hi = Math.min(extent, (int) ((long) units * (q + 1) / parts) * unit);
-            tasks[q] = byColumns
-                    ? ForkJoinTask.adapt(() -> kernel.compute(p, 0, p.m, lo, hi))
-                    : ForkJoinTask.adapt(() -> kernel.compute(p, lo, hi, 0, p.n));
+        Parts work = new Parts(kernel, p, byColumns, units, parts);
+        boolean inPool = ForkJoinTask.getPool() == pool;
+        for (int t = 1; t < Math.min(threads, parts); t++) {
+            ForkJoinTask<?> task = ForkJoinTask.adapt(work::claimAndCompute);
+            if (inPool) {
+                task.fork();
+            } else {
+                pool.execute(task);
+            }
         }
-        if (ForkJoinTask.getPool() == pool) {
-            // Already one of this pool's workers: fork the rest and work on the first here.
-            ForkJoinTask.invokeAll(tasks);
-            return;
+        work.claimAndCompute();
+        work.awaitAll();
+    }
+
+    /**
+     * Column parts per thread. Two let the threads balance (a late worker's share shrinks) at little cost; four
+     * measured no better.
+     */
+    static final int PARTS_PER_THREAD = 2;
+
+    /** The parts of one parallel call and the counters through which threads claim and finish them. */
+    private static final class Parts {
+        private final Kernel kernel;
+        private final Problem p;
+        private final boolean byColumns;
+        private final int units;
+        private final int parts;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger finished = new AtomicInteger();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Parts(Kernel kernel, Problem p, boolean byColumns, int units, int parts) {
+            this.kernel = kernel;
+            this.p = p;
+            this.byColumns = byColumns;
+            this.units = units;
+            this.parts = parts;
         }
-        // An outside thread: hand all but the first part to the pool and compute the first one here, so that
-        // `parallelism` threads are busy in total and the caller is not idle while it waits.
-        for (int q = 1; q < parts; q++) {
-            pool.execute(tasks[q]);
-        }
-        RuntimeException failure = null;
-        try {
-            tasks[0].invoke();
-        } catch (RuntimeException | Error e) {
-            failure = e instanceof RuntimeException ? (RuntimeException) e : new RuntimeException(e);
-        }
-        // Join every part even after a failure, so no worker is still writing C when this call returns.
-        for (int q = 1; q < parts; q++) {
-            try {
-                tasks[q].join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e instanceof RuntimeException ? (RuntimeException) e : new RuntimeException(e);
+
+        /** Claims and computes parts until none is left. Never throws: failures are kept for {@link #awaitAll}. */
+        void claimAndCompute() {
+            for (int q = next.getAndIncrement(); q < parts; q = next.getAndIncrement()) {
+                try {
+                    int unit = byColumns ? SPLIT_COLS : SPLIT_ROWS;
+                    int extent = byColumns ? p.n : p.m;
+                    int lo = (int) ((long) units * q / parts) * unit;
+                    int hi = Math.min(extent, (int) ((long) units * (q + 1) / parts) * unit);
+                    if (byColumns) {
+                        kernel.compute(p, 0, p.m, lo, hi);
+                    } else {
+                        kernel.compute(p, lo, hi, 0, p.n);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    finished.incrementAndGet();  // a volatile write: publishes this part's C to the waiting caller
                 }
             }
         }
-        if (failure != null) {
-            throw failure;
+
+        /**
+         * Waits until every part is finished, so that no thread still writes C when the call returns, then rethrows
+         * the first failure. By then the caller has claimed all parts, so it only waits for parts another thread is
+         * already computing: a short wait, spent spinning, then yielding in case that thread lacks a core.
+         */
+        void awaitAll() {
+            for (int spins = 0; finished.get() < parts; spins++) {
+                if (spins < 2_000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            Throwable e = failure.get();
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            } else if (e instanceof Error) {
+                throw (Error) e;
+            } else if (e != null) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
@@ -304,13 +443,20 @@ public final class CpuGemm {
      * into separate thread-local row arrays, then for every group of four rows of C sweeps those arrays with loops
      * of the form {@code acc[j] = fma(a, b[j], acc[j])}, two k steps per sweep, which C2 turns into AVX-512 code
      * because every array is indexed by the bare loop variable. The four-row accumulator tile is then folded into
-     * C. A group of four rows shares each load of B; two k steps per sweep halve the accumulator traffic; larger
-     * unrolls made C2 give up vectorising (measured on JDK 17).
+     * C. A group of four rows shares each load of B; two k steps per sweep halve the accumulator traffic. Measured
+     * alternatives on JDK 17 (same-JVM A/B runs): one k step per sweep 40% slower, two rows by two k steps 0-5%
+     * slower, two rows by four k steps four times slower (C2 stops vectorising such large loop bodies).
      */
     static final class PlainKernel implements Kernel {
         /** Columns per panel: long sweeps amortise C2's scalar pre- and post-loops; 256 x 512 floats fit in L2. */
         static final int NC = 512;
         static final int MR = 4;
+
+        /** Its loops run along the columns of a part; splitting by rows keeps them long. */
+        @Override
+        public boolean prefersRowSplit() {
+            return true;
+        }
 
         private static final ThreadLocal<float[][][]> SCRATCH =
                 ThreadLocal.withInitial(() -> new float[][][] {new float[KC][NC], new float[MR][NC]});

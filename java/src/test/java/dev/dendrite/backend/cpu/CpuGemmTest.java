@@ -167,6 +167,10 @@ class CpuGemmTest {
         {2, 48, 1},
         {1, 300, 40},         // a single row
         {13, 600, 5},         // more than one plain-kernel panel (512 columns)
+        {40, 10, 70},         // narrow C (n < 16, m > n): computed transposed
+        {129, 1, 300},
+        {300, 15, 9},
+        {15, 15, 20},         // narrow but square: computed directly
         {0, 5, 3},
         {5, 0, 3},
         {0, 0, 0},
@@ -200,16 +204,19 @@ class CpuGemmTest {
     }
 
     /**
-     * Shapes past the parallel threshold, split by columns (wide C) and by rows (narrow C), with the split landing
-     * inside a tile and on ragged edges. The 2-thread result must equal the single-thread one bit for bit.
+     * Shapes past the parallel threshold, split by columns and by rows (the Vector API kernel prefers columns, the
+     * plain one rows; a single tile or row group forces the other way), with the split landing on ragged edges. The
+     * 2-thread result must equal the single-thread one bit for bit.
      */
     @Test
     void multiThreadedResultIsCorrectAndIdenticalToSingleThreaded() {
         int[][] shapes = {
             {130, 300, 200},  // column split, 300 = 9 tiles of 32 + 12
-            {300, 20, 400},   // one column tile only: split by rows
-            {64, 1000, 40},   // column split across two plain-kernel panels
-            {45, 97, 600},    // three k-blocks, odd sizes
+            {300, 20, 800},   // one column tile only: split by rows
+            {64, 1000, 80},   // column split across two plain-kernel panels
+            {45, 97, 1000},   // four k-blocks, odd sizes
+            {700, 10, 600},   // narrow C, computed transposed and split
+            {6, 2000, 700},   // a single row group: split by columns whatever the kernel prefers
         };
         long seed = 1000;
         for (int[] s : shapes) {

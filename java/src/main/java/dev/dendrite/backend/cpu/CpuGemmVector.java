@@ -1,0 +1,624 @@
+package dev.dendrite.backend.cpu;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernel of {@link CpuGemm}: a register-blocked micro-kernel in the GotoBLAS/BLIS style.
+ *
+ * <p>This class references {@code jdk.incubator.vector}, so {@link CpuGemm} loads it reflectively and only when that
+ * module is in the boot layer; nothing else may refer to it directly.
+ *
+ * <p>For each k-block, the block's rows of {@code op(B)} restricted to a column panel are packed into thread-local
+ * slivers {@link #NR} columns wide, stored k-major, so that per k step the micro-kernel reads {@code NR} values of B
+ * with two contiguous vector loads. A is read in place when it is not transposed (each of the {@link #MR} rows is
+ * contiguous along k); with transA, groups of MR rows are packed k-major, which is then a plain copy. The
+ * micro-kernel keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector registers for the whole k-block: per k step
+ * two loads of B, {@code MR} broadcasts of A and {@code 2 * MR} FMAs. With AVX-512 (16 float lanes, 32 registers)
+ * the tile is 8 x 32: 16 accumulators plus 2 B vectors and a broadcast; with narrower vectors (16 registers) it is 4
+ * rows high so nothing spills.
+ *
+ * <p>Tiles that overhang C (the last rows or columns) run a kernel on zero-padded inputs and fold only the valid
+ * part, so they round exactly like full tiles. To pad less, a last sliver of at most L columns uses one-vector
+ * kernels, and (with MR = 8) a last group of at most 4 rows 4-row kernels: a 10-class layer's product runs 35%
+ * faster for it.
+ */
+final class CpuGemmVector implements CpuGemm.Kernel {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** Float lanes per vector. */
+    private static final int L = S.length();
+
+    /** Tile width: two vectors. */
+    static final int NR = 2 * L;
+
+    /** Tile height: as many rows as the register file holds (2 accumulators per row, plus 3 working registers). */
+    static final int MR = L >= 16 ? 8 : 4;
+
+    /**
+     * Columns per packed panel of B. A {@code KC x NC} panel (512 KiB) stays in the 1 MiB L2 next to the block of A
+     * being swept (see {@link #MC}).
+     */
+    static final int NC = 512;
+
+    /** Rows of C (and of A) swept per packed panel before moving on; 256 x 256 floats of A is 256 KiB, in L2. */
+    static final int MC = 256;
+
+    /**
+     * Per-thread scratch: the packed panel of B, the packed block of A (or the zero-padded last rows of an
+     * untransposed A) and one tile of raw sums.
+     */
+    private static final class Scratch {
+        final float[] bPanel = new float[CpuGemm.KC * NC];
+        final float[] aBlock = new float[CpuGemm.KC * MC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Refuses vectors of fewer than 8 lanes (no AVX2 or equivalent): there the Vector API would not beat the plain
+     * kernel. Throwing makes {@link CpuGemm} fall back to it.
+     */
+    CpuGemmVector() {
+        if (L < 8) {
+            throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
+        }
+    }
+
+    @Override
+    public void compute(CpuGemm.Problem p, int i0, int i1, int j0, int j1) {
+        Scratch s = SCRATCH.get();
+        float[] bPanel = s.bPanel;
+        float[] aBlock = s.aBlock;
+        float[] tile = s.tile;
+        // Without transA, A's rows are contiguous along k and the "r" kernels read them in place: packing them
+        // k-major would be a transposition, which measured slower (10-15% overall) than the in-place reads. With
+        // transA the MR values of a k step are adjacent, and packing them k-major is a copy.
+        boolean inPlace = p.aColStride == 1;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < p.k; pc += CpuGemm.KC) {
+                int kc = Math.min(CpuGemm.KC, p.k - pc);
+                packB(p, pc, kc, jc, nc, bPanel);
+                float beta = p.betaFor(pc);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int iEnd = Math.min(i1, ic + MC);
+                    int fullEnd = iEnd - (iEnd - ic) % MR;
+                    if (!inPlace) {
+                        packKMajor(p, ic, iEnd, pc, kc, aBlock);
+                    } else if (fullEnd < iEnd) {
+                        packTailRows(p, fullEnd, iEnd, pc, kc, aBlock);
+                    }
+                    for (int js = 0; js < nc; js += NR) {
+                        int cols = Math.min(NR, nc - js);
+                        boolean narrow = cols <= L;
+                        int bo = js * kc;
+                        for (int i = ic; i < iEnd; i += MR) {
+                            int rows = Math.min(MR, iEnd - i);
+                            int mr = MR == 8 && rows <= 4 ? 4 : MR;
+                            if (!inPlace) {
+                                micro(mr, narrow, true, kc, aBlock, (i - ic) * kc, 0, bPanel, bo, tile);
+                            } else if (i < fullEnd) {
+                                micro(mr, narrow, false, kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, tile);
+                            } else {
+                                micro(mr, narrow, false, kc, aBlock, 0, kc, bPanel, bo, tile);
+                            }
+                            fold(tile, rows, cols, p.c, p.cOff + i * p.n + jc + js, p.n, p.alpha, beta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs the micro-kernel for {@code mr} rows (MR, or 4 for a last group of at most 4 rows when MR is 8) and two
+     * vectors of columns, or one when the sliver is {@code narrow} (at most L columns, e.g. a 10-class layer):
+     * padding a short group or sliver to the full tile would waste up to two thirds of the FMAs. {@code kMajor}
+     * picks the packed-A kernels ({@code a[ao + q*mr + r]}), otherwise A's rows are read at
+     * {@code a[ao + r*lda + q]}.
+     */
+    private static void micro(int mr, boolean narrow, boolean kMajor, int kc, float[] a, int ao, int lda,
+                              float[] bp, int bo, float[] tile) {
+        if (kMajor) {
+            if (mr == 8) {
+                if (narrow) {
+                    kernel8x1k(kc, a, ao, bp, bo, tile);
+                } else {
+                    kernel8x2k(kc, a, ao, bp, bo, tile);
+                }
+            } else if (narrow) {
+                kernel4x1k(kc, a, ao, bp, bo, tile);
+            } else {
+                kernel4x2k(kc, a, ao, bp, bo, tile);
+            }
+        } else {
+            if (mr == 8) {
+                if (narrow) {
+                    kernel8x1r(kc, a, ao, lda, bp, bo, tile);
+                } else {
+                    kernel8x2r(kc, a, ao, lda, bp, bo, tile);
+                }
+            } else if (narrow) {
+                kernel4x1r(kc, a, ao, lda, bp, bo, tile);
+            } else {
+                kernel4x2r(kc, a, ao, lda, bp, bo, tile);
+            }
+        }
+    }
+
+    /**
+     * Folds a tile of raw sums into C, element for element as {@link CpuGemm#fold} does (a vector FMA lane rounds
+     * exactly like {@link Math#fma}).
+     *
+     * <p>The sums go through the scratch tile rather than being folded inside the kernel because a helper taking
+     * vectors as arguments is not always inlined into the large kernel (C2 reports NodeCountInliningCutoff), and a
+     * vector that crosses a real call is boxed on the heap: that made the whole kernel ten times slower. The detour
+     * costs two or three per cent.
+     */
+    private static void fold(float[] tile, int rows, int cols, float[] c, int cBase, int ldc, float alpha,
+                             float beta) {
+        if (cols == NR) {
+            FloatVector av = FloatVector.broadcast(S, alpha);
+            for (int r = 0; r < rows; r++) {
+                int ci = cBase + r * ldc;
+                int ti = r * NR;
+                for (int v = 0; v < NR; v += L) {
+                    FloatVector sum = FloatVector.fromArray(S, tile, ti + v);
+                    if (beta == 0f) {
+                        sum.mul(av).intoArray(c, ci + v);
+                    } else {
+                        sum.fma(av, FloatVector.fromArray(S, c, ci + v).mul(beta)).intoArray(c, ci + v);
+                    }
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int ci = cBase + r * ldc;
+                int ti = r * NR;
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = CpuGemm.fold(alpha, beta, tile[ti + j], c[ci + j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows {@code [i0, i1)} of {@code op(A)}, columns {@code [pc, pc+kc)}, into groups of MR rows stored
+     * k-major: group {@code g} holds {@code A(i0 + g*MR + r, pc + q)} at {@code g*kc*MR + q*MR + r}, with rows past
+     * {@code i1} zero (a last group of at most 4 rows is packed 4 wide when MR is 8). With transA the MR values of
+     * one k step are adjacent in A, so each step is one short
+     * {@code System.arraycopy} (C2 inlines it as a few moves; a Vector API copy through an 8-lane species measured
+     * four times slower on JDK 17, apparently not intrinsified).
+     */
+    private static void packKMajor(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
+        float[] a = p.a;
+        int ars = p.aRowStride;
+        int acs = p.aColStride;
+        int d = 0;
+        for (int i = i0; i < i1; i += MR) {
+            int rows = Math.min(MR, i1 - i);
+            int width = MR == 8 && rows <= 4 ? 4 : MR;  // the group width the kernel will use; see micro
+            int src = p.aOff + i * ars + pc * acs;
+            if (rows == MR && ars == 1) {
+                for (int q = 0; q < kc; q++, d += MR, src += acs) {
+                    System.arraycopy(a, src, dst, d, MR);
+                }
+            } else {
+                for (int q = 0; q < kc; q++, d += width, src += acs) {
+                    for (int r = 0; r < rows; r++) {
+                        dst[d + r] = a[src + r * ars];
+                    }
+                    for (int r = rows; r < width; r++) {
+                        dst[d + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies rows {@code [i0, i1)} (fewer than MR) of a non-transposed A, columns {@code [pc, pc+kc)}, row-major
+     * with row stride {@code kc}, and zeros the missing rows: the last row group, which the kernel cannot read in
+     * place without running past A.
+     */
+    private static void packTailRows(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
+        for (int r = 0; r < MR; r++) {
+            if (i0 + r < i1) {
+                System.arraycopy(p.a, p.aOff + (i0 + r) * p.k + pc, dst, r * kc, kc);
+            } else {
+                Arrays.fill(dst, r * kc, (r + 1) * kc, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs {@code op(B)[pc..pc+kc) x [jc..jc+nc)} into slivers of NR columns; sliver {@code s} holds element
+     * {@code (q, j)} at {@code s*kc*NR + q*NR + j}. The last sliver is padded with zeros to NR columns, or to L
+     * if it has at most L.
+     */
+    private static void packB(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
+        float[] b = p.b;
+        for (int js = 0; js < nc; js += NR) {
+            int cols = Math.min(NR, nc - js);
+            int width = cols <= L ? L : NR;  // the sliver width the kernel will use; see micro
+            int base = js * kc;
+            if (!p.transB) {
+                int src = p.bOff + pc * p.n + jc + js;
+                if (cols == NR) {
+                    for (int q = 0; q < kc; q++) {
+                        FloatVector.fromArray(S, b, src).intoArray(dst, base);
+                        FloatVector.fromArray(S, b, src + L).intoArray(dst, base + L);
+                        src += p.n;
+                        base += NR;
+                    }
+                } else {
+                    for (int q = 0; q < kc; q++) {
+                        System.arraycopy(b, src, dst, base, cols);
+                        for (int j = cols; j < width; j++) {
+                            dst[base + j] = 0f;
+                        }
+                        src += p.n;
+                        base += width;
+                    }
+                }
+            } else {
+                // op(B)(q, j) = B(j, q): read stored rows of B contiguously and scatter them down sliver columns,
+                // four rows at a time so that each k step writes four adjacent floats (measured 20% faster than one
+                // row at a time; this transposition is what makes transB calls ~15% slower than the others).
+                int ldb = p.k;
+                int src = p.bOff + (jc + js) * ldb + pc;
+                int j = 0;
+                for (; j + 4 <= cols; j += 4, src += 4 * ldb) {
+                    int s1 = src + ldb;
+                    int s2 = s1 + ldb;
+                    int s3 = s2 + ldb;
+                    for (int q = 0, d = base + j; q < kc; q++, d += width) {
+                        dst[d] = b[src + q];
+                        dst[d + 1] = b[s1 + q];
+                        dst[d + 2] = b[s2 + q];
+                        dst[d + 3] = b[s3 + q];
+                    }
+                }
+                for (; j < cols; j++, src += ldb) {
+                    for (int q = 0, d = base + j; q < kc; q++, d += width) {
+                        dst[d] = b[src + q];
+                    }
+                }
+                for (; j < width; j++) {
+                    for (int q = 0, d = base + j; q < kc; q++, d += width) {
+                        dst[d] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    // The micro-kernels, kernel<rows>x<vectors><flavour>. Each accumulates, for `rows` rows of op(A) and a packed
+    // sliver of B one or two vectors wide ({@code bp[bo + q*width + j]}), sum_q A(r, q) * B(q, j) over kc steps in
+    // registers, in increasing q starting from zero, then stores the raw sums into {@code tile} (row-major, NR
+    // wide). They are written out by hand because C2 keeps vectors in registers only within one compiled method.
+    // The flavours differ only in where the values of A for step q are read: "k" from a k-major packed group
+    // ({@code a[ao + q*rows + r]}), "r" from rows ({@code a[rowBase + r*lda + q]}), i.e. A itself when it is not
+    // transposed. Both index A at constant strides in q, so C2 hoists the bounds checks out of the loop.
+
+    private static void kernel8x2k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            int x0 = ao + q * 8;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[x0 + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[x0 + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[x0 + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[x0 + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    private static void kernel8x2r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    private static void kernel8x1k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            int x0 = ao + q * 8;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[x0 + 4]);
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(S, a[x0 + 5]);
+            c50 = x.fma(b0, c50);
+            x = FloatVector.broadcast(S, a[x0 + 6]);
+            c60 = x.fma(b0, c60);
+            x = FloatVector.broadcast(S, a[x0 + 7]);
+            c70 = x.fma(b0, c70);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
+        c50.intoArray(tile, 5 * NR);
+        c60.intoArray(tile, 6 * NR);
+        c70.intoArray(tile, 7 * NR);
+    }
+
+    private static void kernel8x1r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x.fma(b0, c50);
+            x = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x.fma(b0, c60);
+            x = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x.fma(b0, c70);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
+        c50.intoArray(tile, 5 * NR);
+        c60.intoArray(tile, 6 * NR);
+        c70.intoArray(tile, 7 * NR);
+    }
+
+    private static void kernel4x2k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            int x0 = ao + q * 4;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+
+    private static void kernel4x2r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+
+    private static void kernel4x1k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            int x0 = ao + q * 4;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+    }
+
+    private static void kernel4x1r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+    }
+}
