@@ -74,7 +74,7 @@ loads=()
 
 echo "== Dendrite EpochBenchmark --backend cpu ${COMMON[*]}   (load average $(load))"
 loads+=("dendrite: $(load)")
-"${CLEAN_ENV[@]}" java -cp bench/target/dendrite-bench.jar dev.dendrite.bench.EpochBenchmark \
+"${CLEAN_ENV[@]}" java --add-modules jdk.incubator.vector -cp bench/target/dendrite-bench.jar dev.dendrite.bench.EpochBenchmark \
     --backend cpu "${COMMON[@]}" --json "$RESULTS/cpu-$NETWORK-dendrite.json"
 dendrite=$(field "$RESULTS/cpu-$NETWORK-dendrite.json" median_epoch_s)
 

@@ -103,6 +103,8 @@ public final class EpochBenchmark {
             out.put("backend", be.description());
             out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             out.put("cores", Runtime.getRuntime().availableProcessors());
+            out.put("cpu_gemm_kernel", dev.dendrite.backend.cpu.CpuGemm.vectorKernelAvailable()
+                    ? "Vector API" : "plain Java (start the JVM with --add-modules jdk.incubator.vector for the fast one)");
             out.put("data", tt.source());
             out.put("train_images", train.size());
             out.put("batch_size", batch);
