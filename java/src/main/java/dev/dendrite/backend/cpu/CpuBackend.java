@@ -21,8 +21,9 @@ import java.util.concurrent.RecursiveAction;
  * {@link ForkJoinPool}. It is the reference the GPU backends are tested against, so it favours accuracy
  * where that is cheap: element math is done in {@code double} and rounded once, and sums (losses, batch
  * statistics, penalties) are accumulated in {@code double}. The ops a training step issues on every element
- * are the exception, because JDK 17 vectorises float loops only: the cheap activations (exact in float)
- * and column sums (float partials of at most {@link #FLUSH} rows, added in double).
+ * are the exception, because JDK 17 vectorises float loops only: the cheap activations (exact in float),
+ * Adam (in float, its moving average compensated, see {@link CpuLoops#adam}) and column sums (float
+ * partials of at most {@link #FLUSH} rows, added in double).
  * Each stays well inside the error the conformance suite allows a float32 GPU.
  *
  * <p>Results do not depend on the number of threads: element-wise ops have no cross-element state, column
@@ -89,6 +90,8 @@ public final class CpuBackend implements Backend {
     private double[] scratch = new double[64];
     /** Staging tiles of each thread that runs this backend's ops (the caller and the pool's workers). */
     private final ThreadLocal<Tiles> tiles = ThreadLocal.withInitial(Tiles::new);
+    /** Reused by every {@link #adamUpdate}. */
+    private final AdamStep adamStep = new AdamStep();
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -1097,40 +1100,103 @@ public final class CpuBackend implements Backend {
         noOverlap(op, "m", m, n, "v", v, n, false);
         int t = cs[counters.offset() + COUNTER_STEP] + 1;
         double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        double b1c = 1.0 - beta1;
-        double b2c = 1.0 - beta2;
-        int po = params.offset();
-        int go = grads.offset();
-        int mo = m.offset();
-        int vo = v.offset();
-        int xo = vMax == null ? 0 : vMax.offset();
-        // Two loops rather than a branch per element: without the AMSGrad test in its body C2 vectorises the
-        // plain loop (double sqrt and divide included), which makes it several times faster.
-        if (xs == null) {
-            forRange(n, CHEAP, (i0, i1) -> {
-                for (int i = i0; i < i1; i++) {
-                    double g = gs[go + i];
-                    float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
-                    float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
-                    ms[mo + i] = mi;
-                    vs[vo + i] = vi;
-                    ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(vi) + eps));
-                }
-            });
-            return;
-        }
-        forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
-                float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
-                ms[mo + i] = mi;
-                vs[vo + i] = vi;
-                float denomV = Math.max(xs[xo + i], vi);
-                xs[xo + i] = denomV;
-                ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(denomV) + eps));
+        AdamStep step = adamStep;
+        step.set(ps, params.offset(), gs, grads.offset(), ms, m.offset(), vs, v.offset(), xs,
+                vMax == null ? 0 : vMax.offset(), (float) lrT, beta1, beta2, eps);
+        try {
+            if (split(n, STREAMING)) {
+                forRange(n, CHEAP, step::run);
+            } else {
+                step.run(0, n);
             }
-        });
+        } finally {
+            step.set(null, 0, null, 0, null, 0, null, 0, null, 0, 0f, 0f, 0f, 0f); // hold no arrays
+        }
+    }
+
+    /**
+     * One Adam update's arguments, run over element ranges by {@link CpuLoops#adam}. The backend keeps one and
+     * refills it per call (ops run one at a time), so an update allocates nothing.
+     */
+    private final class AdamStep {
+        private float[] ps;
+        private int po;
+        private float[] gs;
+        private int go;
+        private float[] ms;
+        private int mo;
+        private float[] vs;
+        private int vo;
+        private float[] xs;
+        private int xo;
+        private float lrT;
+        private float beta1;
+        private float b1cHi;
+        private float b1cLo;
+        private float beta2;
+        private float b2c;
+        private float eps;
+
+        void set(float[] ps, int po, float[] gs, int go, float[] ms, int mo, float[] vs, int vo, float[] xs, int xo,
+                 float lrT, float beta1, float beta2, float eps) {
+            this.ps = ps;
+            this.po = po;
+            this.gs = gs;
+            this.go = go;
+            this.ms = ms;
+            this.mo = mo;
+            this.vs = vs;
+            this.vo = vo;
+            this.xs = xs;
+            this.xo = xo;
+            this.lrT = lrT;
+            this.beta1 = beta1;
+            double b1c = 1.0 - beta1; // 1 - beta1 to 48 bits: a float and the float remainder
+            this.b1cHi = (float) b1c;
+            this.b1cLo = (float) (b1c - b1cHi);
+            this.beta2 = beta2;
+            this.b2c = (float) (1.0 - beta2);
+            this.eps = eps;
+        }
+
+        /** Elements {@code [i0, i1)}: in place when the five offsets agree, else through tiles. */
+        void run(int i0, int i1) {
+            if (po == go && po == mo && po == vo && (xs == null || po == xo)) {
+                kernel(ps, gs, ms, vs, xs, po + i0, po + i1);
+                return;
+            }
+            Tiles t = tiles.get();
+            float[] tp = t.get(0, TILE);
+            float[] tg = t.get(1, TILE);
+            float[] tm = t.get(2, TILE);
+            float[] tv = t.get(3, TILE);
+            float[] tx = xs == null ? null : t.get(4, TILE);
+            for (int i = i0; i < i1; i += TILE) {
+                int n = Math.min(TILE, i1 - i);
+                System.arraycopy(ps, po + i, tp, 0, n);
+                System.arraycopy(gs, go + i, tg, 0, n);
+                System.arraycopy(ms, mo + i, tm, 0, n);
+                System.arraycopy(vs, vo + i, tv, 0, n);
+                if (tx != null) {
+                    System.arraycopy(xs, xo + i, tx, 0, n);
+                }
+                kernel(tp, tg, tm, tv, tx, 0, n);
+                System.arraycopy(tp, 0, ps, po + i, n);
+                System.arraycopy(tm, 0, ms, mo + i, n);
+                System.arraycopy(tv, 0, vs, vo + i, n);
+                if (tx != null) {
+                    System.arraycopy(tx, 0, xs, xo + i, n);
+                }
+            }
+        }
+
+        private void kernel(float[] p, float[] g, float[] mm, float[] vv, float[] x, int from, int to) {
+            if (x == null) {
+                CpuLoops.adam(p, g, mm, vv, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
+            } else {
+                CpuLoops.amsgrad(p, g, mm, vv, x, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
+            }
+        }
     }
 
     @Override
