@@ -1,9 +1,25 @@
 package dev.dendrite.backend.cpu;
 
+import static dev.dendrite.backend.OpChecks.backendOpen;
+import static dev.dendrite.backend.OpChecks.badIndex;
+import static dev.dendrite.backend.OpChecks.badLabel;
+import static dev.dendrite.backend.OpChecks.batchInRange;
+import static dev.dendrite.backend.OpChecks.checkEps;
+import static dev.dendrite.backend.OpChecks.checkHost;
+import static dev.dendrite.backend.OpChecks.halfOpenUnit;
+import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
+import static dev.dendrite.backend.OpChecks.nonNegative;
+import static dev.dendrite.backend.OpChecks.notClosed;
+import static dev.dendrite.backend.OpChecks.owned;
+import static dev.dendrite.backend.OpChecks.positive;
+import static dev.dendrite.backend.OpChecks.requireActivation;
+import static dev.dendrite.backend.OpChecks.unitInterval;
+
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 
@@ -208,17 +224,6 @@ public final class CpuBackend implements Backend {
         System.arraycopy(s, src.offset(), dst, dstOffset, src.length());
     }
 
-    /** Checks that a host array (length -1: null) has {@code count} elements from {@code offset}. */
-    private static void checkHost(String op, String name, int arrayLength, int offset, int count) {
-        if (arrayLength < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " array is null");
-        }
-        if (offset < 0 || (long) offset + count > arrayLength) {
-            throw new IllegalArgumentException(op + ": " + name + " offset " + offset + " + " + count
-                    + " elements does not fit in an array of " + arrayLength);
-        }
-    }
-
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
@@ -231,15 +236,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         CpuBuffer s = open("copy", "src", src);
         CpuBuffer d = open("copy", "dst", dst);
-        if (s.dtype() != d.dtype()) {
-            throw new IllegalArgumentException("copy: src is " + s.dtype() + " but dst is " + d.dtype()
-                    + "; expected the same dtype");
-        }
-        if (src.length() != dst.length()) {
-            throw new IllegalArgumentException("copy: src has " + src.length() + " elements but dst has "
-                    + dst.length() + "; expected the same length");
-        }
-        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+        OpChecks.copy(src, dst);
         Object sa = s.dtype() == DType.F32 ? s.floats() : s.dtype() == DType.I32 ? s.ints() : s.bytes();
         Object da = d.dtype() == DType.F32 ? d.floats() : d.dtype() == DType.I32 ? d.ints() : d.bytes();
         System.arraycopy(sa, src.offset(), da, dst.offset(), src.length());
@@ -262,8 +259,7 @@ public final class CpuBackend implements Backend {
         float[] aa = f32("gemm", "a", a, (long) m * k, "m*k");
         float[] bb = f32("gemm", "b", b, (long) k * n, "k*n");
         float[] cc = f32("gemm", "c", c, (long) m * n, "m*n");
-        noOverlap("gemm", "c", c, (long) m * n, "a", a, (long) m * k, false);
-        noOverlap("gemm", "c", c, (long) m * n, "b", b, (long) k * n, false);
+        OpChecks.gemm(a, b, c, m, n, k);
         if (m == 0 || n == 0) {
             return;
         }
@@ -277,7 +273,7 @@ public final class CpuBackend implements Backend {
         nonNegative("columnSums", "cols", cols);
         float[] xs = f32("columnSums", "x", x, (long) rows * cols, "rows*cols");
         float[] os = f32("columnSums", "out", out, cols, "cols");
-        noOverlap("columnSums", "out", out, cols, "x", x, (long) rows * cols, false);
+        OpChecks.columnSums(x, rows, cols, out);
         columnSumsInto(xs, x.offset(), rows, cols, os, out.offset());
     }
 
@@ -358,12 +354,7 @@ public final class CpuBackend implements Backend {
         float[] zs = f32(op, "z", z, total, "rows*cols");
         float[] ys = f32(op, "y", y, total, "rows*cols");
         float[] bs = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        // In place would destroy the pre-activation the backward pass needs, except for LINEAR where z == y.
-        noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
-        if (bias != null) {
-            noOverlap(op, "z", z, total, "bias", bias, cols, false);
-            noOverlap(op, "y", y, total, "bias", bias, cols, false);
-        }
+        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
         int zo = z.offset();
         int yo = y.offset();
         int bo = bias == null ? 0 : bias.offset();
@@ -457,15 +448,7 @@ public final class CpuBackend implements Backend {
         float[] dys = f32(op, "dy", dy, total, "rows*cols");
         float[] dzs = f32(op, "dz", dz, total, "rows*cols");
         float[] dbs = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        noOverlap(op, "dz", dz, total, "dy", dy, total, true);
-        noOverlap(op, "dz", dz, total, "z", z, total, false);
-        noOverlap(op, "dz", dz, total, "y", y, total, false);
-        if (dbias != null) {
-            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
-            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
-            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
-            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
-        }
+        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
         int zo = z.offset();
         int yo = y.offset();
         int dyo = dy.offset();
@@ -527,12 +510,6 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void requireActivation(String op, ActivationFunction f) {
-        if (f == null) {
-            throw new IllegalArgumentException(op + ": activation is null; expected an ActivationFunction");
-        }
-    }
-
     // ================================================================== losses
 
     @Override
@@ -549,18 +526,7 @@ public final class CpuBackend implements Backend {
         float[] ps = f32(op, "probs", probs, total, "rows*cols");
         float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        long labelLength = sparseLabels ? rows : total;
-        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
-        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits", logits, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "probs", probs, total, false);
-        if (dlogits != null) {
-            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
-            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-            noOverlap(op, "stats", stats, STATS_LENGTH, "dlogits", dlogits, total, false);
-        }
+        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         int zo = logits.offset();
         int lo = labels.offset();
         int po = probs.offset();
@@ -569,8 +535,7 @@ public final class CpuBackend implements Backend {
             for (int r = 0; r < rows; r++) {
                 int label = li[lo + r];
                 if (label < 0 || label >= cols) {
-                    throw new IllegalArgumentException(op + ": label " + label + " in row " + r
-                            + "; expected a class index in [0, " + cols + ")");
+                    throw new IllegalArgumentException(badLabel(op, label, r, cols));
                 }
             }
         }
@@ -646,11 +611,7 @@ public final class CpuBackend implements Backend {
         float[] ps = f32(op, "probs", probs, total, "rows*cols");
         float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
-        if (dlogits != null) {
-            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-        }
+        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         int zo = logits.offset();
         int to = targets.offset();
         int po = probs.offset();
@@ -698,11 +659,7 @@ public final class CpuBackend implements Backend {
         float[] ts = f32(op, "targets", targets, total, "rows*cols");
         float[] gs = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "pred", pred, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", targets, total, false);
-        if (dpred != null) {
-            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
-        }
+        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
         int xo = pred.offset();
         int to = targets.offset();
         int go = dpred == null ? 0 : dpred.offset();
@@ -743,15 +700,6 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    private void checkLossOverlaps(String op, String outName, Slice out, Slice in1, Slice in2, Slice stats,
-                                   long total) {
-        noOverlap(op, outName, out, total, "logits/pred", in1, total, false);
-        noOverlap(op, outName, out, total, "targets", in2, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, outName, out, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits/pred", in1, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", in2, total, false);
-    }
-
     // ================================================================== regularisation
 
     @Override
@@ -761,7 +709,7 @@ public final class CpuBackend implements Backend {
         nonNegative(op, "n", n);
         float[] ws = f32(op, "w", w, n, "n");
         float[] gs = f32(op, "grad", grad, n, "n");
-        noOverlap(op, "grad", grad, n, "w", w, n, false);
+        OpChecks.regularizerGradient(w, grad, n);
         int wo = w.offset();
         int go = grad.offset();
         double twoL2 = 2.0 * l2;
@@ -780,7 +728,7 @@ public final class CpuBackend implements Backend {
         nonNegative(op, "n", n);
         float[] ws = f32(op, "w", w, n, "n");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "w", w, n, false);
+        OpChecks.regularizerPenalty(w, n, stats);
         int wo = w.offset();
         int nb = blocks(n, GRAIN);
         double[] part = scratch(2L * nb);
@@ -822,13 +770,11 @@ public final class CpuBackend implements Backend {
                          long seed, int stream, Slice counters) {
         ensureOpen();
         nonNegative(op, "n", n);
-        if (!(rate >= 0f && rate < 1f)) {
-            throw new IllegalArgumentException(op + ": rate " + rate + "; expected 0 <= rate < 1");
-        }
+        halfOpenUnit(op, "rate", rate);
         float[] xs = f32(op, inName, in, n, "n");
         float[] ys = f32(op, outName, out, n, "n");
         int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        noOverlap(op, outName, out, n, inName, in, n, true);
+        OpChecks.dropout(op, inName, in, outName, out, n);
         int xo = in.offset();
         int yo = out.offset();
         if (rate == 0f) {
@@ -857,9 +803,7 @@ public final class CpuBackend implements Backend {
         positive(op, "rows", rows);
         nonNegative(op, "cols", cols);
         checkEps(op, eps);
-        if (!(momentum >= 0f && momentum <= 1f)) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum + "; expected 0 <= momentum <= 1");
-        }
+        unitInterval(op, "momentum", momentum);
         long total = (long) rows * cols;
         float[] xs = f32(op, "x", x, total, "rows*cols");
         float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
@@ -869,11 +813,7 @@ public final class CpuBackend implements Backend {
         float[] ys = f32(op, "y", y, total, "rows*cols");
         float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
         float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
-        noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
-        noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
-        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
-        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
         int xo = x.offset();
         int yo = y.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -942,7 +882,7 @@ public final class CpuBackend implements Backend {
         float[] rm = f32(op, "runningMean", runningMean, cols, "cols");
         float[] rv = f32(op, "runningVar", runningVar, cols, "cols");
         float[] ys = f32(op, "y", y, total, "rows*cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
+        OpChecks.batchNormForwardInference(x, rows, cols, y);
         int xo = x.offset();
         int yo = y.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -981,13 +921,7 @@ public final class CpuBackend implements Backend {
         float[] dxs = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
         float[] dgs = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
         float[] dbs = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        if (dx != null) {
-            noOverlap(op, "dx", dx, total, "x", x, total, false);
-            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
-        }
-        if (dgamma != null && dbeta != null) {
-            noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
-        }
+        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
         int xo = x.offset();
         int dyo = dy.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -1033,12 +967,6 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    private static void checkEps(String op, float eps) {
-        if (!(eps >= 0f) || Float.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps " + eps + "; expected a finite value >= 0");
-        }
-    }
-
     // ================================================================== optimizers
 
     @Override
@@ -1051,17 +979,7 @@ public final class CpuBackend implements Backend {
         float[] gs = f32(op, "grads", grads, n, "n");
         float[] vs = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
         double lr = learningRate(op, hyper);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        if (velocity == null) {
-            if (momentum != 0f) {
-                throw new IllegalArgumentException(op + ": momentum " + momentum
-                        + " but velocity is null; expected a velocity slice, or momentum 0");
-            }
-        } else {
-            unitInterval(op, "momentum", momentum);
-            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
-            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
-        }
+        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
         int po = params.offset();
         int go = grads.offset();
         int vo = velocity == null ? 0 : velocity.offset();
@@ -1095,11 +1013,7 @@ public final class CpuBackend implements Backend {
         float[] xs = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
         double lr = learningRate(op, hyper);
         int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        halfOpenUnit(op, "beta1", beta1);
-        halfOpenUnit(op, "beta2", beta2);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "m", m, n, "v", v, n, false);
+        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
         int t = cs[counters.offset() + COUNTER_STEP] + 1;
         double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         AdamStep step = adamStep;
@@ -1213,14 +1127,7 @@ public final class CpuBackend implements Backend {
         float[] mo = mom == null ? null : f32(op, "mom", mom, n, "n");
         float[] av = mg == null ? null : f32(op, "mg", mg, n, "n");
         double lr = learningRate(op, hyper);
-        unitInterval(op, "rho", rho);
-        checkEps(op, eps);
-        if (mom == null && momentum != 0f) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum
-                    + " but mom is null; expected a momentum slice, or momentum 0");
-        }
-        unitInterval(op, "momentum", momentum);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
         int po = params.offset();
         int go = grads.offset();
         int so = ms.offset();
@@ -1260,9 +1167,7 @@ public final class CpuBackend implements Backend {
         float[] gs = f32(op, "grads", grads, n, "n");
         float[] as = f32(op, "accumulator", accumulator, n, "n");
         double lr = learningRate(op, hyper);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
         int po = params.offset();
         int go = grads.offset();
         int ao = accumulator.offset();
@@ -1279,20 +1184,6 @@ public final class CpuBackend implements Backend {
     private double learningRate(String op, Slice hyper) {
         float[] h = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
         return h[hyper.offset() + HYPER_LR];
-    }
-
-    private static void unitInterval(String op, String name, float value) {
-        if (!(value >= 0f && value <= 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " <= 1");
-        }
-    }
-
-    private static void halfOpenUnit(String op, String name, float value) {
-        if (!(value >= 0f && value < 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " < 1");
-        }
     }
 
     // ================================================================== data movement
@@ -1314,39 +1205,27 @@ public final class CpuBackend implements Backend {
         if (counters != null) {
             int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
             batch = cs[counters.offset() + COUNTER_BATCH];
-            if (batch < 0) {
-                throw new IllegalArgumentException(op + ": counters[COUNTER_BATCH] = " + batch
-                        + "; expected >= 0");
-            }
+            nonNegative(op, "counters[COUNTER_BATCH]", batch);
         }
         long start = (long) batch * batchSize;
-        long positions = idx == null ? srcRows : indices.length();
-        if (start + rows > positions) {
-            throw new IllegalArgumentException(op + ": batch " + batch + " of size " + batchSize
-                    + " reads positions [" + start + ", " + (start + rows) + ") but "
-                    + (idx == null ? "src has " + srcRows + " rows" : "indices has " + positions + " elements"));
-        }
+        batchInRange(op, batch, batchSize, rows, idx == null ? srcRows : indices.length(), idx != null);
         if (idx != null) {
             int io = indices.offset() + (int) start;
             for (int r = 0; r < rows; r++) {
                 int j = idx[io + r];
                 if (j < 0 || j >= srcRows) {
-                    throw new IllegalArgumentException(op + ": indices[" + (start + r) + "] = " + j
-                            + "; expected a row of src in [0, " + srcRows + ")");
+                    throw new IllegalArgumentException(badIndex(op, start + r, j, srcRows));
                 }
             }
         }
         int io = idx == null ? 0 : indices.offset() + (int) start;
         int first = (int) start; // used only without indices
         int so = src.offset();
+        noTransformOfIntegers(op, sd, scale, shift);
         if (sd == DType.I32) {
-            if (scale != null || shift != null) {
-                throw new IllegalArgumentException(op + ": scale/shift given for an I32 src; "
-                        + "expected null (integer rows are copied unchanged)");
-            }
             int[] ss = sb.ints();
             int[] os = i32(op, "out", out, total, "rows*width");
-            noOverlap(op, "out", out, total, "src", src, src.length(), false);
+            OpChecks.gather(src, width, rows, out);
             int oo = out.offset();
             forRows(rows, width, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
@@ -1359,7 +1238,7 @@ public final class CpuBackend implements Backend {
         float[] os = f32(op, "out", out, total, "rows*width");
         float[] sc = scale == null ? null : f32(op, "scale", scale, width, "width");
         float[] sh = shift == null ? null : f32(op, "shift", shift, width, "width");
-        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+        OpChecks.gather(src, width, rows, out);
         int oo = out.offset();
         int sco = scale == null ? 0 : scale.offset();
         int sho = shift == null ? 0 : shift.offset();
@@ -1504,38 +1383,19 @@ public final class CpuBackend implements Backend {
     // ================================================================== validation helpers
 
     private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("cpu backend is closed");
-        }
+        backendOpen(name(), closed);
     }
 
     /** The open CpuBuffer of this backend behind {@code s}. */
     private CpuBuffer open(String op, String name, Slice s) {
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": " + name + " is null; expected a slice");
-        }
-        Buffer b = s.buffer();
-        if (!(b instanceof CpuBuffer) || b.backend() != this) {
-            throw new IllegalArgumentException(op + ": " + name + " (" + s + ") belongs to "
-                    + (b.backend() == null ? "no backend" : "another backend (" + b.backend().name() + ")")
-                    + "; expected a buffer allocated by this cpu backend");
-        }
-        CpuBuffer cb = (CpuBuffer) b;
-        if (cb.isClosed()) {
-            throw new IllegalStateException(op + ": " + name + " (" + s + ") is a closed buffer");
-        }
+        CpuBuffer cb = owned(op, name, s, this, CpuBuffer.class);
+        notClosed(op, name, s, cb.isClosed());
         return cb;
     }
 
     private CpuBuffer typed(String op, String name, Slice s, DType want, long need, String what) {
         CpuBuffer cb = open(op, name, s);
-        if (cb.dtype() != want) {
-            throw new IllegalArgumentException(op + ": " + name + " is " + cb.dtype() + "; expected " + want);
-        }
-        if (s.length() < need) {
-            throw new IllegalArgumentException(op + ": " + name + " has " + s.length()
-                    + " elements; expected at least " + need + " (" + what + ")");
-        }
+        OpChecks.typed(op, name, s, want, need, what);
         return cb;
     }
 
@@ -1549,40 +1409,6 @@ public final class CpuBackend implements Backend {
 
     private byte[] u8(String op, String name, Slice s, long need, String what) {
         return typed(op, name, s, DType.U8, need, what).bytes();
-    }
-
-    private static void nonNegative(String op, String name, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 0");
-        }
-    }
-
-    private static void positive(String op, String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 1");
-        }
-    }
-
-    /**
-     * Rejects an output whose touched range {@code [out, out + outLen)} overlaps an input's
-     * {@code [in, in + inLen)}; with {@code exactAllowed} the two may be the very same elements (documented
-     * in-place use) but may not overlap partly.
-     */
-    private static void noOverlap(String op, String outName, Slice out, long outLen,
-                                  String inName, Slice in, long inLen, boolean exactAllowed) {
-        if (out.buffer() != in.buffer() || outLen == 0 || inLen == 0) {
-            return;
-        }
-        long o0 = out.offset();
-        long i0 = in.offset();
-        if (o0 < i0 + inLen && i0 < o0 + outLen) {
-            if (exactAllowed && o0 == i0 && outLen == inLen) {
-                return;
-            }
-            throw new IllegalArgumentException(op + ": " + outName + " (" + out + ") overlaps " + inName
-                    + " (" + in + "); expected " + (exactAllowed ? "the same elements or disjoint ones"
-                    : "disjoint slices"));
-        }
     }
 
     // ================================================================== staging tiles
