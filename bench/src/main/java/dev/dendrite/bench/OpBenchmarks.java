@@ -22,6 +22,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.cpu.CpuBackend;
 
 /**
  * Per-op JMH micro-benchmarks on any backend ({@code -p backend=cpu,opencl,cuda}): GEMM at the course's
@@ -43,6 +44,10 @@ public class OpBenchmarks {
     @Param({"cpu"})
     public String backend;
 
+    /** Threads of the cpu backend; 0: one per available processor (the default). Ignored by other backends. */
+    @Param({"0"})
+    public int cpuThreads;
+
     private Backend be;
     private Buffer a;
     private Buffer b;
@@ -56,14 +61,21 @@ public class OpBenchmarks {
     private Buffer counters;
     private Buffer stats;
     private Buffer labels;
+    private Buffer images;
+    private Buffer order;
+    private Buffer scale;
+    private Buffer shift;
 
     private static final int ROWS = 128;
     private static final int WIDTH = 512;
     private static final int PARAMS = 669_706;
+    /** An MNIST-sized image set: {@code IMAGES} rows of {@code PIXELS} bytes. */
+    private static final int IMAGES = 10_000;
+    private static final int PIXELS = 784;
 
     @Setup(Level.Trial)
     public void setUp() {
-        be = Backends.create(backend);
+        be = backend.equals("cpu") && cpuThreads > 0 ? new CpuBackend(cpuThreads) : Backends.create(backend);
         SplittableRandom rnd = new SplittableRandom(42);
         int big = 1024 * 1024;
         a = random(be, big, rnd);
@@ -84,6 +96,18 @@ public class OpBenchmarks {
             l[i] = rnd.nextInt(10);
         }
         be.upload(l, 0, labels.all());
+        byte[] px = new byte[IMAGES * PIXELS];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) rnd.nextInt(256);
+        }
+        images = be.allocate(DType.U8, px.length);
+        be.upload(px, 0, images.all());
+        order = be.allocate(DType.I32, IMAGES);
+        be.randomPermutation(order.all(), IMAGES, 42L, 0);
+        scale = be.allocate(DType.F32, PIXELS);
+        be.fill(scale.all(), 1f / 255f);
+        shift = be.allocate(DType.F32, PIXELS);
+        be.fill(shift.all(), -0.5f);
     }
 
     private static Buffer random(Backend be, int n, SplittableRandom rnd) {
@@ -143,6 +167,21 @@ public class OpBenchmarks {
     public void reluBackwardWithBiasGrad() {
         be.activationBackward(a.all(), b.all(), c.all(), ROWS, WIDTH, ActivationFunction.RELU, 0f, c.all(),
                 bias.all());
+        be.synchronize();
+    }
+
+    /** One training batch of MNIST: 128 shuffled rows of 784 U8 pixels to F32, scaled and shifted per feature. */
+    @Benchmark
+    public void gatherU8Batch() {
+        be.gather(images.all(), PIXELS, order.all(), counters.all(), ROWS, ROWS, scale.all(), shift.all(),
+                c.all());
+        be.synchronize();
+    }
+
+    /** Relu backward without the bias gradient: the element-wise pass alone. */
+    @Benchmark
+    public void reluBackward() {
+        be.activationBackward(a.all(), b.all(), c.all(), ROWS, WIDTH, ActivationFunction.RELU, 0f, c.all(), null);
         be.synchronize();
     }
 

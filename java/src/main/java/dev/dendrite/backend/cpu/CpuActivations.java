@@ -139,19 +139,19 @@ public final class CpuActivations {
             case RELU:
                 return Math.max(x, 0f);
             case SIGMOID:
-                return (float) sigmoid(x);
+                return sigmoidF(x);
             case TANH:
-                return (float) Math.tanh(x);
+                return tanhF(x);
             case SELU:
-                return (float) (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x));
+                return seluF(x);
             case ELU:
-                return x > 0 ? x : (float) (alpha * Math.expm1(x));
+                return eluF(alpha, x);
             case LEAKY_RELU:
                 return x < 0 ? alpha * x : x;
             case GELU:
-                return (float) (x * normalCdf(x));
+                return geluF(x);
             case SWISH:
-                return (float) (x * sigmoid(x));
+                return swishF(x);
             default:
                 throw notElementWise(f);
         }
@@ -170,31 +170,78 @@ public final class CpuActivations {
                 return 1f;
             case RELU:
                 return z > 0 ? 1f : 0f;
-            case SIGMOID: {
-                double e = Math.exp(-Math.abs((double) z));
-                double d = 1 + e;
-                return (float) (e / (d * d));
-            }
-            case TANH: {
-                double e = Math.exp(-2 * Math.abs((double) z));
-                double d = 1 + e;
-                return (float) (4 * e / (d * d));
-            }
+            case SIGMOID:
+                return sigmoidD(z);
+            case TANH:
+                return tanhD(z);
             case SELU:
-                return (float) (z > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(z));
+                return seluD(z);
             case ELU:
-                return z > 0 ? 1f : (float) (alpha * Math.exp(z));
+                return eluD(alpha, z);
             case LEAKY_RELU:
                 return z > 0 ? 1f : alpha;
             case GELU:
-                return (float) (normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * (double) z));
-            case SWISH: {
-                double s = sigmoid(z);
-                return (float) (s + z * s * (1 - s));
-            }
+                return geluD(z);
+            case SWISH:
+                return swishD(z);
             default:
                 throw notElementWise(f);
         }
+    }
+
+    // One definition per function, shared by the scalar methods above and the loops below.
+
+    private static float sigmoidF(float x) {
+        return (float) sigmoid(x);
+    }
+
+    private static float tanhF(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    private static float seluF(float x) {
+        return (float) (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x));
+    }
+
+    private static float eluF(float alpha, float x) {
+        return x > 0 ? x : (float) (alpha * Math.expm1(x));
+    }
+
+    private static float geluF(float x) {
+        return (float) (x * normalCdf(x));
+    }
+
+    private static float swishF(float x) {
+        return (float) (x * sigmoid(x));
+    }
+
+    private static float sigmoidD(float z) {
+        double e = Math.exp(-Math.abs((double) z));
+        double d = 1 + e;
+        return (float) (e / (d * d));
+    }
+
+    private static float tanhD(float z) {
+        double e = Math.exp(-2 * Math.abs((double) z));
+        double d = 1 + e;
+        return (float) (4 * e / (d * d));
+    }
+
+    private static float seluD(float z) {
+        return (float) (z > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(z));
+    }
+
+    private static float eluD(float alpha, float z) {
+        return z > 0 ? 1f : (float) (alpha * Math.exp(z));
+    }
+
+    private static float geluD(float z) {
+        return (float) (normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * (double) z));
+    }
+
+    private static float swishD(float z) {
+        double s = sigmoid(z);
+        return (float) (s + z * s * (1 - s));
     }
 
     private static IllegalArgumentException notElementWise(ActivationFunction f) {
@@ -203,66 +250,161 @@ public final class CpuActivations {
     }
 
     // ------------------------------------------------------------------ loops used by the backend
+    //
+    // Each loop indexes every array with the loop variable alone, over the same range [from, to). That is what
+    // lets C2 (JDK 17) vectorise the cheap ones: it packs loads and stores of float arrays only when it can
+    // order them, and it can only order accesses whose indices differ by a constant; a[i + aOff] beside
+    // b[i + bOff] defeats it. The backend calls these on slices whose offsets agree, or on staging tiles.
+    // The activation is dispatched once per call, so every loop body is branch-free in the activation kind.
 
     /**
-     * {@code y[yOff + i] = f(z[zOff + i])} for {@code i < n}, element-wise activations only. The switch sits
-     * outside the loops so that each loop is a tight one the JIT can optimise.
+     * {@code y[i] = f(z[i])} for {@code i} in {@code [from, to)}, element-wise activations only. {@code y} may be
+     * {@code z}. {@code relu}, {@code leaky_relu} and {@code linear} are vectorised; the others evaluate
+     * their transcendental functions one element at a time, in double, as the scalar {@link #forward}.
      */
-    public static void forward(ActivationFunction f, float alpha, float[] z, int zOff, float[] y, int yOff,
-                               int n) {
+    public static void forward(ActivationFunction f, float alpha, float[] z, float[] y, int from, int to) {
         switch (f) {
             case LINEAR:
-                if (z != y || zOff != yOff) {
-                    System.arraycopy(z, zOff, y, yOff, n);
+                if (z != y) {
+                    System.arraycopy(z, from, y, from, to - from);
                 }
                 break;
             case RELU:
-                for (int i = 0; i < n; i++) {
-                    y[yOff + i] = Math.max(z[zOff + i], 0f);
-                }
+                reluForward(z, y, from, to);
                 break;
             case LEAKY_RELU:
-                for (int i = 0; i < n; i++) {
-                    float x = z[zOff + i];
-                    y[yOff + i] = x < 0 ? alpha * x : x;
+                leakyReluForward(alpha, z, y, from, to);
+                break;
+            case SIGMOID:
+                for (int i = from; i < to; i++) {
+                    y[i] = sigmoidF(z[i]);
+                }
+                break;
+            case TANH:
+                for (int i = from; i < to; i++) {
+                    y[i] = tanhF(z[i]);
+                }
+                break;
+            case SELU:
+                for (int i = from; i < to; i++) {
+                    y[i] = seluF(z[i]);
+                }
+                break;
+            case ELU:
+                for (int i = from; i < to; i++) {
+                    y[i] = eluF(alpha, z[i]);
+                }
+                break;
+            case GELU:
+                for (int i = from; i < to; i++) {
+                    y[i] = geluF(z[i]);
+                }
+                break;
+            case SWISH:
+                for (int i = from; i < to; i++) {
+                    y[i] = swishF(z[i]);
                 }
                 break;
             default:
-                for (int i = 0; i < n; i++) {
-                    y[yOff + i] = forward(f, alpha, z[zOff + i]);
-                }
-                break;
+                throw notElementWise(f);
+        }
+    }
+
+    private static void reluForward(float[] z, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            y[i] = Math.max(z[i], 0f);
+        }
+    }
+
+    /** {@code x < 0 ? alpha x : x} without a branch: {@code max(x, 0) + alpha min(x, 0)}, exact (one term is 0). */
+    private static void leakyReluForward(float alpha, float[] z, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float x = z[i];
+            y[i] = Math.max(x, 0f) + alpha * Math.min(x, 0f);
         }
     }
 
     /**
-     * {@code dz[i] = dy[i] * f'(z[i])} for {@code i < n}, element-wise activations only; {@code dz} may alias
-     * {@code dy} exactly (each element is read before it is written).
+     * {@code dz[i] = dy[i] * f'(z[i])} for {@code i} in {@code [from, to)}, element-wise activations only;
+     * {@code dz} may be {@code dy} (each element is read before it is written). {@code relu},
+     * {@code leaky_relu} and {@code linear} are vectorised.
+     *
+     * <p>For finite inputs every result equals the scalar {@code dy * derivative(f, alpha, z, y)}. Non-finite
+     * inputs propagate through the product as they do on a GPU ({@code dy * f'(z)}): for {@code relu} and
+     * {@code leaky_relu} an infinite {@code dy} where {@code z <= 0} gives NaN rather than 0, and a NaN
+     * {@code z} gives NaN.
      */
-    public static void backward(ActivationFunction f, float alpha, float[] z, int zOff, float[] y, int yOff,
-                                float[] dy, int dyOff, float[] dz, int dzOff, int n) {
+    public static void backward(ActivationFunction f, float alpha, float[] z, float[] dy, float[] dz,
+                                int from, int to) {
         switch (f) {
             case LINEAR:
-                if (dy != dz || dyOff != dzOff) {
-                    System.arraycopy(dy, dyOff, dz, dzOff, n);
+                if (dy != dz) {
+                    System.arraycopy(dy, from, dz, from, to - from);
                 }
                 break;
             case RELU:
-                for (int i = 0; i < n; i++) {
-                    dz[dzOff + i] = z[zOff + i] > 0 ? dy[dyOff + i] : 0f;
-                }
+                reluBackward(z, dy, dz, from, to);
                 break;
             case LEAKY_RELU:
-                for (int i = 0; i < n; i++) {
-                    float g = dy[dyOff + i];
-                    dz[dzOff + i] = z[zOff + i] > 0 ? g : alpha * g;
+                leakyReluBackward(alpha, z, dy, dz, from, to);
+                break;
+            case SIGMOID:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * sigmoidD(z[i]);
+                }
+                break;
+            case TANH:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * tanhD(z[i]);
+                }
+                break;
+            case SELU:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * seluD(z[i]);
+                }
+                break;
+            case ELU:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * eluD(alpha, z[i]);
+                }
+                break;
+            case GELU:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * geluD(z[i]);
+                }
+                break;
+            case SWISH:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * swishD(z[i]);
                 }
                 break;
             default:
-                for (int i = 0; i < n; i++) {
-                    dz[dzOff + i] = dy[dyOff + i] * derivative(f, alpha, z[zOff + i], y[yOff + i]);
-                }
-                break;
+                throw notElementWise(f);
+        }
+    }
+
+    /**
+     * The step function {@code z > 0 ? 1 : 0} with no comparison, which C2 would compile to a branch (taken at
+     * random for activations, so mispredicted half the time) rather than vector code: {@code max(z, 0)} is 0
+     * for {@code z <= 0} (and -0) and at least {@code 2^-149} above; scaled by {@code 2^150} (in two factors,
+     * each a float) it is at least 2, so {@code min(., 1)} is exactly 1. NaN stays NaN.
+     */
+    private static float step(float z) {
+        return Math.min(Math.max(z, 0f) * 0x1p127f * 0x1p23f, 1f);
+    }
+
+    /** {@code dz = z > 0 ? dy : 0}; {@code + 0f} turns the -0 of a negative {@code dy} times 0 into 0. */
+    private static void reluBackward(float[] z, float[] dy, float[] dz, int from, int to) {
+        for (int i = from; i < to; i++) {
+            dz[i] = dy[i] * step(z[i]) + 0f;
+        }
+    }
+
+    /** {@code dz = dy * (z > 0 ? 1 : alpha)}, the slope {@code h + (1 - h) alpha} being exactly 1 or alpha. */
+    private static void leakyReluBackward(float alpha, float[] z, float[] dy, float[] dz, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float h = step(z[i]);
+            dz[i] = dy[i] * (h + (1f - h) * alpha);
         }
     }
 

@@ -1,9 +1,25 @@
 package dev.dendrite.backend.cpu;
 
+import static dev.dendrite.backend.OpChecks.backendOpen;
+import static dev.dendrite.backend.OpChecks.badIndex;
+import static dev.dendrite.backend.OpChecks.badLabel;
+import static dev.dendrite.backend.OpChecks.batchInRange;
+import static dev.dendrite.backend.OpChecks.checkEps;
+import static dev.dendrite.backend.OpChecks.checkHost;
+import static dev.dendrite.backend.OpChecks.halfOpenUnit;
+import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
+import static dev.dendrite.backend.OpChecks.nonNegative;
+import static dev.dendrite.backend.OpChecks.notClosed;
+import static dev.dendrite.backend.OpChecks.owned;
+import static dev.dendrite.backend.OpChecks.positive;
+import static dev.dendrite.backend.OpChecks.requireActivation;
+import static dev.dendrite.backend.OpChecks.unitInterval;
+
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 
@@ -19,12 +35,17 @@ import java.util.concurrent.RecursiveAction;
 /**
  * The plain-Java {@link Backend}: every op on Java arrays, large ones spread over a private
  * {@link ForkJoinPool}. It is the reference the GPU backends are tested against, so it favours accuracy
- * where that is cheap: element math is done in {@code double} and rounded once, and every sum (losses,
- * column sums, batch statistics, penalties) is accumulated in {@code double}.
+ * where that is cheap: element math is done in {@code double} and rounded once, and sums (losses, batch
+ * statistics, penalties) are accumulated in {@code double}. The ops a training step issues on every element
+ * are the exception, because JDK 17 vectorises float loops only: the cheap activations (exact in float),
+ * the gather's {@code x * scale + shift}, Adam (in float, its moving average compensated, see
+ * {@link CpuLoops#adam}) and column sums (float partials of at most {@link #FLUSH} rows, added in double).
+ * Each stays well inside the error the conformance suite allows a float32 GPU.
  *
  * <p>Results do not depend on the number of threads: element-wise ops have no cross-element state, column
- * reductions sum each column over the rows in order whatever the column split, and row reductions (the loss
- * totals) combine per-block partials over blocks whose size does not depend on the thread count.
+ * reductions sum each column over the rows in an order fixed by the shape whatever the column split, and row
+ * reductions (the loss totals) combine per-block partials over blocks whose size does not depend on the
+ * thread count.
  *
  * <p>Ops run synchronously on the calling thread (helped by the pool), so {@link #synchronize} has nothing to
  * wait for. Like a GPU stream, one backend is meant to be driven by one thread at a time: ops share a
@@ -47,6 +68,35 @@ public final class CpuBackend implements Backend {
     private static final int CHEAP = 1;
     private static final int TRANSCENDENTAL = 8;
     private static final int PHILOX = 16;
+    /**
+     * The cost of an element of a streaming loop: the vectorised ones of {@link CpuLoops} and the cheap
+     * activations, and the gather's table look-up per byte. They run at a fraction of a nanosecond per element,
+     * bound by memory, so they are split by {@link #STREAMING_PARALLEL_MIN} rather than by a multiple of
+     * {@link #PARALLEL_MIN}.
+     */
+    private static final int STREAMING = 0;
+    /**
+     * Below this many elements a streaming op runs on the calling thread alone. Measured on two cores (EPYC,
+     * AVX-512, other jobs running): handing work to the pool costs tens of microseconds, so splitting made
+     * Adam over 670K parameters, relu over 128-2048 x 512 and a 1024 x 784 gather slower; from about 2M
+     * elements (Adam over 2M parameters, bias + relu over 4M, a 4096 x 784 gather) it gains 1.3x to 2.4x.
+     */
+    static final int STREAMING_PARALLEL_MIN = 1 << 21;
+    /** The narrowest column range a column sum is split into. */
+    static final int MIN_SPLIT_COLUMNS = 256;
+    /**
+     * Elements per staging tile: the vectorised loops run on tiles when the slices' offsets differ (see
+     * {@link CpuLoops}), and on row groups of this size. Up to five tiles are live at once, so 1024 floats
+     * (4 KB) each keeps them in the L1 cache. A row wider than this gets a tile of its own width.
+     */
+    static final int TILE = 1024;
+    /**
+     * Column sums add each row group into float partial sums, which are added into double accumulators every
+     * {@code FLUSH} groups. A float partial of at most 8 terms is within 7 float roundings of its terms'
+     * absolute sum (8 with the final rounding), inside the {@code 4 EPS sqrt(k + 1)} of the conformance suite
+     * for any k rows; the double sums add nothing measurable.
+     */
+    static final int FLUSH = 8;
 
     private final int threads;
     private final ForkJoinPool pool;
@@ -54,6 +104,12 @@ public final class CpuBackend implements Backend {
     private volatile boolean closed;
     /** Reused accumulators for reductions, grown on demand: ops run one at a time, so one suffices. */
     private double[] scratch = new double[64];
+    /** Staging tiles of each thread that runs this backend's ops (the caller and the pool's workers). */
+    private final ThreadLocal<Tiles> tiles = ThreadLocal.withInitial(Tiles::new);
+    /** Where {@link #touchRows} puts what it read, so that the JIT keeps the reads (racy and never read). */
+    private int touched;
+    /** Reused by every {@link #adamUpdate}. */
+    private final AdamStep adamStep = new AdamStep();
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -168,17 +224,6 @@ public final class CpuBackend implements Backend {
         System.arraycopy(s, src.offset(), dst, dstOffset, src.length());
     }
 
-    /** Checks that a host array (length -1: null) has {@code count} elements from {@code offset}. */
-    private static void checkHost(String op, String name, int arrayLength, int offset, int count) {
-        if (arrayLength < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " array is null");
-        }
-        if (offset < 0 || (long) offset + count > arrayLength) {
-            throw new IllegalArgumentException(op + ": " + name + " offset " + offset + " + " + count
-                    + " elements does not fit in an array of " + arrayLength);
-        }
-    }
-
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
@@ -191,15 +236,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         CpuBuffer s = open("copy", "src", src);
         CpuBuffer d = open("copy", "dst", dst);
-        if (s.dtype() != d.dtype()) {
-            throw new IllegalArgumentException("copy: src is " + s.dtype() + " but dst is " + d.dtype()
-                    + "; expected the same dtype");
-        }
-        if (src.length() != dst.length()) {
-            throw new IllegalArgumentException("copy: src has " + src.length() + " elements but dst has "
-                    + dst.length() + "; expected the same length");
-        }
-        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+        OpChecks.copy(src, dst);
         Object sa = s.dtype() == DType.F32 ? s.floats() : s.dtype() == DType.I32 ? s.ints() : s.bytes();
         Object da = d.dtype() == DType.F32 ? d.floats() : d.dtype() == DType.I32 ? d.ints() : d.bytes();
         System.arraycopy(sa, src.offset(), da, dst.offset(), src.length());
@@ -222,8 +259,7 @@ public final class CpuBackend implements Backend {
         float[] aa = f32("gemm", "a", a, (long) m * k, "m*k");
         float[] bb = f32("gemm", "b", b, (long) k * n, "k*n");
         float[] cc = f32("gemm", "c", c, (long) m * n, "m*n");
-        noOverlap("gemm", "c", c, (long) m * n, "a", a, (long) m * k, false);
-        noOverlap("gemm", "c", c, (long) m * n, "b", b, (long) k * n, false);
+        OpChecks.gemm(a, b, c, m, n, k);
         if (m == 0 || n == 0) {
             return;
         }
@@ -237,25 +273,71 @@ public final class CpuBackend implements Backend {
         nonNegative("columnSums", "cols", cols);
         float[] xs = f32("columnSums", "x", x, (long) rows * cols, "rows*cols");
         float[] os = f32("columnSums", "out", out, cols, "cols");
-        noOverlap("columnSums", "out", out, cols, "x", x, (long) rows * cols, false);
+        OpChecks.columnSums(x, rows, cols, out);
         columnSumsInto(xs, x.offset(), rows, cols, os, out.offset());
     }
 
-    /** {@code out[c] = sum_r x[r, c]}, each column summed in double over the rows in order. */
+    /**
+     * {@code out[c] = sum_r x[r, c]}. Large sums split into column ranges of at least
+     * {@link #MIN_SPLIT_COLUMNS} (narrower ones cost more in row-segment copies than a second thread saves);
+     * see {@link #columnBlock} for the order of summation, which the split does not change.
+     */
     private void columnSumsInto(float[] xs, int xo, int rows, int cols, float[] os, int oo) {
         double[] acc = scratch(cols);
-        forColumns(rows, cols, CHEAP, (c0, c1) -> {
-            Arrays.fill(acc, c0, c1, 0.0);
-            for (int r = 0; r < rows; r++) {
-                int base = xo + r * cols;
-                for (int c = c0; c < c1; c++) {
-                    acc[c] += xs[base + c];
-                }
+        if (split((long) rows * cols, STREAMING) && cols >= 2 * MIN_SPLIT_COLUMNS) {
+            int size = Math.max(MIN_SPLIT_COLUMNS, blocks(cols, threads));
+            run(cols, size, true, (b, c0, c1) -> columnBlock(xs, xo, rows, cols, acc, c0, c1));
+        } else {
+            columnBlock(xs, xo, rows, cols, acc, 0, cols);
+        }
+        for (int c = 0; c < cols; c++) {
+            os[oo + c] = (float) acc[c];
+        }
+    }
+
+    /**
+     * Columns {@code [c0, c1)} of {@link #columnSumsInto}, into {@code acc[c0, c1)}. The rows are read in groups
+     * of {@link #rowsPerTile} through a tile and added element-wise (vectorised) into a float tile of partial
+     * sums, which is added into the double {@code acc} every {@link #FLUSH} groups. A column's sum thus
+     * depends on the shape alone (the group size comes from {@code cols}, not from the column split), and
+     * every float partial has at most {@code FLUSH} terms.
+     */
+    private void columnBlock(float[] xs, int xo, int rows, int cols, double[] acc, int c0, int c1) {
+        int w = c1 - c0;
+        if (w == 0) {
+            return;
+        }
+        int group = rowsPerTile(cols);
+        int len = group * w;
+        Tiles t = tiles.get();
+        float[] tx = t.get(0, len);
+        float[] sum = t.get(1, len);
+        Arrays.fill(sum, 0, len, 0f);
+        Arrays.fill(acc, c0, c1, 0.0);
+        int pending = 0;
+        for (int r = 0; r < rows; r += group) {
+            int nr = Math.min(group, rows - r);
+            stage(xs, xo, cols, r, nr, c0, w, tx);
+            CpuLoops.addTo(sum, tx, 0, nr * w);
+            if (++pending == FLUSH) {
+                flush(sum, group, w, acc, c0);
+                pending = 0;
             }
-            for (int c = c0; c < c1; c++) {
-                os[oo + c] = (float) acc[c];
+        }
+        if (pending > 0) {
+            flush(sum, group, w, acc, c0);
+        }
+    }
+
+    /** Adds the {@code group} rows of float partials to {@code acc[c0, c0 + w)} in order and zeroes them. */
+    private static void flush(float[] sum, int group, int w, double[] acc, int c0) {
+        for (int k = 0; k < group; k++) {
+            int o = k * w;
+            for (int c = 0; c < w; c++) {
+                acc[c0 + c] += sum[o + c];
             }
-        });
+        }
+        Arrays.fill(sum, 0, group * w, 0f);
     }
 
     // ================================================================== activations
@@ -272,31 +354,84 @@ public final class CpuBackend implements Backend {
         float[] zs = f32(op, "z", z, total, "rows*cols");
         float[] ys = f32(op, "y", y, total, "rows*cols");
         float[] bs = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        // In place would destroy the pre-activation the backward pass needs, except for LINEAR where z == y.
-        noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
-        if (bias != null) {
-            noOverlap(op, "z", z, total, "bias", bias, cols, false);
-            noOverlap(op, "y", y, total, "bias", bias, cols, false);
-        }
+        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
         int zo = z.offset();
         int yo = y.offset();
         int bo = bias == null ? 0 : bias.offset();
-        forRows(rows, cols, activationCost(f), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int zr = zo + r * cols;
-                int yr = yo + r * cols;
-                if (bs != null) {
-                    for (int c = 0; c < cols; c++) {
-                        zs[zr + c] += bs[bo + c];
-                    }
-                }
-                if (f == ActivationFunction.SOFTMAX) {
-                    CpuActivations.softmaxRow(zs, zr, ys, yr, cols);
-                } else {
-                    CpuActivations.forward(f, alpha, zs, zr, ys, yr, cols);
-                }
+        int cost = activationCost(f);
+        if (bs == null && f != ActivationFunction.SOFTMAX) {
+            int n = (int) total;
+            if (split(total, cost)) {
+                forRange(n, Math.max(CHEAP, cost), (i0, i1) -> forwardRange(f, alpha, zs, zo, ys, yo, i0, i1));
+            } else {
+                forwardRange(f, alpha, zs, zo, ys, yo, 0, n);
             }
-        });
+            return;
+        }
+        if (split(total, cost)) {
+            forRows(rows, cols, Math.max(CHEAP, cost),
+                    (r0, r1) -> biasForwardRows(f, alpha, zs, zo, bs, bo, ys, yo, cols, r0, r1));
+        } else {
+            biasForwardRows(f, alpha, zs, zo, bs, bo, ys, yo, cols, 0, rows);
+        }
+    }
+
+    /** Elements {@code [i0, i1)} of {@code y = f(z)}: in place when the offsets agree, else through tiles. */
+    private void forwardRange(ActivationFunction f, float alpha, float[] zs, int zo, float[] ys, int yo,
+                              int i0, int i1) {
+        if (zo == yo) {
+            CpuActivations.forward(f, alpha, zs, ys, zo + i0, zo + i1);
+            return;
+        }
+        Tiles t = tiles.get();
+        float[] tz = t.get(0, TILE);
+        float[] ty = t.get(1, TILE);
+        for (int i = i0; i < i1; i += TILE) {
+            int n = Math.min(TILE, i1 - i);
+            System.arraycopy(zs, zo + i, tz, 0, n);
+            CpuActivations.forward(f, alpha, tz, ty, 0, n);
+            System.arraycopy(ty, 0, ys, yo + i, n);
+        }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of {@code z += bias; y = f(z)} (the bias may be null, for softmax), a group of
+     * rows at a time through tiles, with the bias laid out once per call in a tile of the same shape.
+     */
+    private void biasForwardRows(ActivationFunction f, float alpha, float[] zs, int zo, float[] bs, int bo,
+                                 float[] ys, int yo, int cols, int r0, int r1) {
+        if (cols == 0) {
+            return;
+        }
+        int group = rowsPerTile(cols);
+        int len = group * cols;
+        Tiles t = tiles.get();
+        float[] tz = t.get(0, len);
+        float[] ty = t.get(1, len);
+        float[] tb = bs == null ? null : t.get(2, len);
+        for (int k = 0; tb != null && k < group; k++) {
+            System.arraycopy(bs, bo, tb, k * cols, cols);
+        }
+        boolean linear = f == ActivationFunction.LINEAR;
+        for (int r = r0; r < r1; r += group) {
+            int nr = Math.min(group, r1 - r);
+            int n = nr * cols;
+            System.arraycopy(zs, zo + r * cols, tz, 0, n);
+            if (tb != null) {
+                CpuLoops.addTo(tz, tb, 0, n);
+                System.arraycopy(tz, 0, zs, zo + r * cols, n);
+            }
+            if (f == ActivationFunction.SOFTMAX) {
+                for (int k = 0; k < nr; k++) {
+                    CpuActivations.softmaxRow(tz, k * cols, ty, k * cols, cols);
+                }
+            } else if (!linear) {
+                CpuActivations.forward(f, alpha, tz, ty, 0, n);
+            }
+            if (!linear || zs != ys || zo != yo) {
+                System.arraycopy(linear ? tz : ty, 0, ys, yo + r * cols, n);
+            }
+        }
     }
 
     @Override
@@ -313,15 +448,7 @@ public final class CpuBackend implements Backend {
         float[] dys = f32(op, "dy", dy, total, "rows*cols");
         float[] dzs = f32(op, "dz", dz, total, "rows*cols");
         float[] dbs = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        noOverlap(op, "dz", dz, total, "dy", dy, total, true);
-        noOverlap(op, "dz", dz, total, "z", z, total, false);
-        noOverlap(op, "dz", dz, total, "y", y, total, false);
-        if (dbias != null) {
-            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
-            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
-            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
-            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
-        }
+        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
         int zo = z.offset();
         int yo = y.offset();
         int dyo = dy.offset();
@@ -336,47 +463,50 @@ public final class CpuBackend implements Backend {
             if (dbs != null) {
                 columnSumsInto(dzs, dzo, rows, cols, dbs, dbias.offset());
             }
-        } else if (dbs == null) {
-            forRows(rows, cols, activationCost(f), (r0, r1) -> {
-                int o = r0 * cols;
-                CpuActivations.backward(f, alpha, zs, zo + o, ys, yo + o, dys, dyo + o, dzs, dzo + o,
-                        (r1 - r0) * cols);
-            });
         } else {
-            // Element-wise: split over columns so that each task also owns its columns' bias sums (fused).
-            double[] acc = scratch(cols);
-            int dbo = dbias.offset();
-            forColumns(rows, cols, activationCost(f), (c0, c1) -> {
-                Arrays.fill(acc, c0, c1, 0.0);
-                int w = c1 - c0;
-                for (int r = 0; r < rows; r++) {
-                    int o = r * cols + c0;
-                    CpuActivations.backward(f, alpha, zs, zo + o, ys, yo + o, dys, dyo + o, dzs, dzo + o, w);
-                    for (int c = 0; c < w; c++) {
-                        acc[c0 + c] += dzs[dzo + o + c];
-                    }
-                }
-                for (int c = c0; c < c1; c++) {
-                    dbs[dbo + c] = (float) acc[c];
-                }
-            });
+            int n = (int) total;
+            if (split(total, activationCost(f))) {
+                forRange(n, Math.max(CHEAP, activationCost(f)),
+                        (i0, i1) -> backwardRange(f, alpha, zs, zo, dys, dyo, dzs, dzo, i0, i1));
+            } else {
+                backwardRange(f, alpha, zs, zo, dys, dyo, dzs, dzo, 0, n);
+            }
+            // The bias gradient in a second pass: summing dz while the element-wise loop writes it would need
+            // the loop to run on tiles, which costs more (measured) than reading dz again from the cache.
+            if (dbs != null) {
+                columnSumsInto(dzs, dzo, rows, cols, dbs, dbias.offset());
+            }
         }
     }
 
+    /** Elements {@code [i0, i1)} of {@code dz = dy * f'(z)}: in place when the offsets agree, else through tiles. */
+    private void backwardRange(ActivationFunction f, float alpha, float[] zs, int zo, float[] dys, int dyo,
+                               float[] dzs, int dzo, int i0, int i1) {
+        if (zo == dyo && zo == dzo) {
+            CpuActivations.backward(f, alpha, zs, dys, dzs, zo + i0, zo + i1);
+            return;
+        }
+        Tiles t = tiles.get();
+        float[] tz = t.get(0, TILE);
+        float[] td = t.get(1, TILE);
+        for (int i = i0; i < i1; i += TILE) {
+            int n = Math.min(TILE, i1 - i);
+            System.arraycopy(zs, zo + i, tz, 0, n);
+            System.arraycopy(dys, dyo + i, td, 0, n);
+            CpuActivations.backward(f, alpha, tz, td, td, 0, n);
+            System.arraycopy(td, 0, dzs, dzo + i, n);
+        }
+    }
+
+    /** Per-element cost of an activation: the vectorised ones, or a transcendental function per element. */
     private static int activationCost(ActivationFunction f) {
         switch (f) {
             case LINEAR:
             case RELU:
             case LEAKY_RELU:
-                return CHEAP;
+                return STREAMING;
             default:
                 return TRANSCENDENTAL;
-        }
-    }
-
-    private static void requireActivation(String op, ActivationFunction f) {
-        if (f == null) {
-            throw new IllegalArgumentException(op + ": activation is null; expected an ActivationFunction");
         }
     }
 
@@ -396,18 +526,7 @@ public final class CpuBackend implements Backend {
         float[] ps = f32(op, "probs", probs, total, "rows*cols");
         float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        long labelLength = sparseLabels ? rows : total;
-        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
-        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits", logits, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "probs", probs, total, false);
-        if (dlogits != null) {
-            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
-            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-            noOverlap(op, "stats", stats, STATS_LENGTH, "dlogits", dlogits, total, false);
-        }
+        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         int zo = logits.offset();
         int lo = labels.offset();
         int po = probs.offset();
@@ -416,8 +535,7 @@ public final class CpuBackend implements Backend {
             for (int r = 0; r < rows; r++) {
                 int label = li[lo + r];
                 if (label < 0 || label >= cols) {
-                    throw new IllegalArgumentException(op + ": label " + label + " in row " + r
-                            + "; expected a class index in [0, " + cols + ")");
+                    throw new IllegalArgumentException(badLabel(op, label, r, cols));
                 }
             }
         }
@@ -493,11 +611,7 @@ public final class CpuBackend implements Backend {
         float[] ps = f32(op, "probs", probs, total, "rows*cols");
         float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
-        if (dlogits != null) {
-            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-        }
+        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         int zo = logits.offset();
         int to = targets.offset();
         int po = probs.offset();
@@ -545,11 +659,7 @@ public final class CpuBackend implements Backend {
         float[] ts = f32(op, "targets", targets, total, "rows*cols");
         float[] gs = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "pred", pred, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", targets, total, false);
-        if (dpred != null) {
-            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
-        }
+        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
         int xo = pred.offset();
         int to = targets.offset();
         int go = dpred == null ? 0 : dpred.offset();
@@ -590,15 +700,6 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    private void checkLossOverlaps(String op, String outName, Slice out, Slice in1, Slice in2, Slice stats,
-                                   long total) {
-        noOverlap(op, outName, out, total, "logits/pred", in1, total, false);
-        noOverlap(op, outName, out, total, "targets", in2, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, outName, out, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits/pred", in1, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", in2, total, false);
-    }
-
     // ================================================================== regularisation
 
     @Override
@@ -608,7 +709,7 @@ public final class CpuBackend implements Backend {
         nonNegative(op, "n", n);
         float[] ws = f32(op, "w", w, n, "n");
         float[] gs = f32(op, "grad", grad, n, "n");
-        noOverlap(op, "grad", grad, n, "w", w, n, false);
+        OpChecks.regularizerGradient(w, grad, n);
         int wo = w.offset();
         int go = grad.offset();
         double twoL2 = 2.0 * l2;
@@ -627,7 +728,7 @@ public final class CpuBackend implements Backend {
         nonNegative(op, "n", n);
         float[] ws = f32(op, "w", w, n, "n");
         float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "w", w, n, false);
+        OpChecks.regularizerPenalty(w, n, stats);
         int wo = w.offset();
         int nb = blocks(n, GRAIN);
         double[] part = scratch(2L * nb);
@@ -669,13 +770,11 @@ public final class CpuBackend implements Backend {
                          long seed, int stream, Slice counters) {
         ensureOpen();
         nonNegative(op, "n", n);
-        if (!(rate >= 0f && rate < 1f)) {
-            throw new IllegalArgumentException(op + ": rate " + rate + "; expected 0 <= rate < 1");
-        }
+        halfOpenUnit(op, "rate", rate);
         float[] xs = f32(op, inName, in, n, "n");
         float[] ys = f32(op, outName, out, n, "n");
         int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        noOverlap(op, outName, out, n, inName, in, n, true);
+        OpChecks.dropout(op, inName, in, outName, out, n);
         int xo = in.offset();
         int yo = out.offset();
         if (rate == 0f) {
@@ -704,9 +803,7 @@ public final class CpuBackend implements Backend {
         positive(op, "rows", rows);
         nonNegative(op, "cols", cols);
         checkEps(op, eps);
-        if (!(momentum >= 0f && momentum <= 1f)) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum + "; expected 0 <= momentum <= 1");
-        }
+        unitInterval(op, "momentum", momentum);
         long total = (long) rows * cols;
         float[] xs = f32(op, "x", x, total, "rows*cols");
         float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
@@ -716,11 +813,7 @@ public final class CpuBackend implements Backend {
         float[] ys = f32(op, "y", y, total, "rows*cols");
         float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
         float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
-        noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
-        noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
-        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
-        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
         int xo = x.offset();
         int yo = y.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -789,7 +882,7 @@ public final class CpuBackend implements Backend {
         float[] rm = f32(op, "runningMean", runningMean, cols, "cols");
         float[] rv = f32(op, "runningVar", runningVar, cols, "cols");
         float[] ys = f32(op, "y", y, total, "rows*cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
+        OpChecks.batchNormForwardInference(x, rows, cols, y);
         int xo = x.offset();
         int yo = y.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -828,13 +921,7 @@ public final class CpuBackend implements Backend {
         float[] dxs = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
         float[] dgs = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
         float[] dbs = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        if (dx != null) {
-            noOverlap(op, "dx", dx, total, "x", x, total, false);
-            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
-        }
-        if (dgamma != null && dbeta != null) {
-            noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
-        }
+        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
         int xo = x.offset();
         int dyo = dy.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -880,12 +967,6 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    private static void checkEps(String op, float eps) {
-        if (!(eps >= 0f) || Float.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps " + eps + "; expected a finite value >= 0");
-        }
-    }
-
     // ================================================================== optimizers
 
     @Override
@@ -898,17 +979,7 @@ public final class CpuBackend implements Backend {
         float[] gs = f32(op, "grads", grads, n, "n");
         float[] vs = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
         double lr = learningRate(op, hyper);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        if (velocity == null) {
-            if (momentum != 0f) {
-                throw new IllegalArgumentException(op + ": momentum " + momentum
-                        + " but velocity is null; expected a velocity slice, or momentum 0");
-            }
-        } else {
-            unitInterval(op, "momentum", momentum);
-            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
-            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
-        }
+        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
         int po = params.offset();
         int go = grads.offset();
         int vo = velocity == null ? 0 : velocity.offset();
@@ -942,47 +1013,106 @@ public final class CpuBackend implements Backend {
         float[] xs = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
         double lr = learningRate(op, hyper);
         int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        halfOpenUnit(op, "beta1", beta1);
-        halfOpenUnit(op, "beta2", beta2);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "m", m, n, "v", v, n, false);
+        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
         int t = cs[counters.offset() + COUNTER_STEP] + 1;
         double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        double b1c = 1.0 - beta1;
-        double b2c = 1.0 - beta2;
-        int po = params.offset();
-        int go = grads.offset();
-        int mo = m.offset();
-        int vo = v.offset();
-        int xo = vMax == null ? 0 : vMax.offset();
-        // Two loops rather than a branch per element: without the AMSGrad test in its body C2 vectorises the
-        // plain loop (double sqrt and divide included), which makes it several times faster.
-        if (xs == null) {
-            forRange(n, CHEAP, (i0, i1) -> {
-                for (int i = i0; i < i1; i++) {
-                    double g = gs[go + i];
-                    float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
-                    float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
-                    ms[mo + i] = mi;
-                    vs[vo + i] = vi;
-                    ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(vi) + eps));
-                }
-            });
-            return;
-        }
-        forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float mi = (float) (ms[mo + i] + (g - ms[mo + i]) * b1c);
-                float vi = (float) (vs[vo + i] + (g * g - vs[vo + i]) * b2c);
-                ms[mo + i] = mi;
-                vs[vo + i] = vi;
-                float denomV = Math.max(xs[xo + i], vi);
-                xs[xo + i] = denomV;
-                ps[po + i] = (float) (ps[po + i] - lrT * mi / (Math.sqrt(denomV) + eps));
+        AdamStep step = adamStep;
+        step.set(ps, params.offset(), gs, grads.offset(), ms, m.offset(), vs, v.offset(), xs,
+                vMax == null ? 0 : vMax.offset(), (float) lrT, beta1, beta2, eps);
+        try {
+            if (split(n, STREAMING)) {
+                forRange(n, CHEAP, step::run);
+            } else {
+                step.run(0, n);
             }
-        });
+        } finally {
+            step.set(null, 0, null, 0, null, 0, null, 0, null, 0, 0f, 0f, 0f, 0f); // hold no arrays
+        }
+    }
+
+    /**
+     * One Adam update's arguments, run over element ranges by {@link CpuLoops#adam}. The backend keeps one and
+     * refills it per call (ops run one at a time), so an update allocates nothing.
+     */
+    private final class AdamStep {
+        private float[] ps;
+        private int po;
+        private float[] gs;
+        private int go;
+        private float[] ms;
+        private int mo;
+        private float[] vs;
+        private int vo;
+        private float[] xs;
+        private int xo;
+        private float lrT;
+        private float beta1;
+        private float b1cHi;
+        private float b1cLo;
+        private float beta2;
+        private float b2c;
+        private float eps;
+
+        void set(float[] ps, int po, float[] gs, int go, float[] ms, int mo, float[] vs, int vo, float[] xs, int xo,
+                 float lrT, float beta1, float beta2, float eps) {
+            this.ps = ps;
+            this.po = po;
+            this.gs = gs;
+            this.go = go;
+            this.ms = ms;
+            this.mo = mo;
+            this.vs = vs;
+            this.vo = vo;
+            this.xs = xs;
+            this.xo = xo;
+            this.lrT = lrT;
+            this.beta1 = beta1;
+            double b1c = 1.0 - beta1; // 1 - beta1 to 48 bits: a float and the float remainder
+            this.b1cHi = (float) b1c;
+            this.b1cLo = (float) (b1c - b1cHi);
+            this.beta2 = beta2;
+            this.b2c = (float) (1.0 - beta2);
+            this.eps = eps;
+        }
+
+        /** Elements {@code [i0, i1)}: in place when the five offsets agree, else through tiles. */
+        void run(int i0, int i1) {
+            if (po == go && po == mo && po == vo && (xs == null || po == xo)) {
+                kernel(ps, gs, ms, vs, xs, po + i0, po + i1);
+                return;
+            }
+            Tiles t = tiles.get();
+            float[] tp = t.get(0, TILE);
+            float[] tg = t.get(1, TILE);
+            float[] tm = t.get(2, TILE);
+            float[] tv = t.get(3, TILE);
+            float[] tx = xs == null ? null : t.get(4, TILE);
+            for (int i = i0; i < i1; i += TILE) {
+                int n = Math.min(TILE, i1 - i);
+                System.arraycopy(ps, po + i, tp, 0, n);
+                System.arraycopy(gs, go + i, tg, 0, n);
+                System.arraycopy(ms, mo + i, tm, 0, n);
+                System.arraycopy(vs, vo + i, tv, 0, n);
+                if (tx != null) {
+                    System.arraycopy(xs, xo + i, tx, 0, n);
+                }
+                kernel(tp, tg, tm, tv, tx, 0, n);
+                System.arraycopy(tp, 0, ps, po + i, n);
+                System.arraycopy(tm, 0, ms, mo + i, n);
+                System.arraycopy(tv, 0, vs, vo + i, n);
+                if (tx != null) {
+                    System.arraycopy(tx, 0, xs, xo + i, n);
+                }
+            }
+        }
+
+        private void kernel(float[] p, float[] g, float[] mm, float[] vv, float[] x, int from, int to) {
+            if (x == null) {
+                CpuLoops.adam(p, g, mm, vv, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
+            } else {
+                CpuLoops.amsgrad(p, g, mm, vv, x, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
+            }
+        }
     }
 
     @Override
@@ -997,14 +1127,7 @@ public final class CpuBackend implements Backend {
         float[] mo = mom == null ? null : f32(op, "mom", mom, n, "n");
         float[] av = mg == null ? null : f32(op, "mg", mg, n, "n");
         double lr = learningRate(op, hyper);
-        unitInterval(op, "rho", rho);
-        checkEps(op, eps);
-        if (mom == null && momentum != 0f) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum
-                    + " but mom is null; expected a momentum slice, or momentum 0");
-        }
-        unitInterval(op, "momentum", momentum);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
         int po = params.offset();
         int go = grads.offset();
         int so = ms.offset();
@@ -1044,9 +1167,7 @@ public final class CpuBackend implements Backend {
         float[] gs = f32(op, "grads", grads, n, "n");
         float[] as = f32(op, "accumulator", accumulator, n, "n");
         double lr = learningRate(op, hyper);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
         int po = params.offset();
         int go = grads.offset();
         int ao = accumulator.offset();
@@ -1063,20 +1184,6 @@ public final class CpuBackend implements Backend {
     private double learningRate(String op, Slice hyper) {
         float[] h = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
         return h[hyper.offset() + HYPER_LR];
-    }
-
-    private static void unitInterval(String op, String name, float value) {
-        if (!(value >= 0f && value <= 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " <= 1");
-        }
-    }
-
-    private static void halfOpenUnit(String op, String name, float value) {
-        if (!(value >= 0f && value < 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " < 1");
-        }
     }
 
     // ================================================================== data movement
@@ -1098,39 +1205,27 @@ public final class CpuBackend implements Backend {
         if (counters != null) {
             int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
             batch = cs[counters.offset() + COUNTER_BATCH];
-            if (batch < 0) {
-                throw new IllegalArgumentException(op + ": counters[COUNTER_BATCH] = " + batch
-                        + "; expected >= 0");
-            }
+            nonNegative(op, "counters[COUNTER_BATCH]", batch);
         }
         long start = (long) batch * batchSize;
-        long positions = idx == null ? srcRows : indices.length();
-        if (start + rows > positions) {
-            throw new IllegalArgumentException(op + ": batch " + batch + " of size " + batchSize
-                    + " reads positions [" + start + ", " + (start + rows) + ") but "
-                    + (idx == null ? "src has " + srcRows + " rows" : "indices has " + positions + " elements"));
-        }
+        batchInRange(op, batch, batchSize, rows, idx == null ? srcRows : indices.length(), idx != null);
         if (idx != null) {
             int io = indices.offset() + (int) start;
             for (int r = 0; r < rows; r++) {
                 int j = idx[io + r];
                 if (j < 0 || j >= srcRows) {
-                    throw new IllegalArgumentException(op + ": indices[" + (start + r) + "] = " + j
-                            + "; expected a row of src in [0, " + srcRows + ")");
+                    throw new IllegalArgumentException(badIndex(op, start + r, j, srcRows));
                 }
             }
         }
         int io = idx == null ? 0 : indices.offset() + (int) start;
         int first = (int) start; // used only without indices
         int so = src.offset();
+        noTransformOfIntegers(op, sd, scale, shift);
         if (sd == DType.I32) {
-            if (scale != null || shift != null) {
-                throw new IllegalArgumentException(op + ": scale/shift given for an I32 src; "
-                        + "expected null (integer rows are copied unchanged)");
-            }
             int[] ss = sb.ints();
             int[] os = i32(op, "out", out, total, "rows*width");
-            noOverlap(op, "out", out, total, "src", src, src.length(), false);
+            OpChecks.gather(src, width, rows, out);
             int oo = out.offset();
             forRows(rows, width, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
@@ -1143,42 +1238,90 @@ public final class CpuBackend implements Backend {
         float[] os = f32(op, "out", out, total, "rows*width");
         float[] sc = scale == null ? null : f32(op, "scale", scale, width, "width");
         float[] sh = shift == null ? null : f32(op, "shift", shift, width, "width");
-        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+        OpChecks.gather(src, width, rows, out);
         int oo = out.offset();
         int sco = scale == null ? 0 : scale.offset();
         int sho = shift == null ? 0 : shift.offset();
-        boolean transform = sc != null || sh != null;
-        if (sd == DType.F32) {
-            float[] ss = sb.floats();
-            forRows(rows, width, CHEAP, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int from = so + (idx == null ? first + r : idx[io + r]) * width;
-                    int to = oo + r * width;
-                    if (!transform) {
-                        System.arraycopy(ss, from, os, to, width);
-                        continue;
-                    }
-                    for (int f = 0; f < width; f++) {
-                        float a = sc == null ? 1f : sc[sco + f];
-                        float b = sh == null ? 0f : sh[sho + f];
-                        os[to + f] = ss[from + f] * a + b;
-                    }
-                }
-            });
+        if (split(total, STREAMING)) {
+            forRows(rows, width, CHEAP,
+                    (r0, r1) -> gatherRows(sb, so, width, idx, io, first, sc, sco, sh, sho, os, oo, r0, r1));
         } else {
-            byte[] ss = sb.bytes();
-            forRows(rows, width, CHEAP, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int from = so + (idx == null ? first + r : idx[io + r]) * width;
-                    int to = oo + r * width;
-                    for (int f = 0; f < width; f++) {
-                        float a = sc == null ? 1f : sc[sco + f];
-                        float b = sh == null ? 0f : sh[sho + f];
-                        os[to + f] = (ss[from + f] & 0xff) * a + b;
-                    }
-                }
-            });
+            gatherRows(sb, so, width, idx, io, first, sc, sco, sh, sho, os, oo, 0, rows);
         }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of an F32 or U8 gather. A transformed row goes through a tile ({@code x * scale +
+     * shift} vectorised, with scale and shift laid out in tiles once per call, 1 and 0 where null); an
+     * untransformed one is copied, or widened from U8 straight into {@code out}.
+     */
+    private void gatherRows(CpuBuffer sb, int so, int width, int[] idx, int io, int first, float[] sc, int sco,
+                            float[] sh, int sho, float[] os, int oo, int r0, int r1) {
+        boolean transform = sc != null || sh != null;
+        float[] tx = null;
+        float[] ts = null;
+        float[] tb = null;
+        if (transform) {
+            Tiles t = tiles.get();
+            tx = t.get(0, width);
+            ts = t.get(1, width);
+            tb = t.get(2, width);
+            if (sc == null) {
+                Arrays.fill(ts, 0, width, 1f);
+            } else {
+                System.arraycopy(sc, sco, ts, 0, width);
+            }
+            if (sh == null) {
+                Arrays.fill(tb, 0, width, 0f);
+            } else {
+                System.arraycopy(sh, sho, tb, 0, width);
+            }
+        }
+        float[] fs = sb.dtype() == DType.F32 ? sb.floats() : null;
+        byte[] bs = fs == null ? sb.bytes() : null;
+        touchRows(fs, bs, so, width, idx, io, first, r0, r1);
+        for (int r = r0; r < r1; r++) {
+            int from = so + (idx == null ? first + r : idx[io + r]) * width;
+            int to = oo + r * width;
+            if (!transform) {
+                if (fs != null) {
+                    System.arraycopy(fs, from, os, to, width);
+                } else {
+                    CpuLoops.u8ToF32(bs, from, os, to, width);
+                }
+                continue;
+            }
+            if (fs != null) {
+                System.arraycopy(fs, from, tx, 0, width);
+            } else {
+                CpuLoops.u8ToF32(bs, from, tx, 0, width);
+            }
+            CpuLoops.affine(tx, ts, tb, 0, width);
+            System.arraycopy(tx, 0, os, to, width);
+        }
+    }
+
+    /**
+     * Reads one element per 64-byte cache line of every source row of {@code [r0, r1)} before any is converted.
+     * The rows are shuffled, so the hardware prefetcher cannot see them coming and a row-at-a-time loop stalls
+     * on each row's misses in turn; read up front, the misses of all rows overlap. Measured on a 128 x 784 U8
+     * batch out of 50,000 images: 124 us without, 86 us with.
+     */
+    private void touchRows(float[] fs, byte[] bs, int so, int width, int[] idx, int io, int first, int r0, int r1) {
+        int sum = 0;
+        for (int r = r0; r < r1; r++) {
+            int from = so + (idx == null ? first + r : idx[io + r]) * width;
+            if (fs != null) {
+                for (int i = 0; i < width; i += 16) {
+                    sum += Float.floatToRawIntBits(fs[from + i]);
+                }
+            } else {
+                for (int i = 0; i < width; i += 64) {
+                    sum += bs[from + i];
+                }
+            }
+        }
+        touched = sum; // keeps the reads from being dead code
     }
 
     @Override
@@ -1240,38 +1383,19 @@ public final class CpuBackend implements Backend {
     // ================================================================== validation helpers
 
     private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("cpu backend is closed");
-        }
+        backendOpen(name(), closed);
     }
 
     /** The open CpuBuffer of this backend behind {@code s}. */
     private CpuBuffer open(String op, String name, Slice s) {
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": " + name + " is null; expected a slice");
-        }
-        Buffer b = s.buffer();
-        if (!(b instanceof CpuBuffer) || b.backend() != this) {
-            throw new IllegalArgumentException(op + ": " + name + " (" + s + ") belongs to "
-                    + (b.backend() == null ? "no backend" : "another backend (" + b.backend().name() + ")")
-                    + "; expected a buffer allocated by this cpu backend");
-        }
-        CpuBuffer cb = (CpuBuffer) b;
-        if (cb.isClosed()) {
-            throw new IllegalStateException(op + ": " + name + " (" + s + ") is a closed buffer");
-        }
+        CpuBuffer cb = owned(op, name, s, this, CpuBuffer.class);
+        notClosed(op, name, s, cb.isClosed());
         return cb;
     }
 
     private CpuBuffer typed(String op, String name, Slice s, DType want, long need, String what) {
         CpuBuffer cb = open(op, name, s);
-        if (cb.dtype() != want) {
-            throw new IllegalArgumentException(op + ": " + name + " is " + cb.dtype() + "; expected " + want);
-        }
-        if (s.length() < need) {
-            throw new IllegalArgumentException(op + ": " + name + " has " + s.length()
-                    + " elements; expected at least " + need + " (" + what + ")");
-        }
+        OpChecks.typed(op, name, s, want, need, what);
         return cb;
     }
 
@@ -1287,41 +1411,53 @@ public final class CpuBackend implements Backend {
         return typed(op, name, s, DType.U8, need, what).bytes();
     }
 
-    private static void nonNegative(String op, String name, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 0");
+    // ================================================================== staging tiles
+
+    /** One thread's staging tiles: float arrays by slot, grown on demand and kept (never shrunk). */
+    private static final class Tiles {
+        private final float[][] slots = new float[5][0];
+
+        float[] get(int slot, int length) {
+            float[] t = slots[slot];
+            if (t.length < length) {
+                t = new float[Math.max(length, TILE)];
+                slots[slot] = t;
+            }
+            return t;
         }
     }
 
-    private static void positive(String op, String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 1");
-        }
+    /** Rows per row group of a {@code cols}-wide matrix: as many whole rows as fill a tile, at least one. */
+    private static int rowsPerTile(int cols) {
+        return cols == 0 ? 1 : Math.max(1, TILE / cols);
     }
 
     /**
-     * Rejects an output whose touched range {@code [out, out + outLen)} overlaps an input's
-     * {@code [in, in + inLen)}; with {@code exactAllowed} the two may be the very same elements (documented
-     * in-place use) but may not overlap partly.
+     * Copies rows {@code [r, r + nr)}, columns {@code [c0, c0 + w)} of the {@code cols}-wide matrix at
+     * {@code x[xo]} into {@code t}, {@code w} elements per row (one copy when {@code w == cols}).
      */
-    private static void noOverlap(String op, String outName, Slice out, long outLen,
-                                  String inName, Slice in, long inLen, boolean exactAllowed) {
-        if (out.buffer() != in.buffer() || outLen == 0 || inLen == 0) {
+    private static void stage(float[] x, int xo, int cols, int r, int nr, int c0, int w, float[] t) {
+        if (w == cols) {
+            System.arraycopy(x, xo + r * cols, t, 0, nr * cols);
             return;
         }
-        long o0 = out.offset();
-        long i0 = in.offset();
-        if (o0 < i0 + inLen && i0 < o0 + outLen) {
-            if (exactAllowed && o0 == i0 && outLen == inLen) {
-                return;
-            }
-            throw new IllegalArgumentException(op + ": " + outName + " (" + out + ") overlaps " + inName
-                    + " (" + in + "); expected " + (exactAllowed ? "the same elements or disjoint ones"
-                    : "disjoint slices"));
+        for (int k = 0; k < nr; k++) {
+            System.arraycopy(x, xo + (r + k) * cols + c0, t, k * w, w);
         }
     }
 
     // ================================================================== parallel loops
+
+    /**
+     * Whether {@code elements} elements of per-element {@code cost} are worth spreading over the pool. Checked
+     * before building a task, so that an op below the threshold allocates nothing.
+     */
+    private boolean split(long elements, int cost) {
+        if (threads == 1) {
+            return false;
+        }
+        return cost == STREAMING ? elements >= STREAMING_PARALLEL_MIN : elements * cost >= PARALLEL_MIN;
+    }
 
     /** A loop body over items {@code [from, to)}. */
     @FunctionalInterface

@@ -1,5 +1,19 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.OpChecks.backendOpen;
+import static dev.dendrite.backend.OpChecks.badIndex;
+import static dev.dendrite.backend.OpChecks.badLabel;
+import static dev.dendrite.backend.OpChecks.batchInRange;
+import static dev.dendrite.backend.OpChecks.checkEps;
+import static dev.dendrite.backend.OpChecks.checkHost;
+import static dev.dendrite.backend.OpChecks.halfOpenUnit;
+import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
+import static dev.dendrite.backend.OpChecks.nonNegative;
+import static dev.dendrite.backend.OpChecks.notClosed;
+import static dev.dendrite.backend.OpChecks.owned;
+import static dev.dendrite.backend.OpChecks.positive;
+import static dev.dendrite.backend.OpChecks.requireActivation;
+import static dev.dendrite.backend.OpChecks.unitInterval;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
@@ -38,6 +52,7 @@ import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
@@ -498,17 +513,6 @@ public final class CudaBackend implements Backend {
         checkDeviceErrors();
     }
 
-    /** Checks that a host array (length -1: null) has {@code count} elements from {@code offset}. */
-    private static void checkHost(String op, String name, int arrayLength, int offset, int count) {
-        if (arrayLength < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " array is null");
-        }
-        if (offset < 0 || (long) offset + count > arrayLength) {
-            throw new IllegalArgumentException(op + ": " + name + " offset " + offset + " + " + count
-                    + " elements does not fit in an array of " + arrayLength);
-        }
-    }
-
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
@@ -529,15 +533,7 @@ public final class CudaBackend implements Backend {
         ensureOpen();
         CudaBuffer s = open("copy", "src", src);
         CudaBuffer d = open("copy", "dst", dst);
-        if (s.dtype() != d.dtype()) {
-            throw new IllegalArgumentException("copy: src is " + s.dtype() + " but dst is " + d.dtype()
-                    + "; expected the same dtype");
-        }
-        if (src.length() != dst.length()) {
-            throw new IllegalArgumentException("copy: src has " + src.length() + " elements but dst has "
-                    + dst.length() + "; expected the same length");
-        }
-        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+        OpChecks.copy(src, dst);
         if (src.length() == 0) {
             return;
         }
@@ -587,15 +583,14 @@ public final class CudaBackend implements Backend {
                 + "download/synchronize; its row was skipped)";
         switch (err[0]) {
             case ERROR_GATHER_ROW:
-                throw new IllegalArgumentException("gather: indices[" + err[2] + "] = " + err[1]
-                        + "; expected a row of src in [0, " + err[3] + ")" + reported);
+                throw new IllegalArgumentException(badIndex("gather", err[2], err[1], err[3]) + reported);
             case ERROR_GATHER_BATCH:
                 throw new IllegalArgumentException("gather: counters[COUNTER_BATCH] = " + err[1]
                         + " with batch size " + err[2] + " reads past the " + err[3]
                         + " positions available (or is negative)" + reported);
             case ERROR_LABEL:
-                throw new IllegalArgumentException("softmaxCrossEntropy: label " + err[1] + " in row " + err[2]
-                        + "; expected a class index in [0, " + err[3] + ")" + reported);
+                throw new IllegalArgumentException(badLabel("softmaxCrossEntropy", err[1], err[2], err[3])
+                        + reported);
             default:
                 throw new IllegalStateException("cuda: a kernel reported unknown error code " + err[0]
                         + " (value " + err[1] + ", detail " + err[2] + ", limit " + err[3] + ")");
@@ -615,8 +610,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pa = f32(op, "a", a, (long) m * k, "m*k");
         CUdeviceptr pb = f32(op, "b", b, (long) k * n, "k*n");
         CUdeviceptr pc = f32(op, "c", c, (long) m * n, "m*n");
-        noOverlap(op, "c", c, (long) m * n, "a", a, (long) m * k, false);
-        noOverlap(op, "c", c, (long) m * n, "b", b, (long) k * n, false);
+        OpChecks.gemm(a, b, c, m, n, k);
         if (m == 0 || n == 0) {
             return;
         }
@@ -650,7 +644,7 @@ public final class CudaBackend implements Backend {
         nonNegative(op, "cols", cols);
         CUdeviceptr px = f32(op, "x", x, (long) rows * cols, "rows*cols");
         CUdeviceptr po = f32(op, "out", out, cols, "cols");
-        noOverlap(op, "out", out, cols, "x", x, (long) rows * cols, false);
+        OpChecks.columnSums(x, rows, cols, out);
         if (cols == 0) {
             return;
         }
@@ -707,11 +701,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pz = f32(op, "z", z, total, "rows*cols");
         CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
         CUdeviceptr pbias = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
-        if (bias != null) {
-            noOverlap(op, "z", z, total, "bias", bias, cols, false);
-            noOverlap(op, "y", y, total, "bias", bias, cols, false);
-        }
+        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
         if (total == 0) {
             return;
         }
@@ -746,15 +736,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pdy = f32(op, "dy", dy, total, "rows*cols");
         CUdeviceptr pdz = f32(op, "dz", dz, total, "rows*cols");
         CUdeviceptr pdb = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        noOverlap(op, "dz", dz, total, "dy", dy, total, true);
-        noOverlap(op, "dz", dz, total, "z", z, total, false);
-        noOverlap(op, "dz", dz, total, "y", y, total, false);
-        if (dbias != null) {
-            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
-            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
-            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
-            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
-        }
+        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
         if (cols == 0) {
             return;
         }
@@ -785,12 +767,6 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static void requireActivation(String op, ActivationFunction f) {
-        if (f == null) {
-            throw new IllegalArgumentException(op + ": activation is null; expected an ActivationFunction");
-        }
-    }
-
     // ================================================================== losses
 
     @Override
@@ -807,18 +783,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pp = f32(op, "probs", probs, total, "rows*cols");
         CUdeviceptr pg = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        long labelLength = sparseLabels ? rows : total;
-        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
-        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits", logits, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "probs", probs, total, false);
-        if (dlogits != null) {
-            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
-            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-            noOverlap(op, "stats", stats, STATS_LENGTH, "dlogits", dlogits, total, false);
-        }
+        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         if (rows == 0) {
             return;
         }
@@ -849,11 +814,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pp = f32(op, "probs", probs, total, "rows*cols");
         CUdeviceptr pg = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
-        if (dlogits != null) {
-            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-        }
+        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         if (total == 0) {
             return;
         }
@@ -877,11 +838,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pt = f32(op, "targets", targets, total, "rows*cols");
         CUdeviceptr pg = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
         CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "pred", pred, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", targets, total, false);
-        if (dpred != null) {
-            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
-        }
+        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
         if (rows == 0) {
             return;
         }
@@ -893,15 +850,6 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static void checkLossOverlaps(String op, String outName, Slice out, Slice in1, Slice in2, Slice stats,
-                                          long total) {
-        noOverlap(op, outName, out, total, "logits/pred", in1, total, false);
-        noOverlap(op, outName, out, total, "targets", in2, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, outName, out, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits/pred", in1, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", in2, total, false);
-    }
-
     // ================================================================== regularisation
 
     @Override
@@ -911,7 +859,7 @@ public final class CudaBackend implements Backend {
         nonNegative(op, "n", n);
         CUdeviceptr pw = f32(op, "w", w, n, "n");
         CUdeviceptr pg = f32(op, "grad", grad, n, "n");
-        noOverlap(op, "grad", grad, n, "w", w, n, false);
+        OpChecks.regularizerGradient(w, grad, n);
         if (n == 0) {
             return;
         }
@@ -929,7 +877,7 @@ public final class CudaBackend implements Backend {
         nonNegative(op, "n", n);
         CUdeviceptr pw = f32(op, "w", w, n, "n");
         CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "w", w, n, false);
+        OpChecks.regularizerPenalty(w, n, stats);
         if (n == 0) {
             return;
         }
@@ -958,13 +906,11 @@ public final class CudaBackend implements Backend {
                          long seed, int philoxStream, Slice counters) {
         ensureOpen();
         nonNegative(op, "n", n);
-        if (!(rate >= 0f && rate < 1f)) {
-            throw new IllegalArgumentException(op + ": rate " + rate + "; expected 0 <= rate < 1");
-        }
+        halfOpenUnit(op, "rate", rate);
         CUdeviceptr pin = f32(op, inName, in, n, "n");
         CUdeviceptr pout = f32(op, outName, out, n, "n");
         CUdeviceptr pc = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        noOverlap(op, outName, out, n, inName, in, n, true);
+        OpChecks.dropout(op, inName, in, outName, out, n);
         if (n == 0) {
             return;
         }
@@ -994,9 +940,7 @@ public final class CudaBackend implements Backend {
         positive(op, "rows", rows);
         nonNegative(op, "cols", cols);
         checkEps(op, eps);
-        if (!(momentum >= 0f && momentum <= 1f)) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum + "; expected 0 <= momentum <= 1");
-        }
+        unitInterval(op, "momentum", momentum);
         long total = (long) rows * cols;
         CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
         CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
@@ -1006,11 +950,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
         CUdeviceptr psm = f32(op, "saveMean", saveMean, cols, "cols");
         CUdeviceptr psi = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
-        noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
-        noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
-        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
-        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
         if (cols == 0) {
             return;
         }
@@ -1037,7 +977,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr prm = f32(op, "runningMean", runningMean, cols, "cols");
         CUdeviceptr prv = f32(op, "runningVar", runningVar, cols, "cols");
         CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
+        OpChecks.batchNormForwardInference(x, rows, cols, y);
         if (total == 0) {
             return;
         }
@@ -1065,13 +1005,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pdx = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
         CUdeviceptr pdg = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
         CUdeviceptr pdb = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        if (dx != null) {
-            noOverlap(op, "dx", dx, total, "x", x, total, false);
-            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
-        }
-        if (dgamma != null && dbeta != null) {
-            noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
-        }
+        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
         if (cols == 0 || (dx == null && dgamma == null && dbeta == null)) {
             return;
         }
@@ -1080,12 +1014,6 @@ public final class CudaBackend implements Backend {
                     px, pdy, rows, cols, pg, psm, psi, pdx, pdg, pdb);
         } catch (CudaException e) {
             throw fail(op, "rows=" + rows + ", cols=" + cols, e);
-        }
-    }
-
-    private static void checkEps(String op, float eps) {
-        if (!(eps >= 0f) || Float.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps " + eps + "; expected a finite value >= 0");
         }
     }
 
@@ -1101,17 +1029,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pg = f32(op, "grads", grads, n, "n");
         CUdeviceptr pv = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
         CUdeviceptr ph = hyper(op, hyper);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        if (velocity == null) {
-            if (momentum != 0f) {
-                throw new IllegalArgumentException(op + ": momentum " + momentum
-                        + " but velocity is null; expected a velocity slice, or momentum 0");
-            }
-        } else {
-            unitInterval(op, "momentum", momentum);
-            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
-            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
-        }
+        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
         if (n == 0) {
             return;
         }
@@ -1136,11 +1054,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr px = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
         CUdeviceptr ph = hyper(op, hyper);
         CUdeviceptr pc = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        halfOpenUnit(op, "beta1", beta1);
-        halfOpenUnit(op, "beta2", beta2);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "m", m, n, "v", v, n, false);
+        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
         if (n == 0) {
             return;
         }
@@ -1164,14 +1078,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pmom = mom == null ? null : f32(op, "mom", mom, n, "n");
         CUdeviceptr pmg = mg == null ? null : f32(op, "mg", mg, n, "n");
         CUdeviceptr ph = hyper(op, hyper);
-        unitInterval(op, "rho", rho);
-        checkEps(op, eps);
-        if (mom == null && momentum != 0f) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum
-                    + " but mom is null; expected a momentum slice, or momentum 0");
-        }
-        unitInterval(op, "momentum", momentum);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
         if (n == 0) {
             return;
         }
@@ -1192,9 +1099,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pg = f32(op, "grads", grads, n, "n");
         CUdeviceptr pa = f32(op, "accumulator", accumulator, n, "n");
         CUdeviceptr ph = hyper(op, hyper);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
         if (n == 0) {
             return;
         }
@@ -1207,20 +1112,6 @@ public final class CudaBackend implements Backend {
 
     private CUdeviceptr hyper(String op, Slice hyper) {
         return f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-    }
-
-    private static void unitInterval(String op, String name, float value) {
-        if (!(value >= 0f && value <= 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " <= 1");
-        }
-    }
-
-    private static void halfOpenUnit(String op, String name, float value) {
-        if (!(value >= 0f && value < 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " < 1");
-        }
     }
 
     // ================================================================== data movement
@@ -1241,21 +1132,17 @@ public final class CudaBackend implements Backend {
         CUdeviceptr pc = counters == null ? null : i32(op, "counters", counters, COUNTERS_LENGTH,
                 "COUNTERS_LENGTH");
         int positions = indices == null ? srcRows : indices.length();
-        if (counters == null && rows > positions) {
-            throw new IllegalArgumentException(op + ": batch 0 of size " + batchSize + " reads positions [0, "
-                    + rows + ") but " + (indices == null ? "src has " + srcRows + " rows"
-                    : "indices has " + positions + " elements"));
+        if (counters == null) {
+            // Batch 0 is known here; other batches are checked on the device (the counter lives there).
+            batchInRange(op, 0, batchSize, rows, positions, indices != null);
         }
         CUdeviceptr ps = sb.at(src.offset());
         CUdeviceptr pout;
         CudaKernel kernel;
         CUdeviceptr psc = null;
         CUdeviceptr psh = null;
+        noTransformOfIntegers(op, sd, scale, shift);
         if (sd == DType.I32) {
-            if (scale != null || shift != null) {
-                throw new IllegalArgumentException(op + ": scale/shift given for an I32 src; "
-                        + "expected null (integer rows are copied unchanged)");
-            }
             pout = i32(op, "out", out, total, "rows*width");
             kernel = CudaKernel.GATHER_I32;
         } else {
@@ -1264,7 +1151,7 @@ public final class CudaBackend implements Backend {
             psh = shift == null ? null : f32(op, "shift", shift, width, "width");
             kernel = sd == DType.F32 ? CudaKernel.GATHER_F32 : CudaKernel.GATHER_U8;
         }
-        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+        OpChecks.gather(src, width, rows, out);
         if (rows == 0) {
             return;
         }
@@ -1401,9 +1288,7 @@ public final class CudaBackend implements Backend {
     }
 
     void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("cuda backend is closed");
-        }
+        backendOpen(name(), closed);
         bind();
     }
 
@@ -1602,31 +1487,14 @@ public final class CudaBackend implements Backend {
 
     /** The open CudaBuffer of this backend behind {@code s}. */
     private CudaBuffer open(String op, String name, Slice s) {
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": " + name + " is null; expected a slice");
-        }
-        Buffer b = s.buffer();
-        if (!(b instanceof CudaBuffer) || b.backend() != this) {
-            throw new IllegalArgumentException(op + ": " + name + " (" + s + ") belongs to "
-                    + (b.backend() == null ? "no backend" : "another backend (" + b.backend().name() + ")")
-                    + "; expected a buffer allocated by this cuda backend");
-        }
-        CudaBuffer cb = (CudaBuffer) b;
-        if (cb.isClosed()) {
-            throw new IllegalStateException(op + ": " + name + " (" + s + ") is a closed buffer");
-        }
+        CudaBuffer cb = owned(op, name, s, this, CudaBuffer.class);
+        notClosed(op, name, s, cb.isClosed());
         return cb;
     }
 
     private CUdeviceptr typed(String op, String name, Slice s, DType want, long need, String what) {
         CudaBuffer cb = open(op, name, s);
-        if (cb.dtype() != want) {
-            throw new IllegalArgumentException(op + ": " + name + " is " + cb.dtype() + "; expected " + want);
-        }
-        if (s.length() < need) {
-            throw new IllegalArgumentException(op + ": " + name + " has " + s.length()
-                    + " elements; expected at least " + need + " (" + what + ")");
-        }
+        OpChecks.typed(op, name, s, want, need, what);
         return cb.at(s.offset());
     }
 
@@ -1644,39 +1512,5 @@ public final class CudaBackend implements Backend {
 
     private static boolean sameElements(Slice a, Slice b) {
         return a.buffer() == b.buffer() && a.offset() == b.offset();
-    }
-
-    private static void nonNegative(String op, String name, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 0");
-        }
-    }
-
-    private static void positive(String op, String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 1");
-        }
-    }
-
-    /**
-     * Rejects an output whose touched range {@code [out, out + outLen)} overlaps an input's
-     * {@code [in, in + inLen)}; with {@code exactAllowed} the two may be the very same elements (documented
-     * in-place use) but may not overlap partly.
-     */
-    private static void noOverlap(String op, String outName, Slice out, long outLen,
-                                  String inName, Slice in, long inLen, boolean exactAllowed) {
-        if (out == null || in == null || out.buffer() != in.buffer() || outLen == 0 || inLen == 0) {
-            return;
-        }
-        long o0 = out.offset();
-        long i0 = in.offset();
-        if (o0 < i0 + inLen && i0 < o0 + outLen) {
-            if (exactAllowed && o0 == i0 && outLen == inLen) {
-                return;
-            }
-            throw new IllegalArgumentException(op + ": " + outName + " (" + out + ") overlaps " + inName
-                    + " (" + in + "); expected " + (exactAllowed ? "the same elements or disjoint ones"
-                    : "disjoint slices"));
-        }
     }
 }

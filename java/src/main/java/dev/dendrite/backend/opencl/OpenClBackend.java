@@ -1,5 +1,20 @@
 package dev.dendrite.backend.opencl;
 
+import static dev.dendrite.backend.OpChecks.backendOpen;
+import static dev.dendrite.backend.OpChecks.badIndex;
+import static dev.dendrite.backend.OpChecks.badLabel;
+import static dev.dendrite.backend.OpChecks.batchInRange;
+import static dev.dendrite.backend.OpChecks.checkEps;
+import static dev.dendrite.backend.OpChecks.checkHost;
+import static dev.dendrite.backend.OpChecks.halfOpenUnit;
+import static dev.dendrite.backend.OpChecks.noOverlap;
+import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
+import static dev.dendrite.backend.OpChecks.nonNegative;
+import static dev.dendrite.backend.OpChecks.notClosed;
+import static dev.dendrite.backend.OpChecks.owned;
+import static dev.dendrite.backend.OpChecks.positive;
+import static dev.dendrite.backend.OpChecks.requireActivation;
+import static dev.dendrite.backend.OpChecks.unitInterval;
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
 import static org.jocl.CL.CL_INVALID_BUFFER_SIZE;
 import static org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
@@ -29,6 +44,7 @@ import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 
@@ -366,17 +382,6 @@ public final class OpenClBackend implements Backend {
         checkDeviceErrors();
     }
 
-    /** Checks that a host array (length -1: null) has {@code count} elements from {@code offset}. */
-    private static void checkHost(String op, String name, int arrayLength, int offset, int count) {
-        if (arrayLength < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " array is null");
-        }
-        if (offset < 0 || (long) offset + count > arrayLength) {
-            throw new IllegalArgumentException(op + ": " + name + " offset " + offset + " + " + count
-                    + " elements does not fit in an array of " + arrayLength);
-        }
-    }
-
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
@@ -406,15 +411,7 @@ public final class OpenClBackend implements Backend {
         ensureOpen();
         OpenClBuffer s = open("copy", "src", src);
         OpenClBuffer d = open("copy", "dst", dst);
-        if (s.dtype() != d.dtype()) {
-            throw new IllegalArgumentException("copy: src is " + s.dtype() + " but dst is " + d.dtype()
-                    + "; expected the same dtype");
-        }
-        if (src.length() != dst.length()) {
-            throw new IllegalArgumentException("copy: src has " + src.length() + " elements but dst has "
-                    + dst.length() + "; expected the same length");
-        }
-        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+        OpChecks.copy(src, dst);
         if (src.length() == 0) {
             return;
         }
@@ -457,15 +454,13 @@ public final class OpenClBackend implements Backend {
         String when = " (found on the device by an op issued before this download/synchronize)";
         switch (e[0]) {
             case ERROR_GATHER_ROW:
-                throw new IllegalArgumentException("gather: indices[" + e[2] + "] = " + e[1]
-                        + "; expected a row of src in [0, " + e[3] + ")" + when);
+                throw new IllegalArgumentException(badIndex("gather", e[2], e[1], e[3]) + when);
             case ERROR_GATHER_BATCH:
                 throw new IllegalArgumentException("gather: batch " + e[1] + " of size " + e[2]
                         + " reads past the " + e[3] + " positions available (counters[COUNTER_BATCH] out of range)"
                         + when);
             case ERROR_LABEL:
-                throw new IllegalArgumentException("softmaxCrossEntropy: label " + e[1] + " in row " + e[2]
-                        + "; expected a class index in [0, " + e[3] + ")" + when);
+                throw new IllegalArgumentException(badLabel("softmaxCrossEntropy", e[1], e[2], e[3]) + when);
             default:
                 throw new IllegalStateException("a kernel reported unknown error code " + e[0] + " (value " + e[1]
                         + ", detail " + e[2] + ", limit " + e[3] + ")" + when);
@@ -485,8 +480,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer ab = f32(op, "a", a, (long) m * k, "m*k");
         OpenClBuffer bb = f32(op, "b", b, (long) k * n, "k*n");
         OpenClBuffer cb = f32(op, "c", c, (long) m * n, "m*n");
-        noOverlap(op, "c", c, (long) m * n, "a", a, (long) m * k, false);
-        noOverlap(op, "c", c, (long) m * n, "b", b, (long) k * n, false);
+        OpChecks.gemm(a, b, c, m, n, k);
         if (m == 0 || n == 0) {
             return;
         }
@@ -534,7 +528,7 @@ public final class OpenClBackend implements Backend {
         nonNegative(op, "cols", cols);
         OpenClBuffer xb = f32(op, "x", x, (long) rows * cols, "rows*cols");
         OpenClBuffer ob = f32(op, "out", out, cols, "cols");
-        noOverlap(op, "out", out, cols, "x", x, (long) rows * cols, false);
+        OpChecks.columnSums(x, rows, cols, out);
         try {
             columnSumsInto(mem(xb), x.offset(), rows, cols, mem(ob), out.offset());
         } catch (CLException e) {
@@ -584,12 +578,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer zb = f32(op, "z", z, total, "rows*cols");
         OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
         OpenClBuffer bb = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        // In place would destroy the pre-activation the backward pass needs, except for LINEAR where z == y.
-        noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
-        if (bias != null) {
-            noOverlap(op, "z", z, total, "bias", bias, cols, false);
-            noOverlap(op, "y", y, total, "bias", bias, cols, false);
-        }
+        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
         if (total == 0) {
             return;
         }
@@ -624,15 +613,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer dyb = f32(op, "dy", dy, total, "rows*cols");
         OpenClBuffer dzb = f32(op, "dz", dz, total, "rows*cols");
         OpenClBuffer dbb = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        noOverlap(op, "dz", dz, total, "dy", dy, total, true);
-        noOverlap(op, "dz", dz, total, "z", z, total, false);
-        noOverlap(op, "dz", dz, total, "y", y, total, false);
-        if (dbias != null) {
-            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
-            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
-            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
-            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
-        }
+        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
         try {
             if (total == 0) {
                 if (dbb != null && cols > 0) {
@@ -668,9 +649,7 @@ public final class OpenClBackend implements Backend {
 
     /** The activation's code in kernels/common/activations.h. */
     private static int activationCode(String op, ActivationFunction f) {
-        if (f == null) {
-            throw new IllegalArgumentException(op + ": activation is null; expected an ActivationFunction");
-        }
+        requireActivation(op, f);
         switch (f) {
             case LINEAR:
                 return 0;
@@ -713,18 +692,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer pb = f32(op, "probs", probs, total, "rows*cols");
         OpenClBuffer gb = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        long labelLength = sparseLabels ? rows : total;
-        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
-        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits", logits, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "labels", labels, labelLength, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "probs", probs, total, false);
-        if (dlogits != null) {
-            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
-            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-            noOverlap(op, "stats", stats, STATS_LENGTH, "dlogits", dlogits, total, false);
-        }
+        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         if (rows == 0) {
             return;
         }
@@ -757,11 +725,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer pb = f32(op, "probs", probs, total, "rows*cols");
         OpenClBuffer gb = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
         OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
-        if (dlogits != null) {
-            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
-            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
-        }
+        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         if (rows == 0) {
             return;
         }
@@ -790,11 +754,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer tb = f32(op, "targets", targets, total, "rows*cols");
         OpenClBuffer gb = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
         OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "pred", pred, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", targets, total, false);
-        if (dpred != null) {
-            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
-        }
+        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
         if (rows == 0) {
             return;
         }
@@ -809,15 +769,6 @@ public final class OpenClBackend implements Backend {
         } catch (CLException e) {
             throw clFailure(op, "rows=" + rows + ", cols=" + cols, e);
         }
-    }
-
-    private void checkLossOverlaps(String op, String outName, Slice out, Slice in1, Slice in2, Slice stats,
-                                   long total) {
-        noOverlap(op, outName, out, total, "logits/pred", in1, total, false);
-        noOverlap(op, outName, out, total, "targets", in2, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, outName, out, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "logits/pred", in1, total, false);
-        noOverlap(op, "stats", stats, STATS_LENGTH, "targets", in2, total, false);
     }
 
     /**
@@ -842,7 +793,7 @@ public final class OpenClBackend implements Backend {
         nonNegative(op, "n", n);
         OpenClBuffer wb = f32(op, "w", w, n, "n");
         OpenClBuffer gb = f32(op, "grad", grad, n, "n");
-        noOverlap(op, "grad", grad, n, "w", w, n, false);
+        OpChecks.regularizerGradient(w, grad, n);
         if (n == 0) {
             return;
         }
@@ -862,7 +813,7 @@ public final class OpenClBackend implements Backend {
         nonNegative(op, "n", n);
         OpenClBuffer wb = f32(op, "w", w, n, "n");
         OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        noOverlap(op, "stats", stats, STATS_LENGTH, "w", w, n, false);
+        OpChecks.regularizerPenalty(w, n, stats);
         if (n == 0) {
             return;
         }
@@ -897,13 +848,11 @@ public final class OpenClBackend implements Backend {
                          long seed, int stream, Slice counters) {
         ensureOpen();
         nonNegative(op, "n", n);
-        if (!(rate >= 0f && rate < 1f)) {
-            throw new IllegalArgumentException(op + ": rate " + rate + "; expected 0 <= rate < 1");
-        }
+        halfOpenUnit(op, "rate", rate);
         OpenClBuffer xb = f32(op, inName, in, n, "n");
         OpenClBuffer yb = f32(op, outName, out, n, "n");
         OpenClBuffer cb = typed(op, "counters", counters, DType.I32, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        noOverlap(op, outName, out, n, inName, in, n, true);
+        OpChecks.dropout(op, inName, in, outName, out, n);
         if (n == 0) {
             return;
         }
@@ -928,9 +877,7 @@ public final class OpenClBackend implements Backend {
         positive(op, "rows", rows);
         nonNegative(op, "cols", cols);
         checkEps(op, eps);
-        if (!(momentum >= 0f && momentum <= 1f)) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum + "; expected 0 <= momentum <= 1");
-        }
+        unitInterval(op, "momentum", momentum);
         long total = (long) rows * cols;
         OpenClBuffer xb = f32(op, "x", x, total, "rows*cols");
         OpenClBuffer gb = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
@@ -940,11 +887,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
         OpenClBuffer smb = f32(op, "saveMean", saveMean, cols, "cols");
         OpenClBuffer sib = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
-        noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
-        noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
-        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
-        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
         if (cols == 0) {
             return;
         }
@@ -991,7 +934,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer rmb = f32(op, "runningMean", runningMean, cols, "cols");
         OpenClBuffer rvb = f32(op, "runningVar", runningVar, cols, "cols");
         OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
-        noOverlap(op, "y", y, total, "x", x, total, false);
+        OpChecks.batchNormForwardInference(x, rows, cols, y);
         if (total == 0) {
             return;
         }
@@ -1022,17 +965,13 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer dxb = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
         OpenClBuffer dgb = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
         OpenClBuffer dbb = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
+        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
+        // Stricter than the shared rules, and than the cpu and cuda backends (which accept what the Backend
+        // contract rules out anyway): dx must not overlap the per-column inputs either.
         if (dx != null) {
-            noOverlap(op, "dx", dx, total, "x", x, total, false);
-            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
             noOverlap(op, "dx", dx, total, "saveMean", saveMean, cols, false);
             noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, cols, false);
-            if (gamma != null) {
-                noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
-            }
-        }
-        if (dgamma != null && dbeta != null) {
-            noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
+            noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
         }
         if (cols == 0) {
             return;
@@ -1071,12 +1010,6 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private static void checkEps(String op, float eps) {
-        if (!(eps >= 0f) || Float.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps " + eps + "; expected a finite value >= 0");
-        }
-    }
-
     // ================================================================== optimizers
 
     @Override
@@ -1089,17 +1022,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer gb = f32(op, "grads", grads, n, "n");
         OpenClBuffer vb = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
         OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        if (velocity == null) {
-            if (momentum != 0f) {
-                throw new IllegalArgumentException(op + ": momentum " + momentum
-                        + " but velocity is null; expected a velocity slice, or momentum 0");
-            }
-        } else {
-            unitInterval(op, "momentum", momentum);
-            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
-            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
-        }
+        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
         if (n == 0) {
             return;
         }
@@ -1127,11 +1050,8 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer xb = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
         OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
         OpenClBuffer cb = typed(op, "counters", counters, DType.I32, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        halfOpenUnit(op, "beta1", beta1);
-        halfOpenUnit(op, "beta2", beta2);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "m", m, n, "v", v, n, false);
+        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
+        // Stricter than the shared rules, and than the cpu and cuda backends: no two of the updated states overlap.
         noOverlap(op, "params", params, n, "m", m, n, false);
         noOverlap(op, "params", params, n, "v", v, n, false);
         if (vMax != null) {
@@ -1166,15 +1086,8 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer mob = mom == null ? null : f32(op, "mom", mom, n, "n");
         OpenClBuffer mgb = mg == null ? null : f32(op, "mg", mg, n, "n");
         OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        unitInterval(op, "rho", rho);
-        checkEps(op, eps);
-        if (mom == null && momentum != 0f) {
-            throw new IllegalArgumentException(op + ": momentum " + momentum
-                    + " but mom is null; expected a momentum slice, or momentum 0");
-        }
-        unitInterval(op, "momentum", momentum);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "ms", ms, n, "params", params, n, false);
+        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
+        noOverlap(op, "ms", ms, n, "params", params, n, false); // stricter than the cpu and cuda backends
         if (n == 0) {
             return;
         }
@@ -1198,9 +1111,7 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer gb = f32(op, "grads", grads, n, "n");
         OpenClBuffer ab = f32(op, "accumulator", accumulator, n, "n");
         OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
         if (n == 0) {
             return;
         }
@@ -1211,20 +1122,6 @@ public final class OpenClBackend implements Backend {
             run1(k, n);
         } catch (CLException e) {
             throw clFailure(op, "n=" + n, e);
-        }
-    }
-
-    private static void unitInterval(String op, String name, float value) {
-        if (!(value >= 0f && value <= 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " <= 1");
-        }
-    }
-
-    private static void halfOpenUnit(String op, String name, float value) {
-        if (!(value >= 0f && value < 1f)) {
-            throw new IllegalArgumentException(op + ": " + name + " " + value + "; expected 0 <= " + name
-                    + " < 1");
         }
     }
 
@@ -1246,25 +1143,20 @@ public final class OpenClBackend implements Backend {
         OpenClBuffer cb = counters == null ? null
                 : typed(op, "counters", counters, DType.I32, COUNTERS_LENGTH, "COUNTERS_LENGTH");
         int positions = indices == null ? srcRows : indices.length();
-        if (counters == null && rows > positions) {
+        if (counters == null) {
             // Batch 0 is known here; other batches are checked on the device (the counter lives there).
-            throw new IllegalArgumentException(op + ": batch 0 of size " + batchSize + " reads positions [0, "
-                    + rows + ") but " + (indices == null ? "src has " + srcRows + " rows"
-                    : "indices has " + positions + " elements"));
+            batchInRange(op, 0, batchSize, rows, positions, indices != null);
         }
         OpenClBuffer ob;
+        noTransformOfIntegers(op, sd, scale, shift);
         if (sd == DType.I32) {
-            if (scale != null || shift != null) {
-                throw new IllegalArgumentException(op + ": scale/shift given for an I32 src; "
-                        + "expected null (integer rows are copied unchanged)");
-            }
             ob = typed(op, "out", out, DType.I32, total, "rows*width");
         } else {
             ob = f32(op, "out", out, total, "rows*width");
         }
         OpenClBuffer scb = scale == null ? null : f32(op, "scale", scale, width, "width");
         OpenClBuffer shb = shift == null ? null : f32(op, "shift", shift, width, "width");
-        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+        OpChecks.gather(src, width, rows, out);
         if (total == 0) {
             return;
         }
@@ -1481,9 +1373,7 @@ public final class OpenClBackend implements Backend {
     // ================================================================== validation helpers
 
     private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("opencl backend is closed");
-        }
+        backendOpen(name(), closed);
     }
 
     /** The device memory of a buffer, or the dummy for a zero-length one (whose slices touch nothing). */
@@ -1501,69 +1391,18 @@ public final class OpenClBackend implements Backend {
 
     /** The open OpenClBuffer of this backend behind {@code s}. */
     private OpenClBuffer open(String op, String name, Slice s) {
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": " + name + " is null; expected a slice");
-        }
-        Buffer b = s.buffer();
-        if (!(b instanceof OpenClBuffer) || b.backend() != this) {
-            throw new IllegalArgumentException(op + ": " + name + " (" + s + ") belongs to "
-                    + (b.backend() == null ? "no backend" : "another backend (" + b.backend().name() + ")")
-                    + "; expected a buffer allocated by this opencl backend");
-        }
-        OpenClBuffer ob = (OpenClBuffer) b;
-        if (ob.isClosed()) {
-            throw new IllegalStateException(op + ": " + name + " (" + s + ") is a closed buffer");
-        }
+        OpenClBuffer ob = owned(op, name, s, this, OpenClBuffer.class);
+        notClosed(op, name, s, ob.isClosed());
         return ob;
     }
 
     private OpenClBuffer typed(String op, String name, Slice s, DType want, long need, String what) {
         OpenClBuffer ob = open(op, name, s);
-        if (ob.dtype() != want) {
-            throw new IllegalArgumentException(op + ": " + name + " is " + ob.dtype() + "; expected " + want);
-        }
-        if (s.length() < need) {
-            throw new IllegalArgumentException(op + ": " + name + " has " + s.length()
-                    + " elements; expected at least " + need + " (" + what + ")");
-        }
+        OpChecks.typed(op, name, s, want, need, what);
         return ob;
     }
 
     private OpenClBuffer f32(String op, String name, Slice s, long need, String what) {
         return typed(op, name, s, DType.F32, need, what);
-    }
-
-    private static void nonNegative(String op, String name, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 0");
-        }
-    }
-
-    private static void positive(String op, String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected >= 1");
-        }
-    }
-
-    /**
-     * Rejects an output whose touched range {@code [out, out + outLen)} overlaps an input's
-     * {@code [in, in + inLen)}; with {@code exactAllowed} the two may be the very same elements (documented
-     * in-place use) but may not overlap partly.
-     */
-    private static void noOverlap(String op, String outName, Slice out, long outLen,
-                                  String inName, Slice in, long inLen, boolean exactAllowed) {
-        if (out == null || in == null || out.buffer() != in.buffer() || outLen == 0 || inLen == 0) {
-            return;
-        }
-        long o0 = out.offset();
-        long i0 = in.offset();
-        if (o0 < i0 + inLen && i0 < o0 + outLen) {
-            if (exactAllowed && o0 == i0 && outLen == inLen) {
-                return;
-            }
-            throw new IllegalArgumentException(op + ": " + outName + " (" + out + ") overlaps " + inName
-                    + " (" + in + "); expected " + (exactAllowed ? "the same elements or disjoint ones"
-                    : "disjoint slices"));
-        }
     }
 }

@@ -75,6 +75,144 @@ class CpuBackendConformanceTest extends BackendConformanceTest {
         }
     }
 
+    /**
+     * The same for the streaming ops, at sizes where they split ({@link CpuBackend#STREAMING_PARALLEL_MIN}
+     * elements): bias + relu, relu backward with its column sums, Adam, and a U8 gather.
+     */
+    @Test
+    void streamingOpsDoNotDependOnTheThreadCount() {
+        int rows = 2048;
+        int cols = 1024;
+        float[] z = normal(rows * cols, 2);
+        float[] dy = normal(rows * cols, 1);
+        float[] bias = normal(cols, 1);
+        byte[] pixels = new byte[3000 * 784];
+        rnd.nextBytes(pixels);
+        float[][] one = runStreaming(new CpuBackend(1), rows, cols, z, dy, bias, pixels);
+        float[][] three = runStreaming(new CpuBackend(3), rows, cols, z, dy, bias, pixels);
+        for (int i = 0; i < one.length; i++) {
+            assertArrayEquals(one[i], three[i], "output " + i);
+        }
+    }
+
+    private static float[][] runStreaming(CpuBackend b, int rows, int cols, float[] z, float[] dy, float[] bias,
+                                          byte[] pixels) {
+        try (b) {
+            Slice zs = upload(b, z);
+            Slice ys = b.allocate(DType.F32, z.length).all();
+            b.biasActivationForward(zs, upload(b, bias), rows, cols, ActivationFunction.RELU, 0f, ys);
+            Slice dz = b.allocate(DType.F32, z.length).all();
+            Slice dbias = b.allocate(DType.F32, cols).all();
+            b.activationBackward(zs, ys, upload(b, dy), rows, cols, ActivationFunction.RELU, 0f, dz, dbias);
+            Slice p = upload(b, z);
+            Slice m = b.allocate(DType.F32, z.length).all();
+            Slice v = b.allocate(DType.F32, z.length).all();
+            Slice hyper = upload(b, new float[] {1e-3f});
+            Slice counters = b.allocate(DType.I32, Backend.COUNTERS_LENGTH).all();
+            b.adamUpdate(p, upload(b, dy), m, v, null, z.length, hyper, counters, 0.9f, 0.999f, 1e-7f);
+            Slice images = b.allocate(DType.U8, pixels.length).all();
+            b.upload(pixels, 0, images);
+            float[] scale = new float[784];
+            float[] shift = new float[784];
+            for (int f = 0; f < 784; f++) {
+                scale[f] = 1f / (f + 1);
+                shift[f] = -f * 0.01f;
+            }
+            Slice out = b.allocate(DType.F32, pixels.length).all();
+            b.gather(images, 784, null, null, 3000, 3000, upload(b, scale), upload(b, shift), out);
+            return new float[][] {download(b, zs), download(b, ys), download(b, dz), download(b, dbias),
+                download(b, p), download(b, m), download(b, v), download(b, out)};
+        }
+    }
+
+    /**
+     * The vectorised loops run in place when the slices' offsets agree and through staging tiles when they
+     * differ (the conformance suite's slices all share one offset): both ways give bit-identical results.
+     */
+    @Test
+    void loopsGiveTheSameResultsWhateverTheSliceOffsets() {
+        int[][] shapes = {{1, 1}, {3, 7}, {129, 257}, {5, 1500}, {600, 130}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int n = rows * cols;
+            float[] z = normal(n, 3);
+            float[] dy = normal(n, 1);
+            float[] bias = normal(cols, 1);
+            for (ActivationFunction f : ActivationFunction.values()) {
+                float alpha = f.defaultAlpha();
+                String what = f + " " + rows + "x" + cols;
+                float[][] same = activations(f, alpha, rows, cols, z, dy, bias, new int[] {4, 4, 4, 4, 4});
+                float[][] apart = activations(f, alpha, rows, cols, z, dy, bias, new int[] {1, 6, 11, 3, 8});
+                String[] names = {"z += bias", "y", "dz", "dz with dbias", "dbias"};
+                for (int i = 0; i < same.length; i++) {
+                    assertArrayEquals(same[i], apart[i], what + ": " + names[i] + " (seed " + seed + ")");
+                }
+            }
+        }
+        for (boolean amsgrad : new boolean[] {false, true}) {
+            int n = 5000;
+            float[] p = normal(n, 1);
+            float[][] grads = {normal(n, 1), normal(n, 1)};
+            float[][] same = adam(n, p, grads, amsgrad, new int[] {2, 2, 2, 2, 2});
+            float[][] apart = adam(n, p, grads, amsgrad, new int[] {0, 5, 9, 1, 7});
+            for (int i = 0; i < same.length; i++) {
+                assertArrayEquals(same[i], apart[i],
+                        "adam" + (amsgrad ? " amsgrad" : "") + " state " + i + " (seed " + seed + ")");
+            }
+        }
+    }
+
+    /** Bias + activation forward and backward (without and with the bias gradient) on slices at {@code off}. */
+    private float[][] activations(ActivationFunction f, float alpha, int rows, int cols, float[] z, float[] dy,
+                                  float[] bias, int[] off) {
+        int n = rows * cols;
+        Slice zs = at(z, off[0]);
+        Slice ys = at(new float[n], off[1]);
+        backend.biasActivationForward(zs, at(bias, off[2]), rows, cols, f, alpha, ys);
+        Slice dys = at(dy, off[3]);
+        Slice dz = at(new float[n], off[4]);
+        backend.activationBackward(zs, ys, dys, rows, cols, f, alpha, dz, null);
+        Slice dz2 = at(new float[n], off[1]);
+        Slice dbias = at(new float[cols], off[0]);
+        backend.activationBackward(zs, ys, dys, rows, cols, f, alpha, dz2, dbias);
+        return new float[][] {get(zs), get(ys), get(dz), get(dz2), get(dbias)};
+    }
+
+    /** Two Adam steps with params, grads, m, v and vMax at the given offsets. */
+    private float[][] adam(int n, float[] p, float[][] grads, boolean amsgrad, int[] off) {
+        Slice ps = at(p, off[0]);
+        Slice m = at(new float[n], off[2]);
+        Slice v = at(new float[n], off[3]);
+        Slice vMax = amsgrad ? at(new float[n], off[4]) : null;
+        Slice hyper = f32(new float[] {1e-2f});
+        Slice counters = i32(new int[] {3, 0});
+        for (float[] g : grads) {
+            backend.adamUpdate(ps, at(g, off[1]), m, v, vMax, n, hyper, counters, 0.9f, 0.999f, 1e-7f);
+            backend.advanceCounters(counters);
+        }
+        return new float[][] {get(ps), get(m), get(v), amsgrad ? get(vMax) : new float[0]};
+    }
+
+    /** {@code data} in a new buffer at element offset {@code offset}. */
+    private Slice at(float[] data, int offset) {
+        float[] padded = new float[offset + data.length];
+        System.arraycopy(data, 0, padded, offset, data.length);
+        return f32(padded).slice(offset, data.length);
+    }
+
+    private static Slice upload(CpuBackend b, float[] data) {
+        Slice s = b.allocate(DType.F32, data.length).all();
+        b.upload(data, 0, s);
+        return s;
+    }
+
+    private static float[] download(CpuBackend b, Slice s) {
+        float[] out = new float[s.length()];
+        b.download(s, out, 0);
+        return out;
+    }
+
     private static float[][] runAll(CpuBackend b, float[] x, float[] dy, float[] skinny, int[] labels) {
         try (b) {
             Function<float[], Slice> up = data -> {

@@ -1,0 +1,101 @@
+package dev.dendrite.backend.cpu;
+
+/**
+ * The CPU backend's element-wise inner loops, written so that C2 (JDK 17) turns them into SIMD code.
+ *
+ * <p>C2's superword pass vectorises a counted loop over float arrays only when it can prove that reordering
+ * the loop's loads and stores is safe. It assumes any two float arrays may be the same array, and it compares
+ * two accesses only when their indices differ by a compile-time constant; {@code a[i + aOff]} next to
+ * {@code b[i + bOff]} with different run-time offsets is not comparable, so the loop stays scalar (measured:
+ * five to ten times slower). Every loop here therefore indexes every array with the loop variable alone, over
+ * one range {@code [from, to)}. The backend runs them either directly on slices whose offsets agree (the
+ * usual case: whole buffers) or on staging tiles it copies to and from ({@code System.arraycopy} is itself
+ * vectorised), which costs a copy but no longer depends on the offsets.
+ *
+ * <p>Conversions between float and double are not vectorised by JDK 17, so the loops here work in float.
+ * Each documents why its float evaluation stays within the reference's accuracy.
+ */
+final class CpuLoops {
+    /** {@code U8_TO_F32[b] == b}: a table look-up is cheaper than an int-to-float conversion per byte. */
+    private static final float[] U8_TO_F32 = new float[256];
+
+    static {
+        for (int i = 0; i < U8_TO_F32.length; i++) {
+            U8_TO_F32[i] = i;
+        }
+    }
+
+    private CpuLoops() {
+    }
+
+    /** {@code acc[i] += x[i]}. */
+    static void addTo(float[] acc, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            acc[i] += x[i];
+        }
+    }
+
+    /** {@code x[i] = x[i] * scale[i] + shift[i]}: a product and a sum, each rounded, as the scalar code did. */
+    static void affine(float[] x, float[] scale, float[] shift, int from, int to) {
+        for (int i = from; i < to; i++) {
+            x[i] = x[i] * scale[i] + shift[i];
+        }
+    }
+
+    /**
+     * {@code dst[dstOff + i] = src[srcOff + i] & 0xff} for {@code i < n}. Widening a byte to a float is not
+     * vectorised by JDK 17 however it is written; the table keeps the scalar loop to a load, a load and a store.
+     */
+    static void u8ToF32(byte[] src, int srcOff, float[] dst, int dstOff, int n) {
+        float[] table = U8_TO_F32;
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = table[src[srcOff + i] & 0xff];
+        }
+    }
+
+    /**
+     * Keras Adam over {@code [from, to)}: {@code m = beta1 m + (1 - beta1) g}, {@code v = beta2 v + (1 - beta2) g^2},
+     * {@code p -= lrT m / (sqrt(v) + eps)}, in float.
+     *
+     * <p>Accuracy against the double-precision definition: {@code v} is a sum of two non-negative terms, so
+     * float evaluation is within a few ulps of it. {@code m} can cancel (the new gradient against the old
+     * average), so it is a compensated dot product as on the GPUs: {@code b1c = b1cHi + b1cLo} is
+     * {@code 1 - beta1} to 48 bits, {@code fma} recovers the rounding error of {@code b1cHi g} exactly, and the
+     * result is within two roundings of the exact one, however much cancels. The step
+     * {@code lrT m / (sqrt(v) + eps)} has a relative error of a few float ulps, far below its own size
+     * against the parameter.
+     */
+    static void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, float lrT,
+                     float beta1, float b1cHi, float b1cLo, float beta2, float b2c, float eps) {
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float mi = firstMoment(m[i], gi, beta1, b1cHi, b1cLo);
+            float vi = Math.fma(beta2, v[i], b2c * (gi * gi));
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] - lrT * mi / ((float) Math.sqrt(vi) + eps);
+        }
+    }
+
+    /** {@link #adam} with AMSGrad: {@code vMax = max(vMax, v)} replaces {@code v} in the step. */
+    static void amsgrad(float[] p, float[] g, float[] m, float[] v, float[] vMax, int from, int to, float lrT,
+                        float beta1, float b1cHi, float b1cLo, float beta2, float b2c, float eps) {
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float mi = firstMoment(m[i], gi, beta1, b1cHi, b1cLo);
+            float vi = Math.fma(beta2, v[i], b2c * (gi * gi));
+            m[i] = mi;
+            v[i] = vi;
+            float denomV = Math.max(vMax[i], vi);
+            vMax[i] = denomV;
+            p[i] = p[i] - lrT * mi / ((float) Math.sqrt(denomV) + eps);
+        }
+    }
+
+    /** {@code beta1 m + (b1cHi + b1cLo) g} with the product {@code b1cHi g} split exactly into value and error. */
+    private static float firstMoment(float m, float g, float beta1, float b1cHi, float b1cLo) {
+        float prod = b1cHi * g;
+        float err = Math.fma(b1cHi, g, -prod) + b1cLo * g;
+        return Math.fma(beta1, m, prod) + err;
+    }
+}
