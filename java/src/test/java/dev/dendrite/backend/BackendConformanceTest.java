@@ -1060,6 +1060,10 @@ public abstract class BackendConformanceTest {
                     float lr = step == 2 ? 0.005f : 0.01f; // the op must read lr from the device every call
                     backend.upload(new float[] {lr}, 0, hyper);
                     float[] g = normal(n, 1);
+                    double[] before = new double[st.length];
+                    for (int s = 0; s < st.length; s++) {
+                        before[s] = maxAbs(stRef[s]);
+                    }
                     oc.backendStep(p, f32(g), st, n, hyper, counters);
                     oc.referenceStep(pRef, d(g), stRef, lr, step0 + step + 1);
                     backend.advanceCounters(counters);
@@ -1068,9 +1072,12 @@ public abstract class BackendConformanceTest {
                     assertClose(at + ": params", pRef, get(p), 1e-6, 1e-7);
                     for (int s = 0; s < st.length; s++) {
                         // States are running averages stored in float each step; where the new gradient
-                        // cancels the old average the result keeps the old one's rounding, a few EPS of the
-                        // state's magnitude, hence the absolute part.
-                        assertClose(at + ": state " + s, stRef[s], get(st[s]), 1e-5, 8 * EPS * maxAbs(stRef[s]));
+                        // cancels the old average the result keeps the rounding of the old state and of the
+                        // gradient term, a few EPS of their magnitudes, not of the (possibly tiny) new state:
+                        // hence the absolute part is sized from all three. (Sizing it from the new state alone
+                        // failed about once in ten runs at n=1, on every backend alike.)
+                        double scale = Math.max(Math.max(before[s], maxAbs(stRef[s])), maxAbs(d(g)));
+                        assertClose(at + ": state " + s, stRef[s], get(st[s]), 1e-5, 8 * EPS * scale);
                     }
                     assertArrayEquals(new int[] {step0 + step + 1, 9 + step + 1}, getInts(counters),
                             at + ": counters" + ctx());
