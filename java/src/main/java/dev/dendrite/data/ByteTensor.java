@@ -39,21 +39,7 @@ public final class ByteTensor implements Inputs {
 
     /** Wraps (does not copy) raw bytes with {@code shape = [rows, dims...]} and no transform. */
     public static ByteTensor wrap(byte[] data, int... shape) {
-        if (shape.length < 1) {
-            throw new IllegalArgumentException("shape is empty; expected [rows, dims...]");
-        }
-        long n = 1;
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            }
-            n *= d;
-        }
-        if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
-                    + " values but the array has " + data.length);
-        }
-        int[] sample = shape.length == 1 ? new int[] {1} : Arrays.copyOfRange(shape, 1, shape.length);
+        int[] sample = Shapes.sampleShape(shape, data.length);
         return new ByteTensor(data, 0, shape[0], sample, null, null);
     }
 

@@ -35,21 +35,7 @@ public final class Tensor implements Inputs {
      * @throws IllegalArgumentException if the shape's product is not {@code data.length}
      */
     public static Tensor wrap(float[] data, int... shape) {
-        if (shape.length < 1) {
-            throw new IllegalArgumentException("shape is empty; expected [rows, dims...]");
-        }
-        long n = 1;
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            }
-            n *= d;
-        }
-        if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
-                    + " values but the array has " + data.length);
-        }
-        int[] sample = shape.length == 1 ? new int[] {1} : Arrays.copyOfRange(shape, 1, shape.length);
+        int[] sample = Shapes.sampleShape(shape, data.length);
         return new Tensor(data, 0, shape[0], sample);
     }
 
