@@ -35,8 +35,11 @@ final class Engine implements AutoCloseable {
     private final int paramCount;
     private final int stateCount;
     private final Ctx[] contexts;
-    /** Regularised trainable weights: their value and gradient slices and penalty. */
-    private final List<Object[]> regularized = new ArrayList<>();
+    /** A regularised trainable weight: its values, its gradient and its penalty. */
+    private record Penalized(Slice weight, Slice grad, Regularizer regularizer) {
+    }
+
+    private final List<Penalized> regularized = new ArrayList<>();
 
     private final Buffer hyper;
     private final Buffer counters;
@@ -107,7 +110,7 @@ final class Engine implements AutoCloseable {
                     po += spec.size();
                     Regularizer r = spec.regularizer();
                     if (r != null && (r.l1() > 0 || r.l2() > 0)) {
-                        regularized.add(new Object[] {w[wi], g[wi], r});
+                        regularized.add(new Penalized(w[wi], g[wi], r));
                     }
                 } else {
                     w[wi] = state.slice(so, spec.size());
@@ -369,10 +372,9 @@ final class Engine implements AutoCloseable {
                 break; // nothing before this layer trains
             }
         }
-        for (Object[] r : regularized) {
-            Regularizer reg = (Regularizer) r[2];
-            Slice w = (Slice) r[0];
-            backend.regularizerGradient(w, (Slice) r[1], w.length(), reg.l1(), reg.l2());
+        for (Penalized p : regularized) {
+            Regularizer r = p.regularizer();
+            backend.regularizerGradient(p.weight(), p.grad(), p.weight().length(), r.l1(), r.l2());
         }
         if (!update) {
             return;
@@ -396,10 +398,9 @@ final class Engine implements AutoCloseable {
     private void addPenalty(int rows, Slice stats) {
         // Keras adds the weight penalties to each batch's mean loss; the stats hold per-sample sums, so the
         // penalty counts once per row.
-        for (Object[] r : regularized) {
-            Regularizer reg = (Regularizer) r[2];
-            Slice w = (Slice) r[0];
-            backend.regularizerPenalty(w, w.length(), reg.l1(), reg.l2(), rows, stats);
+        for (Penalized p : regularized) {
+            Regularizer r = p.regularizer();
+            backend.regularizerPenalty(p.weight(), p.weight().length(), r.l1(), r.l2(), rows, stats);
         }
     }
 
