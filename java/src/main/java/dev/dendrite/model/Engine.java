@@ -351,8 +351,7 @@ final class Engine implements AutoCloseable {
         backend.gather(data.y(), data.yWidth(), permutation, counters.all(), batchSize, rows, null, null,
                 yBatch.all());
         forward(true);
-        Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
-        Slice pre = fused ? ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn) : null;
+        Slice pre = fusedPreActivation();
         loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
                 douts[n - 1], 1f / rows, trainStats.all());
         addPenalty(rows, trainStats.all());
@@ -404,6 +403,16 @@ final class Engine implements AutoCloseable {
         }
     }
 
+    /** The last layer's pre-activation when the loss is fused with its activation, else null. */
+    private Slice fusedPreActivation() {
+        if (!fused) {
+            return null;
+        }
+        int n = layers.size();
+        Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
+        return ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn);
+    }
+
     private void forward(boolean training) {
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
@@ -447,8 +456,7 @@ final class Engine implements AutoCloseable {
                     yBatch.all());
             forward(false);
             int n = layers.size();
-            Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
-            Slice pre = fused ? ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn) : null;
+            Slice pre = fusedPreActivation();
             loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
                     null, 1f / rows, evalStats.all());
             addPenalty(rows, evalStats.all());
