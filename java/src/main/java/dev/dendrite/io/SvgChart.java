@@ -28,6 +28,7 @@ public final class SvgChart {
     private final List<String> names = new ArrayList<>();
     private final List<double[]> xs = new ArrayList<>();
     private final List<double[]> ys = new ArrayList<>();
+    private String[] categories;
 
     public SvgChart(String title, String xLabel, String yLabel, boolean logY) {
         this.title = title;
@@ -55,6 +56,15 @@ public final class SvgChart {
         names.add(name);
         xs.add(x.clone());
         ys.add(y.clone());
+        return this;
+    }
+
+    /**
+     * Labels the x axis with names instead of numbers: x value {@code i + 1} is {@code names[i]} (e.g. one
+     * network per position, one series per system).
+     */
+    public SvgChart xCategories(String... names) {
+        this.categories = names.clone();
         return this;
     }
 
@@ -117,11 +127,13 @@ public final class SvgChart {
                 whole &= v == Math.rint(v);
             }
         }
-        double step = whole ? Math.max(1, Math.ceil((x1 - x0) / 6)) : (x1 - x0) / 5;
+        double step = categories != null ? 1 : whole ? Math.max(1, Math.ceil((x1 - x0) / 6)) : (x1 - x0) / 5;
         for (double vx = x0; vx <= x1 + 1e-9 * (x1 - x0); vx += step) {
             double px = LEFT + pw * (vx - x0) / (x1 - x0);
+            int c = (int) Math.rint(vx) - 1;
+            String label = categories != null && c >= 0 && c < categories.length ? escape(categories[c]) : number(vx);
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px,
-                    TOP + ph + 18, number(vx)));
+                    TOP + ph + 18, label));
         }
         sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
                 + "stroke=\"#444\"/>%n", LEFT, TOP, pw, ph));
