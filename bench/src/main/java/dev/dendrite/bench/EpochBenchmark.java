@@ -44,6 +44,8 @@ import dev.dendrite.optimizers.SGD;
  * java -cp bench/target/dendrite-bench.jar dev.dendrite.bench.EpochBenchmark \
  *     --network mlp512 --backend cpu --epochs 3 --warmup 1 --json bench/results/cpu-mlp512.json
  * </pre>
+ * {@code --batch N} overrides the network's batch size and {@code --width W} trains 784-W-W-10 (Adam) instead of a
+ * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}.
  * {@code --profile true} wraps the backend in a {@link ProfilingBackend} and prints where the measured epochs'
  * time goes, op by op (each op synchronised, so epoch times are then not the headline numbers).
  * Networks: {@code mlp512} (784-512-512-10 relu, Adam, batch 128), {@code bn256} (784-[256-relu-BN-Dropout 0.2]x3-10,
@@ -70,9 +72,10 @@ public final class EpochBenchmark {
         boolean profile = Boolean.parseBoolean(a.getOrDefault("profile", "false"));
         Backend raw = "auto".equals(backendName) ? Backends.auto() : Backends.create(backendName);
         ProfilingBackend profiler = profile ? new ProfilingBackend(raw, true) : null;
+        int width = Integer.parseInt(a.getOrDefault("width", "0"));
         try (Backend be = profile ? profiler : raw;
-             Sequential model = network(network).backend(be)) {
-            int batch = batchSize(network);
+             Sequential model = (width > 0 ? mlp(width) : network(network)).backend(be)) {
+            int batch = Integer.parseInt(a.getOrDefault("batch", Integer.toString(batchSize(network))));
             model.compile(optimizer(network), new SparseCategoricalCrossentropy(), "accuracy");
             long t0 = System.nanoTime();
             FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1);
@@ -99,7 +102,8 @@ public final class EpochBenchmark {
             Map<String, Double> test = model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
 
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("network", network);
+            out.put("network", width > 0 ? "mlp-" + width + "x2" : network);
+            out.put("width", width > 0 ? width : null);
             out.put("backend", be.description());
             out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             out.put("cores", Runtime.getRuntime().availableProcessors());
@@ -118,7 +122,7 @@ public final class EpochBenchmark {
             out.put("test_loss", test.get("loss"));
             out.put("test_accuracy", test.get("accuracy"));
             System.out.printf(Locale.ROOT, "%s on %s: median epoch %.3f s (%,.0f samples/s) over %d epochs after %d "
-                    + "warm-up; peak heap %.0f MB; test accuracy %.4f after %d epochs%n", network, be.description(),
+                    + "warm-up; peak heap %.0f MB; test accuracy %.4f after %d epochs%n", out.get("network"), be.description(),
                     median, train.size() / median, epochs, warmup, peakHeapMb(), test.get("accuracy"),
                     warmup + epochs);
             if (a.containsKey("json")) {
@@ -156,6 +160,12 @@ public final class EpochBenchmark {
                 throw new IllegalArgumentException("unknown --network '" + name
                         + "'; expected mlp512, bn256, mlp1024 or wide4096");
         }
+    }
+
+    /** 784-w-w-10 relu/softmax: the notebook network at another width, for the width scaling curve. */
+    static Sequential mlp(int width) {
+        return new Sequential(new Input(28, 28), new Flatten(), new Dense(width, "relu"), new Dense(width, "relu"),
+                new Dense(10, "softmax"));
     }
 
     static int batchSize(String network) {
