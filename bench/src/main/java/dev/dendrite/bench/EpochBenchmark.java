@@ -70,7 +70,7 @@ public final class EpochBenchmark {
         Preprocessing prep = Preprocessing.fit(Preprocessing.Kind.SCALE, train.images());
 
         boolean profile = Boolean.parseBoolean(a.getOrDefault("profile", "false"));
-        Backend raw = "auto".equals(backendName) ? Backends.auto() : Backends.create(backendName);
+        Backend raw = Backends.create(backendName);
         ProfilingBackend profiler = profile ? new ProfilingBackend(raw, true) : null;
         int width = Integer.parseInt(a.getOrDefault("width", "0"));
         try (Backend be = profile ? profiler : raw;

@@ -70,7 +70,7 @@ public final class Backends {
      */
     public static Backend auto() {
         String forced = forcedName();
-        if (forced != null) {
+        if (forced != null && !forced.equals("auto")) {
             return create(forced);
         }
         for (String name : NAMES) {
@@ -90,7 +90,7 @@ public final class Backends {
     }
 
     /**
-     * Creates a backend by name.
+     * Creates a backend by name; {@code "auto"} means {@link #auto()}.
      *
      * @throws IllegalArgumentException for an unknown name
      * @throws UnsupportedOperationException when the backend exists but cannot run here, saying why
@@ -98,6 +98,8 @@ public final class Backends {
     public static Backend create(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         switch (n) {
+            case "auto":
+                return auto();
             case "cpu":
                 return new CpuBackend();
             case "cuda":
@@ -105,7 +107,7 @@ public final class Backends {
             case "opencl":
                 return reflect(PROVIDERS[1], "opencl");
             default:
-                throw new IllegalArgumentException("unknown backend '" + name + "'; expected one of: " + NAMES);
+                throw new IllegalArgumentException("unknown backend '" + name + "'; expected auto or one of: " + NAMES);
         }
     }
 

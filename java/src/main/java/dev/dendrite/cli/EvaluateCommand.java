@@ -31,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Backend be = "auto".equals(backend) ? Backends.auto() : Backends.create(backend);
+        try (Backend be = Backends.create(backend);
              Sequential model = Sequential.load(modelFile, be)) {
             if (model.loss() == null) {
                 throw new IllegalArgumentException(modelFile + " holds no training configuration (loss); "

@@ -64,7 +64,7 @@ final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top " + top + "; expected >= 1");
         }
-        try (Backend be = "auto".equals(backend) ? Backends.auto() : Backends.create(backend);
+        try (Backend be = Backends.create(backend);
              Sequential model = Sequential.load(modelFile, be)) {
             ModelContext ctx = ModelContext.of(model, modelFile);
             int[] shape = model.layers().get(0).inputShape();

@@ -143,7 +143,7 @@ final class TrainCommand implements Callable<Integer> {
         Dataset val = holdOut > 0 ? trainFull.rows(0, holdOut) : null;
         Preprocessing prep = Preprocessing.fit(preprocess, train.images());
 
-        try (Backend be = "auto".equals(backend) ? Backends.auto() : Backends.create(backend);
+        try (Backend be = Backends.create(backend);
              Sequential model = buildModel(train.images().sampleShape(), tt.classNames().length)) {
             System.out.println("Backend: " + be.description());
             model.backend(be).build(train.images().sampleShape());

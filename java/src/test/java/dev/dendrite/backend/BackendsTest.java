@@ -28,6 +28,13 @@ class BackendsTest {
     }
 
     @Test
+    void autoIsANameCreateAccepts() {
+        try (Backend a = Backends.create("auto"); Backend b = Backends.auto()) {
+            assertEquals(b.name(), a.name());
+        }
+    }
+
+    @Test
     void autoNeverPicksAnOpenClCpuDeviceOverTheCpuBackend() {
         try (Backend b = Backends.auto()) {
             assertTrue(b.name().equals("cpu") || !b.runsOnHostCpu(), b.description());
