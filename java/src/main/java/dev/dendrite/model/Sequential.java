@@ -316,10 +316,7 @@ public final class Sequential implements AutoCloseable {
         if (options == null) {
             options = new FitOptions();
         }
-        if (inputShape == null && x != null) {
-            build(x.sampleShape());
-        }
-        buildIfNeeded();
+        buildFor(x);
         checkData(x, labels, targets, "x");
 
         Inputs trainX = x;
@@ -434,7 +431,16 @@ public final class Sequential implements AutoCloseable {
         return m;
     }
 
-    private void checkData(Inputs x, int[] labels, Tensor targets, String what) {
+    /** Builds the model for {@code x}'s sample shape unless it is built or its input shape is known. */
+    private void buildFor(Inputs x) {
+        if (inputShape == null && x != null) {
+            build(x.sampleShape());
+        }
+        buildIfNeeded();
+    }
+
+    /** Inputs the built model can read: present, non-empty, of its sample size, finite. */
+    private void checkInputs(Inputs x, String what) {
         if (x == null) {
             throw new IllegalArgumentException(what + " is null");
         }
@@ -448,6 +454,10 @@ public final class Sequential implements AutoCloseable {
                     + " (" + expected + " values)");
         }
         Labels.requireFinite(x, what);
+    }
+
+    private void checkData(Inputs x, int[] labels, Tensor targets, String what) {
+        checkInputs(x, what);
         int classes = layers.get(layers.size() - 1).outputSize();
         if (labels != null) {
             if (!loss.sparseLabels()) {
@@ -521,10 +531,7 @@ public final class Sequential implements AutoCloseable {
         checkOpen();
         requireCompiled("evaluate");
         checkBatch(batchSize);
-        if (inputShape == null && x != null) {
-            build(x.sampleShape());
-        }
-        buildIfNeeded();
+        buildFor(x);
         checkData(x, labels, targets, "x");
         try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
             double[] v = engine.evaluate(d, Math.min(batchSize, x.rows()));
@@ -548,17 +555,8 @@ public final class Sequential implements AutoCloseable {
         if (x == null || x.rows() == 0) {
             throw new IllegalArgumentException("predict needs at least one sample; got " + x);
         }
-        if (inputShape == null) {
-            build(x.sampleShape());
-        }
-        buildIfNeeded();
-        int expected = layers.get(0).inputSize();
-        if (x.sampleSize() != expected) {
-            throw new IllegalArgumentException("x has samples of shape " + Arrays.toString(x.sampleShape()) + " ("
-                    + x.sampleSize() + " values) but the model expects " + Arrays.toString(inputShape) + " ("
-                    + expected + " values)");
-        }
-        Labels.requireFinite(x, "x");
+        buildFor(x);
+        checkInputs(x, "x");
         try (DeviceData d = DeviceData.upload(backend, x, null, null)) {
             float[] out = engine.predict(d, Math.min(batchSize, x.rows()));
             int[] outShape = layers.get(layers.size() - 1).outputShape();
@@ -693,10 +691,7 @@ public final class Sequential implements AutoCloseable {
     /** Gradients of every trainable weight on one batch (see {@link Engine#gradients}); for tests. */
     float[] gradients(Inputs x, int[] labels, Tensor targets, long trainingSeed) {
         requireCompiled("computing gradients");
-        if (inputShape == null) {
-            build(x.sampleShape());
-        }
-        buildIfNeeded();
+        buildFor(x);
         checkData(x, labels, targets, "x");
         try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
             return engine.gradients(d, x.rows(), trainingSeed);
