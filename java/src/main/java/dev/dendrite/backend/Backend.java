@@ -253,6 +253,26 @@ public interface Backend extends AutoCloseable {
     /** Increments both counters by one: issued once at the end of every training step. */
     void advanceCounters(Slice counters);
 
+    // ---------------------------------------------------------------- recording a step
+
+    /**
+     * Records the ops that {@code ops} issues on this backend, without running them, so that
+     * {@link CapturedStep#run()} can issue them again at the cost of one host call: how a GPU backend replays a
+     * whole training step as one CUDA graph. The host code in {@code ops} runs once, here; every replay issues
+     * the ops with the arguments they had while recording (shapes, scalars, slices). Whatever must change from
+     * one replay to the next has to live in device memory ({@code counters}, {@code hyper}, {@code stats}),
+     * which the op set is designed around.
+     *
+     * <p>While recording, ops that move data to or from the host, allocate or wait ({@link #upload},
+     * {@link #download}, {@link #allocate}, {@link #synchronize}) throw {@link IllegalStateException}.
+     *
+     * <p>The default records nothing: the returned step calls {@code ops} again on each run, which is the same
+     * computation for a backend whose ops are cheap to issue (the CPU).
+     */
+    default CapturedStep capture(Runnable ops) {
+        return CapturedStep.eager(ops);
+    }
+
     /** Frees every buffer this backend still holds and its device resources. Idempotent. */
     @Override
     void close();

@@ -1,12 +1,15 @@
 package dev.dendrite.model;
 
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
 import dev.dendrite.layers.Layer;
@@ -22,6 +25,11 @@ import dev.dendrite.regularizers.Regularizer;
  * list of ops per step. All trainable weights live in one contiguous buffer and their gradients in another,
  * so the optimizer is one fused op over both; non-trainable weights (batch-norm statistics) live in a third.
  * Activation buffers are sized for {@link #capacity()} rows and reused by every batch.
+ *
+ * <p>A training step is recorded once per shape ({@link Backend#capture}) and replayed: on CUDA one graph
+ * launch per step instead of dozens of host calls. The recording is valid while everything it froze stays put
+ * (the data, the epoch-order buffer, the batch shape, the dropout seed, the workspace, the optimizer), so it is
+ * keyed by those and dropped when any of them is replaced.
  */
 final class Engine implements AutoCloseable {
     private final Backend backend;
@@ -61,6 +69,17 @@ final class Engine implements AutoCloseable {
     private Slice[] douts;
     private final List<Buffer> workspace = new ArrayList<>();
     private long seed;
+
+    /** What a recorded training step froze; a step with another key is recorded anew. */
+    private record StepKey(DeviceData data, Buffer order, int orderOffset, int batchSize, int rows, long seed) {
+    }
+
+    /**
+     * Recorded steps, least recently used first. An epoch needs at most two (full batches and the last, partial
+     * one); a few more cover a validation-free fit after a fit with another batch size.
+     */
+    private final LinkedHashMap<StepKey, CapturedStep> recorded = new LinkedHashMap<>(8, 0.75f, true);
+    private static final int MAX_RECORDED = 4;
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -215,6 +234,7 @@ final class Engine implements AutoCloseable {
             slots[i] = backend.allocate(DType.F32, Math.max(1, paramCount));
             backend.fill(slots[i].all(), init[i]);
         }
+        releaseRecordedSteps(); // they froze the old optimizer's slots and loss
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;
@@ -252,6 +272,7 @@ final class Engine implements AutoCloseable {
         if (rows <= capacity) {
             return;
         }
+        releaseRecordedSteps(); // they froze the workspace's slices
         workspace.forEach(Buffer::close);
         workspace.clear();
         capacity = rows;
@@ -321,7 +342,43 @@ final class Engine implements AutoCloseable {
      * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
      */
     void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
-        step(data, permutation, batchSize, rows, true);
+        StepKey key = new StepKey(data, permutation == null ? null : permutation.buffer(),
+                permutation == null ? 0 : permutation.offset(), batchSize, rows, seed);
+        CapturedStep s = recorded.get(key);
+        if (s == null) {
+            if (recorded.size() >= MAX_RECORDED) {
+                Iterator<CapturedStep> eldest = recorded.values().iterator();
+                eldest.next().close();
+                eldest.remove();
+            }
+            s = backend.capture(() -> step(data, permutation, batchSize, rows, true));
+            recorded.put(key, s);
+        }
+        s.run();
+        stepsDone++;
+    }
+
+    /**
+     * Frees the recorded training steps. Called when what they froze is replaced, and by {@link Sequential}
+     * at the end of a fit, whose data buffers they point into.
+     */
+    void releaseRecordedSteps() {
+        RuntimeException first = null;
+        for (CapturedStep s : recorded.values()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        recorded.clear();
+        if (first != null) {
+            throw first;
+        }
     }
 
     /**
@@ -383,7 +440,6 @@ final class Engine implements AutoCloseable {
                     counters.all());
         }
         backend.advanceCounters(counters.all());
-        stepsDone++;
     }
 
     private Slice[] slotSlices() {
@@ -487,15 +543,19 @@ final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
-        workspace.forEach(Buffer::close);
-        workspace.clear();
-        for (Buffer b : slots) {
-            b.close();
+        try {
+            releaseRecordedSteps();
+        } finally {
+            workspace.forEach(Buffer::close);
+            workspace.clear();
+            for (Buffer b : slots) {
+                b.close();
+            }
+            for (Buffer b : new Buffer[] {params, grads, state, hyper, counters, evalCounters, trainStats, evalStats}) {
+                b.close();
+            }
+            capacity = 0;
         }
-        for (Buffer b : new Buffer[] {params, grads, state, hyper, counters, evalCounters, trainStats, evalStats}) {
-            b.close();
-        }
-        capacity = 0;
     }
 
     /** The slices one layer works on. */

@@ -359,63 +359,70 @@ public final class Sequential implements AutoCloseable {
         History history = new History();
         stopTraining = false;
 
-        engine.ensureCapacity(batchSize);
+        int valBatch = Math.max(batchSize, DEFAULT_INFERENCE_BATCH);
+        // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
+        // training step and record it again.
+        engine.ensureCapacity(valX == null ? batchSize : Math.max(batchSize, Math.min(valBatch, valX.rows())));
         try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets);
              DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
              Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
-            for (Callback c : callbacks) {
-                c.setModel(this);
-            }
-            for (Callback c : callbacks) {
-                c.onTrainBegin(Logs.empty());
-            }
-            for (int epoch = options.initialEpoch(); epoch < options.epochs() && !stopTraining; epoch++) {
-                long t0 = System.nanoTime();
+            try {
                 for (Callback c : callbacks) {
-                    c.onEpochBegin(epoch, Logs.empty());
+                    c.setModel(this);
                 }
-                if (permutation != null) {
-                    backend.randomPermutation(permutation.all(), n, runSeed, epoch);
-                }
-                engine.beginEpoch(runSeed);
-                int seen = 0;
-                for (int b = 0; b < steps; b++) {
-                    int rows = Math.min(batchSize, n - b * batchSize);
-                    for (Callback c : callbacks) {
-                        c.onTrainBatchBegin(b, Logs.empty());
-                    }
-                    engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, rows);
-                    seen += rows;
-                    final int seenNow = seen;
-                    Logs batchLogs = Logs.lazy(() -> runningLogs(seenNow, reportAccuracy));
-                    for (Callback c : callbacks) {
-                        c.onTrainBatchEnd(b, batchLogs);
-                    }
-                }
-                Map<String, Double> logs = runningLogs(n, reportAccuracy);
-                if (!Double.isFinite(logs.get("loss"))) {
-                    System.err.println("Warning: the training loss is " + logs.get("loss") + " at epoch "
-                            + (epoch + 1) + "; the learning rate (" + optimizer.learningRate()
-                            + ") may be too high or the inputs unscaled");
-                }
-                if (val != null) {
-                    double[] v = engine.evaluate(val, Math.max(batchSize, DEFAULT_INFERENCE_BATCH));
-                    logs.put("val_loss", v[0]);
-                    if (reportAccuracy) {
-                        logs.put("val_accuracy", v[1]);
-                    }
-                }
-                logs.put("learning_rate", optimizer.learningRate());
-                Logs epochLogs = Logs.of(logs);
                 for (Callback c : callbacks) {
-                    c.onEpochEnd(epoch, epochLogs);
+                    c.onTrainBegin(Logs.empty());
                 }
-                Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
-                recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
-                history.record(epoch, recorded);
-            }
-            for (Callback c : callbacks) {
-                c.onTrainEnd(Logs.empty());
+                for (int epoch = options.initialEpoch(); epoch < options.epochs() && !stopTraining; epoch++) {
+                    long t0 = System.nanoTime();
+                    for (Callback c : callbacks) {
+                        c.onEpochBegin(epoch, Logs.empty());
+                    }
+                    if (permutation != null) {
+                        backend.randomPermutation(permutation.all(), n, runSeed, epoch);
+                    }
+                    engine.beginEpoch(runSeed);
+                    int seen = 0;
+                    for (int b = 0; b < steps; b++) {
+                        int rows = Math.min(batchSize, n - b * batchSize);
+                        for (Callback c : callbacks) {
+                            c.onTrainBatchBegin(b, Logs.empty());
+                        }
+                        engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, rows);
+                        seen += rows;
+                        final int seenNow = seen;
+                        Logs batchLogs = Logs.lazy(() -> runningLogs(seenNow, reportAccuracy));
+                        for (Callback c : callbacks) {
+                            c.onTrainBatchEnd(b, batchLogs);
+                        }
+                    }
+                    Map<String, Double> logs = runningLogs(n, reportAccuracy);
+                    if (!Double.isFinite(logs.get("loss"))) {
+                        System.err.println("Warning: the training loss is " + logs.get("loss") + " at epoch "
+                                + (epoch + 1) + "; the learning rate (" + optimizer.learningRate()
+                                + ") may be too high or the inputs unscaled");
+                    }
+                    if (val != null) {
+                        double[] v = engine.evaluate(val, valBatch);
+                        logs.put("val_loss", v[0]);
+                        if (reportAccuracy) {
+                            logs.put("val_accuracy", v[1]);
+                        }
+                    }
+                    logs.put("learning_rate", optimizer.learningRate());
+                    Logs epochLogs = Logs.of(logs);
+                    for (Callback c : callbacks) {
+                        c.onEpochEnd(epoch, epochLogs);
+                    }
+                    Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
+                    recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
+                    history.record(epoch, recorded);
+                }
+                for (Callback c : callbacks) {
+                    c.onTrainEnd(Logs.empty());
+                }
+            } finally {
+                engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
             }
         }
         return history;

@@ -51,6 +51,7 @@ import java.util.Set;
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
@@ -147,6 +148,11 @@ public final class CudaBackend implements Backend {
     private volatile Thread boundThread;
     private boolean capturing;
     private boolean tf32;
+    /** Whether {@link #capture} records CUDA graphs; {@code -Ddendrite.cuda.graphs=false} turns them off. */
+    private final boolean graphsEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.graphs"));
+    /** Set when the driver refused a capture: later steps are issued op by op. */
+    private boolean graphsFailed;
+    private long graphLaunches;
     /** A kernel that records device-side errors ran since the control block was last read. */
     private boolean errorsPending;
     private CUdeviceptr sortKeys;
@@ -1240,8 +1246,35 @@ public final class CudaBackend implements Backend {
 
     // ================================================================== graphs (used by CudaGraph)
 
+    /**
+     * Records {@code ops} as one CUDA graph (stream capture), replayed by each {@link CapturedStep#run()} with one
+     * {@code cuGraphLaunch}: the engine's whole training step costs one host call. With
+     * {@code -Ddendrite.cuda.graphs=false} the step is issued op by op instead, for comparison and debugging.
+     */
+    @Override
+    public CapturedStep capture(Runnable ops) {
+        if (!graphsEnabled || graphsFailed || syncEachOp) { // -Ddendrite.cuda.sync waits after each op: no capture
+            return CapturedStep.eager(ops);
+        }
+        try {
+            return CudaGraph.capture(this, ops);
+        } catch (CudaBackendException e) {
+            // A driver that refuses the capture (not a bad argument: those are IllegalArgumentExceptions and
+            // propagate) must not stop training. Nothing recorded ran, so issuing the ops directly is correct.
+            graphsFailed = true;
+            System.err.println("cuda: recording the training step as a CUDA graph failed (" + e.getMessage()
+                    + "); issuing its ops one by one from now on. -Ddendrite.cuda.graphs=false skips the attempt.");
+            return CapturedStep.eager(ops);
+        }
+    }
+
     CUstream stream() {
         return stream;
+    }
+
+    /** CUDA graphs launched on this backend so far: how a test or a benchmark sees that steps were replayed. */
+    public long graphLaunches() {
+        return graphLaunches;
     }
 
     /** Marks the start of a capture on this backend's stream (CudaGraph calls the driver). */
@@ -1262,6 +1295,7 @@ public final class CudaBackend implements Backend {
 
     /** A replayed graph may contain kernels that report device-side errors. */
     void graphLaunched() {
+        graphLaunches++;
         errorsPending = true;
         if (syncEachOp) {
             try {

@@ -7,6 +7,7 @@ import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 
+import dev.dendrite.backend.CapturedStep;
 import jcuda.CudaException;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
@@ -29,7 +30,7 @@ import jcuda.driver.CUstreamCaptureMode;
  * addresses) are frozen at capture. While capturing, ops that wait for the device, copy from the host or
  * allocate throw {@link IllegalStateException}. Closing the backend destroys its graphs.
  */
-public final class CudaGraph implements AutoCloseable {
+public final class CudaGraph implements CapturedStep {
     private final CudaBackend backend;
     private final CUgraph graph = new CUgraph();
     private final CUgraphExec exec = new CUgraphExec();
@@ -94,6 +95,12 @@ public final class CudaGraph implements AutoCloseable {
             throw new CudaBackendException("cuda CudaGraph.end failed: " + e.getMessage()
                     + " (an op issued during the capture may be one that cannot be captured)", e);
         }
+    }
+
+    /** The same as {@link #launch()}: a graph is the CUDA backend's {@link CapturedStep}. */
+    @Override
+    public void run() {
+        launch();
     }
 
     /** Replays the graph on the backend's stream, asynchronously, in order with the ops around it. */

@@ -1,0 +1,83 @@
+package dev.dendrite.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.Preprocessing;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.Input;
+import dev.dendrite.model.FitOptions;
+import dev.dendrite.model.History;
+import dev.dendrite.model.Sequential;
+
+/**
+ * On a GPU, fit records its training step as one CUDA graph and replays it; training must be exactly what the
+ * same ops issued one by one give ({@code -Ddendrite.cuda.graphs=false}). The same kernels run in the same
+ * order on one stream with a fixed cuBLAS workspace, and cuBLAS documents bit-wise identical results from run
+ * to run on the same GPU, so the tolerance is zero. (The CPU-side twin, {@code StepCaptureTest}, checks the
+ * engine's recording logic in every CI run.) Skipped, with the reason, where there is no usable GPU.
+ */
+class CudaStepCaptureTest {
+
+    private static CudaBackend cudaOrSkip(boolean graphs) {
+        String old = System.getProperty("dendrite.cuda.graphs");
+        System.setProperty("dendrite.cuda.graphs", Boolean.toString(graphs));
+        try {
+            return new CudaBackend();
+        } catch (UnsupportedOperationException e) {
+            System.out.println("CudaStepCaptureTest skipped: " + e.getMessage());
+            Assumptions.abort(e.getMessage());
+            return null;
+        } finally {
+            if (old == null) {
+                System.clearProperty("dendrite.cuda.graphs");
+            } else {
+                System.setProperty("dendrite.cuda.graphs", old);
+            }
+        }
+    }
+
+    private record Run(History history, List<float[]> weights, long graphLaunches) {
+    }
+
+    private static Run train(boolean graphs, Dataset train, Preprocessing scale) {
+        try (CudaBackend cuda = cudaOrSkip(graphs);
+             Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(256, "relu"),
+                     new BatchNormalization(), new Dropout(0.2), new Dense(128, "relu"), new Dense(10, "softmax"))
+                     .backend(cuda)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            History h = m.fit(scale.apply(train.images()), train.labels(), new FitOptions().batchSize(64).epochs(2)
+                    .verbose(0).validationSplit(0.1).seed(5));
+            return new Run(h, m.getWeights(), cuda.graphLaunches());
+        }
+    }
+
+    @Test
+    void graphReplayTrainsExactlyLikeIssuingEachOp() throws IOException {
+        Dataset train = FashionMnist.loadSample().train(); // 3000 rows: 2700 train = 42 full batches + 12 rows
+        Preprocessing scale = Preprocessing.fit("scale", train.images());
+        Run eager = train(false, train, scale);
+        Run graphs = train(true, train, scale);
+        assertEquals(0, eager.graphLaunches(), "graphs switched off");
+        assertEquals(2 * 43, graphs.graphLaunches(), "every step of both epochs replayed from a graph");
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+            assertEquals(eager.history().get(key), graphs.history().get(key), key + " per epoch");
+        }
+        for (int i = 0; i < eager.weights().size(); i++) {
+            assertArrayEquals(eager.weights().get(i), graphs.weights().get(i), "weight array " + i);
+        }
+        assertTrue(graphs.history().get("accuracy").get(1) > 0.7, "learns: " + graphs.history().get("accuracy"));
+    }
+}

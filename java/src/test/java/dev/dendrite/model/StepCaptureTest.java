@@ -1,0 +1,183 @@
+package dev.dendrite.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.CapturedStep;
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.ReplayBackend;
+import dev.dendrite.backend.cpu.CpuBackend;
+import dev.dendrite.callbacks.ReduceLROnPlateau;
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Preprocessing;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.Input;
+import dev.dendrite.optimizers.Adagrad;
+import dev.dendrite.optimizers.Adam;
+import dev.dendrite.optimizers.Optimizer;
+import dev.dendrite.optimizers.RMSprop;
+import dev.dendrite.optimizers.SGD;
+import dev.dendrite.regularizers.Regularizer;
+
+/**
+ * The engine's training step is recorded once and replayed (a CUDA graph on the cuda backend). This test runs
+ * it on {@link ReplayBackend}, which gives the CPU backend a graph's semantics: only the ops recorded the first
+ * time are issued again, with the arguments they had then. Anything the engine computed on the host per step
+ * and passed by value would be replayed stale, so training would drift from the same training on the plain CPU
+ * backend. The CPU backend is deterministic (fixed partitioning of every reduction), so the two runs must agree
+ * bit for bit: any difference at all is a real fault, and the tolerance is zero.
+ */
+class StepCaptureTest {
+    private static CpuBackend cpu;
+    private static Dataset train;
+    private static Preprocessing scale;
+
+    @BeforeAll
+    static void start() throws IOException {
+        cpu = new CpuBackend(2);
+        // The bundled sample (3000 real Fashion-MNIST training images) keeps this fast and independent of the
+        // installed dataset; 1000 rows give 15 full batches of 64 and a partial one of 40.
+        train = FashionMnist.loadSample().train().rows(0, 1000);
+        scale = Preprocessing.fit("scale", train.images());
+    }
+
+    @AfterAll
+    static void stop() {
+        cpu.close();
+    }
+
+    private static Inputs x() {
+        return scale.apply(train.images());
+    }
+
+    /** Dropout, batch norm (running statistics), l2, a validation pass and a partial last batch. */
+    private static Sequential courseNet(Backend backend) {
+        return new Sequential(new Input(28, 28), new Flatten(),
+                new Dense(64, "relu").kernelRegularizer(Regularizer.l2(1e-4)), new BatchNormalization(),
+                new Dropout(0.2), new Dense(32, "selu"), new Dropout(0.1), new Dense(10, "softmax"))
+                .backend(backend);
+    }
+
+    private record Run(History history, List<float[]> weights) {
+    }
+
+    private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs) {
+        try (Sequential m = courseNet(backend)) {
+            m.compile(optimizer.get(), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
+                    "accuracy");
+            // A plateau every epoch: the learning rate changes between epochs, after the step was recorded.
+            ReduceLROnPlateau lr = new ReduceLROnPlateau().monitor("loss").factor(0.5).patience(0).minDelta(10);
+            History h = m.fit(x(), train.labels(), new FitOptions().batchSize(64).epochs(epochs).verbose(0)
+                    .validationSplit(0.2).seed(7).callbacks(lr));
+            return new Run(h, m.getWeights());
+        }
+    }
+
+    private static void assertSameTraining(Run expected, Run actual) {
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")) {
+            assertEquals(expected.history().get(key), actual.history().get(key), key + " per epoch");
+        }
+        assertEquals(expected.weights().size(), actual.weights().size());
+        for (int i = 0; i < expected.weights().size(); i++) {
+            assertArrayEquals(expected.weights().get(i), actual.weights().get(i), "weight array " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"adam", "amsgrad", "sgd", "nesterov", "rmsprop", "rmsprop-centered", "adagrad"})
+    void replayedStepsTrainExactlyLikeIssuedOnes(String which) {
+        Function<String, Optimizer> make = name -> switch (name) {
+            case "adam" -> new Adam(2e-3);
+            case "amsgrad" -> new Adam(2e-3, 0.9, 0.999, 1e-7, true);
+            case "sgd" -> new SGD(0.05, 0.9);
+            case "nesterov" -> new SGD(0.05, 0.9, true);
+            case "rmsprop" -> new RMSprop(1e-3);
+            case "rmsprop-centered" -> new RMSprop(1e-3, 0.9, 0.5, 1e-7, true);
+            default -> new Adagrad(0.05);
+        };
+        Run direct = train(cpu, () -> make.apply(which), 3);
+        Backend replay = ReplayBackend.wrap(cpu);
+        Run replayed = train(replay, () -> make.apply(which), 3);
+        assertSameTraining(direct, replayed);
+
+        ReplayBackend r = ReplayBackend.of(replay);
+        // 800 training rows in batches of 64: 12 full batches and one of 32, each shape recorded once per fit.
+        assertEquals(2, r.recordings(), "one recording for the full batches, one for the partial last batch");
+        assertEquals(3 * 13, r.replays(), "every step of every epoch replayed");
+        assertEquals(0, r.openRecordings(), "fit releases its recordings");
+        // The learning rate really moved while the recording stayed the same.
+        List<Double> rates = direct.history().get("learning_rate");
+        assertNotEquals(rates.get(0), rates.get(rates.size() - 1));
+    }
+
+    @Test
+    void aSecondFitAndARecompileRecordAnew() {
+        Backend replay = ReplayBackend.wrap(cpu);
+        ReplayBackend r = ReplayBackend.of(replay);
+        try (Sequential m = courseNet(replay)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            FitOptions once = new FitOptions().batchSize(100).epochs(1).verbose(0).seed(3);
+            m.fit(x(), train.labels(), once);
+            assertEquals(1, r.recordings());
+            m.fit(x(), train.labels(), once); // new data buffers: the old recording must not be reused
+            assertEquals(2, r.recordings());
+            m.compile("rmsprop", "sparse_categorical_crossentropy"); // new optimizer slots
+            History h = m.fit(x(), train.labels(), once);
+            assertEquals(3, r.recordings());
+            assertEquals(0, r.openRecordings());
+            assertTrue(Double.isFinite(h.get("loss").get(0)));
+        }
+    }
+
+    @Test
+    void recordingForbidsHostTrafficLikeAStreamCapture() {
+        Backend replay = ReplayBackend.wrap(cpu);
+        try (dev.dendrite.backend.Buffer b = replay.allocate(DType.F32, 4)) {
+            float[] host = new float[4];
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> replay.capture(() -> replay.download(b.all(), host, 0)));
+            assertTrue(e.getMessage().contains("download"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> replay.capture(() -> replay.allocate(DType.F32, 1)));
+            // Recorded ops do not run until replayed, and then run every time.
+            try (CapturedStep s = replay.capture(() -> replay.fill(b.all(), 2f))) {
+                replay.download(b.all(), host, 0);
+                assertArrayEquals(new float[4], host, "recording ran nothing");
+                s.run();
+                replay.download(b.all(), host, 0);
+                assertArrayEquals(new float[] {2, 2, 2, 2}, host);
+            }
+        }
+    }
+
+    @Test
+    void theDefaultCaptureRunsTheCodeAgainOnEachRun() {
+        int[] calls = {0};
+        CapturedStep s = cpu.capture(() -> calls[0]++);
+        assertEquals(0, calls[0]);
+        s.run();
+        s.run();
+        assertEquals(2, calls[0]);
+        s.close();
+        assertThrows(IllegalStateException.class, s::run);
+    }
+}
