@@ -1,9 +1,11 @@
 package dev.dendrite.model;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import dev.dendrite.backend.ActivationFunction;
@@ -80,6 +82,8 @@ final class Engine implements AutoCloseable {
      */
     private final LinkedHashMap<StepKey, CapturedStep> recorded = new LinkedHashMap<>(8, 0.75f, true);
     private static final int MAX_RECORDED = 4;
+    /** Shapes whose first step has been issued directly; the next step of each is recorded. */
+    private final Set<StepKey> issuedOnce = new HashSet<>();
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -345,6 +349,14 @@ final class Engine implements AutoCloseable {
         StepKey key = new StepKey(data, permutation == null ? null : permutation.buffer(),
                 permutation == null ? 0 : permutation.offset(), batchSize, rows, seed);
         CapturedStep s = recorded.get(key);
+        if (s == null && issuedOnce.add(key)) {
+            // The first step of a shape is issued directly: a backend tunes itself to new shapes then (timing
+            // GEMM variants needs to wait for the device, which a recording cannot), and bad input fails at the
+            // op that meets it.
+            step(data, permutation, batchSize, rows, true);
+            stepsDone++;
+            return;
+        }
         if (s == null) {
             if (recorded.size() >= MAX_RECORDED) {
                 Iterator<CapturedStep> eldest = recorded.values().iterator();
@@ -376,6 +388,7 @@ final class Engine implements AutoCloseable {
             }
         }
         recorded.clear();
+        issuedOnce.clear();
         if (first != null) {
             throw first;
         }

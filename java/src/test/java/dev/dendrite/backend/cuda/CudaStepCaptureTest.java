@@ -71,7 +71,8 @@ class CudaStepCaptureTest {
         Run eager = train(false, train, scale);
         Run graphs = train(true, train, scale);
         assertEquals(0, eager.graphLaunches(), "graphs switched off");
-        assertEquals(2 * 43, graphs.graphLaunches(), "every step of both epochs replayed from a graph");
+        // 42 full batches and a partial one per epoch; the first step of each shape is issued directly.
+        assertEquals(2 * 43 - 2, graphs.graphLaunches(), "every other step of both epochs replayed from a graph");
         for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
             assertEquals(eager.history().get(key), graphs.history().get(key), key + " per epoch");
         }
