@@ -118,6 +118,10 @@ public final class EpochBenchmark {
             out.put("samples_per_s", train.size() / median);
             out.put("total_s", total);
             out.put("peak_heap_mb", peakHeapMb());
+            // On cuda: how many steps were replayed as one CUDA graph each (all but the first of each batch shape
+            // per fit, unless -Ddendrite.cuda.graphs=false or --profile, which times ops one by one).
+            out.put("cuda_graph_launches",
+                    raw instanceof dev.dendrite.backend.cuda.CudaBackend cuda ? cuda.graphLaunches() : null);
             out.put("final_train_loss", h.last("loss"));
             out.put("test_loss", test.get("loss"));
             out.put("test_accuracy", test.get("accuracy"));
