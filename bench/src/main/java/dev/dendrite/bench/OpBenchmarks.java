@@ -65,6 +65,15 @@ public class OpBenchmarks {
     private Buffer order;
     private Buffer scale;
     private Buffer shift;
+    private Buffer gamma;
+    private Buffer beta;
+    private Buffer runMean;
+    private Buffer runVar;
+    private Buffer saveMean;
+    private Buffer saveInvStd;
+    private Buffer dgamma;
+    private Buffer dbeta;
+    private Buffer permutation;
 
     private static final int ROWS = 128;
     private static final int WIDTH = 512;
@@ -72,6 +81,8 @@ public class OpBenchmarks {
     /** An MNIST-sized image set: {@code IMAGES} rows of {@code PIXELS} bytes. */
     private static final int IMAGES = 10_000;
     private static final int PIXELS = 784;
+    /** The training rows one epoch shuffles. */
+    private static final int EPOCH_ROWS = 60_000;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -108,6 +119,16 @@ public class OpBenchmarks {
         be.fill(scale.all(), 1f / 255f);
         shift = be.allocate(DType.F32, PIXELS);
         be.fill(shift.all(), -0.5f);
+        gamma = random(be, WIDTH, rnd);
+        beta = random(be, WIDTH, rnd);
+        runMean = be.allocate(DType.F32, WIDTH);
+        runVar = be.allocate(DType.F32, WIDTH);
+        be.fill(runVar.all(), 1f);
+        saveMean = be.allocate(DType.F32, WIDTH);
+        saveInvStd = be.allocate(DType.F32, WIDTH);
+        dgamma = be.allocate(DType.F32, WIDTH);
+        dbeta = be.allocate(DType.F32, WIDTH);
+        permutation = be.allocate(DType.I32, EPOCH_ROWS);
     }
 
     private static Buffer random(Backend be, int n, SplittableRandom rnd) {
@@ -201,6 +222,47 @@ public class OpBenchmarks {
     public void adamOverTheNotebookParameters() {
         be.adamUpdate(params.all(), grads.all(), m1.all(), m2.all(), null, PARAMS, hyper.all(), counters.all(),
                 0.9f, 0.999f, 1e-7f);
+        be.synchronize();
+    }
+
+    /** Training-mode batch norm over a 128 x 512 batch, running statistics updated. */
+    @Benchmark
+    public void batchNormForward() {
+        be.batchNormForwardTraining(a.all(), ROWS, WIDTH, gamma.all(), beta.all(), 1e-3f, 0.99f, runMean.all(),
+                runVar.all(), c.all(), saveMean.all(), saveInvStd.all());
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void batchNormBackward() {
+        be.batchNormBackward(a.all(), b.all(), ROWS, WIDTH, gamma.all(), saveMean.all(), saveInvStd.all(), c.all(),
+                dgamma.all(), dbeta.all());
+        be.synchronize();
+    }
+
+    /** Column sums of a 128 x 512 gradient: a bias gradient when it is not fused into the activation's pass. */
+    @Benchmark
+    public void columnSums() {
+        be.columnSums(a.all(), ROWS, WIDTH, bias.all());
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void sgdMomentumOverTheNotebookParameters() {
+        be.sgdUpdate(params.all(), grads.all(), m1.all(), PARAMS, hyper.all(), 0.9f, false);
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void l2GradientOverTheNotebookParameters() {
+        be.regularizerGradient(params.all(), grads.all(), PARAMS, 0f, 1e-4f);
+        be.synchronize();
+    }
+
+    /** The epoch's shuffle of 60,000 rows, on the device. */
+    @Benchmark
+    public void randomPermutation() {
+        be.randomPermutation(permutation.all(), EPOCH_ROWS, 42L, 1);
         be.synchronize();
     }
 }

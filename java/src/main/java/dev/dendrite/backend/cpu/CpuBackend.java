@@ -68,6 +68,8 @@ public final class CpuBackend implements Backend {
     private static final int CHEAP = 1;
     private static final int TRANSCENDENTAL = 8;
     private static final int PHILOX = 16;
+    /** A dropout element: a Philox block, vectorised when {@link CpuDropout#vectorised()}. */
+    private static final int DROPOUT = CpuDropout.vectorised() ? 2 : PHILOX;
     /**
      * The cost of an element of a streaming loop: the vectorised ones of {@link CpuLoops} and the cheap
      * activations, and the gather's table look-up per byte. They run at a fraction of a nanosecond per element,
@@ -784,12 +786,8 @@ public final class CpuBackend implements Backend {
             return;
         }
         int step = cs[counters.offset() + COUNTER_STEP];
-        float keep = 1f - rate;
-        forRange(n, PHILOX, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                ys[yo + i] = Philox.uniform(seed, i, step, stream) >= rate ? xs[xo + i] / keep : 0f;
-            }
-        });
+        CpuDropout.Kernel kernel = CpuDropout.kernel();
+        forRange(n, DROPOUT, (i0, i1) -> kernel.apply(xs, xo, ys, yo, i0, i1, seed, step, stream, rate));
     }
 
     // ================================================================== batch normalisation

@@ -1,0 +1,67 @@
+package dev.dendrite.backend.cpu;
+
+import dev.dendrite.backend.Philox;
+
+/**
+ * The CPU dropout loop: {@code y[i] = keep(i) ? x[i] / (1 - rate) : 0} with {@code keep(i)} drawn by
+ * {@link Philox#uniform}. One Philox4x32-10 block per element is ten rounds of two 32x32-bit products: scalar,
+ * that made dropout the most expensive op of a batch-norm + dropout network's step (about 25 ns per element,
+ * more than all its GEMMs together). With {@code jdk.incubator.vector} the blocks of a whole vector of indices are
+ * computed at once in 64-bit lanes ({@link CpuDropoutVector}); the result is bit for bit the scalar one, since
+ * both compute the same integer function and the same IEEE division.
+ */
+final class CpuDropout {
+    /** Dropout over {@code [from, to)}: {@code in[inOff + i]} to {@code out[outOff + i]}. */
+    interface Kernel {
+        void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
+                   int stream, float rate);
+    }
+
+    private static final Kernel VECTOR = loadVectorKernel();
+    private static final Kernel SCALAR = CpuDropout::scalar;
+
+    private CpuDropout() {
+    }
+
+    static Kernel kernel() {
+        return VECTOR != null ? VECTOR : SCALAR;
+    }
+
+    /** Whether the vectorised loop is in use (the JVM was started with {@code --add-modules jdk.incubator.vector}). */
+    static boolean vectorised() {
+        return VECTOR != null;
+    }
+
+    /** The reference loop: Philox's own definition, one element at a time. */
+    static void scalar(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
+                       int stream, float rate) {
+        float keep = 1f - rate;
+        for (int i = from; i < to; i++) {
+            out[outOff + i] = Philox.uniform(seed, i, step, stream) >= rate ? in[inOff + i] / keep : 0f;
+        }
+    }
+
+    /**
+     * {@code uniform >= rate} as an integer test on the 24 bits the uniform is made of: the uniform is
+     * {@code q * 2^-24} exactly (q = bits >>> 8), and {@code rate * 2^24} is exact too, so
+     * {@code q * 2^-24 >= rate} exactly when {@code q >= ceil(rate * 2^24)}.
+     */
+    static long keepThreshold(float rate) {
+        return (long) Math.ceil(rate * 16777216.0);
+    }
+
+    /** As CpuGemm's vector kernel: loaded only when the module is there; any failure leaves the scalar loop. */
+    private static Kernel loadVectorKernel() {
+        if (Boolean.getBoolean("dendrite.dropout.scalar")
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            Class<?> type = Class.forName(CpuDropout.class.getPackageName() + ".CpuDropoutVector");
+            Object kernel = type.getDeclaredConstructor().newInstance();
+            return kernel instanceof Kernel ? (Kernel) kernel : null;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return null;
+        }
+    }
+}

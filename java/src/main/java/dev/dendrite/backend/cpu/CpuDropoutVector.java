@@ -1,0 +1,76 @@
+package dev.dendrite.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link CpuDropout}'s loop with the Philox blocks of {@code L} consecutive indices computed together. Each 32-bit
+ * word of the generator lives in the low half of a 64-bit lane, so that one lane-wise 64-bit product gives both
+ * halves of the 32x32-bit product Philox needs (AVX-512DQ has it as one instruction). The float side uses a
+ * species with as many lanes, so the keep mask carries over lane for lane.
+ */
+final class CpuDropoutVector implements CpuDropout.Kernel {
+    private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(LS.vectorBitSize() / 2));
+    private static final int L = LS.length();
+    private static final long LOW32 = 0xffff_ffffL;
+    private static final long M0 = 0xD2511F53L;
+    private static final long M1 = 0xCD9E8D57L;
+    private static final long W0 = 0x9E3779B9L;
+    private static final long W1 = 0xBB67AE85L;
+    /** 0, 1, ..., L - 1. */
+    private static final LongVector IOTA = (LongVector) LS.iotaShuffle(0, 1, false).toVector();
+
+    CpuDropoutVector() {
+        if (FS.length() != L) {
+            throw new IllegalStateException("no float species with " + L + " lanes");
+        }
+    }
+
+    @Override
+    public void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
+                      int stream, float rate) {
+        long threshold = CpuDropout.keepThreshold(rate);
+        float keep = 1f - rate;
+        long key0 = seed & LOW32;
+        long key1 = (seed >>> 32) & LOW32;
+        long c1Start = step & LOW32;
+        long c2Start = stream & LOW32;
+        FloatVector zero = FloatVector.zero(FS);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            LongVector c0 = IOTA.add(i);
+            LongVector c1 = LongVector.broadcast(LS, c1Start);
+            LongVector c2 = LongVector.broadcast(LS, c2Start);
+            LongVector c3 = LongVector.zero(LS);
+            long k0 = key0;
+            long k1 = key1;
+            for (int round = 0; round < 10; round++) {
+                if (round > 0) {
+                    k0 = (k0 + W0) & LOW32;
+                    k1 = (k1 + W1) & LOW32;
+                }
+                LongVector p0 = c0.mul(M0);
+                LongVector p1 = c2.mul(M1);
+                LongVector n0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1)
+                        .lanewise(VectorOperators.XOR, k0);
+                LongVector n2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3)
+                        .lanewise(VectorOperators.XOR, k1);
+                c1 = p1.and(LOW32);
+                c3 = p0.and(LOW32);
+                c0 = n0;
+                c2 = n2;
+            }
+            VectorMask<Long> kept = c0.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.GE, threshold);
+            VectorMask<Float> keptF = kept.cast(FS);
+            FloatVector x = FloatVector.fromArray(FS, in, inOff + i);
+            zero.blend(x.div(keep), keptF).intoArray(out, outOff + i);
+        }
+        CpuDropout.scalar(in, inOff, out, outOff, i, to, seed, step, stream, rate);
+    }
+}
