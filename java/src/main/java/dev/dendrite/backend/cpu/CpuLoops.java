@@ -98,4 +98,46 @@ final class CpuLoops {
         float err = Math.fma(b1cHi, g, -prod) + b1cLo * g;
         return Math.fma(beta1, m, prod) + err;
     }
+
+    /** Keras SGD without momentum over {@code [from, to)}: {@code p -= lr g} as one fused, correctly rounded step. */
+    static void sgd(float[] p, float[] g, int from, int to, float lr) {
+        for (int i = from; i < to; i++) {
+            p[i] = Math.fma(-lr, g[i], p[i]);
+        }
+    }
+
+    /**
+     * Keras SGD with momentum over {@code [from, to)}: {@code v = momentum v - lr g}, then {@code p += v}, or with
+     * Nesterov {@code p += momentum v - lr g}. As on the GPUs (kernels/common/optimizers.h, dendrite_dot2), the sum
+     * of two products keeps the rounding error of {@code lr g}: when the gradient turns, {@code momentum v} and
+     * {@code lr g} cancel, and the plain float expression would be off by an ulp of the products rather than of
+     * the result. Two loops rather than a branch per element, so that C2 vectorises each.
+     */
+    static void sgdMomentum(float[] p, float[] g, float[] v, int from, int to, float lr, float momentum,
+                            boolean nesterov) {
+        if (nesterov) {
+            for (int i = from; i < to; i++) {
+                float step = -lr * g[i];
+                float stepError = Math.fma(-lr, g[i], -step);
+                float vi = Math.fma(momentum, v[i], step) + stepError;
+                v[i] = vi;
+                p[i] += Math.fma(momentum, vi, step) + stepError;
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                float step = -lr * g[i];
+                float stepError = Math.fma(-lr, g[i], -step);
+                float vi = Math.fma(momentum, v[i], step) + stepError;
+                v[i] = vi;
+                p[i] += vi;
+            }
+        }
+    }
+
+    /** The L2 term of a weight penalty's gradient over {@code [from, to)}: {@code g += twoL2 w}, one rounding. */
+    static void addL2Gradient(float[] w, float[] g, int from, int to, float twoL2) {
+        for (int i = from; i < to; i++) {
+            g[i] = Math.fma(twoL2, w[i], g[i]);
+        }
+    }
 }
