@@ -449,6 +449,25 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * The GPU's free and total memory in bytes, {@code {free, total}}, as {@code cuMemGetInfo} reports them (for
+     * leak checks and diagnostics). Free memory is the whole device's: other contexts and processes count too,
+     * and the driver hands out memory in pages, so it moves in steps of about 2 MiB.
+     *
+     * @throws IllegalStateException if the backend is closed
+     */
+    public long[] memoryInfo() {
+        ensureOpen();
+        long[] free = new long[1];
+        long[] total = new long[1];
+        try {
+            cuMemGetInfo(free, total);
+        } catch (CudaException e) {
+            throw fail("memoryInfo", "", e);
+        }
+        return new long[] {free[0], total[0]};
+    }
+
     @Override
     public void upload(float[] src, int srcOffset, Slice dst) {
         ensureOpen();
