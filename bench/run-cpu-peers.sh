@@ -16,7 +16,7 @@
 # and writes bench/results/cpu-<network>-dendrite.json, cpu-<network>-dl4j-<config>.json and a summary,
 # cpu-<network>-peers.json. Ratio = Dendrite's median epoch time / DL4J's; below 1 means Dendrite is faster.
 #
-# Environment: NETWORK (mlp512 | bn256 | mlp1024), EPOCHS (3), WARMUP (1), TRAIN (50000), CONFIGS (the four
+# Environment: NETWORK (mlp512 | bn256 | mlp1024 | wide4096), EPOCHS (3), WARMUP (1), TRAIN (50000), CONFIGS (the four
 # above), RESULTS (bench/results), ND4J_CLASSIFIER (the nd4j-native natives: linux-x86_64-avx512 where the CPU
 # has AVX-512F, else linux-x86_64), SKIP_BUILD=1 to reuse the last build, MVN (mvn), MVN_FLAGS (e.g. -o).
 set -euo pipefail

@@ -188,6 +188,13 @@ public final class Dl4jEpochBenchmark {
                 return mlp(512);
             case "mlp1024":
                 return mlp(1024);
+            case "wide4096":
+                return new org.deeplearning4j.nn.conf.layers.Layer[] {
+                    new DenseLayer.Builder().nOut(4096).activation(Activation.RELU).build(),
+                    new DenseLayer.Builder().nOut(4096).activation(Activation.RELU).build(),
+                    new DenseLayer.Builder().nOut(4096).activation(Activation.RELU).build(),
+                    output(),
+                };
             case "bn256": {
                 List<org.deeplearning4j.nn.conf.layers.Layer> l = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
@@ -201,7 +208,7 @@ public final class Dl4jEpochBenchmark {
             }
             default:
                 throw new IllegalArgumentException("unknown --network '" + network
-                        + "'; expected mlp512, bn256 or mlp1024");
+                        + "'; expected mlp512, bn256, mlp1024 or wide4096");
         }
     }
 
@@ -219,7 +226,7 @@ public final class Dl4jEpochBenchmark {
     }
 
     static int batchSize(String network) {
-        return network.equals("bn256") ? 64 : 128;
+        return network.equals("bn256") ? 64 : network.equals("wide4096") ? 1024 : 128;
     }
 
     static IUpdater updater(String network) {
