@@ -1,5 +1,9 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_BATCH;
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_ROW;
+import static dev.dendrite.backend.KernelCodes.ERROR_LABEL;
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
@@ -93,10 +97,6 @@ public final class CudaBackend implements Backend {
     /** Mirrors of kernels/cuda/common.cuh's control block layout. */
     private static final int MAX_STAT_BLOCKS = 1024;
     private static final int CONTROL_WORDS = 8 + 2 * MAX_STAT_BLOCKS;
-    /** Error codes of kernels/common/errors.h. */
-    private static final int ERROR_GATHER_ROW = 1;
-    private static final int ERROR_GATHER_BATCH = 2;
-    private static final int ERROR_LABEL = 3;
     /** Largest permutation: keys are padded to a power of two of at most 2^30. */
     private static final int MAX_PERMUTATION = 1 << 30;
 
@@ -632,34 +632,6 @@ public final class CudaBackend implements Backend {
     }
 
     // ================================================================== activations
-
-    /** The activation codes of kernels/common/activations.h. */
-    private static int activationCode(ActivationFunction f) {
-        switch (f) {
-            case LINEAR:
-                return 0;
-            case RELU:
-                return 1;
-            case SIGMOID:
-                return 2;
-            case TANH:
-                return 3;
-            case SOFTMAX:
-                return 4;
-            case SELU:
-                return 5;
-            case ELU:
-                return 6;
-            case LEAKY_RELU:
-                return 7;
-            case GELU:
-                return 8;
-            case SWISH:
-                return 9;
-            default:
-                throw new IllegalArgumentException("activation " + f + " has no CUDA kernel");
-        }
-    }
 
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,

@@ -1,5 +1,10 @@
 package dev.dendrite.backend.opencl;
 
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_BATCH;
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_ROW;
+import static dev.dendrite.backend.KernelCodes.ERROR_LABEL;
+import static dev.dendrite.backend.KernelCodes.ERROR_WORDS;
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
@@ -92,12 +97,6 @@ public final class OpenClBackend implements Backend {
     private static final int TILE_THREADS = 16;
     /** Local memory of one tiled GEMM work-group: two 16 x (64 + 1) float tiles. */
     private static final long TILE_LOCAL_BYTES = 2L * 16 * 65 * 4;
-
-    // Codes of kernels/common/errors.h.
-    private static final int ERROR_GATHER_ROW = 1;
-    private static final int ERROR_GATHER_BATCH = 2;
-    private static final int ERROR_LABEL = 3;
-    private static final int ERROR_WORDS = 4;
 
     private final OpenClDevice device;
     private final cl_context context;
@@ -536,7 +535,6 @@ public final class OpenClBackend implements Backend {
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {
         ensureOpen();
-        String op = "biasActivationForward";
         checks.biasActivationForward(z, bias, rows, cols, f, y);
         long total = (long) rows * cols;
         if (total == 0) {
@@ -551,11 +549,11 @@ public final class OpenClBackend implements Backend {
             } else {
                 OpenClKernel k = programs.kernel("activations.cl", "bias_activation_forward");
                 k.args().mem(mem(z), z.offset()).mem(mem(bias), offset(bias)).i(bias == null ? 0 : 1)
-                        .i(rows).i(cols).i(activationCode(op, f)).f(alpha).mem(mem(y), y.offset());
+                        .i(rows).i(cols).i(activationCode(f)).f(alpha).mem(mem(y), y.offset());
                 run1(k, total);
             }
         } catch (CLException e) {
-            throw clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("biasActivationForward", f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -563,7 +561,6 @@ public final class OpenClBackend implements Backend {
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         ensureOpen();
-        String op = "activationBackward";
         checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
         long total = (long) rows * cols;
         try {
@@ -589,41 +586,13 @@ public final class OpenClBackend implements Backend {
             int po = direct ? dbias.offset() : 0;
             OpenClKernel k = programs.kernel("activations.cl", "activation_backward");
             k.args().mem(mem(z), z.offset()).mem(mem(dy), dy.offset()).mem(mem(dz), dz.offset()).i(rows).i(cols)
-                    .i(activationCode(op, f)).f(alpha).i(ROWS_PER_CHUNK).mem(partial, po).i(dbias == null ? 0 : 1);
+                    .i(activationCode(f)).f(alpha).i(ROWS_PER_CHUNK).mem(partial, po).i(dbias == null ? 0 : 1);
             runColumns(k, cols, chunks);
             if (dbias != null && !direct) {
                 finalizeColumns(partial, 0, chunks, cols, 1f, mem(dbias), dbias.offset());
             }
         } catch (CLException e) {
-            throw clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);
-        }
-    }
-
-    /** The activation's code in kernels/common/activations.h. */
-    private static int activationCode(String op, ActivationFunction f) {
-        switch (f) {
-            case LINEAR:
-                return 0;
-            case RELU:
-                return 1;
-            case SIGMOID:
-                return 2;
-            case TANH:
-                return 3;
-            case SOFTMAX:
-                return 4;
-            case SELU:
-                return 5;
-            case ELU:
-                return 6;
-            case LEAKY_RELU:
-                return 7;
-            case GELU:
-                return 8;
-            case SWISH:
-                return 9;
-            default:
-                throw new IllegalArgumentException(op + ": activation " + f + " has no OpenCL kernel");
+            throw clFailure("activationBackward", f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 
