@@ -456,12 +456,7 @@ public final class OpChecks {
         nonNegative(op, "cols", cols);
         checkEps(op, eps);
         unitInterval(op, "momentum", momentum);
-        matrix(op, "x", x, rows, cols);
-        perColumnOrNull(op, "gamma", gamma, cols);
-        perColumnOrNull(op, "beta", beta, cols);
-        perColumn(op, "runningMean", runningMean, cols);
-        perColumn(op, "runningVar", runningVar, cols);
-        matrix(op, "y", y, rows, cols);
+        batchNormForward(op, x, rows, cols, gamma, beta, runningMean, runningVar, y);
         perColumn(op, "saveMean", saveMean, cols);
         perColumn(op, "saveInvStd", saveInvStd, cols);
         long total = (long) rows * cols;
@@ -479,14 +474,20 @@ public final class OpChecks {
         nonNegative(op, "rows", rows);
         nonNegative(op, "cols", cols);
         checkEps(op, eps);
+        batchNormForward(op, x, rows, cols, gamma, beta, runningMean, runningVar, y);
+        long total = (long) rows * cols;
+        noOverlap(op, "y", y, total, "x", x, total, false);
+    }
+
+    /** The slices both batch-norm forwards take, in their order: {@code gamma} and {@code beta} may be null. */
+    private void batchNormForward(String op, Slice x, int rows, int cols, Slice gamma, Slice beta,
+                                  Slice runningMean, Slice runningVar, Slice y) {
         matrix(op, "x", x, rows, cols);
         perColumnOrNull(op, "gamma", gamma, cols);
         perColumnOrNull(op, "beta", beta, cols);
         perColumn(op, "runningMean", runningMean, cols);
         perColumn(op, "runningVar", runningVar, cols);
         matrix(op, "y", y, rows, cols);
-        long total = (long) rows * cols;
-        noOverlap(op, "y", y, total, "x", x, total, false);
     }
 
     /** {@code gamma}, {@code dx}, {@code dgamma} and {@code dbeta} may each be null. */
@@ -516,9 +517,7 @@ public final class OpChecks {
     /** {@code velocity} may be null only with momentum 0. */
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper, float momentum) {
         String op = "sgdUpdate";
-        nonNegative(op, "n", n);
-        vector(op, "params", params, n);
-        vector(op, "grads", grads, n);
+        paramsAndGrads(op, params, grads, n);
         vectorOrNull(op, "velocity", velocity, n);
         hyper(op, hyper);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
@@ -534,9 +533,7 @@ public final class OpChecks {
     public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                            Slice counters, float beta1, float beta2, float eps) {
         String op = "adamUpdate";
-        nonNegative(op, "n", n);
-        vector(op, "params", params, n);
-        vector(op, "grads", grads, n);
+        paramsAndGrads(op, params, grads, n);
         vector(op, "m", m, n);
         vector(op, "v", v, n);
         vectorOrNull(op, "vMax", vMax, n);
@@ -553,9 +550,7 @@ public final class OpChecks {
     public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
                               float rho, float momentum, float eps) {
         String op = "rmspropUpdate";
-        nonNegative(op, "n", n);
-        vector(op, "params", params, n);
-        vector(op, "grads", grads, n);
+        paramsAndGrads(op, params, grads, n);
         vector(op, "ms", ms, n);
         vectorOrNull(op, "mom", mom, n);
         vectorOrNull(op, "mg", mg, n);
@@ -569,14 +564,19 @@ public final class OpChecks {
 
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         String op = "adagradUpdate";
-        nonNegative(op, "n", n);
-        vector(op, "params", params, n);
-        vector(op, "grads", grads, n);
+        paramsAndGrads(op, params, grads, n);
         vector(op, "accumulator", accumulator, n);
         hyper(op, hyper);
         checkEps(op, eps);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
         noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+    }
+
+    /** What every optimizer starts with: {@code n >= 0}, then the parameters and their gradients, n of each. */
+    private void paramsAndGrads(String op, Slice params, Slice grads, int n) {
+        nonNegative(op, "n", n);
+        vector(op, "params", params, n);
+        vector(op, "grads", grads, n);
     }
 
     /**
