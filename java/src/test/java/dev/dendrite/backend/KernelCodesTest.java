@@ -1,10 +1,11 @@
 package dev.dendrite.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -35,25 +36,22 @@ class KernelCodesTest {
         assertEquals(5, defined.size(), "an error code KernelCodes does not know: " + defined);
     }
 
-    /** The integer {@code #define}s of kernels/common/{@code file} whose names start with {@code prefix}. */
+    /**
+     * The integer {@code #define}s of kernels/common/{@code file}, as the build puts it on the classpath for the
+     * OpenCL backend, whose names start with {@code prefix}.
+     */
     private static Map<String, Integer> defines(String file, String prefix) throws IOException {
-        String src = Files.readString(kernelsCommon().resolve(file));
+        String path = "dev/dendrite/kernels/common/" + file;
+        String src;
+        try (InputStream in = KernelCodesTest.class.getClassLoader().getResourceAsStream(path)) {
+            assertNotNull(in, path + " is not on the classpath");
+            src = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
         Matcher m = Pattern.compile("#define\\s+" + prefix + "([A-Z0-9_]+)\\s+(\\d+)\\b").matcher(src);
         Map<String, Integer> out = new TreeMap<>();
         while (m.find()) {
             out.put(m.group(1), Integer.parseInt(m.group(2)));
         }
         return out;
-    }
-
-    private static Path kernelsCommon() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            Path k = p.resolve("kernels").resolve("common");
-            if (Files.isDirectory(k)) {
-                return k;
-            }
-        }
-        throw new IllegalStateException("kernels/common not found above " + here);
     }
 }
