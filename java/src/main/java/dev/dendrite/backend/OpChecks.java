@@ -6,15 +6,27 @@ package dev.dendrite.backend;
  * <p>Each check throws {@link IllegalArgumentException} with a message that names the op, the argument, what it
  * got and what was expected, e.g. {@code "gemm: c has 3 elements; expected at least 4 (m*n)"}; the use of a
  * closed buffer or backend throws {@link IllegalStateException}. A backend calls these before it issues any
- * work, so that a bad call fails the same way, with the same words, on every backend. What only a backend
- * knows (its buffer class, its closed flags) it passes in; checks of values that live in device memory (labels,
- * gather indices, the batch counter) are made on the host by the CPU backend and on the device by the GPU
- * backends, with the messages built here.
+ * work, so that a bad call fails the same way, with the same words, on every backend.
+ *
+ * <p>A backend holds one instance, made with itself and its buffer class, and calls the op's method of the same
+ * name first thing in every op (after its own closed check): {@code checks.gemm(m, n, k, a, b, c)} checks the
+ * dimensions, then each slice in argument order (not null, allocated by this backend, open, its dtype, its
+ * length), then the op's rules (what may alias what, the ranges of its scalars). Once it returns, every slice
+ * is known to be an open buffer of the backend's class, which the backend then reads without checking again.
+ * Checks of values that live in device memory (labels, gather indices, the batch counter) are made on the host
+ * by the CPU backend and on the device by the GPU backends, with the messages built here. The checks allocate
+ * nothing unless they throw.
  *
  * <p>For backend implementations; not part of the model-level API.
  */
 public final class OpChecks {
-    private OpChecks() {
+    private final Backend owner;
+    private final Class<? extends AbstractBuffer<?>> bufferType;
+
+    /** The checks of {@code owner}'s ops, whose slices must be open {@code bufferType}s that it allocated. */
+    public OpChecks(Backend owner, Class<? extends AbstractBuffer<?>> bufferType) {
+        this.owner = owner;
+        this.bufferType = bufferType;
     }
 
     // ------------------------------------------------------------------ backends and buffers
@@ -139,6 +151,13 @@ public final class OpChecks {
         }
     }
 
+    /** {@code value <= max}: a size the backend cannot go beyond. */
+    public static void atMost(String op, String name, int value, int max) {
+        if (value > max) {
+            throw new IllegalArgumentException(op + ": " + name + " = " + value + "; expected at most " + max);
+        }
+    }
+
     /** {@code 0 <= value <= 1}: a momentum, RMSprop's rho. */
     public static void unitInterval(String op, String name, float value) {
         if (!(value >= 0f && value <= 1f)) {
@@ -214,24 +233,90 @@ public final class OpChecks {
         return op + ": label " + label + " in row " + row + "; expected a class index in [0, " + classes + ")";
     }
 
-    // ------------------------------------------------------------------ the rules of each op
+    // ------------------------------------------------------------------ the checks of each op
     //
-    // What each op forbids once its slices have been checked for owner, dtype and length: the aliasing the
-    // Backend contract rules out ("unless stated, outputs must not alias inputs") and the ranges of its
-    // scalars. A backend checks its dimensions, then types its slices, then calls the op's method here.
+    // One method per op of the Backend interface, named after it and taking its arguments in its order (less
+    // those that need no check): the dimensions, then the slices, then the aliasing the Backend contract rules
+    // out ("unless stated, outputs must not alias inputs") and the ranges of the op's scalars.
 
-    public static void gemm(Slice a, Slice b, Slice c, int m, int n, int k) {
-        noOverlap("gemm", "c", c, (long) m * n, "a", a, (long) m * k, false);
-        noOverlap("gemm", "c", c, (long) m * n, "b", b, (long) k * n, false);
+    public void allocate(DType dtype, int length) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("allocate: dtype is null; expected F32, I32 or U8");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("allocate: length " + length + "; expected >= 0");
+        }
     }
 
-    public static void columnSums(Slice x, int rows, int cols, Slice out) {
-        noOverlap("columnSums", "out", out, cols, "x", x, (long) rows * cols, false);
+    public void upload(float[] src, int srcOffset, Slice dst) {
+        hostCopy("upload", "dst", dst, DType.F32, "src", src == null ? -1 : src.length, srcOffset);
     }
 
-    public static void biasActivationForward(Slice z, Slice bias, int rows, int cols, ActivationFunction f,
-                                             Slice y) {
+    public void upload(int[] src, int srcOffset, Slice dst) {
+        hostCopy("upload", "dst", dst, DType.I32, "src", src == null ? -1 : src.length, srcOffset);
+    }
+
+    public void upload(byte[] src, int srcOffset, Slice dst) {
+        hostCopy("upload", "dst", dst, DType.U8, "src", src == null ? -1 : src.length, srcOffset);
+    }
+
+    public void download(Slice src, float[] dst, int dstOffset) {
+        hostCopy("download", "src", src, DType.F32, "dst", dst == null ? -1 : dst.length, dstOffset);
+    }
+
+    public void download(Slice src, int[] dst, int dstOffset) {
+        hostCopy("download", "src", src, DType.I32, "dst", dst == null ? -1 : dst.length, dstOffset);
+    }
+
+    /** An upload or download: the device side first, then the host array (length -1: null) it fills or reads. */
+    private void hostCopy(String op, String name, Slice s, DType want, String hostName, int hostLength,
+                          int hostOffset) {
+        slice(op, name, s, want, 0, null);
+        checkHost(op, hostName, hostLength, hostOffset, s.length());
+    }
+
+    public void fill(Slice x) {
+        slice("fill", "x", x, DType.F32, 0, null);
+    }
+
+    /** The same dtype and length on both sides, and no overlap. */
+    public void copy(Slice src, Slice dst) {
+        open("copy", "src", src);
+        open("copy", "dst", dst);
+        sameShape("copy", src, dst);
+        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+    }
+
+    public void gemm(int m, int n, int k, Slice a, Slice b, Slice c) {
+        String op = "gemm";
+        nonNegative(op, "m", m);
+        nonNegative(op, "n", n);
+        nonNegative(op, "k", k);
+        f32(op, "a", a, (long) m * k, "m*k");
+        f32(op, "b", b, (long) k * n, "k*n");
+        f32(op, "c", c, (long) m * n, "m*n");
+        noOverlap(op, "c", c, (long) m * n, "a", a, (long) m * k, false);
+        noOverlap(op, "c", c, (long) m * n, "b", b, (long) k * n, false);
+    }
+
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
+        String op = "columnSums";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        matrix(op, "x", x, rows, cols);
+        perColumn(op, "out", out, cols);
+        noOverlap(op, "out", out, cols, "x", x, (long) rows * cols, false);
+    }
+
+    /** {@code bias} may be null; {@code y} may be {@code z} exactly for LINEAR only. */
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, Slice y) {
         String op = "biasActivationForward";
+        requireActivation(op, f);
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        matrix(op, "z", z, rows, cols);
+        matrix(op, "y", y, rows, cols);
+        perColumnOrNull(op, "bias", bias, cols);
         long total = (long) rows * cols;
         // In place would destroy the pre-activation the backward pass needs, except for LINEAR where z == y.
         noOverlap(op, "y", y, total, "z", z, total, f == ActivationFunction.LINEAR);
@@ -242,8 +327,17 @@ public final class OpChecks {
     }
 
     /** {@code dz} may be {@code dy} exactly; {@code dbias} (may be null) overlaps nothing. */
-    public static void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols, Slice dz, Slice dbias) {
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, Slice dz,
+                                   Slice dbias) {
         String op = "activationBackward";
+        requireActivation(op, f);
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        matrix(op, "z", z, rows, cols);
+        matrix(op, "y", y, rows, cols);
+        matrix(op, "dy", dy, rows, cols);
+        matrix(op, "dz", dz, rows, cols);
+        perColumnOrNull(op, "dbias", dbias, cols);
         long total = (long) rows * cols;
         noOverlap(op, "dz", dz, total, "dy", dy, total, true);
         noOverlap(op, "dz", dz, total, "z", z, total, false);
@@ -256,9 +350,21 @@ public final class OpChecks {
         }
     }
 
-    public static void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                           Slice probs, Slice dlogits, Slice stats) {
+    /** Sparse labels are I32 class indices, one per row; dense ones an F32 matrix. {@code dlogits} may be null. */
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, Slice stats) {
         String op = "softmaxCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrix(op, "logits", logits, rows, cols);
+        if (sparseLabels) {
+            slice(op, "labels", labels, DType.I32, rows, "rows");
+        } else {
+            matrix(op, "labels", labels, rows, cols);
+        }
+        matrix(op, "probs", probs, rows, cols);
+        matrixOrNull(op, "dlogits", dlogits, rows, cols);
+        stats(op, stats);
         long total = (long) rows * cols;
         long labelLength = sparseLabels ? rows : total;
         int statsLength = Backend.STATS_LENGTH;
@@ -275,9 +381,17 @@ public final class OpChecks {
         }
     }
 
-    public static void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs,
-                                           Slice dlogits, Slice stats) {
+    /** {@code dlogits} may be null. */
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits,
+                                    Slice stats) {
         String op = "sigmoidCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrix(op, "logits", logits, rows, cols);
+        matrix(op, "targets", targets, rows, cols);
+        matrix(op, "probs", probs, rows, cols);
+        matrixOrNull(op, "dlogits", dlogits, rows, cols);
+        stats(op, stats);
         long total = (long) rows * cols;
         checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
         if (dlogits != null) {
@@ -286,8 +400,15 @@ public final class OpChecks {
         }
     }
 
-    public static void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, Slice stats) {
+    /** {@code dpred} may be null. */
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, Slice stats) {
         String op = "meanSquaredError";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrix(op, "pred", pred, rows, cols);
+        matrix(op, "targets", targets, rows, cols);
+        matrixOrNull(op, "dpred", dpred, rows, cols);
+        stats(op, stats);
         long total = (long) rows * cols;
         noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "pred", pred, total, false);
         noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "targets", targets, total, false);
@@ -296,22 +417,48 @@ public final class OpChecks {
         }
     }
 
-    public static void regularizerGradient(Slice w, Slice grad, int n) {
-        noOverlap("regularizerGradient", "grad", grad, n, "w", w, n, false);
+    public void regularizerGradient(Slice w, Slice grad, int n) {
+        String op = "regularizerGradient";
+        nonNegative(op, "n", n);
+        vector(op, "w", w, n);
+        vector(op, "grad", grad, n);
+        noOverlap(op, "grad", grad, n, "w", w, n, false);
     }
 
-    public static void regularizerPenalty(Slice w, int n, Slice stats) {
-        noOverlap("regularizerPenalty", "stats", stats, Backend.STATS_LENGTH, "w", w, n, false);
+    public void regularizerPenalty(Slice w, int n, Slice stats) {
+        String op = "regularizerPenalty";
+        nonNegative(op, "n", n);
+        vector(op, "w", w, n);
+        stats(op, stats);
+        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "w", w, n, false);
     }
 
-    /** Dropout forward ({@code x -> y}) or backward ({@code dy -> dx}): in place or disjoint. */
-    public static void dropout(String op, String inName, Slice in, String outName, Slice out, int n) {
+    /**
+     * Dropout forward ({@code op} "dropoutForward", {@code x -> y}) or backward ("dropoutBackward",
+     * {@code dy -> dx}): in place or disjoint.
+     */
+    public void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
+                        Slice counters) {
+        nonNegative(op, "n", n);
+        halfOpenUnit(op, "rate", rate);
+        vector(op, inName, in, n);
+        vector(op, outName, out, n);
+        counters(op, counters);
         noOverlap(op, outName, out, n, inName, in, n, true);
     }
 
-    public static void batchNormForwardTraining(Slice x, int rows, int cols, Slice runningMean, Slice runningVar,
-                                                Slice y, Slice saveMean, Slice saveInvStd) {
+    /** {@code gamma} and {@code beta} may be null. */
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                         Slice saveMean, Slice saveInvStd) {
         String op = "batchNormForwardTraining";
+        positive(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        checkEps(op, eps);
+        unitInterval(op, "momentum", momentum);
+        batchNormForward(op, x, rows, cols, gamma, beta, runningMean, runningVar, y);
+        perColumn(op, "saveMean", saveMean, cols);
+        perColumn(op, "saveInvStd", saveInvStd, cols);
         long total = (long) rows * cols;
         noOverlap(op, "y", y, total, "x", x, total, false);
         noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
@@ -320,15 +467,43 @@ public final class OpChecks {
         noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
     }
 
-    public static void batchNormForwardInference(Slice x, int rows, int cols, Slice y) {
+    /** {@code gamma} and {@code beta} may be null. */
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
+        String op = "batchNormForwardInference";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        checkEps(op, eps);
+        batchNormForward(op, x, rows, cols, gamma, beta, runningMean, runningVar, y);
         long total = (long) rows * cols;
-        noOverlap("batchNormForwardInference", "y", y, total, "x", x, total, false);
+        noOverlap(op, "y", y, total, "x", x, total, false);
     }
 
-    /** {@code dx}, {@code dgamma} and {@code dbeta} may each be null. */
-    public static void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice dx, Slice dgamma,
-                                         Slice dbeta) {
+    /** The slices both batch-norm forwards take, in their order: {@code gamma} and {@code beta} may be null. */
+    private void batchNormForward(String op, Slice x, int rows, int cols, Slice gamma, Slice beta,
+                                  Slice runningMean, Slice runningVar, Slice y) {
+        matrix(op, "x", x, rows, cols);
+        perColumnOrNull(op, "gamma", gamma, cols);
+        perColumnOrNull(op, "beta", beta, cols);
+        perColumn(op, "runningMean", runningMean, cols);
+        perColumn(op, "runningVar", runningVar, cols);
+        matrix(op, "y", y, rows, cols);
+    }
+
+    /** {@code gamma}, {@code dx}, {@code dgamma} and {@code dbeta} may each be null. */
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                  Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         String op = "batchNormBackward";
+        positive(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        matrix(op, "x", x, rows, cols);
+        matrix(op, "dy", dy, rows, cols);
+        perColumnOrNull(op, "gamma", gamma, cols);
+        perColumn(op, "saveMean", saveMean, cols);
+        perColumn(op, "saveInvStd", saveInvStd, cols);
+        matrixOrNull(op, "dx", dx, rows, cols);
+        perColumnOrNull(op, "dgamma", dgamma, cols);
+        perColumnOrNull(op, "dbeta", dbeta, cols);
         long total = (long) rows * cols;
         if (dx != null) {
             noOverlap(op, "dx", dx, total, "x", x, total, false);
@@ -339,8 +514,12 @@ public final class OpChecks {
         }
     }
 
-    public static void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, float momentum) {
+    /** {@code velocity} may be null only with momentum 0. */
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper, float momentum) {
         String op = "sgdUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vectorOrNull(op, "velocity", velocity, n);
+        hyper(op, hyper);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
         momentumHasState(op, momentum, velocity, "velocity", "a velocity slice");
         if (velocity != null) {
@@ -350,9 +529,16 @@ public final class OpChecks {
         }
     }
 
-    public static void adamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, float beta1, float beta2,
-                                  float eps) {
+    /** {@code vMax} (AMSGrad) may be null. */
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                           Slice counters, float beta1, float beta2, float eps) {
         String op = "adamUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "m", m, n);
+        vector(op, "v", v, n);
+        vectorOrNull(op, "vMax", vMax, n);
+        hyper(op, hyper);
+        counters(op, counters);
         halfOpenUnit(op, "beta1", beta1);
         halfOpenUnit(op, "beta2", beta2);
         checkEps(op, eps);
@@ -360,9 +546,15 @@ public final class OpChecks {
         noOverlap(op, "m", m, n, "v", v, n, false);
     }
 
-    public static void rmspropUpdate(Slice params, Slice grads, Slice mom, int n, float rho, float momentum,
-                                     float eps) {
+    /** {@code mom} may be null only with momentum 0; {@code mg} (centered) may be null. */
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                              float rho, float momentum, float eps) {
         String op = "rmspropUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "ms", ms, n);
+        vectorOrNull(op, "mom", mom, n);
+        vectorOrNull(op, "mg", mg, n);
+        hyper(op, hyper);
         unitInterval(op, "rho", rho);
         checkEps(op, eps);
         momentumHasState(op, momentum, mom, "mom", "a momentum slice");
@@ -370,21 +562,134 @@ public final class OpChecks {
         noOverlap(op, "params", params, n, "grads", grads, n, false);
     }
 
-    public static void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, float eps) {
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         String op = "adagradUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "accumulator", accumulator, n);
+        hyper(op, hyper);
         checkEps(op, eps);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
         noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
     }
 
-    /** The output rows of a gather against its whole source. */
-    public static void gather(Slice src, int width, int rows, Slice out) {
-        noOverlap("gather", "out", out, (long) rows * width, "src", src, src.length(), false);
+    /** What every optimizer starts with: {@code n >= 0}, then the parameters and their gradients, n of each. */
+    private void paramsAndGrads(String op, Slice params, Slice grads, int n) {
+        nonNegative(op, "n", n);
+        vector(op, "params", params, n);
+        vector(op, "grads", grads, n);
     }
 
-    /** {@link Backend#copy} after both slices are known to be this backend's: same shape, no overlap. */
-    public static void copy(Slice src, Slice dst) {
-        sameShape("copy", src, dst);
-        noOverlap("copy", "dst", dst, dst.length(), "src", src, src.length(), false);
+    /**
+     * The first half of {@link Backend#gather}'s checks, what it reads: the sizes, {@code src} (any dtype), the
+     * optional {@code indices} and {@code counters}, and, without counters, that batch 0 lies within the rows of
+     * src or the elements of indices. With counters the batch lives in device memory: the CPU backend checks it
+     * (and the indices' values) next, the GPU backends on the device. {@link #gatherOutput} follows.
+     */
+    public void gatherRows(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows) {
+        String op = "gather";
+        positive(op, "width", width);
+        nonNegative(op, "batchSize", batchSize);
+        nonNegative(op, "rows", rows);
+        open(op, "src", src);
+        sliceOrNull(op, "indices", indices, DType.I32, 0, null);
+        sliceOrNull(op, "counters", counters, DType.I32, Backend.COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        if (counters == null) {
+            batchInRange(op, 0, batchSize, rows, indices == null ? src.length() / width : indices.length(),
+                    indices != null);
+        }
+    }
+
+    /**
+     * The second half of {@link Backend#gather}'s checks, what it writes: no transform of integer rows, an
+     * {@code out} of the source's kind (I32 for I32, else F32) with {@code rows * width} elements, the optional
+     * {@code scale} and {@code shift} of {@code width}, and no overlap of out with src.
+     */
+    public void gatherOutput(Slice src, int width, int rows, Slice scale, Slice shift, Slice out) {
+        String op = "gather";
+        noTransformOfIntegers(op, src.dtype(), scale, shift);
+        long total = (long) rows * width;
+        slice(op, "out", out, src.dtype() == DType.I32 ? DType.I32 : DType.F32, total, "rows*width");
+        sliceOrNull(op, "scale", scale, DType.F32, width, "width");
+        sliceOrNull(op, "shift", shift, DType.F32, width, "width");
+        noOverlap(op, "out", out, total, "src", src, src.length(), false);
+    }
+
+    /** {@code maxN}: the largest permutation the backend can sort. */
+    public void randomPermutation(Slice out, int n, int maxN) {
+        String op = "randomPermutation";
+        nonNegative(op, "n", n);
+        atMost(op, "n", n, maxN);
+        slice(op, "out", out, DType.I32, n, "n");
+    }
+
+    public void advanceCounters(Slice counters) {
+        counters("advanceCounters", counters);
+    }
+
+    // ------------------------------------------------------------------ one slice
+
+    /** {@code s} is a slice of an open buffer of this backend. */
+    private void open(String op, String name, Slice s) {
+        AbstractBuffer<?> b = owned(op, name, s, owner, bufferType);
+        notClosed(op, name, s, b.isClosed());
+    }
+
+    /** {@code s} is a slice of an open buffer of this backend, of dtype {@code want}, with {@code need} elements. */
+    private void slice(String op, String name, Slice s, DType want, long need, String what) {
+        open(op, name, s);
+        typed(op, name, s, want, need, what);
+    }
+
+    /** {@link #slice}, for an optional slice: null passes. */
+    private void sliceOrNull(String op, String name, Slice s, DType want, long need, String what) {
+        if (s != null) {
+            slice(op, name, s, want, need, what);
+        }
+    }
+
+    private void f32(String op, String name, Slice s, long need, String what) {
+        slice(op, name, s, DType.F32, need, what);
+    }
+
+    /** An F32 {@code rows x cols} matrix. */
+    private void matrix(String op, String name, Slice s, int rows, int cols) {
+        f32(op, name, s, (long) rows * cols, "rows*cols");
+    }
+
+    private void matrixOrNull(String op, String name, Slice s, int rows, int cols) {
+        sliceOrNull(op, name, s, DType.F32, (long) rows * cols, "rows*cols");
+    }
+
+    /** An F32 vector of one value per column (a bias, a batch-norm statistic). */
+    private void perColumn(String op, String name, Slice s, int cols) {
+        f32(op, name, s, cols, "cols");
+    }
+
+    private void perColumnOrNull(String op, String name, Slice s, int cols) {
+        sliceOrNull(op, name, s, DType.F32, cols, "cols");
+    }
+
+    /** An F32 vector of {@code n} elements (parameters, their gradients, an optimizer's state). */
+    private void vector(String op, String name, Slice s, int n) {
+        f32(op, name, s, n, "n");
+    }
+
+    private void vectorOrNull(String op, String name, Slice s, int n) {
+        sliceOrNull(op, name, s, DType.F32, n, "n");
+    }
+
+    /** The F32 {@code stats} slice a loss or penalty adds to. */
+    private void stats(String op, Slice s) {
+        f32(op, "stats", s, Backend.STATS_LENGTH, "STATS_LENGTH");
+    }
+
+    /** The I32 counters slice of a training step. */
+    private void counters(String op, Slice s) {
+        slice(op, "counters", s, DType.I32, Backend.COUNTERS_LENGTH, "COUNTERS_LENGTH");
+    }
+
+    /** The F32 hyper-parameter slice of an optimizer, which holds at least the learning rate. */
+    private void hyper(String op, Slice s) {
+        f32(op, "hyper", s, Backend.HYPER_LR + 1, "HYPER_LR + 1");
     }
 }

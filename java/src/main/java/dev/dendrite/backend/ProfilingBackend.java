@@ -33,11 +33,13 @@ public final class ProfilingBackend implements Backend {
         return inner;
     }
 
-    private long start() {
-        return System.nanoTime();
-    }
-
-    private void stop(String key, long t0) {
+    /**
+     * Runs {@code op} (one call of the inner backend) and charges its time to {@code key}, after waiting for the
+     * device when {@code synchronizeEachOp}. An op that throws is not counted.
+     */
+    private void timed(String key, Runnable op) {
+        long t0 = System.nanoTime();
+        op.run();
         if (synchronizeEachOp) {
             inner.synchronize();
         }
@@ -112,198 +114,164 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Slice dst) {
-        long t0 = start();
-        inner.upload(src, srcOffset, dst);
-        stop("upload", t0);
+        timed("upload", () -> inner.upload(src, srcOffset, dst));
     }
 
     @Override
     public void upload(int[] src, int srcOffset, Slice dst) {
-        long t0 = start();
-        inner.upload(src, srcOffset, dst);
-        stop("upload", t0);
+        timed("upload", () -> inner.upload(src, srcOffset, dst));
     }
 
     @Override
     public void upload(byte[] src, int srcOffset, Slice dst) {
-        long t0 = start();
-        inner.upload(src, srcOffset, dst);
-        stop("upload", t0);
+        timed("upload", () -> inner.upload(src, srcOffset, dst));
     }
 
     @Override
     public void download(Slice src, float[] dst, int dstOffset) {
-        long t0 = start();
-        inner.download(src, dst, dstOffset);
-        stop("download", t0);
+        timed("download", () -> inner.download(src, dst, dstOffset));
     }
 
     @Override
     public void download(Slice src, int[] dst, int dstOffset) {
-        long t0 = start();
-        inner.download(src, dst, dstOffset);
-        stop("download", t0);
+        timed("download", () -> inner.download(src, dst, dstOffset));
     }
 
     @Override
     public void fill(Slice x, float value) {
-        long t0 = start();
-        inner.fill(x, value);
-        stop("fill", t0);
+        timed("fill", () -> inner.fill(x, value));
     }
 
     @Override
     public void copy(Slice src, Slice dst) {
-        long t0 = start();
-        inner.copy(src, dst);
-        stop("copy", t0);
+        timed("copy", () -> inner.copy(src, dst));
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Slice a, Slice b, float beta, Slice c) {
-        long t0 = start();
-        inner.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-        stop("gemm " + m + "x" + n + "x" + k + (transA ? " T" : " N") + (transB ? "T" : "N"), t0);
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Slice a, Slice b, float beta,
+                     Slice c) {
+        timed("gemm " + m + "x" + n + "x" + k + (transA ? " T" : " N") + (transB ? "T" : "N"),
+                () -> inner.gemm(transA, transB, m, n, k, alpha, a, b, beta, c));
     }
 
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
-        long t0 = start();
-        inner.columnSums(x, rows, cols, out);
-        stop("columnSums", t0);
+        timed("columnSums", () -> inner.columnSums(x, rows, cols, out));
     }
 
     @Override
-    public void biasActivationForward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, float alpha, Slice y) {
-        long t0 = start();
-        inner.biasActivationForward(z, bias, rows, cols, f, alpha, y);
-        stop("biasActivationForward", t0);
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, float alpha,
+                                      Slice y) {
+        timed("biasActivationForward", () -> inner.biasActivationForward(z, bias, rows, cols, f, alpha, y));
     }
 
     @Override
-    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        long t0 = start();
-        inner.activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
-        stop("activationBackward", t0);
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
+                                   Slice dz, Slice dbias) {
+        timed("activationBackward", () -> inner.activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias));
     }
 
     @Override
-    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        long t0 = start();
-        inner.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
-        stop("softmaxCrossEntropy", t0);
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice probs,
+                                    Slice dlogits, float gradScale, Slice stats) {
+        timed("softmaxCrossEntropy",
+                () -> inner.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale,
+                        stats));
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        long t0 = start();
-        inner.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
-        stop("sigmoidCrossEntropy", t0);
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits,
+                                    float gradScale, Slice stats) {
+        timed("sigmoidCrossEntropy",
+                () -> inner.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats));
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, float gradScale, Slice stats) {
-        long t0 = start();
-        inner.meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
-        stop("meanSquaredError", t0);
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, float gradScale,
+                                 Slice stats) {
+        timed("meanSquaredError", () -> inner.meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats));
     }
 
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        long t0 = start();
-        inner.regularizerGradient(w, grad, n, l1, l2);
-        stop("regularizerGradient", t0);
+        timed("regularizerGradient", () -> inner.regularizerGradient(w, grad, n, l1, l2));
     }
 
     @Override
     public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        long t0 = start();
-        inner.regularizerPenalty(w, n, l1, l2, scale, stats);
-        stop("regularizerPenalty", t0);
+        timed("regularizerPenalty", () -> inner.regularizerPenalty(w, n, l1, l2, scale, stats));
     }
 
     @Override
     public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
-        long t0 = start();
-        inner.dropoutForward(x, y, n, rate, seed, stream, counters);
-        stop("dropoutForward", t0);
+        timed("dropoutForward", () -> inner.dropoutForward(x, y, n, rate, seed, stream, counters));
     }
 
     @Override
     public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
-        long t0 = start();
-        inner.dropoutBackward(dy, dx, n, rate, seed, stream, counters);
-        stop("dropoutBackward", t0);
+        timed("dropoutBackward", () -> inner.dropoutBackward(dy, dx, n, rate, seed, stream, counters));
     }
 
     @Override
-    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, float momentum, Slice runningMean, Slice runningVar, Slice y, Slice saveMean, Slice saveInvStd) {
-        long t0 = start();
-        inner.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y, saveMean, saveInvStd);
-        stop("batchNormForwardTraining", t0);
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar, Slice y, Slice saveMean,
+                                         Slice saveInvStd) {
+        timed("batchNormForwardTraining",
+                () -> inner.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar,
+                        y, saveMean, saveInvStd));
     }
 
     @Override
-    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice runningMean, Slice runningVar, Slice y) {
-        long t0 = start();
-        inner.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
-        stop("batchNormForwardInference", t0);
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
+        timed("batchNormForwardInference",
+                () -> inner.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y));
     }
 
     @Override
-    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        long t0 = start();
-        inner.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
-        stop("batchNormBackward", t0);
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                                  Slice dx, Slice dgamma, Slice dbeta) {
+        timed("batchNormBackward",
+                () -> inner.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta));
     }
 
     @Override
-    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper, float momentum, boolean nesterov) {
-        long t0 = start();
-        inner.sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
-        stop("sgdUpdate", t0);
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper, float momentum,
+                          boolean nesterov) {
+        timed("sgdUpdate", () -> inner.sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov));
     }
 
     @Override
-    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper, Slice counters, float beta1, float beta2, float eps) {
-        long t0 = start();
-        inner.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
-        stop("adamUpdate", t0);
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        timed("adamUpdate", () -> inner.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps));
     }
 
     @Override
-    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper, float rho, float momentum, float eps) {
-        long t0 = start();
-        inner.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
-        stop("rmspropUpdate", t0);
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper, float rho,
+                              float momentum, float eps) {
+        timed("rmspropUpdate", () -> inner.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps));
     }
 
     @Override
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        long t0 = start();
-        inner.adagradUpdate(params, grads, accumulator, n, hyper, eps);
-        stop("adagradUpdate", t0);
+        timed("adagradUpdate", () -> inner.adagradUpdate(params, grads, accumulator, n, hyper, eps));
     }
 
     @Override
-    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows, Slice scale, Slice shift, Slice out) {
-        long t0 = start();
-        inner.gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
-        stop("gather", t0);
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows, Slice scale,
+                       Slice shift, Slice out) {
+        timed("gather", () -> inner.gather(src, width, indices, counters, batchSize, rows, scale, shift, out));
     }
 
     @Override
     public void randomPermutation(Slice out, int n, long seed, int epoch) {
-        long t0 = start();
-        inner.randomPermutation(out, n, seed, epoch);
-        stop("randomPermutation", t0);
+        timed("randomPermutation", () -> inner.randomPermutation(out, n, seed, epoch));
     }
 
     @Override
     public void advanceCounters(Slice counters) {
-        long t0 = start();
-        inner.advanceCounters(counters);
-        stop("advanceCounters", t0);
+        timed("advanceCounters", () -> inner.advanceCounters(counters));
     }
 
     @Override

@@ -4,16 +4,7 @@ import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
 import static dev.dendrite.backend.OpChecks.batchInRange;
-import static dev.dendrite.backend.OpChecks.checkEps;
-import static dev.dendrite.backend.OpChecks.checkHost;
-import static dev.dendrite.backend.OpChecks.halfOpenUnit;
-import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
 import static dev.dendrite.backend.OpChecks.nonNegative;
-import static dev.dendrite.backend.OpChecks.notClosed;
-import static dev.dendrite.backend.OpChecks.owned;
-import static dev.dendrite.backend.OpChecks.positive;
-import static dev.dendrite.backend.OpChecks.requireActivation;
-import static dev.dendrite.backend.OpChecks.unitInterval;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
@@ -103,6 +94,7 @@ public final class CpuBackend implements Backend {
     private final int threads;
     private final ForkJoinPool pool;
     private final Set<CpuBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final OpChecks checks = new OpChecks(this, CpuBuffer.class);
     private volatile boolean closed;
     /** Reused accumulators for reductions, grown on demand: ops run one at a time, so one suffices. */
     private double[] scratch = new double[64];
@@ -157,12 +149,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Buffer allocate(DType dtype, int length) {
         ensureOpen();
-        if (dtype == null) {
-            throw new IllegalArgumentException("allocate: dtype is null; expected F32, I32 or U8");
-        }
-        if (length < 0) {
-            throw new IllegalArgumentException("allocate: length " + length + "; expected >= 0");
-        }
+        checks.allocate(dtype, length);
         CpuBuffer b = new CpuBuffer(this, dtype, length);
         synchronized (buffers) {
             ensureOpen();
@@ -189,56 +176,51 @@ public final class CpuBackend implements Backend {
     @Override
     public void upload(float[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        float[] d = f32("upload", "dst", dst, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        System.arraycopy(src, srcOffset, d, dst.offset(), dst.length());
+        checks.upload(src, srcOffset, dst);
+        System.arraycopy(src, srcOffset, floats(dst), dst.offset(), dst.length());
     }
 
     @Override
     public void upload(int[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        int[] d = i32("upload", "dst", dst, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        System.arraycopy(src, srcOffset, d, dst.offset(), dst.length());
+        checks.upload(src, srcOffset, dst);
+        System.arraycopy(src, srcOffset, ints(dst), dst.offset(), dst.length());
     }
 
     @Override
     public void upload(byte[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        byte[] d = u8("upload", "dst", dst, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        System.arraycopy(src, srcOffset, d, dst.offset(), dst.length());
+        checks.upload(src, srcOffset, dst);
+        System.arraycopy(src, srcOffset, bytes(dst), dst.offset(), dst.length());
     }
 
     @Override
     public void download(Slice src, float[] dst, int dstOffset) {
         ensureOpen();
-        float[] s = f32("download", "src", src, 0, null);
-        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
-        System.arraycopy(s, src.offset(), dst, dstOffset, src.length());
+        checks.download(src, dst, dstOffset);
+        System.arraycopy(floats(src), src.offset(), dst, dstOffset, src.length());
     }
 
     @Override
     public void download(Slice src, int[] dst, int dstOffset) {
         ensureOpen();
-        int[] s = i32("download", "src", src, 0, null);
-        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
-        System.arraycopy(s, src.offset(), dst, dstOffset, src.length());
+        checks.download(src, dst, dstOffset);
+        System.arraycopy(ints(src), src.offset(), dst, dstOffset, src.length());
     }
 
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
-        float[] a = f32("fill", "x", x, 0, null);
-        Arrays.fill(a, x.offset(), x.offset() + x.length(), value);
+        checks.fill(x);
+        Arrays.fill(floats(x), x.offset(), x.offset() + x.length(), value);
     }
 
     @Override
     public void copy(Slice src, Slice dst) {
         ensureOpen();
-        CpuBuffer s = open("copy", "src", src);
-        CpuBuffer d = open("copy", "dst", dst);
-        OpChecks.copy(src, dst);
+        checks.copy(src, dst);
+        CpuBuffer s = buffer(src);
+        CpuBuffer d = buffer(dst);
         Object sa = s.dtype() == DType.F32 ? s.floats() : s.dtype() == DType.I32 ? s.ints() : s.bytes();
         Object da = d.dtype() == DType.F32 ? d.floats() : d.dtype() == DType.I32 ? d.ints() : d.bytes();
         System.arraycopy(sa, src.offset(), da, dst.offset(), src.length());
@@ -255,28 +237,19 @@ public final class CpuBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float alpha, Slice a, Slice b, float beta, Slice c) {
         ensureOpen();
-        nonNegative("gemm", "m", m);
-        nonNegative("gemm", "n", n);
-        nonNegative("gemm", "k", k);
-        float[] aa = f32("gemm", "a", a, (long) m * k, "m*k");
-        float[] bb = f32("gemm", "b", b, (long) k * n, "k*n");
-        float[] cc = f32("gemm", "c", c, (long) m * n, "m*n");
-        OpChecks.gemm(a, b, c, m, n, k);
+        checks.gemm(m, n, k, a, b, c);
         if (m == 0 || n == 0) {
             return;
         }
-        CpuGemm.gemm(transA, transB, m, n, k, alpha, aa, a.offset(), bb, b.offset(), beta, cc, c.offset(), pool);
+        CpuGemm.gemm(transA, transB, m, n, k, alpha, floats(a), a.offset(), floats(b), b.offset(), beta, floats(c),
+                c.offset(), pool);
     }
 
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
         ensureOpen();
-        nonNegative("columnSums", "rows", rows);
-        nonNegative("columnSums", "cols", cols);
-        float[] xs = f32("columnSums", "x", x, (long) rows * cols, "rows*cols");
-        float[] os = f32("columnSums", "out", out, cols, "cols");
-        OpChecks.columnSums(x, rows, cols, out);
-        columnSumsInto(xs, x.offset(), rows, cols, os, out.offset());
+        checks.columnSums(x, rows, cols, out);
+        columnSumsInto(floats(x), x.offset(), rows, cols, floats(out), out.offset());
     }
 
     /**
@@ -348,15 +321,11 @@ public final class CpuBackend implements Backend {
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {
         ensureOpen();
-        String op = "biasActivationForward";
-        requireActivation(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.biasActivationForward(z, bias, rows, cols, f, y);
         long total = (long) rows * cols;
-        float[] zs = f32(op, "z", z, total, "rows*cols");
-        float[] ys = f32(op, "y", y, total, "rows*cols");
-        float[] bs = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
+        float[] zs = floats(z);
+        float[] ys = floats(y);
+        float[] bs = floats(bias);
         int zo = z.offset();
         int yo = y.offset();
         int bo = bias == null ? 0 : bias.offset();
@@ -440,17 +409,13 @@ public final class CpuBackend implements Backend {
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         ensureOpen();
-        String op = "activationBackward";
-        requireActivation(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
         long total = (long) rows * cols;
-        float[] zs = f32(op, "z", z, total, "rows*cols");
-        float[] ys = f32(op, "y", y, total, "rows*cols");
-        float[] dys = f32(op, "dy", dy, total, "rows*cols");
-        float[] dzs = f32(op, "dz", dz, total, "rows*cols");
-        float[] dbs = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
+        float[] zs = floats(z);
+        float[] ys = floats(y);
+        float[] dys = floats(dy);
+        float[] dzs = floats(dz);
+        float[] dbs = floats(dbias);
         int zo = z.offset();
         int yo = y.offset();
         int dyo = dy.offset();
@@ -519,16 +484,13 @@ public final class CpuBackend implements Backend {
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
         String op = "softmaxCrossEntropy";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        float[] zs = f32(op, "logits", logits, total, "rows*cols");
-        int[] li = sparseLabels ? i32(op, "labels", labels, rows, "rows") : null;
-        float[] tf = sparseLabels ? null : f32(op, "labels", labels, total, "rows*cols");
-        float[] ps = f32(op, "probs", probs, total, "rows*cols");
-        float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
-        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        float[] zs = floats(logits);
+        int[] li = sparseLabels ? ints(labels) : null;
+        float[] tf = sparseLabels ? null : floats(labels);
+        float[] ps = floats(probs);
+        float[] gs = floats(dlogits);
+        float[] st = floats(stats);
         int zo = logits.offset();
         int lo = labels.offset();
         int po = probs.offset();
@@ -604,16 +566,12 @@ public final class CpuBackend implements Backend {
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "sigmoidCrossEntropy";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        float[] zs = f32(op, "logits", logits, total, "rows*cols");
-        float[] ts = f32(op, "targets", targets, total, "rows*cols");
-        float[] ps = f32(op, "probs", probs, total, "rows*cols");
-        float[] gs = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
-        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+        float[] zs = floats(logits);
+        float[] ts = floats(targets);
+        float[] ps = floats(probs);
+        float[] gs = floats(dlogits);
+        float[] st = floats(stats);
         int zo = logits.offset();
         int to = targets.offset();
         int po = probs.offset();
@@ -653,15 +611,11 @@ public final class CpuBackend implements Backend {
     public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
                                  Slice dpred, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "meanSquaredError";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        float[] xs = f32(op, "pred", pred, total, "rows*cols");
-        float[] ts = f32(op, "targets", targets, total, "rows*cols");
-        float[] gs = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
-        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        float[] xs = floats(pred);
+        float[] ts = floats(targets);
+        float[] gs = floats(dpred);
+        float[] st = floats(stats);
         int xo = pred.offset();
         int to = targets.offset();
         int go = dpred == null ? 0 : dpred.offset();
@@ -707,11 +661,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         ensureOpen();
-        String op = "regularizerGradient";
-        nonNegative(op, "n", n);
-        float[] ws = f32(op, "w", w, n, "n");
-        float[] gs = f32(op, "grad", grad, n, "n");
-        OpChecks.regularizerGradient(w, grad, n);
+        checks.regularizerGradient(w, grad, n);
+        float[] ws = floats(w);
+        float[] gs = floats(grad);
         int wo = w.offset();
         int go = grad.offset();
         double twoL2 = 2.0 * l2;
@@ -737,11 +689,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         ensureOpen();
-        String op = "regularizerPenalty";
-        nonNegative(op, "n", n);
-        float[] ws = f32(op, "w", w, n, "n");
-        float[] st = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.regularizerPenalty(w, n, stats);
+        checks.regularizerPenalty(w, n, stats);
+        float[] ws = floats(w);
+        float[] st = floats(stats);
         int wo = w.offset();
         int nb = blocks(n, GRAIN);
         double[] part = scratch(2L * nb);
@@ -782,12 +732,10 @@ public final class CpuBackend implements Backend {
     private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
                          long seed, int stream, Slice counters) {
         ensureOpen();
-        nonNegative(op, "n", n);
-        halfOpenUnit(op, "rate", rate);
-        float[] xs = f32(op, inName, in, n, "n");
-        float[] ys = f32(op, outName, out, n, "n");
-        int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        OpChecks.dropout(op, inName, in, outName, out, n);
+        checks.dropout(op, inName, in, outName, out, n, rate, counters);
+        float[] xs = floats(in);
+        float[] ys = floats(out);
+        int[] cs = ints(counters);
         int xo = in.offset();
         int yo = out.offset();
         if (rate == 0f) {
@@ -808,21 +756,16 @@ public final class CpuBackend implements Backend {
                                          float momentum, Slice runningMean, Slice runningVar,
                                          Slice y, Slice saveMean, Slice saveInvStd) {
         ensureOpen();
-        String op = "batchNormForwardTraining";
-        positive(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        checkEps(op, eps);
-        unitInterval(op, "momentum", momentum);
-        long total = (long) rows * cols;
-        float[] xs = f32(op, "x", x, total, "rows*cols");
-        float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        float[] bs = beta == null ? null : f32(op, "beta", beta, cols, "cols");
-        float[] rm = f32(op, "runningMean", runningMean, cols, "cols");
-        float[] rv = f32(op, "runningVar", runningVar, cols, "cols");
-        float[] ys = f32(op, "y", y, total, "rows*cols");
-        float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
-        float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
+        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+                saveMean, saveInvStd);
+        float[] xs = floats(x);
+        float[] gs = floats(gamma);
+        float[] bs = floats(beta);
+        float[] rm = floats(runningMean);
+        float[] rv = floats(runningVar);
+        float[] ys = floats(y);
+        float[] sm = floats(saveMean);
+        float[] si = floats(saveInvStd);
         int xo = x.offset();
         int yo = y.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -880,18 +823,13 @@ public final class CpuBackend implements Backend {
     public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                           Slice runningMean, Slice runningVar, Slice y) {
         ensureOpen();
-        String op = "batchNormForwardInference";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        checkEps(op, eps);
-        long total = (long) rows * cols;
-        float[] xs = f32(op, "x", x, total, "rows*cols");
-        float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        float[] bs = beta == null ? null : f32(op, "beta", beta, cols, "cols");
-        float[] rm = f32(op, "runningMean", runningMean, cols, "cols");
-        float[] rv = f32(op, "runningVar", runningVar, cols, "cols");
-        float[] ys = f32(op, "y", y, total, "rows*cols");
-        OpChecks.batchNormForwardInference(x, rows, cols, y);
+        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+        float[] xs = floats(x);
+        float[] gs = floats(gamma);
+        float[] bs = floats(beta);
+        float[] rm = floats(runningMean);
+        float[] rv = floats(runningVar);
+        float[] ys = floats(y);
         int xo = x.offset();
         int yo = y.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -918,19 +856,15 @@ public final class CpuBackend implements Backend {
     public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                                   Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         ensureOpen();
-        String op = "batchNormBackward";
-        positive(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        long total = (long) rows * cols;
-        float[] xs = f32(op, "x", x, total, "rows*cols");
-        float[] dys = f32(op, "dy", dy, total, "rows*cols");
-        float[] gs = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        float[] sm = f32(op, "saveMean", saveMean, cols, "cols");
-        float[] si = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        float[] dxs = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
-        float[] dgs = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
-        float[] dbs = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
+        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        float[] xs = floats(x);
+        float[] dys = floats(dy);
+        float[] gs = floats(gamma);
+        float[] sm = floats(saveMean);
+        float[] si = floats(saveInvStd);
+        float[] dxs = floats(dx);
+        float[] dgs = floats(dgamma);
+        float[] dbs = floats(dbeta);
         int xo = x.offset();
         int dyo = dy.offset();
         int go = gamma == null ? 0 : gamma.offset();
@@ -982,13 +916,11 @@ public final class CpuBackend implements Backend {
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
         ensureOpen();
-        String op = "sgdUpdate";
-        nonNegative(op, "n", n);
-        float[] ps = f32(op, "params", params, n, "n");
-        float[] gs = f32(op, "grads", grads, n, "n");
-        float[] vs = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
-        double lr = learningRate(op, hyper);
-        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
+        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] vs = floats(velocity);
+        double lr = learningRate(hyper);
         int po = params.offset();
         int go = grads.offset();
         int vo = velocity == null ? 0 : velocity.offset();
@@ -1026,17 +958,14 @@ public final class CpuBackend implements Backend {
     public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                            Slice counters, float beta1, float beta2, float eps) {
         ensureOpen();
-        String op = "adamUpdate";
-        nonNegative(op, "n", n);
-        float[] ps = f32(op, "params", params, n, "n");
-        float[] gs = f32(op, "grads", grads, n, "n");
-        float[] ms = f32(op, "m", m, n, "n");
-        float[] vs = f32(op, "v", v, n, "n");
-        float[] xs = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
-        double lr = learningRate(op, hyper);
-        int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
-        int t = cs[counters.offset() + COUNTER_STEP] + 1;
+        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ms = floats(m);
+        float[] vs = floats(v);
+        float[] xs = floats(vMax);
+        double lr = learningRate(hyper);
+        int t = ints(counters)[counters.offset() + COUNTER_STEP] + 1;
         double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         AdamStep step = adamStep;
         step.set(ps, params.offset(), gs, grads.offset(), ms, m.offset(), vs, v.offset(), xs,
@@ -1141,15 +1070,13 @@ public final class CpuBackend implements Backend {
     public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
                               float rho, float momentum, float eps) {
         ensureOpen();
-        String op = "rmspropUpdate";
-        nonNegative(op, "n", n);
-        float[] ps = f32(op, "params", params, n, "n");
-        float[] gs = f32(op, "grads", grads, n, "n");
-        float[] sq = f32(op, "ms", ms, n, "n");
-        float[] mo = mom == null ? null : f32(op, "mom", mom, n, "n");
-        float[] av = mg == null ? null : f32(op, "mg", mg, n, "n");
-        double lr = learningRate(op, hyper);
-        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
+        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] sq = floats(ms);
+        float[] mo = floats(mom);
+        float[] av = floats(mg);
+        double lr = learningRate(hyper);
         int po = params.offset();
         int go = grads.offset();
         int so = ms.offset();
@@ -1183,13 +1110,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         ensureOpen();
-        String op = "adagradUpdate";
-        nonNegative(op, "n", n);
-        float[] ps = f32(op, "params", params, n, "n");
-        float[] gs = f32(op, "grads", grads, n, "n");
-        float[] as = f32(op, "accumulator", accumulator, n, "n");
-        double lr = learningRate(op, hyper);
-        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
+        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] as = floats(accumulator);
+        double lr = learningRate(hyper);
         int po = params.offset();
         int go = grads.offset();
         int ao = accumulator.offset();
@@ -1203,9 +1128,9 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    private double learningRate(String op, Slice hyper) {
-        float[] h = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        return h[hyper.offset() + HYPER_LR];
+    /** The learning rate in a checked hyper slice. */
+    private static double learningRate(Slice hyper) {
+        return floats(hyper)[hyper.offset() + HYPER_LR];
     }
 
     // ================================================================== data movement
@@ -1215,22 +1140,19 @@ public final class CpuBackend implements Backend {
                        Slice scale, Slice shift, Slice out) {
         ensureOpen();
         String op = "gather";
-        positive(op, "width", width);
-        nonNegative(op, "batchSize", batchSize);
-        nonNegative(op, "rows", rows);
-        CpuBuffer sb = open(op, "src", src);
+        checks.gatherRows(src, width, indices, counters, batchSize, rows);
+        CpuBuffer sb = buffer(src);
         DType sd = sb.dtype();
         long total = (long) rows * width;
         long srcRows = src.length() / width;
-        int[] idx = indices == null ? null : i32(op, "indices", indices, 0, null);
+        int[] idx = ints(indices);
         int batch = 0;
-        if (counters != null) {
-            int[] cs = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-            batch = cs[counters.offset() + COUNTER_BATCH];
+        if (counters != null) { // the batch the counters select; batch 0 (no counters) is checked already
+            batch = ints(counters)[counters.offset() + COUNTER_BATCH];
             nonNegative(op, "counters[COUNTER_BATCH]", batch);
+            batchInRange(op, batch, batchSize, rows, idx == null ? srcRows : indices.length(), idx != null);
         }
         long start = (long) batch * batchSize;
-        batchInRange(op, batch, batchSize, rows, idx == null ? srcRows : indices.length(), idx != null);
         if (idx != null) {
             int io = indices.offset() + (int) start;
             for (int r = 0; r < rows; r++) {
@@ -1243,12 +1165,11 @@ public final class CpuBackend implements Backend {
         int io = idx == null ? 0 : indices.offset() + (int) start;
         int first = (int) start; // used only without indices
         int so = src.offset();
-        noTransformOfIntegers(op, sd, scale, shift);
+        checks.gatherOutput(src, width, rows, scale, shift, out);
+        int oo = out.offset();
         if (sd == DType.I32) {
             int[] ss = sb.ints();
-            int[] os = i32(op, "out", out, total, "rows*width");
-            OpChecks.gather(src, width, rows, out);
-            int oo = out.offset();
+            int[] os = ints(out);
             forRows(rows, width, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int j = idx == null ? first + r : idx[io + r];
@@ -1257,11 +1178,9 @@ public final class CpuBackend implements Backend {
             });
             return;
         }
-        float[] os = f32(op, "out", out, total, "rows*width");
-        float[] sc = scale == null ? null : f32(op, "scale", scale, width, "width");
-        float[] sh = shift == null ? null : f32(op, "shift", shift, width, "width");
-        OpChecks.gather(src, width, rows, out);
-        int oo = out.offset();
+        float[] os = floats(out);
+        float[] sc = floats(scale);
+        float[] sh = floats(shift);
         int sco = scale == null ? 0 : scale.offset();
         int sho = shift == null ? 0 : shift.offset();
         if (split(total, STREAMING)) {
@@ -1349,9 +1268,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void randomPermutation(Slice out, int n, long seed, int epoch) {
         ensureOpen();
-        String op = "randomPermutation";
-        nonNegative(op, "n", n);
-        int[] os = i32(op, "out", out, n, "n");
+        checks.randomPermutation(out, n, Integer.MAX_VALUE);
+        int[] os = ints(out);
         // Sort key: the 32 random bits as an unsigned number, then the index. Flipping the sign bit makes the
         // signed comparison of the high word an unsigned one, so one long sort orders by both.
         long[] keys = new long[n];
@@ -1371,7 +1289,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void advanceCounters(Slice counters) {
         ensureOpen();
-        int[] cs = i32("advanceCounters", "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        checks.advanceCounters(counters);
+        int[] cs = ints(counters);
         cs[counters.offset() + COUNTER_STEP]++;
         cs[counters.offset() + COUNTER_BATCH]++;
     }
@@ -1402,35 +1321,29 @@ public final class CpuBackend implements Backend {
         return description();
     }
 
-    // ================================================================== validation helpers
+    // ================================================================== validation and slice access
 
     private void ensureOpen() {
         backendOpen(name(), closed);
     }
 
-    /** The open CpuBuffer of this backend behind {@code s}. */
-    private CpuBuffer open(String op, String name, Slice s) {
-        CpuBuffer cb = owned(op, name, s, this, CpuBuffer.class);
-        notClosed(op, name, s, cb.isClosed());
-        return cb;
+    // The arrays behind slices that checks has passed (so they are open CpuBuffers of this backend); null for a
+    // null (optional) slice.
+
+    private static CpuBuffer buffer(Slice s) {
+        return (CpuBuffer) s.buffer();
     }
 
-    private CpuBuffer typed(String op, String name, Slice s, DType want, long need, String what) {
-        CpuBuffer cb = open(op, name, s);
-        OpChecks.typed(op, name, s, want, need, what);
-        return cb;
+    private static float[] floats(Slice s) {
+        return s == null ? null : buffer(s).floats();
     }
 
-    private float[] f32(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.F32, need, what).floats();
+    private static int[] ints(Slice s) {
+        return s == null ? null : buffer(s).ints();
     }
 
-    private int[] i32(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.I32, need, what).ints();
-    }
-
-    private byte[] u8(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.U8, need, what).bytes();
+    private static byte[] bytes(Slice s) {
+        return buffer(s).bytes();
     }
 
     // ================================================================== staging tiles

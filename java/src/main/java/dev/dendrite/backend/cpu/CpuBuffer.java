@@ -1,6 +1,6 @@
 package dev.dendrite.backend.cpu;
 
-import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.AbstractBuffer;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 
@@ -9,20 +9,14 @@ import dev.dendrite.backend.DType;
  * ({@code float[]} for F32, {@code int[]} for I32, {@code byte[]} for U8). Only the owning backend reads the
  * array; after {@link #close()} it is dropped so that the garbage collector can reclaim it.
  */
-public final class CpuBuffer implements Buffer {
-    private final CpuBackend backend;
-    private final DType dtype;
-    private final int length;
+public final class CpuBuffer extends AbstractBuffer<CpuBackend> {
     // Exactly one of these is non-null while the buffer is open; all are null once closed.
     private float[] floats;
     private int[] ints;
     private byte[] bytes;
-    private volatile boolean closed;
 
     CpuBuffer(CpuBackend backend, DType dtype, int length) {
-        this.backend = backend;
-        this.dtype = dtype;
-        this.length = length;
+        super(backend, dtype, length);
         switch (dtype) {
             case F32:
                 floats = new float[length];
@@ -39,36 +33,16 @@ public final class CpuBuffer implements Buffer {
     }
 
     @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public int length() {
-        return length;
-    }
-
-    /** Whether {@link #close()} (of this buffer or of its backend) has run. */
-    public boolean isClosed() {
-        return closed;
-    }
-
-    @Override
     public void close() {
-        if (closed) {
+        if (isClosed()) {
             return;
         }
-        backend.release(this);
+        backend().release(this);
     }
 
     /** Called by the backend, which has already forgotten this buffer. */
     void markClosed() {
-        closed = true;
+        setClosed();
         floats = null;
         ints = null;
         bytes = null;
@@ -84,10 +58,5 @@ public final class CpuBuffer implements Buffer {
 
     byte[] bytes() {
         return bytes;
-    }
-
-    @Override
-    public String toString() {
-        return "CpuBuffer[" + dtype + " x " + length + (closed ? ", closed]" : "]");
     }
 }

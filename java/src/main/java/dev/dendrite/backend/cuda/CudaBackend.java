@@ -1,19 +1,14 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_BATCH;
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_ROW;
+import static dev.dendrite.backend.KernelCodes.ERROR_LABEL;
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
-import static dev.dendrite.backend.OpChecks.batchInRange;
-import static dev.dendrite.backend.OpChecks.checkEps;
-import static dev.dendrite.backend.OpChecks.checkHost;
-import static dev.dendrite.backend.OpChecks.halfOpenUnit;
-import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
-import static dev.dendrite.backend.OpChecks.nonNegative;
 import static dev.dendrite.backend.OpChecks.notClosed;
 import static dev.dendrite.backend.OpChecks.owned;
-import static dev.dendrite.backend.OpChecks.positive;
-import static dev.dendrite.backend.OpChecks.requireActivation;
-import static dev.dendrite.backend.OpChecks.unitInterval;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
@@ -103,10 +98,6 @@ public final class CudaBackend implements Backend {
     /** Mirrors of kernels/cuda/common.cuh's control block layout. */
     private static final int MAX_STAT_BLOCKS = 1024;
     private static final int CONTROL_WORDS = 8 + 2 * MAX_STAT_BLOCKS;
-    /** Error codes of kernels/common/errors.h. */
-    private static final int ERROR_GATHER_ROW = 1;
-    private static final int ERROR_GATHER_BATCH = 2;
-    private static final int ERROR_LABEL = 3;
     /** Largest permutation: keys are padded to a power of two of at most 2^30. */
     private static final int MAX_PERMUTATION = 1 << 30;
 
@@ -123,6 +114,7 @@ public final class CudaBackend implements Backend {
     private final CUdeviceptr cublasWorkspace = new CUdeviceptr();
     private final boolean syncEachOp = Boolean.getBoolean("dendrite.cuda.sync");
     private final Set<CudaBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final OpChecks checks = new OpChecks(this, CudaBuffer.class);
     private final Set<CudaGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Scratch allocations a captured graph may still reference: freed only by close(). */
     private final List<CUdeviceptr> retired = new ArrayList<>();
@@ -367,12 +359,7 @@ public final class CudaBackend implements Backend {
     @Override
     public Buffer allocate(DType dtype, int length) {
         ensureOpen();
-        if (dtype == null) {
-            throw new IllegalArgumentException("allocate: dtype is null; expected F32, I32 or U8");
-        }
-        if (length < 0) {
-            throw new IllegalArgumentException("allocate: length " + length + "; expected >= 0");
-        }
+        checks.allocate(dtype, length);
         noCapture("allocate");
         long bytes = (long) length * dtype.bytes();
         CUdeviceptr p = new CUdeviceptr();
@@ -471,25 +458,22 @@ public final class CudaBackend implements Backend {
     @Override
     public void upload(float[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        CUdeviceptr d = f32("upload", "dst", dst, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), d, (long) dst.length() * 4);
+        checks.upload(src, srcOffset, dst);
+        copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), ptr(dst), (long) dst.length() * 4);
     }
 
     @Override
     public void upload(int[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        CUdeviceptr d = i32("upload", "dst", dst, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), d, (long) dst.length() * 4);
+        checks.upload(src, srcOffset, dst);
+        copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), ptr(dst), (long) dst.length() * 4);
     }
 
     @Override
     public void upload(byte[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        CUdeviceptr d = u8("upload", "dst", dst, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        copyIn("upload", Pointer.to(src).withByteOffset(srcOffset), d, dst.length());
+        checks.upload(src, srcOffset, dst);
+        copyIn("upload", Pointer.to(src).withByteOffset(srcOffset), ptr(dst), dst.length());
     }
 
     /**
@@ -512,17 +496,15 @@ public final class CudaBackend implements Backend {
     @Override
     public void download(Slice src, float[] dst, int dstOffset) {
         ensureOpen();
-        CUdeviceptr s = f32("download", "src", src, 0, null);
-        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
-        copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), s, (long) src.length() * 4);
+        checks.download(src, dst, dstOffset);
+        copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), ptr(src), (long) src.length() * 4);
     }
 
     @Override
     public void download(Slice src, int[] dst, int dstOffset) {
         ensureOpen();
-        CUdeviceptr s = i32("download", "src", src, 0, null);
-        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
-        copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), s, (long) src.length() * 4);
+        checks.download(src, dst, dstOffset);
+        copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), ptr(src), (long) src.length() * 4);
     }
 
     private void copyOut(Pointer dst, CUdeviceptr src, long bytes) {
@@ -541,12 +523,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
-        CUdeviceptr p = f32("fill", "x", x, 0, null);
+        checks.fill(x);
         if (x.length() == 0) {
             return;
         }
         try {
-            cuMemsetD32Async(p, Float.floatToRawIntBits(value), x.length(), stream);
+            cuMemsetD32Async(ptr(x), Float.floatToRawIntBits(value), x.length(), stream);
             afterOp();
         } catch (CudaException e) {
             throw fail("fill", x + ", value=" + value, e);
@@ -556,15 +538,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void copy(Slice src, Slice dst) {
         ensureOpen();
-        CudaBuffer s = open("copy", "src", src);
-        CudaBuffer d = open("copy", "dst", dst);
-        OpChecks.copy(src, dst);
+        checks.copy(src, dst);
         if (src.length() == 0) {
             return;
         }
         try {
-            cuMemcpyDtoDAsync(d.at(dst.offset()), s.at(src.offset()), (long) src.length() * s.dtype().bytes(),
-                    stream);
+            cuMemcpyDtoDAsync(ptr(dst), ptr(src), (long) src.length() * src.dtype().bytes(), stream);
             afterOp();
         } catch (CudaException e) {
             throw fail("copy", src + " -> " + dst, e);
@@ -628,14 +607,10 @@ public final class CudaBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float alpha, Slice a, Slice b, float beta, Slice c) {
         ensureOpen();
-        String op = "gemm";
-        nonNegative(op, "m", m);
-        nonNegative(op, "n", n);
-        nonNegative(op, "k", k);
-        CUdeviceptr pa = f32(op, "a", a, (long) m * k, "m*k");
-        CUdeviceptr pb = f32(op, "b", b, (long) k * n, "k*n");
-        CUdeviceptr pc = f32(op, "c", c, (long) m * n, "m*n");
-        OpChecks.gemm(a, b, c, m, n, k);
+        checks.gemm(m, n, k, a, b, c);
+        CUdeviceptr pa = ptr(a);
+        CUdeviceptr pb = ptr(b);
+        CUdeviceptr pc = ptr(c);
         if (m == 0 || n == 0) {
             return;
         }
@@ -656,7 +631,7 @@ public final class CudaBackend implements Backend {
                     pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
             afterOp();
         } catch (CudaException e) {
-            throw fail(op, "transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+            throw fail("gemm", "transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
                     + ", alpha=" + alpha + ", beta=" + beta, e);
         }
     }
@@ -664,19 +639,16 @@ public final class CudaBackend implements Backend {
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
         ensureOpen();
-        String op = "columnSums";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        CUdeviceptr px = f32(op, "x", x, (long) rows * cols, "rows*cols");
-        CUdeviceptr po = f32(op, "out", out, cols, "cols");
-        OpChecks.columnSums(x, rows, cols, out);
+        checks.columnSums(x, rows, cols, out);
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr po = ptr(out);
         if (cols == 0) {
             return;
         }
         try {
             launchColumnSums(px, rows, cols, po);
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+            throw fail("columnSums", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -686,47 +658,15 @@ public final class CudaBackend implements Backend {
 
     // ================================================================== activations
 
-    /** The activation codes of kernels/common/activations.h. */
-    private static int activationCode(ActivationFunction f) {
-        switch (f) {
-            case LINEAR:
-                return 0;
-            case RELU:
-                return 1;
-            case SIGMOID:
-                return 2;
-            case TANH:
-                return 3;
-            case SOFTMAX:
-                return 4;
-            case SELU:
-                return 5;
-            case ELU:
-                return 6;
-            case LEAKY_RELU:
-                return 7;
-            case GELU:
-                return 8;
-            case SWISH:
-                return 9;
-            default:
-                throw new IllegalArgumentException("activation " + f + " has no CUDA kernel");
-        }
-    }
-
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {
         ensureOpen();
-        String op = "biasActivationForward";
-        requireActivation(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.biasActivationForward(z, bias, rows, cols, f, y);
         long total = (long) rows * cols;
-        CUdeviceptr pz = f32(op, "z", z, total, "rows*cols");
-        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
-        CUdeviceptr pbias = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
+        CUdeviceptr pz = ptr(z);
+        CUdeviceptr py = ptr(y);
+        CUdeviceptr pbias = ptr(bias);
         if (total == 0) {
             return;
         }
@@ -743,7 +683,8 @@ public final class CudaBackend implements Backend {
                         pz, pbias, rows, cols, activationCode(f), alpha, py);
             }
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols + ", " + f + ", bias=" + (bias != null), e);
+            throw fail("biasActivationForward", "rows=" + rows + ", cols=" + cols + ", " + f + ", bias="
+                    + (bias != null), e);
         }
     }
 
@@ -751,17 +692,13 @@ public final class CudaBackend implements Backend {
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         ensureOpen();
-        String op = "activationBackward";
-        requireActivation(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
         long total = (long) rows * cols;
-        CUdeviceptr pz = f32(op, "z", z, total, "rows*cols");
-        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
-        CUdeviceptr pdy = f32(op, "dy", dy, total, "rows*cols");
-        CUdeviceptr pdz = f32(op, "dz", dz, total, "rows*cols");
-        CUdeviceptr pdb = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
+        CUdeviceptr pz = ptr(z);
+        CUdeviceptr py = ptr(y);
+        CUdeviceptr pdy = ptr(dy);
+        CUdeviceptr pdz = ptr(dz);
+        CUdeviceptr pdb = ptr(dbias);
         if (cols == 0) {
             return;
         }
@@ -788,7 +725,8 @@ public final class CudaBackend implements Backend {
                 }
             }
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols + ", " + f + ", dbias=" + (dbias != null), e);
+            throw fail("activationBackward", "rows=" + rows + ", cols=" + cols + ", " + f + ", dbias="
+                    + (dbias != null), e);
         }
     }
 
@@ -798,17 +736,12 @@ public final class CudaBackend implements Backend {
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "softmaxCrossEntropy";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        CUdeviceptr pz = f32(op, "logits", logits, total, "rows*cols");
-        CUdeviceptr pl = sparseLabels ? i32(op, "labels", labels, rows, "rows")
-                : f32(op, "labels", labels, total, "rows*cols");
-        CUdeviceptr pp = f32(op, "probs", probs, total, "rows*cols");
-        CUdeviceptr pg = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
-        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        CUdeviceptr pz = ptr(logits);
+        CUdeviceptr pl = ptr(labels);
+        CUdeviceptr pp = ptr(probs);
+        CUdeviceptr pg = ptr(dlogits);
+        CUdeviceptr ps = ptr(stats);
         if (rows == 0) {
             return;
         }
@@ -822,7 +755,7 @@ public final class CudaBackend implements Backend {
                         pz, pl, rows, cols, pp, pg, gradScale, ps, control);
             }
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels, e);
+            throw fail("softmaxCrossEntropy", "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels, e);
         }
     }
 
@@ -830,16 +763,13 @@ public final class CudaBackend implements Backend {
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "sigmoidCrossEntropy";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
+        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         long total = (long) rows * cols;
-        CUdeviceptr pz = f32(op, "logits", logits, total, "rows*cols");
-        CUdeviceptr pt = f32(op, "targets", targets, total, "rows*cols");
-        CUdeviceptr pp = f32(op, "probs", probs, total, "rows*cols");
-        CUdeviceptr pg = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
-        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+        CUdeviceptr pz = ptr(logits);
+        CUdeviceptr pt = ptr(targets);
+        CUdeviceptr pp = ptr(probs);
+        CUdeviceptr pg = ptr(dlogits);
+        CUdeviceptr ps = ptr(stats);
         if (total == 0) {
             return;
         }
@@ -847,7 +777,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.SIGMOID_XENT, statGrid(total), BLOCK, 1, 0,
                     pz, pt, (int) total, 1f / cols, pp, pg, gradScale / cols, ps, control);
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+            throw fail("sigmoidCrossEntropy", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -855,15 +785,11 @@ public final class CudaBackend implements Backend {
     public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
                                  Slice dpred, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "meanSquaredError";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        CUdeviceptr px = f32(op, "pred", pred, total, "rows*cols");
-        CUdeviceptr pt = f32(op, "targets", targets, total, "rows*cols");
-        CUdeviceptr pg = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
-        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        CUdeviceptr px = ptr(pred);
+        CUdeviceptr pt = ptr(targets);
+        CUdeviceptr pg = ptr(dpred);
+        CUdeviceptr ps = ptr(stats);
         if (rows == 0) {
             return;
         }
@@ -871,7 +797,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.MEAN_SQUARED_ERROR, rowGrid(rows, true), BLOCK, 1, 0,
                     px, pt, rows, cols, pg, 2f * gradScale / cols, ps, control);
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+            throw fail("meanSquaredError", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -880,29 +806,25 @@ public final class CudaBackend implements Backend {
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         ensureOpen();
-        String op = "regularizerGradient";
-        nonNegative(op, "n", n);
-        CUdeviceptr pw = f32(op, "w", w, n, "n");
-        CUdeviceptr pg = f32(op, "grad", grad, n, "n");
-        OpChecks.regularizerGradient(w, grad, n);
+        checks.regularizerGradient(w, grad, n);
+        CUdeviceptr pw = ptr(w);
+        CUdeviceptr pg = ptr(grad);
         if (n == 0) {
             return;
         }
         try {
             launch(CudaKernel.REGULARIZER_GRADIENT, elementGrid(n), BLOCK, 1, 0, pw, pg, n, l1, l2);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n, e);
+            throw fail("regularizerGradient", "n=" + n, e);
         }
     }
 
     @Override
     public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         ensureOpen();
-        String op = "regularizerPenalty";
-        nonNegative(op, "n", n);
-        CUdeviceptr pw = f32(op, "w", w, n, "n");
-        CUdeviceptr ps = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.regularizerPenalty(w, n, stats);
+        checks.regularizerPenalty(w, n, stats);
+        CUdeviceptr pw = ptr(w);
+        CUdeviceptr ps = ptr(stats);
         if (n == 0) {
             return;
         }
@@ -910,7 +832,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.REGULARIZER_PENALTY, statGrid(n), BLOCK, 1, 0, pw, n, scale * l1, scale * l2, ps,
                     control);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n, e);
+            throw fail("regularizerPenalty", "n=" + n, e);
         }
     }
 
@@ -930,12 +852,10 @@ public final class CudaBackend implements Backend {
     private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
                          long seed, int philoxStream, Slice counters) {
         ensureOpen();
-        nonNegative(op, "n", n);
-        halfOpenUnit(op, "rate", rate);
-        CUdeviceptr pin = f32(op, inName, in, n, "n");
-        CUdeviceptr pout = f32(op, outName, out, n, "n");
-        CUdeviceptr pc = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        OpChecks.dropout(op, inName, in, outName, out, n);
+        checks.dropout(op, inName, in, outName, out, n, rate, counters);
+        CUdeviceptr pin = ptr(in);
+        CUdeviceptr pout = ptr(out);
+        CUdeviceptr pc = ptr(counters);
         if (n == 0) {
             return;
         }
@@ -961,21 +881,16 @@ public final class CudaBackend implements Backend {
                                          float momentum, Slice runningMean, Slice runningVar,
                                          Slice y, Slice saveMean, Slice saveInvStd) {
         ensureOpen();
-        String op = "batchNormForwardTraining";
-        positive(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        checkEps(op, eps);
-        unitInterval(op, "momentum", momentum);
-        long total = (long) rows * cols;
-        CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
-        CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        CUdeviceptr pb = beta == null ? null : f32(op, "beta", beta, cols, "cols");
-        CUdeviceptr prm = f32(op, "runningMean", runningMean, cols, "cols");
-        CUdeviceptr prv = f32(op, "runningVar", runningVar, cols, "cols");
-        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
-        CUdeviceptr psm = f32(op, "saveMean", saveMean, cols, "cols");
-        CUdeviceptr psi = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
+        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+                saveMean, saveInvStd);
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pg = ptr(gamma);
+        CUdeviceptr pb = ptr(beta);
+        CUdeviceptr prm = ptr(runningMean);
+        CUdeviceptr prv = ptr(runningVar);
+        CUdeviceptr py = ptr(y);
+        CUdeviceptr psm = ptr(saveMean);
+        CUdeviceptr psi = ptr(saveInvStd);
         if (cols == 0) {
             return;
         }
@@ -983,7 +898,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.BATCHNORM_FORWARD_TRAINING, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
                     px, rows, cols, pg, pb, eps, momentum, prm, prv, py, psm, psi);
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+            throw fail("batchNormForwardTraining", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -991,18 +906,14 @@ public final class CudaBackend implements Backend {
     public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                           Slice runningMean, Slice runningVar, Slice y) {
         ensureOpen();
-        String op = "batchNormForwardInference";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        checkEps(op, eps);
+        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
         long total = (long) rows * cols;
-        CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
-        CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        CUdeviceptr pb = beta == null ? null : f32(op, "beta", beta, cols, "cols");
-        CUdeviceptr prm = f32(op, "runningMean", runningMean, cols, "cols");
-        CUdeviceptr prv = f32(op, "runningVar", runningVar, cols, "cols");
-        CUdeviceptr py = f32(op, "y", y, total, "rows*cols");
-        OpChecks.batchNormForwardInference(x, rows, cols, y);
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pg = ptr(gamma);
+        CUdeviceptr pb = ptr(beta);
+        CUdeviceptr prm = ptr(runningMean);
+        CUdeviceptr prv = ptr(runningVar);
+        CUdeviceptr py = ptr(y);
         if (total == 0) {
             return;
         }
@@ -1010,7 +921,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.BATCHNORM_FORWARD_INFERENCE, elementGrid(total), BLOCK, 1, 0,
                     px, rows, cols, pg, pb, eps, prm, prv, py);
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+            throw fail("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -1018,19 +929,15 @@ public final class CudaBackend implements Backend {
     public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                                   Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         ensureOpen();
-        String op = "batchNormBackward";
-        positive(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        long total = (long) rows * cols;
-        CUdeviceptr px = f32(op, "x", x, total, "rows*cols");
-        CUdeviceptr pdy = f32(op, "dy", dy, total, "rows*cols");
-        CUdeviceptr pg = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        CUdeviceptr psm = f32(op, "saveMean", saveMean, cols, "cols");
-        CUdeviceptr psi = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        CUdeviceptr pdx = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
-        CUdeviceptr pdg = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
-        CUdeviceptr pdb = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
+        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pdy = ptr(dy);
+        CUdeviceptr pg = ptr(gamma);
+        CUdeviceptr psm = ptr(saveMean);
+        CUdeviceptr psi = ptr(saveInvStd);
+        CUdeviceptr pdx = ptr(dx);
+        CUdeviceptr pdg = ptr(dgamma);
+        CUdeviceptr pdb = ptr(dbeta);
         if (cols == 0 || (dx == null && dgamma == null && dbeta == null)) {
             return;
         }
@@ -1038,7 +945,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
                     px, pdy, rows, cols, pg, psm, psi, pdx, pdg, pdb);
         } catch (CudaException e) {
-            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+            throw fail("batchNormBackward", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -1048,13 +955,11 @@ public final class CudaBackend implements Backend {
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
         ensureOpen();
-        String op = "sgdUpdate";
-        nonNegative(op, "n", n);
-        CUdeviceptr pp = f32(op, "params", params, n, "n");
-        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
-        CUdeviceptr pv = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
-        CUdeviceptr ph = hyper(op, hyper);
-        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
+        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pv = ptr(velocity);
+        CUdeviceptr ph = ptr(hyper);
         if (n == 0) {
             return;
         }
@@ -1062,7 +967,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.SGD_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pv, n, ph, momentum,
                     nesterov ? 1 : 0);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n, e);
+            throw fail("sgdUpdate", "n=" + n, e);
         }
     }
 
@@ -1070,16 +975,14 @@ public final class CudaBackend implements Backend {
     public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                            Slice counters, float beta1, float beta2, float eps) {
         ensureOpen();
-        String op = "adamUpdate";
-        nonNegative(op, "n", n);
-        CUdeviceptr pp = f32(op, "params", params, n, "n");
-        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
-        CUdeviceptr pm = f32(op, "m", m, n, "n");
-        CUdeviceptr pv = f32(op, "v", v, n, "n");
-        CUdeviceptr px = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
-        CUdeviceptr ph = hyper(op, hyper);
-        CUdeviceptr pc = i32(op, "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
+        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pm = ptr(m);
+        CUdeviceptr pv = ptr(v);
+        CUdeviceptr px = ptr(vMax);
+        CUdeviceptr ph = ptr(hyper);
+        CUdeviceptr pc = ptr(counters);
         if (n == 0) {
             return;
         }
@@ -1087,7 +990,7 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.ADAM_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pm, pv, px, n, ph, pc, beta1, beta2,
                     eps);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n + ", amsgrad=" + (vMax != null), e);
+            throw fail("adamUpdate", "n=" + n + ", amsgrad=" + (vMax != null), e);
         }
     }
 
@@ -1095,15 +998,13 @@ public final class CudaBackend implements Backend {
     public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
                               float rho, float momentum, float eps) {
         ensureOpen();
-        String op = "rmspropUpdate";
-        nonNegative(op, "n", n);
-        CUdeviceptr pp = f32(op, "params", params, n, "n");
-        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
-        CUdeviceptr pms = f32(op, "ms", ms, n, "n");
-        CUdeviceptr pmom = mom == null ? null : f32(op, "mom", mom, n, "n");
-        CUdeviceptr pmg = mg == null ? null : f32(op, "mg", mg, n, "n");
-        CUdeviceptr ph = hyper(op, hyper);
-        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
+        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pms = ptr(ms);
+        CUdeviceptr pmom = ptr(mom);
+        CUdeviceptr pmg = ptr(mg);
+        CUdeviceptr ph = ptr(hyper);
         if (n == 0) {
             return;
         }
@@ -1111,32 +1012,26 @@ public final class CudaBackend implements Backend {
             launch(CudaKernel.RMSPROP_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pms, pmom, pmg, n, ph, rho,
                     momentum, eps);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n, e);
+            throw fail("rmspropUpdate", "n=" + n, e);
         }
     }
 
     @Override
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         ensureOpen();
-        String op = "adagradUpdate";
-        nonNegative(op, "n", n);
-        CUdeviceptr pp = f32(op, "params", params, n, "n");
-        CUdeviceptr pg = f32(op, "grads", grads, n, "n");
-        CUdeviceptr pa = f32(op, "accumulator", accumulator, n, "n");
-        CUdeviceptr ph = hyper(op, hyper);
-        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
+        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pa = ptr(accumulator);
+        CUdeviceptr ph = ptr(hyper);
         if (n == 0) {
             return;
         }
         try {
             launch(CudaKernel.ADAGRAD_UPDATE, elementGrid(n), BLOCK, 1, 0, pp, pg, pa, n, ph, eps);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n, e);
+            throw fail("adagradUpdate", "n=" + n, e);
         }
-    }
-
-    private CUdeviceptr hyper(String op, Slice hyper) {
-        return f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
     }
 
     // ================================================================== data movement
@@ -1145,38 +1040,20 @@ public final class CudaBackend implements Backend {
     public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
                        Slice scale, Slice shift, Slice out) {
         ensureOpen();
-        String op = "gather";
-        positive(op, "width", width);
-        nonNegative(op, "batchSize", batchSize);
-        nonNegative(op, "rows", rows);
-        CudaBuffer sb = open(op, "src", src);
-        DType sd = sb.dtype();
-        long total = (long) rows * width;
+        // Batch 0 is checked on the host; other batches, like the indices, on the device (the counter lives there).
+        checks.gatherRows(src, width, indices, counters, batchSize, rows);
+        checks.gatherOutput(src, width, rows, scale, shift, out);
+        DType sd = src.dtype();
         int srcRows = src.length() / width;
-        CUdeviceptr pi = indices == null ? null : i32(op, "indices", indices, 0, null);
-        CUdeviceptr pc = counters == null ? null : i32(op, "counters", counters, COUNTERS_LENGTH,
-                "COUNTERS_LENGTH");
         int positions = indices == null ? srcRows : indices.length();
-        if (counters == null) {
-            // Batch 0 is known here; other batches are checked on the device (the counter lives there).
-            batchInRange(op, 0, batchSize, rows, positions, indices != null);
-        }
-        CUdeviceptr ps = sb.at(src.offset());
-        CUdeviceptr pout;
-        CudaKernel kernel;
-        CUdeviceptr psc = null;
-        CUdeviceptr psh = null;
-        noTransformOfIntegers(op, sd, scale, shift);
-        if (sd == DType.I32) {
-            pout = i32(op, "out", out, total, "rows*width");
-            kernel = CudaKernel.GATHER_I32;
-        } else {
-            pout = f32(op, "out", out, total, "rows*width");
-            psc = scale == null ? null : f32(op, "scale", scale, width, "width");
-            psh = shift == null ? null : f32(op, "shift", shift, width, "width");
-            kernel = sd == DType.F32 ? CudaKernel.GATHER_F32 : CudaKernel.GATHER_U8;
-        }
-        OpChecks.gather(src, width, rows, out);
+        CUdeviceptr ps = ptr(src);
+        CUdeviceptr pi = ptr(indices);
+        CUdeviceptr pc = ptr(counters);
+        CUdeviceptr pout = ptr(out);
+        CUdeviceptr psc = ptr(scale);
+        CUdeviceptr psh = ptr(shift);
+        CudaKernel kernel = sd == DType.I32 ? CudaKernel.GATHER_I32
+                : sd == DType.F32 ? CudaKernel.GATHER_F32 : CudaKernel.GATHER_U8;
         if (rows == 0) {
             return;
         }
@@ -1190,7 +1067,7 @@ public final class CudaBackend implements Backend {
             }
             errorsPending = true;
         } catch (CudaException e) {
-            throw fail(op, sd + " src, width=" + width + ", rows=" + rows + ", batchSize=" + batchSize, e);
+            throw fail("gather", sd + " src, width=" + width + ", rows=" + rows + ", batchSize=" + batchSize, e);
         }
     }
 
@@ -1198,11 +1075,8 @@ public final class CudaBackend implements Backend {
     public void randomPermutation(Slice out, int n, long seed, int epoch) {
         ensureOpen();
         String op = "randomPermutation";
-        nonNegative(op, "n", n);
-        if (n > MAX_PERMUTATION) {
-            throw new IllegalArgumentException(op + ": n = " + n + "; expected at most " + MAX_PERMUTATION);
-        }
-        CUdeviceptr po = i32(op, "out", out, n, "n");
+        checks.randomPermutation(out, n, MAX_PERMUTATION);
+        CUdeviceptr po = ptr(out);
         if (n == 0) {
             return;
         }
@@ -1255,7 +1129,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void advanceCounters(Slice counters) {
         ensureOpen();
-        CUdeviceptr pc = i32("advanceCounters", "counters", counters, COUNTERS_LENGTH, "COUNTERS_LENGTH");
+        checks.advanceCounters(counters);
+        CUdeviceptr pc = ptr(counters);
         try {
             launch(CudaKernel.ADVANCE_COUNTERS, 1, 32, 1, 0, pc);
         } catch (CudaException e) {
@@ -1354,6 +1229,14 @@ public final class CudaBackend implements Backend {
             throw new IllegalStateException("cuda " + op + " cannot run while a CUDA graph is being captured: "
                     + "it waits for the device, copies from the host or allocates; do it before begin() or after end()");
         }
+    }
+
+    /**
+     * The device address of a slice that checks has passed (so an open CudaBuffer of this backend), or null (a
+     * null device pointer) for a null, optional slice.
+     */
+    private static CUdeviceptr ptr(Slice s) {
+        return s == null ? null : ((CudaBuffer) s.buffer()).at(s.offset());
     }
 
     // ================================================================== lifecycle

@@ -1,20 +1,14 @@
 package dev.dendrite.backend.opencl;
 
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_BATCH;
+import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_ROW;
+import static dev.dendrite.backend.KernelCodes.ERROR_LABEL;
+import static dev.dendrite.backend.KernelCodes.ERROR_WORDS;
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
-import static dev.dendrite.backend.OpChecks.batchInRange;
-import static dev.dendrite.backend.OpChecks.checkEps;
-import static dev.dendrite.backend.OpChecks.checkHost;
-import static dev.dendrite.backend.OpChecks.halfOpenUnit;
 import static dev.dendrite.backend.OpChecks.noOverlap;
-import static dev.dendrite.backend.OpChecks.noTransformOfIntegers;
-import static dev.dendrite.backend.OpChecks.nonNegative;
-import static dev.dendrite.backend.OpChecks.notClosed;
-import static dev.dendrite.backend.OpChecks.owned;
-import static dev.dendrite.backend.OpChecks.positive;
-import static dev.dendrite.backend.OpChecks.requireActivation;
-import static dev.dendrite.backend.OpChecks.unitInterval;
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
 import static org.jocl.CL.CL_INVALID_BUFFER_SIZE;
 import static org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
@@ -104,17 +98,12 @@ public final class OpenClBackend implements Backend {
     /** Local memory of one tiled GEMM work-group: two 16 x (64 + 1) float tiles. */
     private static final long TILE_LOCAL_BYTES = 2L * 16 * 65 * 4;
 
-    // Codes of kernels/common/errors.h.
-    private static final int ERROR_GATHER_ROW = 1;
-    private static final int ERROR_GATHER_BATCH = 2;
-    private static final int ERROR_LABEL = 3;
-    private static final int ERROR_WORDS = 4;
-
     private final OpenClDevice device;
     private final cl_context context;
     private final cl_command_queue queue;
     private final OpenClPrograms programs;
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final OpChecks checks = new OpChecks(this, OpenClBuffer.class);
     /** Stands in for absent optional slices: kernels take a flag and never read it. */
     private final cl_mem dummy;
     /** The device-side error block of kernels/common/errors.h. */
@@ -246,12 +235,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public Buffer allocate(DType dtype, int length) {
         ensureOpen();
-        if (dtype == null) {
-            throw new IllegalArgumentException("allocate: dtype is null; expected F32, I32 or U8");
-        }
-        if (length < 0) {
-            throw new IllegalArgumentException("allocate: length " + length + "; expected >= 0");
-        }
+        checks.allocate(dtype, length);
         long bytes = (long) length * dtype.bytes();
         cl_mem mem = null;
         if (length > 0) {
@@ -317,35 +301,32 @@ public final class OpenClBackend implements Backend {
     @Override
     public void upload(float[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        OpenClBuffer d = typed("upload", "dst", dst, DType.F32, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        write(d, dst, Pointer.to(src).withByteOffset(4L * srcOffset));
+        checks.upload(src, srcOffset, dst);
+        write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
     }
 
     @Override
     public void upload(int[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        OpenClBuffer d = typed("upload", "dst", dst, DType.I32, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        write(d, dst, Pointer.to(src).withByteOffset(4L * srcOffset));
+        checks.upload(src, srcOffset, dst);
+        write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
     }
 
     @Override
     public void upload(byte[] src, int srcOffset, Slice dst) {
         ensureOpen();
-        OpenClBuffer d = typed("upload", "dst", dst, DType.U8, 0, null);
-        checkHost("upload", "src", src == null ? -1 : src.length, srcOffset, dst.length());
-        write(d, dst, Pointer.to(src).withByteOffset(srcOffset));
+        checks.upload(src, srcOffset, dst);
+        write(dst, Pointer.to(src).withByteOffset(srcOffset));
     }
 
-    private void write(OpenClBuffer d, Slice dst, Pointer host) {
+    private void write(Slice dst, Pointer host) {
         if (dst.length() == 0) {
             return;
         }
-        int size = d.dtype().bytes();
+        int size = dst.dtype().bytes();
         try {
             // Blocking: a Java array may move once the call returns, so the copy must be done by then.
-            clEnqueueWriteBuffer(queue, d.mem(), true, (long) size * dst.offset(), (long) size * dst.length(), host,
+            clEnqueueWriteBuffer(queue, mem(dst), true, (long) size * dst.offset(), (long) size * dst.length(), host,
                     0, null, null);
         } catch (CLException e) {
             throw clFailure("upload", dst.length() + " elements to " + dst, e);
@@ -355,23 +336,21 @@ public final class OpenClBackend implements Backend {
     @Override
     public void download(Slice src, float[] dst, int dstOffset) {
         ensureOpen();
-        OpenClBuffer s = typed("download", "src", src, DType.F32, 0, null);
-        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
-        read(s, src, Pointer.to(dst).withByteOffset(4L * dstOffset));
+        checks.download(src, dst, dstOffset);
+        read(src, Pointer.to(dst).withByteOffset(4L * dstOffset));
     }
 
     @Override
     public void download(Slice src, int[] dst, int dstOffset) {
         ensureOpen();
-        OpenClBuffer s = typed("download", "src", src, DType.I32, 0, null);
-        checkHost("download", "dst", dst == null ? -1 : dst.length, dstOffset, src.length());
-        read(s, src, Pointer.to(dst).withByteOffset(4L * dstOffset));
+        checks.download(src, dst, dstOffset);
+        read(src, Pointer.to(dst).withByteOffset(4L * dstOffset));
     }
 
-    private void read(OpenClBuffer s, Slice src, Pointer host) {
+    private void read(Slice src, Pointer host) {
         try {
             if (src.length() > 0) {
-                clEnqueueReadBuffer(queue, s.mem(), true, 4L * src.offset(), 4L * src.length(), host, 0, null,
+                clEnqueueReadBuffer(queue, mem(src), true, 4L * src.offset(), 4L * src.length(), host, 0, null,
                         null);
             } else {
                 clFinish(queue);
@@ -385,12 +364,12 @@ public final class OpenClBackend implements Backend {
     @Override
     public void fill(Slice x, float value) {
         ensureOpen();
-        OpenClBuffer b = typed("fill", "x", x, DType.F32, 0, null);
+        checks.fill(x);
         if (x.length() == 0) {
             return;
         }
         try {
-            clEnqueueFillBuffer(queue, b.mem(), Pointer.to(new float[] {value}), 4, 4L * x.offset(),
+            clEnqueueFillBuffer(queue, mem(x), Pointer.to(new float[] {value}), 4, 4L * x.offset(),
                     4L * x.length(), 0, null, null);
         } catch (CLException e) {
             throw clFailure("fill", x.toString(), e);
@@ -409,15 +388,13 @@ public final class OpenClBackend implements Backend {
     @Override
     public void copy(Slice src, Slice dst) {
         ensureOpen();
-        OpenClBuffer s = open("copy", "src", src);
-        OpenClBuffer d = open("copy", "dst", dst);
-        OpChecks.copy(src, dst);
+        checks.copy(src, dst);
         if (src.length() == 0) {
             return;
         }
-        int size = s.dtype().bytes();
+        int size = src.dtype().bytes();
         try {
-            clEnqueueCopyBuffer(queue, s.mem(), d.mem(), (long) size * src.offset(), (long) size * dst.offset(),
+            clEnqueueCopyBuffer(queue, mem(src), mem(dst), (long) size * src.offset(), (long) size * dst.offset(),
                     (long) size * src.length(), 0, null, null);
         } catch (CLException e) {
             throw clFailure("copy", src + " to " + dst, e);
@@ -473,14 +450,7 @@ public final class OpenClBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float alpha, Slice a, Slice b, float beta, Slice c) {
         ensureOpen();
-        String op = "gemm";
-        nonNegative(op, "m", m);
-        nonNegative(op, "n", n);
-        nonNegative(op, "k", k);
-        OpenClBuffer ab = f32(op, "a", a, (long) m * k, "m*k");
-        OpenClBuffer bb = f32(op, "b", b, (long) k * n, "k*n");
-        OpenClBuffer cb = f32(op, "c", c, (long) m * n, "m*n");
-        OpChecks.gemm(a, b, c, m, n, k);
+        checks.gemm(m, n, k, a, b, c);
         if (m == 0 || n == 0) {
             return;
         }
@@ -491,8 +461,8 @@ public final class OpenClBackend implements Backend {
             if (!tiled) {
                 kernel.i(transA ? 1 : 0).i(transB ? 1 : 0);
             }
-            kernel.i(m).i(n).i(k).f(alpha).mem(mem(ab), a.offset()).mem(mem(bb), b.offset()).f(beta)
-                    .mem(mem(cb), c.offset());
+            kernel.i(m).i(n).i(k).f(alpha).mem(mem(a), a.offset()).mem(mem(b), b.offset()).f(beta)
+                    .mem(mem(c), c.offset());
             if (tiled) {
                 kernel.run(queue, (long) ceilDiv(n, TILE) * TILE_THREADS, (long) ceilDiv(m, TILE) * TILE_THREADS,
                         TILE_THREADS, TILE_THREADS);
@@ -502,7 +472,7 @@ public final class OpenClBackend implements Backend {
                 kernel.run(queue, roundUp(n, l0), roundUp(m, l1), l0, l1);
             }
         } catch (CLException e) {
-            throw clFailure(op, (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + ", n=" + n
+            throw clFailure("gemm", (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + ", n=" + n
                     + ", k=" + k, e);
         }
     }
@@ -523,16 +493,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
         ensureOpen();
-        String op = "columnSums";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        OpenClBuffer xb = f32(op, "x", x, (long) rows * cols, "rows*cols");
-        OpenClBuffer ob = f32(op, "out", out, cols, "cols");
-        OpChecks.columnSums(x, rows, cols, out);
+        checks.columnSums(x, rows, cols, out);
         try {
-            columnSumsInto(mem(xb), x.offset(), rows, cols, mem(ob), out.offset());
+            columnSumsInto(mem(x), x.offset(), rows, cols, mem(out), out.offset());
         } catch (CLException e) {
-            throw clFailure(op, "rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("columnSums", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -570,32 +535,25 @@ public final class OpenClBackend implements Backend {
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {
         ensureOpen();
-        String op = "biasActivationForward";
-        int act = activationCode(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.biasActivationForward(z, bias, rows, cols, f, y);
         long total = (long) rows * cols;
-        OpenClBuffer zb = f32(op, "z", z, total, "rows*cols");
-        OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
-        OpenClBuffer bb = bias == null ? null : f32(op, "bias", bias, cols, "cols");
-        OpChecks.biasActivationForward(z, bias, rows, cols, f, y);
         if (total == 0) {
             return;
         }
         try {
             if (f == ActivationFunction.SOFTMAX) {
                 OpenClKernel k = programs.kernel("activations.cl", "softmax_forward");
-                k.args().mem(mem(zb), z.offset()).mem(orDummy(bb), offset(bias)).i(bias == null ? 0 : 1)
-                        .i(rows).i(cols).mem(mem(yb), y.offset());
+                k.args().mem(mem(z), z.offset()).mem(mem(bias), offset(bias)).i(bias == null ? 0 : 1)
+                        .i(rows).i(cols).mem(mem(y), y.offset());
                 run1(k, rows);
             } else {
                 OpenClKernel k = programs.kernel("activations.cl", "bias_activation_forward");
-                k.args().mem(mem(zb), z.offset()).mem(orDummy(bb), offset(bias)).i(bias == null ? 0 : 1)
-                        .i(rows).i(cols).i(act).f(alpha).mem(mem(yb), y.offset());
+                k.args().mem(mem(z), z.offset()).mem(mem(bias), offset(bias)).i(bias == null ? 0 : 1)
+                        .i(rows).i(cols).i(activationCode(f)).f(alpha).mem(mem(y), y.offset());
                 run1(k, total);
             }
         } catch (CLException e) {
-            throw clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("biasActivationForward", f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -603,76 +561,38 @@ public final class OpenClBackend implements Backend {
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         ensureOpen();
-        String op = "activationBackward";
-        int act = activationCode(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
         long total = (long) rows * cols;
-        OpenClBuffer zb = f32(op, "z", z, total, "rows*cols");
-        OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
-        OpenClBuffer dyb = f32(op, "dy", dy, total, "rows*cols");
-        OpenClBuffer dzb = f32(op, "dz", dz, total, "rows*cols");
-        OpenClBuffer dbb = dbias == null ? null : f32(op, "dbias", dbias, cols, "cols");
-        OpChecks.activationBackward(z, y, dy, rows, cols, dz, dbias);
         try {
             if (total == 0) {
-                if (dbb != null && cols > 0) {
-                    zero(mem(dbb), 4L * dbias.offset(), 4L * cols);
+                if (dbias != null && cols > 0) {
+                    zero(mem(dbias), 4L * dbias.offset(), 4L * cols);
                 }
                 return;
             }
             if (f == ActivationFunction.SOFTMAX) {
                 OpenClKernel k = programs.kernel("activations.cl", "softmax_backward");
-                k.args().mem(mem(yb), y.offset()).mem(mem(dyb), dy.offset()).mem(mem(dzb), dz.offset()).i(rows)
+                k.args().mem(mem(y), y.offset()).mem(mem(dy), dy.offset()).mem(mem(dz), dz.offset()).i(rows)
                         .i(cols);
                 run1(k, rows);
-                if (dbb != null) {
-                    columnSumsInto(mem(dzb), dz.offset(), rows, cols, mem(dbb), dbias.offset());
+                if (dbias != null) {
+                    columnSumsInto(mem(dz), dz.offset(), rows, cols, mem(dbias), dbias.offset());
                 }
                 return;
             }
             int chunks = ceilDiv(rows, ROWS_PER_CHUNK);
-            boolean direct = dbb != null && chunks == 1;
-            cl_mem partial = dbb == null ? dummy : direct ? mem(dbb) : scratch(4L * chunks * cols);
+            boolean direct = dbias != null && chunks == 1;
+            cl_mem partial = dbias == null ? dummy : direct ? mem(dbias) : scratch(4L * chunks * cols);
             int po = direct ? dbias.offset() : 0;
             OpenClKernel k = programs.kernel("activations.cl", "activation_backward");
-            k.args().mem(mem(zb), z.offset()).mem(mem(dyb), dy.offset()).mem(mem(dzb), dz.offset()).i(rows).i(cols)
-                    .i(act).f(alpha).i(ROWS_PER_CHUNK).mem(partial, po).i(dbb == null ? 0 : 1);
+            k.args().mem(mem(z), z.offset()).mem(mem(dy), dy.offset()).mem(mem(dz), dz.offset()).i(rows).i(cols)
+                    .i(activationCode(f)).f(alpha).i(ROWS_PER_CHUNK).mem(partial, po).i(dbias == null ? 0 : 1);
             runColumns(k, cols, chunks);
-            if (dbb != null && !direct) {
-                finalizeColumns(partial, 0, chunks, cols, 1f, mem(dbb), dbias.offset());
+            if (dbias != null && !direct) {
+                finalizeColumns(partial, 0, chunks, cols, 1f, mem(dbias), dbias.offset());
             }
         } catch (CLException e) {
-            throw clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);
-        }
-    }
-
-    /** The activation's code in kernels/common/activations.h. */
-    private static int activationCode(String op, ActivationFunction f) {
-        requireActivation(op, f);
-        switch (f) {
-            case LINEAR:
-                return 0;
-            case RELU:
-                return 1;
-            case SIGMOID:
-                return 2;
-            case TANH:
-                return 3;
-            case SOFTMAX:
-                return 4;
-            case SELU:
-                return 5;
-            case ELU:
-                return 6;
-            case LEAKY_RELU:
-                return 7;
-            case GELU:
-                return 8;
-            case SWISH:
-                return 9;
-            default:
-                throw new IllegalArgumentException(op + ": activation " + f + " has no OpenCL kernel");
+            throw clFailure("activationBackward", f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -682,33 +602,24 @@ public final class OpenClBackend implements Backend {
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "softmaxCrossEntropy";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        OpenClBuffer zb = f32(op, "logits", logits, total, "rows*cols");
-        OpenClBuffer lb = sparseLabels ? typed(op, "labels", labels, DType.I32, rows, "rows")
-                : f32(op, "labels", labels, total, "rows*cols");
-        OpenClBuffer pb = f32(op, "probs", probs, total, "rows*cols");
-        OpenClBuffer gb = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
-        OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         if (rows == 0) {
             return;
         }
         try {
             cl_mem rowStats = scratch(8L * rows);
             OpenClKernel k = programs.kernel("losses.cl", sparseLabels ? "softmax_xent_sparse" : "softmax_xent_dense");
-            k.args().mem(mem(zb), logits.offset()).mem(mem(lb), labels.offset()).i(rows).i(cols)
-                    .mem(mem(pb), probs.offset()).mem(orDummy(gb), offset(dlogits)).i(gb == null ? 0 : 1)
+            k.args().mem(mem(logits), logits.offset()).mem(mem(labels), labels.offset()).i(rows).i(cols)
+                    .mem(mem(probs), probs.offset()).mem(mem(dlogits), offset(dlogits)).i(dlogits == null ? 0 : 1)
                     .f(gradScale).mem(rowStats, 0);
             if (sparseLabels) {
                 k.mem(errors);
             }
             run1(k, rows);
-            accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, mem(sb), stats.offset());
+            accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, mem(stats), stats.offset());
         } catch (CLException e) {
-            throw clFailure(op, (sparseLabels ? "sparse" : "dense") + " labels, rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("softmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows=" + rows
+                    + ", cols=" + cols, e);
         }
     }
 
@@ -716,29 +627,20 @@ public final class OpenClBackend implements Backend {
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "sigmoidCrossEntropy";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        OpenClBuffer zb = f32(op, "logits", logits, total, "rows*cols");
-        OpenClBuffer tb = f32(op, "targets", targets, total, "rows*cols");
-        OpenClBuffer pb = f32(op, "probs", probs, total, "rows*cols");
-        OpenClBuffer gb = dlogits == null ? null : f32(op, "dlogits", dlogits, total, "rows*cols");
-        OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         if (rows == 0) {
             return;
         }
         try {
             cl_mem rowStats = scratch(8L * rows);
             OpenClKernel k = programs.kernel("losses.cl", "sigmoid_xent");
-            k.args().mem(mem(zb), logits.offset()).mem(mem(tb), targets.offset()).i(rows).i(cols)
-                    .mem(mem(pb), probs.offset()).mem(orDummy(gb), offset(dlogits)).i(gb == null ? 0 : 1)
+            k.args().mem(mem(logits), logits.offset()).mem(mem(targets), targets.offset()).i(rows).i(cols)
+                    .mem(mem(probs), probs.offset()).mem(mem(dlogits), offset(dlogits)).i(dlogits == null ? 0 : 1)
                     .f((float) ((double) gradScale / cols)).mem(rowStats, 0);
             run1(k, rows);
-            accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, mem(sb), stats.offset());
+            accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, mem(stats), stats.offset());
         } catch (CLException e) {
-            throw clFailure(op, "rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("sigmoidCrossEntropy", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -746,28 +648,20 @@ public final class OpenClBackend implements Backend {
     public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
                                  Slice dpred, float gradScale, Slice stats) {
         ensureOpen();
-        String op = "meanSquaredError";
-        nonNegative(op, "rows", rows);
-        positive(op, "cols", cols);
-        long total = (long) rows * cols;
-        OpenClBuffer xb = f32(op, "pred", pred, total, "rows*cols");
-        OpenClBuffer tb = f32(op, "targets", targets, total, "rows*cols");
-        OpenClBuffer gb = dpred == null ? null : f32(op, "dpred", dpred, total, "rows*cols");
-        OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
         if (rows == 0) {
             return;
         }
         try {
             cl_mem rowStats = scratch(8L * rows);
             OpenClKernel k = programs.kernel("losses.cl", "mean_squared_error");
-            k.args().mem(mem(xb), pred.offset()).mem(mem(tb), targets.offset()).i(rows).i(cols)
-                    .mem(orDummy(gb), offset(dpred)).i(gb == null ? 0 : 1).f((float) (2.0 * gradScale / cols))
+            k.args().mem(mem(pred), pred.offset()).mem(mem(targets), targets.offset()).i(rows).i(cols)
+                    .mem(mem(dpred), offset(dpred)).i(dpred == null ? 0 : 1).f((float) (2.0 * gradScale / cols))
                     .mem(rowStats, 0);
             run1(k, rows);
-            accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, mem(sb), stats.offset());
+            accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, mem(stats), stats.offset());
         } catch (CLException e) {
-            throw clFailure(op, "rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("meanSquaredError", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -789,31 +683,23 @@ public final class OpenClBackend implements Backend {
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         ensureOpen();
-        String op = "regularizerGradient";
-        nonNegative(op, "n", n);
-        OpenClBuffer wb = f32(op, "w", w, n, "n");
-        OpenClBuffer gb = f32(op, "grad", grad, n, "n");
-        OpChecks.regularizerGradient(w, grad, n);
+        checks.regularizerGradient(w, grad, n);
         if (n == 0) {
             return;
         }
         try {
             OpenClKernel k = programs.kernel("regularizers.cl", "regularizer_gradient");
-            k.args().mem(mem(wb), w.offset()).mem(mem(gb), grad.offset()).i(n).f(l1).f(l2);
+            k.args().mem(mem(w), w.offset()).mem(mem(grad), grad.offset()).i(n).f(l1).f(l2);
             run1(k, n);
         } catch (CLException e) {
-            throw clFailure(op, "n=" + n, e);
+            throw clFailure("regularizerGradient", "n=" + n, e);
         }
     }
 
     @Override
     public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         ensureOpen();
-        String op = "regularizerPenalty";
-        nonNegative(op, "n", n);
-        OpenClBuffer wb = f32(op, "w", w, n, "n");
-        OpenClBuffer sb = f32(op, "stats", stats, STATS_LENGTH, "STATS_LENGTH");
-        OpChecks.regularizerPenalty(w, n, stats);
+        checks.regularizerPenalty(w, n, stats);
         if (n == 0) {
             return;
         }
@@ -822,12 +708,12 @@ public final class OpenClBackend implements Backend {
             int local = powerOfTwoGroup(k, GROUP);
             int groups = Math.min(PENALTY_GROUPS, ceilDiv(n, local));
             cl_mem partial = scratch(8L * groups);
-            k.args().mem(mem(wb), w.offset()).i(n).mem(partial, 0).local(4L * local).local(4L * local);
+            k.args().mem(mem(w), w.offset()).i(n).mem(partial, 0).local(4L * local).local(4L * local);
             k.run(queue, (long) groups * local, local);
             accumulateStats(partial, 0, groups, groups, (float) ((double) scale * l1), (float) ((double) scale * l2),
-                    0f, mem(sb), stats.offset());
+                    0f, mem(stats), stats.offset());
         } catch (CLException e) {
-            throw clFailure(op, "n=" + n, e);
+            throw clFailure("regularizerPenalty", "n=" + n, e);
         }
     }
 
@@ -847,19 +733,14 @@ public final class OpenClBackend implements Backend {
     private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
                          long seed, int stream, Slice counters) {
         ensureOpen();
-        nonNegative(op, "n", n);
-        halfOpenUnit(op, "rate", rate);
-        OpenClBuffer xb = f32(op, inName, in, n, "n");
-        OpenClBuffer yb = f32(op, outName, out, n, "n");
-        OpenClBuffer cb = typed(op, "counters", counters, DType.I32, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        OpChecks.dropout(op, inName, in, outName, out, n);
+        checks.dropout(op, inName, in, outName, out, n, rate, counters);
         if (n == 0) {
             return;
         }
         try {
             OpenClKernel k = programs.kernel("dropout.cl", "dropout");
-            k.args().mem(mem(xb), in.offset()).mem(mem(yb), out.offset()).i(n).f(rate).i((int) seed)
-                    .i((int) (seed >>> 32)).i(stream).mem(mem(cb), counters.offset() + COUNTER_STEP);
+            k.args().mem(mem(in), in.offset()).mem(mem(out), out.offset()).i(n).f(rate).i((int) seed)
+                    .i((int) (seed >>> 32)).i(stream).mem(mem(counters), counters.offset() + COUNTER_STEP);
             run1(k, n);
         } catch (CLException e) {
             throw clFailure(op, "n=" + n + ", rate=" + rate, e);
@@ -873,21 +754,8 @@ public final class OpenClBackend implements Backend {
                                          float momentum, Slice runningMean, Slice runningVar,
                                          Slice y, Slice saveMean, Slice saveInvStd) {
         ensureOpen();
-        String op = "batchNormForwardTraining";
-        positive(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        checkEps(op, eps);
-        unitInterval(op, "momentum", momentum);
-        long total = (long) rows * cols;
-        OpenClBuffer xb = f32(op, "x", x, total, "rows*cols");
-        OpenClBuffer gb = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        OpenClBuffer bb = beta == null ? null : f32(op, "beta", beta, cols, "cols");
-        OpenClBuffer rmb = f32(op, "runningMean", runningMean, cols, "cols");
-        OpenClBuffer rvb = f32(op, "runningVar", runningVar, cols, "cols");
-        OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
-        OpenClBuffer smb = f32(op, "saveMean", saveMean, cols, "cols");
-        OpenClBuffer sib = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        OpChecks.batchNormForwardTraining(x, rows, cols, runningMean, runningVar, y, saveMean, saveInvStd);
+        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+                saveMean, saveInvStd);
         if (cols == 0) {
             return;
         }
@@ -896,26 +764,26 @@ public final class OpenClBackend implements Backend {
             cl_mem partial = scratch(4L * chunks * cols);
             // Mean: column sums / rows, straight into saveMean.
             OpenClKernel sums = programs.kernel("reductions.cl", "column_partial_sums");
-            sums.args().mem(mem(xb), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, 0);
+            sums.args().mem(mem(x), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, 0);
             runColumns(sums, cols, chunks);
-            finalizeColumns(partial, 0, chunks, cols, rows, mem(smb), saveMean.offset());
+            finalizeColumns(partial, 0, chunks, cols, rows, mem(saveMean), saveMean.offset());
             // Biased variance from squared deviations, 1 / std, running statistics.
             OpenClKernel dev = programs.kernel("batchnorm.cl", "bn_square_deviation_partials");
-            dev.args().mem(mem(xb), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(mem(smb), saveMean.offset())
+            dev.args().mem(mem(x), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(mem(saveMean), saveMean.offset())
                     .mem(partial, 0);
             runColumns(dev, cols, chunks);
             OpenClKernel fin = programs.kernel("batchnorm.cl", "bn_finalize_statistics");
-            fin.args().mem(partial, 0).i(chunks).i(rows).i(cols).f(eps).f(momentum).mem(mem(smb), saveMean.offset())
-                    .mem(mem(sib), saveInvStd.offset()).mem(mem(rmb), runningMean.offset())
-                    .mem(mem(rvb), runningVar.offset());
+            fin.args().mem(partial, 0).i(chunks).i(rows).i(cols).f(eps).f(momentum)
+                    .mem(mem(saveMean), saveMean.offset()).mem(mem(saveInvStd), saveInvStd.offset())
+                    .mem(mem(runningMean), runningMean.offset()).mem(mem(runningVar), runningVar.offset());
             run1(fin, cols);
             OpenClKernel norm = programs.kernel("batchnorm.cl", "bn_normalize");
-            norm.args().mem(mem(xb), x.offset()).i(rows).i(cols).mem(mem(smb), saveMean.offset())
-                    .mem(mem(sib), saveInvStd.offset()).mem(orDummy(gb), offset(gamma)).i(gb == null ? 0 : 1)
-                    .mem(orDummy(bb), offset(beta)).i(bb == null ? 0 : 1).mem(mem(yb), y.offset());
-            run1(norm, total);
+            norm.args().mem(mem(x), x.offset()).i(rows).i(cols).mem(mem(saveMean), saveMean.offset())
+                    .mem(mem(saveInvStd), saveInvStd.offset()).mem(mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1)
+                    .mem(mem(beta), offset(beta)).i(beta == null ? 0 : 1).mem(mem(y), y.offset());
+            run1(norm, (long) rows * cols);
         } catch (CLException e) {
-            throw clFailure(op, "rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("batchNormForwardTraining", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -923,29 +791,20 @@ public final class OpenClBackend implements Backend {
     public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                           Slice runningMean, Slice runningVar, Slice y) {
         ensureOpen();
-        String op = "batchNormForwardInference";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        checkEps(op, eps);
+        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
         long total = (long) rows * cols;
-        OpenClBuffer xb = f32(op, "x", x, total, "rows*cols");
-        OpenClBuffer gb = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        OpenClBuffer bb = beta == null ? null : f32(op, "beta", beta, cols, "cols");
-        OpenClBuffer rmb = f32(op, "runningMean", runningMean, cols, "cols");
-        OpenClBuffer rvb = f32(op, "runningVar", runningVar, cols, "cols");
-        OpenClBuffer yb = f32(op, "y", y, total, "rows*cols");
-        OpChecks.batchNormForwardInference(x, rows, cols, y);
         if (total == 0) {
             return;
         }
         try {
             OpenClKernel k = programs.kernel("batchnorm.cl", "bn_inference");
-            k.args().mem(mem(xb), x.offset()).i(rows).i(cols).mem(orDummy(gb), offset(gamma)).i(gb == null ? 0 : 1)
-                    .mem(orDummy(bb), offset(beta)).i(bb == null ? 0 : 1).f(eps)
-                    .mem(mem(rmb), runningMean.offset()).mem(mem(rvb), runningVar.offset()).mem(mem(yb), y.offset());
+            k.args().mem(mem(x), x.offset()).i(rows).i(cols).mem(mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1)
+                    .mem(mem(beta), offset(beta)).i(beta == null ? 0 : 1).f(eps)
+                    .mem(mem(runningMean), runningMean.offset()).mem(mem(runningVar), runningVar.offset())
+                    .mem(mem(y), y.offset());
             run1(k, total);
         } catch (CLException e) {
-            throw clFailure(op, "rows=" + rows + ", cols=" + cols, e);
+            throw clFailure("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -954,18 +813,8 @@ public final class OpenClBackend implements Backend {
                                   Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         ensureOpen();
         String op = "batchNormBackward";
-        positive(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         long total = (long) rows * cols;
-        OpenClBuffer xb = f32(op, "x", x, total, "rows*cols");
-        OpenClBuffer dyb = f32(op, "dy", dy, total, "rows*cols");
-        OpenClBuffer gb = gamma == null ? null : f32(op, "gamma", gamma, cols, "cols");
-        OpenClBuffer smb = f32(op, "saveMean", saveMean, cols, "cols");
-        OpenClBuffer sib = f32(op, "saveInvStd", saveInvStd, cols, "cols");
-        OpenClBuffer dxb = dx == null ? null : f32(op, "dx", dx, total, "rows*cols");
-        OpenClBuffer dgb = dgamma == null ? null : f32(op, "dgamma", dgamma, cols, "cols");
-        OpenClBuffer dbb = dbeta == null ? null : f32(op, "dbeta", dbeta, cols, "cols");
-        OpChecks.batchNormBackward(x, dy, rows, cols, dx, dgamma, dbeta);
         // Stricter than the shared rules, and than the cpu and cuda backends (which accept what the Backend
         // contract rules out anyway): dx must not overlap the per-column inputs either.
         if (dx != null) {
@@ -984,25 +833,25 @@ public final class OpenClBackend implements Backend {
             cl_mem work = scratch(4L * (direct ? width : (long) chunks * width + width));
             int sumsOffset = direct ? 0 : chunks * width;
             OpenClKernel part = programs.kernel("batchnorm.cl", "bn_backward_partials");
-            part.args().mem(mem(xb), x.offset()).mem(mem(dyb), dy.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK)
-                    .mem(mem(smb), saveMean.offset()).mem(mem(sib), saveInvStd.offset()).mem(work, 0);
+            part.args().mem(mem(x), x.offset()).mem(mem(dy), dy.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK)
+                    .mem(mem(saveMean), saveMean.offset()).mem(mem(saveInvStd), saveInvStd.offset()).mem(work, 0);
             runColumns(part, cols, chunks);
             if (!direct) {
                 finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
             }
-            if (dbb != null) {
-                clEnqueueCopyBuffer(queue, work, mem(dbb), 4L * sumsOffset, 4L * dbeta.offset(), 4L * cols, 0, null,
+            if (dbeta != null) {
+                clEnqueueCopyBuffer(queue, work, mem(dbeta), 4L * sumsOffset, 4L * dbeta.offset(), 4L * cols, 0, null,
                         null);
             }
-            if (dgb != null) {
-                clEnqueueCopyBuffer(queue, work, mem(dgb), 4L * (sumsOffset + cols), 4L * dgamma.offset(),
+            if (dgamma != null) {
+                clEnqueueCopyBuffer(queue, work, mem(dgamma), 4L * (sumsOffset + cols), 4L * dgamma.offset(),
                         4L * cols, 0, null, null);
             }
-            if (dxb != null) {
+            if (dx != null) {
                 OpenClKernel k = programs.kernel("batchnorm.cl", "bn_backward_dx");
-                k.args().mem(mem(xb), x.offset()).mem(mem(dyb), dy.offset()).i(rows).i(cols)
-                        .mem(orDummy(gb), offset(gamma)).i(gb == null ? 0 : 1).mem(mem(smb), saveMean.offset())
-                        .mem(mem(sib), saveInvStd.offset()).mem(work, sumsOffset).mem(mem(dxb), dx.offset());
+                k.args().mem(mem(x), x.offset()).mem(mem(dy), dy.offset()).i(rows).i(cols)
+                        .mem(mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1).mem(mem(saveMean), saveMean.offset())
+                        .mem(mem(saveInvStd), saveInvStd.offset()).mem(work, sumsOffset).mem(mem(dx), dx.offset());
                 run1(k, total);
             }
         } catch (CLException e) {
@@ -1016,24 +865,18 @@ public final class OpenClBackend implements Backend {
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
         ensureOpen();
-        String op = "sgdUpdate";
-        nonNegative(op, "n", n);
-        OpenClBuffer pb = f32(op, "params", params, n, "n");
-        OpenClBuffer gb = f32(op, "grads", grads, n, "n");
-        OpenClBuffer vb = velocity == null ? null : f32(op, "velocity", velocity, n, "n");
-        OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        OpChecks.sgdUpdate(params, grads, velocity, n, momentum);
+        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
         if (n == 0) {
             return;
         }
         try {
             OpenClKernel k = programs.kernel("optimizers.cl", "sgd_update");
-            k.args().mem(mem(pb), params.offset()).mem(mem(gb), grads.offset()).mem(orDummy(vb), offset(velocity))
-                    .i(vb == null ? 0 : 1).i(n).mem(mem(hb), hyper.offset() + HYPER_LR).f(momentum)
-                    .i(nesterov ? 1 : 0);
+            k.args().mem(mem(params), params.offset()).mem(mem(grads), grads.offset())
+                    .mem(mem(velocity), offset(velocity)).i(velocity == null ? 0 : 1).i(n)
+                    .mem(mem(hyper), hyper.offset() + HYPER_LR).f(momentum).i(nesterov ? 1 : 0);
             run1(k, n);
         } catch (CLException e) {
-            throw clFailure(op, "n=" + n, e);
+            throw clFailure("sgdUpdate", "n=" + n, e);
         }
     }
 
@@ -1042,15 +885,7 @@ public final class OpenClBackend implements Backend {
                            Slice counters, float beta1, float beta2, float eps) {
         ensureOpen();
         String op = "adamUpdate";
-        nonNegative(op, "n", n);
-        OpenClBuffer pb = f32(op, "params", params, n, "n");
-        OpenClBuffer gb = f32(op, "grads", grads, n, "n");
-        OpenClBuffer mb = f32(op, "m", m, n, "n");
-        OpenClBuffer vb = f32(op, "v", v, n, "n");
-        OpenClBuffer xb = vMax == null ? null : f32(op, "vMax", vMax, n, "n");
-        OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        OpenClBuffer cb = typed(op, "counters", counters, DType.I32, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        OpChecks.adamUpdate(params, grads, m, v, n, beta1, beta2, eps);
+        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
         // Stricter than the shared rules, and than the cpu and cuda backends: no two of the updated states overlap.
         noOverlap(op, "params", params, n, "m", m, n, false);
         noOverlap(op, "params", params, n, "v", v, n, false);
@@ -1064,9 +899,9 @@ public final class OpenClBackend implements Backend {
         }
         try {
             OpenClKernel k = programs.kernel("optimizers.cl", "adam_update");
-            k.args().mem(mem(pb), params.offset()).mem(mem(gb), grads.offset()).mem(mem(mb), m.offset())
-                    .mem(mem(vb), v.offset()).mem(orDummy(xb), offset(vMax)).i(xb == null ? 0 : 1).i(n)
-                    .mem(mem(hb), hyper.offset() + HYPER_LR).mem(mem(cb), counters.offset() + COUNTER_STEP)
+            k.args().mem(mem(params), params.offset()).mem(mem(grads), grads.offset()).mem(mem(m), m.offset())
+                    .mem(mem(v), v.offset()).mem(mem(vMax), offset(vMax)).i(vMax == null ? 0 : 1).i(n)
+                    .mem(mem(hyper), hyper.offset() + HYPER_LR).mem(mem(counters), counters.offset() + COUNTER_STEP)
                     .f(beta1).f(beta2).f(eps);
             run1(k, n);
         } catch (CLException e) {
@@ -1079,23 +914,16 @@ public final class OpenClBackend implements Backend {
                               float rho, float momentum, float eps) {
         ensureOpen();
         String op = "rmspropUpdate";
-        nonNegative(op, "n", n);
-        OpenClBuffer pb = f32(op, "params", params, n, "n");
-        OpenClBuffer gb = f32(op, "grads", grads, n, "n");
-        OpenClBuffer sb = f32(op, "ms", ms, n, "n");
-        OpenClBuffer mob = mom == null ? null : f32(op, "mom", mom, n, "n");
-        OpenClBuffer mgb = mg == null ? null : f32(op, "mg", mg, n, "n");
-        OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        OpChecks.rmspropUpdate(params, grads, mom, n, rho, momentum, eps);
+        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
         noOverlap(op, "ms", ms, n, "params", params, n, false); // stricter than the cpu and cuda backends
         if (n == 0) {
             return;
         }
         try {
             OpenClKernel k = programs.kernel("optimizers.cl", "rmsprop_update");
-            k.args().mem(mem(pb), params.offset()).mem(mem(gb), grads.offset()).mem(mem(sb), ms.offset())
-                    .mem(orDummy(mob), offset(mom)).i(mob == null ? 0 : 1).mem(orDummy(mgb), offset(mg))
-                    .i(mgb == null ? 0 : 1).i(n).mem(mem(hb), hyper.offset() + HYPER_LR).f(rho).f(momentum).f(eps);
+            k.args().mem(mem(params), params.offset()).mem(mem(grads), grads.offset()).mem(mem(ms), ms.offset())
+                    .mem(mem(mom), offset(mom)).i(mom == null ? 0 : 1).mem(mem(mg), offset(mg))
+                    .i(mg == null ? 0 : 1).i(n).mem(mem(hyper), hyper.offset() + HYPER_LR).f(rho).f(momentum).f(eps);
             run1(k, n);
         } catch (CLException e) {
             throw clFailure(op, "n=" + n, e);
@@ -1105,23 +933,18 @@ public final class OpenClBackend implements Backend {
     @Override
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         ensureOpen();
-        String op = "adagradUpdate";
-        nonNegative(op, "n", n);
-        OpenClBuffer pb = f32(op, "params", params, n, "n");
-        OpenClBuffer gb = f32(op, "grads", grads, n, "n");
-        OpenClBuffer ab = f32(op, "accumulator", accumulator, n, "n");
-        OpenClBuffer hb = f32(op, "hyper", hyper, HYPER_LR + 1, "HYPER_LR + 1");
-        OpChecks.adagradUpdate(params, grads, accumulator, n, eps);
+        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
         if (n == 0) {
             return;
         }
         try {
             OpenClKernel k = programs.kernel("optimizers.cl", "adagrad_update");
-            k.args().mem(mem(pb), params.offset()).mem(mem(gb), grads.offset()).mem(mem(ab), accumulator.offset())
-                    .i(n).mem(mem(hb), hyper.offset() + HYPER_LR).f(eps);
+            k.args().mem(mem(params), params.offset()).mem(mem(grads), grads.offset())
+                    .mem(mem(accumulator), accumulator.offset()).i(n).mem(mem(hyper), hyper.offset() + HYPER_LR)
+                    .f(eps);
             run1(k, n);
         } catch (CLException e) {
-            throw clFailure(op, "n=" + n, e);
+            throw clFailure("adagradUpdate", "n=" + n, e);
         }
     }
 
@@ -1131,61 +954,37 @@ public final class OpenClBackend implements Backend {
     public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
                        Slice scale, Slice shift, Slice out) {
         ensureOpen();
-        String op = "gather";
-        positive(op, "width", width);
-        nonNegative(op, "batchSize", batchSize);
-        nonNegative(op, "rows", rows);
-        OpenClBuffer sb = open(op, "src", src);
-        DType sd = sb.dtype();
+        // Batch 0 is checked on the host; other batches, like the indices, on the device (the counter lives there).
+        checks.gatherRows(src, width, indices, counters, batchSize, rows);
+        checks.gatherOutput(src, width, rows, scale, shift, out);
+        DType sd = src.dtype();
         long total = (long) rows * width;
-        int srcRows = src.length() / width;
-        OpenClBuffer ib = indices == null ? null : typed(op, "indices", indices, DType.I32, 0, null);
-        OpenClBuffer cb = counters == null ? null
-                : typed(op, "counters", counters, DType.I32, COUNTERS_LENGTH, "COUNTERS_LENGTH");
-        int positions = indices == null ? srcRows : indices.length();
-        if (counters == null) {
-            // Batch 0 is known here; other batches are checked on the device (the counter lives there).
-            batchInRange(op, 0, batchSize, rows, positions, indices != null);
-        }
-        OpenClBuffer ob;
-        noTransformOfIntegers(op, sd, scale, shift);
-        if (sd == DType.I32) {
-            ob = typed(op, "out", out, DType.I32, total, "rows*width");
-        } else {
-            ob = f32(op, "out", out, total, "rows*width");
-        }
-        OpenClBuffer scb = scale == null ? null : f32(op, "scale", scale, width, "width");
-        OpenClBuffer shb = shift == null ? null : f32(op, "shift", shift, width, "width");
-        OpChecks.gather(src, width, rows, out);
         if (total == 0) {
             return;
         }
         try {
             String name = sd == DType.I32 ? "gather_i32" : sd == DType.U8 ? "gather_u8" : "gather_f32";
             OpenClKernel k = programs.kernel("data.cl", name);
-            k.args().mem(mem(sb), src.offset()).i(srcRows).i(width).mem(orDummy(ib), offset(indices)).i(positions)
-                    .i(ib == null ? 0 : 1).mem(orDummy(cb), offset(counters)).i(cb == null ? 0 : 1).i(batchSize)
-                    .i(rows);
+            int srcRows = src.length() / width;
+            int positions = indices == null ? srcRows : indices.length();
+            k.args().mem(mem(src), src.offset()).i(srcRows).i(width).mem(mem(indices), offset(indices)).i(positions)
+                    .i(indices == null ? 0 : 1).mem(mem(counters), offset(counters)).i(counters == null ? 0 : 1)
+                    .i(batchSize).i(rows);
             if (sd != DType.I32) {
-                k.mem(orDummy(scb), offset(scale)).i(scb == null ? 0 : 1).mem(orDummy(shb), offset(shift))
-                        .i(shb == null ? 0 : 1);
+                k.mem(mem(scale), offset(scale)).i(scale == null ? 0 : 1).mem(mem(shift), offset(shift))
+                        .i(shift == null ? 0 : 1);
             }
-            k.mem(mem(ob), out.offset()).mem(errors);
+            k.mem(mem(out), out.offset()).mem(errors);
             run1(k, total);
         } catch (CLException e) {
-            throw clFailure(op, sd + " src, width=" + width + ", batchSize=" + batchSize + ", rows=" + rows, e);
+            throw clFailure("gather", sd + " src, width=" + width + ", batchSize=" + batchSize + ", rows=" + rows, e);
         }
     }
 
     @Override
     public void randomPermutation(Slice out, int n, long seed, int epoch) {
         ensureOpen();
-        String op = "randomPermutation";
-        nonNegative(op, "n", n);
-        if (n > MAX_PERMUTATION) {
-            throw new IllegalArgumentException(op + ": n = " + n + "; expected at most " + MAX_PERMUTATION);
-        }
-        OpenClBuffer ob = typed(op, "out", out, DType.I32, n, "n");
+        checks.randomPermutation(out, n, MAX_PERMUTATION);
         if (n == 0) {
             return;
         }
@@ -1200,10 +999,10 @@ public final class OpenClBackend implements Backend {
                 bitonicSort(keys, padded);
             }
             OpenClKernel write = programs.kernel("data.cl", "permutation_write");
-            write.args().mem(keys).i(n).mem(mem(ob), out.offset());
+            write.args().mem(keys).i(n).mem(mem(out), out.offset());
             run1(write, n);
         } catch (CLException e) {
-            throw clFailure(op, "n=" + n + ", epoch=" + epoch, e);
+            throw clFailure("randomPermutation", "n=" + n + ", epoch=" + epoch, e);
         }
     }
 
@@ -1238,11 +1037,10 @@ public final class OpenClBackend implements Backend {
     @Override
     public void advanceCounters(Slice counters) {
         ensureOpen();
-        OpenClBuffer cb = typed("advanceCounters", "counters", counters, DType.I32, COUNTERS_LENGTH,
-                "COUNTERS_LENGTH");
+        checks.advanceCounters(counters);
         try {
             OpenClKernel k = programs.kernel("data.cl", "advance_counters");
-            k.args().mem(mem(cb), counters.offset());
+            k.args().mem(mem(counters), counters.offset());
             k.run(queue, 1, 1);
         } catch (CLException e) {
             throw clFailure("advanceCounters", counters.toString(), e);
@@ -1370,39 +1168,22 @@ public final class OpenClBackend implements Backend {
                 + CL.stringFor_errorCode(e.getStatus()), e.getStatus(), e);
     }
 
-    // ================================================================== validation helpers
+    // ================================================================== validation and slice access
 
     private void ensureOpen() {
         backendOpen(name(), closed);
     }
 
-    /** The device memory of a buffer, or the dummy for a zero-length one (whose slices touch nothing). */
-    private cl_mem mem(OpenClBuffer b) {
-        return b.mem() != null ? b.mem() : dummy;
-    }
-
-    private cl_mem orDummy(OpenClBuffer b) {
-        return b == null ? dummy : mem(b);
+    /**
+     * The device memory behind a slice that checks has passed (so an open OpenClBuffer of this backend), or the
+     * dummy for a null (optional) slice or a zero-length buffer, whose slices touch nothing.
+     */
+    private cl_mem mem(Slice s) {
+        cl_mem m = s == null ? null : ((OpenClBuffer) s.buffer()).mem();
+        return m != null ? m : dummy;
     }
 
     private static int offset(Slice s) {
         return s == null ? 0 : s.offset();
-    }
-
-    /** The open OpenClBuffer of this backend behind {@code s}. */
-    private OpenClBuffer open(String op, String name, Slice s) {
-        OpenClBuffer ob = owned(op, name, s, this, OpenClBuffer.class);
-        notClosed(op, name, s, ob.isClosed());
-        return ob;
-    }
-
-    private OpenClBuffer typed(String op, String name, Slice s, DType want, long need, String what) {
-        OpenClBuffer ob = open(op, name, s);
-        OpChecks.typed(op, name, s, want, need, what);
-        return ob;
-    }
-
-    private OpenClBuffer f32(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.F32, need, what);
     }
 }
