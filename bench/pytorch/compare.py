@@ -38,8 +38,8 @@ VARIANT_NAMES = {"eager": "PyTorch eager (fused optimizer)", "graph": "PyTorch, 
 
 
 def collect(paths):
-    """{file name: path}, later paths winning."""
-    files = {}
+    """{file name: path}, later paths winning; and every run-info.json (one per device call) in order."""
+    files, infos = {}, []
     for p in paths:
         if os.path.isdir(p):
             found = sorted(glob.glob(os.path.join(p, "*.json")))
@@ -48,8 +48,11 @@ def collect(paths):
         else:
             raise SystemExit(f"compare.py: '{p}' is neither a folder nor a file")
         for f in found:
-            files[os.path.basename(f)] = f
-    return files
+            if os.path.basename(f) == "run-info.json":
+                infos.append(f)
+            else:
+                files[os.path.basename(f)] = f
+    return files, infos
 
 
 def load(path):
@@ -117,15 +120,14 @@ def main(argv=None):
     ap.add_argument("-o", "--output", help="also write the markdown here")
     args = ap.parse_args(argv)
 
-    files = collect(args.paths)
-    dendrite, peers, gemms, info = [], {}, [], None
+    files, info_paths = collect(args.paths)
+    infos = [i for i in (load(p) for p in info_paths) if i is not None]
+    dendrite, peers, gemms = [], {}, []
     for name, path in sorted(files.items()):
         run = load(path)
         if run is None:
             continue
-        if name == "run-info.json":
-            info = run
-        elif name.startswith("gemm-"):
+        if name.startswith("gemm-"):
             gemms.append((name, run))
         elif name.startswith("pytorch-"):
             if run.get("variant") not in PEER_VARIANTS:
@@ -143,17 +145,18 @@ def main(argv=None):
         return (NETWORK_ORDER.index(net), is_tf32(name, run), BACKEND_ORDER.index(dendrite_backend(run)), name)
 
     lines, notes = [], []
-    peer_runs = [r for _, r in peers.values()]
+    # Network order, FP32 before TF32, eager before graph: the first is the most representative command to show.
+    peer_runs = [r for _, (_, r) in sorted(peers.items(), key=lambda kv: (
+        NETWORK_ORDER.index(kv[0][0]) if kv[0][0] in NETWORK_ORDER else 99, kv[0][1], kv[0][3]))]
     device = next((r.get("device") for r in peer_runs if r.get("device")), None)
-    if info and info.get("gpu"):
-        device = info["gpu"]
+    device = next((i["gpu"] for i in infos if i.get("gpu")), device)
     dates = sorted({r["date"][:10] for r in peer_runs if r.get("date")}
                    | {mtime_utc(p)[:10] for _, p, _ in dendrite})
     lines.append(f"## Dendrite against PyTorch on {device or 'the GPU machine'} ({', '.join(dates) or 'date unknown'})")
     lines.append("")
-    if info:
-        lines.append(f"Measured {info.get('date', '?')} on {info.get('host', '?')}: {info.get('gpu', '?')}; "
-                     f"driver {info.get('driver', '?')}.")
+    for info in infos:
+        lines.append(f"Measured {info.get('date', '?')} on {info.get('host', '?')}: {info.get('gpu') or 'no GPU'}; "
+                     f"driver {info.get('driver') or '-'}, {info.get('cpus', '?')} CPUs, commit {info.get('commit', '?')}:")
         lines.append("")
         lines.append("```")
         lines.append(info.get("command", "bash bench/gpu/run-on-gpu.sh"))
