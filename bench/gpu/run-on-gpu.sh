@@ -42,15 +42,21 @@ started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm pytorch compare"
 networks=("$@")
-[ ${#networks[@]} -gt 0 ] || read -r -a networks <<< "${NETWORKS:-mlp512 bn256 mlp1024 wide4096}"
-read -r -a opencl_networks <<< "${OPENCL_NETWORKS:-mlp512}"
+# Lists are space-separated; commas are taken as spaces too.
+list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
+[ ${#networks[@]} -gt 0 ] || read -r -a networks <<< "${list//,/ }"
+list=${OPENCL_NETWORKS-mlp512}
+read -r -a opencl_networks <<< "${list//,/ }"
 if [ "${TF32:-0}" = 1 ]; then
   tf32_networks=("${networks[@]}")
 else
-  read -r -a tf32_networks <<< "${TF32_NETWORKS-wide4096}"
+  list=${TF32_NETWORKS-wide4096}
+  read -r -a tf32_networks <<< "${list//,/ }"
 fi
-read -r -a pytorch_variants <<< "${PYTORCH_VARIANTS:-eager graph}"
-read -r -a gemm_backends <<< "${GEMM_BACKENDS:-cuda cuda-tf32 opencl}"
+list=${PYTORCH_VARIANTS:-eager graph}
+read -r -a pytorch_variants <<< "${list//,/ }"
+list=${GEMM_BACKENDS:-cuda cuda-tf32 opencl}
+read -r -a gemm_backends <<< "${list//,/ }"
 epochs=${EPOCHS:-3}
 warmup=${WARMUP:-1}
 train=${TRAIN:-60000}
