@@ -4,10 +4,10 @@
 # and gcc), then carry .bundle to the GPU machine and run bench/gpu/run-on-gpu.sh there. See README.md.
 #
 #   .bundle/jre.tar.xz            jlink'd Java runtime (java.base, java.logging, jdk.unsupported,
-#                                 java.management, java.xml), about 17 MB
+#                                 java.management, java.xml, jdk.zipfs), about 13 MB
 #   .bundle/lib/dendrite.jar      the library, with dendrite_kernels.fatbin and the libcublas.so.12
 #                                 forwarding library inside
-#   .bundle/lib/dendrite-tests.jar      test classes (CudaBackendConformanceTest and friends)
+#   .bundle/lib/dendrite-tests.jar      test classes (CudaBackendConformanceTest and friends; checked below)
 #   .bundle/lib/dendrite-bench.jar      EpochBenchmark and the other benchmarks (without their dependencies)
 #   .bundle/lib/deps/*.jar        runtime dependencies; JCuda natives the backend never loads are removed
 #   .bundle/lib/junit-platform-console-standalone.jar
@@ -41,11 +41,24 @@ case "$contents" in *libcublas.so.12*) ;; *)
   echo "make-bundle: warning: dendrite.jar has no libcublas.so.12 forwarding library (no gcc?)" >&2 ;;
 esac
 jar cf "$out/lib/dendrite-tests.jar" -C java/target/test-classes .
-if [ -f bench/target/original-dendrite-bench.jar ]; then
-  cp bench/target/original-dendrite-bench.jar "$out/lib/dendrite-bench.jar"
-else
-  jar cf "$out/lib/dendrite-bench.jar" -C bench/target/classes .
-fi
+test_listing=$(jar tf "$out/lib/dendrite-tests.jar")
+for required in dev/dendrite/backend/cuda/CudaBackendConformanceTest.class \
+                dev/dendrite/backend/opencl/OpenClBackendConformanceTest.class; do
+  case "$test_listing" in *"$required"*) ;; *)
+    echo "make-bundle: dendrite-tests.jar lacks $required (were the tests compiled?)" >&2; exit 1 ;;
+  esac
+done
+# The GPU runner picks these up when present (other work adds them); say which this bundle carries.
+for optional in dev/dendrite/model/CudaParityTest dev/dendrite/model/CudaStepCaptureTest \
+                dev/dendrite/model/OpenClParityTest; do
+  case "$test_listing" in
+    *"$optional.class"*) echo "make-bundle: tests jar has ${optional##*/}" ;;
+    *) echo "make-bundle: tests jar has no ${optional##*/} (not written yet?)" ;;
+  esac
+done
+# From the classes, not original-dendrite-bench.jar: a second `package` without `clean` leaves the shaded 16 MB jar
+# (DL4J inside) under that name, which would burst the 64 MiB limit.
+jar cf "$out/lib/dendrite-bench.jar" -C bench/target/classes .
 
 mvn -B -q -f java/pom.xml "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
   -DoutputDirectory="$root/$out/lib/deps"
@@ -61,15 +74,21 @@ mvn -B -q "$dependency_plugin:copy" \
 echo "make-bundle: jlink"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-jlink --add-modules java.base,java.logging,jdk.unsupported,java.management,java.xml \
+# jdk.zipfs: JUnit's --select-package scans jars through the zip file system; without it the package selectors
+# of run-on-gpu.sh find no tests at all (and say so only in a warning).
+jlink --add-modules java.base,java.logging,jdk.unsupported,java.management,java.xml,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --output "$tmp/jre"
 tar -C "$tmp" -cJf "$out/jre.tar.xz" jre
 
 if ls "$data_dir"/*-ubyte.gz >/dev/null 2>&1; then
   cp "$data_dir"/*-ubyte.gz "$out/data/fashion-mnist/"
+elif [ "${ALLOW_NO_DATA:-0}" = 1 ]; then
+  echo "make-bundle: warning: no Fashion-MNIST in $data_dir; EpochBenchmark will use the sample in the jar and" \
+    "the PyTorch peer cannot run" >&2
 else
-  echo "make-bundle: warning: no Fashion-MNIST in $data_dir (apt-get install dataset-fashion-mnist); the benchmark" \
-    "will fall back to the sample bundled in the jar" >&2
+  echo "make-bundle: no Fashion-MNIST in $data_dir: apt-get install dataset-fashion-mnist, or set DENDRITE_DATA to" \
+    "a folder with the four *-ubyte.gz files (ALLOW_NO_DATA=1 builds without them; the PyTorch peer needs them)" >&2
+  exit 1
 fi
 
 size_kib=$(du -sk "$out" | cut -f1)

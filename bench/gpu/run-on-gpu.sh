@@ -1,55 +1,350 @@
 #!/usr/bin/env bash
-# On the GPU machine, from the repository root with .bundle/ carried along (see make-bundle.sh and README.md):
-# unpacks the Java runtime, runs the CUDA tests (conformance suite first), then the end-to-end benchmark.
-# Writes reports and JSON results under $OUT (the device tool's output folder) or .bundle/out.
+# On the GPU machine, from the repository root with .bundle/ carried along (see make-bundle.sh and README.md): the
+# one command of a GPU session. Stages, in this order, each one optional:
 #
-#   bash bench/gpu/run-on-gpu.sh [NETWORK...]     default networks: mlp512 bn256 mlp1024 wide4096
-#   EPOCHS=3 WARMUP=1 SKIP_TESTS=1 SKIP_BENCH=1 TF32=1 change what runs.
+#   cuda-tests     JUnit: the whole package dev.dendrite.backend.cuda, plus dev.dendrite.**.Cuda*Test elsewhere
+#                  (CudaParityTest, CudaStepCaptureTest, ...) when the tests jar has them
+#   opencl-tests   JUnit: dev.dendrite.backend.opencl plus OpenCl*Test elsewhere, on NVIDIA's OpenCL platform
+#   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS
+#   opencl-bench   EpochBenchmark --backend opencl for $OPENCL_NETWORKS (on the NVIDIA GPU)
+#   gemm           GemmThroughput: ${GEMM_SIZE}^3 on cuda (cuBLAS), cuda-tf32 and opencl in one JVM
+#   pytorch        bench/pytorch/peer.py, eager and graph, for $NETWORKS, and with --tf32 for $TF32_NETWORKS
+#   compare        bench/pytorch/compare.py over $OUT (and $COMPARE_DIRS) into $OUT/comparison.md
+#
+# Every stage's output is tee'd into $OUT (the device tool's output folder; .bundle/out without one), together with
+# summary.txt (one line per stage: ok / FAILED, seconds) and run-info.json (machine, date, command). A failing or
+# timed-out stage does not stop the later ones; the exit status is 1 if any stage failed.
+#
+#   bash bench/gpu/run-on-gpu.sh [NETWORK...]        NETWORK... replaces $NETWORKS
+#
+# Knobs (environment):
+#   ONLY="cuda-tests opencl-tests"   run only these stages (names above); SKIP_<STAGE>=1 skips one, e.g.
+#                                    SKIP_CUDA_TESTS=1, SKIP_PYTORCH=1; SKIP_TESTS=1 / SKIP_BENCH=1 skip both test
+#                                    stages / both Dendrite benchmark stages
+#   NETWORKS="mlp512 bn256 mlp1024 wide4096"   OPENCL_NETWORKS="mlp512"   TF32_NETWORKS="wide4096" (TF32=1: all)
+#   EPOCHS=3 WARMUP=1 TRAIN=60000    the epoch protocol, shared by EpochBenchmark and the PyTorch peer
+#   PYTORCH_VARIANTS="eager graph"   PYTHON=python3   GEMM_SIZE=4096   GEMM_BACKENDS="cuda cuda-tf32 opencl"
+#   TEST_TIMEOUT=420 BENCH_TIMEOUT=240 GEMM_TIMEOUT=240 PYTORCH_TIMEOUT=240   seconds per command (not per stage)
+#   OPENCL_VENDOR_LIB=libnvidia-opencl.so.1 DENDRITE_OPENCL_DEVICE=NVIDIA   the OpenCL driver the stages register
+#                                    and the device they must use (libpocl.so.2 and pthread test this on a CPU)
+#   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
+#   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 b=.bundle
 out=${OUT:-$b/out}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+summary=$out/summary.txt
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-if [ ! -x "$b/jre/bin/java" ]; then
-  tar -C "$b" -xJf "$b/jre.tar.xz" || { echo "run-on-gpu: cannot unpack $b/jre.tar.xz" >&2; exit 1; }
+all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm pytorch compare"
+networks=("$@")
+# Lists are space-separated; commas are taken as spaces too.
+list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
+[ ${#networks[@]} -gt 0 ] || read -r -a networks <<< "${list//,/ }"
+list=${OPENCL_NETWORKS-mlp512}
+read -r -a opencl_networks <<< "${list//,/ }"
+if [ "${TF32:-0}" = 1 ]; then
+  tf32_networks=("${networks[@]}")
+else
+  list=${TF32_NETWORKS-wide4096}
+  read -r -a tf32_networks <<< "${list//,/ }"
 fi
+list=${PYTORCH_VARIANTS:-eager graph}
+read -r -a pytorch_variants <<< "${list//,/ }"
+list=${GEMM_BACKENDS:-cuda cuda-tf32 opencl}
+read -r -a gemm_backends <<< "${list//,/ }"
+epochs=${EPOCHS:-3}
+warmup=${WARMUP:-1}
+train=${TRAIN:-60000}
+python=${PYTHON:-python3}
+
+wanted() { # stage name -> whether to run it
+  local stage=$1 var
+  if [ -n "${ONLY:-}" ]; then
+    case " $ONLY " in *" $stage "*) ;; *) return 1 ;; esac
+  fi
+  var=SKIP_$(echo "$stage" | tr 'a-z-' 'A-Z_')
+  [ "${!var:-0}" = 1 ] && return 1
+  case "$stage" in
+    *-tests) [ "${SKIP_TESTS:-0}" = 1 ] && return 1 ;;
+    *-bench) [ "${SKIP_BENCH:-0}" = 1 ] && return 1 ;;
+  esac
+  return 0
+}
+for s in ${ONLY:-}; do
+  case " $all_stages " in *" $s "*) ;; *)
+    echo "run-on-gpu: unknown stage '$s' in ONLY; expected some of: $all_stages" >&2; exit 2 ;;
+  esac
+done
+
+failed=()
+with_timeout() { # SECONDS COMMAND...: exit status 124 when it ran out of time
+  local secs=$1
+  shift
+  if command -v timeout >/dev/null 2>&1; then
+    timeout -k 20 "$secs" "$@"
+  else
+    "$@"
+  fi
+}
+# run_step NAME LOG SECONDS COMMAND...: runs one command under a time limit, output tee'd to LOG, result to summary.
+run_step() {
+  local name=$1 log=$2 secs=$3 start rc
+  shift 3
+  start=$SECONDS
+  echo "== $name ($(date -u +%H:%M:%S) UTC, limit ${secs}s)"
+  with_timeout "$secs" "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 0 ]; then
+    echo "$name: ok ($((SECONDS - start)) s)" >> "$summary"
+  else
+    [ "$rc" -eq 124 ] && echo "run-on-gpu: $name timed out after ${secs}s" | tee -a "$log"
+    echo "$name: FAILED, exit status $rc$([ "$rc" -eq 124 ] && echo ", timed out") ($((SECONDS - start)) s)" >> "$summary"
+    failed+=("$name")
+  fi
+  return 0
+}
+note() { echo "$*" | tee -a "$summary"; }
+
+json_escape() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '%s' "$s"; }
+
+# ------------------------------------------------------------------------------------------------ the machine
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
+# The knobs that were set, written so that the command line can be pasted back.
+knobs=
+for name in $(env | grep -oE '^(ONLY|SKIP_[A-Z_]+|NETWORKS|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC)=' \
+    | tr -d = | sort); do
+  value=${!name}
+  case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
+done
+command="${knobs}bash bench/gpu/run-on-gpu.sh${*:+ $*}"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+{
+  printf '{\n  "date": "%s",\n  "host": "%s",\n  "gpu": "%s",\n  "driver": "%s",\n' "$started" \
+    "$(json_escape "$(hostname 2>/dev/null || echo unknown)")" "$(json_escape "${gpu:-}")" \
+    "$(json_escape "${driver:-}")"
+  printf '  "cpus": %s,\n  "commit": "%s",\n  "command": "%s"\n}\n' "$(nproc 2>/dev/null || echo 0)" "$commit" \
+    "$(json_escape "$command")"
+} > "$out/run-info.json"
+echo "run-on-gpu: $command (commit $commit), results in $out" | tee "$summary"
+
+# ------------------------------------------------------------------------------------------------ Java
 java=$b/jre/bin/java
-"$java" -version 2>&1 | head -1
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
+need_java() {
+  [ -x "$java" ] && return 0
+  if [ ! -f "$b/jre.tar.xz" ]; then
+    echo "run-on-gpu: no $b/jre.tar.xz: build .bundle with bench/gpu/make-bundle.sh and carry it" >&2; return 1
+  fi
+  # tar needs the xz program for -J; Python's lzma module does the same where xz is missing.
+  tar -C "$b" -xJf "$b/jre.tar.xz" 2>/dev/null \
+    || "$python" -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' \
+       "$b/jre.tar.xz" "$b" \
+    || { echo "run-on-gpu: cannot unpack $b/jre.tar.xz (neither tar -J nor $python's tarfile)" >&2; return 1; }
+  [ -x "$java" ] || { echo "run-on-gpu: $b/jre.tar.xz held no jre/bin/java" >&2; return 1; }
+  "$java" -version 2>&1 | head -1
+}
 
 cp_lib="$b/lib/dendrite.jar"
 for j in "$b"/lib/deps/*.jar; do cp_lib="$cp_lib:$j"; done
-export DENDRITE_DATA="$root/$b/data/fashion-mnist"
+tests_jar=$b/lib/dendrite-tests.jar
+bench_cp="$cp_lib:$b/lib/dendrite-bench.jar"
+if [ -d "$b/data/fashion-mnist" ]; then
+  export DENDRITE_DATA="$root/$b/data/fashion-mnist"
+elif [ -d /usr/share/datasets/fashion-mnist ]; then
+  export DENDRITE_DATA=/usr/share/datasets/fashion-mnist
+fi
 jvm_flags=(-Xmx8g)
-if [ "${TF32:-0}" = 1 ]; then jvm_flags+=(-Ddendrite.cuda.tf32=true); fi
+[ "${CUDA_SYNC:-0}" = 1 ] && jvm_flags+=(-Ddendrite.cuda.sync=true)
 
-status=0
-if [ "${SKIP_TESTS:-0}" != 1 ]; then
-  echo "== CUDA tests"
-  "$java" "${jvm_flags[@]}" -jar "$b/lib/junit-platform-console-standalone.jar" execute \
-    --class-path "$cp_lib:$b/lib/dendrite-tests.jar" \
-    --select-class dev.dendrite.backend.cuda.CudaBackendConformanceTest \
-    --select-class dev.dendrite.backend.cuda.CudaAvailabilityTest \
-    --select-class dev.dendrite.backend.cuda.CudaKernelNamesTest \
-    --select-class dev.dendrite.backend.cuda.CublasForwardingLibraryTest \
-    --reports-dir "$out/junit" --details tree --disable-banner 2>&1 | tee "$out/cuda-tests.txt"
-  test_status=${PIPESTATUS[0]}
-  [ "$test_status" -eq 0 ] || status=$test_status
-fi
+# Test classes in the tests jar whose path matches a regular expression, as class names. The jlink'd JRE has no
+# jar tool, so Python's zipfile reads the listing (unzip where there is no Python).
+classes_matching() {
+  local regex=$1
+  if command -v "$python" >/dev/null 2>&1; then
+    "$python" - "$tests_jar" "$regex" <<'EOF'
+import re, sys, zipfile
+pattern = re.compile(sys.argv[2])
+for name in zipfile.ZipFile(sys.argv[1]).namelist():
+    if pattern.fullmatch(name):
+        print(name[:-len(".class")].replace("/", "."))
+EOF
+  elif command -v unzip >/dev/null 2>&1; then
+    unzip -Z1 "$tests_jar" | grep -E "^($regex)\$" | sed -e 's/\.class$//' -e 's|/|.|g'
+  else
+    echo "run-on-gpu: neither $python nor unzip to list $tests_jar; only the package is selected" >&2
+  fi
+}
 
-if [ "${SKIP_BENCH:-0}" != 1 ]; then
-  networks=("$@")
-  [ ${#networks[@]} -gt 0 ] || networks=(mlp512 bn256 mlp1024 wide4096)
-  for net in "${networks[@]}"; do
-    echo "== EpochBenchmark $net on cuda"
-    "$java" "${jvm_flags[@]}" -cp "$cp_lib:$b/lib/dendrite-bench.jar" dev.dendrite.bench.EpochBenchmark \
-      --network "$net" --backend cuda --epochs "${EPOCHS:-3}" --warmup "${WARMUP:-1}" \
-      --data "$DENDRITE_DATA" --json "$out/cuda-$net.json" 2>&1 | tee "$out/cuda-$net.txt"
-    bench_status=${PIPESTATUS[0]}
-    [ "$bench_status" -eq 0 ] || status=$bench_status
+run_junit() { # NAME REPORT_DIR PACKAGE EXTRA_CLASS_REGEX
+  local name=$1 reports=$2 package=$3 regex=$4 selectors=() c
+  if "$java" --list-modules 2>/dev/null | grep -q '^jdk\.zipfs'; then
+    selectors=(--select-package "$package")
+  else
+    # Without jdk.zipfs JUnit cannot walk a jar (an older bundle): name the package's test classes instead.
+    note "run-on-gpu: this JRE lacks jdk.zipfs; selecting the classes of $package one by one"
+    for c in $(classes_matching "${package//.//}/[A-Za-z0-9_]*Tests?\.class"); do
+      selectors+=(--select-class "$c")
+    done
+  fi
+  for c in $(classes_matching "$regex"); do
+    case "$c" in "$package".*) ;; *) selectors+=(--select-class "$c") ;; esac # the package has its own
   done
+  echo "$name selects: ${selectors[*]}" | tee -a "$summary"
+  run_step "$name" "$out/$name.txt" "${TEST_TIMEOUT:-420}" \
+    "$java" "${jvm_flags[@]}" -jar "$b/lib/junit-platform-console-standalone.jar" execute \
+    --class-path "$cp_lib:$tests_jar" "${selectors[@]}" \
+    --reports-dir "$reports" --details tree --disable-banner --fail-if-no-tests
+}
+
+# NVIDIA's OpenCL platform is installed on the GPU machine but not registered: an ICD folder of our own names it,
+# and leaves PoCL out, so the only device is the GPU. JOCL opens libOpenCL.so by that name, which only a -dev
+# package provides; a link to the loader's libOpenCL.so.1 in the same folder stands in for it.
+opencl_env_ready=
+opencl_env() {
+  [ -n "$opencl_env_ready" ] && return 0
+  local dir loader
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/dendrite-ocl.XXXXXX")
+  echo "${OPENCL_VENDOR_LIB:-libnvidia-opencl.so.1}" > "$dir/nvidia.icd"
+  export OCL_ICD_VENDORS=$dir
+  # The system's loader (ocl-icd, which reads OCL_ICD_VENDORS) first; CUDA's own copy only as a last resort.
+  loader=
+  for c in "$(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 .*x86-64/ {print $NF; exit}')" \
+           /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 /lib/x86_64-linux-gnu/libOpenCL.so.1 \
+           /usr/local/cuda/lib64/libOpenCL.so.1 /usr/local/cuda/targets/x86_64-linux/lib/libOpenCL.so.1; do
+    if [ -n "$c" ] && [ -e "$c" ]; then loader=$c; break; fi
+  done
+  if [ -n "$loader" ]; then
+    ln -sf "$loader" "$dir/libOpenCL.so"
+    export LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  else
+    note "run-on-gpu: no OpenCL ICD loader (libOpenCL.so.1) found; the OpenCL stages will fail"
+  fi
+  # Fail loudly rather than fall back to another device: the selector must match NVIDIA's platform.
+  export DENDRITE_OPENCL_DEVICE=${DENDRITE_OPENCL_DEVICE:-NVIDIA}
+  note "OpenCL: OCL_ICD_VENDORS=$dir (nvidia.icd -> $(cat "$dir/nvidia.icd")), loader ${loader:-none}," \
+    "DENDRITE_OPENCL_DEVICE=$DENDRITE_OPENCL_DEVICE"
+  # What the backends find, OpenCL's device included (dendrite info), before anything is measured on it.
+  with_timeout 120 "$java" -cp "$cp_lib" dev.dendrite.cli.Main info 2>&1 | tee "$out/opencl-device.txt"
+  if grep -qi "opencl: .*$DENDRITE_OPENCL_DEVICE" "$out/opencl-device.txt"; then
+    note "OpenCL device: $(grep -o 'opencl: .*' "$out/opencl-device.txt" | head -1)"
+  else
+    note "run-on-gpu: warning: dendrite info shows no OpenCL device matching '$DENDRITE_OPENCL_DEVICE'" \
+      "(see opencl-device.txt)"
+  fi
+  opencl_env_ready=1
+}
+
+# ------------------------------------------------------------------------------------------------ stages
+if wanted cuda-tests; then
+  if need_java; then
+    run_junit cuda-tests "$out/junit-cuda" dev.dendrite.backend.cuda \
+      'dev/dendrite/([a-z0-9]+/)*Cuda[A-Za-z0-9]*Tests?\.class'
+  else failed+=(cuda-tests); echo "cuda-tests: FAILED, no Java" >> "$summary"; fi
 fi
-exit "$status"
+
+if wanted opencl-tests; then
+  if need_java; then
+    # A subshell keeps the OpenCL environment away from the CUDA stages that follow.
+    (
+      failed=() # this subshell's own failures decide its exit status
+      opencl_env
+      # CI=true turns "no OpenCL device" from a skip into a failure in OpenClTestSupport: a skipped suite here
+      # would look like a pass.
+      export CI=true
+      run_junit opencl-tests "$out/junit-opencl" dev.dendrite.backend.opencl \
+        'dev/dendrite/([a-z0-9]+/)*OpenCl[A-Za-z0-9]*Tests?\.class'
+      [ ${#failed[@]} -eq 0 ]
+    ) || { failed+=(opencl-tests); }
+  else failed+=(opencl-tests); echo "opencl-tests: FAILED, no Java" >> "$summary"; fi
+fi
+
+bench() { # BACKEND NETWORK FILE_STEM [JVM FLAG...]
+  local backend=$1 net=$2 stem=$3
+  shift 3
+  run_step "$stem" "$out/$stem.txt" "${BENCH_TIMEOUT:-240}" \
+    "$java" "${jvm_flags[@]}" "$@" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark \
+    --network "$net" --backend "$backend" --epochs "$epochs" --warmup "$warmup" --train "$train" \
+    ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$stem.json"
+}
+
+if wanted cuda-bench; then
+  if need_java; then
+    for net in "${networks[@]}"; do
+      bench cuda "$net" "cuda-$net"
+    done
+    for net in ${tf32_networks[@]+"${tf32_networks[@]}"}; do
+      bench cuda "$net" "cuda-$net-tf32" -Ddendrite.cuda.tf32=true
+    done
+  else failed+=(cuda-bench); echo "cuda-bench: FAILED, no Java" >> "$summary"; fi
+fi
+
+if wanted opencl-bench; then
+  if need_java; then
+    (
+      failed=()
+      opencl_env
+      for net in ${opencl_networks[@]+"${opencl_networks[@]}"}; do
+        bench opencl "$net" "opencl-$net"
+      done
+      [ ${#failed[@]} -eq 0 ]
+    ) || failed+=(opencl-bench)
+  else failed+=(opencl-bench); echo "opencl-bench: FAILED, no Java" >> "$summary"; fi
+fi
+
+if wanted gemm; then
+  if need_java; then
+    (
+      failed=()
+      case " ${gemm_backends[*]} " in *" opencl "*) opencl_env ;; esac
+      run_step gemm "$out/gemm.txt" "${GEMM_TIMEOUT:-240}" \
+        "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.GemmThroughput \
+        --backend "$(IFS=,; echo "${gemm_backends[*]}")" --size "${GEMM_SIZE:-4096}" --json-dir "$out"
+      [ ${#failed[@]} -eq 0 ]
+    ) || failed+=(gemm)
+  else failed+=(gemm); echo "gemm: FAILED, no Java" >> "$summary"; fi
+fi
+
+if wanted pytorch; then
+  if "$python" -c 'import torch' 2>/dev/null; then
+    "$python" -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "available:",
+      torch.cuda.is_available())' | tee -a "$summary"
+    for net in "${networks[@]}"; do
+      for v in "${pytorch_variants[@]}"; do
+        run_step "pytorch-$net-$v" "$out/pytorch-$net-$v.txt" "${PYTORCH_TIMEOUT:-240}" \
+          "$python" bench/pytorch/peer.py --network "$net" --variant "$v" --epochs "$epochs" --warmup "$warmup" \
+          --train "$train" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$out"
+      done
+    done
+    for net in ${tf32_networks[@]+"${tf32_networks[@]}"}; do
+      for v in "${pytorch_variants[@]}"; do
+        run_step "pytorch-$net-$v-tf32" "$out/pytorch-$net-$v-tf32.txt" "${PYTORCH_TIMEOUT:-240}" \
+          "$python" bench/pytorch/peer.py --network "$net" --variant "$v" --epochs "$epochs" --warmup "$warmup" \
+          --train "$train" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$out" --tf32
+      done
+    done
+  else
+    note "pytorch: FAILED, $python cannot import torch: $("$python" -c 'import torch' 2>&1 | tail -1)"
+    failed+=(pytorch)
+  fi
+fi
+
+if wanted compare; then
+  # shellcheck disable=SC2086  # COMPARE_DIRS is a list of folders
+  # $out last: where a file name is in several folders, compare.py takes the last.
+  run_step compare "$out/compare.txt" 60 "$python" bench/pytorch/compare.py ${COMPARE_DIRS:-} "$out" \
+    -o "$out/comparison.md"
+fi
+
+echo "== summary ($summary)"
+cat "$summary"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "run-on-gpu: failed: ${failed[*]}"
+  exit 1
+fi
+exit 0

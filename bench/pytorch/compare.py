@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Markdown table of Dendrite's epoch times against the PyTorch peer's, ready for bench/RESULTS.md (stdlib only).
+
+    python3 bench/pytorch/compare.py OUT_DIR [MORE_DIRS_OR_FILES...] [-o comparison.md]
+
+Reads, from each folder given (or the files given):
+  cuda-<network>[-tf32].json, opencl-<network>.json   EpochBenchmark --json (Dendrite; any other name works too,
+                                                      e.g. bench/results/cpu-<network>-dendrite.json)
+  pytorch-<network>-<variant>[-tf32].json             bench/pytorch/peer.py
+  gemm-*.json                                         GemmThroughput --json (listed under the table)
+  run-info.json                                       written by bench/gpu/run-on-gpu.sh: machine, date, command
+A file name found in several folders is taken from the last folder that has it, so results fetched from several
+device calls can be merged by listing their folders in order.
+
+Each Dendrite run is paired with the peer runs of the same network, batch size and precision (FP32, or TF32 where
+the Dendrite backend's description says "TF32" or the file name ends in -tf32). The ratio is Dendrite's median epoch time
+divided by the peer's: below 1 means Dendrite is faster.
+"""
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import sys
+
+NETWORK_ORDER = ["mlp512", "bn256", "mlp1024", "wide4096"]
+WORKLOADS = {
+    "mlp512": "784-512-512-10 relu, Adam, batch 128",
+    "bn256": "784-[256-relu-BN-Dropout 0.2]x3-10, Adam, batch 64",
+    "mlp1024": "784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128",
+    "wide4096": "784-4096x3-10, Adam, batch 1024",
+}
+BACKEND_ORDER = ["cuda", "opencl", "cpu"]
+BATCH = {"mlp512": 128, "bn256": 64, "mlp1024": 128, "wide4096": 1024}
+PEER_VARIANTS = ["eager", "graph"]
+VARIANT_NAMES = {"eager": "PyTorch eager (fused optimizer)", "graph": "PyTorch, one CUDA graph per step"}
+
+
+def collect(paths):
+    """{file name: path}, later paths winning; and every run-info.json (one per device call) in order."""
+    files, infos = {}, []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(glob.glob(os.path.join(p, "*.json")))
+        elif os.path.isfile(p):
+            found = [p]
+        else:
+            raise SystemExit(f"compare.py: '{p}' is neither a folder nor a file")
+        for f in found:
+            if os.path.basename(f) == "run-info.json":
+                infos.append(f)
+            else:
+                files[os.path.basename(f)] = f
+    return files, infos
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"compare.py: skipping {path}: {e}", file=sys.stderr)
+        return None
+    if not isinstance(data, dict):
+        print(f"compare.py: skipping {path}: not a JSON object", file=sys.stderr)
+        return None
+    return data
+
+
+def steps(run):
+    if run.get("steps_per_epoch"):
+        return int(run["steps_per_epoch"])
+    n, b = run.get("train_images"), run.get("batch_size")
+    return -(-int(n) // int(b)) if n and b else None  # ceil: Dendrite's fit runs the partial last batch
+
+
+def fmt_time(run):
+    """'99.0 ms (212 us/step)': the epoch and the step, since wide nets are usually quoted per step."""
+    if run is None:
+        return "—"
+    epoch_ms = run["median_epoch_s"] * 1e3
+    s = steps(run)
+    if not s:
+        return f"{epoch_ms:.1f} ms"
+    step_ms = epoch_ms / s
+    per_step = f"{step_ms:.2f} ms/step" if step_ms >= 1 else f"{step_ms * 1e3:.0f} us/step"
+    return f"{epoch_ms:.1f} ms ({per_step})"
+
+
+def fmt_ratio(dendrite, peer):
+    if dendrite is None or peer is None or not peer.get("median_epoch_s"):
+        return "—"
+    r = dendrite["median_epoch_s"] / peer["median_epoch_s"]
+    how = f"{1 / r:.1f}x faster" if r < 1 else f"{r:.1f}x slower"
+    return f"**{r:.3f}** ({how})"
+
+
+def fmt_acc(run):
+    return "—" if run is None or run.get("test_accuracy") is None else f"{run['test_accuracy']:.4f}"
+
+
+def dendrite_backend(run):
+    """cuda, opencl or cpu for an EpochBenchmark result (its backend description starts so), else None."""
+    head = str(run.get("backend", "")).split(":")[0]
+    return head if head in BACKEND_ORDER and "peer" not in run else None
+
+
+def is_tf32(name, run):
+    return bool(run.get("tf32")) or name.endswith("-tf32.json") or "TF32" in str(run.get("backend", ""))
+
+
+def mtime_utc(path):
+    return datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="+", help="folders (or JSON files) with the results")
+    ap.add_argument("-o", "--output", help="also write the markdown here")
+    args = ap.parse_args(argv)
+
+    files, info_paths = collect(args.paths)
+    infos = [i for i in (load(p) for p in info_paths) if i is not None]
+    dendrite, peers, gemms = [], {}, []
+    for name, path in sorted(files.items()):
+        run = load(path)
+        if run is None:
+            continue
+        if name.startswith("gemm-"):
+            gemms.append((name, run))
+        elif name.startswith("pytorch-"):
+            if run.get("variant") not in PEER_VARIANTS:
+                continue  # graph-emulated runs (peer.py --emulate-graph) are tests, not measurements
+            peers[(run.get("network"), is_tf32(name, run), run.get("batch_size"), run["variant"])] = (path, run)
+        elif dendrite_backend(run) and run.get("network") in WORKLOADS and "median_epoch_s" in run:
+            dendrite.append((name, path, run))  # skips the DL4J runs and the width curve of bench/results
+
+    if not dendrite and not peers:
+        raise SystemExit(f"compare.py: no EpochBenchmark or peer.py JSON in {', '.join(args.paths)}")
+
+    def order(item):
+        name, _, run = item
+        net = run.get("network")
+        return (NETWORK_ORDER.index(net), is_tf32(name, run), BACKEND_ORDER.index(dendrite_backend(run)), name)
+
+    lines, notes = [], []
+    # Network order, FP32 before TF32, eager before graph: the first is the most representative command to show.
+    peer_runs = [r for _, (_, r) in sorted(peers.items(), key=lambda kv: (
+        NETWORK_ORDER.index(kv[0][0]) if kv[0][0] in NETWORK_ORDER else 99, kv[0][1], kv[0][3]))]
+    device = next((r.get("device") for r in peer_runs if r.get("device")), None)
+    device = next((i["gpu"] for i in infos if i.get("gpu")), device)
+    dates = sorted({r["date"][:10] for r in peer_runs if r.get("date")}
+                   | {mtime_utc(p)[:10] for _, p, _ in dendrite})
+    lines.append(f"## Dendrite against PyTorch on {device or 'the GPU machine'} ({', '.join(dates) or 'date unknown'})")
+    lines.append("")
+    for info in infos:
+        lines.append(f"Measured {info.get('date', '?')} on {info.get('host', '?')}: {info.get('gpu') or 'no GPU'}; "
+                     f"driver {info.get('driver') or '-'}, {info.get('cpus', '?')} CPUs, commit {info.get('commit', '?')}:")
+        lines.append("")
+        lines.append("```")
+        lines.append(info.get("command", "bash bench/gpu/run-on-gpu.sh"))
+        lines.append("```")
+        lines.append("")
+    if peer_runs:
+        r0 = peer_runs[0]
+        lines.append(f"PyTorch {r0.get('torch')} (CUDA {r0.get('cuda')}), data on the device, "
+                     f"{r0.get('train_images'):,} training images per epoch, median of "
+                     f"{len(r0.get('epoch_times_s', []))} epochs after {r0.get('warmup_epochs')} warm-up, "
+                     f"partial last batch included, no validation pass; peer command (per network and variant):")
+        lines.append("")
+        lines.append("```")
+        lines.append(r0.get("command", "python3 bench/pytorch/peer.py"))
+        lines.append("```")
+        lines.append("")
+    header = ["workload", "Dendrite backend", "Dendrite"] + [VARIANT_NAMES[v] for v in PEER_VARIANTS] \
+        + [f"Dendrite / {v}" for v in PEER_VARIANTS] + ["test accuracy (Dendrite / " + " / ".join(PEER_VARIANTS) + ")"]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+
+    paired, backends = set(), []
+    seen = {}
+    for name, _, run in dendrite:
+        k = (run.get("network"), is_tf32(name, run), dendrite_backend(run))
+        seen[k] = seen.get(k, 0) + 1
+    for name, path, run in sorted(dendrite, key=order):
+        net, tf32, batch = run.get("network"), is_tf32(name, run), run.get("batch_size")
+        keys = [(net, tf32, batch, v) for v in PEER_VARIANTS]
+        matched = [peers.get(k) for k in keys]
+        if batch != BATCH.get(net) and not any(matched):
+            continue  # a batch-size scaling point (bench/run-cpu-scaling.sh), not one of the four workloads
+        for k, m in zip(keys, matched):
+            if m:
+                paired.add(k)
+                check_protocol(name, run, os.path.basename(m[0]), m[1], notes)
+        backend = dendrite_backend(run)
+        workload = f"{net}: {WORKLOADS.get(net, '?')}" + (" (TF32)" if tf32 else "")
+        label = backend + (" TF32" if tf32 else "")
+        if seen[(net, tf32, backend)] > 1:
+            label += f" (`{name}`)"  # several runs of one workload: say which file each row is
+        cells = [workload, label, fmt_time(run)]
+        cells += [fmt_time(m[1] if m else None) for m in matched]
+        cells += [fmt_ratio(run, m[1] if m else None) for m in matched]
+        cells.append(" / ".join([fmt_acc(run)] + [fmt_acc(m[1] if m else None) for m in matched]))
+        lines.append("| " + " | ".join(cells) + " |")
+        described = f"{backend}{' TF32' if tf32 else ''}: {run.get('backend')}"
+        if described not in backends:
+            backends.append(described)
+
+    for key, (path, run) in sorted(peers.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+        net, tf32, _, v = key
+        if key in paired:
+            continue
+        workload = f"{net}: {WORKLOADS.get(net, '?')}" + (" (TF32)" if tf32 else "")
+        cells = [workload, "(no Dendrite run)", "—"] + [fmt_time(run) if v == w else "—" for w in PEER_VARIANTS] \
+            + ["—"] * len(PEER_VARIANTS) + [" / ".join(["—"] + [fmt_acc(run) if v == w else "—" for w in PEER_VARIANTS])]
+        lines.append("| " + " | ".join(cells) + " |")
+
+    lines.append("")
+    lines.append("Times are median epoch (time per step). Ratio < 1: Dendrite faster.")
+    if backends:
+        lines.append("")
+        lines.append("Dendrite's backends, as they describe themselves:")
+        lines.append("")
+        lines += [f"- {d}" for d in backends]
+    if notes:
+        lines.append("")
+        lines += [f"- {n}" for n in notes]
+    if gemms:
+        lines.append("")
+        lines.append("GEMM throughput (GemmThroughput):")
+        lines.append("")
+        for name, g in gemms:
+            lines.append(f"- {g.get('backend', name)}: {g.get('m')}x{g.get('n')}x{g.get('k')} "
+                         f"{g.get('precision', '')}: best {fmt_num(g.get('best_gflops'))} GFLOP/s, median "
+                         f"{fmt_num(g.get('median_gflops'))} GFLOP/s")
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+    return 0
+
+
+def fmt_num(x):
+    return "?" if x is None else f"{x:,.0f}"
+
+
+def check_protocol(dname, d, pname, p, notes):
+    """Name what differs between the two runs in a way that changes the time (not the device or the library)."""
+    diffs = []
+    for key in ("train_images", "batch_size", "warmup_epochs"):
+        if d.get(key) != p.get(key):
+            diffs.append(f"{key} {d.get(key)} vs {p.get(key)}")
+    de, pe = len(d.get("epoch_times_s", [])), len(p.get("epoch_times_s", []))
+    if de != pe:
+        diffs.append(f"timed epochs {de} vs {pe}")
+    if diffs:
+        notes.append(f"**not the same protocol**: `{dname}` against `{pname}`: " + "; ".join(diffs))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
