@@ -7,8 +7,6 @@ import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
-import static dev.dendrite.backend.OpChecks.notClosed;
-import static dev.dendrite.backend.OpChecks.owned;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
@@ -1420,31 +1418,6 @@ public final class CudaBackend implements Backend {
     }
 
     // ================================================================== validation
-
-    /** The open CudaBuffer of this backend behind {@code s}. */
-    private CudaBuffer open(String op, String name, Slice s) {
-        CudaBuffer cb = owned(op, name, s, this, CudaBuffer.class);
-        notClosed(op, name, s, cb.isClosed());
-        return cb;
-    }
-
-    private CUdeviceptr typed(String op, String name, Slice s, DType want, long need, String what) {
-        CudaBuffer cb = open(op, name, s);
-        OpChecks.typed(op, name, s, want, need, what);
-        return cb.at(s.offset());
-    }
-
-    private CUdeviceptr f32(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.F32, need, what);
-    }
-
-    private CUdeviceptr i32(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.I32, need, what);
-    }
-
-    private CUdeviceptr u8(String op, String name, Slice s, long need, String what) {
-        return typed(op, name, s, DType.U8, need, what);
-    }
 
     private static boolean sameElements(Slice a, Slice b) {
         return a.buffer() == b.buffer() && a.offset() == b.offset();
