@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link CpuDropout}'s loop with the Philox blocks of {@code L} consecutive indices computed together. Each 32-bit
  * word of the generator lives in the low half of a 64-bit lane, so that one lane-wise 64-bit product gives both
  * halves of the 32x32-bit product Philox needs (AVX-512DQ has it as one instruction). The keep test comes back
- * as a bit mask and the scaling stays scalar: a FloatVector of another shape than the GEMM kernel's would
+ * as 0/1 lanes stored to a small array (a mask's toLong() allocates in JDK 17: 380 KB per bn256 step) and the
+ * scaling stays scalar: a FloatVector of another shape than the GEMM kernel's would
  * share the JDK 17 Vector API's call sites with it and pollute their profiles (measured: the GEMMs of a
  * training step ran 30 times slower once this loop used Float256Vector next to the GEMM's Float512Vector).
  */
@@ -27,6 +28,8 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
     public void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
                       int stream, float rate) {
         long threshold = CpuDropout.keepThreshold(rate);
+        long[] dropped = new long[L]; // one small array per call: VectorMask.toLong() is not intrinsic in JDK 17
+
         float keep = 1f - rate;
         long key0 = seed & LOW32;
         long key1 = (seed >>> 32) & LOW32;
@@ -56,9 +59,11 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
                 c0 = n0;
                 c2 = n2;
             }
-            long kept = c0.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.GE, threshold).toLong();
+            // (bits >>> 8) - threshold is negative, so its sign bit set, exactly when the element is dropped.
+            c0.lanewise(VectorOperators.LSHR, 8).sub(threshold).lanewise(VectorOperators.LSHR, 63)
+                    .intoArray(dropped, 0);
             for (int j = 0; j < L; j++) {
-                out[outOff + i + j] = (kept >>> j & 1) != 0 ? in[inOff + i + j] / keep : 0f;
+                out[outOff + i + j] = dropped[j] == 0 ? in[inOff + i + j] / keep : 0f;
             }
         }
         CpuDropout.scalar(in, inOff, out, outOff, i, to, seed, step, stream, rate);
