@@ -176,6 +176,8 @@ public final class CudaBackend implements Backend {
      */
     private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
     private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda");
+    /** A path tests force with forceGemmPath, or null. */
+    private String forcedGemmPath;
     /** Partial sums of split GEMMs, grown outside captures; see ensureGemmWorkspace. */
     private CUdeviceptr gemmWorkspace;
     private long gemmWorkspaceBytes;
@@ -672,6 +674,9 @@ public final class CudaBackend implements Backend {
      * (the engine issues each step shape once before recording it).
      */
     private String gemmPath(boolean transA, boolean transB, int m, int n, int k, CUdeviceptr pa, CUdeviceptr pb) {
+        if (forcedGemmPath != null) {
+            return forcedGemmPath;
+        }
         boolean own = gemmMode.equals("own");
         if (gemmMode.equals(GEMM_CUBLAS) || tf32 && !own) {
             return GEMM_CUBLAS;
@@ -813,6 +818,14 @@ public final class CudaBackend implements Backend {
         }
         cuLaunchKernel(functions[kernel.ordinal()], gridX, gridY, gridZ, blockX, blockY, 1, 0, stream,
                 Pointer.to(params), null);
+    }
+
+    /**
+     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
+     * again), so that tests can check each variant whatever the choice would be.
+     */
+    void forceGemmPath(String path) {
+        forcedGemmPath = path == null || path.equals(GEMM_CUBLAS) ? path : GemmVariant.byId(path).id();
     }
 
     /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */
