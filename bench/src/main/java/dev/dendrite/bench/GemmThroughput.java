@@ -1,5 +1,9 @@
 package dev.dendrite.bench;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
 import dev.dendrite.backend.cpu.CpuGemm;
 
 import java.util.Arrays;
@@ -25,6 +29,12 @@ import java.util.concurrent.ForkJoinPool;
  * java -cp java/target/classes:bench/target/classes dev.dendrite.bench.GemmThroughput   # plain-Java kernel
  * </pre>
  * A full run takes about 15 seconds.
+ *
+ * <p>{@code --backend opencl|cuda} times the same shapes plus 4096^3 through that backend's {@code gemm} instead
+ * (one thread count; each call waits for the device), after a first call that lets the backend choose its kernel
+ * for the shape. With {@code -Ddendrite.gemm.verbose=true} that first call prints every candidate's time per call
+ * (cuBLAS and each kernel of kernels/common/gemm_tiled.h), i.e. the per-variant throughput; to time one path
+ * alone, force it with {@code -Ddendrite.opencl.gemm=<variant>} or {@code -Ddendrite.cuda.gemm=cublas|own}.
  */
 public final class GemmThroughput {
 
@@ -63,14 +73,18 @@ public final class GemmThroughput {
     /**
      * Entry point.
      *
-     * @param args {@code [--threads 1,2] [--rep-ms 25] [--reps 15]}
+     * @param args {@code [--threads 1,2] [--rep-ms 25] [--reps 15] [--backend cpu|opencl|cuda]}
      */
     public static void main(String[] args) {
         int[] threads = {1, 2};
         int repMs = 25;
         int reps = 15;
+        String backend = "cpu";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--backend":
+                    backend = args[++i];
+                    break;
                 case "--threads":
                     threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                     break;
@@ -82,8 +96,12 @@ public final class GemmThroughput {
                     break;
                 default:
                     throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (expected --threads 1,2 | --rep-ms N | --reps N)");
+                            + " (expected --threads 1,2 | --rep-ms N | --reps N | --backend cpu|opencl|cuda)");
             }
+        }
+        if (!backend.equals("cpu")) {
+            onDevice(backend, repMs, reps);
+            return;
         }
         System.out.printf("kernel: %s; java %s; %d cpus%n",
                 CpuGemm.vectorKernelAvailable() ? "Vector API (jdk.incubator.vector)" : "plain Java",
@@ -175,6 +193,43 @@ public final class GemmThroughput {
                 call();
             }
             rates[round] = 2.0 * s.m * s.n * s.k * calls / (System.nanoTime() - t0);
+        }
+    }
+
+    /** The shapes through a device backend's gemm: best and median GFLOP/s over rounds of about repMs each. */
+    private static void onDevice(String name, int repMs, int reps) {
+        Shape[] shapes = Arrays.copyOf(SHAPES, SHAPES.length + 1);
+        shapes[SHAPES.length] = new Shape("square 4096^3", false, false, 4096, 4096, 4096);
+        Random rnd = new Random(42);
+        try (Backend be = Backends.create(name)) {
+            System.out.println(be.description());
+            System.out.printf("%-16s %5s %5s %5s %8s %8s  GFLOP/s%n", "shape", "m", "n", "k", "best", "median");
+            for (Shape s : shapes) {
+                try (Buffer a = be.allocate(DType.F32, s.m * s.k); Buffer b = be.allocate(DType.F32, s.k * s.n);
+                     Buffer c = be.allocate(DType.F32, s.m * s.n)) {
+                    be.upload(randomArray(rnd, s.m * s.k), 0, a.all());
+                    be.upload(randomArray(rnd, s.k * s.n), 0, b.all());
+                    Runnable call = () -> be.gemm(s.transA, s.transB, s.m, s.n, s.k, 1f, a.all(), b.all(), 0f, c.all());
+                    call.run(); // the backend chooses (and with -Ddendrite.gemm.verbose=true reports) its kernel here
+                    be.synchronize();
+                    long t0 = System.nanoTime();
+                    call.run();
+                    be.synchronize();
+                    long calls = Math.max(1, Math.round(repMs * 1e6 / Math.max(1, System.nanoTime() - t0)));
+                    double[] rates = new double[reps];
+                    for (int r = 0; r < reps; r++) {
+                        long start = System.nanoTime();
+                        for (long i = 0; i < calls; i++) {
+                            call.run();
+                        }
+                        be.synchronize();
+                        rates[r] = 2.0 * s.m * s.n * s.k * calls / (System.nanoTime() - start);
+                    }
+                    Arrays.sort(rates);
+                    System.out.printf("%-16s %5d %5d %5d %8.1f %8.1f%n", s.name, s.m, s.n, s.k, rates[reps - 1],
+                            rates[reps / 2]);
+                }
+            }
         }
     }
 
