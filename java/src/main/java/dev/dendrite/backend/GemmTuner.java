@@ -11,7 +11,8 @@ import java.util.Map;
  * too), measured the first time a shape ({@code transA, transB, m, n, k}) is tuned and remembered for the life of
  * the backend. Training repeats the same few shapes thousands of times, so a few extra calls once per shape buy
  * the fastest kernel for all the others. The same procedure serves both GPU backends; only how a batch of calls is
- * timed differs (OpenCL: finish and wall clock, CUDA: events), so each passes a {@link Timer}.
+ * timed differs (OpenCL: finish and wall clock; CUDA: events around the batch replayed as a graph, as training
+ * runs it), so each passes a {@link Timer}.
  *
  * <p>With {@code -Ddendrite.gemm.verbose=true} every measurement prints one line on standard error: the shape,
  * each candidate's time per call and the choice.

@@ -142,7 +142,8 @@ public final class GemmChecks {
                 float[] got = new float[cb.length()];
                 backend.download(cb.all(), got, 0);
                 for (int i = 0; i < c.length; i++) {
-                    assertEquals(beta == 0f ? 0f : beta * c[i], got[PAD + i], label + " beta=" + beta + " element " + i);
+                    assertEquals(beta == 0f ? 0f : beta * c[i], got[PAD + i],
+                            label + " beta=" + beta + " element " + i);
                 }
             } finally {
                 ab.close();

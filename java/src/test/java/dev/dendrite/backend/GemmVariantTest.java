@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class GemmVariantTest {
 
-    /** The header's {@code #define DENDRITE_GEMM_... <integer>} lines, from the copy the build puts on the class path. */
+    /** The header's {@code #define DENDRITE_GEMM_... <integer>} lines, from the build's copy on the class path. */
     private static Map<String, Integer> headerConstants() throws IOException {
         String path = "dev/dendrite/kernels/common/gemm_tiled.h";
         String text;

@@ -28,6 +28,10 @@ import static jcuda.driver.JCudaDriver.cuEventDestroy;
 import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -41,8 +45,10 @@ import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.nio.charset.StandardCharsets;
@@ -73,8 +79,11 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
@@ -667,9 +676,9 @@ public final class CudaBackend implements Backend {
     /**
      * The path for a shape: {@link #GEMM_CUBLAS} or a {@link GemmVariant} id. Forced by {@code dendrite.cuda.gemm};
      * cuBLAS under TF32 unless "own" is forced (the own kernels are FP32 only); else the choice measured on the
-     * shape's first call outside a capture: cuBLAS ("auto" only) and the own variants that suit the shape, each timed
-     * with CUDA events on the real A and B into a scratch C (a host wait, once per shape). Nothing is timed while a
-     * graph is being captured, which must not wait: a shape first seen then takes cuBLAS ("auto") or
+     * shape's first call outside a capture: cuBLAS ("auto" only) and the own variants that suit the shape, each
+     * timed on the real A and B into a scratch C (a host wait, once per shape; see {@link #timeGemm}). Nothing is
+     * timed while a graph is being captured, which must not wait: a shape first seen then takes cuBLAS ("auto") or
      * {@link GemmVariant#rule} ("own") without being remembered, and is measured at its next call outside a capture
      * (the engine issues each step shape once before recording it).
      */
@@ -709,29 +718,70 @@ public final class CudaBackend implements Backend {
         cuMemAlloc(scratchC, 4L * m * n);
         try {
             cuMemsetD32Async(scratchC, 0, (long) m * n, stream);
-            return gemmTuner.tune(transA, transB, m, n, k, candidates, (path, calls) -> {
-                CUevent start = new CUevent();
-                CUevent stop = new CUevent();
-                cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT);
-                cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT);
-                try {
-                    cuEventRecord(start, stream);
-                    for (int i = 0; i < calls; i++) {
-                        issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
-                    }
-                    cuEventRecord(stop, stream);
-                    cuEventSynchronize(stop);
-                    float[] ms = new float[1];
-                    cuEventElapsedTime(ms, start, stop);
-                    return ms[0] * 1e-3;
-                } finally {
-                    cuEventDestroy(start);
-                    cuEventDestroy(stop);
-                }
-            });
+            return gemmTuner.tune(transA, transB, m, n, k, candidates,
+                    (path, calls) -> timeGemm(() -> {
+                        for (int i = 0; i < calls; i++) {
+                            issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
+                        }
+                    }));
         } finally {
             cuStreamSynchronize(stream);
             cuMemFree(scratchC);
+        }
+    }
+
+    /**
+     * Seconds the device takes for what {@code products} issues, measured with CUDA events the way a training step
+     * will run it: recorded into a graph and replayed (launched once untimed first, which uploads it), so that
+     * only the kernels and the gaps between them inside a graph count, not Java's ~10 us per launch, which would
+     * make every microsecond kernel look alike and a two-launch split product twice as slow. When capture() issues
+     * steps op by op instead ({@code -Ddendrite.cuda.graphs=false} or {@code sync}, or after the driver refused a
+     * graph) the products are issued and timed directly, as training then issues them. The temporary graph goes
+     * straight through the driver, so {@link #graphLaunches()} does not count it.
+     */
+    private double timeGemm(Runnable products) {
+        CUevent start = new CUevent();
+        CUevent stop = new CUevent();
+        cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT);
+        cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT);
+        CUgraph graph = null;
+        CUgraphExec exec = null;
+        try {
+            if (graphsEnabled && !graphsFailed && !syncEachOp) { // when capture() records graphs
+                CUgraph recorded = new CUgraph();
+                cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+                capturing = true; // nothing may wait or allocate meanwhile, as in a real capture
+                try {
+                    products.run();
+                } finally {
+                    capturing = false;
+                    cuStreamEndCapture(stream, recorded);
+                }
+                graph = recorded;
+                CUgraphExec instance = new CUgraphExec();
+                cuGraphInstantiate(instance, graph, 0L);
+                exec = instance;
+                cuGraphLaunch(exec, stream);
+                cuEventRecord(start, stream);
+                cuGraphLaunch(exec, stream);
+            } else {
+                cuEventRecord(start, stream);
+                products.run();
+            }
+            cuEventRecord(stop, stream);
+            cuEventSynchronize(stop);
+            float[] ms = new float[1];
+            cuEventElapsedTime(ms, start, stop);
+            return ms[0] * 1e-3;
+        } finally {
+            if (exec != null) {
+                cuGraphExecDestroy(exec);
+            }
+            if (graph != null) {
+                cuGraphDestroy(graph);
+            }
+            cuEventDestroy(start);
+            cuEventDestroy(stop);
         }
     }
 

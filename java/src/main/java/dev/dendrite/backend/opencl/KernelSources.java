@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * messages still name the right file and line. A header with an include guard (its first directives
  * {@code #ifndef X} and {@code #define X}) is inserted once and later includes of it are dropped, which changes
  * nothing but the size; a header without one is inserted at every include, as the C preprocessor does, because
- * it is meant to be: {@code gemm_tiled.h} is included once per GEMM variant, with different macros defined. System includes ({@code #include <...>}) are left for the compiler: the
+ * it is meant to be: {@code gemm_tiled.h} is included once per GEMM variant, with different macros defined.
+ * System includes ({@code #include <...>}) are left for the compiler: the
  * common headers only use them in their host-C branch, which an OpenCL compiler skips.
  */
 final class KernelSources {

@@ -195,7 +195,7 @@ class CudaKernelNamesTest {
         assertEquals(CudaKernel.GEMM_SIMPLE, CudaKernel.gemm(GemmVariant.SIMPLE, true, false));
     }
 
-    /** The kernels CudaBackend launches through {@code CudaKernel.gemm(...)}: gemm_&lt;variant&gt;_&lt;ta&gt;&lt;tb&gt;. */
+    /** The kernels CudaBackend launches through {@code CudaKernel.gemm(...)}: gemm_VARIANT_TATB. */
     private static Set<CudaKernel> tiledGemmKernels() {
         return Stream.of(CudaKernel.values()).filter(k -> k.symbol().matches("gemm_[a-z0-9]+_[nt][nt]"))
                 .collect(Collectors.toCollection(TreeSet::new));
