@@ -34,7 +34,9 @@ import java.util.concurrent.ForkJoinPool;
  * (one thread count; each call waits for the device), after a first call that lets the backend choose its kernel
  * for the shape. With {@code -Ddendrite.gemm.verbose=true} that first call prints every candidate's time per call
  * (cuBLAS and each kernel of kernels/common/gemm_tiled.h), i.e. the per-variant throughput; to time one path
- * alone, force it with {@code -Ddendrite.opencl.gemm=<variant>} or {@code -Ddendrite.cuda.gemm=cublas|own}.
+ * alone, force it with {@code -Ddendrite.opencl.gemm=<variant>} or {@code -Ddendrite.cuda.gemm=cublas|own}. On CUDA
+ * the rounds are calls issued one by one from Java, which costs more than 10 us per launch, so the batch-128 shapes
+ * show the host's speed there; the verbose lines, measured on graph replays, show the kernels'.
  */
 public final class GemmThroughput {
 
