@@ -12,6 +12,16 @@
  *   dendrite_atomic_cas_i32(p, expected, desired)  atomic compare-and-swap on a global int, returns the old value
  *   dendrite_<fn>f      single-precision math (exp, log, ...), mapped to each dialect's float overload;
  *                       dendrite_fmaf is the correctly rounded fused multiply-add
+ *
+ * What a tiled kernel needs besides (OpenCL C and CUDA only; the host C branch has no work-groups):
+ *   DENDRITE_KERNEL     a kernel entry point (extern "C" in CUDA, so the module exports the plain name)
+ *   DENDRITE_LOCAL      declares an array in work-group (CUDA: block) shared memory, at kernel scope
+ *   DENDRITE_LOCAL_PTR  qualifier of a pointer into that memory (OpenCL's __local; CUDA pointers are generic)
+ *   DENDRITE_ALIGN16    16-byte alignment of a local array, so that dendrite_local_load4 may read it
+ *   dendrite_barrier()  every work-item of the group waits here; local memory written before it is visible after
+ *   dendrite_local_id(d) / dendrite_group_id(d) / dendrite_num_groups(d)   d = 0, 1, 2 (x, y, z)
+ *   dendrite_float4 / dendrite_local_load4(p)   four floats read at once from local memory; p 16-byte aligned
+ *   DENDRITE_UNROLL     asks for the next loop (with a constant trip count) to be unrolled completely
  */
 #ifndef DENDRITE_DIALECT_H
 #define DENDRITE_DIALECT_H
@@ -43,6 +53,17 @@ typedef ulong dendrite_u64;
 #define dendrite_fabsf(x) fabs(x)
 #define dendrite_fmaxf(a, b) fmax(a, b)
 #define dendrite_fmaf(a, b, c) fma(a, b, c)
+#define DENDRITE_KERNEL __kernel
+#define DENDRITE_LOCAL __local
+#define DENDRITE_LOCAL_PTR __local
+#define DENDRITE_ALIGN16 __attribute__((aligned(16)))
+#define dendrite_barrier() barrier(CLK_LOCAL_MEM_FENCE)
+#define dendrite_local_id(d) ((int) get_local_id(d))
+#define dendrite_group_id(d) ((int) get_group_id(d))
+#define dendrite_num_groups(d) ((int) get_num_groups(d))
+typedef float4 dendrite_float4;
+#define dendrite_local_load4(p) (*(const __local float4 *) (p))
+#define DENDRITE_UNROLL _Pragma("unroll")
 
 #elif defined(__CUDACC__)
 /* ------------------------------------------------------------------ CUDA C++ */
@@ -63,6 +84,18 @@ typedef unsigned long long dendrite_u64;
 #define dendrite_fabsf(x) fabsf(x)
 #define dendrite_fmaxf(a, b) fmaxf(a, b)
 #define dendrite_fmaf(a, b, c) fmaf(a, b, c)
+#define DENDRITE_KERNEL extern "C" __global__
+#define DENDRITE_LOCAL __shared__
+#define DENDRITE_LOCAL_PTR
+#define DENDRITE_ALIGN16 __align__(16)
+#define dendrite_barrier() __syncthreads()
+/* d is a literal 0, 1 or 2 at every use, so these fold to the single register read. */
+#define dendrite_local_id(d) ((int) ((d) == 0 ? threadIdx.x : (d) == 1 ? threadIdx.y : threadIdx.z))
+#define dendrite_group_id(d) ((int) ((d) == 0 ? blockIdx.x : (d) == 1 ? blockIdx.y : blockIdx.z))
+#define dendrite_num_groups(d) ((int) ((d) == 0 ? gridDim.x : (d) == 1 ? gridDim.y : gridDim.z))
+typedef float4 dendrite_float4;
+#define dendrite_local_load4(p) (*(const float4 *) (p))
+#define DENDRITE_UNROLL _Pragma("unroll")
 
 #else
 /* ------------------------------------------------------------------ host C99 */

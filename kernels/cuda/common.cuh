@@ -20,7 +20,7 @@
 #include "sums.h"
 #include "errors.h"
 
-#define DENDRITE_KERNEL extern "C" __global__
+/* DENDRITE_KERNEL (extern "C" __global__) comes from dialect.h, which the shared GEMM body uses too. */
 
 /* Column-tile kernels (column sums, fused bias gradient, batch norm) run 32 x DENDRITE_TILE_ROWS threads:
  * threadIdx.x walks 32 adjacent columns (one coalesced 128-byte row segment per warp), threadIdx.y strides

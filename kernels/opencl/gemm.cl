@@ -1,110 +1,62 @@
 /*
- * gemm.cl - single-precision GEMM, C = alpha * op(A) * op(B) + beta * C, row-major, for all four transpose
- * combinations. With beta == 0 the old C is never read, so NaN or garbage in it cannot leak into the result.
+ * gemm.cl - the OpenCL instantiations of kernels/common/gemm_tiled.h (read that first: the arithmetic, the
+ * tiling and the split over k live there, shared with kernels/cuda/gemm.cu).
  *
- * gemm_<ta><tb>: 64 x 64 tiles of C per 16 x 16 work-group, each work-item accumulating a 4 x 4 block in
- * registers; the k dimension advances 16 at a time through local-memory tiles of op(A) and op(B). Every
- * global load is coalesced whatever the transposition: the loop that fills a tile walks the dimension that
- * is contiguous in memory. Work-item (tx, ty) owns rows ty + 16 i and columns tx + 16 j of the tile, so its
- * local reads are broadcasts or consecutive and its stores to C are coalesced. Edges are handled by loading
- * zeros outside the matrices and guarding the stores, so any m, n, k is correct.
+ *   gemm_<variant>_<ta><tb>   one tiled variant, one transpose combination (n: as stored, t: transposed);
+ *                             work-groups of the variant's shape, grid (column tiles, row tiles, k-splits)
+ *   gemm_fold                 second pass of a product split over k: one work-item per element of C
+ *   gemm_simple               one work-item per element of C, for products too small to fill a tile
  *
- * gemm_simple: one work-item per element of C; for shapes too small to fill a tile, where launch cost
- * dominates anyway.
+ * The host (OpenClBackend with dev.dendrite.backend.GemmVariant) picks the variant per shape and computes the
+ * launch geometry. Every buffer is followed by its slice's element offset, except the work space w, which the
+ * backend owns and passes whole.
  */
+#include "../common/dialect.h"
 
-#define TILE 64        /* rows and columns of C per work-group */
-#define TILE_K 16      /* depth of one local-memory step */
-#define THREADS 16     /* work-items per dimension of a work-group */
-#define PER_THREAD 4   /* TILE / THREADS: the register block is PER_THREAD x PER_THREAD */
-#define PAD 1          /* keeps the columns of a tile in different local-memory banks */
+#define DENDRITE_GEMM_VARIANT tile64
+#include "../common/gemm_tiled.h"
+#define DENDRITE_GEMM_VARIANT large
+#include "../common/gemm_tiled.h"
+#define DENDRITE_GEMM_VARIANT small
+#include "../common/gemm_tiled.h"
 
-/* Element (row, kk) of op(A), an m x k matrix: A is stored m x k, or k x m when transposed. */
-#define A_AT(TA, row, kk) ((TA) ? a[ao + (kk) * m + (row)] : a[ao + (row) * k + (kk)])
-/* Element (kk, col) of op(B), a k x n matrix: B is stored k x n, or n x k when transposed. */
-#define B_AT(TB, kk, col) ((TB) ? b[bo + (col) * k + (kk)] : b[bo + (kk) * n + (col)])
-
-#define DEFINE_GEMM_TILED(NAME, TA, TB)                                                                      \
-    __kernel __attribute__((reqd_work_group_size(THREADS, THREADS, 1))) void NAME(                       \
-        int m, int n, int k, float alpha, __global const float *a, int ao, __global const float *b, int bo, \
-        float beta, __global float *c, int co) {                                                          \
-        __local float a_tile[TILE_K][TILE + PAD]; /* a_tile[kk][row] */                                   \
-        __local float b_tile[TILE_K][TILE + PAD]; /* b_tile[kk][col] */                                   \
-        const int tx = get_local_id(0);                                                                   \
-        const int ty = get_local_id(1);                                                                   \
-        const int lid = ty * THREADS + tx;                                                                \
-        const int row0 = get_group_id(1) * TILE;                                                          \
-        const int col0 = get_group_id(0) * TILE;                                                          \
-        float acc[PER_THREAD][PER_THREAD];                                                                \
-        for (int i = 0; i < PER_THREAD; i++) {                                                            \
-            for (int j = 0; j < PER_THREAD; j++) {                                                        \
-                acc[i][j] = 0.0f;                                                                         \
-            }                                                                                             \
-        }                                                                                                 \
-        for (int k0 = 0; k0 < k; k0 += TILE_K) {                                                          \
-            /* TILE * TILE_K elements per tile, THREADS^2 work-items: PER_THREAD loads each. */           \
-            for (int p = 0; p < PER_THREAD; p++) {                                                        \
-                int e = lid + p * THREADS * THREADS;                                                      \
-                /* Consecutive e walk the dimension that is contiguous in memory. */                      \
-                int r = (TA) ? e % TILE : e / TILE_K;                                                     \
-                int kk = (TA) ? e / TILE : e % TILE_K;                                                    \
-                int gr = row0 + r;                                                                        \
-                int gk = k0 + kk;                                                                         \
-                a_tile[kk][r] = (gr < m && gk < k) ? A_AT(TA, gr, gk) : 0.0f;                             \
-                int cc = (TB) ? e / TILE_K : e % TILE;                                                    \
-                int kb = (TB) ? e % TILE_K : e / TILE;                                                    \
-                int gc = col0 + cc;                                                                       \
-                int gkb = k0 + kb;                                                                        \
-                b_tile[kb][cc] = (gc < n && gkb < k) ? B_AT(TB, gkb, gc) : 0.0f;                          \
-            }                                                                                             \
-            barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
-            for (int kk = 0; kk < TILE_K; kk++) {                                                         \
-                float av[PER_THREAD];                                                                     \
-                float bv[PER_THREAD];                                                                     \
-                for (int i = 0; i < PER_THREAD; i++) {                                                    \
-                    av[i] = a_tile[kk][ty + THREADS * i];                                                 \
-                    bv[i] = b_tile[kk][tx + THREADS * i];                                                 \
-                }                                                                                         \
-                for (int i = 0; i < PER_THREAD; i++) {                                                    \
-                    for (int j = 0; j < PER_THREAD; j++) {                                                \
-                        acc[i][j] = mad(av[i], bv[j], acc[i][j]);                                         \
-                    }                                                                                     \
-                }                                                                                         \
-            }                                                                                             \
-            barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
-        }                                                                                                 \
-        for (int i = 0; i < PER_THREAD; i++) {                                                            \
-            int gr = row0 + ty + THREADS * i;                                                             \
-            if (gr >= m) {                                                                                \
-                break;                                                                                    \
-            }                                                                                             \
-            for (int j = 0; j < PER_THREAD; j++) {                                                        \
-                int gc = col0 + tx + THREADS * j;                                                         \
-                if (gc < n) {                                                                             \
-                    int o = co + gr * n + gc;                                                             \
-                    c[o] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * c[o];            \
-                }                                                                                         \
-            }                                                                                             \
-        }                                                                                                 \
+#define GEMM_KERNEL(NAME, V, TA, TB)                                                                             \
+    DENDRITE_KERNEL __attribute__((reqd_work_group_size(DENDRITE_GEMM_TX(V), DENDRITE_GEMM_TY(V), 1))) void NAME( \
+        int m, int n, int k, float alpha, __global const float *a, int ao, __global const float *b, int bo,     \
+        float beta, __global float *c, int co, __global float *w) {                                             \
+        DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
+        DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
+        DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a + ao, b + bo, beta, c + co, w, a_tile, b_tile);           \
     }
 
-DEFINE_GEMM_TILED(gemm_nn, 0, 0)
-DEFINE_GEMM_TILED(gemm_nt, 0, 1)
-DEFINE_GEMM_TILED(gemm_tn, 1, 0)
-DEFINE_GEMM_TILED(gemm_tt, 1, 1)
+GEMM_KERNEL(gemm_tile64_nn, tile64, 0, 0)
+GEMM_KERNEL(gemm_tile64_nt, tile64, 0, 1)
+GEMM_KERNEL(gemm_tile64_tn, tile64, 1, 0)
+GEMM_KERNEL(gemm_tile64_tt, tile64, 1, 1)
+GEMM_KERNEL(gemm_large_nn, large, 0, 0)
+GEMM_KERNEL(gemm_large_nt, large, 0, 1)
+GEMM_KERNEL(gemm_large_tn, large, 1, 0)
+GEMM_KERNEL(gemm_large_tt, large, 1, 1)
+GEMM_KERNEL(gemm_small_nn, small, 0, 0)
+GEMM_KERNEL(gemm_small_nt, small, 0, 1)
+GEMM_KERNEL(gemm_small_tn, small, 1, 0)
+GEMM_KERNEL(gemm_small_tt, small, 1, 1)
 
-/* One work-item per element of C (dimension 0 = column, so neighbours store neighbours). */
-__kernel void gemm_simple(int trans_a, int trans_b, int m, int n, int k, float alpha, __global const float *a,
-                          int ao, __global const float *b, int bo, float beta, __global float *c, int co) {
+/* C[i] from the partial sums w[block * mn + i] of its k-blocks, i < mn (work-items past the end do nothing). */
+DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, __global const float *w, float beta,
+                               __global float *c, int co) {
+    int i = get_global_id(0);
+    if (i < mn) {
+        dendrite_gemm_fold_element(i, mn, blocks, alpha, w, beta, c + co);
+    }
+}
+
+/* Dimension 0 = column, so neighbours store neighbours. */
+DENDRITE_KERNEL void gemm_simple(int trans_a, int trans_b, int m, int n, int k, float alpha, __global const float *a,
+                                 int ao, __global const float *b, int bo, float beta, __global float *c, int co) {
     int col = get_global_id(0);
     int row = get_global_id(1);
-    if (row >= m || col >= n) {
-        return;
+    if (row < m && col < n) {
+        dendrite_gemm_simple_element(trans_a, trans_b, m, n, k, alpha, a + ao, b + bo, beta, c + co, row, col);
     }
-    float acc = 0.0f;
-    for (int kk = 0; kk < k; kk++) {
-        acc = mad(A_AT(trans_a, row, kk), B_AT(trans_b, kk, col), acc);
-    }
-    int o = co + row * n + col;
-    c[o] = beta == 0.0f ? alpha * acc : alpha * acc + beta * c[o];
 }

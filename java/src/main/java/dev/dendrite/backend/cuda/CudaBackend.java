@@ -16,6 +16,15 @@ import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -29,8 +38,10 @@ import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.nio.charset.StandardCharsets;
@@ -46,6 +57,8 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.GemmTuner;
+import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
@@ -56,9 +69,14 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
@@ -98,6 +116,8 @@ public final class CudaBackend implements Backend {
     private static final int CONTROL_WORDS = 8 + 2 * MAX_STAT_BLOCKS;
     /** Largest permutation: keys are padded to a power of two of at most 2^30. */
     private static final int MAX_PERMUTATION = 1 << 30;
+    /** {@link #gemm}'s name for cuBLAS, beside the GemmVariant ids, in its choices and {@code -Ddendrite.cuda.gemm}. */
+    private static final String GEMM_CUBLAS = "cublas";
 
     private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
 
@@ -147,6 +167,19 @@ public final class CudaBackend implements Backend {
     private boolean errorsPending;
     private CUdeviceptr sortKeys;
     private long sortKeysBytes;
+    /**
+     * {@code -Ddendrite.cuda.gemm}: "auto" (the default) measures cuBLAS against the own FP32 kernels
+     * (kernels/cuda/gemm.cu, {@link GemmVariant}) per shape and keeps the fastest; "cublas" always takes cuBLAS;
+     * "own" always takes the own kernels (the fastest of them per shape; FP32 even when TF32 is on), for debugging
+     * and benchmarks. An unknown value fails the constructor, naming it.
+     */
+    private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
+    private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda");
+    /** A path tests force with forceGemmPath, or null. */
+    private String forcedGemmPath;
+    /** Partial sums of split GEMMs, grown outside captures; see ensureGemmWorkspace. */
+    private CUdeviceptr gemmWorkspace;
+    private long gemmWorkspaceBytes;
 
     /**
      * A backend on the GPU given by {@code -Ddendrite.cuda.device} (default 0).
@@ -613,8 +646,9 @@ public final class CudaBackend implements Backend {
             return;
         }
         try {
-            if (k == 0) {
-                // C = beta * C: nothing to multiply. beta == 0 ignores C's contents, NaN included.
+            if (k == 0 || alpha == 0f) {
+                // C = beta * C: nothing to multiply (alpha == 0: A and B are not read, as CpuGemm does).
+                // beta == 0 ignores C's contents, NaN included.
                 if (beta == 0f) {
                     cuMemsetD32Async(pc, 0, (long) m * n, stream);
                 } else if (beta != 1f) {
@@ -623,15 +657,231 @@ public final class CudaBackend implements Backend {
                 afterOp();
                 return;
             }
-            // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T (see RowMajorGemm).
-            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
-            JCublas2.cublasSgemm(cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}),
-                    pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
+            issueGemm(gemmPath(transA, transB, m, n, k, pa, pb), transA, transB, m, n, k, alpha, pa, pb, beta, pc);
             afterOp();
         } catch (CudaException e) {
             throw fail("gemm", "transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
                     + ", alpha=" + alpha + ", beta=" + beta, e);
         }
+    }
+
+    /**
+     * The path for a shape: {@link #GEMM_CUBLAS} or a {@link GemmVariant} id. Forced by {@code dendrite.cuda.gemm};
+     * cuBLAS under TF32 unless "own" is forced (the own kernels are FP32 only); else the choice measured on the
+     * shape's first call outside a capture: cuBLAS ("auto" only) and the own variants that suit the shape, each
+     * timed on the real A and B into a scratch C (a host wait, once per shape; see {@link #timeGemm}). Nothing is
+     * timed while a graph is being captured, which must not wait: a shape first seen then takes cuBLAS ("auto") or
+     * {@link GemmVariant#rule} ("own") without being remembered, and is measured at its next call outside a capture
+     * (the engine issues each step shape once before recording it).
+     */
+    private String gemmPath(boolean transA, boolean transB, int m, int n, int k, CUdeviceptr pa, CUdeviceptr pb) {
+        if (forcedGemmPath != null) {
+            return forcedGemmPath;
+        }
+        boolean own = gemmMode.equals("own");
+        if (gemmMode.equals(GEMM_CUBLAS) || tf32 && !own) {
+            return GEMM_CUBLAS;
+        }
+        String chosen = gemmTuner.choice(transA, transB, m, n, k);
+        if (chosen != null) {
+            return chosen;
+        }
+        GemmVariant rule = GemmVariant.rule(m, n, k);
+        if (capturing) {
+            if (!own) {
+                return GEMM_CUBLAS;
+            }
+            // A split needs its work space, which cannot be allocated during a capture; TILE64 never splits.
+            return 4 * rule.workspaceFloats(m, n, k) <= gemmWorkspaceBytes ? rule.id() : GemmVariant.TILE64.id();
+        }
+        List<String> candidates = new ArrayList<>();
+        if (!own) {
+            candidates.add(GEMM_CUBLAS);
+        }
+        long workspace = 0;
+        for (GemmVariant v : GemmVariant.values()) {
+            if (v == rule || v.suits(m, n, k)) {
+                candidates.add(v.id());
+                workspace = Math.max(workspace, v.workspaceFloats(m, n, k));
+            }
+        }
+        ensureGemmWorkspace(4 * workspace);
+        CUdeviceptr scratchC = new CUdeviceptr();
+        cuMemAlloc(scratchC, 4L * m * n);
+        try {
+            cuMemsetD32Async(scratchC, 0, (long) m * n, stream);
+            return gemmTuner.tune(transA, transB, m, n, k, candidates,
+                    (path, calls) -> timeGemm(() -> {
+                        for (int i = 0; i < calls; i++) {
+                            issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
+                        }
+                    }));
+        } finally {
+            cuStreamSynchronize(stream);
+            cuMemFree(scratchC);
+        }
+    }
+
+    /**
+     * Seconds the device takes for what {@code products} issues, measured with CUDA events the way a training step
+     * will run it: recorded into a graph and replayed (launched once untimed first, which uploads it), so that
+     * only the kernels and the gaps between them inside a graph count, not Java's ~10 us per launch, which would
+     * make every microsecond kernel look alike and a two-launch split product twice as slow. When capture() issues
+     * steps op by op instead ({@code -Ddendrite.cuda.graphs=false} or {@code sync}, or after the driver refused a
+     * graph) the products are issued and timed directly, as training then issues them. The temporary graph goes
+     * straight through the driver, so {@link #graphLaunches()} does not count it.
+     */
+    private double timeGemm(Runnable products) {
+        CUevent start = new CUevent();
+        CUevent stop = new CUevent();
+        cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT);
+        cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT);
+        CUgraph graph = null;
+        CUgraphExec exec = null;
+        try {
+            if (graphsEnabled && !graphsFailed && !syncEachOp) { // when capture() records graphs
+                CUgraph recorded = new CUgraph();
+                cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+                capturing = true; // nothing may wait or allocate meanwhile, as in a real capture
+                try {
+                    products.run();
+                } finally {
+                    capturing = false;
+                    cuStreamEndCapture(stream, recorded);
+                }
+                graph = recorded;
+                CUgraphExec instance = new CUgraphExec();
+                cuGraphInstantiate(instance, graph, 0L);
+                exec = instance;
+                cuGraphLaunch(exec, stream);
+                cuEventRecord(start, stream);
+                cuGraphLaunch(exec, stream);
+            } else {
+                cuEventRecord(start, stream);
+                products.run();
+            }
+            cuEventRecord(stop, stream);
+            cuEventSynchronize(stop);
+            float[] ms = new float[1];
+            cuEventElapsedTime(ms, start, stop);
+            return ms[0] * 1e-3;
+        } finally {
+            if (exec != null) {
+                cuGraphExecDestroy(exec);
+            }
+            if (graph != null) {
+                cuGraphDestroy(graph);
+            }
+            cuEventDestroy(start);
+            cuEventDestroy(stop);
+        }
+    }
+
+    /** Issues one product on the stream by {@code path} (see {@link #gemmPath}). */
+    private void issueGemm(String path, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           CUdeviceptr pa, CUdeviceptr pb, float beta, CUdeviceptr pc) {
+        if (path.equals(GEMM_CUBLAS)) {
+            // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T (see RowMajorGemm).
+            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+            JCublas2.cublasSgemm(cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}),
+                    pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
+            return;
+        }
+        // The twin of OpenClBackend.enqueueGemm: the same kernels, groups and second pass.
+        GemmVariant v = GemmVariant.byId(path);
+        int[] groups = v.groups(m, n, k);
+        if (v == GemmVariant.SIMPLE) {
+            launchGrid(CudaKernel.GEMM_SIMPLE, groups[0], groups[1], 1, v.threadsX(), v.threadsY(), transA ? 1 : 0,
+                    transB ? 1 : 0, m, n, k, alpha, pa, pb, beta, pc);
+            return;
+        }
+        int splits = groups[2];
+        ensureGemmWorkspace(4 * v.workspaceFloats(m, n, k));
+        CUdeviceptr pw = splits > 1 ? gemmWorkspace : null;
+        CudaKernel tiled = CudaKernel.gemm(v, transA, transB);
+        launchGrid(tiled, groups[0], groups[1], splits, v.threadsX(), v.threadsY(), m, n, k, alpha, pa, pb, beta, pc,
+                pw);
+        if (splits > 1) {
+            launch(CudaKernel.GEMM_FOLD, GemmVariant.foldGroups(m, n), GemmVariant.FOLD_THREADS, 1, 0, m * n, splits,
+                    alpha, pw, beta, pc);
+        }
+    }
+
+    /**
+     * Grows the GEMM work space to at least {@code bytes}. Every work space ever allocated stays in
+     * {@link #retired} until {@link #close}, because a captured graph may still use it.
+     *
+     * @throws IllegalStateException when it would have to grow during a capture (gemmPath prevents that)
+     */
+    private void ensureGemmWorkspace(long bytes) {
+        if (bytes <= gemmWorkspaceBytes) {
+            return;
+        }
+        if (capturing) {
+            throw new IllegalStateException("cuda gemm: the work space would have to grow from " + gemmWorkspaceBytes
+                    + " to " + bytes + " bytes during a graph capture");
+        }
+        long size = Math.max(bytes, 2 * gemmWorkspaceBytes);
+        CUdeviceptr grown = new CUdeviceptr();
+        cuMemAlloc(grown, size);
+        retired.add(grown);
+        gemmWorkspace = grown;
+        gemmWorkspaceBytes = size;
+    }
+
+    /**
+     * Launches a kernel over a 3-D grid of {@code blockX x blockY} blocks (the GEMM kernels; {@link #launch} covers
+     * 1-D grids), with the arguments checked against the kernel's signature as {@code launch} does.
+     */
+    private void launchGrid(CudaKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY,
+                            Object... args) {
+        String signature = kernel.signature();
+        if (args.length != signature.length()) {
+            throw new IllegalStateException("launch " + kernel.symbol() + ": " + args.length
+                    + " arguments; its signature " + signature + " has " + signature.length());
+        }
+        NativePointerObject[] params = new NativePointerObject[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            char want = signature.charAt(i);
+            if (want == 'P' && a == null) {
+                params[i] = Pointer.to(new long[] {0L});
+            } else if (want == 'P' && a instanceof CUdeviceptr) {
+                params[i] = Pointer.to((CUdeviceptr) a);
+            } else if (want == 'I' && a instanceof Integer) {
+                params[i] = Pointer.to(new int[] {(Integer) a});
+            } else if (want == 'F' && a instanceof Float) {
+                params[i] = Pointer.to(new float[] {(Float) a});
+            } else {
+                throw new IllegalStateException("launch " + kernel.symbol() + ": argument " + i + " is "
+                        + (a == null ? "null" : a.getClass().getSimpleName()) + " but the signature " + signature
+                        + " wants " + want);
+            }
+        }
+        cuLaunchKernel(functions[kernel.ordinal()], gridX, gridY, gridZ, blockX, blockY, 1, 0, stream,
+                Pointer.to(params), null);
+    }
+
+    /**
+     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
+     * again), so that tests can check each variant whatever the choice would be.
+     */
+    void forceGemmPath(String path) {
+        forcedGemmPath = path == null || path.equals(GEMM_CUBLAS) ? path : GemmVariant.byId(path).id();
+    }
+
+    /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */
+    String gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
+        return gemmTuner.choice(transA, transB, m, n, k);
+    }
+
+    /** {@code dendrite.cuda.gemm}: auto (the default), cublas or own. */
+    private static String gemmModeProperty(String value) {
+        String mode = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
+        if (!mode.equals("auto") && !mode.equals(GEMM_CUBLAS) && !mode.equals("own")) {
+            throw new IllegalArgumentException("-Ddendrite.cuda.gemm=" + value + " is not auto, cublas or own");
+        }
+        return mode;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.dendrite.backend.cuda;
 
+import dev.dendrite.backend.GemmVariant;
+
 /**
  * Every kernel of {@code dendrite_kernels.fatbin} the CUDA backend launches, by its {@code extern "C"} name in
  * {@code kernels/cuda/*.cu}. {@link CudaBackend} resolves all of them when it starts (so a missing one fails at
@@ -43,7 +45,23 @@ enum CudaKernel {
     BITONIC_MERGE_GLOBAL("bitonic_merge_global", "PIII"),
     BITONIC_MERGE_LOCAL("bitonic_merge_local", "PI"),
     PERMUTATION_WRITE("permutation_write", "PIP"),
-    ADVANCE_COUNTERS("advance_counters", "P");
+    ADVANCE_COUNTERS("advance_counters", "P"),
+    // gemm.cu: the tiled variants of kernels/common/gemm_tiled.h, looked up with gemm(variant, transA, transB);
+    // each takes m, n, k, alpha, a, b, beta, c, w (the work space of a split product, or null)
+    GEMM_TILE64_NN("gemm_tile64_nn", "IIIFPPFPP"),
+    GEMM_TILE64_NT("gemm_tile64_nt", "IIIFPPFPP"),
+    GEMM_TILE64_TN("gemm_tile64_tn", "IIIFPPFPP"),
+    GEMM_TILE64_TT("gemm_tile64_tt", "IIIFPPFPP"),
+    GEMM_LARGE_NN("gemm_large_nn", "IIIFPPFPP"),
+    GEMM_LARGE_NT("gemm_large_nt", "IIIFPPFPP"),
+    GEMM_LARGE_TN("gemm_large_tn", "IIIFPPFPP"),
+    GEMM_LARGE_TT("gemm_large_tt", "IIIFPPFPP"),
+    GEMM_SMALL_NN("gemm_small_nn", "IIIFPPFPP"),
+    GEMM_SMALL_NT("gemm_small_nt", "IIIFPPFPP"),
+    GEMM_SMALL_TN("gemm_small_tn", "IIIFPPFPP"),
+    GEMM_SMALL_TT("gemm_small_tt", "IIIFPPFPP"),
+    GEMM_FOLD("gemm_fold", "IIFPFP"),
+    GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP");
 
     /** Class-path location of the fatbin that kernels/cuda/build.sh produces. */
     static final String FATBIN_RESOURCE = "/dev/dendrite/kernels/cuda/dendrite_kernels.fatbin";
@@ -59,6 +77,21 @@ enum CudaKernel {
     /** The kernel's name in the module, as cuModuleGetFunction wants it. */
     String symbol() {
         return symbol;
+    }
+
+    /**
+     * The kernel of {@code variant} for one transpose combination ({@link GemmVariant#kernelName}).
+     *
+     * @throws IllegalArgumentException when no constant has that name (a variant gemm.cu does not instantiate)
+     */
+    static CudaKernel gemm(GemmVariant variant, boolean transA, boolean transB) {
+        String name = variant.kernelName(transA, transB);
+        for (CudaKernel k : values()) {
+            if (k.symbol.equals(name)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("no CUDA kernel " + name + " for GEMM variant " + variant);
     }
 
     /**

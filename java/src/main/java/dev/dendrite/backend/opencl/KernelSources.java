@@ -17,9 +17,12 @@ import java.util.regex.Pattern;
  * <p>The kernels in {@code kernels/opencl} include the math they share with the CUDA kernels from
  * {@code kernels/common}. Drivers resolve include paths differently (or not at all for sources given as
  * strings), so the backend hands them a single self-contained source: every quoted include is resolved
- * relative to the including file, inserted once (later includes of the same header are dropped, as with
- * {@code #pragma once}), and followed by a {@code #line} directive so that the compiler's messages still
- * name the right file and line. System includes ({@code #include <...>}) are left for the compiler: the
+ * relative to the including file, inserted, and followed by a {@code #line} directive so that the compiler's
+ * messages still name the right file and line. A header with an include guard (its first directives
+ * {@code #ifndef X} and {@code #define X}) is inserted once and later includes of it are dropped, which changes
+ * nothing but the size; a header without one is inserted at every include, as the C preprocessor does, because
+ * it is meant to be: {@code gemm_tiled.h} is included once per GEMM variant, with different macros defined.
+ * System includes ({@code #include <...>}) are left for the compiler: the
  * common headers only use them in their host-C branch, which an OpenCL compiler skips.
  */
 final class KernelSources {
@@ -28,6 +31,9 @@ final class KernelSources {
 
     private static final Pattern INCLUDE = Pattern.compile("^\\s*#\\s*include\\s*(.*?)\\s*$");
     private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"(\\s*(//.*|/\\*.*)?)?");
+    /** An include guard: the first two directives of a file, after its leading comments. */
+    private static final Pattern GUARD = Pattern.compile(
+            "\\A(?:\\s|/\\*(?s:.*?)\\*/|//[^\\n]*)*#\\s*ifndef\\s+(\\w+)\\s*\\n\\s*#\\s*define\\s+\\1\\b");
 
     private KernelSources() {
     }
@@ -50,7 +56,9 @@ final class KernelSources {
                     + ", which includes it back: include cycle " + stack);
         }
         String text = read(path, stack.peek());
-        done.add(path);
+        if (GUARD.matcher(text).find()) {
+            done.add(path);
+        }
         stack.push(path);
         String shortName = path.startsWith("dev/dendrite/kernels/")
                 ? path.substring("dev/dendrite/kernels/".length()) : path;

@@ -30,14 +30,18 @@ import static org.jocl.CL.clReleaseMemObject;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.GemmTuner;
+import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.OpChecks;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
@@ -88,15 +92,9 @@ public final class OpenClBackend implements Backend {
     private static final int COLUMN_GROUP = 64;
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
     private static final int PENALTY_GROUPS = 64;
-    /** Below this many multiply-adds, or with an output side under 16, one work-item per output is faster. */
-    private static final long SMALL_GEMM = 1L << 18;
     /** Largest n of {@link #randomPermutation}: its keys are padded to a power of two that must fit an int. */
     static final int MAX_PERMUTATION = 1 << 30;
 
-    private static final int TILE = 64;
-    private static final int TILE_THREADS = 16;
-    /** Local memory of one tiled GEMM work-group: two 16 x (64 + 1) float tiles. */
-    private static final long TILE_LOCAL_BYTES = 2L * 16 * 65 * 4;
 
     private final OpenClDevice device;
     private final cl_context context;
@@ -111,7 +109,16 @@ public final class OpenClBackend implements Backend {
     /** Work space of multi-pass ops, grown on demand; ops run in queue order, so one is enough. */
     private cl_mem scratch;
     private long scratchBytes;
-    private Boolean tiledGemm;
+    /**
+     * {@code -Ddendrite.opencl.gemm}: "auto" (the default) times the eligible GEMM variants on the first call of
+     * each shape and keeps the fastest; "rule" takes {@link GemmVariant#rule} without timing; a variant id
+     * ({@code simple}, {@code tile64}, {@code large}, {@code small}) forces that one, for debugging and benchmarks.
+     */
+    private final String gemmProperty = System.getProperty("dendrite.opencl.gemm", "auto");
+    private GemmVariant forcedGemm = forcedGemmProperty(gemmProperty);
+    private final boolean measureGemm = !gemmProperty.trim().equalsIgnoreCase("rule");
+    private final GemmTuner<GemmVariant> gemmTuner = new GemmTuner<>("opencl");
+    private final Map<GemmVariant, Boolean> gemmRunnable = new EnumMap<>(GemmVariant.class);
     private volatile boolean closed;
 
     /**
@@ -454,40 +461,139 @@ public final class OpenClBackend implements Backend {
         if (m == 0 || n == 0) {
             return;
         }
+        // alpha == 0 leaves C = beta * C without reading A or B, as CpuGemm does; every kernel does that for k == 0.
+        int depth = alpha == 0f ? 0 : k;
         try {
-            boolean tiled = usesTiledGemm(m, n, k);
-            String name = tiled ? "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n") : "gemm_simple";
-            OpenClKernel kernel = programs.kernel("gemm.cl", name).args();
-            if (!tiled) {
-                kernel.i(transA ? 1 : 0).i(transB ? 1 : 0);
-            }
-            kernel.i(m).i(n).i(k).f(alpha).mem(mem(a), a.offset()).mem(mem(b), b.offset()).f(beta)
-                    .mem(mem(c), c.offset());
-            if (tiled) {
-                kernel.run(queue, (long) ceilDiv(n, TILE) * TILE_THREADS, (long) ceilDiv(m, TILE) * TILE_THREADS,
-                        TILE_THREADS, TILE_THREADS);
-            } else {
-                int l0 = (int) Math.min(16, kernel.maxWorkGroupSize());
-                int l1 = (int) Math.max(1, Math.min(16, kernel.maxWorkGroupSize() / l0));
-                kernel.run(queue, roundUp(n, l0), roundUp(m, l1), l0, l1);
-            }
+            GemmVariant v = gemmVariant(transA, transB, m, n, depth, mem(a), a.offset(), mem(b), b.offset());
+            enqueueGemm(v, transA, transB, m, n, depth, alpha, mem(a), a.offset(), mem(b), b.offset(), beta,
+                    mem(c), c.offset());
         } catch (CLException e) {
-            throw clFailure("gemm", (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + ", n=" + n
-                    + ", k=" + k, e);
+            throw clFailure("gemm", GemmTuner.describe(transA, transB, m, n, k), e);
         }
     }
 
     /**
-     * Whether {@link #gemm} uses the tiled kernel for this shape: when the device can run its 16 x 16 groups
-     * and the product is big enough to fill them; small products go to one work-item per output.
+     * The variant for a shape: the forced one; else the one chosen before; else, the first time, the fastest of
+     * the candidates that {@link GemmVariant#suits} the shape and run on this device, each timed on the real A and
+     * B into a scratch C (a host wait, once per shape); with {@code dendrite.opencl.gemm=rule}, or when only one
+     * candidate is left, {@link GemmVariant#rule} without timing. Which one wins never changes the result.
      */
-    boolean usesTiledGemm(int m, int n, int k) {
-        if (tiledGemm == null) {
-            OpenClKernel kernel = programs.kernel("gemm.cl", "gemm_nn");
-            tiledGemm = kernel.maxWorkGroupSize() >= (long) TILE_THREADS * TILE_THREADS
-                    && device.localMemoryBytes() >= TILE_LOCAL_BYTES;
+    private GemmVariant gemmVariant(boolean transA, boolean transB, int m, int n, int k, cl_mem a, int ao, cl_mem b,
+                                    int bo) {
+        if (forcedGemm != null) {
+            return requireRuns(forcedGemm);
         }
-        return tiledGemm && Math.min(m, n) >= 16 && (long) m * n * k >= SMALL_GEMM;
+        if (k == 0) {
+            return GemmVariant.SIMPLE; // C = beta * C: one pass over C, nothing to tile
+        }
+        GemmVariant chosen = gemmTuner.choice(transA, transB, m, n, k);
+        if (chosen != null) {
+            return chosen;
+        }
+        GemmVariant rule = GemmVariant.rule(m, n, k);
+        if (!gemmRuns(rule)) {
+            rule = GemmVariant.SIMPLE;
+        }
+        List<GemmVariant> candidates = new ArrayList<>();
+        for (GemmVariant v : GemmVariant.values()) {
+            if ((v == rule || v.suits(m, n, k)) && gemmRuns(v)) {
+                candidates.add(v);
+            }
+        }
+        if (!measureGemm || candidates.size() == 1) {
+            gemmTuner.remember(transA, transB, m, n, k, rule);
+            return rule;
+        }
+        cl_mem scratchC = clCreateBuffer(context, CL_MEM_READ_WRITE, 4L * m * n, null, null);
+        try {
+            zero(scratchC, 0, 4L * m * n);
+            clFinish(queue); // work issued before must not count against the first candidate
+            return gemmTuner.tune(transA, transB, m, n, k, candidates, (v, calls) -> {
+                long start = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    enqueueGemm(v, transA, transB, m, n, k, 1f, a, ao, b, bo, 0f, scratchC, 0);
+                }
+                clFinish(queue);
+                return (System.nanoTime() - start) * 1e-9;
+            });
+        } finally {
+            clReleaseMemObject(scratchC);
+        }
+    }
+
+    /** Enqueues one product with variant {@code v}, its second pass too when the variant splits k. */
+    private void enqueueGemm(GemmVariant v, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             cl_mem a, int ao, cl_mem b, int bo, float beta, cl_mem c, int co) {
+        OpenClKernel kernel = programs.kernel("gemm.cl", v.kernelName(transA, transB)).args();
+        if (v == GemmVariant.SIMPLE) {
+            kernel.i(transA ? 1 : 0).i(transB ? 1 : 0).i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta)
+                    .mem(c, co);
+            // GemmVariant.SIMPLE's 16 x 16 groups, or as close as a device with smaller groups allows.
+            int l0 = (int) Math.min(v.threadsX(), kernel.maxWorkGroupSize());
+            int l1 = (int) Math.max(1, Math.min(v.threadsY(), kernel.maxWorkGroupSize() / l0));
+            kernel.run(queue, roundUp(n, l0), roundUp(m, l1), l0, l1);
+            return;
+        }
+        int[] groups = v.groups(m, n, k);
+        cl_mem w = groups[2] > 1 ? scratch(4L * v.workspaceFloats(m, n, k)) : dummy;
+        kernel.i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta).mem(c, co).mem(w);
+        kernel.run(queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), groups[2], v.threadsX(),
+                v.threadsY(), 1);
+        if (groups[2] > 1) {
+            OpenClKernel fold = programs.kernel("gemm.cl", "gemm_fold");
+            fold.args().i(m * n).i(groups[2]).f(alpha).mem(w).f(beta).mem(c, co);
+            fold.run(queue, (long) GemmVariant.foldGroups(m, n) * GemmVariant.FOLD_THREADS, GemmVariant.FOLD_THREADS);
+        }
+    }
+
+    /** Whether this device can run {@code v}: its work-group size and local memory. */
+    private boolean gemmRuns(GemmVariant v) {
+        Boolean runs = gemmRunnable.get(v);
+        if (runs == null) {
+            runs = v == GemmVariant.SIMPLE
+                    || programs.kernel("gemm.cl", v.kernelName(false, false)).maxWorkGroupSize() >= v.threads()
+                    && device.localMemoryBytes() >= v.localBytes();
+            gemmRunnable.put(v, runs);
+        }
+        return runs;
+    }
+
+    /**
+     * Makes every following {@link #gemm} use {@code v} (null: choose per shape again), so that tests can check
+     * each variant whatever the choice would be.
+     *
+     * @throws IllegalArgumentException when this device cannot run {@code v}
+     */
+    void forceGemmVariant(GemmVariant v) {
+        forcedGemm = v == null ? null : requireRuns(v);
+    }
+
+    /** {@code v}, if this device can run it (a forced variant may not fit). */
+    private GemmVariant requireRuns(GemmVariant v) {
+        if (!gemmRuns(v)) {
+            throw new IllegalArgumentException("GEMM variant " + v + " needs " + v.threads() + " work-items and "
+                    + v.localBytes() + " bytes of local memory per group, more than " + device.label() + " allows");
+        }
+        return v;
+    }
+
+    /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */
+    GemmVariant gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
+        return gemmTuner.choice(transA, transB, m, n, k);
+    }
+
+    /** {@code dendrite.opencl.gemm}: "auto" (measure per shape), "rule", or a variant to force. */
+    private static GemmVariant forcedGemmProperty(String value) {
+        if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("auto")
+                || value.trim().equalsIgnoreCase("rule")) {
+            return null;
+        }
+        try {
+            return GemmVariant.byId(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-Ddendrite.opencl.gemm=" + value + " is not auto, rule or a GEMM "
+                    + "variant: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -100,6 +100,13 @@ final class OpenClKernel {
                 0, null, null);
     }
 
+    /** Enqueues a 3-D range (the tiled GEMM: column tiles, row tiles, k-splits). */
+    void run(cl_command_queue queue, long global0, long global1, long global2, long local0, long local1,
+             long local2) {
+        clEnqueueNDRangeKernel(queue, kernel, 3, null, new long[] {global0, global1, global2},
+                new long[] {local0, local1, local2}, 0, null, null);
+    }
+
     void release() {
         if (!released) {
             released = true;

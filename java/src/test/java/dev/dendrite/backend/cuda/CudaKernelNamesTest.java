@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.dendrite.backend.GemmVariant;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +95,55 @@ class CudaKernelNamesTest {
 
     /** Kernel declarations: {@code DENDRITE_KERNEL void [__launch_bounds__(...)] name(params) {}}. */
     private static final Pattern DECLARATION = Pattern.compile(
-            "DENDRITE_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*\\(([^)]*)\\)");
+            "DENDRITE_KERNEL\\s+void\\s+(?:__launch_bounds__\\((?:[^()]|\\([^()]*\\))*\\)\\s+)?"
+            + "([A-Za-z_][A-Za-z0-9_]*)\\s*\\(([^)]*)\\)");
+    /** A function-like macro definition, continuation lines already joined: name, parameters, body. */
+    private static final Pattern MACRO = Pattern.compile(
+            "(?m)^\\s*#\\s*define\\s+([A-Za-z_][A-Za-z0-9_]*)\\(([^)]*)\\)(.*)$");
+
+    /**
+     * The kernels declared in a .cu source: plain declarations, and those of kernel-defining macros (gemm.cu's
+     * {@code GEMM_KERNEL(NAME, V, TA, TB)}, whose body declares {@code DENDRITE_KERNEL void ... NAME(params)}):
+     * every invocation of such a macro at the start of a line declares the kernel its NAME argument names.
+     */
+    static Map<String, String> declaredKernels(String source) {
+        String src = stripComments(source).replace("\\\n", " ");
+        Map<String, String> declared = new TreeMap<>();
+        Map<String, Object[]> kernelMacros = new TreeMap<>(); // name -> {parameter index of NAME, signature}
+        Matcher def = MACRO.matcher(src);
+        while (def.find()) {
+            List<String> params = List.of(def.group(2).split("\\s*,\\s*"));
+            Matcher d = DECLARATION.matcher(def.group(3));
+            if (d.find() && params.contains(d.group(1))) {
+                kernelMacros.put(def.group(1), new Object[] {params.indexOf(d.group(1)), signature(d.group(2))});
+            }
+        }
+        String plain = MACRO.matcher(src).replaceAll("");
+        Matcher m = DECLARATION.matcher(plain);
+        while (m.find()) {
+            String previous = declared.put(m.group(1), signature(m.group(2)));
+            assertEquals(null, previous, "kernel " + m.group(1) + " declared twice");
+        }
+        for (Map.Entry<String, Object[]> macro : kernelMacros.entrySet()) {
+            Matcher use = Pattern.compile("(?m)^\\s*" + macro.getKey() + "\\(([^)]*)\\)").matcher(plain);
+            while (use.find()) {
+                String name = use.group(1).split("\\s*,\\s*")[(Integer) macro.getValue()[0]].trim();
+                String previous = declared.put(name, (String) macro.getValue()[1]);
+                assertEquals(null, previous, "kernel " + name + " declared twice");
+            }
+        }
+        return declared;
+    }
+
+    @Test
+    void kernelDefiningMacrosAreExpanded() {
+        String src = "#define K(NAME, V) \\\n DENDRITE_KERNEL void __launch_bounds__(T(V)) \\\n"
+                + " NAME(int m, const float *a, float x) { body(V); }\n"
+                + "K(first_kernel, one)\nK(second_kernel, two)\n"
+                + "DENDRITE_KERNEL void plain(int n) {}\n";
+        Map<String, String> declared = declaredKernels(src);
+        assertEquals(Map.of("first_kernel", "IPF", "second_kernel", "IPF", "plain", "I"), declared);
+    }
 
     @Test
     void signaturesMatchTheKernelSources() throws IOException {
@@ -105,11 +155,9 @@ class CudaKernelNamesTest {
         }
         assertTrue(files.size() >= 7, "expected the kernel families in " + dir + ", found " + files);
         for (Path f : files) {
-            String src = stripComments(Files.readString(f));
-            Matcher m = DECLARATION.matcher(src);
-            while (m.find()) {
-                String previous = declared.put(m.group(1), signature(m.group(2)));
-                assertEquals(null, previous, "kernel " + m.group(1) + " declared twice");
+            for (Map.Entry<String, String> e : declaredKernels(Files.readString(f)).entrySet()) {
+                String previous = declared.put(e.getKey(), e.getValue());
+                assertEquals(null, previous, "kernel " + e.getKey() + " declared twice");
             }
         }
         List<String> problems = new ArrayList<>();
@@ -125,6 +173,32 @@ class CudaKernelNamesTest {
             problems.add("kernel '" + orphan + "' has no CudaKernel constant");
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    /** Every tiled GEMM kernel is what {@link CudaKernel#gemm} returns for exactly one variant and transposition. */
+    @Test
+    void everyTiledGemmKernelIsOneVariantAndTransposition() {
+        Set<CudaKernel> reached = new TreeSet<>();
+        for (GemmVariant v : GemmVariant.values()) {
+            if (v == GemmVariant.SIMPLE) {
+                continue;
+            }
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    CudaKernel k = CudaKernel.gemm(v, ta, tb);
+                    assertEquals(v.kernelName(ta, tb), k.symbol());
+                    assertTrue(reached.add(k), k + " reached twice");
+                }
+            }
+        }
+        assertEquals(tiledGemmKernels(), reached);
+        assertEquals(CudaKernel.GEMM_SIMPLE, CudaKernel.gemm(GemmVariant.SIMPLE, true, false));
+    }
+
+    /** The kernels CudaBackend launches through {@code CudaKernel.gemm(...)}: gemm_VARIANT_TATB. */
+    private static Set<CudaKernel> tiledGemmKernels() {
+        return Stream.of(CudaKernel.values()).filter(k -> k.symbol().matches("gemm_[a-z0-9]+_[nt][nt]"))
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -146,13 +220,18 @@ class CudaKernelNamesTest {
         }
         List<String> problems = new ArrayList<>();
         int checked = 0;
-        Matcher call = Pattern.compile("\\blaunch\\(\\s*(CudaKernel\\.[A-Z_0-9]+|kernel)\\s*,").matcher(src);
+        // launch(kernel, grid, blockX, blockY, shared, args...) and launchGrid(kernel, gridX, gridY, gridZ, blockX,
+        // blockY, args...), the latter for the tiled GEMM kernels looked up by CudaKernel.gemm into 'tiled'.
+        Matcher call = Pattern.compile("\\b(launch|launchGrid)\\(\\s*(CudaKernel\\.[A-Z_0-9]+|kernel|tiled)\\s*,")
+                .matcher(src);
         while (call.find()) {
-            List<String> args = topLevelArguments(src, call.start() + "launch".length());
+            List<String> args = topLevelArguments(src, call.start() + call.group(1).length());
             String first = args.get(0);
             List<CudaKernel> kernels = new ArrayList<>();
             if (first.startsWith("CudaKernel.")) {
                 kernels.add(CudaKernel.valueOf(first.substring("CudaKernel.".length())));
+            } else if (first.equals("tiled")) {
+                kernels.addAll(tiledGemmKernels());
             } else {
                 // gather's launch through a variable: "if (kernel == CudaKernel.GATHER_I32) { launch(...) }
                 // else { launch(...) }", the float kernels sharing the second call.
@@ -160,7 +239,7 @@ class CudaKernelNamesTest {
                 boolean i32 = before.lastIndexOf("GATHER_I32) {") > before.lastIndexOf("} else {");
                 kernels.addAll(i32 ? List.of(CudaKernel.GATHER_I32) : List.of(CudaKernel.GATHER_F32, CudaKernel.GATHER_U8));
             }
-            List<String> kernelArgs = args.subList(5, args.size());
+            List<String> kernelArgs = args.subList(call.group(1).equals("launch") ? 5 : 6, args.size());
             for (CudaKernel k : kernels) {
                 checked++;
                 String sig = k.signature();
@@ -182,6 +261,9 @@ class CudaKernelNamesTest {
         Matcher named = Pattern.compile("CudaKernel\\.([A-Z_0-9]+)").matcher(src);
         while (named.find()) {
             launched.add(CudaKernel.valueOf(named.group(1)));
+        }
+        if (src.contains("CudaKernel.gemm(")) {
+            launched.addAll(tiledGemmKernels());
         }
         assertEquals(Set.of(CudaKernel.values()), launched, "kernels CudaBackend never names");
         assertTrue(problems.isEmpty(), String.join("\n", problems));

@@ -1,45 +1,41 @@
 package dev.dendrite.backend.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Arrays;
-import java.util.Random;
 
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.GemmChecks;
+import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.Slice;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The OpenCL GEMM against a float64 reference: all four transpose combinations, shapes on and around the
- * 64 x 64 x 16 tile edges, odd and degenerate shapes, both kernels (tiled and one work-item per output), slices
- * at odd offsets inside larger buffers, and beta == 0 over a C full of NaN.
- *
- * <p>Tolerance: an element of C is a sum of k products, so it may be off by {@code 4 EPS sqrt(k + 2)} times
- * the sum of the absolute values of its terms ({@code |alpha| sum |a b| + |beta c|}), EPS = 2^-24. That is
- * several times the typical rounding error of a float dot product, while a missing, duplicated or misplaced
- * term (a tile-edge bug) is off by about one whole term, far more for these random inputs.
+ * The OpenCL GEMM, every variant of kernels/common/gemm_tiled.h forced in turn (and the per-shape choice), against
+ * a float64 reference and bit for bit against {@link dev.dendrite.backend.cpu.CpuGemm} ({@link GemmChecks} states
+ * and justifies the tolerance): all four transpose combinations, shapes on and around the tile edges and the
+ * 256-deep k-blocks (so the split variant folds 2 and 3 blocks), degenerate shapes, slices at odd offsets inside
+ * larger buffers, beta == 0 over a C full of NaN, alpha == 0 over an A full of NaN. This is where the GEMM code
+ * the CUDA backend runs too is tested in every CI run.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenClGemmTest {
-    private static final double EPS = 0x1.0p-24;
-    /** Guard elements around every matrix: a kernel writing outside C, or reading outside A/B, shows. */
-    private static final int PAD = 5;
-    private static final float GUARD = -1234.5f;
-
     private OpenClBackend backend;
-    private final Random rnd = new Random(20261123);
+    private GemmChecks checks;
 
     @BeforeAll
     void open() {
         backend = OpenClTestSupport.backendOrSkip();
+        checks = new GemmChecks(backend, 20261123);
     }
 
     @AfterAll
@@ -49,41 +45,86 @@ class OpenClGemmTest {
         }
     }
 
-    @Test
-    void tiledKernelOnTileEdges() {
-        // m, n, k around multiples of the 64 x 64 tile and the 16-deep k step, all big enough for the tiled kernel.
-        int[][] shapes = {{64, 64, 64}, {65, 63, 65}, {63, 65, 80}, {128, 128, 16}, {127, 129, 17}, {16, 300, 100},
-            {300, 16, 100}, {100, 100, 1000}, {192, 80, 31}};
-        for (int[] s : shapes) {
-            assertTrue(backend.usesTiledGemm(s[0], s[1], s[2]), "shape " + Arrays.toString(s) + " should be tiled");
-            checkAllTransposes(s[0], s[1], s[2]);
+    @AfterEach
+    void chooseAgain() {
+        if (backend != null) {
+            backend.forceGemmVariant(null);
         }
     }
 
     @Test
-    void simpleKernelOnSmallAndSkinnyShapes() {
-        int[][] shapes = {{1, 1, 1}, {1, 1, 5000}, {3, 7, 5}, {15, 200, 300}, {200, 15, 300}, {1, 784, 512},
-            {64, 64, 63}, {10, 10, 0}};
-        for (int[] s : shapes) {
-            assertFalse(backend.usesTiledGemm(s[0], s[1], s[2]), "shape " + Arrays.toString(s) + " should be simple");
-            checkAllTransposes(s[0], s[1], s[2]);
+    void everyVariantOnAwkwardShapesAllTransposes() {
+        for (GemmVariant v : GemmVariant.values()) {
+            backend.forceGemmVariant(v);
+            checks.awkwardShapes(v.toString(), true);
         }
     }
 
     @Test
-    void layerSizedProductsBothWays() {
-        // A 784-256 dense layer at batch 128: forward (X W), the weight gradient (X^T dY) and dX (dY W^T).
-        check(false, false, 128, 256, 784, 1f, 0f);
-        check(true, false, 784, 256, 128, 1f, 0f);
-        check(false, true, 128, 784, 256, 1f, 0f);
+    void theSplitVariantSplitsTheseShapes() {
+        // Otherwise the test above would not reach gemm_fold with 2 and 3 blocks.
+        for (int blocks : new int[] {2, 3}) {
+            assertTrue(Arrays.stream(GemmChecks.AWKWARD).anyMatch(s -> GemmVariant.SMALL.splits(s[0], s[1], s[2])
+                    == blocks), blocks + " k-blocks");
+        }
+    }
+
+    @Test
+    void measuredChoiceIsRememberedAndAgrees() {
+        // Course-like shapes, scaled down for a CPU device: a batch times a layer, dW = X^T dZ, dX = dZ W^T.
+        int[][] shapes = {{32, 128, 300}, {300, 128, 32}, {32, 300, 128}};
+        boolean[][] transposes = {{false, false}, {true, false}, {false, true}};
+        for (int i = 0; i < shapes.length; i++) {
+            int[] s = shapes[i];
+            boolean ta = transposes[i][0];
+            boolean tb = transposes[i][1];
+            checks.check("auto", ta, tb, s[0], s[1], s[2], 1f, 0f, true);
+            GemmVariant chosen = backend.gemmChoice(ta, tb, s[0], s[1], s[2]);
+            assertNotNull(chosen, "a choice is remembered for " + Arrays.toString(s));
+            assertTrue(chosen.suits(s[0], s[1], s[2]) || chosen == GemmVariant.rule(s[0], s[1], s[2]),
+                    chosen + " was a candidate for " + Arrays.toString(s));
+            checks.check("auto again", ta, tb, s[0], s[1], s[2], -0.5f, 0.25f, true);
+            assertEquals(chosen, backend.gemmChoice(ta, tb, s[0], s[1], s[2]), "the choice is kept");
+        }
+    }
+
+    @Test
+    void ruleModeAndForcedModeComeFromTheProperty() {
+        String key = "dendrite.opencl.gemm";
+        String old = System.getProperty(key);
+        try {
+            System.setProperty(key, "rule");
+            try (OpenClBackend ruled = new OpenClBackend(backend.device())) {
+                runOnce(ruled, 40, 70, 300);
+                assertEquals(GemmVariant.rule(40, 70, 300), ruled.gemmChoice(false, false, 40, 70, 300));
+            }
+            System.setProperty(key, "tiles-please");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new OpenClBackend(backend.device()).close());
+            assertTrue(e.getMessage().contains("tiles-please") && e.getMessage().contains("tile64"), e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
+        }
     }
 
     @Test
     void betaZeroIgnoresNaNAndBetaAccumulates() {
         for (int[] s : new int[][] {{70, 90, 40}, {5, 6, 7}}) {
-            check(false, false, s[0], s[1], s[2], 2f, 0f);     // C starts as NaN: must not leak
-            check(true, true, s[0], s[1], s[2], -0.5f, 1f);    // accumulate into C
-            check(false, true, s[0], s[1], s[2], 1f, 0.25f);
+            checks.check("auto", false, false, s[0], s[1], s[2], 2f, 0f, true);  // C starts as NaN: must not leak
+            checks.check("auto", true, true, s[0], s[1], s[2], -0.5f, 1f, true); // accumulate into C
+            checks.check("auto", false, true, s[0], s[1], s[2], 1f, 0.25f, true);
+        }
+    }
+
+    @Test
+    void alphaZeroDoesNotReadAOrB() {
+        for (GemmVariant v : GemmVariant.values()) {
+            backend.forceGemmVariant(v);
+            checks.alphaZero(v.toString());
         }
     }
 
@@ -105,88 +146,15 @@ class OpenClGemmTest {
         }
     }
 
-    private void checkAllTransposes(int m, int n, int k) {
-        for (boolean ta : new boolean[] {false, true}) {
-            for (boolean tb : new boolean[] {false, true}) {
-                check(ta, tb, m, n, k, rnd.nextBoolean() ? 1f : -1.5f, rnd.nextBoolean() ? 0f : 0.75f);
-            }
+    private void runOnce(OpenClBackend on, int m, int n, int k) {
+        try (Buffer a = on.allocate(DType.F32, m * k); Buffer b = on.allocate(DType.F32, k * n);
+             Buffer c = on.allocate(DType.F32, m * n)) {
+            on.fill(a.all(), 1f);
+            on.fill(b.all(), 1f);
+            on.gemm(false, false, m, n, k, 1f, a.all(), b.all(), 0f, c.all());
+            float[] got = new float[m * n];
+            on.download(c.all(), got, 0);
+            assertEquals(k, got[m * n - 1]);
         }
-    }
-
-    private void check(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta) {
-        String what = "gemm " + (ta ? "A^T" : "A") + (tb ? "B^T" : "B") + " m=" + m + " n=" + n + " k=" + k
-                + " alpha=" + alpha + " beta=" + beta;
-        float[] a = normal(m * k);
-        float[] b = normal(k * n);
-        float[] c = beta == 0f ? nan(m * n) : normal(m * n);
-        Buffer ab = padded(a);
-        Buffer bb = padded(b);
-        Buffer cb = padded(c);
-        try {
-            backend.gemm(ta, tb, m, n, k, alpha, ab.slice(PAD, a.length), bb.slice(PAD, b.length), beta,
-                    cb.slice(PAD, c.length));
-            float[] got = new float[cb.length()];
-            backend.download(cb.all(), got, 0);
-            for (int i = 0; i < PAD; i++) {
-                assertEquals(GUARD, got[i], what + ": guard before C");
-                assertEquals(GUARD, got[got.length - 1 - i], what + ": guard after C");
-            }
-            int bad = 0;
-            String first = null;
-            for (int r = 0; r < m; r++) {
-                for (int col = 0; col < n; col++) {
-                    double sum = 0;
-                    double abs = 0;
-                    for (int p = 0; p < k; p++) {
-                        double x = ta ? a[p * m + r] : a[r * k + p];
-                        double y = tb ? b[col * k + p] : b[p * n + col];
-                        sum += x * y;
-                        abs += Math.abs(x * y);
-                    }
-                    double old = c[r * n + col];
-                    double expected = alpha * sum + (beta == 0f ? 0 : beta * old);
-                    double tol = 4 * EPS * Math.sqrt(k + 2.0) * (Math.abs(alpha) * abs + (beta == 0f ? 0
-                            : Math.abs(beta * old))) + 1e-30;
-                    double actual = got[PAD + r * n + col];
-                    if (!(Math.abs(actual - expected) <= tol)) {
-                        bad++;
-                        if (first == null) {
-                            first = "(" + r + ", " + col + "): expected " + expected + ", got " + actual
-                                    + ", tolerance " + tol;
-                        }
-                    }
-                }
-            }
-            if (bad > 0) {
-                fail(what + ": " + bad + " of " + (m * n) + " elements out of tolerance, first at " + first);
-            }
-        } finally {
-            ab.close();
-            bb.close();
-            cb.close();
-        }
-    }
-
-    private Buffer padded(float[] x) {
-        float[] all = new float[x.length + 2 * PAD];
-        Arrays.fill(all, GUARD);
-        System.arraycopy(x, 0, all, PAD, x.length);
-        Buffer b = backend.allocate(DType.F32, all.length);
-        backend.upload(all, 0, b.all());
-        return b;
-    }
-
-    private float[] normal(int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        return x;
-    }
-
-    private static float[] nan(int n) {
-        float[] x = new float[n];
-        Arrays.fill(x, Float.NaN);
-        return x;
     }
 }

@@ -60,6 +60,15 @@ class OpenClProgramBuildTest {
     }
 
     @Test
+    void aHeaderWithoutAGuardIsExpandedAtEveryInclude() {
+        // gemm.cl includes the GEMM template once per variant (each copy defines that variant's body); the guarded
+        // dialect.h, which the template includes too, goes in once.
+        String src = KernelSources.load("gemm.cl");
+        assertEquals(3, count(src, "#line 1 \"common/gemm_tiled.h\""), "the template once per variant");
+        assertEquals(1, count(src, "#define DENDRITE_DIALECT_H"), "dialect.h once");
+    }
+
+    @Test
     void missingSourcesAndIncludesAreNamed() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> KernelSources.load("no_such_kernel.cl"));

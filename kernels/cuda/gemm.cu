@@ -1,0 +1,60 @@
+/*
+ * gemm.cu - the CUDA instantiations of kernels/common/gemm_tiled.h, the twin of kernels/opencl/gemm.cl (read
+ * gemm_tiled.h first: the arithmetic, the tiling and the split over k live there). CudaBackend runs these
+ * instead of cuBLAS for the shapes where they measured faster, or when -Ddendrite.cuda.gemm=own.
+ *
+ *   gemm_<variant>_<ta><tb>   one tiled variant, one transpose combination (n: as stored, t: transposed);
+ *                             blocks of the variant's shape, grid (column tiles, row tiles, k-splits)
+ *   gemm_fold                 second pass of a product split over k: one thread per element of C
+ *   gemm_simple               one thread per element of C, for products too small to fill a tile
+ *
+ * Launch geometry comes from dev.dendrite.backend.GemmVariant, as for OpenCL. Pointers arrive offset to their
+ * slice (common.cuh); w, the work space of a split product, is null otherwise.
+ */
+#include "common.cuh"
+
+#define DENDRITE_GEMM_VARIANT tile64
+#include "gemm_tiled.h"
+#define DENDRITE_GEMM_VARIANT large
+#include "gemm_tiled.h"
+#define DENDRITE_GEMM_VARIANT small
+#include "gemm_tiled.h"
+
+#define GEMM_KERNEL(NAME, V, TA, TB)                                                                           \
+    DENDRITE_KERNEL void __launch_bounds__(DENDRITE_GEMM_THREADS(V))                                           \
+    NAME(int m, int n, int k, float alpha, const float *a, const float *b, float beta, float *c, float *w) {  \
+        DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                \
+        DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                \
+        DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile);                        \
+    }
+
+GEMM_KERNEL(gemm_tile64_nn, tile64, 0, 0)
+GEMM_KERNEL(gemm_tile64_nt, tile64, 0, 1)
+GEMM_KERNEL(gemm_tile64_tn, tile64, 1, 0)
+GEMM_KERNEL(gemm_tile64_tt, tile64, 1, 1)
+GEMM_KERNEL(gemm_large_nn, large, 0, 0)
+GEMM_KERNEL(gemm_large_nt, large, 0, 1)
+GEMM_KERNEL(gemm_large_tn, large, 1, 0)
+GEMM_KERNEL(gemm_large_tt, large, 1, 1)
+GEMM_KERNEL(gemm_small_nn, small, 0, 0)
+GEMM_KERNEL(gemm_small_nt, small, 0, 1)
+GEMM_KERNEL(gemm_small_tn, small, 1, 0)
+GEMM_KERNEL(gemm_small_tt, small, 1, 1)
+
+/* C[i] from the partial sums w[block * mn + i] of its k-blocks, i < mn (threads past the end do nothing). */
+DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, const float *w, float beta, float *c) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < mn) {
+        dendrite_gemm_fold_element(i, mn, blocks, alpha, w, beta, c);
+    }
+}
+
+/* x = column, so neighbours store neighbours. */
+DENDRITE_KERNEL void gemm_simple(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                                 const float *b, float beta, float *c) {
+    int col = blockIdx.x * blockDim.x + threadIdx.x;
+    int row = blockIdx.y * blockDim.y + threadIdx.y;
+    if (row < m && col < n) {
+        dendrite_gemm_simple_element(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, row, col);
+    }
+}
