@@ -39,6 +39,7 @@ import java.util.Set;
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
@@ -109,6 +110,12 @@ public final class OpenClBackend implements Backend {
     /** Work space of multi-pass ops, grown on demand; ops run in queue order, so one is enough. */
     private cl_mem scratch;
     private long scratchBytes;
+    /** Scratch buffers outgrown since a recording may have captured them; at most about the current one's size. */
+    private final List<cl_mem> retiredScratch = new ArrayList<>();
+    /** Recorded steps not yet closed: close() releases their kernel objects. */
+    private final List<OpenClRecording> recordings = new ArrayList<>();
+    /** {@code -Ddendrite.opencl.record=false}: {@link #capture} returns steps that issue their ops again. */
+    private final boolean recordSteps = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.record"));
     /**
      * {@code -Ddendrite.opencl.gemm}: "auto" (the default) times the eligible GEMM variants on the first call of
      * each shape and keeps the fastest; "rule" takes {@link GemmVariant#rule} without timing; a variant id
@@ -242,6 +249,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public Buffer allocate(DType dtype, int length) {
         ensureOpen();
+        noRecording("allocate");
         checks.allocate(dtype, length);
         long bytes = (long) length * dtype.bytes();
         cl_mem mem = null;
@@ -289,6 +297,7 @@ public final class OpenClBackend implements Backend {
 
     /** Frees one buffer (called by {@link OpenClBuffer#close()}). */
     void release(OpenClBuffer b) {
+        noRecording("Buffer.close");
         synchronized (buffers) {
             if (!b.markClosed()) {
                 return;
@@ -327,6 +336,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private void write(Slice dst, Pointer host) {
+        noRecording("upload");
         if (dst.length() == 0) {
             return;
         }
@@ -355,6 +365,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private void read(Slice src, Pointer host) {
+        noRecording("download");
         try {
             if (src.length() > 0) {
                 clEnqueueReadBuffer(queue, mem(src), true, 4L * src.offset(), 4L * src.length(), host, 0, null,
@@ -376,8 +387,9 @@ public final class OpenClBackend implements Backend {
             return;
         }
         try {
-            clEnqueueFillBuffer(queue, mem(x), Pointer.to(new float[] {value}), 4, 4L * x.offset(),
-                    4L * x.length(), 0, null, null);
+            cl_mem m = mem(x);
+            enqueue(q -> clEnqueueFillBuffer(q, m, Pointer.to(new float[] {value}), 4, 4L * x.offset(),
+                    4L * x.length(), 0, null, null));
         } catch (CLException e) {
             throw clFailure("fill", x.toString(), e);
         }
@@ -386,9 +398,9 @@ public final class OpenClBackend implements Backend {
     /** Enqueues zeroing {@code bytes} bytes of {@code mem} from byte {@code offset}. */
     private void zero(cl_mem mem, long offset, long bytes) {
         if (offset % 4 == 0 && bytes % 4 == 0) {
-            clEnqueueFillBuffer(queue, mem, Pointer.to(new int[] {0}), 4, offset, bytes, 0, null, null);
+            enqueue(q -> clEnqueueFillBuffer(q, mem, Pointer.to(new int[] {0}), 4, offset, bytes, 0, null, null));
         } else {
-            clEnqueueFillBuffer(queue, mem, Pointer.to(new byte[] {0}), 1, offset, bytes, 0, null, null);
+            enqueue(q -> clEnqueueFillBuffer(q, mem, Pointer.to(new byte[] {0}), 1, offset, bytes, 0, null, null));
         }
     }
 
@@ -401,8 +413,10 @@ public final class OpenClBackend implements Backend {
         }
         int size = src.dtype().bytes();
         try {
-            clEnqueueCopyBuffer(queue, mem(src), mem(dst), (long) size * src.offset(), (long) size * dst.offset(),
-                    (long) size * src.length(), 0, null, null);
+            cl_mem from = mem(src);
+            cl_mem to = mem(dst);
+            enqueue(q -> clEnqueueCopyBuffer(q, from, to, (long) size * src.offset(), (long) size * dst.offset(),
+                    (long) size * src.length(), 0, null, null));
         } catch (CLException e) {
             throw clFailure("copy", src + " to " + dst, e);
         }
@@ -411,6 +425,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public void synchronize() {
         ensureOpen();
+        noRecording("synchronize");
         try {
             clFinish(queue);
         } catch (CLException e) {
@@ -499,6 +514,9 @@ public final class OpenClBackend implements Backend {
             if ((v == rule || v.suits(m, n, k)) && gemmRuns(v)) {
                 candidates.add(v);
             }
+        }
+        if (programs.recording() != null) {
+            return rule; // timing needs clFinish, which a recording cannot contain; the shape is tuned when issued
         }
         if (!measureGemm || candidates.size() == 1) {
             gemmTuner.remember(transA, transB, m, n, k, rule);
@@ -946,12 +964,14 @@ public final class OpenClBackend implements Backend {
                 finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
             }
             if (dbeta != null) {
-                clEnqueueCopyBuffer(queue, work, mem(dbeta), 4L * sumsOffset, 4L * dbeta.offset(), 4L * cols, 0, null,
-                        null);
+                cl_mem to = mem(dbeta);
+                enqueue(q -> clEnqueueCopyBuffer(q, work, to, 4L * sumsOffset, 4L * dbeta.offset(), 4L * cols, 0,
+                        null, null));
             }
             if (dgamma != null) {
-                clEnqueueCopyBuffer(queue, work, mem(dgamma), 4L * (sumsOffset + cols), 4L * dgamma.offset(),
-                        4L * cols, 0, null, null);
+                cl_mem to = mem(dgamma);
+                enqueue(q -> clEnqueueCopyBuffer(q, work, to, 4L * (sumsOffset + cols), 4L * dgamma.offset(),
+                        4L * cols, 0, null, null));
             }
             if (dx != null) {
                 OpenClKernel k = programs.kernel("batchnorm.cl", "bn_backward_dx");
@@ -1153,6 +1173,70 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    // ================================================================== recorded steps
+
+    /**
+     * Records what {@code ops} issues as an {@link OpenClRecording}: each kernel launch on a kernel object of its
+     * own with its arguments set once, so that a replay is only the enqueue calls. OpenCL has no graphs; this
+     * takes the per-op Java work, argument checks and {@code clSetKernelArg} calls off every step after the one
+     * recorded. {@code -Ddendrite.opencl.record=false} issues every step op by op instead.
+     */
+    @Override
+    public CapturedStep capture(Runnable ops) {
+        if (!recordSteps) {
+            return CapturedStep.eager(ops);
+        }
+        ensureOpen();
+        if (programs.recording() != null) {
+            throw new IllegalStateException("opencl: a step is already being recorded on this backend");
+        }
+        OpenClRecording r = new OpenClRecording(this);
+        programs.recordInto(r);
+        try {
+            ops.run();
+        } catch (RuntimeException | Error e) {
+            programs.recordInto(null);
+            r.close();
+            throw e;
+        }
+        programs.recordInto(null);
+        recordings.add(r);
+        return r;
+    }
+
+    /** Enqueues a recorded step (called by {@link OpenClRecording#run()}). */
+    void replay(OpenClRecording r) {
+        ensureOpen();
+        noRecording("replaying a recorded step");
+        r.enqueueAll(queue);
+    }
+
+    void forget(OpenClRecording r) {
+        recordings.remove(r);
+    }
+
+    /** Recorded steps not yet closed (for tests). */
+    int openRecordings() {
+        return recordings.size();
+    }
+
+    /** Enqueues a fill or copy now, or adds it to the step being recorded. */
+    private void enqueue(java.util.function.Consumer<cl_command_queue> command) {
+        OpenClRecording r = programs == null ? null : programs.recording(); // null while the constructor runs
+        if (r != null) {
+            r.addCommand(command);
+        } else {
+            command.accept(queue);
+        }
+    }
+
+    private void noRecording(String op) {
+        if (programs != null && programs.recording() != null) {
+            throw new IllegalStateException("opencl " + op + " cannot run while a step is being recorded: it copies "
+                    + "to or from the host, allocates or waits; do it before capture() or after it returns");
+        }
+    }
+
     // ================================================================== lifecycle
 
     /**
@@ -1183,6 +1267,9 @@ public final class OpenClBackend implements Backend {
                 failure = releaseNoting(b.mem(), failure);
             }
         }
+        for (OpenClRecording r : new ArrayList<>(recordings)) {
+            r.close(); // their kernel objects, before the programs they come from
+        }
         try {
             programs.close();
         } catch (CLException e) {
@@ -1192,6 +1279,10 @@ public final class OpenClBackend implements Backend {
             failure = releaseNoting(scratch, failure);
             scratch = null;
         }
+        for (cl_mem m : retiredScratch) {
+            failure = releaseNoting(m, failure);
+        }
+        retiredScratch.clear();
         failure = releaseNoting(dummy, failure);
         failure = releaseNoting(errors, failure);
         try {
@@ -1253,7 +1344,7 @@ public final class OpenClBackend implements Backend {
             }
             cl_mem grown = clCreateBuffer(context, CL_MEM_READ_WRITE, size, null, null);
             if (scratch != null) {
-                clReleaseMemObject(scratch); // commands still using it keep it alive until they finish
+                retiredScratch.add(scratch); // a recorded step may still point at it: freed by close()
             }
             scratch = grown;
             scratchBytes = size;

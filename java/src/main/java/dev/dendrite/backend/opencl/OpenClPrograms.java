@@ -33,6 +33,8 @@ final class OpenClPrograms implements AutoCloseable {
     private final String options;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, OpenClKernel> kernels = new HashMap<>();
+    /** The step being recorded ({@link OpenClBackend#capture}), or null: where kernel launches go meanwhile. */
+    private OpenClRecording recording;
 
     OpenClPrograms(cl_context context, OpenClDevice device) {
         this.context = context;
@@ -41,6 +43,14 @@ final class OpenClPrograms implements AutoCloseable {
         // IEEE-rounded division and sqrt where the device offers them, so that x / (1 - rate) and
         // 1 / sqrt(var + eps) round as Java does; never fast-math, which would defeat Kahan summation.
         this.options = device.correctlyRoundedDivideSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+    }
+
+    OpenClRecording recording() {
+        return recording;
+    }
+
+    void recordInto(OpenClRecording r) {
+        recording = r;
     }
 
     /** The build options every program gets. */
@@ -70,7 +80,7 @@ final class OpenClPrograms implements AutoCloseable {
             throw new OpenClException("kernel " + name + " could not be created from program " + file + ": "
                     + CL.stringFor_errorCode(e.getStatus()), e.getStatus(), e);
         }
-        k = new OpenClKernel(ck, name, file, device);
+        k = new OpenClKernel(ck, program, this, name, file, device);
         kernels.put(name, k);
         return k;
     }

@@ -1,0 +1,118 @@
+package dev.dendrite.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.CapturedStep;
+import dev.dendrite.backend.DType;
+import dev.dendrite.callbacks.LambdaCallback;
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.Preprocessing;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.Input;
+import dev.dendrite.model.FitOptions;
+import dev.dendrite.model.History;
+import dev.dendrite.model.Sequential;
+
+/**
+ * On OpenCL, fit records its training step (each launch on a kernel object of its own, arguments set once) and
+ * replays it. Training must be exactly what issuing every op again gives ({@code -Ddendrite.opencl.record=false}):
+ * the same kernels run in the same order on one in-order queue, every GEMM variant gives the same bits (they all
+ * sum k in CpuGemm's order), and the reductions are deterministic, so the tolerance is zero. Runs on PoCL in CI.
+ */
+class OpenClStepCaptureTest {
+
+    private static OpenClBackend backend(boolean record) {
+        String old = System.getProperty("dendrite.opencl.record");
+        System.setProperty("dendrite.opencl.record", Boolean.toString(record));
+        try {
+            return OpenClTestSupport.backendOrSkip();
+        } finally {
+            if (old == null) {
+                System.clearProperty("dendrite.opencl.record");
+            } else {
+                System.setProperty("dendrite.opencl.record", old);
+            }
+        }
+    }
+
+    private record Run(History history, List<float[]> weights, List<Integer> recordingsSeen) {
+    }
+
+    private static Run train(boolean record, Dataset train, Preprocessing scale) {
+        try (OpenClBackend cl = backend(record);
+             Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                     new BatchNormalization(), new Dropout(0.2), new Dense(32, "relu"), new Dense(10, "softmax"))
+                     .backend(cl)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            List<Integer> seen = new ArrayList<>();
+            History h = m.fit(scale.apply(train.images()), train.labels(), new FitOptions().batchSize(64).epochs(2)
+                    .verbose(0).validationSplit(0.2).seed(5)
+                    .callbacks(LambdaCallback.onEpochEnd((epoch, logs) -> seen.add(cl.openRecordings()))));
+            assertEquals(0, cl.openRecordings(), "fit releases its recordings");
+            return new Run(h, m.getWeights(), seen);
+        }
+    }
+
+    @Test
+    void recordedStepsTrainExactlyLikeIssuedOnes() throws IOException {
+        Dataset train = FashionMnist.loadSample().train().rows(0, 600); // 480 training rows: 7 batches of 64 + 32
+        Preprocessing scale = Preprocessing.fit("scale", train.images());
+        Run issued = train(false, train, scale);
+        Run recorded = train(true, train, scale);
+        assertEquals(List.of(0, 0), issued.recordingsSeen(), "recording switched off");
+        // The first step of each shape is issued directly, the next one recorded: the full batches' recording
+        // exists after epoch 1, the partial last batch's (one per epoch) only after epoch 2.
+        assertEquals(List.of(1, 2), recorded.recordingsSeen(), "one recording per batch shape, kept across epochs");
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+            assertEquals(issued.history().get(key), recorded.history().get(key), key + " per epoch");
+        }
+        for (int i = 0; i < issued.weights().size(); i++) {
+            assertArrayEquals(issued.weights().get(i), recorded.weights().get(i), "weight array " + i);
+        }
+    }
+
+    @Test
+    void aRecordingReplaysItsLaunchesAndForbidsHostTraffic() {
+        try (OpenClBackend cl = backend(true); Buffer a = cl.allocate(DType.F32, 8); Buffer b = cl.allocate(DType.F32, 8)) {
+            float[] host = new float[8];
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> cl.capture(() -> cl.download(a.all(), host, 0)));
+            assertTrue(e.getMessage().contains("download"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> cl.capture(() -> cl.allocate(DType.F32, 1)));
+            assertEquals(0, cl.openRecordings(), "a failed recording is released");
+            cl.fill(a.all(), 1f);
+            // b = 0.5, then b += a (a bias add: a kernel launch): recorded, not run, then run on every replay.
+            try (CapturedStep step = cl.capture(() -> {
+                cl.fill(b.all(), 0.5f);
+                cl.biasActivationForward(b.all(), a.slice(0, 4), 2, 4, dev.dendrite.backend.ActivationFunction.LINEAR,
+                        0f, b.all());
+            })) {
+                cl.download(b.all(), host, 0);
+                assertArrayEquals(new float[8], host, "recording ran nothing");
+                step.run();
+                cl.download(b.all(), host, 0);
+                assertArrayEquals(new float[] {1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f}, host);
+                cl.fill(b.all(), -7f);
+                step.run(); // the fill is part of the recording: the same result again
+                cl.download(b.all(), host, 0);
+                assertArrayEquals(new float[] {1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f}, host);
+                assertEquals(1, cl.openRecordings());
+            }
+            assertEquals(0, cl.openRecordings());
+        }
+    }
+}
