@@ -30,22 +30,22 @@ __kernel void adam_update(__global float *params, int po, __global const float *
                           int mo, __global float *v, int vo, __global float *v_max, int xo, int amsgrad, int n,
                           __global const float *hyper, int ho, __global const int *counters, int co, float beta1,
                           float beta2, float eps) {
-    int i = get_global_id(0);
-    if (i >= n) {
-        return;
-    }
+    /* The step size costs two logs and two expm1s: once per work-item, which strides over the elements (the
+     * backend launches a bounded grid), not once per element. */
     float step_size = dendrite_adam_step_size(hyper[ho], beta1, beta2, counters[co] + 1);
-    dendrite_adam_state s;
-    s.param = params[po + i];
-    s.m = m[mo + i];
-    s.v = v[vo + i];
-    s.v_max = amsgrad ? v_max[xo + i] : 0.0f;
-    s = dendrite_adam(s, grads[go + i], step_size, beta1, beta2, eps, amsgrad);
-    params[po + i] = s.param;
-    m[mo + i] = s.m;
-    v[vo + i] = s.v;
-    if (amsgrad) {
-        v_max[xo + i] = s.v_max;
+    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+        dendrite_adam_state s;
+        s.param = params[po + i];
+        s.m = m[mo + i];
+        s.v = v[vo + i];
+        s.v_max = amsgrad ? v_max[xo + i] : 0.0f;
+        s = dendrite_adam(s, grads[go + i], step_size, beta1, beta2, eps, amsgrad);
+        params[po + i] = s.param;
+        m[mo + i] = s.m;
+        v[vo + i] = s.v;
+        if (amsgrad) {
+            v_max[xo + i] = s.v_max;
+        }
     }
 }
 

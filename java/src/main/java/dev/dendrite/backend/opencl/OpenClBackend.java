@@ -91,6 +91,8 @@ public final class OpenClBackend implements Backend {
     static final int ROWS_PER_CHUNK = 16;
     /** Work-items per group of a column reduction's first pass (along the columns). */
     private static final int COLUMN_GROUP = 64;
+    /** Groups per compute unit of a grid-stride kernel ({@link #runStrided}). */
+    private static final int STRIDED_GROUPS_PER_UNIT = 16;
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
     private static final int PENALTY_GROUPS = 64;
     /** Largest n of {@link #randomPermutation}: its keys are padded to a power of two that must fit an int. */
@@ -1029,7 +1031,7 @@ public final class OpenClBackend implements Backend {
                     .mem(mem(v), v.offset()).mem(mem(vMax), offset(vMax)).i(vMax == null ? 0 : 1).i(n)
                     .mem(mem(hyper), hyper.offset() + HYPER_LR).mem(mem(counters), counters.offset() + COUNTER_STEP)
                     .f(beta1).f(beta2).f(eps);
-            run1(k, n);
+            runStrided(k, n);
         } catch (CLException e) {
             throw clFailure(op, "n=" + n, e);
         }
@@ -1319,6 +1321,18 @@ public final class OpenClBackend implements Backend {
     private void run1(OpenClKernel k, long n) {
         int local = (int) Math.min(GROUP, k.maxWorkGroupSize());
         k.run(queue, roundUp(Math.max(n, 1), local), local);
+    }
+
+    /**
+     * Enqueues a grid-stride 1-D kernel over {@code n} elements with at most {@link #STRIDED_GROUPS_PER_UNIT} groups
+     * per compute unit: enough to fill the device, few enough that per-work-item set-up (Adam's step size) is
+     * paid once per many elements.
+     */
+    private void runStrided(OpenClKernel k, long n) {
+        int local = (int) Math.min(GROUP, k.maxWorkGroupSize());
+        long groups = Math.min((Math.max(n, 1) + local - 1) / local,
+                (long) Math.max(1, device.computeUnits()) * STRIDED_GROUPS_PER_UNIT);
+        k.run(queue, groups * local, local);
     }
 
     /** Enqueues a column kernel: dimension 0 over {@code cols}, dimension 1 over {@code chunks}. */
