@@ -8,6 +8,8 @@
 #   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS
 #   opencl-bench   EpochBenchmark --backend opencl for $OPENCL_NETWORKS (on the NVIDIA GPU)
 #   gemm           GemmThroughput: ${GEMM_SIZE}^3 on cuda (cuBLAS), cuda-tf32 and opencl in one JVM
+#   scaling        EpochBenchmark time per sample against batch size and width on $SCALING_BACKENDS (cuda), and
+#                  ScalingChart's gpu-scaling.svg
 #   pytorch        bench/pytorch/peer.py, eager and graph, for $NETWORKS, and with --tf32 for $TF32_NETWORKS
 #   compare        bench/pytorch/compare.py over $OUT (and $COMPARE_DIRS) into $OUT/comparison.md
 #
@@ -29,6 +31,7 @@
 #                                    and the device they must use (libpocl.so.2 and pthread test this on a CPU)
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
+#   SCALING_BACKENDS="cuda" SCALING_TRAIN=20000 SCALING_BATCHES="32 ... 8192" SCALING_WIDTHS="128 ... 8192"
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,7 +43,7 @@ out=$(cd "$out" && pwd)
 summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm pytorch compare"
+all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm scaling pytorch compare"
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
@@ -308,6 +311,37 @@ if wanted gemm; then
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(gemm)
   else failed+=(gemm); echo "gemm: FAILED, no Java" >> "$summary"; fi
+fi
+
+if wanted scaling; then
+  # Time per training sample against batch size (784-512-512-10, Adam) and against width (784-W-W-10, Adam,
+  # batch 128), per backend in $SCALING_BACKENDS, drawn like the CPU curves in bench/RESULTS.md.
+  if need_java; then
+    (
+      failed=()
+      list=${SCALING_BACKENDS:-cuda}
+      read -r -a scaling_backends <<< "${list//,/ }"
+      case " ${scaling_backends[*]} " in *" opencl "*) opencl_env ;; esac
+      scaling_train=${SCALING_TRAIN:-20000}
+      for be in "${scaling_backends[@]}"; do
+        for bs in ${SCALING_BATCHES:-32 64 128 256 512 1024 2048 4096 8192}; do
+          run_step "$be-scaling-batch-$bs" "$out/$be-scaling-batch-$bs.txt" "${BENCH_TIMEOUT:-240}" \
+            "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network mlp512 \
+            --batch "$bs" --backend "$be" --epochs 2 --warmup 1 --train "$scaling_train" \
+            ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$be-scaling-batch-$bs.json"
+        done
+        for w in ${SCALING_WIDTHS:-128 256 512 1024 2048 4096 8192}; do
+          run_step "$be-scaling-width-$w" "$out/$be-scaling-width-$w.txt" "${BENCH_TIMEOUT:-240}" \
+            "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --width "$w" \
+            --backend "$be" --epochs 2 --warmup 1 --train "$scaling_train" \
+            ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$be-scaling-width-$w.json"
+        done
+      done
+      run_step scaling-chart "$out/scaling-chart.txt" 60 "$java" -cp "$bench_cp" dev.dendrite.bench.ScalingChart \
+        "$out" "$out/gpu-scaling.svg" "${scaling_backends[@]}"
+      [ ${#failed[@]} -eq 0 ]
+    ) || failed+=(scaling)
+  else failed+=(scaling); echo "scaling: FAILED, no Java" >> "$summary"; fi
 fi
 
 if wanted pytorch; then
