@@ -48,12 +48,13 @@ for required in dev/dendrite/backend/cuda/CudaBackendConformanceTest.class \
     echo "make-bundle: dendrite-tests.jar lacks $required (were the tests compiled?)" >&2; exit 1 ;;
   esac
 done
-# The GPU runner picks these up when present (other work adds them); say which this bundle carries.
-for optional in dev/dendrite/model/CudaParityTest dev/dendrite/model/CudaStepCaptureTest \
-                dev/dendrite/model/OpenClParityTest; do
+# The GPU runner's suites beyond the conformance tests: each must be in the jar.
+for required in dev/dendrite/backend/cuda/CudaParityTest dev/dendrite/backend/cuda/CudaStepCaptureTest \
+                dev/dendrite/backend/cuda/CudaMemoryCyclesTest dev/dendrite/backend/cuda/CudaGemmTest \
+                dev/dendrite/backend/opencl/OpenClParityTest dev/dendrite/backend/opencl/OpenClStepCaptureTest; do
   case "$test_listing" in
-    *"$optional.class"*) echo "make-bundle: tests jar has ${optional##*/}" ;;
-    *) echo "make-bundle: tests jar has no ${optional##*/} (not written yet?)" ;;
+    *"$required.class"*) ;;
+    *) echo "make-bundle: dendrite-tests.jar lacks $required (were the tests compiled?)" >&2; exit 1 ;;
   esac
 done
 # From the classes, not original-dendrite-bench.jar: a second `package` without `clean` leaves the shaded 16 MB jar

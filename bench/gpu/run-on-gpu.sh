@@ -3,7 +3,7 @@
 # one command of a GPU session. Stages, in this order, each one optional:
 #
 #   cuda-tests     JUnit: the whole package dev.dendrite.backend.cuda, plus dev.dendrite.**.Cuda*Test elsewhere
-#                  (CudaParityTest, CudaStepCaptureTest, ...) when the tests jar has them
+#                  when the tests jar has them
 #   opencl-tests   JUnit: dev.dendrite.backend.opencl plus OpenCl*Test elsewhere, on NVIDIA's OpenCL platform
 #   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS
 #   opencl-bench   EpochBenchmark --backend opencl for $OPENCL_NETWORKS (on the NVIDIA GPU)
