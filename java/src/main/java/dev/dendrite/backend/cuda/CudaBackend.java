@@ -163,6 +163,8 @@ public final class CudaBackend implements Backend {
     /** Set when the driver refused a capture: later steps are issued op by op. */
     private boolean graphsFailed;
     private long graphLaunches;
+    /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
+    private boolean gemmTuningFailed;
     /** A kernel that records device-side errors ran since the control block was last read. */
     private boolean errorsPending;
     private CUdeviceptr sortKeys;
@@ -716,6 +718,19 @@ public final class CudaBackend implements Backend {
                             issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
                         }
                     }));
+        } catch (CudaException e) {
+            if (own) {
+                throw e; // forced: a failing own kernel is what the caller wants to see
+            }
+            // Choosing must not stop training: a candidate the driver refuses (or a timing capture it rejects)
+            // leaves the shape on cuBLAS, the path that ran before the own kernels existed.
+            if (!gemmTuningFailed) {
+                gemmTuningFailed = true;
+                System.err.println("cuda: timing the GEMM kernels for " + GemmTuner.describe(transA, transB, m, n, k)
+                        + " failed (" + e.getMessage() + "); that shape, and any whose timing fails, uses cuBLAS");
+            }
+            gemmTuner.remember(transA, transB, m, n, k, GEMM_CUBLAS);
+            return GEMM_CUBLAS;
         } finally {
             cuStreamSynchronize(stream);
             cuMemFree(scratchC);
