@@ -96,6 +96,11 @@ def fmt_ratio(dendrite, peer):
     return f"**{r:.3f}** ({how})"
 
 
+def fmt_mem(run):
+    v = None if run is None else run.get("peak_device_memory_mb")
+    return "—" if v is None else f"{v:.0f}"
+
+
 def fmt_acc(run):
     return "—" if run is None or run.get("test_accuracy") is None else f"{run['test_accuracy']:.4f}"
 
@@ -174,7 +179,8 @@ def main(argv=None):
         lines.append("```")
         lines.append("")
     header = ["workload", "Dendrite backend", "Dendrite"] + [VARIANT_NAMES[v] for v in PEER_VARIANTS] \
-        + [f"Dendrite / {v}" for v in PEER_VARIANTS] + ["test accuracy (Dendrite / " + " / ".join(PEER_VARIANTS) + ")"]
+        + [f"Dendrite / {v}" for v in PEER_VARIANTS] + ["test accuracy (Dendrite / " + " / ".join(PEER_VARIANTS) + ")"] \
+        + ["peak device MB (Dendrite / " + " / ".join(PEER_VARIANTS) + ")"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
 
@@ -202,6 +208,7 @@ def main(argv=None):
         cells += [fmt_time(m[1] if m else None) for m in matched]
         cells += [fmt_ratio(run, m[1] if m else None) for m in matched]
         cells.append(" / ".join([fmt_acc(run)] + [fmt_acc(m[1] if m else None) for m in matched]))
+        cells.append(" / ".join([fmt_mem(run)] + [fmt_mem(m[1] if m else None) for m in matched]))
         lines.append("| " + " | ".join(cells) + " |")
         described = f"{backend}{' TF32' if tf32 else ''}: {run.get('backend')}"
         if described not in backends:
@@ -213,7 +220,8 @@ def main(argv=None):
             continue
         workload = f"{net}: {WORKLOADS.get(net, '?')}" + (" (TF32)" if tf32 else "")
         cells = [workload, "(no Dendrite run)", "—"] + [fmt_time(run) if v == w else "—" for w in PEER_VARIANTS] \
-            + ["—"] * len(PEER_VARIANTS) + [" / ".join(["—"] + [fmt_acc(run) if v == w else "—" for w in PEER_VARIANTS])]
+            + ["—"] * len(PEER_VARIANTS) + [" / ".join(["—"] + [fmt_acc(run) if v == w else "—" for w in PEER_VARIANTS])] \
+            + [" / ".join(["—"] + [fmt_mem(run) if v == w else "—" for w in PEER_VARIANTS])]
         lines.append("| " + " | ".join(cells) + " |")
 
     lines.append("")

@@ -119,6 +119,8 @@ public final class EpochBenchmark {
             out.put("samples_per_s", train.size() / median);
             out.put("total_s", total);
             out.put("peak_heap_mb", peakHeapMb());
+            long deviceBytes = be.peakDeviceBytes(); // -1 on the cpu backend, whose memory is the heap above
+            out.put("peak_device_memory_mb", deviceBytes < 0 ? null : deviceBytes / 1e6);
             // On cuda: how many steps were replayed as one CUDA graph each (all but the first of each batch shape
             // per fit, unless -Ddendrite.cuda.graphs=false or --profile, which times ops one by one).
             out.put("cuda_graph_launches",

@@ -273,6 +273,15 @@ public interface Backend extends AutoCloseable {
         return CapturedStep.eager(ops);
     }
 
+    /**
+     * The most device memory, in bytes, this backend has held at once since it was created: its buffers plus the
+     * work space and scratch its ops allocate (not the driver's own context and modules). -1 where the memory is
+     * the JVM's heap (the cpu backend), which the JVM's own memory beans report.
+     */
+    default long peakDeviceBytes() {
+        return -1;
+    }
+
     /** Frees every buffer this backend still holds and its device resources. Idempotent. */
     @Override
     void close();

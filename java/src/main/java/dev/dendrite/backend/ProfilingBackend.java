@@ -98,6 +98,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public long peakDeviceBytes() {
+        return inner.peakDeviceBytes();
+    }
+
+    @Override
     public boolean runsOnHostCpu() {
         return inner.runsOnHostCpu();
     }

@@ -163,6 +163,9 @@ public final class CudaBackend implements Backend {
     /** Set when the driver refused a capture: later steps are issued op by op. */
     private boolean graphsFailed;
     private long graphLaunches;
+    /** Device memory held by this backend (buffers, work spaces, scratch), now and at most; see {@link #held}. */
+    private long heldBytes;
+    private long peakHeldBytes;
     /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
     private boolean gemmTuningFailed;
     /** A kernel that records device-side errors ran since the control block was last read. */
@@ -308,6 +311,7 @@ public final class CudaBackend implements Backend {
         }
         cuMemAlloc(control, (long) CONTROL_WORDS * 4);
         controlAllocated = true;
+        held((long) CONTROL_WORDS * 4);
         cuMemsetD32Async(control, 0, CONTROL_WORDS, stream);
 
         cublasRoute = CudaLibraries.loadCublas();
@@ -327,6 +331,7 @@ public final class CudaBackend implements Backend {
         long workspaceBytes = ccMajor >= 9 ? 32L << 20 : 4L << 20;
         cuMemAlloc(cublasWorkspace, workspaceBytes);
         workspaceAllocated = true;
+        held(workspaceBytes);
         JCublas2.cublasSetWorkspace(cublas, cublasWorkspace, workspaceBytes);
         JCublas2.cublasSetMathMode(cublas, cublasMath.CUBLAS_DEFAULT_MATH);
         int[] v = new int[1];
@@ -399,6 +404,7 @@ public final class CudaBackend implements Backend {
         if (bytes > 0) {
             try {
                 cuMemAlloc(p, bytes);
+                held(bytes);
             } catch (CudaException e) {
                 throw allocationFailure("allocate(" + dtype + ", " + length + ")", bytes, e);
             }
@@ -457,6 +463,7 @@ public final class CudaBackend implements Backend {
         try {
             cuStreamSynchronize(stream); // ops still queued may read it
             cuMemFree(b.pointer());
+            held(-b.bytes());
         } catch (CudaException e) {
             throw fail("Buffer.close", b.toString(), e);
         }
@@ -710,6 +717,7 @@ public final class CudaBackend implements Backend {
         ensureGemmWorkspace(4 * workspace);
         CUdeviceptr scratchC = new CUdeviceptr();
         cuMemAlloc(scratchC, 4L * m * n);
+        held(4L * m * n);
         try {
             cuMemsetD32Async(scratchC, 0, (long) m * n, stream);
             return gemmTuner.tune(transA, transB, m, n, k, candidates,
@@ -734,6 +742,7 @@ public final class CudaBackend implements Backend {
         } finally {
             cuStreamSynchronize(stream);
             cuMemFree(scratchC);
+            held(-4L * m * n);
         }
     }
 
@@ -839,6 +848,7 @@ public final class CudaBackend implements Backend {
         long size = Math.max(bytes, 2 * gemmWorkspaceBytes);
         CUdeviceptr grown = new CUdeviceptr();
         cuMemAlloc(grown, size);
+        held(size);
         retired.add(grown);
         gemmWorkspace = grown;
         gemmWorkspaceBytes = size;
@@ -1378,6 +1388,7 @@ public final class CudaBackend implements Backend {
         CUdeviceptr p = new CUdeviceptr();
         try {
             cuMemAlloc(p, bytes);
+            held(bytes);
         } catch (CudaException e) {
             throw allocationFailure(op + " scratch", bytes, e);
         }
@@ -1427,6 +1438,21 @@ public final class CudaBackend implements Backend {
 
     CUstream stream() {
         return stream;
+    }
+
+    /** Adds {@code delta} bytes to the device memory this backend holds, keeping the peak. */
+    private void held(long delta) {
+        synchronized (buffers) {
+            heldBytes += delta;
+            peakHeldBytes = Math.max(peakHeldBytes, heldBytes);
+        }
+    }
+
+    @Override
+    public long peakDeviceBytes() {
+        synchronized (buffers) {
+            return peakHeldBytes;
+        }
     }
 
     /** CUDA graphs launched on this backend so far: how a test or a benchmark sees that steps were replayed. */
