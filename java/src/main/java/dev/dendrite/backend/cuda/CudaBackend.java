@@ -860,31 +860,8 @@ public final class CudaBackend implements Backend {
      */
     private void launchGrid(CudaKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY,
                             Object... args) {
-        String signature = kernel.signature();
-        if (args.length != signature.length()) {
-            throw new IllegalStateException("launch " + kernel.symbol() + ": " + args.length
-                    + " arguments; its signature " + signature + " has " + signature.length());
-        }
-        NativePointerObject[] params = new NativePointerObject[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            char want = signature.charAt(i);
-            if (want == 'P' && a == null) {
-                params[i] = Pointer.to(new long[] {0L});
-            } else if (want == 'P' && a instanceof CUdeviceptr) {
-                params[i] = Pointer.to((CUdeviceptr) a);
-            } else if (want == 'I' && a instanceof Integer) {
-                params[i] = Pointer.to(new int[] {(Integer) a});
-            } else if (want == 'F' && a instanceof Float) {
-                params[i] = Pointer.to(new float[] {(Float) a});
-            } else {
-                throw new IllegalStateException("launch " + kernel.symbol() + ": argument " + i + " is "
-                        + (a == null ? "null" : a.getClass().getSimpleName()) + " but the signature " + signature
-                        + " wants " + want);
-            }
-        }
         cuLaunchKernel(functions[kernel.ordinal()], gridX, gridY, gridZ, blockX, blockY, 1, 0, stream,
-                Pointer.to(params), null);
+                Pointer.to(kernelParams(kernel, args)), null);
     }
 
     /**
@@ -1635,6 +1612,16 @@ public final class CudaBackend implements Backend {
      * {@link Integer} or a {@link Float}, in the kernel's parameter order.
      */
     private void launch(CudaKernel kernel, int gridX, int blockX, int blockY, int sharedBytes, Object... args) {
+        cuLaunchKernel(functions[kernel.ordinal()], gridX, 1, 1, blockX, blockY, 1, sharedBytes, stream,
+                Pointer.to(kernelParams(kernel, args)), null);
+        afterOp();
+    }
+
+    /**
+     * The kernel parameters for {@code args}, checked against the kernel's signature: a {@link CUdeviceptr} or null
+     * (a null device pointer) for 'P', an {@link Integer} for 'I', a {@link Float} for 'F'.
+     */
+    private static NativePointerObject[] kernelParams(CudaKernel kernel, Object[] args) {
         String signature = kernel.signature();
         if (args.length != signature.length()) {
             throw new IllegalStateException("launch " + kernel.symbol() + ": " + args.length
@@ -1658,9 +1645,7 @@ public final class CudaBackend implements Backend {
                         + " wants " + want);
             }
         }
-        cuLaunchKernel(functions[kernel.ordinal()], gridX, 1, 1, blockX, blockY, 1, sharedBytes, stream,
-                Pointer.to(params), null);
-        afterOp();
+        return params;
     }
 
     /** With -Ddendrite.cuda.sync=true, waits for the op just issued so that its own failure is reported. */
