@@ -3,7 +3,8 @@
  *
  * Why: keep(i) is a pure function of (seed, i, step, stream) through Philox4x32-10 (kernels/common/philox.h,
  * bit-identical to dev.dendrite.backend.Philox), so the backward pass regenerates the forward's mask instead
- * of reading a mask buffer, and every backend draws the same mask. The step is read from counters[0] on the
+ * of reading a mask buffer, and every backend draws the same mask. Element i takes word (i & 3) of block i / 4,
+ * so each thread computes one block and handles its four elements. The step is read from counters[0] on the
  * device, so a captured graph draws a fresh mask on every replay.
  *
  * Forward and backward are the same function: out[i] = keep(i) ? in[i] / (1 - rate) : 0 (in-place allowed).
@@ -15,9 +16,16 @@ DENDRITE_KERNEL void dropout(const float *in, float *out, int n, float rate, uns
                              unsigned int seed_hi, int stream, const int *counters) {
     unsigned int step = (unsigned int) counters[0];
     float keep = 1.0f - rate;
-    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        float u = dendrite_philox_uniform(seed_lo, seed_hi, i, step, (unsigned int) stream);
-        /* The same IEEE division as the CPU reference: x / keep, not x * (1 / keep). */
-        out[i] = u >= rate ? in[i] / keep : 0.0f;
+    unsigned int blocks = ((unsigned int) n + 3u) / 4u;
+    for (unsigned int b = DENDRITE_GRID_START; b < blocks; b += DENDRITE_GRID_STRIDE) {
+        dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, b, step, (unsigned int) stream);
+        unsigned int words[4] = {r.w0, r.w1, r.w2, r.w3};
+        for (unsigned int j = 0; j < 4u; j++) {
+            unsigned int i = 4u * b + j;
+            if (i < (unsigned int) n) {
+                /* The same IEEE division as the CPU reference: x / keep, not x * (1 / keep). */
+                out[i] = dendrite_philox_to_uniform(words[j]) >= rate ? in[i] / keep : 0.0f;
+            }
+        }
     }
 }

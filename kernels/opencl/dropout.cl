@@ -1,17 +1,24 @@
 /*
  * dropout.cl - inverted dropout, forward and backward alike: y[i] = keep(i) ? x[i] / (1 - rate) : 0 with
  * keep(i) = uniform(seed, i, counters[0], stream) >= rate. The mask is a pure function of its coordinates
- * (../common/philox.h), so the backward pass regenerates it instead of storing it. y may alias x.
+ * (../common/philox.h), so the backward pass regenerates it instead of storing it. Element i takes word (i & 3) of
+ * Philox block i / 4: one work-item per block, four elements each. y may alias x.
  */
 #include "../common/philox.h"
 
 __kernel void dropout(__global const float *x, int xo, __global float *y, int yo, int n, float rate, uint seed_lo,
                       uint seed_hi, int stream, __global const int *counters, int co) {
-    int i = get_global_id(0);
-    if (i >= n) {
+    int b = get_global_id(0);
+    if (b >= (n + 3) / 4) {
         return;
     }
     uint step = (uint) counters[co];
-    float u = dendrite_philox_uniform(seed_lo, seed_hi, (uint) i, step, (uint) stream);
-    y[yo + i] = u >= rate ? x[xo + i] / (1.0f - rate) : 0.0f;
+    dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) b, step, (uint) stream);
+    uint words[4] = {r.w0, r.w1, r.w2, r.w3};
+    for (int j = 0; j < 4; j++) {
+        int i = 4 * b + j;
+        if (i < n) {
+            y[yo + i] = dendrite_philox_to_uniform(words[j]) >= rate ? x[xo + i] / (1.0f - rate) : 0.0f;
+        }
+    }
 }

@@ -5,8 +5,9 @@ package dev.dendrite.backend;
  * generator, so a random number is a pure function of its coordinates. This is the single definition every
  * backend's dropout and shuffle follow; the CUDA and OpenCL kernels compute the same function.
  *
- * <p>Coordinates map to the generator as counter {@code (index, step, stream, 0)} and key
- * {@code (low 32 bits of seed, high 32 bits of seed)}; the first output word is used.
+ * <p>Key {@code (low 32 bits of seed, high 32 bits of seed)}. The shuffle draws the first word of the block for
+ * counter {@code (index, epoch, stream, 0)} ({@link #bits}); dropout draws all four words of each block, element
+ * {@code i} taking word {@code i & 3} of the block for counter {@code (i >>> 2, step, stream, 0)} ({@link #uniform}).
  */
 public final class Philox {
     /** Stream id used for the epoch shuffle, distinct from any dropout layer's stream. */
@@ -22,33 +23,38 @@ public final class Philox {
 
     /** The full 4-word block for a counter and key (exposed for the known-answer test). */
     public static int[] block(int c0, int c1, int c2, int c3, int k0, int k1) {
-        for (int round = 0; round < 10; round++) {
-            if (round > 0) {
-                k0 += W0;
-                k1 += W1;
-            }
-            long p0 = (M0 & 0xffffffffL) * (c0 & 0xffffffffL);
-            long p1 = (M1 & 0xffffffffL) * (c2 & 0xffffffffL);
-            int hi0 = (int) (p0 >>> 32);
-            int lo0 = (int) p0;
-            int hi1 = (int) (p1 >>> 32);
-            int lo1 = (int) p1;
-            c0 = hi1 ^ c1 ^ k0;
-            c1 = lo1;
-            c2 = hi0 ^ c3 ^ k1;
-            c3 = lo0;
-        }
-        return new int[] {c0, c1, c2, c3};
+        int[] out = new int[4];
+        blockInto(c0, c1, c2, c3, k0, k1, out);
+        return out;
+    }
+
+    /** Writes the four words of the block for counter {@code (c0, step, stream, 0)} under {@code seed} to {@code out}. */
+    public static void block(long seed, int c0, int step, int stream, int[] out) {
+        blockInto(c0, step, stream, 0, (int) seed, (int) (seed >>> 32), out);
     }
 
     /** The first word of the block for {@code (index, step, stream)} under {@code seed}: 32 random bits. */
     public static int bits(long seed, int index, int step, int stream) {
-        int c0 = index;
-        int c1 = step;
-        int c2 = stream;
-        int c3 = 0;
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
+        return word(seed, index, step, stream, 0);
+    }
+
+    /**
+     * Element {@code index}'s uniform float in [0, 1), 24 random bits {@code (w >>> 8) * 2^-24}, where {@code w} is
+     * word {@code index & 3} of the block for counter {@code (index >>> 2, step, stream, 0)}: four consecutive
+     * elements share one block, so a dropout mask costs a quarter of a block per element.
+     */
+    public static float uniform(long seed, int index, int step, int stream) {
+        return (word(seed, index >>> 2, step, stream, index & 3) >>> 8) * 0x1.0p-24f;
+    }
+
+    /** Word {@code which} (0 to 3) of the block for counter {@code (c0, step, stream, 0)} under {@code seed}. */
+    public static int word(long seed, int c0, int step, int stream, int which) {
+        int[] words = new int[4]; // does not escape: C2 keeps it in registers once blockInto is inlined
+        block(seed, c0, step, stream, words);
+        return words[which];
+    }
+
+    private static void blockInto(int c0, int c1, int c2, int c3, int k0, int k1, int[] out) {
         for (int round = 0; round < 10; round++) {
             if (round > 0) {
                 k0 += W0;
@@ -63,11 +69,9 @@ public final class Philox {
             c0 = nc0;
             c2 = nc2;
         }
-        return c0;
-    }
-
-    /** A uniform float in [0, 1) with 24 random bits: {@code (bits >>> 8) * 2^-24}. */
-    public static float uniform(long seed, int index, int step, int stream) {
-        return (bits(seed, index, step, stream) >>> 8) * 0x1.0p-24f;
+        out[0] = c0;
+        out[1] = c1;
+        out[2] = c2;
+        out[3] = c3;
     }
 }

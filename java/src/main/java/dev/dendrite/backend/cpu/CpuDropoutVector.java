@@ -1,21 +1,27 @@
 package dev.dendrite.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link CpuDropout}'s loop with the Philox blocks of {@code L} consecutive indices computed together. Each 32-bit
- * word of the generator lives in the low half of a 64-bit lane, so that one lane-wise 64-bit product gives both
- * halves of the 32x32-bit product Philox needs (AVX-512DQ has it as one instruction). The keep test comes back
- * as 0/1 lanes stored to a small array (a mask's toLong() allocates in JDK 17: 380 KB per bn256 step) and the
- * scaling stays scalar: a FloatVector of another shape than the GEMM kernel's would
- * share the JDK 17 Vector API's call sites with it and pollute their profiles (measured: the GEMMs of a
- * training step ran 30 times slower once this loop used Float256Vector next to the GEMM's Float512Vector).
+ * {@link CpuDropout}'s loop with the Philox blocks of {@code L} consecutive block indices computed together: each
+ * block gives four elements their words, so one pass covers {@code 4 L} elements. Each 32-bit word of the generator
+ * lives in the low half of a 64-bit lane, so that one lane-wise 64-bit product gives both halves of the 32x32-bit
+ * product Philox needs (AVX-512DQ has it as one instruction). The keep test comes back as 0/1 lanes stored to small
+ * arrays (a mask's toLong() allocates in JDK 17: 380 KB per bn256 step), and the scaling runs on the GEMM kernel's
+ * own float species: a FloatVector of another shape would share the JDK 17 Vector API's call sites with the GEMM's
+ * and pollute their profiles (measured: the GEMMs of a training step ran 30 times slower once this loop used
+ * Float256Vector next to the GEMM's Float512Vector).
  */
 final class CpuDropoutVector implements CpuDropout.Kernel {
     private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
     private static final int L = LS.length();
+    /** The GEMM kernel's float species, and no other (see the class comment). */
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    /** Elements per pass: four per block; a whole number of float vectors when the shapes are the usual ones. */
+    private static final int E = 4 * L;
     private static final long LOW32 = 0xffff_ffffL;
     private static final long M0 = 0xD2511F53L;
     private static final long M1 = 0xCD9E8D57L;
@@ -28,16 +34,28 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
     public void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
                       int stream, float rate) {
         long threshold = CpuDropout.keepThreshold(rate);
-        long[] dropped = new long[L]; // one small array per call: VectorMask.toLong() is not intrinsic in JDK 17
-
         float keep = 1f - rate;
         long key0 = seed & LOW32;
         long key1 = (seed >>> 32) & LOW32;
         long c1Start = step & LOW32;
         long c2Start = stream & LOW32;
-        int i = from;
-        for (; i <= to - L; i += L) {
-            LongVector c0 = IOTA.add(i);
+        // dropped[w][j] = 1 when element 4 (b + j) + w is dropped; flags[e] the same in element order (as float, to
+        // load as a float vector). Small per-call arrays; see the class comment.
+        long[][] dropped = new long[4][L];
+        float[] flags = new float[E];
+        boolean vectorScale = E % FS.length() == 0;
+        FloatVector zero = FloatVector.zero(FS);
+        // Whole blocks inside [from, to) go through the vector loop; the partial blocks at either end are scalar.
+        int firstBlock = (from + 3) >>> 2;
+        int endBlock = to >>> 2;
+        if (firstBlock >= endBlock) {
+            CpuDropout.scalar(in, inOff, out, outOff, from, to, seed, step, stream, rate);
+            return;
+        }
+        CpuDropout.scalar(in, inOff, out, outOff, from, 4 * firstBlock, seed, step, stream, rate);
+        int b = firstBlock;
+        for (; b <= endBlock - L; b += L) {
+            LongVector c0 = IOTA.add(b);
             LongVector c1 = LongVector.broadcast(LS, c1Start);
             LongVector c2 = LongVector.broadcast(LS, c2Start);
             LongVector c3 = LongVector.zero(LS);
@@ -60,12 +78,37 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
                 c2 = n2;
             }
             // (bits >>> 8) - threshold is negative, so its sign bit set, exactly when the element is dropped.
-            c0.lanewise(VectorOperators.LSHR, 8).sub(threshold).lanewise(VectorOperators.LSHR, 63)
-                    .intoArray(dropped, 0);
+            dropFlags(c0, threshold).intoArray(dropped[0], 0);
+            dropFlags(c1, threshold).intoArray(dropped[1], 0);
+            dropFlags(c2, threshold).intoArray(dropped[2], 0);
+            dropFlags(c3, threshold).intoArray(dropped[3], 0);
+            int base = 4 * b;
+            if (!vectorScale) {
+                for (int j = 0; j < L; j++) {
+                    for (int w = 0; w < 4; w++) {
+                        int i = base + 4 * j + w;
+                        out[outOff + i] = dropped[w][j] == 0 ? in[inOff + i] / keep : 0f;
+                    }
+                }
+                continue;
+            }
             for (int j = 0; j < L; j++) {
-                out[outOff + i + j] = dropped[j] == 0 ? in[inOff + i + j] / keep : 0f;
+                for (int w = 0; w < 4; w++) {
+                    flags[4 * j + w] = dropped[w][j];
+                }
+            }
+            // The IEEE division x / keep, as the definition does it, on whole vectors: the division was most of
+            // the loop's time once the blocks were shared.
+            for (int e = 0; e < E; e += FS.length()) {
+                FloatVector x = FloatVector.fromArray(FS, in, inOff + base + e);
+                zero.blend(x.div(keep), FloatVector.fromArray(FS, flags, e).compare(VectorOperators.EQ, 0f))
+                        .intoArray(out, outOff + base + e);
             }
         }
-        CpuDropout.scalar(in, inOff, out, outOff, i, to, seed, step, stream, rate);
+        CpuDropout.scalar(in, inOff, out, outOff, 4 * b, to, seed, step, stream, rate);
+    }
+
+    private static LongVector dropFlags(LongVector word, long threshold) {
+        return word.lanewise(VectorOperators.LSHR, 8).sub(threshold).lanewise(VectorOperators.LSHR, 63);
     }
 }

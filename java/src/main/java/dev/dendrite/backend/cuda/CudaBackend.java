@@ -1117,7 +1117,8 @@ public final class CudaBackend implements Backend {
                 }
                 return;
             }
-            launch(CudaKernel.DROPOUT, elementGrid(n), BLOCK, 1, 0, pin, pout, n, rate, (int) seed,
+            // A thread per Philox block of four elements.
+            launch(CudaKernel.DROPOUT, elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, rate, (int) seed,
                     (int) (seed >>> 32), philoxStream, pc);
         } catch (CudaException e) {
             throw fail(op, "n=" + n + ", rate=" + rate, e);

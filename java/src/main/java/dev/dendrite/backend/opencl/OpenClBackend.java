@@ -875,7 +875,7 @@ public final class OpenClBackend implements Backend {
             OpenClKernel k = programs.kernel("dropout.cl", "dropout");
             k.args().mem(mem(in), in.offset()).mem(mem(out), out.offset()).i(n).f(rate).i((int) seed)
                     .i((int) (seed >>> 32)).i(stream).mem(mem(counters), counters.offset() + COUNTER_STEP);
-            run1(k, n);
+            run1(k, (n + 3L) / 4); // a work-item per Philox block of four elements
         } catch (CLException e) {
             throw clFailure(op, "n=" + n + ", rate=" + rate, e);
         }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import dev.dendrite.backend.Philox;
 
 /**
- * The vectorised dropout loop must be the scalar definition bit for bit (same integer Philox, same IEEE
+ * The vectorised and block-wise dropout loops must be the scalar definition bit for bit (same integer Philox, same IEEE
  * division), for any range, offsets, seed, step, stream and rate: the tolerance is zero because the backward pass
  * regenerates the mask and the other backends draw the same one.
  */
@@ -47,8 +47,12 @@ class CpuDropoutTest {
             float[] actual = new float[n + outOff];
             CpuDropout.scalar(in, inOff, expected, outOff, from, to, seed, step, stream, rate);
             CpuDropout.kernel().apply(in, inOff, actual, outOff, from, to, seed, step, stream, rate);
-            assertArrayEquals(expected, actual, "trial " + trial + " (test seed " + seedOfTest + "): n=" + n
-                    + " range [" + from + ", " + to + ") rate " + rate + " seed " + seed + " step " + step);
+            String what = "trial " + trial + " (test seed " + seedOfTest + "): n=" + n + " range [" + from + ", " + to
+                    + ") rate " + rate + " seed " + seed + " step " + step;
+            assertArrayEquals(expected, actual, "vector loop, " + what);
+            float[] blockwise = new float[n + outOff];
+            CpuDropout.blockwise(in, inOff, blockwise, outOff, from, to, seed, step, stream, rate);
+            assertArrayEquals(expected, blockwise, "block-wise loop, " + what);
         }
     }
 
