@@ -10,6 +10,7 @@
 #   .bundle/lib/dendrite-tests.jar      test classes (CudaBackendConformanceTest and friends; checked below)
 #   .bundle/lib/dendrite-bench.jar      EpochBenchmark and the other benchmarks (without their dependencies)
 #   .bundle/lib/deps/*.jar        runtime dependencies; JCuda natives the backend never loads are removed
+#   .bundle/lib/jmh/*.jar         JMH (with jopt-simple and commons-math3), for OpBenchmarks
 #   .bundle/lib/junit-platform-console-standalone.jar
 #   .bundle/data/fashion-mnist/*.gz
 # The whole tree stays under 64 MiB (checked at the end).
@@ -68,6 +69,10 @@ for jar in "$out"/lib/deps/jcuda-natives-*.jar "$out"/lib/deps/jcublas-natives-*
   zip -q -d "$jar" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'lib/libJCudaRuntime-*' 'lib/libJCublas-*' \
     >/dev/null 2>&1 || true
 done
+# JMH and its two dependencies, for OpBenchmarks on the GPU backends (about 1 MB).
+mvn -B -q -f bench/pom.xml "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
+  -DincludeGroupIds=org.openjdk.jmh,net.sf.jopt-simple,org.apache.commons -DoutputDirectory="$root/$out/lib/jmh"
+ls "$out"/lib/jmh/jmh-core-*.jar >/dev/null 2>&1 || { echo "make-bundle: jmh-core was not copied" >&2; exit 1; }
 mvn -B -q "$dependency_plugin:copy" \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_platform" \
   -DoutputDirectory="$root/$out/lib" -Dmdep.stripVersion=true

@@ -8,6 +8,7 @@
 #   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS
 #   opencl-bench   EpochBenchmark --backend opencl for $OPENCL_NETWORKS (on the NVIDIA GPU)
 #   gemm           GemmThroughput: ${GEMM_SIZE}^3 on cuda (cuBLAS), cuda-tf32 and opencl in one JVM
+#   ops            JMH OpBenchmarks (every kernel family, the course's GEMM shapes) on $OPS_BACKENDS (cuda opencl)
 #   scaling        EpochBenchmark time per sample against batch size and width on $SCALING_BACKENDS (cuda), and
 #                  ScalingChart's gpu-scaling.svg
 #   pytorch        bench/pytorch/peer.py, eager and graph, for $NETWORKS, and with --tf32 for $TF32_NETWORKS
@@ -31,6 +32,7 @@
 #                                    and the device they must use (libpocl.so.2 and pthread test this on a CPU)
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
+#   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
 #   SCALING_BACKENDS="cuda" SCALING_TRAIN=20000 SCALING_BATCHES="32 ... 8192" SCALING_WIDTHS="128 ... 8192"
 set -uo pipefail
 
@@ -43,7 +45,7 @@ out=$(cd "$out" && pwd)
 summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm scaling pytorch compare"
+all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling pytorch compare"
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
@@ -311,6 +313,25 @@ if wanted gemm; then
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(gemm)
   else failed+=(gemm); echo "gemm: FAILED, no Java" >> "$summary"; fi
+fi
+
+if wanted ops; then
+  # Per-op micro-benchmarks (issue: JMH for each kernel family on every backend), one JSON for all backends.
+  if need_java; then
+    (
+      failed=()
+      list=${OPS_BACKENDS:-cuda opencl}
+      read -r -a ops_backends <<< "${list//,/ }"
+      case " ${ops_backends[*]} " in *" opencl "*) opencl_env ;; esac
+      jmh_cp="$bench_cp"
+      for j in "$b"/lib/jmh/*.jar; do jmh_cp="$jmh_cp:$j"; done
+      run_step ops "$out/jmh-ops.txt" "${OPS_TIMEOUT:-420}" \
+        "$java" "${jvm_flags[@]}" -cp "$jmh_cp" org.openjdk.jmh.Main OpBenchmarks \
+        -p backend="$(IFS=,; echo "${ops_backends[*]}")" -wi 2 -i 3 -w 500ms -r 500ms -f 1 \
+        -rf json -rff "$out/jmh-ops.json"
+      [ ${#failed[@]} -eq 0 ]
+    ) || failed+=(ops)
+  else failed+=(ops); echo "ops: FAILED, no Java" >> "$summary"; fi
 fi
 
 if wanted scaling; then
