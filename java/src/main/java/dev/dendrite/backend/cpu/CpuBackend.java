@@ -774,47 +774,51 @@ public final class CpuBackend implements Backend {
         int rvo = runningVar.offset();
         int smo = saveMean.offset();
         int sio = saveInvStd.offset();
-        double[] acc = scratch(2L * cols); // [0, cols): mean; [cols, 2 cols): variance, then 1/std
         double keepRunning = momentum;
         double takeBatch = 1.0 - momentum;
+        // Float loops over staged row segments, as the GPUs compute it (kernels/opencl/batchnorm.cl): Kahan sums
+        // for the mean and for the squared deviations (two passes, which do not cancel like E[x^2] - mean^2),
+        // then y = g (x - mean) inv + b in the same order of operations. Each thread owns whole columns.
         forColumns(rows, cols, CHEAP, (c0, c1) -> {
-            Arrays.fill(acc, c0, c1, 0.0);
-            Arrays.fill(acc, cols + c0, cols + c1, 0.0);
+            int w = c1 - c0;
+            Tiles t = tiles.get();
+            float[] sum = t.get(0, w);
+            float[] carry = t.get(1, w);
+            float[] row = t.get(2, w);
+            float[] mean = t.get(3, w);
+            float[] inv = t.get(4, w);
+            float[] g = t.get(5, w);
+            float[] b = t.get(6, w);
+            Arrays.fill(sum, 0, w, 0f);
+            Arrays.fill(carry, 0, w, 0f);
             for (int r = 0; r < rows; r++) {
-                int base = xo + r * cols;
-                for (int c = c0; c < c1; c++) {
-                    acc[c] += xs[base + c];
-                }
+                System.arraycopy(xs, xo + r * cols + c0, row, 0, w);
+                CpuLoops.kahanAdd(sum, carry, row, 0, w);
             }
-            for (int c = c0; c < c1; c++) {
-                acc[c] /= rows;
+            for (int j = 0; j < w; j++) {
+                mean[j] = sum[j] / rows;
             }
-            // Two passes: the variance from squared deviations, which does not cancel like E[x^2] - mean^2.
+            Arrays.fill(sum, 0, w, 0f);
+            Arrays.fill(carry, 0, w, 0f);
             for (int r = 0; r < rows; r++) {
-                int base = xo + r * cols;
-                for (int c = c0; c < c1; c++) {
-                    double d = xs[base + c] - acc[c];
-                    acc[cols + c] += d * d;
-                }
+                System.arraycopy(xs, xo + r * cols + c0, row, 0, w);
+                CpuLoops.kahanAddSquaredDeviation(sum, carry, row, mean, 0, w);
             }
-            for (int c = c0; c < c1; c++) {
-                double mean = acc[c];
-                double var = acc[cols + c] / rows;
-                rm[rmo + c] = (float) (keepRunning * rm[rmo + c] + takeBatch * mean);
+            for (int j = 0; j < w; j++) {
+                int c = c0 + j;
+                float var = sum[j] / rows;
+                rm[rmo + c] = (float) (keepRunning * rm[rmo + c] + takeBatch * mean[j]);
                 rv[rvo + c] = (float) (keepRunning * rv[rvo + c] + takeBatch * var);
-                double inv = 1.0 / Math.sqrt(var + eps);
-                acc[cols + c] = inv;
-                sm[smo + c] = (float) mean;
-                si[sio + c] = (float) inv;
+                inv[j] = 1f / (float) Math.sqrt(var + eps);
+                sm[smo + c] = mean[j];
+                si[sio + c] = inv[j];
+                g[j] = gs == null ? 1f : gs[go + c];
+                b[j] = bs == null ? 0f : bs[bo + c];
             }
             for (int r = 0; r < rows; r++) {
-                int xb = xo + r * cols;
-                int yb = yo + r * cols;
-                for (int c = c0; c < c1; c++) {
-                    double g = gs == null ? 1.0 : gs[go + c];
-                    double b = bs == null ? 0.0 : bs[bo + c];
-                    ys[yb + c] = (float) (g * (xs[xb + c] - acc[c]) * acc[cols + c] + b);
-                }
+                System.arraycopy(xs, xo + r * cols + c0, row, 0, w);
+                CpuLoops.batchNormalize(row, mean, inv, g, b, 0, w);
+                System.arraycopy(row, 0, ys, yo + r * cols + c0, w);
             }
         });
     }
@@ -873,39 +877,49 @@ public final class CpuBackend implements Backend {
         int dxo = dx == null ? 0 : dx.offset();
         int dgo = dgamma == null ? 0 : dgamma.offset();
         int dbo = dbeta == null ? 0 : dbeta.offset();
-        double[] acc = scratch(2L * cols); // [0, cols): sum dy; [cols, 2 cols): sum dy * xhat
-        double n = rows;
+        float n = rows;
+        // As the GPUs compute it (kernels/opencl/batchnorm.cl): Kahan sums of dy and dy * xhat per column, then
+        // dx = g inv / N (N dy - sum dy - xhat sum(dy xhat)), the dyhat = g dy form with g factored out of both
+        // sums, in float over staged row segments. Each thread owns whole columns.
         forColumns(rows, cols, CHEAP, (c0, c1) -> {
-            Arrays.fill(acc, c0, c1, 0.0);
-            Arrays.fill(acc, cols + c0, cols + c1, 0.0);
+            int w = c1 - c0;
+            Tiles t = tiles.get();
+            float[] sumDy = t.get(0, w);
+            float[] carryDy = t.get(1, w);
+            float[] sumDyXhat = t.get(2, w);
+            float[] carryDyXhat = t.get(3, w);
+            float[] xRow = t.get(4, w);
+            float[] dyRow = t.get(5, w);
+            float[] mean = t.get(6, w);
+            float[] inv = t.get(7, w);
+            float[] g = t.get(8, w);
+            Arrays.fill(sumDy, 0, w, 0f);
+            Arrays.fill(carryDy, 0, w, 0f);
+            Arrays.fill(sumDyXhat, 0, w, 0f);
+            Arrays.fill(carryDyXhat, 0, w, 0f);
+            System.arraycopy(sm, smo + c0, mean, 0, w);
+            System.arraycopy(si, sio + c0, inv, 0, w);
             for (int r = 0; r < rows; r++) {
-                int base = r * cols;
-                for (int c = c0; c < c1; c++) {
-                    double g = dys[dyo + base + c];
-                    double xhat = ((double) xs[xo + base + c] - sm[smo + c]) * si[sio + c];
-                    acc[c] += g;
-                    acc[cols + c] += g * xhat;
+                System.arraycopy(xs, xo + r * cols + c0, xRow, 0, w);
+                System.arraycopy(dys, dyo + r * cols + c0, dyRow, 0, w);
+                CpuLoops.batchNormGradientSums(sumDy, carryDy, sumDyXhat, carryDyXhat, xRow, dyRow, mean, inv, 0, w);
+            }
+            if (dxs != null) {
+                for (int j = 0; j < w; j++) {
+                    g[j] = gs == null ? 1f : gs[go + c0 + j];
+                }
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(xs, xo + r * cols + c0, xRow, 0, w);
+                    System.arraycopy(dys, dyo + r * cols + c0, dyRow, 0, w);
+                    CpuLoops.batchNormInputGradient(xRow, dyRow, mean, inv, g, sumDy, sumDyXhat, n, 0, w);
+                    System.arraycopy(dyRow, 0, dxs, dxo + r * cols + c0, w);
                 }
             }
-            // dx = gamma invStd / N (N dy - sum dy - xhat sum(dy xhat)): the dyhat = gamma dy form, with the
-            // per-column gamma factored out of both sums.
-            for (int r = 0; dxs != null && r < rows; r++) {
-                int base = r * cols;
-                for (int c = c0; c < c1; c++) {
-                    double inv = si[sio + c];
-                    double g = gs == null ? 1.0 : gs[go + c];
-                    double xhat = ((double) xs[xo + base + c] - sm[smo + c]) * inv;
-                    dxs[dxo + base + c] = (float) (g * inv / n
-                            * (n * dys[dyo + base + c] - acc[c] - xhat * acc[cols + c]));
-                }
+            if (dgs != null) {
+                System.arraycopy(sumDyXhat, 0, dgs, dgo + c0, w);
             }
-            for (int c = c0; c < c1; c++) {
-                if (dgs != null) {
-                    dgs[dgo + c] = (float) acc[cols + c];
-                }
-                if (dbs != null) {
-                    dbs[dbo + c] = (float) acc[c];
-                }
+            if (dbs != null) {
+                System.arraycopy(sumDy, 0, dbs, dbo + c0, w);
             }
         });
     }
@@ -1350,7 +1364,7 @@ public final class CpuBackend implements Backend {
 
     /** One thread's staging tiles: float arrays by slot, grown on demand and kept (never shrunk). */
     private static final class Tiles {
-        private final float[][] slots = new float[5][0];
+        private final float[][] slots = new float[9][0];
 
         float[] get(int slot, int length) {
             float[] t = slots[slot];

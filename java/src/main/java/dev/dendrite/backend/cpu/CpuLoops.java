@@ -140,4 +140,58 @@ final class CpuLoops {
             g[i] = Math.fma(twoL2, w[i], g[i]);
         }
     }
+
+    /** Per column, Kahan: {@code sum[i] += x[i]}, {@code carry} holding the negated low-order part lost so far. */
+    static void kahanAdd(float[] sum, float[] carry, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float y = x[i] - carry[i];
+            float t = sum[i] + y;
+            carry[i] = (t - sum[i]) - y;
+            sum[i] = t;
+        }
+    }
+
+    /** Per column, Kahan: {@code sum[i] += (x[i] - mean[i])^2}. */
+    static void kahanAddSquaredDeviation(float[] sum, float[] carry, float[] x, float[] mean, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float d = x[i] - mean[i];
+            float y = d * d - carry[i];
+            float t = sum[i] + y;
+            carry[i] = (t - sum[i]) - y;
+            sum[i] = t;
+        }
+    }
+
+    /** In place, {@code x[i] = g[i] (x[i] - mean[i]) inv[i] + b[i]}, in the GPU kernels' order of operations. */
+    static void batchNormalize(float[] x, float[] mean, float[] inv, float[] g, float[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            x[i] = g[i] * (x[i] - mean[i]) * inv[i] + b[i];
+        }
+    }
+
+    /** Per column, Kahan sums of {@code dy} and of {@code dy * xhat}, {@code xhat = (x - mean) inv}. */
+    static void batchNormGradientSums(float[] sumDy, float[] carryDy, float[] sumDyXhat, float[] carryDyXhat,
+                                      float[] x, float[] dy, float[] mean, float[] inv, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float g = dy[i];
+            float xhat = (x[i] - mean[i]) * inv[i];
+            float y = g - carryDy[i];
+            float t = sumDy[i] + y;
+            carryDy[i] = (t - sumDy[i]) - y;
+            sumDy[i] = t;
+            float y2 = g * xhat - carryDyXhat[i];
+            float t2 = sumDyXhat[i] + y2;
+            carryDyXhat[i] = (t2 - sumDyXhat[i]) - y2;
+            sumDyXhat[i] = t2;
+        }
+    }
+
+    /** In place over {@code dy}: {@code dx = g inv / n (n dy - sumDy - xhat sumDyXhat)}, as the GPU kernels. */
+    static void batchNormInputGradient(float[] x, float[] dy, float[] mean, float[] inv, float[] g, float[] sumDy,
+                                       float[] sumDyXhat, float n, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float xhat = (x[i] - mean[i]) * inv[i];
+            dy[i] = g[i] * inv[i] / n * (n * dy[i] - sumDy[i] - xhat * sumDyXhat[i]);
+        }
+    }
 }
