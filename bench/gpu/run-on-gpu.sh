@@ -5,7 +5,8 @@
 #   cuda-tests     JUnit: the whole package dev.dendrite.backend.cuda, plus dev.dendrite.**.Cuda*Test elsewhere
 #                  when the tests jar has them
 #   opencl-tests   JUnit: dev.dendrite.backend.opencl plus OpenCl*Test elsewhere, on NVIDIA's OpenCL platform
-#   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS
+#   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS; then --profile
+#                  for $PROFILE_NETWORKS (mlp512): device time per op from CUDA events, and cuda-profile.svg
 #   opencl-bench   EpochBenchmark --backend opencl for $OPENCL_NETWORKS (on the NVIDIA GPU)
 #   gemm           GemmThroughput: ${GEMM_SIZE}^3 on cuda (cuBLAS), cuda-tf32 and opencl in one JVM
 #   ops            JMH OpBenchmarks (every kernel family, the course's GEMM shapes) on $OPS_BACKENDS (cuda opencl)
@@ -286,6 +287,19 @@ if wanted cuda-bench; then
     for net in ${tf32_networks[@]+"${tf32_networks[@]}"}; do
       bench cuda "$net" "cuda-$net-tf32" -Ddendrite.cuda.tf32=true
     done
+    # Where a step's time goes: CUDA events around every op (issued one by one), then a chart of the shares.
+    profiles=()
+    for net in ${PROFILE_NETWORKS-mlp512}; do
+      run_step "cuda-$net-profile" "$out/cuda-$net-profile.txt" "${BENCH_TIMEOUT:-240}" \
+        "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network "$net" \
+        --backend cuda --epochs 1 --warmup 1 --train "$train" --profile true \
+        ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/cuda-$net-profile.json"
+      [ -f "$out/cuda-$net-profile.json" ] && profiles+=("$out/cuda-$net-profile.json")
+    done
+    if [ ${#profiles[@]} -gt 0 ]; then
+      run_step cuda-profile-chart "$out/cuda-profile-chart.txt" 60 "$java" -cp "$bench_cp" \
+        dev.dendrite.bench.ProfileChart "$out/cuda-profile.svg" "${profiles[@]}"
+    fi
   else failed+=(cuda-bench); echo "cuda-bench: FAILED, no Java" >> "$summary"; fi
 fi
 

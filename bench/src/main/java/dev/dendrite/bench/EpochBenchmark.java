@@ -47,7 +47,9 @@ import dev.dendrite.optimizers.SGD;
  * {@code --batch N} overrides the network's batch size and {@code --width W} trains 784-W-W-10 (Adam) instead of a
  * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}.
  * {@code --profile true} wraps the backend in a {@link ProfilingBackend} and prints where the measured epochs'
- * time goes, op by op (each op synchronised, so epoch times are then not the headline numbers).
+ * time goes, op by op, and writes it to the JSON (epoch times are then not the headline numbers): on a backend with
+ * its own device clock (cuda: CUDA events around each op, ops issued one by one rather than as a graph) the
+ * device's time per op; elsewhere each op is synchronised and timed by the host.
  * Networks: {@code mlp512} (784-512-512-10 relu, Adam, batch 128), {@code bn256} (784-[256-relu-BN-Dropout 0.2]x3-10,
  * Adam, batch 64), {@code mlp1024} (784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128), {@code wide4096}
  * (784-4096x3-10, Adam, batch 1024). An epoch is {@code --train} images (default 60,000, the whole training set),
@@ -71,7 +73,10 @@ public final class EpochBenchmark {
 
         boolean profile = Boolean.parseBoolean(a.getOrDefault("profile", "false"));
         Backend raw = Backends.create(backendName);
-        ProfilingBackend profiler = profile ? new ProfilingBackend(raw, true) : null;
+        // A backend with its own device clock (cuda: CUDA events) is timed by it, ops issued without waiting, so the
+        // profile shows what each op costs the device; others wait after each op and are timed by the host.
+        boolean deviceClock = raw instanceof dev.dendrite.backend.DeviceOpTimer;
+        ProfilingBackend profiler = profile ? new ProfilingBackend(raw, !deviceClock) : null;
         int width = Integer.parseInt(a.getOrDefault("width", "0"));
         try (Backend be = profile ? profiler : raw;
              Sequential model = (width > 0 ? mlp(width) : network(network)).backend(be)) {
@@ -87,11 +92,25 @@ public final class EpochBenchmark {
                 }));
             }
             History h = model.fit(prep.apply(train.images()), train.labels(), options);
-            Map<String, long[]> measured = profile ? profiler.measurements() : null; // before evaluate adds ops
+            // Before evaluate adds ops. On a device clock, the device's own times per op.
+            Map<String, long[]> measured = !profile ? null
+                    : deviceClock ? profiler.deviceMeasurements() : profiler.measurements();
             if (profile) {
                 int steps = (train.size() + batch - 1) / batch;
-                System.out.printf(Locale.ROOT, "Where the time of %d measured epochs goes (each op synchronised; "
+                if (deviceClock) {
+                    long deviceNanos = measured.values().stream().mapToLong(v -> v[1]).sum();
+                    long gemmNanos = measured.entrySet().stream().filter(e -> e.getKey().startsWith("gemm"))
+                            .mapToLong(e -> e.getValue()[1]).sum();
+                    System.out.printf(Locale.ROOT, "Device time per step, from the backend's own events (ops issued "
+                            + "one by one, not as a graph): %.1f us, of which GEMM %.1f us%n",
+                            deviceNanos / 1e3 / (steps * (double) epochs), gemmNanos / 1e3 / (steps * (double) epochs));
+                    measured.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
+                            .forEach(e -> System.out.printf(Locale.ROOT, "  %-34s %9d calls %11.1f us/call%n",
+                                    e.getKey(), e.getValue()[0], e.getValue()[1] / 1e3 / e.getValue()[0]));
+                }
+                System.out.printf(Locale.ROOT, "Where the time of %d measured epochs goes (host clock%s; "
                         + "%.1f us per step in ops, of which GEMM %.1f us):%n%s", epochs,
+                        deviceClock ? ", ops not waited for: issue times" : ", each op synchronised",
                         profiler.totalNanos("") / 1e3 / (steps * (double) epochs),
                         profiler.totalNanos("gemm") / 1e3 / (steps * (double) epochs), profiler.report());
             }

@@ -19,6 +19,9 @@ public final class ProfilingBackend implements Backend {
     private final Backend inner;
     private final boolean synchronizeEachOp;
     private final Map<String, long[]> stats = new LinkedHashMap<>();
+    /** The wrapped backend's own device clock, when it has one (CUDA events), else null. */
+    private final DeviceOpTimer deviceTimer;
+    private final Map<String, long[]> deviceStats = new LinkedHashMap<>();
 
     public ProfilingBackend(Backend inner, boolean synchronizeEachOp) {
         if (inner == null) {
@@ -26,6 +29,7 @@ public final class ProfilingBackend implements Backend {
         }
         this.inner = inner;
         this.synchronizeEachOp = synchronizeEachOp;
+        this.deviceTimer = inner instanceof DeviceOpTimer ? (DeviceOpTimer) inner : null;
     }
 
     /** The wrapped backend. */
@@ -39,7 +43,11 @@ public final class ProfilingBackend implements Backend {
      */
     private void timed(String key, Runnable op) {
         long t0 = System.nanoTime();
+        int token = deviceTimer == null ? -1 : deviceTimer.begin();
         op.run();
+        if (deviceTimer != null) {
+            deviceTimer.end(token, key);
+        }
         if (synchronizeEachOp) {
             inner.synchronize();
         }
@@ -51,6 +59,28 @@ public final class ProfilingBackend implements Backend {
     /** Clears the measurements (e.g. after a warm-up epoch). */
     public void reset() {
         stats.clear();
+        if (deviceTimer != null) {
+            deviceTimer.drain(new LinkedHashMap<>()); // the markers so far belong to what is being discarded
+        }
+        deviceStats.clear();
+    }
+
+    /** Whether {@link #deviceMeasurements()} has the device's own times (the wrapped backend is a DeviceOpTimer). */
+    public boolean timesOnDevice() {
+        return deviceTimer != null;
+    }
+
+    /**
+     * Ops and device nanoseconds per op key, measured by the wrapped backend's own clock (empty when it has none):
+     * what each op costs the device, without the host's issue and wait times that {@link #measurements()} holds.
+     */
+    public Map<String, long[]> deviceMeasurements() {
+        if (deviceTimer != null) {
+            deviceTimer.drain(deviceStats);
+        }
+        Map<String, long[]> copy = new LinkedHashMap<>();
+        deviceStats.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
     }
 
     /** Total nanoseconds measured for ops whose key starts with {@code prefix} ("" for all). */

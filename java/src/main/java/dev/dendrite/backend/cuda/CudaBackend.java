@@ -56,6 +56,7 @@ import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
+import dev.dendrite.backend.DeviceOpTimer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
@@ -103,7 +104,7 @@ import jcuda.runtime.cudaStream_t;
  *
  * <p>Like a stream, one backend is meant to be driven by one thread at a time.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, DeviceOpTimer {
     /** Threads per block of the element-wise and row-wise kernels. */
     private static final int BLOCK = 256;
     /** Rows handled at once by a 256-thread block of the warp-per-row kernels. */
@@ -1418,6 +1419,94 @@ public final class CudaBackend implements Backend {
         return stream;
     }
 
+    // ================================================================== device timing of ops (DeviceOpTimer)
+
+    /** A started or finished op timing: its events and, once ended, the key it is charged to. */
+    private record OpTiming(CUevent start, CUevent stop, String key) {
+    }
+
+    /** Every event made for op timing (destroyed by close()), the idle ones, and timings not yet read. */
+    private final List<CUevent> opEvents = new ArrayList<>();
+    private final java.util.ArrayDeque<CUevent> freeOpEvents = new java.util.ArrayDeque<>();
+    private final List<OpTiming> pendingOpTimes = new ArrayList<>();
+    /** Start events of ops begun and not yet ended, by token. */
+    private final java.util.Map<Integer, CUevent> openOpStarts = new java.util.HashMap<>();
+    private int nextOpToken;
+    private final java.util.Map<String, long[]> drainedOpTimes = new java.util.LinkedHashMap<>();
+    /** Timings kept unread before they are read in one wait: bounds the events in use. */
+    private static final int MAX_PENDING_OP_TIMES = 1024;
+
+    private CUevent opEvent() {
+        CUevent e = freeOpEvents.poll();
+        if (e == null) {
+            e = new CUevent();
+            cuEventCreate(e, CUevent_flags.CU_EVENT_DEFAULT);
+            opEvents.add(e);
+        }
+        return e;
+    }
+
+    /** Records a start event on the stream (not during a capture, where it returns -1 and times nothing). */
+    @Override
+    public int begin() {
+        ensureOpen();
+        if (capturing) {
+            return -1;
+        }
+        CUevent e = opEvent();
+        cuEventRecord(e, stream);
+        int token = nextOpToken++ & Integer.MAX_VALUE;
+        openOpStarts.put(token, e);
+        return token;
+    }
+
+    @Override
+    public void end(int token, String key) {
+        if (token < 0 || capturing) {
+            return;
+        }
+        CUevent start = openOpStarts.remove(token);
+        if (start == null) {
+            throw new IllegalArgumentException("cuda: no op timing was begun with token " + token);
+        }
+        CUevent stop = opEvent();
+        cuEventRecord(stop, stream);
+        pendingOpTimes.add(new OpTiming(start, stop, key));
+        if (pendingOpTimes.size() >= MAX_PENDING_OP_TIMES) {
+            readOpTimes();
+        }
+    }
+
+    @Override
+    public void drain(java.util.Map<String, long[]> into) {
+        readOpTimes();
+        drainedOpTimes.forEach((k, v) -> {
+            long[] t = into.computeIfAbsent(k, x -> new long[2]);
+            t[0] += v[0];
+            t[1] += v[1];
+        });
+        drainedOpTimes.clear();
+    }
+
+    /** Waits for the pending timings' last event and adds their elapsed times to {@link #drainedOpTimes}. */
+    private void readOpTimes() {
+        if (pendingOpTimes.isEmpty()) {
+            return;
+        }
+        bind();
+        cuEventSynchronize(pendingOpTimes.get(pendingOpTimes.size() - 1).stop());
+        float[] ms = new float[1];
+        for (OpTiming t : pendingOpTimes) {
+            cuEventElapsedTime(ms, t.start(), t.stop());
+            long[] v = drainedOpTimes.computeIfAbsent(t.key(), x -> new long[2]);
+            v[0]++;
+            v[1] += Math.round(ms[0] * 1e6);
+            freeOpEvents.add(t.start());
+            freeOpEvents.add(t.stop());
+        }
+        pendingOpTimes.clear();
+    }
+
     /** Adds {@code delta} bytes to the device memory this backend holds, keeping the peak. */
     private void held(long delta) {
         synchronized (buffers) {
@@ -1555,6 +1644,13 @@ public final class CudaBackend implements Backend {
             attempt(problems, "cuMemFree", () -> cuMemFree(p));
         }
         retired.clear();
+        for (CUevent e : opEvents) {
+            attempt(problems, "cuEventDestroy", () -> cuEventDestroy(e));
+        }
+        opEvents.clear();
+        freeOpEvents.clear();
+        pendingOpTimes.clear();
+        openOpStarts.clear();
         if (cublasCreated) {
             attempt(problems, "cublasDestroy", () -> JCublas2.cublasDestroy(cublas));
             cublasCreated = false;

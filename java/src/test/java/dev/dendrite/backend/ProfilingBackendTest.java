@@ -1,0 +1,86 @@
+package dev.dendrite.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.backend.cpu.CpuBackend;
+
+/**
+ * The profiler charges each op to its key, on the host clock and, when the wrapped backend has a device clock
+ * ({@link DeviceOpTimer}, CUDA events on the cuda backend), on that clock too. A stand-in device clock that charges
+ * every op 1,000 ns checks the bookkeeping without a GPU.
+ */
+class ProfilingBackendTest {
+
+    /** A CPU backend that also claims a device clock, charging 1,000 ns per op and counting begin/end calls. */
+    private static Backend withFakeClock(CpuBackend cpu, int[] markers) {
+        Map<String, long[]> pending = new LinkedHashMap<>();
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class, DeviceOpTimer.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "begin":
+                            markers[0]++;
+                            return 7;
+                        case "end":
+                            markers[1]++;
+                            assertEquals(7, args[0], "end gets the token begin gave");
+                            long[] v = pending.computeIfAbsent((String) args[1], k -> new long[2]);
+                            v[0]++;
+                            v[1] += 1000;
+                            return null;
+                        case "drain":
+                            @SuppressWarnings("unchecked")
+                            Map<String, long[]> into = (Map<String, long[]>) args[0];
+                            pending.forEach((k, p) -> {
+                                long[] t = into.computeIfAbsent(k, x -> new long[2]);
+                                t[0] += p[0];
+                                t[1] += p[1];
+                            });
+                            pending.clear();
+                            return null;
+                        default:
+                            try {
+                                return method.invoke(cpu, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                    }
+                });
+    }
+
+    @Test
+    void chargesEachOpToItsKeyOnBothClocks() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            int[] markers = new int[2];
+            ProfilingBackend p = new ProfilingBackend(withFakeClock(cpu, markers), false);
+            assertTrue(p.timesOnDevice());
+            try (Buffer x = p.allocate(DType.F32, 12); Buffer out = p.allocate(DType.F32, 4)) {
+                p.fill(x.all(), 2f);
+                p.reset(); // the fill is discarded, on both clocks
+                p.columnSums(x.all(), 3, 4, out.all());
+                p.columnSums(x.all(), 3, 4, out.all());
+                p.gemm(false, false, 2, 2, 2, 1f, x.all(), x.all(), 0f, out.all());
+                Map<String, long[]> device = p.deviceMeasurements();
+                assertArrayEquals(new long[] {2, 2000}, device.get("columnSums"));
+                assertArrayEquals(new long[] {1, 1000}, device.get("gemm 2x2x2 NN"));
+                assertFalse(device.containsKey("fill"), "reset drops what the device clock measured before it");
+                assertEquals(2, p.measurements().get("columnSums")[0], "the host clock counts the same calls");
+                assertEquals(markers[0], markers[1], "every begin has its end");
+            }
+        }
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            ProfilingBackend plain = new ProfilingBackend(cpu, true);
+            assertFalse(plain.timesOnDevice());
+            assertTrue(plain.deviceMeasurements().isEmpty());
+        }
+    }
+}
