@@ -1,0 +1,92 @@
+package dev.dendrite.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tools that turn benchmark JSON into RESULTS.md tables: the GPU session has minutes to spend, so they must be
+ * right before it runs. Fed hand-made results whose ratios and shares are known.
+ */
+class BenchToolsTest {
+
+    @Test
+    void profileChartSplitsTheStepIntoCategoriesAndHostTime(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("p.json");
+        Files.writeString(json, """
+                {"network": "mlp512", "batch_size": 128, "backend": "cuda: NVIDIA H100", "step_us": 100.0,
+                 "profile_us_per_step": {"gemm 128x512x784 NN": 30.0, "gemm 128x512x512 NN": 20.0,
+                   "biasActivationForward": 5.0, "adamUpdate": 7.0, "gather": 3.0, "advanceCounters": 1.0}}
+                """);
+        ProfileChart.Bar bar = ProfileChart.read(json);
+        assertEquals("mlp512 b128, cuda", bar.label());
+        assertEquals(50.0, bar.parts().get("GEMM"), 1e-12);
+        assertEquals(5.0, bar.parts().get("bias + activation"), 1e-12);
+        assertEquals(7.0, bar.parts().get("optimizer"), 1e-12);
+        assertEquals(3.0, bar.parts().get("batch gather"), 1e-12);
+        assertEquals(1.0, bar.parts().get("other ops"), 1e-12);
+        assertEquals(34.0, bar.parts().get("host and gaps"), 1e-12, "the step minus its ops");
+        String table = ProfileChart.table(List.of(bar));
+        assertTrue(table.contains("| mlp512 b128, cuda | 100 | 50 (50%) |"), table);
+        assertTrue(ProfileChart.svg(List.of(bar)).startsWith("<svg"), "an SVG document");
+    }
+
+    @Test
+    void compareGivesDendritesTimeAsARatioToEachPeer(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        Path script = (Files.exists(root.resolve("pytorch/compare.py")) ? root : root.resolve("bench"))
+                .resolve("pytorch/compare.py");
+        Assumptions.assumeTrue(Files.exists(script), "compare.py not found from " + root);
+        Assumptions.assumeTrue(canRun("python3", "--version"), "python3 is not installed: compare.py not checked");
+        Files.writeString(dir.resolve("cuda-mlp512.json"), """
+                {"network": "mlp512", "backend": "cuda: NVIDIA H100 80GB HBM3, cuBLAS 13.1, FP32", "batch_size": 128,
+                 "train_images": 60000, "median_epoch_s": 0.0250, "test_accuracy": 0.8801,
+                 "peak_device_memory_mb": 250.0}
+                """);
+        Files.writeString(dir.resolve("pytorch-mlp512-eager.json"), """
+                {"peer": "pytorch", "variant": "eager", "network": "mlp512", "batch_size": 128, "train_images": 60000,
+                 "median_epoch_s": 0.5650, "test_accuracy": 0.8790, "device": "NVIDIA H100 80GB HBM3",
+                 "date": "2026-11-23T08:00:00Z", "peak_device_memory_mb": 300.0}
+                """);
+        Files.writeString(dir.resolve("pytorch-mlp512-graph.json"), """
+                {"peer": "pytorch", "variant": "graph", "network": "mlp512", "batch_size": 128, "train_images": 60000,
+                 "median_epoch_s": 0.0990, "test_accuracy": 0.8810, "device": "NVIDIA H100 80GB HBM3",
+                 "date": "2026-11-23T08:00:00Z", "peak_device_memory_mb": 320.0}
+                """);
+        Path md = dir.resolve("comparison.md");
+        Process p = new ProcessBuilder("python3", script.toString(), dir.toString(), "-o", md.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "compare.py finished");
+        assertEquals(0, p.exitValue(), output);
+        String table = Files.readString(md);
+        // 25 ms against 565 ms and 99 ms: ratios 0.044 and 0.253, Dendrite faster.
+        assertTrue(table.contains("**0.044**"), table);
+        assertTrue(table.contains("**0.253**"), table);
+        assertTrue(table.contains("250 / 300 / 320"), "peak device memory of all three: " + table);
+        assertTrue(table.contains("NVIDIA H100"), "names the machine: " + table);
+    }
+
+    private static boolean canRun(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
