@@ -77,8 +77,8 @@ final class Engine implements AutoCloseable {
     }
 
     /**
-     * Recorded steps, least recently used first. An epoch needs at most two (full batches and the last, partial
-     * one); a few more cover a validation-free fit after a fit with another batch size.
+     * Recorded steps, least recently used first. A fit needs at most two (full batches and the last, partial one)
+     * and releases them when it ends; the bound only matters to callers of trainStep that vary the batch shape.
      */
     private final LinkedHashMap<StepKey, CapturedStep> recorded = new LinkedHashMap<>(8, 0.75f, true);
     private static final int MAX_RECORDED = 4;
@@ -229,6 +229,7 @@ final class Engine implements AutoCloseable {
         if (fuse && !(last instanceof OutputActivation)) {
             throw new IllegalArgumentException(loss.name() + " needs the last layer to apply the output activation");
         }
+        releaseRecordedSteps(); // they froze the old optimizer's slots and loss
         for (Buffer b : slots) {
             b.close();
         }
@@ -238,7 +239,6 @@ final class Engine implements AutoCloseable {
             slots[i] = backend.allocate(DType.F32, Math.max(1, paramCount));
             backend.fill(slots[i].all(), init[i]);
         }
-        releaseRecordedSteps(); // they froze the old optimizer's slots and loss
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;
