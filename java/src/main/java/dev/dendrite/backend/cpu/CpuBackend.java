@@ -670,12 +670,7 @@ public final class CpuBackend implements Backend {
         if (l1 == 0f && wo == go) {
             // Plain L2 on aligned slices (the engine's flat buffers): a vectorised fma. 2 * l2 is exact in float.
             float twoL2f = 2f * l2;
-            Range loop = (i0, i1) -> CpuLoops.addL2Gradient(ws, gs, wo + i0, wo + i1, twoL2f);
-            if (split(n, STREAMING)) {
-                forRange(n, CHEAP, loop);
-            } else {
-                loop.run(0, n);
-            }
+            forStreaming(n, (i0, i1) -> CpuLoops.addL2Gradient(ws, gs, wo + i0, wo + i1, twoL2f));
             return;
         }
         forRange(n, CHEAP, (i0, i1) -> {
@@ -941,14 +936,9 @@ public final class CpuBackend implements Backend {
         if (po == go && (vs == null || po == vo)) {
             // The engine's case (whole flat buffers): the float loops C2 vectorises, as accurate as the GPUs'.
             float lrf = (float) lr;
-            Range loop = vs == null
+            forStreaming(n, vs == null
                     ? (i0, i1) -> CpuLoops.sgd(ps, gs, po + i0, po + i1, lrf)
-                    : (i0, i1) -> CpuLoops.sgdMomentum(ps, gs, vs, po + i0, po + i1, lrf, momentum, nesterov);
-            if (split(n, STREAMING)) {
-                forRange(n, CHEAP, loop);
-            } else {
-                loop.run(0, n);
-            }
+                    : (i0, i1) -> CpuLoops.sgdMomentum(ps, gs, vs, po + i0, po + i1, lrf, momentum, nesterov));
             return;
         }
         forRange(n, CHEAP, (i0, i1) -> {
@@ -985,11 +975,7 @@ public final class CpuBackend implements Backend {
         step.set(ps, params.offset(), gs, grads.offset(), ms, m.offset(), vs, v.offset(), xs,
                 vMax == null ? 0 : vMax.offset(), (float) lrT, beta1, beta2, eps);
         try {
-            if (split(n, STREAMING)) {
-                forRange(n, CHEAP, step::run);
-            } else {
-                step.run(0, n);
-            }
+            forStreaming(n, step::run);
         } finally {
             step.set(null, 0, null, 0, null, 0, null, 0, null, 0, 0f, 0f, 0f, 0f); // hold no arrays
         }
@@ -1453,6 +1439,18 @@ public final class CpuBackend implements Backend {
             return;
         }
         pool.invoke(new BlockTask(body, n, blockSize, 0, nb));
+    }
+
+    /**
+     * A vectorised streaming loop over {@code [0, n)} (a fraction of a nanosecond per element, bound by memory):
+     * on the calling thread below {@link #STREAMING_PARALLEL_MIN} elements, else split like {@link #forRange}.
+     */
+    private void forStreaming(int n, Range body) {
+        if (split(n, STREAMING)) {
+            forRange(n, CHEAP, body);
+        } else {
+            body.run(0, n);
+        }
     }
 
     /**
