@@ -764,7 +764,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         CUgraph graph = null;
         CUgraphExec exec = null;
         try {
-            if (graphsEnabled && !graphsFailed && !syncEachOp) { // when capture() records graphs
+            if (recordsGraphs()) {
                 CUgraph recorded = new CUgraph();
                 cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
                 capturing = true; // nothing may wait or allocate meanwhile, as in a real capture
@@ -1394,13 +1394,21 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== graphs (used by CudaGraph)
 
     /**
+     * Whether {@link #capture} records CUDA graphs now: unless switched off, refused once by the driver, or
+     * {@code -Ddendrite.cuda.sync} waits after each op (which a capture cannot contain).
+     */
+    private boolean recordsGraphs() {
+        return graphsEnabled && !graphsFailed && !syncEachOp;
+    }
+
+    /**
      * Records {@code ops} as one CUDA graph (stream capture), replayed by each {@link CapturedStep#run()} with one
      * {@code cuGraphLaunch}: the engine's whole training step costs one host call. With
      * {@code -Ddendrite.cuda.graphs=false} the step is issued op by op instead, for comparison and debugging.
      */
     @Override
     public CapturedStep capture(Runnable ops) {
-        if (!graphsEnabled || graphsFailed || syncEachOp) { // -Ddendrite.cuda.sync waits after each op: no capture
+        if (!recordsGraphs()) {
             return CapturedStep.eager(ops);
         }
         try {
