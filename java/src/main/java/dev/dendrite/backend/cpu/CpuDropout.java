@@ -48,11 +48,10 @@ final class CpuDropout {
      */
     static void blockwise(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
                           int stream, float rate) {
+        // A partial block at either end goes element by element, by the definition.
+        int i = Math.min(to, (from + 3) & ~3);
+        scalar(in, inOff, out, outOff, from, i, seed, step, stream, rate);
         float keep = 1f - rate;
-        int i = from;
-        for (; i < to && (i & 3) != 0; i++) {
-            out[outOff + i] = Philox.uniform(seed, i, step, stream) >= rate ? in[inOff + i] / keep : 0f;
-        }
         long threshold = keepThreshold(rate);
         int[] words = new int[4];
         for (; i + 4 <= to; i += 4) {
@@ -61,9 +60,7 @@ final class CpuDropout {
                 out[outOff + i + w] = (words[w] >>> 8) >= threshold ? in[inOff + i + w] / keep : 0f;
             }
         }
-        for (; i < to; i++) {
-            out[outOff + i] = Philox.uniform(seed, i, step, stream) >= rate ? in[inOff + i] / keep : 0f;
-        }
+        scalar(in, inOff, out, outOff, i, to, seed, step, stream, rate);
     }
 
     /**

@@ -20,7 +20,10 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
     private static final int L = LS.length();
     /** The GEMM kernel's float species, and no other (see the class comment). */
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    /** Elements per pass: four per block; a whole number of float vectors when the shapes are the usual ones. */
+    /**
+     * Elements per pass: four per block. Preferred species share one shape, so a float vector has twice the lanes
+     * of a long vector and a pass is exactly two float vectors.
+     */
     private static final int E = 4 * L;
     private static final long LOW32 = 0xffff_ffffL;
     private static final long M0 = 0xD2511F53L;
@@ -29,6 +32,12 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
     private static final long W1 = 0xBB67AE85L;
     /** 0, 1, ..., L - 1. */
     private static final LongVector IOTA = (LongVector) LS.iotaShuffle(0, 1, false).toVector();
+
+    CpuDropoutVector() {
+        if (E % FS.length() != 0) { // not on any JDK's preferred shapes; CpuDropout then keeps the scalar loop
+            throw new IllegalStateException(FS.length() + " float lanes do not divide " + E + " elements");
+        }
+    }
 
     @Override
     public void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
@@ -43,16 +52,16 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
         // load as a float vector). Small per-call arrays; see the class comment.
         long[][] dropped = new long[4][L];
         float[] flags = new float[E];
-        boolean vectorScale = E % FS.length() == 0;
         FloatVector zero = FloatVector.zero(FS);
-        // Whole blocks inside [from, to) go through the vector loop; the partial blocks at either end are scalar.
+        // Runs of L whole blocks inside [from, to) go through the vector loop; what is left at either end through
+        // the block-wise scalar loop.
         int firstBlock = (from + 3) >>> 2;
         int endBlock = to >>> 2;
         if (firstBlock >= endBlock) {
-            CpuDropout.scalar(in, inOff, out, outOff, from, to, seed, step, stream, rate);
+            CpuDropout.blockwise(in, inOff, out, outOff, from, to, seed, step, stream, rate);
             return;
         }
-        CpuDropout.scalar(in, inOff, out, outOff, from, 4 * firstBlock, seed, step, stream, rate);
+        CpuDropout.blockwise(in, inOff, out, outOff, from, 4 * firstBlock, seed, step, stream, rate);
         int b = firstBlock;
         for (; b <= endBlock - L; b += L) {
             LongVector c0 = IOTA.add(b);
@@ -83,15 +92,6 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
             dropFlags(c2, threshold).intoArray(dropped[2], 0);
             dropFlags(c3, threshold).intoArray(dropped[3], 0);
             int base = 4 * b;
-            if (!vectorScale) {
-                for (int j = 0; j < L; j++) {
-                    for (int w = 0; w < 4; w++) {
-                        int i = base + 4 * j + w;
-                        out[outOff + i] = dropped[w][j] == 0 ? in[inOff + i] / keep : 0f;
-                    }
-                }
-                continue;
-            }
             for (int j = 0; j < L; j++) {
                 for (int w = 0; w < 4; w++) {
                     flags[4 * j + w] = dropped[w][j];
@@ -105,7 +105,7 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
                         .intoArray(out, outOff + base + e);
             }
         }
-        CpuDropout.scalar(in, inOff, out, outOff, 4 * b, to, seed, step, stream, rate);
+        CpuDropout.blockwise(in, inOff, out, outOff, 4 * b, to, seed, step, stream, rate);
     }
 
     private static LongVector dropFlags(LongVector word, long threshold) {
