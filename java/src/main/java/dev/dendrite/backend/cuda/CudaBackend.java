@@ -58,6 +58,7 @@ import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DeviceOpTimer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.OpChecks;
@@ -164,9 +165,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     /** Set when the driver refused a capture: later steps are issued op by op. */
     private boolean graphsFailed;
     private long graphLaunches;
-    /** Device memory held by this backend (buffers, work spaces, scratch), now and at most; see {@link #held}. */
-    private long heldBytes;
-    private long peakHeldBytes;
+    /** Device memory this backend holds: {@link #peakDeviceBytes()}. */
+    private final DeviceMemoryMeter memory = new DeviceMemoryMeter();
     /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
     private boolean gemmTuningFailed;
     /** A kernel that records device-side errors ran since the control block was last read. */
@@ -312,7 +312,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         }
         cuMemAlloc(control, (long) CONTROL_WORDS * 4);
         controlAllocated = true;
-        held((long) CONTROL_WORDS * 4);
+        memory.add((long) CONTROL_WORDS * 4);
         cuMemsetD32Async(control, 0, CONTROL_WORDS, stream);
 
         cublasRoute = CudaLibraries.loadCublas();
@@ -332,7 +332,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         long workspaceBytes = ccMajor >= 9 ? 32L << 20 : 4L << 20;
         cuMemAlloc(cublasWorkspace, workspaceBytes);
         workspaceAllocated = true;
-        held(workspaceBytes);
+        memory.add(workspaceBytes);
         JCublas2.cublasSetWorkspace(cublas, cublasWorkspace, workspaceBytes);
         JCublas2.cublasSetMathMode(cublas, cublasMath.CUBLAS_DEFAULT_MATH);
         int[] v = new int[1];
@@ -405,7 +405,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         if (bytes > 0) {
             try {
                 cuMemAlloc(p, bytes);
-                held(bytes);
+                memory.add(bytes);
             } catch (CudaException e) {
                 throw allocationFailure("allocate(" + dtype + ", " + length + ")", bytes, e);
             }
@@ -464,7 +464,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         try {
             cuStreamSynchronize(stream); // ops still queued may read it
             cuMemFree(b.pointer());
-            held(-b.bytes());
+            memory.add(-b.bytes());
         } catch (CudaException e) {
             throw fail("Buffer.close", b.toString(), e);
         }
@@ -718,7 +718,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         ensureGemmWorkspace(4 * workspace);
         CUdeviceptr scratchC = new CUdeviceptr();
         cuMemAlloc(scratchC, 4L * m * n);
-        held(4L * m * n);
+        memory.add(4L * m * n);
         try {
             cuMemsetD32Async(scratchC, 0, (long) m * n, stream);
             return gemmTuner.tune(transA, transB, m, n, k, candidates,
@@ -743,7 +743,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         } finally {
             cuStreamSynchronize(stream);
             cuMemFree(scratchC);
-            held(-4L * m * n);
+            memory.add(-4L * m * n);
         }
     }
 
@@ -849,7 +849,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         long size = Math.max(bytes, 2 * gemmWorkspaceBytes);
         CUdeviceptr grown = new CUdeviceptr();
         cuMemAlloc(grown, size);
-        held(size);
+        memory.add(size);
         retired.add(grown);
         gemmWorkspace = grown;
         gemmWorkspaceBytes = size;
@@ -1367,7 +1367,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         CUdeviceptr p = new CUdeviceptr();
         try {
             cuMemAlloc(p, bytes);
-            held(bytes);
+            memory.add(bytes);
         } catch (CudaException e) {
             throw allocationFailure(op + " scratch", bytes, e);
         }
@@ -1515,19 +1515,9 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         pendingOpTimes.clear();
     }
 
-    /** Adds {@code delta} bytes to the device memory this backend holds, keeping the peak. */
-    private void held(long delta) {
-        synchronized (buffers) {
-            heldBytes += delta;
-            peakHeldBytes = Math.max(peakHeldBytes, heldBytes);
-        }
-    }
-
     @Override
     public long peakDeviceBytes() {
-        synchronized (buffers) {
-            return peakHeldBytes;
-        }
+        return memory.peak();
     }
 
     /** CUDA graphs launched on this backend so far: how a test or a benchmark sees that steps were replayed. */

@@ -41,6 +41,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.OpChecks;
@@ -114,9 +115,8 @@ public final class OpenClBackend implements Backend {
     private long scratchBytes;
     /** Scratch buffers outgrown since a recording may have captured them; at most about the current one's size. */
     private final List<cl_mem> retiredScratch = new ArrayList<>();
-    /** Device memory held by this backend's buffers and scratch, now and at most; see {@link #held}. */
-    private long heldBytes;
-    private long peakHeldBytes;
+    /** Device memory this backend holds: {@link #peakDeviceBytes()}. */
+    private final DeviceMemoryMeter memory = new DeviceMemoryMeter();
     /** Recorded steps not yet closed: close() releases their kernel objects. */
     private final List<OpenClRecording> recordings = new ArrayList<>();
     /** {@code -Ddendrite.opencl.record=false}: {@link #capture} returns steps that issue their ops again. */
@@ -265,7 +265,7 @@ public final class OpenClBackend implements Backend {
             }
             try {
                 mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
-                held(bytes);
+                memory.add(bytes);
                 zero(mem, 0, bytes);
                 // Drivers may reserve memory lazily: waiting here makes a shortage surface as this
                 // allocation's error instead of a later op's. Allocation is not on the training step's path.
@@ -273,7 +273,7 @@ public final class OpenClBackend implements Backend {
             } catch (CLException e) {
                 if (mem != null) {
                     releaseMemQuietly(mem);
-                    held(-bytes);
+                    memory.add(-bytes);
                 }
                 int s = e.getStatus();
                 if (s == CL_MEM_OBJECT_ALLOCATION_FAILURE || s == CL_OUT_OF_RESOURCES || s == CL_OUT_OF_HOST_MEMORY
@@ -315,7 +315,7 @@ public final class OpenClBackend implements Backend {
             try {
                 // Safe with commands still queued: OpenCL frees the memory once they no longer need it.
                 clReleaseMemObject(b.mem());
-                held(-(long) b.length() * b.dtype().bytes());
+                memory.add(-(long) b.length() * b.dtype().bytes());
             } catch (CLException e) {
                 throw clFailure("close buffer", b.toString(), e);
             }
@@ -531,7 +531,7 @@ public final class OpenClBackend implements Backend {
             return rule;
         }
         cl_mem scratchC = clCreateBuffer(context, CL_MEM_READ_WRITE, 4L * m * n, null, null);
-        held(4L * m * n);
+        memory.add(4L * m * n);
         try {
             zero(scratchC, 0, 4L * m * n);
             clFinish(queue); // work issued before must not count against the first candidate
@@ -545,7 +545,7 @@ public final class OpenClBackend implements Backend {
             });
         } finally {
             clReleaseMemObject(scratchC);
-            held(-4L * m * n);
+            memory.add(-4L * m * n);
         }
     }
 
@@ -1225,19 +1225,9 @@ public final class OpenClBackend implements Backend {
         recordings.remove(r);
     }
 
-    /** Adds {@code delta} bytes to the device memory this backend holds, keeping the peak. */
-    private void held(long delta) {
-        synchronized (buffers) {
-            heldBytes += delta;
-            peakHeldBytes = Math.max(peakHeldBytes, heldBytes);
-        }
-    }
-
     @Override
     public long peakDeviceBytes() {
-        synchronized (buffers) {
-            return peakHeldBytes;
-        }
+        return memory.peak();
     }
 
     /** Recorded steps not yet closed (for tests). */
@@ -1380,7 +1370,7 @@ public final class OpenClBackend implements Backend {
                         CL_INVALID_BUFFER_SIZE, null);
             }
             cl_mem grown = clCreateBuffer(context, CL_MEM_READ_WRITE, size, null, null);
-            held(size);
+            memory.add(size);
             if (scratch != null) {
                 retiredScratch.add(scratch); // a recorded step may still point at it: freed by close()
             }
