@@ -81,6 +81,7 @@ public final class EpochBenchmark {
         try (Backend be = profile ? profiler : raw;
              Sequential model = (width > 0 ? mlp(width) : network(network)).backend(be)) {
             int batch = Integer.parseInt(a.getOrDefault("batch", Integer.toString(batchSize(network))));
+            int steps = (train.size() + batch - 1) / batch; // per epoch: fit runs the partial last batch too
             model.compile(optimizer(network), new SparseCategoricalCrossentropy(), "accuracy");
             long t0 = System.nanoTime();
             FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1);
@@ -96,7 +97,6 @@ public final class EpochBenchmark {
             Map<String, long[]> measured = !profile ? null
                     : deviceClock ? profiler.deviceMeasurements() : profiler.measurements();
             if (profile) {
-                int steps = (train.size() + batch - 1) / batch;
                 if (deviceClock) {
                     long deviceNanos = measured.values().stream().mapToLong(v -> v[1]).sum();
                     long gemmNanos = measured.entrySet().stream().filter(e -> e.getKey().startsWith("gemm"))
@@ -148,13 +148,13 @@ public final class EpochBenchmark {
             out.put("test_loss", test.get("loss"));
             out.put("test_accuracy", test.get("accuracy"));
             if (measured != null) {
-                // Microseconds per training step for each op (each synchronised), and the whole step: the
-                // difference is host time and gaps. ProfileChart draws these.
-                double stepsMeasured = (double) epochs * ((train.size() + batch - 1) / batch);
+                // Microseconds per training step for each op, and the whole step: the difference is host time and
+                // gaps. ProfileChart draws these.
+                double stepsMeasured = (double) epochs * steps;
                 Map<String, Object> perOp = new LinkedHashMap<>();
                 measured.forEach((op, v) -> perOp.put(op, v[1] / 1e3 / stepsMeasured));
                 out.put("profile_us_per_step", perOp);
-                out.put("step_us", median * 1e6 / ((train.size() + batch - 1) / batch));
+                out.put("step_us", median * 1e6 / steps);
             }
             System.out.printf(Locale.ROOT, "%s on %s: median epoch %.3f s (%,.0f samples/s) over %d epochs after %d "
                     + "warm-up; peak heap %.0f MB; test accuracy %.4f after %d epochs%n", out.get("network"), be.description(),
