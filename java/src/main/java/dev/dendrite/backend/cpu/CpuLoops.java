@@ -141,13 +141,21 @@ final class CpuLoops {
         }
     }
 
-    /** Per column, Kahan: {@code sum[i] += x[i]}, {@code carry} holding the negated low-order part lost so far. */
+    /**
+     * One Kahan step, {@code sum[i] += x}, {@code carry[i]} holding the negated low-order part lost so far (the
+     * GPUs' dendrite_kahan_add). Small enough for C2 to inline into the loops below, which it still vectorises.
+     */
+    private static void kahan(float[] sum, float[] carry, int i, float x) {
+        float y = x - carry[i];
+        float t = sum[i] + y;
+        carry[i] = (t - sum[i]) - y;
+        sum[i] = t;
+    }
+
+    /** Per column, Kahan: {@code sum[i] += x[i]}. */
     static void kahanAdd(float[] sum, float[] carry, float[] x, int from, int to) {
         for (int i = from; i < to; i++) {
-            float y = x[i] - carry[i];
-            float t = sum[i] + y;
-            carry[i] = (t - sum[i]) - y;
-            sum[i] = t;
+            kahan(sum, carry, i, x[i]);
         }
     }
 
@@ -155,10 +163,7 @@ final class CpuLoops {
     static void kahanAddSquaredDeviation(float[] sum, float[] carry, float[] x, float[] mean, int from, int to) {
         for (int i = from; i < to; i++) {
             float d = x[i] - mean[i];
-            float y = d * d - carry[i];
-            float t = sum[i] + y;
-            carry[i] = (t - sum[i]) - y;
-            sum[i] = t;
+            kahan(sum, carry, i, d * d);
         }
     }
 
@@ -175,14 +180,8 @@ final class CpuLoops {
         for (int i = from; i < to; i++) {
             float g = dy[i];
             float xhat = (x[i] - mean[i]) * inv[i];
-            float y = g - carryDy[i];
-            float t = sumDy[i] + y;
-            carryDy[i] = (t - sumDy[i]) - y;
-            sumDy[i] = t;
-            float y2 = g * xhat - carryDyXhat[i];
-            float t2 = sumDyXhat[i] + y2;
-            carryDyXhat[i] = (t2 - sumDyXhat[i]) - y2;
-            sumDyXhat[i] = t2;
+            kahan(sumDy, carryDy, i, g);
+            kahan(sumDyXhat, carryDyXhat, i, g * xhat);
         }
     }
 
