@@ -270,13 +270,20 @@ if wanted opencl-tests; then
   else failed+=(opencl-tests); echo "opencl-tests: FAILED, no Java" >> "$summary"; fi
 fi
 
-bench() { # BACKEND NETWORK FILE_STEM [JVM FLAG...]
+epoch_run() { # FILE_STEM EPOCHBENCHMARK_ARG...: one EpochBenchmark run, output and JSON named by FILE_STEM in $out;
+              # JVM flags beyond $jvm_flags come from the caller's extra_jvm array, if it has one
+  local stem=$1
+  shift
+  run_step "$stem" "$out/$stem.txt" "${BENCH_TIMEOUT:-240}" \
+    "$java" "${jvm_flags[@]}" ${extra_jvm[@]+"${extra_jvm[@]}"} -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark \
+    "$@" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$stem.json"
+}
+
+bench() { # BACKEND NETWORK FILE_STEM [JVM FLAG...]: the epoch protocol of $EPOCHS, $WARMUP and $TRAIN
   local backend=$1 net=$2 stem=$3
   shift 3
-  run_step "$stem" "$out/$stem.txt" "${BENCH_TIMEOUT:-240}" \
-    "$java" "${jvm_flags[@]}" "$@" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark \
-    --network "$net" --backend "$backend" --epochs "$epochs" --warmup "$warmup" --train "$train" \
-    ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$stem.json"
+  local extra_jvm=("$@")
+  epoch_run "$stem" --network "$net" --backend "$backend" --epochs "$epochs" --warmup "$warmup" --train "$train"
 }
 
 if wanted cuda-bench; then
@@ -290,10 +297,8 @@ if wanted cuda-bench; then
     # Where a step's time goes: CUDA events around every op (issued one by one), then a chart of the shares.
     profiles=()
     for net in ${PROFILE_NETWORKS-mlp512}; do
-      run_step "cuda-$net-profile" "$out/cuda-$net-profile.txt" "${BENCH_TIMEOUT:-240}" \
-        "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network "$net" \
-        --backend cuda --epochs 1 --warmup 1 --train "$train" --profile true \
-        ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/cuda-$net-profile.json"
+      epoch_run "cuda-$net-profile" --network "$net" --backend cuda --epochs 1 --warmup 1 --train "$train" \
+        --profile true
       [ -f "$out/cuda-$net-profile.json" ] && profiles+=("$out/cuda-$net-profile.json")
     done
     if [ ${#profiles[@]} -gt 0 ]; then
@@ -360,16 +365,12 @@ if wanted scaling; then
       scaling_train=${SCALING_TRAIN:-20000}
       for be in "${scaling_backends[@]}"; do
         for bs in ${SCALING_BATCHES:-32 64 128 256 512 1024 2048 4096 8192}; do
-          run_step "$be-scaling-batch-$bs" "$out/$be-scaling-batch-$bs.txt" "${BENCH_TIMEOUT:-240}" \
-            "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network mlp512 \
-            --batch "$bs" --backend "$be" --epochs 2 --warmup 1 --train "$scaling_train" \
-            ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$be-scaling-batch-$bs.json"
+          epoch_run "$be-scaling-batch-$bs" --network mlp512 --batch "$bs" --backend "$be" --epochs 2 --warmup 1 \
+            --train "$scaling_train"
         done
         for w in ${SCALING_WIDTHS:-128 256 512 1024 2048 4096 8192}; do
-          run_step "$be-scaling-width-$w" "$out/$be-scaling-width-$w.txt" "${BENCH_TIMEOUT:-240}" \
-            "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --width "$w" \
-            --backend "$be" --epochs 2 --warmup 1 --train "$scaling_train" \
-            ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$be-scaling-width-$w.json"
+          epoch_run "$be-scaling-width-$w" --width "$w" --backend "$be" --epochs 2 --warmup 1 \
+            --train "$scaling_train"
         done
       done
       run_step scaling-chart "$out/scaling-chart.txt" 60 "$java" -cp "$bench_cp" dev.dendrite.bench.ScalingChart \
