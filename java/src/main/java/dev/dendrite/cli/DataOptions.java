@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** Which dataset to read, shared by {@code train} and {@code evaluate}. */
 final class DataOptions {
-    @Option(names = "--dataset", defaultValue = "fashion-mnist",
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist",
             description = "fashion-mnist or mnist (default: ${DEFAULT-VALUE}).")
     String dataset;
 
@@ -24,6 +24,10 @@ final class DataOptions {
     boolean sample;
 
     TrainTest load() throws IOException {
+        if (sample && dir != null) {
+            throw new IllegalArgumentException("--sample and --data " + dir + " both choose the data; give one: "
+                    + "--sample for the small sample bundled in the jar, --data for a folder of IDX files");
+        }
         switch (dataset) {
             case "fashion-mnist":
             case "fashion_mnist":

@@ -31,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "scale (pixels / 255), as it was trained. Files written by 'train' record it.")
     String preprocess;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
     String backend;
 
     @Override

@@ -36,11 +36,12 @@ final class PredictCommand implements Callable<Integer> {
             description = "One or more picture files.")
     List<Path> images;
 
-    @Option(names = "--invert", defaultValue = "auto",
+    @Option(names = "--invert", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (invert when the border is mostly bright), yes or no (default: ${DEFAULT-VALUE}).")
     String invert;
 
-    @Option(names = "--top", defaultValue = "3", description = "How many classes to list (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top", paramLabel = "K", defaultValue = "3",
+            description = "How many classes to list (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--preprocess", paramLabel = "KIND",
@@ -52,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
             + "are otherwise refused (a model gives every picture some class, even an empty page).")
     boolean force;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
     String backend;
 
     @Override
@@ -86,7 +87,9 @@ final class PredictCommand implements Callable<Integer> {
             ModelContext ctx = ModelContext.of(model, modelFile, preprocess, System.err);
             int[] shape = model.layers().get(0).inputShape();
             for (Path image : images) {
-                ByteTensor pixels = ImageLoader.load(image, shape.length == 2 ? shape[1] : ImageLoader.DEFAULT_SIZE,
+                // The whole path, so that a reader's complaint about the file names it in full.
+                ByteTensor pixels = ImageLoader.load(image.toAbsolutePath().normalize(),
+                        shape.length == 2 ? shape[1] : ImageLoader.DEFAULT_SIZE,
                         shape.length == 2 ? shape[0] : ImageLoader.DEFAULT_SIZE, mode);
                 String problem = PictureCheck.problem(image, pixels);
                 if (problem != null && !force) {

@@ -57,34 +57,38 @@ final class TrainCommand implements Callable<Integer> {
             description = "Hidden layer widths, comma separated (default: ${DEFAULT-VALUE}).")
     List<Integer> layers;
 
-    @Option(names = "--activation", defaultValue = "relu",
+    @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
             description = "Hidden activation: relu, sigmoid, tanh, selu, elu, leaky_relu, gelu, swish, linear"
                     + " (default: ${DEFAULT-VALUE}).")
     String activation;
 
-    @Option(names = "--initializer", defaultValue = "glorot_uniform",
+    @Option(names = "--initializer", paramLabel = "NAME", defaultValue = "glorot_uniform",
             description = "Kernel initializer: zeros, ones, random_normal, random_uniform, glorot_uniform, "
-                    + "glorot_normal, he_normal, he_uniform, lecun_normal (default: ${DEFAULT-VALUE}).")
+                    + "glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform (default: ${DEFAULT-VALUE}).")
     String initializer;
 
-    @Option(names = "--optimizer", defaultValue = "adam",
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
             description = "sgd, adam, rmsprop or adagrad (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = {"--lr", "--learning-rate"}, description = "Learning rate (default: the optimizer's Keras "
+    @Option(names = {"--lr", "--learning-rate"}, paramLabel = "RATE",
+            description = "Learning rate (default: the optimizer's Keras "
             + "default: 0.001, or 0.01 for sgd).")
     Double learningRate;
 
-    @Option(names = "--momentum", defaultValue = "0", description = "Momentum for sgd and rmsprop (default: 0).")
+    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0",
+            description = "Momentum for sgd and rmsprop, from 0 up to (not including) 1, e.g. 0.9 (default: 0).")
     double momentum;
 
-    @Option(names = "--nesterov", description = "Nesterov momentum for sgd.")
+    @Option(names = "--nesterov", description = "Nesterov momentum for sgd (with --momentum above 0).")
     boolean nesterov;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "10",
+            description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128",
+            description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--validation", defaultValue = "10000", paramLabel = "N",
@@ -92,33 +96,36 @@ final class TrainCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}, or a sixth of a smaller dataset).")
     int validation;
 
-    @Option(names = "--preprocess", defaultValue = "scale",
+    @Option(names = "--preprocess", paramLabel = "KIND", defaultValue = "scale",
             description = "none, scale (to [0, 1]), center, standardize or standardize-per-feature, fitted on the "
                     + "training images only (default: ${DEFAULT-VALUE}).")
     String preprocess;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "Dropout rate after each hidden layer (default: 0).")
+    @Option(names = "--dropout", paramLabel = "RATE", defaultValue = "0",
+            description = "Dropout rate after each hidden layer, from 0 up to (not including) 1 (default: 0).")
     double dropout;
 
     @Option(names = "--batch-norm", description = "BatchNormalization after each hidden Dense layer.")
     boolean batchNorm;
 
-    @Option(names = "--l2", defaultValue = "0", description = "L2 penalty on every kernel (default: 0).")
+    @Option(names = "--l2", paramLabel = "PENALTY", defaultValue = "0",
+            description = "L2 penalty on every kernel (default: 0).")
     double l2;
 
     @Option(names = "--early-stopping", paramLabel = "PATIENCE",
             description = "Stop when val_loss has not improved for PATIENCE epochs, keeping the best weights.")
     Integer patience;
 
-    @Option(names = "--backend", defaultValue = "auto",
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
             description = "auto, cpu, cuda or opencl (default: ${DEFAULT-VALUE}: CUDA, then OpenCL, then CPU).")
     String backend;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout "
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42",
+            description = "Seed of initialisation, shuffling and dropout "
             + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--verbose", defaultValue = "1",
+    @Option(names = "--verbose", paramLabel = "LEVEL", defaultValue = "1",
             description = "0 silent, 1 progress bar, 2 one line per epoch (default: ${DEFAULT-VALUE}).")
     int verbose;
 
@@ -176,7 +183,8 @@ final class TrainCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Double> test = model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
             System.out.printf(Locale.ROOT, "Trained %d epoch%s in %.1f s. Test loss: %.4f - test accuracy: %.4f "
-                    + "(%d test images)%n", history.epochs().size(), history.epochs().size() == 1 ? "" : "s", seconds, test.get("loss"),
+                    + "(%d test images)%n", history.epochs().size(), history.epochs().size() == 1 ? "" : "s", seconds,
+                    test.get("loss"),
                     test.get("accuracy"), tt.test().size());
             model.save(output);
             System.out.println("Saved the model to " + output.toAbsolutePath());
@@ -249,11 +257,30 @@ final class TrainCommand implements Callable<Integer> {
             throw bad("--nesterov needs --momentum above 0 (e.g. --momentum 0.9); without momentum it changes "
                     + "nothing");
         }
+        if (historyCsv != null) {
+            checkOutputFile("--history", historyCsv);
+        }
         // Names are looked up by the library; its message lists the valid ones, and the flag is named here.
         named("--activation", () -> dev.dendrite.backend.ActivationFunction.fromName(activation));
         named("--initializer", () -> dev.dendrite.initializers.Initializer.fromName(initializer));
         named("--optimizer", () -> Optimizer.fromName(optimizer));
         named("--preprocess", () -> Preprocessing.Kind.parse(preprocess));
+    }
+
+    /**
+     * Refuses an output path that cannot become a file, before training rather than after it: a folder, or a
+     * file in a folder that does not exist.
+     */
+    private void checkOutputFile(String option, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (java.nio.file.Files.isDirectory(abs)) {
+            throw bad(option + " " + file + ": " + abs + " is a folder; expected a file name, e.g. "
+                    + abs.resolve("history.csv"));
+        }
+        Path parent = abs.getParent();
+        if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+            throw bad(option + " " + file + ": the folder " + parent + " does not exist");
+        }
     }
 
     private boolean given(String option) {

@@ -112,6 +112,30 @@ class CliNewcomerTest {
     }
 
     @Test
+    void contradictoryAndUnwritableChoicesAreRefusedBeforeTraining(@TempDir Path dir) {
+        Result both = run("train", "--sample", "--data", dir.toString(), "-o", dir.resolve("m.st").toString());
+        assertEquals(1, both.code(), both.toString());
+        assertTrue(both.out().contains("--sample and --data " + dir + " both choose the data"), both.toString());
+
+        Result history = run("train", "--sample", "--history", dir.toString(), "-o", dir.resolve("m.st").toString());
+        assertEquals(2, history.code(), history.toString());
+        assertTrue(history.out().contains("--history " + dir + ": " + dir.toAbsolutePath() + " is a folder"),
+                history.toString());
+        Result noFolder = run("train", "--sample", "--history", dir.resolve("no/such/h.csv").toString());
+        assertEquals(2, noFolder.code(), noFolder.toString());
+        assertTrue(noFolder.out().contains("the folder " + dir.resolve("no/such").toAbsolutePath()
+                + " does not exist"), noFolder.toString());
+        assertFalse(history.out().contains("Epoch") || noFolder.out().contains("Data:"), "refused before training");
+    }
+
+    @Test
+    void aMissingPictureIsNamedByItsWholePath() {
+        Result r = run("predict", "-m", cliModel.toString(), "-i", "no-such-picture.png", "--backend", "cpu");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains(Path.of("no-such-picture.png").toAbsolutePath().toString()), r.toString());
+    }
+
+    @Test
     void unknownNamesNameTheirFlag() {
         Result r = run("train", "--sample", "--optimizer", "adamw");
         assertEquals(1, r.code(), r.toString());
