@@ -12,13 +12,18 @@ import dev.dendrite.data.TrainTest;
 import dev.dendrite.model.Sequential;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code dendrite evaluate}: a saved model's loss and accuracy on a test set. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Report a saved model's loss and accuracy on the test images of a dataset, preprocessed as "
                 + "during training.")
 final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
             description = "The model file written by 'train' or Sequential.save (default: ${DEFAULT-VALUE}).")
     Path modelFile;
@@ -45,6 +50,16 @@ final class EvaluateCommand implements Callable<Integer> {
                         + "compile, or with saveWeights), so it has no loss to evaluate; 'predict' can still use it");
             }
             ModelContext ctx = ModelContext.of(model, modelFile, preprocess, System.err);
+            // 'train --dataset mnist' records the dataset: evaluate on it unless told otherwise, and say so when
+            // told otherwise (a model scored on the other dataset's test images scores as if it guessed).
+            String trainedOn = model.metadata().get("dataset");
+            boolean datasetGiven = spec.commandLine().getParseResult().hasMatchedOption("--dataset");
+            if (trainedOn != null && !datasetGiven) {
+                data.dataset = trainedOn;
+            } else if (trainedOn != null && !DataOptions.sameDataset(trainedOn, data.dataset)) {
+                System.err.println("warning: " + abs + " was trained on " + trainedOn + "; evaluating it on "
+                        + data.dataset + " as --dataset says.");
+            }
             TrainTest tt = data.load();
             System.out.println("Data: " + tt.source());
             int classes = model.layers().get(model.layers().size() - 1).outputSize();

@@ -224,6 +224,33 @@ class CliNewcomerTest {
                 + "is ignored"), both.toString());
     }
 
+    @Test
+    void evaluateUsesTheDatasetTheModelWasTrainedOnAndWarnsWhenToldOtherwise(@TempDir Path dir) throws IOException {
+        // The bundled sample's IDX files, read as MNIST: only the dataset names differ.
+        Path idx = dir.resolve("idx");
+        Files.createDirectories(idx);
+        for (String f : new String[] {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+            try (var in = FashionMnist.class.getResourceAsStream("fashion-mnist-sample/" + f)) {
+                Files.copy(in, idx.resolve(f));
+            }
+        }
+        Path mnistModel = dir.resolve("mnist.safetensors");
+        try (Backend cpu = new CpuBackend(); Sequential m = Sequential.load(cliModel, cpu)) {
+            m.metadata().put("dataset", "mnist");
+            m.save(mnistModel);
+        }
+        Result r = run("evaluate", "-m", mnistModel.toString(), "--data", idx.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("Data: MNIST"), r.toString());
+        assertFalse(r.out().contains("warning"), r.toString());
+        Result other = run("evaluate", "-m", mnistModel.toString(), "--data", idx.toString(), "--dataset",
+                "fashion-mnist", "--backend", "cpu");
+        assertEquals(0, other.code(), other.toString());
+        assertTrue(other.out().contains("was trained on mnist; evaluating it on fashion-mnist as --dataset says"),
+                other.toString());
+    }
+
     // ------------------------------------------------------------ 9: pictures with nothing to classify
 
     @Test
