@@ -30,6 +30,10 @@ final class CliBackend {
             backend = Backends.create(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--backend: " + e.getMessage(), e);
+        } catch (UnsupportedOperationException e) {
+            // Not a bug but this machine: say where to look rather than offer a stack trace.
+            throw new UnsupportedOperationException("--backend " + name + ": " + e.getMessage()
+                    + ". 'dendrite info' lists the backends this machine has; --backend auto picks one.", e);
         }
         if ("cpu".equals(backend.name()) && !CpuGemm.vectorKernelAvailable()) {
             err.println(SLOW_GEMM_NOTE);

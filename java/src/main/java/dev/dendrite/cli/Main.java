@@ -50,7 +50,8 @@ public final class Main implements Runnable {
             }
             if (Boolean.getBoolean("dendrite.debug")) {
                 ex.printStackTrace(err);
-            } else if (!(ex instanceof IllegalArgumentException) && !(ex instanceof java.io.IOException)) {
+            } else if (!(ex instanceof IllegalArgumentException) && !(ex instanceof java.io.IOException)
+                    && !(ex instanceof UnsupportedOperationException)) {
                 err.println("(run with -Ddendrite.debug=true for the stack trace)");
             }
             err.flush();

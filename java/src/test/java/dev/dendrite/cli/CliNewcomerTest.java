@@ -136,6 +136,16 @@ class CliNewcomerTest {
     }
 
     @Test
+    void anUnavailableBackendPointsToInfoNotToAStackTrace() {
+        Result r = run("evaluate", "-m", cliModel.toString(), "--sample", "--backend", "cuda");
+        org.junit.jupiter.api.Assumptions.assumeTrue(r.code() != 0, "this machine has CUDA");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("error: --backend cuda: ") && r.out().contains("'dendrite info' lists"),
+                r.toString());
+        assertFalse(r.out().contains("stack trace"), r.toString());
+    }
+
+    @Test
     void unknownNamesNameTheirFlag() {
         Result r = run("train", "--sample", "--optimizer", "adamw");
         assertEquals(1, r.code(), r.toString());
