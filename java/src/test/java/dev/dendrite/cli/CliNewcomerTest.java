@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.cpu.CpuBackend;
+import dev.dendrite.cli.CliRun.Result;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Preprocessing;
@@ -48,28 +47,8 @@ class CliNewcomerTest {
     /** A model trained by the CLI's own train command (records its preprocessing). */
     private static Path cliModel;
 
-    /** Exit status and everything printed on stdout and stderr. */
-    private record Result(int code, String out) {
-        @Override
-        public String toString() {
-            return "exit " + code + ":\n" + out;
-        }
-    }
-
     private static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            int code = Main.execute(args);
-            return new Result(code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return CliRun.run(args);
     }
 
     @BeforeAll
