@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
+import dev.dendrite.backend.cpu.CpuGemm;
+
 /**
  * Prints training progress the way Keras's {@code ProgbarLogger} does ({@code fit}'s {@code verbose}).
  *
@@ -140,6 +142,33 @@ public final class ProgressBar extends Callback {
     ProgressBar withColumns(int terminalColumns) {
         this.columns = terminalColumns;
         return this;
+    }
+
+    /**
+     * The one line that tells a user who started Java without {@code --add-modules jdk.incubator.vector} that the
+     * CPU backend runs its plain-Java GEMM, about three times slower; nothing else would.
+     */
+    public static final String SLOW_GEMM_NOTE = "note: the CPU backend is using its plain-Java GEMM; start Java with "
+            + "--add-modules jdk.incubator.vector for the Vector API GEMM, about 3x faster.";
+    private static boolean slowGemmNoted;
+
+    /**
+     * Prints {@link #SLOW_GEMM_NOTE} on {@code out} if the CPU GEMM is the plain-Java one and the note has not
+     * been printed yet in this JVM (the command line prints it when it opens a backend; training prints it when
+     * it starts on the CPU).
+     */
+    public static synchronized void noteSlowGemmOnce(PrintStream out) {
+        if (!slowGemmNoted && !CpuGemm.vectorKernelAvailable()) {
+            slowGemmNoted = true;
+            ConsoleOutput.println(out, SLOW_GEMM_NOTE);
+        }
+    }
+
+    @Override
+    public void onTrainBegin(Logs logs) {
+        if (verbose > 0 && model() != null && "cpu".equals(model().backend().name())) {
+            noteSlowGemmOnce(System.err);
+        }
     }
 
     /** Test hook: the time source, in nanoseconds. */

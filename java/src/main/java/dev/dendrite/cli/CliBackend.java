@@ -4,18 +4,13 @@ import java.io.PrintStream;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
-import dev.dendrite.backend.cpu.CpuGemm;
+import dev.dendrite.callbacks.ProgressBar;
 
 /** The backend a command runs on ({@code --backend}), and the one note a user of the CPU backend may need. */
 final class CliBackend {
-    /**
-     * The note printed when the CPU backend runs without the Vector API: nothing else would tell a user who
-     * forgot the flag that training is about three times slower than it could be.
-     */
+    /** What 'info' says when the CPU backend runs its plain-Java GEMM. */
     static final String VECTOR_HINT = "start Java with --add-modules jdk.incubator.vector for the Vector API GEMM, "
             + "about 3x faster";
-    /** The note itself, on standard error. */
-    static final String SLOW_GEMM_NOTE = "note: the CPU backend is using its plain-Java GEMM; " + VECTOR_HINT + ".";
 
     private CliBackend() {
     }
@@ -35,8 +30,8 @@ final class CliBackend {
             throw new UnsupportedOperationException("--backend " + name + ": " + e.getMessage()
                     + ". 'dendrite info' lists the backends this machine has; --backend auto picks one.", e);
         }
-        if ("cpu".equals(backend.name()) && !CpuGemm.vectorKernelAvailable()) {
-            err.println(SLOW_GEMM_NOTE);
+        if ("cpu".equals(backend.name())) {
+            ProgressBar.noteSlowGemmOnce(err);
         }
         return backend;
     }
