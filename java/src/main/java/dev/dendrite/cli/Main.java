@@ -52,7 +52,7 @@ public final class Main implements Runnable {
                 ex.printStackTrace(err);
             } else if (!(ex instanceof IllegalArgumentException) && !(ex instanceof java.io.IOException)
                     && !(ex instanceof UnsupportedOperationException)) {
-                err.println("(run with -Ddendrite.debug=true for the stack trace)");
+                err.println("(java -Ddendrite.debug=true -jar ... prints the stack trace)");
             }
             err.flush();
             return EXIT_ERROR;
