@@ -33,6 +33,8 @@ import dev.dendrite.optimizers.Optimizer;
  */
 final class ModelFiles {
     static final int CONFIG_VERSION = 1;
+    /** More layers than any MLP has; a configuration listing more is refused before building any. */
+    static final int MAX_LAYERS = 10_000;
 
     private ModelFiles() {
     }
@@ -112,7 +114,12 @@ final class ModelFiles {
             if (backend != null) {
                 model.backend(backend);
             }
-            for (Object o : (List<Object>) c.get("layers")) {
+            List<Object> layerConfigs = (List<Object>) c.get("layers");
+            if (layerConfigs.size() > MAX_LAYERS) {
+                throw new IOException(file + ": model config lists " + layerConfigs.size() + " layers; expected at"
+                        + " most " + MAX_LAYERS + " (a damaged or crafted file)");
+            }
+            for (Object o : layerConfigs) {
                 Map<String, Object> l = (Map<String, Object>) o;
                 model.add(Layers.fromConfig((String) l.get("class_name"), (String) l.get("name"),
                         (Map<String, Object>) l.get("config")));
