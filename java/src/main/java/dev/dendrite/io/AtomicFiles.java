@@ -153,7 +153,7 @@ public final class AtomicFiles {
         if (dir == null) {
             throw new IOException(target + " is a file system root; expected a file path");
         }
-        if (Files.isDirectory(abs)) {
+        if (Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(target + " is a directory; expected a file path");
         }
         Path existing = dir;

@@ -9,9 +9,9 @@ import dev.dendrite.callbacks.Logs;
  * Watches the running training loss of one {@code fit} for NaN and infinities. The loss is summed on the
  * device and only read when something asks for it (a progress refresh, the end of an epoch), so that the
  * recorded training step never waits for the host; this sees every such read, and after each batch stops
- * training (or warns once) if a read found the loss non-finite. On a backend that runs on the host CPU a read
- * costs nothing, so there the loss is read after every batch and the first bad batch is named exactly;
- * elsewhere the message names the batch of the read and the last batch seen finite.
+ * training (or warns once) if a read found the loss non-finite. On the cpu backend a read is an array copy, so
+ * there the loss is read after every batch and the first bad batch is named exactly; on device backends the
+ * message names the batch of the read and the last batch seen finite.
  */
 final class LossWatch {
     private final boolean stop;
@@ -51,8 +51,8 @@ final class LossWatch {
         }
         boolean exact = everyBatch || (batch == 0 ? true : lastFiniteEpoch == epoch && lastFinite == batch - 1);
         String first = exact ? "" : " (the loss is read from the device only at progress refreshes and epoch ends;"
-                + " it was last seen finite " + (lastFiniteEpoch == epoch ? "after batch " + (lastFinite + 1)
-                : "at the end of the previous epoch") + ")";
+                + (lastFiniteEpoch == epoch ? " it was last seen finite after batch " + (lastFinite + 1)
+                : " it was not read earlier in this epoch") + ")";
         fault = "the training loss became " + loss + first + "; the learning rate may be too high, or the inputs"
                 + " unscaled. " + hint;
         faultEpoch = epoch;

@@ -389,8 +389,10 @@ public final class Sequential implements AutoCloseable {
         callbacks.addAll(options.callbacks());
         History history = new History();
         stopTraining = false;
-        LossWatch watch = new LossWatch(options.terminateOnNaN(), backend.runsOnHostCpu(), options.epochs(), steps,
-                System.err, options.terminateOnNaN() ? "FitOptions.terminateOnNaN(false) trains on regardless;"
+        // On the cpu backend reading the loss is an array copy, so it is read after every batch; elsewhere (an
+        // OpenCL device, even PoCL's, or CUDA) a read waits for the device, so only the reads made anyway count.
+        LossWatch watch = new LossWatch(options.terminateOnNaN(), "cpu".equals(backend.name()), options.epochs(),
+                steps, System.err, options.terminateOnNaN() ? "FitOptions.terminateOnNaN(false) trains on regardless;"
                         + " FitOptions.checkNumerics(true) names the first op whose output held NaN or Inf"
                         + " (slow)." : "Training goes on (FitOptions.terminateOnNaN(false)).");
         engine.checkNumerics(options.checkNumerics());
