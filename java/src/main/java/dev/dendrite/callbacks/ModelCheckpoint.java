@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.dendrite.io.AtomicFiles;
+
 /**
  * Saves the model (or only its weights) at the end of epochs, as Keras's {@code ModelCheckpoint}:
  * <pre>{@code
@@ -42,7 +44,12 @@ import java.util.regex.Pattern;
  *
  * <p><b>Failures.</b> The model writes its files atomically, so a crash never leaves a half-written
  * checkpoint; a failed save stops training with an {@link UncheckedIOException} naming the file, rather
- * than training on without the checkpoints the user counts on.
+ * than training on without the checkpoints the user counts on. So that this rarely happens after hours of
+ * training, {@link #onTrainBegin} already checks that the first epoch's file could be written (it is not a
+ * directory, and a file can be created in its folder or the nearest existing ancestor), and fails there if not.
+ * An epoch whose training loss is NaN or infinite (possible only with {@code FitOptions.terminateOnNaN(false)})
+ * is never saved: a warning says so. Field widths and precisions in the pattern are at most
+ * {@value PathPattern#MAX_WIDTH} and {@value PathPattern#MAX_PRECISION}.
  */
 public final class ModelCheckpoint extends Callback {
     private final String filepath;
@@ -147,6 +154,14 @@ public final class ModelCheckpoint extends Callback {
     public void onTrainBegin(Logs logs) {
         // A new tracker re-arms the missing-metric warning; the best value deliberately survives (see above).
         tracker = new Monitor("ModelCheckpoint", monitor, mode, 0, "Saving every epoch instead.");
+        String first = pattern.formatAny(1);
+        try {
+            AtomicFiles.checkWritable(Path.of(first), true);
+        } catch (IOException | RuntimeException e) {
+            throw new UncheckedIOException("ModelCheckpoint cannot save to " + first + " (from pattern '" + filepath
+                    + "'), checked before training: " + e.getMessage(), e instanceof IOException io ? io
+                    : new IOException(e));
+        }
     }
 
     @Override
@@ -159,6 +174,12 @@ public final class ModelCheckpoint extends Callback {
         // rather than at the first improvement.
         String file = pattern.format(epoch + 1, values);
         String what = saveWeightsOnly ? "weights" : "model";
+        Double loss = values.get("loss");
+        if (loss != null && !Double.isFinite(loss)) {
+            ConsoleOutput.println(warnings, "WARNING: ModelCheckpoint: the training loss of epoch " + (epoch + 1)
+                    + " is " + loss + "; not saving the " + what + " to " + file);
+            return;
+        }
         // Without saveBestOnly, or when the monitored metric is missing, every epoch is saved.
         Double current = saveBestOnly ? tracker.read(logs, warnings) : null;
         if (current == null) {
@@ -210,6 +231,10 @@ public final class ModelCheckpoint extends Callback {
     static final class PathPattern {
         /** [0][width]d or [0][width][.precision]f, the subset of Python's format mini-language supported. */
         private static final Pattern SPEC = Pattern.compile("(0)?([1-9][0-9]*)?(?:\\.([0-9]+))?([df])");
+        /** Widest field a placeholder may ask for: a file name has at most 255 bytes anyway. */
+        static final int MAX_WIDTH = 64;
+        /** Most decimals a placeholder may ask for: a double has 17 significant digits. */
+        static final int MAX_PRECISION = 20;
 
         private final String source;
         /** Literal text (String) and placeholders (Placeholder), in order. */
@@ -281,10 +306,34 @@ public final class ModelCheckpoint extends Callback {
                         + "' in {" + body + "} is not supported; expected d with optional zero-padded width "
                         + "(e.g. {epoch:02d}) or .Nf with optional width (e.g. {val_loss:.4f})");
             }
+            if (tooLong(m.group(2), MAX_WIDTH) || tooLong(m.group(3), MAX_PRECISION)) {
+                throw new IllegalArgumentException("ModelCheckpoint path '" + source + "': format '" + spec
+                        + "' in {" + body + "} asks for a width above " + MAX_WIDTH + " or more than " + MAX_PRECISION
+                        + " decimals; expected e.g. {epoch:02d} or {val_loss:.4f}");
+            }
             String width = m.group(2) == null ? "" : (m.group(1) != null ? "0" : "") + m.group(2);
             String precision = m.group(3) == null ? "" : "." + m.group(3);
             boolean integer = "d".equals(m.group(4));
             return new Placeholder(name, spec, "%" + width + precision + m.group(4), integer);
+        }
+
+        private static boolean tooLong(String digits, int max) {
+            return digits != null && (digits.length() > 3 || Integer.parseInt(digits) > max);
+        }
+
+        /** The file name for {@code epoch} with every metric placeholder given the value 0, to check the path early. */
+        String formatAny(int epoch) {
+            Map<String, Double> zeros = new java.util.HashMap<>();
+            for (Object part : parts) {
+                if (part instanceof Placeholder p && !p.integer()) {
+                    zeros.put(p.name(), 0.0);
+                }
+            }
+            try {
+                return format(epoch, zeros);
+            } catch (IllegalArgumentException e) {
+                return source; // an integer format on a metric: reported at the first epoch, as before
+            }
         }
 
         /**

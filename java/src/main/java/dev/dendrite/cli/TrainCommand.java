@@ -1,5 +1,7 @@
 package dev.dendrite.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +16,7 @@ import dev.dendrite.callbacks.EarlyStopping;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
+import dev.dendrite.io.AtomicFiles;
 import dev.dendrite.io.Json;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
@@ -143,6 +146,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkOptions();
+        checkOutput();
         TrainTest tt = data.load();
         System.out.println("Data: " + tt.source());
         Dataset trainFull = tt.train();
@@ -186,8 +190,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "(%d test images)%n", history.epochs().size(), history.epochs().size() == 1 ? "" : "s", seconds,
                     test.get("loss"),
                     test.get("accuracy"), tt.test().size());
-            model.save(output);
-            System.out.println("Saved the model to " + output.toAbsolutePath());
+            if (epochs == 0 && Files.exists(output)) {
+                System.out.println("--epochs 0 trained nothing: kept the existing " + output.toAbsolutePath()
+                        + " rather than overwrite it with an untrained model");
+            } else {
+                model.save(output);
+                System.out.println("Saved the model to " + output.toAbsolutePath());
+            }
             if (historyCsv != null) {
                 history.writeCsv(historyCsv);
                 System.out.println("Wrote the training history to " + historyCsv.toAbsolutePath());
@@ -198,6 +207,15 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Fails before any data is loaded or trained if the model could not be saved to {@code --output}. */
+    private void checkOutput() throws IOException {
+        try {
+            AtomicFiles.checkWritable(output.toAbsolutePath(), false);
+        } catch (IOException e) {
+            throw new IOException("--output: " + e.getMessage() + " (checked before training)", e);
+        }
     }
 
     /**

@@ -4,13 +4,14 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+
+import dev.dendrite.io.ReadLimits;
 
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST: two zero bytes, a type byte, the number of
@@ -25,6 +26,12 @@ import java.util.zip.ZipException;
  * header promises (a truncated download) or more (trailing garbage) is an {@link IOException} naming the file,
  * and no partial tensor is ever returned. (Bytes after the end of a gzip stream are ignored by the JDK's
  * decompressor; bytes after the IDX data inside the stream are detected.)
+ *
+ * <p>Work is bounded by the file, not by what its header claims: the declared data may be at most
+ * {@link ReadLimits#maxIdxBytes()} bytes; a plain file must hold what its header declares and a gzip file must
+ * be large enough to inflate to it (deflate expands at most about 1032-fold), both checked before anything is
+ * allocated; the data array grows only as bytes actually arrive; and trailing bytes are counted only up to
+ * {@value #TRAILING_COUNT_LIMIT}, so a bomb hidden after valid data is not inflated to its end.
  */
 public final class IdxReader {
     /** The IDX type byte for unsigned 8-bit values. */
@@ -32,6 +39,14 @@ public final class IdxReader {
 
     /** Java arrays cannot be quite {@link Integer#MAX_VALUE} long on common VMs. */
     private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+    /** Deflate's largest expansion: a 258-byte match per (at best) 2 bits, about 1032:1, rounded up. */
+    private static final long MAX_DEFLATE_RATIO = 1040;
+    /** Gzip's fixed header and trailer bytes, which inflate to nothing. */
+    private static final long GZIP_OVERHEAD = 18;
+    /** Trailing bytes beyond this are not counted (or inflated): the message says "more than". */
+    static final int TRAILING_COUNT_LIMIT = 1 << 20;
+    /** First allocation for the data; it doubles as real bytes arrive. */
+    private static final int INITIAL_CHUNK = 1 << 20;
 
     private IdxReader() {
     }
@@ -44,7 +59,8 @@ public final class IdxReader {
      */
     public static ByteTensor read(Path file) throws IOException {
         try (InputStream in = open(file)) {
-            return read(in, file.toString());
+            Parsed p = parse(in, file.toString(), Files.size(file));
+            return ByteTensor.wrap(p.data, p.dims);
         }
     }
 
@@ -53,7 +69,7 @@ public final class IdxReader {
      * messages, e.g. a file or resource name. The stream is read to its end but not closed.
      */
     public static ByteTensor read(InputStream in, String name) throws IOException {
-        Parsed p = parse(in, name);
+        Parsed p = parse(in, name, -1);
         return ByteTensor.wrap(p.data, p.dims);
     }
 
@@ -64,13 +80,16 @@ public final class IdxReader {
      */
     public static ByteTensor readImages(Path file) throws IOException {
         try (InputStream in = open(file)) {
-            return readImages(in, file.toString());
+            return images(parse(in, file.toString(), Files.size(file)), file.toString());
         }
     }
 
     /** Reads a 3-dimensional image stream {@code [n, height, width]}; see {@link #read(InputStream, String)}. */
     public static ByteTensor readImages(InputStream in, String name) throws IOException {
-        Parsed p = parse(in, name);
+        return images(parse(in, name, -1), name);
+    }
+
+    private static ByteTensor images(Parsed p, String name) throws IOException {
         if (p.dims.length != 3) {
             throw new IOException(name + " has " + p.dims.length + " dimension(s) " + Arrays.toString(p.dims)
                     + "; expected an image file with 3 dimensions [count, height, width]");
@@ -85,13 +104,16 @@ public final class IdxReader {
      */
     public static int[] readLabels(Path file) throws IOException {
         try (InputStream in = open(file)) {
-            return readLabels(in, file.toString());
+            return labels(parse(in, file.toString(), Files.size(file)), file.toString());
         }
     }
 
     /** Reads a 1-dimensional label stream; see {@link #read(InputStream, String)}. */
     public static int[] readLabels(InputStream in, String name) throws IOException {
-        Parsed p = parse(in, name);
+        return labels(parse(in, name, -1), name);
+    }
+
+    private static int[] labels(Parsed p, String name) throws IOException {
         if (p.dims.length != 1) {
             throw new IOException(name + " has " + p.dims.length + " dimensions " + Arrays.toString(p.dims)
                     + "; expected a label file with 1 dimension [count]");
@@ -114,7 +136,8 @@ public final class IdxReader {
     private record Parsed(int[] dims, byte[] data) {
     }
 
-    private static Parsed parse(InputStream raw, String name) throws IOException {
+    /** @param size the stored (possibly compressed) size in bytes, or -1 when unknown (a stream) */
+    private static Parsed parse(InputStream raw, String name, long size) throws IOException {
         BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16);
         buffered.mark(2);
         int b0 = buffered.read();
@@ -124,7 +147,7 @@ public final class IdxReader {
         String what = gzip ? name + " (gzip)" : name;
         try {
             InputStream in = gzip ? new GZIPInputStream(buffered, 1 << 16) : buffered;
-            return parseIdx(in, what);
+            return parseIdx(in, what, gzip, size);
         } catch (EOFException | ZipException e) {
             // The JDK's messages ("Unexpected end of ZLIB input stream") do not say which file is damaged.
             String detail = e.getMessage() != null ? e.getMessage() : "unexpected end of the compressed data";
@@ -133,7 +156,7 @@ public final class IdxReader {
         }
     }
 
-    private static Parsed parseIdx(InputStream in, String name) throws IOException {
+    private static Parsed parseIdx(InputStream in, String name, boolean gzip, long size) throws IOException {
         byte[] magic = in.readNBytes(4);
         if (magic.length < 4) {
             throw new IOException(name + " has only " + magic.length
@@ -175,19 +198,69 @@ public final class IdxReader {
                         + " values; expected a file that fits in one Java array");
             }
         }
-        // readNBytes grows its buffer with the data actually present, so a corrupt header promising
-        // gigabytes does not allocate them before the shortfall is noticed.
-        byte[] data = in.readNBytes((int) count);
+        long limit = ReadLimits.maxIdxBytes();
+        if (count > limit) {
+            throw new IOException(name + " declares dimensions " + Arrays.toString(dims) + " holding " + count
+                    + " data bytes; expected at most " + limit + " (" + ReadLimits.howToRaise(ReadLimits.MAX_IDX_BYTES)
+                    + ")");
+        }
+        long headerBytes = 4 + 4L * ndims;
+        if (size >= 0 && !gzip && headerBytes + count > size) {
+            throw new IOException(name + " is truncated: its header " + Arrays.toString(dims) + " promises "
+                    + count + " data bytes but only " + Math.max(0, size - headerBytes) + " follow");
+        }
+        if (size >= 0 && gzip && (headerBytes + count) > Math.max(0, size - GZIP_OVERHEAD) * MAX_DEFLATE_RATIO) {
+            throw new IOException(name + " declares dimensions " + Arrays.toString(dims) + " holding " + count
+                    + " data bytes, but " + size + " compressed bytes inflate to at most "
+                    + Math.max(0, size - GZIP_OVERHEAD) * MAX_DEFLATE_RATIO + "; expected a header that matches"
+                    + " the file (damaged or crafted)");
+        }
+        byte[] data = readUpTo(in, (int) count);
         if (data.length < count) {
             throw new IOException(name + " is truncated: its header " + Arrays.toString(dims) + " promises "
                     + count + " data bytes but only " + data.length + " follow");
         }
-        long extra = in.transferTo(OutputStream.nullOutputStream());
+        long extra = countRemaining(in, TRAILING_COUNT_LIMIT + 1L);
         if (extra > 0) {
-            throw new IOException(name + " has " + extra + " unexpected trailing byte(s) after the " + count
+            throw new IOException(name + " has " + (extra > TRAILING_COUNT_LIMIT ? "more than "
+                    + TRAILING_COUNT_LIMIT : extra) + " unexpected trailing byte(s) after the " + count
                     + " data bytes its header " + Arrays.toString(dims) + " describes; expected the file to end");
         }
         return new Parsed(dims, data);
+    }
+
+    /**
+     * Reads {@code count} bytes or until the stream ends, growing the array as bytes arrive (from 1 MiB,
+     * doubling), so a header that lies about the size costs no more memory than the data really present.
+     */
+    private static byte[] readUpTo(InputStream in, int count) throws IOException {
+        byte[] buf = new byte[Math.min(count, INITIAL_CHUNK)];
+        int n = 0;
+        while (n < count) {
+            if (n == buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(count, 2L * buf.length));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                return Arrays.copyOf(buf, n);
+            }
+            n += r;
+        }
+        return buf;
+    }
+
+    /** Counts the bytes left in {@code in}, reading at most {@code max} of them. */
+    private static long countRemaining(InputStream in, long max) throws IOException {
+        byte[] skip = new byte[8192];
+        long total = 0;
+        while (total < max) {
+            int r = in.read(skip, 0, (int) Math.min(skip.length, max - total));
+            if (r < 0) {
+                break;
+            }
+            total += r;
+        }
+        return total;
     }
 
     private static String hex(byte[] bytes) {

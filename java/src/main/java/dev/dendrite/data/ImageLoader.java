@@ -8,12 +8,19 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.TreeSet;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+import dev.dendrite.io.ReadLimits;
 
 /**
  * Turns a user's picture (PNG, JPEG, GIF, BMP or any other format {@link ImageIO} reads) of any size and colour
@@ -35,6 +42,11 @@ import javax.imageio.ImageIO;
  * The result has raw pixel values 0..255; apply the model's fitted {@link Preprocessing} to it as to any input.
  * For best results crop the picture close to the object first. EXIF orientation of camera photos is not
  * applied (ImageIO ignores it).
+ *
+ * <p>A file is decoded only after its header's width and height are read and found within
+ * {@link ReadLimits#maxImagePixels()} pixels, so a small file claiming an enormous picture fails at once; and a
+ * picture whose decoder warns (a truncated PNG or JPEG, which ImageIO would otherwise complete with grey) is
+ * rejected rather than classified.
  */
 public final class ImageLoader {
     /** Side length of MNIST and Fashion-MNIST images. */
@@ -79,20 +91,7 @@ public final class ImageLoader {
             throw new IOException("image file " + file + (Files.exists(file) ? " is not a regular file"
                     : " does not exist") + "; expected a PNG, JPEG, GIF or BMP picture");
         }
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            // Decoders report corrupt data with IIOException or, for some formats, runtime exceptions.
-            throw new IOException(file + " is not a readable image: " + e.getMessage()
-                    + "; expected an intact PNG, JPEG, GIF or BMP picture", e);
-        }
-        if (image == null) {
-            // ImageIO.read returns null when no installed reader recognises the content.
-            throw new IOException(file + " is not a readable image: no image decoder recognises its content;"
-                    + " expected a PNG, JPEG, GIF or BMP picture (readable formats: "
-                    + String.join(", ", readableFormats()) + ")");
-        }
+        BufferedImage image = decode(file);
         return fromImage(image, width, height, invert);
     }
 
@@ -161,6 +160,65 @@ public final class ImageLoader {
             out[i] = (byte) (inverted ? 255 - v : v);
         }
         return ByteTensor.wrap(out, 1, height, width);
+    }
+
+    /**
+     * Decodes the first image of {@code file} after checking the size its header declares, and fails on any
+     * decoder warning (ImageIO reports truncated data as a warning and fills the rest in).
+     */
+    private static BufferedImage decode(Path file) throws IOException {
+        ImageInputStream in;
+        try {
+            in = ImageIO.createImageInputStream(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + " is not a readable image: " + e.getMessage(), e);
+        }
+        if (in == null) {
+            throw new IOException(file + " is not a readable image: it cannot be opened");
+        }
+        try (in) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new Rejected(file + " is not a readable image: no image decoder recognises its content;"
+                        + " expected a PNG, JPEG, GIF or BMP picture (readable formats: "
+                        + String.join(", ", readableFormats()) + ")");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                long limit = ReadLimits.maxImagePixels();
+                if (w < 1 || h < 1 || w * h > limit) {
+                    throw new Rejected(file + " declares a picture of " + w + " x " + h + " = " + (w * h)
+                            + " pixels; expected 1 to " + limit + " pixels ("
+                            + ReadLimits.howToRaise(ReadLimits.MAX_IMAGE_PIXELS) + ")");
+                }
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new Rejected(file + " is damaged or truncated: the " + reader.getFormatName()
+                            + " decoder warned " + warnings + "; expected an intact picture");
+                }
+                return image;
+            } finally {
+                reader.dispose();
+            }
+        } catch (Rejected e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // Decoders report corrupt data with IIOException or, for some formats, runtime exceptions.
+            throw new IOException(file + " is not a readable image: " + e.getMessage()
+                    + "; expected an intact PNG, JPEG, GIF or BMP picture", e);
+        }
+    }
+
+    /** A rejection of this class's own, already naming the file; passed through the decoder's error wrapping. */
+    private static final class Rejected extends IOException {
+        Rejected(String message) {
+            super(message);
+        }
     }
 
     /** The installed decoders' format names, once each (ImageIO lists "png" and "PNG" separately). */

@@ -87,7 +87,8 @@ public final class ModelFile {
     }
 
     /**
-     * Reads a model file written by {@link #write}.
+     * Reads a model file written by {@link #write}. Like every read and write of a model file, it first removes
+     * the temporary files that killed saves left in the file's folder ({@link AtomicFiles#removeOrphans}).
      *
      * @throws IOException if the file is unreadable, not valid safetensors, not a Dendrite model (no
      *                     {@code "format": "dendrite-model"} metadata; {@link #readWeights} may still load it), of
@@ -95,7 +96,7 @@ public final class ModelFile {
      *                     is not F32
      */
     public static Contents read(Path file) throws IOException {
-        SafetensorsFile st = Safetensors.read(file);
+        SafetensorsFile st = readCleaningUp(file);
         Map<String, String> meta = st.metadata();
         String format = meta.get(KEY_FORMAT);
         if (!FORMAT.equals(format)) {
@@ -135,7 +136,16 @@ public final class ModelFile {
      * @throws IOException if the file is unreadable, not valid safetensors, or holds a tensor that is not F32
      */
     public static LinkedHashMap<String, TensorData> readWeights(Path file) throws IOException {
-        return weights(Safetensors.read(file));
+        return weights(readCleaningUp(file));
+    }
+
+    /** Reads {@code file}, first removing the temporary files that killed saves left in its folder. */
+    private static SafetensorsFile readCleaningUp(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            AtomicFiles.removeOrphans(dir);
+        }
+        return Safetensors.read(file);
     }
 
     private static LinkedHashMap<String, TensorData> weights(SafetensorsFile st) throws IOException {

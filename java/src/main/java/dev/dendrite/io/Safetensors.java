@@ -39,8 +39,10 @@ import java.util.Map;
  *
  * <p>Reading validates everything before returning anything; each problem is an {@link IOException} whose message
  * names the file, the tensor where there is one, and what was expected. Limits: the header at most
- * {@value #MAX_HEADER_BYTES} bytes (as in the reference implementation), a tensor at most
- * {@value #MAX_TENSOR_BYTES} bytes (one Java array).
+ * {@link ReadLimits#maxSafetensorsHeaderBytes()} bytes (by default {@value #MAX_HEADER_BYTES}, as in the
+ * reference implementation), a tensor at most {@value #MAX_TENSOR_BYTES} bytes (one Java array), and every
+ * tensor inside the file: nothing is allocated for a tensor before its offsets are checked against the file's
+ * size, so a small file cannot make the reader allocate more than it holds.
  */
 public final class Safetensors {
     /** Largest header accepted or written; the reference implementation uses the same bound. */
@@ -239,8 +241,10 @@ public final class Safetensors {
                 throw bad(file, "header size " + Long.toUnsignedString(n) + " exceeds the " + available
                         + " bytes after it; expected at most that (truncated file, or not safetensors)");
             }
-            if (n > MAX_HEADER_BYTES) {
-                throw bad(file, "header size " + n + " is absurd; expected at most " + MAX_HEADER_BYTES);
+            long maxHeader = Math.min(ReadLimits.maxSafetensorsHeaderBytes(), MAX_TENSOR_BYTES);
+            if (n > maxHeader) {
+                throw bad(file, "header size " + n + " is absurd; expected at most " + maxHeader + " ("
+                        + ReadLimits.howToRaise(ReadLimits.MAX_SAFETENSORS_HEADER_BYTES) + ")");
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
             readFully(ch, headerBuf, 8, file, "the header");

@@ -84,6 +84,8 @@ final class Engine implements AutoCloseable {
     private static final int MAX_RECORDED = 4;
     /** Shapes whose first step has been issued directly; the next step of each is recorded. */
     private final Set<StepKey> issuedOnce = new HashSet<>();
+    /** Debug mode: steps run op by op, never recorded, and every output is checked for NaN and Inf. */
+    private boolean checkNumerics;
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -346,6 +348,11 @@ final class Engine implements AutoCloseable {
      * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
      */
     void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
+        if (checkNumerics) {
+            step(data, permutation, batchSize, rows, true);
+            stepsDone++;
+            return;
+        }
         StepKey key = new StepKey(data, permutation == null ? null : permutation.buffer(),
                 permutation == null ? 0 : permutation.offset(), batchSize, rows, seed);
         CapturedStep s = recorded.get(key);
@@ -368,6 +375,44 @@ final class Engine implements AutoCloseable {
         }
         s.run();
         stepsDone++;
+    }
+
+    /**
+     * Turns the debug mode of {@link FitOptions#checkNumerics} on or off: while on, {@link #trainStep} issues each
+     * op directly and reads back its output, throwing a {@link NumericalFaultException} (without epoch and batch,
+     * which the caller adds) that names the first op whose output held NaN or Inf.
+     */
+    void checkNumerics(boolean on) {
+        checkNumerics = on;
+    }
+
+    /** In the debug mode, the first non-finite value among the first {@code n} of {@code s}, named as {@code what}. */
+    private void checkFinite(Slice s, int n, String what) {
+        if (!checkNumerics || n <= 0) {
+            return;
+        }
+        float[] v = new float[n];
+        backend.download(s.slice(0, n), v, 0);
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new NumericalFaultException("the first NaN or Inf of this step is in " + what + ": " + v[i]
+                        + " at index " + i + " of " + n + " (every op of the step is checked in turn)", -1, -1);
+            }
+        }
+    }
+
+    /** Checks every trainable weight of layer {@code li} in {@code slices} (its weights or its gradients). */
+    private void checkWeights(int li, Slice[] slices, boolean trainable, String what) {
+        if (!checkNumerics) {
+            return;
+        }
+        List<WeightSpec> specs = layers.get(li).weights();
+        for (int wi = 0; wi < specs.size(); wi++) {
+            if (specs.get(wi).trainable() == trainable && slices[wi] != null) {
+                checkFinite(slices[wi], slices[wi].length(), what + " '" + layers.get(li).name() + "/"
+                        + specs.get(wi).name() + "'");
+            }
+        }
     }
 
     /**
@@ -424,7 +469,10 @@ final class Engine implements AutoCloseable {
         Slice pre = fusedPreActivation();
         loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
                 douts[n - 1], 1f / rows, trainStats.all());
+        checkFinite(trainStats.all(), Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
+        checkFinite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
         addPenalty(rows, trainStats.all());
+        checkFinite(trainStats.all(), Backend.STATS_LENGTH, "the loss after adding the weight penalties");
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
             if (layer.isPassThrough()) {
@@ -437,6 +485,12 @@ final class Engine implements AutoCloseable {
             } else {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
             }
+            checkWeights(i, contexts[i].gradients, true, "the backward pass of layer '" + layer.name()
+                    + "': the gradient of");
+            if (dx != null) {
+                checkFinite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
+                        + "': the gradient of its input");
+            }
             if (dx == null) {
                 break; // nothing before this layer trains
             }
@@ -444,6 +498,7 @@ final class Engine implements AutoCloseable {
         for (Penalized p : regularized) {
             Regularizer r = p.regularizer();
             backend.regularizerGradient(p.weight(), p.grad(), p.weight().length(), r.l1(), r.l2());
+            checkFinite(p.grad(), p.grad().length(), "a gradient after adding its regularizer's");
         }
         if (!update) {
             return;
@@ -451,6 +506,9 @@ final class Engine implements AutoCloseable {
         if (paramCount > 0) {
             optimizer.update(backend, params.all(), grads.all(), slotSlices(), paramCount, hyper.all(),
                     counters.all());
+            for (int li = 0; li < layers.size(); li++) {
+                checkWeights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
+            }
         }
         backend.advanceCounters(counters.all());
     }
@@ -487,6 +545,12 @@ final class Engine implements AutoCloseable {
             Layer layer = layers.get(i);
             if (!layer.isPassThrough()) {
                 layer.forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i], training);
+                if (training) {
+                    checkFinite(outs[i], contexts[i].rows * layer.outputSize(), "the output of layer '"
+                            + layer.name() + "' (" + layer.className() + ")");
+                    checkWeights(i, contexts[i].weights, false, "the moving statistics of layer '" + layer.name()
+                            + "':");
+                }
             }
         }
     }

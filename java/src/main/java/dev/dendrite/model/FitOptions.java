@@ -28,6 +28,8 @@ public final class FitOptions {
     private int[] validationLabels;
     private Tensor validationTargets;
     private final List<Callback> callbacks = new ArrayList<>();
+    private boolean terminateOnNaN = true;
+    private boolean checkNumerics = false;
 
     /** Samples per gradient step (Keras default 32). */
     public FitOptions batchSize(int batchSize) {
@@ -113,6 +115,35 @@ public final class FitOptions {
     public FitOptions callbacks(Callback... callbacks) {
         this.callbacks.addAll(Arrays.asList(callbacks));
         return this;
+    }
+
+    /**
+     * What to do when the training loss becomes NaN or infinite. True (the default) stops {@code fit} with a
+     * {@link NumericalFaultException} naming the epoch and batch, as Keras's {@code TerminateOnNaN} callback
+     * would stop it; false prints one warning and trains on (Keras's default without that callback).
+     */
+    public FitOptions terminateOnNaN(boolean terminateOnNaN) {
+        this.terminateOnNaN = terminateOnNaN;
+        return this;
+    }
+
+    /**
+     * A debugging mode (after TensorFlow's {@code enable_check_numerics}): every training step runs op by op,
+     * never recorded, and each output (layer outputs, the loss, every gradient, the optimizer's update of every
+     * weight) is read back and checked, so that the first NaN or infinity stops {@code fit} with a
+     * {@link NumericalFaultException} naming that op, the epoch and the batch. Much slower; off by default.
+     */
+    public FitOptions checkNumerics(boolean checkNumerics) {
+        this.checkNumerics = checkNumerics;
+        return this;
+    }
+
+    public boolean terminateOnNaN() {
+        return terminateOnNaN;
+    }
+
+    public boolean checkNumerics() {
+        return checkNumerics;
     }
 
     public int batchSize() {

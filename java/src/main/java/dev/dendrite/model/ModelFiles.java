@@ -1,6 +1,7 @@
 package dev.dendrite.model;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.io.Json;
 import dev.dendrite.io.ModelFile;
+import dev.dendrite.io.ReadLimits;
 import dev.dendrite.io.Safetensors;
 import dev.dendrite.io.TensorData;
 import dev.dendrite.layers.Layer;
@@ -21,15 +23,29 @@ import dev.dendrite.optimizers.Optimizer;
 /**
  * Translates a {@link Sequential} to and from Dendrite's model file: a safetensors file whose metadata holds
  * the architecture and compile configuration as JSON (see {@link ModelFile}).
+ *
+ * <p>Loading trusts nothing the configuration says until the stored tensors agree with it: the layers' weight
+ * names and shapes are worked out without allocating anything and compared with the file's tensors (which
+ * the safetensors reader has checked against the file's size), so a small file whose configuration describes
+ * an enormous model fails before any weight memory is taken. Weights holding NaN or infinities are refused,
+ * naming the tensor, unless {@link ReadLimits#allowNonFiniteWeights()}; and such a model is never saved over
+ * an existing file.
  */
 final class ModelFiles {
     static final int CONFIG_VERSION = 1;
+    /** More layers than any MLP has; a configuration listing more is refused before building any. */
+    static final int MAX_LAYERS = 10_000;
 
     private ModelFiles() {
     }
 
     static void save(Sequential model, Path file, boolean withConfig) throws IOException {
         LinkedHashMap<String, TensorData> weights = weights(model);
+        String nonFinite = firstNonFinite(weights);
+        if (nonFinite != null && Files.exists(file)) {
+            throw new IOException(file + ": not overwritten: the model's " + nonFinite + "; expected finite weights"
+                    + " (training diverged?). Save it under a new name to inspect it");
+        }
         if (withConfig) {
             ModelFile.write(file, Json.write(config(model), true), weights);
         } else {
@@ -98,7 +114,12 @@ final class ModelFiles {
             if (backend != null) {
                 model.backend(backend);
             }
-            for (Object o : (List<Object>) c.get("layers")) {
+            List<Object> layerConfigs = (List<Object>) c.get("layers");
+            if (layerConfigs.size() > MAX_LAYERS) {
+                throw new IOException(file + ": model config lists " + layerConfigs.size() + " layers; expected at"
+                        + " most " + MAX_LAYERS + " (a damaged or crafted file)");
+            }
+            for (Object o : layerConfigs) {
                 Map<String, Object> l = (Map<String, Object>) o;
                 model.add(Layers.fromConfig((String) l.get("class_name"), (String) l.get("name"),
                         (Map<String, Object>) l.get("config")));
@@ -110,6 +131,8 @@ final class ModelFiles {
                 inputShape[i] = ((Number) shape.get(i)).intValue();
             }
             Map<String, Object> compile = (Map<String, Object>) c.get("compile");
+            model.buildLayers(inputShape);
+            List<float[]> values = matching(model, contents.weights(), file);
             model.build(inputShape);
             if (meta != null) {
                 for (Map.Entry<String, Object> e : meta.entrySet()) {
@@ -125,9 +148,10 @@ final class ModelFiles {
                         Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits"))),
                         metrics.stream().map(String::valueOf).toArray(String[]::new));
             }
-            setWeights(model, contents.weights(), file);
+            model.setWeights(values);
             return model;
-        } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
+        } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
+                 | IllegalStateException e) {
             if (model != null) {
                 model.close();
             }
@@ -141,10 +165,15 @@ final class ModelFiles {
     }
 
     static void loadWeights(Sequential model, Path file) throws IOException {
-        setWeights(model, ModelFile.readWeights(file), file);
+        model.setWeights(matching(model, ModelFile.readWeights(file), file));
     }
 
-    private static void setWeights(Sequential model, Map<String, TensorData> stored, Path file) throws IOException {
+    /**
+     * The stored values of every weight of {@code model}'s (built) layers, in order, once names, shapes, count
+     * and finiteness are checked.
+     */
+    private static List<float[]> matching(Sequential model, Map<String, TensorData> stored, Path file)
+            throws IOException {
         List<float[]> values = new ArrayList<>();
         int expected = 0;
         for (Layer layer : model.layers()) {
@@ -168,6 +197,25 @@ final class ModelFiles {
             throw new IOException(file + ": holds " + stored.size() + " weights but the model has " + expected
                     + ": " + stored.keySet());
         }
-        model.setWeights(values);
+        String nonFinite = firstNonFinite(stored);
+        if (nonFinite != null && !ReadLimits.allowNonFiniteWeights()) {
+            throw new IOException(file + ": " + nonFinite + "; expected finite weights (the model was saved after"
+                    + " training diverged?). To load it anyway set -D" + ReadLimits.ALLOW_NON_FINITE_WEIGHTS + "=true");
+        }
+        return values;
+    }
+
+    /** "weight 'name' holds NaN at index i of n" for the first non-finite value, or null when all are finite. */
+    private static String firstNonFinite(Map<String, TensorData> weights) {
+        for (Map.Entry<String, TensorData> e : weights.entrySet()) {
+            TensorData t = e.getValue();
+            for (int i = 0; i < t.size(); i++) {
+                float v = t.get(i);
+                if (!Float.isFinite(v)) {
+                    return "weight '" + e.getKey() + "' holds " + v + " at index " + i + " of " + t.size();
+                }
+            }
+        }
+        return null;
     }
 }

@@ -47,6 +47,20 @@ import dev.dendrite.optimizers.Optimizer;
  * when the first layer is an {@link Input}, else by {@link #build} or the first {@code fit}. It runs on the
  * backend given to {@link #backend(Backend)}, else on {@link Backends#auto()}, which it then owns and closes.
  * A model holds backend memory: close it (try-with-resources) when done.
+ *
+ * <p><b>Threads.</b> A model is not thread-safe: use it from one thread at a time. A call from a second thread
+ * while another is inside {@code build}, {@code compile}, {@code fit}, {@code evaluate}, {@code predict},
+ * {@code getWeights}, {@code setWeights}, a save or load of weights, {@code setLearningRate} or {@code close}
+ * fails at once with an {@link IllegalStateException} and leaves the model as the first thread has it; callbacks
+ * may call back into the model from inside {@code fit} (same thread). {@link #stopTraining()} and
+ * {@link #isStopTraining()} are the exceptions: any thread may call them, e.g. to stop a running {@code fit}.
+ * Several models may run on separate threads on backends of their own; sharing one {@link Backend} between
+ * threads is not supported. {@link #load} and the file writers are safe to call concurrently for different
+ * files.
+ *
+ * <p><b>Numerical faults.</b> {@code fit} stops with a {@link NumericalFaultException} when the training loss
+ * becomes NaN or infinite (see {@link FitOptions#terminateOnNaN} and {@link FitOptions#checkNumerics}); a model
+ * whose weights are not finite is never saved over an existing file, and is refused by {@link #load}.
  */
 public final class Sequential implements AutoCloseable {
     /** The default seed of weight initialisation and training, so that runs repeat unless told otherwise. */
@@ -67,6 +81,7 @@ public final class Sequential implements AutoCloseable {
     private final List<String> metrics = new ArrayList<>();
     private volatile boolean stopTraining;
     private boolean closed;
+    private final UseGuard guard = new UseGuard();
 
     /** A model of these layers; an {@link Input} may only come first. */
     public Sequential(Layer... layers) {
@@ -165,6 +180,10 @@ public final class Sequential implements AutoCloseable {
 
     /** Builds the model for samples of {@code shape}: allocates and initialises every weight. */
     public Sequential build(int... shape) {
+        return guard.run(name, "build", () -> buildGuarded(shape));
+    }
+
+    private Sequential buildGuarded(int[] shape) {
         checkOpen();
         if (engine != null) {
             if (!Arrays.equals(shape, inputShape) && Arrays.stream(shape).reduce(1, Math::multiplyExact)
@@ -174,6 +193,20 @@ public final class Sequential implements AutoCloseable {
             }
             return this;
         }
+        buildLayers(shape);
+        ensureBackend();
+        engine = new Engine(backend, layers, seed);
+        if (optimizer != null) {
+            engine.compile(optimizer, loss);
+        }
+        return this;
+    }
+
+    /**
+     * Names the layers and fixes their shapes, allocating nothing: {@link ModelFiles} checks a file's tensors
+     * against the weights this describes before {@link #build} allocates them.
+     */
+    void buildLayers(int[] shape) {
         if (layers.isEmpty() || (layers.size() == 1 && layers.get(0) instanceof Input)) {
             throw new IllegalStateException("the model has no layers; add at least one Dense layer");
         }
@@ -189,12 +222,6 @@ public final class Sequential implements AutoCloseable {
         for (Layer layer : layers) {
             s = layer.build(s);
         }
-        ensureBackend();
-        engine = new Engine(backend, layers, seed);
-        if (optimizer != null) {
-            engine.compile(optimizer, loss);
-        }
-        return this;
     }
 
     private void checkUniqueNames() {
@@ -243,6 +270,10 @@ public final class Sequential implements AutoCloseable {
      * @param metrics {@code "accuracy"} (or {@code "acc"}) or none; the loss is always reported
      */
     public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
+        return guard.run(name, "compile", () -> compileGuarded(optimizer, loss, metrics));
+    }
+
+    private Sequential compileGuarded(Optimizer optimizer, Loss loss, String[] metrics) {
         checkOpen();
         if (optimizer == null || loss == null) {
             throw new IllegalArgumentException("compile needs an optimizer and a loss; got " + optimizer + ", " + loss);
@@ -298,7 +329,7 @@ public final class Sequential implements AutoCloseable {
      * continues from the current weights and optimizer state, as in Keras.
      */
     public History fit(Inputs x, int[] labels, FitOptions options) {
-        return fitInternal(x, labels, null, options);
+        return guard.run(name, "fit", () -> fitInternal(x, labels, null, options));
     }
 
     /**
@@ -307,7 +338,7 @@ public final class Sequential implements AutoCloseable {
      * training from where it stopped, as in Keras.
      */
     public History fit(Inputs x, Tensor targets, FitOptions options) {
-        return fitInternal(x, null, targets, options);
+        return guard.run(name, "fit", () -> fitInternal(x, null, targets, options));
     }
 
     private History fitInternal(Inputs x, int[] labels, Tensor targets, FitOptions options) {
@@ -358,6 +389,13 @@ public final class Sequential implements AutoCloseable {
         callbacks.addAll(options.callbacks());
         History history = new History();
         stopTraining = false;
+        // On the cpu backend reading the loss is an array copy, so it is read after every batch; elsewhere (an
+        // OpenCL device, even PoCL's, or CUDA) a read waits for the device, so only the reads made anyway count.
+        LossWatch watch = new LossWatch(options.terminateOnNaN(), "cpu".equals(backend.name()), options.epochs(),
+                steps, System.err, options.terminateOnNaN() ? "FitOptions.terminateOnNaN(false) trains on regardless;"
+                        + " FitOptions.checkNumerics(true) names the first op whose output held NaN or Inf"
+                        + " (slow)." : "Training goes on (FitOptions.terminateOnNaN(false)).");
+        engine.checkNumerics(options.checkNumerics());
 
         int valBatch = Math.max(batchSize, DEFAULT_INFERENCE_BATCH);
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
@@ -374,6 +412,7 @@ public final class Sequential implements AutoCloseable {
                     c.onTrainBegin(Logs.empty());
                 }
                 for (int epoch = options.initialEpoch(); epoch < options.epochs() && !stopTraining; epoch++) {
+                    final int epochNow = epoch;
                     long t0 = System.nanoTime();
                     for (Callback c : callbacks) {
                         c.onEpochBegin(epoch, Logs.empty());
@@ -388,20 +427,24 @@ public final class Sequential implements AutoCloseable {
                         for (Callback c : callbacks) {
                             c.onTrainBatchBegin(b, Logs.empty());
                         }
-                        engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, rows);
+                        try {
+                            engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize,
+                                    rows);
+                        } catch (NumericalFaultException e) {
+                            throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
+                        }
                         seen += rows;
                         final int seenNow = seen;
-                        Logs batchLogs = Logs.lazy(() -> runningLogs(seenNow, reportAccuracy));
+                        final int batchNow = b;
+                        Logs batchLogs = Logs.lazy(() -> watch.seen(epochNow, batchNow,
+                                runningLogs(seenNow, reportAccuracy)));
                         for (Callback c : callbacks) {
                             c.onTrainBatchEnd(b, batchLogs);
                         }
+                        watch.afterBatch(batchLogs);
                     }
-                    Map<String, Double> logs = runningLogs(n, reportAccuracy);
-                    if (!Double.isFinite(logs.get("loss"))) {
-                        System.err.println("Warning: the training loss is " + logs.get("loss") + " at epoch "
-                                + (epoch + 1) + "; the learning rate (" + optimizer.learningRate()
-                                + ") may be too high or the inputs unscaled");
-                    }
+                    Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(n, reportAccuracy));
+                    watch.act();
                     if (val != null) {
                         double[] v = engine.evaluate(val, valBatch);
                         logs.put("val_loss", v[0]);
@@ -422,6 +465,7 @@ public final class Sequential implements AutoCloseable {
                     c.onTrainEnd(Logs.empty());
                 }
             } finally {
+                engine.checkNumerics(false);
                 engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
             }
         }
@@ -510,11 +554,14 @@ public final class Sequential implements AutoCloseable {
 
     /** Changes the learning rate from the next step on. */
     public void setLearningRate(double lr) {
-        requireCompiled("setting the learning rate");
-        optimizer.setLearningRate(lr);
-        if (engine != null) {
-            engine.syncLearningRate();
-        }
+        guard.run(name, "setLearningRate", () -> {
+            requireCompiled("setting the learning rate");
+            optimizer.setLearningRate(lr);
+            if (engine != null) {
+                engine.syncLearningRate();
+            }
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ inference
@@ -535,6 +582,10 @@ public final class Sequential implements AutoCloseable {
     }
 
     private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
+        return guard.run(name, "evaluate", () -> evaluateGuarded(x, labels, targets, batchSize));
+    }
+
+    private Map<String, Double> evaluateGuarded(Inputs x, int[] labels, Tensor targets, int batchSize) {
         checkOpen();
         requireCompiled("evaluate");
         checkBatch(batchSize);
@@ -557,6 +608,10 @@ public final class Sequential implements AutoCloseable {
     }
 
     public Tensor predict(Inputs x, int batchSize) {
+        return guard.run(name, "predict", () -> predictGuarded(x, batchSize));
+    }
+
+    private Tensor predictGuarded(Inputs x, int batchSize) {
         checkOpen();
         checkBatch(batchSize);
         if (x == null || x.rows() == 0) {
@@ -589,8 +644,10 @@ public final class Sequential implements AutoCloseable {
 
     /** Copies of every weight, by layer in Keras's order (kernel, bias; gamma, beta, moving mean, variance). */
     public List<float[]> getWeights() {
-        buildIfNeeded();
-        return engine.getWeights();
+        return guard.run(name, "getWeights", () -> {
+            buildIfNeeded();
+            return engine.getWeights();
+        });
     }
 
     /**
@@ -599,8 +656,11 @@ public final class Sequential implements AutoCloseable {
      * @throws IllegalArgumentException naming the first mismatch
      */
     public void setWeights(List<float[]> weights) {
-        buildIfNeeded();
-        engine.setWeights(weights);
+        guard.run(name, "setWeights", () -> {
+            buildIfNeeded();
+            engine.setWeights(weights);
+            return null;
+        });
     }
 
     /** Number of trainable parameters. */
@@ -699,20 +759,29 @@ public final class Sequential implements AutoCloseable {
      * optimizer's state is not saved, so training a loaded model restarts its moment estimates.
      */
     public void save(Path file) throws IOException {
-        buildIfNeeded();
-        ModelFiles.save(this, file, true);
+        guard.run(name, "save", () -> {
+            buildIfNeeded();
+            ModelFiles.save(this, file, true);
+            return null;
+        });
     }
 
     /** Saves only the weights (a safetensors file), atomically. */
     public void saveWeights(Path file) throws IOException {
-        buildIfNeeded();
-        ModelFiles.save(this, file, false);
+        guard.run(name, "saveWeights", () -> {
+            buildIfNeeded();
+            ModelFiles.save(this, file, false);
+            return null;
+        });
     }
 
     /** Loads weights saved by {@link #saveWeights} or {@link #save} into this (built) model. */
     public void loadWeights(Path file) throws IOException {
-        buildIfNeeded();
-        ModelFiles.loadWeights(this, file);
+        guard.run(name, "loadWeights", () -> {
+            buildIfNeeded();
+            ModelFiles.loadWeights(this, file);
+            return null;
+        });
     }
 
     /** Loads a model saved by {@link #save}, on {@link Backends#auto()}. */
@@ -748,6 +817,13 @@ public final class Sequential implements AutoCloseable {
     /** Frees the model's backend memory, and the backend itself when the model created it. Idempotent. */
     @Override
     public void close() {
+        guard.run(name, "close", () -> {
+            closeGuarded();
+            return null;
+        });
+    }
+
+    private void closeGuarded() {
         if (closed) {
             return;
         }

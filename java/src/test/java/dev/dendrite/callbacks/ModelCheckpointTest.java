@@ -186,9 +186,8 @@ class ModelCheckpointTest {
     void aDirectoryIsNotAFile() throws IOException {
         Files.createDirectories(dir.resolve("taken"));
         ModelCheckpoint cb = attach(new ModelCheckpoint(file("taken")));
-        cb.onTrainBegin(Logs.empty());
-        UncheckedIOException e = assertThrows(UncheckedIOException.class,
-                () -> cb.onEpochEnd(0, Logs.of(logs("val_loss", 0.5))));
+        // Found before training starts (issue 14), no longer only at the first save.
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> cb.onTrainBegin(Logs.empty()));
         assertTrue(e.getMessage().contains("directory"), e.getMessage());
         assertTrue(model.saves.isEmpty());
     }
@@ -198,5 +197,25 @@ class ModelCheckpointTest {
         ModelCheckpoint cb = attach(new ModelCheckpoint(file("runs/{epoch}/m.dmodel")));
         fit(cb, "val_loss", 0.5);
         assertTrue(Files.isDirectory(dir.resolve("runs/1")));
+    }
+
+    @Test
+    void widthsAndPrecisionsAreBounded() {
+        for (String bad : new String[] {"m{epoch:999999999d}", "m{epoch:065d}", "m{loss:.21f}",
+            "m{loss:99999999999999999999.4f}"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ModelCheckpoint(bad));
+            assertTrue(e.getMessage().contains("width above 64") && e.getMessage().contains(bad), e.getMessage());
+        }
+        new ModelCheckpoint("m{epoch:064d}-{loss:.20f}");
+    }
+
+    @Test
+    void anUnwritablePathFailsAtTrainBeginNamingIt() throws IOException {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        ModelCheckpoint cb = attach(new ModelCheckpoint(file.resolve("m-{epoch}-{val_loss:.2f}.dmodel").toString()));
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> cb.onTrainBegin(Logs.empty()));
+        assertTrue(e.getMessage().contains(file.resolve("m-1-0.00.dmodel").toString())
+                && e.getMessage().contains("not a folder"), e.getMessage());
+        assertTrue(model.saves.isEmpty());
     }
 }

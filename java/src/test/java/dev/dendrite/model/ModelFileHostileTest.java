@@ -1,0 +1,154 @@
+package dev.dendrite.model;
+
+import static dev.dendrite.testing.Bounded.mentions;
+import static dev.dendrite.testing.Bounded.rejects;
+import static dev.dendrite.testing.Bounded.withProperty;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.cpu.CpuBackend;
+import dev.dendrite.io.ModelFile;
+import dev.dendrite.io.ReadLimits;
+import dev.dendrite.io.Safetensors;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Input;
+
+/** Hostile and damaged model files, generated here: each fails fast, in little memory, naming what is wrong. */
+class ModelFileHostileTest {
+    private static final long MB = 1 << 20;
+    private static Backend cpu;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        cpu = new CpuBackend(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        cpu.close();
+    }
+
+    private static Sequential model() {
+        Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(3, "softmax")).backend(cpu);
+        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+        return m;
+    }
+
+    private Path saved(String name) throws IOException {
+        Path f = dir.resolve(name);
+        try (Sequential m = model()) {
+            m.save(f);
+        }
+        return f;
+    }
+
+    @Test
+    void aConfigDescribingAHugeModelIsCheckedAgainstTheTensorsBeforeAnythingIsAllocated() throws IOException {
+        Path good = saved("good.dmodel");
+        ModelFile.Contents c = ModelFile.read(good);
+        String huge = c.configJson().replaceFirst("\"units\": 16", "\"units\": 500000000");
+        assertTrue(huge.contains("500000000"), huge);
+        Path f = dir.resolve("huge.dmodel");
+        ModelFile.write(f, huge, c.weights()); // a few hundred bytes describing 2e9 kernel values (8 GB)
+        IOException e = rejects(IOException.class, 32 * MB, () -> Sequential.load(f, cpu));
+        mentions(e, f.toString(), "dense/kernel", "[4, 16]", "[4, 500000000]");
+    }
+
+    @Test
+    void aHeaderClaimingHugeTensorsIsRejectedAgainstTheFileSize() throws IOException {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[100000,100000],\"data_offsets\":[0,40000000000]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Path f = Files.write(dir.resolve("claims.safetensors"), b.array());
+        IOException e = rejects(IOException.class, 8 * MB, () -> Safetensors.read(f));
+        mentions(e, f.toString(), "tensor 'w'", "40000000000", "16-byte data buffer");
+        rejects(IOException.class, 8 * MB, () -> Sequential.load(f, cpu));
+    }
+
+    @Test
+    void deeplyNestedJsonInTheHeaderIsRejectedWithoutOverflowingTheStack() throws IOException {
+        String header = "{\"__metadata__\":" + "[".repeat(200_000) + "]".repeat(200_000) + "}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Path f = Files.write(dir.resolve("deep.safetensors"), b.array());
+        IOException e = rejects(IOException.class, 32 * MB, () -> Sequential.load(f, cpu));
+        mentions(e, f.toString(), "nest");
+    }
+
+    @Test
+    void theHeaderLimitCanBeLowered() throws Throwable {
+        Path f = saved("m.dmodel");
+        withProperty(ReadLimits.MAX_SAFETENSORS_HEADER_BYTES, "64", () -> {
+            IOException e = rejects(IOException.class, 8 * MB, () -> Sequential.load(f, cpu));
+            mentions(e, f.toString(), "at most 64", ReadLimits.MAX_SAFETENSORS_HEADER_BYTES);
+        });
+        try (Sequential back = Sequential.load(f, cpu)) {
+            assertEquals(2, back.layers().size() - 1);
+        }
+    }
+
+    /** A model whose first kernel holds {@code bad} at index 5. */
+    private static Sequential poisoned(float bad) {
+        Sequential m = model();
+        List<float[]> w = m.getWeights();
+        w.get(0)[5] = bad;
+        m.setWeights(w);
+        return m;
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedAtLoadNamingTheTensorUnlessAllowed() throws Throwable {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            Path f = dir.resolve("bad-" + bad + ".dmodel");
+            try (Sequential m = poisoned(bad)) {
+                m.save(f); // a new file: allowed, so it can be inspected
+            }
+            IOException e = rejects(IOException.class, 16 * MB, () -> Sequential.load(f, cpu));
+            mentions(e, f.toString(), "weight 'dense/kernel' holds " + bad + " at index 5",
+                    ReadLimits.ALLOW_NON_FINITE_WEIGHTS);
+            try (Sequential m = model()) {
+                rejects(IOException.class, 16 * MB, () -> m.loadWeights(f));
+            }
+            withProperty(ReadLimits.ALLOW_NON_FINITE_WEIGHTS, "true", () -> {
+                try (Sequential m = Sequential.load(f, cpu)) {
+                    assertEquals(bad, m.getWeights().get(0)[5]);
+                }
+            });
+        }
+    }
+
+    @Test
+    void aNonFiniteModelIsNeverSavedOverAnExistingFile() throws IOException {
+        Path f = saved("keep.dmodel");
+        byte[] before = Files.readAllBytes(f);
+        try (Sequential m = poisoned(Float.NaN)) {
+            IOException e = rejects(IOException.class, 16 * MB, () -> m.save(f));
+            mentions(e, f.toString(), "not overwritten", "weight 'dense/kernel' holds NaN");
+            rejects(IOException.class, 16 * MB, () -> m.saveWeights(f));
+        }
+        assertArrayEquals(before, Files.readAllBytes(f));
+        try (Sequential back = Sequential.load(f, cpu)) {
+            assertTrue(Float.isFinite(back.getWeights().get(0)[5]));
+        }
+    }
+}
