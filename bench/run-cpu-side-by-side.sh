@@ -5,7 +5,7 @@
 #   bench/run-cpu-side-by-side.sh                       # mlp512 bn256 mlp1024, two rounds: about 10 minutes
 #   NETWORKS=mlp512 ROUNDS=3 bench/run-cpu-side-by-side.sh
 #   OLD_JAR=/tmp/old/dendrite-bench.jar bench/run-cpu-side-by-side.sh   # also an older Dendrite build, alternating
-#   JAVA_OPTS=-XX:UseAVX=2 bench/run-cpu-side-by-side.sh  # Dendrite as on an AVX2-only CPU (256-bit vectors)
+#   ISA=avx2 bench/run-cpu-side-by-side.sh              # all three limited to AVX2 on an AVX-512 machine
 #
 # Protocol (EpochBenchmark's, which bench/pytorch/peer.py and bench/keras/peer.py copy): one epoch = the first TRAIN
 # Fashion-MNIST training images (default 50,000) scaled to [0, 1], shuffled, partial last batch included, no
@@ -22,9 +22,15 @@
 # Writes OUT/round<N>/{dendrite,dendrite-old}-<network>.json, pytorch-<network>-eager.json, keras-<network>.json, and
 # OUT/summary.md with the ratios (Dendrite / peer: below 1 means Dendrite is faster) and the load averages.
 #
+# ISA=avx2 approximates an AVX2-only CPU on an AVX-512 one: Dendrite's JVM gets -XX:UseAVX=2 (256-bit preferred
+# vectors, so the AVX2 GEMM tile), PyTorch ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2 and
+# ONEDNN_MAX_CPU_ISA=AVX2, JAX XLA_FLAGS=--xla_cpu_max_isa=AVX2. Same cores, caches and clocks: not a substitute for
+# an AVX2 machine.
+#
 # Environment: NETWORKS (mlp512 bn256 mlp1024; wide4096 too if you have 10 more minutes), ROUNDS (2), EPOCHS (3),
-# WARMUP (1), TRAIN (50000), THREADS (nproc), PEERS (pytorch keras), VENV, OUT (bench/results/side-by-side),
-# OLD_JAR, JAVA_OPTS, SKIP_BUILD=1 to reuse bench/target/dendrite-bench.jar, MVN (mvn), MVN_FLAGS (e.g. -o).
+# WARMUP (1), TRAIN (50000), THREADS (nproc), PEERS (pytorch keras), ISA (native | avx2), VENV,
+# OUT (bench/results/side-by-side), OLD_JAR, JAVA_OPTS (more JVM flags for Dendrite), SKIP_BUILD=1 to reuse
+# bench/target/dendrite-bench.jar, MVN (mvn), MVN_FLAGS (e.g. -o).
 set -euo pipefail
 export LC_NUMERIC=C
 
@@ -41,6 +47,16 @@ VENV=${VENV:-.venv-peers}
 OUT=${OUT:-bench/results/side-by-side}
 OLD_JAR=${OLD_JAR:-}
 JAVA_OPTS=${JAVA_OPTS:-}
+ISA=${ISA:-native}
+PEER_ENV=()
+case $ISA in
+    native) ;;
+    avx2)
+        JAVA_OPTS="-XX:UseAVX=2 $JAVA_OPTS"
+        PEER_ENV=(ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
+                  XLA_FLAGS=--xla_cpu_max_isa=AVX2) ;;
+    *) echo "ISA=$ISA: expected native or avx2" >&2; exit 2 ;;
+esac
 MVN=${MVN:-mvn}
 MVN_FLAGS=${MVN_FLAGS:-}
 JAR=bench/target/dendrite-bench.jar
@@ -54,6 +70,7 @@ if [[ -n $OLD_JAR && ! -f $OLD_JAR ]]; then echo "OLD_JAR=$OLD_JAR: no such file
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 if grep -qw avx512f /proc/cpuinfo; then isa=AVX-512; elif grep -qw avx2 /proc/cpuinfo; then isa=AVX2; else isa="no AVX2"; fi
+if [[ $ISA == avx2 ]]; then isa="$isa CPU, all limited to AVX2"; fi
 load() { awk '{print $1", "$2", "$3}' /proc/loadavg; }
 
 # The peers' environment: created on first use, from whatever pip is configured to reach (a local wheel folder works).
@@ -102,10 +119,10 @@ run() {
                 --backend cpu --network "$net" --epochs "$EPOCHS" --warmup "$WARMUP" --train "$TRAIN" \
                 --json "$dir/$label-$net.json" 2>&1 | grep -v WARNING ;;
         pytorch)
-            "${PIN[@]}" "$VENV/bin/python" bench/pytorch/peer.py --device cpu --variant eager --threads "$THREADS" \
+            env "${PEER_ENV[@]}" "${PIN[@]}" "$VENV/bin/python" bench/pytorch/peer.py --device cpu --variant eager --threads "$THREADS" \
                 --network "$net" --epochs "$EPOCHS" --warmup "$WARMUP" --train "$TRAIN" --out "$dir" | grep -v '^  epoch' ;;
         keras)
-            KERAS_BACKEND=jax "${PIN[@]}" "$VENV/bin/python" bench/keras/peer.py \
+            env KERAS_BACKEND=jax "${PEER_ENV[@]}" "${PIN[@]}" "$VENV/bin/python" bench/keras/peer.py \
                 --network "$net" --epochs "$EPOCHS" --warmup "$WARMUP" --train "$TRAIN" --out "$dir" 2>&1 \
                 | grep -v '^  epoch' ;;
     esac
