@@ -42,7 +42,7 @@ WARMUP=${WARMUP:-1}
 TRAIN=${TRAIN:-50000}
 CORES=$(nproc --all)
 THREADS=${THREADS:-$CORES}
-PEERS=${PEERS:-pytorch keras}
+PEERS=${PEERS-pytorch keras}  # PEERS= (empty) measures Dendrite alone
 VENV=${VENV:-.venv-peers}
 OUT=${OUT:-bench/results/side-by-side}
 OLD_JAR=${OLD_JAR:-}
@@ -172,8 +172,7 @@ lines = [f"CPU side by side: {cpu} ({isa_note}), {threads} of {cores} cores, {st
 for l, _ in present:
     lines.append(f"- {l}: {versions[l]}")
 lines.append("")
-head = "| network | " + " | ".join(l for l, _ in present) + " | " + \
-       " | ".join(f"Dendrite / {l}" for l, _ in present if l != "dendrite") + " |"
+head = "| network | " + " | ".join([l for l, _ in present] + [f"Dendrite / {l}" for l, _ in present if l != "dendrite"]) + " |"
 lines += [head, "|" + "---|" * (head.count("|") - 1)]
 summary = {"cpu": cpu, "isa": isa, "java_opts": java_opts, "threads": int(threads), "cores": int(cores),
            "started": started, "finished": finished, "networks": {}}
@@ -187,8 +186,8 @@ for n in networks:
         if l == "dendrite":
             continue
         ratios[l] = [None if a is None or b is None else a / b for a, b in zip(times["dendrite"], times[l])]
-    row = f"| {n} | " + " | ".join(fmt(times[l]) for l, _ in present) + " | " + \
-          " | ".join(" / ".join("-" if x is None else f"**{x:.2f}**" for x in ratios[l]) for l in ratios) + " |"
+    row = f"| {n} | " + " | ".join([fmt(times[l]) for l, _ in present] + [
+        " / ".join("-" if x is None else f"**{x:.2f}**" for x in ratios[l]) for l in ratios]) + " |"
     lines.append(row)
     summary["networks"][n] = {"median_epoch_s": times, "ratio_dendrite_to": ratios}
 lines.append("")
