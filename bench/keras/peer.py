@@ -12,9 +12,10 @@ What is matched with EpochBenchmark (and with bench/pytorch/peer.py):
     softmax output, metric accuracy (Dendrite's fit sums loss and accuracy too).
   * data: the first --train images of Fashion-MNIST's training set, bytes divided by 255 (Preprocessing SCALE),
     as float32 NumPy arrays handed to fit, which shuffles every epoch and runs the partial last batch.
-  * epoch: the time from Keras's on_epoch_begin to on_epoch_end (fit has turned the epoch's logs into Python
-    numbers by then, so the device work is done); the figure is the median of --epochs epochs after --warmup
-    epochs. The warm-up epoch absorbs JAX's compilation of the train step (twice: full and partial batch).
+  * epoch: the time from Keras's on_epoch_begin to on_epoch_end, after reading the epoch's loss as a Python float
+    (a host read, so the epoch's work is done, as Dendrite reads its loss sums once per epoch); the figure is the
+    median of --epochs epochs after --warmup epochs. The warm-up epoch absorbs JAX's compilation of the train step
+    (twice: full and partial batch).
 
 Threads: JAX's CPU client sizes its pool from the cores the process may run on, so bench/run-cpu-side-by-side.sh
 limits peers (and Dendrite) with taskset; this script reports the count it saw. One JSON file per network in --out,
@@ -96,8 +97,9 @@ class EpochClock(keras.callbacks.Callback):
         self.t0 = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        loss = float(logs["loss"])  # a host read: waits for the epoch's last step, should fit not have already
         self.times.append(time.perf_counter() - self.t0)
-        self.losses.append(float(logs["loss"]))
+        self.losses.append(loss)
         self.log(f"  epoch {epoch + 1}: {self.times[-1] * 1e3:.1f} ms, train loss {self.losses[-1]:.4f}")
 
 
