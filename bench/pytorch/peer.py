@@ -35,14 +35,12 @@ graph variant was asked for and CUDA is missing.
 import argparse
 import contextlib
 import datetime
-import gzip
 import json
 import math
 import os
 import platform
 import shlex
 import statistics
-import struct
 import sys
 import time
 import traceback
@@ -55,10 +53,11 @@ try:
 except ImportError as e:  # the message names the interpreter, since the GPU machine may have several
     sys.exit(f"peer.py: cannot import torch with {sys.executable} ({e}); install PyTorch for this interpreter")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from datafiles import DEFAULT_DATA, IDX_FILES, cpu_name, find_data_folder, find_idx, read_idx_bytes, vector_isa  # noqa: E402
+
 NETWORKS = ("mlp512", "bn256", "mlp1024", "wide4096")
 VARIANTS = ("eager", "graph")
-DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
-IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
 SGD_MOMENTUM = dict(lr=0.025, momentum=0.9)
 
@@ -98,39 +97,10 @@ def build_model(network):
 
 # ------------------------------------------------------------------------------------------------ data
 
-def find_data_folder(folder):
-    """The folder holding the four IDX files: `folder` itself or its fashion-mnist/ subfolder (as Dendrite looks)."""
-    for candidate in (os.path.join(folder, "fashion-mnist"), folder):
-        if all(find_idx(candidate, base) for base in IDX_FILES):
-            return candidate
-    missing = [base for base in IDX_FILES if not find_idx(folder, base)]
-    raise FileNotFoundError(f"data folder '{folder}' lacks {', '.join(m + '(.gz)' for m in missing)}; pass --data "
-                            f"or set DENDRITE_DATA to a folder with the four Fashion-MNIST IDX files "
-                            f"(apt-get install dataset-fashion-mnist puts them in {DEFAULT_DATA})")
-
-
-def find_idx(folder, base):
-    dotted = base.replace("-idx", ".idx")
-    for name in (base, base + ".gz", dotted, dotted + ".gz"):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
 def read_idx(path):
     """An unsigned-byte IDX file (optionally gzip) as a uint8 tensor of its declared shape."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file (first bytes {data[:4].hex()}, expected 000008xx)")
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    payload = memoryview(data)[4 + 4 * ndim:]
-    if len(payload) != math.prod(dims):
-        raise ValueError(f"{path}: header declares shape {dims} ({math.prod(dims)} bytes) but holds {len(payload)}")
-    return torch.frombuffer(bytearray(payload), dtype=torch.uint8).reshape(dims)
+    dims, payload = read_idx_bytes(path)
+    return torch.frombuffer(payload, dtype=torch.uint8).reshape(dims)
 
 
 def load_data(folder, train_rows, device):
@@ -310,17 +280,6 @@ def evaluate(model, tx, ty, chunk=10000):
     return loss / tx.shape[0], correct / tx.shape[0]
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "cpu"
-
-
 def median(values):
     return statistics.median(values)  # mean of the middle two for an even count, as EpochBenchmark
 
@@ -377,6 +336,7 @@ def run_one(args, network, variant, device, data, log):
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "device": dev_name,
+        "isa": vector_isa() if device.type == "cpu" else None,
         "tf32": bool(args.tf32 and device.type == "cuda"),
         "optimizer": opt_desc,
         "python": platform.python_version(),
@@ -432,6 +392,8 @@ def main(argv=None):
     ap.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cuda, cuda:N or cpu")
     ap.add_argument("--tf32", action="store_true", help="let matmuls use TF32 (torch.set_float32_matmul_precision)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="CPU threads for torch (torch.set_num_threads); 0 keeps torch's default (one per core)")
     ap.add_argument("--emulate-graph", action="store_true",
                     help="without CUDA, run the graph variant's bookkeeping with eager re-runs instead of replays "
                          "(a test of this script on a CPU machine; written as variant graph-emulated)")
@@ -444,6 +406,10 @@ def main(argv=None):
         raise SystemExit(f"peer.py: need --epochs >= 1, --warmup >= 0, --train >= 1, --batch >= 0; got "
                          f"{args.epochs}, {args.warmup}, {args.train}, {args.batch}")
 
+    if args.threads < 0:
+        raise SystemExit(f"peer.py: --threads must be >= 0 (0 = torch's default); got {args.threads}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.device == "auto":
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     else:

@@ -127,6 +127,10 @@ public final class EpochBenchmark {
             out.put("backend", be.description());
             out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             out.put("cores", Runtime.getRuntime().availableProcessors());
+            out.put("cpu", Machine.cpuModel());
+            out.put("isa", Machine.isa());
+            out.put("jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            out.put("load_average_end", Machine.loadAverage());
             out.put("cpu_gemm_kernel", dev.dendrite.backend.cpu.CpuGemm.vectorKernelAvailable()
                     ? "Vector API" : "plain Java (start the JVM with --add-modules jdk.incubator.vector for the fast one)");
             out.put("data", tt.source());

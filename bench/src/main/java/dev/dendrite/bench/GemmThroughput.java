@@ -179,18 +179,24 @@ public final class GemmThroughput {
             }
         }
 
-        System.out.printf("%-16s %5s %5s %5s %3s %8s %8s  GFLOP/s%n", "shape", "m", "n", "k", "thr", "best",
-                "median");
+        System.out.printf("%-16s %5s %5s %5s %3s %8s %8s %8s  GFLOP/s (by CPU time: 1 thread only)%n", "shape", "m",
+                "n", "k", "thr", "best", "median", "cpu-time");
         for (int s = 0; s < SHAPES.length; s++) {
             for (int t = 0; t < threads.length; t++) {
                 double[] rates = cases[s][t].rates.clone();
                 Arrays.sort(rates);
                 Shape sh = SHAPES[s];
-                System.out.printf("%-16s %5d %5d %5d %3d %8.1f %8.1f%n", sh.name, sh.m, sh.n, sh.k, threads[t],
-                        rates[reps - 1], rates[reps / 2]);
+                double[] cpu = cases[s][t].cpuRates.clone();
+                Arrays.sort(cpu);
+                System.out.printf("%-16s %5d %5d %5d %3d %8.1f %8.1f %8s%n", sh.name, sh.m, sh.n, sh.k, threads[t],
+                        rates[reps - 1], rates[reps / 2],
+                        threads[t] == 1 ? String.format(Locale.ROOT, "%.1f", cpu[reps / 2]) : "");
             }
         }
     }
+
+    private static final java.lang.management.ThreadMXBean CPU_CLOCK =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** One shape with one thread count: its operands, its pool and its measured rates. */
     private static final class Case {
@@ -198,6 +204,8 @@ public final class GemmThroughput {
         final float[] a, b, c;
         final ForkJoinPool pool;
         final double[] rates;
+        /** Rates by this thread's CPU time: what the core delivered, whatever other processes took (1 thread only). */
+        final double[] cpuRates;
         double nsPerCall = 1;
 
         Case(Shape s, float[] a, float[] b, ForkJoinPool pool, int reps) {
@@ -207,6 +215,7 @@ public final class GemmThroughput {
             this.c = new float[s.m * s.n];
             this.pool = pool;
             this.rates = new double[reps];
+            this.cpuRates = new double[reps];
         }
 
         void call() {
@@ -226,11 +235,13 @@ public final class GemmThroughput {
 
         void time(int round, int ms) {
             long calls = Math.max(1, Math.round(ms * 1e6 / nsPerCall));
+            long cpu0 = CPU_CLOCK.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             for (long i = 0; i < calls; i++) {
                 call();
             }
             rates[round] = 2.0 * s.m * s.n * s.k * calls / (System.nanoTime() - t0);
+            cpuRates[round] = 2.0 * s.m * s.n * s.k * calls / (CPU_CLOCK.getCurrentThreadCpuTime() - cpu0);
         }
     }
 

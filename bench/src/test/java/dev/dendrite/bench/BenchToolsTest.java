@@ -77,6 +77,39 @@ class BenchToolsTest {
         assertTrue(table.contains("NVIDIA H100"), "names the machine: " + table);
     }
 
+    @Test
+    void profileSplitPutsGemmAndOptimizerBesideTheirRooflines(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        Path script = (Files.exists(root.resolve("profile_split.py")) ? root : root.resolve("bench"))
+                .resolve("profile_split.py");
+        Assumptions.assumeTrue(Files.exists(script), "profile_split.py not found from " + root);
+        Assumptions.assumeTrue(canRun("python3", "--version"), "python3 is not installed: profile_split.py not checked");
+        Files.writeString(dir.resolve("roof.json"), """
+                {"cpu": "Test CPU", "isa": "AVX2", "vector_bits": 256, "date": "2026-12-02T15:00:00Z",
+                 "load_average_start": "0.10, 0.20, 0.30",
+                 "results": [{"threads": 1, "fma_peak_gflops_by_cpu_time": 200.0, "triad_bandwidth_gbs": 20.0},
+                             {"threads": 2, "fma_peak_gflops_by_cpu_time": 400.0, "triad_bandwidth_gbs": 40.0}]}
+                """);
+        Files.writeString(dir.resolve("p.json"), """
+                {"network": "mlp512", "batch_size": 128, "isa": "AVX2", "jvm_flags": "", "step_us": 1000.0,
+                 "load_average_end": "1.50, 1.00, 0.50",
+                 "profile_us_per_step": {"gemm 128x512x784 NN": 600.0, "gemm 16x512x784 NN": 1.0,
+                   "adamUpdate": 100.0, "biasActivationForward": 149.0, "randomPermutation": 50.0}}
+                """);
+        Process p = new ProcessBuilder("python3", script.toString(), dir.resolve("roof.json").toString(),
+                dir.resolve("p.json").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "profile_split.py finished");
+        assertEquals(0, p.exitValue(), out);
+        // GEMM 601 us of 1000; 2*128*512*784 flops at 400 GFLOP/s (the 2-thread row) take 257 us; the partial
+        // batch's 16-row product is timed but not counted as the full batch's work. Adam moves 28 bytes for each of
+        // mlp512's 669,706 parameters: 469 us at 40 GB/s. Overhead: the permutation plus the step's 100 us not in
+        // any op.
+        assertTrue(out.contains("| mlp512 b128, AVX2, load 1.50 | 1000 | 601 (60%) | 257 | 149 (15%) | 100 (10%) | 469 "
+                + "| 150 (15%) |"), out);
+        assertTrue(out.contains("FMA peak 400 GFLOP/s"), "the all-threads roofline: " + out);
+    }
+
     private static boolean canRun(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

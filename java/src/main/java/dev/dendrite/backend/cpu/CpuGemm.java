@@ -63,7 +63,10 @@ public final class CpuGemm {
     /** Columns per unit when splitting C between threads: a multiple of every kernel's tile width. */
     static final int SPLIT_COLS = 32;
 
-    /** Rows per unit when C is split by rows instead: a multiple of every kernel's tile height. */
+    /**
+     * Rows per unit when C is split by rows instead: a multiple of the plain kernel's and the AVX-512 vector kernel's
+     * tile heights (4 and 8); with the AVX2 vector kernel's 5-row tile each part may end in one short row group.
+     */
     static final int SPLIT_ROWS = 8;
 
     /**

@@ -16,14 +16,19 @@ import jdk.incubator.vector.VectorSpecies;
  * with two contiguous vector loads. A is read in place when it is not transposed (each of the {@link #MR} rows is
  * contiguous along k); with transA, groups of MR rows are packed k-major, which is then a plain copy. The
  * micro-kernel keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector registers for the whole k-block: per k step
- * two loads of B, {@code MR} broadcasts of A and {@code 2 * MR} FMAs. With AVX-512 (16 float lanes, 32 registers)
- * the tile is 8 x 32: 16 accumulators plus 2 B vectors and a broadcast; with narrower vectors (16 registers) it is 4
- * rows high so nothing spills.
+ * two loads of B, {@code MR} broadcasts of A and {@code 2 * MR} FMAs. The tile height is chosen from the preferred
+ * species when the class loads: with AVX-512 (16 float lanes, 32 registers) 8 x 32, 16 accumulators; with AVX2 (8
+ * lanes, 16 registers) 5 x 16, 10 accumulators. The 6 x 16 tile that BLIS and OpenBLAS use on AVX2 (12
+ * accumulators, 15 of the 16 registers) ran at 55-60% of the 4 x 16 one's speed here under C2 (JDK 17,
+ * {@code -XX:UseAVX=2}, CPU time per product on the course's shapes and 1024^3): C2 spills what hand-written
+ * assembly keeps in registers, so the kernel keeps a register or two of slack. 5 x 16 measured 0-15% faster than
+ * 4 x 16, which keeps only the 8 FMA chains two 4-cycle FMA pipes need at the least. On AVX-512 a 12 x 32 tile
+ * (24 accumulators) was 30-40% slower than 8 x 32 for the in-place kernels (12 row indices in general registers).
  *
  * <p>Tiles that overhang C (the last rows or columns) run a kernel on zero-padded inputs and fold only the valid
  * part, so they round exactly like full tiles. To pad less, a last sliver of at most L columns uses one-vector
- * kernels, and (with MR = 8) a last group of at most 4 rows 4-row kernels: a 10-class layer's product runs 35%
- * faster for it.
+ * kernels, and a last group of at most 4 rows 4-row kernels (see {@link #groupRows}): a 10-class layer's product
+ * runs 35% faster for it.
  */
 final class CpuGemmVector implements CpuGemm.Kernel {
 
@@ -35,8 +40,19 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     /** Tile width: two vectors. */
     static final int NR = 2 * L;
 
-    /** Tile height: as many rows as the register file holds (2 accumulators per row, plus 3 working registers). */
-    static final int MR = L >= 16 ? 8 : 4;
+    /**
+     * Tile height: 8 with 16-lane vectors (32 registers), 5 with 8-lane ones (16 registers). The system property
+     * {@code dendrite.cpu.gemmRows} (4, 5 or 8) overrides it, for benchmarking one shape against another on the same
+     * machine; results are bit-identical whatever the height (each element's sum is the same sequence of FMAs).
+     */
+    static final int MR = tileRows(Integer.getInteger("dendrite.cpu.gemmRows", L >= 16 ? 8 : 5));
+
+    private static int tileRows(int rows) {
+        if (rows != 4 && rows != 5 && rows != 8) {
+            throw new IllegalArgumentException("dendrite.cpu.gemmRows = " + rows + "; expected 4, 5 or 8");
+        }
+        return rows;
+    }
 
     /**
      * Columns per packed panel of B. A {@code KC x NC} panel (512 KiB) stays in the 1 MiB L2 next to the block of A
@@ -53,7 +69,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      */
     private static final class Scratch {
         final float[] bPanel = new float[CpuGemm.KC * NC];
-        final float[] aBlock = new float[CpuGemm.KC * MC];
+        final float[] aBlock = new float[CpuGemm.KC * (MC + MR)];  // MC rows rounded up to whole groups
         final float[] tile = new float[MR * NR];
     }
 
@@ -99,7 +115,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                         int bo = js * kc;
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
-                            int mr = MR == 8 && rows <= 4 ? 4 : MR;
+                            int mr = groupRows(rows);
                             if (!inPlace) {
                                 micro(mr, narrow, true, kc, aBlock, (i - ic) * kc, 0, bPanel, bo, tile);
                             } else if (i < fullEnd) {
@@ -116,38 +132,60 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     }
 
     /**
-     * Runs the micro-kernel for {@code mr} rows (MR, or 4 for a last group of at most 4 rows when MR is 8) and two
-     * vectors of columns, or one when the sliver is {@code narrow} (at most L columns, e.g. a 10-class layer):
-     * padding a short group or sliver to the full tile would waste up to two thirds of the FMAs. {@code kMajor}
-     * picks the packed-A kernels ({@code a[ao + q*mr + r]}), otherwise A's rows are read at
-     * {@code a[ao + r*lda + q]}.
+     * The height of the kernel that computes a group of {@code rows} (at most MR) rows: MR, or 4 for a last group of
+     * at most 4 rows, which pads less.
+     */
+    static int groupRows(int rows) {
+        return rows <= 4 ? 4 : MR;
+    }
+
+    /**
+     * Runs the micro-kernel for {@code mr} rows (see {@link #groupRows}) and two vectors of columns, or one when the
+     * sliver is {@code narrow} (at most L columns, e.g. a 10-class layer): padding a short group or sliver to the
+     * full tile would waste up to two thirds of the FMAs. {@code kMajor} picks the packed-A kernels
+     * ({@code a[ao + q*mr + r]}), otherwise A's rows are read at {@code a[ao + r*lda + q]}.
      */
     private static void micro(int mr, boolean narrow, boolean kMajor, int kc, float[] a, int ao, int lda,
                               float[] bp, int bo, float[] tile) {
-        if (kMajor) {
-            if (mr == 8) {
-                if (narrow) {
-                    kernel8x1k(kc, a, ao, bp, bo, tile);
-                } else {
-                    kernel8x2k(kc, a, ao, bp, bo, tile);
-                }
-            } else if (narrow) {
-                kernel4x1k(kc, a, ao, bp, bo, tile);
-            } else {
-                kernel4x2k(kc, a, ao, bp, bo, tile);
-            }
-        } else {
-            if (mr == 8) {
-                if (narrow) {
+        switch (mr) {
+            case 8:
+                if (kMajor) {
+                    if (narrow) {
+                        kernel8x1k(kc, a, ao, bp, bo, tile);
+                    } else {
+                        kernel8x2k(kc, a, ao, bp, bo, tile);
+                    }
+                } else if (narrow) {
                     kernel8x1r(kc, a, ao, lda, bp, bo, tile);
                 } else {
                     kernel8x2r(kc, a, ao, lda, bp, bo, tile);
                 }
-            } else if (narrow) {
-                kernel4x1r(kc, a, ao, lda, bp, bo, tile);
-            } else {
-                kernel4x2r(kc, a, ao, lda, bp, bo, tile);
-            }
+                break;
+            case 5:
+                if (kMajor) {
+                    if (narrow) {
+                        kernel5x1k(kc, a, ao, bp, bo, tile);
+                    } else {
+                        kernel5x2k(kc, a, ao, bp, bo, tile);
+                    }
+                } else if (narrow) {
+                    kernel5x1r(kc, a, ao, lda, bp, bo, tile);
+                } else {
+                    kernel5x2r(kc, a, ao, lda, bp, bo, tile);
+                }
+                break;
+            default:
+                if (kMajor) {
+                    if (narrow) {
+                        kernel4x1k(kc, a, ao, bp, bo, tile);
+                    } else {
+                        kernel4x2k(kc, a, ao, bp, bo, tile);
+                    }
+                } else if (narrow) {
+                    kernel4x1r(kc, a, ao, lda, bp, bo, tile);
+                } else {
+                    kernel4x2r(kc, a, ao, lda, bp, bo, tile);
+                }
         }
     }
 
@@ -202,7 +240,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         int d = 0;
         for (int i = i0; i < i1; i += MR) {
             int rows = Math.min(MR, i1 - i);
-            int width = MR == 8 && rows <= 4 ? 4 : MR;  // the group width the kernel will use; see micro
+            int width = groupRows(rows);  // the group width the kernel will use
             int src = p.aOff + i * ars + pc * acs;
             if (rows == MR && ars == 1) {
                 for (int q = 0; q < kc; q++, d += MR, src += acs) {
@@ -620,5 +658,143 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c10.intoArray(tile, 1 * NR);
         c20.intoArray(tile, 2 * NR);
         c30.intoArray(tile, 3 * NR);
+    }
+
+    private static void kernel5x2k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            int x0 = ao + q * 5;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[x0 + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+    }
+
+    private static void kernel5x2r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+    }
+
+    private static void kernel5x1k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            int x0 = ao + q * 5;
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[x0]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[x0 + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[x0 + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[x0 + 3]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[x0 + 4]);
+            c40 = x.fma(b0, c40);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
+    }
+
+    private static void kernel5x1r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        int a0 = rowBase;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x.fma(b0, c40);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
     }
 }

@@ -1,0 +1,72 @@
+"""Fashion-MNIST's IDX files and the machine's name for the Python peers (stdlib only, so that every peer can use it
+whatever framework it imports): where the files are, their bytes and shape, and the CPU model and vector
+instruction set a CPU result was measured on."""
+
+import gzip
+import math
+import os
+import platform
+import struct
+
+DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def find_data_folder(folder):
+    """The folder holding the four IDX files: `folder` itself or its fashion-mnist/ subfolder (as Dendrite looks)."""
+    for candidate in (os.path.join(folder, "fashion-mnist"), folder):
+        if all(find_idx(candidate, base) for base in IDX_FILES):
+            return candidate
+    missing = [base for base in IDX_FILES if not find_idx(folder, base)]
+    raise FileNotFoundError(f"data folder '{folder}' lacks {', '.join(m + '(.gz)' for m in missing)}; pass --data "
+                            f"or set DENDRITE_DATA to a folder with the four Fashion-MNIST IDX files "
+                            f"(apt-get install dataset-fashion-mnist puts them in {DEFAULT_DATA})")
+
+
+def find_idx(folder, base):
+    dotted = base.replace("-idx", ".idx")
+    for name in (base, base + ".gz", dotted, dotted + ".gz"):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def read_idx_bytes(path):
+    """An unsigned-byte IDX file (optionally gzip): (shape, bytearray of the payload), checked against its header."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file (first bytes {data[:4].hex()}, expected 000008xx)")
+    ndim = data[3]
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    payload = bytearray(memoryview(data)[4 + 4 * ndim:])
+    if len(payload) != math.prod(dims):
+        raise ValueError(f"{path}: header declares shape {dims} ({math.prod(dims)} bytes) but holds {len(payload)}")
+    return dims, payload
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "cpu"
+
+
+def vector_isa():
+    """The widest x86 float vector extension the CPU reports: "AVX-512", "AVX2", or what /proc/cpuinfo lacks."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return "unknown (no /proc/cpuinfo)"
+    if "avx512f" in flags:
+        return "AVX-512"
+    if "avx2" in flags and "fma" in flags:
+        return "AVX2"
+    return "no AVX2"

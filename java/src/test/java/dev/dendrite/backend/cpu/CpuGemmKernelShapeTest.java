@@ -1,0 +1,103 @@
+package dev.dendrite.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API GEMM's tile shapes. The kernel's height is fixed when {@code CpuGemmVector} loads, from the
+ * preferred vector species (or {@code -Ddendrite.cpu.gemmRows}), so a JVM tests only the shape its CPU picks. The
+ * other shapes are checked here in child JVMs: {@code -XX:UseAVX=2} makes HotSpot's preferred species 256 bits wide
+ * on an AVX-512 machine, which gives the AVX2 machines' 5 x 16 kernel, and the property forces the 4-row kernel
+ * as the main one (it otherwise only computes last groups of at most 4 rows) under both species. Each child runs {@link CpuGemmTest}'s float64-reference checks (awkward shapes, all transposes, alphas
+ * and betas, guard elements, kernels bit-identical to the plain one, 2 threads bit-identical to 1), whose
+ * tolerances that class derives.
+ */
+class CpuGemmKernelShapeTest {
+
+    @Test
+    void tileFillsTheRegisterFileOfThePreferredSpecies() {
+        Assumptions.assumeTrue(CpuGemm.vectorKernelAvailable(),
+                "no Vector API kernel in this JVM (needs --add-modules jdk.incubator.vector and 8-lane vectors)");
+        Assumptions.assumeTrue(System.getProperty("dendrite.cpu.gemmRows") == null, "tile height forced by property");
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(2 * lanes, CpuGemmVector.NR, "two vectors wide");
+        // 2 accumulators per row + 2 B vectors + 1 broadcast within 32 (AVX-512) or 16 (AVX2) registers, with slack
+        // for C2's allocator on AVX2 (see CpuGemmVector's comment).
+        assertEquals(lanes >= 16 ? 8 : 5, CpuGemmVector.MR, lanes + " lanes");
+    }
+
+    @Test
+    void avx2ShapeMatchesTheFloat64Reference() throws Exception {
+        Assumptions.assumeTrue(cpuFlags().contains("avx2") && cpuFlags().contains("fma"),
+                "the CPU has no AVX2+FMA, so -XX:UseAVX=2 cannot give the 8-lane species");
+        runChild(List.of("-XX:UseAVX=2"), "MR=5 L=8");
+        runChild(List.of("-XX:UseAVX=2", "-Ddendrite.cpu.gemmRows=4"), "MR=4 L=8");
+    }
+
+    @Test
+    void fourRowKernelsMatchTheFloat64Reference() throws Exception {
+        Assumptions.assumeTrue(CpuGemm.vectorKernelAvailable(), "no Vector API kernel in this JVM");
+        runChild(List.of("-Ddendrite.cpu.gemmRows=4"), "MR=4 ");
+    }
+
+    private static void runChild(List<String> flags, String expectedShape) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx1g");
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.addAll(flags);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Child.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM finished: " + cmd);
+        assertEquals(0, p.exitValue(), flags + ": " + out);
+        assertTrue(out.contains("vector kernel " + expectedShape), flags + " should give " + expectedShape + ": " + out);
+    }
+
+    private static String cpuFlags() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
+                    .findFirst().orElse("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The child JVM: CpuGemmTest's reference checks, run with this JVM's tile shape. */
+    static final class Child {
+        public static void main(String[] args) {
+            if (!CpuGemm.vectorKernelAvailable()) {
+                System.out.println("no vector kernel in the child JVM");
+                System.exit(2);
+            }
+            System.out.println("vector kernel MR=" + CpuGemmVector.MR + " L=" + CpuGemmVector.NR / 2);
+            CpuGemmTest.startPool();
+            try {
+                CpuGemmTest t = new CpuGemmTest();
+                t.matchesFloat64ReferenceForAllTransposesAlphasAndBetas();
+                t.multiThreadedResultIsCorrectAndIdenticalToSingleThreaded();
+                t.publicEntryPointWorksFromInsideThePool();
+            } catch (Throwable e) {
+                e.printStackTrace(System.out);
+                System.exit(1);
+            } finally {
+                CpuGemmTest.stopPool();
+            }
+            System.out.println("ok");
+        }
+    }
+}
