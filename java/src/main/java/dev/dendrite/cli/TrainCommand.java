@@ -12,6 +12,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
+import dev.dendrite.callbacks.ReduceLROnPlateau;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
@@ -124,12 +125,25 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")
     Path historyCsv;
 
-    @Option(names = "--plot", paramLabel = "SVG",
-            description = "Draw the train-vs-validation loss and accuracy curves to this SVG file.")
+    @Option(names = "--reduce-lr", paramLabel = "PATIENCE",
+            description = "ReduceLROnPlateau: multiply the learning rate by --reduce-lr-factor when val_loss has not "
+                    + "improved for PATIENCE epochs.")
+    Integer reduceLrPatience;
+
+    @Option(names = "--reduce-lr-factor", defaultValue = "0.1", paramLabel = "FACTOR",
+            description = "The factor of --reduce-lr (default: ${DEFAULT-VALUE}, as in Keras).")
+    double reduceLrFactor;
+
+    @Option(names = "--plot", paramLabel = "FILE",
+            description = "Draw the train-vs-validation loss and accuracy curves to this file: PNG if it ends in "
+                    + ".png, SVG if it ends in .svg.")
     Path plot;
 
     @Override
     public Integer call() throws Exception {
+        if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|svg)")) {
+            throw new IllegalArgumentException("--plot '" + plot + "' must end in .png or .svg");
+        }
         TrainTest tt = data.load();
         System.out.println("Data: " + tt.source());
         Dataset trainFull = tt.train();
@@ -162,8 +176,14 @@ final class TrainCommand implements Callable<Integer> {
                     callbacks.add(new EarlyStopping().monitor("val_loss").patience(patience)
                             .restoreBestWeights(true).verbose(verbose > 0 ? 1 : 0));
                 }
+                if (reduceLrPatience != null) {
+                    callbacks.add(new ReduceLROnPlateau("val_loss", reduceLrFactor, reduceLrPatience)
+                            .verbose(verbose > 0 ? 1 : 0));
+                }
             } else if (patience != null) {
                 throw new IllegalArgumentException("--early-stopping needs a validation set (--validation > 0)");
+            } else if (reduceLrPatience != null) {
+                throw new IllegalArgumentException("--reduce-lr needs a validation set (--validation > 0)");
             }
             options.callbacks(callbacks.toArray(new Callback[0]));
             long t0 = System.nanoTime();
@@ -180,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("Wrote the training history to " + historyCsv.toAbsolutePath());
             }
             if (plot != null) {
-                history.writeSvg(plot);
+                history.plot(plot);
                 System.out.println("Drew the training curves to " + plot.toAbsolutePath());
             }
         }
