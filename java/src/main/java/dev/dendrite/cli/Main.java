@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "dendrite", mixinStandardHelpOptions = true, version = "Dendrite 0.1.0",
         description = "Train and run dense neural networks (MLPs) on Fashion-MNIST, MNIST and your own images.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, InfoCommand.class,
+        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class, InfoCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -170,8 +170,14 @@ public final class LineChart extends Chart {
             if (wholeX && xTicks.length > 1 && xTicks[1] - xTicks[0] < 1) {
                 xTicks = Ticks.linear(x0, x1, (int) Math.round(x1 - x0));
             }
-            x0 = Math.min(x0, xTicks[0]);
-            x1 = Math.max(x1, xTicks[xTicks.length - 1]);
+            // The x axis ends where the data end (the last epoch), so keep only the ticks inside.
+            final double lo = x0;
+            final double hi = x1;
+            double eps = 1e-9 * (hi - lo);
+            xTicks = java.util.Arrays.stream(xTicks).filter(t -> t >= lo - eps && t <= hi + eps).toArray();
+            if (xTicks.length == 0) {
+                xTicks = new double[] {lo, hi};
+            }
         }
 
         // Layout: the legend's width and the tick labels' width decide the plot area.
@@ -250,7 +256,7 @@ public final class LineChart extends Chart {
         double ly = top + 8;
         for (String name : legendNames) {
             Series first = series.stream().filter(s -> name.equals(s.legend)).findFirst().orElseThrow();
-            c.line(lx, ly, lx + 24, ly, first.color, 3, false);
+            c.line(lx, ly, lx + 24, ly, first.color, first.dashed ? 2.5 : 3, first.dashed);
             c.text(lx + 30, ly + 4, Fonts.fit(name, FONT, false, maxLegend), FONT, false, Palette.TEXT,
                     Canvas.Anchor.START, false);
             ly += 19;
