@@ -29,7 +29,7 @@ public final class ComparisonResult {
     private final Dataset test;
 
     ComparisonResult(Map<String, Object> setup, List<RunResult> runs, String[] classNames, Dataset test) {
-        this.setup = Map.copyOf(setup);
+        this.setup = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(setup));
         this.runs = List.copyOf(runs);
         this.classNames = classNames.clone();
         this.test = test;

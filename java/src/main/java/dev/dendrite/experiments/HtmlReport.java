@@ -26,7 +26,7 @@ final class HtmlReport {
                 .append("th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\n")
                 .append("tr.best td{background:#e8f4e8;font-weight:bold}\n")
                 .append(".chart svg{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}\n")
-                .append("code{background:#f6f6f6;padding:1px 4px}\n</style>\n</head>\n<body>\n");
+                .append(".wide{overflow-x:auto}\ncode{background:#f6f6f6;padding:1px 4px}\n</style>\n</head>\n<body>\n");
         sb.append("<h1>Comparison of ").append(result.runs().size()).append(" runs</h1>\n");
         sb.append("<p>Every run used the same data, split, preprocessing and seed:</p>\n<ul>\n");
         result.setup().forEach((k, v) -> sb.append("<li>").append(esc(k)).append(": <code>").append(esc(String.valueOf(v)))
@@ -63,7 +63,7 @@ final class HtmlReport {
             }
         }));
         keys.sort(java.util.Comparator.comparingInt(k -> RunConfig.KEYS.contains(k) ? RunConfig.KEYS.indexOf(k) : 99));
-        sb.append("<table>\n<tr><th>run</th>");
+        sb.append("<div class=\"wide\"><table>\n<tr><th>run</th>");
         keys.forEach(k -> sb.append("<th>").append(esc(k)).append("</th>"));
         sb.append("</tr>\n");
         for (RunResult r : result.runs()) {
@@ -74,7 +74,7 @@ final class HtmlReport {
             }
             sb.append("</tr>\n");
         }
-        sb.append("</table>\n</body>\n</html>\n");
+        sb.append("</table></div>\n</body>\n</html>\n");
         return sb.toString();
     }
 

@@ -84,7 +84,8 @@ class ChartsTest {
             assertTrue(text.contains(">" + label + "</text>"), label + " labelled");
         }
         // Two panels, each with one solid (train) and one dashed (validation) curve of 12 points.
-        assertEquals(2, count(text, "stroke-dasharray"), text);
+        assertEquals(2, count(text, "stroke-dasharray=\"[^\"]+\" points=\"(\\S+ ){11}\\S+\""), text);
+        assertEquals(2 + 2, count(text, "stroke-dasharray"), "and the val_ entries of the two legends");
         assertEquals(4, count(text, "<polyline fill=\"none\" stroke=\"#(1f77b4|ff7f0e)\" stroke-width=\"2\"[^>]*"
                 + "points=\"(\\S+ ){11}\\S+\""), "four 12-point curves");
     }
