@@ -1,5 +1,6 @@
 package dev.dendrite.plot;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -17,13 +18,21 @@ public final class Charts {
     private Charts() {
     }
 
-    /** Train (solid) against validation (dashed) loss, and accuracy beside it when recorded: one run. */
+    /**
+     * Train (solid) against validation (dashed) loss, and accuracy beside it when recorded: one run. When the
+     * learning rate changed during training (ReduceLROnPlateau, a schedule), a third panel shows it.
+     */
     public static Chart trainingCurves(History history) {
-        Chart loss = curves(history, "loss");
-        if (!history.history().containsKey("accuracy")) {
-            return loss;
+        List<Chart> panels = new ArrayList<>();
+        panels.add(curves(history, "loss"));
+        if (history.history().containsKey("accuracy")) {
+            panels.add(curves(history, "accuracy"));
         }
-        return Chart.grid(2, loss, curves(history, "accuracy"));
+        if (history.history().containsKey("learning_rate")
+                && history.get("learning_rate").stream().distinct().count() > 1) {
+            panels.add(learningRate(Map.of("learning_rate", history)).size(600, 400));
+        }
+        return panels.size() == 1 ? panels.get(0) : Chart.grid(panels.size(), panels.toArray(new Chart[0]));
     }
 
     private static LineChart curves(History history, String metric) {

@@ -129,6 +129,11 @@ class ChartsTest {
         String svg = Charts.learningRate(runs).toSvg();
         assertTrue(svg.contains("learning rate (log scale)"), svg);
         assertTrue(svg.contains(">1e-5</text>") && svg.contains(">0.01</text>"), "decade ticks");
+        // One run's curves get a third panel for the rate only when it changed.
+        assertEquals(2 * 600, Charts.trainingCurves(runs.get("flat")).width());
+        Chart three = Charts.trainingCurves(runs.get("decay"));
+        assertEquals(3 * 600, three.width());
+        assertTrue(three.toSvg().contains(">learning_rate</text>"));
     }
 
     @Test
