@@ -185,9 +185,11 @@ public final class Comparison {
             return t;
         });
         Set<String> backendNames = new LinkedHashSet<>();
+        List<Backend> created = new ArrayList<>();
         try {
             for (int i = 0; i < workers; i++) {
                 Backend b = backends.get();
+                created.add(b);
                 pool.add(b);
                 backendNames.add(b.description());
             }
@@ -223,8 +225,14 @@ public final class Comparison {
             }
             throw new IllegalStateException(c);
         } finally {
+            // After a failure other runs may still hold a backend: let them stop before closing it under them.
             exec.shutdownNow();
-            for (Backend b : pool) {
+            try {
+                exec.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Backend b : created) {
                 b.close();
             }
         }

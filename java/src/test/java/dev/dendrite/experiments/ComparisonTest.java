@@ -153,6 +153,13 @@ class ComparisonTest {
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> comparison().add("a b", c).add("a/b", c));
         assertThrows(IllegalStateException.class, () -> comparison().run());
+        // A run that fails fails the comparison with its own exception, also when runs go concurrently.
+        Experiment broken = new Experiment("broken", () -> {
+            throw new IllegalArgumentException("boom");
+        }, c::optimizer, 1, 32, List::of, Map.of());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> comparison().parallelism(2).add("fine", small().with("epochs", "1")).add(broken).run());
+        assertEquals("boom", e.getMessage());
         assertEquals(List.of(256, 128), c.with("layers", "256x128").toMap().get("layers"));
         assertEquals(0.05, c.with("optimizer", "sgd").with("lr", "0.05").optimizer().learningRate(), 0.0);
         assertEquals(0.01, c.with("optimizer", "sgd").toMap().get("lr"));
