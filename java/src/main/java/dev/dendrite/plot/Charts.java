@@ -90,7 +90,6 @@ public final class Charts {
 
     /**
      * The learning rate each epoch trained with, one line per run; logarithmic when it spans a factor over 10.
-     * Runs often share a rate, so earlier runs are drawn wider: a line hidden under a later one shows as its rim.
      */
     public static LineChart learningRate(Map<String, History> runs) {
         LineChart chart = new LineChart("learning rate per epoch", "epoch", "learning rate");
@@ -106,8 +105,7 @@ public final class Charts {
                         hi = Math.max(hi, v);
                     }
                 }
-                chart.series(run.getKey(), epochs(run.getValue()), lr, colour, false,
-                        2 + 4.0 * (runs.size() - 1 - colour) / Math.max(1, runs.size() - 1));
+                chart.series(run.getKey(), epochs(run.getValue()), lr, colour, false);
             }
             colour++;
         }

@@ -230,7 +230,17 @@ public final class LineChart extends Chart {
         c.text(18, top + ph / 2, yLabel + (logY ? " (log scale)" : ""), FONT + 1, false, Palette.TEXT,
                 Canvas.Anchor.MIDDLE, true);
 
-        for (Series s : series) {
+        for (int si = 0; si < series.size(); si++) {
+            Series s = series.get(si);
+            // A curve equal to a later one would be hidden under it (runs that share a learning rate, or two
+            // runs that do not learn): draw it wider for each such later curve, so that it shows as a rim.
+            double lineWidth = s.width;
+            for (int sj = si + 1; sj < series.size(); sj++) {
+                Series t = series.get(sj);
+                if (java.util.Arrays.equals(s.x, t.x) && java.util.Arrays.equals(s.y, t.y)) {
+                    lineWidth += 2.5;
+                }
+            }
             double[] px = new double[s.x.length];
             double[] py = new double[s.x.length];
             int n = 0;
@@ -241,10 +251,10 @@ public final class LineChart extends Chart {
                     py[n] = top + ph - ph * (ty(s.y[i]) - ty0) / (ty1 - ty0);
                     n++;
                 } else if (n > 0) { // a gap, or the end: draw what has been collected
-                    c.polyline(px, py, n, s.color, s.width, s.dashed);
+                    c.polyline(px, py, n, s.color, lineWidth, s.dashed);
                     if (n == 1 || s.x.length <= 30) {
                         for (int j = 0; j < n; j++) {
-                            c.circle(px[j], py[j], 0.5 + s.width, s.color);
+                            c.circle(px[j], py[j], 0.5 + lineWidth, s.color);
                         }
                     }
                     n = 0;

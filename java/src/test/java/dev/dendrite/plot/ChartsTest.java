@@ -118,6 +118,15 @@ class ChartsTest {
         }
         assertTrue(svg.contains(">train</text>") && svg.contains(">validation</text>"), "style key");
         assertThrows(IllegalArgumentException.class, () -> Charts.compare(runs, "mae"));
+        // Two runs with the same curve (neither learns): the earlier is drawn wider, so both stay visible.
+        Map<String, History> same = new LinkedHashMap<>();
+        same.put("zeros, sgd", history(4, 1, 11));
+        same.put("zeros, adam", history(4, 1, 11));
+        String twin = Charts.compare(same, "loss").toSvg();
+        assertEquals(1, count(twin, "stroke=\"#1f77b4\" stroke-width=\"4.50\" stroke-linejoin=\"round\" "
+                + "stroke-linecap"), twin);
+        assertEquals(1, count(twin, "stroke=\"#ff7f0e\" stroke-width=\"2\" stroke-linejoin=\"round\" "
+                + "stroke-linecap"), twin);
     }
 
     @Test
