@@ -159,6 +159,13 @@ public final class LineChart extends Chart {
         }
         double ty0 = ty(yTicks[0]);
         double ty1 = ty(yTicks[yTicks.length - 1]);
+        if (logY) { // the log ticks may lie inside the data: the axis spans both, with a little room
+            ty0 = Math.min(ty0, ty(y0));
+            ty1 = Math.max(ty1, ty(y1 == y0 ? y0 * 10 : y1));
+            double room = 0.03 * (ty1 - ty0);
+            ty0 -= room;
+            ty1 += room;
+        }
         double[] xTicks;
         if (categories != null) {
             xTicks = new double[categories.length];

@@ -34,7 +34,10 @@ final class Ticks {
         return t;
     }
 
-    /** Ticks for a log axis over [lo, hi] (both > 0): powers of ten, with 2 and 5 between when few decades. */
+    /**
+     * Ticks for a log axis over [lo, hi] (both > 0): powers of ten, with 2 and 5 between when few decades; only
+     * those inside [lo, hi] when there are two or more, else the whole decades around it.
+     */
     static double[] log(double lo, double hi) {
         int d0 = (int) Math.floor(Math.log10(lo) + 1e-9);
         int d1 = Math.max(d0 + 1, (int) Math.ceil(Math.log10(hi) - 1e-9));
@@ -43,13 +46,15 @@ final class Ticks {
         for (int d = d0; d <= d1; d++) {
             for (double m : mult) {
                 double v = m * Math.pow(10, d);
-                // every decade's power of ten (so the axis ends on round values), 2 and 5 only inside the data
                 if (m == 1 || v >= lo / 1.0001 && v <= hi * 1.0001) {
                     t.add(v);
                 }
             }
         }
-        return t.stream().mapToDouble(Double::doubleValue).toArray();
+        // Keep the axis to the data when at least two round values fall inside it; else end on whole decades.
+        double[] inside = t.stream().mapToDouble(Double::doubleValue)
+                .filter(v -> v >= lo / 1.0001 && v <= hi * 1.0001).toArray();
+        return inside.length >= 2 ? inside : t.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** A short label: integers plainly, small or huge values in scientific notation, else 3 significant digits. */
