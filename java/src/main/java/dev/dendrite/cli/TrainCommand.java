@@ -103,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
     double l2;
 
     @Option(names = "--early-stopping", paramLabel = "PATIENCE",
-            description = "Stop when val_loss has not improved for PATIENCE epochs, keeping the best weights.")
+            description = "Stop when val_loss (or --early-stopping-monitor) has not improved for PATIENCE epochs, "
+                    + "keeping the best weights.")
     Integer patience;
 
     @Option(names = "--backend", defaultValue = "auto",
@@ -125,6 +126,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")
     Path historyCsv;
 
+    @Option(names = "--early-stopping-monitor", defaultValue = "val_loss", paramLabel = "METRIC",
+            description = "What --early-stopping watches: val_loss (default) or val_accuracy; the best weights kept "
+                    + "are those of the best epoch by this metric.")
+    String earlyStoppingMonitor;
+
     @Option(names = "--reduce-lr", paramLabel = "PATIENCE",
             description = "ReduceLROnPlateau: multiply the learning rate by --reduce-lr-factor when val_loss has not "
                     + "improved for PATIENCE epochs.")
@@ -141,6 +147,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!List.of("val_loss", "val_accuracy", "loss", "accuracy").contains(earlyStoppingMonitor)) {
+            throw new IllegalArgumentException("--early-stopping-monitor '" + earlyStoppingMonitor
+                    + "'; expected val_loss, val_accuracy, loss or accuracy");
+        }
         if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|svg)")) {
             throw new IllegalArgumentException("--plot '" + plot + "' must end in .png or .svg");
         }
@@ -173,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
             if (val != null) {
                 options.validationData(prep.apply(val.images()), val.labels());
                 if (patience != null) {
-                    callbacks.add(new EarlyStopping().monitor("val_loss").patience(patience)
+                    callbacks.add(new EarlyStopping().monitor(earlyStoppingMonitor).patience(patience)
                             .restoreBestWeights(true).verbose(verbose > 0 ? 1 : 0));
                 }
                 if (reduceLrPatience != null) {
