@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
                 + "and write CSV, JSON, charts (PNG and SVG), report.html and each run's best model.",
             "Example: compare --vary activation=sigmoid,relu,selu,leaky_relu --vary optimizer=sgd,adam --epochs 20",
             "Settings (for --set, --vary and --config): " + "layers (256x128), activation, initializer, optimizer, "
-                + "lr, momentum, nesterov, dropout, batch_norm, l2, batch_size, epochs, early_stopping, reduce_lr, "
+                + "lr, momentum, nesterov, dropout, batch_norm, l2, batch_size, epochs, early_stopping, "
+                + "early_stopping_monitor, reduce_lr, "
                 + "reduce_lr_factor. Unset ones are the course notebook's (512x512 relu, glorot_uniform, adam, "
                 + "batch 128, 10 epochs)."})
 final class CompareCommand implements Callable<Integer> {

@@ -4,13 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code dendrite} command line: {@code train}, {@code evaluate}, {@code predict} and {@code info}.
+ * The {@code dendrite} command line: {@code train}, {@code compare}, {@code evaluate}, {@code predict} and
+ * {@code info}.
  * Every command has {@code --help}.
  */
 @Command(name = "dendrite", mixinStandardHelpOptions = true, version = "Dendrite 0.1.0",
         description = "Train and run dense neural networks (MLPs) on Fashion-MNIST, MNIST and your own images.",
-        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class, InfoCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class,
+            InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

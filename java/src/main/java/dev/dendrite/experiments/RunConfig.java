@@ -33,7 +33,7 @@ public final class RunConfig {
     /** The setting names {@link #with} accepts, in the order they are listed. */
     public static final List<String> KEYS = List.of("layers", "activation", "initializer", "optimizer", "lr",
             "momentum", "nesterov", "dropout", "batch_norm", "l2", "batch_size", "epochs", "early_stopping",
-            "reduce_lr", "reduce_lr_factor");
+            "early_stopping_monitor", "reduce_lr", "reduce_lr_factor");
 
     private int[] layers = {512, 512};
     private String activation = "relu";
@@ -48,6 +48,7 @@ public final class RunConfig {
     private int batchSize = 128;
     private int epochs = 10;
     private Integer earlyStopping;
+    private String earlyStoppingMonitor = "val_loss";
     private Integer reduceLr;
     private double reduceLrFactor = 0.1;
 
@@ -70,6 +71,7 @@ public final class RunConfig {
         c.batchSize = batchSize;
         c.epochs = epochs;
         c.earlyStopping = earlyStopping;
+        c.earlyStoppingMonitor = earlyStoppingMonitor;
         c.reduceLr = reduceLr;
         c.reduceLrFactor = reduceLrFactor;
         return c;
@@ -143,6 +145,13 @@ public final class RunConfig {
                 case "early_stopping":
                     c.earlyStopping = v.equalsIgnoreCase("none") ? null : (int) positive(k, Integer.parseInt(v));
                     break;
+                case "early_stopping_monitor":
+                    if (!List.of("val_loss", "val_accuracy").contains(v)) {
+                        throw new IllegalArgumentException("early_stopping_monitor '" + v
+                                + "'; expected val_loss or val_accuracy");
+                    }
+                    c.earlyStoppingMonitor = v;
+                    break;
                 case "reduce_lr":
                     c.reduceLr = v.equalsIgnoreCase("none") ? null : (int) positive(k, Integer.parseInt(v));
                     break;
@@ -209,7 +218,7 @@ public final class RunConfig {
         m.put("l2", l2);
         m.put("batch_size", batchSize);
         m.put("epochs", epochs);
-        m.put("early_stopping", earlyStopping == null ? "none" : earlyStopping);
+        m.put("early_stopping", earlyStopping == null ? "none" : earlyStopping + " (" + earlyStoppingMonitor + ")");
         m.put("reduce_lr", reduceLr == null ? "none" : reduceLr + " (factor " + reduceLrFactor + ")");
         return m;
     }
@@ -248,7 +257,7 @@ public final class RunConfig {
         return Optimizer.fromConfig(optimizer, c);
     }
 
-    /** New callbacks (fresh state): EarlyStopping on val_loss keeping the best weights, ReduceLROnPlateau. */
+    /** New callbacks (fresh state): EarlyStopping keeping the best weights, ReduceLROnPlateau on val_loss. */
     public List<Callback> callbacks(boolean hasValidation, int verbose) {
         List<Callback> cb = new ArrayList<>();
         if ((earlyStopping != null || reduceLr != null) && !hasValidation) {
@@ -258,7 +267,7 @@ public final class RunConfig {
             cb.add(new ReduceLROnPlateau("val_loss", reduceLrFactor, reduceLr).verbose(verbose));
         }
         if (earlyStopping != null) {
-            cb.add(new EarlyStopping().monitor("val_loss").patience(earlyStopping).restoreBestWeights(true)
+            cb.add(new EarlyStopping().monitor(earlyStoppingMonitor).patience(earlyStopping).restoreBestWeights(true)
                     .verbose(verbose));
         }
         return cb;

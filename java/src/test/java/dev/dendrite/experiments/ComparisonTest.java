@@ -151,6 +151,10 @@ class ComparisonTest {
         assertTrue(e.getMessage().contains("ten"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> c.with("dropout", "1.5"));
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> c.with("early_stopping_monitor", "val_acc"));
+        assertTrue(e.getMessage().contains("val_acc'"), e.getMessage());
+        assertEquals("3 (val_accuracy)", c.with("early_stopping", "3").with("early_stopping_monitor", "val_accuracy")
+                .toMap().get("early_stopping"));
         assertThrows(IllegalArgumentException.class, () -> comparison().add("a b", c).add("a/b", c));
         assertThrows(IllegalStateException.class, () -> comparison().run());
         // A run that fails fails the comparison with its own exception, also when runs go concurrently.
