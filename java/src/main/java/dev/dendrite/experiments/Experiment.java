@@ -33,12 +33,12 @@ public record Experiment(String name, Supplier<Sequential> model, Supplier<Optim
             throw new IllegalArgumentException("experiment '" + name + "' has epochs " + epochs + " and batch size "
                     + batchSize + "; expected both >= 1");
         }
-        config = Map.copyOf(config);
+        config = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config)); // keeps the order
     }
 
     /** A run from a flat configuration, for samples of {@code sampleShape} in {@code classes} classes. */
     public static Experiment of(String name, RunConfig config, int[] sampleShape, int classes, int verbose) {
         return new Experiment(name, () -> config.model(sampleShape, classes), config::optimizer, config.epochs(),
-                config.batchSize(), () -> config.callbacks(true, verbose), new java.util.LinkedHashMap<>(config.toMap()));
+                config.batchSize(), () -> config.callbacks(true, verbose), config.toMap());
     }
 }

@@ -124,6 +124,8 @@ class ComparisonTest {
         Map<?, ?> second = (Map<?, ?>) runs.get(1);
         assertEquals("adagrad", second.get("name"));
         assertEquals("adagrad", ((Map<?, ?>) second.get("config")).get("optimizer"));
+        assertEquals(List.of("layers", "activation", "initializer", "optimizer", "lr"),
+                List.copyOf(((Map<?, ?>) second.get("config")).keySet()).subList(0, 5), "settings in their order");
         assertEquals(r.runs().get(1).history().get("val_loss"), ((Map<?, ?>) second.get("history")).get("val_loss"));
 
         String html = Files.readString(dir.resolve("report.html"));
