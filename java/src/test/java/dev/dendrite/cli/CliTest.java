@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
 
     /** Runs the CLI, returning the exit code and everything it printed. */
-    private static Object[] run(String... args) {
+    static Object[] run(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,17 +63,10 @@ class CompareCommandTest {
 
     @Test
     void compareOnTheSamplePrintsTheTableAndWritesEverything(@TempDir Path dir) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute("compare", "--sample", "--backend", "cpu", "--vary", "activation=relu,tanh",
-                    "--epochs", "2", "--layers", "16", "--validation", "500", "-o", dir.toString());
-        } finally {
-            System.setOut(out);
-        }
-        String text = buf.toString(StandardCharsets.UTF_8);
+        Object[] r = CliTest.run("compare", "--sample", "--backend", "cpu", "--vary", "activation=relu,tanh",
+                "--epochs", "2", "--layers", "16", "--validation", "500", "-o", dir.toString());
+        int code = (Integer) r[0];
+        String text = (String) r[1];
         assertEquals(0, code, text);
         assertTrue(text.contains("[2/2 tanh] epoch 2/2"), text);
         assertTrue(text.matches("(?s).*\\nrelu +0\\.\\d{4} +[12] +0\\.\\d{4} .*\\ntanh +0\\.\\d{4} .*"), text);
