@@ -69,9 +69,13 @@ for jar in "$out"/lib/deps/jcuda-natives-*.jar "$out"/lib/deps/jcublas-natives-*
   zip -q -d "$jar" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'lib/libJCudaRuntime-*' 'lib/libJCublas-*' \
     >/dev/null 2>&1 || true
 done
-# JMH and its two dependencies, for OpBenchmarks on the GPU backends (about 1 MB).
-mvn -B -q -f bench/pom.xml "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
-  -DincludeGroupIds=org.openjdk.jmh,net.sf.jopt-simple,org.apache.commons -DoutputDirectory="$root/$out/lib/jmh"
+# JMH and its two dependencies, for OpBenchmarks on the GPU backends (about 1 MB). Named one by one rather than
+# resolved through bench/pom.xml: outside the reactor that needs dendrite.jar in ~/.m2, which a fresh machine lacks.
+jmh_version=$(sed -n 's:.*<jmh.version>\(.*\)</jmh.version>.*:\1:p' pom.xml)
+for artifact in "org.openjdk.jmh:jmh-core:$jmh_version" net.sf.jopt-simple:jopt-simple:5.0.4 \
+                org.apache.commons:commons-math3:3.6.1; do
+  mvn -B -q "$dependency_plugin:copy" -Dartifact="$artifact" -DoutputDirectory="$root/$out/lib/jmh"
+done
 ls "$out"/lib/jmh/jmh-core-*.jar >/dev/null 2>&1 || { echo "make-bundle: jmh-core was not copied" >&2; exit 1; }
 mvn -B -q "$dependency_plugin:copy" \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_platform" \

@@ -22,7 +22,7 @@
 #   bash bench/gpu/run-on-gpu.sh [NETWORK...]        NETWORK... replaces $NETWORKS
 #
 # Knobs (environment):
-#   ONLY="cuda-tests opencl-tests"   run only these stages (names above); SKIP_<STAGE>=1 skips one, e.g.
+#   ONLY="cuda-tests opencl-tests"   run only these stages, in this order (names above); SKIP_<STAGE>=1 skips one, e.g.
 #                                    SKIP_CUDA_TESTS=1, SKIP_PYTORCH=1; SKIP_TESTS=1 / SKIP_BENCH=1 skip both test
 #                                    stages / both Dendrite benchmark stages
 #   NETWORKS="mlp512 bn256 mlp1024 wide4096"   OPENCL_NETWORKS="mlp512"   TF32_NETWORKS="wide4096" (TF32=1: all)
@@ -31,6 +31,11 @@
 #   TEST_TIMEOUT=420 BENCH_TIMEOUT=240 GEMM_TIMEOUT=240 PYTORCH_TIMEOUT=240   seconds per command (not per stage)
 #   OPENCL_VENDOR_LIB=libnvidia-opencl.so.1 DENDRITE_OPENCL_DEVICE=NVIDIA   the OpenCL driver the stages register
 #                                    and the device they must use (libpocl.so.2 and pthread test this on a CPU)
+#   PLAN=1 | PLAN=2                  the two calls of a 15-minute session (README.md section 3): presets for ONLY,
+#                                    NETWORKS, the timeouts and BUDGET, each overridable
+#   BUDGET=330                       seconds for the whole run: every command is clipped to what is left, and one
+#                                    with under 10 s left is skipped (noted in summary.txt), so the call ends on time
+#   PROFILE_NETWORKS="mlp512"        networks cuda-bench also profiles op by op (empty: none)
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
@@ -47,6 +52,20 @@ summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling pytorch compare"
+
+# The 15-minute session (README.md section 3): two calls of about six minutes, the issue's priorities first.
+# A preset only fills knobs that are not already set, so any of them can still be overridden.
+case "${PLAN:-}" in
+  '') ;;
+  1) # correct, then the headline network against PyTorch
+    : "${ONLY:=cuda-tests cuda-bench pytorch compare}" "${NETWORKS:=mlp512}" "${TF32_NETWORKS=}"
+    : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
+  2) # the other networks against PyTorch, where mlp512's step goes, then NVIDIA OpenCL
+    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench}" "${NETWORKS:=bn256 mlp1024 wide4096}"
+    : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}"
+    : "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
+  *) echo "run-on-gpu: unknown PLAN '$PLAN'; expected 1 or 2" >&2; exit 2 ;;
+esac
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
@@ -88,6 +107,7 @@ for s in ${ONLY:-}; do
 done
 
 failed=()
+skipped=()
 with_timeout() { # SECONDS COMMAND...: exit status 124 when it ran out of time
   local secs=$1
   shift
@@ -98,9 +118,22 @@ with_timeout() { # SECONDS COMMAND...: exit status 124 when it ran out of time
   fi
 }
 # run_step NAME LOG SECONDS COMMAND...: runs one command under a time limit, output tee'd to LOG, result to summary.
+# With BUDGET set, no command runs past BUDGET seconds from the script's start (a 20 s reserve is kept for the
+# compare stage), and a command with under 10 s left is skipped and noted: the device call then ends on time with
+# every finished result in $OUT instead of being killed in the middle of a stage.
 run_step() {
-  local name=$1 log=$2 secs=$3 start rc
+  local name=$1 log=$2 secs=$3 start rc left
   shift 3
+  if [ -n "${BUDGET:-}" ]; then
+    left=$((BUDGET - SECONDS))
+    [ "$name" = compare ] || left=$((left - 20))
+    if [ "$left" -lt 10 ]; then
+      echo "$name: SKIPPED, the budget of ${BUDGET}s is spent" | tee -a "$summary"
+      skipped+=("$name")
+      return 0
+    fi
+    [ "$secs" -gt "$left" ] && secs=$left
+  fi
   start=$SECONDS
   echo "== $name ($(date -u +%H:%M:%S) UTC, limit ${secs}s)"
   with_timeout "$secs" "$@" 2>&1 | tee "$log"
@@ -124,7 +157,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(ONLY|SKIP_[A-Z_]+|NETWORKS|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -235,7 +268,12 @@ opencl_env() {
   export DENDRITE_OPENCL_DEVICE=${DENDRITE_OPENCL_DEVICE:-NVIDIA}
   note "OpenCL: OCL_ICD_VENDORS=$dir (nvidia.icd -> $(cat "$dir/nvidia.icd")), loader ${loader:-none}," \
     "DENDRITE_OPENCL_DEVICE=$DENDRITE_OPENCL_DEVICE"
-  # What the backends find, OpenCL's device included (dendrite info), before anything is measured on it.
+  # What the backends find, OpenCL's device included (dendrite info), before anything is measured on it; not
+  # where the budget could not run the stage anyway.
+  if [ -n "${BUDGET:-}" ] && [ $((BUDGET - SECONDS)) -lt 40 ]; then
+    opencl_env_ready=1
+    return 0
+  fi
   with_timeout 120 "$java" -cp "$cp_lib" dev.dendrite.cli.Main info 2>&1 | tee "$out/opencl-device.txt"
   if grep -qi "opencl: .*$DENDRITE_OPENCL_DEVICE" "$out/opencl-device.txt"; then
     note "OpenCL device: $(grep -o 'opencl: .*' "$out/opencl-device.txt" | head -1)"
@@ -247,14 +285,14 @@ opencl_env() {
 }
 
 # ------------------------------------------------------------------------------------------------ stages
-if wanted cuda-tests; then
+stage_cuda_tests() {
   if need_java; then
     run_junit cuda-tests "$out/junit-cuda" dev.dendrite.backend.cuda \
       'dev/dendrite/([a-z0-9]+/)*Cuda[A-Za-z0-9]*Tests?\.class'
   else failed+=(cuda-tests); echo "cuda-tests: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
-if wanted opencl-tests; then
+stage_opencl_tests() {
   if need_java; then
     # A subshell keeps the OpenCL environment away from the CUDA stages that follow.
     (
@@ -268,7 +306,7 @@ if wanted opencl-tests; then
       [ ${#failed[@]} -eq 0 ]
     ) || { failed+=(opencl-tests); }
   else failed+=(opencl-tests); echo "opencl-tests: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
 epoch_run() { # FILE_STEM EPOCHBENCHMARK_ARG...: one EpochBenchmark run, output and JSON named by FILE_STEM in $out;
               # JVM flags beyond $jvm_flags come from the caller's extra_jvm array, if it has one
@@ -286,7 +324,7 @@ bench() { # BACKEND NETWORK FILE_STEM [JVM FLAG...]: the epoch protocol of $EPOC
   epoch_run "$stem" --network "$net" --backend "$backend" --epochs "$epochs" --warmup "$warmup" --train "$train"
 }
 
-if wanted cuda-bench; then
+stage_cuda_bench() {
   if need_java; then
     for net in "${networks[@]}"; do
       bench cuda "$net" "cuda-$net"
@@ -306,9 +344,9 @@ if wanted cuda-bench; then
         dev.dendrite.bench.ProfileChart "$out/cuda-profile.svg" "${profiles[@]}"
     fi
   else failed+=(cuda-bench); echo "cuda-bench: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
-if wanted opencl-bench; then
+stage_opencl_bench() {
   if need_java; then
     (
       failed=()
@@ -319,9 +357,9 @@ if wanted opencl-bench; then
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(opencl-bench)
   else failed+=(opencl-bench); echo "opencl-bench: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
-if wanted gemm; then
+stage_gemm() {
   if need_java; then
     (
       failed=()
@@ -332,9 +370,9 @@ if wanted gemm; then
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(gemm)
   else failed+=(gemm); echo "gemm: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
-if wanted ops; then
+stage_ops() {
   # Per-op micro-benchmarks (issue: JMH for each kernel family on every backend), one JSON for all backends.
   if need_java; then
     (
@@ -351,9 +389,9 @@ if wanted ops; then
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(ops)
   else failed+=(ops); echo "ops: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
-if wanted scaling; then
+stage_scaling() {
   # Time per training sample against batch size (784-512-512-10, Adam) and against width (784-W-W-10, Adam,
   # batch 128), per backend in $SCALING_BACKENDS, drawn like the CPU curves in bench/RESULTS.md.
   if need_java; then
@@ -378,9 +416,9 @@ if wanted scaling; then
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(scaling)
   else failed+=(scaling); echo "scaling: FAILED, no Java" >> "$summary"; fi
-fi
+}
 
-if wanted pytorch; then
+stage_pytorch() {
   if "$python" -c 'import torch' 2>/dev/null; then
     "$python" -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "available:",
       torch.cuda.is_available())' | tee -a "$summary"
@@ -402,17 +440,23 @@ if wanted pytorch; then
     note "pytorch: FAILED, $python cannot import torch: $("$python" -c 'import torch' 2>&1 | tail -1)"
     failed+=(pytorch)
   fi
-fi
+}
 
-if wanted compare; then
+stage_compare() {
   # shellcheck disable=SC2086  # COMPARE_DIRS is a list of folders
   # $out last: where a file name is in several folders, compare.py takes the last.
   run_step compare "$out/compare.txt" 60 "$python" bench/pytorch/compare.py ${COMPARE_DIRS:-} "$out" \
     -o "$out/comparison.md"
-fi
+}
+
+# The stages in the order ONLY names them (the order above without ONLY): a session puts first what matters most.
+for stage in ${ONLY:-$all_stages}; do
+  wanted "$stage" && "stage_${stage//-/_}"
+done
 
 echo "== summary ($summary)"
 cat "$summary"
+[ ${#skipped[@]} -eq 0 ] || echo "run-on-gpu: skipped for time: ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "run-on-gpu: failed: ${failed[*]}"
   exit 1

@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
+import dev.dendrite.backend.cpu.CpuGemm;
+
 /**
  * Prints training progress the way Keras's {@code ProgbarLogger} does ({@code fit}'s {@code verbose}).
  *
@@ -22,6 +24,12 @@ import java.util.function.LongSupplier;
  * </pre>
  * The bar is redrawn at most every 100 ms ({@link #REFRESH_MILLIS}), and the batch logs are read only for a
  * redraw: reading the running metrics waits for the device, which would otherwise slow every step down.
+ *
+ * <p>In a terminal a line is kept narrower than the terminal ({@code $COLUMNS}, else 120 columns, less one so that
+ * the cursor never reaches the last column, where some terminals wrap): when the metrics would not fit, the bar
+ * is drawn narrower (down to {@value #MIN_BAR_WIDTH} cells), and stays so for the rest of training. The end of an
+ * epoch of 469 steps with loss, accuracy, val_loss and val_accuracy is 131 characters with the full bar; Keras 3,
+ * with a 20-cell bar and no brackets, fits in 120.
  *
  * <p><b>verbose 1, not a terminal</b> (a log file, CI, an IDE console): no {@code '\r'} redraws, which
  * would fill a file with partial lines; only the {@code Epoch} line and the final line of each epoch. Batch
@@ -43,6 +51,10 @@ public final class ProgressBar extends Callback {
     public static final long REFRESH_MILLIS = 100;
     private static final long REFRESH_NANOS = REFRESH_MILLIS * 1_000_000L;
     private static final int BAR_WIDTH = 30;
+    /** The narrowest bar drawn to make a line fit the terminal. */
+    public static final int MIN_BAR_WIDTH = 10;
+    /** The terminal width assumed when {@code $COLUMNS} does not say: the common 120-column window. */
+    public static final int DEFAULT_COLUMNS = 120;
     private static final Set<String> HIDDEN = Set.of("learning_rate", "epoch_time_s");
 
     private final int verbose;
@@ -51,6 +63,8 @@ public final class ProgressBar extends Callback {
     private final PrintStream out;
     private final boolean interactive;
     private LongSupplier clock = System::nanoTime;
+    private int columns = terminalColumns();
+    private int barWidth = BAR_WIDTH;
 
     private boolean epochStarted;
     private long epochStart;
@@ -114,6 +128,49 @@ public final class ProgressBar extends Callback {
         }
     }
 
+    /** The terminal's width from {@code $COLUMNS} (set by most shells, exported by some), else 120. */
+    static int terminalColumns() {
+        try {
+            int c = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "").trim());
+            return c >= 40 ? c : DEFAULT_COLUMNS;
+        } catch (NumberFormatException e) {
+            return DEFAULT_COLUMNS;
+        }
+    }
+
+    /** Test hook: the terminal's width in columns. */
+    ProgressBar withColumns(int terminalColumns) {
+        this.columns = terminalColumns;
+        return this;
+    }
+
+    /**
+     * The one line that tells a user who started Java without {@code --add-modules jdk.incubator.vector} that the
+     * CPU backend runs its plain-Java GEMM, about three times slower; nothing else would.
+     */
+    public static final String SLOW_GEMM_NOTE = "note: the CPU backend is using its plain-Java GEMM; start Java with "
+            + "--add-modules jdk.incubator.vector for the Vector API GEMM, about 3x faster.";
+    private static boolean slowGemmNoted;
+
+    /**
+     * Prints {@link #SLOW_GEMM_NOTE} on {@code out} if the CPU GEMM is the plain-Java one and the note has not
+     * been printed yet in this JVM (the command line prints it when it opens a backend; training prints it when
+     * it starts on the CPU).
+     */
+    public static synchronized void noteSlowGemmOnce(PrintStream out) {
+        if (!slowGemmNoted && !CpuGemm.vectorKernelAvailable()) {
+            slowGemmNoted = true;
+            ConsoleOutput.println(out, SLOW_GEMM_NOTE);
+        }
+    }
+
+    @Override
+    public void onTrainBegin(Logs logs) {
+        if (verbose > 0 && model() != null && "cpu".equals(model().backend().name())) {
+            noteSlowGemmOnce(System.err);
+        }
+    }
+
     /** Test hook: the time source, in nanoseconds. */
     ProgressBar withClock(LongSupplier nanoTime) {
         this.clock = nanoTime;
@@ -161,9 +218,8 @@ public final class ProgressBar extends Callback {
             lastDraw = now;
             // The one place batch logs are read (they are lazy: reading them waits for the device).
             Map<String, Double> metrics = logs == null ? Map.of() : logs.asMap();
-            String line = counter(seen) + " " + bar(seen) + " - ETA: " + eta(secondsPerStep(now, seen) * (steps - seen))
-                    + metrics(metrics);
-            redraw(line, false);
+            String rest = " - ETA: " + eta(secondsPerStep(now, seen) * (steps - seen)) + metrics(metrics);
+            redraw(fitted(seen, rest), false);
         }
     }
 
@@ -185,12 +241,12 @@ public final class ProgressBar extends Callback {
             // Fewer steps than planned if training was stopped mid-epoch; none seen means the batch hooks
             // were not called, and then the epoch did run all its steps.
             int done = seen == 0 ? steps : seen;
-            String line = counter(done) + " " + bar(done) + " - " + seconds(elapsed) + " "
-                    + perStep(secondsPerStep(now, done)) + metrics(metrics);
+            String rest = " - " + seconds(elapsed) + " " + perStep(secondsPerStep(now, done)) + metrics(metrics);
             if (interactive) {
-                redraw(line, true);
+                redraw(fitted(done, rest), true);
             } else {
-                ConsoleOutput.println(out, line);
+                // A file or a pipe has no width to wrap at: the full bar, as every epoch of a log should read.
+                ConsoleOutput.println(out, counter(done) + " " + bar(done, BAR_WIDTH) + rest);
             }
         }
         epochStarted = false;
@@ -246,13 +302,26 @@ public final class ProgressBar extends Callback {
         return String.format(Locale.ROOT, "%" + digits + "d/%d", current, steps);
     }
 
-    private String bar(int current) {
-        int filled = (int) ((long) BAR_WIDTH * Math.min(current, steps) / steps);
-        StringBuilder sb = new StringBuilder(BAR_WIDTH + 2).append('[');
+    /**
+     * The terminal line {@code counter [bar]rest}, its bar narrowed as far as needed (and then kept so) to leave
+     * the terminal's last column free.
+     */
+    private String fitted(int current, String rest) {
+        String counter = counter(current);
+        int over = counter.length() + 3 + barWidth + rest.length() - (columns - 1);
+        if (over > 0) {
+            barWidth = Math.max(MIN_BAR_WIDTH, barWidth - over);
+        }
+        return counter + " " + bar(current, barWidth) + rest;
+    }
+
+    private String bar(int current, int width) {
+        int filled = (int) ((long) width * Math.min(current, steps) / steps);
+        StringBuilder sb = new StringBuilder(width + 2).append('[');
         if (filled > 0) {
             sb.append("=".repeat(filled - 1)).append(current < steps ? '>' : '=');
         }
-        return sb.append(".".repeat(BAR_WIDTH - filled)).append(']').toString();
+        return sb.append(".".repeat(width - filled)).append(']').toString();
     }
 
     static String eta(double seconds) {

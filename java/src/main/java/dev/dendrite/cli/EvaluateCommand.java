@@ -6,42 +6,73 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.dendrite.backend.Backend;
-import dev.dendrite.backend.Backends;
 import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Labels;
 import dev.dendrite.data.TrainTest;
 import dev.dendrite.model.Sequential;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code dendrite evaluate}: a saved model's loss and accuracy on a test set. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Report a saved model's loss and accuracy on the test images of a dataset, preprocessed as "
                 + "during training.")
 final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
-            description = "The model file written by 'train' (default: ${DEFAULT-VALUE}).")
+            description = "The model file written by 'train' or Sequential.save (default: ${DEFAULT-VALUE}).")
     Path modelFile;
 
     @Mixin
     DataOptions data = new DataOptions();
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
+    @Option(names = "--preprocess", paramLabel = "KIND",
+            description = "For a model file that does not record its preprocessing (one saved from Java): none or "
+                    + "scale (pixels / 255), as it was trained. Files written by 'train' record it.")
+    String preprocess;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
     String backend;
 
     @Override
     public Integer call() throws Exception {
-        try (Backend be = Backends.create(backend);
-             Sequential model = Sequential.load(modelFile, be)) {
+        SavedModel.check(modelFile);
+        try (Backend be = CliBackend.open(backend, System.err);
+             Sequential model = SavedModel.open(modelFile, be)) {
+            Path abs = modelFile.toAbsolutePath().normalize();
             if (model.loss() == null) {
-                throw new IllegalArgumentException(modelFile + " holds no training configuration (loss); "
-                        + "it cannot be evaluated");
+                throw new IllegalArgumentException(abs + " holds no training configuration (it was saved before "
+                        + "compile, or with saveWeights), so it has no loss to evaluate; 'predict' can still use it");
             }
-            ModelContext ctx = ModelContext.of(model, modelFile);
+            ModelContext ctx = ModelContext.of(model, modelFile, preprocess, System.err);
+            // 'train --dataset mnist' records the dataset: evaluate on it unless told otherwise, and say so when
+            // told otherwise (a model scored on the other dataset's test images scores as if it guessed).
+            String trainedOn = model.metadata().get("dataset");
+            boolean datasetGiven = spec.commandLine().getParseResult().hasMatchedOption("--dataset");
+            if (trainedOn != null && !datasetGiven) {
+                data.dataset = trainedOn;
+            } else if (trainedOn != null && !DataOptions.sameDataset(trainedOn, data.dataset)) {
+                System.err.println("warning: " + abs + " was trained on " + trainedOn + "; evaluating it on "
+                        + data.dataset + " as --dataset says.");
+            }
             TrainTest tt = data.load();
             System.out.println("Data: " + tt.source());
-            Inputs x = ctx.preprocessing == null ? tt.test().images() : ctx.preprocessing.apply(tt.test().images());
-            Map<String, Double> m = model.evaluate(x, tt.test().labels());
+            int classes = model.layers().get(model.layers().size() - 1).outputSize();
+            int[] labels = tt.test().labels();
+            int datasetClasses = tt.classNames().length;
+            if (classes < datasetClasses && classes > 1) {
+                throw new IllegalArgumentException(abs + " has " + classes + " outputs but " + data.dataset
+                        + " has " + datasetClasses + " classes; evaluate it on the dataset it was trained on");
+            }
+            Inputs x = ctx.inputs(tt.test().images());
+            // A model compiled with categorical_crossentropy (from Java) wants one-hot rows, not class indices.
+            Map<String, Double> m = model.loss().sparseLabels() ? model.evaluate(x, labels)
+                    : model.evaluate(x, Labels.oneHot(labels, classes));
             StringBuilder sb = new StringBuilder();
             m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " - ").append("test ").append(k)
                     .append(": ").append(String.format(Locale.ROOT, "%.4f", v)));

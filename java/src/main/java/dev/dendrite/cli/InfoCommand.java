@@ -3,6 +3,7 @@ package dev.dendrite.cli;
 import java.util.concurrent.Callable;
 
 import dev.dendrite.backend.Backends;
+import dev.dendrite.backend.cpu.CpuGemm;
 import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Mnist;
 import picocli.CommandLine.Command;
@@ -22,6 +23,8 @@ final class InfoCommand implements Callable<Integer> {
         for (Backends.Probe p : Backends.probe()) {
             System.out.println("  " + p);
         }
+        System.out.println("CPU GEMM: " + (CpuGemm.vectorKernelAvailable() ? "Vector API kernel"
+                : "plain Java (" + CliBackend.VECTOR_HINT + ")"));
         System.out.println("Datasets:");
         try {
             System.out.println("  " + FashionMnist.load().source());

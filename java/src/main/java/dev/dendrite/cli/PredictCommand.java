@@ -8,14 +8,16 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import dev.dendrite.backend.Backend;
-import dev.dendrite.backend.Backends;
 import dev.dendrite.data.ByteTensor;
 import dev.dendrite.data.ImageLoader;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.model.Sequential;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code dendrite predict --image my.png}: classify your own pictures. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
@@ -23,22 +25,35 @@ import picocli.CommandLine.Option;
             "Each picture is converted to 28x28 grayscale; Fashion-MNIST and MNIST show light objects on a dark "
                 + "background, so a photo on a light background is inverted (see --invert)."})
 final class PredictCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
-            description = "The model file written by 'train' (default: ${DEFAULT-VALUE}).")
+            description = "The model file written by 'train' or Sequential.save (default: ${DEFAULT-VALUE}).")
     Path modelFile;
 
     @Option(names = {"-i", "--image"}, required = true, arity = "1..*", paramLabel = "IMAGE",
             description = "One or more picture files.")
     List<Path> images;
 
-    @Option(names = "--invert", defaultValue = "auto",
+    @Option(names = "--invert", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (invert when the border is mostly bright), yes or no (default: ${DEFAULT-VALUE}).")
     String invert;
 
-    @Option(names = "--top", defaultValue = "3", description = "How many classes to list (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top", paramLabel = "K", defaultValue = "3",
+            description = "How many classes to list (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
+    @Option(names = "--preprocess", paramLabel = "KIND",
+            description = "For a model file that does not record its preprocessing (one saved from Java): none or "
+                    + "scale (pixels / 255), as it was trained. Files written by 'train' record it.")
+    String preprocess;
+
+    @Option(names = "--force", description = "Classify pictures that look blank, nearly uniform or tiny, which "
+            + "are otherwise refused (a model gives every picture some class, even an empty page).")
+    boolean force;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
     String backend;
 
     @Override
@@ -59,19 +74,34 @@ final class PredictCommand implements Callable<Integer> {
                 mode = ImageLoader.Invert.NEVER;
                 break;
             default:
-                throw new IllegalArgumentException("--invert '" + invert + "'; expected auto, yes or no");
+                throw new ParameterException(spec.commandLine(), "--invert '" + invert
+                        + "'; expected auto, yes or no");
         }
         if (top < 1) {
-            throw new IllegalArgumentException("--top " + top + "; expected >= 1");
+            throw new ParameterException(spec.commandLine(), "--top " + top + "; expected 1 or more");
         }
-        try (Backend be = Backends.create(backend);
-             Sequential model = Sequential.load(modelFile, be)) {
-            ModelContext ctx = ModelContext.of(model, modelFile);
+        int refused = 0;
+        SavedModel.check(modelFile);
+        try (Backend be = CliBackend.open(backend, System.err);
+             Sequential model = SavedModel.open(modelFile, be)) {
+            ModelContext ctx = ModelContext.of(model, modelFile, preprocess, System.err);
             int[] shape = model.layers().get(0).inputShape();
             for (Path image : images) {
-                ByteTensor pixels = ImageLoader.load(image, shape.length == 2 ? shape[1] : ImageLoader.DEFAULT_SIZE,
+                // The whole path, so that a reader's complaint about the file names it in full.
+                ByteTensor pixels = ImageLoader.load(image.toAbsolutePath().normalize(),
+                        shape.length == 2 ? shape[1] : ImageLoader.DEFAULT_SIZE,
                         shape.length == 2 ? shape[0] : ImageLoader.DEFAULT_SIZE, mode);
-                Inputs x = ctx.preprocessing == null ? pixels : ctx.preprocessing.apply(pixels);
+                String problem = PictureCheck.problem(image, pixels);
+                if (problem != null && !force) {
+                    System.err.println("error: " + image.toAbsolutePath().normalize() + " was not classified: "
+                            + problem + ". Use --force to classify it anyway.");
+                    refused++;
+                    continue;
+                }
+                if (problem != null) {
+                    System.err.println("warning: " + image + ": " + problem + "; classified because of --force.");
+                }
+                Inputs x = ctx.inputs(pixels);
                 Tensor p = model.predict(x);
                 float[] probs = p.row(0);
                 Integer[] order = new Integer[probs.length];
@@ -86,6 +116,6 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
-        return 0;
+        return refused == 0 ? 0 : Main.EXIT_ERROR;
     }
 }

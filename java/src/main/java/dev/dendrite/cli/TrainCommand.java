@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.dendrite.backend.Backend;
-import dev.dendrite.backend.Backends;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
 import dev.dendrite.callbacks.ReduceLROnPlateau;
@@ -34,7 +33,10 @@ import dev.dendrite.optimizers.SGD;
 import dev.dendrite.regularizers.Regularizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code dendrite train}: with no arguments, the course's first notebook: Fashion-MNIST, pixels scaled to
@@ -46,6 +48,9 @@ import picocli.CommandLine.Option;
             "With no options this is the course notebook: 784-512-512-10 relu/softmax, Adam, batch 128,"
                 + " 10 epochs, first 10,000 training images held out for validation, pixels scaled to [0, 1]."})
 final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     DataOptions data = new DataOptions();
 
@@ -53,34 +58,38 @@ final class TrainCommand implements Callable<Integer> {
             description = "Hidden layer widths, comma separated (default: ${DEFAULT-VALUE}).")
     List<Integer> layers;
 
-    @Option(names = "--activation", defaultValue = "relu",
+    @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
             description = "Hidden activation: relu, sigmoid, tanh, selu, elu, leaky_relu, gelu, swish, linear"
                     + " (default: ${DEFAULT-VALUE}).")
     String activation;
 
-    @Option(names = "--initializer", defaultValue = "glorot_uniform",
+    @Option(names = "--initializer", paramLabel = "NAME", defaultValue = "glorot_uniform",
             description = "Kernel initializer: zeros, ones, random_normal, random_uniform, glorot_uniform, "
-                    + "glorot_normal, he_normal, he_uniform, lecun_normal (default: ${DEFAULT-VALUE}).")
+                    + "glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform (default: ${DEFAULT-VALUE}).")
     String initializer;
 
-    @Option(names = "--optimizer", defaultValue = "adam",
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
             description = "sgd, adam, rmsprop or adagrad (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = {"--lr", "--learning-rate"}, description = "Learning rate (default: the optimizer's Keras "
+    @Option(names = {"--lr", "--learning-rate"}, paramLabel = "RATE",
+            description = "Learning rate (default: the optimizer's Keras "
             + "default: 0.001, or 0.01 for sgd).")
     Double learningRate;
 
-    @Option(names = "--momentum", defaultValue = "0", description = "Momentum for sgd and rmsprop (default: 0).")
+    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0",
+            description = "Momentum for sgd and rmsprop, from 0 up to (not including) 1, e.g. 0.9 (default: 0).")
     double momentum;
 
-    @Option(names = "--nesterov", description = "Nesterov momentum for sgd.")
+    @Option(names = "--nesterov", description = "Nesterov momentum for sgd (with --momentum above 0).")
     boolean nesterov;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "10",
+            description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128",
+            description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--validation", defaultValue = "10000", paramLabel = "N",
@@ -88,18 +97,20 @@ final class TrainCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}, or a sixth of a smaller dataset).")
     int validation;
 
-    @Option(names = "--preprocess", defaultValue = "scale",
+    @Option(names = "--preprocess", paramLabel = "KIND", defaultValue = "scale",
             description = "none, scale (to [0, 1]), center, standardize or standardize-per-feature, fitted on the "
                     + "training images only (default: ${DEFAULT-VALUE}).")
     String preprocess;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "Dropout rate after each hidden layer (default: 0).")
+    @Option(names = "--dropout", paramLabel = "RATE", defaultValue = "0",
+            description = "Dropout rate after each hidden layer, from 0 up to (not including) 1 (default: 0).")
     double dropout;
 
     @Option(names = "--batch-norm", description = "BatchNormalization after each hidden Dense layer.")
     boolean batchNorm;
 
-    @Option(names = "--l2", defaultValue = "0", description = "L2 penalty on every kernel (default: 0).")
+    @Option(names = "--l2", paramLabel = "PENALTY", defaultValue = "0",
+            description = "L2 penalty on every kernel (default: 0).")
     double l2;
 
     @Option(names = "--early-stopping", paramLabel = "PATIENCE",
@@ -107,15 +118,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "keeping the best weights.")
     Integer patience;
 
-    @Option(names = "--backend", defaultValue = "auto",
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
             description = "auto, cpu, cuda or opencl (default: ${DEFAULT-VALUE}: CUDA, then OpenCL, then CPU).")
     String backend;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout "
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42",
+            description = "Seed of initialisation, shuffling and dropout "
             + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--verbose", defaultValue = "1",
+    @Option(names = "--verbose", paramLabel = "LEVEL", defaultValue = "1",
             description = "0 silent, 1 progress bar, 2 one line per epoch (default: ${DEFAULT-VALUE}).")
     int verbose;
 
@@ -147,27 +159,22 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("val_loss", "val_accuracy", "loss", "accuracy").contains(earlyStoppingMonitor)) {
-            throw new IllegalArgumentException("--early-stopping-monitor '" + earlyStoppingMonitor
-                    + "'; expected val_loss, val_accuracy, loss or accuracy");
-        }
-        if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|svg)")) {
-            throw new IllegalArgumentException("--plot '" + plot + "' must end in .png or .svg");
-        }
+        checkOptions();
         TrainTest tt = data.load();
         System.out.println("Data: " + tt.source());
         Dataset trainFull = tt.train();
         int holdOut = validation;
         if (holdOut >= trainFull.size()) {
             holdOut = trainFull.size() / 6;
-            System.out.println("Validation: " + validation + " is not less than the " + trainFull.size()
-                    + " training images; holding out the first " + holdOut + " instead");
+            System.out.println("Validation: holding out the first " + holdOut + " of the " + trainFull.size()
+                    + " training images (a sixth; " + (given("--validation") ? "--validation " + validation
+                    : "the default of " + validation) + " needs more training images than that)");
         }
         Dataset train = holdOut > 0 ? trainFull.rows(holdOut, trainFull.size()) : trainFull;
         Dataset val = holdOut > 0 ? trainFull.rows(0, holdOut) : null;
         Preprocessing prep = Preprocessing.fit(preprocess, train.images());
 
-        try (Backend be = Backends.create(backend);
+        try (Backend be = CliBackend.open(backend, System.err);
              Sequential model = buildModel(train.images().sampleShape(), tt.classNames().length)) {
             System.out.println("Backend: " + be.description());
             model.backend(be).build(train.images().sampleShape());
@@ -176,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
             model.metadata().put("class_names", Json.write(Arrays.asList(tt.classNames()), false));
             model.metadata().put("dataset", data.dataset);
             if (verbose > 0) {
-                model.printSummary();
+                model.summary();
             }
             FitOptions options = new FitOptions().batchSize(batchSize).epochs(epochs).verbose(verbose).seed(seed);
             List<Callback> callbacks = new ArrayList<>();
@@ -190,18 +197,15 @@ final class TrainCommand implements Callable<Integer> {
                     callbacks.add(new ReduceLROnPlateau("val_loss", reduceLrFactor, reduceLrPatience)
                             .verbose(verbose > 0 ? 1 : 0));
                 }
-            } else if (patience != null) {
-                throw new IllegalArgumentException("--early-stopping needs a validation set (--validation > 0)");
-            } else if (reduceLrPatience != null) {
-                throw new IllegalArgumentException("--reduce-lr needs a validation set (--validation > 0)");
             }
             options.callbacks(callbacks.toArray(new Callback[0]));
             long t0 = System.nanoTime();
             History history = model.fit(prep.apply(train.images()), train.labels(), options);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Double> test = model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
-            System.out.printf(Locale.ROOT, "Trained %d epochs in %.1f s. Test loss: %.4f - test accuracy: %.4f "
-                    + "(%d test images)%n", history.epochs().size(), seconds, test.get("loss"),
+            System.out.printf(Locale.ROOT, "Trained %d epoch%s in %.1f s. Test loss: %.4f - test accuracy: %.4f "
+                    + "(%d test images)%n", history.epochs().size(), history.epochs().size() == 1 ? "" : "s", seconds,
+                    test.get("loss"),
                     test.get("accuracy"), tt.test().size());
             model.save(output);
             System.out.println("Saved the model to " + output.toAbsolutePath());
@@ -217,10 +221,130 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Sequential buildModel(int[] sampleShape, int classes) {
+    /**
+     * Rejects option values that are out of range or that the chosen optimizer would silently ignore, before any
+     * data is read, naming the flag rather than the library method that would otherwise reject the value (or,
+     * worse, accept it: a negative dropout rate or L2 penalty trains without a word).
+     */
+    private void checkOptions() {
         if (layers.isEmpty()) {
-            throw new IllegalArgumentException("--layers is empty; expected widths like 512,512");
+            throw bad("--layers is empty; expected widths like 512,512");
         }
+        for (int units : layers) {
+            if (units < 1) {
+                throw bad("--layers " + joined(layers) + ": a width of " + units + "; expected 1 or more units");
+            }
+        }
+        if (epochs < 0) {
+            throw bad("--epochs " + epochs + "; expected 1 or more");
+        }
+        if (batchSize < 1) {
+            throw bad("--batch-size " + batchSize + "; expected 1 or more");
+        }
+        if (validation < 0) {
+            throw bad("--validation " + validation + "; expected 0 (no validation set) or a number of images");
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw bad("--dropout " + dropout + "; expected a rate from 0 (none) up to, not including, 1");
+        }
+        if (!(l2 >= 0 && Double.isFinite(l2))) {
+            throw bad("--l2 " + l2 + "; expected a penalty of 0 (none) or more, e.g. 1e-4");
+        }
+        if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
+            throw bad("--lr " + learningRate + "; expected a learning rate above 0, e.g. 0.001");
+        }
+        if (verbose < 0 || verbose > 2) {
+            throw bad("--verbose " + verbose + "; expected 0 (silent), 1 (progress bar) or 2 (one line per epoch)");
+        }
+        if (patience != null && patience < 0) {
+            throw bad("--early-stopping " + patience + "; expected a patience of 0 or more epochs");
+        }
+        if (patience != null && validation == 0) {
+            throw bad("--early-stopping watches val_loss, which needs a validation set; --validation 0 has none");
+        }
+        String opt = optimizer.toLowerCase(Locale.ROOT);
+        boolean momentumApplies = opt.equals("sgd") || opt.equals("rmsprop");
+        if (given("--momentum") && !momentumApplies) {
+            throw bad("--momentum applies to sgd and rmsprop, not to --optimizer " + optimizer
+                    + (opt.equals("adam") ? " (Adam's own momentum, beta_1, is fixed at 0.9)" : ""));
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw bad("--momentum " + momentum + "; expected from 0 (none) up to, not including, 1, e.g. 0.9");
+        }
+        if (nesterov && !opt.equals("sgd")) {
+            throw bad("--nesterov applies to --optimizer sgd, not " + optimizer);
+        }
+        if (nesterov && momentum == 0) {
+            throw bad("--nesterov needs --momentum above 0 (e.g. --momentum 0.9); without momentum it changes "
+                    + "nothing");
+        }
+        if (historyCsv != null) {
+            checkOutputFile("--history", historyCsv);
+        }
+        if (!List.of("val_loss", "val_accuracy").contains(earlyStoppingMonitor)) {
+            throw bad("--early-stopping-monitor " + earlyStoppingMonitor + "; expected val_loss or val_accuracy");
+        }
+        if (reduceLrPatience != null && reduceLrPatience < 0) {
+            throw bad("--reduce-lr " + reduceLrPatience + "; expected a patience of 0 or more epochs");
+        }
+        if (reduceLrPatience != null && validation == 0) {
+            throw bad("--reduce-lr watches val_loss, which needs a validation set; --validation 0 has none");
+        }
+        if (!(reduceLrFactor > 0 && reduceLrFactor < 1)) {
+            throw bad("--reduce-lr-factor " + reduceLrFactor + "; expected a factor between 0 and 1, e.g. 0.5");
+        }
+        if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|svg)")) {
+            throw bad("--plot " + plot + "; expected a file name ending in .png or .svg");
+        }
+        // Names are looked up by the library; its message lists the valid ones, and the flag is named here.
+        named("--activation", () -> dev.dendrite.backend.ActivationFunction.fromName(activation));
+        named("--initializer", () -> dev.dendrite.initializers.Initializer.fromName(initializer));
+        named("--optimizer", () -> Optimizer.fromName(optimizer));
+        named("--preprocess", () -> Preprocessing.Kind.parse(preprocess));
+    }
+
+    /**
+     * Refuses an output path that cannot become a file, before training rather than after it: a folder, or a
+     * file in a folder that does not exist.
+     */
+    private void checkOutputFile(String option, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (java.nio.file.Files.isDirectory(abs)) {
+            throw bad(option + " " + file + ": " + abs + " is a folder; expected a file name, e.g. "
+                    + abs.resolve("history.csv"));
+        }
+        Path parent = abs.getParent();
+        if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+            throw bad(option + " " + file + ": the folder " + parent + " does not exist");
+        }
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private static String joined(List<Integer> values) {
+        StringBuilder sb = new StringBuilder();
+        for (int v : values) {
+            sb.append(sb.length() == 0 ? "" : ",").append(v);
+        }
+        return sb.toString();
+    }
+
+    /** Runs a name lookup, prefixing its complaint with the flag the name came from. */
+    private static void named(String option, Runnable lookup) {
+        try {
+            lookup.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Sequential buildModel(int[] sampleShape, int classes) {
         Sequential model = new Sequential().seed(seed);
         model.add(new Input(sampleShape));
         model.add(new Flatten());

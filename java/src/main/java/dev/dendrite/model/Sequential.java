@@ -627,14 +627,23 @@ public final class Sequential implements AutoCloseable {
         return n;
     }
 
-    /** The Keras summary table: layer (type), output shape, parameter count, and the totals. */
-    public String summary() {
+    /**
+     * Prints the Keras summary table to standard output, as Keras's {@code model.summary()} does: layer (type),
+     * output shape, parameter count, and the totals. {@link #summaryText()} returns the same text.
+     */
+    public void summary() {
+        System.out.print(summaryText());
+        System.out.flush();
+    }
+
+    /**
+     * The Keras summary table that {@link #summary()} prints. The columns are Keras's (29, 26 and 10 characters
+     * wide) and grow to fit a longer layer name or shape, so that columns never run together, e.g. for
+     * {@code batch_normalization_1 (BatchNormalization)}.
+     */
+    public String summaryText() {
         buildIfNeeded();
-        String rule = "_".repeat(65);
-        StringBuilder sb = new StringBuilder();
-        sb.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
-        sb.append(String.format(" %-28s%-26s%-10s%n", "Layer (type)", "Output Shape", "Param #"));
-        sb.append("=".repeat(65)).append('\n');
+        List<String[]> rows = new ArrayList<>();
         for (Layer l : layers) {
             if (l instanceof Input) {
                 continue;
@@ -643,10 +652,26 @@ public final class Sequential implements AutoCloseable {
             for (WeightSpec w : l.weights()) {
                 p += w.size();
             }
-            sb.append(String.format(" %-28s%-26s%-10s%n", l.name() + " (" + l.className() + ")",
-                    Layer.formatShape(l.outputShape()), p));
+            rows.add(new String[] {l.name() + " (" + l.className() + ")", Layer.formatShape(l.outputShape()),
+                Long.toString(p)});
         }
-        sb.append("=".repeat(65)).append('\n');
+        int nameWidth = 28;
+        int shapeWidth = 26;
+        for (String[] r : rows) {
+            nameWidth = Math.max(nameWidth, r[0].length() + 2);
+            shapeWidth = Math.max(shapeWidth, r[1].length() + 2);
+        }
+        int width = 1 + nameWidth + shapeWidth + 10;
+        String row = " %-" + nameWidth + "s%-" + shapeWidth + "s%-10s%n";
+        String rule = "_".repeat(width);
+        StringBuilder sb = new StringBuilder();
+        sb.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
+        sb.append(String.format(Locale.ROOT, row, "Layer (type)", "Output Shape", "Param #"));
+        sb.append("=".repeat(width)).append('\n');
+        for (String[] r : rows) {
+            sb.append(String.format(Locale.ROOT, row, r[0], r[1], r[2]));
+        }
+        sb.append("=".repeat(width)).append('\n');
         long t = trainableParams();
         long nt = nonTrainableParams();
         sb.append(String.format(Locale.ROOT, "Total params: %,d%n", t + nt));
@@ -656,9 +681,14 @@ public final class Sequential implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Prints {@link #summary()} to standard output. */
+    /**
+     * Prints the summary table.
+     *
+     * @deprecated use {@link #summary()}, which prints as Keras's does
+     */
+    @Deprecated
     public void printSummary() {
-        System.out.print(summary());
+        summary();
     }
 
     // ------------------------------------------------------------------ files

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -205,5 +207,52 @@ class ProgressBarTest {
         e = assertThrows(IllegalArgumentException.class, () -> bar(1, 1, 0, false));
         assertTrue(e.getMessage().contains("stepsPerEpoch 0"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> bar(1, -1, 1, false));
+    }
+
+    /**
+     * The end of an epoch of the notebook (469 steps of 128 images, a 2-minute epoch at 257 ms/step on a slow
+     * machine) with loss, accuracy, val_loss and val_accuracy is 131 characters with the 30-cell bar: it would
+     * wrap in a 120-column terminal, where Keras 3's line fits. Every line drawn must leave the last column free,
+     * and the bar keeps its narrower width for the following epochs instead of jumping back.
+     */
+    @Test
+    void aTerminalLineFitsIn120ColumnsAtTheEndOfAnEpochWithValidationMetrics() {
+        ProgressBar bar = bar(1, 2, 469, true).withColumns(120);
+        epoch(bar, 0, 469, 500, 257, 121_000, epochLogs(0.49834, 0.82512, 0.4312, 0.846));
+        epoch(bar, 1, 469, 500, 257, 121_000, epochLogs(0.39834, 0.86512, 0.3912, 0.856));
+        String full = "469/469 [==============================] - 121s 257ms/step - loss: 0.4983 - accuracy: 0.8251"
+                + " - val_loss: 0.4312 - val_accuracy: 0.8460";
+        assertTrue(full.length() > 120, "the unfitted line is too long: " + full.length());
+        List<String> drawn = new ArrayList<>();
+        for (String part : output().split("\r|" + NL)) {
+            if (!part.isBlank()) {
+                drawn.add(part.stripTrailing());
+            }
+        }
+        for (String line : drawn) {
+            assertTrue(line.length() <= 119, line.length() + " columns: " + line);
+        }
+        List<String> ends = new ArrayList<>();
+        for (String line : drawn) {
+            if (line.contains("val_accuracy")) {
+                ends.add(line);
+            }
+        }
+        assertEquals(2, ends.size(), output());
+        assertTrue(ends.get(0).matches("469/469 \\[=+\\] - 121s 257ms/step - loss: 0\\.4983 - accuracy: 0\\.8251"
+                + " - val_loss: 0\\.4312 - val_accuracy: 0\\.8460"), ends.get(0));
+        int width = ends.get(0).indexOf(']') - ends.get(0).indexOf('[') - 1;
+        assertTrue(width >= ProgressBar.MIN_BAR_WIDTH && width < 30, "bar width " + width);
+        // The second epoch's live lines already use the narrower bar.
+        String secondEpoch = output().substring(output().indexOf("Epoch 2/2"));
+        assertTrue(secondEpoch.contains("\r  1/469 [" + ".".repeat(width) + "] - ETA"), secondEpoch);
+    }
+
+    @Test
+    void aNarrowTerminalNarrowsTheBarToItsMinimumAndNoFurther() {
+        ProgressBar bar = bar(1, 1, 469, true).withColumns(60);
+        epoch(bar, 0, 469, 500, 10, 5000, epochLogs(0.5, 0.8, 0.4, 0.85));
+        String last = output().substring(output().lastIndexOf('\r') + 1);
+        assertTrue(last.startsWith("469/469 [" + "=".repeat(ProgressBar.MIN_BAR_WIDTH) + "] - 5s"), last);
     }
 }

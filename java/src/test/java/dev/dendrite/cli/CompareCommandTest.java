@@ -63,10 +63,10 @@ class CompareCommandTest {
 
     @Test
     void compareOnTheSamplePrintsTheTableAndWritesEverything(@TempDir Path dir) {
-        Object[] r = CliTest.run("compare", "--sample", "--backend", "cpu", "--vary", "activation=relu,tanh",
+        CliRun.Result r = CliRun.run("compare", "--sample", "--backend", "cpu", "--vary", "activation=relu,tanh",
                 "--epochs", "2", "--layers", "16", "--validation", "500", "-o", dir.toString());
-        int code = (Integer) r[0];
-        String text = (String) r[1];
+        int code = r.code();
+        String text = r.out();
         assertEquals(0, code, text);
         assertTrue(text.contains("[2/2 tanh] epoch 2/2"), text);
         assertTrue(text.matches("(?s).*\\nrelu +0\\.\\d{4} +[12] +0\\.\\d{4} .*\\ntanh +0\\.\\d{4} .*"), text);

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainPlotTest {
 
     private static Object[] run(String... args) {
-        return CliTest.run(args);
+        CliRun.Result r = CliRun.run(args);
+        return new Object[] {r.code(), r.out()};
     }
 
     @Test
@@ -45,11 +46,11 @@ class TrainPlotTest {
     @Test
     void badPlotNamesAndMonitorsFailBeforeTraining(@TempDir Path dir) {
         Object[] r = run("train", "--sample", "--backend", "cpu", "--plot", dir.resolve("curves.jpg").toString());
-        assertEquals(1, r[0]);
+        assertEquals(2, r[0], (String) r[1]); // a usage error, like every other bad flag value
         assertTrue(((String) r[1]).contains("curves.jpg") && ((String) r[1]).contains(".png"), (String) r[1]);
         assertFalse(((String) r[1]).contains("Data:"), "fails before loading data");
         r = run("train", "--sample", "--backend", "cpu", "--early-stopping", "2", "--early-stopping-monitor", "val_acc");
-        assertEquals(1, r[0]);
-        assertTrue(((String) r[1]).contains("'val_acc'"), (String) r[1]);
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("--early-stopping-monitor val_acc;"), (String) r[1]);
     }
 }

@@ -52,6 +52,7 @@ class CallbacksIntegrationTest {
             m.compile("sgd", "sparse_categorical_crossentropy", "accuracy");
             m.setLearningRate(3.0);
             EarlyStopping es = new EarlyStopping().monitor("val_loss").patience(2).restoreBestWeights(true);
+            @SuppressWarnings({"unchecked", "rawtypes"}) // a one-element holder the lambda below can write to
             List<float[]>[] atBest = new List[1];
             double[] best = {Double.POSITIVE_INFINITY};
             LambdaCallback spy = LambdaCallback.onEpochEnd((epoch, logs) -> {

@@ -189,7 +189,7 @@ class SequentialTest {
     void summaryOfTheNotebookNetwork() {
         try (Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(512, "relu"),
                 new Dense(512, "relu"), new Dense(10, "softmax")).backend(cpu)) {
-            String s = m.summary();
+            String s = m.summaryText();
             assertTrue(s.contains("flatten (Flatten)") && s.contains("(None, 784)"), s);
             assertTrue(s.contains("dense (Dense)") && s.contains("401920"), s);
             assertTrue(s.contains("dense_1 (Dense)") && s.contains("262656"), s);
@@ -201,7 +201,40 @@ class SequentialTest {
                 new Dense(2, "softmax")).backend(cpu)) {
             assertEquals(36 + 8 + 10, m.trainableParams());
             assertEquals(8, m.nonTrainableParams());
-            assertTrue(m.summary().contains("Non-trainable params: 8"));
+            assertTrue(m.summaryText().contains("Non-trainable params: 8"));
+        }
+    }
+
+    @Test
+    void summaryPrintsAsKerasDoesAndItsColumnsNeverRunTogether() {
+        try (Sequential m = new Sequential(new Input(784), new Dense(256), new BatchNormalization(),
+                new Dense(256), new BatchNormalization(), new Dense(10, "softmax")).backend(cpu)) {
+            java.io.PrintStream old = System.out;
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                m.summary();
+            } finally {
+                System.setOut(old);
+            }
+            String text = m.summaryText();
+            assertEquals(text, buf.toString(java.nio.charset.StandardCharsets.UTF_8), "summary() prints the table");
+            List<String> lines = text.lines().toList();
+            String header = lines.stream().filter(l -> l.contains("Layer (type)")).findFirst().orElseThrow();
+            int shapeColumn = header.indexOf("Output Shape");
+            int paramColumn = header.indexOf("Param #");
+            int rows = 0;
+            for (String l : lines) {
+                if (l.contains("(None, ")) {
+                    rows++;
+                    assertEquals(shapeColumn, l.indexOf("(None, "), "shape column of: " + l);
+                    assertEquals(' ', l.charAt(shapeColumn - 1), "a blank before the shape: " + l);
+                    assertTrue(Character.isDigit(l.charAt(paramColumn)) && l.charAt(paramColumn - 1) == ' ',
+                            "param column of: " + l);
+                }
+            }
+            assertEquals(5, rows, text);
+            assertTrue(text.contains("batch_normalization_1 (BatchNormalization)"), text);
         }
     }
 
