@@ -6,13 +6,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code dendrite} command line: {@code train}, {@code evaluate}, {@code predict} and {@code info}.
+ * The {@code dendrite} command line: {@code train}, {@code compare}, {@code evaluate}, {@code predict} and
+ * {@code info}.
  * Every command has {@code --help}.
  */
 @Command(name = "dendrite", mixinStandardHelpOptions = true, version = "Dendrite 0.1.0",
         description = "Train and run dense neural networks (MLPs) on Fashion-MNIST, MNIST and your own images.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, InfoCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class,
+            InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a run that failed (a file that cannot be read, a value a library rejected). */
     static final int EXIT_ERROR = 1;

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
+import dev.dendrite.callbacks.ReduceLROnPlateau;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
@@ -116,7 +117,8 @@ final class TrainCommand implements Callable<Integer> {
     double l2;
 
     @Option(names = "--early-stopping", paramLabel = "PATIENCE",
-            description = "Stop when val_loss has not improved for PATIENCE epochs, keeping the best weights.")
+            description = "Stop when val_loss (or --early-stopping-monitor) has not improved for PATIENCE epochs, "
+                    + "keeping the best weights.")
     Integer patience;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
@@ -139,8 +141,23 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")
     Path historyCsv;
 
-    @Option(names = "--plot", paramLabel = "SVG",
-            description = "Draw the train-vs-validation loss and accuracy curves to this SVG file.")
+    @Option(names = "--early-stopping-monitor", defaultValue = "val_loss", paramLabel = "METRIC",
+            description = "What --early-stopping watches: val_loss (default) or val_accuracy; the best weights kept "
+                    + "are those of the best epoch by this metric.")
+    String earlyStoppingMonitor;
+
+    @Option(names = "--reduce-lr", paramLabel = "PATIENCE",
+            description = "ReduceLROnPlateau: multiply the learning rate by --reduce-lr-factor when val_loss has not "
+                    + "improved for PATIENCE epochs.")
+    Integer reduceLrPatience;
+
+    @Option(names = "--reduce-lr-factor", defaultValue = "0.1", paramLabel = "FACTOR",
+            description = "The factor of --reduce-lr (default: ${DEFAULT-VALUE}, as in Keras).")
+    double reduceLrFactor;
+
+    @Option(names = "--plot", paramLabel = "FILE",
+            description = "Draw the train-vs-validation loss and accuracy curves to this file: PNG if it ends in "
+                    + ".png, SVG if it ends in .svg.")
     Path plot;
 
     @Override
@@ -177,8 +194,12 @@ final class TrainCommand implements Callable<Integer> {
             if (val != null) {
                 options.validationData(prep.apply(val.images()), val.labels());
                 if (patience != null) {
-                    callbacks.add(new EarlyStopping().monitor("val_loss").patience(patience)
+                    callbacks.add(new EarlyStopping().monitor(earlyStoppingMonitor).patience(patience)
                             .restoreBestWeights(true).verbose(verbose > 0 ? 1 : 0));
+                }
+                if (reduceLrPatience != null) {
+                    callbacks.add(new ReduceLROnPlateau("val_loss", reduceLrFactor, reduceLrPatience)
+                            .verbose(verbose > 0 ? 1 : 0));
                 }
             }
             options.callbacks(callbacks.toArray(new Callback[0]));
@@ -202,7 +223,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("Wrote the training history to " + historyCsv.toAbsolutePath());
             }
             if (plot != null) {
-                history.writeSvg(plot);
+                history.plot(plot);
                 System.out.println("Drew the training curves to " + plot.toAbsolutePath());
             }
         }
@@ -277,6 +298,21 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (historyCsv != null) {
             checkOutputFile("--history", historyCsv);
+        }
+        if (!List.of("val_loss", "val_accuracy").contains(earlyStoppingMonitor)) {
+            throw bad("--early-stopping-monitor " + earlyStoppingMonitor + "; expected val_loss or val_accuracy");
+        }
+        if (reduceLrPatience != null && reduceLrPatience < 0) {
+            throw bad("--reduce-lr " + reduceLrPatience + "; expected a patience of 0 or more epochs");
+        }
+        if (reduceLrPatience != null && validation == 0) {
+            throw bad("--reduce-lr watches val_loss, which needs a validation set; --validation 0 has none");
+        }
+        if (!(reduceLrFactor > 0 && reduceLrFactor < 1)) {
+            throw bad("--reduce-lr-factor " + reduceLrFactor + "; expected a factor between 0 and 1, e.g. 0.5");
+        }
+        if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|svg)")) {
+            throw bad("--plot " + plot + "; expected a file name ending in .png or .svg");
         }
         // Names are looked up by the library; its message lists the valid ones, and the flag is named here.
         named("--activation", () -> dev.dendrite.backend.ActivationFunction.fromName(activation));

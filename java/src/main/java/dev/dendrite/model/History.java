@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.io.AtomicFiles;
-import dev.dendrite.io.SvgChart;
+import dev.dendrite.plot.Charts;
 
 /**
  * What {@link Sequential#fit} returns: one value per epoch for every metric, by Keras's names ({@code loss},
@@ -96,39 +96,23 @@ public final class History {
     }
 
     /**
-     * Writes the train-vs-validation curves as an SVG chart (open it in a browser): loss and {@code val_loss},
-     * and accuracy and {@code val_accuracy} when recorded, two panels in one file.
+     * Draws the train-vs-validation curves (loss, and accuracy when recorded, side by side; validation dashed)
+     * to a PNG or SVG file, chosen by the name's ending ({@code .png} or {@code .svg}).
+     *
+     * @throws IllegalArgumentException if the name ends in neither
      */
-    public void writeSvg(Path file) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        String[][] panels = {{"loss", "val_loss"}, {"accuracy", "val_accuracy"}};
-        int shown = 0;
-        for (String[] panel : panels) {
-            if (!values.containsKey(panel[0])) {
-                continue;
-            }
-            SvgChart chart = new SvgChart(panel[0] + " per epoch", "epoch", panel[0], false);
-            for (String key : panel) {
-                if (values.containsKey(key)) {
-                    chart.series(key, epochAxis(), values.get(key).stream().mapToDouble(Double::doubleValue).toArray());
-                }
-            }
-            String svg = chart.toSvg();
-            // Stack the panels: each chart is a nested <svg> placed below the previous one.
-            sb.append(svg.replaceFirst("<svg ", "<svg y=\"" + (400 * shown) + "\" "));
-            shown++;
-        }
-        String doc = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"" + (400 * Math.max(1, shown))
-                + "\">\n" + sb + "</svg>\n";
-        AtomicFiles.write(file, doc.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    public void plot(Path file) throws IOException {
+        Charts.trainingCurves(this).write(file);
     }
 
-    private double[] epochAxis() {
-        double[] x = new double[epochs.size()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = epochs.get(i) + 1;
-        }
-        return x;
+    /** Draws the train-vs-validation curves as SVG, whatever the file's name. */
+    public void writeSvg(Path file) throws IOException {
+        AtomicFiles.write(file, Charts.trainingCurves(this).toSvg().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Draws the train-vs-validation curves as PNG, whatever the file's name. */
+    public void writePng(Path file) throws IOException {
+        AtomicFiles.write(file, Charts.trainingCurves(this).toPng());
     }
 
     @Override
