@@ -17,13 +17,9 @@ import dev.dendrite.callbacks.ReduceLROnPlateau;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
+import dev.dendrite.experiments.RunConfig;
 import dev.dendrite.io.AtomicFiles;
 import dev.dendrite.io.Json;
-import dev.dendrite.layers.BatchNormalization;
-import dev.dendrite.layers.Dense;
-import dev.dendrite.layers.Dropout;
-import dev.dendrite.layers.Flatten;
-import dev.dendrite.layers.Input;
 import dev.dendrite.losses.SparseCategoricalCrossentropy;
 import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.History;
@@ -33,7 +29,6 @@ import dev.dendrite.optimizers.Adam;
 import dev.dendrite.optimizers.Optimizer;
 import dev.dendrite.optimizers.RMSprop;
 import dev.dendrite.optimizers.SGD;
-import dev.dendrite.regularizers.Regularizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -362,26 +357,12 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The network the flags describe, built by the same code as a {@code compare} run's (checked flags only). */
     private Sequential buildModel(int[] sampleShape, int classes) {
-        Sequential model = new Sequential().seed(seed);
-        model.add(new Input(sampleShape));
-        model.add(new Flatten());
-        for (int units : layers) {
-            Dense d = new Dense(units, batchNorm ? "linear" : activation).kernelInitializer(initializer);
-            if (l2 > 0) {
-                d.kernelRegularizer(Regularizer.l2(l2));
-            }
-            model.add(d);
-            if (batchNorm) {
-                model.add(new BatchNormalization());
-                model.add(new dev.dendrite.layers.Activation(activation));
-            }
-            if (dropout > 0) {
-                model.add(new Dropout(dropout));
-            }
-        }
-        model.add(new Dense(classes, "softmax").kernelInitializer(initializer));
-        return model;
+        RunConfig net = new RunConfig().with("layers", joined(layers)).with("activation", activation)
+                .with("initializer", initializer).with("l2", Double.toString(l2))
+                .with("batch_norm", Boolean.toString(batchNorm)).with("dropout", Double.toString(dropout));
+        return net.model(sampleShape, classes).seed(seed);
     }
 
     private Optimizer makeOptimizer() {
