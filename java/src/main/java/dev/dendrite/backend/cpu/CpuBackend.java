@@ -1,6 +1,5 @@
 package dev.dendrite.backend.cpu;
 
-import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
 import static dev.dendrite.backend.OpChecks.batchInRange;
@@ -10,7 +9,7 @@ import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
-import dev.dendrite.backend.OpChecks;
+import dev.dendrite.backend.AbstractBackend;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 
@@ -46,7 +45,7 @@ import java.util.concurrent.RecursiveAction;
  * overlaps, label and index ranges): a bad call throws {@link IllegalArgumentException} naming the op, the
  * argument and what was expected; any use of a closed buffer or backend throws {@link IllegalStateException}.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend extends AbstractBackend<CpuBuffer> {
     /** Below this many elements an op runs on the calling thread alone: a fork costs more than it saves. */
     static final int PARALLEL_MIN = 1 << 16;
     /** Work items (elements) per block of a parallel op, and per partial of a row reduction. */
@@ -94,8 +93,6 @@ public final class CpuBackend implements Backend {
     private final int threads;
     private final ForkJoinPool pool;
     private final Set<CpuBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final OpChecks checks = new OpChecks(this, CpuBuffer.class);
-    private volatile boolean closed;
     /** Reused accumulators for reductions, grown on demand: ops run one at a time, so one suffices. */
     private double[] scratch = new double[64];
     /** Staging tiles of each thread that runs this backend's ops (the caller and the pool's workers). */
@@ -116,6 +113,7 @@ public final class CpuBackend implements Backend {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public CpuBackend(int threads) {
+        super(CpuBuffer.class);
         if (threads < 1) {
             throw new IllegalArgumentException("threads = " + threads + "; expected at least 1");
         }
@@ -147,9 +145,7 @@ public final class CpuBackend implements Backend {
     // ================================================================== memory
 
     @Override
-    public Buffer allocate(DType dtype, int length) {
-        ensureOpen();
-        checks.allocate(dtype, length);
+    protected Buffer doAllocate(DType dtype, int length) {
         CpuBuffer b = new CpuBuffer(this, dtype, length);
         synchronized (buffers) {
             ensureOpen();
@@ -174,51 +170,37 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void upload(float[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(float[] src, int srcOffset, Slice dst) {
         System.arraycopy(src, srcOffset, floats(dst), dst.offset(), dst.length());
     }
 
     @Override
-    public void upload(int[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(int[] src, int srcOffset, Slice dst) {
         System.arraycopy(src, srcOffset, ints(dst), dst.offset(), dst.length());
     }
 
     @Override
-    public void upload(byte[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(byte[] src, int srcOffset, Slice dst) {
         System.arraycopy(src, srcOffset, bytes(dst), dst.offset(), dst.length());
     }
 
     @Override
-    public void download(Slice src, float[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+    protected void doDownload(Slice src, float[] dst, int dstOffset) {
         System.arraycopy(floats(src), src.offset(), dst, dstOffset, src.length());
     }
 
     @Override
-    public void download(Slice src, int[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+    protected void doDownload(Slice src, int[] dst, int dstOffset) {
         System.arraycopy(ints(src), src.offset(), dst, dstOffset, src.length());
     }
 
     @Override
-    public void fill(Slice x, float value) {
-        ensureOpen();
-        checks.fill(x);
+    protected void doFill(Slice x, float value) {
         Arrays.fill(floats(x), x.offset(), x.offset() + x.length(), value);
     }
 
     @Override
-    public void copy(Slice src, Slice dst) {
-        ensureOpen();
-        checks.copy(src, dst);
+    protected void doCopy(Slice src, Slice dst) {
         CpuBuffer s = buffer(src);
         CpuBuffer d = buffer(dst);
         Object sa = s.dtype() == DType.F32 ? s.floats() : s.dtype() == DType.I32 ? s.ints() : s.bytes();
@@ -227,17 +209,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void synchronize() {
-        ensureOpen(); // ops are synchronous: nothing is ever pending
+    protected void doSynchronize() {
+        // ops are synchronous: nothing is ever pending
     }
 
     // ================================================================== dense algebra
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float alpha, Slice a, Slice b, float beta, Slice c) {
-        ensureOpen();
-        checks.gemm(m, n, k, a, b, c);
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k,
+                          float alpha, Slice a, Slice b, float beta, Slice c) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -246,9 +226,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void columnSums(Slice x, int rows, int cols, Slice out) {
-        ensureOpen();
-        checks.columnSums(x, rows, cols, out);
+    protected void doColumnSums(Slice x, int rows, int cols, Slice out) {
         columnSumsInto(floats(x), x.offset(), rows, cols, floats(out), out.offset());
     }
 
@@ -318,10 +296,8 @@ public final class CpuBackend implements Backend {
     // ================================================================== activations
 
     @Override
-    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                      ActivationFunction f, float alpha, Slice y) {
-        ensureOpen();
-        checks.biasActivationForward(z, bias, rows, cols, f, y);
+    protected void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                           ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
         float[] zs = floats(z);
         float[] ys = floats(y);
@@ -406,10 +382,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        ensureOpen();
-        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
+    protected void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                        ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
         float[] zs = floats(z);
         float[] ys = floats(y);
@@ -480,11 +454,9 @@ public final class CpuBackend implements Backend {
     // ================================================================== losses
 
     @Override
-    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
+    protected void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
         String op = "softmaxCrossEntropy";
-        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         float[] zs = floats(logits);
         int[] li = sparseLabels ? ints(labels) : null;
         float[] tf = sparseLabels ? null : floats(labels);
@@ -563,10 +535,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+    protected void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
         float[] zs = floats(logits);
         float[] ts = floats(targets);
         float[] ps = floats(probs);
@@ -608,10 +578,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                 Slice dpred, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+    protected void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                      Slice dpred, float gradScale, Slice stats) {
         float[] xs = floats(pred);
         float[] ts = floats(targets);
         float[] gs = floats(dpred);
@@ -659,9 +627,7 @@ public final class CpuBackend implements Backend {
     // ================================================================== regularisation
 
     @Override
-    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        ensureOpen();
-        checks.regularizerGradient(w, grad, n);
+    protected void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         float[] ws = floats(w);
         float[] gs = floats(grad);
         int wo = w.offset();
@@ -682,9 +648,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        ensureOpen();
-        checks.regularizerPenalty(w, n, stats);
+    protected void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         float[] ws = floats(w);
         float[] st = floats(stats);
         int wo = w.offset();
@@ -714,20 +678,8 @@ public final class CpuBackend implements Backend {
     // ================================================================== dropout
 
     @Override
-    public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
-        dropout("dropoutForward", "x", x, "y", y, n, rate, seed, stream, counters);
-    }
-
-    @Override
-    public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
-        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
-        dropout("dropoutBackward", "dy", dy, "dx", dx, n, rate, seed, stream, counters);
-    }
-
-    private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
-                         long seed, int stream, Slice counters) {
-        ensureOpen();
-        checks.dropout(op, inName, in, outName, out, n, rate, counters);
+    protected void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
+                             Slice counters) {
         float[] xs = floats(in);
         float[] ys = floats(out);
         int[] cs = ints(counters);
@@ -747,12 +699,9 @@ public final class CpuBackend implements Backend {
     // ================================================================== batch normalisation
 
     @Override
-    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                         float momentum, Slice runningMean, Slice runningVar,
-                                         Slice y, Slice saveMean, Slice saveInvStd) {
-        ensureOpen();
-        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
-                saveMean, saveInvStd);
+    protected void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                              float momentum, Slice runningMean, Slice runningVar,
+                                              Slice y, Slice saveMean, Slice saveInvStd) {
         float[] xs = floats(x);
         float[] gs = floats(gamma);
         float[] bs = floats(beta);
@@ -819,10 +768,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                          Slice runningMean, Slice runningVar, Slice y) {
-        ensureOpen();
-        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+    protected void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                               Slice runningMean, Slice runningVar, Slice y) {
         float[] xs = floats(x);
         float[] gs = floats(gamma);
         float[] bs = floats(beta);
@@ -852,10 +799,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        ensureOpen();
-        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    protected void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                       Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         float[] xs = floats(x);
         float[] dys = floats(dy);
         float[] gs = floats(gamma);
@@ -922,10 +867,8 @@ public final class CpuBackend implements Backend {
     // ================================================================== optimizers
 
     @Override
-    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                          float momentum, boolean nesterov) {
-        ensureOpen();
-        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+    protected void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                               float momentum, boolean nesterov) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] vs = floats(velocity);
@@ -959,10 +902,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                           Slice counters, float beta1, float beta2, float eps) {
-        ensureOpen();
-        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+    protected void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                                Slice counters, float beta1, float beta2, float eps) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] ms = floats(m);
@@ -1067,10 +1008,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                              float rho, float momentum, float eps) {
-        ensureOpen();
-        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+    protected void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                                   float rho, float momentum, float eps) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] sq = floats(ms);
@@ -1108,9 +1047,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        ensureOpen();
-        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+    protected void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] as = floats(accumulator);
@@ -1135,24 +1072,19 @@ public final class CpuBackend implements Backend {
 
     // ================================================================== data movement
 
+    /** The CPU reads the batch counter and the indices at once, so a bad one is reported by this call. */
     @Override
-    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                       Slice scale, Slice shift, Slice out) {
-        ensureOpen();
+    protected void checkGatherPositions(Slice src, int width, Slice indices, Slice counters, int batchSize,
+                                        int rows) {
         String op = "gather";
-        checks.gatherRows(src, width, indices, counters, batchSize, rows);
-        CpuBuffer sb = buffer(src);
-        DType sd = sb.dtype();
-        long total = (long) rows * width;
         long srcRows = src.length() / width;
         int[] idx = ints(indices);
-        int batch = 0;
-        if (counters != null) { // the batch the counters select; batch 0 (no counters) is checked already
-            batch = ints(counters)[counters.offset() + COUNTER_BATCH];
+        long start = gatherStart(counters, batchSize);
+        if (counters != null) { // batch 0 (no counters) is checked already
+            int batch = ints(counters)[counters.offset() + COUNTER_BATCH];
             nonNegative(op, "counters[COUNTER_BATCH]", batch);
             batchInRange(op, batch, batchSize, rows, idx == null ? srcRows : indices.length(), idx != null);
         }
-        long start = (long) batch * batchSize;
         if (idx != null) {
             int io = indices.offset() + (int) start;
             for (int r = 0; r < rows; r++) {
@@ -1162,10 +1094,24 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
+    }
+
+    /** The first position a gather reads: its batch (from the counters, else 0) times the batch size. */
+    private static long gatherStart(Slice counters, int batchSize) {
+        return counters == null ? 0 : (long) ints(counters)[counters.offset() + COUNTER_BATCH] * batchSize;
+    }
+
+    @Override
+    protected void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                            Slice scale, Slice shift, Slice out) {
+        CpuBuffer sb = buffer(src);
+        DType sd = sb.dtype();
+        long total = (long) rows * width;
+        int[] idx = ints(indices);
+        long start = gatherStart(counters, batchSize);
         int io = idx == null ? 0 : indices.offset() + (int) start;
         int first = (int) start; // used only without indices
         int so = src.offset();
-        checks.gatherOutput(src, width, rows, scale, shift, out);
         int oo = out.offset();
         if (sd == DType.I32) {
             int[] ss = sb.ints();
@@ -1266,9 +1212,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void randomPermutation(Slice out, int n, long seed, int epoch) {
-        ensureOpen();
-        checks.randomPermutation(out, n, Integer.MAX_VALUE);
+    protected void doRandomPermutation(Slice out, int n, long seed, int epoch) {
         int[] os = ints(out);
         // Sort key: the 32 random bits as an unsigned number, then the index. Flipping the sign bit makes the
         // signed comparison of the high word an unsigned one, so one long sort orders by both.
@@ -1287,9 +1231,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void advanceCounters(Slice counters) {
-        ensureOpen();
-        checks.advanceCounters(counters);
+    protected void doAdvanceCounters(Slice counters) {
         int[] cs = ints(counters);
         cs[counters.offset() + COUNTER_STEP]++;
         cs[counters.offset() + COUNTER_BATCH]++;
@@ -1316,16 +1258,7 @@ public final class CpuBackend implements Backend {
         scratch = null;
     }
 
-    @Override
-    public String toString() {
-        return description();
-    }
-
     // ================================================================== validation and slice access
-
-    private void ensureOpen() {
-        backendOpen(name(), closed);
-    }
 
     // The arrays behind slices that checks has passed (so they are open CpuBuffers of this backend); null for a
     // null (optional) slice.

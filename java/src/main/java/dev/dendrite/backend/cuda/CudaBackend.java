@@ -4,7 +4,6 @@ import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_BATCH;
 import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_ROW;
 import static dev.dendrite.backend.KernelCodes.ERROR_LABEL;
 import static dev.dendrite.backend.KernelCodes.activationCode;
-import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
@@ -61,7 +60,7 @@ import dev.dendrite.backend.DType;
 import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
-import dev.dendrite.backend.OpChecks;
+import dev.dendrite.backend.AbstractBackend;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
@@ -105,7 +104,7 @@ import jcuda.runtime.cudaStream_t;
  *
  * <p>Like a stream, one backend is meant to be driven by one thread at a time.
  */
-public final class CudaBackend implements Backend, DeviceOpTimer {
+public final class CudaBackend extends AbstractBackend<CudaBuffer> implements DeviceOpTimer {
     /** Threads per block of the element-wise and row-wise kernels. */
     private static final int BLOCK = 256;
     /** Rows handled at once by a 256-thread block of the warp-per-row kernels. */
@@ -134,7 +133,6 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     private final CUdeviceptr cublasWorkspace = new CUdeviceptr();
     private final boolean syncEachOp = Boolean.getBoolean("dendrite.cuda.sync");
     private final Set<CudaBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final OpChecks checks = new OpChecks(this, CudaBuffer.class);
     private final Set<CudaGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Scratch allocations a captured graph may still reference: freed only by close(). */
     private final List<CUdeviceptr> retired = new ArrayList<>();
@@ -156,7 +154,6 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     private int cublasVersion;
     private String cublasRoute = "?";
 
-    private volatile boolean closed;
     private volatile Thread boundThread;
     private boolean capturing;
     private boolean tf32;
@@ -203,6 +200,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
      * @throws UnsupportedOperationException when CUDA cannot run here, saying why
      */
     public CudaBackend(int deviceIndex) {
+        super(CudaBuffer.class);
         this.deviceIndex = deviceIndex;
         byte[] fatbin = CudaLibraries.fatbin();
         String notBuilt = "CUDA kernels were not built (nvcc was not found at build time)";
@@ -396,9 +394,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== memory
 
     @Override
-    public Buffer allocate(DType dtype, int length) {
-        ensureOpen();
-        checks.allocate(dtype, length);
+    protected Buffer doAllocate(DType dtype, int length) {
         noCapture("allocate");
         long bytes = (long) length * dtype.bytes();
         CUdeviceptr p = new CUdeviceptr();
@@ -497,23 +493,17 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void upload(float[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(float[] src, int srcOffset, Slice dst) {
         copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), ptr(dst), (long) dst.length() * 4);
     }
 
     @Override
-    public void upload(int[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(int[] src, int srcOffset, Slice dst) {
         copyIn("upload", Pointer.to(src).withByteOffset((long) srcOffset * 4), ptr(dst), (long) dst.length() * 4);
     }
 
     @Override
-    public void upload(byte[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(byte[] src, int srcOffset, Slice dst) {
         copyIn("upload", Pointer.to(src).withByteOffset(srcOffset), ptr(dst), dst.length());
     }
 
@@ -535,16 +525,12 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void download(Slice src, float[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+    protected void doDownload(Slice src, float[] dst, int dstOffset) {
         copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), ptr(src), (long) src.length() * 4);
     }
 
     @Override
-    public void download(Slice src, int[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+    protected void doDownload(Slice src, int[] dst, int dstOffset) {
         copyOut(Pointer.to(dst).withByteOffset((long) dstOffset * 4), ptr(src), (long) src.length() * 4);
     }
 
@@ -562,9 +548,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void fill(Slice x, float value) {
-        ensureOpen();
-        checks.fill(x);
+    protected void doFill(Slice x, float value) {
         if (x.length() == 0) {
             return;
         }
@@ -577,9 +561,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void copy(Slice src, Slice dst) {
-        ensureOpen();
-        checks.copy(src, dst);
+    protected void doCopy(Slice src, Slice dst) {
         if (src.length() == 0) {
             return;
         }
@@ -592,8 +574,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void synchronize() {
-        ensureOpen();
+    protected void doSynchronize() {
         noCapture("synchronize");
         try {
             cuStreamSynchronize(stream);
@@ -645,10 +626,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== dense algebra
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float alpha, Slice a, Slice b, float beta, Slice c) {
-        ensureOpen();
-        checks.gemm(m, n, k, a, b, c);
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k,
+                          float alpha, Slice a, Slice b, float beta, Slice c) {
         CUdeviceptr pa = ptr(a);
         CUdeviceptr pb = ptr(b);
         CUdeviceptr pc = ptr(c);
@@ -888,9 +867,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void columnSums(Slice x, int rows, int cols, Slice out) {
-        ensureOpen();
-        checks.columnSums(x, rows, cols, out);
+    protected void doColumnSums(Slice x, int rows, int cols, Slice out) {
         CUdeviceptr px = ptr(x);
         CUdeviceptr po = ptr(out);
         if (cols == 0) {
@@ -910,10 +887,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== activations
 
     @Override
-    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                      ActivationFunction f, float alpha, Slice y) {
-        ensureOpen();
-        checks.biasActivationForward(z, bias, rows, cols, f, y);
+    protected void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                           ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
         CUdeviceptr pz = ptr(z);
         CUdeviceptr py = ptr(y);
@@ -940,10 +915,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        ensureOpen();
-        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
+    protected void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                        ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
         CUdeviceptr pz = ptr(z);
         CUdeviceptr py = ptr(y);
@@ -984,10 +957,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== losses
 
     @Override
-    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+    protected void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
         CUdeviceptr pz = ptr(logits);
         CUdeviceptr pl = ptr(labels);
         CUdeviceptr pp = ptr(probs);
@@ -1011,10 +982,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+    protected void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
         long total = (long) rows * cols;
         CUdeviceptr pz = ptr(logits);
         CUdeviceptr pt = ptr(targets);
@@ -1033,10 +1002,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                 Slice dpred, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+    protected void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                      Slice dpred, float gradScale, Slice stats) {
         CUdeviceptr px = ptr(pred);
         CUdeviceptr pt = ptr(targets);
         CUdeviceptr pg = ptr(dpred);
@@ -1055,9 +1022,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== regularisation
 
     @Override
-    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        ensureOpen();
-        checks.regularizerGradient(w, grad, n);
+    protected void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         CUdeviceptr pw = ptr(w);
         CUdeviceptr pg = ptr(grad);
         if (n == 0) {
@@ -1071,9 +1036,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        ensureOpen();
-        checks.regularizerPenalty(w, n, stats);
+    protected void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         CUdeviceptr pw = ptr(w);
         CUdeviceptr ps = ptr(stats);
         if (n == 0) {
@@ -1090,20 +1053,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== dropout
 
     @Override
-    public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
-        dropout("dropoutForward", "x", x, "y", y, n, rate, seed, stream, counters);
-    }
-
-    @Override
-    public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
-        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
-        dropout("dropoutBackward", "dy", dy, "dx", dx, n, rate, seed, stream, counters);
-    }
-
-    private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
-                         long seed, int philoxStream, Slice counters) {
-        ensureOpen();
-        checks.dropout(op, inName, in, outName, out, n, rate, counters);
+    protected void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int philoxStream,
+                             Slice counters) {
         CUdeviceptr pin = ptr(in);
         CUdeviceptr pout = ptr(out);
         CUdeviceptr pc = ptr(counters);
@@ -1129,12 +1080,9 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== batch normalisation
 
     @Override
-    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                         float momentum, Slice runningMean, Slice runningVar,
-                                         Slice y, Slice saveMean, Slice saveInvStd) {
-        ensureOpen();
-        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
-                saveMean, saveInvStd);
+    protected void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                              float momentum, Slice runningMean, Slice runningVar,
+                                              Slice y, Slice saveMean, Slice saveInvStd) {
         CUdeviceptr px = ptr(x);
         CUdeviceptr pg = ptr(gamma);
         CUdeviceptr pb = ptr(beta);
@@ -1155,10 +1103,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                          Slice runningMean, Slice runningVar, Slice y) {
-        ensureOpen();
-        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+    protected void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                               Slice runningMean, Slice runningVar, Slice y) {
         long total = (long) rows * cols;
         CUdeviceptr px = ptr(x);
         CUdeviceptr pg = ptr(gamma);
@@ -1178,10 +1124,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        ensureOpen();
-        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    protected void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                       Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         CUdeviceptr px = ptr(x);
         CUdeviceptr pdy = ptr(dy);
         CUdeviceptr pg = ptr(gamma);
@@ -1204,10 +1148,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== optimizers
 
     @Override
-    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                          float momentum, boolean nesterov) {
-        ensureOpen();
-        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+    protected void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                               float momentum, boolean nesterov) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pv = ptr(velocity);
@@ -1224,10 +1166,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                           Slice counters, float beta1, float beta2, float eps) {
-        ensureOpen();
-        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+    protected void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                                Slice counters, float beta1, float beta2, float eps) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pm = ptr(m);
@@ -1247,10 +1187,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                              float rho, float momentum, float eps) {
-        ensureOpen();
-        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+    protected void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                                   float rho, float momentum, float eps) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pms = ptr(ms);
@@ -1269,9 +1207,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        ensureOpen();
-        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+    protected void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pa = ptr(accumulator);
@@ -1289,12 +1225,14 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     // ================================================================== data movement
 
     @Override
-    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                       Slice scale, Slice shift, Slice out) {
-        ensureOpen();
-        // Batch 0 is checked on the host; other batches, like the indices, on the device (the counter lives there).
-        checks.gatherRows(src, width, indices, counters, batchSize, rows);
-        checks.gatherOutput(src, width, rows, scale, shift, out);
+    protected int maxPermutation() {
+        return MAX_PERMUTATION;
+    }
+
+    @Override
+    protected void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                            Slice scale, Slice shift, Slice out) {
+        // Batch 0 was checked on the host; other batches, like the indices, on the device (the counter lives there).
         DType sd = src.dtype();
         int srcRows = src.length() / width;
         int positions = indices == null ? srcRows : indices.length();
@@ -1324,10 +1262,8 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void randomPermutation(Slice out, int n, long seed, int epoch) {
-        ensureOpen();
+    protected void doRandomPermutation(Slice out, int n, long seed, int epoch) {
         String op = "randomPermutation";
-        checks.randomPermutation(out, n, MAX_PERMUTATION);
         CUdeviceptr po = ptr(out);
         if (n == 0) {
             return;
@@ -1380,9 +1316,7 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
     }
 
     @Override
-    public void advanceCounters(Slice counters) {
-        ensureOpen();
-        checks.advanceCounters(counters);
+    protected void doAdvanceCounters(Slice counters) {
         CUdeviceptr pc = ptr(counters);
         try {
             launch(CudaKernel.ADVANCE_COUNTERS, 1, 32, 1, 0, pc);
@@ -1569,8 +1503,9 @@ public final class CudaBackend implements Backend, DeviceOpTimer {
         }
     }
 
-    void ensureOpen() {
-        backendOpen(name(), closed);
+    @Override
+    protected void ensureOpen() {
+        super.ensureOpen();
         bind();
     }
 

@@ -5,10 +5,8 @@ import static dev.dendrite.backend.KernelCodes.ERROR_GATHER_ROW;
 import static dev.dendrite.backend.KernelCodes.ERROR_LABEL;
 import static dev.dendrite.backend.KernelCodes.ERROR_WORDS;
 import static dev.dendrite.backend.KernelCodes.activationCode;
-import static dev.dendrite.backend.OpChecks.backendOpen;
 import static dev.dendrite.backend.OpChecks.badIndex;
 import static dev.dendrite.backend.OpChecks.badLabel;
-import static dev.dendrite.backend.OpChecks.noOverlap;
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
 import static org.jocl.CL.CL_INVALID_BUFFER_SIZE;
 import static org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
@@ -44,7 +42,7 @@ import dev.dendrite.backend.DType;
 import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
-import dev.dendrite.backend.OpChecks;
+import dev.dendrite.backend.AbstractBackend;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.Slice;
 
@@ -85,7 +83,7 @@ import org.jocl.cl_mem;
  *
  * <p>Like a GPU stream, one backend is meant to be driven by one thread at a time.
  */
-public final class OpenClBackend implements Backend {
+public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** Work-group size of element-wise kernels (lowered to what a kernel allows on the device). */
     private static final int GROUP = 256;
     /** Rows each work-item adds up in the first pass of a column reduction. */
@@ -105,7 +103,6 @@ public final class OpenClBackend implements Backend {
     private final cl_command_queue queue;
     private final OpenClPrograms programs;
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final OpChecks checks = new OpChecks(this, OpenClBuffer.class);
     /** Stands in for absent optional slices: kernels take a flag and never read it. */
     private final cl_mem dummy;
     /** The device-side error block of kernels/common/errors.h. */
@@ -131,7 +128,6 @@ public final class OpenClBackend implements Backend {
     private final boolean measureGemm = !gemmProperty.trim().equalsIgnoreCase("rule");
     private final GemmTuner<GemmVariant> gemmTuner = new GemmTuner<>("opencl");
     private final Map<GemmVariant, Boolean> gemmRunnable = new EnumMap<>(GemmVariant.class);
-    private volatile boolean closed;
 
     /**
      * A backend on the device chosen by {@value OpenClDevice#PROPERTY} / {@value OpenClDevice#ENVIRONMENT}, or
@@ -154,6 +150,7 @@ public final class OpenClBackend implements Backend {
 
     /** A backend on {@code device}. */
     public OpenClBackend(OpenClDevice device) {
+        super(OpenClBuffer.class);
         if (device == null) {
             throw new IllegalArgumentException("device is null; expected one of OpenClDevice.all()");
         }
@@ -244,18 +241,11 @@ public final class OpenClBackend implements Backend {
         return programs;
     }
 
-    @Override
-    public String toString() {
-        return description();
-    }
-
     // ================================================================== memory
 
     @Override
-    public Buffer allocate(DType dtype, int length) {
-        ensureOpen();
+    protected Buffer doAllocate(DType dtype, int length) {
         noRecording("allocate");
-        checks.allocate(dtype, length);
         long bytes = (long) length * dtype.bytes();
         cl_mem mem = null;
         if (length > 0) {
@@ -323,23 +313,17 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void upload(float[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(float[] src, int srcOffset, Slice dst) {
         write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
     }
 
     @Override
-    public void upload(int[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(int[] src, int srcOffset, Slice dst) {
         write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
     }
 
     @Override
-    public void upload(byte[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+    protected void doUpload(byte[] src, int srcOffset, Slice dst) {
         write(dst, Pointer.to(src).withByteOffset(srcOffset));
     }
 
@@ -359,16 +343,12 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void download(Slice src, float[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+    protected void doDownload(Slice src, float[] dst, int dstOffset) {
         read(src, Pointer.to(dst).withByteOffset(4L * dstOffset));
     }
 
     @Override
-    public void download(Slice src, int[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+    protected void doDownload(Slice src, int[] dst, int dstOffset) {
         read(src, Pointer.to(dst).withByteOffset(4L * dstOffset));
     }
 
@@ -388,9 +368,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void fill(Slice x, float value) {
-        ensureOpen();
-        checks.fill(x);
+    protected void doFill(Slice x, float value) {
         if (x.length() == 0) {
             return;
         }
@@ -413,9 +391,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void copy(Slice src, Slice dst) {
-        ensureOpen();
-        checks.copy(src, dst);
+    protected void doCopy(Slice src, Slice dst) {
         if (src.length() == 0) {
             return;
         }
@@ -431,8 +407,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void synchronize() {
-        ensureOpen();
+    protected void doSynchronize() {
         noRecording("synchronize");
         try {
             clFinish(queue);
@@ -477,10 +452,8 @@ public final class OpenClBackend implements Backend {
     // ================================================================== dense algebra
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float alpha, Slice a, Slice b, float beta, Slice c) {
-        ensureOpen();
-        checks.gemm(m, n, k, a, b, c);
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k,
+                          float alpha, Slice a, Slice b, float beta, Slice c) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -625,9 +598,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void columnSums(Slice x, int rows, int cols, Slice out) {
-        ensureOpen();
-        checks.columnSums(x, rows, cols, out);
+    protected void doColumnSums(Slice x, int rows, int cols, Slice out) {
         try {
             columnSumsInto(mem(x), x.offset(), rows, cols, mem(out), out.offset());
         } catch (CLException e) {
@@ -666,10 +637,8 @@ public final class OpenClBackend implements Backend {
     // ================================================================== activations
 
     @Override
-    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                      ActivationFunction f, float alpha, Slice y) {
-        ensureOpen();
-        checks.biasActivationForward(z, bias, rows, cols, f, y);
+    protected void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                           ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
         if (total == 0) {
             return;
@@ -692,10 +661,8 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        ensureOpen();
-        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
+    protected void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                        ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
         try {
             if (total == 0) {
@@ -733,10 +700,8 @@ public final class OpenClBackend implements Backend {
     // ================================================================== losses
 
     @Override
-    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+    protected void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -758,10 +723,8 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+    protected void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -779,10 +742,8 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                 Slice dpred, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+    protected void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                      Slice dpred, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -815,9 +776,7 @@ public final class OpenClBackend implements Backend {
     // ================================================================== regularisation
 
     @Override
-    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        ensureOpen();
-        checks.regularizerGradient(w, grad, n);
+    protected void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         if (n == 0) {
             return;
         }
@@ -831,9 +790,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        ensureOpen();
-        checks.regularizerPenalty(w, n, stats);
+    protected void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         if (n == 0) {
             return;
         }
@@ -854,20 +811,8 @@ public final class OpenClBackend implements Backend {
     // ================================================================== dropout
 
     @Override
-    public void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
-        dropout("dropoutForward", "x", x, "y", y, n, rate, seed, stream, counters);
-    }
-
-    @Override
-    public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
-        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
-        dropout("dropoutBackward", "dy", dy, "dx", dx, n, rate, seed, stream, counters);
-    }
-
-    private void dropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
-                         long seed, int stream, Slice counters) {
-        ensureOpen();
-        checks.dropout(op, inName, in, outName, out, n, rate, counters);
+    protected void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
+                             Slice counters) {
         if (n == 0) {
             return;
         }
@@ -884,12 +829,9 @@ public final class OpenClBackend implements Backend {
     // ================================================================== batch normalisation
 
     @Override
-    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                         float momentum, Slice runningMean, Slice runningVar,
-                                         Slice y, Slice saveMean, Slice saveInvStd) {
-        ensureOpen();
-        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
-                saveMean, saveInvStd);
+    protected void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                              float momentum, Slice runningMean, Slice runningVar,
+                                              Slice y, Slice saveMean, Slice saveInvStd) {
         if (cols == 0) {
             return;
         }
@@ -922,10 +864,8 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                          Slice runningMean, Slice runningVar, Slice y) {
-        ensureOpen();
-        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+    protected void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                               Slice runningMean, Slice runningVar, Slice y) {
         long total = (long) rows * cols;
         if (total == 0) {
             return;
@@ -943,19 +883,10 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        ensureOpen();
+    protected void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                       Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         String op = "batchNormBackward";
-        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         long total = (long) rows * cols;
-        // Stricter than the shared rules, and than the cpu and cuda backends (which accept what the Backend
-        // contract rules out anyway): dx must not overlap the per-column inputs either.
-        if (dx != null) {
-            noOverlap(op, "dx", dx, total, "saveMean", saveMean, cols, false);
-            noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, cols, false);
-            noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
-        }
         if (cols == 0) {
             return;
         }
@@ -998,10 +929,8 @@ public final class OpenClBackend implements Backend {
     // ================================================================== optimizers
 
     @Override
-    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                          float momentum, boolean nesterov) {
-        ensureOpen();
-        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+    protected void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                               float momentum, boolean nesterov) {
         if (n == 0) {
             return;
         }
@@ -1017,19 +946,9 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                           Slice counters, float beta1, float beta2, float eps) {
-        ensureOpen();
+    protected void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                                Slice counters, float beta1, float beta2, float eps) {
         String op = "adamUpdate";
-        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
-        // Stricter than the shared rules, and than the cpu and cuda backends: no two of the updated states overlap.
-        noOverlap(op, "params", params, n, "m", m, n, false);
-        noOverlap(op, "params", params, n, "v", v, n, false);
-        if (vMax != null) {
-            noOverlap(op, "vMax", vMax, n, "v", v, n, false);
-            noOverlap(op, "vMax", vMax, n, "m", m, n, false);
-            noOverlap(op, "vMax", vMax, n, "params", params, n, false);
-        }
         if (n == 0) {
             return;
         }
@@ -1046,12 +965,9 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                              float rho, float momentum, float eps) {
-        ensureOpen();
+    protected void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                                   float rho, float momentum, float eps) {
         String op = "rmspropUpdate";
-        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
-        noOverlap(op, "ms", ms, n, "params", params, n, false); // stricter than the cpu and cuda backends
         if (n == 0) {
             return;
         }
@@ -1067,9 +983,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        ensureOpen();
-        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+    protected void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         if (n == 0) {
             return;
         }
@@ -1087,12 +1001,14 @@ public final class OpenClBackend implements Backend {
     // ================================================================== data movement
 
     @Override
-    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                       Slice scale, Slice shift, Slice out) {
-        ensureOpen();
-        // Batch 0 is checked on the host; other batches, like the indices, on the device (the counter lives there).
-        checks.gatherRows(src, width, indices, counters, batchSize, rows);
-        checks.gatherOutput(src, width, rows, scale, shift, out);
+    protected int maxPermutation() {
+        return MAX_PERMUTATION;
+    }
+
+    @Override
+    protected void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                            Slice scale, Slice shift, Slice out) {
+        // Batch 0 was checked on the host; other batches, like the indices, on the device (the counter lives there).
         DType sd = src.dtype();
         long total = (long) rows * width;
         if (total == 0) {
@@ -1118,9 +1034,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void randomPermutation(Slice out, int n, long seed, int epoch) {
-        ensureOpen();
-        checks.randomPermutation(out, n, MAX_PERMUTATION);
+    protected void doRandomPermutation(Slice out, int n, long seed, int epoch) {
         if (n == 0) {
             return;
         }
@@ -1171,9 +1085,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void advanceCounters(Slice counters) {
-        ensureOpen();
-        checks.advanceCounters(counters);
+    protected void doAdvanceCounters(Slice counters) {
         try {
             OpenClKernel k = programs.kernel("data.cl", "advance_counters");
             k.args().mem(mem(counters), counters.offset());
@@ -1394,10 +1306,6 @@ public final class OpenClBackend implements Backend {
     }
 
     // ================================================================== validation and slice access
-
-    private void ensureOpen() {
-        backendOpen(name(), closed);
-    }
 
     /**
      * The device memory behind a slice that checks has passed (so an open OpenClBuffer of this backend), or the
