@@ -9,9 +9,9 @@ package dev.dendrite.backend;
  * backend issues any work, so that a bad call fails the same way, with the same words, on every backend.
  *
  * <p>{@link AbstractBackend} holds one instance, made with the backend and its buffer class, and calls the op's
- * method of the same name first thing in every op (after the closed check): {@code checks.gemm(m, n, k, a, b, c)} checks the
- * dimensions, then each slice in argument order (not null, allocated by this backend, open, its dtype, its
- * length), then the op's rules (what may alias what, the ranges of its scalars). Once it returns, every slice
+ * method of the same name first thing in every op (after the closed check): {@code checks.gemm(m, n, k, a, b, c)}
+ * checks the dimensions, then each slice in argument order (not null, allocated by this backend, open, its dtype,
+ * its length), then the op's rules (what may alias what, the ranges of its scalars). Once it returns, every slice
  * is known to be an open buffer of the backend's class, which the backend then reads without checking again.
  * Checks of values that live in device memory (labels, gather indices, the batch counter) are made on the host
  * by the CPU backend and on the device by the GPU backends, with the messages built here. The checks allocate

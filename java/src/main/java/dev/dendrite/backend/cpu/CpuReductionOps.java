@@ -46,7 +46,8 @@ final class CpuReductionOps {
 
     /**
      * Columns {@code [c0, c1)} of {@link #columnSumsInto}, into {@code acc[c0, c1)}. The rows are read in groups
-     * of {@link CpuParallel#rowsPerTile} through a tile and added element-wise (vectorised) into a float tile of partial
+     * of {@link CpuParallel#rowsPerTile} through a tile and added element-wise (vectorised) into a float tile of
+     * partial
      * sums, which is added into the double {@code acc} every {@link CpuParallel#FLUSH} groups. A column's sum thus
      * depends on the shape alone (the group size comes from {@code cols}, not from the column split), and
      * every float partial has at most {@code FLUSH} terms.

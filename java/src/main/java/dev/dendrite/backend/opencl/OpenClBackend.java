@@ -39,6 +39,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.DeviceErrors;
 import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
@@ -433,20 +434,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         } catch (CLException ex) {
             throw clFailure("synchronize", "reading the device's error block", ex);
         }
-        String when = " (found on the device by an op issued before this download/synchronize)";
-        switch (e[0]) {
-            case ERROR_GATHER_ROW:
-                throw new IllegalArgumentException(badIndex("gather", e[2], e[1], e[3]) + when);
-            case ERROR_GATHER_BATCH:
-                throw new IllegalArgumentException("gather: batch " + e[1] + " of size " + e[2]
-                        + " reads past the " + e[3] + " positions available (counters[COUNTER_BATCH] out of range)"
-                        + when);
-            case ERROR_LABEL:
-                throw new IllegalArgumentException(badLabel("softmaxCrossEntropy", e[1], e[2], e[3]) + when);
-            default:
-                throw new IllegalStateException("a kernel reported unknown error code " + e[0] + " (value " + e[1]
-                        + ", detail " + e[2] + ", limit " + e[3] + ")" + when);
-        }
+        throw DeviceErrors.decode(name(), e);
     }
 
     // ================================================================== dense algebra
