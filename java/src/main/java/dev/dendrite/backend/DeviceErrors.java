@@ -31,9 +31,9 @@ public final class DeviceErrors {
             case ERROR_GATHER_ROW:
                 return new IllegalArgumentException(OpChecks.badIndex("gather", words[2], words[1], words[3]) + FOUND);
             case ERROR_GATHER_BATCH:
-                return new IllegalArgumentException("gather: counters[COUNTER_BATCH] = " + words[1]
-                        + " with batch size " + words[2] + " reads past the " + words[3]
-                        + " positions available (or is negative)" + FOUND);
+                return new IllegalArgumentException("gather: batch " + words[1] + " of size " + words[2]
+                        + " reads past the " + words[3] + " positions available (counters[COUNTER_BATCH] out of range)"
+                        + FOUND);
             case ERROR_LABEL:
                 return new IllegalArgumentException(OpChecks.badLabel("softmaxCrossEntropy", words[1], words[2],
                         words[3]) + FOUND);
