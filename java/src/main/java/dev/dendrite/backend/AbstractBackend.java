@@ -3,9 +3,11 @@ package dev.dendrite.backend;
 /**
  * The {@link Backend} contract, enforced once for every backend: each public op is final here and runs, in this
  * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
- * only then the backend's own {@code do...} method. A backend thus implements the {@code do...} methods and cannot
- * forget or reorder a check; once a {@code do...} method runs, every slice it receives is an open buffer of the
- * backend's buffer class, of the right dtype and length, and every optional slice is either null or likewise.
+ * only then the backend's own code: its {@code do...} method for memory, or its implementation of the op's family
+ * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data),
+ * mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
+ * receives is an open buffer of the backend's buffer class, of the right dtype and length, and every optional
+ * slice is either null or likewise.
  *
  * <p>For backend implementations; not part of the model-level API.
  *
@@ -13,12 +15,25 @@ package dev.dendrite.backend;
  */
 public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Backend {
     private final OpChecks checks;
+    /** The op families the checked ops are handed to; set once by the backend's constructor ({@link #use}). */
+    private OpFamilies ops;
     /** Set once by the backend's {@code close()} (or a failed constructor); every later op throws. */
     protected volatile boolean closed;
 
     /** A backend whose slices must be open {@code bufferType}s that it allocated. */
     protected AbstractBackend(Class<B> bufferType) {
         this.checks = new OpChecks(this, bufferType);
+    }
+
+    /**
+     * Sets the op families, once, from the backend's constructor: after the device they run on exists, which the
+     * superclass constructor cannot wait for.
+     */
+    protected final void use(OpFamilies families) {
+        if (ops != null) {
+            throw new IllegalStateException(name() + ": the op families are set already");
+        }
+        this.ops = java.util.Objects.requireNonNull(families, "families");
     }
 
     /**
@@ -118,20 +133,15 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                            float alpha, Slice a, Slice b, float beta, Slice c) {
         ensureOpen();
         checks.gemm(m, n, k, a, b, c);
-        doGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        ops.gemm().gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
     @Override
     public final void columnSums(Slice x, int rows, int cols, Slice out) {
         ensureOpen();
         checks.columnSums(x, rows, cols, out);
-        doColumnSums(x, rows, cols, out);
+        ops.reductions().columnSums(x, rows, cols, out);
     }
-
-    protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
-                                   float alpha, Slice a, Slice b, float beta, Slice c);
-
-    protected abstract void doColumnSums(Slice x, int rows, int cols, Slice out);
 
     // ================================================================== activations
 
@@ -140,7 +150,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                             ActivationFunction f, float alpha, Slice y) {
         ensureOpen();
         checks.biasActivationForward(z, bias, rows, cols, f, y);
-        doBiasActivationForward(z, bias, rows, cols, f, alpha, y);
+        ops.activations().biasActivationForward(z, bias, rows, cols, f, alpha, y);
     }
 
     @Override
@@ -148,14 +158,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                          ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         ensureOpen();
         checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
-        doActivationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
+        ops.activations().activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
     }
-
-    protected abstract void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                                    ActivationFunction f, float alpha, Slice y);
-
-    protected abstract void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                                 ActivationFunction f, float alpha, Slice dz, Slice dbias);
 
     // ================================================================== losses and regularisation
 
@@ -164,7 +168,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                           Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
         checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
-        doSoftmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
+        ops.losses().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
     }
 
     @Override
@@ -172,7 +176,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                           Slice probs, Slice dlogits, float gradScale, Slice stats) {
         ensureOpen();
         checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
-        doSigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
+        ops.losses().sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
     }
 
     @Override
@@ -180,37 +184,23 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                        Slice dpred, float gradScale, Slice stats) {
         ensureOpen();
         checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
-        doMeanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
+        ops.losses().meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
     }
 
     @Override
     public final void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         ensureOpen();
         checks.regularizerGradient(w, grad, n);
-        doRegularizerGradient(w, grad, n, l1, l2);
+        ops.regularizers().regularizerGradient(w, grad, n, l1, l2);
     }
 
     @Override
     public final void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         ensureOpen();
         checks.regularizerPenalty(w, n, stats);
-        doRegularizerPenalty(w, n, l1, l2, scale, stats);
+        ops.regularizers().regularizerPenalty(w, n, l1, l2, scale, stats);
     }
 
-    /** Sparse labels outside {@code [0, cols)} are the backend's to report (at once, or from the device). */
-    protected abstract void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows,
-                                                  int cols, Slice probs, Slice dlogits, float gradScale,
-                                                  Slice stats);
-
-    protected abstract void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                                  Slice probs, Slice dlogits, float gradScale, Slice stats);
-
-    protected abstract void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                               Slice dpred, float gradScale, Slice stats);
-
-    protected abstract void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2);
-
-    protected abstract void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats);
 
     // ================================================================== dropout
 
@@ -219,7 +209,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ensureOpen();
         String op = "dropoutForward";
         checks.dropout(op, "x", x, "y", y, n, rate, counters);
-        doDropout(op, x, y, n, rate, seed, stream, counters);
+        ops.dropout().dropout(op, x, y, n, rate, seed, stream, counters);
     }
 
     @Override
@@ -229,12 +219,9 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         String op = "dropoutBackward";
         checks.dropout(op, "dy", dy, "dx", dx, n, rate, counters);
         // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
-        doDropout(op, dy, dx, n, rate, seed, stream, counters);
+        ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
     }
 
-    /** Both dropout passes ({@code op} names which, for error messages): {@code out = mask(in) / (1 - rate)}. */
-    protected abstract void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
-                                      Slice counters);
 
     // ================================================================== batch normalisation
 
@@ -245,8 +232,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ensureOpen();
         checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
                 saveMean, saveInvStd);
-        doBatchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y, saveMean,
-                saveInvStd);
+        ops.batchNorm().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar,
+                y, saveMean, saveInvStd);
     }
 
     @Override
@@ -254,7 +241,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                                 Slice runningMean, Slice runningVar, Slice y) {
         ensureOpen();
         checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
-        doBatchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+        ops.batchNorm().batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
     }
 
     @Override
@@ -262,20 +249,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                         Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         ensureOpen();
         checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
-        doBatchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
-
-    protected abstract void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta,
-                                                       float eps, float momentum, Slice runningMean,
-                                                       Slice runningVar, Slice y, Slice saveMean,
-                                                       Slice saveInvStd);
-
-    protected abstract void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta,
-                                                        float eps, Slice runningMean, Slice runningVar, Slice y);
-
-    protected abstract void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                                Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma,
-                                                Slice dbeta);
 
     // ================================================================== optimizers
 
@@ -284,7 +259,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                 float momentum, boolean nesterov) {
         ensureOpen();
         checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
-        doSgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
+        ops.optimizers().sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
     }
 
     @Override
@@ -292,7 +267,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                  Slice counters, float beta1, float beta2, float eps) {
         ensureOpen();
         checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
-        doAdamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+        ops.optimizers().adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
     }
 
     @Override
@@ -300,27 +275,15 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                     float rho, float momentum, float eps) {
         ensureOpen();
         checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
-        doRmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+        ops.optimizers().rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
     }
 
     @Override
     public final void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         ensureOpen();
         checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
-        doAdagradUpdate(params, grads, accumulator, n, hyper, eps);
+        ops.optimizers().adagradUpdate(params, grads, accumulator, n, hyper, eps);
     }
-
-    protected abstract void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                                        float momentum, boolean nesterov);
-
-    protected abstract void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n,
-                                         Slice hyper, Slice counters, float beta1, float beta2, float eps);
-
-    protected abstract void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n,
-                                            Slice hyper, float rho, float momentum, float eps);
-
-    protected abstract void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper,
-                                            float eps);
 
     // ================================================================== data movement
 
@@ -329,45 +292,24 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                              Slice scale, Slice shift, Slice out) {
         ensureOpen();
         checks.gatherRows(src, width, indices, counters, batchSize, rows);
-        checkGatherPositions(src, width, indices, counters, batchSize, rows);
+        ops.data().checkGatherPositions(src, width, indices, counters, batchSize, rows);
         checks.gatherOutput(src, width, rows, scale, shift, out);
-        doGather(src, width, indices, counters, batchSize, rows, scale, shift, out);
-    }
-
-    /**
-     * Between the two halves of {@link #gather}'s checks: the values in device memory that select the rows (the
-     * batch counter, the indices), for a backend that can read them at once. The default checks nothing here: a
-     * GPU backend checks them on the device and reports a bad one from the next download or synchronize.
-     */
-    protected void checkGatherPositions(Slice src, int width, Slice indices, Slice counters, int batchSize,
-                                        int rows) {
+        ops.data().gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
     }
 
     @Override
     public final void randomPermutation(Slice out, int n, long seed, int epoch) {
         ensureOpen();
-        checks.randomPermutation(out, n, maxPermutation());
-        doRandomPermutation(out, n, seed, epoch);
-    }
-
-    /** The largest {@code n} {@link #randomPermutation} can sort. */
-    protected int maxPermutation() {
-        return Integer.MAX_VALUE;
+        checks.randomPermutation(out, n, ops.data().maxPermutation());
+        ops.data().randomPermutation(out, n, seed, epoch);
     }
 
     @Override
     public final void advanceCounters(Slice counters) {
         ensureOpen();
         checks.advanceCounters(counters);
-        doAdvanceCounters(counters);
+        ops.data().advanceCounters(counters);
     }
-
-    protected abstract void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                                     Slice scale, Slice shift, Slice out);
-
-    protected abstract void doRandomPermutation(Slice out, int n, long seed, int epoch);
-
-    protected abstract void doAdvanceCounters(Slice counters);
 
     @Override
     public String toString() {

@@ -8,13 +8,14 @@ import static dev.dendrite.backend.cpu.CpuParallel.rowsPerTile;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 
 import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.ActivationOps;
 import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's activation passes over matrices: bias + activation forward, activation backward (with the bias
  * gradient). The element math is {@link CpuActivations}'.
  */
-final class CpuActivationOps {
+final class CpuActivationOps implements ActivationOps {
     private final CpuParallel par;
     private final CpuReductionOps reductions;
 
@@ -25,8 +26,9 @@ final class CpuActivationOps {
 
     // ================================================================== activations
 
-    void biasActivationForward(Slice z, Slice bias, int rows, int cols,
-                               ActivationFunction f, float alpha, Slice y) {
+    @Override
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                      ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
         float[] zs = floats(z);
         float[] ys = floats(y);
@@ -110,8 +112,9 @@ final class CpuActivationOps {
         }
     }
 
-    void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                            ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+    @Override
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
         float[] zs = floats(z);
         float[] ys = floats(y);

@@ -1,8 +1,8 @@
 package dev.dendrite.backend.cpu;
 
-import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.OpFamilies;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.AbstractBackend;
 import dev.dendrite.backend.Slice;
@@ -47,15 +47,6 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
     private final int threads;
     private final CpuParallel par;
     private final Set<CpuBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
-    // The op families, mirroring kernels/ (see kernels/README.md).
-    private final CpuReductionOps reductions;
-    private final CpuActivationOps activations;
-    private final CpuLossOps losses;
-    private final CpuRegularizerOps regularizers;
-    private final CpuDropoutOps dropout;
-    private final CpuBatchNormOps batchNorm;
-    private final CpuOptimizerOps optimizers;
-    private final CpuDataOps data;
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -74,14 +65,16 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
         }
         this.threads = threads;
         this.par = new CpuParallel(threads);
-        this.reductions = new CpuReductionOps(par);
-        this.activations = new CpuActivationOps(par, reductions);
-        this.losses = new CpuLossOps(par);
-        this.regularizers = new CpuRegularizerOps(par);
-        this.dropout = new CpuDropoutOps(par);
-        this.batchNorm = new CpuBatchNormOps(par);
-        this.optimizers = new CpuOptimizerOps(par);
-        this.data = new CpuDataOps(par);
+        CpuReductionOps reductions = new CpuReductionOps(par);
+        CpuActivationOps activations = new CpuActivationOps(par, reductions);
+        CpuLossOps losses = new CpuLossOps(par);
+        CpuRegularizerOps regularizers = new CpuRegularizerOps(par);
+        CpuDropoutOps dropout = new CpuDropoutOps(par);
+        CpuBatchNormOps batchNorm = new CpuBatchNormOps(par);
+        CpuOptimizerOps optimizers = new CpuOptimizerOps(par);
+        CpuDataOps data = new CpuDataOps(par);
+        use(new OpFamilies(this::runGemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers,
+                data));
     }
 
     @Override
@@ -178,130 +171,14 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
 
     // ================================================================== dense algebra
 
-    @Override
-    protected void doGemm(boolean transA, boolean transB, int m, int n, int k,
-                          float alpha, Slice a, Slice b, float beta, Slice c) {
+    /** {@link #gemm}, once checked: {@link CpuGemm} on this backend's pool. */
+    private void runGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Slice a, Slice b,
+                         float beta, Slice c) {
         if (m == 0 || n == 0) {
             return;
         }
         CpuGemm.gemm(transA, transB, m, n, k, alpha, floats(a), a.offset(), floats(b), b.offset(), beta, floats(c),
                 c.offset(), par.pool());
-    }
-
-    @Override
-    protected void doColumnSums(Slice x, int rows, int cols, Slice out) {
-        reductions.columnSums(x, rows, cols, out);
-    }
-
-    @Override
-    protected void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                           ActivationFunction f, float alpha, Slice y) {
-        activations.biasActivationForward(z, bias, rows, cols, f, alpha, y);
-    }
-
-    @Override
-    protected void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                        ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        activations.activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
-    }
-
-    @Override
-    protected void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        losses.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
-    }
-
-    @Override
-    protected void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        losses.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
-    }
-
-    @Override
-    protected void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                      Slice dpred, float gradScale, Slice stats) {
-        losses.meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
-    }
-
-    @Override
-    protected void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        regularizers.regularizerGradient(w, grad, n, l1, l2);
-    }
-
-    @Override
-    protected void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        regularizers.regularizerPenalty(w, n, l1, l2, scale, stats);
-    }
-
-    @Override
-    protected void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
-                             Slice counters) {
-        dropout.dropout(op, in, out, n, rate, seed, stream, counters);
-    }
-
-    @Override
-    protected void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                              float momentum, Slice runningMean, Slice runningVar,
-                                              Slice y, Slice saveMean, Slice saveInvStd) {
-        batchNorm.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
-                saveMean, saveInvStd);
-    }
-
-    @Override
-    protected void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                               Slice runningMean, Slice runningVar, Slice y) {
-        batchNorm.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
-    }
-
-    @Override
-    protected void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                       Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        batchNorm.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
-    }
-
-    @Override
-    protected void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                               float momentum, boolean nesterov) {
-        optimizers.sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
-    }
-
-    @Override
-    protected void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                                Slice counters, float beta1, float beta2, float eps) {
-        optimizers.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
-    }
-
-    @Override
-    protected void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                                   float rho, float momentum, float eps) {
-        optimizers.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
-    }
-
-    @Override
-    protected void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        optimizers.adagradUpdate(params, grads, accumulator, n, hyper, eps);
-    }
-
-    @Override
-    protected void checkGatherPositions(Slice src, int width, Slice indices, Slice counters, int batchSize,
-                                        int rows) {
-        data.checkGatherPositions(src, width, indices, counters, batchSize, rows);
-    }
-
-    @Override
-    protected void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                            Slice scale, Slice shift, Slice out) {
-        data.gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
-    }
-
-    @Override
-    protected void doRandomPermutation(Slice out, int n, long seed, int epoch) {
-        data.randomPermutation(out, n, seed, epoch);
-    }
-
-    @Override
-    protected void doAdvanceCounters(Slice counters) {
-        data.advanceCounters(counters);
     }
 
     // ================================================================== lifecycle

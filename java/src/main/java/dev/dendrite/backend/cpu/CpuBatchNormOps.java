@@ -3,6 +3,7 @@ package dev.dendrite.backend.cpu;
 import static dev.dendrite.backend.cpu.CpuParallel.CHEAP;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 
+import dev.dendrite.backend.BatchNormOps;
 import dev.dendrite.backend.Slice;
 
 import java.util.Arrays;
@@ -10,7 +11,7 @@ import java.util.Arrays;
 /**
  * The CPU's batch normalisation: training forward (with the running statistics), inference forward, backward.
  */
-final class CpuBatchNormOps {
+final class CpuBatchNormOps implements BatchNormOps {
     private final CpuParallel par;
 
     CpuBatchNormOps(CpuParallel par) {
@@ -19,9 +20,10 @@ final class CpuBatchNormOps {
 
     // ================================================================== batch normalisation
 
-    void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                  float momentum, Slice runningMean, Slice runningVar,
-                                  Slice y, Slice saveMean, Slice saveInvStd) {
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar,
+                                         Slice y, Slice saveMean, Slice saveInvStd) {
         float[] xs = floats(x);
         float[] gs = floats(gamma);
         float[] bs = floats(beta);
@@ -87,8 +89,9 @@ final class CpuBatchNormOps {
         });
     }
 
-    void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                   Slice runningMean, Slice runningVar, Slice y) {
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
         float[] xs = floats(x);
         float[] gs = floats(gamma);
         float[] bs = floats(beta);
@@ -117,8 +120,9 @@ final class CpuBatchNormOps {
         });
     }
 
-    void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                           Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         float[] xs = floats(x);
         float[] dys = floats(dy);
         float[] gs = floats(gamma);

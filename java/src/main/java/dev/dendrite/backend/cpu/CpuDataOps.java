@@ -14,6 +14,7 @@ import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DataOps;
 import dev.dendrite.backend.Slice;
 
 import java.util.Arrays;
@@ -22,7 +23,7 @@ import java.util.Arrays;
  * The CPU's data movement: the batch gather (with its host-side position checks), the epoch's shuffle and the
  * step counters.
  */
-final class CpuDataOps {
+final class CpuDataOps implements DataOps {
     private final CpuParallel par;
     /** Where {@link #touchRows} puts what it read, so that the JIT keeps the reads (racy and never read). */
     private int touched;
@@ -34,8 +35,9 @@ final class CpuDataOps {
     // ================================================================== data movement
 
     /** The CPU reads the batch counter and the indices at once, so a bad one is reported by this call. */
-    void checkGatherPositions(Slice src, int width, Slice indices, Slice counters, int batchSize,
-                              int rows) {
+    @Override
+    public void checkGatherPositions(Slice src, int width, Slice indices, Slice counters, int batchSize,
+                                     int rows) {
         String op = "gather";
         long srcRows = src.length() / width;
         int[] idx = ints(indices);
@@ -61,8 +63,9 @@ final class CpuDataOps {
         return counters == null ? 0 : (long) ints(counters)[counters.offset() + COUNTER_BATCH] * batchSize;
     }
 
-    void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                Slice scale, Slice shift, Slice out) {
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                       Slice scale, Slice shift, Slice out) {
         CpuBuffer sb = buffer(src);
         DType sd = sb.dtype();
         long total = (long) rows * width;
@@ -170,7 +173,8 @@ final class CpuDataOps {
         touched = sum; // keeps the reads from being dead code
     }
 
-    void randomPermutation(Slice out, int n, long seed, int epoch) {
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
         int[] os = ints(out);
         // Sort key: the 32 random bits as an unsigned number, then the index. Flipping the sign bit makes the
         // signed comparison of the high word an unsigned one, so one long sort orders by both.
@@ -188,7 +192,8 @@ final class CpuDataOps {
         }
     }
 
-    void advanceCounters(Slice counters) {
+    @Override
+    public void advanceCounters(Slice counters) {
         int[] cs = ints(counters);
         cs[counters.offset() + COUNTER_STEP]++;
         cs[counters.offset() + COUNTER_BATCH]++;

@@ -6,12 +6,13 @@ import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DropoutOps;
 import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's dropout pass (forward and backward alike): the mask of {@link CpuDropout}'s Philox kernel.
  */
-final class CpuDropoutOps {
+final class CpuDropoutOps implements DropoutOps {
     /** A dropout element: a Philox block, vectorised when {@link CpuDropout#vectorised()}. */
     private static final int DROPOUT = CpuDropout.vectorised() ? 2 : PHILOX;
     private final CpuParallel par;
@@ -22,8 +23,9 @@ final class CpuDropoutOps {
 
     // ================================================================== dropout
 
-    void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
-                 Slice counters) {
+    @Override
+    public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
+                        Slice counters) {
         float[] xs = floats(in);
         float[] ys = floats(out);
         int[] cs = ints(counters);

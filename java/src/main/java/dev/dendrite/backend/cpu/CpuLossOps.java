@@ -4,12 +4,13 @@ import static dev.dendrite.backend.OpChecks.badLabel;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
+import dev.dendrite.backend.LossOps;
 import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's fused losses: softmax and sigmoid cross-entropy, mean squared error; each adds its totals to stats.
  */
-final class CpuLossOps {
+final class CpuLossOps implements LossOps {
     private final CpuParallel par;
 
     CpuLossOps(CpuParallel par) {
@@ -18,8 +19,9 @@ final class CpuLossOps {
 
     // ================================================================== losses
 
-    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats) {
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
         String op = "softmaxCrossEntropy";
         float[] zs = floats(logits);
         int[] li = sparseLabels ? ints(labels) : null;
@@ -98,8 +100,9 @@ final class CpuLossOps {
         });
     }
 
-    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats) {
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
         float[] zs = floats(logits);
         float[] ts = floats(targets);
         float[] ps = floats(probs);
@@ -140,8 +143,9 @@ final class CpuLossOps {
         });
     }
 
-    void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                          Slice dpred, float gradScale, Slice stats) {
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
         float[] xs = floats(pred);
         float[] ts = floats(targets);
         float[] gs = floats(dpred);

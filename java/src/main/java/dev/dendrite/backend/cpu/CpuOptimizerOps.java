@@ -7,12 +7,13 @@ import static dev.dendrite.backend.cpu.CpuParallel.TILE;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
+import dev.dendrite.backend.OptimizerOps;
 import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's optimizer updates over flat parameter buffers: SGD, Adam (AMSGrad), RMSprop, Adagrad.
  */
-final class CpuOptimizerOps {
+final class CpuOptimizerOps implements OptimizerOps {
     private final CpuParallel par;
     /** Reused by every {@link #adamUpdate}. */
     private final AdamStep adamStep = new AdamStep();
@@ -23,8 +24,9 @@ final class CpuOptimizerOps {
 
     // ================================================================== optimizers
 
-    void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                   float momentum, boolean nesterov) {
+    @Override
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                          float momentum, boolean nesterov) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] vs = floats(velocity);
@@ -57,8 +59,9 @@ final class CpuOptimizerOps {
         });
     }
 
-    void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                    Slice counters, float beta1, float beta2, float eps) {
+    @Override
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                           Slice counters, float beta1, float beta2, float eps) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] ms = floats(m);
@@ -162,8 +165,9 @@ final class CpuOptimizerOps {
         }
     }
 
-    void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                       float rho, float momentum, float eps) {
+    @Override
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                              float rho, float momentum, float eps) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] sq = floats(ms);
@@ -200,7 +204,8 @@ final class CpuOptimizerOps {
         });
     }
 
-    void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+    @Override
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         float[] ps = floats(params);
         float[] gs = floats(grads);
         float[] as = floats(accumulator);

@@ -8,6 +8,7 @@ import static dev.dendrite.backend.cpu.CpuParallel.rowsPerTile;
 import static dev.dendrite.backend.cpu.CpuParallel.stage;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 
+import dev.dendrite.backend.ReductionOps;
 import dev.dendrite.backend.Slice;
 
 import java.util.Arrays;
@@ -15,14 +16,15 @@ import java.util.Arrays;
 /**
  * The CPU's reductions: column sums (the bias gradient), in an order fixed by the shape whatever the split.
  */
-final class CpuReductionOps {
+final class CpuReductionOps implements ReductionOps {
     private final CpuParallel par;
 
     CpuReductionOps(CpuParallel par) {
         this.par = par;
     }
 
-    void columnSums(Slice x, int rows, int cols, Slice out) {
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
         columnSumsInto(floats(x), x.offset(), rows, cols, floats(out), out.offset());
     }
 

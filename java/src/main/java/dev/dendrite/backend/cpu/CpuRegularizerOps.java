@@ -7,12 +7,13 @@ import static dev.dendrite.backend.cpu.CpuParallel.PARALLEL_MIN;
 import static dev.dendrite.backend.cpu.CpuParallel.blocks;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 
+import dev.dendrite.backend.RegularizerOps;
 import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's l1/l2 regularizer gradient and penalty.
  */
-final class CpuRegularizerOps {
+final class CpuRegularizerOps implements RegularizerOps {
     private final CpuParallel par;
 
     CpuRegularizerOps(CpuParallel par) {
@@ -21,7 +22,8 @@ final class CpuRegularizerOps {
 
     // ================================================================== regularisation
 
-    void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         float[] ws = floats(w);
         float[] gs = floats(grad);
         int wo = w.offset();
@@ -41,7 +43,8 @@ final class CpuRegularizerOps {
         });
     }
 
-    void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         float[] ws = floats(w);
         float[] st = floats(stats);
         int wo = w.offset();

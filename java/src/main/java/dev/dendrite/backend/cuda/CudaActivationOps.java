@@ -10,6 +10,7 @@ import static dev.dendrite.backend.cuda.CudaContext.tileRows;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 
 import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.ActivationOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -17,7 +18,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's activation passes (kernels/cuda/activations.cu).
  */
-final class CudaActivationOps {
+final class CudaActivationOps implements ActivationOps {
     private final CudaContext ctx;
     private final CudaReductionOps reductions;
 
@@ -28,8 +29,9 @@ final class CudaActivationOps {
 
     // ================================================================== activations
 
-    void biasActivationForward(Slice z, Slice bias, int rows, int cols,
-                               ActivationFunction f, float alpha, Slice y) {
+    @Override
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                      ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
         CUdeviceptr pz = ptr(z);
         CUdeviceptr py = ptr(y);
@@ -56,8 +58,9 @@ final class CudaActivationOps {
         }
     }
 
-    void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                            ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+    @Override
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
         CUdeviceptr pz = ptr(z);
         CUdeviceptr py = ptr(y);

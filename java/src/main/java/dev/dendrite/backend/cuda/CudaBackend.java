@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.OpFamilies;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DeviceOpTimer;
 import dev.dendrite.backend.DType;
@@ -56,9 +56,6 @@ import jcuda.jcublas.JCublas2;
  * <p>Like a stream, one backend is meant to be driven by one thread at a time.
  */
 public final class CudaBackend extends AbstractBackend<CudaBuffer> implements DeviceOpTimer {
-    /** Largest permutation: keys are padded to a power of two of at most 2^30. */
-    private static final int MAX_PERMUTATION = 1 << 30;
-
     private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
 
     private final Set<CudaBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -70,15 +67,8 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     private long graphLaunches;
     private final CudaContext ctx;
     private final CudaOpTimer timer;
-    // The op families, mirroring kernels/cuda/ (see kernels/README.md).
+    // The op families this backend calls besides AbstractBackend (the others are handed over by use()).
     private final CudaGemmOps gemm;
-    private final CudaReductionOps reductions;
-    private final CudaActivationOps activations;
-    private final CudaLossOps losses;
-    private final CudaRegularizerOps regularizers;
-    private final CudaDropoutOps dropout;
-    private final CudaBatchNormOps batchNorm;
-    private final CudaOptimizerOps optimizers;
     private final CudaDataOps data;
 
     /**
@@ -101,14 +91,15 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         this.ctx = new CudaContext(deviceIndex);
         this.timer = new CudaOpTimer(ctx);
         this.gemm = new CudaGemmOps(ctx, this::recordsGraphs); // reads -Ddendrite.cuda.gemm: a bad value fails here
-        this.reductions = new CudaReductionOps(ctx);
-        this.activations = new CudaActivationOps(ctx, reductions);
-        this.losses = new CudaLossOps(ctx);
-        this.regularizers = new CudaRegularizerOps(ctx);
-        this.dropout = new CudaDropoutOps(ctx);
-        this.batchNorm = new CudaBatchNormOps(ctx);
-        this.optimizers = new CudaOptimizerOps(ctx);
+        CudaReductionOps reductions = new CudaReductionOps(ctx);
+        CudaActivationOps activations = new CudaActivationOps(ctx, reductions);
+        CudaLossOps losses = new CudaLossOps(ctx);
+        CudaRegularizerOps regularizers = new CudaRegularizerOps(ctx);
+        CudaDropoutOps dropout = new CudaDropoutOps(ctx);
+        CudaBatchNormOps batchNorm = new CudaBatchNormOps(ctx);
+        CudaOptimizerOps optimizers = new CudaOptimizerOps(ctx);
         this.data = new CudaDataOps(ctx);
+        use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data));
         byte[] fatbin = CudaLibraries.fatbin();
         String notBuilt = "CUDA kernels were not built (nvcc was not found at build time)";
         try {
@@ -364,12 +355,6 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         throw DeviceErrors.decode(name(), err);
     }
 
-    @Override
-    protected void doGemm(boolean transA, boolean transB, int m, int n, int k,
-                          float alpha, Slice a, Slice b, float beta, Slice c) {
-        gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-    }
-
     /**
      * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
      * again), so that tests can check each variant whatever the choice would be.
@@ -383,122 +368,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return gemm.gemmChoice(transA, transB, m, n, k);
     }
 
-    @Override
-    protected void doColumnSums(Slice x, int rows, int cols, Slice out) {
-        reductions.columnSums(x, rows, cols, out);
-    }
-
-    @Override
-    protected void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                           ActivationFunction f, float alpha, Slice y) {
-        activations.biasActivationForward(z, bias, rows, cols, f, alpha, y);
-    }
-
-    @Override
-    protected void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                        ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        activations.activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
-    }
-
-    @Override
-    protected void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        losses.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
-    }
-
-    @Override
-    protected void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        losses.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
-    }
-
-    @Override
-    protected void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                      Slice dpred, float gradScale, Slice stats) {
-        losses.meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
-    }
-
-    @Override
-    protected void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        regularizers.regularizerGradient(w, grad, n, l1, l2);
-    }
-
-    @Override
-    protected void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        regularizers.regularizerPenalty(w, n, l1, l2, scale, stats);
-    }
-
-    @Override
-    protected void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int philoxStream,
-                             Slice counters) {
-        dropout.dropout(op, in, out, n, rate, seed, philoxStream, counters);
-    }
-
-    @Override
-    protected void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                              float momentum, Slice runningMean, Slice runningVar,
-                                              Slice y, Slice saveMean, Slice saveInvStd) {
-        batchNorm.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
-                saveMean, saveInvStd);
-    }
-
-    @Override
-    protected void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                               Slice runningMean, Slice runningVar, Slice y) {
-        batchNorm.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
-    }
-
-    @Override
-    protected void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                       Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        batchNorm.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
-    }
-
-    @Override
-    protected void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                               float momentum, boolean nesterov) {
-        optimizers.sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
-    }
-
-    @Override
-    protected void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                                Slice counters, float beta1, float beta2, float eps) {
-        optimizers.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
-    }
-
-    @Override
-    protected void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                                   float rho, float momentum, float eps) {
-        optimizers.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
-    }
-
-    @Override
-    protected void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        optimizers.adagradUpdate(params, grads, accumulator, n, hyper, eps);
-    }
-
     // ================================================================== data movement
-
-    @Override
-    protected int maxPermutation() {
-        return MAX_PERMUTATION;
-    }
-
-    @Override
-    protected void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                            Slice scale, Slice shift, Slice out) {
-        data.gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
-    }
-
-    @Override
-    protected void doRandomPermutation(Slice out, int n, long seed, int epoch) {
-        data.randomPermutation(out, n, seed, epoch);
-    }
-
-    @Override
-    protected void doAdvanceCounters(Slice counters) {
-        data.advanceCounters(counters);
-    }
 
     // ================================================================== graphs (used by CudaGraph)
 

@@ -6,6 +6,7 @@ import static dev.dendrite.backend.cuda.CudaContext.ceilDiv;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 import static dev.dendrite.backend.cuda.CudaContext.tileRows;
 
+import dev.dendrite.backend.BatchNormOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -13,7 +14,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's batch normalisation (kernels/cuda/batchnorm.cu).
  */
-final class CudaBatchNormOps {
+final class CudaBatchNormOps implements BatchNormOps {
     private final CudaContext ctx;
 
     CudaBatchNormOps(CudaContext ctx) {
@@ -22,9 +23,10 @@ final class CudaBatchNormOps {
 
     // ================================================================== batch normalisation
 
-    void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                  float momentum, Slice runningMean, Slice runningVar,
-                                  Slice y, Slice saveMean, Slice saveInvStd) {
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar,
+                                         Slice y, Slice saveMean, Slice saveInvStd) {
         CUdeviceptr px = ptr(x);
         CUdeviceptr pg = ptr(gamma);
         CUdeviceptr pb = ptr(beta);
@@ -44,8 +46,9 @@ final class CudaBatchNormOps {
         }
     }
 
-    void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                   Slice runningMean, Slice runningVar, Slice y) {
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
         long total = (long) rows * cols;
         CUdeviceptr px = ptr(x);
         CUdeviceptr pg = ptr(gamma);
@@ -64,8 +67,9 @@ final class CudaBatchNormOps {
         }
     }
 
-    void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                           Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         CUdeviceptr px = ptr(x);
         CUdeviceptr pdy = ptr(dy);
         CUdeviceptr pg = ptr(gamma);

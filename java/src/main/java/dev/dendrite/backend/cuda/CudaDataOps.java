@@ -7,6 +7,7 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DataOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -14,7 +15,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's data movement (kernels/cuda/data.cu): batch gather, the epoch's shuffle, the step counters.
  */
-final class CudaDataOps {
+final class CudaDataOps implements DataOps {
     private final CudaContext ctx;
     private CUdeviceptr sortKeys;
     private long sortKeysBytes;
@@ -31,8 +32,15 @@ final class CudaDataOps {
         }
     }
 
-    void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                Slice scale, Slice shift, Slice out) {
+    /** Keys are padded to a power of two of at most 2^30. */
+    @Override
+    public int maxPermutation() {
+        return 1 << 30;
+    }
+
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                       Slice scale, Slice shift, Slice out) {
         // Batch 0 was checked on the host; other batches, like the indices, on the device (the counter lives there).
         DType sd = src.dtype();
         int srcRows = src.length() / width;
@@ -63,7 +71,8 @@ final class CudaDataOps {
         }
     }
 
-    void randomPermutation(Slice out, int n, long seed, int epoch) {
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
         String op = "randomPermutation";
         CUdeviceptr po = ptr(out);
         if (n == 0) {
@@ -117,7 +126,8 @@ final class CudaDataOps {
         return p;
     }
 
-    void advanceCounters(Slice counters) {
+    @Override
+    public void advanceCounters(Slice counters) {
         CUdeviceptr pc = ptr(counters);
         try {
             ctx.launch(CudaKernel.ADVANCE_COUNTERS, 1, 32, 1, 0, pc);

@@ -6,6 +6,7 @@ import static dev.dendrite.backend.cuda.CudaContext.sameElements;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DropoutOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -13,7 +14,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's dropout (kernels/cuda/dropout.cu).
  */
-final class CudaDropoutOps {
+final class CudaDropoutOps implements DropoutOps {
     private final CudaContext ctx;
 
     CudaDropoutOps(CudaContext ctx) {
@@ -22,8 +23,9 @@ final class CudaDropoutOps {
 
     // ================================================================== dropout
 
-    void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int philoxStream,
-                 Slice counters) {
+    @Override
+    public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int philoxStream,
+                        Slice counters) {
         CUdeviceptr pin = ptr(in);
         CUdeviceptr pout = ptr(out);
         CUdeviceptr pc = ptr(counters);

@@ -24,6 +24,7 @@ import java.util.function.BooleanSupplier;
 
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
+import dev.dendrite.backend.GemmOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -39,7 +40,7 @@ import jcuda.jcublas.JCublas2;
  * The CUDA backend's GEMM: cuBLAS or the own tiled kernels of kernels/cuda/gemm.cu ({@link GemmVariant}), the
  * faster measured per shape on its first call ({@link GemmTuner}), and the work space of split products.
  */
-final class CudaGemmOps {
+final class CudaGemmOps implements GemmOps {
     /** {@link #gemm}'s name for cuBLAS, beside the GemmVariant ids, in its choices and {@code -Ddendrite.cuda.gemm}. */
     private static final String GEMM_CUBLAS = "cublas";
 
@@ -69,8 +70,9 @@ final class CudaGemmOps {
 
     // ================================================================== dense algebra
 
-    void gemm(boolean transA, boolean transB, int m, int n, int k,
-              float alpha, Slice a, Slice b, float beta, Slice c) {
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, Slice a, Slice b, float beta, Slice c) {
         CUdeviceptr pa = ptr(a);
         CUdeviceptr pb = ptr(b);
         CUdeviceptr pc = ptr(c);

@@ -3,6 +3,7 @@ package dev.dendrite.backend.cuda;
 import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
+import dev.dendrite.backend.LossOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -10,7 +11,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's fused losses (kernels/cuda/losses.cu).
  */
-final class CudaLossOps {
+final class CudaLossOps implements LossOps {
     private final CudaContext ctx;
 
     CudaLossOps(CudaContext ctx) {
@@ -19,8 +20,9 @@ final class CudaLossOps {
 
     // ================================================================== losses
 
-    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats) {
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
         CUdeviceptr pz = ptr(logits);
         CUdeviceptr pl = ptr(labels);
         CUdeviceptr pp = ptr(probs);
@@ -43,8 +45,9 @@ final class CudaLossOps {
         }
     }
 
-    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats) {
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
         long total = (long) rows * cols;
         CUdeviceptr pz = ptr(logits);
         CUdeviceptr pt = ptr(targets);
@@ -62,8 +65,9 @@ final class CudaLossOps {
         }
     }
 
-    void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                          Slice dpred, float gradScale, Slice stats) {
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
         CUdeviceptr px = ptr(pred);
         CUdeviceptr pt = ptr(targets);
         CUdeviceptr pg = ptr(dpred);

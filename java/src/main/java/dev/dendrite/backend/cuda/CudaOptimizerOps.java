@@ -3,6 +3,7 @@ package dev.dendrite.backend.cuda;
 import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
+import dev.dendrite.backend.OptimizerOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -10,7 +11,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's optimizer updates (kernels/cuda/optimizers.cu).
  */
-final class CudaOptimizerOps {
+final class CudaOptimizerOps implements OptimizerOps {
     private final CudaContext ctx;
 
     CudaOptimizerOps(CudaContext ctx) {
@@ -19,8 +20,9 @@ final class CudaOptimizerOps {
 
     // ================================================================== optimizers
 
-    void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                   float momentum, boolean nesterov) {
+    @Override
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                          float momentum, boolean nesterov) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pv = ptr(velocity);
@@ -36,8 +38,9 @@ final class CudaOptimizerOps {
         }
     }
 
-    void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                    Slice counters, float beta1, float beta2, float eps) {
+    @Override
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                           Slice counters, float beta1, float beta2, float eps) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pm = ptr(m);
@@ -57,8 +60,9 @@ final class CudaOptimizerOps {
         }
     }
 
-    void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                       float rho, float momentum, float eps) {
+    @Override
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                              float rho, float momentum, float eps) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pms = ptr(ms);
@@ -76,7 +80,8 @@ final class CudaOptimizerOps {
         }
     }
 
-    void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+    @Override
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr pg = ptr(grads);
         CUdeviceptr pa = ptr(accumulator);

@@ -5,6 +5,7 @@ import static dev.dendrite.backend.cuda.CudaContext.ceilDiv;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 import static dev.dendrite.backend.cuda.CudaContext.tileRows;
 
+import dev.dendrite.backend.ReductionOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -12,14 +13,15 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's reductions (kernels/cuda/reductions.cu): column sums, the bias gradient.
  */
-final class CudaReductionOps {
+final class CudaReductionOps implements ReductionOps {
     private final CudaContext ctx;
 
     CudaReductionOps(CudaContext ctx) {
         this.ctx = ctx;
     }
 
-    void columnSums(Slice x, int rows, int cols, Slice out) {
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
         CUdeviceptr px = ptr(x);
         CUdeviceptr po = ptr(out);
         if (cols == 0) {

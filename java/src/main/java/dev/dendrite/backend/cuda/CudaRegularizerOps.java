@@ -3,6 +3,7 @@ package dev.dendrite.backend.cuda;
 import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
+import dev.dendrite.backend.RegularizerOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -10,7 +11,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's l1/l2 regularizer gradient and penalty (kernels/cuda/regularizers.cu).
  */
-final class CudaRegularizerOps {
+final class CudaRegularizerOps implements RegularizerOps {
     private final CudaContext ctx;
 
     CudaRegularizerOps(CudaContext ctx) {
@@ -19,7 +20,8 @@ final class CudaRegularizerOps {
 
     // ================================================================== regularisation
 
-    void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         CUdeviceptr pw = ptr(w);
         CUdeviceptr pg = ptr(grad);
         if (n == 0) {
@@ -32,7 +34,8 @@ final class CudaRegularizerOps {
         }
     }
 
-    void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         CUdeviceptr pw = ptr(w);
         CUdeviceptr ps = ptr(stats);
         if (n == 0) {

@@ -6,6 +6,7 @@ import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
 import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.ActivationOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -14,7 +15,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's activation passes (kernels/opencl/activations.cl).
  */
-final class OpenClActivationOps {
+final class OpenClActivationOps implements ActivationOps {
     private final OpenClContext ctx;
     private final OpenClReductionOps reductions;
 
@@ -25,8 +26,9 @@ final class OpenClActivationOps {
 
     // ================================================================== activations
 
-    void biasActivationForward(Slice z, Slice bias, int rows, int cols,
-                               ActivationFunction f, float alpha, Slice y) {
+    @Override
+    public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                      ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
         if (total == 0) {
             return;
@@ -48,8 +50,9 @@ final class OpenClActivationOps {
         }
     }
 
-    void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                            ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+    @Override
+    public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                   ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
         try {
             if (total == 0) {

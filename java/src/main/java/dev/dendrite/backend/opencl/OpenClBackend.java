@@ -21,9 +21,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
-import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.OpFamilies;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.DeviceErrors;
@@ -65,25 +65,14 @@ import org.jocl.cl_mem;
  * <p>Like a GPU stream, one backend is meant to be driven by one thread at a time.
  */
 public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
-    /** Largest n of {@link #randomPermutation}: its keys are padded to a power of two that must fit an int. */
-    static final int MAX_PERMUTATION = 1 << 30;
-
     private final OpenClContext ctx;
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Recorded steps not yet closed: close() releases their kernel objects. */
     private final List<OpenClRecording> recordings = new ArrayList<>();
     /** {@code -Ddendrite.opencl.record=false}: {@link #capture} returns steps that issue their ops again. */
     private final boolean recordSteps = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.record"));
-    // The op families, mirroring kernels/opencl/ (see kernels/README.md).
+    // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
-    private final OpenClReductionOps reductions;
-    private final OpenClActivationOps activations;
-    private final OpenClLossOps losses;
-    private final OpenClRegularizerOps regularizers;
-    private final OpenClDropoutOps dropout;
-    private final OpenClBatchNormOps batchNorm;
-    private final OpenClOptimizerOps optimizers;
-    private final OpenClDataOps data;
 
     /**
      * A backend on the device chosen by {@value OpenClDevice#PROPERTY} / {@value OpenClDevice#ENVIRONMENT}, or
@@ -118,14 +107,15 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             ctx.release(null);
             throw e;
         }
-        this.reductions = new OpenClReductionOps(ctx);
-        this.activations = new OpenClActivationOps(ctx, reductions);
-        this.losses = new OpenClLossOps(ctx, reductions);
-        this.regularizers = new OpenClRegularizerOps(ctx, reductions);
-        this.dropout = new OpenClDropoutOps(ctx);
-        this.batchNorm = new OpenClBatchNormOps(ctx, reductions);
-        this.optimizers = new OpenClOptimizerOps(ctx);
-        this.data = new OpenClDataOps(ctx);
+        OpenClReductionOps reductions = new OpenClReductionOps(ctx);
+        OpenClActivationOps activations = new OpenClActivationOps(ctx, reductions);
+        OpenClLossOps losses = new OpenClLossOps(ctx, reductions);
+        OpenClRegularizerOps regularizers = new OpenClRegularizerOps(ctx, reductions);
+        OpenClDropoutOps dropout = new OpenClDropoutOps(ctx);
+        OpenClBatchNormOps batchNorm = new OpenClBatchNormOps(ctx, reductions);
+        OpenClOptimizerOps optimizers = new OpenClOptimizerOps(ctx);
+        OpenClDataOps data = new OpenClDataOps(ctx);
+        use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data));
     }
 
     @Override
@@ -348,12 +338,6 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         throw DeviceErrors.decode(name(), e);
     }
 
-    @Override
-    protected void doGemm(boolean transA, boolean transB, int m, int n, int k,
-                          float alpha, Slice a, Slice b, float beta, Slice c) {
-        gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-    }
-
     /**
      * Makes every following {@link #gemm} use {@code v} (null: choose per shape again), so that tests can check
      * each variant whatever the choice would be.
@@ -369,122 +353,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return gemm.gemmChoice(transA, transB, m, n, k);
     }
 
-    @Override
-    protected void doColumnSums(Slice x, int rows, int cols, Slice out) {
-        reductions.columnSums(x, rows, cols, out);
-    }
-
-    @Override
-    protected void doBiasActivationForward(Slice z, Slice bias, int rows, int cols,
-                                           ActivationFunction f, float alpha, Slice y) {
-        activations.biasActivationForward(z, bias, rows, cols, f, alpha, y);
-    }
-
-    @Override
-    protected void doActivationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
-                                        ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        activations.activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
-    }
-
-    @Override
-    protected void doSoftmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        losses.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
-    }
-
-    @Override
-    protected void doSigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                                         Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        losses.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
-    }
-
-    @Override
-    protected void doMeanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                      Slice dpred, float gradScale, Slice stats) {
-        losses.meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
-    }
-
-    @Override
-    protected void doRegularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        regularizers.regularizerGradient(w, grad, n, l1, l2);
-    }
-
-    @Override
-    protected void doRegularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        regularizers.regularizerPenalty(w, n, l1, l2, scale, stats);
-    }
-
-    @Override
-    protected void doDropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
-                             Slice counters) {
-        dropout.dropout(op, in, out, n, rate, seed, stream, counters);
-    }
-
-    @Override
-    protected void doBatchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                              float momentum, Slice runningMean, Slice runningVar,
-                                              Slice y, Slice saveMean, Slice saveInvStd) {
-        batchNorm.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
-                saveMean, saveInvStd);
-    }
-
-    @Override
-    protected void doBatchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                               Slice runningMean, Slice runningVar, Slice y) {
-        batchNorm.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
-    }
-
-    @Override
-    protected void doBatchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                                       Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        batchNorm.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
-    }
-
-    @Override
-    protected void doSgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                               float momentum, boolean nesterov) {
-        optimizers.sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
-    }
-
-    @Override
-    protected void doAdamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                                Slice counters, float beta1, float beta2, float eps) {
-        optimizers.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
-    }
-
-    @Override
-    protected void doRmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                                   float rho, float momentum, float eps) {
-        optimizers.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
-    }
-
-    @Override
-    protected void doAdagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        optimizers.adagradUpdate(params, grads, accumulator, n, hyper, eps);
-    }
-
     // ================================================================== data movement
-
-    @Override
-    protected int maxPermutation() {
-        return MAX_PERMUTATION;
-    }
-
-    @Override
-    protected void doGather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                            Slice scale, Slice shift, Slice out) {
-        data.gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
-    }
-
-    @Override
-    protected void doRandomPermutation(Slice out, int n, long seed, int epoch) {
-        data.randomPermutation(out, n, seed, epoch);
-    }
-
-    @Override
-    protected void doAdvanceCounters(Slice counters) {
-        data.advanceCounters(counters);
-    }
 
     // ================================================================== recorded steps
 

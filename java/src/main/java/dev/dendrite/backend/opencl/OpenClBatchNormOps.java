@@ -5,6 +5,7 @@ import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static org.jocl.CL.clEnqueueCopyBuffer;
 
+import dev.dendrite.backend.BatchNormOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -13,7 +14,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's batch normalisation (kernels/opencl/batchnorm.cl).
  */
-final class OpenClBatchNormOps {
+final class OpenClBatchNormOps implements BatchNormOps {
     private final OpenClContext ctx;
     private final OpenClReductionOps reductions;
 
@@ -24,9 +25,10 @@ final class OpenClBatchNormOps {
 
     // ================================================================== batch normalisation
 
-    void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                  float momentum, Slice runningMean, Slice runningVar,
-                                  Slice y, Slice saveMean, Slice saveInvStd) {
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar,
+                                         Slice y, Slice saveMean, Slice saveInvStd) {
         if (cols == 0) {
             return;
         }
@@ -60,8 +62,9 @@ final class OpenClBatchNormOps {
         }
     }
 
-    void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
-                                   Slice runningMean, Slice runningVar, Slice y) {
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
         long total = (long) rows * cols;
         if (total == 0) {
             return;
@@ -79,8 +82,9 @@ final class OpenClBatchNormOps {
         }
     }
 
-    void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
-                           Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
         String op = "batchNormBackward";
         long total = (long) rows * cols;
         if (cols == 0) {

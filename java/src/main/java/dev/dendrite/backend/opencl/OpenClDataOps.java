@@ -6,6 +6,7 @@ import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
 
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DataOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -15,15 +16,22 @@ import org.jocl.cl_mem;
  * The OpenCL backend's data movement (kernels/opencl/data.cl): batch gather, the epoch's shuffle, the step
  * counters.
  */
-final class OpenClDataOps {
+final class OpenClDataOps implements DataOps {
     private final OpenClContext ctx;
 
     OpenClDataOps(OpenClContext ctx) {
         this.ctx = ctx;
     }
 
-    void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
-                Slice scale, Slice shift, Slice out) {
+    /** Keys are padded to a power of two of at most 2^30. */
+    @Override
+    public int maxPermutation() {
+        return 1 << 30;
+    }
+
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                       Slice scale, Slice shift, Slice out) {
         // Batch 0 was checked on the host; other batches, like the indices, on the device (the counter lives there).
         DType sd = src.dtype();
         long total = (long) rows * width;
@@ -51,7 +59,8 @@ final class OpenClDataOps {
         }
     }
 
-    void randomPermutation(Slice out, int n, long seed, int epoch) {
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
         if (n == 0) {
             return;
         }
@@ -101,7 +110,8 @@ final class OpenClDataOps {
         }
     }
 
-    void advanceCounters(Slice counters) {
+    @Override
+    public void advanceCounters(Slice counters) {
         try {
             OpenClKernel k = ctx.programs.kernel("data.cl", "advance_counters");
             k.args().mem(ctx.mem(counters), counters.offset());

@@ -4,6 +4,7 @@ import static dev.dendrite.backend.Backend.COUNTER_STEP;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DropoutOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -11,7 +12,7 @@ import org.jocl.CLException;
 /**
  * The OpenCL backend's dropout (kernels/opencl/dropout.cl).
  */
-final class OpenClDropoutOps {
+final class OpenClDropoutOps implements DropoutOps {
     private final OpenClContext ctx;
 
     OpenClDropoutOps(OpenClContext ctx) {
@@ -20,8 +21,9 @@ final class OpenClDropoutOps {
 
     // ================================================================== dropout
 
-    void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
-                 Slice counters) {
+    @Override
+    public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
+                        Slice counters) {
         if (n == 0) {
             return;
         }

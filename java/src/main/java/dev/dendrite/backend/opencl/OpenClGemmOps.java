@@ -14,6 +14,7 @@ import java.util.Map;
 
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
+import dev.dendrite.backend.GemmOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -23,7 +24,7 @@ import org.jocl.cl_mem;
  * The OpenCL backend's GEMM (kernels/opencl/gemm.cl): the {@link GemmVariant} each shape runs, measured on its
  * first call ({@link GemmTuner}) among those the device can run, or forced by {@code -Ddendrite.opencl.gemm}.
  */
-final class OpenClGemmOps {
+final class OpenClGemmOps implements GemmOps {
     private final OpenClContext ctx;
 
     /**
@@ -41,8 +42,9 @@ final class OpenClGemmOps {
         this.ctx = ctx;
     }
 
-    void gemm(boolean transA, boolean transB, int m, int n, int k,
-              float alpha, Slice a, Slice b, float beta, Slice c) {
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, Slice a, Slice b, float beta, Slice c) {
         if (m == 0 || n == 0) {
             return;
         }

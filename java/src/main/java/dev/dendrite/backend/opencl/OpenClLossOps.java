@@ -2,6 +2,7 @@ package dev.dendrite.backend.opencl;
 
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
+import dev.dendrite.backend.LossOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -10,7 +11,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's fused losses (kernels/opencl/losses.cl).
  */
-final class OpenClLossOps {
+final class OpenClLossOps implements LossOps {
     private final OpenClContext ctx;
     private final OpenClReductionOps reductions;
 
@@ -21,8 +22,9 @@ final class OpenClLossOps {
 
     // ================================================================== losses
 
-    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats) {
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -45,8 +47,9 @@ final class OpenClLossOps {
         }
     }
 
-    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats) {
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -64,8 +67,9 @@ final class OpenClLossOps {
         }
     }
 
-    void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                          Slice dpred, float gradScale, Slice stats) {
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }

@@ -4,6 +4,7 @@ import static dev.dendrite.backend.Backend.COUNTER_STEP;
 import static dev.dendrite.backend.Backend.HYPER_LR;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
+import dev.dendrite.backend.OptimizerOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -11,7 +12,7 @@ import org.jocl.CLException;
 /**
  * The OpenCL backend's optimizer updates (kernels/opencl/optimizers.cl).
  */
-final class OpenClOptimizerOps {
+final class OpenClOptimizerOps implements OptimizerOps {
     private final OpenClContext ctx;
 
     OpenClOptimizerOps(OpenClContext ctx) {
@@ -20,8 +21,9 @@ final class OpenClOptimizerOps {
 
     // ================================================================== optimizers
 
-    void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
-                   float momentum, boolean nesterov) {
+    @Override
+    public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                          float momentum, boolean nesterov) {
         if (n == 0) {
             return;
         }
@@ -36,8 +38,9 @@ final class OpenClOptimizerOps {
         }
     }
 
-    void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
-                    Slice counters, float beta1, float beta2, float eps) {
+    @Override
+    public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                           Slice counters, float beta1, float beta2, float eps) {
         String op = "adamUpdate";
         if (n == 0) {
             return;
@@ -56,8 +59,9 @@ final class OpenClOptimizerOps {
         }
     }
 
-    void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
-                       float rho, float momentum, float eps) {
+    @Override
+    public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                              float rho, float momentum, float eps) {
         String op = "rmspropUpdate";
         if (n == 0) {
             return;
@@ -75,7 +79,8 @@ final class OpenClOptimizerOps {
         }
     }
 
-    void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+    @Override
+    public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
         if (n == 0) {
             return;
         }

@@ -6,6 +6,7 @@ import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
 
+import dev.dendrite.backend.ReductionOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -15,14 +16,15 @@ import org.jocl.cl_mem;
  * The OpenCL backend's reductions (kernels/opencl/reductions.cl): column sums in chunk partials, and the loss
  * and penalty totals added to stats in one work-group.
  */
-final class OpenClReductionOps {
+final class OpenClReductionOps implements ReductionOps {
     private final OpenClContext ctx;
 
     OpenClReductionOps(OpenClContext ctx) {
         this.ctx = ctx;
     }
 
-    void columnSums(Slice x, int rows, int cols, Slice out) {
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
         try {
             columnSumsInto(ctx.mem(x), x.offset(), rows, cols, ctx.mem(out), out.offset());
         } catch (CLException e) {

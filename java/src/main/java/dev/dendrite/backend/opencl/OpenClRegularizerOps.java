@@ -5,6 +5,7 @@ import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
 
+import dev.dendrite.backend.RegularizerOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -13,7 +14,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's l1/l2 regularizer gradient and penalty (kernels/opencl/regularizers.cl).
  */
-final class OpenClRegularizerOps {
+final class OpenClRegularizerOps implements RegularizerOps {
     private final OpenClContext ctx;
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
     private static final int PENALTY_GROUPS = 64;
@@ -26,7 +27,8 @@ final class OpenClRegularizerOps {
 
     // ================================================================== regularisation
 
-    void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         if (n == 0) {
             return;
         }
@@ -39,7 +41,8 @@ final class OpenClRegularizerOps {
         }
     }
 
-    void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
         if (n == 0) {
             return;
         }
