@@ -1,5 +1,11 @@
 package dev.dendrite.backend;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
 /**
  * The {@link Backend} contract, enforced once for every backend: each public op is final here and runs, in this
  * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
@@ -17,6 +23,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     private final OpChecks checks;
     /** The op families the checked ops are handed to; set once by the backend's constructor ({@link #use}). */
     private OpFamilies ops;
+    /** The buffers allocated and not yet closed: what close() frees. Guards {@link #closed} too. */
+    private final Set<B> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Set once by the backend's {@code close()} (or a failed constructor); every later op throws. */
     protected volatile boolean closed;
 
@@ -42,6 +50,52 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
      */
     protected void ensureOpen() {
         OpChecks.backendOpen(name(), closed);
+    }
+
+    // ================================================================== buffers
+
+    /**
+     * Adds a buffer just allocated to those {@code close()} frees; false, without adding it, when the backend was
+     * closed meanwhile (the caller then frees its memory and throws).
+     */
+    protected final boolean register(B buffer) {
+        synchronized (buffers) {
+            if (closed) {
+                return false;
+            }
+            buffers.add(buffer);
+            return true;
+        }
+    }
+
+    /** Forgets a buffer its owner closes; false when {@code close()} has taken it (and frees it) already. */
+    protected final boolean unregister(B buffer) {
+        synchronized (buffers) {
+            return buffers.remove(buffer);
+        }
+    }
+
+    /** Number of buffers allocated and not yet closed (for leak checks). */
+    public final int openBuffers() {
+        synchronized (buffers) {
+            return buffers.size();
+        }
+    }
+
+    /**
+     * Marks the backend closed and hands over the buffers still open, for the backend's {@code close()} to free;
+     * null when it was closed already (close is idempotent).
+     */
+    protected final List<B> closeBuffers() {
+        synchronized (buffers) {
+            if (closed) {
+                return null;
+            }
+            closed = true;
+            List<B> open = new ArrayList<>(buffers);
+            buffers.clear();
+            return open;
+        }
     }
 
     // ================================================================== memory
@@ -201,7 +255,6 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.regularizers().regularizerPenalty(w, n, l1, l2, scale, stats);
     }
 
-
     // ================================================================== dropout
 
     @Override
@@ -221,7 +274,6 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
         ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
     }
-
 
     // ================================================================== batch normalisation
 

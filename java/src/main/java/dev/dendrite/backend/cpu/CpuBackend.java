@@ -12,12 +12,8 @@ import static dev.dendrite.backend.cpu.CpuSlices.bytes;
 import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -46,7 +42,6 @@ import java.util.concurrent.ForkJoinPool;
 public final class CpuBackend extends AbstractBackend<CpuBuffer> {
     private final int threads;
     private final CpuParallel par;
-    private final Set<CpuBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -103,26 +98,16 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
     @Override
     protected Buffer doAllocate(DType dtype, int length) {
         CpuBuffer b = new CpuBuffer(this, dtype, length);
-        synchronized (buffers) {
-            ensureOpen();
-            buffers.add(b);
+        if (!register(b)) {
+            ensureOpen(); // closed meanwhile: throws
         }
         return b;
     }
 
     /** Forgets and frees one buffer (called by {@link CpuBuffer#close()}). */
     void release(CpuBuffer b) {
-        synchronized (buffers) {
-            buffers.remove(b);
-        }
+        unregister(b);
         b.markClosed();
-    }
-
-    /** Number of buffers allocated and not yet closed (for leak checks). */
-    public int openBuffers() {
-        synchronized (buffers) {
-            return buffers.size();
-        }
     }
 
     @Override
@@ -186,14 +171,9 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
     /** Frees every buffer and stops the worker threads. Idempotent. */
     @Override
     public void close() {
-        List<CpuBuffer> open;
-        synchronized (buffers) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            open = new ArrayList<>(buffers);
-            buffers.clear();
+        List<CpuBuffer> open = closeBuffers();
+        if (open == null) {
+            return;
         }
         for (CpuBuffer b : open) {
             b.markClosed();

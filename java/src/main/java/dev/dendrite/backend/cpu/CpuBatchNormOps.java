@@ -18,8 +18,6 @@ final class CpuBatchNormOps implements BatchNormOps {
         this.par = par;
     }
 
-    // ================================================================== batch normalisation
-
     @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,

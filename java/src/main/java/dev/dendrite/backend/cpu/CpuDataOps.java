@@ -32,8 +32,6 @@ final class CpuDataOps implements DataOps {
         this.par = par;
     }
 
-    // ================================================================== data movement
-
     /** The CPU reads the batch counter and the indices at once, so a bad one is reported by this call. */
     @Override
     public void checkGatherPositions(Slice src, int width, Slice indices, Slice counters, int batchSize,

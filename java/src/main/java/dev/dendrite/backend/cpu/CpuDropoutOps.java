@@ -21,8 +21,6 @@ final class CpuDropoutOps implements DropoutOps {
         this.par = par;
     }
 
-    // ================================================================== dropout
-
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
                         Slice counters) {

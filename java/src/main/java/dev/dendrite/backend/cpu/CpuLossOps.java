@@ -17,8 +17,6 @@ final class CpuLossOps implements LossOps {
         this.par = par;
     }
 
-    // ================================================================== losses
-
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

@@ -22,8 +22,6 @@ final class CpuOptimizerOps implements OptimizerOps {
         this.par = par;
     }
 
-    // ================================================================== optimizers
-
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {

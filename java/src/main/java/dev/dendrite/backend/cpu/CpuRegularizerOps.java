@@ -20,8 +20,6 @@ final class CpuRegularizerOps implements RegularizerOps {
         this.par = par;
     }
 
-    // ================================================================== regularisation
-
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         float[] ws = floats(w);

@@ -27,8 +27,6 @@ final class CudaActivationOps implements ActivationOps {
         this.reductions = reductions;
     }
 
-    // ================================================================== activations
-
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {

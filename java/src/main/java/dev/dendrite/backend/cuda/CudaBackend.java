@@ -58,7 +58,6 @@ import jcuda.jcublas.JCublas2;
 public final class CudaBackend extends AbstractBackend<CudaBuffer> implements DeviceOpTimer {
     private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
 
-    private final Set<CudaBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<CudaGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Whether {@link #capture} records CUDA graphs; {@code -Ddendrite.cuda.graphs=false} turns them off. */
     private final boolean graphsEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.graphs"));
@@ -115,8 +114,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         try {
             ctx.open(fatbin);
         } catch (RuntimeException | Error e) {
-            releaseEverything();
-            closed = true;
+            releaseEverything(closeBuffers()); // closed, with no buffers yet
             throw e;
         }
         boolean tf32Default = Boolean.getBoolean("dendrite.cuda.tf32");
@@ -186,22 +184,19 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             }
         }
         CudaBuffer b = new CudaBuffer(this, dtype, length, p);
-        synchronized (buffers) {
-            buffers.add(b);
+        if (!register(b)) {
+            if (bytes > 0) {
+                freeQuietly(p);
+            }
+            ensureOpen(); // closed meanwhile: throws
         }
         return b;
     }
 
     /** Frees one buffer (called by {@link CudaBuffer#close()}). */
     void release(CudaBuffer b) {
-        synchronized (buffers) {
-            if (b.isClosed()) {
-                return;
-            }
-            b.markClosed();
-            if (closed || !buffers.remove(b)) {
-                return; // the backend's close() frees (or freed) it
-            }
+        if (!b.markClosed() || !unregister(b)) {
+            return; // closed already, or the backend's close() frees (or freed) it
         }
         if (b.bytes() == 0) {
             return;
@@ -214,13 +209,6 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             ctx.memory.add(-b.bytes());
         } catch (CudaException e) {
             throw ctx.fail("Buffer.close", b.toString(), e);
-        }
-    }
-
-    /** Number of buffers allocated and not yet closed (for leak checks). */
-    public int openBuffers() {
-        synchronized (buffers) {
-            return buffers.size();
         }
     }
 
@@ -490,16 +478,14 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     /** Frees every buffer, graph, the kernels, the stream and the cuBLAS handle, and releases the context. */
     @Override
     public void close() {
-        synchronized (buffers) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        List<CudaBuffer> open = closeBuffers();
+        if (open != null) {
+            releaseEverything(open);
         }
-        releaseEverything();
     }
 
-    private void releaseEverything() {
+    /** Frees {@code open}, the graphs and everything the context holds, noting failures in a warning. */
+    private void releaseEverything(List<CudaBuffer> open) {
         List<String> problems = new ArrayList<>();
         ctx.drain(problems);
         List<CudaGraph> openGraphs;
@@ -509,11 +495,6 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
         for (CudaGraph g : openGraphs) {
             CudaContext.attempt(problems, "CudaGraph.close", g::destroy);
-        }
-        List<CudaBuffer> open;
-        synchronized (buffers) {
-            open = new ArrayList<>(buffers);
-            buffers.clear();
         }
         for (CudaBuffer b : open) {
             b.markClosed();

@@ -21,8 +21,6 @@ final class CudaBatchNormOps implements BatchNormOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== batch normalisation
-
     @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,

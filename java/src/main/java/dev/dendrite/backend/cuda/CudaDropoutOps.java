@@ -21,8 +21,6 @@ final class CudaDropoutOps implements DropoutOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== dropout
-
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int philoxStream,
                         Slice counters) {

@@ -68,8 +68,6 @@ final class CudaGemmOps implements GemmOps {
         this.recordsGraphs = recordsGraphs;
     }
 
-    // ================================================================== dense algebra
-
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float alpha, Slice a, Slice b, float beta, Slice c) {

@@ -18,8 +18,6 @@ final class CudaLossOps implements LossOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== losses
-
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

@@ -18,8 +18,6 @@ final class CudaOptimizerOps implements OptimizerOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== optimizers
-
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {

@@ -18,8 +18,6 @@ final class CudaRegularizerOps implements RegularizerOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== regularisation
-
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         CUdeviceptr pw = ptr(w);

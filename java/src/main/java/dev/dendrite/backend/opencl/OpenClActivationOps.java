@@ -24,8 +24,6 @@ final class OpenClActivationOps implements ActivationOps {
         this.reductions = reductions;
     }
 
-    // ================================================================== activations
-
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {

@@ -16,10 +16,7 @@ import static org.jocl.CL.clFlush;
 import static org.jocl.CL.clReleaseMemObject;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
@@ -66,7 +63,6 @@ import org.jocl.cl_mem;
  */
 public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final OpenClContext ctx;
-    private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Recorded steps not yet closed: close() releases their kernel objects. */
     private final List<OpenClRecording> recordings = new ArrayList<>();
     /** {@code -Ddendrite.opencl.record=false}: {@link #capture} returns steps that issue their ops again. */
@@ -139,13 +135,6 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return ctx.device;
     }
 
-    /** Number of buffers allocated and not yet closed (for leak checks). */
-    public int openBuffers() {
-        synchronized (buffers) {
-            return buffers.size();
-        }
-    }
-
     /** The program cache (for tests that build their own sources). */
     OpenClPrograms programs() {
         return ctx.programs;
@@ -184,14 +173,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             }
         }
         OpenClBuffer b = new OpenClBuffer(this, dtype, length, mem);
-        synchronized (buffers) {
-            if (closed) {
-                if (mem != null) {
-                    releaseMemQuietly(mem);
-                }
-                throw new IllegalStateException("opencl backend is closed");
+        if (!register(b)) {
+            if (mem != null) {
+                releaseMemQuietly(mem);
             }
-            buffers.add(b);
+            ensureOpen(); // closed meanwhile: throws
         }
         return b;
     }
@@ -205,12 +191,10 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** Frees one buffer (called by {@link OpenClBuffer#close()}). */
     void release(OpenClBuffer b) {
         ctx.noRecording("Buffer.close");
-        synchronized (buffers) {
-            if (!b.markClosed()) {
-                return;
-            }
-            buffers.remove(b);
+        if (!b.markClosed()) {
+            return; // closed already, by itself or by the backend's close()
         }
+        unregister(b);
         if (b.mem() != null) {
             try {
                 // Safe with commands still queued: OpenCL frees the memory once they no longer need it.
@@ -417,14 +401,9 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
      */
     @Override
     public void close() {
-        List<OpenClBuffer> open;
-        synchronized (buffers) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            open = new ArrayList<>(buffers);
-            buffers.clear();
+        List<OpenClBuffer> open = closeBuffers();
+        if (open == null) {
+            return;
         }
         CLException failure = null;
         try {

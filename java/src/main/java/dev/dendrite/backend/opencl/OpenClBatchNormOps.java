@@ -23,8 +23,6 @@ final class OpenClBatchNormOps implements BatchNormOps {
         this.reductions = reductions;
     }
 
-    // ================================================================== batch normalisation
-
     @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,

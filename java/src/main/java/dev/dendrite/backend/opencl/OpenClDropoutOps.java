@@ -19,8 +19,6 @@ final class OpenClDropoutOps implements DropoutOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== dropout
-
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
                         Slice counters) {

@@ -20,8 +20,6 @@ final class OpenClLossOps implements LossOps {
         this.reductions = reductions;
     }
 
-    // ================================================================== losses
-
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

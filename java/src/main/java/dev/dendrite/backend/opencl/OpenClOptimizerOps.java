@@ -19,8 +19,6 @@ final class OpenClOptimizerOps implements OptimizerOps {
         this.ctx = ctx;
     }
 
-    // ================================================================== optimizers
-
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {

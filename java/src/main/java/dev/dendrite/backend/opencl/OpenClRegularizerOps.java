@@ -25,8 +25,6 @@ final class OpenClRegularizerOps implements RegularizerOps {
         this.reductions = reductions;
     }
 
-    // ================================================================== regularisation
-
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         if (n == 0) {
