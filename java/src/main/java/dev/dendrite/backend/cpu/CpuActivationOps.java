@@ -15,15 +15,7 @@ import dev.dendrite.backend.Slice;
  * The CPU's activation passes over matrices: bias + activation forward, activation backward (with the bias
  * gradient). The element math is {@link CpuActivations}'.
  */
-final class CpuActivationOps implements ActivationOps {
-    private final CpuParallel par;
-    private final CpuReductionOps reductions;
-
-    CpuActivationOps(CpuParallel par, CpuReductionOps reductions) {
-        this.par = par;
-        this.reductions = reductions;
-    }
-
+record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements ActivationOps {
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {

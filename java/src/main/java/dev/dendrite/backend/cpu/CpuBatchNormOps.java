@@ -11,13 +11,7 @@ import java.util.Arrays;
 /**
  * The CPU's batch normalisation: training forward (with the running statistics), inference forward, backward.
  */
-final class CpuBatchNormOps implements BatchNormOps {
-    private final CpuParallel par;
-
-    CpuBatchNormOps(CpuParallel par) {
-        this.par = par;
-    }
-
+record CpuBatchNormOps(CpuParallel par) implements BatchNormOps {
     @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,

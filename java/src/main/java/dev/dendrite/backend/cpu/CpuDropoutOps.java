@@ -12,14 +12,9 @@ import dev.dendrite.backend.Slice;
 /**
  * The CPU's dropout pass (forward and backward alike): the mask of {@link CpuDropout}'s Philox kernel.
  */
-final class CpuDropoutOps implements DropoutOps {
+record CpuDropoutOps(CpuParallel par) implements DropoutOps {
     /** A dropout element: a Philox block, vectorised when {@link CpuDropout#vectorised()}. */
     private static final int DROPOUT = CpuDropout.vectorised() ? 2 : PHILOX;
-    private final CpuParallel par;
-
-    CpuDropoutOps(CpuParallel par) {
-        this.par = par;
-    }
 
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,

@@ -10,13 +10,7 @@ import dev.dendrite.backend.Slice;
 /**
  * The CPU's fused losses: softmax and sigmoid cross-entropy, mean squared error; each adds its totals to stats.
  */
-final class CpuLossOps implements LossOps {
-    private final CpuParallel par;
-
-    CpuLossOps(CpuParallel par) {
-        this.par = par;
-    }
-
+record CpuLossOps(CpuParallel par) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

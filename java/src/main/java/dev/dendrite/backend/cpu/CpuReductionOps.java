@@ -16,13 +16,7 @@ import java.util.Arrays;
 /**
  * The CPU's reductions: column sums (the bias gradient), in an order fixed by the shape whatever the split.
  */
-final class CpuReductionOps implements ReductionOps {
-    private final CpuParallel par;
-
-    CpuReductionOps(CpuParallel par) {
-        this.par = par;
-    }
-
+record CpuReductionOps(CpuParallel par) implements ReductionOps {
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
         columnSumsInto(floats(x), x.offset(), rows, cols, floats(out), out.offset());

@@ -13,13 +13,7 @@ import dev.dendrite.backend.Slice;
 /**
  * The CPU's l1/l2 regularizer gradient and penalty.
  */
-final class CpuRegularizerOps implements RegularizerOps {
-    private final CpuParallel par;
-
-    CpuRegularizerOps(CpuParallel par) {
-        this.par = par;
-    }
-
+record CpuRegularizerOps(CpuParallel par) implements RegularizerOps {
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         float[] ws = floats(w);

@@ -18,15 +18,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's activation passes (kernels/cuda/activations.cu).
  */
-final class CudaActivationOps implements ActivationOps {
-    private final CudaContext ctx;
-    private final CudaReductionOps reductions;
-
-    CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) {
-        this.ctx = ctx;
-        this.reductions = reductions;
-    }
-
+record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implements ActivationOps {
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {

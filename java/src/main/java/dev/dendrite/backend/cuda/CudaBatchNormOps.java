@@ -14,13 +14,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's batch normalisation (kernels/cuda/batchnorm.cu).
  */
-final class CudaBatchNormOps implements BatchNormOps {
-    private final CudaContext ctx;
-
-    CudaBatchNormOps(CudaContext ctx) {
-        this.ctx = ctx;
-    }
-
+record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
     @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,

@@ -14,13 +14,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's dropout (kernels/cuda/dropout.cu).
  */
-final class CudaDropoutOps implements DropoutOps {
-    private final CudaContext ctx;
-
-    CudaDropoutOps(CudaContext ctx) {
-        this.ctx = ctx;
-    }
-
+record CudaDropoutOps(CudaContext ctx) implements DropoutOps {
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int philoxStream,
                         Slice counters) {

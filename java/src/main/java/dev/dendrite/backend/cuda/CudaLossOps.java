@@ -11,13 +11,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's fused losses (kernels/cuda/losses.cu).
  */
-final class CudaLossOps implements LossOps {
-    private final CudaContext ctx;
-
-    CudaLossOps(CudaContext ctx) {
-        this.ctx = ctx;
-    }
-
+record CudaLossOps(CudaContext ctx) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

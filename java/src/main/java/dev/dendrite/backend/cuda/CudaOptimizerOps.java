@@ -11,13 +11,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's optimizer updates (kernels/cuda/optimizers.cu).
  */
-final class CudaOptimizerOps implements OptimizerOps {
-    private final CudaContext ctx;
-
-    CudaOptimizerOps(CudaContext ctx) {
-        this.ctx = ctx;
-    }
-
+record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {

@@ -13,13 +13,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's reductions (kernels/cuda/reductions.cu): column sums, the bias gradient.
  */
-final class CudaReductionOps implements ReductionOps {
-    private final CudaContext ctx;
-
-    CudaReductionOps(CudaContext ctx) {
-        this.ctx = ctx;
-    }
-
+record CudaReductionOps(CudaContext ctx) implements ReductionOps {
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
         CUdeviceptr px = ptr(x);

@@ -11,13 +11,7 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's l1/l2 regularizer gradient and penalty (kernels/cuda/regularizers.cu).
  */
-final class CudaRegularizerOps implements RegularizerOps {
-    private final CudaContext ctx;
-
-    CudaRegularizerOps(CudaContext ctx) {
-        this.ctx = ctx;
-    }
-
+record CudaRegularizerOps(CudaContext ctx) implements RegularizerOps {
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
         CUdeviceptr pw = ptr(w);

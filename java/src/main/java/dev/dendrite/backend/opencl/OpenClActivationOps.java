@@ -15,15 +15,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's activation passes (kernels/opencl/activations.cl).
  */
-final class OpenClActivationOps implements ActivationOps {
-    private final OpenClContext ctx;
-    private final OpenClReductionOps reductions;
-
-    OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) {
-        this.ctx = ctx;
-        this.reductions = reductions;
-    }
-
+record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) implements ActivationOps {
     @Override
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {

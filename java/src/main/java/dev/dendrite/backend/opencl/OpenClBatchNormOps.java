@@ -14,15 +14,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's batch normalisation (kernels/opencl/batchnorm.cl).
  */
-final class OpenClBatchNormOps implements BatchNormOps {
-    private final OpenClContext ctx;
-    private final OpenClReductionOps reductions;
-
-    OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) {
-        this.ctx = ctx;
-        this.reductions = reductions;
-    }
-
+record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) implements BatchNormOps {
     @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,

@@ -16,13 +16,7 @@ import org.jocl.cl_mem;
  * The OpenCL backend's data movement (kernels/opencl/data.cl): batch gather, the epoch's shuffle, the step
  * counters.
  */
-final class OpenClDataOps implements DataOps {
-    private final OpenClContext ctx;
-
-    OpenClDataOps(OpenClContext ctx) {
-        this.ctx = ctx;
-    }
-
+record OpenClDataOps(OpenClContext ctx) implements DataOps {
     /** Keys are padded to a power of two of at most 2^30. */
     @Override
     public int maxPermutation() {

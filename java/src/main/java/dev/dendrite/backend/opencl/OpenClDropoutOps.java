@@ -12,13 +12,7 @@ import org.jocl.CLException;
 /**
  * The OpenCL backend's dropout (kernels/opencl/dropout.cl).
  */
-final class OpenClDropoutOps implements DropoutOps {
-    private final OpenClContext ctx;
-
-    OpenClDropoutOps(OpenClContext ctx) {
-        this.ctx = ctx;
-    }
-
+record OpenClDropoutOps(OpenClContext ctx) implements DropoutOps {
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
                         Slice counters) {

@@ -11,15 +11,7 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's fused losses (kernels/opencl/losses.cl).
  */
-final class OpenClLossOps implements LossOps {
-    private final OpenClContext ctx;
-    private final OpenClReductionOps reductions;
-
-    OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) {
-        this.ctx = ctx;
-        this.reductions = reductions;
-    }
-
+record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

@@ -12,13 +12,7 @@ import org.jocl.CLException;
 /**
  * The OpenCL backend's optimizer updates (kernels/opencl/optimizers.cl).
  */
-final class OpenClOptimizerOps implements OptimizerOps {
-    private final OpenClContext ctx;
-
-    OpenClOptimizerOps(OpenClContext ctx) {
-        this.ctx = ctx;
-    }
-
+record OpenClOptimizerOps(OpenClContext ctx) implements OptimizerOps {
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {

@@ -16,13 +16,7 @@ import org.jocl.cl_mem;
  * The OpenCL backend's reductions (kernels/opencl/reductions.cl): column sums in chunk partials, and the loss
  * and penalty totals added to stats in one work-group.
  */
-final class OpenClReductionOps implements ReductionOps {
-    private final OpenClContext ctx;
-
-    OpenClReductionOps(OpenClContext ctx) {
-        this.ctx = ctx;
-    }
-
+record OpenClReductionOps(OpenClContext ctx) implements ReductionOps {
     @Override
     public void columnSums(Slice x, int rows, int cols, Slice out) {
         try {

@@ -14,16 +14,9 @@ import org.jocl.cl_mem;
 /**
  * The OpenCL backend's l1/l2 regularizer gradient and penalty (kernels/opencl/regularizers.cl).
  */
-final class OpenClRegularizerOps implements RegularizerOps {
-    private final OpenClContext ctx;
+record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) implements RegularizerOps {
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
     private static final int PENALTY_GROUPS = 64;
-    private final OpenClReductionOps reductions;
-
-    OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) {
-        this.ctx = ctx;
-        this.reductions = reductions;
-    }
 
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
