@@ -17,6 +17,9 @@ package dev.dendrite.backend;
  * by the CPU backend and on the device by the GPU backends, with the messages built here. The checks allocate
  * nothing unless they throw.
  *
+ * <p>About 700 lines, kept in one file on purpose: every message a bad call can get is here, side by side, so
+ * that the ops word them alike (splitting it by family would scatter the shared slice and overlap rules).
+ *
  * <p>For backend implementations; not part of the model-level API.
  */
 public final class OpChecks {
