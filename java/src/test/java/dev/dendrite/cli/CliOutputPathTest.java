@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,19 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CliOutputPathTest {
     private static Object[] run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            int code = Main.execute(args);
-            return new Object[] {code, buf.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        CliRun.Result r = CliRun.run(args);
+        return new Object[] {r.code(), r.out()};
     }
 
     private static void failsBeforeTraining(Path output, String why) {
