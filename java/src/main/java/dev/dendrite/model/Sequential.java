@@ -15,9 +15,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
-import dev.dendrite.callbacks.Callback;
-import dev.dendrite.callbacks.Logs;
-import dev.dendrite.callbacks.ProgressBar;
+import dev.dendrite.callbacks.TrainingModel;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Labels;
 import dev.dendrite.data.Tensor;
@@ -62,7 +60,7 @@ import dev.dendrite.optimizers.Optimizer;
  * becomes NaN or infinite (see {@link FitOptions#terminateOnNaN} and {@link FitOptions#checkNumerics}); a model
  * whose weights are not finite is never saved over an existing file, and is refused by {@link #load}.
  */
-public final class Sequential implements AutoCloseable {
+public final class Sequential implements TrainingModel, AutoCloseable {
     /** The default seed of weight initialisation and training, so that runs repeat unless told otherwise. */
     public static final long DEFAULT_SEED = 42L;
     /** Rows per batch for {@link #evaluate} and {@link #predict} unless given. */
@@ -378,26 +376,12 @@ public final class Sequential implements AutoCloseable {
 
         int n = trainX.rows();
         int batchSize = Math.min(options.batchSize(), n);
-        int steps = (n + batchSize - 1) / batchSize;
-        long runSeed = options.seed() != null ? options.seed() : seed;
-        boolean reportAccuracy = metrics.contains("accuracy");
-
-        List<Callback> callbacks = new ArrayList<>();
-        if (options.verbose() > 0) {
-            callbacks.add(ProgressBar.forConsole(options.verbose(), options.epochs(), steps));
-        }
-        callbacks.addAll(options.callbacks());
-        History history = new History();
-        stopTraining = false;
-        // On the cpu backend reading the loss is an array copy, so it is read after every batch; elsewhere (an
-        // OpenCL device, even PoCL's, or CUDA) a read waits for the device, so only the reads made anyway count.
-        LossWatch watch = new LossWatch(options.terminateOnNaN(), "cpu".equals(backend.name()), options.epochs(),
-                steps, System.err, options.terminateOnNaN() ? "FitOptions.terminateOnNaN(false) trains on regardless;"
-                        + " FitOptions.checkNumerics(true) names the first op whose output held NaN or Inf"
-                        + " (slow)." : "Training goes on (FitOptions.terminateOnNaN(false)).");
-        engine.checkNumerics(options.checkNumerics());
-
         int valBatch = Math.max(batchSize, DEFAULT_INFERENCE_BATCH);
+        long runSeed = options.seed() != null ? options.seed() : seed;
+        stopTraining = false;
+        FitLoop loop = new FitLoop(this, engine, options, n, batchSize, valBatch, runSeed,
+                metrics.contains("accuracy"));
+        engine.checkNumerics(options.checkNumerics());
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
         // training step and record it again.
         engine.ensureCapacity(valX == null ? batchSize : Math.max(batchSize, Math.min(valBatch, valX.rows())));
@@ -405,81 +389,12 @@ public final class Sequential implements AutoCloseable {
              DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
              Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
             try {
-                for (Callback c : callbacks) {
-                    c.setModel(this);
-                }
-                for (Callback c : callbacks) {
-                    c.onTrainBegin(Logs.empty());
-                }
-                for (int epoch = options.initialEpoch(); epoch < options.epochs() && !stopTraining; epoch++) {
-                    final int epochNow = epoch;
-                    long t0 = System.nanoTime();
-                    for (Callback c : callbacks) {
-                        c.onEpochBegin(epoch, Logs.empty());
-                    }
-                    if (permutation != null) {
-                        backend.randomPermutation(permutation.all(), n, runSeed, epoch);
-                    }
-                    engine.beginEpoch(runSeed);
-                    int seen = 0;
-                    for (int b = 0; b < steps; b++) {
-                        int rows = Math.min(batchSize, n - b * batchSize);
-                        for (Callback c : callbacks) {
-                            c.onTrainBatchBegin(b, Logs.empty());
-                        }
-                        try {
-                            engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize,
-                                    rows);
-                        } catch (NumericalFaultException e) {
-                            throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
-                        }
-                        seen += rows;
-                        final int seenNow = seen;
-                        final int batchNow = b;
-                        Logs batchLogs = Logs.lazy(() -> watch.seen(epochNow, batchNow,
-                                runningLogs(seenNow, reportAccuracy)));
-                        for (Callback c : callbacks) {
-                            c.onTrainBatchEnd(b, batchLogs);
-                        }
-                        watch.afterBatch(batchLogs);
-                    }
-                    Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(n, reportAccuracy));
-                    watch.act();
-                    if (val != null) {
-                        double[] v = engine.evaluate(val, valBatch);
-                        logs.put("val_loss", v[0]);
-                        if (reportAccuracy) {
-                            logs.put("val_accuracy", v[1]);
-                        }
-                    }
-                    logs.put("learning_rate", optimizer.learningRate());
-                    Logs epochLogs = Logs.of(logs);
-                    for (Callback c : callbacks) {
-                        c.onEpochEnd(epoch, epochLogs);
-                    }
-                    Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
-                    recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
-                    history.record(epoch, recorded);
-                }
-                for (Callback c : callbacks) {
-                    c.onTrainEnd(Logs.empty());
-                }
+                return loop.run(train, val, permutation);
             } finally {
                 engine.checkNumerics(false);
                 engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
             }
         }
-        return history;
-    }
-
-    private Map<String, Double> runningLogs(int seen, boolean reportAccuracy) {
-        float[] s = engine.trainStats();
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", (double) s[Backend.STAT_LOSS] / seen);
-        if (reportAccuracy) {
-            m.put("accuracy", (double) s[Backend.STAT_ACCURACY] / seen);
-        }
-        return m;
     }
 
     /** Builds the model for {@code x}'s sample shape unless it is built or its input shape is known. */
@@ -537,6 +452,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     /** Asks a running {@code fit} to stop after the current batch's epoch ends (used by callbacks). */
+    @Override
     public void stopTraining() {
         stopTraining = true;
     }
@@ -547,12 +463,14 @@ public final class Sequential implements AutoCloseable {
     }
 
     /** The optimizer's current learning rate. */
+    @Override
     public double learningRate() {
         requireCompiled("reading the learning rate");
         return optimizer.learningRate();
     }
 
     /** Changes the learning rate from the next step on. */
+    @Override
     public void setLearningRate(double lr) {
         guard.run(name, "setLearningRate", () -> {
             requireCompiled("setting the learning rate");
@@ -643,6 +561,7 @@ public final class Sequential implements AutoCloseable {
     // ------------------------------------------------------------------ weights
 
     /** Copies of every weight, by layer in Keras's order (kernel, bias; gamma, beta, moving mean, variance). */
+    @Override
     public List<float[]> getWeights() {
         return guard.run(name, "getWeights", () -> {
             buildIfNeeded();
@@ -655,6 +574,7 @@ public final class Sequential implements AutoCloseable {
      *
      * @throws IllegalArgumentException naming the first mismatch
      */
+    @Override
     public void setWeights(List<float[]> weights) {
         guard.run(name, "setWeights", () -> {
             buildIfNeeded();
@@ -758,6 +678,7 @@ public final class Sequential implements AutoCloseable {
      * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}); the
      * optimizer's state is not saved, so training a loaded model restarts its moment estimates.
      */
+    @Override
     public void save(Path file) throws IOException {
         guard.run(name, "save", () -> {
             buildIfNeeded();
@@ -767,6 +688,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     /** Saves only the weights (a safetensors file), atomically. */
+    @Override
     public void saveWeights(Path file) throws IOException {
         guard.run(name, "saveWeights", () -> {
             buildIfNeeded();

@@ -1,0 +1,63 @@
+package dev.dendrite.callbacks;
+
+import java.util.List;
+
+/**
+ * The callbacks of one {@code fit}, called as one, in the order given: the training loop calls one method per
+ * event here instead of looping over its callbacks at each event (Keras's {@code CallbackList}). The logs of
+ * an epoch's or a batch's end are one object shared by every callback, so a callback may add a metric that the
+ * later ones (and the {@code History}) see; the events that carry no metrics give each callback fresh, empty
+ * logs.
+ */
+public final class CallbackList {
+    private final List<Callback> callbacks;
+
+    /** The callbacks, in the order they are called; {@code model} is handed to each. */
+    public CallbackList(List<? extends Callback> callbacks, TrainingModel model) {
+        this.callbacks = List.copyOf(callbacks);
+        for (Callback c : this.callbacks) {
+            c.setModel(model);
+        }
+    }
+
+    /** The callbacks, in the order they are called. */
+    public List<Callback> callbacks() {
+        return callbacks;
+    }
+
+    public void onTrainBegin() {
+        for (Callback c : callbacks) {
+            c.onTrainBegin(Logs.empty());
+        }
+    }
+
+    public void onTrainEnd() {
+        for (Callback c : callbacks) {
+            c.onTrainEnd(Logs.empty());
+        }
+    }
+
+    public void onEpochBegin(int epoch) {
+        for (Callback c : callbacks) {
+            c.onEpochBegin(epoch, Logs.empty());
+        }
+    }
+
+    public void onEpochEnd(int epoch, Logs logs) {
+        for (Callback c : callbacks) {
+            c.onEpochEnd(epoch, logs);
+        }
+    }
+
+    public void onTrainBatchBegin(int batch) {
+        for (Callback c : callbacks) {
+            c.onTrainBatchBegin(batch, Logs.empty());
+        }
+    }
+
+    public void onTrainBatchEnd(int batch, Logs logs) {
+        for (Callback c : callbacks) {
+            c.onTrainBatchEnd(batch, logs);
+        }
+    }
+}
