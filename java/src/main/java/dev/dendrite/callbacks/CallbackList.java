@@ -1,6 +1,7 @@
 package dev.dendrite.callbacks;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The callbacks of one {@code fit}, called as one, in the order given: the training loop calls one method per
@@ -15,9 +16,7 @@ public final class CallbackList {
     /** The callbacks, in the order they are called; {@code model} is handed to each. */
     public CallbackList(List<? extends Callback> callbacks, TrainingModel model) {
         this.callbacks = List.copyOf(callbacks);
-        for (Callback c : this.callbacks) {
-            c.setModel(model);
-        }
+        each(c -> c.setModel(model));
     }
 
     /** The callbacks, in the order they are called. */
@@ -26,38 +25,32 @@ public final class CallbackList {
     }
 
     public void onTrainBegin() {
-        for (Callback c : callbacks) {
-            c.onTrainBegin(Logs.empty());
-        }
+        each(c -> c.onTrainBegin(Logs.empty()));
     }
 
     public void onTrainEnd() {
-        for (Callback c : callbacks) {
-            c.onTrainEnd(Logs.empty());
-        }
+        each(c -> c.onTrainEnd(Logs.empty()));
     }
 
     public void onEpochBegin(int epoch) {
-        for (Callback c : callbacks) {
-            c.onEpochBegin(epoch, Logs.empty());
-        }
+        each(c -> c.onEpochBegin(epoch, Logs.empty()));
     }
 
     public void onEpochEnd(int epoch, Logs logs) {
-        for (Callback c : callbacks) {
-            c.onEpochEnd(epoch, logs);
-        }
+        each(c -> c.onEpochEnd(epoch, logs));
     }
 
     public void onTrainBatchBegin(int batch) {
-        for (Callback c : callbacks) {
-            c.onTrainBatchBegin(batch, Logs.empty());
-        }
+        each(c -> c.onTrainBatchBegin(batch, Logs.empty()));
     }
 
     public void onTrainBatchEnd(int batch, Logs logs) {
+        each(c -> c.onTrainBatchEnd(batch, logs));
+    }
+
+    private void each(Consumer<Callback> event) {
         for (Callback c : callbacks) {
-            c.onTrainBatchEnd(batch, logs);
+            event.accept(c);
         }
     }
 }
