@@ -1,6 +1,10 @@
 /*
- * losses.h - the numerically stable pieces of the loss ops: softplus, binary cross-entropy on logits,
- * and the arg-max / log-sum-exp of a row that softmax cross-entropy is built from.
+ * losses.h - the numerically stable pieces of the loss ops: binary cross-entropy on logits, and the arg-max,
+ * log-sum-exp, probabilities and cross-entropy terms of a row that softmax cross-entropy is built from.
+ *
+ * The row helpers walk i = first, first + step, ... < n: first = 0, step = 1 is a whole row (OpenCL's work-item
+ * per row, losses.cl); a CUDA warp gives lane l first = l, step = 32 and combines the lanes' results with
+ * dendrite_warp_argmax / dendrite_warp_sum (losses.cu). Either way each element sees the same operations.
  */
 #ifndef DENDRITE_LOSSES_H
 #define DENDRITE_LOSSES_H
@@ -8,10 +12,8 @@
 #include "dialect.h"
 #include "sums.h"
 
-/* log(1 + exp(x)) without overflow for large x and without losing small results for very negative x. */
-DENDRITE_DEVICE float dendrite_softplus(float x) {
-    return dendrite_fmaxf(x, 0.0f) + dendrite_log1pf(dendrite_expf(-dendrite_fabsf(x)));
-}
+/* "No index": the arg-max of an empty range, which loses every comparison in dendrite_warp_argmax. */
+#define DENDRITE_NO_INDEX 0x7fffffff
 
 /*
  * Binary cross-entropy of sigmoid(z) against target t, -t log p - (1 - t) log(1 - p), rewritten as
@@ -21,29 +23,50 @@ DENDRITE_DEVICE float dendrite_bce_with_logits(float z, float t) {
     return dendrite_fmaxf(z, 0.0f) - z * t + dendrite_log1pf(dendrite_expf(-dendrite_fabsf(z)));
 }
 
-/* Index of the largest of x[0..n), the first one on ties (n >= 1). */
-DENDRITE_DEVICE int dendrite_row_argmax(const DENDRITE_GLOBAL float *x, int n) {
-    int best = 0;
-    float max = x[0];
-    for (int i = 1; i < n; i++) {
-        if (x[i] > max) {
-            max = x[i];
+/*
+ * Index of the largest x[i] over i = first, first + step, ... < n, the first one on ties, and its value in
+ * *max; DENDRITE_NO_INDEX and -INFINITY when the range is empty.
+ */
+DENDRITE_DEVICE int dendrite_row_argmax_from(const DENDRITE_GLOBAL float *x, int n, int first, int step, float *max) {
+    int best = DENDRITE_NO_INDEX;
+    float m = -INFINITY;
+    for (int i = first; i < n; i += step) {
+        if (x[i] > m || best == DENDRITE_NO_INDEX) {
+            m = x[i];
             best = i;
         }
     }
+    *max = m;
     return best;
 }
 
+/* Index of the largest of x[0..n), the first one on ties (n >= 1). */
+DENDRITE_DEVICE int dendrite_row_argmax(const DENDRITE_GLOBAL float *x, int n) {
+    float max;
+    return dendrite_row_argmax_from(x, n, 0, 1, &max);
+}
+
 /*
- * sum over i of exp(z[i] - max), with max = the row's maximum: every term is in (0, 1] and one is 1, so
- * the sum is in [1, n] and log(sum) never overflows; log p_i = (z_i - max) - log(sum).
+ * Sum of exp(z[i] - max) over the walk, max being the row's maximum: every term is in (0, 1] and one is 1, so
+ * the row's sum is in [1, n] and log(sum) never overflows; log p_i = (z_i - max) - log(sum).
  */
-DENDRITE_DEVICE float dendrite_row_sum_exp(const DENDRITE_GLOBAL float *z, int n, float max) {
+DENDRITE_DEVICE float dendrite_row_sum_exp_from(const DENDRITE_GLOBAL float *z, int n, float max, int first,
+                                                int step) {
     dendrite_kahan sum = dendrite_kahan_zero();
-    for (int i = 0; i < n; i++) {
+    for (int i = first; i < n; i += step) {
         sum = dendrite_kahan_add(sum, dendrite_expf(z[i] - max));
     }
     return sum.sum;
+}
+
+/* Softmax probability of a logit: exp(z - max) / sum, with inv_sum = 1 / sum. */
+DENDRITE_DEVICE float dendrite_softmax_p(float z, float max, float inv_sum) {
+    return dendrite_expf(z - max) * inv_sum;
+}
+
+/* One dense target's cross-entropy term -t log p, log p = (z - max) - log_sum; callers skip t == 0 (p may be 0). */
+DENDRITE_DEVICE float dendrite_xent_term(float t, float z, float max, float log_sum) {
+    return -t * ((z - max) - log_sum);
 }
 
 #endif /* DENDRITE_LOSSES_H */

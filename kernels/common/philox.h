@@ -59,17 +59,4 @@ DENDRITE_DEVICE float dendrite_philox_to_uniform(dendrite_u32 bits) {
     return (float) (bits >> 8) * 5.9604644775390625e-08f;
 }
 
-/*
- * Element index's dropout uniform: word (index & 3) of the block for counter (index >> 2, step, stream, 0), so that
- * four consecutive elements share one block (dev.dendrite.backend.Philox.uniform). A kernel that handles the four
- * elements of a block together computes the block once and converts each word.
- */
-DENDRITE_DEVICE float dendrite_philox_uniform(dendrite_u32 key0, dendrite_u32 key1, dendrite_u32 index,
-                                              dendrite_u32 step, dendrite_u32 stream) {
-    dendrite_philox4 b = dendrite_philox_block(key0, key1, index >> 2, step, stream);
-    dendrite_u32 which = index & 3u;
-    dendrite_u32 w = which == 0u ? b.w0 : which == 1u ? b.w1 : which == 2u ? b.w2 : b.w3;
-    return dendrite_philox_to_uniform(w);
-}
-
 #endif /* DENDRITE_PHILOX_H */

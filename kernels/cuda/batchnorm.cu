@@ -9,12 +9,13 @@
  * thousand rows) is cheaper than extra launches. Block (32, DENDRITE_TILE_ROWS), grid ceil(cols / 32).
  */
 #include "common.cuh"
-#include "sums.h"
+#include "batchnorm.h"
 
 /*
  * y = gamma * (x - mean) * inv_std + beta with the batch's mean and biased variance; writes save_mean and
  * save_inv_std = 1 / sqrt(var + eps) for the backward pass and moves the running statistics as Keras does:
- * running = momentum * running + (1 - momentum) * batch. gamma / beta may be null (ones / zeros).
+ * running = momentum * running + (1 - momentum) * batch (../common/batchnorm.h). gamma / beta may be null
+ * (ones / zeros).
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
 batchnorm_forward_training(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps,
@@ -48,13 +49,13 @@ batchnorm_forward_training(const float *x, int rows, int cols, const float *gamm
     float sq_total = dendrite_tile_column_sum(sq.sum);
     if (threadIdx.y == 0) {
         float var = sq_total / (float) rows;
-        float inv = 1.0f / sqrtf(var + eps);
+        float inv = dendrite_bn_inv_std(var, eps);
         inv_s[threadIdx.x] = inv;
         if (active) {
             save_mean[c] = mean;
             save_inv_std[c] = inv;
-            running_mean[c] = momentum * running_mean[c] + (1.0f - momentum) * mean;
-            running_var[c] = momentum * running_var[c] + (1.0f - momentum) * var;
+            running_mean[c] = dendrite_bn_running(momentum, running_mean[c], mean);
+            running_var[c] = dendrite_bn_running(momentum, running_var[c], var);
         }
     }
     __syncthreads();
@@ -66,7 +67,7 @@ batchnorm_forward_training(const float *x, int rows, int cols, const float *gamm
     float b = beta != nullptr ? beta[c] : 0.0f;
     for (int r = threadIdx.y; r < rows; r += blockDim.y) {
         size_t i = (size_t) r * cols + c;
-        y[i] = g * (x[i] - mean) * inv + b;
+        y[i] = dendrite_bn_normalize(x[i], mean, inv, g, b);
     }
 }
 
@@ -79,14 +80,13 @@ DENDRITE_KERNEL void batchnorm_forward_inference(const float *x, int rows, int c
         unsigned int c = i % (unsigned int) cols;
         float g = gamma != nullptr ? gamma[c] : 1.0f;
         float b = beta != nullptr ? beta[c] : 0.0f;
-        float inv = 1.0f / sqrtf(running_var[c] + eps);
-        y[i] = g * (x[i] - running_mean[c]) * inv + b;
+        float inv = dendrite_bn_inv_std(running_var[c], eps);
+        y[i] = dendrite_bn_normalize(x[i], running_mean[c], inv, g, b);
     }
 }
 
 /*
- * Backward: with xhat = (x - mean) inv_std, dbeta = sum dy, dgamma = sum dy xhat and
- * dx = gamma inv_std / N (N dy - sum dy - xhat sum(dy xhat)). Each of dx, dgamma, dbeta is written only when
+ * Backward: dbeta = sum dy, dgamma = sum dy xhat and dx (../common/batchnorm.h). Each of dx, dgamma, dbeta is written only when
  * non-null (dx == null: the layer is the first that trains, only its parameter gradients are wanted).
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
@@ -106,7 +106,7 @@ batchnorm_backward(const float *x, const float *dy, int rows, int cols, const fl
             size_t i = (size_t) r * cols + c;
             float g = dy[i];
             sdy = dendrite_kahan_add(sdy, g);
-            sdyx = dendrite_kahan_add(sdyx, g * ((x[i] - mean) * inv));
+            sdyx = dendrite_kahan_add(sdyx, g * dendrite_bn_xhat(x[i], mean, inv));
         }
     }
     float total_dy = dendrite_tile_column_sum(sdy.sum);
@@ -131,10 +131,9 @@ batchnorm_backward(const float *x, const float *dy, int rows, int cols, const fl
     float n = (float) rows;
     float a = sum_dy_s[threadIdx.x];
     float b = sum_dyx_s[threadIdx.x];
-    float k = (gamma != nullptr ? gamma[c] : 1.0f) * inv / n;
+    float g = gamma != nullptr ? gamma[c] : 1.0f;
     for (int r = threadIdx.y; r < rows; r += blockDim.y) {
         size_t i = (size_t) r * cols + c;
-        float xhat = (x[i] - mean) * inv;
-        dx[i] = k * (n * dy[i] - a - xhat * b);
+        dx[i] = dendrite_bn_dx(dy[i], dendrite_bn_xhat(x[i], mean, inv), g, inv, n, a, b);
     }
 }

@@ -1,10 +1,9 @@
 /*
  * reductions.cu - column sums (the bias gradient when the upstream gradient is already with respect to the
- * pre-activation) and the regulariser's gradient and penalty.
+ * pre-activation); the twin of ../opencl/reductions.cl.
  *
  * Why: column sums use the same column-tile layout as the fused activation backward (a block owns 32
- * adjacent columns over all rows, coalesced, one fixed-order pass, no atomics). The penalty adds to stats on
- * the device like the losses do (dendrite_finish_stats), so it costs no host round trip per step.
+ * adjacent columns over all rows, coalesced, one fixed-order pass, no atomics).
  */
 #include "common.cuh"
 
@@ -22,26 +21,4 @@ column_sums(const float *x, int rows, int cols, float *out) {
     if (threadIdx.y == 0 && c < cols) {
         out[c] = total;
     }
-}
-
-/* grad[i] += l1 * sign(w[i]) + 2 * l2 * w[i] (sign(0) = 0, as Math.signum). */
-DENDRITE_KERNEL void regularizer_gradient(const float *w, float *grad, int n, float l1, float l2) {
-    float two_l2 = 2.0f * l2;
-    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        float x = w[i];
-        float sign = x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : x); /* keeps 0 and NaN as they are */
-        grad[i] += l1 * sign + two_l2 * x;
-    }
-}
-
-/* stats[0] += scale * (l1 * sum |w| + l2 * sum w^2); the host passes ca = scale * l1, cb = scale * l2. */
-DENDRITE_KERNEL void regularizer_penalty(const float *w, int n, float ca, float cb, float *stats, int *control) {
-    dendrite_kahan abs_sum = dendrite_kahan_zero();
-    dendrite_kahan sq_sum = dendrite_kahan_zero();
-    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        float x = w[i];
-        abs_sum = dendrite_kahan_add(abs_sum, fabsf(x));
-        sq_sum = dendrite_kahan_add(sq_sum, x * x);
-    }
-    dendrite_finish_stats(abs_sum.sum, sq_sum.sum, ca, cb, 0.0f, stats, control);
 }

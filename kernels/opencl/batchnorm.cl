@@ -6,7 +6,7 @@
  * bn_normalize. Backward: per-column sums of dy and dy * xhat (bn_backward_partials + column_finalize), then
  * bn_backward_dx.
  */
-#include "../common/sums.h"
+#include "../common/batchnorm.h"
 
 /* partial[chunk * cols + c] = sum of (x[r, c] - mean[c])^2 over the chunk's rows. */
 __kernel void bn_square_deviation_partials(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
@@ -28,8 +28,7 @@ __kernel void bn_square_deviation_partials(__global const float *x, int xo, int 
 }
 
 /*
- * Per column: var = (sum of the partials) / rows, inv_std = 1 / sqrt(var + eps), and the running statistics
- * move as Keras moves them: running = momentum * running + (1 - momentum) * batch.
+ * Per column: var = (sum of the partials) / rows, inv_std, and the running statistics (../common/batchnorm.h).
  */
 __kernel void bn_finalize_statistics(__global const float *partial, int po, int chunks, int rows, int cols, float eps,
                                      float momentum, __global const float *mean, int mo, __global float *inv_std,
@@ -44,10 +43,9 @@ __kernel void bn_finalize_statistics(__global const float *partial, int po, int 
         sum = dendrite_kahan_add(sum, partial[po + chunk * cols + c]);
     }
     float var = sum.sum / (float) rows;
-    inv_std[io + c] = 1.0f / sqrt(var + eps);
-    /* dot2: a running mean can cancel against a batch mean of the other sign; one rounding of the result. */
-    running_mean[rmo + c] = dendrite_dot2(momentum, running_mean[rmo + c], 1.0f - momentum, mean[mo + c]);
-    running_var[rvo + c] = dendrite_dot2(momentum, running_var[rvo + c], 1.0f - momentum, var);
+    inv_std[io + c] = dendrite_bn_inv_std(var, eps);
+    running_mean[rmo + c] = dendrite_bn_running(momentum, running_mean[rmo + c], mean[mo + c]);
+    running_var[rvo + c] = dendrite_bn_running(momentum, running_var[rvo + c], var);
 }
 
 /* y = gamma * (x - mean) * inv_std + beta, gamma = 1 and beta = 0 when absent. */
@@ -62,7 +60,7 @@ __kernel void bn_normalize(__global const float *x, int xo, int rows, int cols, 
     int c = gid % cols;
     float g = has_gamma ? gamma[go + c] : 1.0f;
     float b = has_beta ? beta[bo + c] : 0.0f;
-    y[yo + gid] = g * (x[xo + gid] - mean[mo + c]) * inv_std[io + c] + b;
+    y[yo + gid] = dendrite_bn_normalize(x[xo + gid], mean[mo + c], inv_std[io + c], g, b);
 }
 
 /* Inference: the same normalisation with the running statistics. */
@@ -77,8 +75,8 @@ __kernel void bn_inference(__global const float *x, int xo, int rows, int cols, 
     int c = gid % cols;
     float g = has_gamma ? gamma[go + c] : 1.0f;
     float b = has_beta ? beta[bo + c] : 0.0f;
-    float inv = 1.0f / sqrt(running_var[rvo + c] + eps);
-    y[yo + gid] = g * (x[xo + gid] - running_mean[rmo + c]) * inv + b;
+    float inv = dendrite_bn_inv_std(running_var[rvo + c], eps);
+    y[yo + gid] = dendrite_bn_normalize(x[xo + gid], running_mean[rmo + c], inv, g, b);
 }
 
 /*
@@ -103,15 +101,14 @@ __kernel void bn_backward_partials(__global const float *x, int xo, __global con
         int i = r * cols + c;
         float g = dy[dyo + i];
         sum_dy = dendrite_kahan_add(sum_dy, g);
-        sum_dy_xhat = dendrite_kahan_add(sum_dy_xhat, g * (x[xo + i] - m) * inv);
+        sum_dy_xhat = dendrite_kahan_add(sum_dy_xhat, g * dendrite_bn_xhat(x[xo + i], m, inv));
     }
     partial[po + chunk * 2 * cols + c] = sum_dy.sum;
     partial[po + chunk * 2 * cols + cols + c] = sum_dy_xhat.sum;
 }
 
 /*
- * dx = gamma * inv_std / N * (N dy - sum dy - xhat * sum(dy xhat)), with sums[c] = sum dy and
- * sums[cols + c] = sum dy * xhat from bn_backward_partials.
+ * dx (../common/batchnorm.h), with sums[c] = sum dy and sums[cols + c] = sum dy * xhat from bn_backward_partials.
  */
 __kernel void bn_backward_dx(__global const float *x, int xo, __global const float *dy, int dyo, int rows, int cols,
                              __global const float *gamma, int go, int has_gamma, __global const float *mean, int mo,
@@ -124,7 +121,6 @@ __kernel void bn_backward_dx(__global const float *x, int xo, __global const flo
     int c = gid % cols;
     float inv = inv_std[io + c];
     float g = has_gamma ? gamma[go + c] : 1.0f;
-    float n = (float) rows;
-    float xhat = (x[xo + gid] - mean[mo + c]) * inv;
-    dx[dxo + gid] = g * inv / n * (n * dy[dyo + gid] - sums[so + c] - xhat * sums[so + cols + c]);
+    float xhat = dendrite_bn_xhat(x[xo + gid], mean[mo + c], inv);
+    dx[dxo + gid] = dendrite_bn_dx(dy[dyo + gid], xhat, g, inv, (float) rows, sums[so + c], sums[so + cols + c]);
 }

@@ -16,9 +16,9 @@
 DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __global const float *t, int cols,
                                       __global float *probs, __global float *dlogits, int has_grad,
                                       float grad_scale, __global float *row_stats, int r, int rows) {
-    int best = dendrite_row_argmax(z, cols);
-    float max = z[best];
-    float sum = dendrite_row_sum_exp(z, cols, max);
+    float max;
+    int best = dendrite_row_argmax_from(z, cols, 0, 1, &max);
+    float sum = dendrite_row_sum_exp_from(z, cols, max, 0, 1);
     float log_sum = dendrite_logf(sum);
     float inv = 1.0f / sum;
     float loss;
@@ -29,13 +29,13 @@ DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __glob
         dendrite_kahan acc = dendrite_kahan_zero();
         for (int c = 0; c < cols; c++) {
             if (t[c] != 0.0f) { /* 0 * log p is 0, even where p underflows */
-                acc = dendrite_kahan_add(acc, -t[c] * ((z[c] - max) - log_sum));
+                acc = dendrite_kahan_add(acc, dendrite_xent_term(t[c], z[c], max, log_sum));
             }
         }
         loss = acc.sum;
     }
     for (int c = 0; c < cols; c++) {
-        float p = dendrite_expf(z[c] - max) * inv;
+        float p = dendrite_softmax_p(z[c], max, inv);
         probs[c] = p;
         if (has_grad) {
             float target = t == 0 ? (c == label ? 1.0f : 0.0f) : t[c];

@@ -5,17 +5,20 @@ package dev.dendrite.backend;
  *
  * <p>Each check throws {@link IllegalArgumentException} with a message that names the op, the argument, what it
  * got and what was expected, e.g. {@code "gemm: c has 3 elements; expected at least 4 (m*n)"}; the use of a
- * closed buffer or backend throws {@link IllegalStateException}. A backend calls these before it issues any
- * work, so that a bad call fails the same way, with the same words, on every backend.
+ * closed buffer or backend throws {@link IllegalStateException}. {@link AbstractBackend} calls these before a
+ * backend issues any work, so that a bad call fails the same way, with the same words, on every backend.
  *
- * <p>A backend holds one instance, made with itself and its buffer class, and calls the op's method of the same
- * name first thing in every op (after its own closed check): {@code checks.gemm(m, n, k, a, b, c)} checks the
- * dimensions, then each slice in argument order (not null, allocated by this backend, open, its dtype, its
- * length), then the op's rules (what may alias what, the ranges of its scalars). Once it returns, every slice
+ * <p>{@link AbstractBackend} holds one instance, made with the backend and its buffer class, and calls the op's
+ * method of the same name first thing in every op (after the closed check): {@code checks.gemm(m, n, k, a, b, c)}
+ * checks the dimensions, then each slice in argument order (not null, allocated by this backend, open, its dtype,
+ * its length), then the op's rules (what may alias what, the ranges of its scalars). Once it returns, every slice
  * is known to be an open buffer of the backend's class, which the backend then reads without checking again.
  * Checks of values that live in device memory (labels, gather indices, the batch counter) are made on the host
  * by the CPU backend and on the device by the GPU backends, with the messages built here. The checks allocate
  * nothing unless they throw.
+ *
+ * <p>About 700 lines, kept in one file on purpose: every message a bad call can get is here, side by side, so
+ * that the ops word them alike (splitting it by family would scatter the shared slice and overlap rules).
  *
  * <p>For backend implementations; not part of the model-level API.
  */
@@ -512,6 +515,12 @@ public final class OpChecks {
         if (dgamma != null && dbeta != null) {
             noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
         }
+        // Once the OpenCL backend's alone; the contract ("outputs must not alias inputs") rules these out for all.
+        if (dx != null) {
+            noOverlap(op, "dx", dx, total, "saveMean", saveMean, cols, false);
+            noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, cols, false);
+            noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
+        }
     }
 
     /** {@code velocity} may be null only with momentum 0. */
@@ -544,6 +553,14 @@ public final class OpChecks {
         checkEps(op, eps);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
         noOverlap(op, "m", m, n, "v", v, n, false);
+        // No two of the updated states overlap (once the OpenCL backend's rule alone).
+        noOverlap(op, "params", params, n, "m", m, n, false);
+        noOverlap(op, "params", params, n, "v", v, n, false);
+        if (vMax != null) {
+            noOverlap(op, "vMax", vMax, n, "v", v, n, false);
+            noOverlap(op, "vMax", vMax, n, "m", m, n, false);
+            noOverlap(op, "vMax", vMax, n, "params", params, n, false);
+        }
     }
 
     /** {@code mom} may be null only with momentum 0; {@code mg} (centered) may be null. */
@@ -560,6 +577,7 @@ public final class OpChecks {
         momentumHasState(op, momentum, mom, "mom", "a momentum slice");
         unitInterval(op, "momentum", momentum);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "ms", ms, n, "params", params, n, false); // once the OpenCL backend's rule alone
     }
 
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {

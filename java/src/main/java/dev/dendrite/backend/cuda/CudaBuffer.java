@@ -29,8 +29,9 @@ final class CudaBuffer extends AbstractBuffer<CudaBackend> {
         return index == 0 ? pointer : pointer.withByteOffset((long) index * dtype().bytes());
     }
 
-    void markClosed() {
-        setClosed();
+    /** Marks the buffer closed; whether it was open (so that its memory is freed once). */
+    boolean markClosed() {
+        return setClosed();
     }
 
     @Override

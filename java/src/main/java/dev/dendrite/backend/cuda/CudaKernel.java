@@ -16,7 +16,7 @@ enum CudaKernel {
     ACTIVATION_BACKWARD("activation_backward", "PPPIIF"),
     ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIF"),
     SOFTMAX_BACKWARD("softmax_backward", "PPPII"),
-    // softmax_xent.cu
+    // losses.cu
     SOFTMAX_XENT_SPARSE("softmax_xent_sparse", "PPIIPPFPP"),
     SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPFPP"),
     SIGMOID_XENT("sigmoid_xent", "PPIFPPFPP"),
@@ -34,6 +34,7 @@ enum CudaKernel {
     ADAGRAD_UPDATE("adagrad_update", "PPPIPF"),
     // reductions.cu
     COLUMN_SUMS("column_sums", "PIIP"),
+    // regularizers.cu
     REGULARIZER_GRADIENT("regularizer_gradient", "PPIFF"),
     REGULARIZER_PENALTY("regularizer_penalty", "PIFFPP"),
     // data.cu

@@ -202,15 +202,22 @@ class CudaKernelNamesTest {
     }
 
     /**
-     * Every {@code launch(CudaKernel.X, grid, blockX, blockY, shared, args...)} in CudaBackend.java passes as
-     * many arguments as X's signature has, each of the right kind (inferred from the declared Java types of the
-     * names in the expression): the launches only run on a GPU, so this is their static check.
+     * Every {@code launch(CudaKernel.X, grid, blockX, blockY, shared, args...)} in the CUDA backend's sources
+     * (CudaBackend.java, CudaContext.java and the Cuda*Ops.java families, read as one text) passes as many arguments
+     * as X's signature has, each of the right kind (inferred from the declared Java types of the names in the
+     * expression): the launches only run on a GPU, so this is their static check.
      */
     @Test
     void launchSitesMatchTheSignatures() throws IOException {
-        Path source = kernelSources().getParent().getParent()
-                .resolve("java/src/main/java/dev/dendrite/backend/cuda/CudaBackend.java");
-        String src = stripComments(Files.readString(source));
+        Path dir = kernelSources().getParent().getParent().resolve("java/src/main/java/dev/dendrite/backend/cuda");
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("Cuda(Backend|Context|\\w+Ops)\\.java"))
+                    .sorted().collect(Collectors.toList())) {
+                all.append(Files.readString(p)).append('\n');
+            }
+        }
+        String src = stripComments(all.toString());
         Map<String, Set<Character>> kinds = new TreeMap<>();
         Matcher decl = Pattern.compile("\\b(CUdeviceptr|float|int|long|boolean)\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*[=,;)]")
                 .matcher(src);

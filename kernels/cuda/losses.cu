@@ -1,5 +1,5 @@
 /*
- * softmax_xent.cu - the loss ops: fused softmax + cross-entropy (sparse and dense labels), sigmoid + binary
+ * losses.cu - the loss ops (the twin of ../opencl/losses.cl): fused softmax + cross-entropy (sparse and dense labels), sigmoid + binary
  * cross-entropy, and mean squared error. Each writes probabilities and the scaled gradient in the same pass
  * that computes the loss, and adds (loss sum, accuracy sum) to stats on the device: the host reads stats once
  * per epoch, not once per step.
@@ -10,7 +10,8 @@
  * coupling (a row's loss is a mean, so the total is the element sum / cols): one thread per element.
  *
  * Stats are added with dendrite_finish_stats (common.cuh): per-block partials, the last block adds them in
- * order. The stable formulas are kernels/common/losses.h and activations.h.
+ * order. The stable formulas and the row helpers (each lane walks columns lane, lane + 32, ...) are
+ * kernels/common/losses.h and activations.h.
  */
 #include "common.cuh"
 #include "activations.h"
@@ -24,23 +25,13 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
                                                  float *g, float grad_scale, float &loss, float &hit) {
     int lane = threadIdx.x & 31;
     /* Arg-max of the logits (first on ties) and the row maximum. */
-    float m = -INFINITY;
-    int best = 0x7fffffff;
-    for (int c = lane; c < cols; c += 32) {
-        float v = z[c];
-        if (v > m || best == 0x7fffffff) {
-            m = v;
-            best = c;
-        }
-    }
+    float m;
+    int best = dendrite_row_argmax_from(z, cols, lane, 32, &m);
     dendrite_warp_argmax(m, best);
     /* s = sum exp(z - m), every term in (0, 1] and one equal to 1. */
-    float s = 0.0f;
-    for (int c = lane; c < cols; c += 32) {
-        s += expf(z[c] - m);
-    }
-    s = dendrite_warp_sum(s);
+    float s = dendrite_warp_sum(dendrite_row_sum_exp_from(z, cols, m, lane, 32));
     float log_s = logf(s);
+    float inv = 1.0f / s;
     float row_loss;
     int target_class = label;
     if (label >= 0) {
@@ -48,25 +39,20 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
     } else {
         /* Dense targets: the loss -sum t log p (terms with t == 0 skipped, so p underflowing to 0 is harmless)
          * and the targets' own arg-max for the accuracy. */
-        float tm = -INFINITY;
-        int tbest = 0x7fffffff;
-        float acc = 0.0f;
+        float tm;
+        int tbest = dendrite_row_argmax_from(t, cols, lane, 32, &tm);
+        dendrite_kahan acc = dendrite_kahan_zero();
         for (int c = lane; c < cols; c += 32) {
-            float tc = t[c];
-            if (tc > tm || tbest == 0x7fffffff) {
-                tm = tc;
-                tbest = c;
-            }
-            if (tc != 0.0f) {
-                acc -= tc * ((z[c] - m) - log_s);
+            if (t[c] != 0.0f) {
+                acc = dendrite_kahan_add(acc, dendrite_xent_term(t[c], z[c], m, log_s));
             }
         }
         dendrite_warp_argmax(tm, tbest);
-        row_loss = dendrite_warp_sum(acc);
+        row_loss = dendrite_warp_sum(acc.sum);
         target_class = tbest;
     }
     for (int c = lane; c < cols; c += 32) {
-        float pc = expf(z[c] - m) / s;
+        float pc = dendrite_softmax_p(z[c], m, inv);
         p[c] = pc;
         if (g != nullptr) {
             float tc = label >= 0 ? (c == label ? 1.0f : 0.0f) : t[c];
@@ -170,19 +156,20 @@ DENDRITE_KERNEL void mean_squared_error(const float *pred, const float *targets,
         const float *t = targets + (size_t) r * cols;
         float sq = 0.0f;
         float pm = -INFINITY;
-        int pbest = 0x7fffffff;
+        int pbest = DENDRITE_NO_INDEX;
         float tm = -INFINITY;
-        int tbest = 0x7fffffff;
+        int tbest = DENDRITE_NO_INDEX;
+        /* One pass for the squares and both arg-maxes (dendrite_row_argmax_from's rule, first on ties). */
         for (int c = lane; c < cols; c += 32) {
             float xc = x[c];
             float tc = t[c];
             float d = xc - tc;
             sq += d * d;
-            if (xc > pm || pbest == 0x7fffffff) {
+            if (xc > pm || pbest == DENDRITE_NO_INDEX) {
                 pm = xc;
                 pbest = c;
             }
-            if (tc > tm || tbest == 0x7fffffff) {
+            if (tc > tm || tbest == DENDRITE_NO_INDEX) {
                 tm = tc;
                 tbest = c;
             }

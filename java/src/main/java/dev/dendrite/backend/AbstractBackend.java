@@ -1,0 +1,370 @@
+package dev.dendrite.backend;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@link Backend} contract, enforced once for every backend: each public op is final here and runs, in this
+ * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
+ * only then the backend's own code: its {@code do...} method for memory, or its implementation of the op's family
+ * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data),
+ * mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
+ * receives is an open buffer of the backend's buffer class, of the right dtype and length, and every optional
+ * slice is either null or likewise.
+ *
+ * <p>For backend implementations; not part of the model-level API.
+ *
+ * @param <B> the backend's buffer class
+ */
+public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Backend {
+    private final OpChecks checks;
+    /** The op families the checked ops are handed to; set once by the backend's constructor ({@link #use}). */
+    private OpFamilies ops;
+    /** The buffers allocated and not yet closed: what close() frees. Guards {@link #closed} too. */
+    private final Set<B> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Set once by the backend's {@code close()} (or a failed constructor); every later op throws. */
+    protected volatile boolean closed;
+
+    /** A backend whose slices must be open {@code bufferType}s that it allocated. */
+    protected AbstractBackend(Class<B> bufferType) {
+        this.checks = new OpChecks(this, bufferType);
+    }
+
+    /**
+     * Sets the op families, once, from the backend's constructor: after the device they run on exists, which the
+     * superclass constructor cannot wait for.
+     */
+    protected final void use(OpFamilies families) {
+        if (ops != null) {
+            throw new IllegalStateException(name() + ": the op families are set already");
+        }
+        this.ops = java.util.Objects.requireNonNull(families, "families");
+    }
+
+    /**
+     * Throws {@link IllegalStateException} once the backend is closed. A backend may add what every op needs
+     * first (the CUDA backend makes its context current on the calling thread).
+     */
+    protected void ensureOpen() {
+        OpChecks.backendOpen(name(), closed);
+    }
+
+    // ================================================================== buffers
+
+    /**
+     * Adds a buffer just allocated to those {@code close()} frees; false, without adding it, when the backend was
+     * closed meanwhile (the caller then frees its memory and throws).
+     */
+    protected final boolean register(B buffer) {
+        synchronized (buffers) {
+            if (closed) {
+                return false;
+            }
+            buffers.add(buffer);
+            return true;
+        }
+    }
+
+    /** Forgets a buffer its owner closes; false when {@code close()} has taken it (and frees it) already. */
+    protected final boolean unregister(B buffer) {
+        synchronized (buffers) {
+            return buffers.remove(buffer);
+        }
+    }
+
+    /** Number of buffers allocated and not yet closed (for leak checks). */
+    public final int openBuffers() {
+        synchronized (buffers) {
+            return buffers.size();
+        }
+    }
+
+    /**
+     * Marks the backend closed and hands over the buffers still open, for the backend's {@code close()} to free;
+     * null when it was closed already (close is idempotent).
+     */
+    protected final List<B> closeBuffers() {
+        synchronized (buffers) {
+            if (closed) {
+                return null;
+            }
+            closed = true;
+            List<B> open = new ArrayList<>(buffers);
+            buffers.clear();
+            return open;
+        }
+    }
+
+    // ================================================================== memory
+
+    @Override
+    public final Buffer allocate(DType dtype, int length) {
+        ensureOpen();
+        checks.allocate(dtype, length);
+        return doAllocate(dtype, length);
+    }
+
+    @Override
+    public final void upload(float[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        checks.upload(src, srcOffset, dst);
+        doUpload(src, srcOffset, dst);
+    }
+
+    @Override
+    public final void upload(int[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        checks.upload(src, srcOffset, dst);
+        doUpload(src, srcOffset, dst);
+    }
+
+    @Override
+    public final void upload(byte[] src, int srcOffset, Slice dst) {
+        ensureOpen();
+        checks.upload(src, srcOffset, dst);
+        doUpload(src, srcOffset, dst);
+    }
+
+    @Override
+    public final void download(Slice src, float[] dst, int dstOffset) {
+        ensureOpen();
+        checks.download(src, dst, dstOffset);
+        doDownload(src, dst, dstOffset);
+    }
+
+    @Override
+    public final void download(Slice src, int[] dst, int dstOffset) {
+        ensureOpen();
+        checks.download(src, dst, dstOffset);
+        doDownload(src, dst, dstOffset);
+    }
+
+    @Override
+    public final void fill(Slice x, float value) {
+        ensureOpen();
+        checks.fill(x);
+        doFill(x, value);
+    }
+
+    @Override
+    public final void copy(Slice src, Slice dst) {
+        ensureOpen();
+        checks.copy(src, dst);
+        doCopy(src, dst);
+    }
+
+    @Override
+    public final void synchronize() {
+        ensureOpen();
+        doSynchronize();
+    }
+
+    protected abstract Buffer doAllocate(DType dtype, int length);
+
+    protected abstract void doUpload(float[] src, int srcOffset, Slice dst);
+
+    protected abstract void doUpload(int[] src, int srcOffset, Slice dst);
+
+    protected abstract void doUpload(byte[] src, int srcOffset, Slice dst);
+
+    protected abstract void doDownload(Slice src, float[] dst, int dstOffset);
+
+    protected abstract void doDownload(Slice src, int[] dst, int dstOffset);
+
+    protected abstract void doFill(Slice x, float value);
+
+    protected abstract void doCopy(Slice src, Slice dst);
+
+    protected abstract void doSynchronize();
+
+    // ================================================================== dense algebra and reductions
+
+    @Override
+    public final void gemm(boolean transA, boolean transB, int m, int n, int k,
+                           float alpha, Slice a, Slice b, float beta, Slice c) {
+        ensureOpen();
+        checks.gemm(m, n, k, a, b, c);
+        ops.gemm().gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    @Override
+    public final void columnSums(Slice x, int rows, int cols, Slice out) {
+        ensureOpen();
+        checks.columnSums(x, rows, cols, out);
+        ops.reductions().columnSums(x, rows, cols, out);
+    }
+
+    // ================================================================== activations
+
+    @Override
+    public final void biasActivationForward(Slice z, Slice bias, int rows, int cols,
+                                            ActivationFunction f, float alpha, Slice y) {
+        ensureOpen();
+        checks.biasActivationForward(z, bias, rows, cols, f, y);
+        ops.activations().biasActivationForward(z, bias, rows, cols, f, alpha, y);
+    }
+
+    @Override
+    public final void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
+                                         ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        ensureOpen();
+        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
+        ops.activations().activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
+    }
+
+    // ================================================================== losses and regularisation
+
+    @Override
+    public final void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                          Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        ensureOpen();
+        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        ops.losses().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
+    }
+
+    @Override
+    public final void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                          Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        ensureOpen();
+        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+        ops.losses().sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
+    }
+
+    @Override
+    public final void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                       Slice dpred, float gradScale, Slice stats) {
+        ensureOpen();
+        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        ops.losses().meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
+    }
+
+    @Override
+    public final void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+        ensureOpen();
+        checks.regularizerGradient(w, grad, n);
+        ops.regularizers().regularizerGradient(w, grad, n, l1, l2);
+    }
+
+    @Override
+    public final void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+        ensureOpen();
+        checks.regularizerPenalty(w, n, stats);
+        ops.regularizers().regularizerPenalty(w, n, l1, l2, scale, stats);
+    }
+
+    // ================================================================== dropout
+
+    @Override
+    public final void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
+        ensureOpen();
+        String op = "dropoutForward";
+        checks.dropout(op, "x", x, "y", y, n, rate, counters);
+        ops.dropout().dropout(op, x, y, n, rate, seed, stream, counters);
+    }
+
+    @Override
+    public final void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream,
+                                      Slice counters) {
+        ensureOpen();
+        String op = "dropoutBackward";
+        checks.dropout(op, "dy", dy, "dx", dx, n, rate, counters);
+        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
+        ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
+    }
+
+    // ================================================================== batch normalisation
+
+    @Override
+    public final void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                               float momentum, Slice runningMean, Slice runningVar,
+                                               Slice y, Slice saveMean, Slice saveInvStd) {
+        ensureOpen();
+        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+                saveMean, saveInvStd);
+        ops.batchNorm().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar,
+                y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public final void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                                Slice runningMean, Slice runningVar, Slice y) {
+        ensureOpen();
+        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+        ops.batchNorm().batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+    }
+
+    @Override
+    public final void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                        Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        ensureOpen();
+        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    // ================================================================== optimizers
+
+    @Override
+    public final void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
+                                float momentum, boolean nesterov) {
+        ensureOpen();
+        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+        ops.optimizers().sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
+    }
+
+    @Override
+    public final void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
+                                 Slice counters, float beta1, float beta2, float eps) {
+        ensureOpen();
+        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+        ops.optimizers().adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    @Override
+    public final void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
+                                    float rho, float momentum, float eps) {
+        ensureOpen();
+        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+        ops.optimizers().rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+    }
+
+    @Override
+    public final void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
+        ensureOpen();
+        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+        ops.optimizers().adagradUpdate(params, grads, accumulator, n, hyper, eps);
+    }
+
+    // ================================================================== data movement
+
+    @Override
+    public final void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                             Slice scale, Slice shift, Slice out) {
+        ensureOpen();
+        checks.gatherRows(src, width, indices, counters, batchSize, rows);
+        ops.data().checkGatherPositions(src, width, indices, counters, batchSize, rows);
+        checks.gatherOutput(src, width, rows, scale, shift, out);
+        ops.data().gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
+    }
+
+    @Override
+    public final void randomPermutation(Slice out, int n, long seed, int epoch) {
+        ensureOpen();
+        checks.randomPermutation(out, n, ops.data().maxPermutation());
+        ops.data().randomPermutation(out, n, seed, epoch);
+    }
+
+    @Override
+    public final void advanceCounters(Slice counters) {
+        ensureOpen();
+        checks.advanceCounters(counters);
+        ops.data().advanceCounters(counters);
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+}

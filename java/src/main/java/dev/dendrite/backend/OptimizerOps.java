@@ -1,0 +1,20 @@
+package dev.dendrite.backend;
+
+/**
+ * The optimizer family of a backend: {@link Backend#sgdUpdate}, {@link Backend#adamUpdate},
+ * {@link Backend#rmspropUpdate} and {@link Backend#adagradUpdate}, called by {@link AbstractBackend} once their
+ * checks have passed.
+ *
+ * <p>For backend implementations; not part of the model-level API.
+ */
+public interface OptimizerOps {
+    void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper, float momentum, boolean nesterov);
+
+    void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper, Slice counters,
+                    float beta1, float beta2, float eps);
+
+    void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper, float rho,
+                       float momentum, float eps);
+
+    void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps);
+}

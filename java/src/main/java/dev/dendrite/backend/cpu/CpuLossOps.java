@@ -1,0 +1,184 @@
+package dev.dendrite.backend.cpu;
+
+import static dev.dendrite.backend.OpChecks.badLabel;
+import static dev.dendrite.backend.cpu.CpuSlices.floats;
+import static dev.dendrite.backend.cpu.CpuSlices.ints;
+
+import dev.dendrite.backend.LossOps;
+import dev.dendrite.backend.Slice;
+
+/**
+ * The CPU's fused losses: softmax and sigmoid cross-entropy, mean squared error; each adds its totals to stats.
+ */
+record CpuLossOps(CpuParallel par) implements LossOps {
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        String op = "softmaxCrossEntropy";
+        float[] zs = floats(logits);
+        int[] li = sparseLabels ? ints(labels) : null;
+        float[] tf = sparseLabels ? null : floats(labels);
+        float[] ps = floats(probs);
+        float[] gs = floats(dlogits);
+        float[] st = floats(stats);
+        int zo = logits.offset();
+        int lo = labels.offset();
+        int po = probs.offset();
+        int go = dlogits == null ? 0 : dlogits.offset();
+        if (sparseLabels) {
+            for (int r = 0; r < rows; r++) {
+                int label = li[lo + r];
+                if (label < 0 || label >= cols) {
+                    throw new IllegalArgumentException(badLabel(op, label, r, cols));
+                }
+            }
+        }
+        par.reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+            double loss = 0;
+            double correct = 0;
+            for (int r = r0; r < r1; r++) {
+                int zr = zo + r * cols;
+                int tr = lo + r * cols;
+                int pr = po + r * cols;
+                int gr = go + r * cols;
+                // Arg-max of the logits (first index on ties) and the log-sum-exp, shifted by the maximum.
+                int best = 0;
+                float max = zs[zr];
+                for (int c = 1; c < cols; c++) {
+                    if (zs[zr + c] > max) {
+                        max = zs[zr + c];
+                        best = c;
+                    }
+                }
+                double sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    sum += Math.exp((double) zs[zr + c] - max);
+                }
+                double shift = max + Math.log(sum); // log p_c = z_c - shift
+                int label;
+                if (sparseLabels) {
+                    label = li[lo + r];
+                    loss -= zs[zr + label] - shift;
+                } else {
+                    label = 0;
+                    float tmax = tf[tr];
+                    double rowLoss = 0;
+                    for (int c = 0; c < cols; c++) {
+                        float t = tf[tr + c];
+                        if (t > tmax) {
+                            tmax = t;
+                            label = c;
+                        }
+                        if (t != 0) { // 0 * log p is 0 even where p underflows to 0
+                            rowLoss -= t * (zs[zr + c] - shift);
+                        }
+                    }
+                    loss += rowLoss;
+                }
+                if (best == label) {
+                    correct++;
+                }
+                for (int c = 0; c < cols; c++) {
+                    double p = Math.exp(zs[zr + c] - shift);
+                    ps[pr + c] = (float) p;
+                    if (gs != null) {
+                        double t = sparseLabels ? (c == label ? 1 : 0) : tf[tr + c];
+                        gs[gr + c] = (float) (gradScale * (p - t));
+                    }
+                }
+            }
+            out[at] = loss;
+            out[at + 1] = correct;
+        });
+    }
+
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        float[] zs = floats(logits);
+        float[] ts = floats(targets);
+        float[] ps = floats(probs);
+        float[] gs = floats(dlogits);
+        float[] st = floats(stats);
+        int zo = logits.offset();
+        int to = targets.offset();
+        int po = probs.offset();
+        int go = dlogits == null ? 0 : dlogits.offset();
+        double scale = (double) gradScale / cols;
+        par.reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+            double loss = 0;
+            double correct = 0;
+            for (int r = r0; r < r1; r++) {
+                double rowLoss = 0;
+                int rowCorrect = 0;
+                for (int c = 0; c < cols; c++) {
+                    int i = r * cols + c;
+                    double z = zs[zo + i];
+                    double t = ts[to + i];
+                    // max(z, 0) - z t + log(1 + exp(-|z|)): no exp of a positive number, no log of 0.
+                    rowLoss += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+                    double p = CpuActivations.sigmoid(z);
+                    float pf = (float) p;
+                    ps[po + i] = pf;
+                    if ((pf > 0.5f) == (t > 0.5)) {
+                        rowCorrect++;
+                    }
+                    if (gs != null) {
+                        gs[go + i] = (float) (scale * (p - t));
+                    }
+                }
+                loss += rowLoss / cols;
+                correct += (double) rowCorrect / cols;
+            }
+            out[at] = loss;
+            out[at + 1] = correct;
+        });
+    }
+
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
+        float[] xs = floats(pred);
+        float[] ts = floats(targets);
+        float[] gs = floats(dpred);
+        float[] st = floats(stats);
+        int xo = pred.offset();
+        int to = targets.offset();
+        int go = dpred == null ? 0 : dpred.offset();
+        double scale = 2.0 * gradScale / cols;
+        par.reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+            double loss = 0;
+            double correct = 0;
+            for (int r = r0; r < r1; r++) {
+                int base = r * cols;
+                double rowLoss = 0;
+                int bestP = 0;
+                int bestT = 0;
+                for (int c = 0; c < cols; c++) {
+                    float p = xs[xo + base + c];
+                    float t = ts[to + base + c];
+                    double d = (double) p - t;
+                    rowLoss += d * d;
+                    if (p > xs[xo + base + bestP]) {
+                        bestP = c;
+                    }
+                    if (t > ts[to + base + bestT]) {
+                        bestT = c;
+                    }
+                    if (gs != null) {
+                        gs[go + base + c] = (float) (scale * d);
+                    }
+                }
+                loss += rowLoss / cols;
+                boolean hit = cols > 1
+                        ? bestP == bestT
+                        : Math.abs((double) xs[xo + base] - ts[to + base]) < 0.5;
+                if (hit) {
+                    correct++;
+                }
+            }
+            out[at] = loss;
+            out[at + 1] = correct;
+        });
+    }
+}

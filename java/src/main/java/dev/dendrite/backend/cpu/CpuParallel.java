@@ -1,0 +1,294 @@
+package dev.dendrite.backend.cpu;
+
+import static dev.dendrite.backend.Backend.STAT_ACCURACY;
+import static dev.dendrite.backend.Backend.STAT_LOSS;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * How the CPU backend's ops spread over threads: a private {@link ForkJoinPool}, the thresholds below which an op
+ * stays on the calling thread, per-thread staging tiles and the reused reduction scratch. Every family of ops
+ * ({@code Cpu*Ops}) runs its loops through the one instance its backend holds.
+ *
+ * <p>Results do not depend on the number of threads: element-wise ops have no cross-element state, column
+ * reductions sum each column over the rows in an order fixed by the shape whatever the column split, and row
+ * reductions (the loss totals) combine per-block partials over blocks whose size does not depend on the
+ * thread count.
+ */
+final class CpuParallel {
+    /** Below this many elements an op runs on the calling thread alone: a fork costs more than it saves. */
+    static final int PARALLEL_MIN = 1 << 16;
+    /** Work items (elements) per block of a parallel op, and per partial of a row reduction. */
+    static final int GRAIN = 1 << 15;
+    /**
+     * Rough per-element costs that scale {@link #PARALLEL_MIN}: a memory-bound element (a load, an add), one
+     * transcendental function (exp, erf), one Philox4x32-10 block (ten rounds of 32x32-bit multiplies).
+     * Expensive elements pay for a fork at smaller sizes.
+     */
+    static final int CHEAP = 1;
+    static final int TRANSCENDENTAL = 8;
+    static final int PHILOX = 16;
+    /** A dropout element: a Philox block, vectorised when {@link CpuDropout#vectorised()}. */
+    private static final int DROPOUT = CpuDropout.vectorised() ? 2 : PHILOX;
+    /**
+     * The cost of an element of a streaming loop: the vectorised ones of {@link CpuLoops} and the cheap
+     * activations, and the gather's table look-up per byte. They run at a fraction of a nanosecond per element,
+     * bound by memory, so they are split by {@link #STREAMING_PARALLEL_MIN} rather than by a multiple of
+     * {@link #PARALLEL_MIN}.
+     */
+    static final int STREAMING = 0;
+    /**
+     * Below this many elements a streaming op runs on the calling thread alone. Measured on two cores (EPYC,
+     * AVX-512, other jobs running): handing work to the pool costs tens of microseconds, so splitting made
+     * Adam over 670K parameters, relu over 128-2048 x 512 and a 1024 x 784 gather slower; from about 2M
+     * elements (Adam over 2M parameters, bias + relu over 4M, a 4096 x 784 gather) it gains 1.3x to 2.4x.
+     */
+    static final int STREAMING_PARALLEL_MIN = 1 << 21;
+    /** The narrowest column range a column sum is split into. */
+    static final int MIN_SPLIT_COLUMNS = 256;
+    /**
+     * Elements per staging tile: the vectorised loops run on tiles when the slices' offsets differ (see
+     * {@link CpuLoops}), and on row groups of this size. Up to five tiles are live at once, so 1024 floats
+     * (4 KB) each keeps them in the L1 cache. A row wider than this gets a tile of its own width.
+     */
+    static final int TILE = 1024;
+    /**
+     * Column sums add each row group into float partial sums, which are added into double accumulators every
+     * {@code FLUSH} groups. A float partial of at most 8 terms is within 7 float roundings of its terms'
+     * absolute sum (8 with the final rounding), inside the {@code 4 EPS sqrt(k + 1)} of the conformance suite
+     * for any k rows; the double sums add nothing measurable.
+     */
+    static final int FLUSH = 8;
+
+    private final int threads;
+    private final ForkJoinPool pool;
+    /** Reused accumulators for reductions, grown on demand: ops run one at a time, so one suffices. */
+    private double[] scratch = new double[64];
+    /** Staging tiles of each thread that runs this backend's ops (the caller and the pool's workers). */
+    private final ThreadLocal<Tiles> tiles = ThreadLocal.withInitial(Tiles::new);
+
+    CpuParallel(int threads) {
+        this.threads = threads;
+        this.pool = new ForkJoinPool(threads);
+    }
+
+    /** The number of threads ops may use. */
+    int threads() {
+        return threads;
+    }
+
+    /** The pool, for {@link CpuGemm}. */
+    ForkJoinPool pool() {
+        return pool;
+    }
+
+    /** The calling thread's staging tiles. */
+    Tiles tiles() {
+        return tiles.get();
+    }
+
+    /** Stops the worker threads and drops the scratch. */
+    void close() {
+        pool.shutdown();
+        scratch = null;
+    }
+
+    // ================================================================== staging tiles
+
+    /** One thread's staging tiles: float arrays by slot, grown on demand and kept (never shrunk). */
+    static final class Tiles {
+        private final float[][] slots = new float[9][0];
+
+        float[] get(int slot, int length) {
+            float[] t = slots[slot];
+            if (t.length < length) {
+                t = new float[Math.max(length, TILE)];
+                slots[slot] = t;
+            }
+            return t;
+        }
+    }
+
+    /** Rows per row group of a {@code cols}-wide matrix: as many whole rows as fill a tile, at least one. */
+    static int rowsPerTile(int cols) {
+        return cols == 0 ? 1 : Math.max(1, TILE / cols);
+    }
+
+    /**
+     * Copies rows {@code [r, r + nr)}, columns {@code [c0, c0 + w)} of the {@code cols}-wide matrix at
+     * {@code x[xo]} into {@code t}, {@code w} elements per row (one copy when {@code w == cols}).
+     */
+    static void stage(float[] x, int xo, int cols, int r, int nr, int c0, int w, float[] t) {
+        if (w == cols) {
+            System.arraycopy(x, xo + r * cols, t, 0, nr * cols);
+            return;
+        }
+        for (int k = 0; k < nr; k++) {
+            System.arraycopy(x, xo + (r + k) * cols + c0, t, k * w, w);
+        }
+    }
+
+    // ================================================================== parallel loops
+
+    /**
+     * Whether {@code elements} elements of per-element {@code cost} are worth spreading over the pool. Checked
+     * before building a task, so that an op below the threshold allocates nothing.
+     */
+    boolean split(long elements, int cost) {
+        if (threads == 1) {
+            return false;
+        }
+        return cost == STREAMING ? elements >= STREAMING_PARALLEL_MIN : elements * cost >= PARALLEL_MIN;
+    }
+
+    /** A loop body over items {@code [from, to)}. */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /** A loop body over block {@code block}, items {@code [from, to)}. */
+    @FunctionalInterface
+    interface BlockRange {
+        void run(int block, int from, int to);
+    }
+
+    /** A row-reduction body: processes rows {@code [from, to)}, writes (loss, accuracy) to {@code out[at..at+1]}. */
+    @FunctionalInterface
+    interface RowReduction {
+        void run(int from, int to, double[] out, int at);
+    }
+
+    static int blocks(int n, int blockSize) {
+        return (int) (((long) n + blockSize - 1) / blockSize);
+    }
+
+    double[] scratch(long size) {
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("reduction needs " + size + " accumulators; too many");
+        }
+        if (scratch.length < size) {
+            scratch = new double[(int) Math.max(size, 2L * scratch.length)];
+        }
+        return scratch;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in blocks of {@code blockSize} items (the last one shorter), in
+     * the pool when {@code parallel} and there is more than one block, else in order on this thread.
+     */
+    void run(int n, int blockSize, boolean parallel, BlockRange body) {
+        int nb = blocks(n, blockSize);
+        if (nb <= 1 || !parallel || threads == 1) {
+            for (int b = 0; b < nb; b++) {
+                body.run(b, b * blockSize, (int) Math.min(n, (long) (b + 1) * blockSize));
+            }
+            return;
+        }
+        pool.invoke(new BlockTask(body, n, blockSize, 0, nb));
+    }
+
+    /**
+     * A vectorised streaming loop over {@code [0, n)} (a fraction of a nanosecond per element, bound by memory):
+     * on the calling thread below {@link #STREAMING_PARALLEL_MIN} elements, else split like {@link #forRange}.
+     */
+    void forStreaming(int n, Range body) {
+        if (split(n, STREAMING)) {
+            forRange(n, CHEAP, body);
+        } else {
+            body.run(0, n);
+        }
+    }
+
+    /**
+     * Element-wise loop over {@code [0, n)} items that each cost about {@code cost} simple operations: one
+     * call when the work is small, else about 4 blocks per thread.
+     */
+    void forRange(int n, int cost, Range body) {
+        if ((long) n * cost < PARALLEL_MIN || threads == 1 || n < 2) {
+            body.run(0, n);
+            return;
+        }
+        int size = Math.max(Math.max(1, GRAIN / cost), blocks(n, threads * 4));
+        run(n, size, true, (b, from, to) -> body.run(from, to));
+    }
+
+    /** Loop over the rows of a {@code rows x cols} matrix, split by rows when the work is large. */
+    void forRows(int rows, int cols, int cost, Range body) {
+        long work = (long) rows * cols * cost;
+        if (work < PARALLEL_MIN || threads == 1 || rows < 2) {
+            body.run(0, rows);
+            return;
+        }
+        long rowWork = Math.max(1L, (long) cols * cost);
+        int size = (int) Math.max(Math.max(1L, GRAIN / rowWork), blocks(rows, threads * 4));
+        run(rows, size, true, (b, from, to) -> body.run(from, to));
+    }
+
+    /**
+     * Loop over column ranges of a {@code rows x cols} matrix, each range visiting every row: a column's
+     * reduction is then summed in row order, whatever the split.
+     */
+    void forColumns(int rows, int cols, int cost, Range body) {
+        long work = (long) rows * cols * cost;
+        if (work < PARALLEL_MIN || threads == 1 || cols < 32) {
+            body.run(0, cols);
+            return;
+        }
+        // At least 16 columns per task so each row segment fills whole cache lines.
+        int size = Math.max(16, blocks(cols, threads * 2));
+        run(cols, size, true, (b, from, to) -> body.run(from, to));
+    }
+
+    /**
+     * Sums a per-row (loss, accuracy) over {@code rows} and adds the totals to {@code stats}. Rows are cut
+     * into blocks of a size fixed by {@code cols} alone, each block's partial is computed once and the
+     * partials are added in order, so the totals are the same with any thread count.
+     */
+    void reduceRows(int rows, int cols, float[] st, int so, RowReduction body) {
+        int rowsPerBlock = Math.max(1, GRAIN / cols);
+        int nb = Math.max(1, blocks(rows, rowsPerBlock));
+        double[] part = scratch(2L * nb);
+        if (nb == 1) {
+            body.run(0, rows, part, 0);
+        } else {
+            run(rows, rowsPerBlock, (long) rows * cols >= PARALLEL_MIN,
+                    (b, from, to) -> body.run(from, to, part, 2 * b));
+        }
+        double loss = 0;
+        double acc = 0;
+        for (int b = 0; b < nb; b++) {
+            loss += part[2 * b];
+            acc += part[2 * b + 1];
+        }
+        st[so + STAT_LOSS] = (float) (st[so + STAT_LOSS] + loss);
+        st[so + STAT_ACCURACY] = (float) (st[so + STAT_ACCURACY] + acc);
+    }
+
+    /** Splits a block range in halves until one block is left, so the pool can balance the work. */
+    private static final class BlockTask extends RecursiveAction {
+        private final transient BlockRange body;
+        private final int n;
+        private final int blockSize;
+        private final int lo;
+        private final int hi;
+
+        BlockTask(BlockRange body, int n, int blockSize, int lo, int hi) {
+            this.body = body;
+            this.n = n;
+            this.blockSize = blockSize;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        @Override
+        protected void compute() {
+            if (hi - lo == 1) {
+                body.run(lo, lo * blockSize, (int) Math.min(n, (long) (lo + 1) * blockSize));
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            invokeAll(new BlockTask(body, n, blockSize, lo, mid), new BlockTask(body, n, blockSize, mid, hi));
+        }
+    }}

@@ -1,0 +1,138 @@
+package dev.dendrite.backend.cuda;
+
+import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
+import static dev.dendrite.backend.cuda.CudaContext.ceilDiv;
+import static dev.dendrite.backend.cuda.CudaContext.ptr;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.DataOps;
+import dev.dendrite.backend.Slice;
+import jcuda.CudaException;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The CUDA backend's data movement (kernels/cuda/data.cu): batch gather, the epoch's shuffle, the step counters.
+ */
+final class CudaDataOps implements DataOps {
+    private final CudaContext ctx;
+    private CUdeviceptr sortKeys;
+    private long sortKeysBytes;
+
+    CudaDataOps(CudaContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Hands the sort-key scratch to the context's retired allocations, which it frees on release. */
+    void retireScratch() {
+        if (sortKeys != null) {
+            ctx.retired.add(sortKeys);
+            sortKeys = null;
+        }
+    }
+
+    /** Keys are padded to a power of two of at most 2^30. */
+    @Override
+    public int maxPermutation() {
+        return 1 << 30;
+    }
+
+    @Override
+    public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
+                       Slice scale, Slice shift, Slice out) {
+        // Batch 0 was checked on the host; other batches, like the indices, on the device (the counter lives there).
+        DType sd = src.dtype();
+        int srcRows = src.length() / width;
+        int positions = indices == null ? srcRows : indices.length();
+        CUdeviceptr ps = ptr(src);
+        CUdeviceptr pi = ptr(indices);
+        CUdeviceptr pc = ptr(counters);
+        CUdeviceptr pout = ptr(out);
+        CUdeviceptr psc = ptr(scale);
+        CUdeviceptr psh = ptr(shift);
+        CudaKernel kernel = sd == DType.I32 ? CudaKernel.GATHER_I32
+                : sd == DType.F32 ? CudaKernel.GATHER_F32 : CudaKernel.GATHER_U8;
+        if (rows == 0) {
+            return;
+        }
+        int block = Math.min(BLOCK, ceilDiv(width, 32) * 32);
+        try {
+            if (kernel == CudaKernel.GATHER_I32) {
+                ctx.launch(kernel, rows, block, 1, 0, ps, srcRows, width, pi, positions, pc, batchSize, pout,
+                        ctx.control);
+            } else {
+                ctx.launch(kernel, rows, block, 1, 0, ps, srcRows, width, pi, positions, pc, batchSize, psc, psh, pout,
+                        ctx.control);
+            }
+            ctx.errorsPending = true;
+        } catch (CudaException e) {
+            throw ctx.fail("gather", sd + " src, width=" + width + ", rows=" + rows + ", batchSize=" + batchSize, e);
+        }
+    }
+
+    @Override
+    public void randomPermutation(Slice out, int n, long seed, int epoch) {
+        String op = "randomPermutation";
+        CUdeviceptr po = ptr(out);
+        if (n == 0) {
+            return;
+        }
+        int padded = Integer.highestOneBit(n) == n ? n : Integer.highestOneBit(n) << 1;
+        try {
+            CUdeviceptr keys = sortKeys(op, (long) padded * 8);
+            ctx.launch(CudaKernel.PERMUTATION_KEYS, ctx.elementGrid(padded), BLOCK, 1, 0, keys, n, padded, (int) seed,
+                    (int) (seed >>> 32), epoch, Philox.PERMUTATION_STREAM);
+            if (padded >= 2) {
+                // Bitonic network: tiles of 2 * local keys sorted in shared memory, then for every larger stage k
+                // the far compare steps globally and the near ones (j <= local) in shared memory again.
+                int local = Math.min(1024, padded / 2);
+                int tiles = padded / (2 * local);
+                int shared = 2 * local * 8;
+                ctx.launch(CudaKernel.BITONIC_SORT_LOCAL, tiles, local, 1, shared, keys);
+                for (int k = 4 * local; k > 0 && k <= padded; k <<= 1) {
+                    for (int j = k >> 1; j >= 2 * local; j >>= 1) {
+                        ctx.launch(CudaKernel.BITONIC_MERGE_GLOBAL, ctx.elementGrid(padded / 2), BLOCK, 1, 0, keys,
+                                k, j,
+                                padded / 2);
+                    }
+                    ctx.launch(CudaKernel.BITONIC_MERGE_LOCAL, tiles, local, 1, shared, keys, k);
+                }
+            }
+            ctx.launch(CudaKernel.PERMUTATION_WRITE, ctx.elementGrid(n), BLOCK, 1, 0, keys, n, po);
+        } catch (CudaException e) {
+            throw ctx.fail(op, "n=" + n + ", epoch=" + epoch, e);
+        }
+    }
+
+    /** The sort-key scratch of at least {@code bytes}, grown (never shrunk) outside graph capture. */
+    private CUdeviceptr sortKeys(String op, long bytes) {
+        if (sortKeys != null && sortKeysBytes >= bytes) {
+            return sortKeys;
+        }
+        ctx.noCapture(op + " (growing its scratch buffer)");
+        CUdeviceptr p = new CUdeviceptr();
+        try {
+            cuMemAlloc(p, bytes);
+            ctx.memory.add(bytes);
+        } catch (CudaException e) {
+            throw ctx.allocationFailure(op + " scratch", bytes, e);
+        }
+        if (sortKeys != null) {
+            ctx.retired.add(sortKeys); // a captured graph may still use it
+        }
+        sortKeys = p;
+        sortKeysBytes = bytes;
+        return p;
+    }
+
+    @Override
+    public void advanceCounters(Slice counters) {
+        CUdeviceptr pc = ptr(counters);
+        try {
+            ctx.launch(CudaKernel.ADVANCE_COUNTERS, 1, 32, 1, 0, pc);
+        } catch (CudaException e) {
+            throw ctx.fail("advanceCounters", "", e);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package dev.dendrite.backend.cuda;
+
+import static dev.dendrite.backend.cuda.CudaContext.ptr;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+
+import dev.dendrite.backend.GemmTuner;
+import dev.dendrite.backend.GemmVariant;
+import dev.dendrite.backend.GemmOps;
+import dev.dendrite.backend.Slice;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUstreamCaptureMode;
+import jcuda.jcublas.JCublas2;
+
+/**
+ * The CUDA backend's GEMM: cuBLAS or the own tiled kernels of kernels/cuda/gemm.cu ({@link GemmVariant}), the
+ * faster measured per shape on its first call ({@link GemmTuner}), and the work space of split products.
+ */
+final class CudaGemmOps implements GemmOps {
+    /** {@link #gemm}'s name for cuBLAS, beside the GemmVariant ids, in its choices and {@code -Ddendrite.cuda.gemm}. */
+    private static final String GEMM_CUBLAS = "cublas";
+
+    private final CudaContext ctx;
+    /** Whether the backend records steps as CUDA graphs now: GEMM candidates are then timed inside one too. */
+    private final BooleanSupplier recordsGraphs;
+    /**
+     * {@code -Ddendrite.cuda.gemm}: "auto" (the default) measures cuBLAS against the own FP32 kernels
+     * (kernels/cuda/gemm.cu, {@link GemmVariant}) per shape and keeps the fastest; "cublas" always takes cuBLAS;
+     * "own" always takes the own kernels (the fastest of them per shape; FP32 even when TF32 is on), for debugging
+     * and benchmarks. An unknown value fails the constructor, naming it.
+     */
+    private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
+    private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda");
+    /** A path tests force with forceGemmPath, or null. */
+    private String forcedGemmPath;
+    /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
+    private boolean gemmTuningFailed;
+    /** Partial sums of split GEMMs, grown outside captures; see ensureGemmWorkspace. */
+    private CUdeviceptr gemmWorkspace;
+    private long gemmWorkspaceBytes;
+
+    CudaGemmOps(CudaContext ctx, BooleanSupplier recordsGraphs) {
+        this.ctx = ctx;
+        this.recordsGraphs = recordsGraphs;
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, Slice a, Slice b, float beta, Slice c) {
+        CUdeviceptr pa = ptr(a);
+        CUdeviceptr pb = ptr(b);
+        CUdeviceptr pc = ptr(c);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        try {
+            if (k == 0 || alpha == 0f) {
+                // C = beta * C: nothing to multiply (alpha == 0: A and B are not read, as CpuGemm does).
+                // beta == 0 ignores C's contents, NaN included.
+                if (beta == 0f) {
+                    cuMemsetD32Async(pc, 0, (long) m * n, ctx.stream);
+                } else if (beta != 1f) {
+                    JCublas2.cublasSscal(ctx.cublas, m * n, Pointer.to(new float[] {beta}), pc, 1);
+                }
+                ctx.afterOp();
+                return;
+            }
+            issueGemm(gemmPath(transA, transB, m, n, k, pa, pb), transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+            ctx.afterOp();
+        } catch (CudaException e) {
+            throw ctx.fail("gemm", "transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+                    + ", alpha=" + alpha + ", beta=" + beta, e);
+        }
+    }
+
+    /**
+     * The path for a shape: {@link #GEMM_CUBLAS} or a {@link GemmVariant} id. Forced by {@code dendrite.cuda.gemm};
+     * cuBLAS under TF32 unless "own" is forced (the own kernels are FP32 only); else the choice measured on the
+     * shape's first call outside a capture: cuBLAS ("auto" only) and the own variants that suit the shape, each
+     * timed on the real A and B into a scratch C (a host wait, once per shape; see {@link #timeGemm}). Nothing is
+     * timed while a graph is being captured, which must not wait: a shape first seen then takes cuBLAS ("auto") or
+     * {@link GemmVariant#rule} ("own") without being remembered, and is measured at its next call outside a capture
+     * (the engine issues each step shape once before recording it).
+     */
+    private String gemmPath(boolean transA, boolean transB, int m, int n, int k, CUdeviceptr pa, CUdeviceptr pb) {
+        if (forcedGemmPath != null) {
+            return forcedGemmPath;
+        }
+        boolean own = gemmMode.equals("own");
+        if (gemmMode.equals(GEMM_CUBLAS) || ctx.tf32 && !own) {
+            return GEMM_CUBLAS;
+        }
+        String chosen = gemmTuner.choice(transA, transB, m, n, k);
+        if (chosen != null) {
+            return chosen;
+        }
+        GemmVariant rule = GemmVariant.rule(m, n, k);
+        if (ctx.capturing) {
+            if (!own) {
+                return GEMM_CUBLAS;
+            }
+            // A split needs its work space, which cannot be allocated during a capture; TILE64 never splits.
+            return 4 * rule.workspaceFloats(m, n, k) <= gemmWorkspaceBytes ? rule.id() : GemmVariant.TILE64.id();
+        }
+        List<String> candidates = new ArrayList<>();
+        if (!own) {
+            candidates.add(GEMM_CUBLAS);
+        }
+        long workspace = 0;
+        for (GemmVariant v : GemmVariant.values()) {
+            if (v == rule || v.suits(m, n, k)) {
+                candidates.add(v.id());
+                workspace = Math.max(workspace, v.workspaceFloats(m, n, k));
+            }
+        }
+        ensureGemmWorkspace(4 * workspace);
+        CUdeviceptr scratchC = new CUdeviceptr();
+        cuMemAlloc(scratchC, 4L * m * n);
+        ctx.memory.add(4L * m * n);
+        try {
+            cuMemsetD32Async(scratchC, 0, (long) m * n, ctx.stream);
+            return gemmTuner.tune(transA, transB, m, n, k, candidates,
+                    (path, calls) -> timeGemm(() -> {
+                        for (int i = 0; i < calls; i++) {
+                            issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
+                        }
+                    }));
+        } catch (CudaException e) {
+            if (own) {
+                throw e; // forced: a failing own kernel is what the caller wants to see
+            }
+            // Choosing must not stop training: a candidate the driver refuses (or a timing capture it rejects)
+            // leaves the shape on cuBLAS, the path that ran before the own kernels existed.
+            if (!gemmTuningFailed) {
+                gemmTuningFailed = true;
+                System.err.println("cuda: timing the GEMM kernels for " + GemmTuner.describe(transA, transB, m, n, k)
+                        + " failed (" + e.getMessage() + "); that shape, and any whose timing fails, uses cuBLAS");
+            }
+            gemmTuner.remember(transA, transB, m, n, k, GEMM_CUBLAS);
+            return GEMM_CUBLAS;
+        } finally {
+            cuStreamSynchronize(ctx.stream);
+            cuMemFree(scratchC);
+            ctx.memory.add(-4L * m * n);
+        }
+    }
+
+    /**
+     * Seconds the device takes for what {@code products} issues, measured with CUDA events the way a training step
+     * will run it: recorded into a graph and replayed (launched once untimed first, which uploads it), so that
+     * only the kernels and the gaps between them inside a graph count, not Java's ~10 us per launch, which would
+     * make every microsecond kernel look alike and a two-launch split product twice as slow. When capture() issues
+     * steps op by op instead ({@code -Ddendrite.cuda.graphs=false} or {@code sync}, or after the driver refused a
+     * graph) the products are issued and timed directly, as training then issues them. The temporary graph goes
+     * straight through the driver, so {@link #graphLaunches()} does not count it.
+     */
+    private double timeGemm(Runnable products) {
+        CUevent start = new CUevent();
+        CUevent stop = new CUevent();
+        cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT);
+        cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT);
+        CUgraph graph = null;
+        CUgraphExec exec = null;
+        try {
+            if (recordsGraphs.getAsBoolean()) {
+                CUgraph recorded = new CUgraph();
+                cuStreamBeginCapture(ctx.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+                ctx.capturing = true; // nothing may wait or allocate meanwhile, as in a real capture
+                try {
+                    products.run();
+                } finally {
+                    ctx.capturing = false;
+                    cuStreamEndCapture(ctx.stream, recorded);
+                }
+                graph = recorded;
+                CUgraphExec instance = new CUgraphExec();
+                cuGraphInstantiate(instance, graph, 0L);
+                exec = instance;
+                cuGraphLaunch(exec, ctx.stream);
+                cuEventRecord(start, ctx.stream);
+                cuGraphLaunch(exec, ctx.stream);
+            } else {
+                cuEventRecord(start, ctx.stream);
+                products.run();
+            }
+            cuEventRecord(stop, ctx.stream);
+            cuEventSynchronize(stop);
+            float[] ms = new float[1];
+            cuEventElapsedTime(ms, start, stop);
+            return ms[0] * 1e-3;
+        } finally {
+            if (exec != null) {
+                cuGraphExecDestroy(exec);
+            }
+            if (graph != null) {
+                cuGraphDestroy(graph);
+            }
+            cuEventDestroy(start);
+            cuEventDestroy(stop);
+        }
+    }
+
+    /** Issues one product on the stream by {@code path} (see {@link #gemmPath}). */
+    private void issueGemm(String path, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           CUdeviceptr pa, CUdeviceptr pb, float beta, CUdeviceptr pc) {
+        if (path.equals(GEMM_CUBLAS)) {
+            // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T (see RowMajorGemm).
+            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+            JCublas2.cublasSgemm(ctx.cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}),
+                    pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
+            return;
+        }
+        // The twin of OpenClBackend.enqueueGemm: the same kernels, groups and second pass.
+        GemmVariant v = GemmVariant.byId(path);
+        int[] groups = v.groups(m, n, k);
+        if (v == GemmVariant.SIMPLE) {
+            ctx.launchGrid(CudaKernel.GEMM_SIMPLE, groups[0], groups[1], 1, v.threadsX(), v.threadsY(), transA ? 1 : 0,
+                    transB ? 1 : 0, m, n, k, alpha, pa, pb, beta, pc);
+            return;
+        }
+        int splits = groups[2];
+        ensureGemmWorkspace(4 * v.workspaceFloats(m, n, k));
+        CUdeviceptr pw = splits > 1 ? gemmWorkspace : null;
+        CudaKernel tiled = CudaKernel.gemm(v, transA, transB);
+        ctx.launchGrid(tiled, groups[0], groups[1], splits, v.threadsX(), v.threadsY(), m, n, k, alpha, pa, pb, beta,
+                pc,
+                pw);
+        if (splits > 1) {
+            ctx.launch(CudaKernel.GEMM_FOLD, GemmVariant.foldGroups(m, n), GemmVariant.FOLD_THREADS, 1, 0, m * n,
+                    splits,
+                    alpha, pw, beta, pc);
+        }
+    }
+
+    /**
+     * Grows the GEMM work space to at least {@code bytes}. Every work space ever allocated stays in
+     * the context's retired list until the backend closes, because a captured graph may still use it.
+     *
+     * @throws IllegalStateException when it would have to grow during a capture (gemmPath prevents that)
+     */
+    private void ensureGemmWorkspace(long bytes) {
+        if (bytes <= gemmWorkspaceBytes) {
+            return;
+        }
+        if (ctx.capturing) {
+            throw new IllegalStateException("cuda gemm: the work space would have to grow from " + gemmWorkspaceBytes
+                    + " to " + bytes + " bytes during a graph capture");
+        }
+        long size = Math.max(bytes, 2 * gemmWorkspaceBytes);
+        CUdeviceptr grown = new CUdeviceptr();
+        cuMemAlloc(grown, size);
+        ctx.memory.add(size);
+        ctx.retired.add(grown);
+        gemmWorkspace = grown;
+        gemmWorkspaceBytes = size;
+    }
+
+    /**
+     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
+     * again), so that tests can check each variant whatever the choice would be.
+     */
+    void forceGemmPath(String path) {
+        forcedGemmPath = path == null || path.equals(GEMM_CUBLAS) ? path : GemmVariant.byId(path).id();
+    }
+
+    /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */
+    String gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
+        return gemmTuner.choice(transA, transB, m, n, k);
+    }
+
+    /** {@code dendrite.cuda.gemm}: auto (the default), cublas or own. */
+    private static String gemmModeProperty(String value) {
+        String mode = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
+        if (!mode.equals("auto") && !mode.equals(GEMM_CUBLAS) && !mode.equals("own")) {
+            throw new IllegalArgumentException("-Ddendrite.cuda.gemm=" + value + " is not auto, cublas or own");
+        }
+        return mode;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.dendrite.backend.cuda;
+
+import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
+import static dev.dendrite.backend.cuda.CudaContext.ptr;
+
+import dev.dendrite.backend.LossOps;
+import dev.dendrite.backend.Slice;
+import jcuda.CudaException;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The CUDA backend's fused losses (kernels/cuda/losses.cu).
+ */
+record CudaLossOps(CudaContext ctx) implements LossOps {
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        CUdeviceptr pz = ptr(logits);
+        CUdeviceptr pl = ptr(labels);
+        CUdeviceptr pp = ptr(probs);
+        CUdeviceptr pg = ptr(dlogits);
+        CUdeviceptr ps = ptr(stats);
+        if (rows == 0) {
+            return;
+        }
+        try {
+            if (sparseLabels) {
+                ctx.launch(CudaKernel.SOFTMAX_XENT_SPARSE, ctx.rowGrid(rows, true), BLOCK, 1, 0,
+                        pz, pl, rows, cols, pp, pg, gradScale, ps, ctx.control);
+                ctx.errorsPending = true;
+            } else {
+                ctx.launch(CudaKernel.SOFTMAX_XENT_DENSE, ctx.rowGrid(rows, true), BLOCK, 1, 0,
+                        pz, pl, rows, cols, pp, pg, gradScale, ps, ctx.control);
+            }
+        } catch (CudaException e) {
+            throw ctx.fail("softmaxCrossEntropy", "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels, e);
+        }
+    }
+
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        long total = (long) rows * cols;
+        CUdeviceptr pz = ptr(logits);
+        CUdeviceptr pt = ptr(targets);
+        CUdeviceptr pp = ptr(probs);
+        CUdeviceptr pg = ptr(dlogits);
+        CUdeviceptr ps = ptr(stats);
+        if (total == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.SIGMOID_XENT, ctx.statGrid(total), BLOCK, 1, 0,
+                    pz, pt, (int) total, 1f / cols, pp, pg, gradScale / cols, ps, ctx.control);
+        } catch (CudaException e) {
+            throw ctx.fail("sigmoidCrossEntropy", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
+        CUdeviceptr px = ptr(pred);
+        CUdeviceptr pt = ptr(targets);
+        CUdeviceptr pg = ptr(dpred);
+        CUdeviceptr ps = ptr(stats);
+        if (rows == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.MEAN_SQUARED_ERROR, ctx.rowGrid(rows, true), BLOCK, 1, 0,
+                    px, pt, rows, cols, pg, 2f * gradScale / cols, ps, ctx.control);
+        } catch (CudaException e) {
+            throw ctx.fail("meanSquaredError", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.opencl.OpenClContext.ROWS_PER_CHUNK;
+import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
+import static dev.dendrite.backend.opencl.OpenClContext.offset;
+import static org.jocl.CL.clEnqueueCopyBuffer;
+
+import dev.dendrite.backend.BatchNormOps;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+import org.jocl.cl_mem;
+
+/**
+ * The OpenCL backend's batch normalisation (kernels/opencl/batchnorm.cl).
+ */
+record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) implements BatchNormOps {
+    @Override
+    public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar,
+                                         Slice y, Slice saveMean, Slice saveInvStd) {
+        if (cols == 0) {
+            return;
+        }
+        try {
+            int chunks = ceilDiv(rows, ROWS_PER_CHUNK);
+            cl_mem partial = ctx.scratch(4L * chunks * cols);
+            // Mean: column sums / rows, straight into saveMean.
+            OpenClKernel sums = ctx.programs.kernel("reductions.cl", "column_partial_sums");
+            sums.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, 0);
+            ctx.runColumns(sums, cols, chunks);
+            reductions.finalizeColumns(partial, 0, chunks, cols, rows, ctx.mem(saveMean), saveMean.offset());
+            // Biased variance from squared deviations, 1 / std, running statistics.
+            OpenClKernel dev = ctx.programs.kernel("batchnorm.cl", "bn_square_deviation_partials");
+            dev.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(ctx.mem(saveMean),
+                    saveMean.offset())
+                    .mem(partial, 0);
+            ctx.runColumns(dev, cols, chunks);
+            OpenClKernel fin = ctx.programs.kernel("batchnorm.cl", "bn_finalize_statistics");
+            fin.args().mem(partial, 0).i(chunks).i(rows).i(cols).f(eps).f(momentum)
+                    .mem(ctx.mem(saveMean), saveMean.offset()).mem(ctx.mem(saveInvStd), saveInvStd.offset())
+                    .mem(ctx.mem(runningMean), runningMean.offset()).mem(ctx.mem(runningVar), runningVar.offset());
+            ctx.run1(fin, cols);
+            OpenClKernel norm = ctx.programs.kernel("batchnorm.cl", "bn_normalize");
+            norm.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).mem(ctx.mem(saveMean), saveMean.offset())
+                    .mem(ctx.mem(saveInvStd), saveInvStd.offset()).mem(ctx.mem(gamma),
+                    offset(gamma)).i(gamma == null ? 0 : 1)
+                    .mem(ctx.mem(beta), offset(beta)).i(beta == null ? 0 : 1).mem(ctx.mem(y), y.offset());
+            ctx.run1(norm, (long) rows * cols);
+        } catch (CLException e) {
+            throw ctx.clFailure("batchNormForwardTraining", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                          Slice runningMean, Slice runningVar, Slice y) {
+        long total = (long) rows * cols;
+        if (total == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_inference");
+            k.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).mem(ctx.mem(gamma),
+                    offset(gamma)).i(gamma == null ? 0 : 1)
+                    .mem(ctx.mem(beta), offset(beta)).i(beta == null ? 0 : 1).f(eps)
+                    .mem(ctx.mem(runningMean), runningMean.offset()).mem(ctx.mem(runningVar), runningVar.offset())
+                    .mem(ctx.mem(y), y.offset());
+            ctx.run1(k, total);
+        } catch (CLException e) {
+            throw ctx.clFailure("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                  Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        String op = "batchNormBackward";
+        long total = (long) rows * cols;
+        if (cols == 0) {
+            return;
+        }
+        try {
+            // Per column: sum dy (first cols entries) and sum dy * xhat (next cols), in chunk partials.
+            int chunks = ceilDiv(rows, ROWS_PER_CHUNK);
+            int width = 2 * cols;
+            boolean direct = chunks == 1;
+            cl_mem work = ctx.scratch(4L * (direct ? width : (long) chunks * width + width));
+            int sumsOffset = direct ? 0 : chunks * width;
+            OpenClKernel part = ctx.programs.kernel("batchnorm.cl", "bn_backward_partials");
+            part.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK)
+                    .mem(ctx.mem(saveMean), saveMean.offset()).mem(ctx.mem(saveInvStd),
+                    saveInvStd.offset()).mem(work, 0);
+            ctx.runColumns(part, cols, chunks);
+            if (!direct) {
+                reductions.finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
+            }
+            if (dbeta != null) {
+                cl_mem to = ctx.mem(dbeta);
+                ctx.enqueue(q -> clEnqueueCopyBuffer(q, work, to, 4L * sumsOffset, 4L * dbeta.offset(), 4L * cols, 0,
+                        null, null));
+            }
+            if (dgamma != null) {
+                cl_mem to = ctx.mem(dgamma);
+                ctx.enqueue(q -> clEnqueueCopyBuffer(q, work, to, 4L * (sumsOffset + cols), 4L * dgamma.offset(),
+                        4L * cols, 0, null, null));
+            }
+            if (dx != null) {
+                OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_backward_dx");
+                k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(rows).i(cols)
+                        .mem(ctx.mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1).mem(ctx.mem(saveMean),
+                        saveMean.offset())
+                        .mem(ctx.mem(saveInvStd), saveInvStd.offset()).mem(work, sumsOffset).mem(ctx.mem(dx),
+                        dx.offset());
+                ctx.run1(k, total);
+            }
+        } catch (CLException e) {
+            throw ctx.clFailure(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.KernelCodes.ERROR_WORDS;
+import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_INVALID_BUFFER_SIZE;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.clCreateBuffer;
+import static org.jocl.CL.clCreateCommandQueue;
+import static org.jocl.CL.clCreateContext;
+import static org.jocl.CL.clEnqueueFillBuffer;
+import static org.jocl.CL.clFinish;
+import static org.jocl.CL.clReleaseCommandQueue;
+import static org.jocl.CL.clReleaseContext;
+import static org.jocl.CL.clReleaseMemObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dendrite.backend.DeviceMemoryMeter;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_mem;
+
+/**
+ * The device side of an {@link OpenClBackend}: the context, its one in-order command queue, the program cache,
+ * the dummy buffer that stands in for absent optional slices, the device-side error block and the scratch work
+ * space of multi-pass ops; how kernels are enqueued (or recorded into a step), and how a failing OpenCL call is
+ * reported. Every family of ops ({@code OpenCl*Ops}) issues its work through the one instance its backend holds.
+ */
+final class OpenClContext {
+    /** Work-group size of element-wise kernels (lowered to what a kernel allows on the device). */
+    static final int GROUP = 256;
+    /** Rows each work-item adds up in the first pass of a column reduction. */
+    static final int ROWS_PER_CHUNK = 16;
+    /** Work-items per group of a column reduction's first pass (along the columns). */
+    private static final int COLUMN_GROUP = 64;
+    /** Groups per compute unit of a grid-stride kernel ({@link #runStrided}). */
+    private static final int STRIDED_GROUPS_PER_UNIT = 16;
+
+    final OpenClDevice device;
+    final cl_context context;
+    final cl_command_queue queue;
+    final OpenClPrograms programs;
+    /** Stands in for absent optional slices: kernels take a flag and never read it. */
+    final cl_mem dummy;
+    /** The device-side error block of kernels/common/errors.h. */
+    final cl_mem errors;
+    /** Work space of multi-pass ops, grown on demand; ops run in queue order, so one is enough. */
+    private cl_mem scratch;
+    private long scratchBytes;
+    /** Scratch buffers outgrown since a recording may have captured them; at most about the current one's size. */
+    private final List<cl_mem> retiredScratch = new ArrayList<>();
+    /** Device memory the backend holds: {@link OpenClBackend#peakDeviceBytes()}. */
+    final DeviceMemoryMeter memory = new DeviceMemoryMeter();
+
+    /**
+     * Opens a context and a queue on {@code device}, with the dummy buffer and a zeroed error block.
+     *
+     * @throws UnsupportedOperationException when the device cannot be opened, saying why
+     */
+    OpenClContext(OpenClDevice device) {
+        this.device = device;
+        cl_context ctx = null;
+        cl_command_queue q = null;
+        cl_mem d = null;
+        cl_mem e = null;
+        try {
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL_CONTEXT_PLATFORM, device.platform);
+            ctx = clCreateContext(props, 1, new cl_device_id[] {device.device}, null, null, null);
+            q = createQueue(ctx, device);
+            d = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 16, null, null);
+            e = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4L * ERROR_WORDS, null, null);
+            clEnqueueFillBuffer(q, e, Pointer.to(new int[] {0}), 4, 0, 4L * ERROR_WORDS, 0, null, null);
+            clFinish(q);
+        } catch (CLException ex) {
+            releaseQuietly(e, d, q, ctx);
+            throw new UnsupportedOperationException("OpenCL device " + device.label() + " could not be opened: "
+                    + CL.stringFor_errorCode(ex.getStatus()), ex);
+        }
+        this.context = ctx;
+        this.queue = q;
+        this.dummy = d;
+        this.errors = e;
+        this.programs = new OpenClPrograms(ctx, device);
+    }
+
+    /**
+     * An in-order queue without profiling. clCreateCommandQueue is deprecated from OpenCL 2.0 on, but it is the
+     * one call that works on 1.x devices too, and every 2.x/3.x runtime still provides it.
+     */
+    @SuppressWarnings("deprecation")
+    private static cl_command_queue createQueue(cl_context ctx, OpenClDevice device) {
+        return clCreateCommandQueue(ctx, device.device, 0, null);
+    }
+
+    private static void releaseQuietly(cl_mem e, cl_mem d, cl_command_queue q, cl_context ctx) {
+        try {
+            if (e != null) {
+                clReleaseMemObject(e);
+            }
+            if (d != null) {
+                clReleaseMemObject(d);
+            }
+            if (q != null) {
+                clReleaseCommandQueue(q);
+            }
+            if (ctx != null) {
+                clReleaseContext(ctx);
+            }
+        } catch (CLException ignored) {
+            // Already failing: the original error is the one worth reporting.
+        }
+    }
+
+    /**
+     * Releases the scratch, the dummy, the error block, the queue and the context (after the backend's buffers,
+     * recordings and programs); returns the first failure, {@code failure} if there was one already.
+     */
+    CLException release(CLException failure) {
+        if (scratch != null) {
+            failure = releaseNoting(scratch, failure);
+            scratch = null;
+        }
+        for (cl_mem m : retiredScratch) {
+            failure = releaseNoting(m, failure);
+        }
+        retiredScratch.clear();
+        failure = releaseNoting(dummy, failure);
+        failure = releaseNoting(errors, failure);
+        try {
+            clReleaseCommandQueue(queue);
+            clReleaseContext(context);
+        } catch (CLException e) {
+            failure = failure == null ? e : failure;
+        }
+        return failure;
+    }
+
+    /** Releases {@code mem}; returns the first failure, {@code failure} if there was one already. */
+    static CLException releaseNoting(cl_mem mem, CLException failure) {
+        try {
+            clReleaseMemObject(mem);
+            return failure;
+        } catch (CLException e) {
+            return failure == null ? e : failure;
+        }
+    }
+
+    /** Enqueues zeroing {@code bytes} bytes of {@code mem} from byte {@code offset}. */
+    void zero(cl_mem mem, long offset, long bytes) {
+        if (offset % 4 == 0 && bytes % 4 == 0) {
+            enqueue(q -> clEnqueueFillBuffer(q, mem, Pointer.to(new int[] {0}), 4, offset, bytes, 0, null, null));
+        } else {
+            enqueue(q -> clEnqueueFillBuffer(q, mem, Pointer.to(new byte[] {0}), 1, offset, bytes, 0, null, null));
+        }
+    }
+
+    /** Enqueues a fill or copy now, or adds it to the step being recorded. */
+    void enqueue(java.util.function.Consumer<cl_command_queue> command) {
+        OpenClRecording r = programs == null ? null : programs.recording(); // null while the constructor runs
+        if (r != null) {
+            r.addCommand(command);
+        } else {
+            command.accept(queue);
+        }
+    }
+
+    void noRecording(String op) {
+        if (programs != null && programs.recording() != null) {
+            throw new IllegalStateException("opencl " + op + " cannot run while a step is being recorded: it copies "
+                    + "to or from the host, allocates or waits; do it before capture() or after it returns");
+        }
+    }
+
+    // ================================================================== launching
+
+    /** Enqueues a 1-D kernel over {@code n} work-items, rounded up to whole groups (kernels check bounds). */
+    void run1(OpenClKernel k, long n) {
+        int local = (int) Math.min(GROUP, k.maxWorkGroupSize());
+        k.run(queue, roundUp(Math.max(n, 1), local), local);
+    }
+
+    /**
+     * Enqueues a grid-stride 1-D kernel over {@code n} elements with at most {@link #STRIDED_GROUPS_PER_UNIT} groups
+     * per compute unit: enough to fill the device, few enough that per-work-item set-up (Adam's step size) is
+     * paid once per many elements.
+     */
+    void runStrided(OpenClKernel k, long n) {
+        int local = (int) Math.min(GROUP, k.maxWorkGroupSize());
+        long groups = Math.min((Math.max(n, 1) + local - 1) / local,
+                (long) Math.max(1, device.computeUnits()) * STRIDED_GROUPS_PER_UNIT);
+        k.run(queue, groups * local, local);
+    }
+
+    /** Enqueues a column kernel: dimension 0 over {@code cols}, dimension 1 over {@code chunks}. */
+    void runColumns(OpenClKernel k, int cols, int chunks) {
+        int local = (int) Math.min(COLUMN_GROUP, k.maxWorkGroupSize());
+        k.run(queue, roundUp(cols, local), chunks, local, 1);
+    }
+
+    /** The largest power of two at most {@code want} that the kernel's work-groups may have. */
+    static int powerOfTwoGroup(OpenClKernel k, int want) {
+        return Integer.highestOneBit((int) Math.max(1, Math.min(want, k.maxWorkGroupSize())));
+    }
+
+    /** The scratch buffer, grown to at least {@code bytes}. */
+    cl_mem scratch(long bytes) {
+        if (bytes > scratchBytes) {
+            long size = Math.max(bytes, Math.min(2 * scratchBytes, device.maxAllocationBytes()));
+            if (size > device.maxAllocationBytes()) {
+                throw new OpenClException("out of device memory: an op needs " + bytes + " bytes of work space on "
+                        + device.label() + ", whose largest single allocation is " + device.maxAllocationBytes()
+                        + " bytes (" + device.globalMemoryBytes() + " bytes of global memory)",
+                        CL_INVALID_BUFFER_SIZE, null);
+            }
+            cl_mem grown = clCreateBuffer(context, CL_MEM_READ_WRITE, size, null, null);
+            memory.add(size);
+            if (scratch != null) {
+                retiredScratch.add(scratch); // a recorded step may still point at it: freed by close()
+            }
+            scratch = grown;
+            scratchBytes = size;
+        }
+        return scratch;
+    }
+
+    static long roundUp(long n, long multiple) {
+        return (n + multiple - 1) / multiple * multiple;
+    }
+
+    static int ceilDiv(int n, int d) {
+        return (int) (((long) n + d - 1) / d);
+    }
+
+    OpenClException clFailure(String op, String context, CLException e) {
+        return new OpenClException(op + " (" + context + ") failed on " + device.label() + ": "
+                + CL.stringFor_errorCode(e.getStatus()), e.getStatus(), e);
+    }
+
+    // ================================================================== validation and slice access
+
+    /**
+     * The device memory behind a slice that checks has passed (so an open OpenClBuffer of this backend), or the
+     * dummy for a null (optional) slice or a zero-length buffer, whose slices touch nothing.
+     */
+    cl_mem mem(Slice s) {
+        cl_mem m = s == null ? null : ((OpenClBuffer) s.buffer()).mem();
+        return m != null ? m : dummy;
+    }
+
+    static int offset(Slice s) {
+        return s == null ? 0 : s.offset();
+    }
+}

@@ -1,0 +1,192 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.opencl.OpenClContext.offset;
+import static dev.dendrite.backend.opencl.OpenClContext.roundUp;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.clCreateBuffer;
+import static org.jocl.CL.clFinish;
+import static org.jocl.CL.clReleaseMemObject;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.dendrite.backend.GemmTuner;
+import dev.dendrite.backend.GemmVariant;
+import dev.dendrite.backend.GemmOps;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+import org.jocl.cl_mem;
+
+/**
+ * The OpenCL backend's GEMM (kernels/opencl/gemm.cl): the {@link GemmVariant} each shape runs, measured on its
+ * first call ({@link GemmTuner}) among those the device can run, or forced by {@code -Ddendrite.opencl.gemm}.
+ */
+final class OpenClGemmOps implements GemmOps {
+    private final OpenClContext ctx;
+
+    /**
+     * {@code -Ddendrite.opencl.gemm}: "auto" (the default) times the eligible GEMM variants on the first call of
+     * each shape and keeps the fastest; "rule" takes {@link GemmVariant#rule} without timing; a variant id
+     * ({@code simple}, {@code tile64}, {@code large}, {@code small}) forces that one, for debugging and benchmarks.
+     */
+    private final String gemmProperty = System.getProperty("dendrite.opencl.gemm", "auto");
+    private GemmVariant forcedGemm = forcedGemmProperty(gemmProperty);
+    private final boolean measureGemm = !gemmProperty.trim().equalsIgnoreCase("rule");
+    private final GemmTuner<GemmVariant> gemmTuner = new GemmTuner<>("opencl");
+    private final Map<GemmVariant, Boolean> gemmRunnable = new EnumMap<>(GemmVariant.class);
+
+    OpenClGemmOps(OpenClContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, Slice a, Slice b, float beta, Slice c) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        // alpha == 0 leaves C = beta * C without reading A or B, as CpuGemm does; every kernel does that for k == 0.
+        int depth = alpha == 0f ? 0 : k;
+        try {
+            GemmVariant v = gemmVariant(transA, transB, m, n, depth, ctx.mem(a), a.offset(), ctx.mem(b), b.offset());
+            enqueueGemm(v, transA, transB, m, n, depth, alpha, ctx.mem(a), a.offset(), ctx.mem(b), b.offset(), beta,
+                    ctx.mem(c), c.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("gemm", GemmTuner.describe(transA, transB, m, n, k), e);
+        }
+    }
+
+    /**
+     * The variant for a shape: the forced one; else the one chosen before; else, the first time, the fastest of
+     * the candidates that {@link GemmVariant#suits} the shape and run on this device, each timed on the real A and
+     * B into a scratch C (a host wait, once per shape); with {@code dendrite.opencl.gemm=rule}, or when only one
+     * candidate is left, {@link GemmVariant#rule} without timing. Which one wins never changes the result.
+     */
+    private GemmVariant gemmVariant(boolean transA, boolean transB, int m, int n, int k, cl_mem a, int ao, cl_mem b,
+                                    int bo) {
+        if (forcedGemm != null) {
+            return requireRuns(forcedGemm);
+        }
+        if (k == 0) {
+            return GemmVariant.SIMPLE; // C = beta * C: one pass over C, nothing to tile
+        }
+        GemmVariant chosen = gemmTuner.choice(transA, transB, m, n, k);
+        if (chosen != null) {
+            return chosen;
+        }
+        GemmVariant rule = GemmVariant.rule(m, n, k);
+        if (!gemmRuns(rule)) {
+            rule = GemmVariant.SIMPLE;
+        }
+        List<GemmVariant> candidates = new ArrayList<>();
+        for (GemmVariant v : GemmVariant.values()) {
+            if ((v == rule || v.suits(m, n, k)) && gemmRuns(v)) {
+                candidates.add(v);
+            }
+        }
+        if (ctx.programs.recording() != null) {
+            return rule; // timing needs clFinish, which a recording cannot contain; the shape is tuned when issued
+        }
+        if (!measureGemm || candidates.size() == 1) {
+            gemmTuner.remember(transA, transB, m, n, k, rule);
+            return rule;
+        }
+        cl_mem scratchC = clCreateBuffer(ctx.context, CL_MEM_READ_WRITE, 4L * m * n, null, null);
+        ctx.memory.add(4L * m * n);
+        try {
+            ctx.zero(scratchC, 0, 4L * m * n);
+            clFinish(ctx.queue); // work issued before must not count against the first candidate
+            return gemmTuner.tune(transA, transB, m, n, k, candidates, (v, calls) -> {
+                long start = System.nanoTime();
+                for (int i = 0; i < calls; i++) {
+                    enqueueGemm(v, transA, transB, m, n, k, 1f, a, ao, b, bo, 0f, scratchC, 0);
+                }
+                clFinish(ctx.queue);
+                return (System.nanoTime() - start) * 1e-9;
+            });
+        } finally {
+            clReleaseMemObject(scratchC);
+            ctx.memory.add(-4L * m * n);
+        }
+    }
+
+    /** Enqueues one product with variant {@code v}, its second pass too when the variant splits k. */
+    private void enqueueGemm(GemmVariant v, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             cl_mem a, int ao, cl_mem b, int bo, float beta, cl_mem c, int co) {
+        OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(transA, transB)).args();
+        if (v == GemmVariant.SIMPLE) {
+            kernel.i(transA ? 1 : 0).i(transB ? 1 : 0).i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta)
+                    .mem(c, co);
+            // GemmVariant.SIMPLE's 16 x 16 groups, or as close as a device with smaller groups allows.
+            int l0 = (int) Math.min(v.threadsX(), kernel.maxWorkGroupSize());
+            int l1 = (int) Math.max(1, Math.min(v.threadsY(), kernel.maxWorkGroupSize() / l0));
+            kernel.run(ctx.queue, roundUp(n, l0), roundUp(m, l1), l0, l1);
+            return;
+        }
+        int[] groups = v.groups(m, n, k);
+        cl_mem w = groups[2] > 1 ? ctx.scratch(4L * v.workspaceFloats(m, n, k)) : ctx.dummy;
+        kernel.i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta).mem(c, co).mem(w);
+        kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), groups[2], v.threadsX(),
+                v.threadsY(), 1);
+        if (groups[2] > 1) {
+            OpenClKernel fold = ctx.programs.kernel("gemm.cl", "gemm_fold");
+            fold.args().i(m * n).i(groups[2]).f(alpha).mem(w).f(beta).mem(c, co);
+            fold.run(ctx.queue, (long) GemmVariant.foldGroups(m, n) * GemmVariant.FOLD_THREADS,
+                    GemmVariant.FOLD_THREADS);
+        }
+    }
+
+    /** Whether this device can run {@code v}: its work-group size and local memory. */
+    private boolean gemmRuns(GemmVariant v) {
+        Boolean runs = gemmRunnable.get(v);
+        if (runs == null) {
+            runs = v == GemmVariant.SIMPLE
+                    || ctx.programs.kernel("gemm.cl", v.kernelName(false, false)).maxWorkGroupSize() >= v.threads()
+                    && ctx.device.localMemoryBytes() >= v.localBytes();
+            gemmRunnable.put(v, runs);
+        }
+        return runs;
+    }
+
+    /**
+     * Makes every following {@link #gemm} use {@code v} (null: choose per shape again), so that tests can check
+     * each variant whatever the choice would be.
+     *
+     * @throws IllegalArgumentException when this device cannot run {@code v}
+     */
+    void forceGemmVariant(GemmVariant v) {
+        forcedGemm = v == null ? null : requireRuns(v);
+    }
+
+    /** {@code v}, if this device can run it (a forced variant may not fit). */
+    private GemmVariant requireRuns(GemmVariant v) {
+        if (!gemmRuns(v)) {
+            throw new IllegalArgumentException("GEMM variant " + v + " needs " + v.threads() + " work-items and "
+                    + v.localBytes() + " bytes of local memory per group, more than " + ctx.device.label()
+                    + " allows");
+        }
+        return v;
+    }
+
+    /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */
+    GemmVariant gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
+        return gemmTuner.choice(transA, transB, m, n, k);
+    }
+
+    /** {@code dendrite.opencl.gemm}: "auto" (measure per shape), "rule", or a variant to force. */
+    private static GemmVariant forcedGemmProperty(String value) {
+        if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("auto")
+                || value.trim().equalsIgnoreCase("rule")) {
+            return null;
+        }
+        try {
+            return GemmVariant.byId(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-Ddendrite.opencl.gemm=" + value + " is not auto, rule or a GEMM "
+                    + "variant: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.opencl.OpenClContext.offset;
+
+import dev.dendrite.backend.LossOps;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+import org.jocl.cl_mem;
+
+/**
+ * The OpenCL backend's fused losses (kernels/opencl/losses.cl).
+ */
+record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implements LossOps {
+    @Override
+    public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        if (rows == 0) {
+            return;
+        }
+        try {
+            cl_mem rowStats = ctx.scratch(8L * rows);
+            OpenClKernel k = ctx.programs.kernel("losses.cl",
+                    sparseLabels ? "softmax_xent_sparse" : "softmax_xent_dense");
+            k.args().mem(ctx.mem(logits), logits.offset()).mem(ctx.mem(labels), labels.offset()).i(rows).i(cols)
+                    .mem(ctx.mem(probs), probs.offset()).mem(ctx.mem(dlogits),
+                    offset(dlogits)).i(dlogits == null ? 0 : 1)
+                    .f(gradScale).mem(rowStats, 0);
+            if (sparseLabels) {
+                k.mem(ctx.errors);
+            }
+            ctx.run1(k, rows);
+            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("softmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows=" + rows
+                    + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        if (rows == 0) {
+            return;
+        }
+        try {
+            cl_mem rowStats = ctx.scratch(8L * rows);
+            OpenClKernel k = ctx.programs.kernel("losses.cl", "sigmoid_xent");
+            k.args().mem(ctx.mem(logits), logits.offset()).mem(ctx.mem(targets), targets.offset()).i(rows).i(cols)
+                    .mem(ctx.mem(probs), probs.offset()).mem(ctx.mem(dlogits),
+                    offset(dlogits)).i(dlogits == null ? 0 : 1)
+                    .f((float) ((double) gradScale / cols)).mem(rowStats, 0);
+            ctx.run1(k, rows);
+            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("sigmoidCrossEntropy", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                 Slice dpred, float gradScale, Slice stats) {
+        if (rows == 0) {
+            return;
+        }
+        try {
+            cl_mem rowStats = ctx.scratch(8L * rows);
+            OpenClKernel k = ctx.programs.kernel("losses.cl", "mean_squared_error");
+            k.args().mem(ctx.mem(pred), pred.offset()).mem(ctx.mem(targets), targets.offset()).i(rows).i(cols)
+                    .mem(ctx.mem(dpred), offset(dpred)).i(dpred == null ? 0 : 1).f((float) (2.0 * gradScale / cols))
+                    .mem(rowStats, 0);
+            ctx.run1(k, rows);
+            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("meanSquaredError", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+}

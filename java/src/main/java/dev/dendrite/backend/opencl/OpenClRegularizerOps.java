@@ -1,0 +1,54 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.opencl.OpenClContext.GROUP;
+import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
+import static dev.dendrite.backend.opencl.OpenClContext.offset;
+import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
+
+import dev.dendrite.backend.RegularizerOps;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+import org.jocl.cl_mem;
+
+/**
+ * The OpenCL backend's l1/l2 regularizer gradient and penalty (kernels/opencl/regularizers.cl).
+ */
+record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) implements RegularizerOps {
+    /** Upper bound on the work-groups of the regularizer penalty's first pass. */
+    private static final int PENALTY_GROUPS = 64;
+
+    @Override
+    public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("regularizers.cl", "regularizer_gradient");
+            k.args().mem(ctx.mem(w), w.offset()).mem(ctx.mem(grad), grad.offset()).i(n).f(l1).f(l2);
+            ctx.run1(k, n);
+        } catch (CLException e) {
+            throw ctx.clFailure("regularizerGradient", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("regularizers.cl", "abs_square_partials");
+            int local = powerOfTwoGroup(k, GROUP);
+            int groups = Math.min(PENALTY_GROUPS, ceilDiv(n, local));
+            cl_mem partial = ctx.scratch(8L * groups);
+            k.args().mem(ctx.mem(w), w.offset()).i(n).mem(partial, 0).local(4L * local).local(4L * local);
+            k.run(ctx.queue, (long) groups * local, local);
+            reductions.accumulateStats(partial, 0, groups, groups, (float) ((double) scale * l1),
+                    (float) ((double) scale * l2),
+                    0f, ctx.mem(stats), stats.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("regularizerPenalty", "n=" + n, e);
+        }
+    }
+}
