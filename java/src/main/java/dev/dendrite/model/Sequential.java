@@ -17,7 +17,6 @@ import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.callbacks.TrainingModel;
 import dev.dendrite.data.Inputs;
-import dev.dendrite.data.Labels;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
@@ -405,50 +404,13 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         buildIfNeeded();
     }
 
-    /** Inputs the built model can read: present, non-empty, of its sample size, finite. */
     private void checkInputs(Inputs x, String what) {
-        if (x == null) {
-            throw new IllegalArgumentException(what + " is null");
-        }
-        if (x.rows() == 0) {
-            throw new IllegalArgumentException(what + " has no samples");
-        }
-        int expected = layers.get(0).inputSize();
-        if (x.sampleSize() != expected) {
-            throw new IllegalArgumentException(what + " has samples of shape " + Arrays.toString(x.sampleShape())
-                    + " (" + x.sampleSize() + " values) but the model expects " + Arrays.toString(inputShape)
-                    + " (" + expected + " values)");
-        }
-        Labels.requireFinite(x, what);
+        DataChecks.inputs(x, what, layers.get(0).inputSize(), inputShape);
     }
 
     private void checkData(Inputs x, int[] labels, Tensor targets, String what) {
         checkInputs(x, what);
-        int classes = layers.get(layers.size() - 1).outputSize();
-        if (labels != null) {
-            if (!loss.sparseLabels()) {
-                throw new IllegalArgumentException(loss.name() + " expects dense targets (e.g. one-hot rows), but "
-                        + "class indices were given; use sparse_categorical_crossentropy or Labels.oneHot");
-            }
-            Labels.requireSameRows(x, labels, what);
-            Labels.requireInRange(labels, classes);
-        } else if (targets != null) {
-            if (loss.sparseLabels()) {
-                throw new IllegalArgumentException(loss.name() + " expects class indices (int[]), but dense "
-                        + "targets were given; use categorical_crossentropy or Labels.argMax");
-            }
-            if (targets.rows() != x.rows()) {
-                throw new IllegalArgumentException(what + " has " + x.rows() + " samples but the targets have "
-                        + targets.rows() + " rows");
-            }
-            if (targets.sampleSize() != classes) {
-                throw new IllegalArgumentException("targets have " + targets.sampleSize()
-                        + " values per sample but the model outputs " + classes);
-            }
-            Labels.requireFinite(targets, "targets");
-        } else {
-            throw new IllegalArgumentException("labels or targets are required");
-        }
+        DataChecks.labels(x, labels, targets, what, layers.get(layers.size() - 1).outputSize(), loss);
     }
 
     /** Asks a running {@code fit} to stop after the current batch's epoch ends (used by callbacks). */
@@ -585,23 +547,20 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /** Number of trainable parameters. */
     public long trainableParams() {
-        buildIfNeeded();
-        long n = 0;
-        for (Layer l : layers) {
-            for (WeightSpec w : l.weights()) {
-                n += w.trainable() ? w.size() : 0;
-            }
-        }
-        return n;
+        return countParams(true);
     }
 
     /** Number of non-trainable parameters (batch-norm statistics). */
     public long nonTrainableParams() {
+        return countParams(false);
+    }
+
+    private long countParams(boolean trainable) {
         buildIfNeeded();
         long n = 0;
         for (Layer l : layers) {
             for (WeightSpec w : l.weights()) {
-                n += w.trainable() ? 0 : w.size();
+                n += w.trainable() == trainable ? w.size() : 0;
             }
         }
         return n;
@@ -623,42 +582,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      */
     public String summaryText() {
         buildIfNeeded();
-        List<String[]> rows = new ArrayList<>();
-        for (Layer l : layers) {
-            if (l instanceof Input) {
-                continue;
-            }
-            long p = 0;
-            for (WeightSpec w : l.weights()) {
-                p += w.size();
-            }
-            rows.add(new String[] {l.name() + " (" + l.className() + ")", Layer.formatShape(l.outputShape()),
-                Long.toString(p)});
-        }
-        int nameWidth = 28;
-        int shapeWidth = 26;
-        for (String[] r : rows) {
-            nameWidth = Math.max(nameWidth, r[0].length() + 2);
-            shapeWidth = Math.max(shapeWidth, r[1].length() + 2);
-        }
-        int width = 1 + nameWidth + shapeWidth + 10;
-        String row = " %-" + nameWidth + "s%-" + shapeWidth + "s%-10s%n";
-        String rule = "_".repeat(width);
-        StringBuilder sb = new StringBuilder();
-        sb.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
-        sb.append(String.format(Locale.ROOT, row, "Layer (type)", "Output Shape", "Param #"));
-        sb.append("=".repeat(width)).append('\n');
-        for (String[] r : rows) {
-            sb.append(String.format(Locale.ROOT, row, r[0], r[1], r[2]));
-        }
-        sb.append("=".repeat(width)).append('\n');
-        long t = trainableParams();
-        long nt = nonTrainableParams();
-        sb.append(String.format(Locale.ROOT, "Total params: %,d%n", t + nt));
-        sb.append(String.format(Locale.ROOT, "Trainable params: %,d%n", t));
-        sb.append(String.format(Locale.ROOT, "Non-trainable params: %,d%n", nt));
-        sb.append(rule).append('\n');
-        return sb.toString();
+        return ModelSummary.text(name, layers, trainableParams(), nonTrainableParams());
     }
 
     /**
