@@ -44,7 +44,6 @@ public final class EarlyStopping extends Callback {
 
     private PrintStream out = System.out;
     private PrintStream warnings = System.err;
-    private ModelAccess injectedModel;
 
     private Monitor tracker;
     private int wait;
@@ -129,19 +128,10 @@ public final class EarlyStopping extends Callback {
         return best;
     }
 
-    /** Test hook: replaces the model with a fake. */
-    void setModelAccess(ModelAccess fake) {
-        this.injectedModel = fake;
-    }
-
     /** Test hook: where messages and warnings go (default stdout and stderr). */
     void setStreams(PrintStream out, PrintStream warnings) {
         this.out = out;
         this.warnings = warnings;
-    }
-
-    private ModelAccess access() {
-        return ModelAccess.resolve(injectedModel, model(), "EarlyStopping");
     }
 
     @Override
@@ -169,7 +159,7 @@ public final class EarlyStopping extends Callback {
             best = current;
             bestEpoch = epoch;
             if (restoreBestWeights) {
-                bestWeights = copy(access().getWeights());
+                bestWeights = copy(requireModel("EarlyStopping").getWeights());
             }
             if (baseline == null || tracker.improves(current, baseline)) {
                 wait = 0;
@@ -179,7 +169,7 @@ public final class EarlyStopping extends Callback {
         }
         if (wait >= patience) {
             stoppedEpoch = epoch;
-            access().stopTraining();
+            requireModel("EarlyStopping").stopTraining();
         }
     }
 
@@ -193,7 +183,7 @@ public final class EarlyStopping extends Callback {
                 ConsoleOutput.println(out, "Restoring model weights from the end of the best epoch: "
                         + (bestEpoch + 1) + ".");
             }
-            access().setWeights(bestWeights);
+            requireModel("EarlyStopping").setWeights(bestWeights);
             // The snapshot can be as large as the model; do not keep it alive after fit.
             bestWeights = null;
         }

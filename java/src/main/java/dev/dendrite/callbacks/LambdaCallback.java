@@ -30,7 +30,6 @@ public final class LambdaCallback extends Callback {
     private Hook batchEnd;
     private Consumer<Logs> trainBegin;
     private Consumer<Logs> trainEnd;
-    private ModelAccess injectedModel;
 
     private LambdaCallback() {
     }
@@ -75,7 +74,7 @@ public final class LambdaCallback extends Callback {
         // The hook needs the callback itself, to reach the model that fit sets on it.
         return cb.andOnEpochEnd((epoch, logs) -> {
             if (condition.test(logs)) {
-                ModelAccess.resolve(cb.injectedModel, cb.model(), "LambdaCallback.stopWhen").stopTraining();
+                cb.requireModel("LambdaCallback.stopWhen").stopTraining();
             }
         });
     }
@@ -125,11 +124,6 @@ public final class LambdaCallback extends Callback {
 
     private static Consumer<Logs> then(Consumer<Logs> first, Consumer<Logs> second) {
         return first == null ? second : first.andThen(second);
-    }
-
-    /** Test hook: replaces the model with a fake. */
-    void setModelAccess(ModelAccess fake) {
-        this.injectedModel = fake;
     }
 
     @Override

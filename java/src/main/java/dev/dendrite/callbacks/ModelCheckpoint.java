@@ -62,7 +62,6 @@ public final class ModelCheckpoint extends Callback {
 
     private PrintStream out = System.out;
     private PrintStream warnings = System.err;
-    private ModelAccess injectedModel;
 
     private Monitor tracker;
     private double best = Double.NaN;
@@ -139,11 +138,6 @@ public final class ModelCheckpoint extends Callback {
         return best;
     }
 
-    /** Test hook: replaces the model with a fake. */
-    void setModelAccess(ModelAccess fake) {
-        this.injectedModel = fake;
-    }
-
     /** Test hook: where messages and warnings go (default stdout and stderr). */
     void setStreams(PrintStream out, PrintStream warnings) {
         this.out = out;
@@ -206,7 +200,7 @@ public final class ModelCheckpoint extends Callback {
     }
 
     private void save(Path file, String what) {
-        ModelAccess model = ModelAccess.resolve(injectedModel, model(), "ModelCheckpoint");
+        TrainingModel model = requireModel("ModelCheckpoint");
         try {
             if (Files.isDirectory(file)) {
                 throw new IOException("it is an existing directory; the pattern must name a file");

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 import dev.dendrite.backend.cpu.CpuGemm;
+import dev.dendrite.model.Sequential;
 
 /**
  * Prints training progress the way Keras's {@code ProgbarLogger} does ({@code fit}'s {@code verbose}).
@@ -166,7 +167,7 @@ public final class ProgressBar extends Callback {
 
     @Override
     public void onTrainBegin(Logs logs) {
-        if (verbose > 0 && model() != null && "cpu".equals(model().backend().name())) {
+        if (verbose > 0 && model() instanceof Sequential m && "cpu".equals(m.backend().name())) {
             noteSlowGemmOnce(System.err);
         }
     }

@@ -35,7 +35,6 @@ public final class ReduceLROnPlateau extends Callback {
 
     private PrintStream out = System.out;
     private PrintStream warnings = System.err;
-    private ModelAccess injectedModel;
 
     private Monitor tracker;
     private double best;
@@ -108,11 +107,6 @@ public final class ReduceLROnPlateau extends Callback {
         return this;
     }
 
-    /** Test hook: replaces the model with a fake. */
-    void setModelAccess(ModelAccess fake) {
-        this.injectedModel = fake;
-    }
-
     /** Test hook: where messages and warnings go (default stdout and stderr). */
     void setStreams(PrintStream out, PrintStream warnings) {
         this.out = out;
@@ -153,7 +147,7 @@ public final class ReduceLROnPlateau extends Callback {
     }
 
     private void reduce(int epoch) {
-        ModelAccess model = ModelAccess.resolve(injectedModel, model(), "ReduceLROnPlateau");
+        TrainingModel model = requireModel("ReduceLROnPlateau");
         double old = model.learningRate();
         // Compared in float because optimizers commonly keep the rate in float: a rate that was floored to
         // minLr reads back as float(minLr), a hair above the double minLr, and must not count as "above".

@@ -448,9 +448,7 @@ final class Engine implements AutoCloseable {
      */
     float[] gradients(DeviceData data, int rows, long trainingSeed) {
         ensureCapacity(rows);
-        backend.upload(new int[] {(int) stepsDone, 0}, 0, counters.all());
-        backend.fill(trainStats.all(), 0f);
-        this.seed = trainingSeed;
+        beginEpoch(trainingSeed);
         step(data, null, rows, rows, false);
         float[] out = new float[paramCount + 1];
         backend.download(grads.slice(0, paramCount), out, 0);
@@ -460,19 +458,7 @@ final class Engine implements AutoCloseable {
 
     private void step(DeviceData data, Slice permutation, int batchSize, int rows, boolean update) {
         int n = layers.size();
-        setRows(rows);
-        backend.gather(data.x(), inputSize, permutation, counters.all(), batchSize, rows, data.scale(),
-                data.shift(), xBatch.all());
-        backend.gather(data.y(), data.yWidth(), permutation, counters.all(), batchSize, rows, null, null,
-                yBatch.all());
-        forward(true);
-        Slice pre = fusedPreActivation();
-        loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
-                douts[n - 1], 1f / rows, trainStats.all());
-        checkFinite(trainStats.all(), Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
-        checkFinite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
-        addPenalty(rows, trainStats.all());
-        checkFinite(trainStats.all(), Backend.STATS_LENGTH, "the loss after adding the weight penalties");
+        forwardAndLoss(data, permutation, counters.all(), batchSize, rows, true, trainStats.all());
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
             if (layer.isPassThrough()) {
@@ -511,6 +497,39 @@ final class Engine implements AutoCloseable {
             }
         }
         backend.advanceCounters(counters.all());
+    }
+
+    /**
+     * The sequence every batch starts with, in training and in inference alike: gathers the batch's inputs and
+     * targets (rows of {@code data} in {@code order}, or stored order when null, at the batch that
+     * {@code batchCounters} points to), runs the forward pass and adds the batch's loss sums, weight penalties
+     * included, to {@code stats}. In training the loss also writes the gradient of the output, and the debug mode
+     * of {@link #checkNumerics} checks each result.
+     */
+    private void forwardAndLoss(DeviceData data, Slice order, Slice batchCounters, int batchSize, int rows,
+            boolean training, Slice stats) {
+        int n = layers.size();
+        gatherInputs(data, order, batchCounters, batchSize, rows);
+        backend.gather(data.y(), data.yWidth(), order, batchCounters, batchSize, rows, null, null, yBatch.all());
+        forward(training);
+        Slice pre = fusedPreActivation();
+        loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
+                training ? douts[n - 1] : null, 1f / rows, stats);
+        if (training) {
+            checkFinite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
+            checkFinite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
+        }
+        addPenalty(rows, stats);
+        if (training) {
+            checkFinite(stats, Backend.STATS_LENGTH, "the loss after adding the weight penalties");
+        }
+    }
+
+    /** Sizes the layers for a batch of {@code rows} and gathers its inputs, scaled as {@code data} says. */
+    private void gatherInputs(DeviceData data, Slice order, Slice batchCounters, int batchSize, int rows) {
+        setRows(rows);
+        backend.gather(data.x(), inputSize, order, batchCounters, batchSize, rows, data.scale(), data.shift(),
+                xBatch.all());
     }
 
     private Slice[] slotSlices() {
@@ -577,24 +596,9 @@ final class Engine implements AutoCloseable {
      * @return {@code [loss, accuracy]}
      */
     double[] evaluate(DeviceData data, int batchSize) {
-        ensureCapacity(Math.min(batchSize, data.rows()));
-        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
         backend.fill(evalStats.all(), 0f);
-        for (int start = 0; start < data.rows(); start += batchSize) {
-            int rows = Math.min(batchSize, data.rows() - start);
-            setRows(rows);
-            backend.gather(data.x(), inputSize, null, evalCounters.all(), batchSize, rows, data.scale(),
-                    data.shift(), xBatch.all());
-            backend.gather(data.y(), data.yWidth(), null, evalCounters.all(), batchSize, rows, null, null,
-                    yBatch.all());
-            forward(false);
-            int n = layers.size();
-            Slice pre = fusedPreActivation();
-            loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
-                    null, 1f / rows, evalStats.all());
-            addPenalty(rows, evalStats.all());
-            backend.advanceCounters(evalCounters.all());
-        }
+        forEachInferenceBatch(data, batchSize, (start, rows) ->
+                forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all()));
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
@@ -602,20 +606,29 @@ final class Engine implements AutoCloseable {
 
     /** The model's outputs for every row of {@code data}, in inference mode. */
     float[] predict(DeviceData data, int batchSize) {
+        float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
+        forEachInferenceBatch(data, batchSize, (start, rows) -> {
+            gatherInputs(data, null, evalCounters.all(), batchSize, rows);
+            forward(false);
+            backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out, start * outputSize);
+        });
+        return out;
+    }
+
+    /** One inference batch: rows {@code [start, start + rows)} of the data, gathered at the eval counters. */
+    @FunctionalInterface
+    private interface InferenceBatch {
+        void run(int start, int rows);
+    }
+
+    /** Runs {@code batch} over {@code data} in stored order, in batches of {@code batchSize}. */
+    private void forEachInferenceBatch(DeviceData data, int batchSize, InferenceBatch batch) {
         ensureCapacity(Math.min(batchSize, data.rows()));
         backend.upload(new int[] {0, 0}, 0, evalCounters.all());
-        float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
-        int n = layers.size();
         for (int start = 0; start < data.rows(); start += batchSize) {
-            int rows = Math.min(batchSize, data.rows() - start);
-            setRows(rows);
-            backend.gather(data.x(), inputSize, null, evalCounters.all(), batchSize, rows, data.scale(),
-                    data.shift(), xBatch.all());
-            forward(false);
-            backend.download(outs[n - 1].slice(0, rows * outputSize), out, start * outputSize);
+            batch.run(start, Math.min(batchSize, data.rows() - start));
             backend.advanceCounters(evalCounters.all());
         }
-        return out;
     }
 
     @Override

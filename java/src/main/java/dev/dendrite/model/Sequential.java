@@ -15,11 +15,8 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
-import dev.dendrite.callbacks.Callback;
-import dev.dendrite.callbacks.Logs;
-import dev.dendrite.callbacks.ProgressBar;
+import dev.dendrite.callbacks.TrainingModel;
 import dev.dendrite.data.Inputs;
-import dev.dendrite.data.Labels;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
@@ -62,7 +59,7 @@ import dev.dendrite.optimizers.Optimizer;
  * becomes NaN or infinite (see {@link FitOptions#terminateOnNaN} and {@link FitOptions#checkNumerics}); a model
  * whose weights are not finite is never saved over an existing file, and is refused by {@link #load}.
  */
-public final class Sequential implements AutoCloseable {
+public final class Sequential implements TrainingModel, AutoCloseable {
     /** The default seed of weight initialisation and training, so that runs repeat unless told otherwise. */
     public static final long DEFAULT_SEED = 42L;
     /** Rows per batch for {@link #evaluate} and {@link #predict} unless given. */
@@ -378,26 +375,12 @@ public final class Sequential implements AutoCloseable {
 
         int n = trainX.rows();
         int batchSize = Math.min(options.batchSize(), n);
-        int steps = (n + batchSize - 1) / batchSize;
-        long runSeed = options.seed() != null ? options.seed() : seed;
-        boolean reportAccuracy = metrics.contains("accuracy");
-
-        List<Callback> callbacks = new ArrayList<>();
-        if (options.verbose() > 0) {
-            callbacks.add(ProgressBar.forConsole(options.verbose(), options.epochs(), steps));
-        }
-        callbacks.addAll(options.callbacks());
-        History history = new History();
-        stopTraining = false;
-        // On the cpu backend reading the loss is an array copy, so it is read after every batch; elsewhere (an
-        // OpenCL device, even PoCL's, or CUDA) a read waits for the device, so only the reads made anyway count.
-        LossWatch watch = new LossWatch(options.terminateOnNaN(), "cpu".equals(backend.name()), options.epochs(),
-                steps, System.err, options.terminateOnNaN() ? "FitOptions.terminateOnNaN(false) trains on regardless;"
-                        + " FitOptions.checkNumerics(true) names the first op whose output held NaN or Inf"
-                        + " (slow)." : "Training goes on (FitOptions.terminateOnNaN(false)).");
-        engine.checkNumerics(options.checkNumerics());
-
         int valBatch = Math.max(batchSize, DEFAULT_INFERENCE_BATCH);
+        long runSeed = options.seed() != null ? options.seed() : seed;
+        stopTraining = false;
+        FitLoop loop = new FitLoop(this, engine, options, n, batchSize, valBatch, runSeed,
+                metrics.contains("accuracy"));
+        engine.checkNumerics(options.checkNumerics());
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
         // training step and record it again.
         engine.ensureCapacity(valX == null ? batchSize : Math.max(batchSize, Math.min(valBatch, valX.rows())));
@@ -405,81 +388,12 @@ public final class Sequential implements AutoCloseable {
              DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
              Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
             try {
-                for (Callback c : callbacks) {
-                    c.setModel(this);
-                }
-                for (Callback c : callbacks) {
-                    c.onTrainBegin(Logs.empty());
-                }
-                for (int epoch = options.initialEpoch(); epoch < options.epochs() && !stopTraining; epoch++) {
-                    final int epochNow = epoch;
-                    long t0 = System.nanoTime();
-                    for (Callback c : callbacks) {
-                        c.onEpochBegin(epoch, Logs.empty());
-                    }
-                    if (permutation != null) {
-                        backend.randomPermutation(permutation.all(), n, runSeed, epoch);
-                    }
-                    engine.beginEpoch(runSeed);
-                    int seen = 0;
-                    for (int b = 0; b < steps; b++) {
-                        int rows = Math.min(batchSize, n - b * batchSize);
-                        for (Callback c : callbacks) {
-                            c.onTrainBatchBegin(b, Logs.empty());
-                        }
-                        try {
-                            engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize,
-                                    rows);
-                        } catch (NumericalFaultException e) {
-                            throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
-                        }
-                        seen += rows;
-                        final int seenNow = seen;
-                        final int batchNow = b;
-                        Logs batchLogs = Logs.lazy(() -> watch.seen(epochNow, batchNow,
-                                runningLogs(seenNow, reportAccuracy)));
-                        for (Callback c : callbacks) {
-                            c.onTrainBatchEnd(b, batchLogs);
-                        }
-                        watch.afterBatch(batchLogs);
-                    }
-                    Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(n, reportAccuracy));
-                    watch.act();
-                    if (val != null) {
-                        double[] v = engine.evaluate(val, valBatch);
-                        logs.put("val_loss", v[0]);
-                        if (reportAccuracy) {
-                            logs.put("val_accuracy", v[1]);
-                        }
-                    }
-                    logs.put("learning_rate", optimizer.learningRate());
-                    Logs epochLogs = Logs.of(logs);
-                    for (Callback c : callbacks) {
-                        c.onEpochEnd(epoch, epochLogs);
-                    }
-                    Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
-                    recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
-                    history.record(epoch, recorded);
-                }
-                for (Callback c : callbacks) {
-                    c.onTrainEnd(Logs.empty());
-                }
+                return loop.run(train, val, permutation);
             } finally {
                 engine.checkNumerics(false);
                 engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
             }
         }
-        return history;
-    }
-
-    private Map<String, Double> runningLogs(int seen, boolean reportAccuracy) {
-        float[] s = engine.trainStats();
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", (double) s[Backend.STAT_LOSS] / seen);
-        if (reportAccuracy) {
-            m.put("accuracy", (double) s[Backend.STAT_ACCURACY] / seen);
-        }
-        return m;
     }
 
     /** Builds the model for {@code x}'s sample shape unless it is built or its input shape is known. */
@@ -490,53 +404,17 @@ public final class Sequential implements AutoCloseable {
         buildIfNeeded();
     }
 
-    /** Inputs the built model can read: present, non-empty, of its sample size, finite. */
     private void checkInputs(Inputs x, String what) {
-        if (x == null) {
-            throw new IllegalArgumentException(what + " is null");
-        }
-        if (x.rows() == 0) {
-            throw new IllegalArgumentException(what + " has no samples");
-        }
-        int expected = layers.get(0).inputSize();
-        if (x.sampleSize() != expected) {
-            throw new IllegalArgumentException(what + " has samples of shape " + Arrays.toString(x.sampleShape())
-                    + " (" + x.sampleSize() + " values) but the model expects " + Arrays.toString(inputShape)
-                    + " (" + expected + " values)");
-        }
-        Labels.requireFinite(x, what);
+        DataChecks.inputs(x, what, layers.get(0).inputSize(), inputShape);
     }
 
     private void checkData(Inputs x, int[] labels, Tensor targets, String what) {
         checkInputs(x, what);
-        int classes = layers.get(layers.size() - 1).outputSize();
-        if (labels != null) {
-            if (!loss.sparseLabels()) {
-                throw new IllegalArgumentException(loss.name() + " expects dense targets (e.g. one-hot rows), but "
-                        + "class indices were given; use sparse_categorical_crossentropy or Labels.oneHot");
-            }
-            Labels.requireSameRows(x, labels, what);
-            Labels.requireInRange(labels, classes);
-        } else if (targets != null) {
-            if (loss.sparseLabels()) {
-                throw new IllegalArgumentException(loss.name() + " expects class indices (int[]), but dense "
-                        + "targets were given; use categorical_crossentropy or Labels.argMax");
-            }
-            if (targets.rows() != x.rows()) {
-                throw new IllegalArgumentException(what + " has " + x.rows() + " samples but the targets have "
-                        + targets.rows() + " rows");
-            }
-            if (targets.sampleSize() != classes) {
-                throw new IllegalArgumentException("targets have " + targets.sampleSize()
-                        + " values per sample but the model outputs " + classes);
-            }
-            Labels.requireFinite(targets, "targets");
-        } else {
-            throw new IllegalArgumentException("labels or targets are required");
-        }
+        DataChecks.labels(x, labels, targets, what, layers.get(layers.size() - 1).outputSize(), loss);
     }
 
     /** Asks a running {@code fit} to stop after the current batch's epoch ends (used by callbacks). */
+    @Override
     public void stopTraining() {
         stopTraining = true;
     }
@@ -547,12 +425,14 @@ public final class Sequential implements AutoCloseable {
     }
 
     /** The optimizer's current learning rate. */
+    @Override
     public double learningRate() {
         requireCompiled("reading the learning rate");
         return optimizer.learningRate();
     }
 
     /** Changes the learning rate from the next step on. */
+    @Override
     public void setLearningRate(double lr) {
         guard.run(name, "setLearningRate", () -> {
             requireCompiled("setting the learning rate");
@@ -643,6 +523,7 @@ public final class Sequential implements AutoCloseable {
     // ------------------------------------------------------------------ weights
 
     /** Copies of every weight, by layer in Keras's order (kernel, bias; gamma, beta, moving mean, variance). */
+    @Override
     public List<float[]> getWeights() {
         return guard.run(name, "getWeights", () -> {
             buildIfNeeded();
@@ -655,6 +536,7 @@ public final class Sequential implements AutoCloseable {
      *
      * @throws IllegalArgumentException naming the first mismatch
      */
+    @Override
     public void setWeights(List<float[]> weights) {
         guard.run(name, "setWeights", () -> {
             buildIfNeeded();
@@ -665,23 +547,20 @@ public final class Sequential implements AutoCloseable {
 
     /** Number of trainable parameters. */
     public long trainableParams() {
-        buildIfNeeded();
-        long n = 0;
-        for (Layer l : layers) {
-            for (WeightSpec w : l.weights()) {
-                n += w.trainable() ? w.size() : 0;
-            }
-        }
-        return n;
+        return countParams(true);
     }
 
     /** Number of non-trainable parameters (batch-norm statistics). */
     public long nonTrainableParams() {
+        return countParams(false);
+    }
+
+    private long countParams(boolean trainable) {
         buildIfNeeded();
         long n = 0;
         for (Layer l : layers) {
             for (WeightSpec w : l.weights()) {
-                n += w.trainable() ? 0 : w.size();
+                n += w.trainable() == trainable ? w.size() : 0;
             }
         }
         return n;
@@ -703,42 +582,7 @@ public final class Sequential implements AutoCloseable {
      */
     public String summaryText() {
         buildIfNeeded();
-        List<String[]> rows = new ArrayList<>();
-        for (Layer l : layers) {
-            if (l instanceof Input) {
-                continue;
-            }
-            long p = 0;
-            for (WeightSpec w : l.weights()) {
-                p += w.size();
-            }
-            rows.add(new String[] {l.name() + " (" + l.className() + ")", Layer.formatShape(l.outputShape()),
-                Long.toString(p)});
-        }
-        int nameWidth = 28;
-        int shapeWidth = 26;
-        for (String[] r : rows) {
-            nameWidth = Math.max(nameWidth, r[0].length() + 2);
-            shapeWidth = Math.max(shapeWidth, r[1].length() + 2);
-        }
-        int width = 1 + nameWidth + shapeWidth + 10;
-        String row = " %-" + nameWidth + "s%-" + shapeWidth + "s%-10s%n";
-        String rule = "_".repeat(width);
-        StringBuilder sb = new StringBuilder();
-        sb.append("Model: \"").append(name).append("\"\n").append(rule).append('\n');
-        sb.append(String.format(Locale.ROOT, row, "Layer (type)", "Output Shape", "Param #"));
-        sb.append("=".repeat(width)).append('\n');
-        for (String[] r : rows) {
-            sb.append(String.format(Locale.ROOT, row, r[0], r[1], r[2]));
-        }
-        sb.append("=".repeat(width)).append('\n');
-        long t = trainableParams();
-        long nt = nonTrainableParams();
-        sb.append(String.format(Locale.ROOT, "Total params: %,d%n", t + nt));
-        sb.append(String.format(Locale.ROOT, "Trainable params: %,d%n", t));
-        sb.append(String.format(Locale.ROOT, "Non-trainable params: %,d%n", nt));
-        sb.append(rule).append('\n');
-        return sb.toString();
+        return ModelSummary.text(name, layers, trainableParams(), nonTrainableParams());
     }
 
     /**
@@ -758,6 +602,7 @@ public final class Sequential implements AutoCloseable {
      * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}); the
      * optimizer's state is not saved, so training a loaded model restarts its moment estimates.
      */
+    @Override
     public void save(Path file) throws IOException {
         guard.run(name, "save", () -> {
             buildIfNeeded();
@@ -767,6 +612,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     /** Saves only the weights (a safetensors file), atomically. */
+    @Override
     public void saveWeights(Path file) throws IOException {
         guard.run(name, "saveWeights", () -> {
             buildIfNeeded();

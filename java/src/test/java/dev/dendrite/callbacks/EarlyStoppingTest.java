@@ -18,7 +18,7 @@ class EarlyStoppingTest {
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
 
     private EarlyStopping attach(EarlyStopping cb) {
-        cb.setModelAccess(model);
+        cb.setModel(model);
         cb.setStreams(new PrintStream(outBytes, true, StandardCharsets.UTF_8),
                 new PrintStream(errBytes, true, StandardCharsets.UTF_8));
         return cb;

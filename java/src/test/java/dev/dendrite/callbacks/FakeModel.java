@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Stands in for Sequential: records what the callbacks ask of the model. */
-final class FakeModel implements ModelAccess {
+final class FakeModel implements TrainingModel {
     int stopCalls;
     /** Kept in float, as optimizers hold it, so that float rounding of the rate is exercised. */
     float lr = 0.1f;

@@ -40,7 +40,7 @@ class LambdaCallbackTest {
     @Test
     void stopWhenStopsAtTheFirstMatchingEpoch() {
         LambdaCallback cb = LambdaCallback.stopWhen(logs -> logs.get("loss") <= 0.4);
-        cb.setModelAccess(model);
+        cb.setModel(model);
         assertEquals(4, fit(cb, 0.9, 0.6, 0.5, 0.39, 0.2));
         assertEquals(1, model.stopCalls);
     }

@@ -29,7 +29,7 @@ class ModelCheckpointTest {
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
 
     private ModelCheckpoint attach(ModelCheckpoint cb) {
-        cb.setModelAccess(model);
+        cb.setModel(model);
         cb.setStreams(new PrintStream(outBytes, true, StandardCharsets.UTF_8),
                 new PrintStream(errBytes, true, StandardCharsets.UTF_8));
         return cb;

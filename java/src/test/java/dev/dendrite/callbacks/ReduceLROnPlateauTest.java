@@ -18,7 +18,7 @@ class ReduceLROnPlateauTest {
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
 
     private ReduceLROnPlateau attach(ReduceLROnPlateau cb) {
-        cb.setModelAccess(model);
+        cb.setModel(model);
         cb.setStreams(new PrintStream(outBytes, true, StandardCharsets.UTF_8),
                 new PrintStream(errBytes, true, StandardCharsets.UTF_8));
         return cb;

@@ -1,0 +1,56 @@
+package dev.dendrite.callbacks;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The callbacks of one {@code fit}, called as one, in the order given: the training loop calls one method per
+ * event here instead of looping over its callbacks at each event (Keras's {@code CallbackList}). The logs of
+ * an epoch's or a batch's end are one object shared by every callback, so a callback may add a metric that the
+ * later ones (and the {@code History}) see; the events that carry no metrics give each callback fresh, empty
+ * logs.
+ */
+public final class CallbackList {
+    private final List<Callback> callbacks;
+
+    /** The callbacks, in the order they are called; {@code model} is handed to each. */
+    public CallbackList(List<? extends Callback> callbacks, TrainingModel model) {
+        this.callbacks = List.copyOf(callbacks);
+        each(c -> c.setModel(model));
+    }
+
+    /** The callbacks, in the order they are called. */
+    public List<Callback> callbacks() {
+        return callbacks;
+    }
+
+    public void onTrainBegin() {
+        each(c -> c.onTrainBegin(Logs.empty()));
+    }
+
+    public void onTrainEnd() {
+        each(c -> c.onTrainEnd(Logs.empty()));
+    }
+
+    public void onEpochBegin(int epoch) {
+        each(c -> c.onEpochBegin(epoch, Logs.empty()));
+    }
+
+    public void onEpochEnd(int epoch, Logs logs) {
+        each(c -> c.onEpochEnd(epoch, logs));
+    }
+
+    public void onTrainBatchBegin(int batch) {
+        each(c -> c.onTrainBatchBegin(batch, Logs.empty()));
+    }
+
+    public void onTrainBatchEnd(int batch, Logs logs) {
+        each(c -> c.onTrainBatchEnd(batch, logs));
+    }
+
+    private void each(Consumer<Callback> event) {
+        for (Callback c : callbacks) {
+            event.accept(c);
+        }
+    }
+}
