@@ -231,6 +231,26 @@ final class IdxDatasetFinder {
         }
     }
 
+    /**
+     * Downloads the dataset into {@code homeDir} and loads it from there; the source sentence names the URL.
+     *
+     * @param loadPath how the user's code would name a folder, e.g. {@code "Mnist.load(Path)"}
+     * @throws IOException if the download fails, saying how to install the files by hand
+     */
+    TrainTest download(IdxDownloader downloader, Path homeDir, String loadPath, List<String> skipped)
+            throws IOException {
+        downloader.download(homeDir, howToInstallByHand(downloader.baseUrl(), homeDir, loadPath));
+        return loadFolder(homeDir, "downloaded from " + downloader.baseUrl(), skipped);
+    }
+
+    /** Where to put the files when Dendrite cannot fetch them. */
+    String howToInstallByHand(String baseUrl, Path homeDir, String loadPath) {
+        return "To install " + name + " by hand, fetch " + String.join(", ", FILES).replace("-ubyte", "-ubyte.gz")
+                + " from " + baseUrl + " (on any machine with internet access) and put them into " + homeDir
+                + ", or into a folder (or its " + subfolder + "/ subfolder) named by the environment variable " + ENV
+                + ", or pass that folder to " + loadPath;
+    }
+
     String expectedFiles() {
         return String.join(", ", FILES) + " (each optionally gzip-compressed with .gz)";
     }
