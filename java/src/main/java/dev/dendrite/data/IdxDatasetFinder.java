@@ -161,6 +161,11 @@ final class IdxDatasetFinder {
             throw new IOException(name + " folder " + folder + " lacks " + String.join(", ", missing)
                     + "; expected all of " + expectedFiles());
         }
+        return loadPaths(paths, folder, how, skipped);
+    }
+
+    /** Reads the four files {@code paths} (in {@link #FILES} order) found in {@code folder}. */
+    private TrainTest loadPaths(Path[] paths, Path folder, String how, List<String> skipped) throws IOException {
         ByteTensor trainX = IdxReader.readImages(paths[0]);
         int[] trainY = IdxReader.readLabels(paths[1]);
         ByteTensor testX = IdxReader.readImages(paths[2]);
@@ -240,7 +245,12 @@ final class IdxDatasetFinder {
     TrainTest download(IdxDownloader downloader, Path homeDir, String loadPath, List<String> skipped)
             throws IOException {
         downloader.download(homeDir, howToInstallByHand(downloader.baseUrl(), homeDir, loadPath));
-        return loadFolder(homeDir, "downloaded from " + downloader.baseUrl(), skipped);
+        // The downloaded .gz files by name: a damaged unpacked copy beside them must not be read instead.
+        Path[] paths = new Path[FILES.length];
+        for (int i = 0; i < FILES.length; i++) {
+            paths[i] = homeDir.resolve(FILES[i] + ".gz");
+        }
+        return loadPaths(paths, homeDir, "downloaded from " + downloader.baseUrl(), skipped);
     }
 
     /** Where to put the files when Dendrite cannot fetch them. */

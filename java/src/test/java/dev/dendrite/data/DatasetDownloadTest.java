@@ -177,6 +177,16 @@ class DatasetDownloadTest {
     }
 
     @Test
+    void damagedHomeCopyIsReplacedByTheDownload() throws IOException {
+        // A damaged unpacked file makes the home copy unusable; the download must be read, not that file.
+        IdxFiles.write(mnistDir().resolve("train-images-idx3-ubyte"), new byte[] {0, 0, 8, 3, 0});
+        Map<String, String> env = env("MNIST");
+        TrainTest t = Mnist.load(env, home(), mnistDownloader(env));
+        assertEquals(40, t.train().size());
+        assertMentions(t.source(), "downloaded from " + baseUrl(), "skipped " + mnistDir(), "lacks train-labels-idx1-ubyte");
+    }
+
+    @Test
     void truncatedDownloadLeavesNoFileAndSaysWhatToDo() throws IOException {
         damage.put(GZ_FILES[2], "truncate");
         Map<String, String> env = env("MNIST");
