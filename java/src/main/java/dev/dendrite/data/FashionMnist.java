@@ -19,7 +19,7 @@ import java.util.function.Function;
  *   <li>the network, as {@code keras.datasets.fashion_mnist.load_data()}: it downloads the four files from
  *       {@value #BASE_URL} into {@code ~/.dendrite/datasets/fashion-mnist}, checking each against its published
  *       SHA-256, with a progress bar on standard error, unless downloads are off ({@code DENDRITE_OFFLINE=1}, or
- *       under CI); see {@link IdxDownloader} for the settings,</li>
+ *       under CI); see the README's data section for the settings,</li>
  * </ol>
  * and otherwise (downloads off or failed) falls back to a small sample bundled in the jar (the first 300
  * training and first 100 test images of each class: 3000 + 1000), saying why in its source sentence. The files
@@ -37,7 +37,7 @@ public final class FashionMnist {
     public static final String SYSTEM_DIR = "/usr/share/datasets/fashion-mnist";
 
     /** Where Keras downloads the files from. */
-    static final String BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/";
+    public static final String BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/";
 
     /**
      * The SHA-256 of Zalando's published files (the sizes 26421880, 29515, 4422102 and 5148 bytes; Keras and

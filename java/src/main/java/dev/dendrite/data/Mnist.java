@@ -17,8 +17,8 @@ import java.util.function.Function;
  *   <li>{@code ~/.dendrite/datasets/mnist},</li>
  *   <li>the network: it downloads the four files from {@value #BASE_URL} (TensorFlow's mirror of LeCun's files)
  *       into {@code ~/.dendrite/datasets/mnist}, checking each against its published SHA-256, with a progress
- *       bar on standard error, unless downloads are off ({@code DENDRITE_OFFLINE=1}, or under CI); see
- *       {@link IdxDownloader} for the settings (a mirror's URL, its checksums),</li>
+ *       bar on standard error, unless downloads are off ({@code DENDRITE_OFFLINE=1}, or under CI); see the
+ *       README's data section for the settings (a mirror's URL, its checksums),</li>
  * </ol>
  * and otherwise throws an {@link IOException} that says what failed and where to put the files by hand. The
  * files are the standard {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
@@ -35,7 +35,7 @@ public final class Mnist {
     private static final IdxDatasetFinder FINDER = new IdxDatasetFinder("MNIST", "mnist", CLASS_NAMES);
 
     /** TensorFlow's mirror of the original files (yann.lecun.com no longer serves them without a login). */
-    static final String BASE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/";
+    public static final String BASE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/";
 
     /** The published SHA-256 of the four files, as TensorFlow, torchvision and others check them. */
     private static final Map<String, String> SHA256 = Map.of(
