@@ -144,6 +144,11 @@ public final class Dataset {
         return Splits.random(this, validationFraction, seed);
     }
 
+    /** scikit-learn's {@code train_test_split}; see {@link Splits#trainTestSplit(Dataset, double, long, boolean)}. */
+    public Splits.TestSplit<Dataset> trainTestSplit(double testSize, long seed, boolean stratify) {
+        return Splits.trainTestSplit(this, testSize, seed, stratify);
+    }
+
     @Override
     public String toString() {
         return "Dataset[" + size() + " x " + Arrays.toString(images.sampleShape()) + ", " + classNames.length

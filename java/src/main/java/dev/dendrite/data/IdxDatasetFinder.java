@@ -161,6 +161,11 @@ final class IdxDatasetFinder {
             throw new IOException(name + " folder " + folder + " lacks " + String.join(", ", missing)
                     + "; expected all of " + expectedFiles());
         }
+        return loadPaths(paths, folder, how, skipped);
+    }
+
+    /** Reads the four files {@code paths} (in {@link #FILES} order) found in {@code folder}. */
+    private TrainTest loadPaths(Path[] paths, Path folder, String how, List<String> skipped) throws IOException {
         ByteTensor trainX = IdxReader.readImages(paths[0]);
         int[] trainY = IdxReader.readLabels(paths[1]);
         ByteTensor testX = IdxReader.readImages(paths[2]);
@@ -229,6 +234,31 @@ final class IdxDatasetFinder {
                         + " in [0, " + classNames.length + ") for " + name);
             }
         }
+    }
+
+    /**
+     * Downloads the dataset into {@code homeDir} and loads it from there; the source sentence names the URL.
+     *
+     * @param loadPath how the user's code would name a folder, e.g. {@code "Mnist.load(Path)"}
+     * @throws IOException if the download fails, saying how to install the files by hand
+     */
+    TrainTest download(IdxDownloader downloader, Path homeDir, String loadPath, List<String> skipped)
+            throws IOException {
+        downloader.download(homeDir, howToInstallByHand(downloader.baseUrl(), homeDir, loadPath));
+        // The downloaded .gz files by name: a damaged unpacked copy beside them must not be read instead.
+        Path[] paths = new Path[FILES.length];
+        for (int i = 0; i < FILES.length; i++) {
+            paths[i] = homeDir.resolve(FILES[i] + ".gz");
+        }
+        return loadPaths(paths, homeDir, "downloaded from " + downloader.baseUrl(), skipped);
+    }
+
+    /** Where to put the files when Dendrite cannot fetch them. */
+    String howToInstallByHand(String baseUrl, Path homeDir, String loadPath) {
+        return "To install " + name + " by hand, fetch " + String.join(", ", FILES).replace("-ubyte", "-ubyte.gz")
+                + " from " + baseUrl + " (on any machine with internet access) and put them into " + homeDir
+                + ", or into a folder (or its " + subfolder + "/ subfolder) named by the environment variable " + ENV
+                + ", or pass that folder to " + loadPath;
     }
 
     String expectedFiles() {

@@ -1,31 +1,48 @@
 package dev.dendrite.data;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Loads MNIST (LeCun et al., 70000 grayscale 28 x 28 images of handwritten digits). No network access is
- * attempted and no copy is bundled, so the files must be present; {@link #load()} looks in turn at
+ * Loads MNIST (LeCun et al., 70000 grayscale 28 x 28 images of handwritten digits), as
+ * {@code keras.datasets.mnist.load_data()} does. {@link #load()} looks in turn at
  *
  * <ol>
  *   <li>the folder named by the environment variable {@code DENDRITE_DATA} (the four files directly in it or in
  *       its {@code mnist/} subfolder),</li>
  *   <li>{@code ~/.dendrite/datasets/mnist},</li>
+ *   <li>the network: it downloads the four files from {@value #BASE_URL} (TensorFlow's mirror of LeCun's files)
+ *       into {@code ~/.dendrite/datasets/mnist}, checking each against its published SHA-256, with a progress
+ *       bar on standard error, unless downloads are off ({@code DENDRITE_OFFLINE=1}, or under CI); see the
+ *       README's data section for the settings (a mirror's URL, its checksums),</li>
  * </ol>
- * and otherwise throws an {@link IOException} that says where to put the files. The files are the standard
- * {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte} and
- * {@code t10k-labels-idx1-ubyte}, each optionally gzip-compressed ({@code .gz}).
+ * and otherwise throws an {@link IOException} that says what failed and where to put the files by hand. The
+ * files are the standard {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
+ * {@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each optionally gzip-compressed
+ * ({@code .gz}).
  *
  * <p>Locations are handled as by {@link FashionMnist}: a {@code DENDRITE_DATA} folder that is missing or holds
- * damaged files is an error; a damaged copy in the home folder is reported in the final error. The class names
- * are the digits {@code "0"} to {@code "9"}.
+ * damaged files is an error; a damaged copy in the home folder is reported in the final error (or replaced by a
+ * download). The class names are the digits {@code "0"} to {@code "9"}.
  */
 public final class Mnist {
     private static final String[] CLASS_NAMES = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
     private static final IdxDatasetFinder FINDER = new IdxDatasetFinder("MNIST", "mnist", CLASS_NAMES);
+
+    /** TensorFlow's mirror of the original files (yann.lecun.com no longer serves them without a login). */
+    public static final String BASE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/";
+
+    /** The published SHA-256 of the four files, as TensorFlow, torchvision and others check them. */
+    private static final Map<String, String> SHA256 = Map.of(
+            "train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6");
 
     private Mnist() {
     }
@@ -36,12 +53,15 @@ public final class Mnist {
     }
 
     /**
-     * Loads MNIST from the first location that has it; see the class description.
+     * Loads MNIST from the first location that has it, downloading it if none has and downloads are on; see the
+     * class description.
      *
-     * @throws IOException if no location has it (the message says where to put the files), or a file is damaged
+     * @throws IOException if no location has it and it cannot be downloaded (the message says what failed and
+     *         where to put the files), or a file is damaged
      */
     public static TrainTest load() throws IOException {
-        return load(System.getenv(), Path.of(System.getProperty("user.home")));
+        return load(System.getenv(), Path.of(System.getProperty("user.home")),
+                downloader(System.getenv(), System::getProperty, System.err));
     }
 
     /**
@@ -54,17 +74,34 @@ public final class Mnist {
         return dir == null ? load() : FINDER.loadExplicit(dir);
     }
 
-    /** The automatic look-up with the environment and home folder given (for tests). */
+    /** The automatic look-up with the environment and home folder given, never downloading (for tests). */
     static TrainTest load(Map<String, String> env, Path home) throws IOException {
+        return load(env, home, null);
+    }
+
+    /** The downloader the settings describe (see {@link IdxDownloader}). */
+    static IdxDownloader downloader(Map<String, String> env, Function<String, String> property, PrintStream progress) {
+        return IdxDownloader.configure("MNIST", "mnist", BASE_URL, SHA256, env, property, progress);
+    }
+
+    /** The automatic look-up; {@code downloader} null means downloads are off. */
+    static TrainTest load(Map<String, String> env, Path home, IdxDownloader downloader) throws IOException {
         Path homeDir = FINDER.homeFolder(home);
         return FINDER.loadAutomatic(env, List.of(new IdxDatasetFinder.Location(homeDir, null)),
                 (looked, skipped) -> {
-                    throw new IOException("MNIST was not found (looked at " + String.join(", ", looked) + ")"
-                            + (skipped.isEmpty() ? "" : "; unusable: " + String.join("; ", skipped))
-                            + ". Dendrite does not download data: put the four files "
-                            + FINDER.expectedFiles() + " into " + homeDir + ", or into a folder (or its mnist/"
-                            + " subfolder) named by the environment variable " + IdxDatasetFinder.ENV
-                            + ", or pass that folder to Mnist.load(Path)");
+                    String notFound = "MNIST was not found (looked at " + String.join(", ", looked) + ")"
+                            + (skipped.isEmpty() ? "" : "; unusable: " + String.join("; ", skipped));
+                    if (downloader != null && downloader.enabled()) {
+                        try {
+                            return FINDER.download(downloader, homeDir, "Mnist.load(Path)", skipped);
+                        } catch (IOException e) {
+                            throw new IOException(notFound + ". " + e.getMessage(), e);
+                        }
+                    }
+                    throw new IOException(notFound + ". Downloads are off ("
+                            + (downloader == null ? "not asked for" : downloader.offReason())
+                            + "), so Dendrite does not download data. " + FINDER.howToInstallByHand(
+                                    downloader == null ? BASE_URL : downloader.baseUrl(), homeDir, "Mnist.load(Path)"));
                 });
     }
 }
