@@ -25,14 +25,14 @@ final class InfoCommand implements Callable<Integer> {
         }
         System.out.println("CPU GEMM: " + (CpuGemm.vectorKernelAvailable() ? "Vector API kernel"
                 : "plain Java (" + CliBackend.VECTOR_HINT + ")"));
-        System.out.println("Datasets:");
+        System.out.println("Datasets (on this machine; info downloads nothing, train and load() do where allowed):");
         try {
-            System.out.println("  " + FashionMnist.load().source());
+            System.out.println("  " + FashionMnist.loadLocal().source());
         } catch (Exception e) {
             System.out.println("  Fashion-MNIST: not found - " + e.getMessage());
         }
         try {
-            System.out.println("  " + Mnist.load().source());
+            System.out.println("  " + Mnist.loadLocal().source());
         } catch (Exception e) {
             System.out.println("  MNIST: not found - " + e.getMessage());
         }

@@ -98,6 +98,16 @@ public final class FashionMnist {
         return FINDER.loadResources(SAMPLE_RESOURCE_DIR, SAMPLE_ORIGIN, SAMPLE_PLACE, "", List.of());
     }
 
+    /**
+     * The automatic look-up of {@link #load()} without the download, so the bundled sample where nothing else is
+     * on this machine (for {@code dendrite info}, which must not fetch data as a side effect).
+     *
+     * @throws IOException if {@code DENDRITE_DATA} names a missing folder or one with damaged files
+     */
+    public static TrainTest loadLocal() throws IOException {
+        return load(System.getenv(), Path.of(System.getProperty("user.home")), Path.of(SYSTEM_DIR));
+    }
+
     /** The automatic look-up with the environment, home folder and system folder given, never downloading. */
     static TrainTest load(Map<String, String> env, Path home, Path systemDir) throws IOException {
         return load(env, home, systemDir, null);

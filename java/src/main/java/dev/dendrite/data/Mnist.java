@@ -74,6 +74,16 @@ public final class Mnist {
         return dir == null ? load() : FINDER.loadExplicit(dir);
     }
 
+    /**
+     * The automatic look-up of {@link #load()} without the download: what is on this machine now (for
+     * {@code dendrite info}, which must not fetch data as a side effect).
+     *
+     * @throws IOException if no location has it (the message says where it looked and how to get it)
+     */
+    public static TrainTest loadLocal() throws IOException {
+        return load(System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
     /** The automatic look-up with the environment and home folder given, never downloading (for tests). */
     static TrainTest load(Map<String, String> env, Path home) throws IOException {
         return load(env, home, null);
