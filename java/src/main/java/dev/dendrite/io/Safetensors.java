@@ -42,7 +42,8 @@ import java.util.Map;
  * <p>Reading validates everything before returning anything; each problem is an {@link IOException} whose message
  * names the file, the tensor where there is one, and what was expected. Limits: the header at most
  * {@link ReadLimits#maxSafetensorsHeaderBytes()} bytes (by default {@value #MAX_HEADER_BYTES}, as in the
- * reference implementation), a tensor at most {@value #MAX_TENSOR_BYTES} bytes (one Java array), and every
+ * reference implementation) and holding no more JSON values than its data section can justify (counted before
+ * it is parsed; see {@code checkValueCount}), a tensor at most {@value #MAX_TENSOR_BYTES} bytes (one Java array), and every
  * tensor inside the file: nothing is allocated for a tensor before its offsets are checked against the file's
  * size, so a small file cannot make the reader allocate more than it holds.
  */
