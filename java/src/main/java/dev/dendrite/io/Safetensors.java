@@ -10,6 +10,8 @@ import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,7 +42,8 @@ import java.util.Map;
  * <p>Reading validates everything before returning anything; each problem is an {@link IOException} whose message
  * names the file, the tensor where there is one, and what was expected. Limits: the header at most
  * {@link ReadLimits#maxSafetensorsHeaderBytes()} bytes (by default {@value #MAX_HEADER_BYTES}, as in the
- * reference implementation), a tensor at most {@value #MAX_TENSOR_BYTES} bytes (one Java array), and every
+ * reference implementation) and holding no more JSON values than its data section can justify (counted before
+ * it is parsed; see {@code checkValueCount}), a tensor at most {@value #MAX_TENSOR_BYTES} bytes (one Java array), and every
  * tensor inside the file: nothing is allocated for a tensor before its offsets are checked against the file's
  * size, so a small file cannot make the reader allocate more than it holds.
  */
@@ -55,6 +58,14 @@ public final class Safetensors {
     /** Largest integer a double (hence a parsed JSON number) holds exactly. */
     private static final long MAX_EXACT_DOUBLE = 1L << 53;
     private static final int CHUNK_BYTES = 1 << 16;
+    /** Tensors a header may declare beyond one per data byte: empty tensors need no data. */
+    static final int EMPTY_TENSORS_ALLOWED = 1024;
+    /** Most dimensions a tensor may have: NumPy's limit (NPY_MAXDIMS, since NumPy 2.0). */
+    static final int MAX_RANK = 64;
+    /** JSON values (names included) of one tensor entry at most: name, object, 3 keys, dtype, shape, offsets. */
+    static final int VALUES_PER_ENTRY = 10 + MAX_RANK;
+    /** Most {@code __metadata__} pairs; Dendrite writes three, the reference implementation no more than a few. */
+    static final int MAX_METADATA_PAIRS = 65_536;
 
     private Safetensors() {
     }
@@ -248,10 +259,11 @@ public final class Safetensors {
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
             readFully(ch, headerBuf, 8, file, "the header");
-            Map<String, Object> header = parseHeader(file, headerBuf);
-
             long dataStart = 8 + n;
             long dataSize = fileSize - dataStart;
+            checkValueCount(file, headerBuf.array(), dataSize);
+            Map<String, Object> header = parseHeader(file, headerBuf);
+
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Entry> entries = new ArrayList<>();
             for (Map.Entry<String, Object> e : header.entrySet()) {
@@ -277,15 +289,98 @@ public final class Safetensors {
     private record Entry(String name, DType dtype, int[] shape, long begin, long end) {
     }
 
+    /**
+     * Bounds the memory the parsed header may take before it is built: a parsed JSON value costs tens of bytes of
+     * heap however short its text ({@code 0,} is two bytes, a {@code Double} and a list slot about 24), so a
+     * crafted header of the allowed size could otherwise take gigabytes. One pass over the bytes, allocating
+     * nothing, counts the top-level members (tensor entries, or more) and every JSON value and member name; a
+     * header may hold at most {@value #EMPTY_TENSORS_ALLOWED} more tensor entries than its data section has
+     * bytes (every non-empty tensor needs at least one), and at most {@value #VALUES_PER_ENTRY} values per entry
+     * (dtype, a shape of up to {@value #MAX_RANK} dimensions, data_offsets) plus two per {@code __metadata__}
+     * pair, up to {@value #MAX_METADATA_PAIRS} pairs. Valid headers always pass; JSON errors are left to the
+     * parser, which names them. Headers within these bounds (every valid one we know of) pass.
+     */
+    private static void checkValueCount(Path file, byte[] h, long dataSize) throws IOException {
+        long topLevelNames = 0;
+        long values = 0;
+        int depth = 0;
+        boolean inString = false;
+        byte prev = ' ';
+        for (int i = 0; i < h.length; i++) {
+            byte c = h[i];
+            if (inString) {
+                if (c == '\\') {
+                    i++; // the escaped character cannot end the string
+                } else if (c == '"') {
+                    inString = false;
+                }
+                prev = c;
+                continue;
+            }
+            switch (c) {
+                case '"' -> {
+                    inString = true;
+                    values++;
+                    if (depth == 1) {
+                        topLevelNames++;
+                    }
+                }
+                case '{', '[' -> {
+                    if (++depth > Json.MAX_DEPTH) {
+                        return; // the parser rejects it at this depth, naming the nesting, before building more
+                    }
+                    values++;
+                }
+                case '}', ']' -> depth--;
+                default -> {
+                    boolean number = (c >= '0' && c <= '9') || c == '-';
+                    boolean inNumber = (prev >= '0' && prev <= '9') || prev == '-' || prev == '+' || prev == '.'
+                            || prev == 'e' || prev == 'E';
+                    boolean letter = c >= 'a' && c <= 'z';
+                    if ((number && !inNumber) || (letter && !(prev >= 'a' && prev <= 'z'))) {
+                        values++;
+                    }
+                }
+            }
+            prev = c;
+        }
+        long entries = Math.min(topLevelNames, dataSize + EMPTY_TENSORS_ALLOWED + 1);
+        if (topLevelNames > entries) {
+            throw bad(file, "header has " + topLevelNames + " top-level entries, but the " + dataSize
+                    + "-byte data section holds at most " + dataSize + " non-empty tensors; expected at most "
+                    + (entries - 1) + " tensors (" + EMPTY_TENSORS_ALLOWED + " may be empty) and " + METADATA_KEY);
+        }
+        long maxValues = 16 + VALUES_PER_ENTRY * entries + 2L * MAX_METADATA_PAIRS;
+        if (values > maxValues) {
+            throw bad(file, "header holds " + values + " JSON values for " + topLevelNames + " top-level entries;"
+                    + " expected at most " + maxValues + " (" + VALUES_PER_ENTRY + " per tensor: dtype, a shape of up"
+                    + " to " + MAX_RANK + " dimensions and data_offsets; 2 per " + METADATA_KEY + " pair, up to "
+                    + MAX_METADATA_PAIRS + " pairs)");
+        }
+    }
+
     private static Map<String, Object> parseHeader(Path file, ByteBuffer headerBuf) throws IOException {
         String text;
         try {
             // Strict decoding: the JDK's default replaces bad bytes with U+FFFD, silently changing names.
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+            // Checked through a small buffer, then decoded once: decode() would hold a char copy of the whole
+            // header (twice its bytes) besides the String.
+            CharsetDecoder check = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(headerBuf.flip());
-            text = chars.toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            ByteBuffer in = headerBuf.duplicate().flip();
+            CharBuffer out = CharBuffer.allocate(CHUNK_BYTES);
+            CoderResult r;
+            do {
+                r = check.decode(in, out.clear(), true);
+                if (r.isError()) {
+                    r.throwException();
+                }
+            } while (r.isOverflow());
+            while (check.flush(out.clear()).isOverflow()) {
+                out.clear();
+            }
+            text = new String(headerBuf.array(), 0, headerBuf.position(), StandardCharsets.UTF_8);
         } catch (CharacterCodingException e) {
             throw bad(file, "header is not valid UTF-8 (" + e.getMessage() + "); expected UTF-8 JSON");
         }

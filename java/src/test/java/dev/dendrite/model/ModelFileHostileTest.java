@@ -151,4 +151,56 @@ class ModelFileHostileTest {
             assertTrue(Float.isFinite(back.getWeights().get(0)[5]));
         }
     }
+
+    private Path safetensors(String name, String header, int dataBytes) throws IOException {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        return Files.write(dir.resolve(name), b.array());
+    }
+
+    /**
+     * A header of millions of two-byte values would parse into about 24 bytes of heap per value (12 times its
+     * size; a 100 MB header, the limit, into over a gigabyte). It is counted before it is parsed and rejected,
+     * allocating little more than the header's own bytes.
+     */
+    @Test
+    void aLargeHeaderOfTinyValuesIsRejectedBeforeItIsParsed() throws IOException {
+        int dims = 10_000_000; // a 20 MB header: an empty tensor of rank 10 million
+        String header = "{\"w\":{\"dtype\":\"U8\",\"shape\":[" + "0,".repeat(dims - 1) + "0],\"data_offsets\":[0,0]}}";
+        Path f = safetensors("dense.safetensors", header, 0);
+        long size = Files.size(f);
+        IOException e = rejects(IOException.class, size + 8 * MB, () -> Safetensors.read(f));
+        mentions(e, f.toString(), "holds 10000011 JSON values", "for 1 top-level entries", "expected at most");
+        rejects(IOException.class, size + 8 * MB, () -> Sequential.load(f, cpu));
+    }
+
+    @Test
+    void moreTensorEntriesThanTheDataCanHoldAreRejectedBeforeParsing() throws IOException {
+        StringBuilder header = new StringBuilder("{");
+        for (int i = 0; i < 500_000; i++) {
+            header.append(i == 0 ? "" : ",").append("\"").append(i).append("\":{}");
+        }
+        Path f = safetensors("many.safetensors", header.append('}').toString(), 16);
+        IOException e = rejects(IOException.class, Files.size(f) + 8 * MB, () -> Safetensors.read(f));
+        mentions(e, f.toString(), "500000 top-level entries", "16-byte data section", "expected at most 1040 tensors");
+    }
+
+    /**
+     * What passes the count is parsed in memory proportional to the header: a 20 MB metadata string (the shape of
+     * a model's configuration) costs its bytes, one String and the parsed value's copy, about 3 times its size.
+     */
+    @Test
+    void aLargeButPlausibleHeaderParsesWithinFourTimesItsSize() throws IOException {
+        String header = "{\"__metadata__\":{\"config\":\"" + "x".repeat(20_000_000) + "\"}}";
+        Path f = safetensors("big-meta.safetensors", header, 0);
+        long size = Files.size(f);
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        assertEquals(20_000_000, Safetensors.read(f).metadata().get("config").length());
+        long used = mx.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(used <= 4 * size, "parsing a " + size + "-byte header allocated " + used + " bytes; expected at most"
+                + " 4 times its size");
+    }
 }
