@@ -1,5 +1,6 @@
 package dev.dendrite.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,9 +13,13 @@ import dev.dendrite.data.TrainTest;
 import dev.dendrite.experiments.Comparison;
 import dev.dendrite.experiments.ComparisonResult;
 import dev.dendrite.experiments.RunConfig;
+import dev.dendrite.io.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code dendrite compare}: trains a grid of configurations ({@code --vary}) or named ones ({@code --config}) on the
@@ -31,6 +36,9 @@ import picocli.CommandLine.Option;
                 + "reduce_lr_factor. Unset ones are the course notebook's (512x512 relu, glorot_uniform, adam, "
                 + "batch 128, 10 epochs)."})
 final class CompareCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     DataOptions data = new DataOptions();
 
@@ -87,7 +95,12 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkOptions();
         Map<String, RunConfig> runs = plan();
+        // Opened and closed once here so that a wrong --backend, or one this machine lacks, is reported before the
+        // data is read; the comparison opens its own per run.
+        CliBackend.open(backend, System.err).close();
+        checkOutputDir();
         TrainTest tt = data.load();
         System.out.println("Data: " + tt.source());
         Comparison cmp = new Comparison(tt).validation(validation).preprocess(preprocess).seed(seed)
@@ -104,6 +117,36 @@ final class CompareCommand implements Callable<Integer> {
         System.out.println("Wrote " + files.size() + " files and " + runs.size() + " models to "
                 + outputDir.toAbsolutePath() + "; open report.html");
         return 0;
+    }
+
+    /** Rejects out-of-range flags by name before anything is read or trained. */
+    private void checkOptions() {
+        if (epochs != null && epochs < 1) {
+            throw bad("--epochs " + epochs + "; expected 1 or more");
+        }
+        if (batchSize != null && batchSize < 1) {
+            throw bad("--batch-size " + batchSize + "; expected 1 or more");
+        }
+        if (parallel < 1) {
+            throw bad("--parallel " + parallel + "; expected 1 or more runs at once");
+        }
+        if (verbose < 0 || verbose > 1) {
+            throw bad("--verbose " + verbose + "; expected 0 (silent) or 1 (one line per run and epoch)");
+        }
+    }
+
+    /** Fails before any training if the results could not be written under {@code --output-dir}. */
+    private void checkOutputDir() throws IOException {
+        try {
+            AtomicFiles.checkWritable(outputDir.resolve("report.html"), true);
+        } catch (IOException e) {
+            throw new IOException("--output-dir " + outputDir + ": " + e.getMessage() + " (checked before training)",
+                    e);
+        }
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     /** The runs by name: the base settings, crossed with each named config and with every grid combination. */

@@ -29,13 +29,19 @@ final class InfoCommand implements Callable<Integer> {
         try {
             System.out.println("  " + FashionMnist.loadLocal().source());
         } catch (Exception e) {
-            System.out.println("  Fashion-MNIST: not found - " + e.getMessage());
+            System.out.println("  " + notFound("Fashion-MNIST", e));
         }
         try {
             System.out.println("  " + Mnist.loadLocal().source());
         } catch (Exception e) {
-            System.out.println("  MNIST: not found - " + e.getMessage());
+            System.out.println("  " + notFound("MNIST", e));
         }
         return 0;
+    }
+
+    /** The loader's message, which often starts "X was not found" already: then without a second "not found". */
+    private static String notFound(String dataset, Exception e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith(dataset + " was not found") ? message : dataset + ": not found - " + message;
     }
 }

@@ -108,9 +108,15 @@ public final class Mnist {
                             throw new IOException(notFound + ". " + e.getMessage(), e);
                         }
                     }
-                    throw new IOException(notFound + ". Downloads are off ("
-                            + (downloader == null ? "not asked for" : downloader.offReason())
-                            + "), so Dendrite does not download data. " + FINDER.howToInstallByHand(
+                    // Without a downloader (loadLocal, `dendrite info`) downloads are not off, only not part of this
+                    // look-up: say that load() would fetch it rather than "downloads are off".
+                    String why = downloader == null
+                            ? "This look-up does not download data; Mnist.load() (and `dendrite train --dataset "
+                                    + "mnist`) downloads it into " + homeDir + " unless downloads are off ("
+                                    + IdxDownloader.OFFLINE_ENV + "=1, or CI). "
+                            : "Downloads are off (" + downloader.offReason() + "), so Dendrite does not download "
+                                    + "data. ";
+                    throw new IOException(notFound + ". " + why + FINDER.howToInstallByHand(
                                     downloader == null ? BASE_URL : downloader.baseUrl(), homeDir, "Mnist.load(Path)"));
                 });
     }

@@ -301,6 +301,20 @@ class CliNewcomerTest {
     }
 
     @Test
+    void infoSaysAMissingMnistWouldBeDownloadedByTrainNotThatDownloadsAreOff(@TempDir Path home) throws Exception {
+        assumeTrue(System.getenv("DENDRITE_DATA") == null, "DENDRITE_DATA is set, so info looks there first");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Result r = child(List.of(java, "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "info"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("\n  MNIST was not found (looked at "), r.toString());
+        assertTrue(r.out().contains("`dendrite train --dataset mnist`) downloads it into "
+                + home.resolve(".dendrite/datasets/mnist")), r.toString());
+        assertFalse(r.out().contains("not asked for"), r.toString());
+        assertFalse(r.out().contains("not found - MNIST was not found"), r.toString());
+    }
+
+    @Test
     void theCliJarRunsWithoutTheRestrictedMethodWarningOnJava22AndLater() throws Exception {
         Path jar = Path.of(System.getProperty("user.dir"), "target", "dendrite-cli.jar");
         assumeTrue(Files.isRegularFile(jar), "the CLI jar is built by 'mvn package', after the tests: " + jar);

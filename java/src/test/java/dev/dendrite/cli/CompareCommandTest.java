@@ -1,6 +1,7 @@
 package dev.dendrite.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,5 +73,31 @@ class CompareCommandTest {
         assertTrue(text.matches("(?s).*\\nrelu +0\\.\\d{4} +[12] +0\\.\\d{4} .*\\ntanh +0\\.\\d{4} .*"), text);
         assertTrue(Files.exists(dir.resolve("report.html")) && Files.exists(dir.resolve("models/tanh.safetensors")));
         assertTrue(Files.exists(dir.resolve("curves.png")) && Files.exists(dir.resolve("histories.json")));
+    }
+
+    @Test
+    void badFlagsAndAnUnwritableOutputAreNamedBeforeAnyDataIsRead(@TempDir Path dir) throws Exception {
+        for (String[] c : new String[][] {{"--epochs", "0", "--epochs 0; expected 1 or more"},
+            {"--batch-size", "0", "--batch-size 0; expected 1 or more"},
+            {"--parallel", "0", "--parallel 0; expected 1 or more"},
+            {"--verbose", "5", "--verbose 5; expected 0 (silent) or 1"}}) {
+            CliRun.Result r = CliRun.run("compare", "--sample", c[0], c[1], "-o", dir.resolve("out").toString());
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.out().contains(c[2]), r.toString());
+            assertFalse(r.out().contains("Data:"), "rejected before the data is read: " + r);
+        }
+        CliRun.Result r = CliRun.run("compare", "--sample", "--backend", "gpu", "-o", dir.resolve("out").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("--backend: unknown backend 'gpu'"), r.toString());
+        assertFalse(r.out().contains("Data:"), r.toString());
+
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        r = CliRun.run("compare", "--sample", "--backend", "cpu", "-o", file.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("--output-dir " + file + ": "), r.toString());
+        assertTrue(r.out().contains("is not a folder"), r.toString());
+        assertFalse(r.out().contains("Data:"), "nothing was trained: " + r);
+        assertEquals("not a folder", Files.readString(file));
+        assertFalse(Files.exists(dir.resolve("out")), "a rejected run writes nothing");
     }
 }

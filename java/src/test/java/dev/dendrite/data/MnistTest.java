@@ -2,6 +2,7 @@ package dev.dendrite.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,10 @@ class MnistTest {
         assertMentions(e.getMessage(), "MNIST was not found", "DENDRITE_DATA (not set)",
                 home.resolve(".dendrite/datasets/mnist").toString(), "does not download",
                 "train-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "Mnist.load(Path)");
+        // The look-up without a downloader (loadLocal, `dendrite info`) must not claim that downloads are off.
+        assertMentions(e.getMessage(), "Mnist.load() (and `dendrite train --dataset mnist`) downloads it into "
+                + home.resolve(".dendrite/datasets/mnist"));
+        assertFalse(e.getMessage().contains("Downloads are off"), e.getMessage());
     }
 
     @Test
