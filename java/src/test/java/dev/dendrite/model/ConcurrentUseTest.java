@@ -11,42 +11,23 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.dendrite.backend.Backend;
-import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.Logs;
 import dev.dendrite.data.Tensor;
-import dev.dendrite.layers.Dense;
-import dev.dendrite.layers.Input;
 
 /** A model used from two threads at once: the second call fails fast and the first finishes undisturbed. */
-class ConcurrentUseTest {
-    private static Backend cpu;
+class ConcurrentUseTest extends CpuModelTestBase {
     private static final Object[] DATA = SequentialTest.blobs(256, 5);
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
-
     private static Sequential model() {
-        Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(3, "softmax")).backend(cpu);
-        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
-        return m;
+        return compiledSmallNet();
     }
 
     private static FitOptions options(Callback... callbacks) {

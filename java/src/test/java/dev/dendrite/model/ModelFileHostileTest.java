@@ -15,41 +15,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.dendrite.backend.Backend;
-import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.io.ModelFile;
 import dev.dendrite.io.ReadLimits;
 import dev.dendrite.io.Safetensors;
-import dev.dendrite.layers.Dense;
-import dev.dendrite.layers.Input;
 
 /** Hostile and damaged model files, generated here: each fails fast, in little memory, naming what is wrong. */
-class ModelFileHostileTest {
+class ModelFileHostileTest extends CpuModelTestBase {
     private static final long MB = 1 << 20;
-    private static Backend cpu;
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
-
     private static Sequential model() {
-        Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(3, "softmax")).backend(cpu);
-        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
-        return m;
+        return compiledSmallNet();
     }
 
     private Path saved(String name) throws IOException {

@@ -14,13 +14,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.dendrite.backend.Backend;
-import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.callbacks.ModelCheckpoint;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Dense;
@@ -28,25 +24,14 @@ import dev.dendrite.layers.Input;
 import dev.dendrite.optimizers.SGD;
 
 /** Training that diverges: fit stops (or warns) naming epoch and batch, and nothing non-finite is saved. */
-class NumericalFaultTest {
-    private static Backend cpu;
+class NumericalFaultTest extends CpuModelTestBase {
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
-
     /** A net that SGD with a learning rate of 1e30 drives to infinities within two steps. */
     private static Sequential diverging() {
-        Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(3, "softmax")).backend(cpu);
+        Sequential m = smallNet();
         m.compile(new SGD(1e30), new dev.dendrite.losses.SparseCategoricalCrossentropy(), "accuracy");
         return m;
     }
