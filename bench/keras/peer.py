@@ -23,19 +23,18 @@ named keras-<network>.json, with EpochBenchmark's field names where the meaning 
 """
 
 import argparse
-import datetime
 import json
 import math
 import os
 import platform
-import shlex
 import statistics
 import sys
 import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
-from datafiles import DEFAULT_DATA, IDX_FILES, cpu_name, find_data_folder, find_idx, read_idx_bytes, vector_isa  # noqa: E402
+from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, epoch_fields, find_data_folder, find_idx,  # noqa: E402
+                       provenance_fields, read_idx_bytes, vector_isa)
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 try:
@@ -134,22 +133,12 @@ def run_one(args, network, data, log):
         "python": platform.python_version(),
         "cores": os.cpu_count(),
         "cores_allowed": len(os.sched_getaffinity(0)),
-        "train_images": n,
         "data": f"Fashion-MNIST from {folder}",
-        "batch_size": batch,
-        "steps_per_epoch": steps,
-        "warmup_epochs": args.warmup,
-        "epoch_times_s": timed,
-        "median_epoch_s": med,
-        "ms_per_step": med * 1e3 / steps,
-        "samples_per_s": n / med,
-        "total_s": total,
+        **epoch_fields(n, batch, steps, args.warmup, timed, med, total),
         "final_train_loss": clock.losses[-1],
         "test_loss": float(test_loss),
         "test_accuracy": float(test_acc),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": platform.node(),
-        "command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+        **provenance_fields(),
     }
     log(f"{network} on {out['backend']}: median epoch {med:.3f} s = {out['ms_per_step']:.3f} ms/step "
         f"({n / med:,.0f} samples/s) over {args.epochs} epochs after {args.warmup} warm-up; "

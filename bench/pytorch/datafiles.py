@@ -1,12 +1,15 @@
 """Fashion-MNIST's IDX files and the machine's name for the Python peers (stdlib only, so that every peer can use it
-whatever framework it imports): where the files are, their bytes and shape, and the CPU model and vector
-instruction set a CPU result was measured on."""
+whatever framework it imports): where the files are, their bytes and shape, the CPU model and vector
+instruction set a CPU result was measured on, and the fields every peer's result JSON shares."""
 
+import datetime
 import gzip
 import math
 import os
 import platform
+import shlex
 import struct
+import sys
 
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -70,3 +73,27 @@ def vector_isa():
     if "avx2" in flags and "fma" in flags:
         return "AVX2"
     return "no AVX2"
+
+
+def epoch_fields(n, batch, steps, warmup, timed, median, total):
+    """The epoch protocol's figures, named as EpochBenchmark's JSON names them."""
+    return {
+        "train_images": n,
+        "batch_size": batch,
+        "steps_per_epoch": steps,
+        "warmup_epochs": warmup,
+        "epoch_times_s": timed,
+        "median_epoch_s": median,
+        "ms_per_step": median * 1e3 / steps,
+        "samples_per_s": n / median,
+        "total_s": total,
+    }
+
+
+def provenance_fields():
+    """When, where and by which command a result was measured."""
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "host": platform.node(),
+        "command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+    }

@@ -34,12 +34,10 @@ graph variant was asked for and CUDA is missing.
 
 import argparse
 import contextlib
-import datetime
 import json
 import math
 import os
 import platform
-import shlex
 import statistics
 import sys
 import time
@@ -54,7 +52,8 @@ except ImportError as e:  # the message names the interpreter, since the GPU mac
     sys.exit(f"peer.py: cannot import torch with {sys.executable} ({e}); install PyTorch for this interpreter")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from datafiles import DEFAULT_DATA, IDX_FILES, cpu_name, find_data_folder, find_idx, read_idx_bytes, vector_isa  # noqa: E402
+from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, epoch_fields, find_data_folder, find_idx,  # noqa: E402
+                       provenance_fields, read_idx_bytes, vector_isa)
 
 NETWORKS = ("mlp512", "bn256", "mlp1024", "wide4096")
 VARIANTS = ("eager", "graph")
@@ -343,22 +342,12 @@ def run_one(args, network, variant, device, data, log):
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "data": f"Fashion-MNIST from {folder}",
-        "train_images": n,
-        "batch_size": batch,
-        "steps_per_epoch": steps,
-        "warmup_epochs": args.warmup,
-        "epoch_times_s": timed,
-        "median_epoch_s": med,
-        "ms_per_step": med * 1e3 / steps,
-        "samples_per_s": n / med,
-        "total_s": total,
+        **epoch_fields(n, batch, steps, args.warmup, timed, med, total),
         "peak_device_memory_mb": peak_mb,
         "final_train_loss": losses[-1],
         "test_loss": test_loss,
         "test_accuracy": test_acc,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": platform.node(),
-        "command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+        **provenance_fields(),
     }
     mem = f"peak device memory {peak_mb:.0f} MB" if peak_mb is not None else "peak device memory n/a (cpu)"
     log(f"{network} on {out['backend']}: median epoch {med:.3f} s = {out['ms_per_step']:.3f} ms/step "
