@@ -1,0 +1,59 @@
+package dev.dendrite.data;
+
+/**
+ * Batches that {@code fit}, {@code evaluate} and {@code predict} read one at a time, as Keras's
+ * {@code PyDataset}: a length in batches, the batch at an index, and a hook at the end of each epoch (where a
+ * source may reshuffle or draw new augmentations). Arrays need no source: {@code fit(x, y, options)} keeps
+ * the data on the device and is the fast path; a source is for data that does not fit there or is made on
+ * the fly (a generator, {@code ImageDataGenerator.flow}).
+ *
+ * <p>A source is read from one thread at a time, but not necessarily the caller's: {@code fit} may prefetch
+ * the next batches on a background thread. {@link #close()} releases files or threads the source holds.
+ */
+public interface DataSource extends AutoCloseable {
+    /** Batches in one epoch, or {@code -1} when unknown (an endless generator: then give {@code stepsPerEpoch}). */
+    int batchesPerEpoch();
+
+    /**
+     * Batch {@code index} of the current epoch, {@code 0 <= index < batchesPerEpoch()} (or any index for an
+     * endless source). Every batch has the same sample shape; the last may be smaller.
+     */
+    Batch batch(int index);
+
+    /** Called once after each epoch (Keras's {@code on_epoch_end}). */
+    default void onEpochEnd() {
+    }
+
+    @Override
+    default void close() {
+    }
+
+    /**
+     * One batch: inputs and either class-index labels or dense targets (the other is {@code null}); for
+     * {@code predict} both may be {@code null}.
+     */
+    record Batch(Inputs x, int[] labels, Tensor targets) {
+        public Batch {
+            if (x == null) {
+                throw new IllegalArgumentException("batch inputs are null; expected samples");
+            }
+            if (labels != null && targets != null) {
+                throw new IllegalArgumentException("batch has both labels and targets; expected one of them");
+            }
+            int n = x.rows();
+            if (labels != null && labels.length != n) {
+                throw new IllegalArgumentException("batch has " + n + " samples but " + labels.length
+                        + " labels; expected one label per sample");
+            }
+            if (targets != null && targets.rows() != n) {
+                throw new IllegalArgumentException("batch has " + n + " samples but " + targets.rows()
+                        + " target rows; expected one row per sample");
+            }
+        }
+
+        /** Number of samples in this batch. */
+        public int size() {
+            return x.rows();
+        }
+    }
+}
