@@ -46,6 +46,30 @@
 #ifndef DENDRITE_GEMM_TILED_SHARED
 #define DENDRITE_GEMM_TILED_SHARED
 
+/*
+ * dst[0..T) = a work-item's T register values from one k-row of a local tile: T / C groups of C consecutive
+ * floats, the first at tile[first], each group `stride` floats after the previous one. A group of four is one
+ * aligned float4 read (tile rows and offsets are multiples of 4 floats). C is a compile-time constant, so only
+ * one branch is compiled into the unrolled loop.
+ */
+#define DENDRITE_GEMM_LOAD_REGS(dst, tile, first, T, C, stride)                                               \
+    DENDRITE_UNROLL                                                                                            \
+    for (int q_ = 0; q_ < (T) / (C); q_++) {                                                                   \
+        const int at_ = (first) + q_ * (stride);                                                               \
+        if ((C) == 4) {                                                                                        \
+            dendrite_float4 v_ = dendrite_local_load4((tile) + at_);                                           \
+            (dst)[(C) * q_] = v_.x;                                                                            \
+            (dst)[(C) * q_ + 1] = v_.y;                                                                        \
+            (dst)[(C) * q_ + 2] = v_.z;                                                                        \
+            (dst)[(C) * q_ + 3] = v_.w;                                                                        \
+        } else {                                                                                               \
+            DENDRITE_UNROLL                                                                                    \
+            for (int u_ = 0; u_ < (C); u_++) {                                                                 \
+                (dst)[(C) * q_ + u_] = (tile)[at_ + u_];                                                       \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
 /* The k-block of the arithmetic above. CpuGemm.KC is the same number: it decides the rounding, never tune it. */
 #define DENDRITE_GEMM_K_BLOCK 256
 /* Extra floats per local tile row: writes along k (untransposed A, transposed B) then fall in different banks,
@@ -268,38 +292,8 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
         for (int kk = 0; kk < GEMM_BK; kk++) {
             float av[GEMM_TM];
             float bv[GEMM_TN];
-            DENDRITE_UNROLL
-            for (int q = 0; q < GEMM_TM / GEMM_CM; q++) {
-                const int at = kk * GEMM_LDA + q * (GEMM_TY * GEMM_CM) + ty * GEMM_CM;
-#if GEMM_CM == 4
-                dendrite_float4 v = dendrite_local_load4(a_tile + at);
-                av[4 * q] = v.x;
-                av[4 * q + 1] = v.y;
-                av[4 * q + 2] = v.z;
-                av[4 * q + 3] = v.w;
-#else
-                DENDRITE_UNROLL
-                for (int u = 0; u < GEMM_CM; u++) {
-                    av[q * GEMM_CM + u] = a_tile[at + u];
-                }
-#endif
-            }
-            DENDRITE_UNROLL
-            for (int q = 0; q < GEMM_TN / GEMM_CN; q++) {
-                const int bt = kk * GEMM_LDB + q * (GEMM_TX * GEMM_CN) + tx * GEMM_CN;
-#if GEMM_CN == 4
-                dendrite_float4 v = dendrite_local_load4(b_tile + bt);
-                bv[4 * q] = v.x;
-                bv[4 * q + 1] = v.y;
-                bv[4 * q + 2] = v.z;
-                bv[4 * q + 3] = v.w;
-#else
-                DENDRITE_UNROLL
-                for (int u = 0; u < GEMM_CN; u++) {
-                    bv[q * GEMM_CN + u] = b_tile[bt + u];
-                }
-#endif
-            }
+            DENDRITE_GEMM_LOAD_REGS(av, a_tile, kk * GEMM_LDA + ty * GEMM_CM, GEMM_TM, GEMM_CM, GEMM_TY * GEMM_CM);
+            DENDRITE_GEMM_LOAD_REGS(bv, b_tile, kk * GEMM_LDB + tx * GEMM_CN, GEMM_TN, GEMM_CN, GEMM_TX * GEMM_CN);
             DENDRITE_UNROLL
             for (int i = 0; i < GEMM_TM; i++) {
                 DENDRITE_UNROLL

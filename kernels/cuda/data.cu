@@ -107,7 +107,10 @@ DENDRITE_KERNEL void permutation_keys(unsigned long long *keys, int n, int padde
     }
 }
 
-/* One compare-exchange of the bitonic network on a shared tile: ascending where (global index & k) == 0. */
+/*
+ * One compare-exchange of the bitonic network, on a shared tile (global_i = the tile's base + i) or on the keys in
+ * global memory (global_i = i): ascending where (global index & k) == 0.
+ */
 __device__ __forceinline__ void bitonic_compare(unsigned long long *tile, unsigned int i, unsigned int j,
                                                 unsigned int global_i, unsigned int k) {
     unsigned long long a = tile[i];
@@ -119,6 +122,36 @@ __device__ __forceinline__ void bitonic_compare(unsigned long long *tile, unsign
     }
 }
 
+/* Loads this block's tile of 2 * blockDim.x keys into shared memory; returns the tile's first global index. */
+__device__ __forceinline__ unsigned int load_tile(const unsigned long long *keys, unsigned long long *tile) {
+    unsigned int l = blockDim.x;
+    unsigned int t = threadIdx.x;
+    unsigned int base = blockIdx.x * 2 * l;
+    tile[t] = keys[base + t];
+    tile[t + l] = keys[base + t + l];
+    __syncthreads();
+    return base;
+}
+
+__device__ __forceinline__ void store_tile(unsigned long long *keys, const unsigned long long *tile,
+                                           unsigned int base) {
+    unsigned int l = blockDim.x;
+    unsigned int t = threadIdx.x;
+    keys[base + t] = tile[t];
+    keys[base + t + l] = tile[t + l];
+}
+
+/* Steps j = first_j, first_j / 2, ..., 1 of merge stage k on a tile in shared memory, one pair per thread. */
+__device__ __forceinline__ void bitonic_steps(unsigned long long *tile, unsigned int base, unsigned int k,
+                                              unsigned int first_j) {
+    unsigned int t = threadIdx.x;
+    for (unsigned int j = first_j; j > 0; j >>= 1) {
+        unsigned int i = ((t & ~(j - 1)) << 1) | (t & (j - 1));
+        bitonic_compare(tile, i, j, base + i, k);
+        __syncthreads();
+    }
+}
+
 /*
  * Sorts each tile of 2 * blockDim.x keys in shared memory through every stage k <= 2 * blockDim.x, each tile
  * in the direction the global network gives it. Dynamic shared memory: 2 * blockDim.x keys.
@@ -126,21 +159,11 @@ __device__ __forceinline__ void bitonic_compare(unsigned long long *tile, unsign
 DENDRITE_KERNEL void __launch_bounds__(1024)
 bitonic_sort_local(unsigned long long *keys) {
     extern __shared__ unsigned long long tile[];
-    unsigned int l = blockDim.x;
-    unsigned int t = threadIdx.x;
-    unsigned int base = blockIdx.x * 2 * l;
-    tile[t] = keys[base + t];
-    tile[t + l] = keys[base + t + l];
-    __syncthreads();
-    for (unsigned int k = 2; k <= 2 * l; k <<= 1) {
-        for (unsigned int j = k >> 1; j > 0; j >>= 1) {
-            unsigned int i = ((t & ~(j - 1)) << 1) | (t & (j - 1));
-            bitonic_compare(tile, i, j, base + i, k);
-            __syncthreads();
-        }
+    unsigned int base = load_tile(keys, tile);
+    for (unsigned int k = 2; k <= 2 * blockDim.x; k <<= 1) {
+        bitonic_steps(tile, base, k, k >> 1);
     }
-    keys[base + t] = tile[t];
-    keys[base + t + l] = tile[t + l];
+    store_tile(keys, tile, base);
 }
 
 /* One merge step (k, j) whose partners are at least a tile apart: one thread per compared pair. */
@@ -148,13 +171,7 @@ DENDRITE_KERNEL void bitonic_merge_global(unsigned long long *keys, unsigned int
                                           unsigned int pairs) {
     for (unsigned int t = DENDRITE_GRID_START; t < pairs; t += DENDRITE_GRID_STRIDE) {
         unsigned int i = ((t & ~(j - 1)) << 1) | (t & (j - 1));
-        unsigned long long a = keys[i];
-        unsigned long long b = keys[i + j];
-        bool ascending = (i & k) == 0;
-        if ((a > b) == ascending) {
-            keys[i] = b;
-            keys[i + j] = a;
-        }
+        bitonic_compare(keys, i, j, i, k);
     }
 }
 
@@ -162,19 +179,9 @@ DENDRITE_KERNEL void bitonic_merge_global(unsigned long long *keys, unsigned int
 DENDRITE_KERNEL void __launch_bounds__(1024)
 bitonic_merge_local(unsigned long long *keys, unsigned int k) {
     extern __shared__ unsigned long long tile[];
-    unsigned int l = blockDim.x;
-    unsigned int t = threadIdx.x;
-    unsigned int base = blockIdx.x * 2 * l;
-    tile[t] = keys[base + t];
-    tile[t + l] = keys[base + t + l];
-    __syncthreads();
-    for (unsigned int j = l; j > 0; j >>= 1) {
-        unsigned int i = ((t & ~(j - 1)) << 1) | (t & (j - 1));
-        bitonic_compare(tile, i, j, base + i, k);
-        __syncthreads();
-    }
-    keys[base + t] = tile[t];
-    keys[base + t + l] = tile[t + l];
+    unsigned int base = load_tile(keys, tile);
+    bitonic_steps(tile, base, k, blockDim.x);
+    store_tile(keys, tile, base);
 }
 
 /* out[i] = the index in the low word of the i-th sorted key. */

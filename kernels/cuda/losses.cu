@@ -64,28 +64,33 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
 }
 
 /*
- * Softmax cross-entropy with integer labels (I32, one per row). A label outside [0, cols) is recorded in the
- * error block (the host throws at its next synchronisation) and its row is left out. Block of 256 threads
- * (8 rows at a time), grid at most DENDRITE_MAX_STAT_BLOCKS.
+ * The rows of a softmax cross-entropy, one warp per row, against integer labels (targets == nullptr) or target
+ * distributions (labels == nullptr); the block's totals go to the stats through dendrite_finish_stats. A label
+ * outside [0, cols) is recorded in the error block (the host throws at its next synchronisation) and its row is
+ * left out.
  */
-DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, float *probs,
-                                         float *dlogits, float grad_scale, float *stats, int *control) {
+__device__ __forceinline__ void softmax_xent_rows(const float *logits, const int *labels, const float *targets,
+                                                  int rows, int cols, float *probs, float *dlogits,
+                                                  float grad_scale, float *stats, int *control) {
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     dendrite_kahan loss = dendrite_kahan_zero();
     float hits = 0.0f;
     for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
-        int label = labels[r];
-        if (label < 0 || label >= cols) {
-            if (lane == 0) {
-                dendrite_report_error(control, DENDRITE_ERROR_LABEL, label, r, cols);
+        int label = -1;
+        if (labels != nullptr) {
+            label = labels[r];
+            if (label < 0 || label >= cols) {
+                if (lane == 0) {
+                    dendrite_report_error(control, DENDRITE_ERROR_LABEL, label, r, cols);
+                }
+                continue;
             }
-            continue;
         }
         size_t o = (size_t) r * cols;
         float l, h;
-        softmax_xent_row(logits + o, label, nullptr, cols, probs + o, dlogits == nullptr ? nullptr : dlogits + o,
-                         grad_scale, l, h);
+        softmax_xent_row(logits + o, label, targets == nullptr ? nullptr : targets + o, cols, probs + o,
+                         dlogits == nullptr ? nullptr : dlogits + o, grad_scale, l, h);
         loss = dendrite_kahan_add(loss, l);
         hits += h;
     }
@@ -95,24 +100,17 @@ DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels,
     dendrite_finish_stats(a, b, 1.0f, 0.0f, 1.0f, stats, control);
 }
 
-/* Softmax cross-entropy against target distributions (F32, rows x cols). */
+/* Softmax cross-entropy with integer labels (I32, one per row). Block of 256 threads (8 rows at a time), grid at
+ * most DENDRITE_MAX_STAT_BLOCKS. */
+DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, float *probs,
+                                         float *dlogits, float grad_scale, float *stats, int *control) {
+    softmax_xent_rows(logits, labels, nullptr, rows, cols, probs, dlogits, grad_scale, stats, control);
+}
+
+/* Softmax cross-entropy against target distributions (F32, rows x cols); launched as the sparse form. */
 DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *targets, int rows, int cols, float *probs,
                                         float *dlogits, float grad_scale, float *stats, int *control) {
-    int lane = threadIdx.x & 31;
-    int warps = (gridDim.x * blockDim.x) >> 5;
-    dendrite_kahan loss = dendrite_kahan_zero();
-    float hits = 0.0f;
-    for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
-        size_t o = (size_t) r * cols;
-        float l, h;
-        softmax_xent_row(logits + o, -1, targets + o, cols, probs + o, dlogits == nullptr ? nullptr : dlogits + o,
-                         grad_scale, l, h);
-        loss = dendrite_kahan_add(loss, l);
-        hits += h;
-    }
-    float a = lane == 0 ? loss.sum : 0.0f;
-    float b = lane == 0 ? hits : 0.0f;
-    dendrite_finish_stats(a, b, 1.0f, 0.0f, 1.0f, stats, control);
+    softmax_xent_rows(logits, nullptr, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
 }
 
 /*
