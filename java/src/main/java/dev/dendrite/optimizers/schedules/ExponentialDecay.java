@@ -1,29 +1,18 @@
 package dev.dendrite.optimizers.schedules;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import dev.dendrite.backend.ScheduleMath;
 
 /**
  * Keras's {@code ExponentialDecay}: {@code initial_learning_rate * decay_rate ^ (step / decay_steps)}, the exponent
  * floored when {@code staircase}.
  */
-public final class ExponentialDecay extends LearningRateSchedule {
-    private final double initialLearningRate;
-    private final double decaySteps;
-    private final double decayRate;
-    private final boolean staircase;
-
+public final class ExponentialDecay extends DecayRate {
     public ExponentialDecay(double initialLearningRate, double decaySteps, double decayRate) {
         this(initialLearningRate, decaySteps, decayRate, false);
     }
 
     public ExponentialDecay(double initialLearningRate, double decaySteps, double decayRate, boolean staircase) {
-        this.initialLearningRate = finite("ExponentialDecay initial_learning_rate", initialLearningRate);
-        this.decaySteps = positive("ExponentialDecay decay_steps", decaySteps);
-        this.decayRate = finite("ExponentialDecay decay_rate", decayRate);
-        this.staircase = staircase;
+        super(initialLearningRate, decaySteps, decayRate, staircase);
     }
 
     @Override
@@ -34,21 +23,5 @@ public final class ExponentialDecay extends LearningRateSchedule {
     @Override
     public int kind() {
         return ScheduleMath.EXPONENTIAL;
-    }
-
-    @Override
-    public float[] parameters() {
-        return new float[] {(float) initialLearningRate, (float) decaySteps, (float) decayRate, staircase ? 1f : 0f};
-    }
-
-    @Override
-    public Map<String, Object> config() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("initial_learning_rate", initialLearningRate);
-        m.put("decay_steps", decaySteps);
-        m.put("decay_rate", decayRate);
-        m.put("staircase", staircase);
-        m.put("name", "ExponentialDecay");
-        return m;
     }
 }
