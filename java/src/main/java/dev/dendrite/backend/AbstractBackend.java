@@ -337,6 +337,39 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.optimizers().adagradUpdate(params, grads, accumulator, n, hyper, eps);
     }
 
+    // ================================================================== optimizer options
+
+    @Override
+    public final void learningRateSchedule(Slice schedule, int kind, Slice counters, Slice hyper, Slice out) {
+        ensureOpen();
+        checks.learningRateSchedule(schedule, kind, counters, hyper, out);
+        ops.optimizerOptions().learningRateSchedule(schedule, kind, counters, hyper, out);
+    }
+
+    @Override
+    public final void accumulateGradients(Slice grads, Slice accumulator, int n, Slice counters, int steps,
+                                          Slice optimizerCounters) {
+        ensureOpen();
+        checks.accumulateGradients(grads, accumulator, n, counters, steps, optimizerCounters);
+        ops.optimizerOptions().accumulateGradients(grads, accumulator, n, counters, steps, optimizerCounters);
+    }
+
+    @Override
+    public final void restoreUnlessUpdateStep(Slice dst, Slice backup, int n, Slice counters, int steps) {
+        ensureOpen();
+        checks.restoreUnlessUpdateStep(dst, backup, n, counters, steps);
+        ops.optimizerOptions().restoreUnlessUpdateStep(dst, backup, n, counters, steps);
+    }
+
+    @Override
+    public final void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps,
+                                float momentum, int overwriteFrequency) {
+        ensureOpen();
+        checks.emaUpdate(params, average, n, counters, accumulationSteps, momentum, overwriteFrequency);
+        ops.optimizerOptions().emaUpdate(params, average, n, counters, accumulationSteps, momentum,
+                overwriteFrequency);
+    }
+
     // ================================================================== data movement
 
     @Override

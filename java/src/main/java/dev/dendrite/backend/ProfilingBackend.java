@@ -294,6 +294,30 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void learningRateSchedule(Slice schedule, int kind, Slice counters, Slice hyper, Slice out) {
+        timed("learningRateSchedule", () -> inner.learningRateSchedule(schedule, kind, counters, hyper, out));
+    }
+
+    @Override
+    public void accumulateGradients(Slice grads, Slice accumulator, int n, Slice counters, int steps,
+                                    Slice optimizerCounters) {
+        timed("accumulateGradients",
+                () -> inner.accumulateGradients(grads, accumulator, n, counters, steps, optimizerCounters));
+    }
+
+    @Override
+    public void restoreUnlessUpdateStep(Slice dst, Slice backup, int n, Slice counters, int steps) {
+        timed("restoreUnlessUpdateStep", () -> inner.restoreUnlessUpdateStep(dst, backup, n, counters, steps));
+    }
+
+    @Override
+    public void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps, float momentum,
+                          int overwriteFrequency) {
+        timed("emaUpdate", () -> inner.emaUpdate(params, average, n, counters, accumulationSteps, momentum,
+                overwriteFrequency));
+    }
+
+    @Override
     public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows, Slice scale,
                        Slice shift, Slice out) {
         timed("gather", () -> inner.gather(src, width, indices, counters, batchSize, rows, scale, shift, out));

@@ -29,6 +29,7 @@ import dev.dendrite.optimizers.Adam;
 import dev.dendrite.optimizers.Optimizer;
 import dev.dendrite.optimizers.RMSprop;
 import dev.dendrite.optimizers.SGD;
+import dev.dendrite.optimizers.schedules.CosineDecay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,6 +75,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learning rate (default: the optimizer's Keras "
             + "default: 0.001, or 0.01 for sgd).")
     Double learningRate;
+
+    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "none",
+            description = "none, or cosine: Keras's CosineDecay from the learning rate down to 0 over all the "
+                    + "training steps, computed on the device (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
+    @Option(names = "--decay", paramLabel = "D", defaultValue = "0",
+            description = "Keras 2's learning-rate decay: step t uses lr / (1 + D * t) (default: 0, none).")
+    double decay;
 
     @Option(names = "--momentum", paramLabel = "M", defaultValue = "0",
             description = "Momentum for sgd and rmsprop, from 0 up to (not including) 1, e.g. 0.9 (default: 0).")
@@ -177,7 +187,8 @@ final class TrainCommand implements Callable<Integer> {
              Sequential model = buildModel(train.images().sampleShape(), tt.classNames().length)) {
             System.out.println("Backend: " + be.description());
             model.backend(be).build(train.images().sampleShape());
-            model.compile(makeOptimizer(), new SparseCategoricalCrossentropy(), "accuracy");
+            model.compile(withRateOptions(makeOptimizer(), train.size()), new SparseCategoricalCrossentropy(),
+                    "accuracy");
             model.metadata().put("preprocessing", Json.write(prep.toMap(), false));
             model.metadata().put("class_names", Json.write(Arrays.asList(tt.classNames()), false));
             model.metadata().put("dataset", data.dataset);
@@ -291,6 +302,16 @@ final class TrainCommand implements Callable<Integer> {
             throw bad("--nesterov needs --momentum above 0 (e.g. --momentum 0.9); without momentum it changes "
                     + "nothing");
         }
+        if (!List.of("none", "cosine").contains(lrSchedule)) {
+            throw bad("--lr-schedule " + lrSchedule + "; expected none or cosine");
+        }
+        if (!(decay >= 0 && Double.isFinite(decay))) {
+            throw bad("--decay " + decay + "; expected 0 (none) or more, e.g. 0.01");
+        }
+        if (lrSchedule.equals("cosine") && (decay > 0 || reduceLrPatience != null)) {
+            throw bad("--lr-schedule cosine sets the rate of every step; it cannot be combined with "
+                    + (decay > 0 ? "--decay" : "--reduce-lr"));
+        }
         if (historyCsv != null) {
             checkOutputFile("--history", historyCsv);
         }
@@ -363,6 +384,16 @@ final class TrainCommand implements Callable<Integer> {
                 .with("initializer", initializer).with("l2", Double.toString(l2))
                 .with("batch_norm", Boolean.toString(batchNorm)).with("dropout", Double.toString(dropout));
         return net.model(sampleShape, classes).seed(seed);
+    }
+
+    /** Applies --lr-schedule and --decay; the cosine schedule spans every step of the run. */
+    private Optimizer withRateOptions(Optimizer o, int trainRows) {
+        if (lrSchedule.equals("cosine")) {
+            long steps = (long) Math.max(1, epochs) * ((trainRows + batchSize - 1) / batchSize);
+            o.setLearningRate(new CosineDecay(o.learningRate(), Math.max(1, steps)));
+        }
+        o.options().decay(decay);
+        return o;
     }
 
     private Optimizer makeOptimizer() {

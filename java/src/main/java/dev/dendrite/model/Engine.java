@@ -20,6 +20,7 @@ import dev.dendrite.layers.OutputActivation;
 import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
 import dev.dendrite.optimizers.Optimizer;
+import dev.dendrite.optimizers.UpdatePlan;
 import dev.dendrite.regularizers.Regularizer;
 
 /**
@@ -59,6 +60,7 @@ final class Engine implements AutoCloseable {
 
     private Optimizer optimizer;
     private Buffer[] slots = new Buffer[0];
+    private UpdatePlan updatePlan; // the optimizer's options around its rule (schedule, EMA, accumulation)
     private Loss loss;
     private boolean fused;
     private long stepsDone;
@@ -241,6 +243,10 @@ final class Engine implements AutoCloseable {
             slots[i] = backend.allocate(DType.F32, Math.max(1, paramCount));
             backend.fill(slots[i].all(), init[i]);
         }
+        if (updatePlan != null) {
+            updatePlan.close();
+        }
+        updatePlan = new UpdatePlan(backend, optimizer, paramCount, slots.length);
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;
@@ -261,6 +267,13 @@ final class Engine implements AutoCloseable {
 
     Optimizer optimizer() {
         return optimizer;
+    }
+
+    /** Keras's {@code finalize_variable_values} at the end of fit: with {@code use_ema} the weights become the EMA. */
+    void finalizeVariableValues() {
+        if (updatePlan != null && paramCount > 0) {
+            updatePlan.finish(params.all(), stepsDone);
+        }
     }
 
     Loss loss() {
@@ -490,8 +503,7 @@ final class Engine implements AutoCloseable {
             return;
         }
         if (paramCount > 0) {
-            optimizer.update(backend, params.all(), grads.all(), slotSlices(), paramCount, hyper.all(),
-                    counters.all());
+            updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(), counters.all());
             for (int li = 0; li < layers.size(); li++) {
                 checkWeights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
@@ -640,6 +652,9 @@ final class Engine implements AutoCloseable {
             workspace.clear();
             for (Buffer b : slots) {
                 b.close();
+            }
+            if (updatePlan != null) {
+                updatePlan.close();
             }
             for (Buffer b : new Buffer[] {params, grads, state, hyper, counters, evalCounters, trainStats, evalStats}) {
                 b.close();

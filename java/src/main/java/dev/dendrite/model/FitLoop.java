@@ -76,13 +76,14 @@ final class FitLoop {
                     logs.put("val_accuracy", v[1]);
                 }
             }
-            logs.put("learning_rate", engine.optimizer().learningRate());
+            logs.put("learning_rate", engine.optimizer().learningRateAt(engine.stepsDone()));
             Logs epochLogs = Logs.of(logs);
             callbacks.onEpochEnd(epoch, epochLogs);
             Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
             recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
             history.record(epoch, recorded);
         }
+        engine.finalizeVariableValues();
         callbacks.onTrainEnd();
         return history;
     }

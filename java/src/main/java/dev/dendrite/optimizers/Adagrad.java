@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.optimizers.schedules.LearningRateSchedule;
 
 /**
  * Adagrad (Duchi et al., 2011) as Keras computes it: {@code acc += g^2; w -= lr * g / sqrt(acc + epsilon)},
@@ -15,6 +16,12 @@ public final class Adagrad extends Optimizer {
 
     private final float initialAccumulator;
     private final float epsilon;
+
+    /** With a learning-rate schedule (Keras's {@code Adagrad(learning_rate=schedule)}) and the other defaults. */
+    public Adagrad(LearningRateSchedule learningRate) {
+        this();
+        setLearningRate(learningRate);
+    }
 
     public Adagrad() {
         this(DEFAULT_LEARNING_RATE);

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.optimizers.schedules.LearningRateSchedule;
 
 /**
  * Adam (Kingma and Ba, 2015) exactly as Keras computes it, with {@code t} the 1-based step:
@@ -23,6 +24,12 @@ public final class Adam extends Optimizer {
     private final float beta2;
     private final float epsilon;
     private final boolean amsgrad;
+
+    /** With a learning-rate schedule (Keras's {@code Adam(learning_rate=schedule)}) and the other defaults. */
+    public Adam(LearningRateSchedule learningRate) {
+        this();
+        setLearningRate(learningRate);
+    }
 
     public Adam() {
         this(DEFAULT_LEARNING_RATE);

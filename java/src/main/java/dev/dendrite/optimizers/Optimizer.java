@@ -5,7 +5,9 @@ import java.util.Locale;
 import java.util.Map;
 
 import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.ScheduleMath;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.optimizers.schedules.LearningRateSchedule;
 
 /**
  * A gradient-descent rule. Each optimizer is its hyperparameters and the formula (in its Javadoc); the
@@ -14,6 +16,8 @@ import dev.dendrite.backend.Slice;
  */
 public abstract class Optimizer {
     private double learningRate;
+    private LearningRateSchedule schedule;
+    private final OptimizerOptions options = new OptimizerOptions();
 
     protected Optimizer(double learningRate) {
         setLearningRate(learningRate);
@@ -31,6 +35,10 @@ public abstract class Optimizer {
      * {@code ReduceLROnPlateau}).
      */
     public void setLearningRate(double learningRate) {
+        if (schedule != null) { // as Keras, which raises a TypeError
+            throw new IllegalStateException("this optimizer's learning rate is a schedule (" + schedule
+                    + "); it cannot be set to " + learningRate);
+        }
         if (!(learningRate >= 0) || !Double.isFinite(learningRate)) {
             throw new IllegalArgumentException("learning rate " + learningRate + "; expected a finite value >= 0");
         }
@@ -50,7 +58,8 @@ public abstract class Optimizer {
     /** Hyperparameters for the model file; always includes {@code learning_rate}. */
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("learning_rate", learningRate);
+        m.put("learning_rate", schedule != null ? schedule.serialize() : learningRate);
+        options.addTo(m);
         return m;
     }
 
@@ -76,7 +85,17 @@ public abstract class Optimizer {
     }
 
     /** Rebuilds an optimizer from {@link #name()} and {@link #config()}. */
+    @SuppressWarnings("unchecked")
     public static Optimizer fromConfig(String name, Map<String, Object> config) {
+        Optimizer o = fromConfigRule(name, config);
+        if (config.get("learning_rate") instanceof Map<?, ?> s) {
+            o.setLearningRate(LearningRateSchedule.deserialize((Map<String, Object>) s));
+        }
+        o.options.readFrom(config);
+        return o;
+    }
+
+    private static Optimizer fromConfigRule(String name, Map<String, Object> config) {
         double lr = num(config, "learning_rate", Double.NaN);
         switch (name) {
             case "sgd":
@@ -108,6 +127,39 @@ public abstract class Optimizer {
             throw new IllegalArgumentException(what + " " + value + "; expected a value in [" + lo + ", " + hi
                     + (hiInclusive ? "]" : ")"));
         }
+    }
+
+    /**
+     * Makes the learning rate a function of the step ({@code keras.optimizers.schedules}), computed on the device in
+     * each training step; a compiled model picks it up at its next {@code compile}.
+     */
+    public void setLearningRate(LearningRateSchedule schedule) {
+        if (schedule == null) {
+            throw new IllegalArgumentException("learning-rate schedule null; expected a LearningRateSchedule");
+        }
+        this.schedule = schedule;
+    }
+
+    /** The learning-rate schedule, or null when the rate is a constant ({@link #learningRate()}). */
+    public LearningRateSchedule learningRateSchedule() {
+        return schedule;
+    }
+
+    /**
+     * The rate the update of step {@code iterations} (0-based, Keras's {@code optimizer.iterations}) uses: the
+     * schedule's value, or with Keras 2's {@code decay} {@code lr / (1 + decay * iterations)}, else the rate.
+     */
+    public double learningRateAt(long iterations) {
+        if (schedule != null) {
+            return schedule.valueAt(iterations);
+        }
+        return options.decay() > 0 ? ScheduleMath.learningRate(ScheduleMath.LEGACY_DECAY,
+                new float[] {(float) options.decay()}, 0, iterations, (float) learningRate) : learningRate;
+    }
+
+    /** Keras 3's options around the update rule (EMA, gradient accumulation) and Keras 2's {@code decay}. */
+    public OptimizerOptions options() {
+        return options;
     }
 
     @Override

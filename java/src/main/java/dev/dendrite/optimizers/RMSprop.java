@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.optimizers.schedules.LearningRateSchedule;
 
 /**
  * RMSprop (Hinton's lecture 6e) as Keras computes it:
@@ -22,6 +23,12 @@ public final class RMSprop extends Optimizer {
     private final float momentum;
     private final float epsilon;
     private final boolean centered;
+
+    /** With a learning-rate schedule (Keras's {@code RMSprop(learning_rate=schedule)}) and the other defaults. */
+    public RMSprop(LearningRateSchedule learningRate) {
+        this();
+        setLearningRate(learningRate);
+    }
 
     public RMSprop() {
         this(DEFAULT_LEARNING_RATE);

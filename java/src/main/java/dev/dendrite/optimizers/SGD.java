@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.optimizers.schedules.LearningRateSchedule;
 
 /**
  * Stochastic gradient descent, Keras's formula. Plain: {@code w -= lr * g}. With momentum:
@@ -15,6 +16,12 @@ public final class SGD extends Optimizer {
 
     private final float momentum;
     private final boolean nesterov;
+
+    /** With a learning-rate schedule (Keras's {@code SGD(learning_rate=schedule)}) and the other defaults. */
+    public SGD(LearningRateSchedule learningRate) {
+        this();
+        setLearningRate(learningRate);
+    }
 
     public SGD() {
         this(DEFAULT_LEARNING_RATE, 0, false);

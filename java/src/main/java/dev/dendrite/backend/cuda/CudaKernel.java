@@ -32,6 +32,11 @@ enum CudaKernel {
     ADAM_UPDATE("adam_update", "PPPPPIPPFFF"),
     RMSPROP_UPDATE("rmsprop_update", "PPPPPIPFFF"),
     ADAGRAD_UPDATE("adagrad_update", "PPPIPF"),
+    // optimizer_options.cu
+    LR_SCHEDULE("lr_schedule", "PIPPP"),
+    ACCUMULATE_GRADIENTS("accumulate_gradients", "PPIPIP"),
+    RESTORE_UNLESS_UPDATE("restore_unless_update", "PPIPI"),
+    EMA_UPDATE("ema_update", "PPIPIFI"),
     // reductions.cu
     COLUMN_SUMS("column_sums", "PIIP"),
     // regularizers.cu

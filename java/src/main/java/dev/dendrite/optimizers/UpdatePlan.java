@@ -1,0 +1,138 @@
+package dev.dendrite.optimizers;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.ScheduleMath;
+import dev.dendrite.backend.Slice;
+import dev.dendrite.optimizers.schedules.LearningRateSchedule;
+
+/**
+ * One compiled model's optimizer step with Keras 3's options around the update rule, as a fixed list of device ops
+ * (so that a recorded step replays it; nothing is read back):
+ * <ol>
+ *   <li>a schedule (or Keras 2's {@code decay}) writes the step's rate from the step counter into a rate slot of
+ *       its own, which the update rule reads instead of the model's {@code hyper};</li>
+ *   <li>with gradient accumulation, the gradients are added to an accumulator, or on every n-th step replaced by
+ *       the accumulated mean; the parameters and the optimizer's slots are copied, the update runs on every step,
+ *       and the copies are put back on the steps that only accumulate. This is how Keras's JAX backend does it:
+ *       it works for every update rule without a branch on the host, at the cost of one copy of the parameters and
+ *       slots (memory and two passes per step). The update rule sees Keras's {@code iterations}, the counter
+ *       divided by n;</li>
+ *   <li>with {@code use_ema}, the weights' moving average is updated (and written over the weights every
+ *       {@code ema_overwrite_frequency} iterations); {@link #finish} writes it over the weights when fit ends.</li>
+ * </ol>
+ */
+public final class UpdatePlan implements AutoCloseable {
+    private final Backend backend;
+    private final Optimizer optimizer;
+    private final int n;
+    private final int kind;
+    private final int accumulation;
+    private final OptimizerOptions options;
+    private final List<Buffer> owned = new ArrayList<>();
+    private Buffer schedule;
+    private Buffer rate;
+    private Buffer accumulator;
+    private Buffer optimizerCounters;
+    private Buffer[] backups;
+    private Buffer average;
+
+    /** Allocates what the optimizer's options need for {@code n} parameters and {@code slotCount} slots. */
+    public UpdatePlan(Backend backend, Optimizer optimizer, int n, int slotCount) {
+        this.backend = backend;
+        this.optimizer = optimizer;
+        this.n = n;
+        this.options = optimizer.options();
+        LearningRateSchedule s = optimizer.learningRateSchedule();
+        if (s != null && options.decay() > 0) {
+            throw new IllegalArgumentException("an optimizer with a learning-rate schedule (" + s.className()
+                    + ") and Keras 2's decay " + options.decay() + "; use one or the other");
+        }
+        this.kind = s != null ? s.kind() : options.decay() > 0 ? ScheduleMath.LEGACY_DECAY : 0;
+        this.accumulation = options.gradientAccumulationSteps();
+        try {
+            if (kind != 0) {
+                float[] p = s != null ? s.parameters() : new float[] {(float) options.decay()};
+                schedule = keep(DType.F32, p.length);
+                backend.upload(p, 0, schedule.all());
+                rate = keep(DType.F32, Backend.HYPER_LR + 1);
+            }
+            if (accumulation > 0) {
+                accumulator = keep(DType.F32, Math.max(1, n));
+                backend.fill(accumulator.all(), 0f);
+                optimizerCounters = keep(DType.I32, Backend.COUNTERS_LENGTH);
+                backups = new Buffer[slotCount + 1];
+                for (int i = 0; i < backups.length; i++) {
+                    backups[i] = keep(DType.F32, Math.max(1, n));
+                }
+            }
+            if (options.useEma()) {
+                average = keep(DType.F32, Math.max(1, n));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Buffer keep(DType type, int length) {
+        Buffer b = backend.allocate(type, length);
+        owned.add(b);
+        return b;
+    }
+
+    /** Issues one optimizer step (the options' ops and the update rule) over {@code n} parameters. */
+    public void update(Slice params, Slice grads, Slice[] slots, Slice hyper, Slice counters) {
+        Slice stepHyper = hyper;
+        if (kind != 0) {
+            backend.learningRateSchedule(schedule.all(), kind, counters, hyper, rate.all());
+            stepHyper = rate.all();
+        }
+        if (accumulation == 0) {
+            optimizer.update(backend, params, grads, slots, n, stepHyper, counters);
+        } else {
+            backend.accumulateGradients(grads, accumulator.all(), n, counters, accumulation, optimizerCounters.all());
+            Slice[] state = state(params, slots);
+            for (int i = 0; i < state.length; i++) {
+                backend.copy(state[i], backups[i].slice(0, n));
+            }
+            optimizer.update(backend, params, grads, slots, n, stepHyper, optimizerCounters.all());
+            for (int i = 0; i < state.length; i++) {
+                backend.restoreUnlessUpdateStep(state[i], backups[i].all(), n, counters, accumulation);
+            }
+        }
+        if (average != null) {
+            backend.emaUpdate(params, average.all(), n, counters, Math.max(1, accumulation),
+                    (float) options.emaMomentum(), options.emaOverwriteFrequency());
+        }
+    }
+
+    private Slice[] state(Slice params, Slice[] slots) {
+        Slice[] s = new Slice[slots.length + 1];
+        s[0] = params.slice(0, n);
+        for (int i = 0; i < slots.length; i++) {
+            s[i + 1] = slots[i].slice(0, n);
+        }
+        return s;
+    }
+
+    /**
+     * Keras's {@code finalize_variable_values}, called when fit ends: with {@code use_ema} the weights become
+     * their moving average. Does nothing before the first step (the average is not formed yet).
+     */
+    public void finish(Slice params, long stepsDone) {
+        if (average != null && stepsDone > 0 && n > 0) {
+            backend.copy(average.slice(0, n), params.slice(0, n));
+        }
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(Buffer::close);
+        owned.clear();
+    }
+}
