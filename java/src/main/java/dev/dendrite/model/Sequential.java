@@ -403,12 +403,12 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      * and {@code validationSplit} do not apply. Closes {@code train} and a validation source when it ends.
      */
     public History fit(DataSource train, FitOptions options) {
-        return guard.run(name, "fit", () -> {
-            checkOpen();
-            requireCompiled("fit");
-            stopTraining = false;
-            return new SourceFit(this).fit(train, options == null ? new FitOptions() : options);
-        });
+        return guard.run(name, "fit", () -> new SourceFit(this).fit(train, options == null ? new FitOptions() : options,
+                () -> {
+                    checkOpen();
+                    requireCompiled("fit");
+                    stopTraining = false;
+                }));
     }
 
     /** Builds the model for {@code x}'s sample shape unless it is built or its input shape is known. */
@@ -499,11 +499,10 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /** Loss and metrics over every batch of a finite {@code source}, in inference mode; closes the source. */
     public Map<String, Double> evaluate(DataSource source) {
-        return guard.run(name, "evaluate", () -> {
+        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, () -> {
             checkOpen();
             requireCompiled("evaluate");
-            return new SourceFit(this).evaluate(source);
-        });
+        }));
     }
 
     /** The model's outputs (class probabilities for a softmax model), shape {@code [rows, outputs]}. */
@@ -535,10 +534,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
     public Tensor predict(DataSource source) {
-        return guard.run(name, "predict", () -> {
-            checkOpen();
-            return new SourceFit(this).predict(source);
-        });
+        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, this::checkOpen));
     }
 
     /** The index of the largest output of each sample: the predicted class. */

@@ -31,13 +31,23 @@ final class SourceFit {
         this.model = model;
     }
 
-    /** Trains on {@code train} as {@code options} say; the caller holds the model's guard. */
-    History fit(DataSource train, FitOptions options) {
-        if (options.validationSource() == null && options.validationX() == null && options.validationSplit() > 0) {
-            throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " needs arrays; with"
-                    + " a DataSource give FitOptions.validationData(a DataSource or arrays)");
-        }
+    /**
+     * Trains on {@code train} as {@code options} say, once {@code checks} of the model pass; the caller holds the
+     * model's guard. The sources are closed on every way out, a failed check included.
+     */
+    History fit(DataSource train, FitOptions options, Runnable checks) {
         DataSource valSource = options.validationSource();
+        try (DataSource closeTrain = train; DataSource closeVal = valSource) {
+            checks.run();
+            if (valSource == null && options.validationX() == null && options.validationSplit() > 0) {
+                throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " needs arrays;"
+                        + " with a DataSource give FitOptions.validationData(a DataSource or arrays)");
+            }
+            return fitOpen(train, valSource, options);
+        }
+    }
+
+    private History fitOpen(DataSource train, DataSource valSource, FitOptions options) {
         try (SourceReader reader = new SourceReader(train, "training", options.prefetch());
              SourceReader valReader = valSource == null ? null
                      : new SourceReader(valSource, "validation", options.prefetch())) {
@@ -114,9 +124,13 @@ final class SourceFit {
         }
     }
 
-    /** Loss and metrics over every batch of a finite {@code source}; the caller holds the model's guard. */
-    Map<String, Double> evaluate(DataSource source) {
-        try (SourceReader reader = new SourceReader(source, "evaluation", FitOptions.DEFAULT_PREFETCH);
+    /**
+     * Loss and metrics over every batch of a finite {@code source} once {@code checks} pass; the caller holds the
+     * model's guard. Closes the source.
+     */
+    Map<String, Double> evaluate(DataSource source, Runnable checks) {
+        try (DataSource closeSource = source;
+             SourceReader reader = startReading(source, "evaluation", checks);
              Staged staged = new Staged()) {
             double[] v = evaluate(reader, steps(reader, -1, "steps"), staged, "evaluation");
             Map<String, Double> out = new LinkedHashMap<>();
@@ -128,9 +142,13 @@ final class SourceFit {
         }
     }
 
-    /** The outputs for every batch of a finite {@code source}, in its order; the caller holds the model's guard. */
-    Tensor predict(DataSource source) {
-        try (SourceReader reader = new SourceReader(source, "prediction", FitOptions.DEFAULT_PREFETCH);
+    /**
+     * The outputs for every batch of a finite {@code source}, in its order, once {@code checks} pass; the caller
+     * holds the model's guard. Closes the source.
+     */
+    Tensor predict(DataSource source, Runnable checks) {
+        try (DataSource closeSource = source;
+             SourceReader reader = startReading(source, "prediction", checks);
              Staged staged = new Staged()) {
             int steps = steps(reader, -1, "steps");
             reader.request(steps);
@@ -183,6 +201,11 @@ final class SourceFit {
         }
         reader.endEpoch();
         return new double[] {loss / rows, accuracy / rows};
+    }
+
+    private static SourceReader startReading(DataSource source, String role, Runnable checks) {
+        checks.run();
+        return new SourceReader(source, role, FitOptions.DEFAULT_PREFETCH);
     }
 
     /** The batches per epoch to read: {@code given} (checked against a finite source), else the source's count. */

@@ -22,8 +22,8 @@ import dev.dendrite.data.Tensor;
  * kind (uint8 with the same transform, else float32), no more samples than the first batch, the same kind of
  * labels. A source's failure, or a batch that breaks these rules, reaches the caller of {@link #next} as a
  * {@link DataSourceException} naming the batch. The source is touched by one thread at a time: the reading thread
- * between a {@link #request} and the delivery of its last batch, the caller otherwise ({@link #endEpoch},
- * {@link #close}). {@link #close} stops the thread, waits for it, and closes the source.
+ * between a {@link #request} and the delivery of its last batch, the caller otherwise ({@link #endEpoch}).
+ * {@link #close} stops the thread and waits for it; closing the source is the caller's, after that.
  */
 final class SourceReader implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
@@ -214,7 +214,7 @@ final class SourceReader implements AutoCloseable {
         return b.x() instanceof Tensor ? b : new DataSource.Batch(b.x().toTensor(), b.labels(), b.targets());
     }
 
-    /** Stops the reading thread, waits for it to end, and closes the source. Idempotent. */
+    /** Stops the reading thread and waits for it to end, so that the source may be closed. Idempotent. */
     @Override
     public void close() {
         if (closed) {
@@ -222,25 +222,21 @@ final class SourceReader implements AutoCloseable {
         }
         closed = true;
         closing = true;
-        try {
-            if (thread != null) {
-                boolean interrupted = false;
-                // A source that swallows the interrupt leaves the thread blocked on a full queue: drain it.
-                while (thread.isAlive()) {
-                    thread.interrupt();
-                    ready.clear();
-                    try {
-                        thread.join(50);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
+        if (thread != null) {
+            boolean interrupted = false;
+            // A source that swallows the interrupt leaves the thread blocked on a full queue: drain it.
+            while (thread.isAlive()) {
+                thread.interrupt();
+                ready.clear();
+                try {
+                    thread.join(50);
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
-        } finally {
-            source.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -433,4 +433,19 @@ class SourceFitTest extends CpuModelTestBase {
         assertFalse(java.util.Arrays.equals(orders[0], orders[1]), "reshuffled after the epoch");
         assertThrows(IndexOutOfBoundsException.class, () -> s.batch(7));
     }
+
+    @Test
+    void theSourcesAreClosedWhenFitCannotStart() {
+        Object[] d = SequentialTest.blobs(40, 34);
+        Probe train = new Probe(DataSource.of((Tensor) d[0], (int[]) d[1], 10, false, 0));
+        Probe val = new Probe(DataSource.of((Tensor) d[0], (int[]) d[1], 10, false, 0));
+        try (Sequential m = new Sequential(new Input(4), new Dense(3, "softmax")).backend(cpu)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> m.fit(train, new FitOptions().verbose(0).validationData(val)));
+            assertTrue(e.getMessage().contains("compile"), e.getMessage());
+        }
+        assertEquals(1, train.closes.get());
+        assertEquals(1, val.closes.get());
+        assertEquals(0, train.reads.get());
+    }
 }
