@@ -1,7 +1,7 @@
 package dev.dendrite.data;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
+import java.util.Random;
 
 /**
  * Batches of arrays held in memory, in stored order or reshuffled every epoch (Keras's
@@ -72,19 +72,13 @@ final class ArraySource implements DataSource {
         }
     }
 
-    /** A Fisher-Yates shuffle of {@code 0..n-1}, a function of the seed and the epoch only. */
+    /** {@code 0..n-1} shuffled as {@link Splits} shuffles, a function of the seed and the epoch only. */
     static int[] permutation(int n, long seed, int epoch) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;
         }
-        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
+        Splits.shuffle(p, new Random(seed * 0x9E3779B97F4A7C15L + epoch));
         return p;
     }
 
