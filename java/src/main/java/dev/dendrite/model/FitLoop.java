@@ -143,11 +143,6 @@ final class FitLoop {
         }
 
         @Override
-        public int steps() {
-            return steps;
-        }
-
-        @Override
         public void beginEpoch(int epoch) {
             if (permutation != null) {
                 engine.backend().randomPermutation(permutation.all(), rows, seed, epoch);

@@ -87,11 +87,6 @@ final class SourceFit {
                     private int epochs;
 
                     @Override
-                    public int steps() {
-                        return steps;
-                    }
-
-                    @Override
                     public void beginEpoch(int epoch) {
                         if (epochs++ > 0) {
                             reader.request(steps); // the first epoch's batches were asked for with the first batch

@@ -3,12 +3,9 @@ package dev.dendrite.model;
 /**
  * Where the training batches of a {@link FitLoop} come from: arrays resident on the device, or a data source
  * whose batches are uploaded one by one. The loop calls, per epoch, {@link #beginEpoch}, then
- * {@link #trainStep} for each of {@link #steps()} batches, then {@link #endEpoch}.
+ * {@link #trainStep} for each of the epoch's batches, then {@link #endEpoch}.
  */
 interface TrainFeed {
-    /** Training steps in one epoch. */
-    int steps();
-
     /** Before the epoch's first step (and before the engine resets its epoch statistics). */
     void beginEpoch(int epoch);
 

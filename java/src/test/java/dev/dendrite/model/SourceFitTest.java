@@ -448,4 +448,40 @@ class SourceFitTest extends CpuModelTestBase {
         assertEquals(1, val.closes.get());
         assertEquals(0, train.reads.get());
     }
+
+    @Test
+    void aSourceThatSwallowsInterruptsStillLetsAFailedFitEnd() {
+        Object[] d = SequentialTest.blobs(100, 35);
+        int[] y = ((int[]) d[1]).clone();
+        y[25] = 9; // batch 2 fails the label check on the training thread while the reader is ahead
+        DataSource inner = DataSource.of((Tensor) d[0], y, 10, false, 0);
+        AtomicInteger closes = new AtomicInteger();
+        DataSource stubborn = new DataSource() {
+            @Override
+            public int batchesPerEpoch() {
+                return inner.batchesPerEpoch();
+            }
+
+            @Override
+            public Batch batch(int index) {
+                try {
+                    Thread.sleep(index == 0 ? 0 : 20);
+                } catch (InterruptedException e) {
+                    // swallowed: the reader must still stop
+                }
+                return inner.batch(index);
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        try (Sequential m = net()) {
+            DataSourceException e = assertThrows(DataSourceException.class,
+                    () -> m.fit(stubborn, new FitOptions().epochs(3).verbose(0).prefetch(1)));
+            assertEquals(2, e.batchIndex());
+        }
+        assertEquals(1, closes.get());
+    }
 }
