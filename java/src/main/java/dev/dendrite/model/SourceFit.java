@@ -70,12 +70,14 @@ final class SourceFit {
                     : Math.max(capacity, Math.min(valBatch, options.validationX().rows())));
             FitLoop loop = new FitLoop(model, engine, options, steps, seed, accuracy);
             engine.checkNumerics(options.checkNumerics());
+            // The index map holds one int per sample of an epoch, as the array path's shuffle buffer does.
+            int mapLength = Math.multiplyExact(steps, capacity);
             try (DeviceData staging = DeviceData.staging(model.backend(), SLOTS * capacity, first);
-                 Buffer order = model.backend().allocate(DType.I32, steps * capacity);
+                 Buffer order = model.backend().allocate(DType.I32, mapLength);
                  DeviceData valArrays = options.validationX() == null ? null : DeviceData.upload(model.backend(),
                          options.validationX(), options.validationLabels(), options.validationTargets());
                  Staged valStaged = new Staged()) {
-                int[] map = new int[steps * capacity];
+                int[] map = new int[mapLength];
                 for (int i = 0; i < map.length; i++) {
                     map[i] = (i / capacity) % SLOTS * capacity + i % capacity;
                 }
