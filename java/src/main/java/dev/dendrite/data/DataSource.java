@@ -1,5 +1,7 @@
 package dev.dendrite.data;
 
+import java.util.Iterator;
+
 /**
  * Batches that {@code fit}, {@code evaluate} and {@code predict} read one at a time, as Keras's
  * {@code PyDataset}: a length in batches, the batch at an index, and a hook at the end of each epoch (where a
@@ -8,7 +10,9 @@ package dev.dendrite.data;
  * the fly (a generator, {@code ImageDataGenerator.flow}).
  *
  * <p>A source is read from one thread at a time, but not necessarily the caller's: {@code fit} may prefetch
- * the next batches on a background thread. {@link #close()} releases files or threads the source holds.
+ * the next batches on a background thread, so a batch must not share arrays that a later call overwrites.
+ * {@link #close()} releases files or threads the source holds; {@code fit}, {@code evaluate} and {@code predict}
+ * close the sources they are given when they return or fail.
  */
 public interface DataSource extends AutoCloseable {
     /** Batches in one epoch, or {@code -1} when unknown (an endless generator: then give {@code stepsPerEpoch}). */
@@ -26,6 +30,27 @@ public interface DataSource extends AutoCloseable {
 
     @Override
     default void close() {
+    }
+
+    /**
+     * Batches of {@code batchSize} samples of {@code x} with class-index labels, in stored order or reshuffled
+     * before every epoch from {@code seed} (the last batch may be smaller).
+     */
+    static DataSource of(Inputs x, int[] labels, int batchSize, boolean shuffle, long seed) {
+        return new ArraySource(x, labels, null, batchSize, shuffle, seed);
+    }
+
+    /** As {@link #of(Inputs, int[], int, boolean, long)} with dense targets (or {@code null}, for predict). */
+    static DataSource of(Inputs x, Tensor targets, int batchSize, boolean shuffle, long seed) {
+        return new ArraySource(x, null, targets, batchSize, shuffle, seed);
+    }
+
+    /**
+     * A generator: every batch is the iterator's next, so the source is endless ({@code fit} needs
+     * {@code stepsPerEpoch}). The iterator is closed with the source if it is {@link AutoCloseable}.
+     */
+    static DataSource fromIterator(Iterator<Batch> batches) {
+        return new IteratorSource(batches);
     }
 
     /**

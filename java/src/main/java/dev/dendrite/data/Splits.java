@@ -276,7 +276,7 @@ public final class Splits {
     }
 
     /** Fisher-Yates with {@link Random}, whose sequence the JDK specification fixes. */
-    private static void shuffle(int[] a, Random random) {
+    static void shuffle(int[] a, Random random) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = a[i];

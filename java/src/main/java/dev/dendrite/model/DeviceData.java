@@ -8,6 +8,7 @@ import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
 import dev.dendrite.data.ByteTensor;
+import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
 
@@ -65,6 +66,77 @@ final class DeviceData implements AutoCloseable {
             d.close();
             throw e;
         }
+    }
+
+    /**
+     * Room for {@code rows} samples of the kind of {@code like} (uint8 with its transform, uploaded here once, or
+     * float32) and for its labels or targets, filled batch by batch with {@link #load}: how a data source's
+     * batches reach the device.
+     */
+    static DeviceData staging(Backend backend, int rows, DataSource.Batch like) {
+        DeviceData d = new DeviceData(rows);
+        try {
+            int width = like.x().sampleSize();
+            if (like.x() instanceof ByteTensor) {
+                ByteTensor b = (ByteTensor) like.x();
+                d.x = d.alloc(backend, DType.U8, rows * width);
+                if (b.scale() != null) {
+                    d.scale = d.alloc(backend, DType.F32, width);
+                    d.shift = d.alloc(backend, DType.F32, width);
+                    backend.upload(b.scale(), 0, d.scale);
+                    backend.upload(b.shift(), 0, d.shift);
+                }
+            } else {
+                d.x = d.alloc(backend, DType.F32, rows * width);
+            }
+            if (like.labels() != null) {
+                d.y = d.alloc(backend, DType.I32, rows);
+                d.yWidth = 1;
+            } else if (like.targets() != null) {
+                d.yWidth = like.targets().sampleSize();
+                d.y = d.alloc(backend, DType.F32, rows * d.yWidth);
+            }
+            return d;
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Uploads {@code batch} into rows {@code [start, start + batch.size())} of data made by {@link #staging} for a
+     * batch of the same kind (uint8 inputs with the same transform, or float32; the same kind of labels).
+     */
+    void load(int start, DataSource.Batch batch) {
+        Backend backend = x.buffer().backend();
+        int n = batch.size();
+        int width = x.length() / rows;
+        Slice xs = x.slice(start * width, n * width);
+        if (x.dtype() == DType.U8) {
+            ByteTensor b = (ByteTensor) batch.x();
+            backend.upload(b.array(), b.arrayOffset(), xs);
+        } else {
+            Tensor t = batch.x().toTensor();
+            backend.upload(t.array(), t.arrayOffset(), xs);
+        }
+        if (batch.labels() != null) {
+            backend.upload(batch.labels(), 0, y.slice(start, n));
+        } else if (batch.targets() != null) {
+            backend.upload(batch.targets().array(), batch.targets().arrayOffset(),
+                    y.slice(start * yWidth, n * yWidth));
+        }
+    }
+
+    /** Rows {@code [start, start + count)} as data that owns no memory (closing it frees nothing). */
+    DeviceData view(int start, int count) {
+        DeviceData v = new DeviceData(count);
+        int width = x.length() / rows;
+        v.x = x.slice(start * width, count * width);
+        v.scale = scale;
+        v.shift = shift;
+        v.yWidth = yWidth;
+        v.y = y == null ? null : y.slice(start * yWidth, count * yWidth);
+        return v;
     }
 
     private Slice alloc(Backend backend, DType type, int length) {

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
-import dev.dendrite.backend.Slice;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.callbacks.Logs;
@@ -38,12 +38,23 @@ final class FitLoop {
      */
     FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int valBatch, long seed,
             boolean reportAccuracy) {
+        this(model, engine, options, rows, batchSize, (rows + batchSize - 1) / batchSize, valBatch, seed,
+                reportAccuracy);
+    }
+
+    /** A loop of {@code steps} batches per epoch from a {@link TrainFeed} other than arrays (a data source). */
+    FitLoop(Sequential model, Engine engine, FitOptions options, int steps, long seed, boolean reportAccuracy) {
+        this(model, engine, options, -1, -1, steps, -1, seed, reportAccuracy);
+    }
+
+    private FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int steps,
+            int valBatch, long seed, boolean reportAccuracy) {
         this.model = model;
         this.engine = engine;
         this.options = options;
         this.rows = rows;
         this.batchSize = batchSize;
-        this.steps = (rows + batchSize - 1) / batchSize;
+        this.steps = steps;
         this.valBatch = valBatch;
         this.seed = seed;
         this.reportAccuracy = reportAccuracy;
@@ -64,13 +75,21 @@ final class FitLoop {
 
     /** Trains on {@code train} (in the order of {@code permutation}, reshuffled each epoch, if given). */
     History run(DeviceData train, DeviceData val, Buffer permutation) {
+        return run(new ArrayFeed(train, permutation), val == null ? null : () -> engine.evaluate(val, valBatch));
+    }
+
+    /**
+     * Trains on the batches of {@code feed}; {@code validation}, when given, returns the validation loss and
+     * accuracy after each epoch.
+     */
+    History run(TrainFeed feed, Supplier<double[]> validation) {
         callbacks.onTrainBegin();
         for (int epoch = options.initialEpoch(); epoch < options.epochs() && !model.isStopTraining(); epoch++) {
             long t0 = System.nanoTime();
             callbacks.onEpochBegin(epoch);
-            Map<String, Double> logs = trainEpoch(epoch, train, permutation);
-            if (val != null) {
-                double[] v = engine.evaluate(val, valBatch);
+            Map<String, Double> logs = trainEpoch(epoch, feed);
+            if (validation != null) {
+                double[] v = validation.get();
                 logs.put("val_loss", v[0]);
                 if (reportAccuracy) {
                     logs.put("val_accuracy", v[1]);
@@ -89,18 +108,15 @@ final class FitLoop {
     }
 
     /** One epoch of training steps; returns its mean training metrics. */
-    private Map<String, Double> trainEpoch(int epoch, DeviceData train, Buffer permutation) {
-        if (permutation != null) {
-            engine.backend().randomPermutation(permutation.all(), rows, seed, epoch);
-        }
-        Slice order = permutation == null ? null : permutation.all();
+    private Map<String, Double> trainEpoch(int epoch, TrainFeed feed) {
+        feed.beginEpoch(epoch);
         engine.beginEpoch(seed);
         int seen = 0;
         for (int b = 0; b < steps; b++) {
-            int batchRows = Math.min(batchSize, rows - b * batchSize);
+            int batchRows;
             callbacks.onTrainBatchBegin(b);
             try {
-                engine.trainStep(train, order, batchSize, batchRows);
+                batchRows = feed.trainStep(epoch, b);
             } catch (NumericalFaultException e) {
                 throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
             }
@@ -111,9 +127,35 @@ final class FitLoop {
             callbacks.onTrainBatchEnd(b, batchLogs);
             watch.afterBatch(batchLogs);
         }
-        Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(rows));
+        Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(seen));
         watch.act();
+        feed.endEpoch();
         return logs;
+    }
+
+    /** Arrays on the device: each epoch reshuffled there (when {@code permutation} is given) and gathered by batch. */
+    private final class ArrayFeed implements TrainFeed {
+        private final DeviceData train;
+        private final Buffer permutation;
+
+        ArrayFeed(DeviceData train, Buffer permutation) {
+            this.train = train;
+            this.permutation = permutation;
+        }
+
+        @Override
+        public void beginEpoch(int epoch) {
+            if (permutation != null) {
+                engine.backend().randomPermutation(permutation.all(), rows, seed, epoch);
+            }
+        }
+
+        @Override
+        public int trainStep(int epoch, int batch) {
+            int batchRows = Math.min(batchSize, rows - batch * batchSize);
+            engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, batchRows);
+            return batchRows;
+        }
     }
 
     /** The epoch's running means after {@code seen} samples, read from the device. */

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 
 import dev.dendrite.callbacks.Callback;
+import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
 
@@ -30,6 +31,13 @@ public final class FitOptions {
     private final List<Callback> callbacks = new ArrayList<>();
     private boolean terminateOnNaN = true;
     private boolean checkNumerics = false;
+    private int stepsPerEpoch = -1;
+    private int validationSteps = -1;
+    private DataSource validationSource;
+    private int prefetch = DEFAULT_PREFETCH;
+
+    /** Batches a data source is read ahead by default (Keras's {@code max_queue_size}). */
+    public static final int DEFAULT_PREFETCH = 10;
 
     /** Samples per gradient step (Keras default 32). */
     public FitOptions batchSize(int batchSize) {
@@ -100,6 +108,7 @@ public final class FitOptions {
         this.validationX = x;
         this.validationLabels = labels;
         this.validationTargets = null;
+        this.validationSource = null;
         return this;
     }
 
@@ -108,6 +117,7 @@ public final class FitOptions {
         this.validationX = x;
         this.validationTargets = targets;
         this.validationLabels = null;
+        this.validationSource = null;
         return this;
     }
 
@@ -189,5 +199,74 @@ public final class FitOptions {
 
     public List<Callback> callbacks() {
         return Collections.unmodifiableList(callbacks);
+    }
+
+    /**
+     * Training batches per epoch when fitting on a {@link DataSource} (Keras's {@code steps_per_epoch}); required
+     * for an endless source, at most {@code batchesPerEpoch()} of a finite one. A finite source read in shorter
+     * epochs carries on where the last epoch stopped, wrapping to its first batch at its end, as Keras does.
+     */
+    public FitOptions stepsPerEpoch(int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("stepsPerEpoch " + steps + "; expected >= 1");
+        }
+        this.stepsPerEpoch = steps;
+        return this;
+    }
+
+    /** Validation batches read from a validation {@link DataSource} per epoch (Keras's {@code validation_steps}). */
+    public FitOptions validationSteps(int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("validationSteps " + steps + "; expected >= 1");
+        }
+        this.validationSteps = steps;
+        return this;
+    }
+
+    /**
+     * Validation batches from a source, evaluated after every epoch; overrides the other validation settings.
+     * {@code fit} closes it when it ends.
+     */
+    public FitOptions validationData(DataSource source) {
+        if (source == null) {
+            throw new IllegalArgumentException("the validation source is null");
+        }
+        this.validationSource = source;
+        this.validationX = null;
+        this.validationLabels = null;
+        this.validationTargets = null;
+        return this;
+    }
+
+    /**
+     * Batches of a {@link DataSource} read ahead on a background thread into a queue of this size while the model
+     * trains (Keras's {@code max_queue_size}, default {@value #DEFAULT_PREFETCH}); 0 reads each batch on the
+     * calling thread when it is needed.
+     */
+    public FitOptions prefetch(int batches) {
+        if (batches < 0) {
+            throw new IllegalArgumentException("prefetch " + batches + "; expected >= 0");
+        }
+        this.prefetch = batches;
+        return this;
+    }
+
+    /** Steps per epoch, or -1 when not set (a finite source's length is used). */
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    /** Validation steps, or -1 when not set (the validation source's length is used). */
+    public int validationSteps() {
+        return validationSteps;
+    }
+
+    /** The validation source, or null. */
+    public DataSource validationSource() {
+        return validationSource;
+    }
+
+    public int prefetch() {
+        return prefetch;
     }
 }

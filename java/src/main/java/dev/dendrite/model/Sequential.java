@@ -16,6 +16,7 @@ import dev.dendrite.backend.Backends;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.callbacks.TrainingModel;
+import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Input;
@@ -396,6 +397,20 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
     }
 
+    /**
+     * Trains on the batches of {@code train} (Keras's {@code fit(PyDataset)}; see {@link FitOptions#stepsPerEpoch},
+     * {@link FitOptions#prefetch}). The source sets the batches and their order: {@code batchSize}, {@code shuffle}
+     * and {@code validationSplit} do not apply. Closes {@code train} and a validation source when it ends.
+     */
+    public History fit(DataSource train, FitOptions options) {
+        return guard.run(name, "fit", () -> new SourceFit(this).fit(train, options == null ? new FitOptions() : options,
+                () -> {
+                    checkOpen();
+                    requireCompiled("fit");
+                    stopTraining = false;
+                }));
+    }
+
     /** Builds the model for {@code x}'s sample shape unless it is built or its input shape is known. */
     private void buildFor(Inputs x) {
         if (inputShape == null && x != null) {
@@ -482,6 +497,14 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
     }
 
+    /** Loss and metrics over every batch of a finite {@code source}, in inference mode; closes the source. */
+    public Map<String, Double> evaluate(DataSource source) {
+        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, () -> {
+            checkOpen();
+            requireCompiled("evaluate");
+        }));
+    }
+
     /** The model's outputs (class probabilities for a softmax model), shape {@code [rows, outputs]}. */
     public Tensor predict(Inputs x) {
         return predict(x, DEFAULT_INFERENCE_BATCH);
@@ -507,6 +530,11 @@ public final class Sequential implements TrainingModel, AutoCloseable {
             System.arraycopy(outShape, 0, shape, 1, outShape.length);
             return Tensor.wrap(out, shape);
         }
+    }
+
+    /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
+    public Tensor predict(DataSource source) {
+        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, this::checkOpen));
     }
 
     /** The index of the largest output of each sample: the predicted class. */

@@ -1,0 +1,279 @@
+package dev.dendrite.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.data.DataSource;
+import dev.dendrite.data.DataSourceException;
+import dev.dendrite.data.Tensor;
+
+/**
+ * {@code fit}, {@code evaluate} and {@code predict} of a {@link Sequential} on a {@link DataSource}, Keras's
+ * {@code fit(PyDataset)}: batches are read ahead by a {@link SourceReader}, checked as array data is, and copied
+ * into a small device-side staging area that the recorded training step reads through a fixed index map, so the
+ * step is recorded once and replayed as for arrays. The sources are closed on every way out.
+ */
+final class SourceFit {
+    /**
+     * Staging slots: batch {@code b} of an epoch goes to slot {@code b % SLOTS}, so the next batch can be copied in
+     * while a backend with asynchronous copies still computes on the previous one.
+     */
+    private static final int SLOTS = 2;
+
+    private final Sequential model;
+
+    SourceFit(Sequential model) {
+        this.model = model;
+    }
+
+    /**
+     * Trains on {@code train} as {@code options} say, once {@code checks} of the model pass; the caller holds the
+     * model's guard. The sources are closed on every way out, a failed check included.
+     */
+    History fit(DataSource train, FitOptions options, Runnable checks) {
+        DataSource valSource = options.validationSource();
+        try (DataSource closeTrain = train; DataSource closeVal = valSource) {
+            checks.run();
+            if (valSource == null && options.validationX() == null && options.validationSplit() > 0) {
+                throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " needs arrays;"
+                        + " with a DataSource give FitOptions.validationData(a DataSource or arrays)");
+            }
+            return fitOpen(train, valSource, options);
+        }
+    }
+
+    private History fitOpen(DataSource train, DataSource valSource, FitOptions options) {
+        try (SourceReader reader = new SourceReader(train, "training", options.prefetch());
+             SourceReader valReader = valSource == null ? null
+                     : new SourceReader(valSource, "validation", options.prefetch())) {
+            int steps = steps(reader, options.stepsPerEpoch(), "stepsPerEpoch");
+            int valSteps = valReader == null ? 0 : steps(valReader, options.validationSteps(), "validationSteps");
+            reader.request(steps);
+            DataSource.Batch first = reader.next();
+            buildFor(first, reader.lastIndex(), "training");
+            check(first, reader.lastIndex(), "training");
+            Engine engine = model.engine();
+            long seed = options.seed() != null ? options.seed() : model.seed();
+            boolean accuracy = model.metrics().contains("accuracy");
+            int capacity = first.size();
+            int valBatch = Math.max(capacity, Sequential.DEFAULT_INFERENCE_BATCH);
+            if (options.validationX() != null) {
+                check(new DataSource.Batch(options.validationX(), options.validationLabels(),
+                        options.validationTargets()), -1, "validation");
+            }
+            engine.ensureCapacity(options.validationX() == null ? capacity
+                    : Math.max(capacity, Math.min(valBatch, options.validationX().rows())));
+            FitLoop loop = new FitLoop(model, engine, options, steps, seed, accuracy);
+            engine.checkNumerics(options.checkNumerics());
+            // The index map holds one int per sample of an epoch, as the array path's shuffle buffer does.
+            int mapLength = Math.multiplyExact(steps, capacity);
+            try (DeviceData staging = DeviceData.staging(model.backend(), SLOTS * capacity, first);
+                 Buffer order = model.backend().allocate(DType.I32, mapLength);
+                 DeviceData valArrays = options.validationX() == null ? null : DeviceData.upload(model.backend(),
+                         options.validationX(), options.validationLabels(), options.validationTargets());
+                 Staged valStaged = new Staged()) {
+                int[] map = new int[mapLength];
+                for (int i = 0; i < map.length; i++) {
+                    map[i] = (i / capacity) % SLOTS * capacity + i % capacity;
+                }
+                model.backend().upload(map, 0, order.all());
+                Supplier<double[]> validation = valArrays != null ? () -> engine.evaluate(valArrays, valBatch)
+                        : valReader == null ? null : () -> evaluate(valReader, valSteps, valStaged, "validation");
+                TrainFeed feed = new TrainFeed() {
+                    private DataSource.Batch pending = first;
+                    private int epochs;
+
+                    @Override
+                    public void beginEpoch(int epoch) {
+                        if (epochs++ > 0) {
+                            reader.request(steps); // the first epoch's batches were asked for with the first batch
+                        }
+                    }
+
+                    @Override
+                    public int trainStep(int epoch, int batch) {
+                        DataSource.Batch b = pending;
+                        pending = null;
+                        if (b == null) {
+                            b = reader.next();
+                            check(b, reader.lastIndex(), "training");
+                        }
+                        staging.load(batch % SLOTS * capacity, b);
+                        engine.trainStep(staging, order.all(), capacity, b.size());
+                        return b.size();
+                    }
+
+                    @Override
+                    public void endEpoch() {
+                        reader.endEpoch();
+                    }
+                };
+                return loop.run(feed, validation);
+            } finally {
+                engine.checkNumerics(false);
+                engine.releaseRecordedSteps(); // recorded steps point into the staging buffers
+            }
+        }
+    }
+
+    /**
+     * Loss and metrics over every batch of a finite {@code source} once {@code checks} pass; the caller holds the
+     * model's guard. Closes the source.
+     */
+    Map<String, Double> evaluate(DataSource source, Runnable checks) {
+        try (DataSource closeSource = source;
+             SourceReader reader = startReading(source, "evaluation", checks);
+             Staged staged = new Staged()) {
+            double[] v = evaluate(reader, steps(reader, -1, "steps"), staged, "evaluation");
+            Map<String, Double> out = new LinkedHashMap<>();
+            out.put("loss", v[0]);
+            if (model.metrics().contains("accuracy")) {
+                out.put("accuracy", v[1]);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The outputs for every batch of a finite {@code source}, in its order, once {@code checks} pass; the caller
+     * holds the model's guard. Closes the source.
+     */
+    Tensor predict(DataSource source, Runnable checks) {
+        try (DataSource closeSource = source;
+             SourceReader reader = startReading(source, "prediction", checks);
+             Staged staged = new Staged()) {
+            int steps = steps(reader, -1, "steps");
+            reader.request(steps);
+            List<float[]> parts = new ArrayList<>();
+            int rows = 0;
+            for (int s = 0; s < steps; s++) {
+                DataSource.Batch b = reader.next();
+                if (s == 0) {
+                    buildFor(b, reader.lastIndex(), "prediction");
+                }
+                checkInputs(b, reader.lastIndex(), "prediction");
+                parts.add(model.engine().predict(staged.load(b), b.size()));
+                rows += b.size();
+            }
+            reader.endEpoch();
+            int[] outShape = model.layers().get(model.layers().size() - 1).outputShape();
+            int width = model.layers().get(model.layers().size() - 1).outputSize();
+            float[] out = new float[Math.multiplyExact(rows, width)];
+            int at = 0;
+            for (float[] p : parts) {
+                System.arraycopy(p, 0, out, at, p.length);
+                at += p.length;
+            }
+            int[] shape = new int[outShape.length + 1];
+            shape[0] = rows;
+            System.arraycopy(outShape, 0, shape, 1, outShape.length);
+            return Tensor.wrap(out, shape);
+        }
+    }
+
+    /**
+     * Mean loss and accuracy over the next {@code steps} batches of {@code reader}, each weighted by its samples
+     * as Keras weights them; ends the source's epoch.
+     */
+    private double[] evaluate(SourceReader reader, int steps, Staged staged, String role) {
+        reader.request(steps);
+        double loss = 0;
+        double accuracy = 0;
+        long rows = 0;
+        for (int s = 0; s < steps; s++) {
+            DataSource.Batch b = reader.next();
+            if (s == 0) {
+                buildFor(b, reader.lastIndex(), role);
+            }
+            check(b, reader.lastIndex(), role);
+            double[] v = model.engine().evaluate(staged.load(b), b.size());
+            loss += v[0] * b.size();
+            accuracy += v[1] * b.size();
+            rows += b.size();
+        }
+        reader.endEpoch();
+        return new double[] {loss / rows, accuracy / rows};
+    }
+
+    private static SourceReader startReading(DataSource source, String role, Runnable checks) {
+        checks.run();
+        return new SourceReader(source, role, FitOptions.DEFAULT_PREFETCH);
+    }
+
+    /** The batches per epoch to read: {@code given} (checked against a finite source), else the source's count. */
+    private static int steps(SourceReader reader, int given, String option) {
+        int n = reader.length();
+        if (given < 0) {
+            if (n < 0) {
+                throw new IllegalArgumentException("the data source is endless (batchesPerEpoch() is -1); give "
+                        + "FitOptions." + option + " for it");
+            }
+            return n;
+        }
+        if (n > 0 && given > n) {
+            throw new IllegalArgumentException(option + " " + given + " but the data source has only " + n
+                    + " batches per epoch; expected at most " + n);
+        }
+        return given;
+    }
+
+    /** Builds the model for the first batch's sample shape unless it is built. */
+    private void buildFor(DataSource.Batch b, int index, String role) {
+        if (!model.isBuilt()) {
+            int[] shape = model.inputShape();
+            try {
+                model.build(shape != null ? shape : b.x().sampleShape());
+            } catch (IllegalArgumentException e) {
+                throw new DataSourceException(role, index, e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The checks array data passes before fit or evaluate, naming the batch when one fails. */
+    private void check(DataSource.Batch b, int index, String role) {
+        checkInputs(b, index, role);
+        try {
+            DataChecks.labels(b.x(), b.labels(), b.targets(), index < 0 ? role + " x" : role + " batch " + index,
+                    model.layers().get(model.layers().size() - 1).outputSize(), model.loss());
+        } catch (IllegalArgumentException e) {
+            throw index < 0 ? e : new DataSourceException(role, index, e.getMessage(), e);
+        }
+    }
+
+    private void checkInputs(DataSource.Batch b, int index, String role) {
+        try {
+            DataChecks.inputs(b.x(), index < 0 ? role + " x" : role + " batch " + index + " x",
+                    model.layers().get(0).inputSize(), model.inputShape());
+        } catch (IllegalArgumentException e) {
+            throw index < 0 ? e : new DataSourceException(role, index, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One batch at a time on the device for evaluate and predict: staging made for the first batch (the reader
+     * keeps the others to its size and kind) and reused.
+     */
+    private final class Staged implements AutoCloseable {
+        private DeviceData data;
+
+        DeviceData load(DataSource.Batch b) {
+            if (data == null) {
+                data = DeviceData.staging(model.backend(), b.size(), b);
+            }
+            data.load(0, b);
+            return data.view(0, b.size());
+        }
+
+        @Override
+        public void close() {
+            if (data != null) {
+                data.close();
+            }
+        }
+    }
+}

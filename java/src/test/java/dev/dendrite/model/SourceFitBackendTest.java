@@ -1,0 +1,93 @@
+package dev.dendrite.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.data.ByteTensor;
+import dev.dendrite.data.DataSource;
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.TrainTest;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.Input;
+
+/**
+ * Training from a {@link DataSource} on one backend gives bit for bit the weights of training on the same arrays
+ * in the same order on that backend: the source path changes where a batch's rows come from (a two-slot staging
+ * area read through an index map) but no op, and its recorded step (a CUDA graph, on CUDA) is replayed like the
+ * array path's. Run per backend by a subclass that makes the backend or skips, saying why.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class SourceFitBackendTest {
+    private Backend backend;
+
+    /** The backend under test; skips (a JUnit assumption, with the reason) where it cannot run. */
+    protected abstract Backend createBackend();
+
+    @BeforeAll
+    void start() {
+        backend = createBackend();
+    }
+
+    @AfterAll
+    void stop() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private Sequential net() {
+        // The GEMM tuner keeps its choice per shape on the backend, so both fits below run the same kernels.
+        Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"), new Dropout(0.2),
+                new Dense(10, "softmax")).backend(backend);
+        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+        return m;
+    }
+
+    @Test
+    void aSourceOfUint8ImagesTrainsExactlyAsTheArrays() throws Exception {
+        TrainTest sample = FashionMnist.loadSample();
+        Dataset d = sample.train().rows(0, 1000); // 7 full batches of 128 and one of 104
+        ByteTensor x = scaled(d.images());
+        int[] y = d.labels();
+        Dataset v = sample.test().rows(0, 300);
+        ByteTensor vx = scaled(v.images());
+        int[] vy = v.labels();
+        History arrays;
+        List<float[]> expected;
+        try (Sequential m = net()) {
+            arrays = m.fit(x, y, new FitOptions().batchSize(128).epochs(2).verbose(0).shuffle(false)
+                    .validationData(vx, vy));
+            expected = m.getWeights();
+        }
+        try (Sequential m = net()) {
+            History h = m.fit(DataSource.of(x, y, 128, false, 0), new FitOptions().epochs(2).verbose(0)
+                    .validationData(vx, vy));
+            List<float[]> got = m.getWeights();
+            for (int i = 0; i < expected.size(); i++) {
+                assertArrayEquals(expected.get(i), got.get(i), "weight " + i + " on " + backend.name());
+            }
+            assertEquals(arrays.get("loss"), h.get("loss"));
+            assertEquals(arrays.get("val_loss"), h.get("val_loss"));
+            assertEquals(Arrays.asList(0, 1), h.epochs());
+        }
+    }
+
+    /** Pixels scaled to [0, 1] on the device, as the notebooks scale them. */
+    static ByteTensor scaled(ByteTensor pixels) {
+        float[] scale = new float[pixels.sampleSize()];
+        Arrays.fill(scale, 1 / 255f);
+        return pixels.withTransform(scale, new float[pixels.sampleSize()]);
+    }
+}
