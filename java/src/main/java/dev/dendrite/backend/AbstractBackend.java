@@ -275,6 +275,43 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
     }
 
+    // ================================================================== noise layers
+
+    @Override
+    public final void gaussianNoise(Slice x, Slice y, int n, float stddev, long seed, int stream, Slice counters) {
+        ensureOpen();
+        checks.gaussianNoise(x, y, n, stddev, counters);
+        ops.noise().gaussianNoise(x, y, n, stddev, seed, stream, counters);
+    }
+
+    @Override
+    public final void gaussianDropout(Slice in, Slice out, int n, float rate, long seed, int stream,
+                                      Slice counters) {
+        ensureOpen();
+        checks.gaussianDropout(in, out, n, rate, counters);
+        ops.noise().gaussianDropout(in, out, n, Noise.gaussianDropoutSigma(rate), seed, stream, counters);
+    }
+
+    @Override
+    public final void alphaDropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream,
+                                          Slice counters) {
+        ensureOpen();
+        String op = "alphaDropoutForward";
+        checks.alphaDropout(op, "x", x, "y", y, n, rate, counters);
+        ops.noise().alphaDropout(op, x, y, n, rate, Noise.alphaDropoutScale(rate), Noise.alphaDropoutShift(rate),
+                Noise.alphaDropoutDropped(rate), seed, stream, counters);
+    }
+
+    @Override
+    public final void alphaDropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream,
+                                           Slice counters) {
+        ensureOpen();
+        String op = "alphaDropoutBackward";
+        checks.alphaDropout(op, "dy", dy, "dx", dx, n, rate, counters);
+        // The forward's mask, regenerated; the derivative of a * x + b is a, of a dropped unit's constant 0.
+        ops.noise().alphaDropout(op, dy, dx, n, rate, Noise.alphaDropoutScale(rate), 0f, 0f, seed, stream, counters);
+    }
+
     // ================================================================== batch normalisation
 
     @Override
@@ -302,6 +339,24 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ensureOpen();
         checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    // ================================================================== layer normalisation
+
+    @Override
+    public final void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
+                                       Slice saveMean, Slice saveInvStd) {
+        ensureOpen();
+        checks.layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
+        ops.layerNorm().layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public final void layerNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                        Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        ensureOpen();
+        checks.layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        ops.layerNorm().layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
     // ================================================================== optimizers

@@ -1,0 +1,55 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.Backend.COUNTER_STEP;
+
+import dev.dendrite.backend.NoiseOps;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+
+/**
+ * The OpenCL backend's noise layers (kernels/opencl/noise.cl): a work-item per Philox block of four elements.
+ */
+record OpenClNoiseOps(OpenClContext ctx) implements NoiseOps {
+    @Override
+    public void gaussianNoise(Slice in, Slice out, int n, float stddev, long seed, int stream, Slice counters) {
+        normal("gaussianNoise", "gaussian_noise", in, out, n, stddev, seed, stream, counters);
+    }
+
+    @Override
+    public void gaussianDropout(Slice in, Slice out, int n, float sigma, long seed, int stream, Slice counters) {
+        normal("gaussianDropout", "gaussian_dropout", in, out, n, sigma, seed, stream, counters);
+    }
+
+    private void normal(String op, String kernel, Slice in, Slice out, int n, float scale, long seed, int stream,
+                        Slice counters) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("noise.cl", kernel);
+            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(scale).i((int) seed)
+                    .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.run1(k, (n + 3L) / 4);
+        } catch (CLException e) {
+            throw ctx.clFailure(op, "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void alphaDropout(String op, Slice in, Slice out, int n, float rate, float a, float b, float dropped,
+                             long seed, int stream, Slice counters) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("noise.cl", "alpha_dropout");
+            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(rate).f(a).f(b).f(dropped)
+                    .i((int) seed).i((int) (seed >>> 32)).i(stream)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.run1(k, (n + 3L) / 4);
+        } catch (CLException e) {
+            throw ctx.clFailure(op, "n=" + n + ", rate=" + rate, e);
+        }
+    }
+}
