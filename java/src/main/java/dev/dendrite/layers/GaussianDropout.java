@@ -1,7 +1,5 @@
 package dev.dendrite.layers;
 
-import java.util.Map;
-
 import dev.dendrite.backend.Slice;
 
 /**
@@ -10,22 +8,25 @@ import dev.dendrite.backend.Slice;
  * the layer passes its input through. The noise is a pure function of (seed, step, position, layer)
  * ({@link dev.dendrite.backend.Noise}), so the backward pass regenerates it rather than storing it.
  */
-public final class GaussianDropout extends Layer {
-    private final float rate;
+public final class GaussianDropout extends NoiseLayer {
 
     /**
      * @param rate the drop probability it stands for, {@code 0 <= rate < 1} (1, which Keras accepts, would make
      *             the noise's standard deviation infinite)
      */
     public GaussianDropout(double rate) {
+        super("rate", checkRate(rate));
+    }
+
+    private static double checkRate(double rate) {
         if (!(rate >= 0 && rate < 1)) {
             throw new IllegalArgumentException("GaussianDropout rate " + rate + "; expected a fraction in [0, 1)");
         }
-        this.rate = (float) rate;
+        return rate;
     }
 
     public float rate() {
-        return rate;
+        return amount();
     }
 
     @Override
@@ -34,35 +35,12 @@ public final class GaussianDropout extends Layer {
     }
 
     @Override
-    protected int[] computeOutputShape(int[] inputShape) {
-        return inputShape;
+    protected void forwardNoise(LayerContext ctx, Slice x, Slice y, int n) {
+        ctx.backend().gaussianDropout(x, y, n, rate(), ctx.seed(), ctx.layerIndex(), ctx.counters());
     }
 
     @Override
-    public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        int n = ctx.rows() * outputSize();
-        if (training && rate > 0) {
-            ctx.backend().gaussianDropout(x, y, n, rate, ctx.seed(), ctx.layerIndex(), ctx.counters());
-        } else {
-            ctx.backend().copy(x.slice(0, n), y.slice(0, n));
-        }
-    }
-
-    @Override
-    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
-        if (dx == null) {
-            return;
-        }
-        int n = ctx.rows() * outputSize();
-        if (rate > 0) {
-            ctx.backend().gaussianDropout(dy, dx, n, rate, ctx.seed(), ctx.layerIndex(), ctx.counters());
-        } else {
-            ctx.backend().copy(dy.slice(0, n), dx.slice(0, n));
-        }
-    }
-
-    @Override
-    public Map<String, Object> config() {
-        return Map.of("rate", (double) rate);
+    protected void backwardNoise(LayerContext ctx, Slice dy, Slice dx, int n) {
+        ctx.backend().gaussianDropout(dy, dx, n, rate(), ctx.seed(), ctx.layerIndex(), ctx.counters());
     }
 }

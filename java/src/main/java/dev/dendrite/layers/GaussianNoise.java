@@ -1,7 +1,5 @@
 package dev.dendrite.layers;
 
-import java.util.Map;
-
 import dev.dendrite.backend.Slice;
 
 /**
@@ -10,23 +8,26 @@ import dev.dendrite.backend.Slice;
  * input through. The noise is a pure function of (seed, step, position, layer) ({@link dev.dendrite.backend.Noise}),
  * the same on every backend; the backward pass is the identity.
  */
-public final class GaussianNoise extends Layer {
-    private final float stddev;
+public final class GaussianNoise extends NoiseLayer {
 
     /**
      * @param stddev the noise's standard deviation; Keras 3 accepts {@code 0 <= stddev <= 1}
      * @throws IllegalArgumentException outside that range
      */
     public GaussianNoise(double stddev) {
+        super("stddev", checkStddev(stddev));
+    }
+
+    private static double checkStddev(double stddev) {
         if (!(stddev >= 0 && stddev <= 1)) {
             throw new IllegalArgumentException("GaussianNoise stddev " + stddev + "; expected a value in [0, 1]"
                     + " (as Keras 3)");
         }
-        this.stddev = (float) stddev;
+        return stddev;
     }
 
     public float stddev() {
-        return stddev;
+        return amount();
     }
 
     @Override
@@ -35,30 +36,12 @@ public final class GaussianNoise extends Layer {
     }
 
     @Override
-    protected int[] computeOutputShape(int[] inputShape) {
-        return inputShape;
+    protected void forwardNoise(LayerContext ctx, Slice x, Slice y, int n) {
+        ctx.backend().gaussianNoise(x, y, n, stddev(), ctx.seed(), ctx.layerIndex(), ctx.counters());
     }
 
     @Override
-    public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        int n = ctx.rows() * outputSize();
-        if (training && stddev > 0) {
-            ctx.backend().gaussianNoise(x, y, n, stddev, ctx.seed(), ctx.layerIndex(), ctx.counters());
-        } else {
-            ctx.backend().copy(x.slice(0, n), y.slice(0, n));
-        }
-    }
-
-    @Override
-    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
-        if (dx != null) {
-            int n = ctx.rows() * outputSize();
-            ctx.backend().copy(dy.slice(0, n), dx.slice(0, n));
-        }
-    }
-
-    @Override
-    public Map<String, Object> config() {
-        return Map.of("stddev", (double) stddev);
+    protected void backwardNoise(LayerContext ctx, Slice dy, Slice dx, int n) {
+        ctx.backend().copy(dy.slice(0, n), dx.slice(0, n));
     }
 }
