@@ -36,14 +36,13 @@ DENDRITE_DEVICE dendrite_u32 dendrite_noise_word(dendrite_philox4 r, dendrite_u3
     return j == 0u ? r.w0 : j == 1u ? r.w1 : j == 2u ? r.w2 : r.w3;
 }
 
-/* GaussianNoise: x + stddev * z. The backward pass is the identity. */
-DENDRITE_DEVICE float dendrite_gaussian_noise(float x, float stddev, float z) {
-    return x + stddev * z;
-}
-
-/* GaussianDropout, forward and backward alike: x * (1 + sigma * z), sigma = sqrt(rate / (1 - rate)). */
-DENDRITE_DEVICE float dendrite_gaussian_dropout(float x, float sigma, float z) {
-    return x * (1.0f + sigma * z);
+/*
+ * Both Gaussian layers: x * (1 + mul * z) + add * z. GaussianNoise is add = stddev, mul = 0 (x + stddev z; its
+ * backward pass is the identity); GaussianDropout, forward and backward alike, is add = 0,
+ * mul = sigma = sqrt(rate / (1 - rate)). The zero term changes nothing: x * 1 and + 0 are exact.
+ */
+DENDRITE_DEVICE float dendrite_gaussian(float x, float z, float add, float mul) {
+    return x * (1.0f + mul * z) + add * z;
 }
 
 /*

@@ -9,8 +9,8 @@
 #include "common.cuh"
 #include "noise.h"
 
-/* out = in + stddev * z(i). */
-DENDRITE_KERNEL void gaussian_noise(const float *in, float *out, int n, float stddev, unsigned int seed_lo,
+/* out = in * (1 + mul * z(i)) + add * z(i): GaussianNoise (mul = 0) and GaussianDropout (add = 0). */
+DENDRITE_KERNEL void gaussian_noise(const float *in, float *out, int n, float add, float mul, unsigned int seed_lo,
                                     unsigned int seed_hi, int stream, const int *counters) {
     unsigned int step = (unsigned int) counters[0];
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
@@ -19,23 +19,7 @@ DENDRITE_KERNEL void gaussian_noise(const float *in, float *out, int n, float st
         for (unsigned int j = 0; j < 4u; j++) {
             unsigned int i = 4u * b + j;
             if (i < (unsigned int) n) {
-                out[i] = dendrite_gaussian_noise(in[i], stddev, dendrite_noise_normal(r, i));
-            }
-        }
-    }
-}
-
-/* out = in * (1 + sigma * z(i)): GaussianDropout's forward and backward pass. */
-DENDRITE_KERNEL void gaussian_dropout(const float *in, float *out, int n, float sigma, unsigned int seed_lo,
-                                      unsigned int seed_hi, int stream, const int *counters) {
-    unsigned int step = (unsigned int) counters[0];
-    unsigned int blocks = ((unsigned int) n + 3u) / 4u;
-    for (unsigned int b = DENDRITE_GRID_START; b < blocks; b += DENDRITE_GRID_STRIDE) {
-        dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, b, step, (unsigned int) stream);
-        for (unsigned int j = 0; j < 4u; j++) {
-            unsigned int i = 4u * b + j;
-            if (i < (unsigned int) n) {
-                out[i] = dendrite_gaussian_dropout(in[i], sigma, dendrite_noise_normal(r, i));
+                out[i] = dendrite_gaussian(in[i], dendrite_noise_normal(r, i), add, mul);
             }
         }
     }

@@ -5,8 +5,8 @@
  */
 #include "../common/noise.h"
 
-/* y = x + stddev * z(i). */
-__kernel void gaussian_noise(__global const float *x, int xo, __global float *y, int yo, int n, float stddev,
+/* y = x * (1 + mul * z(i)) + add * z(i): GaussianNoise (mul = 0) and GaussianDropout (add = 0). */
+__kernel void gaussian_noise(__global const float *x, int xo, __global float *y, int yo, int n, float add, float mul,
                              uint seed_lo, uint seed_hi, int stream, __global const int *counters, int co) {
     int b = get_global_id(0);
     if (b >= (n + 3) / 4) {
@@ -16,23 +16,7 @@ __kernel void gaussian_noise(__global const float *x, int xo, __global float *y,
     for (int j = 0; j < 4; j++) {
         int i = 4 * b + j;
         if (i < n) {
-            y[yo + i] = dendrite_gaussian_noise(x[xo + i], stddev, dendrite_noise_normal(r, (uint) i));
-        }
-    }
-}
-
-/* y = x * (1 + sigma * z(i)): GaussianDropout's forward and backward pass. */
-__kernel void gaussian_dropout(__global const float *x, int xo, __global float *y, int yo, int n, float sigma,
-                               uint seed_lo, uint seed_hi, int stream, __global const int *counters, int co) {
-    int b = get_global_id(0);
-    if (b >= (n + 3) / 4) {
-        return;
-    }
-    dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) b, (uint) counters[co], (uint) stream);
-    for (int j = 0; j < 4; j++) {
-        int i = 4 * b + j;
-        if (i < n) {
-            y[yo + i] = dendrite_gaussian_dropout(x[xo + i], sigma, dendrite_noise_normal(r, (uint) i));
+            y[yo + i] = dendrite_gaussian(x[xo + i], dendrite_noise_normal(r, (uint) i), add, mul);
         }
     }
 }

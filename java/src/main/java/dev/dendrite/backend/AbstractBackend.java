@@ -10,8 +10,8 @@ import java.util.Set;
  * The {@link Backend} contract, enforced once for every backend: each public op is final here and runs, in this
  * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
  * only then the backend's own code: its {@code do...} method for memory, or its implementation of the op's family
- * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data),
- * mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
+ * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data,
+ * noise, layer norm), mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
  * receives is an open buffer of the backend's buffer class, of the right dtype and length, and every optional
  * slice is either null or likewise.
  *
@@ -281,7 +281,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     public final void gaussianNoise(Slice x, Slice y, int n, float stddev, long seed, int stream, Slice counters) {
         ensureOpen();
         checks.gaussianNoise(x, y, n, stddev, counters);
-        ops.noise().gaussianNoise(x, y, n, stddev, seed, stream, counters);
+        ops.noise().gaussian(x, y, n, stddev, 0f, seed, stream, counters);
     }
 
     @Override
@@ -289,7 +289,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                       Slice counters) {
         ensureOpen();
         checks.gaussianDropout(in, out, n, rate, counters);
-        ops.noise().gaussianDropout(in, out, n, Noise.gaussianDropoutSigma(rate), seed, stream, counters);
+        ops.noise().gaussian(in, out, n, 0f, Noise.gaussianDropoutSigma(rate), seed, stream, counters);
     }
 
     @Override

@@ -25,13 +25,12 @@ record CpuNoiseOps(CpuParallel par) implements NoiseOps {
     }
 
     @Override
-    public void gaussianNoise(Slice in, Slice out, int n, float stddev, long seed, int stream, Slice counters) {
-        run(in, out, n, seed, stream, counters, NORMAL, (x, w, i) -> x + stddev * Noise.normal(w, i));
-    }
-
-    @Override
-    public void gaussianDropout(Slice in, Slice out, int n, float sigma, long seed, int stream, Slice counters) {
-        run(in, out, n, seed, stream, counters, NORMAL, (x, w, i) -> x * (1f + sigma * Noise.normal(w, i)));
+    public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
+        // kernels/common/noise.h's dendrite_gaussian, operation for operation.
+        run(in, out, n, seed, stream, counters, NORMAL, (x, w, i) -> {
+            float z = Noise.normal(w, i);
+            return x * (1f + mul * z) + add * z;
+        });
     }
 
     @Override

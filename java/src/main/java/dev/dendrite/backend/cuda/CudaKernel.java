@@ -24,8 +24,7 @@ enum CudaKernel {
     // dropout.cu
     DROPOUT("dropout", "PPIFIIIP"),
     // noise.cu
-    GAUSSIAN_NOISE("gaussian_noise", "PPIFIIIP"),
-    GAUSSIAN_DROPOUT("gaussian_dropout", "PPIFIIIP"),
+    GAUSSIAN_NOISE("gaussian_noise", "PPIFFIIIP"),
     ALPHA_DROPOUT("alpha_dropout", "PPIFFFFIIIP"),
     // layernorm.cu
     LAYERNORM_FORWARD("layernorm_forward", "PIIPPFPPP"),

@@ -13,7 +13,7 @@ import jcuda.driver.CUdeviceptr;
  */
 record CudaNoiseOps(CudaContext ctx) implements NoiseOps {
     @Override
-    public void gaussianNoise(Slice in, Slice out, int n, float stddev, long seed, int stream, Slice counters) {
+    public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
         CUdeviceptr pin = ptr(in);
         CUdeviceptr pout = ptr(out);
         CUdeviceptr pc = ptr(counters);
@@ -21,26 +21,10 @@ record CudaNoiseOps(CudaContext ctx) implements NoiseOps {
             return;
         }
         try {
-            ctx.launch(CudaKernel.GAUSSIAN_NOISE, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, stddev,
+            ctx.launch(CudaKernel.GAUSSIAN_NOISE, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, add, mul,
                     (int) seed, (int) (seed >>> 32), stream, pc);
         } catch (CudaException e) {
-            throw ctx.fail("gaussianNoise", "n=" + n + ", stddev=" + stddev, e);
-        }
-    }
-
-    @Override
-    public void gaussianDropout(Slice in, Slice out, int n, float sigma, long seed, int stream, Slice counters) {
-        CUdeviceptr pin = ptr(in);
-        CUdeviceptr pout = ptr(out);
-        CUdeviceptr pc = ptr(counters);
-        if (n == 0) {
-            return;
-        }
-        try {
-            ctx.launch(CudaKernel.GAUSSIAN_DROPOUT, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, sigma,
-                    (int) seed, (int) (seed >>> 32), stream, pc);
-        } catch (CudaException e) {
-            throw ctx.fail("gaussianDropout", "n=" + n + ", sigma=" + sigma, e);
+            throw ctx.fail(mul == 0f ? "gaussianNoise" : "gaussianDropout", "n=" + n, e);
         }
     }
 

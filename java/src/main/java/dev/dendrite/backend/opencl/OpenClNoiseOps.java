@@ -12,27 +12,17 @@ import org.jocl.CLException;
  */
 record OpenClNoiseOps(OpenClContext ctx) implements NoiseOps {
     @Override
-    public void gaussianNoise(Slice in, Slice out, int n, float stddev, long seed, int stream, Slice counters) {
-        normal("gaussianNoise", "gaussian_noise", in, out, n, stddev, seed, stream, counters);
-    }
-
-    @Override
-    public void gaussianDropout(Slice in, Slice out, int n, float sigma, long seed, int stream, Slice counters) {
-        normal("gaussianDropout", "gaussian_dropout", in, out, n, sigma, seed, stream, counters);
-    }
-
-    private void normal(String op, String kernel, Slice in, Slice out, int n, float scale, long seed, int stream,
-                        Slice counters) {
+    public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
         if (n == 0) {
             return;
         }
         try {
-            OpenClKernel k = ctx.programs.kernel("noise.cl", kernel);
-            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(scale).i((int) seed)
+            OpenClKernel k = ctx.programs.kernel("noise.cl", "gaussian_noise");
+            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(add).f(mul).i((int) seed)
                     .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
             ctx.run1(k, (n + 3L) / 4);
         } catch (CLException e) {
-            throw ctx.clFailure(op, "n=" + n, e);
+            throw ctx.clFailure(mul == 0f ? "gaussianNoise" : "gaussianDropout", "n=" + n, e);
         }
     }
 
