@@ -10,7 +10,7 @@
  *   dendrite_u32/_u64   fixed-width unsigned integers
  *   dendrite_mulhi_u32  high 32 bits of a 32x32-bit unsigned product
  *   dendrite_atomic_cas_i32(p, expected, desired)  atomic compare-and-swap on a global int, returns the old value
- *   dendrite_<fn>f      single-precision math (exp, log, ...), mapped to each dialect's float overload;
+ *   dendrite_<fn>f      single-precision math (exp, log, cospi, ...), mapped to each dialect's float overload;
  *                       dendrite_fmaf is the correctly rounded fused multiply-add
  *
  * What a tiled kernel needs besides (OpenCL C and CUDA only; the host C branch has no work-groups):
@@ -50,6 +50,8 @@ typedef ulong dendrite_u64;
 #define dendrite_sqrtf(x) sqrt(x)
 #define dendrite_tanhf(x) tanh(x)
 #define dendrite_erfcf(x) erfc(x)
+#define dendrite_cospif(x) cospi(x)
+#define dendrite_sinpif(x) sinpi(x)
 #define dendrite_fabsf(x) fabs(x)
 #define dendrite_fmaxf(a, b) fmax(a, b)
 #define dendrite_fmaf(a, b, c) fma(a, b, c)
@@ -86,6 +88,8 @@ typedef unsigned long long dendrite_u64;
 #define dendrite_sqrtf(x) sqrtf(x)
 #define dendrite_tanhf(x) tanhf(x)
 #define dendrite_erfcf(x) erfcf(x)
+#define dendrite_cospif(x) cospif(x)
+#define dendrite_sinpif(x) sinpif(x)
 #define dendrite_fabsf(x) fabsf(x)
 #define dendrite_fmaxf(a, b) fmaxf(a, b)
 #define dendrite_fmaf(a, b, c) fmaf(a, b, c)
@@ -132,6 +136,8 @@ static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
 #define dendrite_sqrtf(x) sqrtf(x)
 #define dendrite_tanhf(x) tanhf(x)
 #define dendrite_erfcf(x) erfcf(x)
+#define dendrite_cospif(x) ((float) cos(3.14159265358979323846 * (double) (x))) /* C99 has no cospi */
+#define dendrite_sinpif(x) ((float) sin(3.14159265358979323846 * (double) (x)))
 #define dendrite_fabsf(x) fabsf(x)
 #define dendrite_fmaxf(a, b) fmaxf(a, b)
 #define dendrite_fmaf(a, b, c) fmaf(a, b, c)

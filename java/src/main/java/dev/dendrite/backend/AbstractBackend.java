@@ -10,8 +10,8 @@ import java.util.Set;
  * The {@link Backend} contract, enforced once for every backend: each public op is final here and runs, in this
  * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
  * only then the backend's own code: its {@code do...} method for memory, or its implementation of the op's family
- * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data),
- * mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
+ * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data,
+ * noise, layer norm), mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
  * receives is an open buffer of the backend's buffer class, of the right dtype and length, and every optional
  * slice is either null or likewise.
  *
@@ -275,6 +275,43 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
     }
 
+    // ================================================================== noise layers
+
+    @Override
+    public final void gaussianNoise(Slice x, Slice y, int n, float stddev, long seed, int stream, Slice counters) {
+        ensureOpen();
+        checks.gaussianNoise(x, y, n, stddev, counters);
+        ops.noise().gaussian(x, y, n, stddev, 0f, seed, stream, counters);
+    }
+
+    @Override
+    public final void gaussianDropout(Slice in, Slice out, int n, float rate, long seed, int stream,
+                                      Slice counters) {
+        ensureOpen();
+        checks.gaussianDropout(in, out, n, rate, counters);
+        ops.noise().gaussian(in, out, n, 0f, Noise.gaussianDropoutSigma(rate), seed, stream, counters);
+    }
+
+    @Override
+    public final void alphaDropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream,
+                                          Slice counters) {
+        ensureOpen();
+        String op = "alphaDropoutForward";
+        checks.alphaDropout(op, "x", x, "y", y, n, rate, counters);
+        ops.noise().alphaDropout(op, x, y, n, rate, Noise.alphaDropoutScale(rate), Noise.alphaDropoutShift(rate),
+                Noise.alphaDropoutDropped(rate), seed, stream, counters);
+    }
+
+    @Override
+    public final void alphaDropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream,
+                                           Slice counters) {
+        ensureOpen();
+        String op = "alphaDropoutBackward";
+        checks.alphaDropout(op, "dy", dy, "dx", dx, n, rate, counters);
+        // The forward's mask, regenerated; the derivative of a * x + b is a, of a dropped unit's constant 0.
+        ops.noise().alphaDropout(op, dy, dx, n, rate, Noise.alphaDropoutScale(rate), 0f, 0f, seed, stream, counters);
+    }
+
     // ================================================================== batch normalisation
 
     @Override
@@ -302,6 +339,24 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ensureOpen();
         checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    // ================================================================== layer normalisation
+
+    @Override
+    public final void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
+                                       Slice saveMean, Slice saveInvStd) {
+        ensureOpen();
+        checks.layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
+        ops.layerNorm().layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public final void layerNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                        Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        ensureOpen();
+        checks.layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        ops.layerNorm().layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
     // ================================================================== optimizers

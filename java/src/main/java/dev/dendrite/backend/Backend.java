@@ -177,6 +177,33 @@ public interface Backend extends AutoCloseable {
     /** Overwrites {@code dx[i] = keep(i) ? dy[i] / (1 - rate) : 0} with the forward's mask. May alias. */
     void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters);
 
+    // ---------------------------------------------------------------- noise layers (Philox, like dropout)
+
+    /**
+     * GaussianNoise: overwrites {@code y[i] = x[i] + stddev * z(i)}, {@code z(i)} the standard normal
+     * {@link Noise#normal}{@code (seed, i, counters[COUNTER_STEP], stream)}. The backward pass is the identity.
+     * {@code y} may alias {@code x}.
+     */
+    void gaussianNoise(Slice x, Slice y, int n, float stddev, long seed, int stream, Slice counters);
+
+    /**
+     * GaussianDropout, both passes: overwrites {@code out[i] = in[i] * (1 + sqrt(rate / (1 - rate)) * z(i))}
+     * with {@code z(i)} as in {@link #gaussianNoise}; the backward pass is the same call on {@code dy} with the same
+     * coordinates, which regenerates the forward's noise. May alias.
+     */
+    void gaussianDropout(Slice in, Slice out, int n, float rate, long seed, int stream, Slice counters);
+
+    /**
+     * AlphaDropout (Keras 3): overwrites {@code y[i] = keep(i) ? a x[i] + b : a alpha' + b} with {@code keep(i)}
+     * dropout's ({@link #dropoutForward}), {@code alpha' = -selu_alpha * selu_scale},
+     * {@code a = ((1 - rate)(1 + rate alpha'^2))^-1/2} and {@code b = -a alpha' rate} ({@link Noise}), which keeps
+     * the mean and variance of selu-distributed inputs. {@code y} may alias {@code x}.
+     */
+    void alphaDropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters);
+
+    /** Overwrites {@code dx[i] = keep(i) ? a dy[i] : 0} with the forward's mask. May alias. */
+    void alphaDropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters);
+
     // ---------------------------------------------------------------- batch normalisation (per column)
 
     /**
@@ -201,6 +228,24 @@ public interface Backend extends AutoCloseable {
      */
     void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                            Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta);
+
+    // ---------------------------------------------------------------- layer normalisation (per row)
+
+    /**
+     * Layer normalisation of each row: {@code y = gamma * (x - mean) / sqrt(var + eps) + beta} with the row's mean
+     * and biased variance over its {@code cols} values; overwrites {@code saveMean} and {@code saveInvStd}
+     * ({@code 1 / sqrt(var + eps)}, length {@code rows}) for the backward pass. The same in training and inference.
+     * {@code gamma} ({@code null} = ones) and {@code beta} ({@code null} = zeros) have length {@code cols}.
+     */
+    void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
+                          Slice saveMean, Slice saveInvStd);
+
+    /**
+     * Backward of {@link #layerNormForward}: overwrites {@code dx}, {@code dgamma} ({@code sum over rows of
+     * dy * xhat}) and {@code dbeta} ({@code sum over rows of dy}), each only when non-null.
+     */
+    void layerNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                           Slice dx, Slice dgamma, Slice dbeta);
 
     // ---------------------------------------------------------------- optimizers (one pass over a flat buffer)
 

@@ -450,6 +450,38 @@ public final class OpChecks {
         noOverlap(op, outName, out, n, inName, in, n, true);
     }
 
+    /** GaussianNoise: {@code 0 <= stddev}, finite; in place or disjoint. */
+    public void gaussianNoise(Slice x, Slice y, int n, float stddev, Slice counters) {
+        String op = "gaussianNoise";
+        if (!(stddev >= 0f) || Float.isInfinite(stddev)) {
+            throw new IllegalArgumentException(op + ": stddev " + stddev + "; expected a finite value >= 0");
+        }
+        elementwiseNoise(op, "x", x, "y", y, n, counters);
+    }
+
+    /** GaussianDropout (either pass): {@code 0 <= rate < 1}; in place or disjoint. */
+    public void gaussianDropout(Slice in, Slice out, int n, float rate, Slice counters) {
+        String op = "gaussianDropout";
+        halfOpenUnit(op, "rate", rate);
+        elementwiseNoise(op, "in", in, "out", out, n, counters);
+    }
+
+    /** AlphaDropout forward or backward ({@code op} names it): {@code 0 <= rate < 1}; in place or disjoint. */
+    public void alphaDropout(String op, String inName, Slice in, String outName, Slice out, int n, float rate,
+                             Slice counters) {
+        halfOpenUnit(op, "rate", rate);
+        elementwiseNoise(op, inName, in, outName, out, n, counters);
+    }
+
+    private void elementwiseNoise(String op, String inName, Slice in, String outName, Slice out, int n,
+                                  Slice counters) {
+        nonNegative(op, "n", n);
+        vector(op, inName, in, n);
+        vector(op, outName, out, n);
+        counters(op, counters);
+        noOverlap(op, outName, out, n, inName, in, n, true);
+    }
+
     /** {@code gamma} and {@code beta} may be null. */
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar, Slice y,
@@ -521,6 +553,61 @@ public final class OpChecks {
             noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, cols, false);
             noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
         }
+    }
+
+    /** {@code gamma} and {@code beta} may be null; the statistics are one per row. */
+    public void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
+                                 Slice saveMean, Slice saveInvStd) {
+        String op = "layerNormForward";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        checkEps(op, eps);
+        matrix(op, "x", x, rows, cols);
+        perColumnOrNull(op, "gamma", gamma, cols);
+        perColumnOrNull(op, "beta", beta, cols);
+        matrix(op, "y", y, rows, cols);
+        f32(op, "saveMean", saveMean, rows, "rows");
+        f32(op, "saveInvStd", saveInvStd, rows, "rows");
+        long total = (long) rows * cols;
+        noOverlap(op, "y", y, total, "x", x, total, false);
+        noOverlap(op, "y", y, total, "gamma", gamma, cols, false);
+        noOverlap(op, "y", y, total, "beta", beta, cols, false);
+        noOverlap(op, "saveMean", saveMean, rows, "saveInvStd", saveInvStd, rows, false);
+        noOverlap(op, "y", y, total, "saveMean", saveMean, rows, false);
+        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, rows, false);
+        noOverlap(op, "saveMean", saveMean, rows, "x", x, total, false);
+        noOverlap(op, "saveInvStd", saveInvStd, rows, "x", x, total, false);
+    }
+
+    /** {@code gamma}, {@code dx}, {@code dgamma} and {@code dbeta} may each be null. */
+    public void layerNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                  Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        String op = "layerNormBackward";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrix(op, "x", x, rows, cols);
+        matrix(op, "dy", dy, rows, cols);
+        perColumnOrNull(op, "gamma", gamma, cols);
+        f32(op, "saveMean", saveMean, rows, "rows");
+        f32(op, "saveInvStd", saveInvStd, rows, "rows");
+        matrixOrNull(op, "dx", dx, rows, cols);
+        perColumnOrNull(op, "dgamma", dgamma, cols);
+        perColumnOrNull(op, "dbeta", dbeta, cols);
+        long total = (long) rows * cols;
+        if (dx != null) {
+            noOverlap(op, "dx", dx, total, "x", x, total, false);
+            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
+            noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
+            noOverlap(op, "dx", dx, total, "saveMean", saveMean, rows, false);
+            noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, rows, false);
+        }
+        noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
+        noOverlap(op, "dgamma", dgamma, cols, "x", x, total, false);
+        noOverlap(op, "dgamma", dgamma, cols, "dy", dy, total, false);
+        noOverlap(op, "dgamma", dgamma, cols, "dx", dx, total, false);
+        noOverlap(op, "dbeta", dbeta, cols, "x", x, total, false);
+        noOverlap(op, "dbeta", dbeta, cols, "dy", dy, total, false);
+        noOverlap(op, "dbeta", dbeta, cols, "dx", dx, total, false);
     }
 
     /** {@code velocity} may be null only with momentum 0. */

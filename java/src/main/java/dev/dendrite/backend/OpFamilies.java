@@ -9,5 +9,5 @@ package dev.dendrite.backend;
 public record OpFamilies(GemmOps gemm, ReductionOps reductions, ActivationOps activations, LossOps losses,
                          RegularizerOps regularizers, DropoutOps dropout, BatchNormOps batchNorm,
                          OptimizerOps optimizers, DataOps data,
-                         OptimizerOptionOps optimizerOptions) {
+                         OptimizerOptionOps optimizerOptions, NoiseOps noise, LayerNormOps layerNorm) {
 }

@@ -248,6 +248,40 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void gaussianNoise(Slice x, Slice y, int n, float stddev, long seed, int stream, Slice counters) {
+        timed("gaussianNoise", () -> inner.gaussianNoise(x, y, n, stddev, seed, stream, counters));
+    }
+
+    @Override
+    public void gaussianDropout(Slice in, Slice out, int n, float rate, long seed, int stream, Slice counters) {
+        timed("gaussianDropout", () -> inner.gaussianDropout(in, out, n, rate, seed, stream, counters));
+    }
+
+    @Override
+    public void alphaDropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
+        timed("alphaDropoutForward", () -> inner.alphaDropoutForward(x, y, n, rate, seed, stream, counters));
+    }
+
+    @Override
+    public void alphaDropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
+        timed("alphaDropoutBackward", () -> inner.alphaDropoutBackward(dy, dx, n, rate, seed, stream, counters));
+    }
+
+    @Override
+    public void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
+                                 Slice saveMean, Slice saveInvStd) {
+        timed("layerNormForward",
+                () -> inner.layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd));
+    }
+
+    @Override
+    public void layerNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                  Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        timed("layerNormBackward",
+                () -> inner.layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta));
+    }
+
+    @Override
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar, Slice y, Slice saveMean,
                                          Slice saveInvStd) {

@@ -1,7 +1,5 @@
 package dev.dendrite.layers;
 
-import java.util.Map;
-
 import dev.dendrite.backend.Slice;
 
 /**
@@ -10,18 +8,21 @@ import dev.dendrite.backend.Slice;
  * input through. The mask is a pure function of (seed, step, position, layer), so the backward pass
  * regenerates it rather than storing it.
  */
-public final class Dropout extends Layer {
-    private final float rate;
+public final class Dropout extends NoiseLayer {
 
     public Dropout(double rate) {
+        super("rate", checkRate(rate));
+    }
+
+    private static double checkRate(double rate) {
         if (!(rate >= 0 && rate < 1)) {
             throw new IllegalArgumentException("Dropout rate " + rate + "; expected a fraction in [0, 1)");
         }
-        this.rate = (float) rate;
+        return rate;
     }
 
     public float rate() {
-        return rate;
+        return amount();
     }
 
     @Override
@@ -30,35 +31,12 @@ public final class Dropout extends Layer {
     }
 
     @Override
-    protected int[] computeOutputShape(int[] inputShape) {
-        return inputShape;
+    protected void forwardNoise(LayerContext ctx, Slice x, Slice y, int n) {
+        ctx.backend().dropoutForward(x, y, n, rate(), ctx.seed(), ctx.layerIndex(), ctx.counters());
     }
 
     @Override
-    public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        int n = ctx.rows() * outputSize();
-        if (training && rate > 0) {
-            ctx.backend().dropoutForward(x, y, n, rate, ctx.seed(), ctx.layerIndex(), ctx.counters());
-        } else {
-            ctx.backend().copy(x.slice(0, n), y.slice(0, n));
-        }
-    }
-
-    @Override
-    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
-        if (dx == null) {
-            return;
-        }
-        int n = ctx.rows() * outputSize();
-        if (rate > 0) {
-            ctx.backend().dropoutBackward(dy, dx, n, rate, ctx.seed(), ctx.layerIndex(), ctx.counters());
-        } else {
-            ctx.backend().copy(dy.slice(0, n), dx.slice(0, n));
-        }
-    }
-
-    @Override
-    public Map<String, Object> config() {
-        return Map.of("rate", (double) rate);
+    protected void backwardNoise(LayerContext ctx, Slice dy, Slice dx, int n) {
+        ctx.backend().dropoutBackward(dy, dx, n, rate(), ctx.seed(), ctx.layerIndex(), ctx.counters());
     }
 }

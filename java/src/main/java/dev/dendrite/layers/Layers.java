@@ -55,9 +55,16 @@ public final class Layers {
                             .center(!Boolean.FALSE.equals(c.get("center")))
                             .scale(!Boolean.FALSE.equals(c.get("scale")));
                     break;
+                case "GaussianNoise":
+                case "GaussianDropout":
+                case "AlphaDropout":
+                case "LayerNormalization":
+                    layer = NoiseAndNormalizationLayers.fromConfig(className, c);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
-                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization");
+                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization, "
+                            + NoiseAndNormalizationLayers.CLASS_NAMES);
             }
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("malformed config for layer '" + name + "' (" + className + "): "
@@ -69,7 +76,7 @@ public final class Layers {
         return layer;
     }
 
-    private static Number num(Map<String, Object> c, String key) {
+    static Number num(Map<String, Object> c, String key) {
         Object v = c.get(key);
         if (!(v instanceof Number)) {
             throw new IllegalArgumentException("layer config key '" + key + "' is " + v + "; expected a number");

@@ -27,7 +27,8 @@ import java.util.concurrent.ForkJoinPool;
  * double). Each stays well inside the error the conformance suite allows a float32 GPU.
  *
  * <p>This class holds the buffers and the lifecycle; each family of ops lives in a class of its own, as the
- * kernels do ({@link CpuActivationOps}, {@link CpuLossOps}, {@link CpuDropoutOps}, {@link CpuBatchNormOps},
+ * kernels do ({@link CpuActivationOps}, {@link CpuLossOps}, {@link CpuDropoutOps}, {@link CpuNoiseOps},
+ * {@link CpuBatchNormOps}, {@link CpuLayerNormOps},
  * {@link CpuOptimizerOps}, {@link CpuRegularizerOps}, {@link CpuReductionOps}, {@link CpuDataOps}, {@link CpuGemm}),
  * all running their loops through one {@link CpuParallel}, whose results do not depend on the number of threads.
  *
@@ -69,7 +70,7 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
         CpuOptimizerOps optimizers = new CpuOptimizerOps(par);
         CpuDataOps data = new CpuDataOps(par);
         use(new OpFamilies(this::runGemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers,
-                data, new CpuOptimizerOptionOps(par)));
+                data, new CpuOptimizerOptionOps(par), new CpuNoiseOps(par), new CpuLayerNormOps(par)));
     }
 
     @Override

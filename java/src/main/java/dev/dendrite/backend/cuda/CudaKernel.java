@@ -23,6 +23,13 @@ enum CudaKernel {
     MEAN_SQUARED_ERROR("mean_squared_error", "PPIIPFPP"),
     // dropout.cu
     DROPOUT("dropout", "PPIFIIIP"),
+    // noise.cu
+    GAUSSIAN_NOISE("gaussian_noise", "PPIFFIIIP"),
+    ALPHA_DROPOUT("alpha_dropout", "PPIFFFFIIIP"),
+    // layernorm.cu
+    LAYERNORM_FORWARD("layernorm_forward", "PIIPPFPPP"),
+    LAYERNORM_BACKWARD_DX("layernorm_backward_dx", "PPIIPPPP"),
+    LAYERNORM_BACKWARD_PARAMS("layernorm_backward_params", "PPIIPPPP"),
     // batchnorm.cu
     BATCHNORM_FORWARD_TRAINING("batchnorm_forward_training", "PIIPPFFPPPPP"),
     BATCHNORM_FORWARD_INFERENCE("batchnorm_forward_inference", "PIIPPFPPP"),

@@ -112,7 +112,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         OpenClOptimizerOps optimizers = new OpenClOptimizerOps(ctx);
         OpenClDataOps data = new OpenClDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
-                new OpenClOptimizerOptionOps(ctx)));
+                new OpenClOptimizerOptionOps(ctx), new OpenClNoiseOps(ctx), new OpenClLayerNormOps(ctx)));
     }
 
     @Override

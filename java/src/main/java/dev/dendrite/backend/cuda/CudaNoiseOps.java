@@ -1,0 +1,47 @@
+package dev.dendrite.backend.cuda;
+
+import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
+import static dev.dendrite.backend.cuda.CudaContext.ptr;
+
+import dev.dendrite.backend.NoiseOps;
+import dev.dendrite.backend.Slice;
+import jcuda.CudaException;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The CUDA backend's noise layers (kernels/cuda/noise.cu): a thread per Philox block of four elements.
+ */
+record CudaNoiseOps(CudaContext ctx) implements NoiseOps {
+    @Override
+    public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
+        CUdeviceptr pin = ptr(in);
+        CUdeviceptr pout = ptr(out);
+        CUdeviceptr pc = ptr(counters);
+        if (n == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.GAUSSIAN_NOISE, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, add, mul,
+                    (int) seed, (int) (seed >>> 32), stream, pc);
+        } catch (CudaException e) {
+            throw ctx.fail(mul == 0f ? "gaussianNoise" : "gaussianDropout", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void alphaDropout(String op, Slice in, Slice out, int n, float rate, float a, float b, float dropped,
+                             long seed, int stream, Slice counters) {
+        CUdeviceptr pin = ptr(in);
+        CUdeviceptr pout = ptr(out);
+        CUdeviceptr pc = ptr(counters);
+        if (n == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.ALPHA_DROPOUT, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, rate, a, b,
+                    dropped, (int) seed, (int) (seed >>> 32), stream, pc);
+        } catch (CudaException e) {
+            throw ctx.fail(op, "n=" + n + ", rate=" + rate, e);
+        }
+    }
+}

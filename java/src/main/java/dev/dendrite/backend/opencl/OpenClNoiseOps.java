@@ -1,0 +1,45 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.Backend.COUNTER_STEP;
+
+import dev.dendrite.backend.NoiseOps;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+
+/**
+ * The OpenCL backend's noise layers (kernels/opencl/noise.cl): a work-item per Philox block of four elements.
+ */
+record OpenClNoiseOps(OpenClContext ctx) implements NoiseOps {
+    @Override
+    public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("noise.cl", "gaussian_noise");
+            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(add).f(mul).i((int) seed)
+                    .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.run1(k, (n + 3L) / 4);
+        } catch (CLException e) {
+            throw ctx.clFailure(mul == 0f ? "gaussianNoise" : "gaussianDropout", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void alphaDropout(String op, Slice in, Slice out, int n, float rate, float a, float b, float dropped,
+                             long seed, int stream, Slice counters) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("noise.cl", "alpha_dropout");
+            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(rate).f(a).f(b).f(dropped)
+                    .i((int) seed).i((int) (seed >>> 32)).i(stream)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.run1(k, (n + 3L) / 4);
+        } catch (CLException e) {
+            throw ctx.clFailure(op, "n=" + n + ", rate=" + rate, e);
+        }
+    }
+}

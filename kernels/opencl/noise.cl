@@ -1,0 +1,40 @@
+/*
+ * noise.cl - the noise layers' kernels: GaussianNoise, GaussianDropout and AlphaDropout (../common/noise.h).
+ * The noise is a pure function of (seed, i, counters[0], stream), so the backward pass regenerates it and a
+ * recorded step draws new noise on every replay. One work-item per Philox block of four elements; y may alias x.
+ */
+#include "../common/noise.h"
+
+/* y = x * (1 + mul * z(i)) + add * z(i): GaussianNoise (mul = 0) and GaussianDropout (add = 0). */
+__kernel void gaussian_noise(__global const float *x, int xo, __global float *y, int yo, int n, float add, float mul,
+                             uint seed_lo, uint seed_hi, int stream, __global const int *counters, int co) {
+    int b = get_global_id(0);
+    if (b >= (n + 3) / 4) {
+        return;
+    }
+    dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) b, (uint) counters[co], (uint) stream);
+    for (int j = 0; j < 4; j++) {
+        int i = 4 * b + j;
+        if (i < n) {
+            y[yo + i] = dendrite_gaussian(x[xo + i], dendrite_noise_normal(r, (uint) i), add, mul);
+        }
+    }
+}
+
+/* y = kept(i) ? a * x + b : dropped, kept(i) = uniform(i) >= rate (the backward pass: b = dropped = 0). */
+__kernel void alpha_dropout(__global const float *x, int xo, __global float *y, int yo, int n, float rate, float a,
+                            float b, float dropped, uint seed_lo, uint seed_hi, int stream,
+                            __global const int *counters, int co) {
+    int blk = get_global_id(0);
+    if (blk >= (n + 3) / 4) {
+        return;
+    }
+    dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) blk, (uint) counters[co], (uint) stream);
+    for (int j = 0; j < 4; j++) {
+        int i = 4 * blk + j;
+        if (i < n) {
+            int kept = dendrite_philox_to_uniform(dendrite_noise_word(r, (uint) i)) >= rate;
+            y[yo + i] = dendrite_alpha_dropout(x[xo + i], kept, a, b, dropped);
+        }
+    }
+}
