@@ -55,9 +55,20 @@ public final class Layers {
                             .center(!Boolean.FALSE.equals(c.get("center")))
                             .scale(!Boolean.FALSE.equals(c.get("scale")));
                     break;
+                case "LeakyReLU":
+                case "ReLU":
+                case "ELU":
+                case "PReLU":
+                case "Softmax":
+                case "Reshape":
+                case "Rescaling":
+                case "Normalization":
+                    layer = LayerConfigs.fromConfig(className, c);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
-                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization");
+                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization, "
+                            + LayerConfigs.NAMES);
             }
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("malformed config for layer '" + name + "' (" + className + "): "
@@ -69,7 +80,7 @@ public final class Layers {
         return layer;
     }
 
-    private static Number num(Map<String, Object> c, String key) {
+    static Number num(Map<String, Object> c, String key) {
         Object v = c.get(key);
         if (!(v instanceof Number)) {
             throw new IllegalArgumentException("layer config key '" + key + "' is " + v + "; expected a number");
@@ -77,7 +88,7 @@ public final class Layers {
         return (Number) v;
     }
 
-    private static int[] ints(List<Object> values) {
+    static int[] ints(List<Object> values) {
         int[] out = new int[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = ((Number) values.get(i)).intValue();
@@ -86,7 +97,7 @@ public final class Layers {
     }
 
     @SuppressWarnings("unchecked")
-    private static Initializer initializer(Object config) {
+    static Initializer initializer(Object config) {
         if (config == null) {
             throw new IllegalArgumentException("missing initializer config");
         }
@@ -97,7 +108,7 @@ public final class Layers {
     }
 
     @SuppressWarnings("unchecked")
-    private static Regularizer regularizer(Object config) {
+    static Regularizer regularizer(Object config) {
         return config == null ? null : Regularizer.fromConfig((Map<String, Object>) config);
     }
 }
