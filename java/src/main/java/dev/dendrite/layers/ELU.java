@@ -16,7 +16,12 @@ public final class ELU extends ElementwiseActivation {
 
     /** @throws IllegalArgumentException if alpha is not finite */
     public ELU(double alpha) {
-        super(ActivationFunction.ELU, finite("ELU", "alpha", alpha));
+        super(ActivationFunction.ELU, checked(alpha));
+    }
+
+    private static double checked(double alpha) {
+        finite("ELU", "alpha", alpha);
+        return alpha;
     }
 
     @Override
@@ -32,7 +37,7 @@ public final class ELU extends ElementwiseActivation {
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("alpha", (double) alpha());
+        m.put("alpha", alphaArgument());
         return m;
     }
 }

@@ -10,10 +10,17 @@ import dev.dendrite.backend.Slice;
 abstract class ElementwiseActivation extends ShapePreserving {
     private final ActivationFunction function;
     private final float alpha;
+    /** The argument as given, which the config keeps (Keras writes the Python float, not its float32). */
+    private final double alphaArgument;
 
-    ElementwiseActivation(ActivationFunction function, float alpha) {
+    ElementwiseActivation(ActivationFunction function, double alpha) {
         this.function = function;
-        this.alpha = alpha;
+        this.alpha = (float) alpha;
+        this.alphaArgument = alpha;
+    }
+
+    double alphaArgument() {
+        return alphaArgument;
     }
 
     float alpha() {

@@ -46,12 +46,25 @@ final class LayerConfigs {
                 if (Boolean.TRUE.equals(c.get("invert"))) {
                     throw new IllegalArgumentException("Normalization invert true; expected false");
                 }
-                Integer axis = c.get("axis") == null ? null : Layers.num(c, "axis").intValue();
+                Integer axis = axis(c.get("axis"));
                 return new Normalization(axis, doubles(c.get("mean")), doubles(c.get("variance")));
             }
             default:
                 return null;
         }
+    }
+
+    /** Keras writes Normalization's axis as a list: {@code [-1]}, or {@code []} for None; a bare number is read too. */
+    @SuppressWarnings("unchecked")
+    private static Integer axis(Object v) {
+        if (v instanceof List && ((List<Object>) v).size() <= 1) {
+            List<Object> list = (List<Object>) v;
+            return list.isEmpty() ? null : ((Number) list.get(0)).intValue();
+        }
+        if (v == null || v instanceof Number) {
+            return v == null ? null : ((Number) v).intValue();
+        }
+        throw new IllegalArgumentException("Normalization axis " + v + "; expected [-1] or [] (None)");
     }
 
     /** A list of numbers, or one number (Keras's scalar statistic), or null. */

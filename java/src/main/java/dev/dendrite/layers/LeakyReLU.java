@@ -20,7 +20,12 @@ public final class LeakyReLU extends ElementwiseActivation {
 
     /** @throws IllegalArgumentException if the slope is negative or not finite (Keras refuses both) */
     public LeakyReLU(double negativeSlope) {
-        super(ActivationFunction.LEAKY_RELU, nonNegative("LeakyReLU", "negative_slope", negativeSlope));
+        super(ActivationFunction.LEAKY_RELU, checked(negativeSlope));
+    }
+
+    private static double checked(double negativeSlope) {
+        nonNegative("LeakyReLU", "negative_slope", negativeSlope);
+        return negativeSlope;
     }
 
     public float negativeSlope() {
@@ -35,7 +40,7 @@ public final class LeakyReLU extends ElementwiseActivation {
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("negative_slope", (double) alpha());
+        m.put("negative_slope", alphaArgument());
         return m;
     }
 }

@@ -186,7 +186,7 @@ public final class Normalization extends ShapePreserving {
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("axis", axis);
+        m.put("axis", axis == null ? List.of() : List.of(axis)); // as Keras writes it
         m.put("mean", given ? toDoubles(mean) : null);
         m.put("variance", given ? toDoubles(variance) : null);
         m.put("invert", false);

@@ -18,15 +18,15 @@ import dev.dendrite.backend.Slice;
  */
 public final class ReLU extends ShapePreserving {
     private Double maxValue;
-    private float negativeSlope;
-    private float threshold;
+    private double negativeSlope;
+    private double threshold;
 
     /** @throws IllegalArgumentException if {@code maxValue} is negative or not finite; null means none */
     public ReLU maxValue(Double maxValue) {
         if (maxValue != null) {
             nonNegative("ReLU", "max_value", maxValue);
         }
-        this.maxValue = maxValue == null ? null : (double) (float) (double) maxValue;
+        this.maxValue = maxValue;
         return this;
     }
 
@@ -36,13 +36,15 @@ public final class ReLU extends ShapePreserving {
 
     /** @throws IllegalArgumentException if negative or not finite (Keras refuses a negative slope) */
     public ReLU negativeSlope(double negativeSlope) {
-        this.negativeSlope = nonNegative("ReLU", "negative_slope", negativeSlope);
+        nonNegative("ReLU", "negative_slope", negativeSlope);
+        this.negativeSlope = negativeSlope;
         return this;
     }
 
     /** @throws IllegalArgumentException if negative or not finite (Keras refuses a negative threshold) */
     public ReLU threshold(double threshold) {
-        this.threshold = nonNegative("ReLU", "threshold", threshold);
+        nonNegative("ReLU", "threshold", threshold);
+        this.threshold = threshold;
         return this;
     }
 
@@ -52,11 +54,11 @@ public final class ReLU extends ShapePreserving {
     }
 
     public float negativeSlope() {
-        return negativeSlope;
+        return (float) negativeSlope;
     }
 
     public float threshold() {
-        return threshold;
+        return (float) threshold;
     }
 
     private float max() {
@@ -70,13 +72,14 @@ public final class ReLU extends ShapePreserving {
 
     @Override
     public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        ctx.backend().reluForward(x, ctx.rows() * outputSize(), negativeSlope, max(), threshold, y);
+        ctx.backend().reluForward(x, ctx.rows() * outputSize(), negativeSlope(), max(), threshold(), y);
     }
 
     @Override
     public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
         if (dx != null) {
-            ctx.backend().reluBackward(x, dy, ctx.rows() * outputSize(), negativeSlope, max(), threshold, dx);
+            ctx.backend().reluBackward(x, dy, ctx.rows() * outputSize(), negativeSlope(), max(), threshold(),
+                    dx);
         }
     }
 
@@ -84,8 +87,8 @@ public final class ReLU extends ShapePreserving {
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("max_value", maxValue);
-        m.put("negative_slope", (double) negativeSlope);
-        m.put("threshold", (double) threshold);
+        m.put("negative_slope", negativeSlope);
+        m.put("threshold", threshold);
         return m;
     }
 }

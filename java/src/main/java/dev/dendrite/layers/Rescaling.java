@@ -13,8 +13,8 @@ import dev.dendrite.backend.Slice;
  * do not need).
  */
 public final class Rescaling extends ShapePreserving {
-    private final float scale;
-    private final float offset;
+    private final double scale;
+    private final double offset;
 
     public Rescaling(double scale) {
         this(scale, 0.0);
@@ -22,16 +22,18 @@ public final class Rescaling extends ShapePreserving {
 
     /** @throws IllegalArgumentException if either is not finite */
     public Rescaling(double scale, double offset) {
-        this.scale = finite("Rescaling", "scale", scale);
-        this.offset = finite("Rescaling", "offset", offset);
+        finite("Rescaling", "scale", scale);
+        finite("Rescaling", "offset", offset);
+        this.scale = scale;
+        this.offset = offset;
     }
 
     public float scale() {
-        return scale;
+        return (float) scale;
     }
 
     public float offset() {
-        return offset;
+        return (float) offset;
     }
 
     @Override
@@ -41,22 +43,22 @@ public final class Rescaling extends ShapePreserving {
 
     @Override
     public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        ctx.backend().featureAffine(x, ctx.rows(), outputSize(), null, null, 1, scale, offset, y);
+        ctx.backend().featureAffine(x, ctx.rows(), outputSize(), null, null, 1, scale(), offset(), y);
     }
 
     /** The gradient of {@code x * scale + offset} is {@code dy * scale}: the same op without the offset. */
     @Override
     public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
         if (dx != null) {
-            ctx.backend().featureAffine(dy, ctx.rows(), outputSize(), null, null, 1, scale, 0f, dx);
+            ctx.backend().featureAffine(dy, ctx.rows(), outputSize(), null, null, 1, scale(), 0f, dx);
         }
     }
 
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("scale", (double) scale);
-        m.put("offset", (double) offset);
+        m.put("scale", scale);
+        m.put("offset", offset);
         return m;
     }
 }
