@@ -5,7 +5,7 @@ import dev.dendrite.backend.Slice;
 
 /**
  * An activation layer that is one of the backends' element-wise {@link ActivationFunction}s with its alpha
- * ({@link LeakyReLU}, {@link ELU}): the forward pass is the bias-free activation op, the backward its derivative.
+ * ({@link Activation}, {@link LeakyReLU}, {@link ELU}): the forward pass is the bias-free activation op, the backward its derivative.
  */
 abstract class ElementwiseActivation extends ShapePreserving {
     private final ActivationFunction function;
@@ -25,6 +25,10 @@ abstract class ElementwiseActivation extends ShapePreserving {
 
     float alpha() {
         return alpha;
+    }
+
+    ActivationFunction function() {
+        return function;
     }
 
     @Override

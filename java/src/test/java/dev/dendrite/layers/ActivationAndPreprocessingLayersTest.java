@@ -92,6 +92,34 @@ class ActivationAndPreprocessingLayersTest {
         }
     }
 
+    /**
+     * A Softmax layer at the end is the output activation the cross-entropy fuses with: Dense(5) + Softmax()
+     * trains exactly as Dense(5, "softmax") from the same weights.
+     */
+    @Test
+    void aFinalSoftmaxLayerTrainsAsASoftmaxDense() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        Tensor x = random(rnd, 32, 6);
+        int[] y = new int[32];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rnd.nextInt(5);
+        }
+        try (CpuBackend cpu = new CpuBackend(1);
+             Sequential layer = new Sequential(new Input(6), new Dense(5), new Softmax()).backend(cpu);
+             Sequential fused = new Sequential(new Input(6), new Dense(5, "softmax")).backend(cpu)) {
+            for (Sequential m : new Sequential[] {layer, fused}) {
+                m.compile("sgd", "sparse_categorical_crossentropy");
+                m.build(6);
+            }
+            fused.setWeights(layer.getWeights());
+            FitOptions once = new FitOptions().epochs(2).batchSize(8).verbose(0);
+            History a = layer.fit(x, y, once);
+            History b = fused.fit(x, y, once);
+            assertEquals(b.history().get("loss"), a.history().get("loss"));
+            assertArrayEquals(fused.predict(x).toArray(), layer.predict(x).toArray());
+        }
+    }
+
     @Test
     void normalizationAdaptLearnsPopulationStatistics() {
         float[] v = {1, 10, 3, 20, 5, 60};
