@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.LayerOpsConformanceTest;
+import dev.dendrite.backend.Reference64;
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.initializers.RandomNormal;
@@ -204,20 +205,6 @@ class LayerGradientCheckTest {
     }
 
     private static double[] softmax(double[] z, int cols) {
-        double[] y = new double[z.length];
-        for (int r = 0; r < z.length / cols; r++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, z[r * cols + j]);
-            }
-            double s = 0;
-            for (int j = 0; j < cols; j++) {
-                s += Math.exp(z[r * cols + j] - max);
-            }
-            for (int j = 0; j < cols; j++) {
-                y[r * cols + j] = Math.exp(z[r * cols + j] - max) / s;
-            }
-        }
-        return y;
+        return Reference64.softmax(z, z.length / cols, cols);
     }
 }
