@@ -142,4 +142,61 @@ DENDRITE_DEVICE void dendrite_softmax_backward_row(const DENDRITE_GLOBAL float *
     }
 }
 
+/*
+ * Keras's ReLU layer, relu(x, negative_slope, max_value, threshold), as keras.activations.relu computes it:
+ * x above the threshold (clipped to [0, max_value] when has_max), negative_slope * (x - threshold) below it.
+ * With a slope, no max_value and no threshold Keras calls leaky_relu, so that case is DENDRITE_ACT_LEAKY_RELU's.
+ */
+DENDRITE_DEVICE float dendrite_relu_layer(float x, float slope, int has_max, float max_value, float threshold) {
+    if (slope != 0.0f && !has_max && threshold == 0.0f) {
+        return dendrite_activation(DENDRITE_ACT_LEAKY_RELU, slope, x);
+    }
+    float v = threshold != 0.0f ? (x > threshold ? x : 0.0f) : (x > 0.0f ? x : 0.0f);
+    if (has_max) {
+        v = v < 0.0f ? 0.0f : (v > max_value ? max_value : v);
+    }
+    float below = threshold - x;
+    return slope != 0.0f && below > 0.0f ? v - slope * below : v;
+}
+
+/*
+ * Its derivative. Kinks take the derivative of the flat side: 0 at x == threshold (relu'(0) = 0, as TF and
+ * JAX define it) and at x == max_value (relu6's and clip's convention in JAX); the leaky case is leaky_relu's.
+ */
+DENDRITE_DEVICE float dendrite_relu_layer_derivative(float x, float slope, int has_max, float max_value,
+                                                     float threshold) {
+    if (slope != 0.0f && !has_max && threshold == 0.0f) {
+        return dendrite_activation_derivative(DENDRITE_ACT_LEAKY_RELU, slope, x);
+    }
+    int pass = x > threshold && (!has_max || (x > 0.0f && x < max_value));
+    return pass ? 1.0f : (x < threshold ? slope : 0.0f);
+}
+
+/* PReLU (He et al., 2015) as Keras computes it, relu(x) - alpha * relu(-x): so the derivative at 0 is 0. */
+DENDRITE_DEVICE float dendrite_prelu(float x, float alpha) {
+    return x > 0.0f ? x : (x < 0.0f ? alpha * x : 0.0f * x);
+}
+
+DENDRITE_DEVICE float dendrite_prelu_derivative(float x, float alpha) {
+    return x > 0.0f ? 1.0f : (x < 0.0f ? alpha : 0.0f);
+}
+
+/* d prelu / d alpha = -relu(-x) = min(x, 0). */
+DENDRITE_DEVICE float dendrite_prelu_alpha_derivative(float x) {
+    return x < 0.0f ? x : 0.0f;
+}
+
+/* Keras's backend.epsilon(), the floor of Normalization's standard deviation. */
+#define DENDRITE_NORMALIZATION_EPSILON 1e-7f
+
+/*
+ * The per-feature affine map of the Rescaling and Normalization layers:
+ * (x - mean) / max(sqrt(variance), 1e-7) * scale + offset, in Keras's order of operations (Normalization
+ * divides, Rescaling multiplies). With mean 0 and variance 1 it is Rescaling's x * scale + offset.
+ */
+DENDRITE_DEVICE float dendrite_feature_affine(float x, float mean, float variance, float scale, float offset) {
+    float sd = dendrite_fmaxf(dendrite_sqrtf(variance), DENDRITE_NORMALIZATION_EPSILON);
+    return (x - mean) / sd * scale + offset;
+}
+
 #endif /* DENDRITE_ACTIVATIONS_H */

@@ -113,3 +113,68 @@ DENDRITE_KERNEL void softmax_backward(const float *y, const float *dy, float *dz
         }
     }
 }
+
+/* Keras's ReLU layer (dendrite_relu_layer), element-wise; y may alias x. */
+DENDRITE_KERNEL void relu_layer_forward(const float *x, int n, float slope, int has_max, float max_value,
+                                        float threshold, float *y) {
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        y[i] = dendrite_relu_layer(x[i], slope, has_max, max_value, threshold);
+    }
+}
+
+/* dx = dy * relu_layer'(x); dx may alias dy. */
+DENDRITE_KERNEL void relu_layer_backward(const float *x, const float *dy, int n, float slope, int has_max,
+                                         float max_value, float threshold, float *dx) {
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dx[i] = dy[i] * dendrite_relu_layer_derivative(x[i], slope, has_max, max_value, threshold);
+    }
+}
+
+/* PReLU forward, alpha per column. */
+DENDRITE_KERNEL void prelu_forward(const float *x, const float *alpha, int rows, int cols, float *y) {
+    unsigned int total = (unsigned int) rows * (unsigned int) cols;
+    for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
+        y[i] = dendrite_prelu(x[i], alpha[i % (unsigned int) cols]);
+    }
+}
+
+/*
+ * PReLU backward: dx = dy * prelu'(x) (dx may be null, or alias dy) and dalpha[c] = sum over rows of
+ * dy * min(x, 0), in one pass laid out as activation_backward_bias: a block owns 32 columns over all rows, so
+ * the per-unit reduction is deterministic and needs no atomics.
+ */
+DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
+prelu_backward(const float *x, const float *alpha, const float *dy, float *dx, float *dalpha, int rows, int cols) {
+    int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
+    dendrite_kahan acc = dendrite_kahan_zero();
+    if (c < cols) {
+        float a = alpha[c];
+        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+            size_t i = (size_t) r * cols + c;
+            float g = dy[i];
+            float v = x[i];
+            acc = dendrite_kahan_add(acc, g * dendrite_prelu_alpha_derivative(v));
+            if (dx != nullptr) {
+                dx[i] = g * dendrite_prelu_derivative(v, a);
+            }
+        }
+    }
+    float total = dendrite_tile_column_sum(acc.sum);
+    if (threadIdx.y == 0 && c < cols) {
+        dalpha[c] = total;
+    }
+}
+
+/*
+ * Rescaling and Normalization (dendrite_feature_affine): feature c of a row uses statistic c % period; mean
+ * and variance may be null (0 and 1). y may alias x.
+ */
+DENDRITE_KERNEL void feature_affine(const float *x, int rows, int cols, const float *mean, const float *variance,
+                                    int period, float scale, float offset, float *y) {
+    unsigned int total = (unsigned int) rows * (unsigned int) cols;
+    for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
+        unsigned int f = (i % (unsigned int) cols) % (unsigned int) period;
+        y[i] = dendrite_feature_affine(x[i], mean == nullptr ? 0.0f : mean[f],
+                                       variance == nullptr ? 1.0f : variance[f], scale, offset);
+    }
+}

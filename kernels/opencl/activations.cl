@@ -73,3 +73,76 @@ __kernel void softmax_backward(__global const float *y, int yo, __global const f
     int o = r * cols;
     dendrite_softmax_backward_row(y + yo + o, dy + dyo + o, dz + dzo + o, cols);
 }
+
+/* Keras's ReLU layer (dendrite_relu_layer), element-wise; y may alias x. */
+__kernel void relu_layer_forward(__global const float *x, int xo, int n, float slope, int has_max, float max_value,
+                                 float threshold, __global float *y, int yo) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    y[yo + i] = dendrite_relu_layer(x[xo + i], slope, has_max, max_value, threshold);
+}
+
+/* dx = dy * relu_layer'(x); dx may alias dy. */
+__kernel void relu_layer_backward(__global const float *x, int xo, __global const float *dy, int dyo, int n,
+                                  float slope, int has_max, float max_value, float threshold,
+                                  __global float *dx, int dxo) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    dx[dxo + i] = dy[dyo + i] * dendrite_relu_layer_derivative(x[xo + i], slope, has_max, max_value, threshold);
+}
+
+/* PReLU forward, alpha per column. */
+__kernel void prelu_forward(__global const float *x, int xo, __global const float *alpha, int ao, int rows,
+                            int cols, __global float *y, int yo) {
+    int gid = get_global_id(0);
+    if (gid >= rows * cols) {
+        return;
+    }
+    y[yo + gid] = dendrite_prelu(x[xo + gid], alpha[ao + gid % cols]);
+}
+
+/*
+ * PReLU backward laid out as activation_backward: work-item (c, chunk) writes dx = dy * prelu'(x) for column c of
+ * its rows (if has_dx; dx may alias dy) and partial[chunk * cols + c] = sum of dy * min(x, 0) over them, which
+ * reductions.cl's column_finalize adds up into the gradient of alpha.
+ */
+__kernel void prelu_backward(__global const float *x, int xo, __global const float *alpha, int ao,
+                             __global const float *dy, int dyo, __global float *dx, int dxo, int has_dx, int rows,
+                             int cols, int rows_per_chunk, __global float *partial, int po) {
+    int c = get_global_id(0);
+    int chunk = get_global_id(1);
+    if (c >= cols) {
+        return;
+    }
+    float a = alpha[ao + c];
+    int r0 = chunk * rows_per_chunk;
+    int r1 = min(rows, r0 + rows_per_chunk);
+    dendrite_kahan sum = dendrite_kahan_zero();
+    for (int r = r0; r < r1; r++) {
+        int i = r * cols + c;
+        float g = dy[dyo + i];
+        float v = x[xo + i];
+        sum = dendrite_kahan_add(sum, g * dendrite_prelu_alpha_derivative(v));
+        if (has_dx) {
+            dx[dxo + i] = g * dendrite_prelu_derivative(v, a);
+        }
+    }
+    partial[po + chunk * cols + c] = sum.sum;
+}
+
+/* Rescaling and Normalization (dendrite_feature_affine): feature c uses statistic c % period. */
+__kernel void feature_affine(__global const float *x, int xo, int rows, int cols, __global const float *mean,
+                             int mo, int has_mean, __global const float *variance, int vo, int has_variance,
+                             int period, float scale, float offset, __global float *y, int yo) {
+    int gid = get_global_id(0);
+    if (gid >= rows * cols) {
+        return;
+    }
+    int f = (gid % cols) % period;
+    y[yo + gid] = dendrite_feature_affine(x[xo + gid], has_mean ? mean[mo + f] : 0.0f,
+                                          has_variance ? variance[vo + f] : 1.0f, scale, offset);
+}

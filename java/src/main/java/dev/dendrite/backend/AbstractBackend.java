@@ -215,6 +215,43 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.activations().activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
     }
 
+    @Override
+    public final void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
+        ensureOpen();
+        checks.reluForward(x, n, negativeSlope, maxValue, threshold, y);
+        ops.activations().reluForward(x, n, negativeSlope, maxValue, threshold, y);
+    }
+
+    @Override
+    public final void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
+                                   Slice dx) {
+        ensureOpen();
+        checks.reluBackward(x, dy, n, negativeSlope, maxValue, threshold, dx);
+        ops.activations().reluBackward(x, dy, n, negativeSlope, maxValue, threshold, dx);
+    }
+
+    @Override
+    public final void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
+        ensureOpen();
+        checks.preluForward(x, alpha, rows, cols, y);
+        ops.activations().preluForward(x, alpha, rows, cols, y);
+    }
+
+    @Override
+    public final void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
+        ensureOpen();
+        checks.preluBackward(x, alpha, dy, rows, cols, dx, dalpha);
+        ops.activations().preluBackward(x, alpha, dy, rows, cols, dx, dalpha);
+    }
+
+    @Override
+    public final void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period,
+                                    float scale, float offset, Slice y) {
+        ensureOpen();
+        checks.featureAffine(x, rows, cols, mean, variance, period, scale, offset, y);
+        ops.activations().featureAffine(x, rows, cols, mean, variance, period, scale, offset, y);
+    }
+
     // ================================================================== losses and regularisation
 
     @Override

@@ -126,6 +126,34 @@ public interface Backend extends AutoCloseable {
     void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                             ActivationFunction f, float alpha, Slice dz, Slice dbias);
 
+    /**
+     * Keras's {@code ReLU} layer over {@code n} values: {@code x} above {@code threshold} (clipped to
+     * {@code [0, maxValue]} when {@code maxValue} is finite), {@code negativeSlope * (x - threshold)} below it.
+     * {@code maxValue} is {@code +Infinity} for none. {@code y} may alias {@code x} exactly.
+     */
+    void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y);
+
+    /** Overwrites {@code dx = dy * relu'(x)} for {@link #reluForward}'s arguments; {@code dx} may alias {@code dy}. */
+    void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold, Slice dx);
+
+    /** PReLU: {@code y[r, c] = x > 0 ? x : alpha[c] * x}. {@code y} may alias {@code x} exactly. */
+    void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y);
+
+    /**
+     * PReLU backward: overwrites {@code dalpha[c] = sum over r of dy * min(x, 0)} and, when {@code dx} is non-null
+     * (it may alias {@code dy}), {@code dx = dy * (x > 0 ? 1 : x < 0 ? alpha[c] : 0)}.
+     */
+    void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha);
+
+    /**
+     * The Rescaling / Normalization map {@code y[r, c] = (x - mean[f]) / max(sqrt(variance[f]), 1e-7) * scale
+     * + offset} with {@code f = c % period}; a null {@code mean} counts as 0 and a null {@code variance} as 1, so
+     * that both null give {@code x * scale + offset}. {@code period} divides {@code cols}; {@code y} may alias
+     * {@code x} exactly.
+     */
+    void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
+                       float offset, Slice y);
+
     // ---------------------------------------------------------------- losses (each adds to stats)
 
     /**

@@ -207,6 +207,33 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
+        timed("reluForward", () -> inner.reluForward(x, n, negativeSlope, maxValue, threshold, y));
+    }
+
+    @Override
+    public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
+                             Slice dx) {
+        timed("reluBackward", () -> inner.reluBackward(x, dy, n, negativeSlope, maxValue, threshold, dx));
+    }
+
+    @Override
+    public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
+        timed("preluForward", () -> inner.preluForward(x, alpha, rows, cols, y));
+    }
+
+    @Override
+    public void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
+        timed("preluBackward", () -> inner.preluBackward(x, alpha, dy, rows, cols, dx, dalpha));
+    }
+
+    @Override
+    public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
+                              float offset, Slice y) {
+        timed("featureAffine", () -> inner.featureAffine(x, rows, cols, mean, variance, period, scale, offset, y));
+    }
+
+    @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice probs,
                                     Slice dlogits, float gradScale, Slice stats) {
         timed("softmaxCrossEntropy",

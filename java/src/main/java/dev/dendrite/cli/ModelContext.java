@@ -10,6 +10,9 @@ import dev.dendrite.data.ByteTensor;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.io.Json;
+import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.Normalization;
+import dev.dendrite.layers.Rescaling;
 import dev.dendrite.model.Sequential;
 
 /**
@@ -19,7 +22,8 @@ import dev.dendrite.model.Sequential;
  * <p>A model saved from Java with {@code model.save} does not record how its inputs were preprocessed unless
  * the program put it into {@code model.metadata()}. Raw pixels fed to a model trained on scaled ones give
  * nonsense that looks like an answer (a loss of 46, a class at 100%), so then the commands warn, once, and
- * take {@code --preprocess} as the user's word for it.
+ * take {@code --preprocess} as the user's word for it. A model whose first layers preprocess (a {@code Rescaling} or
+ * {@code Normalization} layer, as Keras puts preprocessing in the model) is given the pixels as they are.
  */
 final class ModelContext {
     /** Metadata key under which {@code train} records the fitted {@link Preprocessing#toMap()} as JSON. */
@@ -75,7 +79,15 @@ final class ModelContext {
             throw new IOException(abs + ": unreadable preprocessing or class names in the model's metadata: "
                     + e.getMessage(), e);
         }
-        if (recorded != null && assumed != null) {
+        String inModel = preprocessingLayer(model);
+        if (recorded == null && inModel != null) {
+            // The model scales its own inputs, as it did in training: it takes the pixels as they are.
+            if (assumed != null && assumed != Preprocessing.Kind.NONE) {
+                err.println("warning: " + abs + " preprocesses its inputs itself (its " + inModel + " layer); "
+                        + "--preprocess " + assumed + " is ignored.");
+            }
+            assumed = Preprocessing.Kind.NONE;
+        } else if (recorded != null && assumed != null) {
             if (recorded.kind() != assumed) {
                 err.println("warning: " + abs + " records that its inputs were preprocessed with '"
                         + recorded.kind() + "'; --preprocess " + assumed + " is ignored.");
@@ -86,11 +98,28 @@ final class ModelContext {
                     + "saved by 'dendrite train'), so the pixels are given to it as they are, 0 to 255. If it was "
                     + "trained on scaled pixels (the README's Java example scales them to [0, 1]), its results "
                     + "are meaningless: say how with --preprocess scale (or none to silence this warning), or put "
-                    + "the preprocessing in the model before saving it: model.metadata().put(\"" + PREPROCESSING
-                    + "\", Json.write(preprocessing.toMap(), false)).");
+                    + "the preprocessing in the model as its first layer, as Keras does (new Rescaling(1.0 / 255) "
+                    + "after the Input, trained on the raw pixels), or record it before saving: "
+                    + "model.metadata().put(\"" + PREPROCESSING + "\", Json.write(preprocessing.toMap(), false)).");
             assumed = Preprocessing.Kind.NONE;
         }
         return new ModelContext(recorded, assumed, classes);
+    }
+
+    /**
+     * The name of the model's preprocessing layer ({@code Rescaling} or {@code Normalization}) when one comes
+     * before any layer with weights to learn, else null: such a model was given the pixels as they are.
+     */
+    private static String preprocessingLayer(Sequential model) {
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Rescaling || layer instanceof Normalization) {
+                return layer.name() + " (" + layer.className() + ")";
+            }
+            if (!layer.isPassThrough()) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** {@code pixels} as the model expects them: preprocessed as recorded in the file, or as assumed. */

@@ -42,6 +42,7 @@ public final class Dataset {
         this.labels = labels.clone();
         this.classNames = classNames.clone();
         this.source = source;
+        KnownClassNames.remember(images, classNames);
     }
 
     /** The images, shape {@code [size(), height, width]}. */

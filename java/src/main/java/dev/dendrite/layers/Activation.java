@@ -10,9 +10,7 @@ import dev.dendrite.backend.Slice;
  * Applies an activation on its own, as Keras's {@code Activation("relu")} and {@code LeakyReLU} layers:
  * useful after {@link BatchNormalization}, which normalises pre-activations.
  */
-public final class Activation extends Layer implements OutputActivation {
-    private final ActivationFunction activation;
-    private final float alpha;
+public final class Activation extends ElementwiseActivation implements OutputActivation {
 
     public Activation(String activation) {
         this(ActivationFunction.fromName(activation));
@@ -23,14 +21,17 @@ public final class Activation extends Layer implements OutputActivation {
     }
 
     public Activation(ActivationFunction activation, double alpha) {
+        super(checked(activation, alpha), alpha);
+    }
+
+    private static ActivationFunction checked(ActivationFunction activation, double alpha) {
         if (activation == null) {
             throw new IllegalArgumentException("activation is null");
         }
         if (!Double.isFinite(alpha)) {
             throw new IllegalArgumentException("activation alpha " + alpha + "; expected a finite number");
         }
-        this.activation = activation;
-        this.alpha = (float) alpha;
+        return activation;
     }
 
     /**
@@ -43,29 +44,12 @@ public final class Activation extends Layer implements OutputActivation {
 
     @Override
     public ActivationFunction activation() {
-        return activation;
+        return function();
     }
 
     @Override
     public String className() {
         return "Activation";
-    }
-
-    @Override
-    protected int[] computeOutputShape(int[] inputShape) {
-        return inputShape;
-    }
-
-    @Override
-    public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        ctx.backend().biasActivationForward(x, null, ctx.rows(), outputSize(), activation, alpha, y);
-    }
-
-    @Override
-    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
-        if (dx != null) {
-            ctx.backend().activationBackward(x, y, dy, ctx.rows(), outputSize(), activation, alpha, dx, null);
-        }
     }
 
     @Override
@@ -83,8 +67,8 @@ public final class Activation extends Layer implements OutputActivation {
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("activation", activation.kerasName());
-        m.put("alpha", (double) alpha);
+        m.put("activation", function().kerasName());
+        m.put("alpha", (double) alpha());
         return m;
     }
 }

@@ -61,10 +61,20 @@ public final class Layers {
                 case "LayerNormalization":
                     layer = NoiseAndNormalizationLayers.fromConfig(className, c);
                     break;
+                case "LeakyReLU":
+                case "ReLU":
+                case "ELU":
+                case "PReLU":
+                case "Softmax":
+                case "Reshape":
+                case "Rescaling":
+                case "Normalization":
+                    layer = LayerConfigs.fromConfig(className, c);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
                             + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization, "
-                            + NoiseAndNormalizationLayers.CLASS_NAMES);
+                            + NoiseAndNormalizationLayers.CLASS_NAMES + ", " + LayerConfigs.NAMES);
             }
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("malformed config for layer '" + name + "' (" + className + "): "
@@ -84,7 +94,7 @@ public final class Layers {
         return (Number) v;
     }
 
-    private static int[] ints(List<Object> values) {
+    static int[] ints(List<Object> values) {
         int[] out = new int[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = ((Number) values.get(i)).intValue();
@@ -93,7 +103,7 @@ public final class Layers {
     }
 
     @SuppressWarnings("unchecked")
-    private static Initializer initializer(Object config) {
+    static Initializer initializer(Object config) {
         if (config == null) {
             throw new IllegalArgumentException("missing initializer config");
         }
@@ -104,7 +114,7 @@ public final class Layers {
     }
 
     @SuppressWarnings("unchecked")
-    private static Regularizer regularizer(Object config) {
+    static Regularizer regularizer(Object config) {
         return config == null ? null : Regularizer.fromConfig((Map<String, Object>) config);
     }
 }

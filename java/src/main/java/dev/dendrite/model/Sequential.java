@@ -174,6 +174,16 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return metadata;
     }
 
+    /** Names the output classes; saved with the model, they label {@code dendrite predict}'s answers. */
+    public Sequential classNames(String... names) {
+        return ClassNames.set(this, names);
+    }
+
+    /** The class names, set or recorded by {@code fit} from a dataset's images; null when unknown. */
+    public String[] classNames() {
+        return ClassNames.of(this);
+    }
+
     // ------------------------------------------------------------------ build and compile
 
     /** Builds the model for samples of {@code shape}: allocates and initialises every weight. */
@@ -347,6 +357,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
         buildFor(x);
         checkData(x, labels, targets, "x");
+        ClassNames.recordIfKnown(this, x);
 
         Inputs trainX = x;
         int[] trainLabels = labels;

@@ -160,6 +160,101 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
         }
     }
 
+    @Override
+    public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
+        float[] xs = floats(x);
+        float[] ys = floats(y);
+        int xo = x.offset();
+        int yo = y.offset();
+        par.forRange(n, STREAMING, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                ys[yo + i] = CpuLayerActivations.relu(xs[xo + i], negativeSlope, maxValue, threshold);
+            }
+        });
+    }
+
+    @Override
+    public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
+                             Slice dx) {
+        float[] xs = floats(x);
+        float[] dys = floats(dy);
+        float[] dxs = floats(dx);
+        int xo = x.offset();
+        int dyo = dy.offset();
+        int dxo = dx.offset();
+        par.forRange(n, STREAMING, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                dxs[dxo + i] = dys[dyo + i]
+                        * CpuLayerActivations.reluDerivative(xs[xo + i], negativeSlope, maxValue, threshold);
+            }
+        });
+    }
+
+    @Override
+    public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
+        float[] xs = floats(x);
+        float[] as = floats(alpha);
+        float[] ys = floats(y);
+        int xo = x.offset();
+        int ao = alpha.offset();
+        int yo = y.offset();
+        par.forRows(rows, cols, STREAMING, (r0, r1) -> {
+            for (int i = r0 * cols; i < r1 * cols; i++) {
+                ys[yo + i] = CpuLayerActivations.prelu(xs[xo + i], as[ao + i % cols]);
+            }
+        });
+    }
+
+    @Override
+    public void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
+        float[] xs = floats(x);
+        float[] as = floats(alpha);
+        float[] dys = floats(dy);
+        float[] dxs = floats(dx);
+        float[] das = floats(dalpha);
+        int xo = x.offset();
+        int ao = alpha.offset();
+        int dyo = dy.offset();
+        int dxo = dx == null ? 0 : dx.offset();
+        int dao = dalpha.offset();
+        // The alpha gradient first, in double over all rows: dx may overwrite dy.
+        for (int c = 0; c < cols; c++) {
+            double sum = 0;
+            for (int r = 0; r < rows; r++) {
+                int i = r * cols + c;
+                sum += (double) dys[dyo + i] * Math.min(xs[xo + i], 0f);
+            }
+            das[dao + c] = (float) sum;
+        }
+        if (dxs != null) {
+            par.forRows(rows, cols, STREAMING, (r0, r1) -> {
+                for (int i = r0 * cols; i < r1 * cols; i++) {
+                    dxs[dxo + i] = dys[dyo + i] * CpuLayerActivations.preluDerivative(xs[xo + i], as[ao + i % cols]);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
+                              float offset, Slice y) {
+        float[] xs = floats(x);
+        float[] ms = floats(mean);
+        float[] vs = floats(variance);
+        float[] ys = floats(y);
+        int xo = x.offset();
+        int mo = mean == null ? 0 : mean.offset();
+        int vo = variance == null ? 0 : variance.offset();
+        int yo = y.offset();
+        par.forRows(rows, cols, STREAMING, (r0, r1) -> {
+            for (int i = r0 * cols; i < r1 * cols; i++) {
+                int f = (i % cols) % period;
+                ys[yo + i] = CpuLayerActivations.featureAffine(xs[xo + i], ms == null ? 0f : ms[mo + f],
+                        vs == null ? 1f : vs[vo + f], scale, offset);
+            }
+        });
+    }
+
     /** Per-element cost of an activation: the vectorised ones, or a transcendental function per element. */
     private static int activationCost(ActivationFunction f) {
         switch (f) {

@@ -88,4 +88,91 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
                     + (dbias != null), e);
         }
     }
+
+    @Override
+    public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr py = ptr(y);
+        if (n == 0) {
+            return;
+        }
+        int hasMax = Float.isFinite(maxValue) ? 1 : 0;
+        try {
+            ctx.launch(CudaKernel.RELU_LAYER_FORWARD, ctx.elementGrid(n), BLOCK, 1, 0, px, n, negativeSlope, hasMax,
+                    hasMax == 1 ? maxValue : 0f, threshold, py);
+        } catch (CudaException e) {
+            throw ctx.fail("reluForward", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
+                             Slice dx) {
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pdy = ptr(dy);
+        CUdeviceptr pdx = ptr(dx);
+        if (n == 0) {
+            return;
+        }
+        int hasMax = Float.isFinite(maxValue) ? 1 : 0;
+        try {
+            ctx.launch(CudaKernel.RELU_LAYER_BACKWARD, ctx.elementGrid(n), BLOCK, 1, 0, px, pdy, n, negativeSlope,
+                    hasMax, hasMax == 1 ? maxValue : 0f, threshold, pdx);
+        } catch (CudaException e) {
+            throw ctx.fail("reluBackward", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
+        long total = (long) rows * cols;
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pa = ptr(alpha);
+        CUdeviceptr py = ptr(y);
+        if (total == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.PRELU_FORWARD, ctx.elementGrid(total), BLOCK, 1, 0, px, pa, rows, cols, py);
+        } catch (CudaException e) {
+            throw ctx.fail("preluForward", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pa = ptr(alpha);
+        CUdeviceptr pdy = ptr(dy);
+        CUdeviceptr pdx = ptr(dx);
+        CUdeviceptr pda = ptr(dalpha);
+        if (cols == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.PRELU_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
+                    px, pa, pdy, pdx, pda, rows, cols);
+        } catch (CudaException e) {
+            throw ctx.fail("preluBackward", "rows=" + rows + ", cols=" + cols + ", dx=" + (dx != null), e);
+        }
+    }
+
+    @Override
+    public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
+                              float offset, Slice y) {
+        long total = (long) rows * cols;
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pm = ptr(mean);
+        CUdeviceptr pv = ptr(variance);
+        CUdeviceptr py = ptr(y);
+        if (total == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.FEATURE_AFFINE, ctx.elementGrid(total), BLOCK, 1, 0, px, rows, cols, pm, pv, period,
+                    scale, offset, py);
+        } catch (CudaException e) {
+            throw ctx.fail("featureAffine", "rows=" + rows + ", cols=" + cols + ", period=" + period, e);
+        }
+    }
 }

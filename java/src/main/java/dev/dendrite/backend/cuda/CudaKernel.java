@@ -16,6 +16,11 @@ enum CudaKernel {
     ACTIVATION_BACKWARD("activation_backward", "PPPIIF"),
     ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIF"),
     SOFTMAX_BACKWARD("softmax_backward", "PPPII"),
+    RELU_LAYER_FORWARD("relu_layer_forward", "PIFIFFP"),
+    RELU_LAYER_BACKWARD("relu_layer_backward", "PPIFIFFP"),
+    PRELU_FORWARD("prelu_forward", "PPIIP"),
+    PRELU_BACKWARD("prelu_backward", "PPPPPII"),
+    FEATURE_AFFINE("feature_affine", "PIIPPIFFP"),
     // losses.cu
     SOFTMAX_XENT_SPARSE("softmax_xent_sparse", "PPIIPPFPP"),
     SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPFPP"),

@@ -77,4 +77,98 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             throw ctx.clFailure("activationBackward", f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
+
+    @Override
+    public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
+        if (n == 0) {
+            return;
+        }
+        int hasMax = Float.isFinite(maxValue) ? 1 : 0;
+        try {
+            OpenClKernel k = ctx.programs.kernel("activations.cl", "relu_layer_forward");
+            k.args().mem(ctx.mem(x), x.offset()).i(n).f(negativeSlope).i(hasMax).f(hasMax == 1 ? maxValue : 0f)
+                    .f(threshold).mem(ctx.mem(y), y.offset());
+            ctx.run1(k, n);
+        } catch (CLException e) {
+            throw ctx.clFailure("reluForward", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
+                             Slice dx) {
+        if (n == 0) {
+            return;
+        }
+        int hasMax = Float.isFinite(maxValue) ? 1 : 0;
+        try {
+            OpenClKernel k = ctx.programs.kernel("activations.cl", "relu_layer_backward");
+            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(n).f(negativeSlope).i(hasMax)
+                    .f(hasMax == 1 ? maxValue : 0f).f(threshold).mem(ctx.mem(dx), dx.offset());
+            ctx.run1(k, n);
+        } catch (CLException e) {
+            throw ctx.clFailure("reluBackward", "n=" + n, e);
+        }
+    }
+
+    @Override
+    public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
+        long total = (long) rows * cols;
+        if (total == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("activations.cl", "prelu_forward");
+            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(alpha), alpha.offset()).i(rows).i(cols)
+                    .mem(ctx.mem(y), y.offset());
+            ctx.run1(k, total);
+        } catch (CLException e) {
+            throw ctx.clFailure("preluForward", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
+        try {
+            if (cols == 0) {
+                return;
+            }
+            if (rows == 0) {
+                ctx.zero(ctx.mem(dalpha), 4L * dalpha.offset(), 4L * cols);
+                return;
+            }
+            int chunks = ceilDiv(rows, ROWS_PER_CHUNK);
+            boolean direct = chunks == 1;
+            cl_mem partial = direct ? ctx.mem(dalpha) : ctx.scratch(4L * chunks * cols);
+            int po = direct ? dalpha.offset() : 0;
+            OpenClKernel k = ctx.programs.kernel("activations.cl", "prelu_backward");
+            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(alpha), alpha.offset()).mem(ctx.mem(dy), dy.offset())
+                    .mem(ctx.mem(dx), offset(dx)).i(dx == null ? 0 : 1).i(rows).i(cols).i(ROWS_PER_CHUNK)
+                    .mem(partial, po);
+            ctx.runColumns(k, cols, chunks);
+            if (!direct) {
+                reductions.finalizeColumns(partial, 0, chunks, cols, 1f, ctx.mem(dalpha), dalpha.offset());
+            }
+        } catch (CLException e) {
+            throw ctx.clFailure("preluBackward", "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    @Override
+    public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
+                              float offset, Slice y) {
+        long total = (long) rows * cols;
+        if (total == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("activations.cl", "feature_affine");
+            k.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).mem(ctx.mem(mean), offset(mean))
+                    .i(mean == null ? 0 : 1).mem(ctx.mem(variance), offset(variance)).i(variance == null ? 0 : 1)
+                    .i(period).f(scale).f(offset).mem(ctx.mem(y), y.offset());
+            ctx.run1(k, total);
+        } catch (CLException e) {
+            throw ctx.clFailure("featureAffine", "rows=" + rows + ", cols=" + cols + ", period=" + period, e);
+        }
+    }
 }
