@@ -53,6 +53,8 @@ typedef ulong dendrite_u64;
 #define dendrite_fabsf(x) fabs(x)
 #define dendrite_fmaxf(a, b) fmax(a, b)
 #define dendrite_fmaf(a, b, c) fma(a, b, c)
+#define dendrite_floorf(x) floor(x)
+#define dendrite_fminf(a, b) fmin(a, b)
 #define DENDRITE_KERNEL __kernel
 #define DENDRITE_LOCAL __local
 #define DENDRITE_LOCAL_PTR __local
@@ -84,6 +86,8 @@ typedef unsigned long long dendrite_u64;
 #define dendrite_fabsf(x) fabsf(x)
 #define dendrite_fmaxf(a, b) fmaxf(a, b)
 #define dendrite_fmaf(a, b, c) fmaf(a, b, c)
+#define dendrite_floorf(x) floorf(x)
+#define dendrite_fminf(a, b) fminf(a, b)
 #define DENDRITE_KERNEL extern "C" __global__
 #define DENDRITE_LOCAL __shared__
 #define DENDRITE_LOCAL_PTR
@@ -125,6 +129,8 @@ static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
 #define dendrite_fabsf(x) fabsf(x)
 #define dendrite_fmaxf(a, b) fmaxf(a, b)
 #define dendrite_fmaf(a, b, c) fmaf(a, b, c)
+#define dendrite_floorf(x) floorf(x)
+#define dendrite_fminf(a, b) fminf(a, b)
 #endif
 
 #endif /* DENDRITE_DIALECT_H */

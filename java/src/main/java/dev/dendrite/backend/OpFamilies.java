@@ -8,5 +8,5 @@ package dev.dendrite.backend;
  */
 public record OpFamilies(GemmOps gemm, ReductionOps reductions, ActivationOps activations, LossOps losses,
                          RegularizerOps regularizers, DropoutOps dropout, BatchNormOps batchNorm,
-                         OptimizerOps optimizers, DataOps data) {
+                         OptimizerOps optimizers, DataOps data, AugmentOps augment) {
 }

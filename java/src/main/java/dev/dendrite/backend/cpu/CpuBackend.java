@@ -69,7 +69,7 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
         CpuOptimizerOps optimizers = new CpuOptimizerOps(par);
         CpuDataOps data = new CpuDataOps(par);
         use(new OpFamilies(this::runGemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers,
-                data));
+                data, new CpuAugmentOps(par)));
     }
 
     @Override

@@ -98,7 +98,8 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         CudaBatchNormOps batchNorm = new CudaBatchNormOps(ctx);
         CudaOptimizerOps optimizers = new CudaOptimizerOps(ctx);
         this.data = new CudaDataOps(ctx);
-        use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data));
+        use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
+                new CudaAugmentOps(ctx)));
         byte[] fatbin = CudaLibraries.fatbin();
         String notBuilt = "CUDA kernels were not built (nvcc was not found at build time)";
         try {

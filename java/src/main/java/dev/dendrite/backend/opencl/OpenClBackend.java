@@ -111,7 +111,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         OpenClBatchNormOps batchNorm = new OpenClBatchNormOps(ctx, reductions);
         OpenClOptimizerOps optimizers = new OpenClOptimizerOps(ctx);
         OpenClDataOps data = new OpenClDataOps(ctx);
-        use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data));
+        use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
+                new OpenClAugmentOps(ctx)));
     }
 
     @Override
