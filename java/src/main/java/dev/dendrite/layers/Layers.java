@@ -56,8 +56,12 @@ public final class Layers {
                             .scale(!Boolean.FALSE.equals(c.get("scale")));
                     break;
                 default:
-                    throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
-                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization");
+                    layer = Augmentations.fromConfig(className, c);
+                    if (layer == null) {
+                        throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
+                                + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization, "
+                                + Augmentations.NAMES);
+                    }
             }
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("malformed config for layer '" + name + "' (" + className + "): "
