@@ -13,7 +13,12 @@ public final class Augment {
     private Augment() {
     }
 
-    /** Images {@code [from, to)} of {@link Backend#augmentAffine}: {@code x[xo..]} to {@code y[yo..]}. */
+    /**
+     * Images {@code [from, to)} of {@link Backend#augmentAffine}: {@code x[xo..]} to {@code y[yo..]}. The terms that
+     * depend on the column only or the row only are computed once per image (the same operations on the same
+     * values, so the same bits as {@code dendrite_affine_pixel} computing them per pixel), and points whose four
+     * neighbours are all inside the image skip the fill mode: what lets a CPU epoch afford augmentation.
+     */
     public static void affine(float[] x, int xo, float[] y, int yo, int from, int to, int height, int width,
                               AffineAugment a, long seed, int step, int stream) {
         int hw = height * width;
@@ -21,17 +26,70 @@ public final class Augment {
         int[] wb = new int[4];
         float[] sincos = new float[2];
         float[] p = new float[SAMPLE_LENGTH];
+        float[] us = new float[width];
+        float[] u2s = new float[width];
+        int fillMode = a.fillMode().code();
+        boolean bilinear = a.interpolation() == Interpolation.BILINEAR;
+        float fillValue = a.fillValue();
+        float cx = (float) (width - 1) * 0.5f;
+        float cy = (float) (height - 1) * 0.5f;
         for (int r = from; r < to; r++) {
             draw(a, seed, r, step, stream, wa, wb, sincos, p);
             int in = xo + r * hw;
             int out = yo + r * hw;
+            for (int px = 0; px < width; px++) {
+                float u = ((float) px - cx) * p[FLIP_W] * p[ZOOM_W];
+                us[px] = u;
+                u2s[px] = Math.fma(-p[SHIFT_W], (float) width, p[COS_S] * u);
+            }
+            float negShiftH = -p[SHIFT_H];
+            float negSinS = -p[SIN_S];
+            float cosR = p[COS_R];
+            float sinR = p[SIN_R];
             for (int py = 0; py < height; py++) {
+                float v = ((float) py - cy) * p[FLIP_H] * p[ZOOM_H];
+                int o = out + py * width;
                 for (int px = 0; px < width; px++) {
-                    y[out + py * width + px] = pixel(x, in, height, width, p, px, py, a.fillMode().code(),
-                            a.interpolation() == Interpolation.BILINEAR, a.fillValue());
+                    float u2 = u2s[px];
+                    float v2 = Math.fma(negShiftH, (float) height, Math.fma(negSinS, us[px], v));
+                    float xin = Math.fma(cosR, u2, -(sinR * v2)) + cx;
+                    float yin = Math.fma(sinR, u2, cosR * v2) + cy;
+                    y[o + px] = sample(x, in, height, width, xin, yin, fillMode, bilinear, fillValue);
                 }
             }
         }
+    }
+
+    /** The sampling half of {@code dendrite_affine_pixel}: the input read at (xin, yin). */
+    private static float sample(float[] x, int off, int height, int width, float xin, float yin, int fillMode,
+                                boolean bilinear, float fillValue) {
+        if (!bilinear) {
+            return fetch(x, off, height, width, (int) Math.floor(yin + 0.5f), (int) Math.floor(xin + 0.5f), fillMode,
+                    fillValue);
+        }
+        float x0 = (float) Math.floor(xin);
+        float y0 = (float) Math.floor(yin);
+        float fx = xin - x0;
+        float fy = yin - y0;
+        int ix = (int) x0;
+        int iy = (int) y0;
+        float p00;
+        float p01;
+        float p10;
+        float p11;
+        if (ix >= 0 && iy >= 0 && ix < width - 1 && iy < height - 1) {
+            int i = off + iy * width + ix;
+            p00 = x[i];
+            p01 = x[i + 1];
+            p10 = x[i + width];
+            p11 = x[i + width + 1];
+        } else {
+            p00 = fetch(x, off, height, width, iy, ix, fillMode, fillValue);
+            p01 = fetch(x, off, height, width, iy, ix + 1, fillMode, fillValue);
+            p10 = fetch(x, off, height, width, iy + 1, ix, fillMode, fillValue);
+            p11 = fetch(x, off, height, width, iy + 1, ix + 1, fillMode, fillValue);
+        }
+        return lerp(lerp(p00, p01, fx), lerp(p10, p11, fx), fy);
     }
 
     // one sample's map: dendrite_affine_sample's fields
@@ -125,34 +183,6 @@ public final class Augment {
 
     private static float lerp(float a, float b, float t) {
         return Math.fma(t, b - a, a);
-    }
-
-    /** {@code dendrite_affine_pixel}. */
-    private static float pixel(float[] x, int off, int height, int width, float[] p, int px, int py, int fillMode,
-                               boolean bilinear, float fillValue) {
-        float cx = (float) (width - 1) * 0.5f;
-        float cy = (float) (height - 1) * 0.5f;
-        float u = ((float) px - cx) * p[FLIP_W] * p[ZOOM_W];
-        float v = ((float) py - cy) * p[FLIP_H] * p[ZOOM_H];
-        float u2 = Math.fma(-p[SHIFT_W], (float) width, p[COS_S] * u);
-        float v2 = Math.fma(-p[SHIFT_H], (float) height, Math.fma(-p[SIN_S], u, v));
-        float xin = Math.fma(p[COS_R], u2, -(p[SIN_R] * v2)) + cx;
-        float yin = Math.fma(p[SIN_R], u2, p[COS_R] * v2) + cy;
-        if (!bilinear) {
-            return fetch(x, off, height, width, (int) Math.floor(yin + 0.5f), (int) Math.floor(xin + 0.5f), fillMode,
-                    fillValue);
-        }
-        float x0 = (float) Math.floor(xin);
-        float y0 = (float) Math.floor(yin);
-        float fx = xin - x0;
-        float fy = yin - y0;
-        int ix = (int) x0;
-        int iy = (int) y0;
-        float top = lerp(fetch(x, off, height, width, iy, ix, fillMode, fillValue),
-                fetch(x, off, height, width, iy, ix + 1, fillMode, fillValue), fx);
-        float bottom = lerp(fetch(x, off, height, width, iy + 1, ix, fillMode, fillValue),
-                fetch(x, off, height, width, iy + 1, ix + 1, fillMode, fillValue), fx);
-        return lerp(top, bottom, fy);
     }
 
     /** Images {@code [from, to)} of {@link Backend#augmentPixels}: {@code dendrite_pixels_image}; in place allowed. */
