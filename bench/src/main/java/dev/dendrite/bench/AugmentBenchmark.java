@@ -22,11 +22,12 @@ import dev.dendrite.model.Sequential;
 
 /**
  * What augmentation costs a CPU epoch of the notebook network (784-512-512-10 relu, Adam, batch 128) on
- * Fashion-MNIST: the same network without and with the notebook generator's transforms as layers in front
- * ({@code ImageDataGenerator(rotation_range=10, zoom_range=0.1, width_shift_range=0.1, height_shift_range=0.1)
- * .asLayers}: rotation, translation and zoom, three resamplings per image). The machine is shared, so the two run
- * alternately, one epoch each per round, and the result is the ratio within each round (after a warm-up round),
- * with its median.
+ * Fashion-MNIST: the same network without and with the notebook generator's transforms in front
+ * ({@code ImageDataGenerator(rotation_range=10, zoom_range=0.1, width_shift_range=0.1, height_shift_range=0.1)}):
+ * {@code --layers one} (the default) as {@code asLayer}, one {@code RandomAffine} resampling per image;
+ * {@code --layers keras3} as {@code asLayers}, Keras 3's rotation, translation and zoom layers, three resamplings.
+ * The machine is shared, so the two networks run alternately, one epoch each per round, and the result is the ratio
+ * within each round (after a warm-up round), with its median.
  *
  * <pre>
  * java -cp bench/target/dendrite-bench.jar dev.dendrite.bench.AugmentBenchmark --rounds 4 --train 60000
@@ -40,28 +41,32 @@ public final class AugmentBenchmark {
         int rounds = 4;
         int trainSize = 60000;
         String data = null;
+        String layers = "one";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--train" -> trainSize = Integer.parseInt(args[i + 1]);
                 case "--data" -> data = args[i + 1];
+                case "--layers" -> layers = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --rounds N, --train N, --data DIR");
+                        + "; expected --rounds N, --train N, --data DIR, --layers one|keras3");
             }
         }
         TrainTest tt = data != null ? FashionMnist.load(Path.of(data)) : FashionMnist.load();
         Dataset train = tt.train().rows(0, Math.min(trainSize, tt.train().size()));
         Preprocessing prep = Preprocessing.fit(Preprocessing.Kind.SCALE, train.images());
-        List<Layer> augmentation = new ImageDataGenerator().rotationRange(10).zoomRange(0.1).widthShiftRange(0.1)
-                .heightShiftRange(0.1).asLayers(28, 28);
+        ImageDataGenerator generator = new ImageDataGenerator().rotationRange(10).zoomRange(0.1).widthShiftRange(0.1)
+                .heightShiftRange(0.1);
+        List<Layer> augmentation = layers.equals("keras3") ? generator.asLayers(28, 28)
+                : List.of(generator.asLayer(28, 28));
         List<Double> ratios = new ArrayList<>();
         try (CpuBackend cpu = new CpuBackend(Runtime.getRuntime().availableProcessors());
              Sequential plain = network(List.of()).backend(cpu);
              Sequential augmented = network(augmentation).backend(cpu)) {
             plain.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             augmented.compile("adam", "sparse_categorical_crossentropy", "accuracy");
-            System.out.printf(Locale.ROOT, "%s, %s, load %s; %d images per epoch%n", Machine.cpuModel(),
-                    Machine.isa(), Machine.loadAverage(), train.size());
+            System.out.printf(Locale.ROOT, "%s, %s, load %s; %d images per epoch; augmentation %s%n",
+                    Machine.cpuModel(), Machine.isa(), Machine.loadAverage(), train.size(), augmentation);
             for (int r = 0; r <= rounds; r++) {
                 // alternate which goes first, so that neither always follows the other's garbage
                 Sequential first = r % 2 == 0 ? plain : augmented;

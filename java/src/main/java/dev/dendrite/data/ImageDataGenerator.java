@@ -9,6 +9,7 @@ import dev.dendrite.backend.FillMode;
 import dev.dendrite.backend.Interpolation;
 import dev.dendrite.backend.Philox;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.RandomAffine;
 import dev.dendrite.layers.RandomFlip;
 import dev.dendrite.layers.RandomRotation;
 import dev.dendrite.layers.RandomTranslation;
@@ -31,8 +32,9 @@ import dev.dendrite.layers.RandomZoom;
  *       legacy generator applies it (rotation, shift, shear and zoom in one resampling), drawn from
  *       Philox(seed, epoch * batches + batch index, image index in the batch), so a batch is a pure function of its
  *       epoch and index (safe to prefetch on another thread, repeatable with the same seed).</li>
- *   <li>{@link #asLayers} gives the same transforms as Keras 3's augmentation layers, to put first in the model so
- *       that augmentation runs on the model's backend, inside the recorded training step (the fast path).</li>
+ *   <li>{@link #asLayer} gives the same transform as one layer ({@link RandomAffine}) to put first in the model,
+ *       so that augmentation runs on the model's backend, inside the recorded training step (the fast path);
+ *       {@link #asLayers} gives Keras 3's one layer per transform.</li>
  * </ul>
  *
  * <p>The ranges: {@code rotation_range} and {@code shear_range} in degrees, a rotation drawn from
@@ -191,15 +193,30 @@ public final class ImageDataGenerator {
     }
 
     /**
-     * The same transforms as Keras 3 layers, to put first in a model (each resamples once, in the order rotation,
-     * translation, zoom, flip, as a Keras 3 migration of the generator would stack them).
+     * The same transform as a layer to put first in a model, so that it runs on the model's backend inside the
+     * training step: one {@link RandomAffine} (one resampling per image, as {@link #flow} and the legacy generator),
+     * the data already scaled (with {@code Preprocessing}).
      *
-     * @throws UnsupportedOperationException for a shear or a rescale, which have no layer here
+     * @throws UnsupportedOperationException for a rescale, which has no layer here
+     */
+    public Layer asLayer(int height, int width) {
+        if (rescale != 1) {
+            throw new UnsupportedOperationException("rescale has no layer here; scale the data with Preprocessing "
+                    + "(Preprocessing.fit(\"scale\", x)) and leave rescale out");
+        }
+        return new RandomAffine(spec(height, width));
+    }
+
+    /**
+     * The same transforms as Keras 3's layers, one per transform (each resamples the image once: three times the
+     * cost of {@link #asLayer} for rotation, shift and zoom), in the order rotation, translation, zoom, flip.
+     *
+     * @throws UnsupportedOperationException for a shear or a rescale, which have no such layer here
      */
     public List<Layer> asLayers(int height, int width) {
         if (shearRange != 0 || rescale != 1) {
-            throw new UnsupportedOperationException("shear_range and rescale have no augmentation layer here; use "
-                    + "flow(), or rescale with Preprocessing and leave the shear out");
+            throw new UnsupportedOperationException("shear_range and rescale have no Keras 3 layer here; use "
+                    + "asLayer() (one RandomAffine, shear included) or flow(), and scale the data with Preprocessing");
         }
         List<Layer> layers = new ArrayList<>();
         if (rotationRange != 0) {

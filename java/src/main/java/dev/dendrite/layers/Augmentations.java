@@ -3,10 +3,12 @@ package dev.dendrite.layers;
 import java.util.List;
 import java.util.Map;
 
+import dev.dendrite.backend.AffineAugment;
+
 /** Rebuilds the augmentation layers from a model file's config (for {@link Layers#fromConfig}). */
 final class Augmentations {
     static final String NAMES = "RandomRotation, RandomTranslation, RandomZoom, RandomFlip, RandomContrast, "
-            + "RandomBrightness, RandomErasing";
+            + "RandomBrightness, RandomErasing, RandomAffine";
 
     private Augmentations() {
     }
@@ -28,6 +30,21 @@ final class Augmentations {
                 double[] w = c.get("width_factor") == null ? new double[] {Double.NaN, Double.NaN}
                         : range(c.get("width_factor"));
                 return fill(new RandomZoom(h[0], h[1], w[0], w[1]), c);
+            }
+            case "RandomAffine": {
+                double[] r = range(c.get("rotation"));
+                double[] th = range(c.get("height_shift"));
+                double[] tw = range(c.get("width_shift"));
+                double[] zh = range(c.get("height_zoom"));
+                double[] zw = range(c.get("width_zoom"));
+                double[] sh = range(c.get("shear"));
+                AffineAugment spec = AffineAugment.IDENTITY.withRotation((float) r[0], (float) r[1])
+                        .withShift((float) th[0], (float) th[1], (float) tw[0], (float) tw[1])
+                        .withZoom((float) zh[0], (float) zh[1], (float) zw[0], (float) zw[1], false)
+                        .withShear((float) sh[0], (float) sh[1])
+                        .withFlips(Boolean.TRUE.equals(c.get("horizontal_flip")),
+                                Boolean.TRUE.equals(c.get("vertical_flip")));
+                return fill(new RandomAffine(spec), c);
             }
             case "RandomFlip":
                 return new RandomFlip((String) c.get("mode"));

@@ -16,6 +16,7 @@ import dev.dendrite.backend.AffineAugment;
 import dev.dendrite.backend.FillMode;
 import dev.dendrite.layers.AffineAugmentation;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.RandomAffine;
 import dev.dendrite.layers.RandomFlip;
 import dev.dendrite.layers.RandomRotation;
 import dev.dendrite.layers.RandomTranslation;
@@ -113,6 +114,9 @@ class ImageDataGeneratorTest {
         assertEquals(0.5f, rot.fillValue());
         assertEquals(s.zoomHeightLo(), ((AffineAugmentation) layers.get(2)).spec().zoomHeightLo(), 1e-7);
         assertEquals(0.1f, ((AffineAugmentation) layers.get(1)).spec().shiftHeightHi(), 1e-7);
+        Layer one = g.shearRange(8).asLayer(30, 20);
+        assertTrue(one instanceof RandomAffine);
+        assertEquals(g.spec(30, 20), ((RandomAffine) one).spec(), "one layer, the flow's own transform");
     }
 
     @Test
@@ -143,5 +147,6 @@ class ImageDataGeneratorTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new ImageDataGenerator().flow(images(3, 4, 4, 0), new int[2], 4));
         assertThrows(UnsupportedOperationException.class, () -> new ImageDataGenerator().shearRange(5).asLayers(4, 4));
+        assertThrows(UnsupportedOperationException.class, () -> new ImageDataGenerator().rescale(0.5).asLayer(4, 4));
     }
 }

@@ -22,6 +22,7 @@ import dev.dendrite.backend.ReplayBackend;
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.ImageDataGenerator;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.Tensor;
@@ -65,7 +66,8 @@ class AugmentationLayersTest {
     private static Layer[] augmentations() {
         return new Layer[] {new RandomRotation(0.05).fillMode("constant"), new RandomTranslation(0.1, 0.1)
             .fillMode("nearest"), new RandomZoom(0.1).interpolation("nearest"), new RandomFlip("horizontal"),
-            new RandomContrast(0.2, 0, 1), new RandomBrightness(-0.1, 0.1, 0, 1), new RandomErasing(0.5, 0.02, 0.1, 0)};
+            new RandomContrast(0.2, 0, 1), new RandomBrightness(-0.1, 0.1, 0, 1), new RandomErasing(0.5, 0.02, 0.1, 0),
+            new ImageDataGenerator().rotationRange(5).shearRange(5).verticalFlip(true).asLayer(28, 28)};
     }
 
     private static Sequential net(Backend backend, boolean augment) {
@@ -129,7 +131,7 @@ class AugmentationLayersTest {
             fit(m);
             String summary = m.summaryText();
             for (String name : List.of("RandomRotation", "RandomTranslation", "RandomZoom", "RandomFlip",
-                    "RandomContrast", "RandomBrightness", "RandomErasing")) {
+                    "RandomContrast", "RandomBrightness", "RandomErasing", "RandomAffine")) {
                 assertTrue(summary.contains(name), name + " missing from the summary:\n" + summary);
             }
             m.save(file);
