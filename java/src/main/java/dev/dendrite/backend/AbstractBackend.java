@@ -349,6 +349,24 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.noise().alphaDropout(op, dy, dx, n, rate, Noise.alphaDropoutScale(rate), 0f, 0f, seed, stream, counters);
     }
 
+    // ================================================================== image augmentation
+
+    @Override
+    public final void augmentAffine(Slice x, Slice y, int rows, int height, int width, AffineAugment spec, long seed,
+                                    int stream, Slice counters) {
+        ensureOpen();
+        checks.augment("augmentAffine", x, y, rows, height, width, spec, counters, false);
+        ops.augment().augmentAffine(x, y, rows, height, width, spec, seed, stream, counters);
+    }
+
+    @Override
+    public final void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment spec, long seed,
+                                    int stream, Slice counters) {
+        ensureOpen();
+        checks.augment("augmentPixels", x, y, rows, height, width, spec, counters, true);
+        ops.augment().augmentPixels(x, y, rows, height, width, spec, seed, stream, counters);
+    }
+
     // ================================================================== batch normalisation
 
     @Override

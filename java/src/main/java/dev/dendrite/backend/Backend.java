@@ -232,6 +232,25 @@ public interface Backend extends AutoCloseable {
     /** Overwrites {@code dx[i] = keep(i) ? a dy[i] : 0} with the forward's mask. May alias. */
     void alphaDropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters);
 
+    // ---------------------------------------------------------------- image augmentation
+
+    /**
+     * Overwrites {@code y} with the {@code rows} images of {@code x} ({@code height x width} each), each resampled
+     * through its own random affine map drawn from {@code spec}'s ranges with Philox counters
+     * {@code (2r, counters[COUNTER_STEP], stream)} and {@code (2r + 1, ...)} for image {@code r}: the definition is
+     * {@link Augment#affine}. {@code y} must not overlap {@code x}.
+     */
+    void augmentAffine(Slice x, Slice y, int rows, int height, int width, AffineAugment spec, long seed, int stream,
+                       Slice counters);
+
+    /**
+     * Overwrites {@code y} with the images of {@code x} after {@code spec}'s contrast, brightness and erasing, with
+     * the same per-image counters as {@link #augmentAffine}: the definition is {@link Augment#pixels}. {@code y}
+     * may alias {@code x}.
+     */
+    void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment spec, long seed, int stream,
+                       Slice counters);
+
     // ---------------------------------------------------------------- batch normalisation (per column)
 
     /**

@@ -572,6 +572,29 @@ public final class OpChecks {
         noOverlap(op, outName, out, n, inName, in, n, true);
     }
 
+    /**
+     * An augmentation op: {@code rows} images of {@code height x width} from {@code x} to {@code y}, in place only
+     * where {@code inPlace} allows it.
+     */
+    public void augment(String op, Slice x, Slice y, int rows, int height, int width, Object spec, Slice counters,
+                        boolean inPlace) {
+        nonNegative(op, "rows", rows);
+        positive(op, "height", height);
+        positive(op, "width", width);
+        if (spec == null) {
+            throw new IllegalArgumentException(op + ": spec is null; expected the augmentation's ranges");
+        }
+        long n = (long) rows * height * width;
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": " + rows + " images of " + height + " x " + width
+                    + " hold more than 2^31 - 1 values");
+        }
+        vector(op, "x", x, (int) n);
+        vector(op, "y", y, (int) n);
+        counters(op, counters);
+        noOverlap(op, "y", y, n, "x", x, n, inPlace);
+    }
+
     /** {@code gamma} and {@code beta} may be null. */
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar, Slice y,

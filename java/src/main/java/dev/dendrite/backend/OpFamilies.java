@@ -9,5 +9,6 @@ package dev.dendrite.backend;
 public record OpFamilies(GemmOps gemm, ReductionOps reductions, ActivationOps activations, LossOps losses,
                          RegularizerOps regularizers, DropoutOps dropout, BatchNormOps batchNorm,
                          OptimizerOps optimizers, DataOps data,
-                         OptimizerOptionOps optimizerOptions, NoiseOps noise, LayerNormOps layerNorm) {
+                         OptimizerOptionOps optimizerOptions, NoiseOps noise, LayerNormOps layerNorm,
+                         AugmentOps augment) {
 }

@@ -270,6 +270,18 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void augmentAffine(Slice x, Slice y, int rows, int height, int width, AffineAugment spec, long seed,
+                              int stream, Slice counters) {
+        timed("augmentAffine", () -> inner.augmentAffine(x, y, rows, height, width, spec, seed, stream, counters));
+    }
+
+    @Override
+    public void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment spec, long seed,
+                              int stream, Slice counters) {
+        timed("augmentPixels", () -> inner.augmentPixels(x, y, rows, height, width, spec, seed, stream, counters));
+    }
+
+    @Override
     public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
         timed("dropoutBackward", () -> inner.dropoutBackward(dy, dx, n, rate, seed, stream, counters));
     }

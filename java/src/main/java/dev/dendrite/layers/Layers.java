@@ -72,9 +72,13 @@ public final class Layers {
                     layer = LayerConfigs.fromConfig(className, c);
                     break;
                 default:
-                    throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
-                            + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization, "
-                            + NoiseAndNormalizationLayers.CLASS_NAMES + ", " + LayerConfigs.NAMES);
+                    layer = Augmentations.fromConfig(className, c);
+                    if (layer == null) {
+                        throw new IllegalArgumentException("unknown layer class '" + className + "'; expected one of: "
+                                + "InputLayer, Flatten, Dense, Activation, Dropout, BatchNormalization, "
+                                + NoiseAndNormalizationLayers.CLASS_NAMES + ", " + LayerConfigs.NAMES + ", "
+                                + Augmentations.NAMES);
+                    }
             }
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("malformed config for layer '" + name + "' (" + className + "): "

@@ -70,7 +70,8 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
         CpuOptimizerOps optimizers = new CpuOptimizerOps(par);
         CpuDataOps data = new CpuDataOps(par);
         use(new OpFamilies(this::runGemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers,
-                data, new CpuOptimizerOptionOps(par), new CpuNoiseOps(par), new CpuLayerNormOps(par)));
+                data, new CpuOptimizerOptionOps(par), new CpuNoiseOps(par), new CpuLayerNormOps(par),
+                new CpuAugmentOps(par)));
     }
 
     @Override

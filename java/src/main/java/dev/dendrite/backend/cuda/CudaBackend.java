@@ -99,7 +99,8 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         CudaOptimizerOps optimizers = new CudaOptimizerOps(ctx);
         this.data = new CudaDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
-                new CudaOptimizerOptionOps(ctx), new CudaNoiseOps(ctx), new CudaLayerNormOps(ctx)));
+                new CudaOptimizerOptionOps(ctx), new CudaNoiseOps(ctx), new CudaLayerNormOps(ctx),
+                new CudaAugmentOps(ctx)));
         byte[] fatbin = CudaLibraries.fatbin();
         String notBuilt = "CUDA kernels were not built (nvcc was not found at build time)";
         try {

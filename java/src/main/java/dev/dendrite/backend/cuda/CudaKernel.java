@@ -64,6 +64,9 @@ enum CudaKernel {
     BITONIC_MERGE_LOCAL("bitonic_merge_local", "PI"),
     PERMUTATION_WRITE("permutation_write", "PIP"),
     ADVANCE_COUNTERS("advance_counters", "P"),
+    // augment.cu
+    AUGMENT_AFFINE("augment_affine", "PPIIIFFFFFFFFFFFFIIIFIIIP"),
+    AUGMENT_PIXELS("augment_pixels", "PPIIIFFFFFFFFFFFIIIIP"),
     // gemm.cu: the tiled variants of kernels/common/gemm_tiled.h, looked up with gemm(variant, transA, transB);
     // each takes m, n, k, alpha, a, b, beta, c, w (the work space of a split product, or null)
     GEMM_TILE64_NN("gemm_tile64_nn", "IIIFPPFPP"),

@@ -112,7 +112,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         OpenClOptimizerOps optimizers = new OpenClOptimizerOps(ctx);
         OpenClDataOps data = new OpenClDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
-                new OpenClOptimizerOptionOps(ctx), new OpenClNoiseOps(ctx), new OpenClLayerNormOps(ctx)));
+                new OpenClOptimizerOptionOps(ctx), new OpenClNoiseOps(ctx), new OpenClLayerNormOps(ctx),
+                new OpenClAugmentOps(ctx)));
     }
 
     @Override

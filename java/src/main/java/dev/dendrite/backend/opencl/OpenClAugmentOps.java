@@ -1,0 +1,53 @@
+package dev.dendrite.backend.opencl;
+
+import static dev.dendrite.backend.Backend.COUNTER_STEP;
+
+import dev.dendrite.backend.AffineAugment;
+import dev.dendrite.backend.AugmentOps;
+import dev.dendrite.backend.PixelAugment;
+import dev.dendrite.backend.Slice;
+
+import org.jocl.CLException;
+
+/** The OpenCL backend's augmentation (kernels/opencl/augment.cl). */
+record OpenClAugmentOps(OpenClContext ctx) implements AugmentOps {
+    @Override
+    public void augmentAffine(Slice x, Slice y, int rows, int height, int width, AffineAugment a, long seed,
+                              int stream, Slice counters) {
+        long n = (long) rows * height * width;
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("augment.cl", "augment_affine");
+            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(y), y.offset()).i(rows).i(height).i(width)
+                    .f(a.rotationLo()).f(a.rotationHi()).f(a.shiftHeightLo()).f(a.shiftHeightHi())
+                    .f(a.shiftWidthLo()).f(a.shiftWidthHi()).f(a.zoomHeightLo()).f(a.zoomHeightHi())
+                    .f(a.zoomWidthLo()).f(a.zoomWidthHi()).f(a.shearLo()).f(a.shearHi()).i(a.flags())
+                    .i(a.fillMode().code()).i(a.interpolation().code()).f(a.fillValue()).i((int) seed)
+                    .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.run1(k, n); // a work-item per output pixel
+        } catch (CLException e) {
+            throw ctx.clFailure("augmentAffine", rows + " images of " + height + "x" + width, e);
+        }
+    }
+
+    @Override
+    public void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment s, long seed,
+                              int stream, Slice counters) {
+        if (rows == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("augment.cl", "augment_pixels");
+            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(y), y.offset()).i(rows).i(height).i(width)
+                    .f(s.contrastLo()).f(s.contrastHi()).f(s.brightnessLo()).f(s.brightnessHi()).f(s.valueMin())
+                    .f(s.valueMax()).f(s.eraseLo()).f(s.eraseHi()).f(s.scaleLo()).f(s.scaleHi()).f(s.eraseValue())
+                    .i(s.flags()).i((int) seed).i((int) (seed >>> 32)).i(stream)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.run1(k, rows); // a work-item per image
+        } catch (CLException e) {
+            throw ctx.clFailure("augmentPixels", rows + " images of " + height + "x" + width, e);
+        }
+    }
+}
