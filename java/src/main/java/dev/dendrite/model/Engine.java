@@ -271,6 +271,34 @@ final class Engine implements AutoCloseable {
         return stepsDone;
     }
 
+    /** Copies of the optimizer's slots (each {@link #paramCount()} long), for the model file. */
+    List<float[]> optimizerSlots() {
+        List<float[]> out = new ArrayList<>();
+        for (Buffer b : slots) {
+            float[] v = new float[paramCount];
+            backend.download(b.slice(0, paramCount), v, 0);
+            out.add(v);
+        }
+        return out;
+    }
+
+    /** Restores the optimizer's slots and step count saved by {@link #optimizerSlots()} and {@link #stepsDone()}. */
+    void restoreOptimizer(List<float[]> values, long steps) {
+        if (values.size() != slots.length) {
+            throw new IllegalArgumentException(optimizer.name() + " has " + slots.length + " slots; got "
+                    + values.size());
+        }
+        for (int i = 0; i < slots.length; i++) {
+            if (values.get(i).length != paramCount) {
+                throw new IllegalArgumentException("optimizer slot " + i + " has " + values.get(i).length
+                        + " values; expected " + paramCount);
+            }
+            backend.upload(values.get(i), 0, slots[i].slice(0, paramCount));
+        }
+        releaseRecordedSteps();
+        stepsDone = steps;
+    }
+
     // ------------------------------------------------------------------ workspace
 
     /** Makes sure batches of up to {@code rows} rows fit; reallocates the workspace when they don't. */
@@ -602,6 +630,20 @@ final class Engine implements AutoCloseable {
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
+    }
+
+    int outputSize() {
+        return outputSize;
+    }
+
+    /** The last training step's outputs and targets (its first {@code rows} rows), for metrics on the host. */
+    void readLastBatch(int rows, float[] outputs, float[] targets, int[] labels) {
+        backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), outputs, 0);
+        if (labels != null) {
+            backend.download(yBatch.slice(0, rows), labels, 0);
+        } else {
+            backend.download(yBatch.slice(0, rows * outputSize), targets, 0);
+        }
     }
 
     /** The model's outputs for every row of {@code data}, in inference mode. */

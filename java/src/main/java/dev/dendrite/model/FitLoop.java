@@ -27,7 +27,7 @@ final class FitLoop {
     private final int steps;
     private final int valBatch;
     private final long seed;
-    private final boolean reportAccuracy;
+    private final HostMetrics metrics;
     private final CallbackList callbacks;
     private final LossWatch watch;
     private final History history = new History();
@@ -37,7 +37,7 @@ final class FitLoop {
      * in batches of {@code valBatch}; shuffles and dropout draw from {@code seed}.
      */
     FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int valBatch, long seed,
-            boolean reportAccuracy) {
+            HostMetrics metrics) {
         this.model = model;
         this.engine = engine;
         this.options = options;
@@ -46,7 +46,7 @@ final class FitLoop {
         this.steps = (rows + batchSize - 1) / batchSize;
         this.valBatch = valBatch;
         this.seed = seed;
-        this.reportAccuracy = reportAccuracy;
+        this.metrics = metrics;
         List<Callback> all = new ArrayList<>();
         if (options.verbose() > 0) {
             all.add(ProgressBar.forConsole(options.verbose(), options.epochs(), steps));
@@ -70,11 +70,7 @@ final class FitLoop {
             callbacks.onEpochBegin(epoch);
             Map<String, Double> logs = trainEpoch(epoch, train, permutation);
             if (val != null) {
-                double[] v = engine.evaluate(val, valBatch);
-                logs.put("val_loss", v[0]);
-                if (reportAccuracy) {
-                    logs.put("val_accuracy", v[1]);
-                }
+                logs.putAll(metrics.evaluate(val, valBatch, "val_"));
             }
             logs.put("learning_rate", engine.optimizer().learningRate());
             Logs epochLogs = Logs.of(logs);
@@ -94,6 +90,7 @@ final class FitLoop {
         }
         Slice order = permutation == null ? null : permutation.all();
         engine.beginEpoch(seed);
+        metrics.metrics().reset();
         int seen = 0;
         for (int b = 0; b < steps; b++) {
             int batchRows = Math.min(batchSize, rows - b * batchSize);
@@ -103,6 +100,7 @@ final class FitLoop {
             } catch (NumericalFaultException e) {
                 throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
             }
+            metrics.afterStep(batchRows);
             seen += batchRows;
             int seenNow = seen;
             int batch = b;
@@ -120,9 +118,7 @@ final class FitLoop {
         float[] s = engine.trainStats();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", (double) s[Backend.STAT_LOSS] / seen);
-        if (reportAccuracy) {
-            m.put("accuracy", (double) s[Backend.STAT_ACCURACY] / seen);
-        }
+        metrics.metrics().write(m, "", (double) s[Backend.STAT_ACCURACY] / seen);
         return m;
     }
 }

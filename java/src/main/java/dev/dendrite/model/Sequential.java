@@ -22,6 +22,7 @@ import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.MetricSet;
 import dev.dendrite.optimizers.Optimizer;
 
 /**
@@ -264,7 +265,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     /**
      * Configures training. Compiling again replaces the optimizer (and its state) but keeps the weights.
      *
-     * @param metrics {@code "accuracy"} (or {@code "acc"}) or none; the loss is always reported
+     * @param metrics Keras's metric names ({@link MetricSet#NAMES}), resolved as Keras 3 does and logged under
+     *                the names as written; the loss is always reported
      */
     public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
         return guard.run(name, "compile", () -> compileGuarded(optimizer, loss, metrics));
@@ -277,15 +279,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
         List<String> m = new ArrayList<>();
         for (String metric : metrics) {
-            String k = metric == null ? "" : metric.trim().toLowerCase(Locale.ROOT);
-            if (k.equals("accuracy") || k.equals("acc") || k.equals("sparse_categorical_accuracy")
-                    || k.equals("categorical_accuracy") || k.equals("binary_accuracy")) {
-                if (!m.contains("accuracy")) {
-                    m.add("accuracy");
-                }
-            } else {
-                throw new IllegalArgumentException("unknown metric '" + metric + "'; expected 'accuracy'");
-            }
+            MetricSet.check(metric, loss.sparseLabels()); // resolved by the output's shape when data comes
+            m.add(metric.trim());
         }
         if (engine == null && inputShape != null) {
             build(inputShape); // as in Keras, a model that starts with an Input is built, so compile can check it
@@ -379,7 +374,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         long runSeed = options.seed() != null ? options.seed() : seed;
         stopTraining = false;
         FitLoop loop = new FitLoop(this, engine, options, n, batchSize, valBatch, runSeed,
-                metrics.contains("accuracy"));
+                new HostMetrics(engine, HostMetrics.resolve(metrics, engine, trainTargets)));
         engine.checkNumerics(options.checkNumerics());
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
         // training step and record it again.
@@ -472,13 +467,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         buildFor(x);
         checkData(x, labels, targets, "x");
         try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
-            double[] v = engine.evaluate(d, Math.min(batchSize, x.rows()));
-            Map<String, Double> out = new LinkedHashMap<>();
-            out.put("loss", v[0]);
-            if (metrics.contains("accuracy")) {
-                out.put("accuracy", v[1]);
-            }
-            return out;
+            return new HostMetrics(engine, HostMetrics.resolve(metrics, engine, targets))
+                    .evaluate(d, Math.min(batchSize, x.rows()), "");
         }
     }
 
@@ -599,8 +589,9 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /**
      * Saves the architecture, the compile configuration and every weight to one file, atomically. The file
-     * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}); the
-     * optimizer's state is not saved, so training a loaded model restarts its moment estimates.
+     * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}). A compiled
+     * model's optimizer state (every slot and the step count) is saved too, so that fitting a loaded model
+     * continues as the uninterrupted fit would, as from a {@code .keras} file.
      */
     @Override
     public void save(Path file) throws IOException {
