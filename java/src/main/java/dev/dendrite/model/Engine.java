@@ -366,8 +366,13 @@ final class Engine implements AutoCloseable {
 
     /** Resets the training statistics and points the counters at the first batch of a new epoch. */
     void beginEpoch(long trainingSeed) {
+        beginEpoch(trainingSeed, 0);
+    }
+
+    /** {@link #beginEpoch(long)} for an epoch resumed at batch {@code firstBatch} (BackupAndRestore). */
+    void beginEpoch(long trainingSeed, int firstBatch) {
         this.seed = trainingSeed;
-        backend.upload(new int[] {(int) stepsDone, 0}, 0, counters.all());
+        backend.upload(new int[] {(int) stepsDone, firstBatch}, 0, counters.all());
         backend.fill(trainStats.all(), 0f);
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.callbacks.BackupAndRestore;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.callbacks.Logs;
@@ -64,11 +65,13 @@ final class FitLoop {
 
     /** Trains on {@code train} (in the order of {@code permutation}, reshuffled each epoch, if given). */
     History run(DeviceData train, DeviceData val, Buffer permutation) {
+        history.setParams(options.verbose(), options.epochs(), steps);
         callbacks.onTrainBegin();
-        for (int epoch = options.initialEpoch(); epoch < options.epochs() && !model.isStopTraining(); epoch++) {
+        int[] resume = BackupAndRestore.resumePoint(callbacks.callbacks(), options.initialEpoch(), steps);
+        for (int epoch = resume[0]; epoch < options.epochs() && !model.isStopTraining(); epoch++) {
             long t0 = System.nanoTime();
             callbacks.onEpochBegin(epoch);
-            Map<String, Double> logs = trainEpoch(epoch, train, permutation);
+            Map<String, Double> logs = trainEpoch(epoch, train, permutation, epoch == resume[0] ? resume[1] : 0);
             if (val != null) {
                 logs.putAll(metrics.evaluate(val, valBatch, "val_"));
             }
@@ -84,15 +87,15 @@ final class FitLoop {
     }
 
     /** One epoch of training steps; returns its mean training metrics. */
-    private Map<String, Double> trainEpoch(int epoch, DeviceData train, Buffer permutation) {
+    private Map<String, Double> trainEpoch(int epoch, DeviceData train, Buffer permutation, int firstBatch) {
         if (permutation != null) {
             engine.backend().randomPermutation(permutation.all(), rows, seed, epoch);
         }
         Slice order = permutation == null ? null : permutation.all();
-        engine.beginEpoch(seed);
+        engine.beginEpoch(seed, firstBatch);
         metrics.metrics().reset();
         int seen = 0;
-        for (int b = 0; b < steps; b++) {
+        for (int b = firstBatch; b < steps; b++) {
             int batchRows = Math.min(batchSize, rows - b * batchSize);
             callbacks.onTrainBatchBegin(b);
             try {
@@ -107,8 +110,11 @@ final class FitLoop {
             Logs batchLogs = Logs.lazy(() -> watch.seen(epoch, batch, runningLogs(seenNow)));
             callbacks.onTrainBatchEnd(b, batchLogs);
             watch.afterBatch(batchLogs);
+            if (model.isStopTraining()) {
+                break; // as Keras 3: a stop asked for at a batch's end (TerminateOnNaN) ends the epoch there
+            }
         }
-        Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(rows));
+        Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(seen));
         watch.act();
         return logs;
     }

@@ -173,6 +173,18 @@ final class ModelFiles {
         }
     }
 
+    /** Loads the weights and the optimizer's state of a file saved by {@link #save} into a compiled model. */
+    @SuppressWarnings("unchecked")
+    static void loadState(Sequential model, Path file) throws IOException {
+        ModelFile.Contents contents = ModelFile.read(file);
+        List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
+        model.setWeights(matching(model, contents.weights(), file));
+        Map<String, Object> compile = (Map<String, Object>) ((Map<String, Object>) Json.parse(contents.configJson()))
+                .get("compile");
+        OptimizerState.restore(model.engine(), compile == null ? null
+                : (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY), optimizerSlots, file);
+    }
+
     static void loadWeights(Sequential model, Path file) throws IOException {
         LinkedHashMap<String, TensorData> stored = ModelFile.readWeights(file);
         OptimizerState.take(stored); // a full model file's optimizer slots are no weights

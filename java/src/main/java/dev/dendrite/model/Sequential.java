@@ -408,7 +408,10 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         DataChecks.labels(x, labels, targets, what, layers.get(layers.size() - 1).outputSize(), loss);
     }
 
-    /** Asks a running {@code fit} to stop after the current batch's epoch ends (used by callbacks). */
+    /**
+     * Asks a running {@code fit} to stop (used by callbacks): asked at a batch's end, the epoch ends after that
+     * batch, as in Keras 3; asked at an epoch's end, no further epoch starts.
+     */
     @Override
     public void stopTraining() {
         stopTraining = true;
@@ -617,6 +620,19 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         guard.run(name, "loadWeights", () -> {
             buildIfNeeded();
             ModelFiles.loadWeights(this, file);
+            return null;
+        });
+    }
+
+    /**
+     * Loads the weights and the optimizer's state (slots and step count) that {@link #save} wrote into this
+     * compiled model, so that training continues as if never stopped (used by {@code BackupAndRestore}).
+     */
+    public void loadState(Path file) throws IOException {
+        guard.run(name, "loadState", () -> {
+            requireCompiled("loadState");
+            buildIfNeeded();
+            ModelFiles.loadState(this, file);
             return null;
         });
     }
