@@ -57,21 +57,6 @@ class BackupAndRestoreTest extends CpuModelTestBase {
         };
     }
 
-    private static void assertSameBits(List<float[]> want, List<float[]> got, String what) {
-        assertEquals(want.size(), got.size(), what);
-        for (int i = 0; i < want.size(); i++) {
-            int[] a = new int[want.get(i).length];
-            int[] b = new int[got.get(i).length];
-            for (int k = 0; k < a.length; k++) {
-                a[k] = Float.floatToRawIntBits(want.get(i)[k]);
-            }
-            for (int k = 0; k < b.length; k++) {
-                b[k] = Float.floatToRawIntBits(got.get(i)[k]);
-            }
-            assertArrayEquals(a, b, what + ": weight " + i);
-        }
-    }
-
     @Test
     void aCrashedFitRunAgainEndsBitIdentical() {
         List<float[]> straight;
@@ -90,7 +75,7 @@ class BackupAndRestoreTest extends CpuModelTestBase {
             try (Sequential m = BackupChild.net(cpu)) {
                 History h = m.fit(BackupChild.X, BackupChild.Y,
                         BackupChild.options(new BackupAndRestore(backup, freq, true)));
-                assertSameBits(straight, m.getWeights(), "save_freq " + freq);
+                OptimizerStateFileTest.assertSameBits(straight, m.getWeights());
                 // every epoch resumes at 3: by epoch, the three finished ones are done; by 4 batches, epoch 3's
                 // first 4 batches are (the crash came after batch 6, the last backup after batch 3)
                 assertEquals(List.of(3, 4, 5), h.epochs(), "save_freq " + freq);

@@ -1,8 +1,6 @@
 package dev.dendrite.model;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.SplittableRandom;
 
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.callbacks.BackupAndRestore;
@@ -21,29 +19,17 @@ import dev.dendrite.layers.Input;
 final class BackupChild {
     static final int EPOCHS = 6;
     static final int BATCH = 10;
-    static final Tensor X;
-    static final int[] Y;
-
-    static {
-        SplittableRandom r = new SplittableRandom(21);
-        float[] v = new float[150 * 6];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        X = Tensor.wrap(v, 150, 6);
-        Y = new int[150];
-        for (int i = 0; i < Y.length; i++) {
-            Y[i] = r.nextInt(4);
-        }
-    }
+    private static final Object[] DATA = SequentialTest.blobs(150, 21);
+    static final Tensor X = (Tensor) DATA[0];
+    static final int[] Y = (int[]) DATA[1];
 
     private BackupChild() {
     }
 
     /** A net whose every step draws dropout and updates batch statistics and Adam's moments. */
     static Sequential net(dev.dendrite.backend.Backend backend) {
-        Sequential m = new Sequential(new Input(6), new Dense(24, "relu"), new BatchNormalization(), new Dropout(0.25),
-                new Dense(4, "softmax")).backend(backend);
+        Sequential m = new Sequential(new Input(4), new Dense(24, "relu"), new BatchNormalization(), new Dropout(0.25),
+                new Dense(3, "softmax")).backend(backend);
         m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
         return m;
     }

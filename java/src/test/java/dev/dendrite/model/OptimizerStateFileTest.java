@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,21 +34,9 @@ class OptimizerStateFileTest extends CpuModelTestBase {
     @TempDir
     Path dir;
 
-    private static final Tensor X;
-    private static final int[] Y;
-
-    static {
-        SplittableRandom r = new SplittableRandom(11);
-        float[] v = new float[100 * 4];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        X = Tensor.wrap(v, 100, 4);
-        Y = new int[100];
-        for (int i = 0; i < Y.length; i++) {
-            Y[i] = r.nextInt(3);
-        }
-    }
+    private static final Object[] DATA = SequentialTest.blobs(100, 11);
+    private static final Tensor X = (Tensor) DATA[0];
+    private static final int[] Y = (int[]) DATA[1];
 
     private static Sequential net(String optimizer) {
         Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new BatchNormalization(), new Dropout(0.3),
@@ -62,7 +49,8 @@ class OptimizerStateFileTest extends CpuModelTestBase {
         return new FitOptions().initialEpoch(from).epochs(to).batchSize(16).verbose(0);
     }
 
-    private static void assertSameBits(List<float[]> want, List<float[]> got) {
+    /** Every weight equal bit for bit. */
+    static void assertSameBits(List<float[]> want, List<float[]> got) {
         assertEquals(want.size(), got.size());
         for (int i = 0; i < want.size(); i++) {
             int[] a = new int[want.get(i).length];
