@@ -48,6 +48,8 @@ class MetricsFitTest extends CpuModelTestBase {
                     "f1_score[2]", "val_loss", "val_acc", "val_binary_accuracy", "val_precision", "val_AUC",
                     "val_f1_score[0]", "val_f1_score[1]", "val_f1_score[2]", "learning_rate", "epoch_time_s"),
                     List.copyOf(h.history().keySet()));
+            assertEquals(Map.of("verbose", 0, "epochs", 2, "steps", 3), h.params(), "Keras's history.params");
+            assertEquals(List.of(0, 1), h.epoch());
 
             Map<String, Double> ev = m.evaluate(x, y);
             float[] p = m.predict(x).toArray();
