@@ -34,4 +34,21 @@ class TerminateOnNaNTest {
         String out = text.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("Epoch 1, batch 1: invalid loss Infinity"), out);
     }
+
+    @Test
+    void withRaiseErrorItThrowsNamingEpochAndBatch() {
+        TerminateOnNaN cb = new TerminateOnNaN(new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), true);
+        FakeModel model = new FakeModel();
+        cb.setModel(model);
+        cb.onTrainBegin(Logs.empty());
+        cb.onEpochBegin(2, Logs.empty());
+        dev.dendrite.model.NumericalFaultException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.dendrite.model.NumericalFaultException.class,
+                () -> cb.onTrainBatchEnd(4, Logs.of(Map.of("loss", Double.NaN))));
+        assertEquals(2, e.epoch());
+        assertEquals(4, e.batch());
+        assertTrue(e.getMessage().startsWith("epoch 2, batch 4: NaN or Inf loss"), e.getMessage());
+        assertFalse(model.stopped());
+    }
 }
