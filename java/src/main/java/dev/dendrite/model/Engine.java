@@ -271,31 +271,13 @@ final class Engine implements AutoCloseable {
         return stepsDone;
     }
 
-    /** Copies of the optimizer's slots (each {@link #paramCount()} long), for the model file. */
-    List<float[]> optimizerSlots() {
-        List<float[]> out = new ArrayList<>();
-        for (Buffer b : slots) {
-            float[] v = new float[paramCount];
-            backend.download(b.slice(0, paramCount), v, 0);
-            out.add(v);
-        }
-        return out;
+    /** The optimizer's slot buffers (each at least {@link #paramCount()} long), for the model file. */
+    Buffer[] slots() {
+        return slots.clone();
     }
 
-    /** Restores the optimizer's slots and step count saved by {@link #optimizerSlots()} and {@link #stepsDone()}. */
-    void restoreOptimizer(List<float[]> values, long steps) {
-        if (values.size() != slots.length) {
-            throw new IllegalArgumentException(optimizer.name() + " has " + slots.length + " slots; got "
-                    + values.size());
-        }
-        for (int i = 0; i < slots.length; i++) {
-            if (values.get(i).length != paramCount) {
-                throw new IllegalArgumentException("optimizer slot " + i + " has " + values.get(i).length
-                        + " values; expected " + paramCount);
-            }
-            backend.upload(values.get(i), 0, slots[i].slice(0, paramCount));
-        }
-        releaseRecordedSteps();
+    /** Sets the number of steps taken (restored from a model file with the slots' values). */
+    void restoreStepsDone(long steps) {
         stepsDone = steps;
     }
 
@@ -364,12 +346,10 @@ final class Engine implements AutoCloseable {
 
     // ------------------------------------------------------------------ steps
 
-    /** Resets the training statistics and points the counters at the first batch of a new epoch. */
-    void beginEpoch(long trainingSeed) {
-        beginEpoch(trainingSeed, 0);
-    }
-
-    /** {@link #beginEpoch(long)} for an epoch resumed at batch {@code firstBatch} (BackupAndRestore). */
+    /**
+     * Resets the training statistics and points the counters at batch {@code firstBatch} (0 but for an epoch that
+     * BackupAndRestore resumes) of a new epoch.
+     */
     void beginEpoch(long trainingSeed, int firstBatch) {
         this.seed = trainingSeed;
         backend.upload(new int[] {(int) stepsDone, firstBatch}, 0, counters.all());
@@ -481,7 +461,7 @@ final class Engine implements AutoCloseable {
      */
     float[] gradients(DeviceData data, int rows, long trainingSeed) {
         ensureCapacity(rows);
-        beginEpoch(trainingSeed);
+        beginEpoch(trainingSeed, 0);
         step(data, null, rows, rows, false);
         float[] out = new float[paramCount + 1];
         backend.download(grads.slice(0, paramCount), out, 0);
@@ -641,14 +621,9 @@ final class Engine implements AutoCloseable {
         return outputSize;
     }
 
-    /** The last training step's outputs and targets (its first {@code rows} rows), for metrics on the host. */
-    void readLastBatch(int rows, float[] outputs, float[] targets, int[] labels) {
-        backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), outputs, 0);
-        if (labels != null) {
-            backend.download(yBatch.slice(0, rows), labels, 0);
-        } else {
-            backend.download(yBatch.slice(0, rows * outputSize), targets, 0);
-        }
+    /** The last batch's outputs ({@code rows x outputSize}) and gathered targets, for metrics on the host. */
+    Slice[] lastBatch() {
+        return new Slice[] {outs[layers.size() - 1], yBatch.all()};
     }
 
     /** The model's outputs for every row of {@code data}, in inference mode. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Slice;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.losses.Loss;
 import dev.dendrite.metrics.MetricSet;
@@ -59,7 +60,14 @@ final class HostMetrics {
         } else {
             targets = grow(targets, rows * cols);
         }
-        engine.readLastBatch(rows, outputs, sparse ? null : targets, sparse ? labels : null);
+        Slice[] last = engine.lastBatch();
+        Backend backend = engine.backend();
+        backend.download(last[0].slice(0, rows * cols), outputs, 0);
+        if (sparse) {
+            backend.download(last[1].slice(0, rows), labels, 0);
+        } else {
+            backend.download(last[1].slice(0, rows * cols), targets, 0);
+        }
         metrics.update(outputs, sparse ? null : targets, sparse ? labels : null, rows, cols);
     }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.dendrite.backend.Buffer;
 import dev.dendrite.io.TensorData;
 
 /**
@@ -30,14 +31,17 @@ final class OptimizerState {
 
     /** Adds the slots of {@code engine}'s optimizer to {@code tensors} and returns the config entry. */
     static Map<String, Object> save(Engine engine, Map<String, TensorData> tensors) {
-        List<float[]> slots = engine.optimizerSlots();
-        for (int i = 0; i < slots.size(); i++) {
-            tensors.put(slotName(i), new TensorData(new int[] {slots.get(i).length}, slots.get(i)));
+        Buffer[] slots = engine.slots();
+        int n = engine.paramCount();
+        for (int i = 0; i < slots.length; i++) {
+            float[] v = new float[n];
+            engine.backend().download(slots[i].slice(0, n), v, 0);
+            tensors.put(slotName(i), new TensorData(new int[] {n}, v));
         }
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("optimizer", engine.optimizer().name());
         c.put("iterations", engine.stepsDone());
-        c.put("slots", slots.size());
+        c.put("slots", slots.length);
         return c;
     }
 
@@ -70,14 +74,21 @@ final class OptimizerState {
             throw new IOException(file + ": " + CONFIG_KEY + " " + config + " does not fit optimizer "
                     + engine.optimizer().name() + "; expected its name and iterations >= 0");
         }
-        List<float[]> values = new ArrayList<>();
-        for (TensorData t : slots) {
-            values.add(t.values());
+        Buffer[] buffers = engine.slots();
+        int n = engine.paramCount();
+        if (slots.size() != buffers.length) {
+            throw new IOException(file + ": holds " + slots.size() + " optimizer slots; "
+                    + engine.optimizer().name() + " has " + buffers.length);
         }
-        try {
-            engine.restoreOptimizer(values, iterations);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": optimizer state does not fit the model: " + e.getMessage(), e);
+        for (int i = 0; i < buffers.length; i++) {
+            if (slots.get(i).values().length != n) {
+                throw new IOException(file + ": optimizer slot " + i + " has " + slots.get(i).values().length
+                        + " values; expected " + n + ", one per trainable parameter");
+            }
         }
+        for (int i = 0; i < buffers.length; i++) {
+            engine.backend().upload(slots.get(i).values(), 0, buffers[i].slice(0, n));
+        }
+        engine.restoreStepsDone(iterations);
     }
 }

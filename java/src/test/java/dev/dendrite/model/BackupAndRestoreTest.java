@@ -94,20 +94,23 @@ class BackupAndRestoreTest extends CpuModelTestBase {
     @Test
     void aFitKilledAtRandomPointsAndRunAgainEndsWithTheSameBytes() throws Exception {
         Path reference = dir.resolve("reference.safetensors");
-        long fitMs = runChild(dir.resolve("backup-ref"), reference, "2", -1);
+        long fitMs = runChild(dir.resolve("backup-ref"), reference, "2", -1, false);
         SplittableRandom r = new SplittableRandom(16);
         for (String freq : List.of("2", "epoch")) {
             Path backup = dir.resolve("backup-" + freq);
             Path result = dir.resolve("result-" + freq + ".safetensors");
             int restorable = 0;
             for (int k = 0; k < 4; k++) {
-                // uniformly within the time an uninterrupted fit takes from its start to its end
-                long killed = runChild(backup, result, freq, r.nextInt((int) Math.max(1, fitMs)));
+                // Uniformly within the time an uninterrupted fit takes, or (every other kill, so that some kill
+                // surely lands where there is a backup to resume from) up to 100 ms after a backup first appears.
+                boolean afterBackup = k % 2 == 1;
+                long killed = runChild(backup, result, freq, afterBackup ? r.nextInt(100)
+                        : r.nextInt((int) Math.max(1, fitMs)), afterBackup);
                 restorable += killed < 0 && Files.exists(backup.resolve(BackupAndRestore.FILE_NAME)) ? 1 : 0;
             }
             assertTrue(restorable > 0, "save_freq " + freq + ": no kill left a backup to resume from (an"
                     + " uninterrupted fit took " + fitMs + " ms)");
-            runChild(backup, result, freq, -1);
+            runChild(backup, result, freq, -1, false);
             assertArrayEquals(Files.readAllBytes(reference), Files.readAllBytes(result), "save_freq " + freq);
             assertFalse(Files.exists(backup.resolve(BackupAndRestore.FILE_NAME)));
         }
@@ -116,11 +119,13 @@ class BackupAndRestoreTest extends CpuModelTestBase {
     }
 
     /**
-     * Runs {@link BackupChild}; with {@code killAfterMs >= 0} kills it (SIGKILL) that long after its "ready" line.
+     * Runs {@link BackupChild}; with {@code killAfterMs >= 0} kills it (SIGKILL) that long after its "ready" line
+     * or, with {@code afterBackup}, after its backup file appears.
      *
      * @return -1 if it was killed before printing "done", else the milliseconds from "ready" to its end
      */
-    private static long runChild(Path backup, Path result, String freq, int killAfterMs) throws Exception {
+    private static long runChild(Path backup, Path result, String freq, int killAfterMs, boolean afterBackup)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 BackupChild.class.getName(), backup.toString(), result.toString(), freq));
@@ -152,6 +157,10 @@ class BackupAndRestoreTest extends CpuModelTestBase {
                     while (!lines.contains("ready") && p.isAlive() && System.nanoTime() < giveUp) {
                         lines.wait(100);
                     }
+                }
+                Path file = backup.resolve(BackupAndRestore.FILE_NAME);
+                while (afterBackup && !Files.exists(file) && p.isAlive() && System.nanoTime() < giveUp) {
+                    Thread.sleep(1);
                 }
                 Thread.sleep(killAfterMs);
                 p.destroyForcibly();

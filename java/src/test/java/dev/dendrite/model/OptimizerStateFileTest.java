@@ -108,8 +108,11 @@ class OptimizerStateFileTest extends CpuModelTestBase {
         try (Sequential m = Sequential.load(old, cpu)) {
             assertEquals(0, m.engine().stepsDone());
             assertSameBits(trained, m.getWeights());
-            for (float[] slot : m.engine().optimizerSlots()) {
-                for (float v : slot) {
+            LinkedHashMap<String, TensorData> slots = new LinkedHashMap<>();
+            OptimizerState.save(m.engine(), slots);
+            assertEquals(2, slots.size());
+            for (TensorData slot : slots.values()) {
+                for (float v : slot.values()) {
                     assertEquals(0f, v);
                 }
             }
