@@ -346,10 +346,12 @@ final class Engine implements AutoCloseable {
 
     // ------------------------------------------------------------------ steps
 
-    /**
-     * Resets the training statistics and points the counters at batch {@code firstBatch} (0 but for an epoch that
-     * BackupAndRestore resumes) of a new epoch.
-     */
+    /** Resets the training statistics and points the counters at the first batch of a new epoch. */
+    void beginEpoch(long trainingSeed) {
+        beginEpoch(trainingSeed, 0);
+    }
+
+    /** {@link #beginEpoch(long)} for an epoch that BackupAndRestore resumes at batch {@code firstBatch}. */
     void beginEpoch(long trainingSeed, int firstBatch) {
         this.seed = trainingSeed;
         backend.upload(new int[] {(int) stepsDone, firstBatch}, 0, counters.all());
@@ -461,7 +463,7 @@ final class Engine implements AutoCloseable {
      */
     float[] gradients(DeviceData data, int rows, long trainingSeed) {
         ensureCapacity(rows);
-        beginEpoch(trainingSeed, 0);
+        beginEpoch(trainingSeed);
         step(data, null, rows, rows, false);
         float[] out = new float[paramCount + 1];
         backend.download(grads.slice(0, paramCount), out, 0);
