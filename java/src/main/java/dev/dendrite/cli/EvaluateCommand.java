@@ -1,6 +1,7 @@
 package dev.dendrite.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -9,6 +10,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Labels;
 import dev.dendrite.data.TrainTest;
+import dev.dendrite.metrics.ClassificationReport;
 import dev.dendrite.model.Sequential;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,6 +40,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto", description = "auto, cpu, cuda or opencl.")
     String backend;
+
+    @Option(names = "--report", description = "Also print the per-class precision, recall, F1 and support, and the "
+            + "confusion matrix, with the dataset's class names.")
+    boolean report;
 
     @Override
     public Integer call() throws Exception {
@@ -77,6 +83,10 @@ final class EvaluateCommand implements Callable<Integer> {
             m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " - ").append("test ").append(k)
                     .append(": ").append(String.format(Locale.ROOT, "%.4f", v)));
             System.out.println(sb + " (" + tt.test().size() + " images)");
+            if (report) {
+                System.out.print(ClassificationReport.evaluate(model, x, labels,
+                        classes == datasetClasses ? List.of(tt.classNames()) : null));
+            }
         }
         return 0;
     }

@@ -284,6 +284,16 @@ final class Engine implements AutoCloseable {
         return stepsDone;
     }
 
+    /** The optimizer's slot buffers (each at least {@link #paramCount()} long), for the model file. */
+    Buffer[] slots() {
+        return slots.clone();
+    }
+
+    /** Sets the number of steps taken (restored from a model file with the slots' values). */
+    void restoreStepsDone(long steps) {
+        stepsDone = steps;
+    }
+
     // ------------------------------------------------------------------ workspace
 
     /** Makes sure batches of up to {@code rows} rows fit; reallocates the workspace when they don't. */
@@ -351,8 +361,13 @@ final class Engine implements AutoCloseable {
 
     /** Resets the training statistics and points the counters at the first batch of a new epoch. */
     void beginEpoch(long trainingSeed) {
+        beginEpoch(trainingSeed, 0);
+    }
+
+    /** {@link #beginEpoch(long)} for an epoch that BackupAndRestore resumes at batch {@code firstBatch}. */
+    void beginEpoch(long trainingSeed, int firstBatch) {
         this.seed = trainingSeed;
-        backend.upload(new int[] {(int) stepsDone, 0}, 0, counters.all());
+        backend.upload(new int[] {(int) stepsDone, firstBatch}, 0, counters.all());
         backend.fill(trainStats.all(), 0f);
     }
 
@@ -614,6 +629,15 @@ final class Engine implements AutoCloseable {
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
+    }
+
+    int outputSize() {
+        return outputSize;
+    }
+
+    /** The last batch's outputs ({@code rows x outputSize}) and gathered targets, for metrics on the host. */
+    Slice[] lastBatch() {
+        return new Slice[] {outs[layers.size() - 1], yBatch.all()};
     }
 
     /** The model's outputs for every row of {@code data}, in inference mode. */

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
+import dev.dendrite.callbacks.BackupAndRestore;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.callbacks.Logs;
@@ -27,7 +28,7 @@ final class FitLoop {
     private final int steps;
     private final int valBatch;
     private final long seed;
-    private final boolean reportAccuracy;
+    private final HostMetrics metrics;
     private final CallbackList callbacks;
     private final LossWatch watch;
     private final History history = new History();
@@ -37,18 +38,18 @@ final class FitLoop {
      * in batches of {@code valBatch}; shuffles and dropout draw from {@code seed}.
      */
     FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int valBatch, long seed,
-            boolean reportAccuracy) {
+            HostMetrics metrics) {
         this(model, engine, options, rows, batchSize, (rows + batchSize - 1) / batchSize, valBatch, seed,
-                reportAccuracy);
+                metrics);
     }
 
     /** A loop of {@code steps} batches per epoch from a {@link TrainFeed} other than arrays (a data source). */
-    FitLoop(Sequential model, Engine engine, FitOptions options, int steps, long seed, boolean reportAccuracy) {
-        this(model, engine, options, -1, -1, steps, -1, seed, reportAccuracy);
+    FitLoop(Sequential model, Engine engine, FitOptions options, int steps, long seed, HostMetrics metrics) {
+        this(model, engine, options, -1, -1, steps, -1, seed, metrics);
     }
 
     private FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int steps,
-            int valBatch, long seed, boolean reportAccuracy) {
+            int valBatch, long seed, HostMetrics metrics) {
         this.model = model;
         this.engine = engine;
         this.options = options;
@@ -57,7 +58,7 @@ final class FitLoop {
         this.steps = steps;
         this.valBatch = valBatch;
         this.seed = seed;
-        this.reportAccuracy = reportAccuracy;
+        this.metrics = metrics;
         List<Callback> all = new ArrayList<>();
         if (options.verbose() > 0) {
             all.add(ProgressBar.forConsole(options.verbose(), options.epochs(), steps));
@@ -75,25 +76,23 @@ final class FitLoop {
 
     /** Trains on {@code train} (in the order of {@code permutation}, reshuffled each epoch, if given). */
     History run(DeviceData train, DeviceData val, Buffer permutation) {
-        return run(new ArrayFeed(train, permutation), val == null ? null : () -> engine.evaluate(val, valBatch));
+        return run(new ArrayFeed(train, permutation), val == null ? null : () -> metrics.evaluate(val, valBatch, "val_"));
     }
 
     /**
-     * Trains on the batches of {@code feed}; {@code validation}, when given, returns the validation loss and
-     * accuracy after each epoch.
+     * Trains on the batches of {@code feed}; {@code validation}, when given, returns the validation logs
+     * ({@code val_loss} and the metrics) after each epoch.
      */
-    History run(TrainFeed feed, Supplier<double[]> validation) {
+    History run(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+        history.setParams(options.verbose(), options.epochs(), steps);
         callbacks.onTrainBegin();
-        for (int epoch = options.initialEpoch(); epoch < options.epochs() && !model.isStopTraining(); epoch++) {
+        int[] resume = BackupAndRestore.resumePoint(callbacks.callbacks(), options.initialEpoch(), steps);
+        for (int epoch = resume[0]; epoch < options.epochs() && !model.isStopTraining(); epoch++) {
             long t0 = System.nanoTime();
             callbacks.onEpochBegin(epoch);
-            Map<String, Double> logs = trainEpoch(epoch, feed);
+            Map<String, Double> logs = trainEpoch(epoch, feed, epoch == resume[0] ? resume[1] : 0);
             if (validation != null) {
-                double[] v = validation.get();
-                logs.put("val_loss", v[0]);
-                if (reportAccuracy) {
-                    logs.put("val_accuracy", v[1]);
-                }
+                logs.putAll(validation.get());
             }
             logs.put("learning_rate", engine.optimizer().learningRateAt(engine.stepsDone()));
             Logs epochLogs = Logs.of(logs);
@@ -108,11 +107,12 @@ final class FitLoop {
     }
 
     /** One epoch of training steps; returns its mean training metrics. */
-    private Map<String, Double> trainEpoch(int epoch, TrainFeed feed) {
+    private Map<String, Double> trainEpoch(int epoch, TrainFeed feed, int firstBatch) {
         feed.beginEpoch(epoch);
-        engine.beginEpoch(seed);
+        engine.beginEpoch(seed, firstBatch);
+        metrics.metrics().reset();
         int seen = 0;
-        for (int b = 0; b < steps; b++) {
+        for (int b = firstBatch; b < steps; b++) {
             int batchRows;
             callbacks.onTrainBatchBegin(b);
             try {
@@ -120,12 +120,16 @@ final class FitLoop {
             } catch (NumericalFaultException e) {
                 throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
             }
+            metrics.afterStep(batchRows);
             seen += batchRows;
             int seenNow = seen;
             int batch = b;
             Logs batchLogs = Logs.lazy(() -> watch.seen(epoch, batch, runningLogs(seenNow)));
             callbacks.onTrainBatchEnd(b, batchLogs);
             watch.afterBatch(batchLogs);
+            if (model.isStopTraining()) {
+                break; // as Keras 3: a stop asked for at a batch's end (TerminateOnNaN) ends the epoch there
+            }
         }
         Map<String, Double> logs = watch.seen(epoch, steps - 1, runningLogs(seen));
         watch.act();
@@ -163,9 +167,7 @@ final class FitLoop {
         float[] s = engine.trainStats();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", (double) s[Backend.STAT_LOSS] / seen);
-        if (reportAccuracy) {
-            m.put("accuracy", (double) s[Backend.STAT_ACCURACY] / seen);
-        }
+        metrics.metrics().write(m, "", (double) s[Backend.STAT_ACCURACY] / seen);
         return m;
     }
 }

@@ -19,6 +19,25 @@ import dev.dendrite.plot.Charts;
 public final class History {
     private final Map<String, List<Double>> values = new LinkedHashMap<>();
     private final List<Integer> epochs = new ArrayList<>();
+    private final Map<String, Object> params = new LinkedHashMap<>();
+
+    /** Sets Keras's {@code params}: {@code verbose}, {@code epochs} and {@code steps} (batches per epoch). */
+    public void setParams(int verbose, int epochs, int steps) {
+        params.clear();
+        params.put("verbose", verbose);
+        params.put("epochs", epochs);
+        params.put("steps", steps);
+    }
+
+    /** Keras's {@code history.params}: the fit's {@code verbose}, {@code epochs} and {@code steps}. */
+    public Map<String, Object> params() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /** Keras's {@code history.epoch}: the same list as {@link #epochs()}. */
+    public List<Integer> epoch() {
+        return epochs();
+    }
 
     /** Records the logs of one finished epoch. */
     public void record(int epoch, Map<String, Double> logs) {
@@ -43,7 +62,7 @@ public final class History {
         return Collections.unmodifiableList(epochs);
     }
 
-    /** Every metric, by name. */
+    /** Every metric, by name: Keras's {@code history.history}. */
     public Map<String, List<Double>> history() {
         Map<String, List<Double>> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> copy.put(k, Collections.unmodifiableList(v)));

@@ -47,7 +47,13 @@ final class ModelFiles {
                     + " (training diverged?). Save it under a new name to inspect it");
         }
         if (withConfig) {
-            ModelFile.write(file, Json.write(config(model), true), weights);
+            Map<String, Object> config = config(model);
+            if (config.get("compile") instanceof Map && model.engine().optimizer() != null) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> compile = (Map<String, Object>) config.get("compile");
+                compile.put(OptimizerState.CONFIG_KEY, OptimizerState.save(model.engine(), weights));
+            }
+            ModelFile.write(file, Json.write(config, true), weights);
         } else {
             Safetensors.write(file, weights, Map.of());
         }
@@ -132,6 +138,7 @@ final class ModelFiles {
             }
             Map<String, Object> compile = (Map<String, Object>) c.get("compile");
             model.buildLayers(inputShape);
+            List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
             List<float[]> values = matching(model, contents.weights(), file);
             model.build(inputShape);
             if (meta != null) {
@@ -147,6 +154,8 @@ final class ModelFiles {
                                 (Map<String, Object>) opt.get("config")),
                         Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits"))),
                         metrics.stream().map(String::valueOf).toArray(String[]::new));
+                OptimizerState.restore(model.engine(), (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY),
+                        optimizerSlots, file);
             }
             model.setWeights(values);
             return model;
@@ -164,8 +173,22 @@ final class ModelFiles {
         }
     }
 
+    /** Loads the weights and the optimizer's state of a file saved by {@link #save} into a compiled model. */
+    @SuppressWarnings("unchecked")
+    static void loadState(Sequential model, Path file) throws IOException {
+        ModelFile.Contents contents = ModelFile.read(file);
+        List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
+        model.setWeights(matching(model, contents.weights(), file));
+        Map<String, Object> compile = (Map<String, Object>) ((Map<String, Object>) Json.parse(contents.configJson()))
+                .get("compile");
+        OptimizerState.restore(model.engine(), compile == null ? null
+                : (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY), optimizerSlots, file);
+    }
+
     static void loadWeights(Sequential model, Path file) throws IOException {
-        model.setWeights(matching(model, ModelFile.readWeights(file), file));
+        LinkedHashMap<String, TensorData> stored = ModelFile.readWeights(file);
+        OptimizerState.take(stored); // a full model file's optimizer slots are no weights
+        model.setWeights(matching(model, stored, file));
     }
 
     /**

@@ -12,7 +12,8 @@ public final class NumericalFaultException extends ArithmeticException {
     private final int epoch;
     private final int batch;
 
-    NumericalFaultException(String message, int epoch, int batch) {
+    /** A fault described by {@code message}, seen at {@code epoch} and {@code batch} (0-based, -1 if unknown). */
+    public NumericalFaultException(String message, int epoch, int batch) {
         super(message);
         this.epoch = epoch;
         this.batch = batch;

@@ -23,6 +23,7 @@ import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.MetricSet;
 import dev.dendrite.optimizers.Optimizer;
 
 /**
@@ -275,7 +276,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     /**
      * Configures training. Compiling again replaces the optimizer (and its state) but keeps the weights.
      *
-     * @param metrics {@code "accuracy"} (or {@code "acc"}) or none; the loss is always reported
+     * @param metrics Keras's metric names ({@link MetricSet#NAMES}), resolved as Keras 3 does and logged under
+     *                the names as written; the loss is always reported
      */
     public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
         return guard.run(name, "compile", () -> compileGuarded(optimizer, loss, metrics));
@@ -288,15 +290,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
         List<String> m = new ArrayList<>();
         for (String metric : metrics) {
-            String k = metric == null ? "" : metric.trim().toLowerCase(Locale.ROOT);
-            if (k.equals("accuracy") || k.equals("acc") || k.equals("sparse_categorical_accuracy")
-                    || k.equals("categorical_accuracy") || k.equals("binary_accuracy")) {
-                if (!m.contains("accuracy")) {
-                    m.add("accuracy");
-                }
-            } else {
-                throw new IllegalArgumentException("unknown metric '" + metric + "'; expected 'accuracy'");
-            }
+            MetricSet.check(metric, loss.sparseLabels()); // resolved by the output's shape when data comes
+            m.add(metric.trim());
         }
         if (engine == null && inputShape != null) {
             build(inputShape); // as in Keras, a model that starts with an Input is built, so compile can check it
@@ -391,7 +386,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         long runSeed = options.seed() != null ? options.seed() : seed;
         stopTraining = false;
         FitLoop loop = new FitLoop(this, engine, options, n, batchSize, valBatch, runSeed,
-                metrics.contains("accuracy"));
+                new HostMetrics(engine, HostMetrics.resolve(metrics, engine, trainTargets)));
         engine.checkNumerics(options.checkNumerics());
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
         // training step and record it again.
@@ -439,7 +434,10 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         DataChecks.labels(x, labels, targets, what, layers.get(layers.size() - 1).outputSize(), loss);
     }
 
-    /** Asks a running {@code fit} to stop after the current batch's epoch ends (used by callbacks). */
+    /**
+     * Asks a running {@code fit} to stop (used by callbacks): asked at a batch's end, the epoch ends after that
+     * batch, as in Keras 3; asked at an epoch's end, no further epoch starts.
+     */
     @Override
     public void stopTraining() {
         stopTraining = true;
@@ -498,13 +496,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         buildFor(x);
         checkData(x, labels, targets, "x");
         try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
-            double[] v = engine.evaluate(d, Math.min(batchSize, x.rows()));
-            Map<String, Double> out = new LinkedHashMap<>();
-            out.put("loss", v[0]);
-            if (metrics.contains("accuracy")) {
-                out.put("accuracy", v[1]);
-            }
-            return out;
+            return new HostMetrics(engine, HostMetrics.resolve(metrics, engine, targets))
+                    .evaluate(d, Math.min(batchSize, x.rows()), "");
         }
     }
 
@@ -638,8 +631,9 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /**
      * Saves the architecture, the compile configuration and every weight to one file, atomically. The file
-     * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}); the
-     * optimizer's state is not saved, so training a loaded model restarts its moment estimates.
+     * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}). A compiled
+     * model's optimizer state (every slot and the step count) is saved too, so that fitting a loaded model
+     * continues as the uninterrupted fit would, as from a {@code .keras} file.
      */
     @Override
     public void save(Path file) throws IOException {
@@ -665,6 +659,19 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         guard.run(name, "loadWeights", () -> {
             buildIfNeeded();
             ModelFiles.loadWeights(this, file);
+            return null;
+        });
+    }
+
+    /**
+     * Loads the weights and the optimizer's state (slots and step count) that {@link #save} wrote into this
+     * compiled model, so that training continues as if never stopped (used by {@code BackupAndRestore}).
+     */
+    public void loadState(Path file) throws IOException {
+        guard.run(name, "loadState", () -> {
+            requireCompiled("loadState");
+            buildIfNeeded();
+            ModelFiles.loadState(this, file);
             return null;
         });
     }

@@ -59,7 +59,8 @@ final class SourceFit {
             check(first, reader.lastIndex(), "training");
             Engine engine = model.engine();
             long seed = options.seed() != null ? options.seed() : model.seed();
-            boolean accuracy = model.metrics().contains("accuracy");
+            HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metrics(), engine,
+                    first.labels() != null ? null : first.targets()));
             int capacity = first.size();
             int valBatch = Math.max(capacity, Sequential.DEFAULT_INFERENCE_BATCH);
             if (options.validationX() != null) {
@@ -68,7 +69,7 @@ final class SourceFit {
             }
             engine.ensureCapacity(options.validationX() == null ? capacity
                     : Math.max(capacity, Math.min(valBatch, options.validationX().rows())));
-            FitLoop loop = new FitLoop(model, engine, options, steps, seed, accuracy);
+            FitLoop loop = new FitLoop(model, engine, options, steps, seed, metrics);
             engine.checkNumerics(options.checkNumerics());
             // The index map holds one int per sample of an epoch, as the array path's shuffle buffer does.
             int mapLength = Math.multiplyExact(steps, capacity);
@@ -82,8 +83,10 @@ final class SourceFit {
                     map[i] = (i / capacity) % SLOTS * capacity + i % capacity;
                 }
                 model.backend().upload(map, 0, order.all());
-                Supplier<double[]> validation = valArrays != null ? () -> engine.evaluate(valArrays, valBatch)
-                        : valReader == null ? null : () -> evaluate(valReader, valSteps, valStaged, "validation");
+                Supplier<Map<String, Double>> validation = valArrays != null
+                        ? () -> metrics.evaluate(valArrays, valBatch, "val_")
+                        : valReader == null ? null
+                        : () -> evaluate(valReader, valSteps, valStaged, "validation", metrics, "val_");
                 TrainFeed feed = new TrainFeed() {
                     private DataSource.Batch pending = first;
                     private int epochs;
@@ -129,13 +132,7 @@ final class SourceFit {
         try (DataSource closeSource = source;
              SourceReader reader = startReading(source, "evaluation", checks);
              Staged staged = new Staged()) {
-            double[] v = evaluate(reader, steps(reader, -1, "steps"), staged, "evaluation");
-            Map<String, Double> out = new LinkedHashMap<>();
-            out.put("loss", v[0]);
-            if (model.metrics().contains("accuracy")) {
-                out.put("accuracy", v[1]);
-            }
-            return out;
+            return evaluate(reader, steps(reader, -1, "steps"), staged, "evaluation", null, "");
         }
     }
 
@@ -177,11 +174,15 @@ final class SourceFit {
     }
 
     /**
-     * Mean loss and accuracy over the next {@code steps} batches of {@code reader}, each weighted by its samples
-     * as Keras weights them; ends the source's epoch.
+     * Loss and metrics over the next {@code steps} batches of {@code reader}, each batch weighted by its samples
+     * as Keras weights them, keys prefixed by {@code prefix}; ends the source's epoch. {@code metrics} null: the
+     * model's metrics for the first batch's targets. Metrics computed on the host see each batch's outputs (one
+     * more inference pass) and its targets as the source gave them.
      */
-    private double[] evaluate(SourceReader reader, int steps, Staged staged, String role) {
+    private Map<String, Double> evaluate(SourceReader reader, int steps, Staged staged, String role,
+                                         HostMetrics metrics, String prefix) {
         reader.request(steps);
+        Engine engine = model.engine();
         double loss = 0;
         double accuracy = 0;
         long rows = 0;
@@ -189,15 +190,29 @@ final class SourceFit {
             DataSource.Batch b = reader.next();
             if (s == 0) {
                 buildFor(b, reader.lastIndex(), role);
+                if (metrics == null) {
+                    metrics = new HostMetrics(engine, HostMetrics.resolve(model.metrics(), engine,
+                            b.labels() != null ? null : b.targets()));
+                }
+                metrics.metrics().reset();
             }
             check(b, reader.lastIndex(), role);
-            double[] v = model.engine().evaluate(staged.load(b), b.size());
+            DeviceData data = staged.load(b);
+            double[] v = engine.evaluate(data, b.size());
             loss += v[0] * b.size();
             accuracy += v[1] * b.size();
             rows += b.size();
+            if (metrics.metrics().needsOutputs()) {
+                metrics.metrics().update(engine.predict(data, b.size()),
+                        b.targets() == null ? null : b.targets().toArray(), b.labels(), b.size(),
+                        engine.outputSize());
+            }
         }
         reader.endEpoch();
-        return new double[] {loss / rows, accuracy / rows};
+        Map<String, Double> logs = new LinkedHashMap<>();
+        logs.put(prefix + "loss", loss / rows);
+        metrics.metrics().write(logs, prefix, accuracy / rows);
+        return logs;
     }
 
     private static SourceReader startReading(DataSource source, String role, Runnable checks) {

@@ -47,6 +47,10 @@ class CliTest {
         Object[] eval = run("evaluate", "--sample", "-m", model.toString(), "--backend", "cpu");
         assertEquals(0, eval[0], (String) eval[1]);
         assertTrue(((String) eval[1]).contains("test accuracy"), (String) eval[1]);
+        Object[] report = run("evaluate", "--sample", "-m", model.toString(), "--backend", "cpu", "--report");
+        String r = (String) report[1];
+        assertEquals(0, report[0], r);
+        assertTrue(r.contains("Trouser") && r.contains("weighted avg") && r.contains("confusion matrix"), r);
 
         // A bright trouser-like bar on a white page: auto mode must invert it, and the answer is a class name.
         BufferedImage img = new BufferedImage(90, 120, BufferedImage.TYPE_INT_RGB);

@@ -1,0 +1,195 @@
+package dev.dendrite.metrics;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.dendrite.losses.BinaryCrossentropy;
+import dev.dendrite.losses.CategoricalCrossentropy;
+import dev.dendrite.losses.Loss;
+import dev.dendrite.losses.SparseCategoricalCrossentropy;
+
+/**
+ * The metrics of a compiled model, chosen as Keras 3's {@code compile} chooses them: by the name the user wrote
+ * and, for {@code "accuracy"}/{@code "acc"}, by the output's shape and the targets' (a one-unit output gives
+ * {@code binary_accuracy}, class-index labels {@code sparse_categorical_accuracy}, dense targets
+ * {@code categorical_accuracy} - so a multi-unit sigmoid output's "accuracy" is categorical, as in Keras 3). The
+ * logs key of each metric is the name as written ({@code "acc"} gives {@code acc} and {@code val_acc}).
+ *
+ * <p>Where the loss already counts the same accuracy on the device (softmax cross-entropy counts arg-max hits;
+ * sigmoid cross-entropy on 0/1 targets counts binary hits at 0.5) that count is used and nothing is read back per
+ * batch. Every other metric is accumulated on the host from each batch's outputs and targets, read back after the
+ * step: one copy on the cpu backend, one wait per batch on a GPU. Device accumulators for the confusion counts and
+ * AUC's 200 buckets would remove that wait; they are not written yet.
+ */
+public final class MetricSet {
+    /** The names {@link #resolve} accepts (lower case; Keras's class names such as {@code AUC} also work). */
+    public static final List<String> NAMES = List.of("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+            "sparse_categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+            "precision", "recall", "auc", "f1_score");
+
+    private final List<String> names;
+    private final List<Metric> metrics;
+    private final int deviceIndex;
+
+    private MetricSet(List<String> names, List<Metric> metrics, int deviceIndex) {
+        this.names = names;
+        this.metrics = metrics;
+        this.deviceIndex = deviceIndex;
+    }
+
+    /**
+     * The metrics {@code names} for a model whose output has {@code outputWidth} units, trained with {@code loss};
+     * {@code binaryTargets} says whether every dense target is 0 or 1 (class-index labels: true).
+     */
+    public static MetricSet of(List<String> names, Loss loss, int outputWidth, boolean binaryTargets) {
+        List<Metric> metrics = new ArrayList<>();
+        int device = -1;
+        for (int i = 0; i < names.size(); i++) {
+            Metric m = resolve(names.get(i), loss.sparseLabels(), outputWidth);
+            metrics.add(m);
+            if (device < 0 && countedByLoss(m, loss, binaryTargets)) {
+                device = i;
+            }
+        }
+        return new MetricSet(List.copyOf(names), metrics, device);
+    }
+
+    /** No metrics: only the loss is reported. */
+    public static MetricSet none() {
+        return new MetricSet(List.of(), List.of(), -1);
+    }
+
+    /** Whether the loss op's accuracy count on the device is, by definition, metric {@code m}. */
+    private static boolean countedByLoss(Metric m, Loss loss, boolean binaryTargets) {
+        if (m instanceof SparseCategoricalAccuracy) {
+            return loss instanceof SparseCategoricalCrossentropy;
+        }
+        if (m instanceof CategoricalAccuracy) {
+            return loss instanceof CategoricalCrossentropy;
+        }
+        // The device counts (p > 0.5) == (t > 0.5); Keras demands equality with the target, the same on 0/1.
+        return m instanceof BinaryAccuracy && ((BinaryAccuracy) m).threshold() == 0.5f
+                && loss instanceof BinaryCrossentropy && binaryTargets;
+    }
+
+    /**
+     * Checks a metric name without knowing the output's shape, as {@code compile} does.
+     *
+     * @throws IllegalArgumentException naming the unknown metric and the accepted ones, or a metric that cannot
+     *         read the loss's kind of targets
+     */
+    public static void check(String name, boolean sparseLabels) {
+        resolve(name, sparseLabels, 2);
+    }
+
+    /**
+     * The metric Keras 3 makes of {@code name} for an output of {@code outputWidth} units and targets that are
+     * class indices ({@code sparseLabels}) or dense rows; its {@link Metric#name()} is {@code name} as written.
+     */
+    public static Metric resolve(String name, boolean sparseLabels, int outputWidth) {
+        String written = name == null ? "" : name.trim();
+        String k = written.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        if (k.equals("a_u_c")) {
+            k = "auc";
+        }
+        switch (k) {
+            case "accuracy":
+            case "acc":
+                if (outputWidth == 1) {
+                    return new BinaryAccuracy(written, BinaryAccuracy.DEFAULT_THRESHOLD);
+                }
+                return sparseLabels ? new SparseCategoricalAccuracy(written) : new CategoricalAccuracy(written);
+            case "binary_accuracy":
+                return new BinaryAccuracy(written, BinaryAccuracy.DEFAULT_THRESHOLD);
+            case "categorical_accuracy":
+                requireDense(written, sparseLabels, "sparse_categorical_accuracy");
+                return new CategoricalAccuracy(written);
+            case "sparse_categorical_accuracy":
+                requireSparse(written, sparseLabels, "categorical_accuracy");
+                return new SparseCategoricalAccuracy(written);
+            case "top_k_categorical_accuracy":
+                requireDense(written, sparseLabels, "sparse_top_k_categorical_accuracy");
+                return new TopKCategoricalAccuracy(written, TopKCategoricalAccuracy.DEFAULT_K);
+            case "sparse_top_k_categorical_accuracy":
+                requireSparse(written, sparseLabels, "top_k_categorical_accuracy");
+                return new TopKCategoricalAccuracy(written, TopKCategoricalAccuracy.DEFAULT_K);
+            case "precision":
+                return new Precision(written, Precision.DEFAULT_THRESHOLD);
+            case "recall":
+                return new Recall(written, Recall.DEFAULT_THRESHOLD);
+            case "auc":
+                return new AUC(written, AUC.DEFAULT_NUM_THRESHOLDS);
+            case "f1_score":
+                return new F1Score(written, null, null);
+            default:
+                throw new IllegalArgumentException("unknown metric '" + name + "'; expected one of: "
+                        + String.join(", ", NAMES));
+        }
+    }
+
+    private static void requireDense(String name, boolean sparseLabels, String instead) {
+        if (sparseLabels) {
+            throw new IllegalArgumentException("metric '" + name + "' reads one-hot targets, but the loss takes "
+                    + "class-index labels; use '" + instead + "' or 'accuracy'");
+        }
+    }
+
+    private static void requireSparse(String name, boolean sparseLabels, String instead) {
+        if (!sparseLabels) {
+            throw new IllegalArgumentException("metric '" + name + "' reads class-index labels, but the loss takes "
+                    + "dense targets; use '" + instead + "' or 'accuracy'");
+        }
+    }
+
+    /** The metric names, as written. */
+    public List<String> names() {
+        return names;
+    }
+
+    /** The metrics, in the order written. */
+    public List<Metric> metrics() {
+        return Collections.unmodifiableList(metrics);
+    }
+
+    /** True if the loss's device accuracy count serves as one of the metrics. */
+    public boolean usesDeviceAccuracy() {
+        return deviceIndex >= 0;
+    }
+
+    /** True if some metric needs each batch's outputs and targets on the host. */
+    public boolean needsOutputs() {
+        return metrics.size() > (deviceIndex >= 0 ? 1 : 0);
+    }
+
+    public void reset() {
+        metrics.forEach(Metric::reset);
+    }
+
+    /** Adds a batch to every metric computed on the host (see {@link Metric#update}). */
+    public void update(float[] yPred, float[] yTrue, int[] labels, int rows, int cols) {
+        for (int i = 0; i < metrics.size(); i++) {
+            if (i != deviceIndex) {
+                metrics.get(i).update(yPred, yTrue, labels, rows, cols);
+            }
+        }
+    }
+
+    /**
+     * Puts every metric's result into {@code logs}, in the order written, each key prefixed with {@code prefix}
+     * ({@code ""} or {@code "val_"}); {@code deviceAccuracy} is the mean of the loss's device count.
+     */
+    public void write(Map<String, Double> logs, String prefix, double deviceAccuracy) {
+        for (int i = 0; i < metrics.size(); i++) {
+            if (i == deviceIndex) {
+                logs.put(prefix + metrics.get(i).name(), deviceAccuracy);
+                continue;
+            }
+            Map<String, Double> one = new java.util.LinkedHashMap<>();
+            metrics.get(i).writeResult(one);
+            one.forEach((key, v) -> logs.put(prefix + key, v));
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.dendrite.metrics;
+
+/**
+ * True and false positives and negatives at one threshold over every output of every sample (Keras's confusion
+ * metrics flatten a multi-unit output): an output counts as predicted positive when {@code y_pred > threshold}
+ * and as truly positive when its target is non-zero (Keras casts targets to bool).
+ */
+abstract class ThresholdCounts extends Metric {
+    private final float threshold;
+    double tp;
+    double fp;
+    double tn;
+    double fn;
+
+    ThresholdCounts(String name, double threshold) {
+        super(name);
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new IllegalArgumentException(name + " threshold " + threshold + "; expected a value in [0, 1]");
+        }
+        this.threshold = (float) threshold;
+    }
+
+    @Override
+    public void reset() {
+        tp = 0;
+        fp = 0;
+        tn = 0;
+        fn = 0;
+    }
+
+    @Override
+    public void update(float[] yPred, float[] yTrue, int[] labels, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                boolean predicted = yPred[r * cols + c] > threshold;
+                boolean actual = truth(yTrue, labels, cols, r, c) != 0;
+                if (predicted) {
+                    tp += actual ? 1 : 0;
+                    fp += actual ? 0 : 1;
+                } else {
+                    fn += actual ? 1 : 0;
+                    tn += actual ? 0 : 1;
+                }
+            }
+        }
+    }
+
+    /** Keras's {@code divide_no_nan}: 0 where the denominator is 0. */
+    static double divideNoNan(double a, double b) {
+        return b == 0 ? 0 : a / b;
+    }
+}
