@@ -88,3 +88,107 @@ DENDRITE_KERNEL void adagrad_update(float *params, const float *grads, float *ac
         accumulator[i] = s.accumulator;
     }
 }
+
+/* Keras Adamax with t = counters[0] + 1. */
+DENDRITE_KERNEL void adamax_update(float *params, const float *grads, float *m, float *u, int n, const float *hyper,
+                                   const int *counters, float beta1, float beta2, float eps) {
+    float step_size = hyper[0] / dendrite_one_minus_pow(beta1, counters[0] + 1);
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_adamax_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s.u = u[i];
+        s = dendrite_adamax(s, grads[i], step_size, beta1, beta2, eps);
+        params[i] = s.param;
+        m[i] = s.m;
+        u[i] = s.u;
+    }
+}
+
+/* Keras Nadam with t = counters[0] + 1; the momentum schedule's coefficients once per thread. */
+DENDRITE_KERNEL void nadam_update(float *params, const float *grads, float *m, float *v, int n, const float *hyper,
+                                  const int *counters, float beta1, float beta2, float eps) {
+    float lr = hyper[0];
+    dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[0] + 1);
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_nadam_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s.v = v[i];
+        s = dendrite_nadam(s, grads[i], lr, c, beta1, beta2, eps);
+        params[i] = s.param;
+        m[i] = s.m;
+        v[i] = s.v;
+    }
+}
+
+/* Keras Lion. */
+DENDRITE_KERNEL void lion_update(float *params, const float *grads, float *m, int n, const float *hyper, float beta1,
+                                 float beta2) {
+    float lr = hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_lion_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s = dendrite_lion(s, grads[i], lr, beta1, beta2);
+        params[i] = s.param;
+        m[i] = s.m;
+    }
+}
+
+/* Keras Adadelta. */
+DENDRITE_KERNEL void adadelta_update(float *params, const float *grads, float *acc_grad, float *acc_delta, int n,
+                                     const float *hyper, float rho, float eps) {
+    float lr = hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_adadelta_state s;
+        s.param = params[i];
+        s.acc_grad = acc_grad[i];
+        s.acc_delta = acc_delta[i];
+        s = dendrite_adadelta(s, grads[i], lr, rho, eps);
+        params[i] = s.param;
+        acc_grad[i] = s.acc_grad;
+        acc_delta[i] = s.acc_delta;
+    }
+}
+
+/* Keras 3's decoupled weight decay: p -= p * wd * lr, with lr read from hyper[0]. */
+DENDRITE_KERNEL void weight_decay(float *params, int n, const float *hyper, float wd) {
+    float wd_lr = wd * hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        params[i] = dendrite_weight_decay(params[i], wd_lr);
+    }
+}
+
+/* clipvalue: every gradient clipped to [-c, c]. */
+DENDRITE_KERNEL void clip_by_value(float *grads, int n, float c) {
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        grads[i] = dendrite_clip_value(grads[i], c);
+    }
+}
+
+/*
+ * clipnorm (one launch per variable) and global_clipnorm (one launch over the whole buffer): ONE block sums the
+ * squares (Kahan per thread, then the fixed block tree, so deterministic), and the same block scales. One block
+ * keeps it a single recordable launch with no scratch memory; a model's variables are at most a few million
+ * elements, a few passes of one SM's bandwidth.
+ */
+DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
+    __shared__ float scale;
+    dendrite_kahan sq = dendrite_kahan_zero();
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        float g = grads[i];
+        sq = dendrite_kahan_add(sq, g * g);
+    }
+    float total = sq.sum;
+    float unused = 0.0f;
+    dendrite_block_sum2(total, unused);
+    if (threadIdx.x == 0) {
+        scale = dendrite_clip_norm_scale(total, c);
+    }
+    __syncthreads();
+    float f = scale;
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        grads[i] *= f;
+    }
+}

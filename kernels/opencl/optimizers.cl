@@ -87,3 +87,110 @@ __kernel void adagrad_update(__global float *params, int po, __global const floa
     params[po + i] = s.param;
     accumulator[ao + i] = s.accumulator;
 }
+
+__kernel void adamax_update(__global float *params, int po, __global const float *grads, int go,
+                            __global float *m, int mo, __global float *u, int uo, int n, __global const float *hyper,
+                            int ho, __global const int *counters, int co, float beta1, float beta2, float eps) {
+    float step_size = hyper[ho] / dendrite_one_minus_pow(beta1, counters[co] + 1);
+    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+        dendrite_adamax_state s;
+        s.param = params[po + i];
+        s.m = m[mo + i];
+        s.u = u[uo + i];
+        s = dendrite_adamax(s, grads[go + i], step_size, beta1, beta2, eps);
+        params[po + i] = s.param;
+        m[mo + i] = s.m;
+        u[uo + i] = s.u;
+    }
+}
+
+/* The momentum schedule's coefficients cost a loop of up to 440 steps: once per work-item of a bounded grid. */
+__kernel void nadam_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
+                           int mo, __global float *v, int vo, int n, __global const float *hyper, int ho,
+                           __global const int *counters, int co, float beta1, float beta2, float eps) {
+    float lr = hyper[ho];
+    dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[co] + 1);
+    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+        dendrite_nadam_state s;
+        s.param = params[po + i];
+        s.m = m[mo + i];
+        s.v = v[vo + i];
+        s = dendrite_nadam(s, grads[go + i], lr, c, beta1, beta2, eps);
+        params[po + i] = s.param;
+        m[mo + i] = s.m;
+        v[vo + i] = s.v;
+    }
+}
+
+__kernel void lion_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
+                          int mo, int n, __global const float *hyper, int ho, float beta1, float beta2) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    dendrite_lion_state s;
+    s.param = params[po + i];
+    s.m = m[mo + i];
+    s = dendrite_lion(s, grads[go + i], hyper[ho], beta1, beta2);
+    params[po + i] = s.param;
+    m[mo + i] = s.m;
+}
+
+__kernel void adadelta_update(__global float *params, int po, __global const float *grads, int go,
+                              __global float *acc_grad, int ao, __global float *acc_delta, int ado, int n,
+                              __global const float *hyper, int ho, float rho, float eps) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    dendrite_adadelta_state s;
+    s.param = params[po + i];
+    s.acc_grad = acc_grad[ao + i];
+    s.acc_delta = acc_delta[ado + i];
+    s = dendrite_adadelta(s, grads[go + i], hyper[ho], rho, eps);
+    params[po + i] = s.param;
+    acc_grad[ao + i] = s.acc_grad;
+    acc_delta[ado + i] = s.acc_delta;
+}
+
+__kernel void weight_decay(__global float *params, int po, int n, __global const float *hyper, int ho, float wd) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    params[po + i] = dendrite_weight_decay(params[po + i], wd * hyper[ho]);
+}
+
+__kernel void clip_by_value(__global float *grads, int go, int n, float c) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    grads[go + i] = dendrite_clip_value(grads[go + i], c);
+}
+
+/*
+ * clipnorm / global_clipnorm: ONE work-group (a power of two in size) sums the squares and scales, so that
+ * it is one recordable launch with no scratch buffer; see clip_by_norm in ../cuda/optimizers.cu.
+ */
+__kernel void clip_by_norm(__global float *grads, int go, int n, float c, __local float *partial) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    dendrite_kahan sq = dendrite_kahan_zero();
+    for (int i = lid; i < n; i += size) {
+        float g = grads[go + i];
+        sq = dendrite_kahan_add(sq, g * g);
+    }
+    partial[lid] = sq.sum;
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            partial[lid] += partial[lid + s];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float f = dendrite_clip_norm_scale(partial[0], c);
+    for (int i = lid; i < n; i += size) {
+        grads[go + i] *= f;
+    }
+}

@@ -241,6 +241,7 @@ final class Engine implements AutoCloseable {
             slots[i] = backend.allocate(DType.F32, Math.max(1, paramCount));
             backend.fill(slots[i].all(), init[i]);
         }
+        optimizer.build(dev.dendrite.optimizers.ParameterLayout.of(layers)); // what clipnorm clips per variable
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;
@@ -490,7 +491,7 @@ final class Engine implements AutoCloseable {
             return;
         }
         if (paramCount > 0) {
-            optimizer.update(backend, params.all(), grads.all(), slotSlices(), paramCount, hyper.all(),
+            optimizer.apply(backend, params.all(), grads.all(), slotSlices(), paramCount, hyper.all(),
                     counters.all());
             for (int li = 0; li < layers.size(); li++) {
                 checkWeights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");

@@ -32,6 +32,13 @@ enum CudaKernel {
     ADAM_UPDATE("adam_update", "PPPPPIPPFFF"),
     RMSPROP_UPDATE("rmsprop_update", "PPPPPIPFFF"),
     ADAGRAD_UPDATE("adagrad_update", "PPPIPF"),
+    ADAMAX_UPDATE("adamax_update", "PPPPIPPFFF"),
+    NADAM_UPDATE("nadam_update", "PPPPIPPFFF"),
+    LION_UPDATE("lion_update", "PPPIPFF"),
+    ADADELTA_UPDATE("adadelta_update", "PPPPIPFF"),
+    WEIGHT_DECAY("weight_decay", "PIPF"),
+    CLIP_BY_VALUE("clip_by_value", "PIF"),
+    CLIP_BY_NORM("clip_by_norm", "PIF"),
     // reductions.cu
     COLUMN_SUMS("column_sums", "PIIP"),
     // regularizers.cu
