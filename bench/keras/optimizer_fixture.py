@@ -36,6 +36,10 @@ CASES = [
     ("nadam defaults", lambda: keras.optimizers.Nadam()),
     ("lion", lambda: keras.optimizers.Lion(learning_rate=0.003)),
     ("adadelta", lambda: keras.optimizers.Adadelta(learning_rate=1.0)),
+    ("ftrl", lambda: keras.optimizers.Ftrl(learning_rate=0.1)),
+    ("ftrl regularised", lambda: keras.optimizers.Ftrl(
+        learning_rate=0.1, learning_rate_power=-0.3, initial_accumulator_value=0.2, l1_regularization_strength=0.001,
+        l2_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.02, beta=0.1)),
     ("adam clipnorm", lambda: keras.optimizers.Adam(learning_rate=0.01, clipnorm=0.05)),
     ("adam global_clipnorm", lambda: keras.optimizers.Adam(learning_rate=0.01, global_clipnorm=0.05)),
     ("sgd clipvalue", lambda: keras.optimizers.SGD(learning_rate=0.1, clipvalue=0.02)),

@@ -243,6 +243,44 @@ DENDRITE_DEVICE dendrite_adadelta_state dendrite_adadelta(dendrite_adadelta_stat
     return s;
 }
 
+/* ------------------------------------------------------------------ Ftrl */
+
+typedef struct {
+    float param;
+    float accumulator;
+    float linear;
+} dendrite_ftrl_state;
+
+/* x^e for x >= 0 and 0 <= e: Keras's default e = 0.5 as a correctly rounded sqrt, others through exp and log. */
+DENDRITE_DEVICE float dendrite_ftrl_pow(float x, float e) {
+    if (e == 0.5f) {
+        return dendrite_sqrtf(x);
+    }
+    if (x > 0.0f) {
+        return dendrite_expf(e * dendrite_logf(x));
+    }
+    return e == 0.0f ? 1.0f : 0.0f;
+}
+
+/*
+ * Keras 3's FTRL-proximal, with e = -learning_rate_power and l2 = l2_regularization_strength + beta / (2 lr):
+ * new_acc = acc + g^2; linear += g + 2 l2_shrinkage w - (new_acc^e - acc^e) / lr * w;
+ * w = (clip(linear, -l1, l1) - linear) / (new_acc^e / lr + 2 l2); acc = new_acc.
+ */
+DENDRITE_DEVICE dendrite_ftrl_state dendrite_ftrl(dendrite_ftrl_state s, float grad, float lr, float e, float l1,
+                                                  float l2, float l2_shrinkage) {
+    float grad_to_use = dendrite_fmaf(2.0f * l2_shrinkage, s.param, grad);
+    float new_acc = dendrite_fmaf(grad, grad, s.accumulator);
+    float new_pow = dendrite_ftrl_pow(new_acc, e);
+    float sigma = (new_pow - dendrite_ftrl_pow(s.accumulator, e)) / lr;
+    s.linear += dendrite_fmaf(-sigma, s.param, grad_to_use);
+    float quadratic = new_pow / lr + 2.0f * l2;
+    float clipped = s.linear > l1 ? l1 : (s.linear < -l1 ? -l1 : s.linear);
+    s.param = (clipped - s.linear) / quadratic;
+    s.accumulator = new_acc;
+    return s;
+}
+
 /* ------------------------------------------------------------------ options on gradients and weights */
 
 /* Keras 3's decoupled weight decay, applied before the update: p -= p * wd * lr. */

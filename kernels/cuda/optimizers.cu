@@ -192,3 +192,21 @@ DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
         grads[i] *= f;
     }
 }
+
+/* Keras Ftrl; l2 already includes beta / (2 lr), folded in here from hyper[0] so that a schedule reaches it. */
+DENDRITE_KERNEL void ftrl_update(float *params, const float *grads, float *accumulator, float *linear, int n,
+                                 const float *hyper, float lr_power, float l1, float l2, float l2_shrinkage,
+                                 float beta) {
+    float lr = hyper[0];
+    float l2_total = l2 + beta / (2.0f * lr);
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_ftrl_state s;
+        s.param = params[i];
+        s.accumulator = accumulator[i];
+        s.linear = linear[i];
+        s = dendrite_ftrl(s, grads[i], lr, -lr_power, l1, l2_total, l2_shrinkage);
+        params[i] = s.param;
+        accumulator[i] = s.accumulator;
+        linear[i] = s.linear;
+    }
+}

@@ -194,3 +194,22 @@ __kernel void clip_by_norm(__global float *grads, int go, int n, float c, __loca
         grads[go + i] *= f;
     }
 }
+
+__kernel void ftrl_update(__global float *params, int po, __global const float *grads, int go,
+                          __global float *accumulator, int ao, __global float *linear, int lo, int n,
+                          __global const float *hyper, int ho, float lr_power, float l1, float l2, float l2_shrinkage,
+                          float beta) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    float lr = hyper[ho];
+    dendrite_ftrl_state s;
+    s.param = params[po + i];
+    s.accumulator = accumulator[ao + i];
+    s.linear = linear[lo + i];
+    s = dendrite_ftrl(s, grads[go + i], lr, -lr_power, l1, l2 + beta / (2.0f * lr), l2_shrinkage);
+    params[po + i] = s.param;
+    accumulator[ao + i] = s.accumulator;
+    linear[lo + i] = s.linear;
+}

@@ -369,6 +369,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                                 float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        ensureOpen();
+        checks.ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
+        ops.optimizers().ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
+    }
+
+    @Override
     public final void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         ensureOpen();
         checks.weightDecay(params, n, hyper, weightDecay);

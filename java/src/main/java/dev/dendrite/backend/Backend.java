@@ -256,6 +256,14 @@ public interface Backend extends AutoCloseable {
     void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper, float rho,
                         float eps);
 
+    /**
+     * Keras Ftrl (FTRL-proximal), with {@code e = -lrPower} and {@code l2' = l2 + beta / (2 lr)}:
+     * {@code acc' = acc + g^2; linear += g + 2 l2Shrinkage p - (acc'^e - acc^e) / lr * p;
+     * p = (clip(linear, -l1, l1) - linear) / (acc'^e / lr + 2 l2'); acc = acc'}.
+     */
+    void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper, float lrPower,
+                    float l1, float l2, float l2Shrinkage, float beta);
+
     /** Keras 3's decoupled weight decay, issued before an update: {@code p -= p * weightDecay * lr}. */
     void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
 

@@ -629,6 +629,31 @@ public final class OpChecks {
         noOverlap(op, "accDelta", accDelta, n, "params", params, n, false);
     }
 
+    /** Keras's ranges: {@code lrPower <= 0}, the strengths and beta {@code >= 0}, all finite. */
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        String op = "ftrlUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "accumulator", accumulator, n);
+        vector(op, "linear", linear, n);
+        hyper(op, hyper);
+        if (!(lrPower <= 0f) || Float.isInfinite(lrPower)) {
+            throw new IllegalArgumentException(op + ": lrPower " + lrPower + "; expected a finite value <= 0");
+        }
+        float[] strengths = {l1, l2, l2Shrinkage, beta};
+        String[] names = {"l1", "l2", "l2Shrinkage", "beta"};
+        for (int i = 0; i < strengths.length; i++) {
+            if (!(strengths[i] >= 0f) || Float.isInfinite(strengths[i])) {
+                throw new IllegalArgumentException(op + ": " + names[i] + " " + strengths[i]
+                        + "; expected a finite value >= 0");
+            }
+        }
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "linear", linear, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        noOverlap(op, "linear", linear, n, "params", params, n, false);
+    }
+
     /** {@code weightDecay >= 0} and finite. */
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         String op = "weightDecay";

@@ -29,6 +29,9 @@ public interface OptimizerOps {
     void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper, float rho,
                         float eps);
 
+    void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper, float lrPower,
+                    float l1, float l2, float l2Shrinkage, float beta);
+
     void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
 
     void clipByValue(Slice grads, int n, float clipValue);

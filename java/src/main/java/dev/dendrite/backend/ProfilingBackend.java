@@ -317,6 +317,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        timed("ftrlUpdate", () -> inner.ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2,
+                l2Shrinkage, beta));
+    }
+
+    @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         timed("weightDecay", () -> inner.weightDecay(params, n, hyper, weightDecay));
     }

@@ -96,7 +96,7 @@ public abstract class Optimizer {
 
     /**
      * Parses Keras's optimizer strings with Keras's defaults: {@code sgd, adam, rmsprop, adagrad, adamw,
-     * adadelta, adamax, nadam, lion}.
+     * adadelta, adamax, nadam, lion, ftrl}.
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -120,9 +120,12 @@ public abstract class Optimizer {
                 return new Nadam();
             case "lion":
                 return new Lion();
+            case "ftrl":
+                return new Ftrl();
             default:
                 throw new IllegalArgumentException("unknown optimizer '" + name
-                        + "'; expected one of: sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion");
+                        + "'; expected one of: sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, "
+                        + "ftrl");
         }
     }
 
@@ -166,6 +169,11 @@ public abstract class Optimizer {
             case "lion":
                 return new Lion(Double.isNaN(lr) ? Lion.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
                         num(config, "beta_2", 0.99));
+            case "ftrl":
+                return new Ftrl(Double.isNaN(lr) ? Ftrl.DEFAULT_LEARNING_RATE : lr,
+                        num(config, "learning_rate_power", -0.5), num(config, "initial_accumulator_value", 0.1),
+                        num(config, "l1_regularization_strength", 0), num(config, "l2_regularization_strength", 0),
+                        num(config, "l2_shrinkage_regularization_strength", 0), num(config, "beta", 0));
             default:
                 return fromName(name);
         }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Conformance of the optimizer ops added for Keras 3's toolbox (Adamax, Nadam, Lion, Adadelta, weight decay,
+ * Conformance of the optimizer ops added for Keras 3's toolbox (Adamax, Nadam, Lion, Adadelta, Ftrl, weight decay,
  * clipping by value and by norm) against the float64 {@link OptimizerReference64}, on every backend: a subclass per
  * backend ({@code CpuOptimizerConformanceTest}, {@code OpenClOptimizerConformanceTest} on PoCL in CI,
  * {@code CudaOptimizerConformanceTest}, which skips with the reason where no driver is present).
@@ -89,6 +89,15 @@ public abstract class OptimizerConformanceTest {
 
         /** Returns per-element slack to add to the parameters' tolerance (null: none). */
         double[] referenceStep(double[] p, double[] g, double[][] st, double lr, int t);
+
+        /**
+         * Whether each step's reference starts from the backend's own float results of the step before, rather
+         * than from its own float64 run: for rules that carry float rounding divided by a small lr into their
+         * state (FTRL's {@code (sqrt(acc') - sqrt(acc)) / lr * w}), which Keras's float32 does alike.
+         */
+        default boolean stepwise() {
+            return false;
+        }
     }
 
     private static Case adamax(float b1, float b2, float eps) {
@@ -185,6 +194,32 @@ public abstract class OptimizerConformanceTest {
         };
     }
 
+    private static Case ftrl(float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        return new Case() {
+            public String name() {
+                return "Ftrl power=" + lrPower + " l1=" + l1 + " l2=" + l2 + " shrinkage=" + l2Shrinkage + " beta="
+                        + beta;
+            }
+
+            public int states() {
+                return 2;
+            }
+
+            public void backendStep(Backend b, Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters) {
+                b.ftrlUpdate(p, g, st[0], st[1], n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
+            }
+
+            public boolean stepwise() {
+                return true;
+            }
+
+            public double[] referenceStep(double[] p, double[] g, double[][] st, double lr, int t) {
+                OptimizerReference64.ftrl(p, g, st[0], st[1], lr, lrPower, l1, l2, l2Shrinkage, beta);
+                return null;
+            }
+        };
+    }
+
     /**
      * Three steps of each update at several sizes, with the learning rate changed on the device between steps and
      * the step counter read from the device; Nadam also past step 440, where its momentum product's loop stops.
@@ -196,6 +231,7 @@ public abstract class OptimizerConformanceTest {
             nadam(0.9f, 0.999f, 1e-7f), nadam(0.8f, 0.99f, 1e-3f),
             lion(0.9f, 0.99f), lion(0.5f, 0.9f),
             adadelta(0.95f, 1e-7f), adadelta(0.9f, 1e-3f),
+            ftrl(-0.5f, 0f, 0f, 0f, 0f), ftrl(-0.3f, 0.001f, 0.01f, 0.02f, 0.1f),
         };
         for (Case oc : cases) {
             for (int step0 : oc.name().startsWith("Nadam") ? new int[] {4, 437, 2000} : new int[] {4}) {
@@ -215,8 +251,13 @@ public abstract class OptimizerConformanceTest {
         double[][] stRef = new double[oc.states()][];
         for (int s = 0; s < st.length; s++) {
             // States as after some training: positive where they are averages of squares.
-            float[] init = s == 0 && !oc.name().startsWith("Adadelta") ? kit.normal(n, 0.1)
-                    : kit.uniform(n, 0, 0.01);
+            boolean squares = oc.name().startsWith("Adadelta") || oc.name().startsWith("Ftrl");
+            float[] init = s == 0 && !squares ? kit.normal(n, 0.1) : kit.uniform(n, 0.001, 0.01);
+            if (oc.name().startsWith("Ftrl") && s == 0) {
+                init = kit.uniform(n, 0.1, 1); // the accumulator, from initial_accumulator_value 0.1 up
+            } else if (oc.name().startsWith("Ftrl")) {
+                init = kit.normal(n, 0.1); // the linear term
+            }
             st[s] = kit.f32(init);
             stRef[s] = BackendConformanceTest.d(init);
         }
@@ -247,6 +288,12 @@ public abstract class OptimizerConformanceTest {
                         * scale);
             }
             assertArrayEquals(new int[] {step0 + step + 1, 9 + step + 1}, kit.getInts(counters), at + where());
+            if (oc.stepwise()) {
+                System.arraycopy(BackendConformanceTest.d(kit.get(p)), 0, pRef, 0, n);
+                for (int s = 0; s < st.length; s++) {
+                    stRef[s] = BackendConformanceTest.d(kit.get(st[s]));
+                }
+            }
         }
     }
 

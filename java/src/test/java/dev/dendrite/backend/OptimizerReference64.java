@@ -59,6 +59,20 @@ final class OptimizerReference64 {
         }
     }
 
+    static void ftrl(double[] p, double[] g, double[] acc, double[] linear, double lr, double lrPower, double l1,
+                     double l2, double l2Shrinkage, double beta) {
+        double l2Total = l2 + beta / (2 * lr);
+        for (int i = 0; i < p.length; i++) {
+            double gradToUse = g[i] + 2 * l2Shrinkage * p[i];
+            double newAcc = acc[i] + g[i] * g[i];
+            linear[i] += gradToUse - (Math.pow(newAcc, -lrPower) - Math.pow(acc[i], -lrPower)) / lr * p[i];
+            double quadratic = Math.pow(newAcc, -lrPower) / lr + 2 * l2Total;
+            double clipped = Math.min(Math.max(linear[i], -l1), l1);
+            p[i] = (clipped - linear[i]) / quadratic;
+            acc[i] = newAcc;
+        }
+    }
+
     static void weightDecay(double[] p, double lr, double wd) {
         for (int i = 0; i < p.length; i++) {
             p[i] = p[i] - p[i] * wd * lr;

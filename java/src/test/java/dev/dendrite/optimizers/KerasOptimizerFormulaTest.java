@@ -26,7 +26,7 @@ import dev.dendrite.losses.SparseCategoricalCrossentropy;
 import dev.dendrite.model.Sequential;
 
 /**
- * The first three steps of AdamW, Adamax, Nadam, Lion and Adadelta, and of the gradient options (clipnorm per
+ * The first three steps of AdamW, Adamax, Nadam, Lion, Adadelta and Ftrl, and of the gradient options (clipnorm per
  * variable, global_clipnorm, clipvalue, weight decay before the update), against Keras 3's formulas written out
  * by hand in double precision (keras/src/optimizers/*.py and base_optimizer.py), through {@link Optimizer#apply}
  * as a training step issues it. Three parameters in two variables ({@code a} of two elements, {@code b} of one),
@@ -211,6 +211,32 @@ class KerasOptimizerFormulaTest {
         assertSteps(e, run(new Adadelta(lr)), "Adadelta");
     }
 
+    @Test
+    void ftrlWithEveryRegularisation() {
+        double lr = 0.1;
+        double power = -0.5;
+        double l1 = 0.01;
+        double l2 = 0.02;
+        double shrink = 0.03;
+        double beta = 0.5;
+        double[] acc = {0.1, 0.1, 0.1};
+        double[] linear = new double[3];
+        double[][] e = expected((t, i, g, w) -> {
+            double l2Total = l2 + beta / (2 * lr);
+            double gradToUse = g + 2 * shrink * w;
+            double newAcc = acc[i] + g * g;
+            linear[i] += gradToUse - (Math.pow(newAcc, -power) - Math.pow(acc[i], -power)) / lr * w;
+            double quadratic = Math.pow(newAcc, -power) / lr + 2 * l2Total;
+            double clipped = Math.min(Math.max(linear[i], -l1), l1);
+            acc[i] = newAcc;
+            return (clipped - linear[i]) / quadratic;
+        });
+        assertSteps(e, run(new Ftrl(lr, power, 0.1, l1, l2, shrink, beta)), "Ftrl");
+        // Keras's defaults, step 1 of weight 0 by hand: acc' = 0.14, linear = 0.2 - (sqrt(0.14) - sqrt(0.1)) / 0.1
+        // * 0.5 = -0.0896899; l1 = 0 clips it to 0, so w = 0.0896899 / (sqrt(0.14) / 0.1) = 0.0239706.
+        assertEquals(0.0239706, run(new Ftrl(lr))[0][0], 2e-7);
+    }
+
     /** SGD with each clipping option, so that the gradient that reaches the update is visible directly. */
     @Test
     void clippingOptionsAsKerasDefinesThem() {
@@ -307,13 +333,15 @@ class KerasOptimizerFormulaTest {
         assertTrue(Optimizer.fromName("adamax") instanceof Adamax);
         assertTrue(Optimizer.fromName("nadam") instanceof Nadam);
         assertTrue(Optimizer.fromName("lion") instanceof Lion);
+        assertTrue(Optimizer.fromName("ftrl") instanceof Ftrl);
+        assertEquals(0.1f, new Ftrl().slotInitialValues()[0]);
         assertEquals(0.001, new AdamW().learningRate());
         assertEquals(0.001, new Adadelta().learningRate());
         assertEquals(0.95, ((Number) new Adadelta().config().get("rho")).doubleValue(), 1e-7);
         assertEquals(0.99, ((Number) new Lion().config().get("beta_2")).doubleValue(), 1e-7);
         for (Optimizer o : new Optimizer[] {new AdamW(0.002, 0.01, 0.8, 0.99, 1e-6, true),
             new Adadelta(0.5, 0.9, 1e-6), new Adamax(0.003, 0.8, 0.99, 1e-6), new Nadam(0.004, 0.8, 0.99, 1e-6),
-            new Lion(0.0003, 0.8, 0.95),
+            new Lion(0.0003, 0.8, 0.95), new Ftrl(0.05, -0.3, 0.2, 0.01, 0.02, 0.03, 0.4),
             new Adam(0.01).setGradientOptions(GradientOptions.NONE.withClipnorm(0.5).withWeightDecay(0.01)),
             new SGD(0.1).setGradientOptions(GradientOptions.NONE.withGlobalClipnorm(2.0)),
             new RMSprop(0.01).setGradientOptions(GradientOptions.NONE.withClipvalue(0.1))}) {

@@ -334,6 +334,37 @@ final class CpuOptimizerOps implements OptimizerOps {
     }
 
     @Override
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] as = floats(accumulator);
+        float[] ls = floats(linear);
+        int po = params.offset();
+        int go = grads.offset();
+        int ao = accumulator.offset();
+        int lo = linear.offset();
+        double lr = learningRate(hyper);
+        double e = -(double) lrPower;
+        double l2Total = l2 + beta / (2 * lr);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                double w = ps[po + i];
+                double acc = as[ao + i];
+                float newAcc = (float) (acc + g * g);
+                double newPow = Math.pow(newAcc, e);
+                float lin = (float) (ls[lo + i] + g + 2 * l2Shrinkage * w - (newPow - Math.pow(acc, e)) / lr * w);
+                double quadratic = newPow / lr + 2 * l2Total;
+                double clipped = Math.max(-l1, Math.min(l1, lin));
+                ps[po + i] = (float) ((clipped - lin) / quadratic);
+                as[ao + i] = newAcc;
+                ls[lo + i] = lin;
+            }
+        });
+    }
+
+    @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         float[] ps = floats(params);
         int po = params.offset();

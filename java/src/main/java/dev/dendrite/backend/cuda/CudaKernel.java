@@ -36,6 +36,7 @@ enum CudaKernel {
     NADAM_UPDATE("nadam_update", "PPPPIPPFFF"),
     LION_UPDATE("lion_update", "PPPIPFF"),
     ADADELTA_UPDATE("adadelta_update", "PPPPIPFF"),
+    FTRL_UPDATE("ftrl_update", "PPPPIPFFFFF"),
     WEIGHT_DECAY("weight_decay", "PIPF"),
     CLIP_BY_VALUE("clip_by_value", "PIF"),
     CLIP_BY_NORM("clip_by_norm", "PIF"),

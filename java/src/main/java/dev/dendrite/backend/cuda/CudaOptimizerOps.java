@@ -163,6 +163,25 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     }
 
     @Override
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pa = ptr(accumulator);
+        CUdeviceptr pl = ptr(linear);
+        CUdeviceptr ph = ptr(hyper);
+        if (n == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.FTRL_UPDATE, ctx.elementGrid(n), BLOCK, 1, 0, pp, pg, pa, pl, n, ph, lrPower, l1, l2,
+                    l2Shrinkage, beta);
+        } catch (CudaException e) {
+            throw ctx.fail("ftrlUpdate", "n=" + n, e);
+        }
+    }
+
+    @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         CUdeviceptr pp = ptr(params);
         CUdeviceptr ph = ptr(hyper);

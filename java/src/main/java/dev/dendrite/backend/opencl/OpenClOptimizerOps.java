@@ -159,6 +159,23 @@ record OpenClOptimizerOps(OpenClContext ctx) implements OptimizerOps {
     }
 
     @Override
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("optimizers.cl", "ftrl_update");
+            k.args().mem(ctx.mem(params), params.offset()).mem(ctx.mem(grads), grads.offset())
+                    .mem(ctx.mem(accumulator), accumulator.offset()).mem(ctx.mem(linear), linear.offset()).i(n)
+                    .mem(ctx.mem(hyper), hyper.offset() + HYPER_LR).f(lrPower).f(l1).f(l2).f(l2Shrinkage).f(beta);
+            ctx.run1(k, n);
+        } catch (CLException e) {
+            throw ctx.clFailure("ftrlUpdate", "n=" + n, e);
+        }
+    }
+
+    @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         if (n == 0) {
             return;
