@@ -40,6 +40,9 @@ CASES = [
     ("ftrl regularised", lambda: keras.optimizers.Ftrl(
         learning_rate=0.1, learning_rate_power=-0.3, initial_accumulator_value=0.2, l1_regularization_strength=0.001,
         l2_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.02, beta=0.1)),
+    ("lamb", lambda: keras.optimizers.Lamb(learning_rate=0.01)),
+    ("lamb weight_decay clipvalue", lambda: keras.optimizers.Lamb(learning_rate=0.01, weight_decay=0.05,
+                                                                    clipvalue=0.05)),
     ("adam clipnorm", lambda: keras.optimizers.Adam(learning_rate=0.01, clipnorm=0.05)),
     ("adam global_clipnorm", lambda: keras.optimizers.Adam(learning_rate=0.01, global_clipnorm=0.05)),
     ("sgd clipvalue", lambda: keras.optimizers.SGD(learning_rate=0.1, clipvalue=0.02)),

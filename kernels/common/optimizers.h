@@ -281,6 +281,24 @@ DENDRITE_DEVICE dendrite_ftrl_state dendrite_ftrl(dendrite_ftrl_state s, float g
     return s;
 }
 
+/* ------------------------------------------------------------------ Lamb */
+
+/*
+ * Lamb's update direction of one element once m and v are updated: (m c1) / (sqrt(v c2) + eps) with
+ * c1 = 1 / (1 - beta1^t) and c2 = 1 / (1 - beta2^t). Both passes of a Lamb kernel call it, so the direction
+ * whose norm sets the trust ratio is bit for bit the one applied.
+ */
+DENDRITE_DEVICE float dendrite_lamb_direction(float m, float v, float c1, float c2, float eps) {
+    return m * c1 / (dendrite_sqrtf(v * c2) + eps);
+}
+
+/* The trust ratio ||w|| / ||u|| of one variable from the two sums of squares; 1 where either norm is 0. */
+DENDRITE_DEVICE float dendrite_lamb_ratio(float w_squares, float u_squares) {
+    float w_norm = dendrite_sqrtf(w_squares);
+    float u_norm = dendrite_sqrtf(u_squares);
+    return w_norm > 0.0f && u_norm > 0.0f ? w_norm / u_norm : 1.0f;
+}
+
 /* ------------------------------------------------------------------ options on gradients and weights */
 
 /* Keras 3's decoupled weight decay, applied before the update: p -= p * wd * lr. */

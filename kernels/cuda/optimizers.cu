@@ -210,3 +210,40 @@ DENDRITE_KERNEL void ftrl_update(float *params, const float *grads, float *accum
         linear[i] = s.linear;
     }
 }
+
+/*
+ * Keras Lamb on ONE variable (one launch per weight tensor, one block, as clip_by_norm): the first pass updates
+ * m and v and sums w^2 and the direction's squares, the block tree gives the trust ratio, the second pass
+ * recomputes each direction from the stored m and v and applies it. t = counters[0] + 1.
+ */
+DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, float *v, int n, const float *hyper,
+                                 const int *counters, float beta1, float beta2, float eps) {
+    __shared__ float ratio;
+    int t = counters[0] + 1;
+    float c1 = 1.0f / dendrite_one_minus_pow(beta1, t);
+    float c2 = 1.0f / dendrite_one_minus_pow(beta2, t);
+    dendrite_kahan w_sq = dendrite_kahan_zero();
+    dendrite_kahan u_sq = dendrite_kahan_zero();
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        float g = grads[i];
+        float mi = dendrite_dot2(beta1, m[i], 1.0f - beta1, g);
+        float vi = dendrite_dot2(beta2, v[i], 1.0f - beta2, g * g);
+        m[i] = mi;
+        v[i] = vi;
+        float w = params[i];
+        float u = dendrite_lamb_direction(mi, vi, c1, c2, eps);
+        w_sq = dendrite_kahan_add(w_sq, w * w);
+        u_sq = dendrite_kahan_add(u_sq, u * u);
+    }
+    float a = w_sq.sum;
+    float b = u_sq.sum;
+    dendrite_block_sum2(a, b);
+    if (threadIdx.x == 0) {
+        ratio = dendrite_lamb_ratio(a, b);
+    }
+    __syncthreads();
+    float step = ratio * hyper[0];
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        params[i] -= step * dendrite_lamb_direction(m[i], v[i], c1, c2, eps);
+    }
+}

@@ -213,3 +213,42 @@ __kernel void ftrl_update(__global float *params, int po, __global const float *
     accumulator[ao + i] = s.accumulator;
     linear[lo + i] = s.linear;
 }
+
+/* Keras Lamb on ONE variable, in ONE work-group; see lamb_update in ../cuda/optimizers.cu. */
+__kernel void lamb_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
+                          int mo, __global float *v, int vo, int n, __global const float *hyper, int ho,
+                          __global const int *counters, int co, float beta1, float beta2, float eps,
+                          __local float *lw, __local float *lu) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    int t = counters[co] + 1;
+    float c1 = 1.0f / dendrite_one_minus_pow(beta1, t);
+    float c2 = 1.0f / dendrite_one_minus_pow(beta2, t);
+    dendrite_kahan w_sq = dendrite_kahan_zero();
+    dendrite_kahan u_sq = dendrite_kahan_zero();
+    for (int i = lid; i < n; i += size) {
+        float g = grads[go + i];
+        float mi = dendrite_dot2(beta1, m[mo + i], 1.0f - beta1, g);
+        float vi = dendrite_dot2(beta2, v[vo + i], 1.0f - beta2, g * g);
+        m[mo + i] = mi;
+        v[vo + i] = vi;
+        float w = params[po + i];
+        float u = dendrite_lamb_direction(mi, vi, c1, c2, eps);
+        w_sq = dendrite_kahan_add(w_sq, w * w);
+        u_sq = dendrite_kahan_add(u_sq, u * u);
+    }
+    lw[lid] = w_sq.sum;
+    lu[lid] = u_sq.sum;
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            lw[lid] += lw[lid + s];
+            lu[lid] += lu[lid + s];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float step = dendrite_lamb_ratio(lw[0], lu[0]) * hyper[ho];
+    for (int i = lid; i < n; i += size) {
+        params[po + i] -= step * dendrite_lamb_direction(m[mo + i], v[vo + i], c1, c2, eps);
+    }
+}

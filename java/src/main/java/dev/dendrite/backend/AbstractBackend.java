@@ -377,6 +377,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                                 float beta1, float beta2, float eps) {
+        ensureOpen();
+        checks.lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+        ops.optimizers().lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    @Override
     public final void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         ensureOpen();
         checks.weightDecay(params, n, hyper, weightDecay);

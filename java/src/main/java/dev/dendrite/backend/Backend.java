@@ -264,6 +264,15 @@ public interface Backend extends AutoCloseable {
     void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper, float lrPower,
                     float l1, float l2, float l2Shrinkage, float beta);
 
+    /**
+     * Keras Lamb on ONE variable (a weight tensor: issue one call per tensor), with
+     * {@code t = counters[COUNTER_STEP] + 1}: {@code m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2);
+     * u = (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps); p -= lr * r * u}, with the trust ratio
+     * {@code r = ||p|| / ||u||} over the n elements (1 where either norm is 0), summed on the device.
+     */
+    void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters, float beta1,
+                    float beta2, float eps);
+
     /** Keras 3's decoupled weight decay, issued before an update: {@code p -= p * weightDecay * lr}. */
     void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
 

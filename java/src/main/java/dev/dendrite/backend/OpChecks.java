@@ -654,6 +654,11 @@ public final class OpChecks {
         noOverlap(op, "linear", linear, n, "params", params, n, false);
     }
 
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        twoMomentStates("lambUpdate", params, grads, "m", m, "v", v, n, hyper, counters, beta1, beta2, eps);
+    }
+
     /** {@code weightDecay >= 0} and finite. */
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         String op = "weightDecay";

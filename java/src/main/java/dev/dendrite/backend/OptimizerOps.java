@@ -32,6 +32,9 @@ public interface OptimizerOps {
     void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper, float lrPower,
                     float l1, float l2, float l2Shrinkage, float beta);
 
+    void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters, float beta1,
+                    float beta2, float eps);
+
     void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
 
     void clipByValue(Slice grads, int n, float clipValue);

@@ -324,6 +324,12 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        timed("lambUpdate", () -> inner.lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps));
+    }
+
+    @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         timed("weightDecay", () -> inner.weightDecay(params, n, hyper, weightDecay));
     }

@@ -67,7 +67,8 @@ final class TrainCommand implements Callable<Integer> {
     String initializer;
 
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
-            description = "sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion or ftrl, with Keras's "
+            description = "sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, ftrl or lamb, with "
+                    + "Keras's "
                     + "defaults (default: ${DEFAULT-VALUE}).")
     String optimizer;
 

@@ -96,7 +96,7 @@ public abstract class Optimizer {
 
     /**
      * Parses Keras's optimizer strings with Keras's defaults: {@code sgd, adam, rmsprop, adagrad, adamw,
-     * adadelta, adamax, nadam, lion, ftrl}.
+     * adadelta, adamax, nadam, lion, ftrl, lamb}.
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -122,10 +122,12 @@ public abstract class Optimizer {
                 return new Lion();
             case "ftrl":
                 return new Ftrl();
+            case "lamb":
+                return new Lamb();
             default:
                 throw new IllegalArgumentException("unknown optimizer '" + name
                         + "'; expected one of: sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, "
-                        + "ftrl");
+                        + "ftrl, lamb");
         }
     }
 
@@ -174,6 +176,9 @@ public abstract class Optimizer {
                         num(config, "learning_rate_power", -0.5), num(config, "initial_accumulator_value", 0.1),
                         num(config, "l1_regularization_strength", 0), num(config, "l2_regularization_strength", 0),
                         num(config, "l2_shrinkage_regularization_strength", 0), num(config, "beta", 0));
+            case "lamb":
+                return new Lamb(Double.isNaN(lr) ? Lamb.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
+                        num(config, "beta_2", 0.999), num(config, "epsilon", 1e-7));
             default:
                 return fromName(name);
         }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Conformance of the optimizer ops added for Keras 3's toolbox (Adamax, Nadam, Lion, Adadelta, Ftrl, weight decay,
+ * Conformance of the optimizer ops added for Keras 3's toolbox (Adamax, Nadam, Lion, Adadelta, Ftrl, Lamb, weight decay,
  * clipping by value and by norm) against the float64 {@link OptimizerReference64}, on every backend: a subclass per
  * backend ({@code CpuOptimizerConformanceTest}, {@code OpenClOptimizerConformanceTest} on PoCL in CI,
  * {@code CudaOptimizerConformanceTest}, which skips with the reason where no driver is present).
@@ -220,6 +220,27 @@ public abstract class OptimizerConformanceTest {
         };
     }
 
+    private static Case lamb(float b1, float b2, float eps) {
+        return new Case() {
+            public String name() {
+                return "Lamb b1=" + b1 + " b2=" + b2 + " eps=" + eps;
+            }
+
+            public int states() {
+                return 2;
+            }
+
+            public void backendStep(Backend b, Slice p, Slice g, Slice[] st, int n, Slice hyper, Slice counters) {
+                b.lambUpdate(p, g, st[0], st[1], n, hyper, counters, b1, b2, eps);
+            }
+
+            public double[] referenceStep(double[] p, double[] g, double[][] st, double lr, int t) {
+                OptimizerReference64.lamb(p, g, st[0], st[1], lr, t, b1, b2, eps);
+                return null;
+            }
+        };
+    }
+
     /**
      * Three steps of each update at several sizes, with the learning rate changed on the device between steps and
      * the step counter read from the device; Nadam also past step 440, where its momentum product's loop stops.
@@ -232,6 +253,7 @@ public abstract class OptimizerConformanceTest {
             lion(0.9f, 0.99f), lion(0.5f, 0.9f),
             adadelta(0.95f, 1e-7f), adadelta(0.9f, 1e-3f),
             ftrl(-0.5f, 0f, 0f, 0f, 0f), ftrl(-0.3f, 0.001f, 0.01f, 0.02f, 0.1f),
+            lamb(0.9f, 0.999f, 1e-7f), lamb(0.8f, 0.99f, 1e-3f),
         };
         for (Case oc : cases) {
             for (int step0 : oc.name().startsWith("Nadam") ? new int[] {4, 437, 2000} : new int[] {4}) {

@@ -73,6 +73,27 @@ final class OptimizerReference64 {
         }
     }
 
+    /** Lamb on one variable (the whole array). */
+    static void lamb(double[] p, double[] g, double[] m, double[] v, double lr, int t, double b1, double b2,
+                     double eps) {
+        double[] u = new double[p.length];
+        double wSquares = 0;
+        double uSquares = 0;
+        for (int i = 0; i < p.length; i++) {
+            m[i] += (g[i] - m[i]) * (1 - b1);
+            v[i] += (g[i] * g[i] - v[i]) * (1 - b2);
+            u[i] = (m[i] / (1 - Math.pow(b1, t))) / (Math.sqrt(v[i] / (1 - Math.pow(b2, t))) + eps);
+            wSquares += p[i] * p[i];
+            uSquares += u[i] * u[i];
+        }
+        double wNorm = Math.sqrt(wSquares);
+        double uNorm = Math.sqrt(uSquares);
+        double ratio = wNorm > 0 ? (uNorm > 0 ? wNorm / uNorm : 1) : 1;
+        for (int i = 0; i < p.length; i++) {
+            p[i] -= ratio * lr * u[i];
+        }
+    }
+
     static void weightDecay(double[] p, double lr, double wd) {
         for (int i = 0; i < p.length; i++) {
             p[i] = p[i] - p[i] * wd * lr;

@@ -26,7 +26,7 @@ import dev.dendrite.losses.SparseCategoricalCrossentropy;
 import dev.dendrite.model.Sequential;
 
 /**
- * The first three steps of AdamW, Adamax, Nadam, Lion, Adadelta and Ftrl, and of the gradient options (clipnorm per
+ * The first three steps of AdamW, Adamax, Nadam, Lion, Adadelta, Ftrl and Lamb, and of the gradient options (clipnorm per
  * variable, global_clipnorm, clipvalue, weight decay before the update), against Keras 3's formulas written out
  * by hand in double precision (keras/src/optimizers/*.py and base_optimizer.py), through {@link Optimizer#apply}
  * as a training step issues it. Three parameters in two variables ({@code a} of two elements, {@code b} of one),
@@ -237,6 +237,45 @@ class KerasOptimizerFormulaTest {
         assertEquals(0.0239706, run(new Ftrl(lr))[0][0], 2e-7);
     }
 
+    /** The trust ratio is per variable: a = elements 0-1, b = element 2. */
+    @Test
+    void lambScalesEachVariableByItsTrustRatio() {
+        double lr = 0.01;
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double eps = 1e-7;
+        double[] w = W0.clone();
+        double[] m = new double[3];
+        double[] v = new double[3];
+        double[][] e = new double[3][];
+        int[][] variables = {{0, 1}, {2}};
+        for (int t = 1; t <= 3; t++) {
+            double[] u = new double[3];
+            for (int i = 0; i < 3; i++) {
+                double g = G[t - 1][i];
+                m[i] += (g - m[i]) * (1 - b1);
+                v[i] += (g * g - v[i]) * (1 - b2);
+                u[i] = (m[i] / (1 - Math.pow(b1, t))) / (Math.sqrt(v[i] / (1 - Math.pow(b2, t))) + eps);
+            }
+            for (int[] var : variables) {
+                double ws = 0;
+                double us = 0;
+                for (int i : var) {
+                    ws += w[i] * w[i];
+                    us += u[i] * u[i];
+                }
+                double ratio = Math.sqrt(ws) / Math.sqrt(us);
+                for (int i : var) {
+                    w[i] -= ratio * lr * u[i];
+                }
+            }
+            e[t - 1] = w.clone();
+        }
+        assertSteps(e, run(new Lamb(lr)), "Lamb");
+        // Step 1 of b by hand: u = 1 (Adam's first direction, about sign(g)), ||w|| = 0.8, so w = 0.8 - 0.01 * 0.8.
+        assertEquals(0.792, run(new Lamb(lr))[0][2], 2e-7);
+    }
+
     /** SGD with each clipping option, so that the gradient that reaches the update is visible directly. */
     @Test
     void clippingOptionsAsKerasDefinesThem() {
@@ -334,6 +373,7 @@ class KerasOptimizerFormulaTest {
         assertTrue(Optimizer.fromName("nadam") instanceof Nadam);
         assertTrue(Optimizer.fromName("lion") instanceof Lion);
         assertTrue(Optimizer.fromName("ftrl") instanceof Ftrl);
+        assertTrue(Optimizer.fromName("lamb") instanceof Lamb);
         assertEquals(0.1f, new Ftrl().slotInitialValues()[0]);
         assertEquals(0.001, new AdamW().learningRate());
         assertEquals(0.001, new Adadelta().learningRate());
@@ -342,6 +382,7 @@ class KerasOptimizerFormulaTest {
         for (Optimizer o : new Optimizer[] {new AdamW(0.002, 0.01, 0.8, 0.99, 1e-6, true),
             new Adadelta(0.5, 0.9, 1e-6), new Adamax(0.003, 0.8, 0.99, 1e-6), new Nadam(0.004, 0.8, 0.99, 1e-6),
             new Lion(0.0003, 0.8, 0.95), new Ftrl(0.05, -0.3, 0.2, 0.01, 0.02, 0.03, 0.4),
+            new Lamb(0.003, 0.8, 0.99, 1e-6),
             new Adam(0.01).setGradientOptions(GradientOptions.NONE.withClipnorm(0.5).withWeightDecay(0.01)),
             new SGD(0.1).setGradientOptions(GradientOptions.NONE.withGlobalClipnorm(2.0)),
             new RMSprop(0.01).setGradientOptions(GradientOptions.NONE.withClipvalue(0.1))}) {

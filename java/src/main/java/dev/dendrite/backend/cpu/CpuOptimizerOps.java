@@ -364,6 +364,43 @@ final class CpuOptimizerOps implements OptimizerOps {
         });
     }
 
+    /** One thread, in element order (the norms' sums in double, independent of the thread count). */
+    @Override
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ms = floats(m);
+        float[] vs = floats(v);
+        int po = params.offset();
+        int go = grads.offset();
+        int mo = m.offset();
+        int vo = v.offset();
+        int t = step(counters);
+        double c1 = 1 / (1 - Math.pow(beta1, t));
+        double c2 = 1 / (1 - Math.pow(beta2, t));
+        double[] u = new double[n];
+        double wSquares = 0;
+        double uSquares = 0;
+        for (int i = 0; i < n; i++) {
+            double g = gs[go + i];
+            float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
+            float vi = (float) (beta2 * (double) vs[vo + i] + (1.0 - beta2) * g * g);
+            ms[mo + i] = mi;
+            vs[vo + i] = vi;
+            u[i] = mi * c1 / (Math.sqrt(vi * c2) + eps);
+            double w = ps[po + i];
+            wSquares += w * w;
+            uSquares += u[i] * u[i];
+        }
+        double wNorm = Math.sqrt(wSquares);
+        double uNorm = Math.sqrt(uSquares);
+        double step = learningRate(hyper) * (wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1);
+        for (int i = 0; i < n; i++) {
+            ps[po + i] = (float) (ps[po + i] - step * u[i]);
+        }
+    }
+
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         float[] ps = floats(params);

@@ -37,6 +37,7 @@ enum CudaKernel {
     LION_UPDATE("lion_update", "PPPIPFF"),
     ADADELTA_UPDATE("adadelta_update", "PPPPIPFF"),
     FTRL_UPDATE("ftrl_update", "PPPPIPFFFFF"),
+    LAMB_UPDATE("lamb_update", "PPPPIPPFFF"),
     WEIGHT_DECAY("weight_decay", "PIPF"),
     CLIP_BY_VALUE("clip_by_value", "PIF"),
     CLIP_BY_NORM("clip_by_norm", "PIF"),

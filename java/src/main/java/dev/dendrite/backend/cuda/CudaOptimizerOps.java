@@ -181,6 +181,26 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
         }
     }
 
+    /** One block per variable (see lamb_update in optimizers.cu). */
+    @Override
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pm = ptr(m);
+        CUdeviceptr pv = ptr(v);
+        CUdeviceptr ph = ptr(hyper);
+        CUdeviceptr pc = ptr(counters);
+        if (n == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.LAMB_UPDATE, 1, BLOCK, 1, 0, pp, pg, pm, pv, n, ph, pc, beta1, beta2, eps);
+        } catch (CudaException e) {
+            throw ctx.fail("lambUpdate", "n=" + n, e);
+        }
+    }
+
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         CUdeviceptr pp = ptr(params);

@@ -175,6 +175,27 @@ record OpenClOptimizerOps(OpenClContext ctx) implements OptimizerOps {
         }
     }
 
+    /** One work-group per variable (see lamb_update in optimizers.cl). */
+    @Override
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("optimizers.cl", "lamb_update");
+            int local = powerOfTwoGroup(k, GROUP);
+            k.args().mem(ctx.mem(params), params.offset()).mem(ctx.mem(grads), grads.offset())
+                    .mem(ctx.mem(m), m.offset()).mem(ctx.mem(v), v.offset()).i(n)
+                    .mem(ctx.mem(hyper), hyper.offset() + HYPER_LR)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).f(beta1).f(beta2).f(eps)
+                    .local(4L * local).local(4L * local);
+            k.run(ctx.queue, local, local);
+        } catch (CLException e) {
+            throw ctx.clFailure("lambUpdate", "n=" + n, e);
+        }
+    }
+
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         if (n == 0) {
