@@ -68,8 +68,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
             description = "sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, ftrl or lamb, with "
-                    + "Keras's "
-                    + "defaults (default: ${DEFAULT-VALUE}).")
+                    + "Keras's defaults (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
     @Option(names = {"--lr", "--learning-rate"}, paramLabel = "RATE",
