@@ -1,7 +1,5 @@
 package dev.dendrite.optimizers;
 
-import java.util.Map;
-
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
 
@@ -19,12 +17,8 @@ import dev.dendrite.backend.Slice;
  * The norms are summed on the device, one backend op per weight tensor of the layout given to {@link #build}.
  * Keras defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7.
  */
-public final class Lamb extends Optimizer {
+public final class Lamb extends MomentOptimizer {
     public static final double DEFAULT_LEARNING_RATE = 0.001;
-
-    private final float beta1;
-    private final float beta2;
-    private final float epsilon;
 
     public Lamb() {
         this(DEFAULT_LEARNING_RATE);
@@ -35,24 +29,12 @@ public final class Lamb extends Optimizer {
     }
 
     public Lamb(double learningRate, double beta1, double beta2, double epsilon) {
-        super(learningRate);
-        checkRange("Lamb beta_1", beta1, 0, 1, false);
-        checkRange("Lamb beta_2", beta2, 0, 1, false);
-        checkRange("Lamb epsilon", epsilon, 0, Double.MAX_VALUE, true);
-        this.beta1 = (float) beta1;
-        this.beta2 = (float) beta2;
-        this.epsilon = (float) epsilon;
+        super("Lamb", learningRate, beta1, beta2, epsilon);
     }
 
     @Override
     public String name() {
         return "lamb";
-    }
-
-    /** The moments {@code m} and {@code v}. */
-    @Override
-    public float[] slotInitialValues() {
-        return new float[] {0f, 0f};
     }
 
     /** @throws IllegalStateException when {@link #build} has not been given the layout */
@@ -71,14 +53,5 @@ public final class Lamb extends Optimizer {
             backend.lambUpdate(params.slice(o, size), grads.slice(o, size), slots[0].slice(o, size),
                     slots[1].slice(o, size), size, hyper, counters, beta1, beta2, epsilon);
         }
-    }
-
-    @Override
-    public Map<String, Object> config() {
-        Map<String, Object> m = super.config();
-        m.put("beta_1", (double) beta1);
-        m.put("beta_2", (double) beta2);
-        m.put("epsilon", (double) epsilon);
-        return m;
     }
 }

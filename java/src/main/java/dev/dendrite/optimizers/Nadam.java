@@ -1,7 +1,5 @@
 package dev.dendrite.optimizers;
 
-import java.util.Map;
-
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
 
@@ -19,12 +17,8 @@ import dev.dendrite.backend.Slice;
  * (float on the GPUs, double on the CPU), so it agrees with Keras's to rounding, not bit for bit.
  * Keras defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7.
  */
-public final class Nadam extends Optimizer {
+public final class Nadam extends MomentOptimizer {
     public static final double DEFAULT_LEARNING_RATE = 0.001;
-
-    private final float beta1;
-    private final float beta2;
-    private final float epsilon;
 
     public Nadam() {
         this(DEFAULT_LEARNING_RATE);
@@ -35,13 +29,7 @@ public final class Nadam extends Optimizer {
     }
 
     public Nadam(double learningRate, double beta1, double beta2, double epsilon) {
-        super(learningRate);
-        checkRange("Nadam beta_1", beta1, 0, 1, false);
-        checkRange("Nadam beta_2", beta2, 0, 1, false);
-        checkRange("Nadam epsilon", epsilon, 0, Double.MAX_VALUE, true);
-        this.beta1 = (float) beta1;
-        this.beta2 = (float) beta2;
-        this.epsilon = (float) epsilon;
+        super("Nadam", learningRate, beta1, beta2, epsilon);
     }
 
     @Override
@@ -49,24 +37,9 @@ public final class Nadam extends Optimizer {
         return "nadam";
     }
 
-    /** The moments {@code m} and {@code v}. */
-    @Override
-    public float[] slotInitialValues() {
-        return new float[] {0f, 0f};
-    }
-
     @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
         backend.nadamUpdate(params, grads, slots[0], slots[1], n, hyper, counters, beta1, beta2, epsilon);
-    }
-
-    @Override
-    public Map<String, Object> config() {
-        Map<String, Object> m = super.config();
-        m.put("beta_1", (double) beta1);
-        m.put("beta_2", (double) beta2);
-        m.put("epsilon", (double) epsilon);
-        return m;
     }
 }
