@@ -119,4 +119,206 @@ DENDRITE_DEVICE dendrite_adagrad_state dendrite_adagrad(dendrite_adagrad_state s
     return s;
 }
 
+/* ------------------------------------------------------------------ Adamax */
+
+typedef struct {
+    float param;
+    float m;
+    float u; /* exponentially weighted infinity norm */
+} dendrite_adamax_state;
+
+/*
+ * m += (g - m)(1 - beta1); u = max(beta2 u, |g|); p -= step_size m / (u + eps), with
+ * step_size = lr / (1 - beta1^t) computed once per thread.
+ */
+DENDRITE_DEVICE dendrite_adamax_state dendrite_adamax(dendrite_adamax_state s, float grad, float step_size,
+                                                      float beta1, float beta2, float eps) {
+    s.m = dendrite_dot2(beta1, s.m, 1.0f - beta1, grad);
+    float decayed = beta2 * s.u;
+    float a = dendrite_fabsf(grad);
+    s.u = a > decayed ? a : decayed; /* not fmax: a NaN gradient stays NaN, as in Keras */
+    s.param -= step_size * s.m / (s.u + eps);
+    return s;
+}
+
+/* ------------------------------------------------------------------ Nadam */
+
+typedef struct {
+    float param;
+    float m;
+    float v;
+} dendrite_nadam_state;
+
+/* Keras's momentum schedule: u_k = beta1 (1 - 0.5 * 0.96^k). */
+DENDRITE_DEVICE float dendrite_nadam_u(float beta1, int k) {
+    return beta1 * (1.0f - 0.5f * dendrite_expf((float) k * dendrite_logf(0.96f)));
+}
+
+/*
+ * Keras keeps the product u_1 ... u_t in a variable multiplied once per step; here it is recomputed from t so
+ * that a recorded step needs no extra state. Past k = 440 the bracket (1 - 0.5 * 0.96^k) is 1 in float, so the
+ * loop stops there and the tail is beta1^(t - 440).
+ */
+DENDRITE_DEVICE float dendrite_nadam_u_product(float beta1, int t) {
+    int head = t < 440 ? t : 440;
+    float product = 1.0f;
+    float decay = 1.0f;
+    for (int k = 1; k <= head; k++) {
+        decay *= 0.96f;
+        product *= beta1 * (1.0f - 0.5f * decay);
+    }
+    if (t > head) {
+        product *= dendrite_expf((float) (t - head) * dendrite_logf(beta1));
+    }
+    return product;
+}
+
+/* The three per-step coefficients of Nadam's update, computed once per thread. */
+typedef struct {
+    float c_m; /* u_{t+1} / (1 - u_1 ... u_{t+1}) */
+    float c_g; /* (1 - u_t) / (1 - u_1 ... u_t) */
+    float c_v; /* 1 / (1 - beta2^t) */
+} dendrite_nadam_coefficients;
+
+DENDRITE_DEVICE dendrite_nadam_coefficients dendrite_nadam_coefficients_at(float beta1, float beta2, int t) {
+    dendrite_nadam_coefficients c;
+    float u_t = dendrite_nadam_u(beta1, t);
+    float u_next = dendrite_nadam_u(beta1, t + 1);
+    float product = dendrite_nadam_u_product(beta1, t);
+    c.c_m = u_next / (1.0f - product * u_next);
+    c.c_g = (1.0f - u_t) / (1.0f - product);
+    c.c_v = 1.0f / dendrite_one_minus_pow(beta2, t);
+    return c;
+}
+
+/*
+ * m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2);
+ * p -= lr (c_m m + c_g g) / (sqrt(c_v v) + eps).
+ */
+DENDRITE_DEVICE dendrite_nadam_state dendrite_nadam(dendrite_nadam_state s, float grad, float lr,
+                                                    dendrite_nadam_coefficients c, float beta1, float beta2,
+                                                    float eps) {
+    s.m = dendrite_dot2(beta1, s.m, 1.0f - beta1, grad);
+    s.v = dendrite_dot2(beta2, s.v, 1.0f - beta2, grad * grad);
+    float m_hat = dendrite_dot2(c.c_m, s.m, c.c_g, grad);
+    s.param -= lr * m_hat / (dendrite_sqrtf(s.v * c.c_v) + eps);
+    return s;
+}
+
+/* ------------------------------------------------------------------ Lion */
+
+typedef struct {
+    float param;
+    float m;
+} dendrite_lion_state;
+
+/* p -= lr sign(beta1 m + (1 - beta1) g); m = beta2 m + (1 - beta2) g (sign(0) = 0, NaN stays NaN). */
+DENDRITE_DEVICE dendrite_lion_state dendrite_lion(dendrite_lion_state s, float grad, float lr, float beta1,
+                                                  float beta2) {
+    float c = dendrite_dot2(beta1, s.m, 1.0f - beta1, grad);
+    float sign = c > 0.0f ? 1.0f : (c < 0.0f ? -1.0f : c);
+    s.param -= lr * sign;
+    s.m = dendrite_dot2(beta2, s.m, 1.0f - beta2, grad);
+    return s;
+}
+
+/* ------------------------------------------------------------------ Adadelta */
+
+typedef struct {
+    float param;
+    float acc_grad;  /* moving mean of g^2 */
+    float acc_delta; /* moving mean of the squared updates */
+} dendrite_adadelta_state;
+
+/*
+ * acc_grad = rho acc_grad + (1 - rho) g^2; delta = -sqrt(acc_delta + eps) g / sqrt(acc_grad + eps);
+ * acc_delta = rho acc_delta + (1 - rho) delta^2; p += lr delta.
+ */
+DENDRITE_DEVICE dendrite_adadelta_state dendrite_adadelta(dendrite_adadelta_state s, float grad, float lr,
+                                                          float rho, float eps) {
+    s.acc_grad = dendrite_dot2(rho, s.acc_grad, 1.0f - rho, grad * grad);
+    float delta = -dendrite_sqrtf(s.acc_delta + eps) * grad / dendrite_sqrtf(s.acc_grad + eps);
+    s.acc_delta = dendrite_dot2(rho, s.acc_delta, 1.0f - rho, delta * delta);
+    s.param = dendrite_fmaf(lr, delta, s.param);
+    return s;
+}
+
+/* ------------------------------------------------------------------ Ftrl */
+
+typedef struct {
+    float param;
+    float accumulator;
+    float linear;
+} dendrite_ftrl_state;
+
+/* x^e for x >= 0 and 0 <= e: Keras's default e = 0.5 as a correctly rounded sqrt, others through exp and log. */
+DENDRITE_DEVICE float dendrite_ftrl_pow(float x, float e) {
+    if (e == 0.5f) {
+        return dendrite_sqrtf(x);
+    }
+    if (x > 0.0f) {
+        return dendrite_expf(e * dendrite_logf(x));
+    }
+    return e == 0.0f ? 1.0f : 0.0f;
+}
+
+/*
+ * Keras 3's FTRL-proximal, with e = -learning_rate_power and l2 = l2_regularization_strength + beta / (2 lr):
+ * new_acc = acc + g^2; linear += g + 2 l2_shrinkage w - (new_acc^e - acc^e) / lr * w;
+ * w = (clip(linear, -l1, l1) - linear) / (new_acc^e / lr + 2 l2); acc = new_acc.
+ */
+DENDRITE_DEVICE dendrite_ftrl_state dendrite_ftrl(dendrite_ftrl_state s, float grad, float lr, float e, float l1,
+                                                  float l2, float l2_shrinkage) {
+    float grad_to_use = dendrite_fmaf(2.0f * l2_shrinkage, s.param, grad);
+    float new_acc = dendrite_fmaf(grad, grad, s.accumulator);
+    float new_pow = dendrite_ftrl_pow(new_acc, e);
+    float sigma = (new_pow - dendrite_ftrl_pow(s.accumulator, e)) / lr;
+    s.linear += dendrite_fmaf(-sigma, s.param, grad_to_use);
+    float quadratic = new_pow / lr + 2.0f * l2;
+    float clipped = s.linear > l1 ? l1 : (s.linear < -l1 ? -l1 : s.linear);
+    s.param = (clipped - s.linear) / quadratic;
+    s.accumulator = new_acc;
+    return s;
+}
+
+/* ------------------------------------------------------------------ Lamb */
+
+/*
+ * Lamb's update direction of one element once m and v are updated: (m c1) / (sqrt(v c2) + eps) with
+ * c1 = 1 / (1 - beta1^t) and c2 = 1 / (1 - beta2^t). Both passes of a Lamb kernel call it, so the direction
+ * whose norm sets the trust ratio is bit for bit the one applied.
+ */
+DENDRITE_DEVICE float dendrite_lamb_direction(float m, float v, float c1, float c2, float eps) {
+    return m * c1 / (dendrite_sqrtf(v * c2) + eps);
+}
+
+/* The trust ratio ||w|| / ||u|| of one variable from the two sums of squares; 1 where either norm is 0. */
+DENDRITE_DEVICE float dendrite_lamb_ratio(float w_squares, float u_squares) {
+    float w_norm = dendrite_sqrtf(w_squares);
+    float u_norm = dendrite_sqrtf(u_squares);
+    return w_norm > 0.0f && u_norm > 0.0f ? w_norm / u_norm : 1.0f;
+}
+
+/* ------------------------------------------------------------------ options on gradients and weights */
+
+/* Keras 3's decoupled weight decay, applied before the update: p -= p * wd * lr. */
+DENDRITE_DEVICE float dendrite_weight_decay(float param, float wd_lr) {
+    return dendrite_fmaf(-param, wd_lr, param);
+}
+
+/* clipvalue: g clipped to [-c, c]; a NaN gradient stays NaN (jnp.clip keeps it), which fmin/fmax would not. */
+DENDRITE_DEVICE float dendrite_clip_value(float grad, float c) {
+    return grad > c ? c : (grad < -c ? -c : grad);
+}
+
+/*
+ * clipnorm / global_clipnorm: the factor c / max(norm, c) by which every gradient of the clipped group is
+ * multiplied, from the group's sum of squares. A zero sum gives 1; a NaN or infinite norm gives NaN or 0
+ * (Keras gives NaN in both), and the engine's checks report the non-finite gradient before this matters.
+ */
+DENDRITE_DEVICE float dendrite_clip_norm_scale(float sum_squares, float c) {
+    float norm = dendrite_sqrtf(sum_squares);
+    return c / (norm <= c ? c : norm);
+}
+
 #endif /* DENDRITE_OPTIMIZERS_H */

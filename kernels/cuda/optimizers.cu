@@ -88,3 +88,162 @@ DENDRITE_KERNEL void adagrad_update(float *params, const float *grads, float *ac
         accumulator[i] = s.accumulator;
     }
 }
+
+/* Keras Adamax with t = counters[0] + 1. */
+DENDRITE_KERNEL void adamax_update(float *params, const float *grads, float *m, float *u, int n, const float *hyper,
+                                   const int *counters, float beta1, float beta2, float eps) {
+    float step_size = hyper[0] / dendrite_one_minus_pow(beta1, counters[0] + 1);
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_adamax_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s.u = u[i];
+        s = dendrite_adamax(s, grads[i], step_size, beta1, beta2, eps);
+        params[i] = s.param;
+        m[i] = s.m;
+        u[i] = s.u;
+    }
+}
+
+/* Keras Nadam with t = counters[0] + 1; the momentum schedule's coefficients once per thread. */
+DENDRITE_KERNEL void nadam_update(float *params, const float *grads, float *m, float *v, int n, const float *hyper,
+                                  const int *counters, float beta1, float beta2, float eps) {
+    float lr = hyper[0];
+    dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[0] + 1);
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_nadam_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s.v = v[i];
+        s = dendrite_nadam(s, grads[i], lr, c, beta1, beta2, eps);
+        params[i] = s.param;
+        m[i] = s.m;
+        v[i] = s.v;
+    }
+}
+
+/* Keras Lion. */
+DENDRITE_KERNEL void lion_update(float *params, const float *grads, float *m, int n, const float *hyper, float beta1,
+                                 float beta2) {
+    float lr = hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_lion_state s;
+        s.param = params[i];
+        s.m = m[i];
+        s = dendrite_lion(s, grads[i], lr, beta1, beta2);
+        params[i] = s.param;
+        m[i] = s.m;
+    }
+}
+
+/* Keras Adadelta. */
+DENDRITE_KERNEL void adadelta_update(float *params, const float *grads, float *acc_grad, float *acc_delta, int n,
+                                     const float *hyper, float rho, float eps) {
+    float lr = hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_adadelta_state s;
+        s.param = params[i];
+        s.acc_grad = acc_grad[i];
+        s.acc_delta = acc_delta[i];
+        s = dendrite_adadelta(s, grads[i], lr, rho, eps);
+        params[i] = s.param;
+        acc_grad[i] = s.acc_grad;
+        acc_delta[i] = s.acc_delta;
+    }
+}
+
+/* Keras 3's decoupled weight decay: p -= p * wd * lr, with lr read from hyper[0]. */
+DENDRITE_KERNEL void weight_decay(float *params, int n, const float *hyper, float wd) {
+    float wd_lr = wd * hyper[0];
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        params[i] = dendrite_weight_decay(params[i], wd_lr);
+    }
+}
+
+/* clipvalue: every gradient clipped to [-c, c]. */
+DENDRITE_KERNEL void clip_by_value(float *grads, int n, float c) {
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        grads[i] = dendrite_clip_value(grads[i], c);
+    }
+}
+
+/*
+ * clipnorm (one launch per variable) and global_clipnorm (one launch over the whole buffer): ONE block sums the
+ * squares (Kahan per thread, then the fixed block tree, so deterministic), and the same block scales. One block
+ * keeps it a single recordable launch with no scratch memory; a model's variables are at most a few million
+ * elements, a few passes of one SM's bandwidth.
+ */
+DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
+    __shared__ float scale;
+    dendrite_kahan sq = dendrite_kahan_zero();
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        float g = grads[i];
+        sq = dendrite_kahan_add(sq, g * g);
+    }
+    float total = sq.sum;
+    float unused = 0.0f;
+    dendrite_block_sum2(total, unused);
+    if (threadIdx.x == 0) {
+        scale = dendrite_clip_norm_scale(total, c);
+    }
+    __syncthreads();
+    float f = scale;
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        grads[i] *= f;
+    }
+}
+
+/* Keras Ftrl; l2 already includes beta / (2 lr), folded in here from hyper[0] so that a schedule reaches it. */
+DENDRITE_KERNEL void ftrl_update(float *params, const float *grads, float *accumulator, float *linear, int n,
+                                 const float *hyper, float lr_power, float l1, float l2, float l2_shrinkage,
+                                 float beta) {
+    float lr = hyper[0];
+    float l2_total = l2 + beta / (2.0f * lr);
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        dendrite_ftrl_state s;
+        s.param = params[i];
+        s.accumulator = accumulator[i];
+        s.linear = linear[i];
+        s = dendrite_ftrl(s, grads[i], lr, -lr_power, l1, l2_total, l2_shrinkage);
+        params[i] = s.param;
+        accumulator[i] = s.accumulator;
+        linear[i] = s.linear;
+    }
+}
+
+/*
+ * Keras Lamb on ONE variable (one launch per weight tensor, one block, as clip_by_norm): the first pass updates
+ * m and v and sums w^2 and the direction's squares, the block tree gives the trust ratio, the second pass
+ * recomputes each direction from the stored m and v and applies it. t = counters[0] + 1.
+ */
+DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, float *v, int n, const float *hyper,
+                                 const int *counters, float beta1, float beta2, float eps) {
+    __shared__ float ratio;
+    int t = counters[0] + 1;
+    float c1 = 1.0f / dendrite_one_minus_pow(beta1, t);
+    float c2 = 1.0f / dendrite_one_minus_pow(beta2, t);
+    dendrite_kahan w_sq = dendrite_kahan_zero();
+    dendrite_kahan u_sq = dendrite_kahan_zero();
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        float g = grads[i];
+        float mi = dendrite_dot2(beta1, m[i], 1.0f - beta1, g);
+        float vi = dendrite_dot2(beta2, v[i], 1.0f - beta2, g * g);
+        m[i] = mi;
+        v[i] = vi;
+        float w = params[i];
+        float u = dendrite_lamb_direction(mi, vi, c1, c2, eps);
+        w_sq = dendrite_kahan_add(w_sq, w * w);
+        u_sq = dendrite_kahan_add(u_sq, u * u);
+    }
+    float a = w_sq.sum;
+    float b = u_sq.sum;
+    dendrite_block_sum2(a, b);
+    if (threadIdx.x == 0) {
+        ratio = dendrite_lamb_ratio(a, b);
+    }
+    __syncthreads();
+    float step = ratio * hyper[0];
+    for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
+        params[i] -= step * dendrite_lamb_direction(m[i], v[i], c1, c2, eps);
+    }
+}

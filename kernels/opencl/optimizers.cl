@@ -87,3 +87,168 @@ __kernel void adagrad_update(__global float *params, int po, __global const floa
     params[po + i] = s.param;
     accumulator[ao + i] = s.accumulator;
 }
+
+__kernel void adamax_update(__global float *params, int po, __global const float *grads, int go,
+                            __global float *m, int mo, __global float *u, int uo, int n, __global const float *hyper,
+                            int ho, __global const int *counters, int co, float beta1, float beta2, float eps) {
+    float step_size = hyper[ho] / dendrite_one_minus_pow(beta1, counters[co] + 1);
+    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+        dendrite_adamax_state s;
+        s.param = params[po + i];
+        s.m = m[mo + i];
+        s.u = u[uo + i];
+        s = dendrite_adamax(s, grads[go + i], step_size, beta1, beta2, eps);
+        params[po + i] = s.param;
+        m[mo + i] = s.m;
+        u[uo + i] = s.u;
+    }
+}
+
+/* The momentum schedule's coefficients cost a loop of up to 440 steps: once per work-item of a bounded grid. */
+__kernel void nadam_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
+                           int mo, __global float *v, int vo, int n, __global const float *hyper, int ho,
+                           __global const int *counters, int co, float beta1, float beta2, float eps) {
+    float lr = hyper[ho];
+    dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[co] + 1);
+    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+        dendrite_nadam_state s;
+        s.param = params[po + i];
+        s.m = m[mo + i];
+        s.v = v[vo + i];
+        s = dendrite_nadam(s, grads[go + i], lr, c, beta1, beta2, eps);
+        params[po + i] = s.param;
+        m[mo + i] = s.m;
+        v[vo + i] = s.v;
+    }
+}
+
+__kernel void lion_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
+                          int mo, int n, __global const float *hyper, int ho, float beta1, float beta2) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    dendrite_lion_state s;
+    s.param = params[po + i];
+    s.m = m[mo + i];
+    s = dendrite_lion(s, grads[go + i], hyper[ho], beta1, beta2);
+    params[po + i] = s.param;
+    m[mo + i] = s.m;
+}
+
+__kernel void adadelta_update(__global float *params, int po, __global const float *grads, int go,
+                              __global float *acc_grad, int ao, __global float *acc_delta, int ado, int n,
+                              __global const float *hyper, int ho, float rho, float eps) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    dendrite_adadelta_state s;
+    s.param = params[po + i];
+    s.acc_grad = acc_grad[ao + i];
+    s.acc_delta = acc_delta[ado + i];
+    s = dendrite_adadelta(s, grads[go + i], hyper[ho], rho, eps);
+    params[po + i] = s.param;
+    acc_grad[ao + i] = s.acc_grad;
+    acc_delta[ado + i] = s.acc_delta;
+}
+
+__kernel void weight_decay(__global float *params, int po, int n, __global const float *hyper, int ho, float wd) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    params[po + i] = dendrite_weight_decay(params[po + i], wd * hyper[ho]);
+}
+
+__kernel void clip_by_value(__global float *grads, int go, int n, float c) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    grads[go + i] = dendrite_clip_value(grads[go + i], c);
+}
+
+/*
+ * clipnorm / global_clipnorm: ONE work-group (a power of two in size) sums the squares and scales, so that
+ * it is one recordable launch with no scratch buffer; see clip_by_norm in ../cuda/optimizers.cu.
+ */
+__kernel void clip_by_norm(__global float *grads, int go, int n, float c, __local float *partial) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    dendrite_kahan sq = dendrite_kahan_zero();
+    for (int i = lid; i < n; i += size) {
+        float g = grads[go + i];
+        sq = dendrite_kahan_add(sq, g * g);
+    }
+    partial[lid] = sq.sum;
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            partial[lid] += partial[lid + s];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float f = dendrite_clip_norm_scale(partial[0], c);
+    for (int i = lid; i < n; i += size) {
+        grads[go + i] *= f;
+    }
+}
+
+__kernel void ftrl_update(__global float *params, int po, __global const float *grads, int go,
+                          __global float *accumulator, int ao, __global float *linear, int lo, int n,
+                          __global const float *hyper, int ho, float lr_power, float l1, float l2, float l2_shrinkage,
+                          float beta) {
+    int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    float lr = hyper[ho];
+    dendrite_ftrl_state s;
+    s.param = params[po + i];
+    s.accumulator = accumulator[ao + i];
+    s.linear = linear[lo + i];
+    s = dendrite_ftrl(s, grads[go + i], lr, -lr_power, l1, l2 + beta / (2.0f * lr), l2_shrinkage);
+    params[po + i] = s.param;
+    accumulator[ao + i] = s.accumulator;
+    linear[lo + i] = s.linear;
+}
+
+/* Keras Lamb on ONE variable, in ONE work-group; see lamb_update in ../cuda/optimizers.cu. */
+__kernel void lamb_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
+                          int mo, __global float *v, int vo, int n, __global const float *hyper, int ho,
+                          __global const int *counters, int co, float beta1, float beta2, float eps,
+                          __local float *lw, __local float *lu) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    int t = counters[co] + 1;
+    float c1 = 1.0f / dendrite_one_minus_pow(beta1, t);
+    float c2 = 1.0f / dendrite_one_minus_pow(beta2, t);
+    dendrite_kahan w_sq = dendrite_kahan_zero();
+    dendrite_kahan u_sq = dendrite_kahan_zero();
+    for (int i = lid; i < n; i += size) {
+        float g = grads[go + i];
+        float mi = dendrite_dot2(beta1, m[mo + i], 1.0f - beta1, g);
+        float vi = dendrite_dot2(beta2, v[vo + i], 1.0f - beta2, g * g);
+        m[mo + i] = mi;
+        v[vo + i] = vi;
+        float w = params[po + i];
+        float u = dendrite_lamb_direction(mi, vi, c1, c2, eps);
+        w_sq = dendrite_kahan_add(w_sq, w * w);
+        u_sq = dendrite_kahan_add(u_sq, u * u);
+    }
+    lw[lid] = w_sq.sum;
+    lu[lid] = u_sq.sum;
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            lw[lid] += lw[lid + s];
+            lu[lid] += lu[lid + s];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float step = dendrite_lamb_ratio(lw[0], lu[0]) * hyper[ho];
+    for (int i = lid; i < n; i += size) {
+        params[po + i] -= step * dendrite_lamb_direction(m[mo + i], v[vo + i], c1, c2, eps);
+    }
+}

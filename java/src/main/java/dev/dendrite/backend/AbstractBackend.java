@@ -480,6 +480,74 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                 overwriteFrequency);
     }
 
+    @Override
+    public final void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
+                                   float beta1, float beta2, float eps) {
+        ensureOpen();
+        checks.adamaxUpdate(params, grads, m, u, n, hyper, counters, beta1, beta2, eps);
+        ops.optimizers().adamaxUpdate(params, grads, m, u, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    @Override
+    public final void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                                  float beta1, float beta2, float eps) {
+        ensureOpen();
+        checks.nadamUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+        ops.optimizers().nadamUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    @Override
+    public final void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
+        ensureOpen();
+        checks.lionUpdate(params, grads, m, n, hyper, beta1, beta2);
+        ops.optimizers().lionUpdate(params, grads, m, n, hyper, beta1, beta2);
+    }
+
+    @Override
+    public final void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
+                                     float rho, float eps) {
+        ensureOpen();
+        checks.adadeltaUpdate(params, grads, accGrad, accDelta, n, hyper, rho, eps);
+        ops.optimizers().adadeltaUpdate(params, grads, accGrad, accDelta, n, hyper, rho, eps);
+    }
+
+    @Override
+    public final void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                                 float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        ensureOpen();
+        checks.ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
+        ops.optimizers().ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
+    }
+
+    @Override
+    public final void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                                 float beta1, float beta2, float eps) {
+        ensureOpen();
+        checks.lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+        ops.optimizers().lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    @Override
+    public final void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
+        ensureOpen();
+        checks.weightDecay(params, n, hyper, weightDecay);
+        ops.optimizers().weightDecay(params, n, hyper, weightDecay);
+    }
+
+    @Override
+    public final void clipByValue(Slice grads, int n, float clipValue) {
+        ensureOpen();
+        checks.clip("clipByValue", "clipValue", grads, n, clipValue);
+        ops.optimizers().clipByValue(grads, n, clipValue);
+    }
+
+    @Override
+    public final void clipByNorm(Slice grads, int n, float clipNorm) {
+        ensureOpen();
+        checks.clip("clipByNorm", "clipNorm", grads, n, clipNorm);
+        ops.optimizers().clipByNorm(grads, n, clipNorm);
+    }
+
     // ================================================================== data movement
 
     @Override

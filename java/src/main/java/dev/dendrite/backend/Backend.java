@@ -352,6 +352,61 @@ public interface Backend extends AutoCloseable {
     void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps, float momentum,
                    int overwriteFrequency);
 
+    /**
+     * Keras Adamax, with {@code t = counters[COUNTER_STEP] + 1}: {@code m += (g - m)(1 - beta1);
+     * u = max(beta2 * u, |g|); p -= lr * m / ((1 - beta1^t)(u + eps))}.
+     */
+    void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
+                      float beta1, float beta2, float eps);
+
+    /**
+     * Keras Nadam, with {@code t = counters[COUNTER_STEP] + 1}, {@code u_k = beta1 (1 - 0.5 * 0.96^k)} and
+     * {@code P_t = u_1 ... u_t}: {@code m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2);
+     * p -= lr * (u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)) / (sqrt(v / (1 - beta2^t)) + eps)}.
+     */
+    void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                     float beta1, float beta2, float eps);
+
+    /** Keras Lion: {@code p -= lr * sign(beta1 m + (1 - beta1) g); m = beta2 m + (1 - beta2) g}. */
+    void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2);
+
+    /**
+     * Keras Adadelta: {@code ag = rho ag + (1 - rho) g^2; d = -sqrt(ad + eps) g / sqrt(ag + eps);
+     * ad = rho ad + (1 - rho) d^2; p += lr * d}.
+     */
+    void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper, float rho,
+                        float eps);
+
+    /**
+     * Keras Ftrl (FTRL-proximal), with {@code e = -lrPower} and {@code l2' = l2 + beta / (2 lr)}:
+     * {@code acc' = acc + g^2; linear += g + 2 l2Shrinkage p - (acc'^e - acc^e) / lr * p;
+     * p = (clip(linear, -l1, l1) - linear) / (acc'^e / lr + 2 l2'); acc = acc'}.
+     */
+    void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper, float lrPower,
+                    float l1, float l2, float l2Shrinkage, float beta);
+
+    /**
+     * Keras Lamb on ONE variable (a weight tensor: issue one call per tensor), with
+     * {@code t = counters[COUNTER_STEP] + 1}: {@code m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2);
+     * u = (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps); p -= lr * r * u}, with the trust ratio
+     * {@code r = ||p|| / ||u||} over the n elements (1 where either norm is 0), summed on the device.
+     */
+    void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters, float beta1,
+                    float beta2, float eps);
+
+    /** Keras 3's decoupled weight decay, issued before an update: {@code p -= p * weightDecay * lr}. */
+    void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
+
+    /** Keras's {@code clipvalue}: {@code g = clip(g, -clipValue, clipValue)} in place (NaN stays NaN). */
+    void clipByValue(Slice grads, int n, float clipValue);
+
+    /**
+     * Keras's {@code clipnorm} on one variable's gradient, or {@code global_clipnorm} on all of them: with
+     * {@code norm = sqrt(sum g^2)} over the {@code n} elements, {@code g *= clipNorm / max(norm, clipNorm)} in
+     * place. The norm never leaves the device.
+     */
+    void clipByNorm(Slice grads, int n, float clipNorm);
+
     // ---------------------------------------------------------------- data movement on the device
 
     /**

@@ -843,6 +843,112 @@ public final class OpChecks {
         }
     }
 
+    public void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
+                             float beta1, float beta2, float eps) {
+        String op = "adamaxUpdate";
+        twoMomentStates(op, params, grads, "m", m, "u", u, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    public void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                            float beta1, float beta2, float eps) {
+        String op = "nadamUpdate";
+        twoMomentStates(op, params, grads, "m", m, "v", v, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    public void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
+        String op = "lionUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "m", m, n);
+        hyper(op, hyper);
+        unitInterval(op, "beta1", beta1);
+        unitInterval(op, "beta2", beta2);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "m", m, n, "params", params, n, false);
+        noOverlap(op, "m", m, n, "grads", grads, n, false);
+    }
+
+    public void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
+                               float rho, float eps) {
+        String op = "adadeltaUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "accGrad", accGrad, n);
+        vector(op, "accDelta", accDelta, n);
+        hyper(op, hyper);
+        unitInterval(op, "rho", rho);
+        checkEps(op, eps);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "accGrad", accGrad, n, "accDelta", accDelta, n, false);
+        noOverlap(op, "accGrad", accGrad, n, "params", params, n, false);
+        noOverlap(op, "accDelta", accDelta, n, "params", params, n, false);
+    }
+
+    /** Keras's ranges: {@code lrPower <= 0}, the strengths and beta {@code >= 0}, all finite. */
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        String op = "ftrlUpdate";
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "accumulator", accumulator, n);
+        vector(op, "linear", linear, n);
+        hyper(op, hyper);
+        if (!(lrPower <= 0f) || Float.isInfinite(lrPower)) {
+            throw new IllegalArgumentException(op + ": lrPower " + lrPower + "; expected a finite value <= 0");
+        }
+        float[] strengths = {l1, l2, l2Shrinkage, beta};
+        String[] names = {"l1", "l2", "l2Shrinkage", "beta"};
+        for (int i = 0; i < strengths.length; i++) {
+            if (!(strengths[i] >= 0f) || Float.isInfinite(strengths[i])) {
+                throw new IllegalArgumentException(op + ": " + names[i] + " " + strengths[i]
+                        + "; expected a finite value >= 0");
+            }
+        }
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "linear", linear, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        noOverlap(op, "linear", linear, n, "params", params, n, false);
+    }
+
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        twoMomentStates("lambUpdate", params, grads, "m", m, "v", v, n, hyper, counters, beta1, beta2, eps);
+    }
+
+    /** {@code weightDecay >= 0} and finite. */
+    public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
+        String op = "weightDecay";
+        nonNegative(op, "n", n);
+        vector(op, "params", params, n);
+        hyper(op, hyper);
+        if (!(weightDecay >= 0f) || Float.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException(op + ": weightDecay " + weightDecay + "; expected a finite value >= 0");
+        }
+    }
+
+    /** clipByValue and clipByNorm: {@code grads} of n elements and a finite bound {@code > 0}. */
+    public void clip(String op, String name, Slice grads, int n, float bound) {
+        nonNegative(op, "n", n);
+        vector(op, "grads", grads, n);
+        if (!(bound > 0f) || Float.isInfinite(bound)) {
+            throw new IllegalArgumentException(op + ": " + name + " " + bound + "; expected a finite value > 0");
+        }
+    }
+
+    /** Adamax and Nadam: two moment states beside the parameters, betas in [0, 1), the step counter. */
+    private void twoMomentStates(String op, Slice params, Slice grads, String n1, Slice s1, String n2, Slice s2,
+                                 int n, Slice hyper, Slice counters, float beta1, float beta2, float eps) {
+        paramsAndGrads(op, params, grads, n);
+        vector(op, n1, s1, n);
+        vector(op, n2, s2, n);
+        hyper(op, hyper);
+        counters(op, counters);
+        halfOpenUnit(op, "beta1", beta1);
+        halfOpenUnit(op, "beta2", beta2);
+        checkEps(op, eps);
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, n1, s1, n, n2, s2, n, false);
+        noOverlap(op, "params", params, n, n1, s1, n, false);
+        noOverlap(op, "params", params, n, n2, s2, n, false);
+    }
+
     /** What every optimizer starts with: {@code n >= 0}, then the parameters and their gradients, n of each. */
     private void paramsAndGrads(String op, Slice params, Slice grads, int n) {
         nonNegative(op, "n", n);

@@ -17,4 +17,27 @@ public interface OptimizerOps {
                        float momentum, float eps);
 
     void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps);
+
+    void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
+                      float beta1, float beta2, float eps);
+
+    void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                     float beta1, float beta2, float eps);
+
+    void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2);
+
+    void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper, float rho,
+                        float eps);
+
+    void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper, float lrPower,
+                    float l1, float l2, float l2Shrinkage, float beta);
+
+    void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters, float beta1,
+                    float beta2, float eps);
+
+    void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
+
+    void clipByValue(Slice grads, int n, float clipValue);
+
+    void clipByNorm(Slice grads, int n, float clipNorm);
 }

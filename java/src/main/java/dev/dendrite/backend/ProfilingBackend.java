@@ -391,6 +391,57 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
+                             float beta1, float beta2, float eps) {
+        timed("adamaxUpdate", () -> inner.adamaxUpdate(params, grads, m, u, n, hyper, counters, beta1, beta2, eps));
+    }
+
+    @Override
+    public void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                            float beta1, float beta2, float eps) {
+        timed("nadamUpdate", () -> inner.nadamUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps));
+    }
+
+    @Override
+    public void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
+        timed("lionUpdate", () -> inner.lionUpdate(params, grads, m, n, hyper, beta1, beta2));
+    }
+
+    @Override
+    public void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
+                               float rho, float eps) {
+        timed("adadeltaUpdate", () -> inner.adadeltaUpdate(params, grads, accGrad, accDelta, n, hyper, rho, eps));
+    }
+
+    @Override
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        timed("ftrlUpdate", () -> inner.ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2,
+                l2Shrinkage, beta));
+    }
+
+    @Override
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        timed("lambUpdate", () -> inner.lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps));
+    }
+
+    @Override
+    public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
+        timed("weightDecay", () -> inner.weightDecay(params, n, hyper, weightDecay));
+    }
+
+    @Override
+    public void clipByValue(Slice grads, int n, float clipValue) {
+        timed("clipByValue", () -> inner.clipByValue(grads, n, clipValue));
+    }
+
+    @Override
+    public void clipByNorm(Slice grads, int n, float clipNorm) {
+        timed("clipByNorm", () -> inner.clipByNorm(grads, n, clipNorm));
+    }
+
+    @Override
     public void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows, Slice scale,
                        Slice shift, Slice out) {
         timed("gather", () -> inner.gather(src, width, indices, counters, batchSize, rows, scale, shift, out));

@@ -68,7 +68,8 @@ final class TrainCommand implements Callable<Integer> {
     String initializer;
 
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
-            description = "sgd, adam, rmsprop or adagrad (default: ${DEFAULT-VALUE}).")
+            description = "sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, ftrl or lamb, with "
+                    + "Keras's defaults (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
     @Option(names = {"--lr", "--learning-rate"}, paramLabel = "RATE",
@@ -408,7 +409,11 @@ final class TrainCommand implements Callable<Integer> {
             case "adagrad":
                 return new Adagrad(learningRate == null ? Adagrad.DEFAULT_LEARNING_RATE : learningRate);
             default:
-                return Optimizer.fromName(optimizer); // throws the standard message
+                Optimizer other = Optimizer.fromName(optimizer); // throws the standard message
+                if (learningRate != null) {
+                    other.setLearningRate(learningRate);
+                }
+                return other;
         }
     }
 }

@@ -247,6 +247,7 @@ final class Engine implements AutoCloseable {
             updatePlan.close();
         }
         updatePlan = new UpdatePlan(backend, optimizer, paramCount, slots.length);
+        optimizer.build(dev.dendrite.optimizers.ParameterLayout.of(layers)); // what clipnorm clips per variable
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;

@@ -18,6 +18,8 @@ public abstract class Optimizer {
     private double learningRate;
     private LearningRateSchedule schedule;
     private final OptimizerOptions options = new OptimizerOptions();
+    private GradientOptions gradientOptions = GradientOptions.NONE;
+    private ParameterLayout layout;
 
     protected Optimizer(double learningRate) {
         setLearningRate(learningRate);
@@ -60,11 +62,50 @@ public abstract class Optimizer {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("learning_rate", schedule != null ? schedule.serialize() : learningRate);
         options.addTo(m);
+        m.putAll(gradientOptions.config());
         return m;
     }
 
+    /** Clipping and weight decay ({@link GradientOptions}); {@link GradientOptions#NONE} by default. */
+    public GradientOptions gradientOptions() {
+        return gradientOptions;
+    }
+
+    /** Replaces the clipping and weight-decay options; returns this optimizer. */
+    public Optimizer setGradientOptions(GradientOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("gradient options are null; expected GradientOptions.NONE or others");
+        }
+        this.gradientOptions = options;
+        return this;
+    }
+
     /**
-     * Parses Keras's optimizer strings with Keras's defaults: {@code sgd, adam, rmsprop, adagrad}.
+     * Tells the optimizer which weight tensors make up the flat buffer, as Keras's {@code build(var_list)}:
+     * compile calls it; per-variable options ({@code clipnorm}) need it.
+     */
+    public void build(ParameterLayout layout) {
+        this.layout = layout;
+    }
+
+    /** The layout given to {@link #build}, or null. */
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    /**
+     * One training step's update in Keras 3's order: the gradient clipping, then the weight decay (both from
+     * {@link #gradientOptions()}), then {@link #update}.
+     */
+    public final void apply(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
+                            Slice counters) {
+        gradientOptions.apply(backend, params, grads, n, hyper, layout);
+        update(backend, params, grads, slots, n, hyper, counters);
+    }
+
+    /**
+     * Parses Keras's optimizer strings with Keras's defaults: {@code sgd, adam, rmsprop, adagrad, adamw,
+     * adadelta, adamax, nadam, lion, ftrl, lamb}.
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -78,13 +119,28 @@ public abstract class Optimizer {
                 return new RMSprop();
             case "adagrad":
                 return new Adagrad();
+            case "adamw":
+                return new AdamW();
+            case "adadelta":
+                return new Adadelta();
+            case "adamax":
+                return new Adamax();
+            case "nadam":
+                return new Nadam();
+            case "lion":
+                return new Lion();
+            case "ftrl":
+                return new Ftrl();
+            case "lamb":
+                return new Lamb();
             default:
                 throw new IllegalArgumentException("unknown optimizer '" + name
-                        + "'; expected one of: sgd, adam, rmsprop, adagrad");
+                        + "'; expected one of: sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, "
+                        + "ftrl, lamb");
         }
     }
 
-    /** Rebuilds an optimizer from {@link #name()} and {@link #config()}. */
+    /** Rebuilds an optimizer from {@link #name()} and {@link #config()}, gradient options included. */
     @SuppressWarnings("unchecked")
     public static Optimizer fromConfig(String name, Map<String, Object> config) {
         Optimizer o = fromConfigRule(name, config);
@@ -96,6 +152,11 @@ public abstract class Optimizer {
     }
 
     private static Optimizer fromConfigRule(String name, Map<String, Object> config) {
+        Optimizer o = fromConfigWithoutOptions(name, config);
+        return o.setGradientOptions(o.gradientOptions().withConfig(config));
+    }
+
+    private static Optimizer fromConfigWithoutOptions(String name, Map<String, Object> config) {
         double lr = num(config, "learning_rate", Double.NaN);
         switch (name) {
             case "sgd":
@@ -112,6 +173,31 @@ public abstract class Optimizer {
             case "adagrad":
                 return new Adagrad(Double.isNaN(lr) ? Adagrad.DEFAULT_LEARNING_RATE : lr,
                         num(config, "initial_accumulator_value", 0.1), num(config, "epsilon", 1e-7));
+            case "adamw":
+                return new AdamW(Double.isNaN(lr) ? AdamW.DEFAULT_LEARNING_RATE : lr,
+                        num(config, "weight_decay", AdamW.DEFAULT_WEIGHT_DECAY), num(config, "beta_1", 0.9),
+                        num(config, "beta_2", 0.999), num(config, "epsilon", 1e-7),
+                        Boolean.TRUE.equals(config.get("amsgrad")));
+            case "adadelta":
+                return new Adadelta(Double.isNaN(lr) ? Adadelta.DEFAULT_LEARNING_RATE : lr, num(config, "rho", 0.95),
+                        num(config, "epsilon", 1e-7));
+            case "adamax":
+                return new Adamax(Double.isNaN(lr) ? Adamax.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
+                        num(config, "beta_2", 0.999), num(config, "epsilon", 1e-7));
+            case "nadam":
+                return new Nadam(Double.isNaN(lr) ? Nadam.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
+                        num(config, "beta_2", 0.999), num(config, "epsilon", 1e-7));
+            case "lion":
+                return new Lion(Double.isNaN(lr) ? Lion.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
+                        num(config, "beta_2", 0.99));
+            case "ftrl":
+                return new Ftrl(Double.isNaN(lr) ? Ftrl.DEFAULT_LEARNING_RATE : lr,
+                        num(config, "learning_rate_power", -0.5), num(config, "initial_accumulator_value", 0.1),
+                        num(config, "l1_regularization_strength", 0), num(config, "l2_regularization_strength", 0),
+                        num(config, "l2_shrinkage_regularization_strength", 0), num(config, "beta", 0));
+            case "lamb":
+                return new Lamb(Double.isNaN(lr) ? Lamb.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
+                        num(config, "beta_2", 0.999), num(config, "epsilon", 1e-7));
             default:
                 return fromName(name);
         }

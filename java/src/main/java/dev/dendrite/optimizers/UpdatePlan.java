@@ -93,14 +93,14 @@ public final class UpdatePlan implements AutoCloseable {
             stepHyper = rate.all();
         }
         if (accumulation == 0) {
-            optimizer.update(backend, params, grads, slots, n, stepHyper, counters);
+            optimizer.apply(backend, params, grads, slots, n, stepHyper, counters);
         } else {
             backend.accumulateGradients(grads, accumulator.all(), n, counters, accumulation, optimizerCounters.all());
             Slice[] state = state(params, slots);
             for (int i = 0; i < state.length; i++) {
                 backend.copy(state[i], backups[i].slice(0, n));
             }
-            optimizer.update(backend, params, grads, slots, n, stepHyper, optimizerCounters.all());
+            optimizer.apply(backend, params, grads, slots, n, stepHyper, optimizerCounters.all());
             for (int i = 0; i < state.length; i++) {
                 backend.restoreUnlessUpdateStep(state[i], backups[i].all(), n, counters, accumulation);
             }

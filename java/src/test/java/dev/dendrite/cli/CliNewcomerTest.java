@@ -126,9 +126,9 @@ class CliNewcomerTest {
 
     @Test
     void unknownNamesNameTheirFlag() {
-        Result r = run("train", "--sample", "--optimizer", "adamw");
+        Result r = run("train", "--sample", "--optimizer", "adabelief");
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.out().contains("--optimizer: unknown optimizer 'adamw'"), r.toString());
+        assertTrue(r.out().contains("--optimizer: unknown optimizer 'adabelief'"), r.toString());
         assertFalse(r.out().contains("Data:"), "checked before any data is read: " + r);
     }
 

@@ -11,7 +11,8 @@ import dev.dendrite.backend.OptimizerOps;
 import dev.dendrite.backend.Slice;
 
 /**
- * The CPU's optimizer updates over flat parameter buffers: SGD, Adam (AMSGrad), RMSprop, Adagrad.
+ * The CPU's optimizer updates over flat parameter buffers: SGD, Adam (AMSGrad), RMSprop, Adagrad, Adamax, Nadam,
+ * Lion, Adadelta; and the gradient options every optimizer has (weight decay, clipping by value and by norm).
  */
 final class CpuOptimizerOps implements OptimizerOps {
     private final CpuParallel par;
@@ -219,6 +220,233 @@ final class CpuOptimizerOps implements OptimizerOps {
                 ps[po + i] = (float) (ps[po + i] - lr * g / Math.sqrt((double) a + eps));
             }
         });
+    }
+
+    @Override
+    public void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
+                             float beta1, float beta2, float eps) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ms = floats(m);
+        float[] us = floats(u);
+        int po = params.offset();
+        int go = grads.offset();
+        int mo = m.offset();
+        int uo = u.offset();
+        double stepSize = learningRate(hyper) / (1 - Math.pow(beta1, step(counters)));
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
+                ms[mo + i] = mi;
+                double decayed = beta2 * (double) us[uo + i];
+                float ui = (float) (Math.abs(g) > decayed || Double.isNaN(g) ? Math.abs(g) : decayed);
+                us[uo + i] = ui;
+                ps[po + i] = (float) (ps[po + i] - stepSize * mi / ((double) ui + eps));
+            }
+        });
+    }
+
+    @Override
+    public void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                            float beta1, float beta2, float eps) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ms = floats(m);
+        float[] vs = floats(v);
+        int po = params.offset();
+        int go = grads.offset();
+        int mo = m.offset();
+        int vo = v.offset();
+        double lr = learningRate(hyper);
+        int t = step(counters);
+        // u_1 ... u_t; past k = 1000, 0.5 * 0.96^k is below double's resolution and the tail is beta1^(t - 1000).
+        int head = Math.min(t, 1000);
+        double product = 1;
+        for (int k = 1; k <= head; k++) {
+            product *= nadamU(beta1, k);
+        }
+        product *= Math.pow(beta1, t - head);
+        double uNext = nadamU(beta1, t + 1);
+        double cm = uNext / (1 - product * uNext);
+        double cg = (1 - nadamU(beta1, t)) / (1 - product);
+        double cv = 1 / (1 - Math.pow(beta2, t));
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
+                float vi = (float) (beta2 * (double) vs[vo + i] + (1.0 - beta2) * g * g);
+                ms[mo + i] = mi;
+                vs[vo + i] = vi;
+                double mHat = cm * mi + cg * g;
+                ps[po + i] = (float) (ps[po + i] - lr * mHat / (Math.sqrt(vi * cv) + eps));
+            }
+        });
+    }
+
+    /** Nadam's momentum schedule, {@code beta1 (1 - 0.5 * 0.96^k)}. */
+    private static double nadamU(double beta1, int k) {
+        return beta1 * (1 - 0.5 * Math.pow(0.96, k));
+    }
+
+    @Override
+    public void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ms = floats(m);
+        int po = params.offset();
+        int go = grads.offset();
+        int mo = m.offset();
+        double lr = learningRate(hyper);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                double mi = ms[mo + i];
+                double c = beta1 * mi + (1.0 - beta1) * g;
+                ps[po + i] = (float) (ps[po + i] - lr * Math.signum(c));
+                ms[mo + i] = (float) (beta2 * mi + (1.0 - beta2) * g);
+            }
+        });
+    }
+
+    @Override
+    public void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
+                               float rho, float eps) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ag = floats(accGrad);
+        float[] ad = floats(accDelta);
+        int po = params.offset();
+        int go = grads.offset();
+        int ago = accGrad.offset();
+        int ado = accDelta.offset();
+        double lr = learningRate(hyper);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                float a = (float) (rho * (double) ag[ago + i] + (1.0 - rho) * g * g);
+                ag[ago + i] = a;
+                double delta = -Math.sqrt((double) ad[ado + i] + eps) * g / Math.sqrt((double) a + eps);
+                ad[ado + i] = (float) (rho * (double) ad[ado + i] + (1.0 - rho) * delta * delta);
+                ps[po + i] = (float) (ps[po + i] + lr * delta);
+            }
+        });
+    }
+
+    @Override
+    public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
+                           float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] as = floats(accumulator);
+        float[] ls = floats(linear);
+        int po = params.offset();
+        int go = grads.offset();
+        int ao = accumulator.offset();
+        int lo = linear.offset();
+        double lr = learningRate(hyper);
+        double e = -(double) lrPower;
+        double l2Total = l2 + beta / (2 * lr);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                double g = gs[go + i];
+                double w = ps[po + i];
+                double acc = as[ao + i];
+                float newAcc = (float) (acc + g * g);
+                double newPow = Math.pow(newAcc, e);
+                float lin = (float) (ls[lo + i] + g + 2 * l2Shrinkage * w - (newPow - Math.pow(acc, e)) / lr * w);
+                double quadratic = newPow / lr + 2 * l2Total;
+                double clipped = Math.max(-l1, Math.min(l1, lin));
+                ps[po + i] = (float) ((clipped - lin) / quadratic);
+                as[ao + i] = newAcc;
+                ls[lo + i] = lin;
+            }
+        });
+    }
+
+    /** One thread, in element order (the norms' sums in double, independent of the thread count). */
+    @Override
+    public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
+                           float beta1, float beta2, float eps) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] ms = floats(m);
+        float[] vs = floats(v);
+        int po = params.offset();
+        int go = grads.offset();
+        int mo = m.offset();
+        int vo = v.offset();
+        int t = step(counters);
+        double c1 = 1 / (1 - Math.pow(beta1, t));
+        double c2 = 1 / (1 - Math.pow(beta2, t));
+        double[] u = new double[n];
+        double wSquares = 0;
+        double uSquares = 0;
+        for (int i = 0; i < n; i++) {
+            double g = gs[go + i];
+            float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
+            float vi = (float) (beta2 * (double) vs[vo + i] + (1.0 - beta2) * g * g);
+            ms[mo + i] = mi;
+            vs[vo + i] = vi;
+            u[i] = mi * c1 / (Math.sqrt(vi * c2) + eps);
+            double w = ps[po + i];
+            wSquares += w * w;
+            uSquares += u[i] * u[i];
+        }
+        double wNorm = Math.sqrt(wSquares);
+        double uNorm = Math.sqrt(uSquares);
+        double step = learningRate(hyper) * (wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1);
+        for (int i = 0; i < n; i++) {
+            ps[po + i] = (float) (ps[po + i] - step * u[i]);
+        }
+    }
+
+    @Override
+    public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
+        float[] ps = floats(params);
+        int po = params.offset();
+        double wdLr = (double) weightDecay * learningRate(hyper);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                ps[po + i] = (float) (ps[po + i] - ps[po + i] * wdLr);
+            }
+        });
+    }
+
+    @Override
+    public void clipByValue(Slice grads, int n, float clipValue) {
+        float[] gs = floats(grads);
+        int go = grads.offset();
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float g = gs[go + i];
+                gs[go + i] = g > clipValue ? clipValue : (g < -clipValue ? -clipValue : g);
+            }
+        });
+    }
+
+    /** Sums the squares in double in one thread (a fixed order, so independent of the thread count). */
+    @Override
+    public void clipByNorm(Slice grads, int n, float clipNorm) {
+        float[] gs = floats(grads);
+        int go = grads.offset();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double g = gs[go + i];
+            sum += g * g;
+        }
+        double norm = Math.sqrt(sum);
+        double scale = clipNorm / (norm <= clipNorm ? clipNorm : norm);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                gs[go + i] = (float) (gs[go + i] * scale);
+            }
+        });
+    }
+
+    /** The optimizer's 1-based step t in a checked counters slice. */
+    private static int step(Slice counters) {
+        return ints(counters)[counters.offset() + COUNTER_STEP] + 1;
     }
 
     /** The learning rate in a checked hyper slice. */

@@ -49,6 +49,15 @@ enum CudaKernel {
     ACCUMULATE_GRADIENTS("accumulate_gradients", "PPIPIP"),
     RESTORE_UNLESS_UPDATE("restore_unless_update", "PPIPI"),
     EMA_UPDATE("ema_update", "PPIPIFI"),
+    ADAMAX_UPDATE("adamax_update", "PPPPIPPFFF"),
+    NADAM_UPDATE("nadam_update", "PPPPIPPFFF"),
+    LION_UPDATE("lion_update", "PPPIPFF"),
+    ADADELTA_UPDATE("adadelta_update", "PPPPIPFF"),
+    FTRL_UPDATE("ftrl_update", "PPPPIPFFFFF"),
+    LAMB_UPDATE("lamb_update", "PPPPIPPFFF"),
+    WEIGHT_DECAY("weight_decay", "PIPF"),
+    CLIP_BY_VALUE("clip_by_value", "PIF"),
+    CLIP_BY_NORM("clip_by_norm", "PIF"),
     // reductions.cu
     COLUMN_SUMS("column_sums", "PIIP"),
     // regularizers.cu
