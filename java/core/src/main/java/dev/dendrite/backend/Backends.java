@@ -1,37 +1,58 @@
 package dev.dendrite.backend;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 
 import dev.dendrite.backend.cpu.CpuBackend;
 
 /**
- * Finds and creates backends. {@link #auto()} tries CUDA, then OpenCL, then the CPU, and records why each
- * one before the chosen was passed over. The system property {@code dendrite.backend} (or the environment
- * variable {@code DENDRITE_BACKEND}) forces one: {@code cpu}, {@code cuda} or {@code opencl}.
+ * Finds and creates backends. {@link #auto()} tries CUDA, then OpenCL, then the CPU, and {@link #probe()} says
+ * why each one was passed over: its artifact is not on the class path, it found no device, or it failed to
+ * start. The system property {@code dendrite.backend} (or the environment variable {@code DENDRITE_BACKEND})
+ * forces one: {@code cpu}, {@code cuda} or {@code opencl}.
+ *
+ * <p>The cpu backend is always here. The GPU backends live in their own artifacts ({@code dendrite-cuda},
+ * {@code dendrite-opencl}; {@code dendrite-cli.jar} has both), found with {@link ServiceLoader} through the
+ * {@link BackendProvider} each registers.
  */
 public final class Backends {
     /** The names {@link #create} accepts, in the order {@link #auto()} tries them. */
     public static final List<String> NAMES = List.of("cuda", "opencl", "cpu");
 
-    private static final String[] PROVIDERS = {
-        "dev.dendrite.backend.cuda.CudaBackend",
-        "dev.dendrite.backend.opencl.OpenClBackend",
-    };
+    /** The artifact that brings each backend other than cpu. */
+    private static final Map<String, String> ARTIFACTS = Map.of(
+            "cuda", "dev.dendrite:dendrite-cuda",
+            "opencl", "dev.dendrite:dendrite-opencl");
 
     private Backends() {
+    }
+
+    /** Whether a backend can run here, and if not, which kind of reason {@link Probe#detail()} gives. */
+    public enum Status {
+        /** Created and closed again without error. */
+        AVAILABLE,
+        /** Its artifact (and so its {@link BackendProvider}) is not on the class path. */
+        NOT_ON_CLASS_PATH,
+        /** The backend is here but found no driver or device it can use. */
+        NO_DEVICE,
+        /** The backend is here but failed otherwise: a native library that did not load, a driver error. */
+        FAILED_TO_START
     }
 
     /** One backend's availability, for {@code info} and for the log of {@link #auto()}. */
     public static final class Probe {
         private final String name;
-        private final boolean available;
+        private final Status status;
         private final String detail;
 
-        Probe(String name, boolean available, String detail) {
+        Probe(String name, Status status, String detail) {
             this.name = name;
-            this.available = available;
+            this.status = status;
             this.detail = detail;
         }
 
@@ -40,7 +61,11 @@ public final class Backends {
         }
 
         public boolean available() {
-            return available;
+            return status == Status.AVAILABLE;
+        }
+
+        public Status status() {
+            return status;
         }
 
         /** The device it would run on, or why it cannot run. */
@@ -50,7 +75,7 @@ public final class Backends {
 
         @Override
         public String toString() {
-            return name + ": " + (available ? "available - " : "unavailable - ") + detail;
+            return name + ": " + (available() ? "available - " : "unavailable - ") + detail;
         }
     }
 
@@ -103,9 +128,8 @@ public final class Backends {
             case "cpu":
                 return new CpuBackend();
             case "cuda":
-                return reflect(PROVIDERS[0], "cuda");
             case "opencl":
-                return reflect(PROVIDERS[1], "opencl");
+                return startProvided(n);
             default:
                 throw new IllegalArgumentException("unknown backend '" + name + "'; expected auto or one of: " + NAMES);
         }
@@ -116,32 +140,65 @@ public final class Backends {
         List<Probe> out = new ArrayList<>();
         for (String name : NAMES) {
             try (Backend b = create(name)) {
-                out.add(new Probe(name, true, b.description() + (!name.equals("cpu") && b.runsOnHostCpu()
+                out.add(new Probe(name, Status.AVAILABLE, b.description() + (!name.equals("cpu") && b.runsOnHostCpu()
                         ? " (a CPU device: 'auto' prefers the cpu backend)" : "")));
             } catch (RuntimeException | LinkageError e) {
-                out.add(new Probe(name, false, e.getMessage() == null ? e.toString() : e.getMessage()));
+                Status status = e instanceof Unavailable ? ((Unavailable) e).status
+                        : e instanceof UnsupportedOperationException ? Status.NO_DEVICE : Status.FAILED_TO_START;
+                out.add(new Probe(name, status, e.getMessage() == null ? e.toString() : e.getMessage()));
             }
         }
         return out;
     }
 
-    private static Backend reflect(String className, String name) {
-        Class<?> c;
-        try {
-            c = Class.forName(className);
-        } catch (ClassNotFoundException e) {
-            throw new UnsupportedOperationException("the " + name + " backend is not part of this build of Dendrite");
+    /**
+     * Starts the backend that a {@link BackendProvider} on the class path registers under {@code name}. A backend
+     * that finds no device throws its own {@link UnsupportedOperationException}, which passes through as it is.
+     */
+    private static Backend startProvided(String name) {
+        List<String> broken = new ArrayList<>();
+        BackendProvider provider = null;
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Iterator<BackendProvider> it = ServiceLoader.load(BackendProvider.class,
+                loader != null ? loader : Backends.class.getClassLoader()).iterator();
+        while (provider == null) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                BackendProvider p = it.next();
+                if (name.equals(p.name())) {
+                    provider = p;
+                }
+            } catch (ServiceConfigurationError e) {
+                broken.add(e.getMessage()); // a provider that cannot even be loaded: named if nothing else fits
+            }
+        }
+        if (provider == null) {
+            throw new Unavailable(Status.NOT_ON_CLASS_PATH, "the " + name + " backend is not on the class path: add"
+                    + " the artifact " + ARTIFACTS.get(name) + " (dendrite-cli.jar has every backend)"
+                    + (broken.isEmpty() ? "" : "; providers that failed to load: " + broken));
         }
         try {
-            return (Backend) c.getConstructor().newInstance();
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            throw new UnsupportedOperationException(name + " backend failed to start: " + cause, cause);
-        } catch (ReflectiveOperationException e) {
-            throw new UnsupportedOperationException(name + " backend failed to start: " + e, e);
+            return provider.create();
+        } catch (LinkageError e) {
+            throw new Unavailable(Status.FAILED_TO_START, name + " backend failed to start: " + e, e);
+        }
+    }
+
+    /** Why {@link #create} could not give a backend, where the backend's own exception does not say. */
+    private static final class Unavailable extends UnsupportedOperationException {
+        private static final long serialVersionUID = 1L;
+        private final transient Status status;
+
+        Unavailable(Status status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        Unavailable(Status status, String message, Throwable cause) {
+            super(message, cause);
+            this.status = status;
         }
     }
 }

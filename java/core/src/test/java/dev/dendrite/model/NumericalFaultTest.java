@@ -38,7 +38,8 @@ class NumericalFaultTest extends CpuModelTestBase {
 
     private static final Object[] DATA = SequentialTest.blobs(64, 14);
 
-    private static History fit(Sequential m, FitOptions o) {
+    /** Three epochs of eight batches, quietly, in order; also used by the OpenCL module's OpenClNumericalFaultTest. */
+    static History fit(Sequential m, FitOptions o) {
         return m.fit((Tensor) DATA[0], (int[]) DATA[1], o.batchSize(8).epochs(3).verbose(0).shuffle(false));
     }
 
@@ -106,28 +107,5 @@ class NumericalFaultTest extends CpuModelTestBase {
         assertEquals(29, e.batch());
         assertTrue(e.getMessage().startsWith("epoch 3/5, batch 30/100: the training loss became NaN"), e.getMessage());
         assertTrue(e.getMessage().contains("last seen finite after batch 10"), e.getMessage());
-    }
-
-    @Test
-    void onOpenClTheLossIsReadOnlyWhereItWasReadAnyway() {
-        dev.dendrite.backend.opencl.OpenClBackend ocl;
-        try {
-            ocl = new dev.dendrite.backend.opencl.OpenClBackend();
-        } catch (UnsupportedOperationException e) {
-            // CI installs PoCL so that this runs; elsewhere a machine without OpenCL skips it.
-            assertFalse("true".equalsIgnoreCase(System.getenv("CI")), "CI=true but no OpenCL device: " + e);
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no OpenCL device: " + e.getMessage());
-            return;
-        }
-        try (ocl; Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(3, "softmax"))
-                .backend(ocl)) {
-            m.compile(new SGD(1e30), new dev.dendrite.losses.SparseCategoricalCrossentropy(), "accuracy");
-            NumericalFaultException e = assertThrows(NumericalFaultException.class, () -> fit(m, new FitOptions()));
-            // verbose 0: nothing reads the loss before the end of the epoch, which is where the fault is seen.
-            assertEquals(0, e.epoch());
-            assertEquals(7, e.batch());
-            assertTrue(e.getMessage().startsWith("epoch 1/3, batch 8/8: the training loss became"), e.getMessage());
-            assertTrue(e.getMessage().contains("it was not read earlier in this epoch"), e.getMessage());
-        }
     }
 }

@@ -209,7 +209,8 @@ class CudaKernelNamesTest {
      */
     @Test
     void launchSitesMatchTheSignatures() throws IOException {
-        Path dir = kernelSources().getParent().getParent().resolve("java/src/main/java/dev/dendrite/backend/cuda");
+        Path dir = kernelSources().getParent().getParent()
+                .resolve("java/cuda/src/main/java/dev/dendrite/backend/cuda");
         StringBuilder all = new StringBuilder();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().matches("Cuda(Backend|Context|\\w+Ops)\\.java"))
