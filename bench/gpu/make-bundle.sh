@@ -80,8 +80,9 @@ done
 jar cf "$out/lib/dendrite-bench.jar" -C bench/target/classes .
 
 # The runtime dependencies of the CLI (which has every backend) other than Dendrite's own jars, copied above.
-# -am with the packaged jars of the build above: Maven 3 resolves the sibling modules only inside the reactor.
-mvn -B -q -pl java/cli -am "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
+# With `package` again (up to date by now): Maven 3 resolves the sibling modules only after a lifecycle phase
+# has run in the same build.
+mvn -B -q -DskipTests -pl java/cli -am package "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
   -DexcludeGroupIds=dev.dendrite -DoutputDirectory="$root/$out/lib/deps"
 # JCuda natives the CUDA backend never loads: the PTX compiler alone is 24 MB.
 for jar in "$out"/lib/deps/jcuda-natives-*.jar "$out"/lib/deps/jcublas-natives-*.jar; do
