@@ -10,10 +10,10 @@ import java.nio.file.Path;
  * interleaved, so the first rows of the sample are not all one class). Output: the four standard IDX files,
  * gzip-compressed at maximum level (reproducible byte for byte with the same zlib version).
  *
- * <p>Run after {@code mvn -pl java test-compile}, from the repository root:
+ * <p>Run after {@code mvn -pl java/core -am test-compile}, from the repository root:
  * <pre>
- * java -cp java/target/classes:java/target/test-classes dev.dendrite.data.FashionMnistSampleBuilder \
- *     /usr/share/datasets/fashion-mnist java/src/main/resources/dev/dendrite/data/fashion-mnist-sample
+ * java -cp java/core/target/classes:java/core/target/test-classes dev.dendrite.data.FashionMnistSampleBuilder \
+ *     /usr/share/datasets/fashion-mnist java/core/src/main/resources/dev/dendrite/data/fashion-mnist-sample
  * </pre>
  * {@code FashionMnistSampleTest} checks that the bundled files equal what this rule selects whenever the full
  * dataset is installed.
@@ -70,7 +70,7 @@ public final class FashionMnistSampleBuilder {
     public static void main(String[] args) throws IOException {
         Path in = Path.of(args.length > 0 ? args[0] : FashionMnist.SYSTEM_DIR);
         Path out = Path.of(args.length > 1 ? args[1]
-                : "java/src/main/resources/dev/dendrite/data/fashion-mnist-sample");
+                : "java/core/src/main/resources/dev/dendrite/data/fashion-mnist-sample");
         byte[][] files = build(in);
         for (int i = 0; i < files.length; i++) {
             byte[] gz = IdxFiles.gzip(files[i]);

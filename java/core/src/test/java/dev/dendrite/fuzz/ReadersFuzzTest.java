@@ -30,7 +30,7 @@ import dev.dendrite.model.Sequential;
  *
  * <p>The normal test run replays the kept inputs under {@code src/test/resources/dev/dendrite/fuzz/ReadersFuzzTestInputs/<method>/}
  * (seeds and every crashing input found so far). To fuzz one reader:
- * {@code JAZZER_FUZZ=1 mvn -pl java test -Dtest='ReadersFuzzTest#safetensors'} (see RELIABILITY.md).
+ * {@code JAZZER_FUZZ=1 mvn -pl java/core test -Dtest='ReadersFuzzTest#safetensors'} (see RELIABILITY.md).
  */
 class ReadersFuzzTest {
     private static Path dir;
