@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The core artifact as a library user gets it: a project that depends on dev.dendrite:dendrite alone
 # (docs/consumer/pom.xml) must see no JOCL or JCuda jar in `mvn dependency:tree`, and must train README's notebook
-# code (src/main/java/Notebook.java, a copy of README's "The notebook in Java") on the CPU.
+# code on the CPU: the first java block under README's "## The notebook in Java", taken from README.md at each run
+# (so the check follows README) and written to src/main/java/Notebook.java of a copy of this project.
 #
 #   bash docs/consumer/check.sh            # from anywhere; about 3 minutes on 2 quiet cores, most of it the 10 epochs
 #
@@ -22,7 +23,12 @@ echo "consumer: local repository $repo, project copied to $work"
 # -am: the parent poms too, which the installed dendrite pom names.
 mvn -B -ntp -q -f "$root/pom.xml" -pl java/core -am -DskipTests -Dmaven.repo.local="$repo" install
 
-cp -r "$here/pom.xml" "$here/src" "$work/"
+cp "$here/pom.xml" "$work/"
+mkdir -p "$work/src/main/java"
+awk '/^## The notebook in Java/ { under = 1 } under && !done && /^```java$/ { copying = 1; next }
+     copying && /^```$/ { copying = 0; done = 1 } copying' "$root/README.md" > "$work/src/main/java/Notebook.java"
+grep -q 'class Notebook' "$work/src/main/java/Notebook.java" \
+  || { echo "consumer: no Notebook class under README's '## The notebook in Java'" >&2; exit 1; }
 cd "$work"
 mvn -B -ntp -q -Dmaven.repo.local="$repo" dependency:tree -DoutputFile=tree.txt
 cat tree.txt
