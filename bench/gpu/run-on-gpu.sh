@@ -189,7 +189,7 @@ need_java() {
   "$java" -version 2>&1 | head -1
 }
 
-cp_lib="$b/lib/dendrite.jar"
+cp_lib="$b/lib/dendrite.jar:$b/lib/dendrite-cuda.jar:$b/lib/dendrite-opencl.jar:$b/lib/dendrite-cli.jar"
 for j in "$b"/lib/deps/*.jar; do cp_lib="$cp_lib:$j"; done
 tests_jar=$b/lib/dendrite-tests.jar
 bench_cp="$cp_lib:$b/lib/dendrite-bench.jar"

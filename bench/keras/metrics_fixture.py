@@ -2,7 +2,7 @@
 
 Run from the repository root (Keras 3 on JAX):
     KERAS_BACKEND=jax /work/main/.venv-peers/bin/python bench/keras/metrics_fixture.py \
-        > java/src/test/resources/dev/dendrite/metrics/keras_metrics.json
+        > java/core/src/test/resources/dev/dendrite/metrics/keras_metrics.json
 
 Each case is a model output (y_pred), targets (dense rows, or class indices when "sparse"), the batch sizes the
 metric state is updated with, and the value Keras gives for each metric name. Names are resolved by Keras's own

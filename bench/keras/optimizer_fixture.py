@@ -3,7 +3,7 @@ with each optimizer and gradient option that Dendrite implements, from initial w
 draws and writes alongside the results.
 
     KERAS_BACKEND=jax /work/main/.venv-peers/bin/python bench/keras/optimizer_fixture.py \
-        java/src/test/resources/dev/dendrite/optimizers/keras-optimizers-50-steps.json
+        java/core/src/test/resources/dev/dendrite/optimizers/keras-optimizers-50-steps.json
 
 The net is 6 -> Dense(8, relu) -> Dense(3, softmax) with sparse categorical cross-entropy, batch 16, 50 batches
 in order (fit with shuffle=False, one epoch). Every case starts from the same weights; the fixture holds each
@@ -114,4 +114,4 @@ def main(out_path):
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else
-         "java/src/test/resources/dev/dendrite/optimizers/keras-optimizers-50-steps.json")
+         "java/core/src/test/resources/dev/dendrite/optimizers/keras-optimizers-50-steps.json")

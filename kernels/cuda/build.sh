@@ -7,7 +7,7 @@
 # The fatbin is not compressed (--no-compress): it is small anyway (about 1.5 MB), loads without a
 # decompression step, and CudaKernelNamesTest can read the kernel names straight from its ELF images.
 #
-#   usage: kernels/cuda/build.sh FATBIN WORK_DIR   (Maven runs it when nvcc exists; see java/pom.xml)
+#   usage: kernels/cuda/build.sh FATBIN WORK_DIR   (Maven runs it when nvcc exists; see java/cuda/pom.xml)
 #   NVCC=/path/to/nvcc overrides where nvcc is looked for ($CUDA_HOME/bin, then /usr/local/cuda/bin).
 #
 # Skips the compile when the fatbin is newer than every source, so repeated builds cost nothing.

@@ -15,7 +15,7 @@
 # cublasCreate fails with a status CudaBackend can explain.
 #
 #   usage: native/cublas12/build.sh JCUBLAS_NATIVES_JAR_OR_SO OUTPUT_SO WORK_DIR
-#   (Maven runs it on Linux x86-64 when gcc exists; see java/pom.xml. Needs gcc, nm and unzip, jar or
+#   (Maven runs it on Linux x86-64 when gcc exists; see java/cuda/pom.xml. Needs gcc, nm and unzip, jar or
 #   python3 to read the jar.)
 set -euo pipefail
 

@@ -34,10 +34,10 @@ import java.util.concurrent.ForkJoinPool;
  *
  * <p>Run from the repository root:
  * <pre>
- * mvn -q -o -pl java,bench compile
- * java --add-modules jdk.incubator.vector -cp java/target/classes:bench/target/classes \
+ * mvn -q -o -pl java/core,bench -am compile
+ * java --add-modules jdk.incubator.vector -cp java/core/target/classes:bench/target/classes \
  *      dev.dendrite.bench.GemmThroughput            # Vector API kernel
- * java -cp java/target/classes:bench/target/classes dev.dendrite.bench.GemmThroughput   # plain-Java kernel
+ * java -cp java/core/target/classes:bench/target/classes dev.dendrite.bench.GemmThroughput   # plain-Java kernel
  * </pre>
  * A full run takes about 15 seconds.
  *

@@ -1,0 +1,8 @@
+/**
+ * The cpu backend: plain Java on all cores, the reference every other backend is tested against.
+ *
+ * <p><b>Public:</b> {@link dev.dendrite.backend.cpu.CpuBackend} (its constructors choose the number of threads)
+ * and {@link dev.dendrite.backend.cpu.CpuGemm#vectorKernelAvailable()}. <b>Internal</b> (may change in any
+ * version): everything else here, the per-family {@code Cpu*Ops} classes, buffers, loops and kernels.
+ */
+package dev.dendrite.backend.cpu;
