@@ -19,7 +19,7 @@ import java.util.Set;
  * issuing ops. GEMMs are keyed by their shape, so a report separates the layers of a network.
  *
  * <p>The profiled backend is a {@link Proxy} over {@link Backend}: every op (every method not listed in
- * {@link #UNTIMED}) is timed under its method name, so an op added to the interface is profiled without an edit
+ * {@code UNTIMED}) is timed under its method name, so an op added to the interface is profiled without an edit
  * here. Profiling is not the hot path; the reflective call per op is part of what it measures, the same for every op.
  *
  * <p>Closing the profiler (or the profiled backend) closes the wrapped backend.
