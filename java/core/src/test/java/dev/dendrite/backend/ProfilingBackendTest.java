@@ -3,12 +3,14 @@ package dev.dendrite.backend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +84,32 @@ class ProfilingBackendTest {
             ProfilingBackend plain = new ProfilingBackend(cpu, true);
             assertFalse(plain.timesOnDevice());
             assertTrue(plain.deviceMeasurements().isEmpty());
+        }
+    }
+
+    /**
+     * The profiled backend is a proxy: each op runs on the inner backend and is charged to its method name, the
+     * backend's identity and memory calls pass through untimed, and the inner backend's own exceptions reach the
+     * caller unwrapped.
+     */
+    @Test
+    void timesEveryOpUnderItsNameAndPassesTheRestThrough() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            ProfilingBackend p = new ProfilingBackend(cpu, true);
+            Backend b = p.backend();
+            assertEquals(cpu.name(), b.name());
+            assertEquals(cpu.description() + " (profiled)", b.description());
+            try (Buffer x = b.allocate(DType.F32, 4); Buffer y = b.allocate(DType.F32, 4)) {
+                b.upload(new float[] {1, -2, 3, -4}, 0, x.all());
+                b.reluForward(x.all(), 4, 0f, Float.POSITIVE_INFINITY, 0f, y.all());
+                float[] out = new float[4];
+                b.download(y.all(), out, 0);
+                assertArrayEquals(new float[] {1, 0, 3, 0}, out, "the op ran on the inner backend");
+            }
+            assertEquals(Set.of("upload", "reluForward", "download"), p.measurements().keySet(),
+                    "ops are timed; allocate, name and description are not");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.allocate(DType.F32, -1));
+            assertTrue(e.getMessage().contains("length -1"), e.getMessage());
         }
     }
 }
