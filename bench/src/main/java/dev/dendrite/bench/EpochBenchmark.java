@@ -78,7 +78,7 @@ public final class EpochBenchmark {
         boolean deviceClock = raw instanceof dev.dendrite.backend.DeviceOpTimer;
         ProfilingBackend profiler = profile ? new ProfilingBackend(raw, !deviceClock) : null;
         int width = Integer.parseInt(a.getOrDefault("width", "0"));
-        try (Backend be = profile ? profiler : raw;
+        try (Backend be = profile ? profiler.backend() : raw;
              Sequential model = (width > 0 ? mlp(width) : network(network)).backend(be)) {
             int batch = Integer.parseInt(a.getOrDefault("batch", Integer.toString(batchSize(network))));
             int steps = (train.size() + batch - 1) / batch; // per epoch: fit runs the partial last batch too

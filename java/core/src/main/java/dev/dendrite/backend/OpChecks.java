@@ -644,14 +644,7 @@ public final class OpChecks {
         String op = "batchNormBackward";
         positive(op, "rows", rows);
         nonNegative(op, "cols", cols);
-        matrix(op, "x", x, rows, cols);
-        matrix(op, "dy", dy, rows, cols);
-        perColumnOrNull(op, "gamma", gamma, cols);
-        perColumn(op, "saveMean", saveMean, cols);
-        perColumn(op, "saveInvStd", saveInvStd, cols);
-        matrixOrNull(op, "dx", dx, rows, cols);
-        perColumnOrNull(op, "dgamma", dgamma, cols);
-        perColumnOrNull(op, "dbeta", dbeta, cols);
+        normBackwardSlices(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, cols, "cols", dx, dgamma, dbeta);
         long total = (long) rows * cols;
         if (dx != null) {
             noOverlap(op, "dx", dx, total, "x", x, total, false);
@@ -666,6 +659,24 @@ public final class OpChecks {
             noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, cols, false);
             noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
         }
+    }
+
+    /**
+     * The slices both normalisation backwards take, in their order: the statistics hold {@code statLength} values
+     * (batch norm: one per column, layer norm: one per row); {@code gamma}, {@code dx}, {@code dgamma} and
+     * {@code dbeta} may be null.
+     */
+    private void normBackwardSlices(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                    Slice saveInvStd, int statLength, String statWhat, Slice dx, Slice dgamma,
+                                    Slice dbeta) {
+        matrix(op, "x", x, rows, cols);
+        matrix(op, "dy", dy, rows, cols);
+        perColumnOrNull(op, "gamma", gamma, cols);
+        f32(op, "saveMean", saveMean, statLength, statWhat);
+        f32(op, "saveInvStd", saveInvStd, statLength, statWhat);
+        matrixOrNull(op, "dx", dx, rows, cols);
+        perColumnOrNull(op, "dgamma", dgamma, cols);
+        perColumnOrNull(op, "dbeta", dbeta, cols);
     }
 
     /** {@code gamma} and {@code beta} may be null; the statistics are one per row. */
@@ -698,14 +709,7 @@ public final class OpChecks {
         String op = "layerNormBackward";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
-        matrix(op, "x", x, rows, cols);
-        matrix(op, "dy", dy, rows, cols);
-        perColumnOrNull(op, "gamma", gamma, cols);
-        f32(op, "saveMean", saveMean, rows, "rows");
-        f32(op, "saveInvStd", saveInvStd, rows, "rows");
-        matrixOrNull(op, "dx", dx, rows, cols);
-        perColumnOrNull(op, "dgamma", dgamma, cols);
-        perColumnOrNull(op, "dbeta", dbeta, cols);
+        normBackwardSlices(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, rows, "rows", dx, dgamma, dbeta);
         long total = (long) rows * cols;
         if (dx != null) {
             noOverlap(op, "dx", dx, total, "x", x, total, false);

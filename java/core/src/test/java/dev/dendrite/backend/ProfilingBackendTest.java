@@ -3,12 +3,14 @@ package dev.dendrite.backend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -63,12 +65,13 @@ class ProfilingBackendTest {
             int[] markers = new int[2];
             ProfilingBackend p = new ProfilingBackend(withFakeClock(cpu, markers), false);
             assertTrue(p.timesOnDevice());
-            try (Buffer x = p.allocate(DType.F32, 12); Buffer out = p.allocate(DType.F32, 4)) {
-                p.fill(x.all(), 2f);
+            Backend b = p.backend(); // the profiled backend: its ops are timed
+            try (Buffer x = b.allocate(DType.F32, 12); Buffer out = b.allocate(DType.F32, 4)) {
+                b.fill(x.all(), 2f);
                 p.reset(); // the fill is discarded, on both clocks
-                p.columnSums(x.all(), 3, 4, out.all());
-                p.columnSums(x.all(), 3, 4, out.all());
-                p.gemm(false, false, 2, 2, 2, 1f, x.all(), x.all(), 0f, out.all());
+                b.columnSums(x.all(), 3, 4, out.all());
+                b.columnSums(x.all(), 3, 4, out.all());
+                b.gemm(false, false, 2, 2, 2, 1f, x.all(), x.all(), 0f, out.all());
                 Map<String, long[]> device = p.deviceMeasurements();
                 assertArrayEquals(new long[] {2, 2000}, device.get("columnSums"));
                 assertArrayEquals(new long[] {1, 1000}, device.get("gemm 2x2x2 NN"));
@@ -81,6 +84,32 @@ class ProfilingBackendTest {
             ProfilingBackend plain = new ProfilingBackend(cpu, true);
             assertFalse(plain.timesOnDevice());
             assertTrue(plain.deviceMeasurements().isEmpty());
+        }
+    }
+
+    /**
+     * The profiled backend is a proxy: each op runs on the inner backend and is charged to its method name, the
+     * backend's identity and memory calls pass through untimed, and the inner backend's own exceptions reach the
+     * caller unwrapped.
+     */
+    @Test
+    void timesEveryOpUnderItsNameAndPassesTheRestThrough() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            ProfilingBackend p = new ProfilingBackend(cpu, true);
+            Backend b = p.backend();
+            assertEquals(cpu.name(), b.name());
+            assertEquals(cpu.description() + " (profiled)", b.description());
+            try (Buffer x = b.allocate(DType.F32, 4); Buffer y = b.allocate(DType.F32, 4)) {
+                b.upload(new float[] {1, -2, 3, -4}, 0, x.all());
+                b.reluForward(x.all(), 4, 0f, Float.POSITIVE_INFINITY, 0f, y.all());
+                float[] out = new float[4];
+                b.download(y.all(), out, 0);
+                assertArrayEquals(new float[] {1, 0, 3, 0}, out, "the op ran on the inner backend");
+            }
+            assertEquals(Set.of("upload", "reluForward", "download"), p.measurements().keySet(),
+                    "ops are timed; allocate, name and description are not");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.allocate(DType.F32, -1));
+            assertTrue(e.getMessage().contains("length -1"), e.getMessage());
         }
     }
 }

@@ -91,52 +91,33 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
 
     @Override
     public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
-        CUdeviceptr px = ptr(x);
-        CUdeviceptr py = ptr(y);
         if (n == 0) {
             return;
         }
         int hasMax = Float.isFinite(maxValue) ? 1 : 0;
-        try {
-            ctx.launch(CudaKernel.RELU_LAYER_FORWARD, ctx.elementGrid(n), BLOCK, 1, 0, px, n, negativeSlope, hasMax,
-                    hasMax == 1 ? maxValue : 0f, threshold, py);
-        } catch (CudaException e) {
-            throw ctx.fail("reluForward", "n=" + n, e);
-        }
+        ctx.launchElements("reluForward", n, CudaKernel.RELU_LAYER_FORWARD, ctx.elementGrid(n), ptr(x), n,
+                negativeSlope, hasMax, hasMax == 1 ? maxValue : 0f, threshold, ptr(y));
     }
 
     @Override
     public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
                              Slice dx) {
-        CUdeviceptr px = ptr(x);
-        CUdeviceptr pdy = ptr(dy);
-        CUdeviceptr pdx = ptr(dx);
         if (n == 0) {
             return;
         }
         int hasMax = Float.isFinite(maxValue) ? 1 : 0;
-        try {
-            ctx.launch(CudaKernel.RELU_LAYER_BACKWARD, ctx.elementGrid(n), BLOCK, 1, 0, px, pdy, n, negativeSlope,
-                    hasMax, hasMax == 1 ? maxValue : 0f, threshold, pdx);
-        } catch (CudaException e) {
-            throw ctx.fail("reluBackward", "n=" + n, e);
-        }
+        ctx.launchElements("reluBackward", n, CudaKernel.RELU_LAYER_BACKWARD, ctx.elementGrid(n), ptr(x), ptr(dy), n,
+                negativeSlope, hasMax, hasMax == 1 ? maxValue : 0f, threshold, ptr(dx));
     }
 
     @Override
     public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
         long total = (long) rows * cols;
-        CUdeviceptr px = ptr(x);
-        CUdeviceptr pa = ptr(alpha);
-        CUdeviceptr py = ptr(y);
         if (total == 0) {
             return;
         }
-        try {
-            ctx.launch(CudaKernel.PRELU_FORWARD, ctx.elementGrid(total), BLOCK, 1, 0, px, pa, rows, cols, py);
-        } catch (CudaException e) {
-            throw ctx.fail("preluForward", "rows=" + rows + ", cols=" + cols, e);
-        }
+        ctx.launchMatrix("preluForward", rows, cols, CudaKernel.PRELU_FORWARD, ctx.elementGrid(total), BLOCK, 1, ptr(x),
+                ptr(alpha), rows, cols, ptr(y));
     }
 
     @Override

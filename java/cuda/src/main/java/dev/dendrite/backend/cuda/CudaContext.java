@@ -385,6 +385,28 @@ final class CudaContext {
     }
 
     /**
+     * {@link #launch} for an op over a {@code rows x cols} matrix, without shared memory: a failure is reported as
+     * the op's, with its shape. The ops' own code is then the grid and the arguments.
+     */
+    void launchMatrix(String op, int rows, int cols, CudaKernel k, int gridX, int blockX, int blockY,
+                      Object... args) {
+        try {
+            launch(k, gridX, blockX, blockY, 0, args);
+        } catch (CudaException e) {
+            throw fail(op, "rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    /** {@link #launch} for an op over {@code n} elements in blocks of {@link #BLOCK}; a failure names the op and n. */
+    void launchElements(String op, int n, CudaKernel k, int gridX, Object... args) {
+        try {
+            launch(k, gridX, BLOCK, 1, 0, args);
+        } catch (CudaException e) {
+            throw fail(op, "n=" + n, e);
+        }
+    }
+
+    /**
      * The kernel parameters for {@code args}, checked against the kernel's signature: a {@link CUdeviceptr} or null
      * (a null device pointer) for 'P', an {@link Integer} for 'I', a {@link Float} for 'F'.
      */

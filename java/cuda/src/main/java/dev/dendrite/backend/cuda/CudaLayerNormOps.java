@@ -5,7 +5,6 @@ import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
 import dev.dendrite.backend.LayerNormOps;
 import dev.dendrite.backend.Slice;
-import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -16,21 +15,11 @@ record CudaLayerNormOps(CudaContext ctx) implements LayerNormOps {
     @Override
     public void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
                                  Slice saveMean, Slice saveInvStd) {
-        CUdeviceptr px = ptr(x);
-        CUdeviceptr pgamma = ptr(gamma);
-        CUdeviceptr pbeta = ptr(beta);
-        CUdeviceptr py = ptr(y);
-        CUdeviceptr pmean = ptr(saveMean);
-        CUdeviceptr pinv = ptr(saveInvStd);
         if (rows == 0) {
             return;
         }
-        try {
-            ctx.launch(CudaKernel.LAYERNORM_FORWARD, ctx.elementGrid(rows), BLOCK, 1, 0, px, rows, cols, pgamma, pbeta,
-                    eps, py, pmean, pinv);
-        } catch (CudaException e) {
-            throw ctx.fail("layerNormForward", "rows=" + rows + ", cols=" + cols, e);
-        }
+        ctx.launchMatrix("layerNormForward", rows, cols, CudaKernel.LAYERNORM_FORWARD, ctx.elementGrid(rows), BLOCK,
+                1, ptr(x), rows, cols, ptr(gamma), ptr(beta), eps, ptr(y), ptr(saveMean), ptr(saveInvStd));
     }
 
     @Override
@@ -44,17 +33,14 @@ record CudaLayerNormOps(CudaContext ctx) implements LayerNormOps {
         CUdeviceptr pdx = ptr(dx);
         CUdeviceptr pdgamma = ptr(dgamma);
         CUdeviceptr pdbeta = ptr(dbeta);
-        try {
-            if (pdx != null && rows > 0) {
-                ctx.launch(CudaKernel.LAYERNORM_BACKWARD_DX, ctx.elementGrid(rows), BLOCK, 1, 0, px, pdy, rows, cols,
-                        pgamma, pmean, pinv, pdx);
-            }
-            if (pdgamma != null || pdbeta != null) {
-                ctx.launch(CudaKernel.LAYERNORM_BACKWARD_PARAMS, ctx.elementGrid(cols), BLOCK, 1, 0, px, pdy, rows,
-                        cols, pmean, pinv, pdgamma, pdbeta);
-            }
-        } catch (CudaException e) {
-            throw ctx.fail("layerNormBackward", "rows=" + rows + ", cols=" + cols, e);
+        String op = "layerNormBackward";
+        if (pdx != null && rows > 0) {
+            ctx.launchMatrix(op, rows, cols, CudaKernel.LAYERNORM_BACKWARD_DX, ctx.elementGrid(rows), BLOCK, 1, px, pdy,
+                    rows, cols, pgamma, pmean, pinv, pdx);
+        }
+        if (pdgamma != null || pdbeta != null) {
+            ctx.launchMatrix(op, rows, cols, CudaKernel.LAYERNORM_BACKWARD_PARAMS, ctx.elementGrid(cols), BLOCK, 1, px,
+                    pdy, rows, cols, pmean, pinv, pdgamma, pdbeta);
         }
     }
 }

@@ -41,37 +41,21 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         long total = (long) rows * cols;
-        CUdeviceptr pz = ptr(logits);
-        CUdeviceptr pt = ptr(targets);
-        CUdeviceptr pp = ptr(probs);
-        CUdeviceptr pg = ptr(dlogits);
-        CUdeviceptr ps = ptr(stats);
         if (total == 0) {
             return;
         }
-        try {
-            ctx.launch(CudaKernel.SIGMOID_XENT, ctx.statGrid(total), BLOCK, 1, 0,
-                    pz, pt, (int) total, 1f / cols, pp, pg, gradScale / cols, ps, ctx.control);
-        } catch (CudaException e) {
-            throw ctx.fail("sigmoidCrossEntropy", "rows=" + rows + ", cols=" + cols, e);
-        }
+        ctx.launchMatrix("sigmoidCrossEntropy", rows, cols, CudaKernel.SIGMOID_XENT, ctx.statGrid(total), BLOCK, 1,
+                ptr(logits), ptr(targets), (int) total, 1f / cols, ptr(probs), ptr(dlogits), gradScale / cols,
+                ptr(stats), ctx.control);
     }
 
     @Override
     public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
                                  Slice dpred, float gradScale, Slice stats) {
-        CUdeviceptr px = ptr(pred);
-        CUdeviceptr pt = ptr(targets);
-        CUdeviceptr pg = ptr(dpred);
-        CUdeviceptr ps = ptr(stats);
         if (rows == 0) {
             return;
         }
-        try {
-            ctx.launch(CudaKernel.MEAN_SQUARED_ERROR, ctx.rowGrid(rows, true), BLOCK, 1, 0,
-                    px, pt, rows, cols, pg, 2f * gradScale / cols, ps, ctx.control);
-        } catch (CudaException e) {
-            throw ctx.fail("meanSquaredError", "rows=" + rows + ", cols=" + cols, e);
-        }
+        ctx.launchMatrix("meanSquaredError", rows, cols, CudaKernel.MEAN_SQUARED_ERROR, ctx.rowGrid(rows, true), BLOCK,
+                1, ptr(pred), ptr(targets), rows, cols, ptr(dpred), 2f * gradScale / cols, ptr(stats), ctx.control);
     }
 }

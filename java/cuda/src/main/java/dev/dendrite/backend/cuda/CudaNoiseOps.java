@@ -14,18 +14,12 @@ import jcuda.driver.CUdeviceptr;
 record CudaNoiseOps(CudaContext ctx) implements NoiseOps {
     @Override
     public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
-        CUdeviceptr pin = ptr(in);
-        CUdeviceptr pout = ptr(out);
-        CUdeviceptr pc = ptr(counters);
         if (n == 0) {
             return;
         }
-        try {
-            ctx.launch(CudaKernel.GAUSSIAN_NOISE, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, add, mul,
-                    (int) seed, (int) (seed >>> 32), stream, pc);
-        } catch (CudaException e) {
-            throw ctx.fail(mul == 0f ? "gaussianNoise" : "gaussianDropout", "n=" + n, e);
-        }
+        ctx.launchElements(mul == 0f ? "gaussianNoise" : "gaussianDropout", n, CudaKernel.GAUSSIAN_NOISE,
+                ctx.elementGrid((n + 3L) / 4), ptr(in), ptr(out), n, add, mul, (int) seed, (int) (seed >>> 32), stream,
+                ptr(counters));
     }
 
     @Override

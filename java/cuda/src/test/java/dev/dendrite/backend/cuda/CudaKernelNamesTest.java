@@ -203,7 +203,9 @@ class CudaKernelNamesTest {
 
     /**
      * Every {@code launch(CudaKernel.X, grid, blockX, blockY, shared, args...)} in the CUDA backend's sources
-     * (CudaBackend.java, CudaContext.java and the Cuda*Ops.java families, read as one text) passes as many arguments
+     * (CudaBackend.java, CudaContext.java and the Cuda*Ops.java families, read as one text), and every launch through
+     * CudaContext's helpers {@code launchMatrix(op, rows, cols, CudaKernel.X, grid, blockX, blockY, args...)} and
+     * {@code launchElements(op, n, CudaKernel.X, grid, args...)}, passes as many arguments
      * as X's signature has, each of the right kind (inferred from the declared Java types of the names in the
      * expression): the launches only run on a GPU, so this is their static check.
      */
@@ -229,12 +231,19 @@ class CudaKernelNamesTest {
         List<String> problems = new ArrayList<>();
         int checked = 0;
         // launch(kernel, grid, blockX, blockY, shared, args...) and launchGrid(kernel, gridX, gridY, gridZ, blockX,
-        // blockY, args...), the latter for the tiled GEMM kernels looked up by CudaKernel.gemm into 'tiled'.
-        Matcher call = Pattern.compile("\\b(launch|launchGrid)\\(\\s*(CudaKernel\\.[A-Z_0-9]+|kernel|tiled)\\s*,")
-                .matcher(src);
+        // blockY, args...), the latter for the tiled GEMM kernels looked up by CudaKernel.gemm into 'tiled'; the
+        // helpers launchMatrix(op, rows, cols, kernel, grid, blockX, blockY, args...) and launchElements(op, n,
+        // kernel, grid, args...). Their declarations (whose kernel is not one of these names) are passed over.
+        Map<String, int[]> shapes = Map.of("launch", new int[] {0, 5}, "launchGrid", new int[] {0, 6},
+                "launchMatrix", new int[] {3, 7}, "launchElements", new int[] {2, 4}); // kernel index, first argument
+        Matcher call = Pattern.compile("\\b(launch|launchGrid|launchMatrix|launchElements)\\(").matcher(src);
         while (call.find()) {
             List<String> args = topLevelArguments(src, call.start() + call.group(1).length());
-            String first = args.get(0);
+            int[] shape = shapes.get(call.group(1));
+            String first = args.size() > shape[0] ? args.get(shape[0]) : "";
+            if (!first.matches("CudaKernel\\.[A-Z_0-9]+|kernel|tiled")) {
+                continue;
+            }
             List<CudaKernel> kernels = new ArrayList<>();
             if (first.startsWith("CudaKernel.")) {
                 kernels.add(CudaKernel.valueOf(first.substring("CudaKernel.".length())));
@@ -247,7 +256,7 @@ class CudaKernelNamesTest {
                 boolean i32 = before.lastIndexOf("GATHER_I32) {") > before.lastIndexOf("} else {");
                 kernels.addAll(i32 ? List.of(CudaKernel.GATHER_I32) : List.of(CudaKernel.GATHER_F32, CudaKernel.GATHER_U8));
             }
-            List<String> kernelArgs = args.subList(call.group(1).equals("launch") ? 5 : 6, args.size());
+            List<String> kernelArgs = args.subList(shape[1], args.size());
             for (CudaKernel k : kernels) {
                 checked++;
                 String sig = k.signature();
@@ -280,7 +289,7 @@ class CudaKernelNamesTest {
     /** The kind of a launch argument expression: P, I or F ('?' when it cannot tell). */
     private static char kindOf(String expr, Map<String, Set<Character>> kinds) {
         String e = expr.trim();
-        if (e.equals("null")) {
+        if (e.equals("null") || e.matches("ptr\\(\\w+\\)")) { // CudaContext.ptr(Slice): a CUdeviceptr
             return 'P';
         }
         if (e.startsWith("(int)") || e.startsWith("activationCode(") || e.equals("Philox.PERMUTATION_STREAM")
