@@ -427,6 +427,14 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                                Slice counters, float beta2Decay, float epsilon1, float epsilon2,
+                                float clipThreshold) {
+        timed("adafactorUpdate", () -> inner.adafactorUpdate(params, grads, accumulator, rows, cols, hyper, counters,
+                beta2Decay, epsilon1, epsilon2, clipThreshold));
+    }
+
+    @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         timed("weightDecay", () -> inner.weightDecay(params, n, hyper, weightDecay));
     }
