@@ -304,9 +304,9 @@ DENDRITE_DEVICE float dendrite_lamb_ratio(float w_squares, float u_squares) {
 /*
  * Keras 3's Adafactor on ONE variable of rows x cols elements (row-major; a vector is 1 x n). Factored second
  * moments (a row and a column accumulator) where rows >= 2 and cols >= 2, a full accumulator otherwise: with one
- * row or one column the factored v equals the full one (r / mean(r) = 1, or c = mean(r)), up to rounding, and rows + cols
- * would not fit in the variable's n = rows cols places. The accumulator buffer of the variable holds r in [0, rows) and c in
- * [rows, rows + cols) when factored (rows + cols <= rows cols), v in [0, n) otherwise.
+ * row or one column the factored v equals the full one (r / mean(r) = 1, or c = mean(r)) up to rounding, and
+ * rows + cols would not fit in the variable's n = rows cols places. The variable's range of the accumulator buffer
+ * holds r in [0, rows) and c in [rows, rows + cols) when factored (rows + cols <= rows cols), v in [0, n) otherwise.
  */
 DENDRITE_DEVICE int dendrite_adafactor_factored(int rows, int cols) {
     return rows > 1 && cols > 1;

@@ -99,12 +99,7 @@ public final class Adafactor extends Optimizer {
     @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
-        ParameterLayout layout = layout();
-        if (layout == null || layout.size() != n) {
-            throw new IllegalStateException("Adafactor factors each weight tensor by its shape and needs the parameter"
-                    + " layout of these " + n + " parameters: call build(ParameterLayout) first (compile does); layout "
-                    + layout);
-        }
+        ParameterLayout layout = layoutOf(n, "Adafactor factors each weight tensor by its shape");
         for (ParameterLayout.Variable v : layout.variables()) {
             int[] shape = v.shape();
             int rows;

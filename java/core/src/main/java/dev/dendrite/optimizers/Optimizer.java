@@ -94,6 +94,20 @@ public abstract class Optimizer {
     }
 
     /**
+     * The layout given to {@link #build}, for rules that work per weight tensor.
+     *
+     * @param why what needs it, the start of the message, e.g. {@code "Lamb's trust ratio is per weight tensor"}
+     * @throws IllegalStateException when there is none or it describes other than these {@code n} parameters
+     */
+    ParameterLayout layoutOf(int n, String why) {
+        if (layout == null || layout.size() != n) {
+            throw new IllegalStateException(why + " and needs the parameter layout of these " + n + " parameters: call"
+                    + " build(ParameterLayout) first (compile does); layout " + layout);
+        }
+        return layout;
+    }
+
+    /**
      * One training step's update in Keras 3's order: the gradient clipping, then the weight decay (both from
      * {@link #gradientOptions()}), then {@link #update}.
      */

@@ -61,36 +61,8 @@ class KerasAdafactorFormulaTest {
 
     /** Three steps of {@code opt} through {@link Optimizer#apply}; the weights after each step. */
     private static double[][] run(Optimizer opt) {
-        opt.build(LAYOUT);
-        int n = W0.length;
-        try (Buffer p = cpu.allocate(DType.F32, n); Buffer g = cpu.allocate(DType.F32, n);
-             Buffer slot = cpu.allocate(DType.F32, n); Buffer hyper = cpu.allocate(DType.F32, 4);
-             Buffer counters = cpu.allocate(DType.I32, 2)) {
-            assertEquals(1, opt.slotInitialValues().length);
-            cpu.fill(slot.all(), opt.slotInitialValues()[0]);
-            cpu.upload(toFloat(W0), 0, p.all());
-            cpu.upload(new float[] {(float) opt.learningRate()}, 0, hyper.slice(Backend.HYPER_LR, 1));
-            double[][] out = new double[G.length][n];
-            for (int t = 0; t < G.length; t++) {
-                cpu.upload(toFloat(G[t]), 0, g.all());
-                opt.apply(cpu, p.all(), g.all(), new Slice[] {slot.all()}, n, hyper.all(), counters.all());
-                cpu.advanceCounters(counters.all());
-                float[] v = new float[n];
-                cpu.download(p.all(), v, 0);
-                for (int i = 0; i < n; i++) {
-                    out[t][i] = v[i];
-                }
-            }
-            return out;
-        }
-    }
-
-    private static float[] toFloat(double[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (float) x[i];
-        }
-        return r;
+        assertEquals(1, opt.slotInitialValues().length);
+        return KerasOptimizerFormulaTest.steps(cpu, opt, LAYOUT, W0, G);
     }
 
     /**
