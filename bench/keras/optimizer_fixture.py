@@ -52,6 +52,16 @@ CASES = [
      lambda: keras.optimizers.RMSprop(learning_rate=0.01, weight_decay=0.05, clipnorm=0.1)),
     ("nadam global_clipnorm weight_decay",
      lambda: keras.optimizers.Nadam(learning_rate=0.01, global_clipnorm=0.1, weight_decay=0.02)),
+    # Adafactor: factored row/column accumulators on the two kernels, full ones on the biases. At Keras's defaults
+    # (rate 0.001) a step is about 1e-3 of each kernel's RMS; the larger rates move the weights further, and the
+    # last case changes every hyperparameter so that the clip threshold and both epsilons matter.
+    ("adafactor defaults", lambda: keras.optimizers.Adafactor()),
+    ("adafactor", lambda: keras.optimizers.Adafactor(learning_rate=0.1)),
+    ("adafactor options", lambda: keras.optimizers.Adafactor(
+        learning_rate=0.05, beta_2_decay=-0.5, epsilon_1=1e-3, epsilon_2=0.05, clip_threshold=0.5,
+        relative_step=False)),
+    ("adafactor clipnorm weight_decay",
+     lambda: keras.optimizers.Adafactor(learning_rate=0.1, clipnorm=0.1, weight_decay=0.05)),
 ]
 
 

@@ -299,6 +299,53 @@ DENDRITE_DEVICE float dendrite_lamb_ratio(float w_squares, float u_squares) {
     return w_norm > 0.0f && u_norm > 0.0f ? w_norm / u_norm : 1.0f;
 }
 
+/* ------------------------------------------------------------------ Adafactor */
+
+/*
+ * Keras 3's Adafactor on ONE variable of rows x cols elements (row-major; a vector is 1 x n). Factored second
+ * moments (a row and a column accumulator) where rows >= 2 and cols >= 2, a full accumulator otherwise: with one
+ * row or one column the factored v equals the full one (r / mean(r) = 1, or c = mean(r)) up to rounding, and
+ * rows + cols would not fit in the variable's n = rows cols places. The variable's range of the accumulator buffer
+ * holds r in [0, rows) and c in [rows, rows + cols) when factored (rows + cols <= rows cols), v in [0, n) otherwise.
+ */
+DENDRITE_DEVICE int dendrite_adafactor_factored(int rows, int cols) {
+    return rows > 1 && cols > 1;
+}
+
+/* The relative step rho = min(lr, 1 / sqrt(t)) (Keras takes the minimum whether or not relative_step is set). */
+DENDRITE_DEVICE float dendrite_adafactor_rho(float lr, int t) {
+    float inv = 1.0f / dendrite_sqrtf((float) t);
+    return lr < inv ? lr : inv;
+}
+
+/* beta2_t = 1 - t^decay, as -expm1(decay log t): exactly 0 at t = 1. */
+DENDRITE_DEVICE float dendrite_adafactor_beta2(int t, float decay) {
+    return -dendrite_expm1f(decay * dendrite_logf((float) t));
+}
+
+/* One second-moment average: beta2_t acc + (1 - beta2_t) mean_sq, mean_sq a mean of g^2 + epsilon_1. */
+DENDRITE_DEVICE float dendrite_adafactor_average(float acc, float mean_sq, float beta) {
+    return dendrite_dot2(beta, acc, 1.0f - beta, mean_sq);
+}
+
+/* The factored second moment of element (i, j): (r_i / mean(r)) c_j, in Keras's order. */
+DENDRITE_DEVICE float dendrite_adafactor_factored_v(float r, float r_mean, float c) {
+    return r / r_mean * c;
+}
+
+/*
+ * The factor every direction u = g / sqrt(v) of the variable is multiplied by before it is subtracted:
+ * alpha / max(1, RMS(u) / clip) with alpha = max(epsilon_2, RMS(w)) rho, from the sums of squares of the
+ * weights (before the step) and of u over the n elements.
+ */
+DENDRITE_DEVICE float dendrite_adafactor_step(float w_squares, float u_squares, int n, float rho, float eps2,
+                                              float clip) {
+    float w_rms = dendrite_sqrtf(w_squares / (float) n);
+    float alpha = (eps2 > w_rms ? eps2 : w_rms) * rho;
+    float ratio = dendrite_sqrtf(u_squares / (float) n) / clip;
+    return alpha / (ratio > 1.0f ? ratio : 1.0f);
+}
+
 /* ------------------------------------------------------------------ options on gradients and weights */
 
 /* Keras 3's decoupled weight decay, applied before the update: p -= p * wd * lr. */

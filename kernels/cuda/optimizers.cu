@@ -247,3 +247,83 @@ DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, fl
         params[i] -= step * dendrite_lamb_direction(m[i], v[i], c1, c2, eps);
     }
 }
+
+/*
+ * Keras Adafactor on ONE variable of rows x cols elements (one launch per weight tensor, one block, as lamb_update;
+ * the layout of acc is in kernels/common/optimizers.h). Factored: a thread per row averages g^2 + eps1 into r (and
+ * sums w^2 and r), then a thread per column into c; the block tree gives mean(r); a pass sums the directions'
+ * squares; the last pass recomputes each direction and applies it. Unfactored: one pass updates v and sums w^2
+ * and u^2. t = counters[0] + 1.
+ */
+DENDRITE_KERNEL void adafactor_update(float *params, const float *grads, float *acc, int rows, int cols,
+                                      const float *hyper, const int *counters, float decay, float eps1, float eps2,
+                                      float clip) {
+    __shared__ float shared_r_mean;
+    __shared__ float shared_step;
+    int t = counters[0] + 1;
+    int n = rows * cols;
+    float beta = dendrite_adafactor_beta2(t, decay);
+    float rho = dendrite_adafactor_rho(hyper[0], t);
+    int factored = dendrite_adafactor_factored(rows, cols);
+    dendrite_kahan w_sq = dendrite_kahan_zero();
+    dendrite_kahan u_sq = dendrite_kahan_zero();
+    if (factored) {
+        dendrite_kahan r_sum = dendrite_kahan_zero();
+        for (unsigned int i = threadIdx.x; i < (unsigned int) rows; i += blockDim.x) {
+            dendrite_kahan row = dendrite_kahan_zero();
+            for (int j = 0; j < cols; j++) {
+                float g = grads[i * cols + j];
+                float w = params[i * cols + j];
+                row = dendrite_kahan_add(row, g * g + eps1);
+                w_sq = dendrite_kahan_add(w_sq, w * w);
+            }
+            float r = dendrite_adafactor_average(acc[i], row.sum / (float) cols, beta);
+            acc[i] = r;
+            r_sum = dendrite_kahan_add(r_sum, r);
+        }
+        for (unsigned int j = threadIdx.x; j < (unsigned int) cols; j += blockDim.x) {
+            dendrite_kahan col = dendrite_kahan_zero();
+            for (int i = 0; i < rows; i++) {
+                float g = grads[i * cols + j];
+                col = dendrite_kahan_add(col, g * g + eps1);
+            }
+            acc[rows + j] = dendrite_adafactor_average(acc[rows + j], col.sum / (float) rows, beta);
+        }
+        float a = r_sum.sum;
+        float unused = 0.0f;
+        dendrite_block_sum2(a, unused); /* its barriers also publish r and c */
+        if (threadIdx.x == 0) {
+            shared_r_mean = a / (float) rows;
+        }
+        __syncthreads();
+        float r_mean = shared_r_mean;
+        for (unsigned int k = threadIdx.x; k < (unsigned int) n; k += blockDim.x) {
+            float v = dendrite_adafactor_factored_v(acc[k / cols], r_mean, acc[rows + k % cols]);
+            float u = grads[k] / dendrite_sqrtf(v);
+            u_sq = dendrite_kahan_add(u_sq, u * u);
+        }
+    } else {
+        for (unsigned int k = threadIdx.x; k < (unsigned int) n; k += blockDim.x) {
+            float g = grads[k];
+            float w = params[k];
+            float v = dendrite_adafactor_average(acc[k], g * g + eps1, beta);
+            acc[k] = v;
+            float u = g / dendrite_sqrtf(v);
+            w_sq = dendrite_kahan_add(w_sq, w * w);
+            u_sq = dendrite_kahan_add(u_sq, u * u);
+        }
+    }
+    float a = w_sq.sum;
+    float b = u_sq.sum;
+    dendrite_block_sum2(a, b);
+    if (threadIdx.x == 0) {
+        shared_step = dendrite_adafactor_step(a, b, n, rho, eps2, clip);
+    }
+    __syncthreads();
+    float step = shared_step;
+    float r_mean = factored ? shared_r_mean : 0.0f;
+    for (unsigned int k = threadIdx.x; k < (unsigned int) n; k += blockDim.x) {
+        float v = factored ? dendrite_adafactor_factored_v(acc[k / cols], r_mean, acc[rows + k % cols]) : acc[k];
+        params[k] -= step * (grads[k] / dendrite_sqrtf(v));
+    }
+}

@@ -252,3 +252,87 @@ __kernel void lamb_update(__global float *params, int po, __global const float *
         params[po + i] -= step * dendrite_lamb_direction(m[mo + i], v[vo + i], c1, c2, eps);
     }
 }
+
+/*
+ * Keras Adafactor on ONE variable of rows x cols elements, in ONE work-group (a power of two in size); see
+ * adafactor_update in ../cuda/optimizers.cu and the accumulator's layout in ../common/optimizers.h.
+ */
+__kernel void adafactor_update(__global float *params, int po, __global const float *grads, int go,
+                               __global float *acc, int ao, int rows, int cols, __global const float *hyper, int ho,
+                               __global const int *counters, int co, float decay, float eps1, float eps2, float clip,
+                               __local float *la, __local float *lb) {
+    int lid = get_local_id(0);
+    int size = get_local_size(0);
+    int t = counters[co] + 1;
+    int n = rows * cols;
+    float beta = dendrite_adafactor_beta2(t, decay);
+    float rho = dendrite_adafactor_rho(hyper[ho], t);
+    int factored = dendrite_adafactor_factored(rows, cols);
+    dendrite_kahan w_sq = dendrite_kahan_zero();
+    dendrite_kahan u_sq = dendrite_kahan_zero();
+    float r_mean = 0.0f;
+    if (factored) {
+        dendrite_kahan r_sum = dendrite_kahan_zero();
+        for (int i = lid; i < rows; i += size) {
+            dendrite_kahan row = dendrite_kahan_zero();
+            for (int j = 0; j < cols; j++) {
+                float g = grads[go + i * cols + j];
+                float w = params[po + i * cols + j];
+                row = dendrite_kahan_add(row, g * g + eps1);
+                w_sq = dendrite_kahan_add(w_sq, w * w);
+            }
+            float r = dendrite_adafactor_average(acc[ao + i], row.sum / (float) cols, beta);
+            acc[ao + i] = r;
+            r_sum = dendrite_kahan_add(r_sum, r);
+        }
+        for (int j = lid; j < cols; j += size) {
+            dendrite_kahan col = dendrite_kahan_zero();
+            for (int i = 0; i < rows; i++) {
+                float g = grads[go + i * cols + j];
+                col = dendrite_kahan_add(col, g * g + eps1);
+            }
+            acc[ao + rows + j] = dendrite_adafactor_average(acc[ao + rows + j], col.sum / (float) rows, beta);
+        }
+        la[lid] = r_sum.sum;
+        for (int s = size >> 1; s > 0; s >>= 1) {
+            barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+            if (lid < s) {
+                la[lid] += la[lid + s];
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE); /* also publishes r and c */
+        r_mean = la[0] / (float) rows;
+        for (int k = lid; k < n; k += size) {
+            float v = dendrite_adafactor_factored_v(acc[ao + k / cols], r_mean, acc[ao + rows + k % cols]);
+            float u = grads[go + k] / dendrite_sqrtf(v);
+            u_sq = dendrite_kahan_add(u_sq, u * u);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE); /* la[0] read by all before the next tree reuses la */
+    } else {
+        for (int k = lid; k < n; k += size) {
+            float g = grads[go + k];
+            float w = params[po + k];
+            float v = dendrite_adafactor_average(acc[ao + k], g * g + eps1, beta);
+            acc[ao + k] = v;
+            float u = g / dendrite_sqrtf(v);
+            w_sq = dendrite_kahan_add(w_sq, w * w);
+            u_sq = dendrite_kahan_add(u_sq, u * u);
+        }
+    }
+    la[lid] = w_sq.sum;
+    lb[lid] = u_sq.sum;
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) {
+            la[lid] += la[lid + s];
+            lb[lid] += lb[lid + s];
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float step = dendrite_adafactor_step(la[0], lb[0], n, rho, eps2, clip);
+    for (int k = lid; k < n; k += size) {
+        float v = factored ? dendrite_adafactor_factored_v(acc[ao + k / cols], r_mean, acc[ao + rows + k % cols])
+                           : acc[ao + k];
+        params[po + k] -= step * (grads[go + k] / dendrite_sqrtf(v));
+    }
+}

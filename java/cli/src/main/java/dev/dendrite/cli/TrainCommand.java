@@ -68,8 +68,8 @@ final class TrainCommand implements Callable<Integer> {
     String initializer;
 
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",
-            description = "sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, ftrl or lamb, with "
-                    + "Keras's defaults (default: ${DEFAULT-VALUE}).")
+            description = "sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, ftrl, lamb or adafactor, "
+                    + "with Keras's defaults (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
     @Option(names = {"--lr", "--learning-rate"}, paramLabel = "RATE",

@@ -528,6 +528,17 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                                      Slice counters, float beta2Decay, float epsilon1, float epsilon2,
+                                      float clipThreshold) {
+        ensureOpen();
+        checks.adafactorUpdate(params, grads, accumulator, rows, cols, hyper, counters, beta2Decay, epsilon1,
+                epsilon2, clipThreshold);
+        ops.optimizers().adafactorUpdate(params, grads, accumulator, rows, cols, hyper, counters, beta2Decay,
+                epsilon1, epsilon2, clipThreshold);
+    }
+
+    @Override
     public final void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         ensureOpen();
         checks.weightDecay(params, n, hyper, weightDecay);

@@ -394,6 +394,19 @@ public interface Backend extends AutoCloseable {
     void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters, float beta1,
                     float beta2, float eps);
 
+    /**
+     * Keras Adafactor on ONE variable of {@code rows x cols} elements, row-major (a vector is {@code 1 x n}; issue
+     * one call per tensor), with {@code t = counters[COUNTER_STEP] + 1}, {@code beta = 1 - t^beta2Decay},
+     * {@code rho = min(lr, 1 / sqrt(t))}: {@code r = beta r + (1 - beta) rowMean(g^2 + epsilon1)}, {@code c} the same
+     * with column means, {@code v = (r / mean(r)) c} where {@code rows >= 2} and {@code cols >= 2}, else
+     * {@code v = beta v + (1 - beta)(g^2 + epsilon1)} per element; {@code u = g / sqrt(v)};
+     * {@code p -= max(epsilon2, RMS(p)) rho u / max(1, RMS(u) / clipThreshold)}. {@code accumulator} has
+     * {@code rows * cols} elements and holds r then c at its start when factored, v otherwise. Every reduction runs
+     * on the device.
+     */
+    void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                         Slice counters, float beta2Decay, float epsilon1, float epsilon2, float clipThreshold);
+
     /** Keras 3's decoupled weight decay, issued before an update: {@code p -= p * weightDecay * lr}. */
     void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
 

@@ -916,6 +916,46 @@ public final class OpChecks {
         twoMomentStates("lambUpdate", params, grads, "m", m, "v", v, n, hyper, counters, beta1, beta2, eps);
     }
 
+    /**
+     * {@code rows, cols >= 0} with a product that fits an int; {@code beta2Decay <= 0}, the epsilons {@code >= 0},
+     * all finite; {@code clipThreshold > 0} and finite.
+     */
+    public void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                                Slice counters, float beta2Decay, float epsilon1, float epsilon2,
+                                float clipThreshold) {
+        String op = "adafactorUpdate";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        long size = (long) rows * cols;
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": rows " + rows + " x cols " + cols + " = " + size
+                    + " elements; expected at most " + Integer.MAX_VALUE);
+        }
+        int n = (int) size;
+        paramsAndGrads(op, params, grads, n);
+        vector(op, "accumulator", accumulator, n);
+        hyper(op, hyper);
+        counters(op, counters);
+        if (!(beta2Decay <= 0f) || Float.isInfinite(beta2Decay)) {
+            throw new IllegalArgumentException(op + ": beta2Decay " + beta2Decay + "; expected a finite value <= 0");
+        }
+        float[] epsilons = {epsilon1, epsilon2};
+        String[] names = {"epsilon1", "epsilon2"};
+        for (int i = 0; i < epsilons.length; i++) {
+            if (!(epsilons[i] >= 0f) || Float.isInfinite(epsilons[i])) {
+                throw new IllegalArgumentException(op + ": " + names[i] + " " + epsilons[i]
+                        + "; expected a finite value >= 0");
+            }
+        }
+        if (!(clipThreshold > 0f) || Float.isInfinite(clipThreshold)) {
+            throw new IllegalArgumentException(op + ": clipThreshold " + clipThreshold
+                    + "; expected a finite value > 0");
+        }
+        noOverlap(op, "params", params, n, "grads", grads, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        noOverlap(op, "accumulator", accumulator, n, "grads", grads, n, false);
+    }
+
     /** {@code weightDecay >= 0} and finite. */
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         String op = "weightDecay";

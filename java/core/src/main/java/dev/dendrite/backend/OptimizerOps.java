@@ -35,6 +35,9 @@ public interface OptimizerOps {
     void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters, float beta1,
                     float beta2, float eps);
 
+    void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                         Slice counters, float beta2Decay, float epsilon1, float epsilon2, float clipThreshold);
+
     void weightDecay(Slice params, int n, Slice hyper, float weightDecay);
 
     void clipByValue(Slice grads, int n, float clipValue);

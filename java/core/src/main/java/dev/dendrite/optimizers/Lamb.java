@@ -41,13 +41,7 @@ public final class Lamb extends MomentOptimizer {
     @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
-        ParameterLayout layout = layout();
-        if (layout == null || layout.size() != n) {
-            throw new IllegalStateException("Lamb's trust ratio is per weight tensor and needs the parameter layout"
-                    + " of these " + n + " parameters: call build(ParameterLayout) first (compile does); layout "
-                    + layout);
-        }
-        for (ParameterLayout.Variable v : layout.variables()) {
+        for (ParameterLayout.Variable v : layoutOf(n, "Lamb's trust ratio is per weight tensor").variables()) {
             int o = v.offset();
             int size = v.size();
             backend.lambUpdate(params.slice(o, size), grads.slice(o, size), slots[0].slice(o, size),

@@ -94,6 +94,20 @@ public abstract class Optimizer {
     }
 
     /**
+     * The layout given to {@link #build}, for rules that work per weight tensor.
+     *
+     * @param why what needs it, the start of the message, e.g. {@code "Lamb's trust ratio is per weight tensor"}
+     * @throws IllegalStateException when there is none or it describes other than these {@code n} parameters
+     */
+    ParameterLayout layoutOf(int n, String why) {
+        if (layout == null || layout.size() != n) {
+            throw new IllegalStateException(why + " and needs the parameter layout of these " + n + " parameters: call"
+                    + " build(ParameterLayout) first (compile does); layout " + layout);
+        }
+        return layout;
+    }
+
+    /**
      * One training step's update in Keras 3's order: the gradient clipping, then the weight decay (both from
      * {@link #gradientOptions()}), then {@link #update}.
      */
@@ -105,7 +119,7 @@ public abstract class Optimizer {
 
     /**
      * Parses Keras's optimizer strings with Keras's defaults: {@code sgd, adam, rmsprop, adagrad, adamw,
-     * adadelta, adamax, nadam, lion, ftrl, lamb}.
+     * adadelta, adamax, nadam, lion, ftrl, lamb, adafactor}.
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -133,10 +147,12 @@ public abstract class Optimizer {
                 return new Ftrl();
             case "lamb":
                 return new Lamb();
+            case "adafactor":
+                return new Adafactor();
             default:
                 throw new IllegalArgumentException("unknown optimizer '" + name
                         + "'; expected one of: sgd, adam, rmsprop, adagrad, adamw, adadelta, adamax, nadam, lion, "
-                        + "ftrl, lamb");
+                        + "ftrl, lamb, adafactor");
         }
     }
 
@@ -198,6 +214,11 @@ public abstract class Optimizer {
             case "lamb":
                 return new Lamb(Double.isNaN(lr) ? Lamb.DEFAULT_LEARNING_RATE : lr, num(config, "beta_1", 0.9),
                         num(config, "beta_2", 0.999), num(config, "epsilon", 1e-7));
+            case "adafactor":
+                return new Adafactor(Double.isNaN(lr) ? Adafactor.DEFAULT_LEARNING_RATE : lr,
+                        num(config, "beta_2_decay", -0.8), num(config, "epsilon_1", 1e-30),
+                        num(config, "epsilon_2", 1e-3), num(config, "clip_threshold", 1.0),
+                        !Boolean.FALSE.equals(config.get("relative_step")));
             default:
                 return fromName(name);
         }

@@ -56,8 +56,16 @@ class KerasOptimizerFormulaTest {
 
     /** Three steps of {@code opt} through {@link Optimizer#apply}; the weights after each step. */
     private static double[][] run(Optimizer opt) {
-        opt.build(LAYOUT);
-        int n = W0.length;
+        return steps(cpu, opt, LAYOUT, W0, G);
+    }
+
+    /**
+     * {@code gs.length} steps of {@code opt} over the weights {@code w0} of {@code layout} on {@code cpu}, through
+     * {@link Optimizer#apply}; the weights after each step.
+     */
+    static double[][] steps(Backend cpu, Optimizer opt, ParameterLayout layout, double[] w0, double[][] gs) {
+        opt.build(layout);
+        int n = w0.length;
         float[] init = opt.slotInitialValues();
         Buffer[] slots = new Buffer[init.length];
         try (Buffer p = cpu.allocate(DType.F32, n); Buffer g = cpu.allocate(DType.F32, n);
@@ -68,11 +76,11 @@ class KerasOptimizerFormulaTest {
                 cpu.fill(slots[i].all(), init[i]);
                 s[i] = slots[i].all();
             }
-            cpu.upload(toFloat(W0), 0, p.all());
+            cpu.upload(toFloat(w0), 0, p.all());
             cpu.upload(new float[] {(float) opt.learningRate()}, 0, hyper.slice(Backend.HYPER_LR, 1));
-            double[][] out = new double[G.length][n];
-            for (int t = 0; t < G.length; t++) {
-                cpu.upload(toFloat(G[t]), 0, g.all());
+            double[][] out = new double[gs.length][n];
+            for (int t = 0; t < gs.length; t++) {
+                cpu.upload(toFloat(gs[t]), 0, g.all());
                 opt.apply(cpu, p.all(), g.all(), s, n, hyper.all(), counters.all());
                 cpu.advanceCounters(counters.all());
                 float[] v = new float[n];

@@ -12,7 +12,8 @@ import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's optimizer updates over flat parameter buffers: SGD, Adam (AMSGrad), RMSprop, Adagrad, Adamax, Nadam,
- * Lion, Adadelta; and the gradient options every optimizer has (weight decay, clipping by value and by norm).
+ * Lion, Adadelta, Ftrl, Lamb, Adafactor; and the gradient options every optimizer has (weight decay, clipping by
+ * value and by norm).
  */
 final class CpuOptimizerOps implements OptimizerOps {
     private final CpuParallel par;
@@ -398,6 +399,76 @@ final class CpuOptimizerOps implements OptimizerOps {
         double step = learningRate(hyper) * (wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1);
         for (int i = 0; i < n; i++) {
             ps[po + i] = (float) (ps[po + i] - step * u[i]);
+        }
+    }
+
+    /**
+     * One thread, in element order, sums and means in double; the accumulators are stored as floats, as on the
+     * GPUs (layout in kernels/common/optimizers.h).
+     */
+    @Override
+    public void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                                Slice counters, float beta2Decay, float epsilon1, float epsilon2,
+                                float clipThreshold) {
+        float[] ps = floats(params);
+        float[] gs = floats(grads);
+        float[] as = floats(accumulator);
+        int po = params.offset();
+        int go = grads.offset();
+        int ao = accumulator.offset();
+        int n = rows * cols;
+        if (n == 0) {
+            return;
+        }
+        int t = step(counters);
+        double beta = 1 - Math.pow(t, beta2Decay);
+        double rho = Math.min(learningRate(hyper), 1 / Math.sqrt(t));
+        boolean factored = rows > 1 && cols > 1;
+        double[] v = new double[n];
+        double wSquares = 0;
+        for (int k = 0; k < n; k++) {
+            double w = ps[po + k];
+            wSquares += w * w;
+        }
+        if (factored) {
+            double rSum = 0;
+            for (int i = 0; i < rows; i++) {
+                double sum = 0;
+                for (int j = 0; j < cols; j++) {
+                    double g = gs[go + i * cols + j];
+                    sum += g * g + epsilon1;
+                }
+                as[ao + i] = (float) (beta * as[ao + i] + (1 - beta) * (sum / cols));
+                rSum += as[ao + i];
+            }
+            for (int j = 0; j < cols; j++) {
+                double sum = 0;
+                for (int i = 0; i < rows; i++) {
+                    double g = gs[go + i * cols + j];
+                    sum += g * g + epsilon1;
+                }
+                as[ao + rows + j] = (float) (beta * as[ao + rows + j] + (1 - beta) * (sum / rows));
+            }
+            double rMean = rSum / rows;
+            for (int k = 0; k < n; k++) {
+                v[k] = as[ao + k / cols] / rMean * as[ao + rows + k % cols];
+            }
+        } else {
+            for (int k = 0; k < n; k++) {
+                double g = gs[go + k];
+                as[ao + k] = (float) (beta * as[ao + k] + (1 - beta) * (g * g + epsilon1));
+                v[k] = as[ao + k];
+            }
+        }
+        double uSquares = 0;
+        for (int k = 0; k < n; k++) {
+            v[k] = gs[go + k] / Math.sqrt(v[k]); // from here on the direction u
+            uSquares += v[k] * v[k];
+        }
+        double alpha = Math.max(epsilon2, Math.sqrt(wSquares / n)) * rho;
+        double step = alpha / Math.max(1, Math.sqrt(uSquares / n) / clipThreshold);
+        for (int k = 0; k < n; k++) {
+            ps[po + k] = (float) (ps[po + k] - step * v[k]);
         }
     }
 

@@ -55,6 +55,7 @@ enum CudaKernel {
     ADADELTA_UPDATE("adadelta_update", "PPPPIPFF"),
     FTRL_UPDATE("ftrl_update", "PPPPIPFFFFF"),
     LAMB_UPDATE("lamb_update", "PPPPIPPFFF"),
+    ADAFACTOR_UPDATE("adafactor_update", "PPPIIPPFFFF"),
     WEIGHT_DECAY("weight_decay", "PIPF"),
     CLIP_BY_VALUE("clip_by_value", "PIF"),
     CLIP_BY_NORM("clip_by_norm", "PIF"),

@@ -201,6 +201,27 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
         }
     }
 
+    /** One block per variable (see adafactor_update in optimizers.cu). */
+    @Override
+    public void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                                Slice counters, float beta2Decay, float epsilon1, float epsilon2,
+                                float clipThreshold) {
+        CUdeviceptr pp = ptr(params);
+        CUdeviceptr pg = ptr(grads);
+        CUdeviceptr pa = ptr(accumulator);
+        CUdeviceptr ph = ptr(hyper);
+        CUdeviceptr pc = ptr(counters);
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        try {
+            ctx.launch(CudaKernel.ADAFACTOR_UPDATE, 1, BLOCK, 1, 0, pp, pg, pa, rows, cols, ph, pc, beta2Decay,
+                    epsilon1, epsilon2, clipThreshold);
+        } catch (CudaException e) {
+            throw ctx.fail("adafactorUpdate", "rows=" + rows + " cols=" + cols, e);
+        }
+    }
+
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         CUdeviceptr pp = ptr(params);

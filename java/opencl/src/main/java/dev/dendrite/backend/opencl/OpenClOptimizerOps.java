@@ -196,6 +196,28 @@ record OpenClOptimizerOps(OpenClContext ctx) implements OptimizerOps {
         }
     }
 
+    /** One work-group per variable (see adafactor_update in optimizers.cl). */
+    @Override
+    public void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
+                                Slice counters, float beta2Decay, float epsilon1, float epsilon2,
+                                float clipThreshold) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("optimizers.cl", "adafactor_update");
+            int local = powerOfTwoGroup(k, GROUP);
+            k.args().mem(ctx.mem(params), params.offset()).mem(ctx.mem(grads), grads.offset())
+                    .mem(ctx.mem(accumulator), accumulator.offset()).i(rows).i(cols)
+                    .mem(ctx.mem(hyper), hyper.offset() + HYPER_LR)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).f(beta2Decay).f(epsilon1)
+                    .f(epsilon2).f(clipThreshold).local(4L * local).local(4L * local);
+            k.run(ctx.queue, local, local);
+        } catch (CLException e) {
+            throw ctx.clFailure("adafactorUpdate", "rows=" + rows + " cols=" + cols, e);
+        }
+    }
+
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
         if (n == 0) {
