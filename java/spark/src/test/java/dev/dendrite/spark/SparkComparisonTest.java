@@ -155,6 +155,22 @@ class SparkComparisonTest {
     }
 
     @Test
+    void theCliEntryPointRunsOnTheSessionAlreadyRunningAndReportsFailures(@TempDir Path dir) throws IOException {
+        Map<String, RunConfig> runs = new LinkedHashMap<>();
+        runs.put("relu", small());
+        runs.put("bad", small().with("optimizer", "sgd").with("momentum", "1.5"));
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        ComparisonResult r = CompareOnSpark.run("local[2]", data, runs, 500, "scale", 5, dir.resolve("models"),
+                "fashion-mnist", new PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(List.of("relu"), r.runs().stream().map(RunResult::name).toList());
+        assertTrue(out.contains("Run 'bad' failed: IllegalArgumentException: ") && out.contains("1.5"), out);
+        assertTrue(out.contains("2 runs in") && out.contains("1 failed"), out);
+        assertTrue(Files.isRegularFile(dir.resolve("models/relu.safetensors")));
+        assertFalse(spark.sparkContext().isStopped(), "a session that was already running is left running");
+    }
+
+    @Test
     void badSettingsAreRefusedByName() {
         SparkComparison s = new SparkComparison(data).add("a", small());
         assertThrows(IllegalArgumentException.class, () -> s.add("a", small()));
