@@ -9,6 +9,8 @@ import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Backends;
 import dev.dendrite.experiments.Comparison;
 import dev.dendrite.experiments.ComparisonResult;
 import dev.dendrite.experiments.RunResult;
@@ -26,6 +28,13 @@ import dev.dendrite.experiments.RunResult;
  */
 final class TrainTask implements Function<RunSpec, RunOutcome> {
     private static final long serialVersionUID = 1L;
+    /**
+     * Backends are opened one at a time per executor JVM: several task threads calling Backends.auto() at once
+     * crashed the JVM (SIGSEGV in clGetDeviceInfo while two threads enumerated the OpenCL devices, PoCL, seen
+     * with dendrite-cli.jar's OpenCL backend on the class path); a local Comparison opens its backends from one
+     * thread.
+     */
+    private static final Object OPENING = new Object();
 
     private final Broadcast<ShippedData> data;
     private final int validation;
@@ -47,6 +56,7 @@ final class TrainTask implements Function<RunSpec, RunOutcome> {
         try {
             Comparison c = new Comparison(data.value().toTrainTest()).validation(validation).preprocess(preprocess)
                     .seed(spec.seed()).verbose(0, new PrintStream(PrintStream.nullOutputStream()))
+                    .backend(TrainTask::openBackend)
                     .add(spec.id(), spec.config());
             if (modelDir != null) {
                 c.saveModels(Path.of(modelDir)); // each model is written atomically: a retried task overwrites whole
@@ -81,6 +91,12 @@ final class TrainTask implements Function<RunSpec, RunOutcome> {
             outcome.host = env.blockManager().blockManagerId().host();
         }
         return outcome;
+    }
+
+    private static Backend openBackend() {
+        synchronized (OPENING) {
+            return Backends.auto();
+        }
     }
 
     private static boolean killed() {
