@@ -85,6 +85,12 @@ final class CompareCommand implements Callable<Integer> {
                     + "results are the same as one after another.")
     int parallel;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Run each configuration as an Apache Spark task on MASTER (local[*], spark://host:7077, "
+                    + "yarn, k8s://...), each executor on its best backend; needs dendrite-spark and Spark on the "
+                    + "class path (README). --backend and --parallel do not apply.")
+    String spark;
+
     @Option(names = {"-o", "--output-dir"}, defaultValue = "compare-out", paramLabel = "DIR",
             description = "Where to write results, charts, report.html and models/ (default: ${DEFAULT-VALUE}).")
     Path outputDir;
@@ -97,24 +103,35 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkOptions();
         Map<String, RunConfig> runs = plan();
-        // Opened and closed once here so that a wrong --backend, or one this machine lacks, is reported before the
-        // data is read; the comparison opens its own per run.
-        CliBackend.open(backend, System.err).close();
+        java.lang.reflect.Method onSpark = spark == null ? null : SparkOption.entry(spark);
+        if (spark == null) {
+            // Opened and closed once here so that a wrong --backend, or one this machine lacks, is reported before
+            // the data is read; the comparison opens its own per run.
+            CliBackend.open(backend, System.err).close();
+        }
         checkOutputDir();
         TrainTest tt = data.load();
         System.out.println("Data: " + tt.source());
+        if (onSpark != null) {
+            System.out.println("Runs: " + runs.size() + " (" + String.join("; ", runs.keySet()) + ") on Spark " + spark);
+            return report(SparkOption.run(onSpark, spark, tt, runs, validation, preprocess, seed,
+                    outputDir.resolve("models"), data.dataset), runs.size());
+        }
         Comparison cmp = new Comparison(tt).validation(validation).preprocess(preprocess).seed(seed)
                 .backend(() -> Backends.create(backend)).parallelism(parallel).saveModels(outputDir.resolve("models"))
                 .datasetName(data.dataset).verbose(verbose, System.out);
         runs.forEach(cmp::add);
         System.out.println("Runs: " + runs.size() + " (" + String.join("; ", runs.keySet()) + ")");
-        ComparisonResult result = cmp.run();
+        return report(cmp.run(), runs.size());
+    }
+
+    private int report(ComparisonResult result, int runs) throws IOException {
         System.out.println("Backend: " + result.setup().get("backend"));
         System.out.println();
         System.out.print(result.table());
         List<Path> files = result.writeTo(outputDir);
         System.out.println();
-        System.out.println("Wrote " + files.size() + " files and " + runs.size() + " models to "
+        System.out.println("Wrote " + files.size() + " files and " + result.runs().size() + " models to "
                 + outputDir.toAbsolutePath() + "; open report.html");
         return 0;
     }
@@ -129,6 +146,10 @@ final class CompareCommand implements Callable<Integer> {
         }
         if (parallel < 1) {
             throw bad("--parallel " + parallel + "; expected 1 or more runs at once");
+        }
+        if (spark != null && (!backend.equals("auto") || parallel != 1)) {
+            throw bad("--spark runs each configuration on its executor's best backend, one task each; --backend "
+                    + backend + " and --parallel " + parallel + " do not apply (leave them out)");
         }
         if (verbose < 0 || verbose > 1) {
             throw bad("--verbose " + verbose + "; expected 0 (silent) or 1 (one line per run and epoch)");

@@ -35,6 +35,15 @@ public final class ComparisonResult {
         this.test = test;
     }
 
+    /**
+     * The result of runs trained elsewhere (e.g. as Spark tasks by dendrite-spark), for the same table, CSV, JSON
+     * and charts as a local comparison; {@code test} is the test set the runs' predictions are of.
+     */
+    public static ComparisonResult of(Map<String, Object> setup, List<RunResult> runs, String[] classNames,
+            Dataset test) {
+        return new ComparisonResult(setup, runs, classNames, test);
+    }
+
     public List<RunResult> runs() {
         return runs;
     }

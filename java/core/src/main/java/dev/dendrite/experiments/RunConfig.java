@@ -27,9 +27,11 @@ import dev.dendrite.regularizers.Regularizer;
  * stopping and ReduceLROnPlateau. Immutable; {@link #with(String, String)} gives a copy with one setting changed,
  * by the same names as {@code dendrite train}'s options ({@code activation}, {@code batch_size} or
  * {@code batch-size}, ...). The defaults are the course notebook's: 512-512 relu, Glorot, Adam, batch 128,
- * 10 epochs.
+ * 10 epochs. Serializable, so that a configuration can travel to another machine (dendrite-spark's tasks).
  */
-public final class RunConfig {
+public final class RunConfig implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** The setting names {@link #with} accepts, in the order they are listed. */
     public static final List<String> KEYS = List.of("layers", "activation", "initializer", "optimizer", "lr",
             "momentum", "nesterov", "dropout", "batch_norm", "l2", "batch_size", "epochs", "early_stopping",
