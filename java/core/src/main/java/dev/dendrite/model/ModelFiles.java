@@ -138,7 +138,7 @@ final class ModelFiles {
             }
             Map<String, Object> compile = (Map<String, Object>) c.get("compile");
             model.buildLayers(inputShape);
-            List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
+            Map<String, TensorData> optimizerSlots = OptimizerState.take(contents.weights());
             List<float[]> values = matching(model, contents.weights(), file);
             model.build(inputShape);
             if (meta != null) {
@@ -146,6 +146,7 @@ final class ModelFiles {
                     model.metadata().put(e.getKey(), (String) e.getValue());
                 }
             }
+            model.setWeights(values); // before the optimizer's state, which may start its EMA at them
             if (compile != null) {
                 Map<String, Object> opt = (Map<String, Object>) compile.get("optimizer");
                 Map<String, Object> loss = (Map<String, Object>) compile.get("loss");
@@ -157,7 +158,6 @@ final class ModelFiles {
                 OptimizerState.restore(model.engine(), (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY),
                         optimizerSlots, file);
             }
-            model.setWeights(values);
             return model;
         } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
                  | IllegalStateException e) {
@@ -177,7 +177,7 @@ final class ModelFiles {
     @SuppressWarnings("unchecked")
     static void loadState(Sequential model, Path file) throws IOException {
         ModelFile.Contents contents = ModelFile.read(file);
-        List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
+        Map<String, TensorData> optimizerSlots = OptimizerState.take(contents.weights());
         model.setWeights(matching(model, contents.weights(), file));
         Map<String, Object> compile = (Map<String, Object>) ((Map<String, Object>) Json.parse(contents.configJson()))
                 .get("compile");
@@ -187,7 +187,7 @@ final class ModelFiles {
 
     static void loadWeights(Sequential model, Path file) throws IOException {
         LinkedHashMap<String, TensorData> stored = ModelFile.readWeights(file);
-        OptimizerState.take(stored); // a full model file's optimizer slots are no weights
+        OptimizerState.take(stored); // a full model file's optimizer state is no weights
         model.setWeights(matching(model, stored, file));
     }
 
