@@ -509,6 +509,14 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }));
     }
 
+    /** Loss and metrics over the first {@code steps} batches of {@code source}, which may be endless; closes it. */
+    public Map<String, Double> evaluate(DataSource source, int steps) {
+        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, steps, () -> {
+            checkOpen();
+            requireCompiled("evaluate");
+        }));
+    }
+
     /** The model's outputs (class probabilities for a softmax model), shape {@code [rows, outputs]}. */
     public Tensor predict(Inputs x) {
         return predict(x, DEFAULT_INFERENCE_BATCH);
@@ -539,6 +547,11 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
     public Tensor predict(DataSource source) {
         return guard.run(name, "predict", () -> new SourceFit(this).predict(source, this::checkOpen));
+    }
+
+    /** The outputs for the first {@code steps} batches of {@code source}, which may be endless; closes it. */
+    public Tensor predict(DataSource source, int steps) {
+        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, steps, this::checkOpen));
     }
 
     /** The index of the largest output of each sample: the predicted class. */
