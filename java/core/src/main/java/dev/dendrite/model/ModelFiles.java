@@ -18,6 +18,7 @@ import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.Layers;
 import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.MetricConfigs;
 import dev.dendrite.optimizers.Optimizer;
 
 /**
@@ -96,7 +97,7 @@ final class ModelFiles {
             loss.put("class_name", model.loss().name());
             loss.put("from_logits", model.loss().fromLogits());
             compile.put("loss", loss);
-            compile.put("metrics", new ArrayList<Object>(model.metrics()));
+            compile.put("metrics", model.metricSpecs().stream().map(MetricConfigs::toCompileConfig).toList());
             c.put("compile", compile);
         }
         c.put("metadata", new LinkedHashMap<String, Object>(model.metadata()));
@@ -154,7 +155,7 @@ final class ModelFiles {
                 model.compile(Optimizer.fromConfig((String) opt.get("class_name"),
                                 (Map<String, Object>) opt.get("config")),
                         Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits"))),
-                        metrics.stream().map(String::valueOf).toArray(String[]::new));
+                        MetricConfigs.fromCompileConfig(metrics));
                 OptimizerState.restore(model.engine(), (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY),
                         optimizerSlots, file);
             }

@@ -23,6 +23,8 @@ import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.Metric;
+import dev.dendrite.metrics.MetricConfigs;
 import dev.dendrite.metrics.MetricSet;
 import dev.dendrite.optimizers.Optimizer;
 
@@ -77,7 +79,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     private Engine engine;
     private Optimizer optimizer;
     private Loss loss;
-    private final List<String> metrics = new ArrayList<>();
+    private final List<Object> metrics = new ArrayList<>(); // names as written, or configured Metric objects
     private volatile boolean stopTraining;
     private boolean closed;
     private final UseGuard guard = new UseGuard();
@@ -280,19 +282,33 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      *                the names as written; the loss is always reported
      */
     public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
+        return compile(optimizer, loss, Arrays.asList((Object[]) metrics));
+    }
+
+    /**
+     * Configures training with configured metric objects, e.g. {@code compile(adam, loss, new
+     * TopKCategoricalAccuracy(3), new F1Score("macro"))}; the model file keeps their arguments.
+     */
+    public Sequential compile(Optimizer optimizer, Loss loss, Metric metric, Metric... more) {
+        List<Object> all = new ArrayList<>(List.of(metric));
+        all.addAll(Arrays.asList(more));
+        return compile(optimizer, loss, all);
+    }
+
+    /**
+     * Configures training, Keras's {@code metrics=[...]}: each entry a metric name ({@link MetricSet#NAMES}) or a
+     * configured {@link Metric} such as {@code new AUC(50)}, logged under its name.
+     */
+    public Sequential compile(Optimizer optimizer, Loss loss, List<?> metrics) {
         return guard.run(name, "compile", () -> compileGuarded(optimizer, loss, metrics));
     }
 
-    private Sequential compileGuarded(Optimizer optimizer, Loss loss, String[] metrics) {
+    private Sequential compileGuarded(Optimizer optimizer, Loss loss, List<?> metrics) {
         checkOpen();
         if (optimizer == null || loss == null) {
             throw new IllegalArgumentException("compile needs an optimizer and a loss; got " + optimizer + ", " + loss);
         }
-        List<String> m = new ArrayList<>();
-        for (String metric : metrics) {
-            MetricSet.check(metric, loss.sparseLabels()); // resolved by the output's shape when data comes
-            m.add(metric.trim());
-        }
+        List<Object> m = MetricConfigs.checkForCompile(metrics, loss.sparseLabels());
         if (engine == null && inputShape != null) {
             build(inputShape); // as in Keras, a model that starts with an Input is built, so compile can check it
         }
@@ -314,8 +330,13 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return loss;
     }
 
-    /** The metrics requested at compile time. */
+    /** The names of the metrics requested at compile time (the logs' keys). */
     public List<String> metrics() {
+        return metrics.stream().map(m -> m instanceof Metric ? ((Metric) m).name() : (String) m).toList();
+    }
+
+    /** The metrics requested at compile time: names as written, or configured {@link Metric} objects. */
+    List<Object> metricSpecs() {
         return Collections.unmodifiableList(metrics);
     }
 

@@ -62,7 +62,7 @@ final class SourceFit {
             check(first, reader.lastIndex(), "training");
             Engine engine = model.engine();
             long seed = options.seed() != null ? options.seed() : model.seed();
-            HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metrics(), engine,
+            HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine,
                     first.labels() != null ? null : first.targets()));
             int capacity = first.size();
             int valBatch = Math.max(capacity, Sequential.DEFAULT_INFERENCE_BATCH);
@@ -227,7 +227,7 @@ final class SourceFit {
             if (s == 0) {
                 buildFor(b, reader.lastIndex(), role);
                 if (metrics == null) {
-                    metrics = new HostMetrics(engine, HostMetrics.resolve(model.metrics(), engine,
+                    metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine,
                             b.labels() != null ? null : b.targets()));
                 }
                 metrics.metrics().reset();
