@@ -65,24 +65,7 @@ class OptimizerOptionsStateFileTest extends CpuModelTestBase {
             m.fit(X, Y, epochs(0, 4));
             straight = m.getWeights();
         }
-        Path file = dir.resolve("acc.dendrite");
-        try (Sequential m = net(false, 3)) {
-            m.fit(X, Y, epochs(0, 2));
-            m.save(file);
-        }
-        ModelFile.Contents c = ModelFile.read(file);
-        assertTrue(c.weights().containsKey("optimizer/accumulator"), c.weights().keySet().toString());
-        try (Sequential m = Sequential.load(file, cpu)) {
-            m.fit(X, Y, epochs(2, 4));
-            OptimizerStateFileTest.assertSameBits(straight, m.getWeights());
-        }
-        // The test can fail: the same file without the accumulator (as written before it was saved) loads, with
-        // nothing accumulated, and ends elsewhere.
-        Path old = withoutPlanState(file, "old.dendrite");
-        try (Sequential m = Sequential.load(old, cpu)) {
-            m.fit(X, Y, epochs(2, 4));
-            assertFalse(bits(straight).equals(bits(m.getWeights())), "resumed without the accumulator");
-        }
+        assertResumesFromTheFile(false, straight, "optimizer/accumulator");
     }
 
     @Test
@@ -95,23 +78,33 @@ class OptimizerOptionsStateFileTest extends CpuModelTestBase {
             m.fit(X, Y, epochs(2, 4));
             inMemory = m.getWeights();
         }
-        Path file = dir.resolve("ema.dendrite");
-        try (Sequential m = net(true, 3)) {
+        assertResumesFromTheFile(true, inMemory, "optimizer/ema");
+    }
+
+    /**
+     * Fits 2 epochs, saves, loads and fits 2 more: the weights are {@code want}'s bits. The test can fail: the same
+     * file without the options' state (as written before it was saved) loads, with nothing accumulated, and ends
+     * elsewhere (with use_ema, fit ended with the weights at the average, so the average restarts right; the
+     * accumulator does not).
+     */
+    private void assertResumesFromTheFile(boolean ema, List<float[]> want, String tensor) throws IOException {
+        Path file = dir.resolve("m.dendrite");
+        try (Sequential m = net(ema, 3)) {
             m.fit(X, Y, epochs(0, 2));
             m.save(file);
         }
         ModelFile.Contents c = ModelFile.read(file);
-        assertTrue(c.weights().containsKey("optimizer/ema"), c.weights().keySet().toString());
+        assertTrue(c.weights().containsKey(tensor), c.weights().keySet().toString());
         assertTrue(c.configJson().contains("optimizer_counters"), c.configJson());
-        try (Sequential m = Sequential.load(file, cpu)) {
-            m.fit(X, Y, epochs(2, 4));
-            OptimizerStateFileTest.assertSameBits(inMemory, m.getWeights());
-        }
-        Path old = withoutPlanState(file, "old.dendrite");
-        try (Sequential m = Sequential.load(old, cpu)) {
-            m.fit(X, Y, epochs(2, 4));
-            // fit ended with the weights at the average, so the average restarts right; the accumulator does not
-            assertFalse(bits(inMemory).equals(bits(m.getWeights())), "resumed without the accumulator");
+        for (Path p : List.of(file, withoutPlanState(file, "old.dendrite"))) {
+            try (Sequential m = Sequential.load(p, cpu)) {
+                m.fit(X, Y, epochs(2, 4));
+                if (p == file) {
+                    OptimizerStateFileTest.assertSameBits(want, m.getWeights());
+                } else {
+                    assertFalse(bits(want).equals(bits(m.getWeights())), "resumed without the accumulator");
+                }
+            }
         }
     }
 
