@@ -43,6 +43,9 @@ public final class AUC extends Metric {
         c.put("curve", "ROC");
         c.put("summation_method", "interpolation");
         c.put("multi_label", false);
+        c.put("num_labels", null);
+        c.put("label_weights", null);
+        c.put("from_logits", false);
         return c;
     }
 

@@ -125,6 +125,37 @@ class MetricObjectsTest extends CpuModelTestBase {
         assertTrue(e.getMessage().contains("MeanIoU") && e.getMessage().contains("F1Score"), e.getMessage());
     }
 
+    /**
+     * Keras 3.15's serialized metrics ({@code bench/keras/metric_configs_fixture.py}) make the metrics, which
+     * serialize back to the same JSON; two differ by design: Keras's {@code Recall()} writes {@code thresholds}
+     * null (meaning 0.5) where Dendrite writes 0.5, and {@code SparseTopKCategoricalAccuracy} comes back as the
+     * one top-k class (it reads class-index labels as such) under the sparse name.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void kerasSerializedMetricsComeBackAsTheSameJson() throws IOException {
+        String json;
+        try (var in = MetricObjectsTest.class.getResourceAsStream("/dev/dendrite/metrics/keras_metric_configs.json")) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        List<Object> keras = (List<Object>) Json.parse(json);
+        List<Object> made = MetricConfigs.fromCompileConfig(keras);
+        assertEquals(10, made.size());
+        for (int i = 0; i < keras.size(); i++) {
+            Map<String, Object> k = (Map<String, Object>) keras.get(i);
+            Object ours = MetricConfigs.toCompileConfig(made.get(i));
+            Map<String, Object> cfg = (Map<String, Object>) k.get("config");
+            if (k.get("class_name").equals("Recall")) {
+                assertEquals(0.5, ((Map<String, Object>) ((Map<String, Object>) ours).get("config")).get("thresholds"));
+            } else if (k.get("class_name").equals("SparseTopKCategoricalAccuracy")) {
+                assertEquals(Json.parse(Json.write(cfg, false)),
+                        Json.parse(Json.write(((Map<String, Object>) ours).get("config"), false)));
+            } else {
+                assertEquals(Json.parse(Json.write(k, false)), Json.parse(Json.write(ours, false)), "entry " + i);
+            }
+        }
+    }
+
     @Test
     void aMetricThatCannotComeBackFromItsConfigIsRefusedAtCompile() {
         Metric custom = new Metric("mine") {
