@@ -18,7 +18,8 @@ import dev.dendrite.model.Sequential;
  * from the backup. On the CPU the resumed fit ends with the same bits as an uninterrupted one with the same seed.
  *
  * <p>The backup is one model file ({@code latest.dendrite}) written atomically ({@code io/AtomicFiles}): the
- * weights, the optimizer's slots and step count (which also key the dropout stream) and where to resume, so a
+ * weights, the optimizer's slots and step count (which also key the dropout stream), the state of its options
+ * (use_ema's average, the gradient accumulator) and where to resume, so a
  * kill at any moment leaves either the previous backup or the new one, never a mix. Shuffling depends only on the
  * seed and the epoch. On a normal end of training the backup is deleted ({@code delete_checkpoint}), and the
  * folder too when that leaves it empty (Keras removes the whole folder).

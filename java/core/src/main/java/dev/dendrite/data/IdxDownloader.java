@@ -185,10 +185,16 @@ final class IdxDownloader {
                 fetch(url, target, expected, file);
             } catch (IOException e) {
                 progress.println();
-                throw new IOException(name + ": downloading " + file + " from " + url + " failed: " + reason(e)
-                        + ". Nothing partial was kept in " + dir + ". " + byHand, e);
+                throw new IOException(name + ": downloading " + file + " from " + url + " failed: "
+                        + asSentence(reason(e)) + " Nothing partial was kept in " + dir + ". " + byHand, e);
             }
         }
+    }
+
+    /** Ends a clause with a full stop unless it already ends a sentence ("offline?", "...file."). */
+    static String asSentence(String clause) {
+        String c = clause == null ? "" : clause.strip();
+        return c.endsWith(".") || c.endsWith("?") || c.endsWith("!") ? c : c + ".";
     }
 
     /** What a person can do about a failed download. */

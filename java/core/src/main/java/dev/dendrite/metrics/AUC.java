@@ -1,5 +1,7 @@
 package dev.dendrite.metrics;
 
+import java.util.Map;
+
 /**
  * Keras's {@code AUC} with its defaults: the area under the ROC curve, approximated by {@code num_thresholds}
  * (200) evenly spaced thresholds {@code [-eps, 1/(n-1), ..., (n-2)/(n-1), 1+eps]} and the trapezoidal rule
@@ -19,6 +21,11 @@ public final class AUC extends Metric {
         this("auc", DEFAULT_NUM_THRESHOLDS);
     }
 
+    /** Keras's {@code AUC(num_thresholds=...)}, the ROC curve by interpolation over every output. */
+    public AUC(int numThresholds) {
+        this("auc", numThresholds);
+    }
+
     public AUC(String name, int numThresholds) {
         super(name);
         if (numThresholds < 2) {
@@ -27,6 +34,19 @@ public final class AUC extends Metric {
         this.numThresholds = numThresholds;
         tpBucket = new double[numThresholds];
         fpBucket = new double[numThresholds];
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("num_thresholds", numThresholds);
+        c.put("curve", "ROC");
+        c.put("summation_method", "interpolation");
+        c.put("multi_label", false);
+        c.put("num_labels", null);
+        c.put("label_weights", null);
+        c.put("from_logits", false);
+        return c;
     }
 
     @Override

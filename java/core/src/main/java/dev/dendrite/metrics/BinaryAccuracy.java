@@ -1,5 +1,7 @@
 package dev.dendrite.metrics;
 
+import java.util.Map;
+
 /**
  * Keras's {@code binary_accuracy}: per output, whether {@code (y_pred > threshold)} equals the target (exact
  * equality, so a soft target such as 0.7 never matches); a sample's value is the mean over its outputs.
@@ -8,14 +10,31 @@ package dev.dendrite.metrics;
 public final class BinaryAccuracy extends MeanMetricWrapper {
     public static final double DEFAULT_THRESHOLD = 0.5;
     private final float threshold;
+    private final double thresholdAsGiven;
 
     public BinaryAccuracy() {
         this("binary_accuracy", DEFAULT_THRESHOLD);
     }
 
+    /** Keras's {@code BinaryAccuracy(threshold=...)}. */
+    public BinaryAccuracy(double threshold) {
+        this("binary_accuracy", threshold);
+    }
+
     public BinaryAccuracy(String name, double threshold) {
         super(name);
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new IllegalArgumentException(name + " threshold " + threshold + "; expected a value in [0, 1]");
+        }
         this.threshold = (float) threshold;
+        this.thresholdAsGiven = threshold;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("threshold", thresholdAsGiven);
+        return c;
     }
 
     public float threshold() {

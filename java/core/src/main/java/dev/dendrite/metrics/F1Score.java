@@ -26,6 +26,11 @@ public final class F1Score extends Metric {
         this("f1_score", null, null);
     }
 
+    /** Keras's {@code F1Score(average=...)}: null, "micro", "macro" or "weighted". */
+    public F1Score(String average) {
+        this("f1_score", average, null);
+    }
+
     public F1Score(String name, String average, Double threshold) {
         super(name);
         if (average != null && !average.equals("micro") && !average.equals("macro") && !average.equals("weighted")) {
@@ -112,6 +117,14 @@ public final class F1Score extends Metric {
     public double result() {
         double[] r = results();
         return r.length == 0 ? 0 : sum(r) / r.length;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("average", average);
+        c.put("threshold", threshold);
+        return c;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.dendrite.metrics;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -43,6 +44,25 @@ public abstract class Metric {
      */
     public void writeResult(Map<String, Double> logs) {
         logs.put(name, result());
+    }
+
+    /**
+     * Keras's class name of the metric ({@code get_config}'s partner), under which the model file's compile config
+     * stores it.
+     */
+    public String className() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * The metric's arguments as Keras's {@code get_config} names them ({@code name}, {@code dtype}, and e.g.
+     * {@code k}, {@code average}, {@code num_thresholds}); {@link MetricConfigs#fromConfig} makes the metric again.
+     */
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", name);
+        c.put("dtype", "float32");
+        return c;
     }
 
     /** Target {@code (r, c)}: the dense value, or 1/0 for whether class {@code c} is row {@code r}'s label. */

@@ -41,15 +41,21 @@ public final class MetricSet {
     }
 
     /**
-     * The metrics {@code names} for a model whose output has {@code outputWidth} units, trained with {@code loss};
-     * {@code binaryTargets} says whether every dense target is 0 or 1 (class-index labels: true).
+     * The metrics {@code specs} for a model whose output has {@code outputWidth} units, trained with {@code loss}:
+     * each a name (resolved as Keras 3 does) or a configured {@link Metric}, of which a fresh copy is used (see
+     * {@link MetricConfigs#fresh}); {@code binaryTargets} says whether every dense target is 0 or 1 (class-index
+     * labels: true).
      */
-    public static MetricSet of(List<String> names, Loss loss, int outputWidth, boolean binaryTargets) {
+    public static MetricSet of(List<?> specs, Loss loss, int outputWidth, boolean binaryTargets) {
         List<Metric> metrics = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         int device = -1;
-        for (int i = 0; i < names.size(); i++) {
-            Metric m = resolve(names.get(i), loss.sparseLabels(), outputWidth);
+        for (int i = 0; i < specs.size(); i++) {
+            Object spec = specs.get(i);
+            Metric m = spec instanceof Metric ? MetricConfigs.fresh((Metric) spec)
+                    : resolve((String) spec, loss.sparseLabels(), outputWidth);
             metrics.add(m);
+            names.add(m.name());
             if (device < 0 && countedByLoss(m, loss, binaryTargets)) {
                 device = i;
             }

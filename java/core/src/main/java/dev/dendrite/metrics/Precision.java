@@ -8,6 +8,11 @@ public final class Precision extends ThresholdCounts {
         this("precision", DEFAULT_THRESHOLD);
     }
 
+    /** Keras's {@code Precision(thresholds=...)} with one threshold. */
+    public Precision(double threshold) {
+        this("precision", threshold);
+    }
+
     public Precision(String name, double threshold) {
         super(name, threshold);
     }

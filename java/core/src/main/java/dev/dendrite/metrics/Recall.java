@@ -8,6 +8,11 @@ public final class Recall extends ThresholdCounts {
         this("recall", DEFAULT_THRESHOLD);
     }
 
+    /** Keras's {@code Recall(thresholds=...)} with one threshold. */
+    public Recall(double threshold) {
+        this("recall", threshold);
+    }
+
     public Recall(String name, double threshold) {
         super(name, threshold);
     }

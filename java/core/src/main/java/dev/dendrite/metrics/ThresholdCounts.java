@@ -1,5 +1,7 @@
 package dev.dendrite.metrics;
 
+import java.util.Map;
+
 /**
  * True and false positives and negatives at one threshold over every output of every sample (Keras's confusion
  * metrics flatten a multi-unit output): an output counts as predicted positive when {@code y_pred > threshold}
@@ -7,6 +9,7 @@ package dev.dendrite.metrics;
  */
 abstract class ThresholdCounts extends Metric {
     private final float threshold;
+    private final double thresholdAsGiven;
     double tp;
     double fp;
     double tn;
@@ -18,6 +21,17 @@ abstract class ThresholdCounts extends Metric {
             throw new IllegalArgumentException(name + " threshold " + threshold + "; expected a value in [0, 1]");
         }
         this.threshold = (float) threshold;
+        this.thresholdAsGiven = threshold;
+    }
+
+    /** Keras's config of {@code Precision}/{@code Recall}: one threshold, no {@code top_k} or {@code class_id}. */
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("thresholds", thresholdAsGiven);
+        c.put("top_k", null);
+        c.put("class_id", null);
+        return c;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.dendrite.metrics;
 
+import java.util.Map;
+
 /**
  * Keras's {@code top_k_categorical_accuracy} (and, with class-index labels, {@code sparse_top_k_categorical_accuracy}):
  * whether the target class is among the {@code k} largest outputs. As Keras's {@code in_top_k}, ties count in the
@@ -9,6 +11,16 @@ package dev.dendrite.metrics;
 public final class TopKCategoricalAccuracy extends MeanMetricWrapper {
     public static final int DEFAULT_K = 5;
     private final int k;
+
+    /** Keras's {@code TopKCategoricalAccuracy(k=5)}. */
+    public TopKCategoricalAccuracy() {
+        this(DEFAULT_K);
+    }
+
+    /** Keras's {@code TopKCategoricalAccuracy(k=...)}; with class-index labels it reads them as the sparse one. */
+    public TopKCategoricalAccuracy(int k) {
+        this("top_k_categorical_accuracy", k);
+    }
 
     public TopKCategoricalAccuracy(String name, int k) {
         super(name);
@@ -20,6 +32,13 @@ public final class TopKCategoricalAccuracy extends MeanMetricWrapper {
 
     public int k() {
         return k;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("k", k);
+        return c;
     }
 
     @Override

@@ -295,6 +295,16 @@ final class Engine implements AutoCloseable {
         stepsDone = steps;
     }
 
+    /** The optimizer's options around its rule (EMA, accumulation), whose state the model file also carries. */
+    UpdatePlan updatePlan() {
+        return updatePlan;
+    }
+
+    /** The trainable parameters, {@link #paramCount()} of them: what an EMA restored from an older file starts at. */
+    Slice parameters() {
+        return params.slice(0, paramCount);
+    }
+
     // ------------------------------------------------------------------ workspace
 
     /** Makes sure batches of up to {@code rows} rows fit; reallocates the workspace when they don't. */

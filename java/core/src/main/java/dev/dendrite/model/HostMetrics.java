@@ -27,7 +27,7 @@ final class HostMetrics {
     }
 
     /** The metrics of {@code names} for the engine's output and loss; {@code targets} null for class indices. */
-    static MetricSet resolve(List<String> names, Engine engine, Tensor targets) {
+    static MetricSet resolve(List<?> names, Engine engine, Tensor targets) {
         return MetricSet.of(names, engine.loss(), engine.outputSize(), targets == null || isBinary(targets));
     }
 

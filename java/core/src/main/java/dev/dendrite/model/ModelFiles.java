@@ -18,6 +18,7 @@ import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.Layers;
 import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.MetricConfigs;
 import dev.dendrite.optimizers.Optimizer;
 
 /**
@@ -96,7 +97,7 @@ final class ModelFiles {
             loss.put("class_name", model.loss().name());
             loss.put("from_logits", model.loss().fromLogits());
             compile.put("loss", loss);
-            compile.put("metrics", new ArrayList<Object>(model.metrics()));
+            compile.put("metrics", model.metricSpecs().stream().map(MetricConfigs::toCompileConfig).toList());
             c.put("compile", compile);
         }
         c.put("metadata", new LinkedHashMap<String, Object>(model.metadata()));
@@ -138,7 +139,7 @@ final class ModelFiles {
             }
             Map<String, Object> compile = (Map<String, Object>) c.get("compile");
             model.buildLayers(inputShape);
-            List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
+            Map<String, TensorData> optimizerSlots = OptimizerState.take(contents.weights());
             List<float[]> values = matching(model, contents.weights(), file);
             model.build(inputShape);
             if (meta != null) {
@@ -146,6 +147,7 @@ final class ModelFiles {
                     model.metadata().put(e.getKey(), (String) e.getValue());
                 }
             }
+            model.setWeights(values); // before the optimizer's state, which may start its EMA at them
             if (compile != null) {
                 Map<String, Object> opt = (Map<String, Object>) compile.get("optimizer");
                 Map<String, Object> loss = (Map<String, Object>) compile.get("loss");
@@ -153,11 +155,10 @@ final class ModelFiles {
                 model.compile(Optimizer.fromConfig((String) opt.get("class_name"),
                                 (Map<String, Object>) opt.get("config")),
                         Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits"))),
-                        metrics.stream().map(String::valueOf).toArray(String[]::new));
+                        MetricConfigs.fromCompileConfig(metrics));
                 OptimizerState.restore(model.engine(), (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY),
                         optimizerSlots, file);
             }
-            model.setWeights(values);
             return model;
         } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
                  | IllegalStateException e) {
@@ -177,7 +178,7 @@ final class ModelFiles {
     @SuppressWarnings("unchecked")
     static void loadState(Sequential model, Path file) throws IOException {
         ModelFile.Contents contents = ModelFile.read(file);
-        List<TensorData> optimizerSlots = OptimizerState.take(contents.weights());
+        Map<String, TensorData> optimizerSlots = OptimizerState.take(contents.weights());
         model.setWeights(matching(model, contents.weights(), file));
         Map<String, Object> compile = (Map<String, Object>) ((Map<String, Object>) Json.parse(contents.configJson()))
                 .get("compile");
@@ -187,7 +188,7 @@ final class ModelFiles {
 
     static void loadWeights(Sequential model, Path file) throws IOException {
         LinkedHashMap<String, TensorData> stored = ModelFile.readWeights(file);
-        OptimizerState.take(stored); // a full model file's optimizer slots are no weights
+        OptimizerState.take(stored); // a full model file's optimizer state is no weights
         model.setWeights(matching(model, stored, file));
     }
 

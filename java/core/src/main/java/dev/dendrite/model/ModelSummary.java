@@ -13,6 +13,17 @@ final class ModelSummary {
     private ModelSummary() {
     }
 
+    /** The number of trainable (or, {@code trainable} false, non-trainable) parameters of built {@code layers}. */
+    static long countParams(List<Layer> layers, boolean trainable) {
+        long n = 0;
+        for (Layer l : layers) {
+            for (WeightSpec w : l.weights()) {
+                n += w.trainable() == trainable ? w.size() : 0;
+            }
+        }
+        return n;
+    }
+
     /**
      * The table for built {@code layers}: the columns are Keras's (29, 26 and 10 characters wide) and grow to fit a
      * longer layer name or shape, so that columns never run together, e.g. for

@@ -5,24 +5,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
-import dev.dendrite.backend.Buffer;
-import dev.dendrite.backend.DType;
 import dev.dendrite.callbacks.TrainingModel;
 import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
-import dev.dendrite.layers.WeightSpec;
 import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.Metric;
+import dev.dendrite.metrics.MetricConfigs;
 import dev.dendrite.metrics.MetricSet;
 import dev.dendrite.optimizers.Optimizer;
 
@@ -77,7 +74,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     private Engine engine;
     private Optimizer optimizer;
     private Loss loss;
-    private final List<String> metrics = new ArrayList<>();
+    private final List<Object> metrics = new ArrayList<>(); // names as written, or configured Metric objects
     private volatile boolean stopTraining;
     private boolean closed;
     private final UseGuard guard = new UseGuard();
@@ -220,26 +217,10 @@ public final class Sequential implements TrainingModel, AutoCloseable {
             throw new IllegalStateException("the model has no layers; add at least one Dense layer");
         }
         inputShape = shape.clone();
-        Map<String, Integer> counts = new HashMap<>();
         int[] s = inputShape;
-        for (Layer layer : layers) {
-            String base = snakeCase(layer.className());
-            int k = counts.merge(base, 1, Integer::sum) - 1;
-            layer.assignNameIfAbsent(k == 0 ? base : base + "_" + k);
-        }
-        checkUniqueNames();
+        LayerNames.assign(layers);
         for (Layer layer : layers) {
             s = layer.build(s);
-        }
-    }
-
-    private void checkUniqueNames() {
-        Map<String, Layer> seen = new HashMap<>();
-        for (Layer layer : layers) {
-            Layer other = seen.put(layer.name(), layer);
-            if (other != null) {
-                throw new IllegalArgumentException("two layers are named '" + layer.name() + "'");
-            }
         }
     }
 
@@ -280,19 +261,33 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      *                the names as written; the loss is always reported
      */
     public Sequential compile(Optimizer optimizer, Loss loss, String... metrics) {
+        return compile(optimizer, loss, Arrays.asList((Object[]) metrics));
+    }
+
+    /**
+     * Configures training with configured metric objects, e.g. {@code compile(adam, loss, new
+     * TopKCategoricalAccuracy(3), new F1Score("macro"))}; the model file keeps their arguments.
+     */
+    public Sequential compile(Optimizer optimizer, Loss loss, Metric metric, Metric... more) {
+        List<Object> all = new ArrayList<>(List.of(metric));
+        all.addAll(Arrays.asList(more));
+        return compile(optimizer, loss, all);
+    }
+
+    /**
+     * Configures training, Keras's {@code metrics=[...]}: each entry a metric name ({@link MetricSet#NAMES}) or a
+     * configured {@link Metric} such as {@code new AUC(50)}, logged under its name.
+     */
+    public Sequential compile(Optimizer optimizer, Loss loss, List<?> metrics) {
         return guard.run(name, "compile", () -> compileGuarded(optimizer, loss, metrics));
     }
 
-    private Sequential compileGuarded(Optimizer optimizer, Loss loss, String[] metrics) {
+    private Sequential compileGuarded(Optimizer optimizer, Loss loss, List<?> metrics) {
         checkOpen();
         if (optimizer == null || loss == null) {
             throw new IllegalArgumentException("compile needs an optimizer and a loss; got " + optimizer + ", " + loss);
         }
-        List<String> m = new ArrayList<>();
-        for (String metric : metrics) {
-            MetricSet.check(metric, loss.sparseLabels()); // resolved by the output's shape when data comes
-            m.add(metric.trim());
-        }
+        List<Object> m = MetricConfigs.checkForCompile(metrics, loss.sparseLabels());
         if (engine == null && inputShape != null) {
             build(inputShape); // as in Keras, a model that starts with an Input is built, so compile can check it
         }
@@ -314,8 +309,13 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return loss;
     }
 
-    /** The metrics requested at compile time. */
+    /** The names of the metrics requested at compile time (the logs' keys). */
     public List<String> metrics() {
+        return metrics.stream().map(m -> m instanceof Metric ? ((Metric) m).name() : (String) m).toList();
+    }
+
+    /** The metrics requested at compile time: names as written, or configured {@link Metric} objects. */
+    List<Object> metricSpecs() {
         return Collections.unmodifiableList(metrics);
     }
 
@@ -354,53 +354,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         checkData(x, labels, targets, "x");
         ClassNames.recordIfKnown(this, x);
 
-        Inputs trainX = x;
-        int[] trainLabels = labels;
-        Tensor trainTargets = targets;
-        Inputs valX = options.validationX();
-        int[] valLabels = options.validationLabels();
-        Tensor valTargets = options.validationTargets();
-        if (valX != null) {
-            checkData(valX, valLabels, valTargets, "validation x");
-        } else if (options.validationSplit() > 0) {
-            // Keras semantics: the last fraction, taken before any shuffling.
-            int split = (int) Math.floor(x.rows() * (1.0 - options.validationSplit()));
-            if (split <= 0 || split >= x.rows()) {
-                throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " of "
-                        + x.rows() + " samples leaves " + split + " for training; expected both parts non-empty");
-            }
-            trainX = x.rows(0, split);
-            valX = x.rows(split, x.rows());
-            if (labels != null) {
-                trainLabels = Arrays.copyOfRange(labels, 0, split);
-                valLabels = Arrays.copyOfRange(labels, split, labels.length);
-            } else {
-                trainTargets = targets.rows(0, split);
-                valTargets = targets.rows(split, targets.rows());
-            }
-        }
-
-        int n = trainX.rows();
-        int batchSize = Math.min(options.batchSize(), n);
-        int valBatch = Math.max(batchSize, DEFAULT_INFERENCE_BATCH);
-        long runSeed = options.seed() != null ? options.seed() : seed;
         stopTraining = false;
-        FitLoop loop = new FitLoop(this, engine, options, n, batchSize, valBatch, runSeed,
-                new HostMetrics(engine, HostMetrics.resolve(metrics, engine, trainTargets)));
-        engine.checkNumerics(options.checkNumerics());
-        // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
-        // training step and record it again.
-        engine.ensureCapacity(valX == null ? batchSize : Math.max(batchSize, Math.min(valBatch, valX.rows())));
-        try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets);
-             DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
-             Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
-            try {
-                return loop.run(train, val, permutation);
-            } finally {
-                engine.checkNumerics(false);
-                engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
-            }
-        }
+        return new ArrayFit(this).fit(x, labels, targets, options);
     }
 
     /**
@@ -429,7 +384,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         DataChecks.inputs(x, what, layers.get(0).inputSize(), inputShape);
     }
 
-    private void checkData(Inputs x, int[] labels, Tensor targets, String what) {
+    void checkData(Inputs x, int[] labels, Tensor targets, String what) {
         checkInputs(x, what);
         DataChecks.labels(x, labels, targets, what, layers.get(layers.size() - 1).outputSize(), loss);
     }
@@ -495,15 +450,20 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         checkBatch(batchSize);
         buildFor(x);
         checkData(x, labels, targets, "x");
-        try (DeviceData d = DeviceData.upload(backend, x, labels, targets)) {
-            return new HostMetrics(engine, HostMetrics.resolve(metrics, engine, targets))
-                    .evaluate(d, Math.min(batchSize, x.rows()), "");
-        }
+        return new ArrayFit(this).evaluate(x, labels, targets, batchSize);
     }
 
     /** Loss and metrics over every batch of a finite {@code source}, in inference mode; closes the source. */
     public Map<String, Double> evaluate(DataSource source) {
         return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, () -> {
+            checkOpen();
+            requireCompiled("evaluate");
+        }));
+    }
+
+    /** Loss and metrics over the first {@code steps} batches of {@code source}, which may be endless; closes it. */
+    public Map<String, Double> evaluate(DataSource source, int steps) {
+        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, steps, () -> {
             checkOpen();
             requireCompiled("evaluate");
         }));
@@ -526,19 +486,17 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
         buildFor(x);
         checkInputs(x, "x");
-        try (DeviceData d = DeviceData.upload(backend, x, null, null)) {
-            float[] out = engine.predict(d, Math.min(batchSize, x.rows()));
-            int[] outShape = layers.get(layers.size() - 1).outputShape();
-            int[] shape = new int[outShape.length + 1];
-            shape[0] = x.rows();
-            System.arraycopy(outShape, 0, shape, 1, outShape.length);
-            return Tensor.wrap(out, shape);
-        }
+        return new ArrayFit(this).predict(x, batchSize);
     }
 
     /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
     public Tensor predict(DataSource source) {
         return guard.run(name, "predict", () -> new SourceFit(this).predict(source, this::checkOpen));
+    }
+
+    /** The outputs for the first {@code steps} batches of {@code source}, which may be endless; closes it. */
+    public Tensor predict(DataSource source, int steps) {
+        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, steps, this::checkOpen));
     }
 
     /** The index of the largest output of each sample: the predicted class. */
@@ -589,13 +547,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     private long countParams(boolean trainable) {
         buildIfNeeded();
-        long n = 0;
-        for (Layer l : layers) {
-            for (WeightSpec w : l.weights()) {
-                n += w.trainable() == trainable ? w.size() : 0;
-            }
-        }
-        return n;
+        return ModelSummary.countParams(layers, trainable);
     }
 
     /**
@@ -733,10 +685,6 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the model '" + name + "' is closed");
         }
-    }
-
-    static String snakeCase(String className) {
-        return className.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     @Override

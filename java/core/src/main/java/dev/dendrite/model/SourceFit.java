@@ -25,6 +25,9 @@ final class SourceFit {
      */
     private static final int SLOTS = 2;
 
+    /** The {@code steps} of evaluate and predict that mean every batch of a finite source. */
+    static final int ALL = -1;
+
     private final Sequential model;
 
     SourceFit(Sequential model) {
@@ -59,7 +62,7 @@ final class SourceFit {
             check(first, reader.lastIndex(), "training");
             Engine engine = model.engine();
             long seed = options.seed() != null ? options.seed() : model.seed();
-            HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metrics(), engine,
+            HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine,
                     first.labels() != null ? null : first.targets()));
             int capacity = first.size();
             int valBatch = Math.max(capacity, Sequential.DEFAULT_INFERENCE_BATCH);
@@ -129,10 +132,27 @@ final class SourceFit {
      * model's guard. Closes the source.
      */
     Map<String, Double> evaluate(DataSource source, Runnable checks) {
+        return evaluateSteps(source, ALL, checks);
+    }
+
+    /**
+     * Loss and metrics over the first {@code steps >= 1} batches of {@code source}, which may be endless, once
+     * {@code checks} pass; the caller holds the model's guard. Closes the source.
+     */
+    Map<String, Double> evaluate(DataSource source, int steps, Runnable checks) {
+        return evaluateSteps(source, steps, () -> {
+            requireSteps(steps, "evaluate");
+            checks.run();
+        });
+    }
+
+    /** {@link #evaluate(DataSource, int, Runnable)}, {@code steps} {@link #ALL} reading every batch. */
+    private Map<String, Double> evaluateSteps(DataSource source, int steps, Runnable checks) {
         try (DataSource closeSource = source;
              SourceReader reader = startReading(source, "evaluation", checks);
              Staged staged = new Staged()) {
-            return evaluate(reader, steps(reader, -1, "steps"), staged, "evaluation", null, "");
+            return evaluate(reader, steps(reader, steps, "steps", "evaluate(source, steps)"), staged, "evaluation",
+                    null, "");
         }
     }
 
@@ -141,10 +161,26 @@ final class SourceFit {
      * holds the model's guard. Closes the source.
      */
     Tensor predict(DataSource source, Runnable checks) {
+        return predictSteps(source, ALL, checks);
+    }
+
+    /**
+     * The outputs for the first {@code steps >= 1} batches of {@code source}, which may be endless, in its order,
+     * once {@code checks} pass; the caller holds the model's guard. Closes the source.
+     */
+    Tensor predict(DataSource source, int steps, Runnable checks) {
+        return predictSteps(source, steps, () -> {
+            requireSteps(steps, "predict");
+            checks.run();
+        });
+    }
+
+    /** {@link #predict(DataSource, int, Runnable)}, {@code steps} {@link #ALL} reading every batch. */
+    private Tensor predictSteps(DataSource source, int givenSteps, Runnable checks) {
         try (DataSource closeSource = source;
              SourceReader reader = startReading(source, "prediction", checks);
              Staged staged = new Staged()) {
-            int steps = steps(reader, -1, "steps");
+            int steps = steps(reader, givenSteps, "steps", "predict(source, steps)");
             reader.request(steps);
             List<float[]> parts = new ArrayList<>();
             int rows = 0;
@@ -191,7 +227,7 @@ final class SourceFit {
             if (s == 0) {
                 buildFor(b, reader.lastIndex(), role);
                 if (metrics == null) {
-                    metrics = new HostMetrics(engine, HostMetrics.resolve(model.metrics(), engine,
+                    metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine,
                             b.labels() != null ? null : b.targets()));
                 }
                 metrics.metrics().reset();
@@ -222,11 +258,19 @@ final class SourceFit {
 
     /** The batches per epoch to read: {@code given} (checked against a finite source), else the source's count. */
     private static int steps(SourceReader reader, int given, String option) {
+        return steps(reader, given, option, "FitOptions." + option);
+    }
+
+    /**
+     * As {@link #steps(SourceReader, int, String)}, {@code remedy} saying where to give the count for an endless
+     * source.
+     */
+    private static int steps(SourceReader reader, int given, String option, String remedy) {
         int n = reader.length();
         if (given < 0) {
             if (n < 0) {
                 throw new IllegalArgumentException("the data source is endless (batchesPerEpoch() is -1); give "
-                        + "FitOptions." + option + " for it");
+                        + remedy + " for it");
             }
             return n;
         }
@@ -235,6 +279,14 @@ final class SourceFit {
                     + " batches per epoch; expected at most " + n);
         }
         return given;
+    }
+
+    /** The {@code steps} a user gave evaluate or predict, checked. */
+    private static void requireSteps(int steps, String what) {
+        if (steps < 1) {
+            throw new IllegalArgumentException(what + " steps " + steps + "; expected the number of batches to read,"
+                    + " >= 1");
+        }
     }
 
     /** Builds the model for the first batch's sample shape unless it is built. */

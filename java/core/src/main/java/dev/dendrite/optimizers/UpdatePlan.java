@@ -1,7 +1,10 @@
 package dev.dendrite.optimizers;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
@@ -128,6 +131,57 @@ public final class UpdatePlan implements AutoCloseable {
         if (average != null && stepsDone > 0 && n > 0) {
             backend.copy(average.slice(0, n), params.slice(0, n));
         }
+    }
+
+    /**
+     * The plan's own state a resumed fit needs beside the optimizer's slots, by name: {@code "ema"} (the weights'
+     * moving average, with {@code use_ema}) and {@code "accumulator"} (the gradients summed since the last update,
+     * with {@code gradient_accumulation_steps}); each an F32 buffer at least {@link #parameterCount()} long. Empty
+     * when the options need neither. The model file saves and restores these.
+     */
+    public Map<String, Buffer> stateBuffers() {
+        Map<String, Buffer> m = new LinkedHashMap<>();
+        if (average != null) {
+            m.put("ema", average);
+        }
+        if (accumulator != null) {
+            m.put("accumulator", accumulator);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The counters the update rule sees under gradient accumulation (I32, {@link Backend#COUNTERS_LENGTH}: Keras's
+     * {@code iterations}, the step counter divided by the accumulation steps, and the batch), or null without
+     * accumulation, where the rule sees the model's own counters.
+     */
+    public Buffer optimizerCounters() {
+        return optimizerCounters;
+    }
+
+    /**
+     * Starts the plan's state afresh at step {@code stepsDone} of a model whose weights are {@code params}: the
+     * moving average at the weights (as Keras builds it), nothing accumulated. For a file that holds the
+     * optimizer's slots but not this state (written before the file carried it).
+     */
+    public void restartState(Slice params, long stepsDone) {
+        if (average != null && n > 0) {
+            backend.copy(params.slice(0, n), average.slice(0, n));
+        }
+        if (accumulator != null) {
+            backend.fill(accumulator.all(), 0f);
+            backend.upload(new int[] {(int) (stepsDone / accumulation), 0}, 0, optimizerCounters.all());
+        }
+    }
+
+    /** The number of accumulation steps ({@code gradient_accumulation_steps}), 0 without accumulation. */
+    public int accumulationSteps() {
+        return accumulation;
+    }
+
+    /** The number of parameters the plan updates. */
+    public int parameterCount() {
+        return n;
     }
 
     @Override

@@ -25,8 +25,9 @@ public final class Charts {
     public static Chart trainingCurves(History history) {
         List<Chart> panels = new ArrayList<>();
         panels.add(curves(history, "loss"));
-        if (history.history().containsKey("accuracy")) {
-            panels.add(curves(history, "accuracy"));
+        String accuracy = accuracyKey(List.of(history));
+        if (accuracy != null) {
+            panels.add(curves(history, accuracy));
         }
         if (history.history().containsKey("learning_rate")
                 && history.get("learning_rate").stream().distinct().count() > 1) {
@@ -83,9 +84,31 @@ public final class Charts {
 
     /** Validation (dashed) and training (solid) loss and accuracy of several runs, the two charts side by side. */
     public static Chart compareCurves(Map<String, History> runs) {
-        boolean acc = runs.values().stream().anyMatch(h -> h.history().containsKey("accuracy"));
-        return acc ? Chart.grid(2, compare(runs, "loss").size(640, 440), compare(runs, "accuracy").size(640, 440))
+        String acc = accuracyKey(runs.values());
+        return acc != null ? Chart.grid(2, compare(runs, "loss").size(640, 440), compare(runs, acc).size(640, 440))
                 : compare(runs, "loss");
+    }
+
+    /**
+     * The key of the accuracy curve under the name the user wrote in {@code compile} ({@code accuracy},
+     * {@code acc}, {@code categorical_accuracy}, ...): {@code accuracy} when recorded, else the first recorded key
+     * that names an accuracy other than a top-k one; null when none does.
+     */
+    static String accuracyKey(Iterable<History> runs) {
+        String found = null;
+        for (History h : runs) {
+            for (String key : h.history().keySet()) {
+                String name = key.startsWith("val_") ? key.substring(4) : key;
+                if (name.equals("accuracy")) {
+                    return name;
+                }
+                boolean accuracy = name.equals("acc") || name.endsWith("accuracy") && !name.contains("top_k");
+                if (found == null && accuracy) {
+                    found = name;
+                }
+            }
+        }
+        return found;
     }
 
     /**

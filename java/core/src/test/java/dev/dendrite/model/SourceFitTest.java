@@ -353,6 +353,67 @@ class SourceFitTest extends CpuModelTestBase {
         }
     }
 
+    /** Batches of 16 rows of {@code x}/{@code y} (80 rows), round and round, counting what it made. */
+    private static Iterator<DataSource.Batch> cycling(float[] x, int[] y, AtomicInteger made) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public DataSource.Batch next() {
+                int b = made.getAndIncrement() % 5;
+                float[] xs = java.util.Arrays.copyOfRange(x, b * 16 * 4, (b + 1) * 16 * 4);
+                return new DataSource.Batch(Tensor.wrap(xs, 16, 4), java.util.Arrays.copyOfRange(y, b * 16,
+                        (b + 1) * 16), null);
+            }
+        };
+    }
+
+    @Test
+    void evaluateAndPredictReadStepsBatchesOfAnEndlessSource() {
+        Object[] d = SequentialTest.blobs(80, 33);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        try (Sequential m = net()) {
+            m.fit(x, y, new FitOptions().epochs(2).verbose(0));
+            Map<String, Double> arrays = m.evaluate(x, y);
+            AtomicInteger made = new AtomicInteger();
+            Map<String, Double> source = m.evaluate(DataSource.fromIterator(cycling(x.toArray(), y, made)), 5);
+            // 5 batch means weighted by their sizes vs the arrays' batches: float rounding apart, so 1e-6 relative.
+            assertEquals(arrays.get("loss"), source.get("loss"), 1e-6 * arrays.get("loss"));
+            assertEquals(arrays.get("accuracy"), source.get("accuracy"), 1e-9);
+            assertEquals(5, made.get(), "no batch read beyond steps");
+
+            made.set(0);
+            Tensor got = m.predict(DataSource.fromIterator(cycling(x.toArray(), y, made)), 7);
+            assertArrayEquals(new int[] {7 * 16, 3}, got.shape());
+            assertEquals(7, made.get(), "no batch read beyond steps");
+            float[] e = m.predict(x).toArray();
+            float[] g = got.toArray();
+            for (int i = 0; i < g.length; i++) {
+                assertEquals(e[i % e.length], g[i], 1e-6f, "output " + i); // rows 80.. are rows 0.. again
+            }
+
+            // A finite source reads its first steps batches; more than it has, or steps < 1, are refused by name.
+            Map<String, Double> firstOne = m.evaluate(DataSource.of(x, y, 40, false, 0), 1);
+            assertEquals(m.evaluate(x.rows(0, 40), java.util.Arrays.copyOf(y, 40)).get("loss"), firstOne.get("loss"),
+                    1e-6 * firstOne.get("loss"));
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                    () -> m.evaluate(DataSource.of(x, y, 40, false, 0), 3));
+            assertTrue(ex.getMessage().contains("steps 3 but the data source has only 2 batches"), ex.getMessage());
+            Probe p = new Probe(DataSource.of(x, y, 40, false, 0));
+            ex = assertThrows(IllegalArgumentException.class, () -> m.predict(p, 0));
+            assertTrue(ex.getMessage().contains("predict steps 0; expected"), ex.getMessage());
+            assertEquals(1, p.closes.get(), "closed on a refused start too");
+            ex = assertThrows(IllegalArgumentException.class,
+                    () -> m.evaluate(DataSource.fromIterator(cycling(x.toArray(), y, new AtomicInteger()))));
+            assertTrue(ex.getMessage().contains("endless") && ex.getMessage().contains("evaluate(source, steps)"),
+                    ex.getMessage());
+        }
+    }
+
     @Test
     void earlyStoppingAndReduceLrKeepTheirStateAcrossTheEpochsOfASourceFit() {
         Object[] d = SequentialTest.blobs(300, 11);

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
@@ -24,8 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
+import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.ByteTensor;
+import dev.dendrite.data.Tensor;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Input;
+import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.History;
+import dev.dendrite.model.Sequential;
 
 class ChartsTest {
 
@@ -88,6 +95,51 @@ class ChartsTest {
         assertEquals(2 + 2, count(text, "stroke-dasharray"), "and the val_ entries of the two legends");
         assertEquals(4, count(text, "<polyline fill=\"none\" stroke=\"#(1f77b4|ff7f0e)\" stroke-width=\"2\"[^>]*"
                 + "points=\"(\\S+ ){11}\\S+\""), "four 12-point curves");
+    }
+
+    @Test
+    void theAccuracyCurveIsFoundUnderTheNameTheUserWrote(@TempDir Path dir) throws Exception {
+        Random r = new Random(3);
+        float[] x = new float[60 * 2];
+        int[] y = new int[60];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % 2;
+            x[2 * i] = (float) (y[i] * 2 - 1 + 0.3 * r.nextGaussian());
+            x[2 * i + 1] = (float) r.nextGaussian();
+        }
+        History h;
+        try (CpuBackend cpu = new CpuBackend(1);
+             Sequential m = new Sequential(new Input(2), new Dense(2, "softmax")).backend(cpu)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "acc");
+            h = m.fit(Tensor.wrap(x, 60, 2), y, new FitOptions().epochs(3).batchSize(20).validationSplit(0.25)
+                    .verbose(0));
+        }
+        assertTrue(h.history().containsKey("val_acc"), h.history().keySet().toString());
+        Path svg = dir.resolve("acc.svg");
+        h.plot(svg);
+        String text = Files.readString(svg);
+        for (String label : new String[] {"loss", "val_loss", "acc", "val_acc"}) {
+            assertTrue(text.contains(">" + label + "</text>"), label + " labelled");
+        }
+        assertEquals(2, count(text, "stroke-dasharray=\"[^\"]+\" points=\"(\\S+ ){2}\\S+\""), "two panels");
+
+        // Other accuracy names too; a top-k accuracy is not the accuracy curve; "accuracy" wins when recorded.
+        assertEquals("categorical_accuracy", Charts.accuracyKey(List.of(keys("loss", "top_k_categorical_accuracy",
+                "categorical_accuracy"))));
+        assertEquals("accuracy", Charts.accuracyKey(List.of(keys("acc"), keys("val_accuracy"))));
+        assertEquals(null, Charts.accuracyKey(List.of(keys("loss", "sparse_top_k_categorical_accuracy"))));
+        Chart both = Charts.compareCurves(Map.of("a", keys("loss", "binary_accuracy")));
+        assertTrue(both.toSvg().contains(">binary_accuracy</text>"), "compareCurves finds it too");
+    }
+
+    private static History keys(String... names) {
+        History h = new History();
+        Map<String, Double> logs = new LinkedHashMap<>();
+        for (String n : names) {
+            logs.put(n, 0.5);
+        }
+        h.record(0, logs);
+        return h;
     }
 
     private static boolean hasColour(BufferedImage img, int rgb) {

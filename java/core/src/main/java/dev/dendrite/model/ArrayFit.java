@@ -1,0 +1,101 @@
+package dev.dendrite.model;
+
+import java.util.Arrays;
+import java.util.Map;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Tensor;
+
+/**
+ * {@code fit}, {@code evaluate} and {@code predict} of a {@link Sequential} on arrays, the fast path beside {@link SourceFit}: the
+ * data is uploaded to the device once and every batch gathered there (through a shuffled index permutation), so
+ * the training step is recorded once and replayed. The caller holds the model's guard and has checked the model
+ * and the training data.
+ */
+final class ArrayFit {
+    private final Sequential model;
+
+    ArrayFit(Sequential model) {
+        this.model = model;
+    }
+
+    /**
+     * Trains on {@code x} with class-index {@code labels} or dense {@code targets} as {@code options} say; the
+     * validation data is {@code options}' or, with {@code validationSplit}, the last fraction of {@code x} taken
+     * before any shuffling (Keras's semantics).
+     */
+    History fit(Inputs x, int[] labels, Tensor targets, FitOptions options) {
+        Inputs trainX = x;
+        int[] trainLabels = labels;
+        Tensor trainTargets = targets;
+        Inputs valX = options.validationX();
+        int[] valLabels = options.validationLabels();
+        Tensor valTargets = options.validationTargets();
+        if (valX != null) {
+            model.checkData(valX, valLabels, valTargets, "validation x");
+        } else if (options.validationSplit() > 0) {
+            int split = (int) Math.floor(x.rows() * (1.0 - options.validationSplit()));
+            if (split <= 0 || split >= x.rows()) {
+                throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " of "
+                        + x.rows() + " samples leaves " + split + " for training; expected both parts non-empty");
+            }
+            trainX = x.rows(0, split);
+            valX = x.rows(split, x.rows());
+            if (labels != null) {
+                trainLabels = Arrays.copyOfRange(labels, 0, split);
+                valLabels = Arrays.copyOfRange(labels, split, labels.length);
+            } else {
+                trainTargets = targets.rows(0, split);
+                valTargets = targets.rows(split, targets.rows());
+            }
+        }
+
+        Engine engine = model.engine();
+        Backend backend = engine.backend();
+        int n = trainX.rows();
+        int batchSize = Math.min(options.batchSize(), n);
+        int valBatch = Math.max(batchSize, Sequential.DEFAULT_INFERENCE_BATCH);
+        long runSeed = options.seed() != null ? options.seed() : model.seed();
+        FitLoop loop = new FitLoop(model, engine, options, n, batchSize, valBatch, runSeed,
+                new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, trainTargets)));
+        engine.checkNumerics(options.checkNumerics());
+        // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
+        // training step and record it again.
+        engine.ensureCapacity(valX == null ? batchSize : Math.max(batchSize, Math.min(valBatch, valX.rows())));
+        try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets);
+             DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
+             Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
+            try {
+                return loop.run(train, val, permutation);
+            } finally {
+                engine.checkNumerics(false);
+                engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
+            }
+        }
+    }
+
+    /** Loss and metrics over {@code x} in batches of {@code batchSize}, in inference mode. */
+    Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
+        Engine engine = model.engine();
+        try (DeviceData d = DeviceData.upload(engine.backend(), x, labels, targets)) {
+            return new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, targets))
+                    .evaluate(d, Math.min(batchSize, x.rows()), "");
+        }
+    }
+
+    /** The outputs for {@code x} in batches of {@code batchSize}, shape {@code [rows, output shape...]}. */
+    Tensor predict(Inputs x, int batchSize) {
+        Engine engine = model.engine();
+        try (DeviceData d = DeviceData.upload(engine.backend(), x, null, null)) {
+            float[] out = engine.predict(d, Math.min(batchSize, x.rows()));
+            int[] outShape = model.layers().get(model.layers().size() - 1).outputShape();
+            int[] shape = new int[outShape.length + 1];
+            shape[0] = x.rows();
+            System.arraycopy(outShape, 0, shape, 1, outShape.length);
+            return Tensor.wrap(out, shape);
+        }
+    }
+}
