@@ -282,6 +282,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha,
+                      long seed, int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut) {
+        timed("mixup", () -> inner.mixup(x, y, sparseLabels, rows, xWidth, classes, alpha, seed, stream, counters,
+                lambdas, xOut, yOut));
+    }
+
+    @Override
     public void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters) {
         timed("dropoutBackward", () -> inner.dropoutBackward(dy, dx, n, rate, seed, stream, counters));
     }
