@@ -28,20 +28,6 @@ import dev.dendrite.model.Sequential;
  */
 class OpenClMixupFitTest {
 
-    private static OpenClBackend backend(boolean record) {
-        String old = System.getProperty("dendrite.opencl.record");
-        System.setProperty("dendrite.opencl.record", Boolean.toString(record));
-        try {
-            return OpenClTestSupport.backendOrSkip();
-        } finally {
-            if (old == null) {
-                System.clearProperty("dendrite.opencl.record");
-            } else {
-                System.setProperty("dendrite.opencl.record", old);
-            }
-        }
-    }
-
     private record Run(History history, List<float[]> weights) {
     }
 
@@ -61,10 +47,10 @@ class OpenClMixupFitTest {
         Preprocessing scale = Preprocessing.fit("scale", train.images());
         Run issued;
         Run recorded;
-        try (OpenClBackend cl = backend(false)) {
+        try (OpenClBackend cl = OpenClStepCaptureTest.backend(false)) {
             issued = train(cl, train, scale);
         }
-        try (OpenClBackend cl = backend(true)) {
+        try (OpenClBackend cl = OpenClStepCaptureTest.backend(true)) {
             recorded = train(cl, train, scale);
         }
         for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
