@@ -549,13 +549,8 @@ final class Engine implements AutoCloseable {
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
         forward(training);
         Slice pre = fusedPreActivation();
-        if (mix == null) {
-            loss.compute(backend, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
-                    training ? douts[n - 1] : null, 1f / rows, stats);
-        } else {
-            MixupStep.loss(backend, loss, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
-                    douts[n - 1], 1f / rows, stats);
-        }
+        MixupStep.loss(mix, backend, loss, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
+                training ? douts[n - 1] : null, 1f / rows, stats);
         if (training) {
             checkFinite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
             checkFinite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
@@ -687,14 +682,7 @@ final class Engine implements AutoCloseable {
      */
     void mixup(double alpha) {
         releaseRecordedSteps();
-        if (mixup != null) {
-            mixup.close();
-            mixup = null;
-        }
-        if (alpha > 0) {
-            mixup = new MixupStep(backend, (float) alpha, inputSize, outputSize);
-            mixup.ensureCapacity(capacity);
-        }
+        mixup = MixupStep.replace(mixup, backend, alpha, inputSize, outputSize, capacity);
     }
 
     @Override

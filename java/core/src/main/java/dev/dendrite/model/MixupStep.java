@@ -55,10 +55,30 @@ final class MixupStep implements AutoCloseable {
         return yMixed.all();
     }
 
-    /** The loss on mixed targets: sparse categorical cross-entropy becomes the dense one, others are unchanged. */
-    static void loss(Backend backend, Loss loss, boolean fused, Slice output, Slice preActivation, Slice targets,
-                     int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
-        if (loss.sparseLabels()) {
+    /**
+     * Closes {@code old} (may be null) and returns the mixup for {@code alpha} with room for {@code capacity} rows,
+     * or null for {@code alpha == 0}.
+     */
+    static MixupStep replace(MixupStep old, Backend backend, double alpha, int inputSize, int classes,
+                             int capacity) {
+        if (old != null) {
+            old.close();
+        }
+        if (alpha == 0) {
+            return null;
+        }
+        MixupStep m = new MixupStep(backend, (float) alpha, inputSize, classes);
+        m.ensureCapacity(capacity);
+        return m;
+    }
+
+    /**
+     * The batch's loss: {@code loss} itself without mixup ({@code mix} null); on mixed targets sparse categorical
+     * cross-entropy becomes the dense one, other losses are unchanged.
+     */
+    static void loss(MixupStep mix, Backend backend, Loss loss, boolean fused, Slice output, Slice preActivation,
+                     Slice targets, int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
+        if (mix != null && loss.sparseLabels()) {
             backend.softmaxCrossEntropy(fused ? preActivation : output, targets, false, rows, cols, scratch, grad,
                     gradScale, stats);
         } else {
