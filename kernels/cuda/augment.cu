@@ -12,6 +12,7 @@
  */
 #include "common.cuh"
 #include "augment.h"
+#include "mixup.h"
 
 DENDRITE_KERNEL void augment_affine(const float *x, float *y, int rows, int height, int width, float rot_lo,
                                     float rot_hi, float th_lo, float th_hi, float tw_lo, float tw_hi, float zh_lo,
@@ -43,5 +44,40 @@ DENDRITE_KERNEL void augment_pixels(const float *x, float *y, int rows, int heig
         dendrite_pixels_image(x + r * hw, y + r * hw, height, width, seed_lo, seed_hi, (int) r, step,
                               (unsigned int) stream, contrast_lo, contrast_hi, brightness_lo, brightness_hi,
                               value_min, value_max, erase_lo, erase_hi, scale_lo, scale_hi, erase_value, flags);
+    }
+}
+
+/* mixup (../common/mixup.h): a thread per sample draws its lambda into lambdas, then mixup_apply a thread per output
+ * value reads it; labels and targets share one pointer, read as int class indices when sparse is set. */
+DENDRITE_KERNEL void mixup_lambdas(int rows, float alpha, unsigned int seed_lo, unsigned int seed_hi, int stream,
+                                   const int *counters, float *lambdas) {
+    unsigned int step = (unsigned int) counters[0];
+    for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
+        lambdas[r] = dendrite_mixup_lambda(seed_lo, seed_hi, r, step, (unsigned int) stream, alpha);
+    }
+}
+
+DENDRITE_KERNEL void mixup_apply(const float *x, const float *y, int sparse, int rows, int x_width, int classes,
+                                 unsigned int seed_lo, unsigned int seed_hi, int stream, const int *counters,
+                                 const float *lambdas, float *x_out, float *y_out) {
+    unsigned int step = (unsigned int) counters[0];
+    size_t nx = (size_t) rows * x_width;
+    size_t total = nx + (size_t) rows * classes;
+    for (size_t i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
+        int in_x = i < nx;
+        size_t j = in_x ? i : i - nx;
+        int width = in_x ? x_width : classes;
+        int r = (int) (j / (size_t) width);
+        int c = (int) (j - (size_t) r * width);
+        int p = dendrite_mixup_partner(seed_lo, seed_hi, r, rows, step, (unsigned int) stream);
+        float lam = lambdas[r];
+        if (in_x) {
+            x_out[j] = dendrite_mixup_mix(lam, x[(size_t) r * x_width + c], x[(size_t) p * x_width + c]);
+        } else if (sparse) {
+            const int *labels = (const int *) y;
+            y_out[j] = dendrite_mixup_mix(lam, labels[r] == c ? 1.0f : 0.0f, labels[p] == c ? 1.0f : 0.0f);
+        } else {
+            y_out[j] = dendrite_mixup_mix(lam, y[(size_t) r * classes + c], y[(size_t) p * classes + c]);
+        }
     }
 }

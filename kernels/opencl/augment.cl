@@ -7,6 +7,7 @@
  */
 #pragma OPENCL FP_CONTRACT OFF
 #include "../common/augment.h"
+#include "../common/mixup.h"
 
 __kernel void augment_affine(__global const float *x, int xo, __global float *y, int yo, int rows, int height,
                              int width, float rot_lo, float rot_hi, float th_lo, float th_hi, float tw_lo,
@@ -41,4 +42,40 @@ __kernel void augment_pixels(__global const float *x, int xo, __global float *y,
     dendrite_pixels_image(x + xo + r * hw, y + yo + r * hw, height, width, seed_lo, seed_hi, r, (uint) counters[co],
                           (uint) stream, contrast_lo, contrast_hi, brightness_lo, brightness_hi, value_min,
                           value_max, erase_lo, erase_hi, scale_lo, scale_hi, erase_value, flags);
+}
+
+/* mixup (../common/mixup.h): mixup_lambdas a work-item per sample, mixup_apply a work-item per output value; y is
+ * read as int class indices (yi) when sparse is set, else as float targets (yf): the same buffer bound twice. */
+__kernel void mixup_lambdas(int rows, float alpha, uint seed_lo, uint seed_hi, int stream,
+                            __global const int *counters, int co, __global float *lambdas, int lo) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    lambdas[lo + r] = dendrite_mixup_lambda(seed_lo, seed_hi, (uint) r, (uint) counters[co], (uint) stream, alpha);
+}
+
+__kernel void mixup_apply(__global const float *x, int xo, __global const float *yf, __global const int *yi, int yo,
+                          int sparse, int rows, int x_width, int classes, uint seed_lo, uint seed_hi, int stream,
+                          __global const int *counters, int co, __global const float *lambdas, int lo,
+                          __global float *x_out, int xoo, __global float *y_out, int yoo) {
+    int i = get_global_id(0);
+    int nx = rows * x_width;
+    if (i >= nx + rows * classes) {
+        return;
+    }
+    int in_x = i < nx;
+    int j = in_x ? i : i - nx;
+    int width = in_x ? x_width : classes;
+    int r = j / width;
+    int c = j - r * width;
+    int p = dendrite_mixup_partner(seed_lo, seed_hi, r, rows, (uint) counters[co], (uint) stream);
+    float lam = lambdas[lo + r];
+    if (in_x) {
+        x_out[xoo + j] = dendrite_mixup_mix(lam, x[xo + r * x_width + c], x[xo + p * x_width + c]);
+    } else if (sparse) {
+        y_out[yoo + j] = dendrite_mixup_mix(lam, yi[yo + r] == c ? 1.0f : 0.0f, yi[yo + p] == c ? 1.0f : 0.0f);
+    } else {
+        y_out[yoo + j] = dendrite_mixup_mix(lam, yf[yo + r * classes + c], yf[yo + p * classes + c]);
+    }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.OpChecks;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
 import dev.dendrite.callbacks.ReduceLROnPlateau;
@@ -136,6 +137,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--mixup", paramLabel = "ALPHA", defaultValue = "0",
+            description = "Mixup of every training batch with lambda ~ Beta(ALPHA, ALPHA) per image, on the "
+            + "device (typical 0.1 to 0.4; default: ${DEFAULT-VALUE}, off).")
+    double mixup;
+
     @Option(names = "--verbose", paramLabel = "LEVEL", defaultValue = "1",
             description = "0 silent, 1 progress bar, 2 one line per epoch (default: ${DEFAULT-VALUE}).")
     int verbose;
@@ -196,7 +202,8 @@ final class TrainCommand implements Callable<Integer> {
             if (verbose > 0) {
                 model.summary();
             }
-            FitOptions options = new FitOptions().batchSize(batchSize).epochs(epochs).verbose(verbose).seed(seed);
+            FitOptions options = new FitOptions().batchSize(batchSize).epochs(epochs).verbose(verbose).seed(seed)
+                    .mixup(mixup);
             List<Callback> callbacks = new ArrayList<>();
             if (val != null) {
                 options.validationData(prep.apply(val.images()), val.labels());
@@ -265,6 +272,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (batchSize < 1) {
             throw bad("--batch-size " + batchSize + "; expected 1 or more");
+        }
+        if (mixup != 0 && !(mixup >= OpChecks.MIXUP_MIN_ALPHA && mixup <= OpChecks.MIXUP_MAX_ALPHA)) {
+            throw bad("--mixup " + mixup + "; expected 0 (off) or an alpha from " + OpChecks.MIXUP_MIN_ALPHA + " to "
+                    + OpChecks.MIXUP_MAX_ALPHA + " (0.1 to 0.4 is usual)");
         }
         if (validation < 0) {
             throw bad("--validation " + validation + "; expected 0 (no validation set) or a number of images");

@@ -367,6 +367,15 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.augment().augmentPixels(x, y, rows, height, width, spec, seed, stream, counters);
     }
 
+    @Override
+    public final void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha,
+                            long seed, int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut) {
+        ensureOpen();
+        checks.mixup(x, y, sparseLabels, rows, xWidth, classes, alpha, counters, lambdas, xOut, yOut);
+        ops.augment().mixup(x, y, sparseLabels, rows, xWidth, classes, alpha, seed, stream, counters, lambdas, xOut,
+                yOut);
+    }
+
     // ================================================================== batch normalisation
 
     @Override

@@ -12,4 +12,7 @@ public interface AugmentOps {
 
     void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment spec, long seed, int stream,
                        Slice counters);
+
+    void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha, long seed,
+               int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut);
 }

@@ -251,6 +251,18 @@ public interface Backend extends AutoCloseable {
     void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment spec, long seed, int stream,
                        Slice counters);
 
+    /**
+     * Mixup of one batch (Zhang et al. 2018): writes each sample's {@code lam ~ Beta(alpha, alpha)} to
+     * {@code lambdas} ({@code rows} values), {@code xOut[r] = lam x[r] + (1 - lam) x[p(r)]} ({@code xWidth} wide)
+     * and {@code yOut[r] = lam y[r] + (1 - lam) y[p(r)]} ({@code classes} wide), with {@code y} I32 class indices
+     * made one-hot when {@code sparseLabels}, else F32 targets {@code classes} wide, and {@code p} a permutation of
+     * the batch. The draws come from Philox counters {@code (r, counters[COUNTER_STEP], stream + k)}: the
+     * definition is {@link Mixup#apply}. The outputs overlap no input. A class index outside
+     * {@code [0, classes)} gives that sample a zero row.
+     */
+    void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha, long seed,
+               int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut);
+
     // ---------------------------------------------------------------- batch normalisation (per column)
 
     /**

@@ -595,6 +595,60 @@ public final class OpChecks {
         noOverlap(op, "y", y, n, "x", x, n, inPlace);
     }
 
+    /** The smallest alpha {@link Backend#mixup} takes: below it a Gamma draw's log leaves float's range. */
+    public static final float MIXUP_MIN_ALPHA = 1e-6f;
+
+    /** {@link Backend#mixup}: the sizes, alpha, then each slice in argument order, and no output over an input. */
+    public void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha,
+                      Slice counters, Slice lambdas, Slice xOut, Slice yOut) {
+        String op = "mixup";
+        nonNegative(op, "rows", rows);
+        positive(op, "xWidth", xWidth);
+        positive(op, "classes", classes);
+        checkMixupAlpha(op, alpha);
+        long nx = (long) rows * xWidth;
+        long ny = (long) rows * classes;
+        if (nx + ny > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": " + rows + " rows of " + xWidth + " inputs and " + classes
+                    + " classes hold more than 2^31 - 1 values");
+        }
+        f32(op, "x", x, nx, "rows*xWidth");
+        if (sparseLabels) {
+            slice(op, "y", y, DType.I32, rows, "rows (class indices)");
+        } else {
+            f32(op, "y", y, ny, "rows*classes");
+        }
+        counters(op, counters);
+        f32(op, "lambdas", lambdas, rows, "rows");
+        f32(op, "xOut", xOut, nx, "rows*xWidth");
+        f32(op, "yOut", yOut, ny, "rows*classes");
+        long yLen = sparseLabels ? rows : ny;
+        noOverlap(op, "lambdas", lambdas, rows, "x", x, nx, false);
+        noOverlap(op, "lambdas", lambdas, rows, "y", y, yLen, false);
+        noOverlap(op, "xOut", xOut, nx, "x", x, nx, false);
+        noOverlap(op, "xOut", xOut, nx, "y", y, yLen, false);
+        noOverlap(op, "yOut", yOut, ny, "x", x, nx, false);
+        noOverlap(op, "yOut", yOut, ny, "y", y, yLen, false);
+        noOverlap(op, "xOut", xOut, nx, "lambdas", lambdas, rows, false);
+        noOverlap(op, "yOut", yOut, ny, "lambdas", lambdas, rows, false);
+        noOverlap(op, "yOut", yOut, ny, "xOut", xOut, nx, false);
+    }
+
+    /**
+     * The largest alpha {@link Backend#mixup} takes: the float Gamma draw loses its accuracy beyond it, and every
+     * lambda is 1/2 within 0.01 there anyway.
+     */
+    public static final float MIXUP_MAX_ALPHA = 1e4f;
+
+    /** Mixup's alpha: in [{@link #MIXUP_MIN_ALPHA}, {@link #MIXUP_MAX_ALPHA}]; {@code where} names the caller. */
+    public static void checkMixupAlpha(String where, double alpha) {
+        if (!(alpha >= MIXUP_MIN_ALPHA && alpha <= MIXUP_MAX_ALPHA)) {
+            throw new IllegalArgumentException(where + ": alpha = " + alpha + "; expected a value in ["
+                    + MIXUP_MIN_ALPHA + ", " + MIXUP_MAX_ALPHA + "] (lambda ~ Beta(alpha, alpha); as alpha -> 0"
+                    + " every lambda is 0 or 1, i.e. no mixing: leave mixup off instead)");
+        }
+    }
+
     /** {@code gamma} and {@code beta} may be null. */
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar, Slice y,

@@ -88,6 +88,8 @@ final class Engine implements AutoCloseable {
     private final Set<StepKey> issuedOnce = new HashSet<>();
     /** Debug mode: steps run op by op, never recorded, and every output is checked for NaN and Inf. */
     private boolean checkNumerics;
+    /** FitOptions.mixup while a fit with it runs, else null. */
+    private MixupStep mixup;
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -351,6 +353,9 @@ final class Engine implements AutoCloseable {
             }
             d = trainsBefore[i] ? work(DType.F32, rows * layer.inputSize()).all() : null;
         }
+        if (mixup != null) {
+            mixup.ensureCapacity(rows);
+        }
     }
 
     private boolean hasTrainable(int li) {
@@ -549,9 +554,12 @@ final class Engine implements AutoCloseable {
         int n = layers.size();
         gatherInputs(data, order, batchCounters, batchSize, rows);
         backend.gather(data.y(), data.yWidth(), order, batchCounters, batchSize, rows, null, null, yBatch.all());
+        MixupStep mix = training ? mixup : null;
+        Slice targets = mix == null ? yBatch.all()
+                : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
         forward(training);
         Slice pre = fusedPreActivation();
-        loss.compute(backend, fused, outs[n - 1], pre, yBatch.all(), rows, outputSize, lossScratch.all(),
+        MixupStep.loss(mix, backend, loss, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
                 training ? douts[n - 1] : null, 1f / rows, stats);
         if (training) {
             checkFinite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
@@ -678,10 +686,20 @@ final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns {@link FitOptions#mixup} on for the training steps that follow ({@code alpha > 0}) or off
+     * ({@code alpha == 0}); the recorded steps are dropped either way.
+     */
+    void mixup(double alpha) {
+        releaseRecordedSteps();
+        mixup = MixupStep.replace(mixup, backend, alpha, inputSize, outputSize, capacity);
+    }
+
     @Override
     public void close() {
         try {
             releaseRecordedSteps();
+            mixup(0);
         } finally {
             workspace.forEach(Buffer::close);
             workspace.clear();

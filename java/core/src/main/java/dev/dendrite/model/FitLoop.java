@@ -84,6 +84,15 @@ final class FitLoop {
      * ({@code val_loss} and the metrics) after each epoch.
      */
     History run(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+        engine.mixup(options.mixup());
+        try {
+            return runEpochs(feed, validation);
+        } finally {
+            engine.mixup(0); // evaluate, predict and later fits see clean data
+        }
+    }
+
+    private History runEpochs(TrainFeed feed, Supplier<Map<String, Double>> validation) {
         history.setParams(options.verbose(), options.epochs(), steps);
         callbacks.onTrainBegin();
         int[] resume = BackupAndRestore.resumePoint(callbacks.callbacks(), options.initialEpoch(), steps);

@@ -35,6 +35,7 @@ public final class FitOptions {
     private int validationSteps = -1;
     private DataSource validationSource;
     private int prefetch = DEFAULT_PREFETCH;
+    private double mixupAlpha = 0;
 
     /** Batches a data source is read ahead by default (Keras's {@code max_queue_size}). */
     public static final int DEFAULT_PREFETCH = 10;
@@ -268,5 +269,30 @@ public final class FitOptions {
 
     public int prefetch() {
         return prefetch;
+    }
+
+    /**
+     * Mixup (Zhang et al. 2018; the Keras example "MixUp augmentation for image classification"): every training
+     * batch is mixed with a permutation of itself on the device, {@code x' = lam x + (1 - lam) x[perm]} and
+     * {@code y' = lam y + (1 - lam) y[perm]}, with one {@code lam ~ Beta(alpha, alpha)} per sample, drawn from the
+     * fit's seed and the step counter (a recorded step mixes anew every step; a seed repeats exactly). Class-index
+     * labels become mixed one-hot targets, so sparse categorical cross-entropy is computed as the dense one, and the
+     * training accuracy counts the arg-max of the mixed targets, as Keras reports it. Validation and evaluate see
+     * clean data; metrics computed on the host (other than loss and accuracy) compare the outputs on mixed inputs
+     * with the clean labels. Typical alpha: 0.1 to 0.4; 0 (the default) turns mixup off.
+     *
+     * @throws IllegalArgumentException unless alpha is 0 or finite and at least 1e-6
+     */
+    public FitOptions mixup(double alpha) {
+        if (alpha != 0) {
+            dev.dendrite.backend.OpChecks.checkMixupAlpha("FitOptions.mixup", alpha);
+        }
+        this.mixupAlpha = alpha;
+        return this;
+    }
+
+    /** Mixup's alpha, or 0 when mixup is off. */
+    public double mixup() {
+        return mixupAlpha;
     }
 }

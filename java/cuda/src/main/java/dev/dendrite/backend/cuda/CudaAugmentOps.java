@@ -81,4 +81,31 @@ record CudaAugmentOps(CudaContext ctx) implements AugmentOps {
             throw ctx.fail("augmentPixels", rows + " images of " + height + "x" + width, e);
         }
     }
+
+    @Override
+    public void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha,
+                      long seed, int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut) {
+        CUdeviceptr mixIn = ptr(x);
+        CUdeviceptr mixTargets = ptr(y);
+        CUdeviceptr mixCounters = ptr(counters);
+        CUdeviceptr mixLambdas = ptr(lambdas);
+        CUdeviceptr mixXOut = ptr(xOut);
+        CUdeviceptr mixYOut = ptr(yOut);
+        if (rows == 0) {
+            return;
+        }
+        int sparse = sparseLabels ? 1 : 0;
+        int seedLo = (int) seed;
+        int seedHi = (int) (seed >>> 32);
+        long n = (long) rows * (xWidth + classes);
+        try {
+            // a thread per sample draws its lambda, then a thread per output value mixes
+            ctx.launch(CudaKernel.MIXUP_LAMBDAS, ctx.elementGrid(rows), BLOCK, 1, 0, rows, alpha, seedLo, seedHi,
+                    stream, mixCounters, mixLambdas);
+            ctx.launch(CudaKernel.MIXUP_APPLY, ctx.elementGrid(n), BLOCK, 1, 0, mixIn, mixTargets, sparse, rows,
+                    xWidth, classes, seedLo, seedHi, stream, mixCounters, mixLambdas, mixXOut, mixYOut);
+        } catch (CudaException e) {
+            throw ctx.fail("mixup", rows + " rows of " + xWidth + " inputs and " + classes + " classes", e);
+        }
+    }
 }

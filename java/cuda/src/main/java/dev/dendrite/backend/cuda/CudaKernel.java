@@ -77,6 +77,8 @@ enum CudaKernel {
     // augment.cu
     AUGMENT_AFFINE("augment_affine", "PPIIIFFFFFFFFFFFFIIIFIIIP"),
     AUGMENT_PIXELS("augment_pixels", "PPIIIFFFFFFFFFFFIIIIP"),
+    MIXUP_LAMBDAS("mixup_lambdas", "IFIIIPP"),
+    MIXUP_APPLY("mixup_apply", "PPIIIIIIIPPPP"),
     // gemm.cu: the tiled variants of kernels/common/gemm_tiled.h, looked up with gemm(variant, transA, transB);
     // each takes m, n, k, alpha, a, b, beta, c, w (the work space of a split product, or null)
     GEMM_TILE64_NN("gemm_tile64_nn", "IIIFPPFPP"),

@@ -50,4 +50,26 @@ record OpenClAugmentOps(OpenClContext ctx) implements AugmentOps {
             throw ctx.clFailure("augmentPixels", rows + " images of " + height + "x" + width, e);
         }
     }
+
+    @Override
+    public void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha,
+                      long seed, int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut) {
+        if (rows == 0) {
+            return;
+        }
+        try {
+            OpenClKernel draw = ctx.programs.kernel("augment.cl", "mixup_lambdas");
+            draw.args().i(rows).f(alpha).i((int) seed).i((int) (seed >>> 32)).i(stream)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).mem(ctx.mem(lambdas), lambdas.offset());
+            ctx.run1(draw, rows); // a work-item per sample
+            OpenClKernel mix = ctx.programs.kernel("augment.cl", "mixup_apply");
+            mix.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(y)).mem(ctx.mem(y), y.offset()).i(sparseLabels ? 1 : 0)
+                    .i(rows).i(xWidth).i(classes).i((int) seed).i((int) (seed >>> 32)).i(stream)
+                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).mem(ctx.mem(lambdas), lambdas.offset())
+                    .mem(ctx.mem(xOut), xOut.offset()).mem(ctx.mem(yOut), yOut.offset());
+            ctx.run1(mix, (long) rows * (xWidth + classes)); // a work-item per output value
+        } catch (CLException e) {
+            throw ctx.clFailure("mixup", rows + " rows of " + xWidth + " inputs and " + classes + " classes", e);
+        }
+    }
 }

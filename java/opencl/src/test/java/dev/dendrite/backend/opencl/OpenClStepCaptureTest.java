@@ -35,7 +35,8 @@ import dev.dendrite.model.Sequential;
  */
 class OpenClStepCaptureTest {
 
-    private static OpenClBackend backend(boolean record) {
+    /** The OpenCL backend with recording on or off ({@code dendrite.opencl.record}); also OpenClMixupFitTest's. */
+    static OpenClBackend backend(boolean record) {
         String old = System.getProperty("dendrite.opencl.record");
         System.setProperty("dendrite.opencl.record", Boolean.toString(record));
         try {
