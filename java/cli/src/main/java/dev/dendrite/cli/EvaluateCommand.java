@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code dendrite evaluate}: a saved model's loss and accuracy on a test set. */
@@ -29,6 +30,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
             description = "The model file written by 'train' or Sequential.save (default: ${DEFAULT-VALUE}).")
     Path modelFile;
+
+    // `dendrite evaluate my-model.safetensors` is what a newcomer types first; picocli's own answer to it
+    // ("Unmatched argument at index 1") says nothing useful, so the file is also taken without -m.
+    @Parameters(arity = "0..1", paramLabel = "MODEL",
+            description = "The model file, as an alternative to -m.")
+    Path positionalModel;
 
     @Mixin
     DataOptions data = new DataOptions();
@@ -47,6 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        modelFile = SavedModel.choose(spec, modelFile, positionalModel);
         SavedModel.check(modelFile);
         try (Backend be = CliBackend.open(backend, System.err);
              Sequential model = SavedModel.open(modelFile, be)) {

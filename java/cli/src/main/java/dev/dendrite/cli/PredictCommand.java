@@ -1,6 +1,7 @@
 package dev.dendrite.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code dendrite predict --image my.png}: classify your own pictures. */
@@ -32,9 +34,14 @@ final class PredictCommand implements Callable<Integer> {
             description = "The model file written by 'train' or Sequential.save (default: ${DEFAULT-VALUE}).")
     Path modelFile;
 
-    @Option(names = {"-i", "--image"}, required = true, arity = "1..*", paramLabel = "IMAGE",
-            description = "One or more picture files.")
-    List<Path> images;
+    @Option(names = {"-i", "--image"}, arity = "1..*", paramLabel = "IMAGE",
+            description = "One or more picture files (they may also be given without -i).")
+    List<Path> images = new ArrayList<>();
+
+    // `dendrite predict shoe.png` without -i is the natural first try; picocli would answer it with
+    // "Unmatched argument", so pictures are taken either way.
+    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "Picture files, as an alternative to -i.")
+    List<Path> positionalImages = new ArrayList<>();
 
     @Option(names = "--invert", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (invert when the border is mostly bright), yes or no (default: ${DEFAULT-VALUE}).")
@@ -58,6 +65,18 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        images.addAll(positionalImages);
+        if (images.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "no picture given; usage: dendrite predict [-m MODEL] "
+                    + "IMAGE... (for example: dendrite predict -m dendrite-model.safetensors shoe.png)");
+        }
+        for (Path image : images) {
+            // The model file given where a picture goes is the likely slip; say so instead of failing to decode it.
+            if (image.getFileName() != null && image.getFileName().toString().endsWith(".safetensors")) {
+                throw new ParameterException(spec.commandLine(), image + " is a model file, not a picture; give "
+                        + "the model with -m: dendrite predict -m " + image + " IMAGE...");
+            }
+        }
         ImageLoader.Invert mode;
         switch (invert.toLowerCase(Locale.ROOT)) {
             case "auto":

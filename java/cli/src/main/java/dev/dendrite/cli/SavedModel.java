@@ -8,6 +8,8 @@ import java.util.stream.Stream;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.model.Sequential;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Opens the file a user named with {@code --model}. Every error names the file by its whole path, says what is
@@ -20,6 +22,24 @@ final class SavedModel {
             + "Sequential.save in Java.";
 
     private SavedModel() {
+    }
+
+    /**
+     * The model file a command was given: by {@code -m} or as its argument, not both with different files.
+     *
+     * @param option what {@code -m/--model} holds (its default when not given)
+     * @param positional the argument, or null when there is none
+     */
+    static Path choose(CommandSpec spec, Path option, Path positional) {
+        if (positional == null) {
+            return option;
+        }
+        boolean optionGiven = spec.commandLine().getParseResult().hasMatchedOption("--model");
+        if (optionGiven && !option.toAbsolutePath().normalize().equals(positional.toAbsolutePath().normalize())) {
+            throw new ParameterException(spec.commandLine(), "two model files given: " + option + " (-m) and "
+                    + positional + "; give one");
+        }
+        return positional;
     }
 
     /**

@@ -351,6 +351,37 @@ class CliNewcomerTest {
         return new Result(p.exitValue(), new String(bytes, StandardCharsets.UTF_8));
     }
 
+    /**
+     * What a newcomer types first: the model and the pictures without -m/-i. Both are taken; the slips around
+     * them (a model file where a picture goes, two different model files, no picture at all) each get a sentence
+     * that says what to type instead.
+     */
+    @Test
+    void modelAndPicturesWithoutFlags(@TempDir Path dir) throws IOException {
+        Result evaluate = run("evaluate", cliModel.toString(), "--sample", "--backend", "cpu");
+        assertEquals(0, evaluate.code(), evaluate.toString());
+        assertTrue(evaluate.out().contains("test accuracy"), evaluate.toString());
+
+        Result twoModels = run("evaluate", "-m", cliModel.toString(), "other.safetensors", "--sample");
+        assertEquals(2, twoModels.code(), twoModels.toString());
+        assertTrue(twoModels.out().contains("two model files given"), twoModels.toString());
+
+        Path picture = dir.resolve("bar.png");
+        writePicture(picture, 90, 120, true);
+        Result predict = run("predict", "-m", cliModel.toString(), picture.toString(), "--backend", "cpu");
+        assertEquals(0, predict.code(), predict.toString());
+        assertTrue(predict.out().contains("bar.png: "), predict.toString());
+
+        Result modelAsPicture = run("predict", cliModel.toString(), picture.toString());
+        assertEquals(2, modelAsPicture.code(), modelAsPicture.toString());
+        assertTrue(modelAsPicture.out().contains("is a model file, not a picture; give the model with -m"),
+                modelAsPicture.toString());
+
+        Result none = run("predict", "-m", cliModel.toString());
+        assertEquals(2, none.code(), none.toString());
+        assertTrue(none.out().contains("no picture given"), none.toString());
+    }
+
     /** A dark bar on a white page (light background: predict inverts it), the shape of a pair of trousers. */
     private static void writePicture(Path file, int w, int h, boolean lightBackground) throws IOException {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
