@@ -41,8 +41,12 @@ final class LoopbackCluster implements AutoCloseable {
         int masterPort = freePort();
         master = "spark://127.0.0.1:" + masterPort;
         try {
-            processes.add(start("master", "127.0.0.1", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                    "--port", Integer.toString(masterPort), "--webui-port", "0"));
+            Process m = start("master", "127.0.0.1", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                    "--port", Integer.toString(masterPort), "--webui-port", "0");
+            processes.add(m);
+            // A driver that finds no Master gives up after a few retries ("All masters are unresponsive"), which
+            // a Master JVM still starting on a loaded machine can take longer than.
+            awaitListening(m, masterPort, Duration.ofSeconds(180));
             for (int i = 1; i <= k; i++) {
                 String host = "127.0.0." + i;
                 Process w = start("worker" + i, host, "org.apache.spark.deploy.worker.Worker", "--host", host,
@@ -113,9 +117,41 @@ final class LoopbackCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        List<ProcessHandle> all = new ArrayList<>();
         for (Process p : processes) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            p.descendants().forEach(all::add);
+            all.add(p.toHandle());
+        }
+        all.forEach(ProcessHandle::destroyForcibly);
+        // Gone before the next cluster starts, so that they do not compete with it for the cores.
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // Killed with SIGKILL: it ends; a slow exit only costs the next cluster some CPU.
+            }
+        }
+    }
+
+    private void awaitListening(Process p, int port, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+                return;
+            } catch (IOException e) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException("the Spark Master did not listen on 127.0.0.1:" + port + " within "
+                            + timeout.toSeconds() + " s (" + (p.isAlive() ? "still starting" : "it exited")
+                            + "); see " + dir.resolve("master.log"), e);
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the Spark Master", e);
+            }
         }
     }
 
@@ -125,12 +161,15 @@ final class LoopbackCluster implements AutoCloseable {
         }
     }
 
-    /** This JVM's class path, expanded when surefire gives a manifest-only jar, so that executors see it too. */
+    /**
+     * This JVM's class path, absolute (executors run in their Workers' directories) and expanded when surefire
+     * gives a manifest-only jar, so that executors see it too.
+     */
     static String classPath() throws IOException {
         String cp = System.getProperty("java.class.path");
         List<String> out = new ArrayList<>();
         for (String e : cp.split(File.pathSeparator)) {
-            out.add(e);
+            out.add(Path.of(e).toAbsolutePath().toString());
             if (e.endsWith(".jar") && new File(e).getName().startsWith("surefirebooter")) {
                 try (var jar = new java.util.jar.JarFile(e)) {
                     String cls = jar.getManifest().getMainAttributes().getValue("Class-Path");
