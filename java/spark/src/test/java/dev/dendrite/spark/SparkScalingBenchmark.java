@@ -321,10 +321,10 @@ public final class SparkScalingBenchmark {
 
     private static LineChart chart(List<Map<String, Object>> measurements, List<Integer> ks, int n,
             int processors) {
-        List<String> labels = new ArrayList<>(List.of("local, 1 thread", "local, all cores"));
+        List<String> labels = new ArrayList<>(List.of("local 1 thr", "local all"));
         List<String> settings = new ArrayList<>(List.of("local-1", "local-all"));
         for (int k : ks) {
-            labels.add("Spark k=" + k);
+            labels.add("k=" + k);
             settings.add("spark-" + k);
         }
         int c = settings.size();
@@ -337,14 +337,14 @@ public final class SparkScalingBenchmark {
             x[i] = i + 1;
             wall[i] = median(measurements, settings.get(i), "wall_s");
             cpu[i] = median(measurements, settings.get(i), "cpu_s");
-            ideal[i] = i < 2 ? base : base / Math.min(ks.get(i - 2), processors);
+            ideal[i] = base / (i == 0 ? 1 : i == 1 ? processors : Math.min(ks.get(i - 2), processors));
         }
-        return new LineChart("Time for " + n + " configurations: local against Spark on k one-core workers ("
-                + processors + "-core machine)", "setting", "seconds")
+        return new LineChart(n + " configurations: local, Spark on k workers (" + processors + " cores)",
+                "setting (k: Spark standalone, k one-core workers)", "seconds")
                 .xCategories(labels.toArray(String[]::new))
-                .series("wall time", x, wall)
-                .series("CPU time (all processes of the setting)", x, cpu)
-                .series("ideal: local 1-thread time / min(k, cores)", x, ideal);
+                .series("wall", x, wall)
+                .series("CPU, all processes", x, cpu)
+                .series("ideal: local 1 thr / cores used", x, ideal);
     }
 
     private static long processCpuNanos() {
