@@ -7,7 +7,8 @@
 #   bash bench/run-spark-scaling.sh
 #
 # Environment: KS (default "1 2 3 4"), CONFIGS (8), LAYERS (256,256), EPOCHS (6), ROUNDS (1; the order alternates between rounds),
-# DATA (sample, or a folder of Fashion-MNIST IDX files), MVN_FLAGS (e.g. -o).
+# DATA (sample, or a folder of Fashion-MNIST IDX files), NAME (spark-scaling: the files written under
+# bench/results/), MVN_FLAGS (e.g. -o).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KS=${KS:-1 2 3 4}
@@ -16,6 +17,7 @@ EPOCHS=${EPOCHS:-6}
 LAYERS=${LAYERS:-256,256}
 ROUNDS=${ROUNDS:-1}
 DATA=${DATA:-sample}
+NAME=${NAME:-spark-scaling}
 RESULTS=bench/results
 mkdir -p "$RESULTS"
 # Compiles java/spark's tests (and what they need) and writes their class path (Spark included: it is `provided`
@@ -28,5 +30,5 @@ echo "== $CONFIGS configurations ($LAYERS, $EPOCHS epochs), k in ($KS); load $(c
 # shellcheck disable=SC2086
 SPARK_LOCAL_IP=127.0.0.1 java $JVM_OPTS -Dspark.ui.enabled=false -cp "$CP" dev.dendrite.spark.SparkScalingBenchmark \
     --k "$(echo $KS | tr ' ' ',')" --configs "$CONFIGS" --layers "$LAYERS" --epochs "$EPOCHS" --rounds "$ROUNDS" --data "$DATA" \
-    --json "$RESULTS/spark-scaling.json" --svg "$RESULTS/spark-scaling.svg" --work java/spark/target/spark-scaling \
+    --json "$RESULTS/$NAME.json" --svg "$RESULTS/$NAME.svg" --work java/spark/target/spark-scaling \
     2> >(grep -v -e WARN -e ' INFO ' -e '^\s*$' -e 'Using Spark' -e 'log4j' -e 'Setting default log level' -e 'To adjust logging' >&2)
