@@ -3,13 +3,9 @@ package dev.dendrite.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +18,6 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,50 +32,19 @@ import dev.dendrite.experiments.RunConfig;
  * loss): Spark reruns the lost task on the other worker, and every configuration completes exactly once.
  */
 class StandaloneClusterTest {
-    private final List<Process> processes = new ArrayList<>();
-
-    @AfterEach
-    void stopCluster() {
-        for (Process p : processes) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-    }
-
     @Test
     @Timeout(300)
     void everyConfigurationCompletesExactlyOnceWhenAWorkerIsKilledMidSweep(@TempDir Path dir) throws Exception {
-        // A minimal SPARK_HOME for the Workers' executor command: an empty jars/ (the class path comes from
-        // spark.executor.extraClassPath) and the RELEASE marker that makes the launcher look there.
-        Path home = Files.createDirectories(dir.resolve("spark-home"));
-        Files.createDirectories(home.resolve("jars"));
-        Files.writeString(home.resolve("RELEASE"), "dendrite test\n");
-        int masterPort = freePort();
-        String master = "spark://127.0.0.1:" + masterPort;
-        processes.add(start(dir, home, "master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                "--port", Integer.toString(masterPort), "--webui-port", "0"));
-        Process keep = start(dir, home, "worker1", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-                "--webui-port", "0", "--cores", "1", "--memory", "1g", "--work-dir",
-                dir.resolve("w1").toString(), master);
-        Process victim = start(dir, home, "worker2", "org.apache.spark.deploy.worker.Worker", "--host",
-                "127.0.0.2", "--webui-port", "0", "--cores", "1", "--memory", "1g", "--work-dir",
-                dir.resolve("w2").toString(), master);
-        processes.add(keep);
-        processes.add(victim);
+        try (LoopbackCluster cluster = new LoopbackCluster(dir, 2)) {
+            sweepKillingTheSecondWorker(cluster, dir);
+        }
+    }
 
-        SparkSession spark = SparkSession.builder().master(master).appName("dendrite-standalone-test")
-                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.executor.memory", "1g")
-                .config("spark.executor.cores", "1").config("spark.cores.max", "2")
-                .config("spark.executor.extraClassPath", classPath())
-                .config("spark.task.maxFailures", "4").getOrCreate();
+    private static void sweepKillingTheSecondWorker(LoopbackCluster cluster, Path dir) throws Exception {
+        Process victim = cluster.worker(2);
+        SparkSession spark = cluster.session("dendrite-standalone-test", "spark.task.maxFailures", "4");
         try {
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (spark.sparkContext().getExecutorMemoryStatus().size() < 3) { // two executors and the driver
-                assertTrue(System.nanoTime() < deadline, "the two executors did not register within 120 s; see "
-                        + dir.resolve("worker1.log") + " and worker2.log");
-                Thread.sleep(200);
-            }
+            cluster.awaitExecutors(spark, Duration.ofSeconds(120));
             AtomicBoolean killed = new AtomicBoolean();
             AtomicInteger lostAttempts = new AtomicInteger();
             Set<String> hosts = ConcurrentHashMap.newKeySet();
@@ -127,53 +91,5 @@ class StandaloneClusterTest {
         } finally {
             spark.stop();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** This JVM's class path, expanded when surefire gives a manifest-only jar, so that executors see it too. */
-    private static String classPath() throws IOException {
-        String cp = System.getProperty("java.class.path");
-        List<String> out = new ArrayList<>();
-        for (String e : cp.split(File.pathSeparator)) {
-            out.add(e);
-            if (e.endsWith(".jar") && new File(e).getName().startsWith("surefirebooter")) {
-                try (var jar = new java.util.jar.JarFile(e)) {
-                    String cls = jar.getManifest().getMainAttributes().getValue("Class-Path");
-                    if (cls != null) {
-                        for (String u : cls.trim().split(" +")) {
-                            out.add(Path.of(java.net.URI.create(u)).toString());
-                        }
-                    }
-                }
-            }
-        }
-        return String.join(File.pathSeparator, out);
-    }
-
-    private Process start(Path dir, Path home, String name, String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("-Dio.netty")
-                    || a.startsWith("-Djdk.reflect") || a.equals("-XX:+IgnoreUnrecognizedVMOptions")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-Xmx512m");
-        cmd.add("-cp");
-        cmd.add(classPath());
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile());
-        pb.environment().put("SPARK_HOME", home.toString());
-        pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-        pb.environment().put("SPARK_LOCAL_IP", args[1]);
-        return pb.start();
     }
 }
