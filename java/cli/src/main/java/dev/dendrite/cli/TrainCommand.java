@@ -16,11 +16,13 @@ import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
 import dev.dendrite.callbacks.ReduceLROnPlateau;
 import dev.dendrite.data.Dataset;
+import dev.dendrite.data.ImageDataGenerator;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
 import dev.dendrite.experiments.RunConfig;
 import dev.dendrite.io.AtomicFiles;
 import dev.dendrite.io.Json;
+import dev.dendrite.layers.Layer;
 import dev.dendrite.losses.SparseCategoricalCrossentropy;
 import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.History;
@@ -141,6 +143,39 @@ final class TrainCommand implements Callable<Integer> {
             description = "Mixup of every training batch with lambda ~ Beta(ALPHA, ALPHA) per image, on the "
             + "device (typical 0.1 to 0.4; default: ${DEFAULT-VALUE}, off).")
     double mixup;
+
+    // Augmentation, by the names of Keras's legacy ImageDataGenerator (the notebooks' augmentation), applied as the
+    // one RandomAffine layer that ImageDataGenerator.asLayer gives the Java API: first in the model, on the device,
+    // inside the training step, so `train` and a Java program with the same settings train the same network.
+    @Option(names = "--rotation-range", paramLabel = "DEG", defaultValue = "0",
+            description = "Augmentation: rotate each training image by an angle drawn from [-DEG, DEG] degrees "
+                    + "(ImageDataGenerator's rotation_range; e.g. 10; default: 0, off).")
+    double rotationRange;
+
+    @Option(names = "--width-shift-range", paramLabel = "F", defaultValue = "0",
+            description = "Augmentation: shift sideways by up to F of the width (below 1) or F pixels (1 or more) "
+                    + "(width_shift_range; e.g. 0.1; default: 0, off).")
+    double widthShiftRange;
+
+    @Option(names = "--height-shift-range", paramLabel = "F", defaultValue = "0",
+            description = "Augmentation: shift up or down by up to F of the height (below 1) or F pixels (1 or "
+                    + "more) (height_shift_range; e.g. 0.1; default: 0, off).")
+    double heightShiftRange;
+
+    @Option(names = "--zoom-range", paramLabel = "Z", defaultValue = "0",
+            description = "Augmentation: zoom each axis by a factor drawn from [1 - Z, 1 + Z] (zoom_range; e.g. "
+                    + "0.1; default: 0, off).")
+    double zoomRange;
+
+    @Option(names = "--shear-range", paramLabel = "DEG", defaultValue = "0",
+            description = "Augmentation: shear by an angle drawn from [-DEG, DEG] degrees (shear_range; default: 0, "
+                    + "off).")
+    double shearRange;
+
+    @Option(names = "--fill-mode", paramLabel = "MODE", defaultValue = "nearest",
+            description = "What augmentation puts where the image moved away: constant (0), nearest, reflect or "
+                    + "wrap (fill_mode; default: ${DEFAULT-VALUE}, as ImageDataGenerator).")
+    String fillMode;
 
     @Option(names = "--verbose", paramLabel = "LEVEL", defaultValue = "1",
             description = "0 silent, 1 progress bar, 2 one line per epoch (default: ${DEFAULT-VALUE}).")
@@ -342,11 +377,62 @@ final class TrainCommand implements Callable<Integer> {
         if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|svg)")) {
             throw bad("--plot " + plot + "; expected a file name ending in .png or .svg");
         }
+        checkAugmentation();
         // Names are looked up by the library; its message lists the valid ones, and the flag is named here.
         named("--activation", () -> dev.dendrite.backend.ActivationFunction.fromName(activation));
         named("--initializer", () -> dev.dendrite.initializers.Initializer.fromName(initializer));
         named("--optimizer", () -> Optimizer.fromName(optimizer));
         named("--preprocess", () -> Preprocessing.Kind.parse(preprocess));
+    }
+
+    /**
+     * Checks the augmentation flags with the flag's name in the message (ImageDataGenerator's own would name the
+     * Keras argument), so that a typo such as {@code --rotation-range 0.1} meant as a fraction is at least in range
+     * and {@code --zoom-range 1} (a zoom of 0) is refused before any data is read.
+     */
+    private void checkAugmentation() {
+        rangeOf("--rotation-range", rotationRange, 0, 180, "degrees, e.g. 10");
+        rangeOf("--width-shift-range", widthShiftRange, 0, 1e4, "a fraction of the width below 1, e.g. 0.1, or pixels");
+        rangeOf("--height-shift-range", heightShiftRange, 0, 1e4,
+                "a fraction of the height below 1, e.g. 0.1, or pixels");
+        rangeOf("--zoom-range", zoomRange, 0, 0.99, "e.g. 0.1 for zooms drawn from [0.9, 1.1]");
+        rangeOf("--shear-range", shearRange, 0, 89, "degrees, e.g. 10");
+        try {
+            dev.dendrite.backend.FillMode.fromName(fillMode);
+        } catch (IllegalArgumentException e) {
+            throw bad("--fill-mode: " + e.getMessage());
+        }
+        if (given("--fill-mode") && !augments()) {
+            throw bad("--fill-mode applies to augmentation; give --rotation-range, --width-shift-range, "
+                    + "--height-shift-range, --zoom-range or --shear-range too");
+        }
+    }
+
+    private void rangeOf(String option, double value, double min, double max, String expected) {
+        if (!(value >= min && value <= max)) {
+            throw bad(option + " " + value + "; expected " + min + " (off) to " + max + ": " + expected);
+        }
+    }
+
+    /** Whether any augmentation flag is on. */
+    private boolean augments() {
+        return rotationRange != 0 || widthShiftRange != 0 || heightShiftRange != 0 || zoomRange != 0
+                || shearRange != 0;
+    }
+
+    /** The augmentation layer the flags describe (none if every range is 0), for images of this sample shape. */
+    private List<Layer> augmentation(int[] sampleShape) {
+        if (!augments()) {
+            return List.of();
+        }
+        if (!(sampleShape.length == 2 || sampleShape.length == 3 && sampleShape[2] == 1)) {
+            throw new IllegalArgumentException("the augmentation flags take one-channel images; the data's samples "
+                    + "have shape " + Arrays.toString(sampleShape));
+        }
+        ImageDataGenerator datagen = new ImageDataGenerator().rotationRange(rotationRange)
+                .widthShiftRange(widthShiftRange).heightShiftRange(heightShiftRange).zoomRange(zoomRange)
+                .shearRange(shearRange).fillMode(fillMode);
+        return List.of(datagen.asLayer(sampleShape[0], sampleShape[1]));
     }
 
     /**
@@ -395,7 +481,7 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig net = new RunConfig().with("layers", joined(layers)).with("activation", activation)
                 .with("initializer", initializer).with("l2", Double.toString(l2))
                 .with("batch_norm", Boolean.toString(batchNorm)).with("dropout", Double.toString(dropout));
-        return net.model(sampleShape, classes).seed(seed);
+        return net.model(sampleShape, classes, augmentation(sampleShape)).seed(seed);
     }
 
     /** Applies --lr-schedule and --decay; the cosine schedule spans every step of the run. */

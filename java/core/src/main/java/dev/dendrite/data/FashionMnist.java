@@ -115,7 +115,8 @@ public final class FashionMnist {
 
     /** The downloader the settings describe (see {@link IdxDownloader}). */
     static IdxDownloader downloader(Map<String, String> env, Function<String, String> property, PrintStream progress) {
-        return IdxDownloader.configure("Fashion-MNIST", "fashion-mnist", BASE_URL, SHA256, env, property, progress);
+        return IdxDownloader.configure("Fashion-MNIST", "fashion-mnist", BASE_URL, SHA256, null, env, property,
+                progress);
     }
 
     /** The automatic look-up; {@code downloader} null means downloads are off. */

@@ -244,13 +244,11 @@ final class IdxDatasetFinder {
      */
     TrainTest download(IdxDownloader downloader, Path homeDir, String loadPath, List<String> skipped)
             throws IOException {
-        downloader.download(homeDir, howToInstallByHand(downloader.baseUrl(), homeDir, loadPath));
-        // The downloaded .gz files by name: a damaged unpacked copy beside them must not be read instead.
-        Path[] paths = new Path[FILES.length];
-        for (int i = 0; i < FILES.length; i++) {
-            paths[i] = homeDir.resolve(FILES[i] + ".gz");
-        }
-        return loadPaths(paths, homeDir, "downloaded from " + downloader.baseUrl(), skipped);
+        // The downloaded files by name: a damaged copy beside them (another of the names find() accepts) must not
+        // be read instead.
+        IdxDownloader.Downloaded got = downloader.download(homeDir,
+                howToInstallByHand(downloader.baseUrl(), homeDir, loadPath));
+        return loadPaths(got.paths(), homeDir, "downloaded from " + got.from(), skipped);
     }
 
     /** Where to put the files when Dendrite cannot fetch them. */

@@ -2,8 +2,10 @@ package dev.dendrite.data;
 
 import dev.dendrite.io.AtomicFiles;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
@@ -55,14 +57,21 @@ final class IdxDownloader {
     private final Map<String, String> sha256;
     private final String offReason;
     private final PrintStream progress;
+    /** The second source tried when the first fails, or null. */
+    private final IdxTarball fallback;
 
     private IdxDownloader(String name, String baseUrl, Map<String, String> sha256, String offReason,
-            PrintStream progress) {
+            PrintStream progress, IdxTarball fallback) {
         this.name = name;
         this.baseUrl = baseUrl;
         this.sha256 = sha256;
         this.offReason = offReason;
         this.progress = progress;
+        this.fallback = fallback;
+    }
+
+    /** Where the four files came from and where they now are (in {@link IdxDatasetFinder#FILES} order). */
+    record Downloaded(Path[] paths, String from) {
     }
 
     /**
@@ -72,13 +81,16 @@ final class IdxDownloader {
      * @param key the settings' key, e.g. {@code "fashion-mnist"}
      * @param defaultBaseUrl where the standard files are published
      * @param published the published SHA-256 of each of the four {@code .gz} files
+     * @param fallback the pinned archive to try when the default source fails, or null; not used when the settings
+     *        name a mirror (a mirror named by hand is used alone, so that an air-gapped site or a test never
+     *        reaches out to a host nobody named)
      * @param env the environment variables
      * @param property the system properties
      * @param progress where the progress bar and notices go
      * @throws IllegalArgumentException if a setting has a value it cannot mean
      */
     static IdxDownloader configure(String name, String key, String defaultBaseUrl, Map<String, String> published,
-            Map<String, String> env, Function<String, String> property, PrintStream progress) {
+            IdxTarball fallback, Map<String, String> env, Function<String, String> property, PrintStream progress) {
         String envKey = "DENDRITE_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
         String urlProperty = "dendrite.datasets." + key + ".url";
         String shaProperty = "dendrite.datasets." + key + ".sha256";
@@ -102,7 +114,18 @@ final class IdxDownloader {
                 sums.put(kv[0].trim(), hex);
             }
         }
-        return new IdxDownloader(name, base, Map.copyOf(sums), offReason(env, property), progress);
+        return new IdxDownloader(name, base, Map.copyOf(sums), offReason(env, property), progress,
+                url == null ? fallback : null);
+    }
+
+    /** This downloader with {@code tarball} as its second source (tests point it at their loopback server). */
+    IdxDownloader withFallback(IdxTarball tarball) {
+        return new IdxDownloader(name, baseUrl, sha256, offReason, progress, tarball);
+    }
+
+    /** The second source, or null. */
+    IdxTarball fallback() {
+        return fallback;
     }
 
     /** Null where downloads are allowed, else why not. */
@@ -158,20 +181,55 @@ final class IdxDownloader {
     }
 
     /**
-     * Downloads into {@code dir} each of the four files it does not already hold with the expected checksum.
+     * Downloads into {@code dir} each of the four files it does not already hold with the expected checksum; if
+     * that fails and there is a second source, unpacks the four files from its archive instead.
      *
-     * @throws IOException saying which file failed, from where, why, and how to install the files by hand; no
-     *         partial or unverified file is left in {@code dir}
+     * @return where the four files are and where they came from
+     * @throws IOException saying which file failed, from where, why (for each source tried), and how to install the
+     *         files by hand; no partial or unverified file is left in {@code dir}
      */
-    void download(Path dir, String byHand) throws IOException {
+    Downloaded download(Path dir, String byHand) throws IOException {
         if (!enabled()) {
             throw new IllegalStateException("downloads are off: " + offReason);
         }
+        String first;
+        try {
+            return new Downloaded(downloadFiles(dir), baseUrl);
+        } catch (IOException e) {
+            progress.println();
+            if (fallback == null) {
+                throw new IOException(name + ": " + e.getMessage() + " Nothing partial was kept in " + dir + ". "
+                        + byHand, e);
+            }
+            first = e.getMessage();
+            progress.println(name + ": " + first + " Trying the same files from the " + fallback.label() + " ("
+                    + fallback.url() + ") instead.");
+        }
+        try {
+            byte[] archive = fetchArchive();
+            progress.println("Unpacking " + String.join(", ", IdxDatasetFinder.FILES) + " into " + dir);
+            return new Downloaded(fallback.extract(archive, dir), fallback.url());
+        } catch (IOException e) {
+            progress.println();
+            String second = e.getMessage().startsWith(fallback.label()) ? e.getMessage()
+                    : "downloading the " + fallback.label() + " from " + fallback.url() + " failed: "
+                            + asSentence(reason(e));
+            throw new IOException(name + ": both sources failed. First, " + first + " Then " + asSentence(second)
+                    + " Nothing partial was kept in " + dir + ". " + byHand + "; or fetch " + fallback.url() + " (the "
+                    + fallback.label() + ") and put the four files of its " + fallback.folder() + " folder into "
+                    + dir, e);
+        }
+    }
+
+    /** Downloads the four {@code .gz} files from the base URL. */
+    private Path[] downloadFiles(Path dir) throws IOException {
         boolean announced = false;
-        for (String base : IdxDatasetFinder.FILES) {
-            String file = base + ".gz";
+        Path[] paths = new Path[IdxDatasetFinder.FILES.length];
+        for (int i = 0; i < paths.length; i++) {
+            String file = IdxDatasetFinder.FILES[i] + ".gz";
             String expected = sha256.get(file);
             Path target = dir.resolve(file);
+            paths[i] = target;
             if (Files.isRegularFile(target) && expected.equals(sha256Of(target))) {
                 continue;
             }
@@ -184,11 +242,32 @@ final class IdxDownloader {
             try {
                 fetch(url, target, expected, file);
             } catch (IOException e) {
-                progress.println();
-                throw new IOException(name + ": downloading " + file + " from " + url + " failed: "
-                        + asSentence(reason(e)) + " Nothing partial was kept in " + dir + ". " + byHand, e);
+                throw new IOException("downloading " + file + " from " + url + " failed: " + asSentence(reason(e)),
+                        e);
             }
         }
+        return paths;
+    }
+
+    /** Downloads the fallback archive into memory and checks it against its pinned SHA-256. */
+    private byte[] fetchArchive() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        transfer(fallback.url(), fallback.fileName(), new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (bytes.size() + (long) len > IdxTarball.MAX_ARCHIVE_BYTES) {
+                    throw new java.io.UncheckedIOException(new IOException("the archive is larger than "
+                            + IdxTarball.MAX_ARCHIVE_BYTES + " bytes; expected about 12 MB"));
+                }
+                bytes.write(b, off, len);
+            }
+        }, fallback.sha256());
+        return bytes.toByteArray();
     }
 
     /** Ends a clause with a full stop unless it already ends a sentence ("offline?", "...file."). */
@@ -209,6 +288,17 @@ final class IdxDownloader {
     }
 
     private void fetch(String url, Path target, String expected, String file) throws IOException {
+        AtomicFiles.write(target, out -> transfer(url, file, out, expected));
+    }
+
+    /**
+     * Streams {@code url} into {@code out} with a progress bar labelled {@code file}, which ends in "ok" only once
+     * the bytes matched {@code expected}.
+     *
+     * @throws IOException if the server cannot be reached, answers other than 200, the transfer breaks off or ends
+     *         short of its announced length, or the bytes do not have the SHA-256 {@code expected}
+     */
+    private void transfer(String url, String file, OutputStream out, String expected) throws IOException {
         URL u = URI.create(url).toURL();
         HttpURLConnection c = (HttpURLConnection) u.openConnection();
         c.setConnectTimeout(CONNECT_TIMEOUT_MS);
@@ -219,32 +309,32 @@ final class IdxDownloader {
                 throw new IOException("the server answered HTTP " + code + " " + c.getResponseMessage());
             }
             long length = c.getContentLengthLong();
-            AtomicFiles.write(target, out -> {
-                MessageDigest digest = sha256();
-                long received = 0;
-                Bar bar = new Bar(file, length);
-                byte[] buf = new byte[1 << 16];
-                try (InputStream in = c.getInputStream()) {
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        out.write(buf, 0, n);
-                        digest.update(buf, 0, n);
-                        received += n;
-                        bar.show(received);
-                    }
-                } catch (IOException e) {
-                    throw new IOException("the transfer broke off after " + received + " of "
-                            + (length >= 0 ? length + " bytes" : "an unknown number of bytes") + " (" + e + ")", e);
+            MessageDigest digest = sha256();
+            long received = 0;
+            Bar bar = new Bar(file, length);
+            byte[] buf = new byte[1 << 16];
+            try (InputStream in = c.getInputStream()) {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                    digest.update(buf, 0, n);
+                    received += n;
+                    bar.show(received);
                 }
-                if (length >= 0 && received != length) {
-                    throw new IOException("the transfer ended after " + received + " of " + length + " bytes");
-                }
-                String actual = HexFormat.of().formatHex(digest.digest());
-                if (!actual.equals(expected)) {
-                    throw new IOException("the received file has SHA-256 " + actual + ", expected " + expected
-                            + " (a corrupted transfer or a different file); it was discarded");
-                }
-                bar.done(received);
-            });
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            } catch (IOException e) {
+                throw new IOException("the transfer broke off after " + received + " of "
+                        + (length >= 0 ? length + " bytes" : "an unknown number of bytes") + " (" + e + ")", e);
+            }
+            if (length >= 0 && received != length) {
+                throw new IOException("the transfer ended after " + received + " of " + length + " bytes");
+            }
+            String actual = HexFormat.of().formatHex(digest.digest());
+            if (!actual.equals(expected)) {
+                throw new IOException("the received file has SHA-256 " + actual + ", expected " + expected
+                        + " (a corrupted transfer or a different file); it was discarded");
+            }
+            bar.done(received);
         } finally {
             c.disconnect();
         }

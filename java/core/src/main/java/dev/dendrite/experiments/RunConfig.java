@@ -227,8 +227,20 @@ public final class RunConfig implements java.io.Serializable {
 
     /** The model, not yet built: Input, Flatten, then per hidden width Dense [BatchNormalization, Activation] [Dropout]. */
     public Sequential model(int[] sampleShape, int classes) {
+        return model(sampleShape, classes, List.of());
+    }
+
+    /**
+     * The network with {@code front} (augmentation layers, which must see the image before {@link Flatten} and
+     * come before every layer with weights) between the input and the first hidden layer: how
+     * {@code dendrite train}'s augmentation flags put a {@code RandomAffine} into the same network.
+     */
+    public Sequential model(int[] sampleShape, int classes, List<? extends dev.dendrite.layers.Layer> front) {
         Sequential model = new Sequential();
         model.add(new Input(sampleShape));
+        for (dev.dendrite.layers.Layer layer : front) {
+            model.add(layer);
+        }
         model.add(new Flatten());
         for (int units : layers) {
             Dense d = new Dense(units, batchNorm ? "linear" : activation).kernelInitializer(initializer);
