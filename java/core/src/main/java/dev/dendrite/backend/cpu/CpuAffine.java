@@ -7,8 +7,9 @@ import dev.dendrite.backend.Augment;
  * The CPU's affine resampling loop ({@link dev.dendrite.backend.Backend#augmentAffine}): {@link Augment#affine}, the
  * definition, one pixel at a time, or with {@code jdk.incubator.vector} {@link CpuAffineVector}, which computes a
  * vector of output pixels of a row at once and gives the same bits (same float operations in the same order). The
- * scalar loop cost about 17 ns of CPU per output pixel (a bilinear 28x28 image every 13 us), half a plain epoch of
- * the notebook network; see bench/RESULTS.md.
+ * scalar loop made the notebook generator's one resampling cost about half a plain epoch of the notebook network;
+ * the vector loop takes about half its CPU time (bench/RESULTS.md). {@code -Ddendrite.augment.scalar=true} keeps the
+ * scalar loop.
  */
 final class CpuAffine {
     /** Images {@code [from, to)}: {@link Augment#affine}'s contract. */
