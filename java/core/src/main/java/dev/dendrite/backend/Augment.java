@@ -15,48 +15,106 @@ public final class Augment {
 
     /**
      * Images {@code [from, to)} of {@link Backend#augmentAffine}: {@code x[xo..]} to {@code y[yo..]}. The terms that
-     * depend on the column only or the row only are computed once per image (the same operations on the same
-     * values, so the same bits as {@code dendrite_affine_pixel} computing them per pixel), and points whose four
-     * neighbours are all inside the image skip the fill mode: what lets a CPU epoch afford augmentation.
+     * depend on the column only or the row only are computed once per image ({@link AffineImage}: the same operations
+     * on the same values, so the same bits as {@code dendrite_affine_pixel} computing them per pixel), and points whose
+     * four neighbours are all inside the image skip the fill mode. This is the reference the CPU backend's vector loop
+     * ({@code CpuAffineVector}) is held to bit for bit.
      */
     public static void affine(float[] x, int xo, float[] y, int yo, int from, int to, int height, int width,
                               AffineAugment a, long seed, int step, int stream) {
         int hw = height * width;
-        int[] wa = new int[4];
-        int[] wb = new int[4];
-        float[] sincos = new float[2];
-        float[] p = new float[SAMPLE_LENGTH];
-        float[] us = new float[width];
-        float[] u2s = new float[width];
+        AffineImage image = new AffineImage(height, width);
+        for (int r = from; r < to; r++) {
+            image.draw(a, seed, r, step, stream);
+            int in = xo + r * hw;
+            int out = yo + r * hw;
+            for (int py = 0; py < height; py++) {
+                affineRow(x, in, y, out + py * width, 0, width, py, image, a);
+            }
+        }
+    }
+
+    /**
+     * Output pixels {@code [pxFrom, pxTo)} of row {@code py} of one image: {@code x[in..]} resampled through
+     * {@code image}'s map into {@code y[rowOut + px]}.
+     */
+    public static void affineRow(float[] x, int in, float[] y, int rowOut, int pxFrom, int pxTo, int py,
+                                 AffineImage image, AffineAugment a) {
+        int height = image.height;
+        int width = image.width;
         int fillMode = a.fillMode().code();
         boolean bilinear = a.interpolation() == Interpolation.BILINEAR;
         float fillValue = a.fillValue();
-        float cx = (float) (width - 1) * 0.5f;
-        float cy = (float) (height - 1) * 0.5f;
-        for (int r = from; r < to; r++) {
-            draw(a, seed, r, step, stream, wa, wb, sincos, p);
-            int in = xo + r * hw;
-            int out = yo + r * hw;
+        float v = image.v[py];
+        float negShiftH = image.negShiftH;
+        float negSinS = image.negSinS;
+        float cosR = image.cosR;
+        float sinR = image.sinR;
+        float cx = image.cx;
+        float cy = image.cy;
+        float[] us = image.u;
+        float[] u2s = image.u2;
+        for (int px = pxFrom; px < pxTo; px++) {
+            float u2 = u2s[px];
+            float v2 = Math.fma(negShiftH, (float) height, Math.fma(negSinS, us[px], v));
+            float xin = Math.fma(cosR, u2, -(sinR * v2)) + cx;
+            float yin = Math.fma(sinR, u2, cosR * v2) + cy;
+            y[rowOut + px] = sample(x, in, height, width, xin, yin, fillMode, bilinear, fillValue);
+        }
+    }
+
+    /**
+     * One image's map as {@link #affine} evaluates it: the terms that depend on the column only ({@link #u},
+     * {@link #u2}) or on the row only ({@link #v}) and the constants of the rest. One per thread, redrawn image after
+     * image; the fields are read by the CPU backend's vector loop, which must compute what {@link #affineRow} does.
+     */
+    public static final class AffineImage {
+        /** The image's size. */
+        public final int height;
+        public final int width;
+        /** The centre, {@code (size - 1) / 2}. */
+        public final float cx;
+        public final float cy;
+        /** Per column: {@code u} (flipped, zoomed, centred x) and {@code u2} (sheared and shifted x). */
+        public final float[] u;
+        public final float[] u2;
+        /** Per row: {@code v} (flipped, zoomed, centred y). */
+        public final float[] v;
+        /** {@code -shift_h}, {@code -sin(shear)}, {@code cos} and {@code sin} of the rotation. */
+        public float negShiftH;
+        public float negSinS;
+        public float cosR;
+        public float sinR;
+        private final int[] wa = new int[4];
+        private final int[] wb = new int[4];
+        private final float[] sincos = new float[2];
+        private final float[] p = new float[SAMPLE_LENGTH];
+
+        public AffineImage(int height, int width) {
+            this.height = height;
+            this.width = width;
+            this.cx = (float) (width - 1) * 0.5f;
+            this.cy = (float) (height - 1) * 0.5f;
+            this.u = new float[width];
+            this.u2 = new float[width];
+            this.v = new float[height];
+        }
+
+        /** Draws sample {@code sample}'s map ({@code dendrite_affine_draw}) and computes its terms. */
+        public void draw(AffineAugment a, long seed, int sample, int step, int stream) {
+            Augment.draw(a, seed, sample, step, stream, wa, wb, sincos, p);
             for (int px = 0; px < width; px++) {
-                float u = ((float) px - cx) * p[FLIP_W] * p[ZOOM_W];
-                us[px] = u;
-                u2s[px] = Math.fma(-p[SHIFT_W], (float) width, p[COS_S] * u);
+                float uu = ((float) px - cx) * p[FLIP_W] * p[ZOOM_W];
+                u[px] = uu;
+                u2[px] = Math.fma(-p[SHIFT_W], (float) width, p[COS_S] * uu);
             }
-            float negShiftH = -p[SHIFT_H];
-            float negSinS = -p[SIN_S];
-            float cosR = p[COS_R];
-            float sinR = p[SIN_R];
             for (int py = 0; py < height; py++) {
-                float v = ((float) py - cy) * p[FLIP_H] * p[ZOOM_H];
-                int o = out + py * width;
-                for (int px = 0; px < width; px++) {
-                    float u2 = u2s[px];
-                    float v2 = Math.fma(negShiftH, (float) height, Math.fma(negSinS, us[px], v));
-                    float xin = Math.fma(cosR, u2, -(sinR * v2)) + cx;
-                    float yin = Math.fma(sinR, u2, cosR * v2) + cy;
-                    y[o + px] = sample(x, in, height, width, xin, yin, fillMode, bilinear, fillValue);
-                }
+                v[py] = ((float) py - cy) * p[FLIP_H] * p[ZOOM_H];
             }
+            negShiftH = -p[SHIFT_H];
+            negSinS = -p[SIN_S];
+            cosR = p[COS_R];
+            sinR = p[SIN_R];
         }
     }
 
@@ -135,7 +193,7 @@ public final class Augment {
     }
 
     /** {@code dendrite_affine_draw} into {@code p}. */
-    private static void draw(AffineAugment a, long seed, int sample, int step, int stream, int[] wa, int[] wb,
+    static void draw(AffineAugment a, long seed, int sample, int step, int stream, int[] wa, int[] wb,
                              float[] sincos, float[] p) {
         Philox.block(seed, 2 * sample, step, stream, wa);
         Philox.block(seed, 2 * sample + 1, step, stream, wb);
@@ -154,7 +212,7 @@ public final class Augment {
     }
 
     /** {@code dendrite_augment_fill_index}: where index i of an axis of n reads; -1 for the constant. */
-    static int fillIndex(int i, int n, int fillMode) {
+    public static int fillIndex(int i, int n, int fillMode) {
         if (i >= 0 && i < n) {
             return i;
         }

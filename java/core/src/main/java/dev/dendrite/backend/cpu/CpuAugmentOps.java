@@ -11,7 +11,10 @@ import dev.dendrite.backend.Mixup;
 import dev.dendrite.backend.PixelAugment;
 import dev.dendrite.backend.Slice;
 
-/** The CPU's augmentation: {@link Augment}'s loops, images split across the threads. */
+/**
+ * The CPU's augmentation: {@link Augment}'s loops (the affine one vectorised by {@link CpuAffine}), images split
+ * across the threads.
+ */
 record CpuAugmentOps(CpuParallel par) implements AugmentOps {
     /** Simple operations per output pixel of the affine op (two Philox blocks per image are a small share). */
     private static final int AFFINE_COST = 40;
@@ -25,7 +28,7 @@ record CpuAugmentOps(CpuParallel par) implements AugmentOps {
         float[] xs = floats(x);
         float[] ys = floats(y);
         int step = ints(counters)[counters.offset() + COUNTER_STEP];
-        par.forRange(rows, AFFINE_COST * height * width, (from, to) -> Augment.affine(xs, x.offset(), ys, y.offset(),
+        par.forRange(rows, AFFINE_COST * height * width, (from, to) -> CpuAffine.kernel().apply(xs, x.offset(), ys, y.offset(),
                 from, to, height, width, spec, seed, step, stream));
     }
 

@@ -1,0 +1,50 @@
+package dev.dendrite.backend.cpu;
+
+import dev.dendrite.backend.AffineAugment;
+import dev.dendrite.backend.Augment;
+
+/**
+ * The CPU's affine resampling loop ({@link dev.dendrite.backend.Backend#augmentAffine}): {@link Augment#affine}, the
+ * definition, one pixel at a time, or with {@code jdk.incubator.vector} {@link CpuAffineVector}, which computes a
+ * vector of output pixels of a row at once and gives the same bits (same float operations in the same order). The
+ * scalar loop made the notebook generator's one resampling cost about half a plain epoch of the notebook network;
+ * the vector loop takes about half its CPU time (bench/RESULTS.md). {@code -Ddendrite.augment.scalar=true} keeps the
+ * scalar loop.
+ */
+final class CpuAffine {
+    /** Images {@code [from, to)}: {@link Augment#affine}'s contract. */
+    interface Kernel {
+        void apply(float[] x, int xo, float[] y, int yo, int from, int to, int height, int width, AffineAugment a,
+                   long seed, int step, int stream);
+    }
+
+    private static final Kernel VECTOR = loadVectorKernel();
+    private static final Kernel SCALAR = Augment::affine;
+
+    private CpuAffine() {
+    }
+
+    static Kernel kernel() {
+        return VECTOR != null ? VECTOR : SCALAR;
+    }
+
+    /** Whether the vector loop is in use (the JVM was started with {@code --add-modules jdk.incubator.vector}). */
+    static boolean vectorised() {
+        return VECTOR != null;
+    }
+
+    /** As CpuDropout's vector loop: loaded only when the module is there; any failure leaves the scalar loop. */
+    private static Kernel loadVectorKernel() {
+        if (Boolean.getBoolean("dendrite.augment.scalar")
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            Class<?> type = Class.forName(CpuAffine.class.getPackageName() + ".CpuAffineVector");
+            Object kernel = type.getDeclaredConstructor().newInstance();
+            return kernel instanceof Kernel ? (Kernel) kernel : null;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return null;
+        }
+    }
+}

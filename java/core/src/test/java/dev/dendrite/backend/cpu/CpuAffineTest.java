@@ -1,0 +1,87 @@
+package dev.dendrite.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.backend.AffineAugment;
+import dev.dendrite.backend.Augment;
+import dev.dendrite.backend.FillMode;
+import dev.dendrite.backend.Interpolation;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The vector affine loop ({@link CpuAffineVector}) must give {@link Augment#affine}'s bits exactly, for every fill
+ * mode and interpolation, on random images and ranges, widths below, at and between multiples of the vector length,
+ * zooms that send points past the fill tables (the scalar fall-back inside a vector call) and offsets into the
+ * arrays. The tolerance is zero: the loop does the definition's float operations in the same order, and the other
+ * backends are held to the same bits. Compared bit for bit (raw bits), so a -0 for a +0 fails too.
+ */
+class CpuAffineTest {
+    private static final int L = FloatVector.SPECIES_PREFERRED.length();
+
+    @Test
+    void theVectorLoopIsInUseUnderTheTestJvm() {
+        // Surefire starts the JVM with --add-modules jdk.incubator.vector (java/pom.xml), as the README tells users.
+        assertTrue(CpuAffine.vectorised(), "jdk.incubator.vector is in the boot layer, so the vector loop loads");
+    }
+
+    @Test
+    void vectorLoopEqualsTheScalarDefinition() {
+        long testSeed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(testSeed);
+        int[] widths = {1, L - 1, L, L + 1, 28, 2 * L - 3, 2 * L, 3 * L + 5};
+        int cases = 0;
+        for (FillMode mode : FillMode.values()) {
+            for (Interpolation interpolation : Interpolation.values()) {
+                for (int width : widths) {
+                    for (int trial = 0; trial < 3; trial++) {
+                        int height = 1 + rnd.nextInt(40);
+                        check(rnd, mode, interpolation, height, width, trial, testSeed);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertTrue(cases == FillMode.values().length * Interpolation.values().length * widths.length * 3);
+    }
+
+    private static void check(SplittableRandom rnd, FillMode mode, Interpolation interpolation, int height,
+                              int width, int trial, long testSeed) {
+        // trial 0: the notebook generator's ranges; 1: every transform, wide; 2: zooms to 16, far past the tables
+        AffineAugment a = switch (trial) {
+            case 0 -> AffineAugment.IDENTITY.withRotation(-10f / 360, 10f / 360).withShift(-0.1f, 0.1f, -0.1f, 0.1f)
+                    .withZoom(0.9f, 1.1f, 0.9f, 1.1f, false);
+            case 1 -> AffineAugment.IDENTITY.withRotation(-0.5f, 0.5f).withShift(-0.4f, 0.4f, -0.3f, 0.5f)
+                    .withZoom(0.5f, 2f, 0.6f, 1.8f, false).withShear(-0.1f, 0.1f).withFlips(true, true);
+            default -> AffineAugment.IDENTITY.withRotation(-0.2f, 0.2f).withShift(-2f, 2f, -2f, 2f)
+                    .withZoom(1f, 16f, 1f, 16f, rnd.nextBoolean());
+        };
+        a = a.withFill(mode, interpolation, (float) rnd.nextGaussian());
+        int rows = 1 + rnd.nextInt(5);
+        int xo = rnd.nextInt(7);
+        int yo = rnd.nextInt(7);
+        float[] x = new float[xo + rows * height * width];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        long seed = rnd.nextLong();
+        int step = rnd.nextInt(1 << 20);
+        int stream = rnd.nextInt(4);
+        int from = rnd.nextInt(rows);
+        float[] expected = new float[yo + rows * height * width];
+        float[] actual = expected.clone();
+        Augment.affine(x, xo, expected, yo, from, rows, height, width, a, seed, step, stream);
+        new CpuAffineVector().apply(x, xo, actual, yo, from, rows, height, width, a, seed, step, stream);
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail("element " + i + " is " + actual[i] + "; the definition gives " + expected[i] + " (" + mode + ", "
+                        + interpolation + ", " + height + "x" + width + ", images [" + from + ", " + rows + "), "
+                        + a + ", seed " + seed + ", step " + step + ", test seed " + testSeed + ")");
+            }
+        }
+    }
+}
