@@ -30,6 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * part, so they round exactly like full tiles. To pad less, a last sliver of at most L columns uses one-vector
  * kernels, and a last group of at most 4 rows 4-row kernels (see {@link #groupRows}): a 10-class layer's product
  * runs 35% faster for it.
+ *
+ * <p>The file is longer than the project's usual 700 lines because the twelve micro-kernels are written out by hand
+ * (see the note above them): C2 keeps vectors in registers only within one compiled method, so a shared generic
+ * kernel would box its accumulators.
  */
 final class CpuGemmVector implements CpuGemm.Kernel {
 
@@ -57,10 +61,11 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     /**
      * The default packs A for the 8-row tile only. Measured by CPU time, one thread, on a 2-vCPU Intel Xeon (Sapphire
-     * Rapids class, AVX-512, 2026-12-02): the 8 x 32 kernel reading A in place ran 46-59 GFLOP/s where the same
-     * products with A packed ran 77-97 (1.6x), whereas with the 5 x 16 tile (AVX2) both ran within 3%: the "r" kernel
-     * keeps eight row offsets live besides its loop variables, more than C2 leaves in general registers, and the
-     * reloads cost more than the packing. (On the AMD EPYC the in-place reads were the faster, see the class comment.)
+     * Rapids class, AVX-512, 2026-12-02): the 8 x 32 kernel reading A in place ran 46-59 GFLOP/s on products where
+     * those with A transposed, and so packed, ran 77-97; packing it too made the course's products 1.1-1.3x faster
+     * (bench/RESULTS.md). With the 5 x 16 tile (AVX2) the two ran within noise. The likely cause, not confirmed
+     * from the generated code: the 8-row "r" kernel keeps eight row offsets live beside its loop variables, more
+     * than C2 has general registers left for, and reloading them costs more than the packing. (On the AMD EPYC the in-place reads were the faster, see the class comment.)
      */
     /**
      * Fewer columns of C than this keep reading an untransposed A in place even when {@link #PACK_A}: each packed
