@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>For each k-block, the block's rows of {@code op(B)} restricted to a column panel are packed into thread-local
  * slivers {@link #NR} columns wide, stored k-major, so that per k step the micro-kernel reads {@code NR} values of B
- * with two contiguous vector loads. A is read in place when it is not transposed (each of the {@link #MR} rows is
- * contiguous along k); with transA, groups of MR rows are packed k-major, which is then a plain copy. The
+ * with two contiguous vector loads. With the 5- and 4-row tiles A is read in place when it is not transposed (each
+ * of the {@link #MR} rows is contiguous along k); with transA, and with the 8-row tile whenever C is at least
+ * {@link #PACK_A_MIN_COLS} wide (see {@link #PACK_A}), groups of MR rows are packed k-major (for transA a plain copy). The
  * micro-kernel keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector registers for the whole k-block: per k step
  * two loads of B, {@code MR} broadcasts of A and {@code 2 * MR} FMAs. The tile height is chosen from the preferred
  * species when the class loads: with AVX-512 (16 float lanes, 32 registers) 8 x 32, 16 accumulators; with AVX2 (8
@@ -29,6 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * part, so they round exactly like full tiles. To pad less, a last sliver of at most L columns uses one-vector
  * kernels, and a last group of at most 4 rows 4-row kernels (see {@link #groupRows}): a 10-class layer's product
  * runs 35% faster for it.
+ *
+ * <p>The file is longer than the project's usual 700 lines because the twelve micro-kernels are written out by hand
+ * (see the note above them): C2 keeps vectors in registers only within one compiled method, so a shared generic
+ * kernel would box its accumulators.
  */
 final class CpuGemmVector implements CpuGemm.Kernel {
 
@@ -46,6 +51,39 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      * machine; results are bit-identical whatever the height (each element's sum is the same sequence of FMAs).
      */
     static final int MR = tileRows(Integer.getInteger("dendrite.cpu.gemmRows", L >= 16 ? 8 : 5));
+
+    /**
+     * Whether an untransposed A is packed k-major like a transposed one instead of being read in place by the "r"
+     * kernels. See {@link #packsRows}; the system property {@code dendrite.cpu.gemmPackA} ({@code true} or
+     * {@code false}) overrides the default, to compare both on one machine. Results are bit-identical either way.
+     */
+    static final boolean PACK_A = packsRows(System.getProperty("dendrite.cpu.gemmPackA"), MR);
+
+    /**
+     * The default packs A for the 8-row tile only. Measured by CPU time, one thread, on a 2-vCPU Intel Xeon (Sapphire
+     * Rapids class, AVX-512, 2026-12-02): the 8 x 32 kernel reading A in place ran 46-59 GFLOP/s on products where
+     * those with A transposed, and so packed, ran 77-97; packing it too made the course's products 1.1-1.3x faster
+     * (bench/RESULTS.md). With the 5 x 16 tile (AVX2) the two ran within noise. The likely cause, not confirmed
+     * from the generated code: the 8-row "r" kernel keeps eight row offsets live beside its loop variables, more
+     * than C2 has general registers left for, and reloading them costs more than the packing. (On the AMD EPYC the in-place reads were the faster, see the class comment.)
+     */
+    /**
+     * Fewer columns of C than this keep reading an untransposed A in place even when {@link #PACK_A}: each packed
+     * element of A then serves only {@code 2 * cols} flops. Measured on the Xeon (CPU time, one thread): for the
+     * 10-class output layer (128 x 10 x 512) packing was 15-30% slower; for 64 columns (a 2-thread column part of
+     * bn256's products) 0.93-1.05x, break-even; for 128 columns 1.03-1.15x; for 256, 1.18-1.25x.
+     */
+    static final int PACK_A_MIN_COLS = 96;
+
+    static boolean packsRows(String property, int rows) {
+        if (property == null) {
+            return rows == 8;
+        }
+        if (!property.equals("true") && !property.equals("false")) {
+            throw new IllegalArgumentException("dendrite.cpu.gemmPackA = " + property + "; expected true or false");
+        }
+        return Boolean.parseBoolean(property);
+    }
 
     private static int tileRows(int rows) {
         if (rows != 4 && rows != 5 && rows != 8) {
@@ -91,10 +129,11 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         float[] bPanel = s.bPanel;
         float[] aBlock = s.aBlock;
         float[] tile = s.tile;
-        // Without transA, A's rows are contiguous along k and the "r" kernels read them in place: packing them
-        // k-major would be a transposition, which measured slower (10-15% overall) than the in-place reads. With
-        // transA the MR values of a k step are adjacent, and packing them k-major is a copy.
-        boolean inPlace = p.aColStride == 1;
+        // Without transA, A's rows are contiguous along k and the "r" kernels can read them in place: packing them
+        // k-major is a transposition, which measured 10-15% slower overall on the AMD EPYC, but 1.1-1.3x faster
+        // for the 8-row tile on the Intel Xeon (see PACK_A). With transA the MR values of a k step are adjacent,
+        // and packing them k-major is a copy.
+        boolean inPlace = p.aColStride == 1 && !(PACK_A && j1 - j0 >= PACK_A_MIN_COLS);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < p.k; pc += CpuGemm.KC) {
@@ -246,6 +285,15 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 for (int q = 0; q < kc; q++, d += MR, src += acs) {
                     System.arraycopy(a, src, dst, d, MR);
                 }
+            } else if (rows == MR && acs == 1) {
+                // An untransposed A (see PACK_A): read each row along k, contiguously, and write it down the group.
+                for (int r = 0; r < MR; r++) {
+                    int s = src + r * ars;
+                    for (int q = 0, dq = d + r; q < kc; q++, dq += MR) {
+                        dst[dq] = a[s + q];
+                    }
+                }
+                d += kc * MR;
             } else {
                 for (int q = 0; q < kc; q++, d += width, src += acs) {
                     for (int r = 0; r < rows; r++) {

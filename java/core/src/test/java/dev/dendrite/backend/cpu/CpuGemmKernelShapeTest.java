@@ -51,6 +51,30 @@ class CpuGemmKernelShapeTest {
         runChild(List.of("-Ddendrite.cpu.gemmRows=4"), "MR=4 ");
     }
 
+    @Test
+    void packedAndInPlaceUntransposedAMatchTheFloat64Reference() throws Exception {
+        Assumptions.assumeTrue(CpuGemm.vectorKernelAvailable(), "no Vector API kernel in this JVM");
+        // Whichever way this JVM's default goes, the other is checked here: the 8-row tile packs by default, the
+        // 5- and 4-row ones read A in place.
+        runChild(List.of("-Ddendrite.cpu.gemmPackA=false"), "packA=false");
+        runChild(List.of("-Ddendrite.cpu.gemmPackA=true", "-Ddendrite.cpu.gemmRows=4"), "MR=4 L=");
+        if (cpuFlags().contains("avx2") && cpuFlags().contains("fma")) {
+            runChild(List.of("-XX:UseAVX=2", "-Ddendrite.cpu.gemmPackA=true"), "MR=5 L=8 packA=true");
+        }
+    }
+
+    @Test
+    void packingDefaultsToTheEightRowTileAndRejectsOtherValues() {
+        Assumptions.assumeTrue(CpuGemm.vectorKernelAvailable(), "no Vector API kernel in this JVM");
+        assertTrue(CpuGemmVector.packsRows(null, 8));
+        assertTrue(!CpuGemmVector.packsRows(null, 5) && !CpuGemmVector.packsRows(null, 4));
+        assertTrue(CpuGemmVector.packsRows("true", 5));
+        assertTrue(!CpuGemmVector.packsRows("false", 8));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CpuGemmVector.packsRows("yes", 8));
+        assertTrue(e.getMessage().contains("yes") && e.getMessage().contains("true or false"), e.getMessage());
+    }
+
     private static void runChild(List<String> flags, String expectedShape) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -65,7 +89,8 @@ class CpuGemmKernelShapeTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM finished: " + cmd);
         assertEquals(0, p.exitValue(), flags + ": " + out);
-        assertTrue(out.contains("vector kernel " + expectedShape), flags + " should give " + expectedShape + ": " + out);
+        String line = out.lines().filter(l -> l.startsWith("vector kernel ")).findFirst().orElse("");
+        assertTrue(line.contains(expectedShape), flags + " should give " + expectedShape + ": " + out);
     }
 
     private static String cpuFlags() {
@@ -84,7 +109,8 @@ class CpuGemmKernelShapeTest {
                 System.out.println("no vector kernel in the child JVM");
                 System.exit(2);
             }
-            System.out.println("vector kernel MR=" + CpuGemmVector.MR + " L=" + CpuGemmVector.NR / 2);
+            System.out.println("vector kernel MR=" + CpuGemmVector.MR + " L=" + CpuGemmVector.NR / 2 + " packA="
+                    + CpuGemmVector.PACK_A);
             CpuGemmTest.startPool();
             try {
                 CpuGemmTest t = new CpuGemmTest();
