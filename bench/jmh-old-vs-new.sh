@@ -2,8 +2,9 @@
 # Per-op JMH (OpBenchmarks) of two builds in one run, alternating, so that a machine's drift falls on both:
 #   bench/jmh-old-vs-new.sh OLD_BENCH_JAR NEW_BENCH_JAR OUT_DIR [backend ...]     (default backends: cpu opencl)
 # Each round runs every op once per build (old then new, then new then old in the next round); the report is
-# the new/old ratio of the per-op median over rounds (1.0 = same speed; > 1 slower). ROUNDS (default 2) and
-# JMH_OPTS (default: 1 fork, 2 warm-ups and 3 measurements of 1 s) can be set in the environment.
+# the new/old ratio of the per-op median over rounds (1.0 = same speed; > 1 slower). ROUNDS (default 2),
+# JMH_OPTS (default: 1 fork, 2 warm-ups and 3 measurements of 1 s) and JMH_INCLUDE (the benchmark regex, default
+# OpBenchmarks: all of them) can be set in the environment.
 # An old jar is built from an older commit: git worktree add /tmp/old REV && (cd /tmp/old && mvn -q -DskipTests package).
 set -euo pipefail
 old=${1:?usage: jmh-old-vs-new.sh OLD_JAR NEW_JAR OUT_DIR [backend ...]}
@@ -17,7 +18,7 @@ opts=${JMH_OPTS:-"-f 1 -wi 2 -i 3 -w 1s -r 1s"}
 shapes=${SHAPES:-"128x512x784:NN,784x512x128:TN,128x784x512:NT"}
 mkdir -p "$out"
 run() { # jar label backend round
-  java --add-modules jdk.incubator.vector -jar "$1" 'OpBenchmarks' -p backend="$3" -p gemm="$shapes" $opts \
+  java --add-modules jdk.incubator.vector -jar "$1" "${JMH_INCLUDE:-OpBenchmarks}" -p backend="$3" -p gemm="$shapes" $opts \
     -rf json -rff "$out/$2-$3-r$4.json" > "$out/$2-$3-r$4.log" 2>&1
 }
 for backend in "${backends[@]}"; do

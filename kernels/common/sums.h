@@ -43,4 +43,22 @@ DENDRITE_DEVICE float dendrite_dot2(float a, float b, float c, float d) {
     return dendrite_fmaf(a, b, cd) + cd_error;
 }
 
+#ifndef DENDRITE_HOST
+/*
+ * Adds the local arrays a[0..size) and b[0..size) into a[0] and b[0] by a tree over the work-group (size a power
+ * of two, lid this work-item's index); every work-item of the group calls it, and all see a[0] and b[0] after.
+ */
+DENDRITE_DEVICE void dendrite_local_sum2(DENDRITE_LOCAL_PTR float *a, DENDRITE_LOCAL_PTR float *b, int lid,
+                                         int size) {
+    for (int s = size >> 1; s > 0; s >>= 1) {
+        dendrite_barrier();
+        if (lid < s) {
+            a[lid] += a[lid + s];
+            b[lid] += b[lid + s];
+        }
+    }
+    dendrite_barrier();
+}
+#endif
+
 #endif /* DENDRITE_SUMS_H */

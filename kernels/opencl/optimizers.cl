@@ -239,14 +239,7 @@ __kernel void lamb_update(__global float *params, int po, __global const float *
     }
     lw[lid] = w_sq.sum;
     lu[lid] = u_sq.sum;
-    for (int s = size >> 1; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) {
-            lw[lid] += lw[lid + s];
-            lu[lid] += lu[lid + s];
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    dendrite_local_sum2(lw, lu, lid, size);
     float step = dendrite_lamb_ratio(lw[0], lu[0]) * hyper[ho];
     for (int i = lid; i < n; i += size) {
         params[po + i] -= step * dendrite_lamb_direction(m[mo + i], v[vo + i], c1, c2, eps);
@@ -321,14 +314,7 @@ __kernel void adafactor_update(__global float *params, int po, __global const fl
     }
     la[lid] = w_sq.sum;
     lb[lid] = u_sq.sum;
-    for (int s = size >> 1; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) {
-            la[lid] += la[lid + s];
-            lb[lid] += lb[lid + s];
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    dendrite_local_sum2(la, lb, lid, size);
     float step = dendrite_adafactor_step(la[0], lb[0], n, rho, eps2, clip);
     for (int k = lid; k < n; k += size) {
         float v = factored ? dendrite_adafactor_factored_v(acc[ao + k / cols], r_mean, acc[ao + rows + k % cols])

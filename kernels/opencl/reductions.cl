@@ -37,17 +37,6 @@ __kernel void column_finalize(__global const float *partial, int po, int chunks,
     out[oo + c] = divisor == 1.0f ? sum.sum : sum.sum / divisor;
 }
 
-/* Adds the local arrays a[0..size) and b[0..size) into a[0] and b[0] (size a power of two). */
-DENDRITE_DEVICE void tree_sum2(__local float *a, __local float *b, int lid, int size) {
-    for (int s = size >> 1; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) {
-            a[lid] += a[lid + s];
-            b[lid] += b[lid + s];
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
 
 /*
  * One work-group (power-of-two size) adds up a[0..count) and b[0..count), then
@@ -67,7 +56,7 @@ __kernel void accumulate_stats(__global const float *a, int ao, __global const f
     }
     la[lid] = sa.sum;
     lb[lid] = sb.sum;
-    tree_sum2(la, lb, lid, size);
+    dendrite_local_sum2(la, lb, lid, size);
     if (lid == 0) {
         /* A zero coefficient drops its term: 0 * inf would turn an unused, overflowed sum into NaN. */
         float loss = (ca != 0.0f ? ca * la[0] : 0.0f) + (cb != 0.0f ? cb * lb[0] : 0.0f);

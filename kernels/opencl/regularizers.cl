@@ -36,13 +36,7 @@ __kernel void abs_square_partials(__global const float *w, int wo, int n, __glob
     }
     la[lid] = abs_sum.sum;
     lb[lid] = sq_sum.sum;
-    for (int s = size >> 1; s > 0; s >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < s) {
-            la[lid] += la[lid + s];
-            lb[lid] += lb[lid + s];
-        }
-    }
+    dendrite_local_sum2(la, lb, lid, size);
     if (lid == 0) {
         partial[po + g] = la[0];
         partial[po + groups + g] = lb[0];

@@ -5,7 +5,6 @@ import static dev.dendrite.backend.cpu.CpuParallel.STREAMING;
 import static dev.dendrite.backend.cpu.CpuParallel.TILE;
 import static dev.dendrite.backend.cpu.CpuParallel.TRANSCENDENTAL;
 import static dev.dendrite.backend.cpu.CpuParallel.rowsPerTile;
-import static dev.dendrite.backend.cpu.CpuSlices.floats;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.ActivationOps;
@@ -20,35 +19,31 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
     public void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                       ActivationFunction f, float alpha, Slice y) {
         long total = (long) rows * cols;
-        float[] zs = floats(z);
-        float[] ys = floats(y);
-        float[] bs = floats(bias);
-        int zo = z.offset();
-        int yo = y.offset();
-        int bo = bias == null ? 0 : bias.offset();
+        CpuFloats zs = CpuFloats.of(z);
+        CpuFloats ys = CpuFloats.of(y);
+        CpuFloats bs = CpuFloats.of(bias);
         int cost = activationCost(f);
         if (bs == null && f != ActivationFunction.SOFTMAX) {
             int n = (int) total;
             if (par.split(total, cost)) {
-                par.forRange(n, Math.max(CHEAP, cost), (i0, i1) -> forwardRange(f, alpha, zs, zo, ys, yo, i0, i1));
+                par.forRange(n, Math.max(CHEAP, cost), (i0, i1) -> forwardRange(f, alpha, zs, ys, i0, i1));
             } else {
-                forwardRange(f, alpha, zs, zo, ys, yo, 0, n);
+                forwardRange(f, alpha, zs, ys, 0, n);
             }
             return;
         }
         if (par.split(total, cost)) {
             par.forRows(rows, cols, Math.max(CHEAP, cost),
-                    (r0, r1) -> biasForwardRows(f, alpha, zs, zo, bs, bo, ys, yo, cols, r0, r1));
+                    (r0, r1) -> biasForwardRows(f, alpha, zs, bs, ys, cols, r0, r1));
         } else {
-            biasForwardRows(f, alpha, zs, zo, bs, bo, ys, yo, cols, 0, rows);
+            biasForwardRows(f, alpha, zs, bs, ys, cols, 0, rows);
         }
     }
 
     /** Elements {@code [i0, i1)} of {@code y = f(z)}: in place when the offsets agree, else through tiles. */
-    private void forwardRange(ActivationFunction f, float alpha, float[] zs, int zo, float[] ys, int yo,
-                              int i0, int i1) {
-        if (zo == yo) {
-            CpuActivations.forward(f, alpha, zs, ys, zo + i0, zo + i1);
+    private void forwardRange(ActivationFunction f, float alpha, CpuFloats zs, CpuFloats ys, int i0, int i1) {
+        if (zs.offset() == ys.offset()) {
+            CpuActivations.forward(f, alpha, zs.array(), ys.array(), zs.at(i0), zs.at(i1));
             return;
         }
         CpuParallel.Tiles t = par.tiles();
@@ -56,9 +51,9 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
         float[] ty = t.get(1, TILE);
         for (int i = i0; i < i1; i += TILE) {
             int n = Math.min(TILE, i1 - i);
-            System.arraycopy(zs, zo + i, tz, 0, n);
+            zs.read(i, tz, n);
             CpuActivations.forward(f, alpha, tz, ty, 0, n);
-            System.arraycopy(ty, 0, ys, yo + i, n);
+            ys.write(i, ty, n);
         }
     }
 
@@ -66,8 +61,8 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
      * Rows {@code [r0, r1)} of {@code z += bias; y = f(z)} (the bias may be null, for softmax), a group of
      * rows at a time through tiles, with the bias laid out once per call in a tile of the same shape.
      */
-    private void biasForwardRows(ActivationFunction f, float alpha, float[] zs, int zo, float[] bs, int bo,
-                                 float[] ys, int yo, int cols, int r0, int r1) {
+    private void biasForwardRows(ActivationFunction f, float alpha, CpuFloats zs, CpuFloats bs, CpuFloats ys,
+                                 int cols, int r0, int r1) {
         if (cols == 0) {
             return;
         }
@@ -78,16 +73,16 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
         float[] ty = t.get(1, len);
         float[] tb = bs == null ? null : t.get(2, len);
         for (int k = 0; tb != null && k < group; k++) {
-            System.arraycopy(bs, bo, tb, k * cols, cols);
+            System.arraycopy(bs.array(), bs.offset(), tb, k * cols, cols);
         }
         boolean linear = f == ActivationFunction.LINEAR;
         for (int r = r0; r < r1; r += group) {
             int nr = Math.min(group, r1 - r);
             int n = nr * cols;
-            System.arraycopy(zs, zo + r * cols, tz, 0, n);
+            zs.read(r * cols, tz, n);
             if (tb != null) {
                 CpuLoops.addTo(tz, tb, 0, n);
-                System.arraycopy(tz, 0, zs, zo + r * cols, n);
+                zs.write(r * cols, tz, n);
             }
             if (f == ActivationFunction.SOFTMAX) {
                 for (int k = 0; k < nr; k++) {
@@ -96,8 +91,8 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
             } else if (!linear) {
                 CpuActivations.forward(f, alpha, tz, ty, 0, n);
             }
-            if (!linear || zs != ys || zo != yo) {
-                System.arraycopy(linear ? tz : ty, 0, ys, yo + r * cols, n);
+            if (!linear || !zs.sameStart(ys)) {
+                ys.write(r * cols, linear ? tz : ty, n);
             }
         }
     }
@@ -106,46 +101,40 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
-        float[] zs = floats(z);
-        float[] ys = floats(y);
-        float[] dys = floats(dy);
-        float[] dzs = floats(dz);
-        float[] dbs = floats(dbias);
-        int zo = z.offset();
-        int yo = y.offset();
-        int dyo = dy.offset();
-        int dzo = dz.offset();
+        CpuFloats zs = CpuFloats.of(z);
+        CpuFloats ys = CpuFloats.of(y);
+        CpuFloats dys = CpuFloats.of(dy);
+        CpuFloats dzs = CpuFloats.of(dz);
         if (f == ActivationFunction.SOFTMAX) {
             par.forRows(rows, cols, CHEAP, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int o = r * cols;
-                    CpuActivations.softmaxBackwardRow(ys, yo + o, dys, dyo + o, dzs, dzo + o, cols);
+                    CpuActivations.softmaxBackwardRow(ys.array(), ys.at(o), dys.array(), dys.at(o), dzs.array(),
+                            dzs.at(o), cols);
                 }
             });
-            if (dbs != null) {
-                reductions.columnSumsInto(dzs, dzo, rows, cols, dbs, dbias.offset());
-            }
         } else {
             int n = (int) total;
             if (par.split(total, activationCost(f))) {
                 par.forRange(n, Math.max(CHEAP, activationCost(f)),
-                        (i0, i1) -> backwardRange(f, alpha, zs, zo, dys, dyo, dzs, dzo, i0, i1));
+                        (i0, i1) -> backwardRange(f, alpha, zs, dys, dzs, i0, i1));
             } else {
-                backwardRange(f, alpha, zs, zo, dys, dyo, dzs, dzo, 0, n);
+                backwardRange(f, alpha, zs, dys, dzs, 0, n);
             }
-            // The bias gradient in a second pass: summing dz while the element-wise loop writes it would need
-            // the loop to run on tiles, which costs more (measured) than reading dz again from the cache.
-            if (dbs != null) {
-                reductions.columnSumsInto(dzs, dzo, rows, cols, dbs, dbias.offset());
-            }
+        }
+        // The bias gradient in a second pass: summing dz while the element-wise loop writes it would need
+        // the loop to run on tiles, which costs more (measured) than reading dz again from the cache.
+        if (dbias != null) {
+            reductions.columnSums(dz, rows, cols, dbias);
         }
     }
 
     /** Elements {@code [i0, i1)} of {@code dz = dy * f'(z)}: in place when the offsets agree, else through tiles. */
-    private void backwardRange(ActivationFunction f, float alpha, float[] zs, int zo, float[] dys, int dyo,
-                               float[] dzs, int dzo, int i0, int i1) {
-        if (zo == dyo && zo == dzo) {
-            CpuActivations.backward(f, alpha, zs, dys, dzs, zo + i0, zo + i1);
+    private void backwardRange(ActivationFunction f, float alpha, CpuFloats zs, CpuFloats dys, CpuFloats dzs,
+                               int i0, int i1) {
+        int zo = zs.offset();
+        if (zo == dys.offset() && zo == dzs.offset()) {
+            CpuActivations.backward(f, alpha, zs.array(), dys.array(), dzs.array(), zo + i0, zo + i1);
             return;
         }
         CpuParallel.Tiles t = par.tiles();
@@ -153,22 +142,20 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
         float[] td = t.get(1, TILE);
         for (int i = i0; i < i1; i += TILE) {
             int n = Math.min(TILE, i1 - i);
-            System.arraycopy(zs, zo + i, tz, 0, n);
-            System.arraycopy(dys, dyo + i, td, 0, n);
+            zs.read(i, tz, n);
+            dys.read(i, td, n);
             CpuActivations.backward(f, alpha, tz, td, td, 0, n);
-            System.arraycopy(td, 0, dzs, dzo + i, n);
+            dzs.write(i, td, n);
         }
     }
 
     @Override
     public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
-        float[] xs = floats(x);
-        float[] ys = floats(y);
-        int xo = x.offset();
-        int yo = y.offset();
+        CpuFloats xs = CpuFloats.of(x);
+        CpuFloats ys = CpuFloats.of(y);
         par.forRange(n, STREAMING, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                ys[yo + i] = CpuLayerActivations.relu(xs[xo + i], negativeSlope, maxValue, threshold);
+                ys.set(i, CpuLayerActivations.relu(xs.get(i), negativeSlope, maxValue, threshold));
             }
         });
     }
@@ -176,60 +163,49 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
     @Override
     public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
                              Slice dx) {
-        float[] xs = floats(x);
-        float[] dys = floats(dy);
-        float[] dxs = floats(dx);
-        int xo = x.offset();
-        int dyo = dy.offset();
-        int dxo = dx.offset();
+        CpuFloats xs = CpuFloats.of(x);
+        CpuFloats dys = CpuFloats.of(dy);
+        CpuFloats dxs = CpuFloats.of(dx);
         par.forRange(n, STREAMING, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                dxs[dxo + i] = dys[dyo + i]
-                        * CpuLayerActivations.reluDerivative(xs[xo + i], negativeSlope, maxValue, threshold);
+                dxs.set(i, dys.get(i)
+                        * CpuLayerActivations.reluDerivative(xs.get(i), negativeSlope, maxValue, threshold));
             }
         });
     }
 
     @Override
     public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
-        float[] xs = floats(x);
-        float[] as = floats(alpha);
-        float[] ys = floats(y);
-        int xo = x.offset();
-        int ao = alpha.offset();
-        int yo = y.offset();
+        CpuFloats xs = CpuFloats.of(x);
+        CpuFloats as = CpuFloats.of(alpha);
+        CpuFloats ys = CpuFloats.of(y);
         par.forRows(rows, cols, STREAMING, (r0, r1) -> {
             for (int i = r0 * cols; i < r1 * cols; i++) {
-                ys[yo + i] = CpuLayerActivations.prelu(xs[xo + i], as[ao + i % cols]);
+                ys.set(i, CpuLayerActivations.prelu(xs.get(i), as.get(i % cols)));
             }
         });
     }
 
     @Override
     public void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
-        float[] xs = floats(x);
-        float[] as = floats(alpha);
-        float[] dys = floats(dy);
-        float[] dxs = floats(dx);
-        float[] das = floats(dalpha);
-        int xo = x.offset();
-        int ao = alpha.offset();
-        int dyo = dy.offset();
-        int dxo = dx == null ? 0 : dx.offset();
-        int dao = dalpha.offset();
+        CpuFloats xs = CpuFloats.of(x);
+        CpuFloats as = CpuFloats.of(alpha);
+        CpuFloats dys = CpuFloats.of(dy);
+        CpuFloats dxs = CpuFloats.of(dx);
+        CpuFloats das = CpuFloats.of(dalpha);
         // The alpha gradient first, in double over all rows: dx may overwrite dy.
         for (int c = 0; c < cols; c++) {
             double sum = 0;
             for (int r = 0; r < rows; r++) {
                 int i = r * cols + c;
-                sum += (double) dys[dyo + i] * Math.min(xs[xo + i], 0f);
+                sum += (double) dys.get(i) * Math.min(xs.get(i), 0f);
             }
-            das[dao + c] = (float) sum;
+            das.set(c, (float) sum);
         }
         if (dxs != null) {
             par.forRows(rows, cols, STREAMING, (r0, r1) -> {
                 for (int i = r0 * cols; i < r1 * cols; i++) {
-                    dxs[dxo + i] = dys[dyo + i] * CpuLayerActivations.preluDerivative(xs[xo + i], as[ao + i % cols]);
+                    dxs.set(i, dys.get(i) * CpuLayerActivations.preluDerivative(xs.get(i), as.get(i % cols)));
                 }
             });
         }
@@ -238,19 +214,15 @@ record CpuActivationOps(CpuParallel par, CpuReductionOps reductions) implements 
     @Override
     public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
                               float offset, Slice y) {
-        float[] xs = floats(x);
-        float[] ms = floats(mean);
-        float[] vs = floats(variance);
-        float[] ys = floats(y);
-        int xo = x.offset();
-        int mo = mean == null ? 0 : mean.offset();
-        int vo = variance == null ? 0 : variance.offset();
-        int yo = y.offset();
+        CpuFloats xs = CpuFloats.of(x);
+        CpuFloats ms = CpuFloats.of(mean);
+        CpuFloats vs = CpuFloats.of(variance);
+        CpuFloats ys = CpuFloats.of(y);
         par.forRows(rows, cols, STREAMING, (r0, r1) -> {
             for (int i = r0 * cols; i < r1 * cols; i++) {
                 int f = (i % cols) % period;
-                ys[yo + i] = CpuLayerActivations.featureAffine(xs[xo + i], ms == null ? 0f : ms[mo + f],
-                        vs == null ? 1f : vs[vo + f], scale, offset);
+                ys.set(i, CpuLayerActivations.featureAffine(xs.get(i), ms == null ? 0f : ms.get(f),
+                        vs == null ? 1f : vs.get(f), scale, offset));
             }
         });
     }

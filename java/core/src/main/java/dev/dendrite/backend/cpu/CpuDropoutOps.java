@@ -2,7 +2,6 @@ package dev.dendrite.backend.cpu;
 
 import static dev.dendrite.backend.Backend.COUNTER_STEP;
 import static dev.dendrite.backend.cpu.CpuParallel.PHILOX;
-import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
 import dev.dendrite.backend.Philox;
@@ -19,19 +18,17 @@ record CpuDropoutOps(CpuParallel par) implements DropoutOps {
     @Override
     public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
                         Slice counters) {
-        float[] xs = floats(in);
-        float[] ys = floats(out);
-        int[] cs = ints(counters);
-        int xo = in.offset();
-        int yo = out.offset();
+        CpuFloats xs = CpuFloats.of(in);
+        CpuFloats ys = CpuFloats.of(out);
         if (rate == 0f) {
-            if (xs != ys || xo != yo) {
-                System.arraycopy(xs, xo, ys, yo, n);
+            if (!xs.sameStart(ys)) {
+                System.arraycopy(xs.array(), xs.offset(), ys.array(), ys.offset(), n);
             }
             return;
         }
-        int step = cs[counters.offset() + COUNTER_STEP];
+        int step = ints(counters)[counters.offset() + COUNTER_STEP];
         CpuDropout.Kernel kernel = CpuDropout.kernel();
-        par.forRange(n, DROPOUT, (i0, i1) -> kernel.apply(xs, xo, ys, yo, i0, i1, seed, step, stream, rate));
+        par.forRange(n, DROPOUT, (i0, i1) -> kernel.apply(xs.array(), xs.offset(), ys.array(), ys.offset(), i0, i1,
+                seed, step, stream, rate));
     }
 }

@@ -15,16 +15,12 @@ record CpuLossOps(CpuParallel par) implements LossOps {
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         String op = "softmaxCrossEntropy";
-        float[] zs = floats(logits);
+        CpuFloats zs = CpuFloats.of(logits);
         int[] li = sparseLabels ? ints(labels) : null;
-        float[] tf = sparseLabels ? null : floats(labels);
-        float[] ps = floats(probs);
-        float[] gs = floats(dlogits);
-        float[] st = floats(stats);
-        int zo = logits.offset();
+        CpuFloats tf = sparseLabels ? null : CpuFloats.of(labels);
+        CpuFloats ps = CpuFloats.of(probs);
+        CpuFloats gs = CpuFloats.of(dlogits);
         int lo = labels.offset();
-        int po = probs.offset();
-        int go = dlogits == null ? 0 : dlogits.offset();
         if (sparseLabels) {
             for (int r = 0; r < rows; r++) {
                 int label = li[lo + r];
@@ -33,44 +29,41 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                 }
             }
         }
-        par.reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+        par.reduceRows(rows, cols, floats(stats), stats.offset(), (r0, r1, out, at) -> {
             double loss = 0;
             double correct = 0;
             for (int r = r0; r < r1; r++) {
-                int zr = zo + r * cols;
-                int tr = lo + r * cols;
-                int pr = po + r * cols;
-                int gr = go + r * cols;
+                int rb = r * cols;
                 // Arg-max of the logits (first index on ties) and the log-sum-exp, shifted by the maximum.
                 int best = 0;
-                float max = zs[zr];
+                float max = zs.get(rb);
                 for (int c = 1; c < cols; c++) {
-                    if (zs[zr + c] > max) {
-                        max = zs[zr + c];
+                    if (zs.get(rb + c) > max) {
+                        max = zs.get(rb + c);
                         best = c;
                     }
                 }
                 double sum = 0;
                 for (int c = 0; c < cols; c++) {
-                    sum += Math.exp((double) zs[zr + c] - max);
+                    sum += Math.exp((double) zs.get(rb + c) - max);
                 }
                 double shift = max + Math.log(sum); // log p_c = z_c - shift
                 int label;
                 if (sparseLabels) {
                     label = li[lo + r];
-                    loss -= zs[zr + label] - shift;
+                    loss -= zs.get(rb + label) - shift;
                 } else {
                     label = 0;
-                    float tmax = tf[tr];
+                    float tmax = tf.get(rb);
                     double rowLoss = 0;
                     for (int c = 0; c < cols; c++) {
-                        float t = tf[tr + c];
+                        float t = tf.get(rb + c);
                         if (t > tmax) {
                             tmax = t;
                             label = c;
                         }
                         if (t != 0) { // 0 * log p is 0 even where p underflows to 0
-                            rowLoss -= t * (zs[zr + c] - shift);
+                            rowLoss -= t * (zs.get(rb + c) - shift);
                         }
                     }
                     loss += rowLoss;
@@ -79,11 +72,11 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                     correct++;
                 }
                 for (int c = 0; c < cols; c++) {
-                    double p = Math.exp(zs[zr + c] - shift);
-                    ps[pr + c] = (float) p;
+                    double p = Math.exp(zs.get(rb + c) - shift);
+                    ps.set(rb + c, (float) p);
                     if (gs != null) {
-                        double t = sparseLabels ? (c == label ? 1 : 0) : tf[tr + c];
-                        gs[gr + c] = (float) (gradScale * (p - t));
+                        double t = sparseLabels ? (c == label ? 1 : 0) : tf.get(rb + c);
+                        gs.set(rb + c, (float) (gradScale * (p - t)));
                     }
                 }
             }
@@ -95,17 +88,12 @@ record CpuLossOps(CpuParallel par) implements LossOps {
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        float[] zs = floats(logits);
-        float[] ts = floats(targets);
-        float[] ps = floats(probs);
-        float[] gs = floats(dlogits);
-        float[] st = floats(stats);
-        int zo = logits.offset();
-        int to = targets.offset();
-        int po = probs.offset();
-        int go = dlogits == null ? 0 : dlogits.offset();
+        CpuFloats zs = CpuFloats.of(logits);
+        CpuFloats ts = CpuFloats.of(targets);
+        CpuFloats ps = CpuFloats.of(probs);
+        CpuFloats gs = CpuFloats.of(dlogits);
         double scale = (double) gradScale / cols;
-        par.reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+        par.reduceRows(rows, cols, floats(stats), stats.offset(), (r0, r1, out, at) -> {
             double loss = 0;
             double correct = 0;
             for (int r = r0; r < r1; r++) {
@@ -113,18 +101,18 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                 int rowCorrect = 0;
                 for (int c = 0; c < cols; c++) {
                     int i = r * cols + c;
-                    double z = zs[zo + i];
-                    double t = ts[to + i];
+                    double z = zs.get(i);
+                    double t = ts.get(i);
                     // max(z, 0) - z t + log(1 + exp(-|z|)): no exp of a positive number, no log of 0.
                     rowLoss += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
                     double p = CpuActivations.sigmoid(z);
                     float pf = (float) p;
-                    ps[po + i] = pf;
+                    ps.set(i, pf);
                     if ((pf > 0.5f) == (t > 0.5)) {
                         rowCorrect++;
                     }
                     if (gs != null) {
-                        gs[go + i] = (float) (scale * (p - t));
+                        gs.set(i, (float) (scale * (p - t)));
                     }
                 }
                 loss += rowLoss / cols;
@@ -138,15 +126,11 @@ record CpuLossOps(CpuParallel par) implements LossOps {
     @Override
     public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
                                  Slice dpred, float gradScale, Slice stats) {
-        float[] xs = floats(pred);
-        float[] ts = floats(targets);
-        float[] gs = floats(dpred);
-        float[] st = floats(stats);
-        int xo = pred.offset();
-        int to = targets.offset();
-        int go = dpred == null ? 0 : dpred.offset();
+        CpuFloats xs = CpuFloats.of(pred);
+        CpuFloats ts = CpuFloats.of(targets);
+        CpuFloats gs = CpuFloats.of(dpred);
         double scale = 2.0 * gradScale / cols;
-        par.reduceRows(rows, cols, st, stats.offset(), (r0, r1, out, at) -> {
+        par.reduceRows(rows, cols, floats(stats), stats.offset(), (r0, r1, out, at) -> {
             double loss = 0;
             double correct = 0;
             for (int r = r0; r < r1; r++) {
@@ -155,24 +139,24 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                 int bestP = 0;
                 int bestT = 0;
                 for (int c = 0; c < cols; c++) {
-                    float p = xs[xo + base + c];
-                    float t = ts[to + base + c];
+                    float p = xs.get(base + c);
+                    float t = ts.get(base + c);
                     double d = (double) p - t;
                     rowLoss += d * d;
-                    if (p > xs[xo + base + bestP]) {
+                    if (p > xs.get(base + bestP)) {
                         bestP = c;
                     }
-                    if (t > ts[to + base + bestT]) {
+                    if (t > ts.get(base + bestT)) {
                         bestT = c;
                     }
                     if (gs != null) {
-                        gs[go + base + c] = (float) (scale * d);
+                        gs.set(base + c, (float) (scale * d));
                     }
                 }
                 loss += rowLoss / cols;
                 boolean hit = cols > 1
                         ? bestP == bestT
-                        : Math.abs((double) xs[xo + base] - ts[to + base]) < 0.5;
+                        : Math.abs((double) xs.get(base) - ts.get(base)) < 0.5;
                 if (hit) {
                     correct++;
                 }

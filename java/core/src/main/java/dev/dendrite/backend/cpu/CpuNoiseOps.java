@@ -3,7 +3,6 @@ package dev.dendrite.backend.cpu;
 import static dev.dendrite.backend.Backend.COUNTER_STEP;
 import static dev.dendrite.backend.cpu.CpuParallel.PHILOX;
 import static dev.dendrite.backend.cpu.CpuParallel.TRANSCENDENTAL;
-import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
 import dev.dendrite.backend.Noise;
@@ -42,10 +41,8 @@ record CpuNoiseOps(CpuParallel par) implements NoiseOps {
     }
 
     private void run(Slice in, Slice out, int n, long seed, int stream, Slice counters, int cost, Element f) {
-        float[] xs = floats(in);
-        float[] ys = floats(out);
-        int xo = in.offset();
-        int yo = out.offset();
+        CpuFloats xs = CpuFloats.of(in);
+        CpuFloats ys = CpuFloats.of(out);
         int step = ints(counters)[counters.offset() + COUNTER_STEP];
         par.forRange(n, cost, (from, to) -> {
             int[] words = new int[4];
@@ -53,7 +50,7 @@ record CpuNoiseOps(CpuParallel par) implements NoiseOps {
                 if (i == from || (i & 3) == 0) {
                     Philox.block(seed, i >>> 2, step, stream, words);
                 }
-                ys[yo + i] = f.apply(xs[xo + i], words, i);
+                ys.set(i, f.apply(xs.get(i), words, i));
             }
         });
     }

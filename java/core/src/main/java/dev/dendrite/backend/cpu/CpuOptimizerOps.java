@@ -27,34 +27,34 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] vs = floats(velocity);
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats vs = CpuFloats.of(velocity);
         double lr = learningRate(hyper);
-        int po = params.offset();
-        int go = grads.offset();
-        int vo = velocity == null ? 0 : velocity.offset();
-        if (po == go && (vs == null || po == vo)) {
+        int po = ps.offset();
+        if (po == gs.offset() && (vs == null || po == vs.offset())) {
             // The engine's case (whole flat buffers): the float loops C2 vectorises, as accurate as the GPUs'.
             float lrf = (float) lr;
+            float[] p = ps.array();
+            float[] g = gs.array();
             par.forStreaming(n, vs == null
-                    ? (i0, i1) -> CpuLoops.sgd(ps, gs, po + i0, po + i1, lrf)
-                    : (i0, i1) -> CpuLoops.sgdMomentum(ps, gs, vs, po + i0, po + i1, lrf, momentum, nesterov));
+                    ? (i0, i1) -> CpuLoops.sgd(p, g, po + i0, po + i1, lrf)
+                    : (i0, i1) -> CpuLoops.sgdMomentum(p, g, vs.array(), po + i0, po + i1, lrf, momentum, nesterov));
             return;
         }
         par.forRange(n, CHEAP, (i0, i1) -> {
             if (vs == null) {
                 for (int i = i0; i < i1; i++) {
-                    ps[po + i] = (float) (ps[po + i] - lr * gs[go + i]);
+                    ps.set(i, (float) (ps.get(i) - lr * gs.get(i)));
                 }
                 return;
             }
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float v = (float) (momentum * (double) vs[vo + i] - lr * g);
-                vs[vo + i] = v;
+                double g = gs.get(i);
+                float v = (float) (momentum * (double) vs.get(i) - lr * g);
+                vs.set(i, v);
                 double step = nesterov ? momentum * (double) v - lr * g : v;
-                ps[po + i] = (float) (ps[po + i] + step);
+                ps.set(i, (float) (ps.get(i) + step));
             }
         });
     }
@@ -62,21 +62,16 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                            Slice counters, float beta1, float beta2, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] ms = floats(m);
-        float[] vs = floats(v);
-        float[] xs = floats(vMax);
         double lr = learningRate(hyper);
-        int t = ints(counters)[counters.offset() + COUNTER_STEP] + 1;
+        int t = step(counters);
         double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         AdamStep step = adamStep;
-        step.set(ps, params.offset(), gs, grads.offset(), ms, m.offset(), vs, v.offset(), xs,
-                vMax == null ? 0 : vMax.offset(), (float) lrT, beta1, beta2, eps);
+        step.set(CpuFloats.of(params), CpuFloats.of(grads), CpuFloats.of(m), CpuFloats.of(v), CpuFloats.of(vMax),
+                (float) lrT, beta1, beta2, eps);
         try {
             par.forStreaming(n, step::run);
         } finally {
-            step.set(null, 0, null, 0, null, 0, null, 0, null, 0, 0f, 0f, 0f, 0f); // hold no arrays
+            step.set(null, null, null, null, null, 0f, 0f, 0f, 0f); // hold no arrays
         }
     }
 
@@ -85,16 +80,11 @@ final class CpuOptimizerOps implements OptimizerOps {
      * refills it per call (ops run one at a time), so an update allocates nothing.
      */
     private final class AdamStep {
-        private float[] ps;
-        private int po;
-        private float[] gs;
-        private int go;
-        private float[] ms;
-        private int mo;
-        private float[] vs;
-        private int vo;
-        private float[] xs;
-        private int xo;
+        private CpuFloats ps;
+        private CpuFloats gs;
+        private CpuFloats ms;
+        private CpuFloats vs;
+        private CpuFloats xs;
         private float lrT;
         private float beta1;
         private float b1cHi;
@@ -103,18 +93,13 @@ final class CpuOptimizerOps implements OptimizerOps {
         private float b2c;
         private float eps;
 
-        void set(float[] ps, int po, float[] gs, int go, float[] ms, int mo, float[] vs, int vo, float[] xs, int xo,
+        void set(CpuFloats ps, CpuFloats gs, CpuFloats ms, CpuFloats vs, CpuFloats xs,
                  float lrT, float beta1, float beta2, float eps) {
             this.ps = ps;
-            this.po = po;
             this.gs = gs;
-            this.go = go;
             this.ms = ms;
-            this.mo = mo;
             this.vs = vs;
-            this.vo = vo;
             this.xs = xs;
-            this.xo = xo;
             this.lrT = lrT;
             this.beta1 = beta1;
             double b1c = 1.0 - beta1; // 1 - beta1 to 48 bits: a float and the float remainder
@@ -127,8 +112,10 @@ final class CpuOptimizerOps implements OptimizerOps {
 
         /** Elements {@code [i0, i1)}: in place when the five offsets agree, else through tiles. */
         void run(int i0, int i1) {
-            if (po == go && po == mo && po == vo && (xs == null || po == xo)) {
-                kernel(ps, gs, ms, vs, xs, po + i0, po + i1);
+            int po = ps.offset();
+            if (po == gs.offset() && po == ms.offset() && po == vs.offset() && (xs == null || po == xs.offset())) {
+                float[] x = xs == null ? null : xs.array();
+                kernel(ps.array(), gs.array(), ms.array(), vs.array(), x, po + i0, po + i1);
                 return;
             }
             CpuParallel.Tiles t = par.tiles();
@@ -139,19 +126,19 @@ final class CpuOptimizerOps implements OptimizerOps {
             float[] tx = xs == null ? null : t.get(4, TILE);
             for (int i = i0; i < i1; i += TILE) {
                 int n = Math.min(TILE, i1 - i);
-                System.arraycopy(ps, po + i, tp, 0, n);
-                System.arraycopy(gs, go + i, tg, 0, n);
-                System.arraycopy(ms, mo + i, tm, 0, n);
-                System.arraycopy(vs, vo + i, tv, 0, n);
+                ps.read(i, tp, n);
+                gs.read(i, tg, n);
+                ms.read(i, tm, n);
+                vs.read(i, tv, n);
                 if (tx != null) {
-                    System.arraycopy(xs, xo + i, tx, 0, n);
+                    xs.read(i, tx, n);
                 }
                 kernel(tp, tg, tm, tv, tx, 0, n);
-                System.arraycopy(tp, 0, ps, po + i, n);
-                System.arraycopy(tm, 0, ms, mo + i, n);
-                System.arraycopy(tv, 0, vs, vo + i, n);
+                ps.write(i, tp, n);
+                ms.write(i, tm, n);
+                vs.write(i, tv, n);
                 if (tx != null) {
-                    System.arraycopy(tx, 0, xs, xo + i, n);
+                    xs.write(i, tx, n);
                 }
             }
         }
@@ -168,37 +155,28 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
                               float rho, float momentum, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] sq = floats(ms);
-        float[] mo = floats(mom);
-        float[] av = floats(mg);
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats sq = CpuFloats.of(ms);
+        CpuFloats mo = CpuFloats.of(mom);
+        CpuFloats av = CpuFloats.of(mg);
         double lr = learningRate(hyper);
-        int po = params.offset();
-        int go = grads.offset();
-        int so = ms.offset();
-        int moo = mom == null ? 0 : mom.offset();
-        int ao = mg == null ? 0 : mg.offset();
-        double keep = rho;
-        double take = 1.0 - rho;
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float s = (float) (keep * sq[so + i] + take * g * g);
-                sq[so + i] = s;
+                double g = gs.get(i);
+                float s = average(sq, i, rho, g, g);
                 double denom = s;
                 if (av != null) {
-                    float a = (float) (keep * av[ao + i] + take * g);
-                    av[ao + i] = a;
+                    float a = average(av, i, rho, g, 1.0);
                     denom = s - (double) a * a;
                 }
                 double inc = lr * g / Math.sqrt(denom + eps);
                 if (mo != null) {
-                    float vel = (float) (momentum * (double) mo[moo + i] + inc);
-                    mo[moo + i] = vel;
-                    ps[po + i] = ps[po + i] - vel;
+                    float vel = (float) (momentum * (double) mo.get(i) + inc);
+                    mo.set(i, vel);
+                    ps.set(i, ps.get(i) - vel);
                 } else {
-                    ps[po + i] = (float) (ps[po + i] - inc);
+                    ps.set(i, (float) (ps.get(i) - inc));
                 }
             }
         });
@@ -206,19 +184,16 @@ final class CpuOptimizerOps implements OptimizerOps {
 
     @Override
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] as = floats(accumulator);
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats as = CpuFloats.of(accumulator);
         double lr = learningRate(hyper);
-        int po = params.offset();
-        int go = grads.offset();
-        int ao = accumulator.offset();
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float a = (float) (as[ao + i] + g * g);
-                as[ao + i] = a;
-                ps[po + i] = (float) (ps[po + i] - lr * g / Math.sqrt((double) a + eps));
+                double g = gs.get(i);
+                float a = (float) (as.get(i) + g * g);
+                as.set(i, a);
+                ps.set(i, (float) (ps.get(i) - lr * g / Math.sqrt((double) a + eps)));
             }
         });
     }
@@ -226,24 +201,19 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
                              float beta1, float beta2, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] ms = floats(m);
-        float[] us = floats(u);
-        int po = params.offset();
-        int go = grads.offset();
-        int mo = m.offset();
-        int uo = u.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats ms = CpuFloats.of(m);
+        CpuFloats us = CpuFloats.of(u);
         double stepSize = learningRate(hyper) / (1 - Math.pow(beta1, step(counters)));
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
-                ms[mo + i] = mi;
-                double decayed = beta2 * (double) us[uo + i];
+                double g = gs.get(i);
+                float mi = average(ms, i, beta1, g, 1.0);
+                double decayed = beta2 * (double) us.get(i);
                 float ui = (float) (Math.abs(g) > decayed || Double.isNaN(g) ? Math.abs(g) : decayed);
-                us[uo + i] = ui;
-                ps[po + i] = (float) (ps[po + i] - stepSize * mi / ((double) ui + eps));
+                us.set(i, ui);
+                ps.set(i, (float) (ps.get(i) - stepSize * mi / ((double) ui + eps)));
             }
         });
     }
@@ -251,14 +221,10 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                             float beta1, float beta2, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] ms = floats(m);
-        float[] vs = floats(v);
-        int po = params.offset();
-        int go = grads.offset();
-        int mo = m.offset();
-        int vo = v.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats ms = CpuFloats.of(m);
+        CpuFloats vs = CpuFloats.of(v);
         double lr = learningRate(hyper);
         int t = step(counters);
         // u_1 ... u_t; past k = 1000, 0.5 * 0.96^k is below double's resolution and the tail is beta1^(t - 1000).
@@ -274,15 +240,25 @@ final class CpuOptimizerOps implements OptimizerOps {
         double cv = 1 / (1 - Math.pow(beta2, t));
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
-                float vi = (float) (beta2 * (double) vs[vo + i] + (1.0 - beta2) * g * g);
-                ms[mo + i] = mi;
-                vs[vo + i] = vi;
+                double g = gs.get(i);
+                float mi = average(ms, i, beta1, g, 1.0);
+                float vi = average(vs, i, beta2, g, g);
                 double mHat = cm * mi + cg * g;
-                ps[po + i] = (float) (ps[po + i] - lr * mHat / (Math.sqrt(vi * cv) + eps));
+                ps.set(i, (float) (ps.get(i) - lr * mHat / (Math.sqrt(vi * cv) + eps)));
             }
         });
+    }
+
+    /**
+     * Moves slot {@code i} of an optimizer's state towards {@code x y}: {@code s = keep s + (1 - keep) x y} in double,
+     * stored (and returned) rounded once to float. The moments of Adam's family and RMSprop's and Adadelta's
+     * averages are all this update; the product is left to right, {@code ((1 - keep) x) y}, as the rules were
+     * written ({@code y = 1} is exact).
+     */
+    private static float average(CpuFloats s, int i, double keep, double x, double y) {
+        float a = (float) (keep * s.get(i) + (1.0 - keep) * x * y);
+        s.set(i, a);
+        return a;
     }
 
     /** Nadam's momentum schedule, {@code beta1 (1 - 0.5 * 0.96^k)}. */
@@ -292,20 +268,17 @@ final class CpuOptimizerOps implements OptimizerOps {
 
     @Override
     public void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] ms = floats(m);
-        int po = params.offset();
-        int go = grads.offset();
-        int mo = m.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats ms = CpuFloats.of(m);
         double lr = learningRate(hyper);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                double mi = ms[mo + i];
+                double g = gs.get(i);
+                double mi = ms.get(i);
                 double c = beta1 * mi + (1.0 - beta1) * g;
-                ps[po + i] = (float) (ps[po + i] - lr * Math.signum(c));
-                ms[mo + i] = (float) (beta2 * mi + (1.0 - beta2) * g);
+                ps.set(i, (float) (ps.get(i) - lr * Math.signum(c)));
+                ms.set(i, (float) (beta2 * mi + (1.0 - beta2) * g));
             }
         });
     }
@@ -313,23 +286,18 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
                                float rho, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] ag = floats(accGrad);
-        float[] ad = floats(accDelta);
-        int po = params.offset();
-        int go = grads.offset();
-        int ago = accGrad.offset();
-        int ado = accDelta.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats ag = CpuFloats.of(accGrad);
+        CpuFloats ad = CpuFloats.of(accDelta);
         double lr = learningRate(hyper);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                float a = (float) (rho * (double) ag[ago + i] + (1.0 - rho) * g * g);
-                ag[ago + i] = a;
-                double delta = -Math.sqrt((double) ad[ado + i] + eps) * g / Math.sqrt((double) a + eps);
-                ad[ado + i] = (float) (rho * (double) ad[ado + i] + (1.0 - rho) * delta * delta);
-                ps[po + i] = (float) (ps[po + i] + lr * delta);
+                double g = gs.get(i);
+                float a = average(ag, i, rho, g, g);
+                double delta = -Math.sqrt((double) ad.get(i) + eps) * g / Math.sqrt((double) a + eps);
+                average(ad, i, rho, delta, delta);
+                ps.set(i, (float) (ps.get(i) + lr * delta));
             }
         });
     }
@@ -337,30 +305,26 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
                            float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] as = floats(accumulator);
-        float[] ls = floats(linear);
-        int po = params.offset();
-        int go = grads.offset();
-        int ao = accumulator.offset();
-        int lo = linear.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats as = CpuFloats.of(accumulator);
+        CpuFloats ls = CpuFloats.of(linear);
         double lr = learningRate(hyper);
         double e = -(double) lrPower;
         double l2Total = l2 + beta / (2 * lr);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                double g = gs[go + i];
-                double w = ps[po + i];
-                double acc = as[ao + i];
+                double g = gs.get(i);
+                double w = ps.get(i);
+                double acc = as.get(i);
                 float newAcc = (float) (acc + g * g);
                 double newPow = Math.pow(newAcc, e);
-                float lin = (float) (ls[lo + i] + g + 2 * l2Shrinkage * w - (newPow - Math.pow(acc, e)) / lr * w);
+                float lin = (float) (ls.get(i) + g + 2 * l2Shrinkage * w - (newPow - Math.pow(acc, e)) / lr * w);
                 double quadratic = newPow / lr + 2 * l2Total;
                 double clipped = Math.max(-l1, Math.min(l1, lin));
-                ps[po + i] = (float) ((clipped - lin) / quadratic);
-                as[ao + i] = newAcc;
-                ls[lo + i] = lin;
+                ps.set(i, (float) ((clipped - lin) / quadratic));
+                as.set(i, newAcc);
+                ls.set(i, lin);
             }
         });
     }
@@ -369,14 +333,10 @@ final class CpuOptimizerOps implements OptimizerOps {
     @Override
     public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                            float beta1, float beta2, float eps) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] ms = floats(m);
-        float[] vs = floats(v);
-        int po = params.offset();
-        int go = grads.offset();
-        int mo = m.offset();
-        int vo = v.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats ms = CpuFloats.of(m);
+        CpuFloats vs = CpuFloats.of(v);
         int t = step(counters);
         double c1 = 1 / (1 - Math.pow(beta1, t));
         double c2 = 1 / (1 - Math.pow(beta2, t));
@@ -384,13 +344,11 @@ final class CpuOptimizerOps implements OptimizerOps {
         double wSquares = 0;
         double uSquares = 0;
         for (int i = 0; i < n; i++) {
-            double g = gs[go + i];
-            float mi = (float) (beta1 * (double) ms[mo + i] + (1.0 - beta1) * g);
-            float vi = (float) (beta2 * (double) vs[vo + i] + (1.0 - beta2) * g * g);
-            ms[mo + i] = mi;
-            vs[vo + i] = vi;
+            double g = gs.get(i);
+            float mi = average(ms, i, beta1, g, 1.0);
+            float vi = average(vs, i, beta2, g, g);
             u[i] = mi * c1 / (Math.sqrt(vi * c2) + eps);
-            double w = ps[po + i];
+            double w = ps.get(i);
             wSquares += w * w;
             uSquares += u[i] * u[i];
         }
@@ -398,7 +356,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         double uNorm = Math.sqrt(uSquares);
         double step = learningRate(hyper) * (wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1);
         for (int i = 0; i < n; i++) {
-            ps[po + i] = (float) (ps[po + i] - step * u[i]);
+            ps.set(i, (float) (ps.get(i) - step * u[i]));
         }
     }
 
@@ -410,12 +368,9 @@ final class CpuOptimizerOps implements OptimizerOps {
     public void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
                                 Slice counters, float beta2Decay, float epsilon1, float epsilon2,
                                 float clipThreshold) {
-        float[] ps = floats(params);
-        float[] gs = floats(grads);
-        float[] as = floats(accumulator);
-        int po = params.offset();
-        int go = grads.offset();
-        int ao = accumulator.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats as = CpuFloats.of(accumulator);
         int n = rows * cols;
         if (n == 0) {
             return;
@@ -427,7 +382,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         double[] v = new double[n];
         double wSquares = 0;
         for (int k = 0; k < n; k++) {
-            double w = ps[po + k];
+            double w = ps.get(k);
             wSquares += w * w;
         }
         if (factored) {
@@ -435,63 +390,61 @@ final class CpuOptimizerOps implements OptimizerOps {
             for (int i = 0; i < rows; i++) {
                 double sum = 0;
                 for (int j = 0; j < cols; j++) {
-                    double g = gs[go + i * cols + j];
+                    double g = gs.get(i * cols + j);
                     sum += g * g + epsilon1;
                 }
-                as[ao + i] = (float) (beta * as[ao + i] + (1 - beta) * (sum / cols));
-                rSum += as[ao + i];
+                as.set(i, (float) (beta * as.get(i) + (1 - beta) * (sum / cols)));
+                rSum += as.get(i);
             }
             for (int j = 0; j < cols; j++) {
                 double sum = 0;
                 for (int i = 0; i < rows; i++) {
-                    double g = gs[go + i * cols + j];
+                    double g = gs.get(i * cols + j);
                     sum += g * g + epsilon1;
                 }
-                as[ao + rows + j] = (float) (beta * as[ao + rows + j] + (1 - beta) * (sum / rows));
+                as.set(rows + j, (float) (beta * as.get(rows + j) + (1 - beta) * (sum / rows)));
             }
             double rMean = rSum / rows;
             for (int k = 0; k < n; k++) {
-                v[k] = as[ao + k / cols] / rMean * as[ao + rows + k % cols];
+                v[k] = as.get(k / cols) / rMean * as.get(rows + k % cols);
             }
         } else {
             for (int k = 0; k < n; k++) {
-                double g = gs[go + k];
-                as[ao + k] = (float) (beta * as[ao + k] + (1 - beta) * (g * g + epsilon1));
-                v[k] = as[ao + k];
+                double g = gs.get(k);
+                as.set(k, (float) (beta * as.get(k) + (1 - beta) * (g * g + epsilon1)));
+                v[k] = as.get(k);
             }
         }
         double uSquares = 0;
         for (int k = 0; k < n; k++) {
-            v[k] = gs[go + k] / Math.sqrt(v[k]); // from here on the direction u
+            v[k] = gs.get(k) / Math.sqrt(v[k]); // from here on the direction u
             uSquares += v[k] * v[k];
         }
         double alpha = Math.max(epsilon2, Math.sqrt(wSquares / n)) * rho;
         double step = alpha / Math.max(1, Math.sqrt(uSquares / n) / clipThreshold);
         for (int k = 0; k < n; k++) {
-            ps[po + k] = (float) (ps[po + k] - step * v[k]);
+            ps.set(k, (float) (ps.get(k) - step * v[k]));
         }
     }
 
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
-        float[] ps = floats(params);
-        int po = params.offset();
+        CpuFloats ps = CpuFloats.of(params);
         double wdLr = (double) weightDecay * learningRate(hyper);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                ps[po + i] = (float) (ps[po + i] - ps[po + i] * wdLr);
+                ps.set(i, (float) (ps.get(i) - ps.get(i) * wdLr));
             }
         });
     }
 
     @Override
     public void clipByValue(Slice grads, int n, float clipValue) {
-        float[] gs = floats(grads);
-        int go = grads.offset();
+        CpuFloats gs = CpuFloats.of(grads);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                float g = gs[go + i];
-                gs[go + i] = g > clipValue ? clipValue : (g < -clipValue ? -clipValue : g);
+                float g = gs.get(i);
+                gs.set(i, g > clipValue ? clipValue : (g < -clipValue ? -clipValue : g));
             }
         });
     }
@@ -499,18 +452,17 @@ final class CpuOptimizerOps implements OptimizerOps {
     /** Sums the squares in double in one thread (a fixed order, so independent of the thread count). */
     @Override
     public void clipByNorm(Slice grads, int n, float clipNorm) {
-        float[] gs = floats(grads);
-        int go = grads.offset();
+        CpuFloats gs = CpuFloats.of(grads);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double g = gs[go + i];
+            double g = gs.get(i);
             sum += g * g;
         }
         double norm = Math.sqrt(sum);
         double scale = clipNorm / (norm <= clipNorm ? clipNorm : norm);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                gs[go + i] = (float) (gs[go + i] * scale);
+                gs.set(i, (float) (gs.get(i) * scale));
             }
         });
     }

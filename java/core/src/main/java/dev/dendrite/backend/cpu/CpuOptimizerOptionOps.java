@@ -39,17 +39,15 @@ final class CpuOptimizerOptionOps implements OptimizerOptionOps {
         oc[optimizerCounters.offset() + COUNTER_STEP] = step / steps;
         oc[optimizerCounters.offset() + COUNTER_BATCH] = cs[counters.offset() + COUNTER_BATCH];
         boolean update = isUpdateStep(step, steps);
-        float[] gs = floats(grads);
-        float[] as = floats(accumulator);
-        int go = grads.offset();
-        int ao = accumulator.offset();
+        CpuFloats gs = CpuFloats.of(grads);
+        CpuFloats as = CpuFloats.of(accumulator);
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 if (update) {
-                    gs[go + i] = (gs[go + i] + as[ao + i]) / (float) steps;
-                    as[ao + i] = 0f;
+                    gs.set(i, (gs.get(i) + as.get(i)) / (float) steps);
+                    as.set(i, 0f);
                 } else {
-                    as[ao + i] = as[ao + i] + gs[go + i];
+                    as.set(i, as.get(i) + gs.get(i));
                 }
             }
         });
@@ -68,19 +66,17 @@ final class CpuOptimizerOptionOps implements OptimizerOptionOps {
         int iteration = ints(counters)[counters.offset() + COUNTER_STEP] / accumulationSteps;
         float m = iteration == 0 ? 0f : momentum;
         boolean overwrite = overwriteFrequency > 0 && (iteration + 1) % overwriteFrequency == 0;
-        float[] ps = floats(params);
-        float[] as = floats(average);
-        int po = params.offset();
-        int ao = average.offset();
+        CpuFloats ps = CpuFloats.of(params);
+        CpuFloats as = CpuFloats.of(average);
         double md = m;
         double rest = 1f - m; // formed in float, as the kernel does
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 // dendrite_dot2 is m * a + (1 - m) * p with one rounding: the double sum rounded once agrees.
-                float a = (float) (md * as[ao + i] + rest * ps[po + i]);
-                as[ao + i] = a;
+                float a = (float) (md * as.get(i) + rest * ps.get(i));
+                as.set(i, a);
                 if (overwrite) {
-                    ps[po + i] = a;
+                    ps.set(i, a);
                 }
             }
         });

@@ -108,6 +108,13 @@ final class CpuParallel {
             }
             return t;
         }
+
+        /** {@link #get}, with the first {@code length} elements zeroed: a fresh accumulator. */
+        float[] zeroed(int slot, int length) {
+            float[] t = get(slot, length);
+            java.util.Arrays.fill(t, 0, length, 0f);
+            return t;
+        }
     }
 
     /** Rows per row group of a {@code cols}-wide matrix: as many whole rows as fill a tile, at least one. */

@@ -17,17 +17,15 @@ import java.util.Arrays;
  * The CPU's reductions: column sums (the bias gradient), in an order fixed by the shape whatever the split.
  */
 record CpuReductionOps(CpuParallel par) implements ReductionOps {
-    @Override
-    public void columnSums(Slice x, int rows, int cols, Slice out) {
-        columnSumsInto(floats(x), x.offset(), rows, cols, floats(out), out.offset());
-    }
-
     /**
      * {@code out[c] = sum_r x[r, c]}. Large sums split into column ranges of at least
      * {@link CpuParallel#MIN_SPLIT_COLUMNS} (narrower ones cost more in row-segment copies than a second thread saves);
      * see {@link #columnBlock} for the order of summation, which the split does not change.
      */
-    void columnSumsInto(float[] xs, int xo, int rows, int cols, float[] os, int oo) {
+    @Override
+    public void columnSums(Slice x, int rows, int cols, Slice out) {
+        float[] xs = floats(x);
+        int xo = x.offset();
         double[] acc = par.scratch(cols);
         if (par.split((long) rows * cols, STREAMING) && cols >= 2 * MIN_SPLIT_COLUMNS) {
             int size = Math.max(MIN_SPLIT_COLUMNS, blocks(cols, par.threads()));
@@ -35,13 +33,14 @@ record CpuReductionOps(CpuParallel par) implements ReductionOps {
         } else {
             columnBlock(xs, xo, rows, cols, acc, 0, cols);
         }
+        CpuFloats os = CpuFloats.of(out);
         for (int c = 0; c < cols; c++) {
-            os[oo + c] = (float) acc[c];
+            os.set(c, (float) acc[c]);
         }
     }
 
     /**
-     * Columns {@code [c0, c1)} of {@link #columnSumsInto}, into {@code acc[c0, c1)}. The rows are read in groups
+     * Columns {@code [c0, c1)} of {@link #columnSums}, into {@code acc[c0, c1)}. The rows are read in groups
      * of {@link CpuParallel#rowsPerTile} through a tile and added element-wise (vectorised) into a float tile of
      * partial
      * sums, which is added into the double {@code acc} every {@link CpuParallel#FLUSH} groups. A column's sum thus

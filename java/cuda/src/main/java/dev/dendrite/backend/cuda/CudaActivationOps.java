@@ -91,9 +91,6 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
 
     @Override
     public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
-        if (n == 0) {
-            return;
-        }
         int hasMax = Float.isFinite(maxValue) ? 1 : 0;
         ctx.launchElements("reluForward", n, CudaKernel.RELU_LAYER_FORWARD, ctx.elementGrid(n), ptr(x), n,
                 negativeSlope, hasMax, hasMax == 1 ? maxValue : 0f, threshold, ptr(y));
@@ -102,9 +99,6 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
     @Override
     public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
                              Slice dx) {
-        if (n == 0) {
-            return;
-        }
         int hasMax = Float.isFinite(maxValue) ? 1 : 0;
         ctx.launchElements("reluBackward", n, CudaKernel.RELU_LAYER_BACKWARD, ctx.elementGrid(n), ptr(x), ptr(dy), n,
                 negativeSlope, hasMax, hasMax == 1 ? maxValue : 0f, threshold, ptr(dx));

@@ -397,8 +397,14 @@ final class CudaContext {
         }
     }
 
-    /** {@link #launch} for an op over {@code n} elements in blocks of {@link #BLOCK}; a failure names the op and n. */
+    /**
+     * {@link #launch} for an op over {@code n} elements in blocks of {@link #BLOCK}, nothing when {@code n} is 0 (so
+     * that the ops need no guard of their own); a failure names the op and n.
+     */
     void launchElements(String op, int n, CudaKernel k, int gridX, Object... args) {
+        if (n == 0) {
+            return;
+        }
         try {
             launch(k, gridX, BLOCK, 1, 0, args);
         } catch (CudaException e) {

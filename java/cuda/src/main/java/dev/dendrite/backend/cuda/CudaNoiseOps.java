@@ -14,9 +14,6 @@ import jcuda.driver.CUdeviceptr;
 record CudaNoiseOps(CudaContext ctx) implements NoiseOps {
     @Override
     public void gaussian(Slice in, Slice out, int n, float add, float mul, long seed, int stream, Slice counters) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements(mul == 0f ? "gaussianNoise" : "gaussianDropout", n, CudaKernel.GAUSSIAN_NOISE,
                 ctx.elementGrid((n + 3L) / 4), ptr(in), ptr(out), n, add, mul, (int) seed, (int) (seed >>> 32), stream,
                 ptr(counters));

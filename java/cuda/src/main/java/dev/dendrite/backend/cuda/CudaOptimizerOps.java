@@ -16,9 +16,6 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("sgdUpdate", n, CudaKernel.SGD_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(velocity), n, ptr(hyper), momentum, nesterov ? 1 : 0);
     }
@@ -40,18 +37,12 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
                               float rho, float momentum, float eps) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("rmspropUpdate", n, CudaKernel.RMSPROP_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(ms), ptr(mom), ptr(mg), n, ptr(hyper), rho, momentum, eps);
     }
 
     @Override
     public void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("adagradUpdate", n, CudaKernel.ADAGRAD_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(accumulator), n, ptr(hyper), eps);
     }
@@ -59,9 +50,6 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
                              float beta1, float beta2, float eps) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("adamaxUpdate", n, CudaKernel.ADAMAX_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(m), ptr(u), n, ptr(hyper), ptr(counters), beta1, beta2, eps);
     }
@@ -69,18 +57,12 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                             float beta1, float beta2, float eps) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("nadamUpdate", n, CudaKernel.NADAM_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(m), ptr(v), n, ptr(hyper), ptr(counters), beta1, beta2, eps);
     }
 
     @Override
     public void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("lionUpdate", n, CudaKernel.LION_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(m), n, ptr(hyper), beta1, beta2);
     }
@@ -88,9 +70,6 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
                                float rho, float eps) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("adadeltaUpdate", n, CudaKernel.ADADELTA_UPDATE, ctx.elementGrid(n), ptr(params),
                 ptr(grads), ptr(accGrad), ptr(accDelta), n, ptr(hyper), rho, eps);
     }
@@ -98,9 +77,6 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
                            float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("ftrlUpdate", n, CudaKernel.FTRL_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
                 ptr(accumulator), ptr(linear), n, ptr(hyper), lrPower, l1, l2, l2Shrinkage, beta);
     }
@@ -109,9 +85,6 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                            float beta1, float beta2, float eps) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("lambUpdate", n, CudaKernel.LAMB_UPDATE, 1, ptr(params), ptr(grads), ptr(m), ptr(v), n,
                 ptr(hyper), ptr(counters), beta1, beta2, eps);
     }
@@ -131,27 +104,18 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
 
     @Override
     public void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("weightDecay", n, CudaKernel.WEIGHT_DECAY, ctx.elementGrid(n), ptr(params), n, ptr(hyper),
                 weightDecay);
     }
 
     @Override
     public void clipByValue(Slice grads, int n, float clipValue) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("clipByValue", n, CudaKernel.CLIP_BY_VALUE, ctx.elementGrid(n), ptr(grads), n, clipValue);
     }
 
     /** One block sums and scales (see clip_by_norm in optimizers.cu). */
     @Override
     public void clipByNorm(Slice grads, int n, float clipNorm) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("clipByNorm", n, CudaKernel.CLIP_BY_NORM, 1, ptr(grads), n, clipNorm);
     }
 }

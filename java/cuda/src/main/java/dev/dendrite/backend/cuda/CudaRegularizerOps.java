@@ -11,18 +11,12 @@ import dev.dendrite.backend.Slice;
 record CudaRegularizerOps(CudaContext ctx) implements RegularizerOps {
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("regularizerGradient", n, CudaKernel.REGULARIZER_GRADIENT, ctx.elementGrid(n), ptr(w),
                 ptr(grad), n, l1, l2);
     }
 
     @Override
     public void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        if (n == 0) {
-            return;
-        }
         ctx.launchElements("regularizerPenalty", n, CudaKernel.REGULARIZER_PENALTY, ctx.statGrid(n), ptr(w), n,
                 scale * l1, scale * l2, ptr(stats), ctx.control);
     }

@@ -3,7 +3,6 @@ package dev.dendrite.backend.opencl;
 import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.opencl.OpenClContext.ROWS_PER_CHUNK;
 import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
-import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.ActivationOps;
@@ -26,14 +25,10 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
         try {
             if (f == ActivationFunction.SOFTMAX) {
                 OpenClKernel k = ctx.programs.kernel("activations.cl", "softmax_forward");
-                k.args().mem(ctx.mem(z), z.offset()).mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1)
-                        .i(rows).i(cols).mem(ctx.mem(y), y.offset());
-                ctx.run1(k, rows);
+                ctx.run1(ctx.withArgs(k, z, bias, bias != null, rows, cols, y), rows);
             } else {
                 OpenClKernel k = ctx.programs.kernel("activations.cl", "bias_activation_forward");
-                k.args().mem(ctx.mem(z), z.offset()).mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1)
-                        .i(rows).i(cols).i(activationCode(f)).f(alpha).mem(ctx.mem(y), y.offset());
-                ctx.run1(k, total);
+                ctx.run1(ctx.withArgs(k, z, bias, bias != null, rows, cols, activationCode(f), alpha, y), total);
             }
         } catch (CLException e) {
             throw ctx.clFailure("biasActivationForward", f + ", rows=" + rows + ", cols=" + cols, e);
@@ -53,9 +48,7 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             }
             if (f == ActivationFunction.SOFTMAX) {
                 OpenClKernel k = ctx.programs.kernel("activations.cl", "softmax_backward");
-                k.args().mem(ctx.mem(y), y.offset()).mem(ctx.mem(dy), dy.offset()).mem(ctx.mem(dz), dz.offset()).i(rows)
-                        .i(cols);
-                ctx.run1(k, rows);
+                ctx.run1(ctx.withArgs(k, y, dy, dz, rows, cols), rows);
                 if (dbias != null) {
                     reductions.columnSumsInto(ctx.mem(dz), dz.offset(), rows, cols, ctx.mem(dbias), dbias.offset());
                 }
@@ -66,9 +59,8 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             cl_mem partial = dbias == null ? ctx.dummy : direct ? ctx.mem(dbias) : ctx.scratch(4L * chunks * cols);
             int po = direct ? dbias.offset() : 0;
             OpenClKernel k = ctx.programs.kernel("activations.cl", "activation_backward");
-            k.args().mem(ctx.mem(z), z.offset()).mem(ctx.mem(dy), dy.offset()).mem(ctx.mem(dz),
-                    dz.offset()).i(rows).i(cols)
-                    .i(activationCode(f)).f(alpha).i(ROWS_PER_CHUNK).mem(partial, po).i(dbias == null ? 0 : 1);
+            ctx.withArgs(k, z, dy, dz, rows, cols, activationCode(f), alpha, ROWS_PER_CHUNK).mem(partial, po)
+                    .i(dbias == null ? 0 : 1);
             ctx.runColumns(k, cols, chunks);
             if (dbias != null && !direct) {
                 reductions.finalizeColumns(partial, 0, chunks, cols, 1f, ctx.mem(dbias), dbias.offset());
@@ -80,35 +72,17 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
 
     @Override
     public void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
-        if (n == 0) {
-            return;
-        }
-        int hasMax = Float.isFinite(maxValue) ? 1 : 0;
-        try {
-            OpenClKernel k = ctx.programs.kernel("activations.cl", "relu_layer_forward");
-            k.args().mem(ctx.mem(x), x.offset()).i(n).f(negativeSlope).i(hasMax).f(hasMax == 1 ? maxValue : 0f)
-                    .f(threshold).mem(ctx.mem(y), y.offset());
-            ctx.run1(k, n);
-        } catch (CLException e) {
-            throw ctx.clFailure("reluForward", "n=" + n, e);
-        }
+        boolean hasMax = Float.isFinite(maxValue);
+        ctx.runElements("reluForward", n, false, "activations.cl", "relu_layer_forward", x, n, negativeSlope, hasMax,
+                hasMax ? maxValue : 0f, threshold, y);
     }
 
     @Override
     public void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
                              Slice dx) {
-        if (n == 0) {
-            return;
-        }
-        int hasMax = Float.isFinite(maxValue) ? 1 : 0;
-        try {
-            OpenClKernel k = ctx.programs.kernel("activations.cl", "relu_layer_backward");
-            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(n).f(negativeSlope).i(hasMax)
-                    .f(hasMax == 1 ? maxValue : 0f).f(threshold).mem(ctx.mem(dx), dx.offset());
-            ctx.run1(k, n);
-        } catch (CLException e) {
-            throw ctx.clFailure("reluBackward", "n=" + n, e);
-        }
+        boolean hasMax = Float.isFinite(maxValue);
+        ctx.runElements("reluBackward", n, false, "activations.cl", "relu_layer_backward", x, dy, n, negativeSlope,
+                hasMax, hasMax ? maxValue : 0f, threshold, dx);
     }
 
     @Override
@@ -119,9 +93,7 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
         }
         try {
             OpenClKernel k = ctx.programs.kernel("activations.cl", "prelu_forward");
-            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(alpha), alpha.offset()).i(rows).i(cols)
-                    .mem(ctx.mem(y), y.offset());
-            ctx.run1(k, total);
+            ctx.run1(ctx.withArgs(k, x, alpha, rows, cols, y), total);
         } catch (CLException e) {
             throw ctx.clFailure("preluForward", "rows=" + rows + ", cols=" + cols, e);
         }
@@ -142,9 +114,7 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             cl_mem partial = direct ? ctx.mem(dalpha) : ctx.scratch(4L * chunks * cols);
             int po = direct ? dalpha.offset() : 0;
             OpenClKernel k = ctx.programs.kernel("activations.cl", "prelu_backward");
-            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(alpha), alpha.offset()).mem(ctx.mem(dy), dy.offset())
-                    .mem(ctx.mem(dx), offset(dx)).i(dx == null ? 0 : 1).i(rows).i(cols).i(ROWS_PER_CHUNK)
-                    .mem(partial, po);
+            ctx.withArgs(k, x, alpha, dy, dx, dx != null, rows, cols, ROWS_PER_CHUNK).mem(partial, po);
             ctx.runColumns(k, cols, chunks);
             if (!direct) {
                 reductions.finalizeColumns(partial, 0, chunks, cols, 1f, ctx.mem(dalpha), dalpha.offset());
@@ -163,10 +133,8 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
         }
         try {
             OpenClKernel k = ctx.programs.kernel("activations.cl", "feature_affine");
-            k.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).mem(ctx.mem(mean), offset(mean))
-                    .i(mean == null ? 0 : 1).mem(ctx.mem(variance), offset(variance)).i(variance == null ? 0 : 1)
-                    .i(period).f(scale).f(offset).mem(ctx.mem(y), y.offset());
-            ctx.run1(k, total);
+            ctx.run1(ctx.withArgs(k, x, rows, cols, mean, mean != null, variance, variance != null, period, scale,
+                    offset, y), total);
         } catch (CLException e) {
             throw ctx.clFailure("featureAffine", "rows=" + rows + ", cols=" + cols + ", period=" + period, e);
         }

@@ -1,6 +1,7 @@
 package dev.dendrite.backend.opencl;
 
 import static dev.dendrite.backend.Backend.COUNTER_STEP;
+import static dev.dendrite.backend.opencl.OpenClContext.step;
 
 import dev.dendrite.backend.AffineAugment;
 import dev.dendrite.backend.AugmentOps;
@@ -20,12 +21,10 @@ record OpenClAugmentOps(OpenClContext ctx) implements AugmentOps {
         }
         try {
             OpenClKernel k = ctx.programs.kernel("augment.cl", "augment_affine");
-            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(y), y.offset()).i(rows).i(height).i(width)
-                    .f(a.rotationLo()).f(a.rotationHi()).f(a.shiftHeightLo()).f(a.shiftHeightHi())
-                    .f(a.shiftWidthLo()).f(a.shiftWidthHi()).f(a.zoomHeightLo()).f(a.zoomHeightHi())
-                    .f(a.zoomWidthLo()).f(a.zoomWidthHi()).f(a.shearLo()).f(a.shearHi()).i(a.flags())
-                    .i(a.fillMode().code()).i(a.interpolation().code()).f(a.fillValue()).i((int) seed)
-                    .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.withArgs(k, x, y, rows, height, width, a.rotationLo(), a.rotationHi(), a.shiftHeightLo(),
+                    a.shiftHeightHi(), a.shiftWidthLo(), a.shiftWidthHi(), a.zoomHeightLo(), a.zoomHeightHi(),
+                    a.zoomWidthLo(), a.zoomWidthHi(), a.shearLo(), a.shearHi(), a.flags(), a.fillMode().code(),
+                    a.interpolation().code(), a.fillValue(), (int) seed, (int) (seed >>> 32), stream, step(counters));
             ctx.run1(k, n); // a work-item per output pixel
         } catch (CLException e) {
             throw ctx.clFailure("augmentAffine", rows + " images of " + height + "x" + width, e);
@@ -40,11 +39,9 @@ record OpenClAugmentOps(OpenClContext ctx) implements AugmentOps {
         }
         try {
             OpenClKernel k = ctx.programs.kernel("augment.cl", "augment_pixels");
-            k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(y), y.offset()).i(rows).i(height).i(width)
-                    .f(s.contrastLo()).f(s.contrastHi()).f(s.brightnessLo()).f(s.brightnessHi()).f(s.valueMin())
-                    .f(s.valueMax()).f(s.eraseLo()).f(s.eraseHi()).f(s.scaleLo()).f(s.scaleHi()).f(s.eraseValue())
-                    .i(s.flags()).i((int) seed).i((int) (seed >>> 32)).i(stream)
-                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.withArgs(k, x, y, rows, height, width, s.contrastLo(), s.contrastHi(), s.brightnessLo(),
+                    s.brightnessHi(), s.valueMin(), s.valueMax(), s.eraseLo(), s.eraseHi(), s.scaleLo(), s.scaleHi(),
+                    s.eraseValue(), s.flags(), (int) seed, (int) (seed >>> 32), stream, step(counters));
             ctx.run1(k, rows); // a work-item per image
         } catch (CLException e) {
             throw ctx.clFailure("augmentPixels", rows + " images of " + height + "x" + width, e);
@@ -59,8 +56,7 @@ record OpenClAugmentOps(OpenClContext ctx) implements AugmentOps {
         }
         try {
             OpenClKernel draw = ctx.programs.kernel("augment.cl", "mixup_lambdas");
-            draw.args().i(rows).f(alpha).i((int) seed).i((int) (seed >>> 32)).i(stream)
-                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).mem(ctx.mem(lambdas), lambdas.offset());
+            ctx.withArgs(draw, rows, alpha, (int) seed, (int) (seed >>> 32), stream, step(counters), lambdas);
             ctx.run1(draw, rows); // a work-item per sample
             OpenClKernel mix = ctx.programs.kernel("augment.cl", "mixup_apply");
             mix.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(y)).mem(ctx.mem(y), y.offset()).i(sparseLabels ? 1 : 0)

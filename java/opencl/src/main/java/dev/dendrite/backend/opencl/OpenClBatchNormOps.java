@@ -27,14 +27,12 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             cl_mem partial = ctx.scratch(4L * chunks * cols);
             // Mean: column sums / rows, straight into saveMean.
             OpenClKernel sums = ctx.programs.kernel("reductions.cl", "column_partial_sums");
-            sums.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, 0);
+            ctx.withArgs(sums, x, rows, cols, ROWS_PER_CHUNK).mem(partial, 0);
             ctx.runColumns(sums, cols, chunks);
             reductions.finalizeColumns(partial, 0, chunks, cols, rows, ctx.mem(saveMean), saveMean.offset());
             // Biased variance from squared deviations, 1 / std, running statistics.
             OpenClKernel dev = ctx.programs.kernel("batchnorm.cl", "bn_square_deviation_partials");
-            dev.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(ctx.mem(saveMean),
-                    saveMean.offset())
-                    .mem(partial, 0);
+            ctx.withArgs(dev, x, rows, cols, ROWS_PER_CHUNK, saveMean).mem(partial, 0);
             ctx.runColumns(dev, cols, chunks);
             OpenClKernel fin = ctx.programs.kernel("batchnorm.cl", "bn_finalize_statistics");
             fin.args().mem(partial, 0).i(chunks).i(rows).i(cols).f(eps).f(momentum)
@@ -42,10 +40,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
                     .mem(ctx.mem(runningMean), runningMean.offset()).mem(ctx.mem(runningVar), runningVar.offset());
             ctx.run1(fin, cols);
             OpenClKernel norm = ctx.programs.kernel("batchnorm.cl", "bn_normalize");
-            norm.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).mem(ctx.mem(saveMean), saveMean.offset())
-                    .mem(ctx.mem(saveInvStd), saveInvStd.offset()).mem(ctx.mem(gamma),
-                    offset(gamma)).i(gamma == null ? 0 : 1)
-                    .mem(ctx.mem(beta), offset(beta)).i(beta == null ? 0 : 1).mem(ctx.mem(y), y.offset());
+            ctx.withArgs(norm, x, rows, cols, saveMean, saveInvStd, gamma, gamma != null, beta, beta != null, y);
             ctx.run1(norm, (long) rows * cols);
         } catch (CLException e) {
             throw ctx.clFailure("batchNormForwardTraining", "rows=" + rows + ", cols=" + cols, e);
@@ -61,11 +56,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
         }
         try {
             OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_inference");
-            k.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols).mem(ctx.mem(gamma),
-                    offset(gamma)).i(gamma == null ? 0 : 1)
-                    .mem(ctx.mem(beta), offset(beta)).i(beta == null ? 0 : 1).f(eps)
-                    .mem(ctx.mem(runningMean), runningMean.offset()).mem(ctx.mem(runningVar), runningVar.offset())
-                    .mem(ctx.mem(y), y.offset());
+            ctx.withArgs(k, x, rows, cols, gamma, gamma != null, beta, beta != null, eps, runningMean, runningVar, y);
             ctx.run1(k, total);
         } catch (CLException e) {
             throw ctx.clFailure("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, e);
@@ -88,9 +79,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             cl_mem work = ctx.scratch(4L * (direct ? width : (long) chunks * width + width));
             int sumsOffset = direct ? 0 : chunks * width;
             OpenClKernel part = ctx.programs.kernel("batchnorm.cl", "bn_backward_partials");
-            part.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(rows).i(cols).i(ROWS_PER_CHUNK)
-                    .mem(ctx.mem(saveMean), saveMean.offset()).mem(ctx.mem(saveInvStd),
-                    saveInvStd.offset()).mem(work, 0);
+            ctx.withArgs(part, x, dy, rows, cols, ROWS_PER_CHUNK, saveMean, saveInvStd).mem(work, 0);
             ctx.runColumns(part, cols, chunks);
             if (!direct) {
                 reductions.finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
@@ -107,11 +96,8 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             }
             if (dx != null) {
                 OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_backward_dx");
-                k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(rows).i(cols)
-                        .mem(ctx.mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1).mem(ctx.mem(saveMean),
-                        saveMean.offset())
-                        .mem(ctx.mem(saveInvStd), saveInvStd.offset()).mem(work, sumsOffset).mem(ctx.mem(dx),
-                        dx.offset());
+                ctx.withArgs(k, x, dy, rows, cols, gamma, gamma != null, saveMean, saveInvStd).mem(work, sumsOffset)
+                        .mem(ctx.mem(dx), dx.offset());
                 ctx.run1(k, total);
             }
         } catch (CLException e) {

@@ -1,5 +1,7 @@
 package dev.dendrite.backend.opencl;
 
+import static dev.dendrite.backend.Backend.COUNTER_STEP;
+import static dev.dendrite.backend.Backend.HYPER_LR;
 import static dev.dendrite.backend.KernelCodes.ERROR_WORDS;
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
 import static org.jocl.CL.CL_INVALID_BUFFER_SIZE;
@@ -206,6 +208,53 @@ final class OpenClContext {
         k.run(queue, roundUp(cols, local), chunks, local, 1);
     }
 
+    /**
+     * Sets {@code k}'s arguments in the order the kernel declares them: a {@link Slice} is its buffer and element
+     * offset (the convention of every kernel; the dummy and 0 for an absent optional slice), an {@link Integer} an
+     * int, a {@link Float} a float, a {@link Boolean} the int flag 1 or 0. Ops that pass nothing else use this
+     * instead of the fluent calls, so that the packing is written once.
+     */
+    OpenClKernel withArgs(OpenClKernel k, Object... args) {
+        k.args();
+        for (Object a : args) {
+            if (a == null || a instanceof Slice) {
+                Slice s = (Slice) a;
+                k.mem(mem(s), offset(s));
+            } else if (a instanceof Integer v) {
+                k.i(v);
+            } else if (a instanceof Float v) {
+                k.f(v);
+            } else if (a instanceof Boolean v) {
+                k.i(v ? 1 : 0);
+            } else {
+                throw new IllegalArgumentException("kernel argument " + a + " of " + k.qualifiedName()
+                        + ": expected a Slice, Integer, Float or Boolean");
+            }
+        }
+        return k;
+    }
+
+    /**
+     * Runs kernel {@code name} of {@code file} over {@code n} elements with {@link #withArgs} {@code args}, one
+     * work-item per element ({@link #run1}) or grid-stride ({@link #runStrided}); nothing when {@code n} is 0. A
+     * failure names {@code op} and {@code n}.
+     */
+    void runElements(String op, int n, boolean strided, String file, String name, Object... args) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            OpenClKernel k = withArgs(programs.kernel(file, name), args);
+            if (strided) {
+                runStrided(k, n);
+            } else {
+                run1(k, n);
+            }
+        } catch (CLException e) {
+            throw clFailure(op, "n=" + n, e);
+        }
+    }
+
     /** The largest power of two at most {@code want} that the kernel's work-groups may have. */
     static int powerOfTwoGroup(OpenClKernel k, int want) {
         return Integer.highestOneBit((int) Math.max(1, Math.min(want, k.maxWorkGroupSize())));
@@ -258,5 +307,15 @@ final class OpenClContext {
 
     static int offset(Slice s) {
         return s == null ? 0 : s.offset();
+    }
+
+    /** The learning rate's element of a checked hyper slice, as the kernels take it (a buffer and an offset). */
+    static Slice lr(Slice hyper) {
+        return hyper.slice(HYPER_LR, 1);
+    }
+
+    /** The step counter's element of a checked counters slice. */
+    static Slice step(Slice counters) {
+        return counters.slice(COUNTER_STEP, 1);
     }
 }

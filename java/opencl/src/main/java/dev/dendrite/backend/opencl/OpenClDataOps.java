@@ -37,10 +37,8 @@ record OpenClDataOps(OpenClContext ctx) implements DataOps {
             OpenClKernel k = ctx.programs.kernel("data.cl", name);
             int srcRows = src.length() / width;
             int positions = indices == null ? srcRows : indices.length();
-            k.args().mem(ctx.mem(src), src.offset()).i(srcRows).i(width).mem(ctx.mem(indices),
-                    offset(indices)).i(positions)
-                    .i(indices == null ? 0 : 1).mem(ctx.mem(counters), offset(counters)).i(counters == null ? 0 : 1)
-                    .i(batchSize).i(rows);
+            ctx.withArgs(k, src, srcRows, width, indices, positions, indices != null, counters, counters != null,
+                    batchSize, rows);
             if (sd != DType.I32) {
                 k.mem(ctx.mem(scale), offset(scale)).i(scale == null ? 0 : 1).mem(ctx.mem(shift), offset(shift))
                         .i(shift == null ? 0 : 1);
@@ -108,7 +106,7 @@ record OpenClDataOps(OpenClContext ctx) implements DataOps {
     public void advanceCounters(Slice counters) {
         try {
             OpenClKernel k = ctx.programs.kernel("data.cl", "advance_counters");
-            k.args().mem(ctx.mem(counters), counters.offset());
+            ctx.withArgs(k, counters);
             k.run(ctx.queue, 1, 1);
         } catch (CLException e) {
             throw ctx.clFailure("advanceCounters", counters.toString(), e);

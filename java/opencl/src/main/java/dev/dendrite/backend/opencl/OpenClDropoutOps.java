@@ -1,7 +1,6 @@
 package dev.dendrite.backend.opencl;
 
-import static dev.dendrite.backend.Backend.COUNTER_STEP;
-import static dev.dendrite.backend.opencl.OpenClContext.offset;
+import static dev.dendrite.backend.opencl.OpenClContext.step;
 
 import dev.dendrite.backend.Philox;
 import dev.dendrite.backend.DropoutOps;
@@ -21,8 +20,7 @@ record OpenClDropoutOps(OpenClContext ctx) implements DropoutOps {
         }
         try {
             OpenClKernel k = ctx.programs.kernel("dropout.cl", "dropout");
-            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(rate).i((int) seed)
-                    .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.withArgs(k, in, out, n, rate, (int) seed, (int) (seed >>> 32), stream, step(counters));
             ctx.run1(k, (n + 3L) / 4); // a work-item per Philox block of four elements
         } catch (CLException e) {
             throw ctx.clFailure(op, "n=" + n + ", rate=" + rate, e);

@@ -1,6 +1,5 @@
 package dev.dendrite.backend.opencl;
 
-import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
 import dev.dendrite.backend.LayerNormOps;
 import dev.dendrite.backend.Slice;
@@ -20,11 +19,7 @@ record OpenClLayerNormOps(OpenClContext ctx) implements LayerNormOps {
         }
         try {
             OpenClKernel k = ctx.programs.kernel("layernorm.cl", "layernorm_forward");
-            k.args().mem(ctx.mem(x), x.offset()).i(rows).i(cols)
-                    .mem(ctx.mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1)
-                    .mem(ctx.mem(beta), offset(beta)).i(beta == null ? 0 : 1).f(eps)
-                    .mem(ctx.mem(y), y.offset()).mem(ctx.mem(saveMean), saveMean.offset())
-                    .mem(ctx.mem(saveInvStd), saveInvStd.offset());
+            ctx.withArgs(k, x, rows, cols, gamma, gamma != null, beta, beta != null, eps, y, saveMean, saveInvStd);
             ctx.run1(k, rows);
         } catch (CLException e) {
             throw ctx.clFailure("layerNormForward", "rows=" + rows + ", cols=" + cols, e);
@@ -37,18 +32,12 @@ record OpenClLayerNormOps(OpenClContext ctx) implements LayerNormOps {
         try {
             if (dx != null && rows > 0) {
                 OpenClKernel k = ctx.programs.kernel("layernorm.cl", "layernorm_backward_dx");
-                k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(rows).i(cols)
-                        .mem(ctx.mem(gamma), offset(gamma)).i(gamma == null ? 0 : 1)
-                        .mem(ctx.mem(saveMean), saveMean.offset()).mem(ctx.mem(saveInvStd), saveInvStd.offset())
-                        .mem(ctx.mem(dx), dx.offset());
+                ctx.withArgs(k, x, dy, rows, cols, gamma, gamma != null, saveMean, saveInvStd, dx);
                 ctx.run1(k, rows);
             }
             if (dgamma != null || dbeta != null) {
                 OpenClKernel k = ctx.programs.kernel("layernorm.cl", "layernorm_backward_params");
-                k.args().mem(ctx.mem(x), x.offset()).mem(ctx.mem(dy), dy.offset()).i(rows).i(cols)
-                        .mem(ctx.mem(saveMean), saveMean.offset()).mem(ctx.mem(saveInvStd), saveInvStd.offset())
-                        .mem(ctx.mem(dgamma), offset(dgamma)).i(dgamma == null ? 0 : 1)
-                        .mem(ctx.mem(dbeta), offset(dbeta)).i(dbeta == null ? 0 : 1);
+                ctx.withArgs(k, x, dy, rows, cols, saveMean, saveInvStd, dgamma, dgamma != null, dbeta, dbeta != null);
                 ctx.run1(k, cols);
             }
         } catch (CLException e) {

@@ -22,10 +22,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl",
                     sparseLabels ? "softmax_xent_sparse" : "softmax_xent_dense");
-            k.args().mem(ctx.mem(logits), logits.offset()).mem(ctx.mem(labels), labels.offset()).i(rows).i(cols)
-                    .mem(ctx.mem(probs), probs.offset()).mem(ctx.mem(dlogits),
-                    offset(dlogits)).i(dlogits == null ? 0 : 1)
-                    .f(gradScale).mem(rowStats, 0);
+            ctx.withArgs(k, logits, labels, rows, cols, probs, dlogits, dlogits != null, gradScale).mem(rowStats, 0);
             if (sparseLabels) {
                 k.mem(ctx.errors);
             }
@@ -46,10 +43,8 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
         try {
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl", "sigmoid_xent");
-            k.args().mem(ctx.mem(logits), logits.offset()).mem(ctx.mem(targets), targets.offset()).i(rows).i(cols)
-                    .mem(ctx.mem(probs), probs.offset()).mem(ctx.mem(dlogits),
-                    offset(dlogits)).i(dlogits == null ? 0 : 1)
-                    .f((float) ((double) gradScale / cols)).mem(rowStats, 0);
+            ctx.withArgs(k, logits, targets, rows, cols, probs, dlogits, dlogits != null,
+                    (float) ((double) gradScale / cols)).mem(rowStats, 0);
             ctx.run1(k, rows);
             reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {
@@ -66,8 +61,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
         try {
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl", "mean_squared_error");
-            k.args().mem(ctx.mem(pred), pred.offset()).mem(ctx.mem(targets), targets.offset()).i(rows).i(cols)
-                    .mem(ctx.mem(dpred), offset(dpred)).i(dpred == null ? 0 : 1).f((float) (2.0 * gradScale / cols))
+            ctx.withArgs(k, pred, targets, rows, cols, dpred, dpred != null, (float) (2.0 * gradScale / cols))
                     .mem(rowStats, 0);
             ctx.run1(k, rows);
             reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());

@@ -1,6 +1,6 @@
 package dev.dendrite.backend.opencl;
 
-import static dev.dendrite.backend.Backend.COUNTER_STEP;
+import static dev.dendrite.backend.opencl.OpenClContext.step;
 
 import dev.dendrite.backend.NoiseOps;
 import dev.dendrite.backend.Slice;
@@ -18,8 +18,7 @@ record OpenClNoiseOps(OpenClContext ctx) implements NoiseOps {
         }
         try {
             OpenClKernel k = ctx.programs.kernel("noise.cl", "gaussian_noise");
-            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(add).f(mul).i((int) seed)
-                    .i((int) (seed >>> 32)).i(stream).mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.withArgs(k, in, out, n, add, mul, (int) seed, (int) (seed >>> 32), stream, step(counters));
             ctx.run1(k, (n + 3L) / 4);
         } catch (CLException e) {
             throw ctx.clFailure(mul == 0f ? "gaussianNoise" : "gaussianDropout", "n=" + n, e);
@@ -34,9 +33,7 @@ record OpenClNoiseOps(OpenClContext ctx) implements NoiseOps {
         }
         try {
             OpenClKernel k = ctx.programs.kernel("noise.cl", "alpha_dropout");
-            k.args().mem(ctx.mem(in), in.offset()).mem(ctx.mem(out), out.offset()).i(n).f(rate).f(a).f(b).f(dropped)
-                    .i((int) seed).i((int) (seed >>> 32)).i(stream)
-                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP);
+            ctx.withArgs(k, in, out, n, rate, a, b, dropped, (int) seed, (int) (seed >>> 32), stream, step(counters));
             ctx.run1(k, (n + 3L) / 4);
         } catch (CLException e) {
             throw ctx.clFailure(op, "n=" + n + ", rate=" + rate, e);

@@ -1,7 +1,7 @@
 package dev.dendrite.backend.opencl;
 
-import static dev.dendrite.backend.Backend.COUNTER_STEP;
-import static dev.dendrite.backend.Backend.HYPER_LR;
+import static dev.dendrite.backend.opencl.OpenClContext.lr;
+import static dev.dendrite.backend.opencl.OpenClContext.step;
 
 import dev.dendrite.backend.OptimizerOptionOps;
 import dev.dendrite.backend.Slice;
@@ -18,10 +18,7 @@ record OpenClOptimizerOptionOps(OpenClContext ctx) implements OptimizerOptionOps
     public void learningRateSchedule(Slice schedule, int kind, Slice counters, Slice hyper, Slice out) {
         try {
             OpenClKernel k = ctx.programs.kernel(FILE, "lr_schedule");
-            k.args().mem(ctx.mem(schedule), schedule.offset()).i(kind)
-                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP)
-                    .mem(ctx.mem(hyper), hyper.offset() + HYPER_LR).mem(ctx.mem(out), out.offset() + HYPER_LR);
-            ctx.run1(k, 1);
+            ctx.run1(ctx.withArgs(k, schedule, kind, step(counters), lr(hyper), lr(out)), 1);
         } catch (CLException e) {
             throw ctx.clFailure("learningRateSchedule", "kind=" + kind, e);
         }
@@ -32,9 +29,7 @@ record OpenClOptimizerOptionOps(OpenClContext ctx) implements OptimizerOptionOps
                                     Slice optimizerCounters) {
         try {
             OpenClKernel k = ctx.programs.kernel(FILE, "accumulate_gradients");
-            k.args().mem(ctx.mem(grads), grads.offset()).mem(ctx.mem(accumulator), accumulator.offset()).i(n)
-                    .mem(ctx.mem(counters), counters.offset()).i(steps)
-                    .mem(ctx.mem(optimizerCounters), optimizerCounters.offset());
+            ctx.withArgs(k, grads, accumulator, n, counters, steps, optimizerCounters);
             ctx.run1(k, Math.max(n, 1)); // work-item 0 writes the optimizer's counters even when n is 0
         } catch (CLException e) {
             throw ctx.clFailure("accumulateGradients", "n=" + n + ", steps=" + steps, e);
@@ -43,33 +38,14 @@ record OpenClOptimizerOptionOps(OpenClContext ctx) implements OptimizerOptionOps
 
     @Override
     public void restoreUnlessUpdateStep(Slice dst, Slice backup, int n, Slice counters, int steps) {
-        if (n == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel(FILE, "restore_unless_update");
-            k.args().mem(ctx.mem(dst), dst.offset()).mem(ctx.mem(backup), backup.offset()).i(n)
-                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).i(steps);
-            ctx.run1(k, n);
-        } catch (CLException e) {
-            throw ctx.clFailure("restoreUnlessUpdateStep", "n=" + n, e);
-        }
+        ctx.runElements("restoreUnlessUpdateStep", n, false, FILE, "restore_unless_update", dst, backup, n,
+                step(counters), steps);
     }
 
     @Override
     public void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps, float momentum,
                           int overwriteFrequency) {
-        if (n == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel(FILE, "ema_update");
-            k.args().mem(ctx.mem(params), params.offset()).mem(ctx.mem(average), average.offset()).i(n)
-                    .mem(ctx.mem(counters), counters.offset() + COUNTER_STEP).i(accumulationSteps).f(momentum)
-                    .i(overwriteFrequency);
-            ctx.run1(k, n);
-        } catch (CLException e) {
-            throw ctx.clFailure("emaUpdate", "n=" + n, e);
-        }
+        ctx.runElements("emaUpdate", n, false, FILE, "ema_update", params, average, n, step(counters),
+                accumulationSteps, momentum, overwriteFrequency);
     }
 }

@@ -2,7 +2,6 @@ package dev.dendrite.backend.opencl;
 
 import static dev.dendrite.backend.opencl.OpenClContext.GROUP;
 import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
-import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
 
 import dev.dendrite.backend.RegularizerOps;
@@ -20,16 +19,8 @@ record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) im
 
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        if (n == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel("regularizers.cl", "regularizer_gradient");
-            k.args().mem(ctx.mem(w), w.offset()).mem(ctx.mem(grad), grad.offset()).i(n).f(l1).f(l2);
-            ctx.run1(k, n);
-        } catch (CLException e) {
-            throw ctx.clFailure("regularizerGradient", "n=" + n, e);
-        }
+        ctx.runElements("regularizerGradient", n, false, "regularizers.cl", "regularizer_gradient", w, grad, n, l1,
+                l2);
     }
 
     @Override
@@ -42,7 +33,7 @@ record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) im
             int local = powerOfTwoGroup(k, GROUP);
             int groups = Math.min(PENALTY_GROUPS, ceilDiv(n, local));
             cl_mem partial = ctx.scratch(8L * groups);
-            k.args().mem(ctx.mem(w), w.offset()).i(n).mem(partial, 0).local(4L * local).local(4L * local);
+            ctx.withArgs(k, w, n).mem(partial, 0).local(4L * local).local(4L * local);
             k.run(ctx.queue, (long) groups * local, local);
             reductions.accumulateStats(partial, 0, groups, groups, (float) ((double) scale * l1),
                     (float) ((double) scale * l2),
