@@ -14,10 +14,8 @@ interface ActivationChecks extends SliceChecks {
     default void biasActivationForward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, Slice y) {
         String op = "biasActivationForward";
         requireActivation(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        matrix(op, "z", z, rows, cols);
-        matrix(op, "y", y, rows, cols);
+        sizes(op, rows, cols);
+        matrices(op, rows, cols, "z", z, "y", y);
         perColumnOrNull(op, "bias", bias, cols);
         long total = (long) rows * cols;
         // In place would destroy the pre-activation the backward pass needs, except for LINEAR where z == y.
@@ -33,22 +31,15 @@ interface ActivationChecks extends SliceChecks {
                                     Slice dbias) {
         String op = "activationBackward";
         requireActivation(op, f);
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
-        matrix(op, "z", z, rows, cols);
-        matrix(op, "y", y, rows, cols);
-        matrix(op, "dy", dy, rows, cols);
+        sizes(op, rows, cols);
+        matrices(op, rows, cols, "z", z, "y", y, "dy", dy);
         matrix(op, "dz", dz, rows, cols);
         perColumnOrNull(op, "dbias", dbias, cols);
         long total = (long) rows * cols;
         noOverlap(op, "dz", dz, total, "dy", dy, total, true);
-        noOverlap(op, "dz", dz, total, "z", z, total, false);
-        noOverlap(op, "dz", dz, total, "y", y, total, false);
+        apart(op, "dz", dz, total, total, "z", z, "y", y);
         if (dbias != null) {
-            noOverlap(op, "dbias", dbias, cols, "dz", dz, total, false);
-            noOverlap(op, "dbias", dbias, cols, "dy", dy, total, false);
-            noOverlap(op, "dbias", dbias, cols, "z", z, total, false);
-            noOverlap(op, "dbias", dbias, cols, "y", y, total, false);
+            apart(op, "dbias", dbias, cols, total, "dz", dz, "dy", dy, "z", z, "y", y);
         }
     }
 
@@ -56,8 +47,7 @@ interface ActivationChecks extends SliceChecks {
     default void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
         String op = "reluForward";
         reluScalars(op, n, negativeSlope, maxValue, threshold);
-        vector(op, "x", x, n);
-        vector(op, "y", y, n);
+        vectors(op, n, "x", x, "y", y);
         noOverlap(op, "y", y, n, "x", x, n, true);
     }
 
@@ -66,9 +56,7 @@ interface ActivationChecks extends SliceChecks {
                               Slice dx) {
         String op = "reluBackward";
         reluScalars(op, n, negativeSlope, maxValue, threshold);
-        vector(op, "x", x, n);
-        vector(op, "dy", dy, n);
-        vector(op, "dx", dx, n);
+        vectors(op, n, "x", x, "dy", dy, "dx", dx);
         noOverlap(op, "dx", dx, n, "dy", dy, n, true);
         noOverlap(op, "dx", dx, n, "x", x, n, false);
     }
@@ -88,8 +76,7 @@ interface ActivationChecks extends SliceChecks {
     /** {@code y} may be {@code x} exactly; {@code alpha} overlaps neither. */
     default void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
         String op = "preluForward";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        sizes(op, rows, cols);
         matrix(op, "x", x, rows, cols);
         perColumn(op, "alpha", alpha, cols);
         matrix(op, "y", y, rows, cols);
@@ -101,8 +88,7 @@ interface ActivationChecks extends SliceChecks {
     /** {@code dx} (may be null) may be {@code dy} exactly; {@code dalpha} overlaps nothing. */
     default void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
         String op = "preluBackward";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        sizes(op, rows, cols);
         matrix(op, "x", x, rows, cols);
         perColumn(op, "alpha", alpha, cols);
         matrix(op, "dy", dy, rows, cols);
@@ -112,8 +98,7 @@ interface ActivationChecks extends SliceChecks {
         noOverlap(op, "dx", dx, total, "dy", dy, total, true);
         noOverlap(op, "dx", dx, total, "x", x, total, false);
         noOverlap(op, "dx", dx, total, "alpha", alpha, cols, false);
-        noOverlap(op, "dalpha", dalpha, cols, "x", x, total, false);
-        noOverlap(op, "dalpha", dalpha, cols, "dy", dy, total, false);
+        apart(op, "dalpha", dalpha, cols, total, "x", x, "dy", dy);
         noOverlap(op, "dalpha", dalpha, cols, "alpha", alpha, cols, false);
         noOverlap(op, "dalpha", dalpha, cols, "dx", dx, total, false);
     }
@@ -138,7 +123,6 @@ interface ActivationChecks extends SliceChecks {
         matrix(op, "y", y, rows, cols);
         long total = (long) rows * cols;
         noOverlap(op, "y", y, total, "x", x, total, true);
-        noOverlap(op, "y", y, total, "mean", mean, period, false);
-        noOverlap(op, "y", y, total, "variance", variance, period, false);
+        apart(op, "y", y, total, period, "mean", mean, "variance", variance);
     }
 }

@@ -24,8 +24,7 @@ interface AlgebraChecks extends SliceChecks {
 
     default void columnSums(Slice x, int rows, int cols, Slice out) {
         String op = "columnSums";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        sizes(op, rows, cols);
         matrix(op, "x", x, rows, cols);
         perColumn(op, "out", out, cols);
         noOverlap(op, "out", out, cols, "x", x, (long) rows * cols, false);

@@ -48,9 +48,7 @@ interface LossChecks extends SliceChecks {
         String op = "sigmoidCrossEntropy";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
-        matrix(op, "logits", logits, rows, cols);
-        matrix(op, "targets", targets, rows, cols);
-        matrix(op, "probs", probs, rows, cols);
+        matrices(op, rows, cols, "logits", logits, "targets", targets, "probs", probs);
         matrixOrNull(op, "dlogits", dlogits, rows, cols);
         stats(op, stats);
         long total = (long) rows * cols;
@@ -66,13 +64,11 @@ interface LossChecks extends SliceChecks {
         String op = "meanSquaredError";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
-        matrix(op, "pred", pred, rows, cols);
-        matrix(op, "targets", targets, rows, cols);
+        matrices(op, rows, cols, "pred", pred, "targets", targets);
         matrixOrNull(op, "dpred", dpred, rows, cols);
         stats(op, stats);
         long total = (long) rows * cols;
-        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "pred", pred, total, false);
-        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "targets", targets, total, false);
+        apart(op, "stats", stats, Backend.STATS_LENGTH, total, "pred", pred, "targets", targets);
         if (dpred != null) {
             checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
         }
@@ -81,8 +77,7 @@ interface LossChecks extends SliceChecks {
     default void regularizerGradient(Slice w, Slice grad, int n) {
         String op = "regularizerGradient";
         nonNegative(op, "n", n);
-        vector(op, "w", w, n);
-        vector(op, "grad", grad, n);
+        vectors(op, n, "w", w, "grad", grad);
         noOverlap(op, "grad", grad, n, "w", w, n, false);
     }
 

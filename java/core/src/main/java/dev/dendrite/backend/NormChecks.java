@@ -27,16 +27,14 @@ interface NormChecks extends SliceChecks {
         noOverlap(op, "y", y, total, "x", x, total, false);
         noOverlap(op, "saveMean", saveMean, cols, "saveInvStd", saveInvStd, cols, false);
         noOverlap(op, "runningMean", runningMean, cols, "runningVar", runningVar, cols, false);
-        noOverlap(op, "y", y, total, "saveMean", saveMean, cols, false);
-        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, cols, false);
+        apart(op, "y", y, total, cols, "saveMean", saveMean, "saveInvStd", saveInvStd);
     }
 
     /** {@code gamma} and {@code beta} may be null. */
     default void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                            Slice runningMean, Slice runningVar, Slice y) {
         String op = "batchNormForwardInference";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        sizes(op, rows, cols);
         checkEps(op, eps);
         batchNormForward(op, x, rows, cols, gamma, beta, runningMean, runningVar, y);
         long total = (long) rows * cols;
@@ -60,39 +58,34 @@ interface NormChecks extends SliceChecks {
         String op = "batchNormBackward";
         positive(op, "rows", rows);
         nonNegative(op, "cols", cols);
-        normBackwardSlices(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, cols, "cols", dx, dgamma, dbeta);
+        normBackward(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, cols, "cols", dx, dgamma, dbeta);
         long total = (long) rows * cols;
-        if (dx != null) {
-            noOverlap(op, "dx", dx, total, "x", x, total, false);
-            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
-        }
         if (dgamma != null && dbeta != null) {
             noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
         }
         // Once the OpenCL backend's alone; the contract ("outputs must not alias inputs") rules these out for all.
         if (dx != null) {
-            noOverlap(op, "dx", dx, total, "saveMean", saveMean, cols, false);
-            noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, cols, false);
-            noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
+            apart(op, "dx", dx, total, cols, "saveMean", saveMean, "saveInvStd", saveInvStd, "gamma", gamma);
         }
     }
 
     /**
      * The slices both normalisation backwards take, in their order: the statistics hold {@code statLength} values
      * (batch norm: one per column, layer norm: one per row); {@code gamma}, {@code dx}, {@code dgamma} and
-     * {@code dbeta} may be null.
+     * {@code dbeta} may be null. Then the rule both share first: {@code dx} overlaps neither {@code x} nor
+     * {@code dy}.
      */
-    private void normBackwardSlices(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
-                                    Slice saveInvStd, int statLength, String statWhat, Slice dx, Slice dgamma,
-                                    Slice dbeta) {
-        matrix(op, "x", x, rows, cols);
-        matrix(op, "dy", dy, rows, cols);
+    private void normBackward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                              Slice saveInvStd, int statLength, String statWhat, Slice dx, Slice dgamma, Slice dbeta) {
+        matrices(op, rows, cols, "x", x, "dy", dy);
         perColumnOrNull(op, "gamma", gamma, cols);
         f32(op, "saveMean", saveMean, statLength, statWhat);
         f32(op, "saveInvStd", saveInvStd, statLength, statWhat);
         matrixOrNull(op, "dx", dx, rows, cols);
         perColumnOrNull(op, "dgamma", dgamma, cols);
         perColumnOrNull(op, "dbeta", dbeta, cols);
+        long total = (long) rows * cols;
+        apart(op, "dx", dx, total, total, "x", x, "dy", dy);
     }
 
     /** {@code gamma} and {@code beta} may be null; the statistics are one per row. */
@@ -110,11 +103,9 @@ interface NormChecks extends SliceChecks {
         f32(op, "saveInvStd", saveInvStd, rows, "rows");
         long total = (long) rows * cols;
         noOverlap(op, "y", y, total, "x", x, total, false);
-        noOverlap(op, "y", y, total, "gamma", gamma, cols, false);
-        noOverlap(op, "y", y, total, "beta", beta, cols, false);
+        apart(op, "y", y, total, cols, "gamma", gamma, "beta", beta);
         noOverlap(op, "saveMean", saveMean, rows, "saveInvStd", saveInvStd, rows, false);
-        noOverlap(op, "y", y, total, "saveMean", saveMean, rows, false);
-        noOverlap(op, "y", y, total, "saveInvStd", saveInvStd, rows, false);
+        apart(op, "y", y, total, rows, "saveMean", saveMean, "saveInvStd", saveInvStd);
         noOverlap(op, "saveMean", saveMean, rows, "x", x, total, false);
         noOverlap(op, "saveInvStd", saveInvStd, rows, "x", x, total, false);
     }
@@ -125,21 +116,14 @@ interface NormChecks extends SliceChecks {
         String op = "layerNormBackward";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
-        normBackwardSlices(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, rows, "rows", dx, dgamma, dbeta);
+        normBackward(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, rows, "rows", dx, dgamma, dbeta);
         long total = (long) rows * cols;
         if (dx != null) {
-            noOverlap(op, "dx", dx, total, "x", x, total, false);
-            noOverlap(op, "dx", dx, total, "dy", dy, total, false);
             noOverlap(op, "dx", dx, total, "gamma", gamma, cols, false);
-            noOverlap(op, "dx", dx, total, "saveMean", saveMean, rows, false);
-            noOverlap(op, "dx", dx, total, "saveInvStd", saveInvStd, rows, false);
+            apart(op, "dx", dx, total, rows, "saveMean", saveMean, "saveInvStd", saveInvStd);
         }
         noOverlap(op, "dgamma", dgamma, cols, "dbeta", dbeta, cols, false);
-        noOverlap(op, "dgamma", dgamma, cols, "x", x, total, false);
-        noOverlap(op, "dgamma", dgamma, cols, "dy", dy, total, false);
-        noOverlap(op, "dgamma", dgamma, cols, "dx", dx, total, false);
-        noOverlap(op, "dbeta", dbeta, cols, "x", x, total, false);
-        noOverlap(op, "dbeta", dbeta, cols, "dy", dy, total, false);
-        noOverlap(op, "dbeta", dbeta, cols, "dx", dx, total, false);
+        apart(op, "dgamma", dgamma, cols, total, "x", x, "dy", dy, "dx", dx);
+        apart(op, "dbeta", dbeta, cols, total, "x", x, "dy", dy, "dx", dx);
     }
 }

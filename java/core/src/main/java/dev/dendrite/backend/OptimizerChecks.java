@@ -21,8 +21,7 @@ interface OptimizerChecks extends SliceChecks {
         momentumHasState(op, momentum, velocity, "velocity", "a velocity slice");
         if (velocity != null) {
             unitInterval(op, "momentum", momentum);
-            noOverlap(op, "velocity", velocity, n, "params", params, n, false);
-            noOverlap(op, "velocity", velocity, n, "grads", grads, n, false);
+            apart(op, "velocity", velocity, n, n, "params", params, "grads", grads);
         }
     }
 
@@ -30,24 +29,9 @@ interface OptimizerChecks extends SliceChecks {
     default void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                             Slice counters, float beta1, float beta2, float eps) {
         String op = "adamUpdate";
-        paramsAndGrads(op, params, grads, n);
-        vector(op, "m", m, n);
-        vector(op, "v", v, n);
-        vectorOrNull(op, "vMax", vMax, n);
-        hyper(op, hyper);
-        counters(op, counters);
-        halfOpenUnit(op, "beta1", beta1);
-        halfOpenUnit(op, "beta2", beta2);
-        checkEps(op, eps);
-        noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "m", m, n, "v", v, n, false);
-        // No two of the updated states overlap (once the OpenCL backend's rule alone).
-        noOverlap(op, "params", params, n, "m", m, n, false);
-        noOverlap(op, "params", params, n, "v", v, n, false);
+        twoMomentStates(op, params, grads, "m", m, "v", v, vMax, n, hyper, counters, beta1, beta2, eps);
         if (vMax != null) {
-            noOverlap(op, "vMax", vMax, n, "v", v, n, false);
-            noOverlap(op, "vMax", vMax, n, "m", m, n, false);
-            noOverlap(op, "vMax", vMax, n, "params", params, n, false);
+            apart(op, "vMax", vMax, n, n, "v", v, "m", m, "params", params);
         }
     }
 
@@ -81,13 +65,13 @@ interface OptimizerChecks extends SliceChecks {
     default void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
                               float beta1, float beta2, float eps) {
         String op = "adamaxUpdate";
-        twoMomentStates(op, params, grads, "m", m, "u", u, n, hyper, counters, beta1, beta2, eps);
+        twoMomentStates(op, params, grads, "m", m, "u", u, null, n, hyper, counters, beta1, beta2, eps);
     }
 
     default void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                              float beta1, float beta2, float eps) {
         String op = "nadamUpdate";
-        twoMomentStates(op, params, grads, "m", m, "v", v, n, hyper, counters, beta1, beta2, eps);
+        twoMomentStates(op, params, grads, "m", m, "v", v, null, n, hyper, counters, beta1, beta2, eps);
     }
 
     default void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
@@ -98,22 +82,19 @@ interface OptimizerChecks extends SliceChecks {
         unitInterval(op, "beta1", beta1);
         unitInterval(op, "beta2", beta2);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "m", m, n, "params", params, n, false);
-        noOverlap(op, "m", m, n, "grads", grads, n, false);
+        apart(op, "m", m, n, n, "params", params, "grads", grads);
     }
 
     default void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
                                 float rho, float eps) {
         String op = "adadeltaUpdate";
         paramsAndGrads(op, params, grads, n);
-        vector(op, "accGrad", accGrad, n);
-        vector(op, "accDelta", accDelta, n);
+        vectors(op, n, "accGrad", accGrad, "accDelta", accDelta);
         hyper(op, hyper);
         unitInterval(op, "rho", rho);
         checkEps(op, eps);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accGrad", accGrad, n, "accDelta", accDelta, n, false);
-        noOverlap(op, "accGrad", accGrad, n, "params", params, n, false);
+        apart(op, "accGrad", accGrad, n, n, "accDelta", accDelta, "params", params);
         noOverlap(op, "accDelta", accDelta, n, "params", params, n, false);
     }
 
@@ -122,8 +103,7 @@ interface OptimizerChecks extends SliceChecks {
                             float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
         String op = "ftrlUpdate";
         paramsAndGrads(op, params, grads, n);
-        vector(op, "accumulator", accumulator, n);
-        vector(op, "linear", linear, n);
+        vectors(op, n, "accumulator", accumulator, "linear", linear);
         hyper(op, hyper);
         if (!(lrPower <= 0f) || Float.isInfinite(lrPower)) {
             throw new IllegalArgumentException(op + ": lrPower " + lrPower + "; expected a finite value <= 0");
@@ -137,14 +117,13 @@ interface OptimizerChecks extends SliceChecks {
             }
         }
         noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "linear", linear, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
+        apart(op, "accumulator", accumulator, n, n, "linear", linear, "params", params);
         noOverlap(op, "linear", linear, n, "params", params, n, false);
     }
 
     default void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                             float beta1, float beta2, float eps) {
-        twoMomentStates("lambUpdate", params, grads, "m", m, "v", v, n, hyper, counters, beta1, beta2, eps);
+        twoMomentStates("lambUpdate", params, grads, "m", m, "v", v, null, n, hyper, counters, beta1, beta2, eps);
     }
 
     /**
@@ -155,8 +134,7 @@ interface OptimizerChecks extends SliceChecks {
                                  Slice counters, float beta2Decay, float epsilon1, float epsilon2,
                                  float clipThreshold) {
         String op = "adafactorUpdate";
-        nonNegative(op, "rows", rows);
-        nonNegative(op, "cols", cols);
+        sizes(op, rows, cols);
         long size = (long) rows * cols;
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(op + ": rows " + rows + " x cols " + cols + " = " + size
@@ -183,8 +161,7 @@ interface OptimizerChecks extends SliceChecks {
                     + "; expected a finite value > 0");
         }
         noOverlap(op, "params", params, n, "grads", grads, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "params", params, n, false);
-        noOverlap(op, "accumulator", accumulator, n, "grads", grads, n, false);
+        apart(op, "accumulator", accumulator, n, n, "params", params, "grads", grads);
     }
 
     /** {@code weightDecay >= 0} and finite. */
@@ -207,12 +184,17 @@ interface OptimizerChecks extends SliceChecks {
         }
     }
 
-    /** Adamax and Nadam: two moment states beside the parameters, betas in [0, 1), the step counter. */
+    /**
+     * Adam and its kin (Adamax, Nadam, Lamb): two moment states beside the parameters, and AMSGrad's optional
+     * {@code vMax} (null for the others; its overlaps are Adam's to check), betas in [0, 1), the step counter.
+     * No two of the updated states overlap (once the OpenCL backend's rule alone).
+     */
     private void twoMomentStates(String op, Slice params, Slice grads, String n1, Slice s1, String n2, Slice s2,
-                                 int n, Slice hyper, Slice counters, float beta1, float beta2, float eps) {
+                                 Slice vMax, int n, Slice hyper, Slice counters, float beta1, float beta2,
+                                 float eps) {
         paramsAndGrads(op, params, grads, n);
-        vector(op, n1, s1, n);
-        vector(op, n2, s2, n);
+        vectors(op, n, n1, s1, n2, s2);
+        vectorOrNull(op, "vMax", vMax, n);
         hyper(op, hyper);
         counters(op, counters);
         halfOpenUnit(op, "beta1", beta1);
@@ -220,14 +202,12 @@ interface OptimizerChecks extends SliceChecks {
         checkEps(op, eps);
         noOverlap(op, "params", params, n, "grads", grads, n, false);
         noOverlap(op, n1, s1, n, n2, s2, n, false);
-        noOverlap(op, "params", params, n, n1, s1, n, false);
-        noOverlap(op, "params", params, n, n2, s2, n, false);
+        apart(op, "params", params, n, n, n1, s1, n2, s2);
     }
 
     /** What every optimizer starts with: {@code n >= 0}, then the parameters and their gradients, n of each. */
     private void paramsAndGrads(String op, Slice params, Slice grads, int n) {
         nonNegative(op, "n", n);
-        vector(op, "params", params, n);
-        vector(op, "grads", grads, n);
+        vectors(op, n, "params", params, "grads", grads);
     }
 }

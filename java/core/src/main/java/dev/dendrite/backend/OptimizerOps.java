@@ -2,7 +2,8 @@ package dev.dendrite.backend;
 
 /**
  * The optimizer family of the op set: each update is one pass over a flat buffer, with the learning rate read
- * from {@code hyper[}{@link Backend#HYPER_LR}{@code ]} and the step from {@code counters[}{@link Backend#COUNTER_STEP}{@code ]}.
+ * from {@code hyper[}{@link Backend#HYPER_LR}{@code ]} and the step from
+ * {@code counters[}{@link Backend#COUNTER_STEP}{@code ]}.
  *
  * <p>{@link Backend} extends this interface, so the signatures and contracts here are the ops' own (one source of
  * truth). A backend's family class implements it; {@link AbstractBackend} calls that class once the op's checks

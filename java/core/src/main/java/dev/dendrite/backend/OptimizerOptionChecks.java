@@ -23,11 +23,7 @@ interface OptimizerOptionChecks extends SliceChecks {
     default void accumulateGradients(Slice grads, Slice accumulator, int n, Slice counters, int steps,
                                      Slice optimizerCounters) {
         String op = "accumulateGradients";
-        nonNegative(op, "n", n);
-        vector(op, "grads", grads, n);
-        vector(op, "accumulator", accumulator, n);
-        counters(op, counters);
-        accumulationSteps(op, steps, 2);
+        stepped(op, n, "grads", grads, "accumulator", accumulator, counters, steps, 2);
         slice(op, "optimizerCounters", optimizerCounters, DType.I32, Backend.COUNTERS_LENGTH, "COUNTERS_LENGTH");
         noOverlap(op, "grads", grads, n, "accumulator", accumulator, n, false);
         noOverlap(op, "optimizerCounters", optimizerCounters, Backend.COUNTERS_LENGTH, "counters", counters,
@@ -36,25 +32,29 @@ interface OptimizerOptionChecks extends SliceChecks {
 
     default void restoreUnlessUpdateStep(Slice dst, Slice backup, int n, Slice counters, int steps) {
         String op = "restoreUnlessUpdateStep";
-        nonNegative(op, "n", n);
-        vector(op, "dst", dst, n);
-        vector(op, "backup", backup, n);
-        counters(op, counters);
-        accumulationSteps(op, steps, 2);
+        stepped(op, n, "dst", dst, "backup", backup, counters, steps, 2);
         noOverlap(op, "dst", dst, n, "backup", backup, n, false);
     }
 
     default void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps, float momentum,
                            int overwriteFrequency) {
         String op = "emaUpdate";
-        nonNegative(op, "n", n);
-        vector(op, "params", params, n);
-        vector(op, "average", average, n);
-        counters(op, counters);
-        accumulationSteps(op, accumulationSteps, 1);
+        stepped(op, n, "params", params, "average", average, counters, accumulationSteps, 1);
         unitInterval(op, "momentum", momentum);
         nonNegative(op, "overwriteFrequency", overwriteFrequency);
         noOverlap(op, "params", params, n, "average", average, n, false);
+    }
+
+    /**
+     * What the accumulation-aware options start with: {@code n >= 0}, their two n-vectors, the counters, and at least
+     * {@code minSteps} accumulation steps.
+     */
+    private void stepped(String op, int n, String name1, Slice s1, String name2, Slice s2, Slice counters, int steps,
+                         int minSteps) {
+        nonNegative(op, "n", n);
+        vectors(op, n, name1, s1, name2, s2);
+        counters(op, counters);
+        accumulationSteps(op, steps, minSteps);
     }
 
     private static void accumulationSteps(String op, int steps, int min) {

@@ -1,6 +1,7 @@
 package dev.dendrite.backend;
 
 import static dev.dendrite.backend.OpChecks.noOverlap;
+import static dev.dendrite.backend.OpChecks.nonNegative;
 import static dev.dendrite.backend.OpChecks.typed;
 
 /**
@@ -72,6 +73,37 @@ interface SliceChecks {
         f32(op, "hyper", s, Backend.HYPER_LR + 1, "HYPER_LR + 1");
     }
 
+    /** {@code rows >= 0} and {@code cols >= 0}, the dimensions most ops take. */
+    default void sizes(String op, int rows, int cols) {
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+    }
+
+    /** {@link #matrix} for two slices, in argument order. */
+    default void matrices(String op, int rows, int cols, String name1, Slice s1, String name2, Slice s2) {
+        matrix(op, name1, s1, rows, cols);
+        matrix(op, name2, s2, rows, cols);
+    }
+
+    /** {@link #matrix} for three slices, in argument order. */
+    default void matrices(String op, int rows, int cols, String name1, Slice s1, String name2, Slice s2,
+                          String name3, Slice s3) {
+        matrices(op, rows, cols, name1, s1, name2, s2);
+        matrix(op, name3, s3, rows, cols);
+    }
+
+    /** {@link #vector} for two slices, in argument order. */
+    default void vectors(String op, int n, String name1, Slice s1, String name2, Slice s2) {
+        vector(op, name1, s1, n);
+        vector(op, name2, s2, n);
+    }
+
+    /** {@link #vector} for three slices, in argument order. */
+    default void vectors(String op, int n, String name1, Slice s1, String name2, Slice s2, String name3, Slice s3) {
+        vectors(op, n, name1, s1, name2, s2);
+        vector(op, name3, s3, n);
+    }
+
     /**
      * {@code out} ({@code outLen} elements) overlaps none of the inputs, each of {@code inLen} elements and null
      * for none, checked in argument order: the output rule most ops share, one line instead of one per input.
@@ -87,5 +119,12 @@ interface SliceChecks {
                        String name2, Slice in2, String name3, Slice in3) {
         apart(op, outName, out, outLen, inLen, name1, in1, name2, in2);
         noOverlap(op, outName, out, outLen, name3, in3, inLen, false);
+    }
+
+    /** {@link #apart} against four inputs. */
+    default void apart(String op, String outName, Slice out, long outLen, long inLen, String name1, Slice in1,
+                       String name2, Slice in2, String name3, Slice in3, String name4, Slice in4) {
+        apart(op, outName, out, outLen, inLen, name1, in1, name2, in2, name3, in3);
+        noOverlap(op, outName, out, outLen, name4, in4, inLen, false);
     }
 }
