@@ -11,9 +11,17 @@ import java.util.Set;
  * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
  * only then the backend's own code: its {@code do...} method for memory, or its implementation of the op's family
  * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data,
- * noise, layer norm), mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
- * receives is an open buffer of the backend's buffer class, of the right dtype and length, and every optional
- * slice is either null or likewise.
+ * noise, layer norm, augmentation), mirroring {@code kernels/}. A backend thus cannot forget or reorder a check;
+ * once its code runs, every slice it receives is an open buffer of the backend's buffer class, of the right dtype
+ * and length, and every optional slice is either null or likewise.
+ *
+ * <p>Each op is the same two statements, {@code checks().op(...)} and {@code ops.family().op(...)}: direct calls,
+ * which the JIT inlines, rather than a shared helper taking the check and the call as lambdas, so an op costs its
+ * checks and its work and nothing else. To add an op: declare it with its contract in its family interface
+ * ({@link Backend} extends the families; declare it in {@code Backend} only when the family takes other arguments,
+ * as dropout's does), put its checks in the family's {@code *Checks} interface ({@link OpChecks}), and add its final
+ * method here, in its family's section, in that two-statement form. A new family is a new interface, a component of
+ * {@link OpFamilies} and a {@code *Checks} interface that {@link OpChecks} implements.
  *
  * <p>For backend implementations; not part of the model-level API.
  *
