@@ -17,11 +17,11 @@ package dev.dendrite.backend;
  * by the CPU backend and on the device by the GPU backends, with the messages built here. The checks allocate
  * nothing unless they throw.
  *
- * <p>The per-op checks live with their family, one interface each ({@link AlgebraChecks}, {@link ActivationChecks},
- * {@link LossChecks}, {@link NoiseChecks}, {@link AugmentChecks}, {@link NormChecks}, {@link OptimizerChecks},
- * {@link OptimizerOptionChecks}, {@link DataChecks}, {@link MemoryChecks}), built from the slice shapes of
- * {@link SliceChecks}; this class implements them all, so that one object checks every op. Here are what they
- * share: the primitive checks and their wording (an overlap, a dtype, a length, the scalar ranges), static so that
+ * <p>The per-op checks live with their family, one interface each ({@code AlgebraChecks}, {@code ActivationChecks},
+ * {@code LossChecks}, {@code NoiseChecks}, {@code AugmentChecks}, {@code NormChecks}, {@code OptimizerChecks},
+ * {@code OptimizerOptionChecks}, {@code DataChecks}, {@code MemoryChecks}), built from the slice shapes of
+ * {@code SliceChecks}; this class implements them all, so that one object checks every op. What they share is
+ * here: the primitive checks and their wording (an overlap, a dtype, a length, the scalar ranges), static so that
  * the backends' own code (the CPU backend's checks of device values) and the model code word their messages alike.
  * A new op's checks go into its family's interface as a default method of the op's name.
  *
