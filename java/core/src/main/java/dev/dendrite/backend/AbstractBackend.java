@@ -11,9 +11,17 @@ import java.util.Set;
  * order, the closed check, the op's {@link OpChecks} (which also rule out the overlaps the contract forbids), and
  * only then the backend's own code: its {@code do...} method for memory, or its implementation of the op's family
  * ({@link OpFamilies}: GEMM, reductions, activations, losses, regularizers, dropout, batch norm, optimizers, data,
- * noise, layer norm), mirroring {@code kernels/}. A backend thus cannot forget or reorder a check; once its code runs, every slice it
- * receives is an open buffer of the backend's buffer class, of the right dtype and length, and every optional
- * slice is either null or likewise.
+ * noise, layer norm, augmentation), mirroring {@code kernels/}. A backend thus cannot forget or reorder a check;
+ * once its code runs, every slice it receives is an open buffer of the backend's buffer class, of the right dtype
+ * and length, and every optional slice is either null or likewise.
+ *
+ * <p>Each op is the same two statements, {@code checks().op(...)} and {@code ops.family().op(...)}: direct calls,
+ * which the JIT inlines, rather than a shared helper taking the check and the call as lambdas, so an op costs its
+ * checks and its work and nothing else. To add an op: declare it with its contract in its family interface
+ * ({@link Backend} extends the families; declare it in {@code Backend} only when the family takes other arguments,
+ * as dropout's does), put its checks in the family's {@code *Checks} interface ({@link OpChecks}), and add its final
+ * method here, in its family's section, in that two-statement form. A new family is a new interface, a component of
+ * {@link OpFamilies} and a {@code *Checks} interface that {@link OpChecks} implements.
  *
  * <p>For backend implementations; not part of the model-level API.
  *
@@ -42,6 +50,15 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
             throw new IllegalStateException(name() + ": the op families are set already");
         }
         this.ops = java.util.Objects.requireNonNull(families, "families");
+    }
+
+    /**
+     * The op checks, reached through the closed check: each op begins {@code checks().itsCheck(...)}, so the closed
+     * check comes first in every op without a line of its own. A private call the JIT inlines; it allocates nothing.
+     */
+    private OpChecks checks() {
+        ensureOpen();
+        return checks;
     }
 
     /**
@@ -102,57 +119,49 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final Buffer allocate(DType dtype, int length) {
-        ensureOpen();
-        checks.allocate(dtype, length);
+        checks().allocate(dtype, length);
         return doAllocate(dtype, length);
     }
 
     @Override
     public final void upload(float[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+        checks().upload(src, srcOffset, dst);
         doUpload(src, srcOffset, dst);
     }
 
     @Override
     public final void upload(int[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+        checks().upload(src, srcOffset, dst);
         doUpload(src, srcOffset, dst);
     }
 
     @Override
     public final void upload(byte[] src, int srcOffset, Slice dst) {
-        ensureOpen();
-        checks.upload(src, srcOffset, dst);
+        checks().upload(src, srcOffset, dst);
         doUpload(src, srcOffset, dst);
     }
 
     @Override
     public final void download(Slice src, float[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+        checks().download(src, dst, dstOffset);
         doDownload(src, dst, dstOffset);
     }
 
     @Override
     public final void download(Slice src, int[] dst, int dstOffset) {
-        ensureOpen();
-        checks.download(src, dst, dstOffset);
+        checks().download(src, dst, dstOffset);
         doDownload(src, dst, dstOffset);
     }
 
     @Override
     public final void fill(Slice x, float value) {
-        ensureOpen();
-        checks.fill(x);
+        checks().fill(x);
         doFill(x, value);
     }
 
     @Override
     public final void copy(Slice src, Slice dst) {
-        ensureOpen();
-        checks.copy(src, dst);
+        checks().copy(src, dst);
         doCopy(src, dst);
     }
 
@@ -185,15 +194,13 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void gemm(boolean transA, boolean transB, int m, int n, int k,
                            float alpha, Slice a, Slice b, float beta, Slice c) {
-        ensureOpen();
-        checks.gemm(m, n, k, a, b, c);
+        checks().gemm(m, n, k, a, b, c);
         ops.gemm().gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
     @Override
     public final void columnSums(Slice x, int rows, int cols, Slice out) {
-        ensureOpen();
-        checks.columnSums(x, rows, cols, out);
+        checks().columnSums(x, rows, cols, out);
         ops.reductions().columnSums(x, rows, cols, out);
     }
 
@@ -202,53 +209,46 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void biasActivationForward(Slice z, Slice bias, int rows, int cols,
                                             ActivationFunction f, float alpha, Slice y) {
-        ensureOpen();
-        checks.biasActivationForward(z, bias, rows, cols, f, y);
+        checks().biasActivationForward(z, bias, rows, cols, f, y);
         ops.activations().biasActivationForward(z, bias, rows, cols, f, alpha, y);
     }
 
     @Override
     public final void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                          ActivationFunction f, float alpha, Slice dz, Slice dbias) {
-        ensureOpen();
-        checks.activationBackward(z, y, dy, rows, cols, f, dz, dbias);
+        checks().activationBackward(z, y, dy, rows, cols, f, dz, dbias);
         ops.activations().activationBackward(z, y, dy, rows, cols, f, alpha, dz, dbias);
     }
 
     @Override
     public final void reluForward(Slice x, int n, float negativeSlope, float maxValue, float threshold, Slice y) {
-        ensureOpen();
-        checks.reluForward(x, n, negativeSlope, maxValue, threshold, y);
+        checks().reluForward(x, n, negativeSlope, maxValue, threshold, y);
         ops.activations().reluForward(x, n, negativeSlope, maxValue, threshold, y);
     }
 
     @Override
     public final void reluBackward(Slice x, Slice dy, int n, float negativeSlope, float maxValue, float threshold,
                                    Slice dx) {
-        ensureOpen();
-        checks.reluBackward(x, dy, n, negativeSlope, maxValue, threshold, dx);
+        checks().reluBackward(x, dy, n, negativeSlope, maxValue, threshold, dx);
         ops.activations().reluBackward(x, dy, n, negativeSlope, maxValue, threshold, dx);
     }
 
     @Override
     public final void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
-        ensureOpen();
-        checks.preluForward(x, alpha, rows, cols, y);
+        checks().preluForward(x, alpha, rows, cols, y);
         ops.activations().preluForward(x, alpha, rows, cols, y);
     }
 
     @Override
     public final void preluBackward(Slice x, Slice alpha, Slice dy, int rows, int cols, Slice dx, Slice dalpha) {
-        ensureOpen();
-        checks.preluBackward(x, alpha, dy, rows, cols, dx, dalpha);
+        checks().preluBackward(x, alpha, dy, rows, cols, dx, dalpha);
         ops.activations().preluBackward(x, alpha, dy, rows, cols, dx, dalpha);
     }
 
     @Override
     public final void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period,
                                     float scale, float offset, Slice y) {
-        ensureOpen();
-        checks.featureAffine(x, rows, cols, mean, variance, period, scale, offset, y);
+        checks().featureAffine(x, rows, cols, mean, variance, period, scale, offset, y);
         ops.activations().featureAffine(x, rows, cols, mean, variance, period, scale, offset, y);
     }
 
@@ -257,38 +257,33 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                           Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
+        checks().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, stats);
         ops.losses().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, probs, dlogits, gradScale, stats);
     }
 
     @Override
     public final void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                           Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
+        checks().sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, stats);
         ops.losses().sigmoidCrossEntropy(logits, targets, rows, cols, probs, dlogits, gradScale, stats);
     }
 
     @Override
     public final void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
                                        Slice dpred, float gradScale, Slice stats) {
-        ensureOpen();
-        checks.meanSquaredError(pred, targets, rows, cols, dpred, stats);
+        checks().meanSquaredError(pred, targets, rows, cols, dpred, stats);
         ops.losses().meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
     }
 
     @Override
     public final void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
-        ensureOpen();
-        checks.regularizerGradient(w, grad, n);
+        checks().regularizerGradient(w, grad, n);
         ops.regularizers().regularizerGradient(w, grad, n, l1, l2);
     }
 
     @Override
     public final void regularizerPenalty(Slice w, int n, float l1, float l2, float scale, Slice stats) {
-        ensureOpen();
-        checks.regularizerPenalty(w, n, stats);
+        checks().regularizerPenalty(w, n, stats);
         ops.regularizers().regularizerPenalty(w, n, l1, l2, scale, stats);
     }
 
@@ -296,18 +291,16 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters) {
-        ensureOpen();
         String op = "dropoutForward";
-        checks.dropout(op, "x", x, "y", y, n, rate, counters);
+        checks().dropout(op, "x", x, "y", y, n, rate, counters);
         ops.dropout().dropout(op, x, y, n, rate, seed, stream, counters);
     }
 
     @Override
     public final void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream,
                                       Slice counters) {
-        ensureOpen();
         String op = "dropoutBackward";
-        checks.dropout(op, "dy", dy, "dx", dx, n, rate, counters);
+        checks().dropout(op, "dy", dy, "dx", dx, n, rate, counters);
         // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
         ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
     }
@@ -316,25 +309,22 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final void gaussianNoise(Slice x, Slice y, int n, float stddev, long seed, int stream, Slice counters) {
-        ensureOpen();
-        checks.gaussianNoise(x, y, n, stddev, counters);
+        checks().gaussianNoise(x, y, n, stddev, counters);
         ops.noise().gaussian(x, y, n, stddev, 0f, seed, stream, counters);
     }
 
     @Override
     public final void gaussianDropout(Slice in, Slice out, int n, float rate, long seed, int stream,
                                       Slice counters) {
-        ensureOpen();
-        checks.gaussianDropout(in, out, n, rate, counters);
+        checks().gaussianDropout(in, out, n, rate, counters);
         ops.noise().gaussian(in, out, n, 0f, Noise.gaussianDropoutSigma(rate), seed, stream, counters);
     }
 
     @Override
     public final void alphaDropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream,
                                           Slice counters) {
-        ensureOpen();
         String op = "alphaDropoutForward";
-        checks.alphaDropout(op, "x", x, "y", y, n, rate, counters);
+        checks().alphaDropout(op, "x", x, "y", y, n, rate, counters);
         ops.noise().alphaDropout(op, x, y, n, rate, Noise.alphaDropoutScale(rate), Noise.alphaDropoutShift(rate),
                 Noise.alphaDropoutDropped(rate), seed, stream, counters);
     }
@@ -342,9 +332,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void alphaDropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream,
                                            Slice counters) {
-        ensureOpen();
         String op = "alphaDropoutBackward";
-        checks.alphaDropout(op, "dy", dy, "dx", dx, n, rate, counters);
+        checks().alphaDropout(op, "dy", dy, "dx", dx, n, rate, counters);
         // The forward's mask, regenerated; the derivative of a * x + b is a, of a dropped unit's constant 0.
         ops.noise().alphaDropout(op, dy, dx, n, rate, Noise.alphaDropoutScale(rate), 0f, 0f, seed, stream, counters);
     }
@@ -354,24 +343,21 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void augmentAffine(Slice x, Slice y, int rows, int height, int width, AffineAugment spec, long seed,
                                     int stream, Slice counters) {
-        ensureOpen();
-        checks.augment("augmentAffine", x, y, rows, height, width, spec, counters, false);
+        checks().augment("augmentAffine", x, y, rows, height, width, spec, counters, false);
         ops.augment().augmentAffine(x, y, rows, height, width, spec, seed, stream, counters);
     }
 
     @Override
     public final void augmentPixels(Slice x, Slice y, int rows, int height, int width, PixelAugment spec, long seed,
                                     int stream, Slice counters) {
-        ensureOpen();
-        checks.augment("augmentPixels", x, y, rows, height, width, spec, counters, true);
+        checks().augment("augmentPixels", x, y, rows, height, width, spec, counters, true);
         ops.augment().augmentPixels(x, y, rows, height, width, spec, seed, stream, counters);
     }
 
     @Override
     public final void mixup(Slice x, Slice y, boolean sparseLabels, int rows, int xWidth, int classes, float alpha,
                             long seed, int stream, Slice counters, Slice lambdas, Slice xOut, Slice yOut) {
-        ensureOpen();
-        checks.mixup(x, y, sparseLabels, rows, xWidth, classes, alpha, counters, lambdas, xOut, yOut);
+        checks().mixup(x, y, sparseLabels, rows, xWidth, classes, alpha, counters, lambdas, xOut, yOut);
         ops.augment().mixup(x, y, sparseLabels, rows, xWidth, classes, alpha, seed, stream, counters, lambdas, xOut,
                 yOut);
     }
@@ -382,8 +368,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     public final void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                                float momentum, Slice runningMean, Slice runningVar,
                                                Slice y, Slice saveMean, Slice saveInvStd) {
-        ensureOpen();
-        checks.batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+        checks().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
                 saveMean, saveInvStd);
         ops.batchNorm().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar,
                 y, saveMean, saveInvStd);
@@ -392,16 +377,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                                 Slice runningMean, Slice runningVar, Slice y) {
-        ensureOpen();
-        checks.batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
+        checks().batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
         ops.batchNorm().batchNormForwardInference(x, rows, cols, gamma, beta, eps, runningMean, runningVar, y);
     }
 
     @Override
     public final void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                                         Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        ensureOpen();
-        checks.batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        checks().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
@@ -410,16 +393,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
                                        Slice saveMean, Slice saveInvStd) {
-        ensureOpen();
-        checks.layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
+        checks().layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
         ops.layerNorm().layerNormForward(x, rows, cols, gamma, beta, eps, y, saveMean, saveInvStd);
     }
 
     @Override
     public final void layerNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
                                         Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        ensureOpen();
-        checks.layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        checks().layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         ops.layerNorm().layerNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
@@ -428,31 +409,27 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                                 float momentum, boolean nesterov) {
-        ensureOpen();
-        checks.sgdUpdate(params, grads, velocity, n, hyper, momentum);
+        checks().sgdUpdate(params, grads, velocity, n, hyper, momentum);
         ops.optimizers().sgdUpdate(params, grads, velocity, n, hyper, momentum, nesterov);
     }
 
     @Override
     public final void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                                  Slice counters, float beta1, float beta2, float eps) {
-        ensureOpen();
-        checks.adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
+        checks().adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
         ops.optimizers().adamUpdate(params, grads, m, v, vMax, n, hyper, counters, beta1, beta2, eps);
     }
 
     @Override
     public final void rmspropUpdate(Slice params, Slice grads, Slice ms, Slice mom, Slice mg, int n, Slice hyper,
                                     float rho, float momentum, float eps) {
-        ensureOpen();
-        checks.rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
+        checks().rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
         ops.optimizers().rmspropUpdate(params, grads, ms, mom, mg, n, hyper, rho, momentum, eps);
     }
 
     @Override
     public final void adagradUpdate(Slice params, Slice grads, Slice accumulator, int n, Slice hyper, float eps) {
-        ensureOpen();
-        checks.adagradUpdate(params, grads, accumulator, n, hyper, eps);
+        checks().adagradUpdate(params, grads, accumulator, n, hyper, eps);
         ops.optimizers().adagradUpdate(params, grads, accumulator, n, hyper, eps);
     }
 
@@ -460,31 +437,27 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final void learningRateSchedule(Slice schedule, int kind, Slice counters, Slice hyper, Slice out) {
-        ensureOpen();
-        checks.learningRateSchedule(schedule, kind, counters, hyper, out);
+        checks().learningRateSchedule(schedule, kind, counters, hyper, out);
         ops.optimizerOptions().learningRateSchedule(schedule, kind, counters, hyper, out);
     }
 
     @Override
     public final void accumulateGradients(Slice grads, Slice accumulator, int n, Slice counters, int steps,
                                           Slice optimizerCounters) {
-        ensureOpen();
-        checks.accumulateGradients(grads, accumulator, n, counters, steps, optimizerCounters);
+        checks().accumulateGradients(grads, accumulator, n, counters, steps, optimizerCounters);
         ops.optimizerOptions().accumulateGradients(grads, accumulator, n, counters, steps, optimizerCounters);
     }
 
     @Override
     public final void restoreUnlessUpdateStep(Slice dst, Slice backup, int n, Slice counters, int steps) {
-        ensureOpen();
-        checks.restoreUnlessUpdateStep(dst, backup, n, counters, steps);
+        checks().restoreUnlessUpdateStep(dst, backup, n, counters, steps);
         ops.optimizerOptions().restoreUnlessUpdateStep(dst, backup, n, counters, steps);
     }
 
     @Override
     public final void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps,
                                 float momentum, int overwriteFrequency) {
-        ensureOpen();
-        checks.emaUpdate(params, average, n, counters, accumulationSteps, momentum, overwriteFrequency);
+        checks().emaUpdate(params, average, n, counters, accumulationSteps, momentum, overwriteFrequency);
         ops.optimizerOptions().emaUpdate(params, average, n, counters, accumulationSteps, momentum,
                 overwriteFrequency);
     }
@@ -492,47 +465,41 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void adamaxUpdate(Slice params, Slice grads, Slice m, Slice u, int n, Slice hyper, Slice counters,
                                    float beta1, float beta2, float eps) {
-        ensureOpen();
-        checks.adamaxUpdate(params, grads, m, u, n, hyper, counters, beta1, beta2, eps);
+        checks().adamaxUpdate(params, grads, m, u, n, hyper, counters, beta1, beta2, eps);
         ops.optimizers().adamaxUpdate(params, grads, m, u, n, hyper, counters, beta1, beta2, eps);
     }
 
     @Override
     public final void nadamUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                                   float beta1, float beta2, float eps) {
-        ensureOpen();
-        checks.nadamUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+        checks().nadamUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
         ops.optimizers().nadamUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
     }
 
     @Override
     public final void lionUpdate(Slice params, Slice grads, Slice m, int n, Slice hyper, float beta1, float beta2) {
-        ensureOpen();
-        checks.lionUpdate(params, grads, m, n, hyper, beta1, beta2);
+        checks().lionUpdate(params, grads, m, n, hyper, beta1, beta2);
         ops.optimizers().lionUpdate(params, grads, m, n, hyper, beta1, beta2);
     }
 
     @Override
     public final void adadeltaUpdate(Slice params, Slice grads, Slice accGrad, Slice accDelta, int n, Slice hyper,
                                      float rho, float eps) {
-        ensureOpen();
-        checks.adadeltaUpdate(params, grads, accGrad, accDelta, n, hyper, rho, eps);
+        checks().adadeltaUpdate(params, grads, accGrad, accDelta, n, hyper, rho, eps);
         ops.optimizers().adadeltaUpdate(params, grads, accGrad, accDelta, n, hyper, rho, eps);
     }
 
     @Override
     public final void ftrlUpdate(Slice params, Slice grads, Slice accumulator, Slice linear, int n, Slice hyper,
                                  float lrPower, float l1, float l2, float l2Shrinkage, float beta) {
-        ensureOpen();
-        checks.ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
+        checks().ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
         ops.optimizers().ftrlUpdate(params, grads, accumulator, linear, n, hyper, lrPower, l1, l2, l2Shrinkage, beta);
     }
 
     @Override
     public final void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                                  float beta1, float beta2, float eps) {
-        ensureOpen();
-        checks.lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
+        checks().lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
         ops.optimizers().lambUpdate(params, grads, m, v, n, hyper, counters, beta1, beta2, eps);
     }
 
@@ -540,8 +507,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     public final void adafactorUpdate(Slice params, Slice grads, Slice accumulator, int rows, int cols, Slice hyper,
                                       Slice counters, float beta2Decay, float epsilon1, float epsilon2,
                                       float clipThreshold) {
-        ensureOpen();
-        checks.adafactorUpdate(params, grads, accumulator, rows, cols, hyper, counters, beta2Decay, epsilon1,
+        checks().adafactorUpdate(params, grads, accumulator, rows, cols, hyper, counters, beta2Decay, epsilon1,
                 epsilon2, clipThreshold);
         ops.optimizers().adafactorUpdate(params, grads, accumulator, rows, cols, hyper, counters, beta2Decay,
                 epsilon1, epsilon2, clipThreshold);
@@ -549,22 +515,19 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final void weightDecay(Slice params, int n, Slice hyper, float weightDecay) {
-        ensureOpen();
-        checks.weightDecay(params, n, hyper, weightDecay);
+        checks().weightDecay(params, n, hyper, weightDecay);
         ops.optimizers().weightDecay(params, n, hyper, weightDecay);
     }
 
     @Override
     public final void clipByValue(Slice grads, int n, float clipValue) {
-        ensureOpen();
-        checks.clip("clipByValue", "clipValue", grads, n, clipValue);
+        checks().clip("clipByValue", "clipValue", grads, n, clipValue);
         ops.optimizers().clipByValue(grads, n, clipValue);
     }
 
     @Override
     public final void clipByNorm(Slice grads, int n, float clipNorm) {
-        ensureOpen();
-        checks.clip("clipByNorm", "clipNorm", grads, n, clipNorm);
+        checks().clip("clipByNorm", "clipNorm", grads, n, clipNorm);
         ops.optimizers().clipByNorm(grads, n, clipNorm);
     }
 
@@ -573,8 +536,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void gather(Slice src, int width, Slice indices, Slice counters, int batchSize, int rows,
                              Slice scale, Slice shift, Slice out) {
-        ensureOpen();
-        checks.gatherRows(src, width, indices, counters, batchSize, rows);
+        checks().gatherRows(src, width, indices, counters, batchSize, rows);
         ops.data().checkGatherPositions(src, width, indices, counters, batchSize, rows);
         checks.gatherOutput(src, width, rows, scale, shift, out);
         ops.data().gather(src, width, indices, counters, batchSize, rows, scale, shift, out);
@@ -582,15 +544,13 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final void randomPermutation(Slice out, int n, long seed, int epoch) {
-        ensureOpen();
-        checks.randomPermutation(out, n, ops.data().maxPermutation());
+        checks().randomPermutation(out, n, ops.data().maxPermutation());
         ops.data().randomPermutation(out, n, seed, epoch);
     }
 
     @Override
     public final void advanceCounters(Slice counters) {
-        ensureOpen();
-        checks.advanceCounters(counters);
+        checks().advanceCounters(counters);
         ops.data().advanceCounters(counters);
     }
 

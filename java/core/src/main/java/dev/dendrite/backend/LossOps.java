@@ -1,18 +1,42 @@
 package dev.dendrite.backend;
 
 /**
- * The loss family of a backend: {@link Backend#softmaxCrossEntropy}, {@link Backend#sigmoidCrossEntropy}
- * and {@link Backend#meanSquaredError}, called by {@link AbstractBackend} once their checks have passed. Sparse
- * labels outside {@code [0, cols)} are the implementation's to report (at once, or from the device).
+ * The loss family of the op set; each loss adds to {@code stats} ({@link Backend#STAT_LOSS},
+ * {@link Backend#STAT_ACCURACY}). Sparse labels outside {@code [0, cols)} are the implementation's to report (at
+ * once, or from the device).
+ *
+ * <p>{@link Backend} extends this interface, so the signatures and contracts here are the ops' own (one source of
+ * truth). A backend's family class implements it; {@link AbstractBackend} calls that class once the op's checks
+ * have passed.
  *
  * <p>For backend implementations; not part of the model-level API.
  */
 public interface LossOps {
-    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice probs,
-                             Slice dlogits, float gradScale, Slice stats);
+    /**
+     * Fused, numerically stable softmax + cross-entropy. Overwrites {@code probs = softmax(logits)} row-wise.
+     * Labels are class indices ({@link DType#I32}, length {@code rows}) when {@code sparseLabels}, else target
+     * distributions (F32, {@code rows x cols}). Adds the summed per-row loss {@code -sum t * log p} to
+     * {@code stats[STAT_LOSS]} and the number of rows whose arg-max matches the label's to
+     * {@code stats[STAT_ACCURACY]}. If {@code dlogits} is non-null, overwrites it with
+     * {@code gradScale * (p - t)}. Sparse labels outside {@code [0, cols)} are the caller's error.
+     */
+    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                             Slice probs, Slice dlogits, float gradScale, Slice stats);
 
-    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits,
-                             float gradScale, Slice stats);
+    /**
+     * Fused, numerically stable sigmoid + binary cross-entropy on F32 targets in {@code [0, 1]}. Overwrites
+     * {@code probs = sigmoid(logits)}. A row's loss is the mean over its {@code cols} outputs (as Keras's
+     * {@code binary_crossentropy}); its accuracy the fraction of outputs with {@code (p > 0.5) == (t > 0.5)}.
+     * If {@code dlogits} is non-null, overwrites it with {@code gradScale * (p - t) / cols}.
+     */
+    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                             Slice probs, Slice dlogits, float gradScale, Slice stats);
 
-    void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, float gradScale, Slice stats);
+    /**
+     * Mean squared error: a row's loss is {@code mean over cols of (pred - t)^2}; its accuracy is 1 when the
+     * arg-max of pred and target agree ({@code cols > 1}) or when {@code |pred - t| < 0.5} ({@code cols == 1}).
+     * If {@code dpred} is non-null, overwrites it with {@code gradScale * 2 (pred - t) / cols}.
+     */
+    void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                          Slice dpred, float gradScale, Slice stats);
 }

@@ -1,17 +1,12 @@
 package dev.dendrite.model;
 
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
-import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
 import dev.dendrite.layers.Layer;
@@ -29,10 +24,9 @@ import dev.dendrite.regularizers.Regularizer;
  * so the optimizer is one fused op over both; non-trainable weights (batch-norm statistics) live in a third.
  * Activation buffers are sized for {@link #capacity()} rows and reused by every batch.
  *
- * <p>A training step is recorded once per shape ({@link Backend#capture}) and replayed: on CUDA one graph
- * launch per step instead of dozens of host calls. The recording is valid while everything it froze stays put
- * (the data, the epoch-order buffer, the batch shape, the dropout seed, the workspace, the optimizer), so it is
- * keyed by those and dropped when any of them is replaced.
+ * <p>A training step is recorded once per shape ({@link Backend#capture}) and replayed ({@link RecordedSteps});
+ * the recordings are dropped when what they froze and their key cannot see (the workspace, the optimizer, mixup)
+ * is replaced.
  */
 final class Engine implements AutoCloseable {
     private final Backend backend;
@@ -74,26 +68,17 @@ final class Engine implements AutoCloseable {
     private final List<Buffer> workspace = new ArrayList<>();
     private long seed;
 
-    /** What a recorded training step froze; a step with another key is recorded anew. */
-    private record StepKey(DeviceData data, Buffer order, int orderOffset, int batchSize, int rows, long seed) {
-    }
-
-    /**
-     * Recorded steps, least recently used first. A fit needs at most two (full batches and the last, partial one)
-     * and releases them when it ends; the bound only matters to callers of trainStep that vary the batch shape.
-     */
-    private final LinkedHashMap<StepKey, CapturedStep> recorded = new LinkedHashMap<>(8, 0.75f, true);
-    private static final int MAX_RECORDED = 4;
-    /** Shapes whose first step has been issued directly; the next step of each is recorded. */
-    private final Set<StepKey> issuedOnce = new HashSet<>();
+    private final RecordedSteps recorded;
     /** Debug mode: steps run op by op, never recorded, and every output is checked for NaN and Inf. */
-    private boolean checkNumerics;
+    private final NumericsCheck numerics;
     /** FitOptions.mixup while a fit with it runs, else null. */
     private MixupStep mixup;
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
+        this.recorded = new RecordedSteps(backend);
         this.layers = List.copyOf(layers);
+        this.numerics = new NumericsCheck(backend, this.layers);
         this.inputSize = layers.get(0).inputSize();
         this.outputSize = layers.get(layers.size() - 1).outputSize();
         int p = 0;
@@ -392,32 +377,13 @@ final class Engine implements AutoCloseable {
      * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
      */
     void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
-        if (checkNumerics) {
+        if (numerics.on()) {
             step(data, permutation, batchSize, rows, true);
-            stepsDone++;
-            return;
+        } else {
+            // One lambda per step (not per op); the recording, when made, keeps it.
+            recorded.run(data, permutation, batchSize, rows, seed,
+                    () -> step(data, permutation, batchSize, rows, true));
         }
-        StepKey key = new StepKey(data, permutation == null ? null : permutation.buffer(),
-                permutation == null ? 0 : permutation.offset(), batchSize, rows, seed);
-        CapturedStep s = recorded.get(key);
-        if (s == null && issuedOnce.add(key)) {
-            // The first step of a shape is issued directly: a backend tunes itself to new shapes then (timing
-            // GEMM variants needs to wait for the device, which a recording cannot), and bad input fails at the
-            // op that meets it.
-            step(data, permutation, batchSize, rows, true);
-            stepsDone++;
-            return;
-        }
-        if (s == null) {
-            if (recorded.size() >= MAX_RECORDED) {
-                Iterator<CapturedStep> eldest = recorded.values().iterator();
-                eldest.next().close();
-                eldest.remove();
-            }
-            s = backend.capture(() -> step(data, permutation, batchSize, rows, true));
-            recorded.put(key, s);
-        }
-        s.run();
         stepsDone++;
     }
 
@@ -427,36 +393,7 @@ final class Engine implements AutoCloseable {
      * which the caller adds) that names the first op whose output held NaN or Inf.
      */
     void checkNumerics(boolean on) {
-        checkNumerics = on;
-    }
-
-    /** In the debug mode, the first non-finite value among the first {@code n} of {@code s}, named as {@code what}. */
-    private void checkFinite(Slice s, int n, String what) {
-        if (!checkNumerics || n <= 0) {
-            return;
-        }
-        float[] v = new float[n];
-        backend.download(s.slice(0, n), v, 0);
-        for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new NumericalFaultException("the first NaN or Inf of this step is in " + what + ": " + v[i]
-                        + " at index " + i + " of " + n + " (every op of the step is checked in turn)", -1, -1);
-            }
-        }
-    }
-
-    /** Checks every trainable weight of layer {@code li} in {@code slices} (its weights or its gradients). */
-    private void checkWeights(int li, Slice[] slices, boolean trainable, String what) {
-        if (!checkNumerics) {
-            return;
-        }
-        List<WeightSpec> specs = layers.get(li).weights();
-        for (int wi = 0; wi < specs.size(); wi++) {
-            if (specs.get(wi).trainable() == trainable && slices[wi] != null) {
-                checkFinite(slices[wi], slices[wi].length(), what + " '" + layers.get(li).name() + "/"
-                        + specs.get(wi).name() + "'");
-            }
-        }
+        numerics.set(on);
     }
 
     /**
@@ -464,23 +401,7 @@ final class Engine implements AutoCloseable {
      * at the end of a fit, whose data buffers they point into.
      */
     void releaseRecordedSteps() {
-        RuntimeException first = null;
-        for (CapturedStep s : recorded.values()) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        recorded.clear();
-        issuedOnce.clear();
-        if (first != null) {
-            throw first;
-        }
+        recorded.release();
     }
 
     /**
@@ -515,10 +436,10 @@ final class Engine implements AutoCloseable {
             } else {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
             }
-            checkWeights(i, contexts[i].gradients, true, "the backward pass of layer '" + layer.name()
+            numerics.weights(i, contexts[i].gradients, true, "the backward pass of layer '" + layer.name()
                     + "': the gradient of");
             if (dx != null) {
-                checkFinite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
+                numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
             if (dx == null) {
@@ -528,7 +449,7 @@ final class Engine implements AutoCloseable {
         for (Penalized p : regularized) {
             Regularizer r = p.regularizer();
             backend.regularizerGradient(p.weight(), p.grad(), p.weight().length(), r.l1(), r.l2());
-            checkFinite(p.grad(), p.grad().length(), "a gradient after adding its regularizer's");
+            numerics.finite(p.grad(), p.grad().length(), "a gradient after adding its regularizer's");
         }
         if (!update) {
             return;
@@ -536,7 +457,7 @@ final class Engine implements AutoCloseable {
         if (paramCount > 0) {
             updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(), counters.all());
             for (int li = 0; li < layers.size(); li++) {
-                checkWeights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
+                numerics.weights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
         }
         backend.advanceCounters(counters.all());
@@ -562,12 +483,12 @@ final class Engine implements AutoCloseable {
         MixupStep.loss(mix, backend, loss, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
                 training ? douts[n - 1] : null, 1f / rows, stats);
         if (training) {
-            checkFinite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
-            checkFinite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
+            numerics.finite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
+            numerics.finite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
         }
         addPenalty(rows, stats);
         if (training) {
-            checkFinite(stats, Backend.STATS_LENGTH, "the loss after adding the weight penalties");
+            numerics.finite(stats, Backend.STATS_LENGTH, "the loss after adding the weight penalties");
         }
     }
 
@@ -611,9 +532,9 @@ final class Engine implements AutoCloseable {
             if (!layer.isPassThrough()) {
                 layer.forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i], training);
                 if (training) {
-                    checkFinite(outs[i], contexts[i].rows * layer.outputSize(), "the output of layer '"
+                    numerics.finite(outs[i], contexts[i].rows * layer.outputSize(), "the output of layer '"
                             + layer.name() + "' (" + layer.className() + ")");
-                    checkWeights(i, contexts[i].weights, false, "the moving statistics of layer '" + layer.name()
+                    numerics.weights(i, contexts[i].weights, false, "the moving statistics of layer '" + layer.name()
                             + "':");
                 }
             }

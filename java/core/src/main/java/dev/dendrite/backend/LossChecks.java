@@ -1,0 +1,91 @@
+package dev.dendrite.backend;
+
+import static dev.dendrite.backend.OpChecks.*;
+
+/**
+ * The checks of the loss and regularizer families ({@link LossOps}, {@link RegularizerOps}): the ops that add
+ * to {@code stats}.
+ *
+ * <p>Part of {@link OpChecks}, which implements every family's checks interface: one default method per op, named
+ * after it, taking its arguments in its order (less those that need no check); the messages are those
+ * {@link OpChecks} describes.
+ */
+interface LossChecks extends SliceChecks {
+    /** Sparse labels are I32 class indices, one per row; dense ones an F32 matrix. {@code dlogits} may be null. */
+    default void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                     Slice probs, Slice dlogits, Slice stats) {
+        String op = "softmaxCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrix(op, "logits", logits, rows, cols);
+        if (sparseLabels) {
+            slice(op, "labels", labels, DType.I32, rows, "rows");
+        } else {
+            matrix(op, "labels", labels, rows, cols);
+        }
+        matrix(op, "probs", probs, rows, cols);
+        matrixOrNull(op, "dlogits", dlogits, rows, cols);
+        stats(op, stats);
+        long total = (long) rows * cols;
+        long labelLength = sparseLabels ? rows : total;
+        int statsLength = Backend.STATS_LENGTH;
+        noOverlap(op, "probs", probs, total, "logits", logits, total, false);
+        noOverlap(op, "probs", probs, total, "labels", labels, labelLength, false);
+        noOverlap(op, "stats", stats, statsLength, "logits", logits, total, false);
+        noOverlap(op, "stats", stats, statsLength, "labels", labels, labelLength, false);
+        noOverlap(op, "stats", stats, statsLength, "probs", probs, total, false);
+        if (dlogits != null) {
+            noOverlap(op, "dlogits", dlogits, total, "logits", logits, total, false);
+            noOverlap(op, "dlogits", dlogits, total, "labels", labels, labelLength, false);
+            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+            noOverlap(op, "stats", stats, statsLength, "dlogits", dlogits, total, false);
+        }
+    }
+
+    /** {@code dlogits} may be null. */
+    default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits,
+                                     Slice stats) {
+        String op = "sigmoidCrossEntropy";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrices(op, rows, cols, "logits", logits, "targets", targets, "probs", probs);
+        matrixOrNull(op, "dlogits", dlogits, rows, cols);
+        stats(op, stats);
+        long total = (long) rows * cols;
+        checkLossOverlaps(op, "probs", probs, logits, targets, stats, total);
+        if (dlogits != null) {
+            checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
+            noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+        }
+    }
+
+    /** {@code dpred} may be null. */
+    default void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, Slice stats) {
+        String op = "meanSquaredError";
+        nonNegative(op, "rows", rows);
+        positive(op, "cols", cols);
+        matrices(op, rows, cols, "pred", pred, "targets", targets);
+        matrixOrNull(op, "dpred", dpred, rows, cols);
+        stats(op, stats);
+        long total = (long) rows * cols;
+        apart(op, "stats", stats, Backend.STATS_LENGTH, total, "pred", pred, "targets", targets);
+        if (dpred != null) {
+            checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
+        }
+    }
+
+    default void regularizerGradient(Slice w, Slice grad, int n) {
+        String op = "regularizerGradient";
+        nonNegative(op, "n", n);
+        vectors(op, n, "w", w, "grad", grad);
+        noOverlap(op, "grad", grad, n, "w", w, n, false);
+    }
+
+    default void regularizerPenalty(Slice w, int n, Slice stats) {
+        String op = "regularizerPenalty";
+        nonNegative(op, "n", n);
+        vector(op, "w", w, n);
+        stats(op, stats);
+        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "w", w, n, false);
+    }
+}
