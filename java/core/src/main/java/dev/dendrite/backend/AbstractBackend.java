@@ -598,4 +598,44 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     public String toString() {
         return description();
     }
+
+    // ================================================================== metrics (checks in MetricChecks)
+
+    private final MetricChecks metricChecks = new MetricChecks(this);
+
+    @Override
+    public final void metricConfusion(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols,
+                                      Slice thresholds, int numThresholds, Slice counts) {
+        ensureOpen();
+        metricChecks.metricConfusion(pred, targets, sparseLabels, rows, cols, thresholds, numThresholds, counts);
+        ops.metrics().metricConfusion(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows, cols,
+                thresholds, numThresholds, counts);
+    }
+
+    @Override
+    public final void metricBuckets(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols,
+                                    int numBuckets, Slice counts) {
+        ensureOpen();
+        metricChecks.metricBuckets(pred, targets, sparseLabels, rows, cols, numBuckets, counts);
+        ops.metrics().metricBuckets(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows, cols,
+                numBuckets, counts);
+    }
+
+    @Override
+    public final void metricHits(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols, MetricHit kind,
+                                 int k, float threshold, Slice hits) {
+        ensureOpen();
+        metricChecks.metricHits(pred, targets, sparseLabels, rows, cols, kind, k, threshold, hits);
+        ops.metrics().metricHits(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows, cols, kind,
+                k, threshold, hits);
+    }
+
+    @Override
+    public final void metricClassCounts(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols,
+                                        float threshold, Slice counts) {
+        ensureOpen();
+        metricChecks.metricClassCounts(pred, targets, sparseLabels, rows, cols, threshold, counts);
+        ops.metrics().metricClassCounts(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows,
+                cols, threshold, counts);
+    }
 }
