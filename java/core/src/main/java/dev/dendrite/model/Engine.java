@@ -90,6 +90,14 @@ final class Engine implements AutoCloseable {
     private boolean checkNumerics;
     /** FitOptions.mixup while a fit with it runs, else null. */
     private MixupStep mixup;
+    /** The metrics counted on the device inside each training step, while a fit has them; else null. */
+    private BatchMetrics stepMetrics;
+
+    /** Device ops that add one batch's outputs and targets to metric counts: issued within a step, never a read. */
+    @FunctionalInterface
+    interface BatchMetrics {
+        void add(Slice outputs, Slice targets, int rows);
+    }
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -539,7 +547,22 @@ final class Engine implements AutoCloseable {
                 checkWeights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
         }
+        if (stepMetrics != null) {
+            // The outputs and targets the host metrics read after the step, counted on the device instead.
+            stepMetrics.add(outs[n - 1], yBatch.all(), rows);
+        }
         backend.advanceCounters(counters.all());
+    }
+
+    /**
+     * Sets the metrics each training step counts on the device (null: none); a change drops the recorded steps,
+     * which froze the old ones.
+     */
+    void stepMetrics(BatchMetrics metrics) {
+        if (metrics != stepMetrics) {
+            releaseRecordedSteps();
+            stepMetrics = metrics;
+        }
     }
 
     /**
@@ -642,9 +665,18 @@ final class Engine implements AutoCloseable {
      * @return {@code [loss, accuracy]}
      */
     double[] evaluate(DeviceData data, int batchSize) {
+        return evaluate(data, batchSize, null);
+    }
+
+    /** {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device. */
+    double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics) {
         backend.fill(evalStats.all(), 0f);
-        forEachInferenceBatch(data, batchSize, (start, rows) ->
-                forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all()));
+        forEachInferenceBatch(data, batchSize, (start, rows) -> {
+            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
+            if (metrics != null) {
+                metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
+            }
+        });
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
