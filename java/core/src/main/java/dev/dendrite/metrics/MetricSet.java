@@ -26,7 +26,9 @@ import dev.dendrite.losses.SparseCategoricalCrossentropy;
  * step, so a recorded step replays it): confusion counts, AUC's buckets, accuracy hits, F1's per-class counts, read
  * back only when a result is written ({@link #write}), once per epoch. So a step reads nothing back. What stays on
  * the host (F1 on soft targets, sparse categorical accuracy on dense targets, or any metric of a set not attached)
- * is fed each batch's outputs and targets through {@link #update}.
+ * is fed each batch's outputs and targets through {@link #update}. {@code -Ddendrite.metrics.device=false} keeps
+ * every metric on the host (bar the loss's count), as before the device counters: a way round one in doubt on a
+ * new device, and the baseline bench/ measures them against.
  */
 public final class MetricSet {
     /** The names {@link #resolve} accepts (lower case; Keras's class names such as {@code AUC} also work). */
@@ -44,6 +46,9 @@ public final class MetricSet {
     /** Samples, and the most outputs of one batch, added to the device counts since they were last read. */
     private long pendingRows;
     private long largestBatch;
+
+    /** The system property that, set to {@code false}, keeps every metric on the host. */
+    public static final String DEVICE_PROPERTY = "dendrite.metrics.device";
 
     private MetricSet(List<String> names, List<Metric> metrics, int deviceIndex, boolean binaryTargets) {
         this.names = names;
@@ -223,8 +228,9 @@ public final class MetricSet {
             throw new IllegalStateException("metrics " + names + " are attached to a backend already");
         }
         DeviceCounter[] made = new DeviceCounter[metrics.size()];
+        boolean device = !"false".equalsIgnoreCase(System.getProperty(DEVICE_PROPERTY, "true").trim());
         try {
-            for (int i = 0; i < made.length; i++) {
+            for (int i = 0; device && i < made.length; i++) {
                 if (i != deviceIndex) {
                     made[i] = metrics.get(i).deviceCounter(backend, sparseLabels, binaryTargets, cols);
                 }
