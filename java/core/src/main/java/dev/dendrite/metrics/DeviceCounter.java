@@ -1,5 +1,7 @@
 package dev.dendrite.metrics;
 
+import java.util.Arrays;
+
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
@@ -72,7 +74,7 @@ final class DeviceCounter implements AutoCloseable {
 
     /** Forgets the counts on the device (an upload of zeros: nothing is read). */
     void zero() {
-        java.util.Arrays.fill(read, 0);
+        Arrays.fill(read, 0);
         backend.upload(read, 0, counts.all());
     }
 

@@ -7,8 +7,9 @@ import dev.dendrite.backend.Backend;
 
 /**
  * A Keras 3 metric: state accumulated over batches of predictions and targets, and a result read from that
- * state ({@code reset_state}, {@code update_state}, {@code result}). Every metric here is computed on the host in
- * float64 from the model's outputs; {@link MetricSet} says when a backend computes one on the device instead.
+ * state ({@code reset_state}, {@code update_state}, {@code result}). The result is computed on the host in float64
+ * from that state: fed by {@link #update} from outputs on the host, or, during a fit, by the counts a backend
+ * accumulated on the device ({@link MetricSet#attach}), added into the same state when a result is written.
  *
  * <p>Targets come as dense rows ({@code yTrue}, {@code rows x cols}) or as class indices ({@code labels}); a
  * metric that needs dense rows reads class indices as one-hot rows through {@link #truth}.
