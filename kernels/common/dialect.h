@@ -10,6 +10,7 @@
  *   dendrite_u32/_u64   fixed-width unsigned integers
  *   dendrite_mulhi_u32  high 32 bits of a 32x32-bit unsigned product
  *   dendrite_atomic_cas_i32(p, expected, desired)  atomic compare-and-swap on a global int, returns the old value
+ *   dendrite_atomic_add_i32(p, v)                 atomic p += v on a global int (integer counts: order-free)
  *   dendrite_<fn>f      single-precision math (exp, log, cospi, ...), mapped to each dialect's float overload;
  *                       dendrite_fmaf is the correctly rounded fused multiply-add
  *
@@ -42,6 +43,7 @@ typedef ulong dendrite_u64;
 #define dendrite_mulhi_u32(a, b) mul_hi((uint) (a), (uint) (b))
 #define dendrite_atomic_cas_i32(p, expected, desired) \
     atomic_cmpxchg((volatile __global int *) (p), (expected), (desired))
+#define dendrite_atomic_add_i32(p, v) atomic_add((volatile __global int *) (p), (v))
 /* OpenCL's built-ins are overloaded on float; the names below only fix the spelling. */
 #define dendrite_expf(x) exp(x)
 #define dendrite_expm1f(x) expm1(x)
@@ -81,6 +83,7 @@ typedef unsigned int dendrite_u32;
 typedef unsigned long long dendrite_u64;
 #define dendrite_mulhi_u32(a, b) __umulhi((unsigned int) (a), (unsigned int) (b))
 #define dendrite_atomic_cas_i32(p, expected, desired) atomicCAS((int *) (p), (expected), (desired))
+#define dendrite_atomic_add_i32(p, v) atomicAdd((int *) (p), (v))
 #define dendrite_expf(x) expf(x)
 #define dendrite_expm1f(x) expm1f(x)
 #define dendrite_logf(x) logf(x)
@@ -129,6 +132,7 @@ static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
     }
     return old;
 }
+#define dendrite_atomic_add_i32(p, v) ((void) (*(p) += (v)))
 #define dendrite_expf(x) expf(x)
 #define dendrite_expm1f(x) expm1f(x)
 #define dendrite_logf(x) logf(x)

@@ -45,7 +45,9 @@ import dev.dendrite.optimizers.SGD;
  *     --network mlp512 --backend cpu --epochs 3 --warmup 1 --json bench/results/cpu-mlp512.json
  * </pre>
  * {@code --batch N} overrides the network's batch size and {@code --width W} trains 784-W-W-10 (Adam) instead of a
- * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}.
+ * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}. {@code --metrics auc,precision,recall}
+ * adds metrics to "accuracy" (their cost per epoch; {@code -Ddendrite.metrics.device=false} computes them on the
+ * host from each batch's outputs read back, the comparison for the device counters).
  * {@code --profile true} wraps the backend in a {@link ProfilingBackend} and prints where the measured epochs'
  * time goes, op by op, and writes it to the JSON (epoch times are then not the headline numbers): on a backend with
  * its own device clock (cuda: CUDA events around each op, ops issued one by one rather than as a graph) the
@@ -82,7 +84,11 @@ public final class EpochBenchmark {
              Sequential model = (width > 0 ? mlp(width) : network(network)).backend(be)) {
             int batch = Integer.parseInt(a.getOrDefault("batch", Integer.toString(batchSize(network))));
             int steps = (train.size() + batch - 1) / batch; // per epoch: fit runs the partial last batch too
-            model.compile(optimizer(network), new SparseCategoricalCrossentropy(), "accuracy");
+            List<String> metrics = new ArrayList<>(List.of("accuracy"));
+            if (a.containsKey("metrics")) {
+                metrics.addAll(Arrays.asList(a.get("metrics").split(",")));
+            }
+            model.compile(optimizer(network), new SparseCategoricalCrossentropy(), metrics.toArray(new String[0]));
             long t0 = System.nanoTime();
             FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1);
             if (profile) {

@@ -531,6 +531,40 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.optimizers().clipByNorm(grads, n, clipNorm);
     }
 
+    // ================================================================== metrics
+
+    @Override
+    public final void metricConfusion(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols,
+                                      Slice thresholds, int numThresholds, Slice counts) {
+        checks().metricConfusion(pred, targets, sparseLabels, rows, cols, thresholds, numThresholds, counts);
+        ops.metrics().metricConfusion(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows, cols,
+                thresholds, numThresholds, counts);
+    }
+
+    @Override
+    public final void metricBuckets(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols,
+                                    int numBuckets, Slice counts) {
+        checks().metricBuckets(pred, targets, sparseLabels, rows, cols, numBuckets, counts);
+        ops.metrics().metricBuckets(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows, cols,
+                numBuckets, counts);
+    }
+
+    @Override
+    public final void metricHits(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols, MetricHit kind,
+                                 int k, float threshold, Slice hits) {
+        checks().metricHits(pred, targets, sparseLabels, rows, cols, kind, k, threshold, hits);
+        ops.metrics().metricHits(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows, cols, kind,
+                k, threshold, hits);
+    }
+
+    @Override
+    public final void metricClassCounts(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols,
+                                        float threshold, Slice counts) {
+        checks().metricClassCounts(pred, targets, sparseLabels, rows, cols, threshold, counts);
+        ops.metrics().metricClassCounts(pred, sparseLabels ? null : targets, sparseLabels ? targets : null, rows,
+                cols, threshold, counts);
+    }
+
     // ================================================================== data movement
 
     @Override

@@ -38,7 +38,7 @@ package dev.dendrite.backend;
  * <p>Most ops are declared, with their contracts, in the op-family interfaces this one extends ({@link GemmOps},
  * {@link ActivationOps}, {@link LossOps}, {@link OptimizerOps}, ...): a backend's family class implements exactly
  * what a caller of the op sees, so each signature and its contract are written once. Declared here are the ops
- * whose public form differs from what their family implements (dropout, noise, data movement: {@link
+ * whose public form differs from what their family implements (dropout, noise, data movement, metrics: {@link
  * AbstractBackend} derives the family's arguments), memory and the backend's lifecycle. To add an op: declare it
  * in its family interface (or here, when the family takes other arguments), add its checks to the family's
  * {@code *Checks} interface, and add its final method to {@link AbstractBackend}, which runs the checks and then
@@ -194,4 +194,49 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     /** Frees every buffer this backend still holds and its device resources. Idempotent. */
     @Override
     void close();
+
+    // ---------------------------------------------------------------- metrics: device accumulators
+
+    // Each adds one batch to small I32 count buffers, so that a training step with metrics reads nothing back:
+    // the host reads the counts once per epoch (dev.dendrite.metrics finishes each metric from them). The batch is
+    // pred (F32 rows x cols) against targets: I32 class indices, one per row (sparseLabels), or F32 rows x cols.
+    // An output is predicted positive when pred > threshold (NaN never is) and truly positive when its target is
+    // non-zero (sparse: c == label). Counts are integers, so every backend gives the same counts in any order;
+    // a sparse label outside [0, cols) is a miss here (the loss op of the same step reports it). rows may be 0.
+
+    /**
+     * Adds the confusion counts of every output (the batch flattened, as Keras's confusion metrics) at each of
+     * {@code numThresholds} thresholds ({@code thresholds}, F32) to {@code counts} (I32, {@code 4 * numThresholds}):
+     * {@code [tp, fp, tn, fn]} of threshold 0, then of threshold 1, ...
+     */
+    void metricConfusion(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols, Slice thresholds,
+                         int numThresholds, Slice counts);
+
+    /**
+     * Adds every output to AUC's buckets for {@code numBuckets} evenly spaced thresholds (Keras's
+     * {@code num_thresholds}): bucket {@code max(0, ceil(clip(p, 0, 1) * (numBuckets - 1)) - 1)} in float32 (NaN:
+     * bucket 0), truly positive outputs to {@code counts[bucket]}, the others to {@code counts[numBuckets + bucket]}
+     * ({@code counts}: I32, {@code 2 * numBuckets}).
+     */
+    void metricBuckets(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols, int numBuckets,
+                       Slice counts);
+
+    /**
+     * Adds the batch's hits of {@code kind} to {@code hits[0]} (I32): rows whose first arg-max is their class
+     * ({@link MetricHit#ARG_MAX}; a dense row's class is its target's first arg-max), rows whose class is among
+     * the {@code k} largest outputs ({@link MetricHit#TOP_K}, {@code k >= 1}, may exceed {@code cols}), or outputs
+     * whose {@code pred > threshold} (1 or 0) equals the target ({@link MetricHit#BINARY}, threshold in [0, 1]).
+     * {@code k} and {@code threshold} are ignored by the kinds that do not use them.
+     */
+    void metricHits(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols, MetricHit kind, int k,
+                    float threshold, Slice hits);
+
+    /**
+     * Adds F1's per-class counts to {@code counts} (I32, {@code 4 * cols}: true positives of every class, then
+     * false positives, false negatives, and the true samples of each class). An output is predicted when
+     * {@code pred > threshold}, or, with {@code threshold} NaN (Keras's F1Score default), when it equals its row's
+     * maximum and exceeds 1e-9 in magnitude (a row holding NaN predicts nothing).
+     */
+    void metricClassCounts(Slice pred, Slice targets, boolean sparseLabels, int rows, int cols, float threshold,
+                           Slice counts);
 }

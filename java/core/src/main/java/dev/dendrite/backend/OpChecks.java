@@ -28,7 +28,7 @@ package dev.dendrite.backend;
  * <p>For backend implementations; not part of the model-level API.
  */
 public final class OpChecks implements MemoryChecks, AlgebraChecks, ActivationChecks, LossChecks, NoiseChecks,
-        AugmentChecks, NormChecks, OptimizerChecks, OptimizerOptionChecks, DataChecks {
+        AugmentChecks, NormChecks, OptimizerChecks, OptimizerOptionChecks, DataChecks, MetricChecks {
     private final Backend owner;
     private final Class<? extends AbstractBuffer<?>> bufferType;
 

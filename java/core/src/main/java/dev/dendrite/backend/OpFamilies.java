@@ -10,5 +10,5 @@ public record OpFamilies(GemmOps gemm, ReductionOps reductions, ActivationOps ac
                          RegularizerOps regularizers, DropoutOps dropout, BatchNormOps batchNorm,
                          OptimizerOps optimizers, DataOps data,
                          OptimizerOptionOps optimizerOptions, NoiseOps noise, LayerNormOps layerNorm,
-                         AugmentOps augment) {
+                         AugmentOps augment, MetricOps metrics) {
 }

@@ -2,6 +2,8 @@ package dev.dendrite.metrics;
 
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+
 /**
  * Keras's {@code AUC} with its defaults: the area under the ROC curve, approximated by {@code num_thresholds}
  * (200) evenly spaced thresholds {@code [-eps, 1/(n-1), ..., (n-2)/(n-1), 1+eps]} and the trapezoidal rule
@@ -69,6 +71,21 @@ public final class AUC extends Metric {
                 }
             }
         }
+    }
+
+    /** Exact on any targets: the device buckets outputs with the same float32 formula. */
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        int n = numThresholds;
+        return new DeviceCounter(backend, 2 * n, null,
+                (b, pred, targets, sparse, rows, width, counts, params) ->
+                        b.metricBuckets(pred, targets, sparse, rows, width, n, counts),
+                (c, rows) -> {
+                    for (int i = 0; i < n; i++) {
+                        tpBucket[i] += c[i];
+                        fpBucket[i] += c[n + i];
+                    }
+                });
     }
 
     @Override

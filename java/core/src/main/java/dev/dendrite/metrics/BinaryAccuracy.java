@@ -2,6 +2,9 @@ package dev.dendrite.metrics;
 
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.MetricHit;
+
 /**
  * Keras's {@code binary_accuracy}: per output, whether {@code (y_pred > threshold)} equals the target (exact
  * equality, so a soft target such as 0.7 never matches); a sample's value is the mean over its outputs.
@@ -39,6 +42,12 @@ public final class BinaryAccuracy extends MeanMetricWrapper {
 
     public float threshold() {
         return threshold;
+    }
+
+    /** Exact on any targets: the device compares (pred > threshold) with the target as the host does. */
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        return hitCounter(backend, MetricHit.BINARY, 0, threshold, cols); // a row's value is its hits / cols
     }
 
     @Override

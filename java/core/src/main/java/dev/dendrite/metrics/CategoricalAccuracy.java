@@ -1,5 +1,8 @@
 package dev.dendrite.metrics;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.MetricHit;
+
 /**
  * Keras's {@code categorical_accuracy}: whether the arg-max of the output equals the arg-max of the one-hot
  * target (the first index on ties, both sides, as Keras's {@code argmax}).
@@ -11,6 +14,11 @@ public final class CategoricalAccuracy extends MeanMetricWrapper {
 
     public CategoricalAccuracy(String name) {
         super(name);
+    }
+
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        return hitCounter(backend, MetricHit.ARG_MAX, 0, 0f, 1);
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.dendrite.metrics;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+
 /**
  * Keras's {@code F1Score} (an {@code FBetaScore} with beta 1), per class: {@code 2 p r / (p + r)} with Keras's
  * epsilon (1e-7) in each division. With {@code threshold} null (the default) a sample's predicted classes are
@@ -52,10 +54,7 @@ public final class F1Score extends Metric {
     @Override
     public void update(float[] yPred, float[] yTrue, int[] labels, int rows, int cols) {
         if (tp == null) {
-            tp = new double[cols];
-            fp = new double[cols];
-            fn = new double[cols];
-            support = new double[cols];
+            allocate(cols);
         }
         for (int r = 0; r < rows; r++) {
             float max = Float.NEGATIVE_INFINITY;
@@ -73,6 +72,39 @@ public final class F1Score extends Metric {
                 support[c] += t;
             }
         }
+    }
+
+    /**
+     * On the device for class-index labels and 0/1 targets, whose counts are integers; a soft target adds its
+     * value to the counts, which only the host does.
+     */
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        if (!sparseLabels && !binaryTargets) {
+            return null;
+        }
+        float t = threshold == null ? Float.NaN : threshold.floatValue();
+        return new DeviceCounter(backend, 4 * cols, null,
+                (b, pred, targets, sparse, rows, width, counts, params) ->
+                        b.metricClassCounts(pred, targets, sparse, rows, width, t, counts),
+                (c, rows) -> {
+                    if (tp == null) {
+                        allocate(cols);
+                    }
+                    for (int i = 0; i < cols; i++) {
+                        tp[i] += c[i];
+                        fp[i] += c[cols + i];
+                        fn[i] += c[2 * cols + i];
+                        support[i] += c[3 * cols + i];
+                    }
+                });
+    }
+
+    private void allocate(int cols) {
+        tp = new double[cols];
+        fp = new double[cols];
+        fn = new double[cols];
+        support = new double[cols];
     }
 
     /** The per-class F1 values (for {@code average} null), or a one-element array with the averaged value. */

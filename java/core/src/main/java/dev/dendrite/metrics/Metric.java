@@ -3,10 +3,13 @@ package dev.dendrite.metrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+
 /**
  * A Keras 3 metric: state accumulated over batches of predictions and targets, and a result read from that
- * state ({@code reset_state}, {@code update_state}, {@code result}). Every metric here is computed on the host in
- * float64 from the model's outputs; {@link MetricSet} says when a backend computes one on the device instead.
+ * state ({@code reset_state}, {@code update_state}, {@code result}). The result is computed on the host in float64
+ * from that state: fed by {@link #update} from outputs on the host, or, during a fit, by the counts a backend
+ * accumulated on the device ({@link MetricSet#attach}), added into the same state when a result is written.
  *
  * <p>Targets come as dense rows ({@code yTrue}, {@code rows x cols}) or as class indices ({@code labels}); a
  * metric that needs dense rows reads class indices as one-hot rows through {@link #truth}.
@@ -37,6 +40,16 @@ public abstract class Metric {
 
     /** The metric's value over every batch since the last reset; NaN-free as Keras's (0 where undefined). */
     public abstract double result();
+
+    /**
+     * The counts this metric needs, accumulated on {@code backend}'s device from batches of {@code cols} outputs
+     * ({@link MetricSet#attach}); null where the metric is computed on the host from outputs read back: the
+     * default, and the choice of a metric whose device counts would not give its exact host value for these
+     * targets ({@code binaryTargets}: every dense target is 0 or 1).
+     */
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        return null;
+    }
 
     /**
      * Puts the result into {@code logs} under {@link #name()}. A metric whose Keras result is a vector (e.g.

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Slice;
 import dev.dendrite.losses.BinaryCrossentropy;
 import dev.dendrite.losses.CategoricalCrossentropy;
 import dev.dendrite.losses.Loss;
@@ -19,10 +21,14 @@ import dev.dendrite.losses.SparseCategoricalCrossentropy;
  * logs key of each metric is the name as written ({@code "acc"} gives {@code acc} and {@code val_acc}).
  *
  * <p>Where the loss already counts the same accuracy on the device (softmax cross-entropy counts arg-max hits;
- * sigmoid cross-entropy on 0/1 targets counts binary hits at 0.5) that count is used and nothing is read back per
- * batch. Every other metric is accumulated on the host from each batch's outputs and targets, read back after the
- * step: one copy on the cpu backend, one wait per batch on a GPU. Device accumulators for the confusion counts and
- * AUC's 200 buckets would remove that wait; they are not written yet.
+ * sigmoid cross-entropy on 0/1 targets counts binary hits at 0.5) that count is used. Once {@link #attach}ed to a
+ * backend, every other metric that can counts on the device too ({@link #accumulate}, issued inside the training
+ * step, so a recorded step replays it): confusion counts, AUC's buckets, accuracy hits, F1's per-class counts, read
+ * back only when a result is written ({@link #write}), once per epoch. So a step reads nothing back. What stays on
+ * the host (F1 on soft targets, sparse categorical accuracy on dense targets, or any metric of a set not attached)
+ * is fed each batch's outputs and targets through {@link #update}. {@code -Ddendrite.metrics.device=false} keeps
+ * every metric on the host (bar the loss's count), as before the device counters: a way round one in doubt on a
+ * new device, and the baseline bench/ measures them against.
  */
 public final class MetricSet {
     /** The names {@link #resolve} accepts (lower case; Keras's class names such as {@code AUC} also work). */
@@ -33,11 +39,22 @@ public final class MetricSet {
     private final List<String> names;
     private final List<Metric> metrics;
     private final int deviceIndex;
+    private final boolean binaryTargets;
+    /** Per metric, its device counter while attached (null: on the host, or the loss's count); null: not attached. */
+    private DeviceCounter[] counters;
+    private boolean sparseAttached;
+    /** Samples, and the most outputs of one batch, added to the device counts since they were last read. */
+    private long pendingRows;
+    private long largestBatch;
 
-    private MetricSet(List<String> names, List<Metric> metrics, int deviceIndex) {
+    /** The system property that, set to {@code false}, keeps every metric on the host. */
+    public static final String DEVICE_PROPERTY = "dendrite.metrics.device";
+
+    private MetricSet(List<String> names, List<Metric> metrics, int deviceIndex, boolean binaryTargets) {
         this.names = names;
         this.metrics = metrics;
         this.deviceIndex = deviceIndex;
+        this.binaryTargets = binaryTargets;
     }
 
     /**
@@ -60,12 +77,12 @@ public final class MetricSet {
                 device = i;
             }
         }
-        return new MetricSet(List.copyOf(names), metrics, device);
+        return new MetricSet(List.copyOf(names), metrics, device, binaryTargets);
     }
 
     /** No metrics: only the loss is reported. */
     public static MetricSet none() {
-        return new MetricSet(List.of(), List.of(), -1);
+        return new MetricSet(List.of(), List.of(), -1, true);
     }
 
     /** Whether the loss op's accuracy count on the device is, by definition, metric {@code m}. */
@@ -167,20 +184,145 @@ public final class MetricSet {
 
     /** True if some metric needs each batch's outputs and targets on the host. */
     public boolean needsOutputs() {
-        return metrics.size() > (deviceIndex >= 0 ? 1 : 0);
+        for (int i = 0; i < metrics.size(); i++) {
+            if (onHost(i)) {
+                return true;
+            }
+        }
+        return false;
     }
 
+    private boolean onHost(int i) {
+        return i != deviceIndex && (counters == null || counters[i] == null);
+    }
+
+    /** Forgets every batch seen, on the host and in the device counts. */
     public void reset() {
         metrics.forEach(Metric::reset);
+        if (counters != null) {
+            for (DeviceCounter c : counters) {
+                if (c != null) {
+                    c.zero();
+                }
+            }
+        }
+        pendingRows = 0;
     }
 
     /** Adds a batch to every metric computed on the host (see {@link Metric#update}). */
     public void update(float[] yPred, float[] yTrue, int[] labels, int rows, int cols) {
         for (int i = 0; i < metrics.size(); i++) {
-            if (i != deviceIndex) {
+            if (onHost(i)) {
                 metrics.get(i).update(yPred, yTrue, labels, rows, cols);
             }
         }
+    }
+
+    /**
+     * Gives every metric that can count on the device its counters on {@code backend}, for batches of {@code cols}
+     * outputs against class-index labels ({@code sparseLabels}) or dense targets; starts from zero. Call
+     * {@link #detach} to free them.
+     */
+    public void attach(Backend backend, boolean sparseLabels, int cols) {
+        if (counters != null) {
+            throw new IllegalStateException("metrics " + names + " are attached to a backend already");
+        }
+        DeviceCounter[] made = new DeviceCounter[metrics.size()];
+        boolean device = !"false".equalsIgnoreCase(System.getProperty(DEVICE_PROPERTY, "true").trim());
+        try {
+            for (int i = 0; device && i < made.length; i++) {
+                if (i != deviceIndex) {
+                    made[i] = metrics.get(i).deviceCounter(backend, sparseLabels, binaryTargets, cols);
+                }
+            }
+        } catch (RuntimeException e) {
+            closeAll(made);
+            throw e;
+        }
+        counters = made;
+        sparseAttached = sparseLabels;
+        reset();
+    }
+
+    /** Whether {@link #attach} has given the metrics device counters (and {@link #detach} not yet freed them). */
+    public boolean attached() {
+        return counters != null;
+    }
+
+    /** Frees the device counters; the metrics go back to the host. Counts not yet read are dropped. */
+    public void detach() {
+        if (counters != null) {
+            DeviceCounter[] c = counters;
+            counters = null;
+            closeAll(c);
+        }
+    }
+
+    private static void closeAll(DeviceCounter[] counters) {
+        RuntimeException first = null;
+        for (DeviceCounter c : counters) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Issues the device counters' ops for one batch ({@code pred}: {@code rows x cols} F32 outputs; {@code targets}:
+     * the labels or dense targets). Only ops, no transfer: a training step records this and replays it, so the
+     * host's own bookkeeping of the batch is {@link #counted}, called after each step.
+     */
+    public void accumulate(Slice pred, Slice targets, int rows, int cols) {
+        if (counters == null) {
+            return;
+        }
+        for (DeviceCounter c : counters) {
+            if (c != null) {
+                c.accumulate(pred, targets, sparseAttached, rows, cols);
+            }
+        }
+    }
+
+    /**
+     * Notes that {@link #accumulate} added a batch of {@code rows x cols} outputs. Reads the counts into the metrics
+     * early (one read in about 2^31 / (rows * cols) batches) when one more batch like it could carry a count past
+     * int32.
+     */
+    public void counted(int rows, int cols) {
+        if (counters == null) {
+            return;
+        }
+        pendingRows += rows;
+        largestBatch = Math.max(largestBatch, (long) rows * cols);
+        // A cell grows by at most rows * cols per batch; pendingRows * cols bounds every cell now.
+        if (pendingRows * cols + largestBatch > Integer.MAX_VALUE) {
+            collect();
+        }
+    }
+
+    /** Adds the device counts into the metrics' host state and zeroes them on the device. */
+    private void collect() {
+        if (counters == null || pendingRows == 0) {
+            return;
+        }
+        for (DeviceCounter c : counters) {
+            if (c != null) {
+                c.collect(pendingRows);
+            }
+        }
+        pendingRows = 0;
     }
 
     /**
@@ -188,6 +330,7 @@ public final class MetricSet {
      * ({@code ""} or {@code "val_"}); {@code deviceAccuracy} is the mean of the loss's device count.
      */
     public void write(Map<String, Double> logs, String prefix, double deviceAccuracy) {
+        collect();
         for (int i = 0; i < metrics.size(); i++) {
             if (i == deviceIndex) {
                 logs.put(prefix + metrics.get(i).name(), deviceAccuracy);

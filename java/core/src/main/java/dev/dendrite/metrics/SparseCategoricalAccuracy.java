@@ -1,5 +1,8 @@
 package dev.dendrite.metrics;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.MetricHit;
+
 /**
  * Keras's {@code sparse_categorical_accuracy}: whether the arg-max of the output (first index on ties) equals
  * the class-index label.
@@ -11,6 +14,12 @@ public final class SparseCategoricalAccuracy extends MeanMetricWrapper {
 
     public SparseCategoricalAccuracy(String name) {
         super(name);
+    }
+
+    /** On the device for class-index labels; dense targets (read as a label in column 0) stay on the host. */
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        return sparseLabels ? hitCounter(backend, MetricHit.ARG_MAX, 0, 0f, 1) : null;
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.dendrite.metrics;
 
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+
 /**
  * True and false positives and negatives at one threshold over every output of every sample (Keras's confusion
  * metrics flatten a multi-unit output): an output counts as predicted positive when {@code y_pred > threshold}
@@ -57,6 +59,20 @@ abstract class ThresholdCounts extends Metric {
                 }
             }
         }
+    }
+
+    /** Exact on any targets: the device counts (pred > threshold) against (target != 0) as the host does. */
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        return new DeviceCounter(backend, 4, new float[] {threshold},
+                (b, pred, targets, sparse, rows, n, counts, thresholds) ->
+                        b.metricConfusion(pred, targets, sparse, rows, n, thresholds, 1, counts),
+                (c, rows) -> {
+                    tp += c[0];
+                    fp += c[1];
+                    tn += c[2];
+                    fn += c[3];
+                });
     }
 
     /** Keras's {@code divide_no_nan}: 0 where the denominator is 0. */

@@ -2,6 +2,9 @@ package dev.dendrite.metrics;
 
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.MetricHit;
+
 /**
  * Keras's {@code top_k_categorical_accuracy} (and, with class-index labels, {@code sparse_top_k_categorical_accuracy}):
  * whether the target class is among the {@code k} largest outputs. As Keras's {@code in_top_k}, ties count in the
@@ -39,6 +42,11 @@ public final class TopKCategoricalAccuracy extends MeanMetricWrapper {
         Map<String, Object> c = super.config();
         c.put("k", k);
         return c;
+    }
+
+    @Override
+    DeviceCounter deviceCounter(Backend backend, boolean sparseLabels, boolean binaryTargets, int cols) {
+        return hitCounter(backend, MetricHit.TOP_K, k, 0f, 1);
     }
 
     @Override

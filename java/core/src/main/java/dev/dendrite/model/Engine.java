@@ -2,7 +2,6 @@ package dev.dendrite.model;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
@@ -40,6 +39,8 @@ final class Engine implements AutoCloseable {
     private final int paramCount;
     private final int stateCount;
     private final Ctx[] contexts;
+    /** weights[li][wi]: weight wi of layer li, a slice of params (trainable) or of state. */
+    private final Slice[][] weights;
     /** A regularised trainable weight: its values, its gradient and its penalty. */
     private record Penalized(Slice weight, Slice grad, Regularizer regularizer) {
     }
@@ -73,6 +74,8 @@ final class Engine implements AutoCloseable {
     private final NumericsCheck numerics;
     /** FitOptions.mixup while a fit with it runs, else null. */
     private MixupStep mixup;
+    /** The metrics counted on the device inside each training step, while a fit has them; else null. */
+    private BatchMetrics stepMetrics;
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -109,6 +112,7 @@ final class Engine implements AutoCloseable {
             throw e;
         }
         contexts = new Ctx[layers.size()];
+        weights = new Slice[layers.size()][];
         int po = 0;
         int so = 0;
         for (int li = 0; li < layers.size(); li++) {
@@ -131,6 +135,7 @@ final class Engine implements AutoCloseable {
                     so += spec.size();
                 }
             }
+            weights[li] = w;
             contexts[li] = new Ctx(li, w, g);
         }
         initializeWeights(initSeed);
@@ -159,54 +164,16 @@ final class Engine implements AutoCloseable {
 
     /** Fills every weight from its initializer; the same seed gives the same weights. */
     void initializeWeights(long initSeed) {
-        for (int li = 0; li < layers.size(); li++) {
-            List<WeightSpec> specs = layers.get(li).weights();
-            for (int wi = 0; wi < specs.size(); wi++) {
-                WeightSpec spec = specs.get(wi);
-                float[] values = new float[spec.size()];
-                SplittableRandom rnd = new SplittableRandom(initSeed * 0x9E3779B97F4A7C15L + li * 1_000_003L + wi);
-                spec.initializer().fill(values, spec.fanIn(), spec.fanOut(), rnd);
-                backend.upload(values, 0, contexts[li].weights[wi]);
-            }
-        }
+        LayerWeights.initialize(backend, layers, weights, initSeed);
     }
-
-    // ------------------------------------------------------------------ weights
 
     /** Every weight, in Keras's order (by layer, then as each layer lists them). */
     List<float[]> getWeights() {
-        List<float[]> out = new ArrayList<>();
-        for (Ctx c : contexts) {
-            for (Slice w : c.weights) {
-                float[] v = new float[w.length()];
-                backend.download(w, v, 0);
-                out.add(v);
-            }
-        }
-        return out;
+        return LayerWeights.download(backend, weights);
     }
 
     void setWeights(List<float[]> values) {
-        int total = 0;
-        for (Ctx c : contexts) {
-            total += c.weights.length;
-        }
-        if (values.size() != total) {
-            throw new IllegalArgumentException("got " + values.size() + " weight arrays; the model has " + total);
-        }
-        int i = 0;
-        for (int li = 0; li < contexts.length; li++) {
-            Ctx c = contexts[li];
-            for (int wi = 0; wi < c.weights.length; wi++) {
-                float[] v = values.get(i++);
-                if (v.length != c.weights[wi].length()) {
-                    throw new IllegalArgumentException("weight " + layers.get(li).name() + "/"
-                            + layers.get(li).weights().get(wi).name() + " has " + c.weights[wi].length()
-                            + " values; got an array of " + v.length);
-                }
-                backend.upload(v, 0, c.weights[wi]);
-            }
-        }
+        LayerWeights.upload(backend, layers, weights, values);
     }
 
     // ------------------------------------------------------------------ compile
@@ -460,7 +427,22 @@ final class Engine implements AutoCloseable {
                 numerics.weights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
         }
+        if (stepMetrics != null) {
+            // The outputs and targets the host metrics read after the step, counted on the device instead.
+            stepMetrics.add(outs[n - 1], yBatch.all(), rows);
+        }
         backend.advanceCounters(counters.all());
+    }
+
+    /**
+     * Sets the metrics each training step counts on the device (null: none); a change drops the recorded steps,
+     * which froze the old ones.
+     */
+    void stepMetrics(BatchMetrics metrics) {
+        if (metrics != stepMetrics) {
+            releaseRecordedSteps();
+            stepMetrics = metrics;
+        }
     }
 
     /**
@@ -563,9 +545,18 @@ final class Engine implements AutoCloseable {
      * @return {@code [loss, accuracy]}
      */
     double[] evaluate(DeviceData data, int batchSize) {
+        return evaluate(data, batchSize, null);
+    }
+
+    /** {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device. */
+    double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics) {
         backend.fill(evalStats.all(), 0f);
-        forEachInferenceBatch(data, batchSize, (start, rows) ->
-                forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all()));
+        forEachInferenceBatch(data, batchSize, (start, rows) -> {
+            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
+            if (metrics != null) {
+                metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
+            }
+        });
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};

@@ -86,7 +86,12 @@ final class FitLoop {
     History run(TrainFeed feed, Supplier<Map<String, Double>> validation) {
         engine.mixup(options.mixup());
         try {
-            return runEpochs(feed, validation);
+            metrics.attach();
+            try {
+                return runEpochs(feed, validation);
+            } finally {
+                metrics.detach();
+            }
         } finally {
             engine.mixup(0); // evaluate, predict and later fits see clean data
         }

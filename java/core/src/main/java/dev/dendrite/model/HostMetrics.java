@@ -11,8 +11,10 @@ import dev.dendrite.losses.Loss;
 import dev.dendrite.metrics.MetricSet;
 
 /**
- * Feeds a {@link MetricSet} from a model's {@link Engine}: after each training step (only when some metric is
- * not counted on the device) and over a whole dataset in inference mode, for validation and {@code evaluate}.
+ * Feeds a {@link MetricSet} from a model's {@link Engine}. While {@link #attach}ed (a fit) the metrics that can
+ * count on the device do so inside each training step and each inference batch, and are read once per epoch;
+ * the others are fed each batch's outputs read back after the step, and over a whole dataset in inference mode,
+ * for validation and {@code evaluate}.
  */
 final class HostMetrics {
     private final Engine engine;
@@ -47,8 +49,42 @@ final class HostMetrics {
         return metrics;
     }
 
+    /**
+     * Gives the metrics device counters on the engine's backend and has every training step add to them, until
+     * {@link #detach}.
+     */
+    void attach() {
+        metrics.attach(engine.backend(), engine.loss().sparseLabels(), engine.outputSize());
+        engine.stepMetrics(this::accumulate);
+    }
+
+    /** Ends {@link #attach}: the steps stop counting and the counters are freed. */
+    void detach() {
+        try {
+            engine.stepMetrics(null);
+        } finally {
+            metrics.detach();
+        }
+    }
+
+    private void accumulate(Slice outputs, Slice targets, int rows) {
+        metrics.accumulate(outputs, targets, rows, engine.outputSize());
+    }
+
+    /** One inference batch, added on the device and noted on the host (not recorded, so both at once). */
+    private void accumulateAndCount(Slice outputs, Slice targets, int rows) {
+        accumulate(outputs, targets, rows);
+        metrics.counted(rows, engine.outputSize());
+    }
+
+    /** {@link Engine#evaluate} over {@code data}, with the attached metrics counting each batch on the device. */
+    double[] evaluateCounting(DeviceData data, int batchSize) {
+        return engine.evaluate(data, batchSize, metrics.attached() ? this::accumulateAndCount : null);
+    }
+
     /** Adds the last training step's batch of {@code rows} rows to the host metrics, if any needs it. */
     void afterStep(int rows) {
+        metrics.counted(rows, engine.outputSize());
         if (!metrics.needsOutputs()) {
             return;
         }
@@ -77,14 +113,28 @@ final class HostMetrics {
 
     /**
      * Loss and metrics over {@code data} in inference mode, keys prefixed by {@code prefix}: one pass for the
-     * loss and the device's accuracy count, and, when a metric is computed on the host, one more forward pass
-     * whose outputs are read back with the targets.
+     * loss, the device's accuracy count and the metrics counted on the device, and, when a metric is computed on
+     * the host, one more forward pass whose outputs are read back with the targets.
      */
     Map<String, Double> evaluate(DeviceData data, int batchSize, String prefix) {
-        double[] v = engine.evaluate(data, batchSize);
+        boolean attachHere = !metrics.attached();
+        if (attachHere) {
+            metrics.attach(engine.backend(), engine.loss().sparseLabels(), engine.outputSize());
+        }
+        try {
+            return evaluateAttached(data, batchSize, prefix);
+        } finally {
+            if (attachHere) {
+                metrics.detach();
+            }
+        }
+    }
+
+    private Map<String, Double> evaluateAttached(DeviceData data, int batchSize, String prefix) {
+        metrics.reset();
+        double[] v = evaluateCounting(data, batchSize);
         Map<String, Double> logs = new LinkedHashMap<>();
         logs.put(prefix + "loss", v[0]);
-        metrics.reset();
         if (metrics.needsOutputs()) {
             int cols = engine.outputSize();
             float[] pred = engine.predict(data, batchSize);

@@ -234,7 +234,7 @@ final class SourceFit {
             }
             check(b, reader.lastIndex(), role);
             DeviceData data = staged.load(b);
-            double[] v = engine.evaluate(data, b.size());
+            double[] v = metrics.evaluateCounting(data, b.size());
             loss += v[0] * b.size();
             accuracy += v[1] * b.size();
             rows += b.size();

@@ -71,7 +71,7 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
         CpuDataOps data = new CpuDataOps(par);
         use(new OpFamilies(this::runGemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers,
                 data, new CpuOptimizerOptionOps(par), new CpuNoiseOps(par), new CpuLayerNormOps(par),
-                new CpuAugmentOps(par)));
+                new CpuAugmentOps(par), new CpuMetricOps()));
     }
 
     @Override

@@ -100,7 +100,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         this.data = new CudaDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
                 new CudaOptimizerOptionOps(ctx), new CudaNoiseOps(ctx), new CudaLayerNormOps(ctx),
-                new CudaAugmentOps(ctx)));
+                new CudaAugmentOps(ctx), new CudaMetricOps(ctx)));
         byte[] fatbin = CudaLibraries.fatbin();
         String notBuilt = "CUDA kernels were not built (nvcc was not found at build time)";
         try {

@@ -79,6 +79,11 @@ enum CudaKernel {
     AUGMENT_PIXELS("augment_pixels", "PPIIIFFFFFFFFFFFIIIIP"),
     MIXUP_LAMBDAS("mixup_lambdas", "IFIIIPP"),
     MIXUP_APPLY("mixup_apply", "PPIIIIIIIPPPP"),
+    // metrics.cu
+    METRIC_CONFUSION("metric_confusion", "PPPIIIPIP"),
+    METRIC_BUCKETS("metric_buckets", "PPPIIIIP"),
+    METRIC_HITS("metric_hits", "PPPIIIIIFP"),
+    METRIC_CLASS_COUNTS("metric_class_counts", "PPPIIIIFP"),
     // gemm.cu: the tiled variants of kernels/common/gemm_tiled.h, looked up with gemm(variant, transA, transB);
     // each takes m, n, k, alpha, a, b, beta, c, w (the work space of a split product, or null)
     GEMM_TILE64_NN("gemm_tile64_nn", "IIIFPPFPP"),

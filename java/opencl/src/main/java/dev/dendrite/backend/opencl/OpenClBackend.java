@@ -113,7 +113,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         OpenClDataOps data = new OpenClDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
                 new OpenClOptimizerOptionOps(ctx), new OpenClNoiseOps(ctx), new OpenClLayerNormOps(ctx),
-                new OpenClAugmentOps(ctx)));
+                new OpenClAugmentOps(ctx), new OpenClMetricOps(ctx)));
     }
 
     @Override
