@@ -22,10 +22,12 @@ import org.junit.jupiter.api.Test;
  *   <li>Against the CPU definition {@link Mixup#apply} run on the host: lambdas within 1e-6 (ulps of Java's and
  *       the device's log/exp apart), so mixed values within 1e-6 times their inputs' difference plus one rounding
  *       (an ulp of the value), the partner exactly.
- *   <li>The distribution: the mean and variance of 16,384 lambdas within 5 standard errors of Beta(alpha, alpha)'s
+ *   <li>The distribution: the mean and variance of 65,536 lambdas within 5 standard errors of Beta(alpha, alpha)'s
  *       1/2 and 1/(4(2 alpha + 1)) (the variance's error from the fourth moment, excess kurtosis -6/(2 alpha + 3)),
  *       and for alpha 1 and 1/2, where the CDF is simple (uniform; arcsine), a Kolmogorov-Smirnov distance below
- *       1.95 / sqrt(n) (a false alarm once in 1000 runs).
+ *       2.7 / sqrt(n) = 0.0105: a false alarm about once in a million runs (Kolmogorov's tail, 2 exp(-2 * 2.7^2)),
+ *       where 1.95 / sqrt(16,384) = 0.0152 before raised one in a thousand (seed 5038368298972 did, on the cpu
+ *       backend, at a KS distance of 0.0161), and still a tighter bound than that one.
  * </ul>
  */
 public abstract class MixupConformanceTest extends OpFamilyConformance {
@@ -193,9 +195,10 @@ public abstract class MixupConformanceTest extends OpFamilyConformance {
         for (float alpha : new float[] {0.2f, 0.5f, 1f, 2f, 1e-3f, OpChecks.MIXUP_MIN_ALPHA,
                 OpChecks.MIXUP_MAX_ALPHA}) {
             long s = rnd.nextLong();
-            int n = 4 * rows;
+            int steps = 16;
+            int n = steps * rows;
             double[] lam = new double[n];
-            for (int step = 0; step < 4; step++) {
+            for (int step = 0; step < steps; step++) {
                 Run got = run(new float[rows], new int[rows], null, rows, 1, 2, alpha, s, step * 977);
                 for (int r = 0; r < rows; r++) {
                     lam[step * rows + r] = got.lambdas[r];
@@ -227,7 +230,7 @@ public abstract class MixupConformanceTest extends OpFamilyConformance {
                     double cdf = alpha == 1f ? lam[i] : 2 / Math.PI * Math.asin(Math.sqrt(lam[i]));
                     ks = Math.max(ks, Math.max(Math.abs(cdf - (double) i / n), Math.abs((i + 1.0) / n - cdf)));
                 }
-                assertTrue(ks < 1.95 / Math.sqrt(n), "Kolmogorov-Smirnov distance " + ks + where);
+                assertTrue(ks < 2.7 / Math.sqrt(n), "Kolmogorov-Smirnov distance " + ks + where);
             }
         }
     }
