@@ -102,7 +102,12 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkOptions();
-        Map<String, RunConfig> runs = plan();
+        Map<String, RunConfig> runs;
+        try {
+            runs = plan();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage()); // a --vary/--set/--config the settings reject: a usage error, exit 2
+        }
         java.lang.reflect.Method onSpark = spark == null ? null : SparkOption.entry(spark);
         if (spark == null) {
             // Opened and closed once here so that a wrong --backend, or one this machine lacks, is reported before

@@ -467,12 +467,12 @@ final class TrainCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    /** Runs a name lookup, prefixing its complaint with the flag the name came from. */
-    private static void named(String option, Runnable lookup) {
+    /** A name the library looks up, rejected as a usage error of {@code option} (exit 2, as every bad flag). */
+    private void named(String option, Runnable lookup) {
         try {
             lookup.run();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            throw bad(option + ": " + e.getMessage());
         }
     }
 

@@ -127,8 +127,9 @@ class CliNewcomerTest {
     @Test
     void unknownNamesNameTheirFlag() {
         Result r = run("train", "--sample", "--optimizer", "adabelief");
-        assertEquals(1, r.code(), r.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), "a bad flag value is a usage error, as --epochs -1 is: " + r);
         assertTrue(r.out().contains("--optimizer: unknown optimizer 'adabelief'"), r.toString());
+        assertTrue(r.out().contains("Try 'dendrite train --help'"), r.toString());
         assertFalse(r.out().contains("Data:"), "checked before any data is read: " + r);
     }
 

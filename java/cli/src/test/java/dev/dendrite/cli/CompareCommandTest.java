@@ -80,7 +80,8 @@ class CompareCommandTest {
         for (String[] c : new String[][] {{"--epochs", "0", "--epochs 0; expected 1 or more"},
             {"--batch-size", "0", "--batch-size 0; expected 1 or more"},
             {"--parallel", "0", "--parallel 0; expected 1 or more"},
-            {"--verbose", "5", "--verbose 5; expected 0 (silent) or 1"}}) {
+            {"--verbose", "5", "--verbose 5; expected 0 (silent) or 1"},
+            {"--vary", "optimiser=sgd,adam", "unknown setting 'optimiser'; expected one of"}}) {
             CliRun.Result r = CliRun.run("compare", "--sample", c[0], c[1], "-o", dir.resolve("out").toString());
             assertEquals(2, r.code(), r.toString());
             assertTrue(r.out().contains(c[2]), r.toString());
