@@ -180,9 +180,7 @@ DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
         float g = grads[i];
         sq = dendrite_kahan_add(sq, g * g);
     }
-    float total = sq.sum;
-    float unused = 0.0f;
-    dendrite_block_sum2(total, unused);
+    float total = dendrite_block_kahan_sum(sq);
     if (threadIdx.x == 0) {
         scale = dendrite_clip_norm_scale(total, c);
     }
@@ -235,11 +233,9 @@ DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, fl
         w_sq = dendrite_kahan_add(w_sq, w * w);
         u_sq = dendrite_kahan_add(u_sq, u * u);
     }
-    float a = w_sq.sum;
-    float b = u_sq.sum;
-    dendrite_block_sum2(a, b);
+    float2 norms_sq = dendrite_block_kahan_sum2(w_sq, u_sq);
     if (threadIdx.x == 0) {
-        ratio = dendrite_lamb_ratio(a, b);
+        ratio = dendrite_lamb_ratio(norms_sq.x, norms_sq.y);
     }
     __syncthreads();
     float step = ratio * hyper[0];
@@ -289,11 +285,9 @@ DENDRITE_KERNEL void adafactor_update(float *params, const float *grads, float *
             }
             acc[rows + j] = dendrite_adafactor_average(acc[rows + j], col.sum / (float) rows, beta);
         }
-        float a = r_sum.sum;
-        float unused = 0.0f;
-        dendrite_block_sum2(a, unused); /* its barriers also publish r and c */
+        float r_total = dendrite_block_kahan_sum(r_sum); /* its barriers also publish r and c */
         if (threadIdx.x == 0) {
-            shared_r_mean = a / (float) rows;
+            shared_r_mean = r_total / (float) rows;
         }
         __syncthreads();
         float r_mean = shared_r_mean;
@@ -313,11 +307,9 @@ DENDRITE_KERNEL void adafactor_update(float *params, const float *grads, float *
             u_sq = dendrite_kahan_add(u_sq, u * u);
         }
     }
-    float a = w_sq.sum;
-    float b = u_sq.sum;
-    dendrite_block_sum2(a, b);
+    float2 norms_sq = dendrite_block_kahan_sum2(w_sq, u_sq);
     if (threadIdx.x == 0) {
-        shared_step = dendrite_adafactor_step(a, b, n, rho, eps2, clip);
+        shared_step = dendrite_adafactor_step(norms_sq.x, norms_sq.y, n, rho, eps2, clip);
     }
     __syncthreads();
     float step = shared_step;
