@@ -84,23 +84,8 @@ typedef unsigned long long dendrite_u64;
 #define dendrite_mulhi_u32(a, b) __umulhi((unsigned int) (a), (unsigned int) (b))
 #define dendrite_atomic_cas_i32(p, expected, desired) atomicCAS((int *) (p), (expected), (desired))
 #define dendrite_atomic_add_i32(p, v) atomicAdd((int *) (p), (v))
-#define dendrite_expf(x) expf(x)
-#define dendrite_expm1f(x) expm1f(x)
-#define dendrite_logf(x) logf(x)
-#define dendrite_log1pf(x) log1pf(x)
-#define dendrite_sqrtf(x) sqrtf(x)
-#define dendrite_tanhf(x) tanhf(x)
-#define dendrite_erfcf(x) erfcf(x)
 #define dendrite_cospif(x) cospif(x)
 #define dendrite_sinpif(x) sinpif(x)
-#define dendrite_fabsf(x) fabsf(x)
-#define dendrite_fmaxf(a, b) fmaxf(a, b)
-#define dendrite_fmaf(a, b, c) fmaf(a, b, c)
-#define dendrite_powf(a, b) powf(a, b)
-#define dendrite_cosf(x) cosf(x)
-#define dendrite_floorf(x) floorf(x)
-#define dendrite_ceilf(x) ceilf(x)
-#define dendrite_fminf(a, b) fminf(a, b)
 #define DENDRITE_KERNEL extern "C" __global__
 #define DENDRITE_LOCAL __shared__
 #define DENDRITE_LOCAL_PTR
@@ -133,6 +118,12 @@ static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
     return old;
 }
 #define dendrite_atomic_add_i32(p, v) ((void) (*(p) += (v)))
+#define dendrite_cospif(x) ((float) cos(3.14159265358979323846 * (double) (x))) /* C99 has no cospi */
+#define dendrite_sinpif(x) ((float) sin(3.14159265358979323846 * (double) (x)))
+#endif
+
+#ifndef DENDRITE_OPENCL
+/* CUDA's device math library and host C99 both spell the float functions C99's way (expf, fmaf, ...). */
 #define dendrite_expf(x) expf(x)
 #define dendrite_expm1f(x) expm1f(x)
 #define dendrite_logf(x) logf(x)
@@ -140,8 +131,6 @@ static inline int dendrite_atomic_cas_i32(int *p, int expected, int desired) {
 #define dendrite_sqrtf(x) sqrtf(x)
 #define dendrite_tanhf(x) tanhf(x)
 #define dendrite_erfcf(x) erfcf(x)
-#define dendrite_cospif(x) ((float) cos(3.14159265358979323846 * (double) (x))) /* C99 has no cospi */
-#define dendrite_sinpif(x) ((float) sin(3.14159265358979323846 * (double) (x)))
 #define dendrite_fabsf(x) fabsf(x)
 #define dendrite_fmaxf(a, b) fmaxf(a, b)
 #define dendrite_fmaf(a, b, c) fmaf(a, b, c)

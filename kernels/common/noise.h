@@ -54,4 +54,31 @@ DENDRITE_DEVICE float dendrite_alpha_dropout(float x, int kept, float a, float b
     return kept ? a * x + b : dropped;
 }
 
+/*
+ * The elements 4 b .. 4 b + 3 (those below n) of Philox block b, whose words are r: what one CUDA thread or OpenCL
+ * work-item does per block, for both dialects. x and y point at their slices' first elements; y may alias x.
+ */
+DENDRITE_DEVICE void dendrite_gaussian_block(DENDRITE_GLOBAL const float *x, DENDRITE_GLOBAL float *y, dendrite_u32 n,
+                                             dendrite_u32 b, dendrite_philox4 r, float add, float mul) {
+    for (dendrite_u32 j = 0; j < 4u; j++) {
+        dendrite_u32 i = 4u * b + j;
+        if (i < n) {
+            y[i] = dendrite_gaussian(x[i], dendrite_noise_normal(r, i), add, mul);
+        }
+    }
+}
+
+/* The same for AlphaDropout: element i is kept when the uniform of its word is at least rate. */
+DENDRITE_DEVICE void dendrite_alpha_dropout_block(DENDRITE_GLOBAL const float *x, DENDRITE_GLOBAL float *y,
+                                                  dendrite_u32 n, dendrite_u32 b, dendrite_philox4 r, float rate,
+                                                  float a, float shift, float dropped) {
+    for (dendrite_u32 j = 0; j < 4u; j++) {
+        dendrite_u32 i = 4u * b + j;
+        if (i < n) {
+            int kept = dendrite_philox_to_uniform(dendrite_noise_word(r, i)) >= rate;
+            y[i] = dendrite_alpha_dropout(x[i], kept, a, shift, dropped);
+        }
+    }
+}
+
 #endif /* DENDRITE_NOISE_H */

@@ -1,7 +1,8 @@
 /*
  * optimizers.h - the per-element update rules of the optimizers, as Keras defines them (see the Javadoc of
  * Backend.sgdUpdate, adamUpdate, rmspropUpdate and adagradUpdate). Each takes the element's state by value
- * and returns the new state, so a kernel is "load, call, store" and the formula lives here only.
+ * and returns the new state, so the formula lives here only; the element steps at the end load an element's state,
+ * call the rule and store it, once for both dialects, so that a kernel only walks its elements.
  *
  * Moving averages and momenta are evaluated as one fused multiply-add or dendrite_dot2, so that where the
  * new term cancels the old state the result is still accurate to its own ulps, as in the reference backend
@@ -366,6 +367,137 @@ DENDRITE_DEVICE float dendrite_clip_value(float grad, float c) {
 DENDRITE_DEVICE float dendrite_clip_norm_scale(float sum_squares, float c) {
     float norm = dendrite_sqrtf(sum_squares);
     return c / (norm <= c ? c : norm);
+}
+
+
+/* ------------------------------------------------------------------ element steps
+ *
+ * Element i of each element-wise optimizer: load its state, apply the rule above, store the state back. Both
+ * dialects' kernels only walk the elements and call these (CUDA grid-stride, OpenCL a work-item per element or
+ * grid-stride), with pointers already at their slice's first element; an optional buffer (Adam's v_max, RMSprop's
+ * mom and mg) is only touched when its flag is set.
+ */
+
+DENDRITE_DEVICE void dendrite_sgd_momentum_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                                DENDRITE_GLOBAL float *velocity, dendrite_u32 i, float lr,
+                                                float momentum, int nesterov) {
+    dendrite_sgd_state s;
+    s.param = params[i];
+    s.velocity = velocity[i];
+    s = dendrite_sgd_momentum(s, grads[i], lr, momentum, nesterov);
+    params[i] = s.param;
+    velocity[i] = s.velocity;
+}
+
+DENDRITE_DEVICE void dendrite_adam_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                        DENDRITE_GLOBAL float *m, DENDRITE_GLOBAL float *v,
+                                        DENDRITE_GLOBAL float *v_max, dendrite_u32 i, float step_size, float beta1,
+                                        float beta2, float eps, int amsgrad) {
+    dendrite_adam_state s;
+    s.param = params[i];
+    s.m = m[i];
+    s.v = v[i];
+    s.v_max = amsgrad ? v_max[i] : 0.0f;
+    s = dendrite_adam(s, grads[i], step_size, beta1, beta2, eps, amsgrad);
+    params[i] = s.param;
+    m[i] = s.m;
+    v[i] = s.v;
+    if (amsgrad) {
+        v_max[i] = s.v_max;
+    }
+}
+
+DENDRITE_DEVICE void dendrite_rmsprop_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                           DENDRITE_GLOBAL float *ms, DENDRITE_GLOBAL float *mom,
+                                           DENDRITE_GLOBAL float *mg, dendrite_u32 i, float lr, float rho,
+                                           float momentum, float eps, int centered, int use_momentum) {
+    dendrite_rmsprop_state s;
+    s.param = params[i];
+    s.ms = ms[i];
+    s.mom = use_momentum ? mom[i] : 0.0f;
+    s.mg = centered ? mg[i] : 0.0f;
+    s = dendrite_rmsprop(s, grads[i], lr, rho, momentum, eps, centered, use_momentum);
+    params[i] = s.param;
+    ms[i] = s.ms;
+    if (use_momentum) {
+        mom[i] = s.mom;
+    }
+    if (centered) {
+        mg[i] = s.mg;
+    }
+}
+
+DENDRITE_DEVICE void dendrite_adagrad_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                           DENDRITE_GLOBAL float *accumulator, dendrite_u32 i, float lr, float eps) {
+    dendrite_adagrad_state s;
+    s.param = params[i];
+    s.accumulator = accumulator[i];
+    s = dendrite_adagrad(s, grads[i], lr, eps);
+    params[i] = s.param;
+    accumulator[i] = s.accumulator;
+}
+
+DENDRITE_DEVICE void dendrite_adamax_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                          DENDRITE_GLOBAL float *m, DENDRITE_GLOBAL float *u, dendrite_u32 i,
+                                          float step_size, float beta1, float beta2, float eps) {
+    dendrite_adamax_state s;
+    s.param = params[i];
+    s.m = m[i];
+    s.u = u[i];
+    s = dendrite_adamax(s, grads[i], step_size, beta1, beta2, eps);
+    params[i] = s.param;
+    m[i] = s.m;
+    u[i] = s.u;
+}
+
+DENDRITE_DEVICE void dendrite_nadam_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                         DENDRITE_GLOBAL float *m, DENDRITE_GLOBAL float *v, dendrite_u32 i, float lr,
+                                         dendrite_nadam_coefficients c, float beta1, float beta2, float eps) {
+    dendrite_nadam_state s;
+    s.param = params[i];
+    s.m = m[i];
+    s.v = v[i];
+    s = dendrite_nadam(s, grads[i], lr, c, beta1, beta2, eps);
+    params[i] = s.param;
+    m[i] = s.m;
+    v[i] = s.v;
+}
+
+DENDRITE_DEVICE void dendrite_lion_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                        DENDRITE_GLOBAL float *m, dendrite_u32 i, float lr, float beta1, float beta2) {
+    dendrite_lion_state s;
+    s.param = params[i];
+    s.m = m[i];
+    s = dendrite_lion(s, grads[i], lr, beta1, beta2);
+    params[i] = s.param;
+    m[i] = s.m;
+}
+
+DENDRITE_DEVICE void dendrite_adadelta_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                            DENDRITE_GLOBAL float *acc_grad, DENDRITE_GLOBAL float *acc_delta,
+                                            dendrite_u32 i, float lr, float rho, float eps) {
+    dendrite_adadelta_state s;
+    s.param = params[i];
+    s.acc_grad = acc_grad[i];
+    s.acc_delta = acc_delta[i];
+    s = dendrite_adadelta(s, grads[i], lr, rho, eps);
+    params[i] = s.param;
+    acc_grad[i] = s.acc_grad;
+    acc_delta[i] = s.acc_delta;
+}
+
+DENDRITE_DEVICE void dendrite_ftrl_step(DENDRITE_GLOBAL float *params, DENDRITE_GLOBAL const float *grads,
+                                        DENDRITE_GLOBAL float *accumulator, DENDRITE_GLOBAL float *linear,
+                                        dendrite_u32 i, float lr, float e, float l1, float l2_total,
+                                        float l2_shrinkage) {
+    dendrite_ftrl_state s;
+    s.param = params[i];
+    s.accumulator = accumulator[i];
+    s.linear = linear[i];
+    s = dendrite_ftrl(s, grads[i], lr, e, l1, l2_total, l2_shrinkage);
+    params[i] = s.param;
+    accumulator[i] = s.accumulator;
+    linear[i] = s.linear;
 }
 
 #endif /* DENDRITE_OPTIMIZERS_H */

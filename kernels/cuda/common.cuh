@@ -104,6 +104,23 @@ __device__ __forceinline__ void dendrite_block_sum2(float &a, float &b) {
 }
 
 /*
+ * The block totals of every thread's own Kahan sums ka and kb (the tree above adds the threads' sums plainly),
+ * valid in thread 0 only: the one way a one-block kernel (clip by norm, Lamb, Adafactor, the loss statistics)
+ * turns its per-thread sums into the block's.
+ */
+__device__ __forceinline__ float2 dendrite_block_kahan_sum2(dendrite_kahan ka, dendrite_kahan kb) {
+    float a = ka.sum;
+    float b = kb.sum;
+    dendrite_block_sum2(a, b);
+    return make_float2(a, b);
+}
+
+/* The same for a single sum (the tree's second lane carries zeros). */
+__device__ __forceinline__ float dendrite_block_kahan_sum(dendrite_kahan k) {
+    return dendrite_block_kahan_sum2(k, dendrite_kahan_zero()).x;
+}
+
+/*
  * Column-tile reduction: thread (x, y) holds a partial sum v of column x over rows y, y + blockDim.y, ...;
  * returns the column total to the threads with threadIdx.y == 0 (others get garbage). blockDim.y is a power
  * of two, at most DENDRITE_TILE_ROWS. The tree is fixed, so the result is deterministic. Ends with a barrier,
@@ -156,9 +173,9 @@ __device__ __forceinline__ void dendrite_finish_stats(float a, float b, float ca
         ka = dendrite_kahan_add(ka, __ldcg(&partials[2 * i]));
         kb = dendrite_kahan_add(kb, __ldcg(&partials[2 * i + 1]));
     }
-    float ta = ka.sum;
-    float tb = kb.sum;
-    dendrite_block_sum2(ta, tb);
+    float2 t = dendrite_block_kahan_sum2(ka, kb);
+    float ta = t.x;
+    float tb = t.y;
     if (threadIdx.x == 0) {
         float loss = (ca != 0.0f ? ca * ta : 0.0f) + (cb != 0.0f ? cb * tb : 0.0f);
         stats[0] += loss;

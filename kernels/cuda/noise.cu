@@ -16,12 +16,7 @@ DENDRITE_KERNEL void gaussian_noise(const float *in, float *out, int n, float ad
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
     for (unsigned int b = DENDRITE_GRID_START; b < blocks; b += DENDRITE_GRID_STRIDE) {
         dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, b, step, (unsigned int) stream);
-        for (unsigned int j = 0; j < 4u; j++) {
-            unsigned int i = 4u * b + j;
-            if (i < (unsigned int) n) {
-                out[i] = dendrite_gaussian(in[i], dendrite_noise_normal(r, i), add, mul);
-            }
-        }
+        dendrite_gaussian_block(in, out, (unsigned int) n, b, r, add, mul);
     }
 }
 
@@ -32,12 +27,6 @@ DENDRITE_KERNEL void alpha_dropout(const float *in, float *out, int n, float rat
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
     for (unsigned int blk = DENDRITE_GRID_START; blk < blocks; blk += DENDRITE_GRID_STRIDE) {
         dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, blk, step, (unsigned int) stream);
-        for (unsigned int j = 0; j < 4u; j++) {
-            unsigned int i = 4u * blk + j;
-            if (i < (unsigned int) n) {
-                int kept = dendrite_philox_to_uniform(dendrite_noise_word(r, i)) >= rate;
-                out[i] = dendrite_alpha_dropout(in[i], kept, a, b, dropped);
-            }
-        }
+        dendrite_alpha_dropout_block(in, out, (unsigned int) n, blk, r, rate, a, b, dropped);
     }
 }

@@ -4,8 +4,9 @@
  * Why: a compiled model keeps every trainable parameter in one contiguous buffer and every gradient in
  * another, so one launch updates the whole model (PyTorch's "fused" optimizers, here the only kind). The
  * learning rate is read from hyper[0] and Adam's t from counters[0] + 1 on the device, so a captured graph
- * replays with the current schedule and step. The update rules are kernels/common/optimizers.h, shared with
- * OpenCL; these kernels only load, call and store. Optional state buffers are null pointers.
+ * replays with the current schedule and step. The update rules, and the load-rule-store of one element, are
+ * kernels/common/optimizers.h, shared with OpenCL; these kernels only walk the elements. Optional state buffers
+ * are null pointers.
  */
 #include "common.cuh"
 #include "optimizers.h"
@@ -15,16 +16,10 @@ DENDRITE_KERNEL void sgd_update(float *params, const float *grads, float *veloci
                                 float momentum, int nesterov) {
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        float g = grads[i];
         if (velocity == nullptr) {
-            params[i] = dendrite_sgd(params[i], g, lr);
+            params[i] = dendrite_sgd(params[i], grads[i], lr);
         } else {
-            dendrite_sgd_state s;
-            s.param = params[i];
-            s.velocity = velocity[i];
-            s = dendrite_sgd_momentum(s, g, lr, momentum, nesterov);
-            params[i] = s.param;
-            velocity[i] = s.velocity;
+            dendrite_sgd_momentum_step(params, grads, velocity, i, lr, momentum, nesterov);
         }
     }
 }
@@ -36,18 +31,7 @@ DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, fl
     float step_size = dendrite_adam_step_size(hyper[0], beta1, beta2, counters[0] + 1);
     int amsgrad = v_max != nullptr;
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_adam_state s;
-        s.param = params[i];
-        s.m = m[i];
-        s.v = v[i];
-        s.v_max = amsgrad ? v_max[i] : 0.0f;
-        s = dendrite_adam(s, grads[i], step_size, beta1, beta2, eps, amsgrad);
-        params[i] = s.param;
-        m[i] = s.m;
-        v[i] = s.v;
-        if (amsgrad) {
-            v_max[i] = s.v_max;
-        }
+        dendrite_adam_step(params, grads, m, v, v_max, i, step_size, beta1, beta2, eps, amsgrad);
     }
 }
 
@@ -58,20 +42,7 @@ DENDRITE_KERNEL void rmsprop_update(float *params, const float *grads, float *ms
     int centered = mg != nullptr;
     int use_momentum = mom != nullptr;
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_rmsprop_state s;
-        s.param = params[i];
-        s.ms = ms[i];
-        s.mom = use_momentum ? mom[i] : 0.0f;
-        s.mg = centered ? mg[i] : 0.0f;
-        s = dendrite_rmsprop(s, grads[i], lr, rho, momentum, eps, centered, use_momentum);
-        params[i] = s.param;
-        ms[i] = s.ms;
-        if (use_momentum) {
-            mom[i] = s.mom;
-        }
-        if (centered) {
-            mg[i] = s.mg;
-        }
+        dendrite_rmsprop_step(params, grads, ms, mom, mg, i, lr, rho, momentum, eps, centered, use_momentum);
     }
 }
 
@@ -80,12 +51,7 @@ DENDRITE_KERNEL void adagrad_update(float *params, const float *grads, float *ac
                                     const float *hyper, float eps) {
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_adagrad_state s;
-        s.param = params[i];
-        s.accumulator = accumulator[i];
-        s = dendrite_adagrad(s, grads[i], lr, eps);
-        params[i] = s.param;
-        accumulator[i] = s.accumulator;
+        dendrite_adagrad_step(params, grads, accumulator, i, lr, eps);
     }
 }
 
@@ -94,14 +60,7 @@ DENDRITE_KERNEL void adamax_update(float *params, const float *grads, float *m, 
                                    const int *counters, float beta1, float beta2, float eps) {
     float step_size = hyper[0] / dendrite_one_minus_pow(beta1, counters[0] + 1);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_adamax_state s;
-        s.param = params[i];
-        s.m = m[i];
-        s.u = u[i];
-        s = dendrite_adamax(s, grads[i], step_size, beta1, beta2, eps);
-        params[i] = s.param;
-        m[i] = s.m;
-        u[i] = s.u;
+        dendrite_adamax_step(params, grads, m, u, i, step_size, beta1, beta2, eps);
     }
 }
 
@@ -111,14 +70,7 @@ DENDRITE_KERNEL void nadam_update(float *params, const float *grads, float *m, f
     float lr = hyper[0];
     dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[0] + 1);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_nadam_state s;
-        s.param = params[i];
-        s.m = m[i];
-        s.v = v[i];
-        s = dendrite_nadam(s, grads[i], lr, c, beta1, beta2, eps);
-        params[i] = s.param;
-        m[i] = s.m;
-        v[i] = s.v;
+        dendrite_nadam_step(params, grads, m, v, i, lr, c, beta1, beta2, eps);
     }
 }
 
@@ -127,12 +79,7 @@ DENDRITE_KERNEL void lion_update(float *params, const float *grads, float *m, in
                                  float beta2) {
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_lion_state s;
-        s.param = params[i];
-        s.m = m[i];
-        s = dendrite_lion(s, grads[i], lr, beta1, beta2);
-        params[i] = s.param;
-        m[i] = s.m;
+        dendrite_lion_step(params, grads, m, i, lr, beta1, beta2);
     }
 }
 
@@ -141,14 +88,7 @@ DENDRITE_KERNEL void adadelta_update(float *params, const float *grads, float *a
                                      const float *hyper, float rho, float eps) {
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_adadelta_state s;
-        s.param = params[i];
-        s.acc_grad = acc_grad[i];
-        s.acc_delta = acc_delta[i];
-        s = dendrite_adadelta(s, grads[i], lr, rho, eps);
-        params[i] = s.param;
-        acc_grad[i] = s.acc_grad;
-        acc_delta[i] = s.acc_delta;
+        dendrite_adadelta_step(params, grads, acc_grad, acc_delta, i, lr, rho, eps);
     }
 }
 
@@ -180,9 +120,7 @@ DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
         float g = grads[i];
         sq = dendrite_kahan_add(sq, g * g);
     }
-    float total = sq.sum;
-    float unused = 0.0f;
-    dendrite_block_sum2(total, unused);
+    float total = dendrite_block_kahan_sum(sq);
     if (threadIdx.x == 0) {
         scale = dendrite_clip_norm_scale(total, c);
     }
@@ -200,14 +138,7 @@ DENDRITE_KERNEL void ftrl_update(float *params, const float *grads, float *accum
     float lr = hyper[0];
     float l2_total = l2 + beta / (2.0f * lr);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dendrite_ftrl_state s;
-        s.param = params[i];
-        s.accumulator = accumulator[i];
-        s.linear = linear[i];
-        s = dendrite_ftrl(s, grads[i], lr, -lr_power, l1, l2_total, l2_shrinkage);
-        params[i] = s.param;
-        accumulator[i] = s.accumulator;
-        linear[i] = s.linear;
+        dendrite_ftrl_step(params, grads, accumulator, linear, i, lr, -lr_power, l1, l2_total, l2_shrinkage);
     }
 }
 
@@ -235,11 +166,9 @@ DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, fl
         w_sq = dendrite_kahan_add(w_sq, w * w);
         u_sq = dendrite_kahan_add(u_sq, u * u);
     }
-    float a = w_sq.sum;
-    float b = u_sq.sum;
-    dendrite_block_sum2(a, b);
+    float2 norms_sq = dendrite_block_kahan_sum2(w_sq, u_sq);
     if (threadIdx.x == 0) {
-        ratio = dendrite_lamb_ratio(a, b);
+        ratio = dendrite_lamb_ratio(norms_sq.x, norms_sq.y);
     }
     __syncthreads();
     float step = ratio * hyper[0];
@@ -289,11 +218,9 @@ DENDRITE_KERNEL void adafactor_update(float *params, const float *grads, float *
             }
             acc[rows + j] = dendrite_adafactor_average(acc[rows + j], col.sum / (float) rows, beta);
         }
-        float a = r_sum.sum;
-        float unused = 0.0f;
-        dendrite_block_sum2(a, unused); /* its barriers also publish r and c */
+        float r_total = dendrite_block_kahan_sum(r_sum); /* its barriers also publish r and c */
         if (threadIdx.x == 0) {
-            shared_r_mean = a / (float) rows;
+            shared_r_mean = r_total / (float) rows;
         }
         __syncthreads();
         float r_mean = shared_r_mean;
@@ -313,11 +240,9 @@ DENDRITE_KERNEL void adafactor_update(float *params, const float *grads, float *
             u_sq = dendrite_kahan_add(u_sq, u * u);
         }
     }
-    float a = w_sq.sum;
-    float b = u_sq.sum;
-    dendrite_block_sum2(a, b);
+    float2 norms_sq = dendrite_block_kahan_sum2(w_sq, u_sq);
     if (threadIdx.x == 0) {
-        shared_step = dendrite_adafactor_step(a, b, n, rho, eps2, clip);
+        shared_step = dendrite_adafactor_step(norms_sq.x, norms_sq.y, n, rho, eps2, clip);
     }
     __syncthreads();
     float step = shared_step;

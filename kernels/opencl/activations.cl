@@ -4,6 +4,7 @@
  * activation is in ../common/activations.h.
  */
 #include "../common/activations.h"
+#include "column_chunks.h"
 
 /* z[r, c] += bias[c] (if has_bias), then y[r, c] = f(z[r, c]); y may alias z for LINEAR only. */
 __kernel void bias_activation_forward(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
@@ -44,22 +45,19 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
 __kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
                                   __global float *dz, int dzo, int rows, int cols, int act, float alpha,
                                   int rows_per_chunk, __global float *partial, int po, int has_partial) {
-    int c = get_global_id(0);
-    int chunk = get_global_id(1);
-    if (c >= cols) {
+    dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
+    if (ch.c >= cols) {
         return;
     }
-    int r0 = chunk * rows_per_chunk;
-    int r1 = min(rows, r0 + rows_per_chunk);
     dendrite_kahan sum = dendrite_kahan_zero();
-    for (int r = r0; r < r1; r++) {
-        int i = r * cols + c;
+    for (int r = ch.first; r < ch.end; r++) {
+        int i = r * cols + ch.c;
         float d = dy[dyo + i] * dendrite_activation_derivative(act, alpha, z[zo + i]);
         dz[dzo + i] = d;
         sum = dendrite_kahan_add(sum, d);
     }
     if (has_partial) {
-        partial[po + chunk * cols + c] = sum.sum;
+        partial[po + ch.chunk * cols + ch.c] = sum.sum;
     }
 }
 
@@ -113,17 +111,14 @@ __kernel void prelu_forward(__global const float *x, int xo, __global const floa
 __kernel void prelu_backward(__global const float *x, int xo, __global const float *alpha, int ao,
                              __global const float *dy, int dyo, __global float *dx, int dxo, int has_dx, int rows,
                              int cols, int rows_per_chunk, __global float *partial, int po) {
-    int c = get_global_id(0);
-    int chunk = get_global_id(1);
-    if (c >= cols) {
+    dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
+    if (ch.c >= cols) {
         return;
     }
-    float a = alpha[ao + c];
-    int r0 = chunk * rows_per_chunk;
-    int r1 = min(rows, r0 + rows_per_chunk);
+    float a = alpha[ao + ch.c];
     dendrite_kahan sum = dendrite_kahan_zero();
-    for (int r = r0; r < r1; r++) {
-        int i = r * cols + c;
+    for (int r = ch.first; r < ch.end; r++) {
+        int i = r * cols + ch.c;
         float g = dy[dyo + i];
         float v = x[xo + i];
         sum = dendrite_kahan_add(sum, g * dendrite_prelu_alpha_derivative(v));
@@ -131,7 +126,7 @@ __kernel void prelu_backward(__global const float *x, int xo, __global const flo
             dx[dxo + i] = g * dendrite_prelu_derivative(v, a);
         }
     }
-    partial[po + chunk * cols + c] = sum.sum;
+    partial[po + ch.chunk * cols + ch.c] = sum.sum;
 }
 
 /* Rescaling and Normalization (dendrite_feature_affine): feature c uses statistic c % period. */

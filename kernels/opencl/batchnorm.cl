@@ -7,24 +7,22 @@
  * bn_backward_dx.
  */
 #include "../common/batchnorm.h"
+#include "column_chunks.h"
 
-/* partial[chunk * cols + c] = sum of (x[r, c] - mean[c])^2 over the chunk's rows. */
+/* partial[chunk * cols + c] = sum of (x[r, c] - mean[c])^2 over the chunk's rows (column_chunks.h). */
 __kernel void bn_square_deviation_partials(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
                                            __global const float *mean, int mo, __global float *partial, int po) {
-    int c = get_global_id(0);
-    int chunk = get_global_id(1);
-    if (c >= cols) {
+    dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
+    if (ch.c >= cols) {
         return;
     }
-    float m = mean[mo + c];
-    int r0 = chunk * rows_per_chunk;
-    int r1 = min(rows, r0 + rows_per_chunk);
+    float m = mean[mo + ch.c];
     dendrite_kahan sum = dendrite_kahan_zero();
-    for (int r = r0; r < r1; r++) {
-        float d = x[xo + r * cols + c] - m;
+    for (int r = ch.first; r < ch.end; r++) {
+        float d = x[xo + r * cols + ch.c] - m;
         sum = dendrite_kahan_add(sum, d * d);
     }
-    partial[po + chunk * cols + c] = sum.sum;
+    partial[po + ch.chunk * cols + ch.c] = sum.sum;
 }
 
 /*
@@ -38,17 +36,22 @@ __kernel void bn_finalize_statistics(__global const float *partial, int po, int 
     if (c >= cols) {
         return;
     }
-    dendrite_kahan sum = dendrite_kahan_zero();
-    for (int chunk = 0; chunk < chunks; chunk++) {
-        sum = dendrite_kahan_add(sum, partial[po + chunk * cols + c]);
-    }
-    float var = sum.sum / (float) rows;
+    float var = dendrite_column_fold(partial + po, chunks, cols, c) / (float) rows;
     inv_std[io + c] = dendrite_bn_inv_std(var, eps);
     running_mean[rmo + c] = dendrite_bn_running(momentum, running_mean[rmo + c], mean[mo + c]);
     running_var[rvo + c] = dendrite_bn_running(momentum, running_var[rvo + c], var);
 }
 
-/* y = gamma * (x - mean) * inv_std + beta, gamma = 1 and beta = 0 when absent. */
+/*
+ * y = gamma[c] * (x - mean) * inv_std + beta[c], gamma = 1 and beta = 0 when absent: training and inference differ
+ * only in where mean and inv_std come from.
+ */
+DENDRITE_DEVICE float bn_normalize_column(float x, float mean, float inv_std, int c, __global const float *gamma,
+                                          int has_gamma, __global const float *beta, int has_beta) {
+    return dendrite_bn_normalize(x, mean, inv_std, has_gamma ? gamma[c] : 1.0f, has_beta ? beta[c] : 0.0f);
+}
+
+/* Training: the batch's statistics. */
 __kernel void bn_normalize(__global const float *x, int xo, int rows, int cols, __global const float *mean, int mo,
                            __global const float *inv_std, int io, __global const float *gamma, int go,
                            int has_gamma, __global const float *beta, int bo, int has_beta, __global float *y,
@@ -58,9 +61,8 @@ __kernel void bn_normalize(__global const float *x, int xo, int rows, int cols, 
         return;
     }
     int c = gid % cols;
-    float g = has_gamma ? gamma[go + c] : 1.0f;
-    float b = has_beta ? beta[bo + c] : 0.0f;
-    y[yo + gid] = dendrite_bn_normalize(x[xo + gid], mean[mo + c], inv_std[io + c], g, b);
+    y[yo + gid] = bn_normalize_column(x[xo + gid], mean[mo + c], inv_std[io + c], c, gamma + go, has_gamma, beta + bo,
+                                      has_beta);
 }
 
 /* Inference: the same normalisation with the running statistics. */
@@ -73,10 +75,9 @@ __kernel void bn_inference(__global const float *x, int xo, int rows, int cols, 
         return;
     }
     int c = gid % cols;
-    float g = has_gamma ? gamma[go + c] : 1.0f;
-    float b = has_beta ? beta[bo + c] : 0.0f;
     float inv = dendrite_bn_inv_std(running_var[rvo + c], eps);
-    y[yo + gid] = dendrite_bn_normalize(x[xo + gid], running_mean[rmo + c], inv, g, b);
+    y[yo + gid] = bn_normalize_column(x[xo + gid], running_mean[rmo + c], inv, c, gamma + go, has_gamma, beta + bo,
+                                      has_beta);
 }
 
 /*
@@ -86,25 +87,22 @@ __kernel void bn_inference(__global const float *x, int xo, int rows, int cols, 
 __kernel void bn_backward_partials(__global const float *x, int xo, __global const float *dy, int dyo, int rows,
                                    int cols, int rows_per_chunk, __global const float *mean, int mo,
                                    __global const float *inv_std, int io, __global float *partial, int po) {
-    int c = get_global_id(0);
-    int chunk = get_global_id(1);
-    if (c >= cols) {
+    dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
+    if (ch.c >= cols) {
         return;
     }
-    float m = mean[mo + c];
-    float inv = inv_std[io + c];
-    int r0 = chunk * rows_per_chunk;
-    int r1 = min(rows, r0 + rows_per_chunk);
+    float m = mean[mo + ch.c];
+    float inv = inv_std[io + ch.c];
     dendrite_kahan sum_dy = dendrite_kahan_zero();
     dendrite_kahan sum_dy_xhat = dendrite_kahan_zero();
-    for (int r = r0; r < r1; r++) {
-        int i = r * cols + c;
+    for (int r = ch.first; r < ch.end; r++) {
+        int i = r * cols + ch.c;
         float g = dy[dyo + i];
         sum_dy = dendrite_kahan_add(sum_dy, g);
         sum_dy_xhat = dendrite_kahan_add(sum_dy_xhat, g * dendrite_bn_xhat(x[xo + i], m, inv));
     }
-    partial[po + chunk * 2 * cols + c] = sum_dy.sum;
-    partial[po + chunk * 2 * cols + cols + c] = sum_dy_xhat.sum;
+    partial[po + ch.chunk * 2 * cols + ch.c] = sum_dy.sum;
+    partial[po + ch.chunk * 2 * cols + cols + ch.c] = sum_dy_xhat.sum;
 }
 
 /*

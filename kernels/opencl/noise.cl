@@ -13,12 +13,7 @@ __kernel void gaussian_noise(__global const float *x, int xo, __global float *y,
         return;
     }
     dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) b, (uint) counters[co], (uint) stream);
-    for (int j = 0; j < 4; j++) {
-        int i = 4 * b + j;
-        if (i < n) {
-            y[yo + i] = dendrite_gaussian(x[xo + i], dendrite_noise_normal(r, (uint) i), add, mul);
-        }
-    }
+    dendrite_gaussian_block(x + xo, y + yo, (uint) n, (uint) b, r, add, mul);
 }
 
 /* y = kept(i) ? a * x + b : dropped, kept(i) = uniform(i) >= rate (the backward pass: b = dropped = 0). */
@@ -30,11 +25,5 @@ __kernel void alpha_dropout(__global const float *x, int xo, __global float *y, 
         return;
     }
     dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) blk, (uint) counters[co], (uint) stream);
-    for (int j = 0; j < 4; j++) {
-        int i = 4 * blk + j;
-        if (i < n) {
-            int kept = dendrite_philox_to_uniform(dendrite_noise_word(r, (uint) i)) >= rate;
-            y[yo + i] = dendrite_alpha_dropout(x[xo + i], kept, a, b, dropped);
-        }
-    }
+    dendrite_alpha_dropout_block(x + xo, y + yo, (uint) n, (uint) blk, r, rate, a, b, dropped);
 }

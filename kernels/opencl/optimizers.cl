@@ -1,7 +1,7 @@
 /*
  * optimizers.cl - one fused pass of an optimizer over a flat parameter buffer. The learning rate is read from
  * hyper[0] and the step from counters[0] on the device, so a recorded step replays unchanged; the update
- * rules are in ../common/optimizers.h.
+ * rules, and the load-rule-store of one element, are in ../common/optimizers.h.
  */
 #include "../common/optimizers.h"
 
@@ -13,17 +13,11 @@ __kernel void sgd_update(__global float *params, int po, __global const float *g
         return;
     }
     float lr = hyper[ho];
-    float g = grads[go + i];
     if (!has_velocity) {
-        params[po + i] = dendrite_sgd(params[po + i], g, lr);
+        params[po + i] = dendrite_sgd(params[po + i], grads[go + i], lr);
         return;
     }
-    dendrite_sgd_state s;
-    s.param = params[po + i];
-    s.velocity = velocity[vo + i];
-    s = dendrite_sgd_momentum(s, g, lr, momentum, nesterov);
-    params[po + i] = s.param;
-    velocity[vo + i] = s.velocity;
+    dendrite_sgd_momentum_step(params + po, grads + go, velocity + vo, (uint) i, lr, momentum, nesterov);
 }
 
 __kernel void adam_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
@@ -34,18 +28,8 @@ __kernel void adam_update(__global float *params, int po, __global const float *
      * backend launches a bounded grid), not once per element. */
     float step_size = dendrite_adam_step_size(hyper[ho], beta1, beta2, counters[co] + 1);
     for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
-        dendrite_adam_state s;
-        s.param = params[po + i];
-        s.m = m[mo + i];
-        s.v = v[vo + i];
-        s.v_max = amsgrad ? v_max[xo + i] : 0.0f;
-        s = dendrite_adam(s, grads[go + i], step_size, beta1, beta2, eps, amsgrad);
-        params[po + i] = s.param;
-        m[mo + i] = s.m;
-        v[vo + i] = s.v;
-        if (amsgrad) {
-            v_max[xo + i] = s.v_max;
-        }
+        dendrite_adam_step(params + po, grads + go, m + mo, v + vo, v_max + xo, (uint) i, step_size, beta1, beta2, eps,
+                           amsgrad);
     }
 }
 
@@ -57,20 +41,8 @@ __kernel void rmsprop_update(__global float *params, int po, __global const floa
     if (i >= n) {
         return;
     }
-    dendrite_rmsprop_state s;
-    s.param = params[po + i];
-    s.ms = ms[so + i];
-    s.mom = use_momentum ? mom[mmo + i] : 0.0f;
-    s.mg = centered ? mg[mgo + i] : 0.0f;
-    s = dendrite_rmsprop(s, grads[go + i], hyper[ho], rho, momentum, eps, centered, use_momentum);
-    params[po + i] = s.param;
-    ms[so + i] = s.ms;
-    if (use_momentum) {
-        mom[mmo + i] = s.mom;
-    }
-    if (centered) {
-        mg[mgo + i] = s.mg;
-    }
+    dendrite_rmsprop_step(params + po, grads + go, ms + so, mom + mmo, mg + mgo, (uint) i, hyper[ho], rho, momentum,
+                          eps, centered, use_momentum);
 }
 
 __kernel void adagrad_update(__global float *params, int po, __global const float *grads, int go,
@@ -80,12 +52,7 @@ __kernel void adagrad_update(__global float *params, int po, __global const floa
     if (i >= n) {
         return;
     }
-    dendrite_adagrad_state s;
-    s.param = params[po + i];
-    s.accumulator = accumulator[ao + i];
-    s = dendrite_adagrad(s, grads[go + i], hyper[ho], eps);
-    params[po + i] = s.param;
-    accumulator[ao + i] = s.accumulator;
+    dendrite_adagrad_step(params + po, grads + go, accumulator + ao, (uint) i, hyper[ho], eps);
 }
 
 __kernel void adamax_update(__global float *params, int po, __global const float *grads, int go,
@@ -93,14 +60,7 @@ __kernel void adamax_update(__global float *params, int po, __global const float
                             int ho, __global const int *counters, int co, float beta1, float beta2, float eps) {
     float step_size = hyper[ho] / dendrite_one_minus_pow(beta1, counters[co] + 1);
     for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
-        dendrite_adamax_state s;
-        s.param = params[po + i];
-        s.m = m[mo + i];
-        s.u = u[uo + i];
-        s = dendrite_adamax(s, grads[go + i], step_size, beta1, beta2, eps);
-        params[po + i] = s.param;
-        m[mo + i] = s.m;
-        u[uo + i] = s.u;
+        dendrite_adamax_step(params + po, grads + go, m + mo, u + uo, (uint) i, step_size, beta1, beta2, eps);
     }
 }
 
@@ -111,14 +71,7 @@ __kernel void nadam_update(__global float *params, int po, __global const float 
     float lr = hyper[ho];
     dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[co] + 1);
     for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
-        dendrite_nadam_state s;
-        s.param = params[po + i];
-        s.m = m[mo + i];
-        s.v = v[vo + i];
-        s = dendrite_nadam(s, grads[go + i], lr, c, beta1, beta2, eps);
-        params[po + i] = s.param;
-        m[mo + i] = s.m;
-        v[vo + i] = s.v;
+        dendrite_nadam_step(params + po, grads + go, m + mo, v + vo, (uint) i, lr, c, beta1, beta2, eps);
     }
 }
 
@@ -128,12 +81,7 @@ __kernel void lion_update(__global float *params, int po, __global const float *
     if (i >= n) {
         return;
     }
-    dendrite_lion_state s;
-    s.param = params[po + i];
-    s.m = m[mo + i];
-    s = dendrite_lion(s, grads[go + i], hyper[ho], beta1, beta2);
-    params[po + i] = s.param;
-    m[mo + i] = s.m;
+    dendrite_lion_step(params + po, grads + go, m + mo, (uint) i, hyper[ho], beta1, beta2);
 }
 
 __kernel void adadelta_update(__global float *params, int po, __global const float *grads, int go,
@@ -143,14 +91,7 @@ __kernel void adadelta_update(__global float *params, int po, __global const flo
     if (i >= n) {
         return;
     }
-    dendrite_adadelta_state s;
-    s.param = params[po + i];
-    s.acc_grad = acc_grad[ao + i];
-    s.acc_delta = acc_delta[ado + i];
-    s = dendrite_adadelta(s, grads[go + i], hyper[ho], rho, eps);
-    params[po + i] = s.param;
-    acc_grad[ao + i] = s.acc_grad;
-    acc_delta[ado + i] = s.acc_delta;
+    dendrite_adadelta_step(params + po, grads + go, acc_grad + ao, acc_delta + ado, (uint) i, hyper[ho], rho, eps);
 }
 
 __kernel void weight_decay(__global float *params, int po, int n, __global const float *hyper, int ho, float wd) {
@@ -204,14 +145,8 @@ __kernel void ftrl_update(__global float *params, int po, __global const float *
         return;
     }
     float lr = hyper[ho];
-    dendrite_ftrl_state s;
-    s.param = params[po + i];
-    s.accumulator = accumulator[ao + i];
-    s.linear = linear[lo + i];
-    s = dendrite_ftrl(s, grads[go + i], lr, -lr_power, l1, l2 + beta / (2.0f * lr), l2_shrinkage);
-    params[po + i] = s.param;
-    accumulator[ao + i] = s.accumulator;
-    linear[lo + i] = s.linear;
+    dendrite_ftrl_step(params + po, grads + go, accumulator + ao, linear + lo, (uint) i, lr, -lr_power, l1,
+                       l2 + beta / (2.0f * lr), l2_shrinkage);
 }
 
 /* Keras Lamb on ONE variable, in ONE work-group; see lamb_update in ../cuda/optimizers.cu. */

@@ -4,23 +4,20 @@
  * Long vectors are cut into a fixed number of work-groups whose partials one work-group adds up. Nothing
  * depends on scheduling (no atomics on floats), so the same inputs always give the same bits.
  */
-#include "../common/sums.h"
+#include "column_chunks.h"
 
-/* partial[chunk * cols + c] = sum of x[r, c] over rows [chunk * rows_per_chunk, ...). */
+/* partial[chunk * cols + c] = sum of x[r, c] over the chunk's rows (column_chunks.h). */
 __kernel void column_partial_sums(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
                                   __global float *partial, int po) {
-    int c = get_global_id(0);
-    int chunk = get_global_id(1);
-    if (c >= cols) {
+    dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
+    if (ch.c >= cols) {
         return;
     }
-    int r0 = chunk * rows_per_chunk;
-    int r1 = min(rows, r0 + rows_per_chunk);
     dendrite_kahan sum = dendrite_kahan_zero();
-    for (int r = r0; r < r1; r++) {
-        sum = dendrite_kahan_add(sum, x[xo + r * cols + c]);
+    for (int r = ch.first; r < ch.end; r++) {
+        sum = dendrite_kahan_add(sum, x[xo + r * cols + ch.c]);
     }
-    partial[po + chunk * cols + c] = sum.sum;
+    partial[po + ch.chunk * cols + ch.c] = sum.sum;
 }
 
 /* out[c] = (sum over chunks of partial[chunk * width + c]) / divisor, for c < width. */
@@ -30,11 +27,8 @@ __kernel void column_finalize(__global const float *partial, int po, int chunks,
     if (c >= width) {
         return;
     }
-    dendrite_kahan sum = dendrite_kahan_zero();
-    for (int chunk = 0; chunk < chunks; chunk++) {
-        sum = dendrite_kahan_add(sum, partial[po + chunk * width + c]);
-    }
-    out[oo + c] = divisor == 1.0f ? sum.sum : sum.sum / divisor;
+    float sum = dendrite_column_fold(partial + po, chunks, width, c);
+    out[oo + c] = divisor == 1.0f ? sum : sum / divisor;
 }
 
 

@@ -5,9 +5,7 @@ import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.TILE_COLS;
 import static dev.dendrite.backend.cuda.CudaContext.ceilDiv;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
-import static dev.dendrite.backend.cuda.CudaContext.sameElements;
 import static dev.dendrite.backend.cuda.CudaContext.tileRows;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.ActivationOps;
@@ -34,10 +32,7 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
                 ctx.launch(CudaKernel.SOFTMAX_FORWARD, ctx.rowGrid(rows, false), BLOCK, 1, 0, pz, pbias, rows, cols,
                         py);
             } else if (f == ActivationFunction.LINEAR && bias == null) {
-                if (!sameElements(z, y)) {
-                    cuMemcpyDtoDAsync(py, pz, total * 4, ctx.stream);
-                    ctx.afterOp();
-                }
+                ctx.copyUnlessSame(z, y, total);
             } else {
                 ctx.launch(CudaKernel.BIAS_ACTIVATION_FORWARD, ctx.elementGrid(total), BLOCK, 1, 0,
                         pz, pbias, rows, cols, activationCode(f), alpha, py);
@@ -74,10 +69,7 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
                         pz, pdy, pdz, pdb, rows, cols, activationCode(f), alpha);
             } else if (total > 0) {
                 if (f == ActivationFunction.LINEAR) {
-                    if (!sameElements(dy, dz)) {
-                        cuMemcpyDtoDAsync(pdz, pdy, total * 4, ctx.stream);
-                        ctx.afterOp();
-                    }
+                    ctx.copyUnlessSame(dy, dz, total);
                 } else {
                     ctx.launch(CudaKernel.ACTIVATION_BACKWARD, ctx.elementGrid(total), BLOCK, 1, 0,
                             pz, pdy, pdz, (int) total, activationCode(f), alpha);
@@ -136,18 +128,8 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
     public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
                               float offset, Slice y) {
         long total = (long) rows * cols;
-        CUdeviceptr px = ptr(x);
-        CUdeviceptr pm = ptr(mean);
-        CUdeviceptr pv = ptr(variance);
-        CUdeviceptr py = ptr(y);
-        if (total == 0) {
-            return;
-        }
-        try {
-            ctx.launch(CudaKernel.FEATURE_AFFINE, ctx.elementGrid(total), BLOCK, 1, 0, px, rows, cols, pm, pv, period,
-                    scale, offset, py);
-        } catch (CudaException e) {
-            throw ctx.fail("featureAffine", "rows=" + rows + ", cols=" + cols + ", period=" + period, e);
-        }
+        String context = "rows=" + rows + ", cols=" + cols + ", period=" + period;
+        ctx.launchItems("featureAffine", context, total, CudaKernel.FEATURE_AFFINE, ctx.elementGrid(total), ptr(x),
+                rows, cols, ptr(mean), ptr(variance), period, scale, offset, ptr(y));
     }
 }

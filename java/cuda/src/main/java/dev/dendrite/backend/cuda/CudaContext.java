@@ -14,6 +14,7 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
@@ -402,13 +403,21 @@ final class CudaContext {
      * that the ops need no guard of their own); a failure names the op and n.
      */
     void launchElements(String op, int n, CudaKernel k, int gridX, Object... args) {
+        launchItems(op, null, n, k, gridX, args);
+    }
+
+    /**
+     * {@link #launchElements} over {@code n} items (elements, or blocks of them), whose failure names
+     * {@code context} (the op's sizes and settings; null: n).
+     */
+    void launchItems(String op, String context, long n, CudaKernel k, int gridX, Object... args) {
         if (n == 0) {
             return;
         }
         try {
             launch(k, gridX, BLOCK, 1, 0, args);
         } catch (CudaException e) {
-            throw fail(op, "n=" + n, e);
+            throw fail(op, context != null ? context : "n=" + n, e);
         }
     }
 
@@ -492,5 +501,16 @@ final class CudaContext {
 
     static boolean sameElements(Slice a, Slice b) {
         return a.buffer() == b.buffer() && a.offset() == b.offset();
+    }
+
+    /**
+     * dst = the first n floats of src, ordered on the stream: the identity ops (a linear activation, dropout at rate
+     * 0), which copy nothing when they run in place.
+     */
+    void copyUnlessSame(Slice src, Slice dst, long n) {
+        if (n > 0 && !sameElements(src, dst)) {
+            cuMemcpyDtoDAsync(ptr(dst), ptr(src), n * 4, stream);
+            afterOp();
+        }
     }
 }

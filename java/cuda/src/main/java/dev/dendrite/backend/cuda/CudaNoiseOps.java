@@ -1,12 +1,9 @@
 package dev.dendrite.backend.cuda;
 
-import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
 import dev.dendrite.backend.NoiseOps;
 import dev.dendrite.backend.Slice;
-import jcuda.CudaException;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * The CUDA backend's noise layers (kernels/cuda/noise.cu): a thread per Philox block of four elements.
@@ -22,17 +19,8 @@ record CudaNoiseOps(CudaContext ctx) implements NoiseOps {
     @Override
     public void alphaDropout(String op, Slice in, Slice out, int n, float rate, float a, float b, float dropped,
                              long seed, int stream, Slice counters) {
-        CUdeviceptr pin = ptr(in);
-        CUdeviceptr pout = ptr(out);
-        CUdeviceptr pc = ptr(counters);
-        if (n == 0) {
-            return;
-        }
-        try {
-            ctx.launch(CudaKernel.ALPHA_DROPOUT, ctx.elementGrid((n + 3L) / 4), BLOCK, 1, 0, pin, pout, n, rate, a, b,
-                    dropped, (int) seed, (int) (seed >>> 32), stream, pc);
-        } catch (CudaException e) {
-            throw ctx.fail(op, "n=" + n + ", rate=" + rate, e);
-        }
+        String context = "n=" + n + ", rate=" + rate;
+        ctx.launchItems(op, context, n, CudaKernel.ALPHA_DROPOUT, ctx.elementGrid((n + 3L) / 4), ptr(in), ptr(out), n,
+                rate, a, b, dropped, (int) seed, (int) (seed >>> 32), stream, ptr(counters));
     }
 }

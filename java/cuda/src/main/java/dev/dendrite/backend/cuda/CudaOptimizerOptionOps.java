@@ -44,33 +44,14 @@ record CudaOptimizerOptionOps(CudaContext ctx) implements OptimizerOptionOps {
 
     @Override
     public void restoreUnlessUpdateStep(Slice dst, Slice backup, int n, Slice counters, int steps) {
-        CUdeviceptr pd = ptr(dst);
-        CUdeviceptr pb = ptr(backup);
-        CUdeviceptr pc = ptr(counters);
-        if (n == 0) {
-            return;
-        }
-        try {
-            ctx.launch(CudaKernel.RESTORE_UNLESS_UPDATE, ctx.elementGrid(n), BLOCK, 1, 0, pd, pb, n, pc, steps);
-        } catch (CudaException e) {
-            throw ctx.fail("restoreUnlessUpdateStep", "n=" + n, e);
-        }
+        ctx.launchElements("restoreUnlessUpdateStep", n, CudaKernel.RESTORE_UNLESS_UPDATE, ctx.elementGrid(n), ptr(dst),
+                ptr(backup), n, ptr(counters), steps);
     }
 
     @Override
     public void emaUpdate(Slice params, Slice average, int n, Slice counters, int accumulationSteps, float momentum,
                           int overwriteFrequency) {
-        CUdeviceptr pp = ptr(params);
-        CUdeviceptr pa = ptr(average);
-        CUdeviceptr pc = ptr(counters);
-        if (n == 0) {
-            return;
-        }
-        try {
-            ctx.launch(CudaKernel.EMA_UPDATE, ctx.elementGrid(n), BLOCK, 1, 0, pp, pa, n, pc, accumulationSteps,
-                    momentum, overwriteFrequency);
-        } catch (CudaException e) {
-            throw ctx.fail("emaUpdate", "n=" + n, e);
-        }
+        ctx.launchElements("emaUpdate", n, CudaKernel.EMA_UPDATE, ctx.elementGrid(n), ptr(params), ptr(average), n,
+                ptr(counters), accumulationSteps, momentum, overwriteFrequency);
     }
 }

@@ -204,8 +204,9 @@ class CudaKernelNamesTest {
     /**
      * Every {@code launch(CudaKernel.X, grid, blockX, blockY, shared, args...)} in the CUDA backend's sources
      * (CudaBackend.java, CudaContext.java and the Cuda*Ops.java families, read as one text), and every launch through
-     * CudaContext's helpers {@code launchMatrix(op, rows, cols, CudaKernel.X, grid, blockX, blockY, args...)} and
-     * {@code launchElements(op, n, CudaKernel.X, grid, args...)}, passes as many arguments
+     * CudaContext's helpers {@code launchMatrix(op, rows, cols, CudaKernel.X, grid, blockX, blockY, args...)},
+     * {@code launchElements(op, n, CudaKernel.X, grid, args...)} and {@code launchItems(op, context, n, CudaKernel.X,
+     * grid, args...)}, passes as many arguments
      * as X's signature has, each of the right kind (inferred from the declared Java types of the names in the
      * expression): the launches only run on a GPU, so this is their static check.
      */
@@ -232,11 +233,14 @@ class CudaKernelNamesTest {
         int checked = 0;
         // launch(kernel, grid, blockX, blockY, shared, args...) and launchGrid(kernel, gridX, gridY, gridZ, blockX,
         // blockY, args...), the latter for the tiled GEMM kernels looked up by CudaKernel.gemm into 'tiled'; the
-        // helpers launchMatrix(op, rows, cols, kernel, grid, blockX, blockY, args...) and launchElements(op, n,
-        // kernel, grid, args...). Their declarations (whose kernel is not one of these names) are passed over.
+        // helpers launchMatrix(op, rows, cols, kernel, grid, blockX, blockY, args...), launchElements(op, n,
+        // kernel, grid, args...) and launchItems(op, context, n, kernel, grid, args...). Their declarations (whose
+        // kernel is not one of these names) are passed over.
         Map<String, int[]> shapes = Map.of("launch", new int[] {0, 5}, "launchGrid", new int[] {0, 6},
-                "launchMatrix", new int[] {3, 7}, "launchElements", new int[] {2, 4}); // kernel index, first argument
-        Matcher call = Pattern.compile("\\b(launch|launchGrid|launchMatrix|launchElements)\\(").matcher(src);
+                "launchMatrix", new int[] {3, 7}, "launchElements", new int[] {2, 4},
+                "launchItems", new int[] {3, 5}); // kernel index, first argument
+        Matcher call = Pattern.compile("\\b(launch|launchGrid|launchMatrix|launchElements|launchItems)\\(")
+                .matcher(src);
         while (call.find()) {
             List<String> args = topLevelArguments(src, call.start() + call.group(1).length());
             int[] shape = shapes.get(call.group(1));

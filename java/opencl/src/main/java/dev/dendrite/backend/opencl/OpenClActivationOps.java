@@ -87,16 +87,8 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
 
     @Override
     public void preluForward(Slice x, Slice alpha, int rows, int cols, Slice y) {
-        long total = (long) rows * cols;
-        if (total == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel("activations.cl", "prelu_forward");
-            ctx.run1(ctx.withArgs(k, x, alpha, rows, cols, y), total);
-        } catch (CLException e) {
-            throw ctx.clFailure("preluForward", "rows=" + rows + ", cols=" + cols, e);
-        }
+        ctx.runItems("preluForward", "rows=" + rows + ", cols=" + cols, (long) rows * cols, "activations.cl",
+                "prelu_forward", x, alpha, rows, cols, y);
     }
 
     @Override
@@ -127,16 +119,8 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
     @Override
     public void featureAffine(Slice x, int rows, int cols, Slice mean, Slice variance, int period, float scale,
                               float offset, Slice y) {
-        long total = (long) rows * cols;
-        if (total == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel("activations.cl", "feature_affine");
-            ctx.run1(ctx.withArgs(k, x, rows, cols, mean, mean != null, variance, variance != null, period, scale,
-                    offset, y), total);
-        } catch (CLException e) {
-            throw ctx.clFailure("featureAffine", "rows=" + rows + ", cols=" + cols + ", period=" + period, e);
-        }
+        ctx.runItems("featureAffine", "rows=" + rows + ", cols=" + cols + ", period=" + period, (long) rows * cols,
+                "activations.cl", "feature_affine", x, rows, cols, mean, mean != null, variance, variance != null,
+                period, scale, offset, y);
     }
 }

@@ -50,17 +50,9 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
     @Override
     public void batchNormForwardInference(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                           Slice runningMean, Slice runningVar, Slice y) {
-        long total = (long) rows * cols;
-        if (total == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_inference");
-            ctx.withArgs(k, x, rows, cols, gamma, gamma != null, beta, beta != null, eps, runningMean, runningVar, y);
-            ctx.run1(k, total);
-        } catch (CLException e) {
-            throw ctx.clFailure("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, e);
-        }
+        ctx.runItems("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, (long) rows * cols,
+                "batchnorm.cl", "bn_inference", x, rows, cols, gamma, gamma != null, beta, beta != null, eps,
+                runningMean, runningVar, y);
     }
 
     @Override

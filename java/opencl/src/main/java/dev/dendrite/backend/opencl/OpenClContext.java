@@ -240,18 +240,33 @@ final class OpenClContext {
      * failure names {@code op} and {@code n}.
      */
     void runElements(String op, int n, boolean strided, String file, String name, Object... args) {
-        if (n == 0) {
+        run(op, null, n, strided, file, name, args);
+    }
+
+    /**
+     * Runs kernel {@code name} of {@code file} with {@link #withArgs} {@code args} over {@code items} work-items
+     * ({@link #run1}); nothing when {@code items} is 0. A failure names {@code op} and {@code context} (the op's
+     * sizes). Ops of a single kernel launch through it, so that their code is the kernel and its arguments.
+     */
+    void runItems(String op, String context, long items, String file, String name, Object... args) {
+        run(op, context, items, false, file, name, args);
+    }
+
+    /** A null {@code context} is "n=items", built only on failure: the element ops run on every step. */
+    private void run(String op, String context, long items, boolean strided, String file, String name,
+                     Object... args) {
+        if (items == 0) {
             return;
         }
         try {
             OpenClKernel k = withArgs(programs.kernel(file, name), args);
             if (strided) {
-                runStrided(k, n);
+                runStrided(k, items);
             } else {
-                run1(k, n);
+                run1(k, items);
             }
         } catch (CLException e) {
-            throw clFailure(op, "n=" + n, e);
+            throw clFailure(op, context != null ? context : "n=" + items, e);
         }
     }
 

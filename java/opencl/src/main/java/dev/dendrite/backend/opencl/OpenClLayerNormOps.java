@@ -14,16 +14,9 @@ record OpenClLayerNormOps(OpenClContext ctx) implements LayerNormOps {
     @Override
     public void layerNormForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, Slice y,
                                  Slice saveMean, Slice saveInvStd) {
-        if (rows == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = ctx.programs.kernel("layernorm.cl", "layernorm_forward");
-            ctx.withArgs(k, x, rows, cols, gamma, gamma != null, beta, beta != null, eps, y, saveMean, saveInvStd);
-            ctx.run1(k, rows);
-        } catch (CLException e) {
-            throw ctx.clFailure("layerNormForward", "rows=" + rows + ", cols=" + cols, e);
-        }
+        // A work-item per row.
+        ctx.runItems("layerNormForward", "rows=" + rows + ", cols=" + cols, rows, "layernorm.cl", "layernorm_forward",
+                x, rows, cols, gamma, gamma != null, beta, beta != null, eps, y, saveMean, saveInvStd);
     }
 
     @Override

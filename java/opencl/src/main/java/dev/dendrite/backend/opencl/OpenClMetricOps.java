@@ -1,12 +1,8 @@
 package dev.dendrite.backend.opencl;
 
-import static dev.dendrite.backend.opencl.OpenClContext.offset;
-
 import dev.dendrite.backend.MetricHit;
 import dev.dendrite.backend.MetricOps;
 import dev.dendrite.backend.Slice;
-
-import org.jocl.CLException;
 
 /**
  * The OpenCL backend's metric accumulators (kernels/opencl/metrics.cl): no scratch buffer and no read, so that
@@ -18,69 +14,46 @@ record OpenClMetricOps(OpenClContext ctx) implements MetricOps {
     @Override
     public void metricConfusion(Slice pred, Slice targets, Slice labels, int rows, int cols, Slice thresholds,
                                 int numThresholds, Slice counts) {
-        if (rows == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = batch(ctx.programs.kernel(FILE, "metric_confusion"), pred, targets, labels, rows, cols);
-            k.mem(ctx.mem(thresholds), thresholds.offset()).i(numThresholds).mem(ctx.mem(counts), counts.offset());
-            ctx.run1(k, (long) rows * cols);
-        } catch (CLException e) {
-            throw ctx.clFailure("metricConfusion", shape(labels, rows, cols), e);
-        }
+        ctx.runItems("metricConfusion", shape(labels, rows, cols), (long) rows * cols, FILE, "metric_confusion",
+                batch(pred, targets, labels, rows, cols, thresholds, numThresholds, counts));
     }
 
     @Override
     public void metricBuckets(Slice pred, Slice targets, Slice labels, int rows, int cols, int numBuckets,
                               Slice counts) {
-        if (rows == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = batch(ctx.programs.kernel(FILE, "metric_buckets"), pred, targets, labels, rows, cols);
-            k.i(numBuckets).mem(ctx.mem(counts), counts.offset());
-            ctx.run1(k, (long) rows * cols);
-        } catch (CLException e) {
-            throw ctx.clFailure("metricBuckets", shape(labels, rows, cols), e);
-        }
+        ctx.runItems("metricBuckets", shape(labels, rows, cols), (long) rows * cols, FILE, "metric_buckets",
+                batch(pred, targets, labels, rows, cols, numBuckets, counts));
     }
 
     @Override
     public void metricHits(Slice pred, Slice targets, Slice labels, int rows, int cols, MetricHit kind, int k,
                            float threshold, Slice hits) {
-        if (rows == 0) {
-            return;
-        }
-        try {
-            OpenClKernel kernel = batch(ctx.programs.kernel(FILE, "metric_hits"), pred, targets, labels, rows, cols);
-            kernel.i(kind.code()).i(k).f(threshold).mem(ctx.mem(hits), hits.offset());
-            ctx.run1(kernel, rows);
-        } catch (CLException e) {
-            throw ctx.clFailure("metricHits", kind + ", " + shape(labels, rows, cols), e);
-        }
+        ctx.runItems("metricHits", kind + ", " + shape(labels, rows, cols), rows, FILE, "metric_hits",
+                batch(pred, targets, labels, rows, cols, kind.code(), k, threshold, hits));
     }
 
     @Override
     public void metricClassCounts(Slice pred, Slice targets, Slice labels, int rows, int cols, float threshold,
                                   Slice counts) {
-        if (rows == 0) {
-            return;
-        }
-        try {
-            OpenClKernel k = batch(ctx.programs.kernel(FILE, "metric_class_counts"), pred, targets, labels, rows,
-                    cols);
-            boolean byThreshold = !Float.isNaN(threshold);
-            k.i(byThreshold ? 1 : 0).f(byThreshold ? threshold : 0f).mem(ctx.mem(counts), counts.offset());
-            ctx.run1(k, rows);
-        } catch (CLException e) {
-            throw ctx.clFailure("metricClassCounts", shape(labels, rows, cols), e);
-        }
+        boolean byThreshold = !Float.isNaN(threshold);
+        ctx.runItems("metricClassCounts", shape(labels, rows, cols), rows, FILE, "metric_class_counts",
+                batch(pred, targets, labels, rows, cols, byThreshold, byThreshold ? threshold : 0f, counts));
     }
 
-    /** The arguments every metric kernel starts with: the predictions, both target forms (one a dummy), the shape. */
-    private OpenClKernel batch(OpenClKernel k, Slice pred, Slice targets, Slice labels, int rows, int cols) {
-        return k.args().mem(ctx.mem(pred), pred.offset()).mem(ctx.mem(targets), offset(targets))
-                .mem(ctx.mem(labels), offset(labels)).i(labels != null ? 1 : 0).i(rows).i(cols);
+    /**
+     * The kernel arguments: those every metric kernel starts with (the predictions, both target forms, one of them
+     * absent, whether the targets are class indices, the shape), then the kernel's own.
+     */
+    private static Object[] batch(Slice pred, Slice targets, Slice labels, int rows, int cols, Object... own) {
+        Object[] args = new Object[6 + own.length];
+        args[0] = pred;
+        args[1] = targets;
+        args[2] = labels;
+        args[3] = labels != null;
+        args[4] = rows;
+        args[5] = cols;
+        System.arraycopy(own, 0, args, 6, own.length);
+        return args;
     }
 
     private static String shape(Slice labels, int rows, int cols) {

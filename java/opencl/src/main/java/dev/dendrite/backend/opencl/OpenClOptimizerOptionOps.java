@@ -6,8 +6,6 @@ import static dev.dendrite.backend.opencl.OpenClContext.step;
 import dev.dendrite.backend.OptimizerOptionOps;
 import dev.dendrite.backend.Slice;
 
-import org.jocl.CLException;
-
 /**
  * The OpenCL backend's optimizer options (kernels/opencl/optimizer_options.cl).
  */
@@ -16,24 +14,16 @@ record OpenClOptimizerOptionOps(OpenClContext ctx) implements OptimizerOptionOps
 
     @Override
     public void learningRateSchedule(Slice schedule, int kind, Slice counters, Slice hyper, Slice out) {
-        try {
-            OpenClKernel k = ctx.programs.kernel(FILE, "lr_schedule");
-            ctx.run1(ctx.withArgs(k, schedule, kind, step(counters), lr(hyper), lr(out)), 1);
-        } catch (CLException e) {
-            throw ctx.clFailure("learningRateSchedule", "kind=" + kind, e);
-        }
+        ctx.runItems("learningRateSchedule", "kind=" + kind, 1, FILE, "lr_schedule", schedule, kind, step(counters),
+                lr(hyper), lr(out));
     }
 
     @Override
     public void accumulateGradients(Slice grads, Slice accumulator, int n, Slice counters, int steps,
                                     Slice optimizerCounters) {
-        try {
-            OpenClKernel k = ctx.programs.kernel(FILE, "accumulate_gradients");
-            ctx.withArgs(k, grads, accumulator, n, counters, steps, optimizerCounters);
-            ctx.run1(k, Math.max(n, 1)); // work-item 0 writes the optimizer's counters even when n is 0
-        } catch (CLException e) {
-            throw ctx.clFailure("accumulateGradients", "n=" + n + ", steps=" + steps, e);
-        }
+        // At least one work-item: work-item 0 writes the optimizer's counters even when n is 0.
+        ctx.runItems("accumulateGradients", "n=" + n + ", steps=" + steps, Math.max(n, 1), FILE,
+                "accumulate_gradients", grads, accumulator, n, counters, steps, optimizerCounters);
     }
 
     @Override
