@@ -27,7 +27,9 @@ import java.util.concurrent.ForkJoinPool;
  * {@code dW = X^T dZ} (transA) and its input gradient {@code dX = dZ W^T} (transB); on the calling thread alone
  * and with a pool of 2 (or the counts given with {@code --threads 1,2,4}).
  *
- * <p>All cases are warmed up first (so that C2 has compiled the kernels), then timed in rounds: each round times
+ * <p>All cases are warmed up first, {@code --warm-ms} each (default 300) and twice over, so that C2 has compiled the
+ * kernels and has recompiled what a later case deoptimised (on a loaded machine compiling is slow: give 2000),
+ * then timed in rounds: each round times
  * every shape with every thread count for about {@code --rep-ms} milliseconds, rotating the order, so that load from
  * other processes spreads over all cases instead of spoiling one. The best and median rounds are reported; the best
  * is the fairer figure on a shared machine, where another process can take a core for part of a round.
@@ -90,13 +92,14 @@ public final class GemmThroughput {
     /**
      * Entry point.
      *
-     * @param args {@code [--threads 1,2] [--rep-ms 25] [--reps 15]}, or
+     * @param args {@code [--threads 1,2] [--rep-ms 25] [--reps 15] [--warm-ms 300]}, or
      *             {@code --backend cuda,opencl [--size 4096] [--rep-ms 200] [--reps 10] [--json-dir DIR]}
      */
     public static void main(String[] args) throws IOException {
         int[] threads = {1, 2};
         int repMs = -1;
         int reps = -1;
+        int warmMs = 300;
         String backends = null;
         int size = 4096;
         String jsonDir = null;
@@ -120,12 +123,15 @@ public final class GemmThroughput {
                 case "--rep-ms":
                     repMs = Integer.parseInt(args[++i]);
                     break;
+                case "--warm-ms":
+                    warmMs = Integer.parseInt(args[++i]);
+                    break;
                 case "--reps":
                     reps = Integer.parseInt(args[++i]);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (expected --threads 1,2 | --rep-ms N | --reps N | --backend cuda,cuda-tf32,opencl"
+                            + " (expected --threads 1,2 | --rep-ms N | --reps N | --warm-ms N | --backend cuda,cuda-tf32,opencl"
                             + " | --size N | --json-dir DIR)");
             }
         }
@@ -159,9 +165,11 @@ public final class GemmThroughput {
             }
         }
         try {
-            for (Case[] row : cases) {
-                for (Case c : row) {
-                    c.warmUp(300);
+            for (int pass = 0; pass < 2; pass++) {
+                for (Case[] row : cases) {
+                    for (Case c : row) {
+                        c.warmUp(warmMs);
+                    }
                 }
             }
             for (int r = 0; r < reps; r++) {

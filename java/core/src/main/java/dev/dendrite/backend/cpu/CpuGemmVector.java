@@ -28,12 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Tiles that overhang C (the last rows or columns) run a kernel on zero-padded inputs and fold only the valid
  * part, so they round exactly like full tiles. To pad less, a last sliver of at most L columns uses one-vector
- * kernels, and a last group of at most 4 rows 4-row kernels (see {@link #groupRows}): a 10-class layer's product
- * runs 35% faster for it.
- *
- * <p>The file is longer than the project's usual 700 lines because the twelve micro-kernels are written out by hand
- * (see the note above them): C2 keeps vectors in registers only within one compiled method, so a shared generic
- * kernel would box its accumulators.
+ * kernels: a 10-class layer's product runs 35% faster for it. A last group of rows is padded to MR: with the
+ * course's batch of 128 there is none on AVX-512 and 3 rows padded to 5 in 128 on AVX2; separate 4-row kernels
+ * for it (until 2026-12) saved 4% on 100 x 30 x 300 and doubled the kernel count (see the note above the kernels).
  */
 final class CpuGemmVector implements CpuGemm.Kernel {
 
@@ -108,7 +105,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     private static final class Scratch {
         final float[] bPanel = new float[CpuGemm.KC * NC];
         final float[] aBlock = new float[CpuGemm.KC * (MC + MR)];  // MC rows rounded up to whole groups
-        final float[] tile = new float[MR * NR];
+        final float[] tile = new float[8 * NR];  // the kernels store all eight rows, see below
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -129,7 +126,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         float[] bPanel = s.bPanel;
         float[] aBlock = s.aBlock;
         float[] tile = s.tile;
-        // Without transA, A's rows are contiguous along k and the "r" kernels can read them in place: packing them
+        // Without transA, A's rows are contiguous along k and the rows kernels can read them in place: packing them
         // k-major is a transposition, which measured 10-15% slower overall on the AMD EPYC, but 1.1-1.3x faster
         // for the 8-row tile on the Intel Xeon (see PACK_A). With transA the MR values of a k step are adjacent,
         // and packing them k-major is a copy.
@@ -150,81 +147,22 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                     }
                     for (int js = 0; js < nc; js += NR) {
                         int cols = Math.min(NR, nc - js);
-                        boolean narrow = cols <= L;
+                        boolean two = cols > L;  // a last sliver of at most L columns: one vector
                         int bo = js * kc;
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
-                            int mr = groupRows(rows);
                             if (!inPlace) {
-                                micro(mr, narrow, true, kc, aBlock, (i - ic) * kc, 0, bPanel, bo, tile);
+                                packedKernel(two, kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
                             } else if (i < fullEnd) {
-                                micro(mr, narrow, false, kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, tile);
+                                rowsKernel(two, kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, tile);
                             } else {
-                                micro(mr, narrow, false, kc, aBlock, 0, kc, bPanel, bo, tile);
+                                rowsKernel(two, kc, aBlock, 0, kc, bPanel, bo, tile);
                             }
                             fold(tile, rows, cols, p.c, p.cOff + i * p.n + jc + js, p.n, p.alpha, beta);
                         }
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * The height of the kernel that computes a group of {@code rows} (at most MR) rows: MR, or 4 for a last group of
-     * at most 4 rows, which pads less.
-     */
-    static int groupRows(int rows) {
-        return rows <= 4 ? 4 : MR;
-    }
-
-    /**
-     * Runs the micro-kernel for {@code mr} rows (see {@link #groupRows}) and two vectors of columns, or one when the
-     * sliver is {@code narrow} (at most L columns, e.g. a 10-class layer): padding a short group or sliver to the
-     * full tile would waste up to two thirds of the FMAs. {@code kMajor} picks the packed-A kernels
-     * ({@code a[ao + q*mr + r]}), otherwise A's rows are read at {@code a[ao + r*lda + q]}.
-     */
-    private static void micro(int mr, boolean narrow, boolean kMajor, int kc, float[] a, int ao, int lda,
-                              float[] bp, int bo, float[] tile) {
-        switch (mr) {
-            case 8:
-                if (kMajor) {
-                    if (narrow) {
-                        kernel8x1k(kc, a, ao, bp, bo, tile);
-                    } else {
-                        kernel8x2k(kc, a, ao, bp, bo, tile);
-                    }
-                } else if (narrow) {
-                    kernel8x1r(kc, a, ao, lda, bp, bo, tile);
-                } else {
-                    kernel8x2r(kc, a, ao, lda, bp, bo, tile);
-                }
-                break;
-            case 5:
-                if (kMajor) {
-                    if (narrow) {
-                        kernel5x1k(kc, a, ao, bp, bo, tile);
-                    } else {
-                        kernel5x2k(kc, a, ao, bp, bo, tile);
-                    }
-                } else if (narrow) {
-                    kernel5x1r(kc, a, ao, lda, bp, bo, tile);
-                } else {
-                    kernel5x2r(kc, a, ao, lda, bp, bo, tile);
-                }
-                break;
-            default:
-                if (kMajor) {
-                    if (narrow) {
-                        kernel4x1k(kc, a, ao, bp, bo, tile);
-                    } else {
-                        kernel4x2k(kc, a, ao, bp, bo, tile);
-                    }
-                } else if (narrow) {
-                    kernel4x1r(kc, a, ao, lda, bp, bo, tile);
-                } else {
-                    kernel4x2r(kc, a, ao, lda, bp, bo, tile);
-                }
         }
     }
 
@@ -267,8 +205,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     /**
      * Packs rows {@code [i0, i1)} of {@code op(A)}, columns {@code [pc, pc+kc)}, into groups of MR rows stored
      * k-major: group {@code g} holds {@code A(i0 + g*MR + r, pc + q)} at {@code g*kc*MR + q*MR + r}, with rows past
-     * {@code i1} zero (a last group of at most 4 rows is packed 4 wide when MR is 8). With transA the MR values of
-     * one k step are adjacent in A, so each step is one short
+     * {@code i1} zero. With transA the MR values of one k step are adjacent in A, so each step is one short
      * {@code System.arraycopy} (C2 inlines it as a few moves; a Vector API copy through an 8-lane species measured
      * four times slower on JDK 17, apparently not intrinsified).
      */
@@ -279,7 +216,6 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         int d = 0;
         for (int i = i0; i < i1; i += MR) {
             int rows = Math.min(MR, i1 - i);
-            int width = groupRows(rows);  // the group width the kernel will use
             int src = p.aOff + i * ars + pc * acs;
             if (rows == MR && ars == 1) {
                 for (int q = 0; q < kc; q++, d += MR, src += acs) {
@@ -295,11 +231,11 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 }
                 d += kc * MR;
             } else {
-                for (int q = 0; q < kc; q++, d += width, src += acs) {
+                for (int q = 0; q < kc; q++, d += MR, src += acs) {
                     for (int r = 0; r < rows; r++) {
                         dst[d + r] = a[src + r * ars];
                     }
-                    for (int r = rows; r < width; r++) {
+                    for (int r = rows; r < MR; r++) {
                         dst[d + r] = 0f;
                     }
                 }
@@ -331,7 +267,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         float[] b = p.b;
         for (int js = 0; js < nc; js += NR) {
             int cols = Math.min(NR, nc - js);
-            int width = cols <= L ? L : NR;  // the sliver width the kernel will use; see micro
+            int width = cols <= L ? L : NR;  // the sliver width the kernel will use; see packedKernel
             int base = js * kc;
             if (!p.transB) {
                 int src = p.bOff + pc * p.n + jc + js;
@@ -384,15 +320,49 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         }
     }
 
-    // The micro-kernels, kernel<rows>x<vectors><flavour>. Each accumulates, for `rows` rows of op(A) and a packed
-    // sliver of B one or two vectors wide ({@code bp[bo + q*width + j]}), sum_q A(r, q) * B(q, j) over kc steps in
-    // registers, in increasing q starting from zero, then stores the raw sums into {@code tile} (row-major, NR
-    // wide). They are written out by hand because C2 keeps vectors in registers only within one compiled method.
-    // The flavours differ only in where the values of A for step q are read: "k" from a k-major packed group
-    // ({@code a[ao + q*rows + r]}), "r" from rows ({@code a[rowBase + r*lda + q]}), i.e. A itself when it is not
-    // transposed. Both index A at constant strides in q, so C2 hoists the bounds checks out of the loop.
+    // The micro-kernels: one per way of reading A and width of the sliver of B. Each accumulates, for a group of MR
+    // rows of op(A) and a packed sliver of B two vectors wide (one for "narrow": a last sliver of at most L
+    // columns), sum_q A(r, q) * B(q, j) over kc steps in registers, in increasing q starting from zero, then stores
+    // the raw sums into `tile` (row-major, NR wide).
+    //
+    // A kernel serves every tile height: rows 4 to 7 sit behind tests of MR, a static final that C2 folds when it
+    // compiles, so the 4- and 5-row builds compile no code for the rows they lack, and those accumulators stay the
+    // constant zero in no register. The stores need no such tests (the tile has room for eight rows; fold reads
+    // only the valid part), and cost nothing next to the k loop.
+    //
+    // Why four kernels and not one, each difference measured (CPU time, one thread, 2-vCPU Xeon, 2026-12-03, see
+    // bench/RESULTS.md):
+    // - The width and, before, the height of a last group (4-row kernels) were arguments tested inside the loop:
+    //   20 times slower: C2 (JDK 17) apparently does not scalar-replace a vector that a branch inside the loop
+    //   merges, and boxed every accumulator on every step. So what varies between calls needs a method of its
+    //   own; only what is fixed per JVM (MR) may be tested inside.
+    // - The accumulators are sixteen named locals, not an array, for the same reason: an array of vectors is not
+    //   scalar-replaced on JDK 17.
+    // - "packed" reads a k-major packed group, a[ao + q*MR + r], "rows" reads rows, a[ao + r*lda + q] (A itself
+    //   when it is not transposed). One kernel taking both strides as arguments ran at 0.82x: it keeps eight row
+    //   offsets in general registers and indexes A through a second induction variable of unknown stride, whose
+    //   bounds checks C2 does not hoist. Packing A row-major instead of k-major, so that "rows" could serve
+    //   packed groups too, ran at 0.80-0.92x.
+    // - Padding a narrow sliver to two vectors doubles the FMAs of a 10-class layer's products.
 
-    private static void kernel8x2k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+    private static void packedKernel(boolean two, int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        if (two) {
+            packedWide(kc, a, ao, bp, bo, tile);
+        } else {
+            packedNarrow(kc, a, ao, bp, bo, tile);
+        }
+    }
+
+    private static void rowsKernel(boolean two, int kc, float[] a, int ao, int lda, float[] bp, int bo,
+                                   float[] tile) {
+        if (two) {
+            rowsWide(kc, a, ao, lda, bp, bo, tile);
+        } else {
+            rowsNarrow(kc, a, ao, lda, bp, bo, tile);
+        }
+    }
+
+    private static void packedWide(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -404,32 +374,36 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         for (int q = 0; q < kc; q++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
-            int x0 = ao + q * 8;
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[x0]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[x0 + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[x0 + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[x0 + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[x0 + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[x0 + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[x0 + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[x0 + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
+            int x = ao + q * MR;
+            FloatVector v;
+            v = FloatVector.broadcast(S, a[x]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(S, a[x + 1]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            v = FloatVector.broadcast(S, a[x + 2]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            v = FloatVector.broadcast(S, a[x + 3]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+            if (MR >= 5) {
+                v = FloatVector.broadcast(S, a[x + 4]);
+                c40 = v.fma(b0, c40);
+                c41 = v.fma(b1, c41);
+            }
+            if (MR == 8) {
+                v = FloatVector.broadcast(S, a[x + 5]);
+                c50 = v.fma(b0, c50);
+                c51 = v.fma(b1, c51);
+                v = FloatVector.broadcast(S, a[x + 6]);
+                c60 = v.fma(b0, c60);
+                c61 = v.fma(b1, c61);
+                v = FloatVector.broadcast(S, a[x + 7]);
+                c70 = v.fma(b0, c70);
+                c71 = v.fma(b1, c71);
+            }
         }
         c00.intoArray(tile, 0 * NR);
         c01.intoArray(tile, 0 * NR + L);
@@ -449,8 +423,51 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c71.intoArray(tile, 7 * NR + L);
     }
 
-    private static void kernel8x2r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
-                                   float[] tile) {
+    private static void packedNarrow(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
+            int x = ao + q * MR;
+            FloatVector v;
+            v = FloatVector.broadcast(S, a[x]);
+            c00 = v.fma(b0, c00);
+            v = FloatVector.broadcast(S, a[x + 1]);
+            c10 = v.fma(b0, c10);
+            v = FloatVector.broadcast(S, a[x + 2]);
+            c20 = v.fma(b0, c20);
+            v = FloatVector.broadcast(S, a[x + 3]);
+            c30 = v.fma(b0, c30);
+            if (MR >= 5) {
+                v = FloatVector.broadcast(S, a[x + 4]);
+                c40 = v.fma(b0, c40);
+            }
+            if (MR == 8) {
+                v = FloatVector.broadcast(S, a[x + 5]);
+                c50 = v.fma(b0, c50);
+                v = FloatVector.broadcast(S, a[x + 6]);
+                c60 = v.fma(b0, c60);
+                v = FloatVector.broadcast(S, a[x + 7]);
+                c70 = v.fma(b0, c70);
+            }
+        }
+        c00.intoArray(tile, 0 * NR);
+        c10.intoArray(tile, 1 * NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
+        c50.intoArray(tile, 5 * NR);
+        c60.intoArray(tile, 6 * NR);
+        c70.intoArray(tile, 7 * NR);
+    }
+
+    private static void rowsWide(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -459,36 +476,40 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-        int a0 = rowBase;
+        int a0 = ao;
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
         for (int q = 0; q < kc; q++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + q]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + q]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[a6 + q]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[a7 + q]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
+            FloatVector v;
+            v = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            v = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            v = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+            if (MR >= 5) {
+                v = FloatVector.broadcast(S, a[a4 + q]);
+                c40 = v.fma(b0, c40);
+                c41 = v.fma(b1, c41);
+            }
+            if (MR == 8) {
+                v = FloatVector.broadcast(S, a[a5 + q]);
+                c50 = v.fma(b0, c50);
+                c51 = v.fma(b1, c51);
+                v = FloatVector.broadcast(S, a[a6 + q]);
+                c60 = v.fma(b0, c60);
+                c61 = v.fma(b1, c61);
+                v = FloatVector.broadcast(S, a[a7 + q]);
+                c70 = v.fma(b0, c70);
+                c71 = v.fma(b1, c71);
+            }
         }
         c00.intoArray(tile, 0 * NR);
         c01.intoArray(tile, 0 * NR + L);
@@ -508,7 +529,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c71.intoArray(tile, 7 * NR + L);
     }
 
-    private static void kernel8x1k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+    private static void rowsNarrow(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S);
@@ -517,68 +538,31 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         FloatVector c50 = FloatVector.zero(S);
         FloatVector c60 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S);
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
-            int x0 = ao + q * 8;
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[x0]);
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[x0 + 1]);
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[x0 + 2]);
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[x0 + 3]);
-            c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(S, a[x0 + 4]);
-            c40 = x.fma(b0, c40);
-            x = FloatVector.broadcast(S, a[x0 + 5]);
-            c50 = x.fma(b0, c50);
-            x = FloatVector.broadcast(S, a[x0 + 6]);
-            c60 = x.fma(b0, c60);
-            x = FloatVector.broadcast(S, a[x0 + 7]);
-            c70 = x.fma(b0, c70);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c10.intoArray(tile, 1 * NR);
-        c20.intoArray(tile, 2 * NR);
-        c30.intoArray(tile, 3 * NR);
-        c40.intoArray(tile, 4 * NR);
-        c50.intoArray(tile, 5 * NR);
-        c60.intoArray(tile, 6 * NR);
-        c70.intoArray(tile, 7 * NR);
-    }
-
-    private static void kernel8x1r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
-                                   float[] tile) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S);
-        int a0 = rowBase;
+        int a0 = ao;
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
         for (int q = 0; q < kc; q++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(S, a[a4 + q]);
-            c40 = x.fma(b0, c40);
-            x = FloatVector.broadcast(S, a[a5 + q]);
-            c50 = x.fma(b0, c50);
-            x = FloatVector.broadcast(S, a[a6 + q]);
-            c60 = x.fma(b0, c60);
-            x = FloatVector.broadcast(S, a[a7 + q]);
-            c70 = x.fma(b0, c70);
+            FloatVector v;
+            v = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = v.fma(b0, c00);
+            v = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = v.fma(b0, c10);
+            v = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = v.fma(b0, c20);
+            v = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = v.fma(b0, c30);
+            if (MR >= 5) {
+                v = FloatVector.broadcast(S, a[a4 + q]);
+                c40 = v.fma(b0, c40);
+            }
+            if (MR == 8) {
+                v = FloatVector.broadcast(S, a[a5 + q]);
+                c50 = v.fma(b0, c50);
+                v = FloatVector.broadcast(S, a[a6 + q]);
+                c60 = v.fma(b0, c60);
+                v = FloatVector.broadcast(S, a[a7 + q]);
+                c70 = v.fma(b0, c70);
+            }
         }
         c00.intoArray(tile, 0 * NR);
         c10.intoArray(tile, 1 * NR);
@@ -588,261 +572,5 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c50.intoArray(tile, 5 * NR);
         c60.intoArray(tile, 6 * NR);
         c70.intoArray(tile, 7 * NR);
-    }
-
-    private static void kernel4x2k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
-            int x0 = ao + q * 4;
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[x0]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[x0 + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[x0 + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[x0 + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-    }
-
-    private static void kernel4x2r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
-                                   float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        int a0 = rowBase;
-        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-    }
-
-    private static void kernel4x1k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
-            int x0 = ao + q * 4;
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[x0]);
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[x0 + 1]);
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[x0 + 2]);
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[x0 + 3]);
-            c30 = x.fma(b0, c30);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c10.intoArray(tile, 1 * NR);
-        c20.intoArray(tile, 2 * NR);
-        c30.intoArray(tile, 3 * NR);
-    }
-
-    private static void kernel4x1r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
-                                   float[] tile) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        int a0 = rowBase;
-        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = x.fma(b0, c30);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c10.intoArray(tile, 1 * NR);
-        c20.intoArray(tile, 2 * NR);
-        c30.intoArray(tile, 3 * NR);
-    }
-
-    private static void kernel5x2k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
-            int x0 = ao + q * 5;
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[x0]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[x0 + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[x0 + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[x0 + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[x0 + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-    }
-
-    private static void kernel5x2r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
-                                   float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        int a0 = rowBase;
-        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * NR);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + q * NR + L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + q]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-    }
-
-    private static void kernel5x1k(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
-            int x0 = ao + q * 5;
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[x0]);
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[x0 + 1]);
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[x0 + 2]);
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[x0 + 3]);
-            c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(S, a[x0 + 4]);
-            c40 = x.fma(b0, c40);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c10.intoArray(tile, 1 * NR);
-        c20.intoArray(tile, 2 * NR);
-        c30.intoArray(tile, 3 * NR);
-        c40.intoArray(tile, 4 * NR);
-    }
-
-    private static void kernel5x1r(int kc, float[] a, int rowBase, int lda, float[] bp, int bo,
-                                   float[] tile) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        int a0 = rowBase;
-        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
-        for (int q = 0; q < kc; q++) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo + q * L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(S, a[a4 + q]);
-            c40 = x.fma(b0, c40);
-        }
-        c00.intoArray(tile, 0 * NR);
-        c10.intoArray(tile, 1 * NR);
-        c20.intoArray(tile, 2 * NR);
-        c30.intoArray(tile, 3 * NR);
-        c40.intoArray(tile, 4 * NR);
     }
 }

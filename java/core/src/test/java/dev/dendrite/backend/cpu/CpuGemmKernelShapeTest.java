@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
  * The Vector API GEMM's tile shapes. The kernel's height is fixed when {@code CpuGemmVector} loads, from the
  * preferred vector species (or {@code -Ddendrite.cpu.gemmRows}), so a JVM tests only the shape its CPU picks. The
  * other shapes are checked here in child JVMs: {@code -XX:UseAVX=2} makes HotSpot's preferred species 256 bits wide
- * on an AVX-512 machine, which gives the AVX2 machines' 5 x 16 kernel, and the property forces the 4-row kernel
- * as the main one (it otherwise only computes last groups of at most 4 rows) under both species. Each child runs {@link CpuGemmTest}'s float64-reference checks (awkward shapes, all transposes, alphas
- * and betas, guard elements, kernels bit-identical to the plain one, 2 threads bit-identical to 1), whose
+ * on an AVX-512 machine, which gives the AVX2 machines' 5 x 16 kernel, and the property forces the 4-row tile
+ * under both species. Each child runs {@link CpuGemmTest}'s float64-reference checks (awkward shapes, every row and
+ * column remainder up to 33, all transposes, alphas and betas, guard elements, kernels bit-identical to the plain
+ * one, 2 threads bit-identical to 1), whose
  * tolerances that class derives.
  */
 class CpuGemmKernelShapeTest {
@@ -115,6 +116,7 @@ class CpuGemmKernelShapeTest {
             try {
                 CpuGemmTest t = new CpuGemmTest();
                 t.matchesFloat64ReferenceForAllTransposesAlphasAndBetas();
+                t.everyRowAndColumnRemainderMatchesFloat64Reference();
                 t.multiThreadedResultIsCorrectAndIdenticalToSingleThreaded();
                 t.publicEntryPointWorksFromInsideThePool();
             } catch (Throwable e) {

@@ -1,0 +1,176 @@
+package dev.dendrite.bench;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Compares the CPU GEMM of two or more builds in one JVM: each build's {@code java/core/target/classes} is loaded by
+ * a class loader of its own, so each has its own {@code CpuGemm} and its own compiled kernels, and the builds are
+ * timed in turn within every round (the order rotating), a few tens of milliseconds apart. Load from other processes
+ * then falls on all builds alike, which separate JVMs run minutes apart cannot promise on a shared machine.
+ *
+ * <p>Rates are by this thread's CPU time, one thread ({@code 2*m*n*k} per call), on 1024^3, the course MLP's
+ * products (as {@link GemmThroughput}) and two awkward shapes. The report gives each build's median rate and, per
+ * later build, the median of its per-round ratio to the first build with the quartiles of those ratios: the spread
+ * that says what is noise. The builds' results are also compared bit for bit after the warm-up.
+ *
+ * <pre>
+ * git worktree add /tmp/old REV &amp;&amp; (cd /tmp/old &amp;&amp; mvn -q -o -pl java/core -am compile)
+ * java --add-modules jdk.incubator.vector -cp bench/target/classes dev.dendrite.bench.GemmBuildsAB \
+ *      /tmp/old/java/core/target/classes,java/core/target/classes [rounds 15] [ms per case 40]
+ * </pre>
+ * Properties such as {@code -Ddendrite.cpu.gemmPackA=false} apply to every build. About 40 s per build.
+ */
+public final class GemmBuildsAB {
+
+    private GemmBuildsAB() {
+    }
+
+    /** transA, transB, m, n, k. */
+    private static final int[][] SHAPES = {
+        {0, 0, 1024, 1024, 1024}, {0, 0, 128, 512, 784}, {1, 0, 784, 512, 128}, {0, 1, 128, 784, 512},
+        {0, 0, 128, 512, 512}, {1, 0, 512, 512, 128}, {0, 1, 128, 512, 512}, {0, 0, 128, 10, 512},
+        {1, 0, 512, 10, 128}, {0, 1, 128, 512, 10}, {0, 0, 37, 29, 33}, {0, 0, 100, 30, 300},
+    };
+    private static final String[] NAMES = {
+        "1024^3", "L1 fwd", "L1 dW", "L1 dX", "L2 fwd", "L2 dW", "L2 dX", "L3 fwd", "L3 dW", "L3 dX", "37x29x33",
+        "100x30x300",
+    };
+
+    /**
+     * Entry point.
+     *
+     * @param args comma-separated class folders of the builds (the first is the baseline), then optionally the
+     *             number of rounds (default 15) and the milliseconds per case and round (default 40)
+     */
+    public static void main(String[] args) throws Throwable {
+        if (args.length < 1) {
+            throw new IllegalArgumentException("usage: GemmBuildsAB CLASSES_DIR,CLASSES_DIR[,...] [rounds] [ms]");
+        }
+        String[] dirs = args[0].split(",");
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        int repMs = args.length > 2 ? Integer.parseInt(args[2]) : 40;
+        if (dirs.length < 2 || rounds < 1 || repMs < 1) {
+            throw new IllegalArgumentException("need two builds or more, rounds >= 1 and ms >= 1; got "
+                    + dirs.length + " builds, " + rounds + " rounds, " + repMs + " ms");
+        }
+        int nb = dirs.length;
+        MethodHandle[] gemm = new MethodHandle[nb];
+        MethodType type = MethodType.methodType(void.class, boolean.class, boolean.class, int.class, int.class,
+                int.class, float.class, float[].class, int.class, float[].class, int.class, float.class, float[].class,
+                int.class, ForkJoinPool.class);
+        for (int v = 0; v < nb; v++) {
+            URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(dirs[v]).toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader());
+            Class<?> c = Class.forName("dev.dendrite.backend.cpu.CpuGemm", true, loader);
+            gemm[v] = MethodHandles.publicLookup().findStatic(c, "gemm", type);
+            boolean vector = (boolean) c.getMethod("vectorKernelAvailable").invoke(null);
+            System.out.printf("b%d: %s (%s kernel)%n", v, dirs[v], vector ? "Vector API" : "plain Java");
+        }
+        System.out.printf("%s, %s; java %s; load average %.1f%n", Machine.cpuModel(), Machine.isa(),
+                System.getProperty("java.version"), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+
+        int ns = SHAPES.length;
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[][] a = new float[ns][];
+        float[][] b = new float[ns][];
+        float[][][] c = new float[ns][nb][];
+        long[] calls = new long[ns];
+        for (int s = 0; s < ns; s++) {
+            int[] sh = SHAPES[s];
+            a[s] = random(rnd, sh[2] * sh[4]);
+            b[s] = random(rnd, sh[4] * sh[3]);
+            for (int v = 0; v < nb; v++) {
+                c[s][v] = new float[sh[2] * sh[3]];
+            }
+        }
+        // Three passes, so that what a later shape deoptimises is compiled again before timing.
+        for (int pass = 0; pass < 3; pass++) {
+            for (int s = 0; s < ns; s++) {
+                for (int v = 0; v < nb; v++) {
+                    long t0 = System.nanoTime();
+                    long n = 0;
+                    while (System.nanoTime() - t0 < 400_000_000L || n < 3) {
+                        call(gemm[v], SHAPES[s], a[s], b[s], c[s][v]);
+                        n++;
+                    }
+                    calls[s] = Math.max(1, Math.round(repMs * 1e6 * n / (System.nanoTime() - t0)));
+                }
+            }
+        }
+        for (int s = 0; s < ns; s++) {
+            for (int v = 1; v < nb; v++) {
+                if (!Arrays.equals(c[s][0], c[s][v])) {
+                    System.out.println("results differ from b0's: " + NAMES[s] + ", b" + v);
+                }
+            }
+        }
+        ThreadMXBean clock = ManagementFactory.getThreadMXBean();
+        double[][][] rate = new double[ns][nb][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int s = 0; s < ns; s++) {
+                int[] sh = SHAPES[s];
+                for (int k = 0; k < nb; k++) {
+                    int v = (k + r) % nb;
+                    long cpu0 = clock.getCurrentThreadCpuTime();
+                    for (long i = 0; i < calls[s]; i++) {
+                        call(gemm[v], sh, a[s], b[s], c[s][v]);
+                    }
+                    rate[s][v][r] = 2.0 * sh[2] * sh[3] * sh[4] * calls[s] / (clock.getCurrentThreadCpuTime() - cpu0);
+                }
+            }
+        }
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-11s", "shape"));
+        for (int v = 0; v < nb; v++) {
+            head.append(String.format(Locale.ROOT, " %9s", "b" + v + " GF/s"));
+        }
+        for (int v = 1; v < nb; v++) {
+            head.append(String.format(Locale.ROOT, "  b%d/b0 [quartiles]  ", v));
+        }
+        System.out.println(head);
+        for (int s = 0; s < ns; s++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-11s", NAMES[s]));
+            for (int v = 0; v < nb; v++) {
+                line.append(String.format(Locale.ROOT, " %9.1f", median(rate[s][v])));
+            }
+            for (int v = 1; v < nb; v++) {
+                double[] q = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    q[r] = rate[s][v][r] / rate[s][0][r];
+                }
+                Arrays.sort(q);
+                line.append(String.format(Locale.ROOT, "  %5.3f [%5.3f %5.3f]", median(q), q[rounds / 4],
+                        q[(3 * rounds) / 4]));
+            }
+            System.out.println(line);
+        }
+    }
+
+    private static void call(MethodHandle gemm, int[] sh, float[] a, float[] b, float[] c) throws Throwable {
+        gemm.invoke(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], 1f, a, 0, b, 0, 0f, c, 0, (ForkJoinPool) null);
+    }
+
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextDouble() - 0.5);
+        }
+        return x;
+    }
+
+    private static double median(double[] x) {
+        double[] y = x.clone();
+        Arrays.sort(y);
+        return y[y.length / 2];
+    }
+}
