@@ -11,6 +11,7 @@ import dev.dendrite.backend.AffineAugment;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.ProfilingBackend;
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
@@ -42,7 +43,10 @@ import dev.dendrite.model.Sequential;
  * java -cp bench/target/dendrite-bench.jar dev.dendrite.bench.AugmentBenchmark --rounds 4 --train 60000
  * </pre>
  *
- * <p>{@code --op B} times the op alone instead (see {@link #op}).
+ * <p>{@code --op B} times the op alone instead (see {@link #op}). {@code --profile true} gives each network its own
+ * {@link ProfilingBackend} over the one CPU backend and prints, after the measured rounds, every op each issued: how
+ * many calls and how long (the CPU backend is synchronous, so an op's time is its own). It showed that the augmented
+ * step issues the plain step's ops plus one {@code augmentAffine}, nothing more (bench/RESULTS.md).
  */
 public final class AugmentBenchmark {
     private AugmentBenchmark() {
@@ -54,6 +58,7 @@ public final class AugmentBenchmark {
         String data = null;
         String layers = "one";
         int opBatches = 0;
+        boolean profile = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
@@ -61,8 +66,10 @@ public final class AugmentBenchmark {
                 case "--data" -> data = args[i + 1];
                 case "--layers" -> layers = args[i + 1];
                 case "--op" -> opBatches = Integer.parseInt(args[i + 1]);
+                case "--profile" -> profile = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --rounds N, --train N, --data DIR, --layers one|keras3, --op BATCHES");
+                        + "; expected --rounds N, --train N, --data DIR, --layers one|keras3, --op BATCHES, "
+                        + "--profile true|false");
             }
         }
         if (opBatches > 0) {
@@ -78,9 +85,37 @@ public final class AugmentBenchmark {
                 : List.of(generator.asLayer(28, 28));
         List<Double> ratios = new ArrayList<>();
         List<Double> cpuRatios = new ArrayList<>();
-        try (CpuBackend cpu = new CpuBackend(Runtime.getRuntime().availableProcessors());
-             Sequential plain = network(List.of()).backend(cpu);
-             Sequential augmented = network(augmentation).backend(cpu)) {
+        try (CpuBackend cpu = new CpuBackend(Runtime.getRuntime().availableProcessors())) {
+            // not closed: closing a profiler closes the backend it wraps, which the try closes
+            ProfilingBackend plainOps = profile ? new ProfilingBackend(cpu, false) : null;
+            ProfilingBackend augmentedOps = profile ? new ProfilingBackend(cpu, false) : null;
+            rounds(rounds, prep, train, augmentation, profile ? plainOps.backend() : cpu,
+                    profile ? augmentedOps.backend() : cpu, ratios, cpuRatios, () -> {
+                        if (plainOps != null) {
+                            plainOps.reset();
+                            augmentedOps.reset();
+                        }
+                    });
+            if (profile) {
+                System.out.println("ops of the measured rounds, without augmentation:");
+                System.out.println(plainOps.report());
+                System.out.println("ops of the measured rounds, with augmentation:");
+                System.out.println(augmentedOps.report());
+            }
+        }
+        System.out.printf(Locale.ROOT, "augmented / plain epoch: median %s (target: at most 1.15); CPU time: median %s%n",
+                summary(ratios), summary(cpuRatios));
+    }
+
+    /**
+     * Round 0 (warm-up) and {@code rounds} measured rounds of one epoch each of the plain and the augmented network,
+     * alternating which goes first; {@code afterWarmUp} runs once round 0 is done.
+     */
+    private static void rounds(int rounds, Preprocessing prep, Dataset train, List<Layer> augmentation,
+                               Backend plainBackend, Backend augmentedBackend, List<Double> ratios,
+                               List<Double> cpuRatios, Runnable afterWarmUp) {
+        try (Sequential plain = network(List.of()).backend(plainBackend);
+             Sequential augmented = network(augmentation).backend(augmentedBackend)) {
             plain.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             augmented.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             System.out.printf(Locale.ROOT, "%s, %s, load %s; %d images per epoch; augmentation %s%n",
@@ -104,11 +139,11 @@ public final class AugmentBenchmark {
                 if (r > 0) {
                     ratios.add(tAug / tPlain);
                     cpuRatios.add(cAug / cPlain);
+                } else {
+                    afterWarmUp.run();
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "augmented / plain epoch: median %s (target: at most 1.15); CPU time: median %s%n",
-                summary(ratios), summary(cpuRatios));
     }
 
     /**

@@ -49,6 +49,43 @@ class CpuAffineTest {
         assertTrue(cases == FillMode.values().length * Interpolation.values().length * widths.length * 3);
     }
 
+    @Test
+    void aThreadsReusedScratchFollowsEveryChangeOfShapeAndRanges() {
+        // Each thread keeps its scratch while shape and ranges stay; the constant fill's frame holds the fill value,
+        // so two specs that differ in that alone, interleaved on one thread, must each get their own bits.
+        long testSeed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(testSeed);
+        AffineAugment base = AffineAugment.IDENTITY.withRotation(-0.1f, 0.1f).withShift(-0.3f, 0.3f, -0.3f, 0.3f)
+                .withZoom(0.8f, 1.3f, 0.8f, 1.3f, false);
+        AffineAugment zero = base.withFill(FillMode.CONSTANT, Interpolation.BILINEAR, 0f);
+        AffineAugment one = base.withFill(FillMode.CONSTANT, Interpolation.BILINEAR, 1f);
+        AffineAugment nearest = base.withFill(FillMode.NEAREST, Interpolation.BILINEAR, 0f);
+        Object[][] calls = {{zero, 28, 28}, {one, 28, 28}, {zero, 28, 28}, {zero, 20, 28}, {nearest, 20, 28},
+            {zero, 28, 28}, {one, 28, 28}};
+        for (Object[] c : calls) {
+            AffineAugment a = (AffineAugment) c[0];
+            int height = (int) c[1];
+            int width = (int) c[2];
+            int rows = 3;
+            float[] x = new float[rows * height * width];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            long seed = rnd.nextLong();
+            float[] expected = new float[x.length];
+            float[] actual = new float[x.length];
+            Augment.affine(x, 0, expected, 0, 0, rows, height, width, a, seed, 5, 0);
+            CpuAffine.Kernel kernel = new CpuAffineVector();
+            kernel.apply(x, 0, actual, 0, 0, rows, height, width, a, seed, 5, 0);
+            for (int i = 0; i < expected.length; i++) {
+                if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                    fail("element " + i + " is " + actual[i] + "; the definition gives " + expected[i] + " ("
+                            + height + "x" + width + ", " + a + ", test seed " + testSeed + ")");
+                }
+            }
+        }
+    }
+
     private static void check(SplittableRandom rnd, FillMode mode, Interpolation interpolation, int height,
                               int width, int trial, long testSeed) {
         // trial 0: the notebook generator's ranges; 1: every transform, wide; 2: zooms to 16, far past the tables
