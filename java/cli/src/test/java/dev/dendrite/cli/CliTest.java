@@ -91,7 +91,7 @@ class CliTest {
     @Test
     void badValuesAreNamed(@TempDir Path dir) {
         Object[] r = run("train", "--sample", "--activation", "rellu", "-o", dir.resolve("x").toString());
-        assertEquals(1, r[0]);
+        assertEquals(Main.EXIT_USAGE, r[0], "an unknown name for a flag is a usage error: " + r[1]);
         assertTrue(((String) r[1]).contains("'rellu'"), (String) r[1]);
         Object[] missing = run("evaluate", "-m", dir.resolve("nope.safetensors").toString(), "--sample");
         assertEquals(1, missing[0]);
