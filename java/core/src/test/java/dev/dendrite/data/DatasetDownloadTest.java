@@ -1,5 +1,9 @@
 package dev.dendrite.data;
 
+import static dev.dendrite.data.DownloadFiles.assertMentions;
+import static dev.dendrite.data.DownloadFiles.filesIn;
+import static dev.dendrite.data.DownloadFiles.sha256;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,14 +21,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,13 +101,6 @@ class DatasetDownloadTest {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/data/";
     }
 
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     /** The environment pointing a dataset's downloads at the loopback server, with the served files' sums. */
     private Map<String, String> env(String key) {
@@ -138,21 +131,7 @@ class DatasetDownloadTest {
         return home().resolve(".dendrite/datasets/mnist");
     }
 
-    /** Files in {@code dir}, temporary ones included (empty if the folder does not exist). */
-    private static List<String> filesIn(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
 
-    private static void assertMentions(String text, String... parts) {
-        for (String part : parts) {
-            assertTrue(text.contains(part), "lacks '" + part + "': " + text);
-        }
-    }
 
     @Test
     void goodDownloadIsCheckedSavedAndReused() throws IOException {

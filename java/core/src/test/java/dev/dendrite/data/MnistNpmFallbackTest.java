@@ -1,5 +1,9 @@
 package dev.dendrite.data;
 
+import static dev.dendrite.data.DownloadFiles.assertMentions;
+import static dev.dendrite.data.DownloadFiles.filesIn;
+import static dev.dendrite.data.DownloadFiles.sha256;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,10 +24,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,13 +132,6 @@ class MnistNpmFallbackTest {
         return d;
     }
 
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     private Path home() {
         return tmp.resolve("home");
@@ -147,20 +141,7 @@ class MnistNpmFallbackTest {
         return home().resolve(".dendrite/datasets/mnist");
     }
 
-    private static List<String> filesIn(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
 
-    private static void assertMentions(String text, String... parts) {
-        for (String part : parts) {
-            assertTrue(text.contains(part), "lacks '" + part + "': " + text);
-        }
-    }
 
     private IOException failure(IdxDownloader d) {
         return assertThrows(IOException.class, () -> Mnist.load(Map.of(), home(), d));
