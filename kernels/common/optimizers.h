@@ -14,6 +14,16 @@
 #include "dialect.h"
 #include "sums.h"
 
+/*
+ * x, or +0 when |x| is below the smallest normal float (2^-126). Adam's moments and SGD's velocity are stored
+ * through it, on every backend: the CPU backend must (x86 cores take microcode assists on subnormals and Java
+ * cannot set flush-to-zero; see CpuOptimizerLoops), and one definition keeps the backends' states alike. It
+ * changes no parameter of magnitude above about 2^-100 (the flushed amount is below its rounding).
+ */
+DENDRITE_DEVICE float dendrite_flush_subnormal(float x) {
+    return dendrite_fabsf(x) < 1.17549435e-38f ? 0.0f : x;
+}
+
 /* ------------------------------------------------------------------ SGD */
 
 typedef struct {
@@ -26,10 +36,10 @@ DENDRITE_DEVICE float dendrite_sgd(float param, float grad, float lr) {
     return dendrite_fmaf(-lr, grad, param);
 }
 
-/* SGD with momentum: v = momentum v - lr g; p += v, or with Nesterov p += momentum v - lr g. */
+/* SGD with momentum: v = flush(momentum v - lr g); p += v, or with Nesterov p += momentum v - lr g. */
 DENDRITE_DEVICE dendrite_sgd_state dendrite_sgd_momentum(dendrite_sgd_state s, float grad, float lr,
                                                          float momentum, int nesterov) {
-    s.velocity = dendrite_dot2(momentum, s.velocity, -lr, grad);
+    s.velocity = dendrite_flush_subnormal(dendrite_dot2(momentum, s.velocity, -lr, grad));
     s.param += nesterov ? dendrite_dot2(momentum, s.velocity, -lr, grad) : s.velocity;
     return s;
 }
@@ -57,19 +67,20 @@ DENDRITE_DEVICE float dendrite_adam_step_size(float lr, float beta1, float beta2
 }
 
 /*
- * m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2), evaluated as beta m + (1 - beta) g; with AMSGrad
- * v_max = max(v_max, v) replaces v below; p -= step_size m / (sqrt(v) + eps).
+ * m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2), evaluated as beta m + (1 - beta) g and flushed; with AMSGrad
+ * v_max = max(v_max, v) replaces v below; p -= m / (sqrt(v) + eps) * step_size. The quotient comes first so that
+ * a tiny m does not make a subnormal product with a small step size (the same two roundings either way).
  */
 DENDRITE_DEVICE dendrite_adam_state dendrite_adam(dendrite_adam_state s, float grad, float step_size,
                                                   float beta1, float beta2, float eps, int amsgrad) {
-    s.m = dendrite_dot2(beta1, s.m, 1.0f - beta1, grad);
-    s.v = dendrite_dot2(beta2, s.v, 1.0f - beta2, grad * grad);
+    s.m = dendrite_flush_subnormal(dendrite_dot2(beta1, s.m, 1.0f - beta1, grad));
+    s.v = dendrite_flush_subnormal(dendrite_dot2(beta2, s.v, 1.0f - beta2, grad * grad));
     float denom_v = s.v;
     if (amsgrad) {
         s.v_max = dendrite_fmaxf(s.v_max, s.v);
         denom_v = s.v_max;
     }
-    s.param -= step_size * s.m / (dendrite_sqrtf(denom_v) + eps);
+    s.param -= s.m / (dendrite_sqrtf(denom_v) + eps) * step_size;
     return s;
 }
 

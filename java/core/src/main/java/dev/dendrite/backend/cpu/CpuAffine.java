@@ -18,7 +18,8 @@ final class CpuAffine {
                    long seed, int step, int stream);
     }
 
-    private static final Kernel VECTOR = loadVectorKernel();
+    private static final Kernel VECTOR =
+            CpuVectorKernels.load(Kernel.class, "CpuAffineVector", "dendrite.augment.scalar");
     private static final Kernel SCALAR = Augment::affine;
 
     private CpuAffine() {
@@ -31,20 +32,5 @@ final class CpuAffine {
     /** Whether the vector loop is in use (the JVM was started with {@code --add-modules jdk.incubator.vector}). */
     static boolean vectorised() {
         return VECTOR != null;
-    }
-
-    /** As CpuDropout's vector loop: loaded only when the module is there; any failure leaves the scalar loop. */
-    private static Kernel loadVectorKernel() {
-        if (Boolean.getBoolean("dendrite.augment.scalar")
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            Class<?> type = Class.forName(CpuAffine.class.getPackageName() + ".CpuAffineVector");
-            Object kernel = type.getDeclaredConstructor().newInstance();
-            return kernel instanceof Kernel ? (Kernel) kernel : null;
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            return null;
-        }
     }
 }

@@ -18,7 +18,8 @@ final class CpuDropout {
                    int stream, float rate);
     }
 
-    private static final Kernel VECTOR = loadVectorKernel();
+    private static final Kernel VECTOR =
+            CpuVectorKernels.load(Kernel.class, "CpuDropoutVector", "dendrite.dropout.scalar");
     private static final Kernel SCALAR = CpuDropout::blockwise;
 
     private CpuDropout() {
@@ -70,20 +71,5 @@ final class CpuDropout {
      */
     static long keepThreshold(float rate) {
         return (long) Math.ceil(rate * 16777216.0);
-    }
-
-    /** As CpuGemm's vector kernel: loaded only when the module is there; any failure leaves the scalar loop. */
-    private static Kernel loadVectorKernel() {
-        if (Boolean.getBoolean("dendrite.dropout.scalar")
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            Class<?> type = Class.forName(CpuDropout.class.getPackageName() + ".CpuDropoutVector");
-            Object kernel = type.getDeclaredConstructor().newInstance();
-            return kernel instanceof Kernel ? (Kernel) kernel : null;
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            return null;
-        }
     }
 }

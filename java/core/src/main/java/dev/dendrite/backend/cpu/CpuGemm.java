@@ -137,7 +137,8 @@ public final class CpuGemm {
     }
 
     /** The Vector API kernel when its module is present and usable, else {@code null}. */
-    private static final Kernel VECTOR = loadVectorKernel();
+    private static final Kernel VECTOR =
+            CpuVectorKernels.load(Kernel.class, "CpuGemmVector", "dendrite.gemm.plain");
 
     private static final Kernel PLAIN = new PlainKernel();
 
@@ -417,26 +418,6 @@ public final class CpuGemm {
      */
     static float fold(float alpha, float beta, float s, float old) {
         return beta == 0f ? alpha * s : Math.fma(alpha, s, beta * old);
-    }
-
-    /**
-     * Loads {@code CpuGemmVector} only when {@code jdk.incubator.vector} is in the boot layer, so that JVMs started
-     * without it never try to link against it. The system property {@code dendrite.gemm.plain=true} forces the plain
-     * kernel (to compare, or to sidestep a JIT problem). Any failure to initialise falls back to the plain kernel:
-     * slower, never wrong.
-     */
-    private static Kernel loadVectorKernel() {
-        if (Boolean.getBoolean("dendrite.gemm.plain")
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            Class<?> type = Class.forName(CpuGemm.class.getPackageName() + ".CpuGemmVector");
-            Object kernel = type.getDeclaredConstructor().newInstance();
-            return kernel instanceof Kernel ? (Kernel) kernel : null;
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            return null;
-        }
     }
 
     // ------------------------------------------------------------------------------------------- plain-Java kernel

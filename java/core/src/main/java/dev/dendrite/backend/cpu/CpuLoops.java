@@ -53,84 +53,10 @@ final class CpuLoops {
         }
     }
 
-    /**
-     * Keras Adam over {@code [from, to)}: {@code m = beta1 m + (1 - beta1) g}, {@code v = beta2 v + (1 - beta2) g^2},
-     * {@code p -= lrT m / (sqrt(v) + eps)}, in float.
-     *
-     * <p>Accuracy against the double-precision definition: {@code v} is a sum of two non-negative terms, so
-     * float evaluation is within a few ulps of it. {@code m} can cancel (the new gradient against the old
-     * average), so it is a compensated dot product as on the GPUs: {@code b1c = b1cHi + b1cLo} is
-     * {@code 1 - beta1} to 48 bits, {@code fma} recovers the rounding error of {@code b1cHi g} exactly, and the
-     * result is within two roundings of the exact one, however much cancels. The step
-     * {@code lrT m / (sqrt(v) + eps)} has a relative error of a few float ulps, far below its own size
-     * against the parameter.
-     */
-    static void adam(float[] p, float[] g, float[] m, float[] v, int from, int to, float lrT,
-                     float beta1, float b1cHi, float b1cLo, float beta2, float b2c, float eps) {
-        for (int i = from; i < to; i++) {
-            float gi = g[i];
-            float mi = firstMoment(m[i], gi, beta1, b1cHi, b1cLo);
-            float vi = Math.fma(beta2, v[i], b2c * (gi * gi));
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] - lrT * mi / ((float) Math.sqrt(vi) + eps);
-        }
-    }
-
-    /** {@link #adam} with AMSGrad: {@code vMax = max(vMax, v)} replaces {@code v} in the step. */
-    static void amsgrad(float[] p, float[] g, float[] m, float[] v, float[] vMax, int from, int to, float lrT,
-                        float beta1, float b1cHi, float b1cLo, float beta2, float b2c, float eps) {
-        for (int i = from; i < to; i++) {
-            float gi = g[i];
-            float mi = firstMoment(m[i], gi, beta1, b1cHi, b1cLo);
-            float vi = Math.fma(beta2, v[i], b2c * (gi * gi));
-            m[i] = mi;
-            v[i] = vi;
-            float denomV = Math.max(vMax[i], vi);
-            vMax[i] = denomV;
-            p[i] = p[i] - lrT * mi / ((float) Math.sqrt(denomV) + eps);
-        }
-    }
-
-    /** {@code beta1 m + (b1cHi + b1cLo) g} with the product {@code b1cHi g} split exactly into value and error. */
-    private static float firstMoment(float m, float g, float beta1, float b1cHi, float b1cLo) {
-        float prod = b1cHi * g;
-        float err = Math.fma(b1cHi, g, -prod) + b1cLo * g;
-        return Math.fma(beta1, m, prod) + err;
-    }
-
     /** Keras SGD without momentum over {@code [from, to)}: {@code p -= lr g} as one fused, correctly rounded step. */
     static void sgd(float[] p, float[] g, int from, int to, float lr) {
         for (int i = from; i < to; i++) {
             p[i] = Math.fma(-lr, g[i], p[i]);
-        }
-    }
-
-    /**
-     * Keras SGD with momentum over {@code [from, to)}: {@code v = momentum v - lr g}, then {@code p += v}, or with
-     * Nesterov {@code p += momentum v - lr g}. As on the GPUs (kernels/common/optimizers.h, dendrite_dot2), the sum
-     * of two products keeps the rounding error of {@code lr g}: when the gradient turns, {@code momentum v} and
-     * {@code lr g} cancel, and the plain float expression would be off by an ulp of the products rather than of
-     * the result. Two loops rather than a branch per element, so that C2 vectorises each.
-     */
-    static void sgdMomentum(float[] p, float[] g, float[] v, int from, int to, float lr, float momentum,
-                            boolean nesterov) {
-        if (nesterov) {
-            for (int i = from; i < to; i++) {
-                float step = -lr * g[i];
-                float stepError = Math.fma(-lr, g[i], -step);
-                float vi = Math.fma(momentum, v[i], step) + stepError;
-                v[i] = vi;
-                p[i] += Math.fma(momentum, vi, step) + stepError;
-            }
-        } else {
-            for (int i = from; i < to; i++) {
-                float step = -lr * g[i];
-                float stepError = Math.fma(-lr, g[i], -step);
-                float vi = Math.fma(momentum, v[i], step) + stepError;
-                v[i] = vi;
-                p[i] += vi;
-            }
         }
     }
 

@@ -33,13 +33,14 @@ final class CpuOptimizerOps implements OptimizerOps {
         double lr = learningRate(hyper);
         int po = ps.offset();
         if (po == gs.offset() && (vs == null || po == vs.offset())) {
-            // The engine's case (whole flat buffers): the float loops C2 vectorises, as accurate as the GPUs'.
+            // The engine's case (whole flat buffers): the vectorised float loops, as accurate as the GPUs'.
             float lrf = (float) lr;
             float[] p = ps.array();
             float[] g = gs.array();
             par.forStreaming(n, vs == null
                     ? (i0, i1) -> CpuLoops.sgd(p, g, po + i0, po + i1, lrf)
-                    : (i0, i1) -> CpuLoops.sgdMomentum(p, g, vs.array(), po + i0, po + i1, lrf, momentum, nesterov));
+                    : (i0, i1) -> CpuOptimizerLoops.kernel().sgdMomentum(p, g, vs.array(), po + i0, po + i1, lrf,
+                            momentum, nesterov));
             return;
         }
         par.forRange(n, CHEAP, (i0, i1) -> {
@@ -51,7 +52,7 @@ final class CpuOptimizerOps implements OptimizerOps {
             }
             for (int i = i0; i < i1; i++) {
                 double g = gs.get(i);
-                float v = (float) (momentum * (double) vs.get(i) - lr * g);
+                float v = CpuOptimizerLoops.flushSubnormal((float) (momentum * (double) vs.get(i) - lr * g));
                 vs.set(i, v);
                 double step = nesterov ? momentum * (double) v - lr * g : v;
                 ps.set(i, (float) (ps.get(i) + step));
@@ -76,7 +77,7 @@ final class CpuOptimizerOps implements OptimizerOps {
     }
 
     /**
-     * One Adam update's arguments, run over element ranges by {@link CpuLoops#adam}. The backend keeps one and
+     * One Adam update's arguments, run over element ranges by {@link CpuOptimizerLoops}. The backend keeps one and
      * refills it per call (ops run one at a time), so an update allocates nothing.
      */
     private final class AdamStep {
@@ -144,11 +145,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         }
 
         private void kernel(float[] p, float[] g, float[] mm, float[] vv, float[] x, int from, int to) {
-            if (x == null) {
-                CpuLoops.adam(p, g, mm, vv, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
-            } else {
-                CpuLoops.amsgrad(p, g, mm, vv, x, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
-            }
+            CpuOptimizerLoops.kernel().adam(p, g, mm, vv, x, from, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
         }
     }
 

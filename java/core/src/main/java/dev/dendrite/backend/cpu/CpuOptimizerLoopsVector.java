@@ -1,0 +1,96 @@
+package dev.dendrite.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link CpuOptimizerLoops}' loops a vector of elements at a time, with the scalar definition's float operations in
+ * its order (fma where it has {@code Math.fma}, the flush as a compare and a blend), so the bits are the same; the
+ * range's last partial vector runs the scalar loop. Loaded only through {@link CpuVectorKernels}.
+ *
+ * <p>Why a vector loop at all: C2 vectorises the scalar loops without the flush, but not with it (a conditional per
+ * element), and the flush is what keeps subnormal moments from costing microcode assists (see
+ * {@link CpuOptimizerLoops}). Here the flush costs two instructions a vector.
+ */
+final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    public void adam(float[] p, float[] g, float[] m, float[] v, float[] vMax, int from, int to, float lrT,
+                     float beta1, float b1cHi, float b1cLo, float beta2, float b2c, float eps) {
+        FloatVector hi = FloatVector.broadcast(S, b1cHi);
+        FloatVector b1 = FloatVector.broadcast(S, beta1);
+        FloatVector b2 = FloatVector.broadcast(S, beta2);
+        int i = from;
+        int upper = from + S.loopBound(to - from);
+        // Two loops rather than a test of vMax per vector: a vector chosen by a branch inside the loop can leave
+        // C2 boxing it, which is many times slower (measured with the GEMM's accumulators).
+        if (vMax == null) {
+            for (; i < upper; i += S.length()) {
+                FloatVector gi = FloatVector.fromArray(S, g, i);
+                FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, b1cLo);
+                FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2c)));
+                mi.intoArray(m, i);
+                vi.intoArray(v, i);
+                FloatVector.fromArray(S, p, i).sub(mi.div(vi.sqrt().add(eps)).mul(lrT)).intoArray(p, i);
+            }
+        } else {
+            for (; i < upper; i += S.length()) {
+                FloatVector gi = FloatVector.fromArray(S, g, i);
+                FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, b1cLo);
+                FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2c)));
+                mi.intoArray(m, i);
+                vi.intoArray(v, i);
+                FloatVector denomV = FloatVector.fromArray(S, vMax, i).max(vi);
+                denomV.intoArray(vMax, i);
+                FloatVector.fromArray(S, p, i).sub(mi.div(denomV.sqrt().add(eps)).mul(lrT)).intoArray(p, i);
+            }
+        }
+        CpuOptimizerLoops.SCALAR.adam(p, g, m, v, vMax, i, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
+    }
+
+    /** {@link CpuOptimizerLoops#firstMoment}, flushed: {@code b1cHi g} split exactly by an fma. */
+    private static FloatVector firstMoment(FloatVector m, FloatVector g, FloatVector beta1, FloatVector b1cHi,
+                                           float b1cLo) {
+        FloatVector prod = g.mul(b1cHi);
+        FloatVector err = g.fma(b1cHi, prod.neg()).add(g.mul(b1cLo));
+        return flush(m.fma(beta1, prod).add(err));
+    }
+
+    @Override
+    public void sgdMomentum(float[] p, float[] g, float[] v, int from, int to, float lr, float momentum,
+                            boolean nesterov) {
+        FloatVector negLr = FloatVector.broadcast(S, -lr);
+        FloatVector mom = FloatVector.broadcast(S, momentum);
+        int i = from;
+        int upper = from + S.loopBound(to - from);
+        if (nesterov) { // two loops, as in adam
+            for (; i < upper; i += S.length()) {
+                FloatVector gi = FloatVector.fromArray(S, g, i);
+                FloatVector step = negLr.mul(gi);
+                FloatVector stepError = negLr.fma(gi, step.neg());
+                FloatVector vi = flush(mom.fma(FloatVector.fromArray(S, v, i), step).add(stepError));
+                vi.intoArray(v, i);
+                FloatVector.fromArray(S, p, i).add(mom.fma(vi, step).add(stepError)).intoArray(p, i);
+            }
+        } else {
+            for (; i < upper; i += S.length()) {
+                FloatVector gi = FloatVector.fromArray(S, g, i);
+                FloatVector step = negLr.mul(gi);
+                FloatVector stepError = negLr.fma(gi, step.neg());
+                FloatVector vi = flush(mom.fma(FloatVector.fromArray(S, v, i), step).add(stepError));
+                vi.intoArray(v, i);
+                FloatVector.fromArray(S, p, i).add(vi).intoArray(p, i);
+            }
+        }
+        CpuOptimizerLoops.SCALAR.sgdMomentum(p, g, v, i, to, lr, momentum, nesterov);
+    }
+
+    /** {@link CpuOptimizerLoops#flushSubnormal} per lane: NaN compares false and stays. */
+    private static FloatVector flush(FloatVector x) {
+        VectorMask<Float> tiny = x.abs().compare(VectorOperators.LT, Float.MIN_NORMAL);
+        return x.blend(0f, tiny);
+    }
+}

@@ -1,0 +1,209 @@
+package dev.dendrite.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CpuOptimizerLoops}: the vector loops give the scalar definition's bits (tolerance zero: they run the same
+ * float operations in the same order), no subnormal state survives a step, and the flush leaves a long run of
+ * updates within float rounding of the unflushed definition evaluated in double.
+ */
+class CpuOptimizerLoopsTest {
+    private static final float TINY = Float.MIN_NORMAL;
+
+    @Test
+    void theVectorLoopsAreInUseUnderTheTestJvm() {
+        // Surefire starts the JVM with --add-modules jdk.incubator.vector (java/pom.xml), as the README tells users.
+        assertTrue(CpuOptimizerLoops.vectorised(), "jdk.incubator.vector is in the boot layer, so the vector loops load");
+    }
+
+    @Test
+    void flushSubnormalKeepsNormalsZeroesAndNaN() {
+        assertEquals(0f, CpuOptimizerLoops.flushSubnormal(Float.MIN_VALUE));
+        assertEquals(0f, CpuOptimizerLoops.flushSubnormal(-Math.nextDown(TINY)));
+        assertEquals(TINY, CpuOptimizerLoops.flushSubnormal(TINY));
+        assertEquals(-TINY, CpuOptimizerLoops.flushSubnormal(-TINY));
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(CpuOptimizerLoops.flushSubnormal(-0f)));
+        assertTrue(Float.isNaN(CpuOptimizerLoops.flushSubnormal(Float.NaN)));
+        assertEquals(Float.NEGATIVE_INFINITY, CpuOptimizerLoops.flushSubnormal(Float.NEGATIVE_INFINITY));
+    }
+
+    @Test
+    void vectorAdamEqualsTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            boolean ams = rnd.nextBoolean();
+            float[][] scalar = {values(rnd, n), values(rnd, n), values(rnd, n), positives(rnd, n),
+                    ams ? positives(rnd, n) : null};
+            float[][] vector = copy(scalar);
+            float beta1 = trial == 0 ? 0.9f : (float) rnd.nextDouble();
+            float beta2 = trial == 0 ? 0.999f : (float) rnd.nextDouble();
+            double b1c = 1.0 - beta1;
+            float b1cHi = (float) b1c;
+            float b1cLo = (float) (b1c - b1cHi);
+            float b2c = (float) (1.0 - beta2);
+            float lrT = (float) Math.pow(10, -1 - 4 * rnd.nextDouble());
+            float eps = (float) Math.pow(10, -3 - 6 * rnd.nextDouble());
+            CpuOptimizerLoops.SCALAR.adam(scalar[0], scalar[1], scalar[2], scalar[3], scalar[4], from, to, lrT,
+                    beta1, b1cHi, b1cLo, beta2, b2c, eps);
+            CpuOptimizerLoops.kernel().adam(vector[0], vector[1], vector[2], vector[3], vector[4], from, to, lrT,
+                    beta1, b1cHi, b1cLo, beta2, b2c, eps);
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), amsgrad " + ams;
+            String[] names = {"params", "grads", "m", "v", "vMax"};
+            for (int a = 0; a < scalar.length; a++) {
+                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
+            }
+        }
+    }
+
+    @Test
+    void vectorSgdMomentumEqualsTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            boolean nesterov = rnd.nextBoolean();
+            float[][] scalar = {values(rnd, n), values(rnd, n), values(rnd, n)};
+            float[][] vector = copy(scalar);
+            float lr = (float) Math.pow(10, -1 - 3 * rnd.nextDouble());
+            float momentum = (float) rnd.nextDouble();
+            CpuOptimizerLoops.SCALAR.sgdMomentum(scalar[0], scalar[1], scalar[2], from, to, lr, momentum, nesterov);
+            CpuOptimizerLoops.kernel().sgdMomentum(vector[0], vector[1], vector[2], from, to, lr, momentum, nesterov);
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), nesterov " + nesterov;
+            String[] names = {"params", "grads", "velocity"};
+            for (int a = 0; a < scalar.length; a++) {
+                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
+            }
+        }
+    }
+
+    /**
+     * A third of the weights get one gradient and then none: their momenta decay by beta1 (Adam) or momentum (SGD)
+     * a step, through the subnormal range and on to zero. No state may be subnormal after any step, and the
+     * parameters must stay within float rounding of the unflushed rule in double. Tolerance: every step rounds
+     * the parameter once (half an ulp) and the step itself to a few ulps of the step, so 1,000 steps drift at most
+     * about 1,000 half-ulps of the parameter; 1,024 ulps (of the parameter's magnitude, at least 2^-30 absolute) is
+     * that bound with room, while a flush that moved a parameter by a whole step of a live weight would exceed it.
+     */
+    @Test
+    void decayingMomentsAreFlushedAndTheParametersFollowTheUnflushedRule() {
+        SplittableRandom rnd = seeded();
+        int n = 517; // not a multiple of any vector length: the scalar tail runs too
+        int steps = 1000; // enough for beta1 = 0.9 to take a moment of 1e-3 below 2^-149
+        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov"}) {
+            float[] p = new float[n];
+            float[] m = new float[n];
+            float[] v = new float[n];
+            float[] vMax = rule.equals("amsgrad") ? new float[n] : null;
+            double[] pRef = new double[n];
+            double[] mRef = new double[n];
+            double[] vRef = new double[n];
+            double[] vMaxRef = new double[n];
+            boolean[] rare = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = (float) (rnd.nextGaussian() * 0.05);
+                pRef[i] = p[i];
+                rare[i] = i % 3 == 0;
+            }
+            float beta1 = 0.9f;
+            float beta2 = 0.999f;
+            float eps = 1e-7f;
+            float lr = 1e-3f;
+            float[] g = new float[n];
+            int subnormalsSeen = 0;
+            for (int t = 1; t <= steps; t++) {
+                for (int i = 0; i < n; i++) {
+                    g[i] = rare[i] && t > 1 ? 0f : (float) (rnd.nextGaussian() * 1e-2);
+                }
+                double b1c = 1.0 - beta1;
+                double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+                if (rule.startsWith("a")) {
+                    CpuOptimizerLoops.kernel().adam(p, g, m, v, vMax, 0, n, (float) lrT, beta1, (float) b1c,
+                            (float) (b1c - (float) b1c), beta2, (float) (1.0 - beta2), eps);
+                } else {
+                    CpuOptimizerLoops.kernel().sgdMomentum(p, g, m, 0, n, lr, beta1, rule.equals("nesterov"));
+                }
+                for (int i = 0; i < n; i++) {
+                    double gi = g[i];
+                    if (rule.startsWith("a")) {
+                        mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi;
+                        vRef[i] = beta2 * vRef[i] + (1.0 - (double) beta2) * gi * gi;
+                        vMaxRef[i] = Math.max(vMaxRef[i], vRef[i]);
+                        double denomV = vMax != null ? vMaxRef[i] : vRef[i];
+                        pRef[i] -= lrT * mRef[i] / (Math.sqrt(denomV) + eps);
+                    } else {
+                        mRef[i] = beta1 * mRef[i] - (double) lr * gi;
+                        pRef[i] += rule.equals("nesterov") ? beta1 * mRef[i] - (double) lr * gi : mRef[i];
+                    }
+                    subnormalsSeen += subnormal(mRef[i]) ? 1 : 0;
+                    assertTrue(!subnormal(m[i]) && !subnormal(v[i]) && (vMax == null || !subnormal(vMax[i])),
+                            rule + ", step " + t + ", element " + i + ": m " + m[i] + ", v " + v[i]);
+                }
+            }
+            assertTrue(subnormalsSeen > n / 3, rule + ": the unflushed moments passed through the subnormal range ("
+                    + subnormalsSeen + " element-steps), so the flush was exercised");
+            for (int i = 0; i < n; i++) {
+                double tol = 1024 * Math.max(Math.ulp((float) Math.abs(pRef[i])), 0x1p-30f);
+                assertEquals(pRef[i], p[i], tol, rule + ", element " + i + (rare[i] ? " (rare)" : ""));
+            }
+            for (int i = 0; i < n; i += 3) {
+                assertEquals(0f, m[i], rule + ": the decayed moment of rare element " + i + " is flushed to 0");
+            }
+        }
+    }
+
+    private static boolean subnormal(double x) {
+        return x != 0 && Math.abs(x) < TINY;
+    }
+
+    private static SplittableRandom seeded() {
+        long seed = System.nanoTime();
+        System.out.println("CpuOptimizerLoopsTest seed " + seed);
+        return new SplittableRandom(seed);
+    }
+
+    /** Signed values over many magnitudes, with subnormals, values at the normal boundary, and zeros. */
+    private static float[] values(SplittableRandom rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = rnd.nextDouble();
+            float magnitude;
+            if (u < 0.15) {
+                magnitude = Float.intBitsToFloat(1 + rnd.nextInt(0x007f_ffff)); // subnormal
+            } else if (u < 0.3) {
+                magnitude = TINY * (float) (1 + rnd.nextDouble() * 20); // normal, decays into the subnormals
+            } else if (u < 0.35) {
+                magnitude = 0f;
+            } else {
+                magnitude = (float) Math.pow(10, -8 + 8 * rnd.nextDouble());
+            }
+            x[i] = rnd.nextBoolean() ? magnitude : -magnitude;
+        }
+        return x;
+    }
+
+    private static float[] positives(SplittableRandom rnd, int n) {
+        float[] x = values(rnd, n);
+        for (int i = 0; i < n; i++) {
+            x[i] = Math.abs(x[i]);
+        }
+        return x;
+    }
+
+    private static float[][] copy(float[][] arrays) {
+        float[][] out = new float[arrays.length][];
+        for (int a = 0; a < arrays.length; a++) {
+            out[a] = arrays[a] == null ? null : arrays[a].clone();
+        }
+        return out;
+    }
+}
