@@ -21,9 +21,10 @@ package dev.dendrite.backend.cpu;
  * <p>Adam's step is {@code m / (sqrt(v) + eps) * lrT}, not {@code lrT m / (sqrt(v) + eps)} (the same two roundings,
  * so the same accuracy): with {@code lrT} near 1e-3, the product {@code lrT m} is itself subnormal for every
  * {@code m} below about 1e-35, which a flushed {@code m} still passes through for some 60 steps on its way to zero.
- * The quotient first stays normal, since the denominator is at most about 1 in any trained network. Measured with
- * a simulated rarely-active 30% of 669,706 parameters (same machine, one thread): 5.3 ms a step unflushed, 1.5 ms
- * flushed, 1.1 ms flushed and reordered, against 0.9 ms with no rare parameters at all.
+ * The quotient first stays normal whenever the denominator {@code sqrt(v) + eps} is at most 1, that is whenever the
+ * gradients' root mean square is below 1, as in the course's networks. Measured with a simulated rarely-active 30%
+ * of 669,706 parameters (same machine, one thread): 5.3 ms a step unflushed, 1.5 ms flushed, 1.1 ms flushed and
+ * reordered, against 0.9 ms with no rare parameters at all (bench/RESULTS.md, OptimizerSubnormalBenchmark).
  *
  * <p>Only these two optimizers have loops of their own; the others run their double-precision definitions
  * directly (CpuOptimizerOps), where a subnormal costs the same relative amount but the loop is already slower.
