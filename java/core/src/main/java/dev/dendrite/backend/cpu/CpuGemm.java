@@ -2,9 +2,6 @@ package dev.dendrite.backend.cpu;
 
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Single-precision general matrix multiply for the CPU backend: {@code C = alpha * op(A) * op(B) + beta * C}.
@@ -289,11 +286,9 @@ public final class CpuGemm {
      * {@link Kernel#prefersRowSplit}): its vectorised loops run along a part's columns and lose efficiency when
      * they get shorter; split by rows it ran about 40% faster with 2 threads than split by columns.
      *
-     * <p>Claiming, rather than handing each thread a fixed part, matters because waking a parked pool worker takes
-     * 70-100 us on the 2-vCPU VM this was tuned on (measured), a good share of a 0.5 ms product: the caller starts
-     * at once and takes over whatever a late worker has not claimed, and a worker that starts after everything is
-     * claimed just returns. Each part is computed exactly as it would be by any thread, so results do not depend on
-     * who claims what.
+     * <p>The parts are claimed ({@link CpuClaimedParts}), rather than handed to fixed threads: waking a parked pool
+     * worker takes 70-100 us on the 2-vCPU VM this was tuned on (measured), a good share of a 0.5 ms product. Each
+     * part is computed exactly as it would be by any thread, so results do not depend on who claims what.
      */
     private static void computeInParallel(Kernel kernel, Problem p, ForkJoinPool pool, int threads) {
         int colUnits = (p.n + SPLIT_COLS - 1) / SPLIT_COLS;
@@ -307,18 +302,17 @@ public final class CpuGemm {
             kernel.compute(p, 0, p.m, 0, p.n);
             return;
         }
-        Parts work = new Parts(kernel, p, byColumns, units, parts);
-        boolean inPool = ForkJoinTask.getPool() == pool;
-        for (int t = 1; t < Math.min(threads, parts); t++) {
-            ForkJoinTask<?> task = ForkJoinTask.adapt(work::claimAndCompute);
-            if (inPool) {
-                task.fork();
+        int unit = byColumns ? SPLIT_COLS : SPLIT_ROWS;
+        int extent = byColumns ? p.n : p.m;
+        CpuClaimedParts.run(pool, threads, parts, q -> {
+            int lo = (int) ((long) units * q / parts) * unit;
+            int hi = Math.min(extent, (int) ((long) units * (q + 1) / parts) * unit);
+            if (byColumns) {
+                kernel.compute(p, 0, p.m, lo, hi);
             } else {
-                pool.execute(task);
+                kernel.compute(p, lo, hi, 0, p.n);
             }
-        }
-        work.claimAndCompute();
-        work.awaitAll();
+        });
     }
 
     /**
@@ -326,70 +320,6 @@ public final class CpuGemm {
      * measured no better.
      */
     static final int PARTS_PER_THREAD = 2;
-
-    /** The parts of one parallel call and the counters through which threads claim and finish them. */
-    private static final class Parts {
-        private final Kernel kernel;
-        private final Problem p;
-        private final boolean byColumns;
-        private final int units;
-        private final int parts;
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicInteger finished = new AtomicInteger();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-
-        Parts(Kernel kernel, Problem p, boolean byColumns, int units, int parts) {
-            this.kernel = kernel;
-            this.p = p;
-            this.byColumns = byColumns;
-            this.units = units;
-            this.parts = parts;
-        }
-
-        /** Claims and computes parts until none is left. Never throws: failures are kept for {@link #awaitAll}. */
-        void claimAndCompute() {
-            for (int q = next.getAndIncrement(); q < parts; q = next.getAndIncrement()) {
-                try {
-                    int unit = byColumns ? SPLIT_COLS : SPLIT_ROWS;
-                    int extent = byColumns ? p.n : p.m;
-                    int lo = (int) ((long) units * q / parts) * unit;
-                    int hi = Math.min(extent, (int) ((long) units * (q + 1) / parts) * unit);
-                    if (byColumns) {
-                        kernel.compute(p, 0, p.m, lo, hi);
-                    } else {
-                        kernel.compute(p, lo, hi, 0, p.n);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    finished.incrementAndGet();  // a volatile write: publishes this part's C to the waiting caller
-                }
-            }
-        }
-
-        /**
-         * Waits until every part is finished, so that no thread still writes C when the call returns, then rethrows
-         * the first failure. By then the caller has claimed all parts, so it only waits for parts another thread is
-         * already computing: a short wait, spent spinning, then yielding in case that thread lacks a core.
-         */
-        void awaitAll() {
-            for (int spins = 0; finished.get() < parts; spins++) {
-                if (spins < 2_000) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-            Throwable e = failure.get();
-            if (e instanceof RuntimeException) {
-                throw (RuntimeException) e;
-            } else if (e instanceof Error) {
-                throw (Error) e;
-            } else if (e != null) {
-                throw new IllegalStateException(e);
-            }
-        }
-    }
 
     /** {@code C = beta * C}, with {@code beta == 0} writing zeros even over NaN. */
     private static void scale(float[] c, int off, int len, float beta) {

@@ -4,7 +4,6 @@ import static dev.dendrite.backend.Backend.STAT_ACCURACY;
 import static dev.dendrite.backend.Backend.STAT_LOSS;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * How the CPU backend's ops spread over threads: a private {@link ForkJoinPool}, the thresholds below which an op
@@ -182,8 +181,9 @@ final class CpuParallel {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} in blocks of {@code blockSize} items (the last one shorter), in
-     * the pool when {@code parallel} and there is more than one block, else in order on this thread.
+     * Runs {@code body} over {@code [0, n)} in blocks of {@code blockSize} items (the last one shorter), claimed by
+     * this thread and the pool's workers ({@link CpuClaimedParts}) when {@code parallel} and there is more than one
+     * block, else in order on this thread.
      */
     void run(int n, int blockSize, boolean parallel, BlockRange body) {
         int nb = blocks(n, blockSize);
@@ -193,7 +193,8 @@ final class CpuParallel {
             }
             return;
         }
-        pool.invoke(new BlockTask(body, n, blockSize, 0, nb));
+        CpuClaimedParts.run(pool, threads, nb,
+                b -> body.run(b, b * blockSize, (int) Math.min(n, (long) (b + 1) * blockSize)));
     }
 
     /**
@@ -272,30 +273,4 @@ final class CpuParallel {
         st[so + STAT_LOSS] = (float) (st[so + STAT_LOSS] + loss);
         st[so + STAT_ACCURACY] = (float) (st[so + STAT_ACCURACY] + acc);
     }
-
-    /** Splits a block range in halves until one block is left, so the pool can balance the work. */
-    private static final class BlockTask extends RecursiveAction {
-        private final transient BlockRange body;
-        private final int n;
-        private final int blockSize;
-        private final int lo;
-        private final int hi;
-
-        BlockTask(BlockRange body, int n, int blockSize, int lo, int hi) {
-            this.body = body;
-            this.n = n;
-            this.blockSize = blockSize;
-            this.lo = lo;
-            this.hi = hi;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.run(lo, lo * blockSize, (int) Math.min(n, (long) (lo + 1) * blockSize));
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new BlockTask(body, n, blockSize, lo, mid), new BlockTask(body, n, blockSize, mid, hi));
-        }
-    }}
+}
