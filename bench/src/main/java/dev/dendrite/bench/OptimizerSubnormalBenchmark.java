@@ -23,7 +23,8 @@ import dev.dendrite.backend.cpu.CpuBackend;
  * this one on the class path times that build's optimizer:
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp bench/target/dendrite-bench.jar dev.dendrite.bench.OptimizerSubnormalBenchmark
+ * java --add-modules jdk.incubator.vector -cp bench/target/dendrite-bench.jar \
+ *     dev.dendrite.bench.OptimizerSubnormalBenchmark
  * java --add-modules jdk.incubator.vector -cp OLD/dendrite-bench.jar:bench/target/dendrite-bench.jar \
  *     dev.dendrite.bench.OptimizerSubnormalBenchmark --optimizer sgd
  * </pre>
@@ -80,8 +81,8 @@ public final class OptimizerSubnormalBenchmark {
             be.fill(v.all(), 0f);
             be.fill(hyper.all(), optimizer.equals("adam") ? 1e-3f : 1e-2f);
             be.upload(new int[Backend.COUNTERS_LENGTH], 0, counters.all());
-            System.out.printf(Locale.ROOT, "%s, %s, load %s; %s; %s over %d parameters, %.0f%% of them given a gradient "
-                    + "with probability %s a step%n", Machine.cpuModel(), Machine.isa(), Machine.loadAverage(),
+            System.out.printf(Locale.ROOT, "%s, %s, load %s; %s; %s over %d parameters, %.0f%% of them given a "
+                    + "gradient with probability %s a step%n", Machine.cpuModel(), Machine.isa(), Machine.loadAverage(),
                     be.description(), optimizer, PARAMS, 100 * rare, active);
             for (int s = 0; s < steps; s++) {
                 for (int i = 0; i < PARAMS; i++) {

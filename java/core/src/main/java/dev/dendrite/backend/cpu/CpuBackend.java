@@ -23,8 +23,9 @@ import java.util.concurrent.ForkJoinPool;
  * statistics, penalties) are accumulated in {@code double}. The ops a training step issues on every element
  * are the exception, because JDK 17 vectorises float loops only: the cheap activations (exact in float),
  * the gather's {@code x * scale + shift}, Adam and SGD with momentum (in float, their moving averages
- * compensated and their subnormal states stored as zero, see {@link CpuOptimizerLoops}) and column sums (float partials of at most {@link CpuParallel#FLUSH} rows, added in
- * double). Each stays well inside the error the conformance suite allows a float32 GPU.
+ * compensated and their subnormal states stored as zero, see {@link CpuOptimizerLoops}) and column sums (float
+ * partials of at most {@link CpuParallel#FLUSH} rows, added in double). Each stays well inside the error the
+ * conformance suite allows a float32 GPU.
  *
  * <p>This class holds the buffers and the lifecycle; each family of ops lives in a class of its own, as the
  * kernels do ({@link CpuActivationOps}, {@link CpuLossOps}, {@link CpuDropoutOps}, {@link CpuNoiseOps},

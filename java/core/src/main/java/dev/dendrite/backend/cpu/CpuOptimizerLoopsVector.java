@@ -23,30 +23,20 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
         FloatVector hi = FloatVector.broadcast(S, b1cHi);
         FloatVector b1 = FloatVector.broadcast(S, beta1);
         FloatVector b2 = FloatVector.broadcast(S, beta2);
+        // Without AMSGrad the loop runs with v in vMax's place: max(v, v) is v to the bit (NaN and -0 included) and the
+        // extra load and store of v hit L1, so one loop serves both. A test of vMax inside the loop instead would let
+        // C2 box the vector it chooses, which is many times slower (measured with the GEMM's accumulators).
+        float[] denom = vMax != null ? vMax : v;
         int i = from;
-        int upper = from + S.loopBound(to - from);
-        // Two loops rather than a test of vMax per vector: a vector chosen by a branch inside the loop can leave
-        // C2 boxing it, which is many times slower (measured with the GEMM's accumulators).
-        if (vMax == null) {
-            for (; i < upper; i += S.length()) {
-                FloatVector gi = FloatVector.fromArray(S, g, i);
-                FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, b1cLo);
-                FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2c)));
-                mi.intoArray(m, i);
-                vi.intoArray(v, i);
-                FloatVector.fromArray(S, p, i).sub(mi.div(vi.sqrt().add(eps)).mul(lrT)).intoArray(p, i);
-            }
-        } else {
-            for (; i < upper; i += S.length()) {
-                FloatVector gi = FloatVector.fromArray(S, g, i);
-                FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, b1cLo);
-                FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2c)));
-                mi.intoArray(m, i);
-                vi.intoArray(v, i);
-                FloatVector denomV = FloatVector.fromArray(S, vMax, i).max(vi);
-                denomV.intoArray(vMax, i);
-                FloatVector.fromArray(S, p, i).sub(mi.div(denomV.sqrt().add(eps)).mul(lrT)).intoArray(p, i);
-            }
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, b1cLo);
+            FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2c)));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector denomV = FloatVector.fromArray(S, denom, i).max(vi);
+            denomV.intoArray(denom, i);
+            FloatVector.fromArray(S, p, i).sub(mi.div(denomV.sqrt().add(eps)).mul(lrT)).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.adam(p, g, m, v, vMax, i, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
     }

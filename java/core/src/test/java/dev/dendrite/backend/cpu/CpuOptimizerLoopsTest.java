@@ -19,7 +19,8 @@ class CpuOptimizerLoopsTest {
     @Test
     void theVectorLoopsAreInUseUnderTheTestJvm() {
         // Surefire starts the JVM with --add-modules jdk.incubator.vector (java/pom.xml), as the README tells users.
-        assertTrue(CpuOptimizerLoops.vectorised(), "jdk.incubator.vector is in the boot layer, so the vector loops load");
+        assertTrue(CpuOptimizerLoops.vectorised(),
+                "jdk.incubator.vector is in the boot layer, so the vector loops load");
     }
 
     @Test
