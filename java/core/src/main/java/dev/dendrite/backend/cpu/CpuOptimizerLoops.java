@@ -8,15 +8,15 @@ package dev.dendrite.backend.cpu;
  *
  * <p><b>Subnormal states are stored as zero.</b> A weight whose input is mostly zero (a border pixel, a unit that
  * rarely fires) gets a rare non-zero gradient, after which its momentum decays geometrically through the subnormal
- * range (below {@link Float#MIN_NORMAL}, 2^-126) for about 150 steps with {@code beta1 = 0.9}. x86 cores compute on
- * and into subnormals through microcode assists, about a hundred times slower, and Java cannot set the
- * flush-to-zero flags (TensorFlow sets them in its CPU threads; PyTorch has {@code torch.set_flush_denormal}).
- * Measured on a 2-core Intel Xeon (AVX-512): Adam over 669,706 parameters took 0.60 ms a step with no subnormal
- * moment and 5.5 ms with 5% of them subnormal, and the count grows over training (bench/RESULTS.md). So Adam's
- * {@code m} and {@code v} and SGD's velocity go through {@link #flushSubnormal} before they are stored or used. What that changes is below the
- * parameter's rounding: a velocity under 2^-126 moves no parameter of magnitude 2^-102 or more, and Adam's step
- * from such an {@code m} is under {@code lrT 2^-126 / eps}; a {@code v} under 2^-126 adds under 2^-63 to
- * {@code sqrt(v)}, lost against any {@code eps} above 2^-39.
+ * range (below {@link Float#MIN_NORMAL}, 2^-126) for about 150 steps with {@code beta1 = 0.9}. x86 cores compute on and
+ * into subnormals through microcode assists, about a hundred times slower, and Java cannot set the flush-to-zero flags
+ * (TensorFlow sets them in its CPU threads; PyTorch has {@code torch.set_flush_denormal}). Measured on a 2-core Intel
+ * Xeon (AVX-512): Adam over 669,706 parameters took 0.60 ms a step with no subnormal moment and 5.5 ms with 5% of them
+ * subnormal, and the count grows over training (bench/RESULTS.md). So Adam's {@code m} and {@code v} and SGD's velocity
+ * go through {@link #flushSubnormal} before they are stored or used. What that changes is below the parameter's
+ * rounding: a velocity under 2^-126 moves no parameter of magnitude 2^-102 or more, and Adam's step from such an
+ * {@code m} is under {@code lrT 2^-126 / eps}; a {@code v} under 2^-126 adds under 2^-63 to {@code sqrt(v)}, lost
+ * against any {@code eps} above 2^-39.
  *
  * <p>Adam's step is {@code m / (sqrt(v) + eps) * lrT}, not {@code lrT m / (sqrt(v) + eps)} (the same two roundings,
  * so the same accuracy): with {@code lrT} near 1e-3, the product {@code lrT m} is itself subnormal for every
