@@ -54,26 +54,20 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
                             boolean nesterov) {
         FloatVector negLr = FloatVector.broadcast(S, -lr);
         FloatVector mom = FloatVector.broadcast(S, momentum);
+        // Both increments are computed and a constant mask picks one (plain: v; Nesterov: momentum v - lr g), so one
+        // loop serves both: as in adam, a branch choosing a vector inside the loop could make C2 box it, and the extra
+        // fma and add cost nothing in this memory-bound loop. The blend selects whole lanes, so the bits are the
+        // scalar loop's.
+        VectorMask<Float> useNesterov = S.maskAll(nesterov);
         int i = from;
-        int upper = from + S.loopBound(to - from);
-        if (nesterov) { // two loops, as in adam
-            for (; i < upper; i += S.length()) {
-                FloatVector gi = FloatVector.fromArray(S, g, i);
-                FloatVector step = negLr.mul(gi);
-                FloatVector stepError = negLr.fma(gi, step.neg());
-                FloatVector vi = flush(mom.fma(FloatVector.fromArray(S, v, i), step).add(stepError));
-                vi.intoArray(v, i);
-                FloatVector.fromArray(S, p, i).add(mom.fma(vi, step).add(stepError)).intoArray(p, i);
-            }
-        } else {
-            for (; i < upper; i += S.length()) {
-                FloatVector gi = FloatVector.fromArray(S, g, i);
-                FloatVector step = negLr.mul(gi);
-                FloatVector stepError = negLr.fma(gi, step.neg());
-                FloatVector vi = flush(mom.fma(FloatVector.fromArray(S, v, i), step).add(stepError));
-                vi.intoArray(v, i);
-                FloatVector.fromArray(S, p, i).add(vi).intoArray(p, i);
-            }
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector step = negLr.mul(gi);
+            FloatVector stepError = negLr.fma(gi, step.neg());
+            FloatVector vi = flush(mom.fma(FloatVector.fromArray(S, v, i), step).add(stepError));
+            vi.intoArray(v, i);
+            FloatVector inc = vi.blend(mom.fma(vi, step).add(stepError), useNesterov);
+            FloatVector.fromArray(S, p, i).add(inc).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.sgdMomentum(p, g, v, i, to, lr, momentum, nesterov);
     }
