@@ -1,6 +1,8 @@
 package dev.dendrite.bench;
 
 import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
@@ -11,7 +13,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * Compares the CPU GEMM of two or more builds in one JVM: each build's {@code java/core/target/classes} is loaded by
@@ -66,14 +67,25 @@ public final class GemmBuildsAB {
         }
         int nb = dirs.length;
         MethodHandle[] gemm = new MethodHandle[nb];
+        // The last parameter (the threads, always null here) changed type between builds: a ForkJoinPool until
+        // 2026-12-03, CpuWorkers since. Any build's public 14-argument gemm is called with it as Object.
         MethodType type = MethodType.methodType(void.class, boolean.class, boolean.class, int.class, int.class,
                 int.class, float.class, float[].class, int.class, float[].class, int.class, float.class, float[].class,
-                int.class, ForkJoinPool.class);
+                int.class, Object.class);
         for (int v = 0; v < nb; v++) {
             URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(dirs[v]).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader());
             Class<?> c = Class.forName("dev.dendrite.backend.cpu.CpuGemm", true, loader);
-            gemm[v] = MethodHandles.publicLookup().findStatic(c, "gemm", type);
+            Method entry = null;
+            for (Method m : c.getMethods()) {
+                if (m.getName().equals("gemm") && m.getParameterCount() == 14 && Modifier.isStatic(m.getModifiers())) {
+                    entry = m;
+                }
+            }
+            if (entry == null) {
+                throw new IllegalArgumentException(dirs[v] + ": CpuGemm has no public static 14-argument gemm");
+            }
+            gemm[v] = MethodHandles.publicLookup().unreflect(entry).asType(type);
             boolean vector = (boolean) c.getMethod("vectorKernelAvailable").invoke(null);
             System.out.printf("b%d: %s (%s kernel)%n", v, dirs[v], vector ? "Vector API" : "plain Java");
         }
@@ -157,7 +169,7 @@ public final class GemmBuildsAB {
     }
 
     private static void call(MethodHandle gemm, int[] sh, float[] a, float[] b, float[] c) throws Throwable {
-        gemm.invoke(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], 1f, a, 0, b, 0, 0f, c, 0, (ForkJoinPool) null);
+        gemm.invoke(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], 1f, a, 0, b, 0, 0f, c, 0, (Object) null);
     }
 
     private static float[] random(SplittableRandom rnd, int n) {

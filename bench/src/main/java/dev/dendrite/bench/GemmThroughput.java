@@ -5,6 +5,7 @@ import dev.dendrite.backend.Backends;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.cpu.CpuGemm;
+import dev.dendrite.backend.cpu.CpuWorkers;
 import dev.dendrite.io.Json;
 
 import java.io.IOException;
@@ -19,13 +20,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * Prints the throughput of {@link CpuGemm#gemm} in GFLOP/s ({@code 2*m*n*k} per call) for 1024^3 and the shapes of
  * the course MLP (784-512-512-10, batch 128): each layer's forward product, its weight gradient
  * {@code dW = X^T dZ} (transA) and its input gradient {@code dX = dZ W^T} (transB); on the calling thread alone
- * and with a pool of 2 (or the counts given with {@code --threads 1,2,4}).
+ * and with 2 threads (or the counts given with {@code --threads 1,2,4}).
  *
  * <p>All cases are warmed up first, {@code --warm-ms} each (default 300) and twice over, so that C2 has compiled the
  * kernels and has recompiled what a later case deoptimised (on a loaded machine compiling is slow: give 2000),
@@ -151,9 +151,9 @@ public final class GemmThroughput {
                 CpuGemm.vectorKernelAvailable() ? "Vector API (jdk.incubator.vector)" : "plain Java",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
 
-        ForkJoinPool[] pools = new ForkJoinPool[threads.length];
+        CpuWorkers[] pools = new CpuWorkers[threads.length];
         for (int t = 0; t < threads.length; t++) {
-            pools[t] = threads[t] > 1 ? new ForkJoinPool(threads[t]) : null;
+            pools[t] = threads[t] > 1 ? new CpuWorkers(threads[t]) : null;
         }
         Case[][] cases = new Case[SHAPES.length][threads.length];
         Random rnd = new Random(42);
@@ -180,9 +180,9 @@ public final class GemmThroughput {
                 }
             }
         } finally {
-            for (ForkJoinPool pool : pools) {
+            for (CpuWorkers pool : pools) {
                 if (pool != null) {
-                    pool.shutdown();
+                    pool.close();
                 }
             }
         }
@@ -206,17 +206,17 @@ public final class GemmThroughput {
     private static final java.lang.management.ThreadMXBean CPU_CLOCK =
             java.lang.management.ManagementFactory.getThreadMXBean();
 
-    /** One shape with one thread count: its operands, its pool and its measured rates. */
+    /** One shape with one thread count: its operands, its workers and its measured rates. */
     private static final class Case {
         final Shape s;
         final float[] a, b, c;
-        final ForkJoinPool pool;
+        final CpuWorkers pool;
         final double[] rates;
         /** Rates by this thread's CPU time: what the core delivered, whatever other processes took (1 thread only). */
         final double[] cpuRates;
         double nsPerCall = 1;
 
-        Case(Shape s, float[] a, float[] b, ForkJoinPool pool, int reps) {
+        Case(Shape s, float[] a, float[] b, CpuWorkers pool, int reps) {
             this.s = s;
             this.a = a;
             this.b = b;

@@ -14,11 +14,10 @@ import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
 
 /**
- * The plain-Java {@link Backend}: every op on Java arrays, large ones spread over a private
- * {@link ForkJoinPool}. It is the reference the GPU backends are tested against, so it favours accuracy
+ * The plain-Java {@link Backend}: every op on Java arrays, large ones spread over private
+ * {@link CpuWorkers}. It is the reference the GPU backends are tested against, so it favours accuracy
  * where that is cheap: element math is done in {@code double} and rounded once, and sums (losses, batch
  * statistics, penalties) are accumulated in {@code double}. The ops a training step issues on every element
  * are the exception, because JDK 17 vectorises float loops only: the cheap activations (exact in float),
@@ -33,7 +32,7 @@ import java.util.concurrent.ForkJoinPool;
  * {@link CpuOptimizerOps}, {@link CpuRegularizerOps}, {@link CpuReductionOps}, {@link CpuDataOps}, {@link CpuGemm}),
  * all running their loops through one {@link CpuParallel}, whose results do not depend on the number of threads.
  *
- * <p>Ops run synchronously on the calling thread (helped by the pool), so {@link #synchronize} has nothing to
+ * <p>Ops run synchronously on the calling thread (helped by its workers), so {@link #synchronize} has nothing to
  * wait for. Like a GPU stream, one backend is meant to be driven by one thread at a time: ops share a
  * scratch array and must not be issued concurrently.
  *
@@ -159,14 +158,14 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
 
     // ================================================================== dense algebra
 
-    /** {@link #gemm}, once checked: {@link CpuGemm} on this backend's pool. */
+    /** {@link #gemm}, once checked: {@link CpuGemm} on this backend's workers. */
     private void runGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Slice a, Slice b,
                          float beta, Slice c) {
         if (m == 0 || n == 0) {
             return;
         }
         CpuGemm.gemm(transA, transB, m, n, k, alpha, floats(a), a.offset(), floats(b), b.offset(), beta, floats(c),
-                c.offset(), par.pool());
+                c.offset(), par.workers());
     }
 
     // ================================================================== lifecycle

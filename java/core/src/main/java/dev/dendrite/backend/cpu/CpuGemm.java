@@ -1,7 +1,6 @@
 package dev.dendrite.backend.cpu;
 
 import java.util.Arrays;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * Single-precision general matrix multiply for the CPU backend: {@code C = alpha * op(A) * op(B) + beta * C}.
@@ -34,10 +33,10 @@ import java.util.concurrent.ForkJoinPool;
  * {@code C = beta * C} without reading A or B (BLAS convention), with {@code beta == 0} writing zeros.
  *
  * <h2>Threading</h2>
- * With a pool of parallelism {@code p > 1} and at least {@link #PARALLEL_MIN_FLOPS} floating-point operations, C is
- * cut into disjoint parts (ranges of whole 32-column tiles, or of 8-row groups when C is narrow) that the calling
- * thread and {@code p - 1} pool tasks claim until none is left; see {@code computeInParallel}. Threads never write
- * the same element. A, B and C must not overlap one another.
+ * With {@link CpuWorkers} of {@code p > 1} threads and at least {@link #PARALLEL_MIN_FLOPS} floating-point
+ * operations, C is cut into disjoint parts (ranges of whole 32-column tiles, or of 8-row groups when C is narrow)
+ * that the calling thread and the {@code p - 1} workers claim until none is left; see {@code computeInParallel}.
+ * Threads never write the same element. A, B and C must not overlap one another.
  */
 public final class CpuGemm {
 
@@ -52,8 +51,8 @@ public final class CpuGemm {
      * Below this many floating-point operations ({@code 2*m*n*k}) a call stays on the calling thread. Measured with
      * 2 threads on the 2-vCPU machine (Vector API kernel, single thread about 180 GFLOP/s at these sizes): up to
      * 4 MFLOP (64x128x256) splitting gained nothing and the 1.3 MFLOP narrow products lost 15-25%, because waking a
-     * pool worker takes 70-100 us there; 128x128x256 (8.4 MFLOP) gained in the best runs and 128x256x256
-     * (16.8 MFLOP) reached 1.6x.
+     * fork-join pool's worker took 70-100 us there (before {@link CpuWorkers}); 128x128x256 (8.4 MFLOP) gained in
+     * the best runs and 128x256x256 (16.8 MFLOP) reached 1.6x.
      */
     static final long PARALLEL_MIN_FLOPS = 8_000_000L;
 
@@ -94,6 +93,25 @@ public final class CpuGemm {
         default boolean prefersRowSplit() {
             return false;
         }
+
+        /**
+         * The length of the packed copy of A that column parts of this problem could share instead of each packing
+         * all of A again, or 0 if the kernel reads this A in place or does not pack it. The copy is made by
+         * {@link #packSharedA} into {@link Problem#sharedA} before any part is computed.
+         */
+        default int sharedALength(Problem p) {
+            return 0;
+        }
+
+        /** The number of independent pieces {@link #packSharedA} cuts the shared copy of A into. */
+        default int sharedAPieces(Problem p) {
+            return 0;
+        }
+
+        /** Packs piece {@code piece} of A into {@link Problem#sharedA}. */
+        default void packSharedA(Problem p, int piece) {
+            throw new UnsupportedOperationException("this kernel does not pack A");
+        }
     }
 
     /** The arguments of one call, with A's layout turned into a pair of strides so kernels need not branch on it. */
@@ -105,6 +123,11 @@ public final class CpuGemm {
         final boolean transB;
         /** A(i, p) lives at {@code a[aOff + i * aRowStride + p * aColStride]}. */
         final int aRowStride, aColStride;
+        /**
+         * A packed once for all parts of a parallel call ({@link Kernel#sharedALength}), or null: each
+         * {@link Kernel#compute} then packs (or reads) A itself. Written before the parts start.
+         */
+        float[] sharedA;
 
         Problem(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
                 float[] b, int bOff, float beta, float[] c, int cOff) {
@@ -158,14 +181,14 @@ public final class CpuGemm {
      * @param beta   scale of C's old contents; 0 means they are ignored (NaN included)
      * @param c      C's storage, {@code m * n} elements from {@code cOff}; must not overlap A or B
      * @param cOff   offset of C's first element
-     * @param pool   threads to use for large products; {@code null} computes on the calling thread. Results are
-     *               identical either way.
+     * @param workers threads to help with large products; {@code null} computes on the calling thread. Results
+     *               are identical either way.
      * @throws IllegalArgumentException  if a dimension is negative
      * @throws IndexOutOfBoundsException if a matrix does not fit in its array
      */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-                            float[] b, int bOff, float beta, float[] c, int cOff, ForkJoinPool pool) {
-        gemm(Impl.AUTO, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, pool);
+                            float[] b, int bOff, float beta, float[] c, int cOff, CpuWorkers workers) {
+        gemm(Impl.AUTO, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, workers);
     }
 
     /**
@@ -180,9 +203,9 @@ public final class CpuGemm {
     }
 
     /** {@link #gemm(boolean, boolean, int, int, int, float, float[], int, float[], int, float, float[], int,
-     * ForkJoinPool)} with an explicit kernel, so tests can compare them. */
+     * CpuWorkers)} with an explicit kernel, so tests can compare them. */
     static void gemm(Impl impl, boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-                     float[] b, int bOff, float beta, float[] c, int cOff, ForkJoinPool pool) {
+                     float[] b, int bOff, float beta, float[] c, int cOff, CpuWorkers workers) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("negative dimension: m=" + m + " n=" + n + " k=" + k);
         }
@@ -211,8 +234,8 @@ public final class CpuGemm {
             default:
                 kernel = VECTOR != null ? VECTOR : PLAIN;
         }
-        int parts = pool == null ? 1 : pool.getParallelism();
-        boolean parallel = parts > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS;
+        int threads = workers == null ? 1 : workers.threads();
+        boolean parallel = threads > 1 && 2.0 * m * n * k >= PARALLEL_MIN_FLOPS;
         if (n < NARROW && m > n && (transA || kernel == PLAIN)) {
             // Narrow C (a 10-class output layer): every tile would be mostly padding, and the plain kernel's loops
             // would run only n long. Compute C^T = op(B)^T op(A)^T instead, whose rows are long. Each element still
@@ -225,7 +248,7 @@ public final class CpuGemm {
             int len = m * n;
             float[] ct;
             if (parallel) {
-                ct = new float[len];  // workers may run other calls on this thread's scratch while it waits
+                ct = new float[len];  // a scratch array per call: a helper thread may be its own caller
             } else {
                 ct = TRANSPOSED_C.get();
                 if (ct.length < len) {
@@ -236,17 +259,18 @@ public final class CpuGemm {
             if (beta != 0f) {
                 transpose(c, cOff, m, n, ct, 0);
             }
-            run(kernel, new Problem(!transB, !transA, n, m, k, alpha, b, bOff, a, aOff, beta, ct, 0), pool, parallel);
+            run(kernel, new Problem(!transB, !transA, n, m, k, alpha, b, bOff, a, aOff, beta, ct, 0), workers,
+                    parallel);
             transpose(ct, 0, n, m, c, cOff);
         } else {
-            run(kernel, new Problem(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff), pool,
+            run(kernel, new Problem(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff), workers,
                     parallel);
         }
     }
 
-    private static void run(Kernel kernel, Problem p, ForkJoinPool pool, boolean parallel) {
+    private static void run(Kernel kernel, Problem p, CpuWorkers workers, boolean parallel) {
         if (parallel) {
-            computeInParallel(kernel, p, pool, pool.getParallelism());
+            computeInParallel(kernel, p, workers);
         } else {
             kernel.compute(p, 0, p.m, 0, p.n);
         }
@@ -274,23 +298,24 @@ public final class CpuGemm {
     }
 
     /**
-     * Splits C into disjoint ranges ("parts") and computes them on the calling thread and {@code threads - 1} pool
-     * tasks, each of which claims parts until none is left.
+     * Splits C into disjoint ranges ("parts") and computes them on the calling thread and the workers, each of which
+     * claims parts until none is left.
      *
      * <p>For the Vector API kernel C is split by columns whenever it is wide enough: each column part then packs
-     * only its own columns of B, and reads an untransposed A in place (a transposed one is copied, which is cheap),
-     * whereas split by rows every part would pack all of B, a transposition for transB. Column parts are therefore
-     * cheap enough to have {@link #PARTS_PER_THREAD} per thread, which lets the threads balance; C narrower than
-     * that is split by rows, one part per thread. Measured on the course's shapes with 2 threads, splitting columns
-     * first was 5-20% faster than splitting the longer side. The plain kernel prefers rows (see
-     * {@link Kernel#prefersRowSplit}): its vectorised loops run along a part's columns and lose efficiency when
-     * they get shorter; split by rows it ran about 40% faster with 2 threads than split by columns.
+     * only its own columns of B, whereas split by rows every part would pack all of B, a transposition for transB.
+     * A, which every column part needs whole, is packed once for all of them when the kernel packs it at all
+     * ({@link Kernel#sharedALength}), as a first phase whose pieces the threads also share; until 2026-12 each part
+     * packed all of A again, four copies for a 2-thread call. Column parts are cheap enough to have
+     * {@link #PARTS_PER_THREAD} per thread, which lets the threads balance; C narrower than that is split by rows,
+     * one part per thread. Measured on the course's shapes with 2 threads, splitting columns first was 5-20% faster
+     * than splitting the longer side. The plain kernel prefers rows (see {@link Kernel#prefersRowSplit}): its
+     * vectorised loops run along a part's columns and lose efficiency when they get shorter; split by rows it ran
+     * about 40% faster with 2 threads than split by columns.
      *
-     * <p>The parts are claimed ({@link CpuClaimedParts}), rather than handed to fixed threads: waking a parked pool
-     * worker takes 70-100 us on the 2-vCPU VM this was tuned on (measured), a good share of a 0.5 ms product. Each
-     * part is computed exactly as it would be by any thread, so results do not depend on who claims what.
+     * <p>Each part is computed exactly as it would be by any thread, so results do not depend on who claims what.
      */
-    private static void computeInParallel(Kernel kernel, Problem p, ForkJoinPool pool, int threads) {
+    private static void computeInParallel(Kernel kernel, Problem p, CpuWorkers workers) {
+        int threads = workers.threads();
         int colUnits = (p.n + SPLIT_COLS - 1) / SPLIT_COLS;
         int rowUnits = (p.m + SPLIT_ROWS - 1) / SPLIT_ROWS;
         boolean byColumns = kernel.prefersRowSplit()
@@ -304,7 +329,18 @@ public final class CpuGemm {
         }
         int unit = byColumns ? SPLIT_COLS : SPLIT_ROWS;
         int extent = byColumns ? p.n : p.m;
-        CpuClaimedParts.run(pool, threads, parts, q -> {
+        int pieces = 0;
+        int sharedLength = byColumns ? kernel.sharedALength(p) : 0;
+        if (sharedLength > 0) {
+            float[] shared = SHARED_A.get();
+            if (shared.length < sharedLength) {
+                shared = new float[sharedLength];
+                SHARED_A.set(shared);
+            }
+            p.sharedA = shared;
+            pieces = kernel.sharedAPieces(p);
+        }
+        CpuClaimedParts.run(workers, pieces, piece -> kernel.packSharedA(p, piece), parts, q -> {
             int lo = (int) ((long) units * q / parts) * unit;
             int hi = Math.min(extent, (int) ((long) units * (q + 1) / parts) * unit);
             if (byColumns) {
@@ -314,6 +350,12 @@ public final class CpuGemm {
             }
         });
     }
+
+    /**
+     * The calling thread's shared copy of A ({@link Problem#sharedA}), grown on demand and kept. Only the caller of
+     * a product writes to it, and only while its parts run; helpers read it.
+     */
+    private static final ThreadLocal<float[]> SHARED_A = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Column parts per thread. Two let the threads balance (a late worker's share shrinks) at little cost; four

@@ -15,10 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * slivers {@link #NR} columns wide, stored k-major, so that per k step the micro-kernel reads {@code NR} values of B
  * with two contiguous vector loads. With the 5- and 4-row tiles A is read in place when it is not transposed (each
  * of the {@link #MR} rows is contiguous along k); with transA, and with the 8-row tile whenever C is at least
- * {@link #PACK_A_MIN_COLS} wide (see {@link #PACK_A}), groups of MR rows are packed k-major (for transA a plain copy). The
- * micro-kernel keeps an {@code MR x NR} tile of C in {@code 2 * MR} vector registers for the whole k-block: per k step
- * two loads of B, {@code MR} broadcasts of A and {@code 2 * MR} FMAs. The tile height is chosen from the preferred
- * species when the class loads: with AVX-512 (16 float lanes, 32 registers) 8 x 32, 16 accumulators; with AVX2 (8
+ * {@link #PACK_A_MIN_COLS} wide (see {@link #PACK_A}), groups of MR rows are packed k-major (for transA a plain copy);
+ * a parallel call packs them once for all its parts ({@link #sharedALength}). The micro-kernel keeps an
+ * {@code MR x NR} tile of C in {@code 2 * MR} vector registers for the whole k-block: per k step two loads of B,
+ * {@code MR} broadcasts of A and {@code 2 * MR} FMAs. The tile height is chosen from the preferred species when the
+ * class loads: with AVX-512 (16 float lanes, 32 registers) 8 x 32, 16 accumulators; with AVX2 (8
  * lanes, 16 registers) 5 x 16, 10 accumulators. The 6 x 16 tile that BLIS and OpenBLAS use on AVX2 (12
  * accumulators, 15 of the 16 registers) ran at 55-60% of the 4 x 16 one's speed here under C2 (JDK 17,
  * {@code -XX:UseAVX=2}, CPU time per product on the course's shapes and 1024^3): C2 spills what hand-written
@@ -57,14 +58,6 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     static final boolean PACK_A = packsRows(System.getProperty("dendrite.cpu.gemmPackA"), MR);
 
     /**
-     * The default packs A for the 8-row tile only. Measured by CPU time, one thread, on a 2-vCPU Intel Xeon (Sapphire
-     * Rapids class, AVX-512, 2026-12-02): the 8 x 32 kernel reading A in place ran 46-59 GFLOP/s on products where
-     * those with A transposed, and so packed, ran 77-97; packing it too made the course's products 1.1-1.3x faster
-     * (bench/RESULTS.md). With the 5 x 16 tile (AVX2) the two ran within noise. The likely cause, not confirmed
-     * from the generated code: the 8-row "r" kernel keeps eight row offsets live beside its loop variables, more
-     * than C2 has general registers left for, and reloading them costs more than the packing. (On the AMD EPYC the in-place reads were the faster, see the class comment.)
-     */
-    /**
      * Fewer columns of C than this keep reading an untransposed A in place even when {@link #PACK_A}: each packed
      * element of A then serves only {@code 2 * cols} flops. Measured on the Xeon (CPU time, one thread): for the
      * 10-class output layer (128 x 10 x 512) packing was 15-30% slower; for 64 columns (a 2-thread column part of
@@ -72,6 +65,15 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      */
     static final int PACK_A_MIN_COLS = 96;
 
+    /**
+     * The default packs A for the 8-row tile only. Measured by CPU time, one thread, on a 2-vCPU Intel Xeon (Sapphire
+     * Rapids class, AVX-512, 2026-12-02): the 8 x 32 kernel reading A in place ran 46-59 GFLOP/s on products where
+     * those with A transposed, and so packed, ran 77-97; packing it too made the course's products 1.1-1.3x faster
+     * (bench/RESULTS.md). With the 5 x 16 tile (AVX2) the two ran within noise. The likely cause, not confirmed
+     * from the generated code: the 8-row "r" kernel keeps eight row offsets live beside its loop variables, more
+     * than C2 has general registers left for, and reloading them costs more than the packing. (On the AMD EPYC the
+     * in-place reads were the faster, see the class comment.)
+     */
     static boolean packsRows(String property, int rows) {
         if (property == null) {
             return rows == 8;
@@ -120,6 +122,58 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         }
     }
 
+    /**
+     * Whether {@link #compute} packs this problem's A (rather than reading it in place) for a part {@code cols}
+     * columns wide: always when A is transposed, else see {@link #PACK_A}.
+     */
+    private static boolean packsA(CpuGemm.Problem p, int cols) {
+        return p.aColStride != 1 || (PACK_A && cols >= PACK_A_MIN_COLS);
+    }
+
+    /**
+     * The largest shared copy of A, in floats (4 MiB): past it the copy would leave the L2 caches that per-part
+     * packing keeps each block in, and its cost is small next to the product's anyway.
+     */
+    static final int SHARED_A_MAX = 1 << 20;
+
+    /** Rows packed for a block of {@link #MC} rows: whole groups of MR (MC is not a multiple of 5). */
+    private static final int MC_PADDED = (MC + MR - 1) / MR * MR;
+
+    /** Rows the shared copy of A holds per k step: each block of MC rows rounded up to whole groups of MR. */
+    private static int paddedRows(int m) {
+        return m / MC * MC_PADDED + (m % MC + MR - 1) / MR * MR;
+    }
+
+    /**
+     * Where the shared copy of A keeps the block of rows starting at {@code ic} (a multiple of MC) of the k-block at
+     * {@code pc}: each k-block holds all rows, {@code mPad} per k step, packed block after block as
+     * {@link #packKMajor} packs one.
+     */
+    private static int sharedOffset(int pc, int ic, int kc, int mPad) {
+        return pc * mPad + ic / MC * MC_PADDED * kc;
+    }
+
+    @Override
+    public int sharedALength(CpuGemm.Problem p) {
+        long length = (long) paddedRows(p.m) * p.k;
+        return packsA(p, p.n) && length <= SHARED_A_MAX ? (int) length : 0;
+    }
+
+    /** One piece per k-block and {@link #MC} rows, the unit {@link #compute} packs at a time. */
+    @Override
+    public int sharedAPieces(CpuGemm.Problem p) {
+        return ((p.k + CpuGemm.KC - 1) / CpuGemm.KC) * ((p.m + MC - 1) / MC);
+    }
+
+    @Override
+    public void packSharedA(CpuGemm.Problem p, int piece) {
+        int rowBlocks = (p.m + MC - 1) / MC;
+        int pc = piece / rowBlocks * CpuGemm.KC;
+        int ic = piece % rowBlocks * MC;
+        int kc = Math.min(CpuGemm.KC, p.k - pc);
+        packKMajor(p, ic, Math.min(p.m, ic + MC), pc, kc, p.sharedA, sharedOffset(pc, ic, kc, paddedRows(p.m)));
+    }
+
     @Override
     public void compute(CpuGemm.Problem p, int i0, int i1, int j0, int j1) {
         Scratch s = SCRATCH.get();
@@ -130,7 +184,9 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         // k-major is a transposition, which measured 10-15% slower overall on the AMD EPYC, but 1.1-1.3x faster
         // for the 8-row tile on the Intel Xeon (see PACK_A). With transA the MR values of a k step are adjacent,
         // and packing them k-major is a copy.
-        boolean inPlace = p.aColStride == 1 && !(PACK_A && j1 - j0 >= PACK_A_MIN_COLS);
+        boolean shared = p.sharedA != null;
+        boolean inPlace = !shared && !packsA(p, j1 - j0);
+        int mPad = paddedRows(p.m);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < p.k; pc += CpuGemm.KC) {
@@ -140,8 +196,14 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int iEnd = Math.min(i1, ic + MC);
                     int fullEnd = iEnd - (iEnd - ic) % MR;
-                    if (!inPlace) {
-                        packKMajor(p, ic, iEnd, pc, kc, aBlock);
+                    // Row group i of this block starts at aPacked[aBase + (i - ic) * kc] when A is packed.
+                    float[] aPacked = aBlock;
+                    int aBase = 0;
+                    if (shared) {
+                        aPacked = p.sharedA;
+                        aBase = sharedOffset(pc, ic, kc, mPad);
+                    } else if (!inPlace) {
+                        packKMajor(p, ic, iEnd, pc, kc, aBlock, 0);
                     } else if (fullEnd < iEnd) {
                         packTailRows(p, fullEnd, iEnd, pc, kc, aBlock);
                     }
@@ -152,7 +214,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
                             if (!inPlace) {
-                                packedKernel(two, kc, aBlock, (i - ic) * kc, bPanel, bo, tile);
+                                packedKernel(two, kc, aPacked, aBase + (i - ic) * kc, bPanel, bo, tile);
                             } else if (i < fullEnd) {
                                 rowsKernel(two, kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, tile);
                             } else {
@@ -204,16 +266,16 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     /**
      * Packs rows {@code [i0, i1)} of {@code op(A)}, columns {@code [pc, pc+kc)}, into groups of MR rows stored
-     * k-major: group {@code g} holds {@code A(i0 + g*MR + r, pc + q)} at {@code g*kc*MR + q*MR + r}, with rows past
+     * k-major from {@code dst[d]}: group {@code g} holds {@code A(i0 + g*MR + r, pc + q)} at
+     * {@code d + g*kc*MR + q*MR + r}, with rows past
      * {@code i1} zero. With transA the MR values of one k step are adjacent in A, so each step is one short
      * {@code System.arraycopy} (C2 inlines it as a few moves; a Vector API copy through an 8-lane species measured
      * four times slower on JDK 17, apparently not intrinsified).
      */
-    private static void packKMajor(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst) {
+    private static void packKMajor(CpuGemm.Problem p, int i0, int i1, int pc, int kc, float[] dst, int d) {
         float[] a = p.a;
         int ars = p.aRowStride;
         int acs = p.aColStride;
-        int d = 0;
         for (int i = i0; i < i1; i += MR) {
             int rows = Math.min(MR, i1 - i);
             int src = p.aOff + i * ars + pc * acs;

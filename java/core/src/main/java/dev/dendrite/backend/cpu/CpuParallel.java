@@ -3,10 +3,10 @@ package dev.dendrite.backend.cpu;
 import static dev.dendrite.backend.Backend.STAT_ACCURACY;
 import static dev.dendrite.backend.Backend.STAT_LOSS;
 
-import java.util.concurrent.ForkJoinPool;
+import java.lang.ref.Cleaner;
 
 /**
- * How the CPU backend's ops spread over threads: a private {@link ForkJoinPool}, the thresholds below which an op
+ * How the CPU backend's ops spread over threads: private {@link CpuWorkers}, the thresholds below which an op
  * stays on the calling thread, per-thread staging tiles and the reused reduction scratch. Every family of ops
  * ({@code Cpu*Ops}) runs its loops through the one instance its backend holds.
  *
@@ -39,7 +39,7 @@ final class CpuParallel {
     static final int STREAMING = 0;
     /**
      * Below this many elements a streaming op runs on the calling thread alone. Measured on two cores (EPYC,
-     * AVX-512, other jobs running): handing work to the pool costs tens of microseconds, so splitting made
+     * AVX-512, other jobs running): handing work to a fork-join pool cost tens of microseconds, so splitting made
      * Adam over 670K parameters, relu over 128-2048 x 512 and a 1024 x 784 gather slower; from about 2M
      * elements (Adam over 2M parameters, bias + relu over 4M, a 4096 x 784 gather) it gains 1.3x to 2.4x.
      */
@@ -60,16 +60,22 @@ final class CpuParallel {
      */
     static final int FLUSH = 8;
 
+    /** Closes the workers of a backend that was dropped without being closed. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final CpuWorkers workers;
     /** Reused accumulators for reductions, grown on demand: ops run one at a time, so one suffices. */
     private double[] scratch = new double[64];
-    /** Staging tiles of each thread that runs this backend's ops (the caller and the pool's workers). */
+    /** Staging tiles of each thread that runs this backend's ops (the caller and the workers). */
     private final ThreadLocal<Tiles> tiles = ThreadLocal.withInitial(Tiles::new);
 
     CpuParallel(int threads) {
         this.threads = threads;
-        this.pool = new ForkJoinPool(threads);
+        this.workers = threads > 1 ? new CpuWorkers(threads) : null;
+        if (workers != null) {
+            CLEANER.register(this, workers::close);  // references the workers only, never this
+        }
     }
 
     /** The number of threads ops may use. */
@@ -77,9 +83,9 @@ final class CpuParallel {
         return threads;
     }
 
-    /** The pool, for {@link CpuGemm}. */
-    ForkJoinPool pool() {
-        return pool;
+    /** The helper threads, for {@link CpuGemm}; null with one thread. */
+    CpuWorkers workers() {
+        return workers;
     }
 
     /** The calling thread's staging tiles. */
@@ -89,7 +95,9 @@ final class CpuParallel {
 
     /** Stops the worker threads and drops the scratch. */
     void close() {
-        pool.shutdown();
+        if (workers != null) {
+            workers.close();
+        }
         scratch = null;
     }
 
@@ -138,7 +146,7 @@ final class CpuParallel {
     // ================================================================== parallel loops
 
     /**
-     * Whether {@code elements} elements of per-element {@code cost} are worth spreading over the pool. Checked
+     * Whether {@code elements} elements of per-element {@code cost} are worth spreading over the workers. Checked
      * before building a task, so that an op below the threshold allocates nothing.
      */
     boolean split(long elements, int cost) {
@@ -182,7 +190,7 @@ final class CpuParallel {
 
     /**
      * Runs {@code body} over {@code [0, n)} in blocks of {@code blockSize} items (the last one shorter), claimed by
-     * this thread and the pool's workers ({@link CpuClaimedParts}) when {@code parallel} and there is more than one
+     * this thread and the workers ({@link CpuClaimedParts}) when {@code parallel} and there is more than one
      * block, else in order on this thread.
      */
     void run(int n, int blockSize, boolean parallel, BlockRange body) {
@@ -193,7 +201,7 @@ final class CpuParallel {
             }
             return;
         }
-        CpuClaimedParts.run(pool, threads, nb,
+        CpuClaimedParts.run(workers, nb,
                 b -> body.run(b, b * blockSize, (int) Math.min(n, (long) (b + 1) * blockSize)));
     }
 

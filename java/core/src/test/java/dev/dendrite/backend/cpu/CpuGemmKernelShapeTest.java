@@ -112,18 +112,18 @@ class CpuGemmKernelShapeTest {
             }
             System.out.println("vector kernel MR=" + CpuGemmVector.MR + " L=" + CpuGemmVector.NR / 2 + " packA="
                     + CpuGemmVector.PACK_A);
-            CpuGemmTest.startPool();
+            CpuGemmTest.startWorkers();
             try {
                 CpuGemmTest t = new CpuGemmTest();
                 t.matchesFloat64ReferenceForAllTransposesAlphasAndBetas();
                 t.everyRowAndColumnRemainderMatchesFloat64Reference();
                 t.multiThreadedResultIsCorrectAndIdenticalToSingleThreaded();
-                t.publicEntryPointWorksFromInsideThePool();
+                t.publicEntryPointWorksFromInsideTheWorkersAndFromTwoThreads();
             } catch (Throwable e) {
                 e.printStackTrace(System.out);
                 System.exit(1);
             } finally {
-                CpuGemmTest.stopPool();
+                CpuGemmTest.stopWorkers();
             }
             System.out.println("ok");
         }

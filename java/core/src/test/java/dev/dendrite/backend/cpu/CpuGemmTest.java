@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ForkJoinPool;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,22 +29,22 @@ import org.junit.jupiter.api.Test;
  * product by 1 + 1e-4 already fails the 1x1x1 case).
  *
  * <p>Everything else is checked exactly: elements outside C's range are untouched, results are bit-identical with
- * a 2-thread pool and without one, and the two kernels agree bit for bit (they perform the same roundings).
+ * 2 threads and without, and the two kernels agree bit for bit (they perform the same roundings).
  */
 class CpuGemmTest {
 
     private static final double U = 0x1p-24;
 
-    private static ForkJoinPool pool2;
+    private static CpuWorkers workers2;
 
     @BeforeAll
-    static void startPool() {
-        pool2 = new ForkJoinPool(2);
+    static void startWorkers() {
+        workers2 = new CpuWorkers(2);
     }
 
     @AfterAll
-    static void stopPool() {
-        pool2.shutdown();
+    static void stopWorkers() {
+        workers2.close();
     }
 
     /** The kernels available in this JVM. */
@@ -99,9 +98,9 @@ class CpuGemmTest {
             return x;
         }
 
-        float[] run(CpuGemm.Impl impl, ForkJoinPool pool) {
+        float[] run(CpuGemm.Impl impl, CpuWorkers workers) {
             float[] c = c0.clone();
-            CpuGemm.gemm(impl, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, pool);
+            CpuGemm.gemm(impl, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, workers);
             return c;
         }
 
@@ -248,6 +247,7 @@ class CpuGemmTest {
             {45, 97, 1000},   // four k-blocks, odd sizes
             {700, 10, 600},   // narrow C, computed transposed and split
             {6, 2000, 700},   // a single row group: split by columns whatever the kernel prefers
+            {300, 256, 600},  // a shared packed A of two row blocks by three k-blocks (six pieces)
         };
         long seed = 1000;
         for (int[] s : shapes) {
@@ -257,7 +257,7 @@ class CpuGemmTest {
                     Case cs = new Case(transA, transB, s[0], s[1], s[2], -0.7f, 0.5f, seed++);
                     for (CpuGemm.Impl impl : impls()) {
                         float[] single = cs.run(impl, null);
-                        float[] multi = cs.run(impl, pool2);
+                        float[] multi = cs.run(impl, workers2);
                         cs.check(multi, impl + " with 2 threads");
                         assertArrayEquals(single, multi, impl + ": threads changed the result for " + cs.describe());
                     }
@@ -266,18 +266,42 @@ class CpuGemmTest {
         }
     }
 
-    /** The public entry point, called from inside the pool's own workers (as a parallel backend might). */
+    /**
+     * The public entry point, called with the same workers from inside parts that those workers run (as a
+     * parallel caller might), and from two threads at once: each caller finishes what no worker claimed, so
+     * neither waits for the other and every result is exact.
+     */
     @Test
-    void publicEntryPointWorksFromInsideThePool() throws Exception {
-        Case cs = new Case(false, false, 96, 256, 300, 1f, 0f, 77);
+    void publicEntryPointWorksFromInsideTheWorkersAndFromTwoThreads() throws Exception {
+        Case cs = new Case(true, false, 96, 256, 300, 1f, 0f, 77);
         float[] expected = cs.run(CpuGemm.Impl.PLAIN, null);
-        float[] c = pool2.submit(() -> {
-            float[] out = cs.c0.clone();
-            CpuGemm.gemm(false, false, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.aOff, cs.b, cs.bOff, cs.beta, out,
-                    cs.cOff, pool2);
-            return out;
-        }).get();
-        assertArrayEquals(expected, c);
+        float[][] out = new float[4][];
+        CpuClaimedParts.run(workers2, out.length, q -> {
+            float[] c = cs.c0.clone();
+            for (int rep = 0; rep < 20; rep++) {
+                CpuGemm.gemm(true, false, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.aOff, cs.b, cs.bOff, cs.beta, c,
+                        cs.cOff, workers2);
+            }
+            out[q] = c;
+        });
+        for (float[] c : out) {
+            assertArrayEquals(expected, c);
+        }
+        float[] other = new float[cs.c0.length];
+        Thread t = new Thread(() -> {
+            for (int rep = 0; rep < 50; rep++) {
+                float[] c = cs.c0.clone();
+                CpuGemm.gemm(true, false, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.aOff, cs.b, cs.bOff, cs.beta, c,
+                        cs.cOff, workers2);
+                System.arraycopy(c, 0, other, 0, c.length);
+            }
+        });
+        t.start();
+        for (int rep = 0; rep < 50; rep++) {
+            assertArrayEquals(expected, cs.run(CpuGemm.Impl.AUTO, workers2));
+        }
+        t.join();
+        assertArrayEquals(expected, other);
     }
 
     @Test
