@@ -38,12 +38,15 @@ final class CpuParallel {
      */
     static final int STREAMING = 0;
     /**
-     * Below this many elements a streaming op runs on the calling thread alone. Measured on two cores (EPYC,
-     * AVX-512, other jobs running): handing work to a fork-join pool cost tens of microseconds, so splitting made
-     * Adam over 670K parameters, relu over 128-2048 x 512 and a 1024 x 784 gather slower; from about 2M
-     * elements (Adam over 2M parameters, bias + relu over 4M, a 4096 x 784 gather) it gains 1.3x to 2.4x.
+     * Below this many elements a streaming op runs on the calling thread alone. With a fork-join pool (until
+     * 2026-12-03), handing work over cost tens of microseconds on two cores and splitting paid only from about
+     * 2M elements. With {@link CpuWorkers} a polling worker starts within microseconds, and one thread does not
+     * saturate memory (the Xeon's triad: 12.7 GB/s on one thread, 24.1 on two): Adam over mlp512's 670K parameters
+     * took 0.7-1.0 ms a step split from 64K elements (the 401K and 262K weight matrices), 1.2-1.4 ms unsplit (the
+     * Xeon, AVX-512, profiled mlp512 epochs). The element-wise ops over one 128 x 512 batch (64K elements) showed no
+     * gain from splitting in the same runs, so the threshold sits above them.
      */
-    static final int STREAMING_PARALLEL_MIN = 1 << 21;
+    static final int STREAMING_PARALLEL_MIN = 1 << 17;
     /** The narrowest column range a column sum is split into. */
     static final int MIN_SPLIT_COLUMNS = 256;
     /**
