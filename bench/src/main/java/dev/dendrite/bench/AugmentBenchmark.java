@@ -35,7 +35,10 @@ import dev.dendrite.model.Sequential;
  * {@code --layers keras3} as {@code asLayers}, Keras 3's rotation, translation and zoom layers, three resamplings.
  * The machine is shared, so the two networks run alternately, one epoch each per round, and the result is the ratio
  * within each round (after a warm-up round), with its median: of wall time, and of the process's CPU time (all
- * threads, JIT and GC included), which other jobs on a loaded machine disturb less than the wall clock.
+ * threads, JIT and GC included), which other jobs on a loaded machine disturb less than the wall clock. Since the
+ * backend's helper threads poll between ops ({@code CpuWorkers}), that CPU time also counts their waiting, about
+ * threads x wall time, so the CPU-time ratio now tracks the wall-clock one; run with
+ * {@code -Ddendrite.cpu.spinMicros=0} for a CPU time of work alone (at some cost in speed).
  * {@code -Ddendrite.augment.scalar=true} runs the CPU's scalar affine loop instead of the vector one (the figure
  * before it).
  *
