@@ -131,8 +131,8 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     }
 
     /**
-     * The largest shared copy of A, in floats (4 MiB): past it the copy would leave the L2 caches that per-part
-     * packing keeps each block in, and its cost is small next to the product's anyway.
+     * The largest shared copy of A, in floats (4 MiB): a bound on the buffer each calling thread keeps. A larger A
+     * (not among the course's shapes; 1024^3 needs exactly this much) is packed by each part, as before 2026-12.
      */
     static final int SHARED_A_MAX = 1 << 20;
 
