@@ -71,8 +71,23 @@ public final class CpuGemm {
      */
     static final int NARROW = 16;
 
-    /** Scratch for a transposed narrow C, reused by serial calls on the same thread. */
+    /**
+     * The calling thread's scratch for a transposed narrow C, and for the copy of A shared by the parts of a parallel
+     * product ({@link Problem#sharedA}). Each is used by one call at a time: the calling thread runs only parts of its
+     * own call until that returns, and helper threads write to a call's arrays only while it waits for them.
+     */
     private static final ThreadLocal<float[]> TRANSPOSED_C = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> SHARED_A = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** The calling thread's array in {@code local}, grown to at least {@code length} and kept for later calls. */
+    private static float[] threadScratch(ThreadLocal<float[]> local, int length) {
+        float[] scratch = local.get();
+        if (scratch.length < length) {
+            scratch = new float[length];
+            local.set(scratch);
+        }
+        return scratch;
+    }
 
     /** Which kernel computes the blocks; {@link #AUTO} picks the fastest one available. Package-private for tests. */
     enum Impl { AUTO, PLAIN, VECTOR }
@@ -245,17 +260,7 @@ public final class CpuGemm {
             // (it reads A in place, whereas C^T would need A transposed while packing), the plain one about even
             // or faster transposed. (Computing A * B^T transposed, to transpose the smaller operand while packing,
             // measured +8% for 128x784x512 but -8% for 128x512x512, so it is not done.)
-            int len = m * n;
-            float[] ct;
-            if (parallel) {
-                ct = new float[len];  // a scratch array per call: a helper thread may be its own caller
-            } else {
-                ct = TRANSPOSED_C.get();
-                if (ct.length < len) {
-                    ct = new float[Math.max(len, 2 * ct.length)];
-                    TRANSPOSED_C.set(ct);
-                }
-            }
+            float[] ct = threadScratch(TRANSPOSED_C, m * n);
             if (beta != 0f) {
                 transpose(c, cOff, m, n, ct, 0);
             }
@@ -332,12 +337,7 @@ public final class CpuGemm {
         int pieces = 0;
         int sharedLength = byColumns ? kernel.sharedALength(p) : 0;
         if (sharedLength > 0) {
-            float[] shared = SHARED_A.get();
-            if (shared.length < sharedLength) {
-                shared = new float[sharedLength];
-                SHARED_A.set(shared);
-            }
-            p.sharedA = shared;
+            p.sharedA = threadScratch(SHARED_A, sharedLength);
             pieces = kernel.sharedAPieces(p);
         }
         CpuClaimedParts.run(workers, pieces, piece -> kernel.packSharedA(p, piece), parts, q -> {
@@ -350,12 +350,6 @@ public final class CpuGemm {
             }
         });
     }
-
-    /**
-     * The calling thread's shared copy of A ({@link Problem#sharedA}), grown on demand and kept. Only the caller of
-     * a product writes to it, and only while its parts run; helpers read it.
-     */
-    private static final ThreadLocal<float[]> SHARED_A = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Column parts per thread. Two let the threads balance (a late worker's share shrinks) at little cost; four
