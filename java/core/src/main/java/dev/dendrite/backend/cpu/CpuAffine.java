@@ -8,7 +8,8 @@ import dev.dendrite.backend.Augment;
  * definition, one pixel at a time, or with {@code jdk.incubator.vector} {@link CpuAffineVector}, which computes a
  * vector of output pixels of a row at once and gives the same bits (same float operations in the same order). The
  * scalar loop made the notebook generator's one resampling cost about half a plain epoch of the notebook network;
- * the vector loop takes about half its CPU time (bench/RESULTS.md). {@code -Ddendrite.augment.scalar=true} keeps the
+ * the vector loop, which reads the neighbours from a padded copy of the image with gathers, costs about 6% of a
+ * step (bench/RESULTS.md). {@code -Ddendrite.augment.scalar=true} keeps the
  * scalar loop.
  */
 final class CpuAffine {

@@ -86,6 +86,60 @@ class CpuAffineTest {
         }
     }
 
+    @Test
+    void theFrameHoldsEveryNeighbourOfEveryPointItsRangesCanSample() {
+        // The frame's width is a bound computed from the ranges: a point beyond it is still right (the definition
+        // redoes its chunk), but slow, so the bound must hold for every image the ranges can draw.
+        long testSeed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(testSeed);
+        int checked = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            int height = 16 + rnd.nextInt(33);
+            int width = 16 + rnd.nextInt(33);
+            float rotation = (float) rnd.nextDouble(0.05);
+            float shearLo = (float) -rnd.nextDouble(0.03);
+            AffineAugment a = AffineAugment.IDENTITY.withRotation(-rotation, rotation * (float) rnd.nextDouble())
+                    .withShift((float) -rnd.nextDouble(0.15), (float) rnd.nextDouble(0.15),
+                            (float) -rnd.nextDouble(0.15), (float) rnd.nextDouble(0.15))
+                    .withZoom((float) rnd.nextDouble(0.8, 1), (float) rnd.nextDouble(1, 1.2),
+                            (float) rnd.nextDouble(0.8, 1), (float) rnd.nextDouble(1, 1.2), rnd.nextBoolean())
+                    .withShear(shearLo, -shearLo).withFlips(rnd.nextBoolean(), rnd.nextBoolean());
+            int pad = CpuAffineVector.margin(height, width, a);
+            if (pad == Math.max(height, width) / 2 + 2) {
+                continue; // capped: points past the cap are the definition's by design
+            }
+            Augment.AffineImage m = new Augment.AffineImage(height, width);
+            for (int sample = 0; sample < 20; sample++) {
+                m.draw(a, rnd.nextLong(), sample, rnd.nextInt(1 << 20), 0);
+                for (int py = 0; py < height; py++) {
+                    for (int px = 0; px < width; px++) {
+                        // Augment.affineRow's map
+                        float v2 = Math.fma(m.negShiftH, (float) height, Math.fma(m.negSinS, m.u[px], m.v[py]));
+                        float xin = Math.fma(m.cosR, m.u2[px], -(m.sinR * v2)) + m.cx;
+                        float yin = Math.fma(m.sinR, m.u2[px], m.cosR * v2) + m.cy;
+                        // bilinear reads floor(c) and floor(c) + 1: both must lie in [-pad, n + pad)
+                        if (!(Math.floor(xin) >= -pad && Math.floor(xin) + 1 < width + pad
+                                && Math.floor(yin) >= -pad && Math.floor(yin) + 1 < height + pad)) {
+                            fail("point (" + xin + ", " + yin + ") of a " + height + "x" + width + " image is beyond "
+                                    + "the frame of " + pad + " pixels (" + a + ", test seed " + testSeed + ")");
+                        }
+                    }
+                }
+                checked++;
+            }
+        }
+        assertTrue(checked >= 20 * 150, checked + " images checked; expected at least half the 300 trials uncapped");
+    }
+
+    @Test
+    void theNotebookGeneratorsFrameIsTenPixels() {
+        // rotation 10 degrees, shifts and zoom 0.1 on 28x28: 20.7 pixels from the centre at most, 7.2 beyond the
+        // edge, plus the bilinear neighbour and one for rounding
+        AffineAugment a = AffineAugment.IDENTITY.withRotation(-10f / 360, 10f / 360)
+                .withShift(-0.1f, 0.1f, -0.1f, 0.1f).withZoom(0.9f, 1.1f, 0.9f, 1.1f, false);
+        assertTrue(CpuAffineVector.margin(28, 28, a) == 10, "margin " + CpuAffineVector.margin(28, 28, a));
+    }
+
     private static void check(SplittableRandom rnd, FillMode mode, Interpolation interpolation, int height,
                               int width, int trial, long testSeed) {
         // trial 0: the notebook generator's ranges; 1: every transform, wide; 2: zooms to 16, far past the tables
