@@ -355,7 +355,7 @@ public final class CpuGemm {
      * C's rows {@code [i0, i1)} and columns {@code [j0, j1)}; for a short k, after reading one element of each of
      * their cache lines. Between a step's ops C is usually cold (a layer's gradient buffer, last touched a step ago,
      * behind Adam's sweep over every weight), and the kernels write it a tile at a time, stalling on each tile's
-     * misses in turn; read up front, the misses overlap (as {@code CpuDataOps} does for the rows of a batch). That
+     * misses in turn; read up front ({@link CpuReadAhead}), the misses overlap. That
      * pays where writing C is most of the work: inside mlp512 epochs on the Intel Xeon the 10-class layer's dX
      * product (128 x 512 x 10) went from 146 to 78 us a call. With a long k the kernels' own work hides the misses,
      * and reading a C larger than the caches ahead of time only evicts it again: done for every product, mlp1024's
@@ -363,24 +363,18 @@ public final class CpuGemm {
      */
     private static void compute(Kernel kernel, Problem p, int i0, int i1, int j0, int j1) {
         if (p.k <= TOUCH_MAX_K) {
-            float[] c = p.c;
             int sum = 0;
             for (int i = i0; i < i1; i++) {
                 int row = p.cOff + i * p.n;
-                for (int j = j0; j < j1; j += 16) {
-                    sum += Float.floatToRawIntBits(c[row + j]);
-                }
+                sum += CpuReadAhead.lines(p.c, row + j0, row + j1);
             }
-            touched = sum; // keeps the reads from being dead code
+            CpuReadAhead.keep(sum);
         }
         kernel.compute(p, i0, i1, j0, j1);
     }
 
     /** The longest k for which {@link #compute} reads C ahead: a 10- or 32-class layer's input gradient. */
     static final int TOUCH_MAX_K = 32;
-
-    /** The sink of {@link #compute}'s reads; its value means nothing. */
-    private static int touched;
 
     /**
      * Column parts per thread. Two let the threads balance (a late worker's share shrinks) at little cost; four
