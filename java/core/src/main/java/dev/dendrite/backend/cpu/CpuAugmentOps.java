@@ -28,8 +28,8 @@ record CpuAugmentOps(CpuParallel par) implements AugmentOps {
         float[] xs = floats(x);
         float[] ys = floats(y);
         int step = ints(counters)[counters.offset() + COUNTER_STEP];
-        par.forRange(rows, AFFINE_COST * height * width, (from, to) -> CpuAffine.kernel().apply(xs, x.offset(), ys, y.offset(),
-                from, to, height, width, spec, seed, step, stream));
+        par.forRange(rows, AFFINE_COST * height * width, (from, to) -> CpuAffine.kernel().apply(xs, x.offset(), ys,
+                y.offset(), from, to, height, width, spec, seed, step, stream));
     }
 
     @Override
