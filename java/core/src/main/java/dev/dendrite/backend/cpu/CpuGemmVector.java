@@ -325,53 +325,26 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      * {@code (q, j)} at {@code s*kc*NR + q*NR + j}. The last sliver is padded with zeros to NR columns, or to L
      * if it has at most L.
      */
-    /**
-     * {@link #packB} for an untransposed B whose columns are whole slivers, row by row: each row of the block read
-     * once, contiguously, and scattered across the slivers. Sliver by sliver, each row is read 32 columns (two cache
-     * lines) at a time with the row stride between, a pattern the hardware prefetchers follow badly when B is cold,
-     * as the weights are after Adam's sweep. Same values in the same places; one thread with the caches swept
-     * between calls 3-12% faster on the course's shapes, two threads and hot caches unchanged (bench/RESULTS.md).
-     */
-    private static void packBRows(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
-        float[] b = p.b;
-        for (int q = 0; q < kc; q++) {
-            int src = p.bOff + (pc + q) * p.n + jc;
-            int d = q * NR;
-            for (int js = 0; js < nc; js += NR, d += NR * kc) {
-                FloatVector.fromArray(S, b, src + js).intoArray(dst, d);
-                FloatVector.fromArray(S, b, src + js + L).intoArray(dst, d + L);
-            }
-        }
-    }
-
     private static void packB(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
-        if (!p.transB && nc % NR == 0) {
-            packBRows(p, pc, kc, jc, nc, dst);
-            return;
-        }
         float[] b = p.b;
-        for (int js = 0; js < nc; js += NR) {
+        // Untransposed, the whole slivers go row by row; only a last, narrower sliver is left to the loop.
+        int whole = p.transB ? 0 : nc - nc % NR;
+        if (whole > 0) {
+            packBRows(p, pc, kc, jc, whole, dst);
+        }
+        for (int js = whole; js < nc; js += NR) {
             int cols = Math.min(NR, nc - js);
             int width = cols <= L ? L : NR;  // the sliver width the kernel will use; see packedKernel
             int base = js * kc;
             if (!p.transB) {
                 int src = p.bOff + pc * p.n + jc + js;
-                if (cols == NR) {
-                    for (int q = 0; q < kc; q++) {
-                        FloatVector.fromArray(S, b, src).intoArray(dst, base);
-                        FloatVector.fromArray(S, b, src + L).intoArray(dst, base + L);
-                        src += p.n;
-                        base += NR;
+                for (int q = 0; q < kc; q++) {
+                    System.arraycopy(b, src, dst, base, cols);
+                    for (int j = cols; j < width; j++) {
+                        dst[base + j] = 0f;
                     }
-                } else {
-                    for (int q = 0; q < kc; q++) {
-                        System.arraycopy(b, src, dst, base, cols);
-                        for (int j = cols; j < width; j++) {
-                            dst[base + j] = 0f;
-                        }
-                        src += p.n;
-                        base += width;
-                    }
+                    src += p.n;
+                    base += width;
                 }
             } else {
                 // op(B)(q, j) = B(j, q): read stored rows of B contiguously and scatter them down sliver columns,
@@ -401,6 +374,25 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                         dst[d] = 0f;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #packB} for an untransposed B whose columns are whole slivers, row by row: each row of the block read
+     * once, contiguously, and scattered across the slivers. Sliver by sliver, each row is read 32 columns (two cache
+     * lines) at a time with the row stride between, a pattern the hardware prefetchers follow badly when B is cold,
+     * as the weights are after Adam's sweep. Same values in the same places; one thread with the caches swept
+     * between calls 3-12% faster on the course's shapes, two threads and hot caches unchanged (bench/RESULTS.md).
+     */
+    private static void packBRows(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
+        float[] b = p.b;
+        for (int q = 0; q < kc; q++) {
+            int src = p.bOff + (pc + q) * p.n + jc;
+            int d = q * NR;
+            for (int js = 0; js < nc; js += NR, d += NR * kc) {
+                FloatVector.fromArray(S, b, src + js).intoArray(dst, d);
+                FloatVector.fromArray(S, b, src + js + L).intoArray(dst, d + L);
             }
         }
     }
