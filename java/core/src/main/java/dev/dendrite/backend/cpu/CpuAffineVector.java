@@ -114,15 +114,13 @@ final class CpuAffineVector implements CpuAffine.Kernel {
      */
     private static final ThreadLocal<Images> SCRATCH = new ThreadLocal<>();
 
-    /** A thread's scratch: the padded image at hand, its map, the pixels' indices, neighbours and weights. */
+    /** A thread's scratch: the padded image at hand, its map, the pixels' first-neighbour indices and weights. */
     private static final class Images {
         private final int height;
         private final int width;
         private final int hw;
         private final AffineAugment a;
         private final boolean bilinear;
-        private final int mode;
-        private final float fillValue;
         private final Augment.AffineImage image;
         /** How far the padded image reaches beyond each edge: {@link #margin}. */
         private final int pad;
@@ -137,6 +135,11 @@ final class CpuAffineVector implements CpuAffine.Kernel {
         private final float[] padded;
         /** Where pad column j reads in a row of the image ({@code fillIndex} of {@code j - pad}, then of the right). */
         private final int[] padColumns;
+        /** The same for the frame's rows, above then below: which row of the image each repeats. */
+        private final int[] padRows;
+        /** Whether the frame is the fill value (set once), or repeats the edges (broadcasts), else via the tables. */
+        private final boolean constant;
+        private final boolean nearest;
         /**
          * Per output pixel: the padded image's index of its first neighbour, and the weights. Image-sized, so that
          * the gathers run in a loop of their own, their loads overlapping from chunk to chunk.
@@ -163,20 +166,24 @@ final class CpuAffineVector implements CpuAffine.Kernel {
             this.hw = height * width;
             this.a = a;
             this.bilinear = a.interpolation() == Interpolation.BILINEAR;
-            this.mode = a.fillMode().code();
-            this.fillValue = a.fillValue();
+            int mode = a.fillMode().code();
             this.image = new Augment.AffineImage(height, width);
             this.pad = margin(height, width, a);
             stride = width + 2 * pad;
             origin = pad * stride + pad;
             padded = new float[(height + 2 * pad) * stride];
+            constant = a.fillMode() == FillMode.CONSTANT;
+            nearest = a.fillMode() == FillMode.NEAREST;
             padColumns = new int[2 * pad];
+            padRows = new int[2 * pad];
             for (int j = 0; j < pad; j++) {
                 padColumns[j] = Augment.fillIndex(j - pad, width, mode);
                 padColumns[pad + j] = Augment.fillIndex(width + j, width, mode);
+                padRows[j] = Augment.fillIndex(j - pad, height, mode);
+                padRows[pad + j] = Augment.fillIndex(height + j, height, mode);
             }
-            if (a.fillMode() == FillMode.CONSTANT) {
-                java.util.Arrays.fill(padded, fillValue);
+            if (constant) {
+                java.util.Arrays.fill(padded, a.fillValue());
             }
             index = new int[hw];
             fx = bilinear ? new float[hw] : null;
@@ -216,8 +223,6 @@ final class CpuAffineVector implements CpuAffine.Kernel {
 
         /** The image at {@code x[in..]} into {@link #padded}, with its frame. */
         private void frame(float[] x, int in) {
-            boolean constant = mode == FillMode.CONSTANT.code();
-            boolean nearest = mode == FillMode.NEAREST.code();
             for (int py = 0; py < height; py++) {
                 int row = in + py * width;
                 int start = (py + pad) * stride;
@@ -240,10 +245,9 @@ final class CpuAffineVector implements CpuAffine.Kernel {
             }
             if (!constant) {
                 for (int j = 0; j < pad; j++) {
-                    int above = Augment.fillIndex(j - pad, height, mode);
-                    int below = Augment.fillIndex(height + j, height, mode);
-                    System.arraycopy(padded, (above + pad) * stride, padded, j * stride, stride);
-                    System.arraycopy(padded, (below + pad) * stride, padded, (height + pad + j) * stride, stride);
+                    System.arraycopy(padded, (padRows[j] + pad) * stride, padded, j * stride, stride);
+                    System.arraycopy(padded, (padRows[pad + j] + pad) * stride, padded, (height + pad + j) * stride,
+                            stride);
                 }
             }
         }
