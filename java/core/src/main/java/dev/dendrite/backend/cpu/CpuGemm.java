@@ -355,9 +355,9 @@ public final class CpuGemm {
      * C's rows {@code [i0, i1)} and columns {@code [j0, j1)}; for a short k, after reading one element of each of
      * their cache lines. Between a step's ops C is usually cold (a layer's gradient buffer, last touched a step ago,
      * behind Adam's sweep over every weight), and the kernels write it a tile at a time, stalling on each tile's
-     * misses in turn; read up front ({@link CpuReadAhead}), the misses overlap. That
-     * pays where writing C is most of the work: inside mlp512 epochs on the Intel Xeon the 10-class layer's dX
-     * product (128 x 512 x 10) went from 146 to 78 us a call. With a long k the kernels' own work hides the misses,
+     * misses in turn; read up front ({@link CpuReadAhead}), the misses overlap. That pays where writing C is most
+     * of the work: inside mlp512 epochs on the Intel Xeon the 10-class layer's dX product (128 x 512 x 10) went from
+     * 125-134 to 82-84 us a call. With a long k the kernels' own work hides the misses,
      * and reading a C larger than the caches ahead of time only evicts it again: done for every product, mlp1024's
      * epochs ran 10-15% slower (bench/RESULTS.md).
      */
