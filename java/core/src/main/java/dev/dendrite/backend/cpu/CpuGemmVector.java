@@ -213,6 +213,18 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                         int bo = js * kc;
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
+                            int ci = p.cOff + i * p.n + jc + js;
+                            if (rows == MR && cols == NR) {
+                                // A whole tile: the kernel folds its sums into C itself.
+                                if (!inPlace) {
+                                    packedWide(kc, aPacked, aBase + (i - ic) * kc, bPanel, bo, p.c, ci, p.n,
+                                            p.alpha, beta);
+                                } else {
+                                    rowsWide(kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, p.c, ci, p.n,
+                                            p.alpha, beta);
+                                }
+                                continue;
+                            }
                             if (!inPlace) {
                                 packedKernel(two, kc, aPacked, aBase + (i - ic) * kc, bPanel, bo, tile);
                             } else if (i < fullEnd) {
@@ -220,7 +232,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                             } else {
                                 rowsKernel(two, kc, aBlock, 0, kc, bPanel, bo, tile);
                             }
-                            fold(tile, rows, cols, p.c, p.cOff + i * p.n + jc + js, p.n, p.alpha, beta);
+                            fold(tile, rows, cols, p.c, ci, p.n, p.alpha, beta);
                         }
                     }
                 }
@@ -230,12 +242,14 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     /**
      * Folds a tile of raw sums into C, element for element as {@link CpuGemm#fold} does (a vector FMA lane rounds
-     * exactly like {@link Math#fma}).
+     * exactly like {@link Math#fma}): for the tiles that overhang C and for the narrow kernels.
      *
-     * <p>The sums go through the scratch tile rather than being folded inside the kernel because a helper taking
-     * vectors as arguments is not always inlined into the large kernel (C2 reports NodeCountInliningCutoff), and a
-     * vector that crosses a real call is boxed on the heap: that made the whole kernel ten times slower. The detour
-     * costs two or three per cent.
+     * <p>Whole tiles skip this detour: the two-vector kernels fold their registers into C themselves, written out in
+     * each kernel, because a helper taking vectors as arguments is not always inlined into the large kernel (C2
+     * reports NodeCountInliningCutoff), and a vector that crosses a real call is boxed on the heap, which made the
+     * whole kernel ten times slower. Folding in the kernel made the course's products 2-6% faster than storing
+     * every tile here first, and the 10-class layer's dX product (k = 10) 15-27% (one thread, Intel Xeon, AVX-512
+     * and AVX2, 2026-12-03, bench/RESULTS.md).
      */
     private static void fold(float[] tile, int rows, int cols, float[] c, int cBase, int ldc, float alpha,
                              float beta) {
@@ -399,13 +413,15 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     // The micro-kernels: one per way of reading A and width of the sliver of B. Each accumulates, for a group of MR
     // rows of op(A) and a packed sliver of B two vectors wide (one for "narrow": a last sliver of at most L
-    // columns), sum_q A(r, q) * B(q, j) over kc steps in registers, in increasing q starting from zero, then stores
-    // the raw sums into `tile` (row-major, NR wide).
+    // columns), sum_q A(r, q) * B(q, j) over kc steps in registers, in increasing q starting from zero; the narrow
+    // ones then store the raw sums into `tile` (row-major, NR wide), the wide ones fold them (below).
     //
     // A kernel serves every tile height: rows 4 to 7 sit behind tests of MR, a static final that C2 folds when it
     // compiles, so the 4- and 5-row builds compile no code for the rows they lack, and those accumulators stay the
-    // constant zero in no register. The stores need no such tests (the tile has room for eight rows; fold reads
-    // only the valid part), and cost nothing next to the k loop.
+    // constant zero in no register. The narrow kernels' stores need no such tests (the tile has room for eight
+    // rows; fold reads only the valid part). The wide kernels fold into a destination of MR rows: C itself for a
+    // whole tile, or the scratch tile with alpha 1 and beta 0 (raw sums: 1 * s is s exactly) for one that
+    // overhangs C.
     //
     // Why four kernels and not one, each difference measured (CPU time, one thread, 2-vCPU Xeon, 2026-12-03, see
     // bench/RESULTS.md):
@@ -424,7 +440,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     private static void packedKernel(boolean two, int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
         if (two) {
-            packedWide(kc, a, ao, bp, bo, tile);
+            packedWide(kc, a, ao, bp, bo, tile, 0, NR, 1f, 0f);
         } else {
             packedNarrow(kc, a, ao, bp, bo, tile);
         }
@@ -433,13 +449,14 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     private static void rowsKernel(boolean two, int kc, float[] a, int ao, int lda, float[] bp, int bo,
                                    float[] tile) {
         if (two) {
-            rowsWide(kc, a, ao, lda, bp, bo, tile);
+            rowsWide(kc, a, ao, lda, bp, bo, tile, 0, NR, 1f, 0f);
         } else {
             rowsNarrow(kc, a, ao, lda, bp, bo, tile);
         }
     }
 
-    private static void packedWide(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
+    private static void packedWide(int kc, float[] a, int ao, float[] bp, int bo, float[] c, int ci, int ldc,
+                                   float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -482,22 +499,52 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 c71 = v.fma(b1, c71);
             }
         }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + L);
+        // The fold of CpuGemm.fold, lane by lane; rows past MR do not exist (see the note above the kernels).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(av).intoArray(c, ci);
+            c01.mul(av).intoArray(c, ci + L);
+            c10.mul(av).intoArray(c, ci + ldc);
+            c11.mul(av).intoArray(c, ci + ldc + L);
+            c20.mul(av).intoArray(c, ci + 2 * ldc);
+            c21.mul(av).intoArray(c, ci + 2 * ldc + L);
+            c30.mul(av).intoArray(c, ci + 3 * ldc);
+            c31.mul(av).intoArray(c, ci + 3 * ldc + L);
+            if (MR >= 5) {
+                c40.mul(av).intoArray(c, ci + 4 * ldc);
+                c41.mul(av).intoArray(c, ci + 4 * ldc + L);
+            }
+            if (MR == 8) {
+                c50.mul(av).intoArray(c, ci + 5 * ldc);
+                c51.mul(av).intoArray(c, ci + 5 * ldc + L);
+                c60.mul(av).intoArray(c, ci + 6 * ldc);
+                c61.mul(av).intoArray(c, ci + 6 * ldc + L);
+                c70.mul(av).intoArray(c, ci + 7 * ldc);
+                c71.mul(av).intoArray(c, ci + 7 * ldc + L);
+            }
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00.fma(av, FloatVector.fromArray(S, c, ci).mul(bv)).intoArray(c, ci);
+            c01.fma(av, FloatVector.fromArray(S, c, ci + L).mul(bv)).intoArray(c, ci + L);
+            c10.fma(av, FloatVector.fromArray(S, c, ci + ldc).mul(bv)).intoArray(c, ci + ldc);
+            c11.fma(av, FloatVector.fromArray(S, c, ci + ldc + L).mul(bv)).intoArray(c, ci + ldc + L);
+            c20.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(bv)).intoArray(c, ci + 2 * ldc);
+            c21.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc + L).mul(bv)).intoArray(c, ci + 2 * ldc + L);
+            c30.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(bv)).intoArray(c, ci + 3 * ldc);
+            c31.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc + L).mul(bv)).intoArray(c, ci + 3 * ldc + L);
+            if (MR >= 5) {
+                c40.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(bv)).intoArray(c, ci + 4 * ldc);
+                c41.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc + L).mul(bv)).intoArray(c, ci + 4 * ldc + L);
+            }
+            if (MR == 8) {
+                c50.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(bv)).intoArray(c, ci + 5 * ldc);
+                c51.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc + L).mul(bv)).intoArray(c, ci + 5 * ldc + L);
+                c60.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc).mul(bv)).intoArray(c, ci + 6 * ldc);
+                c61.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc + L).mul(bv)).intoArray(c, ci + 6 * ldc + L);
+                c70.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc).mul(bv)).intoArray(c, ci + 7 * ldc);
+                c71.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc + L).mul(bv)).intoArray(c, ci + 7 * ldc + L);
+            }
+        }
     }
 
     private static void packedNarrow(int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
@@ -544,7 +591,8 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c70.intoArray(tile, 7 * NR);
     }
 
-    private static void rowsWide(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
+    private static void rowsWide(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] c, int ci, int ldc,
+                                 float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -588,22 +636,52 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 c71 = v.fma(b1, c71);
             }
         }
-        c00.intoArray(tile, 0 * NR);
-        c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR);
-        c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + L);
+        // The fold of CpuGemm.fold, lane by lane; rows past MR do not exist (see the note above the kernels).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(av).intoArray(c, ci);
+            c01.mul(av).intoArray(c, ci + L);
+            c10.mul(av).intoArray(c, ci + ldc);
+            c11.mul(av).intoArray(c, ci + ldc + L);
+            c20.mul(av).intoArray(c, ci + 2 * ldc);
+            c21.mul(av).intoArray(c, ci + 2 * ldc + L);
+            c30.mul(av).intoArray(c, ci + 3 * ldc);
+            c31.mul(av).intoArray(c, ci + 3 * ldc + L);
+            if (MR >= 5) {
+                c40.mul(av).intoArray(c, ci + 4 * ldc);
+                c41.mul(av).intoArray(c, ci + 4 * ldc + L);
+            }
+            if (MR == 8) {
+                c50.mul(av).intoArray(c, ci + 5 * ldc);
+                c51.mul(av).intoArray(c, ci + 5 * ldc + L);
+                c60.mul(av).intoArray(c, ci + 6 * ldc);
+                c61.mul(av).intoArray(c, ci + 6 * ldc + L);
+                c70.mul(av).intoArray(c, ci + 7 * ldc);
+                c71.mul(av).intoArray(c, ci + 7 * ldc + L);
+            }
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00.fma(av, FloatVector.fromArray(S, c, ci).mul(bv)).intoArray(c, ci);
+            c01.fma(av, FloatVector.fromArray(S, c, ci + L).mul(bv)).intoArray(c, ci + L);
+            c10.fma(av, FloatVector.fromArray(S, c, ci + ldc).mul(bv)).intoArray(c, ci + ldc);
+            c11.fma(av, FloatVector.fromArray(S, c, ci + ldc + L).mul(bv)).intoArray(c, ci + ldc + L);
+            c20.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(bv)).intoArray(c, ci + 2 * ldc);
+            c21.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc + L).mul(bv)).intoArray(c, ci + 2 * ldc + L);
+            c30.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(bv)).intoArray(c, ci + 3 * ldc);
+            c31.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc + L).mul(bv)).intoArray(c, ci + 3 * ldc + L);
+            if (MR >= 5) {
+                c40.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(bv)).intoArray(c, ci + 4 * ldc);
+                c41.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc + L).mul(bv)).intoArray(c, ci + 4 * ldc + L);
+            }
+            if (MR == 8) {
+                c50.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(bv)).intoArray(c, ci + 5 * ldc);
+                c51.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc + L).mul(bv)).intoArray(c, ci + 5 * ldc + L);
+                c60.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc).mul(bv)).intoArray(c, ci + 6 * ldc);
+                c61.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc + L).mul(bv)).intoArray(c, ci + 6 * ldc + L);
+                c70.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc).mul(bv)).intoArray(c, ci + 7 * ldc);
+                c71.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc + L).mul(bv)).intoArray(c, ci + 7 * ldc + L);
+            }
+        }
     }
 
     private static void rowsNarrow(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
