@@ -28,8 +28,6 @@ final class CpuParallel {
     static final int CHEAP = 1;
     static final int TRANSCENDENTAL = 8;
     static final int PHILOX = 16;
-    /** A dropout element: a Philox block, vectorised when {@link CpuDropout#vectorised()}. */
-    private static final int DROPOUT = CpuDropout.vectorised() ? 2 : PHILOX;
     /**
      * The cost of an element of a streaming loop: the vectorised ones of {@link CpuLoops} and the cheap
      * activations, and the gather's table look-up per byte. They run at a fraction of a nanosecond per element,
