@@ -97,6 +97,14 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      */
     static final int NC = 512;
 
+    /**
+     * Whether the wide kernels fold whole tiles into C themselves (see {@link #fold}): with the 8-row AVX-512 tile
+     * only. With the 5 x 16 AVX2 tile it measured neutral alone (0.98-1.06x by shape, one thread) and could not be
+     * told from noise inside mlp512's epochs, where its rounds ranged from 0.94 to 1.31x the old build's time, so
+     * the AVX2 build keeps storing through the scratch tile as before (2026-12-03, bench/results/gemm-fold).
+     */
+    static final boolean FOLD_IN_KERNEL = MR == 8;
+
     /** Rows of C (and of A) swept per packed panel before moving on; 256 x 256 floats of A is 256 KiB, in L2. */
     static final int MC = 256;
 
@@ -214,7 +222,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
                             int ci = p.cOff + i * p.n + jc + js;
-                            if (rows == MR && cols == NR) {
+                            if (FOLD_IN_KERNEL && rows == MR && cols == NR) {
                                 // A whole tile: the kernel folds its sums into C itself.
                                 if (!inPlace) {
                                     packedWide(kc, aPacked, aBase + (i - ic) * kc, bPanel, bo, p.c, ci, p.n,
@@ -244,12 +252,12 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      * Folds a tile of raw sums into C, element for element as {@link CpuGemm#fold} does (a vector FMA lane rounds
      * exactly like {@link Math#fma}): for the tiles that overhang C and for the narrow kernels.
      *
-     * <p>Whole tiles skip this detour: the two-vector kernels fold their registers into C themselves, written out in
-     * each kernel, because a helper taking vectors as arguments is not always inlined into the large kernel (C2
-     * reports NodeCountInliningCutoff), and a vector that crosses a real call is boxed on the heap, which made the
-     * whole kernel ten times slower. Folding in the kernel made the course's products 2-6% faster than storing
-     * every tile here first, and the 10-class layer's dX product (k = 10) 15-27% (one thread, Intel Xeon, AVX-512
-     * and AVX2, 2026-12-03, bench/RESULTS.md).
+     * <p>Whole tiles of the 8-row tile skip this detour ({@link #FOLD_IN_KERNEL}): the two-vector kernels fold
+     * their registers into C themselves, written out in each kernel, because a helper taking vectors as arguments is
+     * not always inlined into the large kernel (C2 reports NodeCountInliningCutoff), and a vector that crosses a
+     * real call is boxed on the heap, which made the whole kernel ten times slower. Folding in the kernel made the
+     * course's products 2-6% faster than storing every tile here first, and the 10-class layer's dX product
+     * (k = 10) 27% (one thread, Intel Xeon, AVX-512, 2026-12-03, bench/RESULTS.md).
      */
     private static void fold(float[] tile, int rows, int cols, float[] c, int cBase, int ldc, float alpha,
                              float beta) {
