@@ -156,13 +156,7 @@ final class CpuDataOps implements DataOps {
         int sum = 0;
         for (int r = r0; r < r1; r++) {
             int from = so + (idx == null ? first + r : idx[io + r]) * width;
-            if (fs != null) {
-                sum += CpuReadAhead.lines(fs, from, from + width);
-            } else {
-                for (int i = 0; i < width; i += 64) {
-                    sum += bs[from + i];
-                }
-            }
+            sum += fs != null ? CpuReadAhead.lines(fs, from, from + width) : CpuReadAhead.lines(bs, from, from + width);
         }
         CpuReadAhead.keep(sum);
     }
