@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * lanes as 32-bit ones is not intrinsified, and a mask's {@code toLong()} allocates (380 KB per bn256 step).
  *
  * <p>Measured on the Intel Xeon (2026-12-03, bench/results/dropout-vector): inside bn256's epochs (64 x 256, 16K
- * elements a call) 74-85 us a call against 99-115 for the loop before, which stored the tests as floats through a
+ * elements a call) 74-92 us a call against 99-115 for the loop before, which stored the tests as floats through a
  * two-dimensional array and blended on a compare; 143-146 against 171-185 with {@code -XX:UseAVX=2}. Two groups of
  * blocks through the rounds side by side ran twice as fast as one on its own, called back to back, but 1.6-2x
  * slower than one inside the epochs, and were dropped.

@@ -115,7 +115,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     private static final class Scratch {
         final float[] bPanel = new float[CpuGemm.KC * NC];
         final float[] aBlock = new float[CpuGemm.KC * (MC + MR)];  // MC rows rounded up to whole groups
-        final float[] tile = new float[8 * NR];  // the kernels store all eight rows, see below
+        final float[] tile = new float[8 * NR];  // the narrow kernels store all eight rows, see below
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -250,7 +250,8 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     /**
      * Folds a tile of raw sums into C, element for element as {@link CpuGemm#fold} does (a vector FMA lane rounds
-     * exactly like {@link Math#fma}): for the tiles that overhang C and for the narrow kernels.
+     * exactly like {@link Math#fma}): for the tiles that overhang C, the narrow kernels' tiles, and every tile when
+     * {@link #FOLD_IN_KERNEL} is off (the AVX2 tile).
      *
      * <p>Whole tiles of the 8-row tile skip this detour ({@link #FOLD_IN_KERNEL}): the two-vector kernels fold
      * their registers into C themselves, written out in each kernel, because a helper taking vectors as arguments is
