@@ -20,7 +20,7 @@
 # with a local wheel folder or index; when that fails, the script says so and measures Dendrite alone.
 #
 # Writes OUT/round<N>/{dendrite,dendrite-old}-<network>.json, pytorch-<network>-eager.json, keras-<network>.json, and
-# OUT/summary.md with the ratios (Dendrite / peer: below 1 means Dendrite is faster) and the load averages.
+# OUT/summary.md with the ratios (Dendrite / peer: below 1 means Dendrite is faster), the load averages and the CPU time the host stole from each run.
 #
 # ISA=avx2 approximates an AVX2-only CPU on an AVX-512 one: Dendrite's JVM gets -XX:UseAVX=2 (256-bit preferred
 # vectors, so the AVX2 GEMM tile), PyTorch ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2 and
@@ -189,7 +189,20 @@ for n in networks:
     row = f"| {n} | " + " | ".join([fmt(times[l]) for l, _ in present] + [
         " / ".join("-" if x is None else f"**{x:.2f}**" for x in ratios[l]) for l in ratios]) + " |"
     lines.append(row)
-    summary["networks"][n] = {"median_epoch_s": times, "ratio_dendrite_to": ratios}
+    steal = {l: [get(r, p, n).get("steal_percent") if get(r, p, n) else None for r in range(1, rounds + 1)]
+             for l, p in present}
+    summary["networks"][n] = {"median_epoch_s": times, "ratio_dendrite_to": ratios, "steal_percent": steal}
+lines.append("")
+# A virtual machine's host may run other guests on our vCPUs: a run that lost more of its time to them is slower
+# for that alone, so a ratio is only as good as the two runs' steal figures are alike.
+lines.append("CPU time stolen by the host during each run's timed epochs, percent of the machine's CPU time "
+             "(rounds separated by /):")
+lines.append("")
+lines += ["| network | " + " | ".join(l for l, _ in present) + " |", "|" + "---|" * (len(present) + 1)]
+for n in networks:
+    st = summary["networks"][n]["steal_percent"]
+    lines.append(f"| {n} | " + " | ".join(
+        " / ".join("-" if v is None else f"{v:.0f}" for v in st[l]) for l, _ in present) + " |")
 lines.append("")
 lines.append("Load average (1, 5, 15 min) at the start of each run:")
 for r in range(1, rounds + 1):

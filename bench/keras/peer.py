@@ -33,8 +33,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
-from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, epoch_fields, find_data_folder, find_idx,  # noqa: E402
-                       provenance_fields, read_idx_bytes, vector_isa)
+from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, cpu_ticks, epoch_fields, find_data_folder,  # noqa: E402
+                       find_idx, provenance_fields, read_idx_bytes, steal_percent, vector_isa)
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 try:
@@ -88,11 +88,13 @@ def load_data(folder, train_rows):
 
 
 class EpochClock(keras.callbacks.Callback):
-    def __init__(self, log):
+    def __init__(self, log, warmup):
         super().__init__()
-        self.times, self.losses, self.log = [], [], log
+        self.times, self.losses, self.log, self.warmup, self.ticks = [], [], log, warmup, None
 
     def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.warmup:
+            self.ticks = cpu_ticks()  # the CPU time counters when the timed epochs begin
         self.t0 = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -109,10 +111,11 @@ def run_one(args, network, data, log):
     model = build_model(network)
     opt, opt_desc = optimizer(network)
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    clock = EpochClock(log)
+    clock = EpochClock(log, args.warmup)
     epochs_total = args.warmup + args.epochs
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=epochs_total, shuffle=True, verbose=0, callbacks=[clock])
+    steal = steal_percent(clock.ticks, cpu_ticks())
     total = time.perf_counter() - t0
     test_loss, test_acc = model.evaluate(tx, ty, batch_size=10000, verbose=0)
     timed = clock.times[args.warmup:]
@@ -135,6 +138,7 @@ def run_one(args, network, data, log):
         "cores_allowed": len(os.sched_getaffinity(0)),
         "data": f"Fashion-MNIST from {folder}",
         **epoch_fields(n, batch, steps, args.warmup, timed, med, total),
+        "steal_percent": steal,  # of the machine's CPU time during the timed epochs (Linux guests)
         "final_train_loss": clock.losses[-1],
         "test_loss": float(test_loss),
         "test_accuracy": float(test_acc),
@@ -142,7 +146,7 @@ def run_one(args, network, data, log):
     }
     log(f"{network} on {out['backend']}: median epoch {med:.3f} s = {out['ms_per_step']:.3f} ms/step "
         f"({n / med:,.0f} samples/s) over {args.epochs} epochs after {args.warmup} warm-up; "
-        f"test accuracy {test_acc:.4f} after {epochs_total} epochs")
+        f"test accuracy {test_acc:.4f} after {epochs_total} epochs" + ("" if steal is None else f"; steal {steal:.0f}%"))
     return out
 
 

@@ -75,6 +75,31 @@ def vector_isa():
     return "no AVX2"
 
 
+def cpu_ticks():
+    """(steal, total) CPU clock ticks so far from /proc/stat's "cpu" line, or None off Linux.
+
+    Steal is the time a virtual machine's vCPUs were ready to run while the host ran something else; on the 2-vCPU
+    KVM guest these benchmarks were written on it reached 40% of a run's CPU time at moments. EpochBenchmark reads
+    the same counters (Machine.cpuTicks), so every program's figure comes with the steal of its own timed epochs.
+    """
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith("cpu "):
+                    v = [int(t) for t in line.split()[1:9]]  # user .. steal; guest time is inside user
+                    return (v[7] if len(v) > 7 else 0, sum(v))
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def steal_percent(before, after):
+    """Percent of all the machine's CPU time (idle included) stolen between two cpu_ticks() snapshots, or None."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return 100.0 * (after[0] - before[0]) / (after[1] - before[1])
+
+
 def epoch_fields(n, batch, steps, warmup, timed, median, total):
     """The epoch protocol's figures, named as EpochBenchmark's JSON names them."""
     return {

@@ -52,8 +52,8 @@ except ImportError as e:  # the message names the interpreter, since the GPU mac
     sys.exit(f"peer.py: cannot import torch with {sys.executable} ({e}); install PyTorch for this interpreter")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, epoch_fields, find_data_folder, find_idx,  # noqa: E402
-                       provenance_fields, read_idx_bytes, vector_isa)
+from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, cpu_ticks, epoch_fields, find_data_folder,  # noqa: E402
+                       find_idx, provenance_fields, read_idx_bytes, steal_percent, vector_isa)
 
 NETWORKS = ("mlp512", "bn256", "mlp1024", "wide4096")
 VARIANTS = ("eager", "graph")
@@ -150,7 +150,7 @@ def sync(device):
         torch.cuda.synchronize(device)
 
 
-def train_eager(network, model, x, y, batch, epochs_total, fused, device, log):
+def train_eager(network, model, x, y, batch, epochs_total, fused, device, log, on_epoch_begin=lambda epoch: None):
     opt, opt_desc = make_optimizer(network, model.parameters(), fused=fused)
     n = x.shape[0]
     steps = math.ceil(n / batch)
@@ -158,6 +158,7 @@ def train_eager(network, model, x, y, batch, epochs_total, fused, device, log):
     times, losses = [], []
     sync(device)
     for epoch in range(epochs_total):
+        on_epoch_begin(epoch)
         t0 = time.perf_counter()
         perm = torch.randperm(n, device=device)
         for b in range(steps):
@@ -175,7 +176,8 @@ def train_eager(network, model, x, y, batch, epochs_total, fused, device, log):
     return times, losses, opt_desc
 
 
-def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, warm_steps=3, emulate=False):
+def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, warm_steps=3, emulate=False,
+                on_epoch_begin=lambda epoch: None):
     """Whole-step CUDA graphs. The side-stream warm-up (which PyTorch requires before capture) trains a few steps;
     parameters, optimizer state and BatchNorm statistics are then put back, so the timed run trains exactly
     warm-up + timed epochs, as Dendrite's does. emulate=True runs the same bookkeeping without CUDA (a "replay"
@@ -247,6 +249,7 @@ def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, w
 
     times, losses = [], []
     for epoch in range(epochs_total):
+        on_epoch_begin(epoch)
         t0 = time.perf_counter()
         perm.copy_(torch.randperm(n, device=device))
         counter.zero_()
@@ -297,13 +300,20 @@ def run_one(args, network, variant, device, data, log):
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     epochs_total = args.warmup + args.epochs
+    ticks = []  # the CPU time counters when the timed epochs begin
+
+    def on_epoch_begin(epoch):
+        if epoch == args.warmup:
+            ticks[:] = [cpu_ticks()]
+
     t0 = time.perf_counter()
     if variant == "eager":
-        times, losses, opt_desc = train_eager(network, model, x, y, batch, epochs_total, fused, device, log)
+        times, losses, opt_desc = train_eager(network, model, x, y, batch, epochs_total, fused, device, log,
+                                              on_epoch_begin)
     else:
         try:
             times, losses, opt_desc = train_graph(network, model, x, y, batch, epochs_total, fused, device, log,
-                                                  emulate=emulate)
+                                                  emulate=emulate, on_epoch_begin=on_epoch_begin)
         except Exception:
             if not fused:
                 raise
@@ -314,7 +324,8 @@ def run_one(args, network, variant, device, data, log):
             torch.manual_seed(args.seed)
             model = build_model(network).to(device)
             times, losses, opt_desc = train_graph(network, model, x, y, batch, epochs_total, False, device, log,
-                                                  emulate=emulate)
+                                                  emulate=emulate, on_epoch_begin=on_epoch_begin)
+    steal = steal_percent(ticks[0] if ticks else None, cpu_ticks())
     total = time.perf_counter() - t0
     if emulate:
         variant = "graph-emulated"  # never to be mistaken for a measurement of CUDA graphs
@@ -343,6 +354,7 @@ def run_one(args, network, variant, device, data, log):
         "torch_threads": torch.get_num_threads(),
         "data": f"Fashion-MNIST from {folder}",
         **epoch_fields(n, batch, steps, args.warmup, timed, med, total),
+        "steal_percent": steal,  # of the machine's CPU time during the timed epochs (Linux guests)
         "peak_device_memory_mb": peak_mb,
         "final_train_loss": losses[-1],
         "test_loss": test_loss,
@@ -352,7 +364,7 @@ def run_one(args, network, variant, device, data, log):
     mem = f"peak device memory {peak_mb:.0f} MB" if peak_mb is not None else "peak device memory n/a (cpu)"
     log(f"{network} on {out['backend']}: median epoch {med:.3f} s = {out['ms_per_step']:.3f} ms/step "
         f"({n / med:,.0f} samples/s) over {args.epochs} epochs after {args.warmup} warm-up; {mem}; "
-        f"test accuracy {test_acc:.4f} after {epochs_total} epochs")
+        f"test accuracy {test_acc:.4f} after {epochs_total} epochs" + ("" if steal is None else f"; steal {steal:.0f}%"))
     return out
 
 

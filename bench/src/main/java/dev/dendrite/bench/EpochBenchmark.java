@@ -91,14 +91,17 @@ public final class EpochBenchmark {
             model.compile(optimizer(network), new SparseCategoricalCrossentropy(), metrics.toArray(new String[0]));
             long t0 = System.nanoTime();
             FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1);
-            if (profile) {
-                options.callbacks(LambdaCallback.onEpochBegin((epoch, logs) -> {
-                    if (epoch == warmup) {
+            long[][] ticks = new long[1][];  // the CPU time counters when the timed epochs begin
+            options.callbacks(LambdaCallback.onEpochBegin((epoch, logs) -> {
+                if (epoch == warmup) {
+                    ticks[0] = Machine.cpuTicks();
+                    if (profile) {
                         profiler.reset();
                     }
-                }));
-            }
+                }
+            }));
             History h = model.fit(prep.apply(train.images()), train.labels(), options);
+            Double steal = Machine.stealPercent(ticks[0], Machine.cpuTicks());
             // Before evaluate adds ops. On a device clock, the device's own times per op.
             Map<String, long[]> measured = !profile ? null
                     : deviceClock ? profiler.deviceMeasurements() : profiler.measurements();
@@ -137,6 +140,7 @@ public final class EpochBenchmark {
             out.put("isa", Machine.isa());
             out.put("jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
             out.put("load_average_end", Machine.loadAverage());
+            out.put("steal_percent", steal);  // of the machine's CPU time during the timed epochs (Linux guests)
             out.put("cpu_gemm_kernel", dev.dendrite.backend.cpu.CpuGemm.vectorKernelAvailable()
                     ? "Vector API" : "plain Java (start the JVM with --add-modules jdk.incubator.vector for the fast one)");
             out.put("data", tt.source());
@@ -167,9 +171,9 @@ public final class EpochBenchmark {
                 out.put("step_us", median * 1e6 / steps);
             }
             System.out.printf(Locale.ROOT, "%s on %s: median epoch %.3f s (%,.0f samples/s) over %d epochs after %d "
-                    + "warm-up; peak heap %.0f MB; test accuracy %.4f after %d epochs%n", out.get("network"), be.description(),
-                    median, train.size() / median, epochs, warmup, peakHeapMb(), test.get("accuracy"),
-                    warmup + epochs);
+                    + "warm-up; peak heap %.0f MB; test accuracy %.4f after %d epochs%s%n", out.get("network"),
+                    be.description(), median, train.size() / median, epochs, warmup, peakHeapMb(), test.get("accuracy"),
+                    warmup + epochs, steal == null ? "" : String.format(Locale.ROOT, "; steal %.0f%%", steal));
             if (a.containsKey("json")) {
                 Path p = Path.of(a.get("json"));
                 if (p.getParent() != null) {

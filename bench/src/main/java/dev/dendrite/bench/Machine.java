@@ -33,6 +33,41 @@ final class Machine {
         return flags.contains(" avx2 ") && flags.contains(" fma ") ? "AVX2" : "no AVX2";
     }
 
+    /**
+     * The machine's CPU time so far from the "cpu" line of /proc/stat, in clock ticks: {@code {steal, total}}, or
+     * null where that file is missing (not Linux). Steal is the time a virtual machine's vCPUs were ready to run
+     * while the host ran something else; on the 2-vCPU KVM guest the benchmarks were written on it reached 40% of
+     * a run's CPU time at moments and explained most of the drift between runs minutes apart.
+     */
+    static long[] cpuTicks() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.trim().split("\\s+");
+                    long total = 0;
+                    for (int i = 1; i < f.length && i <= 8; i++) {  // user .. steal; guest time is inside user
+                        total += Long.parseLong(f[i]);
+                    }
+                    return new long[] {f.length > 8 ? Long.parseLong(f[8]) : 0, total};
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc/stat, or a format this does not know: no figure
+        }
+        return null;
+    }
+
+    /**
+     * The share of CPU time stolen by the host between two {@link #cpuTicks} snapshots, in percent of all the
+     * machine's CPU time (idle included) over that interval; null when either snapshot is missing.
+     */
+    static Double stealPercent(long[] before, long[] after) {
+        if (before == null || after == null || after[1] <= before[1]) {
+            return null;
+        }
+        return 100.0 * (after[0] - before[0]) / (after[1] - before[1]);
+    }
+
     /** The 1, 5 and 15 minute load averages, as /proc/loadavg has them, or "n/a". */
     static String loadAverage() {
         try {
