@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * timed in turn within every round (the order rotating), a few tens of milliseconds apart. Load from other processes
  * then falls on all builds alike, which separate JVMs run minutes apart cannot promise on a shared machine.
  *
- * <p>Rates are by this thread's CPU time, one thread ({@code 2*m*n*k} per call), on 1024^3, the course MLP's
+ * <p>Rates are by this thread's CPU time, one thread ({@code 2*m*n*k} per call), or by the wall clock with more
+ * threads (each build then gets a {@code CpuWorkers} team of its own), on 1024^3, the course MLP's
  * products (as {@link GemmThroughput}) and two awkward shapes. The report gives each build's median rate and, per
  * later build, the median of its per-round ratio to the first build with the quartiles of those ratios: the spread
  * that says what is noise. The builds' results are also compared bit for bit after the warm-up.
@@ -28,7 +29,7 @@ import java.util.SplittableRandom;
  * <pre>
  * git worktree add /tmp/old REV &amp;&amp; (cd /tmp/old &amp;&amp; mvn -q -o -pl java/core -am compile)
  * java --add-modules jdk.incubator.vector -cp bench/target/classes dev.dendrite.bench.GemmBuildsAB \
- *      /tmp/old/java/core/target/classes,java/core/target/classes [rounds 15] [ms per case 40]
+ *      /tmp/old/java/core/target/classes,java/core/target/classes [rounds 15] [ms per case 40] [threads 1]
  * </pre>
  * Properties such as {@code -Ddendrite.cpu.gemmPackA=false} apply to every build. About 40 s per build.
  */
@@ -52,7 +53,8 @@ public final class GemmBuildsAB {
      * Entry point.
      *
      * @param args comma-separated class folders of the builds (the first is the baseline), then optionally the
-     *             number of rounds (default 15) and the milliseconds per case and round (default 40)
+     *             number of rounds (default 15), the milliseconds per case and round (default 40) and the threads
+     *             (default 1; with more, the builds' own worker teams, and rates by the wall clock)
      */
     public static void main(String[] args) throws Throwable {
         if (args.length < 1) {
@@ -61,12 +63,14 @@ public final class GemmBuildsAB {
         String[] dirs = args[0].split(",");
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         int repMs = args.length > 2 ? Integer.parseInt(args[2]) : 40;
-        if (dirs.length < 2 || rounds < 1 || repMs < 1) {
-            throw new IllegalArgumentException("need two builds or more, rounds >= 1 and ms >= 1; got "
-                    + dirs.length + " builds, " + rounds + " rounds, " + repMs + " ms");
+        int threads = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        if (dirs.length < 2 || rounds < 1 || repMs < 1 || threads < 1) {
+            throw new IllegalArgumentException("need two builds or more, rounds >= 1, ms >= 1 and threads >= 1; got "
+                    + dirs.length + " builds, " + rounds + " rounds, " + repMs + " ms, " + threads + " threads");
         }
         int nb = dirs.length;
         MethodHandle[] gemm = new MethodHandle[nb];
+        Object[] teams = new Object[nb];  // each build's CpuWorkers, or null for one thread
         // The last parameter (the threads, always null here) changed type between builds: a ForkJoinPool until
         // 2026-12-03, CpuWorkers since. Any build's public 14-argument gemm is called with it as Object.
         MethodType type = MethodType.methodType(void.class, boolean.class, boolean.class, int.class, int.class,
@@ -86,11 +90,17 @@ public final class GemmBuildsAB {
                 throw new IllegalArgumentException(dirs[v] + ": CpuGemm has no public static 14-argument gemm");
             }
             gemm[v] = MethodHandles.publicLookup().unreflect(entry).asType(type);
+            if (threads > 1) {
+                teams[v] = Class.forName("dev.dendrite.backend.cpu.CpuWorkers", true, loader)
+                        .getConstructor(int.class).newInstance(threads);
+            }
             boolean vector = (boolean) c.getMethod("vectorKernelAvailable").invoke(null);
             System.out.printf("b%d: %s (%s kernel)%n", v, dirs[v], vector ? "Vector API" : "plain Java");
         }
-        System.out.printf("%s, %s; java %s; load average %.1f%n", Machine.cpuModel(), Machine.isa(),
-                System.getProperty("java.version"), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf("%s, %s; java %s; load average %.1f; %d thread%s (rates by %s)%n", Machine.cpuModel(),
+                Machine.isa(), System.getProperty("java.version"),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), threads, threads == 1 ? "" : "s",
+                threads == 1 ? "this thread's CPU time" : "the wall clock");
 
         int ns = SHAPES.length;
         SplittableRandom rnd = new SplittableRandom(1);
@@ -113,7 +123,7 @@ public final class GemmBuildsAB {
                     long t0 = System.nanoTime();
                     long n = 0;
                     while (System.nanoTime() - t0 < 400_000_000L || n < 3) {
-                        call(gemm[v], SHAPES[s], a[s], b[s], c[s][v]);
+                        call(gemm[v], SHAPES[s], a[s], b[s], c[s][v], teams[v]);
                         n++;
                     }
                     calls[s] = Math.max(1, Math.round(repMs * 1e6 * n / (System.nanoTime() - t0)));
@@ -128,17 +138,19 @@ public final class GemmBuildsAB {
             }
         }
         ThreadMXBean clock = ManagementFactory.getThreadMXBean();
+        long[] ticks = Machine.cpuTicks();
         double[][][] rate = new double[ns][nb][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int s = 0; s < ns; s++) {
                 int[] sh = SHAPES[s];
                 for (int k = 0; k < nb; k++) {
                     int v = (k + r) % nb;
-                    long cpu0 = clock.getCurrentThreadCpuTime();
+                    long t0 = threads == 1 ? clock.getCurrentThreadCpuTime() : System.nanoTime();
                     for (long i = 0; i < calls[s]; i++) {
-                        call(gemm[v], sh, a[s], b[s], c[s][v]);
+                        call(gemm[v], sh, a[s], b[s], c[s][v], teams[v]);
                     }
-                    rate[s][v][r] = 2.0 * sh[2] * sh[3] * sh[4] * calls[s] / (clock.getCurrentThreadCpuTime() - cpu0);
+                    long t1 = threads == 1 ? clock.getCurrentThreadCpuTime() : System.nanoTime();
+                    rate[s][v][r] = 2.0 * sh[2] * sh[3] * sh[4] * calls[s] / (t1 - t0);
                 }
             }
         }
@@ -166,10 +178,20 @@ public final class GemmBuildsAB {
             }
             System.out.println(line);
         }
+        Double steal = Machine.stealPercent(ticks, Machine.cpuTicks());
+        if (steal != null) {
+            System.out.printf(Locale.ROOT, "CPU time stolen by the host while timing: %.0f%%%n", steal);
+        }
+        for (Object team : teams) {
+            if (team instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
+        }
     }
 
-    private static void call(MethodHandle gemm, int[] sh, float[] a, float[] b, float[] c) throws Throwable {
-        gemm.invoke(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], 1f, a, 0, b, 0, 0f, c, 0, (Object) null);
+    private static void call(MethodHandle gemm, int[] sh, float[] a, float[] b, float[] c, Object team)
+            throws Throwable {
+        gemm.invoke(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], 1f, a, 0, b, 0, 0f, c, 0, team);
     }
 
     private static float[] random(SplittableRandom rnd, int n) {
