@@ -90,7 +90,8 @@ class Dendrite:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--jar", default="bench/target/dendrite-bench.jar")
+    ap.add_argument("--jar", default="bench/target/dendrite-bench.jar",
+                    help="the bench jar, or a class path whose first entries override its classes (a variant build)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--ms", type=int, default=100)
@@ -102,8 +103,9 @@ def main():
     if args.rounds < 1 or args.ms < 1 or not threads or min(threads) < 1:
         sys.exit(f"gemm_vs_dendrite.py: need --rounds >= 1, --ms >= 1 and positive --threads; got {args.rounds}, "
                  f"{args.ms}, '{args.threads}'")
-    if not os.path.exists(args.jar):
-        sys.exit(f"gemm_vs_dendrite.py: no {args.jar}; build it with: mvn -q -DskipTests package")
+    missing = [p for p in args.jar.split(os.pathsep) if not os.path.exists(p)]
+    if missing:
+        sys.exit(f"gemm_vs_dendrite.py: no {', '.join(missing)}; build the jar with: mvn -q -DskipTests package")
     dendrite = Dendrite(args.jar, args.java_opts)
     try:
         ops = {s[0]: torch_operands(*s[1:]) for s in SHAPES}
