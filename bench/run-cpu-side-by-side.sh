@@ -20,7 +20,8 @@
 # with a local wheel folder or index; when that fails, the script says so and measures Dendrite alone.
 #
 # Writes OUT/round<N>/{dendrite,dendrite-old}-<network>.json, pytorch-<network>-eager.json, keras-<network>.json, and
-# OUT/summary.md with the ratios (Dendrite / peer: below 1 means Dendrite is faster), the load averages and the CPU time the host stole from each run.
+# OUT/summary.md with the ratios (Dendrite / peer: below 1 means Dendrite is faster), the load averages and the CPU
+# time the host stole from each run.
 #
 # ISA=avx2 approximates an AVX2-only CPU on an AVX-512 one: Dendrite's JVM gets -XX:UseAVX=2 (256-bit preferred
 # vectors, so the AVX2 GEMM tile), PyTorch ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2 and

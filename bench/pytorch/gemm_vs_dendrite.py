@@ -131,7 +131,8 @@ def main():
         dendrite.close()
 
     print(f"{cpu_name()} ({vector_isa()}), {os.cpu_count()} cpus; PyTorch {torch.__version__} "
-          f"({torch.backends.mkldnn.is_available() and 'oneDNN' or 'no oneDNN'}), Dendrite {dendrite.kernel} kernel"
+          f"(MKL {'yes' if torch.backends.mkl.is_available() else 'no'}, oneDNN "
+          f"{'yes' if torch.backends.mkldnn.is_available() else 'no'}), Dendrite {dendrite.kernel} kernel"
           f"{' with ' + args.java_opts if args.java_opts else ''}; {args.rounds} rounds of {args.ms} ms bursts"
           + ("" if steal is None else f"; CPU time stolen by the host while timing: {steal:.0f}%"))
     print(f"{'shape':14s} {'thr':>3s} {'torch GF/s':>10s} {'Dendrite':>9s}  Dendrite/torch [quartiles]")

@@ -71,8 +71,9 @@ public final class GemmBuildsAB {
         int nb = dirs.length;
         MethodHandle[] gemm = new MethodHandle[nb];
         Object[] teams = new Object[nb];  // each build's CpuWorkers, or null for one thread
-        // The last parameter (the threads, always null here) changed type between builds: a ForkJoinPool until
-        // 2026-12-03, CpuWorkers since. Any build's public 14-argument gemm is called with it as Object.
+        // The last parameter (the threads: null, or the build's own CpuWorkers team, made through its class loader)
+        // changed type between builds: a ForkJoinPool until 2026-12-03, CpuWorkers since. Any build's public
+        // 14-argument gemm is called with it as Object.
         MethodType type = MethodType.methodType(void.class, boolean.class, boolean.class, int.class, int.class,
                 int.class, float.class, float[].class, int.class, float[].class, int.class, float.class, float[].class,
                 int.class, Object.class);
@@ -194,7 +195,8 @@ public final class GemmBuildsAB {
         gemm.invoke(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], 1f, a, 0, b, 0, 0f, c, 0, team);
     }
 
-    private static float[] random(SplittableRandom rnd, int n) {
+    /** {@code n} floats uniform in [-0.5, 0.5): the operands of this class's products, and of {@link GemmServer}'s. */
+    static float[] random(SplittableRandom rnd, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) (rnd.nextDouble() - 0.5);

@@ -57,7 +57,8 @@ public final class GemmServer {
                 String[] f = line.trim().split("\\s+");
                 try {
                     if (f.length != 7) {
-                        throw new IllegalArgumentException("expected M N K TRANSA TRANSB THREADS MS, got '" + line + "'");
+                        throw new IllegalArgumentException("expected M N K TRANSA TRANSB THREADS MS, got '" + line
+                                + "'");
                     }
                     int m = Integer.parseInt(f[0]);
                     int n = Integer.parseInt(f[1]);
@@ -71,7 +72,8 @@ public final class GemmServer {
                                 + line);
                     }
                     float[][] abc = operands.computeIfAbsent(m + "x" + n + "x" + k,
-                            key -> new float[][] {random(rnd, m * k), random(rnd, k * n), new float[m * n]});
+                            key -> new float[][] {GemmBuildsAB.random(rnd, m * k), GemmBuildsAB.random(rnd, k * n),
+                                new float[m * n]});
                     CpuWorkers team = threads == 1 ? null : teams.computeIfAbsent(threads, CpuWorkers::new);
                     long cpu0 = os.getProcessCpuTime();
                     long t0 = System.nanoTime();
@@ -81,7 +83,8 @@ public final class GemmServer {
                         calls++;
                     } while (System.nanoTime() - t0 < nanos);
                     double wall = (System.nanoTime() - t0) / 1e9;
-                    System.out.printf(Locale.ROOT, "ok %d %.6f %.6f%n", calls, wall, (os.getProcessCpuTime() - cpu0) / 1e9);
+                    double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+                    System.out.printf(Locale.ROOT, "ok %d %.6f %.6f%n", calls, wall, cpu);
                 } catch (RuntimeException e) {
                     System.out.println("error " + e.getMessage());
                 }
@@ -90,13 +93,5 @@ public final class GemmServer {
         } finally {
             teams.values().forEach(CpuWorkers::close);
         }
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (rnd.nextDouble() - 0.5);
-        }
-        return x;
     }
 }
