@@ -2,7 +2,7 @@
 """Dendrite's CPU GEMM against PyTorch's torch.mm, in bursts a fraction of a second apart.
 
     python3 bench/pytorch/gemm_vs_dendrite.py [--jar bench/target/dendrite-bench.jar] [--threads 1,2]
-        [--rounds 15] [--ms 100] [--java-opts "-XX:UseAVX=2"] [--json FILE]
+        [--rounds 15] [--ms 100] [--java-opts "-XX:UseAVX=2"] [--json FILE] [--shapes mlp512|bn256|all]
 
 Why: the 2-vCPU virtual machines these benchmarks run on change speed by up to 2x within minutes and sometimes
 within seconds, often without any CPU time showing as stolen (another guest on the same physical core slows ours
@@ -38,6 +38,16 @@ SHAPES = [  # name, m, n, k, transA, transB: C = op(A) op(B), A m x k, B k x n a
     ("L2 fwd X W", 128, 512, 512, 0, 0),
     ("L2 dW X^T dZ", 512, 512, 128, 1, 0),
     ("L2 dX dZ W^T", 128, 512, 512, 0, 1),
+]
+
+# bn256's products at its batch of 64 (784-256-256-256-10): small enough that splitting them between threads and
+# packing their operands weigh more than in mlp512's.
+BN256_SHAPES = [
+    ("bn L1 fwd", 64, 256, 784, 0, 0),
+    ("bn L1 dW", 784, 256, 64, 1, 0),
+    ("bn L2 fwd", 64, 256, 256, 0, 0),
+    ("bn L2 dW", 256, 256, 64, 1, 0),
+    ("bn L2 dX", 64, 256, 256, 0, 1),
 ]
 
 
@@ -98,7 +108,11 @@ def main():
     ap.add_argument("--warm-ms", type=int, default=1500)
     ap.add_argument("--java-opts", default="")
     ap.add_argument("--json")
+    ap.add_argument("--shapes", choices=["mlp512", "bn256", "all"], default="mlp512",
+                    help="mlp512's products at batch 128 and 1024^3 (default), bn256's at batch 64, or both")
     args = ap.parse_args()
+    global SHAPES
+    SHAPES = {"mlp512": SHAPES, "bn256": BN256_SHAPES, "all": SHAPES + BN256_SHAPES}[args.shapes]
     threads = [int(t) for t in args.threads.split(",") if t.strip()]
     if args.rounds < 1 or args.ms < 1 or not threads or min(threads) < 1:
         sys.exit(f"gemm_vs_dendrite.py: need --rounds >= 1, --ms >= 1 and positive --threads; got {args.rounds}, "
