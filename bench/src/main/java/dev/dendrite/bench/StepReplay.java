@@ -87,6 +87,16 @@ public final class StepReplay {
             be.upload(new int[] {1, 0}, 0, counters.all());
             Buffer junk = be.allocate(DType.F32, 4 << 20);
 
+            Runnable[] products = {  // in PRODUCTS' order, as a step runs them
+                () -> be.gemm(false, false, BATCH, HIDDEN, IN, 1f, x, w1, 0f, z1),
+                () -> be.gemm(false, false, BATCH, HIDDEN, HIDDEN, 1f, z1, w2, 0f, z2),
+                () -> be.gemm(false, false, BATCH, OUT, HIDDEN, 1f, z2, w3, 0f, z3),
+                () -> be.gemm(true, false, HIDDEN, OUT, BATCH, 1f, z2, d3, 0f, g3),
+                () -> be.gemm(false, true, BATCH, HIDDEN, OUT, 1f, d3, w3, 0f, d2),
+                () -> be.gemm(true, false, HIDDEN, HIDDEN, BATCH, 1f, z1, d2, 0f, g2),
+                () -> be.gemm(false, true, BATCH, HIDDEN, HIDDEN, 1f, d2, w2, 0f, d1),
+                () -> be.gemm(true, false, IN, HIDDEN, BATCH, 1f, x, d1, 0f, g1),
+            };
             long[][][] nanos = new long[BETWEEN.length][PRODUCTS.length][steps];
             long[] ticks = null;
             for (int s = -50; s < steps; s++) {
@@ -106,34 +116,18 @@ public final class StepReplay {
                     if (b == 4) {
                         be.fill(junk.all(), s);
                     }
-                    long[] t = new long[PRODUCTS.length + 1];
-                    t[0] = System.nanoTime();
-                    be.gemm(false, false, BATCH, HIDDEN, IN, 1f, x, w1, 0f, z1);
-                    t[1] = System.nanoTime();
-                    be.gemm(false, false, BATCH, HIDDEN, HIDDEN, 1f, z1, w2, 0f, z2);
-                    t[2] = System.nanoTime();
-                    be.gemm(false, false, BATCH, OUT, HIDDEN, 1f, z2, w3, 0f, z3);
-                    t[3] = System.nanoTime();
-                    be.gemm(true, false, HIDDEN, OUT, BATCH, 1f, z2, d3, 0f, g3);
-                    t[4] = System.nanoTime();
-                    be.gemm(false, true, BATCH, HIDDEN, OUT, 1f, d3, w3, 0f, d2);
-                    t[5] = System.nanoTime();
-                    be.gemm(true, false, HIDDEN, HIDDEN, BATCH, 1f, z1, d2, 0f, g2);
-                    t[6] = System.nanoTime();
-                    be.gemm(false, true, BATCH, HIDDEN, HIDDEN, 1f, d2, w2, 0f, d1);
-                    t[7] = System.nanoTime();
-                    be.gemm(true, false, IN, HIDDEN, BATCH, 1f, x, d1, 0f, g1);
-                    t[8] = System.nanoTime();
-                    if (s >= 0) {
-                        for (int j = 0; j < PRODUCTS.length; j++) {
-                            nanos[b][j][s] = t[j + 1] - t[j];
+                    for (int j = 0; j < PRODUCTS.length; j++) {
+                        long t0 = System.nanoTime();
+                        products[j].run();
+                        if (s >= 0) {
+                            nanos[b][j][s] = System.nanoTime() - t0;
                         }
                     }
                 }
             }
             Double steal = Machine.stealPercent(ticks, Machine.cpuTicks());
-            System.out.printf(Locale.ROOT, "%s, %s; java %s; %s; %d steps per variant; CPU time stolen by the host: %s%n",
-                    Machine.cpuModel(), Machine.isa(), System.getProperty("java.version"), be.description(), steps,
+            System.out.printf(Locale.ROOT,
+                    "%s, %s; java %s; %s; %d steps per variant; CPU time stolen by the host: %s%n", Machine.cpuModel(), Machine.isa(), System.getProperty("java.version"), be.description(), steps,
                     steal == null ? "unknown" : String.format(Locale.ROOT, "%.0f%%", steal));
             System.out.printf("median us per product, by what ran between steps%n%-16s", "between steps");
             for (String name : PRODUCTS) {
