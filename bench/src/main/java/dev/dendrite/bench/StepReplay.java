@@ -127,7 +127,8 @@ public final class StepReplay {
             }
             Double steal = Machine.stealPercent(ticks, Machine.cpuTicks());
             System.out.printf(Locale.ROOT,
-                    "%s, %s; java %s; %s; %d steps per variant; CPU time stolen by the host: %s%n", Machine.cpuModel(), Machine.isa(), System.getProperty("java.version"), be.description(), steps,
+                    "%s, %s; java %s; %s; %d steps per variant; CPU time stolen by the host: %s%n", Machine.cpuModel(),
+                    Machine.isa(), System.getProperty("java.version"), be.description(), steps,
                     steal == null ? "unknown" : String.format(Locale.ROOT, "%.0f%%", steal));
             System.out.printf("median us per product, by what ran between steps%n%-16s", "between steps");
             for (String name : PRODUCTS) {
