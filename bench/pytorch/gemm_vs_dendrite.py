@@ -12,8 +12,9 @@ shape and thread count, a burst of --ms milliseconds of torch.mm and one of Dend
 order, each on its own warm operands. The report gives each side's median GFLOP/s (2mnk per call, wall clock) and
 the median of the per-burst-pair ratios Dendrite / PyTorch with their quartiles, which say what is noise.
 
-The shapes are the course MLP's products (mlp512 at batch 128, as GemmThroughput has them) and 1024^3. Both sides
-run with the same thread count: torch.set_num_threads(T) against a CpuWorkers team of T.
+The shapes are the course MLP's products (mlp512 at batch 128, as GemmThroughput has them) and 1024^3, or with
+--shapes bn256 that network's products at batch 64. Both sides run with the same thread count:
+torch.set_num_threads(T) against a CpuWorkers team of T.
 """
 
 import argparse
@@ -111,8 +112,7 @@ def main():
     ap.add_argument("--shapes", choices=["mlp512", "bn256", "all"], default="mlp512",
                     help="mlp512's products at batch 128 and 1024^3 (default), bn256's at batch 64, or both")
     args = ap.parse_args()
-    global SHAPES
-    SHAPES = {"mlp512": SHAPES, "bn256": BN256_SHAPES, "all": SHAPES + BN256_SHAPES}[args.shapes]
+    shapes = {"mlp512": SHAPES, "bn256": BN256_SHAPES, "all": SHAPES + BN256_SHAPES}[args.shapes]
     threads = [int(t) for t in args.threads.split(",") if t.strip()]
     if args.rounds < 1 or args.ms < 1 or not threads or min(threads) < 1:
         sys.exit(f"gemm_vs_dendrite.py: need --rounds >= 1, --ms >= 1 and positive --threads; got {args.rounds}, "
@@ -122,15 +122,15 @@ def main():
         sys.exit(f"gemm_vs_dendrite.py: no {', '.join(missing)}; build the jar with: mvn -q -DskipTests package")
     dendrite = Dendrite(args.jar, args.java_opts)
     try:
-        ops = {s[0]: torch_operands(*s[1:]) for s in SHAPES}
-        for name, m, n, k, ta, tb in SHAPES:  # warm-up: JIT compilation on our side, thread pools on both
+        ops = {s[0]: torch_operands(*s[1:]) for s in shapes}
+        for name, m, n, k, ta, tb in shapes:  # warm-up: JIT compilation on our side, thread pools on both
             for t in threads:
                 torch_burst(ops[name], t, args.warm_ms // 3)
                 dendrite.burst(m, n, k, ta, tb, t, args.warm_ms)
-        rates = {(s[0], t): {"torch": [], "dendrite": []} for s in SHAPES for t in threads}
+        rates = {(s[0], t): {"torch": [], "dendrite": []} for s in shapes for t in threads}
         ticks = cpu_ticks()
         for r in range(args.rounds):
-            for name, m, n, k, ta, tb in SHAPES:
+            for name, m, n, k, ta, tb in shapes:
                 flop = 2.0 * m * n * k
                 for t in threads:
                     order = ("torch", "dendrite") if r % 2 == 0 else ("dendrite", "torch")
@@ -151,7 +151,7 @@ def main():
           + ("" if steal is None else f"; CPU time stolen by the host while timing: {steal:.0f}%"))
     print(f"{'shape':14s} {'thr':>3s} {'torch GF/s':>10s} {'Dendrite':>9s}  Dendrite/torch [quartiles]")
     report = []
-    for name, m, n, k, ta, tb in SHAPES:
+    for name, m, n, k, ta, tb in shapes:
         for t in threads:
             tr, dr = rates[(name, t)]["torch"], rates[(name, t)]["dendrite"]
             q = sorted(d / x for d, x in zip(dr, tr))
