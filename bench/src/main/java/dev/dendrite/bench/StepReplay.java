@@ -2,7 +2,7 @@ package dev.dendrite.bench;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Random;
+import java.util.SplittableRandom;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
@@ -58,7 +58,7 @@ public final class StepReplay {
                     + "; expected both at least 1");
         }
         try (CpuBackend be = new CpuBackend(threads)) {
-            Random r = new Random(1);
+            SplittableRandom r = new SplittableRandom(1);
             int nW1 = IN * HIDDEN;
             int nW2 = HIDDEN * HIDDEN;
             int nW3 = HIDDEN * OUT;
@@ -150,12 +150,12 @@ public final class StepReplay {
         }
     }
 
-    /** A buffer of {@code n} uniform values in {@code [-scale/2, scale/2)}. */
-    private static Buffer filled(Backend be, int n, Random r, float scale) {
+    /** {@code n} uniform values in {@code [-scale/2, scale/2)}: {@link GemmBuildsAB}'s operands, scaled. */
+    private static Buffer filled(Backend be, int n, SplittableRandom r, float scale) {
         Buffer b = be.allocate(DType.F32, n);
-        float[] h = new float[n];
+        float[] h = GemmBuildsAB.random(r, n);
         for (int i = 0; i < n; i++) {
-            h[i] = (r.nextFloat() - 0.5f) * scale;
+            h[i] *= scale;
         }
         be.upload(h, 0, b.all());
         return b;
