@@ -301,7 +301,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                       Slice counters) {
         String op = "dropoutBackward";
         checks().dropout(op, "dy", dy, "dx", dx, n, rate, counters);
-        // The same function of the same coordinates as the forward: the mask is regenerated, not stored.
+        // The same function of the same coordinates as the forward: the GPUs draw the mask again, the CPU keeps it.
         ops.dropout().dropout(op, dy, dx, n, rate, seed, stream, counters);
     }
 

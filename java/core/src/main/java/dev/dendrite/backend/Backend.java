@@ -105,8 +105,9 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     /**
      * Inverted dropout: overwrites {@code y[i] = keep(i) ? x[i] / (1 - rate) : 0}. {@code keep(i)} is
      * {@link Philox#uniform}{@code (seed, i, counters[COUNTER_STEP], stream) >= rate} (word {@code i & 3} of the
-     * Philox block {@code i / 4}), so the mask is a pure function of its coordinates: the backward pass regenerates
-     * it instead of storing it, and every backend draws the same mask. {@code y} may alias {@code x}.
+     * Philox block {@code i / 4}), so the mask is a pure function of its coordinates: the backward pass needs nothing
+     * stored by the layer (a backend may draw the mask again or keep the one it drew), and every backend draws the
+     * same mask. {@code y} may alias {@code x}.
      */
     void dropoutForward(Slice x, Slice y, int n, float rate, long seed, int stream, Slice counters);
 

@@ -14,13 +14,32 @@ import dev.dendrite.backend.Philox;
 final class CpuDropout {
     /** Dropout over {@code [from, to)}: {@code in[inOff + i]} to {@code out[outOff + i]}. */
     interface Kernel {
+        /**
+         * Draws the mask and applies it; when {@code marks} is not null, also stores each element's keep test in
+         * {@code marks[i]}: negative exactly when element {@code i} is dropped.
+         */
         void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
-                   int stream, float rate);
+                   int stream, float rate, int[] marks);
+
+        /** Applies a mask that {@link #apply} stored in {@code marks}, without drawing it again. */
+        void reapply(float[] in, int inOff, float[] out, int outOff, int from, int to, int[] marks, float rate);
     }
 
     private static final Kernel VECTOR =
             CpuVectorKernels.load(Kernel.class, "CpuDropoutVector", "dendrite.dropout.scalar");
-    private static final Kernel SCALAR = CpuDropout::blockwise;
+    private static final Kernel SCALAR = new Kernel() {
+        @Override
+        public void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
+                          int stream, float rate, int[] marks) {
+            blockwise(in, inOff, out, outOff, from, to, seed, step, stream, rate, marks);
+        }
+
+        @Override
+        public void reapply(float[] in, int inOff, float[] out, int outOff, int from, int to, int[] marks,
+                            float rate) {
+            reapplyScalar(in, inOff, out, outOff, from, to, marks, rate);
+        }
+    };
 
     private CpuDropout() {
     }
@@ -48,20 +67,44 @@ final class CpuDropout {
      * block of every element anew): what runs without the Vector API.
      */
     static void blockwise(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
-                          int stream, float rate) {
+                          int stream, float rate, int[] marks) {
         // A partial block at either end goes element by element, by the definition.
         int i = Math.min(to, (from + 3) & ~3);
-        scalar(in, inOff, out, outOff, from, i, seed, step, stream, rate);
+        scalarMarked(in, inOff, out, outOff, from, i, seed, step, stream, rate, marks);
         float keep = 1f - rate;
         long threshold = keepThreshold(rate);
         int[] words = new int[4];
         for (; i + 4 <= to; i += 4) {
             Philox.block(seed, i >>> 2, step, stream, words);
             for (int w = 0; w < 4; w++) {
-                out[outOff + i + w] = (words[w] >>> 8) >= threshold ? in[inOff + i + w] / keep : 0f;
+                boolean kept = (words[w] >>> 8) >= threshold;
+                out[outOff + i + w] = kept ? in[inOff + i + w] / keep : 0f;
+                if (marks != null) {
+                    marks[i + w] = kept ? 0 : -1;
+                }
             }
         }
-        scalar(in, inOff, out, outOff, i, to, seed, step, stream, rate);
+        scalarMarked(in, inOff, out, outOff, i, to, seed, step, stream, rate, marks);
+    }
+
+    /** {@link #scalar}, storing the keep tests in {@code marks} (when not null) as {@link Kernel#apply} does. */
+    private static void scalarMarked(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed,
+                                     int step, int stream, float rate, int[] marks) {
+        scalar(in, inOff, out, outOff, from, to, seed, step, stream, rate);
+        if (marks != null) {
+            for (int i = from; i < to; i++) {
+                marks[i] = Philox.uniform(seed, i, step, stream) >= rate ? 0 : -1;
+            }
+        }
+    }
+
+    /** {@link Kernel#reapply}, one element at a time: the same division as the definition, {@link #scalar}. */
+    static void reapplyScalar(float[] in, int inOff, float[] out, int outOff, int from, int to, int[] marks,
+                              float rate) {
+        float keep = 1f - rate;
+        for (int i = from; i < to; i++) {
+            out[outOff + i] = marks[i] >= 0 ? in[inOff + i] / keep : 0f;
+        }
     }
 
     /**

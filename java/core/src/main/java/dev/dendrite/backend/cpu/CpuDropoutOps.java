@@ -4,14 +4,23 @@ import static dev.dendrite.backend.Backend.COUNTER_STEP;
 import static dev.dendrite.backend.cpu.CpuParallel.PHILOX;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
-import dev.dendrite.backend.Philox;
+import java.util.HashMap;
+import java.util.Map;
+
 import dev.dendrite.backend.DropoutOps;
 import dev.dendrite.backend.Slice;
 
 /**
  * The CPU's dropout pass (forward and backward alike): the mask of {@link CpuDropout}'s Philox kernel.
+ *
+ * <p>The mask is a function of the seed, the step, the stream and the rate, so the backward pass could draw it again,
+ * as the GPU backends do; on the CPU drawing it is the expensive part (ten rounds of 32 x 32-bit products per four
+ * elements). So each pass keeps the keep tests it drew, one set per stream, and a later pass with the same seed,
+ * step, stream and rate, no longer, applies them instead of drawing them: the backward pass of the same step, as
+ * PyTorch and JAX keep their masks for. The result is bit for bit the same, since it is the same mask. A mask of
+ * more than {@link #KEPT_MAX} elements is drawn again each time, to bound the memory this takes.
  */
-record CpuDropoutOps(CpuParallel par) implements DropoutOps {
+final class CpuDropoutOps implements DropoutOps {
     /**
      * A dropout element's cost for {@link CpuParallel#forRange}: a Philox block's share, vectorised when
      * {@link CpuDropout#vectorised()}. At 4 the vector loop is split from 16K elements, bn256's 64 x 256 batch: inside
@@ -20,9 +29,38 @@ record CpuDropoutOps(CpuParallel par) implements DropoutOps {
      */
     private static final int DROPOUT = CpuDropout.vectorised() ? 4 : PHILOX;
 
+    /** The largest mask kept for a later pass: 4 MiB of keep tests per stream. */
+    static final int KEPT_MAX = 1 << 20;
+
+    /** Streams whose masks are kept at once; past this the kept masks are dropped and drawn again as needed. */
+    static final int STREAMS_MAX = 64;
+
+    /** The keep tests one stream last drew ({@link CpuDropout.Kernel#apply}'s marks) and what they were drawn for. */
+    private static final class KeptMask {
+        int[] marks = new int[0];
+        boolean valid;
+        long seed;
+        int step;
+        float rate;
+        int n;
+
+        boolean drawnFor(long seed, int step, float rate, int n) {
+            return valid && this.seed == seed && this.step == step && Float.compare(this.rate, rate) == 0
+                    && this.n >= n; // element i's test depends on i, not on the length
+        }
+    }
+
+    private final CpuParallel par;
+    /** By stream. Ops take this object's lock, so that a second caller (not the intended use) cannot mix masks. */
+    private final Map<Integer, KeptMask> kept = new HashMap<>();
+
+    CpuDropoutOps(CpuParallel par) {
+        this.par = par;
+    }
+
     @Override
-    public void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
-                        Slice counters) {
+    public synchronized void dropout(String op, Slice in, Slice out, int n, float rate, long seed, int stream,
+                                     Slice counters) {
         CpuFloats xs = CpuFloats.of(in);
         CpuFloats ys = CpuFloats.of(out);
         if (rate == 0f) {
@@ -33,7 +71,42 @@ record CpuDropoutOps(CpuParallel par) implements DropoutOps {
         }
         int step = ints(counters)[counters.offset() + COUNTER_STEP];
         CpuDropout.Kernel kernel = CpuDropout.kernel();
+        KeptMask mask = n <= KEPT_MAX ? kept(stream) : null;
+        if (mask != null && mask.drawnFor(seed, step, rate, n)) {
+            int[] marks = mask.marks;
+            par.forStreaming(n, (i0, i1) -> kernel.reapply(xs.array(), xs.offset(), ys.array(), ys.offset(), i0, i1,
+                    marks, rate));
+            return;
+        }
+        int[] marks = null;
+        if (mask != null) {
+            mask.valid = false; // until every part has stored its tests
+            if (mask.marks.length < n) {
+                mask.marks = new int[n];
+            }
+            marks = mask.marks;
+        }
+        int[] into = marks;
         par.forRange(n, DROPOUT, (i0, i1) -> kernel.apply(xs.array(), xs.offset(), ys.array(), ys.offset(), i0, i1,
-                seed, step, stream, rate));
+                seed, step, stream, rate, into));
+        if (mask != null) {
+            mask.seed = seed;
+            mask.step = step;
+            mask.rate = rate;
+            mask.n = n;
+            mask.valid = true;
+        }
+    }
+
+    private KeptMask kept(int stream) {
+        KeptMask mask = kept.get(stream);
+        if (mask == null) {
+            if (kept.size() >= STREAMS_MAX) {
+                kept.clear();
+            }
+            mask = new KeptMask();
+            kept.put(stream, mask);
+        }
+        return mask;
     }
 }

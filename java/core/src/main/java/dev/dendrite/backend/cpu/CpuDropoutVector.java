@@ -55,7 +55,7 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
 
     @Override
     public void apply(float[] in, int inOff, float[] out, int outOff, int from, int to, long seed, int step,
-                      int stream, float rate) {
+                      int stream, float rate, int[] marks) {
         long threshold = CpuDropout.keepThreshold(rate);
         float keep = 1f - rate;
         long key0 = seed & LOW32;
@@ -63,18 +63,19 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
         long c1Start = step & LOW32;
         long c2Start = stream & LOW32;
         // diff[w * L + j]: (bits >>> 8) - threshold of word w of block b + j, negative exactly when that element is
-        // dropped; mark[e] the same for element 4 b + e, in element order. Small per-call arrays.
+        // dropped; the same for element 4 b + e, in element order, goes to marks[4 b + e] when the caller keeps the
+        // mask, else to a small per-call array.
         long[] diff = new long[E];
-        int[] mark = new int[E];
+        int[] mark = marks != null ? marks : new int[E];
         // Runs of L whole blocks inside [from, to) go through the vector loop; what is left at either end through
         // the block-wise scalar loop.
         int firstBlock = (from + 3) >>> 2;
         int endBlock = to >>> 2;
         if (firstBlock >= endBlock) {
-            CpuDropout.blockwise(in, inOff, out, outOff, from, to, seed, step, stream, rate);
+            CpuDropout.blockwise(in, inOff, out, outOff, from, to, seed, step, stream, rate, marks);
             return;
         }
-        CpuDropout.blockwise(in, inOff, out, outOff, from, 4 * firstBlock, seed, step, stream, rate);
+        CpuDropout.blockwise(in, inOff, out, outOff, from, 4 * firstBlock, seed, step, stream, rate, marks);
         int b = firstBlock;
         for (; b <= endBlock - L; b += L) {
             LongVector c0 = IOTA.add(b);
@@ -104,22 +105,41 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
             c2.lanewise(VectorOperators.LSHR, 8).sub(threshold).intoArray(diff, 2 * L);
             c3.lanewise(VectorOperators.LSHR, 8).sub(threshold).intoArray(diff, 3 * L);
             // A difference lies in (-2^25, 2^24], so its low 32 bits keep its sign.
-            for (int j = 0; j < L; j++) {
-                mark[4 * j] = (int) diff[j];
-                mark[4 * j + 1] = (int) diff[L + j];
-                mark[4 * j + 2] = (int) diff[2 * L + j];
-                mark[4 * j + 3] = (int) diff[3 * L + j];
-            }
-            // The IEEE division x / keep, as the definition does it, on whole vectors; a dropped element's bits are
-            // cleared by its mark's sign spread over the lane, giving +0 as the definition's 0f.
             int base = 4 * b;
-            for (int e = 0; e < E; e += FS.length()) {
-                IntVector dropped = IntVector.fromArray(IS, mark, e).lanewise(VectorOperators.ASHR, 31);
-                FloatVector.fromArray(FS, in, inOff + base + e).div(keep).reinterpretAsInts()
-                        .lanewise(VectorOperators.AND_NOT, dropped).reinterpretAsFloats()
-                        .intoArray(out, outOff + base + e);
+            int m = marks != null ? base : 0;
+            for (int j = 0; j < L; j++) {
+                mark[m + 4 * j] = (int) diff[j];
+                mark[m + 4 * j + 1] = (int) diff[L + j];
+                mark[m + 4 * j + 2] = (int) diff[2 * L + j];
+                mark[m + 4 * j + 3] = (int) diff[3 * L + j];
             }
+            scale(in, inOff, out, outOff, base, mark, m, keep);
         }
-        CpuDropout.blockwise(in, inOff, out, outOff, 4 * b, to, seed, step, stream, rate);
+        CpuDropout.blockwise(in, inOff, out, outOff, 4 * b, to, seed, step, stream, rate, marks);
+    }
+
+    @Override
+    public void reapply(float[] in, int inOff, float[] out, int outOff, int from, int to, int[] marks, float rate) {
+        float keep = 1f - rate;
+        int i = from;
+        for (; i <= to - E; i += E) {
+            scale(in, inOff, out, outOff, i, marks, i, keep);
+        }
+        CpuDropout.reapplyScalar(in, inOff, out, outOff, i, to, marks, rate);
+    }
+
+    /**
+     * Elements {@code [base, base + E)}: the IEEE division x / keep, as the definition does it, on whole vectors; a
+     * dropped element's bits are cleared by its mark's sign (from {@code mark[m]} on) spread over the lane, giving
+     * +0 as the definition's 0f.
+     */
+    private static void scale(float[] in, int inOff, float[] out, int outOff, int base, int[] mark, int m,
+                              float keep) {
+        for (int e = 0; e < E; e += FS.length()) {
+            IntVector dropped = IntVector.fromArray(IS, mark, m + e).lanewise(VectorOperators.ASHR, 31);
+            FloatVector.fromArray(FS, in, inOff + base + e).div(keep).reinterpretAsInts()
+                    .lanewise(VectorOperators.AND_NOT, dropped).reinterpretAsFloats()
+                    .intoArray(out, outOff + base + e);
+        }
     }
 }

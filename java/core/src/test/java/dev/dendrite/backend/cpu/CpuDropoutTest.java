@@ -12,8 +12,9 @@ import dev.dendrite.backend.Philox;
 
 /**
  * The vectorised and block-wise dropout loops must be the scalar definition bit for bit (same integer Philox, same IEEE
- * division), for any range, offsets, seed, step, stream and rate: the tolerance is zero because the backward pass
- * regenerates the mask and the other backends draw the same one.
+ * division), for any range, offsets, seed, step, stream and rate, with the keep tests stored or not, and a stored mask
+ * applied again must give the same output: the tolerance is zero because the backward pass applies the same mask
+ * (kept or drawn again) and the other backends draw the same one.
  */
 class CpuDropoutTest {
 
@@ -46,13 +47,42 @@ class CpuDropoutTest {
             float[] expected = new float[n + outOff];
             float[] actual = new float[n + outOff];
             CpuDropout.scalar(in, inOff, expected, outOff, from, to, seed, step, stream, rate);
-            CpuDropout.kernel().apply(in, inOff, actual, outOff, from, to, seed, step, stream, rate);
+            CpuDropout.kernel().apply(in, inOff, actual, outOff, from, to, seed, step, stream, rate, null);
             String what = "trial " + trial + " (test seed " + seedOfTest + "): n=" + n + " range [" + from + ", " + to
                     + ") rate " + rate + " seed " + seed + " step " + step;
             assertArrayEquals(expected, actual, "vector loop, " + what);
             float[] blockwise = new float[n + outOff];
-            CpuDropout.blockwise(in, inOff, blockwise, outOff, from, to, seed, step, stream, rate);
+            CpuDropout.blockwise(in, inOff, blockwise, outOff, from, to, seed, step, stream, rate, null);
             assertArrayEquals(expected, blockwise, "block-wise loop, " + what);
+
+            // With the tests stored: the same output, a mark per element of the range (negative exactly when
+            // Philox drops it; the rest of the array untouched), and reapplying the marks gives the output again.
+            for (boolean vector : new boolean[] {true, false}) {
+                String loop = (vector ? "vector" : "block-wise") + " loop keeping its marks, ";
+                int[] marks = new int[n];
+                java.util.Arrays.fill(marks, 12345);
+                float[] kept = new float[n + outOff];
+                if (vector) {
+                    CpuDropout.kernel().apply(in, inOff, kept, outOff, from, to, seed, step, stream, rate, marks);
+                } else {
+                    CpuDropout.blockwise(in, inOff, kept, outOff, from, to, seed, step, stream, rate, marks);
+                }
+                assertArrayEquals(expected, kept, loop + what);
+                for (int i = 0; i < n; i++) {
+                    if (i < from || i >= to) {
+                        assertEquals(12345, marks[i], loop + "mark outside the range at " + i + ", " + what);
+                    } else {
+                        boolean dropped = !(Philox.uniform(seed, i, step, stream) >= rate);
+                        assertEquals(dropped, marks[i] < 0, loop + "mark " + i + " = " + marks[i] + ", " + what);
+                    }
+                }
+                float[] again = new float[n + outOff];
+                CpuDropout.kernel().reapply(in, inOff, again, outOff, from, to, marks, rate);
+                assertArrayEquals(expected, again, loop + "reapplied by the kernel, " + what);
+                float[] againScalar = new float[n + outOff];
+                CpuDropout.reapplyScalar(in, inOff, againScalar, outOff, from, to, marks, rate);
+                assertArrayEquals(expected, againScalar, loop + "reapplied element-wise, " + what);
+            }
         }
     }
 
@@ -78,7 +108,7 @@ class CpuDropoutTest {
         float[] in = new float[100_000];
         java.util.Arrays.fill(in, 1f);
         float[] out = new float[in.length];
-        CpuDropout.kernel().apply(in, 0, out, 0, 0, in.length, 42L, 3, 1, 0.2f);
+        CpuDropout.kernel().apply(in, 0, out, 0, 0, in.length, 42L, 3, 1, 0.2f, null);
         int kept = 0;
         for (float v : out) {
             if (v != 0f) {
