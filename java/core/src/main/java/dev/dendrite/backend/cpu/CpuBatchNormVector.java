@@ -20,57 +20,37 @@ final class CpuBatchNormVector implements CpuBatchNormOps.Loops {
 
     @Override
     public void sums(float[] x, int xOff, int rows, int cols, int c0, int w, float[] sum, float[] carry) {
-        int j = 0;
-        for (; j <= w - 2 * L; j += 2 * L) {
-            FloatVector s0 = FloatVector.zero(S);
-            FloatVector s1 = FloatVector.zero(S);
-            FloatVector k0 = FloatVector.zero(S);
-            FloatVector k1 = FloatVector.zero(S);
-            for (int r = 0, at = xOff + c0 + j; r < rows; r++, at += cols) {
-                FloatVector y0 = FloatVector.fromArray(S, x, at).sub(k0);
-                FloatVector y1 = FloatVector.fromArray(S, x, at + L).sub(k1);
-                FloatVector t0 = s0.add(y0);
-                FloatVector t1 = s1.add(y1);
-                k0 = t0.sub(s0).sub(y0);
-                k1 = t1.sub(s1).sub(y1);
-                s0 = t0;
-                s1 = t1;
-            }
-            s0.intoArray(sum, j);
-            s1.intoArray(sum, j + L);
-            k0.intoArray(carry, j);
-            k1.intoArray(carry, j + L);
-        }
-        for (; j < w; j++) {
-            float s = 0f;
-            float k = 0f;
-            for (int r = 0, at = xOff + c0 + j; r < rows; r++, at += cols) {
-                float y = x[at] - k;
-                float t = s + y;
-                k = (t - s) - y;
-                s = t;
-            }
-            sum[j] = s;
-            carry[j] = k;
-        }
+        kahanColumns(false, x, xOff, rows, cols, c0, w, null, sum, carry);
     }
 
     @Override
     public void squaredDeviationSums(float[] x, int xOff, int rows, int cols, int c0, int w, float[] mean,
                                      float[] sum, float[] carry) {
+        kahanColumns(true, x, xOff, rows, cols, c0, w, mean, sum, carry);
+    }
+
+    /** The Kahan sums per column of x, or of {@code (x - mean)^2} when {@code squared}; two vectors at a time. */
+    private static void kahanColumns(boolean squared, float[] x, int xOff, int rows, int cols, int c0, int w,
+                                     float[] mean, float[] sum, float[] carry) {
         int j = 0;
         for (; j <= w - 2 * L; j += 2 * L) {
-            FloatVector m0 = FloatVector.fromArray(S, mean, j);
-            FloatVector m1 = FloatVector.fromArray(S, mean, j + L);
+            FloatVector m0 = squared ? FloatVector.fromArray(S, mean, j) : null;
+            FloatVector m1 = squared ? FloatVector.fromArray(S, mean, j + L) : null;
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = FloatVector.zero(S);
             FloatVector k0 = FloatVector.zero(S);
             FloatVector k1 = FloatVector.zero(S);
             for (int r = 0, at = xOff + c0 + j; r < rows; r++, at += cols) {
-                FloatVector d0 = FloatVector.fromArray(S, x, at).sub(m0);
-                FloatVector d1 = FloatVector.fromArray(S, x, at + L).sub(m1);
-                FloatVector y0 = d0.mul(d0).sub(k0);
-                FloatVector y1 = d1.mul(d1).sub(k1);
+                FloatVector v0 = FloatVector.fromArray(S, x, at);
+                FloatVector v1 = FloatVector.fromArray(S, x, at + L);
+                if (squared) {
+                    v0 = v0.sub(m0);
+                    v1 = v1.sub(m1);
+                    v0 = v0.mul(v0);
+                    v1 = v1.mul(v1);
+                }
+                FloatVector y0 = v0.sub(k0);
+                FloatVector y1 = v1.sub(k1);
                 FloatVector t0 = s0.add(y0);
                 FloatVector t1 = s1.add(y1);
                 k0 = t0.sub(s0).sub(y0);
@@ -87,8 +67,12 @@ final class CpuBatchNormVector implements CpuBatchNormOps.Loops {
             float s = 0f;
             float k = 0f;
             for (int r = 0, at = xOff + c0 + j; r < rows; r++, at += cols) {
-                float d = x[at] - mean[j];
-                float y = d * d - k;
+                float v = x[at];
+                if (squared) {
+                    float d = v - mean[j];
+                    v = d * d;
+                }
+                float y = v - k;
                 float t = s + y;
                 k = (t - s) - y;
                 s = t;
