@@ -54,6 +54,9 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
      *
      * @throws IllegalArgumentException if {@code threads < 1}
      */
+    /** Kept here as well so that {@link #close} can drop the masks it keeps. */
+    private final CpuDropoutOps dropout;
+
     public CpuBackend(int threads) {
         super(CpuBuffer.class);
         if (threads < 1) {
@@ -65,7 +68,7 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
         CpuActivationOps activations = new CpuActivationOps(par, reductions);
         CpuLossOps losses = new CpuLossOps(par);
         CpuRegularizerOps regularizers = new CpuRegularizerOps(par);
-        CpuDropoutOps dropout = new CpuDropoutOps(par);
+        dropout = new CpuDropoutOps(par);
         CpuBatchNormOps batchNorm = new CpuBatchNormOps(par);
         CpuOptimizerOps optimizers = new CpuOptimizerOps(par);
         CpuDataOps data = new CpuDataOps(par);
@@ -181,6 +184,7 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
             b.markClosed();
         }
         par.close();
+        dropout.forget();
     }
 
 }

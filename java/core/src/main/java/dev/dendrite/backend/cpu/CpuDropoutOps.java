@@ -17,8 +17,10 @@ import dev.dendrite.backend.Slice;
  * as the GPU backends do; on the CPU drawing it is the expensive part (ten rounds of 32 x 32-bit products per four
  * elements). So each pass keeps the keep tests it drew, one set per stream, and a later pass with the same seed,
  * step, stream and rate, no longer, applies them instead of drawing them: the backward pass of the same step, as
- * PyTorch and JAX keep their masks for. The result is bit for bit the same, since it is the same mask. A mask of
- * more than {@link #KEPT_MAX} elements is drawn again each time, to bound the memory this takes.
+ * PyTorch and JAX keep their masks for. The result is bit for bit the same, since it is the same mask. To bound the
+ * memory this takes, a mask of more than {@link #KEPT_MAX} elements is drawn again each time, and all kept masks are
+ * dropped when they would pass {@link #KEPT_TOTAL_MAX} elements or {@link #STREAMS_MAX} streams, or when the
+ * backend closes.
  */
 final class CpuDropoutOps implements DropoutOps {
     /**
@@ -32,7 +34,13 @@ final class CpuDropoutOps implements DropoutOps {
     /** The largest mask kept for a later pass: 4 MiB of keep tests per stream. */
     static final int KEPT_MAX = 1 << 20;
 
-    /** Streams whose masks are kept at once; past this the kept masks are dropped and drawn again as needed. */
+    /**
+     * The most keep tests kept over all streams (16 MiB): a new stream's mask that would pass it first drops the
+     * kept masks, which are then drawn again as needed.
+     */
+    static final long KEPT_TOTAL_MAX = 4L << 20;
+
+    /** The most streams kept at once; a new stream past it first drops the kept masks. */
     static final int STREAMS_MAX = 64;
 
     /** The keep tests one stream last drew ({@link CpuDropout.Kernel#apply}'s marks) and what they were drawn for. */
@@ -53,6 +61,8 @@ final class CpuDropoutOps implements DropoutOps {
     private final CpuParallel par;
     /** By stream. Ops take this object's lock, so that a second caller (not the intended use) cannot mix masks. */
     private final Map<Integer, KeptMask> kept = new HashMap<>();
+    /** The lengths of the kept masks' arrays, summed. */
+    private long keptTotal;
 
     CpuDropoutOps(CpuParallel par) {
         this.par = par;
@@ -82,6 +92,11 @@ final class CpuDropoutOps implements DropoutOps {
         if (mask != null) {
             mask.valid = false; // until every part has stored its tests
             if (mask.marks.length < n) {
+                if (keptTotal - mask.marks.length + n > KEPT_TOTAL_MAX) {
+                    forget();
+                    mask = kept(stream);
+                }
+                keptTotal += n - mask.marks.length;
                 mask.marks = new int[n];
             }
             marks = mask.marks;
@@ -99,14 +114,15 @@ final class CpuDropoutOps implements DropoutOps {
     }
 
     private KeptMask kept(int stream) {
-        KeptMask mask = kept.get(stream);
-        if (mask == null) {
-            if (kept.size() >= STREAMS_MAX) {
-                kept.clear();
-            }
-            mask = new KeptMask();
-            kept.put(stream, mask);
+        if (kept.size() >= STREAMS_MAX && !kept.containsKey(stream)) {
+            forget();
         }
-        return mask;
+        return kept.computeIfAbsent(stream, s -> new KeptMask());
+    }
+
+    /** Drops every kept mask (the backend's close, or to stay within {@link #KEPT_TOTAL_MAX}). */
+    synchronized void forget() {
+        kept.clear();
+        keptTotal = 0;
     }
 }

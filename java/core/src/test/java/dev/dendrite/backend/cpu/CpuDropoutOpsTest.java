@@ -84,4 +84,42 @@ class CpuDropoutOpsTest {
             }
         }
     }
+
+    @Test
+    void masksDroppedToStayWithinTheBoundsAreDrawnAgain() {
+        long testSeed = rnd.nextLong();
+        SplittableRandom r = new SplittableRandom(testSeed);
+        Slice counters = backend.allocate(DType.I32, Backend.COUNTERS_LENGTH).all();
+        int step = r.nextInt(1000);
+        backend.upload(new int[] {step, 0}, 0, counters);
+        long seed = r.nextLong();
+        // Five streams of KEPT_MAX elements pass KEPT_TOTAL_MAX; STREAMS_MAX + 6 small streams pass STREAMS_MAX.
+        // Forward passes in stream order, then backward passes in reverse: each must still apply its own mask.
+        int[][] cases = {{5, CpuDropoutOps.KEPT_MAX}, {CpuDropoutOps.STREAMS_MAX + 6, 300}};
+        for (int[] cs : cases) {
+            int streams = cs[0];
+            int n = cs[1];
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            Slice in = backend.allocate(DType.F32, n).all();
+            Slice out = backend.allocate(DType.F32, n).all();
+            backend.upload(x, 0, in);
+            for (int pass = 0; pass < 2 * streams; pass++) {
+                int stream = pass < streams ? pass : 2 * streams - 1 - pass;
+                if (pass < streams) {
+                    backend.dropoutForward(in, out, n, 0.25f, seed, stream, counters);
+                } else {
+                    backend.dropoutBackward(in, out, n, 0.25f, seed, stream, counters);
+                }
+                float[] expected = new float[n];
+                CpuDropout.scalar(x, 0, expected, 0, 0, n, seed, step, stream, 0.25f);
+                float[] actual = new float[n];
+                backend.download(out, actual, 0);
+                assertArrayEquals(expected, actual, streams + " streams of " + n + ", pass " + pass + " (stream "
+                        + stream + "), test seed " + testSeed);
+            }
+        }
+    }
 }
