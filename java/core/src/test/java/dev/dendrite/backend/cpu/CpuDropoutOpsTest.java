@@ -40,13 +40,9 @@ class CpuDropoutOpsTest {
         int[] sizes = {1, 5, 257, 64 * 256, 300_001, CpuDropoutOps.KEPT_MAX, CpuDropoutOps.KEPT_MAX + 3};
         for (int n : sizes) {
             long seed = r.nextLong();
-            float[] x = new float[n];
-            for (int i = 0; i < n; i++) {
-                x[i] = (float) r.nextGaussian();
-            }
-            Slice in = backend.allocate(DType.F32, n).all();
+            float[] x = normal(n, r);
+            Slice in = uploaded(x);
             Slice out = backend.allocate(DType.F32, n).all();
-            backend.upload(x, 0, in);
             int step = r.nextInt(1000);
             backend.upload(new int[] {step, 0}, 0, counters);
             // Forward on streams 1 and 2, backward on 2 and 1 (a step's order), then passes that must not reuse:
@@ -99,13 +95,9 @@ class CpuDropoutOpsTest {
         for (int[] cs : cases) {
             int streams = cs[0];
             int n = cs[1];
-            float[] x = new float[n];
-            for (int i = 0; i < n; i++) {
-                x[i] = (float) r.nextGaussian();
-            }
-            Slice in = backend.allocate(DType.F32, n).all();
+            float[] x = normal(n, r);
+            Slice in = uploaded(x);
             Slice out = backend.allocate(DType.F32, n).all();
-            backend.upload(x, 0, in);
             for (int pass = 0; pass < 2 * streams; pass++) {
                 int stream = pass < streams ? pass : 2 * streams - 1 - pass;
                 if (pass < streams) {
@@ -121,5 +113,19 @@ class CpuDropoutOpsTest {
                         + stream + "), test seed " + testSeed);
             }
         }
+    }
+
+    private static float[] normal(int n, SplittableRandom r) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
+    private Slice uploaded(float[] x) {
+        Slice s = backend.allocate(DType.F32, x.length).all();
+        backend.upload(x, 0, s);
+        return s;
     }
 }
