@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
  * <pre>
  * git worktree add /tmp/old REV &amp;&amp; (cd /tmp/old &amp;&amp; mvn -q -o -pl java/core -am compile)
  * java --add-modules jdk.incubator.vector -cp bench/target/classes dev.dendrite.bench.GemmBuildsAB \
- *      /tmp/old/java/core/target/classes,java/core/target/classes [rounds 15] [ms per case 40] [threads 1]
+ *      /tmp/old/java/core/target/classes,java/core/target/classes [rounds 15] [ms per case 40] [threads 1] \
+ *      [shapes mlp512 | bn256]
  * </pre>
  * Properties such as {@code -Ddendrite.cpu.gemmPackA=false} apply to every build. About 40 s per build.
  */
@@ -49,21 +50,39 @@ public final class GemmBuildsAB {
         "100x30x300",
     };
 
+    /** bn256's products at batch 64 (784-256-256-256-10), the shapes where two threads gain least. */
+    private static final int[][] BN256_SHAPES = {
+        {0, 0, 64, 256, 784}, {1, 0, 784, 256, 64}, {0, 0, 64, 256, 256}, {1, 0, 256, 256, 64},
+        {0, 1, 64, 256, 256}, {0, 0, 64, 10, 256}, {1, 0, 256, 10, 64}, {0, 1, 64, 256, 10},
+    };
+    private static final String[] BN256_NAMES = {
+        "bn L1 fwd", "bn L1 dW", "bn L2 fwd", "bn L2 dW", "bn L2 dX", "bn out fwd", "bn out dW", "bn out dX",
+    };
+
     /**
      * Entry point.
      *
      * @param args comma-separated class folders of the builds (the first is the baseline), then optionally the
      *             number of rounds (default 15), the milliseconds per case and round (default 40) and the threads
-     *             (default 1; with more, the builds' own worker teams, and rates by the wall clock)
+     *             (default 1; with more, the builds' own worker teams, and rates by the wall clock), and the shapes:
+     *             {@code mlp512} (default: 1024^3, the course MLP's products and two awkward ones) or {@code bn256}
+     *             (that network's batch-64 products)
      */
     public static void main(String[] args) throws Throwable {
         if (args.length < 1) {
-            throw new IllegalArgumentException("usage: GemmBuildsAB CLASSES_DIR,CLASSES_DIR[,...] [rounds] [ms]");
+            throw new IllegalArgumentException(
+                    "usage: GemmBuildsAB CLASSES_DIR,CLASSES_DIR[,...] [rounds] [ms] [threads] [mlp512|bn256]");
         }
         String[] dirs = args[0].split(",");
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         int repMs = args.length > 2 ? Integer.parseInt(args[2]) : 40;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        String set = args.length > 4 ? args[4] : "mlp512";
+        if (!set.equals("mlp512") && !set.equals("bn256")) {
+            throw new IllegalArgumentException("shapes = " + set + "; expected mlp512 or bn256");
+        }
+        int[][] shapes = set.equals("bn256") ? BN256_SHAPES : SHAPES;
+        String[] names = set.equals("bn256") ? BN256_NAMES : NAMES;
         if (dirs.length < 2 || rounds < 1 || repMs < 1 || threads < 1) {
             throw new IllegalArgumentException("need two builds or more, rounds >= 1, ms >= 1 and threads >= 1; got "
                     + dirs.length + " builds, " + rounds + " rounds, " + repMs + " ms, " + threads + " threads");
@@ -103,14 +122,14 @@ public final class GemmBuildsAB {
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), threads, threads == 1 ? "" : "s",
                 threads == 1 ? "this thread's CPU time" : "the wall clock");
 
-        int ns = SHAPES.length;
+        int ns = shapes.length;
         SplittableRandom rnd = new SplittableRandom(1);
         float[][] a = new float[ns][];
         float[][] b = new float[ns][];
         float[][][] c = new float[ns][nb][];
         long[] calls = new long[ns];
         for (int s = 0; s < ns; s++) {
-            int[] sh = SHAPES[s];
+            int[] sh = shapes[s];
             a[s] = random(rnd, sh[2] * sh[4]);
             b[s] = random(rnd, sh[4] * sh[3]);
             for (int v = 0; v < nb; v++) {
@@ -124,7 +143,7 @@ public final class GemmBuildsAB {
                     long t0 = System.nanoTime();
                     long n = 0;
                     while (System.nanoTime() - t0 < 400_000_000L || n < 3) {
-                        call(gemm[v], SHAPES[s], a[s], b[s], c[s][v], teams[v]);
+                        call(gemm[v], shapes[s], a[s], b[s], c[s][v], teams[v]);
                         n++;
                     }
                     calls[s] = Math.max(1, Math.round(repMs * 1e6 * n / (System.nanoTime() - t0)));
@@ -134,7 +153,7 @@ public final class GemmBuildsAB {
         for (int s = 0; s < ns; s++) {
             for (int v = 1; v < nb; v++) {
                 if (!Arrays.equals(c[s][0], c[s][v])) {
-                    System.out.println("results differ from b0's: " + NAMES[s] + ", b" + v);
+                    System.out.println("results differ from b0's: " + names[s] + ", b" + v);
                 }
             }
         }
@@ -143,7 +162,7 @@ public final class GemmBuildsAB {
         double[][][] rate = new double[ns][nb][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int s = 0; s < ns; s++) {
-                int[] sh = SHAPES[s];
+                int[] sh = shapes[s];
                 for (int k = 0; k < nb; k++) {
                     int v = (k + r) % nb;
                     long t0 = threads == 1 ? clock.getCurrentThreadCpuTime() : System.nanoTime();
@@ -164,7 +183,7 @@ public final class GemmBuildsAB {
         }
         System.out.println(head);
         for (int s = 0; s < ns; s++) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-11s", NAMES[s]));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-11s", names[s]));
             for (int v = 0; v < nb; v++) {
                 line.append(String.format(Locale.ROOT, " %9.1f", median(rate[s][v])));
             }
