@@ -310,8 +310,8 @@ public final class CpuGemm {
      * only its own columns of B, whereas split by rows every part would pack all of B, a transposition for transB.
      * A, which every column part needs whole, is packed once for all of them when the kernel packs it at all
      * ({@link Kernel#sharedALength}), as a first phase whose pieces the threads also share; until 2026-12 each part
-     * packed all of A again, four copies for a 2-thread call. Column parts are cheap enough to have
-     * {@link #PARTS_PER_THREAD} per thread, which lets the threads balance; C narrower than that is split by rows,
+     * packed all of A again, four copies for a 2-thread call. C is split into {@link #PARTS_PER_THREAD}
+     * column parts per thread, claimed as the threads arrive; C narrower than that is split by rows,
      * one part per thread. Measured on the course's shapes with 2 threads, splitting columns first was 5-20% faster
      * than splitting the longer side. The plain kernel prefers rows (see {@link Kernel#prefersRowSplit}): its
      * vectorised loops run along a part's columns and lose efficiency when they get shorter; split by rows it ran
@@ -377,10 +377,15 @@ public final class CpuGemm {
     static final int TOUCH_MAX_K = 32;
 
     /**
-     * Column parts per thread. Two let the threads balance (a late worker's share shrinks) at little cost; four
-     * measured no better.
+     * Column parts per thread. One: each part then packs a wider panel of B per k-block and makes fewer passes over
+     * the shared A, and since the helper threads poll ({@link CpuWorkers}) a worker starts its part within
+     * microseconds, so finer parts have little lateness to balance (a part still unclaimed when the caller finishes
+     * its own is taken by the caller). Measured on the 2-vCPU Intel Xeon (AVX-512, 2026-12-03, {@code GemmBuildsAB} with
+     * two threads, both builds in one JVM, three runs with the builds' order swapped in one): bn256's batch-64
+     * products 1.02-1.27x as fast as with two parts per thread, the course's 128-row products 0.99-1.09x, 1024^3
+     * 0.98-1.05x; same bits. (Four parts per thread measured no better than two, in 2026-11.)
      */
-    static final int PARTS_PER_THREAD = 2;
+    static final int PARTS_PER_THREAD = 1;
 
     /** {@code C = beta * C}, with {@code beta == 0} writing zeros even over NaN. */
     private static void scale(float[] c, int off, int len, float beta) {
