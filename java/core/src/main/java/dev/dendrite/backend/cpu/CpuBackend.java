@@ -43,6 +43,8 @@ import java.util.List;
 public final class CpuBackend extends AbstractBackend<CpuBuffer> {
     private final int threads;
     private final CpuParallel par;
+    /** Kept here as well so that {@link #close} can drop the masks it keeps. */
+    private final CpuDropoutOps dropout;
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -54,9 +56,6 @@ public final class CpuBackend extends AbstractBackend<CpuBuffer> {
      *
      * @throws IllegalArgumentException if {@code threads < 1}
      */
-    /** Kept here as well so that {@link #close} can drop the masks it keeps. */
-    private final CpuDropoutOps dropout;
-
     public CpuBackend(int threads) {
         super(CpuBuffer.class);
         if (threads < 1) {

@@ -88,7 +88,6 @@ final class CpuDropoutOps implements DropoutOps {
                     marks, rate));
             return;
         }
-        int[] marks = null;
         if (mask != null) {
             mask.valid = false; // until every part has stored its tests
             if (mask.marks.length < n) {
@@ -99,9 +98,8 @@ final class CpuDropoutOps implements DropoutOps {
                 keptTotal += n - mask.marks.length;
                 mask.marks = new int[n];
             }
-            marks = mask.marks;
         }
-        int[] into = marks;
+        int[] into = mask != null ? mask.marks : null;
         par.forRange(n, DROPOUT, (i0, i1) -> kernel.apply(xs.array(), xs.offset(), ys.array(), ys.offset(), i0, i1,
                 seed, step, stream, rate, into));
         if (mask != null) {
