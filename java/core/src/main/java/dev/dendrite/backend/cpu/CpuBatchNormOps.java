@@ -12,18 +12,18 @@ import java.util.Arrays;
  *
  * <p>The training passes' loops over rows run on whole vectors of columns read in place when the Vector API is
  * there ({@link CpuBatchNormVector}), else on row segments staged into tiles for C2's superword loops
- * ({@link CpuLoops}); both compute the same floats. On bn256's 64 x 256 batches on the 2-vCPU Intel Xeon
+ * ({@link CpuBatchNormStaged}); both compute the same floats. On bn256's 64 x 256 batches on the 2-vCPU Intel Xeon
  * (AVX-512, 2026-12-03) the vector loops took the training forward from 30-42 to 15-16 us a call and the backward
  * from 38-68 to 13-15 when called back to back, and inside profiled epochs, where the batch arrives from the other
  * core's cache, from 48-56 to 36-40 and from 49-51 to 36-37 (two alternating runs).
  *
- * @param loops the vector loops, or null for the staged ones
+ * @param loops the training passes' loops over rows: {@link CpuBatchNormVector} or {@link CpuBatchNormStaged}
  */
 record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
     /**
      * The training passes' loops over the rows of the columns {@code [c0, c0 + w)} of a {@code rows x cols}
      * row-major matrix stored from {@code off}; the per-column arrays hold those columns from index 0. Sums are
-     * Kahan sums from zero, in row order; {@link CpuLoops} has each formula.
+     * Kahan sums in row order, into sum and carry arrays that arrive zeroed; {@link CpuLoops} has each formula.
      */
     interface Loops {
         /** {@code sum, carry}: the Kahan sums of x per column. */
@@ -52,7 +52,7 @@ record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
             CpuVectorKernels.load(Loops.class, "CpuBatchNormVector", "dendrite.batchnorm.scalar");
 
     CpuBatchNormOps(CpuParallel par) {
-        this(par, VECTOR);
+        this(par, VECTOR != null ? VECTOR : new CpuBatchNormStaged(par));
     }
 
     @Override
@@ -69,7 +69,7 @@ record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
         CpuFloats si = CpuFloats.of(saveInvStd);
         double keepRunning = momentum;
         double takeBatch = 1.0 - momentum;
-        // Float loops over staged row segments, as the GPUs compute it (kernels/opencl/batchnorm.cl): Kahan sums
+        // Float loops over the rows (loops), as the GPUs compute it (kernels/opencl/batchnorm.cl): Kahan sums
         // for the mean and for the squared deviations (two passes, which do not cancel like E[x^2] - mean^2),
         // then y = g (x - mean) inv + b in the same order of operations. Each thread owns whole columns.
         par.forColumns(rows, cols, CHEAP, (c0, c1) -> {
@@ -77,32 +77,17 @@ record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
             CpuParallel.Tiles t = par.tiles();
             float[] sum = t.zeroed(0, w);
             float[] carry = t.zeroed(1, w);
-            float[] row = t.get(2, w);
             float[] mean = t.get(3, w);
             float[] inv = t.get(4, w);
             float[] g = t.get(5, w);
             float[] b = t.get(6, w);
-            if (loops != null) {
-                loops.sums(xs.array(), xs.offset(), rows, cols, c0, w, sum, carry);
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    xs.read(r * cols + c0, row, w);
-                    CpuLoops.kahanAdd(sum, carry, row, 0, w);
-                }
-            }
+            loops.sums(xs.array(), xs.offset(), rows, cols, c0, w, sum, carry);
             for (int j = 0; j < w; j++) {
                 mean[j] = sum[j] / rows;
             }
             Arrays.fill(sum, 0, w, 0f);
             Arrays.fill(carry, 0, w, 0f);
-            if (loops != null) {
-                loops.squaredDeviationSums(xs.array(), xs.offset(), rows, cols, c0, w, mean, sum, carry);
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    xs.read(r * cols + c0, row, w);
-                    CpuLoops.kahanAddSquaredDeviation(sum, carry, row, mean, 0, w);
-                }
-            }
+            loops.squaredDeviationSums(xs.array(), xs.offset(), rows, cols, c0, w, mean, sum, carry);
             for (int j = 0; j < w; j++) {
                 int c = c0 + j;
                 float var = sum[j] / rows;
@@ -114,15 +99,7 @@ record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
                 g[j] = gs == null ? 1f : gs.get(c);
                 b[j] = bs == null ? 0f : bs.get(c);
             }
-            if (loops != null) {
-                loops.normalize(xs.array(), xs.offset(), ys.array(), ys.offset(), rows, cols, c0, w, mean, inv, g, b);
-                return;
-            }
-            for (int r = 0; r < rows; r++) {
-                xs.read(r * cols + c0, row, w);
-                CpuLoops.batchNormalize(row, mean, inv, g, b, 0, w);
-                ys.write(r * cols + c0, row, w);
-            }
+            loops.normalize(xs.array(), xs.offset(), ys.array(), ys.offset(), rows, cols, c0, w, mean, inv, g, b);
         });
     }
 
@@ -165,7 +142,7 @@ record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
         float n = rows;
         // As the GPUs compute it (kernels/opencl/batchnorm.cl): Kahan sums of dy and dy * xhat per column, then
         // dx = g inv / N (N dy - sum dy - xhat sum(dy xhat)), the dyhat = g dy form with g factored out of both
-        // sums, in float over staged row segments. Each thread owns whole columns.
+        // sums, in float loops over the rows (loops). Each thread owns whole columns.
         par.forColumns(rows, cols, CHEAP, (c0, c1) -> {
             int w = c1 - c0;
             CpuParallel.Tiles t = par.tiles();
@@ -173,39 +150,19 @@ record CpuBatchNormOps(CpuParallel par, Loops loops) implements BatchNormOps {
             float[] carryDy = t.zeroed(1, w);
             float[] sumDyXhat = t.zeroed(2, w);
             float[] carryDyXhat = t.zeroed(3, w);
-            float[] xRow = t.get(4, w);
-            float[] dyRow = t.get(5, w);
             float[] mean = t.get(6, w);
             float[] inv = t.get(7, w);
             float[] g = t.get(8, w);
             sm.read(c0, mean, w);
             si.read(c0, inv, w);
-            if (loops != null) {
-                loops.gradientSums(xs.array(), xs.offset(), dys.array(), dys.offset(), rows, cols, c0, w, mean, inv,
-                        sumDy, carryDy, sumDyXhat, carryDyXhat);
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    xs.read(r * cols + c0, xRow, w);
-                    dys.read(r * cols + c0, dyRow, w);
-                    CpuLoops.batchNormGradientSums(sumDy, carryDy, sumDyXhat, carryDyXhat, xRow, dyRow, mean, inv, 0,
-                            w);
-                }
-            }
+            loops.gradientSums(xs.array(), xs.offset(), dys.array(), dys.offset(), rows, cols, c0, w, mean, inv,
+                    sumDy, carryDy, sumDyXhat, carryDyXhat);
             if (dxs != null) {
                 for (int j = 0; j < w; j++) {
                     g[j] = gs == null ? 1f : gs.get(c0 + j);
                 }
-                if (loops != null) {
-                    loops.inputGradient(xs.array(), xs.offset(), dys.array(), dys.offset(), dxs.array(), dxs.offset(),
-                            rows, cols, c0, w, mean, inv, g, sumDy, sumDyXhat, n);
-                } else {
-                    for (int r = 0; r < rows; r++) {
-                        xs.read(r * cols + c0, xRow, w);
-                        dys.read(r * cols + c0, dyRow, w);
-                        CpuLoops.batchNormInputGradient(xRow, dyRow, mean, inv, g, sumDy, sumDyXhat, n, 0, w);
-                        dxs.write(r * cols + c0, dyRow, w);
-                    }
-                }
+                loops.inputGradient(xs.array(), xs.offset(), dys.array(), dys.offset(), dxs.array(), dxs.offset(), rows,
+                        cols, c0, w, mean, inv, g, sumDy, sumDyXhat, n);
             }
             if (dgs != null) {
                 dgs.write(c0, sumDyXhat, w);

@@ -380,8 +380,9 @@ public final class CpuGemm {
      * Column parts per thread. One: each part then packs a wider panel of B per k-block and makes fewer passes over
      * the shared A, and since the helper threads poll ({@link CpuWorkers}) a worker starts its part within
      * microseconds, so finer parts have little lateness to balance (a part still unclaimed when the caller finishes
-     * its own is taken by the caller). Measured on the 2-vCPU Intel Xeon (AVX-512, 2026-12-03, {@code GemmBuildsAB} with
-     * two threads, both builds in one JVM, three runs with the builds' order swapped in one): bn256's batch-64
+     * its own is taken by the caller). Measured on the 2-vCPU Intel Xeon (AVX-512, 2026-12-03,
+     * {@code GemmBuildsAB} with two threads, both builds in one JVM, three runs with the builds' order swapped in
+     * one): bn256's batch-64
      * products 1.02-1.27x as fast as with two parts per thread, the course's 128-row products 0.99-1.09x, 1024^3
      * 0.98-1.05x; same bits. (Four parts per thread measured no better than two, in 2026-11.)
      */

@@ -106,7 +106,7 @@ final class CpuParallel {
 
     /** One thread's staging tiles: float arrays by slot, grown on demand and kept (never shrunk). */
     static final class Tiles {
-        private final float[][] slots = new float[9][0];
+        private final float[][] slots = new float[11][0];  // 9 and 10: CpuBatchNormStaged's
 
         float[] get(int slot, int length) {
             float[] t = slots[slot];

@@ -12,11 +12,11 @@ import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
 
 /**
- * Batch norm's vector loops ({@link CpuBatchNormVector}) must give exactly the staged loops' floats ({@link CpuLoops}),
- * in every output of the training forward and the backward, for any shape, slice offsets and column split: the
- * tolerance is zero because both compute the same operations in the same order per column, and the conformance
- * suite's tolerances against the float64 reference then hold for both. (The suite runs the vector loops, the
- * default under the test JVM.)
+ * Batch norm's vector loops ({@link CpuBatchNormVector}) must give exactly the staged loops' floats
+ * ({@link CpuBatchNormStaged}, on {@link CpuLoops}), in every output of the training forward and the backward, for
+ * any shape, slice offsets and column split: the tolerance is zero because both compute the same operations in the
+ * same order per column, and the conformance suite's tolerances against the float64 reference then hold for both.
+ * (The suite runs the vector loops, the default under the test JVM.)
  */
 class CpuBatchNormLoopsTest {
     private final SplittableRandom rnd = new SplittableRandom();
@@ -50,7 +50,8 @@ class CpuBatchNormLoopsTest {
             Slice dy = filled(r.nextInt(5), rows * cols, r, 0.0, 1.0);
             Slice gamma = filled(r.nextInt(3), cols, r, 1.0, 0.3);
             Slice beta = filled(r.nextInt(3), cols, r, 0.0, 0.3);
-            float[][] staged = run(new CpuBatchNormOps(par, null), x, dy, rows, cols, gamma, beta);
+            CpuBatchNormOps stagedOps = new CpuBatchNormOps(par, new CpuBatchNormStaged(par));
+            float[][] staged = run(stagedOps, x, dy, rows, cols, gamma, beta);
             float[][] vec = run(new CpuBatchNormOps(par, vector), x, dy, rows, cols, gamma, beta);
             String[] names = {"y", "saveMean", "saveInvStd", "runningMean", "runningVar", "dx", "dgamma", "dbeta"};
             for (int i = 0; i < names.length; i++) {
