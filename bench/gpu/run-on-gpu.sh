@@ -13,6 +13,8 @@
 #   scaling        EpochBenchmark time per sample against batch size and width on $SCALING_BACKENDS (cuda), and
 #                  ScalingChart's gpu-scaling.svg
 #   pytorch        bench/pytorch/peer.py, eager and graph, for $NETWORKS, and with --tf32 for $TF32_NETWORKS
+#   step           where a replayed step's time goes for $STEP_NETWORKS (mlp512 bn256): graphs off, the GEMM
+#                  choice per shape, and each kernel's duration under ncu (NCU_SKIP, NCU_COUNT, NCU_TIMEOUT)
 #   compare        bench/pytorch/compare.py over $OUT (and $COMPARE_DIRS) into $OUT/comparison.md
 #
 # Every stage's output is tee'd into $OUT (the device tool's output folder; .bundle/out without one), together with
@@ -39,6 +41,9 @@
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
+#   PACK=1                           at the end, everything in $OUT but summary.txt, comparison.md and run-info.json
+#                                    goes into results.tgz (the default when OUT is set: the device tool returns at
+#                                    most 8 files); PACK=0 leaves the files as they are
 #   SCALING_BACKENDS="cuda" SCALING_TRAIN=20000 SCALING_BATCHES="32 ... 8192" SCALING_WIDTHS="128 ... 8192"
 set -uo pipefail
 
@@ -51,7 +56,7 @@ out=$(cd "$out" && pwd)
 summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling pytorch compare"
+all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling step pytorch compare"
 
 # The 15-minute session (README.md section 3): two calls of about six minutes, the issue's priorities first.
 # A preset only fills knobs that are not already set, so any of them can still be overridden.
@@ -157,7 +162,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|STEP_NETWORKS|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -221,6 +226,8 @@ EOF
 }
 
 run_junit() { # NAME REPORT_DIR PACKAGE EXTRA_CLASS_REGEX
+  # The tests are on the JVM's own class path, not only the launcher's: a test that starts a child JVM with
+  # java.class.path (OpenClProgramBuildTest) needs to find its classes there.
   local name=$1 reports=$2 package=$3 regex=$4 selectors=() c
   if "$java" --list-modules 2>/dev/null | grep -q '^jdk\.zipfs'; then
     selectors=(--select-package "$package")
@@ -236,8 +243,8 @@ run_junit() { # NAME REPORT_DIR PACKAGE EXTRA_CLASS_REGEX
   done
   echo "$name selects: ${selectors[*]}" | tee -a "$summary"
   run_step "$name" "$out/$name.txt" "${TEST_TIMEOUT:-420}" \
-    "$java" "${jvm_flags[@]}" -jar "$b/lib/junit-platform-console-standalone.jar" execute \
-    --class-path "$cp_lib:$tests_jar" "${selectors[@]}" \
+    "$java" "${jvm_flags[@]}" -cp "$cp_lib:$tests_jar:$b/lib/junit-platform-console-standalone.jar" \
+    org.junit.platform.console.ConsoleLauncher execute --class-path "$cp_lib:$tests_jar" "${selectors[@]}" \
     --reports-dir "$reports" --details tree --disable-banner --fail-if-no-tests
 }
 
@@ -346,6 +353,38 @@ stage_cuda_bench() {
   else failed+=(cuda-bench); echo "cuda-bench: FAILED, no Java" >> "$summary"; fi
 }
 
+stage_step() {
+  # Where a replayed step's time goes, for $STEP_NETWORKS (default mlp512 bn256): the same epoch with every op
+  # issued one by one (graphs off), the GEMM candidates' times per shape, and, where Nsight Compute is there, each
+  # kernel's own duration inside replayed steps (ncu's node-level graph profiling, clocks left alone), against
+  # which the graph step's time shows the gaps between kernels.
+  if need_java; then
+    local net skip
+    for net in ${STEP_NETWORKS:-mlp512 bn256}; do
+      bench cuda "$net" "cuda-$net-nograph" -Ddendrite.cuda.graphs=false
+      bench cuda "$net" "cuda-$net-gemm-choice" -Ddendrite.gemm.verbose=true
+      if command -v ncu >/dev/null 2>&1; then
+        # 12,800 images: a warm-up epoch of 100 or 200 steps (the GEMM choice is made there), then the kernels
+        # of a few replayed steps of the measured epoch.
+        skip=${NCU_SKIP:-3000}
+        run_step "ncu-$net" "$out/ncu-$net.txt" "${NCU_TIMEOUT:-90}" \
+          ncu --clock-control none --graph-profiling node --launch-skip "$skip" --launch-count "${NCU_COUNT:-80}" \
+          --metrics gpu__time_duration.sum --csv \
+          "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network "$net" \
+          --backend cuda --epochs 1 --warmup 1 --train 12800 ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
+        # The peer's one-graph step under the same lens: how many kernels, and how long each.
+        run_step "ncu-$net-pytorch-graph" "$out/ncu-$net-pytorch-graph.txt" "${NCU_TIMEOUT:-90}" \
+          ncu --clock-control none --graph-profiling node --launch-skip "$skip" --launch-count "${NCU_COUNT:-80}" \
+          --metrics gpu__time_duration.sum --csv \
+          "$python" bench/pytorch/peer.py --network "$net" --variant graph --epochs 1 --warmup 1 --train 12800 \
+          ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$(mktemp -d)"
+      else
+        note "ncu-$net: no ncu on this machine; kernel durations not measured"
+      fi
+    done
+  else failed+=(step); echo "step: FAILED, no Java" >> "$summary"; fi
+}
+
 stage_opencl_bench() {
   if need_java; then
     (
@@ -374,7 +413,9 @@ stage_gemm() {
 
 stage_ops() {
   # Per-op micro-benchmarks (issue: JMH for each kernel family on every backend), one JSON for all backends.
-  if need_java; then
+  if ! ls "$b"/lib/jmh/jmh-core-*.jar >/dev/null 2>&1; then
+    failed+=(ops); echo "ops: FAILED, no JMH in $b/lib/jmh: build the bundle with JMH=1" | tee -a "$summary"
+  elif need_java; then
     (
       failed=()
       list=${OPS_BACKENDS:-cuda opencl}
@@ -456,6 +497,13 @@ done
 
 echo "== summary ($summary)"
 cat "$summary"
+# The device tool brings back at most 8 files from $OUT (2026-12-04, the first run on an H200 lost 25 of 33):
+# everything but the summary, the comparison and run-info.json goes into one results.tgz. PACK=0 keeps the files.
+if [ "${PACK:-${OUT:+1}}" = 1 ]; then
+  ( cd "$out" && find . -mindepth 1 -maxdepth 1 ! -name summary.txt ! -name comparison.md ! -name run-info.json \
+      ! -name results.tgz -print0 | sort -z | tar --null -T - -czf results.tgz --remove-files ) \
+    && echo "run-on-gpu: the other results are in $out/results.tgz (tar -xzf it beside summary.txt)"
+fi
 [ ${#skipped[@]} -eq 0 ] || echo "run-on-gpu: skipped for time: ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "run-on-gpu: failed: ${failed[*]}"

@@ -419,8 +419,9 @@ def main(argv=None):
             raise SystemExit(f"peer.py: --device {args.device} but torch {torch.__version__} sees no CUDA device "
                              f"(torch.version.cuda = {torch.version.cuda})")
     if device.type == "cuda":
+        # torch 2.11 refuses set_device on a bare "cuda": resolve the index first.
+        device = torch.device("cuda", device.index if device.index is not None else torch.cuda.current_device())
         torch.cuda.set_device(device)
-        device = torch.device("cuda", torch.cuda.current_device())
     # Set explicitly both ways, so a default changed by an environment variable or a future release cannot leak in.
     torch.set_float32_matmul_precision("high" if args.tf32 else "highest")
 

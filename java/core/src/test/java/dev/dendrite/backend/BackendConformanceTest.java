@@ -428,6 +428,36 @@ public abstract class BackendConformanceTest {
         return x;
     }
 
+    /** Every reduction that ends in one number (column sums, penalty, loss statistics) repeats its bits. */
+    @Test
+    void reductionsAreDeterministic() {
+        float[] x = normal(600 * 130, 3);
+        // Drawn once: the sums must repeat on the same inputs (first run on an H200, a target array drawn anew in
+        // each run made this test fail on its own input, not on the backend).
+        float[] targets = uniform(x.length, 0, 1);
+        float[] first = null;
+        for (int run = 0; run < 3; run++) {
+            Slice stats = f32(new float[2]);
+            Slice sums = f32Out(130);
+            backend.columnSums(f32(x), 600, 130, sums);
+            backend.regularizerPenalty(f32(x), x.length, 0.01f, 0.02f, 1f, stats);
+            backend.sigmoidCrossEntropy(f32(x), f32(targets), 600, 130, f32Out(x.length), null, 1f,
+                    stats);
+            float[] got = concat(get(sums), get(stats));
+            if (first == null) {
+                first = got;
+            } else {
+                assertArrayEquals(first, got, "run " + run);
+            }
+        }
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
     @Test
     void columnSums() {
         for (int[] shape : SHAPES) {
