@@ -126,6 +126,9 @@ else
   exit 1
 fi
 
+# The commit the bundle holds, "+" when the working tree had changes: run-on-gpu.sh reports it.
+echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- java kernels native bench 2>/dev/null || echo +)" \
+  > "$out/commit"
 size_kib=$(du -sk "$out" | cut -f1)
 # What travels besides the bundle: tracked files and untracked ones git does not ignore.
 tree_kib=$(( $( (git ls-files -z; git ls-files -z --others --exclude-standard) | xargs -0 -r du -cb 2>/dev/null \

@@ -168,7 +168,9 @@ for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_N
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
 done
 command="${knobs}bash bench/gpu/run-on-gpu.sh${*:+ $*}"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The commit the bundle was built from (make-bundle.sh writes it): the device's copy of the tree may carry an older
+# .git than its files (2026-12-04: every call reported the session's first commit).
+commit=$(cat "$b/commit" 2>/dev/null || git rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
   printf '{\n  "date": "%s",\n  "host": "%s",\n  "gpu": "%s",\n  "driver": "%s",\n' "$started" \
     "$(json_escape "$(hostname 2>/dev/null || echo unknown)")" "$(json_escape "${gpu:-}")" \

@@ -11,12 +11,14 @@ import dev.dendrite.backend.DType;
  *
  * <p>Output, one field a line: {@code device <name>}, {@code status <OpenCL error code>}, {@code after <value the
  * backend read back after the failed build>}, then {@code message} followed by the exception's full message.
- * Exit status 0 when the build threw {@link OpenClException}, 2 when it did not, 3 when no OpenCL device opened.
+ * Exit status 0 when the build threw {@link OpenClException}, 2 when it did not, 3 when no OpenCL device opened
+ * (none at all, or none matching the selector the parent used).
  */
 final class BrokenProgramBuild {
     static final String SOURCE = "__kernel void broken(__global float *x) {\n"
             + "    x[0] = undeclared_identifier_4711 + ;\n"
             + "}\n";
+    static final int NO_DEVICE = 3;
 
     private BrokenProgramBuild() {
     }
@@ -25,35 +27,40 @@ final class BrokenProgramBuild {
         OpenClBackend backend;
         try {
             backend = new OpenClBackend();
-        } catch (UnsupportedOperationException e) {
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
             System.out.println("no OpenCL device: " + e.getMessage());
-            System.exit(3);
+            System.exit(NO_DEVICE);
             return;
         }
+        String report;
         try (backend) {
-            System.out.println("device " + backend.device().name());
-            OpenClException thrown = null;
-            try {
-                backend.programs().checkBuild("broken_test.cl", SOURCE);
-            } catch (OpenClException e) {
-                thrown = e;
-            }
-            // The backend is unaffected: its own programs still build and run.
-            Buffer b = backend.allocate(DType.F32, 3);
+            report = report(backend);
+        }
+        System.out.print(report);
+        System.out.flush();
+        System.exit(report.contains("\nstatus ") ? 0 : 2);
+    }
+
+    /** The fields above for one build of {@link #SOURCE} on {@code backend}; no status line when it built. */
+    static String report(OpenClBackend backend) {
+        StringBuilder out = new StringBuilder("device ").append(backend.device().name()).append('\n');
+        OpenClException thrown = null;
+        try {
+            backend.programs().checkBuild("broken_test.cl", SOURCE);
+        } catch (OpenClException e) {
+            thrown = e;
+        }
+        // The backend is unaffected: its own programs still build and run.
+        try (Buffer b = backend.allocate(DType.F32, 3)) {
             backend.fill(b.all(), 2.5f);
             float[] got = new float[3];
             backend.download(b.all(), got, 0);
-            System.out.println("after " + got[2]);
-            if (thrown == null) {
-                System.out.println("message");
-                System.out.println("(no exception: the broken source built)");
-                System.exit(2);
-            }
-            System.out.println("status " + thrown.status());
-            System.out.println("message");
-            System.out.println(thrown.getMessage());
+            out.append("after ").append(got[2]).append('\n');
         }
-        System.out.flush();
-        System.exit(0);
+        if (thrown == null) {
+            return out.append("message\n(no exception: the broken source built)\n").toString();
+        }
+        return out.append("status ").append(thrown.status()).append('\n')
+                .append("message\n").append(thrown.getMessage()).append('\n').toString();
     }
 }

@@ -32,8 +32,19 @@ class OpenClProgramBuildTest {
         String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child JVM finished");
         String childErr = Files.readString(err);
-        assertEquals(0, child.exitValue(), "the broken build threw OpenClException in the child; stdout:\n" + out
-                + "\nstderr:\n" + childErr);
+        if (child.exitValue() == BrokenProgramBuild.NO_DEVICE) {
+            // Seen on an H200 (2026-12-04): a JVM started from the test JVM listed only PoCL, never NVIDIA's
+            // platform, though one started from the shell found it. The same build is then checked here, in this
+            // JVM, on the device the test already uses; only the capture of the native stderr is lost.
+            System.out.println("OpenClProgramBuildTest: the child JVM could not open " + deviceName + " ("
+                    + out.strip() + "); building the broken program in this JVM instead");
+            try (OpenClBackend backend = OpenClTestSupport.backendOrSkip()) {
+                out = BrokenProgramBuild.report(backend);
+            }
+        } else {
+            assertEquals(0, child.exitValue(), "the broken build threw OpenClException in the child; stdout:\n"
+                    + out + "\nstderr:\n" + childErr);
+        }
 
         String msg = field(out, "message\n", null);
         assertEquals(deviceName, field(out, "device ", "\n"), "the child used the same device");
