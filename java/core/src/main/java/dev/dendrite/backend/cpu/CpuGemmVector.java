@@ -109,11 +109,11 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     static final int MC = 256;
 
     /**
-     * Per-thread scratch: the packed panel of B, the packed block of A (or the zero-padded last rows of an
-     * untransposed A) and one tile of raw sums.
+     * Per-thread scratch: the packed panel of B (placed so that its vector loads stay within cache lines), the
+     * packed block of A (or the zero-padded last rows of an untransposed A) and one tile of raw sums.
      */
     private static final class Scratch {
-        final float[] bPanel = new float[CpuGemm.KC * NC];
+        final CpuAlignedPanel bPanel = new CpuAlignedPanel(CpuGemm.KC * NC);
         final float[] aBlock = new float[CpuGemm.KC * (MC + MR)];  // MC rows rounded up to whole groups
         final float[] tile = new float[8 * NR];  // the narrow kernels store all eight rows, see below
     }
@@ -185,7 +185,8 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     @Override
     public void compute(CpuGemm.Problem p, int i0, int i1, int j0, int j1) {
         Scratch s = SCRATCH.get();
-        float[] bPanel = s.bPanel;
+        float[] bPanel = s.bPanel.data;
+        int bStart = s.bPanel.start();
         float[] aBlock = s.aBlock;
         float[] tile = s.tile;
         // Without transA, A's rows are contiguous along k and the rows kernels can read them in place: packing them
@@ -199,7 +200,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < p.k; pc += CpuGemm.KC) {
                 int kc = Math.min(CpuGemm.KC, p.k - pc);
-                packB(p, pc, kc, jc, nc, bPanel);
+                packB(p, pc, kc, jc, nc, bPanel, bStart);
                 float beta = p.betaFor(pc);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int iEnd = Math.min(i1, ic + MC);
@@ -218,7 +219,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                     for (int js = 0; js < nc; js += NR) {
                         int cols = Math.min(NR, nc - js);
                         boolean two = cols > L;  // a last sliver of at most L columns: one vector
-                        int bo = js * kc;
+                        int bo = bStart + js * kc;
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
                             int ci = p.cOff + i * p.n + jc + js;
@@ -345,20 +346,20 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     /**
      * Packs {@code op(B)[pc..pc+kc) x [jc..jc+nc)} into slivers of NR columns; sliver {@code s} holds element
-     * {@code (q, j)} at {@code s*kc*NR + q*NR + j}. The last sliver is padded with zeros to NR columns, or to L
+     * {@code (q, j)} at {@code at + s*kc*NR + q*NR + j}. The last sliver is padded with zeros to NR columns, or to L
      * if it has at most L.
      */
-    private static void packB(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
+    private static void packB(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst, int at) {
         float[] b = p.b;
         // Untransposed, the whole slivers go row by row; only a last, narrower sliver is left to the loop.
         int whole = p.transB ? 0 : nc - nc % NR;
         if (whole > 0) {
-            packBRows(p, pc, kc, jc, whole, dst);
+            packBRows(p, pc, kc, jc, whole, dst, at);
         }
         for (int js = whole; js < nc; js += NR) {
             int cols = Math.min(NR, nc - js);
             int width = cols <= L ? L : NR;  // the sliver width the kernel will use; see packedKernel
-            int base = js * kc;
+            int base = at + js * kc;
             if (!p.transB) {
                 int src = p.bOff + pc * p.n + jc + js;
                 for (int q = 0; q < kc; q++) {
@@ -408,11 +409,11 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      * as the weights are after Adam's sweep. Same values in the same places; one thread with the caches swept
      * between calls 3-12% faster on the course's shapes, two threads and hot caches unchanged (bench/RESULTS.md).
      */
-    private static void packBRows(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst) {
+    private static void packBRows(CpuGemm.Problem p, int pc, int kc, int jc, int nc, float[] dst, int at) {
         float[] b = p.b;
         for (int q = 0; q < kc; q++) {
             int src = p.bOff + (pc + q) * p.n + jc;
-            int d = q * NR;
+            int d = at + q * NR;
             for (int js = 0; js < nc; js += NR, d += NR * kc) {
                 FloatVector.fromArray(S, b, src + js).intoArray(dst, d);
                 FloatVector.fromArray(S, b, src + js + L).intoArray(dst, d + L);
