@@ -11,7 +11,6 @@ same round; "floor / target" above 1 means the target cannot be met on that mach
 """
 import argparse
 import json
-import statistics
 
 # Layer widths of EpochBenchmark's networks (bench/src/main/java/dev/dendrite/bench/EpochBenchmark.java); batch
 # norm, dropout and the activations add element-wise work, not products.
@@ -61,7 +60,7 @@ def main():
         floor = gflop / peak
         epochs = data["median_epoch_s"]
         dendrite = epochs["dendrite"]
-        peers = [p for p in epochs if p != "dendrite" and not p.startswith("dendrite")]
+        peers = [p for p in epochs if not p.startswith("dendrite")]  # dendrite-old too
         targets = [args.target * min(epochs[p][i] for p in peers) for i in range(len(dendrite))]
         fmt = lambda xs, f: " / ".join(f.format(x) for x in xs)
         print(f"| {net} | {gflop:.1f} | {floor:.3f} s | {fmt(dendrite, '{:.3f}')} s | "

@@ -362,23 +362,20 @@ stage_step() {
   # kernel's own duration inside replayed steps (ncu's node-level graph profiling, clocks left alone), against
   # which the graph step's time shows the gaps between kernels.
   if need_java; then
-    local net skip
+    local net ncu
     for net in ${STEP_NETWORKS:-mlp512 bn256}; do
       bench cuda "$net" "cuda-$net-nograph" -Ddendrite.cuda.graphs=false
       bench cuda "$net" "cuda-$net-gemm-choice" -Ddendrite.gemm.verbose=true
       if command -v ncu >/dev/null 2>&1; then
         # 12,800 images: a warm-up epoch of 100 or 200 steps (the GEMM choice is made there), then the kernels
         # of a few replayed steps of the measured epoch.
-        skip=${NCU_SKIP:-3000}
-        run_step "ncu-$net" "$out/ncu-$net.txt" "${NCU_TIMEOUT:-90}" \
-          ncu --clock-control none --graph-profiling node --launch-skip "$skip" --launch-count "${NCU_COUNT:-80}" \
-          --metrics gpu__time_duration.sum --csv \
+        ncu=(ncu --clock-control none --graph-profiling node --launch-skip "${NCU_SKIP:-3000}"
+             --launch-count "${NCU_COUNT:-80}" --metrics gpu__time_duration.sum --csv)
+        run_step "ncu-$net" "$out/ncu-$net.txt" "${NCU_TIMEOUT:-90}" "${ncu[@]}" \
           "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network "$net" \
           --backend cuda --epochs 1 --warmup 1 --train 12800 ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
         # The peer's one-graph step under the same lens: how many kernels, and how long each.
-        run_step "ncu-$net-pytorch-graph" "$out/ncu-$net-pytorch-graph.txt" "${NCU_TIMEOUT:-90}" \
-          ncu --clock-control none --graph-profiling node --launch-skip "$skip" --launch-count "${NCU_COUNT:-80}" \
-          --metrics gpu__time_duration.sum --csv \
+        run_step "ncu-$net-pytorch-graph" "$out/ncu-$net-pytorch-graph.txt" "${NCU_TIMEOUT:-90}" "${ncu[@]}" \
           "$python" bench/pytorch/peer.py --network "$net" --variant graph --epochs 1 --warmup 1 --train 12800 \
           ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$(mktemp -d)"
       else
