@@ -38,6 +38,8 @@
 #   BUDGET=330                       seconds for the whole run: every command is clipped to what is left, and one
 #                                    with under 10 s left is skipped (noted in summary.txt), so the call ends on time
 #   PROFILE_NETWORKS="mlp512"        networks cuda-bench also profiles op by op (empty: none)
+#   EXTRA_RUNS="NAME:FLAG[,FLAG..] .." cuda-bench runs every network again per entry, with those JVM flags, into
+#                                    cuda-NET-NAME (e.g. "nobranch:-Ddendrite.cuda.branches=false")
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
@@ -163,7 +165,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|STEP_NETWORKS|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|STEP_NETWORKS|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -341,6 +343,15 @@ stage_cuda_bench() {
     done
     for net in ${tf32_networks[@]+"${tf32_networks[@]}"}; do
       bench cuda "$net" "cuda-$net-tf32" -Ddendrite.cuda.tf32=true
+    done
+    # A/B in the same call: each NAME:FLAG[,FLAG...] of $EXTRA_RUNS runs every network again with those JVM flags.
+    local run name flags
+    for run in ${EXTRA_RUNS:-}; do
+      name=${run%%:*}
+      IFS=, read -r -a flags <<< "${run#*:}"
+      for net in "${networks[@]}"; do
+        bench cuda "$net" "cuda-$net-$name" "${flags[@]}"
+      done
     done
     # Where a step's time goes: CUDA events around every op (issued one by one), then a chart of the shares.
     profiles=()

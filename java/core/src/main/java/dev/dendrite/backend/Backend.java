@@ -184,6 +184,27 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * Issues {@code ops} as a branch that may run beside the ops issued after this call, until
+     * {@link #joinBranches()}: how a GPU backend takes the weight gradients of a layer off the path that carries
+     * the input gradient back to the layer before, so that both products run at once. The caller promises that,
+     * until the join, nothing issued after the branch writes what the branch reads or reads and writes what it
+     * writes; the branch itself sees everything issued before it. Branches run in order among themselves.
+     *
+     * <p>The default issues {@code ops} in place, which keeps every promise trivially; the CUDA backend runs
+     * branches on a second stream while it records a step as a graph, so that the graph has parallel paths.
+     */
+    default void branch(Runnable ops) {
+        ops.run();
+    }
+
+    /**
+     * Makes every op issued from now on wait for the branches issued so far ({@link #branch}); nothing when there
+     * are none. Waiting ops ({@link #download}, {@link #synchronize}) and the end of a recording join too.
+     */
+    default void joinBranches() {
+    }
+
+    /**
      * The most device memory, in bytes, this backend has held at once since it was created: its buffers plus the
      * work space and scratch its ops allocate (not the driver's own context and modules). -1 where the memory is
      * the JVM's heap (the cpu backend), which the JVM's own memory beans report.

@@ -173,10 +173,14 @@ public final class Dense extends Layer implements OutputActivation {
     private void backwardLinear(LayerContext ctx, Slice x, Slice dz, Slice dx, boolean needBiasGrad) {
         Backend be = ctx.backend();
         int rows = ctx.rows();
-        if (useBias && needBiasGrad) {
-            be.columnSums(dz, rows, units, ctx.grad(1));
-        }
-        be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
+        // Only the optimizer waits for the weight gradients; the layer before waits for dx. As a branch they run
+        // beside dx's product and the rest of the backward pass (the engine joins before the update).
+        be.branch(() -> {
+            if (useBias && needBiasGrad) {
+                be.columnSums(dz, rows, units, ctx.grad(1));
+            }
+            be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
+        });
         if (dx != null) {
             be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);
         }

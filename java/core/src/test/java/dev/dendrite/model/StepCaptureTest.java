@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.DeferredBranchBackend;
 import dev.dendrite.backend.ReplayBackend;
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.callbacks.ReduceLROnPlateau;
@@ -128,6 +129,24 @@ class StepCaptureTest {
         // The learning rate really moved while the recording stayed the same.
         List<Double> rates = direct.history().get("learning_rate");
         assertNotEquals(rates.get(0), rates.get(rates.size() - 1));
+    }
+
+    /**
+     * The engine's branches ({@link Backend#branch}: each Dense layer's weight gradients, the targets' gather)
+     * keep their contract: run as late as it allows, at the join, they give the same training bit for bit as run
+     * in place. A branch whose result were read before its join, or whose inputs were overwritten before it,
+     * would give different numbers (or fail on a stale buffer).
+     */
+    @Test
+    void branchesRunAtTheirJoinTrainExactlyLikeInPlace() {
+        Run direct = train(cpu, () -> new Adam(2e-3), 2);
+        Backend deferred = DeferredBranchBackend.wrap(cpu);
+        Run late = train(deferred, () -> new Adam(2e-3), 2);
+        assertSameTraining(direct, late);
+        DeferredBranchBackend d = DeferredBranchBackend.of(deferred);
+        assertTrue(d.branches() > 0, "the engine issued branches");
+        assertTrue(d.maxPending() >= 3, "the three Dense layers' weight gradients were pending together: "
+                + d.maxPending());
     }
 
     @Test

@@ -61,6 +61,14 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     private final Set<CudaGraph> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Whether {@link #capture} records CUDA graphs; {@code -Ddendrite.cuda.graphs=false} turns them off. */
     private final boolean graphsEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.graphs"));
+    /**
+     * Whether {@link #branch} runs its ops on the side lane while a step is recorded;
+     * {@code -Ddendrite.cuda.branches=false} issues them in place, one path through the graph.
+     */
+    private final boolean branchesEnabled =
+            !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.branches"));
+    /** Set when the side lane could not be created: branches run in place from then on. */
+    private boolean branchesFailed;
     /** Set when the driver refused a capture: later steps are issued op by op. */
     private boolean graphsFailed;
     private long graphLaunches;
@@ -392,8 +400,65 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
     }
 
+    /**
+     * While a step is recorded as a graph, issues {@code ops} on the side lane ({@link CudaSideLane}), a second
+     * stream that forks from the main one here and joins it at {@link #joinBranches()} or at the end of the
+     * recording; everywhere else (op by op, {@code -Ddendrite.cuda.graphs=false} or {@code sync}, profiling) in
+     * place. Outside a recording the first call creates the lane, so that the recording that follows has it.
+     */
+    @Override
+    public void branch(Runnable ops) {
+        ensureOpen();
+        if (!branchesEnabled || branchesFailed || ctx.side.active() || !recordsGraphs()) {
+            ops.run();
+            return;
+        }
+        if (!ctx.capturing) {
+            prepareSideLane();
+            ops.run();
+            return;
+        }
+        if (!ctx.side.ready()) {
+            ops.run();
+            return;
+        }
+        try {
+            ctx.side.issue(ops);
+        } catch (CudaException e) {
+            throw ctx.fail("branch", "forking the side stream", e);
+        }
+    }
+
+    @Override
+    public void joinBranches() {
+        ensureOpen();
+        try {
+            ctx.side.join();
+        } catch (CudaException e) {
+            throw ctx.fail("joinBranches", "", e);
+        }
+    }
+
+    private void prepareSideLane() {
+        if (ctx.side.ready()) {
+            return;
+        }
+        try {
+            ctx.side.prepare();
+        } catch (CudaException e) {
+            // A second stream is an optimisation: without it every branch runs in place, as on one stream.
+            branchesFailed = true;
+            List<String> problems = new ArrayList<>();
+            ctx.side.release(problems);
+            System.err.println("cuda: creating the side stream for parallel graph branches failed ("
+                    + e.getMessage() + (problems.isEmpty() ? "" : "; then " + problems)
+                    + "); every step stays one path. -Ddendrite.cuda.branches=false skips the attempt.");
+        }
+    }
+
+    /** The main stream, on which graphs are captured and launched. */
     CUstream stream() {
-        return ctx.stream;
+        return ctx.mainStream;
     }
 
     // ================================================================== device timing of ops (DeviceOpTimer)
@@ -439,6 +504,11 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
 
     void captureEnded() {
         ctx.capturing = false;
+        try {
+            ctx.side.join(); // a capture must end with every forked stream joined
+        } catch (CudaException e) {
+            // an invalidated capture: cuStreamEndCapture, called next, reports it
+        }
     }
 
     /** A replayed graph may contain kernels that report device-side errors. */

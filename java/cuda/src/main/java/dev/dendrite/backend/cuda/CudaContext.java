@@ -68,10 +68,16 @@ final class CudaContext {
     private final int deviceIndex;
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
-    final CUstream stream = new CUstream();
+    /** The main lane's stream: every op is issued here except inside a branch ({@link CudaSideLane}). */
+    final CUstream mainStream = new CUstream();
+    private final cublasHandle mainCublas = new cublasHandle();
+    /** The stream and cuBLAS handle the ops are issued to now: the main lane's, or the side lane's in a branch. */
+    CUstream stream = mainStream;
     private final CUmodule module = new CUmodule();
     private final CUfunction[] functions = new CUfunction[CudaKernel.values().length];
-    final cublasHandle cublas = new cublasHandle();
+    cublasHandle cublas = mainCublas;
+    /** Where {@link CudaBackend#branch} issues its ops while a step is recorded: created outside a capture. */
+    final CudaSideLane side = new CudaSideLane(this);
     final CUdeviceptr control = new CUdeviceptr();
     private final CUdeviceptr cublasWorkspace = new CUdeviceptr();
     final boolean syncEachOp = Boolean.getBoolean("dendrite.cuda.sync");
@@ -126,7 +132,7 @@ final class CudaContext {
             attempt(problems, "cuCtxSetCurrent", () -> cuCtxSetCurrent(context));
         }
         if (streamCreated) {
-            attempt(problems, "cuStreamSynchronize", () -> cuStreamSynchronize(stream));
+            attempt(problems, "cuStreamSynchronize", () -> cuStreamSynchronize(mainStream));
         }
     }
 
@@ -139,8 +145,9 @@ final class CudaContext {
             attempt(problems, "cuMemFree", () -> cuMemFree(p));
         }
         retired.clear();
+        side.release(problems);
         if (cublasCreated) {
-            attempt(problems, "cublasDestroy", () -> JCublas2.cublasDestroy(cublas));
+            attempt(problems, "cublasDestroy", () -> JCublas2.cublasDestroy(mainCublas));
             cublasCreated = false;
         }
         if (workspaceAllocated) {
@@ -156,7 +163,7 @@ final class CudaContext {
             moduleLoaded = false;
         }
         if (streamCreated) {
-            attempt(problems, "cuStreamDestroy", () -> cuStreamDestroy(stream));
+            attempt(problems, "cuStreamDestroy", () -> cuStreamDestroy(mainStream));
             streamCreated = false;
         }
         if (contextRetained) {
@@ -178,12 +185,16 @@ final class CudaContext {
     /** Lets cuBLAS use TF32 tensor cores, or not. */
     void setTf32(boolean enabled) {
         try {
-            JCublas2.cublasSetMathMode(cublas, enabled ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH
-                    : cublasMath.CUBLAS_DEFAULT_MATH);
+            JCublas2.cublasSetMathMode(mainCublas, mathMode(enabled));
+            side.setMathMode(mathMode(enabled));
         } catch (CudaException e) {
             throw fail("setTf32", "enabled=" + enabled, e);
         }
         tf32 = enabled;
+    }
+
+    static int mathMode(boolean tf32) {
+        return tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
     }
 
     /** The GPU's free and total memory in bytes. */
@@ -257,7 +268,7 @@ final class CudaContext {
 
     /** Stream, kernels, control block and cuBLAS. */
     private void start(byte[] fatbin) {
-        cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        cuStreamCreate(mainStream, CUstream_flags.CU_STREAM_NON_BLOCKING);
         streamCreated = true;
         try {
             cuModuleLoadData(module, fatbin);
@@ -281,12 +292,12 @@ final class CudaContext {
         cuMemAlloc(control, (long) CONTROL_WORDS * 4);
         controlAllocated = true;
         memory.add((long) CONTROL_WORDS * 4);
-        cuMemsetD32Async(control, 0, CONTROL_WORDS, stream);
+        cuMemsetD32Async(control, 0, CONTROL_WORDS, mainStream);
 
         cublasRoute = CudaLibraries.loadCublas();
         JCublas2.setExceptionsEnabled(true);
         try {
-            JCublas2.cublasCreate(cublas);
+            JCublas2.cublasCreate(mainCublas);
         } catch (CudaException e) {
             throw new UnsupportedOperationException("CUDA is unavailable: cublasCreate failed (" + e.getMessage()
                     + ") with cuBLAS reached as " + cublasRoute
@@ -294,19 +305,23 @@ final class CudaContext {
                     ? "; is libcublas.so.13 on the library path (or DENDRITE_CUBLAS set to it)?" : ""), e);
         }
         cublasCreated = true;
-        JCublas2.cublasSetStream(cublas, new cudaStream_t(stream));
-        // A workspace of its own, so that cuBLAS never allocates (which a graph capture forbids); the sizes
-        // NVIDIA recommends: 32 MiB from Hopper on, 4 MiB before.
-        long workspaceBytes = ccMajor >= 9 ? 32L << 20 : 4L << 20;
+        JCublas2.cublasSetStream(mainCublas, new cudaStream_t(mainStream));
+        // A workspace of its own, so that cuBLAS never allocates (which a graph capture forbids).
+        long workspaceBytes = cublasWorkspaceBytes();
         cuMemAlloc(cublasWorkspace, workspaceBytes);
         workspaceAllocated = true;
         memory.add(workspaceBytes);
-        JCublas2.cublasSetWorkspace(cublas, cublasWorkspace, workspaceBytes);
-        JCublas2.cublasSetMathMode(cublas, cublasMath.CUBLAS_DEFAULT_MATH);
+        JCublas2.cublasSetWorkspace(mainCublas, cublasWorkspace, workspaceBytes);
+        JCublas2.cublasSetMathMode(mainCublas, cublasMath.CUBLAS_DEFAULT_MATH);
         int[] v = new int[1];
-        JCublas2.cublasGetVersion(cublas, v);
+        JCublas2.cublasGetVersion(mainCublas, v);
         cublasVersion = v[0];
-        cuStreamSynchronize(stream);
+        cuStreamSynchronize(mainStream);
+    }
+
+    /** The cuBLAS workspace of a lane: the sizes NVIDIA recommends, 32 MiB from Hopper on and 4 MiB before. */
+    long cublasWorkspaceBytes() {
+        return ccMajor >= 9 ? 32L << 20 : 4L << 20;
     }
 
     static String version(int v) {

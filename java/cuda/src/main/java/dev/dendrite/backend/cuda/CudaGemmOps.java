@@ -43,6 +43,16 @@ import jcuda.jcublas.JCublas2;
 final class CudaGemmOps implements GemmOps {
     /** {@link #gemm}'s name for cuBLAS, beside the GemmVariant ids, in its choices and {@code -Ddendrite.cuda.gemm}. */
     private static final String GEMM_CUBLAS = "cublas";
+    /**
+     * cuBLAS over k split in 2, 4 or 8 ("cublas/4"): one strided-batched call writes the partial products to the
+     * work space and gemm_fold adds them into C. The course's products (128 rows, k = 512 or 784) give cuBLAS's
+     * own kernel only 32-64 blocks on 132 SMs, each walking all of k; split, the blocks are 2-8 times as many and
+     * their loops as much shorter. A candidate like any other: the tuner keeps it only where it is faster.
+     */
+    private static final String GEMM_CUBLAS_SPLIT = "cublas/";
+    private static final int[] CUBLAS_SPLITS = {2, 4, 8};
+    /** The shortest slice of k a cuBLAS split may leave each partial product. */
+    private static final int MIN_SPLIT_K = 32;
 
     private final CudaContext ctx;
     /** Whether the backend records steps as CUDA graphs now: GEMM candidates are then timed inside one too. */
@@ -59,8 +69,11 @@ final class CudaGemmOps implements GemmOps {
     private String forcedGemmPath;
     /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
     private boolean gemmTuningFailed;
-    /** Partial sums of split GEMMs, grown outside captures; see ensureGemmWorkspace. */
-    private CUdeviceptr gemmWorkspace;
+    /**
+     * Partial sums of split GEMMs, one per lane (main, side: {@link CudaSideLane}) so that products in parallel
+     * graph branches never share one; grown together outside captures, see ensureGemmWorkspace.
+     */
+    private final CUdeviceptr[] gemmWorkspace = new CUdeviceptr[2];
     private long gemmWorkspaceBytes;
 
     CudaGemmOps(CudaContext ctx, BooleanSupplier recordsGraphs) {
@@ -127,10 +140,16 @@ final class CudaGemmOps implements GemmOps {
             return 4 * rule.workspaceFloats(m, n, k) <= gemmWorkspaceBytes ? rule.id() : GemmVariant.TILE64.id();
         }
         List<String> candidates = new ArrayList<>();
+        long workspace = 0;
         if (!own) {
             candidates.add(GEMM_CUBLAS);
+            for (int splits : CUBLAS_SPLITS) {
+                if (k % splits == 0 && k / splits >= MIN_SPLIT_K) {
+                    candidates.add(GEMM_CUBLAS_SPLIT + splits);
+                    workspace = Math.max(workspace, (long) splits * m * n);
+                }
+            }
         }
-        long workspace = 0;
         for (GemmVariant v : GemmVariant.values()) {
             if (v == rule || v.suits(m, n, k)) {
                 candidates.add(v.id());
@@ -234,6 +253,15 @@ final class CudaGemmOps implements GemmOps {
                     pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
             return;
         }
+        if (path.startsWith(GEMM_CUBLAS_SPLIT)) {
+            int splits = Integer.parseInt(path.substring(GEMM_CUBLAS_SPLIT.length()));
+            if (k % splits == 0) {
+                issueCublasSplit(splits, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+            } else { // only when forced: the tuner offers a split only where it divides k
+                issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+            }
+            return;
+        }
         // The twin of OpenClBackend.enqueueGemm: the same kernels, groups and second pass.
         GemmVariant v = GemmVariant.byId(path);
         int[] groups = v.groups(m, n, k);
@@ -244,7 +272,7 @@ final class CudaGemmOps implements GemmOps {
         }
         int splits = groups[2];
         ensureGemmWorkspace(4 * v.workspaceFloats(m, n, k));
-        CUdeviceptr pw = splits > 1 ? gemmWorkspace : null;
+        CUdeviceptr pw = splits > 1 ? gemmWorkspace[ctx.side.index()] : null;
         CudaKernel tiled = CudaKernel.gemm(v, transA, transB);
         ctx.launchGrid(tiled, groups[0], groups[1], splits, v.threadsX(), v.threadsY(), m, n, k, alpha, pa, pb, beta,
                 pc,
@@ -254,6 +282,27 @@ final class CudaGemmOps implements GemmOps {
                     splits,
                     alpha, pw, beta, pc);
         }
+    }
+
+    /**
+     * {@link #GEMM_CUBLAS_SPLIT}: partial product p is op(A) op(B) over k in [p k/splits, (p+1) k/splits), one
+     * batch entry of cublasSgemmStridedBatched written to w[p][m][n] (the layout gemm_fold reads); the leading
+     * dimensions stay the whole matrices' (RowMajorGemm for the full k), and a slice of k starts k/splits columns
+     * further along a row of A (or B^T) and k/splits rows further down A^T (or B).
+     */
+    private void issueCublasSplit(int splits, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                  CUdeviceptr pa, CUdeviceptr pb, float beta, CUdeviceptr pc) {
+        ensureGemmWorkspace(4L * splits * m * n);
+        CUdeviceptr pw = gemmWorkspace[ctx.side.index()];
+        RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+        int slice = k / splits;
+        long strideB = transB ? slice : (long) slice * n; // cuBLAS's first operand is our B
+        long strideA = transA ? (long) slice * m : slice;
+        JCublas2.cublasSgemmStridedBatched(ctx.cublas, g.transa, g.transb, g.m, g.n, slice,
+                Pointer.to(new float[] {1f}), pb, g.lda, strideB, pa, g.ldb, strideA, Pointer.to(new float[] {0f}), pw,
+                g.ldc, (long) m * n, splits);
+        ctx.launch(CudaKernel.GEMM_FOLD, GemmVariant.foldGroups(m, n), GemmVariant.FOLD_THREADS, 1, 0, m * n, splits,
+                alpha, pw, beta, pc);
     }
 
     /**
@@ -271,11 +320,13 @@ final class CudaGemmOps implements GemmOps {
                     + " to " + bytes + " bytes during a graph capture");
         }
         long size = Math.max(bytes, 2 * gemmWorkspaceBytes);
-        CUdeviceptr grown = new CUdeviceptr();
-        cuMemAlloc(grown, size);
-        ctx.memory.add(size);
-        ctx.retired.add(grown);
-        gemmWorkspace = grown;
+        for (int lane = 0; lane < gemmWorkspace.length; lane++) {
+            CUdeviceptr grown = new CUdeviceptr();
+            cuMemAlloc(grown, size);
+            ctx.memory.add(size);
+            ctx.retired.add(grown);
+            gemmWorkspace[lane] = grown;
+        }
         gemmWorkspaceBytes = size;
     }
 
@@ -284,7 +335,21 @@ final class CudaGemmOps implements GemmOps {
      * again), so that tests can check each variant whatever the choice would be.
      */
     void forceGemmPath(String path) {
-        forcedGemmPath = path == null || path.equals(GEMM_CUBLAS) ? path : GemmVariant.byId(path).id();
+        forcedGemmPath = path == null || path.equals(GEMM_CUBLAS) || isCublasSplit(path) ? path
+                : GemmVariant.byId(path).id();
+    }
+
+    private static boolean isCublasSplit(String path) {
+        if (!path.startsWith(GEMM_CUBLAS_SPLIT)) {
+            return false;
+        }
+        String splits = path.substring(GEMM_CUBLAS_SPLIT.length());
+        for (int s : CUBLAS_SPLITS) {
+            if (splits.equals(Integer.toString(s))) {
+                return true;
+            }
+        }
+        throw new IllegalArgumentException("gemm path " + path + ": expected cublas/2, cublas/4 or cublas/8");
     }
 
     /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */

@@ -2,6 +2,8 @@ package dev.dendrite.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphGetEdges;
+import static jcuda.driver.JCudaDriver.cuGraphGetNodes;
 import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
 import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
@@ -11,6 +13,7 @@ import dev.dendrite.backend.CapturedStep;
 import jcuda.CudaException;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUgraphNode;
 import jcuda.driver.CUstreamCaptureMode;
 
 /**
@@ -116,6 +119,32 @@ public final class CudaGraph implements CapturedStep {
             throw new CudaBackendException("cuda CudaGraph.launch failed: " + e.getMessage(), e);
         }
         backend.graphLaunched();
+    }
+
+    /**
+     * The recorded graph's node and edge counts: a chain of n nodes has n - 1 edges, and each branch
+     * ({@link CudaBackend#branch}) that ran beside the main path adds one. For tests.
+     */
+    long[] nodesAndEdges() {
+        if (!hasGraph || destroyed) {
+            throw new IllegalStateException("cuda CudaGraph.nodesAndEdges: no graph recorded");
+        }
+        // Arrays larger than the graph: the driver fills what there is and returns the counts (no null arrays,
+        // whose handling JCuda does not document).
+        int room = 4096;
+        long[] nodes = {room};
+        long[] edges = {room};
+        cuGraphGetNodes(graph, graphNodes(room), nodes);
+        cuGraphGetEdges(graph, graphNodes(room), graphNodes(room), edges);
+        return new long[] {nodes[0], edges[0]};
+    }
+
+    private static CUgraphNode[] graphNodes(int n) {
+        CUgraphNode[] a = new CUgraphNode[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new CUgraphNode();
+        }
+        return a;
     }
 
     /** Destroys the graph (ending an unfinished capture first). Idempotent. */

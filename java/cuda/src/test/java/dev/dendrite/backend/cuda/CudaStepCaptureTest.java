@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.dendrite.backend.Buffer;
+import dev.dendrite.backend.DType;
+import dev.dendrite.backend.Slice;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Preprocessing;
@@ -25,9 +28,10 @@ import dev.dendrite.model.Sequential;
 
 /**
  * On a GPU, fit records its training step as one CUDA graph and replays it; training must be exactly what the
- * same ops issued one by one give ({@code -Ddendrite.cuda.graphs=false}). The same kernels run in the same
- * order on one stream with a fixed cuBLAS workspace, and cuBLAS documents bit-wise identical results from run
- * to run on the same GPU, so the tolerance is zero. The GEMM path is pinned ({@code -Ddendrite.cuda.gemm}): in
+ * same ops issued one by one give ({@code -Ddendrite.cuda.graphs=false}). The same kernels run on the same
+ * inputs with fixed cuBLAS workspaces (in the graph, the weight gradients on a parallel branch that touches
+ * nothing the main path does meanwhile), and cuBLAS documents bit-wise identical results from run to run on the
+ * same GPU, so the tolerance is zero. The GEMM path is pinned ({@code -Ddendrite.cuda.gemm}): in
  * the default "auto" each backend measures cuBLAS against the own kernels per shape and two backends may choose
  * differently; "own" is checked too, because all own variants give the same bits whichever is chosen, also for a
  * shape first seen during the capture. (The CPU-side twin, {@code StepCaptureTest}, checks the
@@ -36,10 +40,16 @@ import dev.dendrite.model.Sequential;
 class CudaStepCaptureTest {
 
     private static CudaBackend cudaOrSkip(boolean graphs, String gemm) {
+        return cudaOrSkip(graphs, gemm, true);
+    }
+
+    private static CudaBackend cudaOrSkip(boolean graphs, String gemm, boolean branches) {
         String old = System.getProperty("dendrite.cuda.graphs");
         String oldGemm = System.getProperty("dendrite.cuda.gemm");
+        String oldBranches = System.getProperty("dendrite.cuda.branches");
         System.setProperty("dendrite.cuda.graphs", Boolean.toString(graphs));
         System.setProperty("dendrite.cuda.gemm", gemm);
+        System.setProperty("dendrite.cuda.branches", Boolean.toString(branches));
         try {
             return new CudaBackend();
         } catch (UnsupportedOperationException e) {
@@ -49,6 +59,7 @@ class CudaStepCaptureTest {
         } finally {
             restore("dendrite.cuda.graphs", old);
             restore("dendrite.cuda.gemm", oldGemm);
+            restore("dendrite.cuda.branches", oldBranches);
         }
     }
 
@@ -92,5 +103,46 @@ class CudaStepCaptureTest {
             assertArrayEquals(eager.weights().get(i), graphs.weights().get(i), "weight array " + i);
         }
         assertTrue(graphs.history().get("accuracy").get(1) > 0.7, "learns: " + graphs.history().get("accuracy"));
+    }
+
+    /**
+     * A branch recorded in a graph is a path beside the main one: fill c1; branch {fill c2}; fill c3; join; copy
+     * c2 to c4 is four nodes with four edges (c1 before both c2 and c3, and both before the copy), where one path
+     * has three; with {@code -Ddendrite.cuda.branches=false} it is that one path. Replays give the same values.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aBranchIsAPathBesideTheMainOne(boolean branches) {
+        try (CudaBackend cuda = cudaOrSkip(true, "cublas", branches);
+             Buffer c = cuda.allocate(DType.F32, 4 * 256)) {
+            Slice c1 = c.slice(0, 256);
+            Slice c2 = c.slice(256, 256);
+            Slice c3 = c.slice(512, 256);
+            Slice c4 = c.slice(768, 256);
+            Runnable step = () -> {
+                cuda.fill(c1, 1f);
+                cuda.branch(() -> cuda.fill(c2, 2f));
+                cuda.fill(c3, 3f);
+                cuda.joinBranches();
+                cuda.copy(c2, c4);
+            };
+            step.run(); // outside a recording, as the engine's first step: creates the side lane
+            cuda.fill(c.all(), 0f);
+            try (CudaGraph g = CudaGraph.capture(cuda, step)) {
+                long[] ne = g.nodesAndEdges();
+                assertEquals(4, ne[0], "nodes");
+                assertEquals(branches ? 4 : 3, ne[1], "edges");
+                g.launch();
+                g.launch();
+                float[] got = new float[4 * 256];
+                cuda.download(c.all(), got, 0);
+                for (int i = 0; i < 256; i++) {
+                    assertEquals(1f, got[i]);
+                    assertEquals(2f, got[256 + i]);
+                    assertEquals(3f, got[512 + i]);
+                    assertEquals(2f, got[768 + i], "the copy after the join sees the branch's fill");
+                }
+            }
+        }
     }
 }
