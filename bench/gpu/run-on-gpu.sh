@@ -205,6 +205,20 @@ tests_jar=$b/lib/dendrite-tests.jar
 bench_cp="$cp_lib:$b/lib/dendrite-bench.jar"
 if [ -d "$b/data/fashion-mnist" ]; then
   export DENDRITE_DATA="$root/$b/data/fashion-mnist"
+  if ls "$b"/data/fashion-mnist/*.xz >/dev/null 2>&1; then
+    # make-bundle.sh stores the training images as xz; both loaders read .gz (or raw) files.
+    DENDRITE_DATA=$(mktemp -d)
+    cp "$b"/data/fashion-mnist/*.gz "$DENDRITE_DATA"/
+    for f in "$b"/data/fashion-mnist/*.xz; do
+      if command -v xz >/dev/null 2>&1; then
+        xz -dc "$f" | gzip -1 > "$DENDRITE_DATA/$(basename "$f" .xz).gz"
+      else
+        "${PYTHON:-python3}" -c 'import gzip, lzma, shutil, sys
+with lzma.open(sys.argv[1]) as i, gzip.open(sys.argv[2], "wb", 1) as o: shutil.copyfileobj(i, o)' \
+          "$f" "$DENDRITE_DATA/$(basename "$f" .xz).gz"
+      fi
+    done
+  fi
 elif [ -d /usr/share/datasets/fashion-mnist ]; then
   export DENDRITE_DATA=/usr/share/datasets/fashion-mnist
 fi
