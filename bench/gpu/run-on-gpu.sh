@@ -222,7 +222,8 @@ with lzma.open(sys.argv[1]) as i, gzip.open(sys.argv[2], "wb", 1) as o: shutil.c
 elif [ -d /usr/share/datasets/fashion-mnist ]; then
   export DENDRITE_DATA=/usr/share/datasets/fashion-mnist
 fi
-jvm_flags=(-Xmx8g)
+# A JVM that crashes writes its report (the Java stack of the crashing thread: the test or op) where it comes back.
+jvm_flags=(-Xmx8g "-XX:ErrorFile=$out/hs_err_%p.log")
 [ "${CUDA_SYNC:-0}" = 1 ] && jvm_flags+=(-Ddendrite.cuda.sync=true)
 
 # Test classes in the tests jar whose path matches a regular expression, as class names. The jlink'd JRE has no

@@ -187,7 +187,7 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
      * Issues {@code ops} as a branch that may run beside the ops issued after this call, until
      * {@link #joinBranches()}: how a GPU backend takes the weight gradients of a layer off the path that carries
      * the input gradient back to the layer before, so that both products run at once. The caller promises that,
-     * until the join, nothing issued after the branch writes what the branch reads or reads and writes what it
+     * until the join, nothing issued after the branch writes what the branch reads or reads or writes what it
      * writes; the branch itself sees everything issued before it. Branches run in order among themselves.
      *
      * <p>The default issues {@code ops} in place, which keeps every promise trivially; the CUDA backend runs

@@ -174,13 +174,19 @@ public final class Dense extends Layer implements OutputActivation {
         Backend be = ctx.backend();
         int rows = ctx.rows();
         // Only the optimizer waits for the weight gradients; the layer before waits for dx. As a branch they run
-        // beside dx's product and the rest of the backward pass (the engine joins before the update).
-        be.branch(() -> {
+        // beside dx's product and the rest of the backward pass (the engine joins before the update). Without dx
+        // there is nothing to run beside, and a branch would only add its fork and join to the step.
+        Runnable weightGradients = () -> {
             if (useBias && needBiasGrad) {
                 be.columnSums(dz, rows, units, ctx.grad(1));
             }
             be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
-        });
+        };
+        if (dx == null) {
+            weightGradients.run();
+        } else {
+            be.branch(weightGradients);
+        }
         if (dx != null) {
             be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);
         }

@@ -457,17 +457,11 @@ final class Engine implements AutoCloseable {
             boolean training, Slice stats) {
         int n = layers.size();
         gatherInputs(data, order, batchCounters, batchSize, rows);
-        // Only the loss reads the targets (and mixup, which joins first): their gather may run beside the forward.
-        backend.branch(() -> backend.gather(data.y(), data.yWidth(), order, batchCounters, batchSize, rows, null,
-                null, yBatch.all()));
+        backend.gather(data.y(), data.yWidth(), order, batchCounters, batchSize, rows, null, null, yBatch.all());
         MixupStep mix = training ? mixup : null;
-        if (mix != null) {
-            backend.joinBranches();
-        }
         Slice targets = mix == null ? yBatch.all()
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
         forward(training);
-        backend.joinBranches();
         Slice pre = fusedPreActivation();
         MixupStep.loss(mix, backend, loss, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
                 training ? douts[n - 1] : null, 1f / rows, stats);

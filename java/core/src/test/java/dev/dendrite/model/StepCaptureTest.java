@@ -132,7 +132,8 @@ class StepCaptureTest {
     }
 
     /**
-     * The engine's branches ({@link Backend#branch}: each Dense layer's weight gradients, the targets' gather)
+     * The engine's branches ({@link Backend#branch}: the weight gradients of each Dense layer with a layer
+     * before it that trains)
      * keep their contract: run as late as it allows, at the join, they give the same training bit for bit as run
      * in place. A branch whose result were read before its join, or whose inputs were overwritten before it,
      * would give different numbers (or fail on a stale buffer).
@@ -145,7 +146,7 @@ class StepCaptureTest {
         assertSameTraining(direct, late);
         DeferredBranchBackend d = DeferredBranchBackend.of(deferred);
         assertTrue(d.branches() > 0, "the engine issued branches");
-        assertTrue(d.maxPending() >= 3, "the three Dense layers' weight gradients were pending together: "
+        assertTrue(d.maxPending() >= 2, "the last two Dense layers' weight gradients were pending together: "
                 + d.maxPending());
     }
 

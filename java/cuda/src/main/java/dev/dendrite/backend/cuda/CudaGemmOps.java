@@ -44,13 +44,14 @@ final class CudaGemmOps implements GemmOps {
     /** {@link #gemm}'s name for cuBLAS, beside the GemmVariant ids, in its choices and {@code -Ddendrite.cuda.gemm}. */
     private static final String GEMM_CUBLAS = "cublas";
     /**
-     * cuBLAS over k split in 2, 4 or 8 ("cublas/4"): one strided-batched call writes the partial products to the
+     * cuBLAS over k split in 4, 8 or 16 ("cublas/4"): one strided-batched call writes the partial products to the
      * work space and gemm_fold adds them into C. The course's products (128 rows, k = 512 or 784) give cuBLAS's
-     * own kernel only 32-64 blocks on 132 SMs, each walking all of k; split, the blocks are 2-8 times as many and
-     * their loops as much shorter. A candidate like any other: the tuner keeps it only where it is faster.
+     * own kernel only 32-64 blocks on 132 SMs, each walking all of k; split, the blocks are 4-16 times as many and
+     * their loops as much shorter. A candidate like any other: the tuner keeps it only where it is faster. On an
+     * H200 (2026-12-04) the splits took 0.7-3 us off products of 5-10 us, gemm_fold included; halves never won.
      */
     private static final String GEMM_CUBLAS_SPLIT = "cublas/";
-    private static final int[] CUBLAS_SPLITS = {2, 4, 8};
+    private static final int[] CUBLAS_SPLITS = {4, 8, 16};
     /** The shortest slice of k a cuBLAS split may leave each partial product. */
     private static final int MIN_SPLIT_K = 32;
 
@@ -349,7 +350,7 @@ final class CudaGemmOps implements GemmOps {
                 return true;
             }
         }
-        throw new IllegalArgumentException("gemm path " + path + ": expected cublas/2, cublas/4 or cublas/8");
+        throw new IllegalArgumentException("gemm path " + path + ": expected cublas/4, cublas/8 or cublas/16");
     }
 
     /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */

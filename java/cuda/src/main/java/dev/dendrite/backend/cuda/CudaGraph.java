@@ -13,7 +13,6 @@ import dev.dendrite.backend.CapturedStep;
 import jcuda.CudaException;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
-import jcuda.driver.CUgraphNode;
 import jcuda.driver.CUstreamCaptureMode;
 
 /**
@@ -129,22 +128,13 @@ public final class CudaGraph implements CapturedStep {
         if (!hasGraph || destroyed) {
             throw new IllegalStateException("cuda CudaGraph.nodesAndEdges: no graph recorded");
         }
-        // Arrays larger than the graph: the driver fills what there is and returns the counts (no null arrays,
-        // whose handling JCuda does not document).
-        int room = 4096;
-        long[] nodes = {room};
-        long[] edges = {room};
-        cuGraphGetNodes(graph, graphNodes(room), nodes);
-        cuGraphGetEdges(graph, graphNodes(room), graphNodes(room), edges);
+        // Null arrays: only the counts. (JCuda 12.6 passes the driver an uninitialised capacity along with
+        // non-null arrays, and the driver then writes past them: a heap corruption, seen on an H200.)
+        long[] nodes = new long[1];
+        long[] edges = new long[1];
+        cuGraphGetNodes(graph, null, nodes);
+        cuGraphGetEdges(graph, null, null, edges);
         return new long[] {nodes[0], edges[0]};
-    }
-
-    private static CUgraphNode[] graphNodes(int n) {
-        CUgraphNode[] a = new CUgraphNode[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = new CUgraphNode();
-        }
-        return a;
     }
 
     /** Destroys the graph (ending an unfinished capture first). Idempotent. */
