@@ -6,12 +6,14 @@
  *   gemm_<variant>_<ta><tb>   one tiled variant, one transpose combination (n: as stored, t: transposed);
  *                             blocks of the variant's shape, grid (column tiles, row tiles, k-splits)
  *   gemm_fold                 second pass of a product split over k: one thread per element of C
+ *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (CudaBackend.denseForward)
  *   gemm_simple               one thread per element of C, for products too small to fill a tile
  *
  * Launch geometry comes from dev.dendrite.backend.GemmVariant, as for OpenCL. Pointers arrive offset to their
  * slice (common.cuh); w, the work space of a split product, is null otherwise.
  */
 #include "common.cuh"
+#include "activations.h"
 
 #define DENDRITE_GEMM_VARIANT tile64
 #include "gemm_tiled.h"
@@ -46,6 +48,26 @@ DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, const float *w, 
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < mn) {
         dendrite_gemm_fold_element(i, mn, blocks, alpha, w, beta, c);
+    }
+}
+
+/*
+ * gemm_fold fused with the layer's bias and activation (bias_activation_forward, activations.cu): a dense
+ * layer's product split over k goes from its partial sums to z and y in one pass instead of two kernels, with
+ * the same bits (the fold's sum in block order, then z = sum + bias[col], y = f(z)). y may alias z only for
+ * LINEAR; bias may be null.
+ */
+DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, const float *w, const float *bias, int cols,
+                                               int act, float alpha, float *z, float *y) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < mn) {
+        dendrite_gemm_fold_element(i, mn, blocks, 1.0f, w, 0.0f, z);
+        float v = z[i];
+        if (bias != nullptr) {
+            v += bias[i % cols];
+            z[i] = v;
+        }
+        y[i] = dendrite_activation(act, alpha, v);
     }
 }
 

@@ -199,6 +199,26 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void denseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                   float alpha, Slice z, Slice y) {
+        checks().gemm(rows, n, k, x, w, z);
+        checks().biasActivationForward(z, bias, rows, n, f, y);
+        if (!fusedDenseForward(x, w, bias, rows, k, n, f, alpha, z, y)) {
+            ops.gemm().gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+            ops.activations().biasActivationForward(z, bias, rows, n, f, alpha, y);
+        }
+    }
+
+    /**
+     * {@link #denseForward} as one fused sequence, its checks passed: whether this backend issued it (then
+     * with exactly the two ops' results), or left it to the two ops. The default fuses nothing.
+     */
+    protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                        float alpha, Slice z, Slice y) {
+        return false;
+    }
+
+    @Override
     public final void columnSums(Slice x, int rows, int cols, Slice out) {
         checks().columnSums(x, rows, cols, out);
         ops.reductions().columnSums(x, rows, cols, out);

@@ -184,6 +184,18 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * A dense layer's forward pass: {@code z = x w} ({@code x} {@code rows x k}, {@code w} {@code k x n}, as
+     * {@link #gemm} with alpha 1 and beta 0), then {@link #biasActivationForward}{@code (z, bias, rows, n, f, alpha,
+     * y)}. Exactly those two ops, whose checks apply; a backend may fuse them where that is faster, with the same
+     * results bit for bit (the CUDA backend folds a product split over k straight into the bias and activation).
+     */
+    default void denseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, float alpha,
+                              Slice z, Slice y) {
+        gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        biasActivationForward(z, bias, rows, n, f, alpha, y);
+    }
+
+    /**
      * Issues {@code ops} as a branch that may run beside the ops issued after this call, until
      * {@link #joinBranches()}: how a GPU backend takes the weight gradients of a layer off the path that carries
      * the input gradient back to the layer before, so that both products run at once. The caller promises that,

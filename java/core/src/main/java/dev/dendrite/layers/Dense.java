@@ -148,8 +148,8 @@ public final class Dense extends Layer implements OutputActivation {
         Backend be = ctx.backend();
         int rows = ctx.rows();
         Slice z = ctx.scratch(0);
-        be.gemm(false, false, rows, units, inputSize(), 1f, x, ctx.weight(0), 0f, z);
-        be.biasActivationForward(z, useBias ? ctx.weight(1) : null, rows, units, activation, alpha, y);
+        be.denseForward(x, ctx.weight(0), useBias ? ctx.weight(1) : null, rows, inputSize(), units, activation, alpha,
+                z, y);
     }
 
     @Override

@@ -519,6 +519,38 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * denseForward is the product and then the bias and activation, to the bit, whatever a backend fuses (the
+     * CUDA backend folds a product split over k into them); the products are course-sized, so that a GPU's tuner
+     * may pick such a split.
+     */
+    @Test
+    void denseForwardIsTheProductThenTheBiasAndActivation() {
+        int rows = 128;
+        int k = 256;
+        for (int n : new int[] {96, 10}) {
+            float[] x = normal(rows * k, 1);
+            float[] w = normal(k * n, 0.1);
+            for (ActivationFunction f : new ActivationFunction[] {ActivationFunction.RELU, ActivationFunction.SELU,
+                    ActivationFunction.LEAKY_RELU, ActivationFunction.LINEAR, ActivationFunction.SOFTMAX}) {
+                for (boolean withBias : new boolean[] {false, true}) {
+                    String what = "denseForward " + f + " n=" + n + (withBias ? " with bias" : "");
+                    Slice bias = withBias ? f32(normal(n, 1)) : null;
+                    float alpha = alphaFor(f);
+                    Slice z1 = f32Out(rows * n);
+                    Slice y1 = f32Out(rows * n);
+                    backend.gemm(false, false, rows, n, k, 1f, f32(x), f32(w), 0f, z1);
+                    backend.biasActivationForward(z1, bias, rows, n, f, alpha, y1);
+                    Slice z2 = f32Out(rows * n);
+                    Slice y2 = f32Out(rows * n);
+                    backend.denseForward(f32(x), f32(w), bias, rows, k, n, f, alpha, z2, y2);
+                    assertArrayEquals(get(z1), get(z2), what + ": z");
+                    assertArrayEquals(get(y1), get(y2), what + ": y");
+                }
+            }
+        }
+    }
+
     @Test
     void linearForwardMayRunInPlace() {
         int rows = 5;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.OpFamilies;
@@ -357,6 +358,13 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
      * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
      * again), so that tests can check each variant whatever the choice would be.
      */
+    /** A dense layer's product split over k folds straight into its bias and activation (CudaGemmOps). */
+    @Override
+    protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                        float alpha, Slice z, Slice y) {
+        return gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
+    }
+
     void forceGemmPath(String path) {
         gemm.forceGemmPath(path);
     }

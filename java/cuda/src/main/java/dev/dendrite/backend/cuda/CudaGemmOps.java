@@ -1,5 +1,6 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 import static jcuda.driver.JCudaDriver.cuEventCreate;
 import static jcuda.driver.JCudaDriver.cuEventDestroy;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.GemmOps;
@@ -54,6 +56,11 @@ final class CudaGemmOps implements GemmOps {
     private static final int[] CUBLAS_SPLITS = {4, 8, 16};
     /** The shortest slice of k a cuBLAS split may leave each partial product. */
     private static final int MIN_SPLIT_K = 32;
+    /**
+     * The most floats of partial products a cuBLAS split may need (16 MiB per lane): splits pay only where C is
+     * small; on wide4096's 1024 x 4096 products they lost and their work space tripled the peak device memory.
+     */
+    private static final long MAX_SPLIT_FLOATS = 1L << 22;
 
     private final CudaContext ctx;
     /** Whether the backend records steps as CUDA graphs now: GEMM candidates are then timed inside one too. */
@@ -145,7 +152,7 @@ final class CudaGemmOps implements GemmOps {
         if (!own) {
             candidates.add(GEMM_CUBLAS);
             for (int splits : CUBLAS_SPLITS) {
-                if (k % splits == 0 && k / splits >= MIN_SPLIT_K) {
+                if (k % splits == 0 && k / splits >= MIN_SPLIT_K && (long) splits * m * n <= MAX_SPLIT_FLOATS) {
                     candidates.add(GEMM_CUBLAS_SPLIT + splits);
                     workspace = Math.max(workspace, (long) splits * m * n);
                 }
@@ -286,6 +293,37 @@ final class CudaGemmOps implements GemmOps {
     }
 
     /**
+     * {@link CudaBackend#denseForward} when the product's path is a cuBLAS split that divides k: the partial
+     * products, then gemm_fold_bias_activation, which folds them straight into z and y; one kernel instead of
+     * gemm_fold and bias_activation_forward, the same bits. Returns false, having issued nothing, for any other
+     * path (and for softmax, whose row-wise kernel is not element-wise), so that the caller issues the two ops.
+     */
+    boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                float alpha, Slice z, Slice y) {
+        if (f == ActivationFunction.SOFTMAX || rows == 0 || n == 0 || k == 0) {
+            return false;
+        }
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pw = ptr(w);
+        try {
+            String path = gemmPath(false, false, rows, n, k, px, pw);
+            if (!path.startsWith(GEMM_CUBLAS_SPLIT)) {
+                return false;
+            }
+            int splits = Integer.parseInt(path.substring(GEMM_CUBLAS_SPLIT.length()));
+            if (k % splits != 0) {
+                return false;
+            }
+            CUdeviceptr partials = issueSplitProducts(splits, false, false, rows, n, k, px, pw);
+            ctx.launch(CudaKernel.GEMM_FOLD_BIAS_ACTIVATION, GemmVariant.foldGroups(rows, n), GemmVariant.FOLD_THREADS,
+                    1, 0, rows * n, splits, partials, ptr(bias), n, activationCode(f), alpha, ptr(z), ptr(y));
+            return true;
+        } catch (CudaException e) {
+            throw ctx.fail("denseForward", "rows=" + rows + ", k=" + k + ", n=" + n + ", " + f, e);
+        }
+    }
+
+    /**
      * {@link #GEMM_CUBLAS_SPLIT}: partial product p is op(A) op(B) over k in [p k/splits, (p+1) k/splits), one
      * batch entry of cublasSgemmStridedBatched written to w[p][m][n] (the layout gemm_fold reads); the leading
      * dimensions stay the whole matrices' (RowMajorGemm for the full k), and a slice of k starts k/splits columns
@@ -293,6 +331,14 @@ final class CudaGemmOps implements GemmOps {
      */
     private void issueCublasSplit(int splits, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                   CUdeviceptr pa, CUdeviceptr pb, float beta, CUdeviceptr pc) {
+        CUdeviceptr pw = issueSplitProducts(splits, transA, transB, m, n, k, pa, pb);
+        ctx.launch(CudaKernel.GEMM_FOLD, GemmVariant.foldGroups(m, n), GemmVariant.FOLD_THREADS, 1, 0, m * n, splits,
+                alpha, pw, beta, pc);
+    }
+
+    /** The partial products of {@link #issueCublasSplit} into this lane's work space, which it returns. */
+    private CUdeviceptr issueSplitProducts(int splits, boolean transA, boolean transB, int m, int n, int k,
+                                           CUdeviceptr pa, CUdeviceptr pb) {
         ensureGemmWorkspace(4L * splits * m * n);
         CUdeviceptr pw = gemmWorkspace[ctx.side.index()];
         RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
@@ -302,8 +348,7 @@ final class CudaGemmOps implements GemmOps {
         JCublas2.cublasSgemmStridedBatched(ctx.cublas, g.transa, g.transb, g.m, g.n, slice,
                 Pointer.to(new float[] {1f}), pb, g.lda, strideB, pa, g.ldb, strideA, Pointer.to(new float[] {0f}), pw,
                 g.ldc, (long) m * n, splits);
-        ctx.launch(CudaKernel.GEMM_FOLD, GemmVariant.foldGroups(m, n), GemmVariant.FOLD_THREADS, 1, 0, m * n, splits,
-                alpha, pw, beta, pc);
+        return pw;
     }
 
     /**

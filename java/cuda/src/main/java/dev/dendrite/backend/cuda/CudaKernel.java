@@ -99,6 +99,7 @@ enum CudaKernel {
     GEMM_SMALL_TN("gemm_small_tn", "IIIFPPFPP"),
     GEMM_SMALL_TT("gemm_small_tt", "IIIFPPFPP"),
     GEMM_FOLD("gemm_fold", "IIFPFP"),
+    GEMM_FOLD_BIAS_ACTIVATION("gemm_fold_bias_activation", "IIPPIIFPP"),
     GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP");
 
     /** Class-path location of the fatbin that kernels/cuda/build.sh produces. */

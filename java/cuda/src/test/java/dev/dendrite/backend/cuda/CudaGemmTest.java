@@ -1,15 +1,18 @@
 package dev.dendrite.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.GemmChecks;
 import dev.dendrite.backend.GemmVariant;
+import dev.dendrite.backend.Slice;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -90,6 +93,60 @@ class CudaGemmTest {
                 }
             }
         }
+    }
+
+    /**
+     * denseForward with each split forced: the partial products folded straight into the bias and activation
+     * (gemm_fold_bias_activation) give the bits of the split product followed by biasActivationForward; where a
+     * split does not divide k (k = 100 for 8 and 16) both take plain cuBLAS.
+     */
+    @Test
+    void denseForwardFoldsASplitProductIntoTheActivationBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261204);
+        int[][] shapes = {{128, 784, 512}, {128, 512, 10}, {33, 100, 70}};
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SELU, ActivationFunction.LINEAR,
+            ActivationFunction.SOFTMAX};
+        for (String path : new String[] {"cublas/4", "cublas/8", "cublas/16"}) {
+            backend.forceGemmPath(path);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int k = s[1];
+                int n = s[2];
+                for (ActivationFunction f : fs) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        String what = path + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
+                        try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n);
+                             Buffer bias = filled(rnd, n); Buffer z1 = backend.allocate(DType.F32, rows * n);
+                             Buffer y1 = backend.allocate(DType.F32, rows * n);
+                             Buffer z2 = backend.allocate(DType.F32, rows * n);
+                             Buffer y2 = backend.allocate(DType.F32, rows * n)) {
+                            Slice b = withBias ? bias.all() : null;
+                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z1.all());
+                            backend.biasActivationForward(z1.all(), b, rows, n, f, 0.1f, y1.all());
+                            backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2.all(), y2.all());
+                            assertArrayEquals(download(z1), download(z2), what + ": z");
+                            assertArrayEquals(download(y1), download(y2), what + ": y");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private Buffer filled(java.util.Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        Buffer b = backend.allocate(DType.F32, n);
+        backend.upload(v, 0, b.all());
+        return b;
+    }
+
+    private float[] download(Buffer b) {
+        float[] v = new float[b.length()];
+        backend.download(b.all(), v, 0);
+        return v;
     }
 
     @Test
