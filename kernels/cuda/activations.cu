@@ -35,28 +35,7 @@ DENDRITE_KERNEL void softmax_forward(float *z, const float *bias, int rows, int 
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
-        float *zr = z + (size_t) r * cols;
-        float *yr = y + (size_t) r * cols;
-        float m = -INFINITY;
-        for (int c = lane; c < cols; c += 32) {
-            float v = zr[c];
-            if (bias != nullptr) {
-                v += bias[c];
-                zr[c] = v;
-            }
-            m = fmaxf(m, v);
-        }
-        m = dendrite_warp_max(m);
-        float s = 0.0f;
-        for (int c = lane; c < cols; c += 32) {
-            float e = expf(zr[c] - m);
-            yr[c] = e;
-            s += e;
-        }
-        s = dendrite_warp_sum(s);
-        for (int c = lane; c < cols; c += 32) {
-            yr[c] = yr[c] / s;
-        }
+        dendrite_softmax_row(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
     }
 }
 

@@ -192,4 +192,32 @@ __device__ __forceinline__ void dendrite_finish_stats(float a, float b, float ca
 #define DENDRITE_GRID_START (blockIdx.x * blockDim.x + threadIdx.x)
 #define DENDRITE_GRID_STRIDE (gridDim.x * blockDim.x)
 
+/*
+ * Row r of a softmax forward, by one warp (lane = threadIdx.x & 31): the bias (may be null) added into z, then
+ * y = exp(z - max) / sum. One body for softmax_forward (activations.cu) and gemm_fold_bias_softmax (gemm.cu), so
+ * the two give the same bits.
+ */
+__device__ __forceinline__ void dendrite_softmax_row(float *zr, const float *bias, int cols, float *yr, int lane) {
+    float m = -INFINITY;
+    for (int c = lane; c < cols; c += 32) {
+        float v = zr[c];
+        if (bias != nullptr) {
+            v += bias[c];
+            zr[c] = v;
+        }
+        m = fmaxf(m, v);
+    }
+    m = dendrite_warp_max(m);
+    float s = 0.0f;
+    for (int c = lane; c < cols; c += 32) {
+        float e = expf(zr[c] - m);
+        yr[c] = e;
+        s += e;
+    }
+    s = dendrite_warp_sum(s);
+    for (int c = lane; c < cols; c += 32) {
+        yr[c] = yr[c] / s;
+    }
+}
+
 #endif /* DENDRITE_CUDA_COMMON_CUH */

@@ -7,6 +7,7 @@
  *                             blocks of the variant's shape, grid (column tiles, row tiles, k-splits)
  *   gemm_fold                 second pass of a product split over k: one thread per element of C
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (CudaBackend.denseForward)
+ *   gemm_fold_bias_softmax    the same for a softmax layer: one warp per row
  *   gemm_simple               one thread per element of C, for products too small to fill a tile
  *
  * Launch geometry comes from dev.dendrite.backend.GemmVariant, as for OpenCL. Pointers arrive offset to their
@@ -68,6 +69,25 @@ DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, const float *
             z[i] = v;
         }
         y[i] = dendrite_activation(act, alpha, v);
+    }
+}
+
+/*
+ * gemm_fold fused with a softmax output layer's bias and softmax (softmax_forward, activations.cu): one warp per
+ * row folds the row's partial sums into z, then runs the same row body as softmax_forward. Same bits as the
+ * two kernels.
+ */
+DENDRITE_KERNEL void gemm_fold_bias_softmax(int rows, int cols, int blocks, const float *w, const float *bias,
+                                            float *z, float *y) {
+    int lane = threadIdx.x & 31;
+    int warps = (gridDim.x * blockDim.x) >> 5;
+    int mn = rows * cols;
+    for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
+        for (int c = lane; c < cols; c += 32) {
+            dendrite_gemm_fold_element(r * cols + c, mn, blocks, 1.0f, w, 0.0f, z);
+        }
+        __syncwarp();
+        dendrite_softmax_row(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
     }
 }
 

@@ -68,6 +68,11 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
      */
     private final boolean branchesEnabled =
             !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.branches"));
+    /**
+     * Whether {@link #denseForward} may fold a split product into the bias and activation;
+     * {@code -Ddendrite.cuda.fuse=false} issues the two ops (for comparisons: the results are the same bits).
+     */
+    private final boolean fuseEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.fuse"));
     /** Set when the side lane could not be created: branches run in place from then on. */
     private boolean branchesFailed;
     /** Set when the driver refused a capture: later steps are issued op by op. */
@@ -362,7 +367,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     @Override
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                         float alpha, Slice z, Slice y) {
-        return gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
+        return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
     }
 
     void forceGemmPath(String path) {

@@ -295,12 +295,12 @@ final class CudaGemmOps implements GemmOps {
     /**
      * {@link CudaBackend#denseForward} when the product's path is a cuBLAS split that divides k: the partial
      * products, then gemm_fold_bias_activation, which folds them straight into z and y; one kernel instead of
-     * gemm_fold and bias_activation_forward, the same bits. Returns false, having issued nothing, for any other
-     * path (and for softmax, whose row-wise kernel is not element-wise), so that the caller issues the two ops.
+     * gemm_fold and bias_activation_forward (or softmax_forward: gemm_fold_bias_softmax), the same bits. Returns
+     * false, having issued nothing, for any other path, so that the caller issues the two ops.
      */
     boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                 float alpha, Slice z, Slice y) {
-        if (f == ActivationFunction.SOFTMAX || rows == 0 || n == 0 || k == 0) {
+        if (rows == 0 || n == 0 || k == 0) {
             return false;
         }
         CUdeviceptr px = ptr(x);
@@ -315,6 +315,11 @@ final class CudaGemmOps implements GemmOps {
                 return false;
             }
             CUdeviceptr partials = issueSplitProducts(splits, false, false, rows, n, k, px, pw);
+            if (f == ActivationFunction.SOFTMAX) {
+                ctx.launch(CudaKernel.GEMM_FOLD_BIAS_SOFTMAX, ctx.rowGrid(rows, false), CudaContext.BLOCK, 1, 0, rows,
+                        n, splits, partials, ptr(bias), ptr(z), ptr(y));
+                return true;
+            }
             ctx.launch(CudaKernel.GEMM_FOLD_BIAS_ACTIVATION, GemmVariant.foldGroups(rows, n), GemmVariant.FOLD_THREADS,
                     1, 0, rows * n, splits, partials, ptr(bias), n, activationCode(f), alpha, ptr(z), ptr(y));
             return true;

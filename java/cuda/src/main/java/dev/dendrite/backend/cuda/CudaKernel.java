@@ -100,6 +100,7 @@ enum CudaKernel {
     GEMM_SMALL_TT("gemm_small_tt", "IIIFPPFPP"),
     GEMM_FOLD("gemm_fold", "IIFPFP"),
     GEMM_FOLD_BIAS_ACTIVATION("gemm_fold_bias_activation", "IIPPIIFPP"),
+    GEMM_FOLD_BIAS_SOFTMAX("gemm_fold_bias_softmax", "IIIPPPP"),
     GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP");
 
     /** Class-path location of the fatbin that kernels/cuda/build.sh produces. */
