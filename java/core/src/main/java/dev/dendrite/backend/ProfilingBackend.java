@@ -65,12 +65,8 @@ public final class ProfilingBackend implements AutoCloseable {
 
     private Object dispatch(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "ProfilingBackend[" + inner + "]";
-            };
+        if (BackendProxies.isObjectMethod(method)) {
+            return BackendProxies.objectMethod(proxy, method, args, "ProfilingBackend[" + inner + "]");
         }
         if (name.equals("description")) {
             return inner.description() + " (profiled)";

@@ -184,12 +184,10 @@ public final class Dense extends Layer implements OutputActivation {
         };
         if (dx == null) {
             weightGradients.run();
-        } else {
-            be.branch(weightGradients);
+            return;
         }
-        if (dx != null) {
-            be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);
-        }
+        be.branch(weightGradients);
+        be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);
     }
 
     @Override

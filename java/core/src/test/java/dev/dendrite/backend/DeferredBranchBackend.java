@@ -52,12 +52,8 @@ public final class DeferredBranchBackend implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "DeferredBranchBackend[" + inner + "]";
-            };
+        if (BackendProxies.isObjectMethod(method)) {
+            return BackendProxies.objectMethod(proxy, method, args, "DeferredBranchBackend[" + inner + "]");
         }
         switch (name) {
             case "branch" -> {

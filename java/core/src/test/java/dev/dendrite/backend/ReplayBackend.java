@@ -62,12 +62,8 @@ public final class ReplayBackend implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "ReplayBackend(" + delegate + ")";
-            };
+        if (BackendProxies.isObjectMethod(method)) {
+            return BackendProxies.objectMethod(proxy, method, args, "ReplayBackend(" + delegate + ")");
         }
         if (recording != null) {
             if (FORBIDDEN_WHILE_RECORDING.contains(name)) {

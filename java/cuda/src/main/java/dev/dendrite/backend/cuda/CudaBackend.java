@@ -359,10 +359,6 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         throw DeviceErrors.decode(name(), err);
     }
 
-    /**
-     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
-     * again), so that tests can check each variant whatever the choice would be.
-     */
     /** A dense layer's product split over k folds straight into its bias and activation (CudaGemmOps). */
     @Override
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
@@ -370,6 +366,10 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
     }
 
+    /**
+     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
+     * again), so that tests can check each variant whatever the choice would be.
+     */
     void forceGemmPath(String path) {
         gemm.forceGemmPath(path);
     }
