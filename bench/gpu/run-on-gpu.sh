@@ -64,14 +64,13 @@ all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling ste
 # A preset only fills knobs that are not already set, so any of them can still be overridden.
 case "${PLAN:-}" in
   '') ;;
-  1) # correct, then the headline network against PyTorch
-    : "${ONLY:=cuda-tests cuda-bench pytorch compare}" "${NETWORKS:=mlp512}" "${TF32_NETWORKS=}"
+  1) # correct, then the three course networks against PyTorch: 174 s on 2026-12-04 (bench/gpu/README.md)
+    : "${ONLY:=cuda-tests cuda-bench pytorch compare}" "${NETWORKS:=mlp512 bn256 mlp1024}" "${TF32_NETWORKS=}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
-  2) # the other networks against PyTorch, where mlp512's step goes, then NVIDIA OpenCL
-    # gemm and step last: on 2026-12-04 the stages before them took 202 s of the 330 (bench/gpu/README.md).
-    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench gemm step}" "${NETWORKS:=bn256 mlp1024 wide4096}"
-    : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}"
-    : "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
+  2) # wide4096 in FP32 and TF32 against PyTorch, NVIDIA OpenCL, then where mlp512's step goes
+    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench gemm step}" "${NETWORKS:=wide4096}"
+    : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${STEP_NETWORKS:=mlp512}" "${BENCH_TIMEOUT:=75}"
+    : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
   *) echo "run-on-gpu: unknown PLAN '$PLAN'; expected 1 or 2" >&2; exit 2 ;;
 esac
 networks=("$@")
