@@ -396,8 +396,13 @@ stage_step() {
         # of a few replayed steps of the measured epoch.
         ncu=(ncu --clock-control none --graph-profiling node --launch-skip "${NCU_SKIP:-3000}"
              --launch-count "${NCU_COUNT:-80}" --metrics gpu__time_duration.sum --csv)
+        # The GEMM choices of the normal run just above: under ncu's serialised replays the tuner's timing would
+        # pick other kernels (it chose the slow own kernels in both sessions of 2026-12-04).
+        local choices=()
+        [ -s "$out/cuda-$net-gemm-choice.txt" ] && choices=("-Ddendrite.gemm.choices=$out/cuda-$net-gemm-choice.txt")
         run_step "ncu-$net" "$out/ncu-$net.txt" "${NCU_TIMEOUT:-90}" "${ncu[@]}" \
-          "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network "$net" \
+          "$java" "${jvm_flags[@]}" ${choices[@]+"${choices[@]}"} -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark \
+          --network "$net" \
           --backend cuda --epochs 1 --warmup 1 --train 12800 ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
         # The peer's one-graph step under the same lens: how many kernels, and how long each.
         run_step "ncu-$net-pytorch-graph" "$out/ncu-$net-pytorch-graph.txt" "${NCU_TIMEOUT:-90}" "${ncu[@]}" \

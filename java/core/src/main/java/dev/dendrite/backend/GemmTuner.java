@@ -1,10 +1,16 @@
 package dev.dendrite.backend;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A backend's per-shape choice among its ways of computing a GEMM (its {@link GemmVariant}s, and on CUDA cuBLAS
@@ -15,7 +21,9 @@ import java.util.Map;
  * runs it), so each passes a {@link Timer}.
  *
  * <p>With {@code -Ddendrite.gemm.verbose=true} every measurement prints one line on standard error: the shape,
- * each candidate's time per call and the choice.
+ * each candidate's time per call and the choice. {@code -Ddendrite.gemm.choices=FILE} reads such lines back (any
+ * other line in the file is skipped): the shapes they name take the recorded choice without being timed. That is
+ * how a profiler, whose serialised replays would distort the timing, sees the kernels a normal run chooses.
  *
  * <p>Not thread-safe: like the backend that owns it, it is driven by one thread.
  *
@@ -44,12 +52,64 @@ public final class GemmTuner<I> {
     private record Shape(boolean transA, boolean transB, int m, int n, int k) {
     }
 
+    /** One verbose line: the backend, the shape and, after the last arrow, the choice. */
+    private static final Pattern CHOICE_LINE = Pattern.compile(
+            "dendrite gemm \\((\\w+)\\): (A\\^T|A)\\*(B\\^T|B) m=(\\d+) n=(\\d+) k=(\\d+): .* -> (\\S+)\\s*$");
+
     private final String backend;
     private final Map<Shape, I> choices = new HashMap<>();
 
-    /** A tuner for the backend named {@code backend} (in the verbose lines). */
+    /** A tuner for the backend named {@code backend} (in the verbose lines) that times every shape. */
     public GemmTuner(String backend) {
         this.backend = backend;
+    }
+
+    /**
+     * A tuner for the backend named {@code backend}, which takes the choices that {@code -Ddendrite.gemm.choices}
+     * names for it, each turned into the backend's own name by {@code names}.
+     *
+     * @throws IllegalArgumentException when the file cannot be read or names a choice {@code names} rejects
+     */
+    public GemmTuner(String backend, Function<String, I> names) {
+        this(backend);
+        String file = System.getProperty("dendrite.gemm.choices");
+        if (file != null && !file.isBlank()) {
+            load(Path.of(file), names);
+        }
+    }
+
+    /**
+     * Takes the choices of {@code file}'s verbose lines for this backend (see the class comment); returns how
+     * many. Other backends' lines and lines of any other kind are skipped.
+     *
+     * @throws IllegalArgumentException when the file cannot be read, or a choice is not one {@code names} knows
+     */
+    public int load(Path file, Function<String, I> names) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("-Ddendrite.gemm.choices=" + file + " cannot be read (" + e
+                    + "); expected a file of 'dendrite gemm' lines from -Ddendrite.gemm.verbose=true", e);
+        }
+        int taken = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = CHOICE_LINE.matcher(lines.get(i));
+            if (!m.find() || !m.group(1).equals(backend)) {
+                continue;
+            }
+            I choice;
+            try {
+                choice = names.apply(m.group(7));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": '" + m.group(7) + "' is not a GEMM"
+                        + " path of the " + backend + " backend (" + e.getMessage() + ")", e);
+            }
+            remember(m.group(2).length() > 1, m.group(3).length() > 1, Integer.parseInt(m.group(4)),
+                    Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)), choice);
+            taken++;
+        }
+        return taken;
     }
 
     /** The remembered choice for the shape, or null when it has not been tuned. */

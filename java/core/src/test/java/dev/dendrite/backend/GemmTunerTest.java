@@ -3,6 +3,7 @@ package dev.dendrite.backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,6 +55,28 @@ class GemmTunerTest {
         assertEquals(List.of("a", "a", "b", "b"), device.order);
         tuner.remember(false, true, 2000, 2000, 2000, "b");
         assertEquals("b", tuner.choice(false, true, 2000, 2000, 2000));
+    }
+
+    /** Verbose lines read back: this backend's shapes take their recorded choice, others' lines are skipped. */
+    @Test
+    void recordedChoicesAreTakenWithoutTiming(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path file = dir.resolve("choices.txt");
+        java.nio.file.Files.write(file, List.of(
+                "mlp512 on cuda: some other line -> not a choice",
+                "dendrite gemm (test): A*B m=128 n=512 k=784: cublas 9.4 us, cublas/4 8.3 us -> cublas/4",
+                "dendrite gemm (test): A^T*B^T m=512 n=10 k=128: small 4.1 us -> small",
+                "dendrite gemm (other): A*B m=128 n=512 k=784: x 1.0 us -> x"));
+        GemmTuner<String> tuner = new GemmTuner<>("test");
+        assertEquals(2, tuner.load(file, name -> name));
+        assertEquals("cublas/4", tuner.choice(false, false, 128, 512, 784));
+        assertEquals("small", tuner.choice(true, true, 512, 10, 128));
+        assertNull(tuner.choice(false, false, 512, 10, 128));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> tuner.load(file, name -> {
+            throw new IllegalArgumentException("unknown " + name);
+        }));
+        assertTrue(bad.getMessage().contains("line 2") && bad.getMessage().contains("cublas/4"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> tuner.load(dir.resolve("missing.txt"), name -> name));
     }
 
     @Test

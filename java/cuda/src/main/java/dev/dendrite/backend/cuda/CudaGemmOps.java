@@ -72,7 +72,7 @@ final class CudaGemmOps implements GemmOps {
      * and benchmarks. An unknown value fails the constructor, naming it.
      */
     private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
-    private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda");
+    private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda", CudaGemmOps::pathNamed);
     /** A path tests force with forceGemmPath, or null. */
     private String forcedGemmPath;
     /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
@@ -386,8 +386,12 @@ final class CudaGemmOps implements GemmOps {
      * again), so that tests can check each variant whatever the choice would be.
      */
     void forceGemmPath(String path) {
-        forcedGemmPath = path == null || path.equals(GEMM_CUBLAS) || isCublasSplit(path) ? path
-                : GemmVariant.byId(path).id();
+        forcedGemmPath = path == null ? null : pathNamed(path);
+    }
+
+    /** A GEMM path by name: "cublas", a cuBLAS split or a GemmVariant id; anything else is rejected, naming it. */
+    private static String pathNamed(String path) {
+        return path.equals(GEMM_CUBLAS) || isCublasSplit(path) ? path : GemmVariant.byId(path).id();
     }
 
     private static boolean isCublasSplit(String path) {

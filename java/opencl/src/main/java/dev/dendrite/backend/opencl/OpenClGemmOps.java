@@ -35,7 +35,7 @@ final class OpenClGemmOps implements GemmOps {
     private final String gemmProperty = System.getProperty("dendrite.opencl.gemm", "auto");
     private GemmVariant forcedGemm = forcedGemmProperty(gemmProperty);
     private final boolean measureGemm = !gemmProperty.trim().equalsIgnoreCase("rule");
-    private final GemmTuner<GemmVariant> gemmTuner = new GemmTuner<>("opencl");
+    private final GemmTuner<GemmVariant> gemmTuner = new GemmTuner<>("opencl", GemmVariant::byId);
     private final Map<GemmVariant, Boolean> gemmRunnable = new EnumMap<>(GemmVariant.class);
 
     OpenClGemmOps(OpenClContext ctx) {
