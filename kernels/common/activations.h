@@ -104,6 +104,22 @@ DENDRITE_DEVICE float dendrite_activation_derivative(int act, float alpha, float
 }
 
 /*
+ * Element i of bias + activation forward (of a matrix with cols columns): z[i] += bias[i % cols] when has_bias,
+ * so that z keeps the pre-activation, then y[i] = f(z[i]). y may alias z only for LINEAR. The body of both
+ * dialects' bias_activation_forward and of CUDA's gemm_fold_bias_activation, which must give the same bits.
+ */
+DENDRITE_DEVICE void dendrite_bias_activation_element(DENDRITE_GLOBAL float *z, const DENDRITE_GLOBAL float *bias,
+                                                      int has_bias, int i, int cols, int act, float alpha,
+                                                      DENDRITE_GLOBAL float *y) {
+    float v = z[i];
+    if (has_bias) {
+        v += bias[i % cols];
+        z[i] = v;
+    }
+    y[i] = dendrite_activation(act, alpha, v);
+}
+
+/*
  * Softmax of one row of n elements, y = exp(z - max z) / sum exp(z - max z). Subtracting the maximum keeps
  * every exponent <= 0, so nothing overflows. y may alias z exactly.
  */

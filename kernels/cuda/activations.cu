@@ -18,12 +18,7 @@ DENDRITE_KERNEL void bias_activation_forward(float *z, const float *bias, int ro
                                              float alpha, float *y) {
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
-        float v = z[i];
-        if (bias != nullptr) {
-            v += bias[i % (unsigned int) cols];
-            z[i] = v;
-        }
-        y[i] = dendrite_activation(act, alpha, v);
+        dendrite_bias_activation_element(z, bias, bias != nullptr, (int) i, cols, act, alpha, y);
     }
 }
 
@@ -35,7 +30,7 @@ DENDRITE_KERNEL void softmax_forward(float *z, const float *bias, int rows, int 
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
-        dendrite_softmax_row(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
+        dendrite_softmax_row_warp(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
     }
 }
 

@@ -195,9 +195,10 @@ __device__ __forceinline__ void dendrite_finish_stats(float a, float b, float ca
 /*
  * Row r of a softmax forward, by one warp (lane = threadIdx.x & 31): the bias (may be null) added into z, then
  * y = exp(z - max) / sum. One body for softmax_forward (activations.cu) and gemm_fold_bias_softmax (gemm.cu), so
- * the two give the same bits.
+ * the two give the same bits. (common/activations.h's dendrite_softmax_row is the one-thread row of the losses.)
  */
-__device__ __forceinline__ void dendrite_softmax_row(float *zr, const float *bias, int cols, float *yr, int lane) {
+__device__ __forceinline__ void dendrite_softmax_row_warp(float *zr, const float *bias, int cols, float *yr,
+                                                          int lane) {
     float m = -INFINITY;
     for (int c = lane; c < cols; c += 32) {
         float v = zr[c];

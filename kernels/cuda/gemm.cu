@@ -63,12 +63,7 @@ DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, const float *
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < mn) {
         dendrite_gemm_fold_element(i, mn, blocks, 1.0f, w, 0.0f, z);
-        float v = z[i];
-        if (bias != nullptr) {
-            v += bias[i % cols];
-            z[i] = v;
-        }
-        y[i] = dendrite_activation(act, alpha, v);
+        dendrite_bias_activation_element(z, bias, bias != nullptr, i, cols, act, alpha, y);
     }
 }
 
@@ -87,7 +82,7 @@ DENDRITE_KERNEL void gemm_fold_bias_softmax(int rows, int cols, int blocks, cons
             dendrite_gemm_fold_element(r * cols + c, mn, blocks, 1.0f, w, 0.0f, z);
         }
         __syncwarp();
-        dendrite_softmax_row(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
+        dendrite_softmax_row_warp(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
     }
 }
 

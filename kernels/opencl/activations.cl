@@ -13,12 +13,7 @@ __kernel void bias_activation_forward(__global float *z, int zo, __global const 
     if (gid >= rows * cols) {
         return;
     }
-    float v = z[zo + gid];
-    if (has_bias) {
-        v += bias[bo + gid % cols];
-        z[zo + gid] = v;
-    }
-    y[yo + gid] = dendrite_activation(act, alpha, v);
+    dendrite_bias_activation_element(z + zo, bias + bo, has_bias, gid, cols, act, alpha, y + yo);
 }
 
 /* Row-wise softmax, one work-item per row, after adding the bias to z in place. */

@@ -305,14 +305,11 @@ final class CudaContext {
                     ? "; is libcublas.so.13 on the library path (or DENDRITE_CUBLAS set to it)?" : ""), e);
         }
         cublasCreated = true;
-        JCublas2.cublasSetStream(mainCublas, new cudaStream_t(mainStream));
-        // A workspace of its own, so that cuBLAS never allocates (which a graph capture forbids).
         long workspaceBytes = cublasWorkspaceBytes();
         cuMemAlloc(cublasWorkspace, workspaceBytes);
         workspaceAllocated = true;
         memory.add(workspaceBytes);
-        JCublas2.cublasSetWorkspace(mainCublas, cublasWorkspace, workspaceBytes);
-        JCublas2.cublasSetMathMode(mainCublas, cublasMath.CUBLAS_DEFAULT_MATH);
+        attachCublas(mainCublas, mainStream, cublasWorkspace, workspaceBytes);
         int[] v = new int[1];
         JCublas2.cublasGetVersion(mainCublas, v);
         cublasVersion = v[0];
@@ -322,6 +319,16 @@ final class CudaContext {
     /** The cuBLAS workspace of a lane: the sizes NVIDIA recommends, 32 MiB from Hopper on and 4 MiB before. */
     long cublasWorkspaceBytes() {
         return ccMajor >= 9 ? 32L << 20 : 4L << 20;
+    }
+
+    /**
+     * Puts a lane's cuBLAS handle on its stream with a workspace of its own, so that cuBLAS never allocates (which
+     * a graph capture forbids), in the backend's math mode (FP32, or TF32 after setTf32).
+     */
+    void attachCublas(cublasHandle handle, CUstream on, CUdeviceptr workspace, long bytes) {
+        JCublas2.cublasSetStream(handle, new cudaStream_t(on));
+        JCublas2.cublasSetWorkspace(handle, workspace, bytes);
+        JCublas2.cublasSetMathMode(handle, mathMode(tf32));
     }
 
     static String version(int v) {

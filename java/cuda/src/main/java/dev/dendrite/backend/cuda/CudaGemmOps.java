@@ -261,10 +261,10 @@ final class CudaGemmOps implements GemmOps {
                     pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
             return;
         }
-        if (path.startsWith(GEMM_CUBLAS_SPLIT)) {
-            int splits = Integer.parseInt(path.substring(GEMM_CUBLAS_SPLIT.length()));
-            if (k % splits == 0) {
-                issueCublasSplit(splits, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+        int slices = cublasSplits(path);
+        if (slices > 0) {
+            if (k % slices == 0) {
+                issueCublasSplit(slices, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
             } else { // only when forced: the tuner offers a split only where it divides k
                 issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
             }
@@ -306,12 +306,8 @@ final class CudaGemmOps implements GemmOps {
         CUdeviceptr px = ptr(x);
         CUdeviceptr pw = ptr(w);
         try {
-            String path = gemmPath(false, false, rows, n, k, px, pw);
-            if (!path.startsWith(GEMM_CUBLAS_SPLIT)) {
-                return false;
-            }
-            int splits = Integer.parseInt(path.substring(GEMM_CUBLAS_SPLIT.length()));
-            if (k % splits != 0) {
+            int splits = cublasSplits(gemmPath(false, false, rows, n, k, px, pw));
+            if (splits == 0 || k % splits != 0) {
                 return false;
             }
             CUdeviceptr partials = issueSplitProducts(splits, false, false, rows, n, k, px, pw);
@@ -391,17 +387,18 @@ final class CudaGemmOps implements GemmOps {
 
     /** A GEMM path by name: "cublas", a cuBLAS split or a GemmVariant id; anything else is rejected, naming it. */
     private static String pathNamed(String path) {
-        return path.equals(GEMM_CUBLAS) || isCublasSplit(path) ? path : GemmVariant.byId(path).id();
+        return path.equals(GEMM_CUBLAS) || cublasSplits(path) > 0 ? path : GemmVariant.byId(path).id();
     }
 
-    private static boolean isCublasSplit(String path) {
+    /** The slices of k a {@link #GEMM_CUBLAS_SPLIT} path cuts the product into; 0 for any other path. */
+    private static int cublasSplits(String path) {
         if (!path.startsWith(GEMM_CUBLAS_SPLIT)) {
-            return false;
+            return 0;
         }
         String splits = path.substring(GEMM_CUBLAS_SPLIT.length());
         for (int s : CUBLAS_SPLITS) {
             if (splits.equals(Integer.toString(s))) {
-                return true;
+                return s;
             }
         }
         throw new IllegalArgumentException("gemm path " + path + ": expected cublas/4, cublas/8 or cublas/16");

@@ -19,7 +19,6 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
-import jcuda.runtime.cudaStream_t;
 
 /**
  * The second lane of a {@link CudaContext}: a stream with a cuBLAS handle and workspace of its own, where
@@ -76,13 +75,11 @@ final class CudaSideLane {
         eventsCreated = true;
         JCublas2.cublasCreate(cublas);
         cublasCreated = true;
-        JCublas2.cublasSetStream(cublas, new cudaStream_t(stream));
         long bytes = ctx.cublasWorkspaceBytes();
         cuMemAlloc(workspace, bytes);
         workspaceBytes = bytes;
         ctx.memory.add(bytes);
-        JCublas2.cublasSetWorkspace(cublas, workspace, bytes);
-        JCublas2.cublasSetMathMode(cublas, CudaContext.mathMode(ctx.tf32));
+        ctx.attachCublas(cublas, stream, workspace, bytes);
         cuStreamSynchronize(stream);
         ready = true;
     }
