@@ -41,11 +41,14 @@ final class Engine implements AutoCloseable {
     private final Ctx[] contexts;
     /** weights[li][wi]: weight wi of layer li, a slice of params (trainable) or of state. */
     private final Slice[][] weights;
-    /** A regularised trainable weight: its values, its gradient and its penalty. */
-    private record Penalized(Slice weight, Slice grad, Regularizer regularizer) {
+    /** A regularised trainable weight of layer {@code layer}: its values, its gradient and its penalty. */
+    private record Penalized(int layer, Slice weight, Slice grad, Regularizer regularizer) {
     }
 
     private final List<Penalized> regularized = new ArrayList<>();
+    /** Where each layer's trainable weights start in params (and grads and the slots), and how many there are. */
+    private final int[] layerParamOffset;
+    private final int[] layerParamCount;
 
     private final Buffer hyper;
     private final Buffer counters;
@@ -58,6 +61,8 @@ final class Engine implements AutoCloseable {
     private UpdatePlan updatePlan; // the optimizer's options around its rule (schedule, EMA, accumulation)
     private Loss loss;
     private boolean fused;
+    /** Each layer's update is issued as soon as its gradients are ready, on a branch where it has a layer before. */
+    private boolean updatesByLayer;
     private long stepsDone;
 
     private int capacity;
@@ -113,6 +118,8 @@ final class Engine implements AutoCloseable {
         }
         contexts = new Ctx[layers.size()];
         weights = new Slice[layers.size()][];
+        layerParamOffset = new int[layers.size()];
+        layerParamCount = new int[layers.size()];
         int po = 0;
         int so = 0;
         for (int li = 0; li < layers.size(); li++) {
@@ -120,6 +127,7 @@ final class Engine implements AutoCloseable {
             List<WeightSpec> specs = layer.weights();
             Slice[] w = new Slice[specs.size()];
             Slice[] g = new Slice[specs.size()];
+            layerParamOffset[li] = po;
             for (int wi = 0; wi < specs.size(); wi++) {
                 WeightSpec spec = specs.get(wi);
                 if (spec.trainable()) {
@@ -128,13 +136,14 @@ final class Engine implements AutoCloseable {
                     po += spec.size();
                     Regularizer r = spec.regularizer();
                     if (r != null && (r.l1() > 0 || r.l2() > 0)) {
-                        regularized.add(new Penalized(w[wi], g[wi], r));
+                        regularized.add(new Penalized(li, w[wi], g[wi], r));
                     }
                 } else {
                     w[wi] = state.slice(so, spec.size());
                     so += spec.size();
                 }
             }
+            layerParamCount[li] = po - layerParamOffset[li];
             weights[li] = w;
             contexts[li] = new Ctx(li, w, g);
         }
@@ -205,6 +214,9 @@ final class Engine implements AutoCloseable {
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;
+        // -Ddendrite.updates.byLayer=false issues the whole update after the backward pass (for A/B timing).
+        this.updatesByLayer = updatePlan.updatesInParts()
+                && !"false".equals(System.getProperty("dendrite.updates.byLayer"));
         this.stepsDone = 0;
         syncLearningRate();
         if (yBatch != null) {
@@ -391,6 +403,11 @@ final class Engine implements AutoCloseable {
     private void step(DeviceData data, Slice permutation, int batchSize, int rows, boolean update) {
         int n = layers.size();
         forwardAndLoss(data, permutation, counters.all(), batchSize, rows, true, trainStats.all());
+        // By layer, each layer's regularizers and update follow its backward pass: as a branch where a layer before
+        // it still has its backward pass to run (so that a GPU runs the update beside it), else in place. The
+        // update rule then reads only its own layer (UpdatePlan.updatesInParts), so the bits are the same.
+        boolean byLayer = update && updatesByLayer && paramCount > 0 && !numerics.on();
+        Slice rate = byLayer ? updatePlan.stepRate(hyper.all(), counters.all()) : null;
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
             if (layer.isPassThrough()) {
@@ -409,15 +426,25 @@ final class Engine implements AutoCloseable {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
+            if (byLayer && layerParamCount[i] > 0) {
+                int li = i;
+                if (dx == null) {
+                    updateLayer(li, rate);
+                } else {
+                    backend.branch(() -> updateLayer(li, rate));
+                }
+            }
             if (dx == null) {
                 break; // nothing before this layer trains
             }
         }
         backend.joinBranches(); // the layers' weight gradients (Backend.branch), which all that follows reads
+        if (byLayer) {
+            finishStep(rows);
+            return;
+        }
         for (Penalized p : regularized) {
-            Regularizer r = p.regularizer();
-            backend.regularizerGradient(p.weight(), p.grad(), p.weight().length(), r.l1(), r.l2());
-            numerics.finite(p.grad(), p.grad().length(), "a gradient after adding its regularizer's");
+            addRegularizerGradient(p);
         }
         if (!update) {
             return;
@@ -428,9 +455,31 @@ final class Engine implements AutoCloseable {
                 numerics.weights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
         }
+        finishStep(rows);
+    }
+
+    private void addRegularizerGradient(Penalized p) {
+        Regularizer r = p.regularizer();
+        backend.regularizerGradient(p.weight(), p.grad(), p.weight().length(), r.l1(), r.l2());
+        numerics.finite(p.grad(), p.grad().length(), "a gradient after adding its regularizer's");
+    }
+
+    /** Layer {@code li}'s regularizer gradients and update, with the step's rate {@code rate}. */
+    private void updateLayer(int li, Slice rate) {
+        for (Penalized p : regularized) {
+            if (p.layer() == li) {
+                addRegularizerGradient(p);
+            }
+        }
+        updatePlan.updatePart(params.all(), grads.all(), slotSlices(), layerParamOffset[li], layerParamCount[li],
+                rate, counters.all());
+    }
+
+    /** What every training step ends with, after the update: the device-side metrics and the counters. */
+    private void finishStep(int rows) {
         if (stepMetrics != null) {
             // The outputs and targets the host metrics read after the step, counted on the device instead.
-            stepMetrics.add(outs[n - 1], yBatch.all(), rows);
+            stepMetrics.add(outs[layers.size() - 1], yBatch.all(), rows);
         }
         backend.advanceCounters(counters.all());
     }

@@ -50,6 +50,11 @@ public final class Adadelta extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
         backend.adadeltaUpdate(params, grads, slots[0], slots[1], n, hyper, rho, epsilon);

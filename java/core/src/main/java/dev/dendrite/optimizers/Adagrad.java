@@ -50,6 +50,11 @@ public final class Adagrad extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n,
                        Slice hyper, Slice counters) {
         backend.adagradUpdate(params, grads, slots[0], n, hyper, epsilon);

@@ -61,6 +61,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n,
                        Slice hyper, Slice counters) {
         backend.adamUpdate(params, grads, slots[0], slots[1], amsgrad ? slots[2] : null, n, hyper, counters,

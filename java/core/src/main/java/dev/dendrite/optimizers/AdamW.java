@@ -50,6 +50,11 @@ public final class AdamW extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
         adam.update(backend, params, grads, slots, n, hyper, counters);

@@ -34,6 +34,11 @@ public final class Adamax extends MomentOptimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
         backend.adamaxUpdate(params, grads, slots[0], slots[1], n, hyper, counters, beta1, beta2, epsilon);

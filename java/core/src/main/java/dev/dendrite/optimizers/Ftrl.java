@@ -70,6 +70,11 @@ public final class Ftrl extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
         backend.ftrlUpdate(params, grads, slots[0], slots[1], n, hyper, learningRatePower, l1, l2, l2Shrinkage, beta);

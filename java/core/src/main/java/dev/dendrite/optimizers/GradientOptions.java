@@ -91,6 +91,14 @@ public final class GradientOptions {
     }
 
     /**
+     * True when every option acts on each parameter alone (clipvalue, weight decay, or none): false with clipnorm
+     * or global_clipnorm, whose norms span a weight tensor or all of them.
+     */
+    public boolean actsOnEachParameterAlone() {
+        return clipnorm == null && globalClipnorm == null;
+    }
+
+    /**
      * Issues the clipping (on {@code grads}) and the weight decay (on {@code params}) for the {@code n} elements
      * that {@code layout} describes.
      *

@@ -52,6 +52,11 @@ public final class Lion extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n, Slice hyper,
                        Slice counters) {
         backend.lionUpdate(params, grads, slots[0], n, hyper, beta1, beta2);

@@ -47,6 +47,16 @@ public abstract class Optimizer {
         this.learningRate = learningRate;
     }
 
+    /**
+     * True when each parameter's update reads nothing but its own value, gradient and slots (and the step's rate
+     * and counter): then {@link #update} on parts of the parameter buffer, one after another, gives the same bits
+     * as on the whole, and a model may update each layer as soon as its gradients are ready. False (the default)
+     * for rules that work per weight tensor (Lamb's trust ratio, Adafactor's factored moments).
+     */
+    public boolean updatesEachParameterAlone() {
+        return false;
+    }
+
     /** The initial value of each slot; the array's length is the number of slots. */
     public abstract float[] slotInitialValues();
 

@@ -61,6 +61,11 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n,
                        Slice hyper, Slice counters) {
         int i = 1;

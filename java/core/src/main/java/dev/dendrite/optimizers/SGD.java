@@ -53,6 +53,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    public boolean updatesEachParameterAlone() {
+        return true;
+    }
+
+    @Override
     public void update(Backend backend, Slice params, Slice grads, Slice[] slots, int n,
                        Slice hyper, Slice counters) {
         backend.sgdUpdate(params, grads, momentum == 0 ? null : slots[0], n, hyper, momentum, nesterov);

@@ -90,11 +90,7 @@ public final class UpdatePlan implements AutoCloseable {
 
     /** Issues one optimizer step (the options' ops and the update rule) over {@code n} parameters. */
     public void update(Slice params, Slice grads, Slice[] slots, Slice hyper, Slice counters) {
-        Slice stepHyper = hyper;
-        if (kind != 0) {
-            backend.learningRateSchedule(schedule.all(), kind, counters, hyper, rate.all());
-            stepHyper = rate.all();
-        }
+        Slice stepHyper = stepRate(hyper, counters);
         if (accumulation == 0) {
             optimizer.apply(backend, params, grads, slots, n, stepHyper, counters);
         } else {
@@ -112,6 +108,58 @@ public final class UpdatePlan implements AutoCloseable {
             backend.emaUpdate(params, average.all(), n, counters, Math.max(1, accumulation),
                     (float) options.emaMomentum(), options.emaOverwriteFrequency());
         }
+    }
+
+    /**
+     * True when the step may be issued in parts ({@link #stepRate}, then {@link #updatePart} on each part of the
+     * parameters, in any order) with the same results as {@link #update}: the rule updates each parameter alone
+     * ({@link Optimizer#updatesEachParameterAlone}), so do its clipping and weight decay, and there is neither
+     * gradient accumulation nor a moving average (whose copies and counters span all parameters). How a model
+     * updates each layer as soon as its gradients are ready.
+     */
+    public boolean updatesInParts() {
+        return accumulation == 0 && average == null && optimizer.updatesEachParameterAlone()
+                && optimizer.gradientOptions().actsOnEachParameterAlone();
+    }
+
+    /**
+     * Issues the step's learning rate where a schedule computes it, and returns the slice the update rule reads it
+     * from: the schedule's own slot, or {@code hyper} without a schedule (then nothing is issued).
+     */
+    public Slice stepRate(Slice hyper, Slice counters) {
+        if (kind == 0) {
+            return hyper;
+        }
+        backend.learningRateSchedule(schedule.all(), kind, counters, hyper, rate.all());
+        return rate.all();
+    }
+
+    /**
+     * Issues the update of parameters {@code [offset, offset + length)} alone, with the rate that {@link #stepRate}
+     * returned for this step.
+     *
+     * @throws IllegalStateException when the plan cannot update in parts ({@link #updatesInParts})
+     * @throws IllegalArgumentException when the part is not within the plan's parameters
+     */
+    public void updatePart(Slice params, Slice grads, Slice[] slots, int offset, int length, Slice stepHyper,
+                           Slice counters) {
+        if (!updatesInParts()) {
+            throw new IllegalStateException(optimizer.name() + " with these options updates all " + n
+                    + " parameters at once; it cannot update a part of them");
+        }
+        if (offset < 0 || length < 0 || offset > n - length) {
+            throw new IllegalArgumentException("parameters [" + offset + ", " + ((long) offset + length)
+                    + "); expected a part of [0, " + n + ")");
+        }
+        if (length == 0) {
+            return;
+        }
+        Slice[] partSlots = new Slice[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            partSlots[i] = slots[i].slice(offset, length);
+        }
+        optimizer.apply(backend, params.slice(offset, length), grads.slice(offset, length), partSlots, length,
+                stepHyper, counters);
     }
 
     private Slice[] state(Slice params, Slice[] slots) {

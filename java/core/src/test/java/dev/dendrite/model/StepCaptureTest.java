@@ -33,11 +33,22 @@ import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.Flatten;
 import dev.dendrite.layers.Input;
+import dev.dendrite.optimizers.Adadelta;
+import dev.dendrite.optimizers.Adafactor;
 import dev.dendrite.optimizers.Adagrad;
 import dev.dendrite.optimizers.Adam;
+import dev.dendrite.optimizers.AdamW;
+import dev.dendrite.optimizers.Adamax;
+import dev.dendrite.optimizers.Ftrl;
+import dev.dendrite.optimizers.GradientOptions;
+import dev.dendrite.optimizers.Lamb;
+import dev.dendrite.optimizers.Lion;
+import dev.dendrite.optimizers.Nadam;
 import dev.dendrite.optimizers.Optimizer;
 import dev.dendrite.optimizers.RMSprop;
 import dev.dendrite.optimizers.SGD;
+import dev.dendrite.optimizers.UpdatePlan;
+import dev.dendrite.optimizers.schedules.ExponentialDecay;
 import dev.dendrite.regularizers.Regularizer;
 
 /**
@@ -83,13 +94,20 @@ class StepCaptureTest {
     }
 
     private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs) {
+        return train(backend, optimizer, epochs, true);
+    }
+
+    private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs, boolean plateau) {
         try (Sequential m = courseNet(backend)) {
             m.compile(optimizer.get(), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
                     "accuracy");
-            // A plateau every epoch: the learning rate changes between epochs, after the step was recorded.
-            ReduceLROnPlateau lr = new ReduceLROnPlateau().monitor("loss").factor(0.5).patience(0).minDelta(10);
-            History h = m.fit(x(), train.labels(), new FitOptions().batchSize(64).epochs(epochs).verbose(0)
-                    .validationSplit(0.2).seed(7).callbacks(lr));
+            FitOptions options = new FitOptions().batchSize(64).epochs(epochs).verbose(0).validationSplit(0.2)
+                    .seed(7);
+            if (plateau) {
+                // A plateau every epoch: the learning rate changes between epochs, after the step was recorded.
+                options.callbacks(new ReduceLROnPlateau().monitor("loss").factor(0.5).patience(0).minDelta(10));
+            }
+            History h = m.fit(x(), train.labels(), options);
             return new Run(h, m.getWeights());
         }
     }
@@ -148,6 +166,70 @@ class StepCaptureTest {
         assertTrue(d.branches() > 0, "the engine issued branches");
         assertTrue(d.maxPending() >= 2, "the last two Dense layers' weight gradients were pending together: "
                 + d.maxPending());
+    }
+
+    /**
+     * Each layer's update issued right after its backward pass (on a branch where a layer before it still has its
+     * backward pass to run) trains bit for bit like one update of all parameters after the backward pass, for
+     * every rule that updates each parameter alone, with a schedule, weight decay and clipvalue, in place and with
+     * the branches run as late as their join allows. Zero tolerance: the same ops on the same elements.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"adam", "sgd-nesterov", "nadam", "adamax", "adamw", "lion", "adadelta", "ftrl",
+        "rmsprop-clipvalue", "adam-schedule"})
+    void updatesByLayerTrainExactlyLikeOneUpdate(String which) {
+        Supplier<Optimizer> make = () -> switch (which) {
+            case "adam" -> new Adam(2e-3);
+            case "sgd-nesterov" -> new SGD(0.05, 0.9, true);
+            case "nadam" -> new Nadam(2e-3);
+            case "adamax" -> new Adamax(2e-3);
+            case "adamw" -> new AdamW(2e-3);
+            case "lion" -> new Lion(3e-4);
+            case "adadelta" -> new Adadelta(0.5);
+            case "ftrl" -> new Ftrl(0.05, -0.5, 0.1, 1e-4, 1e-4, 1e-4, 0.1);
+            case "rmsprop-clipvalue" -> new RMSprop(1e-3)
+                    .setGradientOptions(GradientOptions.NONE.withClipvalue(1e-3));
+            default -> new Adam(new ExponentialDecay(2e-3, 5, 0.9));
+        };
+        boolean plateau = !which.endsWith("schedule"); // a schedule's rate cannot be set by ReduceLROnPlateau
+        Run whole;
+        String key = "dendrite.updates.byLayer";
+        System.setProperty(key, "false");
+        Backend wholeDeferred = DeferredBranchBackend.wrap(cpu);
+        try {
+            whole = train(cpu, make, 2, plateau);
+            train(wholeDeferred, make, 2, plateau);
+        } finally {
+            System.clearProperty(key);
+        }
+        Run byLayer = train(cpu, make, 2, plateau);
+        assertSameTraining(whole, byLayer);
+        Backend deferred = DeferredBranchBackend.wrap(cpu);
+        assertSameTraining(whole, train(deferred, make, 2, plateau));
+        // Dense(32), batch norm and Dense(10) update on branches; Dense(64), the first, in place: 3 more per step.
+        int steps = 2 * 13;
+        assertEquals(DeferredBranchBackend.of(wholeDeferred).branches() + 3 * steps,
+                DeferredBranchBackend.of(deferred).branches(), "one branch per layer update with a layer before it");
+    }
+
+    @Test
+    void rulesAndOptionsThatSpanTensorsUpdateAllAtOnce() {
+        for (Optimizer o : List.of(new Lamb(), new Adafactor(),
+                new Adam().setGradientOptions(GradientOptions.NONE.withClipnorm(1.0)),
+                new Adam().setGradientOptions(GradientOptions.NONE.withGlobalClipnorm(1.0)))) {
+            try (UpdatePlan plan = new UpdatePlan(cpu, o, 10, o.slotInitialValues().length)) {
+                assertTrue(!plan.updatesInParts(), o.name() + " " + o.config());
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> plan.updatePart(null,
+                        null, new dev.dendrite.backend.Slice[0], 0, 1, null, null));
+                assertTrue(e.getMessage().contains("cannot update a part"), e.getMessage());
+            }
+        }
+        try (UpdatePlan plan = new UpdatePlan(cpu, new Adam(), 10, 2)) {
+            assertTrue(plan.updatesInParts());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan.updatePart(null,
+                    null, new dev.dendrite.backend.Slice[0], 8, 3, null, null));
+            assertTrue(e.getMessage().contains("[8, 11)") && e.getMessage().contains("[0, 10)"), e.getMessage());
+        }
     }
 
     @Test
