@@ -38,34 +38,44 @@ __device__ __forceinline__ int gather_source_row(int r, const int *indices, int 
 }
 
 /*
- * out[r, f] = src[row(r), f] * scale[f] + shift[f] (scale / shift may be null: 1 / 0), one block per output
- * row (grid = rows), threads striding over the width. The multiply and the add are rounded separately, as
- * the CPU reference (Java float arithmetic) rounds them: no fused multiply-add.
+ * Row r of a float gather: out[f] = src_row[f] * scale[f] + shift[f] (scale / shift may be null: 1 / 0), zeros
+ * where the source row is missing (null), threads striding over the width. The multiply and the add are rounded
+ * separately, as the CPU reference (Java float arithmetic) rounds them: no fused multiply-add.
  */
+template <typename T>
+__device__ __forceinline__ void gather_row_to_f32(const T *src_row, int width, const float *scale,
+                                                  const float *shift, float *o) {
+    bool transform = scale != nullptr || shift != nullptr;
+    for (int f = threadIdx.x; f < width; f += blockDim.x) {
+        float x = 0.0f;
+        if (src_row != nullptr) {
+            x = (float) src_row[f];
+            if (transform) {
+                float a = scale != nullptr ? scale[f] : 1.0f;
+                float b = shift != nullptr ? shift[f] : 0.0f;
+                x = __fadd_rn(__fmul_rn(x, a), b);
+            }
+        }
+        o[f] = x;
+    }
+}
+
+/* Row r of a word gather (I32 labels, or F32 targets moved as bits): zeros where the source row is missing. */
+__device__ __forceinline__ void gather_row_words(const int *src_row, int width, int *o) {
+    for (int f = threadIdx.x; f < width; f += blockDim.x) {
+        o[f] = src_row != nullptr ? src_row[f] : 0;
+    }
+}
+
+/* One block per output row (grid = rows): out[r, f] = src[row(r), f] * scale[f] + shift[f]. */
 template <typename T>
 __device__ __forceinline__ void gather_to_f32(const T *src, int src_rows, int width, const int *indices,
                                               int positions, const int *counters, int batch_size,
                                               const float *scale, const float *shift, float *out, int *control) {
     int r = blockIdx.x;
     int j = gather_source_row(r, indices, positions, counters, batch_size, src_rows, control);
-    float *o = out + (size_t) r * width;
-    if (j < 0) {
-        for (int f = threadIdx.x; f < width; f += blockDim.x) {
-            o[f] = 0.0f;
-        }
-        return;
-    }
-    const T *s = src + (size_t) j * width;
-    bool transform = scale != nullptr || shift != nullptr;
-    for (int f = threadIdx.x; f < width; f += blockDim.x) {
-        float x = (float) s[f];
-        if (transform) {
-            float a = scale != nullptr ? scale[f] : 1.0f;
-            float b = shift != nullptr ? shift[f] : 0.0f;
-            x = __fadd_rn(__fmul_rn(x, a), b);
-        }
-        o[f] = x;
-    }
+    gather_row_to_f32(j < 0 ? (const T *) nullptr : src + (size_t) j * width, width, scale, shift,
+                      out + (size_t) r * width);
 }
 
 DENDRITE_KERNEL void gather_u8(const unsigned char *src, int src_rows, int width, const int *indices, int positions,
@@ -85,10 +95,39 @@ DENDRITE_KERNEL void gather_i32(const int *src, int src_rows, int width, const i
                                 const int *counters, int batch_size, int *out, int *control) {
     int r = blockIdx.x;
     int j = gather_source_row(r, indices, positions, counters, batch_size, src_rows, control);
-    int *o = out + (size_t) r * width;
-    for (int f = threadIdx.x; f < width; f += blockDim.x) {
-        o[f] = j < 0 ? 0 : src[(size_t) j * width + f];
-    }
+    gather_row_words(j < 0 ? nullptr : src + (size_t) j * width, width, out + (size_t) r * width);
+}
+
+/*
+ * Backend.gatherBatch in one launch: block r gathers row r of the inputs (as gather_T) and the same source row
+ * of the targets y (y_width 32-bit words: I32 labels or F32 rows as bits). In a captured step the labels' own
+ * gather was a graph node of its own, about 3 us on an H200 for 512 bytes.
+ */
+template <typename T>
+__device__ __forceinline__ void gather_batch(const T *src, int src_rows, int width, const int *indices,
+                                             int positions, const int *counters, int batch_size,
+                                             const float *scale, const float *shift, float *out, const int *y,
+                                             int y_width, int *y_out, int *control) {
+    int r = blockIdx.x;
+    int j = gather_source_row(r, indices, positions, counters, batch_size, src_rows, control);
+    gather_row_to_f32(j < 0 ? (const T *) nullptr : src + (size_t) j * width, width, scale, shift,
+                      out + (size_t) r * width);
+    gather_row_words(j < 0 ? nullptr : y + (size_t) j * y_width, y_width, y_out + (size_t) r * y_width);
+}
+
+DENDRITE_KERNEL void gather_batch_u8(const unsigned char *src, int src_rows, int width, const int *indices,
+                                     int positions, const int *counters, int batch_size, const float *scale,
+                                     const float *shift, float *out, const int *y, int y_width, int *y_out,
+                                     int *control) {
+    gather_batch(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, y, y_width,
+                 y_out, control);
+}
+
+DENDRITE_KERNEL void gather_batch_f32(const float *src, int src_rows, int width, const int *indices, int positions,
+                                      const int *counters, int batch_size, const float *scale, const float *shift,
+                                      float *out, const int *y, int y_width, int *y_out, int *control) {
+    gather_batch(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, y, y_width,
+                 y_out, control);
 }
 
 /* ------------------------------------------------------------------ the epoch shuffle */

@@ -33,6 +33,17 @@ DENDRITE_DEVICE int gather_source_row(int r, __global const int *indices, int io
     return j;
 }
 
+/* One gathered value transformed: x * scale[f] + shift[f] (a missing scale is 1, a missing shift 0). */
+DENDRITE_DEVICE float gather_transform(float x, int f, __global const float *scale, int sco, int has_scale,
+                                       __global const float *shift, int sho, int has_shift) {
+    if (has_scale || has_shift) {
+        float a = has_scale ? scale[sco + f] : 1.0f;
+        float b = has_shift ? shift[sho + f] : 0.0f;
+        x = x * a + b;
+    }
+    return x;
+}
+
 /* out[r, f] = src[row(r), f] * scale[f] + shift[f] for a float-valued source type T (float or uchar). */
 #define DEFINE_GATHER_TO_F32(NAME, T)                                                                    \
     __kernel void NAME(__global const T *src, int so, int src_rows, int width,                          \
@@ -46,24 +57,49 @@ DENDRITE_DEVICE int gather_source_row(int r, __global const int *indices, int io
             return;                                                                                      \
         }                                                                                                \
         int r = gid / width;                                                                             \
-        int f = gid - r * width;                                                                         \
         int j = gather_source_row(r, indices, io, positions, has_indices, counters, co, has_counters,   \
                                   batch_size, src_rows, err);                                            \
-        if (j < 0) {                                                                                     \
-            out[oo + gid] = 0.0f;                                                                        \
-            return;                                                                                      \
-        }                                                                                                \
-        float x = (float) src[so + j * width + f];                                                       \
-        if (has_scale || has_shift) {                                                                    \
-            float a = has_scale ? scale[sco + f] : 1.0f;                                                 \
-            float b = has_shift ? shift[sho + f] : 0.0f;                                                 \
-            x = x * a + b;                                                                               \
-        }                                                                                                \
-        out[oo + gid] = x;                                                                               \
+        int f = gid - r * width;                                                                         \
+        out[oo + gid] = j < 0 ? 0.0f : gather_transform((float) src[so + j * width + f], f, scale, sco, \
+                                                        has_scale, shift, sho, has_shift);               \
     }
 
 DEFINE_GATHER_TO_F32(gather_f32, float)
 DEFINE_GATHER_TO_F32(gather_u8, uchar)
+
+/*
+ * Backend.gatherBatch in one launch: work items [0, rows * width) are gather_T's on the inputs, the next
+ * rows * y_width copy the same rows of the targets y (I32 labels or F32 rows, moved as 32-bit words, as bits).
+ * One launch instead of two: on a GPU the second gather's launch costs more than its few bytes.
+ */
+#define DEFINE_GATHER_BATCH(NAME, T)                                                                     \
+    __kernel void NAME(__global const T *src, int so, int src_rows, int width,                          \
+                       __global const int *indices, int io, int positions, int has_indices,             \
+                       __global const int *counters, int co, int has_counters, int batch_size, int rows, \
+                       __global const float *scale, int sco, int has_scale,                             \
+                       __global const float *shift, int sho, int has_shift,                             \
+                       __global float *out, int oo,                                                     \
+                       __global const int *y, int yo, int y_width, __global int *y_out, int yoo,        \
+                       __global int *err) {                                                             \
+        int gid = get_global_id(0);                                                                      \
+        int yid = gid - rows * width;                                                                    \
+        if (yid >= rows * y_width) {                                                                     \
+            return;                                                                                      \
+        }                                                                                                \
+        int r = yid < 0 ? gid / width : yid / y_width;                                                   \
+        int j = gather_source_row(r, indices, io, positions, has_indices, counters, co, has_counters,   \
+                                  batch_size, src_rows, err);                                            \
+        if (yid >= 0) {                                                                                  \
+            y_out[yoo + yid] = j < 0 ? 0 : y[yo + j * y_width + (yid - r * y_width)];                   \
+        } else {                                                                                         \
+            int f = gid - r * width;                                                                     \
+            out[oo + gid] = j < 0 ? 0.0f : gather_transform((float) src[so + j * width + f], f, scale,  \
+                                                            sco, has_scale, shift, sho, has_shift);      \
+        }                                                                                                \
+    }
+
+DEFINE_GATHER_BATCH(gather_batch_f32, float)
+DEFINE_GATHER_BATCH(gather_batch_u8, uchar)
 
 /* Integer rows (labels) are copied unchanged. */
 __kernel void gather_i32(__global const int *src, int so, int src_rows, int width,

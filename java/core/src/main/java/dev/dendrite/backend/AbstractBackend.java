@@ -597,6 +597,31 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth,
+                                  Slice yOut, Slice indices, Slice counters, int batchSize, int rows) {
+        checks().gatherRows(x, xWidth, indices, counters, batchSize, rows);
+        ops.data().checkGatherPositions(x, xWidth, indices, counters, batchSize, rows);
+        checks.gatherOutput(x, xWidth, rows, scale, shift, xOut);
+        checks().gatherRows(y, yWidth, indices, counters, batchSize, rows);
+        ops.data().checkGatherPositions(y, yWidth, indices, counters, batchSize, rows);
+        checks.gatherOutput(y, yWidth, rows, null, null, yOut);
+        if (!fusedGatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows)) {
+            ops.data().gather(x, xWidth, indices, counters, batchSize, rows, scale, shift, xOut);
+            ops.data().gather(y, yWidth, indices, counters, batchSize, rows, null, null, yOut);
+        }
+    }
+
+    /**
+     * {@link #gatherBatch} as one op, its checks passed: whether this backend issued it (then with exactly the two
+     * gathers' results), or left it to the two gathers. The default fuses nothing.
+     */
+    protected boolean fusedGatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                       int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,
+                                       int rows) {
+        return false;
+    }
+
+    @Override
     public final void randomPermutation(Slice out, int n, long seed, int epoch) {
         checks().randomPermutation(out, n, ops.data().maxPermutation());
         ops.data().randomPermutation(out, n, seed, epoch);

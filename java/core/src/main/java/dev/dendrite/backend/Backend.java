@@ -154,6 +154,18 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
                 Slice scale, Slice shift, Slice out);
 
     /**
+     * A batch's inputs and targets from the same rows: {@link #gather}{@code (x, xWidth, indices, counters, batchSize,
+     * rows, scale, shift, xOut)}, then {@link #gather}{@code (y, yWidth, indices, counters, batchSize, rows, null,
+     * null, yOut)}. Exactly those two ops, whose checks apply; a backend may issue them as one where that is faster
+     * (the CUDA and OpenCL backends do when {@code x} and {@code y} have the same number of rows).
+     */
+    default void gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth,
+                             Slice yOut, Slice indices, Slice counters, int batchSize, int rows) {
+        gather(x, xWidth, indices, counters, batchSize, rows, scale, shift, xOut);
+        gather(y, yWidth, indices, counters, batchSize, rows, null, null, yOut);
+    }
+
+    /**
      * Overwrites {@code out[0..n)} with the epoch's shuffle: the permutation that sorts {@code i} by
      * {@code (Philox.bits(seed, i, epoch, PERMUTATION_STREAM), i)}. Defined by its keys, so every backend gives
      * the same order for the same seed and epoch.

@@ -505,8 +505,9 @@ final class Engine implements AutoCloseable {
     private void forwardAndLoss(DeviceData data, Slice order, Slice batchCounters, int batchSize, int rows,
             boolean training, Slice stats) {
         int n = layers.size();
-        gatherInputs(data, order, batchCounters, batchSize, rows);
-        backend.gather(data.y(), data.yWidth(), order, batchCounters, batchSize, rows, null, null, yBatch.all());
+        setRows(rows);
+        backend.gatherBatch(data.x(), inputSize, data.scale(), data.shift(), xBatch.all(), data.y(), data.yWidth(),
+                yBatch.all(), order, batchCounters, batchSize, rows);
         MixupStep mix = training ? mixup : null;
         Slice targets = mix == null ? yBatch.all()
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);

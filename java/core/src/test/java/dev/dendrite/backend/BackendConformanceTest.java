@@ -1217,6 +1217,65 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * gatherBatch is the gather of the inputs and the gather of the targets from the same rows, bit for bit (it may
+     * be one launch): U8 and F32 inputs, I32 labels and F32 target rows, with and without indices and transform, by
+     * the device batch counter and without it, the last batch partial; and targets with other rows than the
+     * inputs, which a backend must leave to the two gathers. The two gathers are checked against float64 above.
+     */
+    @Test
+    void gatherBatchIsTheTwoGathers() {
+        int srcRows = 200;
+        int batchSize = 48;
+        for (int width : new int[] {1, 37, 784}) {
+            byte[] bytes = new byte[srcRows * width];
+            rnd.nextBytes(bytes);
+            Slice u8 = u8(bytes);
+            Slice f32 = f32(normal(srcRows * width, 2));
+            Slice scale = f32(uniform(width, 0.001, 0.01));
+            Slice shift = f32(normal(width, 1));
+            int[] labels = new int[srcRows];
+            for (int i = 0; i < srcRows; i++) {
+                labels[i] = rnd.nextInt(10);
+            }
+            Slice labelsS = i32(labels);
+            Slice targets = f32(normal(srcRows * 10, 1));
+            Slice otherRowsTargets = f32(normal((srcRows + 7) * 3, 1)); // more rows than the inputs
+            Slice indices = i32(shuffled(srcRows));
+            for (int batch : new int[] {-1, 1, 4}) { // -1: counters == null (batch 0); 4: last, partial
+                int rows = batch == 4 ? srcRows - 4 * batchSize : batchSize;
+                Slice counters = batch < 0 ? null : i32(new int[] {3, batch});
+                for (int variant = 0; variant < 8; variant++) {
+                    Slice x = (variant & 1) == 0 ? u8 : f32;
+                    boolean transform = (variant & 2) != 0;
+                    Slice idx = (variant & 4) != 0 ? indices : null;
+                    for (int yKind = 0; yKind < 3; yKind++) {
+                        Slice y = yKind == 0 ? labelsS : yKind == 1 ? targets : otherRowsTargets;
+                        int yWidth = yKind == 0 ? 1 : yKind == 1 ? 10 : 3;
+                        String what = "gatherBatch width=" + width + " batch=" + batch + " " + x.dtype() + " x"
+                                + (transform ? " transformed" : "") + (idx != null ? " indexed" : "") + ", "
+                                + y.dtype() + " y of width " + yWidth + (yKind == 2 ? " with more rows" : "");
+                        Slice xs = transform ? scale : null;
+                        Slice xh = transform ? shift : null;
+                        Slice xOut = f32Out(rows * width);
+                        Slice xRef = f32Out(rows * width);
+                        Slice yOut = yKind == 0 ? i32(new int[rows]) : f32Out(rows * yWidth);
+                        Slice yRef = yKind == 0 ? i32(new int[rows]) : f32Out(rows * yWidth);
+                        backend.gatherBatch(x, width, xs, xh, xOut, y, yWidth, yOut, idx, counters, batchSize, rows);
+                        backend.gather(x, width, idx, counters, batchSize, rows, xs, xh, xRef);
+                        backend.gather(y, yWidth, idx, counters, batchSize, rows, null, null, yRef);
+                        assertArrayEquals(get(xRef), get(xOut), what + ": inputs" + ctx());
+                        if (yKind == 0) {
+                            assertArrayEquals(getInts(yRef), getInts(yOut), what + ": targets" + ctx());
+                        } else {
+                            assertArrayEquals(get(yRef), get(yOut), what + ": targets" + ctx());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private int[] shuffled(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {

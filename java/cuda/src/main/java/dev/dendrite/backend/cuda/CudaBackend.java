@@ -366,6 +366,15 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
     }
 
+    /** A batch's inputs and targets in one launch (CudaDataOps.gatherBatch). */
+    @Override
+    protected boolean fusedGatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                       int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,
+                                       int rows) {
+        return fuseEnabled && data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters,
+                batchSize, rows);
+    }
+
     /**
      * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
      * again), so that tests can check each variant whatever the choice would be.

@@ -71,6 +71,41 @@ final class CudaDataOps implements DataOps {
         }
     }
 
+    /**
+     * Backend.gatherBatch as one launch (data.cu's gather_batch_*), its checks passed: whether it was issued. Only
+     * when the inputs are rows of floats or bytes and the targets' rows are as many as theirs.
+     */
+    boolean gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth, Slice yOut,
+                        Slice indices, Slice counters, int batchSize, int rows) {
+        int srcRows = x.length() / xWidth;
+        if (x.dtype() == DType.I32 || y.length() / yWidth != srcRows) {
+            return false;
+        }
+        int positions = indices == null ? srcRows : indices.length();
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pi = ptr(indices);
+        CUdeviceptr pc = ptr(counters);
+        CUdeviceptr psc = ptr(scale);
+        CUdeviceptr psh = ptr(shift);
+        CUdeviceptr pout = ptr(xOut);
+        CUdeviceptr py = ptr(y);
+        CUdeviceptr pyOut = ptr(yOut);
+        if (rows == 0) {
+            return true;
+        }
+        int block = Math.min(BLOCK, ceilDiv(Math.max(xWidth, yWidth), 32) * 32);
+        CudaKernel batchKernel = x.dtype() == DType.U8 ? CudaKernel.GATHER_BATCH_U8 : CudaKernel.GATHER_BATCH_F32;
+        try {
+            ctx.launch(batchKernel, rows, block, 1, 0, px, srcRows, xWidth, pi, positions, pc, batchSize, psc, psh,
+                    pout, py, yWidth, pyOut, ctx.control);
+            ctx.errorsPending = true;
+        } catch (CudaException e) {
+            throw ctx.fail("gatherBatch", x.dtype() + " x, width=" + xWidth + ", " + y.dtype() + " y, width="
+                    + yWidth + ", rows=" + rows + ", batchSize=" + batchSize, e);
+        }
+        return true;
+    }
+
     @Override
     public void randomPermutation(Slice out, int n, long seed, int epoch) {
         String op = "randomPermutation";

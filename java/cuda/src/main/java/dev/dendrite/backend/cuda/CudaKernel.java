@@ -68,6 +68,8 @@ enum CudaKernel {
     GATHER_U8("gather_u8", "PIIPIPIPPPP"),
     GATHER_F32("gather_f32", "PIIPIPIPPPP"),
     GATHER_I32("gather_i32", "PIIPIPIPP"),
+    GATHER_BATCH_U8("gather_batch_u8", "PIIPIPIPPPPIPP"),
+    GATHER_BATCH_F32("gather_batch_f32", "PIIPIPIPPPPIPP"),
     PERMUTATION_KEYS("permutation_keys", "PIIIIII"),
     BITONIC_SORT_LOCAL("bitonic_sort_local", "P"),
     BITONIC_MERGE_GLOBAL("bitonic_merge_global", "PIII"),

@@ -66,6 +66,15 @@ class CudaBackendConformanceTest extends BackendConformanceTest {
         backend.gather(src, 4, null, i32(new int[] {0, 3}), 3, 3, null, null, out);
         assertThrows(IllegalArgumentException.class, () -> get(out));
         backend.synchronize();
+        // The same through the one-launch gather of inputs and labels.
+        Slice labels = i32(new int[10]);
+        Slice labelsOut = i32(new int[3]);
+        backend.gatherBatch(src, 4, null, null, out, labels, 1, labelsOut, i32(new int[] {0, 10, 2}), null, 3, 3);
+        e = assertThrows(IllegalArgumentException.class, backend::synchronize);
+        assertTrue(e.getMessage().contains("= 10"), e.getMessage());
+        backend.gatherBatch(src, 4, null, null, out, labels, 1, labelsOut, null, i32(new int[] {0, 3}), 3, 3);
+        assertThrows(IllegalArgumentException.class, () -> get(out));
+        backend.synchronize();
     }
 
     /**
@@ -112,8 +121,7 @@ class CudaBackendConformanceTest extends BackendConformanceTest {
         Slice m = f32(new float[in * classes]);
         Slice v = f32(new float[in * classes]);
         Runnable step = () -> {
-            backend.gather(x, in, null, counters, rows, rows, null, null, xb);
-            backend.gather(y, 1, null, counters, rows, rows, null, null, yb);
+            backend.gatherBatch(x, in, null, null, xb, y, 1, yb, null, counters, rows, rows);
             backend.gemm(false, false, rows, classes, in, 1f / 255f, xb, w, 0f, z);
             backend.biasActivationForward(z, bias, rows, classes, ActivationFunction.LINEAR, 0f, z);
             backend.softmaxCrossEntropy(z, yb, true, rows, classes, probs, dz, 1f / rows, stats);

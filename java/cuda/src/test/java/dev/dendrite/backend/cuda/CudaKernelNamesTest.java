@@ -245,7 +245,9 @@ class CudaKernelNamesTest {
             List<String> args = topLevelArguments(src, call.start() + call.group(1).length());
             int[] shape = shapes.get(call.group(1));
             String first = args.size() > shape[0] ? args.get(shape[0]) : "";
-            if (!first.matches("CudaKernel\\.[A-Z_0-9]+|kernel|tiled")) {
+            String before = src.substring(0, call.start());
+            String choice = first.matches("[a-z][A-Za-z0-9]*") ? kernelChoice(before, first) : null;
+            if (!first.matches("CudaKernel\\.[A-Z_0-9]+|tiled") && choice == null) {
                 continue;
             }
             List<CudaKernel> kernels = new ArrayList<>();
@@ -253,12 +255,18 @@ class CudaKernelNamesTest {
                 kernels.add(CudaKernel.valueOf(first.substring("CudaKernel.".length())));
             } else if (first.equals("tiled")) {
                 kernels.addAll(tiledGemmKernels());
-            } else {
+            } else if (choice.contains("GATHER_I32")) {
                 // gather's launch through a variable: "if (kernel == CudaKernel.GATHER_I32) { launch(...) }
                 // else { launch(...) }", the float kernels sharing the second call.
-                String before = src.substring(0, call.start());
                 boolean i32 = before.lastIndexOf("GATHER_I32) {") > before.lastIndexOf("} else {");
                 kernels.addAll(i32 ? List.of(CudaKernel.GATHER_I32) : List.of(CudaKernel.GATHER_F32, CudaKernel.GATHER_U8));
+            } else {
+                // A launch through a variable chosen just before ("CudaKernel k = c ? CudaKernel.A : CudaKernel.B;"):
+                // every kernel the choice names.
+                Matcher m = Pattern.compile("CudaKernel\\.([A-Z_0-9]+)").matcher(choice);
+                while (m.find()) {
+                    kernels.add(CudaKernel.valueOf(m.group(1)));
+                }
             }
             List<String> kernelArgs = args.subList(shape[1], args.size());
             for (CudaKernel k : kernels) {
@@ -288,6 +296,15 @@ class CudaKernelNamesTest {
         }
         assertEquals(Set.of(CudaKernel.values()), launched, "kernels CudaBackend never names");
         assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    /**
+     * The expression of the last {@code CudaKernel name = ...;} in {@code before}, or null when there is none (then
+     * {@code name} is not a kernel variable).
+     */
+    private static String kernelChoice(String before, String name) {
+        int at = before.lastIndexOf("CudaKernel " + name + " = ");
+        return at < 0 ? null : before.substring(at, before.indexOf(';', at));
     }
 
     /** The kind of a launch argument expression: P, I or F ('?' when it cannot tell). */

@@ -69,6 +69,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final boolean recordSteps = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.record"));
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
+    private final OpenClDataOps data;
 
     /**
      * A backend on the device chosen by {@value OpenClDevice#PROPERTY} / {@value OpenClDevice#ENVIRONMENT}, or
@@ -110,7 +111,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         OpenClDropoutOps dropout = new OpenClDropoutOps(ctx);
         OpenClBatchNormOps batchNorm = new OpenClBatchNormOps(ctx, reductions);
         OpenClOptimizerOps optimizers = new OpenClOptimizerOps(ctx);
-        OpenClDataOps data = new OpenClDataOps(ctx);
+        this.data = new OpenClDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
                 new OpenClOptimizerOptionOps(ctx), new OpenClNoiseOps(ctx), new OpenClLayerNormOps(ctx),
                 new OpenClAugmentOps(ctx), new OpenClMetricOps(ctx)));
@@ -119,6 +120,14 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     @Override
     public String name() {
         return "opencl";
+    }
+
+    /** A batch's inputs and targets in one launch (OpenClDataOps.gatherBatch). */
+    @Override
+    protected boolean fusedGatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                       int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,
+                                       int rows) {
+        return data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows);
     }
 
     @Override

@@ -51,6 +51,35 @@ record OpenClDataOps(OpenClContext ctx) implements DataOps {
         }
     }
 
+    /**
+     * Backend.gatherBatch as one launch (data.cl's gather_batch_*), its checks passed: whether it was issued. Only
+     * when the inputs are rows of floats or bytes and the targets' rows are as many as theirs.
+     */
+    boolean gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth, Slice yOut,
+                        Slice indices, Slice counters, int batchSize, int rows) {
+        int srcRows = x.length() / xWidth;
+        if (x.dtype() == DType.I32 || y.length() / yWidth != srcRows) {
+            return false;
+        }
+        long total = (long) rows * (xWidth + yWidth);
+        if (total == 0) {
+            return true;
+        }
+        try {
+            OpenClKernel k = ctx.programs.kernel("data.cl", x.dtype() == DType.U8 ? "gather_batch_u8"
+                    : "gather_batch_f32");
+            int positions = indices == null ? srcRows : indices.length();
+            ctx.withArgs(k, x, srcRows, xWidth, indices, positions, indices != null, counters, counters != null,
+                    batchSize, rows, scale, scale != null, shift, shift != null, xOut, y, yWidth, yOut);
+            k.mem(ctx.errors);
+            ctx.run1(k, total);
+        } catch (CLException e) {
+            throw ctx.clFailure("gatherBatch", x.dtype() + " x, width=" + xWidth + ", " + y.dtype() + " y, width="
+                    + yWidth + ", batchSize=" + batchSize + ", rows=" + rows, e);
+        }
+        return true;
+    }
+
     @Override
     public void randomPermutation(Slice out, int n, long seed, int epoch) {
         if (n == 0) {

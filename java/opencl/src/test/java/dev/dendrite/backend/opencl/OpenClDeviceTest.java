@@ -89,6 +89,20 @@ class OpenClDeviceTest {
             float[] got = new float[6];
             e = assertThrows(IllegalArgumentException.class, () -> backend.download(out.all(), got, 0));
             assertTrue(e.getMessage().contains("batch 5"), e.getMessage());
+            // The same two faults through the one-launch gather of inputs and labels.
+            try (Buffer labels = backend.allocate(DType.I32, 4); Buffer labelsOut = backend.allocate(DType.I32, 2)) {
+                backend.upload(new int[] {0, 1}, 0, counters.all());
+                backend.gatherBatch(src.all(), 3, null, null, out.all(), labels.all(), 1, labelsOut.all(), idx.all(),
+                        counters.all(), 2, 2);
+                e = assertThrows(IllegalArgumentException.class, backend::synchronize);
+                assertTrue(e.getMessage().contains("indices[2] = 7") && e.getMessage().contains("[0, 4)"),
+                        e.getMessage());
+                backend.upload(new int[] {0, 5}, 0, counters.all());
+                backend.gatherBatch(src.all(), 3, null, null, out.all(), labels.all(), 1, labelsOut.all(), idx.all(),
+                        counters.all(), 2, 2);
+                e = assertThrows(IllegalArgumentException.class, backend::synchronize);
+                assertTrue(e.getMessage().contains("batch 5"), e.getMessage());
+            }
             counters.close();
         } finally {
             src.close();
