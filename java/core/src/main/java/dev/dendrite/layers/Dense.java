@@ -145,17 +145,24 @@ public final class Dense extends Layer implements OutputActivation {
 
     @Override
     public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
-        Backend be = ctx.backend();
-        int rows = ctx.rows();
-        Slice z = ctx.scratch(0);
-        be.denseForward(x, ctx.weight(0), useBias ? ctx.weight(1) : null, rows, inputSize(), units, activation, alpha,
-                z, y);
+        forward(ctx, x, y, activation, alpha);
+    }
+
+    /** The forward pass with activation {@code f} (this layer's, or that of an activation layer after it). */
+    void forward(LayerContext ctx, Slice x, Slice y, ActivationFunction f, float fAlpha) {
+        ctx.backend().denseForward(x, ctx.weight(0), useBias ? ctx.weight(1) : null, ctx.rows(), inputSize(), units,
+                f, fAlpha, ctx.scratch(0), y);
     }
 
     @Override
     public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
+        backward(ctx, x, y, dy, dx, activation, alpha);
+    }
+
+    /** The backward pass of {@link #forward(LayerContext, Slice, Slice, ActivationFunction, float)}. */
+    void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx, ActivationFunction f, float fAlpha) {
         // dz overwrites dy: the upstream gradient is not needed once the activation's derivative is applied.
-        ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, activation, alpha, dy,
+        ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, f, fAlpha, dy,
                 useBias ? ctx.grad(1) : null);
         backwardLinear(ctx, x, dy, dx, false);
     }

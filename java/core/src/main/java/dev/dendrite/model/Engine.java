@@ -8,6 +8,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.layers.DenseActivationPair;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.LayerContext;
 import dev.dendrite.layers.OutputActivation;
@@ -49,6 +50,11 @@ final class Engine implements AutoCloseable {
     /** Where each layer's trainable weights start in params (and grads and the slots), and how many there are. */
     private final int[] layerParamOffset;
     private final int[] layerParamCount;
+    /**
+     * pairs[i]: layer i (a linear Dense) and layer i + 1 (its activation) run as one (DenseActivationPair), outside
+     * the debug mode of checkNumerics, which checks each layer's output; null where they do not.
+     */
+    private final DenseActivationPair[] pairs;
 
     private final Buffer hyper;
     private final Buffer counters;
@@ -146,6 +152,14 @@ final class Engine implements AutoCloseable {
             layerParamCount[li] = po - layerParamOffset[li];
             weights[li] = w;
             contexts[li] = new Ctx(li, w, g);
+        }
+        pairs = new DenseActivationPair[layers.size()];
+        // -Ddendrite.fuseLayers=false runs each layer on its own (for A/B timing). The last layer is left alone: the
+        // loss may read its input as the pre-activation.
+        if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
+            for (int li = 0; li + 2 < layers.size(); li++) {
+                pairs[li] = DenseActivationPair.of(layers.get(li), layers.get(li + 1));
+            }
         }
         initializeWeights(initSeed);
     }
@@ -413,9 +427,12 @@ final class Engine implements AutoCloseable {
             if (layer.isPassThrough()) {
                 continue;
             }
-            Slice x = i == 0 ? xBatch.all() : outs[i - 1];
-            Slice dx = i == 0 ? null : douts[i - 1];
-            if (i == n - 1 && fused) {
+            int first = i > 0 && pairRuns(i - 1) ? i - 1 : i; // the pair's Dense layer, whose input it takes
+            Slice x = first == 0 ? xBatch.all() : outs[first - 1];
+            Slice dx = first == 0 ? null : douts[first - 1];
+            if (first < i) {
+                pairs[first].backward(contexts[first], x, outs[i], douts[i], dx);
+            } else if (i == n - 1 && fused) {
                 ((OutputActivation) layer).backwardFromPreActivation(contexts[i], x, douts[i], dx);
             } else {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
@@ -426,8 +443,8 @@ final class Engine implements AutoCloseable {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
-            if (byLayer && layerParamCount[i] > 0) {
-                int li = i;
+            if (byLayer && layerParamCount[first] > 0) {
+                int li = first;
                 if (dx == null) {
                     updateLayer(li, rate);
                 } else {
@@ -437,6 +454,7 @@ final class Engine implements AutoCloseable {
             if (dx == null) {
                 break; // nothing before this layer trains
             }
+            i = first;
         }
         backend.joinBranches(); // the layers' weight gradients (Backend.branch), which all that follows reads
         if (byLayer) {
@@ -559,10 +577,18 @@ final class Engine implements AutoCloseable {
         return ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn);
     }
 
+    /** Whether layers {@code i} and {@code i + 1} run as one pair now. */
+    private boolean pairRuns(int i) {
+        return pairs[i] != null && !numerics.on();
+    }
+
     private void forward(boolean training) {
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            if (!layer.isPassThrough()) {
+            if (pairRuns(i)) {
+                pairs[i].forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i + 1]);
+                i++; // the activation layer ran with it
+            } else if (!layer.isPassThrough()) {
                 layer.forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i], training);
                 if (training) {
                     numerics.finite(outs[i], contexts[i].rows * layer.outputSize(), "the output of layer '"
