@@ -10,21 +10,18 @@
  * Forward and backward are the same function: out[i] = keep(i) ? in[i] / (1 - rate) : 0 (in-place allowed).
  */
 #include "common.cuh"
-#include "philox.h"
+#include "dropout.h"
 
 DENDRITE_KERNEL void dropout(const float *in, float *out, int n, float rate, unsigned int seed_lo,
                              unsigned int seed_hi, int stream, const int *counters) {
     unsigned int step = (unsigned int) counters[0];
-    float keep = 1.0f - rate;
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
     for (unsigned int b = DENDRITE_GRID_START; b < blocks; b += DENDRITE_GRID_STRIDE) {
         dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, b, step, (unsigned int) stream);
-        unsigned int words[4] = {r.w0, r.w1, r.w2, r.w3};
         for (unsigned int j = 0; j < 4u; j++) {
             unsigned int i = 4u * b + j;
             if (i < (unsigned int) n) {
-                /* The same IEEE division as the CPU reference: x / keep, not x * (1 / keep). */
-                out[i] = dendrite_philox_to_uniform(words[j]) >= rate ? in[i] / keep : 0.0f;
+                out[i] = dendrite_dropout_apply(in[i], dendrite_philox_word(r, j), rate);
             }
         }
     }

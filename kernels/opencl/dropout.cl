@@ -4,7 +4,7 @@
  * (../common/philox.h), so the backward pass regenerates it instead of storing it. Element i takes word (i & 3) of
  * Philox block i / 4: one work-item per block, four elements each. y may alias x.
  */
-#include "../common/philox.h"
+#include "../common/dropout.h"
 
 __kernel void dropout(__global const float *x, int xo, __global float *y, int yo, int n, float rate, uint seed_lo,
                       uint seed_hi, int stream, __global const int *counters, int co) {
@@ -14,11 +14,10 @@ __kernel void dropout(__global const float *x, int xo, __global float *y, int yo
     }
     uint step = (uint) counters[co];
     dendrite_philox4 r = dendrite_philox_block(seed_lo, seed_hi, (uint) b, step, (uint) stream);
-    uint words[4] = {r.w0, r.w1, r.w2, r.w3};
     for (int j = 0; j < 4; j++) {
         int i = 4 * b + j;
         if (i < n) {
-            y[yo + i] = dendrite_philox_to_uniform(words[j]) >= rate ? x[xo + i] / (1.0f - rate) : 0.0f;
+            y[yo + i] = dendrite_dropout_apply(x[xo + i], dendrite_philox_word(r, (uint) j), rate);
         }
     }
 }

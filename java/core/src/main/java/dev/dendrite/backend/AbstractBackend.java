@@ -408,6 +408,53 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
+    @Override
+    public final void batchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                              float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                              Slice saveMean, Slice saveInvStd, float rate, long seed, int stream,
+                                              Slice counters) {
+        checks().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+                saveMean, saveInvStd);
+        checks().dropout("dropoutForward", "y", y, "y", y, rows * cols, rate, counters);
+        if (!fusedBatchNormDropoutForward(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
+                saveMean, saveInvStd, rate, seed, stream, counters)) {
+            ops.batchNorm().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean,
+                    runningVar, y, saveMean, saveInvStd);
+            ops.dropout().dropout("dropoutForward", y, y, rows * cols, rate, seed, stream, counters);
+        }
+    }
+
+    /**
+     * {@link #batchNormDropoutForward} as one op, its checks passed: whether this backend issued it (then with
+     * exactly the two ops' results), or left it to the two ops. The default fuses nothing.
+     */
+    protected boolean fusedBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                                   float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                                   Slice saveMean, Slice saveInvStd, float rate, long seed,
+                                                   int stream, Slice counters) {
+        return false;
+    }
+
+    @Override
+    public final void batchNormDropoutBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                               Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta, float rate,
+                                               long seed, int stream, Slice counters) {
+        checks().dropout("dropoutBackward", "dy", dy, "dy", dy, rows * cols, rate, counters);
+        checks().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        if (!fusedBatchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate,
+                seed, stream, counters)) {
+            ops.dropout().dropout("dropoutBackward", dy, dy, rows * cols, rate, seed, stream, counters);
+            ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        }
+    }
+
+    /** {@link #batchNormDropoutBackward} as one op, its checks passed; see {@link #fusedBatchNormDropoutForward}. */
+    protected boolean fusedBatchNormDropoutBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                                    Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma,
+                                                    Slice dbeta, float rate, long seed, int stream, Slice counters) {
+        return false;
+    }
+
     // ================================================================== layer normalisation
 
     @Override

@@ -114,6 +114,33 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     /** Overwrites {@code dx[i] = keep(i) ? dy[i] / (1 - rate) : 0} with the forward's mask. May alias. */
     void dropoutBackward(Slice dy, Slice dx, int n, float rate, long seed, int stream, Slice counters);
 
+    /**
+     * A BatchNormalization layer's training forward pass and the Dropout after it: {@link #batchNormForwardTraining}
+     * into {@code y}, then {@link #dropoutForward}{@code (y, y, rows * cols, rate, seed, stream, counters)}. Exactly
+     * those two ops, whose checks apply; a backend may drop the normalised values as it writes them (the GPU
+     * backends do: one pass less over the batch).
+     */
+    default void batchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                         float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                         Slice saveMean, Slice saveInvStd, float rate, long seed, int stream,
+                                         Slice counters) {
+        batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y, saveMean,
+                saveInvStd);
+        dropoutForward(y, y, rows * cols, rate, seed, stream, counters);
+    }
+
+    /**
+     * The backward pass of {@link #batchNormDropoutForward}: {@link #dropoutBackward}{@code (dy, dy, rows * cols,
+     * rate, seed, stream, counters)}, then {@link #batchNormBackward} from {@code dy}. {@code dy} is left undefined
+     * (a backend may drop its values as it reads them instead of overwriting it).
+     */
+    default void batchNormDropoutBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta, float rate,
+                                          long seed, int stream, Slice counters) {
+        dropoutBackward(dy, dy, rows * cols, rate, seed, stream, counters);
+        batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
     // ---------------------------------------------------------------- noise layers (Philox, like dropout)
 
     /**

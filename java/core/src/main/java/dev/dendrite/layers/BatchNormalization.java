@@ -90,25 +90,48 @@ public final class BatchNormalization extends Layer {
 
     @Override
     public void forward(LayerContext ctx, Slice x, Slice y, boolean training) {
+        forward(ctx, x, y, training, null, null);
+    }
+
+    /**
+     * The forward pass, followed while training by {@code dropout} (null: none) with its layer's context
+     * {@code dropoutCtx}: BatchNormDropoutPair's, one op for both layers.
+     */
+    void forward(LayerContext ctx, Slice x, Slice y, boolean training, Dropout dropout, LayerContext dropoutCtx) {
         Slice gamma = scale ? ctx.weight(0) : null;
         Slice beta = center ? ctx.weight(scale ? 1 : 0) : null;
         int m = movingIndex();
-        if (training) {
+        if (!training) {
+            ctx.backend().batchNormForwardInference(x, ctx.rows(), outputSize(), gamma, beta, epsilon,
+                    ctx.weight(m), ctx.weight(m + 1), y);
+        } else if (dropout == null) {
             ctx.backend().batchNormForwardTraining(x, ctx.rows(), outputSize(), gamma, beta, epsilon, momentum,
                     ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1));
         } else {
-            ctx.backend().batchNormForwardInference(x, ctx.rows(), outputSize(), gamma, beta, epsilon,
-                    ctx.weight(m), ctx.weight(m + 1), y);
+            ctx.backend().batchNormDropoutForward(x, ctx.rows(), outputSize(), gamma, beta, epsilon, momentum,
+                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1), dropout.rate(),
+                    dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
         }
     }
 
     @Override
     public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
+        backward(ctx, x, dy, dx, null, null);
+    }
+
+    /** The backward pass of {@link #forward(LayerContext, Slice, Slice, boolean, Dropout, LayerContext)}. */
+    void backward(LayerContext ctx, Slice x, Slice dy, Slice dx, Dropout dropout, LayerContext dropoutCtx) {
         Slice gamma = scale ? ctx.weight(0) : null;
         Slice dgamma = scale ? ctx.grad(0) : null;
         Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
-        ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
-                dx, dgamma, dbeta);
+        if (dropout == null) {
+            ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
+                    dx, dgamma, dbeta);
+        } else {
+            ctx.backend().batchNormDropoutBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0),
+                    ctx.scratch(1), dx, dgamma, dbeta, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
+                    dropoutCtx.counters());
+        }
     }
 
     @Override

@@ -16,7 +16,7 @@ import dev.dendrite.backend.Slice;
  * for the bias gradient; the pair computes the same product and sums it in the same pass. What the pair does not
  * write is the Dense layer's own output (the activation's input), which nothing but the activation layer reads.
  */
-public final class DenseActivationPair {
+public final class DenseActivationPair extends LayerPair {
     private final Dense dense;
     private final ActivationFunction function;
     private final float alpha;
@@ -36,20 +36,13 @@ public final class DenseActivationPair {
         return new DenseActivationPair(d, a.function(), a.alpha());
     }
 
-    /**
-     * Both layers' forward pass: {@code y}, the activation layer's output, from {@code x}, the Dense layer's input;
-     * {@code ctx} is the Dense layer's.
-     */
-    public void forward(LayerContext ctx, Slice x, Slice y) {
-        dense.forward(ctx, x, y, function, alpha);
+    @Override
+    public void forward(LayerContext first, LayerContext second, Slice x, Slice y, boolean training) {
+        dense.forward(first, x, y, function, alpha);
     }
 
-    /**
-     * Both layers' backward pass, with the Dense layer's {@code ctx} and input {@code x}, the activation layer's
-     * output {@code y} and its gradient {@code dy} (overwritten), and the gradient of {@code x} ({@code dx}; null
-     * when nothing before needs it).
-     */
-    public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
-        dense.backward(ctx, x, y, dy, dx, function, alpha);
+    @Override
+    public void backward(LayerContext first, LayerContext second, Slice x, Slice y, Slice dy, Slice dx) {
+        dense.backward(first, x, y, dy, dx, function, alpha);
     }
 }

@@ -8,8 +8,8 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
-import dev.dendrite.layers.DenseActivationPair;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.LayerPair;
 import dev.dendrite.layers.LayerContext;
 import dev.dendrite.layers.OutputActivation;
 import dev.dendrite.layers.WeightSpec;
@@ -51,10 +51,10 @@ final class Engine implements AutoCloseable {
     private final int[] layerParamOffset;
     private final int[] layerParamCount;
     /**
-     * pairs[i]: layer i (a linear Dense) and layer i + 1 (its activation) run as one (DenseActivationPair), outside
-     * the debug mode of checkNumerics, which checks each layer's output; null where they do not.
+     * pairs[i]: layers i and i + 1 run as one (LayerPair: a linear Dense and its activation, a batch norm and its
+     * dropout), outside the debug mode of checkNumerics, which checks each layer's output; null where they do not.
      */
-    private final DenseActivationPair[] pairs;
+    private final LayerPair[] pairs;
 
     private final Buffer hyper;
     private final Buffer counters;
@@ -153,12 +153,15 @@ final class Engine implements AutoCloseable {
             weights[li] = w;
             contexts[li] = new Ctx(li, w, g);
         }
-        pairs = new DenseActivationPair[layers.size()];
+        pairs = new LayerPair[layers.size()];
         // -Ddendrite.fuseLayers=false runs each layer on its own (for A/B timing). The last layer is left alone: the
         // loss may read its input as the pre-activation.
         if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
             for (int li = 0; li + 2 < layers.size(); li++) {
-                pairs[li] = DenseActivationPair.of(layers.get(li), layers.get(li + 1));
+                pairs[li] = LayerPair.of(layers.get(li), layers.get(li + 1));
+                if (pairs[li] != null) {
+                    li++; // a layer belongs to one pair at most
+                }
             }
         }
         initializeWeights(initSeed);
@@ -431,7 +434,7 @@ final class Engine implements AutoCloseable {
             Slice x = first == 0 ? xBatch.all() : outs[first - 1];
             Slice dx = first == 0 ? null : douts[first - 1];
             if (first < i) {
-                pairs[first].backward(contexts[first], x, outs[i], douts[i], dx);
+                pairs[first].backward(contexts[first], contexts[i], x, outs[i], douts[i], dx);
             } else if (i == n - 1 && fused) {
                 ((OutputActivation) layer).backwardFromPreActivation(contexts[i], x, douts[i], dx);
             } else {
@@ -586,7 +589,8 @@ final class Engine implements AutoCloseable {
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             if (pairRuns(i)) {
-                pairs[i].forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i + 1]);
+                pairs[i].forward(contexts[i], contexts[i + 1], i == 0 ? xBatch.all() : outs[i - 1], outs[i + 1],
+                        training);
                 i++; // the activation layer ran with it
             } else if (!layer.isPassThrough()) {
                 layer.forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i], training);

@@ -885,6 +885,72 @@ public abstract class BackendConformanceTest {
 
     // ================================================================== batch normalisation
 
+    /**
+     * batchNormDropoutForward and batchNormDropoutBackward are the batch norm's op and the dropout's, bit for bit (a
+     * backend may drop the values inside the batch norm's kernels): every output, the running statistics and the
+     * saved ones, with and without gamma and beta, with and without dx, at rate 0.3 and 0, at two steps. The ops on
+     * their own are checked against float64 elsewhere.
+     */
+    @Test
+    void batchNormDropoutIsTheBatchNormThenTheDropout() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (int variant = 0; variant < 4; variant++) {
+                boolean gammaOn = (variant & 1) != 0;
+                boolean betaOn = (variant & 2) != 0;
+                float rate = variant == 3 ? 0f : 0.3f;
+                int step = 5 + variant;
+                long seed = rnd.nextLong();
+                String what = "batchNormDropout " + rows + "x" + cols + (gammaOn ? " gamma" : "")
+                        + (betaOn ? " beta" : "") + " rate=" + rate;
+                Slice x = f32(normal(rows * cols, 1.5));
+                Slice gamma = gammaOn ? f32(uniform(cols, 0.5, 1.5)) : null;
+                Slice beta = betaOn ? f32(normal(cols, 1)) : null;
+                float[] rm0 = normal(cols, 1);
+                float[] rv0 = uniform(cols, 0.5, 2);
+                Slice counters = i32(new int[] {step, 1});
+                Slice[] rm = {f32(rm0), f32(rm0)};
+                Slice[] rv = {f32(rv0), f32(rv0)};
+                Slice[] y = {f32Out(rows * cols), f32Out(rows * cols)};
+                Slice[] mean = {f32Out(cols), f32Out(cols)};
+                Slice[] inv = {f32Out(cols), f32Out(cols)};
+                backend.batchNormForwardTraining(x, rows, cols, gamma, beta, 1e-3f, 0.9f, rm[0], rv[0], y[0], mean[0],
+                        inv[0]);
+                backend.dropoutForward(y[0], y[0], rows * cols, rate, seed, 7, counters);
+                backend.batchNormDropoutForward(x, rows, cols, gamma, beta, 1e-3f, 0.9f, rm[1], rv[1], y[1], mean[1],
+                        inv[1], rate, seed, 7, counters);
+                assertArrayEquals(get(y[0]), get(y[1]), what + ": y" + ctx());
+                assertArrayEquals(get(mean[0]), get(mean[1]), what + ": saveMean" + ctx());
+                assertArrayEquals(get(inv[0]), get(inv[1]), what + ": saveInvStd" + ctx());
+                assertArrayEquals(get(rm[0]), get(rm[1]), what + ": runningMean" + ctx());
+                assertArrayEquals(get(rv[0]), get(rv[1]), what + ": runningVar" + ctx());
+
+                float[] dy = normal(rows * cols, 1);
+                for (boolean withDx : new boolean[] {true, false}) {
+                    String w = what + (withDx ? "" : " without dx");
+                    Slice[] dyS = {f32(dy), f32(dy)};
+                    Slice[] dx = {withDx ? f32Out(rows * cols) : null, withDx ? f32Out(rows * cols) : null};
+                    Slice[] dg = {gammaOn ? f32Out(cols) : null, gammaOn ? f32Out(cols) : null};
+                    Slice[] db = {betaOn ? f32Out(cols) : null, betaOn ? f32Out(cols) : null};
+                    backend.dropoutBackward(dyS[0], dyS[0], rows * cols, rate, seed, 7, counters);
+                    backend.batchNormBackward(x, dyS[0], rows, cols, gamma, mean[0], inv[0], dx[0], dg[0], db[0]);
+                    backend.batchNormDropoutBackward(x, dyS[1], rows, cols, gamma, mean[1], inv[1], dx[1], dg[1],
+                            db[1], rate, seed, 7, counters);
+                    if (withDx) {
+                        assertArrayEquals(get(dx[0]), get(dx[1]), w + ": dx" + ctx());
+                    }
+                    if (gammaOn) {
+                        assertArrayEquals(get(dg[0]), get(dg[1]), w + ": dgamma" + ctx());
+                    }
+                    if (betaOn) {
+                        assertArrayEquals(get(db[0]), get(db[1]), w + ": dbeta" + ctx());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void batchNormTrainingInferenceAndBackward() {
         for (int[] shape : SHAPES) {

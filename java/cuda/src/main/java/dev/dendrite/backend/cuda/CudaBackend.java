@@ -83,6 +83,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     // The op families this backend calls besides AbstractBackend (the others are handed over by use()).
     private final CudaGemmOps gemm;
     private final CudaDataOps data;
+    private final CudaBatchNormOps batchNorm;
 
     /**
      * A backend on the GPU given by {@code -Ddendrite.cuda.device} (default 0).
@@ -109,7 +110,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         CudaLossOps losses = new CudaLossOps(ctx);
         CudaRegularizerOps regularizers = new CudaRegularizerOps(ctx);
         CudaDropoutOps dropout = new CudaDropoutOps(ctx);
-        CudaBatchNormOps batchNorm = new CudaBatchNormOps(ctx);
+        this.batchNorm = new CudaBatchNormOps(ctx);
         CudaOptimizerOps optimizers = new CudaOptimizerOps(ctx);
         this.data = new CudaDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
@@ -364,6 +365,30 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                         float alpha, Slice z, Slice y) {
         return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
+    }
+
+    /** A batch norm and the Dropout after it in one kernel each way (batchnorm.cu). */
+    @Override
+    protected boolean fusedBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                                   float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                                   Slice saveMean, Slice saveInvStd, float rate, long seed,
+                                                   int stream, Slice counters) {
+        if (fuseEnabled) {
+            batchNorm.forwardTraining("batchNormDropoutForward", x, rows, cols, gamma, beta, eps, momentum,
+                    runningMean, runningVar, y, saveMean, saveInvStd, rate, seed, stream, counters);
+        }
+        return fuseEnabled;
+    }
+
+    @Override
+    protected boolean fusedBatchNormDropoutBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                                    Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma,
+                                                    Slice dbeta, float rate, long seed, int stream, Slice counters) {
+        if (fuseEnabled) {
+            batchNorm.backward("batchNormDropoutBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma,
+                    dbeta, rate, seed, stream, counters);
+        }
+        return fuseEnabled;
     }
 
     /** A batch's inputs and targets in one launch (CudaDataOps.gatherBatch). */

@@ -17,12 +17,25 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,
                                          Slice y, Slice saveMean, Slice saveInvStd) {
+        forwardTraining("batchNormForwardTraining", x, rows, cols, gamma, beta, eps, momentum, runningMean,
+                runningVar, y, saveMean, saveInvStd, 0f, 0L, 0, null);
+    }
+
+    /**
+     * Backend.batchNormDropoutForward in one kernel: the training forward pass dropping each value as it writes
+     * it (no dropout with rate 0: then its forward pass is a copy of y onto itself).
+     */
+    void forwardTraining(String op, Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, float momentum,
+                         Slice runningMean, Slice runningVar, Slice y, Slice saveMean, Slice saveInvStd, float rate,
+                         long seed, int stream, Slice counters) {
         if (cols == 0) {
             return;
         }
-        ctx.launchMatrix("batchNormForwardTraining", rows, cols, CudaKernel.BATCHNORM_FORWARD_TRAINING,
-                ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), ptr(x), rows, cols, ptr(gamma), ptr(beta), eps,
-                momentum, ptr(runningMean), ptr(runningVar), ptr(y), ptr(saveMean), ptr(saveInvStd));
+        Slice drop = rate > 0f ? counters : null; // the kernel's sign that a dropout follows
+        ctx.launchMatrix(op, rows, cols, CudaKernel.BATCHNORM_FORWARD_TRAINING, ceilDiv(cols, TILE_COLS), TILE_COLS,
+                tileRows(rows), ptr(x), rows, cols, ptr(gamma), ptr(beta), eps, momentum, ptr(runningMean),
+                ptr(runningVar), ptr(y), ptr(saveMean), ptr(saveInvStd), rate, (int) seed, (int) (seed >>> 32),
+                stream, ptr(drop));
     }
 
     @Override
@@ -40,11 +53,19 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
     @Override
     public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                                   Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
+        backward("batchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, 0f, 0L, 0,
+                null);
+    }
+
+    /** Backend.batchNormDropoutBackward in one kernel: the backward pass dropping each gradient as it reads it. */
+    void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                  Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters) {
         if (cols == 0 || (dx == null && dgamma == null && dbeta == null)) {
             return;
         }
-        ctx.launchMatrix("batchNormBackward", rows, cols, CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS),
-                TILE_COLS, tileRows(rows), ptr(x), ptr(dy), rows, cols, ptr(gamma), ptr(saveMean), ptr(saveInvStd),
-                ptr(dx), ptr(dgamma), ptr(dbeta));
+        Slice drop = rate > 0f ? counters : null;
+        ctx.launchMatrix(op, rows, cols, CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS,
+                tileRows(rows), ptr(x), ptr(dy), rows, cols, ptr(gamma), ptr(saveMean), ptr(saveInvStd), ptr(dx),
+                ptr(dgamma), ptr(dbeta), rate, (int) seed, (int) (seed >>> 32), stream, ptr(drop));
     }
 }

@@ -70,6 +70,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
     private final OpenClDataOps data;
+    private final OpenClBatchNormOps batchNorm;
 
     /**
      * A backend on the device chosen by {@value OpenClDevice#PROPERTY} / {@value OpenClDevice#ENVIRONMENT}, or
@@ -109,7 +110,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         OpenClLossOps losses = new OpenClLossOps(ctx, reductions);
         OpenClRegularizerOps regularizers = new OpenClRegularizerOps(ctx, reductions);
         OpenClDropoutOps dropout = new OpenClDropoutOps(ctx);
-        OpenClBatchNormOps batchNorm = new OpenClBatchNormOps(ctx, reductions);
+        this.batchNorm = new OpenClBatchNormOps(ctx, reductions);
         OpenClOptimizerOps optimizers = new OpenClOptimizerOps(ctx);
         this.data = new OpenClDataOps(ctx);
         use(new OpFamilies(gemm, reductions, activations, losses, regularizers, dropout, batchNorm, optimizers, data,
@@ -120,6 +121,26 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     @Override
     public String name() {
         return "opencl";
+    }
+
+    /** A batch norm and the Dropout after it with one launch less each way (batchnorm.cl). */
+    @Override
+    protected boolean fusedBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                                   float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                                   Slice saveMean, Slice saveInvStd, float rate, long seed,
+                                                   int stream, Slice counters) {
+        batchNorm.forwardTraining("batchNormDropoutForward", x, rows, cols, gamma, beta, eps, momentum, runningMean,
+                runningVar, y, saveMean, saveInvStd, rate, seed, stream, counters);
+        return true;
+    }
+
+    @Override
+    protected boolean fusedBatchNormDropoutBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
+                                                    Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma,
+                                                    Slice dbeta, float rate, long seed, int stream, Slice counters) {
+        batchNorm.backward("batchNormDropoutBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma,
+                dbeta, rate, seed, stream, counters);
+        return true;
     }
 
     /** A batch's inputs and targets in one launch (OpenClDataOps.gatherBatch). */

@@ -3,6 +3,7 @@ package dev.dendrite.backend.opencl;
 import static dev.dendrite.backend.opencl.OpenClContext.ROWS_PER_CHUNK;
 import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
+import static dev.dendrite.backend.opencl.OpenClContext.step;
 import static org.jocl.CL.clEnqueueCopyBuffer;
 
 import dev.dendrite.backend.BatchNormOps;
@@ -19,6 +20,17 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
     public void batchNormForwardTraining(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
                                          float momentum, Slice runningMean, Slice runningVar,
                                          Slice y, Slice saveMean, Slice saveInvStd) {
+        forwardTraining("batchNormForwardTraining", x, rows, cols, gamma, beta, eps, momentum, runningMean,
+                runningVar, y, saveMean, saveInvStd, 0f, 0L, 0, null);
+    }
+
+    /**
+     * Backend.batchNormDropoutForward with the dropout inside bn_normalize (none with rate 0: then its forward pass
+     * is a copy of y onto itself).
+     */
+    void forwardTraining(String op, Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, float momentum,
+                         Slice runningMean, Slice runningVar, Slice y, Slice saveMean, Slice saveInvStd, float rate,
+                         long seed, int stream, Slice counters) {
         if (cols == 0) {
             return;
         }
@@ -41,9 +53,10 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             ctx.run1(fin, cols);
             OpenClKernel norm = ctx.programs.kernel("batchnorm.cl", "bn_normalize");
             ctx.withArgs(norm, x, rows, cols, saveMean, saveInvStd, gamma, gamma != null, beta, beta != null, y);
+            dropoutArgs(norm, rate, seed, stream, counters);
             ctx.run1(norm, (long) rows * cols);
         } catch (CLException e) {
-            throw ctx.clFailure("batchNormForwardTraining", "rows=" + rows + ", cols=" + cols, e);
+            throw ctx.clFailure(op, "rows=" + rows + ", cols=" + cols, e);
         }
     }
 
@@ -55,10 +68,23 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
                 runningMean, runningVar, y);
     }
 
+    /** The trailing arguments of the kernels that drop values for a Dropout after the layer (batchnorm.cl). */
+    private void dropoutArgs(OpenClKernel k, float rate, long seed, int stream, Slice counters) {
+        Slice drop = rate > 0f ? step(counters) : null;
+        k.f(rate).i((int) seed).i((int) (seed >>> 32)).i(stream).mem(ctx.mem(drop), offset(drop))
+                .i(drop != null ? 1 : 0);
+    }
+
     @Override
     public void batchNormBackward(Slice x, Slice dy, int rows, int cols, Slice gamma,
                                   Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta) {
-        String op = "batchNormBackward";
+        backward("batchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, 0f, 0L, 0,
+                null);
+    }
+
+    /** Backend.batchNormDropoutBackward with the dropout inside the kernels that read dy. */
+    void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                  Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters) {
         long total = (long) rows * cols;
         if (cols == 0) {
             return;
@@ -72,6 +98,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             int sumsOffset = direct ? 0 : chunks * width;
             OpenClKernel part = ctx.programs.kernel("batchnorm.cl", "bn_backward_partials");
             ctx.withArgs(part, x, dy, rows, cols, ROWS_PER_CHUNK, saveMean, saveInvStd).mem(work, 0);
+            dropoutArgs(part, rate, seed, stream, counters);
             ctx.runColumns(part, cols, chunks);
             if (!direct) {
                 reductions.finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
@@ -90,6 +117,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
                 OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_backward_dx");
                 ctx.withArgs(k, x, dy, rows, cols, gamma, gamma != null, saveMean, saveInvStd).mem(work, sumsOffset)
                         .mem(ctx.mem(dx), dx.offset());
+                dropoutArgs(k, rate, seed, stream, counters);
                 ctx.run1(k, total);
             }
         } catch (CLException e) {

@@ -1,0 +1,190 @@
+package dev.dendrite.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.cpu.CpuBackend;
+import dev.dendrite.data.Dataset;
+import dev.dendrite.data.FashionMnist;
+import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Preprocessing;
+import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.BatchNormDropoutPair;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.DenseActivationPair;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.ELU;
+import dev.dendrite.layers.Flatten;
+import dev.dendrite.layers.GaussianDropout;
+import dev.dendrite.layers.Input;
+import dev.dendrite.layers.LayerPair;
+import dev.dendrite.layers.LeakyReLU;
+import dev.dendrite.layers.Softmax;
+import dev.dendrite.regularizers.Regularizer;
+
+/**
+ * Adjacent layers that run as one ({@link LayerPair}: a linear Dense and the activation layer after it, a batch norm
+ * and the Dropout after it) must train and predict bit for bit like the layers on their own: the same ops on the same
+ * floats, with fewer passes. Zero tolerance. Runs on the cpu backend; the GPU backends' test classes extend this one
+ * ({@link #createBackend}), where the batch norm's kernels drop values themselves.
+ */
+public class LayerPairsTest {
+    private static final String KEY = "dendrite.fuseLayers";
+    private static Dataset train;
+    private static Preprocessing scale;
+
+    @BeforeAll
+    public static void start() throws IOException {
+        train = FashionMnist.loadSample().train().rows(0, 600);
+        scale = Preprocessing.fit("standardize", train.images());
+    }
+
+    @AfterAll
+    public static void clear() {
+        System.clearProperty(KEY);
+    }
+
+    /** The backend under test, which the test closes. */
+    protected Backend createBackend() {
+        return new CpuBackend(2);
+    }
+
+    /**
+     * Every kind of pair, each followed by what courses put after it: a batch norm and dropout first (nothing
+     * before trains), Dense + Activation + BatchNormalization + Dropout, batch norms without center or scale.
+     */
+    private static Sequential net(Backend backend) {
+        return new Sequential(new Input(28, 28), new Flatten(),
+                new BatchNormalization().center(false), new Dropout(0.1),
+                new Dense(64).kernelRegularizer(Regularizer.l2(1e-4)), new Activation("relu"),
+                new BatchNormalization(), new Dropout(0.2),
+                new Dense(48), new LeakyReLU(0.1),
+                new Dense(32).useBias(false), new ELU(0.7),
+                new Dense(24), new Activation("selu"), new BatchNormalization().scale(false), new Dropout(0.3),
+                new Dense(16), new Activation("tanh"), new Dropout(0.1),
+                new Dense(10), new Activation("softmax"))
+                .backend(backend);
+    }
+
+    private record Run(History history, List<float[]> weights, float[] predictions, Map<String, long[]> ops) {
+    }
+
+    private static Run train(Backend backend, boolean pairs) {
+        if (pairs) {
+            System.clearProperty(KEY);
+        } else {
+            System.setProperty(KEY, "false");
+        }
+        Map<String, long[]> ops = new TreeMap<>();
+        try (Sequential m = net(counting(backend, ops))) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            Inputs x = scale.apply(train.images());
+            History h = m.fit(x, train.labels(), new FitOptions().batchSize(50).epochs(2).verbose(0)
+                    .validationSplit(0.2).seed(11));
+            float[] p = m.predict(x.rows(0, 100)).toArray();
+            return new Run(h, m.getWeights(), p, ops);
+        } finally {
+            System.clearProperty(KEY);
+        }
+    }
+
+    /** {@code inner}, counting the calls of each op by name into {@code ops} (a default op counts once, as itself). */
+    private static Backend counting(Backend inner, Map<String, long[]> ops) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return switch (method.getName()) {
+                            case "equals" -> proxy == args[0];
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            default -> "counting " + inner;
+                        };
+                    }
+                    ops.computeIfAbsent(method.getName(), k -> new long[1])[0]++;
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private static long calls(Map<String, long[]> ops, String op) {
+        return ops.entrySet().stream().filter(e -> e.getKey().startsWith(op)).mapToLong(e -> e.getValue()[0]).sum();
+    }
+
+    /**
+     * Both runs on one backend, after a first run that has every product shape chosen (the GPU backends time their
+     * GEMM candidates on a shape's first call and keep the fastest: a second backend could choose another kernel).
+     */
+    @Test
+    void pairsTrainAndPredictExactlyLikeTheLayersApart() {
+        Run apart;
+        Run paired;
+        try (Backend backend = createBackend()) {
+            train(backend, true);
+            apart = train(backend, false);
+            paired = train(backend, true);
+        }
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+            assertEquals(apart.history().get(key), paired.history().get(key), key + " per epoch");
+        }
+        assertEquals(apart.weights().size(), paired.weights().size());
+        for (int i = 0; i < apart.weights().size(); i++) {
+            assertArrayEquals(apart.weights().get(i), paired.weights().get(i), "weight array " + i);
+        }
+        assertArrayEquals(apart.predictions(), paired.predictions(), "predictions");
+
+        // Per forward pass, apart: 6 activation layers' passes; paired: 1 (five Dense + activation pairs; the last
+        // Dense and its softmax layer stay apart); the Dense layers' own: 6 denseForward either way. Per training
+        // step, apart: 11 derivative passes (six Dense layers, five element-wise activation layers; softmax's is in
+        // the loss); paired: 6.
+        long forwards = calls(apart.ops(), "denseForward");
+        assertEquals(0, forwards % 6, "whole forward passes: " + forwards);
+        assertEquals(forwards, calls(paired.ops(), "denseForward"));
+        assertEquals(forwards, calls(apart.ops(), "biasActivationForward"), "activation layers' passes apart");
+        assertEquals(forwards / 6, calls(paired.ops(), "biasActivationForward"), "activation layers' passes paired");
+        long backwardApart = calls(apart.ops(), "activationBackward");
+        assertEquals(0, backwardApart % 11, "whole backward passes: " + backwardApart);
+        assertEquals(backwardApart / 11 * 6, calls(paired.ops(), "activationBackward"), "derivative passes");
+        // Per training step, apart: 4 dropout passes each way; paired: the one after tanh, the three batch norms'
+        // dropouts inside their ops.
+        long steps = calls(apart.ops(), "batchNormForwardTraining") / 3;
+        assertEquals(4 * steps, calls(apart.ops(), "dropoutForward"));
+        assertEquals(4 * steps, calls(apart.ops(), "dropoutBackward"));
+        assertEquals(steps, calls(paired.ops(), "dropoutForward"), "dropout passes forward");
+        assertEquals(steps, calls(paired.ops(), "dropoutBackward"), "dropout passes backward");
+        assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutForward"));
+        assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
+    }
+
+    @Test
+    void whichLayersPair() {
+        assertInstanceOf(DenseActivationPair.class, LayerPair.of(new Dense(4), new Activation("relu")));
+        assertInstanceOf(DenseActivationPair.class, LayerPair.of(new Dense(4), new LeakyReLU()));
+        assertInstanceOf(DenseActivationPair.class, LayerPair.of(new Dense(4), new ELU()));
+        assertInstanceOf(BatchNormDropoutPair.class, LayerPair.of(new BatchNormalization(), new Dropout(0.5)));
+        assertNull(LayerPair.of(new Dense(4, "relu"), new Activation("relu")), "the Dense has its own");
+        assertNull(LayerPair.of(new Dense(4), new Activation("softmax")), "softmax is per row");
+        assertNull(LayerPair.of(new Dense(4), new Softmax()), "not an element-wise activation layer");
+        assertNull(LayerPair.of(new Dense(4), new BatchNormalization()));
+        assertNull(LayerPair.of(new Activation("relu"), new Dense(4)));
+        assertNull(LayerPair.of(new BatchNormalization(), new Dropout(0)), "a dropout of rate 0 copies");
+        assertNull(LayerPair.of(new BatchNormalization(), new GaussianDropout(0.2)), "only Dropout's mask");
+        assertNull(LayerPair.of(new Dropout(0.2), new BatchNormalization()));
+    }
+}

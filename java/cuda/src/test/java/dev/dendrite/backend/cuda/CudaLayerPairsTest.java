@@ -1,0 +1,24 @@
+package dev.dendrite.backend.cuda;
+
+import org.junit.jupiter.api.Assumptions;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.model.LayerPairsTest;
+
+/**
+ * Layer pairs on the CUDA backend, where a batch norm's kernels drop values for the Dropout after it: training and
+ * predictions bit for bit like the layers apart (cuBLAS chooses its kernels per shape, the same in both runs of one
+ * JVM). Skipped, with the reason, where there is no usable GPU.
+ */
+class CudaLayerPairsTest extends LayerPairsTest {
+    @Override
+    protected Backend createBackend() {
+        try {
+            return new CudaBackend();
+        } catch (UnsupportedOperationException e) {
+            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
+            Assumptions.abort(e.getMessage());
+            return null;
+        }
+    }
+}
