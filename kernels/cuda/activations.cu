@@ -7,18 +7,31 @@
  * dz = dy * f'(z) with the column sums of dz: a block owns 32 adjacent columns over all rows, so the bias
  * gradient comes out of the same pass, in a fixed order, with no second kernel and no atomics.
  *
+ * A Dropout right after a dense layer runs inside these kernels (Backend.denseDropoutForward and
+ * activationDropoutBackward): the forward also writes the dropped output, the backward drops each gradient as it
+ * reads it (common.cuh's dendrite_fused_dropout; off without drop_counters).
+ *
  * The activation math (codes DENDRITE_ACT_*, values and derivatives) is kernels/common/activations.h.
  * Softmax is row-wise: one warp per row, shuffles for the max and the sum.
  */
 #include "common.cuh"
 #include "activations.h"
 
-/* z[r, c] += bias[c] (bias may be null), then y = f(z). y may alias z only for LINEAR. */
+/*
+ * z[r, c] += bias[c] (bias may be null), then y = f(z), and with a dropout y_dropped = dropout(y). y may alias z only
+ * for LINEAR.
+ */
 DENDRITE_KERNEL void bias_activation_forward(float *z, const float *bias, int rows, int cols, int act,
-                                             float alpha, float *y) {
+                                             float alpha, float *y, float *y_dropped, float drop_rate,
+                                             unsigned int seed_lo, unsigned int seed_hi, int stream,
+                                             const int *drop_counters) {
+    dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
         dendrite_bias_activation_element(z, bias, bias != nullptr, (int) i, cols, act, alpha, y);
+        if (drop.on) {
+            y_dropped[i] = dendrite_fused_drop(drop, y[i], i);
+        }
     }
 }
 
@@ -34,11 +47,13 @@ DENDRITE_KERNEL void softmax_forward(float *z, const float *bias, int rows, int 
     }
 }
 
-/* dz = dy * f'(z), element-wise, without a bias gradient. dz may alias dy. */
+/* dz = dropout(dy) * f'(z), element-wise, without a bias gradient. dz may alias dy. */
 DENDRITE_KERNEL void activation_backward(const float *z, const float *dy, float *dz, int n, int act,
-                                         float alpha) {
+                                         float alpha, float drop_rate, unsigned int seed_lo, unsigned int seed_hi,
+                                         int stream, const int *drop_counters) {
+    dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
-        dz[i] = dy[i] * dendrite_activation_derivative(act, alpha, z[i]);
+        dz[i] = dendrite_fused_drop(drop, dy[i], i) * dendrite_activation_derivative(act, alpha, z[i]);
     }
 }
 
@@ -49,13 +64,15 @@ DENDRITE_KERNEL void activation_backward(const float *z, const float *dy, float 
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
 activation_backward_bias(const float *z, const float *dy, float *dz, float *dbias, int rows, int cols, int act,
-                         float alpha) {
+                         float alpha, float drop_rate, unsigned int seed_lo, unsigned int seed_hi, int stream,
+                         const int *drop_counters) {
+    dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
     dendrite_kahan acc = dendrite_kahan_zero();
     if (c < cols) {
         for (int r = threadIdx.y; r < rows; r += blockDim.y) {
             size_t i = (size_t) r * cols + c;
-            float d = dy[i] * dendrite_activation_derivative(act, alpha, z[i]);
+            float d = dendrite_fused_drop(drop, dy[i], i) * dendrite_activation_derivative(act, alpha, z[i]);
             dz[i] = d;
             acc = dendrite_kahan_add(acc, d);
         }

@@ -10,35 +10,10 @@
  *
  * A Dropout right after the layer runs inside both training kernels (Backend.batchNormDropoutForward/Backward):
  * the forward drops each value as it writes it, the backward each gradient as it reads it, with dropout's own
- * element (../common/dropout.h), so the dropout layer costs no launch of its own. drop_counters == null: none.
+ * element (common.cuh's dendrite_fused_dropout), so the dropout layer costs no launch of its own.
  */
 #include "common.cuh"
 #include "batchnorm.h"
-#include "dropout.h"
-
-/* The Dropout after the layer, if any: its rate, seed, Philox stream and step (counters[0]); none without counters. */
-struct bn_dropout {
-    float rate;
-    unsigned int seed_lo, seed_hi, stream, step;
-    bool on;
-};
-
-__device__ __forceinline__ bn_dropout bn_dropout_of(float rate, unsigned int seed_lo, unsigned int seed_hi, int stream,
-                                                    const int *counters) {
-    bn_dropout d;
-    d.rate = rate;
-    d.seed_lo = seed_lo;
-    d.seed_hi = seed_hi;
-    d.stream = (unsigned int) stream;
-    d.on = counters != nullptr;
-    d.step = d.on ? (unsigned int) counters[0] : 0u;
-    return d;
-}
-
-/* Element i through the dropout (unchanged without one). */
-__device__ __forceinline__ float bn_drop(bn_dropout d, float v, size_t i) {
-    return d.on ? dendrite_dropout_element(v, (unsigned int) i, d.rate, d.seed_lo, d.seed_hi, d.step, d.stream) : v;
-}
 
 /*
  * y = gamma * (x - mean) * inv_std + beta with the batch's mean and biased variance; writes save_mean and
@@ -95,10 +70,10 @@ batchnorm_forward_training(const float *x, int rows, int cols, const float *gamm
     float inv = inv_s[threadIdx.x];
     float g = gamma != nullptr ? gamma[c] : 1.0f;
     float b = beta != nullptr ? beta[c] : 0.0f;
-    bn_dropout drop = bn_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
+    dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     for (int r = threadIdx.y; r < rows; r += blockDim.y) {
         size_t i = (size_t) r * cols + c;
-        y[i] = bn_drop(drop, dendrite_bn_normalize(x[i], mean, inv, g, b), i);
+        y[i] = dendrite_fused_drop(drop, dendrite_bn_normalize(x[i], mean, inv, g, b), i);
     }
 }
 
@@ -130,14 +105,14 @@ batchnorm_backward(const float *x, const float *dy, int rows, int cols, const fl
     bool active = c < cols;
     float mean = active ? save_mean[c] : 0.0f;
     float inv = active ? save_inv_std[c] : 0.0f;
-    bn_dropout drop = bn_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
+    dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
 
     dendrite_kahan sdy = dendrite_kahan_zero();
     dendrite_kahan sdyx = dendrite_kahan_zero();
     if (active) {
         for (int r = threadIdx.y; r < rows; r += blockDim.y) {
             size_t i = (size_t) r * cols + c;
-            float g = bn_drop(drop, dy[i], i);
+            float g = dendrite_fused_drop(drop, dy[i], i);
             sdy = dendrite_kahan_add(sdy, g);
             sdyx = dendrite_kahan_add(sdyx, g * dendrite_bn_xhat(x[i], mean, inv));
         }
@@ -167,6 +142,6 @@ batchnorm_backward(const float *x, const float *dy, int rows, int cols, const fl
     float g = gamma != nullptr ? gamma[c] : 1.0f;
     for (int r = threadIdx.y; r < rows; r += blockDim.y) {
         size_t i = (size_t) r * cols + c;
-        dx[i] = dendrite_bn_dx(bn_drop(drop, dy[i], i), dendrite_bn_xhat(x[i], mean, inv), g, inv, n, a, b);
+        dx[i] = dendrite_bn_dx(dendrite_fused_drop(drop, dy[i], i), dendrite_bn_xhat(x[i], mean, inv), g, inv, n, a, b);
     }
 }

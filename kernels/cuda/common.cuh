@@ -19,6 +19,7 @@
 #include "dialect.h"
 #include "sums.h"
 #include "errors.h"
+#include "dropout.h"
 
 /* DENDRITE_KERNEL (extern "C" __global__) comes from dialect.h, which the shared GEMM body uses too. */
 
@@ -219,6 +220,35 @@ __device__ __forceinline__ void dendrite_softmax_row_warp(float *zr, const float
     for (int c = lane; c < cols; c += 32) {
         yr[c] = yr[c] / s;
     }
+}
+
+/*
+ * The Dropout layer after a kernel's own layer, run inside that kernel (a batch norm's, a dense layer's bias and
+ * activation): its rate, seed, Philox stream and step (counters[0]); off when the kernel was given no counters. Each
+ * such kernel takes (drop_rate, seed_lo, seed_hi, stream, drop_counters) as its last arguments.
+ */
+struct dendrite_fused_dropout {
+    float rate;
+    unsigned int seed_lo, seed_hi, stream, step;
+    bool on;
+};
+
+__device__ __forceinline__ dendrite_fused_dropout dendrite_fused_dropout_of(float rate, unsigned int seed_lo,
+                                                                             unsigned int seed_hi, int stream,
+                                                                             const int *counters) {
+    dendrite_fused_dropout d;
+    d.rate = rate;
+    d.seed_lo = seed_lo;
+    d.seed_hi = seed_hi;
+    d.stream = (unsigned int) stream;
+    d.on = counters != nullptr;
+    d.step = d.on ? (unsigned int) counters[0] : 0u;
+    return d;
+}
+
+/* Element i of the batch through the dropout (../common/dropout.h); unchanged when it is off. */
+__device__ __forceinline__ float dendrite_fused_drop(dendrite_fused_dropout d, float v, size_t i) {
+    return d.on ? dendrite_dropout_element(v, (unsigned int) i, d.rate, d.seed_lo, d.seed_hi, d.step, d.stream) : v;
 }
 
 #endif /* DENDRITE_CUDA_COMMON_CUH */

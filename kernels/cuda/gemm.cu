@@ -55,15 +55,22 @@ DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, const float *w, 
 /*
  * gemm_fold fused with the layer's bias and activation (bias_activation_forward, activations.cu): a dense
  * layer's product split over k goes from its partial sums to z and y in one pass instead of two kernels, with
- * the same bits (the fold's sum in block order, then z = sum + bias[col], y = f(z)). y may alias z only for
- * LINEAR; bias may be null.
+ * the same bits (the fold's sum in block order, then z = sum + bias[col], y = f(z)), and with a Dropout after the
+ * layer y_dropped = dropout(y). y may alias z only for LINEAR; bias may be null.
  */
 DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, const float *w, const float *bias, int cols,
-                                               int act, float alpha, float *z, float *y) {
+                                               int act, float alpha, float *z, float *y, float *y_dropped,
+                                               float drop_rate, unsigned int seed_lo, unsigned int seed_hi,
+                                               int stream, const int *drop_counters) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < mn) {
         dendrite_gemm_fold_element(i, mn, blocks, 1.0f, w, 0.0f, z);
         dendrite_bias_activation_element(z, bias, bias != nullptr, i, cols, act, alpha, y);
+        if (drop_counters != nullptr) { /* the Dropout after the layer (activations.cu's bias_activation_forward) */
+            dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream,
+                                                                    drop_counters);
+            y_dropped[i] = dendrite_fused_drop(drop, y[i], i);
+        }
     }
 }
 

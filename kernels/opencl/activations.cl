@@ -1,19 +1,28 @@
 /*
  * activations.cl - bias + activation forward, and the activation backward with the bias gradient's column
  * sums fused in (as per-chunk partials that reductions.cl's column_finalize adds up). The math of every
- * activation is in ../common/activations.h.
+ * activation is in ../common/activations.h. A Dropout right after a dense layer runs inside both
+ * (Backend.denseDropoutForward, activationDropoutBackward; fused_dropout.h).
  */
 #include "../common/activations.h"
 #include "column_chunks.h"
+#include "fused_dropout.h"
 
-/* z[r, c] += bias[c] (if has_bias), then y[r, c] = f(z[r, c]); y may alias z for LINEAR only. */
+/*
+ * z[r, c] += bias[c] (if has_bias), then y[r, c] = f(z[r, c]), and with a dropout y_dropped = dropout(y); y may
+ * alias z for LINEAR only.
+ */
 __kernel void bias_activation_forward(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
-                                      int rows, int cols, int act, float alpha, __global float *y, int yo) {
+                                      int rows, int cols, int act, float alpha, __global float *y, int yo,
+                                      __global float *y_dropped, int ydo, DENDRITE_DROP_ARGS) {
     int gid = get_global_id(0);
     if (gid >= rows * cols) {
         return;
     }
     dendrite_bias_activation_element(z + zo, bias + bo, has_bias, gid, cols, act, alpha, y + yo);
+    if (has_drop) {
+        y_dropped[ydo + gid] = DENDRITE_DROP(y[yo + gid], gid);
+    }
 }
 
 /* Row-wise softmax, one work-item per row, after adding the bias to z in place. */
@@ -39,7 +48,8 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
  */
 __kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
                                   __global float *dz, int dzo, int rows, int cols, int act, float alpha,
-                                  int rows_per_chunk, __global float *partial, int po, int has_partial) {
+                                  int rows_per_chunk, __global float *partial, int po, int has_partial,
+                                  DENDRITE_DROP_ARGS) {
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
     if (ch.c >= cols) {
         return;
@@ -47,7 +57,7 @@ __kernel void activation_backward(__global const float *z, int zo, __global cons
     dendrite_kahan sum = dendrite_kahan_zero();
     for (int r = ch.first; r < ch.end; r++) {
         int i = r * cols + ch.c;
-        float d = dy[dyo + i] * dendrite_activation_derivative(act, alpha, z[zo + i]);
+        float d = DENDRITE_DROP(dy[dyo + i], i) * dendrite_activation_derivative(act, alpha, z[zo + i]);
         dz[dzo + i] = d;
         sum = dendrite_kahan_add(sum, d);
     }

@@ -7,24 +7,13 @@
  * bn_backward_dx.
  *
  * A Dropout right after the layer (Backend.batchNormDropoutForward/Backward) runs inside bn_normalize, which drops
- * each value as it writes it, and inside the backward kernels, which drop each gradient as they read it, with
- * dropout's own element (../common/dropout.h): the dropout layer costs no launch of its own. Their last arguments
- * say whether there is one (has_drop), its rate, seed, Philox stream and the counters holding the step.
+ * each value as it writes it, and inside the backward kernels, which drop each gradient as they read it
+ * (fused_dropout.h): the dropout layer costs no launch of its own.
  */
 #include "../common/batchnorm.h"
-#include "../common/dropout.h"
 #include "column_chunks.h"
+#include "fused_dropout.h"
 
-/* Element i through the Dropout after the layer, if any (has_drop), with the step at counters[co]. */
-DENDRITE_DEVICE float bn_drop(float v, int i, int has_drop, float rate, uint seed_lo, uint seed_hi, int stream,
-                              __global const int *counters, int co) {
-    return has_drop ? dendrite_dropout_element(v, (uint) i, rate, seed_lo, seed_hi, (uint) counters[co], (uint) stream)
-                    : v;
-}
-
-#define BN_DROP_ARGS float drop_rate, uint seed_lo, uint seed_hi, int stream, __global const int *counters, int co, \
-                     int has_drop
-#define BN_DROP(v, i) bn_drop((v), (i), has_drop, drop_rate, seed_lo, seed_hi, stream, counters, co)
 
 /* partial[chunk * cols + c] = sum of (x[r, c] - mean[c])^2 over the chunk's rows (column_chunks.h). */
 __kernel void bn_square_deviation_partials(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
@@ -72,14 +61,15 @@ DENDRITE_DEVICE float bn_normalize_column(float x, float mean, float inv_std, in
 __kernel void bn_normalize(__global const float *x, int xo, int rows, int cols, __global const float *mean, int mo,
                            __global const float *inv_std, int io, __global const float *gamma, int go,
                            int has_gamma, __global const float *beta, int bo, int has_beta, __global float *y,
-                           int yo, BN_DROP_ARGS) {
+                           int yo, DENDRITE_DROP_ARGS) {
     int gid = get_global_id(0);
     if (gid >= rows * cols) {
         return;
     }
     int c = gid % cols;
-    y[yo + gid] = BN_DROP(bn_normalize_column(x[xo + gid], mean[mo + c], inv_std[io + c], c, gamma + go, has_gamma,
-                                              beta + bo, has_beta), gid);
+    float v = bn_normalize_column(x[xo + gid], mean[mo + c], inv_std[io + c], c, gamma + go, has_gamma, beta + bo,
+                                  has_beta);
+    y[yo + gid] = DENDRITE_DROP(v, gid);
 }
 
 /* Inference: the same normalisation with the running statistics. */
@@ -104,7 +94,7 @@ __kernel void bn_inference(__global const float *x, int xo, int rows, int cols, 
 __kernel void bn_backward_partials(__global const float *x, int xo, __global const float *dy, int dyo, int rows,
                                    int cols, int rows_per_chunk, __global const float *mean, int mo,
                                    __global const float *inv_std, int io, __global float *partial, int po,
-                                   BN_DROP_ARGS) {
+                                   DENDRITE_DROP_ARGS) {
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
     if (ch.c >= cols) {
         return;
@@ -115,7 +105,7 @@ __kernel void bn_backward_partials(__global const float *x, int xo, __global con
     dendrite_kahan sum_dy_xhat = dendrite_kahan_zero();
     for (int r = ch.first; r < ch.end; r++) {
         int i = r * cols + ch.c;
-        float g = BN_DROP(dy[dyo + i], i);
+        float g = DENDRITE_DROP(dy[dyo + i], i);
         sum_dy = dendrite_kahan_add(sum_dy, g);
         sum_dy_xhat = dendrite_kahan_add(sum_dy_xhat, g * dendrite_bn_xhat(x[xo + i], m, inv));
     }
@@ -129,7 +119,7 @@ __kernel void bn_backward_partials(__global const float *x, int xo, __global con
 __kernel void bn_backward_dx(__global const float *x, int xo, __global const float *dy, int dyo, int rows, int cols,
                              __global const float *gamma, int go, int has_gamma, __global const float *mean, int mo,
                              __global const float *inv_std, int io, __global const float *sums, int so,
-                             __global float *dx, int dxo, BN_DROP_ARGS) {
+                             __global float *dx, int dxo, DENDRITE_DROP_ARGS) {
     int gid = get_global_id(0);
     if (gid >= rows * cols) {
         return;
@@ -138,6 +128,6 @@ __kernel void bn_backward_dx(__global const float *x, int xo, __global const flo
     float inv = inv_std[io + c];
     float g = has_gamma ? gamma[go + c] : 1.0f;
     float xhat = dendrite_bn_xhat(x[xo + gid], mean[mo + c], inv);
-    dx[dxo + gid] = dendrite_bn_dx(BN_DROP(dy[dyo + gid], gid), xhat, g, inv, (float) rows, sums[so + c],
+    dx[dxo + gid] = dendrite_bn_dx(DENDRITE_DROP(dy[dyo + gid], gid), xhat, g, inv, (float) rows, sums[so + c],
                                    sums[so + cols + c]);
 }

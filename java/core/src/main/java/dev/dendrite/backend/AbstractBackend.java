@@ -219,6 +219,53 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void denseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                          float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed,
+                                          int stream, Slice counters) {
+        checks().gemm(rows, n, k, x, w, z);
+        checks().biasActivationForward(z, bias, rows, n, f, y);
+        checks().dropout("dropoutForward", "y", y, "yDropped", yDropped, rows * n, rate, counters);
+        if (!fusedDenseDropoutForward(x, w, bias, rows, k, n, f, alpha, z, y, yDropped, rate, seed, stream,
+                counters)) {
+            if (!fusedDenseForward(x, w, bias, rows, k, n, f, alpha, z, y)) {
+                ops.gemm().gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+                ops.activations().biasActivationForward(z, bias, rows, n, f, alpha, y);
+            }
+            ops.dropout().dropout("dropoutForward", y, yDropped, rows * n, rate, seed, stream, counters);
+        }
+    }
+
+    /**
+     * {@link #denseDropoutForward} as one sequence, its checks passed: whether this backend issued it (then with
+     * exactly the ops' results), or left it to the ops. The default fuses nothing.
+     */
+    protected boolean fusedDenseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
+                                               ActivationFunction f, float alpha, Slice z, Slice y, Slice yDropped,
+                                               float rate, long seed, int stream, Slice counters) {
+        return false;
+    }
+
+    @Override
+    public final void activationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
+                                                ActivationFunction f, float alpha, Slice dz, Slice dbias, float rate,
+                                                long seed, int stream, Slice counters) {
+        checks().dropout("dropoutBackward", "dyDropped", dyDropped, "dz", dz, rows * cols, rate, counters);
+        checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
+        if (!fusedActivationDropoutBackward(z, y, dyDropped, rows, cols, f, alpha, dz, dbias, rate, seed, stream,
+                counters)) {
+            ops.dropout().dropout("dropoutBackward", dyDropped, dz, rows * cols, rate, seed, stream, counters);
+            ops.activations().activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
+        }
+    }
+
+    /** {@link #activationDropoutBackward} as one op, its checks passed; see {@link #fusedDenseDropoutForward}. */
+    protected boolean fusedActivationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
+                                                     ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                                                     float rate, long seed, int stream, Slice counters) {
+        return false;
+    }
+
+    @Override
     public final void columnSums(Slice x, int rows, int cols, Slice out) {
         checks().columnSums(x, rows, cols, out);
         ops.reductions().columnSums(x, rows, cols, out);

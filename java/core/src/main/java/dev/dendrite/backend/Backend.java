@@ -235,6 +235,32 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * A dense layer's forward pass and the Dropout after it: {@link #denseForward}{@code (x, w, bias, rows, k, n, f,
+     * alpha, z, y)}, then {@link #dropoutForward}{@code (y, yDropped, rows * n, rate, seed, stream, counters)}. Exactly
+     * those ops, whose checks apply; a backend may drop the outputs as it writes them (the GPU backends do for an
+     * element-wise {@code f}: one pass less).
+     */
+    default void denseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                     float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed, int stream,
+                                     Slice counters) {
+        denseForward(x, w, bias, rows, k, n, f, alpha, z, y);
+        dropoutForward(y, yDropped, rows * n, rate, seed, stream, counters);
+    }
+
+    /**
+     * The backward pass of {@link #denseDropoutForward} down to the layer's pre-activation:
+     * {@link #dropoutBackward}{@code (dyDropped, dz, rows * cols, rate, seed, stream, counters)}, then
+     * {@link #activationBackward}{@code (z, y, dz, rows, cols, f, alpha, dz, dbias)}. {@code dz} may alias
+     * {@code dyDropped}; a backend may drop each gradient as it reads it.
+     */
+    default void activationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols, ActivationFunction f,
+                                           float alpha, Slice dz, Slice dbias, float rate, long seed, int stream,
+                                           Slice counters) {
+        dropoutBackward(dyDropped, dz, rows * cols, rate, seed, stream, counters);
+        activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
+    }
+
+    /**
      * Issues {@code ops} as a branch that may run beside the ops issued after this call, until
      * {@link #joinBranches()}: how a GPU backend takes the weight gradients of a layer off the path that carries
      * the input gradient back to the layer before, so that both products run at once. The caller promises that,

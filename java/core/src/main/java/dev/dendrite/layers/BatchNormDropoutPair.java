@@ -30,12 +30,13 @@ public final class BatchNormDropoutPair extends LayerPair {
     }
 
     @Override
-    public void forward(LayerContext first, LayerContext second, Slice x, Slice y, boolean training) {
+    public void forward(LayerContext first, LayerContext second, Slice x, Slice mid, Slice y, boolean training) {
         norm.forward(first, x, y, training, dropout, second);
     }
 
     @Override
-    public void backward(LayerContext first, LayerContext second, Slice x, Slice y, Slice dy, Slice dx) {
+    public void backward(LayerContext first, LayerContext second, Slice x, Slice mid, Slice y, Slice dy,
+                         Slice dx) {
         norm.backward(first, x, dy, dx, dropout, second);
     }
 }

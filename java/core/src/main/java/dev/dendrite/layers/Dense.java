@@ -159,6 +159,33 @@ public final class Dense extends Layer implements OutputActivation {
         backward(ctx, x, y, dy, dx, activation, alpha);
     }
 
+    /**
+     * The forward pass into {@code y}, and while training {@code dropout} (context {@code dropoutCtx}) of it into
+     * {@code yDropped}: DenseDropoutPair's, one op for both layers.
+     */
+    void forward(LayerContext ctx, Slice x, Slice y, Slice yDropped, boolean training, Dropout dropout,
+                 LayerContext dropoutCtx) {
+        if (!training) {
+            forward(ctx, x, yDropped, activation, alpha); // the dropout passes its input through
+            return;
+        }
+        ctx.backend().denseDropoutForward(x, ctx.weight(0), useBias ? ctx.weight(1) : null, ctx.rows(), inputSize(),
+                units, activation, alpha, ctx.scratch(0), y, yDropped, dropout.rate(), dropoutCtx.seed(),
+                dropoutCtx.layerIndex(), dropoutCtx.counters());
+    }
+
+    /**
+     * The backward pass of {@link #forward(LayerContext, Slice, Slice, Slice, boolean, Dropout, LayerContext)} from
+     * the gradient of the dropped output {@code dyDropped} (overwritten with the layer's dz).
+     */
+    void backward(LayerContext ctx, Slice x, Slice y, Slice dyDropped, Slice dx, Dropout dropout,
+                  LayerContext dropoutCtx) {
+        ctx.backend().activationDropoutBackward(ctx.scratch(0), y, dyDropped, ctx.rows(), units, activation, alpha,
+                dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
+                dropoutCtx.counters());
+        backwardLinear(ctx, x, dyDropped, dx, false);
+    }
+
     /** The backward pass of {@link #forward(LayerContext, Slice, Slice, ActivationFunction, float)}. */
     void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx, ActivationFunction f, float fAlpha) {
         // dz overwrites dy: the upstream gradient is not needed once the activation's derivative is applied.

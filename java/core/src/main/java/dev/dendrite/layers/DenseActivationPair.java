@@ -37,12 +37,13 @@ public final class DenseActivationPair extends LayerPair {
     }
 
     @Override
-    public void forward(LayerContext first, LayerContext second, Slice x, Slice y, boolean training) {
+    public void forward(LayerContext first, LayerContext second, Slice x, Slice mid, Slice y, boolean training) {
         dense.forward(first, x, y, function, alpha);
     }
 
     @Override
-    public void backward(LayerContext first, LayerContext second, Slice x, Slice y, Slice dy, Slice dx) {
+    public void backward(LayerContext first, LayerContext second, Slice x, Slice mid, Slice y, Slice dy,
+                         Slice dx) {
         dense.backward(first, x, y, dy, dx, function, alpha);
     }
 }

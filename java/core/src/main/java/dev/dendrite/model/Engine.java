@@ -51,8 +51,9 @@ final class Engine implements AutoCloseable {
     private final int[] layerParamOffset;
     private final int[] layerParamCount;
     /**
-     * pairs[i]: layers i and i + 1 run as one (LayerPair: a linear Dense and its activation, a batch norm and its
-     * dropout), outside the debug mode of checkNumerics, which checks each layer's output; null where they do not.
+     * pairs[i]: layers i and i + 1 run as one (LayerPair: a linear Dense and its activation, a Dense or a batch norm
+     * and its dropout), outside the debug mode of checkNumerics, which checks each layer's output; null where they
+     * do not.
      */
     private final LayerPair[] pairs;
 
@@ -434,7 +435,7 @@ final class Engine implements AutoCloseable {
             Slice x = first == 0 ? xBatch.all() : outs[first - 1];
             Slice dx = first == 0 ? null : douts[first - 1];
             if (first < i) {
-                pairs[first].backward(contexts[first], contexts[i], x, outs[i], douts[i], dx);
+                pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
             } else if (i == n - 1 && fused) {
                 ((OutputActivation) layer).backwardFromPreActivation(contexts[i], x, douts[i], dx);
             } else {
@@ -589,8 +590,8 @@ final class Engine implements AutoCloseable {
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             if (pairRuns(i)) {
-                pairs[i].forward(contexts[i], contexts[i + 1], i == 0 ? xBatch.all() : outs[i - 1], outs[i + 1],
-                        training);
+                pairs[i].forward(contexts[i], contexts[i + 1], i == 0 ? xBatch.all() : outs[i - 1], outs[i],
+                        outs[i + 1], training);
                 i++; // the activation layer ran with it
             } else if (!layer.isPassThrough()) {
                 layer.forward(contexts[i], i == 0 ? xBatch.all() : outs[i - 1], outs[i], training);

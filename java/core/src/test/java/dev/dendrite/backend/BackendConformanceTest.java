@@ -951,6 +951,55 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * denseDropoutForward is denseForward and then the dropout, and activationDropoutBackward the dropout's backward
+     * pass and then activationBackward, bit for bit (a backend may drop values inside its activation kernels): every
+     * element-wise activation family, with and without bias and bias gradient, at rate 0.4 and 0, at two widths.
+     */
+    @Test
+    void denseDropoutIsTheDenseThenTheDropout() {
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SIGMOID, ActivationFunction.TANH,
+            ActivationFunction.ELU, ActivationFunction.LEAKY_RELU, ActivationFunction.LINEAR, ActivationFunction.SELU};
+        int rows = 37;
+        int k = 19;
+        for (int n : new int[] {5, 130}) {
+            for (int v = 0; v < fs.length * 2; v++) {
+                ActivationFunction f = fs[v % fs.length];
+                boolean withBias = v < fs.length;
+                float rate = v % 3 == 2 ? 0f : 0.4f;
+                float alpha = f.defaultAlpha();
+                long seed = rnd.nextLong();
+                String what = "denseDropout n=" + n + " " + f + (withBias ? " bias" : "") + " rate=" + rate;
+                Slice counters = i32(new int[] {3 + v, 0});
+                Slice x = f32(normal(rows * k, 1));
+                Slice w = f32(normal(k * n, 0.5));
+                Slice bias = withBias ? f32(normal(n, 0.3)) : null;
+                Slice[] z = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] y = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] yd = {f32Out(rows * n), f32Out(rows * n)};
+                backend.denseForward(x, w, bias, rows, k, n, f, alpha, z[0], y[0]);
+                backend.dropoutForward(y[0], yd[0], rows * n, rate, seed, 4, counters);
+                backend.denseDropoutForward(x, w, bias, rows, k, n, f, alpha, z[1], y[1], yd[1], rate, seed, 4,
+                        counters);
+                assertArrayEquals(get(z[0]), get(z[1]), what + ": z" + ctx());
+                assertArrayEquals(get(y[0]), get(y[1]), what + ": y" + ctx());
+                assertArrayEquals(get(yd[0]), get(yd[1]), what + ": dropped y" + ctx());
+
+                float[] dy = normal(rows * n, 1);
+                Slice[] dz = {f32(dy), f32(dy)};
+                Slice[] db = {withBias ? f32Out(n) : null, withBias ? f32Out(n) : null};
+                backend.dropoutBackward(dz[0], dz[0], rows * n, rate, seed, 4, counters);
+                backend.activationBackward(z[0], y[0], dz[0], rows, n, f, alpha, dz[0], db[0]);
+                backend.activationDropoutBackward(z[1], y[1], dz[1], rows, n, f, alpha, dz[1], db[1], rate, seed, 4,
+                        counters);
+                assertArrayEquals(get(dz[0]), get(dz[1]), what + ": dz" + ctx());
+                if (withBias) {
+                    assertArrayEquals(get(db[0]), get(db[1]), what + ": dbias" + ctx());
+                }
+            }
+        }
+    }
+
     @Test
     void batchNormTrainingInferenceAndBackward() {
         for (int[] shape : SHAPES) {

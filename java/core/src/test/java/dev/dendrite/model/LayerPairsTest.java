@@ -27,6 +27,7 @@ import dev.dendrite.layers.BatchNormDropoutPair;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.DenseActivationPair;
+import dev.dendrite.layers.DenseDropoutPair;
 import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.ELU;
 import dev.dendrite.layers.Flatten;
@@ -66,7 +67,8 @@ public class LayerPairsTest {
 
     /**
      * Every kind of pair, each followed by what courses put after it: a batch norm and dropout first (nothing
-     * before trains), Dense + Activation + BatchNormalization + Dropout, batch norms without center or scale.
+     * before trains), Dense + Activation + BatchNormalization + Dropout, batch norms without center or scale,
+     * Dense(relu) + Dropout, a Dense without bias and its dropout, an activation layer and a dropout (no pair).
      */
     private static Sequential net(Backend backend) {
         return new Sequential(new Input(28, 28), new Flatten(),
@@ -76,7 +78,9 @@ public class LayerPairsTest {
                 new Dense(48), new LeakyReLU(0.1),
                 new Dense(32).useBias(false), new ELU(0.7),
                 new Dense(24), new Activation("selu"), new BatchNormalization().scale(false), new Dropout(0.3),
+                new Dense(20, "relu"), new Dropout(0.25),
                 new Dense(16), new Activation("tanh"), new Dropout(0.1),
+                new Dense(12, "sigmoid").useBias(false), new Dropout(0.5),
                 new Dense(10), new Activation("softmax"))
                 .backend(backend);
     }
@@ -149,23 +153,27 @@ public class LayerPairsTest {
         }
         assertArrayEquals(apart.predictions(), paired.predictions(), "predictions");
 
-        // Per forward pass, apart: 6 activation layers' passes; paired: 1 (five Dense + activation pairs; the last
-        // Dense and its softmax layer stay apart); the Dense layers' own: 6 denseForward either way. Per training
-        // step, apart: 11 derivative passes (six Dense layers, five element-wise activation layers; softmax's is in
-        // the loss); paired: 6.
-        long forwards = calls(apart.ops(), "denseForward");
-        assertEquals(0, forwards % 6, "whole forward passes: " + forwards);
-        assertEquals(forwards, calls(paired.ops(), "denseForward"));
-        assertEquals(forwards, calls(apart.ops(), "biasActivationForward"), "activation layers' passes apart");
-        assertEquals(forwards / 6, calls(paired.ops(), "biasActivationForward"), "activation layers' passes paired");
-        long backwardApart = calls(apart.ops(), "activationBackward");
-        assertEquals(0, backwardApart % 11, "whole backward passes: " + backwardApart);
-        assertEquals(backwardApart / 11 * 6, calls(paired.ops(), "activationBackward"), "derivative passes");
-        // Per training step, apart: 4 dropout passes each way; paired: the one after tanh, the three batch norms'
-        // dropouts inside their ops.
+        // Per forward pass (F of them), apart: 8 Dense layers' passes and 6 activation layers'. Paired: 1 activation
+        // layer's (five are paired with their Dense; the last layer's softmax stays apart), and the two Dense layers
+        // paired with a dropout issue denseDropoutForward while training (T steps). Per training step, apart: 13
+        // derivative passes (8 Dense, 5 element-wise activation layers; softmax's is in the loss) and 6 dropouts
+        // each way; paired: 8 derivative passes (2 of them with their dropout), 1 dropout each way (the one after
+        // an activation layer), the three batch norms' inside their ops.
         long steps = calls(apart.ops(), "batchNormForwardTraining") / 3;
-        assertEquals(4 * steps, calls(apart.ops(), "dropoutForward"));
-        assertEquals(4 * steps, calls(apart.ops(), "dropoutBackward"));
+        long forwards = calls(apart.ops(), "denseForward") / 8;
+        assertEquals(8 * forwards, calls(apart.ops(), "denseForward"), "whole forward passes");
+        assertEquals(6 * forwards, calls(apart.ops(), "biasActivationForward"));
+        assertEquals(13 * steps, calls(apart.ops(), "activationBackward"));
+        assertEquals(6 * steps, calls(apart.ops(), "dropoutForward"));
+        assertEquals(6 * steps, calls(apart.ops(), "dropoutBackward"));
+        assertEquals(0, calls(apart.ops(), "batchNormDropout") + calls(apart.ops(), "denseDropout")
+                + calls(apart.ops(), "activationDropout"));
+
+        assertEquals(8 * forwards - 2 * steps, calls(paired.ops(), "denseForward"));
+        assertEquals(2 * steps, calls(paired.ops(), "denseDropoutForward"));
+        assertEquals(forwards, calls(paired.ops(), "biasActivationForward"), "activation layers' passes");
+        assertEquals(6 * steps, calls(paired.ops(), "activationBackward"), "derivative passes");
+        assertEquals(2 * steps, calls(paired.ops(), "activationDropoutBackward"));
         assertEquals(steps, calls(paired.ops(), "dropoutForward"), "dropout passes forward");
         assertEquals(steps, calls(paired.ops(), "dropoutBackward"), "dropout passes backward");
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutForward"));
@@ -178,6 +186,10 @@ public class LayerPairsTest {
         assertInstanceOf(DenseActivationPair.class, LayerPair.of(new Dense(4), new LeakyReLU()));
         assertInstanceOf(DenseActivationPair.class, LayerPair.of(new Dense(4), new ELU()));
         assertInstanceOf(BatchNormDropoutPair.class, LayerPair.of(new BatchNormalization(), new Dropout(0.5)));
+        assertInstanceOf(DenseDropoutPair.class, LayerPair.of(new Dense(4, "relu"), new Dropout(0.5)));
+        assertInstanceOf(DenseDropoutPair.class, LayerPair.of(new Dense(4), new Dropout(0.5)));
+        assertNull(LayerPair.of(new Dense(4, "softmax"), new Dropout(0.5)), "softmax is per row");
+        assertNull(LayerPair.of(new Dense(4, "relu"), new Dropout(0)), "a dropout of rate 0 copies");
         assertNull(LayerPair.of(new Dense(4, "relu"), new Activation("relu")), "the Dense has its own");
         assertNull(LayerPair.of(new Dense(4), new Activation("softmax")), "softmax is per row");
         assertNull(LayerPair.of(new Dense(4), new Softmax()), "not an element-wise activation layer");

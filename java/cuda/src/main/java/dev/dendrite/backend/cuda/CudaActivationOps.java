@@ -34,8 +34,7 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
             } else if (f == ActivationFunction.LINEAR && bias == null) {
                 ctx.copyUnlessSame(z, y, total);
             } else {
-                ctx.launch(CudaKernel.BIAS_ACTIVATION_FORWARD, ctx.elementGrid(total), BLOCK, 1, 0,
-                        pz, pbias, rows, cols, activationCode(f), alpha, py);
+                forward(z, bias, rows, cols, f, alpha, y, null, 0f, 0L, 0, null);
             }
         } catch (CudaException e) {
             throw ctx.fail("biasActivationForward", "rows=" + rows + ", cols=" + cols + ", " + f + ", bias="
@@ -43,11 +42,25 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
         }
     }
 
+    /**
+     * bias_activation_forward for an element-wise {@code f}, and with a Dropout after the layer ({@code counters}
+     * non-null) its output dropped into {@code yDropped} as well (Backend.denseDropoutForward).
+     */
+    void forward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, float alpha, Slice y,
+                 Slice yDropped, float rate, long seed, int stream, Slice counters) {
+        long total = (long) rows * cols;
+        if (total == 0) {
+            return;
+        }
+        ctx.launch(CudaKernel.BIAS_ACTIVATION_FORWARD, ctx.elementGrid(total), BLOCK, 1, 0, ptr(z), ptr(bias), rows,
+                cols, activationCode(f), alpha, ptr(y), ptr(yDropped), rate, (int) seed, (int) (seed >>> 32), stream,
+                ptr(counters));
+    }
+
     @Override
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
         long total = (long) rows * cols;
-        CUdeviceptr pz = ptr(z);
         CUdeviceptr py = ptr(y);
         CUdeviceptr pdy = ptr(dy);
         CUdeviceptr pdz = ptr(dz);
@@ -64,20 +77,38 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
                 if (pdb != null) {
                     reductions.launchColumnSums(pdz, rows, cols, pdb);
                 }
-            } else if (pdb != null) {
-                ctx.launch(CudaKernel.ACTIVATION_BACKWARD_BIAS, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
-                        pz, pdy, pdz, pdb, rows, cols, activationCode(f), alpha);
-            } else if (total > 0) {
-                if (f == ActivationFunction.LINEAR) {
-                    ctx.copyUnlessSame(dy, dz, total);
-                } else {
-                    ctx.launch(CudaKernel.ACTIVATION_BACKWARD, ctx.elementGrid(total), BLOCK, 1, 0,
-                            pz, pdy, pdz, (int) total, activationCode(f), alpha);
-                }
+            } else if (pdb == null && total > 0 && f == ActivationFunction.LINEAR) {
+                ctx.copyUnlessSame(dy, dz, total);
+            } else {
+                backward(z, dy, rows, cols, f, alpha, dz, dbias, 0f, 0L, 0, null);
             }
         } catch (CudaException e) {
             throw ctx.fail("activationBackward", "rows=" + rows + ", cols=" + cols + ", " + f + ", dbias="
                     + (dbias != null), e);
+        }
+    }
+
+    /**
+     * dz = dy * f'(z) for an element-wise {@code f}, with the column sums into {@code dbias} when it is non-null,
+     * and with a Dropout after the layer ({@code counters} non-null) dy dropped as it is read
+     * (Backend.activationDropoutBackward).
+     */
+    void backward(Slice z, Slice dy, int rows, int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                  float rate, long seed, int stream, Slice counters) {
+        long total = (long) rows * cols;
+        CUdeviceptr pz = ptr(z);
+        CUdeviceptr pdy = ptr(dy);
+        CUdeviceptr pdz = ptr(dz);
+        CUdeviceptr pdb = ptr(dbias);
+        CUdeviceptr pc = ptr(counters);
+        int seedLo = (int) seed;
+        int seedHi = (int) (seed >>> 32);
+        if (pdb != null && cols > 0) {
+            ctx.launch(CudaKernel.ACTIVATION_BACKWARD_BIAS, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
+                    pz, pdy, pdz, pdb, rows, cols, activationCode(f), alpha, rate, seedLo, seedHi, stream, pc);
+        } else if (total > 0) {
+            ctx.launch(CudaKernel.ACTIVATION_BACKWARD, ctx.elementGrid(total), BLOCK, 1, 0, pz, pdy, pdz, (int) total,
+                    activationCode(f), alpha, rate, seedLo, seedHi, stream, pc);
         }
     }
 

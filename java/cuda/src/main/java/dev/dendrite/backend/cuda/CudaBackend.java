@@ -84,6 +84,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     private final CudaGemmOps gemm;
     private final CudaDataOps data;
     private final CudaBatchNormOps batchNorm;
+    private final CudaActivationOps activations;
 
     /**
      * A backend on the GPU given by {@code -Ddendrite.cuda.device} (default 0).
@@ -106,7 +107,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         this.timer = new CudaOpTimer(ctx);
         this.gemm = new CudaGemmOps(ctx, this::recordsGraphs); // reads -Ddendrite.cuda.gemm: a bad value fails here
         CudaReductionOps reductions = new CudaReductionOps(ctx);
-        CudaActivationOps activations = new CudaActivationOps(ctx, reductions);
+        this.activations = new CudaActivationOps(ctx, reductions);
         CudaLossOps losses = new CudaLossOps(ctx);
         CudaRegularizerOps regularizers = new CudaRegularizerOps(ctx);
         CudaDropoutOps dropout = new CudaDropoutOps(ctx);
@@ -365,6 +366,48 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                         float alpha, Slice z, Slice y) {
         return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
+    }
+
+    /**
+     * A dense layer and the Dropout after it: the product, then one kernel for the bias, the activation and the
+     * dropped output (bias_activation_forward, or gemm_fold_bias_activation after a split product). Not for softmax.
+     */
+    @Override
+    protected boolean fusedDenseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
+                                               ActivationFunction f, float alpha, Slice z, Slice y, Slice yDropped,
+                                               float rate, long seed, int stream, Slice counters) {
+        if (!fuseEnabled || f == ActivationFunction.SOFTMAX) {
+            return false;
+        }
+        Slice drop = rate > 0f ? counters : null; // rate 0: the dropout is a copy, which the kernel then makes
+        if (!gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, yDropped, rate, seed, stream, drop)) {
+            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+            try {
+                activations.forward(z, bias, rows, n, f, alpha, y, yDropped, rate, seed, stream, drop);
+            } catch (CudaException e) {
+                throw ctx.fail("denseDropoutForward", "rows=" + rows + ", n=" + n + ", " + f, e);
+            }
+        }
+        if (drop == null) {
+            ctx.copyUnlessSame(y, yDropped, (long) rows * n);
+        }
+        return true;
+    }
+
+    /** The dropout's backward pass inside the activation's (activation_backward[_bias]). Not for softmax. */
+    @Override
+    protected boolean fusedActivationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
+                                                     ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                                                     float rate, long seed, int stream, Slice counters) {
+        if (!fuseEnabled || f == ActivationFunction.SOFTMAX || rate == 0f) {
+            return false;
+        }
+        try {
+            activations.backward(z, dyDropped, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters);
+        } catch (CudaException e) {
+            throw ctx.fail("activationDropoutBackward", "rows=" + rows + ", cols=" + cols + ", " + f, e);
+        }
+        return true;
     }
 
     /** A batch norm and the Dropout after it in one kernel each way (batchnorm.cu). */

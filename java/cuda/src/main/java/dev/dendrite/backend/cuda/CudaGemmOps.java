@@ -300,7 +300,17 @@ final class CudaGemmOps implements GemmOps {
      */
     boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                 float alpha, Slice z, Slice y) {
-        if (rows == 0 || n == 0 || k == 0) {
+        return foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, null, 0f, 0L, 0, null);
+    }
+
+    /**
+     * The same, with a Dropout after the layer when {@code counters} is non-null ({@code f} element-wise): the
+     * output dropped into {@code yDropped} as well (CudaBackend's denseDropoutForward).
+     */
+    boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed, int stream,
+                                Slice counters) {
+        if (rows == 0 || n == 0 || k == 0 || (counters != null && f == ActivationFunction.SOFTMAX)) {
             return false;
         }
         CUdeviceptr px = ptr(x);
@@ -317,7 +327,8 @@ final class CudaGemmOps implements GemmOps {
                 return true;
             }
             ctx.launch(CudaKernel.GEMM_FOLD_BIAS_ACTIVATION, GemmVariant.foldGroups(rows, n), GemmVariant.FOLD_THREADS,
-                    1, 0, rows * n, splits, partials, ptr(bias), n, activationCode(f), alpha, ptr(z), ptr(y));
+                    1, 0, rows * n, splits, partials, ptr(bias), n, activationCode(f), alpha, ptr(z), ptr(y),
+                    ptr(yDropped), rate, (int) seed, (int) (seed >>> 32), stream, ptr(counters));
             return true;
         } catch (CudaException e) {
             throw ctx.fail("denseForward", "rows=" + rows + ", k=" + k + ", n=" + n + ", " + f, e);

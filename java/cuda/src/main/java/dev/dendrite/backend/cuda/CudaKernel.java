@@ -11,10 +11,10 @@ import dev.dendrite.backend.GemmVariant;
  */
 enum CudaKernel {
     // activations.cu
-    BIAS_ACTIVATION_FORWARD("bias_activation_forward", "PPIIIFP"),
+    BIAS_ACTIVATION_FORWARD("bias_activation_forward", "PPIIIFPPFIIIP"),
     SOFTMAX_FORWARD("softmax_forward", "PPIIP"),
-    ACTIVATION_BACKWARD("activation_backward", "PPPIIF"),
-    ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIF"),
+    ACTIVATION_BACKWARD("activation_backward", "PPPIIFFIIIP"),
+    ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIFFIIIP"),
     SOFTMAX_BACKWARD("softmax_backward", "PPPII"),
     RELU_LAYER_FORWARD("relu_layer_forward", "PIFIFFP"),
     RELU_LAYER_BACKWARD("relu_layer_backward", "PPIFIFFP"),
@@ -101,7 +101,7 @@ enum CudaKernel {
     GEMM_SMALL_TN("gemm_small_tn", "IIIFPPFPP"),
     GEMM_SMALL_TT("gemm_small_tt", "IIIFPPFPP"),
     GEMM_FOLD("gemm_fold", "IIFPFP"),
-    GEMM_FOLD_BIAS_ACTIVATION("gemm_fold_bias_activation", "IIPPIIFPP"),
+    GEMM_FOLD_BIAS_ACTIVATION("gemm_fold_bias_activation", "IIPPIIFPPPFIIIP"),
     GEMM_FOLD_BIAS_SOFTMAX("gemm_fold_bias_softmax", "IIIPPPP"),
     GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP");
 

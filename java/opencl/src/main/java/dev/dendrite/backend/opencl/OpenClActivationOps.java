@@ -27,17 +27,36 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
                 OpenClKernel k = ctx.programs.kernel("activations.cl", "softmax_forward");
                 ctx.run1(ctx.withArgs(k, z, bias, bias != null, rows, cols, y), rows);
             } else {
-                OpenClKernel k = ctx.programs.kernel("activations.cl", "bias_activation_forward");
-                ctx.run1(ctx.withArgs(k, z, bias, bias != null, rows, cols, activationCode(f), alpha, y), total);
+                forward(z, bias, rows, cols, f, alpha, y, null, 0f, 0L, 0, null);
             }
         } catch (CLException e) {
             throw ctx.clFailure("biasActivationForward", f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 
+    /**
+     * bias_activation_forward for an element-wise {@code f}, and with a Dropout after the layer ({@code rate} above 0)
+     * its output dropped into {@code yDropped} as well (Backend.denseDropoutForward).
+     */
+    void forward(Slice z, Slice bias, int rows, int cols, ActivationFunction f, float alpha, Slice y, Slice yDropped,
+                 float rate, long seed, int stream, Slice counters) {
+        OpenClKernel k = ctx.programs.kernel("activations.cl", "bias_activation_forward");
+        ctx.withArgs(k, z, bias, bias != null, rows, cols, activationCode(f), alpha, y, yDropped);
+        ctx.run1(ctx.dropoutArgs(k, rate, seed, stream, counters), (long) rows * cols);
+    }
+
     @Override
     public void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols,
                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        backward("activationBackward", z, y, dy, rows, cols, f, alpha, dz, dbias, 0f, 0L, 0, null);
+    }
+
+    /**
+     * activationBackward, and with a Dropout after the layer ({@code rate} above 0; {@code f} element-wise) each
+     * gradient dropped as activation_backward reads it (Backend.activationDropoutBackward).
+     */
+    void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
+                  Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters) {
         long total = (long) rows * cols;
         try {
             if (total == 0) {
@@ -61,12 +80,13 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             OpenClKernel k = ctx.programs.kernel("activations.cl", "activation_backward");
             ctx.withArgs(k, z, dy, dz, rows, cols, activationCode(f), alpha, ROWS_PER_CHUNK).mem(partial, po)
                     .i(dbias == null ? 0 : 1);
+            ctx.dropoutArgs(k, rate, seed, stream, counters);
             ctx.runColumns(k, cols, chunks);
             if (dbias != null && !direct) {
                 reductions.finalizeColumns(partial, 0, chunks, cols, 1f, ctx.mem(dbias), dbias.offset());
             }
         } catch (CLException e) {
-            throw ctx.clFailure("activationBackward", f + ", rows=" + rows + ", cols=" + cols, e);
+            throw ctx.clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 

@@ -26,6 +26,7 @@ import dev.dendrite.backend.DType;
 import dev.dendrite.backend.DeviceErrors;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.AbstractBackend;
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CL;
@@ -71,6 +72,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final OpenClGemmOps gemm;
     private final OpenClDataOps data;
     private final OpenClBatchNormOps batchNorm;
+    private final OpenClActivationOps activations;
 
     /**
      * A backend on the device chosen by {@value OpenClDevice#PROPERTY} / {@value OpenClDevice#ENVIRONMENT}, or
@@ -106,7 +108,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             throw e;
         }
         OpenClReductionOps reductions = new OpenClReductionOps(ctx);
-        OpenClActivationOps activations = new OpenClActivationOps(ctx, reductions);
+        this.activations = new OpenClActivationOps(ctx, reductions);
         OpenClLossOps losses = new OpenClLossOps(ctx, reductions);
         OpenClRegularizerOps regularizers = new OpenClRegularizerOps(ctx, reductions);
         OpenClDropoutOps dropout = new OpenClDropoutOps(ctx);
@@ -121,6 +123,36 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     @Override
     public String name() {
         return "opencl";
+    }
+
+    /** A dense layer and the Dropout after it: the product, then bias, activation and dropout in one launch. */
+    @Override
+    protected boolean fusedDenseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
+                                               ActivationFunction f, float alpha, Slice z, Slice y, Slice yDropped,
+                                               float rate, long seed, int stream, Slice counters) {
+        if (f == ActivationFunction.SOFTMAX || rate == 0f) {
+            return false;
+        }
+        gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        try {
+            activations.forward(z, bias, rows, n, f, alpha, y, yDropped, rate, seed, stream, counters);
+        } catch (CLException e) {
+            throw ctx.clFailure("denseDropoutForward", f + ", rows=" + rows + ", n=" + n, e);
+        }
+        return true;
+    }
+
+    /** The dropout's backward pass inside the activation's (activation_backward). */
+    @Override
+    protected boolean fusedActivationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
+                                                     ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                                                     float rate, long seed, int stream, Slice counters) {
+        if (f == ActivationFunction.SOFTMAX || rate == 0f) {
+            return false;
+        }
+        activations.backward("activationDropoutBackward", z, y, dyDropped, rows, cols, f, alpha, dz, dbias, rate,
+                seed, stream, counters);
+        return true;
     }
 
     /** A batch norm and the Dropout after it with one launch less each way (batchnorm.cl). */

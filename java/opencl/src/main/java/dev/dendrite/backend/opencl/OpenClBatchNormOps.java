@@ -3,7 +3,6 @@ package dev.dendrite.backend.opencl;
 import static dev.dendrite.backend.opencl.OpenClContext.ROWS_PER_CHUNK;
 import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
-import static dev.dendrite.backend.opencl.OpenClContext.step;
 import static org.jocl.CL.clEnqueueCopyBuffer;
 
 import dev.dendrite.backend.BatchNormOps;
@@ -53,7 +52,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             ctx.run1(fin, cols);
             OpenClKernel norm = ctx.programs.kernel("batchnorm.cl", "bn_normalize");
             ctx.withArgs(norm, x, rows, cols, saveMean, saveInvStd, gamma, gamma != null, beta, beta != null, y);
-            dropoutArgs(norm, rate, seed, stream, counters);
+            ctx.dropoutArgs(norm, rate, seed, stream, counters);
             ctx.run1(norm, (long) rows * cols);
         } catch (CLException e) {
             throw ctx.clFailure(op, "rows=" + rows + ", cols=" + cols, e);
@@ -66,13 +65,6 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
         ctx.runItems("batchNormForwardInference", "rows=" + rows + ", cols=" + cols, (long) rows * cols,
                 "batchnorm.cl", "bn_inference", x, rows, cols, gamma, gamma != null, beta, beta != null, eps,
                 runningMean, runningVar, y);
-    }
-
-    /** The trailing arguments of the kernels that drop values for a Dropout after the layer (batchnorm.cl). */
-    private void dropoutArgs(OpenClKernel k, float rate, long seed, int stream, Slice counters) {
-        Slice drop = rate > 0f ? step(counters) : null;
-        k.f(rate).i((int) seed).i((int) (seed >>> 32)).i(stream).mem(ctx.mem(drop), offset(drop))
-                .i(drop != null ? 1 : 0);
     }
 
     @Override
@@ -98,7 +90,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             int sumsOffset = direct ? 0 : chunks * width;
             OpenClKernel part = ctx.programs.kernel("batchnorm.cl", "bn_backward_partials");
             ctx.withArgs(part, x, dy, rows, cols, ROWS_PER_CHUNK, saveMean, saveInvStd).mem(work, 0);
-            dropoutArgs(part, rate, seed, stream, counters);
+            ctx.dropoutArgs(part, rate, seed, stream, counters);
             ctx.runColumns(part, cols, chunks);
             if (!direct) {
                 reductions.finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
@@ -117,7 +109,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
                 OpenClKernel k = ctx.programs.kernel("batchnorm.cl", "bn_backward_dx");
                 ctx.withArgs(k, x, dy, rows, cols, gamma, gamma != null, saveMean, saveInvStd).mem(work, sumsOffset)
                         .mem(ctx.mem(dx), dx.offset());
-                dropoutArgs(k, rate, seed, stream, counters);
+                ctx.dropoutArgs(k, rate, seed, stream, counters);
                 ctx.run1(k, total);
             }
         } catch (CLException e) {

@@ -330,6 +330,17 @@ final class OpenClContext {
     }
 
     /** The step counter's element of a checked counters slice. */
+    /**
+     * Appends the last arguments of a kernel that runs the Dropout after its own layer (kernels/opencl/
+     * fused_dropout.h): its rate, seed, Philox stream, the step's counter and whether there is one (not when
+     * {@code rate} is 0 or {@code counters} null).
+     */
+    OpenClKernel dropoutArgs(OpenClKernel k, float rate, long seed, int stream, Slice counters) {
+        Slice drop = rate > 0f && counters != null ? step(counters) : null;
+        return k.f(rate).i((int) seed).i((int) (seed >>> 32)).i(stream).mem(mem(drop), offset(drop))
+                .i(drop != null ? 1 : 0);
+    }
+
     static Slice step(Slice counters) {
         return counters.slice(COUNTER_STEP, 1);
     }
