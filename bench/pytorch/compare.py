@@ -24,15 +24,16 @@ import json
 import os
 import sys
 
-NETWORK_ORDER = ["mlp512", "bn256", "mlp1024", "wide4096"]
+NETWORK_ORDER = ["mlp512", "bn256", "mlp1024", "wide4096", "drop512"]
 WORKLOADS = {
     "mlp512": "784-512-512-10 relu, Adam, batch 128",
     "bn256": "784-[256-relu-BN-Dropout 0.2]x3-10, Adam, batch 64",
     "mlp1024": "784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128",
     "wide4096": "784-4096x3-10, Adam, batch 1024",
+    "drop512": "784-[512-relu-Dropout 0.2]x2-10, Adam, batch 128",
 }
 BACKEND_ORDER = ["cuda", "opencl", "cpu"]
-BATCH = {"mlp512": 128, "bn256": 64, "mlp1024": 128, "wide4096": 1024}
+BATCH = {"mlp512": 128, "bn256": 64, "mlp1024": 128, "wide4096": 1024, "drop512": 128}
 PEER_VARIANTS = ["eager", "graph"]
 VARIANT_NAMES = {"eager": "PyTorch eager (fused optimizer)", "graph": "PyTorch, one CUDA graph per step"}
 

@@ -55,7 +55,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from datafiles import (DEFAULT_DATA, IDX_FILES, cpu_name, cpu_ticks, epoch_fields, find_data_folder,  # noqa: E402
                        find_idx, provenance_fields, read_idx_bytes, steal_percent, vector_isa)
 
-NETWORKS = ("mlp512", "bn256", "mlp1024", "wide4096")
+NETWORKS = ("mlp512", "bn256", "mlp1024", "wide4096", "drop512")
 VARIANTS = ("eager", "graph")
 ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
 SGD_MOMENTUM = dict(lr=0.025, momentum=0.9)
@@ -78,12 +78,13 @@ def build_model(network):
             width = 256
         layers.append(nn.Linear(width, 10))
     else:
-        hidden = {"mlp512": [512, 512], "mlp1024": [1024, 1024], "wide4096": [4096, 4096, 4096]}.get(network)
+        hidden = {"mlp512": [512, 512], "mlp1024": [1024, 1024], "wide4096": [4096, 4096, 4096],
+                  "drop512": [512, 512]}.get(network)
         if hidden is None:
             raise ValueError(f"unknown network '{network}'; expected one of {', '.join(NETWORKS)}")
         layers, width = [], 784
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU()]
+            layers += [nn.Linear(width, h), nn.ReLU()] + ([nn.Dropout(0.2)] if network == "drop512" else [])
             width = h
         layers.append(nn.Linear(width, 10))
     model = nn.Sequential(*layers)

@@ -54,7 +54,8 @@ import dev.dendrite.optimizers.SGD;
  * device's time per op; elsewhere each op is synchronised and timed by the host.
  * Networks: {@code mlp512} (784-512-512-10 relu, Adam, batch 128), {@code bn256} (784-[256-relu-BN-Dropout 0.2]x3-10,
  * Adam, batch 64), {@code mlp1024} (784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128), {@code wide4096}
- * (784-4096x3-10, Adam, batch 1024). An epoch is {@code --train} images (default 60,000, the whole training set),
+ * (784-4096x3-10, Adam, batch 1024), {@code drop512} (784-[512-relu-Dropout 0.2]x2-10, Adam, batch 128: the courses'
+ * MLP with dropout). An epoch is {@code --train} images (default 60,000, the whole training set),
  * with no validation pass, as in the PyTorch peer.
  */
 public final class EpochBenchmark {
@@ -199,6 +200,9 @@ public final class EpochBenchmark {
                 }
                 return m.add(new Dense(10, "softmax"));
             }
+            case "drop512":
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(512, "relu"), new Dropout(0.2),
+                        new Dense(512, "relu"), new Dropout(0.2), new Dense(10, "softmax"));
             case "mlp1024":
                 return new Sequential(new Input(28, 28), new Flatten(), new Dense(1024, "relu"),
                         new Dense(1024, "relu"), new Dense(10, "softmax"));
@@ -207,7 +211,7 @@ public final class EpochBenchmark {
                         new Dense(4096, "relu"), new Dense(4096, "relu"), new Dense(10, "softmax"));
             default:
                 throw new IllegalArgumentException("unknown --network '" + name
-                        + "'; expected mlp512, bn256, mlp1024 or wide4096");
+                        + "'; expected mlp512, bn256, mlp1024, wide4096 or drop512");
         }
     }
 
