@@ -1,7 +1,5 @@
 package dev.dendrite.backend.cuda;
 
-import org.junit.jupiter.api.Assumptions;
-
 import dev.dendrite.backend.AdafactorConformanceTest;
 import dev.dendrite.backend.Backend;
 
@@ -9,12 +7,6 @@ import dev.dendrite.backend.Backend;
 class CudaAdafactorConformanceTest extends AdafactorConformanceTest {
     @Override
     protected Backend createBackend() {
-        try {
-            return new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
-        }
+        return CudaTestSupport.backendOrSkip(getClass());
     }
 }

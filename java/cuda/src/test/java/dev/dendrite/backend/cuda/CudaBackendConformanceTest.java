@@ -12,7 +12,6 @@ import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,14 +23,7 @@ class CudaBackendConformanceTest extends BackendConformanceTest {
 
     @Override
     protected Backend createBackend() {
-        try {
-            return new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            // Surefire shows a class skipped in @BeforeAll as "Tests run: 0" without the reason: print it.
-            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
-        }
+        return CudaTestSupport.backendOrSkip(getClass());
     }
 
     private CudaBackend cuda() {

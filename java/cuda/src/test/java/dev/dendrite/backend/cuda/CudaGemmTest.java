@@ -16,7 +16,6 @@ import dev.dendrite.backend.Slice;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,12 +33,7 @@ class CudaGemmTest {
 
     @BeforeAll
     void open() {
-        try {
-            backend = new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-        }
+        backend = CudaTestSupport.backendOrSkip(getClass());
         checks = new GemmChecks(backend, 20261124);
     }
 

@@ -1,7 +1,5 @@
 package dev.dendrite.backend.cuda;
 
-import org.junit.jupiter.api.Assumptions;
-
 import dev.dendrite.backend.Backend;
 import dev.dendrite.model.LayerPairsTest;
 
@@ -13,12 +11,6 @@ import dev.dendrite.model.LayerPairsTest;
 class CudaLayerPairsTest extends LayerPairsTest {
     @Override
     protected Backend createBackend() {
-        try {
-            return new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
-        }
+        return CudaTestSupport.backendOrSkip(getClass());
     }
 }

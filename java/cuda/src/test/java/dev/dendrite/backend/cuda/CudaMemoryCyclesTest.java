@@ -16,7 +16,6 @@ import dev.dendrite.layers.Input;
 import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.Sequential;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,13 +52,7 @@ class CudaMemoryCyclesTest {
     private static final long MIB = 1L << 20;
 
     private static CudaBackend openOrSkip() {
-        try {
-            return new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            System.out.println(CudaMemoryCyclesTest.class.getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
-        }
+        return CudaTestSupport.backendOrSkip(CudaMemoryCyclesTest.class);
     }
 
     @Test

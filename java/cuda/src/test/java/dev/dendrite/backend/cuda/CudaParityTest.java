@@ -3,7 +3,6 @@ package dev.dendrite.backend.cuda;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.model.BackendParityTest;
 
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * One epoch of Fashion-MNIST training on the CUDA backend against the CPU backend, in full FP32 (TF32 GEMMs,
@@ -13,15 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 class CudaParityTest extends BackendParityTest {
     @Override
     protected Backend createBackend() {
-        CudaBackend cuda;
-        try {
-            cuda = new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            // Surefire shows a class skipped in @BeforeAll as "Tests run: 0" without the reason: print it.
-            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
-        }
+        CudaBackend cuda = CudaTestSupport.backendOrSkip(getClass());
         cuda.setTf32(false); // whatever -Ddendrite.cuda.tf32 says
         return cuda;
     }

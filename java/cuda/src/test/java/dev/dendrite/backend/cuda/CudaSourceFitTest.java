@@ -1,7 +1,5 @@
 package dev.dendrite.backend.cuda;
 
-import org.junit.jupiter.api.Assumptions;
-
 import dev.dendrite.backend.Backend;
 import dev.dendrite.model.SourceFitBackendTest;
 
@@ -12,13 +10,6 @@ import dev.dendrite.model.SourceFitBackendTest;
 class CudaSourceFitTest extends SourceFitBackendTest {
     @Override
     protected Backend createBackend() {
-        try {
-            return new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            // Surefire shows a class skipped in @BeforeAll as "Tests run: 0" without the reason: print it.
-            System.out.println(getClass().getSimpleName() + " skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
-        }
+        return CudaTestSupport.backendOrSkip(getClass());
     }
 }

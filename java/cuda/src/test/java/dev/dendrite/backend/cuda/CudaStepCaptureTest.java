@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -51,11 +50,7 @@ class CudaStepCaptureTest {
         System.setProperty("dendrite.cuda.gemm", gemm);
         System.setProperty("dendrite.cuda.branches", Boolean.toString(branches));
         try {
-            return new CudaBackend();
-        } catch (UnsupportedOperationException e) {
-            System.out.println("CudaStepCaptureTest skipped: " + e.getMessage());
-            Assumptions.abort(e.getMessage());
-            return null;
+            return CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class);
         } finally {
             restore("dendrite.cuda.graphs", old);
             restore("dendrite.cuda.gemm", oldGemm);
