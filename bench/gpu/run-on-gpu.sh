@@ -69,9 +69,12 @@ case "${PLAN:-}" in
     : "${ONLY:=cuda-tests cuda-bench pytorch compare}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}" "${TF32_NETWORKS=}"
     : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false whole:-Ddendrite.updates.byLayer=false nofuse:-Ddendrite.cuda.fuse=false}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
-  2) # wide4096 in FP32 and TF32 against PyTorch, NVIDIA OpenCL, then where mlp512's step goes
+  2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
+     # it now beside the backward products), NVIDIA OpenCL, then where mlp512's and bn256's steps go
     : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench gemm step}" "${NETWORKS:=wide4096}"
-    : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${STEP_NETWORKS:=mlp512}" "${BENCH_TIMEOUT:=75}"
+    : "${EXTRA_RUNS=whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
+    : "${STEP_NETWORKS:=mlp512 bn256}"
+    : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}"
     : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
   *) echo "run-on-gpu: unknown PLAN '$PLAN'; expected 1 or 2" >&2; exit 2 ;;
 esac
