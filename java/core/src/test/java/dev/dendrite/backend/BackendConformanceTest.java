@@ -1133,6 +1133,48 @@ public abstract class BackendConformanceTest {
         };
     }
 
+    /**
+     * Adam gives the same bits wherever its slices start: at offset 0, at a 16-byte multiple and at the suite's
+     * usual odd offset (a GPU backend may move four elements at a time where every buffer is 16-byte aligned, and
+     * one at a time elsewhere), with a length that leaves a tail of three, over five steps.
+     */
+    @Test
+    void adamUpdateGivesTheSameBitsAtAnyOffset() {
+        int n = 1003;
+        float[] p0 = normal(n, 1);
+        float[][] grads = new float[5][];
+        for (int t = 0; t < grads.length; t++) {
+            grads[t] = normal(n, 0.1);
+        }
+        float[][] results = new float[3][];
+        for (int variant = 0; variant < 3; variant++) {
+            int offset = variant == 0 ? 0 : variant == 1 ? 4 : PAD;
+            Slice[] s = new Slice[4]; // params, grads, m, v
+            for (int i = 0; i < s.length; i++) {
+                Buffer b = backend.allocate(DType.F32, n + 8);
+                owned.add(b);
+                s[i] = b.slice(offset, n);
+            }
+            backend.upload(p0, 0, s[0]);
+            Slice hyper = f32(new float[] {1e-2f});
+            Slice counters = i32(new int[] {0, 0});
+            for (float[] g : grads) {
+                backend.upload(g, 0, s[1]);
+                backend.adamUpdate(s[0], s[1], s[2], s[3], null, n, hyper, counters, 0.9f, 0.999f, 1e-7f);
+                backend.advanceCounters(counters);
+            }
+            float[] m = get(s[2]);
+            float[] v = get(s[3]);
+            float[] p = get(s[0]);
+            results[variant] = new float[3 * n];
+            System.arraycopy(p, 0, results[variant], 0, n);
+            System.arraycopy(m, 0, results[variant], n, n);
+            System.arraycopy(v, 0, results[variant], 2 * n, n);
+        }
+        assertArrayEquals(results[0], results[1], "params, m and v at offset 4 against offset 0" + ctx());
+        assertArrayEquals(results[0], results[2], "params, m and v at offset " + PAD + " against offset 0" + ctx());
+    }
+
     private static OptimizerCase adam(String name, float b1, float b2, float eps, boolean amsgrad) {
         return new OptimizerCase() {
             public String name() {
