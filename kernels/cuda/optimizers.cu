@@ -35,17 +35,18 @@ __device__ __forceinline__ float &adam_lane(float4 &q, int j) {
  * Adam streams seven arrays (four read, three written: about 1 GB a step for wide4096's 38M parameters), so where
  * all four are 16-byte aligned (a layer's part of the buffers usually is) a thread moves four elements with float4
  * loads and stores, and the rest one by one; every element goes through the same dendrite_adam, so the bits do not
- * depend on the path.
+ * depend on the path. vectors == 0 (-Ddendrite.cuda.vectorAdam=false) keeps one element a thread everywhere.
  */
 DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, float *v, float *v_max, int n,
-                                 const float *hyper, const int *counters, float beta1, float beta2, float eps) {
+                                 const float *hyper, const int *counters, float beta1, float beta2, float eps,
+                                 int vectors) {
     /* Both bias corrections folded into one step size: per thread, once, outside the loop. */
     float step_size = dendrite_adam_step_size(hyper[0], beta1, beta2, counters[0] + 1);
     int amsgrad = v_max != nullptr;
     unsigned int first_single = 0;
     bool aligned = ((reinterpret_cast<size_t>(params) | reinterpret_cast<size_t>(grads) | reinterpret_cast<size_t>(m)
                      | reinterpret_cast<size_t>(v)) & 15u) == 0;
-    if (aligned && !amsgrad) {
+    if (vectors && aligned && !amsgrad) {
         unsigned int quads = (unsigned int) n / 4u;
         for (unsigned int q = DENDRITE_GRID_START; q < quads; q += DENDRITE_GRID_STRIDE) {
             float4 p4 = reinterpret_cast<float4 *>(params)[q];

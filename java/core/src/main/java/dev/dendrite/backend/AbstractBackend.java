@@ -246,6 +246,25 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void activationDropoutForward(Slice x, int rows, int cols, ActivationFunction f, float alpha,
+                                               Slice y, Slice yDropped, float rate, long seed, int stream,
+                                               Slice counters) {
+        checks().biasActivationForward(x, null, rows, cols, f, y);
+        checks().dropout("dropoutForward", "y", y, "yDropped", yDropped, rows * cols, rate, counters);
+        if (!fusedActivationDropoutForward(x, rows, cols, f, alpha, y, yDropped, rate, seed, stream, counters)) {
+            ops.activations().biasActivationForward(x, null, rows, cols, f, alpha, y);
+            ops.dropout().dropout("dropoutForward", y, yDropped, rows * cols, rate, seed, stream, counters);
+        }
+    }
+
+    /** {@link #activationDropoutForward} as one op, its checks passed; see {@link #fusedDenseDropoutForward}. */
+    protected boolean fusedActivationDropoutForward(Slice x, int rows, int cols, ActivationFunction f, float alpha,
+                                                    Slice y, Slice yDropped, float rate, long seed, int stream,
+                                                    Slice counters) {
+        return false;
+    }
+
+    @Override
     public final void activationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
                                                 ActivationFunction f, float alpha, Slice dz, Slice dbias, float rate,
                                                 long seed, int stream, Slice counters) {

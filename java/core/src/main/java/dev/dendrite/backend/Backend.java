@@ -248,6 +248,19 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * An activation layer's forward pass and the Dropout after it: {@link #biasActivationForward}{@code (x, null,
+     * rows, cols, f, alpha, y)}, then {@link #dropoutForward}{@code (y, yDropped, rows * cols, rate, seed, stream,
+     * counters)}. Exactly those ops, whose checks apply; a backend may drop the outputs as it writes them (the GPU
+     * backends do for an element-wise {@code f}). Its backward pass is {@link #activationDropoutBackward} with
+     * {@code z = x} and no bias.
+     */
+    default void activationDropoutForward(Slice x, int rows, int cols, ActivationFunction f, float alpha, Slice y,
+                                          Slice yDropped, float rate, long seed, int stream, Slice counters) {
+        biasActivationForward(x, null, rows, cols, f, alpha, y);
+        dropoutForward(y, yDropped, rows * cols, rate, seed, stream, counters);
+    }
+
+    /**
      * The backward pass of {@link #denseDropoutForward} down to the layer's pre-activation:
      * {@link #dropoutBackward}{@code (dyDropped, dz, rows * cols, rate, seed, stream, counters)}, then
      * {@link #activationBackward}{@code (z, y, dz, rows, cols, f, alpha, dz, dbias)}. {@code dz} may alias

@@ -42,4 +42,27 @@ abstract class ElementwiseActivation extends ShapePreserving {
             ctx.backend().activationBackward(x, y, dy, ctx.rows(), outputSize(), function, alpha, dx, null);
         }
     }
+
+    /**
+     * The forward pass into {@code y}, and while training {@code dropout} (context {@code dropoutCtx}) of it into
+     * {@code yDropped}: ActivationDropoutPair's, one op for both layers.
+     */
+    void forward(LayerContext ctx, Slice x, Slice y, Slice yDropped, boolean training, Dropout dropout,
+                 LayerContext dropoutCtx) {
+        if (!training) {
+            forward(ctx, x, yDropped, false); // the dropout passes its input through
+            return;
+        }
+        ctx.backend().activationDropoutForward(x, ctx.rows(), outputSize(), function, alpha, y, yDropped,
+                dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
+    }
+
+    /** The backward pass of {@link #forward(LayerContext, Slice, Slice, Slice, boolean, Dropout, LayerContext)}. */
+    void backward(LayerContext ctx, Slice x, Slice y, Slice dyDropped, Slice dx, Dropout dropout,
+                  LayerContext dropoutCtx) {
+        if (dx != null) {
+            ctx.backend().activationDropoutBackward(x, y, dyDropped, ctx.rows(), outputSize(), function, alpha, dx,
+                    null, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
+        }
+    }
 }

@@ -5,7 +5,8 @@ import dev.dendrite.backend.Slice;
 /**
  * Two adjacent layers that a model runs as one, with the same results as the two layers' passes bit for bit and
  * fewer ops: {@link DenseActivationPair} (a linear Dense and its activation layer), {@link DenseDropoutPair} (a
- * Dense and the Dropout after it), {@link BatchNormDropoutPair} (a BatchNormalization and the Dropout after it).
+ * Dense and the Dropout after it), {@link ActivationDropoutPair} (an activation layer and the Dropout after it),
+ * {@link BatchNormDropoutPair} (a BatchNormalization and the Dropout after it).
  * The model gives each pass both layers' contexts, the first layer's input, the first layer's output buffer
  * ({@code mid}, which a pair may use or leave alone) and the second layer's output.
  */
@@ -18,6 +19,9 @@ public abstract class LayerPair {
         LayerPair p = DenseActivationPair.of(first, second);
         if (p == null) {
             p = DenseDropoutPair.of(first, second);
+        }
+        if (p == null) {
+            p = ActivationDropoutPair.of(first, second);
         }
         return p != null ? p : BatchNormDropoutPair.of(first, second);
     }

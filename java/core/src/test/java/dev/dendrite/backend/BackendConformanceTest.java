@@ -952,8 +952,9 @@ public abstract class BackendConformanceTest {
     }
 
     /**
-     * denseDropoutForward is denseForward and then the dropout, and activationDropoutBackward the dropout's backward
-     * pass and then activationBackward, bit for bit (a backend may drop values inside its activation kernels): every
+     * denseDropoutForward is denseForward and then the dropout, activationDropoutForward biasActivationForward (no
+     * bias) and then the dropout, and activationDropoutBackward the dropout's backward pass and then
+     * activationBackward, bit for bit (a backend may drop values inside its activation kernels): every
      * element-wise activation family, with and without bias and bias gradient, at rate 0.4 and 0, at two widths.
      */
     @Test
@@ -996,6 +997,16 @@ public abstract class BackendConformanceTest {
                 if (withBias) {
                     assertArrayEquals(get(db[0]), get(db[1]), what + ": dbias" + ctx());
                 }
+
+                // An activation layer and its dropout: the same with the layer's input for z and no bias.
+                Slice a = f32(normal(rows * n, 1));
+                Slice[] ay = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] ayd = {f32Out(rows * n), f32Out(rows * n)};
+                backend.biasActivationForward(a, null, rows, n, f, alpha, ay[0]);
+                backend.dropoutForward(ay[0], ayd[0], rows * n, rate, seed, 4, counters);
+                backend.activationDropoutForward(a, rows, n, f, alpha, ay[1], ayd[1], rate, seed, 4, counters);
+                assertArrayEquals(get(ay[0]), get(ay[1]), what + ": activation layer's y" + ctx());
+                assertArrayEquals(get(ayd[0]), get(ayd[1]), what + ": activation layer's dropped y" + ctx());
             }
         }
     }

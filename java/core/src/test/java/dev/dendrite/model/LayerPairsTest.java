@@ -23,6 +23,7 @@ import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.ActivationDropoutPair;
 import dev.dendrite.layers.BatchNormDropoutPair;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
@@ -68,7 +69,8 @@ public class LayerPairsTest {
     /**
      * Every kind of pair, each followed by what courses put after it: a batch norm and dropout first (nothing
      * before trains), Dense + Activation + BatchNormalization + Dropout, batch norms without center or scale,
-     * Dense(relu) + Dropout, a Dense without bias and its dropout, an activation layer and a dropout (no pair).
+     * Dense(relu) + Dropout, a Dense without bias and its dropout, Dense + Activation + Dropout (the dropout left
+     * alone), Dense + BatchNormalization + Activation + Dropout (the activation and the dropout paired).
      */
     private static Sequential net(Backend backend) {
         return new Sequential(new Input(28, 28), new Flatten(),
@@ -80,6 +82,7 @@ public class LayerPairsTest {
                 new Dense(24), new Activation("selu"), new BatchNormalization().scale(false), new Dropout(0.3),
                 new Dense(20, "relu"), new Dropout(0.25),
                 new Dense(16), new Activation("tanh"), new Dropout(0.1),
+                new Dense(14), new BatchNormalization(), new Activation("relu"), new Dropout(0.15),
                 new Dense(12, "sigmoid").useBias(false), new Dropout(0.5),
                 new Dense(10), new Activation("softmax"))
                 .backend(backend);
@@ -153,29 +156,30 @@ public class LayerPairsTest {
         }
         assertArrayEquals(apart.predictions(), paired.predictions(), "predictions");
 
-        // Per forward pass (F of them), apart: 8 Dense layers' passes and 6 activation layers'. Paired: 1 activation
-        // layer's (five are paired with their Dense; the last layer's softmax stays apart), and the two Dense layers
-        // paired with a dropout issue denseDropoutForward while training (T steps). Per training step, apart: 13
-        // derivative passes (8 Dense, 5 element-wise activation layers; softmax's is in the loss) and 6 dropouts
-        // each way; paired: 8 derivative passes (2 of them with their dropout), 1 dropout each way (the one after
-        // an activation layer), the three batch norms' inside their ops.
-        long steps = calls(apart.ops(), "batchNormForwardTraining") / 3;
-        long forwards = calls(apart.ops(), "denseForward") / 8;
-        assertEquals(8 * forwards, calls(apart.ops(), "denseForward"), "whole forward passes");
-        assertEquals(6 * forwards, calls(apart.ops(), "biasActivationForward"));
-        assertEquals(13 * steps, calls(apart.ops(), "activationBackward"));
-        assertEquals(6 * steps, calls(apart.ops(), "dropoutForward"));
-        assertEquals(6 * steps, calls(apart.ops(), "dropoutBackward"));
+        // Apart, per forward pass (F of them): 9 Dense layers' passes and 7 activation layers'; per training step
+        // (T): 15 derivative passes (9 Dense, 6 element-wise activation layers; softmax's is in the loss), 7
+        // dropouts each way, 4 batch norms. Paired: five Dense layers run with their activation layer, two with
+        // their dropout (denseDropoutForward while training), one activation layer with its dropout, three batch
+        // norms with theirs; one dropout stays alone (after an activation that is paired with its Dense).
+        long steps = calls(apart.ops(), "batchNormForwardTraining") / 4;
+        long forwards = calls(apart.ops(), "denseForward") / 9;
+        assertEquals(9 * forwards, calls(apart.ops(), "denseForward"), "whole forward passes");
+        assertEquals(7 * forwards, calls(apart.ops(), "biasActivationForward"));
+        assertEquals(15 * steps, calls(apart.ops(), "activationBackward"));
+        assertEquals(7 * steps, calls(apart.ops(), "dropoutForward"));
+        assertEquals(7 * steps, calls(apart.ops(), "dropoutBackward"));
         assertEquals(0, calls(apart.ops(), "batchNormDropout") + calls(apart.ops(), "denseDropout")
                 + calls(apart.ops(), "activationDropout"));
 
-        assertEquals(8 * forwards - 2 * steps, calls(paired.ops(), "denseForward"));
+        assertEquals(9 * forwards - 2 * steps, calls(paired.ops(), "denseForward"));
         assertEquals(2 * steps, calls(paired.ops(), "denseDropoutForward"));
-        assertEquals(forwards, calls(paired.ops(), "biasActivationForward"), "activation layers' passes");
-        assertEquals(6 * steps, calls(paired.ops(), "activationBackward"), "derivative passes");
-        assertEquals(2 * steps, calls(paired.ops(), "activationDropoutBackward"));
+        assertEquals(2 * forwards - steps, calls(paired.ops(), "biasActivationForward"), "activation layers' passes");
+        assertEquals(steps, calls(paired.ops(), "activationDropoutForward"));
+        assertEquals(7 * steps, calls(paired.ops(), "activationBackward"), "derivative passes");
+        assertEquals(3 * steps, calls(paired.ops(), "activationDropoutBackward"));
         assertEquals(steps, calls(paired.ops(), "dropoutForward"), "dropout passes forward");
         assertEquals(steps, calls(paired.ops(), "dropoutBackward"), "dropout passes backward");
+        assertEquals(steps, calls(paired.ops(), "batchNormForwardTraining"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutForward"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
     }
@@ -190,6 +194,9 @@ public class LayerPairsTest {
         assertInstanceOf(DenseDropoutPair.class, LayerPair.of(new Dense(4), new Dropout(0.5)));
         assertNull(LayerPair.of(new Dense(4, "softmax"), new Dropout(0.5)), "softmax is per row");
         assertNull(LayerPair.of(new Dense(4, "relu"), new Dropout(0)), "a dropout of rate 0 copies");
+        assertInstanceOf(ActivationDropoutPair.class, LayerPair.of(new Activation("relu"), new Dropout(0.5)));
+        assertInstanceOf(ActivationDropoutPair.class, LayerPair.of(new LeakyReLU(), new Dropout(0.5)));
+        assertNull(LayerPair.of(new Activation("softmax"), new Dropout(0.5)), "softmax is per row");
         assertNull(LayerPair.of(new Dense(4, "relu"), new Activation("relu")), "the Dense has its own");
         assertNull(LayerPair.of(new Dense(4), new Activation("softmax")), "softmax is per row");
         assertNull(LayerPair.of(new Dense(4), new Softmax()), "not an element-wise activation layer");

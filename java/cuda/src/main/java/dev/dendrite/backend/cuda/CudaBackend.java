@@ -394,6 +394,22 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return true;
     }
 
+    /** An activation layer and the Dropout after it in one kernel (bias_activation_forward). Not for softmax. */
+    @Override
+    protected boolean fusedActivationDropoutForward(Slice x, int rows, int cols, ActivationFunction f, float alpha,
+                                                    Slice y, Slice yDropped, float rate, long seed, int stream,
+                                                    Slice counters) {
+        if (!fuseEnabled || f == ActivationFunction.SOFTMAX || rate == 0f) {
+            return false;
+        }
+        try {
+            activations.forward(x, null, rows, cols, f, alpha, y, yDropped, rate, seed, stream, counters);
+        } catch (CudaException e) {
+            throw ctx.fail("activationDropoutForward", "rows=" + rows + ", cols=" + cols + ", " + f, e);
+        }
+        return true;
+    }
+
     /** The dropout's backward pass inside the activation's (activation_backward[_bias]). Not for softmax. */
     @Override
     protected boolean fusedActivationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,

@@ -41,7 +41,7 @@ enum CudaKernel {
     BATCHNORM_BACKWARD("batchnorm_backward", "PPIIPPPPPPFIIIP"),
     // optimizers.cu
     SGD_UPDATE("sgd_update", "PPPIPFI"),
-    ADAM_UPDATE("adam_update", "PPPPPIPPFFF"),
+    ADAM_UPDATE("adam_update", "PPPPPIPPFFFI"),
     RMSPROP_UPDATE("rmsprop_update", "PPPPPIPFFF"),
     ADAGRAD_UPDATE("adagrad_update", "PPPIPF"),
     // optimizer_options.cu

@@ -13,6 +13,13 @@ import jcuda.CudaException;
  * variable, since they reduce over it.
  */
 record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
+    /**
+     * {@code -Ddendrite.cuda.vectorAdam=false}: Adam moves one element at a time everywhere instead of four with float4
+     * loads where the buffers are aligned (the same bits; a switch for comparisons).
+     */
+    private static final int VECTOR_ADAM = "false".equalsIgnoreCase(System.getProperty("dendrite.cuda.vectorAdam"))
+            ? 0 : 1;
+
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
@@ -28,7 +35,7 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
         }
         try {
             ctx.launch(CudaKernel.ADAM_UPDATE, ctx.elementGrid(n), BLOCK, 1, 0, ptr(params), ptr(grads), ptr(m),
-                    ptr(v), ptr(vMax), n, ptr(hyper), ptr(counters), beta1, beta2, eps);
+                    ptr(v), ptr(vMax), n, ptr(hyper), ptr(counters), beta1, beta2, eps, VECTOR_ADAM);
         } catch (CudaException e) {
             throw ctx.fail("adamUpdate", "n=" + n + ", amsgrad=" + (vMax != null), e);
         }

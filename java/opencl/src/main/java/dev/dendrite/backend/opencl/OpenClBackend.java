@@ -142,6 +142,22 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return true;
     }
 
+    /** An activation layer and the Dropout after it in one launch (bias_activation_forward). */
+    @Override
+    protected boolean fusedActivationDropoutForward(Slice x, int rows, int cols, ActivationFunction f, float alpha,
+                                                    Slice y, Slice yDropped, float rate, long seed, int stream,
+                                                    Slice counters) {
+        if (f == ActivationFunction.SOFTMAX || rate == 0f) {
+            return false;
+        }
+        try {
+            activations.forward(x, null, rows, cols, f, alpha, y, yDropped, rate, seed, stream, counters);
+        } catch (CLException e) {
+            throw ctx.clFailure("activationDropoutForward", f + ", rows=" + rows + ", cols=" + cols, e);
+        }
+        return true;
+    }
+
     /** The dropout's backward pass inside the activation's (activation_backward). */
     @Override
     protected boolean fusedActivationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
