@@ -21,8 +21,10 @@ import dev.dendrite.regularizers.Regularizer;
 /**
  * The compiled plan of a {@link Sequential} model on one backend: every buffer allocated up front and a fixed
  * list of ops per step. All trainable weights live in one contiguous buffer and their gradients in another,
- * so the optimizer is one fused op over both; non-trainable weights (batch-norm statistics) live in a third.
- * Activation buffers are sized for {@link #capacity()} rows and reused by every batch.
+ * so the optimizer is one fused op over both, or one per layer right after the layer's backward pass where the
+ * rule allows (UpdatePlan.updatesInParts); non-trainable weights (batch-norm statistics) live in a third.
+ * Adjacent layers that can run as one do ({@link LayerPair}). Activation buffers are sized for {@link #capacity()}
+ * rows and reused by every batch.
  *
  * <p>A training step is recorded once per shape ({@link Backend#capture}) and replayed ({@link RecordedSteps});
  * the recordings are dropped when what they froze and their key cannot see (the workspace, the optimizer, mixup)
@@ -431,7 +433,7 @@ final class Engine implements AutoCloseable {
             if (layer.isPassThrough()) {
                 continue;
             }
-            int first = i > 0 && pairRuns(i - 1) ? i - 1 : i; // the pair's Dense layer, whose input it takes
+            int first = i > 0 && pairRuns(i - 1) ? i - 1 : i; // a pair runs from its first layer's input
             Slice x = first == 0 ? xBatch.all() : outs[first - 1];
             Slice dx = first == 0 ? null : douts[first - 1];
             if (first < i) {
