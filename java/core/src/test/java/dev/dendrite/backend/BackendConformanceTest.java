@@ -1389,7 +1389,7 @@ public abstract class BackendConformanceTest {
      * gatherBatch is the gather of the inputs and the gather of the targets from the same rows, bit for bit (it may
      * be one launch): U8 and F32 inputs, I32 labels and F32 target rows, with and without indices and transform, by
      * the device batch counter and without it, the last batch partial; and targets with other rows than the
-     * inputs, which a backend must leave to the two gathers. The two gathers are checked against float64 above.
+     * inputs, or of bytes, which a backend must leave to the two gathers. The two gathers are checked against float64 above.
      */
     @Test
     void gatherBatchIsTheTwoGathers() {
@@ -1409,6 +1409,9 @@ public abstract class BackendConformanceTest {
             Slice labelsS = i32(labels);
             Slice targets = f32(normal(srcRows * 10, 1));
             Slice otherRowsTargets = f32(normal((srcRows + 7) * 3, 1)); // more rows than the inputs
+            byte[] byteTargets = new byte[srcRows * 2];
+            rnd.nextBytes(byteTargets);
+            Slice u8Targets = u8(byteTargets); // gathered into floats, as gather does
             Slice indices = i32(shuffled(srcRows));
             for (int batch : new int[] {-1, 1, 4}) { // -1: counters == null (batch 0); 4: last, partial
                 int rows = batch == 4 ? srcRows - 4 * batchSize : batchSize;
@@ -1417,9 +1420,10 @@ public abstract class BackendConformanceTest {
                     Slice x = (variant & 1) == 0 ? u8 : f32;
                     boolean transform = (variant & 2) != 0;
                     Slice idx = (variant & 4) != 0 ? indices : null;
-                    for (int yKind = 0; yKind < 3; yKind++) {
-                        Slice y = yKind == 0 ? labelsS : yKind == 1 ? targets : otherRowsTargets;
-                        int yWidth = yKind == 0 ? 1 : yKind == 1 ? 10 : 3;
+                    for (int yKind = 0; yKind < 4; yKind++) {
+                        Slice y = yKind == 0 ? labelsS : yKind == 1 ? targets : yKind == 2 ? otherRowsTargets
+                                : u8Targets;
+                        int yWidth = yKind == 0 ? 1 : yKind == 1 ? 10 : yKind == 2 ? 3 : 2;
                         String what = "gatherBatch width=" + width + " batch=" + batch + " " + x.dtype() + " x"
                                 + (transform ? " transformed" : "") + (idx != null ? " indexed" : "") + ", "
                                 + y.dtype() + " y of width " + yWidth + (yKind == 2 ? " with more rows" : "");

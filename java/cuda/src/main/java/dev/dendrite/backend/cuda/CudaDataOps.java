@@ -78,7 +78,8 @@ final class CudaDataOps implements DataOps {
     boolean gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth, Slice yOut,
                         Slice indices, Slice counters, int batchSize, int rows) {
         int srcRows = x.length() / xWidth;
-        if (x.dtype() == DType.I32 || y.length() / yWidth != srcRows) {
+        // The targets move as 32-bit words (I32 labels, F32 rows); byte targets are left to the two gathers.
+        if (x.dtype() == DType.I32 || y.dtype() == DType.U8 || y.length() / yWidth != srcRows) {
             return false;
         }
         int positions = indices == null ? srcRows : indices.length();
