@@ -8,6 +8,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.LayerPair;
 import dev.dendrite.layers.LayerContext;
@@ -157,12 +158,14 @@ final class Engine implements AutoCloseable {
             contexts[li] = new Ctx(li, w, g);
         }
         pairs = new LayerPair[layers.size()];
-        // -Ddendrite.fuseLayers=false runs each layer on its own (for A/B timing). The last layer is left alone: the
-        // loss may read its input as the pre-activation.
+        // -Ddendrite.fuseLayers=false runs each layer on its own, -Ddendrite.fuseDropout=false each Dropout (for A/B
+        // timing). The last layer is left alone: the loss may read its input as the pre-activation.
+        boolean dropoutPairs = !"false".equals(System.getProperty("dendrite.fuseDropout"));
         if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
             for (int li = 0; li + 2 < layers.size(); li++) {
-                pairs[li] = LayerPair.of(layers.get(li), layers.get(li + 1));
-                if (pairs[li] != null) {
+                LayerPair pair = LayerPair.of(layers.get(li), layers.get(li + 1));
+                if (pair != null && (dropoutPairs || !(layers.get(li + 1) instanceof Dropout))) {
+                    pairs[li] = pair;
                     li++; // a layer belongs to one pair at most
                 }
             }

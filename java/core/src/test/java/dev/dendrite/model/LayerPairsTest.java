@@ -47,6 +47,7 @@ import dev.dendrite.regularizers.Regularizer;
  */
 public class LayerPairsTest {
     private static final String KEY = "dendrite.fuseLayers";
+    private static final String DROPOUT_KEY = "dendrite.fuseDropout";
     private static Dataset train;
     private static Preprocessing scale;
 
@@ -91,11 +92,15 @@ public class LayerPairsTest {
     private record Run(History history, List<float[]> weights, float[] predictions, Map<String, long[]> ops) {
     }
 
-    private static Run train(Backend backend, boolean pairs) {
-        if (pairs) {
-            System.clearProperty(KEY);
-        } else {
+    /** One fit with the pairs on, off, or on but for the dropouts ({@code -Ddendrite.fuseDropout=false}). */
+    private static Run train(Backend backend, boolean pairs, boolean dropoutPairs) {
+        System.clearProperty(KEY);
+        System.clearProperty(DROPOUT_KEY);
+        if (!pairs) {
             System.setProperty(KEY, "false");
+        }
+        if (!dropoutPairs) {
+            System.setProperty(DROPOUT_KEY, "false");
         }
         Map<String, long[]> ops = new TreeMap<>();
         try (Sequential m = net(counting(backend, ops))) {
@@ -107,6 +112,7 @@ public class LayerPairsTest {
             return new Run(h, m.getWeights(), p, ops);
         } finally {
             System.clearProperty(KEY);
+            System.clearProperty(DROPOUT_KEY);
         }
     }
 
@@ -142,19 +148,21 @@ public class LayerPairsTest {
     void pairsTrainAndPredictExactlyLikeTheLayersApart() {
         Run apart;
         Run paired;
+        Run dropoutsApart;
         try (Backend backend = createBackend()) {
-            train(backend, true);
-            apart = train(backend, false);
-            paired = train(backend, true);
+            train(backend, true, true);
+            apart = train(backend, false, true);
+            paired = train(backend, true, true);
+            dropoutsApart = train(backend, true, false);
         }
-        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
-            assertEquals(apart.history().get(key), paired.history().get(key), key + " per epoch");
-        }
-        assertEquals(apart.weights().size(), paired.weights().size());
-        for (int i = 0; i < apart.weights().size(); i++) {
-            assertArrayEquals(apart.weights().get(i), paired.weights().get(i), "weight array " + i);
-        }
-        assertArrayEquals(apart.predictions(), paired.predictions(), "predictions");
+        assertSameRun(apart, dropoutsApart);
+        // Without the dropout pairs only the five Dense + activation pairs remain: 7 dropouts each way.
+        assertEquals(calls(apart.ops(), "dropoutForward"), calls(dropoutsApart.ops(), "dropoutForward"));
+        assertEquals(0, calls(dropoutsApart.ops(), "denseDropout") + calls(dropoutsApart.ops(), "activationDropout")
+                + calls(dropoutsApart.ops(), "batchNormDropout"));
+        assertEquals(calls(paired.ops(), "denseForward") + calls(paired.ops(), "denseDropoutForward"),
+                calls(dropoutsApart.ops(), "denseForward"), "the Dense layers' passes");
+        assertSameRun(apart, paired);
 
         // Apart, per forward pass (F of them): 9 Dense layers' passes and 7 activation layers'; per training step
         // (T): 15 derivative passes (9 Dense, 6 element-wise activation layers; softmax's is in the loss), 7
@@ -182,6 +190,17 @@ public class LayerPairsTest {
         assertEquals(steps, calls(paired.ops(), "batchNormForwardTraining"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutForward"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
+    }
+
+    private static void assertSameRun(Run expected, Run actual) {
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+            assertEquals(expected.history().get(key), actual.history().get(key), key + " per epoch");
+        }
+        assertEquals(expected.weights().size(), actual.weights().size());
+        for (int i = 0; i < expected.weights().size(); i++) {
+            assertArrayEquals(expected.weights().get(i), actual.weights().get(i), "weight array " + i);
+        }
+        assertArrayEquals(expected.predictions(), actual.predictions(), "predictions");
     }
 
     @Test
