@@ -144,6 +144,21 @@ DENDRITE_DEVICE void dendrite_softmax_row(const DENDRITE_GLOBAL float *z, DENDRI
 }
 
 /*
+ * A softmax layer's row on one work-item: bias[c] added into z (when has_bias; z then holds the pre-activation the
+ * backward pass needs), then y = softmax(z). For OpenCL's softmax_forward and the loss kernels that run it first
+ * (CUDA's warp version is dendrite_softmax_row_warp).
+ */
+DENDRITE_DEVICE void dendrite_bias_softmax_row(DENDRITE_GLOBAL float *z, const DENDRITE_GLOBAL float *bias,
+                                               int has_bias, DENDRITE_GLOBAL float *y, int n) {
+    if (has_bias) {
+        for (int c = 0; c < n; c++) {
+            z[c] += bias[c];
+        }
+    }
+    dendrite_softmax_row(z, y, n);
+}
+
+/*
  * Softmax backward for one row: the Jacobian-vector product dz = y * (dy - sum(dy * y)). dz may alias dy
  * exactly: the dot product reads every dy before the first dz is written.
  */

@@ -15,6 +15,7 @@
  */
 #include "common.cuh"
 #include "activations.h"
+#include "gemm_tiled.h" /* its shared part: dendrite_gemm_fold_element */
 #include "losses.h"
 
 /*
@@ -98,6 +99,47 @@ __device__ __forceinline__ void softmax_xent_rows(const float *logits, const int
     float a = lane == 0 ? loss.sum : 0.0f;
     float b = lane == 0 ? hits : 0.0f;
     dendrite_finish_stats(a, b, 1.0f, 0.0f, 1.0f, stats, control);
+}
+
+/*
+ * A softmax output layer's forward pass, then the loss, in one kernel (Backend.denseSoftmaxCrossEntropy): each warp
+ * first takes its rows through softmax_forward's row body (the bias added into z, y = softmax(z)), after folding a
+ * product split over k into z where there are partials (gemm_fold_bias_softmax's row, gemm.cu), then the same rows
+ * through the loss. Both loops give a warp the same rows, and a lane reads back only the columns it wrote, so the
+ * bits are those of the two kernels.
+ */
+__device__ __forceinline__ void softmax_forward_xent(const float *partials, int blocks, float *z, const float *bias,
+                                                     float *y, const int *labels, const float *targets, int rows,
+                                                     int cols, float *probs, float *dlogits, float grad_scale,
+                                                     float *stats, int *control) {
+    int lane = threadIdx.x & 31;
+    int warps = (gridDim.x * blockDim.x) >> 5;
+    int mn = rows * cols;
+    for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
+        if (partials != nullptr) {
+            for (int c = lane; c < cols; c += 32) {
+                dendrite_gemm_fold_element(r * cols + c, mn, blocks, 1.0f, partials, 0.0f, z);
+            }
+            __syncwarp();
+        }
+        dendrite_softmax_row_warp(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
+    }
+    __syncwarp();
+    softmax_xent_rows(z, labels, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
+}
+
+DENDRITE_KERNEL void softmax_forward_xent_sparse(const float *partials, int blocks, float *z, const float *bias,
+                                                 float *y, const int *labels, int rows, int cols, float *probs,
+                                                 float *dlogits, float grad_scale, float *stats, int *control) {
+    softmax_forward_xent(partials, blocks, z, bias, y, labels, nullptr, rows, cols, probs, dlogits, grad_scale, stats,
+                         control);
+}
+
+DENDRITE_KERNEL void softmax_forward_xent_dense(const float *partials, int blocks, float *z, const float *bias,
+                                                float *y, const float *targets, int rows, int cols, float *probs,
+                                                float *dlogits, float grad_scale, float *stats, int *control) {
+    softmax_forward_xent(partials, blocks, z, bias, y, nullptr, targets, rows, cols, probs, dlogits, grad_scale,
+                         stats, control);
 }
 
 /* Softmax cross-entropy with integer labels (I32, one per row). Block of 256 threads (8 rows at a time), grid at

@@ -32,13 +32,7 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
     if (r >= rows) {
         return;
     }
-    __global float *zr = z + zo + r * cols;
-    if (has_bias) {
-        for (int c = 0; c < cols; c++) {
-            zr[c] += bias[bo + c];
-        }
-    }
-    dendrite_softmax_row(zr, y + yo + r * cols, cols);
+    dendrite_bias_softmax_row(z + zo + r * cols, bias + bo, has_bias, y + yo + r * cols, cols);
 }
 
 /*

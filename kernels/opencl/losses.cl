@@ -67,6 +67,47 @@ __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global
                      row_stats + so, r, rows);
 }
 
+/*
+ * A softmax output layer's forward pass, then its loss, one work-item per row (Backend.denseSoftmaxCrossEntropy):
+ * activations.cl's softmax_forward row (bias into z, y = softmax(z)), then softmax_xent_*'s row. One launch instead
+ * of two, the same bits.
+ */
+__kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
+                                          __global float *y, int yo, __global const int *labels, int lo, int rows,
+                                          int cols, __global float *probs, int po, __global float *dlogits, int go,
+                                          int has_grad, float grad_scale, __global float *row_stats, int so,
+                                          __global int *err) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    int o = r * cols;
+    dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
+    int label = labels[lo + r];
+    if (label < 0 || label >= cols) {
+        dendrite_report_error(err, DENDRITE_ERROR_LABEL, label, r, cols);
+        row_stats[so + r] = 0.0f;
+        row_stats[so + rows + r] = 0.0f;
+        return;
+    }
+    softmax_xent_row(z + zo + o, label, 0, cols, probs + po + o, dlogits + go + o, has_grad, grad_scale,
+                     row_stats + so, r, rows);
+}
+
+__kernel void softmax_forward_xent_dense(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
+                                         __global float *y, int yo, __global const float *targets, int to, int rows,
+                                         int cols, __global float *probs, int po, __global float *dlogits, int go,
+                                         int has_grad, float grad_scale, __global float *row_stats, int so) {
+    int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    int o = r * cols;
+    dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
+    softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
+                     grad_scale, row_stats + so, r, rows);
+}
+
 __kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,
                                  int rows, int cols, __global float *probs, int po, __global float *dlogits,
                                  int go, int has_grad, float grad_scale, __global float *row_stats, int so) {

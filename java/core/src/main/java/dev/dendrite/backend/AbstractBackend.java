@@ -219,6 +219,33 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
+    public final void denseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z, Slice y,
+                                               Slice labels, boolean sparseLabels, Slice probs, Slice dlogits,
+                                               float gradScale, Slice stats) {
+        checks().gemm(rows, n, k, x, w, z);
+        checks().biasActivationForward(z, bias, rows, n, ActivationFunction.SOFTMAX, y);
+        checks().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, stats);
+        if (!fusedDenseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs, dlogits,
+                gradScale, stats)) {
+            if (!fusedDenseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z, y)) {
+                ops.gemm().gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+                ops.activations().biasActivationForward(z, bias, rows, n, ActivationFunction.SOFTMAX, 0f, y);
+            }
+            ops.losses().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, gradScale, stats);
+        }
+    }
+
+    /**
+     * {@link #denseSoftmaxCrossEntropy} as one sequence, its checks passed: whether this backend issued it (then with
+     * exactly the ops' results), or left it to the ops. The default fuses nothing.
+     */
+    protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
+                                                    Slice y, Slice labels, boolean sparseLabels, Slice probs,
+                                                    Slice dlogits, float gradScale, Slice stats) {
+        return false;
+    }
+
+    @Override
     public final void denseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                           float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed,
                                           int stream, Slice counters) {

@@ -235,6 +235,19 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * A softmax output layer's forward pass and its cross-entropy: {@link #denseForward}{@code (x, w, bias, rows, k,
+     * n, SOFTMAX, 0, z, y)}, then {@link #softmaxCrossEntropy}{@code (z, labels, sparseLabels, rows, n, probs, dlogits,
+     * gradScale, stats)}. Exactly those ops, whose checks apply; a backend may run the softmax and the loss in one
+     * kernel (the GPU backends do).
+     */
+    default void denseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z, Slice y,
+                                          Slice labels, boolean sparseLabels, Slice probs, Slice dlogits,
+                                          float gradScale, Slice stats) {
+        denseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z, y);
+        softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, gradScale, stats);
+    }
+
+    /**
      * A dense layer's forward pass and the Dropout after it: {@link #denseForward}{@code (x, w, bias, rows, k, n, f,
      * alpha, z, y)}, then {@link #dropoutForward}{@code (y, yDropped, rows * n, rate, seed, stream, counters)}. Exactly
      * those ops, whose checks apply; a backend may drop the outputs as it writes them (the GPU backends do for an

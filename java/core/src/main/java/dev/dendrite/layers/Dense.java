@@ -195,6 +195,18 @@ public final class Dense extends Layer implements OutputActivation {
     }
 
     @Override
+    public boolean forwardWithSoftmaxCrossEntropy(LayerContext ctx, Slice x, Slice y, Slice labels,
+                                                  boolean sparseLabels, Slice probs, Slice dlogits, float gradScale,
+                                                  Slice stats) {
+        if (activation != ActivationFunction.SOFTMAX) {
+            return false;
+        }
+        ctx.backend().denseSoftmaxCrossEntropy(x, ctx.weight(0), useBias ? ctx.weight(1) : null, ctx.rows(),
+                inputSize(), units, ctx.scratch(0), y, labels, sparseLabels, probs, dlogits, gradScale, stats);
+        return true;
+    }
+
+    @Override
     public Slice preActivation(LayerContext ctx, Slice x) {
         return ctx.scratch(0);
     }

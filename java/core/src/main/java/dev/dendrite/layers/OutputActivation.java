@@ -16,4 +16,16 @@ public interface OutputActivation {
 
     /** The backward pass given the gradient with respect to the pre-activation. */
     void backwardFromPreActivation(LayerContext ctx, Slice x, Slice dz, Slice dx);
+
+    /**
+     * The forward pass and a softmax cross-entropy of its pre-activation as one op ({@code
+     * Backend.denseSoftmaxCrossEntropy}: the same results as the pass and then the loss, which the GPU backends run
+     * in one kernel), for a model whose loss fuses with this layer's softmax. Returns false, having issued nothing,
+     * where this layer cannot (the default; a Dense layer with a softmax can).
+     */
+    default boolean forwardWithSoftmaxCrossEntropy(LayerContext ctx, Slice x, Slice y, Slice labels,
+                                                   boolean sparseLabels, Slice probs, Slice dlogits, float gradScale,
+                                                   Slice stats) {
+        return false;
+    }
 }

@@ -40,6 +40,11 @@ public final class CategoricalCrossentropy extends Loss {
     }
 
     @Override
+    public boolean fusedIsSoftmaxCrossEntropy() {
+        return true;
+    }
+
+    @Override
     public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
                         int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
         backend.softmaxCrossEntropy(fused ? preActivation : output, targets, false, rows, cols, scratch, grad,

@@ -38,6 +38,15 @@ public abstract class Loss {
     public abstract boolean fusesWith(ActivationFunction outputActivation, int outputWidth);
 
     /**
+     * True when {@link #compute} with {@code fused} is {@code Backend.softmaxCrossEntropy} of the pre-activation with
+     * these targets ({@link #sparseLabels}), so that a model may run the output layer's softmax and this loss as one
+     * op. False by default.
+     */
+    public boolean fusedIsSoftmaxCrossEntropy() {
+        return false;
+    }
+
+    /**
      * Issues the ops that add this batch's summed loss and accuracy to {@code stats} and, when
      * {@code grad} is non-null, write the gradient of the batch mean ({@code gradScale = 1 / rows}).
      *

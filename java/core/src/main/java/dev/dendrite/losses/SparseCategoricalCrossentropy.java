@@ -46,6 +46,11 @@ public final class SparseCategoricalCrossentropy extends Loss {
     }
 
     @Override
+    public boolean fusedIsSoftmaxCrossEntropy() {
+        return true;
+    }
+
+    @Override
     public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
                         int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
         if (fused) {

@@ -73,6 +73,8 @@ final class Engine implements AutoCloseable {
     private boolean fused;
     /** Each layer's update is issued as soon as its gradients are ready, on a branch where it has a layer before. */
     private boolean updatesByLayer;
+    /** The last layer's forward pass and the loss run as one op (OutputActivation.forwardWithSoftmaxCrossEntropy). */
+    private boolean outputWithLoss;
     private long stepsDone;
 
     private int capacity;
@@ -240,6 +242,9 @@ final class Engine implements AutoCloseable {
         // -Ddendrite.updates.byLayer=false issues the whole update after the backward pass (for A/B timing).
         this.updatesByLayer = updatePlan.updatesInParts()
                 && !"false".equals(System.getProperty("dendrite.updates.byLayer"));
+        // -Ddendrite.fuseLayers=false keeps them apart too.
+        this.outputWithLoss = fuse && loss.fusedIsSoftmaxCrossEntropy() && last instanceof OutputActivation
+                && !"false".equals(System.getProperty("dendrite.fuseLayers"));
         this.stepsDone = 0;
         syncLearningRate();
         if (yBatch != null) {
@@ -538,10 +543,19 @@ final class Engine implements AutoCloseable {
         MixupStep mix = training ? mixup : null;
         Slice targets = mix == null ? yBatch.all()
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
-        forward(training);
-        Slice pre = fusedPreActivation();
-        MixupStep.loss(mix, backend, loss, fused, outs[n - 1], pre, targets, rows, outputSize, lossScratch.all(),
-                training ? douts[n - 1] : null, 1f / rows, stats);
+        // The output layer's softmax and the loss as one op where they can be (outputWithLoss), else one by one.
+        boolean withLoss = outputWithLoss && mix == null && !numerics.on();
+        forward(training, withLoss ? n - 1 : n);
+        Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
+        if (!(withLoss && ((OutputActivation) layers.get(n - 1)).forwardWithSoftmaxCrossEntropy(contexts[n - 1], lastIn,
+                outs[n - 1], targets, loss.sparseLabels(), lossScratch.all(), training ? douts[n - 1] : null,
+                1f / rows, stats))) {
+            if (withLoss) {
+                layers.get(n - 1).forward(contexts[n - 1], lastIn, outs[n - 1], training);
+            }
+            MixupStep.loss(mix, backend, loss, fused, outs[n - 1], fusedPreActivation(), targets, rows, outputSize,
+                    lossScratch.all(), training ? douts[n - 1] : null, 1f / rows, stats);
+        }
         if (training) {
             numerics.finite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
             numerics.finite(douts[n - 1], rows * outputSize, "the loss gradient (" + loss.name() + ")");
@@ -592,7 +606,12 @@ final class Engine implements AutoCloseable {
     }
 
     private void forward(boolean training) {
-        for (int i = 0; i < layers.size(); i++) {
+        forward(training, layers.size());
+    }
+
+    /** The forward pass of layers {@code [0, end)}. */
+    private void forward(boolean training, int end) {
+        for (int i = 0; i < end; i++) {
             Layer layer = layers.get(i);
             if (pairRuns(i)) {
                 pairs[i].forward(contexts[i], contexts[i + 1], i == 0 ? xBatch.all() : outs[i - 1], outs[i],

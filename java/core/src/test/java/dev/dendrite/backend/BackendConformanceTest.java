@@ -952,6 +952,57 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * denseSoftmaxCrossEntropy is denseForward with a softmax and then softmaxCrossEntropy of its pre-activation, bit
+     * for bit (a backend may run the softmax and the loss in one kernel): sparse labels and target distributions,
+     * with and without bias and gradient, a row, a batch and a wide one, the stats added to what was there.
+     */
+    @Test
+    void denseSoftmaxCrossEntropyIsTheLayerThenTheLoss() {
+        int k = 23;
+        for (int[] shape : new int[][] {{1, 3}, {37, 10}, {130, 40}}) {
+            int rows = shape[0];
+            int n = shape[1];
+            for (int v = 0; v < 8; v++) {
+                boolean sparse = (v & 1) == 0;
+                boolean withBias = (v & 2) == 0;
+                boolean withGrad = (v & 4) == 0;
+                String what = "denseSoftmaxCrossEntropy " + rows + "x" + n + (sparse ? " sparse" : " dense")
+                        + (withBias ? " bias" : "") + (withGrad ? " grad" : "");
+                Slice x = f32(normal(rows * k, 1));
+                Slice w = f32(normal(k * n, 0.7));
+                Slice bias = withBias ? f32(normal(n, 0.5)) : null;
+                Slice labels;
+                if (sparse) {
+                    int[] l = new int[rows];
+                    for (int r = 0; r < rows; r++) {
+                        l[r] = rnd.nextInt(n);
+                    }
+                    labels = i32(l);
+                } else {
+                    float[] t = uniform(rows * n, 0, 1);
+                    labels = f32(t);
+                }
+                Slice[] z = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] y = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] p = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] g = {withGrad ? f32Out(rows * n) : null, withGrad ? f32Out(rows * n) : null};
+                Slice[] stats = {f32(new float[] {1.5f, 2f}), f32(new float[] {1.5f, 2f})};
+                backend.denseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z[0], y[0]);
+                backend.softmaxCrossEntropy(z[0], labels, sparse, rows, n, p[0], g[0], 0.25f, stats[0]);
+                backend.denseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z[1], y[1], labels, sparse, p[1], g[1], 0.25f,
+                        stats[1]);
+                assertArrayEquals(get(z[0]), get(z[1]), what + ": z" + ctx());
+                assertArrayEquals(get(y[0]), get(y[1]), what + ": y" + ctx());
+                assertArrayEquals(get(p[0]), get(p[1]), what + ": probs" + ctx());
+                if (withGrad) {
+                    assertArrayEquals(get(g[0]), get(g[1]), what + ": dlogits" + ctx());
+                }
+                assertArrayEquals(get(stats[0]), get(stats[1]), what + ": stats" + ctx());
+            }
+        }
+    }
+
+    /**
      * denseDropoutForward is denseForward and then the dropout, activationDropoutForward biasActivationForward (no
      * bias) and then the dropout, and activationDropoutBackward the dropout's backward pass and then
      * activationBackward, bit for bit (a backend may drop values inside its activation kernels): every

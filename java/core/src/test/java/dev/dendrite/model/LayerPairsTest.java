@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -21,6 +22,7 @@ import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Labels;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.layers.Activation;
 import dev.dendrite.layers.ActivationDropoutPair;
@@ -190,6 +192,49 @@ public class LayerPairsTest {
         assertEquals(steps, calls(paired.ops(), "batchNormForwardTraining"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutForward"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
+    }
+
+    /**
+     * A Dense softmax output layer and its cross-entropy run as one op (Backend.denseSoftmaxCrossEntropy), in training
+     * and evaluation, with sparse labels and with one-hot targets: the same bits as the layer and then the loss.
+     */
+    @Test
+    void theOutputLayerAndTheLossRunAsOneExactlyLikeApart() {
+        for (boolean sparse : new boolean[] {true, false}) {
+            Run apart;
+            Run together;
+            try (Backend backend = createBackend()) {
+                trainSoftmaxNet(backend, sparse, true);
+                apart = trainSoftmaxNet(backend, sparse, false);
+                together = trainSoftmaxNet(backend, sparse, true);
+            }
+            assertSameRun(apart, together);
+            assertEquals(0, calls(apart.ops(), "denseSoftmaxCrossEntropy"));
+            long losses = calls(apart.ops(), "softmaxCrossEntropy");
+            assertTrue(losses > 0);
+            assertEquals(losses, calls(together.ops(), "denseSoftmaxCrossEntropy"), "every loss with its layer");
+            assertEquals(0, calls(together.ops(), "softmaxCrossEntropy"));
+        }
+    }
+
+    private Run trainSoftmaxNet(Backend backend, boolean sparse, boolean together) {
+        System.clearProperty(KEY);
+        if (!together) {
+            System.setProperty(KEY, "false");
+        }
+        Map<String, long[]> ops = new TreeMap<>();
+        try (Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(32, "relu"),
+                new Dense(10, "softmax")).backend(counting(backend, ops))) {
+            m.compile("adam", sparse ? "sparse_categorical_crossentropy" : "categorical_crossentropy", "accuracy");
+            Inputs x = scale.apply(train.images());
+            FitOptions options = new FitOptions().batchSize(50).epochs(2).verbose(0).validationSplit(0.2).seed(5);
+            History h = sparse ? m.fit(x, train.labels(), options)
+                    : m.fit(x, Labels.oneHot(train.labels(), 10), options);
+            float[] p = m.predict(x.rows(0, 100)).toArray();
+            return new Run(h, m.getWeights(), p, ops);
+        } finally {
+            System.clearProperty(KEY);
+        }
     }
 
     private static void assertSameRun(Run expected, Run actual) {

@@ -85,6 +85,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     private final CudaDataOps data;
     private final CudaBatchNormOps batchNorm;
     private final CudaActivationOps activations;
+    private final CudaLossOps losses;
 
     /**
      * A backend on the GPU given by {@code -Ddendrite.cuda.device} (default 0).
@@ -108,7 +109,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         this.gemm = new CudaGemmOps(ctx, this::recordsGraphs); // reads -Ddendrite.cuda.gemm: a bad value fails here
         CudaReductionOps reductions = new CudaReductionOps(ctx);
         this.activations = new CudaActivationOps(ctx, reductions);
-        CudaLossOps losses = new CudaLossOps(ctx);
+        this.losses = new CudaLossOps(ctx);
         CudaRegularizerOps regularizers = new CudaRegularizerOps(ctx);
         CudaDropoutOps dropout = new CudaDropoutOps(ctx);
         this.batchNorm = new CudaBatchNormOps(ctx);
@@ -366,6 +367,27 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                         float alpha, Slice z, Slice y) {
         return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
+    }
+
+    /**
+     * A softmax output layer and its cross-entropy: the product (or a split product's partials), then one kernel for
+     * the fold, the bias, the softmax and the loss (losses.cu's softmax_forward_xent_*).
+     */
+    @Override
+    protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
+                                                    Slice y, Slice labels, boolean sparseLabels, Slice probs,
+                                                    Slice dlogits, float gradScale, Slice stats) {
+        if (!fuseEnabled || rows == 0 || n == 0) {
+            return false;
+        }
+        int[] splits = {0};
+        CUdeviceptr partials = gemm.splitPartials(x, w, rows, k, n, splits);
+        if (partials == null) {
+            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        }
+        losses.softmaxForwardCrossEntropy(partials, splits[0], z, bias, y, labels, sparseLabels, rows, n, probs,
+                dlogits, gradScale, stats);
+        return true;
     }
 
     /**

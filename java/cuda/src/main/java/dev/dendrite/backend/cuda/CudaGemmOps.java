@@ -304,6 +304,29 @@ final class CudaGemmOps implements GemmOps {
     }
 
     /**
+     * For a dense layer {@code x w} whose product's path is a cuBLAS split that divides k: issues the partial
+     * products and returns their work space, with the number of splits in {@code splitsOut[0]}; otherwise null,
+     * having issued nothing (CudaBackend's denseSoftmaxCrossEntropy, whose kernel folds them).
+     */
+    CUdeviceptr splitPartials(Slice x, Slice w, int rows, int k, int n, int[] splitsOut) {
+        if (rows == 0 || n == 0 || k == 0) {
+            return null;
+        }
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pw = ptr(w);
+        try {
+            int splits = cublasSplits(gemmPath(false, false, rows, n, k, px, pw));
+            if (splits == 0 || k % splits != 0) {
+                return null;
+            }
+            splitsOut[0] = splits;
+            return issueSplitProducts(splits, false, false, rows, n, k, px, pw);
+        } catch (CudaException e) {
+            throw ctx.fail("denseSoftmaxCrossEntropy", "rows=" + rows + ", k=" + k + ", n=" + n, e);
+        }
+    }
+
+    /**
      * The same, with a Dropout after the layer when {@code counters} is non-null ({@code f} element-wise): the
      * output dropped into {@code yDropped} as well (CudaBackend's denseDropoutForward).
      */

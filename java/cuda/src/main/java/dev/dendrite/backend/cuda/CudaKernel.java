@@ -24,6 +24,8 @@ enum CudaKernel {
     // losses.cu
     SOFTMAX_XENT_SPARSE("softmax_xent_sparse", "PPIIPPFPP"),
     SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPFPP"),
+    SOFTMAX_FORWARD_XENT_SPARSE("softmax_forward_xent_sparse", "PIPPPPIIPPFPP"),
+    SOFTMAX_FORWARD_XENT_DENSE("softmax_forward_xent_dense", "PIPPPPIIPPFPP"),
     SIGMOID_XENT("sigmoid_xent", "PPIFPPFPP"),
     MEAN_SQUARED_ERROR("mean_squared_error", "PPIIPFPP"),
     // dropout.cu

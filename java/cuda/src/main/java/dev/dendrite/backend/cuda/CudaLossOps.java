@@ -37,6 +37,27 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
         }
     }
 
+    /**
+     * Backend.denseSoftmaxCrossEntropy after its product: the softmax forward (folding {@code partials}, the split
+     * product's work space, into z first when non-null) and the loss in one kernel (losses.cu), on the loss's grid.
+     */
+    void softmaxForwardCrossEntropy(CUdeviceptr partials, int splits, Slice z, Slice bias, Slice y, Slice labels,
+                                    boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits,
+                                    float gradScale, Slice stats) {
+        if (rows == 0) {
+            return;
+        }
+        CudaKernel fused = sparseLabels ? CudaKernel.SOFTMAX_FORWARD_XENT_SPARSE : CudaKernel.SOFTMAX_FORWARD_XENT_DENSE;
+        try {
+            ctx.launch(fused, ctx.rowGrid(rows, true), BLOCK, 1, 0, partials, splits, ptr(z), ptr(bias), ptr(y),
+                    ptr(labels), rows, cols, ptr(probs), ptr(dlogits), gradScale, ptr(stats), ctx.control);
+            ctx.errorsPending |= sparseLabels;
+        } catch (CudaException e) {
+            throw ctx.fail("denseSoftmaxCrossEntropy", "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels,
+                    e);
+        }
+    }
+
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

@@ -73,6 +73,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final OpenClDataOps data;
     private final OpenClBatchNormOps batchNorm;
     private final OpenClActivationOps activations;
+    private final OpenClLossOps losses;
 
     /**
      * A backend on the device chosen by {@value OpenClDevice#PROPERTY} / {@value OpenClDevice#ENVIRONMENT}, or
@@ -109,7 +110,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         }
         OpenClReductionOps reductions = new OpenClReductionOps(ctx);
         this.activations = new OpenClActivationOps(ctx, reductions);
-        OpenClLossOps losses = new OpenClLossOps(ctx, reductions);
+        this.losses = new OpenClLossOps(ctx, reductions);
         OpenClRegularizerOps regularizers = new OpenClRegularizerOps(ctx, reductions);
         OpenClDropoutOps dropout = new OpenClDropoutOps(ctx);
         this.batchNorm = new OpenClBatchNormOps(ctx, reductions);
@@ -123,6 +124,17 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     @Override
     public String name() {
         return "opencl";
+    }
+
+    /** A softmax output layer and its cross-entropy: the product, then softmax and loss in one launch. */
+    @Override
+    protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
+                                                    Slice y, Slice labels, boolean sparseLabels, Slice probs,
+                                                    Slice dlogits, float gradScale, Slice stats) {
+        gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale,
+                stats);
+        return true;
     }
 
     /** A dense layer and the Dropout after it: the product, then bias, activation and dropout in one launch. */

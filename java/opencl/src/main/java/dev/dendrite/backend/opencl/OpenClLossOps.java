@@ -34,6 +34,32 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
         }
     }
 
+    /**
+     * Backend.denseSoftmaxCrossEntropy after its product: the softmax layer's bias and softmax and the loss in one
+     * launch (losses.cl's softmax_forward_xent_*), then the row statistics added up as softmaxCrossEntropy does.
+     */
+    void softmaxForwardCrossEntropy(Slice z, Slice bias, Slice y, Slice labels, boolean sparseLabels, int rows,
+                                    int cols, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        if (rows == 0) {
+            return;
+        }
+        try {
+            cl_mem rowStats = ctx.scratch(8L * rows);
+            OpenClKernel k = ctx.programs.kernel("losses.cl",
+                    sparseLabels ? "softmax_forward_xent_sparse" : "softmax_forward_xent_dense");
+            ctx.withArgs(k, z, bias, bias != null, y, labels, rows, cols, probs, dlogits, dlogits != null, gradScale)
+                    .mem(rowStats, 0);
+            if (sparseLabels) {
+                k.mem(ctx.errors);
+            }
+            ctx.run1(k, rows);
+            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
+                    + rows + ", cols=" + cols, e);
+        }
+    }
+
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
