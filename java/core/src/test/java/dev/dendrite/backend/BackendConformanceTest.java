@@ -1440,7 +1440,8 @@ public abstract class BackendConformanceTest {
      * gatherBatch is the gather of the inputs and the gather of the targets from the same rows, bit for bit (it may
      * be one launch): U8 and F32 inputs, I32 labels and F32 target rows, with and without indices and transform, by
      * the device batch counter and without it, the last batch partial; and targets with other rows than the
-     * inputs, or of bytes, which a backend must leave to the two gathers. The two gathers are checked against float64 above.
+     * inputs, or of bytes, which a backend must leave to the two gathers. The two gathers are checked against
+     * float64 above.
      */
     @Test
     void gatherBatchIsTheTwoGathers() {

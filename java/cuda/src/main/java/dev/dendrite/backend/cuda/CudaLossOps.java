@@ -47,7 +47,8 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
         if (rows == 0) {
             return;
         }
-        CudaKernel fused = sparseLabels ? CudaKernel.SOFTMAX_FORWARD_XENT_SPARSE : CudaKernel.SOFTMAX_FORWARD_XENT_DENSE;
+        CudaKernel fused = sparseLabels ? CudaKernel.SOFTMAX_FORWARD_XENT_SPARSE
+                : CudaKernel.SOFTMAX_FORWARD_XENT_DENSE;
         try {
             ctx.launch(fused, ctx.rowGrid(rows, true), BLOCK, 1, 0, partials, splits, ptr(z), ptr(bias), ptr(y),
                     ptr(labels), rows, cols, ptr(probs), ptr(dlogits), gradScale, ptr(stats), ctx.control);
