@@ -46,6 +46,23 @@ DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __glob
     row_stats[rows + r] = best == label ? 1.0f : 0.0f;
 }
 
+/*
+ * Row r of a sparse softmax cross-entropy: its label checked (a label outside [0, cols) is the caller's error,
+ * recorded for the host, and its row is left out rather than read past), then softmax_xent_row.
+ */
+DENDRITE_DEVICE void softmax_xent_sparse_row(__global const float *z, __global const int *labels, int r, int rows,
+                                             int cols, __global float *probs, __global float *dlogits, int has_grad,
+                                             float grad_scale, __global float *row_stats, __global int *err) {
+    int label = labels[r];
+    if (label < 0 || label >= cols) {
+        dendrite_report_error(err, DENDRITE_ERROR_LABEL, label, r, cols);
+        row_stats[r] = 0.0f;
+        row_stats[rows + r] = 0.0f;
+        return;
+    }
+    softmax_xent_row(z, label, 0, cols, probs, dlogits, has_grad, grad_scale, row_stats, r, rows);
+}
+
 __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global const int *labels, int lo,
                                   int rows, int cols, __global float *probs, int po, __global float *dlogits,
                                   int go, int has_grad, float grad_scale, __global float *row_stats, int so,
@@ -55,16 +72,8 @@ __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global
         return;
     }
     int o = r * cols;
-    int label = labels[lo + r];
-    if (label < 0 || label >= cols) {
-        /* The caller's error: record it for the host, and leave this row out rather than read past it. */
-        dendrite_report_error(err, DENDRITE_ERROR_LABEL, label, r, cols);
-        row_stats[so + r] = 0.0f;
-        row_stats[so + rows + r] = 0.0f;
-        return;
-    }
-    softmax_xent_row(logits + zo + o, label, 0, cols, probs + po + o, dlogits + go + o, has_grad, grad_scale,
-                     row_stats + so, r, rows);
+    softmax_xent_sparse_row(logits + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
+                            grad_scale, row_stats + so, err);
 }
 
 /*
@@ -83,15 +92,8 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
     }
     int o = r * cols;
     dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
-    int label = labels[lo + r];
-    if (label < 0 || label >= cols) {
-        dendrite_report_error(err, DENDRITE_ERROR_LABEL, label, r, cols);
-        row_stats[so + r] = 0.0f;
-        row_stats[so + rows + r] = 0.0f;
-        return;
-    }
-    softmax_xent_row(z + zo + o, label, 0, cols, probs + po + o, dlogits + go + o, has_grad, grad_scale,
-                     row_stats + so, r, rows);
+    softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
+                            grad_scale, row_stats + so, err);
 }
 
 __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global const float *bias, int bo, int has_bias,

@@ -203,6 +203,12 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                    float alpha, Slice z, Slice y) {
         checks().gemm(rows, n, k, x, w, z);
         checks().biasActivationForward(z, bias, rows, n, f, y);
+        issueDenseForward(x, w, bias, rows, k, n, f, alpha, z, y);
+    }
+
+    /** A dense layer's forward pass, its checks passed: fused where this backend fuses it, else the two ops. */
+    private void issueDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                   float alpha, Slice z, Slice y) {
         if (!fusedDenseForward(x, w, bias, rows, k, n, f, alpha, z, y)) {
             ops.gemm().gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
             ops.activations().biasActivationForward(z, bias, rows, n, f, alpha, y);
@@ -227,10 +233,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         checks().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, stats);
         if (!fusedDenseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs, dlogits,
                 gradScale, stats)) {
-            if (!fusedDenseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z, y)) {
-                ops.gemm().gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
-                ops.activations().biasActivationForward(z, bias, rows, n, ActivationFunction.SOFTMAX, 0f, y);
-            }
+            issueDenseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z, y);
             ops.losses().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, gradScale, stats);
         }
     }
@@ -254,10 +257,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         checks().dropout("dropoutForward", "y", y, "yDropped", yDropped, rows * n, rate, counters);
         if (!fusedDenseDropoutForward(x, w, bias, rows, k, n, f, alpha, z, y, yDropped, rate, seed, stream,
                 counters)) {
-            if (!fusedDenseForward(x, w, bias, rows, k, n, f, alpha, z, y)) {
-                ops.gemm().gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
-                ops.activations().biasActivationForward(z, bias, rows, n, f, alpha, y);
-            }
+            issueDenseForward(x, w, bias, rows, k, n, f, alpha, z, y);
             ops.dropout().dropout("dropoutForward", y, yDropped, rows * n, rate, seed, stream, counters);
         }
     }
