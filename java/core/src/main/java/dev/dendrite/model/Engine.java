@@ -162,7 +162,7 @@ final class Engine implements AutoCloseable {
         pairs = new LayerPair[layers.size()];
         // -Ddendrite.fuseLayers=false runs each layer on its own, -Ddendrite.fuseDropout=false each Dropout (for A/B
         // timing). The last layer is left alone: the loss may read its input as the pre-activation.
-        boolean dropoutPairs = !"false".equals(System.getProperty("dendrite.fuseDropout"));
+        boolean dropoutPairs = dropoutPairs(backend);
         if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
             for (int li = 0; li + 2 < layers.size(); li++) {
                 LayerPair pair = LayerPair.of(layers.get(li), layers.get(li + 1));
@@ -173,6 +173,24 @@ final class Engine implements AutoCloseable {
             }
         }
         initializeWeights(initSeed);
+    }
+
+    /**
+     * Whether a Dropout runs inside the layer before it: {@code -Ddendrite.fuseDropout=true} or {@code false} decides;
+     * unset, only where the ops run on a GPU. A kernel that drops its own output draws a Philox block per element,
+     * four times the dropout kernel's generator work, which a GPU runs on idle lanes for one launch less, while a CPU
+     * device runs it serially: PoCL trained bn256 and drop512 20-25% slower with these pairs (bench/RESULTS.md), and
+     * the cpu backend issues the two ops anyway.
+     */
+    static boolean dropoutPairs(Backend backend) {
+        String choice = System.getProperty("dendrite.fuseDropout");
+        if (choice == null) {
+            return !backend.runsOnHostCpu();
+        }
+        if (!choice.equals("true") && !choice.equals("false")) {
+            throw new IllegalArgumentException("-Ddendrite.fuseDropout=" + choice + ": expected true or false");
+        }
+        return choice.equals("true");
     }
 
     private static Buffer keep(List<Buffer> made, Buffer b) {

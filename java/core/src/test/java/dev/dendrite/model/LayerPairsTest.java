@@ -2,8 +2,10 @@ package dev.dendrite.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -62,6 +64,7 @@ public class LayerPairsTest {
     @AfterAll
     public static void clear() {
         System.clearProperty(KEY);
+        System.clearProperty(DROPOUT_KEY);
     }
 
     /** The backend under test, which the test closes. */
@@ -94,16 +97,15 @@ public class LayerPairsTest {
     private record Run(History history, List<float[]> weights, float[] predictions, Map<String, long[]> ops) {
     }
 
-    /** One fit with the pairs on, off, or on but for the dropouts ({@code -Ddendrite.fuseDropout=false}). */
+    /** One fit with the pairs on, off, or on but for the dropouts ({@code -Ddendrite.fuseDropout=true/false}). */
     private static Run train(Backend backend, boolean pairs, boolean dropoutPairs) {
         System.clearProperty(KEY);
         System.clearProperty(DROPOUT_KEY);
         if (!pairs) {
             System.setProperty(KEY, "false");
         }
-        if (!dropoutPairs) {
-            System.setProperty(DROPOUT_KEY, "false");
-        }
+        // Set either way: unset, only GPU devices pair a Dropout, and this test runs the pairs on PoCL too.
+        System.setProperty(DROPOUT_KEY, Boolean.toString(dropoutPairs));
         Map<String, long[]> ops = new TreeMap<>();
         try (Sequential m = net(counting(backend, ops))) {
             m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
@@ -246,6 +248,25 @@ public class LayerPairsTest {
             assertArrayEquals(expected.weights().get(i), actual.weights().get(i), "weight array " + i);
         }
         assertArrayEquals(expected.predictions(), actual.predictions(), "predictions");
+    }
+
+    /** Unset, a Dropout pairs only where the ops run on a GPU; set, the property decides, and a typo is an error. */
+    @Test
+    void dropoutPairsByDevice() {
+        System.clearProperty(DROPOUT_KEY);
+        try (Backend backend = createBackend()) {
+            assertEquals(!backend.runsOnHostCpu(), Engine.dropoutPairs(backend));
+            System.setProperty(DROPOUT_KEY, "true");
+            assertTrue(Engine.dropoutPairs(backend));
+            System.setProperty(DROPOUT_KEY, "false");
+            assertFalse(Engine.dropoutPairs(backend));
+            System.setProperty(DROPOUT_KEY, "yes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Engine.dropoutPairs(backend));
+            assertTrue(e.getMessage().contains("=yes"), e.getMessage());
+        } finally {
+            System.clearProperty(DROPOUT_KEY);
+        }
     }
 
     @Test
