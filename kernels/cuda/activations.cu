@@ -16,6 +16,7 @@
  */
 #include "common.cuh"
 #include "activations.h"
+#include "gemm_tiled.h" /* its shared part only: the element bodies of gemm_simple and gemm_fold */
 
 /*
  * z[r, c] += bias[c] (bias may be null), then y = f(z), and with a dropout y_dropped = dropout(y). y may alias z only
@@ -61,18 +62,34 @@ DENDRITE_KERNEL void activation_backward(const float *z, const float *dy, float 
  * dz = dy * f'(z) and dbias[c] = sum over rows of dz[r, c], in one pass. Block (32, DENDRITE_TILE_ROWS),
  * grid ceil(cols / 32): thread (x, y) handles column blockIdx.x * 32 + x for rows y, y + blockDim.y, ...
  * dz may alias dy (each element is read, then written, by the same thread).
+ *
+ * dy may also be the layer above's input gradient dz_next w_next^T, not yet computed
+ * (Backend.inputGradientActivationBackward), so that the product costs no kernel of its own: with splits > 0 the
+ * element folds the split product's partial sums (gemm_fold's arithmetic), else with w_next non-null it is the
+ * thin product over k (gemm_simple's); either is written to dz and read back, the same bits as the two kernels.
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
 activation_backward_bias(const float *z, const float *dy, float *dz, float *dbias, int rows, int cols, int act,
                          float alpha, float drop_rate, unsigned int seed_lo, unsigned int seed_hi, int stream,
-                         const int *drop_counters) {
+                         const int *drop_counters, const float *dz_next, const float *w_next, int k,
+                         const float *partials, int splits) {
     dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
     dendrite_kahan acc = dendrite_kahan_zero();
     if (c < cols) {
         for (int r = threadIdx.y; r < rows; r += blockDim.y) {
             size_t i = (size_t) r * cols + c;
-            float d = dendrite_fused_drop(drop, dy[i], i) * dendrite_activation_derivative(act, alpha, z[i]);
+            float g;
+            if (splits > 0) {
+                dendrite_gemm_fold_element((int) i, rows * cols, splits, 1.0f, partials, 0.0f, dz);
+                g = dz[i];
+            } else if (w_next != nullptr) {
+                dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next, w_next, 0.0f, dz, r, c);
+                g = dz[i];
+            } else {
+                g = dy[i];
+            }
+            float d = dendrite_fused_drop(drop, g, i) * dendrite_activation_derivative(act, alpha, z[i]);
             dz[i] = d;
             acc = dendrite_kahan_add(acc, d);
         }

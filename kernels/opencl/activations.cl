@@ -5,6 +5,7 @@
  * (Backend.denseDropoutForward, activationDropoutBackward; fused_dropout.h).
  */
 #include "../common/activations.h"
+#include "../common/gemm_tiled.h" /* its shared part only: gemm_simple's element body */
 #include "column_chunks.h"
 #include "fused_dropout.h"
 
@@ -39,11 +40,15 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
  * dz = dy * f'(z) for an element-wise activation. Work-item (c, chunk) handles column c of rows
  * [chunk * rows_per_chunk, ...), so that it can also add up its share of the bias gradient:
  * partial[chunk * cols + c] (if has_partial). Adjacent work-items read adjacent columns: coalesced.
+ * With has_product, dy is the layer above's input gradient dz_next w_next^T, not yet computed
+ * (Backend.inputGradientActivationBackward, for a thin product): each element is gemm_simple's, written to dz and
+ * read back, so the product costs no launch of its own and gives the same bits.
  */
 __kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
                                   __global float *dz, int dzo, int rows, int cols, int act, float alpha,
                                   int rows_per_chunk, __global float *partial, int po, int has_partial,
-                                  DENDRITE_DROP_ARGS) {
+                                  DENDRITE_DROP_ARGS, __global const float *dz_next, int dno,
+                                  __global const float *w_next, int wno, int k, int has_product) {
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
     if (ch.c >= cols) {
         return;
@@ -51,7 +56,15 @@ __kernel void activation_backward(__global const float *z, int zo, __global cons
     dendrite_kahan sum = dendrite_kahan_zero();
     for (int r = ch.first; r < ch.end; r++) {
         int i = r * cols + ch.c;
-        float d = DENDRITE_DROP(dy[dyo + i], i) * dendrite_activation_derivative(act, alpha, z[zo + i]);
+        float g;
+        if (has_product) {
+            dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dz + dzo, r,
+                                         ch.c);
+            g = dz[dzo + i];
+        } else {
+            g = dy[dyo + i];
+        }
+        float d = DENDRITE_DROP(g, i) * dendrite_activation_derivative(act, alpha, z[zo + i]);
         dz[dzo + i] = d;
         sum = dendrite_kahan_add(sum, d);
     }

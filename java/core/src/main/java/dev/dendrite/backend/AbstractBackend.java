@@ -297,11 +297,51 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                                 long seed, int stream, Slice counters) {
         checks().dropout("dropoutBackward", "dyDropped", dyDropped, "dz", dz, rows * cols, rate, counters);
         checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
+        issueActivationDropoutBackward(z, y, dyDropped, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters);
+    }
+
+    /** {@link #activationDropoutBackward}, its checks passed: fused where this backend fuses it, else the two ops. */
+    private void issueActivationDropoutBackward(Slice z, Slice y, Slice dyDropped, int rows, int cols,
+                                                ActivationFunction f, float alpha, Slice dz, Slice dbias, float rate,
+                                                long seed, int stream, Slice counters) {
         if (!fusedActivationDropoutBackward(z, y, dyDropped, rows, cols, f, alpha, dz, dbias, rate, seed, stream,
                 counters)) {
             ops.dropout().dropout("dropoutBackward", dyDropped, dz, rows * cols, rate, seed, stream, counters);
             ops.activations().activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
         }
+    }
+
+    @Override
+    public final void inputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y, int rows,
+                                                      int cols, ActivationFunction f, float alpha, Slice dz,
+                                                      Slice dbias, float rate, long seed, int stream,
+                                                      Slice counters) {
+        checks().gemm(rows, cols, k, dzNext, wNext, dz);
+        if (counters != null) {
+            checks().dropout("dropoutBackward", "dyDropped", dz, "dz", dz, rows * cols, rate, counters);
+        }
+        checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
+        if (fusedInputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, rate, seed,
+                stream, counters)) {
+            return;
+        }
+        ops.gemm().gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz);
+        if (counters == null) {
+            ops.activations().activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
+        } else {
+            issueActivationDropoutBackward(z, y, dz, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters);
+        }
+    }
+
+    /**
+     * {@link #inputGradientActivationBackward} as one sequence, its checks passed: whether this backend issued it
+     * (then with exactly the ops' results), or left it to the ops. The default fuses nothing.
+     */
+    protected boolean fusedInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y,
+                                                           int rows, int cols, ActivationFunction f, float alpha,
+                                                           Slice dz, Slice dbias, float rate, long seed, int stream,
+                                                           Slice counters) {
+        return false;
     }
 
     /** {@link #activationDropoutBackward} as one op, its checks passed; see {@link #fusedDenseDropoutForward}. */

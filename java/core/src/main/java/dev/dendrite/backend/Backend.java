@@ -287,6 +287,28 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * A dense layer's input gradient, computed inside the backward pass of the dense layer below it (whose output it
+     * is the gradient of): {@link #gemm}{@code (false, true, rows, cols, k, 1, dzNext, wNext, 0, dz)}
+     * ({@code dzNext}, {@code rows x k}, is the upper layer's gradient at its pre-activation, {@code wNext} its
+     * {@code cols x k} weights), then {@link #activationBackward}{@code (z, y, dz, rows, cols, f, alpha, dz, dbias)},
+     * or with {@code counters} non-null (a Dropout between the layers) {@link #activationDropoutBackward}{@code (z,
+     * y, dz, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters)}. Exactly those ops, whose checks apply;
+     * a backend may compute the product inside the activation's kernel, with the same bits: one kernel less on the
+     * path back through the layers (the GPU backends do for a thin product, {@code k} at most
+     * {@link GemmVariant#THIN_K}, and CUDA folds a product split over k there).
+     */
+    default void inputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y, int rows,
+                                                 int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                                                 float rate, long seed, int stream, Slice counters) {
+        gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz);
+        if (counters == null) {
+            activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
+        } else {
+            activationDropoutBackward(z, y, dz, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters);
+        }
+    }
+
+    /**
      * Issues {@code ops} as a branch that may run beside the ops issued after this call, until
      * {@link #joinBranches()}: how a GPU backend takes the weight gradients of a layer off the path that carries
      * the input gradient back to the layer before, so that both products run at once. The caller promises that,

@@ -26,6 +26,13 @@ public enum GemmVariant {
 
     /** The k-block of the shared arithmetic ({@code DENDRITE_GEMM_K_BLOCK}, equal to {@code CpuGemm.KC}). */
     public static final int K_BLOCK = 256;
+
+    /**
+     * The deepest product a GPU backend computes inside the kernel that consumes it, one element per thread with the
+     * shared arithmetic (Backend.inputGradientActivationBackward): an output layer's input gradient (k = its 10 or so
+     * units) takes less time there than the launch of a product kernel of its own.
+     */
+    public static final int THIN_K = 32;
     /** Extra floats per row of a local tile ({@code DENDRITE_GEMM_PAD}). */
     public static final int PAD = 4;
     /** Work-items per group of {@code gemm_fold}, the second pass of a split product. */

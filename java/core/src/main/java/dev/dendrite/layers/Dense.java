@@ -180,17 +180,30 @@ public final class Dense extends Layer implements OutputActivation {
      */
     void backward(LayerContext ctx, Slice x, Slice y, Slice dyDropped, Slice dx, Dropout dropout,
                   LayerContext dropoutCtx) {
-        ctx.backend().activationDropoutBackward(ctx.scratch(0), y, dyDropped, ctx.rows(), units, activation, alpha,
-                dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
-                dropoutCtx.counters());
+        InputGradient above = ctx.inputGradientFromAbove();
+        if (above == null) {
+            ctx.backend().activationDropoutBackward(ctx.scratch(0), y, dyDropped, ctx.rows(), units, activation,
+                    alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(),
+                    dropoutCtx.layerIndex(), dropoutCtx.counters());
+        } else {
+            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(), ctx.scratch(0), y,
+                    ctx.rows(), units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
+                    dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
+        }
         backwardLinear(ctx, x, dyDropped, dx, false);
     }
 
     /** The backward pass of {@link #forward(LayerContext, Slice, Slice, ActivationFunction, float)}. */
     void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx, ActivationFunction f, float fAlpha) {
         // dz overwrites dy: the upstream gradient is not needed once the activation's derivative is applied.
-        ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, f, fAlpha, dy,
-                useBias ? ctx.grad(1) : null);
+        InputGradient above = ctx.inputGradientFromAbove();
+        if (above == null) {
+            ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, f, fAlpha, dy,
+                    useBias ? ctx.grad(1) : null);
+        } else { // dy is the layer above's input gradient, computed by the same op
+            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(), ctx.scratch(0), y,
+                    ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null, 0f, 0L, 0, null);
+        }
         backwardLinear(ctx, x, dy, dx, false);
     }
 
@@ -233,6 +246,10 @@ public final class Dense extends Layer implements OutputActivation {
             return;
         }
         be.branch(weightGradients);
+        if (ctx.handsOffInputGradient()) {
+            ctx.handOff(new InputGradient(dz, ctx.weight(0), units)); // the layer below computes dx in its first op
+            return;
+        }
         be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);
     }
 

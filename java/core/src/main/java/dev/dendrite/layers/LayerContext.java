@@ -31,4 +31,25 @@ public interface LayerContext {
 
     /** This layer's position in the model, distinct per layer: the dropout stream id. */
     int layerIndex();
+
+    /**
+     * Whether this (dense) layer's backward pass leaves its input gradient's product to the dense layer below
+     * ({@link #handOff}) instead of computing it into {@code dx}; the engine decides, where the layer below takes it.
+     */
+    default boolean handsOffInputGradient() {
+        return false;
+    }
+
+    /** Called instead of computing {@code dx} where {@link #handsOffInputGradient} is true. */
+    default void handOff(InputGradient g) {
+        throw new UnsupportedOperationException("this context takes no input gradient");
+    }
+
+    /**
+     * The input gradient the dense layer above left to this one ({@link #handOff}), or null: where non-null, this
+     * layer's {@code dy} is not computed, and its backward pass computes it inside its first op.
+     */
+    default InputGradient inputGradientFromAbove() {
+        return null;
+    }
 }

@@ -8,7 +8,11 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.DenseActivationPair;
+import dev.dendrite.layers.DenseDropoutPair;
 import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.InputGradient;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.LayerPair;
 import dev.dendrite.layers.LayerContext;
@@ -75,6 +79,8 @@ final class Engine implements AutoCloseable {
     private boolean updatesByLayer;
     /** The last layer's forward pass and the loss run as one op (OutputActivation.forwardWithSoftmaxCrossEntropy). */
     private boolean outputWithLoss;
+    /** Whether a Dense may hand its input gradient to the Dense below (handOffTo). */
+    private final boolean handOffs;
     private long stepsDone;
 
     private int capacity;
@@ -163,6 +169,8 @@ final class Engine implements AutoCloseable {
         // -Ddendrite.fuseLayers=false runs each layer on its own, -Ddendrite.fuseDropout=false each Dropout (for A/B
         // timing). The last layer is left alone: the loss may read its input as the pre-activation.
         boolean dropoutPairs = dropoutPairs(backend);
+        handOffs = !"false".equals(System.getProperty("dendrite.fuseLayers"))
+                && !"false".equals(System.getProperty("dendrite.fuseInputGradient"));
         if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
             for (int li = 0; li + 2 < layers.size(); li++) {
                 LayerPair pair = LayerPair.of(layers.get(li), layers.get(li + 1));
@@ -454,6 +462,10 @@ final class Engine implements AutoCloseable {
         // update rule then reads only its own layer (UpdatePlan.updatesInParts), so the bits are the same.
         boolean byLayer = update && updatesByLayer && paramCount > 0 && !numerics.on();
         Slice rate = byLayer ? updatePlan.stepRate(hyper.all(), counters.all()) : null;
+        for (Ctx c : contexts) {
+            c.fromAbove = null;
+        }
+        int deferredUpdate = -1; // a layer whose update waits until the layer below has read its weights
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
             if (layer.isPassThrough()) {
@@ -462,6 +474,8 @@ final class Engine implements AutoCloseable {
             int first = i > 0 && pairRuns(i - 1) ? i - 1 : i; // a pair runs from its first layer's input
             Slice x = first == 0 ? xBatch.all() : outs[first - 1];
             Slice dx = first == 0 ? null : douts[first - 1];
+            int below = dx == null ? -1 : handOffTo(first);
+            contexts[first].handsOff = below >= 0;
             if (first < i) {
                 pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
             } else if (i == n - 1 && fused) {
@@ -469,15 +483,32 @@ final class Engine implements AutoCloseable {
             } else {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
             }
+            contexts[first].fromAbove = null; // taken by the unit's first op
+            if (below >= 0) {
+                contexts[first].handsOff = false;
+                contexts[below].fromAbove = contexts[first].handedOff;
+                contexts[first].handedOff = null;
+                if (contexts[below].fromAbove == null) {
+                    throw new IllegalStateException("layer '" + layers.get(first).name()
+                            + "' did not hand off its input gradient");
+                }
+            }
             numerics.weights(i, contexts[i].gradients, true, "the backward pass of layer '" + layer.name()
                     + "': the gradient of");
             if (dx != null) {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
+            if (deferredUpdate >= 0) { // this unit has read the weights of the layer above: its update may run
+                int li = deferredUpdate;
+                backend.branch(() -> updateLayer(li, rate));
+                deferredUpdate = -1;
+            }
             if (byLayer && layerParamCount[first] > 0) {
                 int li = first;
-                if (dx == null) {
+                if (below >= 0) {
+                    deferredUpdate = li;
+                } else if (dx == null) {
                     updateLayer(li, rate);
                 } else {
                     backend.branch(() -> updateLayer(li, rate));
@@ -512,6 +543,27 @@ final class Engine implements AutoCloseable {
         Regularizer r = p.regularizer();
         backend.regularizerGradient(p.weight(), p.grad(), p.weight().length(), r.l1(), r.l2());
         numerics.finite(p.grad(), p.grad().length(), "a gradient after adding its regularizer's");
+    }
+
+    /**
+     * Where the unit of layers starting at {@code first} (a Dense, or a pair led by one) hands its input gradient's
+     * product to the unit below it, which computes it inside its first op (Backend.inputGradientActivationBackward):
+     * the first layer of that unit, when it is a Dense led one too (a Dense, a Dense and its activation layer, a
+     * Dense and its Dropout) right below; else -1. Not in checkNumerics's debug mode, which checks each input
+     * gradient, nor with {@code -Ddendrite.fuseInputGradient=false} or {@code -Ddendrite.fuseLayers=false}.
+     */
+    private int handOffTo(int first) {
+        int end = first - 1;
+        if (!handOffs || numerics.on() || end < 0 || !(layers.get(first) instanceof Dense)
+                || layers.get(end).isPassThrough()) {
+            return -1;
+        }
+        int below = end > 0 && pairRuns(end - 1) ? end - 1 : end;
+        Layer lead = layers.get(below);
+        boolean denseLed = below == end ? lead instanceof Dense
+                : lead instanceof Dense && (pairs[below] instanceof DenseActivationPair
+                        || pairs[below] instanceof DenseDropoutPair);
+        return denseLed ? below : -1;
     }
 
     /** Layer {@code li}'s regularizer gradients and update, with the step's rate {@code rate}. */
@@ -759,6 +811,10 @@ final class Engine implements AutoCloseable {
         final Slice[] gradients;
         Slice[] scratch = new Slice[0];
         int rows;
+        /** This step's hand-off of the input gradient (LayerContext#handsOffInputGradient), set by the engine. */
+        boolean handsOff;
+        InputGradient handedOff;
+        InputGradient fromAbove;
 
         Ctx(int index, Slice[] weights, Slice[] gradients) {
             this.index = index;
@@ -804,6 +860,24 @@ final class Engine implements AutoCloseable {
         @Override
         public int layerIndex() {
             return index;
+        }
+
+        @Override
+        public boolean handsOffInputGradient() {
+            return handsOff;
+        }
+
+        @Override
+        public void handOff(InputGradient g) {
+            if (!handsOff) {
+                throw new IllegalStateException("layer " + index + " handed off its input gradient unasked");
+            }
+            handedOff = g;
+        }
+
+        @Override
+        public InputGradient inputGradientFromAbove() {
+            return fromAbove;
         }
     }
 }

@@ -1003,6 +1003,52 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * inputGradientActivationBackward is the input-gradient product of the layer above, then the activation's
+     * backward pass (with a Dropout between the layers, its backward pass first), bit for bit: the element-wise
+     * family with and without bias, thin products (k = 1, 10, 32, computed inside the activation's kernel on the GPU
+     * backends) and deeper ones (k = 33, 100, 512), at rate 0.3 and without a dropout.
+     */
+    @Test
+    void inputGradientActivationBackwardIsTheProductThenTheActivationBackward() {
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SIGMOID, ActivationFunction.TANH,
+            ActivationFunction.ELU, ActivationFunction.LEAKY_RELU, ActivationFunction.LINEAR, ActivationFunction.SELU};
+        int rows = 45;
+        int cols = 70;
+        int v = 0;
+        for (int k : new int[] {1, 10, 32, 33, 100, 512}) {
+            for (ActivationFunction f : fs) {
+                v++;
+                boolean withBias = v % 3 != 0;
+                boolean dropout = v % 2 == 0;
+                float rate = dropout ? 0.3f : 0f;
+                float alpha = f.defaultAlpha();
+                long seed = rnd.nextLong();
+                String what = "inputGradientActivationBackward k=" + k + " " + f + (withBias ? " bias" : "")
+                        + (dropout ? " dropout" : "");
+                Slice counters = dropout ? i32(new int[] {5 + v, 0}) : null;
+                Slice dzNext = f32(normal(rows * k, 1));
+                Slice wNext = f32(normal(cols * k, 0.5));
+                Slice z = f32(normal(rows * cols, 1));
+                Slice y = f32Out(rows * cols);
+                backend.biasActivationForward(z, null, rows, cols, f, alpha, y);
+                Slice[] dz = {f32Out(rows * cols), f32Out(rows * cols)};
+                Slice[] db = {withBias ? f32Out(cols) : null, withBias ? f32Out(cols) : null};
+                backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz[0]);
+                if (dropout) {
+                    backend.dropoutBackward(dz[0], dz[0], rows * cols, rate, seed, 6, counters);
+                }
+                backend.activationBackward(z, y, dz[0], rows, cols, f, alpha, dz[0], db[0]);
+                backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz[1], db[1],
+                        rate, seed, 6, counters);
+                assertArrayEquals(get(dz[0]), get(dz[1]), what + ": dz" + ctx());
+                if (withBias) {
+                    assertArrayEquals(get(db[0]), get(db[1]), what + ": dbias" + ctx());
+                }
+            }
+        }
+    }
+
+    /**
      * denseDropoutForward is denseForward and then the dropout, activationDropoutForward biasActivationForward (no
      * bias) and then the dropout, and activationDropoutBackward the dropout's backward pass and then
      * activationBackward, bit for bit (a backend may drop values inside its activation kernels): every

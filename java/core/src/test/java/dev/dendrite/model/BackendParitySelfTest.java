@@ -115,6 +115,9 @@ class BackendParitySelfTest {
                 }
             });
         });
+        // Every input-gradient product as a gemm call of its own, so that the proxy perturbs it too (handed to the
+        // layer below, Backend.inputGradientActivationBackward, it would run inside that op).
+        System.setProperty("dendrite.fuseInputGradient", "false");
         BackendParityTest t = suiteOn(noisy);
         try {
             t.reluSoftmaxAdam();
@@ -123,6 +126,7 @@ class BackendParitySelfTest {
             t.linearMeanSquaredError();
         } finally {
             t.close();
+            System.clearProperty("dendrite.fuseInputGradient");
         }
         assertTrue(calls[0] > 1000, "only " + calls[0] + " GEMMs were perturbed");
     }

@@ -52,6 +52,7 @@ import dev.dendrite.regularizers.Regularizer;
 public class LayerPairsTest {
     private static final String KEY = "dendrite.fuseLayers";
     private static final String DROPOUT_KEY = "dendrite.fuseDropout";
+    private static final String HAND_OFF_KEY = "dendrite.fuseInputGradient";
     private static Dataset train;
     private static Preprocessing scale;
 
@@ -99,8 +100,14 @@ public class LayerPairsTest {
 
     /** One fit with the pairs on, off, or on but for the dropouts ({@code -Ddendrite.fuseDropout=true/false}). */
     private static Run train(Backend backend, boolean pairs, boolean dropoutPairs) {
+        return train(backend, pairs, dropoutPairs, false);
+    }
+
+    /** The same, and with {@code handOffs} a Dense's input gradient computed by the Dense below. */
+    private static Run train(Backend backend, boolean pairs, boolean dropoutPairs, boolean handOffs) {
         System.clearProperty(KEY);
         System.clearProperty(DROPOUT_KEY);
+        System.setProperty(HAND_OFF_KEY, Boolean.toString(handOffs));
         if (!pairs) {
             System.setProperty(KEY, "false");
         }
@@ -117,6 +124,7 @@ public class LayerPairsTest {
         } finally {
             System.clearProperty(KEY);
             System.clearProperty(DROPOUT_KEY);
+            System.clearProperty(HAND_OFF_KEY);
         }
     }
 
@@ -194,6 +202,35 @@ public class LayerPairsTest {
         assertEquals(steps, calls(paired.ops(), "batchNormForwardTraining"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutForward"));
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
+    }
+
+    /**
+     * A Dense's input gradient computed inside the backward pass of the Dense below it
+     * (Backend.inputGradientActivationBackward), the pairs on: the same bits as every layer apart. In {@link #net} a
+     * Dense hands off where the unit below is led by a Dense: Dense(10) to Dense(12) + Dropout, Dense(16) + tanh to
+     * Dense(20, relu) + Dropout, Dense(24) + selu to Dense(32) + ELU (no bias), Dense(32) + ELU to Dense(48) +
+     * LeakyReLU; not to a batch norm, an activation layer or a Dropout left alone.
+     */
+    @Test
+    void aDenseHandsItsInputGradientToTheDenseBelowExactlyLikeApart() {
+        Run apart;
+        Run paired;
+        Run handedOff;
+        try (Backend backend = createBackend()) {
+            train(backend, true, true, true);
+            apart = train(backend, false, true);
+            paired = train(backend, true, true, false);
+            handedOff = train(backend, true, true, true);
+        }
+        assertSameRun(apart, handedOff);
+        long steps = calls(apart.ops(), "batchNormForwardTraining") / 4;
+        assertEquals(4 * steps, calls(handedOff.ops(), "inputGradientActivationBackward"));
+        assertEquals(0, calls(paired.ops(), "inputGradientActivationBackward"));
+        assertEquals(calls(paired.ops(), "gemm") - 4 * steps, calls(handedOff.ops(), "gemm"), "the dx products");
+        assertEquals(calls(paired.ops(), "activationBackward") - 2 * steps, calls(handedOff.ops(),
+                "activationBackward"));
+        assertEquals(calls(paired.ops(), "activationDropoutBackward") - 2 * steps, calls(handedOff.ops(),
+                "activationDropoutBackward"));
     }
 
     /**

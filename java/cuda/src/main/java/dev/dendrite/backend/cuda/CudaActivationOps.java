@@ -104,12 +104,26 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
         int seedLo = (int) seed;
         int seedHi = (int) (seed >>> 32);
         if (pdb != null && cols > 0) {
-            ctx.launch(CudaKernel.ACTIVATION_BACKWARD_BIAS, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
-                    pz, pdy, pdz, pdb, rows, cols, activationCode(f), alpha, rate, seedLo, seedHi, stream, pc);
+            backwardWithBias(pz, pdy, rows, cols, f, alpha, pdz, pdb, rate, seed, stream, counters, null, null, 0,
+                    null, 0);
         } else if (total > 0) {
             ctx.launch(CudaKernel.ACTIVATION_BACKWARD, ctx.elementGrid(total), BLOCK, 1, 0, pz, pdy, pdz, (int) total,
                     activationCode(f), alpha, rate, seedLo, seedHi, stream, pc);
         }
+    }
+
+    /**
+     * activation_backward_bias: {@link #backward} with a bias gradient, its dy either {@code pdy}, or the layer
+     * above's input gradient not yet computed (Backend.inputGradientActivationBackward): the thin product
+     * {@code dzNext wNext^T} over {@code k} ({@code wNext} non-null), or the fold of a split product's
+     * {@code splits} partial sums ({@code splits > 0}), each written to dz and read back by the same thread.
+     */
+    void backwardWithBias(CUdeviceptr pz, CUdeviceptr pdy, int rows, int cols, ActivationFunction f, float alpha,
+                          CUdeviceptr pdz, CUdeviceptr pdb, float rate, long seed, int stream, Slice counters,
+                          CUdeviceptr dzNext, CUdeviceptr wNext, int k, CUdeviceptr partials, int splits) {
+        ctx.launch(CudaKernel.ACTIVATION_BACKWARD_BIAS, ceilDiv(cols, TILE_COLS), TILE_COLS, tileRows(rows), 0,
+                pz, pdy, pdz, pdb, rows, cols, activationCode(f), alpha, rate, (int) seed, (int) (seed >>> 32),
+                stream, ptr(counters), dzNext, wNext, k, partials, splits);
     }
 
     @Override

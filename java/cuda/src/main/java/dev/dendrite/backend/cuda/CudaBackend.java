@@ -1,5 +1,6 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.cuda.CudaContext.ptr;
 import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -444,6 +445,37 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             activations.backward(z, dyDropped, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters);
         } catch (CudaException e) {
             throw ctx.fail("activationDropoutBackward", "rows=" + rows + ", cols=" + cols + ", " + f, e);
+        }
+        return true;
+    }
+
+    /**
+     * The layer above's input gradient inside this layer's activation_backward_bias: the kernel folds the partial
+     * sums of a split product, or computes a thin product itself; one kernel less on the backward path. Where the
+     * product's path allows neither with the same bits (CudaGemmOps.inputGradientForActivation), or without a bias
+     * gradient, the ops run apart.
+     */
+    @Override
+    protected boolean fusedInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y,
+                                                           int rows, int cols, ActivationFunction f, float alpha,
+                                                           Slice dz, Slice dbias, float rate, long seed, int stream,
+                                                           Slice counters) {
+        if (!fuseEnabled || dbias == null || f == ActivationFunction.SOFTMAX || (counters != null && rate == 0f)) {
+            return false;
+        }
+        int[] splits = {-1};
+        CUdeviceptr partials = gemm.inputGradientForActivation(dzNext, wNext, rows, cols, k, splits);
+        if (splits[0] < 0) {
+            return false;
+        }
+        try {
+            boolean thin = splits[0] == 0;
+            activations.backwardWithBias(ptr(z), null, rows, cols, f, alpha, ptr(dz), ptr(dbias),
+                    counters == null ? 0f : rate, seed, stream, counters, thin ? ptr(dzNext) : null,
+                    thin ? ptr(wNext) : null, k, partials, splits[0]);
+        } catch (CudaException e) {
+            throw ctx.fail("inputGradientActivationBackward", "rows=" + rows + ", cols=" + cols + ", k=" + k + ", "
+                    + f, e);
         }
         return true;
     }

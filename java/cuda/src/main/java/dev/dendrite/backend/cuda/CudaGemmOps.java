@@ -327,6 +327,37 @@ final class CudaGemmOps implements GemmOps {
     }
 
     /**
+     * For {@code a b^T} ({@code a} {@code m x k}, {@code b} {@code n x k}), the input gradient that
+     * Backend.inputGradientActivationBackward computes inside activation_backward_bias, where the shape's path lets
+     * that kernel give the same bits: a cuBLAS split that divides k (issues the partial products and returns their
+     * work space, with the number of splits in {@code splitsOut[0]}), or a thin product (k at most
+     * {@link GemmVariant#THIN_K}) on one of the own kernels, whose arithmetic the kernel repeats per element (returns
+     * null, {@code splitsOut[0] = 0}). Any other path: null and {@code splitsOut[0] = -1}, having issued nothing.
+     */
+    CUdeviceptr inputGradientForActivation(Slice a, Slice b, int m, int n, int k, int[] splitsOut) {
+        splitsOut[0] = -1;
+        if (m == 0 || n == 0 || k == 0) {
+            return null;
+        }
+        CUdeviceptr pa = ptr(a);
+        CUdeviceptr pb = ptr(b);
+        try {
+            String path = gemmPath(false, true, m, n, k, pa, pb);
+            int splits = cublasSplits(path);
+            if (splits > 0 && k % splits == 0) {
+                splitsOut[0] = splits;
+                return issueSplitProducts(splits, false, true, m, n, k, pa, pb);
+            }
+            if (k <= GemmVariant.THIN_K && !path.startsWith(GEMM_CUBLAS)) {
+                splitsOut[0] = 0;
+            }
+            return null;
+        } catch (CudaException e) {
+            throw ctx.fail("inputGradientActivationBackward", "m=" + m + ", n=" + n + ", k=" + k, e);
+        }
+    }
+
+    /**
      * The same, with a Dropout after the layer when {@code counters} is non-null ({@code f} element-wise): the
      * output dropped into {@code yDropped} as well (CudaBackend's denseDropoutForward).
      */

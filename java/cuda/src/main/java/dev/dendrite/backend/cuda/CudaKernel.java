@@ -14,7 +14,7 @@ enum CudaKernel {
     BIAS_ACTIVATION_FORWARD("bias_activation_forward", "PPIIIFPPFIIIP"),
     SOFTMAX_FORWARD("softmax_forward", "PPIIP"),
     ACTIVATION_BACKWARD("activation_backward", "PPPIIFFIIIP"),
-    ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIFFIIIP"),
+    ACTIVATION_BACKWARD_BIAS("activation_backward_bias", "PPPPIIIFFIIIPPPIPI"),
     SOFTMAX_BACKWARD("softmax_backward", "PPPII"),
     RELU_LAYER_FORWARD("relu_layer_forward", "PIFIFFP"),
     RELU_LAYER_BACKWARD("relu_layer_backward", "PPIFIFFP"),

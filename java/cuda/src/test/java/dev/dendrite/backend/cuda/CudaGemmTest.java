@@ -127,6 +127,55 @@ class CudaGemmTest {
         }
     }
 
+    /**
+     * inputGradientActivationBackward with each path forced: a split product's partial sums folded inside
+     * activation_backward_bias, a thin product (k = 10) computed there on the own kernels' arithmetic, or, for
+     * plain cuBLAS and for a split that does not divide k, the two ops; each gives the bits of the product followed
+     * by activationBackward, with a Dropout between the layers and without.
+     */
+    @Test
+    void inputGradientActivationBackwardFoldsTheProductIntoTheActivationBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261205);
+        int[][] shapes = {{128, 512, 512}, {128, 512, 10}, {33, 70, 100}};
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SELU, ActivationFunction.LINEAR};
+        int[] counters = {7, 0};
+        for (String path : new String[] {"cublas/4", "cublas/8", "cublas/16", "cublas", "small", "simple"}) {
+            backend.forceGemmPath(path);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int cols = s[1];
+                int k = s[2];
+                for (ActivationFunction f : fs) {
+                    for (boolean dropout : new boolean[] {false, true}) {
+                        String what = path + " " + rows + "x" + cols + "x" + k + " " + f + (dropout ? " dropout" : "");
+                        try (Buffer dzNext = filled(rnd, rows * k); Buffer wNext = filled(rnd, cols * k);
+                             Buffer z = filled(rnd, rows * cols); Buffer y = backend.allocate(DType.F32, rows * cols);
+                             Buffer dz1 = backend.allocate(DType.F32, rows * cols);
+                             Buffer dz2 = backend.allocate(DType.F32, rows * cols);
+                             Buffer db1 = backend.allocate(DType.F32, cols);
+                             Buffer db2 = backend.allocate(DType.F32, cols);
+                             Buffer steps = backend.allocate(DType.I32, 2)) {
+                            backend.upload(counters, 0, steps.all());
+                            Slice c = dropout ? steps.all() : null;
+                            float rate = dropout ? 0.25f : 0f;
+                            backend.biasActivationForward(z.all(), null, rows, cols, f, 0.1f, y.all());
+                            backend.gemm(false, true, rows, cols, k, 1f, dzNext.all(), wNext.all(), 0f, dz1.all());
+                            if (dropout) {
+                                backend.dropoutBackward(dz1.all(), dz1.all(), rows * cols, rate, 99L, 3, c);
+                            }
+                            backend.activationBackward(z.all(), y.all(), dz1.all(), rows, cols, f, 0.1f, dz1.all(),
+                                    db1.all());
+                            backend.inputGradientActivationBackward(dzNext.all(), wNext.all(), k, z.all(), y.all(),
+                                    rows, cols, f, 0.1f, dz2.all(), db2.all(), rate, 99L, 3, c);
+                            assertArrayEquals(download(dz1), download(dz2), what + ": dz");
+                            assertArrayEquals(download(db1), download(db2), what + ": dbias");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private Buffer filled(java.util.Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@ package dev.dendrite.backend.opencl;
 import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.opencl.OpenClContext.ROWS_PER_CHUNK;
 import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
+import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.ActivationOps;
@@ -57,6 +58,16 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
      */
     void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
                   Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters) {
+        backward(op, z, y, dy, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters, null, null, 0);
+    }
+
+    /**
+     * The same, and with {@code wNext} non-null ({@code f} element-wise) dy the thin product {@code dzNext wNext^T}
+     * over {@code kNext}, computed inside activation_backward (Backend.inputGradientActivationBackward).
+     */
+    void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
+                  Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters, Slice dzNext,
+                  Slice wNext, int kNext) {
         long total = (long) rows * cols;
         try {
             if (total == 0) {
@@ -81,6 +92,7 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             ctx.withArgs(k, z, dy, dz, rows, cols, activationCode(f), alpha, ROWS_PER_CHUNK).mem(partial, po)
                     .i(dbias == null ? 0 : 1);
             ctx.dropoutArgs(k, rate, seed, stream, counters);
+            k.mem(ctx.mem(dzNext), offset(dzNext)).mem(ctx.mem(wNext), offset(wNext)).i(kNext).i(wNext == null ? 0 : 1);
             ctx.runColumns(k, cols, chunks);
             if (dbias != null && !direct) {
                 reductions.finalizeColumns(partial, 0, chunks, cols, 1f, ctx.mem(dbias), dbias.offset());

@@ -183,6 +183,23 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return true;
     }
 
+    /**
+     * A thin input gradient of the layer above computed inside this layer's activation_backward, one launch less on
+     * the backward path; the own GEMM kernels give every product the same bits, so this does too.
+     */
+    @Override
+    protected boolean fusedInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y,
+                                                           int rows, int cols, ActivationFunction f, float alpha,
+                                                           Slice dz, Slice dbias, float rate, long seed, int stream,
+                                                           Slice counters) {
+        if (k > GemmVariant.THIN_K || f == ActivationFunction.SOFTMAX || (counters != null && rate == 0f)) {
+            return false;
+        }
+        activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias,
+                counters == null ? 0f : rate, seed, stream, counters, dzNext, wNext, k);
+        return true;
+    }
+
     /** A batch norm and the Dropout after it with one launch less each way (batchnorm.cl). */
     @Override
     protected boolean fusedBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
