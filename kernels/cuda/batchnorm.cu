@@ -13,6 +13,7 @@
  * element (common.cuh's dendrite_fused_dropout), so the dropout layer costs no launch of its own.
  */
 #include "common.cuh"
+#include "gemm_tiled.h" /* its shared part only: the element bodies of gemm_simple and gemm_fold */
 #include "batchnorm.h"
 
 /*
@@ -94,11 +95,17 @@ DENDRITE_KERNEL void batchnorm_forward_inference(const float *x, int rows, int c
 /*
  * Backward: dbeta = sum dy, dgamma = sum dy xhat and dx (../common/batchnorm.h). Each of dx, dgamma, dbeta is written only when
  * non-null (dx == null: the layer is the first that trains, only its parameter gradients are wanted).
+ *
+ * dy may be the dense layer above's input gradient dz_next w_next^T, not yet computed
+ * (Backend.inputGradientBatchNormBackward), as in activations.cu's activation_backward_bias: the first pass folds a
+ * split product's partial sums (splits > 0) or computes the thin product (w_next non-null) into dy, and the same
+ * thread reads each element back in both passes.
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
-batchnorm_backward(const float *x, const float *dy, int rows, int cols, const float *gamma, const float *save_mean,
+batchnorm_backward(const float *x, float *dy, int rows, int cols, const float *gamma, const float *save_mean,
                    const float *save_inv_std, float *dx, float *dgamma, float *dbeta, float drop_rate,
-                   unsigned int seed_lo, unsigned int seed_hi, int stream, const int *drop_counters) {
+                   unsigned int seed_lo, unsigned int seed_hi, int stream, const int *drop_counters,
+                   const float *dz_next, const float *w_next, int k, const float *partials, int splits) {
     __shared__ float sum_dy_s[DENDRITE_TILE_COLS];
     __shared__ float sum_dyx_s[DENDRITE_TILE_COLS];
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
@@ -112,6 +119,11 @@ batchnorm_backward(const float *x, const float *dy, int rows, int cols, const fl
     if (active) {
         for (int r = threadIdx.y; r < rows; r += blockDim.y) {
             size_t i = (size_t) r * cols + c;
+            if (splits > 0) {
+                dendrite_gemm_fold_element((int) i, rows * cols, splits, 1.0f, partials, 0.0f, dy);
+            } else if (w_next != nullptr) {
+                dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next, w_next, 0.0f, dy, r, c);
+            }
             float g = dendrite_fused_drop(drop, dy[i], i);
             sdy = dendrite_kahan_add(sdy, g);
             sdyx = dendrite_kahan_add(sdyx, g * dendrite_bn_xhat(x[i], mean, inv));

@@ -11,6 +11,7 @@
  * (fused_dropout.h): the dropout layer costs no launch of its own.
  */
 #include "../common/batchnorm.h"
+#include "../common/gemm_tiled.h" /* its shared part only: gemm_simple's element body */
 #include "column_chunks.h"
 #include "fused_dropout.h"
 
@@ -89,12 +90,14 @@ __kernel void bn_inference(__global const float *x, int xo, int rows, int cols, 
 
 /*
  * Partial sums of the backward pass, laid out as [chunk][2 * cols]: sum dy in the first cols entries,
- * sum dy * xhat in the next cols, with xhat = (x - mean) * inv_std.
+ * sum dy * xhat in the next cols, with xhat = (x - mean) * inv_std. With has_product, dy is first written with the
+ * dense layer above's thin input gradient (Backend.inputGradientBatchNormBackward), which bn_backward_dx then reads.
  */
-__kernel void bn_backward_partials(__global const float *x, int xo, __global const float *dy, int dyo, int rows,
+__kernel void bn_backward_partials(__global const float *x, int xo, __global float *dy, int dyo, int rows,
                                    int cols, int rows_per_chunk, __global const float *mean, int mo,
                                    __global const float *inv_std, int io, __global float *partial, int po,
-                                   DENDRITE_DROP_ARGS) {
+                                   DENDRITE_DROP_ARGS, __global const float *dz_next, int dno,
+                                   __global const float *w_next, int wno, int k, int has_product) {
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
     if (ch.c >= cols) {
         return;
@@ -105,6 +108,10 @@ __kernel void bn_backward_partials(__global const float *x, int xo, __global con
     dendrite_kahan sum_dy_xhat = dendrite_kahan_zero();
     for (int r = ch.first; r < ch.end; r++) {
         int i = r * cols + ch.c;
+        if (has_product) { /* dy is the dense layer above's thin input gradient, computed here (activations.cl) */
+            dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dy + dyo, r,
+                                         ch.c);
+        }
         float g = DENDRITE_DROP(dy[dyo + i], i);
         sum_dy = dendrite_kahan_add(sum_dy, g);
         sum_dy_xhat = dendrite_kahan_add(sum_dy_xhat, g * dendrite_bn_xhat(x[xo + i], m, inv));

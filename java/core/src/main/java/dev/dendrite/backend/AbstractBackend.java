@@ -574,11 +574,53 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                                long seed, int stream, Slice counters) {
         checks().dropout("dropoutBackward", "dy", dy, "dy", dy, rows * cols, rate, counters);
         checks().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        issueBatchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate, seed,
+                stream, counters);
+    }
+
+    /** {@link #batchNormDropoutBackward}, its checks passed: fused where this backend fuses it, else the two ops. */
+    private void issueBatchNormDropoutBackward(Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean,
+                                               Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta, float rate,
+                                               long seed, int stream, Slice counters) {
         if (!fusedBatchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate,
                 seed, stream, counters)) {
             ops.dropout().dropout("dropoutBackward", dy, dy, rows * cols, rate, seed, stream, counters);
             ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         }
+    }
+
+    @Override
+    public final void inputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
+                                                     int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                                                     Slice dx, Slice dgamma, Slice dbeta, float rate, long seed,
+                                                     int stream, Slice counters) {
+        checks().gemm(rows, cols, k, dzNext, wNext, dy);
+        if (counters != null) {
+            checks().dropout("dropoutBackward", "dy", dy, "dy", dy, rows * cols, rate, counters);
+        }
+        checks().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        if (fusedInputGradientBatchNormBackward(dzNext, wNext, k, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
+                dgamma, dbeta, rate, seed, stream, counters)) {
+            return;
+        }
+        ops.gemm().gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+        if (counters == null) {
+            ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        } else {
+            issueBatchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate,
+                    seed, stream, counters);
+        }
+    }
+
+    /**
+     * {@link #inputGradientBatchNormBackward} as one sequence, its checks passed: whether this backend issued it
+     * (then with exactly the ops' results), or left it to the ops. The default fuses nothing.
+     */
+    protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
+                                                          int rows, int cols, Slice gamma, Slice saveMean,
+                                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
+                                                          float rate, long seed, int stream, Slice counters) {
+        return false;
     }
 
     /** {@link #batchNormDropoutBackward} as one op, its checks passed; see {@link #fusedBatchNormDropoutForward}. */

@@ -309,6 +309,27 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * A dense layer's input gradient computed inside the backward pass of the batch norm below it, as
+     * {@link #inputGradientActivationBackward} does for a dense layer: {@link #gemm}{@code (false, true, rows, cols,
+     * k, 1, dzNext, wNext, 0, dy)}, then {@link #batchNormBackward}{@code (x, dy, rows, cols, gamma, saveMean,
+     * saveInvStd, dx, dgamma, dbeta)}, or with {@code counters} non-null {@link #batchNormDropoutBackward} with the
+     * same arguments and {@code rate, seed, stream, counters}. {@code dy} is left undefined. Exactly those ops, whose
+     * checks apply; a backend may compute the product inside the batch norm's kernels, with the same bits.
+     */
+    default void inputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
+                                                int cols, Slice gamma, Slice saveMean, Slice saveInvStd, Slice dx,
+                                                Slice dgamma, Slice dbeta, float rate, long seed, int stream,
+                                                Slice counters) {
+        gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+        if (counters == null) {
+            batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        } else {
+            batchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate, seed,
+                    stream, counters);
+        }
+    }
+
+    /**
      * Issues {@code ops} as a branch that may run beside the ops issued after this call, until
      * {@link #joinBranches()}: how a GPU backend takes the weight gradients of a layer off the path that carries
      * the input gradient back to the layer before, so that both products run at once. The caller promises that,

@@ -124,7 +124,13 @@ public final class BatchNormalization extends Layer {
         Slice gamma = scale ? ctx.weight(0) : null;
         Slice dgamma = scale ? ctx.grad(0) : null;
         Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
-        if (dropout == null) {
+        InputGradient above = ctx.inputGradientFromAbove();
+        if (above != null) { // dy is the dense layer above's input gradient, computed by the same op
+            ctx.backend().inputGradientBatchNormBackward(above.dz(), above.w(), above.units(), x, dy, ctx.rows(),
+                    outputSize(), gamma, ctx.scratch(0), ctx.scratch(1), dx, dgamma, dbeta,
+                    dropout == null ? 0f : dropout.rate(), dropout == null ? 0L : dropoutCtx.seed(),
+                    dropout == null ? 0 : dropoutCtx.layerIndex(), dropout == null ? null : dropoutCtx.counters());
+        } else if (dropout == null) {
             ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
                     dx, dgamma, dbeta);
         } else {

@@ -8,6 +8,8 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.layers.BatchNormDropoutPair;
+import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.DenseActivationPair;
 import dev.dendrite.layers.DenseDropoutPair;
@@ -547,9 +549,10 @@ final class Engine implements AutoCloseable {
 
     /**
      * Where the unit of layers starting at {@code first} (a Dense, or a pair led by one) hands its input gradient's
-     * product to the unit below it, which computes it inside its first op (Backend.inputGradientActivationBackward):
-     * the first layer of that unit, when it is a Dense led one too (a Dense, a Dense and its activation layer, a
-     * Dense and its Dropout) right below; else -1. Not in checkNumerics's debug mode, which checks each input
+     * product to the unit below it, which computes it inside its first op (Backend.inputGradientActivationBackward,
+     * inputGradientBatchNormBackward): the first layer of that unit, when it is right below and led by a Dense (a
+     * Dense, a Dense and its activation layer, a Dense and its Dropout) or a batch norm (alone, or with its Dropout);
+     * else -1. Not in checkNumerics's debug mode, which checks each input
      * gradient, nor with {@code -Ddendrite.fuseInputGradient=false} or {@code -Ddendrite.fuseLayers=false}.
      */
     private int handOffTo(int first) {
@@ -560,10 +563,11 @@ final class Engine implements AutoCloseable {
         }
         int below = end > 0 && pairRuns(end - 1) ? end - 1 : end;
         Layer lead = layers.get(below);
-        boolean denseLed = below == end ? lead instanceof Dense
+        boolean takes = below == end ? lead instanceof Dense || lead instanceof BatchNormalization
                 : lead instanceof Dense && (pairs[below] instanceof DenseActivationPair
-                        || pairs[below] instanceof DenseDropoutPair);
-        return denseLed ? below : -1;
+                        || pairs[below] instanceof DenseDropoutPair)
+                        || lead instanceof BatchNormalization && pairs[below] instanceof BatchNormDropoutPair;
+        return takes ? below : -1;
     }
 
     /** Layer {@code li}'s regularizer gradients and update, with the step's rate {@code rate}. */

@@ -1003,6 +1003,61 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * inputGradientBatchNormBackward is the input-gradient product of the layer above into dy, then the batch norm's
+     * backward pass (with its Dropout, batchNormDropoutBackward), bit for bit: thin products (k = 10, 32, inside the
+     * batch norm's kernels on the GPU backends) and a deeper one (k = 100), with and without gamma, beta, dx and the
+     * dropout.
+     */
+    @Test
+    void inputGradientBatchNormBackwardIsTheProductThenTheBatchNormBackward() {
+        int rows = 41;
+        int cols = 67;
+        int v = 0;
+        for (int k : new int[] {10, 32, 100}) {
+            for (int variant = 0; variant < 8; variant++) {
+                v++;
+                boolean gammaOn = (variant & 1) != 0;
+                boolean betaOn = (variant & 2) != 0;
+                boolean dropout = (variant & 4) != 0;
+                boolean withDx = variant != 6;
+                float rate = dropout ? 0.3f : 0f;
+                long seed = rnd.nextLong();
+                String what = "inputGradientBatchNormBackward k=" + k + (gammaOn ? " gamma" : "")
+                        + (betaOn ? " beta" : "") + (dropout ? " dropout" : "") + (withDx ? "" : " without dx");
+                Slice counters = dropout ? i32(new int[] {9 + v, 1}) : null;
+                Slice dzNext = f32(normal(rows * k, 1));
+                Slice wNext = f32(normal(cols * k, 0.5));
+                Slice x = f32(normal(rows * cols, 1.5));
+                Slice gamma = gammaOn ? f32(uniform(cols, 0.5, 1.5)) : null;
+                Slice mean = f32(normal(cols, 0.2));
+                Slice inv = f32(uniform(cols, 0.5, 2));
+                Slice[] dy = {f32Out(rows * cols), f32Out(rows * cols)};
+                Slice[] dx = {withDx ? f32Out(rows * cols) : null, withDx ? f32Out(rows * cols) : null};
+                Slice[] dg = {gammaOn ? f32Out(cols) : null, gammaOn ? f32Out(cols) : null};
+                Slice[] db = {betaOn ? f32Out(cols) : null, betaOn ? f32Out(cols) : null};
+                backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy[0]);
+                if (dropout) {
+                    backend.batchNormDropoutBackward(x, dy[0], rows, cols, gamma, mean, inv, dx[0], dg[0], db[0], rate,
+                            seed, 8, counters);
+                } else {
+                    backend.batchNormBackward(x, dy[0], rows, cols, gamma, mean, inv, dx[0], dg[0], db[0]);
+                }
+                backend.inputGradientBatchNormBackward(dzNext, wNext, k, x, dy[1], rows, cols, gamma, mean, inv, dx[1],
+                        dg[1], db[1], rate, seed, 8, counters);
+                if (withDx) {
+                    assertArrayEquals(get(dx[0]), get(dx[1]), what + ": dx" + ctx());
+                }
+                if (gammaOn) {
+                    assertArrayEquals(get(dg[0]), get(dg[1]), what + ": dgamma" + ctx());
+                }
+                if (betaOn) {
+                    assertArrayEquals(get(db[0]), get(db[1]), what + ": dbeta" + ctx());
+                }
+            }
+        }
+    }
+
+    /**
      * inputGradientActivationBackward is the input-gradient product of the layer above, then the activation's
      * backward pass (with a Dropout between the layers, its backward pass first), bit for bit: the element-wise
      * family with and without bias, thin products (k = 1, 10, 32, computed inside the activation's kernel on the GPU

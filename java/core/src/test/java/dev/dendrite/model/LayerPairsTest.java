@@ -206,10 +206,12 @@ public class LayerPairsTest {
 
     /**
      * A Dense's input gradient computed inside the backward pass of the Dense below it
-     * (Backend.inputGradientActivationBackward), the pairs on: the same bits as every layer apart. In {@link #net} a
-     * Dense hands off where the unit below is led by a Dense: Dense(10) to Dense(12) + Dropout, Dense(16) + tanh to
-     * Dense(20, relu) + Dropout, Dense(24) + selu to Dense(32) + ELU (no bias), Dense(32) + ELU to Dense(48) +
-     * LeakyReLU; not to a batch norm, an activation layer or a Dropout left alone.
+     * (Backend.inputGradientActivationBackward) or batch norm below it (inputGradientBatchNormBackward), the pairs
+     * on: the same bits as every layer apart. In {@link #net} a Dense hands off where the unit below is led by a
+     * Dense: Dense(10) to Dense(12) + Dropout, Dense(16) + tanh to Dense(20, relu) + Dropout, Dense(24) + selu to
+     * Dense(32) + ELU (no bias), Dense(32) + ELU to Dense(48) + LeakyReLU; or by a batch norm: Dense(20) + Dropout,
+     * Dense(48) + LeakyReLU and Dense(64) + relu to a batch norm and its Dropout; not to an activation layer or a
+     * Dropout left alone.
      */
     @Test
     void aDenseHandsItsInputGradientToTheDenseBelowExactlyLikeApart() {
@@ -225,8 +227,11 @@ public class LayerPairsTest {
         assertSameRun(apart, handedOff);
         long steps = calls(apart.ops(), "batchNormForwardTraining") / 4;
         assertEquals(4 * steps, calls(handedOff.ops(), "inputGradientActivationBackward"));
-        assertEquals(0, calls(paired.ops(), "inputGradientActivationBackward"));
-        assertEquals(calls(paired.ops(), "gemm") - 4 * steps, calls(handedOff.ops(), "gemm"), "the dx products");
+        assertEquals(3 * steps, calls(handedOff.ops(), "inputGradientBatchNormBackward"));
+        assertEquals(0, calls(paired.ops(), "inputGradient"));
+        assertEquals(calls(paired.ops(), "gemm") - 7 * steps, calls(handedOff.ops(), "gemm"), "the dx products");
+        assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
+        assertEquals(0, calls(handedOff.ops(), "batchNormDropoutBackward"));
         assertEquals(calls(paired.ops(), "activationBackward") - 2 * steps, calls(handedOff.ops(),
                 "activationBackward"));
         assertEquals(calls(paired.ops(), "activationDropoutBackward") - 2 * steps, calls(handedOff.ops(),

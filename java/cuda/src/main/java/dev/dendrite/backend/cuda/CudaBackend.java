@@ -480,6 +480,27 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return true;
     }
 
+    /** The same as fusedInputGradientActivationBackward, inside batchnorm_backward's first pass. */
+    @Override
+    protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
+                                                          int rows, int cols, Slice gamma, Slice saveMean,
+                                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
+                                                          float rate, long seed, int stream, Slice counters) {
+        if (!fuseEnabled || (counters != null && rate == 0f) || (dx == null && dgamma == null && dbeta == null)) {
+            return false;
+        }
+        int[] splits = {-1};
+        CUdeviceptr partials = gemm.inputGradientForActivation(dzNext, wNext, rows, cols, k, splits);
+        if (splits[0] < 0) {
+            return false;
+        }
+        boolean thin = splits[0] == 0;
+        batchNorm.backward("inputGradientBatchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
+                dgamma, dbeta, counters == null ? 0f : rate, seed, stream, counters, thin ? ptr(dzNext) : null,
+                thin ? ptr(wNext) : null, k, partials, splits[0]);
+        return true;
+    }
+
     /** A batch norm and the Dropout after it in one kernel each way (batchnorm.cu). */
     @Override
     protected boolean fusedBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,

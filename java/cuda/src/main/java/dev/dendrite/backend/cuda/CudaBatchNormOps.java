@@ -9,6 +9,8 @@ import static dev.dendrite.backend.cuda.CudaContext.tileRows;
 import dev.dendrite.backend.BatchNormOps;
 import dev.dendrite.backend.Slice;
 
+import jcuda.driver.CUdeviceptr;
+
 /**
  * The CUDA backend's batch normalisation (kernels/cuda/batchnorm.cu).
  */
@@ -60,12 +62,25 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
     /** Backend.batchNormDropoutBackward in one kernel: the backward pass dropping each gradient as it reads it. */
     void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
                   Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters) {
+        backward(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate, seed, stream, counters,
+                null, null, 0, null, 0);
+    }
+
+    /**
+     * The same, with dy the dense layer above's input gradient not yet computed (Backend.inputGradientBatchNormBackward):
+     * the thin product {@code dzNext wNext^T} over {@code k} ({@code wNext} non-null), or the fold of a split
+     * product's {@code splits} partial sums ({@code splits > 0}), written into dy by batchnorm_backward's first pass.
+     */
+    void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                  Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters,
+                  CUdeviceptr dzNext, CUdeviceptr wNext, int k, CUdeviceptr partials, int splits) {
         if (cols == 0 || (dx == null && dgamma == null && dbeta == null)) {
             return;
         }
         Slice drop = rate > 0f ? counters : null;
         ctx.launchMatrix(op, rows, cols, CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS,
                 tileRows(rows), ptr(x), ptr(dy), rows, cols, ptr(gamma), ptr(saveMean), ptr(saveInvStd), ptr(dx),
-                ptr(dgamma), ptr(dbeta), rate, (int) seed, (int) (seed >>> 32), stream, ptr(drop));
+                ptr(dgamma), ptr(dbeta), rate, (int) seed, (int) (seed >>> 32), stream, ptr(drop), dzNext, wNext, k,
+                partials, splits);
     }
 }

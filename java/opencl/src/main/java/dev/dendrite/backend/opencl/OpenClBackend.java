@@ -200,6 +200,20 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return true;
     }
 
+    /** The same as fusedInputGradientActivationBackward, inside bn_backward_partials. */
+    @Override
+    protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
+                                                          int rows, int cols, Slice gamma, Slice saveMean,
+                                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
+                                                          float rate, long seed, int stream, Slice counters) {
+        if (k > GemmVariant.THIN_K || (counters != null && rate == 0f)) {
+            return false;
+        }
+        batchNorm.backward("inputGradientBatchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
+                dgamma, dbeta, counters == null ? 0f : rate, seed, stream, counters, dzNext, wNext, k);
+        return true;
+    }
+
     /** A batch norm and the Dropout after it with one launch less each way (batchnorm.cl). */
     @Override
     protected boolean fusedBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,

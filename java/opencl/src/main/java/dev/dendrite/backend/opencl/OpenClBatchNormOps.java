@@ -77,6 +77,17 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
     /** Backend.batchNormDropoutBackward with the dropout inside the kernels that read dy. */
     void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
                   Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters) {
+        backward(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate, seed, stream, counters,
+                null, null, 0);
+    }
+
+    /**
+     * The same, and with {@code wNext} non-null dy first written with the thin product {@code dzNext wNext^T} over
+     * {@code kNext}, inside bn_backward_partials (Backend.inputGradientBatchNormBackward).
+     */
+    void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                  Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters,
+                  Slice dzNext, Slice wNext, int kNext) {
         long total = (long) rows * cols;
         if (cols == 0) {
             return;
@@ -91,6 +102,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
             OpenClKernel part = ctx.programs.kernel("batchnorm.cl", "bn_backward_partials");
             ctx.withArgs(part, x, dy, rows, cols, ROWS_PER_CHUNK, saveMean, saveInvStd).mem(work, 0);
             ctx.dropoutArgs(part, rate, seed, stream, counters);
+            part.mem(ctx.mem(dzNext), offset(dzNext)).mem(ctx.mem(wNext), offset(wNext)).i(kNext).i(wNext == null ? 0 : 1);
             ctx.runColumns(part, cols, chunks);
             if (!direct) {
                 reductions.finalizeColumns(work, 0, chunks, width, 1f, work, sumsOffset);
