@@ -321,6 +321,10 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
             checks().dropout("dropoutBackward", "dyDropped", dz, "dz", dz, rows * cols, rate, counters);
         }
         checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
+        if (rate == 0f || counters == null) { // a Dropout of rate 0 passes its gradient through: none
+            rate = 0f;
+            counters = null;
+        }
         if (fusedInputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, rate, seed,
                 stream, counters)) {
             return;
@@ -335,7 +339,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     /**
      * {@link #inputGradientActivationBackward} as one sequence, its checks passed: whether this backend issued it
-     * (then with exactly the ops' results), or left it to the ops. The default fuses nothing.
+     * (then with exactly the ops' results), or left it to the ops. {@code counters} is null exactly when there is no
+     * dropout ({@code rate} is then 0). The default fuses nothing.
      */
     protected boolean fusedInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y,
                                                            int rows, int cols, ActivationFunction f, float alpha,
@@ -599,6 +604,10 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
             checks().dropout("dropoutBackward", "dy", dy, "dy", dy, rows * cols, rate, counters);
         }
         checks().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        if (rate == 0f || counters == null) { // a Dropout of rate 0 passes its gradient through: none
+            rate = 0f;
+            counters = null;
+        }
         if (fusedInputGradientBatchNormBackward(dzNext, wNext, k, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
                 dgamma, dbeta, rate, seed, stream, counters)) {
             return;
@@ -614,7 +623,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     /**
      * {@link #inputGradientBatchNormBackward} as one sequence, its checks passed: whether this backend issued it
-     * (then with exactly the ops' results), or left it to the ops. The default fuses nothing.
+     * (then with exactly the ops' results), or left it to the ops; {@code counters} as in
+     * {@link #fusedInputGradientActivationBackward}. The default fuses nothing.
      */
     protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
                                                           int rows, int cols, Slice gamma, Slice saveMean,

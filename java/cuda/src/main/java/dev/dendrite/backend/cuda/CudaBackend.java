@@ -460,7 +460,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
                                                            int rows, int cols, ActivationFunction f, float alpha,
                                                            Slice dz, Slice dbias, float rate, long seed, int stream,
                                                            Slice counters) {
-        if (!fuseEnabled || dbias == null || f == ActivationFunction.SOFTMAX || (counters != null && rate == 0f)) {
+        if (!fuseEnabled || dbias == null || f == ActivationFunction.SOFTMAX) {
             return false;
         }
         int[] splits = {-1};
@@ -471,7 +471,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         try {
             boolean thin = splits[0] == 0;
             activations.backwardWithBias(ptr(z), null, rows, cols, f, alpha, ptr(dz), ptr(dbias),
-                    counters == null ? 0f : rate, seed, stream, counters, thin ? ptr(dzNext) : null,
+                    rate, seed, stream, counters, thin ? ptr(dzNext) : null,
                     thin ? ptr(wNext) : null, k, partials, splits[0]);
         } catch (CudaException e) {
             throw ctx.fail("inputGradientActivationBackward", "rows=" + rows + ", cols=" + cols + ", k=" + k + ", "
@@ -486,7 +486,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
                                                           int rows, int cols, Slice gamma, Slice saveMean,
                                                           Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
                                                           float rate, long seed, int stream, Slice counters) {
-        if (!fuseEnabled || (counters != null && rate == 0f) || (dx == null && dgamma == null && dbeta == null)) {
+        if (!fuseEnabled || (dx == null && dgamma == null && dbeta == null)) {
             return false;
         }
         int[] splits = {-1};
@@ -496,7 +496,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
         boolean thin = splits[0] == 0;
         batchNorm.backward("inputGradientBatchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
-                dgamma, dbeta, counters == null ? 0f : rate, seed, stream, counters, thin ? ptr(dzNext) : null,
+                dgamma, dbeta, rate, seed, stream, counters, thin ? ptr(dzNext) : null,
                 thin ? ptr(wNext) : null, k, partials, splits[0]);
         return true;
     }

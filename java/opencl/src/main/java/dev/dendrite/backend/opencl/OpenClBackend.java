@@ -192,11 +192,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
                                                            int rows, int cols, ActivationFunction f, float alpha,
                                                            Slice dz, Slice dbias, float rate, long seed, int stream,
                                                            Slice counters) {
-        if (k > GemmVariant.THIN_K || f == ActivationFunction.SOFTMAX || (counters != null && rate == 0f)) {
+        if (k > GemmVariant.THIN_K || f == ActivationFunction.SOFTMAX) {
             return false;
         }
         activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias,
-                counters == null ? 0f : rate, seed, stream, counters, dzNext, wNext, k);
+                rate, seed, stream, counters, dzNext, wNext, k);
         return true;
     }
 
@@ -206,11 +206,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
                                                           int rows, int cols, Slice gamma, Slice saveMean,
                                                           Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
                                                           float rate, long seed, int stream, Slice counters) {
-        if (k > GemmVariant.THIN_K || (counters != null && rate == 0f)) {
+        if (k > GemmVariant.THIN_K) {
             return false;
         }
         batchNorm.backward("inputGradientBatchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
-                dgamma, dbeta, counters == null ? 0f : rate, seed, stream, counters, dzNext, wNext, k);
+                dgamma, dbeta, rate, seed, stream, counters, dzNext, wNext, k);
         return true;
     }
 
