@@ -15,6 +15,7 @@
 #include "common.cuh"
 #include "gemm_tiled.h" /* its shared part only: the element bodies of gemm_simple and gemm_fold */
 #include "batchnorm.h"
+#include "activations.h"
 
 /*
  * y = gamma * (x - mean) * inv_std + beta with the batch's mean and biased variance; writes save_mean and
@@ -96,16 +97,20 @@ DENDRITE_KERNEL void batchnorm_forward_inference(const float *x, int rows, int c
  * Backward: dbeta = sum dy, dgamma = sum dy xhat and dx (../common/batchnorm.h). Each of dx, dgamma, dbeta is written only when
  * non-null (dx == null: the layer is the first that trains, only its parameter gradients are wanted).
  *
- * dy may be the dense layer above's input gradient dz_next w_next^T, not yet computed
- * (Backend.inputGradientBatchNormBackward), as in activations.cu's activation_backward_bias: the first pass folds a
- * split product's partial sums (splits > 0) or computes the thin product (w_next non-null) into dy, and the same
- * thread reads each element back in both passes.
+ * Between two dense layers (Backend.batchNormBackwardBetween) both ends may run here too. dy may be the dense layer
+ * above's input gradient dz_next w_next^T, not yet computed, as in activations.cu's activation_backward_bias: the
+ * first pass folds a split product's partial sums (splits > 0) or computes the thin product (w_next non-null) into
+ * dy, and the same thread reads each element back in both passes. With z_below non-null, dx goes through the
+ * backward pass of the activation of the dense layer below (x being its output): dx = dx * f'(z_below), and that
+ * layer's bias gradient dbias_below (if non-null) is the column sum, added in activation_backward_bias's order
+ * (this kernel's block and its rows per thread are that kernel's), so the bits are the three kernels'.
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
 batchnorm_backward(const float *x, float *dy, int rows, int cols, const float *gamma, const float *save_mean,
                    const float *save_inv_std, float *dx, float *dgamma, float *dbeta, float drop_rate,
                    unsigned int seed_lo, unsigned int seed_hi, int stream, const int *drop_counters,
-                   const float *dz_next, const float *w_next, int k, const float *partials, int splits) {
+                   const float *dz_next, const float *w_next, int k, const float *partials, int splits,
+                   const float *z_below, int act_below, float alpha_below, float *dbias_below) {
     __shared__ float sum_dy_s[DENDRITE_TILE_COLS];
     __shared__ float sum_dyx_s[DENDRITE_TILE_COLS];
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
@@ -145,15 +150,27 @@ batchnorm_backward(const float *x, float *dy, int rows, int cols, const float *g
         return;
     }
     __syncthreads();
-    if (!active) {
-        return;
-    }
     float n = (float) rows;
-    float a = sum_dy_s[threadIdx.x];
-    float b = sum_dyx_s[threadIdx.x];
-    float g = gamma != nullptr ? gamma[c] : 1.0f;
-    for (int r = threadIdx.y; r < rows; r += blockDim.y) {
-        size_t i = (size_t) r * cols + c;
-        dx[i] = dendrite_bn_dx(dendrite_fused_drop(drop, dy[i], i), dendrite_bn_xhat(x[i], mean, inv), g, inv, n, a, b);
+    dendrite_kahan below = dendrite_kahan_zero();
+    if (active) {
+        float a = sum_dy_s[threadIdx.x];
+        float b = sum_dyx_s[threadIdx.x];
+        float g = gamma != nullptr ? gamma[c] : 1.0f;
+        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+            size_t i = (size_t) r * cols + c;
+            float v = dendrite_bn_dx(dendrite_fused_drop(drop, dy[i], i), dendrite_bn_xhat(x[i], mean, inv), g, inv, n,
+                                     a, b);
+            if (z_below != nullptr) {
+                v = v * dendrite_activation_derivative(act_below, alpha_below, z_below[i]);
+                below = dendrite_kahan_add(below, v);
+            }
+            dx[i] = v;
+        }
+    }
+    if (z_below != nullptr && dbias_below != nullptr) { /* uniform over the block: every thread reaches the barriers */
+        float total = dendrite_tile_column_sum(below.sum);
+        if (threadIdx.y == 0 && active) {
+            dbias_below[c] = total;
+        }
     }
 }

@@ -91,7 +91,7 @@ __kernel void bn_inference(__global const float *x, int xo, int rows, int cols, 
 /*
  * Partial sums of the backward pass, laid out as [chunk][2 * cols]: sum dy in the first cols entries,
  * sum dy * xhat in the next cols, with xhat = (x - mean) * inv_std. With has_product, dy is first written with the
- * dense layer above's thin input gradient (Backend.inputGradientBatchNormBackward), which bn_backward_dx then reads.
+ * dense layer above's thin input gradient (Backend.batchNormBackwardBetween), which bn_backward_dx then reads.
  */
 __kernel void bn_backward_partials(__global const float *x, int xo, __global float *dy, int dyo, int rows,
                                    int cols, int rows_per_chunk, __global const float *mean, int mo,

@@ -595,41 +595,57 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
-    public final void inputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
-                                                     int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
-                                                     Slice dx, Slice dgamma, Slice dbeta, float rate, long seed,
-                                                     int stream, Slice counters) {
-        checks().gemm(rows, cols, k, dzNext, wNext, dy);
+    public final void batchNormBackwardBetween(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
+                                               int cols, Slice gamma, Slice saveMean, Slice saveInvStd, Slice dx,
+                                               Slice dgamma, Slice dbeta, float rate, long seed, int stream,
+                                               Slice counters, Slice zBelow, ActivationFunction fBelow,
+                                               float alphaBelow, Slice dbiasBelow) {
+        if (dzNext != null) {
+            checks().gemm(rows, cols, k, dzNext, wNext, dy);
+        }
         if (counters != null) {
             checks().dropout("dropoutBackward", "dy", dy, "dy", dy, rows * cols, rate, counters);
         }
         checks().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        if (zBelow != null) {
+            if (dx == null) {
+                throw new IllegalArgumentException("batchNormBackwardBetween: zBelow is given but dx is null; the "
+                        + "activation below needs the batch norm's input gradient");
+            }
+            checks().activationBackward(zBelow, x, dx, rows, cols, fBelow, dx, dbiasBelow);
+        }
         if (rate == 0f || counters == null) { // a Dropout of rate 0 passes its gradient through: none
             rate = 0f;
             counters = null;
         }
-        if (fusedInputGradientBatchNormBackward(dzNext, wNext, k, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
-                dgamma, dbeta, rate, seed, stream, counters)) {
+        if (fusedBatchNormBackwardBetween(dzNext, wNext, k, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma,
+                dbeta, rate, seed, stream, counters, zBelow, fBelow, alphaBelow, dbiasBelow)) {
             return;
         }
-        ops.gemm().gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+        if (dzNext != null) {
+            ops.gemm().gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+        }
         if (counters == null) {
             ops.batchNorm().batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         } else {
             issueBatchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate,
                     seed, stream, counters);
         }
+        if (zBelow != null) {
+            ops.activations().activationBackward(zBelow, x, dx, rows, cols, fBelow, alphaBelow, dx, dbiasBelow);
+        }
     }
 
     /**
-     * {@link #inputGradientBatchNormBackward} as one sequence, its checks passed: whether this backend issued it
-     * (then with exactly the ops' results), or left it to the ops; {@code counters} as in
+     * {@link #batchNormBackwardBetween} as one sequence, its checks passed: whether this backend issued it (then with
+     * exactly the ops' results), or left it to the ops; {@code counters} as in
      * {@link #fusedInputGradientActivationBackward}. The default fuses nothing.
      */
-    protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
-                                                          int rows, int cols, Slice gamma, Slice saveMean,
-                                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
-                                                          float rate, long seed, int stream, Slice counters) {
+    protected boolean fusedBatchNormBackwardBetween(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
+                                                    int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                                                    Slice dx, Slice dgamma, Slice dbeta, float rate, long seed,
+                                                    int stream, Slice counters, Slice zBelow,
+                                                    ActivationFunction fBelow, float alphaBelow, Slice dbiasBelow) {
         return false;
     }
 

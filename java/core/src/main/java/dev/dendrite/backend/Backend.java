@@ -309,23 +309,33 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
-     * A dense layer's input gradient computed inside the backward pass of the batch norm below it, as
-     * {@link #inputGradientActivationBackward} does for a dense layer: {@link #gemm}{@code (false, true, rows, cols,
-     * k, 1, dzNext, wNext, 0, dy)}, then {@link #batchNormBackward}{@code (x, dy, rows, cols, gamma, saveMean,
-     * saveInvStd, dx, dgamma, dbeta)}, or with {@code counters} non-null {@link #batchNormDropoutBackward} with the
-     * same arguments and {@code rate, seed, stream, counters}. {@code dy} is left undefined. Exactly those ops, whose
-     * checks apply; a backend may compute the product inside the batch norm's kernels, with the same bits.
+     * A batch norm's backward pass between the dense layers around it, each end optional. With {@code dzNext}
+     * non-null, first the input gradient of the dense layer above, as {@link #inputGradientActivationBackward}
+     * computes it: {@link #gemm}{@code (false, true, rows, cols, k, 1, dzNext, wNext, 0, dy)}. Then
+     * {@link #batchNormBackward}{@code (x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta)}, or with
+     * {@code counters} non-null {@link #batchNormDropoutBackward} with the same arguments and {@code rate, seed,
+     * stream, counters}. Then, with {@code zBelow} non-null, the backward pass of the activation of the dense layer
+     * below, whose output {@code x} is: {@link #activationBackward}{@code (zBelow, x, dx, rows, cols, fBelow,
+     * alphaBelow, dx, dbiasBelow)}. {@code dy} is left undefined. Exactly those ops, whose checks apply; a backend may
+     * run them as one kernel with the same bits (CUDA's batchnorm_backward does), which saves a GPU step the launch
+     * of the product and of the activation's backward pass.
      */
-    default void inputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
-                                                int cols, Slice gamma, Slice saveMean, Slice saveInvStd, Slice dx,
-                                                Slice dgamma, Slice dbeta, float rate, long seed, int stream,
-                                                Slice counters) {
-        gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+    default void batchNormBackwardBetween(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows, int cols,
+                                          Slice gamma, Slice saveMean, Slice saveInvStd, Slice dx, Slice dgamma,
+                                          Slice dbeta, float rate, long seed, int stream, Slice counters,
+                                          Slice zBelow, ActivationFunction fBelow, float alphaBelow,
+                                          Slice dbiasBelow) {
+        if (dzNext != null) {
+            gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+        }
         if (counters == null) {
             batchNormBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         } else {
             batchNormDropoutBackward(x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate, seed,
                     stream, counters);
+        }
+        if (zBelow != null) {
+            activationBackward(zBelow, x, dx, rows, cols, fBelow, alphaBelow, dx, dbiasBelow);
         }
     }
 

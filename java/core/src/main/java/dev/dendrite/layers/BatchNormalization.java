@@ -125,11 +125,16 @@ public final class BatchNormalization extends Layer {
         Slice dgamma = scale ? ctx.grad(0) : null;
         Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
         InputGradient above = ctx.inputGradientFromAbove();
-        if (above != null) { // dy is the dense layer above's input gradient, computed by the same op
-            ctx.backend().inputGradientBatchNormBackward(above.dz(), above.w(), above.units(), x, dy, ctx.rows(),
-                    outputSize(), gamma, ctx.scratch(0), ctx.scratch(1), dx, dgamma, dbeta,
-                    dropout == null ? 0f : dropout.rate(), dropout == null ? 0L : dropoutCtx.seed(),
-                    dropout == null ? 0 : dropoutCtx.layerIndex(), dropout == null ? null : dropoutCtx.counters());
+        ActivationBelow below = ctx.activationBelow();
+        if (above != null || below != null) {
+            // dy is the dense layer above's input gradient, and dx goes through the activation below: both in one op
+            ctx.backend().batchNormBackwardBetween(above == null ? null : above.dz(), above == null ? null : above.w(),
+                    above == null ? 0 : above.units(), x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0),
+                    ctx.scratch(1), dx, dgamma, dbeta, dropout == null ? 0f : dropout.rate(),
+                    dropout == null ? 0L : dropoutCtx.seed(), dropout == null ? 0 : dropoutCtx.layerIndex(),
+                    dropout == null ? null : dropoutCtx.counters(), below == null ? null : below.z(),
+                    below == null ? null : below.f(), below == null ? 0f : below.alpha(),
+                    below == null ? null : below.dbias());
         } else if (dropout == null) {
             ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
                     dx, dgamma, dbeta);

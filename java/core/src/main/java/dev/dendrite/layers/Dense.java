@@ -197,6 +197,10 @@ public final class Dense extends Layer implements OutputActivation {
     void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx, ActivationFunction f, float fAlpha) {
         // dz overwrites dy: the upstream gradient is not needed once the activation's derivative is applied.
         InputGradient above = ctx.inputGradientFromAbove();
+        if (ctx.activationBackwardDoneAbove()) {
+            backwardLinear(ctx, x, dy, dx, false); // the batch norm above left dz in dy, and the bias gradient
+            return;
+        }
         if (above == null) {
             ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, f, fAlpha, dy,
                     useBias ? ctx.grad(1) : null);
@@ -205,6 +209,19 @@ public final class Dense extends Layer implements OutputActivation {
                     ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null, 0f, 0L, 0, null);
         }
         backwardLinear(ctx, x, dy, dx, false);
+    }
+
+    /**
+     * This layer's activation ({@code f}: its own, or that of the activation layer it runs with) as the batch norm
+     * above sees it: what Backend.batchNormBackwardBetween needs to run its backward pass.
+     */
+    ActivationBelow activationBelow(LayerContext ctx, ActivationFunction f, float fAlpha) {
+        return new ActivationBelow(ctx.scratch(0), f, fAlpha, useBias ? ctx.grad(1) : null);
+    }
+
+    /** {@link #activationBelow(LayerContext, ActivationFunction, float)} with this layer's own activation. */
+    public ActivationBelow activationBelow(LayerContext ctx) {
+        return activationBelow(ctx, activation, alpha);
     }
 
     @Override

@@ -41,6 +41,11 @@ public final class DenseActivationPair extends LayerPair {
         dense.forward(first, x, y, function, alpha);
     }
 
+    /** The pair's activation as the batch norm above sees it (Dense#activationBelow). */
+    public ActivationBelow activationBelow(LayerContext first) {
+        return dense.activationBelow(first, function, alpha);
+    }
+
     @Override
     public void backward(LayerContext first, LayerContext second, Slice x, Slice mid, Slice y, Slice dy,
                          Slice dx) {

@@ -52,4 +52,21 @@ public interface LayerContext {
     default InputGradient inputGradientFromAbove() {
         return null;
     }
+
+    /**
+     * For a batch norm: the activation of the dense layer below whose backward pass it runs inside its own, or null.
+     * The engine decides, where that layer then skips it ({@link #activationBackwardDoneAbove}).
+     */
+    default ActivationBelow activationBelow() {
+        return null;
+    }
+
+    /**
+     * For a dense layer: whether the batch norm above already ran the backward pass of this layer's activation
+     * ({@link #activationBelow}): {@code dy} then holds the gradient at the pre-activation, and the bias gradient is
+     * written.
+     */
+    default boolean activationBackwardDoneAbove() {
+        return false;
+    }
 }

@@ -8,6 +8,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.layers.ActivationBelow;
 import dev.dendrite.layers.BatchNormDropoutPair;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
@@ -83,6 +84,8 @@ final class Engine implements AutoCloseable {
     private boolean outputWithLoss;
     /** Whether a Dense may hand its input gradient to the Dense below (handOffTo). */
     private final boolean handOffs;
+    /** Whether a batch norm may run the activation backward of the Dense below (activationBackwardBelow). */
+    private final boolean activationBackwards;
     private long stepsDone;
 
     private int capacity;
@@ -173,6 +176,8 @@ final class Engine implements AutoCloseable {
         boolean dropoutPairs = dropoutPairs(backend);
         handOffs = !"false".equals(System.getProperty("dendrite.fuseLayers"))
                 && !"false".equals(System.getProperty("dendrite.fuseInputGradient"));
+        activationBackwards = !"false".equals(System.getProperty("dendrite.fuseLayers"))
+                && !"false".equals(System.getProperty("dendrite.fuseActivationBackward"));
         if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
             for (int li = 0; li + 2 < layers.size(); li++) {
                 LayerPair pair = LayerPair.of(layers.get(li), layers.get(li + 1));
@@ -466,6 +471,8 @@ final class Engine implements AutoCloseable {
         Slice rate = byLayer ? updatePlan.stepRate(hyper.all(), counters.all()) : null;
         for (Ctx c : contexts) {
             c.fromAbove = null;
+            c.activationBelow = null;
+            c.activationDone = false;
         }
         int deferredUpdate = -1; // a layer whose update waits until the layer below has read its weights
         for (int i = n - 1; i >= 0; i--) {
@@ -478,6 +485,13 @@ final class Engine implements AutoCloseable {
             Slice dx = first == 0 ? null : douts[first - 1];
             int below = dx == null ? -1 : handOffTo(first);
             contexts[first].handsOff = below >= 0;
+            int activationUnit = dx == null ? -1 : activationBackwardBelow(first);
+            if (activationUnit >= 0) {
+                contexts[first].activationBelow = pairRuns(activationUnit)
+                        ? ((DenseActivationPair) pairs[activationUnit]).activationBelow(contexts[activationUnit])
+                        : ((Dense) layers.get(activationUnit)).activationBelow(contexts[activationUnit]);
+                contexts[activationUnit].activationDone = true;
+            }
             if (first < i) {
                 pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
             } else if (i == n - 1 && fused) {
@@ -486,6 +500,8 @@ final class Engine implements AutoCloseable {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
             }
             contexts[first].fromAbove = null; // taken by the unit's first op
+            contexts[first].activationBelow = null;
+            contexts[first].activationDone = false;
             if (below >= 0) {
                 contexts[first].handsOff = false;
                 contexts[below].fromAbove = contexts[first].handedOff;
@@ -550,7 +566,7 @@ final class Engine implements AutoCloseable {
     /**
      * Where the unit of layers starting at {@code first} (a Dense, or a pair led by one) hands its input gradient's
      * product to the unit below it, which computes it inside its first op (Backend.inputGradientActivationBackward,
-     * inputGradientBatchNormBackward): the first layer of that unit, when it is right below and led by a Dense (a
+     * batchNormBackwardBetween): the first layer of that unit, when it is right below and led by a Dense (a
      * Dense, a Dense and its activation layer, a Dense and its Dropout) or a batch norm (alone, or with its Dropout);
      * else -1. Not in checkNumerics's debug mode, which checks each input
      * gradient, nor with {@code -Ddendrite.fuseInputGradient=false} or {@code -Ddendrite.fuseLayers=false}.
@@ -568,6 +584,26 @@ final class Engine implements AutoCloseable {
                         || pairs[below] instanceof DenseDropoutPair)
                         || lead instanceof BatchNormalization && pairs[below] instanceof BatchNormDropoutPair;
         return takes ? below : -1;
+    }
+
+    /**
+     * Where the unit of layers starting at {@code first}, a batch norm (alone or with its Dropout), runs the backward
+     * pass of the activation of the dense unit right below it inside its own (Backend.batchNormBackwardBetween): the
+     * first layer of that unit, a Dense with an element-wise activation or a Dense and its activation layer; else -1.
+     * Not in checkNumerics's debug mode, nor with {@code -Ddendrite.fuseActivationBackward=false} or
+     * {@code -Ddendrite.fuseLayers=false}.
+     */
+    private int activationBackwardBelow(int first) {
+        int end = first - 1;
+        if (!activationBackwards || numerics.on() || end < 0 || !(layers.get(first) instanceof BatchNormalization)
+                || layers.get(end).isPassThrough()) {
+            return -1;
+        }
+        int below = end > 0 && pairRuns(end - 1) ? end - 1 : end;
+        if (below < end) {
+            return pairs[below] instanceof DenseActivationPair ? below : -1;
+        }
+        return layers.get(below) instanceof Dense d && d.activation() != ActivationFunction.SOFTMAX ? below : -1;
     }
 
     /** Layer {@code li}'s regularizer gradients and update, with the step's rate {@code rate}. */
@@ -819,6 +855,9 @@ final class Engine implements AutoCloseable {
         boolean handsOff;
         InputGradient handedOff;
         InputGradient fromAbove;
+        /** This step's batch-norm-over-activation fusion (LayerContext#activationBelow), set by the engine. */
+        ActivationBelow activationBelow;
+        boolean activationDone;
 
         Ctx(int index, Slice[] weights, Slice[] gradients) {
             this.index = index;
@@ -882,6 +921,16 @@ final class Engine implements AutoCloseable {
         @Override
         public InputGradient inputGradientFromAbove() {
             return fromAbove;
+        }
+
+        @Override
+        public ActivationBelow activationBelow() {
+            return activationBelow;
+        }
+
+        @Override
+        public boolean activationBackwardDoneAbove() {
+            return activationDone;
         }
     }
 }

@@ -1003,47 +1003,63 @@ public abstract class BackendConformanceTest {
     }
 
     /**
-     * inputGradientBatchNormBackward is the input-gradient product of the layer above into dy, then the batch norm's
-     * backward pass (with its Dropout, batchNormDropoutBackward), bit for bit: thin products (k = 10, 32, inside the
-     * batch norm's kernels on the GPU backends) and a deeper one (k = 100), with and without gamma, beta, dx and the
-     * dropout.
+     * batchNormBackwardBetween is, bit for bit, the input-gradient product of the layer above into dy (when given),
+     * the batch norm's backward pass (with its Dropout, batchNormDropoutBackward), then the backward pass of the
+     * activation below (when given) on dx: no product, thin products (k = 10, 32, inside the batch norm's kernels on
+     * the GPU backends) and a deeper one (k = 100); with and without gamma, beta, dx, the dropout, the activation
+     * below (relu, selu, linear) and its bias.
      */
     @Test
-    void inputGradientBatchNormBackwardIsTheProductThenTheBatchNormBackward() {
+    void batchNormBackwardBetweenIsTheProductTheBatchNormAndTheActivation() {
         int rows = 41;
         int cols = 67;
+        ActivationFunction[] below = {null, ActivationFunction.RELU, ActivationFunction.SELU, ActivationFunction.LINEAR};
         int v = 0;
-        for (int k : new int[] {10, 32, 100}) {
-            for (int variant = 0; variant < 8; variant++) {
+        for (int k : new int[] {0, 10, 32, 100}) {
+            for (int variant = 0; variant < 16; variant++) {
                 v++;
                 boolean gammaOn = (variant & 1) != 0;
                 boolean betaOn = (variant & 2) != 0;
                 boolean dropout = (variant & 4) != 0;
-                boolean withDx = variant != 6;
+                ActivationFunction f = below[(variant >> 2) & 3];
+                boolean withDx = f != null || variant != 6;
+                boolean withBias = (variant & 8) != 0;
+                if (k == 0 && f == null) {
+                    continue; // nothing between: batchNormBackward itself
+                }
                 float rate = dropout ? 0.3f : 0f;
                 long seed = rnd.nextLong();
-                String what = "inputGradientBatchNormBackward k=" + k + (gammaOn ? " gamma" : "")
-                        + (betaOn ? " beta" : "") + (dropout ? " dropout" : "") + (withDx ? "" : " without dx");
+                String what = "batchNormBackwardBetween k=" + k + (gammaOn ? " gamma" : "") + (betaOn ? " beta" : "")
+                        + (dropout ? " dropout" : "") + (withDx ? "" : " without dx") + (f == null ? "" : " " + f)
+                        + (withBias ? " bias below" : "");
                 Slice counters = dropout ? i32(new int[] {9 + v, 1}) : null;
-                Slice dzNext = f32(normal(rows * k, 1));
-                Slice wNext = f32(normal(cols * k, 0.5));
+                Slice dzNext = k == 0 ? null : f32(normal(rows * k, 1));
+                Slice wNext = k == 0 ? null : f32(normal(cols * k, 0.5));
                 Slice x = f32(normal(rows * cols, 1.5));
+                Slice z = f == null ? null : f32(normal(rows * cols, 1));
                 Slice gamma = gammaOn ? f32(uniform(cols, 0.5, 1.5)) : null;
                 Slice mean = f32(normal(cols, 0.2));
                 Slice inv = f32(uniform(cols, 0.5, 2));
-                Slice[] dy = {f32Out(rows * cols), f32Out(rows * cols)};
+                float[] dy0 = normal(rows * cols, 1);
+                Slice[] dy = {f32(dy0), f32(dy0)};
                 Slice[] dx = {withDx ? f32Out(rows * cols) : null, withDx ? f32Out(rows * cols) : null};
                 Slice[] dg = {gammaOn ? f32Out(cols) : null, gammaOn ? f32Out(cols) : null};
                 Slice[] db = {betaOn ? f32Out(cols) : null, betaOn ? f32Out(cols) : null};
-                backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy[0]);
+                Slice[] dbBelow = {withBias && f != null ? f32Out(cols) : null, withBias && f != null ? f32Out(cols) : null};
+                if (k > 0) {
+                    backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy[0]);
+                }
                 if (dropout) {
                     backend.batchNormDropoutBackward(x, dy[0], rows, cols, gamma, mean, inv, dx[0], dg[0], db[0], rate,
                             seed, 8, counters);
                 } else {
                     backend.batchNormBackward(x, dy[0], rows, cols, gamma, mean, inv, dx[0], dg[0], db[0]);
                 }
-                backend.inputGradientBatchNormBackward(dzNext, wNext, k, x, dy[1], rows, cols, gamma, mean, inv, dx[1],
-                        dg[1], db[1], rate, seed, 8, counters);
+                if (f != null) {
+                    backend.activationBackward(z, x, dx[0], rows, cols, f, f.defaultAlpha(), dx[0], dbBelow[0]);
+                }
+                backend.batchNormBackwardBetween(dzNext, wNext, k, x, dy[1], rows, cols, gamma, mean, inv, dx[1], dg[1],
+                        db[1], rate, seed, 8, counters, z, f, f == null ? 0f : f.defaultAlpha(), dbBelow[1]);
                 if (withDx) {
                     assertArrayEquals(get(dx[0]), get(dx[1]), what + ": dx" + ctx());
                 }
@@ -1052,6 +1068,9 @@ public abstract class BackendConformanceTest {
                 }
                 if (betaOn) {
                     assertArrayEquals(get(db[0]), get(db[1]), what + ": dbeta" + ctx());
+                }
+                if (dbBelow[0] != null) {
+                    assertArrayEquals(get(dbBelow[0]), get(dbBelow[1]), what + ": the bias gradient below" + ctx());
                 }
             }
         }

@@ -53,6 +53,7 @@ public class LayerPairsTest {
     private static final String KEY = "dendrite.fuseLayers";
     private static final String DROPOUT_KEY = "dendrite.fuseDropout";
     private static final String HAND_OFF_KEY = "dendrite.fuseInputGradient";
+    private static final String ACTIVATION_BELOW_KEY = "dendrite.fuseActivationBackward";
     private static Dataset train;
     private static Preprocessing scale;
 
@@ -103,11 +104,15 @@ public class LayerPairsTest {
         return train(backend, pairs, dropoutPairs, false);
     }
 
-    /** The same, and with {@code handOffs} a Dense's input gradient computed by the Dense below. */
+    /**
+     * The same, and with {@code handOffs} a Dense's input gradient computed by the layer below and a batch norm's
+     * backward pass running the activation below's.
+     */
     private static Run train(Backend backend, boolean pairs, boolean dropoutPairs, boolean handOffs) {
         System.clearProperty(KEY);
         System.clearProperty(DROPOUT_KEY);
         System.setProperty(HAND_OFF_KEY, Boolean.toString(handOffs));
+        System.setProperty(ACTIVATION_BELOW_KEY, Boolean.toString(handOffs));
         if (!pairs) {
             System.setProperty(KEY, "false");
         }
@@ -125,6 +130,7 @@ public class LayerPairsTest {
             System.clearProperty(KEY);
             System.clearProperty(DROPOUT_KEY);
             System.clearProperty(HAND_OFF_KEY);
+            System.clearProperty(ACTIVATION_BELOW_KEY);
         }
     }
 
@@ -206,12 +212,14 @@ public class LayerPairsTest {
 
     /**
      * A Dense's input gradient computed inside the backward pass of the Dense below it
-     * (Backend.inputGradientActivationBackward) or batch norm below it (inputGradientBatchNormBackward), the pairs
+     * (Backend.inputGradientActivationBackward) or batch norm below it (batchNormBackwardBetween), the pairs
      * on: the same bits as every layer apart. In {@link #net} a Dense hands off where the unit below is led by a
      * Dense: Dense(10) to Dense(12) + Dropout, Dense(16) + tanh to Dense(20, relu) + Dropout, Dense(24) + selu to
      * Dense(32) + ELU (no bias), Dense(32) + ELU to Dense(48) + LeakyReLU; or by a batch norm: Dense(20) + Dropout,
      * Dense(48) + LeakyReLU and Dense(64) + relu to a batch norm and its Dropout; not to an activation layer or a
-     * Dropout left alone.
+     * Dropout left alone. And a batch norm runs the activation backward of the Dense right below it
+     * (Backend.batchNormBackwardBetween): over Dense(64) + relu, Dense(24) + selu and the linear Dense(14); not over
+     * Flatten. Four batch norms, four batchNormBackwardBetween a step.
      */
     @Test
     void aDenseHandsItsInputGradientToTheDenseBelowExactlyLikeApart() {
@@ -227,12 +235,14 @@ public class LayerPairsTest {
         assertSameRun(apart, handedOff);
         long steps = calls(apart.ops(), "batchNormForwardTraining") / 4;
         assertEquals(4 * steps, calls(handedOff.ops(), "inputGradientActivationBackward"));
-        assertEquals(3 * steps, calls(handedOff.ops(), "inputGradientBatchNormBackward"));
-        assertEquals(0, calls(paired.ops(), "inputGradient"));
+        assertEquals(4 * steps, calls(handedOff.ops(), "batchNormBackwardBetween"));
+        assertEquals(0, calls(paired.ops(), "inputGradient") + calls(paired.ops(), "batchNormBackwardBetween"));
         assertEquals(calls(paired.ops(), "gemm") - 7 * steps, calls(handedOff.ops(), "gemm"), "the dx products");
         assertEquals(3 * steps, calls(paired.ops(), "batchNormDropoutBackward"));
-        assertEquals(0, calls(handedOff.ops(), "batchNormDropoutBackward"));
-        assertEquals(calls(paired.ops(), "activationBackward") - 2 * steps, calls(handedOff.ops(),
+        assertEquals(steps, paired.ops().getOrDefault("batchNormBackward", new long[1])[0]);
+        assertEquals(0, calls(handedOff.ops(), "batchNormDropoutBackward")
+                + handedOff.ops().getOrDefault("batchNormBackward", new long[1])[0]);
+        assertEquals(calls(paired.ops(), "activationBackward") - 5 * steps, calls(handedOff.ops(),
                 "activationBackward"));
         assertEquals(calls(paired.ops(), "activationDropoutBackward") - 2 * steps, calls(handedOff.ops(),
                 "activationDropoutBackward"));

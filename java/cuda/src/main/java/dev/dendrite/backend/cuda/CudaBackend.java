@@ -480,24 +480,33 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return true;
     }
 
-    /** The same as fusedInputGradientActivationBackward, inside batchnorm_backward's first pass. */
+    /**
+     * A batch norm's backward pass between two dense layers in one batchnorm_backward: the layer above's input
+     * gradient folded or computed in its first pass as in fusedInputGradientActivationBackward (or, on a path that
+     * allows neither with the same bits, issued before it), and the activation below's backward pass in its second.
+     */
     @Override
-    protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
-                                                          int rows, int cols, Slice gamma, Slice saveMean,
-                                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
-                                                          float rate, long seed, int stream, Slice counters) {
-        if (!fuseEnabled || (dx == null && dgamma == null && dbeta == null)) {
+    protected boolean fusedBatchNormBackwardBetween(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
+                                                    int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                                                    Slice dx, Slice dgamma, Slice dbeta, float rate, long seed,
+                                                    int stream, Slice counters, Slice zBelow,
+                                                    ActivationFunction fBelow, float alphaBelow, Slice dbiasBelow) {
+        if (!fuseEnabled || (dx == null && dgamma == null && dbeta == null)
+                || (zBelow != null && fBelow == ActivationFunction.SOFTMAX)) {
             return false;
         }
         int[] splits = {-1};
-        CUdeviceptr partials = gemm.inputGradientForActivation(dzNext, wNext, rows, cols, k, splits);
-        if (splits[0] < 0) {
-            return false;
+        CUdeviceptr partials = null;
+        if (dzNext != null) {
+            partials = gemm.inputGradientForActivation(dzNext, wNext, rows, cols, k, splits);
+            if (splits[0] < 0) {
+                gemm.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dy);
+            }
         }
         boolean thin = splits[0] == 0;
-        batchNorm.backward("inputGradientBatchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
-                dgamma, dbeta, rate, seed, stream, counters, thin ? ptr(dzNext) : null,
-                thin ? ptr(wNext) : null, k, partials, splits[0]);
+        batchNorm.backward("batchNormBackwardBetween", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma,
+                dbeta, rate, seed, stream, counters, thin ? ptr(dzNext) : null, thin ? ptr(wNext) : null, k, partials,
+                Math.max(0, splits[0]), zBelow, fBelow, alphaBelow, dbiasBelow);
         return true;
     }
 

@@ -1,11 +1,13 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.TILE_COLS;
 import static dev.dendrite.backend.cuda.CudaContext.ceilDiv;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 import static dev.dendrite.backend.cuda.CudaContext.tileRows;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.BatchNormOps;
 import dev.dendrite.backend.Slice;
 
@@ -63,17 +65,19 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
     void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
                   Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters) {
         backward(op, x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rate, seed, stream, counters,
-                null, null, 0, null, 0);
+                null, null, 0, null, 0, null, ActivationFunction.LINEAR, 0f, null);
     }
 
     /**
-     * The same, with dy the dense layer above's input gradient not yet computed (Backend.inputGradientBatchNormBackward):
-     * the thin product {@code dzNext wNext^T} over {@code k} ({@code wNext} non-null), or the fold of a split
-     * product's {@code splits} partial sums ({@code splits > 0}), written into dy by batchnorm_backward's first pass.
+     * The same between two dense layers (Backend.batchNormBackwardBetween): dy the dense layer above's input gradient
+     * not yet computed, the thin product {@code dzNext wNext^T} over {@code k} ({@code wNext} non-null) or the fold
+     * of a split product's {@code splits} partial sums ({@code splits > 0}), written into dy by batchnorm_backward's
+     * first pass; and with {@code zBelow} non-null dx taken through the backward pass of the activation below.
      */
     void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
                   Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters,
-                  CUdeviceptr dzNext, CUdeviceptr wNext, int k, CUdeviceptr partials, int splits) {
+                  CUdeviceptr dzNext, CUdeviceptr wNext, int k, CUdeviceptr partials, int splits, Slice zBelow,
+                  ActivationFunction fBelow, float alphaBelow, Slice dbiasBelow) {
         if (cols == 0 || (dx == null && dgamma == null && dbeta == null)) {
             return;
         }
@@ -81,6 +85,6 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
         ctx.launchMatrix(op, rows, cols, CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS,
                 tileRows(rows), ptr(x), ptr(dy), rows, cols, ptr(gamma), ptr(saveMean), ptr(saveInvStd), ptr(dx),
                 ptr(dgamma), ptr(dbeta), rate, (int) seed, (int) (seed >>> 32), stream, ptr(drop), dzNext, wNext, k,
-                partials, splits);
+                partials, splits, ptr(zBelow), activationCode(fBelow), alphaBelow, ptr(dbiasBelow));
     }
 }

@@ -40,7 +40,7 @@ enum CudaKernel {
     // batchnorm.cu
     BATCHNORM_FORWARD_TRAINING("batchnorm_forward_training", "PIIPPFFPPPPPFIIIP"),
     BATCHNORM_FORWARD_INFERENCE("batchnorm_forward_inference", "PIIPPFPPP"),
-    BATCHNORM_BACKWARD("batchnorm_backward", "PPIIPPPPPPFIIIPPPIPI"),
+    BATCHNORM_BACKWARD("batchnorm_backward", "PPIIPPPPPPFIIIPPPIPIPIFP"),
     // optimizers.cu
     SGD_UPDATE("sgd_update", "PPPIPFI"),
     ADAM_UPDATE("adam_update", "PPPPPIPPFFFI"),

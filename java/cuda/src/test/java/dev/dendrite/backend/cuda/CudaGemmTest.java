@@ -132,7 +132,7 @@ class CudaGemmTest {
      * activation_backward_bias, a thin product (k = 10) computed there on the own kernels' arithmetic, or, for
      * plain cuBLAS and for a split that does not divide k, the two ops; each gives the bits of the product followed
      * by activationBackward, with a Dropout between the layers and without; and the same into a batch norm
-     * (inputGradientBatchNormBackward, inside batchnorm_backward).
+     * with the activation below it (batchNormBackwardBetween, inside batchnorm_backward).
      */
     @Test
     void inputGradientActivationBackwardFoldsTheProductIntoTheActivationBitForBit() {
@@ -171,11 +171,13 @@ class CudaGemmTest {
                             assertArrayEquals(download(dz1), download(dz2), what + ": dz");
                             assertArrayEquals(download(db1), download(db2), what + ": dbias");
 
-                            // The same product into a batch norm's backward pass (inputGradientBatchNormBackward),
-                            // z standing in for the layer's input, y for dy, dz for dx, db for dbeta.
+                            // The same product into a batch norm's backward pass (batchNormBackwardBetween), z
+                            // standing in for the layer's input, y for dy, dz for dx, db for dbeta.
                             try (Buffer stats = filled(rnd, 2 * cols); Buffer dyB = backend.allocate(DType.F32,
                                     rows * cols); Buffer dg1 = backend.allocate(DType.F32, cols);
-                                 Buffer dg2 = backend.allocate(DType.F32, cols)) {
+                                 Buffer dg2 = backend.allocate(DType.F32, cols);
+                                 Buffer dbelow1 = backend.allocate(DType.F32, cols);
+                                 Buffer dbelow2 = backend.allocate(DType.F32, cols)) {
                                 Slice mean = stats.slice(0, cols);
                                 Slice inv = stats.slice(cols, cols);
                                 backend.gemm(false, true, rows, cols, k, 1f, dzNext.all(), wNext.all(), 0f, y.all());
@@ -186,12 +188,16 @@ class CudaGemmTest {
                                     backend.batchNormBackward(z.all(), y.all(), rows, cols, null, mean, inv, dz1.all(),
                                             dg1.all(), db1.all());
                                 }
-                                backend.inputGradientBatchNormBackward(dzNext.all(), wNext.all(), k, z.all(),
-                                        dyB.all(), rows, cols, null, mean, inv, dz2.all(), dg2.all(), db2.all(), rate,
-                                        99L, 3, c);
+                                // and the activation f of a dense layer below, z its pre-activation too
+                                backend.activationBackward(z.all(), z.all(), dz1.all(), rows, cols, f, 0.1f,
+                                        dz1.all(), dbelow1.all());
+                                backend.batchNormBackwardBetween(dzNext.all(), wNext.all(), k, z.all(), dyB.all(),
+                                        rows, cols, null, mean, inv, dz2.all(), dg2.all(), db2.all(), rate, 99L, 3, c,
+                                        z.all(), f, 0.1f, dbelow2.all());
                                 assertArrayEquals(download(dz1), download(dz2), what + ": batch norm dx");
                                 assertArrayEquals(download(dg1), download(dg2), what + ": batch norm dgamma");
                                 assertArrayEquals(download(db1), download(db2), what + ": batch norm dbeta");
+                                assertArrayEquals(download(dbelow1), download(dbelow2), what + ": bias below");
                             }
                         }
                     }

@@ -200,17 +200,24 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return true;
     }
 
-    /** The same as fusedInputGradientActivationBackward, inside bn_backward_partials. */
+    /**
+     * A batch norm's backward pass under a dense layer with a thin input gradient: the product inside
+     * bn_backward_partials, as fusedInputGradientActivationBackward; the activation below, if any, its own op after.
+     */
     @Override
-    protected boolean fusedInputGradientBatchNormBackward(Slice dzNext, Slice wNext, int k, Slice x, Slice dy,
-                                                          int rows, int cols, Slice gamma, Slice saveMean,
-                                                          Slice saveInvStd, Slice dx, Slice dgamma, Slice dbeta,
-                                                          float rate, long seed, int stream, Slice counters) {
-        if (k > GemmVariant.THIN_K) {
+    protected boolean fusedBatchNormBackwardBetween(Slice dzNext, Slice wNext, int k, Slice x, Slice dy, int rows,
+                                                    int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
+                                                    Slice dx, Slice dgamma, Slice dbeta, float rate, long seed,
+                                                    int stream, Slice counters, Slice zBelow,
+                                                    ActivationFunction fBelow, float alphaBelow, Slice dbiasBelow) {
+        if (dzNext == null || k > GemmVariant.THIN_K) {
             return false;
         }
-        batchNorm.backward("inputGradientBatchNormBackward", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx,
-                dgamma, dbeta, rate, seed, stream, counters, dzNext, wNext, k);
+        batchNorm.backward("batchNormBackwardBetween", x, dy, rows, cols, gamma, saveMean, saveInvStd, dx, dgamma,
+                dbeta, rate, seed, stream, counters, dzNext, wNext, k);
+        if (zBelow != null) {
+            activations.activationBackward(zBelow, x, dx, rows, cols, fBelow, alphaBelow, dx, dbiasBelow);
+        }
         return true;
     }
 

@@ -83,7 +83,7 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
 
     /**
      * The same, and with {@code wNext} non-null dy first written with the thin product {@code dzNext wNext^T} over
-     * {@code kNext}, inside bn_backward_partials (Backend.inputGradientBatchNormBackward).
+     * {@code kNext}, inside bn_backward_partials (Backend.batchNormBackwardBetween).
      */
     void backward(String op, Slice x, Slice dy, int rows, int cols, Slice gamma, Slice saveMean, Slice saveInvStd,
                   Slice dx, Slice dgamma, Slice dbeta, float rate, long seed, int stream, Slice counters,
