@@ -321,6 +321,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
             checks().dropout("dropoutBackward", "dyDropped", dz, "dz", dz, rows * cols, rate, counters);
         }
         checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
+        apartFromProduct("inputGradientActivationBackward", dzNext, (long) rows * k, wNext, (long) cols * k, cols,
+                "dbias", dbias);
         if (rate == 0f || counters == null) { // a Dropout of rate 0 passes its gradient through: none
             rate = 0f;
             counters = null;
@@ -334,6 +336,21 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
             ops.activations().activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
         } else {
             issueActivationDropoutBackward(z, y, dz, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters);
+        }
+    }
+
+    /**
+     * The per-column outputs ({@code cols} elements each, null for none; name, slice, name, slice...) of an op that
+     * computes the layer above's input gradient {@code dzNext wNext^T} inside it must not overlap those operands: a
+     * GPU kernel may still be reading them in one block while another writes its results.
+     */
+    private static void apartFromProduct(String op, Slice dzNext, long dzLen, Slice wNext, long wLen, int cols,
+                                         Object... namedOutputs) {
+        for (int i = 0; i < namedOutputs.length; i += 2) {
+            String name = (String) namedOutputs[i];
+            Slice out = (Slice) namedOutputs[i + 1];
+            OpChecks.noOverlap(op, name, out, cols, "dzNext", dzNext, dzLen, false);
+            OpChecks.noOverlap(op, name, out, cols, "wNext", wNext, wLen, false);
         }
     }
 
@@ -613,6 +630,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                         + "activation below needs the batch norm's input gradient");
             }
             checks().activationBackward(zBelow, x, dx, rows, cols, fBelow, dx, dbiasBelow);
+        }
+        if (dzNext != null) {
+            apartFromProduct("batchNormBackwardBetween", dzNext, (long) rows * k, wNext, (long) cols * k, cols,
+                    "dgamma", dgamma, "dbeta", dbeta, "dbiasBelow", dbiasBelow);
+            OpChecks.noOverlap("batchNormBackwardBetween", "dx", dx, (long) rows * cols, "dzNext", dzNext,
+                    (long) rows * k, false);
+            OpChecks.noOverlap("batchNormBackwardBetween", "dx", dx, (long) rows * cols, "wNext", wNext,
+                    (long) cols * k, false);
         }
         if (rate == 0f || counters == null) { // a Dropout of rate 0 passes its gradient through: none
             rate = 0f;

@@ -1123,6 +1123,37 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * An output of the ops that compute the layer above's input gradient inside must not overlap that product's
+     * operands (a GPU kernel may still read them in one block while another writes): the error names both.
+     */
+    @Test
+    void anOutputOverTheInputGradientsOperandsIsRefused() {
+        int rows = 2;
+        int cols = 3;
+        int k = 2;
+        Buffer shared = backend.allocate(DType.F32, 16);
+        try {
+            Slice dzNext = shared.slice(0, rows * k);
+            Slice wNext = shared.slice(4, cols * k);
+            Slice overDz = shared.slice(2, cols);
+            Slice z = f32(normal(rows * cols, 1));
+            Slice y = f32Out(rows * cols);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols,
+                            ActivationFunction.RELU, 0f, f32Out(rows * cols), overDz, 0f, 0L, 0, null));
+            assertTrue(e.getMessage().contains("dbias") && e.getMessage().contains("dzNext"), e.getMessage());
+            Slice overW = shared.slice(8, cols);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.batchNormBackwardBetween(dzNext, wNext, k, z, f32Out(rows * cols), rows, cols, null,
+                            f32Out(cols), f32Out(cols), f32Out(rows * cols), null, overW, 0f, 0L, 0, null, null, null,
+                            0f, null));
+            assertTrue(e.getMessage().contains("dbeta") && e.getMessage().contains("wNext"), e.getMessage());
+        } finally {
+            shared.close();
+        }
+    }
+
+    /**
      * denseDropoutForward is denseForward and then the dropout, activationDropoutForward biasActivationForward (no
      * bias) and then the dropout, and activationDropoutBackward the dropout's backward pass and then
      * activationBackward, bit for bit (a backend may drop values inside its activation kernels): every
