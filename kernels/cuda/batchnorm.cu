@@ -24,14 +24,30 @@
  * (ones / zeros).
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
-batchnorm_forward_training(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps,
+batchnorm_forward_training(float *x, int rows, int cols, const float *gamma, const float *beta, float eps,
                            float momentum, float *running_mean, float *running_var, float *y, float *save_mean,
                            float *save_inv_std, float drop_rate, unsigned int seed_lo, unsigned int seed_hi,
-                           int stream, const int *drop_counters) {
+                           int stream, const int *drop_counters, int has_dense, const float *partials, int splits,
+                           const float *bias, int act, float alpha, float *z) {
     __shared__ float mean_s[DENDRITE_TILE_COLS];
     __shared__ float inv_s[DENDRITE_TILE_COLS];
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
     bool active = c < cols;
+
+    /*
+     * The dense layer before, after its product (Backend.denseBatchNormForward): z (folded from a split product's
+     * partial sums where splits > 0, as gemm_fold) plus the bias, and x = f(z), bias_activation_forward's element; each
+     * thread writes the elements it reads back below, so the bits are the separate kernels'.
+     */
+    if (has_dense && active) {
+        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+            int i = r * cols + c;
+            if (splits > 0) {
+                dendrite_gemm_fold_element(i, rows * cols, splits, 1.0f, partials, 0.0f, z);
+            }
+            dendrite_bias_activation_element(z, bias, bias != nullptr, i, cols, act, alpha, x);
+        }
+    }
 
     dendrite_kahan sum = dendrite_kahan_zero();
     if (active) {

@@ -571,12 +571,65 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         checks().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
                 saveMean, saveInvStd);
         checks().dropout("dropoutForward", "y", y, "y", y, rows * cols, rate, counters);
+        issueBatchNormDropoutForward(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y, saveMean,
+                saveInvStd, rate, seed, stream, counters);
+    }
+
+    /** {@link #batchNormDropoutForward}, its checks passed: fused where this backend fuses it, else the two ops. */
+    private void issueBatchNormDropoutForward(Slice x, int rows, int cols, Slice gamma, Slice beta, float eps,
+                                              float momentum, Slice runningMean, Slice runningVar, Slice y,
+                                              Slice saveMean, Slice saveInvStd, float rate, long seed, int stream,
+                                              Slice counters) {
         if (!fusedBatchNormDropoutForward(x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y,
                 saveMean, saveInvStd, rate, seed, stream, counters)) {
             ops.batchNorm().batchNormForwardTraining(x, rows, cols, gamma, beta, eps, momentum, runningMean,
                     runningVar, y, saveMean, saveInvStd);
             ops.dropout().dropout("dropoutForward", y, y, rows * cols, rate, seed, stream, counters);
         }
+    }
+
+    @Override
+    public final void denseBatchNormForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
+                                            ActivationFunction f, float alpha, Slice z, Slice y, Slice gamma,
+                                            Slice beta, float eps, float momentum, Slice runningMean,
+                                            Slice runningVar, Slice out, Slice saveMean, Slice saveInvStd, float rate,
+                                            long seed, int stream, Slice counters) {
+        checks().gemm(rows, n, k, x, w, z);
+        checks().biasActivationForward(z, bias, rows, n, f, y);
+        checks().batchNormForwardTraining(y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar, out,
+                saveMean, saveInvStd);
+        if (counters != null) {
+            checks().dropout("dropoutForward", "y", out, "y", out, rows * n, rate, counters);
+        }
+        if (rate == 0f || counters == null) { // a Dropout of rate 0 copies: none
+            rate = 0f;
+            counters = null;
+        }
+        if (fusedDenseBatchNormForward(x, w, bias, rows, k, n, f, alpha, z, y, gamma, beta, eps, momentum,
+                runningMean, runningVar, out, saveMean, saveInvStd, rate, seed, stream, counters)) {
+            return;
+        }
+        issueDenseForward(x, w, bias, rows, k, n, f, alpha, z, y);
+        if (counters == null) {
+            ops.batchNorm().batchNormForwardTraining(y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar,
+                    out, saveMean, saveInvStd);
+        } else {
+            issueBatchNormDropoutForward(y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar, out, saveMean,
+                    saveInvStd, rate, seed, stream, counters);
+        }
+    }
+
+    /**
+     * {@link #denseBatchNormForward} as one sequence, its checks passed: whether this backend issued it (then with
+     * exactly the ops' results), or left it to the ops; {@code counters} as in
+     * {@link #fusedInputGradientActivationBackward}. The default fuses nothing.
+     */
+    protected boolean fusedDenseBatchNormForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
+                                                 ActivationFunction f, float alpha, Slice z, Slice y, Slice gamma,
+                                                 Slice beta, float eps, float momentum, Slice runningMean,
+                                                 Slice runningVar, Slice out, Slice saveMean, Slice saveInvStd,
+                                                 float rate, long seed, int stream, Slice counters) {
+        return false;
     }
 
     /**

@@ -309,6 +309,29 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * A dense layer's forward pass and the training forward pass of the batch norm right after it:
+     * {@link #denseForward}{@code (x, w, bias, rows, k, n, f, alpha, z, y)}, then
+     * {@link #batchNormForwardTraining}{@code (y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar, out,
+     * saveMean, saveInvStd)}, or with {@code counters} non-null (a Dropout after the batch norm)
+     * {@link #batchNormDropoutForward} with the same arguments and {@code rate, seed, stream, counters}. Exactly those
+     * ops, whose checks apply; a backend may run the bias, the activation and the batch norm in one kernel after the
+     * product (CUDA's batchnorm_forward_training does, folding a split product too): one kernel less.
+     */
+    default void denseBatchNormForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                       float alpha, Slice z, Slice y, Slice gamma, Slice beta, float eps,
+                                       float momentum, Slice runningMean, Slice runningVar, Slice out, Slice saveMean,
+                                       Slice saveInvStd, float rate, long seed, int stream, Slice counters) {
+        denseForward(x, w, bias, rows, k, n, f, alpha, z, y);
+        if (counters == null) {
+            batchNormForwardTraining(y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar, out, saveMean,
+                    saveInvStd);
+        } else {
+            batchNormDropoutForward(y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar, out, saveMean,
+                    saveInvStd, rate, seed, stream, counters);
+        }
+    }
+
+    /**
      * A batch norm's backward pass between the dense layers around it, each end optional. With {@code dzNext}
      * non-null, first the input gradient of the dense layer above, as {@link #inputGradientActivationBackward}
      * computes it: {@link #gemm}{@code (false, true, rows, cols, k, 1, dzNext, wNext, 0, dy)}. Then

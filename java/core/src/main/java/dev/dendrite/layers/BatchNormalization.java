@@ -101,9 +101,16 @@ public final class BatchNormalization extends Layer {
         Slice gamma = scale ? ctx.weight(0) : null;
         Slice beta = center ? ctx.weight(scale ? 1 : 0) : null;
         int m = movingIndex();
+        DenseBefore before = training ? ctx.denseBefore() : null;
         if (!training) {
             ctx.backend().batchNormForwardInference(x, ctx.rows(), outputSize(), gamma, beta, epsilon,
                     ctx.weight(m), ctx.weight(m + 1), y);
+        } else if (before != null) { // x is the dense layer's output, computed by the same op
+            ctx.backend().denseBatchNormForward(before.x(), before.w(), before.bias(), ctx.rows(), before.k(),
+                    outputSize(), before.f(), before.alpha(), before.z(), before.y(), gamma, beta, epsilon, momentum,
+                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1),
+                    dropout == null ? 0f : dropout.rate(), dropout == null ? 0L : dropoutCtx.seed(),
+                    dropout == null ? 0 : dropoutCtx.layerIndex(), dropout == null ? null : dropoutCtx.counters());
         } else if (dropout == null) {
             ctx.backend().batchNormForwardTraining(x, ctx.rows(), outputSize(), gamma, beta, epsilon, momentum,
                     ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1));

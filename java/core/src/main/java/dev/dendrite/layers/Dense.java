@@ -150,6 +150,11 @@ public final class Dense extends Layer implements OutputActivation {
 
     /** The forward pass with activation {@code f} (this layer's, or that of an activation layer after it). */
     void forward(LayerContext ctx, Slice x, Slice y, ActivationFunction f, float fAlpha) {
+        if (ctx.handsOffForward()) { // the batch norm after this layer runs it with its own
+            ctx.handOffForward(new DenseBefore(x, ctx.weight(0), useBias ? ctx.weight(1) : null, inputSize(), f,
+                    fAlpha, ctx.scratch(0), y));
+            return;
+        }
         ctx.backend().denseForward(x, ctx.weight(0), useBias ? ctx.weight(1) : null, ctx.rows(), inputSize(), units,
                 f, fAlpha, ctx.scratch(0), y);
     }

@@ -69,4 +69,22 @@ public interface LayerContext {
     default boolean activationBackwardDoneAbove() {
         return false;
     }
+
+    /**
+     * For a dense layer, while training: whether it leaves its forward pass to the batch norm right after it
+     * ({@link #handOffForward}) instead of issuing it; the engine decides, where that batch norm takes it.
+     */
+    default boolean handsOffForward() {
+        return false;
+    }
+
+    /** Called instead of issuing the forward pass where {@link #handsOffForward} is true. */
+    default void handOffForward(DenseBefore d) {
+        throw new UnsupportedOperationException("this context takes no forward pass");
+    }
+
+    /** For a batch norm: the forward pass of the dense layer before it, to run with its own, or null. */
+    default DenseBefore denseBefore() {
+        return null;
+    }
 }

@@ -13,6 +13,7 @@ import dev.dendrite.layers.BatchNormDropoutPair;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.DenseActivationPair;
+import dev.dendrite.layers.DenseBefore;
 import dev.dendrite.layers.DenseDropoutPair;
 import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.InputGradient;
@@ -86,6 +87,8 @@ final class Engine implements AutoCloseable {
     private final boolean handOffs;
     /** Whether a batch norm may run the activation backward of the Dense below (activationBackwardBelow). */
     private final boolean activationBackwards;
+    /** Whether a batch norm may run the forward pass of the Dense before it (batchNormAfter). */
+    private final boolean denseBatchNorms;
     private long stepsDone;
 
     private int capacity;
@@ -178,6 +181,8 @@ final class Engine implements AutoCloseable {
                 && !"false".equals(System.getProperty("dendrite.fuseInputGradient"));
         activationBackwards = !"false".equals(System.getProperty("dendrite.fuseLayers"))
                 && !"false".equals(System.getProperty("dendrite.fuseActivationBackward"));
+        denseBatchNorms = !"false".equals(System.getProperty("dendrite.fuseLayers"))
+                && !"false".equals(System.getProperty("dendrite.fuseDenseBatchNorm"));
         if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
             for (int li = 0; li + 2 < layers.size(); li++) {
                 LayerPair pair = LayerPair.of(layers.get(li), layers.get(li + 1));
@@ -723,6 +728,9 @@ final class Engine implements AutoCloseable {
     private void forward(boolean training, int end) {
         for (int i = 0; i < end; i++) {
             Layer layer = layers.get(i);
+            int norm = training ? batchNormAfter(i, end) : -1;
+            contexts[i].handsOffForward = norm >= 0;
+            int first = i;
             if (pairRuns(i)) {
                 pairs[i].forward(contexts[i], contexts[i + 1], i == 0 ? xBatch.all() : outs[i - 1], outs[i],
                         outs[i + 1], training);
@@ -736,7 +744,35 @@ final class Engine implements AutoCloseable {
                             + "':");
                 }
             }
+            contexts[first].denseBefore = null; // taken by the unit's op
+            if (norm >= 0) {
+                contexts[first].handsOffForward = false;
+                contexts[norm].denseBefore = contexts[first].handedForward;
+                contexts[first].handedForward = null;
+                if (contexts[norm].denseBefore == null) {
+                    throw new IllegalStateException("layer '" + layer.name() + "' did not hand off its forward pass");
+                }
+            }
         }
+    }
+
+    /**
+     * While training, where the unit of layers starting at {@code first} (a Dense with an element-wise activation, or
+     * a Dense and its activation layer) leaves its forward pass to the batch norm right after it, which runs it with
+     * its own (Backend.denseBatchNormForward): that batch norm's index (alone, or with its Dropout), below
+     * {@code end}; else -1. Not in checkNumerics's debug mode, which checks each layer's output, nor with
+     * {@code -Ddendrite.fuseDenseBatchNorm=false} or {@code -Ddendrite.fuseLayers=false}.
+     */
+    private int batchNormAfter(int first, int end) {
+        if (!denseBatchNorms || numerics.on() || !(layers.get(first) instanceof Dense d)) {
+            return -1;
+        }
+        boolean paired = pairRuns(first);
+        if (paired ? !(pairs[first] instanceof DenseActivationPair) : d.activation() == ActivationFunction.SOFTMAX) {
+            return -1;
+        }
+        int next = paired ? first + 2 : first + 1;
+        return next < end && layers.get(next) instanceof BatchNormalization ? next : -1;
     }
 
     private void setRows(int rows) {
@@ -858,6 +894,10 @@ final class Engine implements AutoCloseable {
         /** This step's batch-norm-over-activation fusion (LayerContext#activationBelow), set by the engine. */
         ActivationBelow activationBelow;
         boolean activationDone;
+        /** This step's dense-and-batch-norm forward pass (LayerContext#handsOffForward), set by the engine. */
+        boolean handsOffForward;
+        DenseBefore handedForward;
+        DenseBefore denseBefore;
 
         Ctx(int index, Slice[] weights, Slice[] gradients) {
             this.index = index;
@@ -931,6 +971,24 @@ final class Engine implements AutoCloseable {
         @Override
         public boolean activationBackwardDoneAbove() {
             return activationDone;
+        }
+
+        @Override
+        public boolean handsOffForward() {
+            return handsOffForward;
+        }
+
+        @Override
+        public void handOffForward(DenseBefore d) {
+            if (!handsOffForward) {
+                throw new IllegalStateException("layer " + index + " handed off its forward pass unasked");
+            }
+            handedForward = d;
+        }
+
+        @Override
+        public DenseBefore denseBefore() {
+            return denseBefore;
         }
     }
 }

@@ -1003,6 +1003,66 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * denseBatchNormForward is denseForward then the batch norm's training forward pass (with its Dropout,
+     * batchNormDropoutForward), bit for bit: every output and the running statistics, for relu, selu, tanh and
+     * linear, with and without bias, gamma, beta and the dropout, at k = 19 and 300.
+     */
+    @Test
+    void denseBatchNormForwardIsTheDenseThenTheBatchNorm() {
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SELU, ActivationFunction.TANH,
+            ActivationFunction.LINEAR};
+        int rows = 37;
+        int n = 70;
+        int v = 0;
+        for (int k : new int[] {19, 300}) {
+            for (int variant = 0; variant < 16; variant++) {
+                v++;
+                ActivationFunction f = fs[variant & 3];
+                boolean withBias = (variant & 4) != 0;
+                boolean dropout = (variant & 8) != 0;
+                boolean gammaOn = v % 3 != 0;
+                boolean betaOn = v % 2 == 0;
+                float rate = dropout ? 0.3f : 0f;
+                long seed = rnd.nextLong();
+                String what = "denseBatchNormForward k=" + k + " " + f + (withBias ? " bias" : "")
+                        + (dropout ? " dropout" : "") + (gammaOn ? " gamma" : "") + (betaOn ? " beta" : "");
+                Slice counters = dropout ? i32(new int[] {3 + v, 1}) : null;
+                Slice x = f32(normal(rows * k, 1));
+                Slice w = f32(normal(k * n, 0.3));
+                Slice bias = withBias ? f32(normal(n, 0.3)) : null;
+                Slice gamma = gammaOn ? f32(uniform(n, 0.5, 1.5)) : null;
+                Slice beta = betaOn ? f32(normal(n, 1)) : null;
+                float[] rm0 = normal(n, 1);
+                float[] rv0 = uniform(n, 0.5, 2);
+                Slice[] rm = {f32(rm0), f32(rm0)};
+                Slice[] rv = {f32(rv0), f32(rv0)};
+                Slice[] z = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] y = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] out = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] mean = {f32Out(n), f32Out(n)};
+                Slice[] inv = {f32Out(n), f32Out(n)};
+                backend.denseForward(x, w, bias, rows, k, n, f, f.defaultAlpha(), z[0], y[0]);
+                if (dropout) {
+                    backend.batchNormDropoutForward(y[0], rows, n, gamma, beta, 1e-3f, 0.9f, rm[0], rv[0], out[0],
+                            mean[0], inv[0], rate, seed, 5, counters);
+                } else {
+                    backend.batchNormForwardTraining(y[0], rows, n, gamma, beta, 1e-3f, 0.9f, rm[0], rv[0], out[0],
+                            mean[0], inv[0]);
+                }
+                backend.denseBatchNormForward(x, w, bias, rows, k, n, f, f.defaultAlpha(), z[1], y[1], gamma, beta,
+                        1e-3f, 0.9f, rm[1], rv[1], out[1], mean[1], inv[1], rate, seed, 5, counters);
+                assertArrayEquals(get(z[0]), get(z[1]), what + ": z" + ctx());
+                assertArrayEquals(get(y[0]), get(y[1]), what + ": y" + ctx());
+                assertArrayEquals(get(out[0]), get(out[1]), what + ": out" + ctx());
+                assertArrayEquals(get(mean[0]), get(mean[1]), what + ": saveMean" + ctx());
+                assertArrayEquals(get(inv[0]), get(inv[1]), what + ": saveInvStd" + ctx());
+                assertArrayEquals(get(rm[0]), get(rm[1]), what + ": runningMean" + ctx());
+                assertArrayEquals(get(rv[0]), get(rv[1]), what + ": runningVar" + ctx());
+            }
+        }
+    }
+
+    /**
      * batchNormBackwardBetween is, bit for bit, the input-gradient product of the layer above into dy (when given),
      * the batch norm's backward pass (with its Dropout, batchNormDropoutBackward), then the backward pass of the
      * activation below (when given) on dx: no product, thin products (k = 10, 32, inside the batch norm's kernels on

@@ -54,6 +54,7 @@ public class LayerPairsTest {
     private static final String DROPOUT_KEY = "dendrite.fuseDropout";
     private static final String HAND_OFF_KEY = "dendrite.fuseInputGradient";
     private static final String ACTIVATION_BELOW_KEY = "dendrite.fuseActivationBackward";
+    private static final String DENSE_BATCH_NORM_KEY = "dendrite.fuseDenseBatchNorm";
     private static Dataset train;
     private static Preprocessing scale;
 
@@ -113,6 +114,7 @@ public class LayerPairsTest {
         System.clearProperty(DROPOUT_KEY);
         System.setProperty(HAND_OFF_KEY, Boolean.toString(handOffs));
         System.setProperty(ACTIVATION_BELOW_KEY, Boolean.toString(handOffs));
+        System.setProperty(DENSE_BATCH_NORM_KEY, Boolean.toString(handOffs));
         if (!pairs) {
             System.setProperty(KEY, "false");
         }
@@ -131,6 +133,7 @@ public class LayerPairsTest {
             System.clearProperty(DROPOUT_KEY);
             System.clearProperty(HAND_OFF_KEY);
             System.clearProperty(ACTIVATION_BELOW_KEY);
+            System.clearProperty(DENSE_BATCH_NORM_KEY);
         }
     }
 
@@ -219,7 +222,8 @@ public class LayerPairsTest {
      * Dense(48) + LeakyReLU and Dense(64) + relu to a batch norm and its Dropout; not to an activation layer or a
      * Dropout left alone. And a batch norm runs the activation backward of the Dense right below it
      * (Backend.batchNormBackwardBetween): over Dense(64) + relu, Dense(24) + selu and the linear Dense(14); not over
-     * Flatten. Four batch norms, four batchNormBackwardBetween a step.
+     * Flatten. Four batch norms, four batchNormBackwardBetween a step. Forward, the same three batch norms run the
+     * Dense before them (denseBatchNormForward).
      */
     @Test
     void aDenseHandsItsInputGradientToTheDenseBelowExactlyLikeApart() {
@@ -244,6 +248,13 @@ public class LayerPairsTest {
                 + handedOff.ops().getOrDefault("batchNormBackward", new long[1])[0]);
         assertEquals(calls(paired.ops(), "activationBackward") - 5 * steps, calls(handedOff.ops(),
                 "activationBackward"));
+        // Forward, while training, a batch norm runs the Dense before it too (denseBatchNormForward): Dense(64) +
+        // relu, Dense(24) + selu and Dense(14) with the batch norms after them, not the first batch norm (after
+        // Flatten).
+        assertEquals(3 * steps, calls(handedOff.ops(), "denseBatchNormForward"));
+        assertEquals(calls(paired.ops(), "denseForward") - 3 * steps, calls(handedOff.ops(), "denseForward"));
+        assertEquals(steps, calls(handedOff.ops(), "batchNormDropoutForward"));
+        assertEquals(0, calls(handedOff.ops(), "batchNormForwardTraining"));
         assertEquals(calls(paired.ops(), "activationDropoutBackward") - 2 * steps, calls(handedOff.ops(),
                 "activationDropoutBackward"));
     }

@@ -481,6 +481,30 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     }
 
     /**
+     * A dense layer and the batch norm after it: the product (or a split product's partial sums), then one
+     * batchnorm_forward_training that folds them, adds the bias, applies the activation and normalises.
+     */
+    @Override
+    protected boolean fusedDenseBatchNormForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
+                                                 ActivationFunction f, float alpha, Slice z, Slice y, Slice gamma,
+                                                 Slice beta, float eps, float momentum, Slice runningMean,
+                                                 Slice runningVar, Slice out, Slice saveMean, Slice saveInvStd,
+                                                 float rate, long seed, int stream, Slice counters) {
+        if (!fuseEnabled || f == ActivationFunction.SOFTMAX || rows == 0 || n == 0) {
+            return false;
+        }
+        int[] splits = {0};
+        CUdeviceptr partials = gemm.splitPartials(x, w, rows, k, n, splits);
+        if (partials == null) {
+            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        }
+        batchNorm.forwardTraining("denseBatchNormForward", y, rows, n, gamma, beta, eps, momentum, runningMean,
+                runningVar, out, saveMean, saveInvStd, rate, seed, stream, counters, true, partials, splits[0], bias, f,
+                alpha, z);
+        return true;
+    }
+
+    /**
      * A batch norm's backward pass between two dense layers in one batchnorm_backward: the layer above's input
      * gradient folded or computed in its first pass as in fusedInputGradientActivationBackward (or, on a path that
      * allows neither with the same bits, issued before it), and the activation below's backward pass in its second.

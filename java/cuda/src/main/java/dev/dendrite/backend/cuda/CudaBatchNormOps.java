@@ -32,6 +32,19 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
     void forwardTraining(String op, Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, float momentum,
                          Slice runningMean, Slice runningVar, Slice y, Slice saveMean, Slice saveInvStd, float rate,
                          long seed, int stream, Slice counters) {
+        forwardTraining(op, x, rows, cols, gamma, beta, eps, momentum, runningMean, runningVar, y, saveMean,
+                saveInvStd, rate, seed, stream, counters, false, null, 0, null, ActivationFunction.LINEAR, 0f, null);
+    }
+
+    /**
+     * The same, and with {@code dense} the dense layer before it from its product on (Backend.denseBatchNormForward):
+     * z, folded from a split product's {@code splits} {@code partials} where {@code splits > 0}, plus {@code bias},
+     * and x = f(z), all in batchnorm_forward_training's first pass.
+     */
+    void forwardTraining(String op, Slice x, int rows, int cols, Slice gamma, Slice beta, float eps, float momentum,
+                         Slice runningMean, Slice runningVar, Slice y, Slice saveMean, Slice saveInvStd, float rate,
+                         long seed, int stream, Slice counters, boolean dense, CUdeviceptr partials, int splits,
+                         Slice bias, ActivationFunction f, float alpha, Slice z) {
         if (cols == 0) {
             return;
         }
@@ -39,7 +52,7 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
         ctx.launchMatrix(op, rows, cols, CudaKernel.BATCHNORM_FORWARD_TRAINING, ceilDiv(cols, TILE_COLS), TILE_COLS,
                 tileRows(rows), ptr(x), rows, cols, ptr(gamma), ptr(beta), eps, momentum, ptr(runningMean),
                 ptr(runningVar), ptr(y), ptr(saveMean), ptr(saveInvStd), rate, (int) seed, (int) (seed >>> 32),
-                stream, ptr(drop));
+                stream, ptr(drop), dense ? 1 : 0, partials, splits, ptr(bias), activationCode(f), alpha, ptr(z));
     }
 
     @Override

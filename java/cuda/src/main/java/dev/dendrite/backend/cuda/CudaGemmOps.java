@@ -306,7 +306,8 @@ final class CudaGemmOps implements GemmOps {
     /**
      * For a dense layer {@code x w} whose product's path is a cuBLAS split that divides k: issues the partial
      * products and returns their work space, with the number of splits in {@code splitsOut[0]}; otherwise null,
-     * having issued nothing (CudaBackend's denseSoftmaxCrossEntropy, whose kernel folds them).
+     * having issued nothing (CudaBackend's denseSoftmaxCrossEntropy and denseBatchNormForward, whose kernels fold
+     * them).
      */
     CUdeviceptr splitPartials(Slice x, Slice w, int rows, int k, int n, int[] splitsOut) {
         if (rows == 0 || n == 0 || k == 0) {
@@ -322,7 +323,7 @@ final class CudaGemmOps implements GemmOps {
             splitsOut[0] = splits;
             return issueSplitProducts(splits, false, false, rows, n, k, px, pw);
         } catch (CudaException e) {
-            throw ctx.fail("denseSoftmaxCrossEntropy", "rows=" + rows + ", k=" + k + ", n=" + n, e);
+            throw ctx.fail("a dense layer's split product", "rows=" + rows + ", k=" + k + ", n=" + n, e);
         }
     }
 

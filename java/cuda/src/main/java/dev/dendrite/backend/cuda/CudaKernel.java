@@ -38,7 +38,7 @@ enum CudaKernel {
     LAYERNORM_BACKWARD_DX("layernorm_backward_dx", "PPIIPPPP"),
     LAYERNORM_BACKWARD_PARAMS("layernorm_backward_params", "PPIIPPPP"),
     // batchnorm.cu
-    BATCHNORM_FORWARD_TRAINING("batchnorm_forward_training", "PIIPPFFPPPPPFIIIP"),
+    BATCHNORM_FORWARD_TRAINING("batchnorm_forward_training", "PIIPPFFPPPPPFIIIPIPIPIFP"),
     BATCHNORM_FORWARD_INFERENCE("batchnorm_forward_inference", "PIIPPFPPP"),
     BATCHNORM_BACKWARD("batchnorm_backward", "PPIIPPPPPPFIIIPPPIPIPIFP"),
     // optimizers.cu

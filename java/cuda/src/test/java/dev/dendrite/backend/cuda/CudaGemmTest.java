@@ -128,6 +128,65 @@ class CudaGemmTest {
     }
 
     /**
+     * denseBatchNormForward with each path forced: a split product's partial sums folded inside
+     * batchnorm_forward_training with the bias and activation, or the product apart and the rest inside; the bits
+     * of denseForward followed by the batch norm, with its Dropout and without.
+     */
+    @Test
+    void denseBatchNormForwardFoldsTheDenseIntoTheBatchNormBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261206);
+        int[][] shapes = {{64, 784, 256}, {64, 256, 256}, {33, 100, 70}};
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.LINEAR};
+        for (String path : new String[] {"cublas/4", "cublas/8", "cublas", "tile64"}) {
+            backend.forceGemmPath(path);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int k = s[1];
+                int n = s[2];
+                for (ActivationFunction f : fs) {
+                    for (boolean dropout : new boolean[] {false, true}) {
+                        String what = path + " " + rows + "x" + k + "x" + n + " " + f + (dropout ? " dropout" : "");
+                        float rate = dropout ? 0.2f : 0f;
+                        try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n);
+                             Buffer bias = filled(rnd, n); Buffer gamma = filled(rnd, n);
+                             Buffer steps = backend.allocate(DType.I32, 2);
+                             Buffer a = backend.allocate(DType.F32, 5 * rows * n + 6 * n);
+                             Buffer b = backend.allocate(DType.F32, 5 * rows * n + 6 * n)) {
+                            backend.upload(new int[] {4, 0}, 0, steps.all());
+                            Slice c = dropout ? steps.all() : null;
+                            Buffer[] ab = {a, b};
+                            for (int j = 0; j < 2; j++) {
+                                Slice z = ab[j].slice(0, rows * n);
+                                Slice y = ab[j].slice(rows * n, rows * n);
+                                Slice out = ab[j].slice(2 * rows * n, rows * n);
+                                Slice rm = ab[j].slice(3 * rows * n, n);
+                                Slice rv = ab[j].slice(3 * rows * n + n, n);
+                                Slice mean = ab[j].slice(3 * rows * n + 2 * n, n);
+                                Slice inv = ab[j].slice(3 * rows * n + 3 * n, n);
+                                backend.fill(rv, 1f);
+                                if (j == 0) {
+                                    backend.denseForward(x.all(), w.all(), bias.all(), rows, k, n, f, 0f, z, y);
+                                    if (dropout) {
+                                        backend.batchNormDropoutForward(y, rows, n, gamma.all(), null, 1e-3f, 0.9f, rm,
+                                                rv, out, mean, inv, rate, 77L, 2, c);
+                                    } else {
+                                        backend.batchNormForwardTraining(y, rows, n, gamma.all(), null, 1e-3f, 0.9f,
+                                                rm, rv, out, mean, inv);
+                                    }
+                                } else {
+                                    backend.denseBatchNormForward(x.all(), w.all(), bias.all(), rows, k, n, f, 0f, z, y,
+                                            gamma.all(), null, 1e-3f, 0.9f, rm, rv, out, mean, inv, rate, 77L, 2, c);
+                                }
+                            }
+                            assertArrayEquals(download(a), download(b), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * inputGradientActivationBackward with each path forced: a split product's partial sums folded inside
      * activation_backward_bias, a thin product (k = 10) computed there on the own kernels' arithmetic, or, for
      * plain cuBLAS and for a split that does not divide k, the two ops; each gives the bits of the product followed
