@@ -199,7 +199,7 @@ final class Engine implements AutoCloseable {
      * Whether a Dropout runs inside the layer before it: {@code -Ddendrite.fuseDropout=true} or {@code false} decides;
      * unset, only where the ops run on a GPU. A kernel that drops its own output draws a Philox block per element,
      * four times the dropout kernel's generator work, which a GPU runs on idle lanes for one launch less, while a CPU
-     * device runs it serially: PoCL trained bn256 and drop512 20-25% slower with these pairs (bench/RESULTS.md), and
+     * device runs it serially: PoCL trained bn256 and drop512 12-25% slower with these pairs (bench/RESULTS.md), and
      * the cpu backend issues the two ops anyway.
      */
     static boolean dropoutPairs(Backend backend) {
@@ -573,8 +573,8 @@ final class Engine implements AutoCloseable {
      * product to the unit below it, which computes it inside its first op (Backend.inputGradientActivationBackward,
      * batchNormBackwardBetween): the first layer of that unit, when it is right below and led by a Dense (a
      * Dense, a Dense and its activation layer, a Dense and its Dropout) or a batch norm (alone, or with its Dropout);
-     * else -1. Not in checkNumerics's debug mode, which checks each input
-     * gradient, nor with {@code -Ddendrite.fuseInputGradient=false} or {@code -Ddendrite.fuseLayers=false}.
+     * else -1. Not in checkNumerics's debug mode, which checks each input gradient, nor with
+     * {@code -Ddendrite.fuseInputGradient=false} or {@code -Ddendrite.fuseLayers=false}.
      */
     private int handOffTo(int first) {
         int end = first - 1;
