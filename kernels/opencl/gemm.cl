@@ -5,6 +5,7 @@
  *   gemm_<variant>_<ta><tb>   one tiled variant, one transpose combination (n: as stored, t: transposed);
  *                             work-groups of the variant's shape, grid (column tiles, row tiles, k-splits)
  *   gemm_fold                 second pass of a product split over k: one work-item per element of C
+ *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (and its Dropout)
  *   gemm_simple               one work-item per element of C, for products too small to fill a tile
  *
  * The host (OpenClBackend with dev.dendrite.backend.GemmVariant) picks the variant per shape and computes the
@@ -12,6 +13,8 @@
  * backend owns and passes whole.
  */
 #include "../common/dialect.h"
+#include "../common/activations.h"
+#include "fused_dropout.h"
 
 #define DENDRITE_GEMM_VARIANT tile64
 #include "../common/gemm_tiled.h"
@@ -48,6 +51,25 @@ DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, __global const f
     int i = get_global_id(0);
     if (i < mn) {
         dendrite_gemm_fold_element(i, mn, blocks, alpha, w, beta, c + co);
+    }
+}
+
+/*
+ * gemm_fold fused with a dense layer's bias and activation (activations.cl's bias_activation_forward; CUDA's twin in
+ * gemm.cu): a product split over k goes from its partial sums to z and y in one pass instead of two kernels, the same
+ * bits, and with a Dropout after the layer y_dropped = dropout(y) (fused_dropout.h). bias is read only with has_bias.
+ */
+DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, __global const float *w, __global const float *bias,
+                                               int bo, int has_bias, int cols, int act, float alpha, __global float *z,
+                                               int zo, __global float *y, int yo, __global float *y_dropped, int ydo,
+                                               DENDRITE_DROP_ARGS) {
+    int i = get_global_id(0);
+    if (i < mn) {
+        dendrite_gemm_fold_element(i, mn, blocks, 1.0f, w, 0.0f, z + zo);
+        dendrite_bias_activation_element(z + zo, bias + bo, has_bias, i, cols, act, alpha, y + yo);
+        if (has_drop) {
+            y_dropped[ydo + i] = DENDRITE_DROP(y[yo + i], i);
+        }
     }
 }
 

@@ -70,6 +70,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final boolean recordSteps = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.record"));
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
+    /** -Ddendrite.opencl.fuse=false: a split product's fold and its bias and activation as two launches (A/B). */
+    private final boolean foldEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.fuse"));
     private final OpenClDataOps data;
     private final OpenClBatchNormOps batchNorm;
     private final OpenClActivationOps activations;
@@ -137,13 +139,30 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return true;
     }
 
-    /** A dense layer and the Dropout after it: the product, then bias, activation and dropout in one launch. */
+    /**
+     * A dense layer whose product's variant splits k: the partial sums folded straight into the bias and activation
+     * (gemm.cl's gemm_fold_bias_activation), one launch less.
+     */
+    @Override
+    protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                        float alpha, Slice z, Slice y) {
+        return foldEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, null, 0f, 0L, 0, null);
+    }
+
+    /**
+     * A dense layer and the Dropout after it: the product, then bias, activation and dropout in one launch (with a
+     * split product's fold too).
+     */
     @Override
     protected boolean fusedDenseDropoutForward(Slice x, Slice w, Slice bias, int rows, int k, int n,
                                                ActivationFunction f, float alpha, Slice z, Slice y, Slice yDropped,
                                                float rate, long seed, int stream, Slice counters) {
         if (f == ActivationFunction.SOFTMAX || rate == 0f) {
             return false;
+        }
+        if (foldEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, yDropped, rate, seed,
+                stream, counters)) {
+            return true;
         }
         gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
         try {

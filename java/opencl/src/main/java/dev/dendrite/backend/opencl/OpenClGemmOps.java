@@ -1,5 +1,6 @@
 package dev.dendrite.backend.opencl;
 
+import static dev.dendrite.backend.KernelCodes.activationCode;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.roundUp;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
@@ -12,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.GemmTuner;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.GemmOps;
@@ -127,15 +129,61 @@ final class OpenClGemmOps implements GemmOps {
             return;
         }
         int[] groups = v.groups(m, n, k);
-        cl_mem w = groups[2] > 1 ? ctx.scratch(4L * v.workspaceFloats(m, n, k)) : ctx.dummy;
-        kernel.i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta).mem(c, co).mem(w);
-        kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), groups[2], v.threadsX(),
-                v.threadsY(), 1);
+        cl_mem w = enqueueTiled(kernel, v, m, n, k, alpha, a, ao, b, bo, beta, c, co);
         if (groups[2] > 1) {
             OpenClKernel fold = ctx.programs.kernel("gemm.cl", "gemm_fold");
             fold.args().i(m * n).i(groups[2]).f(alpha).mem(w).f(beta).mem(c, co);
             fold.run(ctx.queue, (long) GemmVariant.foldGroups(m, n) * GemmVariant.FOLD_THREADS,
                     GemmVariant.FOLD_THREADS);
+        }
+    }
+
+    /**
+     * Enqueues tiled variant {@code v}'s kernel (its arguments not yet set); returns the work space it wrote its
+     * partial sums to when it splits k (C is then untouched), else the dummy.
+     */
+    private cl_mem enqueueTiled(OpenClKernel kernel, GemmVariant v, int m, int n, int k, float alpha, cl_mem a, int ao,
+                                cl_mem b, int bo, float beta, cl_mem c, int co) {
+        int[] groups = v.groups(m, n, k);
+        cl_mem w = groups[2] > 1 ? ctx.scratch(4L * v.workspaceFloats(m, n, k)) : ctx.dummy;
+        kernel.i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta).mem(c, co).mem(w);
+        kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), groups[2], v.threadsX(),
+                v.threadsY(), 1);
+        return w;
+    }
+
+    /**
+     * A dense layer's forward pass ({@code z = x w}, then bias and activation into {@code y}, and with
+     * {@code counters} non-null its Dropout into {@code yDropped}) where the product's variant splits k: the partial
+     * sums, then gemm_fold_bias_activation, which folds them straight into z and y; one launch instead of gemm_fold
+     * and bias_activation_forward, the same bits (OpenClBackend's denseForward and denseDropoutForward). Returns
+     * false, having issued nothing, for a variant that does not split, or for softmax.
+     */
+    boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
+                                float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed, int stream,
+                                Slice counters) {
+        if (rows == 0 || n == 0 || k == 0 || f == ActivationFunction.SOFTMAX) {
+            return false;
+        }
+        try {
+            GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
+            int splits = v.groups(rows, n, k)[2];
+            if (v == GemmVariant.SIMPLE || splits <= 1) {
+                return false;
+            }
+            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(false, false)).args();
+            cl_mem partials = enqueueTiled(kernel, v, rows, n, k, 1f, ctx.mem(x), x.offset(), ctx.mem(w), w.offset(),
+                    0f, ctx.mem(z), z.offset());
+            OpenClKernel fold = ctx.programs.kernel("gemm.cl", "gemm_fold_bias_activation").args();
+            fold.i(rows * n).i(splits).mem(partials).mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1).i(n)
+                    .i(activationCode(f)).f(alpha).mem(ctx.mem(z), z.offset()).mem(ctx.mem(y), y.offset())
+                    .mem(ctx.mem(yDropped), offset(yDropped));
+            ctx.dropoutArgs(fold, rate, seed, stream, counters);
+            fold.run(ctx.queue, (long) GemmVariant.foldGroups(rows, n) * GemmVariant.FOLD_THREADS,
+                    GemmVariant.FOLD_THREADS);
+            return true;
+        } catch (CLException e) {
+            throw ctx.clFailure("denseForward", GemmTuner.describe(false, false, rows, n, k) + ", " + f, e);
         }
     }
 

@@ -146,6 +146,72 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * denseForward and denseDropoutForward with each variant forced: where it splits k (SMALL at k = 300 and 784), the
+     * partial sums fold straight into the bias and activation (gemm_fold_bias_activation), with the bits of the
+     * product followed by biasActivationForward (and the dropout); elsewhere both take the two ops.
+     */
+    @Test
+    void denseForwardFoldsASplitProductIntoTheActivationBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261207);
+        int[][] shapes = {{64, 784, 70}, {33, 300, 40}, {16, 100, 20}};
+        dev.dendrite.backend.ActivationFunction[] fs = {dev.dendrite.backend.ActivationFunction.RELU,
+            dev.dendrite.backend.ActivationFunction.SELU, dev.dendrite.backend.ActivationFunction.LINEAR};
+        assertTrue(GemmVariant.SMALL.splits(64, 70, 784) > 1 && GemmVariant.SMALL.splits(33, 40, 300) > 1);
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int k = s[1];
+                int n = s[2];
+                for (dev.dendrite.backend.ActivationFunction f : fs) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
+                        try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n);
+                             Buffer bias = filled(rnd, n); Buffer steps = backend.allocate(DType.I32, 2);
+                             Buffer one = backend.allocate(DType.F32, 3 * rows * n);
+                             Buffer two = backend.allocate(DType.F32, 3 * rows * n)) {
+                            backend.upload(new int[] {6, 0}, 0, steps.all());
+                            Slice b = withBias ? bias.all() : null;
+                            Slice z1 = one.slice(0, rows * n);
+                            Slice y1 = one.slice(rows * n, rows * n);
+                            Slice d1 = one.slice(2 * rows * n, rows * n);
+                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z1);
+                            backend.biasActivationForward(z1, b, rows, n, f, 0.1f, y1);
+                            backend.dropoutForward(y1, d1, rows * n, 0.3f, 123L, 4, steps.all());
+                            Slice z2 = two.slice(0, rows * n);
+                            Slice y2 = two.slice(rows * n, rows * n);
+                            Slice d2 = two.slice(2 * rows * n, rows * n);
+                            backend.denseDropoutForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2, d2, 0.3f,
+                                    123L, 4, steps.all());
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two),
+                                    what + ": z, y and the dropped y");
+                            backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2);
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two),
+                                    what + ": z and y");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private Buffer filled(java.util.Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        Buffer b = backend.allocate(DType.F32, n);
+        backend.upload(v, 0, b.all());
+        return b;
+    }
+
+    private float[] download(Buffer b) {
+        float[] v = new float[b.length()];
+        backend.download(b.all(), v, 0);
+        return v;
+    }
+
     private void runOnce(OpenClBackend on, int m, int n, int k) {
         try (Buffer a = on.allocate(DType.F32, m * k); Buffer b = on.allocate(DType.F32, k * n);
              Buffer c = on.allocate(DType.F32, m * n)) {
