@@ -6,6 +6,7 @@
  */
 #include "../common/activations.h"
 #include "../common/errors.h"
+#include "../common/gemm_tiled.h" /* its shared part only: gemm_fold's element body */
 #include "../common/losses.h"
 
 /*
@@ -77,20 +78,31 @@ __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global
 }
 
 /*
+ * Row r of a split product's partial sums w (splits > 0; gemm.cl's tiled kernels wrote them) folded into z, in
+ * gemm_fold's order: the same bits as the product's own fold.
+ */
+DENDRITE_DEVICE void fold_row(__global const float *w, int splits, __global float *z, int r, int rows, int cols) {
+    for (int c = 0; c < cols && splits > 0; c++) {
+        dendrite_gemm_fold_element(r * cols + c, rows * cols, splits, 1.0f, w, 0.0f, z);
+    }
+}
+
+/*
  * A softmax output layer's forward pass, then its loss, one work-item per row (Backend.denseSoftmaxCrossEntropy):
- * activations.cl's softmax_forward row (bias into z, y = softmax(z)), then softmax_xent_*'s row. One launch instead
- * of two, the same bits.
+ * the fold of a split product's partial sums (fold_row, splits > 0), activations.cl's softmax_forward row (bias into
+ * z, y = softmax(z)), then softmax_xent_*'s row. One launch instead of three, the same bits.
  */
 __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
                                           __global float *y, int yo, __global const int *labels, int lo, int rows,
                                           int cols, __global float *probs, int po, __global float *dlogits, int go,
                                           int has_grad, float grad_scale, __global float *row_stats, int so,
-                                          __global int *err) {
+                                          __global int *err, __global const float *w, int splits) {
     int r = get_global_id(0);
     if (r >= rows) {
         return;
     }
     int o = r * cols;
+    fold_row(w, splits, z + zo, r, rows, cols);
     dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
     softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
                             grad_scale, row_stats + so, err);
@@ -99,12 +111,14 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
 __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
                                          __global float *y, int yo, __global const float *targets, int to, int rows,
                                          int cols, __global float *probs, int po, __global float *dlogits, int go,
-                                         int has_grad, float grad_scale, __global float *row_stats, int so) {
+                                         int has_grad, float grad_scale, __global float *row_stats, int so,
+                                         __global const float *w, int splits) {
     int r = get_global_id(0);
     if (r >= rows) {
         return;
     }
     int o = r * cols;
+    fold_row(w, splits, z + zo, r, rows, cols);
     dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
     softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
                      grad_scale, row_stats + so, r, rows);

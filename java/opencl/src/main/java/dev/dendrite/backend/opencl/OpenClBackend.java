@@ -128,14 +128,21 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return "opencl";
     }
 
-    /** A softmax output layer and its cross-entropy: the product, then softmax and loss in one launch. */
+    /**
+     * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
+     * softmax and loss in one launch.
+     */
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
                                                     Slice dlogits, float gradScale, Slice stats) {
-        gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
-        losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale,
-                stats);
+        int[] splits = {0};
+        cl_mem partials = foldEnabled ? gemm.splitPartials(x, w, rows, k, n, z, splits) : null;
+        if (partials == null) {
+            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        }
+        losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale, stats,
+                partials, splits[0]);
         return true;
     }
 

@@ -153,6 +153,30 @@ final class OpenClGemmOps implements GemmOps {
     }
 
     /**
+     * For a dense layer's product {@code x w} into {@code z}: where the variant chosen for it splits k, enqueues the
+     * partial sums and returns their work space (C untouched), with the number of splits in {@code splitsOut[0]};
+     * otherwise null, having enqueued nothing. The caller's kernel folds them (dendrite_gemm_fold_element).
+     */
+    cl_mem splitPartials(Slice x, Slice w, int rows, int k, int n, Slice z, int[] splitsOut) {
+        if (rows == 0 || n == 0 || k == 0) {
+            return null;
+        }
+        try {
+            GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
+            int splits = v.groups(rows, n, k)[2];
+            if (v == GemmVariant.SIMPLE || splits <= 1) {
+                return null;
+            }
+            splitsOut[0] = splits;
+            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(false, false)).args();
+            return enqueueTiled(kernel, v, rows, n, k, 1f, ctx.mem(x), x.offset(), ctx.mem(w), w.offset(), 0f,
+                    ctx.mem(z), z.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("a dense layer's split product", GemmTuner.describe(false, false, rows, n, k), e);
+        }
+    }
+
+    /**
      * A dense layer's forward pass ({@code z = x w}, then bias and activation into {@code y}, and with
      * {@code counters} non-null its Dropout into {@code yDropped}) where the product's variant splits k: the partial
      * sums, then gemm_fold_bias_activation, which folds them straight into z and y; one launch instead of gemm_fold
@@ -162,18 +186,16 @@ final class OpenClGemmOps implements GemmOps {
     boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                 float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed, int stream,
                                 Slice counters) {
-        if (rows == 0 || n == 0 || k == 0 || f == ActivationFunction.SOFTMAX) {
+        if (f == ActivationFunction.SOFTMAX) {
             return false;
         }
+        int[] splitsOut = {0};
+        cl_mem partials = splitPartials(x, w, rows, k, n, z, splitsOut);
+        if (partials == null) {
+            return false;
+        }
+        int splits = splitsOut[0];
         try {
-            GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
-            int splits = v.groups(rows, n, k)[2];
-            if (v == GemmVariant.SIMPLE || splits <= 1) {
-                return false;
-            }
-            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(false, false)).args();
-            cl_mem partials = enqueueTiled(kernel, v, rows, n, k, 1f, ctx.mem(x), x.offset(), ctx.mem(w), w.offset(),
-                    0f, ctx.mem(z), z.offset());
             OpenClKernel fold = ctx.programs.kernel("gemm.cl", "gemm_fold_bias_activation").args();
             fold.i(rows * n).i(splits).mem(partials).mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1).i(n)
                     .i(activationCode(f)).f(alpha).mem(ctx.mem(z), z.offset()).mem(ctx.mem(y), y.offset())

@@ -35,25 +35,31 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
     }
 
     /**
-     * Backend.denseSoftmaxCrossEntropy after its product: the softmax layer's bias and softmax and the loss in one
+     * Backend.denseSoftmaxCrossEntropy after its product (or a split product's {@code splits} partial sums, which the
+     * kernel folds first where {@code partials} is non-null): the softmax layer's bias and softmax and the loss in one
      * launch (losses.cl's softmax_forward_xent_*), then the row statistics added up as softmaxCrossEntropy does.
      */
     void softmaxForwardCrossEntropy(Slice z, Slice bias, Slice y, Slice labels, boolean sparseLabels, int rows,
-                                    int cols, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    int cols, Slice probs, Slice dlogits, float gradScale, Slice stats,
+                                    cl_mem partials, int splits) {
         if (rows == 0) {
             return;
         }
         try {
-            cl_mem rowStats = ctx.scratch(8L * rows);
+            // The row statistics go after the partial sums in the one scratch buffer (a grown one is a new buffer,
+            // and the partials stay in the old one), so that the kernel never writes what it still reads.
+            int statsAt = partials == null ? 0 : Math.multiplyExact(Math.multiplyExact(splits, rows), cols);
+            cl_mem rowStats = ctx.scratch(4L * statsAt + 8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl",
                     sparseLabels ? "softmax_forward_xent_sparse" : "softmax_forward_xent_dense");
             ctx.withArgs(k, z, bias, bias != null, y, labels, rows, cols, probs, dlogits, dlogits != null, gradScale)
-                    .mem(rowStats, 0);
+                    .mem(rowStats, statsAt);
             if (sparseLabels) {
                 k.mem(ctx.errors);
             }
+            k.mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits);
             ctx.run1(k, rows);
-            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+            reductions.accumulateStats(rowStats, statsAt, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", cols=" + cols, e);

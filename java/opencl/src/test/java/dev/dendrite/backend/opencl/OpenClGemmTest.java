@@ -196,6 +196,62 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * denseSoftmaxCrossEntropy with each variant forced: where it splits k, softmax_forward_xent folds the partial
+     * sums itself; the bits of the product, the softmax and the loss apart (z, y, the probabilities, the gradient and
+     * the statistics, whose scratch must not overlap the partial sums), sparse labels and one-hot targets.
+     */
+    @Test
+    void denseSoftmaxCrossEntropyFoldsASplitProductBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261208);
+        int rows = 33;
+        int k = 600;
+        int n = 10;
+        assertTrue(GemmVariant.SMALL.splits(rows, n, k) > 2);
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
+            backend.forceGemmVariant(v);
+            for (boolean sparse : new boolean[] {true, false}) {
+                String what = v + (sparse ? " sparse" : " one-hot");
+                int[] labels = new int[rows];
+                float[] oneHot = new float[rows * n];
+                for (int r = 0; r < rows; r++) {
+                    labels[r] = rnd.nextInt(n);
+                    oneHot[r * n + labels[r]] = 1f;
+                }
+                try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
+                     Buffer targets = sparse ? backend.allocate(DType.I32, rows) : backend.allocate(DType.F32,
+                             rows * n);
+                     Buffer one = backend.allocate(DType.F32, 4 * rows * n + 2);
+                     Buffer two = backend.allocate(DType.F32, 4 * rows * n + 2)) {
+                    if (sparse) {
+                        backend.upload(labels, 0, targets.all());
+                    } else {
+                        backend.upload(oneHot, 0, targets.all());
+                    }
+                    Buffer[] both = {one, two};
+                    for (int j = 0; j < 2; j++) {
+                        Slice z = both[j].slice(0, rows * n);
+                        Slice y = both[j].slice(rows * n, rows * n);
+                        Slice probs = both[j].slice(2 * rows * n, rows * n);
+                        Slice dlogits = both[j].slice(3 * rows * n, rows * n);
+                        Slice stats = both[j].slice(4 * rows * n, 2);
+                        if (j == 0) {
+                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z);
+                            backend.biasActivationForward(z, bias.all(), rows, n,
+                                    dev.dendrite.backend.ActivationFunction.SOFTMAX, 0f, y);
+                            backend.softmaxCrossEntropy(z, targets.all(), sparse, rows, n, probs, dlogits, 1f / rows,
+                                    stats);
+                        } else {
+                            backend.denseSoftmaxCrossEntropy(x.all(), w.all(), bias.all(), rows, k, n, z, y,
+                                    targets.all(), sparse, probs, dlogits, 1f / rows, stats);
+                        }
+                    }
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two), what);
+                }
+            }
+        }
+    }
+
     private Buffer filled(java.util.Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
