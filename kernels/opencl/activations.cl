@@ -42,13 +42,15 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
  * partial[chunk * cols + c] (if has_partial). Adjacent work-items read adjacent columns: coalesced.
  * With has_product, dy is the layer above's input gradient dz_next w_next^T, not yet computed
  * (Backend.inputGradientActivationBackward, for a thin product): each element is gemm_simple's, written to dz and
- * read back, so the product costs no launch of its own and gives the same bits.
+ * read back, so the product costs no launch of its own and gives the same bits. With splits > 0 it is the fold of
+ * that product's partial sums instead (gemm_fold's), one launch less.
  */
 __kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
                                   __global float *dz, int dzo, int rows, int cols, int act, float alpha,
                                   int rows_per_chunk, __global float *partial, int po, int has_partial,
                                   DENDRITE_DROP_ARGS, __global const float *dz_next, int dno,
-                                  __global const float *w_next, int wno, int k, int has_product) {
+                                  __global const float *w_next, int wno, int k, int has_product,
+                                  __global const float *partials, int splits) {
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
     if (ch.c >= cols) {
         return;
@@ -57,7 +59,10 @@ __kernel void activation_backward(__global const float *z, int zo, __global cons
     for (int r = ch.first; r < ch.end; r++) {
         int i = r * cols + ch.c;
         float g;
-        if (has_product) {
+        if (splits > 0) { /* a split product's partial sums (gemm.cl's tiled kernels), folded as gemm_fold does */
+            dendrite_gemm_fold_element(i, rows * cols, splits, 1.0f, partials, 0.0f, dz + dzo);
+            g = dz[dzo + i];
+        } else if (has_product) {
             dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dz + dzo, r,
                                          ch.c);
             g = dz[dzo + i];

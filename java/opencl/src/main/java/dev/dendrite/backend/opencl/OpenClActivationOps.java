@@ -58,16 +58,17 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
      */
     void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
                   Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters) {
-        backward(op, z, y, dy, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters, null, null, 0);
+        backward(op, z, y, dy, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters, null, null, 0, null, 0);
     }
 
     /**
      * The same, and with {@code wNext} non-null ({@code f} element-wise) dy the thin product {@code dzNext wNext^T}
-     * over {@code kNext}, computed inside activation_backward (Backend.inputGradientActivationBackward).
+     * over {@code kNext}, computed inside activation_backward (Backend.inputGradientActivationBackward), or with
+     * {@code partials} non-null the fold of that product's {@code splits} partial sums.
      */
     void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
                   Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters, Slice dzNext,
-                  Slice wNext, int kNext) {
+                  Slice wNext, int kNext, cl_mem partials, int splits) {
         long total = (long) rows * cols;
         try {
             if (total == 0) {
@@ -86,16 +87,21 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             }
             int chunks = ceilDiv(rows, ROWS_PER_CHUNK);
             boolean direct = dbias != null && chunks == 1;
-            cl_mem partial = dbias == null ? ctx.dummy : direct ? ctx.mem(dbias) : ctx.scratch(4L * chunks * cols);
-            int po = direct ? dbias.offset() : 0;
+            // The bias gradient's chunk partials go after a split product's partial sums in the one scratch buffer
+            // (a grown one is a new buffer, and those stay in the old one): the kernel never writes what it reads.
+            int after = partials == null ? 0 : Math.multiplyExact(Math.multiplyExact(splits, rows), cols);
+            cl_mem partial = dbias == null ? ctx.dummy : direct ? ctx.mem(dbias)
+                    : ctx.scratch(4L * after + 4L * chunks * cols);
+            int po = direct ? dbias.offset() : after;
             OpenClKernel k = ctx.programs.kernel("activations.cl", "activation_backward");
             ctx.withArgs(k, z, dy, dz, rows, cols, activationCode(f), alpha, ROWS_PER_CHUNK).mem(partial, po)
                     .i(dbias == null ? 0 : 1);
             ctx.dropoutArgs(k, rate, seed, stream, counters);
-            k.mem(ctx.mem(dzNext), offset(dzNext)).mem(ctx.mem(wNext), offset(wNext)).i(kNext).i(wNext == null ? 0 : 1);
+            k.mem(ctx.mem(dzNext), offset(dzNext)).mem(ctx.mem(wNext), offset(wNext)).i(kNext).i(wNext == null ? 0 : 1)
+                    .mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits);
             ctx.runColumns(k, cols, chunks);
             if (dbias != null && !direct) {
-                reductions.finalizeColumns(partial, 0, chunks, cols, 1f, ctx.mem(dbias), dbias.offset());
+                reductions.finalizeColumns(partial, po, chunks, cols, 1f, ctx.mem(dbias), dbias.offset());
             }
         } catch (CLException e) {
             throw ctx.clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);

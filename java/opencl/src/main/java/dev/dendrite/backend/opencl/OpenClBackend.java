@@ -210,19 +210,26 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     }
 
     /**
-     * A thin input gradient of the layer above computed inside this layer's activation_backward, one launch less on
-     * the backward path; the own GEMM kernels give every product the same bits, so this does too.
+     * The input gradient of the layer above inside this layer's activation_backward, one launch less on the backward
+     * path: the fold of its partial sums where the product's variant splits k, else a thin product computed there (the
+     * own GEMM kernels give every product the same bits, so this does too).
      */
     @Override
     protected boolean fusedInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y,
                                                            int rows, int cols, ActivationFunction f, float alpha,
                                                            Slice dz, Slice dbias, float rate, long seed, int stream,
                                                            Slice counters) {
-        if (k > GemmVariant.THIN_K || f == ActivationFunction.SOFTMAX) {
+        if (f == ActivationFunction.SOFTMAX) {
+            return false;
+        }
+        int[] splits = {0};
+        cl_mem partials = foldEnabled ? gemm.splitPartials(true, dzNext, wNext, rows, k, cols, dz, splits) : null;
+        if (partials == null && k > GemmVariant.THIN_K) {
             return false;
         }
         activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias,
-                rate, seed, stream, counters, dzNext, wNext, k);
+                rate, seed, stream, counters, partials == null ? dzNext : null, partials == null ? wNext : null, k,
+                partials, splits[0]);
         return true;
     }
 

@@ -158,21 +158,26 @@ final class OpenClGemmOps implements GemmOps {
      * otherwise null, having enqueued nothing. The caller's kernel folds them (dendrite_gemm_fold_element).
      */
     cl_mem splitPartials(Slice x, Slice w, int rows, int k, int n, Slice z, int[] splitsOut) {
+        return splitPartials(false, x, w, rows, k, n, z, splitsOut);
+    }
+
+    /** The same for {@code x w^T} ({@code w} stored {@code n x k}) with {@code transB}: an input gradient's product. */
+    cl_mem splitPartials(boolean transB, Slice x, Slice w, int rows, int k, int n, Slice z, int[] splitsOut) {
         if (rows == 0 || n == 0 || k == 0) {
             return null;
         }
         try {
-            GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
+            GemmVariant v = gemmVariant(false, transB, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
             int splits = v.groups(rows, n, k)[2];
             if (v == GemmVariant.SIMPLE || splits <= 1) {
                 return null;
             }
             splitsOut[0] = splits;
-            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(false, false)).args();
+            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(false, transB)).args();
             return enqueueTiled(kernel, v, rows, n, k, 1f, ctx.mem(x), x.offset(), ctx.mem(w), w.offset(), 0f,
                     ctx.mem(z), z.offset());
         } catch (CLException e) {
-            throw ctx.clFailure("a dense layer's split product", GemmTuner.describe(false, false, rows, n, k), e);
+            throw ctx.clFailure("a dense layer's split product", GemmTuner.describe(false, transB, rows, n, k), e);
         }
     }
 

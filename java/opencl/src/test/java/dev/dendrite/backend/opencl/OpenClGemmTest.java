@@ -252,6 +252,49 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * inputGradientActivationBackward with each variant forced: where the product splits k (SMALL at k = 300 and 600),
+     * activation_backward folds its partial sums itself, with the bits of the product followed by activationBackward;
+     * with the bias gradient's chunk partials (128 rows: 8 chunks), whose scratch must not overlap the partial sums,
+     * and with a dropout.
+     */
+    @Test
+    void inputGradientActivationBackwardFoldsASplitProductBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261209);
+        int[][] shapes = {{128, 70, 300}, {40, 33, 600}, {128, 50, 10}};
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int cols = s[1];
+                int k = s[2];
+                for (boolean dropout : new boolean[] {false, true}) {
+                    String what = v + " " + rows + "x" + cols + "x" + k + (dropout ? " dropout" : "");
+                    try (Buffer dzNext = filled(rnd, rows * k); Buffer wNext = filled(rnd, cols * k);
+                         Buffer z = filled(rnd, rows * cols); Buffer steps = backend.allocate(DType.I32, 2);
+                         Buffer one = backend.allocate(DType.F32, rows * cols + cols);
+                         Buffer two = backend.allocate(DType.F32, rows * cols + cols)) {
+                        backend.upload(new int[] {8, 0}, 0, steps.all());
+                        Slice c = dropout ? steps.all() : null;
+                        float rate = dropout ? 0.25f : 0f;
+                        Slice dz1 = one.slice(0, rows * cols);
+                        Slice db1 = one.slice(rows * cols, cols);
+                        backend.gemm(false, true, rows, cols, k, 1f, dzNext.all(), wNext.all(), 0f, dz1);
+                        if (dropout) {
+                            backend.dropoutBackward(dz1, dz1, rows * cols, rate, 5L, 2, c);
+                        }
+                        backend.activationBackward(z.all(), z.all(), dz1, rows, cols,
+                                dev.dendrite.backend.ActivationFunction.RELU, 0f, dz1, db1);
+                        backend.inputGradientActivationBackward(dzNext.all(), wNext.all(), k, z.all(), z.all(), rows,
+                                cols, dev.dendrite.backend.ActivationFunction.RELU, 0f, two.slice(0, rows * cols),
+                                two.slice(rows * cols, cols), rate, 5L, 2, c);
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two), what);
+                    }
+                }
+            }
+        }
+    }
+
     private Buffer filled(java.util.Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
