@@ -175,4 +175,22 @@ public final class GemmChecks {
         Arrays.fill(x, Float.NaN);
         return x;
     }
+
+    /** A buffer of {@code n} standard normal floats from {@code rnd}, on {@code backend} (the caller closes it). */
+    public static Buffer gaussian(Backend backend, java.util.Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        Buffer b = backend.allocate(DType.F32, n);
+        backend.upload(v, 0, b.all());
+        return b;
+    }
+
+    /** All of {@code b}'s floats. */
+    public static float[] contents(Backend backend, Buffer b) {
+        float[] v = new float[b.length()];
+        backend.download(b.all(), v, 0);
+        return v;
+    }
 }

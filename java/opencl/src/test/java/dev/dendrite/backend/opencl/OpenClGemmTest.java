@@ -296,19 +296,11 @@ class OpenClGemmTest {
     }
 
     private Buffer filled(java.util.Random rnd, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        Buffer b = backend.allocate(DType.F32, n);
-        backend.upload(v, 0, b.all());
-        return b;
+        return GemmChecks.gaussian(backend, rnd, n);
     }
 
     private float[] download(Buffer b) {
-        float[] v = new float[b.length()];
-        backend.download(b.all(), v, 0);
-        return v;
+        return GemmChecks.contents(backend, b);
     }
 
     private void runOnce(OpenClBackend on, int m, int n, int k) {
