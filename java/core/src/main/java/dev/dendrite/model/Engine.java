@@ -726,6 +726,11 @@ final class Engine implements AutoCloseable {
 
     /** The forward pass of layers {@code [0, end)}. */
     private void forward(boolean training, int end) {
+        for (Ctx c : contexts) { // no hand-off outlives the pass that made it (one that threw, say)
+            c.handsOffForward = false;
+            c.handedForward = null;
+            c.denseBefore = null;
+        }
         for (int i = 0; i < end; i++) {
             Layer layer = layers.get(i);
             int norm = training ? batchNormAfter(i, end) : -1;

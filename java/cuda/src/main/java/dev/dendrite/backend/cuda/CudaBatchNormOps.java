@@ -98,7 +98,7 @@ record CudaBatchNormOps(CudaContext ctx) implements BatchNormOps {
         ctx.launchMatrix(op, rows, cols, CudaKernel.BATCHNORM_BACKWARD, ceilDiv(cols, TILE_COLS), TILE_COLS,
                 tileRows(rows), ptr(x), ptr(dy), rows, cols, ptr(gamma), ptr(saveMean), ptr(saveInvStd), ptr(dx),
                 ptr(dgamma), ptr(dbeta), rate, (int) seed, (int) (seed >>> 32), stream, ptr(drop), dzNext, wNext, k,
-                partials, splits, ptr(zBelow), zBelow == null ? 0 : activationCode(fBelow), alphaBelow,
-                ptr(dbiasBelow));
+                partials, splits, ptr(zBelow), activationCode(zBelow == null ? ActivationFunction.LINEAR : fBelow),
+                alphaBelow, ptr(dbiasBelow));
     }
 }
