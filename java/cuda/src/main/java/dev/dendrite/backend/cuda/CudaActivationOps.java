@@ -100,15 +100,12 @@ record CudaActivationOps(CudaContext ctx, CudaReductionOps reductions) implement
         CUdeviceptr pdy = ptr(dy);
         CUdeviceptr pdz = ptr(dz);
         CUdeviceptr pdb = ptr(dbias);
-        CUdeviceptr pc = ptr(counters);
-        int seedLo = (int) seed;
-        int seedHi = (int) (seed >>> 32);
         if (pdb != null && cols > 0) {
             backwardWithBias(pz, pdy, rows, cols, f, alpha, pdz, pdb, rate, seed, stream, counters, null, null, 0,
                     null, 0);
         } else if (total > 0) {
             ctx.launch(CudaKernel.ACTIVATION_BACKWARD, ctx.elementGrid(total), BLOCK, 1, 0, pz, pdy, pdz, (int) total,
-                    activationCode(f), alpha, rate, seedLo, seedHi, stream, pc);
+                    activationCode(f), alpha, rate, (int) seed, (int) (seed >>> 32), stream, ptr(counters));
         }
     }
 

@@ -316,15 +316,25 @@ final class CudaGemmOps implements GemmOps {
         CUdeviceptr px = ptr(x);
         CUdeviceptr pw = ptr(w);
         try {
-            int splits = cublasSplits(gemmPath(false, false, rows, n, k, px, pw));
-            if (splits == 0 || k % splits != 0) {
-                return null;
-            }
-            splitsOut[0] = splits;
-            return issueSplitProducts(splits, false, false, rows, n, k, px, pw);
+            return issuedSplit(gemmPath(false, false, rows, n, k, px, pw), false, rows, n, k, px, pw, splitsOut);
         } catch (CudaException e) {
             throw ctx.fail("a dense layer's split product", "rows=" + rows + ", k=" + k + ", n=" + n, e);
         }
+    }
+
+    /**
+     * Where {@code path}, that of {@code a op(b)}, is a cuBLAS split that divides k: issues the partial products and
+     * returns their work space, with the number of splits in {@code splitsOut[0]}; otherwise null, having issued
+     * nothing.
+     */
+    private CUdeviceptr issuedSplit(String path, boolean transB, int m, int n, int k, CUdeviceptr pa, CUdeviceptr pb,
+                                    int[] splitsOut) {
+        int splits = cublasSplits(path);
+        if (splits == 0 || k % splits != 0) {
+            return null;
+        }
+        splitsOut[0] = splits;
+        return issueSplitProducts(splits, false, transB, m, n, k, pa, pb);
     }
 
     /**
@@ -344,10 +354,9 @@ final class CudaGemmOps implements GemmOps {
         CUdeviceptr pb = ptr(b);
         try {
             String path = gemmPath(false, true, m, n, k, pa, pb);
-            int splits = cublasSplits(path);
-            if (splits > 0 && k % splits == 0) {
-                splitsOut[0] = splits;
-                return issueSplitProducts(splits, false, true, m, n, k, pa, pb);
+            CUdeviceptr partials = issuedSplit(path, true, m, n, k, pa, pb, splitsOut);
+            if (partials != null) {
+                return partials;
             }
             if (k <= GemmVariant.THIN_K && !path.startsWith(GEMM_CUBLAS)) {
                 splitsOut[0] = 0;
@@ -365,17 +374,16 @@ final class CudaGemmOps implements GemmOps {
     boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                 float alpha, Slice z, Slice y, Slice yDropped, float rate, long seed, int stream,
                                 Slice counters) {
-        if (rows == 0 || n == 0 || k == 0 || (counters != null && f == ActivationFunction.SOFTMAX)) {
+        if (counters != null && f == ActivationFunction.SOFTMAX) {
             return false;
         }
-        CUdeviceptr px = ptr(x);
-        CUdeviceptr pw = ptr(w);
+        int[] splitsOut = {0};
+        CUdeviceptr partials = splitPartials(x, w, rows, k, n, splitsOut);
+        if (partials == null) {
+            return false;
+        }
+        int splits = splitsOut[0];
         try {
-            int splits = cublasSplits(gemmPath(false, false, rows, n, k, px, pw));
-            if (splits == 0 || k % splits != 0) {
-                return false;
-            }
-            CUdeviceptr partials = issueSplitProducts(splits, false, false, rows, n, k, px, pw);
             if (f == ActivationFunction.SOFTMAX) {
                 ctx.launch(CudaKernel.GEMM_FOLD_BIAS_SOFTMAX, ctx.rowGrid(rows, false), CudaContext.BLOCK, 1, 0, rows,
                         n, splits, partials, ptr(bias), ptr(z), ptr(y));
