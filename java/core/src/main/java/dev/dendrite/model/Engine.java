@@ -177,13 +177,11 @@ final class Engine implements AutoCloseable {
         // -Ddendrite.fuseLayers=false runs each layer on its own, -Ddendrite.fuseDropout=false each Dropout (for A/B
         // timing). The last layer is left alone: the loss may read its input as the pre-activation.
         boolean dropoutPairs = dropoutPairs(backend);
-        handOffs = !"false".equals(System.getProperty("dendrite.fuseLayers"))
-                && !"false".equals(System.getProperty("dendrite.fuseInputGradient"));
-        activationBackwards = !"false".equals(System.getProperty("dendrite.fuseLayers"))
-                && !"false".equals(System.getProperty("dendrite.fuseActivationBackward"));
-        denseBatchNorms = !"false".equals(System.getProperty("dendrite.fuseLayers"))
-                && !"false".equals(System.getProperty("dendrite.fuseDenseBatchNorm"));
-        if (!"false".equals(System.getProperty("dendrite.fuseLayers"))) {
+        boolean fuseLayers = on("dendrite.fuseLayers");
+        handOffs = fuseLayers && on("dendrite.fuseInputGradient");
+        activationBackwards = fuseLayers && on("dendrite.fuseActivationBackward");
+        denseBatchNorms = fuseLayers && on("dendrite.fuseDenseBatchNorm");
+        if (fuseLayers) {
             for (int li = 0; li + 2 < layers.size(); li++) {
                 LayerPair pair = LayerPair.of(layers.get(li), layers.get(li + 1));
                 if (pair != null && (dropoutPairs || !(layers.get(li + 1) instanceof Dropout))) {
@@ -193,6 +191,11 @@ final class Engine implements AutoCloseable {
             }
         }
         initializeWeights(initSeed);
+    }
+
+    /** A switch for A/B timing: on unless the system property is "false". */
+    private static boolean on(String property) {
+        return !"false".equals(System.getProperty(property));
     }
 
     /**
@@ -279,10 +282,10 @@ final class Engine implements AutoCloseable {
         this.fused = fuse;
         // -Ddendrite.updates.byLayer=false issues the whole update after the backward pass (for A/B timing).
         this.updatesByLayer = updatePlan.updatesInParts()
-                && !"false".equals(System.getProperty("dendrite.updates.byLayer"));
+                && on("dendrite.updates.byLayer");
         // -Ddendrite.fuseLayers=false keeps them apart too.
         this.outputWithLoss = fuse && loss.fusedIsSoftmaxCrossEntropy() && last instanceof OutputActivation
-                && !"false".equals(System.getProperty("dendrite.fuseLayers"));
+                && on("dendrite.fuseLayers");
         this.stepsDone = 0;
         syncLearningRate();
         if (yBatch != null) {
@@ -474,7 +477,9 @@ final class Engine implements AutoCloseable {
         // update rule then reads only its own layer (UpdatePlan.updatesInParts), so the bits are the same.
         boolean byLayer = update && updatesByLayer && paramCount > 0 && !numerics.on();
         Slice rate = byLayer ? updatePlan.stepRate(hyper.all(), counters.all()) : null;
-        for (Ctx c : contexts) {
+        for (Ctx c : contexts) { // each backward pass starts without hand-offs (a pass that threw may have left some)
+            c.handsOff = false;
+            c.handedOff = null;
             c.fromAbove = null;
             c.activationBelow = null;
             c.activationDone = false;
@@ -504,13 +509,8 @@ final class Engine implements AutoCloseable {
             } else {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
             }
-            contexts[first].fromAbove = null; // taken by the unit's first op
-            contexts[first].activationBelow = null;
-            contexts[first].activationDone = false;
             if (below >= 0) {
-                contexts[first].handsOff = false;
                 contexts[below].fromAbove = contexts[first].handedOff;
-                contexts[first].handedOff = null;
                 if (contexts[below].fromAbove == null) {
                     throw new IllegalStateException("layer '" + layers.get(first).name()
                             + "' did not hand off its input gradient");
@@ -726,7 +726,7 @@ final class Engine implements AutoCloseable {
 
     /** The forward pass of layers {@code [0, end)}. */
     private void forward(boolean training, int end) {
-        for (Ctx c : contexts) { // no hand-off outlives the pass that made it (one that threw, say)
+        for (Ctx c : contexts) { // each pass starts without hand-offs (a pass that threw may have left some)
             c.handsOffForward = false;
             c.handedForward = null;
             c.denseBefore = null;
@@ -749,11 +749,8 @@ final class Engine implements AutoCloseable {
                             + "':");
                 }
             }
-            contexts[first].denseBefore = null; // taken by the unit's op
             if (norm >= 0) {
-                contexts[first].handsOffForward = false;
                 contexts[norm].denseBefore = contexts[first].handedForward;
-                contexts[first].handedForward = null;
                 if (contexts[norm].denseBefore == null) {
                     throw new IllegalStateException("layer '" + layer.name() + "' did not hand off its forward pass");
                 }
