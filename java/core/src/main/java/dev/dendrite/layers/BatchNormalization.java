@@ -102,21 +102,29 @@ public final class BatchNormalization extends Layer {
         Slice beta = center ? ctx.weight(scale ? 1 : 0) : null;
         int m = movingIndex();
         DenseBefore before = training ? ctx.denseBefore() : null;
+        DropoutArgs d = DropoutArgs.of(dropout, dropoutCtx);
         if (!training) {
             ctx.backend().batchNormForwardInference(x, ctx.rows(), outputSize(), gamma, beta, epsilon,
                     ctx.weight(m), ctx.weight(m + 1), y);
         } else if (before != null) { // x is the dense layer's output, computed by the same op
             ctx.backend().denseBatchNormForward(before.x(), before.w(), before.bias(), ctx.rows(), before.k(),
                     outputSize(), before.f(), before.alpha(), before.z(), before.y(), gamma, beta, epsilon, momentum,
-                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1),
-                    dropout == null ? 0f : dropout.rate(), dropout == null ? 0L : dropoutCtx.seed(),
-                    dropout == null ? 0 : dropoutCtx.layerIndex(), dropout == null ? null : dropoutCtx.counters());
+                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1), d.rate(), d.seed(),
+                    d.stream(), d.counters());
         } else if (dropout == null) {
             ctx.backend().batchNormForwardTraining(x, ctx.rows(), outputSize(), gamma, beta, epsilon, momentum,
                     ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1));
         } else {
             ctx.backend().batchNormDropoutForward(x, ctx.rows(), outputSize(), gamma, beta, epsilon, momentum,
-                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1), dropout.rate(),
+                    ctx.weight(m), ctx.weight(m + 1), y, ctx.scratch(0), ctx.scratch(1), d.rate(), d.seed(),
+                    d.stream(), d.counters());
+        }
+    }
+
+    /** A Dropout's arguments to the ops that run it with the batch norm: none (rate 0, no counters) without one. */
+    private record DropoutArgs(float rate, long seed, int stream, Slice counters) {
+        static DropoutArgs of(Dropout dropout, LayerContext dropoutCtx) {
+            return dropout == null ? new DropoutArgs(0f, 0L, 0, null) : new DropoutArgs(dropout.rate(),
                     dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
         }
     }
@@ -133,22 +141,20 @@ public final class BatchNormalization extends Layer {
         Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
         InputGradient above = ctx.inputGradientFromAbove();
         ActivationBelow below = ctx.activationBelow();
+        DropoutArgs d = DropoutArgs.of(dropout, dropoutCtx);
         if (above != null || below != null) {
             // dy is the dense layer above's input gradient, and dx goes through the activation below: both in one op
             ctx.backend().batchNormBackwardBetween(above == null ? null : above.dz(), above == null ? null : above.w(),
                     above == null ? 0 : above.units(), x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0),
-                    ctx.scratch(1), dx, dgamma, dbeta, dropout == null ? 0f : dropout.rate(),
-                    dropout == null ? 0L : dropoutCtx.seed(), dropout == null ? 0 : dropoutCtx.layerIndex(),
-                    dropout == null ? null : dropoutCtx.counters(), below == null ? null : below.z(),
-                    below == null ? null : below.f(), below == null ? 0f : below.alpha(),
-                    below == null ? null : below.dbias());
+                    ctx.scratch(1), dx, dgamma, dbeta, d.rate(), d.seed(), d.stream(), d.counters(),
+                    below == null ? null : below.z(), below == null ? null : below.f(),
+                    below == null ? 0f : below.alpha(), below == null ? null : below.dbias());
         } else if (dropout == null) {
             ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
                     dx, dgamma, dbeta);
         } else {
             ctx.backend().batchNormDropoutBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0),
-                    ctx.scratch(1), dx, dgamma, dbeta, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
-                    dropoutCtx.counters());
+                    ctx.scratch(1), dx, dgamma, dbeta, d.rate(), d.seed(), d.stream(), d.counters());
         }
     }
 
