@@ -18,6 +18,8 @@
 #                                 since the tree and the bundle together must stay under the carry limit and the
 #                                 two calls of a 15-minute session (README.md) never run the ops stage
 #   .bundle/lib/junit-platform-console-standalone.jar
+#   .bundle/lib/libkernel_trace.so   bench/gpu/trace/kernel_trace.c, the CUPTI tracer of run-on-gpu.sh's trace stage
+#                                    (built where gcc and CUPTI's headers are; the device has libcupti itself)
 #   .bundle/data/fashion-mnist/*.gz, the images as *.xz (smaller; run-on-gpu.sh unpacks them)
 # The bundle and the working tree that travels with it stay under 64 MiB together (checked at the end).
 set -euo pipefail
@@ -107,6 +109,20 @@ fi
 mvn -B -q "$dependency_plugin:copy" \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_platform" \
   -DoutputDirectory="$root/$out/lib" -Dmdep.stripVersion=true
+
+# The trace stage's CUPTI tracer (about 20 KB). Linked against libcupti.so.13, which the device finds in its own
+# CUDA toolkit or PyTorch's pip copy (run-on-gpu.sh's cupti_dir): carrying CUPTI (4 MB) would not fit.
+cupti_home=
+for d in "${CUDA_HOME:-/usr/local/cuda}" /usr/local/cuda /usr/local/cuda-*; do
+  if [ -f "$d/include/cupti.h" ] || [ -f "$d/extras/CUPTI/include/cupti.h" ]; then cupti_home=$d; break; fi
+done
+if [ -n "$cupti_home" ] && command -v gcc >/dev/null 2>&1; then
+  gcc -O2 -Wall -Wextra -std=c11 -shared -fPIC -I"$cupti_home/include" -I"$cupti_home/extras/CUPTI/include" \
+    bench/gpu/trace/kernel_trace.c -L"$cupti_home/lib" -L"$cupti_home/lib64" -L"$cupti_home/extras/CUPTI/lib64" \
+    -lcupti -lpthread -o "$out/lib/libkernel_trace.so"
+else
+  echo "make-bundle: warning: no gcc or no CUPTI headers (cupti.h); the trace stage will have no tracer" >&2
+fi
 
 echo "make-bundle: jlink"
 tmp=$(mktemp -d)

@@ -15,6 +15,10 @@
 #   pytorch        bench/pytorch/peer.py, eager and graph, for $NETWORKS, and with --tf32 for $TF32_NETWORKS
 #   step           where a replayed step's time goes for $STEP_NETWORKS (mlp512 bn256): graphs off, the GEMM
 #                  choice per shape, and each kernel's duration under ncu (NCU_SKIP, NCU_COUNT, NCU_TIMEOUT)
+#   trace          the same question with the kernels running as they normally do: bench/gpu/trace/kernel_trace.c
+#                  (CUPTI activity records) under a short epoch of Dendrite and of PyTorch's one-graph step for
+#                  $TRACE_NETWORKS (mlp512 bn256; TRACE_TRAIN=12800 images), then trace-report.md: each graph
+#                  node's start, duration and the wait before it, the device's idle time in and between steps
 #   compare        bench/pytorch/compare.py over $OUT (and $COMPARE_DIRS) into $OUT/comparison.md
 #
 # Every stage's output is tee'd into $OUT (the device tool's output folder; .bundle/out without one), together with
@@ -43,9 +47,9 @@
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
-#   PACK=1                           at the end, everything in $OUT but summary.txt, comparison.md and run-info.json
-#                                    goes into results.tgz (the default when OUT is set: the device tool returns at
-#                                    most 8 files); PACK=0 leaves the files as they are
+#   PACK=1                           at the end, everything in $OUT but summary.txt, comparison.md, trace-report.md
+#                                    and run-info.json goes into results.tgz (the default when OUT is set: the
+#                                    device tool returns at most 8 files); PACK=0 leaves the files as they are
 #   SCALING_BACKENDS="cuda" SCALING_TRAIN=20000 SCALING_BATCHES="32 ... 8192" SCALING_WIDTHS="128 ... 8192"
 set -uo pipefail
 
@@ -58,7 +62,7 @@ out=$(cd "$out" && pwd)
 summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling step pytorch compare"
+all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling step trace pytorch compare"
 
 # The 15-minute session (README.md section 3): two calls of about six minutes, the issue's priorities first.
 # A preset only fills knobs that are not already set, so any of them can still be overridden.
@@ -71,7 +75,7 @@ case "${PLAN:-}" in
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
      # it now beside the backward products), NVIDIA OpenCL, then where mlp512's and bn256's steps go
-    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench gemm step}" "${NETWORKS:=wide4096}"
+    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench trace gemm step}" "${NETWORKS:=wide4096}"
     : "${EXTRA_RUNS=whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
     : "${STEP_NETWORKS:=mlp512 bn256}"
     : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}"
@@ -169,7 +173,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|STEP_NETWORKS|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|STEP_NETWORKS|TRACE_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -420,6 +424,54 @@ stage_step() {
   else failed+=(step); echo "step: FAILED, no Java" >> "$summary"; fi
 }
 
+# The folder of CUPTI's library (libcupti.so.13) for kernel_trace: the CUDA toolkit's, else the pip copy PyTorch uses.
+cupti_dir() {
+  local d f
+  for d in /usr/local/cuda/extras/CUPTI/lib64 /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+           /usr/local/cuda-*/extras/CUPTI/lib64 /usr/local/cuda-*/lib64 /usr/local/cuda-*/lib; do
+    [ -e "$d/libcupti.so.13" ] && { echo "$d"; return 0; }
+  done
+  f=$("$python" -c 'import glob, site, sys
+for s in site.getsitepackages():
+    for p in glob.glob(s + "/nvidia/**/libcupti.so.13*", recursive=True):
+        print(p); sys.exit()' 2>/dev/null)
+  [ -n "$f" ] && { dirname "$f"; return 0; }
+  return 1
+}
+
+stage_trace() {
+  # Where a replayed step's time goes with every kernel running as it normally does (ncu in the step stage replays
+  # each alone): the CUDA driver loads kernel_trace (CUDA_INJECTION64_PATH) into one short epoch of Dendrite and of
+  # PyTorch's one-graph step, and trace_report.py reads the last 100 replays of each step graph.
+  local lib=$root/$b/lib/libkernel_trace.so dir net traces=() stem
+  if [ ! -f "$lib" ]; then
+    note "trace: no $lib (make-bundle.sh builds it where gcc and CUPTI's headers are); nothing traced"
+    failed+=(trace); return
+  fi
+  if ! dir=$(cupti_dir); then
+    note "trace: no libcupti.so.13 on this machine; nothing traced"; failed+=(trace); return
+  fi
+  need_java || { failed+=(trace); return; }
+  local inject=(env "CUDA_INJECTION64_PATH=$lib" "LD_LIBRARY_PATH=$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+  for net in ${TRACE_NETWORKS:-mlp512 bn256}; do
+    stem=trace-cuda-$net
+    run_step "$stem" "$out/$stem.txt" "${TRACE_TIMEOUT:-60}" "${inject[@]}" "KERNEL_TRACE_OUT=$out/$stem.csv" \
+      "$java" "${jvm_flags[@]}" -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network "$net" --backend cuda \
+      --epochs 1 --warmup 1 --train "${TRACE_TRAIN:-12800}" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} \
+      --json "$out/$stem.json"
+    [ -s "$out/$stem.csv" ] && traces+=("Dendrite cuda $net=$out/$stem.csv")
+    stem=trace-pytorch-$net
+    run_step "$stem" "$out/$stem.txt" "${TRACE_TIMEOUT:-60}" "${inject[@]}" "KERNEL_TRACE_OUT=$out/$stem.csv" \
+      "$python" bench/pytorch/peer.py --network "$net" --variant graph --epochs 1 --warmup 1 \
+      --train "${TRACE_TRAIN:-12800}" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$(mktemp -d)"
+    [ -s "$out/$stem.csv" ] && traces+=("PyTorch one graph $net=$out/$stem.csv")
+  done
+  if [ ${#traces[@]} -gt 0 ]; then
+    run_step trace-report "$out/trace-report.txt" 60 "$python" bench/gpu/trace/trace_report.py \
+      --out "$out/trace-report.md" "${traces[@]}"
+  fi
+}
+
 stage_opencl_bench() {
   if need_java; then
     (
@@ -533,9 +585,11 @@ done
 echo "== summary ($summary)"
 cat "$summary"
 # The device tool brings back at most 8 files from $OUT (2026-12-04, the first run on an H200 lost 25 of 33):
-# everything but the summary, the comparison and run-info.json goes into one results.tgz. PACK=0 keeps the files.
+# everything but the summary, the comparison, trace-report.md and run-info.json goes into one results.tgz. PACK=0
+# keeps the files.
 if [ "${PACK:-${OUT:+1}}" = 1 ]; then
   ( cd "$out" && find . -mindepth 1 -maxdepth 1 ! -name summary.txt ! -name comparison.md ! -name run-info.json \
+      ! -name trace-report.md \
       ! -name results.tgz -print0 | sort -z | tar --null -T - -czf results.tgz --remove-files ) \
     && echo "run-on-gpu: the other results are in $out/results.tgz (tar -xzf it beside summary.txt)"
 fi

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Where a replayed training step's time goes, from kernel_trace.c's CSV: one table per trace.
+
+    python3 bench/gpu/trace/trace_report.py [--steps N] [--out report.md] LABEL=trace.csv [LABEL=trace.csv ...]
+    python3 bench/gpu/trace/trace_report.py --self-test
+
+The step is the CUDA graph launched most often in the trace (a training step replayed batch after batch); the
+last N launches of it are read (default 100: the measured epochs, not the warm-up). For each launch: its span
+(first kernel start to last kernel end), the period to the next launch, the device's idle time inside the span
+(span minus the union of the kernels' busy intervals) and between launches, and how long before its first kernel
+the host had issued it (the launch call's start; a lead near zero means the device waited on the host). For each
+node of the graph (CUPTI's graph node id, the same in every replay): its median start from the launch's first
+kernel, median duration, and the median wait before it (its start minus the latest end of anything in the same
+launch that had ended by then: the launch latency of a dependent node, or a join). Durations are the device's
+own clock, with the kernels running as they normally do, concurrently where the graph lets them.
+"""
+import argparse
+import csv
+import re
+import statistics
+import sys
+from collections import Counter, defaultdict
+
+
+def short_name(name):
+    """The kernel's function name from a mangled C++ name (namespaces kept, template arguments dropped)."""
+    if not name.startswith("_Z"):
+        return name.split("(")[0].split("<")[0][:80]
+    s = name[2:]
+    nested = s.startswith("N")
+    i = 1 if nested else 0
+    parts = []
+    while i < len(s) and s[i].isdigit():
+        m = re.match(r"\d+", s[i:])
+        n = int(m.group(0))
+        i += len(m.group(0))
+        parts.append(s[i:i + n])
+        i += n
+        if not nested:
+            break
+    return "::".join(parts) if parts else name[:80]
+
+
+def read_trace(path):
+    """Device records (kernels, memsets, copies) and host API records of one kernel_trace CSV."""
+    device, api, notes = [], [], []
+    with open(path, newline="") as f:
+        for row in csv.reader(f):
+            if not row:
+                continue
+            kind = row[0]
+            try:
+                if kind == "K":
+                    device.append({"kind": "K", "name": short_name(row[1]), "start": int(row[2]),
+                                   "end": int(row[3]), "stream": int(row[4]), "corr": int(row[5]),
+                                   "graph": int(row[6]), "node": int(row[7]),
+                                   "launch": "%sx%sx%s/%sx%sx%s" % tuple(row[8:14])})
+                elif kind in ("S", "C"):
+                    device.append({"kind": kind, "name": row[1], "start": int(row[2]), "end": int(row[3]),
+                                   "stream": int(row[4]), "corr": int(row[5]), "graph": int(row[6]),
+                                   "node": int(row[7]), "launch": "%s B" % row[8]})
+                elif kind == "A":
+                    api.append({"name": row[1], "start": int(row[2]), "end": int(row[3]), "corr": int(row[5])})
+                elif kind == "#":
+                    notes.append(",".join(row[1:]))
+            except (IndexError, ValueError) as e:
+                raise ValueError("%s: malformed record %r (%s)" % (path, row, e)) from None
+    return device, api, notes
+
+
+def union_length(intervals):
+    total, cur_start, cur_end = 0, None, None
+    for start, end in sorted(intervals):
+        if cur_end is None or start > cur_end:
+            if cur_end is not None:
+                total += cur_end - cur_start
+            cur_start, cur_end = start, end
+        else:
+            cur_end = max(cur_end, end)
+    if cur_end is not None:
+        total += cur_end - cur_start
+    return total
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def launches_of(records):
+    """One graph's records split into its launches: a launch runs each node once, and the next launch of the same
+    graph starts only after the last one ended (same stream), so a node seen again starts a new launch. Without node
+    ids (an old driver) the launch call's correlation id groups them instead."""
+    records = sorted(records, key=lambda r: r["start"])
+    if all(r["node"] == 0 for r in records):
+        by_corr = defaultdict(list)
+        for r in records:
+            by_corr[r["corr"]].append(r)
+        return sorted(by_corr.values(), key=lambda rs: rs[0]["start"])
+    runs, current, seen = [], [], set()
+    for r in records:
+        if r["node"] in seen:
+            runs.append(current)
+            current, seen = [], set()
+        current.append(r)
+        seen.add(r["node"])
+    if current:
+        runs.append(current)
+    return runs
+
+
+def analyse(device, api, steps):
+    """The step graph's launches and per-node statistics; None when no graph was launched."""
+    by_graph = defaultdict(list)
+    for r in device:
+        if r["graph"] != 0:
+            by_graph[r["graph"]].append(r)
+    if not by_graph:
+        return None
+    per_graph = {graph: launches_of(rs) for graph, rs in by_graph.items()}
+    # The most launched graph; of equals (a step recorded again for each fit), the one that ran last.
+    step_graph = max(per_graph, key=lambda g: (len(per_graph[g]), per_graph[g][-1][0]["start"]))
+    runs = per_graph[step_graph]
+    count = len(runs)
+    runs = runs[-steps:] if steps > 0 else runs
+    api_by_corr = {a["corr"]: a for a in api if "GraphLaunch" in a["name"]}
+    nodes = defaultdict(lambda: {"name": "", "launch": "", "stream": 0, "start": [], "dur": [], "wait": []})
+    spans, busy, sums, leads, calls, periods, between = [], [], [], [], [], [], []
+    for i, rs in enumerate(runs):
+        t0 = rs[0]["start"]
+        t1 = max(r["end"] for r in rs)
+        spans.append(t1 - t0)
+        busy.append(union_length([(r["start"], r["end"]) for r in rs]))
+        sums.append(sum(r["end"] - r["start"] for r in rs))
+        if i + 1 < len(runs):
+            periods.append(runs[i + 1][0]["start"] - t0)
+            between.append(runs[i + 1][0]["start"] - t1)
+        a = api_by_corr.get(rs[0]["corr"])
+        if a is not None:
+            leads.append(t0 - a["start"])
+            calls.append(a["end"] - a["start"])
+        for r in rs:
+            ended = [o["end"] for o in rs if o is not r and o["end"] <= r["start"]]
+            n = nodes[r["node"]]
+            n["name"], n["launch"], n["stream"] = r["name"], r["launch"], r["stream"]
+            n["start"].append(r["start"] - t0)
+            n["dur"].append(r["end"] - r["start"])
+            n["wait"].append(r["start"] - (max(ended) if ended else t0))
+    return {"graph": step_graph, "launches": count, "read": len(runs), "nodes": nodes,
+            "per_step": len(runs[-1]), "span": spans, "busy": busy, "sum": sums, "lead": leads, "call": calls,
+            "period": periods, "between": between, "other_graphs": len(per_graph) - 1}
+
+
+def us(ns):
+    return "%.1f" % (ns / 1000.0)
+
+
+def report(label, path, steps):
+    device, api, notes = read_trace(path)
+    lines = ["### %s" % label, "", "`%s`: %d device records, %d host calls kept." % (path, len(device), len(api))]
+    lines += ["Note from the tracer: %s" % n for n in notes if "kernel_trace CUPTI" not in n and n != "end"]
+    a = analyse(device, api, steps)
+    if a is None:
+        totals = defaultdict(lambda: [0, 0])
+        for r in device:
+            totals[r["name"]][0] += 1
+            totals[r["name"]][1] += r["end"] - r["start"]
+        lines += ["", "No graph launches: totals per kernel over the whole run.", "",
+                  "| kernel | count | total ms | mean us |", "|---|---|---|---|"]
+        for name, (n, t) in sorted(totals.items(), key=lambda kv: -kv[1][1])[:40]:
+            lines.append("| `%s` | %d | %.2f | %.1f |" % (name, n, t / 1e6, t / n / 1000.0))
+        return "\n".join(lines) + "\n"
+    lines += ["", "The step graph (id %d) ran %d times; the last %d are read, %d device ops each (%d other graphs "
+              "in the run: GEMM tuning, other batch sizes)." % (a["graph"], a["launches"], a["read"],
+                                                               a["per_step"], a["other_graphs"]), ""]
+    lines += ["| per step, median us | |", "|---|---|",
+              "| period (launch to next launch) | %s |" % us(median(a["period"])),
+              "| span (first kernel start to last end) | %s |" % us(median(a["span"])),
+              "| device busy inside the span (union of ops) | %s |" % us(median(a["busy"])),
+              "| device idle inside the span | %s |" % us(median([s - b for s, b in zip(a["span"], a["busy"])])),
+              "| idle between steps | %s |" % us(median(a["between"])),
+              "| ops' durations summed (beside each other counted twice) | %s |" % us(median(a["sum"]))]
+    if a["lead"]:
+        lines += ["| host: launch call's start to the step's first kernel | %s |" % us(median(a["lead"])),
+                  "| host: the launch call itself | %s |" % us(median(a["call"]))]
+    lines += ["", "| node | op | grid/block | stream | start | duration | wait before |",
+              "|---|---|---|---|---|---|---|"]
+    order = sorted(a["nodes"].items(), key=lambda kv: median(kv[1]["start"]))
+    for node, n in order:
+        lines.append("| %d | `%s` | %s | %d | %s | %s | %s |" % (node, n["name"][:60], n["launch"], n["stream"],
+                                                               us(median(n["start"])), us(median(n["dur"])),
+                                                               us(median(n["wait"]))))
+    return "\n".join(lines) + "\n"
+
+
+def self_test():
+    """A synthetic trace with known numbers: two steps of three kernels (the third beside the second)."""
+    import os
+    import tempfile
+    rows = ["#,kernel_trace CUPTI API 130001",
+            "K,_Z7warmupv,0,500,7,1,0,0,1,1,1,32,1,1"]  # not in a graph
+    for step, t0 in enumerate((10_000, 30_000)):
+        corr = 100 + step
+        rows += ["A,cuGraphLaunch,%d,%d,1,%d" % (t0 - 4000, t0 - 3000, corr),
+                 "K,_Z6gatherPKhPf,%d,%d,13,%d,5,11,128,1,1,256,1,1" % (t0, t0 + 2000, corr),
+                 "K,_ZN4ns_a6kernelIfEEvT_,%d,%d,13,%d,5,12,8,2,1,16,16,1" % (t0 + 3000, t0 + 8000, corr),
+                 "K,adam_update,%d,%d,14,%d,5,13,100,1,1,256,1,1" % (t0 + 3500, t0 + 6000, corr)]
+    rows.append("K,_Z5otherv,50000,51000,13,300,9,1,1,1,1,1,1,1")  # another graph, launched once
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write("\n".join(rows) + "\n")
+    try:
+        device, api, _ = read_trace(f.name)
+        a = analyse(device, api, 100)
+        assert a["graph"] == 5 and a["read"] == 2 and a["per_step"] == 3, a
+        assert a["span"] == [8000, 8000], a["span"]
+        assert a["busy"] == [7000, 7000], a["busy"]  # 0-2000 and 3000-8000
+        assert a["sum"] == [9500, 9500], a["sum"]
+        assert a["period"] == [20000] and a["between"] == [12000], (a["period"], a["between"])
+        assert a["lead"] == [4000, 4000] and a["call"] == [1000, 1000], (a["lead"], a["call"])
+        n = a["nodes"]
+        assert n[11]["name"] == "gather" and n[12]["name"] == "ns_a::kernel", (n[11]["name"], n[12]["name"])
+        assert n[12]["wait"] == [1000, 1000] and n[13]["wait"] == [1500, 1500], (n[12]["wait"], n[13]["wait"])
+        no_nodes = [dict(r, node=0) for r in device if r["graph"] == 5]
+        assert [len(rs) for rs in launches_of(no_nodes)] == [3, 3]  # by correlation id
+        assert short_name("_Z16gemm_tile64_nn_xPKf") == "gemm_tile64_nn_x"
+        assert short_name("void cutlass::Kernel<T>(int)") == "void cutlass::Kernel"
+        text = report("synthetic", f.name, 100)
+        assert "| 13 | `adam_update` | 100x1x1/256x1x1 | 14 | 3.5 | 2.5 | 1.5 |" in text, text
+    finally:
+        os.unlink(f.name)
+    print("trace_report self-test: ok")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("traces", nargs="*", help="LABEL=path of a kernel_trace CSV (or a bare path)")
+    p.add_argument("--steps", type=int, default=100, help="the last N launches of the step graph (0: all)")
+    p.add_argument("--out", help="write the report here (default: standard output)")
+    p.add_argument("--self-test", action="store_true", help="check the analysis on a synthetic trace")
+    args = p.parse_args()
+    if args.self_test:
+        self_test()
+        return 0
+    if not args.traces:
+        p.error("no trace given")
+    parts = []
+    for t in args.traces:
+        label, _, path = t.rpartition("=")
+        parts.append(report(label or path, path, args.steps))
+    text = "\n".join(parts)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
