@@ -39,9 +39,11 @@
  * in 4-byte words):
  *   [0, 4)      the error block of kernels/common/errors.h
  *   [4]         the ticket counter of dendrite_finish_stats (always 0 between kernels)
+ *   [5]         the ticket counter of dendrite_advance_counters_when_last (always 0 between kernels)
  *   [8, 8 + 2 * DENDRITE_MAX_STAT_BLOCKS)  per-block partials (a, b)
  */
 #define DENDRITE_CONTROL_TICKET 4
+#define DENDRITE_CONTROL_COUNTER_TICKET 5
 #define DENDRITE_CONTROL_PARTIALS 8
 #define DENDRITE_CONTROL_WORDS (DENDRITE_CONTROL_PARTIALS + 2 * DENDRITE_MAX_STAT_BLOCKS)
 
@@ -184,6 +186,29 @@ __device__ __forceinline__ void dendrite_finish_stats(float a, float b, float ca
             stats[1] += cc * tb;
         }
         *ticket = 0u; /* ready for the next kernel (stream order makes this visible to it) */
+    }
+}
+
+/*
+ * The end of an optimizer kernel that also ends the training step (Backend.updateThenAdvanceCounters): the last
+ * block to finish increments counters[0] and counters[1], as advance_counters does, once every block has read them
+ * (Adam reads t = counters[0] + 1 at its start), so the step needs no launch of its own for it. Nothing when
+ * counters is null. Every thread of every block must call it (it contains a barrier); control is the control block.
+ */
+__device__ __forceinline__ void dendrite_advance_counters_when_last(int *counters, int *control) {
+    if (counters == nullptr) {
+        return;
+    }
+    __syncthreads(); /* every thread of this block has read the counters */
+    if (threadIdx.x == 0) {
+        __threadfence();
+        unsigned int *ticket = (unsigned int *) (control + DENDRITE_CONTROL_COUNTER_TICKET);
+        unsigned int blocks = gridDim.x * gridDim.y * gridDim.z;
+        if (atomicAdd(ticket, 1u) == blocks - 1) { /* every other block has taken its ticket: none reads them now */
+            counters[0] += 1;
+            counters[1] += 1;
+            *ticket = 0u; /* ready for the next step (stream order makes this visible to it) */
+        }
     }
 }
 

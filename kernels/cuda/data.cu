@@ -5,7 +5,8 @@
  *
  * Why: the dataset lives on the GPU as uint8 (60,000 x 784 bytes = 47 MB for Fashion-MNIST), so a training
  * step never copies from the host. The batch index is read from counters[1] on the device, so a captured
- * step gathers the next batch on every replay; advance_counters, the last node of a step, moves it on.
+ * step gathers the next batch on every replay; the step's last update kernel moves it on at its end (common.cuh:
+ * dendrite_advance_counters_when_last), or advance_counters, the last node of a step, where that update cannot.
  *
  * The shuffle is defined by sort keys (Philox bits, index) (Backend.randomPermutation). It is sorted with a
  * bitonic network on the 64-bit keys (bits << 32 | index): deterministic, simple, and at dataset sizes

@@ -11,9 +11,13 @@
 #include "common.cuh"
 #include "optimizers.h"
 
-/* Keras SGD: p -= lr g; with momentum (velocity non-null) v = momentum v - lr g, p += v (or Nesterov). */
+/*
+ * Keras SGD: p -= lr g; with momentum (velocity non-null) v = momentum v - lr g, p += v (or Nesterov).
+ * advance (non-null only for a step's last update, Backend.updateThenAdvanceCounters): the step counters, which the
+ * kernel's last block advances (common.cuh); the same for adam_update.
+ */
 DENDRITE_KERNEL void sgd_update(float *params, const float *grads, float *velocity, int n, const float *hyper,
-                                float momentum, int nesterov) {
+                                float momentum, int nesterov, int *advance, int *control) {
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         if (velocity == nullptr) {
@@ -22,6 +26,7 @@ DENDRITE_KERNEL void sgd_update(float *params, const float *grads, float *veloci
             dendrite_sgd_momentum_step(params, grads, velocity, i, lr, momentum, nesterov);
         }
     }
+    dendrite_advance_counters_when_last(advance, control);
 }
 
 /* Lane j of a float4. */
@@ -39,7 +44,7 @@ __device__ __forceinline__ float &adam_lane(float4 &q, int j) {
  */
 DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, float *v, float *v_max, int n,
                                  const float *hyper, const int *counters, float beta1, float beta2, float eps,
-                                 int vectors) {
+                                 int vectors, int *advance, int *control) {
     /* Both bias corrections folded into one step size: per thread, once, outside the loop. */
     float step_size = dendrite_adam_step_size(hyper[0], beta1, beta2, counters[0] + 1);
     int amsgrad = v_max != nullptr;
@@ -73,6 +78,7 @@ DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, fl
     for (unsigned int i = first_single + DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dendrite_adam_step(params, grads, m, v, v_max, i, step_size, beta1, beta2, eps, amsgrad);
     }
+    dendrite_advance_counters_when_last(advance, control);
 }
 
 /* Keras RMSprop: centered when mg is non-null, with momentum when mom is non-null. */

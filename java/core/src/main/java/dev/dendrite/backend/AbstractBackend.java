@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -956,6 +957,22 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void advanceCounters(Slice counters) {
         checks().advanceCounters(counters);
+        ops.data().advanceCounters(counters);
+    }
+
+    @Override
+    public final void updateThenAdvanceCounters(Slice counters, Runnable update) {
+        checks().advanceCounters(counters);
+        Objects.requireNonNull(update, "updateThenAdvanceCounters: update is null");
+        advanceCountersAfter(counters, update);
+    }
+
+    /**
+     * {@link #updateThenAdvanceCounters} once its arguments are checked: here the update and then the counters' own
+     * op; a backend whose rule kernels can advance the counters overrides it.
+     */
+    protected void advanceCountersAfter(Slice counters, Runnable update) {
+        update.run();
         ops.data().advanceCounters(counters);
     }
 

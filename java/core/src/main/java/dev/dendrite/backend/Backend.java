@@ -202,6 +202,18 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     /** Increments both counters by one: issued once at the end of every training step. */
     void advanceCounters(Slice counters);
 
+    /**
+     * Issues {@code update}, a training step's last optimizer update, and then advances {@code counters} as
+     * {@link #advanceCounters} does. A backend may have the update's rule kernel advance them at its end instead
+     * (the CUDA backend's Adam and SGD: the kernel's last block to finish does), which saves a launch at the end of
+     * every step; the results are the same. {@code update} must end with the optimizer's rule (as
+     * {@code Optimizer.apply} does), and nothing issued after it in the step may read the counters expecting the old
+     * values; nor may anything beside it on a branch still read them.
+     *
+     * @throws NullPointerException when {@code update} is null
+     */
+    void updateThenAdvanceCounters(Slice counters, Runnable update);
+
     // ---------------------------------------------------------------- recording a step
 
     /**

@@ -89,6 +89,8 @@ final class Engine implements AutoCloseable {
     private final boolean activationBackwards;
     /** Whether a batch norm may run the forward pass of the Dense before it (batchNormAfter). */
     private final boolean denseBatchNorms;
+    /** Whether a step's last update also advances the counters (Backend.updateThenAdvanceCounters). */
+    private final boolean countersInUpdate = on("dendrite.fuseCounters");
     private long stepsDone;
 
     private int capacity;
@@ -485,6 +487,7 @@ final class Engine implements AutoCloseable {
             c.activationDone = false;
         }
         int deferredUpdate = -1; // a layer whose update waits until the layer below has read its weights
+        boolean countersAdvanced = false;
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
             if (layer.isPassThrough()) {
@@ -531,6 +534,12 @@ final class Engine implements AutoCloseable {
                 int li = first;
                 if (below >= 0) {
                     deferredUpdate = li;
+                } else if (dx == null && countersInUpdate) {
+                    // The step's last op: the branches join first (their updates read the counters), then the
+                    // update's rule kernel may advance the counters itself.
+                    backend.joinBranches();
+                    backend.updateThenAdvanceCounters(counters.all(), () -> updateLayer(li, rate));
+                    countersAdvanced = true;
                 } else if (dx == null) {
                     updateLayer(li, rate);
                 } else {
@@ -544,7 +553,7 @@ final class Engine implements AutoCloseable {
         }
         backend.joinBranches(); // the layers' weight gradients (Backend.branch), which all that follows reads
         if (byLayer) {
-            finishStep(rows);
+            finishStep(rows, countersAdvanced);
             return;
         }
         for (Penalized p : regularized) {
@@ -554,12 +563,19 @@ final class Engine implements AutoCloseable {
             return;
         }
         if (paramCount > 0) {
-            updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(), counters.all());
+            Runnable all = () -> updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(),
+                    counters.all());
+            if (countersInUpdate && updatePlan.endsWithRule()) {
+                backend.updateThenAdvanceCounters(counters.all(), all);
+                countersAdvanced = true;
+            } else {
+                all.run();
+            }
             for (int li = 0; li < layers.size(); li++) {
                 numerics.weights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
         }
-        finishStep(rows);
+        finishStep(rows, countersAdvanced);
     }
 
     private void addRegularizerGradient(Penalized p) {
@@ -622,13 +638,18 @@ final class Engine implements AutoCloseable {
                 rate, counters.all());
     }
 
-    /** What every training step ends with, after the update: the device-side metrics and the counters. */
-    private void finishStep(int rows) {
+    /**
+     * What every training step ends with, after the update: the device-side metrics (which do not read the counters)
+     * and the counters, unless the update advanced them already.
+     */
+    private void finishStep(int rows, boolean countersAdvanced) {
         if (stepMetrics != null) {
             // The outputs and targets the host metrics read after the step, counted on the device instead.
             stepMetrics.add(outs[layers.size() - 1], yBatch.all(), rows);
         }
-        backend.advanceCounters(counters.all());
+        if (!countersAdvanced) {
+            backend.advanceCounters(counters.all());
+        }
     }
 
     /**

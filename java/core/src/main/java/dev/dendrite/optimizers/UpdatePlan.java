@@ -123,6 +123,15 @@ public final class UpdatePlan implements AutoCloseable {
     }
 
     /**
+     * True when {@link #update} ends with the optimizer's rule ({@link Optimizer#apply}): neither gradient
+     * accumulation (whose restore follows the rule) nor a moving average (whose update follows it, reading the
+     * counters). Where it does, the rule's own kernel may end the training step (Backend.updateThenAdvanceCounters).
+     */
+    public boolean endsWithRule() {
+        return accumulation == 0 && average == null;
+    }
+
+    /**
      * Issues the step's learning rate where a schedule computes it, and returns the slice the update rule reads it
      * from: the schedule's own slot, or {@code hyper} without a schedule (then nothing is issued).
      */

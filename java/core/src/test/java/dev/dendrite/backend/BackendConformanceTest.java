@@ -1407,6 +1407,61 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * updateThenAdvanceCounters (a step's last update, which a backend may have advance the counters in its rule's
+     * kernel) gives the same bits as the update followed by advanceCounters, for Adam (which reads the step from the
+     * counters), SGD with momentum and RMSprop, three steps in a row (each advancing the counters exactly once); a
+     * null update and counters that are not two I32s are refused.
+     */
+    @Test
+    void updateThenAdvanceCountersIsTheUpdateThenTheAdvance() {
+        int n = 5003;
+        for (String rule : new String[] {"adam", "momentum", "rmsprop"}) {
+            Slice[][] twins = new Slice[2][];
+            Slice[] counters = new Slice[2];
+            float[] p0 = normal(n, 1);
+            float[] g = normal(n, 0.1);
+            for (int twin = 0; twin < 2; twin++) {
+                twins[twin] = new Slice[] {f32(p0), f32(g), f32(new float[n]), f32(new float[n])};
+                counters[twin] = i32(new int[] {4, 9});
+            }
+            Slice hyper = f32(new float[] {1e-2f});
+            for (int step = 1; step <= 3; step++) {
+                for (int twin = 0; twin < 2; twin++) {
+                    Slice[] t = twins[twin];
+                    Slice c = counters[twin];
+                    Runnable update = () -> {
+                        switch (rule) {
+                            case "adam" -> backend.adamUpdate(t[0], t[1], t[2], t[3], null, n, hyper, c, 0.9f,
+                                    0.999f, 1e-7f);
+                            case "momentum" -> backend.sgdUpdate(t[0], t[1], t[2], n, hyper, 0.9f, false);
+                            default -> backend.rmspropUpdate(t[0], t[1], t[3], null, null, n, hyper, 0.9f, 0f,
+                                    1e-7f);
+                        }
+                    };
+                    if (twin == 0) {
+                        update.run();
+                        backend.advanceCounters(c);
+                    } else {
+                        backend.updateThenAdvanceCounters(c, update);
+                    }
+                }
+                String what = rule + " step " + step + ctx();
+                assertArrayEquals(new int[] {4 + step, 9 + step}, getInts(counters[1]), what + ": counters");
+                assertArrayEquals(getInts(counters[0]), getInts(counters[1]), what + ": counters");
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(get(twins[0][i]), get(twins[1][i]), what + ": array " + i);
+                }
+            }
+        }
+        Slice counters = i32(new int[] {0, 0});
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> backend.updateThenAdvanceCounters(counters, null));
+        assertTrue(e.getMessage().contains("update"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.updateThenAdvanceCounters(f32(new float[2]), () -> { }));
+    }
+
+    /**
      * Adam gives the same bits wherever its slices start: at offset 0, at a 16-byte multiple and at the suite's
      * usual odd offset (a GPU backend may move four elements at a time where every buffer is 16-byte aligned, and
      * one at a time elsewhere), with a length that leaves a tail of three, over five steps.

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.CapturedStep;
+import dev.dendrite.backend.CountingBackend;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.DeferredBranchBackend;
 import dev.dendrite.backend.ReplayBackend;
@@ -210,6 +211,53 @@ class StepCaptureTest {
         int steps = 2 * 13;
         assertEquals(DeferredBranchBackend.of(wholeDeferred).branches() + 3 * steps,
                 DeferredBranchBackend.of(deferred).branches(), "one branch per layer update with a layer before it");
+    }
+
+    /**
+     * A step's last update advances the counters itself (Backend.updateThenAdvanceCounters, which the CUDA backend
+     * folds into the rule's kernel) instead of an advanceCounters op after it: once per step, by layer (after the
+     * branches join) and as one update of all parameters, with the same training bit for bit as with
+     * {@code -Ddendrite.fuseCounters=false}, also with the branches run at their join. Where the update does not
+     * end with its rule (a moving average follows it and reads the counters), the counters keep their own op.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"byLayer", "whole", "ema"})
+    void aStepsLastUpdateAdvancesTheCounters(String how) {
+        Supplier<Optimizer> make = () -> {
+            Adam adam = new Adam(2e-3);
+            if (how.equals("ema")) {
+                adam.options().useEma(true);
+            }
+            return adam;
+        };
+        String byLayerKey = "dendrite.updates.byLayer";
+        String fuseKey = "dendrite.fuseCounters";
+        if (how.equals("whole")) {
+            System.setProperty(byLayerKey, "false");
+        }
+        try {
+            Run apart;
+            System.setProperty(fuseKey, "false");
+            try {
+                apart = train(cpu, make, 2, false);
+            } finally {
+                System.clearProperty(fuseKey);
+            }
+            Backend counted = CountingBackend.wrap(cpu);
+            assertSameTraining(apart, train(counted, make, 2, false));
+            assertSameTraining(apart, train(DeferredBranchBackend.wrap(cpu), make, 2, false));
+            int steps = 2 * 13;
+            CountingBackend c = CountingBackend.of(counted);
+            boolean fused = !how.equals("ema");
+            assertEquals(fused ? steps : 0, c.calls("updateThenAdvanceCounters"), "updates that end a step");
+            // Validation batches advance their own counters (the 200 held-out rows are one inference batch of
+            // Sequential.DEFAULT_INFERENCE_BATCH rows per epoch); training steps no longer do where the update does.
+            int validationBatches = 2 * ((200 + Sequential.DEFAULT_INFERENCE_BATCH - 1)
+                    / Sequential.DEFAULT_INFERENCE_BATCH);
+            assertEquals(validationBatches + (fused ? 0 : steps), c.calls("advanceCounters"), "advanceCounters ops");
+        } finally {
+            System.clearProperty(byLayerKey);
+        }
     }
 
     @Test

@@ -643,6 +643,30 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
     }
 
+    /**
+     * The update's Adam or SGD kernel advances the counters at its end (its last block to finish), so that a step
+     * ends without advance_counters' launch; any other update, or {@code -Ddendrite.cuda.fuse=false}, issues that
+     * kernel after it.
+     */
+    @Override
+    protected void advanceCountersAfter(Slice counters, Runnable update) {
+        if (!fuseEnabled) {
+            super.advanceCountersAfter(counters, update);
+            return;
+        }
+        ensureOpen();
+        boolean advanced;
+        ctx.beginCounterAdvance(counters);
+        try {
+            update.run();
+        } finally {
+            advanced = ctx.endCounterAdvance();
+        }
+        if (!advanced) {
+            advanceCounters(counters);
+        }
+    }
+
     @Override
     public void joinBranches() {
         ensureOpen();

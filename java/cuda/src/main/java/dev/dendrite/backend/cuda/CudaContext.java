@@ -110,6 +110,17 @@ final class CudaContext {
     boolean tf32;
     /** A kernel that records device-side errors ran since the control block was last read. */
     boolean errorsPending;
+    /**
+     * Inside {@link CudaBackend#updateThenAdvanceCounters}: the counters the update's rule kernel advances (null:
+     * outside one, or taken), and where that stands: {@link #COUNTERS_PENDING}, then {@link #COUNTERS_TAKING} from
+     * {@link #takeCountersToAdvance} until the taking kernel's launch, then {@link #COUNTERS_TAKEN}.
+     */
+    private Slice countersToAdvance;
+    private int counterAdvance = COUNTERS_NONE;
+    private static final int COUNTERS_NONE = 0;
+    private static final int COUNTERS_PENDING = 1;
+    private static final int COUNTERS_TAKING = 2;
+    private static final int COUNTERS_TAKEN = 3;
 
     CudaContext(int deviceIndex) {
         this.deviceIndex = deviceIndex;
@@ -366,8 +377,56 @@ final class CudaContext {
      */
     void launchGrid(CudaKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY,
                             Object... args) {
+        checkCounterAdvance(kernel);
         cuLaunchKernel(functions[kernel.ordinal()], gridX, gridY, gridZ, blockX, blockY, 1, 0, stream,
                 Pointer.to(kernelParams(kernel, args)), null);
+    }
+
+    // ================================================================== the step's counters in its last update
+
+    /** {@link CudaBackend#updateThenAdvanceCounters} begins: the next rule kernel that can, advances these. */
+    void beginCounterAdvance(Slice counters) {
+        countersToAdvance = counters;
+        counterAdvance = COUNTERS_PENDING;
+    }
+
+    /**
+     * For a rule kernel about to be launched (Adam, SGD): the counters it must advance at its end, or null (a null
+     * device pointer) outside {@link #beginCounterAdvance} or when another kernel took them. Call it right before
+     * the launch, and only when the kernel is launched (not for n == 0).
+     */
+    CUdeviceptr takeCountersToAdvance() {
+        if (counterAdvance != COUNTERS_PENDING) {
+            return null;
+        }
+        counterAdvance = COUNTERS_TAKING;
+        CUdeviceptr p = ptr(countersToAdvance);
+        countersToAdvance = null;
+        return p;
+    }
+
+    /** The update has been issued: whether a kernel advanced the counters (else the caller issues the advance). */
+    boolean endCounterAdvance() {
+        boolean taken = counterAdvance == COUNTERS_TAKEN;
+        countersToAdvance = null;
+        counterAdvance = COUNTERS_NONE;
+        return taken;
+    }
+
+    /**
+     * Counters advanced by a kernel end the step: a kernel issued after it within the same update would run after
+     * the advance (and a second one could not run before it). A programming error, caught where it happens.
+     */
+    private void checkCounterAdvance(CudaKernel kernel) {
+        if (counterAdvance == COUNTERS_TAKING) {
+            counterAdvance = COUNTERS_TAKEN;
+        } else if (counterAdvance == COUNTERS_TAKEN) {
+            counterAdvance = COUNTERS_NONE;
+            countersToAdvance = null;
+            throw new IllegalStateException("cuda: " + kernel.symbol() + " was issued after the optimizer kernel "
+                    + "that advanced the step counters, inside Backend.updateThenAdvanceCounters; the update must "
+                    + "end with its rule's kernel");
+        }
     }
 
     /** Makes the backend's context current on the calling thread (cheap when it already is). */
@@ -402,6 +461,7 @@ final class CudaContext {
      * {@link Integer} or a {@link Float}, in the kernel's parameter order.
      */
     void launch(CudaKernel kernel, int gridX, int blockX, int blockY, int sharedBytes, Object... args) {
+        checkCounterAdvance(kernel);
         cuLaunchKernel(functions[kernel.ordinal()], gridX, 1, 1, blockX, blockY, 1, sharedBytes, stream,
                 Pointer.to(kernelParams(kernel, args)), null);
         afterOp();

@@ -42,8 +42,8 @@ enum CudaKernel {
     BATCHNORM_FORWARD_INFERENCE("batchnorm_forward_inference", "PIIPPFPPP"),
     BATCHNORM_BACKWARD("batchnorm_backward", "PPIIPPPPPPFIIIPPPIPIPIFP"),
     // optimizers.cu
-    SGD_UPDATE("sgd_update", "PPPIPFI"),
-    ADAM_UPDATE("adam_update", "PPPPPIPPFFFI"),
+    SGD_UPDATE("sgd_update", "PPPIPFIPP"),
+    ADAM_UPDATE("adam_update", "PPPPPIPPFFFIPP"),
     RMSPROP_UPDATE("rmsprop_update", "PPPPPIPFFF"),
     ADAGRAD_UPDATE("adagrad_update", "PPPIPF"),
     // optimizer_options.cu

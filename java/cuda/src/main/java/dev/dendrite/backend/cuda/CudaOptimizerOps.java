@@ -6,6 +6,7 @@ import static dev.dendrite.backend.cuda.CudaContext.ptr;
 import dev.dendrite.backend.OptimizerOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
+import jcuda.driver.CUdeviceptr;
 
 /**
  * The CUDA backend's optimizer updates (kernels/cuda/optimizers.cu). Element-wise rules launch one thread per
@@ -23,8 +24,12 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
+        if (n == 0) {
+            return;
+        }
+        CUdeviceptr advance = ctx.takeCountersToAdvance(); // null but in a step's last update
         ctx.launchElements("sgdUpdate", n, CudaKernel.SGD_UPDATE, ctx.elementGrid(n), ptr(params), ptr(grads),
-                ptr(velocity), n, ptr(hyper), momentum, nesterov ? 1 : 0);
+                ptr(velocity), n, ptr(hyper), momentum, nesterov ? 1 : 0, advance, ctx.control);
     }
 
     @Override
@@ -33,9 +38,11 @@ record CudaOptimizerOps(CudaContext ctx) implements OptimizerOps {
         if (n == 0) {
             return;
         }
+        CUdeviceptr advance = ctx.takeCountersToAdvance(); // null but in a step's last update
         try {
             ctx.launch(CudaKernel.ADAM_UPDATE, ctx.elementGrid(n), BLOCK, 1, 0, ptr(params), ptr(grads), ptr(m),
-                    ptr(v), ptr(vMax), n, ptr(hyper), ptr(counters), beta1, beta2, eps, VECTOR_ADAM);
+                    ptr(v), ptr(vMax), n, ptr(hyper), ptr(counters), beta1, beta2, eps, VECTOR_ADAM, advance,
+                    ctx.control);
         } catch (CudaException e) {
             throw ctx.fail("adamUpdate", "n=" + n + ", amsgrad=" + (vMax != null), e);
         }
