@@ -20,6 +20,7 @@
 #   .bundle/lib/junit-platform-console-standalone.jar
 #   .bundle/lib/libkernel_trace.so   bench/gpu/trace/kernel_trace.c, the CUPTI tracer of run-on-gpu.sh's trace stage
 #                                    (built where gcc and CUPTI's headers are; the device has libcupti itself)
+#   .bundle/dev/*.xz              the kernel explorations of bench/gpu/dev (dev stage), one program each
 #   .bundle/data/fashion-mnist/*.gz, the images as *.xz (smaller; run-on-gpu.sh unpacks them)
 # The bundle and the working tree that travels with it stay under 64 MiB together (checked at the end).
 set -euo pipefail
@@ -123,6 +124,16 @@ if [ -n "$cupti_home" ] && command -v gcc >/dev/null 2>&1; then
 else
   echo "make-bundle: warning: no gcc or no CUPTI headers (cupti.h); the trace stage will have no tracer" >&2
 fi
+
+# The kernel explorations of bench/gpu/dev (run-on-gpu.sh's dev stage), stripped and as xz: about 200 KB each.
+dev_tmp=$(mktemp -d)
+OUT_DIR=$dev_tmp bash bench/gpu/dev/build.sh
+mkdir -p "$out/dev"
+for program in "$dev_tmp"/*; do
+  strip "$program" 2>/dev/null || true
+  xz -9 -c "$program" > "$out/dev/$(basename "$program").xz"
+done
+rm -rf "$dev_tmp"
 
 echo "make-bundle: jlink"
 tmp=$(mktemp -d)

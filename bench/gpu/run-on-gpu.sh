@@ -15,6 +15,9 @@
 #   pytorch        bench/pytorch/peer.py, eager and graph, for $NETWORKS, and with --tf32 for $TF32_NETWORKS
 #   step           where a replayed step's time goes for $STEP_NETWORKS (mlp512 bn256): graphs off, the GEMM
 #                  choice per shape, and each kernel's duration under ncu (NCU_SKIP, NCU_COUNT, NCU_TIMEOUT)
+#   dev            the kernel explorations of bench/gpu/dev (llm.c's dev/cuda manner: numbered versions of one
+#                  kernel family, each checked against a float64 reference and timed in a graph beside cuBLAS),
+#                  each program with its default shapes
 #   trace          the same question with the kernels running as they normally do: bench/gpu/trace/kernel_trace.c
 #                  (CUPTI activity records) under a short epoch of Dendrite and of PyTorch's one-graph step for
 #                  $TRACE_NETWORKS (mlp512 bn256; TRACE_TRAIN=12800 images), then trace-report.md: each graph
@@ -62,7 +65,7 @@ out=$(cd "$out" && pwd)
 summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling step trace pytorch compare"
+all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling step trace dev pytorch compare"
 
 # The 15-minute session (README.md section 3): two calls of about six minutes, the issue's priorities first.
 # A preset only fills knobs that are not already set, so any of them can still be overridden.
@@ -74,10 +77,11 @@ case "${PLAN:-}" in
     : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nofuse:-Ddendrite.cuda.fuse=false}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
-     # it now beside the backward products), NVIDIA OpenCL, then where mlp512's and bn256's steps go
-    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench trace gemm step}" "${NETWORKS:=wide4096}"
+     # it now beside the backward products), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on
+     # both sides (trace), the small-batch forward product's kernel designs against cuBLAS (dev), ncu last
+    : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench trace dev gemm step}" "${NETWORKS:=wide4096}"
     : "${EXTRA_RUNS=whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
-    : "${STEP_NETWORKS:=mlp512 bn256}"
+    : "${STEP_NETWORKS:=mlp512 bn256}" "${TRACE_NETWORKS:=mlp512 bn256 wide4096}"
     : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}"
     : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
   *) echo "run-on-gpu: unknown PLAN '$PLAN'; expected 1 or 2" >&2; exit 2 ;;
@@ -424,17 +428,20 @@ stage_step() {
   else failed+=(step); echo "step: FAILED, no Java" >> "$summary"; fi
 }
 
-# The folder of CUPTI's library (libcupti.so.13) for kernel_trace: the CUDA toolkit's, else the pip copy PyTorch uses.
-cupti_dir() {
-  local d f
+# The folder holding CUDA library file $1 (libcupti.so.13, libcublas.so.13): the loader's cache, the CUDA toolkit's
+# folders, else the pip copies PyTorch uses. Nothing (status 1) where none has it.
+cuda_lib_dir() {
+  local lib=$1 d f
+  f=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+  [ -n "$f" ] && { dirname "$f"; return 0; }
   for d in /usr/local/cuda/extras/CUPTI/lib64 /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
            /usr/local/cuda-*/extras/CUPTI/lib64 /usr/local/cuda-*/lib64 /usr/local/cuda-*/lib; do
-    [ -e "$d/libcupti.so.13" ] && { echo "$d"; return 0; }
+    [ -e "$d/$lib" ] && { echo "$d"; return 0; }
   done
   f=$("$python" -c 'import glob, site, sys
 for s in site.getsitepackages():
-    for p in glob.glob(s + "/nvidia/**/libcupti.so.13*", recursive=True):
-        print(p); sys.exit()' 2>/dev/null)
+    for p in glob.glob(s + "/nvidia/**/" + sys.argv[1] + "*", recursive=True):
+        print(p); sys.exit()' "$lib" 2>/dev/null)
   [ -n "$f" ] && { dirname "$f"; return 0; }
   return 1
 }
@@ -448,7 +455,7 @@ stage_trace() {
     note "trace: no $lib (make-bundle.sh builds it where gcc and CUPTI's headers are); nothing traced"
     failed+=(trace); return
   fi
-  if ! dir=$(cupti_dir); then
+  if ! dir=$(cuda_lib_dir libcupti.so.13); then
     note "trace: no libcupti.so.13 on this machine; nothing traced"; failed+=(trace); return
   fi
   need_java || { failed+=(trace); return; }
@@ -470,6 +477,30 @@ stage_trace() {
     run_step trace-report "$out/trace-report.txt" 60 "$python" bench/gpu/trace/trace_report.py \
       --out "$out/trace-report.md" "${traces[@]}"
   fi
+}
+
+stage_dev() {
+  # Each exploration in .bundle/dev (make-bundle.sh: bench/gpu/dev/*.cu, stripped, as xz) with its default shapes;
+  # cuBLAS, which they open at run time, from the folder where the CUDA backend finds it too.
+  local dir program name found env_vars=()
+  dir=$(mktemp -d)
+  if [ -z "${DENDRITE_CUBLAS:-}" ] && found=$(cuda_lib_dir libcublas.so.13); then
+    env_vars=("DENDRITE_CUBLAS=$found/libcublas.so.13" "LD_LIBRARY_PATH=$found${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+  fi
+  if ! ls "$b"/dev/*.xz >/dev/null 2>&1; then
+    note "dev: no programs in $b/dev (make-bundle.sh builds them where nvcc is)"; failed+=(dev); return
+  fi
+  for program in "$b"/dev/*.xz; do
+    name=$(basename "$program" .xz)
+    if command -v xz >/dev/null 2>&1; then
+      xz -dc "$program" > "$dir/$name"
+    else
+      "$python" -c 'import lzma, shutil, sys
+with lzma.open(sys.argv[1]) as i, open(sys.argv[2], "wb") as o: shutil.copyfileobj(i, o)' "$program" "$dir/$name"
+    fi
+    chmod +x "$dir/$name"
+    run_step "dev-$name" "$out/dev-$name.txt" "${DEV_TIMEOUT:-60}" env ${env_vars[@]+"${env_vars[@]}"} "$dir/$name"
+  done
 }
 
 stage_opencl_bench() {

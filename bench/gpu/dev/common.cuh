@@ -1,0 +1,164 @@
+/*
+ * common.cuh - what the kernel explorations in bench/gpu/dev share (llm.c's dev/cuda/common.h in spirit): error
+ * checks, random data, a sampled float64 check against a reference, timing the way a training step runs (a CUDA
+ * graph holding a chain of the op, replayed back to back), and cuBLAS opened at run time.
+ *
+ * cuBLAS is opened with dlopen because the machine that builds these programs has CUDA's compiler but no cuBLAS;
+ * the GPU machine has libcublas.so.13 (the same library the CUDA backend reaches through native/cublas12). Only
+ * the few entry points the explorations compare against are declared, with cuBLAS's documented signatures.
+ */
+#pragma once
+
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <vector>
+
+#define CHECK_CUDA(call)                                                                                      \
+    do {                                                                                                      \
+        cudaError_t e_ = (call);                                                                              \
+        if (e_ != cudaSuccess) {                                                                              \
+            std::fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
+            std::exit(1);                                                                                     \
+        }                                                                                                     \
+    } while (0)
+
+/* Device buffer of n floats holding host's values. */
+inline float *to_device(const std::vector<float> &host) {
+    float *d = nullptr;
+    CHECK_CUDA(cudaMalloc(&d, host.size() * sizeof(float)));
+    CHECK_CUDA(cudaMemcpy(d, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+    return d;
+}
+
+inline std::vector<float> to_host(const float *d, size_t n) {
+    std::vector<float> host(n);
+    CHECK_CUDA(cudaMemcpy(host.data(), d, n * sizeof(float), cudaMemcpyDeviceToHost));
+    return host;
+}
+
+inline std::vector<float> uniform(size_t n, float lo, float hi, unsigned seed) {
+    std::mt19937 g(seed);
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(n);
+    for (auto &x : v) {
+        x = d(g);
+    }
+    return v;
+}
+
+inline std::vector<float> normal(size_t n, float stddev, unsigned seed) {
+    std::mt19937 g(seed);
+    std::normal_distribution<float> d(0.0f, stddev);
+    std::vector<float> v(n);
+    for (auto &x : v) {
+        x = d(g);
+    }
+    return v;
+}
+
+/*
+ * The largest |got - want| over `samples` outputs drawn at random (the same ones for every version), relative to
+ * max(1, the largest |want| seen): want(i) computes output i in float64.
+ */
+inline double sampled_error(const std::vector<float> &got, const std::function<double(size_t)> &want,
+                            size_t samples, unsigned seed) {
+    std::mt19937 g(seed);
+    std::uniform_int_distribution<size_t> pick(0, got.size() - 1);
+    double worst = 0.0;
+    double scale = 1.0;
+    for (size_t s = 0; s < samples; s++) {
+        size_t i = pick(g);
+        double w = want(i);
+        scale = std::fmax(scale, std::fabs(w));
+        worst = std::fmax(worst, std::fabs((double) got[i] - w));
+    }
+    return worst / scale;
+}
+
+/*
+ * Microseconds per op: `issue` (the op's launches on `stream`) recorded `chain` times into one graph, the graph
+ * launched once to warm up, then `launches` times back to back between two events. In a training step each op is
+ * a node of one graph, right after another, so this counts the kernels and the gaps between them as a step does.
+ */
+inline double time_in_graph(cudaStream_t stream, const std::function<void()> &issue, int chain = 20,
+                            int launches = 20) {
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    for (int i = 0; i < chain; i++) {
+        issue();
+    }
+    CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+    CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+    CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    cudaEvent_t start, stop;
+    CHECK_CUDA(cudaEventCreate(&start));
+    CHECK_CUDA(cudaEventCreate(&stop));
+    CHECK_CUDA(cudaEventRecord(start, stream));
+    for (int i = 0; i < launches; i++) {
+        CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    }
+    CHECK_CUDA(cudaEventRecord(stop, stream));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    CHECK_CUDA(cudaEventDestroy(start));
+    CHECK_CUDA(cudaEventDestroy(stop));
+    CHECK_CUDA(cudaGraphExecDestroy(exec));
+    CHECK_CUDA(cudaGraphDestroy(graph));
+    return 1000.0 * ms / ((double) chain * launches);
+}
+
+/* ------------------------------------------------------------------ cuBLAS, opened at run time */
+
+struct Cublas {
+    using Handle = void *;
+    int (*create)(Handle *) = nullptr;
+    int (*destroy)(Handle) = nullptr;
+    int (*set_stream)(Handle, cudaStream_t) = nullptr;
+    int (*set_workspace)(Handle, void *, size_t) = nullptr;
+    /* cublasSgemm_v2 (column-major; op 0 = N, 1 = T) */
+    int (*sgemm)(Handle, int, int, int, int, int, const float *, const float *, int, const float *, int,
+                 const float *, float *, int) = nullptr;
+    /* cublasSgemmStridedBatched */
+    int (*sgemm_batched)(Handle, int, int, int, int, int, const float *, const float *, int, long long,
+                         const float *, int, long long, const float *, float *, int, long long, int) = nullptr;
+    Handle handle = nullptr;
+    void *workspace = nullptr;
+
+    /* False (with the reason printed) where libcublas.so.13 cannot be opened: the cuBLAS rows are then left out. */
+    bool open(cudaStream_t stream) {
+        const char *names[] = {getenv("DENDRITE_CUBLAS"), "libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.13",
+                               "/usr/local/cuda/targets/x86_64-linux/lib/libcublas.so.13"};
+        void *lib = nullptr;
+        for (const char *n : names) {
+            if (n != nullptr && (lib = dlopen(n, RTLD_NOW | RTLD_LOCAL)) != nullptr) {
+                break;
+            }
+        }
+        if (lib == nullptr) {
+            std::printf("cuBLAS: libcublas.so.13 not found (%s); its rows are left out\n", dlerror());
+            return false;
+        }
+        create = (int (*)(Handle *)) dlsym(lib, "cublasCreate_v2");
+        destroy = (int (*)(Handle)) dlsym(lib, "cublasDestroy_v2");
+        set_stream = (int (*)(Handle, cudaStream_t)) dlsym(lib, "cublasSetStream_v2");
+        set_workspace = (int (*)(Handle, void *, size_t)) dlsym(lib, "cublasSetWorkspace_v2");
+        sgemm = (decltype(sgemm)) dlsym(lib, "cublasSgemm_v2");
+        sgemm_batched = (decltype(sgemm_batched)) dlsym(lib, "cublasSgemmStridedBatched");
+        if (!create || !destroy || !set_stream || !set_workspace || !sgemm || !sgemm_batched || create(&handle) != 0) {
+            std::printf("cuBLAS: an entry point is missing or cublasCreate failed; its rows are left out\n");
+            return false;
+        }
+        /* A workspace of its own, so that nothing is allocated while a graph is captured. */
+        size_t bytes = 32u << 20;
+        CHECK_CUDA(cudaMalloc(&workspace, bytes));
+        return set_stream(handle, stream) == 0 && set_workspace(handle, workspace, bytes) == 0;
+    }
+};
