@@ -20,6 +20,8 @@
  *   5/S      version 3 with the S slices of a tile as one thread-block cluster (Hopper): the partial tiles stay in
  *            shared memory, and each block folds a stripe of the tile's rows, reading its peers' partials through
  *            distributed shared memory; no global partials, one launch
+ *   6/S      version 5 with the block's whole slice of x and W copied to shared memory at once (cp.async), so that
+ *            global memory's latency is waited for once, not once per 16-deep step
  *   cublas   cublasSgemm, then a bias-and-relu kernel
  *   cublas/S cublasSgemmStridedBatched over S slices of k, then version 3's fold
  * Each fold sums the slices in slice order from zero, so every version with the same S gives the same bits.
@@ -315,6 +317,88 @@ __global__ void __launch_bounds__(THREADS) forward_cluster(const float *x, const
     cluster.sync(); /* no block leaves while a peer may still read its partial */
 }
 
+/* ------------------------------------------------------------------ version 6: the whole slice at once */
+
+/* 16 bytes from global to shared memory without passing through registers; zeros when `valid` is false. */
+__device__ __forceinline__ void copy16_async(float *dst, const float *src, bool valid) {
+    unsigned int d = (unsigned int) __cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0));
+}
+
+/*
+ * Version 5 with the block's whole slice of x and W copied into shared memory at once (cp.async: every copy in
+ * flight before the first wait), then multiplied from there. Version 5 waits for global memory once per 16-deep
+ * step with one step in flight, which at these shapes (6-16 steps of 256 FMAs a thread) leaves most of the latency
+ * exposed. Dynamic shared memory: x's slice as [64][depth + 4] (rows padded so that a thread's four rows fall in
+ * different banks), W's as [depth][64], and the partial tile [64][64]. Needs k and n multiples of 4 (16-byte rows).
+ */
+__global__ void __launch_bounds__(THREADS) forward_cluster_whole(const float *x, const float *w, const float *b,
+                                                                 float *y, int m, int n, int k, int depth) {
+    extern __shared__ __align__(16) float smem[];
+    int lda = depth + 4;
+    float *as = smem;
+    float *bs = as + BM * lda;
+    float *part = bs + depth * BN;
+    cg::cluster_group cluster = cg::this_cluster();
+    int slices = (int) cluster.num_blocks();
+    int rank = (int) cluster.block_rank();
+    int row0 = blockIdx.y * BM;
+    int col0 = blockIdx.x * BN;
+    int k0, k1;
+    slice_range(k, rank, slices, k0, k1);
+    int quads = depth / 4;
+    for (int e = threadIdx.x; e < BM * quads; e += THREADS) {
+        int r = e / quads;
+        int kk = (e % quads) * 4;
+        bool valid = row0 + r < m && k0 + kk < k1;
+        copy16_async(as + r * lda + kk, valid ? x + (size_t) (row0 + r) * k + k0 + kk : x, valid);
+    }
+    for (int e = threadIdx.x; e < depth * (BN / 4); e += THREADS) {
+        int kk = e / (BN / 4);
+        int c = (e % (BN / 4)) * 4;
+        bool valid = k0 + kk < k1 && col0 + c < n;
+        copy16_async(bs + kk * BN + c, valid ? w + (size_t) (k0 + kk) * n + col0 + c : w, valid);
+    }
+    asm volatile("cp.async.wait_all;\n" ::);
+    __syncthreads();
+    int tx = threadIdx.x & 15;
+    int ty = threadIdx.x >> 4;
+    float acc[4][4] = {};
+    const float *arow = as + ty * 4 * lda;
+    for (int kk = 0; kk < depth; kk++) {
+        float av[4] = {arow[kk], arow[lda + kk], arow[2 * lda + kk], arow[3 * lda + kk]};
+        float4 bv = *reinterpret_cast<const float4 *>(bs + kk * BN + tx * 4);
+        float bw[4] = {bv.x, bv.y, bv.z, bv.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                acc[i][j] = fmaf(av[i], bw[j], acc[i][j]);
+            }
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        *reinterpret_cast<float4 *>(part + (ty * 4 + i) * BN + tx * 4) =
+                make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
+    }
+    cluster.sync(); /* every slice's partial tile is in its block's shared memory */
+    int rows = BM / slices;
+    for (int e = threadIdx.x; e < rows * BN; e += THREADS) {
+        int lr = rank * rows + e / BN;
+        int lc = e % BN;
+        float s = 0.0f;
+        for (int z = 0; z < slices; z++) {
+            s += cluster.map_shared_rank(part, z)[lr * BN + lc];
+        }
+        int r = row0 + lr;
+        int c = col0 + lc;
+        if (r < m && c < n) {
+            y[(size_t) r * n + c] = relu_bias(s, b, c);
+        }
+    }
+    cluster.sync(); /* no block leaves while a peer may still read its partial */
+}
+
 /* ------------------------------------------------------------------ the runs */
 
 struct Row {
@@ -335,7 +419,7 @@ static void report(const Problem &p, const std::vector<Row> &rows) {
     std::fflush(stdout);
 }
 
-static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas) {
+static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, int max_shared) {
     Problem p{m, n, k, nullptr, nullptr, nullptr, uniform((size_t) m * k, 0.0f, 1.0f, 1),
               normal((size_t) k * n, 1.0f / std::sqrt((float) k), 2), normal(n, 0.1f, 3)};
     p.x = to_device(p.hx);
@@ -391,6 +475,19 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas) 
             check("5/" + std::to_string(s) + " cluster", [&] {
                 CHECK_CUDA(cudaLaunchKernelEx(&cfg, forward_cluster, p.x, p.w, p.b, y, m, n, k));
             }, rows);
+            /* Version 6: the slice's depth as slice_range cuts it, and the shared memory that needs. */
+            int steps = (k + BK - 1) / BK;
+            int depth = (steps + s - 1) / s * BK;
+            size_t bytes = (size_t) (BM * (depth + 4) + depth * BN + BM * BN) * sizeof(float);
+            if (k % 4 == 0 && n % 4 == 0 && bytes <= (size_t) max_shared) {
+                CHECK_CUDA(cudaFuncSetAttribute(forward_cluster_whole, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                (int) bytes));
+                cudaLaunchConfig_t whole = cfg;
+                whole.dynamicSmemBytes = bytes;
+                check("6/" + std::to_string(s) + " whole", [&] {
+                    CHECK_CUDA(cudaLaunchKernelEx(&whole, forward_cluster_whole, p.x, p.w, p.b, y, m, n, k, depth));
+                }, rows);
+            }
         }
     }
     if (cublas != nullptr) {
@@ -443,7 +540,8 @@ int main(int argc, char **argv) {
     Cublas cublas;
     bool have_cublas = cublas.open(stream);
     for (size_t i = 0; i < shapes.size(); i += 3) {
-        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], stream, have_cublas ? &cublas : nullptr);
+        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], stream, have_cublas ? &cublas : nullptr,
+                  prop.sharedMemPerBlockOptin);
     }
     return 0;
 }
