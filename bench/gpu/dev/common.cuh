@@ -28,11 +28,13 @@
         }                                                                                                     \
     } while (0)
 
-/* Device buffer of n floats holding host's values. */
+/* Device buffer of n floats holding host's values, there once this returns (the explorations time on a stream of
+ * their own, which a pageable copy on the legacy stream would not wait for). */
 inline float *to_device(const std::vector<float> &host) {
     float *d = nullptr;
     CHECK_CUDA(cudaMalloc(&d, host.size() * sizeof(float)));
     CHECK_CUDA(cudaMemcpy(d, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+    CHECK_CUDA(cudaDeviceSynchronize());
     return d;
 }
 
@@ -76,7 +78,10 @@ inline double sampled_error(const std::vector<float> &got, const std::function<d
         size_t i = pick(g);
         double w = want(i);
         scale = std::fmax(scale, std::fabs(w));
-        worst = std::fmax(worst, std::fabs((double) got[i] - w));
+        double d = std::fabs((double) got[i] - w);
+        if (!(d <= worst)) { /* a NaN sticks (fmax would drop it) */
+            worst = d;
+        }
     }
     return worst / scale;
 }
@@ -94,6 +99,7 @@ inline double time_in_graph(cudaStream_t stream, const std::function<void()> &is
     for (int i = 0; i < chain; i++) {
         issue();
     }
+    CHECK_CUDA(cudaGetLastError()); /* a launch refused inside the capture names itself here */
     CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
     CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
     CHECK_CUDA(cudaGraphLaunch(exec, stream));
@@ -116,6 +122,18 @@ inline double time_in_graph(cudaStream_t stream, const std::function<void()> &is
 }
 
 /* ------------------------------------------------------------------ cuBLAS, opened at run time */
+
+#define CHECK_CUBLAS(call)                                                                                    \
+    do {                                                                                                      \
+        int s_ = (call);                                                                                      \
+        if (s_ != 0) {                                                                                        \
+            std::fprintf(stderr, "%s:%d: %s failed: cuBLAS status %d\n", __FILE__, __LINE__, #call, s_);       \
+            std::exit(1);                                                                                     \
+        }                                                                                                     \
+    } while (0)
+
+/* A second of work before the first timing, so that the first rows are not timed at idle clocks. */
+inline void warm_up(cudaStream_t stream);
 
 struct Cublas {
     using Handle = void *;
@@ -162,3 +180,23 @@ struct Cublas {
         return set_stream(handle, stream) == 0 && set_workspace(handle, workspace, bytes) == 0;
     }
 };
+
+__global__ void dendrite_dev_spin(float *out, int rounds) {
+    float v = threadIdx.x;
+    for (int i = 0; i < rounds; i++) {
+        v = v * 0.999f + 1.0f;
+    }
+    if (v == -1.0f) {
+        out[0] = v; /* never: keeps the loop */
+    }
+}
+
+inline void warm_up(cudaStream_t stream) {
+    float *sink;
+    CHECK_CUDA(cudaMalloc(&sink, sizeof(float)));
+    for (int i = 0; i < 50; i++) {
+        dendrite_dev_spin<<<1024, 256, 0, stream>>>(sink, 1 << 16);
+    }
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    CHECK_CUDA(cudaFree(sink));
+}

@@ -24,7 +24,8 @@
  *            global memory's latency is waited for once, not once per 16-deep step
  *   cublas   cublasSgemm, then a bias-and-relu kernel
  *   cublas/S cublasSgemmStridedBatched over S slices of k, then version 3's fold
- * Each fold sums the slices in slice order from zero, so every version with the same S gives the same bits.
+ * Each fold sums the slices in slice order from zero, so versions 3-6 with the same S give the same bits (cuBLAS/S
+ * cuts k into K/S-deep slices, these into whole 16-deep steps; at K = 784 and S = 16 only 13 of their slices work).
  */
 #include <cooperative_groups.h>
 
@@ -322,7 +323,8 @@ __global__ void __launch_bounds__(THREADS) forward_cluster(const float *x, const
 /* 16 bytes from global to shared memory without passing through registers; zeros when `valid` is false. */
 __device__ __forceinline__ void copy16_async(float *dst, const float *src, bool valid) {
     unsigned int d = (unsigned int) __cvta_generic_to_shared(dst);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0)
+                 : "memory");
 }
 
 /*
@@ -359,7 +361,7 @@ __global__ void __launch_bounds__(THREADS) forward_cluster_whole(const float *x,
         bool valid = k0 + kk < k1 && col0 + c < n;
         copy16_async(bs + kk * BN + c, valid ? w + (size_t) (k0 + kk) * n + col0 + c : w, valid);
     }
-    asm volatile("cp.async.wait_all;\n" ::);
+    asm volatile("cp.async.wait_all;\n" ::: "memory");
     __syncthreads();
     int tx = threadIdx.x & 15;
     int ty = threadIdx.x >> 4;
@@ -433,11 +435,17 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, 
     CHECK_CUDA(cudaMalloc(&partials, 16 * mn * sizeof(float)));
     CHECK_CUDA(cudaMalloc(&tickets, 4096 * sizeof(unsigned int)));
     CHECK_CUDA(cudaMemset(tickets, 0, 4096 * sizeof(unsigned int)));
+    CHECK_CUDA(cudaDeviceSynchronize()); /* the setup is done before anything runs on the timing stream */
     dim3 tiles((n + BN - 1) / BN, (m + BM - 1) / BM);
+    if (tiles.x * tiles.y > 4096 || m > 65535) {
+        std::fprintf(stderr, "gemm_forward: %d x %d is past the tickets (4096 tiles) or the naive grid\n", m, n);
+        std::exit(2);
+    }
     int fold_blocks = (int) std::min<size_t>((mn + 255) / 256, 1024);
     auto check = [&](const std::string &name, const std::function<void()> &issue, std::vector<Row> &rows) {
-        CHECK_CUDA(cudaMemset(y, 0, mn * sizeof(float)));
+        CHECK_CUDA(cudaMemsetAsync(y, 0, mn * sizeof(float), stream));
         issue();
+        CHECK_CUDA(cudaGetLastError());
         cudaError_t e = cudaStreamSynchronize(stream);
         if (e != cudaSuccess) {
             std::printf("  %-14s failed: %s\n", name.c_str(), cudaGetErrorString(e));
@@ -465,7 +473,7 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, 
             cfg.gridDim = grid;
             cfg.blockDim = dim3(THREADS);
             cfg.stream = stream;
-            cudaLaunchAttribute attr[1];
+            cudaLaunchAttribute attr[1] = {};
             attr[0].id = cudaLaunchAttributeClusterDimension;
             attr[0].val.clusterDim.x = 1;
             attr[0].val.clusterDim.y = 1;
@@ -495,7 +503,7 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, 
         const float zero = 0.0f;
         /* Row-major y = x W is column-major y^T = W^T x^T: W as the first operand, leading dimensions n and k. */
         check("cublas", [&] {
-            cublas->sgemm(cublas->handle, 0, 0, n, m, k, &one, p.w, n, p.x, k, &zero, y, n);
+            CHECK_CUBLAS(cublas->sgemm(cublas->handle, 0, 0, n, m, k, &one, p.w, n, p.x, k, &zero, y, n));
             bias_relu<<<fold_blocks, 256, 0, stream>>>(y, p.b, m, n);
         }, rows);
         for (int s : {2, 4, 8, 16}) {
@@ -504,8 +512,8 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, 
             }
             int ks = k / s;
             check("cublas/" + std::to_string(s), [&] {
-                cublas->sgemm_batched(cublas->handle, 0, 0, n, m, ks, &one, p.w, n, (long long) ks * n, p.x, k,
-                                      ks, &zero, partials, n, (long long) mn, s);
+                CHECK_CUBLAS(cublas->sgemm_batched(cublas->handle, 0, 0, n, m, ks, &one, p.w, n, (long long) ks * n,
+                                                   p.x, k, ks, &zero, partials, n, (long long) mn, s));
                 fold_bias_relu<<<fold_blocks, 256, 0, stream>>>(partials, s, p.b, y, m, n);
             }, rows);
         }
@@ -539,6 +547,7 @@ int main(int argc, char **argv) {
     CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     Cublas cublas;
     bool have_cublas = cublas.open(stream);
+    warm_up(stream);
     for (size_t i = 0; i < shapes.size(); i += 3) {
         run_shape(shapes[i], shapes[i + 1], shapes[i + 2], stream, have_cublas ? &cublas : nullptr,
                   prop.sharedMemPerBlockOptin);
