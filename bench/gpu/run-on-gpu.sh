@@ -132,7 +132,7 @@ with_timeout() { # SECONDS COMMAND...: exit status 124 when it ran out of time
   local secs=$1
   shift
   if command -v timeout >/dev/null 2>&1; then
-    timeout -k 20 "$secs" "$@"
+    timeout -k 20 -s "${TIMEOUT_SIGNAL:-TERM}" "$secs" "$@"
   else
     "$@"
   fi
@@ -468,7 +468,8 @@ stage_trace() {
       --json "$out/$stem.json"
     [ -s "$out/$stem.csv" ] && traces+=("Dendrite cuda $net=$out/$stem.csv")
     stem=trace-pytorch-$net
-    run_step "$stem" "$out/$stem.txt" "${TRACE_TIMEOUT:-60}" "${inject[@]}" "KERNEL_TRACE_OUT=$out/$stem.csv" \
+    # SIGINT at the time limit: Python then exits through its handlers, and the tracer's exit flush still runs.
+    TIMEOUT_SIGNAL=INT run_step "$stem" "$out/$stem.txt" "${TRACE_TIMEOUT:-60}" "${inject[@]}" "KERNEL_TRACE_OUT=$out/$stem.csv" \
       "$python" bench/pytorch/peer.py --network "$net" --variant graph --epochs 1 --warmup 1 \
       --train "${TRACE_TRAIN:-12800}" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$(mktemp -d)"
     [ -s "$out/$stem.csv" ] && traces+=("PyTorch one graph $net=$out/$stem.csv")

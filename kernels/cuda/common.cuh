@@ -205,6 +205,7 @@ __device__ __forceinline__ void dendrite_advance_counters_when_last(int *counter
         unsigned int *ticket = (unsigned int *) (control + DENDRITE_CONTROL_COUNTER_TICKET);
         unsigned int blocks = gridDim.x * gridDim.y * gridDim.z;
         if (atomicAdd(ticket, 1u) == blocks - 1) { /* every other block has taken its ticket: none reads them now */
+            __threadfence(); /* order the writes after every other block's ticket, as dendrite_finish_stats does */
             counters[0] += 1;
             counters[1] += 1;
             *ticket = 0u; /* ready for the next step (stream order makes this visible to it) */

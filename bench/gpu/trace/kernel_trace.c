@@ -7,7 +7,7 @@
  * replayed training step spends its time: which kernels run, how long each really takes beside the others, how
  * long the device waits between two kernels of a graph and between two graphs, and whether the host keeps ahead.
  * CUPTI's activity records (the same source Nsight Systems and PyTorch's profiler read) give all of that with the
- * kernels running as they normally do (CONCURRENT_KERNEL does not serialise them). bench/gpu/trace_report.py
+ * kernels running as they normally do (CONCURRENT_KERNEL does not serialise them). bench/gpu/trace/trace_report.py
  * turns the file into a step's table.
  *
  *   CUDA_INJECTION64_PATH=/path/libkernel_trace.so KERNEL_TRACE_OUT=trace.csv  program ...
@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUFFER_BYTES (8u << 20)
+/* 1 MiB: about 4,800 kernel records. CUPTI's periodic flush hands over only full buffers, so smaller buffers reach
+ * the file sooner; what the last one holds is written at exit (a process killed without exit loses only that). */
+#define BUFFER_BYTES (1u << 20)
 #define RECORD_ALIGN 8
 
 static FILE *trace_out;
@@ -163,7 +165,7 @@ int InitializeInjection(void) {
         check(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMCPY), "tracing copies");
         check(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_DRIVER), "tracing driver calls");
         check(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_RUNTIME), "tracing runtime calls");
-        /* Records reach the file every half second too, so a process killed at its time limit leaves most. */
+        /* Full buffers reach the file every half second, so a process killed at its time limit leaves most. */
         check(cuptiActivityFlushPeriod(500), "setting the flush period");
         atexit(flush_at_exit);
     }

@@ -44,6 +44,7 @@ def short_name(name):
 def read_trace(path):
     """Device records (kernels, memsets, copies) and host API records of one kernel_trace CSV."""
     device, api, notes = [], [], []
+    incomplete = 0
     with open(path, newline="") as f:
         for row in csv.reader(f):
             if not row:
@@ -65,7 +66,12 @@ def read_trace(path):
                     notes.append(",".join(row[1:]))
             except (IndexError, ValueError) as e:
                 raise ValueError("%s: malformed record %r (%s)" % (path, row, e)) from None
-    return device, api, notes
+    # A record flushed before its op ended (a forced flush) has no end yet: left out, and counted.
+    kept = [r for r in device if r["end"] >= r["start"] > 0]
+    incomplete = len(device) - len(kept)
+    if incomplete:
+        notes.append("%d device records without an end left out" % incomplete)
+    return kept, api, notes
 
 
 def union_length(intervals):
@@ -95,14 +101,19 @@ def launches_of(records):
         by_corr = defaultdict(list)
         for r in records:
             by_corr[r["corr"]].append(r)
-        return sorted(by_corr.values(), key=lambda rs: rs[0]["start"])
+        runs = sorted(by_corr.values(), key=lambda rs: rs[0]["start"])
+        for rs in runs:  # nodes named by their place in the launch instead
+            for place, r in enumerate(rs):
+                r["node"] = -1 - place
+        return runs
     runs, current, seen = [], [], set()
     for r in records:
         if r["node"] in seen:
             runs.append(current)
             current, seen = [], set()
         current.append(r)
-        seen.add(r["node"])
+        if r["node"] != 0:  # a record without a node id cannot tell launches apart
+            seen.add(r["node"])
     if current:
         runs.append(current)
     return runs
@@ -122,7 +133,11 @@ def analyse(device, api, steps):
     runs = per_graph[step_graph]
     count = len(runs)
     runs = runs[-steps:] if steps > 0 else runs
-    api_by_corr = {a["corr"]: a for a in api if "GraphLaunch" in a["name"]}
+    # A runtime launch (PyTorch's cudaGraphLaunch) and the driver call inside it share the correlation id: the
+    # outer one, which starts first, is the host's launch.
+    api_by_corr = {}
+    for a in sorted((a for a in api if "GraphLaunch" in a["name"]), key=lambda a: a["start"]):
+        api_by_corr.setdefault(a["corr"], a)
     nodes = defaultdict(lambda: {"name": "", "launch": "", "stream": 0, "start": [], "dur": [], "wait": []})
     spans, busy, sums, leads, calls, periods, between = [], [], [], [], [], [], []
     for i, rs in enumerate(runs):
@@ -146,7 +161,7 @@ def analyse(device, api, steps):
             n["dur"].append(r["end"] - r["start"])
             n["wait"].append(r["start"] - (max(ended) if ended else t0))
     return {"graph": step_graph, "launches": count, "read": len(runs), "nodes": nodes,
-            "per_step": len(runs[-1]), "span": spans, "busy": busy, "sum": sums, "lead": leads, "call": calls,
+            "per_step": Counter(len(rs) for rs in runs).most_common(1)[0][0], "span": spans, "busy": busy, "sum": sums, "lead": leads, "call": calls,
             "period": periods, "between": between, "other_graphs": len(per_graph) - 1}
 
 
@@ -220,7 +235,17 @@ def self_test():
         assert n[11]["name"] == "gather" and n[12]["name"] == "ns_a::kernel", (n[11]["name"], n[12]["name"])
         assert n[12]["wait"] == [1000, 1000] and n[13]["wait"] == [1500, 1500], (n[12]["wait"], n[13]["wait"])
         no_nodes = [dict(r, node=0) for r in device if r["graph"] == 5]
-        assert [len(rs) for rs in launches_of(no_nodes)] == [3, 3]  # by correlation id
+        runs = launches_of(no_nodes)
+        assert [len(rs) for rs in runs] == [3, 3]  # by correlation id
+        assert [r["node"] for r in runs[1]] == [-1, -2, -3], runs[1]  # nodes by place in the launch
+        mixed = [dict(r) for r in device if r["graph"] == 5]
+        mixed[1]["node"] = 0
+        mixed[4]["node"] = 0
+        assert [len(rs) for rs in launches_of(mixed)] == [3, 3]  # a node id of 0 does not split a launch
+        outer = [{"name": "cudaGraphLaunch", "start": t - 5000, "end": t - 2000, "corr": c}
+                 for t, c in ((10_000, 100), (30_000, 101))]
+        a2 = analyse(device, api + outer, 100)
+        assert a2["lead"] == [5000, 5000] and a2["call"] == [3000, 3000], (a2["lead"], a2["call"])
         assert short_name("_Z16gemm_tile64_nn_xPKf") == "gemm_tile64_nn_x"
         assert short_name("void cutlass::Kernel<T>(int)") == "void cutlass::Kernel"
         text = report("synthetic", f.name, 100)

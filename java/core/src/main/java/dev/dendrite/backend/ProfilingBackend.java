@@ -74,6 +74,25 @@ public final class ProfilingBackend implements AutoCloseable {
         if (UNTIMED.contains(name)) {
             return invokeInner(method, args);
         }
+        // Ops that run other ops: those come back through this proxy and are timed one by one, so timing the call
+        // as well would count them twice. Op by op, a branch runs in place, and a step's last update is the update
+        // and then the counters' own op.
+        if (name.equals("branch")) {
+            ((Runnable) args[0]).run();
+            return null;
+        }
+        if (name.equals("joinBranches")) {
+            return invokeInner(method, args);
+        }
+        if (name.equals("updateThenAdvanceCounters")) {
+            Slice counters = (Slice) args[0];
+            java.util.Objects.requireNonNull(args[1], "updateThenAdvanceCounters: update is null");
+            ((Runnable) args[1]).run();
+            return timed("advanceCounters", () -> {
+                inner.advanceCounters(counters);
+                return null;
+            });
+        }
         if (method.isDefault()) {
             // e.g. capture: the interface's own version, whose ops come back through this proxy and are timed
             return InvocationHandler.invokeDefault(proxy, method, args);

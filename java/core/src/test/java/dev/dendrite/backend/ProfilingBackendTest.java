@@ -92,6 +92,27 @@ class ProfilingBackendTest {
      * backend's identity and memory calls pass through untimed, and the inner backend's own exceptions reach the
      * caller unwrapped.
      */
+    /**
+     * Ops that issue other ops (a branch, a step's last update) are not timed themselves: their ops are, one by one,
+     * through the proxy, and timing the call too would count them twice.
+     */
+    @Test
+    void opsThatRunOtherOpsAreNotCountedTwice() {
+        try (CpuBackend cpu = new CpuBackend(1); ProfilingBackend p = new ProfilingBackend(cpu, false)) {
+            Backend b = p.backend();
+            try (Buffer x = b.allocate(DType.F32, 4); Buffer counters = b.allocate(DType.I32, 2)) {
+                b.branch(() -> b.reluForward(x.all(), 4, 0f, Float.POSITIVE_INFINITY, 0f, x.all()));
+                b.joinBranches();
+                b.updateThenAdvanceCounters(counters.all(), () -> b.fill(x.all(), 1f));
+                int[] c = new int[2];
+                b.download(counters.all(), c, 0);
+                assertArrayEquals(new int[] {1, 1}, c, "the counters advanced once");
+            }
+            assertEquals(Set.of("reluForward", "fill", "advanceCounters", "download"), p.measurements().keySet(),
+                    p.report());
+        }
+    }
+
     @Test
     void timesEveryOpUnderItsNameAndPassesTheRestThrough() {
         try (CpuBackend cpu = new CpuBackend(1)) {

@@ -250,6 +250,8 @@ class StepCaptureTest {
             CountingBackend c = CountingBackend.of(counted);
             boolean fused = !how.equals("ema");
             assertEquals(fused ? steps : 0, c.calls("updateThenAdvanceCounters"), "updates that end a step");
+            // By layer, three layers' updates are branches besides the two weight gradients (EMA updates all at once).
+            assertEquals(how.equals("byLayer"), c.calls("branch") >= 3 * steps, c.calls("branch") + " branches");
             // Validation batches advance their own counters (the 200 held-out rows are one inference batch of
             // Sequential.DEFAULT_INFERENCE_BATCH rows per epoch); training steps no longer do where the update does.
             int validationBatches = 2 * ((200 + Sequential.DEFAULT_INFERENCE_BATCH - 1)

@@ -386,6 +386,10 @@ final class CudaContext {
 
     /** {@link CudaBackend#updateThenAdvanceCounters} begins: the next rule kernel that can, advances these. */
     void beginCounterAdvance(Slice counters) {
+        if (counterAdvance != COUNTERS_NONE) {
+            throw new IllegalStateException("cuda: Backend.updateThenAdvanceCounters inside another one: a step has "
+                    + "one last update");
+        }
         countersToAdvance = counters;
         counterAdvance = COUNTERS_PENDING;
     }
