@@ -74,7 +74,7 @@ case "${PLAN:-}" in
   1) # correct, then the three course networks against PyTorch: 174 s on 2026-12-04 (bench/gpu/README.md), the
      # course MLP with dropout (drop512), and an A/B of each path added since the last device call (about 3 s a run)
     : "${ONLY:=cuda-tests cuda-bench pytorch compare}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}" "${TF32_NETWORKS=}"
-    : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nofuse:-Ddendrite.cuda.fuse=false}"
+    : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
      # it now beside the backward products), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on
