@@ -1,0 +1,153 @@
+/*
+ * launch_latency.cu - what a kernel boundary costs inside a replayed training step, and what Hopper's programmatic
+ * dependent launch (PDL) and longer graphs would take off it. A course network's step on the H200 is 15-25
+ * dependent kernels of 2-10 us (session 15: mlp512 65 us a step), so a microsecond per boundary is a large share;
+ * the answers decide whether the CUDA backend should launch through cuLaunchKernelEx (which JCuda 12.6 does not
+ * bind) and whether a graph should hold several steps.
+ *
+ *   bash bench/gpu/dev/build.sh; launch_latency
+ *
+ * Each row: microseconds per kernel for a chain of dependent kernels (each reads what the one before wrote), as
+ *   graph/20     20 kernels in one graph, the graph replayed back to back (a step's inside)
+ *   graph/1      one kernel a graph, replayed back to back (a boundary between two steps' graphs)
+ *   pdl/20       graph/20 with every launch allowed to start while the one before ends (the launch attribute
+ *                programmaticStreamSerialization; each kernel waits with griddepcontrol.wait before reading, and lets
+ *                the next start with griddepcontrol.launch_dependents once it has read)
+ *   stream/20    the 20 launches issued on a stream, no graph (for scale)
+ * for kernels of about 2, 5 and 10 us of memory work over all multiprocessors.
+ */
+#include <string>
+
+#include "common.cuh"
+
+/*
+ * out[i] = in[i] + 1 over n elements, `rounds` times over the same elements (the work), every block starting
+ * only once the previous kernel's output is there. With `pdl` the wait is griddepcontrol.wait (a no-op when the
+ * launch was not programmatic), and the next kernel may launch once this one has read its input.
+ */
+template <bool PDL>
+__global__ void step_kernel(const float *in, float *out, int n, int rounds) {
+    if (PDL) {
+        asm volatile("griddepcontrol.wait;" ::: "memory");
+    }
+    for (int r = 0; r < rounds; r++) {
+        for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+            float v = in[i];
+            if (r == rounds - 1 && PDL && i + gridDim.x * blockDim.x >= n) {
+                asm volatile("griddepcontrol.launch_dependents;");
+            }
+            out[i] = v + 1.0f;
+        }
+    }
+}
+
+/* Two buffers the kernels of a chain read and write in turn: each kernel depends on the one before. */
+struct Chain {
+    float *a, *b;
+    int n, rounds, blocks;
+    int parity; /* which buffer the next kernel reads */
+};
+
+static void issue(Chain &c, cudaStream_t stream, int kernels, bool pdl) {
+    for (int i = 0; i < kernels; i++) {
+        const float *in = c.parity == 0 ? c.a : c.b;
+        float *out = c.parity == 0 ? c.b : c.a;
+        c.parity ^= 1;
+        if (!pdl) {
+            step_kernel<false><<<c.blocks, 256, 0, stream>>>(in, out, c.n, c.rounds);
+            continue;
+        }
+        cudaLaunchConfig_t cfg = {};
+        cfg.gridDim = dim3(c.blocks);
+        cfg.blockDim = dim3(256);
+        cfg.stream = stream;
+        cudaLaunchAttribute attr[1] = {};
+        attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attr[0].val.programmaticStreamSerializationAllowed = 1;
+        cfg.attrs = attr;
+        cfg.numAttrs = 1;
+        CHECK_CUDA(cudaLaunchKernelEx(&cfg, step_kernel<true>, in, out, c.n, c.rounds));
+    }
+}
+
+/*
+ * Whether a graph of 20 chained kernels (PDL or not) computes what the chain must: from zeros, kernel j writes j + 1,
+ * so the last (the 20th, into a) leaves 20 everywhere. A kernel that read its input before the one before had
+ * written it would leave less.
+ */
+static bool chain_is_right(Chain &c, cudaStream_t stream, bool pdl) {
+    CHECK_CUDA(cudaMemsetAsync(c.a, 0, c.n * sizeof(float), stream));
+    CHECK_CUDA(cudaMemsetAsync(c.b, 0, c.n * sizeof(float), stream));
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    c.parity = 0;
+    CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    issue(c, stream, 20, pdl);
+    CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+    CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+    CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    CHECK_CUDA(cudaGraphExecDestroy(exec));
+    CHECK_CUDA(cudaGraphDestroy(graph));
+    std::vector<float> out = to_host(c.a, c.n);
+    for (float v : out) {
+        if (v != 20.0f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Microseconds per kernel for 20 launches on the stream, no graph, after a warm-up. */
+static double time_stream(Chain &c, cudaStream_t stream) {
+    issue(c, stream, 20, false);
+    cudaEvent_t start, stop;
+    CHECK_CUDA(cudaEventCreate(&start));
+    CHECK_CUDA(cudaEventCreate(&stop));
+    CHECK_CUDA(cudaEventRecord(start, stream));
+    for (int i = 0; i < 20; i++) {
+        issue(c, stream, 20, false);
+    }
+    CHECK_CUDA(cudaEventRecord(stop, stream));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    CHECK_CUDA(cudaEventDestroy(start));
+    CHECK_CUDA(cudaEventDestroy(stop));
+    return 1000.0 * ms / 400.0;
+}
+
+int main() {
+    cudaDeviceProp prop;
+    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+    std::printf("launch_latency on %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor,
+                prop.multiProcessorCount);
+    cudaStream_t stream;
+    CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    warm_up(stream);
+    std::printf("  %-34s %9s %9s %9s %9s\n", "kernel", "graph/20", "graph/1", "pdl/20", "stream/20");
+    /* Elements and rounds for about 2, 5 and 10 us on an H200 (128 KB to 4 MB read and written per round). */
+    struct Size {
+        const char *name;
+        int n, rounds;
+    } sizes[] = {{"tiny (32K floats, 1 round)", 32 << 10, 1},
+                 {"small (512K floats, 2 rounds)", 512 << 10, 2},
+                 {"medium (1M floats, 4 rounds)", 1 << 20, 4}};
+    for (const Size &s : sizes) {
+        Chain c{nullptr, nullptr, s.n, s.rounds, 2 * prop.multiProcessorCount, 0};
+        c.a = to_device(std::vector<float>(s.n, 0.0f));
+        c.b = to_device(std::vector<float>(s.n, 0.0f));
+        bool ok = chain_is_right(c, stream, false) && chain_is_right(c, stream, true);
+        c.parity = 0;
+        double chain = time_in_graph(stream, [&] { issue(c, stream, 1, false); }, 20, 20);
+        double single = time_in_graph(stream, [&] { issue(c, stream, 1, false); }, 1, 200);
+        c.parity = 0;
+        double pdl = time_in_graph(stream, [&] { issue(c, stream, 1, true); }, 20, 20);
+        double plain = time_stream(c, stream);
+        std::printf("  %-34s %9.2f %9.2f %9.2f %9.2f %s\n", s.name, chain, single, pdl, plain,
+                    ok ? "" : "(WRONG: a chained kernel read its input early)");
+        CHECK_CUDA(cudaFree(c.a));
+        CHECK_CUDA(cudaFree(c.b));
+    }
+    return 0;
+}
