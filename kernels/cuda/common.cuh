@@ -20,6 +20,7 @@
 #include "sums.h"
 #include "errors.h"
 #include "dropout.h"
+#include "counters.h"
 
 /* DENDRITE_KERNEL (extern "C" __global__) comes from dialect.h, which the shared GEMM body uses too. */
 
@@ -191,26 +192,12 @@ __device__ __forceinline__ void dendrite_finish_stats(float a, float b, float ca
 
 /*
  * The end of an optimizer kernel that also ends the training step (Backend.updateThenAdvanceCounters): the last
- * block to finish increments counters[0] and counters[1], as advance_counters does, once every block has read them
- * (Adam reads t = counters[0] + 1 at its start), so the step needs no launch of its own for it. Nothing when
- * counters is null. Every thread of every block must call it (it contains a barrier); control is the control block.
+ * block advances the counters (common/counters.h), with its ticket in the control block. Only a barrier when
+ * counters is null. Every thread of every block must call it (it contains a barrier).
  */
 __device__ __forceinline__ void dendrite_advance_counters_when_last(int *counters, int *control) {
-    if (counters == nullptr) {
-        return;
-    }
-    __syncthreads(); /* every thread of this block has read the counters */
-    if (threadIdx.x == 0) {
-        __threadfence();
-        unsigned int *ticket = (unsigned int *) (control + DENDRITE_CONTROL_COUNTER_TICKET);
-        unsigned int blocks = gridDim.x * gridDim.y * gridDim.z;
-        if (atomicAdd(ticket, 1u) == blocks - 1) { /* every other block has taken its ticket: none reads them now */
-            __threadfence(); /* order the writes after every other block's ticket, as dendrite_finish_stats does */
-            counters[0] += 1;
-            counters[1] += 1;
-            *ticket = 0u; /* ready for the next step (stream order makes this visible to it) */
-        }
-    }
+    dendrite_advance_counters_by_last_group(counters != nullptr, counters,
+                                            control + DENDRITE_CONTROL_COUNTER_TICKET);
 }
 
 /* ------------------------------------------------------------------ small helpers */

@@ -4,26 +4,35 @@
  * rules, and the load-rule-store of one element, are in ../common/optimizers.h.
  */
 #include "../common/optimizers.h"
+#include "../common/errors.h"
+#include "../common/counters.h"
 
+/*
+ * A step's last update (Backend.updateThenAdvanceCounters) passes the step counters as `advance`, with has_advance
+ * set: the kernel's last work-group advances them (../common/counters.h; the ticket is the word after the error
+ * block). Every work-item then reaches the end of the kernel, so these two have no early return.
+ */
 __kernel void sgd_update(__global float *params, int po, __global const float *grads, int go,
                          __global float *velocity, int vo, int has_velocity, int n, __global const float *hyper,
-                         int ho, float momentum, int nesterov) {
+                         int ho, float momentum, int nesterov, __global int *advance, int ao, int has_advance,
+                         __global int *control) {
     int i = get_global_id(0);
-    if (i >= n) {
-        return;
+    if (i < n) {
+        float lr = hyper[ho];
+        if (!has_velocity) {
+            params[po + i] = dendrite_sgd(params[po + i], grads[go + i], lr);
+        } else {
+            dendrite_sgd_momentum_step(params + po, grads + go, velocity + vo, (uint) i, lr, momentum, nesterov);
+        }
     }
-    float lr = hyper[ho];
-    if (!has_velocity) {
-        params[po + i] = dendrite_sgd(params[po + i], grads[go + i], lr);
-        return;
-    }
-    dendrite_sgd_momentum_step(params + po, grads + go, velocity + vo, (uint) i, lr, momentum, nesterov);
+    dendrite_advance_counters_by_last_group(has_advance, advance + ao, control + DENDRITE_ERROR_WORDS);
 }
 
 __kernel void adam_update(__global float *params, int po, __global const float *grads, int go, __global float *m,
                           int mo, __global float *v, int vo, __global float *v_max, int xo, int amsgrad, int n,
                           __global const float *hyper, int ho, __global const int *counters, int co, float beta1,
-                          float beta2, float eps) {
+                          float beta2, float eps, __global int *advance, int ao, int has_advance,
+                          __global int *control) {
     /* The step size costs two logs and two expm1s: once per work-item, which strides over the elements (the
      * backend launches a bounded grid), not once per element. */
     float step_size = dendrite_adam_step_size(hyper[ho], beta1, beta2, counters[co] + 1);
@@ -31,6 +40,7 @@ __kernel void adam_update(__global float *params, int po, __global const float *
         dendrite_adam_step(params + po, grads + go, m + mo, v + vo, v_max + xo, (uint) i, step_size, beta1, beta2, eps,
                            amsgrad);
     }
+    dendrite_advance_counters_by_last_group(has_advance, advance + ao, control + DENDRITE_ERROR_WORDS);
 }
 
 __kernel void rmsprop_update(__global float *params, int po, __global const float *grads, int go, __global float *ms,

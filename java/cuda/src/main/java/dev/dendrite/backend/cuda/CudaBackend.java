@@ -656,11 +656,11 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
         ensureOpen();
         boolean advanced;
-        ctx.beginCounterAdvance(counters);
+        ctx.countersInUpdate.begin(counters);
         try {
             update.run();
         } finally {
-            advanced = ctx.endCounterAdvance();
+            advanced = ctx.countersInUpdate.end();
         }
         if (!advanced) {
             advanceCounters(counters);

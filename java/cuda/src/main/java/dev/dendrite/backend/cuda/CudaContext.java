@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import dev.dendrite.backend.CountersInUpdate;
 import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
@@ -110,17 +111,8 @@ final class CudaContext {
     boolean tf32;
     /** A kernel that records device-side errors ran since the control block was last read. */
     boolean errorsPending;
-    /**
-     * Inside {@link CudaBackend#updateThenAdvanceCounters}: the counters the update's rule kernel advances (null:
-     * outside one, or taken), and where that stands: {@link #COUNTERS_PENDING}, then {@link #COUNTERS_TAKING} from
-     * {@link #takeCountersToAdvance} until the taking kernel's launch, then {@link #COUNTERS_TAKEN}.
-     */
-    private Slice countersToAdvance;
-    private int counterAdvance = COUNTERS_NONE;
-    private static final int COUNTERS_NONE = 0;
-    private static final int COUNTERS_PENDING = 1;
-    private static final int COUNTERS_TAKING = 2;
-    private static final int COUNTERS_TAKEN = 3;
+    /** Inside {@link CudaBackend#updateThenAdvanceCounters}: which rule kernel advances the step counters. */
+    final CountersInUpdate countersInUpdate = new CountersInUpdate("cuda");
 
     CudaContext(int deviceIndex) {
         this.deviceIndex = deviceIndex;
@@ -384,53 +376,17 @@ final class CudaContext {
 
     // ================================================================== the step's counters in its last update
 
-    /** {@link CudaBackend#updateThenAdvanceCounters} begins: the next rule kernel that can, advances these. */
-    void beginCounterAdvance(Slice counters) {
-        if (counterAdvance != COUNTERS_NONE) {
-            throw new IllegalStateException("cuda: Backend.updateThenAdvanceCounters inside another one: a step has "
-                    + "one last update");
-        }
-        countersToAdvance = counters;
-        counterAdvance = COUNTERS_PENDING;
-    }
-
     /**
      * For a rule kernel about to be launched (Adam, SGD): the counters it must advance at its end, or null (a null
-     * device pointer) outside {@link #beginCounterAdvance} or when another kernel took them. Call it right before
-     * the launch, and only when the kernel is launched (not for n == 0).
+     * device pointer) outside {@link CudaBackend#updateThenAdvanceCounters} or when another kernel took them.
      */
     CUdeviceptr takeCountersToAdvance() {
-        if (counterAdvance != COUNTERS_PENDING) {
-            return null;
-        }
-        counterAdvance = COUNTERS_TAKING;
-        CUdeviceptr p = ptr(countersToAdvance);
-        countersToAdvance = null;
-        return p;
+        return ptr(countersInUpdate.take());
     }
 
-    /** The update has been issued: whether a kernel advanced the counters (else the caller issues the advance). */
-    boolean endCounterAdvance() {
-        boolean taken = counterAdvance == COUNTERS_TAKEN;
-        countersToAdvance = null;
-        counterAdvance = COUNTERS_NONE;
-        return taken;
-    }
-
-    /**
-     * Counters advanced by a kernel end the step: a kernel issued after it within the same update would run after
-     * the advance (and a second one could not run before it). A programming error, caught where it happens.
-     */
+    /** Every launch: a kernel after the one that advanced the counters, within the same update, is refused. */
     private void checkCounterAdvance(CudaKernel kernel) {
-        if (counterAdvance == COUNTERS_TAKING) {
-            counterAdvance = COUNTERS_TAKEN;
-        } else if (counterAdvance == COUNTERS_TAKEN) {
-            counterAdvance = COUNTERS_NONE;
-            countersToAdvance = null;
-            throw new IllegalStateException("cuda: " + kernel.symbol() + " was issued after the optimizer kernel "
-                    + "that advanced the step counters, inside Backend.updateThenAdvanceCounters; the update must "
-                    + "end with its rule's kernel");
-        }
+        countersInUpdate.launching(kernel.symbol());
     }
 
     /** Makes the backend's context current on the calling thread (cheap when it already is). */

@@ -132,6 +132,29 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
      * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
      * softmax and loss in one launch.
      */
+    /**
+     * The update's Adam or SGD kernel advances the counters at its end (its last work-group), so that a step ends
+     * without advance_counters' launch; any other update, or {@code -Ddendrite.opencl.fuse=false}, enqueues that
+     * kernel after it.
+     */
+    @Override
+    protected void advanceCountersAfter(Slice counters, Runnable update) {
+        if (!foldEnabled) {
+            super.advanceCountersAfter(counters, update);
+            return;
+        }
+        boolean advanced;
+        ctx.countersInUpdate.begin(counters);
+        try {
+            update.run();
+        } finally {
+            advanced = ctx.countersInUpdate.end();
+        }
+        if (!advanced) {
+            advanceCounters(counters);
+        }
+    }
+
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,

@@ -18,6 +18,7 @@ import static org.jocl.CL.clReleaseMemObject;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.dendrite.backend.CountersInUpdate;
 import dev.dendrite.backend.DeviceMemoryMeter;
 import dev.dendrite.backend.Slice;
 
@@ -52,8 +53,13 @@ final class OpenClContext {
     final OpenClPrograms programs;
     /** Stands in for absent optional slices: kernels take a flag and never read it. */
     final cl_mem dummy;
-    /** The device-side error block of kernels/common/errors.h. */
+    /**
+     * The device-side error block of kernels/common/errors.h, and one word after it: the ticket with which the last
+     * work-group of a step's last update advances the step counters (kernels/common/counters.h; 0 between kernels).
+     */
     final cl_mem errors;
+    /** Inside {@link OpenClBackend#updateThenAdvanceCounters}: which rule kernel advances the step counters. */
+    final CountersInUpdate countersInUpdate = new CountersInUpdate("opencl");
     /** Work space of multi-pass ops, grown on demand; ops run in queue order, so one is enough. */
     private cl_mem scratch;
     private long scratchBytes;
@@ -79,8 +85,8 @@ final class OpenClContext {
             ctx = clCreateContext(props, 1, new cl_device_id[] {device.device}, null, null, null);
             q = createQueue(ctx, device);
             d = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 16, null, null);
-            e = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4L * ERROR_WORDS, null, null);
-            clEnqueueFillBuffer(q, e, Pointer.to(new int[] {0}), 4, 0, 4L * ERROR_WORDS, 0, null, null);
+            e = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4L * (ERROR_WORDS + 1), null, null);
+            clEnqueueFillBuffer(q, e, Pointer.to(new int[] {0}), 4, 0, 4L * (ERROR_WORDS + 1), 0, null, null);
             clFinish(q);
         } catch (CLException ex) {
             releaseQuietly(e, d, q, ctx);
@@ -215,11 +221,14 @@ final class OpenClContext {
      * instead of the fluent calls, so that the packing is written once.
      */
     OpenClKernel withArgs(OpenClKernel k, Object... args) {
+        countersInUpdate.launching(k.qualifiedName());
         k.args();
         for (Object a : args) {
             if (a == null || a instanceof Slice) {
                 Slice s = (Slice) a;
                 k.mem(mem(s), offset(s));
+            } else if (a instanceof cl_mem m) { // the context's own buffers (the error block), without an offset
+                k.mem(m);
             } else if (a instanceof Integer v) {
                 k.i(v);
             } else if (a instanceof Float v) {
@@ -228,7 +237,7 @@ final class OpenClContext {
                 k.i(v ? 1 : 0);
             } else {
                 throw new IllegalArgumentException("kernel argument " + a + " of " + k.qualifiedName()
-                        + ": expected a Slice, Integer, Float or Boolean");
+                        + ": expected a Slice, cl_mem, Integer, Float or Boolean");
             }
         }
         return k;

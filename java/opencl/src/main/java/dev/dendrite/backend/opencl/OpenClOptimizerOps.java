@@ -22,15 +22,23 @@ record OpenClOptimizerOps(OpenClContext ctx) implements OptimizerOps {
     @Override
     public void sgdUpdate(Slice params, Slice grads, Slice velocity, int n, Slice hyper,
                           float momentum, boolean nesterov) {
+        if (n == 0) {
+            return;
+        }
+        Slice advance = ctx.countersInUpdate.take(); // null but in a step's last update
         ctx.runElements("sgdUpdate", n, false, FILE, "sgd_update", params, grads, velocity, velocity != null, n,
-                lr(hyper), momentum, nesterov);
+                lr(hyper), momentum, nesterov, advance, advance != null, ctx.errors);
     }
 
     @Override
     public void adamUpdate(Slice params, Slice grads, Slice m, Slice v, Slice vMax, int n, Slice hyper,
                            Slice counters, float beta1, float beta2, float eps) {
+        if (n == 0) {
+            return;
+        }
+        Slice advance = ctx.countersInUpdate.take(); // null but in a step's last update
         ctx.runElements("adamUpdate", n, true, FILE, "adam_update", params, grads, m, v, vMax, vMax != null, n,
-                lr(hyper), step(counters), beta1, beta2, eps);
+                lr(hyper), step(counters), beta1, beta2, eps, advance, advance != null, ctx.errors);
     }
 
     @Override
