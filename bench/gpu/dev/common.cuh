@@ -127,6 +127,32 @@ inline double time_in_graph(cudaStream_t stream, const std::function<void()> &is
     return 1000.0 * ms / ((double) chain * launches);
 }
 
+/* ------------------------------------------------------------------ device helpers the kernels share */
+
+/* acc[i][j] += a[i] * b[j]: one step of a thread's 4 x 4 register tile. */
+__device__ __forceinline__ void fma_4x4(const float a[4], const float b[4], float acc[4][4]) {
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+    }
+}
+
+/* 16 bytes from global to shared memory without passing through registers; zeros when `valid` is false. */
+__device__ __forceinline__ void copy16_async(float *dst, const float *src, bool valid) {
+    unsigned int d = (unsigned int) __cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0)
+                 : "memory");
+}
+
+/* Waits for this thread's cp.async copies, then for the block's: the shared memory is filled after it. */
+__device__ __forceinline__ void copies_done() {
+    asm volatile("cp.async.wait_all;\n" ::: "memory");
+    __syncthreads();
+}
+
 /* ------------------------------------------------------------------ cuBLAS, opened at run time */
 
 #define CHECK_CUBLAS(call)                                                                                    \

@@ -138,13 +138,7 @@ __device__ __forceinline__ void tile_product(const float *x, const float *w, int
             float4 bv = *reinterpret_cast<const float4 *>(&bs[buf][kk][tx * 4]);
             float av[4] = {a.x, a.y, a.z, a.w};
             float bw[4] = {bv.x, bv.y, bv.z, bv.w};
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    acc[i][j] = fmaf(av[i], bw[j], acc[i][j]);
-                }
-            }
+            fma_4x4(av, bw, acc);
         }
         if (more) {
             store(buf ^ 1);
@@ -160,6 +154,55 @@ __device__ __forceinline__ void slice_range(int k, int s, int slices, int &k0, i
     int per = (steps + slices - 1) / slices;
     k0 = min(k, s * per * BK);
     k1 = min(k, (s + 1) * per * BK);
+}
+
+/* A thread's 4 x 4 sums to rows row0 + ty*4.., columns col0 + tx*4.. of the m x n matrix c (inside it only). */
+__device__ __forceinline__ void store_4x4(const float acc[4][4], float *c, int row0, int col0, int m, int n) {
+    int tx = threadIdx.x & 15;
+    int ty = threadIdx.x >> 4;
+    for (int i = 0; i < 4; i++) {
+        int r = row0 + ty * 4 + i;
+        for (int j = 0; j < 4; j++) {
+            int col = col0 + tx * 4 + j;
+            if (r < m && col < n) {
+                c[(size_t) r * n + col] = acc[i][j];
+            }
+        }
+    }
+}
+
+/*
+ * The end of versions 5 and 6: this block's partial tile into its shared `part` (64 x 64), then each block of the
+ * cluster folds its stripe of rows over every block's partial, in rank order, through distributed shared memory,
+ * and writes relu(sum + b).
+ */
+__device__ __forceinline__ void cluster_fold(const float acc[4][4], float *part, const float *b, float *y,
+                                             int row0, int col0, int m, int n) {
+    cg::cluster_group cluster = cg::this_cluster();
+    int slices = (int) cluster.num_blocks();
+    int rank = (int) cluster.block_rank();
+    int tx = threadIdx.x & 15;
+    int ty = threadIdx.x >> 4;
+    for (int i = 0; i < 4; i++) {
+        *reinterpret_cast<float4 *>(part + (ty * 4 + i) * BN + tx * 4) =
+                make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
+    }
+    cluster.sync(); /* every slice's partial tile is in its block's shared memory */
+    int rows = BM / slices;
+    for (int e = threadIdx.x; e < rows * BN; e += THREADS) {
+        int lr = rank * rows + e / BN;
+        int lc = e % BN;
+        float s = 0.0f;
+        for (int z = 0; z < slices; z++) {
+            s += cluster.map_shared_rank(part, z)[lr * BN + lc];
+        }
+        int r = row0 + lr;
+        int c = col0 + lc;
+        if (r < m && c < n) {
+            y[(size_t) r * n + c] = relu_bias(s, b, c);
+        }
+    }
+    cluster.sync(); /* no block leaves while a peer may still read its partial */
 }
 
 /* ------------------------------------------------------------------ version 2 */
@@ -193,18 +236,7 @@ __global__ void __launch_bounds__(THREADS) forward_slices(const float *x, const 
     int k0, k1;
     slice_range(k, blockIdx.z, gridDim.z, k0, k1);
     tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
-    float *p = partials + (size_t) blockIdx.z * m * n;
-    int tx = threadIdx.x & 15;
-    int ty = threadIdx.x >> 4;
-    for (int i = 0; i < 4; i++) {
-        int r = row0 + ty * 4 + i;
-        for (int j = 0; j < 4; j++) {
-            int c = col0 + tx * 4 + j;
-            if (r < m && c < n) {
-                p[(size_t) r * n + c] = acc[i][j];
-            }
-        }
-    }
+    store_4x4(acc, partials + (size_t) blockIdx.z * m * n, row0, col0, m, n);
 }
 
 /* y[i] = relu(sum of the S partials in slice order + b): also the second kernel of the cuBLAS-sliced row. */
@@ -239,18 +271,9 @@ __global__ void __launch_bounds__(THREADS) forward_slices_last_folds(const float
     slice_range(k, blockIdx.z, gridDim.z, k0, k1);
     tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
     size_t mn = (size_t) m * n;
-    float *p = partials + blockIdx.z * mn;
+    store_4x4(acc, partials + blockIdx.z * mn, row0, col0, m, n);
     int tx = threadIdx.x & 15;
     int ty = threadIdx.x >> 4;
-    for (int i = 0; i < 4; i++) {
-        int r = row0 + ty * 4 + i;
-        for (int j = 0; j < 4; j++) {
-            int c = col0 + tx * 4 + j;
-            if (r < m && c < n) {
-                p[(size_t) r * n + c] = acc[i][j];
-            }
-        }
-    }
     __threadfence();
     __syncthreads();
     if (threadIdx.x == 0) {
@@ -284,48 +307,18 @@ __global__ void __launch_bounds__(THREADS) forward_slices_last_folds(const float
 
 __global__ void __launch_bounds__(THREADS) forward_cluster(const float *x, const float *w, const float *b, float *y,
                                                            int m, int n, int k) {
-    __shared__ __align__(16) float part[BM][BN];
+    __shared__ __align__(16) float part[BM * BN];
     cg::cluster_group cluster = cg::this_cluster();
-    int slices = (int) cluster.num_blocks();
-    int rank = (int) cluster.block_rank();
     float acc[4][4];
     int row0 = blockIdx.y * BM;
     int col0 = blockIdx.x * BN;
     int k0, k1;
-    slice_range(k, rank, slices, k0, k1);
+    slice_range(k, (int) cluster.block_rank(), (int) cluster.num_blocks(), k0, k1);
     tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
-    int tx = threadIdx.x & 15;
-    int ty = threadIdx.x >> 4;
-    for (int i = 0; i < 4; i++) {
-        *reinterpret_cast<float4 *>(&part[ty * 4 + i][tx * 4]) =
-                make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
-    }
-    cluster.sync(); /* every slice's partial tile is in its block's shared memory */
-    int rows = BM / slices;
-    for (int e = threadIdx.x; e < rows * BN; e += THREADS) {
-        int lr = rank * rows + e / BN;
-        int lc = e % BN;
-        float s = 0.0f;
-        for (int z = 0; z < slices; z++) {
-            s += cluster.map_shared_rank(&part[0][0], z)[lr * BN + lc];
-        }
-        int r = row0 + lr;
-        int c = col0 + lc;
-        if (r < m && c < n) {
-            y[(size_t) r * n + c] = relu_bias(s, b, c);
-        }
-    }
-    cluster.sync(); /* no block leaves while a peer may still read its partial */
+    cluster_fold(acc, part, b, y, row0, col0, m, n);
 }
 
 /* ------------------------------------------------------------------ version 6: the whole slice at once */
-
-/* 16 bytes from global to shared memory without passing through registers; zeros when `valid` is false. */
-__device__ __forceinline__ void copy16_async(float *dst, const float *src, bool valid) {
-    unsigned int d = (unsigned int) __cvta_generic_to_shared(dst);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0)
-                 : "memory");
-}
 
 /*
  * Version 5 with the block's whole slice of x and W copied into shared memory at once (cp.async: every copy in
@@ -361,8 +354,7 @@ __global__ void __launch_bounds__(THREADS) forward_cluster_whole(const float *x,
         bool valid = k0 + kk < k1 && col0 + c < n;
         copy16_async(bs + kk * BN + c, valid ? w + (size_t) (k0 + kk) * n + col0 + c : w, valid);
     }
-    asm volatile("cp.async.wait_all;\n" ::: "memory");
-    __syncthreads();
+    copies_done();
     int tx = threadIdx.x & 15;
     int ty = threadIdx.x >> 4;
     float acc[4][4] = {};
@@ -371,34 +363,9 @@ __global__ void __launch_bounds__(THREADS) forward_cluster_whole(const float *x,
         float av[4] = {arow[kk], arow[lda + kk], arow[2 * lda + kk], arow[3 * lda + kk]};
         float4 bv = *reinterpret_cast<const float4 *>(bs + kk * BN + tx * 4);
         float bw[4] = {bv.x, bv.y, bv.z, bv.w};
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-#pragma unroll
-            for (int j = 0; j < 4; j++) {
-                acc[i][j] = fmaf(av[i], bw[j], acc[i][j]);
-            }
-        }
+        fma_4x4(av, bw, acc);
     }
-    for (int i = 0; i < 4; i++) {
-        *reinterpret_cast<float4 *>(part + (ty * 4 + i) * BN + tx * 4) =
-                make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
-    }
-    cluster.sync(); /* every slice's partial tile is in its block's shared memory */
-    int rows = BM / slices;
-    for (int e = threadIdx.x; e < rows * BN; e += THREADS) {
-        int lr = rank * rows + e / BN;
-        int lc = e % BN;
-        float s = 0.0f;
-        for (int z = 0; z < slices; z++) {
-            s += cluster.map_shared_rank(part, z)[lr * BN + lc];
-        }
-        int r = row0 + lr;
-        int c = col0 + lc;
-        if (r < m && c < n) {
-            y[(size_t) r * n + c] = relu_bias(s, b, c);
-        }
-    }
-    cluster.sync(); /* no block leaves while a peer may still read its partial */
+    cluster_fold(acc, part, b, y, row0, col0, m, n);
 }
 
 /* ------------------------------------------------------------------ the runs */

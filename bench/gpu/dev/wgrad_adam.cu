@@ -65,12 +65,6 @@ __global__ void adam_kernel(const float *g, float *w, float *m, float *v, int n,
     }
 }
 
-__device__ __forceinline__ void copy16_async(float *dst, const float *src, bool valid) {
-    unsigned int d = (unsigned int) __cvta_generic_to_shared(dst);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0)
-                 : "memory");
-}
-
 /*
  * A BM x 64 tile of dW = x^T dz over the whole batch: xs[b][0..BM) and ds[b][0..64) copied at once, then each of
  * the BM * 4 threads sums its 4 x 4 outputs over b. With ADAM the epilogue updates the weights from the sums;
@@ -96,8 +90,7 @@ __global__ void __launch_bounds__(BM * 4) wgrad(const float *x, const float *dz,
         bool valid = col0 + c < n;
         copy16_async(ds + b * BN + c, valid ? dz + (size_t) b * n + col0 + c : dz, valid);
     }
-    asm volatile("cp.async.wait_all;\n" ::: "memory");
-    __syncthreads();
+    copies_done();
     int tx = threadIdx.x & 15; /* columns tx*4.. */
     int ty = threadIdx.x >> 4; /* rows ty*4.. */
     float acc[4][4] = {};
@@ -106,13 +99,7 @@ __global__ void __launch_bounds__(BM * 4) wgrad(const float *x, const float *dz,
         float4 d = *reinterpret_cast<const float4 *>(ds + b * BN + tx * 4);
         float av[4] = {a.x, a.y, a.z, a.w};
         float dv[4] = {d.x, d.y, d.z, d.w};
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-#pragma unroll
-            for (int j = 0; j < 4; j++) {
-                acc[i][j] = fmaf(av[i], dv[j], acc[i][j]);
-            }
-        }
+        fma_4x4(av, dv, acc);
     }
     for (int i = 0; i < 4; i++) {
         int r = row0 + ty * 4 + i;

@@ -68,6 +68,21 @@ public final class CountersInUpdate {
         }
     }
 
+    /**
+     * Issues {@code update} between {@link #begin} and {@link #end} (which also runs when the update throws):
+     * whether one of its kernels took the counters; where none did, the caller issues the counters' own op.
+     */
+    public boolean run(Slice counters, Runnable update) {
+        begin(counters);
+        boolean taken = false;
+        try {
+            update.run();
+        } finally {
+            taken = end();
+        }
+        return taken;
+    }
+
     /** The update has been issued: whether a kernel advanced the counters (else the caller issues the advance). */
     public boolean end() {
         boolean taken = state == TAKEN;

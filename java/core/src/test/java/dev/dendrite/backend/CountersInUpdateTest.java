@@ -41,6 +41,15 @@ class CountersInUpdateTest {
             assertTrue(c.end(), "a kernel advanced the counters");
             c.launching("next step"); // after the update, launches are free again
 
+            assertTrue(c.run(counters.all(), () -> {
+                c.take();
+                c.launching("sgd_update");
+            }), "run: taken");
+            assertThrows(IllegalStateException.class, () -> c.run(counters.all(), () -> {
+                throw new IllegalStateException("the update failed");
+            }));
+            assertFalse(c.run(counters.all(), () -> { }), "run ends clean after a failure; nothing taken");
+
             c.begin(counters.all());
             IllegalStateException nested = assertThrows(IllegalStateException.class, () -> c.begin(counters.all()));
             assertTrue(nested.getMessage().contains("inside another"), nested.getMessage());

@@ -655,14 +655,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             return;
         }
         ensureOpen();
-        boolean advanced;
-        ctx.countersInUpdate.begin(counters);
-        try {
-            update.run();
-        } finally {
-            advanced = ctx.countersInUpdate.end();
-        }
-        if (!advanced) {
+        if (!ctx.countersInUpdate.run(counters, update)) {
             advanceCounters(counters);
         }
     }

@@ -143,14 +143,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             super.advanceCountersAfter(counters, update);
             return;
         }
-        boolean advanced;
-        ctx.countersInUpdate.begin(counters);
-        try {
-            update.run();
-        } finally {
-            advanced = ctx.countersInUpdate.end();
-        }
-        if (!advanced) {
+        if (!ctx.countersInUpdate.run(counters, update)) {
             advanceCounters(counters);
         }
     }
