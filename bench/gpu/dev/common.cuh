@@ -90,6 +90,43 @@ inline double sampled_error(const std::vector<float> &got, const std::function<d
 inline void queue_ahead(cudaStream_t stream);
 
 /*
+ * Milliseconds the device spends on what `work` issues on `stream`, between two events. About a millisecond of work
+ * goes ahead of them, so that the host has queued `work` before the device gets there: what is timed is the
+ * device's work and its gaps, not how fast the host submits.
+ */
+inline double device_ms(cudaStream_t stream, const std::function<void()> &work) {
+    cudaEvent_t start, stop;
+    CHECK_CUDA(cudaEventCreate(&start));
+    CHECK_CUDA(cudaEventCreate(&stop));
+    queue_ahead(stream);
+    CHECK_CUDA(cudaEventRecord(start, stream));
+    work();
+    CHECK_CUDA(cudaEventRecord(stop, stream));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    CHECK_CUDA(cudaEventDestroy(start));
+    CHECK_CUDA(cudaEventDestroy(stop));
+    return ms;
+}
+
+/* The M N K (or M N B) triples on the command line, else `defaults`; exits naming the program on a bad count. */
+inline std::vector<int> shape_args(int argc, char **argv, std::vector<int> defaults, const char *program) {
+    std::vector<int> shapes;
+    for (int i = 1; i < argc; i++) {
+        shapes.push_back(std::atoi(argv[i]));
+    }
+    if (shapes.empty()) {
+        shapes = defaults;
+    }
+    if (shapes.size() % 3 != 0) {
+        std::fprintf(stderr, "%s: expected triples of sizes, got %zu numbers\n", program, shapes.size());
+        std::exit(2);
+    }
+    return shapes;
+}
+
+/*
  * Microseconds per op: `issue` (the op's launches on `stream`) recorded `chain` times into one graph, the graph
  * launched once to warm up, then `launches` times back to back between two events. In a training step each op is
  * a node of one graph, right after another, so this counts the kernels and the gaps between them as a step does.
@@ -106,22 +143,11 @@ inline double time_in_graph(cudaStream_t stream, const std::function<void()> &is
     CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
     CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
     CHECK_CUDA(cudaGraphLaunch(exec, stream));
-    cudaEvent_t start, stop;
-    CHECK_CUDA(cudaEventCreate(&start));
-    CHECK_CUDA(cudaEventCreate(&stop));
-    /* About a millisecond of work ahead of the timed launches, so that the host has queued them before the device
-     * gets there: what is timed is the device's work and its gaps, not how fast the host submits. */
-    queue_ahead(stream);
-    CHECK_CUDA(cudaEventRecord(start, stream));
-    for (int i = 0; i < launches; i++) {
-        CHECK_CUDA(cudaGraphLaunch(exec, stream));
-    }
-    CHECK_CUDA(cudaEventRecord(stop, stream));
-    CHECK_CUDA(cudaEventSynchronize(stop));
-    float ms = 0.0f;
-    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
-    CHECK_CUDA(cudaEventDestroy(start));
-    CHECK_CUDA(cudaEventDestroy(stop));
+    double ms = device_ms(stream, [&] {
+        for (int i = 0; i < launches; i++) {
+            CHECK_CUDA(cudaGraphLaunch(exec, stream));
+        }
+    });
     CHECK_CUDA(cudaGraphExecDestroy(exec));
     CHECK_CUDA(cudaGraphDestroy(graph));
     return 1000.0 * ms / ((double) chain * launches);

@@ -495,17 +495,9 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, 
 }
 
 int main(int argc, char **argv) {
-    std::vector<int> shapes;
-    for (int i = 1; i < argc; i++) {
-        shapes.push_back(std::atoi(argv[i]));
-    }
-    if (shapes.empty()) { /* mlp512, mlp1024 and bn256's forward products */
-        shapes = {128, 512, 784, 128, 512, 512, 128, 1024, 784, 128, 1024, 1024, 64, 256, 784, 64, 256, 256};
-    }
-    if (shapes.size() % 3 != 0) {
-        std::fprintf(stderr, "gemm_forward: expected M N K triples, got %zu numbers\n", shapes.size());
-        return 2;
-    }
+    /* mlp512, mlp1024 and bn256's forward products */
+    std::vector<int> shapes = shape_args(argc, argv, {128, 512, 784, 128, 512, 512, 128, 1024, 784, 128, 1024, 1024,
+                                                      64, 256, 784, 64, 256, 256}, "gemm_forward");
     cudaDeviceProp prop;
     CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
     std::printf("gemm_forward on %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor,

@@ -113,19 +113,11 @@ static bool chain_is_right(Chain &c, cudaStream_t stream, bool pdl) {
 /* Microseconds per kernel for 20 launches on the stream, no graph, after a warm-up. */
 static double time_stream(Chain &c, cudaStream_t stream) {
     issue(c, stream, 20, false);
-    cudaEvent_t start, stop;
-    CHECK_CUDA(cudaEventCreate(&start));
-    CHECK_CUDA(cudaEventCreate(&stop));
-    CHECK_CUDA(cudaEventRecord(start, stream));
-    for (int i = 0; i < 20; i++) {
-        issue(c, stream, 20, false);
-    }
-    CHECK_CUDA(cudaEventRecord(stop, stream));
-    CHECK_CUDA(cudaEventSynchronize(stop));
-    float ms = 0.0f;
-    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
-    CHECK_CUDA(cudaEventDestroy(start));
-    CHECK_CUDA(cudaEventDestroy(stop));
+    double ms = device_ms(stream, [&] {
+        for (int i = 0; i < 20; i++) {
+            issue(c, stream, 20, false);
+        }
+    });
     return 1000.0 * ms / 400.0;
 }
 

@@ -227,17 +227,9 @@ static void run_shape(int m, int n, int batch, cudaStream_t stream, Cublas *cubl
 }
 
 int main(int argc, char **argv) {
-    std::vector<int> shapes;
-    for (int i = 1; i < argc; i++) {
-        shapes.push_back(std::atoi(argv[i]));
-    }
-    if (shapes.empty()) { /* mlp512's first and second layers, mlp1024's, bn256's first */
-        shapes = {784, 512, 128, 512, 512, 128, 784, 1024, 128, 1024, 1024, 128, 784, 256, 64};
-    }
-    if (shapes.size() % 3 != 0) {
-        std::fprintf(stderr, "wgrad_adam: expected M N B triples, got %zu numbers\n", shapes.size());
-        return 2;
-    }
+    /* mlp512's first and second layers, mlp1024's, bn256's first */
+    std::vector<int> shapes = shape_args(argc, argv, {784, 512, 128, 512, 512, 128, 784, 1024, 128, 1024, 1024, 128,
+                                                      784, 256, 64}, "wgrad_adam");
     cudaDeviceProp prop;
     CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
     std::printf("wgrad_adam on %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
