@@ -164,15 +164,20 @@ fi
 # The commit the bundle holds, "+" when the working tree had changes: run-on-gpu.sh reports it.
 echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- java kernels native bench 2>/dev/null || echo +)" \
   > "$out/commit"
-# Bytes and on-disk blocks both counted, the larger taken: which one the device tool counts is not documented.
+# What travels, in bytes: the bundle, and the tracked files with the untracked ones git does not ignore. The
+# device tool's 64 MiB is taken as bytes (its documentation names no block size); 2 MiB are kept in reserve for
+# whatever it adds. On-disk blocks (4 KiB a file at least: the ~1,100 small result files count 15 MiB that way
+# against 11 MiB of bytes) are reported too.
 size_kib=$(( $(du -sb "$out" | cut -f1) / 1024 ))
-size_kib=$(( size_kib > $(du -sk "$out" | cut -f1) ? size_kib : $(du -sk "$out" | cut -f1) ))
-# What travels besides the bundle: tracked files and untracked ones git does not ignore.
-tree_kib=$( (git ls-files -z; git ls-files -z --others --exclude-standard) | xargs -0 -r du -ck 2>/dev/null \
-  | awk '$2 == "total" { sum += $1 } END { print sum + 0 }')
-echo "make-bundle: $out is $((size_kib / 1024)) MiB, the working tree $((tree_kib / 1024)) MiB:"
+tree_files() { git ls-files -z; git ls-files -z --others --exclude-standard; }
+du_total() { xargs -0 -r du -c "$@" 2>/dev/null | awk '$2 == "total" { sum += $1 } END { print sum + 0 }'; }
+tree_kib=$(( $(tree_files | du_total -b) / 1024 ))
+tree_blocks_kib=$(tree_files | du_total -k)
+echo "make-bundle: $out is $((size_kib / 1024)) MiB, the working tree $((tree_kib / 1024)) MiB" \
+  "($((tree_blocks_kib / 1024)) MiB in disk blocks):"
 du -sh "$out"/jre.tar.xz "$out"/lib "$out"/data
-if [ $((size_kib + tree_kib)) -ge $((limit_mib * 1024)) ]; then
-  echo "make-bundle: $out and the working tree exceed ${limit_mib} MiB together, the most a device call carries" >&2
+if [ $((size_kib + tree_kib)) -ge $(((limit_mib - 2) * 1024)) ]; then
+  echo "make-bundle: $out and the working tree take $(((size_kib + tree_kib) / 1024)) MiB together; a device call" \
+    "carries ${limit_mib} MiB, and 2 MiB are kept in reserve" >&2
   exit 1
 fi
