@@ -14,11 +14,18 @@
  *                programmaticStreamSerialization; each kernel waits with griddepcontrol.wait before reading, then
  *                lets the next launch at once with griddepcontrol.launch_dependents: the most overlap)
  *   stream/20    the 20 launches issued on a stream, no graph (for scale)
+ *   coop/20      the 20 steps as one cooperative kernel, a grid-wide barrier (grid.sync()) between steps instead
+ *                of a kernel boundary: how a whole training step could stay in one launch, as tiny-cuda-nn keeps a
+ *                narrow MLP's layers in one kernel (per step, the launch spread over its 20)
  * for kernels of about 2, 5 and 10 us of memory work over all multiprocessors.
  */
+#include <cooperative_groups.h>
+
 #include <string>
 
 #include "common.cuh"
+
+namespace cg = cooperative_groups;
 
 /*
  * out[i] = in[i] + 1 over n elements, `rounds` times over the same elements (the work), every block starting
@@ -110,6 +117,53 @@ static bool chain_is_right(Chain &c, cudaStream_t stream, bool pdl) {
     return true;
 }
 
+/* The chain's 20 steps in one kernel whose blocks are all resident, each step ending at a grid-wide barrier. */
+__global__ void persistent_steps(float *a, float *b, int n, int rounds, int steps) {
+    cg::grid_group grid = cg::this_grid();
+    for (int s = 0; s < steps; s++) {
+        const float *in = s % 2 == 0 ? a : b;
+        float *out = s % 2 == 0 ? b : a;
+        for (int r = 0; r < rounds; r++) {
+            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+                out[i] = in[i] + 1.0f;
+            }
+        }
+        grid.sync();
+    }
+}
+
+/*
+ * Microseconds per step of persistent_steps (20 launches of 20 steps, after one more), or a negative number where
+ * the device refuses the cooperative launch; `right` says whether one launch from zeros left 20 everywhere.
+ */
+static double time_cooperative(Chain &c, cudaStream_t stream, int sms, bool &right) {
+    int per_sm = 0;
+    CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_steps, 256, 0));
+    dim3 grid(std::max(1, std::min(2, per_sm)) * sms);
+    int steps = 20;
+    void *args[] = {&c.a, &c.b, &c.n, &c.rounds, &steps};
+    CHECK_CUDA(cudaMemsetAsync(c.a, 0, c.n * sizeof(float), stream));
+    CHECK_CUDA(cudaMemsetAsync(c.b, 0, c.n * sizeof(float), stream));
+    cudaError_t e = cudaLaunchCooperativeKernel((void *) persistent_steps, grid, dim3(256), args, 0, stream);
+    if (e != cudaSuccess) {
+        std::printf("  (cooperative launch refused: %s)\n", cudaGetErrorString(e));
+        cudaGetLastError();
+        right = false;
+        return -1.0;
+    }
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    right = true;
+    for (float v : to_host(c.a, c.n)) {
+        right = right && v == 20.0f;
+    }
+    double ms = device_ms(stream, [&] {
+        for (int i = 0; i < 20; i++) {
+            CHECK_CUDA(cudaLaunchCooperativeKernel((void *) persistent_steps, grid, dim3(256), args, 0, stream));
+        }
+    });
+    return 1000.0 * ms / 400.0;
+}
+
 /* Microseconds per kernel for 20 launches on the stream, no graph, after a warm-up. */
 static double time_stream(Chain &c, cudaStream_t stream) {
     issue(c, stream, 20, false);
@@ -129,7 +183,8 @@ int main() {
     cudaStream_t stream;
     CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     warm_up(stream);
-    std::printf("  %-34s %9s %9s %9s %9s\n", "kernel", "graph/20", "graph/1", "pdl/20", "stream/20");
+    std::printf("  %-34s %9s %9s %9s %9s %9s\n", "kernel", "graph/20", "graph/1", "pdl/20", "stream/20",
+                "coop/20");
     /* Elements and rounds for about 2, 5 and 10 us on an H200 (128 KB to 4 MB read and written per round). */
     struct Size {
         const char *name;
@@ -149,9 +204,12 @@ int main() {
         c.parity = 0;
         double pdl = time_in_graph(stream, [&] { issue(c, stream, 1, true); }, 20, 20);
         double plain = time_stream(c, stream);
-        std::printf("  %-34s %9.2f %9.2f %9.2f %9.2f %s%s\n", s.name, chain, single, pdl, plain,
+        bool coop_ok = false;
+        double coop = time_cooperative(c, stream, prop.multiProcessorCount, coop_ok);
+        std::printf("  %-34s %9.2f %9.2f %9.2f %9.2f %9.2f %s%s%s\n", s.name, chain, single, pdl, plain, coop,
                     plain_ok ? "" : "(WRONG: the plain chain's values) ",
-                    pdl_ok ? "" : "(WRONG: a PDL kernel read its input early)");
+                    pdl_ok ? "" : "(WRONG: a PDL kernel read its input early) ",
+                    coop_ok ? "" : "(WRONG or refused: the cooperative chain)");
         CHECK_CUDA(cudaFree(c.a));
         CHECK_CUDA(cudaFree(c.b));
     }
