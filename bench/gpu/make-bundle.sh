@@ -170,7 +170,11 @@ echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- java kernels nativ
 # against 11 MiB of bytes) are reported too.
 size_kib=$(( $(du -sb "$out" | cut -f1) / 1024 ))
 tree_files() { git ls-files -z; git ls-files -z --others --exclude-standard; }
-du_total() { xargs -0 -r du -c "$@" 2>/dev/null | awk '$2 == "total" { sum += $1 } END { print sum + 0 }'; }
+# `|| true`: a tracked file deleted but not yet committed makes du (and so xargs) fail, which set -e would turn into
+# a silent exit after the whole build.
+du_total() {
+  { xargs -0 -r du -c "$@" 2>/dev/null || true; } | awk '$2 == "total" { sum += $1 } END { print sum + 0 }'
+}
 tree_kib=$(( $(tree_files | du_total -b) / 1024 ))
 tree_blocks_kib=$(tree_files | du_total -k)
 echo "make-bundle: $out is $((size_kib / 1024)) MiB, the working tree $((tree_kib / 1024)) MiB" \

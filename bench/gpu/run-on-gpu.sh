@@ -458,7 +458,7 @@ stage_trace() {
   if ! dir=$(cuda_lib_dir libcupti.so.13); then
     note "trace: no libcupti.so.13 on this machine; nothing traced"; failed+=(trace); return
   fi
-  need_java || { failed+=(trace); return; }
+  need_java || { failed+=(trace); echo "trace: FAILED, no Java" >> "$summary"; return; }
   local inject=(env "CUDA_INJECTION64_PATH=$lib" "LD_LIBRARY_PATH=$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
   for net in ${TRACE_NETWORKS:-mlp512 bn256}; do
     stem=trace-cuda-$net

@@ -21,7 +21,7 @@
  */
 DENDRITE_DEVICE void dendrite_advance_counters_by_last_group(int on, DENDRITE_GLOBAL int *counters,
                                                               DENDRITE_GLOBAL int *ticket) {
-    dendrite_barrier(); /* every work-item of this group has read the counters */
+    dendrite_barrier_global(); /* every work-item of this group has read the counters */
     if (on && dendrite_local_id(0) == 0 && dendrite_local_id(1) == 0 && dendrite_local_id(2) == 0) {
         dendrite_global_fence();
         int groups = dendrite_num_groups(0) * dendrite_num_groups(1) * dendrite_num_groups(2);

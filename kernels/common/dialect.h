@@ -21,6 +21,7 @@
  *   DENDRITE_ALIGN16    16-byte alignment of a local array, so that dendrite_local_load4 may read it
  *   dendrite_barrier()  every work-item of the group waits here; local memory written before it is visible after
  *   dendrite_global_fence()  orders this work-item's global memory accesses before it against those after it
+ *   dendrite_barrier_global()  dendrite_barrier() that also orders the group's global memory accesses
  *   dendrite_local_id(d) / dendrite_group_id(d) / dendrite_num_groups(d)   d = 0, 1, 2 (x, y, z)
  *   dendrite_float4 / dendrite_local_load4(p)   four floats read at once from local memory; p 16-byte aligned
  *   DENDRITE_UNROLL     asks for the next loop (with a constant trip count) to be unrolled completely
@@ -69,6 +70,7 @@ typedef ulong dendrite_u64;
 #define DENDRITE_ALIGN16 __attribute__((aligned(16)))
 #define dendrite_barrier() barrier(CLK_LOCAL_MEM_FENCE)
 #define dendrite_global_fence() mem_fence(CLK_GLOBAL_MEM_FENCE)
+#define dendrite_barrier_global() barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)
 #define dendrite_local_id(d) ((int) get_local_id(d))
 #define dendrite_group_id(d) ((int) get_group_id(d))
 #define dendrite_num_groups(d) ((int) get_num_groups(d))
@@ -94,6 +96,7 @@ typedef unsigned long long dendrite_u64;
 #define DENDRITE_ALIGN16 __align__(16)
 #define dendrite_barrier() __syncthreads()
 #define dendrite_global_fence() __threadfence()
+#define dendrite_barrier_global() __syncthreads()
 /* d is a literal 0, 1 or 2 at every use, so these fold to the single register read. */
 #define dendrite_local_id(d) ((int) ((d) == 0 ? threadIdx.x : (d) == 1 ? threadIdx.y : threadIdx.z))
 #define dendrite_group_id(d) ((int) ((d) == 0 ? blockIdx.x : (d) == 1 ? blockIdx.y : blockIdx.z))

@@ -21,6 +21,7 @@
  */
 #include <cooperative_groups.h>
 
+#include <algorithm>
 #include <string>
 
 #include "common.cuh"
@@ -117,7 +118,11 @@ static bool chain_is_right(Chain &c, cudaStream_t stream, bool pdl) {
     return true;
 }
 
-/* The chain's 20 steps in one kernel whose blocks are all resident, each step ending at a grid-wide barrier. */
+/*
+ * The chain's 20 steps in one kernel whose blocks are all resident, each step ending at a grid-wide barrier. Each
+ * step reads the element mirrored across the array (n - 1 - i), which another block wrote in the step before: a
+ * barrier that did not hold would show in the values (reading one's own elements, program order alone would pass).
+ */
 __global__ void persistent_steps(float *a, float *b, int n, int rounds, int steps) {
     cg::grid_group grid = cg::this_grid();
     for (int s = 0; s < steps; s++) {
@@ -125,7 +130,7 @@ __global__ void persistent_steps(float *a, float *b, int n, int rounds, int step
         float *out = s % 2 == 0 ? b : a;
         for (int r = 0; r < rounds; r++) {
             for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-                out[i] = in[i] + 1.0f;
+                out[i] = in[n - 1 - i] + 1.0f;
             }
         }
         grid.sync();

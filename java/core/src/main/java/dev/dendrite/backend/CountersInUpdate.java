@@ -51,8 +51,9 @@ public final class CountersInUpdate {
     }
 
     /**
-     * A kernel is being launched (every launch of the backend calls this): the one that took the counters passes,
-     * any after it within the update is refused.
+     * A kernel is being launched (the backend's common launch paths call this: CUDA's every kernel launch, OpenCL's
+     * kernels bound through its argument helper): the one that took the counters passes, any after it within the
+     * update is refused.
      *
      * @throws IllegalStateException naming {@code kernel} when it follows the kernel that advanced the counters
      */

@@ -88,11 +88,6 @@ class ProfilingBackendTest {
     }
 
     /**
-     * The profiled backend is a proxy: each op runs on the inner backend and is charged to its method name, the
-     * backend's identity and memory calls pass through untimed, and the inner backend's own exceptions reach the
-     * caller unwrapped.
-     */
-    /**
      * Ops that issue other ops (a branch, a step's last update) are not timed themselves: their ops are, one by one,
      * through the proxy, and timing the call too would count them twice.
      */
@@ -113,6 +108,11 @@ class ProfilingBackendTest {
         }
     }
 
+    /**
+     * The profiled backend is a proxy: each op runs on the inner backend and is charged to its method name, the
+     * backend's identity and memory calls pass through untimed, and the inner backend's own exceptions reach the
+     * caller unwrapped.
+     */
     @Test
     void timesEveryOpUnderItsNameAndPassesTheRestThrough() {
         try (CpuBackend cpu = new CpuBackend(1)) {

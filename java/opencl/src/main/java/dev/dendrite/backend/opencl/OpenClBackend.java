@@ -70,7 +70,10 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final boolean recordSteps = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.record"));
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
-    /** -Ddendrite.opencl.fuse=false: a split product's fold and its bias and activation as two launches (A/B). */
+    /**
+     * -Ddendrite.opencl.fuse=false: a split product's fold and its bias and activation as two launches, and the step
+     * counters' own kernel after the last update (A/B).
+     */
     private final boolean foldEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.fuse"));
     private final OpenClDataOps data;
     private final OpenClBatchNormOps batchNorm;
@@ -129,10 +132,6 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     }
 
     /**
-     * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
-     * softmax and loss in one launch.
-     */
-    /**
      * The update's Adam or SGD kernel advances the counters at its end (its last work-group), so that a step ends
      * without advance_counters' launch; any other update, or {@code -Ddendrite.opencl.fuse=false}, enqueues that
      * kernel after it.
@@ -148,6 +147,10 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         }
     }
 
+    /**
+     * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
+     * softmax and loss in one launch.
+     */
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
