@@ -643,6 +643,9 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
     }
 
+    /** Updates whose rule kernel advanced the step counters ({@link #advanceCountersAfter}). */
+    private long countersAdvancedByUpdates;
+
     /**
      * The update's Adam or SGD kernel advances the counters at its end (its last block to finish), so that a step
      * ends without advance_counters' launch; any other update, or {@code -Ddendrite.cuda.fuse=false}, issues that
@@ -655,9 +658,16 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             return;
         }
         ensureOpen();
-        if (!ctx.countersInUpdate.run(counters, update)) {
+        if (ctx.countersInUpdate.run(counters, update)) {
+            countersAdvancedByUpdates++;
+        } else {
             advanceCounters(counters);
         }
+    }
+
+    /** How many updates advanced the step counters in their own kernel so far (the fused path); for tests. */
+    long countersAdvancedByUpdates() {
+        return countersAdvancedByUpdates;
     }
 
     @Override

@@ -131,6 +131,9 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return "opencl";
     }
 
+    /** Updates whose rule kernel advanced the step counters ({@link #advanceCountersAfter}). */
+    private long countersAdvancedByUpdates;
+
     /**
      * The update's Adam or SGD kernel advances the counters at its end (its last work-group), so that a step ends
      * without advance_counters' launch; any other update, or {@code -Ddendrite.opencl.fuse=false}, enqueues that
@@ -142,9 +145,16 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             super.advanceCountersAfter(counters, update);
             return;
         }
-        if (!ctx.countersInUpdate.run(counters, update)) {
+        if (ctx.countersInUpdate.run(counters, update)) {
+            countersAdvancedByUpdates++;
+        } else {
             advanceCounters(counters);
         }
+    }
+
+    /** How many updates advanced the step counters in their own kernel so far (the fused path); for tests. */
+    long countersAdvancedByUpdates() {
+        return countersAdvancedByUpdates;
     }
 
     /**
