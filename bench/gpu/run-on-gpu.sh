@@ -72,8 +72,10 @@ all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling ste
 case "${PLAN:-}" in
   '') ;;
   1) # correct, then the three course networks against PyTorch: 174 s on 2026-12-04 (bench/gpu/README.md), the
-     # course MLP with dropout (drop512), and an A/B of each path added since the last device call (about 3 s a run)
-    : "${ONLY:=cuda-tests cuda-bench pytorch compare}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}" "${TF32_NETWORKS=}"
+     # course MLP with dropout (drop512), and an A/B of each path added since the last device call (about 3 s a run);
+     # last, as the budget allows, mlp512's trace on both sides, in case the second call does not come
+    : "${ONLY:=cuda-tests cuda-bench pytorch compare trace}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}"
+    : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}"
     : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
