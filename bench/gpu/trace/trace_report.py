@@ -161,8 +161,9 @@ def analyse(device, api, steps):
             n["dur"].append(r["end"] - r["start"])
             n["wait"].append(r["start"] - (max(ended) if ended else t0))
     return {"graph": step_graph, "launches": count, "read": len(runs), "nodes": nodes,
-            "per_step": Counter(len(rs) for rs in runs).most_common(1)[0][0], "span": spans, "busy": busy, "sum": sums, "lead": leads, "call": calls,
-            "period": periods, "between": between, "other_graphs": len(per_graph) - 1}
+            "per_step": Counter(len(rs) for rs in runs).most_common(1)[0][0], "span": spans, "busy": busy,
+            "sum": sums, "lead": leads, "call": calls, "period": periods, "between": between,
+            "other_graphs": len(per_graph) - 1}
 
 
 def us(ns):
@@ -170,6 +171,7 @@ def us(ns):
 
 
 def report(label, path, steps):
+    """The trace's section of the report, and its row of the summary table (None without a step graph)."""
     device, api, notes = read_trace(path)
     lines = ["### %s" % label, "", "`%s`: %d device records, %d host calls kept." % (path, len(device), len(api))]
     lines += ["Note from the tracer: %s" % n for n in notes if "kernel_trace CUPTI" not in n and n != "end"]
@@ -183,7 +185,7 @@ def report(label, path, steps):
                   "| kernel | count | total ms | mean us |", "|---|---|---|---|"]
         for name, (n, t) in sorted(totals.items(), key=lambda kv: -kv[1][1])[:40]:
             lines.append("| `%s` | %d | %.2f | %.1f |" % (name, n, t / 1e6, t / n / 1000.0))
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", None
     lines += ["", "The step graph (id %d) ran %d times; the last %d are read, %d device ops each (%d other graphs "
               "in the run: GEMM tuning, other batch sizes)." % (a["graph"], a["launches"], a["read"],
                                                                a["per_step"], a["other_graphs"]), ""]
@@ -204,7 +206,15 @@ def report(label, path, steps):
         lines.append("| %d | `%s` | %s | %d | %s | %s | %s |" % (node, n["name"][:60], n["launch"], n["stream"],
                                                                us(median(n["start"])), us(median(n["dur"])),
                                                                us(median(n["wait"]))))
-    return "\n".join(lines) + "\n"
+    row = "| %s | %d | %s | %s | %s | %s | %s | %s |" % (
+        label, a["per_step"], us(median(a["period"])), us(median(a["span"])), us(median(a["busy"])),
+        us(median([s - b for s, b in zip(a["span"], a["busy"])])), us(median(a["between"])),
+        us(median(a["lead"])) if a["lead"] else "")
+    return "\n".join(lines) + "\n", row
+
+
+SUMMARY_HEAD = ["| trace | ops a step | period | span | busy | idle inside | idle between | host ahead by |",
+                "|---|---|---|---|---|---|---|---|"]
 
 
 def self_test():
@@ -248,8 +258,9 @@ def self_test():
         assert a2["lead"] == [5000, 5000] and a2["call"] == [3000, 3000], (a2["lead"], a2["call"])
         assert short_name("_Z16gemm_tile64_nn_xPKf") == "gemm_tile64_nn_x"
         assert short_name("void cutlass::Kernel<T>(int)") == "void cutlass::Kernel"
-        text = report("synthetic", f.name, 100)
+        text, row = report("synthetic", f.name, 100)
         assert "| 13 | `adam_update` | 100x1x1/256x1x1 | 14 | 3.5 | 2.5 | 1.5 |" in text, text
+        assert row == "| synthetic | 3 | 20.0 | 8.0 | 7.0 | 1.0 | 12.0 | 4.0 |", row
     finally:
         os.unlink(f.name)
     print("trace_report self-test: ok")
@@ -267,11 +278,16 @@ def main():
         return 0
     if not args.traces:
         p.error("no trace given")
-    parts = []
+    parts, rows = [], []
     for t in args.traces:
         label, _, path = t.rpartition("=")
-        parts.append(report(label or path, path, args.steps))
-    text = "\n".join(parts)
+        part, row = report(label or path, path, args.steps)
+        parts.append(part)
+        if row is not None:
+            rows.append(row)
+    head = ["Median microseconds per step over the last %d replays of each step graph (sections below: per node)."
+            % args.steps, ""] + SUMMARY_HEAD + rows if rows else []
+    text = "\n".join(head + [""] + parts) if head else "\n".join(parts)
     if args.out:
         with open(args.out, "w") as f:
             f.write(text)
