@@ -960,20 +960,29 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.data().advanceCounters(counters);
     }
 
+    /**
+     * The update, then the counters' own op, unless a rule kernel of the update advanced them itself: a backend whose
+     * Adam and SGD kernels can do that hands out their {@link #countersInUpdate}.
+     */
     @Override
     public final void updateThenAdvanceCounters(Slice counters, Runnable update) {
         checks().advanceCounters(counters);
         Objects.requireNonNull(update, "updateThenAdvanceCounters: update is null");
-        advanceCountersAfter(counters, update);
+        CountersInUpdate inUpdate = countersInUpdate();
+        if (inUpdate == null) {
+            update.run();
+        } else if (inUpdate.run(counters, update)) {
+            return;
+        }
+        ops.data().advanceCounters(counters);
     }
 
     /**
-     * {@link #updateThenAdvanceCounters} once its arguments are checked: here the update and then the counters' own
-     * op; a backend whose rule kernels can advance the counters overrides it.
+     * Where this backend's rule kernels take the step counters inside {@link #updateThenAdvanceCounters}, or null
+     * (here, and where a backend's fusion switch is off): then the update is followed by the counters' own op.
      */
-    protected void advanceCountersAfter(Slice counters, Runnable update) {
-        update.run();
-        ops.data().advanceCounters(counters);
+    protected CountersInUpdate countersInUpdate() {
+        return null;
     }
 
     @Override

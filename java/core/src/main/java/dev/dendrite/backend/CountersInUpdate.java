@@ -16,6 +16,7 @@ public final class CountersInUpdate {
     private final String backend;
     private Slice counters;
     private int state = NONE;
+    private long taken;
 
     /** @param backend the backend's name, for messages */
     public CountersInUpdate(String backend) {
@@ -75,12 +76,20 @@ public final class CountersInUpdate {
      */
     public boolean run(Slice counters, Runnable update) {
         begin(counters);
-        boolean taken = false;
+        boolean advanced;
         try {
             update.run();
         } finally {
-            taken = end();
+            advanced = end();
         }
+        if (advanced) {
+            taken++;
+        }
+        return advanced;
+    }
+
+    /** How many updates {@link #run} so far had a kernel advance the counters (the fused path); for tests. */
+    public long taken() {
         return taken;
     }
 

@@ -30,6 +30,7 @@ import dev.dendrite.backend.DType;
 import dev.dendrite.backend.DeviceErrors;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.AbstractBackend;
+import dev.dendrite.backend.CountersInUpdate;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -643,31 +644,18 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
     }
 
-    /** Updates whose rule kernel advanced the step counters ({@link #advanceCountersAfter}). */
-    private long countersAdvancedByUpdates;
-
     /**
      * The update's Adam or SGD kernel advances the counters at its end (its last block to finish), so that a step
-     * ends without advance_counters' launch; any other update, or {@code -Ddendrite.cuda.fuse=false}, issues that
-     * kernel after it.
+     * ends without advance_counters' launch; with {@code -Ddendrite.cuda.fuse=false} that kernel follows the update.
      */
     @Override
-    protected void advanceCountersAfter(Slice counters, Runnable update) {
-        if (!fuseEnabled) {
-            super.advanceCountersAfter(counters, update);
-            return;
-        }
-        ensureOpen();
-        if (ctx.countersInUpdate.run(counters, update)) {
-            countersAdvancedByUpdates++;
-        } else {
-            advanceCounters(counters);
-        }
+    protected CountersInUpdate countersInUpdate() {
+        return fuseEnabled ? ctx.countersInUpdate : null;
     }
 
     /** How many updates advanced the step counters in their own kernel so far (the fused path); for tests. */
     long countersAdvancedByUpdates() {
-        return countersAdvancedByUpdates;
+        return ctx.countersInUpdate.taken();
     }
 
     @Override

@@ -27,6 +27,7 @@ import dev.dendrite.backend.DeviceErrors;
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.AbstractBackend;
 import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.backend.CountersInUpdate;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CL;
@@ -131,30 +132,18 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         return "opencl";
     }
 
-    /** Updates whose rule kernel advanced the step counters ({@link #advanceCountersAfter}). */
-    private long countersAdvancedByUpdates;
-
     /**
      * The update's Adam or SGD kernel advances the counters at its end (its last work-group), so that a step ends
-     * without advance_counters' launch; any other update, or {@code -Ddendrite.opencl.fuse=false}, enqueues that
-     * kernel after it.
+     * without advance_counters' launch; with {@code -Ddendrite.opencl.fuse=false} that kernel follows the update.
      */
     @Override
-    protected void advanceCountersAfter(Slice counters, Runnable update) {
-        if (!foldEnabled) {
-            super.advanceCountersAfter(counters, update);
-            return;
-        }
-        if (ctx.countersInUpdate.run(counters, update)) {
-            countersAdvancedByUpdates++;
-        } else {
-            advanceCounters(counters);
-        }
+    protected CountersInUpdate countersInUpdate() {
+        return foldEnabled ? ctx.countersInUpdate : null;
     }
 
     /** How many updates advanced the step counters in their own kernel so far (the fused path); for tests. */
     long countersAdvancedByUpdates() {
-        return countersAdvancedByUpdates;
+        return ctx.countersInUpdate.taken();
     }
 
     /**

@@ -221,7 +221,7 @@ final class OpenClContext {
      * instead of the fluent calls, so that the packing is written once.
      */
     OpenClKernel withArgs(OpenClKernel k, Object... args) {
-        countersInUpdate.launching(k.qualifiedName());
+        countersInUpdate.launching(k.name()); // the name only, no string built on every launch
         k.args();
         for (Object a : args) {
             if (a == null || a instanceof Slice) {
