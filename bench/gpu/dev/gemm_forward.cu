@@ -156,8 +156,12 @@ __device__ __forceinline__ void slice_range(int k, int s, int slices, int &k0, i
     k1 = min(k, (s + 1) * per * BK);
 }
 
-/* A thread's 4 x 4 sums to rows row0 + ty*4.., columns col0 + tx*4.. of the m x n matrix c (inside it only). */
-__device__ __forceinline__ void store_4x4(const float acc[4][4], float *c, int row0, int col0, int m, int n) {
+/*
+ * A thread's 4 x 4 sums to rows row0 + ty*4.., columns col0 + tx*4.. of the m x n matrix c (inside it only): as
+ * they are (a partial), or relu(sum + b) where b is given (a finished layer).
+ */
+__device__ __forceinline__ void store_4x4(const float acc[4][4], const float *b, float *c, int row0, int col0,
+                                          int m, int n) {
     int tx = threadIdx.x & 15;
     int ty = threadIdx.x >> 4;
     for (int i = 0; i < 4; i++) {
@@ -165,7 +169,7 @@ __device__ __forceinline__ void store_4x4(const float acc[4][4], float *c, int r
         for (int j = 0; j < 4; j++) {
             int col = col0 + tx * 4 + j;
             if (r < m && col < n) {
-                c[(size_t) r * n + col] = acc[i][j];
+                c[(size_t) r * n + col] = b != nullptr ? relu_bias(acc[i][j], b, col) : acc[i][j];
             }
         }
     }
@@ -213,17 +217,7 @@ __global__ void __launch_bounds__(THREADS) forward_tile(const float *x, const fl
     int row0 = blockIdx.y * BM;
     int col0 = blockIdx.x * BN;
     tile_product(x, w, m, n, k, row0, col0, 0, k, acc);
-    int tx = threadIdx.x & 15;
-    int ty = threadIdx.x >> 4;
-    for (int i = 0; i < 4; i++) {
-        int r = row0 + ty * 4 + i;
-        for (int j = 0; j < 4; j++) {
-            int c = col0 + tx * 4 + j;
-            if (r < m && c < n) {
-                y[(size_t) r * n + c] = relu_bias(acc[i][j], b, c);
-            }
-        }
-    }
+    store_4x4(acc, b, y, row0, col0, m, n);
 }
 
 /* ------------------------------------------------------------------ version 3: slices, then a fold */
@@ -236,7 +230,7 @@ __global__ void __launch_bounds__(THREADS) forward_slices(const float *x, const 
     int k0, k1;
     slice_range(k, blockIdx.z, gridDim.z, k0, k1);
     tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
-    store_4x4(acc, partials + (size_t) blockIdx.z * m * n, row0, col0, m, n);
+    store_4x4(acc, nullptr, partials + (size_t) blockIdx.z * m * n, row0, col0, m, n);
 }
 
 /* y[i] = relu(sum of the S partials in slice order + b): also the second kernel of the cuBLAS-sliced row. */
@@ -271,7 +265,7 @@ __global__ void __launch_bounds__(THREADS) forward_slices_last_folds(const float
     slice_range(k, blockIdx.z, gridDim.z, k0, k1);
     tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
     size_t mn = (size_t) m * n;
-    store_4x4(acc, partials + blockIdx.z * mn, row0, col0, m, n);
+    store_4x4(acc, nullptr, partials + blockIdx.z * mn, row0, col0, m, n);
     int tx = threadIdx.x & 15;
     int ty = threadIdx.x >> 4;
     __threadfence();

@@ -160,7 +160,8 @@ def analyse(device, api, steps):
             n["start"].append(r["start"] - t0)
             n["dur"].append(r["end"] - r["start"])
             n["wait"].append(r["start"] - (max(ended) if ended else t0))
-    return {"graph": step_graph, "launches": count, "read": len(runs), "nodes": nodes,
+    idle = [s - b for s, b in zip(spans, busy)]
+    return {"graph": step_graph, "launches": count, "read": len(runs), "nodes": nodes, "idle": idle,
             "per_step": Counter(len(rs) for rs in runs).most_common(1)[0][0], "span": spans, "busy": busy,
             "sum": sums, "lead": leads, "call": calls, "period": periods, "between": between,
             "other_graphs": len(per_graph) - 1}
@@ -193,7 +194,7 @@ def report(label, path, steps):
               "| period (launch to next launch) | %s |" % us(median(a["period"])),
               "| span (first kernel start to last end) | %s |" % us(median(a["span"])),
               "| device busy inside the span (union of ops) | %s |" % us(median(a["busy"])),
-              "| device idle inside the span | %s |" % us(median([s - b for s, b in zip(a["span"], a["busy"])])),
+              "| device idle inside the span | %s |" % us(median(a["idle"])),
               "| idle between steps | %s |" % us(median(a["between"])),
               "| ops' durations summed (beside each other counted twice) | %s |" % us(median(a["sum"]))]
     if a["lead"]:
@@ -208,7 +209,7 @@ def report(label, path, steps):
                                                                us(median(n["wait"]))))
     row = "| %s | %d | %s | %s | %s | %s | %s | %s |" % (
         label, a["per_step"], us(median(a["period"])), us(median(a["span"])), us(median(a["busy"])),
-        us(median([s - b for s, b in zip(a["span"], a["busy"])])), us(median(a["between"])),
+        us(median(a["idle"])), us(median(a["between"])),
         us(median(a["lead"])) if a["lead"] else "")
     return "\n".join(lines) + "\n", row
 
