@@ -263,3 +263,19 @@ inline void warm_up(cudaStream_t stream) {
     }
     CHECK_CUDA(cudaStreamSynchronize(stream));
 }
+
+/* What every exploration starts with: device 0 named in the output, a stream of its own, the clocks warmed up. */
+struct Device {
+    cudaDeviceProp prop;
+    cudaStream_t stream;
+};
+
+inline Device open_device(const char *program) {
+    Device d;
+    CHECK_CUDA(cudaGetDeviceProperties(&d.prop, 0));
+    std::printf("%s on %s (sm_%d%d, %d SMs)\n", program, d.prop.name, d.prop.major, d.prop.minor,
+                d.prop.multiProcessorCount);
+    CHECK_CUDA(cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking));
+    warm_up(d.stream);
+    return d;
+}

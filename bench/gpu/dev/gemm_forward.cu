@@ -492,18 +492,12 @@ int main(int argc, char **argv) {
     /* mlp512, mlp1024 and bn256's forward products */
     std::vector<int> shapes = shape_args(argc, argv, {128, 512, 784, 128, 512, 512, 128, 1024, 784, 128, 1024, 1024,
                                                       64, 256, 784, 64, 256, 256}, "gemm_forward");
-    cudaDeviceProp prop;
-    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
-    std::printf("gemm_forward on %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor,
-                prop.multiProcessorCount);
-    cudaStream_t stream;
-    CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    Device d = open_device("gemm_forward");
     Cublas cublas;
-    bool have_cublas = cublas.open(stream);
-    warm_up(stream);
+    bool have_cublas = cublas.open(d.stream);
     for (size_t i = 0; i < shapes.size(); i += 3) {
-        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], stream, have_cublas ? &cublas : nullptr,
-                  prop.sharedMemPerBlockOptin);
+        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], d.stream, have_cublas ? &cublas : nullptr,
+                  (int) d.prop.sharedMemPerBlockOptin);
     }
     return 0;
 }

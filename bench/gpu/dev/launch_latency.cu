@@ -181,13 +181,9 @@ static double time_stream(Chain &c, cudaStream_t stream) {
 }
 
 int main() {
-    cudaDeviceProp prop;
-    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
-    std::printf("launch_latency on %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor,
-                prop.multiProcessorCount);
-    cudaStream_t stream;
-    CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    warm_up(stream);
+    Device d = open_device("launch_latency");
+    const cudaDeviceProp &prop = d.prop;
+    cudaStream_t stream = d.stream;
     std::printf("  %-34s %9s %9s %9s %9s %9s\n", "kernel", "graph/20", "graph/1", "pdl/20", "stream/20",
                 "coop/20");
     /* Elements and rounds for about 2, 5 and 10 us on an H200 (128 KB to 4 MB read and written per round). */

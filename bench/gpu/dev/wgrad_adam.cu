@@ -230,17 +230,12 @@ int main(int argc, char **argv) {
     /* mlp512's first and second layers, mlp1024's, bn256's first */
     std::vector<int> shapes = shape_args(argc, argv, {784, 512, 128, 512, 512, 128, 784, 1024, 128, 1024, 1024, 128,
                                                       784, 256, 64}, "wgrad_adam");
-    cudaDeviceProp prop;
-    CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
-    std::printf("wgrad_adam on %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
-    cudaStream_t stream;
-    CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    Device d = open_device("wgrad_adam");
     Cublas cublas;
-    bool have_cublas = cublas.open(stream);
-    warm_up(stream);
+    bool have_cublas = cublas.open(d.stream);
     for (size_t i = 0; i < shapes.size(); i += 3) {
-        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], stream, have_cublas ? &cublas : nullptr,
-                  (int) prop.sharedMemPerBlockOptin);
+        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], d.stream, have_cublas ? &cublas : nullptr,
+                  (int) d.prop.sharedMemPerBlockOptin);
     }
     return 0;
 }
