@@ -48,6 +48,9 @@
 #   EXTRA_RUNS="NAME:FLAG[,FLAG..] .." cuda-bench runs every network again per entry, with those JVM flags, into
 #                                    cuda-NET-NAME (e.g. "nobranch:-Ddendrite.cuda.branches=false")
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
+#   RETRY_SWITCHES="NAME:FLAG[,FLAG..] .."  when cuda-tests fails, its failing classes run again with -Ddendrite.cuda.sync,
+#                                    then with all these paths off, then with each off alone until one passes (the
+#                                    default: every path added since the last green device run); RETRY_TIMEOUT=60
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
 #   PACK=1                           at the end, everything in $OUT but summary.txt, comparison.md, trace-report.md
@@ -88,6 +91,9 @@ case "${PLAN:-}" in
     : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
   *) echo "run-on-gpu: unknown PLAN '$PLAN'; expected 1 or 2" >&2; exit 2 ;;
 esac
+# The paths that no device has run yet (added since session 15's green call 3, commit 611b79d), most recent first:
+# what retry_cuda_tests switches off when the CUDA suite fails.
+: "${RETRY_SWITCHES=counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false bylayer:-Ddendrite.updates.byLayer=false vectoradam:-Ddendrite.cuda.vectorAdam=false fuse:-Ddendrite.cuda.fuse=false}"
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
@@ -152,6 +158,7 @@ run_step() {
     if [ "$left" -lt 10 ]; then
       echo "$name: SKIPPED, the budget of ${BUDGET}s is spent" | tee -a "$summary"
       skipped+=("$name")
+      last_rc=skipped
       return 0
     fi
     [ "$secs" -gt "$left" ] && secs=$left
@@ -160,6 +167,7 @@ run_step() {
   echo "== $name ($(date -u +%H:%M:%S) UTC, limit ${secs}s)"
   with_timeout "$secs" "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
+  last_rc=$rc
   if [ "$rc" -eq 0 ]; then
     echo "$name: ok ($((SECONDS - start)) s)" >> "$summary"
   else
@@ -179,7 +187,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|STEP_NETWORKS|TRACE_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|TRACE_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -276,10 +284,80 @@ run_junit() { # NAME REPORT_DIR PACKAGE EXTRA_CLASS_REGEX
     case "$c" in "$package".*) ;; *) selectors+=(--select-class "$c") ;; esac # the package has its own
   done
   echo "$name selects: ${selectors[*]}" | tee -a "$summary"
-  run_step "$name" "$out/$name.txt" "${TEST_TIMEOUT:-420}" \
-    "$java" "${jvm_flags[@]}" -cp "$cp_lib:$tests_jar:$b/lib/junit-platform-console-standalone.jar" \
-    org.junit.platform.console.ConsoleLauncher execute --class-path "$cp_lib:$tests_jar" "${selectors[@]}" \
+  junit_run "$name" "$reports" "${TEST_TIMEOUT:-420}" "${selectors[@]}"
+}
+
+junit_run() { # NAME REPORT_DIR SECONDS SELECTOR...: JVM flags beyond $jvm_flags from the caller's extra_jvm, if any
+  local name=$1 reports=$2 secs=$3
+  shift 3
+  run_step "$name" "$out/$name.txt" "$secs" \
+    "$java" "${jvm_flags[@]}" ${extra_jvm[@]+"${extra_jvm[@]}"} \
+    -cp "$cp_lib:$tests_jar:$b/lib/junit-platform-console-standalone.jar" \
+    org.junit.platform.console.ConsoleLauncher execute --class-path "$cp_lib:$tests_jar" "$@" \
     --reports-dir "$reports" --details tree --disable-banner --fail-if-no-tests
+}
+
+# The test classes with a failure or an error in the JUnit XML reports under $1, one per line.
+failed_classes() {
+  "$python" - "$1" <<'EOF'
+import glob, sys, xml.etree.ElementTree as ET
+seen = []
+for report in sorted(glob.glob(sys.argv[1] + "/*.xml")):
+    try:
+        cases = ET.parse(report).getroot().iter("testcase")
+    except ET.ParseError:
+        continue
+    for case in cases:
+        name = (case.get("classname") or "").split("$")[0]  # a nested class runs with its top-level one
+        if name and name not in seen and (case.find("failure") is not None or case.find("error") is not None):
+            seen.append(name)
+print("\n".join(seen))
+EOF
+}
+
+# When the CUDA suite fails, its failing classes run again in the same call: first with every op waited for (an
+# asynchronous fault then names its op), then with every path that no device has run yet switched off
+# ($RETRY_SWITCHES, NAME:FLAG[,FLAG..] each), and where that passes, with each of those paths off alone, in order,
+# until one passes: that path is the likely cause, and the rest of the call runs without it (noted in summary.txt),
+# so that its benchmarks time code that passed its tests. The reruns' own results do not change the exit status.
+retry_cuda_tests() {
+  local classes=() selectors=() c run flags all=() extra_jvm kept=(${failed[@]+"${failed[@]}"})
+  read -r -a classes <<< "$(failed_classes "$out/junit-cuda" 2>/dev/null | tr '\n' ' ')"
+  if [ ${#classes[@]} -eq 0 ]; then
+    note "cuda-tests: no failing class in $out/junit-cuda (a crash or a timeout?); nothing rerun"
+    return
+  fi
+  for c in "${classes[@]}"; do selectors+=(--select-class "$c"); done
+  note "cuda-tests: failing classes ${classes[*]}; rerunning them"
+  if [ "${CUDA_SYNC:-0}" != 1 ]; then
+    extra_jvm=(-Ddendrite.cuda.sync=true)
+    junit_run cuda-tests-sync "$out/junit-cuda-sync" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
+  fi
+  for run in ${RETRY_SWITCHES:-}; do
+    IFS=, read -r -a flags <<< "${run#*:}"
+    all+=("${flags[@]}")
+  done
+  if [ ${#all[@]} -gt 0 ]; then
+    extra_jvm=("${all[@]}")
+    junit_run cuda-tests-without-new "$out/junit-cuda-without-new" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
+    if [ "$last_rc" = 0 ]; then
+      for run in ${RETRY_SWITCHES:-}; do
+        IFS=, read -r -a flags <<< "${run#*:}"
+        extra_jvm=("${flags[@]}")
+        junit_run "cuda-tests-without-${run%%:*}" "$out/junit-cuda-without-${run%%:*}" "${RETRY_TIMEOUT:-60}" \
+          "${selectors[@]}"
+        if [ "$last_rc" = 0 ]; then
+          jvm_flags+=("${flags[@]}")
+          note "cuda-tests: the failing classes pass with ${run%%:*} off (${flags[*]}): the likely cause;" \
+            "the rest of this call runs with it off"
+          break
+        fi
+      done
+    elif [ "$last_rc" != skipped ]; then
+      note "cuda-tests: the failing classes fail with every new path off too (${all[*]}): not one of those paths"
+    fi
+  fi
+  failed=(${kept[@]+"${kept[@]}"})
 }
 
 # NVIDIA's OpenCL platform is installed on the GPU machine but not registered: an ICD folder of our own names it,
@@ -330,6 +408,7 @@ stage_cuda_tests() {
   if need_java; then
     run_junit cuda-tests "$out/junit-cuda" dev.dendrite.backend.cuda \
       'dev/dendrite/([a-z0-9]+/)*Cuda[A-Za-z0-9]*Tests?\.class'
+    [ "$last_rc" = 0 ] || [ "$last_rc" = skipped ] || retry_cuda_tests
   else failed+=(cuda-tests); echo "cuda-tests: FAILED, no Java" >> "$summary"; fi
 }
 
