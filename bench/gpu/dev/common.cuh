@@ -205,6 +205,11 @@ struct Cublas {
     /* cublasSgemmStridedBatched */
     int (*sgemm_batched)(Handle, int, int, int, int, int, const float *, const float *, int, long long,
                          const float *, int, long long, const float *, float *, int, long long, int) = nullptr;
+    /* cublasGemmEx (types as cudaDataType_t, 0 = CUDA_R_32F; compute as cublasComputeType_t; algo -1 = default) and
+     * cublasSetEmulationStrategy (cuBLAS 12.9 on): optional, null where this cuBLAS lacks them. */
+    int (*gemm_ex)(Handle, int, int, int, int, int, const void *, const void *, int, int, const void *, int, int,
+                   const void *, void *, int, int, int, int) = nullptr;
+    int (*set_emulation_strategy)(Handle, int) = nullptr;
     Handle handle = nullptr;
     void *workspace = nullptr;
 
@@ -228,6 +233,8 @@ struct Cublas {
         set_workspace = (int (*)(Handle, void *, size_t)) dlsym(lib, "cublasSetWorkspace_v2");
         sgemm = (decltype(sgemm)) dlsym(lib, "cublasSgemm_v2");
         sgemm_batched = (decltype(sgemm_batched)) dlsym(lib, "cublasSgemmStridedBatched");
+        gemm_ex = (decltype(gemm_ex)) dlsym(lib, "cublasGemmEx");
+        set_emulation_strategy = (decltype(set_emulation_strategy)) dlsym(lib, "cublasSetEmulationStrategy");
         if (!create || !destroy || !set_stream || !set_workspace || !sgemm || !sgemm_batched || create(&handle) != 0) {
             std::printf("cuBLAS: an entry point is missing or cublasCreate failed; its rows are left out\n");
             return false;
