@@ -24,6 +24,10 @@
  *      optimizer writing the weights' split with the weights, the layer below writing its output's)
  *   4  cuBLAS's own FP32 emulation (CUBLAS_COMPUTE_32F_EMULATED_16BFX9, eager strategy): BF16x9, made for
  *      Blackwell; on Hopper cuBLAS may run a plain FP32 kernel instead, which its time shows
+ *   5  the operands themselves as the big parts (cuBLAS's TF32 products convert them), with small = x - trunc(x):
+ *      FP32-accurate only if cuBLAS truncates to TF32; then a layer needs to keep only the small parts (half the
+ *      split's memory: wide4096's weights alone are 64 MB a layer)
+ *   6  the same with small = x - rna(x) (version 2's): FP32-accurate only if cuBLAS rounds to nearest
  * Each version is checked on 256 sampled outputs against float64 and its error printed beside SGEMM's; each is
  * timed as a chain of 10 products in a CUDA graph, replayed 10 times (common.cuh).
  */
@@ -55,9 +59,18 @@ __global__ void split_tf32(const float4 *x, float4 *big, float4 *small, size_t n
     }
 }
 
+/* x - trunc(x): what is left of x below TF32's bits when they are cut off, rounded to TF32. */
+__global__ void truncation_residual_tf32(const float4 *x, float4 *small, size_t n4) {
+    for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n4; i += (size_t) gridDim.x * blockDim.x) {
+        float4 v = x[i];
+        auto residual = [](float f) { return to_tf32(f - __uint_as_float(__float_as_uint(f) & 0xFFFFE000u)); };
+        small[i] = make_float4(residual(v.x), residual(v.y), residual(v.z), residual(v.w));
+    }
+}
+
 struct Operand {
     const float *x;
-    float *big, *small;
+    float *big, *small, *small_cut; /* small_cut: x - trunc(x), for version 5 */
     size_t n;
 };
 
@@ -90,11 +103,12 @@ static void gemm(Cublas &c, int compute, const Product &p, const float *a, const
     }
 }
 
-/* The three TF32 products of the split operands, the small terms first so that they are not lost against big's. */
-static void three_products(Cublas &c, const Product &p, const Operand &a, const Operand &b, float *out) {
-    gemm(c, COMPUTE_32F_FAST_TF32, p, a.small, b.big, out, 0.0f);
-    gemm(c, COMPUTE_32F_FAST_TF32, p, a.big, b.small, out, 1.0f);
-    gemm(c, COMPUTE_32F_FAST_TF32, p, a.big, b.big, out, 1.0f);
+/* The three TF32 products of big and small parts, the small terms first so that they are not lost against big's. */
+static void three_products(Cublas &c, const Product &p, const float *a_big, const float *a_small, const float *b_big,
+                           const float *b_small, float *out) {
+    gemm(c, COMPUTE_32F_FAST_TF32, p, a_small, b_big, out, 0.0f);
+    gemm(c, COMPUTE_32F_FAST_TF32, p, a_big, b_small, out, 1.0f);
+    gemm(c, COMPUTE_32F_FAST_TF32, p, a_big, b_big, out, 1.0f);
 }
 
 static float *device_floats(size_t n) {
@@ -112,8 +126,8 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
     size_t na = (size_t) p.m * p.k, nb = (size_t) p.k * p.n, nc = (size_t) p.m * p.n;
     std::vector<float> ha = normal(na, 1.0f, 1), hb = normal(nb, 1.0f, 2);
     float *da = to_device(ha), *db = to_device(hb), *dc = device_floats(nc);
-    Operand a{da, device_floats(na), device_floats(na), na};
-    Operand b{db, device_floats(nb), device_floats(nb), nb};
+    Operand a{da, device_floats(na), device_floats(na), device_floats(na), na};
+    Operand b{db, device_floats(nb), device_floats(nb), device_floats(nb), nb};
     /* op(A)[r][i] and op(B)[i][col] from the stored layouts */
     auto want = [&](size_t idx) {
         size_t r = idx / p.n, col = idx % p.n;
@@ -143,9 +157,10 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
         check("2 split+3xtf32", [&] {
             split(a, stream);
             split(b, stream);
-            three_products(c, p, a, b, dc);
+            three_products(c, p, a.big, a.small, b.big, b.small, dc);
         });
-        check("3 3xtf32 alone", [&] { three_products(c, p, a, b, dc); }); /* the splits of version 2 stay */
+        /* the splits of version 2 stay for versions 3 and 6 */
+        check("3 3xtf32 alone", [&] { three_products(c, p, a.big, a.small, b.big, b.small, dc); });
         if (c.set_emulation_strategy == nullptr || c.set_emulation_strategy(c.handle, EMULATION_EAGER) != 0) {
             std::printf("  (version 4 left out: this cuBLAS has no emulation strategy to set)\n");
         } else {
@@ -160,6 +175,13 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
             }
             CHECK_CUBLAS(c.set_emulation_strategy(c.handle, EMULATION_DEFAULT));
         }
+        for (const Operand *o : {&a, &b}) {
+            size_t n4 = o->n / 4;
+            truncation_residual_tf32<<<(int) std::min<size_t>((n4 + 255) / 256, 132 * 8), 256, 0, stream>>>(
+                (const float4 *) o->x, (float4 *) o->small_cut, n4);
+        }
+        check("5 x+cut residual", [&] { three_products(c, p, da, a.small_cut, db, b.small_cut, dc); });
+        check("6 x+rna residual", [&] { three_products(c, p, da, a.small, db, b.small, dc); });
     }
     double flop = 2.0 * p.m * p.n * p.k;
     std::printf("\n%s: M=%d N=%d K=%d (%.1f GFLOP), us per product in a graph chain of 10\n", p.kind, p.m, p.n, p.k,
@@ -173,7 +195,7 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
                     r.us / rows[0].us, r.err, accurate ? "fp32-accurate" : "less accurate");
     }
     std::fflush(stdout);
-    for (float *d : {da, db, dc, a.big, a.small, b.big, b.small}) {
+    for (float *d : {da, db, dc, a.big, a.small, a.small_cut, b.big, b.small, b.small_cut}) {
         CHECK_CUDA(cudaFree(d));
     }
 }
