@@ -51,6 +51,7 @@
 #   RETRY_SWITCHES="NAME:FLAG[,FLAG..] .."  when cuda-tests fails, its failing classes run again with -Ddendrite.cuda.sync,
 #                                    then with all these paths off, then with each off alone until one passes (the
 #                                    default: every path added since the last green device run); RETRY_TIMEOUT=60
+#                                    seconds a rerun, RETRY_BUDGET=120 seconds for the single-path reruns together
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
 #   PACK=1                           at the end, everything in $OUT but summary.txt, comparison.md, trace-report.md
@@ -79,7 +80,7 @@ case "${PLAN:-}" in
      # last, as the budget allows, mlp512's trace on both sides, in case the second call does not come
     : "${ONLY:=cuda-tests cuda-bench pytorch compare trace}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}"
     : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}"
-    : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false}"
+    : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false spe8:-Dbench.stepsPerExecution=8}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
      # it now beside the backward products), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on
@@ -335,24 +336,33 @@ retry_cuda_tests() {
   fi
   for run in ${RETRY_SWITCHES:-}; do
     IFS=, read -r -a flags <<< "${run#*:}"
-    all+=("${flags[@]}")
+    all+=(${flags[@]+"${flags[@]}"})
   done
   if [ ${#all[@]} -gt 0 ]; then
     extra_jvm=("${all[@]}")
     junit_run cuda-tests-without-new "$out/junit-cuda-without-new" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
     if [ "$last_rc" = 0 ]; then
+      local named= started=$SECONDS
       for run in ${RETRY_SWITCHES:-}; do
+        # The benchmarks after this stage matter too: the single-path reruns stop after RETRY_BUDGET seconds.
+        if [ $((SECONDS - started)) -ge "${RETRY_BUDGET:-120}" ]; then
+          note "cuda-tests: the single-path reruns stopped at ${run%%:*} (RETRY_BUDGET=${RETRY_BUDGET:-120}s)"
+          break
+        fi
         IFS=, read -r -a flags <<< "${run#*:}"
-        extra_jvm=("${flags[@]}")
+        extra_jvm=(${flags[@]+"${flags[@]}"})
         junit_run "cuda-tests-without-${run%%:*}" "$out/junit-cuda-without-${run%%:*}" "${RETRY_TIMEOUT:-60}" \
           "${selectors[@]}"
         if [ "$last_rc" = 0 ]; then
-          jvm_flags+=("${flags[@]}")
+          jvm_flags+=(${flags[@]+"${flags[@]}"})
           note "cuda-tests: the failing classes pass with ${run%%:*} off (${flags[*]}): the likely cause;" \
             "the rest of this call runs with it off"
+          named=1
           break
         fi
       done
+      [ -n "$named" ] || note "cuda-tests: the failing classes pass with every new path off but with no single one" \
+        "off: two paths together, or a flaky test; the rest of this call runs with the defaults"
     elif [ "$last_rc" != skipped ]; then
       note "cuda-tests: the failing classes fail with every new path off too (${all[*]}): not one of those paths"
     fi

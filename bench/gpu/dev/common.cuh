@@ -190,7 +190,7 @@ __device__ __forceinline__ void copies_done() {
         }                                                                                                     \
     } while (0)
 
-/* A second of work before the first timing, so that the first rows are not timed at idle clocks. */
+/* About 50 ms of work before the first timing, so that the first rows are not timed at idle clocks. */
 inline void warm_up(cudaStream_t stream);
 
 struct Cublas {
