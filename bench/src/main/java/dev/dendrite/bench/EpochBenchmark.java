@@ -55,7 +55,9 @@ import dev.dendrite.optimizers.SGD;
  * Networks: {@code mlp512} (784-512-512-10 relu, Adam, batch 128), {@code bn256} (784-[256-relu-BN-Dropout 0.2]x3-10,
  * Adam, batch 64), {@code mlp1024} (784-1024-1024-10, SGD momentum 0.9 lr 0.025, batch 128), {@code wide4096}
  * (784-4096x3-10, Adam, batch 1024), {@code drop512} (784-[512-relu-Dropout 0.2]x2-10, Adam, batch 128: the courses'
- * MLP with dropout). An epoch is {@code --train} images (default 60,000, the whole training set),
+ * MLP with dropout). {@code --steps-per-execution N} (default: {@code -Dbench.stepsPerExecution}, else 1) issues
+ * N training steps as one execution ({@link FitOptions#stepsPerExecution}: one graph launch on CUDA), so that
+ * {@code run-on-gpu.sh}'s A/B runs, which vary JVM flags only, can compare it. An epoch is {@code --train} images (default 60,000, the whole training set),
  * with no validation pass, as in the PyTorch peer.
  */
 public final class EpochBenchmark {
@@ -91,7 +93,10 @@ public final class EpochBenchmark {
             }
             model.compile(optimizer(network), new SparseCategoricalCrossentropy(), metrics.toArray(new String[0]));
             long t0 = System.nanoTime();
-            FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1);
+            int perExecution = Integer.parseInt(a.getOrDefault("steps-per-execution",
+                    Integer.toString(Integer.getInteger("bench.stepsPerExecution", 1))));
+            FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1)
+                    .stepsPerExecution(perExecution);
             long[][] ticks = new long[1][];  // the CPU time counters when the timed epochs begin
             options.callbacks(LambdaCallback.onEpochBegin((epoch, logs) -> {
                 if (epoch == warmup) {
@@ -147,6 +152,7 @@ public final class EpochBenchmark {
             out.put("data", tt.source());
             out.put("train_images", train.size());
             out.put("batch_size", batch);
+            out.put("steps_per_execution", perExecution);
             out.put("warmup_epochs", warmup);
             out.put("epoch_times_s", new ArrayList<Object>(times));
             out.put("median_epoch_s", median);

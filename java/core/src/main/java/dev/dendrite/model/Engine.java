@@ -431,10 +431,31 @@ final class Engine implements AutoCloseable {
             step(data, permutation, batchSize, rows, true);
         } else {
             // One lambda per step (not per op); the recording, when made, keeps it.
-            recorded.run(data, permutation, batchSize, rows, seed,
+            recorded.run(data, permutation, batchSize, rows, 1, seed,
                     () -> step(data, permutation, batchSize, rows, true));
         }
         stepsDone++;
+    }
+
+    /**
+     * {@code count} training steps on full batches from the device's batch counter on, as one execution
+     * ({@link FitOptions#stepsPerExecution}): recorded together and replayed as one, so a backend that records
+     * replays them with one launch. Each step reads its batch and learning rate from the device counters, which
+     * the step before advanced, so the steps are the same ops as {@code count} calls of {@link #trainStep}.
+     */
+    void trainSteps(DeviceData data, Slice permutation, int batchSize, int count) {
+        if (count == 1 || numerics.on()) {
+            for (int i = 0; i < count; i++) {
+                trainStep(data, permutation, batchSize, batchSize);
+            }
+            return;
+        }
+        recorded.run(data, permutation, batchSize, batchSize, count, seed, () -> {
+            for (int i = 0; i < count; i++) {
+                step(data, permutation, batchSize, batchSize, true);
+            }
+        });
+        stepsDone += count;
     }
 
     /**

@@ -126,20 +126,25 @@ final class FitLoop {
         engine.beginEpoch(seed, firstBatch);
         metrics.metrics().reset();
         int seen = 0;
-        for (int b = firstBatch; b < steps; b++) {
+        // Keras's steps_per_execution: callbacks see an execution's first batch begin and its last batch end.
+        int wanted = metrics.readsEveryBatch() || options.checkNumerics() ? 1 : options.stepsPerExecution();
+        for (int b = firstBatch, count; b < steps; b += count) {
+            count = feed.stepsAtOnce(b, Math.min(wanted, steps - b));
             int batchRows;
             callbacks.onTrainBatchBegin(b);
             try {
-                batchRows = feed.trainStep(epoch, b);
+                batchRows = count == 1 ? feed.trainStep(epoch, b) : feed.trainSteps(epoch, b, count);
             } catch (NumericalFaultException e) {
                 throw e.at(epoch, options.epochs(), b, steps); // from checkNumerics
             }
-            metrics.afterStep(batchRows);
+            for (int i = 0; i < count; i++) {
+                metrics.afterStep(batchRows / count); // an execution of several steps holds only full batches
+            }
             seen += batchRows;
             int seenNow = seen;
-            int batch = b;
+            int batch = b + count - 1;
             Logs batchLogs = Logs.lazy(() -> watch.seen(epoch, batch, runningLogs(seenNow)));
-            callbacks.onTrainBatchEnd(b, batchLogs);
+            callbacks.onTrainBatchEnd(batch, batchLogs);
             watch.afterBatch(batchLogs);
             if (model.isStopTraining()) {
                 break; // as Keras 3: a stop asked for at a batch's end (TerminateOnNaN) ends the epoch there
@@ -173,6 +178,19 @@ final class FitLoop {
             int batchRows = Math.min(batchSize, rows - batch * batchSize);
             engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, batchRows);
             return batchRows;
+        }
+
+        /** The full batches among the {@code wanted} from {@code batch} on: a shorter last batch runs alone. */
+        @Override
+        public int stepsAtOnce(int batch, int wanted) {
+            int full = rows / batchSize - batch;
+            return Math.max(1, Math.min(wanted, full));
+        }
+
+        @Override
+        public int trainSteps(int epoch, int batch, int count) {
+            engine.trainSteps(train, permutation == null ? null : permutation.all(), batchSize, count);
+            return count * batchSize;
         }
     }
 

@@ -36,6 +36,7 @@ public final class FitOptions {
     private DataSource validationSource;
     private int prefetch = DEFAULT_PREFETCH;
     private double mixupAlpha = 0;
+    private int stepsPerExecution = 1;
 
     /** Batches a data source is read ahead by default (Keras's {@code max_queue_size}). */
     public static final int DEFAULT_PREFETCH = 10;
@@ -250,6 +251,29 @@ public final class FitOptions {
         }
         this.prefetch = batches;
         return this;
+    }
+
+    /**
+     * Training steps issued as one execution (Keras's {@code steps_per_execution}, which Keras sets in
+     * {@code compile}; here it only changes how {@code fit} issues its steps, so it is a fit option). Default 1.
+     * On a GPU that records its steps (CUDA graphs) the steps of an execution are one recording replayed with one
+     * launch, so the device no longer waits between steps for the host; the weights come out the same, bit for
+     * bit. As in Keras, callbacks see one {@code onTrainBatchBegin} (the execution's first batch) and one
+     * {@code onTrainBatchEnd} (its last) per execution, and a stop asked for inside one takes effect at its end.
+     * An epoch's last batch, when shorter than the others, runs on its own. Applies to arrays on the device;
+     * batches read from a {@link DataSource}, and training with metrics computed on the host (which read every
+     * batch's outputs) or with {@link #checkNumerics}, run one step per execution.
+     */
+    public FitOptions stepsPerExecution(int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("stepsPerExecution " + steps + "; expected >= 1");
+        }
+        this.stepsPerExecution = steps;
+        return this;
+    }
+
+    public int stepsPerExecution() {
+        return stepsPerExecution;
     }
 
     /** Steps per epoch, or -1 when not set (a finite source's length is used). */

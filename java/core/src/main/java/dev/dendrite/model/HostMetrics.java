@@ -49,6 +49,11 @@ final class HostMetrics {
         return metrics;
     }
 
+    /** Whether {@link #afterStep} reads each batch's outputs back (metrics computed on the host). */
+    boolean readsEveryBatch() {
+        return metrics.needsOutputs();
+    }
+
     /**
      * Gives the metrics device counters on the engine's backend and has every training step add to them, until
      * {@link #detach}.

@@ -99,11 +99,15 @@ class StepCaptureTest {
     }
 
     private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs, boolean plateau) {
+        return train(backend, optimizer, epochs, plateau, new FitOptions());
+    }
+
+    private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs, boolean plateau,
+                             FitOptions options) {
         try (Sequential m = courseNet(backend)) {
             m.compile(optimizer.get(), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
                     "accuracy");
-            FitOptions options = new FitOptions().batchSize(64).epochs(epochs).verbose(0).validationSplit(0.2)
-                    .seed(7);
+            options.batchSize(64).epochs(epochs).verbose(0).validationSplit(0.2).seed(7);
             if (plateau) {
                 // A plateau every epoch: the learning rate changes between epochs, after the step was recorded.
                 options.callbacks(new ReduceLROnPlateau().monitor("loss").factor(0.5).patience(0).minDelta(10));
@@ -148,6 +152,49 @@ class StepCaptureTest {
         // The learning rate really moved while the recording stayed the same.
         List<Double> rates = direct.history().get("learning_rate");
         assertNotEquals(rates.get(0), rates.get(rates.size() - 1));
+    }
+
+    /**
+     * Keras's steps_per_execution: five steps recorded as one execution and replayed with one launch train bit for
+     * bit like steps issued one at a time, the learning rate moving between epochs as before. 800 rows in batches
+     * of 64 are executions of 5, 5 and 2 full batches and the partial last one alone: three shapes, each recorded
+     * once per fit (its first execution issued directly); the 1-step recording would differ from the 5-step one
+     * in its counters' advances, so a replay of the wrong one would not train alike.
+     */
+    @Test
+    void stepsPerExecutionTrainExactlyLikeOneStepAtATime() {
+        Run direct = train(cpu, () -> new Adam(2e-3), 3);
+        Backend replay = ReplayBackend.wrap(cpu);
+        Run replayed = train(replay, () -> new Adam(2e-3), 3, true, new FitOptions().stepsPerExecution(5));
+        assertSameTraining(direct, replayed);
+        ReplayBackend r = ReplayBackend.of(replay);
+        assertEquals(3, r.recordings(), "executions of 5 and of 2 full batches, and the partial batch alone");
+        assertEquals(3 * 4 - 3, r.replays(), "every execution replayed but the first of each shape");
+        assertEquals(0, r.openRecordings(), "fit releases its recordings");
+    }
+
+    /** As in Keras 3, callbacks see each execution's first batch begin and its last batch end. */
+    @Test
+    void callbacksSeeEachExecutionsFirstAndLastBatch() {
+        List<Integer> begins = new java.util.ArrayList<>();
+        List<Integer> ends = new java.util.ArrayList<>();
+        dev.dendrite.callbacks.Callback watch = new dev.dendrite.callbacks.Callback() {
+            @Override
+            public void onTrainBatchBegin(int batch, dev.dendrite.callbacks.Logs logs) {
+                begins.add(batch);
+            }
+
+            @Override
+            public void onTrainBatchEnd(int batch, dev.dendrite.callbacks.Logs logs) {
+                ends.add(batch);
+            }
+        };
+        train(cpu, () -> new Adam(2e-3), 2, false, new FitOptions().stepsPerExecution(5).callbacks(watch));
+        assertEquals(List.of(0, 5, 10, 12, 0, 5, 10, 12), begins);
+        assertEquals(List.of(4, 9, 11, 12, 4, 9, 11, 12), ends);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new FitOptions().stepsPerExecution(0));
+        assertEquals("stepsPerExecution 0; expected >= 1", e.getMessage());
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -70,13 +71,17 @@ class CudaStepCaptureTest {
     }
 
     private static Run train(boolean graphs, String gemm, Dataset train, Preprocessing scale) {
+        return train(graphs, gemm, train, scale, 1);
+    }
+
+    private static Run train(boolean graphs, String gemm, Dataset train, Preprocessing scale, int stepsPerExecution) {
         try (CudaBackend cuda = cudaOrSkip(graphs, gemm);
              Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(256, "relu"),
                      new BatchNormalization(), new Dropout(0.2), new Dense(128, "relu"), new Dense(10, "softmax"))
                      .backend(cuda)) {
             m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             History h = m.fit(scale.apply(train.images()), train.labels(), new FitOptions().batchSize(64).epochs(2)
-                    .verbose(0).validationSplit(0.1).seed(5));
+                    .verbose(0).validationSplit(0.1).seed(5).stepsPerExecution(stepsPerExecution));
             return new Run(h, m.getWeights(), cuda.graphLaunches());
         }
     }
@@ -98,6 +103,26 @@ class CudaStepCaptureTest {
             assertArrayEquals(eager.weights().get(i), graphs.weights().get(i), "weight array " + i);
         }
         assertTrue(graphs.history().get("accuracy").get(1) > 0.7, "learns: " + graphs.history().get("accuracy"));
+    }
+
+    /**
+     * Eight steps recorded as one graph (FitOptions.stepsPerExecution) train exactly like every op issued one by
+     * one, with one graph launch per execution: 42 full batches are executions of 8 (five) and 2, the partial
+     * batch runs alone; three shapes, the first execution of each issued directly.
+     */
+    @Test
+    void stepsPerExecutionLaunchOneGraphPerExecution() throws IOException {
+        Dataset train = FashionMnist.loadSample().train();
+        Preprocessing scale = Preprocessing.fit("scale", train.images());
+        Run eager = train(false, "cublas", train, scale, 1);
+        Run graphs = train(true, "cublas", train, scale, 8);
+        assertEquals(2 * 7 - 3, graphs.graphLaunches(), "one launch per execution but the first of each shape");
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+            assertEquals(eager.history().get(key), graphs.history().get(key), key + " per epoch");
+        }
+        for (int i = 0; i < eager.weights().size(); i++) {
+            assertArrayEquals(eager.weights().get(i), graphs.weights().get(i), "weight array " + i);
+        }
     }
 
     /**

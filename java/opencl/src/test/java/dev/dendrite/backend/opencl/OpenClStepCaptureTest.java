@@ -54,6 +54,10 @@ class OpenClStepCaptureTest {
     }
 
     private static Run train(boolean record, Dataset train, Preprocessing scale) {
+        return train(record, train, scale, 1);
+    }
+
+    private static Run train(boolean record, Dataset train, Preprocessing scale, int stepsPerExecution) {
         try (OpenClBackend cl = backend(record);
              Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
                      new BatchNormalization(), new Dropout(0.2), new Dense(32, "relu"), new Dense(10, "softmax"))
@@ -61,7 +65,7 @@ class OpenClStepCaptureTest {
             m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             List<Integer> seen = new ArrayList<>();
             History h = m.fit(scale.apply(train.images()), train.labels(), new FitOptions().batchSize(64).epochs(2)
-                    .verbose(0).validationSplit(0.2).seed(5)
+                    .verbose(0).validationSplit(0.2).seed(5).stepsPerExecution(stepsPerExecution)
                     .callbacks(LambdaCallback.onEpochEnd((epoch, logs) -> seen.add(cl.openRecordings()))));
             assertEquals(0, cl.openRecordings(), "fit releases its recordings");
             return new Run(h, m.getWeights(), seen);
@@ -83,6 +87,27 @@ class OpenClStepCaptureTest {
         }
         for (int i = 0; i < issued.weights().size(); i++) {
             assertArrayEquals(issued.weights().get(i), recorded.weights().get(i), "weight array " + i);
+        }
+    }
+
+    /**
+     * Three steps as one recorded execution (FitOptions.stepsPerExecution) train exactly like steps issued one at
+     * a time: 7 full batches are executions of 3, 3 and 1, and the partial batch runs alone.
+     */
+    @Test
+    void stepsPerExecutionTrainExactlyLikeStepsIssuedOneByOne() throws IOException {
+        Dataset train = FashionMnist.loadSample().train().rows(0, 600); // 480 training rows: 7 batches of 64 + 32
+        Preprocessing scale = Preprocessing.fit("scale", train.images());
+        Run issued = train(false, train, scale, 1);
+        Run executions = train(true, train, scale, 3);
+        // Epoch 1 issues the first 3-step and the first 1-step execution directly and records the second 3-step
+        // one; epoch 2 records the 1-step full batch's and the partial batch's.
+        assertEquals(List.of(1, 3), executions.recordingsSeen(), "one recording per execution shape");
+        for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+            assertEquals(issued.history().get(key), executions.history().get(key), key + " per epoch");
+        }
+        for (int i = 0; i < issued.weights().size(); i++) {
+            assertArrayEquals(issued.weights().get(i), executions.weights().get(i), "weight array " + i);
         }
     }
 
