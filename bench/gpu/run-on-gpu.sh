@@ -82,11 +82,11 @@ case "${PLAN:-}" in
     : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}"
     : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false spe8:-Dbench.stepsPerExecution=8}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
-  2) # wide4096 in FP32 and TF32 against PyTorch (and without by-layer updates: its Adam moves 1 GB a step, 89% of
-     # it now beside the backward products), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on
+  2) # wide4096 in FP32 and TF32 against PyTorch (FP32 also without the 3xTF32 candidate, and without by-layer
+     # updates: its Adam moves 1 GB a step, 89% of it now beside the backward products), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on
      # both sides (trace), the small-batch forward product's kernel designs against cuBLAS (dev), ncu last
     : "${ONLY:=cuda-bench pytorch compare opencl-tests opencl-bench trace dev gemm step}" "${NETWORKS:=wide4096}"
-    : "${EXTRA_RUNS=whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
+    : "${EXTRA_RUNS=no3x:-Ddendrite.cuda.3xtf32=false whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
     : "${STEP_NETWORKS:=mlp512 bn256}" "${TRACE_NETWORKS:=mlp512 bn256 wide4096}"
     : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}"
     : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
@@ -94,7 +94,7 @@ case "${PLAN:-}" in
 esac
 # The paths that no device has run yet (added since session 15's green call 3, commit 611b79d), most recent first:
 # what retry_cuda_tests switches off when the CUDA suite fails.
-: "${RETRY_SWITCHES=counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false bylayer:-Ddendrite.updates.byLayer=false vectoradam:-Ddendrite.cuda.vectorAdam=false fuse:-Ddendrite.cuda.fuse=false}"
+: "${RETRY_SWITCHES=3xtf32:-Ddendrite.cuda.3xtf32=false counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false bylayer:-Ddendrite.updates.byLayer=false vectoradam:-Ddendrite.cuda.vectorAdam=false fuse:-Ddendrite.cuda.fuse=false}"
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}

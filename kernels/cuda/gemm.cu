@@ -9,6 +9,7 @@
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (CudaBackend.denseForward)
  *   gemm_fold_bias_softmax    the same for a softmax layer: one warp per row
  *   gemm_simple               one thread per element of C, for products too small to fill a tile
+ *   gemm_split_tf32           an operand's two TF32 parts, for cuBLAS's 3xTF32 products (CudaGemmOps)
  *
  * Launch geometry comes from dev.dendrite.backend.GemmVariant, as for OpenCL. Pointers arrive offset to their
  * slice (common.cuh); w, the work space of a split product, is null otherwise.
@@ -71,6 +72,28 @@ DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, const float *
                                                                     drop_counters);
             y_dropped[i] = dendrite_fused_drop(drop, y[i], i);
         }
+    }
+}
+
+/*
+ * Rounded to nearest TF32 (10 explicit mantissa bits, ties away from zero), what sm_80's cvt.rna.tf32.f32 gives,
+ * written as bit arithmetic so that the sm_75 image builds too and the low bits are zero by construction. NaN stays
+ * NaN (the addition could carry a NaN's payload into the sign); a finite value past TF32's largest becomes inf.
+ */
+__device__ __forceinline__ float dendrite_tf32(float x) {
+    return isnan(x) ? x : __uint_as_float((__float_as_uint(x) + 0x1000u) & 0xFFFFE000u);
+}
+
+/*
+ * An FP32 operand of a 3xTF32 product as two TF32 parts, big = tf32(x) and small = tf32(x - big) (x - big is exact
+ * in FP32): small_A big_B + big_A small_B + big_A big_B is A B but for about 2^-22 of |A| |B|, FP32's own order.
+ */
+DENDRITE_KERNEL void gemm_split_tf32(const float *x, float *big, float *small, int n) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        float v = x[i];
+        float b = dendrite_tf32(v);
+        big[i] = b;
+        small[i] = dendrite_tf32(v - b);
     }
 }
 

@@ -61,6 +61,24 @@ final class CudaGemmOps implements GemmOps {
      * small; on wide4096's 1024 x 4096 products they lost and their work space tripled the peak device memory.
      */
     private static final long MAX_SPLIT_FLOATS = 1L << 22;
+    /**
+     * FP32 products on the tensor cores at FP32's accuracy ("3xTF32"): each operand split into big = tf32(x) and
+     * small = tf32(x - big) (gemm_split_tf32, into the work space), then three cuBLAS TF32 products accumulated in
+     * FP32 into C, the small terms first: small_A big_B + big_A small_B + big_A big_B. What is left out (small_A
+     * small_B and small's own rounding) is about 2^-22 of |A| |B|, the order of FP32's rounding. The tensor cores
+     * multiply TF32 at several times the FP32 units' rate, so on large products three of them and the splits can
+     * beat one SGEMM: on wide4096's (1024 x 4096 x 4096), cuBLAS's SGEMM alone took 1.02x of issue 16's FP32 target.
+     * A candidate like the others, offered for large FP32 products only and kept only where it measured faster;
+     * {@code -Ddendrite.cuda.3xtf32=false} leaves it out.
+     */
+    private static final String GEMM_3XTF32 = "cublas-3xtf32";
+    /** The smallest m n k the 3xTF32 candidate is offered for: below it the splits cost more than they save. */
+    private static final long MIN_3XTF32_MNK = 1L << 31;
+    /** The most floats of split operands (both parts of A and B) the candidate may need: 256 MiB per lane. */
+    private static final long MAX_3XTF32_FLOATS = 1L << 26;
+    private static final int CUDA_R_32F = 0; // cudaDataType_t
+    private static final int CUBLAS_COMPUTE_32F_FAST_TF32 = 77; // cublasComputeType_t
+    private static final int CUBLAS_GEMM_DEFAULT = -1; // cublasGemmAlgo_t
 
     private final CudaContext ctx;
     /** Whether the backend records steps as CUDA graphs now: GEMM candidates are then timed inside one too. */
@@ -73,6 +91,7 @@ final class CudaGemmOps implements GemmOps {
      */
     private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
     private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda", CudaGemmOps::pathNamed);
+    private final boolean offers3xTf32 = !"false".equals(System.getProperty("dendrite.cuda.3xtf32"));
     /** A path tests force with forceGemmPath, or null. */
     private String forcedGemmPath;
     /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
@@ -156,6 +175,11 @@ final class CudaGemmOps implements GemmOps {
                     candidates.add(GEMM_CUBLAS_SPLIT + splits);
                     workspace = Math.max(workspace, (long) splits * m * n);
                 }
+            }
+            long splitOperands = tf32SplitFloats(m, n, k);
+            if (offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK && splitOperands <= MAX_3XTF32_FLOATS) {
+                candidates.add(GEMM_3XTF32);
+                workspace = Math.max(workspace, splitOperands);
             }
         }
         for (GemmVariant v : GemmVariant.values()) {
@@ -261,6 +285,10 @@ final class CudaGemmOps implements GemmOps {
                     pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
             return;
         }
+        if (path.equals(GEMM_3XTF32)) {
+            issue3xTf32(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+            return;
+        }
         int slices = cublasSplits(path);
         if (slices > 0) {
             if (k % slices == 0) {
@@ -290,6 +318,46 @@ final class CudaGemmOps implements GemmOps {
                     splits,
                     alpha, pw, beta, pc);
         }
+    }
+
+    /** Floats of the two TF32 parts of both operands of an m x k by k x n product ({@link #GEMM_3XTF32}). */
+    private static long tf32SplitFloats(int m, int n, int k) {
+        return 2L * ((long) m * k + (long) k * n);
+    }
+
+    /** C = alpha op(A) op(B) + beta C as three TF32 products of the operands' parts ({@link #GEMM_3XTF32}). */
+    private void issue3xTf32(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr pa,
+                             CUdeviceptr pb, float beta, CUdeviceptr pc) {
+        long mk = (long) m * k;
+        long kn = (long) k * n;
+        if (mk > Integer.MAX_VALUE || kn > Integer.MAX_VALUE) { // only when forced: the tuner's bound is far below
+            issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+            return;
+        }
+        ensureGemmWorkspace(4 * tf32SplitFloats(m, n, k));
+        CUdeviceptr aBig = gemmWorkspace[ctx.side.index()];
+        CUdeviceptr aSmall = aBig.withByteOffset(4 * mk);
+        CUdeviceptr bBig = aBig.withByteOffset(8 * mk);
+        CUdeviceptr bSmall = aBig.withByteOffset(8 * mk + 4 * kn);
+        splitTf32(pa, aBig, aSmall, (int) mk);
+        splitTf32(pb, bBig, bSmall, (int) kn);
+        RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+        tf32Product(g, alpha, aSmall, bBig, beta, pc); // beta 0 ignores C's contents, NaN included, as SGEMM does
+        tf32Product(g, alpha, aBig, bSmall, 1f, pc);
+        tf32Product(g, alpha, aBig, bBig, 1f, pc);
+    }
+
+    private void splitTf32(CUdeviceptr whole, CUdeviceptr big, CUdeviceptr small, int count) {
+        int blocks = (int) Math.min((count + 255L) / 256, 132L * 8); // a grid-stride loop: a few waves of the GPU
+        ctx.launch(CudaKernel.GEMM_SPLIT_TF32, blocks, 256, 1, 0, whole, big, small, count);
+    }
+
+    /** One TF32 product of row-major parts (column-major for cuBLAS: B first, see RowMajorGemm). */
+    private void tf32Product(RowMajorGemm g, float alpha, CUdeviceptr aPart, CUdeviceptr bPart, float beta,
+                             CUdeviceptr pc) {
+        JCublas2.cublasGemmEx(ctx.cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}), bPart,
+                CUDA_R_32F, g.lda, aPart, CUDA_R_32F, g.ldb, Pointer.to(new float[] {beta}), pc, CUDA_R_32F, g.ldc,
+                CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT);
     }
 
     /**
@@ -459,9 +527,13 @@ final class CudaGemmOps implements GemmOps {
         forcedGemmPath = path == null ? null : pathNamed(path);
     }
 
-    /** A GEMM path by name: "cublas", a cuBLAS split or a GemmVariant id; anything else is rejected, naming it. */
+    /**
+     * A GEMM path by name: "cublas", "cublas-3xtf32", a cuBLAS split or a GemmVariant id; anything else is rejected,
+     * naming it.
+     */
     private static String pathNamed(String path) {
-        return path.equals(GEMM_CUBLAS) || cublasSplits(path) > 0 ? path : GemmVariant.byId(path).id();
+        return path.equals(GEMM_CUBLAS) || path.equals(GEMM_3XTF32) || cublasSplits(path) > 0 ? path
+                : GemmVariant.byId(path).id();
     }
 
     /** The slices of k a {@link #GEMM_CUBLAS_SPLIT} path cuts the product into; 0 for any other path. */

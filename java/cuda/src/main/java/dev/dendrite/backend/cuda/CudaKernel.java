@@ -105,7 +105,8 @@ enum CudaKernel {
     GEMM_FOLD("gemm_fold", "IIFPFP"),
     GEMM_FOLD_BIAS_ACTIVATION("gemm_fold_bias_activation", "IIPPIIFPPPFIIIP"),
     GEMM_FOLD_BIAS_SOFTMAX("gemm_fold_bias_softmax", "IIIPPPP"),
-    GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP");
+    GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP"),
+    GEMM_SPLIT_TF32("gemm_split_tf32", "PPPI");
 
     /** Class-path location of the fatbin that kernels/cuda/build.sh produces. */
     static final String FATBIN_RESOURCE = "/dev/dendrite/kernels/cuda/dendrite_kernels.fatbin";

@@ -90,6 +90,27 @@ class CudaGemmTest {
     }
 
     /**
+     * FP32 products as three TF32 products of the operands' parts (cublas-3xtf32) stay within the FP32 bound that
+     * GemmChecks states for cuBLAS's SGEMM, every transposition, beta 0 over a NaN C included. Shapes with k of 256
+     * and more, as the tuner offers the path only for large products: the parts leave out about 4 U of each term
+     * (U = 2^-24) where the bound allows (k + 3) U of the terms' sum, so a dropped or doubled part (an error of
+     * 2^-11 of a term) fails it. Plain TF32 (version 1 of bench/gpu/dev/gemm_wide_fp32.cu) would fail it too.
+     */
+    @Test
+    void threeTf32ProductsStayWithinTheFp32Bound() {
+        backend.forceGemmPath("cublas-3xtf32");
+        int[][] shapes = {{129, 65, 513}, {63, 129, 300}, {33, 31, 256}, {128, 512, 784}};
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    checks.check("cublas-3xtf32", ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, false);
+                }
+            }
+        }
+        checks.alphaZero("cublas-3xtf32");
+    }
+
+    /**
      * denseForward with each split forced: the partial products folded straight into the bias and activation
      * (gemm_fold_bias_activation) give the bits of the split product followed by biasActivationForward; where a
      * split does not divide k (k = 100 for 8 and 16) both take plain cuBLAS.
