@@ -144,6 +144,11 @@ final class TrainCommand implements Callable<Integer> {
             + "device (typical 0.1 to 0.4; default: ${DEFAULT-VALUE}, off).")
     double mixup;
 
+    @Option(names = "--steps-per-execution", paramLabel = "N", defaultValue = "1",
+            description = "Training steps issued as one execution, Keras's steps_per_execution: on CUDA one graph "
+            + "launch for N steps, the same weights (default: ${DEFAULT-VALUE}).")
+    int stepsPerExecution;
+
     // Augmentation, by the names of Keras's legacy ImageDataGenerator (the notebooks' augmentation), applied as the
     // one RandomAffine layer that ImageDataGenerator.asLayer gives the Java API: first in the model, on the device,
     // inside the training step, so `train` and a Java program with the same settings train the same network.
@@ -238,7 +243,7 @@ final class TrainCommand implements Callable<Integer> {
                 model.summary();
             }
             FitOptions options = new FitOptions().batchSize(batchSize).epochs(epochs).verbose(verbose).seed(seed)
-                    .mixup(mixup);
+                    .mixup(mixup).stepsPerExecution(stepsPerExecution);
             List<Callback> callbacks = new ArrayList<>();
             if (val != null) {
                 options.validationData(prep.apply(val.images()), val.labels());
@@ -307,6 +312,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (batchSize < 1) {
             throw bad("--batch-size " + batchSize + "; expected 1 or more");
+        }
+        if (stepsPerExecution < 1) {
+            throw bad("--steps-per-execution " + stepsPerExecution + "; expected 1 or more");
         }
         if (mixup != 0 && !(mixup >= OpChecks.MIXUP_MIN_ALPHA && mixup <= OpChecks.MIXUP_MAX_ALPHA)) {
             throw bad("--mixup " + mixup + "; expected 0 (off) or an alpha from " + OpChecks.MIXUP_MIN_ALPHA + " to "
