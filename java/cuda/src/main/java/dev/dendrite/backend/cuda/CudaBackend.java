@@ -569,14 +569,15 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     }
 
     /**
-     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
-     * again), so that tests can check each variant whatever the choice would be.
+     * Makes every following {@link #gemm} take {@code path} ("cublas", "cublas-3xtf32", a cuBLAS split or a
+     * GemmVariant id; null: choose per shape again), so that tests can check each variant whatever the choice would
+     * be.
      */
     void forceGemmPath(String path) {
         gemm.forceGemmPath(path);
     }
 
-    /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */
+    /** The path {@link #gemm} measured for a shape (a path name as forceGemmPath takes it), or null before that. */
     String gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
         return gemm.gemmChoice(transA, transB, m, n, k);
     }

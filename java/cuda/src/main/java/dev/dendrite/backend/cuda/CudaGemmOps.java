@@ -30,6 +30,7 @@ import dev.dendrite.backend.GemmOps;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.Pointer;
+import jcuda.cudaDataType;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
@@ -37,6 +38,8 @@ import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUstreamCaptureMode;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
 
 /**
  * The CUDA backend's GEMM: cuBLAS or the own tiled kernels of kernels/cuda/gemm.cu ({@link GemmVariant}), the
@@ -68,17 +71,20 @@ final class CudaGemmOps implements GemmOps {
      * small_B and small's own rounding) is about 2^-22 of |A| |B|, the order of FP32's rounding. The tensor cores
      * multiply TF32 at several times the FP32 units' rate, so on large products three of them and the splits can
      * beat one SGEMM: on wide4096's (1024 x 4096 x 4096), cuBLAS's SGEMM alone took 1.02x of issue 16's FP32 target.
-     * A candidate like the others, offered for large FP32 products only and kept only where it measured faster;
-     * {@code -Ddendrite.cuda.3xtf32=false} leaves it out.
+     * A candidate like the others, offered for large FP32 products only (not under TF32, nor with
+     * {@code -Ddendrite.cuda.gemm} forcing a path) and kept only where it measured fastest; its parts are timed in a
+     * buffer of their own, and the lasting work space grows for them only where it is kept.
+     * {@code -Ddendrite.cuda.3xtf32=false} leaves it out. Unlike SGEMM, an infinite operand (or one past TF32's
+     * largest value) gives NaN rather than an infinity, since its small part is inf - inf: both are non-finite to
+     * {@code checkNumerics} and {@code TerminateOnNaN}.
      */
     private static final String GEMM_3XTF32 = "cublas-3xtf32";
     /** The smallest m n k the 3xTF32 candidate is offered for: below it the splits cost more than they save. */
     private static final long MIN_3XTF32_MNK = 1L << 31;
     /** The most floats of split operands (both parts of A and B) the candidate may need: 256 MiB per lane. */
     private static final long MAX_3XTF32_FLOATS = 1L << 26;
-    private static final int CUDA_R_32F = 0; // cudaDataType_t
-    private static final int CUBLAS_COMPUTE_32F_FAST_TF32 = 77; // cublasComputeType_t
-    private static final int CUBLAS_GEMM_DEFAULT = -1; // cublasGemmAlgo_t
+    /** Each part starts on 256 bytes, as cuBLAS's fastest kernels want their operands. */
+    private static final long PART_ALIGN_FLOATS = 64;
 
     private final CudaContext ctx;
     /** Whether the backend records steps as CUDA graphs now: GEMM candidates are then timed inside one too. */
@@ -92,6 +98,8 @@ final class CudaGemmOps implements GemmOps {
     private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
     private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda", CudaGemmOps::pathNamed);
     private final boolean offers3xTf32 = !"false".equals(System.getProperty("dendrite.cuda.3xtf32"));
+    /** While the tuner times the 3xTF32 candidate: the buffer its parts go to instead of the lasting work space. */
+    private CUdeviceptr tuningParts;
     /** A path tests force with forceGemmPath, or null. */
     private String forcedGemmPath;
     /** Set when timing the GEMM candidates of a shape failed once: warned about once, cuBLAS used for it. */
@@ -168,6 +176,7 @@ final class CudaGemmOps implements GemmOps {
         }
         List<String> candidates = new ArrayList<>();
         long workspace = 0;
+        long parts = 0; // floats of the 3xTF32 candidate's parts, in a buffer of their own while it is timed
         if (!own) {
             candidates.add(GEMM_CUBLAS);
             for (int splits : CUBLAS_SPLITS) {
@@ -176,10 +185,10 @@ final class CudaGemmOps implements GemmOps {
                     workspace = Math.max(workspace, (long) splits * m * n);
                 }
             }
-            long splitOperands = tf32SplitFloats(m, n, k);
-            if (offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK && splitOperands <= MAX_3XTF32_FLOATS) {
+            if (offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK
+                    && tf32SplitFloats(m, n, k) <= MAX_3XTF32_FLOATS) {
                 candidates.add(GEMM_3XTF32);
-                workspace = Math.max(workspace, splitOperands);
+                parts = tf32SplitFloats(m, n, k);
             }
         }
         for (GemmVariant v : GemmVariant.values()) {
@@ -193,13 +202,22 @@ final class CudaGemmOps implements GemmOps {
         cuMemAlloc(scratchC, 4L * m * n);
         ctx.memory.add(4L * m * n);
         try {
+            if (parts > 0) {
+                tuningParts = new CUdeviceptr();
+                cuMemAlloc(tuningParts, 4 * parts);
+                ctx.memory.add(4 * parts);
+            }
             cuMemsetD32Async(scratchC, 0, (long) m * n, ctx.stream);
-            return gemmTuner.tune(transA, transB, m, n, k, candidates,
+            String measured = gemmTuner.tune(transA, transB, m, n, k, candidates,
                     (path, calls) -> timeGemm(() -> {
                         for (int i = 0; i < calls; i++) {
                             issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
                         }
                     }));
+            if (measured.equals(GEMM_3XTF32)) {
+                ensureGemmWorkspace(4 * parts); // kept: its parts now go to the lane's work space
+            }
+            return measured;
         } catch (CudaException e) {
             if (own) {
                 throw e; // forced: a failing own kernel is what the caller wants to see
@@ -217,6 +235,11 @@ final class CudaGemmOps implements GemmOps {
             cuStreamSynchronize(ctx.stream);
             cuMemFree(scratchC);
             ctx.memory.add(-4L * m * n);
+            if (tuningParts != null) {
+                cuMemFree(tuningParts);
+                ctx.memory.add(-4 * parts);
+                tuningParts = null;
+            }
         }
     }
 
@@ -322,25 +345,31 @@ final class CudaGemmOps implements GemmOps {
 
     /** Floats of the two TF32 parts of both operands of an m x k by k x n product ({@link #GEMM_3XTF32}). */
     private static long tf32SplitFloats(int m, int n, int k) {
-        return 2L * ((long) m * k + (long) k * n);
+        return 2 * (alignedPart((long) m * k) + alignedPart((long) k * n));
+    }
+
+    private static long alignedPart(long floats) {
+        return (floats + PART_ALIGN_FLOATS - 1) / PART_ALIGN_FLOATS * PART_ALIGN_FLOATS;
     }
 
     /** C = alpha op(A) op(B) + beta C as three TF32 products of the operands' parts ({@link #GEMM_3XTF32}). */
     private void issue3xTf32(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr pa,
                              CUdeviceptr pb, float beta, CUdeviceptr pc) {
-        long mk = (long) m * k;
-        long kn = (long) k * n;
-        if (mk > Integer.MAX_VALUE || kn > Integer.MAX_VALUE) { // only when forced: the tuner's bound is far below
+        if (tf32SplitFloats(m, n, k) > MAX_3XTF32_FLOATS) { // only when forced: the tuner offers it within the cap
             issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
             return;
         }
-        ensureGemmWorkspace(4 * tf32SplitFloats(m, n, k));
-        CUdeviceptr aBig = gemmWorkspace[ctx.side.index()];
-        CUdeviceptr aSmall = aBig.withByteOffset(4 * mk);
-        CUdeviceptr bBig = aBig.withByteOffset(8 * mk);
-        CUdeviceptr bSmall = aBig.withByteOffset(8 * mk + 4 * kn);
-        splitTf32(pa, aBig, aSmall, (int) mk);
-        splitTf32(pb, bBig, bSmall, (int) kn);
+        if (tuningParts == null) {
+            ensureGemmWorkspace(4 * tf32SplitFloats(m, n, k));
+        }
+        long aPart = alignedPart((long) m * k);
+        long bPart = alignedPart((long) k * n);
+        CUdeviceptr aBig = tuningParts != null ? tuningParts : gemmWorkspace[ctx.side.index()];
+        CUdeviceptr aSmall = aBig.withByteOffset(4 * aPart);
+        CUdeviceptr bBig = aBig.withByteOffset(8 * aPart);
+        CUdeviceptr bSmall = aBig.withByteOffset(8 * aPart + 4 * bPart);
+        splitTf32(pa, aBig, aSmall, m * k); // within the cap, so an int
+        splitTf32(pb, bBig, bSmall, k * n);
         RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
         tf32Product(g, alpha, aSmall, bBig, beta, pc); // beta 0 ignores C's contents, NaN included, as SGEMM does
         tf32Product(g, alpha, aBig, bSmall, 1f, pc);
@@ -348,16 +377,17 @@ final class CudaGemmOps implements GemmOps {
     }
 
     private void splitTf32(CUdeviceptr whole, CUdeviceptr big, CUdeviceptr small, int count) {
-        int blocks = (int) Math.min((count + 255L) / 256, 132L * 8); // a grid-stride loop: a few waves of the GPU
-        ctx.launch(CudaKernel.GEMM_SPLIT_TF32, blocks, 256, 1, 0, whole, big, small, count);
+        ctx.launch(CudaKernel.GEMM_SPLIT_TF32, ctx.elementGrid(count), CudaContext.BLOCK, 1, 0, whole, big, small,
+                count);
     }
 
     /** One TF32 product of row-major parts (column-major for cuBLAS: B first, see RowMajorGemm). */
     private void tf32Product(RowMajorGemm g, float alpha, CUdeviceptr aPart, CUdeviceptr bPart, float beta,
                              CUdeviceptr pc) {
         JCublas2.cublasGemmEx(ctx.cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}), bPart,
-                CUDA_R_32F, g.lda, aPart, CUDA_R_32F, g.ldb, Pointer.to(new float[] {beta}), pc, CUDA_R_32F, g.ldc,
-                CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT);
+                cudaDataType.CUDA_R_32F, g.lda, aPart, cudaDataType.CUDA_R_32F, g.ldb, Pointer.to(new float[] {beta}),
+                pc, cudaDataType.CUDA_R_32F, g.ldc, cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32,
+                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
     }
 
     /**
@@ -520,8 +550,9 @@ final class CudaGemmOps implements GemmOps {
     }
 
     /**
-     * Makes every following {@link #gemm} take {@code path} ("cublas" or a GemmVariant id; null: choose per shape
-     * again), so that tests can check each variant whatever the choice would be.
+     * Makes every following {@link #gemm} take {@code path} ("cublas", "cublas-3xtf32", a cuBLAS split or a
+     * GemmVariant id; null: choose per shape again), so that tests can check each variant whatever the choice would
+     * be.
      */
     void forceGemmPath(String path) {
         forcedGemmPath = path == null ? null : pathNamed(path);
@@ -550,7 +581,7 @@ final class CudaGemmOps implements GemmOps {
         throw new IllegalArgumentException("gemm path " + path + ": expected cublas/4, cublas/8 or cublas/16");
     }
 
-    /** The path {@link #gemm} measured for a shape ("cublas" or a GemmVariant id), or null before that. */
+    /** The path {@link #gemm} measured for a shape (a path name as forceGemmPath takes it), or null before that. */
     String gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
         return gemmTuner.choice(transA, transB, m, n, k);
     }
