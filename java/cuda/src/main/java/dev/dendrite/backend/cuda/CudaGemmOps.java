@@ -163,7 +163,7 @@ final class CudaGemmOps implements GemmOps {
             return GEMM_CUBLAS;
         }
         String chosen = gemmTuner.choice(transA, transB, m, n, k);
-        if (chosen != null) {
+        if (chosen != null && (offers3xTf32 || !chosen.equals(GEMM_3XTF32))) { // a choices file may name it
             return chosen;
         }
         GemmVariant rule = GemmVariant.rule(m, n, k);
