@@ -14,9 +14,11 @@
  *   0  cuBLAS SGEMM, the time and accuracy to match (left out where cuBLAS cannot be opened)
  *   1  the kernel below with one TF32 product per fragment (big x big): how close this plain mma.sync kernel comes
  *      to cuBLAS's TF32 (gemm_wide_fp32's version 1) at all
- *   2  the kernel with the three products: small x big, big x small, big x big (150 registers: one block per SM)
+ *   2  the kernel with the three products: small x big, big x small, big x big (131-138 registers with nvcc 13.0:
+ *      one block per SM)
  *   3  version 2 held to 128 registers (__launch_bounds__(256, 2)): two blocks per SM to hide the loads' latency,
  *      for 8-16 bytes of spills (ptxas, sm_90)
+ * Each row also gives the blocks per SM the occupancy calculator allows, which is what versions 2 and 3 differ in.
  * The kernel: 128 x 128 tiles of C per block of 8 warps (2 x 4), each warp 64 x 32 as 4 x 4 mma.sync m16n8k8 TF32
  * tiles; A's and B's 128 x 32 slabs copied to shared memory with cp.async, two stages; each slab kept in the order
  * it has in device memory (k or m/n contiguous), with rows padded so that a fragment's 32 loads hit 32 banks.
@@ -176,6 +178,14 @@ static void launch(const Product &p, const float *a, const float *b, float *c, c
     if (!ready) {
         CHECK_CUDA(cudaFuncSetAttribute(gemm_tf32x<TA, TB, PASSES, BLOCKS>,
                                         cudaFuncAttributeMaxDynamicSharedMemorySize, SHARED_BYTES));
+        /* all of the SM's unified memory as shared, so that two blocks of 72 KB fit beside each other */
+        CHECK_CUDA(cudaFuncSetAttribute(gemm_tf32x<TA, TB, PASSES, BLOCKS>,
+                                        cudaFuncAttributePreferredSharedMemoryCarveout,
+                                        cudaSharedmemCarveoutMaxShared));
+        int blocks = 0;
+        CHECK_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, gemm_tf32x<TA, TB, PASSES, BLOCKS>, THREADS,
+                                                                 SHARED_BYTES));
+        std::printf("  (gemm_tf32x ta=%d tb=%d passes=%d: %d block(s) per SM)\n", TA, TB, PASSES, blocks);
         ready = true;
     }
     dim3 grid(p.n / BN, p.m / BM);
@@ -246,9 +256,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < shapes.size(); i += 3) {
         int m = shapes[i], n = shapes[i + 1], k = shapes[i + 2];
         /* the TN product swaps M and K, so both must fit the tiles either way */
-        if (m % BM != 0 || n % BN != 0 || k % BK != 0 || k % BM != 0 || m % BK != 0) {
-            std::fprintf(stderr, "gemm_3xtf32_mma: M and K must be multiples of %d, N of %d; got %d %d %d\n", BM, BN,
-                         m, n, k);
+        if (m <= 0 || n <= 0 || k <= 0 || m % BM != 0 || n % BN != 0 || k % BM != 0) {
+            std::fprintf(stderr, "gemm_3xtf32_mma: M and K must be positive multiples of %d, N of %d; got %d %d %d\n",
+                         BM, BN, m, n, k);
             return 2;
         }
     }
