@@ -37,6 +37,8 @@
 #   NETWORKS="mlp512 bn256 mlp1024 wide4096"   OPENCL_NETWORKS="mlp512"   TF32_NETWORKS="wide4096" (TF32=1: all)
 #   EPOCHS=3 WARMUP=1 TRAIN=60000    the epoch protocol, shared by EpochBenchmark and the PyTorch peer
 #   PYTORCH_VARIANTS="eager graph"   PYTHON=python3   GEMM_SIZE=4096   GEMM_BACKENDS="cuda cuda-tf32 opencl"
+#   PYTORCH_SPG=8 PYTORCH_SPG_NETWORKS="mlp512"   the pytorch stage also runs the graph variant with 8 steps per
+#                                    graph for those networks (peer.py --steps-per-graph; the peer of an spe8 run)
 #   TEST_TIMEOUT=420 BENCH_TIMEOUT=240 GEMM_TIMEOUT=240 PYTORCH_TIMEOUT=240   seconds per command (not per stage)
 #   OPENCL_VENDOR_LIB=libnvidia-opencl.so.1 DENDRITE_OPENCL_DEVICE=NVIDIA   the OpenCL driver the stages register
 #                                    and the device they must use (libpocl.so.2 and pthread test this on a CPU)
@@ -79,7 +81,7 @@ case "${PLAN:-}" in
      # course MLP with dropout (drop512), and an A/B of each path added since the last device call (about 3 s a run);
      # last, as the budget allows, mlp512's trace on both sides, in case the second call does not come
     : "${ONLY:=cuda-tests cuda-bench pytorch compare trace}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}"
-    : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}"
+    : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}" "${PYTORCH_SPG=8}" "${PYTORCH_SPG_NETWORKS=mlp512}"
     : "${EXTRA_RUNS=apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false spe8:-Dbench.stepsPerExecution=8}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (FP32 also without the 3xTF32 candidate, once more printing each
@@ -190,7 +192,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|TRACE_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|TRACE_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -689,6 +691,15 @@ stage_pytorch() {
           --train "$train" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$out" --tf32
       done
     done
+    # Several steps per graph, the fair peer of Dendrite's stepsPerExecution runs (EXTRA_RUNS' spe8).
+    if [ -n "${PYTORCH_SPG:-}" ]; then
+      for net in ${PYTORCH_SPG_NETWORKS:-${networks[*]}}; do
+        run_step "pytorch-$net-graph-spg$PYTORCH_SPG" "$out/pytorch-$net-graph-spg$PYTORCH_SPG.txt" \
+          "${PYTORCH_TIMEOUT:-240}" "$python" bench/pytorch/peer.py --network "$net" --variant graph \
+          --steps-per-graph "$PYTORCH_SPG" --epochs "$epochs" --warmup "$warmup" --train "$train" \
+          ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$out"
+      done
+    fi
   else
     note "pytorch: FAILED, $python cannot import torch: $("$python" -c 'import torch' 2>&1 | tail -1)"
     failed+=(pytorch)

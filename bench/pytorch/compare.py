@@ -18,6 +18,7 @@ divided by the peer's: below 1 means Dendrite is faster.
 """
 
 import argparse
+import re
 import datetime
 import glob
 import json
@@ -36,6 +37,12 @@ BACKEND_ORDER = ["cuda", "opencl", "cpu"]
 BATCH = {"mlp512": 128, "bn256": 64, "mlp1024": 128, "wide4096": 1024, "drop512": 128}
 PEER_VARIANTS = ["eager", "graph"]
 VARIANT_NAMES = {"eager": "PyTorch eager (fused optimizer)", "graph": "PyTorch, one CUDA graph per step"}
+SPG = re.compile(r"graph-spg(\d+)")  # peer.py --steps-per-graph N: N steps per graph, the peer of Dendrite's spe runs
+
+
+def variant_name(v):
+    m = SPG.fullmatch(v)
+    return f"PyTorch, {m.group(1)} steps per CUDA graph" if m else VARIANT_NAMES[v]
 
 
 def collect(paths):
@@ -136,12 +143,14 @@ def main(argv=None):
         if name.startswith("gemm-"):
             gemms.append((name, run))
         elif name.startswith("pytorch-"):
-            if run.get("variant") not in PEER_VARIANTS:
+            if run.get("variant") not in PEER_VARIANTS and not SPG.fullmatch(run.get("variant") or ""):
                 continue  # graph-emulated runs (peer.py --emulate-graph) are tests, not measurements
             peers[(run.get("network"), is_tf32(name, run), run.get("batch_size"), run["variant"])] = (path, run)
         elif dendrite_backend(run) and run.get("network") in WORKLOADS and "median_epoch_s" in run:
             dendrite.append((name, path, run))  # skips the DL4J runs and the width curve of bench/results
 
+    variants = PEER_VARIANTS + sorted({k[3] for k in peers if k[3] not in PEER_VARIANTS},
+                                      key=lambda v: int(SPG.fullmatch(v).group(1)))
     if not dendrite and not peers:
         raise SystemExit(f"compare.py: no EpochBenchmark or peer.py JSON in {', '.join(args.paths)}")
 
@@ -179,9 +188,9 @@ def main(argv=None):
         lines.append(r0.get("command", "python3 bench/pytorch/peer.py"))
         lines.append("```")
         lines.append("")
-    header = ["workload", "Dendrite backend", "Dendrite"] + [VARIANT_NAMES[v] for v in PEER_VARIANTS] \
-        + [f"Dendrite / {v}" for v in PEER_VARIANTS] + ["test accuracy (Dendrite / " + " / ".join(PEER_VARIANTS) + ")"] \
-        + ["peak device MB (Dendrite / " + " / ".join(PEER_VARIANTS) + ")"]
+    header = ["workload", "Dendrite backend", "Dendrite"] + [variant_name(v) for v in variants] \
+        + [f"Dendrite / {v}" for v in variants] + ["test accuracy (Dendrite / " + " / ".join(variants) + ")"] \
+        + ["peak device MB (Dendrite / " + " / ".join(variants) + ")"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
 
@@ -192,7 +201,7 @@ def main(argv=None):
         seen[k] = seen.get(k, 0) + 1
     for name, path, run in sorted(dendrite, key=order):
         net, tf32, batch = run.get("network"), is_tf32(name, run), run.get("batch_size")
-        keys = [(net, tf32, batch, v) for v in PEER_VARIANTS]
+        keys = [(net, tf32, batch, v) for v in variants]
         matched = [peers.get(k) for k in keys]
         if batch != BATCH.get(net) and not any(matched):
             continue  # a batch-size scaling point (bench/run-cpu-scaling.sh), not one of the four workloads
@@ -220,9 +229,9 @@ def main(argv=None):
         if key in paired:
             continue
         workload = f"{net}: {WORKLOADS.get(net, '?')}" + (" (TF32)" if tf32 else "")
-        cells = [workload, "(no Dendrite run)", "—"] + [fmt_time(run) if v == w else "—" for w in PEER_VARIANTS] \
-            + ["—"] * len(PEER_VARIANTS) + [" / ".join(["—"] + [fmt_acc(run) if v == w else "—" for w in PEER_VARIANTS])] \
-            + [" / ".join(["—"] + [fmt_mem(run) if v == w else "—" for w in PEER_VARIANTS])]
+        cells = [workload, "(no Dendrite run)", "—"] + [fmt_time(run) if v == w else "—" for w in variants] \
+            + ["—"] * len(variants) + [" / ".join(["—"] + [fmt_acc(run) if v == w else "—" for w in variants])] \
+            + [" / ".join(["—"] + [fmt_mem(run) if v == w else "—" for w in variants])]
         lines.append("| " + " | ".join(cells) + " |")
 
     lines.append("")

@@ -178,11 +178,14 @@ def train_eager(network, model, x, y, batch, epochs_total, fused, device, log, o
 
 
 def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, warm_steps=3, emulate=False,
-                on_epoch_begin=lambda epoch: None):
+                on_epoch_begin=lambda epoch: None, steps_per_graph=1):
     """Whole-step CUDA graphs. The side-stream warm-up (which PyTorch requires before capture) trains a few steps;
     parameters, optimizer state and BatchNorm statistics are then put back, so the timed run trains exactly
     warm-up + timed epochs, as Dendrite's does. emulate=True runs the same bookkeeping without CUDA (a "replay"
-    re-runs the step eagerly), so that it can be tested on a CPU machine; its timings mean nothing."""
+    re-runs the step eagerly), so that it can be tested on a CPU machine; its timings mean nothing.
+    steps_per_graph > 1 captures that many full-batch steps in one graph (the fair peer of Dendrite's
+    FitOptions.stepsPerExecution): an epoch replays full_steps // steps_per_graph of them, one graph of the remaining
+    full steps, and the partial batch's."""
     params = list(model.parameters())
     # capturable=True is refused on the CPU, and only a real capture needs it.
     opt, opt_desc = make_optimizer(network, params, fused=fused, capturable=not emulate)
@@ -193,6 +196,10 @@ def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, w
     loss_sum = torch.zeros((), device=device)
     shapes = ([batch] if full_steps else []) + ([tail] if tail else [])
     positions = {rows: torch.arange(rows, device=device) for rows in shapes}
+    per_graph = max(1, min(steps_per_graph, full_steps)) if full_steps else 1
+    whole, rest = divmod(full_steps, per_graph)
+    # The graphs an epoch replays, as (rows, steps): whole ones of per_graph full steps, one of the rest, the tail.
+    plan = ([(batch, per_graph)] * whole) + ([(batch, rest)] if rest else []) + ([(tail, 1)] if tail else [])
 
     def step(rows):
         offsets = torch.add(positions[rows], counter, alpha=batch)
@@ -202,6 +209,12 @@ def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, w
         opt.step()
         loss_sum.add_(loss.detach(), alpha=rows)
         counter.add_(1)
+
+    def steps(rows, count):
+        for i in range(count):
+            if i:
+                opt.zero_grad(set_to_none=True)  # each step's backward writes fresh grads, as a step of its own does
+            step(rows)
 
     initial = [p.detach().clone() for p in params]
     if emulate:
@@ -222,17 +235,17 @@ def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, w
     sync(device)
 
     graphs = {}
-    for rows in shapes:
+    for key in dict.fromkeys(plan):  # each (rows, steps) once, in order
         # Grads must be None at capture so that backward writes them instead of adding to stale ones; each graph
-        # gets its own memory pool, so the two never share a block.
+        # gets its own memory pool, so no two share a block.
         opt.zero_grad(set_to_none=True)
         if emulate:
-            graphs[rows] = _EmulatedGraph(lambda r=rows: (opt.zero_grad(set_to_none=True), step(r)))
+            graphs[key] = _EmulatedGraph(lambda k=key: (opt.zero_grad(set_to_none=True), steps(*k)))
             continue
         g = torch.cuda.CUDAGraph()
         with torch.cuda.graph(g):
-            step(rows)
-        graphs[rows] = g
+            steps(*key)
+        graphs[key] = g
     sync(device)
 
     with torch.no_grad():  # in place: the graphs hold these addresses
@@ -254,10 +267,8 @@ def train_graph(network, model, x, y, batch, epochs_total, fused, device, log, w
         t0 = time.perf_counter()
         perm.copy_(torch.randperm(n, device=device))
         counter.zero_()
-        for _ in range(full_steps):
-            graphs[batch].replay()
-        if tail:
-            graphs[tail].replay()
+        for key in plan:
+            graphs[key].replay()
         losses.append(loss_sum.item() / n)
         loss_sum.zero_()
         times.append(time.perf_counter() - t0)
@@ -314,7 +325,8 @@ def run_one(args, network, variant, device, data, log):
     else:
         try:
             times, losses, opt_desc = train_graph(network, model, x, y, batch, epochs_total, fused, device, log,
-                                                  emulate=emulate, on_epoch_begin=on_epoch_begin)
+                                                  emulate=emulate, on_epoch_begin=on_epoch_begin,
+                                                  steps_per_graph=args.steps_per_graph)
         except Exception:
             if not fused:
                 raise
@@ -325,11 +337,14 @@ def run_one(args, network, variant, device, data, log):
             torch.manual_seed(args.seed)
             model = build_model(network).to(device)
             times, losses, opt_desc = train_graph(network, model, x, y, batch, epochs_total, False, device, log,
-                                                  emulate=emulate, on_epoch_begin=on_epoch_begin)
+                                                  emulate=emulate, on_epoch_begin=on_epoch_begin,
+                                                  steps_per_graph=args.steps_per_graph)
     steal = steal_percent(ticks[0] if ticks else None, cpu_ticks())
     total = time.perf_counter() - t0
+    if variant == "graph" and args.steps_per_graph > 1:
+        variant = f"graph-spg{args.steps_per_graph}"  # several steps per graph: compared with Dendrite's spe runs
     if emulate:
-        variant = "graph-emulated"  # never to be mistaken for a measurement of CUDA graphs
+        variant += "-emulated"  # never to be mistaken for a measurement of CUDA graphs
     test_loss, test_acc = evaluate(model, tx, ty)
 
     timed = times[args.warmup:]
@@ -399,11 +414,16 @@ def main(argv=None):
     ap.add_argument("--emulate-graph", action="store_true",
                     help="without CUDA, run the graph variant's bookkeeping with eager re-runs instead of replays "
                          "(a test of this script on a CPU machine; written as variant graph-emulated)")
+    ap.add_argument("--steps-per-graph", type=int, default=1,
+                    help="graph variant: full-batch steps captured in one CUDA graph (default 1; the variant is then "
+                         "written as graph-spgN)")
     ap.add_argument("--out", default=None, help="folder for pytorch-<network>-<variant>[-tf32].json")
     args = ap.parse_args(argv)
 
     networks = parse_list(args.network, NETWORKS, "network")
     variants = parse_list(args.variant, VARIANTS, "variant")
+    if args.steps_per_graph < 1:
+        raise SystemExit(f"peer.py: --steps-per-graph must be >= 1; got {args.steps_per_graph}")
     if args.epochs < 1 or args.warmup < 0 or args.train < 1 or args.batch < 0:
         raise SystemExit(f"peer.py: need --epochs >= 1, --warmup >= 0, --train >= 1, --batch >= 0; got "
                          f"{args.epochs}, {args.warmup}, {args.train}, {args.batch}")
@@ -469,7 +489,8 @@ def main(argv=None):
                         return status
                 continue
             if args.out:
-                name = f"pytorch-{network}-{variant}{'-tf32' if result['tf32'] else ''}.json"
+                # The result's own variant: graph-spgN for several steps per graph, graph-emulated for a cpu test.
+                name = f"pytorch-{network}-{result['variant']}{'-tf32' if result['tf32'] else ''}.json"
                 with open(os.path.join(args.out, name), "w") as f:
                     json.dump(result, f, indent=2)
                     f.write("\n")
