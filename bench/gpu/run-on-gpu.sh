@@ -304,20 +304,7 @@ junit_run() { # NAME REPORT_DIR SECONDS SELECTOR...: JVM flags beyond $jvm_flags
 
 # The test classes with a failure or an error in the JUnit XML reports under $1, one per line.
 failed_classes() {
-  "$python" - "$1" <<'EOF'
-import glob, sys, xml.etree.ElementTree as ET
-seen = []
-for report in sorted(glob.glob(sys.argv[1] + "/*.xml")):
-    try:
-        cases = ET.parse(report).getroot().iter("testcase")
-    except ET.ParseError:
-        continue
-    for case in cases:
-        name = (case.get("classname") or "").split("$")[0]  # a nested class runs with its top-level one
-        if name and name not in seen and (case.find("failure") is not None or case.find("error") is not None):
-            seen.append(name)
-print("\n".join(seen))
-EOF
+  "$python" bench/gpu/junit_failures.py "$1"
 }
 
 # When the CUDA suite fails, its failing classes run again in the same call: first with every op waited for (an

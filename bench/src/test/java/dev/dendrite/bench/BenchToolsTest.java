@@ -63,6 +63,15 @@ class BenchToolsTest {
                  "median_epoch_s": 0.0990, "test_accuracy": 0.8810, "device": "NVIDIA H100 80GB HBM3",
                  "date": "2026-11-23T08:00:00Z", "peak_device_memory_mb": 320.0}
                 """);
+        Files.writeString(dir.resolve("pytorch-mlp512-graph-spg8.json"), """
+                {"peer": "pytorch", "variant": "graph-spg8", "network": "mlp512", "batch_size": 128,
+                 "train_images": 60000, "median_epoch_s": 0.0500, "test_accuracy": 0.8810,
+                 "device": "NVIDIA H100 80GB HBM3", "date": "2026-11-23T08:00:00Z", "peak_device_memory_mb": 330.0}
+                """);
+        Files.writeString(dir.resolve("pytorch-mlp512-graph-spg8-emulated.json"), """
+                {"peer": "pytorch", "variant": "graph-spg8-emulated", "network": "mlp512", "batch_size": 128,
+                 "train_images": 60000, "median_epoch_s": 9.0, "test_accuracy": 0.1, "device": "cpu"}
+                """);
         Path md = dir.resolve("comparison.md");
         Process p = new ProcessBuilder("python3", script.toString(), dir.toString(), "-o", md.toString())
                 .redirectErrorStream(true).start();
@@ -73,8 +82,33 @@ class BenchToolsTest {
         // 25 ms against 565 ms and 99 ms: ratios 0.044 and 0.253, Dendrite faster.
         assertTrue(table.contains("**0.044**"), table);
         assertTrue(table.contains("**0.253**"), table);
-        assertTrue(table.contains("250 / 300 / 320"), "peak device memory of all three: " + table);
+        // 8 steps per PyTorch graph (peer.py --steps-per-graph 8): a column of its own, 25 ms against 50 ms; the
+        // emulated run (a cpu test of peer.py) is left out.
+        assertTrue(table.contains("PyTorch, 8 steps per CUDA graph"), table);
+        assertTrue(table.contains("**0.500**"), table);
+        assertTrue(table.contains("250 / 300 / 320 / 330"), "peak device memory of all four: " + table);
         assertTrue(table.contains("NVIDIA H100"), "names the machine: " + table);
+    }
+
+    /**
+     * The GPU runner's Python tools check themselves on synthetic input: the trace report's grouping and statistics
+     * (bench/gpu/trace/trace_report.py) and the failing classes a failed CUDA suite reruns
+     * (bench/gpu/junit_failures.py).
+     */
+    @Test
+    void theGpuRunnersPythonToolsPassTheirSelfTests() throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        Path gpu = (Files.exists(root.resolve("gpu")) ? root : root.resolve("bench")).resolve("gpu");
+        Assumptions.assumeTrue(Files.exists(gpu), "bench/gpu not found from " + root);
+        Assumptions.assumeTrue(canRun("python3", "--version"), "python3 is not installed: the self-tests not run");
+        for (Path script : List.of(gpu.resolve("trace/trace_report.py"), gpu.resolve("junit_failures.py"))) {
+            Process p = new ProcessBuilder("python3", script.toString(), "--self-test").redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), script + " finished");
+            assertEquals(0, p.exitValue(), script + ": " + out);
+            assertTrue(out.contains("self-test: ok"), script + ": " + out);
+        }
     }
 
     @Test
