@@ -11,7 +11,10 @@
  * the FP32 units' rate, so three of them can still be faster than one SGEMM.
  *
  *   bash bench/gpu/dev/build.sh                  (nvcc -arch=sm_90; run-on-gpu.sh's dev stage runs it)
- *   gemm_wide_fp32 [M N K]...                    (default: wide4096's 1024 x 4096 x 4096)
+ *   gemm_wide_fp32 [M N K]...                    (default: wide4096's 1024 x 4096 x 4096, then mlp1024's
+ *                                                 128 x 1024 x 1024, whose FP32 products at M = 128 run cuBLAS at
+ *                                                 a third of the FP32 units' rate: does the tensor-core route help
+ *                                                 there too, or do its extra launches cost more than they save?)
  * Each M N K runs as the step's three kinds of product, row-major as the library issues them: a layer's forward
  * Y = X W (NN), its input gradient dX = dY W^T (NT, K the layer's outputs), its weight gradient dW = X^T dY (TN,
  * K the batch: the shape M N K becomes K N M there, 4096 x 4096 x 1024).
@@ -222,7 +225,7 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
 }
 
 int main(int argc, char **argv) {
-    std::vector<int> shapes = shape_args(argc, argv, {1024, 4096, 4096}, "gemm_wide_fp32");
+    std::vector<int> shapes = shape_args(argc, argv, {1024, 4096, 4096, 128, 1024, 1024}, "gemm_wide_fp32");
     Device d = open_device("gemm_wide_fp32");
     Cublas cublas;
     if (!cublas.open(d.stream)) {
