@@ -193,6 +193,41 @@ __device__ __forceinline__ void copies_done() {
 /* About 50 ms of work before the first timing, so that the first rows are not timed at idle clocks. */
 inline void warm_up(cudaStream_t stream);
 
+/* ------------------------------------------------------------------ row-major products, as the library issues them */
+
+/* C (m x n, row-major) = op(A) op(B): A stored k x m when ta (used transposed), B stored n x k when tb. */
+struct Product {
+    const char *kind;
+    int m, n, k;
+    bool ta, tb;
+};
+
+/* A dense layer's three products for a batch of m, k inputs and n outputs: forward, input and weight gradient. */
+inline std::vector<Product> layer_products(int m, int n, int k) {
+    return {{"forward Y = X W", m, n, k, false, false},
+            {"input gradient dX = dY W^T", m, n, k, false, true},
+            {"weight gradient dW = X^T dY", k, n, m, true, false}};
+}
+
+/* Output idx of op(A) op(B) in float64, from A and B as stored on the host. */
+inline double product_reference(const Product &p, const std::vector<float> &a, const std::vector<float> &b,
+                                size_t idx) {
+    size_t r = idx / p.n, col = idx % p.n;
+    double s = 0.0;
+    for (int i = 0; i < p.k; i++) {
+        double x = p.ta ? a[(size_t) i * p.m + r] : a[r * p.k + i];
+        double y = p.tb ? b[col * p.k + i] : b[(size_t) i * p.n + col];
+        s += x * y;
+    }
+    return s;
+}
+
+inline float *device_floats(size_t n) {
+    float *d = nullptr;
+    CHECK_CUDA(cudaMalloc(&d, n * sizeof(float)));
+    return d;
+}
+
 struct Cublas {
     using Handle = void *;
     int (*create)(Handle *) = nullptr;
@@ -212,6 +247,23 @@ struct Cublas {
     int (*set_emulation_strategy)(Handle, int) = nullptr;
     Handle handle = nullptr;
     void *workspace = nullptr;
+
+    /*
+     * Row-major C = op(A) op(B) + beta C with SGEMM. cuBLAS is column-major: C^T = op(B)^T op(A)^T, so B goes
+     * first, and a row-major matrix is its transpose in column-major order, its row length the leading dimension.
+     */
+    void sgemm_rows(const Product &p, const float *a, const float *b, float *c, float beta) const {
+        const float one = 1.0f;
+        CHECK_CUBLAS(sgemm(handle, p.tb ? 1 : 0, p.ta ? 1 : 0, p.n, p.m, p.k, &one, b, p.tb ? p.k : p.n, a,
+                           p.ta ? p.m : p.k, &beta, c, p.n));
+    }
+
+    /* The same with cublasGemmEx and a compute type (cublasComputeType_t), FP32 operands and output. */
+    void gemm_ex_rows(const Product &p, int compute, const float *a, const float *b, float *c, float beta) const {
+        const float one = 1.0f;
+        CHECK_CUBLAS(gemm_ex(handle, p.tb ? 1 : 0, p.ta ? 1 : 0, p.n, p.m, p.k, &one, b, 0 /* CUDA_R_32F */,
+                             p.tb ? p.k : p.n, a, 0, p.ta ? p.m : p.k, &beta, c, 0, p.n, compute, -1));
+    }
 
     /* False (with the reason printed) where libcublas.so.13 cannot be opened: the cuBLAS rows are then left out. */
     bool open(cudaStream_t stream) {

@@ -166,12 +166,6 @@ __global__ void __launch_bounds__(THREADS, BLOCKS) gemm_tf32x(int m, int n, int 
     }
 }
 
-struct Product {
-    const char *kind;
-    int m, n, k;
-    bool ta, tb;
-};
-
 template <bool TA, bool TB, int PASSES, int BLOCKS>
 static void launch(const Product &p, const float *a, const float *b, float *c, cudaStream_t stream) {
     static bool ready = false;
@@ -208,18 +202,8 @@ static void own(const Product &p, const float *a, const float *b, float *c, cuda
 static void run_product(const Product &p, Cublas *cublas, cudaStream_t stream) {
     size_t na = (size_t) p.m * p.k, nb = (size_t) p.k * p.n, nc = (size_t) p.m * p.n;
     std::vector<float> ha = normal(na, 1.0f, 1), hb = normal(nb, 1.0f, 2);
-    float *da = to_device(ha), *db = to_device(hb), *dc = nullptr;
-    CHECK_CUDA(cudaMalloc(&dc, nc * sizeof(float)));
-    auto want = [&](size_t idx) {
-        size_t r = idx / p.n, col = idx % p.n;
-        double s = 0.0;
-        for (int i = 0; i < p.k; i++) {
-            double x = p.ta ? ha[(size_t) i * p.m + r] : ha[r * p.k + i];
-            double y = p.tb ? hb[col * p.k + i] : hb[(size_t) i * p.n + col];
-            s += x * y;
-        }
-        return s;
-    };
+    float *da = to_device(ha), *db = to_device(hb), *dc = device_floats(nc);
+    auto want = [&](size_t idx) { return product_reference(p, ha, hb, idx); };
     double flop = 2.0 * p.m * p.n * p.k;
     std::printf("\n%s: M=%d N=%d K=%d (%.1f GFLOP), us per product in a graph chain of 10\n", p.kind, p.m, p.n, p.k,
                 flop / 1e9);
@@ -237,11 +221,7 @@ static void run_product(const Product &p, Cublas *cublas, cudaStream_t stream) {
         std::fflush(stdout);
     };
     if (cublas != nullptr) {
-        const float one = 1.0f, zero = 0.0f;
-        row("0 cublas sgemm", [&] {
-            CHECK_CUBLAS(cublas->sgemm(cublas->handle, p.tb ? 1 : 0, p.ta ? 1 : 0, p.n, p.m, p.k, &one, db,
-                                       p.tb ? p.k : p.n, da, p.ta ? p.m : p.k, &zero, dc, p.n));
-        });
+        row("0 cublas sgemm", [&] { cublas->sgemm_rows(p, da, db, dc, 0.0f); });
     }
     row("1 own tf32", [&] { own<1, 1>(p, da, db, dc, stream); });
     row("2 own 3xtf32", [&] { own<3, 1>(p, da, db, dc, stream); });
@@ -267,10 +247,9 @@ int main(int argc, char **argv) {
     bool have_cublas = cublas.open(d.stream);
     for (size_t i = 0; i < shapes.size(); i += 3) {
         int m = shapes[i], n = shapes[i + 1], k = shapes[i + 2];
-        run_product({"forward Y = X W", m, n, k, false, false}, have_cublas ? &cublas : nullptr, d.stream);
-        run_product({"input gradient dX = dY W^T", m, n, k, false, true}, have_cublas ? &cublas : nullptr, d.stream);
-        run_product({"weight gradient dW = X^T dY", k, n, m, true, false}, have_cublas ? &cublas : nullptr,
-                    d.stream);
+        for (const Product &p : layer_products(m, n, k)) {
+            run_product(p, have_cublas ? &cublas : nullptr, d.stream);
+        }
     }
     return 0;
 }

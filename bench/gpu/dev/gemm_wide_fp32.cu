@@ -97,26 +97,12 @@ static void split(const Operand &o, cudaStream_t stream) {
     split_tf32<<<blocks, 256, 0, stream>>>((const float4 *) o.x, (float4 *) o.big, (float4 *) o.small, n4);
 }
 
-struct Product {
-    const char *kind;
-    int m, n, k;
-    bool ta, tb; /* A stored K x M (used transposed), B stored N x K */
-};
-
-/*
- * Row-major C (m x n) = op(A) op(B) with cuBLAS, which is column-major: C^T = op(B)^T op(A)^T, so B goes first. A
- * row-major matrix is its transpose in column-major order, with the row length as leading dimension.
- */
+/* Row-major C = op(A) op(B) + beta C with cuBLAS: SGEMM for COMPUTE_32F, cublasGemmEx for the others. */
 static void gemm(Cublas &c, int compute, const Product &p, const float *a, const float *b, float *out, float beta) {
-    const float one = 1.0f;
-    int lda = p.ta ? p.m : p.k;
-    int ldb = p.tb ? p.k : p.n;
     if (compute == COMPUTE_32F) {
-        CHECK_CUBLAS(c.sgemm(c.handle, p.tb ? 1 : 0, p.ta ? 1 : 0, p.n, p.m, p.k, &one, b, ldb, a, lda, &beta, out,
-                             p.n));
+        c.sgemm_rows(p, a, b, out, beta);
     } else {
-        CHECK_CUBLAS(c.gemm_ex(c.handle, p.tb ? 1 : 0, p.ta ? 1 : 0, p.n, p.m, p.k, &one, b, R_32F, ldb, a, R_32F,
-                               lda, &beta, out, R_32F, p.n, compute, -1));
+        c.gemm_ex_rows(p, compute, a, b, out, beta);
     }
 }
 
@@ -126,12 +112,6 @@ static void three_products(Cublas &c, const Product &p, const float *a_big, cons
     gemm(c, COMPUTE_32F_FAST_TF32, p, a_small, b_big, out, 0.0f);
     gemm(c, COMPUTE_32F_FAST_TF32, p, a_big, b_small, out, 1.0f);
     gemm(c, COMPUTE_32F_FAST_TF32, p, a_big, b_big, out, 1.0f);
-}
-
-static float *device_floats(size_t n) {
-    float *d = nullptr;
-    CHECK_CUDA(cudaMalloc(&d, n * sizeof(float)));
-    return d;
 }
 
 struct Row {
@@ -145,17 +125,7 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
     float *da = to_device(ha), *db = to_device(hb), *dc = device_floats(nc);
     Operand a{da, device_floats(na), device_floats(na), device_floats(na), device_floats(na), na};
     Operand b{db, device_floats(nb), device_floats(nb), device_floats(nb), device_floats(nb), nb};
-    /* op(A)[r][i] and op(B)[i][col] from the stored layouts */
-    auto want = [&](size_t idx) {
-        size_t r = idx / p.n, col = idx % p.n;
-        double s = 0.0;
-        for (int i = 0; i < p.k; i++) {
-            double x = p.ta ? ha[(size_t) i * p.m + r] : ha[r * p.k + i];
-            double y = p.tb ? hb[col * p.k + i] : hb[(size_t) i * p.n + col];
-            s += x * y;
-        }
-        return s;
-    };
+    auto want = [&](size_t idx) { return product_reference(p, ha, hb, idx); };
     std::vector<Row> rows;
     /* Runs `issue` once and checks C, then times it; false (row left out) where cuBLAS refused the call. */
     auto check = [&](const std::string &name, const std::function<void()> &issue) {
@@ -181,6 +151,7 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
         if (c.set_emulation_strategy == nullptr || c.set_emulation_strategy(c.handle, EMULATION_EAGER) != 0) {
             std::printf("  (version 4 left out: this cuBLAS has no emulation strategy to set)\n");
         } else {
+            /* called directly, not through gemm_ex_rows, whose check would end the program on a refusal */
             const float zero = 0.0f, one = 1.0f;
             int status = c.gemm_ex(c.handle, p.tb ? 1 : 0, p.ta ? 1 : 0, p.n, p.m, p.k, &one, db, R_32F,
                                    p.tb ? p.k : p.n, da, R_32F, p.ta ? p.m : p.k, &zero, dc, R_32F, p.n,
@@ -239,9 +210,9 @@ int main(int argc, char **argv) {
                          m, n, k);
             return 2;
         }
-        run_product({"forward Y = X W", m, n, k, false, false}, cublas, d.stream);
-        run_product({"input gradient dX = dY W^T", m, n, k, false, true}, cublas, d.stream);
-        run_product({"weight gradient dW = X^T dY", k, n, m, true, false}, cublas, d.stream);
+        for (const Product &p : layer_products(m, n, k)) {
+            run_product(p, cublas, d.stream);
+        }
     }
     return 0;
 }
