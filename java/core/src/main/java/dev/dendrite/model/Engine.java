@@ -427,14 +427,7 @@ final class Engine implements AutoCloseable {
      * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
      */
     void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
-        if (numerics.on()) {
-            step(data, permutation, batchSize, rows, true);
-        } else {
-            // One lambda per step (not per op); the recording, when made, keeps it.
-            recorded.run(data, permutation, batchSize, rows, 1, seed,
-                    () -> step(data, permutation, batchSize, rows, true));
-        }
-        stepsDone++;
+        execute(data, permutation, batchSize, rows, 1);
     }
 
     /**
@@ -444,15 +437,22 @@ final class Engine implements AutoCloseable {
      * the step before advanced, so the steps are the same ops as {@code count} calls of {@link #trainStep}.
      */
     void trainSteps(DeviceData data, Slice permutation, int batchSize, int count) {
-        if (count == 1 || numerics.on()) {
+        execute(data, permutation, batchSize, batchSize, count);
+    }
+
+    /** {@code count} steps of {@code rows} rows each, recorded as one execution unless checkNumerics is on. */
+    private void execute(DeviceData data, Slice permutation, int batchSize, int rows, int count) {
+        if (numerics.on()) { // each op is checked as it is issued: nothing is recorded
             for (int i = 0; i < count; i++) {
-                trainStep(data, permutation, batchSize, batchSize);
+                step(data, permutation, batchSize, rows, true);
+                stepsDone++;
             }
             return;
         }
-        recorded.run(data, permutation, batchSize, batchSize, count, seed, () -> {
+        // One lambda per execution (not per op); the recording, when made, keeps it.
+        recorded.run(data, permutation, batchSize, rows, count, seed, () -> {
             for (int i = 0; i < count; i++) {
-                step(data, permutation, batchSize, batchSize, true);
+                step(data, permutation, batchSize, rows, true);
             }
         });
         stepsDone += count;
