@@ -338,3 +338,19 @@ inline Device open_device(const char *program) {
     warm_up(d.stream);
     return d;
 }
+
+/*
+ * A main of one shape after another: the M N K (or M N B) triples on the command line, else `defaults`; the device
+ * opened; cuBLAS where it opens (its rows are left out otherwise); then run(m, n, k, device, cuBLAS or null).
+ */
+template <class Run>
+inline int run_shapes(int argc, char **argv, std::vector<int> defaults, const char *program, Run run) {
+    std::vector<int> shapes = shape_args(argc, argv, defaults, program);
+    Device d = open_device(program);
+    Cublas cublas;
+    bool have_cublas = cublas.open(d.stream);
+    for (size_t i = 0; i < shapes.size(); i += 3) {
+        run(shapes[i], shapes[i + 1], shapes[i + 2], d, have_cublas ? &cublas : nullptr);
+    }
+    return 0;
+}

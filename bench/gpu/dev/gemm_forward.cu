@@ -222,8 +222,9 @@ __global__ void __launch_bounds__(THREADS) forward_tile(const float *x, const fl
 
 /* ------------------------------------------------------------------ version 3: slices, then a fold */
 
-__global__ void __launch_bounds__(THREADS) forward_slices(const float *x, const float *w, float *partials, int m,
-                                                          int n, int k) {
+/* This block's slice of k for its tile, stored as the tile's partial sums of slice blockIdx.z. */
+__device__ __forceinline__ void store_slice_partials(const float *x, const float *w, float *partials, int m, int n,
+                                                     int k) {
     float acc[4][4];
     int row0 = blockIdx.y * BM;
     int col0 = blockIdx.x * BN;
@@ -231,6 +232,11 @@ __global__ void __launch_bounds__(THREADS) forward_slices(const float *x, const 
     slice_range(k, blockIdx.z, gridDim.z, k0, k1);
     tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
     store_4x4(acc, nullptr, partials + (size_t) blockIdx.z * m * n, row0, col0, m, n);
+}
+
+__global__ void __launch_bounds__(THREADS) forward_slices(const float *x, const float *w, float *partials, int m,
+                                                          int n, int k) {
+    store_slice_partials(x, w, partials, m, n, k);
 }
 
 /* y[i] = relu(sum of the S partials in slice order + b): also the second kernel of the cuBLAS-sliced row. */
@@ -258,14 +264,10 @@ __global__ void __launch_bounds__(THREADS) forward_slices_last_folds(const float
                                                                      float *partials, unsigned int *tickets,
                                                                      float *y, int m, int n, int k) {
     __shared__ bool last;
-    float acc[4][4];
+    store_slice_partials(x, w, partials, m, n, k);
     int row0 = blockIdx.y * BM;
     int col0 = blockIdx.x * BN;
-    int k0, k1;
-    slice_range(k, blockIdx.z, gridDim.z, k0, k1);
-    tile_product(x, w, m, n, k, row0, col0, k0, k1, acc);
     size_t mn = (size_t) m * n;
-    store_4x4(acc, nullptr, partials + blockIdx.z * mn, row0, col0, m, n);
     int tx = threadIdx.x & 15;
     int ty = threadIdx.x >> 4;
     __threadfence();
@@ -490,14 +492,8 @@ static void run_shape(int m, int n, int k, cudaStream_t stream, Cublas *cublas, 
 
 int main(int argc, char **argv) {
     /* mlp512, mlp1024 and bn256's forward products */
-    std::vector<int> shapes = shape_args(argc, argv, {128, 512, 784, 128, 512, 512, 128, 1024, 784, 128, 1024, 1024,
-                                                      64, 256, 784, 64, 256, 256}, "gemm_forward");
-    Device d = open_device("gemm_forward");
-    Cublas cublas;
-    bool have_cublas = cublas.open(d.stream);
-    for (size_t i = 0; i < shapes.size(); i += 3) {
-        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], d.stream, have_cublas ? &cublas : nullptr,
-                  (int) d.prop.sharedMemPerBlockOptin);
-    }
-    return 0;
+    return run_shapes(argc, argv, {128, 512, 784, 128, 512, 512, 128, 1024, 784, 128, 1024, 1024, 64, 256, 784, 64,
+                                   256, 256}, "gemm_forward", [](int m, int n, int k, const Device &d, Cublas *cublas) {
+        run_shape(m, n, k, d.stream, cublas, (int) d.prop.sharedMemPerBlockOptin);
+    });
 }

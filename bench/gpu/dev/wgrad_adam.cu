@@ -228,14 +228,8 @@ static void run_shape(int m, int n, int batch, cudaStream_t stream, Cublas *cubl
 
 int main(int argc, char **argv) {
     /* mlp512's first and second layers, mlp1024's, bn256's first */
-    std::vector<int> shapes = shape_args(argc, argv, {784, 512, 128, 512, 512, 128, 784, 1024, 128, 1024, 1024, 128,
-                                                      784, 256, 64}, "wgrad_adam");
-    Device d = open_device("wgrad_adam");
-    Cublas cublas;
-    bool have_cublas = cublas.open(d.stream);
-    for (size_t i = 0; i < shapes.size(); i += 3) {
-        run_shape(shapes[i], shapes[i + 1], shapes[i + 2], d.stream, have_cublas ? &cublas : nullptr,
-                  (int) d.prop.sharedMemPerBlockOptin);
-    }
-    return 0;
+    return run_shapes(argc, argv, {784, 512, 128, 512, 512, 128, 784, 1024, 128, 1024, 1024, 128, 784, 256, 64},
+                      "wgrad_adam", [](int m, int n, int batch, const Device &d, Cublas *cublas) {
+        run_shape(m, n, batch, d.stream, cublas, (int) d.prop.sharedMemPerBlockOptin);
+    });
 }
