@@ -52,6 +52,14 @@ static int api_wanted(const char *name) {
     return 0;
 }
 
+/* A memset (tag S) or copy (tag C) row: the columns a kernel row has up to its graph node, then the bytes. */
+static void write_transfer(char tag, const char *name, uint64_t start, uint64_t end, uint32_t stream,
+                           uint32_t correlation, uint32_t graph, uint64_t node, uint64_t bytes) {
+    fprintf(trace_out, "%c,%s,%llu,%llu,%u,%u,%u,%llu,%llu\n", tag, name, (unsigned long long) start,
+            (unsigned long long) end, stream, correlation, graph, (unsigned long long) node,
+            (unsigned long long) bytes);
+}
+
 static void write_record(const CUpti_Activity *record) {
     switch (record->kind) {
     case CUPTI_ACTIVITY_KIND_KERNEL:
@@ -65,16 +73,14 @@ static void write_record(const CUpti_Activity *record) {
     }
     case CUPTI_ACTIVITY_KIND_MEMSET: {
         const CUpti_ActivityMemset4 *m = (const CUpti_ActivityMemset4 *) record;
-        fprintf(trace_out, "S,memset,%llu,%llu,%u,%u,%u,%llu,%llu\n", (unsigned long long) m->start,
-                (unsigned long long) m->end, m->streamId, m->correlationId, m->graphId,
-                (unsigned long long) m->graphNodeId, (unsigned long long) m->bytes);
+        write_transfer('S', "memset", m->start, m->end, m->streamId, m->correlationId, m->graphId, m->graphNodeId,
+                       m->bytes);
         break;
     }
     case CUPTI_ACTIVITY_KIND_MEMCPY: {
         const CUpti_ActivityMemcpy6 *m = (const CUpti_ActivityMemcpy6 *) record;
-        fprintf(trace_out, "C,memcpy,%llu,%llu,%u,%u,%u,%llu,%llu\n", (unsigned long long) m->start,
-                (unsigned long long) m->end, m->streamId, m->correlationId, m->graphId,
-                (unsigned long long) m->graphNodeId, (unsigned long long) m->bytes);
+        write_transfer('C', "memcpy", m->start, m->end, m->streamId, m->correlationId, m->graphId, m->graphNodeId,
+                       m->bytes);
         break;
     }
     case CUPTI_ACTIVITY_KIND_DRIVER:
