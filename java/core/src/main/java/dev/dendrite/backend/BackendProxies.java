@@ -1,6 +1,8 @@
 package dev.dendrite.backend;
 
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 
 /**
  * What every {@link java.lang.reflect.Proxy} of a {@link Backend} answers for {@link Object}'s own methods (the
@@ -8,6 +10,12 @@ import java.lang.reflect.Method;
  */
 final class BackendProxies {
     private BackendProxies() {
+    }
+
+    /** A {@link Backend} whose every call goes to {@code handler}. */
+    static Backend proxy(InvocationHandler handler) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                handler);
     }
 
     /** Whether {@code method} is one of {@link Object}'s, which {@link #objectMethod} answers. */

@@ -3,7 +3,6 @@ package dev.dendrite.backend;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +17,9 @@ import java.util.Set;
  * (at the price of the overlap it would otherwise have); without it, the times are what the host spends
  * issuing ops. GEMMs are keyed by their shape, so a report separates the layers of a network.
  *
- * <p>The profiled backend is a {@link Proxy} over {@link Backend}: every op (every method not listed in
- * {@code UNTIMED}) is timed under its method name, so an op added to the interface is profiled without an edit
- * here. Profiling is not the hot path; the reflective call per op is part of what it measures, the same for every op.
+ * <p>The profiled backend is a {@link java.lang.reflect.Proxy} over {@link Backend}: every op (every method not
+ * listed in {@code UNTIMED}) is timed under its method name, so an op added to the interface is profiled without an
+ * edit here. Profiling is not the hot path; the reflective call per op is part of what it measures, the same for every op.
  *
  * <p>Closing the profiler (or the profiled backend) closes the wrapped backend.
  */
@@ -43,8 +42,7 @@ public final class ProfilingBackend implements AutoCloseable {
         this.inner = inner;
         this.synchronizeEachOp = synchronizeEachOp;
         this.deviceTimer = inner instanceof DeviceOpTimer ? (DeviceOpTimer) inner : null;
-        this.profiled = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                new Class<?>[] {Backend.class}, this::dispatch);
+        this.profiled = BackendProxies.proxy(this::dispatch);
     }
 
     /** The wrapped backend. */

@@ -21,8 +21,7 @@ public final class CountingBackend implements InvocationHandler {
 
     /** {@code inner}, with its calls counted. */
     public static Backend wrap(Backend inner) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                new CountingBackend(inner));
+        return BackendProxies.proxy(new CountingBackend(inner));
     }
 
     /** The handler behind a proxy from {@link #wrap}. */

@@ -30,8 +30,7 @@ public final class DeferredBranchBackend implements InvocationHandler {
 
     /** {@code inner} with deferred branches. */
     public static Backend wrap(Backend inner) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                new DeferredBranchBackend(inner));
+        return BackendProxies.proxy(new DeferredBranchBackend(inner));
     }
 
     /** The handler behind a proxy from {@link #wrap}. */

@@ -40,8 +40,7 @@ public final class ReplayBackend implements InvocationHandler {
 
     /** A backend that runs every op on {@code delegate} and records steps as described above. */
     public static Backend wrap(Backend delegate) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                new ReplayBackend(delegate));
+        return BackendProxies.proxy(new ReplayBackend(delegate));
     }
 
     /** Steps recorded so far. */
