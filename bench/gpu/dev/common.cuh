@@ -222,6 +222,25 @@ inline double product_reference(const Product &p, const std::vector<float> &a, c
     return s;
 }
 
+struct Measured {
+    double us, err;
+};
+
+/*
+ * A product's version, checked and timed: `issue` run once into c (n floats, first filled with NaN, so that an
+ * output left unwritten shows), 256 sampled outputs checked against want (sampled_error), then microseconds per
+ * product as a chain of 10 in a graph replayed 10 times.
+ */
+inline Measured check_and_time(cudaStream_t stream, float *c, size_t n, const std::function<double(size_t)> &want,
+                               const std::function<void()> &issue) {
+    CHECK_CUDA(cudaMemsetAsync(c, 0xFF, n * sizeof(float), stream));
+    issue();
+    CHECK_CUDA(cudaGetLastError());
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+    double err = sampled_error(to_host(c, n), want, 256, 11);
+    return {time_in_graph(stream, issue, 10, 10), err};
+}
+
 inline float *device_floats(size_t n) {
     float *d = nullptr;
     CHECK_CUDA(cudaMalloc(&d, n * sizeof(float)));

@@ -211,13 +211,8 @@ static void run_product(const Product &p, Cublas *cublas, cudaStream_t stream) {
     std::fflush(stdout);
     /* Each row printed as soon as it is measured: a fault in a later version leaves the earlier rows. */
     auto row = [&](const std::string &name, const std::function<void()> &issue) {
-        CHECK_CUDA(cudaMemsetAsync(dc, 0xFF, nc * sizeof(float), stream)); /* NaN: an output left unwritten shows */
-        issue();
-        CHECK_CUDA(cudaGetLastError());
-        CHECK_CUDA(cudaStreamSynchronize(stream));
-        double err = sampled_error(to_host(dc, nc), want, 256, 11);
-        double us = time_in_graph(stream, issue, 10, 10);
-        std::printf("  %-18s %9.1f %9.1f %13.2e\n", name.c_str(), us, flop / us / 1e6, err);
+        Measured r = check_and_time(stream, dc, nc, want, issue);
+        std::printf("  %-18s %9.1f %9.1f %13.2e\n", name.c_str(), r.us, flop / r.us / 1e6, r.err);
         std::fflush(stdout);
     };
     if (cublas != nullptr) {

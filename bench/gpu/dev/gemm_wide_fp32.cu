@@ -127,14 +127,9 @@ static void run_product(const Product &p, Cublas &c, cudaStream_t stream) {
     Operand b{db, device_floats(nb), device_floats(nb), device_floats(nb), device_floats(nb), nb};
     auto want = [&](size_t idx) { return product_reference(p, ha, hb, idx); };
     std::vector<Row> rows;
-    /* Runs `issue` once and checks C, then times it; false (row left out) where cuBLAS refused the call. */
     auto check = [&](const std::string &name, const std::function<void()> &issue) {
-        CHECK_CUDA(cudaMemsetAsync(dc, 0xFF, nc * sizeof(float), stream)); /* NaN: an output left unwritten shows */
-        issue();
-        CHECK_CUDA(cudaGetLastError());
-        CHECK_CUDA(cudaStreamSynchronize(stream));
-        double err = sampled_error(to_host(dc, nc), want, 256, 11);
-        rows.push_back({name, time_in_graph(stream, issue, 10, 10), err});
+        Measured r = check_and_time(stream, dc, nc, want, issue);
+        rows.push_back({name, r.us, r.err});
     };
     check("0 sgemm", [&] { gemm(c, COMPUTE_32F, p, da, db, dc, 0.0f); });
     if (c.gemm_ex == nullptr) {
