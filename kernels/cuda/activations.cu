@@ -26,6 +26,7 @@ DENDRITE_KERNEL void bias_activation_forward(float *z, const float *bias, int ro
                                              float alpha, float *y, float *y_dropped, float drop_rate,
                                              unsigned int seed_lo, unsigned int seed_hi, int stream,
                                              const int *drop_counters) {
+    dendrite_pdl_begin();
     dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
@@ -41,6 +42,7 @@ DENDRITE_KERNEL void bias_activation_forward(float *z, const float *bias, int ro
  * are two shuffle reductions; lanes stride over the columns. Rows are assigned warp-stride over the grid.
  */
 DENDRITE_KERNEL void softmax_forward(float *z, const float *bias, int rows, int cols, float *y) {
+    dendrite_pdl_begin();
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
@@ -52,6 +54,7 @@ DENDRITE_KERNEL void softmax_forward(float *z, const float *bias, int rows, int 
 DENDRITE_KERNEL void activation_backward(const float *z, const float *dy, float *dz, int n, int act,
                                          float alpha, float drop_rate, unsigned int seed_lo, unsigned int seed_hi,
                                          int stream, const int *drop_counters) {
+    dendrite_pdl_begin();
     dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dz[i] = dendrite_fused_drop(drop, dy[i], i) * dendrite_activation_derivative(act, alpha, z[i]);
@@ -73,6 +76,7 @@ activation_backward_bias(const float *z, const float *dy, float *dz, float *dbia
                          float alpha, float drop_rate, unsigned int seed_lo, unsigned int seed_hi, int stream,
                          const int *drop_counters, const float *dz_next, const float *w_next, int k,
                          const float *partials, int splits) {
+    dendrite_pdl_begin();
     dendrite_fused_dropout drop = dendrite_fused_dropout_of(drop_rate, seed_lo, seed_hi, stream, drop_counters);
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
     dendrite_kahan acc = dendrite_kahan_zero();
@@ -105,6 +109,7 @@ activation_backward_bias(const float *z, const float *dy, float *dz, float *dbia
  * its dy before the shuffle that completes the dot product, and writes only its own columns after it.
  */
 DENDRITE_KERNEL void softmax_backward(const float *y, const float *dy, float *dz, int rows, int cols) {
+    dendrite_pdl_begin();
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
@@ -125,6 +130,7 @@ DENDRITE_KERNEL void softmax_backward(const float *y, const float *dy, float *dz
 /* Keras's ReLU layer (dendrite_relu_layer), element-wise; y may alias x. */
 DENDRITE_KERNEL void relu_layer_forward(const float *x, int n, float slope, int has_max, float max_value,
                                         float threshold, float *y) {
+    dendrite_pdl_begin();
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         y[i] = dendrite_relu_layer(x[i], slope, has_max, max_value, threshold);
     }
@@ -133,6 +139,7 @@ DENDRITE_KERNEL void relu_layer_forward(const float *x, int n, float slope, int 
 /* dx = dy * relu_layer'(x); dx may alias dy. */
 DENDRITE_KERNEL void relu_layer_backward(const float *x, const float *dy, int n, float slope, int has_max,
                                          float max_value, float threshold, float *dx) {
+    dendrite_pdl_begin();
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dx[i] = dy[i] * dendrite_relu_layer_derivative(x[i], slope, has_max, max_value, threshold);
     }
@@ -140,6 +147,7 @@ DENDRITE_KERNEL void relu_layer_backward(const float *x, const float *dy, int n,
 
 /* PReLU forward, alpha per column. */
 DENDRITE_KERNEL void prelu_forward(const float *x, const float *alpha, int rows, int cols, float *y) {
+    dendrite_pdl_begin();
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
         y[i] = dendrite_prelu(x[i], alpha[i % (unsigned int) cols]);
@@ -153,6 +161,7 @@ DENDRITE_KERNEL void prelu_forward(const float *x, const float *alpha, int rows,
  */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
 prelu_backward(const float *x, const float *alpha, const float *dy, float *dx, float *dalpha, int rows, int cols) {
+    dendrite_pdl_begin();
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
     dendrite_kahan acc = dendrite_kahan_zero();
     if (c < cols) {
@@ -179,6 +188,7 @@ prelu_backward(const float *x, const float *alpha, const float *dy, float *dx, f
  */
 DENDRITE_KERNEL void feature_affine(const float *x, int rows, int cols, const float *mean, const float *variance,
                                     int period, float scale, float offset, float *y) {
+    dendrite_pdl_begin();
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
         unsigned int f = (i % (unsigned int) cols) % (unsigned int) period;

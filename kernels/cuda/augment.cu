@@ -19,6 +19,7 @@ DENDRITE_KERNEL void augment_affine(const float *x, float *y, int rows, int heig
                                     float zh_hi, float zw_lo, float zw_hi, float shear_lo, float shear_hi, int flags,
                                     int fill_mode, int interpolation, float fill_value, unsigned int seed_lo,
                                     unsigned int seed_hi, int stream, const int *counters) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     unsigned int hw = (unsigned int) (height * width);
     unsigned int total = (unsigned int) rows * hw;
@@ -38,6 +39,7 @@ DENDRITE_KERNEL void augment_pixels(const float *x, float *y, int rows, int heig
                                     float value_max, float erase_lo, float erase_hi, float scale_lo, float scale_hi,
                                     float erase_value, int flags, unsigned int seed_lo, unsigned int seed_hi,
                                     int stream, const int *counters) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     size_t hw = (size_t) height * width;
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
@@ -51,6 +53,7 @@ DENDRITE_KERNEL void augment_pixels(const float *x, float *y, int rows, int heig
  * value reads it; labels and targets share one pointer, read as int class indices when sparse is set. */
 DENDRITE_KERNEL void mixup_lambdas(int rows, float alpha, unsigned int seed_lo, unsigned int seed_hi, int stream,
                                    const int *counters, float *lambdas) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
         lambdas[r] = dendrite_mixup_lambda(seed_lo, seed_hi, r, step, (unsigned int) stream, alpha);
@@ -60,6 +63,7 @@ DENDRITE_KERNEL void mixup_lambdas(int rows, float alpha, unsigned int seed_lo, 
 DENDRITE_KERNEL void mixup_apply(const float *x, const float *y, int sparse, int rows, int x_width, int classes,
                                  unsigned int seed_lo, unsigned int seed_hi, int stream, const int *counters,
                                  const float *lambdas, float *x_out, float *y_out) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     size_t nx = (size_t) rows * x_width;
     size_t total = nx + (size_t) rows * classes;

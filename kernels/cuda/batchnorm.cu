@@ -29,6 +29,7 @@ batchnorm_forward_training(float *x, int rows, int cols, const float *gamma, con
                            float *save_inv_std, float drop_rate, unsigned int seed_lo, unsigned int seed_hi,
                            int stream, const int *drop_counters, int has_dense, const float *partials, int splits,
                            const float *bias, int act, float alpha, float *z) {
+    dendrite_pdl_begin();
     __shared__ float mean_s[DENDRITE_TILE_COLS];
     __shared__ float inv_s[DENDRITE_TILE_COLS];
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
@@ -99,6 +100,7 @@ batchnorm_forward_training(float *x, int rows, int cols, const float *gamma, con
 DENDRITE_KERNEL void batchnorm_forward_inference(const float *x, int rows, int cols, const float *gamma,
                                                  const float *beta, float eps, const float *running_mean,
                                                  const float *running_var, float *y) {
+    dendrite_pdl_begin();
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
         unsigned int c = i % (unsigned int) cols;
@@ -127,6 +129,7 @@ batchnorm_backward(const float *x, float *dy, int rows, int cols, const float *g
                    unsigned int seed_lo, unsigned int seed_hi, int stream, const int *drop_counters,
                    const float *dz_next, const float *w_next, int k, const float *partials, int splits,
                    const float *z_below, int act_below, float alpha_below, float *dbias_below) {
+    dendrite_pdl_begin();
     __shared__ float sum_dy_s[DENDRITE_TILE_COLS];
     __shared__ float sum_dyx_s[DENDRITE_TILE_COLS];
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;

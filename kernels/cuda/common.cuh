@@ -11,7 +11,9 @@
  *   - anything that changes from step to step (batch index, step count, learning rate) is read from device
  *     memory, never passed by value, so that a captured CUDA graph replays correctly;
  *   - element loops are grid-stride loops over unsigned indices (a slice holds < 2^31 elements);
- *   - no float atomics: every sum is reduced in a fixed order, so the same inputs give the same bits.
+ *   - no float atomics: every sum is reduced in a fixed order, so the same inputs give the same bits;
+ *   - the first statement is dendrite_pdl_begin() (below): on Hopper a kernel may be launched while the one before
+ *     it still runs, and must wait for it before touching global memory.
  */
 #ifndef DENDRITE_CUDA_COMMON_CUH
 #define DENDRITE_CUDA_COMMON_CUH
@@ -47,6 +49,30 @@
 #define DENDRITE_CONTROL_COUNTER_TICKET 5
 #define DENDRITE_CONTROL_PARTIALS 8
 #define DENDRITE_CONTROL_WORDS (DENDRITE_CONTROL_PARTIALS + 2 * DENDRITE_MAX_STAT_BLOCKS)
+
+/* ------------------------------------------------------------------ programmatic dependent launch */
+
+/*
+ * The first statement of every kernel (CudaPdlKernelsTest checks it). On Hopper and newer the backend launches
+ * kernels with programmaticStreamSerialization (CudaLaunchEx, native/launch), so a kernel's blocks may be placed
+ * while the kernel before it on the stream still runs: its launch latency hides under that kernel's tail.
+ *
+ * - griddepcontrol.wait holds every thread until the grids this one depends on have finished and their writes
+ *   are visible. Nothing may touch global memory before it: not a read (the input may not be written yet) and not
+ *   a write (the kernel before may still read it). For a launch without the attribute it returns at once.
+ * - griddepcontrol.launch_dependents then lets the next kernel launch as early as it can. That kernel's own wait
+ *   still holds it until this whole grid has finished, so triggering at the top is always safe; and the trigger
+ *   counts only once every block of this grid has issued it, so the next kernel's waiting blocks take only the
+ *   room this grid's last wave leaves.
+ *
+ * Before sm_90 (the fatbin's sm_75 image) the instructions do not exist and the backend never asks for PDL.
+ */
+__device__ __forceinline__ void dendrite_pdl_begin() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
 
 /* ------------------------------------------------------------------ warp and block reductions */
 

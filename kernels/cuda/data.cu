@@ -82,18 +82,21 @@ __device__ __forceinline__ void gather_to_f32(const T *src, int src_rows, int wi
 DENDRITE_KERNEL void gather_u8(const unsigned char *src, int src_rows, int width, const int *indices, int positions,
                                const int *counters, int batch_size, const float *scale, const float *shift,
                                float *out, int *control) {
+    dendrite_pdl_begin();
     gather_to_f32(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, control);
 }
 
 DENDRITE_KERNEL void gather_f32(const float *src, int src_rows, int width, const int *indices, int positions,
                                 const int *counters, int batch_size, const float *scale, const float *shift,
                                 float *out, int *control) {
+    dendrite_pdl_begin();
     gather_to_f32(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, control);
 }
 
 /* Integer rows (labels) are copied unchanged. Same launch shape as the float gathers. */
 DENDRITE_KERNEL void gather_i32(const int *src, int src_rows, int width, const int *indices, int positions,
                                 const int *counters, int batch_size, int *out, int *control) {
+    dendrite_pdl_begin();
     int r = blockIdx.x;
     int j = gather_source_row(r, indices, positions, counters, batch_size, src_rows, control);
     gather_row_words(j < 0 ? nullptr : src + (size_t) j * width, width, out + (size_t) r * width);
@@ -120,6 +123,7 @@ DENDRITE_KERNEL void gather_batch_u8(const unsigned char *src, int src_rows, int
                                      int positions, const int *counters, int batch_size, const float *scale,
                                      const float *shift, float *out, const int *y, int y_width, int *y_out,
                                      int *control) {
+    dendrite_pdl_begin();
     gather_batch(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, y, y_width,
                  y_out, control);
 }
@@ -127,6 +131,7 @@ DENDRITE_KERNEL void gather_batch_u8(const unsigned char *src, int src_rows, int
 DENDRITE_KERNEL void gather_batch_f32(const float *src, int src_rows, int width, const int *indices, int positions,
                                       const int *counters, int batch_size, const float *scale, const float *shift,
                                       float *out, const int *y, int y_width, int *y_out, int *control) {
+    dendrite_pdl_begin();
     gather_batch(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, y, y_width,
                  y_out, control);
 }
@@ -139,6 +144,7 @@ DENDRITE_KERNEL void gather_batch_f32(const float *src, int src_rows, int width,
  */
 DENDRITE_KERNEL void permutation_keys(unsigned long long *keys, int n, int padded, unsigned int seed_lo,
                                       unsigned int seed_hi, int epoch, int stream) {
+    dendrite_pdl_begin();
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) padded; i += DENDRITE_GRID_STRIDE) {
         keys[i] = i < (unsigned int) n
                       ? ((unsigned long long) dendrite_philox_bits(seed_lo, seed_hi, i, (unsigned int) epoch,
@@ -198,6 +204,7 @@ __device__ __forceinline__ void bitonic_steps(unsigned long long *tile, unsigned
  */
 DENDRITE_KERNEL void __launch_bounds__(1024)
 bitonic_sort_local(unsigned long long *keys) {
+    dendrite_pdl_begin();
     extern __shared__ unsigned long long tile[];
     unsigned int base = load_tile(keys, tile);
     for (unsigned int k = 2; k <= 2 * blockDim.x; k <<= 1) {
@@ -209,6 +216,7 @@ bitonic_sort_local(unsigned long long *keys) {
 /* One merge step (k, j) whose partners are at least a tile apart: one thread per compared pair. */
 DENDRITE_KERNEL void bitonic_merge_global(unsigned long long *keys, unsigned int k, unsigned int j,
                                           unsigned int pairs) {
+    dendrite_pdl_begin();
     for (unsigned int t = DENDRITE_GRID_START; t < pairs; t += DENDRITE_GRID_STRIDE) {
         unsigned int i = ((t & ~(j - 1)) << 1) | (t & (j - 1));
         bitonic_compare(keys, i, j, i, k);
@@ -218,6 +226,7 @@ DENDRITE_KERNEL void bitonic_merge_global(unsigned long long *keys, unsigned int
 /* The remaining steps j = blockDim.x .. 1 of merge stage k, whose partners lie within one tile. */
 DENDRITE_KERNEL void __launch_bounds__(1024)
 bitonic_merge_local(unsigned long long *keys, unsigned int k) {
+    dendrite_pdl_begin();
     extern __shared__ unsigned long long tile[];
     unsigned int base = load_tile(keys, tile);
     bitonic_steps(tile, base, k, blockDim.x);
@@ -226,6 +235,7 @@ bitonic_merge_local(unsigned long long *keys, unsigned int k) {
 
 /* out[i] = the index in the low word of the i-th sorted key. */
 DENDRITE_KERNEL void permutation_write(const unsigned long long *keys, int n, int *out) {
+    dendrite_pdl_begin();
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         out[i] = (int) (unsigned int) keys[i];
     }
@@ -235,6 +245,7 @@ DENDRITE_KERNEL void permutation_write(const unsigned long long *keys, int n, in
 
 /* counters[0] (steps completed) and counters[1] (batches completed this epoch) both advance by one. */
 DENDRITE_KERNEL void advance_counters(int *counters) {
+    dendrite_pdl_begin();
     if (threadIdx.x == 0 && blockIdx.x == 0) {
         counters[0] += 1;
         counters[1] += 1;

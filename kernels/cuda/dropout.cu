@@ -14,6 +14,7 @@
 
 DENDRITE_KERNEL void dropout(const float *in, float *out, int n, float rate, unsigned int seed_lo,
                              unsigned int seed_hi, int stream, const int *counters) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
     for (unsigned int b = DENDRITE_GRID_START; b < blocks; b += DENDRITE_GRID_STRIDE) {

@@ -27,6 +27,7 @@
 #define GEMM_KERNEL(NAME, V, TA, TB)                                                                           \
     DENDRITE_KERNEL void __launch_bounds__(DENDRITE_GEMM_THREADS(V))                                           \
     NAME(int m, int n, int k, float alpha, const float *a, const float *b, float beta, float *c, float *w) {  \
+        dendrite_pdl_begin();                                                                                 \
         DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                \
         DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                \
         DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile);                        \
@@ -47,6 +48,7 @@ GEMM_KERNEL(gemm_small_tt, small, 1, 1)
 
 /* C[i] from the partial sums w[block * mn + i] of its k-blocks, i < mn (threads past the end do nothing). */
 DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, const float *w, float beta, float *c) {
+    dendrite_pdl_begin();
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < mn) {
         dendrite_gemm_fold_element(i, mn, blocks, alpha, w, beta, c);
@@ -63,6 +65,7 @@ DENDRITE_KERNEL void gemm_fold_bias_activation(int mn, int blocks, const float *
                                                int act, float alpha, float *z, float *y, float *y_dropped,
                                                float drop_rate, unsigned int seed_lo, unsigned int seed_hi,
                                                int stream, const int *drop_counters) {
+    dendrite_pdl_begin();
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < mn) {
         dendrite_gemm_fold_element(i, mn, blocks, 1.0f, w, 0.0f, z);
@@ -89,6 +92,7 @@ __device__ __forceinline__ float dendrite_tf32(float x) {
  * in FP32): small_A big_B + big_A small_B + big_A big_B is A B but for about 2^-22 of |A| |B|, FP32's own order.
  */
 DENDRITE_KERNEL void gemm_split_tf32(const float *x, float *big, float *small, int n) {
+    dendrite_pdl_begin();
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
         float v = x[i];
         float b = dendrite_tf32(v);
@@ -104,6 +108,7 @@ DENDRITE_KERNEL void gemm_split_tf32(const float *x, float *big, float *small, i
  */
 DENDRITE_KERNEL void gemm_fold_bias_softmax(int rows, int cols, int blocks, const float *w, const float *bias,
                                             float *z, float *y) {
+    dendrite_pdl_begin();
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     int mn = rows * cols;
@@ -119,6 +124,7 @@ DENDRITE_KERNEL void gemm_fold_bias_softmax(int rows, int cols, int blocks, cons
 /* x = column, so neighbours store neighbours. */
 DENDRITE_KERNEL void gemm_simple(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                                  const float *b, float beta, float *c) {
+    dendrite_pdl_begin();
     int col = blockIdx.x * blockDim.x + threadIdx.x;
     int row = blockIdx.y * blockDim.y + threadIdx.y;
     if (row < m && col < n) {

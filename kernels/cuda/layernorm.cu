@@ -13,6 +13,7 @@
 /* y = gamma * (x - mean) * inv_std + beta per row; saves the row's mean and inv_std. gamma/beta may be null. */
 DENDRITE_KERNEL void layernorm_forward(const float *x, int rows, int cols, const float *gamma, const float *beta,
                                        float eps, float *y, float *save_mean, float *save_inv_std) {
+    dendrite_pdl_begin();
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
         const float *xr = x + (size_t) r * cols;
         dendrite_kahan sum = dendrite_kahan_zero();
@@ -40,6 +41,7 @@ DENDRITE_KERNEL void layernorm_forward(const float *x, int rows, int cols, const
 /* dx per row from the row's sums of dyg = dy * gamma and dyg * xhat. */
 DENDRITE_KERNEL void layernorm_backward_dx(const float *x, const float *dy, int rows, int cols, const float *gamma,
                                            const float *save_mean, const float *save_inv_std, float *dx) {
+    dendrite_pdl_begin();
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
         size_t base = (size_t) r * cols;
         float mean = save_mean[r];
@@ -63,6 +65,7 @@ DENDRITE_KERNEL void layernorm_backward_dx(const float *x, const float *dy, int 
 DENDRITE_KERNEL void layernorm_backward_params(const float *x, const float *dy, int rows, int cols,
                                                const float *save_mean, const float *save_inv_std, float *dgamma,
                                                float *dbeta) {
+    dendrite_pdl_begin();
     for (unsigned int c = DENDRITE_GRID_START; c < (unsigned int) cols; c += DENDRITE_GRID_STRIDE) {
         dendrite_kahan sg = dendrite_kahan_zero();
         dendrite_kahan sb = dendrite_kahan_zero();

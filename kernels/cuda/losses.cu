@@ -131,6 +131,7 @@ __device__ __forceinline__ void softmax_forward_xent(const float *partials, int 
 DENDRITE_KERNEL void softmax_forward_xent_sparse(const float *partials, int blocks, float *z, const float *bias,
                                                  float *y, const int *labels, int rows, int cols, float *probs,
                                                  float *dlogits, float grad_scale, float *stats, int *control) {
+    dendrite_pdl_begin();
     softmax_forward_xent(partials, blocks, z, bias, y, labels, nullptr, rows, cols, probs, dlogits, grad_scale, stats,
                          control);
 }
@@ -138,6 +139,7 @@ DENDRITE_KERNEL void softmax_forward_xent_sparse(const float *partials, int bloc
 DENDRITE_KERNEL void softmax_forward_xent_dense(const float *partials, int blocks, float *z, const float *bias,
                                                 float *y, const float *targets, int rows, int cols, float *probs,
                                                 float *dlogits, float grad_scale, float *stats, int *control) {
+    dendrite_pdl_begin();
     softmax_forward_xent(partials, blocks, z, bias, y, nullptr, targets, rows, cols, probs, dlogits, grad_scale,
                          stats, control);
 }
@@ -146,12 +148,14 @@ DENDRITE_KERNEL void softmax_forward_xent_dense(const float *partials, int block
  * most DENDRITE_MAX_STAT_BLOCKS. */
 DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, float *probs,
                                          float *dlogits, float grad_scale, float *stats, int *control) {
+    dendrite_pdl_begin();
     softmax_xent_rows(logits, labels, nullptr, rows, cols, probs, dlogits, grad_scale, stats, control);
 }
 
 /* Softmax cross-entropy against target distributions (F32, rows x cols); launched as the sparse form. */
 DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *targets, int rows, int cols, float *probs,
                                         float *dlogits, float grad_scale, float *stats, int *control) {
+    dendrite_pdl_begin();
     softmax_xent_rows(logits, nullptr, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
 }
 
@@ -162,6 +166,7 @@ DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *target
  */
 DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int n, float inv_cols, float *probs,
                                   float *dlogits, float grad_scale_per_col, float *stats, int *control) {
+    dendrite_pdl_begin();
     dendrite_kahan loss = dendrite_kahan_zero();
     float hits = 0.0f;
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
@@ -186,6 +191,7 @@ DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int
  */
 DENDRITE_KERNEL void mean_squared_error(const float *pred, const float *targets, int rows, int cols, float *dpred,
                                         float grad_scale_2_per_col, float *stats, int *control) {
+    dendrite_pdl_begin();
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
     dendrite_kahan loss = dendrite_kahan_zero();

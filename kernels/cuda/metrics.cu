@@ -12,6 +12,7 @@
 /* Grid-stride over the outputs of the flattened rows x cols batch: counts[4 i + cell] at each threshold i < n. */
 DENDRITE_KERNEL void metric_confusion(const float *pred, const float *targets, const int *labels, int sparse,
                                       int rows, int cols, const float *thresholds, int n, int *counts) {
+    dendrite_pdl_begin();
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
         int r = (int) (i / (unsigned int) cols);
@@ -23,6 +24,7 @@ DENDRITE_KERNEL void metric_confusion(const float *pred, const float *targets, c
 /* Grid-stride over the outputs: positives to counts[bucket], negatives to counts[n + bucket]. */
 DENDRITE_KERNEL void metric_buckets(const float *pred, const float *targets, const int *labels, int sparse, int rows,
                                     int cols, int n, int *counts) {
+    dendrite_pdl_begin();
     unsigned int total = (unsigned int) rows * (unsigned int) cols;
     for (unsigned int i = DENDRITE_GRID_START; i < total; i += DENDRITE_GRID_STRIDE) {
         int r = (int) (i / (unsigned int) cols);
@@ -35,6 +37,7 @@ DENDRITE_KERNEL void metric_buckets(const float *pred, const float *targets, con
 /* Grid-stride over the rows: each row's hits of the given kind added to hits[0]. */
 DENDRITE_KERNEL void metric_hits(const float *pred, const float *targets, const int *labels, int sparse, int rows,
                                  int cols, int kind, int k, float threshold, int *hits) {
+    dendrite_pdl_begin();
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
         int h = dendrite_metric_row_hits(pred, targets, labels, sparse, cols, (int) r, kind, k, threshold);
         if (h != 0) {
@@ -46,6 +49,7 @@ DENDRITE_KERNEL void metric_hits(const float *pred, const float *targets, const 
 /* Grid-stride over the rows: F1's per-class counts [tp, fp, fn, support] x cols. */
 DENDRITE_KERNEL void metric_class_counts(const float *pred, const float *targets, const int *labels, int sparse,
                                          int rows, int cols, int use_threshold, float threshold, int *counts) {
+    dendrite_pdl_begin();
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
         dendrite_metric_class_counts(pred, targets, labels, sparse, cols, (int) r, use_threshold, threshold,
                                      counts);

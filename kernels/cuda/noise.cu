@@ -12,6 +12,7 @@
 /* out = in * (1 + mul * z(i)) + add * z(i): GaussianNoise (mul = 0) and GaussianDropout (add = 0). */
 DENDRITE_KERNEL void gaussian_noise(const float *in, float *out, int n, float add, float mul, unsigned int seed_lo,
                                     unsigned int seed_hi, int stream, const int *counters) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
     for (unsigned int b = DENDRITE_GRID_START; b < blocks; b += DENDRITE_GRID_STRIDE) {
@@ -23,6 +24,7 @@ DENDRITE_KERNEL void gaussian_noise(const float *in, float *out, int n, float ad
 /* out = kept(i) ? a * in + b : dropped, kept(i) = uniform(i) >= rate (the backward pass: b = dropped = 0). */
 DENDRITE_KERNEL void alpha_dropout(const float *in, float *out, int n, float rate, float a, float b, float dropped,
                                    unsigned int seed_lo, unsigned int seed_hi, int stream, const int *counters) {
+    dendrite_pdl_begin();
     unsigned int step = (unsigned int) counters[0];
     unsigned int blocks = ((unsigned int) n + 3u) / 4u;
     for (unsigned int blk = DENDRITE_GRID_START; blk < blocks; blk += DENDRITE_GRID_STRIDE) {

@@ -13,6 +13,7 @@
 /* out[0] = the rate of schedule `kind` (parameters in schedule) at step counters[0]; base = hyper[0]. */
 DENDRITE_KERNEL void lr_schedule(const float *schedule, int kind, const int *counters, const float *hyper,
                                  float *out) {
+    dendrite_pdl_begin();
     if (blockIdx.x == 0 && threadIdx.x == 0) {
         out[0] = dendrite_schedule_lr(kind, schedule, (float) counters[0], hyper[0]);
     }
@@ -24,6 +25,7 @@ DENDRITE_KERNEL void lr_schedule(const float *schedule, int kind, const int *cou
  */
 DENDRITE_KERNEL void accumulate_gradients(float *grads, float *acc, int n, const int *counters, int steps,
                                           int *optimizer_counters) {
+    dendrite_pdl_begin();
     int update = dendrite_is_update_step(counters[0], steps);
     if (blockIdx.x == 0 && threadIdx.x == 0) {
         optimizer_counters[0] = counters[0] / steps;
@@ -36,6 +38,7 @@ DENDRITE_KERNEL void accumulate_gradients(float *grads, float *acc, int n, const
 
 /* dst = backup, except on the steps that apply an accumulated update. */
 DENDRITE_KERNEL void restore_unless_update(float *dst, const float *backup, int n, const int *counters, int steps) {
+    dendrite_pdl_begin();
     if (dendrite_is_update_step(counters[0], steps)) {
         return;
     }
@@ -47,6 +50,7 @@ DENDRITE_KERNEL void restore_unless_update(float *dst, const float *backup, int 
 /* Moves average towards params; every overwrite_frequency optimizer iterations params = average. */
 DENDRITE_KERNEL void ema_update(float *params, float *average, int n, const int *counters, int accumulation_steps,
                                 float momentum, int overwrite_frequency) {
+    dendrite_pdl_begin();
     int iteration = counters[0] / accumulation_steps;
     int overwrite = dendrite_ema_overwrites(iteration, overwrite_frequency);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {

@@ -18,6 +18,7 @@
  */
 DENDRITE_KERNEL void sgd_update(float *params, const float *grads, float *velocity, int n, const float *hyper,
                                 float momentum, int nesterov, int *advance, int *control) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         if (velocity == nullptr) {
@@ -45,6 +46,7 @@ __device__ __forceinline__ float &adam_lane(float4 &q, int j) {
 DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, float *v, float *v_max, int n,
                                  const float *hyper, const int *counters, float beta1, float beta2, float eps,
                                  int vectors, int *advance, int *control) {
+    dendrite_pdl_begin();
     /* Both bias corrections folded into one step size: per thread, once, outside the loop. */
     float step_size = dendrite_adam_step_size(hyper[0], beta1, beta2, counters[0] + 1);
     int amsgrad = v_max != nullptr;
@@ -84,6 +86,7 @@ DENDRITE_KERNEL void adam_update(float *params, const float *grads, float *m, fl
 /* Keras RMSprop: centered when mg is non-null, with momentum when mom is non-null. */
 DENDRITE_KERNEL void rmsprop_update(float *params, const float *grads, float *ms, float *mom, float *mg, int n,
                                     const float *hyper, float rho, float momentum, float eps) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     int centered = mg != nullptr;
     int use_momentum = mom != nullptr;
@@ -95,6 +98,7 @@ DENDRITE_KERNEL void rmsprop_update(float *params, const float *grads, float *ms
 /* Keras Adagrad: acc += g^2; p -= lr g / sqrt(acc + eps). */
 DENDRITE_KERNEL void adagrad_update(float *params, const float *grads, float *accumulator, int n,
                                     const float *hyper, float eps) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dendrite_adagrad_step(params, grads, accumulator, i, lr, eps);
@@ -104,6 +108,7 @@ DENDRITE_KERNEL void adagrad_update(float *params, const float *grads, float *ac
 /* Keras Adamax with t = counters[0] + 1. */
 DENDRITE_KERNEL void adamax_update(float *params, const float *grads, float *m, float *u, int n, const float *hyper,
                                    const int *counters, float beta1, float beta2, float eps) {
+    dendrite_pdl_begin();
     float step_size = hyper[0] / dendrite_one_minus_pow(beta1, counters[0] + 1);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dendrite_adamax_step(params, grads, m, u, i, step_size, beta1, beta2, eps);
@@ -113,6 +118,7 @@ DENDRITE_KERNEL void adamax_update(float *params, const float *grads, float *m, 
 /* Keras Nadam with t = counters[0] + 1; the momentum schedule's coefficients once per thread. */
 DENDRITE_KERNEL void nadam_update(float *params, const float *grads, float *m, float *v, int n, const float *hyper,
                                   const int *counters, float beta1, float beta2, float eps) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     dendrite_nadam_coefficients c = dendrite_nadam_coefficients_at(beta1, beta2, counters[0] + 1);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
@@ -123,6 +129,7 @@ DENDRITE_KERNEL void nadam_update(float *params, const float *grads, float *m, f
 /* Keras Lion. */
 DENDRITE_KERNEL void lion_update(float *params, const float *grads, float *m, int n, const float *hyper, float beta1,
                                  float beta2) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dendrite_lion_step(params, grads, m, i, lr, beta1, beta2);
@@ -132,6 +139,7 @@ DENDRITE_KERNEL void lion_update(float *params, const float *grads, float *m, in
 /* Keras Adadelta. */
 DENDRITE_KERNEL void adadelta_update(float *params, const float *grads, float *acc_grad, float *acc_delta, int n,
                                      const float *hyper, float rho, float eps) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         dendrite_adadelta_step(params, grads, acc_grad, acc_delta, i, lr, rho, eps);
@@ -140,6 +148,7 @@ DENDRITE_KERNEL void adadelta_update(float *params, const float *grads, float *a
 
 /* Keras 3's decoupled weight decay: p -= p * wd * lr, with lr read from hyper[0]. */
 DENDRITE_KERNEL void weight_decay(float *params, int n, const float *hyper, float wd) {
+    dendrite_pdl_begin();
     float wd_lr = wd * hyper[0];
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         params[i] = dendrite_weight_decay(params[i], wd_lr);
@@ -148,6 +157,7 @@ DENDRITE_KERNEL void weight_decay(float *params, int n, const float *hyper, floa
 
 /* clipvalue: every gradient clipped to [-c, c]. */
 DENDRITE_KERNEL void clip_by_value(float *grads, int n, float c) {
+    dendrite_pdl_begin();
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         grads[i] = dendrite_clip_value(grads[i], c);
     }
@@ -160,6 +170,7 @@ DENDRITE_KERNEL void clip_by_value(float *grads, int n, float c) {
  * elements, a few passes of one SM's bandwidth.
  */
 DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
+    dendrite_pdl_begin();
     __shared__ float scale;
     dendrite_kahan sq = dendrite_kahan_zero();
     for (unsigned int i = threadIdx.x; i < (unsigned int) n; i += blockDim.x) {
@@ -181,6 +192,7 @@ DENDRITE_KERNEL void clip_by_norm(float *grads, int n, float c) {
 DENDRITE_KERNEL void ftrl_update(float *params, const float *grads, float *accumulator, float *linear, int n,
                                  const float *hyper, float lr_power, float l1, float l2, float l2_shrinkage,
                                  float beta) {
+    dendrite_pdl_begin();
     float lr = hyper[0];
     float l2_total = l2 + beta / (2.0f * lr);
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
@@ -195,6 +207,7 @@ DENDRITE_KERNEL void ftrl_update(float *params, const float *grads, float *accum
  */
 DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, float *v, int n, const float *hyper,
                                  const int *counters, float beta1, float beta2, float eps) {
+    dendrite_pdl_begin();
     __shared__ float ratio;
     int t = counters[0] + 1;
     float c1 = 1.0f / dendrite_one_minus_pow(beta1, t);
@@ -233,6 +246,7 @@ DENDRITE_KERNEL void lamb_update(float *params, const float *grads, float *m, fl
 DENDRITE_KERNEL void adafactor_update(float *params, const float *grads, float *acc, int rows, int cols,
                                       const float *hyper, const int *counters, float decay, float eps1, float eps2,
                                       float clip) {
+    dendrite_pdl_begin();
     __shared__ float shared_r_mean;
     __shared__ float shared_step;
     int t = counters[0] + 1;

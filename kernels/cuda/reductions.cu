@@ -10,6 +10,7 @@
 /* out[c] = sum over r of x[r, c]. Block (32, DENDRITE_TILE_ROWS), grid ceil(cols / 32). */
 DENDRITE_KERNEL void __launch_bounds__(DENDRITE_TILE_THREADS)
 column_sums(const float *x, int rows, int cols, float *out) {
+    dendrite_pdl_begin();
     int c = blockIdx.x * DENDRITE_TILE_COLS + threadIdx.x;
     dendrite_kahan acc = dendrite_kahan_zero();
     if (c < cols) {

@@ -9,6 +9,7 @@
 
 /* grad[i] += l1 * sign(w[i]) + 2 * l2 * w[i] (sign(0) = 0, as Math.signum). */
 DENDRITE_KERNEL void regularizer_gradient(const float *w, float *grad, int n, float l1, float l2) {
+    dendrite_pdl_begin();
     float two_l2 = 2.0f * l2;
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         float x = w[i];
@@ -19,6 +20,7 @@ DENDRITE_KERNEL void regularizer_gradient(const float *w, float *grad, int n, fl
 
 /* stats[0] += scale * (l1 * sum |w| + l2 * sum w^2); the host passes ca = scale * l1, cb = scale * l2. */
 DENDRITE_KERNEL void regularizer_penalty(const float *w, int n, float ca, float cb, float *stats, int *control) {
+    dendrite_pdl_begin();
     dendrite_kahan abs_sum = dendrite_kahan_zero();
     dendrite_kahan sq_sum = dendrite_kahan_zero();
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {

@@ -151,10 +151,11 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
 
     @Override
     public String description() {
-        return String.format(Locale.ROOT, "cuda: %s (sm_%d%d, %d SMs, %.1f GiB), driver %s, cuBLAS %s (%s), %s",
+        return String.format(Locale.ROOT, "cuda: %s (sm_%d%d, %d SMs, %.1f GiB), driver %s, cuBLAS %s (%s), %s, %s",
                 ctx.gpuName, ctx.ccMajor, ctx.ccMinor, ctx.smCount, ctx.totalMemory / (double) (1L << 30),
                 CudaContext.version(ctx.driverVersion), CudaContext.cublasVersionString(ctx.cublasVersion),
-                ctx.cublasRoute, ctx.tf32 ? "TF32 GEMM" : "FP32");
+                ctx.cublasRoute, ctx.tf32 ? "TF32 GEMM" : "FP32",
+                ctx.pdl ? "programmatic dependent launch" : "no programmatic dependent launch (" + ctx.pdlProblem + ")");
     }
 
     /** The GPU's name, e.g. {@code "NVIDIA H100 80GB HBM3"}. */
@@ -689,6 +690,15 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     /** The main stream, on which graphs are captured and launched. */
     CUstream stream() {
         return ctx.mainStream;
+    }
+
+    /**
+     * Whether kernels are launched with programmatic dependent launch (PDL: a kernel may be placed while the one
+     * before it ends; every kernel waits for that one before touching memory): on a Hopper or newer
+     * GPU unless {@code -Ddendrite.cuda.pdl=false}; {@link #description()} says why not otherwise.
+     */
+    public boolean programmaticDependentLaunch() {
+        return ctx.pdl;
     }
 
     // ================================================================== device timing of ops (DeviceOpTimer)

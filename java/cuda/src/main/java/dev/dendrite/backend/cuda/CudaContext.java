@@ -64,7 +64,8 @@ final class CudaContext {
     static final int TILE_ROWS = 32;
     /** Mirrors of kernels/cuda/common.cuh's control block layout. */
     static final int MAX_STAT_BLOCKS = 1024;
-    static final int CONTROL_WORDS = 8 + 2 * MAX_STAT_BLOCKS;
+    static final int CONTROL_PARTIALS = 8;
+    static final int CONTROL_WORDS = CONTROL_PARTIALS + 2 * MAX_STAT_BLOCKS;
 
     private final int deviceIndex;
     private final CUdevice device = new CUdevice();
@@ -109,6 +110,10 @@ final class CudaContext {
     boolean capturing;
     /** cuBLAS may use TF32 tensor cores ({@link CudaBackend#setTf32}). */
     boolean tf32;
+    /** Kernels are launched with programmatic dependent launch ({@link CudaLaunchEx}). */
+    boolean pdl;
+    /** Why they are not (for the description), or null. */
+    String pdlProblem;
     /** A kernel that records device-side errors ran since the control block was last read. */
     boolean errorsPending;
     /** Inside {@link CudaBackend#updateThenAdvanceCounters}: which rule kernel advances the step counters. */
@@ -296,6 +301,11 @@ final class CudaContext {
         controlAllocated = true;
         memory.add((long) CONTROL_WORDS * 4);
         cuMemsetD32Async(control, 0, CONTROL_WORDS, mainStream);
+        pdlProblem = CudaLaunchEx.pdlProblem(ccMajor);
+        if (pdlProblem == null) {
+            pdlProblem = probePdl();
+        }
+        pdl = pdlProblem == null;
 
         cublasRoute = CudaLibraries.loadCublas();
         JCublas2.setExceptionsEnabled(true);
@@ -317,6 +327,24 @@ final class CudaContext {
         JCublas2.cublasGetVersion(mainCublas, v);
         cublasVersion = v[0];
         cuStreamSynchronize(mainStream);
+    }
+
+    /**
+     * One programmatic launch before any op relies on them, so that a driver that refuses the attribute leaves the
+     * backend launching as before (said in its description) instead of failing every op. The kernel advances two
+     * words of the control block's per-block partials, which every kernel using them writes before reading.
+     *
+     * @return null when the launch ran, else why PDL stays off
+     */
+    private String probePdl() {
+        try {
+            CudaLaunchEx.launch(functions[CudaKernel.ADVANCE_COUNTERS.ordinal()], mainStream, 1, 1, 1, 32, 1, 0,
+                    new Object[] {control.withByteOffset(4L * CONTROL_PARTIALS)});
+            cuStreamSynchronize(mainStream);
+            return null;
+        } catch (CudaException e) {
+            return "the driver refused a programmatic launch: " + e.getMessage();
+        }
     }
 
     /** The cuBLAS workspace of a lane: the sizes NVIDIA recommends, 32 MiB from Hopper on and 4 MiB before. */
@@ -369,9 +397,7 @@ final class CudaContext {
      */
     void launchGrid(CudaKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY,
                             Object... args) {
-        checkCounterAdvance(kernel);
-        cuLaunchKernel(functions[kernel.ordinal()], gridX, gridY, gridZ, blockX, blockY, 1, 0, stream,
-                Pointer.to(kernelParams(kernel, args)), null);
+        issue(kernel, gridX, gridY, gridZ, blockX, blockY, 0, args);
     }
 
     // ================================================================== the step's counters in its last update
@@ -421,10 +447,22 @@ final class CudaContext {
      * {@link Integer} or a {@link Float}, in the kernel's parameter order.
      */
     void launch(CudaKernel kernel, int gridX, int blockX, int blockY, int sharedBytes, Object... args) {
-        checkCounterAdvance(kernel);
-        cuLaunchKernel(functions[kernel.ordinal()], gridX, 1, 1, blockX, blockY, 1, sharedBytes, stream,
-                Pointer.to(kernelParams(kernel, args)), null);
+        issue(kernel, gridX, 1, 1, blockX, blockY, sharedBytes, args);
         afterOp();
+    }
+
+    /** Every launch: through cuLaunchKernelEx with PDL where {@link #pdl} holds, else JCuda's cuLaunchKernel. */
+    private void issue(CudaKernel kernel, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes,
+                       Object[] args) {
+        checkCounterAdvance(kernel);
+        checkArguments(kernel, args);
+        CUfunction function = functions[kernel.ordinal()];
+        if (pdl) {
+            CudaLaunchEx.launch(function, stream, gridX, gridY, gridZ, blockX, blockY, sharedBytes, args);
+        } else {
+            cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes, stream,
+                    Pointer.to(kernelParams(args)), null);
+        }
     }
 
     /**
@@ -467,28 +505,39 @@ final class CudaContext {
      * The kernel parameters for {@code args}, checked against the kernel's signature: a {@link CUdeviceptr} or null
      * (a null device pointer) for 'P', an {@link Integer} for 'I', a {@link Float} for 'F'.
      */
-    private static NativePointerObject[] kernelParams(CudaKernel kernel, Object[] args) {
+    /** Arguments against the kernel's signature: a {@link CUdeviceptr} or null for P, Integer for I, Float for F. */
+    static void checkArguments(CudaKernel kernel, Object[] args) {
         String signature = kernel.signature();
         if (args.length != signature.length()) {
             throw new IllegalStateException("launch " + kernel.symbol() + ": " + args.length
                     + " arguments; its signature " + signature + " has " + signature.length());
         }
-        NativePointerObject[] params = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
             char want = signature.charAt(i);
-            if (want == 'P' && a == null) {
-                params[i] = Pointer.to(new long[] {0L});
-            } else if (want == 'P' && a instanceof CUdeviceptr) {
-                params[i] = Pointer.to((CUdeviceptr) a);
-            } else if (want == 'I' && a instanceof Integer) {
-                params[i] = Pointer.to(new int[] {(Integer) a});
-            } else if (want == 'F' && a instanceof Float) {
-                params[i] = Pointer.to(new float[] {(Float) a});
-            } else {
+            boolean fits = want == 'P' ? a == null || a instanceof CUdeviceptr
+                    : want == 'I' ? a instanceof Integer : want == 'F' && a instanceof Float;
+            if (!fits) {
                 throw new IllegalStateException("launch " + kernel.symbol() + ": argument " + i + " is "
                         + (a == null ? "null" : a.getClass().getSimpleName()) + " but the signature " + signature
                         + " wants " + want);
+            }
+        }
+    }
+
+    /** JCuda's kernel parameters for arguments that passed {@link #checkArguments}. */
+    private static NativePointerObject[] kernelParams(Object[] args) {
+        NativePointerObject[] params = new NativePointerObject[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null) {
+                params[i] = Pointer.to(new long[] {0L});
+            } else if (a instanceof CUdeviceptr) {
+                params[i] = Pointer.to((CUdeviceptr) a);
+            } else if (a instanceof Integer) {
+                params[i] = Pointer.to(new int[] {(Integer) a});
+            } else {
+                params[i] = Pointer.to(new float[] {(Float) a});
             }
         }
         return params;

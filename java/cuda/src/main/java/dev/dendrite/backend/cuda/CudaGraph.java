@@ -133,8 +133,24 @@ public final class CudaGraph implements CapturedStep {
         long[] nodes = new long[1];
         long[] edges = new long[1];
         cuGraphGetNodes(graph, null, nodes);
-        cuGraphGetEdges(graph, null, null, edges);
+        if (backend.programmaticDependentLaunch()) {
+            // JCuda binds only the edge query of CUDA 12.2 and older, which cannot describe a programmatic edge.
+            edges[0] = CudaLaunchEx.edges(graph)[1];
+        } else {
+            cuGraphGetEdges(graph, null, null, edges);
+        }
         return new long[] {nodes[0], edges[0]};
+    }
+
+    /**
+     * How many of the recorded graph's edges are programmatic: kernel launches that may start while the kernel
+     * before them ends ({@link CudaBackend#programmaticDependentLaunch()}). 0 without PDL. For tests and benchmarks.
+     */
+    public long programmaticEdges() {
+        if (!hasGraph || destroyed) {
+            throw new IllegalStateException("cuda CudaGraph.programmaticEdges: no graph recorded");
+        }
+        return backend.programmaticDependentLaunch() ? CudaLaunchEx.edges(graph)[0] : 0;
     }
 
     /** Destroys the graph (ending an unfinished capture first). Idempotent. */

@@ -122,6 +122,29 @@ final class CudaLibraries {
         }
     }
 
+    /**
+     * Extracts a JNI library of this build from the class path and loads it.
+     *
+     * @return null once it is loaded, else why it could not be (for a description: the backend runs without it)
+     */
+    static String loadNative(String resource, String fileName) {
+        Path file;
+        try {
+            file = extract(resource, fileName);
+        } catch (IOException e) {
+            return fileName + " could not be extracted: " + e.getMessage();
+        }
+        if (file == null) {
+            return "this build has no " + fileName + " (gcc was not found at build time, or this is not Linux x86-64)";
+        }
+        try {
+            System.load(file.toString());
+            return null;
+        } catch (LinkageError e) {
+            return fileName + " could not be loaded: " + essence(String.valueOf(e.getMessage()));
+        }
+    }
+
     /** The kernels' fatbin from the class path, or null when this build has none. */
     static synchronized byte[] fatbin() {
         if (!fatbinLooked) {

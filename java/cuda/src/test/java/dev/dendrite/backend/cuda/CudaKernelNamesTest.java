@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class CudaKernelNamesTest {
     private static final int[] SASS_ARCHES = {75, 80, 86, 89, 90};
 
-    private static byte[] fatbinOrSkip() throws IOException {
+    static byte[] fatbinOrSkip() throws IOException {
         try (InputStream in = CudaKernelNamesTest.class.getResourceAsStream(CudaKernel.FATBIN_RESOURCE)) {
             if (in != null) {
                 return in.readAllBytes();

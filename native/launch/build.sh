@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds libdendrite_launch.so (launch.c): the CUDA driver calls the CUDA backend needs and JCuda 12.6 does not
+# bind (cuLaunchKernelEx for programmatic dependent launch; cuGraphGetEdges_v2). It opens the driver with dlopen,
+# so it needs neither the driver nor the CUDA toolkit to build; where cuda.h exists (CUDA_HOME, /usr/local/cuda),
+# layout_check.c is compiled first and stops the build if driver_types.h disagrees with it.
+#
+#   usage: native/launch/build.sh OUTPUT_SO
+#   (Maven runs it on Linux x86-64 when gcc exists; see java/cuda/pom.xml. Needs gcc and a JDK's jni.h:
+#   $JAVA_HOME/include.)
+set -euo pipefail
+
+output=${1:?usage: build.sh OUTPUT_SO}
+here=$(cd "$(dirname "$0")" && pwd)
+cc=${CC:-gcc}
+sources=("$here/launch.c" "$here/driver_types.h" "$here/layout_check.c" "$0")
+
+fresh=1
+if [ -f "$output" ]; then
+  for s in "${sources[@]}"; do
+    [ "$output" -nt "$s" ] || fresh=0
+  done
+  if [ "$fresh" = 1 ]; then
+    echo "launch/build.sh: $output is up to date"
+    exit 0
+  fi
+fi
+
+jdk=${JAVA_HOME:-}
+if [ -z "$jdk" ] || [ ! -f "$jdk/include/jni.h" ]; then
+  jdk=$(dirname "$(dirname "$(readlink -f "$(command -v javac || command -v java)")")")
+fi
+if [ ! -f "$jdk/include/jni.h" ]; then
+  echo "launch/build.sh: no jni.h under \$JAVA_HOME/include ($jdk): a JDK is needed" >&2
+  exit 1
+fi
+
+for dir in ${CUDA_HOME:+"$CUDA_HOME/include"} /usr/local/cuda/include; do
+  if [ -f "$dir/cuda.h" ]; then
+    "$cc" -std=c11 -fsyntax-only -Wall -Werror -I "$dir" -I "$here" "$here/layout_check.c"
+    echo "launch/build.sh: driver_types.h matches $dir/cuda.h"
+    break
+  fi
+done
+
+mkdir -p "$(dirname "$output")"
+"$cc" -shared -fPIC -O2 -Wall -Wextra -Werror -std=gnu11 -I "$jdk/include" -I "$jdk/include/linux" -I "$here" \
+  -Wl,-soname,libdendrite_launch.so -Wl,-z,noexecstack -Wl,--no-undefined \
+  -o "$output.tmp" "$here/launch.c" -ldl -lpthread
+mv "$output.tmp" "$output"
+echo "launch/build.sh: built $output"

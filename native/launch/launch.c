@@ -1,0 +1,184 @@
+/*
+ * launch.c - libdendrite_launch.so, the CUDA driver calls the CUDA backend needs and JCuda 12.6 does not bind:
+ *
+ *   - cuLaunchKernelEx with the launch attribute programmaticStreamSerialization, so that on Hopper a kernel may
+ *     be placed while the kernel before it on the stream still runs (programmatic dependent launch, PDL; every
+ *     kernel of kernels/cuda begins with dendrite_pdl_begin(), which waits for that kernel before touching memory);
+ *   - cuGraphGetEdges_v2, to count the programmatic edges a stream capture made of such launches (the tests' and
+ *     the benchmarks' proof that PDL is in effect, not merely asked for).
+ *
+ * Java side: dev.dendrite.backend.cuda.CudaLaunchEx. JCuda's handles (CUfunction, CUstream, CUgraph, CUdeviceptr)
+ * are read from their private fields here, as JCuda's own natives read them, so no JCuda internals are called.
+ *
+ * The driver is opened with dlopen at the first call, not linked: the library loads on machines without one (CI),
+ * where every call reports CUDA_ERROR_NOT_FOUND and availability() says why. The driver types used below are
+ * declared here rather than taken from cuda.h, which a build machine need not have; build.sh checks these
+ * declarations against cuda.h wherever it finds one (layout_check.c).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <jni.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_types.h"
+
+typedef int (*launch_kernel_ex_fn)(const DendriteLaunchConfig *, void *, void **, void **);
+typedef int (*graph_get_edges_fn)(void *, void **, void **, DendriteGraphEdgeData *, size_t *);
+
+static pthread_once_t driver_once = PTHREAD_ONCE_INIT;
+static launch_kernel_ex_fn launch_kernel_ex;
+static graph_get_edges_fn graph_get_edges;
+static char driver_problem[256];
+
+static jfieldID native_pointer_field;
+static jfieldID byte_offset_field;
+static jclass pointer_class; /* a global reference to jcuda.Pointer, made by bind() */
+
+static void open_driver(void) {
+    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        snprintf(driver_problem, sizeof driver_problem, "the CUDA driver (libcuda.so.1) could not be opened: %s",
+                 dlerror());
+        return;
+    }
+    /* cuLaunchKernelEx came with CUDA 11.8 drivers, cuGraphGetEdges_v2 with 12.3: an older driver lacks them. */
+    launch_kernel_ex = (launch_kernel_ex_fn) dlsym(h, "cuLaunchKernelEx");
+    graph_get_edges = (graph_get_edges_fn) dlsym(h, "cuGraphGetEdges_v2");
+    if (launch_kernel_ex == NULL) {
+        snprintf(driver_problem, sizeof driver_problem,
+                 "the CUDA driver has no cuLaunchKernelEx (it needs a CUDA 11.8 or newer driver)");
+    }
+}
+
+/*
+ * The native handle inside a JCuda object (NativePointerObject.nativePointer, plus Pointer.byteOffset), 0 for
+ * null. Only after bind() has succeeded (CudaLaunchEx calls nothing else before it).
+ */
+static uint64_t handle_of(JNIEnv *env, jobject o) {
+    if (o == NULL) {
+        return 0;
+    }
+    uint64_t address = (uint64_t) (*env)->GetLongField(env, o, native_pointer_field);
+    if ((*env)->IsInstanceOf(env, o, pointer_class)) {
+        address += (uint64_t) (*env)->GetLongField(env, o, byte_offset_field);
+    }
+    return address;
+}
+
+JNIEXPORT jboolean JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_bind(JNIEnv *env, jclass cls) {
+    (void) cls;
+    jclass object = (*env)->FindClass(env, "jcuda/NativePointerObject");
+    jclass pointer = (*env)->FindClass(env, "jcuda/Pointer");
+    if (object == NULL || pointer == NULL) {
+        (*env)->ExceptionClear(env);
+        return JNI_FALSE;
+    }
+    native_pointer_field = (*env)->GetFieldID(env, object, "nativePointer", "J");
+    byte_offset_field = (*env)->GetFieldID(env, pointer, "byteOffset", "J");
+    if (native_pointer_field == NULL || byte_offset_field == NULL) {
+        (*env)->ExceptionClear(env);
+        return JNI_FALSE;
+    }
+    pointer_class = (*env)->NewGlobalRef(env, pointer);
+    return pointer_class != NULL ? JNI_TRUE : JNI_FALSE;
+}
+
+JNIEXPORT jstring JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_driverProblem(JNIEnv *env, jclass cls) {
+    (void) cls;
+    pthread_once(&driver_once, open_driver);
+    return driver_problem[0] == '\0' ? NULL : (*env)->NewStringUTF(env, driver_problem);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_address(JNIEnv *env, jclass cls, jobject o) {
+    (void) cls;
+    return (jlong) handle_of(env, o);
+}
+
+/*
+ * Launches `function` on `stream` with one 8-byte slot per kernel parameter (CudaLaunchEx packs them: a device
+ * address, or an int or float in the slot's low 4 bytes, which is where the driver reads a 4-byte parameter on a
+ * little-endian machine). Returns the driver's CUresult.
+ */
+JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_launchEx(
+        JNIEnv *env, jclass cls, jobject function, jobject stream, jint grid_x, jint grid_y, jint grid_z,
+        jint block_x, jint block_y, jint block_z, jint shared_bytes, jlongArray slots, jboolean programmatic) {
+    (void) cls;
+    pthread_once(&driver_once, open_driver);
+    if (launch_kernel_ex == NULL) {
+        return DENDRITE_CUDA_ERROR_NOT_FOUND;
+    }
+    jsize count = (*env)->GetArrayLength(env, slots);
+    if (count > DENDRITE_MAX_KERNEL_PARAMS) {
+        return DENDRITE_CUDA_ERROR_INVALID_VALUE;
+    }
+    jlong values[DENDRITE_MAX_KERNEL_PARAMS];
+    void *params[DENDRITE_MAX_KERNEL_PARAMS];
+    (*env)->GetLongArrayRegion(env, slots, 0, count, values);
+    for (jsize i = 0; i < count; i++) {
+        params[i] = &values[i];
+    }
+    DendriteLaunchAttribute attribute;
+    memset(&attribute, 0, sizeof attribute);
+    attribute.id = DENDRITE_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmatic_stream_serialization_allowed = 1;
+    DendriteLaunchConfig config;
+    memset(&config, 0, sizeof config);
+    config.grid_dim_x = (unsigned int) grid_x;
+    config.grid_dim_y = (unsigned int) grid_y;
+    config.grid_dim_z = (unsigned int) grid_z;
+    config.block_dim_x = (unsigned int) block_x;
+    config.block_dim_y = (unsigned int) block_y;
+    config.block_dim_z = (unsigned int) block_z;
+    config.shared_mem_bytes = (unsigned int) shared_bytes;
+    config.stream = (void *) (uintptr_t) handle_of(env, stream);
+    config.attrs = programmatic ? &attribute : NULL;
+    config.num_attrs = programmatic ? 1u : 0u;
+    return launch_kernel_ex(&config, (void *) (uintptr_t) handle_of(env, function), count > 0 ? params : NULL,
+                            NULL);
+}
+
+/*
+ * How many of the graph's edges are programmatic, into counts[0], and how many edges it has, into counts[1].
+ * Returns the driver's CUresult (CUDA_ERROR_NOT_FOUND where the driver has no cuGraphGetEdges_v2).
+ */
+JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_countEdges(JNIEnv *env, jclass cls,
+                                                                              jobject graph, jlongArray counts) {
+    (void) cls;
+    pthread_once(&driver_once, open_driver);
+    if (graph_get_edges == NULL) {
+        return DENDRITE_CUDA_ERROR_NOT_FOUND;
+    }
+    void *g = (void *) (uintptr_t) handle_of(env, graph);
+    size_t edges = 0;
+    int rc = graph_get_edges(g, NULL, NULL, NULL, &edges);
+    if (rc != 0) {
+        return rc;
+    }
+    jlong result[2] = {0, (jlong) edges};
+    if (edges > 0) {
+        void **from = calloc(edges, sizeof *from);
+        void **to = calloc(edges, sizeof *to);
+        DendriteGraphEdgeData *data = calloc(edges, sizeof *data);
+        if (from == NULL || to == NULL || data == NULL) {
+            rc = DENDRITE_CUDA_ERROR_OUT_OF_MEMORY;
+        } else {
+            size_t n = edges;
+            rc = graph_get_edges(g, from, to, data, &n);
+            for (size_t i = 0; rc == 0 && i < n && i < edges; i++) {
+                result[0] += data[i].type == DENDRITE_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC;
+            }
+            result[1] = (jlong) (n < edges ? n : edges);
+        }
+        free(from);
+        free(to);
+        free(data);
+    }
+    if (rc == 0) {
+        (*env)->SetLongArrayRegion(env, counts, 0, 2, result);
+    }
+    return rc;
+}
