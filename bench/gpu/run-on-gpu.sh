@@ -411,6 +411,28 @@ stage_cuda_tests() {
       'dev/dendrite/([a-z0-9]+/)*Cuda[A-Za-z0-9]*Tests?\.class'
     [ "$last_rc" = 0 ] || [ "$last_rc" = skipped ] || retry_cuda_tests
   else failed+=(cuda-tests); echo "cuda-tests: FAILED, no Java" >> "$summary"; fi
+  pdl_sass
+}
+
+# CudaPdlTest checks the PTX; this checks the sm_90 machine code that the GPU runs: no kernel may touch global memory
+# before its programmatic-launch wait (bench/gpu/pdl_sass_check.py). Needs cuobjdump, which the device image has.
+pdl_sass() {
+  local cuobjdump fatbin=$out/dendrite_kernels.fatbin
+  cuobjdump=$(command -v cuobjdump || ls /usr/local/cuda/bin/cuobjdump 2>/dev/null) || {
+    note "pdl-sass: no cuobjdump here; the sm_90 machine code was not checked"; return 0; }
+  "$python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$b/lib/dendrite-cuda.jar" dev/dendrite/kernels/cuda/dendrite_kernels.fatbin > "$fatbin" || {
+    note "pdl-sass: no fatbin in $b/lib/dendrite-cuda.jar"; return 0; }
+  # Straight to files: the dump is megabytes, and only the check's summary line belongs in the call's output.
+  if with_timeout 60 "$cuobjdump" --dump-sass --gpu-architecture sm_90 "$fatbin" > "$out/pdl-sass-dump.txt" \
+      2> "$out/pdl-sass-dump.err"; then
+    "$python" bench/gpu/pdl_sass_check.py "$out/pdl-sass-dump.txt" > "$out/pdl-sass.txt" 2>&1
+    note "$(tail -1 "$out/pdl-sass.txt") (pdl-sass.txt)"
+    gzip -f "$out/pdl-sass-dump.txt"
+  else
+    note "pdl-sass: cuobjdump failed ($(head -c 300 "$out/pdl-sass-dump.err"))"
+  fi
+  rm -f "$fatbin"
 }
 
 stage_opencl_tests() {

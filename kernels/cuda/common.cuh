@@ -53,7 +53,7 @@
 /* ------------------------------------------------------------------ programmatic dependent launch */
 
 /*
- * The first statement of every kernel (CudaPdlKernelsTest checks it). On Hopper and newer the backend launches
+ * The first statement of every kernel (CudaPdlTest checks it in the built PTX). On Hopper and newer the backend launches
  * kernels with programmaticStreamSerialization (CudaLaunchEx, native/launch), so a kernel's blocks may be placed
  * while the kernel before it on the stream still runs: its launch latency hides under that kernel's tail.
  *

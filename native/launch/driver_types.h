@@ -22,9 +22,9 @@
 /* The most parameters a kernel of kernels/cuda takes is 24 (batchnorm_forward_training); room to spare. */
 #define DENDRITE_MAX_KERNEL_PARAMS 64
 
-/* CUlaunchAttributeValue: a 64-byte union; the member used here is its first int. */
+/* CUlaunchAttributeValue: a 64-byte union, 8-byte aligned (it holds pointers); the member used here is its first int. */
 typedef union {
-    char bytes[64];
+    _Alignas(8) char bytes[64];
     int programmatic_stream_serialization_allowed;
 } DendriteLaunchAttributeValue;
 

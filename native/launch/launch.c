@@ -48,9 +48,13 @@ static void open_driver(void) {
     /* cuLaunchKernelEx came with CUDA 11.8 drivers, cuGraphGetEdges_v2 with 12.3: an older driver lacks them. */
     launch_kernel_ex = (launch_kernel_ex_fn) dlsym(h, "cuLaunchKernelEx");
     graph_get_edges = (graph_get_edges_fn) dlsym(h, "cuGraphGetEdges_v2");
-    if (launch_kernel_ex == NULL) {
+    if (launch_kernel_ex == NULL || graph_get_edges == NULL) {
+        /* Both or neither: a backend whose graphs cannot be asked for their programmatic edges stays without PDL. */
         snprintf(driver_problem, sizeof driver_problem,
-                 "the CUDA driver has no cuLaunchKernelEx (it needs a CUDA 11.8 or newer driver)");
+                 "the CUDA driver has no %s (it needs a CUDA 12.3 or newer driver)",
+                 launch_kernel_ex == NULL ? "cuLaunchKernelEx" : "cuGraphGetEdges_v2");
+        launch_kernel_ex = NULL;
+        graph_get_edges = NULL;
     }
 }
 

@@ -14,7 +14,14 @@
     _Static_assert(offsetof(ours, our_field) == offsetof(theirs, their_field), \
                    "offset of " #ours "." #our_field " differs from " #theirs "." #their_field)
 
+#define SAME_ALIGNMENT(ours, theirs) \
+    _Static_assert(_Alignof(ours) == _Alignof(theirs), "alignment of " #ours " differs from " #theirs)
+
 SAME_LAYOUT(DendriteLaunchAttributeValue, CUlaunchAttributeValue);
+SAME_ALIGNMENT(DendriteLaunchAttributeValue, CUlaunchAttributeValue);
+SAME_ALIGNMENT(DendriteLaunchAttribute, CUlaunchAttribute);
+SAME_ALIGNMENT(DendriteLaunchConfig, CUlaunchConfig);
+SAME_ALIGNMENT(DendriteGraphEdgeData, CUgraphEdgeData);
 SAME_LAYOUT(DendriteLaunchAttribute, CUlaunchAttribute);
 SAME_OFFSET(DendriteLaunchAttribute, id, CUlaunchAttribute, id);
 SAME_OFFSET(DendriteLaunchAttribute, value, CUlaunchAttribute, value);

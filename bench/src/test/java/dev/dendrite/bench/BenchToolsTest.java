@@ -92,8 +92,9 @@ class BenchToolsTest {
 
     /**
      * The GPU runner's Python tools check themselves on synthetic input: the trace report's grouping and statistics
-     * (bench/gpu/trace/trace_report.py) and the failing classes a failed CUDA suite reruns
-     * (bench/gpu/junit_failures.py).
+     * (bench/gpu/trace/trace_report.py), the failing classes a failed CUDA suite reruns
+     * (bench/gpu/junit_failures.py), and the SASS check that no kernel touches memory before its programmatic-launch
+     * wait (bench/gpu/pdl_sass_check.py).
      */
     @Test
     void theGpuRunnersPythonToolsPassTheirSelfTests() throws Exception {
@@ -101,7 +102,8 @@ class BenchToolsTest {
         Path gpu = (Files.exists(root.resolve("gpu")) ? root : root.resolve("bench")).resolve("gpu");
         Assumptions.assumeTrue(Files.exists(gpu), "bench/gpu not found from " + root);
         Assumptions.assumeTrue(canRun("python3", "--version"), "python3 is not installed: the self-tests not run");
-        for (Path script : List.of(gpu.resolve("trace/trace_report.py"), gpu.resolve("junit_failures.py"))) {
+        for (Path script : List.of(gpu.resolve("trace/trace_report.py"), gpu.resolve("junit_failures.py"),
+                gpu.resolve("pdl_sass_check.py"))) {
             Process p = new ProcessBuilder("python3", script.toString(), "--self-test").redirectErrorStream(true)
                     .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

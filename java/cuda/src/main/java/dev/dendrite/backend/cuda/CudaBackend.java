@@ -155,7 +155,8 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
                 ctx.gpuName, ctx.ccMajor, ctx.ccMinor, ctx.smCount, ctx.totalMemory / (double) (1L << 30),
                 CudaContext.version(ctx.driverVersion), CudaContext.cublasVersionString(ctx.cublasVersion),
                 ctx.cublasRoute, ctx.tf32 ? "TF32 GEMM" : "FP32",
-                ctx.pdl ? "programmatic dependent launch" : "no programmatic dependent launch (" + ctx.pdlProblem + ")");
+                ctx.pdl ? "programmatic dependent launch"
+                        : "no programmatic dependent launch (" + ctx.pdlProblem + ")");
     }
 
     /** The GPU's name, e.g. {@code "NVIDIA H100 80GB HBM3"}. */

@@ -335,6 +335,7 @@ final class CudaContext {
      * words of the control block's per-block partials, which every kernel using them writes before reading.
      *
      * @return null when the launch ran, else why PDL stays off
+     * @throws CudaException when the probe's kernel faulted: the context is unusable, so the backend cannot start
      */
     private String probePdl() {
         try {
@@ -343,7 +344,12 @@ final class CudaContext {
             cuStreamSynchronize(mainStream);
             return null;
         } catch (CudaException e) {
+            if (isSticky(String.valueOf(e.getMessage()))) {
+                throw e;
+            }
             return "the driver refused a programmatic launch: " + e.getMessage();
+        } catch (LinkageError e) {
+            return "libdendrite_launch.so does not match this build: " + e;
         }
     }
 
@@ -501,10 +507,6 @@ final class CudaContext {
         }
     }
 
-    /**
-     * The kernel parameters for {@code args}, checked against the kernel's signature: a {@link CUdeviceptr} or null
-     * (a null device pointer) for 'P', an {@link Integer} for 'I', a {@link Float} for 'F'.
-     */
     /** Arguments against the kernel's signature: a {@link CUdeviceptr} or null for P, Integer for I, Float for F. */
     static void checkArguments(CudaKernel kernel, Object[] args) {
         String signature = kernel.signature();
@@ -579,10 +581,15 @@ final class CudaContext {
         return (int) ((a + b - 1) / b);
     }
 
+    /** Whether a driver error leaves the context unusable (a fault inside a kernel). */
+    static boolean isSticky(String err) {
+        return err.contains("ILLEGAL_ADDRESS") || err.contains("LAUNCH_FAILED")
+                || err.contains("ILLEGAL_INSTRUCTION") || err.contains("MISALIGNED") || err.contains("HARDWARE");
+    }
+
     RuntimeException fail(String op, String args, CudaException e) {
         String err = String.valueOf(e.getMessage());
-        boolean sticky = err.contains("ILLEGAL_ADDRESS") || err.contains("LAUNCH_FAILED")
-                || err.contains("ILLEGAL_INSTRUCTION") || err.contains("MISALIGNED") || err.contains("HARDWARE");
+        boolean sticky = isSticky(err);
         return new CudaBackendException("cuda " + op + "(" + args + ") failed: " + err
                 + (sticky && !syncEachOp ? " (the fault may come from an earlier asynchronous op; run with "
                 + "-Ddendrite.cuda.sync=true to find it; the CUDA context is unusable after this error)" : ""), e);

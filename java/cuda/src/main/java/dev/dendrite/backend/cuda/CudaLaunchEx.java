@@ -42,7 +42,14 @@ final class CudaLaunchEx {
             return "needs compute capability 9.0 (Hopper) or newer";
         }
         String problem = load();
-        return problem != null ? problem : driverProblem();
+        if (problem != null) {
+            return problem;
+        }
+        try {
+            return driverProblem();
+        } catch (LinkageError e) {
+            return "libdendrite_launch.so does not match this build: " + e;
+        }
     }
 
     /** Loads and binds the library once; null when it is ready, else why not. */
@@ -51,8 +58,12 @@ final class CudaLaunchEx {
             return loadProblem;
         }
         String problem = CudaLibraries.loadNative(RESOURCE, "libdendrite_launch.so");
-        if (problem == null && !bind()) {
-            problem = "libdendrite_launch.so could not find JCuda's pointer fields";
+        try {
+            if (problem == null && !bind()) {
+                problem = "libdendrite_launch.so could not find JCuda's pointer fields";
+            }
+        } catch (LinkageError e) {
+            problem = "libdendrite_launch.so does not match this build: " + e;
         }
         if (problem == null) {
             bound = true;

@@ -13,11 +13,13 @@ import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
@@ -44,7 +46,8 @@ import jcuda.driver.CUdeviceptr;
 class CudaPdlTest {
     /** A memory access in PTX other than a parameter load: none may come before griddepcontrol.wait. */
     private static final Pattern MEMORY_ACCESS =
-            Pattern.compile("\\b(?:ld|st|atom|red|cp\\.async|prefetch|cp\\.reduce\\.async)\\.(?!param)[\\w.]*");
+            Pattern.compile("\\b(?:ld|ldu|st|atom|red|tex|suld|sust|cp\\.async|prefetch|cp\\.reduce\\.async)"
+                    + "\\.(?!param)[\\w.]*|\\bcall(?:\\.uni)?\\b");
 
     @Test
     void everyKernelWaitsForTheKernelBeforeItBeforeTouchingMemory() throws IOException {
@@ -151,7 +154,7 @@ class CudaPdlTest {
         if (!cuda.programmaticDependentLaunch()) {
             String why = cuda.description();
             cuda.close();
-            assumeTrue(why.matches(".*\\(sm_[0-8]\\d.*"), "a Hopper or newer GPU launches with PDL: " + why);
+            assumeTrue(why.matches(".*\\(sm_[0-8]\\d, .*"), "a Hopper or newer GPU launches with PDL: " + why);
             throw new AssertionError("a Hopper or newer GPU without PDL: " + why);
         }
         assertTrue(cuda.description().contains(", programmatic dependent launch"), cuda.description());
@@ -184,6 +187,52 @@ class CudaPdlTest {
             int[] got = new int[2];
             cuda.download(c, got, 0);
             assertArrayEquals(new int[] {200, 200}, got);
+        }
+    }
+
+    /**
+     * Eight weight decays of 2^24 parameters in place, in one graph, each halving every parameter exactly
+     * ({@code fma(-p, 0.5, p)}): 8 kernels of some 20 us each over all multiprocessors, each reading what the one
+     * before wrote. A kernel that read before its predecessor had finished would leave some element at 2^-7 of its
+     * start or above, so after 3 replays every element must be exactly its start times 2^-24.
+     */
+    @Test
+    void aChainOfLargeInPlaceKernelsReadsOnlyFinishedResults() {
+        int n = 1 << 24;
+        float[] start = new float[n];
+        Random random = new Random(20261205L);
+        for (int i = 0; i < n; i++) {
+            start[i] = 1f + random.nextFloat(); // [1, 2): 2^-24 of it is still a normal float
+        }
+        try (CudaBackend cuda = pdlOrSkip();
+             Buffer params = cuda.allocate(DType.F32, n);
+             Buffer hyper = cuda.allocate(DType.F32, Backend.HYPER_LR + 1)) {
+            cuda.upload(start, 0, params.all());
+            float[] h = new float[Backend.HYPER_LR + 1];
+            h[Backend.HYPER_LR] = 1f;
+            cuda.upload(h, 0, hyper.all());
+            try (CudaGraph g = CudaGraph.capture(cuda, () -> {
+                for (int i = 0; i < 8; i++) {
+                    cuda.weightDecay(params.all(), n, hyper.all(), 0.5f);
+                }
+            })) {
+                assertEquals(7, g.programmaticEdges(), "programmatic edges");
+                for (int r = 0; r < 3; r++) {
+                    g.launch();
+                }
+            }
+            float[] got = new float[n];
+            cuda.download(params.all(), got, 0);
+            int wrong = 0;
+            int first = -1;
+            for (int i = 0; i < n; i++) {
+                if (got[i] != start[i] * 0x1p-24f) {
+                    wrong++;
+                    first = first < 0 ? i : first;
+                }
+            }
+            assertEquals(0, wrong, "elements not halved 24 times; the first at " + first
+                    + (first < 0 ? "" : ": " + got[first] + " for " + start[first] * 0x1p-24f));
         }
     }
 
