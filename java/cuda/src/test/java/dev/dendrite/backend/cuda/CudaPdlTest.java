@@ -115,11 +115,7 @@ class CudaPdlTest {
                 assertTrue(driver.contains("libcuda.so.1") || driver.contains("cuLaunchKernelEx"), driver);
             }
         } finally {
-            if (old == null) {
-                System.clearProperty("dendrite.cuda.pdl");
-            } else {
-                System.setProperty("dendrite.cuda.pdl", old);
-            }
+            CudaTestSupport.restoreProperty("dendrite.cuda.pdl", old);
         }
     }
 
@@ -133,16 +129,8 @@ class CudaPdlTest {
         try {
             return CudaTestSupport.backendOrSkip(CudaPdlTest.class);
         } finally {
-            restore("dendrite.cuda.pdl", old);
-            restore("dendrite.cuda.gemm", oldGemm);
-        }
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) {
-            System.clearProperty(key);
-        } else {
-            System.setProperty(key, value);
+            CudaTestSupport.restoreProperty("dendrite.cuda.pdl", old);
+            CudaTestSupport.restoreProperty("dendrite.cuda.gemm", oldGemm);
         }
     }
 

@@ -53,17 +53,9 @@ class CudaStepCaptureTest {
         try {
             return CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class);
         } finally {
-            restore("dendrite.cuda.graphs", old);
-            restore("dendrite.cuda.gemm", oldGemm);
-            restore("dendrite.cuda.branches", oldBranches);
-        }
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) {
-            System.clearProperty(key);
-        } else {
-            System.setProperty(key, value);
+            CudaTestSupport.restoreProperty("dendrite.cuda.graphs", old);
+            CudaTestSupport.restoreProperty("dendrite.cuda.gemm", oldGemm);
+            CudaTestSupport.restoreProperty("dendrite.cuda.branches", oldBranches);
         }
     }
 

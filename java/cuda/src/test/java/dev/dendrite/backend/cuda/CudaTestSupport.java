@@ -20,4 +20,13 @@ final class CudaTestSupport {
             return null;
         }
     }
+
+    /** Puts a system property back as it was before a test changed it: {@code value} null clears it. */
+    static void restoreProperty(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
 }
