@@ -192,7 +192,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|TRACE_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -578,6 +578,18 @@ stage_trace() {
       --train "${TRACE_TRAIN:-12800}" ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --out "$(mktemp -d)"
     [ -s "$out/$stem.csv" ] && traces+=("PyTorch one graph $net=$out/$stem.csv")
   done
+  # With PDL a kernel starts (its blocks placed, waiting) before the one it depends on ends, so its duration holds
+  # that wait: the same network without PDL gives each kernel's own time beside the PDL trace's span.
+  if [[ " ${jvm_flags[*]} " != *" -Ddendrite.cuda.pdl=false "* ]]; then
+    for net in ${TRACE_NOPDL_NETWORKS-mlp512}; do
+      stem=trace-cuda-$net-nopdl
+      run_step "$stem" "$out/$stem.txt" "${TRACE_TIMEOUT:-60}" "${inject[@]}" "KERNEL_TRACE_OUT=$out/$stem.csv" \
+        "$java" "${jvm_flags[@]}" -Ddendrite.cuda.pdl=false -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark \
+        --network "$net" --backend cuda --epochs 1 --warmup 1 --train "${TRACE_TRAIN:-12800}" \
+        ${DENDRITE_DATA:+--data "$DENDRITE_DATA"} --json "$out/$stem.json"
+      [ -s "$out/$stem.csv" ] && traces+=("Dendrite cuda $net without PDL=$out/$stem.csv")
+    done
+  fi
   if [ ${#traces[@]} -gt 0 ]; then
     run_step trace-report "$out/trace-report.txt" 60 "$python" bench/gpu/trace/trace_report.py \
       --out "$out/trace-report.md" "${traces[@]}"

@@ -12,7 +12,12 @@ the host had issued it (the launch call's start; a lead near zero means the devi
 node of the graph (CUPTI's graph node id, the same in every replay): its median start from the launch's first
 kernel, median duration, and the median wait before it (its start minus the latest end of anything in the same
 launch that had ended by then: the launch latency of a dependent node, or a join). Durations are the device's
-own clock, with the kernels running as they normally do, concurrently where the graph lets them.
+own clock, with the kernels running as they normally do, concurrently where the graph lets them. With
+programmatic dependent launch (Dendrite's CUDA backend on Hopper) a kernel's blocks are placed, and wait, before the
+kernel it depends on has ended: its start is then that placement, its duration includes the wait, and its "wait
+before" is measured from the end of a kernel before that one. The span, busy and idle figures stay what they say (idle:
+no kernel placed); for each kernel's own time, read a trace of the same network without PDL (run-on-gpu.sh's
+trace stage runs one: TRACE_NOPDL_NETWORKS).
 """
 import argparse
 import csv
