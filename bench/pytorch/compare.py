@@ -214,9 +214,13 @@ def main(argv=None):
         label = backend + (" TF32" if tf32 else "")
         if seen[(net, tf32, backend)] > 1:
             label += f" (`{name}`)"  # several runs of one workload: say which file each row is
+        validation = run.get("validation_rows") or 0
+        if validation:
+            # Its epochs hold a validation pass the peer's do not: a row for the Dendrite A/B, no ratio.
+            label += f", epochs with a validation pass of {validation:,} images"
         cells = [workload, label, fmt_time(run)]
         cells += [fmt_time(m[1] if m else None) for m in matched]
-        cells += [fmt_ratio(run, m[1] if m else None) for m in matched]
+        cells += ["—" if validation else fmt_ratio(run, m[1] if m else None) for m in matched]
         cells.append(" / ".join([fmt_acc(run)] + [fmt_acc(m[1] if m else None) for m in matched]))
         cells.append(" / ".join([fmt_mem(run)] + [fmt_mem(m[1] if m else None) for m in matched]))
         lines.append("| " + " | ".join(cells) + " |")

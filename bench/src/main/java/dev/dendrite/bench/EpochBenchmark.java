@@ -58,7 +58,9 @@ import dev.dendrite.optimizers.SGD;
  * MLP with dropout). {@code --steps-per-execution N} (default: {@code -Dbench.stepsPerExecution}, else 1) issues
  * N training steps as one execution ({@link FitOptions#stepsPerExecution}: one graph launch on CUDA), so that
  * {@code run-on-gpu.sh}'s A/B runs, which vary JVM flags only, can compare it. An epoch is {@code --train} images (default 60,000, the whole training set),
- * with no validation pass, as in the PyTorch peer.
+ * with no validation pass, as in the PyTorch peer; {@code --validation N} (default: {@code -Dbench.validation}, else
+ * 0) adds one over the test set's first N images to each epoch, as a course notebook's fit has (its time is then in
+ * the epoch's).
  */
 public final class EpochBenchmark {
     private EpochBenchmark() {
@@ -97,6 +99,12 @@ public final class EpochBenchmark {
                     Integer.toString(Integer.getInteger("bench.stepsPerExecution", 1))));
             FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1)
                     .stepsPerExecution(perExecution);
+            int validation = Integer.parseInt(a.getOrDefault("validation",
+                    Integer.toString(Integer.getInteger("bench.validation", 0))));
+            if (validation > 0) {
+                Dataset val = tt.test().rows(0, Math.min(validation, tt.test().size()));
+                options.validationData(prep.apply(val.images()), val.labels());
+            }
             long[][] ticks = new long[1][];  // the CPU time counters when the timed epochs begin
             options.callbacks(LambdaCallback.onEpochBegin((epoch, logs) -> {
                 if (epoch == warmup) {
@@ -153,6 +161,7 @@ public final class EpochBenchmark {
             out.put("train_images", train.size());
             out.put("batch_size", batch);
             out.put("steps_per_execution", perExecution);
+            out.put("validation_rows", validation);
             out.put("warmup_epochs", warmup);
             out.put("epoch_times_s", new ArrayList<Object>(times));
             out.put("median_epoch_s", median);

@@ -2,6 +2,7 @@ package dev.dendrite.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
@@ -109,6 +110,8 @@ final class Engine implements AutoCloseable {
     private MixupStep mixup;
     /** The metrics counted on the device inside each training step, while a fit has them; else null. */
     private BatchMetrics stepMetrics;
+    /** Evaluation batches are recorded and replayed like training steps ({@code -Ddendrite.recordEvaluation}). */
+    private final boolean recordEvaluation = on("dendrite.recordEvaluation");
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -841,18 +844,45 @@ final class Engine implements AutoCloseable {
      * @return {@code [loss, accuracy]}
      */
     double[] evaluate(DeviceData data, int batchSize) {
-        return evaluate(data, batchSize, null);
+        return evaluate(data, batchSize, null, null);
     }
 
-    /** {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device. */
-    double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics) {
+    /**
+     * {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device and
+     * calling {@code counted} (null: none) on the host with each batch's rows.
+     *
+     * <p>The batches are recorded as training steps are ({@link RecordedSteps}: the first full batch issued directly,
+     * the second recorded, the rest replayed; a shorter last batch issued directly), each reading its batch from the
+     * evaluation counters, which it advances itself. On a GPU backend a batch then costs one graph launch instead of
+     * a launch per op. The recordings last only this call, so nothing they froze (the data, the metrics' counts) can
+     * be replayed stale; not with checkNumerics's debug mode or {@code -Ddendrite.recordEvaluation=false}.
+     */
+    double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
         backend.fill(evalStats.all(), 0f);
-        forEachInferenceBatch(data, batchSize, (start, rows) -> {
-            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
-            if (metrics != null) {
-                metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
+        beginInference(data, batchSize);
+        RecordedSteps batches = new RecordedSteps(backend);
+        try {
+            for (int start = 0; start < data.rows(); start += batchSize) {
+                int rows = Math.min(batchSize, data.rows() - start);
+                Runnable batch = () -> {
+                    forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
+                    if (metrics != null) {
+                        metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
+                    }
+                    backend.advanceCounters(evalCounters.all());
+                };
+                if (recordEvaluation && !numerics.on()) {
+                    batches.run(data, null, batchSize, rows, 1, 0L, batch);
+                } else {
+                    batch.run();
+                }
+                if (counted != null) {
+                    counted.accept(rows);
+                }
             }
-        });
+        } finally {
+            batches.release();
+        }
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
@@ -878,6 +908,12 @@ final class Engine implements AutoCloseable {
         return out;
     }
 
+    /** Room for {@code data}'s batches of {@code batchSize}, and the evaluation counters at its first batch. */
+    private void beginInference(DeviceData data, int batchSize) {
+        ensureCapacity(Math.min(batchSize, data.rows()));
+        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
+    }
+
     /** One inference batch: rows {@code [start, start + rows)} of the data, gathered at the eval counters. */
     @FunctionalInterface
     private interface InferenceBatch {
@@ -886,8 +922,7 @@ final class Engine implements AutoCloseable {
 
     /** Runs {@code batch} over {@code data} in stored order, in batches of {@code batchSize}. */
     private void forEachInferenceBatch(DeviceData data, int batchSize, InferenceBatch batch) {
-        ensureCapacity(Math.min(batchSize, data.rows()));
-        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
+        beginInference(data, batchSize);
         for (int start = 0; start < data.rows(); start += batchSize) {
             batch.run(start, Math.min(batchSize, data.rows() - start));
             backend.advanceCounters(evalCounters.all());

@@ -76,15 +76,14 @@ final class HostMetrics {
         metrics.accumulate(outputs, targets, rows, engine.outputSize());
     }
 
-    /** One inference batch, added on the device and noted on the host (not recorded, so both at once). */
-    private void accumulateAndCount(Slice outputs, Slice targets, int rows) {
-        accumulate(outputs, targets, rows);
-        metrics.counted(rows, engine.outputSize());
-    }
-
-    /** {@link Engine#evaluate} over {@code data}, with the attached metrics counting each batch on the device. */
+    /**
+     * {@link Engine#evaluate} over {@code data}, with the attached metrics counting each batch on the device (in the
+     * batch's recorded ops) and noting its rows on the host (after each batch, recorded or not).
+     */
     double[] evaluateCounting(DeviceData data, int batchSize) {
-        return engine.evaluate(data, batchSize, metrics.attached() ? this::accumulateAndCount : null);
+        boolean counting = metrics.attached();
+        return engine.evaluate(data, batchSize, counting ? this::accumulate : null,
+                counting ? rows -> metrics.counted(rows, engine.outputSize()) : null);
     }
 
     /** Adds the last training step's batch of {@code rows} rows to the host metrics, if any needs it. */

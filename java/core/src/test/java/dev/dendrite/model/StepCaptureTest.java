@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -34,6 +36,9 @@ import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.Flatten;
 import dev.dendrite.layers.Input;
+import dev.dendrite.metrics.AUC;
+import dev.dendrite.metrics.F1Score;
+import dev.dendrite.metrics.TopKCategoricalAccuracy;
 import dev.dendrite.optimizers.Adadelta;
 import dev.dendrite.optimizers.Adafactor;
 import dev.dendrite.optimizers.Adagrad;
@@ -326,6 +331,74 @@ class StepCaptureTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan.updatePart(null,
                     null, new dev.dendrite.backend.Slice[0], 8, 3, null, null));
             assertTrue(e.getMessage().contains("[8, 11)") && e.getMessage().contains("[0, 10)"), e.getMessage());
+        }
+    }
+
+    /**
+     * Evaluation batches are recorded and replayed as training steps are: the first full batch issued directly, the
+     * second recorded, the rest replayed, the shorter last batch issued directly; each batch reads its batch from
+     * the evaluation counters and advances them itself. The loss, the accuracy and the metrics counted on the device
+     * (top-2 hits, F1's class counts, AUC's buckets) must come out bit for bit as on the plain backend, and the
+     * recording must be gone when evaluate returns (it froze the data and the metrics' counts).
+     */
+    @Test
+    void evaluationBatchesAreRecordedAndReplayedToTheSameResults() {
+        Map<String, Double> direct = trainedThenEvaluated(cpu, null, false);
+        Backend replay = ReplayBackend.wrap(cpu);
+        ReplayBackend r = ReplayBackend.of(replay);
+        Map<String, Double> replayed = trainedThenEvaluated(replay, r, true);
+        assertEquals(direct, replayed);
+        assertEquals(direct.keySet(), Set.of("loss", "accuracy", "top_k_categorical_accuracy", "f1_score", "auc"));
+        String old = System.getProperty("dendrite.recordEvaluation");
+        System.setProperty("dendrite.recordEvaluation", "false");
+        try {
+            Backend plain = ReplayBackend.wrap(cpu);
+            assertEquals(direct, trainedThenEvaluated(plain, ReplayBackend.of(plain), false),
+                    "-Ddendrite.recordEvaluation=false");
+        } finally {
+            if (old == null) {
+                System.clearProperty("dendrite.recordEvaluation");
+            } else {
+                System.setProperty("dendrite.recordEvaluation", old);
+            }
+        }
+    }
+
+    /**
+     * One epoch of training, then evaluate over the 1000 rows in batches of 64: 15 full ones and one of 40, with
+     * {@code counts} (null: none) recording the full batches once or, unless {@code recorded}, not at all.
+     */
+    private static Map<String, Double> trainedThenEvaluated(Backend backend, ReplayBackend counts, boolean recorded) {
+        try (Sequential m = courseNet(backend)) {
+            m.compile(new Adam(2e-3), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
+                    List.of("accuracy", new TopKCategoricalAccuracy(2), new F1Score("macro"), new AUC(50)));
+            m.fit(x(), train.labels(), new FitOptions().batchSize(100).epochs(1).verbose(0).seed(3));
+            int recordings = counts == null ? 0 : counts.recordings();
+            long replays = counts == null ? 0 : counts.replays();
+            Map<String, Double> logs = m.evaluate(x(), train.labels(), 64);
+            // Against predict (its own loop, never recorded): every row evaluated once, none twice.
+            float[] p = m.predict(x()).toArray();
+            int[] y = train.labels();
+            int hits = 0;
+            double loss = 0;
+            for (int i = 0; i < y.length; i++) {
+                int best = 0;
+                for (int c = 1; c < 10; c++) {
+                    best = p[i * 10 + c] > p[i * 10 + best] ? c : best;
+                }
+                hits += best == y[i] ? 1 : 0;
+                loss -= Math.log(Math.max(p[i * 10 + y[i]], 1e-7));
+            }
+            assertEquals((double) hits / y.length, logs.get("accuracy"), 1e-12, "accuracy");
+            // The loss adds an L2 penalty that predict does not see: it can only be higher, by little.
+            double penalty = logs.get("loss") - loss / y.length;
+            assertTrue(penalty >= -1e-5 && penalty < 0.05, "loss " + logs.get("loss") + " vs " + loss / y.length);
+            if (counts != null) {
+                assertEquals(recordings + (recorded ? 1 : 0), counts.recordings(), "one recording: the full batches'");
+                assertEquals(replays + (recorded ? 14 : 0), counts.replays(), "batches 2 to 15 replayed");
+                assertEquals(0, counts.openRecordings(), "evaluate releases its recording");
+            }
+            return logs;
         }
     }
 

@@ -118,6 +118,34 @@ class CudaStepCaptureTest {
     }
 
     /**
+     * Evaluation batches replay from a graph too (the first full batch issued directly, the second recorded, the
+     * rest replayed): over 1000 rows in the default batches of 256 (three full, one of 232), two graph launches, and
+     * the loss, the accuracy and the device-counted top-2 hits exactly as with every op issued.
+     */
+    @Test
+    void evaluationBatchesReplayFromAGraphToTheIssuedBits() throws IOException {
+        Dataset data = FashionMnist.loadSample().train().rows(0, 1000);
+        Preprocessing scale = Preprocessing.fit("scale", data.images());
+        assertEquals(evaluated(false, data, scale), evaluated(true, data, scale));
+    }
+
+    private static java.util.Map<String, Double> evaluated(boolean graphs, Dataset data, Preprocessing scale) {
+        try (CudaBackend cuda = cudaOrSkip(graphs, "cublas");
+             Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                     new BatchNormalization(), new Dense(10, "softmax")).backend(cuda)) {
+            m.compile(new dev.dendrite.optimizers.Adam(1e-3),
+                    dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
+                    List.of("accuracy", new dev.dendrite.metrics.TopKCategoricalAccuracy(2)));
+            m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(100).epochs(1).verbose(0)
+                    .seed(5));
+            long before = cuda.graphLaunches();
+            java.util.Map<String, Double> logs = m.evaluate(scale.apply(data.images()), data.labels());
+            assertEquals(graphs ? 2 : 0, cuda.graphLaunches() - before, "graph launches of the evaluation");
+            return logs;
+        }
+    }
+
+    /**
      * A branch recorded in a graph is a path beside the main one: fill c1; branch {fill c2}; fill c3; join; copy
      * c2 to c4 is four nodes with four edges (c1 before both c2 and c3, and both before the copy), where one path
      * has three; with {@code -Ddendrite.cuda.branches=false} it is that one path. Replays give the same values.

@@ -91,6 +91,35 @@ class OpenClStepCaptureTest {
     }
 
     /**
+     * Evaluation batches are recorded too (the first full batch issued directly, the second recorded, the rest
+     * replayed): over 1000 rows in the default batches of 256 (three full, one of 232) the loss and the accuracy come
+     * out bit for bit as with every launch issued again, and the recording is gone when evaluate returns.
+     */
+    @Test
+    void recordedEvaluationGivesTheIssuedResults() throws IOException {
+        Dataset data = FashionMnist.loadSample().train().rows(0, 1000);
+        Preprocessing scale = Preprocessing.fit("scale", data.images());
+        java.util.Map<String, Double> issued = trainedThenEvaluated(false, data, scale);
+        java.util.Map<String, Double> recorded = trainedThenEvaluated(true, data, scale);
+        assertEquals(issued, recorded);
+    }
+
+    private static java.util.Map<String, Double> trainedThenEvaluated(boolean record, Dataset data,
+                                                                    Preprocessing scale) {
+        try (OpenClBackend cl = backend(record);
+             Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                     new BatchNormalization(), new Dense(10, "softmax")).backend(cl)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(100).epochs(1).verbose(0)
+                    .seed(5));
+            java.util.Map<String, Double> logs = m.evaluate(scale.apply(data.images()), data.labels());
+            assertEquals(0, cl.openRecordings(), "evaluate releases its recording");
+            assertTrue(logs.get("accuracy") > 0.3, "learns (chance is 0.1): " + logs);
+            return logs;
+        }
+    }
+
+    /**
      * Three steps as one recorded execution (FitOptions.stepsPerExecution) train exactly like steps issued one at
      * a time: 7 full batches are executions of 3, 3 and 1, and the partial batch runs alone.
      */
