@@ -5,8 +5,11 @@
 #   cuda-tests     JUnit: the whole package dev.dendrite.backend.cuda, plus dev.dendrite.**.Cuda*Test elsewhere
 #                  when the tests jar has them
 #   opencl-tests   JUnit: dev.dendrite.backend.opencl plus OpenCl*Test elsewhere, on NVIDIA's OpenCL platform
-#   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS; then --profile
-#                  for $PROFILE_NETWORKS (mlp512): device time per op from CUDA events, and cuda-profile.svg
+#   cuda-bench     EpochBenchmark --backend cuda for $NETWORKS, and in TF32 for $TF32_NETWORKS, then the $EXTRA_RUNS
+#                  A/Bs unless a cuda-ab stage is to come; then --profile for $PROFILE_NETWORKS (mlp512): device
+#                  time per op from CUDA events, and cuda-profile.svg
+#   cuda-ab        the $EXTRA_RUNS A/Bs as a stage of their own (PLAN=1 runs them after the PyTorch peer, so that a
+#                  short call still has the headline ratios)
 #   opencl-bench   EpochBenchmark --backend opencl for $OPENCL_NETWORKS (on the NVIDIA GPU)
 #   gemm           GemmThroughput: ${GEMM_SIZE}^3 on cuda (cuBLAS), cuda-tf32 and opencl in one JVM
 #   ops            JMH OpBenchmarks (every kernel family, the course's GEMM shapes) on $OPS_BACKENDS (cuda opencl)
@@ -71,7 +74,7 @@ out=$(cd "$out" && pwd)
 summary=$out/summary.txt
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-all_stages="cuda-tests opencl-tests cuda-bench opencl-bench gemm ops scaling step trace dev pytorch compare"
+all_stages="cuda-tests opencl-tests cuda-bench cuda-ab opencl-bench gemm ops scaling step trace dev pytorch compare"
 
 # The 15-minute session (README.md section 3): two calls of about six minutes, the issue's priorities first.
 # A preset only fills knobs that are not already set, so any of them can still be overridden.
@@ -80,7 +83,8 @@ case "${PLAN:-}" in
   1) # correct, then the three course networks against PyTorch: 174 s on 2026-12-04 (bench/gpu/README.md), the
      # course MLP with dropout (drop512), and an A/B of each path added since the last device call (about 3 s a run);
      # last, as the budget allows, mlp512's trace on both sides, in case the second call does not come
-    : "${ONLY:=cuda-tests cuda-bench pytorch compare trace}" "${NETWORKS:=mlp512 bn256 mlp1024 drop512}"
+    : "${ONLY:=cuda-tests cuda-bench pytorch compare cuda-ab compare trace}"
+    : "${NETWORKS:=mlp512 bn256 mlp1024 drop512}"
     : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}" "${PYTORCH_SPG=8}" "${PYTORCH_SPG_NETWORKS=mlp512}"
     : "${EXTRA_RUNS=nopdl:-Ddendrite.cuda.pdl=false val@mlp512:-Dbench.validation=10000 valissued@mlp512:-Dbench.validation=10000,-Ddendrite.recordEvaluation=false apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false spe8:-Dbench.stepsPerExecution=8}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
@@ -467,6 +471,29 @@ bench() { # BACKEND NETWORK FILE_STEM [JVM FLAG...]: the epoch protocol of $EPOC
   epoch_run "$stem" --network "$net" --backend "$backend" --epochs "$epochs" --warmup "$warmup" --train "$train"
 }
 
+# A/B in the same call: each NAME:FLAG[,FLAG...] of $EXTRA_RUNS runs every network again with those JVM flags;
+# NAME@NET[+NET..] only those networks.
+extra_runs() {
+  local run name flags only net
+  for run in ${EXTRA_RUNS:-}; do
+    name=${run%%:*}
+    only=
+    [[ "$name" == *@* ]] && only="+${name#*@}+" && name=${name%%@*}
+    IFS=, read -r -a flags <<< "${run#*:}"
+    for net in "${networks[@]}"; do
+      [ -z "$only" ] || [[ "$only" == *"+$net+"* ]] || continue
+      bench cuda "$net" "cuda-$net-$name" "${flags[@]}"
+    done
+  done
+}
+
+# The A/B runs as a stage of their own, so that a plan can put the PyTorch peer before them.
+stage_cuda_ab() {
+  if need_java; then
+    extra_runs
+  else failed+=(cuda-ab); echo "cuda-ab: FAILED, no Java" >> "$summary"; fi
+}
+
 stage_cuda_bench() {
   if need_java; then
     for net in "${networks[@]}"; do
@@ -475,19 +502,8 @@ stage_cuda_bench() {
     for net in ${tf32_networks[@]+"${tf32_networks[@]}"}; do
       bench cuda "$net" "cuda-$net-tf32" -Ddendrite.cuda.tf32=true
     done
-    # A/B in the same call: each NAME:FLAG[,FLAG...] of $EXTRA_RUNS runs every network again with those JVM flags;
-    # NAME@NET[+NET..] only those networks.
-    local run name flags only
-    for run in ${EXTRA_RUNS:-}; do
-      name=${run%%:*}
-      only=
-      [[ "$name" == *@* ]] && only="+${name#*@}+" && name=${name%%@*}
-      IFS=, read -r -a flags <<< "${run#*:}"
-      for net in "${networks[@]}"; do
-        [ -z "$only" ] || [[ "$only" == *"+$net+"* ]] || continue
-        bench cuda "$net" "cuda-$net-$name" "${flags[@]}"
-      done
-    done
+    # Without a cuda-ab stage to come, the A/B runs follow here.
+    wanted cuda-ab || extra_runs
     # Where a step's time goes: CUDA events around every op (issued one by one), then a chart of the shares.
     profiles=()
     for net in ${PROFILE_NETWORKS-mlp512}; do
