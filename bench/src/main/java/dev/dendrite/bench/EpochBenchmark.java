@@ -101,8 +101,9 @@ public final class EpochBenchmark {
                     .stepsPerExecution(perExecution);
             int validation = Integer.parseInt(a.getOrDefault("validation",
                     Integer.toString(Integer.getInteger("bench.validation", 0))));
+            validation = Math.min(validation, tt.test().size());
             if (validation > 0) {
-                Dataset val = tt.test().rows(0, Math.min(validation, tt.test().size()));
+                Dataset val = tt.test().rows(0, validation);
                 options.validationData(prep.apply(val.images()), val.labels());
             }
             long[][] ticks = new long[1][];  // the CPU time counters when the timed epochs begin

@@ -38,7 +38,7 @@ import dev.dendrite.regularizers.Regularizer;
  *
  * <p>A training step is recorded once per shape ({@link Backend#capture}) and replayed ({@link RecordedSteps});
  * the recordings are dropped when what they froze and their key cannot see (the workspace, the optimizer, mixup)
- * is replaced.
+ * is replaced. Evaluation batches are recorded the same way, in recordings that last one {@link #evaluate} call.
  */
 final class Engine implements AutoCloseable {
     private final Backend backend;
@@ -860,6 +860,8 @@ final class Engine implements AutoCloseable {
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
         backend.fill(evalStats.all(), 0f);
         beginInference(data, batchSize);
+        // With fewer than three full batches a recording would be made to run once: a loss on a GPU.
+        boolean record = recordEvaluation && !numerics.on() && data.rows() / batchSize >= 3;
         RecordedSteps batches = new RecordedSteps(backend);
         try {
             for (int start = 0; start < data.rows(); start += batchSize) {
@@ -871,7 +873,7 @@ final class Engine implements AutoCloseable {
                     }
                     backend.advanceCounters(evalCounters.all());
                 };
-                if (recordEvaluation && !numerics.on()) {
+                if (record) {
                     batches.run(data, null, batchSize, rows, 1, 0L, batch);
                 } else {
                     batch.run();
@@ -880,9 +882,15 @@ final class Engine implements AutoCloseable {
                     counted.accept(rows);
                 }
             }
-        } finally {
-            batches.release();
+        } catch (RuntimeException | Error e) {
+            try {
+                batches.release(); // after a device fault this fails too: the first failure is the one to see
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+        batches.release();
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};

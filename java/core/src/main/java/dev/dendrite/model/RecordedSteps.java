@@ -11,8 +11,8 @@ import dev.dendrite.backend.CapturedStep;
 import dev.dendrite.backend.Slice;
 
 /**
- * The training steps an {@link Engine} has recorded ({@link Backend#capture}) and replays: on CUDA one graph launch
- * per step instead of dozens of host calls. A recording is valid while everything it froze stays put (the data, the
+ * The training steps (or, for one evaluate call, the evaluation batches) an {@link Engine} has recorded
+ * ({@link Backend#capture}) and replays: on CUDA one graph launch per step instead of dozens of host calls. A recording is valid while everything it froze stays put (the data, the
  * epoch-order buffer, the batch shape, the dropout seed), so it is keyed by those; what the key cannot see (the
  * workspace, the optimizer, mixup) the engine handles by {@link #release releasing} every recording when it
  * replaces them.

@@ -612,8 +612,9 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             // A driver that refuses the capture (not a bad argument: those are IllegalArgumentExceptions and
             // propagate) must not stop training. Nothing recorded ran, so issuing the ops directly is correct.
             graphsFailed = true;
-            System.err.println("cuda: recording the training step as a CUDA graph failed (" + e.getMessage()
-                    + "); issuing its ops one by one from now on. -Ddendrite.cuda.graphs=false skips the attempt.");
+            System.err.println("cuda: recording a training step or an evaluation batch as a CUDA graph failed ("
+                    + e.getMessage() + "); issuing every op one by one from now on. -Ddendrite.cuda.graphs=false "
+                    + "skips the attempt.");
             return CapturedStep.eager(ops);
         }
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.CapturedStep;
+import dev.dendrite.backend.CountingBackend;
 import dev.dendrite.backend.DType;
 import dev.dendrite.callbacks.LambdaCallback;
 import dev.dendrite.data.Dataset;
@@ -92,8 +93,8 @@ class OpenClStepCaptureTest {
 
     /**
      * Evaluation batches are recorded too (the first full batch issued directly, the second recorded, the rest
-     * replayed): over 1000 rows in the default batches of 256 (three full, one of 232) the loss and the accuracy come
-     * out bit for bit as with every launch issued again, and the recording is gone when evaluate returns.
+     * replayed): over 1000 rows in the default batches of 256 (three full, one of 232) one capture, the loss and the
+     * accuracy bit for bit as with every launch issued again, and the recording gone when evaluate returns.
      */
     @Test
     void recordedEvaluationGivesTheIssuedResults() throws IOException {
@@ -108,11 +109,15 @@ class OpenClStepCaptureTest {
                                                                     Preprocessing scale) {
         try (OpenClBackend cl = backend(record);
              Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
-                     new BatchNormalization(), new Dense(10, "softmax")).backend(cl)) {
+                     new BatchNormalization(), new Dropout(0.2), new Dense(10, "softmax"))
+                     .backend(CountingBackend.wrap(cl))) {
             m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(100).epochs(1).verbose(0)
                     .seed(5));
+            CountingBackend calls = CountingBackend.of(m.backend());
+            int captures = calls.calls("capture");
             java.util.Map<String, Double> logs = m.evaluate(scale.apply(data.images()), data.labels());
+            assertEquals(1, calls.calls("capture") - captures, "the second full batch recorded");
             assertEquals(0, cl.openRecordings(), "evaluate releases its recording");
             assertTrue(logs.get("accuracy") > 0.3, "learns (chance is 0.1): " + logs);
             return logs;
