@@ -849,48 +849,17 @@ final class Engine implements AutoCloseable {
 
     /**
      * {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device and
-     * calling {@code counted} (null: none) on the host with each batch's rows.
-     *
-     * <p>The batches are recorded as training steps are ({@link RecordedSteps}: the first full batch issued directly,
-     * the second recorded, the rest replayed; a shorter last batch issued directly), each reading its batch from the
-     * evaluation counters, which it advances itself. On a GPU backend a batch then costs one graph launch instead of
-     * a launch per op. The recordings last only this call, so nothing they froze (the data, the metrics' counts) can
-     * be replayed stale; not with checkNumerics's debug mode or {@code -Ddendrite.recordEvaluation=false}.
+     * calling {@code counted} (null: none) on the host with each batch's rows. The batches are recorded and replayed
+     * ({@link #inferenceBatches}).
      */
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
         backend.fill(evalStats.all(), 0f);
-        beginInference(data, batchSize);
-        // With fewer than three full batches a recording would be made to run once: a loss on a GPU.
-        boolean record = recordEvaluation && !numerics.on() && data.rows() / batchSize >= 3;
-        RecordedSteps batches = new RecordedSteps(backend);
-        try {
-            for (int start = 0; start < data.rows(); start += batchSize) {
-                int rows = Math.min(batchSize, data.rows() - start);
-                Runnable batch = () -> {
-                    forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
-                    if (metrics != null) {
-                        metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
-                    }
-                    backend.advanceCounters(evalCounters.all());
-                };
-                if (record) {
-                    batches.run(data, null, batchSize, rows, 1, 0L, batch);
-                } else {
-                    batch.run();
-                }
-                if (counted != null) {
-                    counted.accept(rows);
-                }
+        inferenceBatches(data, batchSize, rows -> {
+            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
+            if (metrics != null) {
+                metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
             }
-        } catch (RuntimeException | Error e) {
-            try {
-                batches.release(); // after a device fault this fails too: the first failure is the one to see
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        batches.release();
+        }, counted == null ? null : (start, rows) -> counted.accept(rows));
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
         return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
@@ -905,36 +874,63 @@ final class Engine implements AutoCloseable {
         return new Slice[] {outs[layers.size() - 1], yBatch.all()};
     }
 
-    /** The model's outputs for every row of {@code data}, in inference mode. */
+    /** The model's outputs for every row of {@code data}, in inference mode, the batches recorded and replayed. */
     float[] predict(DeviceData data, int batchSize) {
         float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
-        forEachInferenceBatch(data, batchSize, (start, rows) -> {
+        inferenceBatches(data, batchSize, rows -> {
             gatherInputs(data, null, evalCounters.all(), batchSize, rows);
             forward(false);
-            backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out, start * outputSize);
-        });
+        }, (start, rows) -> backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out,
+                start * outputSize));
         return out;
     }
 
-    /** Room for {@code data}'s batches of {@code batchSize}, and the evaluation counters at its first batch. */
-    private void beginInference(DeviceData data, int batchSize) {
-        ensureCapacity(Math.min(batchSize, data.rows()));
-        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
-    }
-
-    /** One inference batch: rows {@code [start, start + rows)} of the data, gathered at the eval counters. */
+    /** What the host does after an inference batch's device ops: rows {@code [start, start + rows)} of the data. */
     @FunctionalInterface
-    private interface InferenceBatch {
+    private interface AfterBatch {
         void run(int start, int rows);
     }
 
-    /** Runs {@code batch} over {@code data} in stored order, in batches of {@code batchSize}. */
-    private void forEachInferenceBatch(DeviceData data, int batchSize, InferenceBatch batch) {
-        beginInference(data, batchSize);
-        for (int start = 0; start < data.rows(); start += batchSize) {
-            batch.run(start, Math.min(batchSize, data.rows() - start));
-            backend.advanceCounters(evalCounters.all());
+    /**
+     * Runs {@code deviceOps} over {@code data} in stored order, in batches of {@code batchSize}, each batch gathered
+     * at the evaluation counters, which it then advances on the device; after each, {@code afterEach} (null: nothing)
+     * on the host. The device ops (told only the batch's rows, as anything else they used would be frozen) are
+     * recorded as training steps are ({@link RecordedSteps}: the first full batch issued directly, the second
+     * recorded, the rest replayed; a shorter last batch issued directly), so on a GPU backend a batch costs one graph
+     * launch instead of a launch per op. The recordings last only this call, so nothing they froze can be replayed
+     * stale. Not recorded: fewer than three full batches (the recording would run once), checkNumerics's debug
+     * mode, {@code -Ddendrite.recordEvaluation=false}.
+     */
+    private void inferenceBatches(DeviceData data, int batchSize, IntConsumer deviceOps, AfterBatch afterEach) {
+        ensureCapacity(Math.min(batchSize, data.rows()));
+        backend.upload(new int[] {0, 0}, 0, evalCounters.all());
+        boolean record = recordEvaluation && !numerics.on() && data.rows() / batchSize >= 3;
+        RecordedSteps batches = new RecordedSteps(backend);
+        try {
+            for (int start = 0; start < data.rows(); start += batchSize) {
+                int rows = Math.min(batchSize, data.rows() - start);
+                Runnable batch = () -> {
+                    deviceOps.accept(rows);
+                    backend.advanceCounters(evalCounters.all());
+                };
+                if (record) {
+                    batches.run(data, null, batchSize, rows, 1, 0L, batch);
+                } else {
+                    batch.run();
+                }
+                if (afterEach != null) {
+                    afterEach.run(start, rows);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            try {
+                batches.release(); // after a device fault this fails too: the first failure is the one to see
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+        batches.release();
     }
 
     /**

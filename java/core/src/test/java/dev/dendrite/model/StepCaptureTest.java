@@ -365,6 +365,38 @@ class StepCaptureTest {
     }
 
     /**
+     * predict's batches are recorded the same way (the outputs read back after each batch, outside the recording):
+     * the same floats as on the plain backend, one recording for 15 full batches of 64, released on return.
+     */
+    @Test
+    void predictionBatchesAreRecordedAndReplayedToTheSameOutputs() {
+        float[] direct = trainedThenPredicted(cpu);
+        Backend replay = ReplayBackend.wrap(cpu);
+        ReplayBackend r = ReplayBackend.of(replay);
+        float[] replayed = trainedThenPredicted(replay);
+        assertArrayEquals(direct, replayed);
+        try (Sequential m = courseNet(cpu)) { // the same model predicting all 1000 rows in one batch, nothing recorded
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            m.fit(x(), train.labels(), new FitOptions().batchSize(100).epochs(1).verbose(0).seed(3));
+            float[] whole = m.predict(x(), 1000).toArray();
+            for (int i = 0; i < whole.length; i++) {
+                // Row by row the same arithmetic; the tolerance only allows for a product blocked differently.
+                assertEquals(whole[i], direct[i], 1e-5f, "output " + i);
+            }
+        }
+        assertEquals(2, r.recordings(), "the training steps' one recording and the prediction's");
+        assertEquals(0, r.openRecordings());
+    }
+
+    private static float[] trainedThenPredicted(Backend backend) {
+        try (Sequential m = courseNet(backend)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            m.fit(x(), train.labels(), new FitOptions().batchSize(100).epochs(1).verbose(0).seed(3));
+            return m.predict(x(), 64).toArray();
+        }
+    }
+
+    /**
      * One epoch of training, then evaluate over the 1000 rows in batches of 64: 15 full ones and one of 40, with
      * {@code counts} (null: none) recording the full batches once or, unless {@code recorded}, not at all.
      */
@@ -376,8 +408,14 @@ class StepCaptureTest {
             int recordings = counts == null ? 0 : counts.recordings();
             long replays = counts == null ? 0 : counts.replays();
             Map<String, Double> logs = m.evaluate(x(), train.labels(), 64);
-            // Against predict (its own loop, never recorded): every row evaluated once, none twice.
-            float[] p = m.predict(x()).toArray();
+            if (counts != null) {
+                assertEquals(recordings + (recorded ? 1 : 0), counts.recordings(), "one recording: the full batches'");
+                assertEquals(replays + (recorded ? 14 : 0), counts.replays(), "batches 2 to 15 replayed");
+                assertEquals(0, counts.openRecordings(), "evaluate releases its recording");
+            }
+            // Against predict in one batch of all the rows (nothing recorded, no counter to advance): every row
+            // evaluated once, none twice.
+            float[] p = m.predict(x(), 1000).toArray();
             int[] y = train.labels();
             int hits = 0;
             double loss = 0;
@@ -393,11 +431,6 @@ class StepCaptureTest {
             // The loss adds an L2 penalty that predict does not see: it can only be higher, by little.
             double penalty = logs.get("loss") - loss / y.length;
             assertTrue(penalty >= -1e-5 && penalty < 0.05, "loss " + logs.get("loss") + " vs " + loss / y.length);
-            if (counts != null) {
-                assertEquals(recordings + (recorded ? 1 : 0), counts.recordings(), "one recording: the full batches'");
-                assertEquals(replays + (recorded ? 14 : 0), counts.replays(), "batches 2 to 15 replayed");
-                assertEquals(0, counts.openRecordings(), "evaluate releases its recording");
-            }
             return logs;
         }
     }
