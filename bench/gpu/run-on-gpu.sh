@@ -409,11 +409,16 @@ opencl_env() {
 }
 
 # ------------------------------------------------------------------------------------------------ stages
+# Whether this call's JVMs run without PDL already (a rerun or the smoke run turned it off).
+pdl_off() {
+  [[ " ${jvm_flags[*]} " == *" -Ddendrite.cuda.pdl=false "* ]]
+}
+
 # Twenty replayed mlp512 steps before the suite, with PDL as the suite will run it: a kernel that waited forever
 # under programmatic launch would otherwise cost every later stage its time limit. On a timeout only, the rest of
 # the call runs without PDL (a failure is the suite's to name).
 pdl_smoke() {
-  [[ " ${jvm_flags[*]} " == *" -Ddendrite.cuda.pdl=false "* ]] && return 0
+  pdl_off && return 0
   run_step pdl-smoke "$out/pdl-smoke.txt" "${SMOKE_TIMEOUT:-45}" "$java" "${jvm_flags[@]}" -cp "$bench_cp" \
     dev.dendrite.bench.EpochBenchmark --network mlp512 --backend cuda --epochs 1 --warmup 0 --train 2560 \
     ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
@@ -615,7 +620,7 @@ stage_trace() {
   done
   # With PDL a kernel starts (its blocks placed, waiting) before the one it depends on ends, so its duration holds
   # that wait: the same network without PDL gives each kernel's own time beside the PDL trace's span.
-  if [[ " ${jvm_flags[*]} " != *" -Ddendrite.cuda.pdl=false "* ]]; then
+  if ! pdl_off; then
     for net in ${TRACE_NOPDL_NETWORKS-mlp512}; do
       stem=trace-cuda-$net-nopdl
       run_step "$stem" "$out/$stem.txt" "${TRACE_TIMEOUT:-60}" "${inject[@]}" "KERNEL_TRACE_OUT=$out/$stem.csv" \

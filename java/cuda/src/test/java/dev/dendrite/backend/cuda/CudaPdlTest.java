@@ -103,35 +103,27 @@ class CudaPdlTest {
     @Test
     void whyPdlIsOffIsSaid() {
         libraryOrSkip();
-        String old = System.getProperty("dendrite.cuda.pdl");
-        try {
-            System.setProperty("dendrite.cuda.pdl", "false");
-            assertEquals("turned off by -Ddendrite.cuda.pdl=false", CudaLaunchEx.pdlProblem(9));
-            System.clearProperty("dendrite.cuda.pdl");
-            assertEquals("needs compute capability 9.0 (Hopper) or newer", CudaLaunchEx.pdlProblem(8));
-            String driver = CudaLaunchEx.driverProblem();
-            assertEquals(driver, CudaLaunchEx.pdlProblem(9), "on a Hopper device only the driver can stand in the way");
-            if (driver != null) {
-                assertTrue(driver.contains("libcuda.so.1") || driver.contains("cuLaunchKernelEx"), driver);
-            }
-        } finally {
-            CudaTestSupport.restoreProperty("dendrite.cuda.pdl", old);
+        String key = "dendrite.cuda.pdl";
+        assertEquals("turned off by -Ddendrite.cuda.pdl=false",
+                CudaTestSupport.withProperties(() -> CudaLaunchEx.pdlProblem(9), key, "false"));
+        assertEquals("needs compute capability 9.0 (Hopper) or newer",
+                CudaTestSupport.withProperties(() -> CudaLaunchEx.pdlProblem(8), key, null));
+        String driver = CudaLaunchEx.driverProblem();
+        assertEquals(driver, CudaTestSupport.withProperties(() -> CudaLaunchEx.pdlProblem(9), key, null),
+                "on a Hopper device only the driver can stand in the way");
+        if (driver != null) {
+            // launch.c: no libcuda.so.1, or a driver without one of the two calls it needs.
+            assertTrue(driver.contains("libcuda.so.1") || driver.contains("cuLaunchKernelEx")
+                    || driver.contains("cuGraphGetEdges_v2"), driver);
         }
     }
 
     // ================================================================== on a GPU
 
+    /** cuBLAS pinned: two backends measuring the GEMM candidates could choose differently. */
     private static CudaBackend cudaOrSkip(boolean pdl) {
-        String old = System.getProperty("dendrite.cuda.pdl");
-        String oldGemm = System.getProperty("dendrite.cuda.gemm");
-        System.setProperty("dendrite.cuda.pdl", Boolean.toString(pdl));
-        System.setProperty("dendrite.cuda.gemm", "cublas"); // two backends measuring could choose differently
-        try {
-            return CudaTestSupport.backendOrSkip(CudaPdlTest.class);
-        } finally {
-            CudaTestSupport.restoreProperty("dendrite.cuda.pdl", old);
-            CudaTestSupport.restoreProperty("dendrite.cuda.gemm", oldGemm);
-        }
+        return CudaTestSupport.backendOrSkip(CudaPdlTest.class, "dendrite.cuda.pdl", Boolean.toString(pdl),
+                "dendrite.cuda.gemm", "cublas");
     }
 
     /** A backend launching with PDL, or skipped: pre-Hopper GPU, or PDL turned off for this run. */

@@ -44,19 +44,9 @@ class CudaStepCaptureTest {
     }
 
     private static CudaBackend cudaOrSkip(boolean graphs, String gemm, boolean branches) {
-        String old = System.getProperty("dendrite.cuda.graphs");
-        String oldGemm = System.getProperty("dendrite.cuda.gemm");
-        String oldBranches = System.getProperty("dendrite.cuda.branches");
-        System.setProperty("dendrite.cuda.graphs", Boolean.toString(graphs));
-        System.setProperty("dendrite.cuda.gemm", gemm);
-        System.setProperty("dendrite.cuda.branches", Boolean.toString(branches));
-        try {
-            return CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class);
-        } finally {
-            CudaTestSupport.restoreProperty("dendrite.cuda.graphs", old);
-            CudaTestSupport.restoreProperty("dendrite.cuda.gemm", oldGemm);
-            CudaTestSupport.restoreProperty("dendrite.cuda.branches", oldBranches);
-        }
+        return CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class, "dendrite.cuda.graphs",
+                Boolean.toString(graphs), "dendrite.cuda.gemm", gemm, "dendrite.cuda.branches",
+                Boolean.toString(branches));
     }
 
     private record Run(History history, List<float[]> weights, long graphLaunches) {

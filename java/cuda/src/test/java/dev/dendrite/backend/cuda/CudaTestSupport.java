@@ -1,5 +1,7 @@
 package dev.dendrite.backend.cuda;
 
+import java.util.function.Supplier;
+
 import org.junit.jupiter.api.Assumptions;
 
 /** What the CUDA test classes share. */
@@ -21,8 +23,34 @@ final class CudaTestSupport {
         }
     }
 
-    /** Puts a system property back as it was before a test changed it: {@code value} null clears it. */
-    static void restoreProperty(String key, String value) {
+    /**
+     * {@link #backendOrSkip(Class)} made with the system properties {@code keysAndValues} (key, value, ...) set: the
+     * backend reads its switches ({@code dendrite.cuda.*}) when it is made.
+     */
+    static CudaBackend backendOrSkip(Class<?> test, String... keysAndValues) {
+        return withProperties(() -> backendOrSkip(test), keysAndValues);
+    }
+
+    /**
+     * What {@code body} gives with the system properties {@code keysAndValues} (key, value, ...; a null value
+     * clears the key) set, each put back as it was afterwards.
+     */
+    static <T> T withProperties(Supplier<T> body, String... keysAndValues) {
+        String[] old = new String[keysAndValues.length / 2];
+        for (int i = 0; i < old.length; i++) {
+            old[i] = System.getProperty(keysAndValues[2 * i]);
+            set(keysAndValues[2 * i], keysAndValues[2 * i + 1]);
+        }
+        try {
+            return body.get();
+        } finally {
+            for (int i = 0; i < old.length; i++) {
+                set(keysAndValues[2 * i], old[i]);
+            }
+        }
+    }
+
+    private static void set(String key, String value) {
         if (value == null) {
             System.clearProperty(key);
         } else {
