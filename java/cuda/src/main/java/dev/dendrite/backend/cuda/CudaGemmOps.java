@@ -381,10 +381,15 @@ final class CudaGemmOps implements GemmOps {
                 count);
     }
 
-    /** One TF32 product of row-major parts (column-major for cuBLAS: B first, see RowMajorGemm). */
+    /**
+     * One TF32 product of row-major parts (column-major for cuBLAS: B first, see RowMajorGemm). Through
+     * {@code cublasGemmEx_new}: JCublas2's {@code cublasGemmEx} takes its compute type as CUDA 10's data type
+     * (CUDA_R_32F and the like), answers any other with CUBLAS_STATUS_NOT_SUPPORTED without calling cuBLAS, and
+     * returns that status instead of throwing, so the product was silently never made (found by native/emulator).
+     */
     private void tf32Product(RowMajorGemm g, float alpha, CUdeviceptr aPart, CUdeviceptr bPart, float beta,
                              CUdeviceptr pc) {
-        JCublas2.cublasGemmEx(ctx.cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}), bPart,
+        JCublas2.cublasGemmEx_new(ctx.cublas, g.transa, g.transb, g.m, g.n, g.k, Pointer.to(new float[] {alpha}), bPart,
                 cudaDataType.CUDA_R_32F, g.lda, aPart, cudaDataType.CUDA_R_32F, g.ldb, Pointer.to(new float[] {beta}),
                 pc, cudaDataType.CUDA_R_32F, g.ldc, cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32,
                 cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
