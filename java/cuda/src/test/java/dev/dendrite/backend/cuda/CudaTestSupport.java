@@ -24,6 +24,14 @@ final class CudaTestSupport {
     }
 
     /**
+     * Whether {@code backend} runs on native/emulator's CPU emulation of the driver rather than a GPU: there the
+     * device's free memory is counted exactly, and every kernel is thousands of times slower.
+     */
+    static boolean emulated(CudaBackend backend) {
+        return backend.deviceName().startsWith("Dendrite CPU emulator");
+    }
+
+    /**
      * {@link #backendOrSkip(Class)} made with the system properties {@code keysAndValues} (key, value, ...) set: the
      * backend reads its switches ({@code dendrite.cuda.*}) when it is made.
      */

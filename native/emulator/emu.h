@@ -1,0 +1,52 @@
+/*
+ * emu.h - what the emulator's parts share: the block scheduler that runs a kernel's threads as fibers
+ * (scheduler.cc), the kernel table (made by build.sh from kernels/cuda), and the queue that the fake driver
+ * (driver.cc) and the fake cuBLAS (cublas.cc) put their work on.
+ *
+ * Device memory is host memory here: a CUdeviceptr is a host address, so a kernel reads its arguments as they
+ * are and cuBLAS's products are plain loops.
+ */
+#ifndef DENDRITE_EMU_H
+#define DENDRITE_EMU_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace demu {
+
+struct Dim3 {
+    unsigned int x, y, z;
+};
+
+/* One kernel of kernels/cuda: its name, the size of each parameter, and a call of it with CUDA's packed
+ * parameters (kernelParams[i] points to the value of parameter i). */
+struct Kernel {
+    const char *name;
+    std::vector<size_t> param_sizes;
+    void (*invoke)(void **params);
+};
+
+/* The table build.sh generates (kernels.cc); null when name is not a kernel. */
+const Kernel *find_kernel(const char *name);
+size_t kernel_count();
+
+/* Runs kernel k on a grid of blocks, each block's threads as fibers. Returns an empty string, or what went
+ * wrong (a barrier some threads of the block never reached). */
+std::string launch(const Kernel &k, Dim3 grid, Dim3 block, size_t dynamic_shared, void **params);
+
+/* The order in which a block's threads, and a graph's ready nodes, run (DENDRITE_EMU_ORDER): false is the
+ * order they were issued in, true the reverse. A kernel or a graph that is right gives the same results either
+ * way; a race between threads (or a dependency a graph lacks) shows as a difference. */
+bool reverse_order();
+
+/* Work that the fake cuBLAS puts on a stream: run at once, or recorded as a node when the stream is being
+ * captured (declared extern "C" so that libcublas.so.12 finds it in libcuda.so.1). */
+typedef void (*HostWork)(void *data);
+
+}  // namespace demu
+
+extern "C" int dendrite_emu_enqueue(void *stream, demu::HostWork work, void *data, demu::HostWork release);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * scheduler.cc - runs a kernel launch on the host: the blocks one after another, each block's threads as fibers
+ * on one host thread. A fiber runs until it ends or reaches a barrier; when every runnable fiber has stopped,
+ * a warp whose live lanes all wait at a warp point goes on first, then the block barrier opens once every live
+ * thread waits there. Anything else is a kernel that would hang or race on a GPU, and is reported.
+ *
+ * The fiber switch is ten instructions of x86-64 (callee-saved registers and the stack pointer): the CPU
+ * signal mask that ucontext's swapcontext saves costs a system call per switch, and a launch switches twice per
+ * thread at least.
+ */
+#include <sys/mman.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "kernel_shim.h"
+
+extern "C" void demu_switch(void **save_sp, void *load_sp);
+asm(R"(
+    .text
+    .globl demu_switch
+    .type demu_switch, @function
+demu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size demu_switch, .-demu_switch
+)");
+
+namespace demu {
+
+thread_local ThreadView *current = nullptr;
+
+namespace {
+
+enum State { READY, AT_BARRIER, AT_WARP, DONE };
+
+/* Kernels keep small arrays in registers (GEMM tiles of a few hundred floats); glibc's math needs little. */
+constexpr size_t STACK_BYTES = 64 * 1024;
+constexpr int MAX_THREADS = 1024;
+
+struct Fiber {
+    ThreadView view;
+    void *sp;
+    State state;
+};
+
+struct Block {
+    Fiber *fibers = nullptr;
+    int n = 0;
+    void *scheduler_sp = nullptr;
+    uint64_t slots[MAX_THREADS];
+    const Kernel *kernel = nullptr;
+    void **params = nullptr;
+};
+
+thread_local Block *block = nullptr;
+thread_local Fiber *running = nullptr;
+char *stacks = nullptr; /* MAX_THREADS stacks, mapped once, touched as used */
+std::vector<unsigned char> dynamic_memory;
+
+void yield(State s) {
+    running->state = s;
+    demu_switch(&running->sp, block->scheduler_sp);
+}
+
+extern "C" void demu_fiber_main() {
+    block->kernel->invoke(block->params);
+    running->state = DONE;
+    demu_switch(&running->sp, block->scheduler_sp);
+    std::abort(); /* a finished fiber is never resumed */
+}
+
+void *initial_stack(int i) {
+    /* demu_switch pops six registers, then returns into demu_fiber_main with the stack as a call leaves it
+     * (8 mod 16): a zero return address above it, so that a backtrace ends there. */
+    uintptr_t top = (uintptr_t) (stacks + (size_t) (i + 1) * STACK_BYTES);
+    void **sp = (void **) (top & ~(uintptr_t) 15);
+    *--sp = nullptr;
+    *--sp = (void *) &demu_fiber_main;
+    for (int r = 0; r < 6; r++) {
+        *--sp = nullptr;
+    }
+    return sp;
+}
+
+const char *state_name(State s) {
+    switch (s) {
+        case READY: return "running";
+        case AT_BARRIER: return "at __syncthreads";
+        case AT_WARP: return "at a warp point";
+        default: return "ended";
+    }
+}
+
+/* Runs one block to its end; an empty string, or why it cannot end. */
+std::string run_block(Dim3 b, Dim3 grid, Dim3 dim, int n, Fiber *fibers) {
+    for (int i = 0; i < n; i++) {
+        Fiber &f = fibers[i];
+        f.view.thread = Dim3{(unsigned) (i % dim.x), (unsigned) ((i / dim.x) % dim.y), (unsigned) (i / (dim.x * dim.y))};
+        f.view.block = b;
+        f.view.block_dim = dim;
+        f.view.grid_dim = grid;
+        f.view.linear = i;
+        f.state = READY;
+        f.sp = initial_stack(i);
+    }
+    block->fibers = fibers;
+    block->n = n;
+    bool reverse = reverse_order();
+    int live = n;
+    while (true) {
+        for (int j = 0; j < n; j++) {
+            Fiber &f = fibers[reverse ? n - 1 - j : j];
+            if (f.state != READY) {
+                continue;
+            }
+            running = &f;
+            current = &f.view;
+            demu_switch(&block->scheduler_sp, f.sp);
+            if (f.state == DONE) {
+                live--;
+            }
+        }
+        running = nullptr;
+        current = nullptr;
+        if (live == 0) {
+            return "";
+        }
+        bool released = false;
+        for (int w = 0; w * 32 < n; w++) {
+            int waiting = 0;
+            int alive = 0;
+            for (int i = w * 32; i < n && i < w * 32 + 32; i++) {
+                alive += fibers[i].state != DONE;
+                waiting += fibers[i].state == AT_WARP;
+            }
+            if (waiting > 0 && waiting == alive) {
+                for (int i = w * 32; i < n && i < w * 32 + 32; i++) {
+                    if (fibers[i].state == AT_WARP) {
+                        fibers[i].state = READY;
+                    }
+                }
+                released = true;
+            }
+        }
+        if (released) {
+            continue;
+        }
+        int at_barrier = 0;
+        for (int i = 0; i < n; i++) {
+            at_barrier += fibers[i].state == AT_BARRIER;
+        }
+        if (at_barrier == live) {
+            for (int i = 0; i < n; i++) {
+                if (fibers[i].state == AT_BARRIER) {
+                    fibers[i].state = READY;
+                }
+            }
+            continue;
+        }
+        std::ostringstream why;
+        why << "block (" << b.x << "," << b.y << "," << b.z << ") cannot go on:";
+        for (int i = 0; i < n; i++) {
+            if (fibers[i].state != DONE) {
+                why << " thread " << i << " " << state_name(fibers[i].state) << ";";
+                if (why.tellp() > 400) {
+                    why << " ...";
+                    break;
+                }
+            }
+        }
+        why << " (a barrier that not every live thread of the block, or lane of the warp, reaches)";
+        return why.str();
+    }
+}
+
+}  // namespace
+
+void syncthreads() { yield(AT_BARRIER); }
+
+void syncwarp() { yield(AT_WARP); }
+
+uint64_t exchange(uint64_t mine, int src_lane) {
+    int me = running->view.linear;
+    block->slots[me] = mine;
+    yield(AT_WARP);
+    int src = (me & ~31) + src_lane;
+    uint64_t got = src < block->n && block->fibers[src].state != DONE ? block->slots[src] : mine;
+    yield(AT_WARP); /* every lane has read before any lane writes its slot again */
+    return got;
+}
+
+void *dynamic_shared() { return dynamic_memory.data(); }
+
+bool reverse_order() {
+    static int reverse = -1;
+    if (reverse < 0) {
+        const char *order = std::getenv("DENDRITE_EMU_ORDER");
+        reverse = order != nullptr && std::strcmp(order, "reverse") == 0;
+    }
+    return reverse == 1;
+}
+
+std::string launch(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_bytes, void **params) {
+    long n = (long) dim.x * dim.y * dim.z;
+    if (n <= 0 || n > MAX_THREADS || grid.x == 0 || grid.y == 0 || grid.z == 0) {
+        std::ostringstream why;
+        why << k.name << ": block " << dim.x << "x" << dim.y << "x" << dim.z << ", grid " << grid.x << "x" << grid.y
+            << "x" << grid.z << "; expected 1.." << MAX_THREADS << " threads a block and a non-empty grid";
+        return why.str();
+    }
+    if (stacks == nullptr) {
+        void *m = mmap(nullptr, MAX_THREADS * STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+        if (m == MAP_FAILED) {
+            return "no memory for the fibers' stacks";
+        }
+        stacks = (char *) m;
+    }
+    /* Fresh bytes each launch, not zeros: a kernel must not rely on what shared memory held. */
+    dynamic_memory.assign(dynamic_shared_bytes + 16, 0xA5);
+    static Fiber fibers[MAX_THREADS];
+    Block b;
+    b.kernel = &k;
+    b.params = params;
+    block = &b;
+    std::string why;
+    for (unsigned z = 0; z < grid.z && why.empty(); z++) {
+        for (unsigned y = 0; y < grid.y && why.empty(); y++) {
+            for (unsigned x = 0; x < grid.x && why.empty(); x++) {
+                why = run_block(Dim3{x, y, z}, grid, dim, (int) n, fibers);
+            }
+        }
+    }
+    block = nullptr;
+    return why.empty() ? why : std::string(k.name) + ": " + why;
+}
+
+}  // namespace demu
