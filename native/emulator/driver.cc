@@ -122,6 +122,7 @@ struct Event {
 
 struct Exec {
     Graph graph;
+    bool traced = false;
 };
 
 int context_token;
@@ -306,8 +307,10 @@ CUresult submit(void *s, Node &&n, bool programmatic) {
     Graph *g = st->capture;
     for (int d : st->frontier) {
         n.deps.push_back(d);
-        /* CUDA makes a programmatic edge only between two kernel nodes. */
-        n.programmatic.push_back(programmatic && n.kind == Node::KERNEL && g->nodes[d].kind == Node::KERNEL);
+        /* CUDA makes a programmatic edge only between two kernel nodes; a cuBLAS call is one or more kernels on
+         * the device, so an edge from it counts as one from a kernel. */
+        n.programmatic.push_back(programmatic && n.kind == Node::KERNEL
+                                 && (g->nodes[d].kind == Node::KERNEL || g->nodes[d].kind == Node::HOST));
     }
     g->nodes.push_back(std::move(n));
     st->frontier = {(int) g->nodes.size() - 1};
@@ -859,8 +862,28 @@ API CUresult cuGraphLaunch(void *x, void *s) {
     if (stream_of(s)->capture != nullptr) {
         return CAPTURE_UNSUPPORTED; /* the backend never nests its graphs */
     }
-    const Graph &g = ((Exec *) x)->graph;
+    Exec *exec = (Exec *) x;
+    const Graph &g = exec->graph;
     size_t n = g.nodes.size();
+    if (tracing() && !exec->traced) {
+        exec->traced = true; /* once per instance: a training run replays one graph thousands of times */
+        int kernels = 0, host = 0, other = 0, edge_count = 0, programmatic = 0;
+        std::string names;
+        for (const Node &v : g.nodes) {
+            kernels += v.kind == Node::KERNEL;
+            host += v.kind == Node::HOST;
+            other += v.kind == Node::MEMSET || v.kind == Node::COPY;
+            edge_count += (int) v.deps.size();
+            for (bool p : v.programmatic) {
+                programmatic += p;
+            }
+            names += v.kind == Node::KERNEL ? v.kernel->name : v.kind == Node::HOST ? "cublas" : v.kind == Node::COPY
+                     ? "copy" : "memset";
+            names += " ";
+        }
+        std::fprintf(stderr, "dendrite emulator: graph of %zu nodes (%d kernels, %d cuBLAS calls, %d copies and memsets), "
+                     "%d edges (%d programmatic): %s\n", n, kernels, host, other, edge_count, programmatic, names.c_str());
+    }
     std::vector<int> waiting(n);
     std::vector<std::vector<int>> next(n);
     for (size_t v = 0; v < n; v++) {

@@ -240,12 +240,14 @@ std::string launch(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_b
     b.params = params;
     block = &b;
     std::string why;
-    for (unsigned z = 0; z < grid.z && why.empty(); z++) {
-        for (unsigned y = 0; y < grid.y && why.empty(); y++) {
-            for (unsigned x = 0; x < grid.x && why.empty(); x++) {
-                why = run_block(Dim3{x, y, z}, grid, dim, (int) n, fibers);
-            }
-        }
+    /* Reversed, the last block runs first: a kernel whose "last block to finish" logic assumed the highest index
+     * finishes last, or whose blocks read what a later block writes, shows it. */
+    unsigned long long blocks = (unsigned long long) grid.x * grid.y * grid.z;
+    bool reverse = reverse_order();
+    for (unsigned long long i = 0; i < blocks && why.empty(); i++) {
+        unsigned long long b = reverse ? blocks - 1 - i : i;
+        Dim3 at{(unsigned) (b % grid.x), (unsigned) ((b / grid.x) % grid.y), (unsigned) (b / ((unsigned long long) grid.x * grid.y))};
+        why = run_block(at, grid, dim, (int) n, fibers);
     }
     block = nullptr;
     return why.empty() ? why : std::string(k.name) + ": " + why;
