@@ -32,38 +32,30 @@ void syncwarp();
 uint64_t exchange(uint64_t mine, int src_lane);
 void *dynamic_shared();
 
+/* v from lane src of this thread's warp (its own v when src is not a live lane): the three shuffles below. */
 template <class T>
-inline T shfl_xor(T v, int mask) {
+inline T from_lane(T v, int src) {
     static_assert(sizeof(T) <= 8, "a shuffle moves at most 8 bytes");
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof(T));
-    uint64_t got = exchange(bits, ((current->linear & 31) ^ mask) & 31);
+    uint64_t got = exchange(bits, src);
     T r;
     std::memcpy(&r, &got, sizeof(T));
     return r;
 }
+
+template <class T>
+inline T shfl_xor(T v, int mask) { return from_lane(v, ((current->linear & 31) ^ mask) & 31); }
 
 template <class T>
 inline T shfl_down(T v, unsigned int delta) {
-    uint64_t bits = 0;
-    std::memcpy(&bits, &v, sizeof(T));
     int lane = current->linear & 31;
     int src = lane + (int) delta;
-    uint64_t got = exchange(bits, src < 32 ? src : lane);
-    T r;
-    std::memcpy(&r, &got, sizeof(T));
-    return r;
+    return from_lane(v, src < 32 ? src : lane); /* past the warp: the lane keeps its own, as CUDA's does */
 }
 
 template <class T>
-inline T shfl(T v, int src_lane) {
-    uint64_t bits = 0;
-    std::memcpy(&bits, &v, sizeof(T));
-    uint64_t got = exchange(bits, src_lane & 31);
-    T r;
-    std::memcpy(&r, &got, sizeof(T));
-    return r;
-}
+inline T shfl(T v, int src_lane) { return from_lane(v, src_lane & 31); }
 }  // namespace demu
 
 #define __CUDACC__ 1
