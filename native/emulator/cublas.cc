@@ -146,6 +146,13 @@ int gemm(Handle *h, int ta, int tb, int m, int n, int k, const float *alpha, con
     if (m == 0 || n == 0 || batches == 0) {
         return OK;
     }
+    /* Host pointer mode reads alpha and beta on the host at the call: a device address there is a bug the device
+     * would crash on (and the other way round). */
+    if ((h->pointer_mode == 0) == (dendrite_emu_inside(alpha, 4) || dendrite_emu_inside(beta, 4))) {
+        std::fprintf(stderr, "dendrite emulator: cuBLAS gemm's alpha/beta %s device memory in %s pointer mode\n",
+                     h->pointer_mode == 0 ? "in" : "not in", h->pointer_mode == 0 ? "host" : "device");
+        return INVALID_VALUE;
+    }
     Gemm *g = new Gemm{ta, tb, m, n, k, 0.0f, 0.0f, nullptr, nullptr, a, b, c, lda, ldb, ldc, sa, sb, sc, batches,
                        tf32_operands};
     if (h->pointer_mode == 0) {
@@ -162,6 +169,27 @@ int gemm(Handle *h, int ta, int tb, int m, int n, int k, const float *alpha, con
             delete g;
             return INVALID_VALUE;
         }
+    }
+    /* cuBLAS's result is undefined when C overlaps an operand or another batch's C; this loop would hide it (it
+     * copies the operands first), so it is refused. Spans are compared, a conservative test for strided layouts. */
+    const char *overlap = nullptr;
+    for (int i = 0; i < batches && overlap == nullptr; i++) {
+        const float *c0 = c + i * sc, *c1 = c0 + extent(m, n, ldc);
+        const float *a0 = a + i * sa, *a1 = a0 + (k > 0 ? extent(a_rows, a_cols, lda) : 0);
+        const float *b0 = b + i * sb, *b1 = b0 + (k > 0 ? extent(b_rows, b_cols, ldb) : 0);
+        if (c0 < a1 && a0 < c1) {
+            overlap = "A";
+        } else if (c0 < b1 && b0 < c1) {
+            overlap = "B";
+        } else if (i + 1 < batches && c + (i + 1) * sc < c1 && c0 < c + (i + 1) * sc + extent(m, n, ldc)) {
+            overlap = "the next batch's C";
+        }
+    }
+    if (overlap != nullptr) {
+        std::fprintf(stderr, "dendrite emulator: cuBLAS gemm m=%d n=%d k=%d: C overlaps %s (undefined in cuBLAS)\n", m, n,
+                     k, overlap);
+        delete g;
+        return INVALID_VALUE;
     }
     return dendrite_emu_enqueue(h->stream, run_gemm, g, release) == 0 ? OK : EXECUTION_FAILED;
 }

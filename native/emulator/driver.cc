@@ -20,6 +20,7 @@
  * ordering between threads (one runs at a time), and the GPU's float functions (glibc's expf, not CUDA's).
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -58,12 +59,14 @@ enum : int {
     INVALID_HANDLE = 400,
     ILLEGAL_STATE = 401,
     NOT_FOUND = 500,
+    NOT_READY = 600,
     ILLEGAL_ADDRESS = 700,
     LAUNCH_FAILED = 719,
     CAPTURE_UNSUPPORTED = 900,
     CAPTURE_INVALIDATED = 901,
     CAPTURE_UNMATCHED = 903,
     CAPTURE_UNJOINED = 904,
+    CAPTURED_EVENT = 907,
 };
 
 namespace {
@@ -98,7 +101,8 @@ struct Node {
 };
 
 struct Graph {
-    long id; /* an event names its capture by this: a later graph may reuse a freed one's address */
+    pthread_t thread; /* the thread that began the capture: a thread-local capture refuses only its calls */ /* an event names its capture by this: a later graph may reuse a freed one's address */
+    long id = 0;
     std::vector<Node> nodes;
     bool invalidated = false;
     std::string why_invalid;
@@ -114,6 +118,8 @@ Stream default_stream;
 std::set<Stream *> streams;
 
 struct Event {
+    bool timing = true;   /* not created with CU_EVENT_DISABLE_TIMING */
+    bool captured = false; /* last recorded into a capture: CUDA refuses to query, wait on or time it */
     double seconds = 0;
     Graph *capture = nullptr;
     long capture_id = 0;
@@ -151,7 +157,9 @@ bool open_capture() {
 CUresult refuse_during_capture(const char *what) {
     Graph *g = nullptr;
     for (Stream *s : streams) {
-        if (s->capture != nullptr && s->mode != 2) {
+        /* global mode refuses every thread's call, thread-local mode the capturing thread's, relaxed mode none */
+        if (s->capture != nullptr && s->origin
+            && (s->mode == 0 || (s->mode == 1 && pthread_equal(pthread_self(), s->capture->thread)))) {
             g = s->capture;
         }
     }
@@ -171,18 +179,23 @@ const Allocation *inside(uintptr_t p, size_t bytes) {
         return nullptr;
     }
     --it;
-    return p + bytes <= it->first + it->second.bytes ? &it->second : nullptr;
+    return bytes <= it->second.bytes && p - it->first <= it->second.bytes - bytes ? &it->second : nullptr;
 }
 
 /* ------------------------------------------------------------------ running a node */
 
-thread_local sigjmp_buf *fault_exit = nullptr;
-thread_local uintptr_t fault_address = 0;
+/* Set while a node runs, always under the lock, so one thread at a time: plain globals, since a thread_local of a
+ * dlopen'ed library may be allocated lazily, which a signal handler must not do. */
+sigjmp_buf *fault_exit = nullptr;
+pthread_t guarded_thread;
+volatile sig_atomic_t guarding = 0;
+uintptr_t fault_address = 0;
 struct sigaction previous_segv, previous_bus;
 
 void on_fault(int sig, siginfo_t *info, void *context) {
-    if (fault_exit != nullptr) {
+    if (guarding && pthread_equal(pthread_self(), guarded_thread)) {
         fault_address = (uintptr_t) info->si_addr;
+        guarding = 0;
         siglongjmp(*fault_exit, 1);
     }
     /* Not a kernel of ours: the JVM's handler decides (its null checks and safepoint polls fault on purpose). */
@@ -195,46 +208,6 @@ void on_fault(int sig, siginfo_t *info, void *context) {
         signal(sig, SIG_DFL);
         raise(sig);
     }
-}
-
-/* The kernel's fault becomes an error for the guarded time only: the JVM's handler is put back after. */
-CUresult run_kernel(const Node &n) {
-    std::vector<void *> params(n.params.size());
-    for (size_t i = 0; i < params.size(); i++) {
-        params[i] = (void *) n.params[i].data();
-    }
-    struct sigaction mine;
-    std::memset(&mine, 0, sizeof mine);
-    mine.sa_sigaction = on_fault;
-    mine.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&mine.sa_mask);
-    sigaction(SIGSEGV, &mine, &previous_segv);
-    sigaction(SIGBUS, &mine, &previous_bus);
-    sigjmp_buf here;
-    std::string why;
-    bool faulted = false;
-    if (sigsetjmp(here, 1) == 0) {
-        fault_exit = &here;
-        why = demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
-    } else {
-        faulted = true;
-    }
-    fault_exit = nullptr;
-    sigaction(SIGSEGV, &previous_segv, nullptr);
-    sigaction(SIGBUS, &previous_bus, nullptr);
-    if (faulted) {
-        std::fprintf(stderr, "dendrite emulator: kernel %s (grid %ux%ux%u, block %ux%ux%u) touched 0x%lx, outside every "
-                     "allocation (CUDA_ERROR_ILLEGAL_ADDRESS; the context is lost)\n", n.kernel->name, n.grid.x,
-                     n.grid.y, n.grid.z, n.block.x, n.block.y, n.block.z, (unsigned long) fault_address);
-        lost = ILLEGAL_ADDRESS;
-        return lost;
-    }
-    if (!why.empty()) {
-        std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED; the context is lost)\n", why.c_str());
-        lost = LAUNCH_FAILED;
-        return lost;
-    }
-    return SUCCESS;
 }
 
 /* DENDRITE_EMU_TRACE=1: every node as it runs, on stderr (a kernel with its parameters' values). */
@@ -273,13 +246,16 @@ void trace(const Node &n) {
     }
 }
 
-CUresult run(const Node &n) {
-    if (tracing()) {
-        trace(n);
-    }
+/* The node's work, unguarded; an empty string, or why the launch failed. */
+std::string execute(const Node &n) {
     switch (n.kind) {
-        case Node::KERNEL:
-            return run_kernel(n);
+        case Node::KERNEL: {
+            std::vector<void *> params(n.params.size());
+            for (size_t i = 0; i < params.size(); i++) {
+                params[i] = (void *) n.params[i].data();
+            }
+            return demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
+        }
         case Node::MEMSET:
             if (n.element_bytes == 1) {
                 std::memset((void *) n.dst, (int) (n.value & 0xFF), n.count);
@@ -287,15 +263,85 @@ CUresult run(const Node &n) {
                 unsigned *p = (unsigned *) n.dst;
                 std::fill(p, p + n.count, n.value);
             }
-            return SUCCESS;
+            return "";
         case Node::COPY:
             std::memmove((void *) n.dst, (const void *) n.src, n.count);
-            return SUCCESS;
+            return "";
         case Node::HOST:
             n.work(n.data.get());
-            return SUCCESS;
+            return "";
     }
-    return INVALID_VALUE;
+    return "unknown node";
+}
+
+const char *describe(const Node &n) {
+    switch (n.kind) {
+        case Node::KERNEL: return n.kernel->name;
+        case Node::MEMSET: return "a memset";
+        case Node::COPY: return "a copy";
+        default: return "a cuBLAS call";
+    }
+}
+
+/*
+ * Runs one node with faults caught: a SIGSEGV or SIGBUS inside it (a buffer overrun into a guard page, a fiber's
+ * stack overflow, a graph node replayed after its memory was freed) becomes CUDA_ERROR_ILLEGAL_ADDRESS and loses the
+ * context, as on a GPU. The JVM's handlers are put back after; the handler runs on a stack of its own, since the
+ * fault may be a fiber's stack overflow.
+ */
+CUresult run(const Node &n) {
+    if (tracing()) {
+        trace(n);
+    }
+    static char alternate[64 * 1024];
+    stack_t mine_stack, old_stack;
+    mine_stack.ss_sp = alternate;
+    mine_stack.ss_size = sizeof alternate;
+    mine_stack.ss_flags = 0;
+    sigaltstack(&mine_stack, &old_stack);
+    struct sigaction mine;
+    std::memset(&mine, 0, sizeof mine);
+    mine.sa_sigaction = on_fault;
+    mine.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&mine.sa_mask);
+    /* The old actions first, so that a fault of another thread while ours is being put in finds them. */
+    sigaction(SIGSEGV, nullptr, &previous_segv);
+    sigaction(SIGBUS, nullptr, &previous_bus);
+    sigaction(SIGSEGV, &mine, nullptr);
+    sigaction(SIGBUS, &mine, nullptr);
+    sigjmp_buf here;
+    std::string why;
+    bool faulted = false;
+    if (sigsetjmp(here, 1) == 0) {
+        fault_exit = &here;
+        guarded_thread = pthread_self();
+        guarding = 1;
+        why = execute(n);
+        guarding = 0;
+    } else {
+        faulted = true;
+    }
+    sigaction(SIGSEGV, &previous_segv, nullptr);
+    sigaction(SIGBUS, &previous_bus, nullptr);
+    sigaltstack(&old_stack, nullptr);
+    if (faulted) {
+        if (n.kind == Node::KERNEL) {
+            std::fprintf(stderr, "dendrite emulator: kernel %s (grid %ux%ux%u, block %ux%ux%u) touched 0x%lx, outside "
+                         "every allocation (CUDA_ERROR_ILLEGAL_ADDRESS; the context is lost)\n", n.kernel->name, n.grid.x,
+                         n.grid.y, n.grid.z, n.block.x, n.block.y, n.block.z, (unsigned long) fault_address);
+        } else {
+            std::fprintf(stderr, "dendrite emulator: %s touched 0x%lx, outside every allocation "
+                         "(CUDA_ERROR_ILLEGAL_ADDRESS; the context is lost)\n", describe(n), (unsigned long) fault_address);
+        }
+        lost = ILLEGAL_ADDRESS;
+        return lost;
+    }
+    if (!why.empty()) {
+        std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED; the context is lost)\n", why.c_str());
+        lost = LAUNCH_FAILED;
+        return lost;
+    }
+    return SUCCESS;
 }
 
 /* Work issued on stream s: run now, or added to the graph s is being captured into, after s's last work. */
@@ -336,6 +382,9 @@ CUresult copy(uintptr_t dst, uintptr_t src, size_t bytes, void *stream) {
 }
 
 CUresult memset_on(CUdeviceptr p, unsigned value, size_t count, int element_bytes, void *stream) {
+    if (count > SIZE_MAX / (size_t) element_bytes || p % (CUdeviceptr) element_bytes != 0) {
+        return INVALID_VALUE;
+    }
     CUresult r = check_range(p, count * element_bytes, "a memset");
     if (r != SUCCESS) {
         return r;
@@ -353,6 +402,19 @@ CUresult launch(const demu::Kernel *k, demu::Dim3 grid, demu::Dim3 block, unsign
                 void **params, bool programmatic) {
     if (k == nullptr) {
         return INVALID_HANDLE;
+    }
+    unsigned long long threads = (unsigned long long) block.x * block.y * block.z;
+    if (threads == 0 || threads > 1024 || block.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0
+        || grid.x > 0x7FFFFFFFu || grid.y > 65535 || grid.z > 65535 || shared > 49152) {
+        std::fprintf(stderr, "dendrite emulator: %s launched with grid %ux%ux%u, block %ux%ux%u, %u bytes of dynamic "
+                     "shared memory, which a GPU refuses (CUDA_ERROR_INVALID_VALUE)\n", k->name, grid.x, grid.y, grid.z,
+                     block.x, block.y, block.z, shared);
+        return INVALID_VALUE;
+    }
+    if (params == nullptr && !k->param_sizes.empty()) {
+        std::fprintf(stderr, "dendrite emulator: %s launched without its %zu parameters\n", k->name,
+                     k->param_sizes.size());
+        return INVALID_VALUE;
     }
     Node n;
     n.kind = Node::KERNEL;
@@ -548,7 +610,9 @@ API CUresult cuMemFree_v2(CUdeviceptr p) {
         std::fprintf(stderr, "dendrite emulator: cuMemFree(0x%llx), not an allocation's base\n", p);
         return INVALID_VALUE;
     }
-    munmap(it->second.mapping, it->second.mapped);
+    /* The range stays reserved, unreadable: a kernel or a replayed graph that uses the buffer after this faults,
+     * where a new allocation at the same address would hide it. */
+    mmap(it->second.mapping, it->second.mapped, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     allocated -= it->second.bytes;
     allocations.erase(it);
     return SUCCESS;
@@ -690,9 +754,24 @@ API CUresult cuStreamCreate(void **s, unsigned int) {
 API CUresult cuStreamDestroy_v2(void *s) {
     ENTER();
     Stream *st = (Stream *) s;
-    if (streams.erase(st) == 0) {
+    if (streams.count(st) == 0) {
         return INVALID_HANDLE;
     }
+    if (st->capture != nullptr) {
+        /* Its unjoined work would leave the capture's check with it: the capture is invalid instead. */
+        st->capture->invalidated = true;
+        st->capture->why_invalid = "a stream taking part in the capture was destroyed";
+        if (st->origin) {
+            for (Stream *o : streams) {
+                if (o != st && o->capture == st->capture) {
+                    o->capture = nullptr;
+                    o->frontier.clear();
+                }
+            }
+            delete st->capture;
+        }
+    }
+    streams.erase(st);
     delete st;
     return SUCCESS;
 }
@@ -719,9 +798,11 @@ API CUresult cuStreamIsCapturing(void *s, int *status) {
     return SUCCESS;
 }
 
-API CUresult cuEventCreate(void **e, unsigned int) {
+API CUresult cuEventCreate(void **e, unsigned int flags) {
     ENTER();
-    *e = new Event();
+    Event *ev = new Event();
+    ev->timing = (flags & 2) == 0; /* CU_EVENT_DISABLE_TIMING */
+    *e = ev;
     return SUCCESS;
 }
 
@@ -736,6 +817,7 @@ API CUresult cuEventRecord(void *e, void *s) {
     Event *ev = (Event *) e;
     Stream *st = stream_of(s);
     ev->capture = st->capture;
+    ev->captured = st->capture != nullptr;
     ev->capture_id = st->capture != nullptr ? st->capture->id : 0;
     ev->deps = st->frontier;
     ev->seconds = now();
@@ -746,13 +828,24 @@ API CUresult cuEventRecordWithFlags(void *e, void *s, unsigned int) { return cuE
 
 API CUresult cuEventSynchronize(void *e) {
     ENTER();
-    return ((Event *) e)->capture != nullptr && open_capture() ? CAPTURE_UNSUPPORTED : SUCCESS;
+    return ((Event *) e)->captured ? CAPTURED_EVENT : SUCCESS;
 }
 
-API CUresult cuEventQuery(void *) { return SUCCESS; }
+API CUresult cuEventQuery(void *e) {
+    ENTER();
+    return ((Event *) e)->captured ? CAPTURED_EVENT : SUCCESS;
+}
 
 API CUresult cuEventElapsedTime(float *ms, void *a, void *b) {
     ENTER();
+    Event *x = (Event *) a;
+    Event *y = (Event *) b;
+    if (x->captured || y->captured) {
+        return CAPTURED_EVENT;
+    }
+    if (!x->timing || !y->timing) {
+        return INVALID_HANDLE; /* an event made with CU_EVENT_DISABLE_TIMING */
+    }
     *ms = (float) ((((Event *) b)->seconds - ((Event *) a)->seconds) * 1e3);
     return SUCCESS;
 }
@@ -784,6 +877,9 @@ API CUresult cuStreamWaitEvent(void *s, void *e, unsigned int) {
 
 API CUresult cuStreamBeginCapture_v2(void *s, int mode) {
     ENTER();
+    if (s == nullptr) {
+        return INVALID_VALUE; /* capture may not begin on the legacy NULL stream */
+    }
     Stream *st = stream_of(s);
     if (st->capture != nullptr) {
         return ILLEGAL_STATE;
@@ -791,6 +887,7 @@ API CUresult cuStreamBeginCapture_v2(void *s, int mode) {
     static long captures = 0;
     st->capture = new Graph();
     st->capture->id = ++captures;
+    st->capture->thread = pthread_self();
     st->origin = true;
     st->mode = mode;
     st->frontier.clear();

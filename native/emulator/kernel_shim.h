@@ -7,6 +7,7 @@
  * of its block (warp) has come there. __shared__ becomes static: the blocks of a launch run one after another,
  * so one copy per variable is the block's shared memory. Atomics and fences need nothing more, for the same
  * reason. The inline PTX of kernels/cuda (griddepcontrol) is guarded by __CUDA_ARCH__, which stays undefined.
+ * A shuffle must read a lane that is still running, as CUDA's full-mask shuffles require.
  */
 #ifndef DENDRITE_EMU_KERNEL_SHIM_H
 #define DENDRITE_EMU_KERNEL_SHIM_H
@@ -28,11 +29,11 @@ struct ThreadView {
 extern thread_local ThreadView *current;
 void syncthreads();
 void syncwarp();
-/* Writes this lane's 8 bytes, waits for the warp, returns lane src's (its own when src is not a live lane). */
+/* Writes this lane's 8 bytes, waits for the warp, returns lane src's; a src that is not a live lane fails the launch. */
 uint64_t exchange(uint64_t mine, int src_lane);
 void *dynamic_shared();
 
-/* v from lane src of this thread's warp (its own v when src is not a live lane): the three shuffles below. */
+/* v from lane src of this thread's warp: the three shuffles below. */
 template <class T>
 inline T from_lane(T v, int src) {
     static_assert(sizeof(T) <= 8, "a shuffle moves at most 8 bytes");
@@ -62,12 +63,16 @@ inline T shfl(T v, int src_lane) { return from_lane(v, src_lane & 31); }
 #define __global__
 #define __device__
 #define __host__
-#define __forceinline__ inline
+/* static: internal linkage, so that the __shared__ statics inside device functions are not in COMDAT groups and
+ * can all go into the one section below. */
+#define __forceinline__ static inline
 #define __noinline__
 #define __restrict__ __restrict
 #define __launch_bounds__(...)
 #define __align__(n) __attribute__((aligned(n)))
-#define __shared__ static
+/* Every __shared__ variable sits in the section demu_shared, which the scheduler fills with 0x7F bytes before each
+ * block, as a GPU gives a block shared memory it has not written: a kernel that reads it first sees 3.4e38. */
+#define __shared__ static __attribute__((section("demu_shared"), aligned(16)))
 
 #define threadIdx (demu::current->thread)
 #define blockIdx (demu::current->block)

@@ -9,6 +9,7 @@
  * thread at least.
  */
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +42,10 @@ demu_switch:
     .size demu_switch, .-demu_switch
 )");
 
+/* The linker's bounds of the demu_shared section (kernel_shim.h's __shared__). */
+extern "C" char __start_demu_shared[] __attribute__((weak));
+extern "C" char __stop_demu_shared[] __attribute__((weak));
+
 namespace demu {
 
 thread_local ThreadView *current = nullptr;
@@ -49,7 +54,9 @@ namespace {
 
 enum State { READY, AT_BARRIER, AT_WARP, DONE };
 
-/* Kernels keep small arrays in registers (GEMM tiles of a few hundred floats); glibc's math needs little. */
+/* Kernels keep small arrays in registers (GEMM tiles of a few hundred floats; -fstack-usage: at most 832 bytes a
+ * frame); glibc's math needs little. The lowest page of each stack is a guard: an overflow faults, and the fault
+ * becomes the launch's error (driver.cc), instead of writing over the next fiber's frames. */
 constexpr size_t STACK_BYTES = 64 * 1024;
 constexpr int MAX_THREADS = 1024;
 
@@ -71,7 +78,12 @@ struct Block {
 thread_local Block *block = nullptr;
 thread_local Fiber *running = nullptr;
 char *stacks = nullptr; /* MAX_THREADS stacks, mapped once, touched as used */
-std::vector<unsigned char> dynamic_memory;
+/* The launch's dynamic shared memory, its own mapping ending at a page nothing may touch, as cuMemAlloc's buffers. */
+char *dynamic_mapping = nullptr;
+size_t dynamic_mapped = 0;
+char *dynamic_memory = nullptr;
+size_t dynamic_bytes = 0;
+std::string shuffle_fault; /* a shuffle that read a lane which had ended */
 
 void yield(State s) {
     running->state = s;
@@ -109,6 +121,10 @@ const char *state_name(State s) {
 
 /* Runs one block to its end; an empty string, or why it cannot end. */
 std::string run_block(Dim3 b, Dim3 grid, Dim3 dim, int n, Fiber *fibers) {
+    if (__start_demu_shared != nullptr) {
+        std::memset(__start_demu_shared, 0x7F, (size_t) (__stop_demu_shared - __start_demu_shared));
+    }
+    std::memset(dynamic_memory, 0x7F, dynamic_bytes);
     for (int i = 0; i < n; i++) {
         Fiber &f = fibers[i];
         f.view.thread = Dim3{(unsigned) (i % dim.x), (unsigned) ((i / dim.x) % dim.y), (unsigned) (i / (dim.x * dim.y))};
@@ -138,6 +154,12 @@ std::string run_block(Dim3 b, Dim3 grid, Dim3 dim, int n, Fiber *fibers) {
         }
         running = nullptr;
         current = nullptr;
+        if (!shuffle_fault.empty()) {
+            std::string why = "block (" + std::to_string(b.x) + "," + std::to_string(b.y) + "," + std::to_string(b.z)
+                              + "): " + shuffle_fault;
+            shuffle_fault.clear();
+            return why;
+        }
         if (live == 0) {
             return "";
         }
@@ -200,12 +222,19 @@ uint64_t exchange(uint64_t mine, int src_lane) {
     block->slots[me] = mine;
     yield(AT_WARP);
     int src = (me & ~31) + src_lane;
-    uint64_t got = src < block->n && block->fibers[src].state != DONE ? block->slots[src] : mine;
+    uint64_t got = mine;
+    if (src < block->n && block->fibers[src].state != DONE) {
+        got = block->slots[src];
+    } else if (shuffle_fault.empty()) {
+        shuffle_fault = "thread " + std::to_string(me) + " shuffles from lane " + std::to_string(src_lane)
+                        + (src < block->n ? ", which has ended" : ", which the block does not have")
+                        + " (undefined with a full mask)";
+    }
     yield(AT_WARP); /* every lane has read before any lane writes its slot again */
     return got;
 }
 
-void *dynamic_shared() { return dynamic_memory.data(); }
+void *dynamic_shared() { return dynamic_memory; }
 
 bool reverse_order() {
     static int reverse = -1;
@@ -218,12 +247,15 @@ bool reverse_order() {
 
 std::string launch(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_bytes, void **params) {
     long n = (long) dim.x * dim.y * dim.z;
-    if (n <= 0 || n > MAX_THREADS || grid.x == 0 || grid.y == 0 || grid.z == 0) {
+    if (n <= 0 || n > MAX_THREADS || dim.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7FFFFFFFu
+        || grid.y > 65535 || grid.z > 65535 || dynamic_shared_bytes > 49152) {
         std::ostringstream why;
         why << k.name << ": block " << dim.x << "x" << dim.y << "x" << dim.z << ", grid " << grid.x << "x" << grid.y
-            << "x" << grid.z << "; expected 1.." << MAX_THREADS << " threads a block and a non-empty grid";
+            << "x" << grid.z << ", " << dynamic_shared_bytes << " bytes of dynamic shared memory; a GPU takes 1.."
+            << MAX_THREADS << " threads a block (z at most 64), a grid of at most 2^31-1 x 65535 x 65535 and 48 KiB";
         return why.str();
     }
+    size_t page = (size_t) sysconf(_SC_PAGESIZE);
     if (stacks == nullptr) {
         void *m = mmap(nullptr, MAX_THREADS * STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                        -1, 0);
@@ -231,9 +263,26 @@ std::string launch(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_b
             return "no memory for the fibers' stacks";
         }
         stacks = (char *) m;
+        for (int i = 0; i < MAX_THREADS; i++) {
+            mprotect(stacks + (size_t) i * STACK_BYTES, page, PROT_NONE);
+        }
     }
-    /* Fresh bytes each launch, not zeros: a kernel must not rely on what shared memory held. */
-    dynamic_memory.assign(dynamic_shared_bytes + 16, 0xA5);
+    size_t rounded = (dynamic_shared_bytes + 15) & ~(size_t) 15;
+    size_t body = (rounded + page - 1) / page * page;
+    if (dynamic_mapping == nullptr || dynamic_mapped != body + page) {
+        if (dynamic_mapping != nullptr) {
+            munmap(dynamic_mapping, dynamic_mapped);
+        }
+        dynamic_mapped = body + page;
+        dynamic_mapping = (char *) mmap(nullptr, dynamic_mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (dynamic_mapping == (char *) MAP_FAILED) {
+            dynamic_mapping = nullptr;
+            return "no memory for the launch's dynamic shared memory";
+        }
+        mprotect(dynamic_mapping + body, page, PROT_NONE);
+    }
+    dynamic_memory = dynamic_mapping + body - rounded;
+    dynamic_bytes = rounded;
     static Fiber fibers[MAX_THREADS];
     Block b;
     b.kernel = &k;
