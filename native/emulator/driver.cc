@@ -411,6 +411,11 @@ CUresult launch(const demu::Kernel *k, demu::Dim3 grid, demu::Dim3 block, unsign
                      block.x, block.y, block.z, shared);
         return INVALID_VALUE;
     }
+    if (k->max_threads != 0 && threads > k->max_threads) {
+        std::fprintf(stderr, "dendrite emulator: %s launched with %llu threads a block, past its __launch_bounds__ of %u "
+                     "(CUDA_ERROR_INVALID_VALUE)\n", k->name, threads, k->max_threads);
+        return INVALID_VALUE;
+    }
     if (params == nullptr && !k->param_sizes.empty()) {
         std::fprintf(stderr, "dendrite emulator: %s launched without its %zu parameters\n", k->name,
                      k->param_sizes.size());

@@ -26,6 +26,7 @@ struct Kernel {
     const char *name;
     std::vector<size_t> param_sizes;
     void (*invoke)(void **params);
+    unsigned int max_threads; /* its __launch_bounds__, or 0: a launch with more threads a block fails on a GPU */
 };
 
 /* The table build.sh generates (kernels.cc); null when name is not a kernel. */

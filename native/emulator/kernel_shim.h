@@ -68,7 +68,12 @@ inline T shfl(T v, int src_lane) { return from_lane(v, src_lane & 31); }
 #define __forceinline__ static inline
 #define __noinline__
 #define __restrict__ __restrict
+#ifdef DEMU_LIST_BOUNDS
+/* build.sh's preprocessing pass reads each kernel's bound from this marker (emu.h: Kernel::max_threads). */
+#define __launch_bounds__(...) DEMU_LAUNCH_BOUNDS(__VA_ARGS__)
+#else
 #define __launch_bounds__(...)
+#endif
 #define __align__(n) __attribute__((aligned(n)))
 /* Every __shared__ variable sits in the section demu_shared, which the scheduler fills with 0x7F bytes before each
  * block, as a GPU gives a block shared memory it has not written: a kernel that reads it first sees 3.4e38. */

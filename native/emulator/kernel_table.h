@@ -31,8 +31,11 @@ struct Signature<void (*)(A...)> {
 
 }  // namespace demu
 
-#define DEMU_KERNEL(name) \
-    Kernel { #name, Signature<decltype(&name)>::sizes(), &Signature<decltype(&name)>::template invoke<&name> }
+#define DEMU_KERNEL(name, max_threads)                                                                       \
+    Kernel {                                                                                                  \
+        #name, Signature<decltype(&name)>::sizes(), &Signature<decltype(&name)>::template invoke<&name>,       \
+            (unsigned int) (max_threads)                                                                      \
+    }
 
 #define DEMU_KERNEL_LOOKUP(table)                                     \
     const Kernel *find_kernel(const char *name) {                     \
