@@ -66,8 +66,11 @@ struct Gemm {
 
 void run_gemm(void *data) {
     const Gemm &g = *(const Gemm *) data;
-    const char *trace = std::getenv("DENDRITE_EMU_TRACE");
-    if (trace != nullptr && std::strcmp(trace, "1") == 0) {
+    static const bool tracing = [] {
+        const char *v = std::getenv("DENDRITE_EMU_TRACE");
+        return v != nullptr && std::strcmp(v, "1") == 0;
+    }();
+    if (tracing) {
         std::fprintf(stderr, "dendrite emulator: cuBLAS gemm transa=%d transb=%d m=%d n=%d k=%d A=%p lda=%lld B=%p "
                      "ldb=%lld C=%p ldc=%lld batches=%d strides %lld %lld %lld tf32=%d\n", g.ta, g.tb, g.m, g.n, g.k,
                      (const void *) g.a, g.lda, (const void *) g.b, g.ldb, (void *) g.c, g.ldc, g.batches, g.stride_a,

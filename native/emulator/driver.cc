@@ -19,7 +19,6 @@
  * What it does not model: time (events read the host's clock), concurrency between streams or blocks, memory
  * ordering between threads (one runs at a time), and the GPU's float functions (glibc's expf, not CUDA's).
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -59,7 +58,6 @@ enum : int {
     INVALID_HANDLE = 400,
     ILLEGAL_STATE = 401,
     NOT_FOUND = 500,
-    NOT_READY = 600,
     ILLEGAL_ADDRESS = 700,
     LAUNCH_FAILED = 719,
     CAPTURE_UNSUPPORTED = 900,
@@ -101,8 +99,8 @@ struct Node {
 };
 
 struct Graph {
-    pthread_t thread; /* the thread that began the capture: a thread-local capture refuses only its calls */ /* an event names its capture by this: a later graph may reuse a freed one's address */
-    long id = 0;
+    pthread_t thread; /* the thread that began the capture: a thread-local capture refuses only its calls */
+    long id = 0;      /* an event names its capture by this: a later graph may reuse a freed one's address */
     std::vector<Node> nodes;
     bool invalidated = false;
     std::string why_invalid;
@@ -139,18 +137,6 @@ double now() {
     timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-bool open_capture() {
-    if (default_stream.capture != nullptr) {
-        return true;
-    }
-    for (Stream *s : streams) {
-        if (s->capture != nullptr) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* A call CUDA forbids while a capture is open (not relaxed): it fails, and the capture with it. */
@@ -403,17 +389,9 @@ CUresult launch(const demu::Kernel *k, demu::Dim3 grid, demu::Dim3 block, unsign
     if (k == nullptr) {
         return INVALID_HANDLE;
     }
-    unsigned long long threads = (unsigned long long) block.x * block.y * block.z;
-    if (threads == 0 || threads > 1024 || block.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0
-        || grid.x > 0x7FFFFFFFu || grid.y > 65535 || grid.z > 65535 || shared > 49152) {
-        std::fprintf(stderr, "dendrite emulator: %s launched with grid %ux%ux%u, block %ux%ux%u, %u bytes of dynamic "
-                     "shared memory, which a GPU refuses (CUDA_ERROR_INVALID_VALUE)\n", k->name, grid.x, grid.y, grid.z,
-                     block.x, block.y, block.z, shared);
-        return INVALID_VALUE;
-    }
-    if (k->max_threads != 0 && threads > k->max_threads) {
-        std::fprintf(stderr, "dendrite emulator: %s launched with %llu threads a block, past its __launch_bounds__ of %u "
-                     "(CUDA_ERROR_INVALID_VALUE)\n", k->name, threads, k->max_threads);
+    std::string refused = demu::refusal(*k, grid, block, shared);
+    if (!refused.empty()) {
+        std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_INVALID_VALUE)\n", refused.c_str());
         return INVALID_VALUE;
     }
     if (params == nullptr && !k->param_sizes.empty()) {
@@ -583,19 +561,14 @@ API CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
     if (allocated + bytes > TOTAL_MEMORY) {
         return OUT_OF_MEMORY;
     }
-    size_t page = (size_t) sysconf(_SC_PAGESIZE);
-    size_t rounded = (bytes + 255) & ~(size_t) 255; /* cudaMalloc aligns to 256 bytes */
-    size_t body = (rounded + page - 1) / page * page;
-    size_t mapped = body + page;
-    void *m = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED) {
+    demu::GuardedMapping m = demu::map_guarded(bytes, 256); /* cudaMalloc aligns to 256 bytes */
+    if (m.base == nullptr) {
         return OUT_OF_MEMORY;
     }
-    mprotect((char *) m + body, page, PROT_NONE);
-    uintptr_t base = (uintptr_t) m + body - rounded;
+    uintptr_t base = (uintptr_t) m.base;
     /* Not zeros: CUDA leaves new memory as it was, and a kernel that reads what it never wrote should show it. */
-    std::memset((void *) base, 0x7F, rounded);
-    allocations[base] = Allocation{m, mapped, bytes};
+    std::memset(m.base, 0x7F, (bytes + 255) & ~(size_t) 255);
+    allocations[base] = Allocation{m.mapping, m.mapped, bytes};
     allocated += bytes;
     *p = base;
     return SUCCESS;

@@ -33,9 +33,22 @@ struct Kernel {
 const Kernel *find_kernel(const char *name);
 size_t kernel_count();
 
-/* Runs kernel k on a grid of blocks, each block's threads as fibers. Returns an empty string, or what went
- * wrong (a barrier some threads of the block never reached). */
+/* Why a GPU would refuse to launch k so (too many threads a block, past its __launch_bounds__, a grid or dynamic
+ * shared memory past the limits), or an empty string. The driver asks before it takes a launch. */
+std::string refusal(const Kernel &k, Dim3 grid, Dim3 block, size_t dynamic_shared);
+
+/* Runs kernel k, a launch refusal() accepts, on a grid of blocks, each block's threads as fibers. Returns an empty
+ * string, or what went wrong (a barrier some threads of the block never reached). */
 std::string launch(const Kernel &k, Dim3 grid, Dim3 block, size_t dynamic_shared, void **params);
+
+/* A fresh read-write mapping whose last `bytes` (rounded up to `align`) end at a page nothing may touch, so that a
+ * run past their end faults: device memory and a launch's dynamic shared memory. */
+struct GuardedMapping {
+    void *mapping;  /* for munmap or mmap(MAP_FIXED) */
+    size_t mapped;
+    char *base;     /* the buffer: aligned to `align`, ending at the guard page; null when the mapping failed */
+};
+GuardedMapping map_guarded(size_t bytes, size_t align);
 
 /* The order in which a block's threads, and a graph's ready nodes, run (DENDRITE_EMU_ORDER): false is the
  * order they were issued in, true the reverse. A kernel or a graph that is right gives the same results either

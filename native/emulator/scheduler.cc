@@ -79,8 +79,7 @@ thread_local Block *block = nullptr;
 thread_local Fiber *running = nullptr;
 char *stacks = nullptr; /* MAX_THREADS stacks, mapped once, touched as used */
 /* The launch's dynamic shared memory, its own mapping ending at a page nothing may touch, as cuMemAlloc's buffers. */
-char *dynamic_mapping = nullptr;
-size_t dynamic_mapped = 0;
+GuardedMapping dynamic_mapping{nullptr, 0, nullptr};
 char *dynamic_memory = nullptr;
 size_t dynamic_bytes = 0;
 std::string shuffle_fault; /* a shuffle that read a lane which had ended */
@@ -245,16 +244,35 @@ bool reverse_order() {
     return reverse == 1;
 }
 
+GuardedMapping map_guarded(size_t bytes, size_t align) {
+    size_t page = (size_t) sysconf(_SC_PAGESIZE);
+    size_t rounded = (bytes + align - 1) / align * align;
+    size_t body = (rounded + page - 1) / page * page;
+    size_t mapped = body + page;
+    void *m = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) {
+        return GuardedMapping{nullptr, 0, nullptr};
+    }
+    mprotect((char *) m + body, page, PROT_NONE);
+    return GuardedMapping{m, mapped, (char *) m + body - rounded};
+}
+
+std::string refusal(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_bytes) {
+    unsigned long long n = (unsigned long long) dim.x * dim.y * dim.z;
+    std::ostringstream why;
+    if (n == 0 || n > MAX_THREADS || dim.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7FFFFFFFu
+        || grid.y > 65535 || grid.z > 65535 || dynamic_shared_bytes > 49152) {
+        why << k.name << " launched with grid " << grid.x << "x" << grid.y << "x" << grid.z << ", block " << dim.x << "x"
+            << dim.y << "x" << dim.z << ", " << dynamic_shared_bytes << " bytes of dynamic shared memory; a GPU takes 1.."
+            << MAX_THREADS << " threads a block (z at most 64), a grid of at most 2^31-1 x 65535 x 65535 and 48 KiB";
+    } else if (k.max_threads != 0 && n > k.max_threads) {
+        why << k.name << " launched with " << n << " threads a block, past its __launch_bounds__ of " << k.max_threads;
+    }
+    return why.str();
+}
+
 std::string launch(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_bytes, void **params) {
     long n = (long) dim.x * dim.y * dim.z;
-    if (n <= 0 || n > MAX_THREADS || dim.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7FFFFFFFu
-        || grid.y > 65535 || grid.z > 65535 || dynamic_shared_bytes > 49152) {
-        std::ostringstream why;
-        why << k.name << ": block " << dim.x << "x" << dim.y << "x" << dim.z << ", grid " << grid.x << "x" << grid.y
-            << "x" << grid.z << ", " << dynamic_shared_bytes << " bytes of dynamic shared memory; a GPU takes 1.."
-            << MAX_THREADS << " threads a block (z at most 64), a grid of at most 2^31-1 x 65535 x 65535 and 48 KiB";
-        return why.str();
-    }
     size_t page = (size_t) sysconf(_SC_PAGESIZE);
     if (stacks == nullptr) {
         void *m = mmap(nullptr, MAX_THREADS * STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -268,20 +286,16 @@ std::string launch(const Kernel &k, Dim3 grid, Dim3 dim, size_t dynamic_shared_b
         }
     }
     size_t rounded = (dynamic_shared_bytes + 15) & ~(size_t) 15;
-    size_t body = (rounded + page - 1) / page * page;
-    if (dynamic_mapping == nullptr || dynamic_mapped != body + page) {
-        if (dynamic_mapping != nullptr) {
-            munmap(dynamic_mapping, dynamic_mapped);
+    if (dynamic_mapping.base == nullptr || dynamic_bytes != rounded) {
+        if (dynamic_mapping.base != nullptr) {
+            munmap(dynamic_mapping.mapping, dynamic_mapping.mapped);
         }
-        dynamic_mapped = body + page;
-        dynamic_mapping = (char *) mmap(nullptr, dynamic_mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (dynamic_mapping == (char *) MAP_FAILED) {
-            dynamic_mapping = nullptr;
+        dynamic_mapping = map_guarded(rounded, 16);
+        if (dynamic_mapping.base == nullptr) {
             return "no memory for the launch's dynamic shared memory";
         }
-        mprotect(dynamic_mapping + body, page, PROT_NONE);
     }
-    dynamic_memory = dynamic_mapping + body - rounded;
+    dynamic_memory = dynamic_mapping.base;
     dynamic_bytes = rounded;
     static Fiber fibers[MAX_THREADS];
     Block b;
