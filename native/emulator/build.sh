@@ -72,13 +72,17 @@ fi
   echo "}"
 } > "$work/kernels.cc"
 
-"$cxx" "${kernel_flags[@]}" -O2 -c "$work/kernels.cc" -o "$work/kernels.o"
+# ThreadSanitizer's instrumentation without its runtime: every load and store of a kernel calls races.cc's
+# __tsan_readN / __tsan_writeN, which note device addresses while a graph's first launch is checked for races.
+record_flags=(-fsanitize=thread --param tsan-instrument-func-entry-exit=0)
+"$cxx" "${kernel_flags[@]}" "${record_flags[@]}" -O2 -c "$work/kernels.cc" -o "$work/kernels.o"
 "$cxx" "${flags[@]}" -O2 -c "$here/scheduler.cc" -o "$work/scheduler.o" -include "$here/kernel_shim.h"
 # -U_FORTIFY_SOURCE: a fortified siglongjmp refuses to jump from the fault handler back to the scheduler's stack.
 "$cxx" "${flags[@]}" -O2 -U_FORTIFY_SOURCE -c "$here/driver.cc" -o "$work/driver.o"
+"$cxx" "${flags[@]}" -O2 -c "$here/races.cc" -o "$work/races.o"
 "$cxx" "${flags[@]}" -O2 -c "$here/cublas.cc" -o "$work/cublas.o"
-"$cxx" -shared -o "$out/libcuda.so.1" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack \
-  "$work/driver.o" "$work/scheduler.o" "$work/kernels.o"
+"$cxx" -shared -o "$out/libcuda.so.1" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack -Wl,--no-undefined \
+  "$work/driver.o" "$work/scheduler.o" "$work/races.o" "$work/kernels.o"
 # The stubs: every symbol JCublas2 imports from libcublas.so.12 that cublas.o does not define.
 # unzip, else the JDK's jar, else python3: whichever this machine has.
 if command -v unzip >/dev/null 2>&1; then

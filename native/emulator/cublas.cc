@@ -21,6 +21,8 @@
 #define API extern "C" __attribute__((visibility("default")))
 
 extern "C" int dendrite_emu_inside(const void *p, size_t bytes);
+extern "C" int dendrite_emu_recording();
+extern "C" void dendrite_emu_note(const void *p, size_t bytes, int kind);
 
 enum : int {
     OK = 0,
@@ -40,6 +42,8 @@ struct Handle {
     void *stream = nullptr;
     int math_mode = 0;
     int pointer_mode = 0; /* 0: alpha and beta on the host */
+    void *workspace = nullptr;
+    size_t workspace_bytes = 0;
 };
 
 float tf32(float x) {
@@ -62,7 +66,32 @@ struct Gemm {
     long long lda, ldb, ldc, stride_a, stride_b, stride_c;
     int batches;
     bool tf32;
+    void *workspace; /* the handle's when the call was made: the real library may write to it */
+    size_t workspace_bytes;
 };
+
+/* The columns of a rows x cols column-major matrix with leading dimension ld, for the race check (races.cc). */
+void note_matrix(const float *p, long long rows, long long cols, long long ld, int kind) {
+    for (long long j = 0; j < cols && rows > 0; j++) {
+        dendrite_emu_note(p + j * ld, (size_t) rows * sizeof(float), kind);
+    }
+}
+
+/* What a product reads and writes, column by column, while a graph's first launch is recorded. */
+void note_gemm(const struct Gemm &g) {
+    long long a_rows = g.ta == OP_N ? g.m : g.k, a_cols = g.ta == OP_N ? g.k : g.m;
+    long long b_rows = g.tb == OP_N ? g.k : g.n, b_cols = g.tb == OP_N ? g.n : g.k;
+    for (int i = 0; i < g.batches; i++) {
+        note_matrix(g.a + i * g.stride_a, a_rows, a_cols, g.lda, demu::READ);
+        note_matrix(g.b + i * g.stride_b, b_rows, b_cols, g.ldb, demu::READ);
+        note_matrix(g.c + i * g.stride_c, g.m, g.n, g.ldc, demu::WRITE);
+    }
+    dendrite_emu_note(g.alpha_ptr, g.alpha_ptr != nullptr ? sizeof(float) : 0, demu::READ);
+    dendrite_emu_note(g.beta_ptr, g.beta_ptr != nullptr ? sizeof(float) : 0, demu::READ);
+    /* The workspace as its first word only: enough for two calls on one workspace to clash (no kernel of ours
+     * touches a workspace), where all 32 MiB would cost every product half a million notes. */
+    dendrite_emu_note(g.workspace, g.workspace_bytes > 0 ? sizeof(float) : 0, demu::WRITE);
+}
 
 void run_gemm(void *data) {
     const Gemm &g = *(const Gemm *) data;
@@ -75,6 +104,9 @@ void run_gemm(void *data) {
                      "ldb=%lld C=%p ldc=%lld batches=%d strides %lld %lld %lld tf32=%d\n", g.ta, g.tb, g.m, g.n, g.k,
                      (const void *) g.a, g.lda, (const void *) g.b, g.ldb, (void *) g.c, g.ldc, g.batches, g.stride_a,
                      g.stride_b, g.stride_c, (int) g.tf32);
+    }
+    if (dendrite_emu_recording()) {
+        note_gemm(g);
     }
     float alpha = g.alpha_ptr != nullptr ? *g.alpha_ptr : g.alpha;
     float beta = g.beta_ptr != nullptr ? *g.beta_ptr : g.beta;
@@ -157,7 +189,7 @@ int gemm(Handle *h, int ta, int tb, int m, int n, int k, const float *alpha, con
         return INVALID_VALUE;
     }
     Gemm *g = new Gemm{ta, tb, m, n, k, 0.0f, 0.0f, nullptr, nullptr, a, b, c, lda, ldb, ldc, sa, sb, sc, batches,
-                       tf32_operands};
+                       tf32_operands, h->workspace, h->workspace_bytes};
     if (h->pointer_mode == 0) {
         g->alpha = *alpha;
         g->beta = *beta;
@@ -206,6 +238,11 @@ struct Scal {
 
 void run_scal(void *data) {
     const Scal &s = *(const Scal *) data;
+    if (dendrite_emu_recording()) {
+        for (int i = 0; i < s.n; i++) {
+            dendrite_emu_note(s.x + (size_t) i * s.inc, sizeof(float), demu::WRITE);
+        }
+    }
     for (int i = 0; i < s.n; i++) {
         s.x[(size_t) i * s.inc] *= s.alpha;
     }
@@ -230,7 +267,11 @@ API int cublasSetStream_v2(Handle *h, void *stream) {
     return OK;
 }
 
-API int cublasSetWorkspace_v2(Handle *, void *, size_t) { return OK; }
+API int cublasSetWorkspace_v2(Handle *h, void *workspace, size_t bytes) {
+    h->workspace = workspace;
+    h->workspace_bytes = bytes;
+    return OK;
+}
 
 API int cublasSetMathMode(Handle *h, int mode) {
     h->math_mode = mode;

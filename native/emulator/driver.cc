@@ -12,12 +12,15 @@
  *     with a forked stream not joined back fails as CUDA's does (CUDA_ERROR_STREAM_CAPTURE_UNJOINED), and
  *     allocating, freeing or synchronising while one is open fails and invalidates it;
  *   - a graph launch runs the nodes in an order its edges allow: the order of capture, or with
- *     DENDRITE_EMU_ORDER=reverse the latest ready node first, where a missing edge shows;
+ *     DENDRITE_EMU_ORDER=reverse the latest ready node first, where a missing edge shows; the first launch of each
+ *     instance records every node's device memory accesses and fails if two nodes the edges leave unordered touch
+ *     the same word, one writing (races.cc);
  *   - the device is a compute capability 9.0 one with DENDRITE_EMU_SMS multiprocessors (default 8: the backend
  *     sizes its grids by them, and a small grid keeps the emulation fast).
  *
- * What it does not model: time (events read the host's clock), concurrency between streams or blocks, memory
- * ordering between threads (one runs at a time), and the GPU's float functions (glibc's expf, not CUDA's).
+ * What it does not model: time (events read the host's clock), concurrency between blocks (a graph's concurrency
+ * between nodes is checked, not run), memory ordering between threads (one runs at a time), and the GPU's float
+ * functions (glibc's expf, not CUDA's).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -127,6 +130,7 @@ struct Event {
 struct Exec {
     Graph graph;
     bool traced = false;
+    bool checked = false; /* its first launch was recorded and checked for races (races.cc) */
 };
 
 int context_token;
@@ -243,6 +247,7 @@ std::string execute(const Node &n) {
             return demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
         }
         case Node::MEMSET:
+            demu::note(n.dst, n.count * n.element_bytes, demu::WRITE);
             if (n.element_bytes == 1) {
                 std::memset((void *) n.dst, (int) (n.value & 0xFF), n.count);
             } else {
@@ -251,6 +256,8 @@ std::string execute(const Node &n) {
             }
             return "";
         case Node::COPY:
+            demu::note(n.src, n.count, demu::READ);
+            demu::note(n.dst, n.count, demu::WRITE);
             std::memmove((void *) n.dst, (const void *) n.src, n.count);
             return "";
         case Node::HOST:
@@ -974,10 +981,19 @@ API CUresult cuGraphLaunch(void *x, void *s) {
         }
     }
     bool reverse = demu::reverse_order();
+    /* The first launch of each instance is recorded node by node and checked for races (races.cc); later ones run
+     * as they are, since a training run replays one graph thousands of times. */
+    bool check = demu::races_checked() && !exec->checked;
+    exec->checked = true;
+    std::vector<demu::Footprint> prints(check ? n : 0);
+    std::vector<int> order;
     while (!ready.empty()) {
         int v = reverse ? *ready.rbegin() : *ready.begin();
         ready.erase(v);
+        order.push_back(v);
+        demu::recording = check ? &prints[v] : nullptr;
         CUresult r = run(g.nodes[v]);
+        demu::recording = nullptr;
         if (r != SUCCESS) {
             return r;
         }
@@ -985,6 +1001,20 @@ API CUresult cuGraphLaunch(void *x, void *s) {
             if (--waiting[w] == 0) {
                 ready.insert(w);
             }
+        }
+    }
+    if (check) {
+        std::vector<std::vector<int>> deps(n);
+        std::vector<std::string> names(n);
+        for (size_t v = 0; v < n; v++) {
+            deps[v] = g.nodes[v].deps;
+            names[v] = describe(g.nodes[v]);
+        }
+        std::string why = demu::find_races(prints, deps, order, names, [](uintptr_t p) { return inside(p, 1) != nullptr; });
+        if (!why.empty()) {
+            std::fprintf(stderr, "dendrite emulator: a graph of %zu nodes: %s (CUDA_ERROR_LAUNCH_FAILED)\n", n,
+                         why.c_str());
+            return LAUNCH_FAILED;
         }
     }
     return SUCCESS;

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace demu {
@@ -54,6 +55,31 @@ GuardedMapping map_guarded(size_t bytes, size_t align);
  * order they were issued in, true the reverse. A kernel or a graph that is right gives the same results either
  * way; a race between threads (or a dependency a graph lacks) shows as a difference. */
 bool reverse_order();
+
+/*
+ * A node's footprint (races.cc): the device memory it read, wrote and changed with atomics, in 4-byte words, a
+ * 16-bit mask of each 64-byte line. Recorded while `recording` points to one: the driver sets it around each node
+ * of a graph's first launch, and then asks find_races whether two nodes the graph does not order clash.
+ */
+enum AccessKind { READ = 0, WRITE = 1, ATOMIC = 2 };
+struct Footprint {
+    struct Words {
+        uint16_t read = 0, write = 0, atomic = 0;
+    };
+    std::unordered_map<uintptr_t, Words> lines; /* by address / 64 */
+};
+extern Footprint *recording;
+void note(uintptr_t p, size_t bytes, int kind);
+/* What the shim's atomics call (they are not instrumented). */
+void atomic_access(const void *p, size_t bytes);
+/* DENDRITE_EMU_RACES (default on; 0: off): whether the driver records and checks a graph's first launch. */
+bool races_checked();
+/* The clashes between nodes of one graph that no path orders (deps[v]: v's dependencies; order: the nodes as the
+ * launch ran them), described with the nodes' names, or an empty string. in_device: whether an address is in a
+ * device allocation. */
+std::string find_races(const std::vector<Footprint> &prints, const std::vector<std::vector<int>> &deps,
+                       const std::vector<int> &order, const std::vector<std::string> &names,
+                       bool (*in_device)(uintptr_t));
 
 /* Work that the fake cuBLAS puts on a stream: run at once, or recorded as a node when the stream is being
  * captured (declared extern "C" so that libcublas.so.12 finds it in libcuda.so.1). */

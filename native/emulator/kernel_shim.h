@@ -122,39 +122,42 @@ inline T __ldca(const T *p) { return *p; }
 template <class T>
 inline void __stcg(T *p, T v) { *p = v; }
 
-/* One thread runs at a time, so a read-modify-write is atomic as written. */
-template <class T>
-inline T atomicAdd(T *p, T v) {
+/* One thread runs at a time, so a read-modify-write is atomic as written. Not instrumented (races.cc): each notes
+ * itself as an atomic access, which does not race with another atomic. */
+#define DEMU_ATOMIC template <class T> __attribute__((no_sanitize("thread"))) inline T
+DEMU_ATOMIC atomicAdd(T *p, T v) {
+    demu::atomic_access(p, sizeof(T));
     T old = *p;
     *p = old + v;
     return old;
 }
-template <class T>
-inline T atomicCAS(T *p, T expected, T desired) {
+DEMU_ATOMIC atomicCAS(T *p, T expected, T desired) {
+    demu::atomic_access(p, sizeof(T));
     T old = *p;
     if (old == expected) {
         *p = desired;
     }
     return old;
 }
-template <class T>
-inline T atomicExch(T *p, T v) {
+DEMU_ATOMIC atomicExch(T *p, T v) {
+    demu::atomic_access(p, sizeof(T));
     T old = *p;
     *p = v;
     return old;
 }
-template <class T>
-inline T atomicMax(T *p, T v) {
+DEMU_ATOMIC atomicMax(T *p, T v) {
+    demu::atomic_access(p, sizeof(T));
     T old = *p;
     *p = old > v ? old : v;
     return old;
 }
-template <class T>
-inline T atomicMin(T *p, T v) {
+DEMU_ATOMIC atomicMin(T *p, T v) {
+    demu::atomic_access(p, sizeof(T));
     T old = *p;
     *p = old < v ? old : v;
     return old;
 }
+#undef DEMU_ATOMIC
 
 inline unsigned int __float_as_uint(float f) {
     unsigned int u;

@@ -3,9 +3,14 @@ package dev.dendrite.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuEventCreate;
 import static jcuda.driver.JCudaDriver.cuEventDestroy;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
@@ -15,10 +20,13 @@ import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +39,7 @@ import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstreamCaptureMode;
@@ -118,6 +127,79 @@ class CudaEmulatorChecksTest {
                     () -> cuLaunchKernel(f, 1, 1, 1, 1024, 1, 1, 0, null, Pointer.to(zeros), null));
         } finally {
             cuModuleUnload(module);
+        }
+    }
+
+    /**
+     * The first launch of a graph is checked for races: two nodes that no path of the graph orders may not touch the
+     * same bytes with one of them writing, since on a GPU they may run at once (the emulator runs them one after the
+     * other, which hides it). A kernel's reads and writes are seen through its instrumentation, so both directions
+     * are tried against the same kernel, and a side path that touches other memory is the control.
+     */
+    @Test
+    void twoPathsOfAGraphThatTouchTheSameMemoryAreARace() {
+        CUmodule module = new CUmodule();
+        cuModuleLoadData(module, CudaLibraries.fatbin());
+        CUdeviceptr w = new CUdeviceptr();
+        CUdeviceptr grad = new CUdeviceptr();
+        CUdeviceptr other = new CUdeviceptr();
+        cuMemAlloc(w, 64);
+        cuMemAlloc(grad, 64);
+        cuMemAlloc(other, 64);
+        try {
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, "regularizer_gradient"); // grad[i] += l1 sign(w[i]) + 2 l2 w[i]
+            Pointer params = Pointer.to(Pointer.to(w), Pointer.to(grad), Pointer.to(new int[] {16}),
+                    Pointer.to(new float[] {0.01f}), Pointer.to(new float[] {0.01f}));
+            Consumer<CUstream> kernel = s -> cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, params, null);
+            launchForked(kernel, s -> cuMemsetD32Async(other, 0, 16, s)); // disjoint: no race
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED",
+                    () -> launchForked(kernel, s -> cuMemsetD32Async(w, 0, 16, s))); // writes what the kernel reads
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED",
+                    () -> launchForked(kernel, s -> cuMemcpyDtoDAsync(other, grad, 64, s))); // reads what it writes
+        } finally {
+            cuMemFree(w);
+            cuMemFree(grad);
+            cuMemFree(other);
+            cuModuleUnload(module);
+        }
+    }
+
+    /** Captures main's work and a side stream's beside it (forked after main's first memset, joined at the end). */
+    private static void launchForked(Consumer<CUstream> mainWork, Consumer<CUstream> sideWork) {
+        CUstream main = new CUstream();
+        CUstream side = new CUstream();
+        CUevent fork = new CUevent();
+        CUevent join = new CUevent();
+        CUdeviceptr first = new CUdeviceptr();
+        CUgraph graph = new CUgraph();
+        CUgraphExec exec = new CUgraphExec();
+        cuStreamCreate(main, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        cuStreamCreate(side, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        cuEventCreate(fork, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        cuEventCreate(join, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        cuMemAlloc(first, 4);
+        try {
+            cuStreamBeginCapture(main, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+            cuMemsetD32Async(first, 0, 1, main);
+            cuEventRecord(fork, main);
+            cuStreamWaitEvent(side, fork, 0);
+            mainWork.accept(main);
+            sideWork.accept(side);
+            cuEventRecord(join, side);
+            cuStreamWaitEvent(main, join, 0);
+            cuStreamEndCapture(main, graph);
+            cuGraphInstantiate(exec, graph, 0L);
+            cuGraphLaunch(exec, main);
+            cuStreamSynchronize(main);
+        } finally {
+            cuGraphExecDestroy(exec);
+            cuGraphDestroy(graph);
+            cuMemFree(first);
+            cuEventDestroy(join);
+            cuEventDestroy(fork);
+            cuStreamDestroy(side);
+            cuStreamDestroy(main);
         }
     }
 }
