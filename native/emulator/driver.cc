@@ -14,12 +14,13 @@
  *   - a graph launch runs the nodes in an order its edges allow: the order of capture, or with
  *     DENDRITE_EMU_ORDER=reverse the latest ready node first, where a missing edge shows; the first launch of each
  *     instance records every node's device memory accesses and fails if two nodes the edges leave unordered touch
- *     the same word, one writing (races.cc);
+ *     the same word, one writing; and the first launch of each configuration of a kernel fails if two of its blocks
+ *     touch one word, one writing, with no atomic ticket between (races.cc);
  *   - the device is a compute capability 9.0 one with DENDRITE_EMU_SMS multiprocessors (default 8: the backend
  *     sizes its grids by them, and a small grid keeps the emulation fast).
  *
- * What it does not model: time (events read the host's clock), concurrency between blocks (a graph's concurrency
- * between nodes is checked, not run), memory ordering between threads (one runs at a time), and the GPU's float
+ * What it does not model: time (events read the host's clock), concurrency between blocks or nodes (races are
+ * checked, not run), memory ordering between threads (one runs at a time), and the GPU's float
  * functions (glibc's expf, not CUDA's).
  */
 #include <pthread.h>
@@ -236,6 +237,10 @@ void trace(const Node &n) {
     }
 }
 
+/* Set by execute when what failed is the race check: the launch fails, but the context is not lost (the kernel
+ * did run; a GPU would not have noticed). */
+bool race_found = false;
+
 /* The node's work, unguarded; an empty string, or why the launch failed. */
 std::string execute(const Node &n) {
     switch (n.kind) {
@@ -244,7 +249,22 @@ std::string execute(const Node &n) {
             for (size_t i = 0; i < params.size(); i++) {
                 params[i] = (void *) n.params[i].data();
             }
-            return demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
+            /* The first launch of each configuration of a kernel with more than one block is checked for races
+             * between its blocks (races.cc). */
+            static std::set<std::string> checked;
+            bool check = demu::races_checked() && (unsigned long long) n.grid.x * n.grid.y * n.grid.z > 1
+                         && checked.insert(std::string(n.kernel->name) + " " + std::to_string(n.grid.x) + " "
+                                           + std::to_string(n.grid.y) + " " + std::to_string(n.grid.z) + " "
+                                           + std::to_string(n.block.x * n.block.y * n.block.z)).second;
+            demu::BlockWords words;
+            demu::block_recording = check ? &words : nullptr;
+            std::string why = demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
+            demu::block_recording = nullptr;
+            if (why.empty() && check) {
+                why = demu::block_clash(words, n.kernel->name, [](uintptr_t p) { return inside(p, 1) != nullptr; });
+                race_found = !why.empty();
+            }
+            return why;
         }
         case Node::MEMSET:
             demu::note(n.dst, n.count * n.element_bytes, demu::WRITE);
@@ -313,6 +333,7 @@ CUresult run(const Node &n) {
         guarding = 0;
     } else {
         faulted = true;
+        demu::block_recording = nullptr;
     }
     sigaction(SIGSEGV, &previous_segv, nullptr);
     sigaction(SIGBUS, &previous_bus, nullptr);
@@ -328,6 +349,11 @@ CUresult run(const Node &n) {
         }
         lost = ILLEGAL_ADDRESS;
         return lost;
+    }
+    if (!why.empty() && race_found) {
+        race_found = false;
+        std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED)\n", why.c_str());
+        return LAUNCH_FAILED;
     }
     if (!why.empty()) {
         std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED; the context is lost)\n", why.c_str());

@@ -69,6 +69,30 @@ struct Footprint {
     std::unordered_map<uintptr_t, Words> lines; /* by address / 64 */
 };
 extern Footprint *recording;
+/*
+ * Which blocks of one kernel launch touched each word, for races between the blocks of a kernel (races.cc): set by
+ * the driver around the first launch of each configuration of each kernel. A block's accesses after it has made an
+ * atomic are in a second phase, ordered after every block's first: the ticket that lets the last block read what
+ * the others wrote (dendrite_finish_stats, the counters' last group).
+ */
+struct BlockWords {
+    struct Phase {
+        int writer = -1, reader = -1;   /* the first block that wrote (plainly or atomically), and that read */
+        bool atomic_only = true;        /* every write so far atomic: another atomic does not clash with them */
+        bool readers = false;           /* read by more than one block */
+        int clash_a = -1, clash_b = -1; /* the two blocks of the first clash, if any */
+        bool clash_write = false;       /* whether clash_b wrote */
+    };
+    struct Word {
+        Phase phase[2];
+    };
+    std::unordered_map<uintptr_t, Word> words; /* by address / 4 */
+    int block = -1;                            /* the block that ran last, and its phase */
+    int phase = 0;
+};
+extern BlockWords *block_recording;
+/* The first clash between blocks on device memory that `words` holds, described for kernel `name`, or "". */
+std::string block_clash(const BlockWords &words, const char *name, bool (*in_device)(uintptr_t));
 void note(uintptr_t p, size_t bytes, int kind);
 /* What the shim's atomics call (they are not instrumented). */
 void atomic_access(const void *p, size_t bytes);

@@ -1,7 +1,8 @@
 /*
  * races.cc - which device memory each node of a graph reads and writes, and whether two nodes that the graph lets
  * run at the same time touch the same bytes with at least one writing: a race on the GPU, where the emulator
- * would otherwise run them one after the other and hide it (a branch's stream, by-layer updates, hand-offs).
+ * would otherwise run them one after the other and hide it (a branch's stream, by-layer updates, hand-offs). The
+ * same for the blocks of one kernel launch (BlockWords, emu.h), which the emulator also runs one after another.
  *
  * How a node's accesses are seen:
  *   - kernels: build.sh compiles them with ThreadSanitizer's instrumentation, which calls __tsan_readN /
@@ -25,13 +26,72 @@
 #include <unordered_map>
 #include <vector>
 
-#include "emu.h"
+#include "kernel_shim.h"
 
 namespace demu {
 
 Footprint *recording = nullptr;
+BlockWords *block_recording = nullptr;
+
+namespace {
+
+/* One block's access to one word, against what the other blocks of the launch did in the same phase. */
+void note_block(BlockWords &bw, uintptr_t word, int kind) {
+    BlockWords::Phase &p = bw.words[word].phase[bw.phase];
+    int b = bw.block;
+    bool writes = kind != READ;
+    int other = -1;
+    if (writes) {
+        if (p.writer >= 0 && p.writer != b && !(kind == ATOMIC && p.atomic_only)) {
+            other = p.writer;
+        } else if (p.reader >= 0 && (p.reader != b || p.readers)) {
+            other = p.reader != b ? p.reader : -2; /* -2: some other reader */
+        }
+        if (p.writer < 0) {
+            p.writer = b;
+        }
+        p.atomic_only = p.atomic_only && kind == ATOMIC;
+    } else {
+        if (p.writer >= 0 && p.writer != b) {
+            other = p.writer;
+        }
+        if (p.reader < 0) {
+            p.reader = b;
+        } else if (p.reader != b) {
+            p.readers = true;
+        }
+    }
+    if (other != -1 && p.clash_a == -1) {
+        p.clash_a = other;
+        p.clash_b = b;
+        p.clash_write = writes;
+    }
+}
+
+int linear_block() {
+    const ThreadView *t = current;
+    return t == nullptr ? -1 : (int) (t->block.x + t->grid_dim.x * (t->block.y + t->grid_dim.y * t->block.z));
+}
+
+}  // namespace
 
 void note(uintptr_t p, size_t bytes, int kind) {
+    BlockWords *bw = block_recording;
+    if (bw != nullptr && bytes > 0) {
+        int b = linear_block();
+        if (b >= 0) {
+            if (b != bw->block) { /* blocks run one after another: a new one starts in the first phase */
+                bw->block = b;
+                bw->phase = 0;
+            }
+            for (uintptr_t w = p >> 2, last = (p + bytes - 1) >> 2; w <= last; w++) {
+                note_block(*bw, w, kind);
+            }
+            if (kind == ATOMIC) {
+                bw->phase = 1;
+            }
+        }
+    }
     Footprint *f = recording;
     if (f == nullptr || bytes == 0) {
         return;
@@ -50,9 +110,36 @@ void note(uintptr_t p, size_t bytes, int kind) {
 }
 
 void atomic_access(const void *p, size_t bytes) {
-    if (recording != nullptr) {
+    if (recording != nullptr || block_recording != nullptr) {
         note((uintptr_t) p, bytes, ATOMIC);
     }
+}
+
+std::string block_clash(const BlockWords &bw, const char *name, bool (*in_device)(uintptr_t)) {
+    size_t clashes = 0;
+    uintptr_t first = UINTPTR_MAX;
+    const BlockWords::Phase *at = nullptr;
+    for (const auto &entry : bw.words) {
+        for (const BlockWords::Phase &p : entry.second.phase) {
+            if (p.clash_a == -1 || !in_device(entry.first << 2)) {
+                continue; /* shared memory and the fibers' stacks are each block's own */
+            }
+            clashes++;
+            if ((entry.first << 2) < first) {
+                first = entry.first << 2;
+                at = &p;
+            }
+        }
+    }
+    if (at == nullptr) {
+        return "";
+    }
+    char why[400];
+    std::snprintf(why, sizeof why, "kernel %s: %zu word(s) of device memory touched by two of its blocks, one of "
+                  "them writing, with no atomic ticket between (a race between blocks on a GPU); the first at 0x%lx, "
+                  "block %d then block %d (%s)", name, clashes, (unsigned long) first, at->clash_a, at->clash_b,
+                  at->clash_write ? "writes" : "reads");
+    return why;
 }
 
 namespace {
@@ -167,30 +254,23 @@ bool races_checked() {
 /* Hidden: only the kernels linked into this library call them, and no other library of the process should find a
  * __tsan_init. */
 #define DEMU_HOOK extern "C" __attribute__((visibility("hidden")))
-#define DEMU_ACCESS(size)                                                                      \
-    DEMU_HOOK void __tsan_read##size(void *p) {                                                \
-        if (demu::recording != nullptr) demu::note((uintptr_t) p, size, demu::READ);           \
-    }                                                                                          \
-    DEMU_HOOK void __tsan_write##size(void *p) {                                               \
-        if (demu::recording != nullptr) demu::note((uintptr_t) p, size, demu::WRITE);          \
-    }                                                                                          \
-    DEMU_HOOK void __tsan_unaligned_read##size(void *p) {                                      \
-        if (demu::recording != nullptr) demu::note((uintptr_t) p, size, demu::READ);           \
-    }                                                                                          \
-    DEMU_HOOK void __tsan_unaligned_write##size(void *p) {                                     \
-        if (demu::recording != nullptr) demu::note((uintptr_t) p, size, demu::WRITE);          \
+static inline void hook(void *p, size_t bytes, int kind) {
+    if (demu::recording != nullptr || demu::block_recording != nullptr) {
+        demu::note((uintptr_t) p, bytes, kind);
     }
+}
+#define DEMU_ACCESS(size)                                                                             \
+    DEMU_HOOK void __tsan_read##size(void *p) { hook(p, size, demu::READ); }                          \
+    DEMU_HOOK void __tsan_write##size(void *p) { hook(p, size, demu::WRITE); }                        \
+    DEMU_HOOK void __tsan_unaligned_read##size(void *p) { hook(p, size, demu::READ); }                \
+    DEMU_HOOK void __tsan_unaligned_write##size(void *p) { hook(p, size, demu::WRITE); }
 DEMU_ACCESS(1)
 DEMU_ACCESS(2)
 DEMU_ACCESS(4)
 DEMU_ACCESS(8)
 DEMU_ACCESS(16)
-DEMU_HOOK void __tsan_read_range(void *p, size_t n) {
-    if (demu::recording != nullptr) demu::note((uintptr_t) p, n, demu::READ);
-}
-DEMU_HOOK void __tsan_write_range(void *p, size_t n) {
-    if (demu::recording != nullptr) demu::note((uintptr_t) p, n, demu::WRITE);
-}
+DEMU_HOOK void __tsan_read_range(void *p, size_t n) { hook(p, n, demu::READ); }
+DEMU_HOOK void __tsan_write_range(void *p, size_t n) { hook(p, n, demu::WRITE); }
 /* What the instrumented module's constructor asks for; nothing to do. */
 DEMU_HOOK void __tsan_init() {}
 

@@ -165,6 +165,41 @@ class CudaEmulatorChecksTest {
         }
     }
 
+    /**
+     * The first launch of each configuration of a kernel is checked for races between its blocks: here column_sums
+     * (a block per 32 columns) writes its sums over the next block's first row, which that block reads.
+     */
+    @Test
+    void blocksOfOneKernelThatTouchTheSameMemoryAreARace() {
+        CUmodule module = new CUmodule();
+        cuModuleLoadData(module, CudaLibraries.fatbin());
+        CUdeviceptr x = new CUdeviceptr();
+        cuMemAlloc(x, 2 * 64 * 4);
+        try {
+            cuMemsetD32Async(x, 0, 2 * 64, null);
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, "column_sums"); // out[c] = sum over r of x[r, c]
+            Consumer<CUdeviceptr> sums = out -> cuLaunchKernel(f, 2, 1, 1, 32, 32, 1, 0, null, Pointer.to(
+                    Pointer.to(x), Pointer.to(new int[] {2}), Pointer.to(new int[] {64}), Pointer.to(out)), null);
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> {
+                sums.accept(x.withByteOffset(32 * 4)); // block 0 writes columns 32-63 of row 0, block 1's to read
+                cuStreamSynchronize(null);
+            });
+            CUdeviceptr apart = new CUdeviceptr();
+            cuMemAlloc(apart, 64 * 4);
+            try {
+                cuLaunchKernel(f, 2, 1, 1, 32, 32, 1, 0, null, Pointer.to(Pointer.to(x), Pointer.to(new int[] {1}),
+                        Pointer.to(new int[] {64}), Pointer.to(apart)), null); // another configuration, no overlap
+                cuStreamSynchronize(null);
+            } finally {
+                cuMemFree(apart);
+            }
+        } finally {
+            cuMemFree(x);
+            cuModuleUnload(module);
+        }
+    }
+
     /** Captures main's work and a side stream's beside it (forked after main's first memset, joined at the end). */
     private static void launchForked(Consumer<CUstream> mainWork, Consumer<CUstream> sideWork) {
         CUstream main = new CUstream();
