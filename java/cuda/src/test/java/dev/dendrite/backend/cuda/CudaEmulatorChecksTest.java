@@ -89,26 +89,13 @@ class CudaEmulatorChecksTest {
 
     @Test
     void aCaptureWhoseForkIsNotJoinedBackFailsAsCudasDoes() {
-        CUstream main = new CUstream();
-        CUstream side = new CUstream();
-        CUevent fork = new CUevent();
         CUdeviceptr p = new CUdeviceptr();
-        cuStreamCreate(main, CUstream_flags.CU_STREAM_NON_BLOCKING);
-        cuStreamCreate(side, CUstream_flags.CU_STREAM_NON_BLOCKING);
-        cuEventCreate(fork, CUevent_flags.CU_EVENT_DISABLE_TIMING);
         cuMemAlloc(p, 64);
         try {
-            cuStreamBeginCapture(main, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-            cuMemsetD32Async(p, 1, 8, main);
-            cuEventRecord(fork, main);
-            cuStreamWaitEvent(side, fork, 0);
-            cuMemsetD32Async(p.withByteOffset(32), 2, 8, side); // never joined back into main
-            assertRefused("CUDA_ERROR_STREAM_CAPTURE_UNJOINED", () -> cuStreamEndCapture(main, new CUgraph()));
+            assertRefused("CUDA_ERROR_STREAM_CAPTURE_UNJOINED", () -> captureForked(
+                    s -> cuMemsetD32Async(p, 1, 8, s), s -> cuMemsetD32Async(p.withByteOffset(32), 2, 8, s), false));
         } finally {
             cuMemFree(p);
-            cuEventDestroy(fork);
-            cuStreamDestroy(side);
-            cuStreamDestroy(main);
         }
     }
 
@@ -152,11 +139,11 @@ class CudaEmulatorChecksTest {
             Pointer params = Pointer.to(Pointer.to(w), Pointer.to(grad), Pointer.to(new int[] {16}),
                     Pointer.to(new float[] {0.01f}), Pointer.to(new float[] {0.01f}));
             Consumer<CUstream> kernel = s -> cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, params, null);
-            launchForked(kernel, s -> cuMemsetD32Async(other, 0, 16, s)); // disjoint: no race
-            assertRefused("CUDA_ERROR_LAUNCH_FAILED",
-                    () -> launchForked(kernel, s -> cuMemsetD32Async(w, 0, 16, s))); // writes what the kernel reads
-            assertRefused("CUDA_ERROR_LAUNCH_FAILED",
-                    () -> launchForked(kernel, s -> cuMemcpyDtoDAsync(other, grad, 64, s))); // reads what it writes
+            captureForked(kernel, s -> cuMemsetD32Async(other, 0, 16, s), true); // disjoint: no race
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> captureForked(kernel,
+                    s -> cuMemsetD32Async(w, 0, 16, s), true)); // writes what the kernel reads
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> captureForked(kernel,
+                    s -> cuMemcpyDtoDAsync(other, grad, 64, s), true)); // reads what it writes
         } finally {
             cuMemFree(w);
             cuMemFree(grad);
@@ -200,20 +187,25 @@ class CudaEmulatorChecksTest {
         }
     }
 
-    /** Captures main's work and a side stream's beside it (forked after main's first memset, joined at the end). */
-    private static void launchForked(Consumer<CUstream> mainWork, Consumer<CUstream> sideWork) {
+    /**
+     * Captures main's work and a side stream's beside it (forked after main's first memset), then, if join, joins
+     * the side stream back, ends the capture and launches the graph once.
+     */
+    private static void captureForked(Consumer<CUstream> mainWork, Consumer<CUstream> sideWork, boolean join) {
         CUstream main = new CUstream();
         CUstream side = new CUstream();
         CUevent fork = new CUevent();
-        CUevent join = new CUevent();
+        CUevent joined = new CUevent();
         CUdeviceptr first = new CUdeviceptr();
         CUgraph graph = new CUgraph();
         CUgraphExec exec = new CUgraphExec();
         cuStreamCreate(main, CUstream_flags.CU_STREAM_NON_BLOCKING);
         cuStreamCreate(side, CUstream_flags.CU_STREAM_NON_BLOCKING);
         cuEventCreate(fork, CUevent_flags.CU_EVENT_DISABLE_TIMING);
-        cuEventCreate(join, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        cuEventCreate(joined, CUevent_flags.CU_EVENT_DISABLE_TIMING);
         cuMemAlloc(first, 4);
+        boolean captured = false;
+        boolean instantiated = false;
         try {
             cuStreamBeginCapture(main, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
             cuMemsetD32Async(first, 0, 1, main);
@@ -221,17 +213,25 @@ class CudaEmulatorChecksTest {
             cuStreamWaitEvent(side, fork, 0);
             mainWork.accept(main);
             sideWork.accept(side);
-            cuEventRecord(join, side);
-            cuStreamWaitEvent(main, join, 0);
+            if (join) {
+                cuEventRecord(joined, side);
+                cuStreamWaitEvent(main, joined, 0);
+            }
             cuStreamEndCapture(main, graph);
+            captured = true;
             cuGraphInstantiate(exec, graph, 0L);
+            instantiated = true;
             cuGraphLaunch(exec, main);
             cuStreamSynchronize(main);
         } finally {
-            cuGraphExecDestroy(exec);
-            cuGraphDestroy(graph);
+            if (instantiated) {
+                cuGraphExecDestroy(exec);
+            }
+            if (captured) {
+                cuGraphDestroy(graph);
+            }
             cuMemFree(first);
-            cuEventDestroy(join);
+            cuEventDestroy(joined);
             cuEventDestroy(fork);
             cuStreamDestroy(side);
             cuStreamDestroy(main);
