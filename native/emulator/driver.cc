@@ -15,7 +15,8 @@
  *     DENDRITE_EMU_ORDER=reverse the latest ready node first, where a missing edge shows; the first launch of each
  *     instance records every node's device memory accesses and fails if two nodes the edges leave unordered touch
  *     the same word, one writing; and the first launch of each configuration of a kernel fails if two of its blocks
- *     touch one word, one writing, with no atomic ticket between (races.cc);
+ *     touch one word, one writing, with no atomic ticket between, or two threads of a block do with no barrier
+ *     between (races.cc);
  *   - the device is a compute capability 9.0 one with DENDRITE_EMU_SMS multiprocessors (default 8: the backend
  *     sizes its grids by them, and a small grid keeps the emulation fast).
  *
@@ -249,10 +250,10 @@ std::string execute(const Node &n) {
             for (size_t i = 0; i < params.size(); i++) {
                 params[i] = (void *) n.params[i].data();
             }
-            /* The first launch of each configuration of a kernel with more than one block is checked for races
-             * between its blocks (races.cc). */
+            /* The first launch of each configuration of a kernel is checked for races between its blocks, and
+             * between the threads of each block (races.cc). */
             static std::set<std::string> checked;
-            bool check = demu::races_checked() && (unsigned long long) n.grid.x * n.grid.y * n.grid.z > 1
+            bool check = demu::races_checked()
                          && checked.insert(std::string(n.kernel->name) + " " + std::to_string(n.grid.x) + " "
                                            + std::to_string(n.grid.y) + " " + std::to_string(n.grid.z) + " "
                                            + std::to_string(n.block.x * n.block.y * n.block.z)).second;

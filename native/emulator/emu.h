@@ -89,9 +89,23 @@ struct BlockWords {
     std::unordered_map<uintptr_t, Word> words; /* by address / 4 */
     int block = -1;                            /* the block that ran last, and its phase */
     int phase = 0;
+    /* Within the block that runs: the threads' accesses to each word (shared memory included), for races between
+     * threads of one block that no barrier separates. Cleared when the next block starts. */
+    struct Access {
+        int thread = -1;
+        unsigned barriers = 0, warp_syncs = 0;
+    };
+    struct ThreadWord {
+        Access write, read, other_read; /* the last write; the first two readers since it */
+        bool atomic = false;            /* the last write was an atomic */
+    };
+    std::unordered_map<uintptr_t, ThreadWord> block_words;
+    std::string thread_clash; /* the first, described, and its word */
+    uintptr_t thread_clash_word = 0;
 };
 extern BlockWords *block_recording;
-/* The first clash between blocks on device memory that `words` holds, described for kernel `name`, or "". */
+/* The first clash between blocks on device memory that `words` holds, or between threads of a block on any memory,
+ * described for kernel `name`, or "". */
 std::string block_clash(const BlockWords &words, const char *name, bool (*in_device)(uintptr_t));
 void note(uintptr_t p, size_t bytes, int kind);
 /* What the shim's atomics call (they are not instrumented). */

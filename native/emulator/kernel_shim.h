@@ -25,6 +25,9 @@ namespace demu {
 struct ThreadView {
     Dim3 thread, block, block_dim, grid_dim;
     int linear; /* thread index in the block, x fastest */
+    /* How many __syncthreads and __syncwarp this thread has passed in its block: two threads' accesses are ordered
+     * when they are apart by a barrier (races.cc). */
+    unsigned barriers, warp_syncs;
 };
 extern thread_local ThreadView *current;
 void syncthreads();

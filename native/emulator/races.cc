@@ -2,7 +2,8 @@
  * races.cc - which device memory each node of a graph reads and writes, and whether two nodes that the graph lets
  * run at the same time touch the same bytes with at least one writing: a race on the GPU, where the emulator
  * would otherwise run them one after the other and hide it (a branch's stream, by-layer updates, hand-offs). The
- * same for the blocks of one kernel launch (BlockWords, emu.h), which the emulator also runs one after another.
+ * same for the blocks of one kernel launch (BlockWords, emu.h), which the emulator also runs one after another, and
+ * for the threads of a block between barriers, which run as fibers that switch only at barriers and shuffles.
  *
  * How a node's accesses are seen:
  *   - kernels: build.sh compiles them with ThreadSanitizer's instrumentation, which calls __tsan_readN /
@@ -68,6 +69,44 @@ void note_block(BlockWords &bw, uintptr_t word, int kind) {
     }
 }
 
+/* Whether a's access and b's are ordered: the same thread, a block barrier between them, or a __syncwarp between
+ * two lanes of one warp (every thread passes the same barriers in order, so a different count means one between). */
+bool ordered(const BlockWords::Access &a, const BlockWords::Access &b) {
+    return a.thread == b.thread || a.barriers != b.barriers
+           || (a.thread / 32 == b.thread / 32 && a.warp_syncs != b.warp_syncs);
+}
+
+/* One thread's access to one word, against the block's other threads. */
+void note_thread(BlockWords &bw, uintptr_t word, int kind, const ThreadView &t) {
+    BlockWords::ThreadWord &w = bw.block_words[word];
+    BlockWords::Access me{t.linear, t.barriers, t.warp_syncs};
+    const BlockWords::Access *other = nullptr;
+    if (w.write.thread >= 0 && !ordered(w.write, me) && !(kind == ATOMIC && w.atomic)) {
+        other = &w.write;
+    } else if (kind != READ && w.read.thread >= 0 && !ordered(w.read, me)) {
+        other = &w.read;
+    } else if (kind != READ && w.other_read.thread >= 0 && !ordered(w.other_read, me)) {
+        other = &w.other_read;
+    }
+    if (other != nullptr && bw.thread_clash.empty()) {
+        char why[300];
+        std::snprintf(why, sizeof why, "thread %d %s word 0x%lx, which thread %d %s with no barrier between",
+                      me.thread, kind == READ ? "reads" : "writes", (unsigned long) (word << 2), other->thread,
+                      other == &w.write ? "wrote" : "read");
+        bw.thread_clash = "block " + std::to_string(bw.block) + ": " + why;
+        bw.thread_clash_word = word;
+    }
+    if (kind != READ) {
+        w.write = me;
+        w.atomic = kind == ATOMIC;
+        w.read = w.other_read = BlockWords::Access{};
+    } else if (w.read.thread < 0) {
+        w.read = me;
+    } else if (w.read.thread != me.thread && w.other_read.thread < 0) {
+        w.other_read = me;
+    }
+}
+
 int linear_block() {
     const ThreadView *t = current;
     return t == nullptr ? -1 : (int) (t->block.x + t->grid_dim.x * (t->block.y + t->grid_dim.y * t->block.z));
@@ -83,9 +122,11 @@ void note(uintptr_t p, size_t bytes, int kind) {
             if (b != bw->block) { /* blocks run one after another: a new one starts in the first phase */
                 bw->block = b;
                 bw->phase = 0;
+                bw->block_words.clear();
             }
             for (uintptr_t w = p >> 2, last = (p + bytes - 1) >> 2; w <= last; w++) {
                 note_block(*bw, w, kind);
+                note_thread(*bw, w, kind, *current);
             }
             if (kind == ATOMIC) {
                 bw->phase = 1;
@@ -130,6 +171,10 @@ std::string block_clash(const BlockWords &bw, const char *name, bool (*in_device
                 at = &p;
             }
         }
+    }
+    if (!bw.thread_clash.empty()) {
+        return std::string("kernel ") + name + ", " + bw.thread_clash + " (a race between threads on a GPU; "
+               + (in_device(bw.thread_clash_word << 2) ? "device" : "shared") + " memory)";
     }
     if (at == nullptr) {
         return "";

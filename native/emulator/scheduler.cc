@@ -131,6 +131,8 @@ std::string run_block(Dim3 b, Dim3 grid, Dim3 dim, int n, Fiber *fibers) {
         f.view.block_dim = dim;
         f.view.grid_dim = grid;
         f.view.linear = i;
+        f.view.barriers = 0;
+        f.view.warp_syncs = 0;
         f.state = READY;
         f.sp = initial_stack(i);
     }
@@ -212,9 +214,17 @@ std::string run_block(Dim3 b, Dim3 grid, Dim3 dim, int n, Fiber *fibers) {
 
 }  // namespace
 
-void syncthreads() { yield(AT_BARRIER); }
+void syncthreads() {
+    running->view.barriers++; /* counted before the wait: what this thread does after it is ordered after the others' */
+    yield(AT_BARRIER);
+}
 
-void syncwarp() { yield(AT_WARP); }
+/* A shuffle (exchange) waits too, but is not counted: only __syncwarp orders the lanes' memory accesses in CUDA's
+ * memory model. */
+void syncwarp() {
+    running->view.warp_syncs++;
+    yield(AT_WARP);
+}
 
 uint64_t exchange(uint64_t mine, int src_lane) {
     int me = running->view.linear;

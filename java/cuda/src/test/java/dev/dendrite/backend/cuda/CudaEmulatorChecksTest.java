@@ -188,6 +188,33 @@ class CudaEmulatorChecksTest {
     }
 
     /**
+     * The same between the threads of one block: regularizer_gradient (grad[i] += f(w[i]), a thread per i) with grad
+     * one element past w, so thread i writes the word thread i + 1 reads, with no barrier between; one block (of 64
+     * threads: a configuration no other test launches, since only the first launch of each is checked).
+     */
+    @Test
+    void threadsOfOneBlockThatTouchTheSameWordWithoutABarrierAreARace() {
+        CUmodule module = new CUmodule();
+        cuModuleLoadData(module, CudaLibraries.fatbin());
+        CUdeviceptr w = new CUdeviceptr();
+        cuMemAlloc(w, 17 * 4);
+        try {
+            cuMemsetD32Async(w, 0, 17, null);
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, "regularizer_gradient");
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> {
+                cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, null, Pointer.to(Pointer.to(w), Pointer.to(w.withByteOffset(4)),
+                        Pointer.to(new int[] {16}), Pointer.to(new float[] {0.01f}), Pointer.to(new float[] {0.01f})),
+                        null);
+                cuStreamSynchronize(null);
+            });
+        } finally {
+            cuMemFree(w);
+            cuModuleUnload(module);
+        }
+    }
+
+    /**
      * Captures main's work and a side stream's beside it (forked after main's first memset), then, if join, joins
      * the side stream back, ends the capture and launches the graph once.
      */
