@@ -40,6 +40,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 /* The driver structs native/launch passes, declared once (C11 there: its _Alignas is C++'s alignas). */
@@ -238,9 +239,14 @@ void trace(const Node &n) {
     }
 }
 
-/* Set by execute when what failed is the race check: the launch fails, but the context is not lost (the kernel
- * did run; a GPU would not have noticed). */
-bool race_found = false;
+/* Whether address p is in a device allocation: what the race checks compare (races.cc). */
+bool in_device(uintptr_t p) { return inside(p, 1) != nullptr; }
+
+/* Whether this launch is the first of its configuration (kernel, grid, block size), which the race checks record. */
+bool first_of_its_configuration(const Node &n) {
+    static std::set<std::tuple<const demu::Kernel *, unsigned, unsigned, unsigned, unsigned>> seen;
+    return seen.emplace(n.kernel, n.grid.x, n.grid.y, n.grid.z, n.block.x * n.block.y * n.block.z).second;
+}
 
 /* The node's work, unguarded; an empty string, or why the launch failed. */
 std::string execute(const Node &n) {
@@ -250,22 +256,7 @@ std::string execute(const Node &n) {
             for (size_t i = 0; i < params.size(); i++) {
                 params[i] = (void *) n.params[i].data();
             }
-            /* The first launch of each configuration of a kernel is checked for races between its blocks, and
-             * between the threads of each block (races.cc). */
-            static std::set<std::string> checked;
-            bool check = demu::races_checked()
-                         && checked.insert(std::string(n.kernel->name) + " " + std::to_string(n.grid.x) + " "
-                                           + std::to_string(n.grid.y) + " " + std::to_string(n.grid.z) + " "
-                                           + std::to_string(n.block.x * n.block.y * n.block.z)).second;
-            demu::BlockWords words;
-            demu::block_recording = check ? &words : nullptr;
-            std::string why = demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
-            demu::block_recording = nullptr;
-            if (why.empty() && check) {
-                why = demu::block_clash(words, n.kernel->name, [](uintptr_t p) { return inside(p, 1) != nullptr; });
-                race_found = !why.empty();
-            }
-            return why;
+            return demu::launch(*n.kernel, n.grid, n.block, n.shared, params.data());
         }
         case Node::MEMSET:
             demu::note(n.dst, n.count * n.element_bytes, demu::WRITE);
@@ -323,6 +314,10 @@ CUresult run(const Node &n) {
     sigaction(SIGBUS, nullptr, &previous_bus);
     sigaction(SIGSEGV, &mine, nullptr);
     sigaction(SIGBUS, &mine, nullptr);
+    /* The first launch of each configuration of a kernel is checked for races between its blocks, and between the
+     * threads of each block (races.cc). */
+    demu::BlockWords words;
+    bool check = n.kind == Node::KERNEL && demu::races_checked() && first_of_its_configuration(n);
     sigjmp_buf here;
     std::string why;
     bool faulted = false;
@@ -330,12 +325,13 @@ CUresult run(const Node &n) {
         fault_exit = &here;
         guarded_thread = pthread_self();
         guarding = 1;
+        demu::block_recording = check ? &words : nullptr;
         why = execute(n);
         guarding = 0;
     } else {
         faulted = true;
-        demu::block_recording = nullptr;
     }
+    demu::block_recording = nullptr;
     sigaction(SIGSEGV, &previous_segv, nullptr);
     sigaction(SIGBUS, &previous_bus, nullptr);
     sigaltstack(&old_stack, nullptr);
@@ -351,15 +347,18 @@ CUresult run(const Node &n) {
         lost = ILLEGAL_ADDRESS;
         return lost;
     }
-    if (!why.empty() && race_found) {
-        race_found = false;
-        std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED)\n", why.c_str());
-        return LAUNCH_FAILED;
-    }
     if (!why.empty()) {
         std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED; the context is lost)\n", why.c_str());
         lost = LAUNCH_FAILED;
         return lost;
+    }
+    if (check) {
+        /* The kernel did run; a GPU would not have noticed, so the context is not lost. */
+        why = demu::block_clash(words, n.kernel->name, in_device);
+        if (!why.empty()) {
+            std::fprintf(stderr, "dendrite emulator: %s (CUDA_ERROR_LAUNCH_FAILED)\n", why.c_str());
+            return LAUNCH_FAILED;
+        }
     }
     return SUCCESS;
 }
@@ -1037,7 +1036,7 @@ API CUresult cuGraphLaunch(void *x, void *s) {
             deps[v] = g.nodes[v].deps;
             names[v] = describe(g.nodes[v]);
         }
-        std::string why = demu::find_races(prints, deps, order, names, [](uintptr_t p) { return inside(p, 1) != nullptr; });
+        std::string why = demu::find_races(prints, deps, order, names, in_device);
         if (!why.empty()) {
             std::fprintf(stderr, "dendrite emulator: a graph of %zu nodes: %s (CUDA_ERROR_LAUNCH_FAILED)\n", n,
                          why.c_str());

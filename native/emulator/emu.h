@@ -79,7 +79,7 @@ struct BlockWords {
     struct Phase {
         int writer = -1, reader = -1;   /* the first block that wrote (plainly or atomically), and that read */
         bool atomic_only = true;        /* every write so far atomic: another atomic does not clash with them */
-        bool readers = false;           /* read by more than one block */
+        int other_reader = -1;          /* a second block that read */
         int clash_a = -1, clash_b = -1; /* the two blocks of the first clash, if any */
         bool clash_write = false;       /* whether clash_b wrote */
     };

@@ -34,6 +34,9 @@ namespace demu {
 Footprint *recording = nullptr;
 BlockWords *block_recording = nullptr;
 
+/* Whether anything records accesses now: false for nearly every access, so the callbacks test it inline. */
+inline bool checking() { return recording != nullptr || block_recording != nullptr; }
+
 namespace {
 
 /* One block's access to one word, against what the other blocks of the launch did in the same phase. */
@@ -45,8 +48,8 @@ void note_block(BlockWords &bw, uintptr_t word, int kind) {
     if (writes) {
         if (p.writer >= 0 && p.writer != b && !(kind == ATOMIC && p.atomic_only)) {
             other = p.writer;
-        } else if (p.reader >= 0 && (p.reader != b || p.readers)) {
-            other = p.reader != b ? p.reader : -2; /* -2: some other reader */
+        } else if (p.reader >= 0) {
+            other = p.reader != b ? p.reader : p.other_reader;
         }
         if (p.writer < 0) {
             p.writer = b;
@@ -58,8 +61,8 @@ void note_block(BlockWords &bw, uintptr_t word, int kind) {
         }
         if (p.reader < 0) {
             p.reader = b;
-        } else if (p.reader != b) {
-            p.readers = true;
+        } else if (p.reader != b && p.other_reader < 0) {
+            p.other_reader = b;
         }
     }
     if (other != -1 && p.clash_a == -1) {
@@ -115,6 +118,9 @@ int linear_block() {
 }  // namespace
 
 void note(uintptr_t p, size_t bytes, int kind) {
+    if (!checking()) {
+        return;
+    }
     BlockWords *bw = block_recording;
     if (bw != nullptr && bytes > 0) {
         int b = linear_block();
@@ -150,13 +156,13 @@ void note(uintptr_t p, size_t bytes, int kind) {
     }
 }
 
-void atomic_access(const void *p, size_t bytes) {
-    if (recording != nullptr || block_recording != nullptr) {
-        note((uintptr_t) p, bytes, ATOMIC);
-    }
-}
+void atomic_access(const void *p, size_t bytes) { note((uintptr_t) p, bytes, ATOMIC); }
 
 std::string block_clash(const BlockWords &bw, const char *name, bool (*in_device)(uintptr_t)) {
+    if (!bw.thread_clash.empty()) {
+        return std::string("kernel ") + name + ", " + bw.thread_clash + " (a race between threads on a GPU; "
+               + (in_device(bw.thread_clash_word << 2) ? "device" : "shared") + " memory)";
+    }
     size_t clashes = 0;
     uintptr_t first = UINTPTR_MAX;
     const BlockWords::Phase *at = nullptr;
@@ -171,10 +177,6 @@ std::string block_clash(const BlockWords &bw, const char *name, bool (*in_device
                 at = &p;
             }
         }
-    }
-    if (!bw.thread_clash.empty()) {
-        return std::string("kernel ") + name + ", " + bw.thread_clash + " (a race between threads on a GPU; "
-               + (in_device(bw.thread_clash_word << 2) ? "device" : "shared") + " memory)";
     }
     if (at == nullptr) {
         return "";
@@ -300,7 +302,7 @@ bool races_checked() {
  * __tsan_init. */
 #define DEMU_HOOK extern "C" __attribute__((visibility("hidden")))
 static inline void hook(void *p, size_t bytes, int kind) {
-    if (demu::recording != nullptr || demu::block_recording != nullptr) {
+    if (demu::checking()) {
         demu::note((uintptr_t) p, bytes, kind);
     }
 }

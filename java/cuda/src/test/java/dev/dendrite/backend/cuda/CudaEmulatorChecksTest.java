@@ -54,18 +54,31 @@ import jcuda.driver.CUstream_flags;
  */
 class CudaEmulatorChecksTest {
     private static CudaBackend backend;
+    private static CUmodule module;
 
     @BeforeAll
     static void open() {
         backend = CudaTestSupport.backendOrSkip(CudaEmulatorChecksTest.class);
         assumeTrue(CudaTestSupport.emulated(backend), "checks of native/emulator, and this is " + backend.deviceName());
+        module = new CUmodule();
+        cuModuleLoadData(module, CudaLibraries.fatbin());
     }
 
     @AfterAll
     static void close() {
+        if (module != null) {
+            cuModuleUnload(module);
+        }
         if (backend != null) {
             backend.close();
         }
+    }
+
+    /** The fatbin's kernel of that name. */
+    private static CUfunction kernel(String name) {
+        CUfunction f = new CUfunction();
+        cuModuleGetFunction(f, module, name);
+        return f;
     }
 
     private static void assertRefused(String error, Runnable call) {
@@ -101,20 +114,13 @@ class CudaEmulatorChecksTest {
 
     @Test
     void aLaunchPastTheKernelsLaunchBoundsIsRefused() {
-        CUmodule module = new CUmodule();
-        cuModuleLoadData(module, CudaLibraries.fatbin());
-        try {
-            CUfunction f = new CUfunction();
-            cuModuleGetFunction(f, module, "gemm_small_nn"); // __launch_bounds__ of 256 threads
-            Pointer[] zeros = new Pointer[9];
-            for (int i = 0; i < zeros.length; i++) {
-                zeros[i] = Pointer.to(new long[1]);
-            }
-            assertRefused("CUDA_ERROR_INVALID_VALUE",
-                    () -> cuLaunchKernel(f, 1, 1, 1, 1024, 1, 1, 0, null, Pointer.to(zeros), null));
-        } finally {
-            cuModuleUnload(module);
+        CUfunction f = kernel("gemm_small_nn"); // __launch_bounds__ of 256 threads
+        Pointer[] zeros = new Pointer[9];
+        for (int i = 0; i < zeros.length; i++) {
+            zeros[i] = Pointer.to(new long[1]);
         }
+        assertRefused("CUDA_ERROR_INVALID_VALUE",
+                () -> cuLaunchKernel(f, 1, 1, 1, 1024, 1, 1, 0, null, Pointer.to(zeros), null));
     }
 
     /**
@@ -125,8 +131,6 @@ class CudaEmulatorChecksTest {
      */
     @Test
     void twoPathsOfAGraphThatTouchTheSameMemoryAreARace() {
-        CUmodule module = new CUmodule();
-        cuModuleLoadData(module, CudaLibraries.fatbin());
         CUdeviceptr w = new CUdeviceptr();
         CUdeviceptr grad = new CUdeviceptr();
         CUdeviceptr other = new CUdeviceptr();
@@ -134,8 +138,7 @@ class CudaEmulatorChecksTest {
         cuMemAlloc(grad, 64);
         cuMemAlloc(other, 64);
         try {
-            CUfunction f = new CUfunction();
-            cuModuleGetFunction(f, module, "regularizer_gradient"); // grad[i] += l1 sign(w[i]) + 2 l2 w[i]
+            CUfunction f = kernel("regularizer_gradient"); // grad[i] += l1 sign(w[i]) + 2 l2 w[i]
             Pointer params = Pointer.to(Pointer.to(w), Pointer.to(grad), Pointer.to(new int[] {16}),
                     Pointer.to(new float[] {0.01f}), Pointer.to(new float[] {0.01f}));
             Consumer<CUstream> kernel = s -> cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, params, null);
@@ -148,43 +151,40 @@ class CudaEmulatorChecksTest {
             cuMemFree(w);
             cuMemFree(grad);
             cuMemFree(other);
-            cuModuleUnload(module);
         }
     }
 
     /**
      * The first launch of each configuration of a kernel is checked for races between its blocks: here column_sums
-     * (a block per 32 columns) writes its sums over the next block's first row, which that block reads.
+     * (a block per 32 columns) writes its sums over the next block's first row, which that block reads. The control,
+     * column sums of three blocks (a configuration the race did not use) into a buffer of their own, runs on the
+     * same context afterwards.
      */
     @Test
     void blocksOfOneKernelThatTouchTheSameMemoryAreARace() {
-        CUmodule module = new CUmodule();
-        cuModuleLoadData(module, CudaLibraries.fatbin());
         CUdeviceptr x = new CUdeviceptr();
+        CUdeviceptr apart = new CUdeviceptr();
         cuMemAlloc(x, 2 * 64 * 4);
+        cuMemAlloc(apart, 96 * 4);
         try {
             cuMemsetD32Async(x, 0, 2 * 64, null);
-            CUfunction f = new CUfunction();
-            cuModuleGetFunction(f, module, "column_sums"); // out[c] = sum over r of x[r, c]
-            Consumer<CUdeviceptr> sums = out -> cuLaunchKernel(f, 2, 1, 1, 32, 32, 1, 0, null, Pointer.to(
-                    Pointer.to(x), Pointer.to(new int[] {2}), Pointer.to(new int[] {64}), Pointer.to(out)), null);
-            assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> {
-                sums.accept(x.withByteOffset(32 * 4)); // block 0 writes columns 32-63 of row 0, block 1's to read
+            CUfunction f = kernel("column_sums"); // out[c] = sum over r of x[r, c]
+            ColumnSums sums = (rows, cols, out) -> {
+                cuLaunchKernel(f, cols / 32, 1, 1, 32, 32, 1, 0, null, Pointer.to(Pointer.to(x),
+                        Pointer.to(new int[] {rows}), Pointer.to(new int[] {cols}), Pointer.to(out)), null);
                 cuStreamSynchronize(null);
-            });
-            CUdeviceptr apart = new CUdeviceptr();
-            cuMemAlloc(apart, 64 * 4);
-            try {
-                cuLaunchKernel(f, 2, 1, 1, 32, 32, 1, 0, null, Pointer.to(Pointer.to(x), Pointer.to(new int[] {1}),
-                        Pointer.to(new int[] {64}), Pointer.to(apart)), null); // another configuration, no overlap
-                cuStreamSynchronize(null);
-            } finally {
-                cuMemFree(apart);
-            }
+            };
+            // block 0 writes columns 32-63 of row 0, which block 1 reads
+            assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> sums.run(2, 64, x.withByteOffset(32 * 4)));
+            sums.run(1, 96, apart);
         } finally {
             cuMemFree(x);
-            cuModuleUnload(module);
+            cuMemFree(apart);
         }
+    }
+
+    private interface ColumnSums {
+        void run(int rows, int cols, CUdeviceptr out);
     }
 
     /**
@@ -194,14 +194,11 @@ class CudaEmulatorChecksTest {
      */
     @Test
     void threadsOfOneBlockThatTouchTheSameWordWithoutABarrierAreARace() {
-        CUmodule module = new CUmodule();
-        cuModuleLoadData(module, CudaLibraries.fatbin());
         CUdeviceptr w = new CUdeviceptr();
         cuMemAlloc(w, 17 * 4);
         try {
             cuMemsetD32Async(w, 0, 17, null);
-            CUfunction f = new CUfunction();
-            cuModuleGetFunction(f, module, "regularizer_gradient");
+            CUfunction f = kernel("regularizer_gradient");
             assertRefused("CUDA_ERROR_LAUNCH_FAILED", () -> {
                 cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, null, Pointer.to(Pointer.to(w), Pointer.to(w.withByteOffset(4)),
                         Pointer.to(new int[] {16}), Pointer.to(new float[] {0.01f}), Pointer.to(new float[] {0.01f})),
@@ -210,7 +207,6 @@ class CudaEmulatorChecksTest {
             });
         } finally {
             cuMemFree(w);
-            cuModuleUnload(module);
         }
     }
 
