@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #define CHECK_CUDA(call)                                                                                      \
@@ -179,6 +180,23 @@ __device__ __forceinline__ void copies_done() {
     __syncthreads();
 }
 
+/*
+ * y = relu(the S partial products (S x m x n) summed in slice order, + b[column]): the second kernel of a product
+ * split over k (cuBLAS's strided-batched slices, or a kernel's), as the backend's gemm_fold_bias_activation; S = 1
+ * reads a whole product. One thread per output, grid-stride.
+ */
+__global__ void fold_bias_relu(const float *partials, int slices, const float *b, float *y, int m, int n) {
+    size_t mn = (size_t) m * n;
+    for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < mn; i += (size_t) gridDim.x * blockDim.x) {
+        float s = 0.0f;
+        for (int z = 0; z < slices; z++) {
+            s += partials[z * mn + i];
+        }
+        s += b[i % n];
+        y[i] = s > 0.0f ? s : 0.0f;
+    }
+}
+
 /* ------------------------------------------------------------------ cuBLAS, opened at run time */
 
 #define CHECK_CUBLAS(call)                                                                                    \
@@ -247,6 +265,23 @@ inline float *device_floats(size_t n) {
     return d;
 }
 
+/*
+ * A CUDA library by soname: the path in environment variable `variable` if set, else the loader's search (which
+ * also finds a copy already loaded, say cuBLASLt after cuBLAS), else CUDA's usual folders; null if none opens.
+ */
+inline void *open_cuda_library(const char *variable, const char *soname) {
+    std::string names[] = {getenv(variable) != nullptr ? getenv(variable) : "", soname,
+                           std::string("/usr/local/cuda/lib64/") + soname,
+                           std::string("/usr/local/cuda/targets/x86_64-linux/lib/") + soname};
+    for (const std::string &n : names) {
+        void *lib = n.empty() ? nullptr : dlopen(n.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (lib != nullptr) {
+            return lib;
+        }
+    }
+    return nullptr;
+}
+
 struct Cublas {
     using Handle = void *;
     int (*create)(Handle *) = nullptr;
@@ -286,14 +321,7 @@ struct Cublas {
 
     /* False (with the reason printed) where libcublas.so.13 cannot be opened: the cuBLAS rows are then left out. */
     bool open(cudaStream_t stream) {
-        const char *names[] = {getenv("DENDRITE_CUBLAS"), "libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.13",
-                               "/usr/local/cuda/targets/x86_64-linux/lib/libcublas.so.13"};
-        void *lib = nullptr;
-        for (const char *n : names) {
-            if (n != nullptr && (lib = dlopen(n, RTLD_NOW | RTLD_LOCAL)) != nullptr) {
-                break;
-            }
-        }
+        void *lib = open_cuda_library("DENDRITE_CUBLAS", "libcublas.so.13");
         if (lib == nullptr) {
             std::printf("cuBLAS: libcublas.so.13 not found (%s); its rows are left out\n", dlerror());
             return false;
@@ -314,6 +342,95 @@ struct Cublas {
         size_t bytes = 32u << 20;
         CHECK_CUDA(cudaMalloc(&workspace, bytes));
         return set_stream(handle, stream) == 0 && set_workspace(handle, workspace, bytes) == 0;
+    }
+};
+
+/*
+ * cuBLASLt, opened at run time like cuBLAS: the entry points a product with an epilogue needs (bias, relu and their
+ * gradients fused into the product's kernel), with cublasLt.h's documented signatures and enum values. The
+ * descriptors are the library's own opaque objects (created and destroyed by it), so only the heuristic's result,
+ * which the caller allocates, needs its layout here: 64 bytes of algorithm, then workspace size, status, waves and
+ * four reserved ints (96 bytes).
+ */
+struct LtAlgo {
+    unsigned long long data[8];
+};
+struct LtHeuristic {
+    LtAlgo algo;
+    size_t workspace_bytes;
+    int state;
+    float waves;
+    int reserved[4];
+};
+static_assert(sizeof(LtHeuristic) == 96, "cublasLtMatmulHeuristicResult_t is 96 bytes");
+
+struct CublasLt {
+    using Handle = void *;
+    /* cublasComputeType_t, cudaDataType_t */
+    static constexpr int COMPUTE_32F = 68, R_32F = 0;
+    /* cublasLtMatmulDescAttributes_t */
+    static constexpr int DESC_TRANSA = 3, DESC_TRANSB = 4, DESC_EPILOGUE = 7, DESC_BIAS_POINTER = 8,
+                         DESC_AUX_POINTER = 11, DESC_AUX_LD = 12;
+    /* cublasLtEpilogue_t */
+    static constexpr unsigned EPI_DEFAULT = 1, EPI_RELU_BIAS = 6, EPI_RELU_AUX_BIAS = 134, EPI_DRELU_BGRAD = 152,
+                              EPI_BGRADA = 256;
+    /* cublasLtMatmulPreferenceAttributes_t */
+    static constexpr int PREF_MAX_WORKSPACE_BYTES = 1;
+
+    int (*create)(Handle *) = nullptr;
+    int (*desc_create)(Handle *, int, int) = nullptr;
+    int (*desc_destroy)(Handle) = nullptr;
+    int (*desc_set)(Handle, int, const void *, size_t) = nullptr;
+    int (*layout_create)(Handle *, int, unsigned long long, unsigned long long, long long) = nullptr;
+    int (*layout_destroy)(Handle) = nullptr;
+    int (*pref_create)(Handle *) = nullptr;
+    int (*pref_destroy)(Handle) = nullptr;
+    int (*pref_set)(Handle, int, const void *, size_t) = nullptr;
+    int (*heuristic)(Handle, Handle, Handle, Handle, Handle, Handle, Handle, int, LtHeuristic *, int *) = nullptr;
+    int (*matmul)(Handle, Handle, const void *, const void *, Handle, const void *, Handle, const void *,
+                  const void *, Handle, void *, Handle, const LtAlgo *, void *, size_t, cudaStream_t) = nullptr;
+    const char *(*status_string)(int) = nullptr;
+    Handle handle = nullptr;
+    Handle preference = nullptr;
+    void *workspace = nullptr;
+    size_t workspace_bytes = 32u << 20;
+
+    const char *status(int s) const {
+        return status_string != nullptr ? status_string(s) : "(cublasLtGetStatusString missing)";
+    }
+
+    /*
+     * False (with the reason printed) where libcublasLt.so.13 cannot be opened. Opened after cuBLAS, whose library
+     * loads it, the soname alone finds that copy; DENDRITE_CUBLASLT names another.
+     */
+    bool open() {
+        void *lib = open_cuda_library("DENDRITE_CUBLASLT", "libcublasLt.so.13");
+        if (lib == nullptr) {
+            std::printf("cuBLASLt: libcublasLt.so.13 not found (%s); its rows are left out\n", dlerror());
+            return false;
+        }
+        create = (decltype(create)) dlsym(lib, "cublasLtCreate");
+        desc_create = (decltype(desc_create)) dlsym(lib, "cublasLtMatmulDescCreate");
+        desc_destroy = (decltype(desc_destroy)) dlsym(lib, "cublasLtMatmulDescDestroy");
+        desc_set = (decltype(desc_set)) dlsym(lib, "cublasLtMatmulDescSetAttribute");
+        layout_create = (decltype(layout_create)) dlsym(lib, "cublasLtMatrixLayoutCreate");
+        layout_destroy = (decltype(layout_destroy)) dlsym(lib, "cublasLtMatrixLayoutDestroy");
+        pref_create = (decltype(pref_create)) dlsym(lib, "cublasLtMatmulPreferenceCreate");
+        pref_destroy = (decltype(pref_destroy)) dlsym(lib, "cublasLtMatmulPreferenceDestroy");
+        pref_set = (decltype(pref_set)) dlsym(lib, "cublasLtMatmulPreferenceSetAttribute");
+        heuristic = (decltype(heuristic)) dlsym(lib, "cublasLtMatmulAlgoGetHeuristic");
+        matmul = (decltype(matmul)) dlsym(lib, "cublasLtMatmul");
+        status_string = (decltype(status_string)) dlsym(lib, "cublasLtGetStatusString");
+        if (!create || !desc_create || !desc_destroy || !desc_set || !layout_create || !layout_destroy ||
+            !pref_create || !pref_destroy || !pref_set || !heuristic || !matmul || create(&handle) != 0) {
+            std::printf("cuBLASLt: an entry point is missing or cublasLtCreate failed; its rows are left out\n");
+            return false;
+        }
+        /* Its own workspace, as cuBLAS's: nothing is allocated while a graph is captured. */
+        CHECK_CUDA(cudaMalloc(&workspace, workspace_bytes));
+        unsigned long long bytes = workspace_bytes;
+        return pref_create(&preference) == 0 &&
+               pref_set(preference, PREF_MAX_WORKSPACE_BYTES, &bytes, sizeof bytes) == 0;
     }
 };
 

@@ -239,18 +239,6 @@ __global__ void __launch_bounds__(THREADS) forward_slices(const float *x, const 
     store_slice_partials(x, w, partials, m, n, k);
 }
 
-/* y[i] = relu(sum of the S partials in slice order + b): also the second kernel of the cuBLAS-sliced row. */
-__global__ void fold_bias_relu(const float *partials, int slices, const float *b, float *y, int m, int n) {
-    size_t mn = (size_t) m * n;
-    for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < mn; i += (size_t) gridDim.x * blockDim.x) {
-        float s = 0.0f;
-        for (int z = 0; z < slices; z++) {
-            s += partials[z * mn + i];
-        }
-        y[i] = relu_bias(s, b, (int) (i % n));
-    }
-}
-
 __global__ void bias_relu(float *y, const float *b, int m, int n) {
     size_t mn = (size_t) m * n;
     for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < mn; i += (size_t) gridDim.x * blockDim.x) {
