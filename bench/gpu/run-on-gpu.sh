@@ -58,6 +58,8 @@
 #                                    default: every path added since the last green device run); RETRY_TIMEOUT=60
 #                                    seconds a rerun, RETRY_BUDGET=120 seconds for the single-path reruns together
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
+#   DEV_PROGRAMS="gemm_lt_epilogue ..." DEV_BUDGET=120 DEV_TIMEOUT=60   the dev stage's programs to run first, in
+#                                    order (the others follow), its seconds in all, and each program's at most
 #   OPS_BACKENDS="cuda opencl" OPS_TIMEOUT=420
 #   PACK=1                           at the end, everything in $OUT but summary.txt, comparison.md, trace-report.md
 #                                    and run-info.json goes into results.tgz (the default when OUT is set: the
@@ -90,8 +92,8 @@ case "${PLAN:-}" in
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (FP32 also without the 3xTF32 candidate, once more printing each
      # product's candidates and times (choice), and without by-layer updates: its Adam moves 1 GB a step, 89% of it
-     # now beside the backward products), the kernel explorations (dev: short, and they say whether FP32 on the
-     # tensor cores pays), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on both sides
+     # now beside the backward products), the kernel explorations (dev, DEV_BUDGET 120 s: whether cuBLASLt's
+     # epilogues and FP32 on the tensor cores pay), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's steps go on both sides
      # (trace), ncu last
     : "${ONLY:=cuda-bench pytorch compare dev opencl-tests opencl-bench trace gemm step}" "${NETWORKS:=wide4096}"
     : "${EXTRA_RUNS=no3x:-Ddendrite.cuda.3xtf32=false choice:-Ddendrite.gemm.verbose=true whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
@@ -196,7 +198,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|SMOKE_TIMEOUT|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|DEV_PROGRAMS|DEV_BUDGET|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|SMOKE_TIMEOUT|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -637,9 +639,11 @@ stage_trace() {
 }
 
 stage_dev() {
-  # Each exploration in .bundle/dev (make-bundle.sh: bench/gpu/dev/*.cu, stripped, as xz) with its default shapes;
-  # cuBLAS, which they open at run time, from the folder where the CUDA backend finds it too.
-  local dir program name found env_vars=()
+  # Each exploration in .bundle/dev (make-bundle.sh: bench/gpu/dev/*.cu, stripped, as xz) with its default shapes,
+  # those in $DEV_PROGRAMS first, in that order, then the rest; cuBLAS, which they open at run time, from the folder
+  # where the CUDA backend finds it too. The stage as a whole stops after DEV_BUDGET seconds, so that the stages
+  # after it keep their time: a program that would start with less than 10 s of it left is skipped.
+  local dir program name found env_vars=() programs=() stage_start=$SECONDS secs
   dir=$(mktemp -d)
   if [ -z "${DENDRITE_CUBLAS:-}" ] && found=$(cuda_lib_dir libcublas.so.13); then
     env_vars=("DENDRITE_CUBLAS=$found/libcublas.so.13" "LD_LIBRARY_PATH=$found${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
@@ -647,8 +651,19 @@ stage_dev() {
   if ! ls "$b"/dev/*.xz >/dev/null 2>&1; then
     note "dev: no programs in $b/dev (make-bundle.sh builds them where nvcc is)"; failed+=(dev); return
   fi
+  for name in ${DEV_PROGRAMS-gemm_lt_epilogue gemm_wide_fp32 gemm_3xtf32_mma launch_latency gemm_forward wgrad_adam}; do
+    [ -f "$b/dev/$name.xz" ] && programs+=("$b/dev/$name.xz")
+  done
   for program in "$b"/dev/*.xz; do
+    case " ${programs[*]} " in *" $program "*) ;; *) programs+=("$program") ;; esac
+  done
+  for program in "${programs[@]}"; do
     name=$(basename "$program" .xz)
+    secs=$((${DEV_BUDGET:-120} - (SECONDS - stage_start)))
+    if [ "$secs" -lt 10 ]; then
+      note "dev-$name: SKIPPED, the dev stage's ${DEV_BUDGET:-120}s are spent"; skipped+=("dev-$name"); continue
+    fi
+    [ "$secs" -gt "${DEV_TIMEOUT:-60}" ] && secs=${DEV_TIMEOUT:-60}
     if command -v xz >/dev/null 2>&1; then
       xz -dc "$program" > "$dir/$name"
     else
@@ -656,7 +671,7 @@ stage_dev() {
 with lzma.open(sys.argv[1]) as i, open(sys.argv[2], "wb") as o: shutil.copyfileobj(i, o)' "$program" "$dir/$name"
     fi
     chmod +x "$dir/$name"
-    run_step "dev-$name" "$out/dev-$name.txt" "${DEV_TIMEOUT:-60}" env ${env_vars[@]+"${env_vars[@]}"} "$dir/$name"
+    run_step "dev-$name" "$out/dev-$name.txt" "$secs" env ${env_vars[@]+"${env_vars[@]}"} "$dir/$name"
   done
 }
 
