@@ -95,8 +95,11 @@ final class Engine implements AutoCloseable {
     private long stepsDone;
 
     private int capacity;
+    /** The batch buffers the step being issued uses: one of {@link #batches}' pairs. */
     private Buffer xBatch;
     private Buffer yBatch;
+    /** Two pairs of batch buffers: the next batch gathered beside the step before (-Ddendrite.prefetchBatches). */
+    private final BatchBuffers batches = new BatchBuffers(on("dendrite.prefetchBatches"));
     private Buffer lossScratch;
     private Slice[] outs;
     private Slice[] douts;
@@ -357,9 +360,14 @@ final class Engine implements AutoCloseable {
         workspace.clear();
         capacity = rows;
         int n = layers.size();
-        xBatch = work(DType.F32, rows * inputSize);
         boolean sparse = loss != null && loss.sparseLabels();
-        yBatch = work(sparse ? DType.I32 : DType.F32, sparse ? rows : rows * outputSize);
+        DType yType = sparse ? DType.I32 : DType.F32;
+        int yLength = sparse ? rows : rows * outputSize;
+        boolean two = batches.twoOfEach();
+        batches.set(work(DType.F32, rows * inputSize), work(yType, yLength),
+                two ? work(DType.F32, rows * inputSize) : null, two ? work(yType, yLength) : null);
+        xBatch = batches.x(0);
+        yBatch = batches.y(0);
         lossScratch = work(DType.F32, rows * outputSize);
         outs = new Slice[n];
         douts = new Slice[n];
@@ -421,6 +429,7 @@ final class Engine implements AutoCloseable {
     /** {@link #beginEpoch(long)} for an epoch that BackupAndRestore resumes at batch {@code firstBatch}. */
     void beginEpoch(long trainingSeed, int firstBatch) {
         this.seed = trainingSeed;
+        batches.reset();
         backend.upload(new int[] {(int) stepsDone, firstBatch}, 0, counters.all());
         backend.fill(trainStats.all(), 0f);
     }
@@ -428,9 +437,11 @@ final class Engine implements AutoCloseable {
     /**
      * One training step on rows {@code [batch * batchSize, batch * batchSize + rows)} of the epoch's order
      * ({@code permutation}, or the stored order when null), where {@code batch} is the device's batch counter.
+     * {@code nextIsFull}: the caller's next step is the next full batch of the same order, which this step may then
+     * gather beside itself ({@link BatchBuffers}).
      */
-    void trainStep(DeviceData data, Slice permutation, int batchSize, int rows) {
-        execute(data, permutation, batchSize, rows, 1);
+    void trainStep(DeviceData data, Slice permutation, int batchSize, int rows, boolean nextIsFull) {
+        execute(data, permutation, batchSize, rows, 1, nextIsFull);
     }
 
     /**
@@ -439,26 +450,43 @@ final class Engine implements AutoCloseable {
      * replays them with one launch. Each step reads its batch and learning rate from the device counters, which
      * the step before advanced, so the steps are the same ops as {@code count} calls of {@link #trainStep}.
      */
-    void trainSteps(DeviceData data, Slice permutation, int batchSize, int count) {
-        execute(data, permutation, batchSize, batchSize, count);
+    void trainSteps(DeviceData data, Slice permutation, int batchSize, int count, boolean nextIsFull) {
+        execute(data, permutation, batchSize, batchSize, count, nextIsFull);
     }
 
     /** {@code count} steps of {@code rows} rows each, recorded as one execution unless checkNumerics is on. */
-    private void execute(DeviceData data, Slice permutation, int batchSize, int rows, int count) {
+    private void execute(DeviceData data, Slice permutation, int batchSize, int rows, int count, boolean nextIsFull) {
+        // Prefetching needs the next batch's rows in the order (a permutation shifted by one batch) and a batch
+        // that nothing rewrites in place (mixup); checkNumerics's debug mode checks each op as issued, gathers too.
+        boolean prefetch = permutation != null && rows == batchSize && mixup == null && !numerics.on();
+        BatchBuffers.Plan plan = batches.plan(prefetch, stepsDone, nextIsFull);
         if (numerics.on()) { // each op is checked as it is issued: nothing is recorded
             for (int i = 0; i < count; i++) {
-                step(data, permutation, batchSize, rows, true);
+                step(data, permutation, batchSize, rows, true, plan, i, count);
                 stepsDone++;
             }
+            batches.executed(plan, count, stepsDone);
             return;
         }
         // One lambda per execution (not per op); the recording, when made, keeps it.
-        recorded.run(data, permutation, batchSize, rows, count, seed, () -> {
+        recorded.run(data, permutation, batchSize, rows, count, seed, plan.key(), () -> {
             for (int i = 0; i < count; i++) {
-                step(data, permutation, batchSize, rows, true);
+                step(data, permutation, batchSize, rows, true, plan, i, count);
             }
         });
         stepsDone += count;
+        batches.executed(plan, count, stepsDone);
+        useBatch(plan.buffer(count - 1)); // what a replay did not set: the last step's batch, for lastBatch()
+    }
+
+    /** Points the step's batch buffers (and the pass-through layers at the input, which share them) at pair b. */
+    private void useBatch(int b) {
+        xBatch = batches.x(b);
+        yBatch = batches.y(b);
+        Slice in = xBatch.all();
+        for (int i = 0; i < layers.size() && layers.get(i).isPassThrough(); i++) {
+            outs[i] = in;
+        }
     }
 
     /**
@@ -488,16 +516,34 @@ final class Engine implements AutoCloseable {
     float[] gradients(DeviceData data, int rows, long trainingSeed) {
         ensureCapacity(rows);
         beginEpoch(trainingSeed);
-        step(data, null, rows, rows, false);
+        step(data, null, rows, rows, false, batches.plan(false, stepsDone, false), 0, 1);
         float[] out = new float[paramCount + 1];
         backend.download(grads.slice(0, paramCount), out, 0);
         out[paramCount] = (float) ((double) trainStats()[Backend.STAT_LOSS] / rows);
         return out;
     }
 
-    private void step(DeviceData data, Slice permutation, int batchSize, int rows, boolean update) {
+    /**
+     * Step {@code index} of an execution of {@code count} planned by {@code plan}: its batch from the plan's buffer
+     * (gathered there first unless the step before did), the next step's batch gathered beside it where the plan
+     * says, then forward, backward and (with {@code update}) the update.
+     */
+    private void step(DeviceData data, Slice permutation, int batchSize, int rows, boolean update,
+            BatchBuffers.Plan plan, int index, int count) {
         int n = layers.size();
-        forwardAndLoss(data, permutation, counters.all(), batchSize, rows, true, trainStats.all());
+        int b = plan.buffer(index);
+        useBatch(b);
+        if (plan.prefetches(index, count)) {
+            // The next batch is batch counter + 1: the same gather over the order shifted by one batch. It joins
+            // before the counters advance (the step's last update, or advanceCounters after the final join).
+            Slice next = permutation.slice(batchSize, permutation.length() - batchSize);
+            Buffer x = batches.x(b ^ 1);
+            Buffer y = batches.y(b ^ 1);
+            backend.branch(() -> backend.gatherBatch(data.x(), inputSize, data.scale(), data.shift(), x.all(),
+                    data.y(), data.yWidth(), y.all(), next, counters.all(), batchSize, rows));
+        }
+        forwardAndLoss(data, permutation, counters.all(), batchSize, rows, true, trainStats.all(),
+                !plan.gathered(index));
         // By layer, each layer's regularizers and update follow its backward pass: as a branch where a layer before
         // it still has its backward pass to run (so that a GPU runs the update beside it), else in place. The
         // update rule then reads only its own layer (UpdatePlan.updatesInParts), so the bits are the same.
@@ -690,16 +736,18 @@ final class Engine implements AutoCloseable {
     /**
      * The sequence every batch starts with, in training and in inference alike: gathers the batch's inputs and
      * targets (rows of {@code data} in {@code order}, or stored order when null, at the batch that
-     * {@code batchCounters} points to), runs the forward pass and adds the batch's loss sums, weight penalties
-     * included, to {@code stats}. In training the loss also writes the gradient of the output, and the debug mode
-     * of {@link #checkNumerics} checks each result.
+     * {@code batchCounters} points to; not with {@code gather} false, where the step before did), runs the forward
+     * pass and adds the batch's loss sums, weight penalties included, to {@code stats}. In training the loss also
+     * writes the gradient of the output, and the debug mode of {@link #checkNumerics} checks each result.
      */
     private void forwardAndLoss(DeviceData data, Slice order, Slice batchCounters, int batchSize, int rows,
-            boolean training, Slice stats) {
+            boolean training, Slice stats, boolean gather) {
         int n = layers.size();
         setRows(rows);
-        backend.gatherBatch(data.x(), inputSize, data.scale(), data.shift(), xBatch.all(), data.y(), data.yWidth(),
-                yBatch.all(), order, batchCounters, batchSize, rows);
+        if (gather) { // else the step before gathered it (BatchBuffers)
+            backend.gatherBatch(data.x(), inputSize, data.scale(), data.shift(), xBatch.all(), data.y(),
+                    data.yWidth(), yBatch.all(), order, batchCounters, batchSize, rows);
+        }
         MixupStep mix = training ? mixup : null;
         Slice targets = mix == null ? yBatch.all()
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
@@ -855,7 +903,7 @@ final class Engine implements AutoCloseable {
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
         backend.fill(evalStats.all(), 0f);
         inferenceBatches(data, batchSize, rows -> {
-            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all());
+            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true);
             if (metrics != null) {
                 metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
             }
@@ -903,9 +951,10 @@ final class Engine implements AutoCloseable {
      */
     private void inferenceBatches(DeviceData data, int batchSize, IntConsumer deviceOps, AfterBatch afterEach) {
         ensureCapacity(Math.min(batchSize, data.rows()));
+        batches.reset(); // a batch prefetched for a training step is not kept across an inference pass
         backend.upload(new int[] {0, 0}, 0, evalCounters.all());
         boolean record = recordEvaluation && !numerics.on() && data.rows() / batchSize >= 3;
-        RecordedSteps batches = new RecordedSteps(backend);
+        RecordedSteps recordings = new RecordedSteps(backend);
         try {
             for (int start = 0; start < data.rows(); start += batchSize) {
                 int rows = Math.min(batchSize, data.rows() - start);
@@ -914,7 +963,7 @@ final class Engine implements AutoCloseable {
                     backend.advanceCounters(evalCounters.all());
                 };
                 if (record) {
-                    batches.run(data, null, batchSize, rows, 1, 0L, batch);
+                    recordings.run(data, null, batchSize, rows, 1, 0L, 0, batch);
                 } else {
                     batch.run();
                 }
@@ -924,13 +973,13 @@ final class Engine implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             try {
-                batches.release(); // after a device fault this fails too: the first failure is the one to see
+                recordings.release(); // after a device fault this fails too: the first failure is the one to see
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        batches.release();
+        recordings.release();
     }
 
     /**

@@ -176,7 +176,8 @@ final class FitLoop {
         @Override
         public int trainStep(int epoch, int batch) {
             int batchRows = Math.min(batchSize, rows - batch * batchSize);
-            engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, batchRows);
+            engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, batchRows,
+                    batch + 1 < rows / batchSize);
             return batchRows;
         }
 
@@ -189,7 +190,8 @@ final class FitLoop {
 
         @Override
         public int trainSteps(int epoch, int batch, int count) {
-            engine.trainSteps(train, permutation == null ? null : permutation.all(), batchSize, count);
+            engine.trainSteps(train, permutation == null ? null : permutation.all(), batchSize, count,
+                    batch + count < rows / batchSize);
             return count * batchSize;
         }
     }

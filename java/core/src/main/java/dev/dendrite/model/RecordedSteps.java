@@ -18,17 +18,22 @@ import dev.dendrite.backend.Slice;
  * replaces them.
  */
 final class RecordedSteps {
-    /** What a recorded execution froze; one with another key is recorded anew. */
-    private record Key(DeviceData data, Buffer order, int orderOffset, int batchSize, int rows, int steps, long seed) {
+    /**
+     * What a recorded execution froze; one with another key is recorded anew. {@code variant}: what else the
+     * caller's ops depend on (the engine's BatchBuffers.Plan: which batch buffers its steps use, which they gather).
+     */
+    private record Key(DeviceData data, Buffer order, int orderOffset, int batchSize, int rows, int steps, long seed,
+            int variant) {
     }
 
-    private static final int MAX_RECORDED = 4;
+    private static final int MAX_RECORDED = 8;
 
     private final Backend backend;
     /**
-     * Recorded executions, least recently used first. A fit needs at most three (its executions of full batches,
-     * a shorter one at the epoch's end, and the last, partial batch) and releases them when it ends; the bound only
-     * matters to callers of trainStep that vary the batch shape.
+     * Recorded executions, least recently used first. A fit needs at most seven (its executions of full batches: the
+     * epoch's first, which gathers its own batch, then one for each of the two batch buffers, a shorter one at the
+     * epoch's end and its last full one, which prefetches nothing; then the last, partial batch) and releases them
+     * when it ends; the bound only matters to callers of trainStep that vary the batch shape.
      */
     private final LinkedHashMap<Key, CapturedStep> recorded = new LinkedHashMap<>(8, 0.75f, true);
     /** Shapes whose first step has been issued directly; the next step of each is recorded. */
@@ -40,12 +45,14 @@ final class RecordedSteps {
 
     /**
      * Runs {@code step}, {@code steps} training steps on rows of {@code data} in the order {@code permutation}
-     * (null: stored order) with batches of {@code batchSize}, {@code rows} of them now, and dropout seed
-     * {@code seed}: issued directly the first time for this key, recorded the second time, replayed from then on.
+     * (null: stored order) with batches of {@code batchSize}, {@code rows} of them now, dropout seed {@code seed}
+     * and the caller's {@code variant}: issued directly the first time for this key, recorded the second time,
+     * replayed from then on.
      */
-    void run(DeviceData data, Slice permutation, int batchSize, int rows, int steps, long seed, Runnable step) {
+    void run(DeviceData data, Slice permutation, int batchSize, int rows, int steps, long seed, int variant,
+            Runnable step) {
         Key key = new Key(data, permutation == null ? null : permutation.buffer(),
-                permutation == null ? 0 : permutation.offset(), batchSize, rows, steps, seed);
+                permutation == null ? 0 : permutation.offset(), batchSize, rows, steps, seed, variant);
         CapturedStep s = recorded.get(key);
         if (s == null && issuedOnce.add(key)) {
             // The first step of a shape is issued directly: a backend tunes itself to new shapes then (timing

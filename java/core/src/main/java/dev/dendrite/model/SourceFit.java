@@ -110,7 +110,8 @@ final class SourceFit {
                             check(b, reader.lastIndex(), "training");
                         }
                         staging.load(batch % SLOTS * capacity, b);
-                        engine.trainStep(staging, order.all(), capacity, b.size());
+                        // Nothing to prefetch: the next batch is not on the device until its turn.
+                        engine.trainStep(staging, order.all(), capacity, b.size(), false);
                         return b.size();
                     }
 

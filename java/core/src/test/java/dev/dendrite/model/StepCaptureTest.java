@@ -150,9 +150,11 @@ class StepCaptureTest {
         assertSameTraining(direct, replayed);
 
         ReplayBackend r = ReplayBackend.of(replay);
-        // 800 training rows in batches of 64: 12 full batches and one of 32, each shape recorded once per fit.
-        assertEquals(2, r.recordings(), "one recording for the full batches, one for the partial last batch");
-        assertEquals(3 * 13 - 2, r.replays(), "every step replayed but the first of each shape, issued directly");
+        // 800 training rows in batches of 64: 12 full batches and one of 32. Each step gathers the next one's batch
+        // (BatchBuffers), so the full batches are four recordings: the epoch's first (which gathers its own), the
+        // ones from either batch buffer, the last (which gathers nothing next); and the partial batch one more.
+        assertEquals(5, r.recordings(), "four recordings for the full batches, one for the partial last batch");
+        assertEquals(3 * 13 - 5, r.replays(), "every step replayed but the first of each kind, issued directly");
         assertEquals(0, r.openRecordings(), "fit releases its recordings");
         // The learning rate really moved while the recording stayed the same.
         List<Double> rates = direct.history().get("learning_rate");
@@ -173,8 +175,10 @@ class StepCaptureTest {
         Run replayed = train(replay, () -> new Adam(2e-3), 3, true, new FitOptions().stepsPerExecution(5));
         assertSameTraining(direct, replayed);
         ReplayBackend r = ReplayBackend.of(replay);
-        assertEquals(3, r.recordings(), "executions of 5 and of 2 full batches, and the partial batch alone");
-        assertEquals(3 * 4 - 3, r.replays(), "every execution replayed but the first of each shape");
+        // The epoch's first execution of 5 gathers its own first batch; the second starts from the one the first
+        // gathered (in the other batch buffer); the execution of 2 gathers nothing after it.
+        assertEquals(4, r.recordings(), "two executions of 5, one of 2 full batches, and the partial batch alone");
+        assertEquals(3 * 4 - 4, r.replays(), "every execution replayed but the first of each kind");
         assertEquals(0, r.openRecordings(), "fit releases its recordings");
     }
 
@@ -200,6 +204,79 @@ class StepCaptureTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new FitOptions().stepsPerExecution(0));
         assertEquals("stepsPerExecution 0; expected >= 1", e.getMessage());
+    }
+
+    /**
+     * Each step gathering the next step's batch on a branch ({@link BatchBuffers}: two buffers of each, taken in
+     * turn) trains bit for bit like each step gathering its own ({@code -Ddendrite.prefetchBatches=false}): one step
+     * at a time, 4 and 5 to an execution (an even and an odd count, which end in different buffers), issued
+     * directly, replayed ({@link ReplayBackend}: a prefetch recorded into the wrong buffer, or a step recorded as
+     * gathering what it should read, would train on other rows) and with the branches run at their join
+     * ({@link DeferredBranchBackend}: the prefetch then runs after the step's backward pass, so a step that read the
+     * other buffer's rows too early would see them change). The course net starts with Flatten, whose output is the
+     * batch buffer itself; a callback evaluates mid-epoch, which drops the prefetched batch. Each batch is gathered
+     * once either way; a step prefetches whenever a full batch follows it in the epoch (11 of 13 steps). Zero
+     * tolerance.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4, 5})
+    void prefetchedBatchesTrainExactlyLikeGatheredOnes(int perExecution) {
+        Supplier<FitOptions> options = () -> new FitOptions().stepsPerExecution(perExecution);
+        String key = "dendrite.prefetchBatches";
+        Run own;
+        Backend ownCounted = CountingBackend.wrap(cpu);
+        System.setProperty(key, "false");
+        try {
+            own = train(ownCounted, () -> new Adam(2e-3), 3, true, options.get());
+        } finally {
+            System.clearProperty(key);
+        }
+        Backend counted = CountingBackend.wrap(cpu);
+        assertSameTraining(own, train(counted, () -> new Adam(2e-3), 3, true, options.get()));
+        assertSameTraining(own, train(ReplayBackend.wrap(cpu), () -> new Adam(2e-3), 3, true, options.get()));
+        assertSameTraining(own, train(DeferredBranchBackend.wrap(cpu), () -> new Adam(2e-3), 3, true,
+                options.get()));
+        CountingBackend before = CountingBackend.of(ownCounted);
+        CountingBackend after = CountingBackend.of(counted);
+        assertEquals(before.calls("gatherBatch"), after.calls("gatherBatch"), "every batch gathered once");
+        assertEquals(before.calls("branch") + 3 * 11, after.calls("branch"), "one prefetch per step with a full "
+                + "batch after it");
+        if (perExecution == 1) {
+            // An evaluation between two steps (from a callback) writes the batch buffers: the step after it must
+            // gather its own batch again.
+            Supplier<FitOptions> evaluating = () -> new FitOptions().callbacks(new dev.dendrite.callbacks.Callback() {
+                @Override
+                public void onTrainBatchEnd(int batch, dev.dendrite.callbacks.Logs logs) {
+                    if (batch % 4 == 1) {
+                        evaluated.evaluate(x(), train.labels(), 64);
+                    }
+                }
+            });
+            System.setProperty(key, "false");
+            Run ownEvaluating;
+            try {
+                ownEvaluating = trainEvaluating(cpu, evaluating);
+            } finally {
+                System.clearProperty(key);
+            }
+            assertSameTraining(ownEvaluating, trainEvaluating(ReplayBackend.wrap(cpu), evaluating));
+        }
+    }
+
+    /** The model a callback of {@link #trainEvaluating} evaluates (set before each fit). */
+    private static Sequential evaluated;
+
+    private static Run trainEvaluating(Backend backend, Supplier<FitOptions> options) {
+        try (Sequential m = courseNet(backend)) {
+            evaluated = m;
+            m.compile(new Adam(2e-3), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
+                    "accuracy");
+            History h = m.fit(x(), train.labels(), options.get().batchSize(64).epochs(2).verbose(0)
+                    .validationSplit(0.2).seed(7));
+            return new Run(h, m.getWeights());
+        } finally {
+            evaluated = null;
+        }
     }
 
     /**
@@ -375,7 +452,9 @@ class StepCaptureTest {
             // Row by row the same arithmetic; the tolerance only allows for a product blocked differently.
             assertEquals(whole[i], direct[0][i], 1e-5f, "output " + i);
         }
-        assertEquals(2, r.recordings(), "the training steps' one recording and the prediction's");
+        // 10 full batches of 100 in the epoch: the 4 steps from each batch buffer recorded (the first and the last
+        // step are of kinds that come once an epoch, issued directly), and the prediction's.
+        assertEquals(3, r.recordings(), "the training steps' two recordings and the prediction's");
         assertEquals(0, r.openRecordings());
     }
 
@@ -434,13 +513,14 @@ class StepCaptureTest {
         try (Sequential m = courseNet(replay)) {
             m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             FitOptions once = new FitOptions().batchSize(100).epochs(1).verbose(0).seed(3);
+            // Two recordings a fit: the steps from either batch buffer (BatchBuffers).
             m.fit(x(), train.labels(), once);
-            assertEquals(1, r.recordings());
-            m.fit(x(), train.labels(), once); // new data buffers: the old recording must not be reused
             assertEquals(2, r.recordings());
+            m.fit(x(), train.labels(), once); // new data buffers: the old recordings must not be reused
+            assertEquals(4, r.recordings());
             m.compile("rmsprop", "sparse_categorical_crossentropy"); // new optimizer slots
             History h = m.fit(x(), train.labels(), once);
-            assertEquals(3, r.recordings());
+            assertEquals(6, r.recordings());
             assertEquals(0, r.openRecordings());
             assertTrue(Double.isFinite(h.get("loss").get(0)));
         }

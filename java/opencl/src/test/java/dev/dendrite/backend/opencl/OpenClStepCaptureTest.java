@@ -80,9 +80,11 @@ class OpenClStepCaptureTest {
         Run issued = train(false, train, scale);
         Run recorded = train(true, train, scale);
         assertEquals(List.of(0, 0), issued.recordingsSeen(), "recording switched off");
-        // The first step of each shape is issued directly, the next one recorded: the full batches' recording
-        // exists after epoch 1, the partial last batch's (one per epoch) only after epoch 2.
-        assertEquals(List.of(1, 2), recorded.recordingsSeen(), "one recording per batch shape, kept across epochs");
+        // The first step of each kind is issued directly, the next one recorded. Each step gathers the next one's
+        // batch (BatchBuffers), so the full batches are four kinds: the steps from either batch buffer (recorded in
+        // epoch 1), the epoch's first (which gathers its own) and its last (which gathers nothing next), once an
+        // epoch like the partial batch, so recorded in epoch 2.
+        assertEquals(List.of(2, 5), recorded.recordingsSeen(), "one recording per kind of step, kept across epochs");
         for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
             assertEquals(issued.history().get(key), recorded.history().get(key), key + " per epoch");
         }
@@ -134,9 +136,10 @@ class OpenClStepCaptureTest {
         Preprocessing scale = Preprocessing.fit("scale", train.images());
         Run issued = train(false, train, scale, 1);
         Run executions = train(true, train, scale, 3);
-        // Epoch 1 issues the first 3-step and the first 1-step execution directly and records the second 3-step
-        // one; epoch 2 records the 1-step full batch's and the partial batch's.
-        assertEquals(List.of(1, 3), executions.recordingsSeen(), "one recording per execution shape");
+        // Four kinds of execution, each once an epoch: the first 3-step one (which gathers its own first batch), the
+        // second (which starts from the batch the first gathered), the 1-step full batch and the partial batch.
+        // Epoch 1 issues each directly, epoch 2 records each.
+        assertEquals(List.of(0, 4), executions.recordingsSeen(), "one recording per kind of execution");
         for (String key : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
             assertEquals(issued.history().get(key), executions.history().get(key), key + " per epoch");
         }
