@@ -124,8 +124,35 @@ def launches_of(records):
     return runs
 
 
+def node_order(runs):
+    """A graph's node ids in the order they were made (CUPTI numbers a process's graph nodes as they are created,
+    and a capture creates them in issue order), and the op each runs."""
+    names = {}
+    for rs in runs:
+        for r in rs:
+            names.setdefault(r["node"], r["name"])
+    return sorted(names), names
+
+
+def twins_of(per_graph, step_graph):
+    """Graphs recorded from the same step code as step_graph and launched about as often: Dendrite's steps gather
+    the next batch into the other of two batch buffers, so a step and the next are two graphs, launched in turn.
+    A twin runs the same ops as step_graph node by node in creation order. Returns {twin: {its node: step_graph's
+    node}}."""
+    ids, names = node_order(per_graph[step_graph])
+    twins = {}
+    for graph, runs in per_graph.items():
+        if graph == step_graph or len(runs) * 2 < len(per_graph[step_graph]) or ids[0] < 0:
+            continue
+        other, other_names = node_order(runs)
+        if len(other) == len(ids) and all(other_names[o] == names[i] for o, i in zip(other, ids)):
+            twins[graph] = dict(zip(other, ids))
+    return twins
+
+
 def analyse(device, api, steps):
-    """The step graph's launches and per-node statistics; None when no graph was launched."""
+    """The step graph's launches (with its twins', named by its nodes) and per-node statistics; None when no graph
+    was launched."""
     by_graph = defaultdict(list)
     for r in device:
         if r["graph"] != 0:
@@ -135,7 +162,11 @@ def analyse(device, api, steps):
     per_graph = {graph: launches_of(rs) for graph, rs in by_graph.items()}
     # The most launched graph; of equals (a step recorded again for each fit), the one that ran last.
     step_graph = max(per_graph, key=lambda g: (len(per_graph[g]), per_graph[g][-1][0]["start"]))
-    runs = per_graph[step_graph]
+    twins = twins_of(per_graph, step_graph)
+    runs = list(per_graph[step_graph])
+    for twin, to_step_node in twins.items():
+        runs += [[dict(r, node=to_step_node[r["node"]]) for r in rs] for rs in per_graph[twin]]
+    runs.sort(key=lambda rs: rs[0]["start"])
     count = len(runs)
     runs = runs[-steps:] if steps > 0 else runs
     # A runtime launch (PyTorch's cudaGraphLaunch) and the driver call inside it share the correlation id: the
@@ -166,10 +197,11 @@ def analyse(device, api, steps):
             n["dur"].append(r["end"] - r["start"])
             n["wait"].append(r["start"] - (max(ended) if ended else t0))
     idle = [s - b for s, b in zip(spans, busy)]
-    return {"graph": step_graph, "launches": count, "read": len(runs), "nodes": nodes, "idle": idle,
+    return {"graph": step_graph, "twins": sorted(twins), "launches": count, "read": len(runs), "nodes": nodes,
+            "idle": idle,
             "per_step": Counter(len(rs) for rs in runs).most_common(1)[0][0], "span": spans, "busy": busy,
             "sum": sums, "lead": leads, "call": calls, "period": periods, "between": between,
-            "other_graphs": len(per_graph) - 1}
+            "other_graphs": len(per_graph) - 1 - len(twins)}
 
 
 def us(ns):
@@ -192,9 +224,11 @@ def report(label, path, steps):
         for name, (n, t) in sorted(totals.items(), key=lambda kv: -kv[1][1])[:40]:
             lines.append("| `%s` | %d | %.2f | %.1f |" % (name, n, t / 1e6, t / n / 1000.0))
         return "\n".join(lines) + "\n", None
-    lines += ["", "The step graph (id %d) ran %d times; the last %d are read, %d device ops each (%d other graphs "
-              "in the run: GEMM tuning, other batch sizes)." % (a["graph"], a["launches"], a["read"],
-                                                               a["per_step"], a["other_graphs"]), ""]
+    twins = "".join(", and its twin %d (the same step from the other batch buffer; its nodes named by the "
+                    "step graph's)" % t for t in a["twins"])
+    lines += ["", "The step graph (id %d%s) ran %d times; the last %d are read, %d device ops each (%d other graphs "
+              "in the run: GEMM tuning, other batch sizes, an epoch's first and last steps)."
+              % (a["graph"], twins, a["launches"], a["read"], a["per_step"], a["other_graphs"]), ""]
     lines += ["| per step, median us | |", "|---|---|",
               "| period (launch to next launch) | %s |" % us(median(a["period"])),
               "| span (first kernel start to last end) | %s |" % us(median(a["span"])),
@@ -267,6 +301,31 @@ def self_test():
         text, row = report("synthetic", f.name, 100)
         assert "| 13 | `adam_update` | 100x1x1/256x1x1 | 14 | 3.5 | 2.5 | 1.5 |" in text, text
         assert row == "| synthetic | 3 | 20.0 | 8.0 | 7.0 | 1.0 | 12.0 | 4.0 |", row
+        # Two graphs of the same three ops launched in turn (Dendrite's steps from either batch buffer): one step
+        # sequence, every 20 us, the second graph's nodes (21-23) named by the first's (11-13); a graph of other
+        # ops launched almost as often is not a twin.
+        alternating = []
+        for step in range(6):
+            t0, graph, base = 100_000 + 20_000 * step, 5 if step % 2 == 0 else 6, 11 if step % 2 == 0 else 21
+            alternating += [dict(kind="K", name="gather", start=t0, end=t0 + 2000, stream=13, corr=200 + step,
+                                 graph=graph, node=base, launch="x"),
+                            dict(kind="K", name="ns_a::kernel", start=t0 + 3000, end=t0 + 8000, stream=13,
+                                 corr=200 + step, graph=graph, node=base + 1, launch="x"),
+                            dict(kind="K", name="adam_update", start=t0 + 3500, end=t0 + 6000, stream=14,
+                                 corr=200 + step, graph=graph, node=base + 2, launch="x")]
+        stranger = [dict(kind="K", name="other", start=300_000 + 5000 * i, end=301_000 + 5000 * i, stream=13,
+                         corr=400 + i, graph=9, node=31, launch="x") for i in range(2)]
+        a3 = analyse(alternating + stranger, [], 100)
+        assert a3["graph"] in (5, 6) and a3["twins"] == [11 - a3["graph"]], (a3["graph"], a3["twins"])
+        assert a3["read"] == 6 and a3["period"] == [20000] * 5, (a3["read"], a3["period"])
+        assert sorted(a3["nodes"]) == ([11, 12, 13] if a3["graph"] == 5 else [21, 22, 23]), sorted(a3["nodes"])
+        assert all(len(n["dur"]) == 6 for n in a3["nodes"].values())
+        assert a3["other_graphs"] == 1, a3["other_graphs"]
+        reordered = [dict(r) for r in alternating]
+        for r in reordered:  # the twin's ops in another order of creation: not the same step
+            if r["graph"] == 6 and r["node"] in (21, 23):
+                r["node"] = 44 - r["node"]
+        assert analyse(reordered, [], 100)["twins"] == [], "a graph whose nodes run other ops is no twin"
     finally:
         os.unlink(f.name)
     print("trace_report self-test: ok")
