@@ -263,6 +263,42 @@ class StepCaptureTest {
         }
     }
 
+    /**
+     * Metrics computed on the host read each step's outputs and targets back after it ({@code Engine.lastBatch}):
+     * with the next batch prefetched into the other buffer, and after a replay that ran no engine code, that must
+     * still be the batch the step trained on. Every metric kept on the host ({@code -Ddendrite.metrics.device=false})
+     * logs the same values per epoch as with each step gathering its own batch.
+     */
+    @Test
+    void hostMetricsReadTheBatchTheStepTrainedOn() {
+        String prefetchKey = "dendrite.prefetchBatches";
+        String deviceKey = dev.dendrite.metrics.MetricSet.DEVICE_PROPERTY;
+        System.setProperty(deviceKey, "false");
+        try {
+            History own;
+            System.setProperty(prefetchKey, "false");
+            try {
+                own = trainWithHostMetrics(cpu);
+            } finally {
+                System.clearProperty(prefetchKey);
+            }
+            History prefetched = trainWithHostMetrics(ReplayBackend.wrap(cpu));
+            for (String key : List.of("loss", "accuracy", "f1_score", "top_k_categorical_accuracy")) {
+                assertEquals(own.get(key), prefetched.get(key), key + " per epoch");
+            }
+        } finally {
+            System.clearProperty(deviceKey);
+        }
+    }
+
+    private static History trainWithHostMetrics(Backend backend) {
+        try (Sequential m = courseNet(backend)) {
+            m.compile(new Adam(2e-3), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
+                    List.of("accuracy", new F1Score("macro"), new TopKCategoricalAccuracy(2)));
+            return m.fit(x(), train.labels(), new FitOptions().batchSize(64).epochs(2).verbose(0).seed(7));
+        }
+    }
+
     /** The model a callback of {@link #trainEvaluating} evaluates (set before each fit). */
     private static Sequential evaluated;
 
