@@ -66,8 +66,8 @@ inline std::vector<float> normal(size_t n, float stddev, unsigned seed) {
 }
 
 /*
- * The largest |got - want| over `samples` outputs drawn at random (the same ones for every version), relative to
- * max(1, the largest |want| seen): want(i) computes output i in float64.
+ * The largest |got - want| over `samples` outputs drawn at random (the same ones for every version), or over every
+ * output with samples 0, relative to max(1, the largest |want| seen): want(i) computes output i in float64.
  */
 inline double sampled_error(const std::vector<float> &got, const std::function<double(size_t)> &want,
                             size_t samples, unsigned seed) {
@@ -75,8 +75,9 @@ inline double sampled_error(const std::vector<float> &got, const std::function<d
     std::uniform_int_distribution<size_t> pick(0, got.size() - 1);
     double worst = 0.0;
     double scale = 1.0;
-    for (size_t s = 0; s < samples; s++) {
-        size_t i = pick(g);
+    size_t count = samples == 0 ? got.size() : samples;
+    for (size_t s = 0; s < count; s++) {
+        size_t i = samples == 0 ? s : pick(g);
         double w = want(i);
         scale = std::fmax(scale, std::fabs(w));
         double d = std::fabs((double) got[i] - w);

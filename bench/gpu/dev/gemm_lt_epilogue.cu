@@ -227,20 +227,8 @@ struct Output { /* one output of a version: where, how many floats, its referenc
     float *d;
     size_t n;
     std::function<double(size_t, const Got &)> want;
-    size_t samples; /* 0: every entry */
+    size_t samples; /* 0: every entry (sampled_error) */
 };
-
-/* The worst |got - want| over every entry, relative to max(1, the largest |want|), as sampled_error does. */
-static double full_error(const std::vector<float> &got, const std::function<double(size_t)> &want) {
-    double worst = 0.0, scale = 1.0;
-    for (size_t i = 0; i < got.size(); i++) {
-        double w = want(i);
-        scale = std::fmax(scale, std::fabs(w));
-        double d = std::fabs((double) got[i] - w);
-        worst = !(d <= worst) ? d : worst; /* a NaN sticks */
-    }
-    return worst / scale;
-}
 
 /* float32 sums of at most 4096 terms against float64: 1e-4 leaves room for the sums' order, not for a bug. */
 constexpr double TOLERANCE = 1e-4;
@@ -268,7 +256,7 @@ static double check_and_time(const char *op, const std::string &name, double flo
     for (const Output &o : outputs) {
         got.push_back(to_host(o.d, o.n));
         auto want = [&](size_t i) { return o.want(i, got); };
-        double oe = o.samples == 0 ? full_error(got.back(), want) : sampled_error(got.back(), want, o.samples, 7);
+        double oe = sampled_error(got.back(), want, o.samples, 7);
         err = !(oe <= err) ? oe : err;
     }
     double us = time_in_graph(stream, issue, 10, 10);
