@@ -85,7 +85,7 @@ final class BatchBuffers {
      * where a full batch of the same order follows it.
      */
     Plan plan(boolean allowed, long stepsDone, boolean nextIsFull) {
-        boolean alternate = enabled && allowed && x[1] != null;
+        boolean alternate = allowed && x[1] != null; // a second pair only where enabled (set)
         return new Plan(current, alternate && readyFor == stepsDone, alternate, alternate && nextIsFull);
     }
 

@@ -177,21 +177,26 @@ final class FitLoop {
         public int trainStep(int epoch, int batch) {
             int batchRows = Math.min(batchSize, rows - batch * batchSize);
             engine.trainStep(train, permutation == null ? null : permutation.all(), batchSize, batchRows,
-                    batch + 1 < rows / batchSize);
+                    batch + 1 < fullBatches());
             return batchRows;
+        }
+
+        /** The epoch's full batches; a shorter last batch follows them. */
+        private int fullBatches() {
+            return rows / batchSize;
         }
 
         /** The full batches among the {@code wanted} from {@code batch} on: a shorter last batch runs alone. */
         @Override
         public int stepsAtOnce(int batch, int wanted) {
-            int full = rows / batchSize - batch;
+            int full = fullBatches() - batch;
             return Math.max(1, Math.min(wanted, full));
         }
 
         @Override
         public int trainSteps(int epoch, int batch, int count) {
             engine.trainSteps(train, permutation == null ? null : permutation.all(), batchSize, count,
-                    batch + count < rows / batchSize);
+                    batch + count < fullBatches());
             return count * batchSize;
         }
     }

@@ -248,18 +248,19 @@ class StepCaptureTest {
                 @Override
                 public void onTrainBatchEnd(int batch, dev.dendrite.callbacks.Logs logs) {
                     if (batch % 4 == 1) {
-                        evaluated.evaluate(x(), train.labels(), 64);
+                        ((Sequential) model()).evaluate(x(), train.labels(), 64);
                     }
                 }
             });
             System.setProperty(key, "false");
             Run ownEvaluating;
             try {
-                ownEvaluating = trainEvaluating(cpu, evaluating);
+                ownEvaluating = train(cpu, () -> new Adam(2e-3), 2, false, evaluating.get());
             } finally {
                 System.clearProperty(key);
             }
-            assertSameTraining(ownEvaluating, trainEvaluating(ReplayBackend.wrap(cpu), evaluating));
+            assertSameTraining(ownEvaluating, train(ReplayBackend.wrap(cpu), () -> new Adam(2e-3), 2, false,
+                    evaluating.get()));
         }
     }
 
@@ -296,22 +297,6 @@ class StepCaptureTest {
             m.compile(new Adam(2e-3), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
                     List.of("accuracy", new F1Score("macro"), new TopKCategoricalAccuracy(2)));
             return m.fit(x(), train.labels(), new FitOptions().batchSize(64).epochs(2).verbose(0).seed(7));
-        }
-    }
-
-    /** The model a callback of {@link #trainEvaluating} evaluates (set before each fit). */
-    private static Sequential evaluated;
-
-    private static Run trainEvaluating(Backend backend, Supplier<FitOptions> options) {
-        try (Sequential m = courseNet(backend)) {
-            evaluated = m;
-            m.compile(new Adam(2e-3), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
-                    "accuracy");
-            History h = m.fit(x(), train.labels(), options.get().batchSize(64).epochs(2).verbose(0)
-                    .validationSplit(0.2).seed(7));
-            return new Run(h, m.getWeights());
-        } finally {
-            evaluated = null;
         }
     }
 
