@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds libdendrite_launch.so (launch.c): the CUDA driver calls the CUDA backend needs and JCuda 12.6 does not
-# bind (cuLaunchKernelEx for programmatic dependent launch; cuGraphGetEdges_v2). It opens the driver with dlopen,
-# so it needs neither the driver nor the CUDA toolkit to build; where cuda.h exists (CUDA_HOME, /usr/local/cuda),
-# layout_check.c is compiled first and stops the build if driver_types.h disagrees with it.
+# Builds libdendrite_launch.so: the native calls the CUDA backend needs and JCuda 12.6 does not bind (launch.c: the
+# driver's cuLaunchKernelEx for programmatic dependent launch, cuGraphGetEdges_v2; cublaslt.c: cuBLASLt's products).
+# It opens the driver and cuBLASLt with dlopen, so it needs neither them nor the CUDA toolkit to build; where cuda.h
+# exists (CUDA_HOME, /usr/local/cuda), layout_check.c is compiled first and stops the build if driver_types.h
+# disagrees with it (cublaslt_api.h is checked against cublasLt.h by bench/gpu/dev/check/blas_abi.sh).
 #
 #   usage: native/launch/build.sh OUTPUT_SO
 #   (Maven runs it on Linux x86-64 when gcc exists; see java/cuda/pom.xml. Needs gcc and a JDK's jni.h:
@@ -12,7 +13,7 @@ set -euo pipefail
 output=${1:?usage: build.sh OUTPUT_SO}
 here=$(cd "$(dirname "$0")" && pwd)
 cc=${CC:-gcc}
-sources=("$here/launch.c" "$here/driver_types.h" "$here/layout_check.c" "$0")
+sources=("$here/launch.c" "$here/driver_types.h" "$here/layout_check.c" "$here/cublaslt.c" "$here/cublaslt_api.h" "$0")
 
 fresh=1
 if [ -f "$output" ]; then
@@ -51,6 +52,6 @@ done
 mkdir -p "$(dirname "$output")"
 "$cc" -shared -fPIC -O2 -Wall -Wextra -Werror -std=gnu11 -I "$jdk/include" -I "$jdk/include/linux" -I "$here" \
   -Wl,-soname,libdendrite_launch.so -Wl,-z,noexecstack -Wl,--no-undefined \
-  -o "$output.tmp" "$here/launch.c" -ldl -lpthread
+  -o "$output.tmp" "$here/launch.c" "$here/cublaslt.c" -ldl -lpthread
 mv "$output.tmp" "$output"
 echo "launch/build.sh: built $output"

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "../../../native/launch/cublaslt_api.h"
+
 #define CHECK_CUDA(call)                                                                                      \
     do {                                                                                                      \
         cudaError_t e_ = (call);                                                                              \
@@ -348,48 +350,38 @@ struct Cublas {
 
 /*
  * cuBLASLt, opened at run time like cuBLAS: the entry points a product with an epilogue needs (bias, relu and their
- * gradients fused into the product's kernel), with cublasLt.h's documented signatures and enum values. The
- * descriptors are the library's own opaque objects (created and destroyed by it), so only the heuristic's result,
- * which the caller allocates, needs its layout here: 64 bytes of algorithm, then workspace size, status, waves and
- * four reserved ints (96 bytes).
+ * gradients fused into the product's kernel). Their types, the heuristic result's layout and the plain product's
+ * enum values are the backend's own (native/launch/cublaslt_api.h, checked against cublasLt.h by
+ * check/blas_abi.sh); the epilogues and pointers only the explorations ask for are declared here.
  */
-struct LtAlgo {
-    unsigned long long data[8];
-};
-struct LtHeuristic {
-    LtAlgo algo;
-    size_t workspace_bytes;
-    int state;
-    float waves;
-    int reserved[4];
-};
-static_assert(sizeof(LtHeuristic) == 96, "cublasLtMatmulHeuristicResult_t is 96 bytes");
+using LtAlgo = DendriteLtAlgo;
+using LtHeuristic = DendriteLtHeuristic;
 
 struct CublasLt {
     using Handle = void *;
     /* cublasComputeType_t, cudaDataType_t */
-    static constexpr int COMPUTE_32F = 68, R_32F = 0;
+    static constexpr int COMPUTE_32F = DENDRITE_LT_COMPUTE_32F, R_32F = DENDRITE_LT_R_32F;
     /* cublasLtMatmulDescAttributes_t */
-    static constexpr int DESC_TRANSA = 3, DESC_TRANSB = 4, DESC_EPILOGUE = 7, DESC_BIAS_POINTER = 8,
-                         DESC_AUX_POINTER = 11, DESC_AUX_LD = 12;
+    static constexpr int DESC_TRANSA = DENDRITE_LT_DESC_TRANSA, DESC_TRANSB = DENDRITE_LT_DESC_TRANSB,
+                         DESC_EPILOGUE = DENDRITE_LT_DESC_EPILOGUE, DESC_BIAS_POINTER = 8, DESC_AUX_POINTER = 11,
+                         DESC_AUX_LD = 12;
     /* cublasLtEpilogue_t */
-    static constexpr unsigned EPI_DEFAULT = 1, EPI_RELU_BIAS = 6, EPI_RELU_AUX_BIAS = 134, EPI_DRELU_BGRAD = 152,
-                              EPI_BGRADA = 256;
+    static constexpr unsigned EPI_DEFAULT = DENDRITE_LT_EPILOGUE_DEFAULT, EPI_RELU_BIAS = 6, EPI_RELU_AUX_BIAS = 134,
+                              EPI_DRELU_BGRAD = 152, EPI_BGRADA = 256;
     /* cublasLtMatmulPreferenceAttributes_t */
-    static constexpr int PREF_MAX_WORKSPACE_BYTES = 1;
+    static constexpr int PREF_MAX_WORKSPACE_BYTES = DENDRITE_LT_PREF_MAX_WORKSPACE_BYTES;
 
-    int (*create)(Handle *) = nullptr;
-    int (*desc_create)(Handle *, int, int) = nullptr;
-    int (*desc_destroy)(Handle) = nullptr;
-    int (*desc_set)(Handle, int, const void *, size_t) = nullptr;
-    int (*layout_create)(Handle *, int, unsigned long long, unsigned long long, long long) = nullptr;
-    int (*layout_destroy)(Handle) = nullptr;
-    int (*pref_create)(Handle *) = nullptr;
-    int (*pref_destroy)(Handle) = nullptr;
-    int (*pref_set)(Handle, int, const void *, size_t) = nullptr;
-    int (*heuristic)(Handle, Handle, Handle, Handle, Handle, Handle, Handle, int, LtHeuristic *, int *) = nullptr;
-    int (*matmul)(Handle, Handle, const void *, const void *, Handle, const void *, Handle, const void *,
-                  const void *, Handle, void *, Handle, const LtAlgo *, void *, size_t, cudaStream_t) = nullptr;
+    dendrite_lt_create_fn create = nullptr;
+    dendrite_lt_desc_create_fn desc_create = nullptr;
+    dendrite_lt_desc_destroy_fn desc_destroy = nullptr;
+    dendrite_lt_desc_set_fn desc_set = nullptr;
+    dendrite_lt_layout_create_fn layout_create = nullptr;
+    dendrite_lt_layout_destroy_fn layout_destroy = nullptr;
+    dendrite_lt_pref_create_fn pref_create = nullptr;
+    dendrite_lt_pref_destroy_fn pref_destroy = nullptr;
+    dendrite_lt_pref_set_fn pref_set = nullptr;
+    dendrite_lt_heuristic_fn heuristic = nullptr;
+    dendrite_lt_matmul_fn matmul = nullptr;
     const char *(*status_string)(int) = nullptr;
     Handle handle = nullptr;
     Handle preference = nullptr;

@@ -1,6 +1,7 @@
 /*
  * blas_abi.cu - a compile-time check of the cuBLAS and cuBLASLt entry points that common.cuh declares by hand (the
- * machine that builds the explorations has no cuBLAS headers; they open the libraries at run time). Compiled against
+ * machine that builds the explorations has no cuBLAS headers; they open the libraries at run time), and of
+ * native/launch/cublaslt_api.h, the backend's (and the emulator's) declarations of cuBLASLt. Compiled against
  * the real headers (blas_abi.sh finds them in a cuBLAS wheel), every hand-made function pointer must take as many
  * arguments as the library's function, each of the same size (and a pointer where the library has one), and every
  * enum value and the heuristic result's layout must match. Nothing runs: compiling is the check.
@@ -16,6 +17,7 @@
 #include "cublas_v2.h"
 
 #include "../common.cuh"
+#include "../../../../native/launch/cublaslt_api.h"
 
 template <class T> struct Signature;
 template <class R, class... A> struct Signature<R (*)(A...)> {
@@ -53,6 +55,8 @@ template <class F, class G> constexpr bool same_call() {
 
 #define SAME_CALL(owner, field, function) \
     static_assert(same_call<decltype(owner::field), decltype(&function)>(), #owner "::" #field " is not " #function)
+/* The same for a function pointer type (cublaslt_api.h's typedefs) */
+#define SAME_TYPE_CALL(type, function) static_assert(same_call<type, decltype(&function)>(), #type " is not " #function)
 
 SAME_CALL(Cublas, create, cublasCreate_v2);
 SAME_CALL(Cublas, destroy, cublasDestroy_v2);
@@ -85,11 +89,8 @@ SAME_CALL(CublasLt, heuristic, cublasLtMatmulAlgoGetHeuristic);
 SAME_CALL(CublasLt, matmul, cublasLtMatmul);
 SAME_CALL(CublasLt, status_string, cublasLtGetStatusString);
 
-static_assert(sizeof(LtAlgo) == sizeof(cublasLtMatmulAlgo_t));
-static_assert(sizeof(LtHeuristic) == sizeof(cublasLtMatmulHeuristicResult_t));
-static_assert(offsetof(LtHeuristic, workspace_bytes) == offsetof(cublasLtMatmulHeuristicResult_t, workspaceSize));
-static_assert(offsetof(LtHeuristic, state) == offsetof(cublasLtMatmulHeuristicResult_t, state));
-static_assert(offsetof(LtHeuristic, waves) == offsetof(cublasLtMatmulHeuristicResult_t, wavesCount));
+/* LtAlgo and LtHeuristic are cublaslt_api.h's structs, whose layouts are checked below. */
+static_assert(std::is_same_v<LtAlgo, DendriteLtAlgo> && std::is_same_v<LtHeuristic, DendriteLtHeuristic>);
 
 static_assert(CublasLt::COMPUTE_32F == CUBLAS_COMPUTE_32F && CublasLt::R_32F == CUDA_R_32F);
 static_assert(CublasLt::DESC_TRANSA == CUBLASLT_MATMUL_DESC_TRANSA);
@@ -107,3 +108,61 @@ static_assert(CublasLt::PREF_MAX_WORKSPACE_BYTES == CUBLASLT_MATMUL_PREF_MAX_WOR
 /* The values the explorations pass as plain ints */
 static_assert(CUBLAS_OP_N == 0 && CUBLAS_OP_T == 1 && sizeof(cublasOperation_t) == 4);
 static_assert(CUBLAS_COMPUTE_32F_FAST_TF32 == 77 && CUDA_R_32F == 0);
+
+/* native/launch/cublaslt_api.h: the backend's cublaslt.c calls through these, the emulator's cublaslt.cc defines
+ * them */
+SAME_TYPE_CALL(dendrite_lt_create_fn, cublasLtCreate);
+SAME_TYPE_CALL(dendrite_lt_destroy_fn, cublasLtDestroy);
+SAME_TYPE_CALL(dendrite_lt_desc_create_fn, cublasLtMatmulDescCreate);
+SAME_TYPE_CALL(dendrite_lt_desc_destroy_fn, cublasLtMatmulDescDestroy);
+SAME_TYPE_CALL(dendrite_lt_desc_set_fn, cublasLtMatmulDescSetAttribute);
+SAME_TYPE_CALL(dendrite_lt_layout_create_fn, cublasLtMatrixLayoutCreate);
+SAME_TYPE_CALL(dendrite_lt_layout_destroy_fn, cublasLtMatrixLayoutDestroy);
+SAME_TYPE_CALL(dendrite_lt_pref_create_fn, cublasLtMatmulPreferenceCreate);
+SAME_TYPE_CALL(dendrite_lt_pref_destroy_fn, cublasLtMatmulPreferenceDestroy);
+SAME_TYPE_CALL(dendrite_lt_pref_set_fn, cublasLtMatmulPreferenceSetAttribute);
+SAME_TYPE_CALL(dendrite_lt_heuristic_fn, cublasLtMatmulAlgoGetHeuristic);
+SAME_TYPE_CALL(dendrite_lt_matmul_fn, cublasLtMatmul);
+/* cublaslt.c and the emulator call and define cublasLtGetStatusString as this type (the header has no typedef) */
+SAME_TYPE_CALL(const char *(*)(int), cublasLtGetStatusString);
+
+/* The values, compared as ints (cublaslt_api.h's enums are unnamed, the headers' are not) */
+#define SAME_VALUE(ours, theirs) static_assert((int) (ours) == (int) (theirs), #ours " is not " #theirs)
+SAME_VALUE(DENDRITE_LT_SUCCESS, CUBLAS_STATUS_SUCCESS);
+SAME_VALUE(DENDRITE_LT_NOT_INITIALIZED, CUBLAS_STATUS_NOT_INITIALIZED);
+SAME_VALUE(DENDRITE_LT_ALLOC_FAILED, CUBLAS_STATUS_ALLOC_FAILED);
+SAME_VALUE(DENDRITE_LT_INVALID_VALUE, CUBLAS_STATUS_INVALID_VALUE);
+SAME_VALUE(DENDRITE_LT_EXECUTION_FAILED, CUBLAS_STATUS_EXECUTION_FAILED);
+SAME_VALUE(DENDRITE_LT_NOT_SUPPORTED, CUBLAS_STATUS_NOT_SUPPORTED);
+SAME_VALUE(DENDRITE_LT_R_32F, CUDA_R_32F);
+SAME_VALUE(DENDRITE_LT_COMPUTE_32F, CUBLAS_COMPUTE_32F);
+SAME_VALUE(DENDRITE_LT_COMPUTE_32F_FAST_TF32, CUBLAS_COMPUTE_32F_FAST_TF32);
+SAME_VALUE(DENDRITE_LT_OP_N, CUBLAS_OP_N);
+SAME_VALUE(DENDRITE_LT_OP_T, CUBLAS_OP_T);
+SAME_VALUE(DENDRITE_LT_DESC_TRANSA, CUBLASLT_MATMUL_DESC_TRANSA);
+SAME_VALUE(DENDRITE_LT_DESC_TRANSB, CUBLASLT_MATMUL_DESC_TRANSB);
+SAME_VALUE(DENDRITE_LT_DESC_EPILOGUE, CUBLASLT_MATMUL_DESC_EPILOGUE);
+SAME_VALUE(DENDRITE_LT_EPILOGUE_DEFAULT, CUBLASLT_EPILOGUE_DEFAULT);
+SAME_VALUE(DENDRITE_LT_PREF_MAX_WORKSPACE_BYTES, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES);
+SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES);
+SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_B_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES);
+SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES);
+SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_D_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES);
+/* The sizes cublaslt.c passes to SetAttribute: cublasLt.h documents the transposes as int32_t and the epilogue as
+ * uint32_t, the sizes of their enum types (the workspace bound's uint64_t is documented only in words) */
+static_assert(sizeof(cublasOperation_t) == sizeof(int32_t) && sizeof(cublasLtEpilogue_t) == sizeof(uint32_t));
+
+static_assert(sizeof(DendriteLtAlgo) == sizeof(cublasLtMatmulAlgo_t));
+static_assert(sizeof(DendriteLtAlgo::data) == sizeof(cublasLtMatmulAlgo_t::data));
+static_assert(sizeof(DendriteLtHeuristic) == sizeof(cublasLtMatmulHeuristicResult_t));
+static_assert(alignof(DendriteLtHeuristic) == alignof(cublasLtMatmulHeuristicResult_t));
+static_assert(offsetof(DendriteLtHeuristic, algo) == offsetof(cublasLtMatmulHeuristicResult_t, algo));
+static_assert(offsetof(DendriteLtHeuristic, workspace_bytes) ==
+              offsetof(cublasLtMatmulHeuristicResult_t, workspaceSize));
+static_assert(offsetof(DendriteLtHeuristic, state) == offsetof(cublasLtMatmulHeuristicResult_t, state));
+static_assert(offsetof(DendriteLtHeuristic, waves_count) == offsetof(cublasLtMatmulHeuristicResult_t, wavesCount));
+static_assert(offsetof(DendriteLtHeuristic, reserved) == offsetof(cublasLtMatmulHeuristicResult_t, reserved));
+static_assert(sizeof(DendriteLtHeuristic::workspace_bytes) ==
+              sizeof(cublasLtMatmulHeuristicResult_t::workspaceSize));
+static_assert(sizeof(DendriteLtHeuristic::state) == sizeof(cublasLtMatmulHeuristicResult_t::state));
+static_assert(sizeof(DendriteLtHeuristic::reserved) == sizeof(cublasLtMatmulHeuristicResult_t::reserved));

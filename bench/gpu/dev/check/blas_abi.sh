@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Compiles blas_abi.cu against the real cuBLAS headers: the check that common.cuh's hand-made declarations of cuBLAS
-# and cuBLASLt match the libraries (argument counts and sizes, enum values, the heuristic result's layout). Run it
-# after changing those declarations. The headers come from an NVIDIA cuBLAS wheel (nvidia-cublas, CUDA 13), given
-# as a file or fetched by pip into a temporary folder, or from CUBLAS_INCLUDE:
+# Compiles blas_abi.cu against the real cuBLAS headers: the check that the hand-made declarations of cuBLAS and
+# cuBLASLt (common.cuh's, and native/launch/cublaslt_api.h's, which the backend and the emulator use) match the
+# libraries (argument counts and sizes, enum values, the heuristic result's layout). Run it after changing them.
+# The headers come from an NVIDIA cuBLAS wheel (nvidia-cublas, CUDA 13), given as a file or fetched by pip into a
+# temporary folder, or from CUBLAS_INCLUDE:
 #
 #   bash bench/gpu/dev/check/blas_abi.sh [path/to/nvidia_cublas-13*.whl]
 set -euo pipefail
@@ -21,4 +22,4 @@ if [ -z "$include" ]; then
   include=$(dirname "$(find "$tmp/wheel" -name cublasLt.h | head -1)")
 fi
 "$nvcc" -std=c++17 -arch=sm_90 -I"$include" -c -o "$tmp/blas_abi.o" "$here/blas_abi.cu"
-echo "blas_abi: common.cuh's cuBLAS and cuBLASLt declarations match the headers in $include"
+echo "blas_abi: common.cuh's and native/launch/cublaslt_api.h's declarations match the headers in $include"
