@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the CPU emulation of the CUDA driver and cuBLAS (README.md): OUT/libcuda.so.1 (driver.cc, scheduler.cc
-# and every kernel of kernels/cuda compiled by g++ through kernel_shim.h) and OUT/libcublas.so.12 (cublas.cc).
+# Builds the CPU emulation of the CUDA driver, cuBLAS and cuBLASLt (README.md): OUT/libcuda.so.1 (driver.cc,
+# scheduler.cc and every kernel of kernels/cuda compiled by g++ through kernel_shim.h), OUT/libcublas.so.12
+# (cublas.cc) and OUT/libcublasLt.so.13 (cublaslt.cc, the calls of native/launch/cublaslt_api.h).
 #
 #   usage: native/emulator/build.sh [OUT [JCUBLAS_NATIVES_JAR]]
 #   OUT defaults to target/cuda-emulator under the repository root; the jar (org.jcuda:jcublas-natives, whose
@@ -23,9 +24,11 @@ work=$out/work
 cxx=${CXX:-g++}
 mkdir -p "$out" "$work"
 
-newest=$(ls -t "$here"/* "$root"/kernels/cuda/* "$root"/kernels/common/* "$root/native/launch/driver_types.h" "$jar" | head -1)
-if [ -f "$out/libcuda.so.1" ] && [ -f "$out/libcublas.so.12" ] && [ "$out/libcuda.so.1" -nt "$newest" ] \
-   && [ "$out/libcublas.so.12" -nt "$newest" ]; then
+newest=$(ls -t "$here"/* "$root"/kernels/cuda/* "$root"/kernels/common/* "$root/native/launch/driver_types.h" \
+  "$root/native/launch/cublaslt_api.h" "$jar" | head -1)
+if [ -f "$out/libcuda.so.1" ] && [ -f "$out/libcublas.so.12" ] && [ -f "$out/libcublasLt.so.13" ] \
+   && [ "$out/libcuda.so.1" -nt "$newest" ] && [ "$out/libcublas.so.12" -nt "$newest" ] \
+   && [ "$out/libcublasLt.so.13" -nt "$newest" ]; then
   echo "build.sh: $out is up to date"
   exit 0
 fi
@@ -81,6 +84,7 @@ record_flags=(-fsanitize=thread --param tsan-instrument-func-entry-exit=0)
 "$cxx" "${flags[@]}" -O2 -U_FORTIFY_SOURCE -c "$here/driver.cc" -o "$work/driver.o"
 "$cxx" "${flags[@]}" -O2 -c "$here/races.cc" -o "$work/races.o"
 "$cxx" "${flags[@]}" -O2 -c "$here/cublas.cc" -o "$work/cublas.o"
+"$cxx" "${flags[@]}" -O2 -c "$here/cublaslt.cc" -o "$work/cublaslt.o"
 "$cxx" -shared -o "$out/libcuda.so.1" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack -Wl,--no-undefined \
   "$work/driver.o" "$work/scheduler.o" "$work/races.o" "$work/kernels.o"
 # The stubs: every symbol JCublas2 imports from libcublas.so.12 that cublas.o does not define.
@@ -114,5 +118,10 @@ nm --defined-only -g "$work/cublas.o" | awk '$2 == "T" {print $3}' | LC_ALL=C so
 printf 'libcublas.so.12 {\n  global: cublas*;\n  local: *;\n};\n' > "$work/cublas.map"
 "$cxx" -shared -o "$out/libcublas.so.12" -Wl,-soname,libcublas.so.12 -Wl,--version-script="$work/cublas.map" \
   -Wl,-z,noexecstack "$work/cublas.o" "$work/cublas_stubs.o" -L "$out" -l:libcuda.so.1 -Wl,-rpath,'$ORIGIN'
-echo "build.sh: $out/libcuda.so.1 ($count kernels) and $out/libcublas.so.12 ($(wc -l < "$work/defined.txt") calls" \
-  "emulated, $(LC_ALL=C comm -23 "$work/imported.txt" "$work/defined.txt" | wc -l) stubs)"
+# cuBLASLt: only what cublaslt_api.h declares, opened with dlopen by native/launch/cublaslt.c (no stubs needed: a
+# missing entry point is found by dlsym there, not by the loader).
+printf 'libcublasLt.so.13 {\n  global: cublasLt*;\n  local: *;\n};\n' > "$work/cublaslt.map"
+"$cxx" -shared -o "$out/libcublasLt.so.13" -Wl,-soname,libcublasLt.so.13 -Wl,--version-script="$work/cublaslt.map" \
+  -Wl,-z,noexecstack -Wl,--no-undefined "$work/cublaslt.o" -L "$out" -l:libcuda.so.1 -Wl,-rpath,'$ORIGIN'
+echo "build.sh: $out/libcuda.so.1 ($count kernels), $out/libcublas.so.12 ($(wc -l < "$work/defined.txt") calls" \
+  "emulated, $(LC_ALL=C comm -23 "$work/imported.txt" "$work/defined.txt" | wc -l) stubs) and $out/libcublasLt.so.13"

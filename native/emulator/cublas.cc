@@ -16,13 +16,10 @@
 #include <cstring>
 #include <vector>
 
+#include "blas_common.h"
 #include "emu.h"
 
 #define API extern "C" __attribute__((visibility("default")))
-
-extern "C" int dendrite_emu_inside(const void *p, size_t bytes);
-extern "C" int dendrite_emu_recording();
-extern "C" void dendrite_emu_note(const void *p, size_t bytes, int kind);
 
 enum : int {
     OK = 0,
@@ -46,17 +43,6 @@ struct Handle {
     size_t workspace_bytes = 0;
 };
 
-float tf32(float x) {
-    if (x != x) {
-        return x;
-    }
-    unsigned u;
-    std::memcpy(&u, &x, 4);
-    u = (u + 0x1000u) & 0xFFFFE000u;
-    std::memcpy(&x, &u, 4);
-    return x;
-}
-
 struct Gemm {
     int ta, tb, m, n, k;
     float alpha, beta;
@@ -69,13 +55,6 @@ struct Gemm {
     void *workspace; /* the handle's when the call was made: the real library may write to it */
     size_t workspace_bytes;
 };
-
-/* The columns of a rows x cols column-major matrix with leading dimension ld, for the race check (races.cc). */
-void note_matrix(const float *p, long long rows, long long cols, long long ld, int kind) {
-    for (long long j = 0; j < cols && rows > 0; j++) {
-        dendrite_emu_note(p + j * ld, (size_t) rows * sizeof(float), kind);
-    }
-}
 
 /* What a product reads and writes, column by column, while a graph's first launch is recorded. */
 void note_gemm(const struct Gemm &g) {
@@ -95,11 +74,7 @@ void note_gemm(const struct Gemm &g) {
 
 void run_gemm(void *data) {
     const Gemm &g = *(const Gemm *) data;
-    static const bool tracing = [] {
-        const char *v = std::getenv("DENDRITE_EMU_TRACE");
-        return v != nullptr && std::strcmp(v, "1") == 0;
-    }();
-    if (tracing) {
+    if (blas_tracing()) {
         std::fprintf(stderr, "dendrite emulator: cuBLAS gemm transa=%d transb=%d m=%d n=%d k=%d A=%p lda=%lld B=%p "
                      "ldb=%lld C=%p ldc=%lld batches=%d strides %lld %lld %lld tf32=%d\n", g.ta, g.tb, g.m, g.n, g.k,
                      (const void *) g.a, g.lda, (const void *) g.b, g.ldb, (void *) g.c, g.ldc, g.batches, g.stride_a,
@@ -115,42 +90,15 @@ void run_gemm(void *data) {
         const float *a = g.a + batch * g.stride_a;
         const float *b = g.b + batch * g.stride_b;
         float *c = g.c + batch * g.stride_c;
-        /* op(A) as m x k and op(B) as k x n, both packed column-major, so the loop below runs down columns. */
-        for (int p = 0; p < g.k; p++) {
-            for (int i = 0; i < g.m; i++) {
-                float v = g.ta == OP_N ? a[i + p * g.lda] : a[p + i * g.lda];
-                ap[i + (size_t) p * g.m] = g.tf32 ? tf32(v) : v;
-            }
-        }
+        pack_operands(g.ta, g.tb, g.m, g.n, g.k, a, g.lda, b, g.ldb, g.tf32, ap.data(), bp.data());
         for (int j = 0; j < g.n; j++) {
-            for (int p = 0; p < g.k; p++) {
-                float v = g.tb == OP_N ? b[p + j * g.ldb] : b[j + p * g.ldb];
-                bp[p + (size_t) j * g.k] = g.tf32 ? tf32(v) : v;
-            }
-        }
-        for (int j = 0; j < g.n; j++) {
-            std::fill(col.begin(), col.end(), 0.0f);
-            for (int p = 0; p < g.k; p++) {
-                float bv = bp[p + (size_t) j * g.k];
-                const float *ac = &ap[(size_t) p * g.m];
-                for (int i = 0; i < g.m; i++) {
-                    col[i] += ac[i] * bv;
-                }
-            }
-            float *cj = c + j * g.ldc;
-            for (int i = 0; i < g.m; i++) {
-                cj[i] = beta == 0.0f ? alpha * col[i] : alpha * col[i] + beta * cj[i];
-            }
+            sum_column(ap.data(), bp.data(), g.m, g.k, j, 0, g.k, col.data());
+            scale_column(alpha, col.data(), beta, c + j * g.ldc, c + j * g.ldc, g.m);
         }
     }
 }
 
 void release(void *data) { delete (Gemm *) data; }
-
-/* Elements a column-major rows x cols matrix with leading dimension ld spans. */
-size_t extent(long long rows, long long cols, long long ld) {
-    return rows == 0 || cols == 0 ? 0 : (size_t) ((cols - 1) * ld + rows);
-}
 
 bool inside(const char *what, const void *p, size_t elements, const Gemm &g) {
     if (elements == 0 || dendrite_emu_inside(p, elements * sizeof(float))) {
