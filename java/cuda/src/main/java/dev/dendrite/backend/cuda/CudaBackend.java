@@ -134,6 +134,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         JCudaDriver.setExceptionsEnabled(true);
         try {
             ctx.open(fatbin);
+            gemm.openLt();
         } catch (RuntimeException | Error e) {
             releaseEverything(closeBuffers()); // closed, with no buffers yet
             throw e;
@@ -151,10 +152,10 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
 
     @Override
     public String description() {
-        return String.format(Locale.ROOT, "cuda: %s (sm_%d%d, %d SMs, %.1f GiB), driver %s, cuBLAS %s (%s), %s, %s",
+        return String.format(Locale.ROOT, "cuda: %s (sm_%d%d, %d SMs, %.1f GiB), driver %s, cuBLAS %s (%s), %s, %s, %s",
                 ctx.gpuName, ctx.ccMajor, ctx.ccMinor, ctx.smCount, ctx.totalMemory / (double) (1L << 30),
                 CudaContext.version(ctx.driverVersion), CudaContext.cublasVersionString(ctx.cublasVersion),
-                ctx.cublasRoute, ctx.tf32 ? "TF32 GEMM" : "FP32",
+                ctx.cublasRoute, gemm.ltStatus(), ctx.tf32 ? "TF32 GEMM" : "FP32",
                 ctx.pdl ? "programmatic dependent launch"
                         : "no programmatic dependent launch (" + ctx.pdlProblem + ")");
     }
@@ -571,12 +572,17 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     }
 
     /**
-     * Makes every following {@link #gemm} take {@code path} ("cublas", "cublas-3xtf32", a cuBLAS split or a
-     * GemmVariant id; null: choose per shape again), so that tests can check each variant whatever the choice would
-     * be.
+     * Makes every following {@link #gemm} take {@code path} ("cublas", "cublas-3xtf32", a cuBLAS split, a cuBLASLt
+     * algorithm or a GemmVariant id; null: choose per shape again), so that tests can check each variant whatever the
+     * choice would be.
      */
     void forceGemmPath(String path) {
         gemm.forceGemmPath(path);
+    }
+
+    /** How many products went through cuBLASLt so far (for tests: a forced cuBLASLt path may run as cuBLAS). */
+    long cublasLtProducts() {
+        return gemm.ltProducts;
     }
 
     /** The path {@link #gemm} measured for a shape (a path name as forceGemmPath takes it), or null before that. */
@@ -817,6 +823,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             }
         }
         data.retireScratch();
+        CudaContext.attempt(problems, "cuBLASLt", gemm::release);
         timer.release(problems);
         ctx.release(problems);
         if (!problems.isEmpty()) {

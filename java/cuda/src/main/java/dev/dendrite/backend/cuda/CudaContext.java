@@ -359,6 +359,14 @@ final class CudaContext {
     }
 
     /**
+     * The cuBLAS workspace of the lane ops go to now ({@link #cublasWorkspaceBytes()} long). cuBLASLt's products
+     * ({@link CudaLt}) use it too: every call on a lane runs in its stream's order, so they never overlap.
+     */
+    CUdeviceptr laneWorkspace() {
+        return side.index() == 1 ? side.workspace() : cublasWorkspace;
+    }
+
+    /**
      * Puts a lane's cuBLAS handle on its stream with a workspace of its own, so that cuBLAS never allocates (which
      * a graph capture forbids), in the backend's math mode (FP32, or TF32 after setTf32).
      */

@@ -79,6 +79,15 @@ final class CudaGemmOps implements GemmOps {
      * {@code checkNumerics} and {@code TerminateOnNaN}.
      */
     private static final String GEMM_3XTF32 = "cublas-3xtf32";
+    /**
+     * cuBLASLt's algorithms for the shape ("cublaslt/0" is its heuristic's first choice, {@link CudaLt}): FP32, no
+     * splits of ours, the lane's cuBLAS workspace. Candidates like the others, offered wherever cuBLASLt opens (not
+     * under TF32, nor with {@code -Ddendrite.cuda.gemm} forcing a path); {@code -Ddendrite.cuda.lt=false} leaves them
+     * out.
+     */
+    private static final String GEMM_LT = "cublaslt/";
+    /** {@code -Ddendrite.cuda.gemm=cublaslt}: every product on cuBLASLt's first algorithm. */
+    private static final String GEMM_MODE_LT = "cublaslt";
     /** The smallest m n k the 3xTF32 candidate is offered for: below it the splits cost more than they save. */
     private static final long MIN_3XTF32_MNK = 1L << 31;
     /** The most floats of split operands (both parts of A and B) the candidate may need: 256 MiB per lane. */
@@ -92,12 +101,19 @@ final class CudaGemmOps implements GemmOps {
     /**
      * {@code -Ddendrite.cuda.gemm}: "auto" (the default) measures cuBLAS against the own FP32 kernels
      * (kernels/cuda/gemm.cu, {@link GemmVariant}) per shape and keeps the fastest; "cublas" always takes cuBLAS;
-     * "own" always takes the own kernels (the fastest of them per shape; FP32 even when TF32 is on), for debugging
-     * and benchmarks. An unknown value fails the constructor, naming it.
+     * "cublaslt" always takes cuBLASLt's first algorithm (cuBLAS where it has none, and under TF32); "own" always
+     * takes the own kernels (the fastest of them per shape; FP32 even when TF32 is on), for debugging and
+     * benchmarks. An unknown value fails the constructor, naming it.
      */
     private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
     private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda", CudaGemmOps::pathNamed);
     private final boolean offers3xTf32 = !"false".equals(System.getProperty("dendrite.cuda.3xtf32"));
+    /** cuBLASLt ({@link #openLt()}); null where it cannot be had ({@link #ltProblem}) or after release(). */
+    private CudaLt lt;
+    /** Why there is no cuBLASLt, or null. */
+    private String ltProblem;
+    /** Products issued through cuBLASLt so far (a forced path past a shape's list runs as cuBLAS): for tests. */
+    long ltProducts;
     /** While the tuner times the 3xTF32 candidate: the buffer its parts go to instead of the lasting work space. */
     private CUdeviceptr tuningParts;
     /** A path tests force with forceGemmPath, or null. */
@@ -146,9 +162,10 @@ final class CudaGemmOps implements GemmOps {
     }
 
     /**
-     * The path for a shape: {@link #GEMM_CUBLAS} or a {@link GemmVariant} id. Forced by {@code dendrite.cuda.gemm};
-     * cuBLAS under TF32 unless "own" is forced (the own kernels are FP32 only); else the choice measured on the
-     * shape's first call outside a capture: cuBLAS ("auto" only) and the own variants that suit the shape, each
+     * The path for a shape: {@link #GEMM_CUBLAS} or another path {@link #pathNamed} accepts. Forced by
+     * {@code dendrite.cuda.gemm}; cuBLAS under TF32 unless "own" is forced (the own kernels are FP32 only); else the
+     * choice measured on the shape's first call outside a capture: cuBLAS, its splits, cuBLASLt's algorithms and
+     * 3xTF32 ("auto" only) and the own variants that suit the shape, each
      * timed on the real A and B into a scratch C (a host wait, once per shape; see {@link #timeGemm}). Nothing is
      * timed while a graph is being captured, which must not wait: a shape first seen then takes cuBLAS ("auto") or
      * {@link GemmVariant#rule} ("own") without being remembered, and is measured at its next call outside a capture
@@ -159,7 +176,10 @@ final class CudaGemmOps implements GemmOps {
             return forcedGemmPath;
         }
         boolean own = gemmMode.equals("own");
-        if (gemmMode.equals(GEMM_CUBLAS) || ctx.tf32 && !own) {
+        if (gemmMode.equals(GEMM_MODE_LT) && !ctx.tf32) {
+            return GEMM_LT + "0";
+        }
+        if (!gemmMode.equals("auto") && !own || ctx.tf32 && !own) {
             return GEMM_CUBLAS;
         }
         String chosen = gemmTuner.choice(transA, transB, m, n, k);
@@ -184,6 +204,11 @@ final class CudaGemmOps implements GemmOps {
                     candidates.add(GEMM_CUBLAS_SPLIT + splits);
                     workspace = Math.max(workspace, (long) splits * m * n);
                 }
+            }
+            // Timed into the scratch C below, aligned as every allocation (null: 256 bytes, CudaLt.alignment).
+            int algorithms = ltAlgorithms(new RowMajorGemm(transA, transB, m, n, k), pa, pb, null);
+            for (int i = 0; i < algorithms; i++) {
+                candidates.add(GEMM_LT + i);
             }
             if (offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK
                     && tf32SplitFloats(m, n, k) <= MAX_3XTF32_FLOATS) {
@@ -308,6 +333,20 @@ final class CudaGemmOps implements GemmOps {
                     pb, g.lda, pa, g.ldb, Pointer.to(new float[] {beta}), pc, g.ldc);
             return;
         }
+        int algorithm = ltAlgorithm(path);
+        if (algorithm >= 0) {
+            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+            // Past the list: a choices file from another machine, no cuBLASLt here, or operands less aligned than
+            // those the path was timed with (CudaLt.plan).
+            if (algorithm >= ltAlgorithms(g, pa, pb, pc)) {
+                issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+                return;
+            }
+            lt.matmul(g, algorithm, alpha, pa, pb, beta, pc, ctx.laneWorkspace(), ctx.cublasWorkspaceBytes(),
+                    ctx.stream);
+            ltProducts++;
+            return;
+        }
         if (path.equals(GEMM_3XTF32)) {
             issue3xTf32(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
             return;
@@ -340,6 +379,35 @@ final class CudaGemmOps implements GemmOps {
             ctx.launch(CudaKernel.GEMM_FOLD, GemmVariant.foldGroups(m, n), GemmVariant.FOLD_THREADS, 1, 0, m * n,
                     splits,
                     alpha, pw, beta, pc);
+        }
+    }
+
+    /** Opens cuBLASLt once the context is current; where it cannot be had, {@link #ltStatus()} says why. */
+    void openLt() {
+        String[] problem = new String[1];
+        lt = CudaLt.open(problem);
+        ltProblem = problem[0];
+    }
+
+    /**
+     * How many cuBLASLt algorithms the product {@code g} of these operands may take ({@link #GEMM_LT}); 0 without
+     * cuBLASLt.
+     */
+    int ltAlgorithms(RowMajorGemm g, CUdeviceptr pa, CUdeviceptr pb, CUdeviceptr pc) {
+        return lt == null ? 0 : lt.algorithms(g, pa, pb, pc, ctx.cublasWorkspaceBytes());
+    }
+
+    /** For the backend's description: "cuBLASLt", or why not. */
+    String ltStatus() {
+        return lt != null ? "cuBLASLt" : "no cuBLASLt (" + ltProblem + ")";
+    }
+
+    /** Frees cuBLASLt's handle and plans (host memory of the library); the backend closes. */
+    void release() {
+        if (lt != null) {
+            CudaLt open = lt;
+            lt = null;
+            open.close();
         }
     }
 
@@ -555,21 +623,36 @@ final class CudaGemmOps implements GemmOps {
     }
 
     /**
-     * Makes every following {@link #gemm} take {@code path} ("cublas", "cublas-3xtf32", a cuBLAS split or a
-     * GemmVariant id; null: choose per shape again), so that tests can check each variant whatever the choice would
-     * be.
+     * Makes every following {@link #gemm} take {@code path} ("cublas", "cublas-3xtf32", a cuBLAS split, a cuBLASLt
+     * algorithm or a GemmVariant id; null: choose per shape again), so that tests can check each variant whatever the
+     * choice would be. A cuBLASLt algorithm the shape does not have runs as cuBLAS.
      */
     void forceGemmPath(String path) {
         forcedGemmPath = path == null ? null : pathNamed(path);
     }
 
     /**
-     * A GEMM path by name: "cublas", "cublas-3xtf32", a cuBLAS split or a GemmVariant id; anything else is rejected,
-     * naming it.
+     * A GEMM path by name: "cublas", "cublas-3xtf32", a cuBLAS split ("cublas/4"), a cuBLASLt algorithm
+     * ("cublaslt/0") or a GemmVariant id; anything else is rejected, naming it.
      */
     private static String pathNamed(String path) {
-        return path.equals(GEMM_CUBLAS) || path.equals(GEMM_3XTF32) || cublasSplits(path) > 0 ? path
-                : GemmVariant.byId(path).id();
+        return path.equals(GEMM_CUBLAS) || path.equals(GEMM_3XTF32) || cublasSplits(path) > 0 || ltAlgorithm(path) >= 0
+                ? path : GemmVariant.byId(path).id();
+    }
+
+    /** The cuBLASLt algorithm a {@link #GEMM_LT} path names (0 to CudaLt.ALGORITHMS - 1); -1 for any other path. */
+    private static int ltAlgorithm(String path) {
+        if (!path.startsWith(GEMM_LT)) {
+            return -1;
+        }
+        String algorithm = path.substring(GEMM_LT.length());
+        for (int i = 0; i < CudaLt.ALGORITHMS; i++) {
+            if (algorithm.equals(Integer.toString(i))) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("gemm path " + path + ": expected cublaslt/0 to cublaslt/"
+                + (CudaLt.ALGORITHMS - 1));
     }
 
     /** The slices of k a {@link #GEMM_CUBLAS_SPLIT} path cuts the product into; 0 for any other path. */
@@ -591,11 +674,12 @@ final class CudaGemmOps implements GemmOps {
         return gemmTuner.choice(transA, transB, m, n, k);
     }
 
-    /** {@code dendrite.cuda.gemm}: auto (the default), cublas or own. */
+    /** {@code dendrite.cuda.gemm}: auto (the default), cublas, cublaslt or own. */
     private static String gemmModeProperty(String value) {
         String mode = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
-        if (!mode.equals("auto") && !mode.equals(GEMM_CUBLAS) && !mode.equals("own")) {
-            throw new IllegalArgumentException("-Ddendrite.cuda.gemm=" + value + " is not auto, cublas or own");
+        if (!List.of("auto", GEMM_CUBLAS, GEMM_MODE_LT, "own").contains(mode)) {
+            throw new IllegalArgumentException("-Ddendrite.cuda.gemm=" + value
+                    + " is not auto, cublas, cublaslt or own");
         }
         return mode;
     }

@@ -62,6 +62,11 @@ final class CudaSideLane {
         return active ? 1 : 0;
     }
 
+    /** This lane's cuBLAS workspace (allocated by {@link #prepare()}). */
+    CUdeviceptr workspace() {
+        return workspace;
+    }
+
     /** Creates the stream, the cuBLAS handle on it with its own workspace, and the two events; once. */
     void prepare() {
         if (ready) {

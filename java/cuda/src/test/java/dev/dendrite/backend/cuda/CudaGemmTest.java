@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Buffer;
@@ -86,6 +87,42 @@ class CudaGemmTest {
                         checks.check(path, ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, false);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Each algorithm cuBLASLt's heuristic offers (cublaslt/0 to /3), forced in turn: the awkward shapes (at odd
+     * offsets, so the plans must ask for algorithms that take less than 256-byte alignment), alpha 0 and beta 0 over
+     * a NaN C, and the course's products, all transpositions, within the bound GemmChecks states for cuBLAS (cuBLASLt
+     * sums in its own order, split over k or not, so its bits are not cuBLAS's). The heuristic's first algorithm must
+     * run every product; a later one the shape lacks runs as cuBLAS, so those must run some. Skipped, saying why,
+     * where cuBLASLt cannot be opened.
+     */
+    @Test
+    void everyCublasLtAlgorithmStaysWithinTheBound() {
+        String description = backend.description();
+        assumeTrue(description.contains(", cuBLASLt,"), "no cuBLASLt here: " + description);
+        int[][] course = {{128, 512, 784}, {784, 512, 128}, {128, 10, 512}, {96, 10, 512}, {33, 70, 96}};
+        for (int algorithm = 0; algorithm < 4; algorithm++) {
+            String path = "cublaslt/" + algorithm;
+            backend.forceGemmPath(path);
+            long before = backend.cublasLtProducts();
+            checks.awkwardShapes(path, false);
+            checks.alphaZero(path);
+            int products = 0;
+            for (int[] s : course) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        checks.check(path, ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, false);
+                        products++;
+                    }
+                }
+            }
+            long ran = backend.cublasLtProducts() - before;
+            System.out.println("CudaGemmTest: " + path + " ran " + ran + " products through cuBLASLt");
+            if (algorithm == 0) {
+                assertTrue(ran >= products, path + " ran " + ran + " products through cuBLASLt, expected every one");
             }
         }
     }
@@ -355,7 +392,7 @@ class CudaGemmTest {
             backend.gemm(false, false, m, n, k, 1f, a.all(), b.all(), 0f, c.all());
             String chosen = backend.gemmChoice(false, false, m, n, k);
             assertNotNull(chosen, "measured at the first call outside a capture");
-            assertTrue(chosen.equals("cublas") || chosen.equals("cublas/4")
+            assertTrue(chosen.equals("cublas") || chosen.equals("cublas/4") || chosen.startsWith("cublaslt/")
                     || GemmVariant.byId(chosen).suits(m, n, k)
                     || GemmVariant.byId(chosen) == GemmVariant.rule(m, n, k), chosen);
             float[] got = new float[m * n];

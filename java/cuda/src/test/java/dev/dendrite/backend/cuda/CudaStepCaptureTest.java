@@ -69,7 +69,7 @@ class CudaStepCaptureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cublas", "own"})
+    @ValueSource(strings = {"cublas", "cublaslt", "own"})
     void graphReplayTrainsExactlyLikeIssuingEachOp(String gemm) throws IOException {
         Dataset train = FashionMnist.loadSample().train(); // 3000 rows: 2700 train = 42 full batches + 12 rows
         Preprocessing scale = Preprocessing.fit("scale", train.images());

@@ -1,0 +1,173 @@
+package dev.dendrite.backend.cuda;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import jcuda.CudaException;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+
+/**
+ * FP32 products through cuBLASLt, as GEMM tuner candidates beside cuBLAS ({@link CudaGemmOps}): cuBLAS's SGEMM runs
+ * the one algorithm its heuristic picks for a shape, while cuBLASLt's heuristic offers several (other tile shapes,
+ * split-k with the reduction inside the kernel), and at the course's small products (M = 64-128, 4-10 us each on an
+ * H200) the first pick need not be the fastest. The tuner times each offered algorithm as it times cuBLAS, in a
+ * replayed graph, and keeps the fastest path; a path names its algorithm by its place in the heuristic's list
+ * ({@code cublaslt/0} is the heuristic's first choice), which is stable for one library and device.
+ *
+ * <p>One instance per backend: the cuBLASLt handle and each shape's plan (descriptors and algorithms, native memory
+ * of the library), freed by {@link #close()}. The products use the cuBLAS workspace of the lane they are issued on
+ * (the two libraries' calls on one stream run in order), so nothing more is allocated on the device. JCuda binds no
+ * cuBLASLt: the calls go through {@code libdendrite_launch.so} ({@code native/launch/cublaslt.c}), which opens
+ * {@code libcublasLt.so.13} itself. Off with {@code -Ddendrite.cuda.lt=false}.
+ */
+final class CudaLt implements AutoCloseable {
+    /** How many of the heuristic's algorithms a shape offers the tuner: each costs its first call a timing. */
+    static final int ALGORITHMS = 4;
+    /** cublasComputeType_t CUBLAS_COMPUTE_32F: FP32 products at FP32's accuracy. */
+    private static final int COMPUTE_32F = 68;
+
+    private final Map<String, long[]> plans = new HashMap<>(); // key -> {plan address, algorithms}
+    private long handle;
+    private boolean closed;
+
+    private CudaLt(long handle) {
+        this.handle = handle;
+    }
+
+    /**
+     * A cuBLASLt for the backend, or null when it cannot be had here; {@code problem[0]} then says why (for the
+     * backend's description).
+     */
+    static CudaLt open(String[] problem) {
+        if ("false".equalsIgnoreCase(System.getProperty("dendrite.cuda.lt"))) {
+            problem[0] = "turned off by -Ddendrite.cuda.lt=false";
+            return null;
+        }
+        String why = CudaLaunchEx.load();
+        if (why == null) {
+            try {
+                why = openProblem();
+            } catch (LinkageError e) {
+                why = "libdendrite_launch.so does not match this build: " + e;
+            }
+        }
+        if (why != null) {
+            problem[0] = why;
+            return null;
+        }
+        long[] out = new long[1];
+        int status = create(out);
+        if (status != 0) {
+            problem[0] = "cublasLtCreate failed: " + statusName(status);
+            return null;
+        }
+        return new CudaLt(out[0]);
+    }
+
+    /**
+     * How many algorithms cuBLASLt offers for the product {@code g} of {@code a} and {@code b} into {@code c} (at most
+     * {@link #ALGORITHMS}) that need at most {@code workspaceBytes}: 0 where it offers none. The first ask for a shape
+     * and the operands' alignments makes their plan.
+     */
+    int algorithms(RowMajorGemm g, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes) {
+        return (int) plan(g, a, b, c, workspaceBytes)[1];
+    }
+
+    /**
+     * Issues {@code C = alpha op(A) op(B) + beta C} (row-major, as {@link RowMajorGemm} maps it) on {@code stream}
+     * with algorithm {@code algo} of the shape's plan, using the lane's workspace.
+     *
+     * @throws CudaException when cuBLASLt refuses, naming its status (as JCuda throws cuBLAS's)
+     */
+    void matmul(RowMajorGemm g, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta, CUdeviceptr c,
+                CUdeviceptr workspace, long workspaceBytes, CUstream stream) {
+        long[] plan = plan(g, a, b, c, workspaceBytes);
+        if (algo < 0 || algo >= plan[1]) {
+            throw new IllegalArgumentException("cublaslt/" + algo + ": cuBLASLt offers " + plan[1]
+                    + " algorithms for this product");
+        }
+        // cuBLAS's first operand is our B (see RowMajorGemm).
+        int status = matmul(handle, plan[0], algo, alpha, CudaLaunchEx.address(b), CudaLaunchEx.address(a), beta,
+                CudaLaunchEx.address(c), CudaLaunchEx.address(workspace), workspaceBytes,
+                CudaLaunchEx.address(stream));
+        if (status != 0) {
+            throw new CudaException("cublasLtMatmul (algorithm " + algo + "): " + statusName(status));
+        }
+    }
+
+    /**
+     * The shape's plan for operands of these alignments: cuBLASLt's heuristic otherwise assumes 256 bytes, and a
+     * slice of a buffer may start on any float. An algorithm's place in the list is its name only among plans of the
+     * same alignments, so an operand less aligned than the tuner's may run another algorithm of the same shape.
+     */
+    private long[] plan(RowMajorGemm g, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes) {
+        if (closed) {
+            throw new IllegalStateException("cuBLASLt was closed with its backend");
+        }
+        int alignA = alignment(b); // cuBLAS's first operand is our B (see RowMajorGemm)
+        int alignB = alignment(a);
+        int alignC = alignment(c);
+        String key = g.transa + "," + g.transb + "," + g.m + "," + g.n + "," + g.k + "," + alignA + "," + alignB + ","
+                + alignC + "," + workspaceBytes;
+        long[] plan = plans.get(key);
+        if (plan == null) {
+            plan = new long[2];
+            int status = plan(handle, COMPUTE_32F, g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, alignA,
+                    alignB, alignC, workspaceBytes, ALGORITHMS, plan);
+            if (status != 0) {
+                throw new CudaException("cuBLASLt's heuristic for " + g.m + " x " + g.n + " x " + g.k + ": "
+                        + statusName(status));
+            }
+            plans.put(key, plan);
+        }
+        return plan;
+    }
+
+    /**
+     * The largest power of two up to 256 that divides the operand's address: its alignment in bytes; 256 for null,
+     * a buffer not allocated yet (every allocation starts on 256 bytes).
+     */
+    static int alignment(CUdeviceptr p) {
+        long address = CudaLaunchEx.address(p);
+        return address == 0 ? 256 : (int) Math.min(256, Long.lowestOneBit(address));
+    }
+
+    /** Frees every plan and the handle; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (long[] plan : plans.values()) {
+            freePlan(plan[0]);
+        }
+        plans.clear();
+        int status = destroy(handle);
+        handle = 0;
+        if (status != 0) {
+            throw new CudaException("cublasLtDestroy: " + statusName(status));
+        }
+    }
+
+    // =============================================================== libdendrite_launch.so (native/launch/cublaslt.c)
+
+    /** Why cuBLASLt cannot be opened (no libcublasLt.so.13, an entry point missing), or null. */
+    private static native String openProblem();
+
+    private static native String statusName(int status);
+
+    private static native int create(long[] handleOut);
+
+    private static native int destroy(long handle);
+
+    private static native int plan(long handle, int compute, int transa, int transb, int m, int n, int k, int lda,
+                                   int ldb, int ldc, int alignA, int alignB, int alignC, long maxWorkspace,
+                                   int requested, long[] planAndCount);
+
+    private static native void freePlan(long plan);
+
+    private static native int matmul(long handle, long plan, int algo, float alpha, long a, long b, float beta, long c,
+                                     long workspace, long workspaceBytes, long stream);
+}
