@@ -82,6 +82,15 @@ template <class T> int destroy_object(DendriteLtHandle p, uint32_t kind) {
 constexpr uint64_t ALGO_MAGIC = 0x44656E64724C7401ull;
 constexpr int ALGO_COUNT = 3;
 
+/* Whether `algo` is one the heuristic handed out: its id, the magic word, the rest zero. */
+bool offered(const DendriteLtAlgo *algo) {
+    bool ours = algo->data[0] < ALGO_COUNT && algo->data[1] == ALGO_MAGIC;
+    for (int i = 2; i < 8; i++) {
+        ours = ours && algo->data[i] == 0;
+    }
+    return ours;
+}
+
 /* The product one call describes, checked against its layouts: op(A) is m x k, op(B) k x n, C and D m x n. */
 struct Shape {
     long long m, n, k;
@@ -233,6 +242,8 @@ API int cublasLtMatmul(DendriteLtHandle handle, DendriteLtHandle desc, const voi
                        const void *c, DendriteLtHandle c_layout, void *d, DendriteLtHandle d_layout,
                        const DendriteLtAlgo *algo, void *workspace, size_t workspace_bytes, void *stream);
 API const char *cublasLtGetStatusString(int status);
+API int cublasLtMatmulAlgoConfigGetAttribute(const DendriteLtAlgo *algo, int attribute, void *buf, size_t bytes,
+                                             size_t *written);
 
 static_assert(std::is_same<decltype(&cublasLtCreate), dendrite_lt_create_fn>::value, "cublasLtCreate");
 static_assert(std::is_same<decltype(&cublasLtDestroy), dendrite_lt_destroy_fn>::value, "cublasLtDestroy");
@@ -257,6 +268,8 @@ static_assert(std::is_same<decltype(&cublasLtMatmulAlgoGetHeuristic), dendrite_l
 static_assert(std::is_same<decltype(&cublasLtMatmul), dendrite_lt_matmul_fn>::value, "cublasLtMatmul");
 static_assert(std::is_same<decltype(&cublasLtGetStatusString), const char *(*)(int)>::value,
               "cublasLtGetStatusString");
+static_assert(std::is_same<decltype(&cublasLtMatmulAlgoConfigGetAttribute), dendrite_lt_algo_config_get_fn>::value,
+              "cublasLtMatmulAlgoConfigGetAttribute");
 static_assert(sizeof(DendriteLtAlgo) == 64 && sizeof(DendriteLtHeuristic) == 96, "cuBLASLt's layouts");
 
 API int cublasLtCreate(DendriteLtHandle *handle) {
@@ -458,11 +471,7 @@ API int cublasLtMatmul(DendriteLtHandle handle, DendriteLtHandle desc, const voi
     /* A null algorithm: the library picks one itself, here the first the heuristic would offer. */
     int id = 0;
     if (algo != nullptr) {
-        bool ours = algo->data[0] < ALGO_COUNT && algo->data[1] == ALGO_MAGIC;
-        for (int i = 2; i < 8; i++) {
-            ours = ours && algo->data[i] == 0;
-        }
-        if (!ours) {
+        if (!offered(algo)) {
             std::fprintf(stderr, "dendrite emulator: cuBLASLt matmul with an algorithm the heuristic never offered "
                          "(data[0]=%llu; CUBLAS_STATUS_INVALID_VALUE)\n", (unsigned long long) algo->data[0]);
             return DENDRITE_LT_INVALID_VALUE;
@@ -523,6 +532,47 @@ API int cublasLtMatmul(DendriteLtHandle handle, DendriteLtHandle desc, const voi
     }
     return dendrite_emu_enqueue(stream, run_matmul, g, release) == 0 ? DENDRITE_LT_SUCCESS
                                                                        : DENDRITE_LT_EXECUTION_FAILED;
+}
+
+/*
+ * An offered algorithm's configuration, as the GEMM choice log asks for it: its id, no tile or stages ids (0, the
+ * library's "undefined"), one split of k for algorithm 0 and two for the others, added in the kernel (algorithm 1,
+ * CUBLASLT_REDUCTION_SCHEME_INPLACE = 1) or through the workspace in the compute type (algorithm 2, COMPUTE_TYPE =
+ * 2). Attributes 7 and 8 (inner and cluster shape) are 2 bytes, the others 4; with `bytes` 0 only the size needed is
+ * written, as in cuBLASLt.
+ */
+API int cublasLtMatmulAlgoConfigGetAttribute(const DendriteLtAlgo *algo, int attribute, void *buf, size_t bytes,
+                                             size_t *written) {
+    if (algo == nullptr || !offered(algo) || attribute < 0 || attribute > 8) {
+        return DENDRITE_LT_INVALID_VALUE;
+    }
+    size_t needed = attribute >= 7 ? sizeof(uint16_t) : sizeof(uint32_t);
+    if (bytes == 0 && written != nullptr) {
+        *written = needed;
+        return DENDRITE_LT_SUCCESS;
+    }
+    if (buf == nullptr || bytes != needed) {
+        return DENDRITE_LT_INVALID_VALUE;
+    }
+    int id = (int) algo->data[0];
+    uint32_t value = 0;
+    if (attribute == DENDRITE_LT_ALGO_CONFIG_ID) {
+        value = (uint32_t) id;
+    } else if (attribute == DENDRITE_LT_ALGO_CONFIG_SPLITK_NUM) {
+        value = id == 0 ? 1u : 2u;
+    } else if (attribute == DENDRITE_LT_ALGO_CONFIG_REDUCTION_SCHEME) {
+        value = (uint32_t) id;
+    }
+    if (needed == sizeof(uint16_t)) {
+        uint16_t narrow = (uint16_t) value;
+        std::memcpy(buf, &narrow, sizeof narrow);
+    } else {
+        std::memcpy(buf, &value, sizeof value);
+    }
+    if (written != nullptr) {
+        *written = needed;
+    }
+    return DENDRITE_LT_SUCCESS;
 }
 
 API const char *cublasLtGetStatusString(int status) {

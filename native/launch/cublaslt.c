@@ -41,6 +41,7 @@ static dendrite_lt_pref_set_fn lt_pref_set;
 static dendrite_lt_heuristic_fn lt_heuristic;
 static dendrite_lt_matmul_fn lt_matmul;
 static const char *(*lt_status_string)(int);
+static dendrite_lt_algo_config_get_fn lt_algo_config_get;
 
 /* One shape's descriptors and the algorithms the heuristic offered for it. */
 typedef struct {
@@ -99,7 +100,9 @@ static void open_lt(void) {
     lt_pref_set = (dendrite_lt_pref_set_fn) dlsym(h, "cublasLtMatmulPreferenceSetAttribute");
     lt_heuristic = (dendrite_lt_heuristic_fn) dlsym(h, "cublasLtMatmulAlgoGetHeuristic");
     lt_matmul = (dendrite_lt_matmul_fn) dlsym(h, "cublasLtMatmul");
-    lt_status_string = (const char *(*)(int)) dlsym(h, "cublasLtGetStatusString"); /* optional: names only */
+    /* Optional: names and descriptions only. */
+    lt_status_string = (const char *(*)(int)) dlsym(h, "cublasLtGetStatusString");
+    lt_algo_config_get = (dendrite_lt_algo_config_get_fn) dlsym(h, "cublasLtMatmulAlgoConfigGetAttribute");
     if (!lt_create || !lt_destroy || !lt_desc_create || !lt_desc_destroy || !lt_desc_set || !lt_layout_create ||
         !lt_layout_destroy || !lt_pref_create || !lt_pref_destroy || !lt_pref_set || !lt_heuristic || !lt_matmul) {
         snprintf(lt_problem, sizeof lt_problem, "the cuBLASLt that was opened lacks an entry point the backend calls");
@@ -264,4 +267,39 @@ JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLt_matmul(
     return lt_matmul(as_pointer(handle), p->desc, &scalars[0], as_pointer(a), p->a, as_pointer(b), p->b, &scalars[1],
                      as_pointer(c), p->c, as_pointer(c), p->c, &p->results[algo].algo, as_pointer(workspace),
                      (size_t) workspace_bytes, as_pointer(stream));
+}
+
+/* One attribute of an algorithm's configuration as a number, or -1 where it cannot be read. */
+static long long algo_config(const DendriteLtAlgo *algo, int attribute) {
+    uint32_t value = 0; /* every attribute read here is 4 bytes: int32_t or uint32_t */
+    size_t written = 0;
+    if (lt_algo_config_get == NULL || lt_algo_config_get(algo, attribute, &value, sizeof value, &written) != 0
+        || written != sizeof value) {
+        return -1;
+    }
+    return attribute == DENDRITE_LT_ALGO_CONFIG_ID || attribute == DENDRITE_LT_ALGO_CONFIG_SPLITK_NUM
+               ? (long long) (int32_t) value : (long long) value;
+}
+
+/*
+ * What algorithm `algo` of a plan is, for the GEMM choice log: cuBLASLt's algorithm id, tile and stages ids (enum
+ * values of cublasLt.h), the splits of k and their reduction scheme, the workspace it needs and the heuristic's
+ * estimate of its waves (blocks over the GPU's concurrent capacity); null when the plan has no such algorithm.
+ */
+JNIEXPORT jstring JNICALL Java_dev_dendrite_backend_cuda_CudaLt_describe(JNIEnv *env, jclass cls, jlong plan,
+                                                                         jint algo) {
+    (void) cls;
+    const LtPlan *p = as_pointer(plan);
+    if (p == NULL || algo < 0 || algo >= p->count) {
+        return NULL;
+    }
+    const DendriteLtHeuristic *h = &p->results[algo];
+    char text[256];
+    snprintf(text, sizeof text, "algo %lld, tile %lld, split-k %lld (reduction %lld), stages %lld, workspace %zu B, "
+             "waves %.2f", algo_config(&h->algo, DENDRITE_LT_ALGO_CONFIG_ID),
+             algo_config(&h->algo, DENDRITE_LT_ALGO_CONFIG_TILE_ID),
+             algo_config(&h->algo, DENDRITE_LT_ALGO_CONFIG_SPLITK_NUM),
+             algo_config(&h->algo, DENDRITE_LT_ALGO_CONFIG_REDUCTION_SCHEME),
+             algo_config(&h->algo, DENDRITE_LT_ALGO_CONFIG_STAGES_ID), h->workspace_bytes, (double) h->waves_count);
+    return (*env)->NewStringUTF(env, text);
 }

@@ -50,6 +50,18 @@ enum {
     DENDRITE_LT_PREF_MIN_ALIGNMENT_D_BYTES = 8
 };
 
+/*
+ * cublasLtMatmulAlgoConfigAttributes_t: what an offered algorithm is, for the GEMM choice log: its id (int32_t), tile
+ * (uint32_t), splits of k (int32_t) and how they are added up (uint32_t), and its pipeline stages (uint32_t).
+ */
+enum {
+    DENDRITE_LT_ALGO_CONFIG_ID = 0,
+    DENDRITE_LT_ALGO_CONFIG_TILE_ID = 1,
+    DENDRITE_LT_ALGO_CONFIG_SPLITK_NUM = 2,
+    DENDRITE_LT_ALGO_CONFIG_REDUCTION_SCHEME = 3,
+    DENDRITE_LT_ALGO_CONFIG_STAGES_ID = 6
+};
+
 /* cublasLtMatmulAlgo_t: 64 bytes the heuristic fills and cublasLtMatmul reads back. */
 typedef struct {
     uint64_t data[8];
@@ -95,6 +107,9 @@ typedef int (*dendrite_lt_matmul_fn)(DendriteLtHandle, DendriteLtHandle, const v
                                      DendriteLtHandle, const void *, DendriteLtHandle, const void *, const void *,
                                      DendriteLtHandle, void *, DendriteLtHandle, const DendriteLtAlgo *, void *,
                                      size_t, void *);
+
+/* cublasLtMatmulAlgoConfigGetAttribute(algo, attribute, buf, size, written) */
+typedef int (*dendrite_lt_algo_config_get_fn)(const DendriteLtAlgo *, int, void *, size_t, size_t *);
 
 #ifdef __cplusplus
 }

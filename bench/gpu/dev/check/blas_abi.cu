@@ -123,6 +123,7 @@ SAME_TYPE_CALL(dendrite_lt_pref_destroy_fn, cublasLtMatmulPreferenceDestroy);
 SAME_TYPE_CALL(dendrite_lt_pref_set_fn, cublasLtMatmulPreferenceSetAttribute);
 SAME_TYPE_CALL(dendrite_lt_heuristic_fn, cublasLtMatmulAlgoGetHeuristic);
 SAME_TYPE_CALL(dendrite_lt_matmul_fn, cublasLtMatmul);
+SAME_TYPE_CALL(dendrite_lt_algo_config_get_fn, cublasLtMatmulAlgoConfigGetAttribute);
 /* cublaslt.c and the emulator call and define cublasLtGetStatusString as this type (the header has no typedef) */
 SAME_TYPE_CALL(const char *(*)(int), cublasLtGetStatusString);
 
@@ -148,6 +149,11 @@ SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIG
 SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_B_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES);
 SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES);
 SAME_VALUE(DENDRITE_LT_PREF_MIN_ALIGNMENT_D_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES);
+SAME_VALUE(DENDRITE_LT_ALGO_CONFIG_ID, CUBLASLT_ALGO_CONFIG_ID);
+SAME_VALUE(DENDRITE_LT_ALGO_CONFIG_TILE_ID, CUBLASLT_ALGO_CONFIG_TILE_ID);
+SAME_VALUE(DENDRITE_LT_ALGO_CONFIG_SPLITK_NUM, CUBLASLT_ALGO_CONFIG_SPLITK_NUM);
+SAME_VALUE(DENDRITE_LT_ALGO_CONFIG_REDUCTION_SCHEME, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME);
+SAME_VALUE(DENDRITE_LT_ALGO_CONFIG_STAGES_ID, CUBLASLT_ALGO_CONFIG_STAGES_ID);
 /* The sizes cublaslt.c passes to SetAttribute: cublasLt.h documents the transposes as int32_t and the epilogue as
  * uint32_t, the sizes of their enum types (the workspace bound's uint64_t is documented only in words) */
 static_assert(sizeof(cublasOperation_t) == sizeof(int32_t) && sizeof(cublasLtEpilogue_t) == sizeof(uint32_t));

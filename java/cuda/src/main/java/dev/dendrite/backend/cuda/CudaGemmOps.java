@@ -206,9 +206,14 @@ final class CudaGemmOps implements GemmOps {
                 }
             }
             // Timed into the scratch C below, aligned as every allocation (null: 256 bytes, CudaLt.alignment).
-            int algorithms = ltAlgorithms(new RowMajorGemm(transA, transB, m, n, k), pa, pb, null);
+            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
+            int algorithms = ltAlgorithms(g, pa, pb, null);
             for (int i = 0; i < algorithms; i++) {
                 candidates.add(GEMM_LT + i);
+                if (GemmTuner.VERBOSE) { // which kernels the log's cublaslt/i are: split over k or not, their tiles
+                    System.err.println("cuda cublaslt: " + GemmTuner.describe(transA, transB, m, n, k) + ": "
+                            + GEMM_LT + i + " is " + lt.describe(g, pa, pb, null, ctx.cublasWorkspaceBytes(), i));
+                }
             }
             if (offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK
                     && tf32SplitFloats(m, n, k) <= MAX_3XTF32_FLOATS) {

@@ -75,6 +75,14 @@ final class CudaLt implements AutoCloseable {
     }
 
     /**
+     * What algorithm {@code algo} of that plan is (cuBLASLt's algorithm, tile and stages ids, its splits of k, the
+     * workspace it needs, the heuristic's waves), for the GEMM choice log; null when the plan has no such algorithm.
+     */
+    String describe(RowMajorGemm g, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes, int algo) {
+        return describe(plan(g, a, b, c, workspaceBytes)[0], algo);
+    }
+
+    /**
      * Issues {@code C = alpha op(A) op(B) + beta C} (row-major, as {@link RowMajorGemm} maps it) on {@code stream}
      * with algorithm {@code algo} of the shape's plan, using the lane's workspace.
      *
@@ -167,6 +175,8 @@ final class CudaLt implements AutoCloseable {
                                    int requested, long[] planAndCount);
 
     private static native void freePlan(long plan);
+
+    private static native String describe(long plan, int algo);
 
     private static native int matmul(long handle, long plan, int algo, float alpha, long a, long b, float beta, long c,
                                      long workspace, long workspaceBytes, long stream);
