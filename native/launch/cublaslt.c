@@ -85,7 +85,8 @@ static void open_lt(void) {
                            "/usr/local/cuda/targets/x86_64-linux/lib/libcublasLt.so.13"};
     void *h = open_first(names, sizeof names / sizeof names[0]);
     if (h == NULL) {
-        snprintf(lt_problem, sizeof lt_problem, "cuBLASLt (libcublasLt.so.13) could not be opened: %s", dlerror());
+        snprintf(lt_problem, sizeof lt_problem, "libcublasLt.so.13 was not found ($DENDRITE_CUBLASLT, beside "
+                 "$DENDRITE_CUBLAS, the loader's path, CUDA's folders; the last said: %s)", dlerror());
         return;
     }
     lt_create = (dendrite_lt_create_fn) dlsym(h, "cublasLtCreate");

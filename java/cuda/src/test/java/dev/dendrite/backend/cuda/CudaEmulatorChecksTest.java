@@ -86,6 +86,15 @@ class CudaEmulatorChecksTest {
         assertTrue(e.getMessage().contains(error), "expected " + error + ", got " + e.getMessage());
     }
 
+    /**
+     * The emulator builds libcublasLt.so.13 beside the driver, so the backend must have opened it there: otherwise
+     * CudaGemmTest's cuBLASLt test, which skips where cuBLASLt cannot be had, would skip in every CI run.
+     */
+    @Test
+    void theBackendOpensTheEmulatedCublasLt() {
+        assertTrue(backend.description().contains(", cuBLASLt,"), backend.description());
+    }
+
     @Test
     void aCopyPastTheEndOfAnAllocationIsRefused() {
         CUdeviceptr p = new CUdeviceptr();
