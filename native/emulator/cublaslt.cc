@@ -245,31 +245,22 @@ API const char *cublasLtGetStatusString(int status);
 API int cublasLtMatmulAlgoConfigGetAttribute(const DendriteLtAlgo *algo, int attribute, void *buf, size_t bytes,
                                              size_t *written);
 
-static_assert(std::is_same<decltype(&cublasLtCreate), dendrite_lt_create_fn>::value, "cublasLtCreate");
-static_assert(std::is_same<decltype(&cublasLtDestroy), dendrite_lt_destroy_fn>::value, "cublasLtDestroy");
-static_assert(std::is_same<decltype(&cublasLtMatmulDescCreate), dendrite_lt_desc_create_fn>::value,
-              "cublasLtMatmulDescCreate");
-static_assert(std::is_same<decltype(&cublasLtMatmulDescDestroy), dendrite_lt_desc_destroy_fn>::value,
-              "cublasLtMatmulDescDestroy");
-static_assert(std::is_same<decltype(&cublasLtMatmulDescSetAttribute), dendrite_lt_desc_set_fn>::value,
-              "cublasLtMatmulDescSetAttribute");
-static_assert(std::is_same<decltype(&cublasLtMatrixLayoutCreate), dendrite_lt_layout_create_fn>::value,
-              "cublasLtMatrixLayoutCreate");
-static_assert(std::is_same<decltype(&cublasLtMatrixLayoutDestroy), dendrite_lt_layout_destroy_fn>::value,
-              "cublasLtMatrixLayoutDestroy");
-static_assert(std::is_same<decltype(&cublasLtMatmulPreferenceCreate), dendrite_lt_pref_create_fn>::value,
-              "cublasLtMatmulPreferenceCreate");
-static_assert(std::is_same<decltype(&cublasLtMatmulPreferenceDestroy), dendrite_lt_pref_destroy_fn>::value,
-              "cublasLtMatmulPreferenceDestroy");
-static_assert(std::is_same<decltype(&cublasLtMatmulPreferenceSetAttribute), dendrite_lt_pref_set_fn>::value,
-              "cublasLtMatmulPreferenceSetAttribute");
-static_assert(std::is_same<decltype(&cublasLtMatmulAlgoGetHeuristic), dendrite_lt_heuristic_fn>::value,
-              "cublasLtMatmulAlgoGetHeuristic");
-static_assert(std::is_same<decltype(&cublasLtMatmul), dendrite_lt_matmul_fn>::value, "cublasLtMatmul");
-static_assert(std::is_same<decltype(&cublasLtGetStatusString), const char *(*)(int)>::value,
-              "cublasLtGetStatusString");
-static_assert(std::is_same<decltype(&cublasLtMatmulAlgoConfigGetAttribute), dendrite_lt_algo_config_get_fn>::value,
-              "cublasLtMatmulAlgoConfigGetAttribute");
+/* Each definition has the type cublaslt_api.h gives the entry point (that header is checked against cublasLt.h). */
+#define DEFINED_AS(function, type) static_assert(std::is_same<decltype(&function), type>::value, #function)
+DEFINED_AS(cublasLtCreate, dendrite_lt_create_fn);
+DEFINED_AS(cublasLtDestroy, dendrite_lt_destroy_fn);
+DEFINED_AS(cublasLtMatmulDescCreate, dendrite_lt_desc_create_fn);
+DEFINED_AS(cublasLtMatmulDescDestroy, dendrite_lt_desc_destroy_fn);
+DEFINED_AS(cublasLtMatmulDescSetAttribute, dendrite_lt_desc_set_fn);
+DEFINED_AS(cublasLtMatrixLayoutCreate, dendrite_lt_layout_create_fn);
+DEFINED_AS(cublasLtMatrixLayoutDestroy, dendrite_lt_layout_destroy_fn);
+DEFINED_AS(cublasLtMatmulPreferenceCreate, dendrite_lt_pref_create_fn);
+DEFINED_AS(cublasLtMatmulPreferenceDestroy, dendrite_lt_pref_destroy_fn);
+DEFINED_AS(cublasLtMatmulPreferenceSetAttribute, dendrite_lt_pref_set_fn);
+DEFINED_AS(cublasLtMatmulAlgoGetHeuristic, dendrite_lt_heuristic_fn);
+DEFINED_AS(cublasLtMatmul, dendrite_lt_matmul_fn);
+DEFINED_AS(cublasLtGetStatusString, const char *(*)(int));
+DEFINED_AS(cublasLtMatmulAlgoConfigGetAttribute, dendrite_lt_algo_config_get_fn);
 static_assert(sizeof(DendriteLtAlgo) == 64 && sizeof(DendriteLtHeuristic) == 96, "cuBLASLt's layouts");
 
 API int cublasLtCreate(DendriteLtHandle *handle) {
