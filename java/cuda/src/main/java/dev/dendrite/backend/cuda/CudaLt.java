@@ -30,6 +30,8 @@ final class CudaLt implements AutoCloseable {
     private final Map<String, long[]> plans = new HashMap<>(); // key -> {plan address, algorithms}
     private long handle;
     private boolean closed;
+    /** Whether the heuristic refused a shape yet (warned about once). */
+    private boolean heuristicRefused;
 
     private CudaLt(long handle) {
         this.handle = handle;
@@ -124,8 +126,15 @@ final class CudaLt implements AutoCloseable {
             int status = plan(handle, COMPUTE_32F, g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, alignA,
                     alignB, alignC, workspaceBytes, ALGORITHMS, plan);
             if (status != 0) {
-                throw new CudaException("cuBLASLt's heuristic for " + g.m + " x " + g.n + " x " + g.k + ": "
-                        + statusName(status));
+                // Not worth stopping training over: the shape keeps the paths it had before cuBLASLt. Said once.
+                if (!heuristicRefused) {
+                    heuristicRefused = true;
+                    System.err.println("cuda: cuBLASLt's heuristic refused the column-major " + g.m + " x " + g.n
+                            + " x " + g.k + " product (" + statusName(status) + "); that shape, and any other it "
+                            + "refuses, is offered no cuBLASLt algorithm");
+                }
+                plan[0] = 0;
+                plan[1] = 0;
             }
             plans.put(key, plan);
         }
@@ -149,7 +158,9 @@ final class CudaLt implements AutoCloseable {
         }
         closed = true;
         for (long[] plan : plans.values()) {
-            freePlan(plan[0]);
+            if (plan[0] != 0) {
+                freePlan(plan[0]);
+            }
         }
         plans.clear();
         int status = destroy(handle);

@@ -2,6 +2,7 @@ package dev.dendrite.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,6 +126,25 @@ class CudaGemmTest {
                 assertTrue(ran > 0, path + " ran no product through cuBLASLt (" + products + " course products)");
             }
         }
+    }
+
+    /**
+     * A shape whose plan cuBLASLt's heuristic refuses (the emulator fails it for every k of 7,919) is measured among
+     * the other candidates and computed within the bound, and training would go on; the next shape still has
+     * cuBLASLt. Emulator only: nothing names a shape a GPU's heuristic refuses.
+     */
+    @Test
+    void aShapeTheHeuristicRefusesKeepsTheOtherPaths() {
+        assumeTrue(CudaTestSupport.emulated(backend), "the emulator's planted refusal; this is "
+                + backend.deviceName());
+        checks.check("refused", false, false, 3, 5, 7919, 1f, 0f, false);
+        String chosen = backend.gemmChoice(false, false, 3, 5, 7919);
+        assertNotNull(chosen, "measured at its first call");
+        assertFalse(chosen.startsWith("cublaslt/"), chosen);
+        backend.forceGemmPath("cublaslt/0");
+        long before = backend.cublasLtProducts();
+        checks.check("after a refusal", false, false, 3, 5, 7, 1f, 0f, false);
+        assertEquals(before + 1, backend.cublasLtProducts(), "the next shape went through cuBLASLt");
     }
 
     /**
