@@ -92,11 +92,11 @@ case "${PLAN:-}" in
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (FP32 also without the 3xTF32 candidate, once more printing each
      # product's candidates and times (choice), and without by-layer updates: its Adam moves 1 GB a step, 89% of it
-     # now beside the backward products), the kernel explorations (dev, DEV_BUDGET 120 s: whether cuBLASLt's
+     # now beside the backward products; TF32 also without cuBLASLt's TF32 algorithms, nolt-tf32), the kernel explorations (dev, DEV_BUDGET 120 s: whether cuBLASLt's
      # epilogues and FP32 on the tensor cores pay), NVIDIA OpenCL, then where mlp512's, bn256's and wide4096's
      # steps go on both sides (trace), ncu last
     : "${ONLY:=cuda-bench pytorch compare dev opencl-tests opencl-bench trace gemm step}" "${NETWORKS:=wide4096}"
-    : "${EXTRA_RUNS=no3x:-Ddendrite.cuda.3xtf32=false choice:-Ddendrite.gemm.verbose=true whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true}"
+    : "${EXTRA_RUNS=no3x:-Ddendrite.cuda.3xtf32=false choice:-Ddendrite.gemm.verbose=true whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true nolt-tf32:-Ddendrite.cuda.lt=false,-Ddendrite.cuda.tf32=true}"
     : "${STEP_NETWORKS:=mlp512 bn256}" "${TRACE_NETWORKS:=mlp512 bn256 wide4096}"
     : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}"
     : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;

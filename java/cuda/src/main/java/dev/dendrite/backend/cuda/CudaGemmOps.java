@@ -80,10 +80,10 @@ final class CudaGemmOps implements GemmOps {
      */
     private static final String GEMM_3XTF32 = "cublas-3xtf32";
     /**
-     * cuBLASLt's algorithms for the shape ("cublaslt/0" is its heuristic's first choice, {@link CudaLt}): FP32, no
-     * splits of ours, the lane's cuBLAS workspace. Candidates like the others, offered wherever cuBLASLt opens (not
-     * under TF32, nor with {@code -Ddendrite.cuda.gemm} forcing a path); {@code -Ddendrite.cuda.lt=false} leaves them
-     * out.
+     * cuBLASLt's algorithms for the shape ("cublaslt/0" is its heuristic's first choice, {@link CudaLt}): FP32, or
+     * TF32 under TF32, no splits of ours, the lane's cuBLAS workspace. Candidates like the others, offered wherever
+     * cuBLASLt opens (not with {@code -Ddendrite.cuda.gemm} forcing a path); {@code -Ddendrite.cuda.lt=false} leaves
+     * them out.
      */
     private static final String GEMM_LT = "cublaslt/";
     /** {@code -Ddendrite.cuda.gemm=cublaslt}: every product on cuBLASLt's first algorithm. */
@@ -101,12 +101,18 @@ final class CudaGemmOps implements GemmOps {
     /**
      * {@code -Ddendrite.cuda.gemm}: "auto" (the default) measures cuBLAS against the own FP32 kernels
      * (kernels/cuda/gemm.cu, {@link GemmVariant}) per shape and keeps the fastest; "cublas" always takes cuBLAS;
-     * "cublaslt" always takes cuBLASLt's first algorithm (cuBLAS where it has none, and under TF32); "own" always
+     * "cublaslt" always takes cuBLASLt's first algorithm (cuBLAS where it has none); "own" always
      * takes the own kernels (the fastest of them per shape; FP32 even when TF32 is on), for debugging and
      * benchmarks. An unknown value fails the constructor, naming it.
      */
     private final String gemmMode = gemmModeProperty(System.getProperty("dendrite.cuda.gemm"));
     private final GemmTuner<String> gemmTuner = new GemmTuner<>("cuda", CudaGemmOps::pathNamed);
+    /**
+     * The choices under TF32 ({@link CudaBackend#setTf32}), a table of their own: there cuBLAS, its splits and
+     * cuBLASLt's TF32 algorithms compete (the own kernels and 3xTF32 are FP32 and slower), and a shape's choice in
+     * one mode says nothing of the other.
+     */
+    private final GemmTuner<String> gemmTunerTf32 = new GemmTuner<>("cuda_tf32", CudaGemmOps::pathNamed);
     private final boolean offers3xTf32 = !"false".equals(System.getProperty("dendrite.cuda.3xtf32"));
     /** cuBLASLt ({@link #openLt()}); null where it cannot be had ({@link #ltProblem}) or after release(). */
     private CudaLt lt;
@@ -163,9 +169,10 @@ final class CudaGemmOps implements GemmOps {
 
     /**
      * The path for a shape: {@link #GEMM_CUBLAS} or another path {@link #pathNamed} accepts. Forced by
-     * {@code dendrite.cuda.gemm}; cuBLAS under TF32 unless "own" is forced (the own kernels are FP32 only); else the
-     * choice measured on the shape's first call outside a capture: cuBLAS, its splits, cuBLASLt's algorithms and
-     * 3xTF32 ("auto" only) and the own variants that suit the shape, each
+     * {@code dendrite.cuda.gemm}; else the choice measured on the shape's first call outside a capture: cuBLAS, its
+     * splits, cuBLASLt's algorithms and 3xTF32 ("auto" only) and the own variants that suit the shape; under TF32
+     * (unless "own" is forced: the own kernels are FP32 only) only cuBLAS, its splits and cuBLASLt's TF32
+     * algorithms, in a table of their own (cuBLAS alone where cuBLASLt is missing). Each
      * timed on the real A and B into a scratch C (a host wait, once per shape; see {@link #timeGemm}). Nothing is
      * timed while a graph is being captured, which must not wait: a shape first seen then takes cuBLAS ("auto") or
      * {@link GemmVariant#rule} ("own") without being remembered, and is measured at its next call outside a capture
@@ -176,13 +183,15 @@ final class CudaGemmOps implements GemmOps {
             return forcedGemmPath;
         }
         boolean own = gemmMode.equals("own");
-        if (gemmMode.equals(GEMM_MODE_LT) && !ctx.tf32) {
+        if (gemmMode.equals(GEMM_MODE_LT)) {
             return GEMM_LT + "0";
         }
-        if (!gemmMode.equals("auto") && !own || ctx.tf32 && !own) {
+        boolean tf32 = ctx.tf32 && !own; // "own" runs the own FP32 kernels even under TF32
+        if (!gemmMode.equals("auto") && !own || tf32 && lt == null) {
             return GEMM_CUBLAS;
         }
-        String chosen = gemmTuner.choice(transA, transB, m, n, k);
+        GemmTuner<String> tuner = tf32 ? gemmTunerTf32 : gemmTuner;
+        String chosen = tuner.choice(transA, transB, m, n, k);
         if (chosen != null && (offers3xTf32 || !chosen.equals(GEMM_3XTF32))) { // a choices file may name it
             return chosen;
         }
@@ -211,18 +220,19 @@ final class CudaGemmOps implements GemmOps {
             for (int i = 0; i < algorithms; i++) {
                 candidates.add(GEMM_LT + i);
                 if (GemmTuner.VERBOSE) { // which kernels the log's cublaslt/i are: split over k or not, their tiles
-                    System.err.println("cuda cublaslt: " + GemmTuner.describe(transA, transB, m, n, k) + ": "
-                            + GEMM_LT + i + " is " + lt.describe(g, pa, pb, null, ctx.cublasWorkspaceBytes(), i));
+                    System.err.println("cuda cublaslt" + (tf32 ? " (TF32): " : ": ")
+                            + GemmTuner.describe(transA, transB, m, n, k) + ": " + GEMM_LT + i + " is "
+                            + lt.describe(g, ctx.tf32, pa, pb, null, ctx.cublasWorkspaceBytes(), i));
                 }
             }
-            if (offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK
+            if (!tf32 && offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK
                     && tf32SplitFloats(m, n, k) <= MAX_3XTF32_FLOATS) {
                 candidates.add(GEMM_3XTF32);
                 parts = tf32SplitFloats(m, n, k);
             }
         }
         for (GemmVariant v : GemmVariant.values()) {
-            if (v == rule || v.suits(m, n, k)) {
+            if (!tf32 && (v == rule || v.suits(m, n, k))) {
                 candidates.add(v.id());
                 workspace = Math.max(workspace, v.workspaceFloats(m, n, k));
             }
@@ -238,7 +248,7 @@ final class CudaGemmOps implements GemmOps {
                 ctx.memory.add(4 * parts);
             }
             cuMemsetD32Async(scratchC, 0, (long) m * n, ctx.stream);
-            String measured = gemmTuner.tune(transA, transB, m, n, k, candidates,
+            String measured = tuner.tune(transA, transB, m, n, k, candidates,
                     (path, calls) -> timeGemm(() -> {
                         for (int i = 0; i < calls; i++) {
                             issueGemm(path, transA, transB, m, n, k, 1f, pa, pb, 0f, scratchC);
@@ -259,7 +269,7 @@ final class CudaGemmOps implements GemmOps {
                 System.err.println("cuda: timing the GEMM kernels for " + GemmTuner.describe(transA, transB, m, n, k)
                         + " failed (" + e.getMessage() + "); that shape, and any whose timing fails, uses cuBLAS");
             }
-            gemmTuner.remember(transA, transB, m, n, k, GEMM_CUBLAS);
+            tuner.remember(transA, transB, m, n, k, GEMM_CUBLAS);
             return GEMM_CUBLAS;
         } finally {
             cuStreamSynchronize(ctx.stream);
@@ -347,8 +357,8 @@ final class CudaGemmOps implements GemmOps {
                 issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
                 return;
             }
-            lt.matmul(g, algorithm, alpha, pa, pb, beta, pc, ctx.laneWorkspace(), ctx.cublasWorkspaceBytes(),
-                    ctx.stream);
+            lt.matmul(g, ctx.tf32, algorithm, alpha, pa, pb, beta, pc, ctx.laneWorkspace(),
+                    ctx.cublasWorkspaceBytes(), ctx.stream);
             ltProducts++;
             return;
         }
@@ -399,7 +409,7 @@ final class CudaGemmOps implements GemmOps {
      * cuBLASLt.
      */
     int ltAlgorithms(RowMajorGemm g, CUdeviceptr pa, CUdeviceptr pb, CUdeviceptr pc) {
-        return lt == null ? 0 : lt.algorithms(g, pa, pb, pc, ctx.cublasWorkspaceBytes());
+        return lt == null ? 0 : lt.algorithms(g, ctx.tf32, pa, pb, pc, ctx.cublasWorkspaceBytes());
     }
 
     /** For the backend's description: "cuBLASLt", or why not. */
@@ -674,9 +684,12 @@ final class CudaGemmOps implements GemmOps {
         throw new IllegalArgumentException("gemm path " + path + ": expected cublas/4, cublas/8 or cublas/16");
     }
 
-    /** The path {@link #gemm} measured for a shape (a path name as forceGemmPath takes it), or null before that. */
+    /**
+     * The path {@link #gemm} measured for a shape in the mode it is in now, FP32 or TF32 (a path name as
+     * forceGemmPath takes it), or null before that.
+     */
     String gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
-        return gemmTuner.choice(transA, transB, m, n, k);
+        return (ctx.tf32 ? gemmTunerTf32 : gemmTuner).choice(transA, transB, m, n, k);
     }
 
     /** {@code dendrite.cuda.gemm}: auto (the default), cublas, cublaslt or own. */

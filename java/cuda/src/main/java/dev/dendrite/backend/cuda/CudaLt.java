@@ -8,7 +8,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 
 /**
- * FP32 products through cuBLASLt, as GEMM tuner candidates beside cuBLAS ({@link CudaGemmOps}): cuBLAS's SGEMM runs
+ * FP32 products through cuBLASLt (TF32 ones under {@link CudaBackend#setTf32}), as GEMM tuner candidates beside cuBLAS
+ * ({@link CudaGemmOps}): cuBLAS's SGEMM runs
  * the one algorithm its heuristic picks for a shape, while cuBLASLt's heuristic offers several (other tile shapes,
  * split-k with the reduction inside the kernel), and at the course's small products (M = 64-128, 4-10 us each on an
  * H200) the first pick need not be the fastest. The tuner times each offered algorithm as it times cuBLAS, in a
@@ -26,6 +27,8 @@ final class CudaLt implements AutoCloseable {
     static final int ALGORITHMS = 4;
     /** cublasComputeType_t CUBLAS_COMPUTE_32F: FP32 products at FP32's accuracy. */
     private static final int COMPUTE_32F = 68;
+    /** CUBLAS_COMPUTE_32F_FAST_TF32: FP32 operands rounded to TF32 on the tensor cores, FP32 sums (setTf32). */
+    private static final int COMPUTE_32F_FAST_TF32 = 77;
 
     private final Map<String, long[]> plans = new HashMap<>(); // key -> {plan address, algorithms}
     private long handle;
@@ -72,27 +75,28 @@ final class CudaLt implements AutoCloseable {
      * {@link #ALGORITHMS}) that need at most {@code workspaceBytes}: 0 where it offers none. The first ask for a shape
      * and the operands' alignments makes their plan.
      */
-    int algorithms(RowMajorGemm g, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes) {
-        return (int) plan(g, a, b, c, workspaceBytes)[1];
+    int algorithms(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes) {
+        return (int) plan(g, tf32, a, b, c, workspaceBytes)[1];
     }
 
     /**
      * What algorithm {@code algo} of that plan is (cuBLASLt's algorithm, tile and stages ids, its splits of k, the
      * workspace it needs, the heuristic's waves), for the GEMM choice log; null when the plan has no such algorithm.
      */
-    String describe(RowMajorGemm g, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes, int algo) {
-        return describe(plan(g, a, b, c, workspaceBytes)[0], algo);
+    String describe(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes,
+                    int algo) {
+        return describe(plan(g, tf32, a, b, c, workspaceBytes)[0], algo);
     }
 
     /**
      * Issues {@code C = alpha op(A) op(B) + beta C} (row-major, as {@link RowMajorGemm} maps it) on {@code stream}
-     * with algorithm {@code algo} of the shape's plan, using the lane's workspace.
+     * with algorithm {@code algo} of the shape's plan in FP32 or TF32, using the lane's workspace.
      *
      * @throws CudaException when cuBLASLt refuses, naming its status (as JCuda throws cuBLAS's)
      */
-    void matmul(RowMajorGemm g, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta, CUdeviceptr c,
-                CUdeviceptr workspace, long workspaceBytes, CUstream stream) {
-        long[] plan = plan(g, a, b, c, workspaceBytes);
+    void matmul(RowMajorGemm g, boolean tf32, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta,
+                CUdeviceptr c, CUdeviceptr workspace, long workspaceBytes, CUstream stream) {
+        long[] plan = plan(g, tf32, a, b, c, workspaceBytes);
         if (algo < 0 || algo >= plan[1]) {
             throw new IllegalArgumentException("cublaslt/" + algo + ": cuBLASLt offers " + plan[1]
                     + " algorithms for this product");
@@ -111,19 +115,21 @@ final class CudaLt implements AutoCloseable {
      * slice of a buffer may start on any float. An algorithm's place in the list is its name only among plans of the
      * same alignments, so an operand less aligned than the tuner's may run another algorithm of the same shape.
      */
-    private long[] plan(RowMajorGemm g, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes) {
+    private long[] plan(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
+                        long workspaceBytes) {
         if (closed) {
             throw new IllegalStateException("cuBLASLt was closed with its backend");
         }
         int alignA = alignment(b); // cuBLAS's first operand is our B (see RowMajorGemm)
         int alignB = alignment(a);
         int alignC = alignment(c);
-        String key = g.transa + "," + g.transb + "," + g.m + "," + g.n + "," + g.k + "," + alignA + "," + alignB + ","
-                + alignC + "," + workspaceBytes;
+        int compute = tf32 ? COMPUTE_32F_FAST_TF32 : COMPUTE_32F;
+        String key = compute + "," + g.transa + "," + g.transb + "," + g.m + "," + g.n + "," + g.k + "," + alignA + ","
+                + alignB + "," + alignC + "," + workspaceBytes;
         long[] plan = plans.get(key);
         if (plan == null) {
             plan = new long[2];
-            int status = plan(handle, COMPUTE_32F, g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, alignA,
+            int status = plan(handle, compute, g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, alignA,
                     alignB, alignC, workspaceBytes, ALGORITHMS, plan);
             if (status != 0) {
                 // Not worth stopping training over: the shape keeps the paths it had before cuBLASLt. Said once.

@@ -421,8 +421,12 @@ class CudaGemmTest {
         }
     }
 
+    /**
+     * Under TF32 a shape is measured in a table of its own, among cuBLAS, its splits and cuBLASLt's TF32 algorithms
+     * (cuBLAS alone without cuBLASLt): the choice is one of those, and the FP32 table still has none for the shape.
+     */
     @Test
-    void tf32KeepsCublasWithoutMeasuring() {
+    void tf32ChoosesInATableOfItsOwn() {
         backend.setTf32(true);
         try (Buffer a = backend.allocate(DType.F32, 70 * 40); Buffer b = backend.allocate(DType.F32, 40 * 90);
              Buffer c = backend.allocate(DType.F32, 70 * 90)) {
@@ -433,6 +437,59 @@ class CudaGemmTest {
             backend.download(c.all(), got, 0);
             assertEquals(40f, got[70 * 90 - 1]);
         }
-        assertNull(backend.gemmChoice(false, true, 70, 90, 40), "TF32 means cuBLAS: nothing to measure");
+        String chosen = backend.gemmChoice(false, true, 70, 90, 40);
+        assertNotNull(chosen, "measured under TF32");
+        assertTrue(chosen.equals("cublas") || chosen.startsWith("cublaslt/"), chosen);
+        backend.setTf32(false);
+        assertNull(backend.gemmChoice(false, true, 70, 90, 40), "the FP32 table has not seen the shape");
+    }
+
+    /**
+     * cuBLASLt's first TF32 algorithm, forced: within TF32's bound of the float64 product (each operand rounded to
+     * 10 mantissa bits, at most 2^-11 relative each, so 2^-10 of sum |a b| with FP32's sums on top), and on the
+     * emulator, whose cuBLASLt rounds exactly when asked for TF32, not within FP32's (a plan made with FP32's compute
+     * type would pass the first check only). A GPU's library may pick an FP32 kernel under TF32, so there the
+     * second figure is printed only.
+     */
+    @Test
+    void cublasLtTf32StaysWithinTf32sBound() {
+        String description = backend.description();
+        assumeTrue(description.contains(", cuBLASLt,"), "no cuBLASLt here: " + description);
+        backend.setTf32(true);
+        backend.forceGemmPath("cublaslt/0");
+        int m = 64;
+        int n = 48;
+        int k = 256;
+        java.util.Random rnd = new java.util.Random(20261205);
+        try (Buffer a = filled(rnd, m * k); Buffer b = filled(rnd, k * n); Buffer c = backend.allocate(DType.F32,
+                m * n)) {
+            float[] x = download(a);
+            float[] y = download(b);
+            long before = backend.cublasLtProducts();
+            backend.gemm(false, false, m, n, k, 1f, a.all(), b.all(), 0f, c.all());
+            assertEquals(before + 1, backend.cublasLtProducts(), "the product went through cuBLASLt");
+            float[] got = download(c);
+            double worstTf32 = 0;
+            double worstFp32 = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double exact = 0;
+                    double magnitude = 0;
+                    for (int p = 0; p < k; p++) {
+                        exact += (double) x[i * k + p] * y[p * n + j];
+                        magnitude += Math.abs((double) x[i * k + p] * y[p * n + j]);
+                    }
+                    double error = Math.abs(got[i * n + j] - exact);
+                    worstTf32 = Math.max(worstTf32, error / ((Math.pow(2, -10) + (k + 3) * Math.pow(2, -24))
+                            * magnitude));
+                    worstFp32 = Math.max(worstFp32, error / ((k + 3) * Math.pow(2, -24) * magnitude));
+                }
+            }
+            assertTrue(worstTf32 <= 1, "error " + worstTf32 + " of TF32's bound");
+            System.out.println("CudaGemmTest: cublaslt/0 under TF32: error " + worstFp32 + " of FP32's bound");
+            if (CudaTestSupport.emulated(backend)) { // a GPU's cuBLASLt may run an FP32 kernel: TF32 allows, not forces
+                assertTrue(worstFp32 > 1, "error only " + worstFp32 + " of FP32's bound: were the operands rounded?");
+            }
+        }
     }
 }
