@@ -17,10 +17,12 @@
 #include "emu.h"
 
 /* The driver's (libcuda.so.1) answers: whether [p, p + bytes) lies inside one device allocation, whether a graph's
- * first launch is being recorded for the race check, and a note of one access while it is. */
+ * first launch is being recorded for the race check, and a note of one access while it is; whether a call CUDA
+ * refuses during a capture must fail now (breaking the capture). */
 extern "C" int dendrite_emu_inside(const void *p, size_t bytes);
 extern "C" int dendrite_emu_recording();
 extern "C" void dendrite_emu_note(const void *p, size_t bytes, int kind);
+extern "C" int dendrite_emu_capture_refuses(const char *what);
 
 namespace {
 

@@ -423,6 +423,12 @@ API int cublasLtMatmulAlgoGetHeuristic(DendriteLtHandle handle, DendriteLtHandle
     if (s.k == REFUSED_K) {
         return DENDRITE_LT_INTERNAL_ERROR;
     }
+    /* cuBLASLt 13's heuristic fails while the calling thread captures a stream (CUBLAS_STATUS_INTERNAL_ERROR, "Could
+     * not obtain green context information", reported against CUDA 13.3); here it also breaks the capture, the worst
+     * a caller must be ready for, so that a plan made during a capture cannot go unnoticed. */
+    if (dendrite_emu_capture_refuses("cublasLtMatmulAlgoGetHeuristic")) {
+        return DENDRITE_LT_INTERNAL_ERROR;
+    }
     int count = 0;
     for (int algo = 0; algo < ALGO_COUNT && count < requested; algo++) {
         size_t needed = workspace_needed(algo, s);

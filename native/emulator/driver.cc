@@ -1096,6 +1096,13 @@ extern "C" __attribute__((visibility("default"))) int dendrite_emu_inside(const 
     return inside((uintptr_t) p, bytes) != nullptr;
 }
 
+/* Whether a library call CUDA refuses during a capture (`what`, for the message) must fail now: it then invalidates the
+ * capture as refuse_during_capture does. For the fake cuBLASLt's heuristic. */
+extern "C" __attribute__((visibility("default"))) int dendrite_emu_capture_refuses(const char *what) {
+    std::lock_guard<std::recursive_mutex> guard(lock);
+    return refuse_during_capture(what) != SUCCESS;
+}
+
 extern "C" __attribute__((visibility("default"))) int dendrite_emu_enqueue(void *stream, demu::HostWork work,
                                                                            void *data, demu::HostWork release) {
     std::lock_guard<std::recursive_mutex> guard(lock);

@@ -406,10 +406,12 @@ final class CudaGemmOps implements GemmOps {
 
     /**
      * How many cuBLASLt algorithms the product {@code g} of these operands may take ({@link #GEMM_LT}); 0 without
-     * cuBLASLt.
+     * cuBLASLt, and during a capture for operands whose plan was not made before it: cuBLASLt 13's heuristic fails
+     * while the calling thread captures (reported on CUDA 13.3), and may break the capture. The engine issues each
+     * step once before recording it, so a step's plans exist by then.
      */
     int ltAlgorithms(RowMajorGemm g, CUdeviceptr pa, CUdeviceptr pb, CUdeviceptr pc) {
-        return lt == null ? 0 : lt.algorithms(g, ctx.tf32, pa, pb, pc, ctx.cublasWorkspaceBytes());
+        return lt == null ? 0 : lt.algorithms(g, ctx.tf32, pa, pb, pc, ctx.cublasWorkspaceBytes(), !ctx.capturing);
     }
 
     /** For the backend's description: "cuBLASLt", or why not. */

@@ -73,10 +73,13 @@ final class CudaLt implements AutoCloseable {
     /**
      * How many algorithms cuBLASLt offers for the product {@code g} of {@code a} and {@code b} into {@code c} (at most
      * {@link #ALGORITHMS}) that need at most {@code workspaceBytes}: 0 where it offers none. The first ask for a shape
-     * and the operands' alignments makes their plan.
+     * and the operands' alignments makes their plan, unless {@code mayPlan} is false (during a stream capture, where
+     * cuBLASLt 13's heuristic fails): then 0 until it is made.
      */
-    int algorithms(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes) {
-        return (int) plan(g, tf32, a, b, c, workspaceBytes)[1];
+    int algorithms(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes,
+                   boolean mayPlan) {
+        long[] plan = plan(g, tf32, a, b, c, workspaceBytes, mayPlan);
+        return plan == null ? 0 : (int) plan[1];
     }
 
     /**
@@ -85,7 +88,7 @@ final class CudaLt implements AutoCloseable {
      */
     String describe(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes,
                     int algo) {
-        return describe(plan(g, tf32, a, b, c, workspaceBytes)[0], algo);
+        return describe(plan(g, tf32, a, b, c, workspaceBytes, true)[0], algo);
     }
 
     /**
@@ -96,10 +99,10 @@ final class CudaLt implements AutoCloseable {
      */
     void matmul(RowMajorGemm g, boolean tf32, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta,
                 CUdeviceptr c, CUdeviceptr workspace, long workspaceBytes, CUstream stream) {
-        long[] plan = plan(g, tf32, a, b, c, workspaceBytes);
-        if (algo < 0 || algo >= plan[1]) {
-            throw new IllegalArgumentException("cublaslt/" + algo + ": cuBLASLt offers " + plan[1]
-                    + " algorithms for this product");
+        long[] plan = plan(g, tf32, a, b, c, workspaceBytes, false);
+        if (plan == null || algo < 0 || algo >= plan[1]) {
+            throw new IllegalArgumentException("cublaslt/" + algo + ": cuBLASLt offers "
+                    + (plan == null ? "no plan yet" : plan[1] + " algorithms") + " for this product");
         }
         // cuBLAS's first operand is our B (see RowMajorGemm).
         int status = matmul(handle, plan[0], algo, alpha, CudaLaunchEx.address(b), CudaLaunchEx.address(a), beta,
@@ -111,12 +114,12 @@ final class CudaLt implements AutoCloseable {
     }
 
     /**
-     * The shape's plan for operands of these alignments: cuBLASLt's heuristic otherwise assumes 256 bytes, and a
-     * slice of a buffer may start on any float. An algorithm's place in the list is its name only among plans of the
+     * The shape's plan for operands of these alignments (cuBLASLt's heuristic otherwise assumes 256 bytes, and a
+     * slice of a buffer may start on any float), made now if {@code mayPlan}, else null when there is none yet. An algorithm's place in the list is its name only among plans of the
      * same alignments, so an operand less aligned than the tuner's may run another algorithm of the same shape.
      */
     private long[] plan(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
-                        long workspaceBytes) {
+                        long workspaceBytes, boolean mayPlan) {
         if (closed) {
             throw new IllegalStateException("cuBLASLt was closed with its backend");
         }
@@ -127,7 +130,7 @@ final class CudaLt implements AutoCloseable {
         String key = compute + "," + g.transa + "," + g.transb + "," + g.m + "," + g.n + "," + g.k + "," + alignA + ","
                 + alignB + "," + alignC + "," + workspaceBytes;
         long[] plan = plans.get(key);
-        if (plan == null) {
+        if (plan == null && mayPlan) {
             plan = new long[2];
             int status = plan(handle, compute, g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, alignA,
                     alignB, alignC, workspaceBytes, ALGORITHMS, plan);

@@ -129,6 +129,38 @@ class CudaGemmTest {
     }
 
     /**
+     * A cuBLASLt path whose operands have no plan yet when a graph captures the product runs as cuBLAS in the graph,
+     * instead of asking the heuristic, which fails during a capture (the emulator's breaks the capture too, the worst a
+     * GPU's may do); the same product outside the capture makes the plan and goes through cuBLASLt.
+     */
+    @Test
+    void noPlanIsMadeDuringACapture() {
+        String description = backend.description();
+        assumeTrue(description.contains(", cuBLASLt,"), "no cuBLASLt here: " + description);
+        backend.forceGemmPath("cublaslt/0");
+        int m = 40;
+        int n = 24;
+        int k = 36;
+        try (Buffer a = backend.allocate(DType.F32, m * k); Buffer b = backend.allocate(DType.F32, k * n);
+             Buffer c = backend.allocate(DType.F32, m * n + 1)) {
+            backend.fill(a.all(), 0.5f);
+            backend.fill(b.all(), 2f);
+            Slice odd = c.slice(1, m * n); // 4-byte aligned: a plan of its own, not made before the capture
+            long before = backend.cublasLtProducts();
+            try (CapturedStep step = backend.capture(() -> backend.gemm(false, false, m, n, k, 1f, a.all(), b.all(),
+                    0f, odd))) {
+                step.run();
+            }
+            assertEquals(before, backend.cublasLtProducts(), "captured as cuBLAS, with no plan made");
+            float[] got = new float[m * n + 1];
+            backend.download(c.all(), got, 0);
+            assertEquals(k, got[m * n], "the captured product");
+            backend.gemm(false, false, m, n, k, 1f, a.all(), b.all(), 0f, odd);
+            assertEquals(before + 1, backend.cublasLtProducts(), "outside the capture: planned, through cuBLASLt");
+        }
+    }
+
+    /**
      * A shape whose plan cuBLASLt's heuristic refuses (the emulator fails it for every k of 7,919) is measured among
      * the other candidates and computed within the bound, and training would go on; the next shape still has
      * cuBLASLt. Emulator only: nothing names a shape a GPU's heuristic refuses.
