@@ -21,7 +21,9 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.GemmTuner;
@@ -86,6 +88,7 @@ final class CudaGemmOps implements GemmOps {
      * them out.
      */
     private static final String GEMM_LT = "cublaslt/";
+    private static final int[] LT_ALGORITHMS = IntStream.range(0, CudaLt.ALGORITHMS).toArray();
     /** {@code -Ddendrite.cuda.gemm=cublaslt}: every product on cuBLASLt's first algorithm. */
     private static final String GEMM_MODE_LT = "cublaslt";
     /** The smallest m n k the 3xTF32 candidate is offered for: below it the splits cost more than they save. */
@@ -186,7 +189,7 @@ final class CudaGemmOps implements GemmOps {
         if (gemmMode.equals(GEMM_MODE_LT)) {
             return GEMM_LT + "0";
         }
-        boolean tf32 = ctx.tf32 && !own; // "own" runs the own FP32 kernels even under TF32
+        boolean tf32 = tf32Table();
         if (!gemmMode.equals("auto") && !own || tf32 && lt == null) {
             return GEMM_CUBLAS;
         }
@@ -216,13 +219,13 @@ final class CudaGemmOps implements GemmOps {
             }
             // Timed into the scratch C below, aligned as every allocation (null: 256 bytes, CudaLt.alignment).
             RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
-            int algorithms = ltAlgorithms(g, pa, pb, null);
+            int algorithms = lt == null ? 0 : lt.algorithms(g, ctx.tf32, pa, pb, null);
             for (int i = 0; i < algorithms; i++) {
                 candidates.add(GEMM_LT + i);
                 if (GemmTuner.VERBOSE) { // which kernels the log's cublaslt/i are: split over k or not, their tiles
                     System.err.println("cuda cublaslt" + (tf32 ? " (TF32): " : ": ")
                             + GemmTuner.describe(transA, transB, m, n, k) + ": " + GEMM_LT + i + " is "
-                            + lt.describe(g, ctx.tf32, pa, pb, null, ctx.cublasWorkspaceBytes(), i));
+                            + lt.describe(g, ctx.tf32, pa, pb, null, i));
                 }
             }
             if (!tf32 && offers3xTf32 && (long) m * n * k >= MIN_3XTF32_MNK
@@ -350,16 +353,14 @@ final class CudaGemmOps implements GemmOps {
         }
         int algorithm = ltAlgorithm(path);
         if (algorithm >= 0) {
-            RowMajorGemm g = new RowMajorGemm(transA, transB, m, n, k);
-            // Past the list: a choices file from another machine, no cuBLASLt here, or operands less aligned than
-            // those the path was timed with (CudaLt.plan).
-            if (algorithm >= ltAlgorithms(g, pa, pb, pc)) {
+            // Past the plan's list, cuBLAS: a choices file from another machine, no cuBLASLt here, operands less
+            // aligned than those the path was timed with (CudaLt.plan), or no plan yet during a capture.
+            if (lt != null && lt.matmul(new RowMajorGemm(transA, transB, m, n, k), ctx.tf32, algorithm, alpha, pa, pb,
+                    beta, pc, ctx.laneWorkspace(), ctx.stream, !ctx.capturing)) {
+                ltProducts++;
+            } else {
                 issueGemm(GEMM_CUBLAS, transA, transB, m, n, k, alpha, pa, pb, beta, pc);
-                return;
             }
-            lt.matmul(g, ctx.tf32, algorithm, alpha, pa, pb, beta, pc, ctx.laneWorkspace(),
-                    ctx.cublasWorkspaceBytes(), ctx.stream);
-            ltProducts++;
             return;
         }
         if (path.equals(GEMM_3XTF32)) {
@@ -397,21 +398,14 @@ final class CudaGemmOps implements GemmOps {
         }
     }
 
-    /** Opens cuBLASLt once the context is current; where it cannot be had, {@link #ltStatus()} says why. */
+    /**
+     * Opens cuBLASLt once the context is current, its products to use the lanes' cuBLAS workspaces; where it cannot
+     * be had, {@link #ltStatus()} says why.
+     */
     void openLt() {
         String[] problem = new String[1];
-        lt = CudaLt.open(problem);
+        lt = CudaLt.open(problem, ctx.cublasWorkspaceBytes());
         ltProblem = problem[0];
-    }
-
-    /**
-     * How many cuBLASLt algorithms the product {@code g} of these operands may take ({@link #GEMM_LT}); 0 without
-     * cuBLASLt, and during a capture for operands whose plan was not made before it: cuBLASLt 13's heuristic fails
-     * while the calling thread captures (reported on CUDA 13.3), and may break the capture. The engine issues each
-     * step once before recording it, so a step's plans exist by then.
-     */
-    int ltAlgorithms(RowMajorGemm g, CUdeviceptr pa, CUdeviceptr pb, CUdeviceptr pc) {
-        return lt == null ? 0 : lt.algorithms(g, ctx.tf32, pa, pb, pc, ctx.cublasWorkspaceBytes(), !ctx.capturing);
     }
 
     /** For the backend's description: "cuBLASLt", or why not. */
@@ -659,31 +653,33 @@ final class CudaGemmOps implements GemmOps {
 
     /** The cuBLASLt algorithm a {@link #GEMM_LT} path names (0 to CudaLt.ALGORITHMS - 1); -1 for any other path. */
     private static int ltAlgorithm(String path) {
-        if (!path.startsWith(GEMM_LT)) {
-            return -1;
-        }
-        String algorithm = path.substring(GEMM_LT.length());
-        for (int i = 0; i < CudaLt.ALGORITHMS; i++) {
-            if (algorithm.equals(Integer.toString(i))) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("gemm path " + path + ": expected cublaslt/0 to cublaslt/"
-                + (CudaLt.ALGORITHMS - 1));
+        return numberAfter(GEMM_LT, path, LT_ALGORITHMS);
     }
 
     /** The slices of k a {@link #GEMM_CUBLAS_SPLIT} path cuts the product into; 0 for any other path. */
     private static int cublasSplits(String path) {
-        if (!path.startsWith(GEMM_CUBLAS_SPLIT)) {
-            return 0;
+        return Math.max(0, numberAfter(GEMM_CUBLAS_SPLIT, path, CUBLAS_SPLITS));
+    }
+
+    /**
+     * The number after {@code prefix} in {@code path}, one of {@code allowed}; -1 where the path does not start with
+     * the prefix.
+     *
+     * @throws IllegalArgumentException for any other number after it, naming the ones allowed
+     */
+    private static int numberAfter(String prefix, String path, int[] allowed) {
+        if (!path.startsWith(prefix)) {
+            return -1;
         }
-        String splits = path.substring(GEMM_CUBLAS_SPLIT.length());
-        for (int s : CUBLAS_SPLITS) {
-            if (splits.equals(Integer.toString(s))) {
-                return s;
+        String number = path.substring(prefix.length());
+        StringJoiner expected = new StringJoiner(", ");
+        for (int a : allowed) {
+            if (number.equals(Integer.toString(a))) {
+                return a;
             }
+            expected.add(prefix + a);
         }
-        throw new IllegalArgumentException("gemm path " + path + ": expected cublas/4, cublas/8 or cublas/16");
+        throw new IllegalArgumentException("gemm path " + path + ": expected one of " + expected);
     }
 
     /**
@@ -691,7 +687,12 @@ final class CudaGemmOps implements GemmOps {
      * forceGemmPath takes it), or null before that.
      */
     String gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
-        return (ctx.tf32 ? gemmTunerTf32 : gemmTuner).choice(transA, transB, m, n, k);
+        return (tf32Table() ? gemmTunerTf32 : gemmTuner).choice(transA, transB, m, n, k);
+    }
+
+    /** Whether shapes are chosen in the TF32 table now: under TF32, unless "own" runs the own FP32 kernels anyway. */
+    private boolean tf32Table() {
+        return ctx.tf32 && !gemmMode.equals("own");
     }
 
     /** {@code dendrite.cuda.gemm}: auto (the default), cublas, cublaslt or own. */

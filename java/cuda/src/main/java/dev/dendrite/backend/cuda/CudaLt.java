@@ -30,21 +30,29 @@ final class CudaLt implements AutoCloseable {
     /** CUBLAS_COMPUTE_32F_FAST_TF32: FP32 operands rounded to TF32 on the tensor cores, FP32 sums (setTf32). */
     private static final int COMPUTE_32F_FAST_TF32 = 77;
 
-    private final Map<String, long[]> plans = new HashMap<>(); // key -> {plan address, algorithms}
+    /** What a plan is made for: the compute type, cuBLAS's transposes and sizes, the operands' alignments. */
+    private record PlanKey(int compute, int transa, int transb, int m, int n, int k, int alignA, int alignB,
+            int alignC) {
+    }
+
+    private final Map<PlanKey, long[]> plans = new HashMap<>(); // key -> {plan address, algorithms}
+    /** The lanes' cuBLAS workspace, which the products share (CudaContext.laneWorkspace): its size. */
+    private final long workspaceBytes;
     private long handle;
     private boolean closed;
     /** Whether the heuristic refused a shape yet (warned about once). */
     private boolean heuristicRefused;
 
-    private CudaLt(long handle) {
+    private CudaLt(long handle, long workspaceBytes) {
         this.handle = handle;
+        this.workspaceBytes = workspaceBytes;
     }
 
     /**
-     * A cuBLASLt for the backend, or null when it cannot be had here; {@code problem[0]} then says why (for the
-     * backend's description).
+     * A cuBLASLt for the backend whose products use a workspace of {@code workspaceBytes}, or null when it cannot be
+     * had here; {@code problem[0]} then says why (for the backend's description).
      */
-    static CudaLt open(String[] problem) {
+    static CudaLt open(String[] problem, long workspaceBytes) {
         if ("false".equalsIgnoreCase(System.getProperty("dendrite.cuda.lt"))) {
             problem[0] = "turned off by -Ddendrite.cuda.lt=false";
             return null;
@@ -67,42 +75,41 @@ final class CudaLt implements AutoCloseable {
             problem[0] = "cublasLtCreate failed: " + statusName(status);
             return null;
         }
-        return new CudaLt(out[0]);
+        return new CudaLt(out[0], workspaceBytes);
     }
 
     /**
      * How many algorithms cuBLASLt offers for the product {@code g} of {@code a} and {@code b} into {@code c} (at most
-     * {@link #ALGORITHMS}) that need at most {@code workspaceBytes}: 0 where it offers none. The first ask for a shape
-     * and the operands' alignments makes their plan, unless {@code mayPlan} is false (during a stream capture, where
-     * cuBLASLt 13's heuristic fails): then 0 until it is made.
+     * {@link #ALGORITHMS}) that fit the workspace: 0 where it offers none. The first ask for a shape and the operands'
+     * alignments makes their plan; never during a capture (the tuner asks before it times).
      */
-    int algorithms(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes,
-                   boolean mayPlan) {
-        long[] plan = plan(g, tf32, a, b, c, workspaceBytes, mayPlan);
-        return plan == null ? 0 : (int) plan[1];
+    int algorithms(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c) {
+        return (int) plan(g, tf32, a, b, c, true)[1];
     }
 
     /**
      * What algorithm {@code algo} of that plan is (cuBLASLt's algorithm, tile and stages ids, its splits of k, the
      * workspace it needs, the heuristic's waves), for the GEMM choice log; null when the plan has no such algorithm.
      */
-    String describe(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long workspaceBytes,
-                    int algo) {
-        return describe(plan(g, tf32, a, b, c, workspaceBytes, true)[0], algo);
+    String describe(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int algo) {
+        return describe(plan(g, tf32, a, b, c, true)[0], algo);
     }
 
     /**
      * Issues {@code C = alpha op(A) op(B) + beta C} (row-major, as {@link RowMajorGemm} maps it) on {@code stream}
-     * with algorithm {@code algo} of the shape's plan in FP32 or TF32, using the lane's workspace.
+     * with algorithm {@code algo} of the plan for these operands in FP32 or TF32, using the lane's {@code workspace};
+     * false, having issued nothing, where that plan has no such algorithm, or there is no plan yet and
+     * {@code mayPlan} is false: during a stream capture, where cuBLASLt 13's heuristic fails (reported on CUDA 13.3)
+     * and may break the capture. The engine issues each step once before recording it, so a step's plans exist by
+     * then.
      *
      * @throws CudaException when cuBLASLt refuses, naming its status (as JCuda throws cuBLAS's)
      */
-    void matmul(RowMajorGemm g, boolean tf32, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta,
-                CUdeviceptr c, CUdeviceptr workspace, long workspaceBytes, CUstream stream) {
-        long[] plan = plan(g, tf32, a, b, c, workspaceBytes, false);
-        if (plan == null || algo < 0 || algo >= plan[1]) {
-            throw new IllegalArgumentException("cublaslt/" + algo + ": cuBLASLt offers "
-                    + (plan == null ? "no plan yet" : plan[1] + " algorithms") + " for this product");
+    boolean matmul(RowMajorGemm g, boolean tf32, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta,
+                   CUdeviceptr c, CUdeviceptr workspace, CUstream stream, boolean mayPlan) {
+        long[] plan = plan(g, tf32, a, b, c, mayPlan);
+        if (plan == null || algo >= plan[1]) {
+            return false;
         }
         // cuBLAS's first operand is our B (see RowMajorGemm).
         int status = matmul(handle, plan[0], algo, alpha, CudaLaunchEx.address(b), CudaLaunchEx.address(a), beta,
@@ -111,29 +118,27 @@ final class CudaLt implements AutoCloseable {
         if (status != 0) {
             throw new CudaException("cublasLtMatmul (algorithm " + algo + "): " + statusName(status));
         }
+        return true;
     }
 
     /**
      * The shape's plan for operands of these alignments (cuBLASLt's heuristic otherwise assumes 256 bytes, and a
-     * slice of a buffer may start on any float), made now if {@code mayPlan}, else null when there is none yet. An algorithm's place in the list is its name only among plans of the
-     * same alignments, so an operand less aligned than the tuner's may run another algorithm of the same shape.
+     * slice of a buffer may start on any float), made now if {@code mayPlan}, else null when there is none yet. An
+     * algorithm's place in the list is its name only among plans of the same alignments, so an operand less aligned
+     * than the tuner's may run another algorithm of the same shape.
      */
-    private long[] plan(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
-                        long workspaceBytes, boolean mayPlan) {
+    private long[] plan(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, boolean mayPlan) {
         if (closed) {
             throw new IllegalStateException("cuBLASLt was closed with its backend");
         }
-        int alignA = alignment(b); // cuBLAS's first operand is our B (see RowMajorGemm)
-        int alignB = alignment(a);
-        int alignC = alignment(c);
-        int compute = tf32 ? COMPUTE_32F_FAST_TF32 : COMPUTE_32F;
-        String key = compute + "," + g.transa + "," + g.transb + "," + g.m + "," + g.n + "," + g.k + "," + alignA + ","
-                + alignB + "," + alignC + "," + workspaceBytes;
+        // cuBLAS's first operand is our B (see RowMajorGemm).
+        PlanKey key = new PlanKey(tf32 ? COMPUTE_32F_FAST_TF32 : COMPUTE_32F, g.transa, g.transb, g.m, g.n, g.k,
+                alignment(b), alignment(a), alignment(c));
         long[] plan = plans.get(key);
         if (plan == null && mayPlan) {
             plan = new long[2];
-            int status = plan(handle, compute, g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, alignA,
-                    alignB, alignC, workspaceBytes, ALGORITHMS, plan);
+            int status = plan(handle, key.compute(), g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
+                    key.alignA(), key.alignB(), key.alignC(), workspaceBytes, ALGORITHMS, plan);
             if (status != 0) {
                 // Not worth stopping training over: the shape keeps the paths it had before cuBLASLt. Said once.
                 if (!heuristicRefused) {
