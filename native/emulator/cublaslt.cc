@@ -254,18 +254,9 @@ API int cublasLtMatmulAlgoConfigGetAttribute(const DendriteLtAlgo *algo, int att
 
 /* Each definition has the type cublaslt_api.h gives the entry point (that header is checked against cublasLt.h). */
 #define DEFINED_AS(function, type) static_assert(std::is_same<decltype(&function), type>::value, #function)
-DEFINED_AS(cublasLtCreate, dendrite_lt_create_fn);
-DEFINED_AS(cublasLtDestroy, dendrite_lt_destroy_fn);
-DEFINED_AS(cublasLtMatmulDescCreate, dendrite_lt_desc_create_fn);
-DEFINED_AS(cublasLtMatmulDescDestroy, dendrite_lt_desc_destroy_fn);
-DEFINED_AS(cublasLtMatmulDescSetAttribute, dendrite_lt_desc_set_fn);
-DEFINED_AS(cublasLtMatrixLayoutCreate, dendrite_lt_layout_create_fn);
-DEFINED_AS(cublasLtMatrixLayoutDestroy, dendrite_lt_layout_destroy_fn);
-DEFINED_AS(cublasLtMatmulPreferenceCreate, dendrite_lt_pref_create_fn);
-DEFINED_AS(cublasLtMatmulPreferenceDestroy, dendrite_lt_pref_destroy_fn);
-DEFINED_AS(cublasLtMatmulPreferenceSetAttribute, dendrite_lt_pref_set_fn);
-DEFINED_AS(cublasLtMatmulAlgoGetHeuristic, dendrite_lt_heuristic_fn);
-DEFINED_AS(cublasLtMatmul, dendrite_lt_matmul_fn);
+#define DENDRITE_LT_DEFINED(field, function, type) DEFINED_AS(function, type);
+DENDRITE_LT_ENTRY_POINTS(DENDRITE_LT_DEFINED)
+#undef DENDRITE_LT_DEFINED
 DEFINED_AS(cublasLtGetStatusString, const char *(*)(int));
 DEFINED_AS(cublasLtMatmulAlgoConfigGetAttribute, dendrite_lt_algo_config_get_fn);
 static_assert(sizeof(DendriteLtAlgo) == 64 && sizeof(DendriteLtHeuristic) == 96, "cuBLASLt's layouts");

@@ -28,18 +28,9 @@
 
 static pthread_once_t lt_once = PTHREAD_ONCE_INIT;
 static char lt_problem[512];
-static dendrite_lt_create_fn lt_create;
-static dendrite_lt_destroy_fn lt_destroy;
-static dendrite_lt_desc_create_fn lt_desc_create;
-static dendrite_lt_desc_destroy_fn lt_desc_destroy;
-static dendrite_lt_desc_set_fn lt_desc_set;
-static dendrite_lt_layout_create_fn lt_layout_create;
-static dendrite_lt_layout_destroy_fn lt_layout_destroy;
-static dendrite_lt_pref_create_fn lt_pref_create;
-static dendrite_lt_pref_destroy_fn lt_pref_destroy;
-static dendrite_lt_pref_set_fn lt_pref_set;
-static dendrite_lt_heuristic_fn lt_heuristic;
-static dendrite_lt_matmul_fn lt_matmul;
+#define DENDRITE_LT_DECLARE(field, function, type) static type lt_##field;
+DENDRITE_LT_ENTRY_POINTS(DENDRITE_LT_DECLARE)
+#undef DENDRITE_LT_DECLARE
 static const char *(*lt_status_string)(int);
 static dendrite_lt_algo_config_get_fn lt_algo_config_get;
 
@@ -89,23 +80,16 @@ static void open_lt(void) {
                  "$DENDRITE_CUBLAS, the loader's path, CUDA's folders; the last said: %s)", dlerror());
         return;
     }
-    lt_create = (dendrite_lt_create_fn) dlsym(h, "cublasLtCreate");
-    lt_destroy = (dendrite_lt_destroy_fn) dlsym(h, "cublasLtDestroy");
-    lt_desc_create = (dendrite_lt_desc_create_fn) dlsym(h, "cublasLtMatmulDescCreate");
-    lt_desc_destroy = (dendrite_lt_desc_destroy_fn) dlsym(h, "cublasLtMatmulDescDestroy");
-    lt_desc_set = (dendrite_lt_desc_set_fn) dlsym(h, "cublasLtMatmulDescSetAttribute");
-    lt_layout_create = (dendrite_lt_layout_create_fn) dlsym(h, "cublasLtMatrixLayoutCreate");
-    lt_layout_destroy = (dendrite_lt_layout_destroy_fn) dlsym(h, "cublasLtMatrixLayoutDestroy");
-    lt_pref_create = (dendrite_lt_pref_create_fn) dlsym(h, "cublasLtMatmulPreferenceCreate");
-    lt_pref_destroy = (dendrite_lt_pref_destroy_fn) dlsym(h, "cublasLtMatmulPreferenceDestroy");
-    lt_pref_set = (dendrite_lt_pref_set_fn) dlsym(h, "cublasLtMatmulPreferenceSetAttribute");
-    lt_heuristic = (dendrite_lt_heuristic_fn) dlsym(h, "cublasLtMatmulAlgoGetHeuristic");
-    lt_matmul = (dendrite_lt_matmul_fn) dlsym(h, "cublasLtMatmul");
+    int missing = 0;
+#define DENDRITE_LT_OPEN(field, function, type)      \
+    lt_##field = (type) dlsym(h, #function);          \
+    missing |= lt_##field == NULL;
+    DENDRITE_LT_ENTRY_POINTS(DENDRITE_LT_OPEN)
+#undef DENDRITE_LT_OPEN
     /* Optional: names and descriptions only. */
     lt_status_string = (const char *(*)(int)) dlsym(h, "cublasLtGetStatusString");
     lt_algo_config_get = (dendrite_lt_algo_config_get_fn) dlsym(h, "cublasLtMatmulAlgoConfigGetAttribute");
-    if (!lt_create || !lt_destroy || !lt_desc_create || !lt_desc_destroy || !lt_desc_set || !lt_layout_create ||
-        !lt_layout_destroy || !lt_pref_create || !lt_pref_destroy || !lt_pref_set || !lt_heuristic || !lt_matmul) {
+    if (missing) {
         snprintf(lt_problem, sizeof lt_problem, "the cuBLASLt that was opened lacks an entry point the backend calls");
         lt_create = NULL;
     }

@@ -112,6 +112,26 @@ typedef int (*dendrite_lt_matmul_fn)(DendriteLtHandle, DendriteLtHandle, const v
 /* cublasLtMatmulAlgoConfigGetAttribute(algo, attribute, buf, size, written) */
 typedef int (*dendrite_lt_algo_config_get_fn)(const DendriteLtAlgo *, int, void *, size_t, size_t *);
 
+/*
+ * The entry points a product needs, each X(field, function, type): one list for the four places that name them.
+ * cublaslt.c and the dev programs (bench/gpu/dev/common.cuh) open each with dlsym into a pointer named after `field`
+ * and need all of them; the emulator defines each with its `type`; blas_abi.cu checks each `type` against the real
+ * function. (cublasLtGetStatusString and cublasLtMatmulAlgoConfigGetAttribute are optional: messages only.)
+ */
+#define DENDRITE_LT_ENTRY_POINTS(X)                                                                                \
+    X(create, cublasLtCreate, dendrite_lt_create_fn)                                                               \
+    X(destroy, cublasLtDestroy, dendrite_lt_destroy_fn)                                                            \
+    X(desc_create, cublasLtMatmulDescCreate, dendrite_lt_desc_create_fn)                                           \
+    X(desc_destroy, cublasLtMatmulDescDestroy, dendrite_lt_desc_destroy_fn)                                        \
+    X(desc_set, cublasLtMatmulDescSetAttribute, dendrite_lt_desc_set_fn)                                           \
+    X(layout_create, cublasLtMatrixLayoutCreate, dendrite_lt_layout_create_fn)                                     \
+    X(layout_destroy, cublasLtMatrixLayoutDestroy, dendrite_lt_layout_destroy_fn)                                  \
+    X(pref_create, cublasLtMatmulPreferenceCreate, dendrite_lt_pref_create_fn)                                     \
+    X(pref_destroy, cublasLtMatmulPreferenceDestroy, dendrite_lt_pref_destroy_fn)                                  \
+    X(pref_set, cublasLtMatmulPreferenceSetAttribute, dendrite_lt_pref_set_fn)                                     \
+    X(heuristic, cublasLtMatmulAlgoGetHeuristic, dendrite_lt_heuristic_fn)                                         \
+    X(matmul, cublasLtMatmul, dendrite_lt_matmul_fn)
+
 #ifdef __cplusplus
 }
 #endif

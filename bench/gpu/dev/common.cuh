@@ -371,17 +371,9 @@ struct CublasLt {
     /* cublasLtMatmulPreferenceAttributes_t */
     static constexpr int PREF_MAX_WORKSPACE_BYTES = DENDRITE_LT_PREF_MAX_WORKSPACE_BYTES;
 
-    dendrite_lt_create_fn create = nullptr;
-    dendrite_lt_desc_create_fn desc_create = nullptr;
-    dendrite_lt_desc_destroy_fn desc_destroy = nullptr;
-    dendrite_lt_desc_set_fn desc_set = nullptr;
-    dendrite_lt_layout_create_fn layout_create = nullptr;
-    dendrite_lt_layout_destroy_fn layout_destroy = nullptr;
-    dendrite_lt_pref_create_fn pref_create = nullptr;
-    dendrite_lt_pref_destroy_fn pref_destroy = nullptr;
-    dendrite_lt_pref_set_fn pref_set = nullptr;
-    dendrite_lt_heuristic_fn heuristic = nullptr;
-    dendrite_lt_matmul_fn matmul = nullptr;
+#define DENDRITE_DEV_LT_FIELD(field, function, type) type field = nullptr;
+    DENDRITE_LT_ENTRY_POINTS(DENDRITE_DEV_LT_FIELD)
+#undef DENDRITE_DEV_LT_FIELD
     const char *(*status_string)(int) = nullptr;
     Handle handle = nullptr;
     Handle preference = nullptr;
@@ -402,20 +394,14 @@ struct CublasLt {
             std::printf("cuBLASLt: libcublasLt.so.13 not found (%s); its rows are left out\n", dlerror());
             return false;
         }
-        create = (decltype(create)) dlsym(lib, "cublasLtCreate");
-        desc_create = (decltype(desc_create)) dlsym(lib, "cublasLtMatmulDescCreate");
-        desc_destroy = (decltype(desc_destroy)) dlsym(lib, "cublasLtMatmulDescDestroy");
-        desc_set = (decltype(desc_set)) dlsym(lib, "cublasLtMatmulDescSetAttribute");
-        layout_create = (decltype(layout_create)) dlsym(lib, "cublasLtMatrixLayoutCreate");
-        layout_destroy = (decltype(layout_destroy)) dlsym(lib, "cublasLtMatrixLayoutDestroy");
-        pref_create = (decltype(pref_create)) dlsym(lib, "cublasLtMatmulPreferenceCreate");
-        pref_destroy = (decltype(pref_destroy)) dlsym(lib, "cublasLtMatmulPreferenceDestroy");
-        pref_set = (decltype(pref_set)) dlsym(lib, "cublasLtMatmulPreferenceSetAttribute");
-        heuristic = (decltype(heuristic)) dlsym(lib, "cublasLtMatmulAlgoGetHeuristic");
-        matmul = (decltype(matmul)) dlsym(lib, "cublasLtMatmul");
+        bool missing = false;
+#define DENDRITE_DEV_LT_OPEN(field, function, type) \
+    field = (type) dlsym(lib, #function);           \
+    missing |= field == nullptr;
+        DENDRITE_LT_ENTRY_POINTS(DENDRITE_DEV_LT_OPEN)
+#undef DENDRITE_DEV_LT_OPEN
         status_string = (decltype(status_string)) dlsym(lib, "cublasLtGetStatusString");
-        if (!create || !desc_create || !desc_destroy || !desc_set || !layout_create || !layout_destroy ||
-            !pref_create || !pref_destroy || !pref_set || !heuristic || !matmul || create(&handle) != 0) {
+        if (missing || create(&handle) != 0) {
             std::printf("cuBLASLt: an entry point is missing or cublasLtCreate failed; its rows are left out\n");
             return false;
         }

@@ -76,53 +76,27 @@ static_assert(same_call<decltype(Cublas::set_emulation_strategy),
                         decltype(static_cast<SetEmulationStrategy>(&cublasSetEmulationStrategy))>(),
               "Cublas::set_emulation_strategy is not cublasSetEmulationStrategy");
 
-SAME_CALL(CublasLt, create, cublasLtCreate);
-SAME_CALL(CublasLt, desc_create, cublasLtMatmulDescCreate);
-SAME_CALL(CublasLt, desc_destroy, cublasLtMatmulDescDestroy);
-SAME_CALL(CublasLt, desc_set, cublasLtMatmulDescSetAttribute);
-SAME_CALL(CublasLt, layout_create, cublasLtMatrixLayoutCreate);
-SAME_CALL(CublasLt, layout_destroy, cublasLtMatrixLayoutDestroy);
-SAME_CALL(CublasLt, pref_create, cublasLtMatmulPreferenceCreate);
-SAME_CALL(CublasLt, pref_destroy, cublasLtMatmulPreferenceDestroy);
-SAME_CALL(CublasLt, pref_set, cublasLtMatmulPreferenceSetAttribute);
-SAME_CALL(CublasLt, heuristic, cublasLtMatmulAlgoGetHeuristic);
-SAME_CALL(CublasLt, matmul, cublasLtMatmul);
-SAME_CALL(CublasLt, status_string, cublasLtGetStatusString);
+/* CublasLt's entry points have cublaslt_api.h's types (DENDRITE_LT_ENTRY_POINTS, and status_string's), checked
+ * below. */
 
 /* LtAlgo and LtHeuristic are cublaslt_api.h's structs, whose layouts are checked below. */
 static_assert(std::is_same_v<LtAlgo, DendriteLtAlgo> && std::is_same_v<LtHeuristic, DendriteLtHeuristic>);
 
-static_assert(CublasLt::COMPUTE_32F == CUBLAS_COMPUTE_32F && CublasLt::R_32F == CUDA_R_32F);
-static_assert(CublasLt::DESC_TRANSA == CUBLASLT_MATMUL_DESC_TRANSA);
-static_assert(CublasLt::DESC_TRANSB == CUBLASLT_MATMUL_DESC_TRANSB);
-static_assert(CublasLt::DESC_EPILOGUE == CUBLASLT_MATMUL_DESC_EPILOGUE);
 static_assert(CublasLt::DESC_BIAS_POINTER == CUBLASLT_MATMUL_DESC_BIAS_POINTER);
 static_assert(CublasLt::DESC_AUX_POINTER == CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER);
 static_assert(CublasLt::DESC_AUX_LD == CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD);
-static_assert(CublasLt::EPI_DEFAULT == CUBLASLT_EPILOGUE_DEFAULT);
 static_assert(CublasLt::EPI_RELU_BIAS == CUBLASLT_EPILOGUE_RELU_BIAS);
 static_assert(CublasLt::EPI_RELU_AUX_BIAS == CUBLASLT_EPILOGUE_RELU_AUX_BIAS);
 static_assert(CublasLt::EPI_DRELU_BGRAD == CUBLASLT_EPILOGUE_DRELU_BGRAD);
 static_assert(CublasLt::EPI_BGRADA == CUBLASLT_EPILOGUE_BGRADA);
-static_assert(CublasLt::PREF_MAX_WORKSPACE_BYTES == CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES);
 /* The values the explorations pass as plain ints */
 static_assert(CUBLAS_OP_N == 0 && CUBLAS_OP_T == 1 && sizeof(cublasOperation_t) == 4);
 static_assert(CUBLAS_COMPUTE_32F_FAST_TF32 == 77 && CUDA_R_32F == 0);
 
 /* native/launch/cublaslt_api.h: the backend's cublaslt.c calls through these, the emulator's cublaslt.cc defines
  * them */
-SAME_TYPE_CALL(dendrite_lt_create_fn, cublasLtCreate);
-SAME_TYPE_CALL(dendrite_lt_destroy_fn, cublasLtDestroy);
-SAME_TYPE_CALL(dendrite_lt_desc_create_fn, cublasLtMatmulDescCreate);
-SAME_TYPE_CALL(dendrite_lt_desc_destroy_fn, cublasLtMatmulDescDestroy);
-SAME_TYPE_CALL(dendrite_lt_desc_set_fn, cublasLtMatmulDescSetAttribute);
-SAME_TYPE_CALL(dendrite_lt_layout_create_fn, cublasLtMatrixLayoutCreate);
-SAME_TYPE_CALL(dendrite_lt_layout_destroy_fn, cublasLtMatrixLayoutDestroy);
-SAME_TYPE_CALL(dendrite_lt_pref_create_fn, cublasLtMatmulPreferenceCreate);
-SAME_TYPE_CALL(dendrite_lt_pref_destroy_fn, cublasLtMatmulPreferenceDestroy);
-SAME_TYPE_CALL(dendrite_lt_pref_set_fn, cublasLtMatmulPreferenceSetAttribute);
-SAME_TYPE_CALL(dendrite_lt_heuristic_fn, cublasLtMatmulAlgoGetHeuristic);
-SAME_TYPE_CALL(dendrite_lt_matmul_fn, cublasLtMatmul);
+#define SAME_ENTRY_POINT(field, function, type) SAME_TYPE_CALL(type, function);
+DENDRITE_LT_ENTRY_POINTS(SAME_ENTRY_POINT)
 SAME_TYPE_CALL(dendrite_lt_algo_config_get_fn, cublasLtMatmulAlgoConfigGetAttribute);
 /* cublaslt.c and the emulator call and define cublasLtGetStatusString as this type (the header has no typedef) */
 SAME_TYPE_CALL(const char *(*)(int), cublasLtGetStatusString);
