@@ -72,6 +72,15 @@ class BenchToolsTest {
                 {"peer": "pytorch", "variant": "graph-spg8-emulated", "network": "mlp512", "batch_size": 128,
                  "train_images": 60000, "median_epoch_s": 9.0, "test_accuracy": 0.1, "device": "cpu"}
                 """);
+        // The device tool lends an H100 or an H200: a peer measured on the other one gets no ratio.
+        Files.writeString(dir.resolve("cuda-mlp1024.json"), """
+                {"network": "mlp1024", "backend": "cuda: NVIDIA H200 (sm_90, 132 SMs, 139.8 GiB), FP32",
+                 "batch_size": 128, "train_images": 60000, "median_epoch_s": 0.0300}
+                """);
+        Files.writeString(dir.resolve("pytorch-mlp1024-graph.json"), """
+                {"peer": "pytorch", "variant": "graph", "network": "mlp1024", "batch_size": 128, "train_images": 60000,
+                 "median_epoch_s": 0.0800, "device": "NVIDIA H100 80GB HBM3", "date": "2026-11-23T08:00:00Z"}
+                """);
         Path md = dir.resolve("comparison.md");
         Process p = new ProcessBuilder("python3", script.toString(), dir.toString(), "-o", md.toString())
                 .redirectErrorStream(true).start();
@@ -88,6 +97,8 @@ class BenchToolsTest {
         assertTrue(table.contains("**0.500**"), table);
         assertTrue(table.contains("250 / 300 / 320 / 330"), "peak device memory of all four: " + table);
         assertTrue(table.contains("NVIDIA H100"), "names the machine: " + table);
+        assertTrue(!table.contains("**0.375**"), "no ratio across two devices (30 ms against 80): " + table);
+        assertTrue(table.contains("**another device**: `cuda-mlp1024.json` (NVIDIA H200)"), table);
     }
 
     /**
