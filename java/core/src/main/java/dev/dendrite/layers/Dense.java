@@ -194,6 +194,7 @@ public final class Dense extends Layer implements OutputActivation {
             ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(), ctx.scratch(0), y,
                     ctx.rows(), units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
                     dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
+            ctx.inputGradientTaken();
         }
         backwardLinear(ctx, x, dyDropped, dx, false);
     }
@@ -212,6 +213,7 @@ public final class Dense extends Layer implements OutputActivation {
         } else { // dy is the layer above's input gradient, computed by the same op
             ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(), ctx.scratch(0), y,
                     ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null, 0f, 0L, 0, null);
+            ctx.inputGradientTaken();
         }
         backwardLinear(ctx, x, dy, dx, false);
     }

@@ -54,6 +54,14 @@ public interface LayerContext {
     }
 
     /**
+     * Called by a layer right after it issued the op that computes {@link #inputGradientFromAbove}'s product, the
+     * last read of the weights of the layer above in this step: from here on the engine may issue that layer's
+     * update, beside the rest of this layer's backward pass instead of after it.
+     */
+    default void inputGradientTaken() {
+    }
+
+    /**
      * For a batch norm: the activation of the dense layer below whose backward pass it runs inside its own, or null.
      * The engine decides, where that layer then skips it ({@link #activationBackwardDoneAbove}).
      */

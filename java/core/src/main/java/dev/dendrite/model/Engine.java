@@ -555,6 +555,7 @@ final class Engine implements AutoCloseable {
             c.fromAbove = null;
             c.activationBelow = null;
             c.activationDone = false;
+            c.updateAbove = null;
         }
         int deferredUpdate = -1; // a layer whose update waits until the layer below has read its weights
         boolean countersAdvanced = false;
@@ -574,6 +575,15 @@ final class Engine implements AutoCloseable {
                         ? ((DenseActivationPair) pairs[activationUnit]).activationBelow(contexts[activationUnit])
                         : ((Dense) layers.get(activationUnit)).activationBelow(contexts[activationUnit]);
                 contexts[activationUnit].activationDone = true;
+            }
+            if (deferredUpdate >= 0) {
+                // The layer above's update waits for this unit's read of its weights: the first op of the unit
+                // (LayerContext#inputGradientTaken), else its whole backward pass (below). Issued at the first op,
+                // it runs beside the rest: for the first layer, beside its weight gradient, which would otherwise
+                // put the update on the step's critical path between that product and the last update.
+                int li = deferredUpdate;
+                contexts[first].updateAbove = () -> backend.branch(() -> updateLayer(li, rate));
+                deferredUpdate = -1;
             }
             if (first < i) {
                 pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
@@ -595,11 +605,7 @@ final class Engine implements AutoCloseable {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
-            if (deferredUpdate >= 0) { // this unit has read the weights of the layer above: its update may run
-                int li = deferredUpdate;
-                backend.branch(() -> updateLayer(li, rate));
-                deferredUpdate = -1;
-            }
+            contexts[first].inputGradientTaken(); // issues a waiting update that the unit's first op did not
             if (byLayer && layerParamCount[first] > 0) {
                 int li = first;
                 if (below >= 0) {
@@ -1023,6 +1029,8 @@ final class Engine implements AutoCloseable {
         boolean handsOff;
         InputGradient handedOff;
         InputGradient fromAbove;
+        /** The update of the layer above, waiting until this layer has read its weights (#inputGradientTaken). */
+        Runnable updateAbove;
         /** This step's batch-norm-over-activation fusion (LayerContext#activationBelow), set by the engine. */
         ActivationBelow activationBelow;
         boolean activationDone;
@@ -1093,6 +1101,15 @@ final class Engine implements AutoCloseable {
         @Override
         public InputGradient inputGradientFromAbove() {
             return fromAbove;
+        }
+
+        @Override
+        public void inputGradientTaken() {
+            Runnable update = updateAbove;
+            updateAbove = null;
+            if (update != null) {
+                update.run();
+            }
         }
 
         @Override

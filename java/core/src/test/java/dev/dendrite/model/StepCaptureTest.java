@@ -109,7 +109,12 @@ class StepCaptureTest {
 
     private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs, boolean plateau,
                              FitOptions options) {
-        try (Sequential m = courseNet(backend)) {
+        return train(backend, optimizer, epochs, plateau, options, StepCaptureTest::courseNet);
+    }
+
+    private static Run train(Backend backend, Supplier<Optimizer> optimizer, int epochs, boolean plateau,
+                             FitOptions options, Function<Backend, Sequential> net) {
+        try (Sequential m = net.apply(backend)) {
             m.compile(optimizer.get(), dev.dendrite.losses.Loss.fromName("sparse_categorical_crossentropy"),
                     "accuracy");
             options.batchSize(64).epochs(epochs).verbose(0).validationSplit(0.2).seed(7);
@@ -361,6 +366,51 @@ class StepCaptureTest {
         int steps = 2 * 13;
         assertEquals(DeferredBranchBackend.of(wholeDeferred).branches() + 3 * steps,
                 DeferredBranchBackend.of(deferred).branches(), "one branch per layer update with a layer before it");
+    }
+
+    /**
+     * In an MLP whose first layer computes the input gradient handed off from above (the course's mlp512 shape), the
+     * second layer's update is issued as soon as that product has read its weights: on a branch beside the first
+     * layer's weight gradient, not after it. Issued after it, a GPU's step runs the update between the first layer's
+     * weight gradient and the step's last update, one kernel more on the step's critical path. The same training
+     * bit for bit as one update after the backward pass, also with the branches run as late as their join allows.
+     */
+    @Test
+    void theUpdateAboveRunsBesideTheFirstLayersWeightGradient() {
+        Supplier<Optimizer> make = () -> new Adam(2e-3);
+        Function<Backend, Run> mlp = b -> train(b, make, 2, false, new FitOptions(), be -> new Sequential(
+                new Input(28, 28), new Flatten(), new Dense(64, "relu"), new Dense(32, "relu"),
+                new Dense(10, "softmax")).backend(be));
+        String key = "dendrite.updates.byLayer";
+        Run whole;
+        System.setProperty(key, "false");
+        try {
+            whole = mlp.apply(cpu);
+        } finally {
+            System.clearProperty(key);
+        }
+        Backend counted = CountingBackend.wrap(cpu);
+        assertSameTraining(whole, mlp.apply(counted));
+        assertSameTraining(whole, mlp.apply(DeferredBranchBackend.wrap(cpu)));
+        List<String> log = CountingBackend.of(counted).log();
+        int steps = 0;
+        for (int end = log.indexOf("updateThenAdvanceCounters"); end >= 0;
+             end = indexOf(log, "updateThenAdvanceCounters", end + 1)) {
+            int weightGradient = log.subList(0, end).lastIndexOf("gemm"); // the first layer's, on the main path
+            assertTrue(weightGradient >= 0, "a product before the step's last update");
+            List<String> between = log.subList(weightGradient + 1, end);
+            assertTrue(between.stream().noneMatch(op -> op.endsWith("Update")),
+                    "no update between the first layer's weight gradient and the last update: " + between);
+            steps++;
+        }
+        assertEquals(2 * 13, steps, "one last update per training step");
+        long branchedUpdates = log.stream().filter(op -> op.equals("branch:adamUpdate")).count();
+        assertEquals(2 * 2 * 13, branchedUpdates, "the two layers above the first update on branches");
+    }
+
+    private static int indexOf(List<String> log, String op, int from) {
+        int i = log.subList(from, log.size()).indexOf(op);
+        return i < 0 ? -1 : from + i;
     }
 
     /**
