@@ -213,7 +213,7 @@ def main(argv=None):
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
 
-    paired, backends = set(), []
+    paired, backends, graphs = set(), [], []
     seen = {}
     for name, _, run in dendrite:
         k = (run.get("network"), is_tf32(name, run), dendrite_backend(run))
@@ -253,6 +253,10 @@ def main(argv=None):
         described = f"{backend}{' TF32' if tf32 else ''}: {run.get('backend')}"
         if described not in backends:
             backends.append(described)
+        graph = run.get("cuda_step_graph")
+        if graph:
+            graphs.append(f"`{name}`: {graph.get('nodes')} nodes, {graph.get('edges')} edges, critical path "
+                          f"{graph.get('critical_path_nodes')} nodes")
 
     for key, (path, run) in sorted(peers.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
         net, tf32, _, v = key
@@ -271,6 +275,12 @@ def main(argv=None):
         lines.append("Dendrite's backends, as they describe themselves:")
         lines.append("")
         lines += [f"- {d}" for d in backends]
+    if graphs:
+        lines.append("")
+        lines.append("The largest CUDA graph each run recorded (the training step's; its critical path is the longest chain"
+                     " of nodes that run one after another, about a launch each at a small batch):")
+        lines.append("")
+        lines += [f"- {g}" for g in graphs]
     if notes:
         lines.append("")
         lines += [f"- {n}" for n in notes]

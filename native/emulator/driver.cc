@@ -213,6 +213,16 @@ bool tracing() {
     return on == 1;
 }
 
+/* DENDRITE_EMU_GRAPHS=1 (or the trace): each graph's shape once per instance, with its critical path. */
+bool describing_graphs() {
+    static int on = -1;
+    if (on < 0) {
+        const char *v = std::getenv("DENDRITE_EMU_GRAPHS");
+        on = tracing() || (v != nullptr && std::strcmp(v, "1") == 0);
+    }
+    return on == 1;
+}
+
 void trace(const Node &n) {
     switch (n.kind) {
         case Node::KERNEL: {
@@ -965,6 +975,56 @@ API CUresult cuGraphExecDestroy(void *x) {
     return SUCCESS;
 }
 
+const char *node_name(const Node &v) {
+    return v.kind == Node::KERNEL ? v.kernel->name : v.kind == Node::HOST ? "cublas" : v.kind == Node::COPY
+           ? "copy" : "memset";
+}
+
+/* A graph's nodes and edges, and its critical path: the longest chain of nodes that must run one after another.
+ * At the course's batch sizes each node costs about a launch on a GPU, whatever its size, so the chain's length
+ * bounds a replayed step's time from below however many nodes run beside it. Capture adds a node after all its
+ * dependencies, so the node order is already topological. */
+void describe_graph(const Graph &g) {
+    size_t n = g.nodes.size();
+    int kernels = 0, host = 0, other = 0, edge_count = 0, programmatic = 0;
+    std::string names;
+    std::vector<int> depth(n, 1), before(n, -1);
+    for (size_t v = 0; v < n; v++) {
+        const Node &node = g.nodes[v];
+        kernels += node.kind == Node::KERNEL;
+        host += node.kind == Node::HOST;
+        other += node.kind == Node::MEMSET || node.kind == Node::COPY;
+        edge_count += (int) node.deps.size();
+        for (bool p : node.programmatic) {
+            programmatic += p;
+        }
+        for (int d : node.deps) {
+            if (depth[d] + 1 > depth[v]) {
+                depth[v] = depth[d] + 1;
+                before[v] = d;
+            }
+        }
+        names += node_name(node);
+        names += " ";
+    }
+    std::fprintf(stderr, "dendrite emulator: graph of %zu nodes (%d kernels, %d cuBLAS calls, %d copies and memsets), "
+                 "%d edges (%d programmatic): %s\n", n, kernels, host, other, edge_count, programmatic, names.c_str());
+    if (n == 0) {
+        return;
+    }
+    int last = (int) (std::max_element(depth.begin(), depth.end()) - depth.begin());
+    std::vector<int> path;
+    for (int v = last; v >= 0; v = before[v]) {
+        path.push_back(v);
+    }
+    std::string chain; /* each node with its place in the list above, so that two alike nodes can be told apart */
+    for (size_t i = path.size(); i-- > 0;) {
+        chain += std::string(node_name(g.nodes[path[i]])) + "#" + std::to_string(path[i]);
+        chain += i > 0 ? " > " : "";
+    }
+    std::fprintf(stderr, "dendrite emulator: critical path of %zu nodes: %s\n", path.size(), chain.c_str());
+}
+
 API CUresult cuGraphLaunch(void *x, void *s) {
     ENTER();
     if (stream_of(s)->capture != nullptr) {
@@ -973,24 +1033,9 @@ API CUresult cuGraphLaunch(void *x, void *s) {
     Exec *exec = (Exec *) x;
     const Graph &g = exec->graph;
     size_t n = g.nodes.size();
-    if (tracing() && !exec->traced) {
+    if (describing_graphs() && !exec->traced) {
         exec->traced = true; /* once per instance: a training run replays one graph thousands of times */
-        int kernels = 0, host = 0, other = 0, edge_count = 0, programmatic = 0;
-        std::string names;
-        for (const Node &v : g.nodes) {
-            kernels += v.kind == Node::KERNEL;
-            host += v.kind == Node::HOST;
-            other += v.kind == Node::MEMSET || v.kind == Node::COPY;
-            edge_count += (int) v.deps.size();
-            for (bool p : v.programmatic) {
-                programmatic += p;
-            }
-            names += v.kind == Node::KERNEL ? v.kernel->name : v.kind == Node::HOST ? "cublas" : v.kind == Node::COPY
-                     ? "copy" : "memset";
-            names += " ";
-        }
-        std::fprintf(stderr, "dendrite emulator: graph of %zu nodes (%d kernels, %d cuBLAS calls, %d copies and memsets), "
-                     "%d edges (%d programmatic): %s\n", n, kernels, host, other, edge_count, programmatic, names.c_str());
+        describe_graph(g);
     }
     std::vector<int> waiting(n);
     std::vector<std::vector<int>> next(n);

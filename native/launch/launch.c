@@ -5,7 +5,7 @@
  *     be placed while the kernel before it on the stream still runs (programmatic dependent launch, PDL; every
  *     kernel of kernels/cuda begins with dendrite_pdl_begin(), which waits for that kernel before touching memory);
  *   - cuGraphGetEdges_v2, to count the programmatic edges a stream capture made of such launches (the tests' and
- *     the benchmarks' proof that PDL is in effect, not merely asked for).
+ *     the benchmarks' proof that PDL is in effect, not merely asked for), and the graph's longest chain of nodes.
  *
  * Java side: dev.dendrite.backend.cuda.CudaLaunchEx. JCuda's handles (CUfunction, CUstream, CUgraph, CUdeviceptr)
  * are read from their private fields here, as JCuda's own natives read them, so no JCuda internals are called.
@@ -145,9 +145,79 @@ JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_launchEx(
                             NULL);
 }
 
+static int compare_handles(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t) *(void *const *) a, y = (uintptr_t) *(void *const *) b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t index_of(void *const *sorted, size_t n, void *handle) {
+    void *const *at = bsearch(&handle, sorted, n, sizeof *sorted, compare_handles);
+    return (size_t) (at - sorted);
+}
+
 /*
- * How many of the graph's edges are programmatic, into counts[0], and how many edges it has, into counts[1].
- * Returns the driver's CUresult (CUDA_ERROR_NOT_FOUND where the driver has no cuGraphGetEdges_v2).
+ * The number of nodes on the longest chain of edges (0 without edges): at the course's batch sizes every node
+ * costs about one launch however small, so this chain, not the node count, bounds a replayed step from below.
+ * Kahn's order over the nodes the edges name; a node without edges is a chain of one, which the caller adds.
+ */
+static size_t longest_chain(void *const *from, void *const *to, size_t edges) {
+    size_t n = 0, longest = 0;
+    void **nodes = malloc(2 * edges * sizeof *nodes);
+    size_t *in = calloc(2 * edges, sizeof *in), *depth = calloc(2 * edges, sizeof *depth);
+    size_t *order = malloc(2 * edges * sizeof *order), *f = malloc(edges * sizeof *f), *t = malloc(edges * sizeof *t);
+    if (nodes == NULL || in == NULL || depth == NULL || order == NULL || f == NULL || t == NULL) {
+        goto done;
+    }
+    for (size_t i = 0; i < edges; i++) {
+        nodes[n++] = from[i];
+        nodes[n++] = to[i];
+    }
+    qsort(nodes, n, sizeof *nodes, compare_handles);
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (unique == 0 || nodes[unique - 1] != nodes[i]) {
+            nodes[unique++] = nodes[i];
+        }
+    }
+    n = unique;
+    for (size_t i = 0; i < edges; i++) {
+        f[i] = index_of(nodes, n, from[i]);
+        t[i] = index_of(nodes, n, to[i]);
+        in[t[i]]++;
+    }
+    size_t head = 0, tail = 0;
+    for (size_t v = 0; v < n; v++) {
+        depth[v] = 1;
+        if (in[v] == 0) {
+            order[tail++] = v;
+        }
+    }
+    while (head < tail) { /* edges are few (tens): a scan per node is cheaper than building adjacency lists */
+        size_t v = order[head++];
+        longest = depth[v] > longest ? depth[v] : longest;
+        for (size_t i = 0; i < edges; i++) {
+            if (f[i] == v) {
+                depth[t[i]] = depth[v] + 1 > depth[t[i]] ? depth[v] + 1 : depth[t[i]];
+                if (--in[t[i]] == 0) {
+                    order[tail++] = t[i];
+                }
+            }
+        }
+    }
+done:
+    free(nodes);
+    free(in);
+    free(depth);
+    free(order);
+    free(f);
+    free(t);
+    return longest;
+}
+
+/*
+ * How many of the graph's edges are programmatic, into counts[0], how many edges it has, into counts[1], and how
+ * many nodes its longest chain of edges holds (longest_chain), into counts[2]. Returns the driver's CUresult
+ * (CUDA_ERROR_NOT_FOUND where the driver has no cuGraphGetEdges_v2).
  */
 JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_countEdges(JNIEnv *env, jclass cls,
                                                                               jobject graph, jlongArray counts) {
@@ -162,7 +232,7 @@ JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_countEdges(JN
     if (rc != 0) {
         return rc;
     }
-    jlong result[2] = {0, (jlong) edges};
+    jlong result[3] = {0, (jlong) edges, 0};
     if (edges > 0) {
         void **from = calloc(edges, sizeof *from);
         void **to = calloc(edges, sizeof *to);
@@ -172,17 +242,19 @@ JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLaunchEx_countEdges(JN
         } else {
             size_t n = edges;
             rc = graph_get_edges(g, from, to, data, &n);
-            for (size_t i = 0; rc == 0 && i < n && i < edges; i++) {
+            n = n < edges ? n : edges;
+            for (size_t i = 0; rc == 0 && i < n; i++) {
                 result[0] += data[i].type == DENDRITE_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC;
             }
-            result[1] = (jlong) (n < edges ? n : edges);
+            result[1] = (jlong) n;
+            result[2] = rc == 0 ? (jlong) longest_chain(from, to, n) : 0;
         }
         free(from);
         free(to);
         free(data);
     }
     if (rc == 0) {
-        (*env)->SetLongArrayRegion(env, counts, 0, 2, result);
+        (*env)->SetLongArrayRegion(env, counts, 0, 3, result);
     }
     return rc;
 }

@@ -175,6 +175,17 @@ public final class EpochBenchmark {
             // per fit, unless -Ddendrite.cuda.graphs=false or --profile, which times ops one by one).
             out.put("cuda_graph_launches",
                     raw instanceof dev.dendrite.backend.cuda.CudaBackend cuda ? cuda.graphLaunches() : null);
+            // The largest graph recorded (the training step's, or stepsPerExecution steps'): its nodes, edges and the
+            // nodes on its longest chain, which bound a small batch's step from below at about a launch each.
+            var shape = raw instanceof dev.dendrite.backend.cuda.CudaBackend cuda ? cuda.largestGraph() : null;
+            Map<String, Object> graph = null;
+            if (shape != null) {
+                graph = new LinkedHashMap<>();
+                graph.put("nodes", shape.nodes());
+                graph.put("edges", shape.edges());
+                graph.put("critical_path_nodes", shape.criticalPath());
+            }
+            out.put("cuda_step_graph", graph);
             out.put("final_train_loss", h.last("loss"));
             out.put("test_loss", test.get("loss"));
             out.put("test_accuracy", test.get("accuracy"));

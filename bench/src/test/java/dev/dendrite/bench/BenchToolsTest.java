@@ -51,7 +51,8 @@ class BenchToolsTest {
         Files.writeString(dir.resolve("cuda-mlp512.json"), """
                 {"network": "mlp512", "backend": "cuda: NVIDIA H100 80GB HBM3, cuBLAS 13.1, FP32", "batch_size": 128,
                  "train_images": 60000, "median_epoch_s": 0.0250, "test_accuracy": 0.8801,
-                 "peak_device_memory_mb": 250.0}
+                 "peak_device_memory_mb": 250.0,
+                 "cuda_step_graph": {"nodes": 18, "edges": 21, "critical_path_nodes": 12}}
                 """);
         Files.writeString(dir.resolve("pytorch-mlp512-eager.json"), """
                 {"peer": "pytorch", "variant": "eager", "network": "mlp512", "batch_size": 128, "train_images": 60000,
@@ -97,6 +98,7 @@ class BenchToolsTest {
         assertTrue(table.contains("**0.500**"), table);
         assertTrue(table.contains("250 / 300 / 320 / 330"), "peak device memory of all four: " + table);
         assertTrue(table.contains("NVIDIA H100"), "names the machine: " + table);
+        assertTrue(table.contains("`cuda-mlp512.json`: 18 nodes, 21 edges, critical path 12 nodes"), table);
         assertTrue(!table.contains("**0.375**"), "no ratio across two devices (30 ms against 80): " + table);
         assertTrue(table.contains("**another device**: `cuda-mlp1024.json` (NVIDIA H200)"), table);
     }

@@ -80,6 +80,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     /** Set when the driver refused a capture: later steps are issued op by op. */
     private boolean graphsFailed;
     private long graphLaunches;
+    private volatile CudaGraph.GraphShape largestGraph;
     private final CudaContext ctx;
     private final CudaOpTimer timer;
     // The op families this backend calls besides AbstractBackend (the others are handed over by use()).
@@ -770,6 +771,26 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
                 throw ctx.fail("CudaGraph.launch", "", e);
             }
         }
+    }
+
+    /** Keeps the shape of the largest graph recorded so far (CudaGraph.end): for {@link #largestGraph()}. */
+    void graphRecorded(CudaGraph graph) {
+        try {
+            CudaGraph.GraphShape shape = graph.shape();
+            if (largestGraph == null || shape.nodes() > largestGraph.nodes()) {
+                largestGraph = shape;
+            }
+        } catch (RuntimeException e) {
+            // Only a measure for benchmarks and tests: a driver that cannot describe a graph must not stop training.
+        }
+    }
+
+    /**
+     * The shape of the largest CUDA graph recorded on this backend so far (in a fit, the training step's), or null
+     * where none was: its nodes, edges and the nodes on its longest chain, the step's critical path.
+     */
+    public CudaGraph.GraphShape largestGraph() {
+        return largestGraph;
     }
 
     void forget(CudaGraph graph) {

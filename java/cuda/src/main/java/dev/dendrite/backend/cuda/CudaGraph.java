@@ -93,6 +93,7 @@ public final class CudaGraph implements CapturedStep {
             hasGraph = true;
             cuGraphInstantiate(exec, graph, 0L);
             instantiated = true;
+            backend.graphRecorded(this);
         } catch (CudaException e) {
             throw new CudaBackendException("cuda CudaGraph.end failed: " + e.getMessage()
                     + " (an op issued during the capture may be one that cannot be captured)", e);
@@ -140,6 +141,29 @@ public final class CudaGraph implements CapturedStep {
             cuGraphGetEdges(graph, null, null, edges);
         }
         return new long[] {nodes[0], edges[0]};
+    }
+
+    /**
+     * The recorded graph's size: its nodes, its edges, and the nodes on its longest chain of edges (its critical
+     * path; 1 for nodes without edges). At the course's batch sizes each node costs about one launch however small,
+     * so the chain, not the node count, bounds a replayed step's time from below. The chain is -1 where
+     * libdendrite_launch.so cannot read the graph's edges (no library, or a driver older than CUDA 12.3).
+     */
+    public GraphShape shape() {
+        long[] ne = nodesAndEdges();
+        long chain = -1;
+        if (CudaLaunchEx.load() == null) {
+            try {
+                chain = Math.max(CudaLaunchEx.edges(graph)[2], ne[0] > 0 ? 1 : 0);
+            } catch (CudaException e) {
+                chain = -1; // CUDA_ERROR_NOT_FOUND: the driver has no cuGraphGetEdges_v2
+            }
+        }
+        return new GraphShape(ne[0], ne[1], chain);
+    }
+
+    /** A recorded graph's nodes, edges and the nodes on its longest chain (-1 where unknown): {@link #shape()}. */
+    public record GraphShape(long nodes, long edges, long criticalPath) {
     }
 
     /**

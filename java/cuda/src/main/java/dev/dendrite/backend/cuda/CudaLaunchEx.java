@@ -98,9 +98,12 @@ final class CudaLaunchEx {
         check(launchEx(function, stream, gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes, slots(args), true));
     }
 
-    /** {programmatic edges, all edges} of a graph (a captured step: how many of its launches overlap). */
+    /**
+     * {programmatic edges, all edges, nodes on the longest chain of edges} of a graph (a captured step: how many of
+     * its launches overlap, and how many must run one after another).
+     */
     static long[] edges(CUgraph graph) {
-        long[] counts = new long[2];
+        long[] counts = new long[3];
         check(countEdges(graph, counts));
         return counts;
     }

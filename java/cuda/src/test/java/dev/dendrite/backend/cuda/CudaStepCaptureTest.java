@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -140,6 +141,34 @@ class CudaStepCaptureTest {
     }
 
     /**
+     * The critical path of a recorded MLP step (the course's mlp512, narrower): forward, a product and its bias and
+     * activation kernel per layer (the last with softmax and the loss), then for each layer below the top the input
+     * gradient's product and the activation's backward with the bias gradient, then the first layer's weight
+     * gradient and its update, which also advances the counters: 12 nodes. The gather of the next batch, the other
+     * weight gradients and updates run beside them. At a small batch each node costs about one launch, so one node
+     * more here is a launch more on every step (the second layer's update, issued after the first layer's weight
+     * gradient instead of beside it, made it 13).
+     */
+    @Test
+    void anMlpStepsCriticalPathIsItsChainOfLayers() throws IOException {
+        Dataset data = FashionMnist.loadSample().train().rows(0, 640);
+        Preprocessing scale = Preprocessing.fit("scale", data.images());
+        try (CudaBackend cuda = cudaOrSkip(true, "cublas");
+             Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                     new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
+            m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+            m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64).epochs(1).verbose(0)
+                    .seed(5));
+            CudaGraph.GraphShape shape = cuda.largestGraph();
+            assertTrue(shape != null, "a step was recorded as a graph");
+            Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's edges"
+                    + " here (" + CudaLaunchEx.load() + "): the critical path is not checked");
+            assertEquals(12, shape.criticalPath(), "nodes on the step's critical path: " + shape);
+            assertTrue(shape.nodes() >= shape.criticalPath() + 4, "weight gradients and updates beside it: " + shape);
+        }
+    }
+
+    /**
      * A branch recorded in a graph is a path beside the main one: fill c1; branch {fill c2}; fill c3; join; copy
      * c2 to c4 is four nodes with four edges (c1 before both c2 and c3, and both before the copy), where one path
      * has three; with {@code -Ddendrite.cuda.branches=false} it is that one path. Replays give the same values.
@@ -166,6 +195,8 @@ class CudaStepCaptureTest {
                 long[] ne = g.nodesAndEdges();
                 assertEquals(4, ne[0], "nodes");
                 assertEquals(branches ? 4 : 3, ne[1], "edges");
+                // c1 > c3 > copy (or c1 > c2 > copy) with the branch; all four in a row without it.
+                assertEquals(branches ? 3 : 4, g.shape().criticalPath(), "nodes on the longest chain");
                 g.launch();
                 g.launch();
                 float[] got = new float[4 * 256];
