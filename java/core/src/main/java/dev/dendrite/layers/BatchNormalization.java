@@ -149,9 +149,6 @@ public final class BatchNormalization extends Layer {
                     ctx.scratch(1), dx, dgamma, dbeta, d.rate(), d.seed(), d.stream(), d.counters(),
                     below == null ? null : below.z(), below == null ? null : below.f(),
                     below == null ? 0f : below.alpha(), below == null ? null : below.dbias());
-            if (above != null) {
-                ctx.inputGradientTaken();
-            }
         } else if (dropout == null) {
             ctx.backend().batchNormBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0), ctx.scratch(1),
                     dx, dgamma, dbeta);

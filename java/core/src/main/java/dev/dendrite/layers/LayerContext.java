@@ -55,8 +55,10 @@ public interface LayerContext {
 
     /**
      * Called by a layer right after it issued the op that computes {@link #inputGradientFromAbove}'s product, the
-     * last read of the weights of the layer above in this step: from here on the engine may issue that layer's
-     * update, beside the rest of this layer's backward pass instead of after it.
+     * last read of the weights of the layer above in this step, when more of its backward pass follows: from here on
+     * the engine may issue that layer's update, beside the rest of this layer's backward pass instead of after it.
+     * A layer whose backward pass is that one op need not call it (the batch norm): the engine then issues the
+     * update after it, in one op with the layer's own where their parameters lie side by side.
      */
     default void inputGradientTaken() {
     }

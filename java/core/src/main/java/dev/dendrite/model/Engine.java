@@ -82,6 +82,8 @@ final class Engine implements AutoCloseable {
     private boolean fused;
     /** Each layer's update is issued as soon as its gradients are ready, on a branch where it has a layer before. */
     private boolean updatesByLayer;
+    /** By layer: this step's learning rate slice (UpdatePlan#stepRate), for the updates the layers' hooks issue. */
+    private Slice stepRate;
     /** The last layer's forward pass and the loss run as one op (OutputActivation.forwardWithSoftmaxCrossEntropy). */
     private boolean outputWithLoss;
     /** Whether a Dense may hand its input gradient to the Dense below (handOffTo). */
@@ -549,13 +551,14 @@ final class Engine implements AutoCloseable {
         // update rule then reads only its own layer (UpdatePlan.updatesInParts), so the bits are the same.
         boolean byLayer = update && updatesByLayer && paramCount > 0 && !numerics.on();
         Slice rate = byLayer ? updatePlan.stepRate(hyper.all(), counters.all()) : null;
+        stepRate = rate;
         for (Ctx c : contexts) { // each backward pass starts without hand-offs (a pass that threw may have left some)
             c.handsOff = false;
             c.handedOff = null;
             c.fromAbove = null;
             c.activationBelow = null;
             c.activationDone = false;
-            c.updateAbove = null;
+            c.updateAbove = -1;
         }
         int deferredUpdate = -1; // a layer whose update waits until the layer below has read its weights
         boolean countersAdvanced = false;
@@ -577,12 +580,12 @@ final class Engine implements AutoCloseable {
                 contexts[activationUnit].activationDone = true;
             }
             if (deferredUpdate >= 0) {
-                // The layer above's update waits for this unit's read of its weights: the first op of the unit
-                // (LayerContext#inputGradientTaken), else its whole backward pass (below). Issued at the first op,
-                // it runs beside the rest: for the first layer, beside its weight gradient, which would otherwise
-                // put the update on the step's critical path between that product and the last update.
-                int li = deferredUpdate;
-                contexts[first].updateAbove = () -> backend.branch(() -> updateLayer(li, rate));
+                // The layer above's update waits for this unit's read of its weights: its first op, where the unit
+                // says so (LayerContext#inputGradientTaken) and has more to issue, so that the update runs beside
+                // the rest (for the first layer, beside its weight gradient, which would otherwise put the update on
+                // the step's critical path before the last update); else its whole backward pass (below), where it
+                // may share one op with the unit's own update.
+                contexts[first].updateAbove = deferredUpdate;
                 deferredUpdate = -1;
             }
             if (first < i) {
@@ -605,21 +608,34 @@ final class Engine implements AutoCloseable {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
-            contexts[first].inputGradientTaken(); // issues a waiting update that the unit's first op did not
-            if (byLayer && layerParamCount[first] > 0) {
-                int li = first;
-                if (below >= 0) {
-                    deferredUpdate = li;
-                } else if (dx == null && countersInUpdate) {
-                    // The step's last op: the branches join first (their updates read the counters), then the
-                    // update's rule kernel may advance the counters itself.
-                    backend.joinBranches();
-                    backend.updateThenAdvanceCounters(counters.all(), () -> updateLayer(li, rate));
-                    countersAdvanced = true;
-                } else if (dx == null) {
-                    updateLayer(li, rate);
-                } else {
+            int waiting = contexts[first].takeUpdateAbove(); // the unit's first op was its last, or it did not say
+            boolean ownOnBranch = byLayer && layerParamCount[first] > 0 && below < 0 && dx != null;
+            if (waiting >= 0 && ownOnBranch && noParamsBetween(first, waiting)) {
+                // Both updates now, one after the other on the branches: one op over both layers' parameters, which
+                // lie side by side (a batch norm's and the dense layer's above it), is one launch less on that path.
+                int lo = first;
+                int hi = waiting;
+                backend.branch(() -> updateLayers(lo, hi, rate));
+            } else {
+                if (waiting >= 0) {
+                    int li = waiting;
                     backend.branch(() -> updateLayer(li, rate));
+                }
+                if (byLayer && layerParamCount[first] > 0) {
+                    int li = first;
+                    if (below >= 0) {
+                        deferredUpdate = li;
+                    } else if (dx == null && countersInUpdate) {
+                        // The step's last op: the branches join first (their updates read the counters), then the
+                        // update's rule kernel may advance the counters itself.
+                        backend.joinBranches();
+                        backend.updateThenAdvanceCounters(counters.all(), () -> updateLayer(li, rate));
+                        countersAdvanced = true;
+                    } else if (dx == null) {
+                        updateLayer(li, rate);
+                    } else {
+                        backend.branch(() -> updateLayer(li, rate));
+                    }
                 }
             }
             if (dx == null) {
@@ -705,13 +721,33 @@ final class Engine implements AutoCloseable {
 
     /** Layer {@code li}'s regularizer gradients and update, with the step's rate {@code rate}. */
     private void updateLayer(int li, Slice rate) {
+        updateLayers(li, li, rate);
+    }
+
+    /**
+     * The regularizers and the update of layers {@code lo} to {@code hi}, whose parameters lie side by side in
+     * {@link #params}, as one update op: the rule reads only each parameter's own elements (UpdatePlan#updatesInParts),
+     * so the bits are those of one op per layer.
+     */
+    private void updateLayers(int lo, int hi, Slice rate) {
         for (Penalized p : regularized) {
-            if (p.layer() == li) {
+            if (p.layer() >= lo && p.layer() <= hi) {
                 addRegularizerGradient(p);
             }
         }
-        updatePlan.updatePart(params.all(), grads.all(), slotSlices(), layerParamOffset[li], layerParamCount[li],
-                rate, counters.all());
+        int end = layerParamOffset[hi] + layerParamCount[hi];
+        updatePlan.updatePart(params.all(), grads.all(), slotSlices(), layerParamOffset[lo],
+                end - layerParamOffset[lo], rate, counters.all());
+    }
+
+    /** Whether no layer strictly between {@code lo} and {@code hi} has parameters (a Dropout, an activation). */
+    private boolean noParamsBetween(int lo, int hi) {
+        for (int li = lo + 1; li < hi; li++) {
+            if (layerParamCount[li] > 0) {
+                return false;
+            }
+        }
+        return lo < hi;
     }
 
     /**
@@ -1029,8 +1065,8 @@ final class Engine implements AutoCloseable {
         boolean handsOff;
         InputGradient handedOff;
         InputGradient fromAbove;
-        /** The update of the layer above, waiting until this layer has read its weights (#inputGradientTaken). */
-        Runnable updateAbove;
+        /** The layer above whose update waits until this layer has read its weights (#inputGradientTaken), or -1. */
+        int updateAbove = -1;
         /** This step's batch-norm-over-activation fusion (LayerContext#activationBelow), set by the engine. */
         ActivationBelow activationBelow;
         boolean activationDone;
@@ -1105,11 +1141,18 @@ final class Engine implements AutoCloseable {
 
         @Override
         public void inputGradientTaken() {
-            Runnable update = updateAbove;
-            updateAbove = null;
-            if (update != null) {
-                update.run();
+            int li = takeUpdateAbove();
+            if (li >= 0) {
+                Slice rate = stepRate;
+                backend.branch(() -> updateLayer(li, rate));
             }
+        }
+
+        /** The layer whose update waits for this one to read its weights, now no longer waiting; -1 for none. */
+        int takeUpdateAbove() {
+            int li = updateAbove;
+            updateAbove = -1;
+            return li;
         }
 
         @Override

@@ -408,6 +408,38 @@ class StepCaptureTest {
         assertEquals(2 * 2 * 13, branchedUpdates, "the two layers above the first update on branches");
     }
 
+    /**
+     * A batch norm right below a dense layer computes that layer's input gradient in its one backward op; both
+     * layers' updates then follow it on the branches, and as their parameters lie side by side they are one update
+     * op: per step one for each batch norm and the dense layer above it, and the first layer's, 3 ops for 5 layers
+     * with parameters (one launch less per pair on a GPU's side path). The same training bit for bit as one update
+     * after the backward pass, also with the branches run as late as their join allows.
+     */
+    @Test
+    void aBatchNormAndTheDenseAboveItUpdateInOneOp() {
+        Supplier<Optimizer> make = () -> new Adam(2e-3);
+        Function<Backend, Run> net = b -> train(b, make, 2, false, new FitOptions(), be -> new Sequential(
+                new Input(28, 28), new Flatten(), new Dense(64, "relu").kernelRegularizer(Regularizer.l2(1e-4)),
+                new BatchNormalization(), new Dense(32, "relu").kernelRegularizer(Regularizer.l1(1e-4)),
+                new BatchNormalization(), new Dense(10, "softmax")).backend(be));
+        String key = "dendrite.updates.byLayer";
+        Run whole;
+        System.setProperty(key, "false");
+        try {
+            whole = net.apply(cpu);
+        } finally {
+            System.clearProperty(key);
+        }
+        Backend counted = CountingBackend.wrap(cpu);
+        assertSameTraining(whole, net.apply(counted));
+        assertSameTraining(whole, net.apply(DeferredBranchBackend.wrap(cpu)));
+        List<String> log = CountingBackend.of(counted).log();
+        int steps = 2 * 13;
+        assertEquals(3 * steps, log.stream().filter(op -> op.endsWith("adamUpdate")).count(), "update ops");
+        assertEquals(2 * steps, log.stream().filter(op -> op.equals("branch:adamUpdate")).count(),
+                "update ops on the branches");
+    }
+
     private static int indexOf(List<String> log, String op, int from) {
         int i = log.subList(from, log.size()).indexOf(op);
         return i < 0 ? -1 : from + i;

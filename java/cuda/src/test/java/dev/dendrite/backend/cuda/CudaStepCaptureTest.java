@@ -141,21 +141,30 @@ class CudaStepCaptureTest {
     }
 
     /**
-     * The critical path of a recorded MLP step (the course's mlp512, narrower): forward, a product and its bias and
-     * activation kernel per layer (the last with softmax and the loss), then for each layer below the top the input
-     * gradient's product and the activation's backward with the bias gradient, then the first layer's weight
-     * gradient and its update, which also advances the counters: 12 nodes. The gather of the next batch, the other
-     * weight gradients and updates run beside them. At a small batch each node costs about one launch, so one node
-     * more here is a launch more on every step (the second layer's update, issued after the first layer's weight
-     * gradient instead of beside it, made it 13).
+     * The critical path of a recorded step, for the course's mlp512 and bn256 (narrower). mlp: forward, a product and
+     * its bias and activation kernel per layer (the last with softmax and the loss), then for each layer below the top
+     * the input gradient's product and the activation's backward with the bias gradient, then the first layer's
+     * weight gradient and its update, which also advances the counters: 12 nodes. bn (three Dense, relu, batch norm
+     * and Dropout units, then Dense 10): forward a product and the batch norm per unit, then the output's product and
+     * loss; backward per unit the input gradient's product and the batch norm's backward through the relu below,
+     * then the first layer's weight gradient and update: 16. The gather of the next batch, the other weight
+     * gradients and updates run beside them. At a small batch each node costs about one launch, so one node more
+     * here is a launch more on every step: the second layer's update issued after the first layer's weight gradient
+     * instead of beside it made mlp's 13, and a batch norm's update apart from the dense layer's above it put bn's
+     * side path, 19 nodes long, ahead of the main one.
      */
-    @Test
-    void anMlpStepsCriticalPathIsItsChainOfLayers() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "bn"})
+    void aStepsCriticalPathIsItsChainOfLayers(String net) throws IOException {
         Dataset data = FashionMnist.loadSample().train().rows(0, 640);
         Preprocessing scale = Preprocessing.fit("scale", data.images());
-        try (CudaBackend cuda = cudaOrSkip(true, "cublas");
-             Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
-                     new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
+        try (CudaBackend cuda = cudaOrSkip(true, "cublas"); Sequential m = (net.equals("mlp")
+                ? new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"), new Dense(32, "relu"),
+                        new Dense(10, "softmax"))
+                : new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"), new BatchNormalization(),
+                        new Dropout(0.2), new Dense(64, "relu"), new BatchNormalization(), new Dropout(0.2),
+                        new Dense(64, "relu"), new BatchNormalization(), new Dropout(0.2), new Dense(10, "softmax")))
+                .backend(cuda)) {
             m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
             m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64).epochs(1).verbose(0)
                     .seed(5));
@@ -163,7 +172,7 @@ class CudaStepCaptureTest {
             assertTrue(shape != null, "a step was recorded as a graph");
             Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's edges"
                     + " here (" + CudaLaunchEx.load() + "): the critical path is not checked");
-            assertEquals(12, shape.criticalPath(), "nodes on the step's critical path: " + shape);
+            assertEquals(net.equals("mlp") ? 12 : 16, shape.criticalPath(), "nodes on the critical path: " + shape);
             assertTrue(shape.nodes() >= shape.criticalPath() + 4, "weight gradients and updates beside it: " + shape);
         }
     }
