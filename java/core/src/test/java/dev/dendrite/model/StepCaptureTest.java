@@ -377,22 +377,8 @@ class StepCaptureTest {
      */
     @Test
     void theUpdateAboveRunsBesideTheFirstLayersWeightGradient() {
-        Supplier<Optimizer> make = () -> new Adam(2e-3);
-        Function<Backend, Run> mlp = b -> train(b, make, 2, false, new FitOptions(), be -> new Sequential(
-                new Input(28, 28), new Flatten(), new Dense(64, "relu"), new Dense(32, "relu"),
-                new Dense(10, "softmax")).backend(be));
-        String key = "dendrite.updates.byLayer";
-        Run whole;
-        System.setProperty(key, "false");
-        try {
-            whole = mlp.apply(cpu);
-        } finally {
-            System.clearProperty(key);
-        }
-        Backend counted = CountingBackend.wrap(cpu);
-        assertSameTraining(whole, mlp.apply(counted));
-        assertSameTraining(whole, mlp.apply(DeferredBranchBackend.wrap(cpu)));
-        List<String> log = CountingBackend.of(counted).log();
+        List<String> log = opsOfAStepByLayer(be -> new Sequential(new Input(28, 28), new Flatten(),
+                new Dense(64, "relu"), new Dense(32, "relu"), new Dense(10, "softmax")).backend(be));
         int steps = 0;
         for (int end = log.indexOf("updateThenAdvanceCounters"); end >= 0;
              end = indexOf(log, "updateThenAdvanceCounters", end + 1)) {
@@ -417,27 +403,35 @@ class StepCaptureTest {
      */
     @Test
     void aBatchNormAndTheDenseAboveItUpdateInOneOp() {
-        Supplier<Optimizer> make = () -> new Adam(2e-3);
-        Function<Backend, Run> net = b -> train(b, make, 2, false, new FitOptions(), be -> new Sequential(
-                new Input(28, 28), new Flatten(), new Dense(64, "relu").kernelRegularizer(Regularizer.l2(1e-4)),
-                new BatchNormalization(), new Dense(32, "relu").kernelRegularizer(Regularizer.l1(1e-4)),
-                new BatchNormalization(), new Dense(10, "softmax")).backend(be));
-        String key = "dendrite.updates.byLayer";
-        Run whole;
-        System.setProperty(key, "false");
-        try {
-            whole = net.apply(cpu);
-        } finally {
-            System.clearProperty(key);
-        }
-        Backend counted = CountingBackend.wrap(cpu);
-        assertSameTraining(whole, net.apply(counted));
-        assertSameTraining(whole, net.apply(DeferredBranchBackend.wrap(cpu)));
-        List<String> log = CountingBackend.of(counted).log();
+        List<String> log = opsOfAStepByLayer(be -> new Sequential(new Input(28, 28), new Flatten(),
+                new Dense(64, "relu").kernelRegularizer(Regularizer.l2(1e-4)), new BatchNormalization(),
+                new Dense(32, "relu").kernelRegularizer(Regularizer.l1(1e-4)), new BatchNormalization(),
+                new Dense(10, "softmax")).backend(be));
         int steps = 2 * 13;
         assertEquals(3 * steps, log.stream().filter(op -> op.endsWith("adamUpdate")).count(), "update ops");
         assertEquals(2 * steps, log.stream().filter(op -> op.equals("branch:adamUpdate")).count(),
                 "update ops on the branches");
+    }
+
+    /**
+     * The ops {@code net} issues in two epochs of Adam with by-layer updates, in order (CountingBackend#log), after
+     * checking that it trains bit for bit like one update after the backward pass, in place and with the branches
+     * run as late as their join allows.
+     */
+    private static List<String> opsOfAStepByLayer(Function<Backend, Sequential> net) {
+        Supplier<Optimizer> make = () -> new Adam(2e-3);
+        String key = "dendrite.updates.byLayer";
+        Run whole;
+        System.setProperty(key, "false");
+        try {
+            whole = train(cpu, make, 2, false, new FitOptions(), net);
+        } finally {
+            System.clearProperty(key);
+        }
+        Backend counted = CountingBackend.wrap(cpu);
+        assertSameTraining(whole, train(counted, make, 2, false, new FitOptions(), net));
+        assertSameTraining(whole, train(DeferredBranchBackend.wrap(cpu), make, 2, false, new FitOptions(), net));
+        return CountingBackend.of(counted).log();
     }
 
     private static int indexOf(List<String> log, String op, int from) {
