@@ -119,20 +119,21 @@ def dendrite_backend(run):
     return head if head in BACKEND_ORDER and "peer" not in run else None
 
 
-def device_of(run):
-    """The GPU a run was measured on, as its driver names it ('NVIDIA H200'), or None where the run does not say.
+def gpu_of(run):
+    """The GPU a run was measured on, as its driver names it ('NVIDIA H200'), or None for a CPU or where it does not say.
 
-    peer.py writes it; a Dendrite run's backend description holds it ('cuda: NVIDIA H200 (sm_90, ...', 'opencl:
-    NVIDIA CUDA / NVIDIA H200 (GPU, ...'); the cpu backend names no GPU."""
-    if run.get("device"):
-        return str(run["device"]).strip()
-    m = re.match(r"(cuda|opencl): (?:[^/(]* / )?([^(,]+?)\s*[(,]", str(run.get("backend", "")))
-    return m.group(2) if m else None
+    peer.py writes the device and whether it is CUDA's; a Dendrite run's backend description holds it ('cuda: NVIDIA
+    H200 (sm_90, ...', 'opencl: NVIDIA CUDA / NVIDIA H200 (GPU, ...'; PoCL's says CPU); the cpu backend names none."""
+    backend = str(run.get("backend", ""))
+    if "peer" in run:
+        return str(run["device"]).strip() if run.get("device") and ": cuda " in backend else None
+    m = re.match(r"(cuda|opencl): (?:[^/(]* / )?([^(,]+?)\s*\(([^,)]*)", backend)
+    return None if m is None or m.group(3).strip().upper() == "CPU" else m.group(2)
 
 
 def same_device(a, b):
-    """False only where both runs name their GPU and the names differ: a ratio across two devices means nothing."""
-    da, db = device_of(a), device_of(b)
+    """False only where both runs name their GPU and the names differ: a ratio across two GPUs means nothing."""
+    da, db = gpu_of(a), gpu_of(b)
     return da is None or db is None or da == db
 
 
@@ -181,8 +182,8 @@ def main(argv=None):
     peer_runs = [r for _, (_, r) in sorted(peers.items(), key=lambda kv: (
         NETWORK_ORDER.index(kv[0][0]) if kv[0][0] in NETWORK_ORDER else 99, kv[0][1], kv[0][3]))]
     # Every GPU the results name, in the order of the calls: two when merged calls ran on two kinds of machine.
-    devices = list(dict.fromkeys([i["gpu"] for i in infos if i.get("gpu")]
-                                 + [d for d in map(device_of, peer_runs + [r for _, _, r in dendrite]) if d]))
+    devices = list(dict.fromkeys([i["gpu"] for i in infos if i.get("gpu")] + [r["device"] for r in peer_runs
+                                 if r.get("device")] + [d for d in (gpu_of(r) for _, _, r in dendrite) if d]))
     device = " and ".join(devices)
     dates = sorted({r["date"][:10] for r in peer_runs if r.get("date")}
                    | {mtime_utc(p)[:10] for _, p, _ in dendrite})
@@ -228,8 +229,8 @@ def main(argv=None):
             if m and not same_device(run, m[1]):
                 # Results merged from several device calls (COMPARE_DIRS) may come from two kinds of machine: the
                 # device tool lends an H100 or an H200. Such a peer is shown on a row of its own, without a ratio.
-                notes.append(f"**another device**: `{name}` ({device_of(run)}) is not compared with "
-                             f"`{os.path.basename(m[0])}` ({device_of(m[1])})")
+                notes.append(f"**another device**: `{name}` ({gpu_of(run)}) is not compared with "
+                             f"`{os.path.basename(m[0])}` ({gpu_of(m[1])})")
                 matched[i] = None
         for k, m in zip(keys, matched):
             if m:

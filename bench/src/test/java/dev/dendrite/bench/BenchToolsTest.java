@@ -80,7 +80,8 @@ class BenchToolsTest {
                 """);
         Files.writeString(dir.resolve("pytorch-mlp1024-graph.json"), """
                 {"peer": "pytorch", "variant": "graph", "network": "mlp1024", "batch_size": 128, "train_images": 60000,
-                 "median_epoch_s": 0.0800, "device": "NVIDIA H100 80GB HBM3", "date": "2026-11-23T08:00:00Z"}
+                 "median_epoch_s": 0.0800, "device": "NVIDIA H100 80GB HBM3", "date": "2026-11-23T08:00:00Z",
+                 "backend": "pytorch 2.11.0+cu130 graph: cuda NVIDIA H100 80GB HBM3, FP32"}
                 """);
         Path md = dir.resolve("comparison.md");
         Process p = new ProcessBuilder("python3", script.toString(), dir.toString(), "-o", md.toString())
