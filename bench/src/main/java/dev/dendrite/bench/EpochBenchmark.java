@@ -79,6 +79,9 @@ public final class EpochBenchmark {
         Preprocessing prep = Preprocessing.fit(Preprocessing.Kind.SCALE, train.images());
 
         boolean profile = Boolean.parseBoolean(a.getOrDefault("profile", "false"));
+        if (System.getProperty("dendrite.cuda.graphShape") == null) {
+            System.setProperty("dendrite.cuda.graphShape", "true"); // the step graph's shape, for cuda_step_graph
+        }
         Backend raw = Backends.create(backendName);
         // A backend with its own device clock (cuda: CUDA events) is timed by it, ops issued without waiting, so the
         // profile shows what each op costs the device; others wait after each op and are timed by the host.

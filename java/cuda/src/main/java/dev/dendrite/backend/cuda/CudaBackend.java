@@ -65,6 +65,11 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     /** Whether {@link #capture} records CUDA graphs; {@code -Ddendrite.cuda.graphs=false} turns them off. */
     private final boolean graphsEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.graphs"));
     /**
+     * Whether each recorded graph's shape is read for {@link #largestGraph()}: {@code -Ddendrite.cuda.graphShape=true}
+     * (EpochBenchmark sets it). Off by default, so that training calls the driver's edge query only where measured.
+     */
+    private final boolean graphShapes = Boolean.getBoolean("dendrite.cuda.graphShape");
+    /**
      * Whether {@link #branch} runs its ops on the side lane while a step is recorded;
      * {@code -Ddendrite.cuda.branches=false} issues them in place, one path through the graph.
      */
@@ -775,6 +780,9 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
 
     /** Keeps the shape of the largest graph recorded so far (CudaGraph.end): for {@link #largestGraph()}. */
     void graphRecorded(CudaGraph graph) {
+        if (!graphShapes) {
+            return;
+        }
         try {
             CudaGraph.GraphShape shape = graph.shape();
             if (largestGraph == null || shape.nodes() > largestGraph.nodes()) {
@@ -787,7 +795,8 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
 
     /**
      * The shape of the largest CUDA graph recorded on this backend so far (in a fit, the training step's), or null
-     * where none was: its nodes, edges and the nodes on its longest chain, the step's critical path.
+     * where none was or the backend was made without {@code -Ddendrite.cuda.graphShape=true}: its nodes, edges and
+     * the nodes on its longest chain, the step's critical path.
      */
     public CudaGraph.GraphShape largestGraph() {
         return largestGraph;

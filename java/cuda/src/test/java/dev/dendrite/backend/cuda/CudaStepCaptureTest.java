@@ -158,7 +158,8 @@ class CudaStepCaptureTest {
     void aStepsCriticalPathIsItsChainOfLayers(String net) throws IOException {
         Dataset data = FashionMnist.loadSample().train().rows(0, 640);
         Preprocessing scale = Preprocessing.fit("scale", data.images());
-        try (CudaBackend cuda = cudaOrSkip(true, "cublas"); Sequential m = (net.equals("mlp")
+        try (CudaBackend cuda = CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class, "dendrite.cuda.gemm",
+                "cublas", "dendrite.cuda.graphShape", "true"); Sequential m = (net.equals("mlp")
                 ? new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"), new Dense(32, "relu"),
                         new Dense(10, "softmax"))
                 : new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"), new BatchNormalization(),
