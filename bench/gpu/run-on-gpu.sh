@@ -428,6 +428,17 @@ pdl_smoke() {
   if [ "$last_rc" = 124 ]; then
     jvm_flags+=(-Ddendrite.cuda.pdl=false)
     note "pdl-smoke: timed out; the rest of this call runs with -Ddendrite.cuda.pdl=false"
+  elif [ "$last_rc" != 0 ] && [ "$last_rc" != skipped ]; then
+    # EpochBenchmark reads the step graph's shape through the driver's edge query (native/launch countEdges), whose
+    # first GPU run this may be: once more without it, and if that passes, the rest of the call goes without it.
+    run_step pdl-smoke-noshape "$out/pdl-smoke-noshape.txt" "${SMOKE_TIMEOUT:-45}" "$java" "${jvm_flags[@]}" \
+      -Ddendrite.cuda.graphShape=false -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network mlp512 \
+      --backend cuda --epochs 1 --warmup 0 --train 2560 ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
+    if [ "$last_rc" = 0 ]; then
+      jvm_flags+=(-Ddendrite.cuda.graphShape=false)
+      note "pdl-smoke: failed with the graph's shape read, passed without; the rest of this call runs with" \
+        "-Ddendrite.cuda.graphShape=false"
+    fi
   fi
 }
 
