@@ -420,20 +420,24 @@ pdl_off() {
 # Twenty replayed mlp512 steps before the suite, with PDL as the suite will run it: a kernel that waited forever
 # under programmatic launch would otherwise cost every later stage its time limit. On a timeout only, the rest of
 # the call runs without PDL (a failure is the suite's to name).
-pdl_smoke() {
-  pdl_off && return 0
-  run_step pdl-smoke "$out/pdl-smoke.txt" "${SMOKE_TIMEOUT:-45}" "$java" "${jvm_flags[@]}" -cp "$bench_cp" \
+smoke_run() { # NAME [JVM FLAG...]: the smoke run's epoch, with this call's JVM flags and those given
+  local name=$1
+  shift
+  run_step "$name" "$out/$name.txt" "${SMOKE_TIMEOUT:-45}" "$java" "${jvm_flags[@]}" "$@" -cp "$bench_cp" \
     dev.dendrite.bench.EpochBenchmark --network mlp512 --backend cuda --epochs 1 --warmup 0 --train 2560 \
     ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
+}
+
+pdl_smoke() {
+  pdl_off && return 0
+  smoke_run pdl-smoke
   if [ "$last_rc" = 124 ]; then
     jvm_flags+=(-Ddendrite.cuda.pdl=false)
     note "pdl-smoke: timed out; the rest of this call runs with -Ddendrite.cuda.pdl=false"
   elif [ "$last_rc" != 0 ] && [ "$last_rc" != skipped ]; then
     # EpochBenchmark reads the step graph's shape through the driver's edge query (native/launch countEdges), whose
     # first GPU run this may be: once more without it, and if that passes, the rest of the call goes without it.
-    run_step pdl-smoke-noshape "$out/pdl-smoke-noshape.txt" "${SMOKE_TIMEOUT:-45}" "$java" "${jvm_flags[@]}" \
-      -Ddendrite.cuda.graphShape=false -cp "$bench_cp" dev.dendrite.bench.EpochBenchmark --network mlp512 \
-      --backend cuda --epochs 1 --warmup 0 --train 2560 ${DENDRITE_DATA:+--data "$DENDRITE_DATA"}
+    smoke_run pdl-smoke-noshape -Ddendrite.cuda.graphShape=false
     if [ "$last_rc" = 0 ]; then
       jvm_flags+=(-Ddendrite.cuda.graphShape=false)
       note "pdl-smoke: failed with the graph's shape read, passed without; the rest of this call runs with" \

@@ -975,7 +975,7 @@ API CUresult cuGraphExecDestroy(void *x) {
     return SUCCESS;
 }
 
-const char *node_name(const Node &v) {
+static const char *node_name(const Node &v) {
     return v.kind == Node::KERNEL ? v.kernel->name : v.kind == Node::HOST ? "cublas" : v.kind == Node::COPY
            ? "copy" : "memset";
 }
@@ -984,7 +984,7 @@ const char *node_name(const Node &v) {
  * At the course's batch sizes each node costs about a launch on a GPU, whatever its size, so the chain's length
  * bounds a replayed step's time from below however many nodes run beside it. Capture adds a node after all its
  * dependencies, so the node order is already topological. */
-void describe_graph(const Graph &g) {
+static void describe_graph(const Graph &g) {
     size_t n = g.nodes.size();
     int kernels = 0, host = 0, other = 0, edge_count = 0, programmatic = 0;
     std::string names;

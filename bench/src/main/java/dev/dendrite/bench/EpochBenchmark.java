@@ -176,11 +176,11 @@ public final class EpochBenchmark {
             out.put("peak_device_memory_mb", deviceBytes < 0 ? null : deviceBytes / 1e6);
             // On cuda: how many steps were replayed as one CUDA graph each (all but the first of each batch shape
             // per fit, unless -Ddendrite.cuda.graphs=false or --profile, which times ops one by one).
-            out.put("cuda_graph_launches",
-                    raw instanceof dev.dendrite.backend.cuda.CudaBackend cuda ? cuda.graphLaunches() : null);
+            var cuda = raw instanceof dev.dendrite.backend.cuda.CudaBackend c ? c : null;
+            out.put("cuda_graph_launches", cuda == null ? null : cuda.graphLaunches());
             // The largest graph recorded (the training step's, or stepsPerExecution steps'): its nodes, edges and the
             // nodes on its longest chain, which bound a small batch's step from below at about a launch each.
-            var shape = raw instanceof dev.dendrite.backend.cuda.CudaBackend cuda ? cuda.largestGraph() : null;
+            var shape = cuda == null ? null : cuda.largestGraph();
             Map<String, Object> graph = null;
             if (shape != null) {
                 graph = new LinkedHashMap<>();

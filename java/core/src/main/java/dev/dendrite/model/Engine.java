@@ -609,33 +609,30 @@ final class Engine implements AutoCloseable {
                         + "': the gradient of its input");
             }
             int waiting = contexts[first].takeUpdateAbove(); // the unit's first op was its last, or it did not say
-            boolean ownOnBranch = byLayer && layerParamCount[first] > 0 && below < 0 && dx != null;
-            if (waiting >= 0 && ownOnBranch && noParamsBetween(first, waiting)) {
+            boolean ownUpdate = byLayer && layerParamCount[first] > 0;
+            if (waiting >= 0 && ownUpdate && below < 0 && dx != null && noParamsBetween(first, waiting)) {
                 // Both updates now, one after the other on the branches: one op over both layers' parameters, which
                 // lie side by side (a batch norm's and the dense layer's above it), is one launch less on that path.
                 int lo = first;
-                int hi = waiting;
-                backend.branch(() -> updateLayers(lo, hi, rate));
-            } else {
-                if (waiting >= 0) {
-                    int li = waiting;
+                backend.branch(() -> updateLayers(lo, waiting, rate));
+                ownUpdate = false;
+            } else if (waiting >= 0) {
+                backend.branch(() -> updateLayer(waiting, rate));
+            }
+            if (ownUpdate) {
+                int li = first;
+                if (below >= 0) {
+                    deferredUpdate = li;
+                } else if (dx == null && countersInUpdate) {
+                    // The step's last op: the branches join first (their updates read the counters), then the
+                    // update's rule kernel may advance the counters itself.
+                    backend.joinBranches();
+                    backend.updateThenAdvanceCounters(counters.all(), () -> updateLayer(li, rate));
+                    countersAdvanced = true;
+                } else if (dx == null) {
+                    updateLayer(li, rate);
+                } else {
                     backend.branch(() -> updateLayer(li, rate));
-                }
-                if (byLayer && layerParamCount[first] > 0) {
-                    int li = first;
-                    if (below >= 0) {
-                        deferredUpdate = li;
-                    } else if (dx == null && countersInUpdate) {
-                        // The step's last op: the branches join first (their updates read the counters), then the
-                        // update's rule kernel may advance the counters itself.
-                        backend.joinBranches();
-                        backend.updateThenAdvanceCounters(counters.all(), () -> updateLayer(li, rate));
-                        countersAdvanced = true;
-                    } else if (dx == null) {
-                        updateLayer(li, rate);
-                    } else {
-                        backend.branch(() -> updateLayer(li, rate));
-                    }
                 }
             }
             if (dx == null) {

@@ -126,21 +126,27 @@ public final class CudaGraph implements CapturedStep {
      * ({@link CudaBackend#branch}) that ran beside the main path adds one. For tests.
      */
     long[] nodesAndEdges() {
-        if (!hasGraph || destroyed) {
-            throw new IllegalStateException("cuda CudaGraph.nodesAndEdges: no graph recorded");
-        }
-        // Null arrays: only the counts. (JCuda 12.6 passes the driver an uninitialised capacity along with
-        // non-null arrays, and the driver then writes past them: a heap corruption, seen on an H200.)
-        long[] nodes = new long[1];
+        long nodes = nodeCount("nodesAndEdges");
         long[] edges = new long[1];
-        cuGraphGetNodes(graph, null, nodes);
         if (backend.programmaticDependentLaunch()) {
             // JCuda binds only the edge query of CUDA 12.2 and older, which cannot describe a programmatic edge.
             edges[0] = CudaLaunchEx.edges(graph)[1];
         } else {
             cuGraphGetEdges(graph, null, null, edges);
         }
-        return new long[] {nodes[0], edges[0]};
+        return new long[] {nodes, edges[0]};
+    }
+
+    /** The recorded graph's node count; {@code caller} names the method in the message when there is none. */
+    private long nodeCount(String caller) {
+        if (!hasGraph || destroyed) {
+            throw new IllegalStateException("cuda CudaGraph." + caller + ": no graph recorded");
+        }
+        // Null arrays: only the count. (JCuda 12.6 passes the driver an uninitialised capacity along with
+        // non-null arrays, and the driver then writes past them: a heap corruption, seen on an H200.)
+        long[] nodes = new long[1];
+        cuGraphGetNodes(graph, null, nodes);
+        return nodes[0];
     }
 
     /**
@@ -150,16 +156,17 @@ public final class CudaGraph implements CapturedStep {
      * libdendrite_launch.so cannot read the graph's edges (no library, or a driver older than CUDA 12.3).
      */
     public GraphShape shape() {
-        long[] ne = nodesAndEdges();
-        long chain = -1;
         if (CudaLaunchEx.load() == null) {
             try {
-                chain = Math.max(CudaLaunchEx.edges(graph)[2], ne[0] > 0 ? 1 : 0);
+                long nodes = nodeCount("shape");
+                long[] edges = CudaLaunchEx.edges(graph); // the edges and the chain in one query
+                return new GraphShape(nodes, edges[1], Math.max(edges[2], nodes > 0 ? 1 : 0));
             } catch (CudaException e) {
-                chain = -1; // CUDA_ERROR_NOT_FOUND: the driver has no cuGraphGetEdges_v2
+                // CUDA_ERROR_NOT_FOUND: the driver has no cuGraphGetEdges_v2; JCuda's query counts the edges
             }
         }
-        return new GraphShape(ne[0], ne[1], chain);
+        long[] ne = nodesAndEdges();
+        return new GraphShape(ne[0], ne[1], -1);
     }
 
     /** A recorded graph's nodes, edges and the nodes on its longest chain (-1 where unknown): {@link #shape()}. */
