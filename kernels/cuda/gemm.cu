@@ -9,6 +9,7 @@
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (CudaBackend.denseForward)
  *   gemm_fold_bias_softmax    the same for a softmax layer: one warp per row
  *   gemm_simple               one thread per element of C, for products too small to fill a tile
+ *   gemm_rows                 one warp per row of C, for products of at most 32 columns (../common/gemm_rows.h)
  *   gemm_split_tf32           an operand's two TF32 parts, for cuBLAS's 3xTF32 products (CudaGemmOps)
  *
  * Launch geometry comes from dev.dendrite.backend.GemmVariant, as for OpenCL. Pointers arrive offset to their
@@ -16,6 +17,7 @@
  */
 #include "common.cuh"
 #include "activations.h"
+#include "gemm_rows.h"
 
 #define DENDRITE_GEMM_VARIANT tile64
 #include "gemm_tiled.h"
@@ -129,5 +131,25 @@ DENDRITE_KERNEL void gemm_simple(int trans_a, int trans_b, int m, int n, int k, 
     int row = blockIdx.y * blockDim.y + threadIdx.y;
     if (row < m && col < n) {
         dendrite_gemm_simple_element(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, row, col);
+    }
+}
+
+/*
+ * C = alpha op(A) op(B) + beta C for n <= DENDRITE_ROWS_MAX_N (../common/gemm_rows.h): GemmVariant.ROWS's blocks
+ * of 32 x 8 threads, a row of C per warp; the grid's rows of blocks step down C together (each block's warps meet
+ * at its barriers), so a grid capped at 65535 rows still covers any m.
+ */
+DENDRITE_KERNEL void __launch_bounds__(DENDRITE_ROWS_THREADS)
+gemm_rows(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, const float *b, float beta,
+          float *c) {
+    dendrite_pdl_begin();
+    __shared__ float tiles[DENDRITE_ROWS_LOCAL];
+    int lid = threadIdx.y * 32 + threadIdx.x;
+    for (int first = blockIdx.y * DENDRITE_ROWS_PER_GROUP; first < m; first += gridDim.y * DENDRITE_ROWS_PER_GROUP) {
+        int row = first + threadIdx.y;
+        float v = dendrite_gemm_rows_element(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, first, lid, tiles);
+        if (row < m && threadIdx.x < n) {
+            c[(size_t) row * n + threadIdx.x] = v;
+        }
     }
 }

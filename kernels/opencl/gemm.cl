@@ -7,6 +7,7 @@
  *   gemm_fold                 second pass of a product split over k: one work-item per element of C
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (and its Dropout)
  *   gemm_simple               one work-item per element of C, for products too small to fill a tile
+ *   gemm_rows                 32 work-items per row of C, for products of at most 32 columns (../common/gemm_rows.h)
  *
  * The host (OpenClBackend with dev.dendrite.backend.GemmVariant) picks the variant per shape and computes the
  * launch geometry. Every buffer is followed by its slice's element offset, except the work space w, which the
@@ -15,6 +16,7 @@
 #include "../common/dialect.h"
 #include "../common/activations.h"
 #include "fused_dropout.h"
+#include "../common/gemm_rows.h"
 
 #define DENDRITE_GEMM_VARIANT tile64
 #include "../common/gemm_tiled.h"
@@ -80,5 +82,27 @@ DENDRITE_KERNEL void gemm_simple(int trans_a, int trans_b, int m, int n, int k, 
     int row = get_global_id(1);
     if (row < m && col < n) {
         dendrite_gemm_simple_element(trans_a, trans_b, m, n, k, alpha, a + ao, b + bo, beta, c + co, row, col);
+    }
+}
+
+/*
+ * C = alpha op(A) op(B) + beta C for n <= DENDRITE_ROWS_MAX_N (../common/gemm_rows.h; CUDA's twin in gemm.cu):
+ * GemmVariant.ROWS's groups of 32 x 8, a row of C per 32 work-items; the grid's rows of groups step down C together
+ * (each group's work-items meet at its barriers).
+ */
+DENDRITE_KERNEL __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) void gemm_rows(
+        int trans_a, int trans_b, int m, int n, int k, float alpha, __global const float *a, int ao,
+        __global const float *b, int bo, float beta, __global float *c, int co) {
+    DENDRITE_LOCAL float tiles[DENDRITE_ROWS_LOCAL];
+    int col = get_local_id(0);
+    int lid = get_local_id(1) * 32 + col;
+    for (int first = get_group_id(1) * DENDRITE_ROWS_PER_GROUP; first < m;
+         first += get_num_groups(1) * DENDRITE_ROWS_PER_GROUP) {
+        int row = first + get_local_id(1);
+        float v = dendrite_gemm_rows_element(trans_a, trans_b, m, n, k, alpha, a + ao, b + bo, beta, c + co, first,
+                                             lid, tiles);
+        if (row < m && col < n) {
+            c[co + row * n + col] = v;
+        }
     }
 }

@@ -1,10 +1,11 @@
 package dev.dendrite.backend;
 
 /**
- * The GEMM kernels of {@code kernels/common/gemm_tiled.h} that both GPU backends instantiate (OpenCL in
- * {@code kernels/opencl/gemm.cl}, CUDA in {@code kernels/cuda/gemm.cu}), and the one place their launch geometry
- * is computed: kernel names, work-group shape, grid, split over k and work space. The tile numbers mirror the
- * header's {@code DENDRITE_GEMM_<id>_*} macros ({@code GemmVariantTest} checks that they agree).
+ * The GEMM kernels of {@code kernels/common/gemm_tiled.h} (and {@code gemm_rows.h}) that both GPU backends
+ * instantiate (OpenCL in {@code kernels/opencl/gemm.cl}, CUDA in {@code kernels/cuda/gemm.cu}), and the one place
+ * their launch geometry is computed: kernel names, work-group shape, grid, split over k and work space. The tile
+ * numbers mirror the headers' {@code DENDRITE_GEMM_<id>_*} and {@code DENDRITE_ROWS_*} macros
+ * ({@code GemmVariantTest} checks that they agree).
  *
  * <p>Every variant computes every element of C with the same operations in the same order (k in blocks of
  * {@link #K_BLOCK}, see the header and {@code CpuGemm}), so they differ in speed only: a backend may pick any of
@@ -22,7 +23,15 @@ public enum GemmVariant {
      * block, then {@code gemm_fold}): for a batch of 32-256 rows times a 512-1024 wide layer, where bigger tiles
      * leave most of a GPU idle.
      */
-    SMALL("small", 32, 32, 16, 2, 2);
+    SMALL("small", 32, 32, 16, 2, 2),
+    /**
+     * At most {@link #ROWS_MAX_N} columns (an output layer's 10 classes): 8 rows of C per group of 32 x 8
+     * work-items, one row per 32 and one column per work-item, the k-rows of both operands staged in local memory
+     * ({@code kernels/common/gemm_rows.h}). A 64-wide tile would leave most of its work-items without a column, and
+     * cuBLAS's split needs a second launch to fold. Past {@link #ROWS_MAX_N} columns it runs as {@link #rule}'s
+     * variant ({@link #forShape}).
+     */
+    ROWS("rows", 8, 32, 0, 1, 1);
 
     /** The k-block of the shared arithmetic ({@code DENDRITE_GEMM_K_BLOCK}, equal to {@code CpuGemm.KC}). */
     public static final int K_BLOCK = 256;
@@ -33,6 +42,12 @@ public enum GemmVariant {
      * units) takes less time there than the launch of a product kernel of its own.
      */
     public static final int THIN_K = 32;
+    /** The widest product {@link #ROWS} takes ({@code DENDRITE_ROWS_MAX_N}). */
+    public static final int ROWS_MAX_N = 32;
+    /** The widest product whose k-blocks {@link #ROWS} sums two at a time ({@code DENDRITE_ROWS_TWO_BLOCKS_N}). */
+    public static final int ROWS_TWO_BLOCKS_N = 15;
+    /** The most row groups of a {@link #ROWS} grid (CUDA's limit on a grid's second dimension); they step down C. */
+    public static final int ROWS_MAX_GROUPS = 65535;
     /** Extra floats per row of a local tile ({@code DENDRITE_GEMM_PAD}). */
     public static final int PAD = 4;
     /** Work-items per group of {@code gemm_fold}, the second pass of a split product. */
@@ -74,7 +89,10 @@ public enum GemmVariant {
         return tileN;
     }
 
-    /** Depth of one step through local memory; 0 for {@link #SIMPLE}, which uses none. */
+    /**
+     * Depth of one step through local memory; 0 for {@link #SIMPLE}, which uses none, and for {@link #ROWS}, which
+     * stages whole k-blocks.
+     */
     public int tileK() {
         return tileK;
     }
@@ -104,17 +122,35 @@ public enum GemmVariant {
         return threadsX() * threadsY();
     }
 
-    /** Local (CUDA: shared) memory of one group: the op(A) and op(B) tiles. */
+    /**
+     * Local (CUDA: shared) memory of one group: the op(A) and op(B) tiles; for {@link #ROWS} its rows of op(A) and
+     * k-rows of op(B), two k-blocks (and a float of padding) at a time up to {@link #ROWS_TWO_BLOCKS_N} columns,
+     * one k-block up to {@link #ROWS_MAX_N} ({@code DENDRITE_ROWS_LOCAL}).
+     */
     public long localBytes() {
+        if (this == ROWS) {
+            return 4L * Math.max((tileM + ROWS_TWO_BLOCKS_N) * (2 * K_BLOCK + 1), (tileM + ROWS_MAX_N) * K_BLOCK);
+        }
         return this == SIMPLE ? 0 : 4L * tileK * (tileM + PAD + tileN + PAD);
     }
 
+    /** Whether one kernel serves all transpose combinations, as arguments ({@link #SIMPLE}, {@link #ROWS}). */
+    public boolean transposesAsArguments() {
+        return this == SIMPLE || this == ROWS;
+    }
+
     /**
-     * The kernel for one transpose combination, e.g. {@code gemm_tile64_nt}; {@code gemm_simple} takes the
-     * transpositions as arguments.
+     * The kernel for one transpose combination, e.g. {@code gemm_tile64_nt}; {@code gemm_simple} and
+     * {@code gemm_rows} take the transpositions as arguments.
      */
     public String kernelName(boolean transA, boolean transB) {
-        return this == SIMPLE ? "gemm_simple" : "gemm_" + id + "_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+        return transposesAsArguments() ? "gemm_" + id
+                : "gemm_" + id + "_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+    }
+
+    /** This variant, or where it cannot take the shape ({@link #ROWS} past {@link #ROWS_MAX_N} columns) the rule's. */
+    public GemmVariant forShape(int m, int n, int k) {
+        return this == ROWS && n > ROWS_MAX_N ? rule(m, n, k) : this;
     }
 
     /** The k-blocks of a product with inner dimension {@code k}. */
@@ -139,7 +175,9 @@ public enum GemmVariant {
 
     /** The grid in groups: {column tiles, row tiles, {@link #splits}}. Work-items = groups times threads. */
     public int[] groups(int m, int n, int k) {
-        return new int[] {ceilDiv(n, tileN), ceilDiv(m, tileM), splits(m, n, k)};
+        int rowTiles = ceilDiv(m, tileM);
+        return new int[] {ceilDiv(n, tileN), this == ROWS ? Math.min(rowTiles, ROWS_MAX_GROUPS) : rowTiles,
+            splits(m, n, k)};
     }
 
     /** Groups of {@link #FOLD_THREADS} for {@code gemm_fold} over {@code m * n} elements. */
@@ -150,7 +188,8 @@ public enum GemmVariant {
     /**
      * Whether measuring this variant on the shape is worth it: {@link #SIMPLE} only while the product is small
      * (beyond 4M multiply-adds it loses to any tile by far), {@link #LARGE} once C holds four of its tiles,
-     * {@link #SMALL} while C is at most 1024 x 1024 and its split fits the work space; {@link #TILE64} always.
+     * {@link #SMALL} while C is at most 1024 x 1024 and its split fits the work space, {@link #ROWS} up to
+     * {@link #ROWS_MAX_N} columns; {@link #TILE64} always.
      * Device limits (work-group size, local memory) are the backend's to check.
      */
     public boolean suits(int m, int n, int k) {
@@ -161,6 +200,8 @@ public enum GemmVariant {
                 return m >= tileM && n >= tileN && (long) m * n >= 4L * tileM * tileN;
             case SMALL:
                 return (long) m * n <= 1L << 20 && (kBlocks(k) < 2 || splits(m, n, k) > 1);
+            case ROWS:
+                return n <= ROWS_MAX_N;
             default:
                 return true;
         }

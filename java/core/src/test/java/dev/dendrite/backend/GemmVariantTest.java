@@ -26,14 +26,19 @@ class GemmVariantTest {
 
     /** The header's {@code #define DENDRITE_GEMM_... <integer>} lines, from the build's copy on the class path. */
     private static Map<String, Integer> headerConstants() throws IOException {
-        String path = "dev/dendrite/kernels/common/gemm_tiled.h";
+        return headerConstants("gemm_tiled.h", "DENDRITE_GEMM_");
+    }
+
+    /** The {@code #define <prefix>... <integer>} lines of kernels/common/{@code header}, by the rest of the name. */
+    private static Map<String, Integer> headerConstants(String header, String prefix) throws IOException {
+        String path = "dev/dendrite/kernels/common/" + header;
         String text;
         try (InputStream in = GemmVariantTest.class.getClassLoader().getResourceAsStream(path)) {
             assertNotNull(in, path + " is on the class path");
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         Map<String, Integer> constants = new HashMap<>();
-        Matcher m = Pattern.compile("(?m)^#define\\s+DENDRITE_GEMM_(\\w+)\\s+(\\d+)\\s*$").matcher(text);
+        Matcher m = Pattern.compile("(?m)^#define\\s+" + prefix + "(\\w+)\\s+(\\d+)\\s*$").matcher(text);
         while (m.find()) {
             constants.put(m.group(1), Integer.parseInt(m.group(2)));
         }
@@ -46,7 +51,7 @@ class GemmVariantTest {
         assertEquals(h.get("K_BLOCK"), GemmVariant.K_BLOCK, "DENDRITE_GEMM_K_BLOCK");
         assertEquals(h.get("PAD"), GemmVariant.PAD, "DENDRITE_GEMM_PAD");
         for (GemmVariant v : GemmVariant.values()) {
-            if (v == GemmVariant.SIMPLE) {
+            if (v.transposesAsArguments()) { // gemm_simple has no tiles; gemm_rows's numbers are its own header's
                 continue;
             }
             String p = v.id() + "_";
@@ -59,6 +64,31 @@ class GemmVariantTest {
             boolean splits = v.splits(64, 64, 4 * GemmVariant.K_BLOCK) > 1;
             assertEquals(h.get(p + "SPLITS"), splits ? 1 : 0, v + " SPLITS");
         }
+    }
+
+    /**
+     * ROWS's group is gemm_rows.h's: 8 rows of C by 32 columns at most, and the local memory of its larger layout
+     * (DENDRITE_ROWS_LOCAL, recomputed here from the header's numbers), within the 48 KiB a CUDA kernel may declare
+     * and NVIDIA's OpenCL offers.
+     */
+    @Test
+    void rowsIsItsHeaders() throws IOException {
+        Map<String, Integer> h = headerConstants("gemm_rows.h", "DENDRITE_ROWS_");
+        GemmVariant v = GemmVariant.ROWS;
+        assertEquals(h.get("MAX_N"), GemmVariant.ROWS_MAX_N, "DENDRITE_ROWS_MAX_N");
+        assertEquals(h.get("MAX_N"), v.tileN(), "ROWS's tile width");
+        assertEquals(h.get("TWO_BLOCKS_N"), GemmVariant.ROWS_TWO_BLOCKS_N, "DENDRITE_ROWS_TWO_BLOCKS_N");
+        assertEquals(h.get("PER_GROUP"), v.tileM(), "DENDRITE_ROWS_PER_GROUP");
+        assertEquals(32 * h.get("PER_GROUP"), v.threads(), "32 work-items per row");
+        int rows = h.get("PER_GROUP");
+        long pair = (long) (rows + h.get("TWO_BLOCKS_N")) * (2 * GemmVariant.K_BLOCK + 1);
+        long single = (long) (rows + h.get("MAX_N")) * GemmVariant.K_BLOCK;
+        assertEquals(4 * Math.max(pair, single), v.localBytes(), "DENDRITE_ROWS_LOCAL");
+        assertTrue(v.localBytes() <= 48 * 1024, "local memory " + v.localBytes());
+        assertTrue(v.suits(128, 32, 512) && !v.suits(128, 33, 512), "up to 32 columns");
+        assertEquals(GemmVariant.ROWS, v.forShape(128, 32, 512));
+        assertEquals(GemmVariant.rule(128, 33, 512), v.forShape(128, 33, 512), "wider: the rule's variant");
+        assertEquals(GemmVariant.ROWS_MAX_GROUPS, v.groups(600_000, 10, 512)[1], "CUDA's grid, stepped down C");
     }
 
     @Test
@@ -74,7 +104,9 @@ class GemmVariantTest {
         int[][] shapes = {{1, 1, 1}, {17, 63, 65}, {128, 512, 784}, {784, 512, 128}, {4096, 4096, 4096}, {129, 1, 300}};
         for (GemmVariant v : GemmVariant.values()) {
             assertEquals(256, v.threads(), v + " work-items per group");
-            assertTrue(v.localBytes() <= 16 * 1024, v + " local memory " + v.localBytes());
+            if (v != GemmVariant.ROWS) { // ROWS's is rowsIsItsHeaders's
+                assertTrue(v.localBytes() <= 16 * 1024, v + " local memory " + v.localBytes());
+            }
             for (int[] s : shapes) {
                 int[] g = v.groups(s[0], s[1], s[2]);
                 assertTrue((long) g[0] * v.tileN() >= s[1] && (long) (g[0] - 1) * v.tileN() < s[1], v + " columns");
@@ -126,7 +158,7 @@ class GemmVariantTest {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
                     String name = v.kernelName(ta, tb);
-                    assertTrue(names.add(name) || v == GemmVariant.SIMPLE, "kernel name " + name + " reused");
+                    assertTrue(names.add(name) || v.transposesAsArguments(), "kernel name " + name + " reused");
                 }
             }
         }

@@ -382,7 +382,9 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
 
     /**
      * A softmax output layer and its cross-entropy: the product (or a split product's partials), then one kernel for
-     * the fold, the bias, the softmax and the loss (losses.cu's softmax_forward_xent_*).
+     * the fold, the bias, the softmax and the loss (losses.cu's softmax_forward_xent_*); where the product takes
+     * GemmVariant.ROWS, one kernel for all of it (softmax_forward_xent_rows_*), unless an output shares memory with x
+     * or w.
      */
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
@@ -391,6 +393,12 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         if (!fuseEnabled || rows == 0 || n == 0) {
             return false;
         }
+        if (gemm.takesRows(x, w, rows, k, n) && outputsApart(new Slice[] {x, w}, new long[] {(long) rows * k,
+                (long) k * n}, y, probs, dlogits, stats)) {
+            losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
+                    gradScale, stats);
+            return true;
+        }
         int[] splits = {0};
         CUdeviceptr partials = gemm.splitPartials(x, w, rows, k, n, splits);
         if (partials == null) {
@@ -398,6 +406,24 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         }
         losses.softmaxForwardCrossEntropy(partials, splits[0], z, bias, y, labels, sparseLabels, rows, n, probs,
                 dlogits, gradScale, stats);
+        return true;
+    }
+
+    /**
+     * Whether none of {@code outputs} (each its whole slice; null for none) shares an element with the {@code inputs}
+     * (the given lengths of each): only then may one kernel read the inputs in some blocks while others write the
+     * outputs. Issued as the ops, each output is written only after the product has read the inputs.
+     */
+    private static boolean outputsApart(Slice[] inputs, long[] lengths, Slice... outputs) {
+        for (Slice out : outputs) {
+            for (int i = 0; out != null && i < inputs.length; i++) {
+                Slice in = inputs[i];
+                if (in.buffer() == out.buffer() && out.offset() < in.offset() + lengths[i]
+                        && in.offset() < out.offset() + (long) out.length()) {
+                    return false;
+                }
+            }
+        }
         return true;
     }
 

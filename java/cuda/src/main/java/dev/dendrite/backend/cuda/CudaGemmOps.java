@@ -117,6 +117,11 @@ final class CudaGemmOps implements GemmOps {
      */
     private final GemmTuner<String> gemmTunerTf32 = new GemmTuner<>("cuda_tf32", CudaGemmOps::pathNamed);
     private final boolean offers3xTf32 = !"false".equals(System.getProperty("dendrite.cuda.3xtf32"));
+    /**
+     * {@code -Ddendrite.cuda.rows=false} leaves {@link GemmVariant#ROWS} out of the candidates (and so a softmax
+     * layer's product out of its loss kernel): for A/B runs, and for finding a failing kernel by switching it off.
+     */
+    private final boolean offersRows = !"false".equals(System.getProperty("dendrite.cuda.rows"));
     /** cuBLASLt ({@link #openLt()}); null where it cannot be had ({@link #ltProblem}) or after release(). */
     private CudaLt lt;
     /** Why there is no cuBLASLt, or null. */
@@ -235,7 +240,7 @@ final class CudaGemmOps implements GemmOps {
             }
         }
         for (GemmVariant v : GemmVariant.values()) {
-            if (!tf32 && (v == rule || v.suits(m, n, k))) {
+            if (!tf32 && (v == rule || v.suits(m, n, k)) && (offersRows || v != GemmVariant.ROWS)) {
                 candidates.add(v.id());
                 workspace = Math.max(workspace, v.workspaceFloats(m, n, k));
             }
@@ -377,11 +382,12 @@ final class CudaGemmOps implements GemmOps {
             return;
         }
         // The twin of OpenClBackend.enqueueGemm: the same kernels, groups and second pass.
-        GemmVariant v = GemmVariant.byId(path);
+        GemmVariant v = GemmVariant.byId(path).forShape(m, n, k);
         int[] groups = v.groups(m, n, k);
-        if (v == GemmVariant.SIMPLE) {
-            ctx.launchGrid(CudaKernel.GEMM_SIMPLE, groups[0], groups[1], 1, v.threadsX(), v.threadsY(), transA ? 1 : 0,
-                    transB ? 1 : 0, m, n, k, alpha, pa, pb, beta, pc);
+        if (v.transposesAsArguments()) {
+            CudaKernel kernel = v == GemmVariant.ROWS ? CudaKernel.GEMM_ROWS : CudaKernel.GEMM_SIMPLE;
+            ctx.launchGrid(kernel, groups[0], groups[1], 1, v.threadsX(), v.threadsY(), transA ? 1 : 0, transB ? 1 : 0,
+                    m, n, k, alpha, pa, pb, beta, pc);
             return;
         }
         int splits = groups[2];
@@ -501,6 +507,22 @@ final class CudaGemmOps implements GemmOps {
             return issuedSplit(gemmPath(false, false, rows, n, k, px, pw), false, rows, n, k, px, pw, splitsOut);
         } catch (CudaException e) {
             throw ctx.fail("a dense layer's split product", "rows=" + rows + ", k=" + k + ", n=" + n, e);
+        }
+    }
+
+    /**
+     * Whether a dense layer's product {@code x w} ({@code rows x k} times {@code k x n}) takes
+     * {@link GemmVariant#ROWS} (measuring the shape first if it is new, as {@link #gemm} would): a softmax layer then
+     * computes it inside its loss kernel (softmax_forward_xent_rows), with the same bits. Issues nothing.
+     */
+    boolean takesRows(Slice x, Slice w, int rows, int k, int n) {
+        if (rows == 0 || n == 0 || k == 0 || n > GemmVariant.ROWS_MAX_N) {
+            return false;
+        }
+        try {
+            return gemmPath(false, false, rows, n, k, ptr(x), ptr(w)).equals(GemmVariant.ROWS.id());
+        } catch (CudaException e) {
+            throw ctx.fail("a dense layer's product", "rows=" + rows + ", k=" + k + ", n=" + n, e);
         }
     }
 

@@ -26,6 +26,8 @@ enum CudaKernel {
     SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_SPARSE("softmax_forward_xent_sparse", "PIPPPPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_DENSE("softmax_forward_xent_dense", "PIPPPPIIPPFPP"),
+    SOFTMAX_FORWARD_XENT_ROWS_SPARSE("softmax_forward_xent_rows_sparse", "PPIPPPPIIPPFPP"),
+    SOFTMAX_FORWARD_XENT_ROWS_DENSE("softmax_forward_xent_rows_dense", "PPIPPPPIIPPFPP"),
     SIGMOID_XENT("sigmoid_xent", "PPIFPPFPP"),
     MEAN_SQUARED_ERROR("mean_squared_error", "PPIIPFPP"),
     // dropout.cu
@@ -106,6 +108,7 @@ enum CudaKernel {
     GEMM_FOLD_BIAS_ACTIVATION("gemm_fold_bias_activation", "IIPPIIFPPPFIIIP"),
     GEMM_FOLD_BIAS_SOFTMAX("gemm_fold_bias_softmax", "IIIPPPP"),
     GEMM_SIMPLE("gemm_simple", "IIIIIFPPFP"),
+    GEMM_ROWS("gemm_rows", "IIIIIFPPFP"),
     GEMM_SPLIT_TF32("gemm_split_tf32", "PPPI");
 
     /** Class-path location of the fatbin that kernels/cuda/build.sh produces. */

@@ -59,6 +59,25 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
         }
     }
 
+    /**
+     * {@link #softmaxForwardCrossEntropy} for a layer whose product {@code x w} ({@code k} deep) takes gemm_rows: the
+     * kernel computes z itself (softmax_forward_xent_rows, losses.cu), with gemm_rows's bits.
+     */
+    void rowsSoftmaxForwardCrossEntropy(Slice x, Slice w, int k, Slice z, Slice bias, Slice y, Slice labels,
+                                        boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits,
+                                        float gradScale, Slice stats) {
+        CudaKernel fused = sparseLabels ? CudaKernel.SOFTMAX_FORWARD_XENT_ROWS_SPARSE
+                : CudaKernel.SOFTMAX_FORWARD_XENT_ROWS_DENSE;
+        try {
+            ctx.launch(fused, ctx.rowGrid(rows, true), BLOCK, 1, 0, ptr(x), ptr(w), k, ptr(z), ptr(bias), ptr(y),
+                    ptr(labels), rows, cols, ptr(probs), ptr(dlogits), gradScale, ptr(stats), ctx.control);
+            ctx.errorsPending |= sparseLabels;
+        } catch (CudaException e) {
+            throw ctx.fail("denseSoftmaxCrossEntropy", "rows=" + rows + ", k=" + k + ", cols=" + cols + ", sparse="
+                    + sparseLabels, e);
+        }
+    }
+
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {

@@ -64,6 +64,25 @@ class CudaGemmTest {
         }
     }
 
+    /**
+     * gemm_rows forced: products of at most 32 columns, bit for bit against CpuGemm, with one and two k-blocks summed
+     * at once (n up to 15, and 16 to 32), k-blocks cut short, all transpositions, alpha and beta (the awkward shapes
+     * and alpha 0 are everyOwnVariantGivesTheCpuBits's).
+     */
+    @Test
+    void rowsGivesTheCpuBitsForNarrowProducts() {
+        backend.forceGemmPath(GemmVariant.ROWS.id());
+        int[][] narrow = {{1, 1, 1}, {128, 10, 512}, {300, 10, 784}, {17, 15, 513}, {9, 16, 257}, {33, 1, 1100},
+            {7, 32, 300}, {65, 31, 256}, {8, 2, 255}, {5000, 10, 64}};
+        for (int[] s : narrow) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    checks.check("cuda rows", ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, true);
+                }
+            }
+        }
+    }
+
     @Test
     void cublasStaysWithinTheBound() {
         backend.forceGemmPath("cublas");
@@ -273,6 +292,62 @@ class CudaGemmTest {
                             assertArrayEquals(download(y1), download(y2), what + ": y");
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * denseSoftmaxCrossEntropy where the layer's product takes gemm_rows: softmax_forward_xent_rows computes the rows
+     * of z itself, with the bits of gemm_rows, the softmax and the loss apart (z, y, the probabilities, the gradient
+     * and the statistics, whose rows add up in the same order), sparse labels and one-hot targets; one and two
+     * k-blocks at a time, and more rows than the grid's warps.
+     */
+    @Test
+    void aSoftmaxLayerOnRowsComputesItsProductInItsLossKernelBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261206);
+        backend.forceGemmPath(GemmVariant.ROWS.id());
+        int[][] shapes = {{128, 512, 10}, {33, 600, 10}, {9, 100, 32}, {5, 30, 1}, {9000, 40, 10}};
+        for (int[] s : shapes) {
+            int rows = s[0];
+            int k = s[1];
+            int n = s[2];
+            for (boolean sparse : new boolean[] {true, false}) {
+                String what = rows + "x" + k + "x" + n + (sparse ? " sparse" : " one-hot");
+                int[] labels = new int[rows];
+                float[] oneHot = new float[rows * n];
+                for (int r = 0; r < rows; r++) {
+                    labels[r] = rnd.nextInt(n);
+                    oneHot[r * n + labels[r]] = 1f;
+                }
+                try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
+                     Buffer targets = sparse ? backend.allocate(DType.I32, rows)
+                             : backend.allocate(DType.F32, rows * n);
+                     Buffer apart = backend.allocate(DType.F32, 4 * rows * n + 2);
+                     Buffer fused = backend.allocate(DType.F32, 4 * rows * n + 2)) {
+                    if (sparse) {
+                        backend.upload(labels, 0, targets.all());
+                    } else {
+                        backend.upload(oneHot, 0, targets.all());
+                    }
+                    Buffer[] both = {apart, fused};
+                    for (int j = 0; j < 2; j++) {
+                        Slice z = both[j].slice(0, rows * n);
+                        Slice y = both[j].slice(rows * n, rows * n);
+                        Slice probs = both[j].slice(2 * rows * n, rows * n);
+                        Slice dlogits = both[j].slice(3 * rows * n, rows * n);
+                        Slice stats = both[j].slice(4 * rows * n, 2);
+                        if (j == 0) {
+                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z);
+                            backend.biasActivationForward(z, bias.all(), rows, n, ActivationFunction.SOFTMAX, 0f, y);
+                            backend.softmaxCrossEntropy(z, targets.all(), sparse, rows, n, probs, dlogits, 1f / rows,
+                                    stats);
+                        } else {
+                            backend.denseSoftmaxCrossEntropy(x.all(), w.all(), bias.all(), rows, k, n, z, y,
+                                    targets.all(), sparse, probs, dlogits, 1f / rows, stats);
+                        }
+                    }
+                    assertArrayEquals(download(apart), download(fused), what);
                 }
             }
         }

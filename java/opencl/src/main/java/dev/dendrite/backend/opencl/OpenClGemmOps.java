@@ -118,7 +118,16 @@ final class OpenClGemmOps implements GemmOps {
     /** Enqueues one product with variant {@code v}, its second pass too when the variant splits k. */
     private void enqueueGemm(GemmVariant v, boolean transA, boolean transB, int m, int n, int k, float alpha,
                              cl_mem a, int ao, cl_mem b, int bo, float beta, cl_mem c, int co) {
+        v = v.forShape(m, n, k);
         OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(transA, transB)).args();
+        if (v == GemmVariant.ROWS) { // groups of exactly 32 x 8 (reqd_work_group_size), as gemmRuns checked
+            int[] groups = v.groups(m, n, k);
+            kernel.i(transA ? 1 : 0).i(transB ? 1 : 0).i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta)
+                    .mem(c, co);
+            kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), v.threadsX(),
+                    v.threadsY());
+            return;
+        }
         if (v == GemmVariant.SIMPLE) {
             kernel.i(transA ? 1 : 0).i(transB ? 1 : 0).i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta)
                     .mem(c, co);

@@ -60,6 +60,25 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * gemm_rows forced (the twin of CudaGemmTest's): products of at most 32 columns bit for bit against CpuGemm, with
+     * one and two k-blocks summed at once (n up to 15, and 16 to 32), k-blocks cut short, all transpositions, alpha
+     * and beta; the awkward shapes are everyVariantOnAwkwardShapesAllTransposes's.
+     */
+    @Test
+    void rowsGivesTheCpuBitsForNarrowProducts() {
+        backend.forceGemmVariant(GemmVariant.ROWS);
+        int[][] narrow = {{1, 1, 1}, {128, 10, 512}, {300, 10, 784}, {17, 15, 513}, {9, 16, 257}, {33, 1, 1100},
+            {7, 32, 300}, {65, 31, 256}, {8, 2, 255}};
+        for (int[] s : narrow) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    checks.check("opencl rows", ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, true);
+                }
+            }
+        }
+    }
+
     @Test
     void theSplitVariantSplitsTheseShapes() {
         // Otherwise the test above would not reach gemm_fold with 2 and 3 blocks.
