@@ -82,6 +82,11 @@ final class Engine implements AutoCloseable {
     private boolean fused;
     /** Each layer's update is issued as soon as its gradients are ready, on a branch where it has a layer before. */
     private boolean updatesByLayer;
+    /**
+     * By layer: a one-layer update waiting for the unit below takes that unit's own along, one op over both
+     * (-Ddendrite.updates.carry=false keeps them apart, for A/B timing).
+     */
+    private final boolean carriesUpdates = on("dendrite.updates.carry");
     /** By layer: this step's learning rate slice (UpdatePlan#stepRate), for the updates the layers' hooks issue. */
     private Slice stepRate;
     /** The last layer's forward pass and the loss run as one op (OutputActivation.forwardWithSoftmaxCrossEntropy). */
@@ -559,8 +564,11 @@ final class Engine implements AutoCloseable {
             c.activationBelow = null;
             c.activationDone = false;
             c.updateAbove = -1;
+            c.updateAboveTo = -1;
         }
-        int deferredUpdate = -1; // a layer whose update waits until the layer below has read its weights
+        // The layers lo..hi (hi = deferredTo) whose update waits until the unit below has read the lowest's weights.
+        int deferredUpdate = -1;
+        int deferredTo = -1;
         boolean countersAdvanced = false;
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
@@ -579,15 +587,27 @@ final class Engine implements AutoCloseable {
                         : ((Dense) layers.get(activationUnit)).activationBelow(contexts[activationUnit]);
                 contexts[activationUnit].activationDone = true;
             }
-            if (deferredUpdate >= 0) {
+            boolean ownUpdate = byLayer && layerParamCount[first] > 0;
+            int carried = -1; // the layer above whose update this unit's own takes along (below)
+            if (deferredUpdate >= 0 && ownUpdate && below >= 0 && deferredUpdate == deferredTo
+                    && carriesUpdates && noParamsBetween(first, deferredUpdate)) {
+                // This unit's own update waits for the unit below too, and the parameters lie side by side: the
+                // update above joins it, one op over both (updateLayers), issued when the unit below has read this
+                // unit's weights. On the branches the update above would otherwise sit between this unit's weight
+                // gradient and the one before it (the output layer's small update between the last two layers' weight
+                // gradients: the step's longest path on the H200's choices, native/emulator's graph report).
+                carried = deferredUpdate;
+            } else if (deferredUpdate >= 0) {
                 // The layer above's update waits for this unit's read of its weights: its first op, where the unit
                 // says so (LayerContext#inputGradientTaken) and has more to issue, so that the update runs beside
                 // the rest (for the first layer, beside its weight gradient, which would otherwise put the update on
                 // the step's critical path before the last update); else its whole backward pass (below), where it
                 // may share one op with the unit's own update.
                 contexts[first].updateAbove = deferredUpdate;
-                deferredUpdate = -1;
+                contexts[first].updateAboveTo = deferredTo;
             }
+            deferredUpdate = -1;
+            deferredTo = -1;
             if (first < i) {
                 pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
             } else if (i == n - 1 && fused) {
@@ -608,21 +628,24 @@ final class Engine implements AutoCloseable {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
-            int waiting = contexts[first].takeUpdateAbove(); // the unit's first op was its last, or it did not say
-            boolean ownUpdate = byLayer && layerParamCount[first] > 0;
+            Ctx unit = contexts[first];
+            int waiting = unit.updateAbove; // the unit's first op was its last, or it did not say
+            int waitingTo = unit.updateAboveTo;
+            unit.takeUpdateAbove();
             if (waiting >= 0 && ownUpdate && below < 0 && dx != null && noParamsBetween(first, waiting)) {
                 // Both updates now, one after the other on the branches: one op over both layers' parameters, which
                 // lie side by side (a batch norm's and the dense layer's above it), is one launch less on that path.
                 int lo = first;
-                backend.branch(() -> updateLayers(lo, waiting, rate));
+                backend.branch(() -> updateLayers(lo, waitingTo, rate));
                 ownUpdate = false;
             } else if (waiting >= 0) {
-                backend.branch(() -> updateLayer(waiting, rate));
+                backend.branch(() -> updateLayers(waiting, waitingTo, rate));
             }
             if (ownUpdate) {
                 int li = first;
                 if (below >= 0) {
                     deferredUpdate = li;
+                    deferredTo = carried >= 0 ? carried : li;
                 } else if (dx == null && countersInUpdate) {
                     // The step's last op: the branches join first (their updates read the counters), then the
                     // update's rule kernel may advance the counters itself.
@@ -1062,8 +1085,12 @@ final class Engine implements AutoCloseable {
         boolean handsOff;
         InputGradient handedOff;
         InputGradient fromAbove;
-        /** The layer above whose update waits until this layer has read its weights (#inputGradientTaken), or -1. */
+        /**
+         * The layers above, {@code updateAbove} to {@code updateAboveTo}, whose update waits until this layer has
+         * read the lowest one's weights (#inputGradientTaken); -1 for none.
+         */
         int updateAbove = -1;
+        int updateAboveTo = -1;
         /** This step's batch-norm-over-activation fusion (LayerContext#activationBelow), set by the engine. */
         ActivationBelow activationBelow;
         boolean activationDone;
@@ -1138,18 +1165,19 @@ final class Engine implements AutoCloseable {
 
         @Override
         public void inputGradientTaken() {
-            int li = takeUpdateAbove();
-            if (li >= 0) {
+            int lo = updateAbove;
+            int hi = updateAboveTo;
+            takeUpdateAbove();
+            if (lo >= 0) {
                 Slice rate = stepRate;
-                backend.branch(() -> updateLayer(li, rate));
+                backend.branch(() -> updateLayers(lo, hi, rate));
             }
         }
 
-        /** The layer whose update waits for this one to read its weights, now no longer waiting; -1 for none. */
-        int takeUpdateAbove() {
-            int li = updateAbove;
+        /** The update waiting for this layer to read its weights is no longer waiting (issued, or about to be). */
+        void takeUpdateAbove() {
             updateAbove = -1;
-            return li;
+            updateAboveTo = -1;
         }
 
         @Override

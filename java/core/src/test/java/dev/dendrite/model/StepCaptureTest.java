@@ -370,15 +370,19 @@ class StepCaptureTest {
 
     /**
      * In an MLP whose first layer computes the input gradient handed off from above (the course's mlp512 shape), the
-     * second layer's update is issued as soon as that product has read its weights: on a branch beside the first
-     * layer's weight gradient, not after it. Issued after it, a GPU's step runs the update between the first layer's
-     * weight gradient and the step's last update, one kernel more on the step's critical path. The same training
-     * bit for bit as one update after the backward pass, also with the branches run as late as their join allows.
+     * layers above it update as soon as that product has read their weights: on a branch beside the first layer's
+     * weight gradient, not after it. Issued after it, a GPU's step runs the update between the first layer's weight
+     * gradient and the step's last update, one kernel more on the step's critical path. The output layer's update
+     * waits for the second layer's and shares its op (their parameters lie side by side), so that the branches run
+     * the two weight gradients one after the other, with no update between them; -Ddendrite.updates.carry=false
+     * issues it as soon as the second layer has read its weights, an op of its own. The same training bit for bit
+     * as one update after the backward pass, either way, also with the branches run as late as their join allows.
      */
     @Test
-    void theUpdateAboveRunsBesideTheFirstLayersWeightGradient() {
-        List<String> log = opsOfAStepByLayer(be -> new Sequential(new Input(28, 28), new Flatten(),
-                new Dense(64, "relu"), new Dense(32, "relu"), new Dense(10, "softmax")).backend(be));
+    void theUpdatesAboveRunInOneOpBesideTheFirstLayersWeightGradient() {
+        Function<Backend, Sequential> mlp = be -> new Sequential(new Input(28, 28), new Flatten(),
+                new Dense(64, "relu"), new Dense(32, "relu"), new Dense(10, "softmax")).backend(be);
+        List<String> log = opsOfAStepByLayer(mlp);
         int steps = 0;
         for (int end = log.indexOf("updateThenAdvanceCounters"); end >= 0;
              end = indexOf(log, "updateThenAdvanceCounters", end + 1)) {
@@ -387,11 +391,24 @@ class StepCaptureTest {
             List<String> between = log.subList(weightGradient + 1, end);
             assertTrue(between.stream().noneMatch(op -> op.endsWith("Update")),
                     "no update between the first layer's weight gradient and the last update: " + between);
+            List<String> step = log.subList(log.subList(0, end).lastIndexOf("updateThenAdvanceCounters") + 1, end);
+            int update = step.indexOf("branch:adamUpdate");
+            assertEquals(2, step.subList(0, Math.max(0, update)).stream().filter(op -> op.equals("branch:gemm"))
+                    .count(), "the two weight gradients on the branches before the layers' update: " + step);
             steps++;
         }
         assertEquals(2 * 13, steps, "one last update per training step");
-        long branchedUpdates = log.stream().filter(op -> op.equals("branch:adamUpdate")).count();
-        assertEquals(2 * 2 * 13, branchedUpdates, "the two layers above the first update on branches");
+        assertEquals(2 * 13, log.stream().filter(op -> op.equals("branch:adamUpdate")).count(),
+                "the two layers above the first update on the branches, in one op");
+        String key = "dendrite.updates.carry";
+        System.setProperty(key, "false");
+        try {
+            List<String> apart = opsOfAStepByLayer(mlp);
+            assertEquals(2 * 2 * 13, apart.stream().filter(op -> op.equals("branch:adamUpdate")).count(),
+                    "the two layers above the first update on the branches, one op each");
+        } finally {
+            System.clearProperty(key);
+        }
     }
 
     /**
