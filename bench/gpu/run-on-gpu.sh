@@ -88,7 +88,7 @@ case "${PLAN:-}" in
     : "${ONLY:=cuda-tests cuda-bench pytorch compare cuda-ab compare trace}"
     : "${NETWORKS:=mlp512 bn256 mlp1024 drop512}"
     : "${TF32_NETWORKS=}" "${TRACE_NETWORKS:=mlp512}" "${PYTORCH_SPG=8}" "${PYTORCH_SPG_NETWORKS=mlp512}"
-    : "${EXTRA_RUNS=nopdl:-Ddendrite.cuda.pdl=false noprefetch:-Ddendrite.prefetchBatches=false nolt:-Ddendrite.cuda.lt=false val@mlp512:-Dbench.validation=10000 valissued@mlp512:-Dbench.validation=10000,-Ddendrite.recordEvaluation=false apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false norows@mlp512:-Ddendrite.cuda.rows=false spe8:-Dbench.stepsPerExecution=8}"
+    : "${EXTRA_RUNS=nopdl:-Ddendrite.cuda.pdl=false noprefetch:-Ddendrite.prefetchBatches=false nolt:-Ddendrite.cuda.lt=false val@mlp512:-Dbench.validation=10000 valissued@mlp512:-Dbench.validation=10000,-Ddendrite.recordEvaluation=false apart:-Ddendrite.fuseLayers=false keepdropout:-Ddendrite.fuseDropout=false nohandoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false whole:-Ddendrite.updates.byLayer=false nocounters:-Ddendrite.fuseCounters=false nofuse:-Ddendrite.cuda.fuse=false norows@mlp512:-Ddendrite.cuda.rows=false nocarry@mlp512:-Ddendrite.updates.carry=false spe8:-Dbench.stepsPerExecution=8}"
     : "${PROFILE_NETWORKS=}" "${TEST_TIMEOUT:=170}" "${BENCH_TIMEOUT:=75}" "${PYTORCH_TIMEOUT:=60}" "${BUDGET:=330}" ;;
   2) # wide4096 in FP32 and TF32 against PyTorch (FP32 also without the 3xTF32 candidate, once more printing each
      # product's candidates and times (choice), and without by-layer updates: its Adam moves 1 GB a step, 89% of it
@@ -105,7 +105,7 @@ esac
 # The paths that no device has run yet (added since session 15's green call 3, commit 611b79d): what
 # retry_cuda_tests switches off when the CUDA suite fails. PDL first (CudaPdlTest skips its GPU tests without it, so
 # a failure there names PDL; bench/gpu/README.md), then the others, most recent first.
-: "${RETRY_SWITCHES=pdl:-Ddendrite.cuda.pdl=false rows:-Ddendrite.cuda.rows=false prefetch:-Ddendrite.prefetchBatches=false lt:-Ddendrite.cuda.lt=false receval:-Ddendrite.recordEvaluation=false 3xtf32:-Ddendrite.cuda.3xtf32=false counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false bylayer:-Ddendrite.updates.byLayer=false vectoradam:-Ddendrite.cuda.vectorAdam=false fuse:-Ddendrite.cuda.fuse=false}"
+: "${RETRY_SWITCHES=pdl:-Ddendrite.cuda.pdl=false rows:-Ddendrite.cuda.rows=false carry:-Ddendrite.updates.carry=false prefetch:-Ddendrite.prefetchBatches=false lt:-Ddendrite.cuda.lt=false receval:-Ddendrite.recordEvaluation=false 3xtf32:-Ddendrite.cuda.3xtf32=false counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false bylayer:-Ddendrite.updates.byLayer=false vectoradam:-Ddendrite.cuda.vectorAdam=false fuse:-Ddendrite.cuda.fuse=false}"
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
