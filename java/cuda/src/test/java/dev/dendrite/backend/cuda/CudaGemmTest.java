@@ -307,49 +307,8 @@ class CudaGemmTest {
     void aSoftmaxLayerOnRowsComputesItsProductInItsLossKernelBitForBit() {
         java.util.Random rnd = new java.util.Random(20261206);
         backend.forceGemmPath(GemmVariant.ROWS.id());
-        int[][] shapes = {{128, 512, 10}, {33, 600, 10}, {9, 100, 32}, {5, 30, 1}, {9000, 40, 10}};
-        for (int[] s : shapes) {
-            int rows = s[0];
-            int k = s[1];
-            int n = s[2];
-            for (boolean sparse : new boolean[] {true, false}) {
-                String what = rows + "x" + k + "x" + n + (sparse ? " sparse" : " one-hot");
-                int[] labels = new int[rows];
-                float[] oneHot = new float[rows * n];
-                for (int r = 0; r < rows; r++) {
-                    labels[r] = rnd.nextInt(n);
-                    oneHot[r * n + labels[r]] = 1f;
-                }
-                try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
-                     Buffer targets = sparse ? backend.allocate(DType.I32, rows)
-                             : backend.allocate(DType.F32, rows * n);
-                     Buffer apart = backend.allocate(DType.F32, 4 * rows * n + 2);
-                     Buffer fused = backend.allocate(DType.F32, 4 * rows * n + 2)) {
-                    if (sparse) {
-                        backend.upload(labels, 0, targets.all());
-                    } else {
-                        backend.upload(oneHot, 0, targets.all());
-                    }
-                    Buffer[] both = {apart, fused};
-                    for (int j = 0; j < 2; j++) {
-                        Slice z = both[j].slice(0, rows * n);
-                        Slice y = both[j].slice(rows * n, rows * n);
-                        Slice probs = both[j].slice(2 * rows * n, rows * n);
-                        Slice dlogits = both[j].slice(3 * rows * n, rows * n);
-                        Slice stats = both[j].slice(4 * rows * n, 2);
-                        if (j == 0) {
-                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z);
-                            backend.biasActivationForward(z, bias.all(), rows, n, ActivationFunction.SOFTMAX, 0f, y);
-                            backend.softmaxCrossEntropy(z, targets.all(), sparse, rows, n, probs, dlogits, 1f / rows,
-                                    stats);
-                        } else {
-                            backend.denseSoftmaxCrossEntropy(x.all(), w.all(), bias.all(), rows, k, n, z, y,
-                                    targets.all(), sparse, probs, dlogits, 1f / rows, stats);
-                        }
-                    }
-                    assertArrayEquals(download(apart), download(fused), what);
-                }
-            }
+        for (int[] s : new int[][] {{128, 512, 10}, {33, 600, 10}, {9, 100, 32}, {5, 30, 1}, {9000, 40, 10}}) {
+            GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, "rows", s[0], s[1], s[2]);
         }
     }
 

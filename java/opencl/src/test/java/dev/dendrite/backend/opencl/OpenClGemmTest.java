@@ -229,45 +229,7 @@ class OpenClGemmTest {
         assertTrue(GemmVariant.SMALL.splits(rows, n, k) > 2);
         for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
             backend.forceGemmVariant(v);
-            for (boolean sparse : new boolean[] {true, false}) {
-                String what = v + (sparse ? " sparse" : " one-hot");
-                int[] labels = new int[rows];
-                float[] oneHot = new float[rows * n];
-                for (int r = 0; r < rows; r++) {
-                    labels[r] = rnd.nextInt(n);
-                    oneHot[r * n + labels[r]] = 1f;
-                }
-                try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
-                     Buffer targets = sparse ? backend.allocate(DType.I32, rows) : backend.allocate(DType.F32,
-                             rows * n);
-                     Buffer one = backend.allocate(DType.F32, 4 * rows * n + 2);
-                     Buffer two = backend.allocate(DType.F32, 4 * rows * n + 2)) {
-                    if (sparse) {
-                        backend.upload(labels, 0, targets.all());
-                    } else {
-                        backend.upload(oneHot, 0, targets.all());
-                    }
-                    Buffer[] both = {one, two};
-                    for (int j = 0; j < 2; j++) {
-                        Slice z = both[j].slice(0, rows * n);
-                        Slice y = both[j].slice(rows * n, rows * n);
-                        Slice probs = both[j].slice(2 * rows * n, rows * n);
-                        Slice dlogits = both[j].slice(3 * rows * n, rows * n);
-                        Slice stats = both[j].slice(4 * rows * n, 2);
-                        if (j == 0) {
-                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z);
-                            backend.biasActivationForward(z, bias.all(), rows, n,
-                                    dev.dendrite.backend.ActivationFunction.SOFTMAX, 0f, y);
-                            backend.softmaxCrossEntropy(z, targets.all(), sparse, rows, n, probs, dlogits, 1f / rows,
-                                    stats);
-                        } else {
-                            backend.denseSoftmaxCrossEntropy(x.all(), w.all(), bias.all(), rows, k, n, z, y,
-                                    targets.all(), sparse, probs, dlogits, 1f / rows, stats);
-                        }
-                    }
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two), what);
-                }
-            }
+            GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, v.toString(), rows, k, n);
         }
     }
 
