@@ -150,12 +150,14 @@ DENDRITE_KERNEL void softmax_forward_xent_dense(const float *partials, int block
  * of z = x W itself first (../common/gemm_rows.h, so gemm_rows's bits), then the same row body and loss as
  * softmax_forward_xent. The rows go to the warps as there (256 threads a block), so the loss adds up in the same
  * order: the layer, its loss and its gradient in one kernel, the same bits as gemm_rows and softmax_forward_xent.
+ * Against integer labels (targets null) or target distributions (labels null).
  */
-__device__ __forceinline__ void softmax_forward_xent_rows(const float *x, const float *w, int k, float *z,
-                                                          const float *bias, float *y, const int *labels,
-                                                          const float *targets, int rows, int cols, float *probs,
-                                                          float *dlogits, float grad_scale, float *stats,
-                                                          int *control, float *tiles) {
+DENDRITE_KERNEL void __launch_bounds__(DENDRITE_ROWS_THREADS)
+softmax_forward_xent_rows(const float *x, const float *w, int k, float *z, const float *bias, float *y,
+                          const int *labels, const float *targets, int rows, int cols, float *probs, float *dlogits,
+                          float grad_scale, float *stats, int *control) {
+    dendrite_pdl_begin();
+    __shared__ float tiles[DENDRITE_ROWS_LOCAL];
     int lane = threadIdx.x & 31;
     for (int first = blockIdx.x * DENDRITE_ROWS_PER_GROUP; first < rows;
          first += gridDim.x * DENDRITE_ROWS_PER_GROUP) {
@@ -171,26 +173,6 @@ __device__ __forceinline__ void softmax_forward_xent_rows(const float *x, const 
     }
     __syncwarp();
     softmax_xent_rows(z, labels, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
-}
-
-DENDRITE_KERNEL void __launch_bounds__(DENDRITE_ROWS_THREADS)
-softmax_forward_xent_rows_sparse(const float *x, const float *w, int k, float *z, const float *bias, float *y,
-                                 const int *labels, int rows, int cols, float *probs, float *dlogits,
-                                 float grad_scale, float *stats, int *control) {
-    dendrite_pdl_begin();
-    __shared__ float tiles[DENDRITE_ROWS_LOCAL];
-    softmax_forward_xent_rows(x, w, k, z, bias, y, labels, nullptr, rows, cols, probs, dlogits, grad_scale, stats,
-                              control, tiles);
-}
-
-DENDRITE_KERNEL void __launch_bounds__(DENDRITE_ROWS_THREADS)
-softmax_forward_xent_rows_dense(const float *x, const float *w, int k, float *z, const float *bias, float *y,
-                                const float *targets, int rows, int cols, float *probs, float *dlogits,
-                                float grad_scale, float *stats, int *control) {
-    dendrite_pdl_begin();
-    __shared__ float tiles[DENDRITE_ROWS_LOCAL];
-    softmax_forward_xent_rows(x, w, k, z, bias, y, nullptr, targets, rows, cols, probs, dlogits, grad_scale, stats,
-                              control, tiles);
 }
 
 /* Softmax cross-entropy with integer labels (I32, one per row). Block of 256 threads (8 rows at a time), grid at

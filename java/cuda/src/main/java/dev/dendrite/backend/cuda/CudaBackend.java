@@ -383,7 +383,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     /**
      * A softmax output layer and its cross-entropy: the product (or a split product's partials), then one kernel for
      * the fold, the bias, the softmax and the loss (losses.cu's softmax_forward_xent_*); where the product takes
-     * GemmVariant.ROWS, one kernel for all of it (softmax_forward_xent_rows_*), unless an output shares memory with x
+     * GemmVariant.ROWS, one kernel for all of it (softmax_forward_xent_rows), unless an output shares memory with x
      * or w.
      */
     @Override

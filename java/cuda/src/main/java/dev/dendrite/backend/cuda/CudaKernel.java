@@ -26,8 +26,7 @@ enum CudaKernel {
     SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_SPARSE("softmax_forward_xent_sparse", "PIPPPPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_DENSE("softmax_forward_xent_dense", "PIPPPPIIPPFPP"),
-    SOFTMAX_FORWARD_XENT_ROWS_SPARSE("softmax_forward_xent_rows_sparse", "PPIPPPPIIPPFPP"),
-    SOFTMAX_FORWARD_XENT_ROWS_DENSE("softmax_forward_xent_rows_dense", "PPIPPPPIIPPFPP"),
+    SOFTMAX_FORWARD_XENT_ROWS("softmax_forward_xent_rows", "PPIPPPPPIIPPFPP"),
     SIGMOID_XENT("sigmoid_xent", "PPIFPPFPP"),
     MEAN_SQUARED_ERROR("mean_squared_error", "PPIIPFPP"),
     // dropout.cu

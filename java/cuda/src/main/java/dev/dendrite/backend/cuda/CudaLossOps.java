@@ -66,11 +66,12 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
     void rowsSoftmaxForwardCrossEntropy(Slice x, Slice w, int k, Slice z, Slice bias, Slice y, Slice labels,
                                         boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits,
                                         float gradScale, Slice stats) {
-        CudaKernel fused = sparseLabels ? CudaKernel.SOFTMAX_FORWARD_XENT_ROWS_SPARSE
-                : CudaKernel.SOFTMAX_FORWARD_XENT_ROWS_DENSE;
+        Slice classes = sparseLabels ? labels : null;
+        Slice targets = sparseLabels ? null : labels;
         try {
-            ctx.launch(fused, ctx.rowGrid(rows, true), BLOCK, 1, 0, ptr(x), ptr(w), k, ptr(z), ptr(bias), ptr(y),
-                    ptr(labels), rows, cols, ptr(probs), ptr(dlogits), gradScale, ptr(stats), ctx.control);
+            ctx.launch(CudaKernel.SOFTMAX_FORWARD_XENT_ROWS, ctx.rowGrid(rows, true), BLOCK, 1, 0, ptr(x), ptr(w), k,
+                    ptr(z), ptr(bias), ptr(y), ptr(classes), ptr(targets), rows, cols, ptr(probs), ptr(dlogits),
+                    gradScale, ptr(stats), ctx.control);
             ctx.errorsPending |= sparseLabels;
         } catch (CudaException e) {
             throw ctx.fail("denseSoftmaxCrossEntropy", "rows=" + rows + ", k=" + k + ", cols=" + cols + ", sparse="
