@@ -92,10 +92,11 @@ class OpenClProgramBuildTest {
 
     @Test
     void aHeaderWithoutAGuardIsExpandedAtEveryInclude() {
-        // gemm.cl includes the GEMM template once per variant (each copy defines that variant's body); the guarded
-        // dialect.h, which the template includes too, goes in once.
+        // gemm.cl includes the GEMM template once per tiled variant (each copy defines that variant's body), and
+        // gemm_rows.h once more for its shared part; the guarded dialect.h, which both include too, goes in once.
         String src = KernelSources.load("gemm.cl");
-        assertEquals(3, count(src, "#line 1 \"common/gemm_tiled.h\""), "the template once per variant");
+        assertEquals(4, count(src, "#line 1 \"common/gemm_tiled.h\""), "the template once per variant, and rows'");
+        assertEquals(1, count(src, "#line 1 \"common/gemm_rows.h\""), "gemm_rows.h once");
         assertEquals(1, count(src, "#define DENDRITE_DIALECT_H"), "dialect.h once");
     }
 
