@@ -63,13 +63,16 @@ class OpenClGemmTest {
     /**
      * gemm_rows forced (the twin of CudaGemmTest's): products of at most 32 columns bit for bit against CpuGemm, with
      * one and two k-blocks summed at once (n up to 15, and 16 to 32), k-blocks cut short, all transpositions, alpha
-     * and beta; the awkward shapes are everyVariantOnAwkwardShapesAllTransposes's.
+     * and beta, and more rows than a grid's 65,535 groups of 8 hold (CUDA's limit on its second dimension, which the
+     * groups then step down C); the awkward shapes are everyVariantOnAwkwardShapesAllTransposes's.
      */
     @Test
     void rowsGivesTheCpuBitsForNarrowProducts() {
         backend.forceGemmVariant(GemmVariant.ROWS);
+        int tall = 8 * GemmVariant.ROWS_MAX_GROUPS + 13;
+        assertTrue(GemmVariant.ROWS.groups(tall, 2, 3)[1] * GemmVariant.ROWS.tileM() < tall);
         int[][] narrow = {{1, 1, 1}, {128, 10, 512}, {300, 10, 784}, {17, 15, 513}, {9, 16, 257}, {33, 1, 1100},
-            {7, 32, 300}, {65, 31, 256}, {8, 2, 255}};
+            {7, 32, 300}, {65, 31, 256}, {8, 2, 255}, {tall, 2, 3}};
         for (int[] s : narrow) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
