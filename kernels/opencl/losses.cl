@@ -8,6 +8,7 @@
 #include "../common/errors.h"
 #include "../common/gemm_tiled.h" /* its shared part only: gemm_fold's element body */
 #include "../common/losses.h"
+#include "../common/gemm_rows.h"
 
 /*
  * Softmax cross-entropy of one row against class `label` (sparse) or distribution t (dense, label < 0 then
@@ -122,6 +123,45 @@ __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global con
     dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
     softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
                      grad_scale, row_stats + so, r, rows);
+}
+
+/*
+ * softmax_forward_xent_* for a layer whose product takes gemm_rows (GemmVariant.ROWS, its tuned variant; CUDA's twin
+ * is losses.cu's softmax_forward_xent_rows): groups of 32 x 8 work-items compute 8 rows of z = x W at a time
+ * (../common/gemm_rows.h, so gemm_rows's bits), then work-item 0 of each row takes it through the same row body as
+ * softmax_forward_xent_*, against labels (sparse) or target distributions: one launch for the layer's product,
+ * softmax and loss. The row statistics go to row_stats as there.
+ */
+__kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) void softmax_forward_xent_rows(
+        __global const float *x, int xo, __global const float *w, int wo, int k, __global float *z, int zo,
+        __global const float *bias, int bo, int has_bias, __global float *y, int yo, __global const int *labels,
+        int lo, __global const float *targets, int to, int sparse, int rows, int cols, __global float *probs, int po,
+        __global float *dlogits, int go, int has_grad, float grad_scale, __global float *row_stats, int so,
+        __global int *err) {
+    __local float tiles[DENDRITE_ROWS_LOCAL];
+    int col = get_local_id(0);
+    int lid = get_local_id(1) * 32 + col;
+    for (int first = get_group_id(1) * DENDRITE_ROWS_PER_GROUP; first < rows;
+         first += get_num_groups(1) * DENDRITE_ROWS_PER_GROUP) {
+        int r = first + get_local_id(1);
+        float v = dendrite_gemm_rows_element(0, 0, rows, cols, k, 1.0f, x + xo, w + wo, 0.0f, z + zo, first, lid,
+                                             tiles);
+        if (r < rows && col < cols) {
+            z[zo + r * cols + col] = v;
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE); /* the row's z, written by its work-items, for its work-item 0 */
+        if (r < rows && col == 0) {
+            int o = r * cols;
+            dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
+            if (sparse) {
+                softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o,
+                                        has_grad, grad_scale, row_stats + so, err);
+            } else {
+                softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
+                                 grad_scale, row_stats + so, r, rows);
+            }
+        }
+    }
 }
 
 __kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,

@@ -240,6 +240,24 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     /**
+     * Whether none of {@code outputs} (each its whole slice; null for none) shares an element with the {@code inputs}
+     * (the given lengths of each): only then may one kernel read the inputs in some blocks while others write the
+     * outputs. Issued as the ops, each output is written only after the product has read the inputs.
+     */
+    protected static boolean outputsApart(Slice[] inputs, long[] lengths, Slice... outputs) {
+        for (Slice out : outputs) {
+            for (int i = 0; out != null && i < inputs.length; i++) {
+                Slice in = inputs[i];
+                if (in.buffer() == out.buffer() && out.offset() < in.offset() + lengths[i]
+                        && in.offset() < out.offset() + (long) out.length()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
      * {@link #denseSoftmaxCrossEntropy} as one sequence, its checks passed: whether this backend issued it (then with
      * exactly the ops' results), or left it to the ops. The default fuses nothing.
      */

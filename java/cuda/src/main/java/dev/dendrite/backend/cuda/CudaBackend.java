@@ -410,24 +410,6 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     }
 
     /**
-     * Whether none of {@code outputs} (each its whole slice; null for none) shares an element with the {@code inputs}
-     * (the given lengths of each): only then may one kernel read the inputs in some blocks while others write the
-     * outputs. Issued as the ops, each output is written only after the product has read the inputs.
-     */
-    private static boolean outputsApart(Slice[] inputs, long[] lengths, Slice... outputs) {
-        for (Slice out : outputs) {
-            for (int i = 0; out != null && i < inputs.length; i++) {
-                Slice in = inputs[i];
-                if (in.buffer() == out.buffer() && out.offset() < in.offset() + lengths[i]
-                        && in.offset() < out.offset() + (long) out.length()) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /**
      * A dense layer and the Dropout after it: the product, then one kernel for the bias, the activation and the
      * dropped output (bias_activation_forward, or gemm_fold_bias_activation after a split product). Not for softmax.
      */

@@ -148,12 +148,19 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
 
     /**
      * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
-     * softmax and loss in one launch.
+     * softmax and loss in one launch; where the product takes GemmVariant.ROWS, one launch for all of it
+     * (softmax_forward_xent_rows), unless an output shares memory with x or w.
      */
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
                                                     Slice dlogits, float gradScale, Slice stats) {
+        if (foldEnabled && gemm.takesRows(x, w, rows, k, n) && outputsApart(new Slice[] {x, w},
+                new long[] {(long) rows * k, (long) k * n}, y, probs, dlogits, stats)) {
+            losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
+                    gradScale, stats);
+            return true;
+        }
         int[] splits = {0};
         cl_mem partials = foldEnabled ? gemm.splitPartials(x, w, rows, k, n, z, splits) : null;
         if (partials == null) {

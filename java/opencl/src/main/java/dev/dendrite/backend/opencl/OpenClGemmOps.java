@@ -162,6 +162,23 @@ final class OpenClGemmOps implements GemmOps {
     }
 
     /**
+     * Whether a dense layer's product {@code x w} ({@code rows x k} times {@code k x n}) takes {@link GemmVariant#ROWS}
+     * (choosing the shape's variant first if it is new, as {@link #gemm} would): a softmax layer then computes it
+     * inside its loss kernel (losses.cl's softmax_forward_xent_rows), with the same bits. Enqueues no product.
+     */
+    boolean takesRows(Slice x, Slice w, int rows, int k, int n) {
+        if (rows == 0 || n == 0 || k == 0 || n > GemmVariant.ROWS_MAX_N) {
+            return false;
+        }
+        try {
+            return gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset())
+                    == GemmVariant.ROWS;
+        } catch (CLException e) {
+            throw ctx.clFailure("a dense layer's product", GemmTuner.describe(false, false, rows, n, k), e);
+        }
+    }
+
+    /**
      * For a dense layer's product {@code x w} into {@code z}: where the variant chosen for it splits k, enqueues the
      * partial sums and returns their work space (C untouched), with the number of splits in {@code splitsOut[0]};
      * otherwise null, having enqueued nothing. The caller's kernel folds them (dendrite_gemm_fold_element).

@@ -2,6 +2,7 @@ package dev.dendrite.backend.opencl;
 
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 
+import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.LossOps;
 import dev.dendrite.backend.Slice;
 
@@ -63,6 +64,31 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", cols=" + cols, e);
+        }
+    }
+
+    /**
+     * {@link #softmaxForwardCrossEntropy} for a layer whose product {@code x w} ({@code k} deep) takes gemm_rows: the
+     * kernel computes z itself (losses.cl's softmax_forward_xent_rows), with gemm_rows's bits, in GemmVariant.ROWS's
+     * groups; then the row statistics added up as there.
+     */
+    void rowsSoftmaxForwardCrossEntropy(Slice x, Slice w, int k, Slice z, Slice bias, Slice y, Slice labels,
+                                        boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits,
+                                        float gradScale, Slice stats) {
+        try {
+            cl_mem rowStats = ctx.scratch(8L * rows);
+            OpenClKernel kernel = ctx.programs.kernel("losses.cl", "softmax_forward_xent_rows");
+            // labels and targets are the same slice: the kernel reads the one that sparse names
+            ctx.withArgs(kernel, x, w, k, z, bias, bias != null, y, labels, labels, sparseLabels, rows, cols, probs,
+                    dlogits, dlogits != null, gradScale).mem(rowStats, 0).mem(ctx.errors);
+            GemmVariant v = GemmVariant.ROWS;
+            int[] groups = v.groups(rows, cols, k);
+            kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), v.threadsX(),
+                    v.threadsY());
+            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+        } catch (CLException e) {
+            throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
+                    + rows + ", k=" + k + ", cols=" + cols, e);
         }
     }
 

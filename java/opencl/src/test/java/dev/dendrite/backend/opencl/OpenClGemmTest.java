@@ -82,6 +82,20 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * denseSoftmaxCrossEntropy where the layer's product takes gemm_rows (the twin of CudaGemmTest's):
+     * softmax_forward_xent_rows computes the rows of z itself, with the bits of gemm_rows, the softmax and the loss
+     * apart, labels and one-hot targets, one and two k-blocks at a time, up to 32 classes, rows past one group.
+     */
+    @Test
+    void aSoftmaxLayerOnRowsComputesItsProductInItsLossKernelBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261206);
+        backend.forceGemmVariant(GemmVariant.ROWS);
+        for (int[] s : new int[][] {{128, 512, 10}, {33, 600, 10}, {9, 100, 32}, {5, 30, 1}, {300, 40, 10}}) {
+            GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, "rows", s[0], s[1], s[2]);
+        }
+    }
+
     @Test
     void theSplitVariantSplitsTheseShapes() {
         // Otherwise the test above would not reach gemm_fold with 2 and 3 blocks.
