@@ -44,6 +44,24 @@ public final class GemmChecks {
         this.rnd = new Random(seed);
     }
 
+    /**
+     * Products of at most 32 columns ({@link GemmVariant#ROWS}'s): one and two k-blocks at a time (up to 15 columns,
+     * and 16 to 32), k-blocks cut short, more rows than one group.
+     */
+    public static final int[][] NARROW = {{1, 1, 1}, {128, 10, 512}, {300, 10, 784}, {17, 15, 513}, {9, 16, 257},
+        {33, 1, 1100}, {7, 32, 300}, {65, 31, 256}, {8, 2, 255}, {5000, 10, 64}};
+
+    /** Every transposition of {@code shapes} ({m, n, k} each), alpha -1.5 with A transposed, beta 0.75 with B. */
+    public void shapes(String label, int[][] shapes, boolean sameBitsAsCpu) {
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    check(label, ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, sameBitsAsCpu);
+                }
+            }
+        }
+    }
+
     /** Every transposition of every {@link #AWKWARD} shape, with random alpha and beta (0 half the time). */
     public void awkwardShapes(String label, boolean sameBitsAsCpu) {
         for (int[] s : AWKWARD) {

@@ -72,15 +72,7 @@ class CudaGemmTest {
     @Test
     void rowsGivesTheCpuBitsForNarrowProducts() {
         backend.forceGemmPath(GemmVariant.ROWS.id());
-        int[][] narrow = {{1, 1, 1}, {128, 10, 512}, {300, 10, 784}, {17, 15, 513}, {9, 16, 257}, {33, 1, 1100},
-            {7, 32, 300}, {65, 31, 256}, {8, 2, 255}, {5000, 10, 64}};
-        for (int[] s : narrow) {
-            for (boolean ta : new boolean[] {false, true}) {
-                for (boolean tb : new boolean[] {false, true}) {
-                    checks.check("cuda rows", ta, tb, s[0], s[1], s[2], ta ? -1.5f : 1f, tb ? 0.75f : 0f, true);
-                }
-            }
-        }
+        checks.shapes("cuda rows", GemmChecks.NARROW, true);
     }
 
     @Test
