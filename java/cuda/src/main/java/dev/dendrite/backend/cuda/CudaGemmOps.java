@@ -200,7 +200,8 @@ final class CudaGemmOps implements GemmOps {
         }
         GemmTuner<String> tuner = tf32 ? gemmTunerTf32 : gemmTuner;
         String chosen = tuner.choice(transA, transB, m, n, k);
-        if (chosen != null && (offers3xTf32 || !chosen.equals(GEMM_3XTF32))) { // a choices file may name it
+        if (chosen != null && (offers3xTf32 || !chosen.equals(GEMM_3XTF32)) // a choices file may name them
+                && (offersRows || !chosen.equals(GemmVariant.ROWS.id()))) {
             return chosen;
         }
         GemmVariant rule = GemmVariant.rule(m, n, k);
