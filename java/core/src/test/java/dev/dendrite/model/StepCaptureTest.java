@@ -400,6 +400,13 @@ class StepCaptureTest {
         assertEquals(2 * 13, steps, "one last update per training step");
         assertEquals(2 * 13, log.stream().filter(op -> op.equals("branch:adamUpdate")).count(),
                 "the two layers above the first update on the branches, in one op");
+        // Deeper, a carried update is carried no further: the output layer's joins the third layer's, and that pair's
+        // is issued when the second layer has read the third's weights, beside the second layer's own update later.
+        List<String> deeper = opsOfAStepByLayer(be -> new Sequential(new Input(28, 28), new Flatten(),
+                new Dense(64, "relu"), new Dense(48, "relu"), new Dense(32, "relu"), new Dense(10, "softmax"))
+                .backend(be));
+        assertEquals(2 * 2 * 13, deeper.stream().filter(op -> op.equals("branch:adamUpdate")).count(),
+                "four layers: the top two in one op and the second layer's on the branches");
         String key = "dendrite.updates.carry";
         System.setProperty(key, "false");
         try {
