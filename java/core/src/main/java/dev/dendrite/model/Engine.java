@@ -86,7 +86,7 @@ final class Engine implements AutoCloseable {
      * By layer: a one-layer update waiting for the unit below takes that unit's own along, one op over both
      * (-Ddendrite.updates.carry=false keeps them apart, for A/B timing).
      */
-    private final boolean carriesUpdates = on("dendrite.updates.carry");
+    private boolean carriesUpdates;
     /** By layer: this step's learning rate slice (UpdatePlan#stepRate), for the updates the layers' hooks issue. */
     private Slice stepRate;
     /** The last layer's forward pass and the loss run as one op (OutputActivation.forwardWithSoftmaxCrossEntropy). */
@@ -298,6 +298,7 @@ final class Engine implements AutoCloseable {
         // -Ddendrite.updates.byLayer=false issues the whole update after the backward pass (for A/B timing).
         this.updatesByLayer = updatePlan.updatesInParts()
                 && on("dendrite.updates.byLayer");
+        this.carriesUpdates = on("dendrite.updates.carry");
         // -Ddendrite.fuseLayers=false keeps them apart too.
         this.outputWithLoss = fuse && loss.fusedIsSoftmaxCrossEntropy() && last instanceof OutputActivation
                 && on("dendrite.fuseLayers");

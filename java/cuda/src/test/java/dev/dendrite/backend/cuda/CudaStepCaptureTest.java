@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.Slice;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
@@ -175,6 +176,61 @@ class CudaStepCaptureTest {
                     + " here (" + CudaLaunchEx.load() + "): the critical path is not checked");
             assertEquals(net.equals("mlp") ? 12 : 16, shape.criticalPath(), "nodes on the critical path: " + shape);
             assertTrue(shape.nodes() >= shape.criticalPath() + 4, "weight gradients and updates beside it: " + shape);
+        }
+    }
+
+    /**
+     * mlp's step with the output layer's two products on rows (a choices file, as a GPU's tuner may choose; every
+     * other product on cuBLAS, as above): the softmax layer computes its product inside its loss kernel, so the main
+     * path is 11 nodes where cuBLAS's product made it 12, and the graph has two nodes fewer than with cuBLAS
+     * everywhere and the update not carried: that product, and the output layer's update, which shares the second
+     * layer's op (carried down); with -Ddendrite.updates.carry=false only the product.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theOutputLayerOnRowsAndItsUpdateCarriedTakeNodesOff(boolean carry) throws IOException {
+        Dataset data = FashionMnist.loadSample().train().rows(0, 640);
+        Preprocessing scale = Preprocessing.fit("scale", data.images());
+        java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
+        try {
+            java.nio.file.Files.write(choices, List.of(
+                    "dendrite gemm (cuda): A*B m=64 n=64 k=784: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B m=64 n=32 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B m=64 n=10 k=32: set by this test -> rows",
+                    "dendrite gemm (cuda): A^T*B m=784 n=64 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A^T*B m=64 n=32 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A^T*B m=32 n=10 k=64: set by this test -> rows",
+                    "dendrite gemm (cuda): A*B^T m=64 n=64 k=32: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B^T m=64 n=32 k=10: set by this test -> cublas"));
+            long[] nodes = new long[2];
+            for (int run = 0; run < 2; run++) {
+                boolean cublas = run == 0;
+                String carried = cublas || !carry ? "false" : null; // the engine reads it when the model compiles
+                try (CudaBackend cuda = CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class, "dendrite.cuda.gemm",
+                        cublas ? "cublas" : "auto", "dendrite.gemm.choices", cublas ? null : choices.toString(),
+                        "dendrite.cuda.graphShape", "true");
+                     Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                             new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
+                    CudaTestSupport.withProperties(() -> {
+                        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+                        return m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64)
+                                .epochs(1).verbose(0).seed(5));
+                    }, "dendrite.updates.carry", carried);
+                    CudaGraph.GraphShape shape = cuda.largestGraph();
+                    assertTrue(shape != null, "a step was recorded as a graph");
+                    Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's"
+                            + " edges here (" + CudaLaunchEx.load() + "): the critical path is not checked");
+                    assertEquals(cublas ? 12 : 11, shape.criticalPath(), (cublas ? "cuBLAS" : "rows") + ": " + shape);
+                    nodes[run] = shape.nodes();
+                    if (!cublas) {
+                        assertEquals(GemmVariant.ROWS.id(), cuda.gemmChoice(false, false, 64, 10, 32),
+                                "the choices file's path for the output layer's product");
+                    }
+                }
+            }
+            assertEquals(carry ? 2L : 1L, nodes[0] - nodes[1], "nodes off by rows" + (carry ? " and the carry" : ""));
+        } finally {
+            java.nio.file.Files.deleteIfExists(choices);
         }
     }
 
