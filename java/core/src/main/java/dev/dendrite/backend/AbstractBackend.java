@@ -240,21 +240,23 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     /**
-     * Whether none of {@code outputs} (each its whole slice; null for none) shares an element with the {@code inputs}
-     * (the given lengths of each): only then may one kernel read the inputs in some blocks while others write the
-     * outputs. Issued as the ops, each output is written only after the product has read the inputs.
+     * Whether none of {@code outputs} (each its whole slice; null for none) shares an element with a dense layer's
+     * input {@code x} ({@code rows x k}) or weights {@code w} ({@code k x n}): only then may one kernel read them in
+     * some blocks while others write the outputs (a softmax layer that computes its own product). Issued as the ops,
+     * each output is written only after the product has read x and w.
      */
-    protected static boolean outputsApart(Slice[] inputs, long[] lengths, Slice... outputs) {
+    protected static boolean apartFromDenseInputs(Slice x, Slice w, int rows, int k, int n, Slice... outputs) {
         for (Slice out : outputs) {
-            for (int i = 0; out != null && i < inputs.length; i++) {
-                Slice in = inputs[i];
-                if (in.buffer() == out.buffer() && out.offset() < in.offset() + lengths[i]
-                        && in.offset() < out.offset() + (long) out.length()) {
-                    return false;
-                }
+            if (overlaps(out, x, (long) rows * k) || overlaps(out, w, (long) k * n)) {
+                return false;
             }
         }
         return true;
+    }
+
+    private static boolean overlaps(Slice out, Slice in, long inLength) {
+        return out != null && in.buffer() == out.buffer() && out.offset() < in.offset() + inLength
+                && in.offset() < out.offset() + (long) out.length();
     }
 
     /**

@@ -564,12 +564,9 @@ final class Engine implements AutoCloseable {
             c.fromAbove = null;
             c.activationBelow = null;
             c.activationDone = false;
-            c.updateAbove = -1;
-            c.updateAboveTo = -1;
+            c.updateAbove = null;
         }
-        // The layers lo..hi (hi = deferredTo) whose update waits until the unit below has read the lowest's weights.
-        int deferredUpdate = -1;
-        int deferredTo = -1;
+        Updates deferred = null; // layers whose update waits until the unit below has read the lowest one's weights
         boolean countersAdvanced = false;
         for (int i = n - 1; i >= 0; i--) {
             Layer layer = layers.get(i);
@@ -590,25 +587,23 @@ final class Engine implements AutoCloseable {
             }
             boolean ownUpdate = byLayer && layerParamCount[first] > 0;
             int carried = -1; // the layer above whose update this unit's own takes along (below)
-            if (deferredUpdate >= 0 && ownUpdate && below >= 0 && deferredUpdate == deferredTo
-                    && carriesUpdates && noParamsBetween(first, deferredUpdate)) {
+            if (deferred != null && ownUpdate && below >= 0 && deferred.lo() == deferred.hi()
+                    && carriesUpdates && noParamsBetween(first, deferred.lo())) {
                 // This unit's own update waits for the unit below too, and the parameters lie side by side: the
                 // update above joins it, one op over both (updateLayers), issued when the unit below has read this
                 // unit's weights. On the branches the update above would otherwise sit between this unit's weight
                 // gradient and the one before it (the output layer's small update between the last two layers' weight
                 // gradients: the step's longest path on the H200's choices, native/emulator's graph report).
-                carried = deferredUpdate;
-            } else if (deferredUpdate >= 0) {
+                carried = deferred.lo();
+            } else if (deferred != null) {
                 // The layer above's update waits for this unit's read of its weights: its first op, where the unit
                 // says so (LayerContext#inputGradientTaken) and has more to issue, so that the update runs beside
                 // the rest (for the first layer, beside its weight gradient, which would otherwise put the update on
                 // the step's critical path before the last update); else its whole backward pass (below), where it
                 // may share one op with the unit's own update.
-                contexts[first].updateAbove = deferredUpdate;
-                contexts[first].updateAboveTo = deferredTo;
+                contexts[first].updateAbove = deferred;
             }
-            deferredUpdate = -1;
-            deferredTo = -1;
+            deferred = null;
             if (first < i) {
                 pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
             } else if (i == n - 1 && fused) {
@@ -629,24 +624,20 @@ final class Engine implements AutoCloseable {
                 numerics.finite(dx, rows * layer.inputSize(), "the backward pass of layer '" + layer.name()
                         + "': the gradient of its input");
             }
-            Ctx unit = contexts[first];
-            int waiting = unit.updateAbove; // the unit's first op was its last, or it did not say
-            int waitingTo = unit.updateAboveTo;
-            unit.takeUpdateAbove();
-            if (waiting >= 0 && ownUpdate && below < 0 && dx != null && noParamsBetween(first, waiting)) {
+            Updates waiting = contexts[first].takeUpdateAbove(); // the unit's first op was its last, or it did not say
+            if (waiting != null && ownUpdate && below < 0 && dx != null && noParamsBetween(first, waiting.lo())) {
                 // Both updates now, one after the other on the branches: one op over both layers' parameters, which
                 // lie side by side (a batch norm's and the dense layer's above it), is one launch less on that path.
                 int lo = first;
-                backend.branch(() -> updateLayers(lo, waitingTo, rate));
+                backend.branch(() -> updateLayers(lo, waiting.hi(), rate));
                 ownUpdate = false;
-            } else if (waiting >= 0) {
-                backend.branch(() -> updateLayers(waiting, waitingTo, rate));
+            } else if (waiting != null) {
+                backend.branch(() -> updateLayers(waiting.lo(), waiting.hi(), rate));
             }
             if (ownUpdate) {
                 int li = first;
                 if (below >= 0) {
-                    deferredUpdate = li;
-                    deferredTo = carried >= 0 ? carried : li;
+                    deferred = new Updates(li, carried >= 0 ? carried : li);
                 } else if (dx == null && countersInUpdate) {
                     // The step's last op: the branches join first (their updates read the counters), then the
                     // update's rule kernel may advance the counters itself.
@@ -759,6 +750,10 @@ final class Engine implements AutoCloseable {
         int end = layerParamOffset[hi] + layerParamCount[hi];
         updatePlan.updatePart(params.all(), grads.all(), slotSlices(), layerParamOffset[lo],
                 end - layerParamOffset[lo], rate, counters.all());
+    }
+
+    /** Layers {@code lo} to {@code hi}, whose parameters lie side by side, updated by one op (updateLayers). */
+    private record Updates(int lo, int hi) {
     }
 
     /** Whether no layer strictly between {@code lo} and {@code hi} has parameters (a Dropout, an activation). */
@@ -1086,12 +1081,8 @@ final class Engine implements AutoCloseable {
         boolean handsOff;
         InputGradient handedOff;
         InputGradient fromAbove;
-        /**
-         * The layers above, {@code updateAbove} to {@code updateAboveTo}, whose update waits until this layer has
-         * read the lowest one's weights (#inputGradientTaken); -1 for none.
-         */
-        int updateAbove = -1;
-        int updateAboveTo = -1;
+        /** The layers above whose update waits until this layer has read their weights (#inputGradientTaken). */
+        Updates updateAbove;
         /** This step's batch-norm-over-activation fusion (LayerContext#activationBelow), set by the engine. */
         ActivationBelow activationBelow;
         boolean activationDone;
@@ -1166,19 +1157,18 @@ final class Engine implements AutoCloseable {
 
         @Override
         public void inputGradientTaken() {
-            int lo = updateAbove;
-            int hi = updateAboveTo;
-            takeUpdateAbove();
-            if (lo >= 0) {
+            Updates u = takeUpdateAbove();
+            if (u != null) {
                 Slice rate = stepRate;
-                backend.branch(() -> updateLayers(lo, hi, rate));
+                backend.branch(() -> updateLayers(u.lo(), u.hi(), rate));
             }
         }
 
-        /** The update waiting for this layer to read its weights is no longer waiting (issued, or about to be). */
-        void takeUpdateAbove() {
-            updateAbove = -1;
-            updateAboveTo = -1;
+        /** The update waiting for this layer to read its weights, now no longer waiting; null for none. */
+        Updates takeUpdateAbove() {
+            Updates u = updateAbove;
+            updateAbove = null;
+            return u;
         }
 
         @Override

@@ -393,8 +393,7 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         if (!fuseEnabled || rows == 0 || n == 0) {
             return false;
         }
-        if (gemm.takesRows(x, w, rows, k, n) && outputsApart(new Slice[] {x, w}, new long[] {(long) rows * k,
-                (long) k * n}, y, probs, dlogits, stats)) {
+        if (gemm.takesRows(x, w, rows, k, n) && apartFromDenseInputs(x, w, rows, k, n, y, probs, dlogits, stats)) {
             losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
                     gradScale, stats);
             return true;

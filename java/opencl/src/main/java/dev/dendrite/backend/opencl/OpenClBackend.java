@@ -155,8 +155,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
                                                     Slice dlogits, float gradScale, Slice stats) {
-        if (foldEnabled && gemm.takesRows(x, w, rows, k, n) && outputsApart(new Slice[] {x, w},
-                new long[] {(long) rows * k, (long) k * n}, y, probs, dlogits, stats)) {
+        if (foldEnabled && gemm.takesRows(x, w, rows, k, n)
+                && apartFromDenseInputs(x, w, rows, k, n, y, probs, dlogits, stats)) {
             losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
                     gradScale, stats);
             return true;
