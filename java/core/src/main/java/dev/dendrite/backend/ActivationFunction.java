@@ -40,6 +40,16 @@ public enum ActivationFunction {
         return kerasName;
     }
 
+    /**
+     * Whether the derivative at the pre-activation z is a function of the output y = f(z) alone, bit for bit: relu's
+     * {@code z > 0} is {@code y > 0} (NaN and -0 included), linear's is 1 whatever z is. The layers then hand the
+     * backward ops y in z's place, so that {@link Backend#denseForward} may leave z unwritten for them (the CUDA
+     * backend's cuBLASLt epilogue writes y alone, in the product's own kernel).
+     */
+    public boolean derivativeFromOutput() {
+        return this == RELU || this == LINEAR;
+    }
+
     /** The alpha this activation uses when none is given. */
     public float defaultAlpha() {
         return this == ELU ? DEFAULT_ELU_ALPHA : this == LEAKY_RELU ? DEFAULT_LEAKY_RELU_ALPHA : 0f;

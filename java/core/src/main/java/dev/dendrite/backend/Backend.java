@@ -239,6 +239,10 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
      * {@link #gemm} with alpha 1 and beta 0), then {@link #biasActivationForward}{@code (z, bias, rows, n, f, alpha,
      * y)}. Exactly those two ops, whose checks apply; a backend may fuse them where that is faster, with the same
      * results bit for bit (the CUDA backend folds a product split over k straight into the bias and activation).
+     * One exception: where {@code f.derivativeFromOutput()} (relu, linear), {@code z} is scratch whose contents
+     * afterwards are unspecified, and {@code y} may come from any of the backend's ways of computing the product
+     * (the CUDA backend may run the layer as one cuBLASLt product with the bias and activation in its epilogue,
+     * which writes y alone). The layers read such an activation's derivative from y.
      */
     default void denseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, float alpha,
                               Slice z, Slice y) {

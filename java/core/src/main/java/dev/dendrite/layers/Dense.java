@@ -187,12 +187,13 @@ public final class Dense extends Layer implements OutputActivation {
                   LayerContext dropoutCtx) {
         InputGradient above = ctx.inputGradientFromAbove();
         if (above == null) {
-            ctx.backend().activationDropoutBackward(ctx.scratch(0), y, dyDropped, ctx.rows(), units, activation,
+            ctx.backend().activationDropoutBackward(derivativeInput(ctx, y, activation), y, dyDropped, ctx.rows(),
+                    units, activation,
                     alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(),
                     dropoutCtx.layerIndex(), dropoutCtx.counters());
         } else {
-            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(), ctx.scratch(0), y,
-                    ctx.rows(), units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
+            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(),
+                    derivativeInput(ctx, y, activation), y, ctx.rows(), units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
                     dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
             ctx.inputGradientTaken();
         }
@@ -208,27 +209,37 @@ public final class Dense extends Layer implements OutputActivation {
             return;
         }
         if (above == null) {
-            ctx.backend().activationBackward(ctx.scratch(0), y, dy, ctx.rows(), units, f, fAlpha, dy,
+            ctx.backend().activationBackward(derivativeInput(ctx, y, f), y, dy, ctx.rows(), units, f, fAlpha, dy,
                     useBias ? ctx.grad(1) : null);
         } else { // dy is the layer above's input gradient, computed by the same op
-            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(), ctx.scratch(0), y,
-                    ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null, 0f, 0L, 0, null);
+            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(),
+                    derivativeInput(ctx, y, f), y, ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null, 0f, 0L, 0, null);
             ctx.inputGradientTaken();
         }
         backwardLinear(ctx, x, dy, dx, false);
     }
 
     /**
-     * This layer's activation ({@code f}: its own, or that of the activation layer it runs with) as the batch norm
-     * above sees it: what Backend.batchNormBackwardBetween needs to run its backward pass.
+     * Where the backward ops read {@code f}'s derivative: the output {@code y} where it is a function of y alone
+     * ({@link ActivationFunction#derivativeFromOutput}: relu, linear; then {@link Backend#denseForward} may leave the
+     * pre-activation unwritten), else the pre-activation z this layer's forward pass kept.
      */
-    ActivationBelow activationBelow(LayerContext ctx, ActivationFunction f, float fAlpha) {
-        return new ActivationBelow(ctx.scratch(0), f, fAlpha, useBias ? ctx.grad(1) : null);
+    private static Slice derivativeInput(LayerContext ctx, Slice y, ActivationFunction f) {
+        return f.derivativeFromOutput() ? y : ctx.scratch(0);
     }
 
-    /** {@link #activationBelow(LayerContext, ActivationFunction, float)} with this layer's own activation. */
-    public ActivationBelow activationBelow(LayerContext ctx) {
-        return activationBelow(ctx, activation, alpha);
+    /**
+     * This layer's activation ({@code f}: its own, or that of the activation layer it runs with) as the batch norm
+     * above sees it: what Backend.batchNormBackwardBetween needs to run its backward pass; {@code y} is the output
+     * of this layer (or of the pair), the batch norm's input.
+     */
+    ActivationBelow activationBelow(LayerContext ctx, Slice y, ActivationFunction f, float fAlpha) {
+        return new ActivationBelow(derivativeInput(ctx, y, f), f, fAlpha, useBias ? ctx.grad(1) : null);
+    }
+
+    /** {@link #activationBelow(LayerContext, Slice, ActivationFunction, float)} with this layer's own activation. */
+    public ActivationBelow activationBelow(LayerContext ctx, Slice y) {
+        return activationBelow(ctx, y, activation, alpha);
     }
 
     @Override

@@ -42,8 +42,8 @@ public final class DenseActivationPair extends LayerPair {
     }
 
     /** The pair's activation as the batch norm above sees it (Dense#activationBelow). */
-    public ActivationBelow activationBelow(LayerContext first) {
-        return dense.activationBelow(first, function, alpha);
+    public ActivationBelow activationBelow(LayerContext first, Slice y) {
+        return dense.activationBelow(first, y, function, alpha);
     }
 
     @Override

@@ -581,8 +581,8 @@ final class Engine implements AutoCloseable {
             int activationUnit = dx == null ? -1 : activationBackwardBelow(first);
             if (activationUnit >= 0) {
                 contexts[first].activationBelow = pairRuns(activationUnit)
-                        ? ((DenseActivationPair) pairs[activationUnit]).activationBelow(contexts[activationUnit])
-                        : ((Dense) layers.get(activationUnit)).activationBelow(contexts[activationUnit]);
+                        ? ((DenseActivationPair) pairs[activationUnit]).activationBelow(contexts[activationUnit], x)
+                        : ((Dense) layers.get(activationUnit)).activationBelow(contexts[activationUnit], x);
                 contexts[activationUnit].activationDone = true;
             }
             boolean ownUpdate = byLayer && layerParamCount[first] > 0;

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
+import dev.dendrite.backend.Slice;
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.FashionMnist;
@@ -257,6 +259,55 @@ public class LayerPairsTest {
         assertEquals(0, calls(handedOff.ops(), "batchNormForwardTraining"));
         assertEquals(calls(paired.ops(), "activationDropoutBackward") - 2 * steps, calls(handedOff.ops(),
                 "activationDropoutBackward"));
+    }
+
+    /**
+     * A relu or linear Dense reads its derivative from its output (ActivationFunction.derivativeFromOutput), so that
+     * Backend.denseForward may leave the pre-activation unwritten there (the CUDA backend's cuBLASLt epilogue writes
+     * y alone): with z overwritten by NaN after every such denseForward, training gives the same bits, with the
+     * input gradients handed down and batch norms running the activation below, and without. A layer that read z
+     * would take relu'(NaN) = 0 and stop learning.
+     */
+    @Test
+    void aReluOrLinearDenseNeverReadsItsPreActivation() {
+        for (boolean handOffs : new boolean[] {false, true}) {
+            Run written;
+            Run poisoned;
+            long[] poisonings = {0};
+            try (Backend backend = createBackend()) {
+                train(backend, true, true, handOffs);
+                written = train(backend, true, true, handOffs);
+                poisoned = train(poisoningPreActivations(backend, poisonings), true, true, handOffs);
+            }
+            assertTrue(poisonings[0] > 0, "no relu or linear denseForward ran");
+            assertSameRun(written, poisoned);
+        }
+    }
+
+    /** {@code inner}, with z filled with NaN after each denseForward whose activation's derivative reads y. */
+    private static Backend poisoningPreActivations(Backend inner, long[] count) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return switch (method.getName()) {
+                            case "equals" -> proxy == args[0];
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            default -> "poisoning " + inner;
+                        };
+                    }
+                    Object result;
+                    try {
+                        result = method.invoke(inner, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("denseForward") && ((ActivationFunction) args[6])
+                            .derivativeFromOutput()) {
+                        inner.fill((Slice) args[8], Float.NaN);
+                        count[0]++;
+                    }
+                    return result;
+                });
     }
 
     /**
