@@ -47,7 +47,18 @@ struct Desc {
     bool tf32 = false;
     int32_t ta = DENDRITE_LT_OP_N, tb = DENDRITE_LT_OP_N;
     uint32_t epilogue = DENDRITE_LT_EPILOGUE_DEFAULT;
+    const float *bias = nullptr; /* CUBLASLT_MATMUL_DESC_BIAS_POINTER, a device address */
 };
+
+/* The epilogues emulated: the plain product, and relu, a bias or both after it. */
+bool emulated_epilogue(uint32_t e) {
+    return e == DENDRITE_LT_EPILOGUE_DEFAULT || e == DENDRITE_LT_EPILOGUE_RELU || e == DENDRITE_LT_EPILOGUE_BIAS
+           || e == DENDRITE_LT_EPILOGUE_RELU_BIAS;
+}
+
+bool has_bias(uint32_t e) {
+    return e == DENDRITE_LT_EPILOGUE_BIAS || e == DENDRITE_LT_EPILOGUE_RELU_BIAS;
+}
 
 struct Layout {
     uint32_t kind = LAYOUT;
@@ -147,7 +158,22 @@ struct Matmul {
     long long lda, ldb, ldc, ldd;
     bool tf32;
     float *workspace; /* algorithm 2's, else null */
+    uint32_t epilogue;
+    const float *bias; /* m floats where the epilogue adds a bias, else null */
 };
+
+/*
+ * The epilogue on column j of D, after alpha and beta: the bias (one value per row of D), then relu. Which relu
+ * cuBLASLt's kernels compute on a NaN is not documented; here NaN stays NaN, as the backend's own relu keeps it, so
+ * that the CUDA tests that give the epilogue a NaN say on a GPU whether the library does the same.
+ */
+void apply_epilogue(const Matmul &g, float *d) {
+    bool relu = g.epilogue == DENDRITE_LT_EPILOGUE_RELU || g.epilogue == DENDRITE_LT_EPILOGUE_RELU_BIAS;
+    for (long long i = 0; i < g.m; i++) {
+        float v = g.bias != nullptr ? d[i] + g.bias[i] : d[i];
+        d[i] = relu && v < 0.0f ? 0.0f : v;
+    }
+}
 
 /* What a product reads and writes, column by column, while a graph's first launch is recorded. */
 void note_matmul(const Matmul &g) {
@@ -159,6 +185,9 @@ void note_matmul(const Matmul &g) {
         note_matrix(g.c, g.m, g.n, g.ldc, demu::READ);
     }
     note_matrix(g.d, g.m, g.n, g.ldd, demu::WRITE);
+    if (g.bias != nullptr) {
+        dendrite_emu_note(g.bias, (size_t) g.m * sizeof(float), demu::READ);
+    }
     /* The workspace as its first word only, as cublas.cc notes the handle's: enough for two products on one
      * workspace to clash, without a note for every word of it. */
     dendrite_emu_note(g.workspace, g.workspace != nullptr ? sizeof(float) : 0, demu::WRITE);
@@ -197,6 +226,7 @@ void run_matmul(void *data) {
             }
         }
         scale_column(g.alpha, col.data(), g.beta, c, d, g.m);
+        apply_epilogue(g, d);
     }
     if (g.algo == 2) {
         for (long long j = 0; j < g.n; j++) {
@@ -205,6 +235,7 @@ void run_matmul(void *data) {
                 col[i] = lower_sum[i] + upper_sum[i];
             }
             scale_column(g.alpha, col.data(), g.beta, g.c + j * g.ldc, g.d + j * g.ldd, g.m);
+            apply_epilogue(g, g.d + j * g.ldd);
         }
     }
 }
@@ -314,9 +345,13 @@ API int cublasLtMatmulDescSetAttribute(DendriteLtHandle desc, int attribute, con
         return DENDRITE_LT_SUCCESS;
     }
     if (attribute == DENDRITE_LT_DESC_EPILOGUE && bytes == sizeof(uint32_t)) {
-        /* Kept as given: the heuristic and matmul refuse an epilogue other than the plain product (NOT_SUPPORTED),
-         * as the real library does for one that no kernel of its has for these types. */
+        /* Kept as given: the heuristic and matmul refuse an epilogue not emulated (NOT_SUPPORTED), as the real
+         * library does for one that no kernel of its has for these types. */
         std::memcpy(&d->epilogue, buf, sizeof d->epilogue);
+        return DENDRITE_LT_SUCCESS;
+    }
+    if (attribute == DENDRITE_LT_DESC_BIAS_POINTER && bytes == sizeof(const float *)) {
+        std::memcpy(&d->bias, buf, sizeof d->bias);
         return DENDRITE_LT_SUCCESS;
     }
     std::fprintf(stderr, "dendrite emulator: cuBLASLt matmul descriptor attribute %d with %zu bytes is not emulated "
@@ -408,7 +443,7 @@ API int cublasLtMatmulAlgoGetHeuristic(DendriteLtHandle handle, DendriteLtHandle
     if (r != DENDRITE_LT_SUCCESS) {
         return r;
     }
-    if (dd->epilogue != DENDRITE_LT_EPILOGUE_DEFAULT) {
+    if (!emulated_epilogue(dd->epilogue)) {
         return DENDRITE_LT_NOT_SUPPORTED;
     }
     if (s.k == REFUSED_K) {
@@ -461,10 +496,16 @@ API int cublasLtMatmul(DendriteLtHandle handle, DendriteLtHandle desc, const voi
     if (r != DENDRITE_LT_SUCCESS) {
         return r;
     }
-    if (dd->epilogue != DENDRITE_LT_EPILOGUE_DEFAULT) {
+    if (!emulated_epilogue(dd->epilogue)) {
         std::fprintf(stderr, "dendrite emulator: cuBLASLt epilogue %u is not emulated (CUBLAS_STATUS_NOT_SUPPORTED)\n",
                      dd->epilogue);
         return DENDRITE_LT_NOT_SUPPORTED;
+    }
+    const float *bias = has_bias(dd->epilogue) ? dd->bias : nullptr;
+    if (has_bias(dd->epilogue) && (bias == nullptr || (uintptr_t) bias % sizeof(float) != 0)) {
+        std::fprintf(stderr, "dendrite emulator: cuBLASLt epilogue %u without a float-aligned bias pointer (%p; "
+                     "CUBLAS_STATUS_INVALID_VALUE)\n", dd->epilogue, (const void *) bias);
+        return DENDRITE_LT_INVALID_VALUE;
     }
     /* A null algorithm: the library picks one itself, here the first the heuristic would offer. */
     int id = 0;
@@ -500,14 +541,15 @@ API int cublasLtMatmul(DendriteLtHandle handle, DendriteLtHandle desc, const voi
     }
     Matmul *g = new Matmul{id, dd->ta, dd->tb, s.m, s.n, s.k, 0.0f, 0.0f, (const float *) a, (const float *) b,
                            (const float *) c, (float *) d, al->ld, bl->ld, cl->ld, dl->ld, dd->tf32,
-                           needed > 0 ? (float *) workspace : nullptr};
+                           needed > 0 ? (float *) workspace : nullptr, dd->epilogue, bias};
     std::memcpy(&g->alpha, alpha, sizeof(float));
     std::memcpy(&g->beta, beta, sizeof(float));
     size_t a_bytes = s.k > 0 ? extent((long long) al->rows, (long long) al->cols, al->ld) * sizeof(float) : 0;
     size_t b_bytes = s.k > 0 ? extent((long long) bl->rows, (long long) bl->cols, bl->ld) * sizeof(float) : 0;
     size_t c_bytes = extent(s.m, s.n, cl->ld) * sizeof(float), d_bytes = extent(s.m, s.n, dl->ld) * sizeof(float);
     if (!inside("A", a, a_bytes, *g) || !inside("B", b, b_bytes, *g) || !inside("C", c, c_bytes, *g)
-        || !inside("D", d, d_bytes, *g) || !inside("the workspace", workspace, needed, *g)) {
+        || !inside("D", d, d_bytes, *g) || !inside("the workspace", workspace, needed, *g)
+        || (bias != nullptr && !inside("the bias", bias, (size_t) s.m * sizeof(float), *g))) {
         delete g;
         return DENDRITE_LT_INVALID_VALUE;
     }
@@ -518,6 +560,8 @@ API int cublasLtMatmul(DendriteLtHandle handle, DendriteLtHandle desc, const voi
         clash = "D overlaps an operand";
     } else if ((c != d || cl->ld != dl->ld) && overlap(d, d_bytes, c, c_bytes)) {
         clash = "D overlaps C without being it";
+    } else if (bias != nullptr && overlap(d, d_bytes, bias, (size_t) s.m * sizeof(float))) {
+        clash = "D overlaps the bias";
     } else if (overlap(workspace, needed, a, a_bytes) || overlap(workspace, needed, b, b_bytes)
                || overlap(workspace, needed, c, c_bytes) || overlap(workspace, needed, d, d_bytes)) {
         clash = "the workspace overlaps a matrix";

@@ -1,8 +1,10 @@
 /*
  * cublaslt.c - the cuBLASLt calls of libdendrite_launch.so (Java side: dev.dendrite.backend.cuda.CudaLt). JCuda 12.6
- * binds no cuBLASLt, and the backend needs only its plain FP32 product, chosen among the algorithms cuBLASLt's
- * heuristic offers for a shape: cuBLAS's SGEMM takes one algorithm per shape without measuring, and at the course's
- * small products (M = 64-128, a few microseconds each) the one it takes need not be the fastest on the GPU at hand.
+ * binds no cuBLASLt, and the backend needs only its FP32 product, chosen among the algorithms cuBLASLt's heuristic
+ * offers for a shape: cuBLAS's SGEMM takes one algorithm per shape without measuring, and at the course's small
+ * products (M = 64-128, a few microseconds each) the one it takes need not be the fastest on the GPU at hand. A dense
+ * relu or linear layer may also run as one product with its bias and relu in the epilogue (one launch for what
+ * otherwise takes the product and a kernel after it).
  * The GEMM tuner times the offered algorithms beside cuBLAS and its own kernels and keeps whichever is fastest.
  *
  * A "plan" is one shape's descriptors and heuristic results, made once and kept until the backend closes: a product
@@ -154,15 +156,16 @@ static void free_plan(LtPlan *p) {
 
 /*
  * The plan of the column-major product C (m x n, ldc) = op(A) (m x k, lda) op(B) (k x n, ldb) with compute type
- * `compute`: its descriptors and up to `requested` algorithms that need at most `max_workspace` bytes and work on
- * operands aligned to align_a, align_b and align_c bytes (C is also D). The plan's
- * address into out[0] and its number of algorithms into out[1] (0 when the heuristic has none: then no plan is
- * kept); returns the cublasStatus_t of the first call that failed, or 0.
+ * `compute` and cublasLtEpilogue_t `epilogue` (the plain product, or relu and a bias of m values after it, the bias
+ * at device address `bias` for the heuristic, each call giving its own): its descriptors and up to `requested`
+ * algorithms that need at most `max_workspace` bytes and work on operands aligned to align_a, align_b and align_c
+ * bytes (C is also D). The plan's address into out[0] and its number of algorithms into out[1] (0 when the heuristic
+ * has none: then no plan is kept); returns the cublasStatus_t of the first call that failed, or 0.
  */
 JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLt_plan(
         JNIEnv *env, jclass cls, jlong handle, jint compute, jint transa, jint transb, jint m, jint n, jint k,
-        jint lda, jint ldb, jint ldc, jint align_a, jint align_b, jint align_c, jlong max_workspace, jint requested,
-        jlongArray out) {
+        jint lda, jint ldb, jint ldc, jint align_a, jint align_b, jint align_c, jint epilogue, jlong bias,
+        jlong max_workspace, jint requested, jlongArray out) {
     (void) cls;
     if (!ready()) {
         return DENDRITE_LT_NOT_INITIALIZED;
@@ -175,13 +178,17 @@ JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLt_plan(
         return DENDRITE_LT_ALLOC_FAILED;
     }
     int32_t ta = transa, tb = transb;
-    uint32_t epilogue = DENDRITE_LT_EPILOGUE_DEFAULT;
+    uint32_t epilogue_value = (uint32_t) epilogue;
     uint64_t bytes = (uint64_t) max_workspace;
     DendriteLtHandle pref = NULL;
     int rc = lt_desc_create(&p->desc, compute, DENDRITE_LT_R_32F);
     if (rc == 0) rc = lt_desc_set(p->desc, DENDRITE_LT_DESC_TRANSA, &ta, sizeof ta);
     if (rc == 0) rc = lt_desc_set(p->desc, DENDRITE_LT_DESC_TRANSB, &tb, sizeof tb);
-    if (rc == 0) rc = lt_desc_set(p->desc, DENDRITE_LT_DESC_EPILOGUE, &epilogue, sizeof epilogue);
+    if (rc == 0) rc = lt_desc_set(p->desc, DENDRITE_LT_DESC_EPILOGUE, &epilogue_value, sizeof epilogue_value);
+    /* As PyTorch's gemm_and_bias does: the heuristic sees a bias address like those the calls will give. */
+    const void *bias_address = as_pointer(bias);
+    if (rc == 0 && bias != 0)
+        rc = lt_desc_set(p->desc, DENDRITE_LT_DESC_BIAS_POINTER, &bias_address, sizeof bias_address);
     /* A column-major matrix is described as stored: op(A) = A^T is stored k x m. */
     if (rc == 0) rc = lt_layout_create(&p->a, DENDRITE_LT_R_32F, ta ? k : m, ta ? m : k, lda);
     if (rc == 0) rc = lt_layout_create(&p->b, DENDRITE_LT_R_32F, tb ? n : k, tb ? k : n, ldb);
@@ -233,12 +240,13 @@ JNIEXPORT void JNICALL Java_dev_dendrite_backend_cuda_CudaLt_freePlan(JNIEnv *en
 }
 
 /*
- * C = alpha op(A) op(B) + beta C on `stream` with algorithm `algo` of `plan` (C is also the output D, in place);
- * alpha and beta are read now, from the host, so a captured graph keeps these values. Returns the cublasStatus_t.
+ * C = alpha op(A) op(B) + beta C on `stream` with algorithm `algo` of `plan` (C is also the output D, in place), and
+ * the plan's epilogue, whose bias (if it has one) is at device address `bias`; alpha, beta and the bias address are
+ * read now, so a captured graph keeps these values. Returns the cublasStatus_t.
  */
 JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLt_matmul(
         JNIEnv *env, jclass cls, jlong handle, jlong plan, jint algo, jfloat alpha, jlong a, jlong b, jfloat beta,
-        jlong c, jlong workspace, jlong workspace_bytes, jlong stream) {
+        jlong c, jlong bias, jlong workspace, jlong workspace_bytes, jlong stream) {
     (void) env;
     (void) cls;
     const LtPlan *p = as_pointer(plan);
@@ -247,6 +255,15 @@ JNIEXPORT jint JNICALL Java_dev_dendrite_backend_cuda_CudaLt_matmul(
     }
     if (p == NULL || algo < 0 || algo >= p->count || workspace_bytes < 0) {
         return DENDRITE_LT_INVALID_VALUE;
+    }
+    if (bias != 0) {
+        /* The descriptor is the plan's own and the backend's one thread issues every call: setting the address
+         * just before the call that reads it is safe, and a capture records the launch with the value set now. */
+        const void *address = as_pointer(bias);
+        int rc = lt_desc_set(p->desc, DENDRITE_LT_DESC_BIAS_POINTER, &address, sizeof address);
+        if (rc != 0) {
+            return rc;
+        }
     }
     float scalars[2] = {alpha, beta};
     return lt_matmul(as_pointer(handle), p->desc, &scalars[0], as_pointer(a), p->a, as_pointer(b), p->b, &scalars[1],

@@ -34,10 +34,26 @@ enum { DENDRITE_LT_R_32F = 0 };
 enum { DENDRITE_LT_COMPUTE_32F = 68, DENDRITE_LT_COMPUTE_32F_FAST_TF32 = 77 };
 enum { DENDRITE_LT_OP_N = 0, DENDRITE_LT_OP_T = 1 };
 
-/* cublasLtMatmulDescAttributes_t: the transposes (int32_t each) and the epilogue (uint32_t) */
-enum { DENDRITE_LT_DESC_TRANSA = 3, DENDRITE_LT_DESC_TRANSB = 4, DENDRITE_LT_DESC_EPILOGUE = 7 };
-/* cublasLtEpilogue_t: the plain product, D = alpha op(A) op(B) + beta C */
-enum { DENDRITE_LT_EPILOGUE_DEFAULT = 1 };
+/*
+ * cublasLtMatmulDescAttributes_t: the transposes (int32_t each), the epilogue (uint32_t) and the bias vector's device
+ * address (a pointer; its length is D's rows, one value per row of the column-major D, broadcast along its columns)
+ */
+enum {
+    DENDRITE_LT_DESC_TRANSA = 3,
+    DENDRITE_LT_DESC_TRANSB = 4,
+    DENDRITE_LT_DESC_EPILOGUE = 7,
+    DENDRITE_LT_DESC_BIAS_POINTER = 8
+};
+/*
+ * cublasLtEpilogue_t: the plain product, D = alpha op(A) op(B) + beta C; and that with relu(...) applied, with the
+ * bias added before it, or both: D = relu(alpha op(A) op(B) + beta C + bias)
+ */
+enum {
+    DENDRITE_LT_EPILOGUE_DEFAULT = 1,
+    DENDRITE_LT_EPILOGUE_RELU = 2,
+    DENDRITE_LT_EPILOGUE_BIAS = 4,
+    DENDRITE_LT_EPILOGUE_RELU_BIAS = 6
+};
 /*
  * cublasLtMatmulPreferenceAttributes_t: the most workspace an algorithm may ask for (uint64_t), and the alignment in
  * bytes the operands A, B, C and D are known to have (uint32_t each; the default, 256, admits algorithms that fail

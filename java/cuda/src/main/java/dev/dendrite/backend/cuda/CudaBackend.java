@@ -373,11 +373,31 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         throw DeviceErrors.decode(name(), err);
     }
 
-    /** A dense layer's product split over k folds straight into its bias and activation (CudaGemmOps). */
+    /**
+     * A dense relu or linear layer as one cuBLASLt product with its bias and relu in the epilogue, where that
+     * measured faster than the two ops (CudaGemmOps.denseEpilogue); else a product split over k folds straight
+     * into its bias and activation (CudaGemmOps.foldsIntoActivation).
+     */
     @Override
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                         float alpha, Slice z, Slice y) {
-        return fuseEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y);
+        if (!fuseEnabled) {
+            return false;
+        }
+        Runnable apart = () -> denseApart(x, w, bias, rows, k, n, f, alpha, z, y);
+        if (!gemm.denseEpilogue(x, w, bias, rows, k, n, f, y, apart)) {
+            apart.run();
+        }
+        return true;
+    }
+
+    /** A dense layer's product, then its bias and activation (folded into one kernel after a split product). */
+    private void denseApart(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, float alpha,
+                            Slice z, Slice y) {
+        if (!gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y)) {
+            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+            activations.biasActivationForward(z, bias, rows, n, f, alpha, y);
+        }
     }
 
     /**
@@ -591,6 +611,25 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
      */
     void forceGemmPath(String path) {
         gemm.forceGemmPath(path);
+    }
+
+    /**
+     * Makes every following dense relu or linear layer take {@code path} ("product", or "cublaslt-epilogue/0" to
+     * "/3": one cuBLASLt product with the bias and relu in its epilogue, run apart where the layer's plan lacks that
+     * algorithm; null: choose per layer again), so that tests can check each.
+     */
+    void forceDensePath(String path) {
+        gemm.forceDensePath(path);
+    }
+
+    /** How many dense layers ran as one cuBLASLt product with their epilogue so far (for tests). */
+    long cublasLtEpilogues() {
+        return gemm.ltEpilogues;
+    }
+
+    /** The path measured for a dense layer (see CudaGemmOps.denseChoice), or null before that. */
+    String denseChoice(ActivationFunction f, boolean bias, int rows, int k, int n) {
+        return gemm.denseChoice(f, bias, rows, k, n);
     }
 
     /** How many products went through cuBLASLt so far (for tests: a forced cuBLASLt path may run as cuBLAS). */

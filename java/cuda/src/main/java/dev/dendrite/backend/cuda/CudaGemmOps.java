@@ -19,7 +19,9 @@ import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.StringJoiner;
 import java.util.function.BooleanSupplier;
@@ -89,6 +91,19 @@ final class CudaGemmOps implements GemmOps {
      */
     private static final String GEMM_LT = "cublaslt/";
     private static final int[] LT_ALGORITHMS = IntStream.range(0, CudaLt.ALGORITHMS).toArray();
+    /**
+     * A dense relu or linear layer as one cuBLASLt product with its bias and relu in the epilogue
+     * ("cublaslt-epilogue/0": the heuristic's first algorithm for that epilogue), which writes y alone (the layers
+     * read such an activation's derivative from y: ActivationFunction.derivativeFromOutput). On the course's
+     * networks each hidden layer's product is otherwise followed by a kernel of its own (gemm_fold_bias_activation
+     * or bias_activation_forward, 2.6-4.7 us each on an H200 in 2026-12-04's kernel list), on the step's critical
+     * path. Chosen per layer shape and epilogue by timing the whole layer both ways ({@link #DENSE_APART} against
+     * each algorithm), in a replayed graph as the products are; {@code -Ddendrite.cuda.ltEpilogue=false} leaves it
+     * out.
+     */
+    private static final String DENSE_LT = "cublaslt-epilogue/";
+    /** The layer as its product (by the shape's own path) and the kernel after it. */
+    private static final String DENSE_APART = "product";
     /** {@code -Ddendrite.cuda.gemm=cublaslt}: every product on cuBLASLt's first algorithm. */
     private static final String GEMM_MODE_LT = "cublaslt";
     /** The smallest m n k the 3xTF32 candidate is offered for: below it the splits cost more than they save. */
@@ -122,12 +137,23 @@ final class CudaGemmOps implements GemmOps {
      * layer's product out of its loss kernel): for A/B runs, and for finding a failing kernel by switching it off.
      */
     private final boolean offersRows = !"false".equals(System.getProperty("dendrite.cuda.rows"));
+    /** {@code -Ddendrite.cuda.ltEpilogue=false}: no dense layer runs as one cuBLASLt product ({@link #DENSE_LT}). */
+    private final boolean offersLtEpilogue = !"false".equals(System.getProperty("dendrite.cuda.ltEpilogue"));
+    /**
+     * The dense layers' choices ({@link #DENSE_APART} or a {@link #DENSE_LT} algorithm) per epilogue and mode, FP32
+     * or TF32: a tuner each, whose verbose lines name it ("cuda_dense_relu_bias", "cuda_tf32_dense_bias", ...).
+     */
+    private final Map<Integer, GemmTuner<String>> denseTuners = denseTuners();
+    /** A dense layer path tests force with forceDensePath, or null. */
+    private String forcedDensePath;
     /** cuBLASLt ({@link #openLt()}); null where it cannot be had ({@link #ltProblem}) or after release(). */
     private CudaLt lt;
     /** Why there is no cuBLASLt, or null. */
     private String ltProblem;
     /** Products issued through cuBLASLt so far (a forced path past a shape's list runs as cuBLAS): for tests. */
     long ltProducts;
+    /** Of those, the dense layers issued as one product with their epilogue ({@link #DENSE_LT}): for tests. */
+    long ltEpilogues;
     /** While the tuner times the 3xTF32 candidate: the buffer its parts go to instead of the lasting work space. */
     private CUdeviceptr tuningParts;
     /** A path tests force with forceGemmPath, or null. */
@@ -490,6 +516,181 @@ final class CudaGemmOps implements GemmOps {
     boolean foldsIntoActivation(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                 float alpha, Slice z, Slice y) {
         return foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, null, 0f, 0L, 0, null);
+    }
+
+    /**
+     * {@link CudaBackend#denseForward} for {@code y = f(x w + bias)} with {@code f} relu or linear: where the layer's
+     * measured choice is one cuBLASLt product with the bias and relu in its epilogue ({@link #DENSE_LT}), issues it
+     * into {@code y} (z is left unwritten, as Backend.denseForward allows for these activations) and returns true;
+     * otherwise returns false having issued nothing, and the caller issues {@code apart}, the layer's other way
+     * (its product, then the kernel after it). A new layer shape is timed both ways first, {@code apart} into the
+     * layer's own outputs, which it then overwrites; never during a capture, where a shape not chosen yet runs
+     * apart. Not offered for a bias that is not 16-byte aligned (cuBLASLt documents no bias alignment; its
+     * vector-loading kernels need that much of the matrices), an output that overlaps an input, a forced GEMM path
+     * or mode other than cublaslt, or without cuBLASLt.
+     */
+    boolean denseEpilogue(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, Slice y,
+                          Runnable apart) {
+        int epilogue = epilogueFor(f, bias != null);
+        if (epilogue == 0 || lt == null || rows == 0 || n == 0 || k == 0 || !offersLtEpilogue
+                || bias != null && CudaLt.alignment(ptr(bias)) < 16 || overlaps(y, x) || overlaps(y, w)
+                || bias != null && overlaps(y, bias)) {
+            return false;
+        }
+        String path = forcedDensePath;
+        if (path == null && forcedGemmPath == null) {
+            path = gemmMode.equals(GEMM_MODE_LT) ? DENSE_LT + "0"
+                    : gemmMode.equals("auto") ? densePath(x, w, bias, rows, k, n, epilogue, y, apart) : null;
+        }
+        int algorithm = path == null ? -1 : numberAfter(DENSE_LT, path, LT_ALGORITHMS);
+        try {
+            if (algorithm < 0 || !issueDenseLt(algorithm, x, w, bias, rows, k, n, epilogue, y)) {
+                return false;
+            }
+            ctx.afterOp();
+            return true;
+        } catch (CudaException e) {
+            throw ctx.fail("denseForward", "rows=" + rows + ", k=" + k + ", n=" + n + ", " + f + " in cuBLASLt's "
+                    + "epilogue", e);
+        }
+    }
+
+    /**
+     * The layer's path ({@link #DENSE_APART} or a {@link #DENSE_LT} algorithm), measured on its first call outside a
+     * capture (after its product's own path, which {@code apart} takes); null during a capture before that.
+     */
+    private String densePath(Slice x, Slice w, Slice bias, int rows, int k, int n, int epilogue, Slice y,
+                             Runnable apart) {
+        boolean tf32 = tf32Table();
+        GemmTuner<String> tuner = denseTuners.get(epilogue * 2 + (tf32 ? 1 : 0));
+        String chosen = tuner.choice(false, false, rows, n, k);
+        if (chosen != null || ctx.capturing) {
+            return chosen;
+        }
+        CUdeviceptr px = ptr(x);
+        CUdeviceptr pw = ptr(w);
+        CUdeviceptr py = ptr(y);
+        CUdeviceptr pbias = bias == null ? null : ptr(bias);
+        try {
+            gemmPath(false, false, rows, n, k, px, pw); // the product's own choice first: apart takes it
+            RowMajorGemm g = new RowMajorGemm(false, false, rows, n, k);
+            int algorithms = lt.algorithms(g, ctx.tf32, epilogue, px, pw, py, pbias);
+            List<String> candidates = new ArrayList<>();
+            candidates.add(DENSE_APART);
+            for (int i = 0; i < algorithms; i++) {
+                candidates.add(DENSE_LT + i);
+                if (GemmTuner.VERBOSE) {
+                    System.err.println("cuda cublaslt" + (tf32 ? " (TF32)" : "") + " dense " + epilogueName(epilogue)
+                            + ": " + GemmTuner.describe(false, false, rows, n, k) + ": " + DENSE_LT + i + " is "
+                            + lt.describe(g, ctx.tf32, epilogue, px, pw, py, pbias, i));
+                }
+            }
+            if (candidates.size() == 1) {
+                tuner.remember(false, false, rows, n, k, DENSE_APART);
+                return DENSE_APART;
+            }
+            return tuner.tune(false, false, rows, n, k, candidates, (path, calls) -> timeGemm(() -> {
+                for (int i = 0; i < calls; i++) {
+                    if (path.equals(DENSE_APART)) {
+                        apart.run();
+                    } else {
+                        issueDenseLt(numberAfter(DENSE_LT, path, LT_ALGORITHMS), x, w, bias, rows, k, n, epilogue, y);
+                    }
+                }
+            }));
+        } catch (CudaException e) {
+            // As for the products: choosing must not stop training; the layer keeps the path it had before.
+            if (!gemmTuningFailed) {
+                gemmTuningFailed = true;
+                System.err.println("cuda: timing the dense layer " + GemmTuner.describe(false, false, rows, n, k)
+                        + " with cuBLASLt's epilogue " + epilogueName(epilogue) + " failed (" + e.getMessage()
+                        + "); that layer, and any whose timing fails, runs its product and the kernel after it");
+            }
+            tuner.remember(false, false, rows, n, k, DENSE_APART);
+            return DENSE_APART;
+        } finally {
+            cuStreamSynchronize(ctx.stream);
+        }
+    }
+
+    /**
+     * y = epilogue(x w) by cuBLASLt's algorithm {@code algorithm} for that epilogue; false, having issued nothing,
+     * where its plan has no such algorithm or there is no plan yet during a capture.
+     */
+    private boolean issueDenseLt(int algorithm, Slice x, Slice w, Slice bias, int rows, int k, int n, int epilogue,
+                                 Slice y) {
+        boolean issued = lt.matmul(new RowMajorGemm(false, false, rows, n, k), ctx.tf32, epilogue, algorithm, 1f,
+                ptr(x), ptr(w), 0f, ptr(y), bias == null ? null : ptr(bias), ctx.laneWorkspace(), ctx.stream,
+                !ctx.capturing);
+        if (issued) {
+            ltProducts++;
+            ltEpilogues++;
+        }
+        return issued;
+    }
+
+    /**
+     * A tuner per epilogue and mode (key: epilogue * 2, plus 1 under TF32), each made now, so that each takes its lines
+     * of {@code -Ddendrite.gemm.choices} as the backend is made.
+     */
+    private static Map<Integer, GemmTuner<String>> denseTuners() {
+        Map<Integer, GemmTuner<String>> tuners = new HashMap<>();
+        for (int epilogue : new int[] {CudaLt.EPILOGUE_DEFAULT, CudaLt.EPILOGUE_RELU, CudaLt.EPILOGUE_BIAS,
+                CudaLt.EPILOGUE_RELU_BIAS}) {
+            for (boolean tf32 : new boolean[] {false, true}) {
+                tuners.put(epilogue * 2 + (tf32 ? 1 : 0), new GemmTuner<>((tf32 ? "cuda_tf32_dense_" : "cuda_dense_")
+                        + epilogueName(epilogue), CudaGemmOps::densePathNamed));
+            }
+        }
+        return tuners;
+    }
+
+    /**
+     * The path measured (or read from a choices file) for a dense layer of activation {@code f}, with a bias or not,
+     * in the mode the backend is in now: "product" or a "cublaslt-epilogue/" algorithm; null before that, or for an
+     * activation no epilogue serves.
+     */
+    String denseChoice(ActivationFunction f, boolean bias, int rows, int k, int n) {
+        int epilogue = epilogueFor(f, bias);
+        return epilogue == 0 ? null : denseTuners.get(epilogue * 2 + (tf32Table() ? 1 : 0)).choice(false, false, rows,
+                n, k);
+    }
+
+    /** The cuBLASLt epilogue for {@code f} with a bias or not: relu's or none's, with the bias or without; else 0. */
+    private static int epilogueFor(ActivationFunction f, boolean bias) {
+        return f == ActivationFunction.RELU ? (bias ? CudaLt.EPILOGUE_RELU_BIAS : CudaLt.EPILOGUE_RELU)
+                : f == ActivationFunction.LINEAR ? (bias ? CudaLt.EPILOGUE_BIAS : CudaLt.EPILOGUE_DEFAULT) : 0;
+    }
+
+    private static String epilogueName(int epilogue) {
+        return switch (epilogue) {
+            case CudaLt.EPILOGUE_RELU_BIAS -> "relu_bias";
+            case CudaLt.EPILOGUE_RELU -> "relu";
+            case CudaLt.EPILOGUE_BIAS -> "bias";
+            default -> "linear";
+        };
+    }
+
+    /** Whether two slices share memory (of one buffer). */
+    private static boolean overlaps(Slice a, Slice b) {
+        return a.buffer() == b.buffer() && a.offset() < b.offset() + b.length() && b.offset() < a.offset() + a.length();
+    }
+
+    /** A dense layer path by name: {@link #DENSE_APART} or a {@link #DENSE_LT} algorithm; anything else is rejected. */
+    private static String densePathNamed(String path) {
+        if (path.equals(DENSE_APART) || numberAfter(DENSE_LT, path, LT_ALGORITHMS) >= 0) {
+            return path;
+        }
+        throw new IllegalArgumentException("dense layer path " + path + ": expected " + DENSE_APART + " or "
+                + DENSE_LT + "0 to " + DENSE_LT + (CudaLt.ALGORITHMS - 1));
+    }
+
+    /**
+     * Makes every following dense relu or linear layer take {@code path} ({@link #DENSE_APART}, or a
+     * {@link #DENSE_LT} algorithm, which runs apart where the layer's plan lacks it; null: choose per layer again).
+     */
+    void forceDensePath(String path) {
+        forcedDensePath = path == null ? null : densePathNamed(path);
     }
 
     /**

@@ -29,10 +29,21 @@ final class CudaLt implements AutoCloseable {
     private static final int COMPUTE_32F = 68;
     /** CUBLAS_COMPUTE_32F_FAST_TF32: FP32 operands rounded to TF32 on the tensor cores, FP32 sums (setTf32). */
     private static final int COMPUTE_32F_FAST_TF32 = 77;
+    /** cublasLtEpilogue_t: the plain product (native/launch/cublaslt_api.h, checked against cublasLt.h). */
+    static final int EPILOGUE_DEFAULT = 1;
+    /** relu after the product. */
+    static final int EPILOGUE_RELU = 2;
+    /** A bias after the product, one value per column of our row-major C (per row of cuBLAS's column-major D). */
+    static final int EPILOGUE_BIAS = 4;
+    /** The bias, then relu. */
+    static final int EPILOGUE_RELU_BIAS = 6;
 
-    /** What a plan is made for: the compute type, cuBLAS's transposes and sizes, the operands' alignments. */
+    /**
+     * What a plan is made for: the compute type, cuBLAS's transposes and sizes, the operands' alignments, the epilogue
+     * and its bias's alignment (256 where it has none).
+     */
     private record PlanKey(int compute, int transa, int transb, int m, int n, int k, int alignA, int alignB,
-            int alignC) {
+            int alignC, int epilogue, int alignBias) {
     }
 
     private final Map<PlanKey, long[]> plans = new HashMap<>(); // key -> {plan address, algorithms}
@@ -84,7 +95,13 @@ final class CudaLt implements AutoCloseable {
      * alignments makes their plan; never during a capture (the tuner asks before it times).
      */
     int algorithms(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c) {
-        return (int) plan(g, tf32, a, b, c, true)[1];
+        return algorithms(g, tf32, EPILOGUE_DEFAULT, a, b, c, null);
+    }
+
+    /** The same for the product with {@code epilogue} (one of the EPILOGUE_ constants), whose bias is {@code bias}. */
+    int algorithms(RowMajorGemm g, boolean tf32, int epilogue, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
+                   CUdeviceptr bias) {
+        return (int) plan(g, tf32, epilogue, a, b, c, bias, true)[1];
     }
 
     /**
@@ -92,7 +109,13 @@ final class CudaLt implements AutoCloseable {
      * workspace it needs, the heuristic's waves), for the GEMM choice log; null when the plan has no such algorithm.
      */
     String describe(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int algo) {
-        return describe(plan(g, tf32, a, b, c, true)[0], algo);
+        return describe(g, tf32, EPILOGUE_DEFAULT, a, b, c, null, algo);
+    }
+
+    /** The same for the product with {@code epilogue}, whose bias is {@code bias}. */
+    String describe(RowMajorGemm g, boolean tf32, int epilogue, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
+                    CUdeviceptr bias, int algo) {
+        return describe(plan(g, tf32, epilogue, a, b, c, bias, true)[0], algo);
     }
 
     /**
@@ -107,14 +130,24 @@ final class CudaLt implements AutoCloseable {
      */
     boolean matmul(RowMajorGemm g, boolean tf32, int algo, float alpha, CUdeviceptr a, CUdeviceptr b, float beta,
                    CUdeviceptr c, CUdeviceptr workspace, CUstream stream, boolean mayPlan) {
-        long[] plan = plan(g, tf32, a, b, c, mayPlan);
+        return matmul(g, tf32, EPILOGUE_DEFAULT, algo, alpha, a, b, beta, c, null, workspace, stream, mayPlan);
+    }
+
+    /**
+     * The same with {@code epilogue} after the product (EPILOGUE_ constants): {@code C = relu(alpha op(A) op(B) +
+     * beta C + bias)} for EPILOGUE_RELU_BIAS, {@code bias} holding one value per column of the row-major C.
+     */
+    boolean matmul(RowMajorGemm g, boolean tf32, int epilogue, int algo, float alpha, CUdeviceptr a, CUdeviceptr b,
+                   float beta, CUdeviceptr c, CUdeviceptr bias, CUdeviceptr workspace, CUstream stream,
+                   boolean mayPlan) {
+        long[] plan = plan(g, tf32, epilogue, a, b, c, bias, mayPlan);
         if (plan == null || algo >= plan[1]) {
             return false;
         }
         // cuBLAS's first operand is our B (see RowMajorGemm).
         int status = matmul(handle, plan[0], algo, alpha, CudaLaunchEx.address(b), CudaLaunchEx.address(a), beta,
-                CudaLaunchEx.address(c), CudaLaunchEx.address(workspace), workspaceBytes,
-                CudaLaunchEx.address(stream));
+                CudaLaunchEx.address(c), hasBias(epilogue) ? CudaLaunchEx.address(bias) : 0L,
+                CudaLaunchEx.address(workspace), workspaceBytes, CudaLaunchEx.address(stream));
         if (status != 0) {
             throw new CudaException("cublasLtMatmul (algorithm " + algo + "): " + statusName(status));
         }
@@ -127,25 +160,31 @@ final class CudaLt implements AutoCloseable {
      * algorithm's place in the list is its name only among plans of the same alignments, so an operand less aligned
      * than the tuner's may run another algorithm of the same shape.
      */
-    private long[] plan(RowMajorGemm g, boolean tf32, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, boolean mayPlan) {
+    private long[] plan(RowMajorGemm g, boolean tf32, int epilogue, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c,
+                        CUdeviceptr bias, boolean mayPlan) {
         if (closed) {
             throw new IllegalStateException("cuBLASLt was closed with its backend");
         }
+        boolean biased = hasBias(epilogue);
+        if (biased && bias == null) {
+            throw new IllegalArgumentException("cuBLASLt epilogue " + epilogue + " adds a bias, and none was given");
+        }
         // cuBLAS's first operand is our B (see RowMajorGemm).
         PlanKey key = new PlanKey(tf32 ? COMPUTE_32F_FAST_TF32 : COMPUTE_32F, g.transa, g.transb, g.m, g.n, g.k,
-                alignment(b), alignment(a), alignment(c));
+                alignment(b), alignment(a), alignment(c), epilogue, biased ? alignment(bias) : 256);
         long[] plan = plans.get(key);
         if (plan == null && mayPlan) {
             plan = new long[2];
             int status = plan(handle, key.compute(), g.transa, g.transb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
-                    key.alignA(), key.alignB(), key.alignC(), workspaceBytes, ALGORITHMS, plan);
+                    key.alignA(), key.alignB(), key.alignC(), epilogue, biased ? CudaLaunchEx.address(bias) : 0L,
+                    workspaceBytes, ALGORITHMS, plan);
             if (status != 0) {
                 // Not worth stopping training over: the shape keeps the paths it had before cuBLASLt. Said once.
                 if (!heuristicRefused) {
                     heuristicRefused = true;
                     System.err.println("cuda: cuBLASLt's heuristic refused the column-major " + g.m + " x " + g.n
-                            + " x " + g.k + " product (" + statusName(status) + "); that shape, and any other it "
-                            + "refuses, is offered no cuBLASLt algorithm");
+                            + " x " + g.k + " product (epilogue " + epilogue + ", " + statusName(status)
+                            + "); that shape, and any other it refuses, is offered no cuBLASLt algorithm");
                 }
                 plan[0] = 0;
                 plan[1] = 0;
@@ -162,6 +201,11 @@ final class CudaLt implements AutoCloseable {
     static int alignment(CUdeviceptr p) {
         long address = CudaLaunchEx.address(p);
         return address == 0 ? 256 : (int) Math.min(256, Long.lowestOneBit(address));
+    }
+
+    /** Whether {@code epilogue} adds a bias. */
+    static boolean hasBias(int epilogue) {
+        return epilogue == EPILOGUE_BIAS || epilogue == EPILOGUE_RELU_BIAS;
     }
 
     /** Frees every plan and the handle; idempotent. */
@@ -196,13 +240,13 @@ final class CudaLt implements AutoCloseable {
     private static native int destroy(long handle);
 
     private static native int plan(long handle, int compute, int transa, int transb, int m, int n, int k, int lda,
-                                   int ldb, int ldc, int alignA, int alignB, int alignC, long maxWorkspace,
-                                   int requested, long[] planAndCount);
+                                   int ldb, int ldc, int alignA, int alignB, int alignC, int epilogue, long bias,
+                                   long maxWorkspace, int requested, long[] planAndCount);
 
     private static native void freePlan(long plan);
 
     private static native String describe(long plan, int algo);
 
     private static native int matmul(long handle, long plan, int algo, float alpha, long a, long b, float beta, long c,
-                                     long workspace, long workspaceBytes, long stream);
+                                     long bias, long workspace, long workspaceBytes, long stream);
 }

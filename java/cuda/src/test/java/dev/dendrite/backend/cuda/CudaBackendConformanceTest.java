@@ -17,13 +17,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The conformance suite on the CUDA backend, plus what only it promises: device-side checks reported at the
  * next synchronisation, graph capture and replay, TF32, out-of-memory that leaves the backend usable, and
- * deterministic reductions. Skipped, with the reason, where there is no usable GPU.
+ * deterministic reductions. Skipped, with the reason, where there is no usable GPU. The dense layers stay off
+ * cuBLASLt's epilogue (-Ddendrite.cuda.ltEpilogue=false): the suite checks denseForward and its pairs bit for bit
+ * against the product and the kernels after it, which Backend.denseForward promises for relu and linear only where
+ * that path is off; CudaGemmTest checks the epilogue against float64.
  */
 class CudaBackendConformanceTest extends BackendConformanceTest {
 
     @Override
     protected Backend createBackend() {
-        return CudaTestSupport.backendOrSkip(getClass());
+        return CudaTestSupport.backendOrSkip(getClass(), "dendrite.cuda.ltEpilogue", "false");
     }
 
     private CudaBackend cuda() {

@@ -140,6 +140,129 @@ class CudaGemmTest {
     }
 
     /**
+     * A dense relu or linear layer as one cuBLASLt product with its bias and relu in the epilogue (cublaslt-epilogue/0
+     * to /3, forced in turn), with and without a bias, at the course's and awkward shapes: y within the bound that
+     * GemmChecks states for cuBLAS with one rounding more for the bias, (k + 4) U of the terms' magnitudes, against a
+     * float64 reference of f(x w + b) (relu only shrinks an error). The first algorithm must have run every layer on
+     * the emulator, and some on a GPU (whose heuristic may offer no algorithm for an epilogue at some shape: that
+     * layer runs apart, within the same bound). A bias at an odd float offset, which the path is not offered, runs
+     * apart. A NaN in a row of x gives NaN across that row of y, as the backend's own relu keeps NaN: the emulator
+     * does; on a GPU this says whether cuBLASLt's relu does too.
+     */
+    @Test
+    void aReluOrLinearLayerAsOneCublasLtProductStaysWithinTheBound() {
+        String description = backend.description();
+        assumeTrue(description.contains(", cuBLASLt,"), "no cuBLASLt here: " + description);
+        int[][] shapes = {{128, 784, 512}, {128, 512, 512}, {17, 63, 65}, {1, 1, 1}, {33, 96, 70}, {64, 64, 32}};
+        java.util.Random rnd = new java.util.Random(20261206);
+        try {
+            for (int algorithm = 0; algorithm < 4; algorithm++) {
+                String path = "cublaslt-epilogue/" + algorithm;
+                backend.forceDensePath(path);
+                long before = backend.cublasLtEpilogues();
+                int layers = 0;
+                for (int[] s : shapes) {
+                    for (ActivationFunction f : new ActivationFunction[] {ActivationFunction.RELU,
+                            ActivationFunction.LINEAR}) {
+                        for (boolean biased : new boolean[] {true, false}) {
+                            checkDense(rnd, path, s[0], s[1], s[2], f, biased ? 0 : -1, -1);
+                            layers++;
+                        }
+                    }
+                }
+                long ran = backend.cublasLtEpilogues() - before;
+                System.out.println("CudaGemmTest: " + path + " ran " + ran + " of " + layers + " layers in cuBLASLt");
+                if (algorithm == 0) {
+                    if (CudaTestSupport.emulated(backend)) {
+                        assertEquals(layers, ran, path + ": every layer through cuBLASLt's epilogue");
+                    } else {
+                        assertTrue(ran > 0, path + " ran no layer through cuBLASLt's epilogue");
+                    }
+                }
+            }
+            backend.forceDensePath("cublaslt-epilogue/0");
+            long before = backend.cublasLtEpilogues();
+            checkDense(rnd, "a bias at an odd float offset", 40, 36, 24, ActivationFunction.RELU, 1, -1);
+            assertEquals(before, backend.cublasLtEpilogues(), "a bias not 16-byte aligned runs apart");
+            checkDense(rnd, "a NaN in row 2 of x", 5, 36, 24, ActivationFunction.RELU, 0, 2);
+            assertEquals(before + 1, backend.cublasLtEpilogues(), "the NaN case ran in cuBLASLt's epilogue");
+        } finally {
+            backend.forceDensePath(null);
+        }
+    }
+
+    /**
+     * A new dense relu layer shape, not forced, is timed both ways (the product and the kernel after it, and each
+     * algorithm of cuBLASLt's epilogue), once; whichever is kept, y stays within the bound.
+     */
+    @Test
+    void aDenseLayerIsTimedAsOneProductAndApartOnce() {
+        String description = backend.description();
+        assumeTrue(description.contains(", cuBLASLt,"), "no cuBLASLt here: " + description);
+        assertNull(backend.denseChoice(ActivationFunction.RELU, true, 48, 40, 24));
+        checkDense(new java.util.Random(7), "tuned", 48, 40, 24, ActivationFunction.RELU, 0, -1);
+        String chosen = backend.denseChoice(ActivationFunction.RELU, true, 48, 40, 24);
+        assertNotNull(chosen, "measured at its first call");
+        assertTrue(chosen.equals("product") || chosen.startsWith("cublaslt-epilogue/"), chosen);
+        System.out.println("CudaGemmTest: the dense relu layer 48 x 40 -> 24 chose " + chosen);
+        assertNull(backend.denseChoice(ActivationFunction.SIGMOID, true, 48, 40, 24), "no epilogue for sigmoid");
+    }
+
+    /**
+     * One denseForward of {@code f}, standard normal x, w and (at float offset {@code biasOffset} of its buffer, none
+     * where negative) bias, row {@code nanRow} of x NaN where not negative; y checked against float64 (see above).
+     */
+    private void checkDense(java.util.Random rnd, String label, int rows, int k, int n, ActivationFunction f,
+                            int biasOffset, int nanRow) {
+        String what = label + ": dense " + f + " rows=" + rows + " k=" + k + " n=" + n + (biasOffset < 0 ? ", no bias"
+                : ", bias at " + biasOffset);
+        float[] x = new float[rows * k];
+        float[] w = new float[k * n];
+        float[] b = new float[n];
+        for (float[] v : new float[][] {x, w, b}) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) rnd.nextGaussian();
+            }
+        }
+        if (nanRow >= 0) {
+            x[nanRow * k + k / 2] = Float.NaN;
+        }
+        try (Buffer xb = backend.allocate(DType.F32, x.length); Buffer wb = backend.allocate(DType.F32, w.length);
+             Buffer bb = backend.allocate(DType.F32, n + 1); Buffer z = backend.allocate(DType.F32, rows * n);
+             Buffer y = backend.allocate(DType.F32, rows * n)) {
+            backend.upload(x, 0, xb.all());
+            backend.upload(w, 0, wb.all());
+            Slice bias = biasOffset < 0 ? null : bb.slice(biasOffset, n);
+            if (bias != null) {
+                backend.upload(b, 0, bias);
+            }
+            backend.fill(y.all(), Float.NaN);
+            backend.denseForward(xb.all(), wb.all(), bias, rows, k, n, f, 0f, z.all(), y.all());
+            float[] got = new float[rows * n];
+            backend.download(y.all(), got, 0);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < n; c++) {
+                    float actual = got[r * n + c];
+                    if (r == nanRow) {
+                        assertTrue(Float.isNaN(actual), what + ": (" + r + ", " + c + ") from a NaN row is " + actual);
+                        continue;
+                    }
+                    double sum = bias == null ? 0 : b[c];
+                    double terms = Math.abs(sum);
+                    for (int p = 0; p < k; p++) {
+                        sum += (double) x[r * k + p] * w[p * n + c];
+                        terms += Math.abs((double) x[r * k + p] * w[p * n + c]);
+                    }
+                    double expected = f == ActivationFunction.RELU ? Math.max(sum, 0) : sum;
+                    double tol = 1.01 * (k + 4) * 0x1.0p-24 * terms + Double.MIN_VALUE;
+                    assertTrue(Math.abs(actual - expected) <= tol, what + ": (" + r + ", " + c + ") expected "
+                            + expected + ", got " + actual + ", tolerance " + tol);
+                }
+            }
+        }
+    }
+
+    /**
      * A cuBLASLt path whose operands have no plan yet when a graph captures the product runs as cuBLAS in the graph,
      * instead of asking the heuristic, which fails during a capture (the emulator's breaks the capture too, the worst a
      * GPU's may do); the same product outside the capture makes the plan and goes through cuBLASLt.

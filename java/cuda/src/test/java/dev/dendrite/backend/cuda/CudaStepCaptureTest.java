@@ -184,7 +184,8 @@ class CudaStepCaptureTest {
      * other product on cuBLAS, as above): the softmax layer computes its product inside its loss kernel, so the main
      * path is 11 nodes where cuBLAS's product made it 12, and the graph has two nodes fewer than with cuBLAS
      * everywhere and the update not carried: that product, and the output layer's update, which shares the second
-     * layer's op (carried down); with -Ddendrite.updates.carry=false only the product.
+     * layer's op (carried down); with -Ddendrite.updates.carry=false only the product. The hidden layers keep their
+     * product and the kernel after it (the file's "product" lines; see the next test).
      */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
@@ -201,7 +202,9 @@ class CudaStepCaptureTest {
                     "dendrite gemm (cuda): A^T*B m=64 n=32 k=64: set by this test -> cublas",
                     "dendrite gemm (cuda): A^T*B m=32 n=10 k=64: set by this test -> rows",
                     "dendrite gemm (cuda): A*B^T m=64 n=64 k=32: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B^T m=64 n=32 k=10: set by this test -> cublas"));
+                    "dendrite gemm (cuda): A*B^T m=64 n=32 k=10: set by this test -> cublas",
+                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=64 k=784: set by this test -> product",
+                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=32 k=64: set by this test -> product"));
             long[] nodes = new long[2];
             for (int run = 0; run < 2; run++) {
                 boolean cublas = run == 0;
@@ -229,6 +232,61 @@ class CudaStepCaptureTest {
                 }
             }
             assertEquals(carry ? 2L : 1L, nodes[0] - nodes[1], "nodes off by rows" + (carry ? " and the carry" : ""));
+        } finally {
+            java.nio.file.Files.deleteIfExists(choices);
+        }
+    }
+
+    /**
+     * mlp's step with its two relu layers each one cuBLASLt product with the bias and relu in its epilogue (a choices
+     * file, as a GPU's tuner may choose; every product on cuBLAS, as above): the kernel after each forward product
+     * goes, so the main path is 10 nodes where it was 12, and the graph two nodes smaller; with
+     * {@code -Ddendrite.cuda.ltEpilogue=false} the file's dense lines are left aside and the step is cuBLAS's again.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theHiddenLayersInCublasLtsEpilogueTakeTheirKernelsOff(boolean epilogue) throws IOException {
+        Dataset data = FashionMnist.loadSample().train().rows(0, 640);
+        Preprocessing scale = Preprocessing.fit("scale", data.images());
+        java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
+        try {
+            java.nio.file.Files.write(choices, List.of(
+                    "dendrite gemm (cuda): A*B m=64 n=64 k=784: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B m=64 n=32 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B m=64 n=10 k=32: set by this test -> cublas",
+                    "dendrite gemm (cuda): A^T*B m=784 n=64 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A^T*B m=64 n=32 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A^T*B m=32 n=10 k=64: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B^T m=64 n=64 k=32: set by this test -> cublas",
+                    "dendrite gemm (cuda): A*B^T m=64 n=32 k=10: set by this test -> cublas",
+                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=64 k=784: by this test -> cublaslt-epilogue/0",
+                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=32 k=64: by this test -> cublaslt-epilogue/0"));
+            long[] nodes = new long[2];
+            for (int run = 0; run < 2; run++) {
+                boolean cublas = run == 0;
+                try (CudaBackend cuda = CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class, "dendrite.cuda.gemm",
+                        cublas ? "cublas" : "auto", "dendrite.gemm.choices", cublas ? null : choices.toString(),
+                        "dendrite.cuda.ltEpilogue", epilogue ? null : "false", "dendrite.cuda.graphShape", "true");
+                     Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                             new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
+                    Assumptions.assumeTrue(cuda.description().contains(", cuBLASLt,"), "no cuBLASLt here: "
+                            + cuda.description());
+                    m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+                    History h = m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64)
+                            .epochs(1).verbose(0).seed(5));
+                    assertTrue(Double.isFinite(h.get("loss").get(0)), "a finite loss: " + h.get("loss"));
+                    CudaGraph.GraphShape shape = cuda.largestGraph();
+                    assertTrue(shape != null, "a step was recorded as a graph");
+                    Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's"
+                            + " edges here (" + CudaLaunchEx.load() + "): the critical path is not checked");
+                    boolean fused = !cublas && epilogue;
+                    assertEquals(fused ? 10 : 12, shape.criticalPath(), (fused ? "epilogues" : "cuBLAS") + ": "
+                            + shape);
+                    assertEquals(fused, cuda.cublasLtEpilogues() > 0, "layers run in cuBLASLt's epilogue");
+                    nodes[run] = shape.nodes();
+                }
+            }
+            assertEquals(epilogue ? 2L : 0L, nodes[0] - nodes[1], "nodes off by the epilogues");
         } finally {
             java.nio.file.Files.deleteIfExists(choices);
         }
