@@ -14,7 +14,9 @@ import jcuda.driver.CUstream;
  * split-k with the reduction inside the kernel), and at the course's small products (M = 64-128, 4-10 us each on an
  * H200) the first pick need not be the fastest. The tuner times each offered algorithm as it times cuBLAS, in a
  * replayed graph, and keeps the fastest path; a path names its algorithm by its place in the heuristic's list
- * ({@code cublaslt/0} is the heuristic's first choice), which is stable for one library and device.
+ * ({@code cublaslt/0} is the heuristic's first choice), which is stable for one library and device. A plan may also
+ * carry an epilogue (relu, a bias, or both after the product): a dense relu or linear layer in one launch
+ * ({@code CudaGemmOps.denseEpilogue}, {@code cublaslt-epilogue/0}, ...).
  *
  * <p>One instance per backend: the cuBLASLt handle and each shape's plan (descriptors and algorithms, native memory
  * of the library), freed by {@link #close()}. The products use the cuBLAS workspace of the lane they are issued on
