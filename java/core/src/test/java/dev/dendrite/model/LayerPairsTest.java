@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,21 +143,31 @@ public class LayerPairsTest {
 
     /** {@code inner}, counting the calls of each op by name into {@code ops} (a default op counts once, as itself). */
     private static Backend counting(Backend inner, Map<String, long[]> ops) {
+        return around(inner, "counting", (method, args) -> ops.computeIfAbsent(method.getName(), k -> new long[1])[0]++,
+                (method, args) -> { });
+    }
+
+    /** A proxy of {@code inner} ({@code name} its name) that calls {@code before} and {@code after} around each op. */
+    private static Backend around(Backend inner, String name, BiConsumer<Method, Object[]> before,
+                                  BiConsumer<Method, Object[]> after) {
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                 (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
                         return switch (method.getName()) {
                             case "equals" -> proxy == args[0];
                             case "hashCode" -> System.identityHashCode(proxy);
-                            default -> "counting " + inner;
+                            default -> name + " " + inner;
                         };
                     }
-                    ops.computeIfAbsent(method.getName(), k -> new long[1])[0]++;
+                    before.accept(method, args);
+                    Object result;
                     try {
-                        return method.invoke(inner, args);
+                        result = method.invoke(inner, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
+                    after.accept(method, args);
+                    return result;
                 });
     }
 
@@ -286,28 +298,12 @@ public class LayerPairsTest {
 
     /** {@code inner}, with z filled with NaN after each denseForward whose activation's derivative reads y. */
     private static Backend poisoningPreActivations(Backend inner, long[] count) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                (proxy, method, args) -> {
-                    if (method.getDeclaringClass() == Object.class) {
-                        return switch (method.getName()) {
-                            case "equals" -> proxy == args[0];
-                            case "hashCode" -> System.identityHashCode(proxy);
-                            default -> "poisoning " + inner;
-                        };
-                    }
-                    Object result;
-                    try {
-                        result = method.invoke(inner, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                    if (method.getName().equals("denseForward") && ((ActivationFunction) args[6])
-                            .derivativeFromOutput()) {
-                        inner.fill((Slice) args[8], Float.NaN);
-                        count[0]++;
-                    }
-                    return result;
-                });
+        return around(inner, "poisoning", (method, args) -> { }, (method, args) -> {
+            if (method.getName().equals("denseForward") && ((ActivationFunction) args[6]).derivativeFromOutput()) {
+                inner.fill((Slice) args[8], Float.NaN);
+                count[0]++;
+            }
+        });
     }
 
     /**

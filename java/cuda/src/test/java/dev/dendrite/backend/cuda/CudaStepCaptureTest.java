@@ -194,17 +194,7 @@ class CudaStepCaptureTest {
         Preprocessing scale = Preprocessing.fit("scale", data.images());
         java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
         try {
-            java.nio.file.Files.write(choices, List.of(
-                    "dendrite gemm (cuda): A*B m=64 n=64 k=784: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B m=64 n=32 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B m=64 n=10 k=32: set by this test -> rows",
-                    "dendrite gemm (cuda): A^T*B m=784 n=64 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A^T*B m=64 n=32 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A^T*B m=32 n=10 k=64: set by this test -> rows",
-                    "dendrite gemm (cuda): A*B^T m=64 n=64 k=32: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B^T m=64 n=32 k=10: set by this test -> cublas",
-                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=64 k=784: set by this test -> product",
-                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=32 k=64: set by this test -> product"));
+            java.nio.file.Files.write(choices, mlpChoices("rows", "product"));
             long[] nodes = new long[2];
             for (int run = 0; run < 2; run++) {
                 boolean cublas = run == 0;
@@ -238,6 +228,24 @@ class CudaStepCaptureTest {
     }
 
     /**
+     * A choices file for mlp's step at batch 64 (the lines -Ddendrite.gemm.verbose=true prints): every product on
+     * cuBLAS but the output layer's two, on {@code output}, and the two relu layers on {@code hidden} ("product" or a
+     * "cublaslt-epilogue/" algorithm).
+     */
+    private static List<String> mlpChoices(String output, String hidden) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (String shape : new String[] {"A*B m=64 n=64 k=784", "A*B m=64 n=32 k=64", "A^T*B m=784 n=64 k=64",
+                "A^T*B m=64 n=32 k=64", "A*B^T m=64 n=64 k=32", "A*B^T m=64 n=32 k=10"}) {
+            lines.add("dendrite gemm (cuda): " + shape + ": set by this test -> cublas");
+        }
+        lines.add("dendrite gemm (cuda): A*B m=64 n=10 k=32: set by this test -> " + output);
+        lines.add("dendrite gemm (cuda): A^T*B m=32 n=10 k=64: set by this test -> " + output);
+        lines.add("dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=64 k=784: set by this test -> " + hidden);
+        lines.add("dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=32 k=64: set by this test -> " + hidden);
+        return lines;
+    }
+
+    /**
      * mlp's step with its two relu layers each one cuBLASLt product with the bias and relu in its epilogue (a choices
      * file, as a GPU's tuner may choose; every product on cuBLAS, as above): the kernel after each forward product
      * goes, so the main path is 10 nodes where it was 12, and the graph two nodes smaller; with
@@ -250,17 +258,7 @@ class CudaStepCaptureTest {
         Preprocessing scale = Preprocessing.fit("scale", data.images());
         java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
         try {
-            java.nio.file.Files.write(choices, List.of(
-                    "dendrite gemm (cuda): A*B m=64 n=64 k=784: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B m=64 n=32 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B m=64 n=10 k=32: set by this test -> cublas",
-                    "dendrite gemm (cuda): A^T*B m=784 n=64 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A^T*B m=64 n=32 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A^T*B m=32 n=10 k=64: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B^T m=64 n=64 k=32: set by this test -> cublas",
-                    "dendrite gemm (cuda): A*B^T m=64 n=32 k=10: set by this test -> cublas",
-                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=64 k=784: by this test -> cublaslt-epilogue/0",
-                    "dendrite gemm (cuda_dense_relu_bias): A*B m=64 n=32 k=64: by this test -> cublaslt-epilogue/0"));
+            java.nio.file.Files.write(choices, mlpChoices("cublas", "cublaslt-epilogue/0"));
             long[] nodes = new long[2];
             for (int run = 0; run < 2; run++) {
                 boolean cublas = run == 0;
