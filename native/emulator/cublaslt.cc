@@ -164,14 +164,16 @@ struct Matmul {
 
 /*
  * The epilogue on column j of D, after alpha and beta: the bias (one value per row of D), then relu. Which relu
- * cuBLASLt's kernels compute on a NaN is not documented; here NaN stays NaN, as the backend's own relu keeps it, so
- * that the CUDA tests that give the epilogue a NaN say on a GPU whether the library does the same.
+ * cuBLASLt's kernels compute on a NaN is not documented. Algorithms 0 and 1 keep NaN, as the backend's own relu does;
+ * algorithm 2 turns it into 0, as fmaxf(v, 0) would, so that the backend's check (CudaGemmOps.keepsNan), which
+ * leaves such an algorithm out, is exercised: a library whose kernels differ from one another in this.
  */
 void apply_epilogue(const Matmul &g, float *d) {
     bool relu = g.epilogue == DENDRITE_LT_EPILOGUE_RELU || g.epilogue == DENDRITE_LT_EPILOGUE_RELU_BIAS;
     for (long long i = 0; i < g.m; i++) {
         float v = g.bias != nullptr ? d[i] + g.bias[i] : d[i];
-        d[i] = relu && v < 0.0f ? 0.0f : v;
+        bool zero = g.algo == 2 ? !(v > 0.0f) : v < 0.0f;
+        d[i] = relu && zero ? 0.0f : v;
     }
 }
 

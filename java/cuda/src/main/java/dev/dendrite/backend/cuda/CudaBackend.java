@@ -622,6 +622,11 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         gemm.forceDensePath(path);
     }
 
+    /** Whether an algorithm of cuBLASLt's relu epilogue was found to turn NaN into a number, and left out (tests). */
+    boolean cublasLtReluMasksNan() {
+        return gemm.ltReluMasksNan;
+    }
+
     /** How many dense layers ran as one cuBLASLt product with their epilogue so far (for tests). */
     long cublasLtEpilogues() {
         return gemm.ltEpilogues;

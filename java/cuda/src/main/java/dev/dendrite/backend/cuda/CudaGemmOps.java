@@ -12,6 +12,7 @@ import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
 import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
@@ -144,6 +145,8 @@ final class CudaGemmOps implements GemmOps {
      * or TF32: a tuner each, whose verbose lines name it ("cuda_dense_relu_bias", "cuda_tf32_dense_bias", ...).
      */
     private final Map<Integer, GemmTuner<String>> denseTuners = denseTuners();
+    /** Whether a relu epilogue turned NaN into a number yet (keepsNan; said once): for tests. */
+    boolean ltReluMasksNan;
     /** A dense layer path tests force with forceDensePath, or null. */
     private String forcedDensePath;
     /** cuBLASLt ({@link #openLt()}); null where it cannot be had ({@link #ltProblem}) or after release(). */
@@ -578,6 +581,9 @@ final class CudaGemmOps implements GemmOps {
             List<String> candidates = new ArrayList<>();
             candidates.add(DENSE_APART);
             for (int i = 0; i < algorithms; i++) {
+                if (!keepsNan(i, x, w, bias, rows, k, n, epilogue, y)) {
+                    continue;
+                }
                 candidates.add(DENSE_LT + i);
                 if (GemmTuner.VERBOSE) {
                     System.err.println("cuda cublaslt" + (tf32 ? " (TF32)" : "") + " dense " + epilogueName(epilogue)
@@ -610,6 +616,58 @@ final class CudaGemmOps implements GemmOps {
             return DENSE_APART;
         } finally {
             cuStreamSynchronize(ctx.stream);
+        }
+    }
+
+    /**
+     * Whether cuBLASLt's algorithm {@code algorithm} of a relu epilogue gives NaN for a NaN sum, as the backend's own
+     * relu does (true for the other epilogues): cuBLASLt does not document it, and a relu computed as fmaxf(v, 0)
+     * would turn NaN into 0, so that a diverged layer (or NaN in the data) no longer reaches the loss, where
+     * TerminateOnNaN and the history show it. Run once per layer shape and algorithm before it is timed, outside a
+     * capture: x full of NaN (in scratch memory aligned as x and y, so the same plan serves) through the layer's
+     * weights and bias. An algorithm that turns NaN into anything else is not offered (said once).
+     */
+    private boolean keepsNan(int algorithm, Slice x, Slice w, Slice bias, int rows, int k, int n, int epilogue,
+                             Slice y) {
+        if (epilogue != CudaLt.EPILOGUE_RELU && epilogue != CudaLt.EPILOGUE_RELU_BIAS) {
+            return true;
+        }
+        long xFloats = (long) rows * k;
+        long yFloats = (long) rows * n;
+        CUdeviceptr xs = new CUdeviceptr();
+        CUdeviceptr ys = new CUdeviceptr();
+        long bytes = 4 * (xFloats + yFloats) + 2 * 256;
+        cuMemAlloc(xs, bytes); // every allocation starts on 256 bytes: offset as x and y lie within theirs
+        ctx.memory.add(bytes);
+        try {
+            CUdeviceptr xNan = xs.withByteOffset(CudaLaunchEx.address(ptr(x)) % 256);
+            long yStart = 4 * xFloats + 256;
+            CUdeviceptr yOut = xs.withByteOffset(yStart + CudaLaunchEx.address(ptr(y)) % 256);
+            cuMemsetD32Async(xNan, Float.floatToRawIntBits(Float.NaN), xFloats, ctx.stream);
+            boolean ran = lt.matmul(new RowMajorGemm(false, false, rows, n, k), ctx.tf32, epilogue, algorithm, 1f, xNan,
+                    ptr(w), 0f, yOut, bias == null ? null : ptr(bias), ctx.laneWorkspace(), ctx.stream, true);
+            if (!ran) {
+                return false;
+            }
+            float[] got = new float[(int) Math.min(yFloats, 4096)];
+            cuStreamSynchronize(ctx.stream);
+            cuMemcpyDtoH(Pointer.to(got), yOut, 4L * got.length);
+            for (float v : got) {
+                if (!Float.isNaN(v)) {
+                    if (!ltReluMasksNan) {
+                        ltReluMasksNan = true;
+                        System.err.println("cuda: cuBLASLt's relu epilogue (" + DENSE_LT + algorithm + ", "
+                                + GemmTuner.describe(false, false, rows, n, k) + ") turned a NaN sum into " + v
+                                + ", where the backend's relu keeps NaN; such algorithms are not offered, and those"
+                                + " layers keep their product and relu kernel");
+                    }
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            cuMemFree(xs);
+            ctx.memory.add(-bytes);
         }
     }
 
