@@ -6,6 +6,7 @@
  */
 #include "../common/activations.h"
 #include "../common/gemm_tiled.h" /* its shared part only: gemm_simple's element body */
+#include "../common/errors.h" /* the ticket word after the error block */
 #include "column_chunks.h"
 #include "fused_dropout.h"
 
@@ -43,39 +44,43 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
  * With has_product, dy is the layer above's input gradient dz_next w_next^T, not yet computed
  * (Backend.inputGradientActivationBackward, for a thin product): each element is gemm_simple's, written to dz and
  * read back, so the product costs no launch of its own and gives the same bits. With splits > 0 it is the fold of
- * that product's partial sums instead (gemm_fold's), one launch less.
+ * that product's partial sums instead (gemm_fold's), one launch less. With fold_bias, the last work-group folds the
+ * bias gradient's partials into dbias (column_chunks.h), where column_finalize took a launch of its own.
  */
 __kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
                                   __global float *dz, int dzo, int rows, int cols, int act, float alpha,
                                   int rows_per_chunk, __global float *partial, int po, int has_partial,
                                   DENDRITE_DROP_ARGS, __global const float *dz_next, int dno,
                                   __global const float *w_next, int wno, int k, int has_product,
-                                  __global const float *partials, int splits) {
+                                  __global const float *partials, int splits, int fold_bias,
+                                  __global float *dbias, int dbo, __global int *control) {
+    __local int last;
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
-    if (ch.c >= cols) {
-        return;
-    }
-    dendrite_kahan sum = dendrite_kahan_zero();
-    for (int r = ch.first; r < ch.end; r++) {
-        int i = r * cols + ch.c;
-        float g;
-        if (splits > 0) { /* a split product's partial sums (gemm.cl's tiled kernels), folded as gemm_fold does */
-            dendrite_gemm_fold_element(i, rows * cols, splits, 1.0f, partials, 0.0f, dz + dzo);
-            g = dz[dzo + i];
-        } else if (has_product) {
-            dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dz + dzo, r,
-                                         ch.c);
-            g = dz[dzo + i];
-        } else {
-            g = dy[dyo + i];
+    if (ch.c < cols) { /* no early return: every work-item reaches the last group's barriers below */
+        dendrite_kahan sum = dendrite_kahan_zero();
+        for (int r = ch.first; r < ch.end; r++) {
+            int i = r * cols + ch.c;
+            float g;
+            if (splits > 0) { /* a split product's partial sums (gemm.cl's tiled kernels), folded as gemm_fold does */
+                dendrite_gemm_fold_element(i, rows * cols, splits, 1.0f, partials, 0.0f, dz + dzo);
+                g = dz[dzo + i];
+            } else if (has_product) {
+                dendrite_gemm_simple_element(0, 1, rows, cols, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dz + dzo,
+                                             r, ch.c);
+                g = dz[dzo + i];
+            } else {
+                g = dy[dyo + i];
+            }
+            float d = DENDRITE_DROP(g, i) * dendrite_activation_derivative(act, alpha, z[zo + i]);
+            dz[dzo + i] = d;
+            sum = dendrite_kahan_add(sum, d);
         }
-        float d = DENDRITE_DROP(g, i) * dendrite_activation_derivative(act, alpha, z[zo + i]);
-        dz[dzo + i] = d;
-        sum = dendrite_kahan_add(sum, d);
+        if (has_partial) {
+            partial[po + ch.chunk * cols + ch.c] = sum.sum;
+        }
     }
-    if (has_partial) {
-        partial[po + ch.chunk * cols + ch.c] = sum.sum;
-    }
+    dendrite_column_fold_by_last_group(fold_bias, partial + po, (int) get_global_size(1), cols, cols, 1.0f,
+                                       dbias + dbo, control + DENDRITE_ERROR_WORDS, &last);
 }
 
 /* Softmax backward, one work-item per row: dz = y * (dy - sum(dy * y)); dz may alias dy. */

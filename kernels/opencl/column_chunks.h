@@ -41,4 +41,41 @@ DENDRITE_DEVICE float dendrite_column_fold(__global const float *partial, int ch
     return sum.sum;
 }
 
+/*
+ * The end of a kernel whose work-items wrote column partials, partial[chunk * stride + c], on a grid of work-groups:
+ * the last group to finish folds them into out[c] for every c < cols, divided by `divisor`, as column_finalize
+ * does (the same bits), so that the sum needs no launch of its own. The same ticket pattern as ../common/counters.h, on the same
+ * ticket word (the kernels of the in-order queue never overlap, and each leaves it 0): a group's partials are written
+ * before its barrier, its first work-item fences and takes a ticket, and the group that draws the last one knows
+ * that every other group's partials are written. `last` is a __local int of the kernel's (OpenCL declares __local
+ * variables at kernel scope only). Every work-item of every group must call it, whether on or not: the barriers are
+ * outside any condition, since PoCL hangs on a barrier inside a branch.
+ */
+DENDRITE_DEVICE void dendrite_column_fold_by_last_group(int on, __global const float *partial, int chunks, int stride,
+                                                        int cols, float divisor, __global float *out,
+                                                        __global int *ticket, __local int *last) {
+    int lid = dendrite_local_id(0) + dendrite_local_id(1) * (int) get_local_size(0);
+    dendrite_barrier_global(); /* this group's partials are written */
+    if (lid == 0) {
+        *last = 0;
+        if (on) {
+            dendrite_global_fence();
+            int groups = dendrite_num_groups(0) * dendrite_num_groups(1);
+            *last = dendrite_atomic_add_i32(ticket, 1) == groups - 1;
+        }
+    }
+    dendrite_barrier_global();
+    if (*last) {
+        dendrite_global_fence();
+        int size = (int) (get_local_size(0) * get_local_size(1));
+        for (int c = lid; c < cols; c += size) {
+            float sum = dendrite_column_fold(partial, chunks, stride, c);
+            out[c] = divisor == 1.0f ? sum : sum / divisor;
+        }
+        if (lid == 0) {
+            *ticket = 0;
+        }
+    }
+}
+
 #endif /* DENDRITE_COLUMN_CHUNKS_H */

@@ -4,20 +4,27 @@
  * Long vectors are cut into a fixed number of work-groups whose partials one work-group adds up. Nothing
  * depends on scheduling (no atomics on floats), so the same inputs always give the same bits.
  */
+#include "../common/errors.h" /* the ticket word after the error block */
 #include "column_chunks.h"
 
-/* partial[chunk * cols + c] = sum of x[r, c] over the chunk's rows (column_chunks.h). */
+/*
+ * partial[chunk * cols + c] = sum of x[r, c] over the chunk's rows (column_chunks.h). With fold, the last work-group
+ * then writes out[c] = (sum of column c's partials) / divisor, as column_finalize would, in the same launch.
+ */
 __kernel void column_partial_sums(__global const float *x, int xo, int rows, int cols, int rows_per_chunk,
-                                  __global float *partial, int po) {
+                                  __global float *partial, int po, int fold, float divisor, __global float *out,
+                                  int oo, __global int *control) {
+    __local int last;
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
-    if (ch.c >= cols) {
-        return;
+    if (ch.c < cols) { /* no early return: every work-item reaches the last group's barriers below */
+        dendrite_kahan sum = dendrite_kahan_zero();
+        for (int r = ch.first; r < ch.end; r++) {
+            sum = dendrite_kahan_add(sum, x[xo + r * cols + ch.c]);
+        }
+        partial[po + ch.chunk * cols + ch.c] = sum.sum;
     }
-    dendrite_kahan sum = dendrite_kahan_zero();
-    for (int r = ch.first; r < ch.end; r++) {
-        sum = dendrite_kahan_add(sum, x[xo + r * cols + ch.c]);
-    }
-    partial[po + ch.chunk * cols + ch.c] = sum.sum;
+    dendrite_column_fold_by_last_group(fold, partial + po, (int) get_global_size(1), cols, cols, divisor, out + oo,
+                                       control + DENDRITE_ERROR_WORDS, &last);
 }
 
 /* out[c] = (sum over chunks of partial[chunk * width + c]) / divisor, for c < width. */

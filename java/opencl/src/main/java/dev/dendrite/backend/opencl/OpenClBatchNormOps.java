@@ -36,11 +36,9 @@ record OpenClBatchNormOps(OpenClContext ctx, OpenClReductionOps reductions) impl
         try {
             int chunks = ceilDiv(rows, ROWS_PER_CHUNK);
             cl_mem partial = ctx.scratch(4L * chunks * cols);
-            // Mean: column sums / rows, straight into saveMean.
-            OpenClKernel sums = ctx.programs.kernel("reductions.cl", "column_partial_sums");
-            ctx.withArgs(sums, x, rows, cols, ROWS_PER_CHUNK).mem(partial, 0);
-            ctx.runColumns(sums, cols, chunks);
-            reductions.finalizeColumns(partial, 0, chunks, cols, rows, ctx.mem(saveMean), saveMean.offset());
+            // Mean: column sums / rows, folded straight into saveMean by the sums' last work-group.
+            reductions.columnPartialSums(ctx.mem(x), x.offset(), rows, cols, chunks, partial, 0, true, rows,
+                    ctx.mem(saveMean), saveMean.offset());
             // Biased variance from squared deviations, 1 / std, running statistics.
             OpenClKernel dev = ctx.programs.kernel("batchnorm.cl", "bn_square_deviation_partials");
             ctx.withArgs(dev, x, rows, cols, ROWS_PER_CHUNK, saveMean).mem(partial, 0);

@@ -39,12 +39,20 @@ record OpenClReductionOps(OpenClContext ctx) implements ReductionOps {
         boolean direct = chunks == 1;
         cl_mem partial = direct ? out : ctx.scratch(4L * chunks * cols);
         int po = direct ? oo : 0;
+        columnPartialSums(x, xo, rows, cols, chunks, partial, po, !direct, 1f, out, oo);
+    }
+
+    /**
+     * Enqueues column_partial_sums of {@code x} into {@code partial} ({@code chunks} of them per column); with
+     * {@code fold}, its last work-group also writes {@code out[c]} = their sum / {@code divisor}, as
+     * {@link #finalizeColumns} would, in the same launch (column_chunks.h).
+     */
+    void columnPartialSums(cl_mem x, int xo, int rows, int cols, int chunks, cl_mem partial, int po, boolean fold,
+                           float divisor, cl_mem out, int oo) {
         OpenClKernel k = ctx.programs.kernel("reductions.cl", "column_partial_sums");
-        k.args().mem(x, xo).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, po);
+        k.args().mem(x, xo).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, po).i(fold ? 1 : 0).f(divisor)
+                .mem(fold ? out : ctx.dummy, fold ? oo : 0).mem(ctx.errors);
         ctx.runColumns(k, cols, chunks);
-        if (!direct) {
-            finalizeColumns(partial, 0, chunks, cols, 1f, out, oo);
-        }
     }
 
     /** Enqueues {@code out[c] = (sum over chunks of partial[chunk * width + c]) / divisor}. */
