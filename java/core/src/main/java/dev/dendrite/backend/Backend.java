@@ -400,6 +400,15 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * Whether {@link #branch} may run its ops beside those issued after it (the CUDA backend's second stream); false
+     * where branches run in place, in issue order (the default). The engine updates each layer on its own only
+     * where that pays: beside the backward pass here, or on the host's processor (while its gradients are in cache).
+     */
+    default boolean runsBranchesBeside() {
+        return false;
+    }
+
+    /**
      * The most device memory, in bytes, this backend has held at once since it was created: its buffers plus the
      * work space and scratch its ops allocate (not the driver's own context and modules). -1 where the memory is
      * the JVM's heap (the cpu backend), which the JVM's own memory beans report.

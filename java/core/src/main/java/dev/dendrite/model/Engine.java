@@ -209,6 +209,26 @@ final class Engine implements AutoCloseable {
     }
 
     /** A switch for A/B timing: on unless the system property is "false". */
+    /**
+     * Whether each layer's update may follow its own backward pass ({@code -Ddendrite.updates.byLayer}: true or false
+     * decides). Unset, where that pays: where the backend runs branches beside the ops after them (the CUDA graph's
+     * second stream: the updates leave the critical path) or runs on the host's processor (a layer's update while its
+     * gradients are in cache). A GPU queue that runs every op in issue order (OpenCL on a GPU) gains nothing from
+     * it and pays a launch per update: there the whole update follows the backward pass, with the same bits.
+     *
+     * @throws IllegalArgumentException for any other value, naming it
+     */
+    static boolean updatesByLayer(Backend backend) {
+        String v = System.getProperty("dendrite.updates.byLayer");
+        if (v == null) {
+            return backend.runsBranchesBeside() || backend.runsOnHostCpu();
+        }
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("-Ddendrite.updates.byLayer=" + v + ": expected true or false");
+        }
+        return v.equals("true");
+    }
+
     private static boolean on(String property) {
         return !"false".equals(System.getProperty(property));
     }
@@ -295,9 +315,7 @@ final class Engine implements AutoCloseable {
         this.optimizer = optimizer;
         this.loss = loss;
         this.fused = fuse;
-        // -Ddendrite.updates.byLayer=false issues the whole update after the backward pass (for A/B timing).
-        this.updatesByLayer = updatePlan.updatesInParts()
-                && on("dendrite.updates.byLayer");
+        this.updatesByLayer = updatePlan.updatesInParts() && updatesByLayer(backend);
         this.carriesUpdates = on("dendrite.updates.carry");
         // -Ddendrite.fuseLayers=false keeps them apart too.
         this.outputWithLoss = fuse && loss.fusedIsSoftmaxCrossEntropy() && last instanceof OutputActivation

@@ -725,6 +725,12 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
         return ctx.countersInUpdate.taken();
     }
 
+    /** Whether branches run on the second stream when steps are recorded (-Ddendrite.cuda.branches, graphs on). */
+    @Override
+    public boolean runsBranchesBeside() {
+        return branchesEnabled && !branchesFailed && recordsGraphs();
+    }
+
     @Override
     public void joinBranches() {
         ensureOpen();
