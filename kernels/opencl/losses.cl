@@ -1,14 +1,16 @@
 /*
  * losses.cl - the fused loss ops, one work-item per row: softmax + cross-entropy (sparse or dense labels),
  * sigmoid + binary cross-entropy, and mean squared error. Each writes probabilities / gradients and the
- * row's (loss, accuracy) into row_stats[r] and row_stats[rows + r]; reductions.cl's accumulate_stats then
- * adds those up into stats. The stable formulas are in ../common/losses.h.
+ * row's (loss, accuracy) into row_stats[r] and row_stats[rows + r], which the softmax kernels' last work-group adds
+ * up into stats (row_stats.h, accumulate_stats's arithmetic, no launch of its own); after the sigmoid and squared
+ * error kernels reductions.cl's accumulate_stats does. The stable formulas are in ../common/losses.h.
  */
 #include "../common/activations.h"
 #include "../common/errors.h"
 #include "../common/gemm_tiled.h" /* its shared part only: gemm_fold's element body */
 #include "../common/losses.h"
 #include "../common/gemm_rows.h"
+#include "row_stats.h"
 
 /*
  * Softmax cross-entropy of one row against class `label` (sparse) or distribution t (dense, label < 0 then
@@ -68,14 +70,16 @@ DENDRITE_DEVICE void softmax_xent_sparse_row(__global const float *z, __global c
 __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global const int *labels, int lo,
                                   int rows, int cols, __global float *probs, int po, __global float *dlogits,
                                   int go, int has_grad, float grad_scale, __global float *row_stats, int so,
-                                  __global int *err) {
+                                  __global int *err, __global float *stats, int sto, __local float *la,
+                                  __local float *lb) {
+    __local int last;
     int r = get_global_id(0);
-    if (r >= rows) {
-        return;
+    if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
+        int o = r * cols;
+        softmax_xent_sparse_row(logits + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o,
+                                has_grad, grad_scale, row_stats + so, err);
     }
-    int o = r * cols;
-    softmax_xent_sparse_row(logits + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
-                            grad_scale, row_stats + so, err);
+    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last, la, lb);
 }
 
 /*
@@ -97,32 +101,37 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
                                           __global float *y, int yo, __global const int *labels, int lo, int rows,
                                           int cols, __global float *probs, int po, __global float *dlogits, int go,
                                           int has_grad, float grad_scale, __global float *row_stats, int so,
-                                          __global int *err, __global const float *w, int splits) {
+                                          __global int *err, __global const float *w, int splits,
+                                          __global float *stats, int sto, __local float *la, __local float *lb) {
+    __local int last;
     int r = get_global_id(0);
-    if (r >= rows) {
-        return;
+    if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
+        int o = r * cols;
+        fold_row(w, splits, z + zo, r, rows, cols);
+        dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
+        softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
+                                grad_scale, row_stats + so, err);
     }
-    int o = r * cols;
-    fold_row(w, splits, z + zo, r, rows, cols);
-    dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
-    softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
-                            grad_scale, row_stats + so, err);
+    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last, la, lb);
 }
 
 __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
                                          __global float *y, int yo, __global const float *targets, int to, int rows,
                                          int cols, __global float *probs, int po, __global float *dlogits, int go,
                                          int has_grad, float grad_scale, __global float *row_stats, int so,
-                                         __global const float *w, int splits) {
+                                         __global const float *w, int splits, __global float *stats, int sto,
+                                         __global int *control, __local float *la, __local float *lb) {
+    __local int last;
     int r = get_global_id(0);
-    if (r >= rows) {
-        return;
+    if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
+        int o = r * cols;
+        fold_row(w, splits, z + zo, r, rows, cols);
+        dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
+        softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
+                         grad_scale, row_stats + so, r, rows);
     }
-    int o = r * cols;
-    fold_row(w, splits, z + zo, r, rows, cols);
-    dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
-    softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
-                     grad_scale, row_stats + so, r, rows);
+    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS, &last, la,
+                                     lb);
 }
 
 /*
@@ -137,8 +146,9 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
         __global const float *bias, int bo, int has_bias, __global float *y, int yo, __global const int *labels,
         int lo, __global const float *targets, int to, int sparse, int rows, int cols, __global float *probs, int po,
         __global float *dlogits, int go, int has_grad, float grad_scale, __global float *row_stats, int so,
-        __global int *err) {
+        __global int *err, __global float *stats, int sto, __local float *la, __local float *lb) {
     __local float tiles[DENDRITE_ROWS_LOCAL];
+    __local int last;
     int col = get_local_id(0);
     int lid = get_local_id(1) * 32 + col;
     for (int first = get_group_id(1) * DENDRITE_ROWS_PER_GROUP; first < rows;
@@ -162,18 +172,23 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
             }
         }
     }
+    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last, la, lb);
 }
 
 __kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,
                                  int rows, int cols, __global float *probs, int po, __global float *dlogits,
-                                 int go, int has_grad, float grad_scale, __global float *row_stats, int so) {
+                                 int go, int has_grad, float grad_scale, __global float *row_stats, int so,
+                                 __global float *stats, int sto, __global int *control, __local float *la,
+                                 __local float *lb) {
+    __local int last;
     int r = get_global_id(0);
-    if (r >= rows) {
-        return;
+    if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
+        int o = r * cols;
+        softmax_xent_row(logits + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
+                         grad_scale, row_stats + so, r, rows);
     }
-    int o = r * cols;
-    softmax_xent_row(logits + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
-                     grad_scale, row_stats + so, r, rows);
+    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS, &last, la,
+                                     lb);
 }
 
 /*

@@ -1,6 +1,9 @@
 package dev.dendrite.backend.opencl;
 
+import static dev.dendrite.backend.opencl.OpenClContext.GROUP;
+import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
+import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
 
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.LossOps;
@@ -27,8 +30,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             if (sparseLabels) {
                 k.mem(ctx.errors);
             }
-            ctx.run1(k, rows);
-            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+            runWithStats(k, rows, stats, !sparseLabels);
         } catch (CLException e) {
             throw ctx.clFailure("softmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows=" + rows
                     + ", cols=" + cols, e);
@@ -59,8 +61,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
                 k.mem(ctx.errors);
             }
             k.mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits);
-            ctx.run1(k, rows);
-            reductions.accumulateStats(rowStats, statsAt, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+            runWithStats(k, rows, stats, !sparseLabels);
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", cols=" + cols, e);
@@ -81,15 +82,32 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             // labels and targets are the same slice: the kernel reads the one that sparse names
             ctx.withArgs(kernel, x, w, k, z, bias, bias != null, y, labels, labels, sparseLabels, rows, cols, probs,
                     dlogits, dlogits != null, gradScale).mem(rowStats, 0).mem(ctx.errors);
-            GemmVariant v = GemmVariant.ROWS;
+            GemmVariant v = GemmVariant.ROWS; // 32 x 8 = 256 work-items a group: a power of two, GROUP itself
+            int local = v.threadsX() * v.threadsY();
+            kernel.mem(ctx.mem(stats), stats.offset()).local(4L * local).local(4L * local);
             int[] groups = v.groups(rows, cols, k);
             kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), v.threadsX(),
                     v.threadsY());
-            reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", k=" + k + ", cols=" + cols, e);
         }
+    }
+
+    /**
+     * Launches softmax loss kernel {@code k} (its arguments set up to the row statistics, and the error block where it
+     * takes one) over {@code rows}, one work-item a row, in groups of powerOfTwoGroup of GROUP, as accumulate_stats
+     * runs: the last group adds the row statistics into {@code stats} as accumulate_stats would (row_stats.h), in the
+     * same launch. {@code control}: the kernel takes the error block only for the ticket after it.
+     */
+    private void runWithStats(OpenClKernel k, int rows, Slice stats, boolean control) {
+        k.mem(ctx.mem(stats), stats.offset());
+        if (control) {
+            k.mem(ctx.errors);
+        }
+        int local = powerOfTwoGroup(k, GROUP);
+        k.local(4L * local).local(4L * local);
+        k.run(ctx.queue, (long) ceilDiv(rows, local) * local, local);
     }
 
     @Override
