@@ -4,14 +4,15 @@
  * advance_counters does, so that the step needs no launch of its own for it. OpenCL and CUDA (it needs work-groups).
  *
  * Safe because every work-item reads the counters (Adam's step) before the group's barrier, and a group takes its
- * ticket only after that barrier: the group that draws the last ticket knows that no other reads them any more.
- * The ticket (one int, 0 between kernels) is left at 0 again for the next kernel, which queue order makes see it.
+ * ticket only after that barrier (last_group.h): the group that draws the last ticket knows that no other reads them
+ * any more. The ticket (one int, 0 between kernels) is left at 0 again for the next kernel.
  * Every work-item of every group must call it, whether on or not (it contains a barrier).
  */
 #ifndef DENDRITE_COUNTERS_H
 #define DENDRITE_COUNTERS_H
 
 #include "dialect.h"
+#include "last_group.h"
 
 #ifndef DENDRITE_HOST
 /*
@@ -23,9 +24,7 @@ DENDRITE_DEVICE void dendrite_advance_counters_by_last_group(int on, DENDRITE_GL
                                                               DENDRITE_GLOBAL int *ticket) {
     dendrite_barrier_global(); /* every work-item of this group has read the counters */
     if (on && dendrite_local_id(0) == 0 && dendrite_local_id(1) == 0 && dendrite_local_id(2) == 0) {
-        dendrite_global_fence();
-        int groups = dendrite_num_groups(0) * dendrite_num_groups(1) * dendrite_num_groups(2);
-        if (dendrite_atomic_add_i32(ticket, 1) == groups - 1) { /* every other group took its ticket before */
+        if (dendrite_take_last_ticket(ticket)) { /* every other group took its ticket before */
             dendrite_global_fence();
             counters[0] += 1;
             counters[1] += 1;

@@ -13,6 +13,7 @@
 #ifndef DENDRITE_COLUMN_CHUNKS_H
 #define DENDRITE_COLUMN_CHUNKS_H
 
+#include "../common/last_group.h"
 #include "../common/sums.h"
 
 typedef struct {
@@ -43,13 +44,11 @@ DENDRITE_DEVICE float dendrite_column_fold(__global const float *partial, int ch
 
 /*
  * The end of a kernel whose work-items wrote column partials, partial[chunk * stride + c], on a grid of work-groups:
- * the last group to finish folds them into out[c] for every c < cols, divided by `divisor`, as column_finalize
- * does (the same bits), so that the sum needs no launch of its own. The same ticket pattern as ../common/counters.h, on the same
- * ticket word (the kernels of the in-order queue never overlap, and each leaves it 0): a group's partials are written
- * before its barrier, its first work-item fences and takes a ticket, and the group that draws the last one knows
- * that every other group's partials are written. `last` is a __local int of the kernel's (OpenCL declares __local
- * variables at kernel scope only). Every work-item of every group must call it, whether on or not: the barriers are
- * outside any condition, since PoCL hangs on a barrier inside a branch.
+ * the last group to finish (../common/last_group.h's ticket, the word after the error block) folds them into out[c]
+ * for every c < cols, divided by `divisor`, as column_finalize does (the same bits), so that the sum needs no launch
+ * of its own. `last` is a __local int of the kernel's (OpenCL declares __local variables at kernel scope only).
+ * Every work-item of every group must call it, whether on or not: the barriers are outside any condition, since
+ * PoCL hangs on a barrier inside a branch.
  */
 DENDRITE_DEVICE void dendrite_column_fold_by_last_group(int on, __global const float *partial, int chunks, int stride,
                                                         int cols, float divisor, __global float *out,
@@ -59,9 +58,7 @@ DENDRITE_DEVICE void dendrite_column_fold_by_last_group(int on, __global const f
     if (lid == 0) {
         *last = 0;
         if (on) {
-            dendrite_global_fence();
-            int groups = dendrite_num_groups(0) * dendrite_num_groups(1);
-            *last = dendrite_atomic_add_i32(ticket, 1) == groups - 1;
+            *last = dendrite_take_last_ticket(ticket);
         }
     }
     dendrite_barrier_global();

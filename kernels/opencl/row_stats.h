@@ -3,14 +3,15 @@
  * every work-item wrote, row_stats[r] and row_stats[rows + r], into stats[0] and stats[1], with reductions.cl's
  * accumulate_stats's arithmetic (coefficients 1, 0, 1: a Kahan sum per lane over a stride of the group's size, then a
  * tree over the lanes) and so its bits where the group has accumulate_stats's size (OpenClContext launches both with
- * powerOfTwoGroup of GROUP), in the same launch instead of one of its own. The ticket is column_chunks.h's pattern, on
- * the same word after the error block (the in-order queue's kernels never overlap, and each leaves it 0). The group
- * size must be a power of two; `last`, `la` and `lb` are the kernel's __local memory (la and lb one float per
- * work-item). Every work-item of every group must call it: its barriers are outside any condition.
+ * powerOfTwoGroup of GROUP), in the same launch instead of one of its own (../common/last_group.h's ticket, the word
+ * after the error block). The group size must be a power of two; `last`, `la` and `lb` are the kernel's __local
+ * memory (la and lb one float per work-item). Every work-item of every group must call it: its barriers are outside
+ * any condition.
  */
 #ifndef DENDRITE_ROW_STATS_H
 #define DENDRITE_ROW_STATS_H
 
+#include "../common/last_group.h"
 #include "../common/sums.h"
 
 DENDRITE_DEVICE void dendrite_row_stats_by_last_group(__global const float *row_stats, int rows,
@@ -20,9 +21,7 @@ DENDRITE_DEVICE void dendrite_row_stats_by_last_group(__global const float *row_
     int lid = (int) (get_local_id(0) + get_local_id(1) * get_local_size(0));
     dendrite_barrier_global(); /* this group's rows are written */
     if (lid == 0) {
-        dendrite_global_fence();
-        int groups = dendrite_num_groups(0) * dendrite_num_groups(1);
-        *last = dendrite_atomic_add_i32(ticket, 1) == groups - 1;
+        *last = dendrite_take_last_ticket(ticket);
     }
     dendrite_barrier_global();
     int on = *last;
