@@ -697,7 +697,9 @@ stage_opencl_bench() {
       failed=()
       opencl_env
       for net in ${opencl_networks[@]+"${opencl_networks[@]}"}; do
-        bench opencl "$net" "opencl-$net"
+        # The tuner's times per GEMM shape on NVIDIA's OpenCL ("dendrite gemm (opencl)" lines, once per shape): which
+        # tiled variant, split or rows it keeps there has never been read off a GPU.
+        bench opencl "$net" "opencl-$net" -Ddendrite.gemm.verbose=true
       done
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(opencl-bench)
