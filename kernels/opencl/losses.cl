@@ -70,8 +70,8 @@ DENDRITE_DEVICE void softmax_xent_sparse_row(__global const float *z, __global c
 __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global const int *labels, int lo,
                                   int rows, int cols, __global float *probs, int po, __global float *dlogits,
                                   int go, int has_grad, float grad_scale, __global float *row_stats, int so,
-                                  __global int *err, __global float *stats, int sto, __local float *la,
-                                  __local float *lb) {
+                                  __global int *err, int fold_stats, __global float *stats, int sto,
+                                  __local float *la, __local float *lb) {
     __local int last;
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
@@ -79,7 +79,8 @@ __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global
         softmax_xent_sparse_row(logits + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o,
                                 has_grad, grad_scale, row_stats + so, err);
     }
-    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last, la, lb);
+    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
+                                     la, lb);
 }
 
 /*
@@ -102,7 +103,8 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
                                           int cols, __global float *probs, int po, __global float *dlogits, int go,
                                           int has_grad, float grad_scale, __global float *row_stats, int so,
                                           __global int *err, __global const float *w, int splits,
-                                          __global float *stats, int sto, __local float *la, __local float *lb) {
+                                          int fold_stats, __global float *stats, int sto, __local float *la,
+                                          __local float *lb) {
     __local int last;
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
@@ -112,15 +114,16 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
         softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
                                 grad_scale, row_stats + so, err);
     }
-    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last, la, lb);
+    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
+                                     la, lb);
 }
 
 __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
                                          __global float *y, int yo, __global const float *targets, int to, int rows,
                                          int cols, __global float *probs, int po, __global float *dlogits, int go,
                                          int has_grad, float grad_scale, __global float *row_stats, int so,
-                                         __global const float *w, int splits, __global float *stats, int sto,
-                                         __global int *control, __local float *la, __local float *lb) {
+                                         __global const float *w, int splits, int fold_stats, __global float *stats,
+                                         int sto, __global int *control, __local float *la, __local float *lb) {
     __local int last;
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
@@ -130,8 +133,8 @@ __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global con
         softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
                          grad_scale, row_stats + so, r, rows);
     }
-    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS, &last, la,
-                                     lb);
+    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS,
+                                     &last, la, lb);
 }
 
 /*
@@ -146,7 +149,7 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
         __global const float *bias, int bo, int has_bias, __global float *y, int yo, __global const int *labels,
         int lo, __global const float *targets, int to, int sparse, int rows, int cols, __global float *probs, int po,
         __global float *dlogits, int go, int has_grad, float grad_scale, __global float *row_stats, int so,
-        __global int *err, __global float *stats, int sto, __local float *la, __local float *lb) {
+        __global int *err, int fold_stats, __global float *stats, int sto, __local float *la, __local float *lb) {
     __local float tiles[DENDRITE_ROWS_LOCAL];
     __local int last;
     int col = get_local_id(0);
@@ -172,14 +175,15 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
             }
         }
     }
-    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last, la, lb);
+    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
+                                     la, lb);
 }
 
 __kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,
                                  int rows, int cols, __global float *probs, int po, __global float *dlogits,
                                  int go, int has_grad, float grad_scale, __global float *row_stats, int so,
-                                 __global float *stats, int sto, __global int *control, __local float *la,
-                                 __local float *lb) {
+                                 int fold_stats, __global float *stats, int sto, __global int *control,
+                                 __local float *la, __local float *lb) {
     __local int last;
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
@@ -187,8 +191,8 @@ __kernel void softmax_xent_dense(__global const float *logits, int zo, __global 
         softmax_xent_row(logits + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
                          grad_scale, row_stats + so, r, rows);
     }
-    dendrite_row_stats_by_last_group(row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS, &last, la,
-                                     lb);
+    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS,
+                                     &last, la, lb);
 }
 
 /*

@@ -98,11 +98,14 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
                     .i(dbias == null ? 0 : 1);
             ctx.dropoutArgs(k, rate, seed, stream, counters);
             // The last work-group folds the bias gradient's chunk partials (column_chunks.h), column_finalize's bits.
-            boolean fold = dbias != null && !direct;
+            boolean fold = dbias != null && !direct && ctx.lastGroupFolds;
             k.mem(ctx.mem(dzNext), offset(dzNext)).mem(ctx.mem(wNext), offset(wNext)).i(kNext).i(wNext == null ? 0 : 1)
                     .mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits).i(fold ? 1 : 0)
                     .mem(fold ? ctx.mem(dbias) : ctx.dummy, fold ? dbias.offset() : 0).mem(ctx.errors);
             ctx.runColumns(k, cols, chunks);
+            if (dbias != null && !direct && !fold) {
+                reductions.finalizeColumns(partial, po, chunks, cols, 1f, ctx.mem(dbias), dbias.offset());
+            }
         } catch (CLException e) {
             throw ctx.clFailure(op, f + ", rows=" + rows + ", cols=" + cols, e);
         }

@@ -58,6 +58,13 @@ final class OpenClContext {
      * work-group of a step's last update advances the step counters (kernels/common/counters.h; 0 between kernels).
      */
     final cl_mem errors;
+    /**
+     * Whether a kernel's last work-group does its final step in the same launch (kernels/common/last_group.h): folds
+     * column partials into a bias gradient or batch-norm mean, adds up a softmax loss's statistics. Off with
+     * {@code -Ddendrite.opencl.lastGroup=false}: column_finalize and accumulate_stats then run in launches of their
+     * own, with the same bits (for finding a failing kernel, and A/Bs).
+     */
+    final boolean lastGroupFolds = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.lastGroup"));
     /** Inside {@link OpenClBackend#updateThenAdvanceCounters}: which rule kernel advances the step counters. */
     final CountersInUpdate countersInUpdate = new CountersInUpdate("opencl");
     /** Work space of multi-pass ops, grown on demand; ops run in queue order, so one is enough. */

@@ -30,7 +30,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             if (sparseLabels) {
                 k.mem(ctx.errors);
             }
-            runWithStats(k, rows, stats, !sparseLabels);
+            runWithStats(k, rows, stats, !sparseLabels, rowStats, 0);
         } catch (CLException e) {
             throw ctx.clFailure("softmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows=" + rows
                     + ", cols=" + cols, e);
@@ -61,7 +61,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
                 k.mem(ctx.errors);
             }
             k.mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits);
-            runWithStats(k, rows, stats, !sparseLabels);
+            runWithStats(k, rows, stats, !sparseLabels, rowStats, statsAt);
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", cols=" + cols, e);
@@ -84,10 +84,14 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
                     dlogits, dlogits != null, gradScale).mem(rowStats, 0).mem(ctx.errors);
             GemmVariant v = GemmVariant.ROWS; // 32 x 8 = 256 work-items a group: a power of two, GROUP itself
             int local = v.threadsX() * v.threadsY();
-            kernel.mem(ctx.mem(stats), stats.offset()).local(4L * local).local(4L * local);
+            kernel.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset()).local(4L * local)
+                    .local(4L * local);
             int[] groups = v.groups(rows, cols, k);
             kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), v.threadsX(),
                     v.threadsY());
+            if (!ctx.lastGroupFolds) {
+                reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+            }
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", k=" + k + ", cols=" + cols, e);
@@ -97,17 +101,21 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
     /**
      * Launches softmax loss kernel {@code k} (its arguments set up to the row statistics, and the error block where it
      * takes one) over {@code rows}, one work-item a row, in groups of powerOfTwoGroup of GROUP, as accumulate_stats
-     * runs: the last group adds the row statistics into {@code stats} as accumulate_stats would (row_stats.h), in the
-     * same launch. {@code control}: the kernel takes the error block only for the ticket after it.
+     * runs: the last group adds the row statistics ({@code rowStats} from float {@code at}) into {@code stats} as
+     * accumulate_stats would (row_stats.h), in the same launch; with -Ddendrite.opencl.lastGroup=false
+     * accumulate_stats does, after it. {@code control}: the kernel takes the error block only for the ticket after it.
      */
-    private void runWithStats(OpenClKernel k, int rows, Slice stats, boolean control) {
-        k.mem(ctx.mem(stats), stats.offset());
+    private void runWithStats(OpenClKernel k, int rows, Slice stats, boolean control, cl_mem rowStats, int at) {
+        k.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset());
         if (control) {
             k.mem(ctx.errors);
         }
         int local = powerOfTwoGroup(k, GROUP);
         k.local(4L * local).local(4L * local);
         k.run(ctx.queue, (long) ceilDiv(rows, local) * local, local);
+        if (!ctx.lastGroupFolds) { // -Ddendrite.opencl.lastGroup=false: the statistics in a launch of their own
+            reductions.accumulateStats(rowStats, at, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
+        }
     }
 
     @Override

@@ -44,15 +44,19 @@ record OpenClReductionOps(OpenClContext ctx) implements ReductionOps {
 
     /**
      * Enqueues column_partial_sums of {@code x} into {@code partial} ({@code chunks} of them per column); with
-     * {@code fold}, its last work-group also writes {@code out[c]} = their sum / {@code divisor}, as
-     * {@link #finalizeColumns} would, in the same launch (column_chunks.h).
+     * {@code fold}, {@code out[c]} = their sum / {@code divisor} too: by the kernel's last work-group, as
+     * {@link #finalizeColumns} would, in the same launch (column_chunks.h), or with lastGroup off by finalizeColumns.
      */
     void columnPartialSums(cl_mem x, int xo, int rows, int cols, int chunks, cl_mem partial, int po, boolean fold,
                            float divisor, cl_mem out, int oo) {
+        boolean last = fold && ctx.lastGroupFolds;
         OpenClKernel k = ctx.programs.kernel("reductions.cl", "column_partial_sums");
-        k.args().mem(x, xo).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, po).i(fold ? 1 : 0).f(divisor)
-                .mem(fold ? out : ctx.dummy, fold ? oo : 0).mem(ctx.errors);
+        k.args().mem(x, xo).i(rows).i(cols).i(ROWS_PER_CHUNK).mem(partial, po).i(last ? 1 : 0).f(divisor)
+                .mem(last ? out : ctx.dummy, last ? oo : 0).mem(ctx.errors);
         ctx.runColumns(k, cols, chunks);
+        if (fold && !last) {
+            finalizeColumns(partial, po, chunks, cols, divisor, out, oo);
+        }
     }
 
     /** Enqueues {@code out[c] = (sum over chunks of partial[chunk * width + c]) / divisor}. */
