@@ -635,7 +635,6 @@ final class CudaGemmOps implements GemmOps {
         long xFloats = (long) rows * k;
         long yFloats = (long) rows * n;
         CUdeviceptr xs = new CUdeviceptr();
-        CUdeviceptr ys = new CUdeviceptr();
         long bytes = 4 * (xFloats + yFloats) + 2 * 256;
         cuMemAlloc(xs, bytes); // every allocation starts on 256 bytes: offset as x and y lie within theirs
         ctx.memory.add(bytes);
