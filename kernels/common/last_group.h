@@ -20,6 +20,27 @@ DENDRITE_DEVICE int dendrite_take_last_ticket(DENDRITE_GLOBAL int *ticket) {
     int groups = dendrite_num_groups(0) * dendrite_num_groups(1) * dendrite_num_groups(2);
     return dendrite_atomic_add_i32(ticket, 1) == groups - 1;
 }
+
+/*
+ * Every work-item of a group, once it has written what the last group will read: whether its group is the last
+ * (never where on == 0, which takes no ticket). `lid` is the work-item's index in its group, `last` an int of the
+ * kernel's local memory that carries the answer to the whole group. Its two barriers are outside any condition (PoCL
+ * hangs on a barrier inside a branch), so every work-item of every group must call it; the last group's work-items
+ * fence before they read the other groups' writes.
+ */
+DENDRITE_DEVICE int dendrite_group_is_last(int on, int lid, DENDRITE_GLOBAL int *ticket,
+                                           DENDRITE_LOCAL_PTR int *last) {
+    dendrite_barrier_global(); /* this group's writes are done */
+    if (lid == 0) {
+        *last = on ? dendrite_take_last_ticket(ticket) : 0;
+    }
+    dendrite_barrier_global();
+    int is_last = *last;
+    if (is_last) {
+        dendrite_global_fence();
+    }
+    return is_last;
+}
 #endif
 
 #endif /* DENDRITE_LAST_GROUP_H */

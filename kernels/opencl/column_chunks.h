@@ -42,32 +42,28 @@ DENDRITE_DEVICE float dendrite_column_fold(__global const float *partial, int ch
     return sum.sum;
 }
 
+/* Column c's partials folded (dendrite_column_fold) and divided by `divisor`: column_finalize's value. */
+DENDRITE_DEVICE float dendrite_column_finalize_value(__global const float *partial, int chunks, int stride, int c,
+                                                     float divisor) {
+    float sum = dendrite_column_fold(partial, chunks, stride, c);
+    return divisor == 1.0f ? sum : sum / divisor;
+}
+
 /*
  * The end of a kernel whose work-items wrote column partials, partial[chunk * stride + c], on a grid of work-groups:
- * the last group to finish (../common/last_group.h's ticket, the word after the error block) folds them into out[c]
- * for every c < cols, divided by `divisor`, as column_finalize does (the same bits), so that the sum needs no launch
- * of its own. `last` is a __local int of the kernel's (OpenCL declares __local variables at kernel scope only).
- * Every work-item of every group must call it, whether on or not: the barriers are outside any condition, since
- * PoCL hangs on a barrier inside a branch.
+ * the last group to finish (../common/last_group.h's ticket, the word after the error block) writes column_finalize's
+ * value for every c < cols into out[c], so that the sum needs no launch of its own. `last` is a __local int of the
+ * kernel's (OpenCL declares __local variables at kernel scope only). Every work-item of every group must call it,
+ * whether on or not (dendrite_group_is_last's barriers).
  */
 DENDRITE_DEVICE void dendrite_column_fold_by_last_group(int on, __global const float *partial, int chunks, int stride,
                                                         int cols, float divisor, __global float *out,
                                                         __global int *ticket, __local int *last) {
     int lid = dendrite_local_id(0) + dendrite_local_id(1) * (int) get_local_size(0);
-    dendrite_barrier_global(); /* this group's partials are written */
-    if (lid == 0) {
-        *last = 0;
-        if (on) {
-            *last = dendrite_take_last_ticket(ticket);
-        }
-    }
-    dendrite_barrier_global();
-    if (*last) {
-        dendrite_global_fence();
+    if (dendrite_group_is_last(on, lid, ticket, last)) {
         int size = (int) (get_local_size(0) * get_local_size(1));
         for (int c = lid; c < cols; c += size) {
-            float sum = dendrite_column_fold(partial, chunks, stride, c);
-            out[c] = divisor == 1.0f ? sum : sum / divisor;
+            out[c] = dendrite_column_finalize_value(partial, chunks, stride, c, divisor);
         }
         if (lid == 0) {
             *ticket = 0;

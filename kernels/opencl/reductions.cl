@@ -6,6 +6,7 @@
  */
 #include "../common/errors.h" /* the ticket word after the error block */
 #include "column_chunks.h"
+#include "row_stats.h"
 
 /*
  * partial[chunk * cols + c] = sum of x[r, c] over the chunk's rows (column_chunks.h). With fold, the last work-group
@@ -34,8 +35,7 @@ __kernel void column_finalize(__global const float *partial, int po, int chunks,
     if (c >= width) {
         return;
     }
-    float sum = dendrite_column_fold(partial + po, chunks, width, c);
-    out[oo + c] = divisor == 1.0f ? sum : sum / divisor;
+    out[oo + c] = dendrite_column_finalize_value(partial + po, chunks, width, c, divisor);
 }
 
 
@@ -48,22 +48,8 @@ __kernel void accumulate_stats(__global const float *a, int ao, __global const f
                                float ca, float cb, float cc, __global float *stats, int so,
                                __local float *la, __local float *lb) {
     int lid = get_local_id(0);
-    int size = get_local_size(0);
-    dendrite_kahan sa = dendrite_kahan_zero();
-    dendrite_kahan sb = dendrite_kahan_zero();
-    for (int i = lid; i < count; i += size) {
-        sa = dendrite_kahan_add(sa, a[ao + i]);
-        sb = dendrite_kahan_add(sb, b[bo + i]);
-    }
-    la[lid] = sa.sum;
-    lb[lid] = sb.sum;
-    dendrite_local_sum2(la, lb, lid, size);
+    dendrite_group_sum2(a + ao, b + bo, count, lid, get_local_size(0), la, lb);
     if (lid == 0) {
-        /* A zero coefficient drops its term: 0 * inf would turn an unused, overflowed sum into NaN. */
-        float loss = (ca != 0.0f ? ca * la[0] : 0.0f) + (cb != 0.0f ? cb * lb[0] : 0.0f);
-        stats[so] = stats[so] + loss;
-        if (cc != 0.0f) {
-            stats[so + 1] = stats[so + 1] + cc * lb[0];
-        }
+        dendrite_add_stats(stats + so, ca, cb, cc, la[0], lb[0]);
     }
 }
