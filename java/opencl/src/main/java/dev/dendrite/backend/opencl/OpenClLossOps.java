@@ -83,15 +83,11 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             ctx.withArgs(kernel, x, w, k, z, bias, bias != null, y, labels, labels, sparseLabels, rows, cols, probs,
                     dlogits, dlogits != null, gradScale).mem(rowStats, 0).mem(ctx.errors);
             GemmVariant v = GemmVariant.ROWS; // 32 x 8 = 256 work-items a group: a power of two, GROUP itself
-            int local = v.threadsX() * v.threadsY();
-            kernel.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset()).local(4L * local)
-                    .local(4L * local);
+            statsArgs(kernel, stats, false, v.threadsX() * v.threadsY());
             int[] groups = v.groups(rows, cols, k);
             kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), v.threadsX(),
                     v.threadsY());
-            if (!ctx.lastGroupFolds) {
-                reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
-            }
+            statsAfter(rowStats, 0, rows, stats);
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", k=" + k + ", cols=" + cols, e);
@@ -106,14 +102,28 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
      * accumulate_stats does, after it. {@code control}: the kernel takes the error block only for the ticket after it.
      */
     private void runWithStats(OpenClKernel k, int rows, Slice stats, boolean control, cl_mem rowStats, int at) {
+        int local = powerOfTwoGroup(k, GROUP);
+        statsArgs(k, stats, control, local);
+        k.run(ctx.queue, (long) ceilDiv(rows, local) * local, local);
+        statsAfter(rowStats, at, rows, stats);
+    }
+
+    /**
+     * A softmax loss kernel's last arguments (row_stats.h): whether its last group adds up the statistics, where to,
+     * the error block for the ticket where the kernel takes it only for that ({@code control}), and local memory for
+     * a group of {@code local} work-items.
+     */
+    private void statsArgs(OpenClKernel k, Slice stats, boolean control, int local) {
         k.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset());
         if (control) {
             k.mem(ctx.errors);
         }
-        int local = powerOfTwoGroup(k, GROUP);
         k.local(4L * local).local(4L * local);
-        k.run(ctx.queue, (long) ceilDiv(rows, local) * local, local);
-        if (!ctx.lastGroupFolds) { // -Ddendrite.opencl.lastGroup=false: the statistics in a launch of their own
+    }
+
+    /** With -Ddendrite.opencl.lastGroup=false: the row statistics added up by accumulate_stats, a launch of its own. */
+    private void statsAfter(cl_mem rowStats, int at, int rows, Slice stats) {
+        if (!ctx.lastGroupFolds) {
             reductions.accumulateStats(rowStats, at, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         }
     }
