@@ -254,7 +254,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         return true;
     }
 
-    private static boolean overlaps(Slice out, Slice in, long inLength) {
+    /** Whether {@code out} shares memory with the first {@code inLength} elements of {@code in} (false for null). */
+    protected static boolean overlaps(Slice out, Slice in, long inLength) {
         return out != null && in.buffer() == out.buffer() && out.offset() < in.offset() + inLength
                 && in.offset() < out.offset() + (long) out.length();
     }

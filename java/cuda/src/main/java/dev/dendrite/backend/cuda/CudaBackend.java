@@ -385,7 +385,9 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
             return false;
         }
         Runnable apart = () -> denseApart(x, w, bias, rows, k, n, f, alpha, z, y);
-        if (!gemm.denseEpilogue(x, w, bias, rows, k, n, f, y, apart)) {
+        // cuBLASLt's output must not overlap its inputs: y apart from x, w and the bias, else the two ops
+        boolean yApart = apartFromDenseInputs(x, w, rows, k, n, y) && (bias == null || !overlaps(y, bias, n));
+        if (!yApart || !gemm.denseEpilogue(x, w, bias, rows, k, n, f, y, apart)) {
             apart.run();
         }
         return true;

@@ -529,15 +529,14 @@ final class CudaGemmOps implements GemmOps {
      * (its product, then the kernel after it). A new layer shape is timed both ways first, {@code apart} into the
      * layer's own outputs, which it then overwrites; never during a capture, where a shape not chosen yet runs
      * apart. Not offered for a bias that is not 16-byte aligned (cuBLASLt documents no bias alignment; its
-     * vector-loading kernels need that much of the matrices), an output that overlaps an input, a forced GEMM path
-     * or mode other than cublaslt, or without cuBLASLt.
+     * vector-loading kernels need that much of the matrices), a forced GEMM path or mode other than cublaslt, or
+     * without cuBLASLt. The caller keeps y apart from x, w and the bias (cuBLASLt's output must not overlap them).
      */
     boolean denseEpilogue(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, Slice y,
                           Runnable apart) {
         int epilogue = epilogueFor(f, bias != null);
         if (epilogue == 0 || lt == null || rows == 0 || n == 0 || k == 0 || !offersLtEpilogue
-                || bias != null && CudaLt.alignment(ptr(bias)) < 16 || overlaps(y, x) || overlaps(y, w)
-                || bias != null && overlaps(y, bias)) {
+                || bias != null && CudaLt.alignment(ptr(bias)) < 16) {
             return false;
         }
         String path = forcedDensePath;
@@ -726,11 +725,6 @@ final class CudaGemmOps implements GemmOps {
             case CudaLt.EPILOGUE_BIAS -> "bias";
             default -> "linear";
         };
-    }
-
-    /** Whether two slices share memory (of one buffer). */
-    private static boolean overlaps(Slice a, Slice b) {
-        return a.buffer() == b.buffer() && a.offset() < b.offset() + b.length() && b.offset() < a.offset() + a.length();
     }
 
     /** A dense layer path by name: {@link #DENSE_APART} or a {@link #DENSE_LT} algorithm; anything else is rejected. */
