@@ -190,38 +190,64 @@ class CudaStepCaptureTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void theOutputLayerOnRowsAndItsUpdateCarriedTakeNodesOff(boolean carry) throws IOException {
-        Dataset data = FashionMnist.loadSample().train().rows(0, 640);
-        Preprocessing scale = Preprocessing.fit("scale", data.images());
-        java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
-        try {
-            java.nio.file.Files.write(choices, mlpChoices("rows", "product"));
-            long[] nodes = new long[2];
-            for (int run = 0; run < 2; run++) {
-                boolean cublas = run == 0;
-                String carried = cublas || !carry ? "false" : null; // the engine reads it when the model compiles
-                try (CudaBackend cuda = CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class, "dendrite.cuda.gemm",
-                        cublas ? "cublas" : "auto", "dendrite.gemm.choices", cublas ? null : choices.toString(),
-                        "dendrite.cuda.graphShape", "true");
-                     Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
-                             new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
-                    CudaTestSupport.withProperties(() -> {
-                        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
-                        return m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64)
-                                .epochs(1).verbose(0).seed(5));
-                    }, "dendrite.updates.carry", carried);
-                    CudaGraph.GraphShape shape = cuda.largestGraph();
-                    assertTrue(shape != null, "a step was recorded as a graph");
-                    Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's"
-                            + " edges here (" + CudaLaunchEx.load() + "): the critical path is not checked");
+        // the engine reads the carry when the model compiles; the cuBLAS run keeps the update apart
+        long[] nodes = mlpStepGraphs(mlpChoices("rows", "product"), new String[] {"false", carry ? null : "false"},
+                new String[0], (cuda, cublas, history, shape) -> {
                     assertEquals(cublas ? 12 : 11, shape.criticalPath(), (cublas ? "cuBLAS" : "rows") + ": " + shape);
-                    nodes[run] = shape.nodes();
                     if (!cublas) {
                         assertEquals(GemmVariant.ROWS.id(), cuda.gemmChoice(false, false, 64, 10, 32),
                                 "the choices file's path for the output layer's product");
                     }
+                });
+        assertEquals(carry ? 2L : 1L, nodes[0] - nodes[1], "nodes off by rows" + (carry ? " and the carry" : ""));
+    }
+
+    /** What a test checks of one run of {@link #mlpStepGraphs}. */
+    private interface StepGraphCheck {
+        void check(CudaBackend cuda, boolean cublas, History history, CudaGraph.GraphShape shape);
+    }
+
+    /**
+     * mlp (64 and 32 relu units, 10 softmax) trained one epoch of 640 images at batch 64, twice: with cuBLAS forced,
+     * then on the choices file {@code choiceLines} with the backend properties {@code chosen} (key, value, ...); the
+     * update carried as {@code carry[run]} says (null: the default). After each run {@code check} sees the backend and
+     * its largest graph, whose critical path must be readable (else the test is skipped, saying why). Returns the two
+     * graphs' node counts.
+     */
+    private static long[] mlpStepGraphs(List<String> choiceLines, String[] carry, String[] chosen,
+                                        StepGraphCheck check) throws IOException {
+        Dataset data = FashionMnist.loadSample().train().rows(0, 640);
+        Preprocessing scale = Preprocessing.fit("scale", data.images());
+        java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
+        try {
+            java.nio.file.Files.write(choices, choiceLines);
+            long[] nodes = new long[2];
+            for (int run = 0; run < 2; run++) {
+                boolean cublas = run == 0;
+                List<String> properties = new java.util.ArrayList<>(List.of("dendrite.cuda.graphShape", "true"));
+                properties.addAll(List.of("dendrite.cuda.gemm", cublas ? "cublas" : "auto"));
+                if (!cublas) {
+                    properties.addAll(List.of("dendrite.gemm.choices", choices.toString()));
+                    properties.addAll(java.util.Arrays.asList(chosen));
+                }
+                try (CudaBackend cuda = CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class,
+                        properties.toArray(new String[0]));
+                     Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
+                             new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
+                    History h = CudaTestSupport.withProperties(() -> {
+                        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+                        return m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64)
+                                .epochs(1).verbose(0).seed(5));
+                    }, "dendrite.updates.carry", carry[run]);
+                    CudaGraph.GraphShape shape = cuda.largestGraph();
+                    assertTrue(shape != null, "a step was recorded as a graph");
+                    Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's"
+                            + " edges here (" + CudaLaunchEx.load() + "): the critical path is not checked");
+                    check.check(cuda, cublas, h, shape);
+                    nodes[run] = shape.nodes();
                 }
             }
-            assertEquals(carry ? 2L : 1L, nodes[0] - nodes[1], "nodes off by rows" + (carry ? " and the carry" : ""));
+            return nodes;
         } finally {
             java.nio.file.Files.deleteIfExists(choices);
         }
@@ -254,40 +280,18 @@ class CudaStepCaptureTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void theHiddenLayersInCublasLtsEpilogueTakeTheirKernelsOff(boolean epilogue) throws IOException {
-        Dataset data = FashionMnist.loadSample().train().rows(0, 640);
-        Preprocessing scale = Preprocessing.fit("scale", data.images());
-        java.nio.file.Path choices = java.nio.file.Files.createTempFile("dendrite-choices", ".txt");
-        try {
-            java.nio.file.Files.write(choices, mlpChoices("cublas", "cublaslt-epilogue/0"));
-            long[] nodes = new long[2];
-            for (int run = 0; run < 2; run++) {
-                boolean cublas = run == 0;
-                try (CudaBackend cuda = CudaTestSupport.backendOrSkip(CudaStepCaptureTest.class, "dendrite.cuda.gemm",
-                        cublas ? "cublas" : "auto", "dendrite.gemm.choices", cublas ? null : choices.toString(),
-                        "dendrite.cuda.ltEpilogue", epilogue ? null : "false", "dendrite.cuda.graphShape", "true");
-                     Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(64, "relu"),
-                             new Dense(32, "relu"), new Dense(10, "softmax")).backend(cuda)) {
+        long[] nodes = mlpStepGraphs(mlpChoices("cublas", "cublaslt-epilogue/0"), new String[2],
+                new String[] {"dendrite.cuda.ltEpilogue", epilogue ? null : "false"},
+                (cuda, cublas, history, shape) -> {
                     Assumptions.assumeTrue(cuda.description().contains(", cuBLASLt,"), "no cuBLASLt here: "
                             + cuda.description());
-                    m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
-                    History h = m.fit(scale.apply(data.images()), data.labels(), new FitOptions().batchSize(64)
-                            .epochs(1).verbose(0).seed(5));
-                    assertTrue(Double.isFinite(h.get("loss").get(0)), "a finite loss: " + h.get("loss"));
-                    CudaGraph.GraphShape shape = cuda.largestGraph();
-                    assertTrue(shape != null, "a step was recorded as a graph");
-                    Assumptions.assumeTrue(shape.criticalPath() >= 0, "libdendrite_launch.so cannot read a graph's"
-                            + " edges here (" + CudaLaunchEx.load() + "): the critical path is not checked");
+                    assertTrue(Double.isFinite(history.get("loss").get(0)), "a finite loss: " + history.get("loss"));
                     boolean fused = !cublas && epilogue;
                     assertEquals(fused ? 10 : 12, shape.criticalPath(), (fused ? "epilogues" : "cuBLAS") + ": "
                             + shape);
                     assertEquals(fused, cuda.cublasLtEpilogues() > 0, "layers run in cuBLASLt's epilogue");
-                    nodes[run] = shape.nodes();
-                }
-            }
-            assertEquals(epilogue ? 2L : 0L, nodes[0] - nodes[1], "nodes off by the epilogues");
-        } finally {
-            java.nio.file.Files.deleteIfExists(choices);
-        }
+                });
+        assertEquals(epilogue ? 2L : 0L, nodes[0] - nodes[1], "nodes off by the epilogues");
     }
 
     /**
