@@ -27,14 +27,19 @@
  * A group may compute one k-block only (grid dimension 2 > 1: one group layer per k-block): it then writes the
  * block's raw partial sums to the work space w[block][m][n] and gemm_fold (dendrite_gemm_fold_element) folds
  * them into C afterwards. That is how the small-M variant finds enough parallel work in a 128 x 512 product.
+ * With fold_last the kernel folds them itself: the last of a tile's groups to finish (last_group.h, a ticket per
+ * tile in `tickets`, each 0 between kernels) folds that tile, the same operations in the same order.
+ *
+ * A dense layer's forward pass may end in the product (`dense`): C is then the layer's z, and each element goes on
+ * through the bias (if has_bias) and the activation `act` into y, as bias_activation_forward would do after it.
  *
  * Instantiating a variant: define DENDRITE_GEMM_VARIANT as its name and include this file; each inclusion defines
- * dendrite_gemm_<variant>(ta, tb, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile), to be called by every
- * work-item of a kernel whose group has the variant's shape, with a_tile and b_tile local arrays of
- * DENDRITE_GEMM_A_TILE(variant) and DENDRITE_GEMM_B_TILE(variant) floats, 16-byte aligned; pointers point at
- * each matrix's first element; w is only touched when the grid is split over k. This file is therefore not
- * include-guarded as a whole (KernelSources expands an unguarded header at every include, as cpp does); its
- * shared part is.
+ * dendrite_gemm_<variant>(ta, tb, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile, fold_last, tickets, dense,
+ * bias, has_bias, act, act_alpha, y), to be called by every work-item of a kernel whose group has the variant's
+ * shape, with a_tile and b_tile local arrays of DENDRITE_GEMM_A_TILE(variant) and DENDRITE_GEMM_B_TILE(variant)
+ * floats, 16-byte aligned; pointers point at each matrix's first element; w is only touched when the grid is split
+ * over k, tickets only with fold_last, bias and y only with dense. This file is therefore not include-guarded as a
+ * whole (KernelSources expands an unguarded header at every include, as cpp does); its shared part is.
  *
  * Loads: op(A) and op(B) tiles go through local memory as a_tile[kk][row] and b_tile[kk][col]; the loop that
  * fills them walks the dimension that is contiguous in memory, so global reads are coalesced for every
@@ -42,6 +47,8 @@
  * matrices the tiles hold zeros, and every store is guarded.
  */
 #include "dialect.h"
+#include "activations.h"
+#include "last_group.h"
 
 #ifndef DENDRITE_GEMM_TILED_SHARED
 #define DENDRITE_GEMM_TILED_SHARED
@@ -167,6 +174,21 @@ DENDRITE_DEVICE void dendrite_gemm_fold_element(int i, int mn, int blocks, float
     c[i] = total;
 }
 
+/*
+ * A dense layer's forward pass at the end of its product (the tiled kernels' `dense` ending): element e of z, in
+ * column col, from the product's value v, then y = f(z); the operations of dendrite_bias_activation_element after
+ * the product, so the same bits as the two kernels. y may alias z only for LINEAR.
+ */
+DENDRITE_DEVICE void dendrite_gemm_dense_end(float v, int e, int col, DENDRITE_GLOBAL const float *bias, int has_bias,
+                                             int act, float act_alpha, DENDRITE_GLOBAL float *z,
+                                             DENDRITE_GLOBAL float *y) {
+    if (has_bias) {
+        v += bias[col];
+    }
+    z[e] = v;
+    y[e] = dendrite_activation(act, act_alpha, v);
+}
+
 #endif /* DENDRITE_GEMM_TILED_SHARED */
 
 /* ============================================================ the tiled body, once per DENDRITE_GEMM_VARIANT */
@@ -233,7 +255,9 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FETCH(DENDRITE_GEMM_VARIANT)(
 DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
         const int ta, const int tb, const int m, const int n, const int k, const float alpha,
         DENDRITE_GLOBAL const float *a, DENDRITE_GLOBAL const float *b, const float beta, DENDRITE_GLOBAL float *c,
-        DENDRITE_GLOBAL float *w, DENDRITE_LOCAL_PTR float *a_tile, DENDRITE_LOCAL_PTR float *b_tile) {
+        DENDRITE_GLOBAL float *w, DENDRITE_LOCAL_PTR float *a_tile, DENDRITE_LOCAL_PTR float *b_tile,
+        const int fold_last, DENDRITE_GLOBAL int *tickets, const int dense, DENDRITE_GLOBAL const float *bias,
+        const int has_bias, const int act, const float act_alpha, DENDRITE_GLOBAL float *y) {
     const int tx = dendrite_local_id(0);
     const int ty = dendrite_local_id(1);
     const int lid = ty * GEMM_TX + tx;
@@ -322,7 +346,17 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
             }
         }
     }
-    if (split) {
+    /*
+     * Split, with fold_last: the group that finishes its tile last (a ticket per tile) folds the tile's partial sums
+     * itself with gemm_fold's arithmetic, so the product needs no second launch; without, gemm_fold or the kernel
+     * after the product folds them. Either way, with `dense` each element of C (z) goes on through the layer's bias
+     * and activation into y.
+     */
+    const int tile = dendrite_group_id(1) * dendrite_num_groups(0) + dendrite_group_id(0);
+    const int folds = split && fold_last;
+    const int last = dendrite_group_is_last_of(folds, lid, folds ? tickets + tile : tickets, dendrite_num_groups(2),
+                                               (DENDRITE_LOCAL_PTR int *) a_tile);
+    if (split && !last) {
         return;
     }
     DENDRITE_UNROLL
@@ -332,9 +366,23 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
         for (int j = 0; j < GEMM_TN; j++) {
             const int gc = col0 + GEMM_COL(j);
             if (gr < m && gc < n) {
-                c[gr * n + gc] = blocks == 0 ? dendrite_gemm_empty(beta, total[i][j]) : total[i][j];
+                const int e = gr * n + gc;
+                float v;
+                if (split) {
+                    dendrite_gemm_fold_element(e, m * n, dendrite_num_groups(2), alpha, w, beta, c);
+                    v = c[e];
+                } else {
+                    v = blocks == 0 ? dendrite_gemm_empty(beta, total[i][j]) : total[i][j];
+                    c[e] = v;
+                }
+                if (dense) {
+                    dendrite_gemm_dense_end(v, e, gc, bias, has_bias, act, act_alpha, c, y);
+                }
             }
         }
+    }
+    if (last && lid == 0) {
+        tickets[tile] = 0; /* ready for the next split product */
     }
 }
 

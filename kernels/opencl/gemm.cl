@@ -4,14 +4,15 @@
  *
  *   gemm_<variant>_<ta><tb>   one tiled variant, one transpose combination (n: as stored, t: transposed);
  *                             work-groups of the variant's shape, grid (column tiles, row tiles, k-splits)
+ *   gemm_<variant>_dense      the same untransposed, ending in a dense layer's bias and activation
  *   gemm_fold                 second pass of a product split over k: one work-item per element of C
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (and its Dropout)
  *   gemm_simple               one work-item per element of C, for products too small to fill a tile
  *   gemm_rows                 32 work-items per row of C, for products of at most 32 columns (../common/gemm_rows.h)
  *
  * The host (OpenClBackend with dev.dendrite.backend.GemmVariant) picks the variant per shape and computes the
- * launch geometry. Every buffer is followed by its slice's element offset, except the work space w, which the
- * backend owns and passes whole.
+ * launch geometry. Every buffer is followed by its slice's element offset, except the work space w and the
+ * tickets, which the backend owns and passes whole.
  */
 #include "../common/dialect.h"
 #include "../common/activations.h"
@@ -28,10 +29,27 @@
 #define GEMM_KERNEL(NAME, V, TA, TB)                                                                             \
     DENDRITE_KERNEL __attribute__((reqd_work_group_size(DENDRITE_GEMM_TX(V), DENDRITE_GEMM_TY(V), 1))) void NAME( \
         int m, int n, int k, float alpha, __global const float *a, int ao, __global const float *b, int bo,     \
-        float beta, __global float *c, int co, __global float *w) {                                             \
+        float beta, __global float *c, int co, __global float *w, int fold_last, __global int *tickets) {       \
         DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
         DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
-        DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a + ao, b + bo, beta, c + co, w, a_tile, b_tile);           \
+        DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a + ao, b + bo, beta, c + co, w, a_tile, b_tile, fold_last, \
+                            tickets, 0, w, 0, 0, 0.0f, c + co);                                                 \
+    }
+
+/*
+ * A dense layer's forward pass as one launch: z = x w (x rows x k, w k x n, both as stored), then z += bias and
+ * y = f(z) as its product ends (gemm_tiled.h's `dense`), where two launches would be the product and
+ * activations.cl's bias_activation_forward; a split product needs fold_last. The same bits either way.
+ */
+#define GEMM_DENSE_KERNEL(NAME, V)                                                                               \
+    DENDRITE_KERNEL __attribute__((reqd_work_group_size(DENDRITE_GEMM_TX(V), DENDRITE_GEMM_TY(V), 1))) void NAME( \
+        int m, int n, int k, __global const float *x, int xo, __global const float *w_layer, int wo,           \
+        __global float *z, int zo, __global float *w, int fold_last, __global int *tickets,                     \
+        __global const float *bias, int bo, int has_bias, int act, float act_alpha, __global float *y, int yo) { \
+        DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
+        DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
+        DENDRITE_GEMM_FN(V)(0, 0, m, n, k, 1.0f, x + xo, w_layer + wo, 0.0f, z + zo, w, a_tile, b_tile,         \
+                            fold_last, tickets, 1, bias + bo, has_bias, act, act_alpha, y + yo);                \
     }
 
 GEMM_KERNEL(gemm_tile64_nn, tile64, 0, 0)
@@ -46,6 +64,9 @@ GEMM_KERNEL(gemm_small_nn, small, 0, 0)
 GEMM_KERNEL(gemm_small_nt, small, 0, 1)
 GEMM_KERNEL(gemm_small_tn, small, 1, 0)
 GEMM_KERNEL(gemm_small_tt, small, 1, 1)
+GEMM_DENSE_KERNEL(gemm_tile64_dense, tile64)
+GEMM_DENSE_KERNEL(gemm_large_dense, large)
+GEMM_DENSE_KERNEL(gemm_small_dense, small)
 
 /* C[i] from the partial sums w[block * mn + i] of its k-blocks, i < mn (work-items past the end do nothing). */
 DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, __global const float *w, float beta,

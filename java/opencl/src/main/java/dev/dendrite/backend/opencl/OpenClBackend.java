@@ -76,6 +76,12 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
      * counters' own kernel after the last update (A/B).
      */
     private final boolean foldEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.fuse"));
+    /**
+     * -Ddendrite.opencl.denseEpilogue=false: a dense layer whose product runs on a tiled variant takes a second launch
+     * for its bias and activation (or a split product's fold with them), instead of ending in its product (A/B).
+     */
+    private final boolean denseEpilogue =
+            !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.denseEpilogue"));
     private final OpenClDataOps data;
     private final OpenClBatchNormOps batchNorm;
     private final OpenClActivationOps activations;
@@ -172,12 +178,18 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     }
 
     /**
-     * A dense layer whose product's variant splits k: the partial sums folded straight into the bias and activation
-     * (gemm.cl's gemm_fold_bias_activation), one launch less.
+     * A dense layer in one launch: its product on a tiled variant ending in the bias and activation (gemm.cl's
+     * gemm_&lt;variant&gt;_dense), where no output overlaps an input; else, where the product's variant splits k, the
+     * partial sums folded straight into the bias and activation (gemm_fold_bias_activation), one launch less.
      */
     @Override
     protected boolean fusedDenseForward(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f,
                                         float alpha, Slice z, Slice y) {
+        if (foldEnabled && denseEpilogue && apartFromDenseInputs(x, w, rows, k, n, z, y)
+                && (bias == null || !overlaps(z, bias, n) && !overlaps(y, bias, n))
+                && gemm.denseInOneLaunch(x, w, bias, rows, k, n, f, alpha, z, y)) {
+            return true;
+        }
         return foldEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, null, 0f, 0L, 0, null);
     }
 

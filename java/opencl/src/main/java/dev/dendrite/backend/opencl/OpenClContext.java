@@ -59,6 +59,14 @@ final class OpenClContext {
      */
     final cl_mem errors;
     /**
+     * One ticket per tile of a product split over k whose last group folds the tile itself
+     * (kernels/common/gemm_tiled.h's fold_last), each 0 between kernels; {@link #GEMM_TICKETS} of them, so larger
+     * grids fold in a launch of their own.
+     */
+    final cl_mem gemmTickets;
+    /** Tiles of one split product that can fold in the product's own launch ({@link #gemmTickets}). */
+    static final int GEMM_TICKETS = 8192;
+    /**
      * Whether a kernel's last work-group does its final step in the same launch (kernels/common/last_group.h): folds
      * column partials into a bias gradient or batch-norm mean, adds up a softmax loss's statistics. Off with
      * {@code -Ddendrite.opencl.lastGroup=false}: column_finalize and accumulate_stats then run in launches of their
@@ -76,7 +84,8 @@ final class OpenClContext {
     final DeviceMemoryMeter memory = new DeviceMemoryMeter();
 
     /**
-     * Opens a context and a queue on {@code device}, with the dummy buffer and a zeroed error block.
+     * Opens a context and a queue on {@code device}, with the dummy buffer, a zeroed error block and zeroed GEMM
+     * tickets.
      *
      * @throws UnsupportedOperationException when the device cannot be opened, saying why
      */
@@ -86,6 +95,7 @@ final class OpenClContext {
         cl_command_queue q = null;
         cl_mem d = null;
         cl_mem e = null;
+        cl_mem t = null;
         try {
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL_CONTEXT_PLATFORM, device.platform);
@@ -94,9 +104,11 @@ final class OpenClContext {
             d = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 16, null, null);
             e = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4L * (ERROR_WORDS + 1), null, null);
             clEnqueueFillBuffer(q, e, Pointer.to(new int[] {0}), 4, 0, 4L * (ERROR_WORDS + 1), 0, null, null);
+            t = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4L * GEMM_TICKETS, null, null);
+            clEnqueueFillBuffer(q, t, Pointer.to(new int[] {0}), 4, 0, 4L * GEMM_TICKETS, 0, null, null);
             clFinish(q);
         } catch (CLException ex) {
-            releaseQuietly(e, d, q, ctx);
+            releaseQuietly(t, e, d, q, ctx);
             throw new UnsupportedOperationException("OpenCL device " + device.label() + " could not be opened: "
                     + CL.stringFor_errorCode(ex.getStatus()), ex);
         }
@@ -104,6 +116,7 @@ final class OpenClContext {
         this.queue = q;
         this.dummy = d;
         this.errors = e;
+        this.gemmTickets = t;
         this.programs = new OpenClPrograms(ctx, device);
     }
 
@@ -116,8 +129,11 @@ final class OpenClContext {
         return clCreateCommandQueue(ctx, device.device, 0, null);
     }
 
-    private static void releaseQuietly(cl_mem e, cl_mem d, cl_command_queue q, cl_context ctx) {
+    private static void releaseQuietly(cl_mem t, cl_mem e, cl_mem d, cl_command_queue q, cl_context ctx) {
         try {
+            if (t != null) {
+                clReleaseMemObject(t);
+            }
             if (e != null) {
                 clReleaseMemObject(e);
             }
@@ -136,8 +152,8 @@ final class OpenClContext {
     }
 
     /**
-     * Releases the scratch, the dummy, the error block, the queue and the context (after the backend's buffers,
-     * recordings and programs); returns the first failure, {@code failure} if there was one already.
+     * Releases the scratch, the dummy, the error block, the GEMM tickets, the queue and the context (after the
+     * backend's buffers, recordings and programs); returns the first failure, {@code failure} if there was one already.
      */
     CLException release(CLException failure) {
         if (scratch != null) {
@@ -150,6 +166,7 @@ final class OpenClContext {
         retiredScratch.clear();
         failure = releaseNoting(dummy, failure);
         failure = releaseNoting(errors, failure);
+        failure = releaseNoting(gemmTickets, failure);
         try {
             clReleaseCommandQueue(queue);
             clReleaseContext(context);

@@ -138,8 +138,9 @@ final class OpenClGemmOps implements GemmOps {
             return;
         }
         int[] groups = v.groups(m, n, k);
-        cl_mem w = enqueueTiled(kernel, v, m, n, k, alpha, a, ao, b, bo, beta, c, co);
-        if (groups[2] > 1) {
+        boolean foldLast = foldsInItsLaunch(groups);
+        cl_mem w = enqueueTiled(kernel, v, m, n, k, alpha, a, ao, b, bo, beta, c, co, foldLast);
+        if (groups[2] > 1 && !foldLast) {
             OpenClKernel fold = ctx.programs.kernel("gemm.cl", "gemm_fold");
             fold.args().i(m * n).i(groups[2]).f(alpha).mem(w).f(beta).mem(c, co);
             fold.run(ctx.queue, (long) GemmVariant.foldGroups(m, n) * GemmVariant.FOLD_THREADS,
@@ -149,16 +150,35 @@ final class OpenClGemmOps implements GemmOps {
 
     /**
      * Enqueues tiled variant {@code v}'s kernel (its arguments not yet set); returns the work space it wrote its
-     * partial sums to when it splits k (C is then untouched), else the dummy.
+     * partial sums to when it splits k, else the dummy. A split product leaves C untouched, unless {@code foldLast}:
+     * then the last group of each tile folds it (gemm_tiled.h), and C is the product.
      */
     private cl_mem enqueueTiled(OpenClKernel kernel, GemmVariant v, int m, int n, int k, float alpha, cl_mem a, int ao,
-                                cl_mem b, int bo, float beta, cl_mem c, int co) {
+                                cl_mem b, int bo, float beta, cl_mem c, int co, boolean foldLast) {
         int[] groups = v.groups(m, n, k);
-        cl_mem w = groups[2] > 1 ? ctx.scratch(4L * v.workspaceFloats(m, n, k)) : ctx.dummy;
-        kernel.i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta).mem(c, co).mem(w);
+        cl_mem w = workSpace(v, m, n, k);
+        kernel.i(m).i(n).i(k).f(alpha).mem(a, ao).mem(b, bo).f(beta).mem(c, co).mem(w).i(foldLast ? 1 : 0)
+                .mem(ctx.gemmTickets);
+        runTiled(kernel, v, groups);
+        return w;
+    }
+
+    private cl_mem workSpace(GemmVariant v, int m, int n, int k) {
+        return v.splits(m, n, k) > 1 ? ctx.scratch(4L * v.workspaceFloats(m, n, k)) : ctx.dummy;
+    }
+
+    private void runTiled(OpenClKernel kernel, GemmVariant v, int[] groups) {
         kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), groups[2], v.threadsX(),
                 v.threadsY(), 1);
-        return w;
+    }
+
+    /**
+     * Whether a split product with grid {@code groups} folds its partial sums in its own launch, the last group of
+     * each tile taking a ticket: on unless {@code -Ddendrite.opencl.lastGroup=false}, for grids of at most
+     * {@link OpenClContext#GEMM_TICKETS} tiles.
+     */
+    private boolean foldsInItsLaunch(int[] groups) {
+        return groups[2] > 1 && ctx.lastGroupFolds && (long) groups[0] * groups[1] <= OpenClContext.GEMM_TICKETS;
     }
 
     /**
@@ -201,7 +221,7 @@ final class OpenClGemmOps implements GemmOps {
             splitsOut[0] = splits;
             OpenClKernel kernel = ctx.programs.kernel("gemm.cl", v.kernelName(false, transB)).args();
             return enqueueTiled(kernel, v, rows, n, k, 1f, ctx.mem(x), x.offset(), ctx.mem(w), w.offset(), 0f,
-                    ctx.mem(z), z.offset());
+                    ctx.mem(z), z.offset(), false);
         } catch (CLException e) {
             throw ctx.clFailure("a dense layer's split product", GemmTuner.describe(false, transB, rows, n, k), e);
         }
@@ -234,6 +254,36 @@ final class OpenClGemmOps implements GemmOps {
             ctx.dropoutArgs(fold, rate, seed, stream, counters);
             fold.run(ctx.queue, (long) GemmVariant.foldGroups(rows, n) * GemmVariant.FOLD_THREADS,
                     GemmVariant.FOLD_THREADS);
+            return true;
+        } catch (CLException e) {
+            throw ctx.clFailure("denseForward", GemmTuner.describe(false, false, rows, n, k) + ", " + f, e);
+        }
+    }
+
+    /**
+     * A dense layer's forward pass ({@code z = x w}, then bias and activation into {@code y}) as one launch, where
+     * the variant chosen for the product is tiled (gemm.cl's gemm_&lt;variant&gt;_dense; a split one folds in its own
+     * launch, {@link #foldsInItsLaunch}): the same bits as the product and bias_activation_forward. Returns false,
+     * having issued nothing, for softmax, an empty product, or another variant.
+     */
+    boolean denseInOneLaunch(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, float alpha,
+                             Slice z, Slice y) {
+        if (f == ActivationFunction.SOFTMAX || rows == 0 || n == 0 || k == 0) {
+            return false;
+        }
+        try {
+            GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset())
+                    .forShape(rows, n, k);
+            int[] groups = v.groups(rows, n, k);
+            if (v.transposesAsArguments() || groups[2] > 1 && !foldsInItsLaunch(groups)) {
+                return false;
+            }
+            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", "gemm_" + v.id() + "_dense").args();
+            kernel.i(rows).i(n).i(k).mem(ctx.mem(x), x.offset()).mem(ctx.mem(w), w.offset()).mem(ctx.mem(z), z.offset())
+                    .mem(workSpace(v, rows, n, k)).i(groups[2] > 1 ? 1 : 0).mem(ctx.gemmTickets)
+                    .mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1).i(activationCode(f)).f(alpha)
+                    .mem(ctx.mem(y), y.offset());
+            runTiled(kernel, v, groups);
             return true;
         } catch (CLException e) {
             throw ctx.clFailure("denseForward", GemmTuner.describe(false, false, rows, n, k) + ", " + f, e);

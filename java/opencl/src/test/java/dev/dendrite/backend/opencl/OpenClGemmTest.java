@@ -226,6 +226,65 @@ class OpenClGemmTest {
     }
 
     /**
+     * A dense layer's forward pass ending in its tiled product (gemm.cl's gemm_&lt;variant&gt;_dense), each tiled variant
+     * forced, every activation but softmax, with and without a bias, and linear with y over z: z and y bit for bit
+     * like the product followed by biasActivationForward, and one recorded launch, replayed to the same bits. SMALL
+     * splits k on the first two shapes, so there the last group of each tile folds it: 32 x 32 tiles, 4 and 2 of
+     * them on a tile, each tile's ticket left at 0 for the next shape (planted, a ticket not reset fails the next).
+     */
+    @Test
+    void aDenseLayerEndsInItsTiledProductInOneLaunchBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261206);
+        int[][] shapes = {{128, 784, 70}, {33, 300, 40}, {5, 17, 3}, {130, 256, 129}};
+        assertTrue(GemmVariant.SMALL.splits(128, 70, 784) == 4 && GemmVariant.SMALL.splits(33, 40, 300) == 2);
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int k = s[1];
+                int n = s[2];
+                for (dev.dendrite.backend.ActivationFunction f : dev.dendrite.backend.ActivationFunction.values()) {
+                    if (f == dev.dendrite.backend.ActivationFunction.SOFTMAX) {
+                        continue;
+                    }
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
+                        denseEndsInItsProduct(rnd, what, rows, k, n, f, withBias);
+                    }
+                }
+            }
+        }
+    }
+
+    private void denseEndsInItsProduct(java.util.Random rnd, String what, int rows, int k, int n,
+                                       dev.dendrite.backend.ActivationFunction f, boolean withBias) {
+        boolean inPlace = f == dev.dendrite.backend.ActivationFunction.LINEAR;
+        try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
+             Buffer one = backend.allocate(DType.F32, 2 * rows * n);
+             Buffer two = backend.allocate(DType.F32, 2 * rows * n)) {
+            Slice b = withBias ? bias.all() : null;
+            Slice z1 = one.slice(0, rows * n);
+            Slice y1 = inPlace ? z1 : one.slice(rows * n, rows * n);
+            backend.fill(one.all(), Float.NaN); // y over z leaves half of each buffer as it was: NaN in both
+            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z1);
+            backend.biasActivationForward(z1, b, rows, n, f, 0.1f, y1);
+            float[] expected = download(one);
+            Slice z2 = two.slice(0, rows * n);
+            Slice y2 = inPlace ? z2 : two.slice(rows * n, rows * n);
+            try (dev.dendrite.backend.CapturedStep step = backend.capture(
+                    () -> backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2))) {
+                assertEquals(1, ((OpenClRecording) step).size(), what + ": launches");
+                for (int replay = 0; replay < 2; replay++) {
+                    backend.fill(two.all(), Float.NaN);
+                    step.run();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two),
+                            what + ": z and y, replay " + replay);
+                }
+            }
+        }
+    }
+
+    /**
      * denseSoftmaxCrossEntropy with each variant forced: where it splits k, softmax_forward_xent folds the partial
      * sums itself; the bits of the product, the softmax and the loss apart (z, y, the probabilities, the gradient and
      * the statistics, whose scratch must not overlap the partial sums), sparse labels and one-hot targets.
