@@ -52,6 +52,7 @@
 #   PROFILE_NETWORKS="mlp512"        networks cuda-bench also profiles op by op (empty: none)
 #   EXTRA_RUNS="NAME:FLAG[,FLAG..] .." cuda-bench runs every network again per entry, with those JVM flags, into
 #                                    cuda-NET-NAME (e.g. "nobranch:-Ddendrite.cuda.branches=false")
+#   OPENCL_EXTRA_RUNS="NAME:FLAG.." the same for opencl-bench's networks, into opencl-NET-NAME
 #   CUDA_SYNC=1                      -Ddendrite.cuda.sync=true: an asynchronous fault names the op that caused it
 #   RETRY_SWITCHES="NAME:FLAG[,FLAG..] .."  when cuda-tests fails, its failing classes run again with -Ddendrite.cuda.sync,
 #                                    then with all these paths off, then with each off alone until one passes (the
@@ -97,6 +98,7 @@ case "${PLAN:-}" in
      # steps go on both sides (trace), ncu last
     : "${ONLY:=cuda-bench pytorch compare dev opencl-tests opencl-bench trace gemm step}" "${NETWORKS:=wide4096}"
     : "${EXTRA_RUNS=no3x:-Ddendrite.cuda.3xtf32=false choice:-Ddendrite.gemm.verbose=true whole:-Ddendrite.updates.byLayer=false whole-tf32:-Ddendrite.updates.byLayer=false,-Ddendrite.cuda.tf32=true nolt-tf32:-Ddendrite.cuda.lt=false,-Ddendrite.cuda.tf32=true}"
+    : "${OPENCL_EXTRA_RUNS=nodenseend@mlp512:-Ddendrite.opencl.denseEpilogue=false}"
     : "${STEP_NETWORKS:=mlp512 bn256}" "${TRACE_NETWORKS:=mlp512 bn256 wide4096}"
     : "${TF32_NETWORKS=wide4096}" "${PROFILE_NETWORKS=mlp512}" "${BENCH_TIMEOUT:=75}"
     : "${PYTORCH_TIMEOUT:=60}" "${TEST_TIMEOUT:=120}" "${BUDGET:=330}" ;;
@@ -199,7 +201,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|DEV_PROGRAMS|DEV_BUDGET|PROFILE_NETWORKS|EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|SMOKE_TIMEOUT|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|DEV_PROGRAMS|DEV_BUDGET|PROFILE_NETWORKS|EXTRA_RUNS|OPENCL_EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|SMOKE_TIMEOUT|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -510,17 +512,19 @@ bench() { # BACKEND NETWORK FILE_STEM [JVM FLAG...]: the epoch protocol of $EPOC
 }
 
 # A/B in the same call: each NAME:FLAG[,FLAG...] of $EXTRA_RUNS runs every network again with those JVM flags;
-# NAME@NET[+NET..] only those networks.
+# NAME@NET[+NET..] only those networks. With arguments: BACKEND RUNS NETWORK... (OpenCL's, $OPENCL_EXTRA_RUNS).
 extra_runs() {
-  local run name flags only net
-  for run in ${EXTRA_RUNS:-}; do
+  local backend=${1:-cuda} runs=${2-${EXTRA_RUNS:-}} run name flags only net
+  local nets=("${networks[@]}")
+  [ $# -gt 2 ] && nets=("${@:3}")
+  for run in $runs; do
     name=${run%%:*}
     only=
     [[ "$name" == *@* ]] && only="+${name#*@}+" && name=${name%%@*}
     IFS=, read -r -a flags <<< "${run#*:}"
-    for net in "${networks[@]}"; do
+    for net in "${nets[@]}"; do
       [ -z "$only" ] || [[ "$only" == *"+$net+"* ]] || continue
-      bench cuda "$net" "cuda-$net-$name" "${flags[@]}"
+      bench "$backend" "$net" "$backend-$net-$name" "${flags[@]}"
     done
   done
 }
@@ -701,6 +705,7 @@ stage_opencl_bench() {
         # tiled variant, split or rows it keeps there has never been read off a GPU.
         bench opencl "$net" "opencl-$net" -Ddendrite.gemm.verbose=true
       done
+      [ ${#opencl_networks[@]} -eq 0 ] || extra_runs opencl "${OPENCL_EXTRA_RUNS:-}" "${opencl_networks[@]}"
       [ ${#failed[@]} -eq 0 ]
     ) || failed+=(opencl-bench)
   else failed+=(opencl-bench); echo "opencl-bench: FAILED, no Java" >> "$summary"; fi
