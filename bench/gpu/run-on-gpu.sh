@@ -58,6 +58,8 @@
 #                                    then with all these paths off, then with each off alone until one passes (the
 #                                    default: every path added since the last green device run); RETRY_TIMEOUT=60
 #                                    seconds a rerun, RETRY_BUDGET=120 seconds for the single-path reruns together
+#   OPENCL_RETRY_SWITCHES="NAME:FLAG[,FLAG..] .."  the same when opencl-tests fails (without the sync rerun); a path
+#                                    it names is also off for opencl-bench
 #   COMPARE_DIRS="dir ..."           more result folders for the compare stage (e.g. an earlier call's results)
 #   DEV_PROGRAMS="gemm_lt_epilogue ..." DEV_BUDGET=120 DEV_TIMEOUT=60   the dev stage's programs to run first, in
 #                                    order (the others follow), its seconds in all, and each program's at most
@@ -75,6 +77,8 @@ out=${OUT:-$b/out}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 summary=$out/summary.txt
+# The switches of a path the OpenCL suite failed on (retry_tests), for opencl-bench (the stages are subshells).
+opencl_flags_file=$out/.opencl-retry-flags
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 all_stages="cuda-tests opencl-tests cuda-bench cuda-ab opencl-bench gemm ops scaling step trace dev pytorch compare"
@@ -105,9 +109,14 @@ case "${PLAN:-}" in
   *) echo "run-on-gpu: unknown PLAN '$PLAN'; expected 1 or 2" >&2; exit 2 ;;
 esac
 # The paths that no device has run yet (added since session 15's green call 3, commit 611b79d): what
-# retry_cuda_tests switches off when the CUDA suite fails. PDL first (CudaPdlTest skips its GPU tests without it, so
+# retry_tests switches off when the CUDA suite fails. PDL first (CudaPdlTest skips its GPU tests without it, so
 # a failure there names PDL; bench/gpu/README.md), then the others, most recent first.
 : "${RETRY_SWITCHES=pdl:-Ddendrite.cuda.pdl=false epilogue:-Ddendrite.cuda.ltEpilogue=false rows:-Ddendrite.cuda.rows=false carry:-Ddendrite.updates.carry=false prefetch:-Ddendrite.prefetchBatches=false lt:-Ddendrite.cuda.lt=false receval:-Ddendrite.recordEvaluation=false 3xtf32:-Ddendrite.cuda.3xtf32=false counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false bylayer:-Ddendrite.updates.byLayer=false vectoradam:-Ddendrite.cuda.vectorAdam=false fuse:-Ddendrite.cuda.fuse=false}"
+# The same for the OpenCL suite (added since session 15's green OpenCL call 2, commit 8799dff), most recent first:
+# the dense layers ending in their product, the last work-group's folds, one update op on a GPU (byLayer=true
+# restores session 15's updates), the carried update, the tuner's choices (rule: no rows kernel, nothing timed),
+# the counters in the last update, the hand-offs and pairs between layers, the folds fused into the next kernel.
+: "${OPENCL_RETRY_SWITCHES=denseend:-Ddendrite.opencl.denseEpilogue=false lastgroup:-Ddendrite.opencl.lastGroup=false bylayer:-Ddendrite.updates.byLayer=true carry:-Ddendrite.updates.carry=false rule:-Ddendrite.opencl.gemm=rule counters:-Ddendrite.fuseCounters=false handoff:-Ddendrite.fuseInputGradient=false,-Ddendrite.fuseActivationBackward=false,-Ddendrite.fuseDenseBatchNorm=false pairs:-Ddendrite.fuseLayers=false fuse:-Ddendrite.opencl.fuse=false}"
 networks=("$@")
 # Lists are space-separated; commas are taken as spaces too.
 list=${NETWORKS:-mlp512 bn256 mlp1024 wide4096}
@@ -201,7 +210,7 @@ driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 # The knobs that were set, written so that the command line can be pasted back.
 knobs=
-for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|DEV_PROGRAMS|DEV_BUDGET|PROFILE_NETWORKS|EXTRA_RUNS|OPENCL_EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|STEP_NETWORKS|SMOKE_TIMEOUT|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
+for name in $(env | grep -oE '^(PLAN|BUDGET|ONLY|SKIP_[A-Z_]+|NETWORKS|DEV_PROGRAMS|DEV_BUDGET|PROFILE_NETWORKS|EXTRA_RUNS|OPENCL_EXTRA_RUNS|[A-Z]+_TIMEOUT|OPENCL_NETWORKS|TF32_NETWORKS|TF32|EPOCHS|WARMUP|TRAIN|PYTORCH_VARIANTS|PYTORCH_SPG|PYTORCH_SPG_NETWORKS|GEMM_SIZE|GEMM_BACKENDS|CUDA_SYNC|RETRY_SWITCHES|OPENCL_RETRY_SWITCHES|STEP_NETWORKS|SMOKE_TIMEOUT|TRACE_NETWORKS|TRACE_NOPDL_NETWORKS|TRACE_TRAIN|NCU_[A-Z]+|PACK)=' \
     | tr -d = | sort); do
   value=${!name}
   case "$value" in *[[:space:]]*|'') knobs+="$name=\"$value\" " ;; *) knobs+="$name=$value " ;; esac
@@ -316,55 +325,58 @@ failed_classes() {
   "$python" bench/gpu/junit_failures.py "$1"
 }
 
-# When the CUDA suite fails, its failing classes run again in the same call: first with every op waited for (an
-# asynchronous fault then names its op), then with every path that no device has run yet switched off
-# ($RETRY_SWITCHES, NAME:FLAG[,FLAG..] each), and where that passes, with each of those paths off alone, in order,
-# until one passes: that path is the likely cause, and the rest of the call runs without it (noted in summary.txt),
-# so that its benchmarks time code that passed its tests. The reruns' own results do not change the exit status.
-retry_cuda_tests() {
-  local classes=() selectors=() c run flags all=() extra_jvm kept=(${failed[@]+"${failed[@]}"})
-  read -r -a classes <<< "$(failed_classes "$out/junit-cuda" 2>/dev/null | tr '\n' ' ')"
+# When the CUDA or OpenCL suite fails (KIND: cuda or opencl), its failing classes run again in the same call: on CUDA
+# first with every op waited for (an asynchronous fault then names its op), then with every path that no device has
+# run yet switched off ($RETRY_SWITCHES, or $OPENCL_RETRY_SWITCHES: NAME:FLAG[,FLAG..] each), and where that passes,
+# with each of those paths off alone, in order, until one passes: that path is the likely cause, and the rest of the
+# call runs without it (noted in summary.txt; OpenCL's flags also go to $opencl_flags_file for opencl-bench), so that
+# its benchmarks time code that passed its tests. The reruns' own results do not change the exit status.
+retry_tests() {
+  local kind=$1 classes=() selectors=() c run flags all=() extra_jvm kept=(${failed[@]+"${failed[@]}"}) switches
+  [ "$kind" = cuda ] && switches=${RETRY_SWITCHES:-} || switches=${OPENCL_RETRY_SWITCHES:-}
+  read -r -a classes <<< "$(failed_classes "$out/junit-$kind" 2>/dev/null | tr '\n' ' ')"
   if [ ${#classes[@]} -eq 0 ]; then
-    note "cuda-tests: no failing class in $out/junit-cuda (a crash or a timeout?); nothing rerun"
+    note "$kind-tests: no failing class in $out/junit-$kind (a crash or a timeout?); nothing rerun"
     return
   fi
   for c in "${classes[@]}"; do selectors+=(--select-class "$c"); done
-  note "cuda-tests: failing classes ${classes[*]}; rerunning them"
-  if [ "${CUDA_SYNC:-0}" != 1 ]; then
+  note "$kind-tests: failing classes ${classes[*]}; rerunning them"
+  if [ "$kind" = cuda ] && [ "${CUDA_SYNC:-0}" != 1 ]; then
     extra_jvm=(-Ddendrite.cuda.sync=true)
     junit_run cuda-tests-sync "$out/junit-cuda-sync" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
   fi
-  for run in ${RETRY_SWITCHES:-}; do
+  for run in $switches; do
     IFS=, read -r -a flags <<< "${run#*:}"
     all+=(${flags[@]+"${flags[@]}"})
   done
   if [ ${#all[@]} -gt 0 ]; then
     extra_jvm=("${all[@]}")
-    junit_run cuda-tests-without-new "$out/junit-cuda-without-new" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
+    junit_run "$kind-tests-without-new" "$out/junit-$kind-without-new" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
     if [ "$last_rc" = 0 ]; then
       local named= started=$SECONDS
-      for run in ${RETRY_SWITCHES:-}; do
+      for run in $switches; do
         # The benchmarks after this stage matter too: the single-path reruns stop after RETRY_BUDGET seconds.
         if [ $((SECONDS - started)) -ge "${RETRY_BUDGET:-120}" ]; then
-          note "cuda-tests: the single-path reruns stopped at ${run%%:*} (RETRY_BUDGET=${RETRY_BUDGET:-120}s)"
+          note "$kind-tests: the single-path reruns stopped at ${run%%:*} (RETRY_BUDGET=${RETRY_BUDGET:-120}s)"
           break
         fi
         IFS=, read -r -a flags <<< "${run#*:}"
         extra_jvm=(${flags[@]+"${flags[@]}"})
-        junit_run "cuda-tests-without-${run%%:*}" "$out/junit-cuda-without-${run%%:*}" "${RETRY_TIMEOUT:-60}" \
+        junit_run "$kind-tests-without-${run%%:*}" "$out/junit-$kind-without-${run%%:*}" "${RETRY_TIMEOUT:-60}" \
           "${selectors[@]}"
         if [ "$last_rc" = 0 ]; then
           jvm_flags+=(${flags[@]+"${flags[@]}"})
-          note "cuda-tests: the failing classes pass with ${run%%:*} off (${flags[*]}): the likely cause;" \
+          [ "$kind" = cuda ] || echo "${flags[*]}" > "$opencl_flags_file"
+          note "$kind-tests: the failing classes pass with ${run%%:*} off (${flags[*]}): the likely cause;" \
             "the rest of this call runs with it off"
           named=1
           break
         fi
       done
-      [ -n "$named" ] || note "cuda-tests: the failing classes pass with every new path off but with no single one" \
+      [ -n "$named" ] || note "$kind-tests: the failing classes pass with every new path off but with no single one" \
         "off: two paths together, or a flaky test; the rest of this call runs with the defaults"
     elif [ "$last_rc" != skipped ]; then
-      note "cuda-tests: the failing classes fail with every new path off too (${all[*]}): not one of those paths"
+      note "$kind-tests: the failing classes fail with every new path off too (${all[*]}): not one of those paths"
     fi
   fi
   failed=(${kept[@]+"${kept[@]}"})
@@ -453,7 +465,7 @@ stage_cuda_tests() {
     pdl_smoke
     run_junit cuda-tests "$out/junit-cuda" dev.dendrite.backend.cuda \
       'dev/dendrite/([a-z0-9]+/)*Cuda[A-Za-z0-9]*Tests?\.class'
-    [ "$last_rc" = 0 ] || [ "$last_rc" = skipped ] || retry_cuda_tests
+    [ "$last_rc" = 0 ] || [ "$last_rc" = skipped ] || retry_tests cuda
   else failed+=(cuda-tests); echo "cuda-tests: FAILED, no Java" >> "$summary"; fi
   pdl_sass
 }
@@ -490,6 +502,7 @@ stage_opencl_tests() {
       export CI=true
       run_junit opencl-tests "$out/junit-opencl" dev.dendrite.backend.opencl \
         'dev/dendrite/([a-z0-9]+/)*OpenCl[A-Za-z0-9]*Tests?\.class'
+      [ "$last_rc" = 0 ] || [ "$last_rc" = skipped ] || retry_tests opencl
       [ ${#failed[@]} -eq 0 ]
     ) || { failed+=(opencl-tests); }
   else failed+=(opencl-tests); echo "opencl-tests: FAILED, no Java" >> "$summary"; fi
@@ -703,7 +716,9 @@ stage_opencl_bench() {
       for net in ${opencl_networks[@]+"${opencl_networks[@]}"}; do
         # The tuner's times per GEMM shape on NVIDIA's OpenCL ("dendrite gemm (opencl)" lines, once per shape): which
         # tiled variant, split or rows it keeps there has never been read off a GPU.
-        bench opencl "$net" "opencl-$net" -Ddendrite.gemm.verbose=true
+        # With the switches of a path the OpenCL suite failed on (retry_tests), if it named one.
+        read -r -a flags <<< "$(cat "$opencl_flags_file" 2>/dev/null)"
+        bench opencl "$net" "opencl-$net" -Ddendrite.gemm.verbose=true ${flags[@]+"${flags[@]}"}
       done
       [ ${#opencl_networks[@]} -eq 0 ] || extra_runs opencl "${OPENCL_EXTRA_RUNS:-}" "${opencl_networks[@]}"
       [ ${#failed[@]} -eq 0 ]

@@ -14,4 +14,10 @@ class CudaCounterAdvanceTest extends CounterAdvanceConformance {
     protected long fusedUpdates(Backend backend) {
         return ((CudaBackend) backend).countersAdvancedByUpdates();
     }
+
+    /** -Ddendrite.cuda.fuse=false issues the counters' own kernel after the update. */
+    @Override
+    protected boolean advancesInItsRuleKernels() {
+        return !"false".equalsIgnoreCase(System.getProperty("dendrite.cuda.fuse"));
+    }
 }

@@ -532,6 +532,19 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         gemm.forceGemmVariant(v);
     }
 
+    /**
+     * The launches of a dense layer's forward pass (not softmax) on a tiled variant, as this backend's switches
+     * ({@code dendrite.opencl.fuse}, {@code denseEpilogue}, {@code lastGroup}) have it: 1 where it ends in its
+     * product, else the product (its partial sums, where {@code split}) and its bias and activation, with gemm_fold
+     * between them where neither folds a split product; for tests, which may run with any of them off.
+     */
+    int denseForwardLaunches(boolean split) {
+        if (foldEnabled && denseEpilogue && (!split || ctx.lastGroupFolds)) {
+            return 1;
+        }
+        return split && !foldEnabled && !ctx.lastGroupFolds ? 3 : 2;
+    }
+
     /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */
     GemmVariant gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
         return gemm.gemmChoice(transA, transB, m, n, k);

@@ -14,4 +14,10 @@ class OpenClCounterAdvanceTest extends CounterAdvanceConformance {
     protected long fusedUpdates(Backend backend) {
         return ((OpenClBackend) backend).countersAdvancedByUpdates();
     }
+
+    /** -Ddendrite.opencl.fuse=false issues the counters' own kernel after the update. */
+    @Override
+    protected boolean advancesInItsRuleKernels() {
+        return !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.fuse"));
+    }
 }

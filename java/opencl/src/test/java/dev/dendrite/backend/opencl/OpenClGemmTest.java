@@ -226,17 +226,22 @@ class OpenClGemmTest {
     }
 
     /**
-     * A dense layer's forward pass ending in its tiled product (gemm.cl's gemm_&lt;variant&gt;_dense), each tiled variant
-     * forced, every activation but softmax, with and without a bias, and linear with y over z: z and y bit for bit
-     * like the product followed by biasActivationForward, and one recorded launch, replayed to the same bits. SMALL
-     * splits k on the first two shapes, so there the last group of each tile folds it: 32 x 32 tiles, 4 and 2 of
-     * them on a tile, each tile's ticket left at 0 for the next shape (planted, a ticket not reset fails the next).
+     * A dense layer's forward pass ending in its tiled product (gemm.cl's gemm_&lt;variant&gt;_dense), each tiled
+     * variant forced, every activation but softmax, with and without a bias, and linear with y over z: z and y bit
+     * for bit like the product followed by biasActivationForward, and one recorded launch (the default; more with
+     * the switches off, as the device runner's reruns set them), replayed to the same bits. SMALL splits k on the
+     * first two shapes, so there the last group of each tile folds it: 32 x 32 tiles, 4 and 2 of them on a tile,
+     * each tile's ticket left at 0 for the next shape (planted, a ticket not reset fails the next).
      */
     @Test
     void aDenseLayerEndsInItsTiledProductInOneLaunchBitForBit() {
         java.util.Random rnd = new java.util.Random(20261206);
         int[][] shapes = {{128, 784, 70}, {33, 300, 40}, {5, 17, 3}, {130, 256, 129}};
         assertTrue(GemmVariant.SMALL.splits(128, 70, 784) == 4 && GemmVariant.SMALL.splits(33, 40, 300) == 2);
+        if (java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
+                .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null)) {
+            assertEquals(1, backend.denseForwardLaunches(true), "the default: one launch, split or not");
+        }
         for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
             backend.forceGemmVariant(v);
             for (int[] s : shapes) {
@@ -249,7 +254,8 @@ class OpenClGemmTest {
                     }
                     for (boolean withBias : new boolean[] {false, true}) {
                         String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
-                        denseEndsInItsProduct(rnd, what, rows, k, n, f, withBias);
+                        denseEndsInItsProduct(rnd, what, rows, k, n, f, withBias,
+                                backend.denseForwardLaunches(v.splits(rows, n, k) > 1));
                     }
                 }
             }
@@ -257,7 +263,7 @@ class OpenClGemmTest {
     }
 
     private void denseEndsInItsProduct(java.util.Random rnd, String what, int rows, int k, int n,
-                                       dev.dendrite.backend.ActivationFunction f, boolean withBias) {
+                                       dev.dendrite.backend.ActivationFunction f, boolean withBias, int launches) {
         boolean inPlace = f == dev.dendrite.backend.ActivationFunction.LINEAR;
         try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
              Buffer one = backend.allocate(DType.F32, 2 * rows * n);
@@ -273,7 +279,7 @@ class OpenClGemmTest {
             Slice y2 = inPlace ? z2 : two.slice(rows * n, rows * n);
             try (dev.dendrite.backend.CapturedStep step = backend.capture(
                     () -> backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2))) {
-                assertEquals(1, ((OpenClRecording) step).size(), what + ": launches");
+                assertEquals(launches, ((OpenClRecording) step).size(), what + ": launches");
                 for (int replay = 0; replay < 2; replay++) {
                     backend.fill(two.all(), Float.NaN);
                     step.run();
