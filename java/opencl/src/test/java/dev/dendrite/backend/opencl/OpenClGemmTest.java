@@ -265,20 +265,23 @@ class OpenClGemmTest {
     private void denseEndsInItsProduct(java.util.Random rnd, String what, int rows, int k, int n,
                                        dev.dendrite.backend.ActivationFunction f, boolean withBias, int launches) {
         boolean inPlace = f == dev.dendrite.backend.ActivationFunction.LINEAR;
-        try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
-             Buffer one = backend.allocate(DType.F32, 2 * rows * n);
-             Buffer two = backend.allocate(DType.F32, 2 * rows * n)) {
-            Slice b = withBias ? bias.all() : null;
-            Slice z1 = one.slice(0, rows * n);
-            Slice y1 = inPlace ? z1 : one.slice(rows * n, rows * n);
+        // Every slice at an odd offset inside its buffer, as a layer's activations and parameters may lie.
+        try (Buffer xb = filled(rnd, rows * k + 3); Buffer wb = filled(rnd, k * n + 5); Buffer bb = filled(rnd, n + 1);
+             Buffer one = backend.allocate(DType.F32, 2 * rows * n + 1);
+             Buffer two = backend.allocate(DType.F32, 2 * rows * n + 1)) {
+            Slice x = xb.slice(3, rows * k);
+            Slice w = wb.slice(5, k * n);
+            Slice b = withBias ? bb.slice(1, n) : null;
+            Slice z1 = one.slice(1, rows * n);
+            Slice y1 = inPlace ? z1 : one.slice(1 + rows * n, rows * n);
             backend.fill(one.all(), Float.NaN); // y over z leaves half of each buffer as it was: NaN in both
-            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z1);
+            backend.gemm(false, false, rows, n, k, 1f, x, w, 0f, z1);
             backend.biasActivationForward(z1, b, rows, n, f, 0.1f, y1);
             float[] expected = download(one);
-            Slice z2 = two.slice(0, rows * n);
-            Slice y2 = inPlace ? z2 : two.slice(rows * n, rows * n);
+            Slice z2 = two.slice(1, rows * n);
+            Slice y2 = inPlace ? z2 : two.slice(1 + rows * n, rows * n);
             try (dev.dendrite.backend.CapturedStep step = backend.capture(
-                    () -> backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2))) {
+                    () -> backend.denseForward(x, w, b, rows, k, n, f, 0.1f, z2, y2))) {
                 assertEquals(launches, ((OpenClRecording) step).size(), what + ": launches");
                 for (int replay = 0; replay < 2; replay++) {
                     backend.fill(two.all(), Float.NaN);
