@@ -25,6 +25,7 @@
  *   dendrite_local_id(d) / dendrite_group_id(d) / dendrite_num_groups(d)   d = 0, 1, 2 (x, y, z)
  *   dendrite_float4 / dendrite_local_load4(p)   four floats read at once from local memory; p 16-byte aligned
  *   DENDRITE_UNROLL     asks for the next loop (with a constant trip count) to be unrolled completely
+ *   DENDRITE_NO_UNROLL  asks for the next loop to stay a loop (one copy of a long body)
  */
 #ifndef DENDRITE_DIALECT_H
 #define DENDRITE_DIALECT_H
@@ -77,6 +78,7 @@ typedef ulong dendrite_u64;
 typedef float4 dendrite_float4;
 #define dendrite_local_load4(p) (*(const __local float4 *) (p))
 #define DENDRITE_UNROLL _Pragma("unroll")
+#define DENDRITE_NO_UNROLL _Pragma("unroll 1")
 
 #elif defined(__CUDACC__)
 /* ------------------------------------------------------------------ CUDA C++ */
@@ -104,6 +106,7 @@ typedef unsigned long long dendrite_u64;
 typedef float4 dendrite_float4;
 #define dendrite_local_load4(p) (*(const float4 *) (p))
 #define DENDRITE_UNROLL _Pragma("unroll")
+#define DENDRITE_NO_UNROLL _Pragma("unroll 1")
 
 #else
 /* ------------------------------------------------------------------ host C99 */

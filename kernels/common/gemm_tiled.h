@@ -367,17 +367,24 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
             const int gc = col0 + GEMM_COL(j);
             if (gr < m && gc < n) {
                 const int e = gr * n + gc;
-                float v;
                 if (split) {
                     dendrite_gemm_fold_element(e, m * n, dendrite_num_groups(2), alpha, w, beta, c);
-                    v = c[e];
                 } else {
-                    v = blocks == 0 ? dendrite_gemm_empty(beta, total[i][j]) : total[i][j];
-                    c[e] = v;
+                    c[e] = blocks == 0 ? dendrite_gemm_empty(beta, total[i][j]) : total[i][j];
                 }
-                if (dense) {
-                    dendrite_gemm_dense_end(v, e, gc, bias, has_bias, act, act_alpha, c, y);
-                }
+            }
+        }
+    }
+    if (dense) {
+        /* A loop of its own, kept a loop: one copy of the activation's code, not TM * TN; each element of z is read
+         * back by the work-item that wrote it. */
+        DENDRITE_NO_UNROLL
+        for (int q = 0; q < GEMM_TM * GEMM_TN; q++) {
+            const int gr = row0 + GEMM_ROW(q / GEMM_TN);
+            const int gc = col0 + GEMM_COL(q % GEMM_TN);
+            if (gr < m && gc < n) {
+                const int e = gr * n + gc;
+                dendrite_gemm_dense_end(c[e], e, gc, bias, has_bias, act, act_alpha, c, y);
             }
         }
     }
