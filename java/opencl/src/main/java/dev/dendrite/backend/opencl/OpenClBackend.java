@@ -187,10 +187,20 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
                                         float alpha, Slice z, Slice y) {
         if (foldEnabled && denseEpilogue && apartFromDenseInputs(x, w, rows, k, n, z, y)
                 && (bias == null || !overlaps(z, bias, n) && !overlaps(y, bias, n))
-                && gemm.denseInOneLaunch(x, w, bias, rows, k, n, f, alpha, z, y)) {
+                && gemm.denseInOneLaunch(x, w, bias, rows, k, n, f, alpha, z, y,
+                        () -> denseApart(x, w, bias, rows, k, n, f, alpha, z, y))) {
             return true;
         }
         return foldEnabled && gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, null, 0f, 0L, 0, null);
+    }
+
+    /** A dense layer as two launches, as when it does not end in its product (the tuner's other path). */
+    private void denseApart(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, float alpha,
+                            Slice z, Slice y) {
+        if (!gemm.foldsIntoActivation(x, w, bias, rows, k, n, f, alpha, z, y, null, 0f, 0L, 0, null)) {
+            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+            activations.biasActivationForward(z, bias, rows, n, f, alpha, y);
+        }
     }
 
     /**
@@ -534,15 +544,26 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
 
     /**
      * The launches of a dense layer's forward pass (not softmax) on a tiled variant, as this backend's switches
-     * ({@code dendrite.opencl.fuse}, {@code denseEpilogue}, {@code lastGroup}) have it: 1 where it ends in its
-     * product, else the product (its partial sums, where {@code split}) and its bias and activation, with gemm_fold
-     * between them where neither folds a split product; for tests, which may run with any of them off.
+     * ({@code dendrite.opencl.fuse}, {@code denseEpilogue}, {@code lastGroup}) and its path ({@code ending}, or the
+     * product apart) have it: 1 where it ends in its product, else the product (its partial sums, where
+     * {@code split}) and its bias and activation, with gemm_fold between them where neither folds a split product;
+     * for tests, which may run with any of them off.
      */
-    int denseForwardLaunches(boolean split) {
-        if (foldEnabled && denseEpilogue && (!split || ctx.lastGroupFolds)) {
+    int denseForwardLaunches(boolean split, boolean ending) {
+        if (ending && foldEnabled && denseEpilogue && (!split || ctx.lastGroupFolds)) {
             return 1;
         }
         return split && !foldEnabled && !ctx.lastGroupFolds ? 3 : 2;
+    }
+
+    /** See {@link OpenClGemmOps#forceDensePath}. */
+    void forceDensePath(String path) {
+        gemm.forceDensePath(path);
+    }
+
+    /** The path a dense layer shape took ("product" or "ending"), or null before its first call. */
+    String denseChoice(int rows, int k, int n) {
+        return gemm.denseChoice(rows, k, n);
     }
 
     /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */

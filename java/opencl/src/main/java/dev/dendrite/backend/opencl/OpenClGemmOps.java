@@ -38,6 +38,18 @@ final class OpenClGemmOps implements GemmOps {
     private GemmVariant forcedGemm = forcedGemmProperty(gemmProperty);
     private final boolean measureGemm = !gemmProperty.trim().equalsIgnoreCase("rule");
     private final GemmTuner<GemmVariant> gemmTuner = new GemmTuner<>("opencl", GemmVariant::byId);
+    /** A dense layer's path: its product, then the kernel after it ({@link #DENSE_APART}), or one launch. */
+    static final String DENSE_APART = "product";
+    /** The product ending in the bias and activation (gemm.cl's gemm_&lt;variant&gt;_dense). */
+    static final String DENSE_ENDING = "ending";
+    /**
+     * The path each dense layer shape measured faster ({@code dendrite gemm (opencl_dense)} in the verbose lines and
+     * a choices file): the ending costs the product registers (nvcc gives `tile64` 101 against 78 for the same body),
+     * which may cost more than the launch it saves.
+     */
+    private final GemmTuner<String> denseTuner = new GemmTuner<>("opencl_dense", OpenClGemmOps::densePathNamed);
+    /** A dense path tests force with {@link #forceDensePath}, or null. */
+    private String forcedDensePath;
     private final Map<GemmVariant, Boolean> gemmRunnable = new EnumMap<>(GemmVariant.class);
 
     OpenClGemmOps(OpenClContext ctx) {
@@ -263,11 +275,14 @@ final class OpenClGemmOps implements GemmOps {
     /**
      * A dense layer's forward pass ({@code z = x w}, then bias and activation into {@code y}) as one launch, where
      * the variant chosen for the product is tiled (gemm.cl's gemm_&lt;variant&gt;_dense; a split one folds in its own
-     * launch, {@link #foldsInItsLaunch}): the same bits as the product and bias_activation_forward. Returns false,
-     * having issued nothing, for softmax, an empty product, or another variant.
+     * launch, {@link #foldsInItsLaunch}) and the layer's shape measured faster that way than {@code apart}, which
+     * issues its product and the kernel after it (timed on the layer's own outputs, which the call then overwrites;
+     * untimed, the ending: while recording, with {@code dendrite.opencl.gemm=rule} or a forced variant). The same bits
+     * as the product and bias_activation_forward. Returns false, having issued nothing, for softmax, an empty
+     * product, another variant, or where the product apart measured faster.
      */
     boolean denseInOneLaunch(Slice x, Slice w, Slice bias, int rows, int k, int n, ActivationFunction f, float alpha,
-                             Slice z, Slice y) {
+                             Slice z, Slice y, Runnable apart) {
         if (f == ActivationFunction.SOFTMAX || rows == 0 || n == 0 || k == 0) {
             return false;
         }
@@ -278,16 +293,72 @@ final class OpenClGemmOps implements GemmOps {
             if (v.transposesAsArguments() || groups[2] > 1 && !foldsInItsLaunch(groups)) {
                 return false;
             }
-            OpenClKernel kernel = ctx.programs.kernel("gemm.cl", "gemm_" + v.id() + "_dense").args();
-            kernel.i(rows).i(n).i(k).mem(ctx.mem(x), x.offset()).mem(ctx.mem(w), w.offset()).mem(ctx.mem(z), z.offset())
-                    .mem(workSpace(v, rows, n, k)).i(groups[2] > 1 ? 1 : 0).mem(ctx.gemmTickets)
-                    .mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1).i(activationCode(f)).f(alpha)
-                    .mem(ctx.mem(y), y.offset());
-            runTiled(kernel, v, groups);
+            Runnable ending = () -> enqueueDense(v, groups, x, w, bias, rows, k, n, f, alpha, z, y);
+            if (!densePath(rows, k, n, ending, apart).equals(DENSE_ENDING)) {
+                return false;
+            }
+            ending.run();
             return true;
         } catch (CLException e) {
             throw ctx.clFailure("denseForward", GemmTuner.describe(false, false, rows, n, k) + ", " + f, e);
         }
+    }
+
+    private String densePath(int rows, int k, int n, Runnable ending, Runnable apart) {
+        if (forcedDensePath != null) {
+            return forcedDensePath;
+        }
+        String chosen = denseTuner.choice(false, false, rows, n, k);
+        if (chosen != null) {
+            return chosen;
+        }
+        if (!measureGemm) {
+            denseTuner.remember(false, false, rows, n, k, DENSE_ENDING);
+            return DENSE_ENDING;
+        }
+        if (forcedGemm != null || ctx.programs.recording() != null) {
+            return DENSE_ENDING; // timed once the variant is the tuner's again, or when issued
+        }
+        clFinish(ctx.queue); // work issued before must not count against the first path
+        return denseTuner.tune(false, false, rows, n, k, List.of(DENSE_APART, DENSE_ENDING), (path, calls) -> {
+            long start = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                (path.equals(DENSE_ENDING) ? ending : apart).run();
+            }
+            clFinish(ctx.queue);
+            return (System.nanoTime() - start) * 1e-9;
+        });
+    }
+
+    private void enqueueDense(GemmVariant v, int[] groups, Slice x, Slice w, Slice bias, int rows, int k, int n,
+                              ActivationFunction f, float alpha, Slice z, Slice y) {
+        OpenClKernel kernel = ctx.programs.kernel("gemm.cl", "gemm_" + v.id() + "_dense").args();
+        kernel.i(rows).i(n).i(k).mem(ctx.mem(x), x.offset()).mem(ctx.mem(w), w.offset()).mem(ctx.mem(z), z.offset())
+                .mem(workSpace(v, rows, n, k)).i(groups[2] > 1 ? 1 : 0).mem(ctx.gemmTickets)
+                .mem(ctx.mem(bias), offset(bias)).i(bias == null ? 0 : 1).i(activationCode(f)).f(alpha)
+                .mem(ctx.mem(y), y.offset());
+        runTiled(kernel, v, groups);
+    }
+
+    /**
+     * Makes every following dense layer take {@code path} ({@link #DENSE_APART}, {@link #DENSE_ENDING}; null: the
+     * tuner's), so that tests can check both whatever the measurement would be.
+     */
+    void forceDensePath(String path) {
+        forcedDensePath = path == null ? null : densePathNamed(path);
+    }
+
+    /** The path a shape's dense layers took (measured or read from a choices file), or null before. */
+    String denseChoice(int rows, int k, int n) {
+        return denseTuner.choice(false, false, rows, n, k);
+    }
+
+    private static String densePathNamed(String name) {
+        if (name.equals(DENSE_APART) || name.equals(DENSE_ENDING)) {
+            return name;
+        }
+        throw new IllegalArgumentException("'" + name + "' is not a dense layer path of the OpenCL backend: expected "
+                + DENSE_APART + " or " + DENSE_ENDING);
     }
 
     /** Whether this device can run {@code v}: its work-group size and local memory. */

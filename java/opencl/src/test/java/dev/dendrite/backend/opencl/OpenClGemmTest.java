@@ -49,6 +49,7 @@ class OpenClGemmTest {
     void chooseAgain() {
         if (backend != null) {
             backend.forceGemmVariant(null);
+            backend.forceDensePath(null);
         }
     }
 
@@ -240,7 +241,7 @@ class OpenClGemmTest {
         assertTrue(GemmVariant.SMALL.splits(128, 70, 784) == 4 && GemmVariant.SMALL.splits(33, 40, 300) == 2);
         if (java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
                 .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null)) {
-            assertEquals(1, backend.denseForwardLaunches(true), "the default: one launch, split or not");
+            assertEquals(1, backend.denseForwardLaunches(true, true), "the default: one launch, split or not");
         }
         for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
             backend.forceGemmVariant(v);
@@ -254,12 +255,52 @@ class OpenClGemmTest {
                     }
                     for (boolean withBias : new boolean[] {false, true}) {
                         String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
+                        boolean split = v.splits(rows, n, k) > 1;
                         denseEndsInItsProduct(rnd, what, rows, k, n, f, withBias,
-                                backend.denseForwardLaunches(v.splits(rows, n, k) > 1));
+                                backend.denseForwardLaunches(split, true));
+                        if (f == dev.dendrite.backend.ActivationFunction.RELU) { // the tuner's other path
+                            backend.forceDensePath(OpenClGemmOps.DENSE_APART);
+                            denseEndsInItsProduct(rnd, what + " apart", rows, k, n, f, withBias,
+                                    backend.denseForwardLaunches(split, false));
+                            backend.forceDensePath(null);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Unforced, a dense layer shape is timed both ways on its first call (the product apart, and ending in its
+     * product) and keeps the faster, for that shape only; either way the bits of the two ops.
+     */
+    @Test
+    void aDenseLayerShapeIsTimedBothWaysOnceWithTheSameBits() {
+        java.util.Random rnd = new java.util.Random(20261210);
+        int rows = 96;
+        int k = 300;
+        int n = 70;
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend.denseForwardLaunches(false, true) == 1,
+                "dense layers ending in their product are switched off (dendrite.opencl.fuse or denseEpilogue)");
+        org.junit.jupiter.api.Assertions.assertNull(backend.denseChoice(rows, k, n), "before its first call");
+        for (int call = 0; call < 2; call++) {
+            try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n); Buffer bias = filled(rnd, n);
+                 Buffer one = backend.allocate(DType.F32, 2 * rows * n);
+                 Buffer two = backend.allocate(DType.F32, 2 * rows * n)) {
+                backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, one.slice(0, rows * n));
+                backend.biasActivationForward(one.slice(0, rows * n), bias.all(), rows, n,
+                        dev.dendrite.backend.ActivationFunction.ELU, 0.3f, one.slice(rows * n, rows * n));
+                backend.denseForward(x.all(), w.all(), bias.all(), rows, k, n,
+                        dev.dendrite.backend.ActivationFunction.ELU, 0.3f, two.slice(0, rows * n),
+                        two.slice(rows * n, rows * n));
+                org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two), "call " + call);
+            }
+            String chosen = backend.denseChoice(rows, k, n);
+            assertTrue(OpenClGemmOps.DENSE_APART.equals(chosen) || OpenClGemmOps.DENSE_ENDING.equals(chosen),
+                    "chosen: " + chosen);
+        }
+        org.junit.jupiter.api.Assertions.assertNull(backend.denseChoice(rows, k, n + 1), "another shape");
+        assertThrows(IllegalArgumentException.class, () -> backend.forceDensePath("fused"));
     }
 
     private void denseEndsInItsProduct(java.util.Random rnd, String what, int rows, int k, int n,
