@@ -188,13 +188,13 @@ public final class Dense extends Layer implements OutputActivation {
         InputGradient above = ctx.inputGradientFromAbove();
         if (above == null) {
             ctx.backend().activationDropoutBackward(derivativeInput(ctx, y, activation), y, dyDropped, ctx.rows(),
-                    units, activation,
-                    alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(),
-                    dropoutCtx.layerIndex(), dropoutCtx.counters());
+                    units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
+                    dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
         } else {
             ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(),
-                    derivativeInput(ctx, y, activation), y, ctx.rows(), units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
-                    dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
+                    derivativeInput(ctx, y, activation), y, ctx.rows(), units, activation, alpha, dyDropped,
+                    useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
+                    dropoutCtx.counters());
             ctx.inputGradientTaken();
         }
         backwardLinear(ctx, x, dyDropped, dx, false);
@@ -213,7 +213,8 @@ public final class Dense extends Layer implements OutputActivation {
                     useBias ? ctx.grad(1) : null);
         } else { // dy is the layer above's input gradient, computed by the same op
             ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(),
-                    derivativeInput(ctx, y, f), y, ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null, 0f, 0L, 0, null);
+                    derivativeInput(ctx, y, f), y, ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null,
+                    0f, 0L, 0, null);
             ctx.inputGradientTaken();
         }
         backwardLinear(ctx, x, dy, dx, false);

@@ -208,7 +208,6 @@ final class Engine implements AutoCloseable {
         initializeWeights(initSeed);
     }
 
-    /** A switch for A/B timing: on unless the system property is "false". */
     /**
      * Whether each layer's update may follow its own backward pass ({@code -Ddendrite.updates.byLayer}: true or false
      * decides). Unset, where that pays: where the backend runs branches beside the ops after them (the CUDA graph's
@@ -229,6 +228,7 @@ final class Engine implements AutoCloseable {
         return v.equals("true");
     }
 
+    /** A switch for A/B timing: on unless the system property is "false". */
     private static boolean on(String property) {
         return !"false".equals(System.getProperty(property));
     }
