@@ -44,8 +44,8 @@ final class OpenClGemmOps implements GemmOps {
     static final String DENSE_ENDING = "ending";
     /**
      * The path each dense layer shape measured faster ({@code dendrite gemm (opencl_dense)} in the verbose lines and
-     * a choices file): the ending costs the product registers (nvcc gives `tile64` 101 against 78 for the same body),
-     * which may cost more than the launch it saves.
+     * a choices file): the ending costs the product registers (nvcc gives {@code tile64} 101 against 78 for the
+     * same body), which may cost more than the launch it saves.
      */
     private final GemmTuner<String> denseTuner = new GemmTuner<>("opencl_dense", OpenClGemmOps::densePathNamed);
     /** A dense path tests force with {@link #forceDensePath}, or null. */
@@ -113,14 +113,8 @@ final class OpenClGemmOps implements GemmOps {
         try {
             ctx.zero(scratchC, 0, 4L * m * n);
             clFinish(ctx.queue); // work issued before must not count against the first candidate
-            return gemmTuner.tune(transA, transB, m, n, k, candidates, (v, calls) -> {
-                long start = System.nanoTime();
-                for (int i = 0; i < calls; i++) {
-                    enqueueGemm(v, transA, transB, m, n, k, 1f, a, ao, b, bo, 0f, scratchC, 0);
-                }
-                clFinish(ctx.queue);
-                return (System.nanoTime() - start) * 1e-9;
-            });
+            return gemmTuner.tune(transA, transB, m, n, k, candidates, (v, calls) -> seconds(calls,
+                    () -> enqueueGemm(v, transA, transB, m, n, k, 1f, a, ao, b, bo, 0f, scratchC, 0)));
         } finally {
             clReleaseMemObject(scratchC);
             ctx.memory.add(-4L * m * n);
@@ -320,14 +314,18 @@ final class OpenClGemmOps implements GemmOps {
             return DENSE_ENDING; // timed once the variant is the tuner's again, or when issued
         }
         clFinish(ctx.queue); // work issued before must not count against the first path
-        return denseTuner.tune(false, false, rows, n, k, List.of(DENSE_APART, DENSE_ENDING), (path, calls) -> {
-            long start = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                (path.equals(DENSE_ENDING) ? ending : apart).run();
-            }
-            clFinish(ctx.queue);
-            return (System.nanoTime() - start) * 1e-9;
-        });
+        return denseTuner.tune(false, false, rows, n, k, List.of(DENSE_APART, DENSE_ENDING),
+                (path, calls) -> seconds(calls, path.equals(DENSE_ENDING) ? ending : apart));
+    }
+
+    /** Seconds for {@code calls} issues of {@code issue}, waited for: a tuner's timer (the queue idle before). */
+    private double seconds(int calls, Runnable issue) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            issue.run();
+        }
+        clFinish(ctx.queue);
+        return (System.nanoTime() - start) * 1e-9;
     }
 
     private void enqueueDense(GemmVariant v, int[] groups, Slice x, Slice w, Slice bias, int rows, int k, int n,
