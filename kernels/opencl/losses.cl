@@ -96,15 +96,18 @@ DENDRITE_DEVICE void fold_row(__global const float *w, int splits, __global floa
 /*
  * A softmax output layer's forward pass, then its loss, one work-item per row (Backend.denseSoftmaxCrossEntropy):
  * the fold of a split product's partial sums (fold_row, splits > 0), activations.cl's softmax_forward row (bias into
- * z, y = softmax(z)), then softmax_xent_*'s row. One launch instead of three, the same bits.
+ * z, y = softmax(z)), then softmax_xent_*'s row. One launch instead of three, the same bits. With bias_grad the
+ * last group also sums dlogits' columns into the layer's bias gradient (row_stats.h), the launch that the backward
+ * pass's column_partial_sums would be.
  */
 __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
                                           __global float *y, int yo, __global const int *labels, int lo, int rows,
                                           int cols, __global float *probs, int po, __global float *dlogits, int go,
                                           int has_grad, float grad_scale, __global float *row_stats, int so,
                                           __global int *err, __global const float *w, int splits,
-                                          int fold_stats, __global float *stats, int sto, __local float *la,
-                                          __local float *lb) {
+                                          int fold_stats, __global float *stats, int sto, int bias_grad,
+                                          int rows_per_chunk, __global float *partial, int pao,
+                                          __global float *dbias, int dbo, __local float *la, __local float *lb) {
     __local int last;
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
@@ -114,8 +117,9 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
         softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, probs + po + o, dlogits + go + o, has_grad,
                                 grad_scale, row_stats + so, err);
     }
-    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
-                                     la, lb);
+    dendrite_loss_end_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
+                                    la, lb, bias_grad, dlogits + go, cols, rows_per_chunk, partial + pao,
+                                    dbias + dbo);
 }
 
 __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global const float *bias, int bo, int has_bias,
@@ -123,7 +127,9 @@ __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global con
                                          int cols, __global float *probs, int po, __global float *dlogits, int go,
                                          int has_grad, float grad_scale, __global float *row_stats, int so,
                                          __global const float *w, int splits, int fold_stats, __global float *stats,
-                                         int sto, __global int *control, __local float *la, __local float *lb) {
+                                         int sto, __global int *control, int bias_grad, int rows_per_chunk,
+                                         __global float *partial, int pao, __global float *dbias, int dbo,
+                                         __local float *la, __local float *lb) {
     __local int last;
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
@@ -133,8 +139,9 @@ __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global con
         softmax_xent_row(z + zo + o, -1, targets + to + o, cols, probs + po + o, dlogits + go + o, has_grad,
                          grad_scale, row_stats + so, r, rows);
     }
-    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS,
-                                     &last, la, lb);
+    dendrite_loss_end_by_last_group(fold_stats, row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS,
+                                    &last, la, lb, bias_grad, dlogits + go, cols, rows_per_chunk, partial + pao,
+                                    dbias + dbo);
 }
 
 /*
@@ -149,7 +156,8 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
         __global const float *bias, int bo, int has_bias, __global float *y, int yo, __global const int *labels,
         int lo, __global const float *targets, int to, int sparse, int rows, int cols, __global float *probs, int po,
         __global float *dlogits, int go, int has_grad, float grad_scale, __global float *row_stats, int so,
-        __global int *err, int fold_stats, __global float *stats, int sto, __local float *la, __local float *lb) {
+        __global int *err, int fold_stats, __global float *stats, int sto, int bias_grad, int rows_per_chunk,
+        __global float *partial, int pao, __global float *dbias, int dbo, __local float *la, __local float *lb) {
     __local float tiles[DENDRITE_ROWS_LOCAL];
     __local int last;
     int col = get_local_id(0);
@@ -175,8 +183,9 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
             }
         }
     }
-    dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
-                                     la, lb);
+    dendrite_loss_end_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
+                                    la, lb, bias_grad, dlogits + go, cols, rows_per_chunk, partial + pao,
+                                    dbias + dbo);
 }
 
 __kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,

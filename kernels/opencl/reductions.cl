@@ -18,11 +18,7 @@ __kernel void column_partial_sums(__global const float *x, int xo, int rows, int
     __local int last;
     dendrite_column_chunk ch = dendrite_column_chunk_here(rows, rows_per_chunk);
     if (ch.c < cols) { /* no early return: every work-item reaches the last group's barriers below */
-        dendrite_kahan sum = dendrite_kahan_zero();
-        for (int r = ch.first; r < ch.end; r++) {
-            sum = dendrite_kahan_add(sum, x[xo + r * cols + ch.c]);
-        }
-        partial[po + ch.chunk * cols + ch.c] = sum.sum;
+        partial[po + ch.chunk * cols + ch.c] = dendrite_column_chunk_sum(x + xo, cols, ch.c, ch.first, ch.end);
     }
     dendrite_column_fold_by_last_group(fold, partial + po, (int) get_global_size(1), cols, cols, divisor, out + oo,
                                        control + DENDRITE_ERROR_WORDS, &last);

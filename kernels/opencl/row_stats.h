@@ -14,6 +14,7 @@
 
 #include "../common/last_group.h"
 #include "../common/sums.h"
+#include "column_chunks.h"
 
 /*
  * The group's sums of a[0..count) and of b[0..count) into la[0] and lb[0]: a Kahan sum per work-item over a stride of
@@ -43,18 +44,33 @@ DENDRITE_DEVICE void dendrite_add_stats(__global float *stats, float ca, float c
     }
 }
 
-DENDRITE_DEVICE void dendrite_row_stats_by_last_group(int on, __global const float *row_stats, int rows,
-                                                      __global float *stats, __global int *ticket, __local int *last,
-                                                      __local float *la, __local float *lb) {
+/*
+ * The same, and with bias_grad (and on) the output layer's bias gradient too: the last group sums the columns of
+ * dlogits (rows x cols, every group's rows written) into dbias with column_partial_sums's bits
+ * (column_chunks.h's dendrite_column_sums_in_group, the chunk partials in `partial`), so that the layer's backward
+ * pass needs no launch for it (Backend.denseSoftmaxCrossEntropy with a bias gradient).
+ */
+DENDRITE_DEVICE void dendrite_loss_end_by_last_group(int on, __global const float *row_stats, int rows,
+                                                     __global float *stats, __global int *ticket, __local int *last,
+                                                     __local float *la, __local float *lb, int bias_grad,
+                                                     __global const float *dlogits, int cols, int rows_per_chunk,
+                                                     __global float *partial, __global float *dbias) {
     int size = (int) (get_local_size(0) * get_local_size(1));
     int lid = (int) (get_local_id(0) + get_local_id(1) * get_local_size(0));
     int folds = dendrite_group_is_last(on, lid, ticket, last);
-    /* every group reaches the sum's barriers; only the last one has rows to add */
+    /* every group reaches the sums' barriers; only the last one has rows to add */
     dendrite_group_sum2(row_stats, row_stats + rows, folds ? rows : 0, lid, size, la, lb);
     if (folds && lid == 0) {
         dendrite_add_stats(stats, 1.0f, 0.0f, 1.0f, la[0], lb[0]); /* a loss's coefficients, as softmaxCrossEntropy's */
         *ticket = 0;
     }
+    dendrite_column_sums_in_group(folds && bias_grad, dlogits, rows, cols, rows_per_chunk, partial, dbias);
+}
+
+DENDRITE_DEVICE void dendrite_row_stats_by_last_group(int on, __global const float *row_stats, int rows,
+                                                      __global float *stats, __global int *ticket, __local int *last,
+                                                      __local float *la, __local float *lb) {
+    dendrite_loss_end_by_last_group(on, row_stats, rows, stats, ticket, last, la, lb, 0, row_stats, 0, 1, 0, 0);
 }
 
 #endif /* DENDRITE_ROW_STATS_H */

@@ -229,13 +229,33 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     public final void denseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z, Slice y,
                                                Slice labels, boolean sparseLabels, Slice probs, Slice dlogits,
                                                float gradScale, Slice stats) {
+        denseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs, dlogits, gradScale, stats,
+                null);
+    }
+
+    @Override
+    public final void denseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z, Slice y,
+                                               Slice labels, boolean sparseLabels, Slice probs, Slice dlogits,
+                                               float gradScale, Slice stats, Slice dbias) {
         checks().gemm(rows, n, k, x, w, z);
         checks().biasActivationForward(z, bias, rows, n, ActivationFunction.SOFTMAX, y);
         checks().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, stats);
-        if (!fusedDenseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs, dlogits,
-                gradScale, stats)) {
+        if (dbias != null) {
+            if (dlogits == null) {
+                throw new IllegalArgumentException("denseSoftmaxCrossEntropy: a bias gradient (dbias) needs dlogits, "
+                        + "which is null");
+            }
+            checks().columnSums(dlogits, rows, n, dbias);
+        }
+        Slice db = dbias != null && biasGradientWithLoss(rows, n) ? dbias : null;
+        boolean fused = fusedDenseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs,
+                dlogits, gradScale, stats, db);
+        if (!fused) {
             issueDenseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z, y);
             ops.losses().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, probs, dlogits, gradScale, stats);
+        }
+        if (dbias != null && !(fused && db != null)) {
+            ops.reductions().columnSums(dlogits, rows, n, dbias);
         }
     }
 
@@ -262,11 +282,12 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     /**
      * {@link #denseSoftmaxCrossEntropy} as one sequence, its checks passed: whether this backend issued it (then with
-     * exactly the ops' results), or left it to the ops. The default fuses nothing.
+     * exactly the ops' results, and with {@code dbias} non-null, only where {@link #biasGradientWithLoss} said so,
+     * {@code columnSums(dlogits, rows, n, dbias)}'s too), or left it to the ops. The default fuses nothing.
      */
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
-                                                    Slice dlogits, float gradScale, Slice stats) {
+                                                    Slice dlogits, float gradScale, Slice stats, Slice dbias) {
         return false;
     }
 

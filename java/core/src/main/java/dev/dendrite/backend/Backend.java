@@ -264,6 +264,34 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * {@link #denseSoftmaxCrossEntropy(Slice, Slice, Slice, int, int, int, Slice, Slice, Slice, boolean, Slice, Slice,
+     * float, Slice)}, then the layer's bias gradient, {@link #columnSums}{@code (dlogits, rows, n, dbias)}: the same
+     * bits, which a backend may compute inside the loss op (where {@link #biasGradientWithLoss} says so: the OpenCL
+     * backend sums the columns in the loss kernel's last work-group, a launch less). {@code dbias} null: the op alone.
+     *
+     * @throws IllegalArgumentException where {@code dbias} is non-null and {@code dlogits} null, or where
+     *                                  {@code dbias} is shorter than {@code n} or shares memory with {@code dlogits}
+     */
+    default void denseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z, Slice y,
+                                          Slice labels, boolean sparseLabels, Slice probs, Slice dlogits,
+                                          float gradScale, Slice stats, Slice dbias) {
+        denseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs, dlogits, gradScale, stats);
+        if (dbias != null) {
+            columnSums(dlogits, rows, n, dbias);
+        }
+    }
+
+    /**
+     * Whether {@link #denseSoftmaxCrossEntropy(Slice, Slice, Slice, int, int, int, Slice, Slice, Slice, boolean, Slice,
+     * Slice, float, Slice, Slice)} computes a {@code rows x n} softmax layer's bias gradient inside the loss op, so that
+     * a layer gains by asking for it there rather than summing the columns in its backward pass. No device work. The
+     * default: never.
+     */
+    default boolean biasGradientWithLoss(int rows, int n) {
+        return false;
+    }
+
+    /**
      * A dense layer's forward pass and the Dropout after it: {@link #denseForward}{@code (x, w, bias, rows, k, n, f,
      * alpha, z, y)}, then {@link #dropoutForward}{@code (y, yDropped, rows * n, rate, seed, stream, counters)}. Exactly
      * those ops, whose checks apply; a backend may drop the outputs as it writes them (the GPU backends do for an

@@ -250,8 +250,12 @@ public final class Dense extends Layer implements OutputActivation {
         if (activation != ActivationFunction.SOFTMAX) {
             return false;
         }
+        // The bias gradient with the loss where the backend computes it there (a launch less), else in backward.
+        boolean withLoss = useBias && dlogits != null && ctx.backend().biasGradientWithLoss(ctx.rows(), units);
         ctx.backend().denseSoftmaxCrossEntropy(x, ctx.weight(0), useBias ? ctx.weight(1) : null, ctx.rows(),
-                inputSize(), units, ctx.scratch(0), y, labels, sparseLabels, probs, dlogits, gradScale, stats);
+                inputSize(), units, ctx.scratch(0), y, labels, sparseLabels, probs, dlogits, gradScale, stats,
+                withLoss ? ctx.grad(1) : null);
+        ctx.biasGradientWrittenByLoss(withLoss);
         return true;
     }
 
@@ -262,7 +266,7 @@ public final class Dense extends Layer implements OutputActivation {
 
     @Override
     public void backwardFromPreActivation(LayerContext ctx, Slice x, Slice dz, Slice dx) {
-        backwardLinear(ctx, x, dz, dx, true);
+        backwardLinear(ctx, x, dz, dx, !ctx.biasGradientWrittenByLoss());
     }
 
     private void backwardLinear(LayerContext ctx, Slice x, Slice dz, Slice dx, boolean needBiasGrad) {

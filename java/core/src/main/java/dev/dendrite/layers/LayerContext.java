@@ -97,4 +97,18 @@ public interface LayerContext {
     default DenseBefore denseBefore() {
         return null;
     }
+
+    /**
+     * For an output layer that runs its forward pass with the loss: records whether the backend wrote the layer's bias
+     * gradient there (Backend.denseSoftmaxCrossEntropy with one), which the backward pass of this step then skips.
+     * The engine forgets it at the start of every forward pass with the loss. A context that keeps nothing (the
+     * default) costs the backward pass the column sums again, with the same bits.
+     */
+    default void biasGradientWrittenByLoss(boolean written) {
+    }
+
+    /** Whether this step's forward pass with the loss wrote the layer's bias gradient (as recorded above). */
+    default boolean biasGradientWrittenByLoss() {
+        return false;
+    }
 }

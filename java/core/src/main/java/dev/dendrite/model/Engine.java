@@ -831,6 +831,7 @@ final class Engine implements AutoCloseable {
         boolean withLoss = outputWithLoss && mix == null && !numerics.on();
         forward(training, withLoss ? n - 1 : n);
         Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
+        contexts[n - 1].biasFromLoss = false; // set by this pass where the output layer runs with the loss
         if (!(withLoss && ((OutputActivation) layers.get(n - 1)).forwardWithSoftmaxCrossEntropy(contexts[n - 1], lastIn,
                 outs[n - 1], targets, loss.sparseLabels(), lossScratch.all(), training ? douts[n - 1] : null,
                 1f / rows, stats))) {
@@ -1108,6 +1109,8 @@ final class Engine implements AutoCloseable {
         boolean handsOffForward;
         DenseBefore handedForward;
         DenseBefore denseBefore;
+        /** Whether this step's forward pass with the loss wrote the bias gradient (#biasGradientWrittenByLoss). */
+        boolean biasFromLoss;
 
         Ctx(int index, Slice[] weights, Slice[] gradients) {
             this.index = index;
@@ -1118,6 +1121,16 @@ final class Engine implements AutoCloseable {
         @Override
         public Backend backend() {
             return backend;
+        }
+
+        @Override
+        public void biasGradientWrittenByLoss(boolean written) {
+            biasFromLoss = written;
+        }
+
+        @Override
+        public boolean biasGradientWrittenByLoss() {
+            return biasFromLoss;
         }
 
         @Override

@@ -1003,6 +1003,66 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * denseSoftmaxCrossEntropy with a bias gradient is the op without it, then columnSums of the gradient: every bit,
+     * wherever the backend computes it (Backend.biasGradientWithLoss: OpenCL in the loss kernel up to its bound); the
+     * bias gradient also against a float64 reference (Kahan sums in chunks: within 4 float eps of the sum of
+     * magnitudes). Sparse labels and targets, one row to rows past two OpenCL groups, and a shape past OpenCL's bound
+     * (1,100 x 20). A bias gradient without a gradient to sum is refused.
+     */
+    @Test
+    void denseSoftmaxCrossEntropyWithABiasGradientIsTheOpThenColumnSums() {
+        int k = 13;
+        for (int[] shape : new int[][] {{1, 3}, {37, 10}, {600, 10}, {1100, 20}}) {
+            int rows = shape[0];
+            int n = shape[1];
+            for (boolean sparse : new boolean[] {true, false}) {
+                String what = "denseSoftmaxCrossEntropy with dbias " + rows + "x" + n + (sparse ? " sparse" : " dense")
+                        + (backend.biasGradientWithLoss(rows, n) ? " (in the loss op)" : "");
+                Slice x = f32(normal(rows * k, 1));
+                Slice w = f32(normal(k * n, 0.7));
+                Slice bias = f32(normal(n, 0.5));
+                int[] l = new int[rows];
+                for (int r = 0; r < rows; r++) {
+                    l[r] = rnd.nextInt(n);
+                }
+                Slice labels = sparse ? i32(l) : f32(uniform(rows * n, 0, 1));
+                Slice[] z = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] y = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] p = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] g = {f32Out(rows * n), f32Out(rows * n)};
+                Slice[] stats = {f32(new float[] {0.5f, 1f}), f32(new float[] {0.5f, 1f})};
+                Slice[] dbias = {f32Out(n), f32Out(n)};
+                backend.denseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z[0], y[0], labels, sparse, p[0], g[0],
+                        0.5f, stats[0]);
+                backend.columnSums(g[0], rows, n, dbias[0]);
+                backend.denseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z[1], y[1], labels, sparse, p[1], g[1],
+                        0.5f, stats[1], dbias[1]);
+                Slice[][] outs = {z, y, p, g, stats, dbias};
+                for (int i = 0; i < outs.length; i++) {
+                    assertArrayEquals(get(outs[i][0]), get(outs[i][1]), what + ": output " + i + ctx());
+                }
+                float[] grad = get(g[1]);
+                float[] got = get(dbias[1]);
+                for (int c = 0; c < n; c++) {
+                    double sum = 0;
+                    double magnitude = 0;
+                    for (int r = 0; r < rows; r++) {
+                        sum += grad[r * n + c];
+                        magnitude += Math.abs(grad[r * n + c]);
+                    }
+                    assertEquals(sum, got[c], 4 * Math.ulp(1f) * magnitude + 1e-30, what + ": dbias[" + c + "]" + ctx());
+                }
+            }
+        }
+        Slice x = f32(normal(2 * k, 1));
+        Slice w = f32(normal(k * 3, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                backend.denseSoftmaxCrossEntropy(x, w, null, 2, k, 3, f32Out(6), f32Out(6), i32(new int[] {0, 1}),
+                        true, f32Out(6), null, 0.5f, f32Out(2), f32Out(3)));
+        assertTrue(e.getMessage().contains("dlogits"), e.getMessage());
+    }
+
+    /**
      * denseBatchNormForward is denseForward then the batch norm's training forward pass (with its Dropout,
      * batchNormDropoutForward), bit for bit: every output and the running statistics, for relu, selu, tanh and
      * linear, with and without bias, gamma, beta and the dropout, at k = 19 and 300.

@@ -197,10 +197,12 @@ public final class GemmChecks {
     /**
      * {@code denseSoftmaxCrossEntropy} against its ops apart, on the backend's current GEMM choice for the shape: the
      * product, the bias and softmax, and the loss (z, y, the probabilities, the gradient and the statistics, laid out in
-     * one buffer each way), sparse labels and one-hot targets with the same random rows; fails unless every bit agrees.
+     * one buffer each way), then the bias gradient (columnSums of the gradient) against the op with a bias gradient;
+     * sparse labels and one-hot targets with the same random rows. Fails unless every bit agrees; returns whether the
+     * backend said it computes the bias gradient inside the loss op (Backend.biasGradientWithLoss).
      */
-    public static void denseSoftmaxCrossEntropyIsItsOps(Backend backend, Random rnd, String label, int rows, int k,
-                                                        int n) {
+    public static boolean denseSoftmaxCrossEntropyIsItsOps(Backend backend, Random rnd, String label, int rows, int k,
+                                                           int n) {
         for (boolean sparse : new boolean[] {true, false}) {
             String what = label + " " + rows + "x" + k + "x" + n + (sparse ? " sparse" : " one-hot");
             int[] labels = new int[rows];
@@ -212,8 +214,8 @@ public final class GemmChecks {
             try (Buffer x = gaussian(backend, rnd, rows * k); Buffer w = gaussian(backend, rnd, k * n);
                  Buffer bias = gaussian(backend, rnd, n);
                  Buffer targets = sparse ? backend.allocate(DType.I32, rows) : backend.allocate(DType.F32, rows * n);
-                 Buffer apart = backend.allocate(DType.F32, 4 * rows * n + 2);
-                 Buffer fused = backend.allocate(DType.F32, 4 * rows * n + 2)) {
+                 Buffer apart = backend.allocate(DType.F32, 4 * rows * n + 2 + n);
+                 Buffer fused = backend.allocate(DType.F32, 4 * rows * n + 2 + n)) {
                 if (sparse) {
                     backend.upload(labels, 0, targets.all());
                 } else {
@@ -226,25 +228,28 @@ public final class GemmChecks {
                     Slice probs = both[j].slice(2 * rows * n, rows * n);
                     Slice dlogits = both[j].slice(3 * rows * n, rows * n);
                     Slice stats = both[j].slice(4 * rows * n, 2);
+                    Slice dbias = both[j].slice(4 * rows * n + 2, n);
                     if (j == 0) {
                         backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z);
                         backend.biasActivationForward(z, bias.all(), rows, n, ActivationFunction.SOFTMAX, 0f, y);
                         backend.softmaxCrossEntropy(z, targets.all(), sparse, rows, n, probs, dlogits, 1f / rows,
                                 stats);
+                        backend.columnSums(dlogits, rows, n, dbias);
                     } else {
                         backend.denseSoftmaxCrossEntropy(x.all(), w.all(), bias.all(), rows, k, n, z, y,
-                                targets.all(), sparse, probs, dlogits, 1f / rows, stats);
+                                targets.all(), sparse, probs, dlogits, 1f / rows, stats, dbias);
                     }
                 }
                 float[] expected = contents(backend, apart);
                 float[] got = contents(backend, fused);
                 if (!Arrays.equals(expected, got)) {
                     int at = Arrays.mismatch(expected, got);
-                    fail(what + ": element " + at + " of (z, y, probs, dlogits, stats) differs: " + expected[at]
+                    fail(what + ": element " + at + " of (z, y, probs, dlogits, stats, dbias) differs: " + expected[at]
                             + " apart, " + got[at] + " in one op");
                 }
             }
         }
+        return backend.biasGradientWithLoss(rows, n);
     }
 
     /** A buffer of {@code n} standard normal floats from {@code rnd}, on {@code backend} (the caller closes it). */

@@ -411,7 +411,9 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
-                                                    Slice dlogits, float gradScale, Slice stats) {
+                                                    Slice dlogits, float gradScale, Slice stats, Slice dbias) {
+        // dbias is null (biasGradientWithLoss is the default's never): the output layer's bias gradient stays on the
+        // weight gradients' graph branch, where it runs beside the input gradient's product, off the step's path.
         if (!fuseEnabled || rows == 0 || n == 0) {
             return false;
         }

@@ -160,21 +160,39 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
-                                                    Slice dlogits, float gradScale, Slice stats) {
+                                                    Slice dlogits, float gradScale, Slice stats, Slice dbias) {
+        // The bias gradient in the loss kernel only where the kernel neither reads nor writes anything else there (a
+        // model's gradients and scratch are apart; a caller's slices need not be): else the column sums after it.
+        Slice db = dbias;
+        for (Slice s : dbias == null ? new Slice[0] : new Slice[] {x, w, bias, z, y, labels, probs, dlogits, stats}) {
+            db = overlaps(s, dbias, n) ? null : db;
+        }
         if (foldEnabled && gemm.takesRows(x, w, rows, k, n)
                 && apartFromDenseInputs(x, w, rows, k, n, y, probs, dlogits, stats)) {
             losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
-                    gradScale, stats);
-            return true;
+                    gradScale, stats, db);
+        } else {
+            int[] splits = {0};
+            cl_mem partials = foldEnabled ? gemm.splitPartials(x, w, rows, k, n, z, splits) : null;
+            if (partials == null) {
+                gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+            }
+            losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale,
+                    stats, partials, splits[0], db);
         }
-        int[] splits = {0};
-        cl_mem partials = foldEnabled ? gemm.splitPartials(x, w, rows, k, n, z, splits) : null;
-        if (partials == null) {
-            gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
+        if (dbias != null && db == null) {
+            losses.reductions().columnSums(dlogits, rows, n, dbias);
         }
-        losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale, stats,
-                partials, splits[0]);
         return true;
+    }
+
+    /**
+     * Where the softmax loss kernel's last group has few chunk partials to sum, and lastGroup is on
+     * (OpenClLossOps.biasGradientInLoss).
+     */
+    @Override
+    public boolean biasGradientWithLoss(int rows, int n) {
+        return losses.biasGradientInLoss(rows, n);
     }
 
     /**
@@ -623,6 +641,15 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** Recorded steps not yet closed (for tests). */
     int openRecordings() {
         return recordings.size();
+    }
+
+    /** The commands of each recorded step not yet closed, in recording order (OpenClRecording.commandNames; tests). */
+    List<List<String>> recordedCommands() {
+        List<List<String>> all = new ArrayList<>();
+        for (OpenClRecording r : recordings) {
+            all.add(r.commandNames());
+        }
+        return all;
     }
 
     // ================================================================== lifecycle

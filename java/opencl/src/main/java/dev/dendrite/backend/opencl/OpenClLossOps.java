@@ -1,6 +1,7 @@
 package dev.dendrite.backend.opencl;
 
 import static dev.dendrite.backend.opencl.OpenClContext.GROUP;
+import static dev.dendrite.backend.opencl.OpenClContext.ROWS_PER_CHUNK;
 import static dev.dendrite.backend.opencl.OpenClContext.ceilDiv;
 import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
@@ -16,6 +17,21 @@ import org.jocl.cl_mem;
  * The OpenCL backend's fused losses (kernels/opencl/losses.cl).
  */
 record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implements LossOps {
+    /**
+     * The most chunk partials (ROWS_PER_CHUNK rows of a column each) that a softmax loss kernel's last group sums for
+     * the output layer's bias gradient (biasGradientInLoss): four per work-item of a 256 group. A course's output layer
+     * (10 classes, batches up to 1,024 rows: 640) stays within it; a wide one (1,000 classes) leaves its columns to
+     * column_partial_sums's many groups rather than one.
+     */
+    static final int BIAS_PARTIALS_IN_LOSS = 1024;
+
+    /**
+     * Whether the softmax loss kernels sum a {@code rows x cols} layer's bias gradient in their last group (row_stats.h's
+     * dendrite_loss_end_by_last_group): with lastGroup on, rows to sum, and at most BIAS_PARTIALS_IN_LOSS partials.
+     */
+    boolean biasGradientInLoss(int rows, int cols) {
+        return ctx.lastGroupFolds && rows > 0 && (long) ceilDiv(rows, ROWS_PER_CHUNK) * cols <= BIAS_PARTIALS_IN_LOSS;
+    }
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
@@ -44,15 +60,16 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
      */
     void softmaxForwardCrossEntropy(Slice z, Slice bias, Slice y, Slice labels, boolean sparseLabels, int rows,
                                     int cols, Slice probs, Slice dlogits, float gradScale, Slice stats,
-                                    cl_mem partials, int splits) {
+                                    cl_mem partials, int splits, Slice dbias) {
         if (rows == 0) {
             return;
         }
         try {
-            // The row statistics go after the partial sums in the one scratch buffer (a grown one is a new buffer,
-            // and the partials stay in the old one), so that the kernel never writes what it still reads.
+            // The row statistics, then the bias gradient's chunk partials, go after the product's partial sums in the
+            // one scratch buffer (a grown one is a new buffer, and the partials stay in the old one), so that the
+            // kernel never writes what it still reads.
             int statsAt = partials == null ? 0 : Math.multiplyExact(Math.multiplyExact(splits, rows), cols);
-            cl_mem rowStats = ctx.scratch(4L * statsAt + 8L * rows);
+            cl_mem rowStats = ctx.scratch(4L * statsAt + 8L * rows + biasScratch(dbias, rows, cols));
             OpenClKernel k = ctx.programs.kernel("losses.cl",
                     sparseLabels ? "softmax_forward_xent_sparse" : "softmax_forward_xent_dense");
             ctx.withArgs(k, z, bias, bias != null, y, labels, rows, cols, probs, dlogits, dlogits != null, gradScale)
@@ -61,7 +78,10 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
                 k.mem(ctx.errors);
             }
             k.mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits);
-            runWithStats(k, rows, stats, !sparseLabels, rowStats, statsAt);
+            int local = powerOfTwoGroup(k, GROUP);
+            statsArgs(k, stats, !sparseLabels, local, dbias, rowStats, statsAt + 2 * rows);
+            k.run(ctx.queue, (long) ceilDiv(rows, local) * local, local);
+            statsAfter(rowStats, statsAt, rows, stats);
         } catch (CLException e) {
             throw ctx.clFailure("denseSoftmaxCrossEntropy", (sparseLabels ? "sparse" : "dense") + " labels, rows="
                     + rows + ", cols=" + cols, e);
@@ -75,15 +95,15 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
      */
     void rowsSoftmaxForwardCrossEntropy(Slice x, Slice w, int k, Slice z, Slice bias, Slice y, Slice labels,
                                         boolean sparseLabels, int rows, int cols, Slice probs, Slice dlogits,
-                                        float gradScale, Slice stats) {
+                                        float gradScale, Slice stats, Slice dbias) {
         try {
-            cl_mem rowStats = ctx.scratch(8L * rows);
+            cl_mem rowStats = ctx.scratch(8L * rows + biasScratch(dbias, rows, cols));
             OpenClKernel kernel = ctx.programs.kernel("losses.cl", "softmax_forward_xent_rows");
             // labels and targets are the same slice: the kernel reads the one that sparse names
             ctx.withArgs(kernel, x, w, k, z, bias, bias != null, y, labels, labels, sparseLabels, rows, cols, probs,
                     dlogits, dlogits != null, gradScale).mem(rowStats, 0).mem(ctx.errors);
             GemmVariant v = GemmVariant.ROWS; // 32 x 8 = 256 work-items a group: a power of two, GROUP itself
-            statsArgs(kernel, stats, false, v.threadsX() * v.threadsY());
+            statsArgs(kernel, stats, false, v.threadsX() * v.threadsY(), dbias, rowStats, 2 * rows);
             int[] groups = v.groups(rows, cols, k);
             kernel.run(ctx.queue, (long) groups[0] * v.threadsX(), (long) groups[1] * v.threadsY(), v.threadsX(),
                     v.threadsY());
@@ -119,6 +139,27 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             k.mem(ctx.errors);
         }
         k.local(4L * local).local(4L * local);
+    }
+
+    /**
+     * The same for a softmax layer's forward kernel, with the bias gradient's arguments before the local memory: with
+     * {@code dbias} non-null (biasGradientInLoss said so) the last group sums dlogits' columns into it, its chunk
+     * partials in {@code scratch} from float {@code partialsAt} (biasScratch's bytes).
+     */
+    private void statsArgs(OpenClKernel k, Slice stats, boolean control, int local, Slice dbias, cl_mem scratch,
+                           int partialsAt) {
+        k.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset());
+        if (control) {
+            k.mem(ctx.errors);
+        }
+        boolean on = dbias != null;
+        k.i(on ? 1 : 0).i(ROWS_PER_CHUNK).mem(on ? scratch : ctx.dummy, on ? partialsAt : 0)
+                .mem(ctx.mem(dbias), offset(dbias)).local(4L * local).local(4L * local);
+    }
+
+    /** The bytes of scratch that the bias gradient's chunk partials take (none without one). */
+    private static long biasScratch(Slice dbias, int rows, int cols) {
+        return dbias == null ? 0 : 4L * ceilDiv(rows, ROWS_PER_CHUNK) * cols;
     }
 
     /** With -Ddendrite.opencl.lastGroup=false: the row statistics added up by accumulate_stats, a launch of its own. */

@@ -59,6 +59,15 @@ final class OpenClRecording implements CapturedStep {
         return commands.size();
     }
 
+    /** Each recorded command in order: a launch's "file:kernel", or "(fill or copy)"; for tests and step listings. */
+    List<String> commandNames() {
+        List<String> names = new ArrayList<>();
+        for (Command c : commands) {
+            names.add(c instanceof Launch l ? l.name() : "(fill or copy)");
+        }
+        return names;
+    }
+
     @Override
     public void run() {
         if (closed) {

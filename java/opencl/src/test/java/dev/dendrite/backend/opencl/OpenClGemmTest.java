@@ -353,6 +353,33 @@ class OpenClGemmTest {
     }
 
     /**
+     * The output layer's bias gradient summed by the softmax loss kernel's last group (row_stats.h): with each path to
+     * the loss kernel (gemm_rows inside it, a split product folded by it, a tiled product before it) and the tuner's
+     * own, sparse labels and one-hot targets, one group and three (rows past 256 and 512), chunks of 16 rows with a
+     * short last one: every bit of z, y, the probabilities, the gradient, the statistics and the bias gradient as the
+     * ops apart and columnSums. Written in the loss kernel wherever lastGroup is on and it has at most
+     * BIAS_PARTIALS_IN_LOSS chunk partials to sum (1,100 rows x 20 classes has 1,380: columnSums after it).
+     */
+    @Test
+    void aSoftmaxLayerSumsItsBiasGradientInItsLossKernelBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261209);
+        boolean lastGroup = !"false".equals(System.getProperty("dendrite.opencl.lastGroup"));
+        int[][] shapes = {{128, 512, 10}, {600, 40, 10}, {33, 600, 10}, {1, 7, 3}, {1100, 30, 20}};
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.ROWS, GemmVariant.SMALL, GemmVariant.TILE64, null}) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                if (v == GemmVariant.ROWS && !v.suits(s[0], s[2], s[1])) {
+                    continue;
+                }
+                boolean inLoss = lastGroup && (s[0] + 15) / 16 * s[2] <= OpenClLossOps.BIAS_PARTIALS_IN_LOSS;
+                assertEquals(inLoss, GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, v + " bias gradient",
+                        s[0], s[1], s[2]), v + " " + Arrays.toString(s) + ": the bias gradient in the loss kernel");
+            }
+        }
+        assertTrue(Arrays.stream(shapes).anyMatch(s -> GemmVariant.ROWS.suits(s[0], s[2], s[1])), "rows reached");
+    }
+
+    /**
      * inputGradientActivationBackward with each variant forced: where the product splits k (SMALL at k = 300 and 600),
      * activation_backward folds its partial sums itself, with the bits of the product followed by activationBackward;
      * with the bias gradient's chunk partials (128 rows: 8 chunks), whose scratch must not overlap the partial sums,
