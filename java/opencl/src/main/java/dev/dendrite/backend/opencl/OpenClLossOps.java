@@ -134,11 +134,16 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
      * a group of {@code local} work-items.
      */
     private void statsArgs(OpenClKernel k, Slice stats, boolean control, int local) {
+        statsTargets(k, stats, control);
+        k.local(4L * local).local(4L * local);
+    }
+
+    /** Whether the last group adds up the statistics, where to, and the error block where the kernel takes it. */
+    private void statsTargets(OpenClKernel k, Slice stats, boolean control) {
         k.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset());
         if (control) {
             k.mem(ctx.errors);
         }
-        k.local(4L * local).local(4L * local);
     }
 
     /**
@@ -148,10 +153,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
      */
     private void statsArgs(OpenClKernel k, Slice stats, boolean control, int local, Slice dbias, cl_mem scratch,
                            int partialsAt) {
-        k.i(ctx.lastGroupFolds ? 1 : 0).mem(ctx.mem(stats), stats.offset());
-        if (control) {
-            k.mem(ctx.errors);
-        }
+        statsTargets(k, stats, control);
         boolean on = dbias != null;
         k.i(on ? 1 : 0).i(ROWS_PER_CHUNK).mem(on ? scratch : ctx.dummy, on ? partialsAt : 0)
                 .mem(ctx.mem(dbias), offset(dbias)).local(4L * local).local(4L * local);
