@@ -716,9 +716,11 @@ stage_opencl_bench() {
       for net in ${opencl_networks[@]+"${opencl_networks[@]}"}; do
         # The tuner's times per GEMM shape on NVIDIA's OpenCL ("dendrite gemm (opencl)" lines, once per shape): which
         # tiled variant, split or rows it keeps there has never been read off a GPU.
+        # Each recorded step's launches ("dendrite opencl step:" lines): how many a step takes there, and which.
         # With the switches of a path the OpenCL suite failed on (retry_tests), if it named one.
         read -r -a flags <<< "$(cat "$opencl_flags_file" 2>/dev/null)"
-        bench opencl "$net" "opencl-$net" -Ddendrite.gemm.verbose=true ${flags[@]+"${flags[@]}"}
+        bench opencl "$net" "opencl-$net" -Ddendrite.gemm.verbose=true -Ddendrite.opencl.printSteps=true \
+          ${flags[@]+"${flags[@]}"}
       done
       [ ${#opencl_networks[@]} -eq 0 ] || extra_runs opencl "${OPENCL_EXTRA_RUNS:-}" "${opencl_networks[@]}"
       [ ${#failed[@]} -eq 0 ]

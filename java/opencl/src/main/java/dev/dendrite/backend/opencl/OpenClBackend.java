@@ -69,6 +69,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     private final List<OpenClRecording> recordings = new ArrayList<>();
     /** {@code -Ddendrite.opencl.record=false}: {@link #capture} returns steps that issue their ops again. */
     private final boolean recordSteps = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.record"));
+    /**
+     * {@code -Ddendrite.opencl.printSteps=true}: each recorded step's commands on standard error, one line, as
+     * "dendrite opencl step: N commands: file:kernel ..." (how many launches a step takes on a device, and which).
+     */
+    private final boolean printSteps = "true".equalsIgnoreCase(System.getProperty("dendrite.opencl.printSteps"));
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
     /**
@@ -619,6 +624,10 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         }
         ctx.programs.recordInto(null);
         recordings.add(r);
+        if (printSteps) {
+            List<String> names = r.commandNames();
+            System.err.println("dendrite opencl step: " + names.size() + " commands: " + String.join(" ", names));
+        }
         return r;
     }
 

@@ -178,4 +178,34 @@ class OpenClStepCaptureTest {
             assertEquals(0, cl.openRecordings());
         }
     }
+
+    /**
+     * -Ddendrite.opencl.printSteps=true prints each recorded step's commands, one line on standard error, in the
+     * runner's words: their count, then each launch as file:kernel; nothing without it.
+     */
+    @Test
+    void aRecordedStepIsListedWhereAsked() {
+        for (boolean print : new boolean[] {true, false}) {
+            String key = "dendrite.opencl.printSteps";
+            java.io.PrintStream err = System.err;
+            java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+            System.setProperty(key, Boolean.toString(print));
+            try (OpenClBackend cl = OpenClTestSupport.backendOrSkip();
+                 Buffer x = cl.allocate(DType.F32, 40 * 3); Buffer sums = cl.allocate(DType.F32, 3)) {
+                System.setErr(new java.io.PrintStream(seen, true));
+                try (CapturedStep step = cl.capture(() -> cl.columnSums(x.all(), 40, 3, sums.all()))) {
+                    step.run();
+                }
+            } finally {
+                System.setErr(err);
+                System.clearProperty(key);
+            }
+            String out = seen.toString();
+            if (print) {
+                assertTrue(out.contains("dendrite opencl step: 1 commands: reductions.cl:column_partial_sums\n"), out);
+            } else {
+                assertEquals("", out);
+            }
+        }
+    }
 }
