@@ -283,9 +283,9 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
 
     /**
      * Whether {@link #denseSoftmaxCrossEntropy(Slice, Slice, Slice, int, int, int, Slice, Slice, Slice, boolean, Slice,
-     * Slice, float, Slice, Slice)} computes a {@code rows x n} softmax layer's bias gradient inside the loss op, so that
-     * a layer gains by asking for it there rather than summing the columns in its backward pass. No device work. The
-     * default: never.
+     * Slice, float, Slice, Slice)} computes a {@code rows x n} softmax layer's bias gradient inside the loss op, so
+     * that a layer gains by asking for it there rather than summing the columns in its backward pass. No device work.
+     * The default: never.
      */
     default boolean biasGradientWithLoss(int rows, int n) {
         return false;
