@@ -214,7 +214,7 @@ def main(argv=None):
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
 
-    paired, backends, graphs = set(), [], []
+    paired, backends, graphs, steps_listed = set(), [], [], []
     seen = {}
     for name, _, run in dendrite:
         k = (run.get("network"), is_tf32(name, run), dendrite_backend(run))
@@ -258,6 +258,9 @@ def main(argv=None):
         if graph:
             graphs.append(f"`{name}`: {graph.get('nodes')} nodes, {graph.get('edges')} edges, critical path "
                           f"{graph.get('critical_path_nodes')} nodes")
+        commands = run.get("opencl_step_commands")
+        if commands:
+            steps_listed.append(f"`{name}`: {commands} commands")
 
     for key, (path, run) in sorted(peers.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
         net, tf32, _, v = key
@@ -282,6 +285,12 @@ def main(argv=None):
                      " of nodes that run one after another, about a launch each at a small batch):")
         lines.append("")
         lines += [f"- {g}" for g in graphs]
+    if steps_listed:
+        lines.append("")
+        lines.append("The largest OpenCL step each run recorded (the training step's; its queue runs every command after"
+                     " the one before, a launch each):")
+        lines.append("")
+        lines += [f"- {c}" for c in steps_listed]
     if notes:
         lines.append("")
         lines += [f"- {n}" for n in notes]

@@ -189,6 +189,11 @@ public final class EpochBenchmark {
                 graph.put("critical_path_nodes", shape.criticalPath());
             }
             out.put("cuda_step_graph", graph);
+            // On opencl: the commands of the largest step recorded (the training step's), which its queue runs in
+            // issue order, a launch each.
+            var openCl = raw instanceof dev.dendrite.backend.opencl.OpenClBackend o ? o : null;
+            out.put("opencl_step_commands", openCl == null || openCl.largestRecording() == 0 ? null
+                    : openCl.largestRecording());
             out.put("final_train_loss", h.last("loss"));
             out.put("test_loss", test.get("loss"));
             out.put("test_accuracy", test.get("accuracy"));

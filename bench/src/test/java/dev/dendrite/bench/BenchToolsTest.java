@@ -83,6 +83,10 @@ class BenchToolsTest {
                  "median_epoch_s": 0.0800, "device": "NVIDIA H100 80GB HBM3", "date": "2026-11-23T08:00:00Z",
                  "backend": "pytorch 2.11.0+cu130 graph: cuda NVIDIA H100 80GB HBM3, FP32"}
                 """);
+        Files.writeString(dir.resolve("opencl-mlp512.json"), """
+                {"network": "mlp512", "backend": "opencl: NVIDIA CUDA / NVIDIA H100 80GB HBM3 (GPU)",
+                 "batch_size": 128, "train_images": 60000, "median_epoch_s": 0.0600, "opencl_step_commands": 12}
+                """);
         Path md = dir.resolve("comparison.md");
         Process p = new ProcessBuilder("python3", script.toString(), dir.toString(), "-o", md.toString())
                 .redirectErrorStream(true).start();
@@ -100,6 +104,7 @@ class BenchToolsTest {
         assertTrue(table.contains("250 / 300 / 320 / 330"), "peak device memory of all four: " + table);
         assertTrue(table.contains("NVIDIA H100"), "names the machine: " + table);
         assertTrue(table.contains("`cuda-mlp512.json`: 18 nodes, 21 edges, critical path 12 nodes"), table);
+        assertTrue(table.contains("`opencl-mlp512.json`: 12 commands"), "the OpenCL step's commands: " + table);
         assertTrue(!table.contains("**0.375**"), "no ratio across two devices (30 ms against 80): " + table);
         assertTrue(table.contains("**another device**: `cuda-mlp1024.json` (NVIDIA H200)"), table);
     }

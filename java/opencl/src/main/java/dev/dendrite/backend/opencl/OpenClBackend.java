@@ -74,6 +74,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
      * "dendrite opencl step: N commands: file:kernel ..." (how many launches a step takes on a device, and which).
      */
     private final boolean printSteps = "true".equalsIgnoreCase(System.getProperty("dendrite.opencl.printSteps"));
+    /** The most commands of any step recorded so far ({@link #largestRecording}). */
+    private volatile int largestRecording;
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
     /**
@@ -624,6 +626,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         }
         ctx.programs.recordInto(null);
         recordings.add(r);
+        largestRecording = Math.max(largestRecording, r.size());
         if (printSteps) {
             List<String> names = r.commandNames();
             System.err.println("dendrite opencl step: " + names.size() + " commands: " + String.join(" ", names));
@@ -650,6 +653,15 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** Recorded steps not yet closed (for tests). */
     int openRecordings() {
         return recordings.size();
+    }
+
+    /**
+     * The most commands of any step recorded on this backend so far (in a fit, the training step's: each a launch, or
+     * a fill or copy, that a GPU queue runs one after another), or 0 where none was; for benchmarks, as the CUDA
+     * backend's largestGraph.
+     */
+    public int largestRecording() {
+        return largestRecording;
     }
 
     /** The commands of each recorded step not yet closed, in recording order (OpenClRecording.commandNames; tests). */

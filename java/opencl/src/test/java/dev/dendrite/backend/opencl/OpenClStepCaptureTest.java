@@ -181,7 +181,8 @@ class OpenClStepCaptureTest {
 
     /**
      * -Ddendrite.opencl.printSteps=true prints each recorded step's commands, one line on standard error, in the
-     * runner's words: their count, then each launch as file:kernel; nothing without it.
+     * runner's words: their count, then each launch as file:kernel; nothing without it. largestRecording (the
+     * benchmark's opencl_step_commands) counts them either way.
      */
     @Test
     void aRecordedStepIsListedWhereAsked() {
@@ -193,9 +194,11 @@ class OpenClStepCaptureTest {
             try (OpenClBackend cl = OpenClTestSupport.backendOrSkip();
                  Buffer x = cl.allocate(DType.F32, 40 * 3); Buffer sums = cl.allocate(DType.F32, 3)) {
                 System.setErr(new java.io.PrintStream(seen, true));
+                assertEquals(0, cl.largestRecording(), "nothing recorded yet");
                 try (CapturedStep step = cl.capture(() -> cl.columnSums(x.all(), 40, 3, sums.all()))) {
                     step.run();
                 }
+                assertEquals(1, cl.largestRecording(), "the largest step recorded, closed since");
             } finally {
                 System.setErr(err);
                 System.clearProperty(key);
