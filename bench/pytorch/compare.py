@@ -274,23 +274,11 @@ def main(argv=None):
 
     lines.append("")
     lines.append("Times are median epoch (time per step). Ratio < 1: Dendrite faster.")
-    if backends:
-        lines.append("")
-        lines.append("Dendrite's backends, as they describe themselves:")
-        lines.append("")
-        lines += [f"- {d}" for d in backends]
-    if graphs:
-        lines.append("")
-        lines.append("The largest CUDA graph each run recorded (the training step's; its critical path is the longest chain"
-                     " of nodes that run one after another, about a launch each at a small batch):")
-        lines.append("")
-        lines += [f"- {g}" for g in graphs]
-    if steps_listed:
-        lines.append("")
-        lines.append("The largest OpenCL step each run recorded (the training step's; its queue runs every command after"
-                     " the one before, a launch each):")
-        lines.append("")
-        lines += [f"- {c}" for c in steps_listed]
+    listing(lines, "Dendrite's backends, as they describe themselves:", backends)
+    listing(lines, "The largest CUDA graph each run recorded (the training step's; its critical path is the longest"
+                   " chain of nodes that run one after another, about a launch each at a small batch):", graphs)
+    listing(lines, "The largest OpenCL step each run recorded (the training step's; its queue runs every command"
+                   " after the one before, a launch each):", steps_listed)
     if notes:
         lines.append("")
         lines += [f"- {n}" for n in notes]
@@ -308,6 +296,12 @@ def main(argv=None):
         with open(args.output, "w") as f:
             f.write(text)
     return 0
+
+
+def listing(lines, title, items):
+    """A titled bullet list after a blank line, where there are items."""
+    if items:
+        lines += ["", title, ""] + [f"- {item}" for item in items]
 
 
 def fmt_num(x):
