@@ -247,7 +247,10 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
             }
             checks().columnSums(dlogits, rows, n, dbias);
         }
-        Slice db = dbias != null && biasGradientWithLoss(rows, n) ? dbias : null;
+        // Inside the op only where it shares no memory with the op's other slices (a model's gradients never do; a
+        // caller's slices may; dlogits is refused above): else the column sums after it, as the ops apart.
+        Slice db = dbias != null && biasGradientWithLoss(rows, n)
+                && !anyOverlaps(dbias, n, x, w, bias, z, y, labels, probs, stats) ? dbias : null;
         boolean fused = fusedDenseSoftmaxCrossEntropy(x, w, bias, rows, k, n, z, y, labels, sparseLabels, probs,
                 dlogits, gradScale, stats, db);
         if (!fused) {
@@ -274,6 +277,16 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         return true;
     }
 
+    /** Whether any of {@code slices} (nulls aside) shares memory with {@code in}'s first {@code length} elements. */
+    private static boolean anyOverlaps(Slice in, long length, Slice... slices) {
+        for (Slice s : slices) {
+            if (overlaps(s, in, length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code out} shares memory with the first {@code inLength} elements of {@code in} (false for null). */
     protected static boolean overlaps(Slice out, Slice in, long inLength) {
         return out != null && in.buffer() == out.buffer() && out.offset() < in.offset() + inLength
@@ -282,8 +295,9 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     /**
      * {@link #denseSoftmaxCrossEntropy} as one sequence, its checks passed: whether this backend issued it (then with
-     * exactly the ops' results, and with {@code dbias} non-null, only where {@link #biasGradientWithLoss} said so,
-     * {@code columnSums(dlogits, rows, n, dbias)}'s too), or left it to the ops. The default fuses nothing.
+     * exactly the ops' results, and with {@code dbias} non-null, only where {@link #biasGradientWithLoss} said so and
+     * it shares no memory with the other slices, {@code columnSums(dlogits, rows, n, dbias)}'s too), or left it to
+     * the ops. The default fuses nothing.
      */
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,

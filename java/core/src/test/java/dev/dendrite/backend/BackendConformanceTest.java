@@ -1007,7 +1007,8 @@ public abstract class BackendConformanceTest {
      * wherever the backend computes it (Backend.biasGradientWithLoss: OpenCL in the loss kernel up to its bound); the
      * bias gradient also against a float64 reference (Kahan sums in chunks: within 4 float eps of the sum of
      * magnitudes). Sparse labels and targets, one row to rows past two OpenCL groups, and a shape past OpenCL's bound
-     * (1,100 x 20). A bias gradient without a gradient to sum is refused.
+     * (1,100 x 20); a bias gradient over the probabilities' first row. A bias gradient without a gradient to sum is
+     * refused.
      */
     @Test
     void denseSoftmaxCrossEntropyWithABiasGradientIsTheOpThenColumnSums() {
@@ -1054,8 +1055,26 @@ public abstract class BackendConformanceTest {
                 }
             }
         }
-        Slice x = f32(normal(2 * k, 1));
-        Slice w = f32(normal(k * 3, 1));
+        // A bias gradient over the probabilities' first row (a caller's slices may share memory): as the ops apart,
+        // the loss first, then the column sums over that row.
+        int rows = 37;
+        int n = 10;
+        Slice x = f32(normal(rows * k, 1));
+        Slice w = f32(normal(k * n, 0.7));
+        int[] l = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            l[r] = rnd.nextInt(n);
+        }
+        Slice labels = i32(l);
+        Slice[] p = {f32Out(rows * n), f32Out(rows * n)};
+        Slice[] g = {f32Out(rows * n), f32Out(rows * n)};
+        backend.denseSoftmaxCrossEntropy(x, w, null, rows, k, n, f32Out(rows * n), f32Out(rows * n), labels, true, p[0],
+                g[0], 0.5f, f32Out(2));
+        backend.columnSums(g[0], rows, n, p[0].slice(0, n));
+        backend.denseSoftmaxCrossEntropy(x, w, null, rows, k, n, f32Out(rows * n), f32Out(rows * n), labels, true, p[1],
+                g[1], 0.5f, f32Out(2), p[1].slice(0, n));
+        assertArrayEquals(get(p[0]), get(p[1]), "a bias gradient over the probabilities" + ctx());
+        assertArrayEquals(get(g[0]), get(g[1]), "dlogits beside a bias gradient over the probabilities" + ctx());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
                 backend.denseSoftmaxCrossEntropy(x, w, null, 2, k, 3, f32Out(6), f32Out(6), i32(new int[] {0, 1}),
                         true, f32Out(6), null, 0.5f, f32Out(2), f32Out(3)));

@@ -162,22 +162,17 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /**
      * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
      * softmax and loss in one launch; where the product takes GemmVariant.ROWS, one launch for all of it
-     * (softmax_forward_xent_rows), unless an output shares memory with x or w.
+     * (softmax_forward_xent_rows), unless an output shares memory with x or w. With {@code dbias}, the loss kernel's
+     * last group sums the layer's bias gradient too.
      */
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
                                                     Slice dlogits, float gradScale, Slice stats, Slice dbias) {
-        // The bias gradient in the loss kernel only where the kernel neither reads nor writes anything else there (a
-        // model's gradients and scratch are apart; a caller's slices need not be): else the column sums after it.
-        Slice db = dbias;
-        for (Slice s : dbias == null ? new Slice[0] : new Slice[] {x, w, bias, z, y, labels, probs, dlogits, stats}) {
-            db = overlaps(s, dbias, n) ? null : db;
-        }
         if (foldEnabled && gemm.takesRows(x, w, rows, k, n)
                 && apartFromDenseInputs(x, w, rows, k, n, y, probs, dlogits, stats)) {
             losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
-                    gradScale, stats, db);
+                    gradScale, stats, dbias);
         } else {
             int[] splits = {0};
             cl_mem partials = foldEnabled ? gemm.splitPartials(x, w, rows, k, n, z, splits) : null;
@@ -185,10 +180,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
                 gemm.gemm(false, false, rows, n, k, 1f, x, w, 0f, z);
             }
             losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale,
-                    stats, partials, splits[0], db);
-        }
-        if (dbias != null && db == null) {
-            losses.reductions().columnSums(dlogits, rows, n, dbias);
+                    stats, partials, splits[0], dbias);
         }
         return true;
     }
