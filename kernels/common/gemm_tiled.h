@@ -32,6 +32,8 @@
  *
  * A dense layer's forward pass may end in the product (`dense`): C is then the layer's z, and each element goes on
  * through the bias (if has_bias) and the activation `act` into y, as bias_activation_forward would do after it.
+ * The body returns whether its group wrote its tile of C (every group, except a split tile's groups but the last),
+ * so that a kernel may go on from the tile (gemm.cl's backward ending).
  *
  * Instantiating a variant: define DENDRITE_GEMM_VARIANT as its name and include this file; each inclusion defines
  * dendrite_gemm_<variant>(ta, tb, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile, fold_last, tickets, dense,
@@ -252,7 +254,7 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FETCH(DENDRITE_GEMM_VARIANT)(
     }
 }
 
-DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
+DENDRITE_DEVICE int DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
         const int ta, const int tb, const int m, const int n, const int k, const float alpha,
         DENDRITE_GLOBAL const float *a, DENDRITE_GLOBAL const float *b, const float beta, DENDRITE_GLOBAL float *c,
         DENDRITE_GLOBAL float *w, DENDRITE_LOCAL_PTR float *a_tile, DENDRITE_LOCAL_PTR float *b_tile,
@@ -356,16 +358,16 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
     const int folds = split && fold_last;
     const int last = dendrite_group_is_last_of(folds, lid, folds ? tickets + tile : tickets, dendrite_num_groups(2),
                                                (DENDRITE_LOCAL_PTR int *) a_tile);
-    if (split && !last) {
-        return;
-    }
+    /* No early return for the other groups of a split tile: a kernel that goes on after the product (gemm.cl's
+     * backward ending) has barriers that every work-item must reach. */
+    const int stores = !split || last;
     DENDRITE_UNROLL
     for (int i = 0; i < GEMM_TM; i++) {
         const int gr = row0 + GEMM_ROW(i);
         DENDRITE_UNROLL
         for (int j = 0; j < GEMM_TN; j++) {
             const int gc = col0 + GEMM_COL(j);
-            if (gr < m && gc < n) {
+            if (stores && gr < m && gc < n) {
                 const int e = gr * n + gc;
                 if (split) {
                     dendrite_gemm_fold_element(e, m * n, dendrite_num_groups(2), alpha, w, beta, c);
@@ -375,7 +377,7 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
             }
         }
     }
-    if (dense) {
+    if (stores && dense) {
         /* A loop of its own, kept a loop: one copy of the activation's code, not TM * TN; each element of z is read
          * back by the work-item that wrote it. */
         DENDRITE_NO_UNROLL
@@ -391,6 +393,7 @@ DENDRITE_DEVICE void DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
     if (last && lid == 0) {
         tickets[tile] = 0; /* ready for the next split product */
     }
+    return stores;
 }
 
 #undef GEMM_BM

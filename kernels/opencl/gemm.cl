@@ -5,6 +5,8 @@
  *   gemm_<variant>_<ta><tb>   one tiled variant, one transpose combination (n: as stored, t: transposed);
  *                             work-groups of the variant's shape, grid (column tiles, row tiles, k-splits)
  *   gemm_<variant>_dense      the same untransposed, ending in a dense layer's bias and activation
+ *   gemm_<variant>_backward   A B^T, the input gradient of the layer above, ending in this layer's activation
+ *                             backward and bias gradient
  *   gemm_fold                 second pass of a product split over k: one work-item per element of C
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (and its Dropout)
  *   gemm_simple               one work-item per element of C, for products too small to fill a tile
@@ -18,6 +20,8 @@
 #include "../common/activations.h"
 #include "fused_dropout.h"
 #include "../common/gemm_rows.h"
+#include "../common/errors.h"
+#include "column_chunks.h"
 
 #define DENDRITE_GEMM_VARIANT tile64
 #include "../common/gemm_tiled.h"
@@ -52,6 +56,67 @@
                             fold_last, tickets, 1, bias + bo, has_bias, act, act_alpha, y + yo);                \
     }
 
+/*
+ * The end of gemm_<variant>_backward, after its product dy = dz_next w_next^T went into dz: activations.cl's
+ * activation_backward over the group's tile, dz = dy * f'(z) (z is y where f's derivative reads its output), and
+ * the bias gradient's chunk partials (rows_per_chunk rows of a column each, Kahan, in row order: the same work-item
+ * and order as activation_backward's, so the same bits), which the kernel's last group folds into dbias
+ * (column_chunks.h). The tile's rows start at a multiple of rows_per_chunk, which divides BM. `stored` says whether
+ * this group wrote its tile (gemm_tiled.h); every work-item of every group calls this (its barriers).
+ */
+DENDRITE_DEVICE void dendrite_gemm_backward_end(int stored, int bm, int bn, int m, int n, __global const float *z,
+                                                int act, float alpha, __global float *dz, int rows_per_chunk,
+                                                int has_bias, __global float *partial, __global float *dbias,
+                                                __global int *ticket, __local int *last) {
+    int lid = dendrite_local_id(0) + dendrite_local_id(1) * (int) get_local_size(0);
+    int size = (int) (get_local_size(0) * get_local_size(1));
+    int row0 = dendrite_group_id(1) * bm;
+    int col0 = dendrite_group_id(0) * bn;
+    dendrite_barrier_global(); /* the tile's product, written across the group */
+    /* Neighbouring work-items take neighbouring columns of a chunk: coalesced, as activation_backward's grid. */
+    for (int p = lid; stored && p < (bm / rows_per_chunk) * bn; p += size) {
+        int c = col0 + p % bn;
+        int first = row0 + (p / bn) * rows_per_chunk;
+        if (c < n && first < m) {
+            int end = min(m, first + rows_per_chunk);
+            dendrite_kahan sum = dendrite_kahan_zero();
+            for (int r = first; r < end; r++) {
+                int i = r * n + c;
+                float d = dz[i] * dendrite_activation_derivative(act, alpha, z[i]);
+                dz[i] = d;
+                sum = dendrite_kahan_add(sum, d);
+            }
+            if (has_bias) {
+                partial[(first / rows_per_chunk) * n + c] = sum.sum;
+            }
+        }
+    }
+    dendrite_column_fold_by_last_group(has_bias, partial, (m + rows_per_chunk - 1) / rows_per_chunk, n, n, 1.0f,
+                                       dbias, ticket, last);
+}
+
+/*
+ * The backward pass of a dense layer under another one, as one launch: dz = (dz_next w_next^T) * f'(z), with w_next
+ * the layer above's weights (n x k as stored), and the bias gradient's column sums of dz into dbias (with has_bias),
+ * where three launches would be the product, activations.cl's activation_backward and the fold of its partials (two,
+ * with the fold done by its last group). A split product needs fold_last. The same bits either way.
+ */
+#define GEMM_BACKWARD_KERNEL(NAME, V)                                                                            \
+    DENDRITE_KERNEL __attribute__((reqd_work_group_size(DENDRITE_GEMM_TX(V), DENDRITE_GEMM_TY(V), 1))) void NAME( \
+        int m, int n, int k, __global const float *dz_next, int dno, __global const float *w_next, int wno,    \
+        __global float *dz, int dzo, __global float *w, int fold_last, __global int *tickets,                   \
+        __global const float *z, int zo, int act, float act_alpha, int rows_per_chunk, int has_bias,            \
+        __global float *partial, int po, __global float *dbias, int dbo, __global int *control) {               \
+        DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
+        DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
+        __local int last;                                                                                       \
+        int stored = DENDRITE_GEMM_FN(V)(0, 1, m, n, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dz + dzo, w,   \
+                                         a_tile, b_tile, fold_last, tickets, 0, w, 0, 0, 0.0f, dz + dzo);       \
+        dendrite_gemm_backward_end(stored, DENDRITE_GEMM_P(V, BM), DENDRITE_GEMM_P(V, BN), m, n, z + zo, act,   \
+                                   act_alpha, dz + dzo, rows_per_chunk, has_bias, partial + po, dbias + dbo,    \
+                                   control + DENDRITE_ERROR_WORDS, &last);                                      \
+    }
+
 GEMM_KERNEL(gemm_tile64_nn, tile64, 0, 0)
 GEMM_KERNEL(gemm_tile64_nt, tile64, 0, 1)
 GEMM_KERNEL(gemm_tile64_tn, tile64, 1, 0)
@@ -67,6 +132,9 @@ GEMM_KERNEL(gemm_small_tt, small, 1, 1)
 GEMM_DENSE_KERNEL(gemm_tile64_dense, tile64)
 GEMM_DENSE_KERNEL(gemm_large_dense, large)
 GEMM_DENSE_KERNEL(gemm_small_dense, small)
+GEMM_BACKWARD_KERNEL(gemm_tile64_backward, tile64)
+GEMM_BACKWARD_KERNEL(gemm_large_backward, large)
+GEMM_BACKWARD_KERNEL(gemm_small_backward, small)
 
 /* C[i] from the partial sums w[block * mn + i] of its k-blocks, i < mn (work-items past the end do nothing). */
 DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, __global const float *w, float beta,

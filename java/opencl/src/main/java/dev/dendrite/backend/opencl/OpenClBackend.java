@@ -274,9 +274,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     }
 
     /**
-     * The input gradient of the layer above inside this layer's activation_backward, one launch less on the backward
-     * path: the fold of its partial sums where the product's variant splits k, else a thin product computed there (the
-     * own GEMM kernels give every product the same bits, so this does too).
+     * The input gradient of the layer above and this layer's activation backward in one launch: a thin product
+     * computed inside activation_backward; else, without a Dropout, the product on a tiled variant ending in the
+     * activation backward and bias gradient (gemm.cl's gemm_&lt;variant&gt;_backward), where the shape measured faster
+     * that way; else two launches, with the fold of a split product's partial sums inside activation_backward (the
+     * own GEMM kernels give every product the same bits, so each path does too).
      */
     @Override
     protected boolean fusedInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y,
@@ -286,6 +288,31 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         if (f == ActivationFunction.SOFTMAX) {
             return false;
         }
+        if (k > GemmVariant.THIN_K && counters == null && foldEnabled && denseEpilogue
+                && gemm.backwardInOneLaunch(dzNext, wNext, k, z, rows, cols, f, alpha, dz, dbias,
+                        () -> inputGradientApart(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias))) {
+            return true;
+        }
+        return inputGradientFolded(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, rate, seed, stream,
+                counters);
+    }
+
+    /** Without a Dropout, the input gradient and activation backward as when they are not one launch. */
+    private void inputGradientApart(Slice dzNext, Slice wNext, int k, Slice z, Slice y, int rows, int cols,
+                                    ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        if (!inputGradientFolded(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, 0f, 0L, 0, null)) {
+            gemm.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz);
+            activations.activationBackward(z, y, dz, rows, cols, f, alpha, dz, dbias);
+        }
+    }
+
+    /**
+     * The input gradient inside activation_backward where it is thin or split over k (then the fold of its partial
+     * sums); false, having issued nothing, otherwise.
+     */
+    private boolean inputGradientFolded(Slice dzNext, Slice wNext, int k, Slice z, Slice y, int rows, int cols,
+                                        ActivationFunction f, float alpha, Slice dz, Slice dbias, float rate,
+                                        long seed, int stream, Slice counters) {
         int[] splits = {0};
         cl_mem partials = foldEnabled ? gemm.splitPartials(true, dzNext, wNext, rows, k, cols, dz, splits) : null;
         if (partials == null && k > GemmVariant.THIN_K) {
@@ -581,6 +608,29 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** The path a dense layer shape took ("product" or "ending"), or null before its first call. */
     String denseChoice(int rows, int k, int n) {
         return gemm.denseChoice(rows, k, n);
+    }
+
+    /**
+     * The path a dense layer's backward pass under another took for the input gradient {@code dzNext wNext^T}
+     * ({@code rows x k} times {@code k x cols}): "product" or "ending", or null before its first call.
+     */
+    String backwardChoice(int rows, int k, int cols) {
+        return gemm.backwardChoice(rows, k, cols);
+    }
+
+    /**
+     * The launches of inputGradientActivationBackward without a Dropout for a product of more than THIN_K terms on a
+     * tiled variant, as this backend's switches have it ({@code fuse}, {@code denseEpilogue}, {@code lastGroup}): 1
+     * where it ends in its product ({@code ending}); else 2 (the product or its partial sums, then
+     * activation_backward, which folds them), and one more for the bias gradient's fold without lastGroup (with
+     * {@code chunks} above 1), one more for a split product's gemm_fold without fuse. For tests.
+     */
+    int inputGradientBackwardLaunches(boolean split, boolean ending, boolean bias, int chunks) {
+        if (ending && foldEnabled && denseEpilogue && (!split && !bias || ctx.lastGroupFolds)) {
+            return 1;
+        }
+        int launches = 2 + (split && !foldEnabled && !ctx.lastGroupFolds ? 1 : 0);
+        return launches + (bias && chunks > 1 && !ctx.lastGroupFolds ? 1 : 0);
     }
 
     /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */

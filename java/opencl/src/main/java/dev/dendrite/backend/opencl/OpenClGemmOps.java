@@ -299,23 +299,84 @@ final class OpenClGemmOps implements GemmOps {
     }
 
     private String densePath(int rows, int k, int n, Runnable ending, Runnable apart) {
+        return densePath(false, rows, k, n, ending, apart);
+    }
+
+    /**
+     * The path of a dense layer's forward pass ({@code transB} false: its product {@code x w}) or of its backward
+     * pass under another layer ({@code transB} true: the product {@code dzNext wNext^T}); the tuner keeps the two
+     * apart by the product's transposes.
+     */
+    private String densePath(boolean transB, int rows, int k, int n, Runnable ending, Runnable apart) {
         if (forcedDensePath != null) {
             return forcedDensePath;
         }
-        String chosen = denseTuner.choice(false, false, rows, n, k);
+        String chosen = denseTuner.choice(false, transB, rows, n, k);
         if (chosen != null) {
             return chosen;
         }
         if (!measureGemm) {
-            denseTuner.remember(false, false, rows, n, k, DENSE_ENDING);
+            denseTuner.remember(false, transB, rows, n, k, DENSE_ENDING);
             return DENSE_ENDING;
         }
         if (forcedGemm != null || ctx.programs.recording() != null) {
             return DENSE_ENDING; // timed once the variant is the tuner's again, or when issued
         }
         clFinish(ctx.queue); // work issued before must not count against the first path
-        return denseTuner.tune(false, false, rows, n, k, List.of(DENSE_APART, DENSE_ENDING),
+        return denseTuner.tune(false, transB, rows, n, k, List.of(DENSE_APART, DENSE_ENDING),
                 (path, calls) -> seconds(calls, path.equals(DENSE_ENDING) ? ending : apart));
+    }
+
+    /**
+     * The backward pass of a dense layer under another one as one launch (gemm.cl's gemm_&lt;variant&gt;_backward):
+     * {@code dz = (dzNext wNext^T) * f'(z)}, {@code wNext} the layer above's weights ({@code cols x k} as stored),
+     * and with {@code dbias} non-null its column sums, folded by the kernel's last group; where the variant chosen
+     * for the product is tiled (a split one folding in its own launch) and the shape measured faster that way than
+     * {@code apart} (the product, then activation_backward), as {@link #denseInOneLaunch} decides for the forward
+     * pass. {@code z} is what f's derivative reads (y where it reads its output). The same bits as the product and
+     * activation_backward. Returns false, having issued nothing, for softmax, an empty product, another variant, with
+     * {@code dbias} where {@code -Ddendrite.opencl.lastGroup=false}, or where the two launches measured faster.
+     */
+    boolean backwardInOneLaunch(Slice dzNext, Slice wNext, int k, Slice z, int rows, int cols, ActivationFunction f,
+                                float alpha, Slice dz, Slice dbias, Runnable apart) {
+        if (f == ActivationFunction.SOFTMAX || rows == 0 || cols == 0 || k == 0
+                || dbias != null && !ctx.lastGroupFolds) {
+            return false;
+        }
+        try {
+            GemmVariant v = gemmVariant(false, true, rows, cols, k, ctx.mem(dzNext), dzNext.offset(),
+                    ctx.mem(wNext), wNext.offset()).forShape(rows, cols, k);
+            int[] groups = v.groups(rows, cols, k);
+            if (v.transposesAsArguments() || groups[2] > 1 && !foldsInItsLaunch(groups)
+                    || v.tileM() % OpenClContext.ROWS_PER_CHUNK != 0) {
+                return false;
+            }
+            Runnable ending = () -> enqueueBackward(v, groups, dzNext, wNext, k, z, rows, cols, f, alpha, dz, dbias);
+            if (!densePath(true, rows, k, cols, ending, apart).equals(DENSE_ENDING)) {
+                return false;
+            }
+            ending.run();
+            return true;
+        } catch (CLException e) {
+            throw ctx.clFailure("inputGradientActivationBackward", GemmTuner.describe(false, true, rows, cols, k)
+                    + ", " + f, e);
+        }
+    }
+
+    private void enqueueBackward(GemmVariant v, int[] groups, Slice dzNext, Slice wNext, int k, Slice z, int rows,
+                                 int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+        // One scratch buffer for a split product's partial sums and, after them, the bias gradient's chunk partials
+        // (a second request could grow it into a new buffer and leave the first one's address stale).
+        long splitFloats = groups[2] > 1 ? v.workspaceFloats(rows, cols, k) : 0;
+        long chunkFloats = dbias == null ? 0 : (long) OpenClContext.ceilDiv(rows, OpenClContext.ROWS_PER_CHUNK) * cols;
+        cl_mem scratch = splitFloats + chunkFloats == 0 ? ctx.dummy : ctx.scratch(4L * (splitFloats + chunkFloats));
+        OpenClKernel kernel = ctx.programs.kernel("gemm.cl", "gemm_" + v.id() + "_backward").args();
+        kernel.i(rows).i(cols).i(k).mem(ctx.mem(dzNext), dzNext.offset()).mem(ctx.mem(wNext), wNext.offset())
+                .mem(ctx.mem(dz), dz.offset()).mem(scratch).i(groups[2] > 1 ? 1 : 0).mem(ctx.gemmTickets)
+                .mem(ctx.mem(z), z.offset()).i(activationCode(f)).f(alpha).i(OpenClContext.ROWS_PER_CHUNK)
+                .i(dbias == null ? 0 : 1).mem(scratch, Math.toIntExact(splitFloats))
+                .mem(ctx.mem(dbias), offset(dbias)).mem(ctx.errors);
+        runTiled(kernel, v, groups);
     }
 
     /** Seconds for {@code calls} issues of {@code issue}, waited for: a tuner's timer (the queue idle before). */
@@ -349,6 +410,14 @@ final class OpenClGemmOps implements GemmOps {
     /** The path a shape's dense layers took (measured or read from a choices file), or null before. */
     String denseChoice(int rows, int k, int n) {
         return denseTuner.choice(false, false, rows, n, k);
+    }
+
+    /**
+     * The path a dense layer's backward pass under another one took for the product {@code dzNext wNext^T}
+     * ({@code rows x k} times {@code k x cols}; {@link #backwardInOneLaunch}), or null before.
+     */
+    String backwardChoice(int rows, int k, int cols) {
+        return denseTuner.choice(false, true, rows, cols, k);
     }
 
     private static String densePathNamed(String name) {

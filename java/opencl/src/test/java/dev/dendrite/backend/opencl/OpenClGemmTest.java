@@ -422,6 +422,117 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * A dense layer's backward pass under another ending in the tiled input-gradient product (gemm.cl's
+     * gemm_&lt;variant&gt;_backward), each tiled variant forced, every element-wise activation, with and without a bias:
+     * dz and the bias gradient bit for bit like the product followed by activationBackward, one recorded launch (the
+     * default; more with the switches off), replayed to the same bits. Shapes: the course's 128 x 512 under 512 units,
+     * SMALL split 2 and 3 ways (the last group of each tile folds its product, then every tile's chunk partials go
+     * to the kernel's last group), a short last chunk, fewer rows than a chunk, and edges of every tile size.
+     * Planted, each fails it: chunk partials from the wrong rows, the groups of a split tile that did not store it
+     * ending it anyway, and an ending that skips the derivative.
+     */
+    @Test
+    void aDenseLayerUnderAnotherEndsItsBackwardPassInItsProductBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261207);
+        int[][] shapes = {{128, 512, 512}, {128, 70, 300}, {33, 40, 600}, {5, 17, 40}, {130, 129, 257}};
+        assertTrue(GemmVariant.SMALL.splits(128, 70, 300) == 2 && GemmVariant.SMALL.splits(33, 40, 600) == 3);
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int cols = s[1];
+                int k = s[2];
+                boolean split = v.splits(rows, cols, k) > 1;
+                for (dev.dendrite.backend.ActivationFunction f : dev.dendrite.backend.ActivationFunction.values()) {
+                    if (f == dev.dendrite.backend.ActivationFunction.SOFTMAX) {
+                        continue;
+                    }
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
+                                + (withBias ? " bias" : "");
+                        int chunks = (rows + 15) / 16;
+                        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias,
+                                backend.inputGradientBackwardLaunches(split, true, withBias, chunks));
+                        if (f == dev.dendrite.backend.ActivationFunction.RELU) { // the tuner's other path
+                            backend.forceDensePath(OpenClGemmOps.DENSE_APART);
+                            backwardEndsInItsProduct(rnd, what + " apart", rows, cols, k, f, withBias,
+                                    backend.inputGradientBackwardLaunches(split, false, withBias, chunks));
+                            backend.forceDensePath(null);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Unforced, the backward pass of a dense layer shape under another is timed both ways on its first call and keeps
+     * the faster, apart from the forward pass of the same product shape; either way the bits of the two ops.
+     */
+    @Test
+    void aDenseLayerBackwardShapeIsTimedBothWaysOnceWithTheSameBits() {
+        java.util.Random rnd = new java.util.Random(20261211);
+        int rows = 80; // not aDenseLayerShapeIsTimedBothWaysOnceWithTheSameBits's rows, which may run first
+        int cols = 70;
+        int k = 300;
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend.inputGradientBackwardLaunches(false, true, true, 6) == 1,
+                "dense layers ending in their product are switched off (dendrite.opencl.fuse, denseEpilogue or "
+                        + "lastGroup)");
+        assertEquals(null, backend.backwardChoice(rows, k, cols), "before its first call");
+        for (int call = 0; call < 2; call++) {
+            backwardEndsInItsProduct(rnd, "call " + call, rows, cols, k, dev.dendrite.backend.ActivationFunction.ELU,
+                    true, -1);
+            String chosen = backend.backwardChoice(rows, k, cols);
+            assertTrue(OpenClGemmOps.DENSE_APART.equals(chosen) || OpenClGemmOps.DENSE_ENDING.equals(chosen),
+                    "chosen: " + chosen);
+        }
+        assertEquals(null, backend.denseChoice(rows, k, cols), "the forward pass of the same shape: not yet");
+        assertEquals(null, backend.backwardChoice(rows, k, cols + 1), "another shape");
+    }
+
+    /**
+     * inputGradientActivationBackward against the product and activationBackward, every slice at an odd offset;
+     * {@code launches} the recorded launches it must take, or -1 to issue it unrecorded (the tuner times it then).
+     */
+    private void backwardEndsInItsProduct(java.util.Random rnd, String what, int rows, int cols, int k,
+                                          dev.dendrite.backend.ActivationFunction f, boolean withBias, int launches) {
+        try (Buffer dzNextB = filled(rnd, rows * k + 3); Buffer wNextB = filled(rnd, cols * k + 5);
+             Buffer zB = filled(rnd, rows * cols + 1); Buffer yB = filled(rnd, rows * cols + 2);
+             Buffer one = backend.allocate(DType.F32, rows * cols + cols + 1);
+             Buffer two = backend.allocate(DType.F32, rows * cols + cols + 1)) {
+            Slice dzNext = dzNextB.slice(3, rows * k);
+            Slice wNext = wNextB.slice(5, cols * k);
+            Slice z = zB.slice(1, rows * cols);
+            Slice y = yB.slice(2, rows * cols);
+            backend.fill(one.all(), Float.NaN);
+            Slice dz1 = one.slice(1, rows * cols);
+            Slice db1 = withBias ? one.slice(1 + rows * cols, cols) : null;
+            backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz1);
+            backend.activationBackward(z, y, dz1, rows, cols, f, 0.1f, dz1, db1);
+            float[] expected = download(one);
+            Slice dz2 = two.slice(1, rows * cols);
+            Slice db2 = withBias ? two.slice(1 + rows * cols, cols) : null;
+            Runnable op = () -> backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, 0.1f,
+                    dz2, db2, 0f, 0L, 0, null);
+            if (launches < 0) {
+                backend.fill(two.all(), Float.NaN);
+                op.run();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two), what + ": dz and dbias");
+                return;
+            }
+            try (dev.dendrite.backend.CapturedStep step = backend.capture(op)) {
+                assertEquals(launches, ((OpenClRecording) step).size(), what + ": launches");
+                for (int replay = 0; replay < 2; replay++) {
+                    backend.fill(two.all(), Float.NaN);
+                    step.run();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two),
+                            what + ": dz and dbias, replay " + replay);
+                }
+            }
+        }
+    }
+
     private Buffer filled(java.util.Random rnd, int n) {
         return GemmChecks.gaussian(backend, rnd, n);
     }
