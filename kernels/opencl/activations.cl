@@ -45,13 +45,16 @@ __kernel void softmax_forward(__global float *z, int zo, __global const float *b
  * (Backend.inputGradientActivationBackward, for a thin product): each element is gemm_simple's, written to dz and
  * read back, so the product costs no launch of its own and gives the same bits. With splits > 0 it is the fold of
  * that product's partial sums instead (gemm_fold's), one launch less. With fold_bias, the last work-group folds the
- * bias gradient's partials into dbias (column_chunks.h), where column_finalize took a launch of its own.
+ * bias gradient's partials into dbias (column_chunks.h), where column_finalize took a launch of its own. With has_dw
+ * (beside a thin product) the work-items of column c also compute row c of the upper layer's weight gradient
+ * dw_next = y^T dz_next (y, this layer's output, is that layer's input), gemm_simple's element: its launch saved.
  */
 __kernel void activation_backward(__global const float *z, int zo, __global const float *dy, int dyo,
                                   __global float *dz, int dzo, int rows, int cols, int act, float alpha,
                                   int rows_per_chunk, __global float *partial, int po, int has_partial,
                                   DENDRITE_DROP_ARGS, __global const float *dz_next, int dno,
                                   __global const float *w_next, int wno, int k, int has_product,
+                                  __global const float *y, int yo, __global float *dw_next, int dwo, int has_dw,
                                   __global const float *partials, int splits, int fold_bias,
                                   __global float *dbias, int dbo, __global int *control) {
     __local int last;
@@ -77,6 +80,12 @@ __kernel void activation_backward(__global const float *z, int zo, __global cons
         }
         if (has_partial) {
             partial[po + ch.chunk * cols + ch.c] = sum.sum;
+        }
+        if (has_dw) { /* row c of the upper layer's weight gradient y^T dz_next, its k columns shared by the chunks */
+            for (int j = ch.chunk; j < k; j += (int) get_global_size(1)) {
+                dendrite_gemm_simple_element(1, 0, cols, k, rows, 1.0f, y + yo, dz_next + dno, 0.0f, dw_next + dwo,
+                                             ch.c, j);
+            }
         }
     }
     dendrite_column_fold_by_last_group(fold_bias, partial + po, (int) get_global_size(1), cols, cols, 1.0f,

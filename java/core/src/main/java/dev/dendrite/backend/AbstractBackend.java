@@ -396,6 +396,44 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         }
     }
 
+    @Override
+    public final void inputGradientActivationBackward(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y,
+                                                      int rows, int cols, ActivationFunction f, float alpha, Slice dz,
+                                                      Slice dbias, float rate, long seed, int stream,
+                                                      Slice counters) {
+        if (dwNext == null) {
+            inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, rate, seed,
+                    stream, counters);
+            return;
+        }
+        checks().weightGradientBeside(dzNext, wNext, dwNext, k, z, y, rows, cols, dz, dbias, rate, counters);
+        checks().gemm(cols, k, rows, y, dzNext, dwNext);
+        checks().gemm(rows, cols, k, dzNext, wNext, dz);
+        checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
+        apartFromProduct("inputGradientActivationBackward", dzNext, (long) rows * k, wNext, (long) cols * k, cols,
+                "dbias", dbias);
+        if (fusedInputAndWeightGradientActivationBackward(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz,
+                dbias)) {
+            return;
+        }
+        ops.gemm().gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dwNext);
+        inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, 0f, seed, stream,
+                null);
+    }
+
+    /**
+     * {@link #inputGradientActivationBackward(Slice, Slice, Slice, int, Slice, Slice, int, int, ActivationFunction,
+     * float, Slice, Slice, float, long, int, Slice)} with its upper weight gradient, no Dropout, as one sequence, its
+     * checks passed: whether this backend issued it (then with exactly the ops' results), or left it to the ops.
+     * The default fuses nothing.
+     */
+    protected boolean fusedInputAndWeightGradientActivationBackward(Slice dzNext, Slice wNext, Slice dwNext, int k,
+                                                                    Slice z, Slice y, int rows, int cols,
+                                                                    ActivationFunction f, float alpha, Slice dz,
+                                                                    Slice dbias) {
+        return false;
+    }
+
     /**
      * The per-column outputs ({@code cols} elements each, null for none; name, slice, name, slice...) of an op that
      * computes the layer above's input gradient {@code dzNext wNext^T} inside it must not overlap those operands: a

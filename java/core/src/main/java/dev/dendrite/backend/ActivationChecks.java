@@ -26,6 +26,26 @@ interface ActivationChecks extends SliceChecks {
         }
     }
 
+    /**
+     * inputGradientActivationBackward's upper weight gradient {@code dwNext = y^T dzNext}: an F32 {@code cols x k}
+     * slice that overlaps no other argument (the op's own checks cover the rest), and no Dropout between the layers.
+     */
+    default void weightGradientBeside(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y, int rows,
+                                      int cols, Slice dz, Slice dbias, float rate, Slice counters) {
+        String op = "inputGradientActivationBackward";
+        nonNegative(op, "k", k);
+        f32(op, "dwNext", dwNext, (long) cols * k, "cols*k");
+        noDropoutUnderWeightGradient(rate, counters);
+        long dwLen = (long) cols * k;
+        long total = (long) rows * cols;
+        noOverlap(op, "dwNext", dwNext, dwLen, "dzNext", dzNext, (long) rows * k, false);
+        noOverlap(op, "dwNext", dwNext, dwLen, "wNext", wNext, (long) cols * k, false);
+        noOverlap(op, "dwNext", dwNext, dwLen, "z", z, total, false);
+        noOverlap(op, "dwNext", dwNext, dwLen, "y", y, total, false);
+        noOverlap(op, "dwNext", dwNext, dwLen, "dz", dz, total, false);
+        noOverlap(op, "dwNext", dwNext, dwLen, "dbias", dbias, cols, false);
+    }
+
     /** {@code dz} may be {@code dy} exactly; {@code dbias} (may be null) overlaps nothing. */
     default void activationBackward(Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, Slice dz,
                                     Slice dbias) {

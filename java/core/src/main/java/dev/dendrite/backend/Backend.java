@@ -353,6 +353,40 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * {@link #inputGradientActivationBackward(Slice, Slice, int, Slice, Slice, int, int, ActivationFunction, float,
+     * Slice, Slice, float, long, int, Slice)} with the upper layer's weight gradient too, where this layer's output
+     * {@code y} is that layer's input (no Dropout between them): {@link #gemm}{@code (true, false, cols, k, rows, 1, y,
+     * dzNext, 0, dwNext)} ({@code dwNext}, {@code cols x k}, the upper layer's weight gradient), then that op. The same
+     * bits, which a backend may compute inside the op where {@link #weightGradientWithInputGradient} says so (the
+     * OpenCL backend in activation_backward beside a thin product: a launch less). {@code dwNext} null: that op alone.
+     *
+     * @throws IllegalArgumentException where {@code dwNext} is non-null and there is a Dropout ({@code counters}
+     *                                  non-null with a rate above 0: the layer above reads the dropped output), or
+     *                                  {@code dwNext} shares memory with another argument
+     */
+    default void inputGradientActivationBackward(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y,
+                                                 int rows, int cols, ActivationFunction f, float alpha, Slice dz,
+                                                 Slice dbias, float rate, long seed, int stream, Slice counters) {
+        if (dwNext != null) {
+            OpChecks.noDropoutUnderWeightGradient(rate, counters);
+            gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dwNext);
+        }
+        inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, rate, seed, stream,
+                counters);
+    }
+
+    /**
+     * Whether {@link #inputGradientActivationBackward(Slice, Slice, Slice, int, Slice, Slice, int, int,
+     * ActivationFunction, float, Slice, Slice, float, long, int, Slice)} computes the upper layer's weight gradient
+     * inside the op for a layer of {@code cols} units under one of {@code k} units, {@code rows} rows, so that the
+     * upper layer gains by leaving its weight gradient there. No device work. The default: never (the CUDA backend
+     * runs weight gradients on a graph branch beside the path back through the layers).
+     */
+    default boolean weightGradientWithInputGradient(int rows, int cols, int k) {
+        return false;
+    }
+
+    /**
      * A dense layer's forward pass and the training forward pass of the batch norm right after it:
      * {@link #denseForward}{@code (x, w, bias, rows, k, n, f, alpha, z, y)}, then
      * {@link #batchNormForwardTraining}{@code (y, rows, n, gamma, beta, eps, momentum, runningMean, runningVar, out,

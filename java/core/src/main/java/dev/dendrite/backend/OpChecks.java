@@ -146,6 +146,18 @@ public final class OpChecks implements MemoryChecks, AlgebraChecks, ActivationCh
         noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "targets", in2, total, false);
     }
 
+    /**
+     * inputGradientActivationBackward's upper weight gradient reads this layer's output as the upper layer's input,
+     * which a Dropout between them would have dropped: refused with one ({@code counters} non-null, a rate above 0).
+     */
+    public static void noDropoutUnderWeightGradient(float rate, Slice counters) {
+        if (counters != null && rate != 0f) {
+            throw new IllegalArgumentException("inputGradientActivationBackward: the upper layer's weight gradient "
+                    + "(dwNext) with a Dropout of rate " + rate + " between the layers; expected none: the upper "
+                    + "layer's input is then the dropped output, not y");
+        }
+    }
+
     // ------------------------------------------------------------------ scalars
 
     public static void nonNegative(String op, String name, int value) {

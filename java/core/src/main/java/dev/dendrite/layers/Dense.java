@@ -191,7 +191,7 @@ public final class Dense extends Layer implements OutputActivation {
                     units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
                     dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
         } else {
-            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(),
+            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.dw(), above.units(),
                     derivativeInput(ctx, y, activation), y, ctx.rows(), units, activation, alpha, dyDropped,
                     useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
                     dropoutCtx.counters());
@@ -212,7 +212,7 @@ public final class Dense extends Layer implements OutputActivation {
             ctx.backend().activationBackward(derivativeInput(ctx, y, f), y, dy, ctx.rows(), units, f, fAlpha, dy,
                     useBias ? ctx.grad(1) : null);
         } else { // dy is the layer above's input gradient, computed by the same op
-            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.units(),
+            ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.dw(), above.units(),
                     derivativeInput(ctx, y, f), y, ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null,
                     0f, 0L, 0, null);
             ctx.inputGradientTaken();
@@ -283,6 +283,14 @@ public final class Dense extends Layer implements OutputActivation {
         };
         if (dx == null) {
             weightGradients.run();
+            return;
+        }
+        if (ctx.handsOffInputGradient() && ctx.handsOffWeightGradient()) {
+            // The layer below computes dx and the weight gradient (x is its output) in its first op.
+            if (useBias && needBiasGrad) {
+                be.columnSums(dz, rows, units, ctx.grad(1));
+            }
+            ctx.handOff(new InputGradient(dz, ctx.weight(0), units, ctx.grad(0)));
             return;
         }
         be.branch(weightGradients);

@@ -10,6 +10,12 @@ import dev.dendrite.backend.Slice;
  * @param dz    the upper layer's gradient at its pre-activation, {@code rows x units}
  * @param w     the upper layer's weights, {@code inputs x units}
  * @param units the upper layer's width, the product's depth
+ * @param dw    the upper layer's weight gradient {@code x^T dz}, {@code inputs x units}, also left to the layer below
+ *              (whose output is x: LayerContext#handsOffWeightGradient); null where the upper layer computed it
  */
-public record InputGradient(Slice dz, Slice w, int units) {
+public record InputGradient(Slice dz, Slice w, int units, Slice dw) {
+    /** An input gradient alone: the upper layer computes its own weight gradient. */
+    public InputGradient(Slice dz, Slice w, int units) {
+        this(dz, w, units, null);
+    }
 }

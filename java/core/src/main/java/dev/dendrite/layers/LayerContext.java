@@ -40,6 +40,16 @@ public interface LayerContext {
         return false;
     }
 
+    /**
+     * Whether this (dense) layer, handing off its input gradient, leaves its weight gradient {@code x^T dz} to the
+     * layer below too ({@link InputGradient#dw}), which computes it in the same op; the engine decides, where that
+     * layer's output is this layer's input and the backend computes it there
+     * (Backend.weightGradientWithInputGradient). Only where {@link #handsOffInputGradient} is true.
+     */
+    default boolean handsOffWeightGradient() {
+        return false;
+    }
+
     /** Called instead of computing {@code dx} where {@link #handsOffInputGradient} is true. */
     default void handOff(InputGradient g) {
         throw new UnsupportedOperationException("this context takes no input gradient");

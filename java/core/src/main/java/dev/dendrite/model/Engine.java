@@ -578,6 +578,7 @@ final class Engine implements AutoCloseable {
         stepRate = rate;
         for (Ctx c : contexts) { // each backward pass starts without hand-offs (a pass that threw may have left some)
             c.handsOff = false;
+            c.handsOffWeights = false;
             c.handedOff = null;
             c.fromAbove = null;
             c.activationBelow = null;
@@ -596,6 +597,7 @@ final class Engine implements AutoCloseable {
             Slice dx = first == 0 ? null : douts[first - 1];
             int below = dx == null ? -1 : handOffTo(first);
             contexts[first].handsOff = below >= 0;
+            contexts[first].handsOffWeights = below >= 0 && weightGradientBelow(first, below, rows);
             int activationUnit = dx == null ? -1 : activationBackwardBelow(first);
             if (activationUnit >= 0) {
                 contexts[first].activationBelow = pairRuns(activationUnit)
@@ -727,6 +729,18 @@ final class Engine implements AutoCloseable {
                         || pairs[below] instanceof DenseDropoutPair)
                         || lead instanceof BatchNormalization && pairs[below] instanceof BatchNormDropoutPair;
         return takes ? below : -1;
+    }
+
+    /**
+     * Whether the unit at {@code first}, handing its input gradient to the unit at {@code below} (handOffTo), leaves
+     * its weight gradient there too (LayerContext#handsOffWeightGradient): where both are a Dense, the one below
+     * alone (so its output is the upper one's input: no Dropout or activation layer between) and element-wise, and
+     * the backend computes it there for this step's shape (Backend.weightGradientWithInputGradient).
+     */
+    private boolean weightGradientBelow(int first, int below, int rows) {
+        return below == first - 1 && layers.get(first) instanceof Dense up && layers.get(below) instanceof Dense d
+                && d.activation() != ActivationFunction.SOFTMAX
+                && backend.weightGradientWithInputGradient(rows, d.units(), up.units());
     }
 
     /**
@@ -1098,6 +1112,8 @@ final class Engine implements AutoCloseable {
         int rows;
         /** This step's hand-off of the input gradient (LayerContext#handsOffInputGradient), set by the engine. */
         boolean handsOff;
+        /** Whether the weight gradient goes with it (LayerContext#handsOffWeightGradient), set by the engine. */
+        boolean handsOffWeights;
         InputGradient handedOff;
         InputGradient fromAbove;
         /** The layers above whose update waits until this layer has read their weights (#inputGradientTaken). */
@@ -1174,9 +1190,17 @@ final class Engine implements AutoCloseable {
         }
 
         @Override
+        public boolean handsOffWeightGradient() {
+            return handsOffWeights;
+        }
+
+        @Override
         public void handOff(InputGradient g) {
             if (!handsOff) {
                 throw new IllegalStateException("layer " + index + " handed off its input gradient unasked");
+            }
+            if (g.dw() != null && !handsOffWeights) {
+                throw new IllegalStateException("layer " + index + " handed off its weight gradient unasked");
             }
             handedOff = g;
         }

@@ -1262,6 +1262,73 @@ public abstract class BackendConformanceTest {
     }
 
     /**
+     * inputGradientActivationBackward with the upper layer's weight gradient (dwNext = y^T dzNext) is the product
+     * {@code gemm(true, false, cols, k, rows, 1, y, dzNext, 0, dwNext)} and then the op, bit for bit, wherever the
+     * backend computes it (Backend.weightGradientWithInputGradient: OpenCL beside a thin product, inside
+     * activation_backward), for thin and wide products, rows over one and several 16-row chunks, k over and under
+     * the chunk count; refused with a Dropout between the layers (the upper layer then reads the dropped output), and
+     * where dwNext overlaps y.
+     */
+    @Test
+    void theUpperWeightGradientBesideTheInputGradientIsItsProductThenTheOp() {
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SIGMOID, ActivationFunction.ELU,
+            ActivationFunction.LINEAR};
+        int cols = 70;
+        int v = 0;
+        for (int rows : new int[] {5, 45, 128}) {
+            for (int k : new int[] {1, 10, 32, 33, 100}) {
+                ActivationFunction f = fs[v % fs.length];
+                v++;
+                boolean withBias = v % 3 != 0;
+                float alpha = f.defaultAlpha();
+                String what = "inputGradientActivationBackward with dwNext, rows=" + rows + " k=" + k + " " + f
+                        + (withBias ? " bias" : "") + (backend.weightGradientWithInputGradient(rows, cols, k)
+                        ? " (in the op)" : "");
+                Slice dzNext = f32(normal(rows * k, 1));
+                Slice wNext = f32(normal(cols * k, 0.5));
+                Slice z = f32(normal(rows * cols, 1));
+                Slice y = f32Out(rows * cols);
+                backend.biasActivationForward(z, null, rows, cols, f, alpha, y);
+                Slice[] dz = {f32Out(rows * cols), f32Out(rows * cols)};
+                Slice[] db = {withBias ? f32Out(cols) : null, withBias ? f32Out(cols) : null};
+                Slice[] dw = {f32Out(cols * k), f32Out(cols * k)};
+                backend.fill(dw[1], Float.NaN); // every element written
+                backend.gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dw[0]);
+                backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz[0], db[0],
+                        0f, 0L, 0, null);
+                backend.inputGradientActivationBackward(dzNext, wNext, dw[1], k, z, y, rows, cols, f, alpha, dz[1],
+                        db[1], 0f, 0L, 0, null);
+                assertArrayEquals(get(dw[0]), get(dw[1]), what + ": dwNext" + ctx());
+                assertArrayEquals(get(dz[0]), get(dz[1]), what + ": dz" + ctx());
+                if (withBias) {
+                    assertArrayEquals(get(db[0]), get(db[1]), what + ": dbias" + ctx());
+                }
+            }
+        }
+        int rows = 4;
+        int k = 3;
+        Slice dzNext = f32(normal(rows * k, 1));
+        Slice wNext = f32(normal(cols * k, 0.5));
+        Slice z = f32(normal(rows * cols, 1));
+        Buffer shared = backend.allocate(DType.F32, rows * cols + cols * k);
+        try {
+            Slice y = shared.slice(0, rows * cols);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.inputGradientActivationBackward(dzNext, wNext, f32Out(cols * k), k, z, y, rows,
+                            cols, ActivationFunction.RELU, 0f, f32Out(rows * cols), null, 0.25f, 1L, 0,
+                            i32(new int[] {1, 0})));
+            assertTrue(e.getMessage().contains("Dropout") && e.getMessage().contains("0.25"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.inputGradientActivationBackward(dzNext, wNext, shared.slice(rows * cols - 1,
+                            cols * k), k, z, y, rows, cols, ActivationFunction.RELU, 0f, f32Out(rows * cols), null,
+                            0f, 0L, 0, null));
+            assertTrue(e.getMessage().contains("dwNext") && e.getMessage().contains("y"), e.getMessage());
+        } finally {
+            shared.close();
+        }
+    }
+
+    /**
      * An output of the ops that compute the layer above's input gradient inside must not overlap that product's
      * operands (a GPU kernel may still read them in one block while another writes): the error names both.
      */

@@ -329,6 +329,53 @@ public class LayerPairsTest {
         }
     }
 
+    /**
+     * A plain stack of dense layers, each right under the next (no layer between), the upper ones thin (10, 20 and 24
+     * units: input gradients of at most THIN_K terms): with the hand-offs, where the backend computes an upper
+     * layer's weight gradient in the lower layer's first op too (Backend.weightGradientWithInputGradient: OpenCL,
+     * beside the thin product in activation_backward), the upper layers leave it there. Trains bit for bit like
+     * without hand-offs (history, weights, predictions); a step's ops then hold one weight-gradient gemm (the first
+     * layer's) per three inputGradientActivationBackward, else four (each layer's own). With a softmax output and
+     * its loss, and with sigmoid outputs and binary cross-entropy, whose bias gradient the output layer sums itself
+     * beside the hand-off (the softmax loss may sum it: Backend.biasGradientWithLoss).
+     */
+    @Test
+    void weightGradientsLeftToTheDenseBelowTrainExactlyLikeApart() {
+        for (boolean sigmoid : new boolean[] {false, true}) {
+            Run apart;
+            Run handedOff;
+            boolean below;
+            try (Backend backend = createBackend()) {
+                below = backend.weightGradientWithInputGradient(50, 24, 20);
+                apart = trainDenseStack(backend, false, sigmoid);
+                handedOff = trainDenseStack(backend, true, sigmoid);
+            }
+            assertSameRun(apart, handedOff);
+            long handOffs = calls(handedOff.ops(), "inputGradientActivationBackward");
+            assertTrue(handOffs > 0 && handOffs % 3 == 0, "three hand-offs a step: " + handOffs);
+            assertEquals((below ? 1 : 4) * handOffs / 3, calls(handedOff.ops(), "gemm"), "weight-gradient "
+                    + "products, " + (below ? "the upper ones in the layer below" : "each layer's own"));
+        }
+    }
+
+    private Run trainDenseStack(Backend backend, boolean handOffs, boolean sigmoid) {
+        System.setProperty(HAND_OFF_KEY, Boolean.toString(handOffs));
+        Map<String, long[]> ops = new TreeMap<>();
+        try (Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(48, "relu"),
+                new Dense(24, "elu"), new Dense(20, "relu"), new Dense(10, sigmoid ? "sigmoid" : "softmax"))
+                .backend(counting(backend, ops))) {
+            m.compile("adam", sigmoid ? "binary_crossentropy" : "sparse_categorical_crossentropy", "accuracy");
+            Inputs x = scale.apply(train.images());
+            FitOptions options = new FitOptions().batchSize(50).epochs(2).verbose(0).validationSplit(0.2).seed(7);
+            History h = sigmoid ? m.fit(x, Labels.oneHot(train.labels(), 10), options)
+                    : m.fit(x, train.labels(), options);
+            float[] p = m.predict(x.rows(0, 100)).toArray();
+            return new Run(h, m.getWeights(), p, ops);
+        } finally {
+            System.clearProperty(HAND_OFF_KEY);
+        }
+    }
+
     private Run trainSoftmaxNet(Backend backend, boolean sparse, boolean together) {
         System.clearProperty(KEY);
         if (!together) {

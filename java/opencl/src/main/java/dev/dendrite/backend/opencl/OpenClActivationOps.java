@@ -58,17 +58,23 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
      */
     void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
                   Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters) {
-        backward(op, z, y, dy, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters, null, null, 0, null, 0);
+        backward(op, z, y, dy, rows, cols, f, alpha, dz, dbias, rate, seed, stream, counters, null, null, 0, null, 0,
+                null);
     }
 
     /**
      * The same, and with {@code wNext} non-null ({@code f} element-wise) dy the thin product {@code dzNext wNext^T}
      * over {@code kNext}, computed inside activation_backward (Backend.inputGradientActivationBackward), or with
-     * {@code partials} non-null the fold of that product's {@code splits} partial sums.
+     * {@code partials} non-null the fold of that product's {@code splits} partial sums; with {@code dwNext} non-null
+     * (beside the thin product) the upper layer's weight gradient {@code y^T dzNext} too.
      */
     void backward(String op, Slice z, Slice y, Slice dy, int rows, int cols, ActivationFunction f, float alpha,
                   Slice dz, Slice dbias, float rate, long seed, int stream, Slice counters, Slice dzNext,
-                  Slice wNext, int kNext, cl_mem partials, int splits) {
+                  Slice wNext, int kNext, cl_mem partials, int splits, Slice dwNext) {
+        if (dwNext != null && (wNext == null || rows == 0)) {
+            throw new IllegalArgumentException(op + ": the upper weight gradient is computed beside a thin product "
+                    + "over at least one row");
+        }
         long total = (long) rows * cols;
         try {
             if (total == 0) {
@@ -100,6 +106,8 @@ record OpenClActivationOps(OpenClContext ctx, OpenClReductionOps reductions) imp
             // The last work-group folds the bias gradient's chunk partials (column_chunks.h), column_finalize's bits.
             boolean fold = dbias != null && !direct && ctx.lastGroupFolds;
             k.mem(ctx.mem(dzNext), offset(dzNext)).mem(ctx.mem(wNext), offset(wNext)).i(kNext).i(wNext == null ? 0 : 1)
+                    .mem(ctx.mem(dwNext == null ? null : y), dwNext == null ? 0 : y.offset())
+                    .mem(ctx.mem(dwNext), offset(dwNext)).i(dwNext == null ? 0 : 1)
                     .mem(partials == null ? ctx.dummy : partials).i(partials == null ? 0 : splits).i(fold ? 1 : 0)
                     .mem(fold ? ctx.mem(dbias) : ctx.dummy, fold ? dbias.offset() : 0).mem(ctx.errors);
             ctx.runColumns(k, cols, chunks);

@@ -79,8 +79,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     // The op family this backend calls besides AbstractBackend (the others are handed over by use()).
     private final OpenClGemmOps gemm;
     /**
-     * -Ddendrite.opencl.fuse=false: a split product's fold and its bias and activation as two launches, and the step
-     * counters' own kernel after the last update (A/B).
+     * -Ddendrite.opencl.fuse=false: a split product's fold and its bias and activation as two launches, the step
+     * counters' own kernel after the last update, and a thin layer's weight gradient as its own product (A/B).
      */
     private final boolean foldEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.fuse"));
     /**
@@ -320,7 +320,29 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         }
         activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias,
                 rate, seed, stream, counters, partials == null ? dzNext : null, partials == null ? wNext : null, k,
-                partials, splits[0]);
+                partials, splits[0], null);
+        return true;
+    }
+
+    /**
+     * Where the input gradient is thin (computed inside activation_backward), the upper layer's weight gradient too:
+     * a launch less (its own gemm_simple or tiled product otherwise). Off with {@code -Ddendrite.opencl.fuse=false}.
+     */
+    @Override
+    public boolean weightGradientWithInputGradient(int rows, int cols, int k) {
+        return foldEnabled && rows > 0 && cols > 0 && k > 0 && k <= GemmVariant.THIN_K;
+    }
+
+    @Override
+    protected boolean fusedInputAndWeightGradientActivationBackward(Slice dzNext, Slice wNext, Slice dwNext, int k,
+                                                                    Slice z, Slice y, int rows, int cols,
+                                                                    ActivationFunction f, float alpha, Slice dz,
+                                                                    Slice dbias) {
+        if (f == ActivationFunction.SOFTMAX || !weightGradientWithInputGradient(rows, cols, k)) {
+            return false;
+        }
+        activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias, 0f, 0L,
+                0, null, dzNext, wNext, k, null, 0, dwNext);
         return true;
     }
 
