@@ -1239,11 +1239,11 @@ public abstract class BackendConformanceTest {
                 String what = "inputGradientActivationBackward k=" + k + " " + f + (withBias ? " bias" : "")
                         + (dropout ? " dropout" : "");
                 Slice counters = dropout ? i32(new int[] {5 + v, 0}) : null;
-                Slice dzNext = f32(normal(rows * k, 1));
-                Slice wNext = f32(normal(cols * k, 0.5));
-                Slice z = f32(normal(rows * cols, 1));
-                Slice y = f32Out(rows * cols);
-                backend.biasActivationForward(z, null, rows, cols, f, alpha, y);
+                Slice[] in = layerUnderAnother(rows, cols, k, f, alpha);
+                Slice dzNext = in[0];
+                Slice wNext = in[1];
+                Slice z = in[2];
+                Slice y = in[3];
                 Slice[] dz = {f32Out(rows * cols), f32Out(rows * cols)};
                 Slice[] db = {withBias ? f32Out(cols) : null, withBias ? f32Out(cols) : null};
                 backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz[0]);
@@ -1259,6 +1259,17 @@ public abstract class BackendConformanceTest {
                 }
             }
         }
+    }
+
+    /**
+     * Fresh inputs of a layer of {@code cols} units under one of {@code k}: the upper layer's gradient dzNext
+     * ({@code rows x k}) and weights wNext ({@code cols x k}), this layer's pre-activation z and output y = f(z).
+     */
+    private Slice[] layerUnderAnother(int rows, int cols, int k, ActivationFunction f, float alpha) {
+        Slice z = f32(normal(rows * cols, 1));
+        Slice y = f32Out(rows * cols);
+        backend.biasActivationForward(z, null, rows, cols, f, alpha, y);
+        return new Slice[] {f32(normal(rows * k, 1)), f32(normal(cols * k, 0.5)), z, y};
     }
 
     /**
@@ -1284,11 +1295,11 @@ public abstract class BackendConformanceTest {
                 String what = "inputGradientActivationBackward with dwNext, rows=" + rows + " k=" + k + " " + f
                         + (withBias ? " bias" : "") + (backend.weightGradientWithInputGradient(rows, cols, k)
                         ? " (in the op)" : "");
-                Slice dzNext = f32(normal(rows * k, 1));
-                Slice wNext = f32(normal(cols * k, 0.5));
-                Slice z = f32(normal(rows * cols, 1));
-                Slice y = f32Out(rows * cols);
-                backend.biasActivationForward(z, null, rows, cols, f, alpha, y);
+                Slice[] in = layerUnderAnother(rows, cols, k, f, alpha);
+                Slice dzNext = in[0];
+                Slice wNext = in[1];
+                Slice z = in[2];
+                Slice y = in[3];
                 Slice[] dz = {f32Out(rows * cols), f32Out(rows * cols)};
                 Slice[] db = {withBias ? f32Out(cols) : null, withBias ? f32Out(cols) : null};
                 Slice[] dw = {f32Out(cols * k), f32Out(cols * k)};
