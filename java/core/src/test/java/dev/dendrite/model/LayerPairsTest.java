@@ -359,6 +359,7 @@ public class LayerPairsTest {
     }
 
     private Run trainDenseStack(Backend backend, boolean handOffs, boolean sigmoid) {
+        System.clearProperty(KEY); // hand-offs need -Ddendrite.fuseLayers on, which a run of the suite may set off
         System.setProperty(HAND_OFF_KEY, Boolean.toString(handOffs));
         Map<String, long[]> ops = new TreeMap<>();
         try (Sequential m = new Sequential(new Input(28, 28), new Flatten(), new Dense(48, "relu"),
@@ -372,6 +373,7 @@ public class LayerPairsTest {
             float[] p = m.predict(x.rows(0, 100)).toArray();
             return new Run(h, m.getWeights(), p, ops);
         } finally {
+            System.clearProperty(KEY);
             System.clearProperty(HAND_OFF_KEY);
         }
     }
