@@ -37,7 +37,7 @@
  *
  * Instantiating a variant: define DENDRITE_GEMM_VARIANT as its name and include this file; each inclusion defines
  * dendrite_gemm_<variant>(ta, tb, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile, fold_last, tickets, dense,
- * bias, has_bias, act, act_alpha, y), to be called by every work-item of a kernel whose group has the variant's
+ * bias, has_bias, act, act_alpha, y, grid), to be called by every work-item of a kernel whose group has the variant's
  * shape, with a_tile and b_tile local arrays of DENDRITE_GEMM_A_TILE(variant) and DENDRITE_GEMM_B_TILE(variant)
  * floats, 16-byte aligned; pointers point at each matrix's first element; w is only touched when the grid is split
  * over k, tickets only with fold_last, bias and y only with dense. This file is therefore not include-guarded as a
@@ -136,6 +136,33 @@
 DENDRITE_DEVICE float dendrite_gemm_start(float beta, DENDRITE_GLOBAL const float *c) {
     return beta == 0.0f ? -0.0f : beta * *c;
 }
+
+/*
+ * The grid of work-groups a product runs on, as the body sees it: group (x, y, z) of nx x ny x nz (x along the column
+ * tiles, y along the row tiles, z along the k-blocks of a split). A kernel that runs one product passes the hardware's
+ * (dendrite_gemm_hw_grid); one that runs two products in one launch gives each group its place in its product's grid.
+ */
+typedef struct {
+    int x;
+    int y;
+    int z;
+    int nx;
+    int ny;
+    int nz;
+} dendrite_gemm_grid;
+
+#ifndef DENDRITE_HOST
+DENDRITE_DEVICE dendrite_gemm_grid dendrite_gemm_hw_grid() {
+    dendrite_gemm_grid g;
+    g.x = dendrite_group_id(0);
+    g.y = dendrite_group_id(1);
+    g.z = dendrite_group_id(2);
+    g.nx = dendrite_num_groups(0);
+    g.ny = dendrite_num_groups(1);
+    g.nz = dendrite_num_groups(2);
+    return g;
+}
+#endif
 
 /* C's value when there is nothing to fold (k == 0, or alpha == 0, which the hosts pass as k == 0): beta * C. */
 DENDRITE_DEVICE float dendrite_gemm_empty(float beta, float start) {
@@ -259,16 +286,17 @@ DENDRITE_DEVICE int DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
         DENDRITE_GLOBAL const float *a, DENDRITE_GLOBAL const float *b, const float beta, DENDRITE_GLOBAL float *c,
         DENDRITE_GLOBAL float *w, DENDRITE_LOCAL_PTR float *a_tile, DENDRITE_LOCAL_PTR float *b_tile,
         const int fold_last, DENDRITE_GLOBAL int *tickets, const int dense, DENDRITE_GLOBAL const float *bias,
-        const int has_bias, const int act, const float act_alpha, DENDRITE_GLOBAL float *y) {
+        const int has_bias, const int act, const float act_alpha, DENDRITE_GLOBAL float *y,
+        const dendrite_gemm_grid g) {
     const int tx = dendrite_local_id(0);
     const int ty = dendrite_local_id(1);
     const int lid = ty * GEMM_TX + tx;
-    const int row0 = dendrite_group_id(1) * GEMM_BM;
-    const int col0 = dendrite_group_id(0) * GEMM_BN;
-    const int split = GEMM_SPLITS && dendrite_num_groups(2) > 1;
+    const int row0 = g.y * GEMM_BM;
+    const int col0 = g.x * GEMM_BN;
+    const int split = GEMM_SPLITS && g.nz > 1;
     const int blocks = (k + DENDRITE_GEMM_K_BLOCK - 1) / DENDRITE_GEMM_K_BLOCK;
     /* The k-blocks this group adds up: all of them, or (split) the one of its layer. */
-    const int first_block = split ? dendrite_group_id(2) : 0;
+    const int first_block = split ? g.z : 0;
     const int end_block = split ? first_block + 1 : blocks;
     const int k_end = k < end_block * DENDRITE_GEMM_K_BLOCK ? k : end_block * DENDRITE_GEMM_K_BLOCK;
     const int t_begin = first_block * GEMM_TILES_PER_BLOCK;
@@ -354,9 +382,9 @@ DENDRITE_DEVICE int DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
      * after the product folds them. Either way, with `dense` each element of C (z) goes on through the layer's bias
      * and activation into y.
      */
-    const int tile = dendrite_group_id(1) * dendrite_num_groups(0) + dendrite_group_id(0);
+    const int tile = g.y * g.nx + g.x;
     const int folds = split && fold_last;
-    const int last = dendrite_group_is_last_of(folds, lid, folds ? tickets + tile : tickets, dendrite_num_groups(2),
+    const int last = dendrite_group_is_last_of(folds, lid, folds ? tickets + tile : tickets, g.nz,
                                                (DENDRITE_LOCAL_PTR int *) a_tile);
     /* No early return for the other groups of a split tile: a kernel that goes on after the product (gemm.cl's
      * backward ending) has barriers that every work-item must reach. */
@@ -370,7 +398,7 @@ DENDRITE_DEVICE int DENDRITE_GEMM_FN(DENDRITE_GEMM_VARIANT)(
             if (stores && gr < m && gc < n) {
                 const int e = gr * n + gc;
                 if (split) {
-                    dendrite_gemm_fold_element(e, m * n, dendrite_num_groups(2), alpha, w, beta, c);
+                    dendrite_gemm_fold_element(e, m * n, g.nz, alpha, w, beta, c);
                 } else {
                     c[e] = blocks == 0 ? dendrite_gemm_empty(beta, total[i][j]) : total[i][j];
                 }

@@ -33,7 +33,7 @@
         DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                \
         DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                \
         DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a, b, beta, c, w, a_tile, b_tile, 0, nullptr, 0, nullptr, 0, \
-                            0, 0.0f, nullptr);                                                                \
+                            0, 0.0f, nullptr, dendrite_gemm_hw_grid());                                       \
     }
 
 GEMM_KERNEL(gemm_tile64_nn, tile64, 0, 0)

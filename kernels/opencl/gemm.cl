@@ -7,6 +7,7 @@
  *   gemm_<variant>_dense      the same untransposed, ending in a dense layer's bias and activation
  *   gemm_<variant>_backward   A B^T, the input gradient of the layer above, ending in this layer's activation
  *                             backward and bias gradient
+ *   gemm_<variant>_backward_pair  the same, and the layer above's weight gradient beside it in the same launch
  *   gemm_fold                 second pass of a product split over k: one work-item per element of C
  *   gemm_fold_bias_activation the same, then a dense layer's bias and activation (and its Dropout)
  *   gemm_simple               one work-item per element of C, for products too small to fill a tile
@@ -37,7 +38,7 @@
         DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
         DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
         DENDRITE_GEMM_FN(V)(TA, TB, m, n, k, alpha, a + ao, b + bo, beta, c + co, w, a_tile, b_tile, fold_last, \
-                            tickets, 0, w, 0, 0, 0.0f, c + co);                                                 \
+                            tickets, 0, w, 0, 0, 0.0f, c + co, dendrite_gemm_hw_grid());                        \
     }
 
 /*
@@ -53,7 +54,8 @@
         DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
         DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
         DENDRITE_GEMM_FN(V)(0, 0, m, n, k, 1.0f, x + xo, w_layer + wo, 0.0f, z + zo, w, a_tile, b_tile,         \
-                            fold_last, tickets, 1, bias + bo, has_bias, act, act_alpha, y + yo);                \
+                            fold_last, tickets, 1, bias + bo, has_bias, act, act_alpha, y + yo,                 \
+                            dendrite_gemm_hw_grid());                                                           \
     }
 
 /*
@@ -62,16 +64,17 @@
  * the bias gradient's chunk partials (rows_per_chunk rows of a column each, Kahan, in row order: the same work-item
  * and order as activation_backward's, so the same bits), which the kernel's last group folds into dbias
  * (column_chunks.h). The tile's rows start at a multiple of rows_per_chunk, which divides BM. `stored` says whether
- * this group wrote its tile (gemm_tiled.h); every work-item of every group calls this (its barriers).
+ * this group wrote its tile (gemm_tiled.h), `g` where the tile is; every work-item of every group calls this (its
+ * barriers).
  */
-DENDRITE_DEVICE void dendrite_gemm_backward_end(int stored, int bm, int bn, int m, int n, __global const float *z,
-                                                int act, float alpha, __global float *dz, int rows_per_chunk,
-                                                int has_bias, __global float *partial, __global float *dbias,
-                                                __global int *ticket, __local int *last) {
+DENDRITE_DEVICE void dendrite_gemm_backward_end(int stored, dendrite_gemm_grid g, int bm, int bn, int m, int n,
+                                                __global const float *z, int act, float alpha, __global float *dz,
+                                                int rows_per_chunk, int has_bias, __global float *partial,
+                                                __global float *dbias, __global int *ticket, __local int *last) {
     int lid = dendrite_local_id(0) + dendrite_local_id(1) * (int) get_local_size(0);
     int size = (int) (get_local_size(0) * get_local_size(1));
-    int row0 = dendrite_group_id(1) * bm;
-    int col0 = dendrite_group_id(0) * bn;
+    int row0 = g.y * bm;
+    int col0 = g.x * bn;
     dendrite_barrier_global(); /* the tile's product, written across the group */
     /* Neighbouring work-items take neighbouring columns of a chunk: coalesced, as activation_backward's grid. */
     for (int p = lid; stored && p < (bm / rows_per_chunk) * bn; p += size) {
@@ -110,11 +113,50 @@ DENDRITE_DEVICE void dendrite_gemm_backward_end(int stored, int bm, int bn, int 
         DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
         DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
         __local int last;                                                                                       \
+        dendrite_gemm_grid g = dendrite_gemm_hw_grid();                                                         \
         int stored = DENDRITE_GEMM_FN(V)(0, 1, m, n, k, 1.0f, dz_next + dno, w_next + wno, 0.0f, dz + dzo, w,   \
-                                         a_tile, b_tile, fold_last, tickets, 0, w, 0, 0, 0.0f, dz + dzo);       \
-        dendrite_gemm_backward_end(stored, DENDRITE_GEMM_P(V, BM), DENDRITE_GEMM_P(V, BN), m, n, z + zo, act,   \
+                                         a_tile, b_tile, fold_last, tickets, 0, w, 0, 0, 0.0f, dz + dzo, g);    \
+        dendrite_gemm_backward_end(stored, g, DENDRITE_GEMM_P(V, BM), DENDRITE_GEMM_P(V, BN), m, n, z + zo, act, \
                                    act_alpha, dz + dzo, rows_per_chunk, has_bias, partial + po, dbias + dbo,    \
                                    control + DENDRITE_ERROR_WORDS, &last);                                      \
+    }
+
+/*
+ * gemm_<variant>_backward with the upper layer's weight gradient in the same launch: dw = x_up^T dz_next, x_up (m x n
+ * as stored) the upper layer's input, this layer's output; its product needs dz_next only, like the input gradient,
+ * so the two run side by side, where two launches would run them one after the other. A grid of groups in dimension
+ * 0: the first up_x * up_y compute dw's tiles (one k-block pass, never split: the host checks), the rest are
+ * gemm_<variant>_backward's grid, groups_x * groups_y * groups_z in its order. One call of the body with each group's
+ * arguments, not one per product in a branch: its barriers stay outside any condition (PoCL). The same bits.
+ */
+#define GEMM_BACKWARD_PAIR_KERNEL(NAME, V)                                                                       \
+    DENDRITE_KERNEL __attribute__((reqd_work_group_size(DENDRITE_GEMM_TX(V), DENDRITE_GEMM_TY(V), 1))) void NAME( \
+        int m, int n, int k, __global const float *dz_next, int dno, __global const float *w_next, int wno,    \
+        __global float *dz, int dzo, __global float *w, int fold_last, __global int *tickets,                   \
+        __global const float *z, int zo, int act, float act_alpha, int rows_per_chunk, int has_bias,            \
+        __global float *partial, int po, __global float *dbias, int dbo, __global int *control,                 \
+        __global const float *x_up, int xuo, __global float *dw, int dwo, int groups_x, int groups_y,           \
+        int groups_z, int up_x, int up_y) {                                                                     \
+        DENDRITE_LOCAL float a_tile[DENDRITE_GEMM_A_TILE(V)] DENDRITE_ALIGN16;                                  \
+        DENDRITE_LOCAL float b_tile[DENDRITE_GEMM_B_TILE(V)] DENDRITE_ALIGN16;                                  \
+        __local int last;                                                                                       \
+        int group = dendrite_group_id(0);                                                                       \
+        int up = group < up_x * up_y;                                                                           \
+        int own = up ? group : group - up_x * up_y;                                                             \
+        dendrite_gemm_grid g;                                                                                   \
+        g.nx = up ? up_x : groups_x;                                                                            \
+        g.ny = up ? up_y : groups_y;                                                                            \
+        g.nz = up ? 1 : groups_z;                                                                               \
+        g.x = own % g.nx;                                                                                       \
+        g.y = (own / g.nx) % g.ny;                                                                              \
+        g.z = own / (g.nx * g.ny);                                                                              \
+        int stored = DENDRITE_GEMM_FN(V)(up, !up, up ? n : m, up ? k : n, up ? m : k, 1.0f,                      \
+                                         up ? x_up + xuo : dz_next + dno, up ? dz_next + dno : w_next + wno,    \
+                                         0.0f, up ? dw + dwo : dz + dzo, w, a_tile, b_tile, up ? 0 : fold_last, \
+                                         tickets, 0, w, 0, 0, 0.0f, dz + dzo, g);                               \
+        dendrite_gemm_backward_end(stored && !up, g, DENDRITE_GEMM_P(V, BM), DENDRITE_GEMM_P(V, BN), m, n,       \
+                                   z + zo, act, act_alpha, dz + dzo, rows_per_chunk, has_bias, partial + po,    \
+                                   dbias + dbo, control + DENDRITE_ERROR_WORDS, &last);                         \
     }
 
 GEMM_KERNEL(gemm_tile64_nn, tile64, 0, 0)
@@ -135,6 +177,9 @@ GEMM_DENSE_KERNEL(gemm_small_dense, small)
 GEMM_BACKWARD_KERNEL(gemm_tile64_backward, tile64)
 GEMM_BACKWARD_KERNEL(gemm_large_backward, large)
 GEMM_BACKWARD_KERNEL(gemm_small_backward, small)
+GEMM_BACKWARD_PAIR_KERNEL(gemm_tile64_backward_pair, tile64)
+GEMM_BACKWARD_PAIR_KERNEL(gemm_large_backward_pair, large)
+GEMM_BACKWARD_PAIR_KERNEL(gemm_small_backward_pair, small)
 
 /* C[i] from the partial sums w[block * mn + i] of its k-blocks, i < mn (work-items past the end do nothing). */
 DENDRITE_KERNEL void gemm_fold(int mn, int blocks, float alpha, __global const float *w, float beta,

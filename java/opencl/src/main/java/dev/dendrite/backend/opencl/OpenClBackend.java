@@ -325,12 +325,14 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     }
 
     /**
-     * Where the input gradient is thin (computed inside activation_backward), the upper layer's weight gradient too:
-     * a launch less (its own gemm_simple or tiled product otherwise). Off with {@code -Ddendrite.opencl.fuse=false}.
+     * The upper layer's weight gradient in the op: where the input gradient is thin, inside activation_backward; else
+     * beside the input gradient's product in one launch where the two products run on the same tiled variant
+     * (gemm_&lt;variant&gt;_backward_pair), else the weight gradient's product first, the same launches as when the
+     * upper layer issued it (a queue runs them in order either way). Off with {@code -Ddendrite.opencl.fuse=false}.
      */
     @Override
     public boolean weightGradientWithInputGradient(int rows, int cols, int k) {
-        return foldEnabled && rows > 0 && cols > 0 && k > 0 && k <= GemmVariant.THIN_K;
+        return foldEnabled && rows > 0 && cols > 0 && k > 0;
     }
 
     @Override
@@ -341,9 +343,16 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
         if (f == ActivationFunction.SOFTMAX || !weightGradientWithInputGradient(rows, cols, k)) {
             return false;
         }
-        activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias, 0f, 0L,
-                0, null, dzNext, wNext, k, null, 0, dwNext);
-        return true;
+        if (k <= GemmVariant.THIN_K) {
+            activations.backward("inputGradientActivationBackward", z, y, null, rows, cols, f, alpha, dz, dbias, 0f,
+                    0L, 0, null, dzNext, wNext, k, null, 0, dwNext);
+            return true;
+        }
+        return denseEpilogue && gemm.backwardPairInOneLaunch(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz,
+                dbias, () -> {
+                    gemm.gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dwNext);
+                    inputGradientApart(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias);
+                });
     }
 
     /**

@@ -339,6 +339,27 @@ final class OpenClGemmOps implements GemmOps {
      */
     boolean backwardInOneLaunch(Slice dzNext, Slice wNext, int k, Slice z, int rows, int cols, ActivationFunction f,
                                 float alpha, Slice dz, Slice dbias, Runnable apart) {
+        return backwardEnding(dzNext, wNext, null, k, z, null, rows, cols, f, alpha, dz, dbias, apart);
+    }
+
+    /**
+     * {@link #backwardInOneLaunch} with the upper layer's weight gradient {@code dwNext = y^T dzNext} ({@code y}, this
+     * layer's output, that layer's input; {@code cols x k}) in the same launch (gemm.cl's
+     * gemm_&lt;variant&gt;_backward_pair), where its product runs on the same tiled variant in one pass over k (at most
+     * one k-block of rows, so never split) and the backward pass's shape takes the ending; {@code apart} then issues
+     * the weight gradient's product and the backward pass apart, for the tuner's timing. The same bits as the two
+     * products and activation_backward. Returns false, having issued nothing, otherwise.
+     */
+    boolean backwardPairInOneLaunch(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y, int rows,
+                                    int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                                    Runnable apart) {
+        return backwardEnding(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz, dbias, apart);
+    }
+
+    /** {@link #backwardInOneLaunch}, or with {@code dwNext} non-null {@link #backwardPairInOneLaunch}. */
+    private boolean backwardEnding(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y, int rows,
+                                   int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias,
+                                   Runnable apart) {
         if (f == ActivationFunction.SOFTMAX || rows == 0 || cols == 0 || k == 0
                 || dbias != null && !ctx.lastGroupFolds) {
             return false;
@@ -351,7 +372,18 @@ final class OpenClGemmOps implements GemmOps {
                     || v.tileM() % OpenClContext.ROWS_PER_CHUNK != 0) {
                 return false;
             }
-            Runnable ending = () -> enqueueBackward(v, groups, dzNext, wNext, k, z, rows, cols, f, alpha, dz, dbias);
+            int[] upGroups = null;
+            if (dwNext != null) {
+                GemmVariant up = gemmVariant(true, false, cols, k, rows, ctx.mem(y), y.offset(), ctx.mem(dzNext),
+                        dzNext.offset()).forShape(cols, k, rows);
+                upGroups = up.groups(cols, k, rows);
+                if (up != v || upGroups[2] != 1) {
+                    return false;
+                }
+            }
+            int[] upGrid = upGroups;
+            Runnable ending = () -> enqueueBackward(v, groups, dzNext, wNext, k, z, rows, cols, f, alpha, dz, dbias,
+                    y, dwNext, upGrid);
             if (!densePath(true, rows, k, cols, ending, apart).equals(DENSE_ENDING)) {
                 return false;
             }
@@ -359,24 +391,35 @@ final class OpenClGemmOps implements GemmOps {
             return true;
         } catch (CLException e) {
             throw ctx.clFailure("inputGradientActivationBackward", GemmTuner.describe(false, true, rows, cols, k)
-                    + ", " + f, e);
+                    + (dwNext == null ? ", " : " with the upper weight gradient, ") + f, e);
         }
     }
 
+    /** gemm_&lt;variant&gt;_backward, or with {@code dwNext} its pair (the upper weight gradient's grid upGroups). */
     private void enqueueBackward(GemmVariant v, int[] groups, Slice dzNext, Slice wNext, int k, Slice z, int rows,
-                                 int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias) {
+                                 int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias, Slice y,
+                                 Slice dwNext, int[] upGroups) {
         // One scratch buffer for a split product's partial sums and, after them, the bias gradient's chunk partials
         // (a second request could grow it into a new buffer and leave the first one's address stale).
         long splitFloats = groups[2] > 1 ? v.workspaceFloats(rows, cols, k) : 0;
         long chunkFloats = dbias == null ? 0 : (long) OpenClContext.ceilDiv(rows, OpenClContext.ROWS_PER_CHUNK) * cols;
         cl_mem scratch = splitFloats + chunkFloats == 0 ? ctx.dummy : ctx.scratch(4L * (splitFloats + chunkFloats));
-        OpenClKernel kernel = ctx.programs.kernel("gemm.cl", "gemm_" + v.id() + "_backward").args();
+        boolean pair = dwNext != null;
+        OpenClKernel kernel = ctx.programs.kernel("gemm.cl", "gemm_" + v.id() + "_backward" + (pair ? "_pair" : ""))
+                .args();
         kernel.i(rows).i(cols).i(k).mem(ctx.mem(dzNext), dzNext.offset()).mem(ctx.mem(wNext), wNext.offset())
                 .mem(ctx.mem(dz), dz.offset()).mem(scratch).i(groups[2] > 1 ? 1 : 0).mem(ctx.gemmTickets)
                 .mem(ctx.mem(z), z.offset()).i(activationCode(f)).f(alpha).i(OpenClContext.ROWS_PER_CHUNK)
                 .i(dbias == null ? 0 : 1).mem(scratch, Math.toIntExact(splitFloats))
                 .mem(ctx.mem(dbias), offset(dbias)).mem(ctx.errors);
-        runTiled(kernel, v, groups);
+        if (!pair) {
+            runTiled(kernel, v, groups);
+            return;
+        }
+        kernel.mem(ctx.mem(y), y.offset()).mem(ctx.mem(dwNext), dwNext.offset()).i(groups[0]).i(groups[1])
+                .i(groups[2]).i(upGroups[0]).i(upGroups[1]);
+        long all = (long) groups[0] * groups[1] * groups[2] + (long) upGroups[0] * upGroups[1];
+        kernel.run(ctx.queue, all * v.threadsX(), v.threadsY(), 1, v.threadsX(), v.threadsY(), 1);
     }
 
     /** Seconds for {@code calls} issues of {@code issue}, waited for: a tuner's timer (the queue idle before). */

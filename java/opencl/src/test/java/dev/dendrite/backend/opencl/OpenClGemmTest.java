@@ -424,7 +424,7 @@ class OpenClGemmTest {
 
     /**
      * A dense layer's backward pass under another ending in the tiled input-gradient product (gemm.cl's
-     * gemm_&lt;variant&gt;_backward), each tiled variant forced, every element-wise activation, with and without a bias:
+     * gemm_&lt;variant&gt;_backward), each tiled variant forced, every element-wise activation, with and without bias:
      * dz and the bias gradient bit for bit like the product followed by activationBackward, one recorded launch (the
      * default; more with the switches off), replayed to the same bits. Shapes: the course's 128 x 512 under 512 units,
      * SMALL split 2 and 3 ways (the last group of each tile folds its product, then every tile's chunk partials go
@@ -452,14 +452,48 @@ class OpenClGemmTest {
                         String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
                                 + (withBias ? " bias" : "");
                         int chunks = (rows + 15) / 16;
-                        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias,
+                        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, false,
                                 backend.inputGradientBackwardLaunches(split, true, withBias, chunks));
                         if (f == dev.dendrite.backend.ActivationFunction.RELU) { // the tuner's other path
                             backend.forceDensePath(OpenClGemmOps.DENSE_APART);
-                            backwardEndsInItsProduct(rnd, what + " apart", rows, cols, k, f, withBias,
+                            backwardEndsInItsProduct(rnd, what + " apart", rows, cols, k, f, withBias, false,
                                     backend.inputGradientBackwardLaunches(split, false, withBias, chunks));
                             backend.forceDensePath(null);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The same backward pass with the upper layer's weight gradient {@code y^T dzNext} beside the input gradient in
+     * one launch (gemm.cl's gemm_&lt;variant&gt;_backward_pair), each tiled variant forced (so both products take it):
+     * dw, dz and the bias gradient bit for bit like the two products and activationBackward, one recorded launch,
+     * replayed. Where the weight gradient's product would split k (SMALL over 300 rows), the two launches of the
+     * product and the ending instead, the same bits. Planted, each fails it: the weight gradient's groups placed on
+     * the input gradient's grid, and an ending run by the weight gradient's groups too.
+     */
+    @Test
+    void aDenseLayerUnderAnotherTakesTheUpperWeightGradientInTheSameLaunchBitForBit() {
+        java.util.Random rnd = new java.util.Random(20261212);
+        int[][] shapes = {{128, 512, 512}, {128, 70, 300}, {33, 40, 600}, {5, 17, 40}, {130, 129, 257}, {300, 40, 50}};
+        boolean defaults = java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
+                .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null);
+        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int cols = s[1];
+                int k = s[2];
+                boolean pair = v.splits(cols, k, rows) == 1;
+                for (dev.dendrite.backend.ActivationFunction f : new dev.dendrite.backend.ActivationFunction[] {
+                    dev.dendrite.backend.ActivationFunction.RELU, dev.dendrite.backend.ActivationFunction.ELU}) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
+                                + (withBias ? " bias" : "") + (pair ? ", one launch" : ", two launches");
+                        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, true,
+                                defaults ? (pair ? 1 : 2) : 0);
                     }
                 }
             }
@@ -482,7 +516,7 @@ class OpenClGemmTest {
         assertEquals(null, backend.backwardChoice(rows, k, cols), "before its first call");
         for (int call = 0; call < 2; call++) {
             backwardEndsInItsProduct(rnd, "call " + call, rows, cols, k, dev.dendrite.backend.ActivationFunction.ELU,
-                    true, -1);
+                    true, false, -1);
             String chosen = backend.backwardChoice(rows, k, cols);
             assertTrue(OpenClGemmOps.DENSE_APART.equals(chosen) || OpenClGemmOps.DENSE_ENDING.equals(chosen),
                     "chosen: " + chosen);
@@ -492,15 +526,19 @@ class OpenClGemmTest {
     }
 
     /**
-     * inputGradientActivationBackward against the product and activationBackward, every slice at an odd offset;
-     * {@code launches} the recorded launches it must take, or -1 to issue it unrecorded (the tuner times it then).
+     * inputGradientActivationBackward against the product and activationBackward, every slice at an odd offset, and
+     * with {@code withDw} the upper layer's weight gradient {@code y^T dzNext} against its product too;
+     * {@code launches} the recorded launches it must take (0: recorded, any number), or -1 to issue it unrecorded
+     * (the tuner times it then).
      */
     private void backwardEndsInItsProduct(java.util.Random rnd, String what, int rows, int cols, int k,
-                                          dev.dendrite.backend.ActivationFunction f, boolean withBias, int launches) {
+                                          dev.dendrite.backend.ActivationFunction f, boolean withBias,
+                                          boolean withDw, int launches) {
+        int dwLength = withDw ? cols * k : 0;
         try (Buffer dzNextB = filled(rnd, rows * k + 3); Buffer wNextB = filled(rnd, cols * k + 5);
              Buffer zB = filled(rnd, rows * cols + 1); Buffer yB = filled(rnd, rows * cols + 2);
-             Buffer one = backend.allocate(DType.F32, rows * cols + cols + 1);
-             Buffer two = backend.allocate(DType.F32, rows * cols + cols + 1)) {
+             Buffer one = backend.allocate(DType.F32, rows * cols + cols + dwLength + 1);
+             Buffer two = backend.allocate(DType.F32, rows * cols + cols + dwLength + 1)) {
             Slice dzNext = dzNextB.slice(3, rows * k);
             Slice wNext = wNextB.slice(5, cols * k);
             Slice z = zB.slice(1, rows * cols);
@@ -508,13 +546,18 @@ class OpenClGemmTest {
             backend.fill(one.all(), Float.NaN);
             Slice dz1 = one.slice(1, rows * cols);
             Slice db1 = withBias ? one.slice(1 + rows * cols, cols) : null;
+            if (withDw) {
+                Slice dw1 = one.slice(1 + rows * cols + cols, dwLength);
+                backend.gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dw1);
+            }
             backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz1);
             backend.activationBackward(z, y, dz1, rows, cols, f, 0.1f, dz1, db1);
             float[] expected = download(one);
             Slice dz2 = two.slice(1, rows * cols);
             Slice db2 = withBias ? two.slice(1 + rows * cols, cols) : null;
-            Runnable op = () -> backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, 0.1f,
-                    dz2, db2, 0f, 0L, 0, null);
+            Slice dw2 = withDw ? two.slice(1 + rows * cols + cols, dwLength) : null;
+            Runnable op = () -> backend.inputGradientActivationBackward(dzNext, wNext, dw2, k, z, y, rows, cols, f,
+                    0.1f, dz2, db2, 0f, 0L, 0, null);
             if (launches < 0) {
                 backend.fill(two.all(), Float.NaN);
                 op.run();
@@ -522,12 +565,14 @@ class OpenClGemmTest {
                 return;
             }
             try (dev.dendrite.backend.CapturedStep step = backend.capture(op)) {
-                assertEquals(launches, ((OpenClRecording) step).size(), what + ": launches");
+                if (launches > 0) {
+                    assertEquals(launches, ((OpenClRecording) step).size(), what + ": launches");
+                }
                 for (int replay = 0; replay < 2; replay++) {
                     backend.fill(two.all(), Float.NaN);
                     step.run();
                     org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two),
-                            what + ": dz and dbias, replay " + replay);
+                            what + ": dz, dbias" + (withDw ? " and dw" : "") + ", replay " + replay);
                 }
             }
         }
