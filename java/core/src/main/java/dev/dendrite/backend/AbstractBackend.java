@@ -373,6 +373,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                                       int cols, ActivationFunction f, float alpha, Slice dz,
                                                       Slice dbias, float rate, long seed, int stream,
                                                       Slice counters) {
+        inputGradientChecks(dzNext, wNext, k, z, y, rows, cols, f, dz, dbias, rate, counters);
+        issueInputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, rate, seed,
+                stream, counters);
+    }
+
+    /** {@link #inputGradientActivationBackward}'s checks: those of its ops, and its outputs apart from the product's. */
+    private void inputGradientChecks(Slice dzNext, Slice wNext, int k, Slice z, Slice y, int rows, int cols,
+                                     ActivationFunction f, Slice dz, Slice dbias, float rate, Slice counters) {
         checks().gemm(rows, cols, k, dzNext, wNext, dz);
         if (counters != null) {
             checks().dropout("dropoutBackward", "dyDropped", dz, "dz", dz, rows * cols, rate, counters);
@@ -380,6 +388,13 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
         apartFromProduct("inputGradientActivationBackward", dzNext, (long) rows * k, wNext, (long) cols * k, cols,
                 "dbias", dbias);
+    }
+
+    /** {@link #inputGradientActivationBackward} issued, its checks passed. */
+    private void issueInputGradientActivationBackward(Slice dzNext, Slice wNext, int k, Slice z, Slice y, int rows,
+                                                      int cols, ActivationFunction f, float alpha, Slice dz,
+                                                      Slice dbias, float rate, long seed, int stream,
+                                                      Slice counters) {
         if (rate == 0f || counters == null) { // a Dropout of rate 0 passes its gradient through: none
             rate = 0f;
             counters = null;
@@ -408,17 +423,14 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         }
         checks().weightGradientBeside(dzNext, wNext, dwNext, k, z, y, rows, cols, dz, dbias, rate, counters);
         checks().gemm(cols, k, rows, y, dzNext, dwNext);
-        checks().gemm(rows, cols, k, dzNext, wNext, dz);
-        checks().activationBackward(z, y, dz, rows, cols, f, dz, dbias);
-        apartFromProduct("inputGradientActivationBackward", dzNext, (long) rows * k, wNext, (long) cols * k, cols,
-                "dbias", dbias);
+        inputGradientChecks(dzNext, wNext, k, z, y, rows, cols, f, dz, dbias, rate, counters);
         if (fusedInputAndWeightGradientActivationBackward(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz,
                 dbias)) {
             return;
         }
         ops.gemm().gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dwNext);
-        inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, 0f, seed, stream,
-                null);
+        issueInputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias, 0f, seed,
+                stream, null);
     }
 
     /**

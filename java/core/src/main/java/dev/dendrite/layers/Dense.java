@@ -275,27 +275,27 @@ public final class Dense extends Layer implements OutputActivation {
         // Only the optimizer waits for the weight gradients; the layer before waits for dx. As a branch they run
         // beside dx's product and the rest of the backward pass (the engine joins before the update). Without dx
         // there is nothing to run beside, and a branch would only add its fork and join to the step.
+        // Where the layer below computes dx and the weight gradient (x is its output) in its first op, this layer
+        // issues only its bias gradient (if any), in place.
+        boolean weightsBelow = dx != null && ctx.handsOffInputGradient() && ctx.handsOffWeightGradient();
         Runnable weightGradients = () -> {
             if (useBias && needBiasGrad) {
                 be.columnSums(dz, rows, units, ctx.grad(1));
             }
-            be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
-        };
-        if (dx == null) {
-            weightGradients.run();
-            return;
-        }
-        if (ctx.handsOffInputGradient() && ctx.handsOffWeightGradient()) {
-            // The layer below computes dx and the weight gradient (x is its output) in its first op.
-            if (useBias && needBiasGrad) {
-                be.columnSums(dz, rows, units, ctx.grad(1));
+            if (!weightsBelow) {
+                be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
             }
-            ctx.handOff(new InputGradient(dz, ctx.weight(0), units, ctx.grad(0)));
+        };
+        if (dx == null || weightsBelow) {
+            weightGradients.run();
+        } else {
+            be.branch(weightGradients);
+        }
+        if (dx == null) {
             return;
         }
-        be.branch(weightGradients);
-        if (ctx.handsOffInputGradient()) {
-            ctx.handOff(new InputGradient(dz, ctx.weight(0), units)); // the layer below computes dx in its first op
+        if (ctx.handsOffInputGradient()) { // the layer below computes dx (and with weightsBelow dW) in its first op
+            ctx.handOff(new InputGradient(dz, ctx.weight(0), units, weightsBelow ? ctx.grad(0) : null));
             return;
         }
         be.gemm(false, true, rows, inputSize(), units, 1f, dz, ctx.weight(0), 0f, dx);

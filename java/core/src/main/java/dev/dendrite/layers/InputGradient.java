@@ -14,8 +14,4 @@ import dev.dendrite.backend.Slice;
  *              (whose output is x: LayerContext#handsOffWeightGradient); null where the upper layer computed it
  */
 public record InputGradient(Slice dz, Slice w, int units, Slice dw) {
-    /** An input gradient alone: the upper layer computes its own weight gradient. */
-    public InputGradient(Slice dz, Slice w, int units) {
-        this(dz, w, units, null);
-    }
 }

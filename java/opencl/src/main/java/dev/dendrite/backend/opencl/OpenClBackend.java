@@ -289,7 +289,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             return false;
         }
         if (k > GemmVariant.THIN_K && counters == null && foldEnabled && denseEpilogue
-                && gemm.backwardInOneLaunch(dzNext, wNext, k, z, rows, cols, f, alpha, dz, dbias,
+                && gemm.backwardInOneLaunch(dzNext, wNext, null, k, z, y, rows, cols, f, alpha, dz, dbias,
                         () -> inputGradientApart(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias))) {
             return true;
         }
@@ -348,7 +348,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
                     0L, 0, null, dzNext, wNext, k, null, 0, dwNext);
             return true;
         }
-        return denseEpilogue && gemm.backwardPairInOneLaunch(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz,
+        return denseEpilogue && gemm.backwardInOneLaunch(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz,
                 dbias, () -> {
                     gemm.gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dwNext);
                     inputGradientApart(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz, dbias);

@@ -333,33 +333,16 @@ final class OpenClGemmOps implements GemmOps {
      * and with {@code dbias} non-null its column sums, folded by the kernel's last group; where the variant chosen
      * for the product is tiled (a split one folding in its own launch) and the shape measured faster that way than
      * {@code apart} (the product, then activation_backward), as {@link #denseInOneLaunch} decides for the forward
-     * pass. {@code z} is what f's derivative reads (y where it reads its output). The same bits as the product and
-     * activation_backward. Returns false, having issued nothing, for softmax, an empty product, another variant, with
-     * {@code dbias} where {@code -Ddendrite.opencl.lastGroup=false}, or where the two launches measured faster.
+     * pass. {@code z} is what f's derivative reads (y where it reads its output). With {@code dwNext} non-null, the
+     * upper layer's weight gradient {@code dwNext = y^T dzNext} ({@code y}, this layer's output, that layer's input;
+     * {@code cols x k}) in the same launch (gemm_&lt;variant&gt;_backward_pair), where its product runs on the same
+     * tiled variant in one pass over k (at most one k-block of rows, so never split); {@code apart} then issues both
+     * products apart, for the tuner's timing. The same bits as the products and activation_backward. Returns false,
+     * having issued nothing, for softmax, an empty product, another variant, with {@code dbias} where
+     * {@code -Ddendrite.opencl.lastGroup=false}, or where the launches apart measured faster.
      */
-    boolean backwardInOneLaunch(Slice dzNext, Slice wNext, int k, Slice z, int rows, int cols, ActivationFunction f,
-                                float alpha, Slice dz, Slice dbias, Runnable apart) {
-        return backwardEnding(dzNext, wNext, null, k, z, null, rows, cols, f, alpha, dz, dbias, apart);
-    }
-
-    /**
-     * {@link #backwardInOneLaunch} with the upper layer's weight gradient {@code dwNext = y^T dzNext} ({@code y}, this
-     * layer's output, that layer's input; {@code cols x k}) in the same launch (gemm.cl's
-     * gemm_&lt;variant&gt;_backward_pair), where its product runs on the same tiled variant in one pass over k (at most
-     * one k-block of rows, so never split) and the backward pass's shape takes the ending; {@code apart} then issues
-     * the weight gradient's product and the backward pass apart, for the tuner's timing. The same bits as the two
-     * products and activation_backward. Returns false, having issued nothing, otherwise.
-     */
-    boolean backwardPairInOneLaunch(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y, int rows,
-                                    int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias,
-                                    Runnable apart) {
-        return backwardEnding(dzNext, wNext, dwNext, k, z, y, rows, cols, f, alpha, dz, dbias, apart);
-    }
-
-    /** {@link #backwardInOneLaunch}, or with {@code dwNext} non-null {@link #backwardPairInOneLaunch}. */
-    private boolean backwardEnding(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y, int rows,
-                                   int cols, ActivationFunction f, float alpha, Slice dz, Slice dbias,
-                                   Runnable apart) {
+    boolean backwardInOneLaunch(Slice dzNext, Slice wNext, Slice dwNext, int k, Slice z, Slice y, int rows, int cols,
+                                ActivationFunction f, float alpha, Slice dz, Slice dbias, Runnable apart) {
         if (f == ActivationFunction.SOFTMAX || rows == 0 || cols == 0 || k == 0
                 || dbias != null && !ctx.lastGroupFolds) {
             return false;
