@@ -28,7 +28,9 @@ import org.junit.jupiter.api.TestInstance;
  * start as after some training, where Adamax's {@code m / u} or
  * Adadelta's ratio can make a step of 0.2 rather than about lr, and a step made of a quotient, a square root and
  * a power (expm1 and log on the GPUs, each within a few ulp) carries some tens of EPS of its size. States:
- * {@code 1e-5} relative plus {@code 8 EPS} of the magnitudes involved, as in the main suite.
+ * {@code 1e-5} relative plus {@code 8 EPS} of the largest magnitudes involved in any step so far: an earlier step's
+ * rounding stays in a moving average (decayed by its beta, at most 1) after the state and the gradient shrink, so a
+ * bound on the latest step's magnitudes alone is too tight (a seed whose last gradient was 1e-3 failed by 40 ulp).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class OptimizerConformanceTest {
@@ -309,13 +311,16 @@ public abstract class OptimizerConformanceTest {
         Slice hyper = kit.f32(new float[] {0.01f});
         Slice counters = kit.i32(new int[] {step0, 9});
         double[] carried = new double[n]; // the steps' error budgets and slack, which add up from step to step
+        // The largest magnitude each state's update has met so far: a step's rounding (a few EPS of the terms it
+        // adds) stays in the state, scaled by a decay of at most 1, after the state and the gradient have shrunk.
+        double[] stateScale = new double[st.length];
         for (int step = 0; step < 3; step++) {
             float lr = step == 2 ? 0.005f : 0.01f;
             backend().upload(new float[] {lr}, 0, hyper);
             float[] g = kit.normal(n, 1);
-            double[] before = new double[st.length];
+            double gScale = maxAbs(BackendConformanceTest.d(g));
             for (int s = 0; s < st.length; s++) {
-                before[s] = maxAbs(stRef[s]);
+                stateScale[s] = Math.max(stateScale[s], Math.max(maxAbs(stRef[s]), gScale));
             }
             oc.backendStep(backend(), p, kit.f32(g), st, n, hyper, counters);
             double[] pBefore = pRef.clone();
@@ -331,7 +336,8 @@ public abstract class OptimizerConformanceTest {
             }
             kit.assertWithin(at + ": params", pRef, kit.get(p), tol);
             for (int s = 0; s < st.length; s++) {
-                double scale = Math.max(Math.max(before[s], maxAbs(stRef[s])), maxAbs(BackendConformanceTest.d(g)));
+                stateScale[s] = Math.max(stateScale[s], maxAbs(stRef[s]));
+                double scale = stateScale[s];
                 double[] stateSlack = oc.stateSlack(s);
                 double[] stTol = new double[n];
                 for (int i = 0; i < n; i++) {
