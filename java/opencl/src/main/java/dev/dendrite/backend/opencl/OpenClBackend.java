@@ -326,7 +326,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
 
     /**
      * The upper layer's weight gradient in the op: where the input gradient is thin, inside activation_backward; else
-     * beside the input gradient's product in one launch where the two products run on the same tiled variant
+     * beside the input gradient's product in one launch, both on the input gradient's tiled variant, where that
+     * variant takes the weight gradient in one pass over k and the pair measured faster
      * (gemm_&lt;variant&gt;_backward_pair), else the weight gradient's product first, the same launches as when the
      * upper layer issued it (a queue runs them in order either way). Off with {@code -Ddendrite.opencl.fuse=false}.
      */
@@ -667,6 +668,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */
     GemmVariant gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
         return gemm.gemmChoice(transA, transB, m, n, k);
+    }
+
+    /** See {@link OpenClGemmOps#chooseGemmVariant}. */
+    void chooseGemmVariant(boolean transA, boolean transB, int m, int n, int k, GemmVariant v) {
+        gemm.chooseGemmVariant(transA, transB, m, n, k, v);
     }
 
     // ================================================================== data movement

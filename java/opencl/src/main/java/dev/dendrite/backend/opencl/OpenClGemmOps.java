@@ -335,9 +335,10 @@ final class OpenClGemmOps implements GemmOps {
      * {@code apart} (the product, then activation_backward), as {@link #denseInOneLaunch} decides for the forward
      * pass. {@code z} is what f's derivative reads (y where it reads its output). With {@code dwNext} non-null, the
      * upper layer's weight gradient {@code dwNext = y^T dzNext} ({@code y}, this layer's output, that layer's input;
-     * {@code cols x k}) in the same launch (gemm_&lt;variant&gt;_backward_pair), where its product runs on the same
-     * tiled variant in one pass over k (at most one k-block of rows, so never split); {@code apart} then issues both
-     * products apart, for the tuner's timing. The same bits as the products and activation_backward. Returns false,
+     * {@code cols x k}) in the same launch (gemm_&lt;variant&gt;_backward_pair), its product on the input gradient's
+     * variant (whichever the tuner chose for it alone) where that variant takes it in one pass over k (at most one
+     * k-block of rows, so never split); {@code apart} then issues both products apart, each on its own variant, for
+     * the tuner's timing. The same bits as the products and activation_backward. Returns false,
      * having issued nothing, for softmax, an empty product, another variant, with {@code dbias} where
      * {@code -Ddendrite.opencl.lastGroup=false}, or where the launches apart measured faster.
      */
@@ -357,10 +358,12 @@ final class OpenClGemmOps implements GemmOps {
             }
             int[] upGroups = null;
             if (dwNext != null) {
-                GemmVariant up = gemmVariant(true, false, cols, k, rows, ctx.mem(y), y.offset(), ctx.mem(dzNext),
-                        dzNext.offset()).forShape(cols, k, rows);
-                upGroups = up.groups(cols, k, rows);
-                if (up != v || upGroups[2] != 1) {
+                // Tuned first, so that apart's first timed calls do not tune it; the pair itself runs the weight
+                // gradient on the input gradient's variant whatever this one is (every variant gives the same
+                // bits), and the timing below says whether that one launch beats the products apart.
+                gemmVariant(true, false, cols, k, rows, ctx.mem(y), y.offset(), ctx.mem(dzNext), dzNext.offset());
+                upGroups = v.groups(cols, k, rows);
+                if (upGroups[2] != 1) {
                     return false;
                 }
             }
@@ -484,6 +487,14 @@ final class OpenClGemmOps implements GemmOps {
                     + " allows");
         }
         return v;
+    }
+
+    /**
+     * Makes {@code v} the shape's choice, as a choices file line would (so that tests can give two shapes different
+     * variants whatever the measurement would be).
+     */
+    void chooseGemmVariant(boolean transA, boolean transB, int m, int n, int k, GemmVariant v) {
+        gemmTuner.remember(transA, transB, m, n, k, requireRuns(v));
     }
 
     /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */

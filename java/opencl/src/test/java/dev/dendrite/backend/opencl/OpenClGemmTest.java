@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
@@ -501,6 +502,54 @@ class OpenClGemmTest {
     }
 
     /**
+     * Where the tuner chose different variants for the two products (PoCL's did for mlp512: tile64 for the input
+     * gradient, large for the weight gradient), the pair still runs, both products on the input gradient's variant:
+     * one launch named after it, the bits of the two products and activationBackward (every variant gives the same
+     * bits). With the products apart, three launches. Shapes no other test here tunes, each given its choices.
+     * Planted, a pair refused where the variants differ fails it.
+     */
+    @Test
+    void theUpperWeightGradientJoinsTheBackwardEndingWhateverItsOwnVariant() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend.inputGradientBackwardLaunches(false, true, true, 6) == 1,
+                "dense layers ending in their product are switched off (dendrite.opencl.fuse, denseEpilogue or "
+                        + "lastGroup)");
+        java.util.Random rnd = new java.util.Random(20261213);
+        GemmVariant[][] choices = {{GemmVariant.TILE64, GemmVariant.LARGE}, {GemmVariant.LARGE, GemmVariant.SMALL},
+            {GemmVariant.SMALL, GemmVariant.TILE64}};
+        int[][] shapes = {{96, 200, 160}, {40, 72, 90}, {128, 136, 520}};
+        backend.forceGemmVariant(null);
+        try {
+            for (int i = 0; i < shapes.length; i++) {
+                int rows = shapes[i][0];
+                int cols = shapes[i][1];
+                int k = shapes[i][2];
+                GemmVariant input = choices[i][0];
+                GemmVariant weights = choices[i][1];
+                assertEquals(1, input.splits(cols, k, rows), "the pair's weight gradient on " + input);
+                backend.chooseGemmVariant(false, true, rows, cols, k, input);
+                backend.chooseGemmVariant(true, false, cols, k, rows, weights);
+                String what = rows + "x" + cols + " under k=" + k + ", input gradient on " + input
+                        + ", weight gradient on " + weights;
+                backend.forceDensePath(OpenClGemmOps.DENSE_ENDING);
+                assertEquals(List.of("gemm.cl:gemm_" + input.id() + "_backward_pair"),
+                        pairCommands(rnd, what, rows, cols, k), what);
+                backend.forceDensePath(OpenClGemmOps.DENSE_APART);
+                assertEquals(3, pairCommands(rnd, what + " apart", rows, cols, k).size(), what + " apart");
+            }
+        } finally {
+            backend.forceDensePath(null);
+        }
+    }
+
+    /** backwardEndsInItsProduct with the upper weight gradient, relu and a bias: the recorded step's commands. */
+    private List<String> pairCommands(java.util.Random rnd, String what, int rows, int cols, int k) {
+        List<List<String>> seen = new java.util.ArrayList<>();
+        backwardEndsInItsProduct(rnd, what, rows, cols, k, dev.dendrite.backend.ActivationFunction.RELU, true, true,
+                0, seen::add);
+        return seen.get(0);
+    }
+
+    /**
      * Unforced, the backward pass of a dense layer shape under another is timed both ways on its first call and keeps
      * the faster, apart from the forward pass of the same product shape; either way the bits of the two ops.
      */
@@ -534,6 +583,14 @@ class OpenClGemmTest {
     private void backwardEndsInItsProduct(java.util.Random rnd, String what, int rows, int cols, int k,
                                           dev.dendrite.backend.ActivationFunction f, boolean withBias,
                                           boolean withDw, int launches) {
+        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, withDw, launches, names -> { });
+    }
+
+    /** The same, handing the recorded step's command names to {@code commands} (not called when unrecorded). */
+    private void backwardEndsInItsProduct(java.util.Random rnd, String what, int rows, int cols, int k,
+                                          dev.dendrite.backend.ActivationFunction f, boolean withBias,
+                                          boolean withDw, int launches,
+                                          java.util.function.Consumer<List<String>> commands) {
         int dwLength = withDw ? cols * k : 0;
         try (Buffer dzNextB = filled(rnd, rows * k + 3); Buffer wNextB = filled(rnd, cols * k + 5);
              Buffer zB = filled(rnd, rows * cols + 1); Buffer yB = filled(rnd, rows * cols + 2);
@@ -568,6 +625,7 @@ class OpenClGemmTest {
                 if (launches > 0) {
                     assertEquals(launches, ((OpenClRecording) step).size(), what + ": launches");
                 }
+                commands.accept(((OpenClRecording) step).commandNames());
                 for (int replay = 0; replay < 2; replay++) {
                     backend.fill(two.all(), Float.NaN);
                     step.run();
