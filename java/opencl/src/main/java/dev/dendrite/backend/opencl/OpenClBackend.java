@@ -161,19 +161,17 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
 
     /**
      * A softmax output layer and its cross-entropy: the product (or a split product's partial sums), then the fold,
-     * softmax and loss in one launch; where the product takes GemmVariant.ROWS, one launch for all of it
-     * (softmax_forward_xent_rows), unless an output shares memory with x or w. With {@code dbias}, the loss kernel's
+     * softmax and loss in one launch; or one launch for all of it (softmax_forward_xent_rows, gemm_rows's body), where
+     * the shape measured faster that way (OpenClGemmOps.productInLoss) and no output shares memory with x or w. With {@code dbias}, the loss kernel's
      * last group sums the layer's bias gradient too.
      */
     @Override
     protected boolean fusedDenseSoftmaxCrossEntropy(Slice x, Slice w, Slice bias, int rows, int k, int n, Slice z,
                                                     Slice y, Slice labels, boolean sparseLabels, Slice probs,
                                                     Slice dlogits, float gradScale, Slice stats, Slice dbias) {
-        if (foldEnabled && gemm.takesRows(x, w, rows, k, n)
-                && apartFromDenseInputs(x, w, rows, k, n, y, probs, dlogits, stats)) {
-            losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows, n, probs, dlogits,
-                    gradScale, stats, dbias);
-        } else {
+        Runnable inLoss = () -> losses.rowsSoftmaxForwardCrossEntropy(x, w, k, z, bias, y, labels, sparseLabels, rows,
+                n, probs, dlogits, gradScale, stats, dbias);
+        Runnable apart = () -> {
             int[] splits = {0};
             cl_mem partials = foldEnabled ? gemm.splitPartials(x, w, rows, k, n, z, splits) : null;
             if (partials == null) {
@@ -181,6 +179,12 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
             }
             losses.softmaxForwardCrossEntropy(z, bias, y, labels, sparseLabels, rows, n, probs, dlogits, gradScale,
                     stats, partials, splits[0], dbias);
+        };
+        if (foldEnabled && apartFromDenseInputs(x, w, rows, k, n, y, probs, dlogits, stats)
+                && gemm.productInLoss(x, w, rows, k, n, stats, inLoss, apart)) {
+            inLoss.run();
+        } else {
+            apart.run();
         }
         return true;
     }
@@ -668,6 +672,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     /** The variant {@link #gemm} chose for a shape (measured or by rule), or null before its first call. */
     GemmVariant gemmChoice(boolean transA, boolean transB, int m, int n, int k) {
         return gemm.gemmChoice(transA, transB, m, n, k);
+    }
+
+    /** The path a softmax layer shape took ("product" or "ending": inside its loss kernel), or null before. */
+    String softmaxChoice(int rows, int k, int n) {
+        return gemm.softmaxChoice(rows, k, n);
     }
 
     /** See {@link OpenClGemmOps#chooseGemmVariant}. */

@@ -5,6 +5,8 @@ import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.roundUp;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.clCreateBuffer;
+import static org.jocl.CL.clEnqueueReadBuffer;
+import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
 import static org.jocl.CL.clReleaseMemObject;
 
@@ -20,6 +22,7 @@ import dev.dendrite.backend.GemmOps;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
+import org.jocl.Pointer;
 import org.jocl.cl_mem;
 
 /**
@@ -48,6 +51,13 @@ final class OpenClGemmOps implements GemmOps {
      * same body), which may cost more than the launch it saves.
      */
     private final GemmTuner<String> denseTuner = new GemmTuner<>("opencl_dense", OpenClGemmOps::densePathNamed);
+    /**
+     * The path each softmax layer shape measured faster ({@code dendrite gemm (opencl_softmax)}): its product, then
+     * the loss kernel ({@link #DENSE_APART}), or the product inside the loss kernel ({@link #DENSE_ENDING}: losses.cl's
+     * softmax_forward_xent_rows, gemm_rows's body), one launch. The rows variant alone may time slower than the
+     * product's own choice and still win once the loss kernel's launch is counted, as it is on a GPU's queue.
+     */
+    private final GemmTuner<String> softmaxTuner = new GemmTuner<>("opencl_softmax", OpenClGemmOps::densePathNamed);
     /** A dense path tests force with {@link #forceDensePath}, or null. */
     private String forcedDensePath;
     private final Map<GemmVariant, Boolean> gemmRunnable = new EnumMap<>(GemmVariant.class);
@@ -188,20 +198,59 @@ final class OpenClGemmOps implements GemmOps {
     }
 
     /**
-     * Whether a dense layer's product {@code x w} ({@code rows x k} times {@code k x n}) takes {@link GemmVariant#ROWS}
-     * (choosing the shape's variant first if it is new, as {@link #gemm} would): a softmax layer then computes it
-     * inside its loss kernel (losses.cl's softmax_forward_xent_rows), with the same bits. Enqueues no product.
+     * Whether a softmax layer computes its product {@code x w} ({@code rows x k} times {@code k x n}, at most
+     * {@link GemmVariant#ROWS_MAX_N} columns) inside its loss kernel ({@code inLoss}: losses.cl's
+     * softmax_forward_xent_rows, the same bits) rather than {@code apart} (the product on its own variant, then the
+     * loss kernel). Forced variants decide by being {@link GemmVariant#ROWS} or not, a forced dense path by its name;
+     * else each shape is timed both ways on its first call ({@link #softmaxTuner}), after its product alone (so that
+     * apart's timing does not tune it). The paths add the batch's loss into {@code stats}, so the timing keeps its
+     * contents and puts them back. Untimed (while recording, with {@code dendrite.opencl.gemm=rule}), the product's
+     * variant decides, as before the timing. Enqueues nothing but the timing's calls.
      */
-    boolean takesRows(Slice x, Slice w, int rows, int k, int n) {
-        if (rows == 0 || n == 0 || k == 0 || n > GemmVariant.ROWS_MAX_N) {
+    boolean productInLoss(Slice x, Slice w, int rows, int k, int n, Slice stats, Runnable inLoss, Runnable apart) {
+        if (rows == 0 || n == 0 || k == 0 || n > GemmVariant.ROWS_MAX_N || !gemmRuns(GemmVariant.ROWS)) {
             return false;
         }
         try {
-            return gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset())
-                    == GemmVariant.ROWS;
+            GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
+            if (forcedGemm != null) {
+                return forcedGemm == GemmVariant.ROWS;
+            }
+            if (forcedDensePath != null) {
+                return forcedDensePath.equals(DENSE_ENDING);
+            }
+            String chosen = softmaxTuner.choice(false, false, rows, n, k);
+            if (chosen != null) {
+                return chosen.equals(DENSE_ENDING);
+            }
+            if (!measureGemm) {
+                softmaxTuner.remember(false, false, rows, n, k, v == GemmVariant.ROWS ? DENSE_ENDING : DENSE_APART);
+                return v == GemmVariant.ROWS;
+            }
+            if (ctx.programs.recording() != null) {
+                return v == GemmVariant.ROWS; // timed once issued
+            }
+            float[] kept = stats == null ? null : new float[stats.length()];
+            if (kept != null) { // blocking: the queue drains first, so nothing issued before counts either
+                clEnqueueReadBuffer(ctx.queue, ctx.mem(stats), true, 4L * stats.offset(), 4L * kept.length,
+                        Pointer.to(kept), 0, null, null);
+            }
+            clFinish(ctx.queue); // work issued before must not count against the first path
+            String path = softmaxTuner.tune(false, false, rows, n, k, List.of(DENSE_APART, DENSE_ENDING),
+                    (p, calls) -> seconds(calls, p.equals(DENSE_ENDING) ? inLoss : apart));
+            if (kept != null) {
+                clEnqueueWriteBuffer(ctx.queue, ctx.mem(stats), true, 4L * stats.offset(), 4L * kept.length,
+                        Pointer.to(kept), 0, null, null);
+            }
+            return path.equals(DENSE_ENDING);
         } catch (CLException e) {
-            throw ctx.clFailure("a dense layer's product", GemmTuner.describe(false, false, rows, n, k), e);
+            throw ctx.clFailure("a softmax layer's product", GemmTuner.describe(false, false, rows, n, k), e);
         }
+    }
+
+    /** The path a softmax layer shape took ("product" or "ending": inside its loss kernel), or null before. */
+    String softmaxChoice(int rows, int k, int n) {
+        return softmaxTuner.choice(false, false, rows, n, k);
     }
 
     /**

@@ -91,6 +91,29 @@ class OpenClGemmTest {
         }
     }
 
+    /**
+     * Unforced, a softmax layer's shape is timed on its first call both ways, its product apart then the loss kernel
+     * against the product inside the loss kernel (softmax_forward_xent_rows), and keeps the faster: either way the
+     * bits of the ops apart, the statistics included, which the timing's calls add to (the timing puts them back;
+     * planted, without that, the statistics differ). Shapes no other test here times.
+     */
+    @Test
+    void aSoftmaxLayerShapeIsTimedWithAndWithoutItsLossKernelOnceWithTheSameBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!"false".equals(System.getProperty("dendrite.opencl.fuse")),
+                "-Ddendrite.opencl.fuse=false: the softmax layer's product always runs apart");
+        java.util.Random rnd = new java.util.Random(20261214);
+        backend.forceGemmVariant(null);
+        for (int[] s : new int[][] {{72, 300, 10}, {40, 130, 24}}) {
+            assertEquals(null, backend.softmaxChoice(s[0], s[1], s[2]), "before its first call");
+            for (int call = 0; call < 2; call++) {
+                GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, "call " + call, s[0], s[1], s[2]);
+                String chosen = backend.softmaxChoice(s[0], s[1], s[2]);
+                assertTrue(OpenClGemmOps.DENSE_APART.equals(chosen) || OpenClGemmOps.DENSE_ENDING.equals(chosen),
+                        "chosen: " + chosen);
+            }
+        }
+    }
+
     @Test
     void theSplitVariantSplitsTheseShapes() {
         // Otherwise the test above would not reach gemm_fold with 2 and 3 blocks.
