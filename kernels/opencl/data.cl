@@ -8,6 +8,7 @@
  */
 #include "../common/philox.h"
 #include "../common/errors.h"
+#include "../common/counters.h"
 
 /* The transform is x * scale + shift exactly as the CPU reference rounds it: no fused multiply-add. */
 #pragma OPENCL FP_CONTRACT OFF
@@ -71,6 +72,9 @@ DEFINE_GATHER_TO_F32(gather_u8, uchar)
  * Backend.gatherBatch in one launch: work items [0, rows * width) are gather_T's on the inputs, the next
  * rows * y_width copy the same rows of the targets y (I32 labels or F32 rows, moved as 32-bit words, as bits).
  * One launch instead of two: on a GPU the second gather's launch costs more than its few bytes.
+ * With has_advance (Backend.gatherBatchThenAdvanceCounters: an evaluation batch, where nothing after the gather reads
+ * the counters) the last work-group advances `advance` (the counters read here) at the end, as advance_counters
+ * would after it (../common/counters.h; the ticket is the word after the error block): one launch less a batch.
  */
 #define DEFINE_GATHER_BATCH(NAME, T)                                                                     \
     __kernel void NAME(__global const T *src, int so, int src_rows, int width,                          \
@@ -80,22 +84,22 @@ DEFINE_GATHER_TO_F32(gather_u8, uchar)
                        __global const float *shift, int sho, int has_shift,                             \
                        __global float *out, int oo,                                                     \
                        __global const int *y, int yo, int y_width, __global int *y_out, int yoo,        \
-                       __global int *err) {                                                             \
+                       __global int *advance, int ao, int has_advance, __global int *err) {             \
         int gid = get_global_id(0);                                                                      \
         int yid = gid - rows * width;                                                                    \
-        if (yid >= rows * y_width) {                                                                     \
-            return;                                                                                      \
+        if (yid < rows * y_width) { /* no early return: every work-item reaches the advance's barrier */ \
+            int r = yid < 0 ? gid / width : yid / y_width;                                               \
+            int j = gather_source_row(r, indices, io, positions, has_indices, counters, co, has_counters, \
+                                      batch_size, src_rows, err);                                        \
+            if (yid >= 0) {                                                                              \
+                y_out[yoo + yid] = j < 0 ? 0 : y[yo + j * y_width + (yid - r * y_width)];               \
+            } else {                                                                                     \
+                int f = gid - r * width;                                                                 \
+                out[oo + gid] = j < 0 ? 0.0f : gather_transform((float) src[so + j * width + f], f, scale, \
+                                                                sco, has_scale, shift, sho, has_shift);  \
+            }                                                                                            \
         }                                                                                                \
-        int r = yid < 0 ? gid / width : yid / y_width;                                                   \
-        int j = gather_source_row(r, indices, io, positions, has_indices, counters, co, has_counters,   \
-                                  batch_size, src_rows, err);                                            \
-        if (yid >= 0) {                                                                                  \
-            y_out[yoo + yid] = j < 0 ? 0 : y[yo + j * y_width + (yid - r * y_width)];                   \
-        } else {                                                                                         \
-            int f = gid - r * width;                                                                     \
-            out[oo + gid] = j < 0 ? 0.0f : gather_transform((float) src[so + j * width + f], f, scale,  \
-                                                            sco, has_scale, shift, sho, has_shift);      \
-        }                                                                                                \
+        dendrite_advance_counters_by_last_group(has_advance, advance + ao, err + DENDRITE_ERROR_WORDS);  \
     }
 
 DEFINE_GATHER_BATCH(gather_batch_f32, float)

@@ -1032,16 +1032,50 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     @Override
     public final void gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth,
                                   Slice yOut, Slice indices, Slice counters, int batchSize, int rows) {
+        gatherBatchChecks(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows);
+        issueGatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows);
+    }
+
+    @Override
+    public final void gatherBatchThenAdvanceCounters(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut,
+                                                     Slice y, int yWidth, Slice yOut, Slice indices, Slice counters,
+                                                     int batchSize, int rows) {
+        Objects.requireNonNull(counters, "gatherBatchThenAdvanceCounters: counters is null");
+        gatherBatchChecks(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows);
+        checks().advanceCounters(counters);
+        if (!fusedGatherBatchThenAdvance(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize,
+                rows)) {
+            issueGatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows);
+            ops.data().advanceCounters(counters);
+        }
+    }
+
+    private void gatherBatchChecks(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth,
+                                   Slice yOut, Slice indices, Slice counters, int batchSize, int rows) {
         checks().gatherRows(x, xWidth, indices, counters, batchSize, rows);
         ops.data().checkGatherPositions(x, xWidth, indices, counters, batchSize, rows);
         checks.gatherOutput(x, xWidth, rows, scale, shift, xOut);
         checks().gatherRows(y, yWidth, indices, counters, batchSize, rows);
         ops.data().checkGatherPositions(y, yWidth, indices, counters, batchSize, rows);
         checks.gatherOutput(y, yWidth, rows, null, null, yOut);
+    }
+
+    private void issueGatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth,
+                                  Slice yOut, Slice indices, Slice counters, int batchSize, int rows) {
         if (!fusedGatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows)) {
             ops.data().gather(x, xWidth, indices, counters, batchSize, rows, scale, shift, xOut);
             ops.data().gather(y, yWidth, indices, counters, batchSize, rows, null, null, yOut);
         }
+    }
+
+    /**
+     * {@link #gatherBatchThenAdvanceCounters} as one op, its checks passed: whether this backend issued it (then with
+     * exactly the gathers' results and the counters advanced once), or left it to the ops. The default fuses nothing.
+     */
+    protected boolean fusedGatherBatchThenAdvance(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                                  int yWidth, Slice yOut, Slice indices, Slice counters,
+                                                  int batchSize, int rows) {
+        return false;
     }
 
     /**

@@ -193,6 +193,16 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     }
 
     /**
+     * {@link #gatherBatch}, then {@link #advanceCounters}{@code (counters)}: an evaluation batch's gather, after which
+     * nothing in the batch reads the counters. Exactly those two ops, whose checks apply; a backend may have the
+     * gather's kernel advance the counters at its end (the OpenCL backend's last work-group does), one launch less a
+     * batch. {@code counters} must not be null.
+     */
+    void gatherBatchThenAdvanceCounters(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                        int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,
+                                        int rows);
+
+    /**
      * Overwrites {@code out[0..n)} with the epoch's shuffle: the permutation that sorts {@code i} by
      * {@code (Philox.bits(seed, i, epoch, PERMUTATION_STREAM), i)}. Defined by its keys, so every backend gives
      * the same order for the same seed and epoch.

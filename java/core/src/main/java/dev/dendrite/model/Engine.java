@@ -97,7 +97,10 @@ final class Engine implements AutoCloseable {
     private final boolean activationBackwards;
     /** Whether a batch norm may run the forward pass of the Dense before it (batchNormAfter). */
     private final boolean denseBatchNorms;
-    /** Whether a step's last update also advances the counters (Backend.updateThenAdvanceCounters). */
+    /**
+     * Whether a step's last update also advances the counters (Backend.updateThenAdvanceCounters), and an evaluation
+     * batch's gather its counters (Backend.gatherBatchThenAdvanceCounters).
+     */
     private final boolean countersInUpdate = on("dendrite.fuseCounters");
     private long stepsDone;
 
@@ -569,7 +572,7 @@ final class Engine implements AutoCloseable {
                     data.y(), data.yWidth(), y.all(), next, counters.all(), batchSize, rows));
         }
         forwardAndLoss(data, permutation, counters.all(), batchSize, rows, true, trainStats.all(),
-                !plan.gathered(index));
+                !plan.gathered(index), false);
         // By layer, each layer's regularizers and update follow its backward pass: as a branch where a layer before
         // it still has its backward pass to run (so that a GPU runs the update beside it), else in place. The
         // update rule then reads only its own layer (UpdatePlan.updatesInParts), so the bits are the same.
@@ -826,15 +829,19 @@ final class Engine implements AutoCloseable {
     /**
      * The sequence every batch starts with, in training and in inference alike: gathers the batch's inputs and
      * targets (rows of {@code data} in {@code order}, or stored order when null, at the batch that
-     * {@code batchCounters} points to; not with {@code gather} false, where the step before did), runs the forward
-     * pass and adds the batch's loss sums, weight penalties included, to {@code stats}. In training the loss also
-     * writes the gradient of the output, and the debug mode of {@link #checkNumerics} checks each result.
+     * {@code batchCounters} points to; not with {@code gather} false, where the step before did; with
+     * {@code advance}, the gather then advances {@code batchCounters}, which nothing after it reads), runs the
+     * forward pass and adds the batch's loss sums, weight penalties included, to {@code stats}. In training the loss
+     * also writes the gradient of the output, and the debug mode of {@link #checkNumerics} checks each result.
      */
     private void forwardAndLoss(DeviceData data, Slice order, Slice batchCounters, int batchSize, int rows,
-            boolean training, Slice stats, boolean gather) {
+            boolean training, Slice stats, boolean gather, boolean advance) {
         int n = layers.size();
         setRows(rows);
-        if (gather) { // else the step before gathered it (BatchBuffers)
+        if (gather && advance) { // an evaluation batch: its gather's launch may advance the counters too
+            backend.gatherBatchThenAdvanceCounters(data.x(), inputSize, data.scale(), data.shift(), xBatch.all(),
+                    data.y(), data.yWidth(), yBatch.all(), order, batchCounters, batchSize, rows);
+        } else if (gather) { // else the step before gathered it (BatchBuffers)
             backend.gatherBatch(data.x(), inputSize, data.scale(), data.shift(), xBatch.all(), data.y(),
                     data.yWidth(), yBatch.all(), order, batchCounters, batchSize, rows);
         }
@@ -994,10 +1001,12 @@ final class Engine implements AutoCloseable {
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
         backend.fill(evalStats.all(), 0f);
         inferenceBatches(data, batchSize, rows -> {
-            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true);
+            forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true,
+                    countersInUpdate);
             if (metrics != null) {
                 metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
             }
+            return countersInUpdate;
         }, counted == null ? null : (start, rows) -> counted.accept(rows));
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
@@ -1019,9 +1028,16 @@ final class Engine implements AutoCloseable {
         inferenceBatches(data, batchSize, rows -> {
             gatherInputs(data, null, evalCounters.all(), batchSize, rows);
             forward(false);
+            return false;
         }, (start, rows) -> backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out,
                 start * outputSize));
         return out;
+    }
+
+    /** An inference batch's device ops, told its rows: whether they advanced the evaluation counters themselves. */
+    @FunctionalInterface
+    private interface BatchOps {
+        boolean issue(int rows);
     }
 
     /** What the host does after an inference batch's device ops: rows {@code [start, start + rows)} of the data. */
@@ -1032,7 +1048,8 @@ final class Engine implements AutoCloseable {
 
     /**
      * Runs {@code deviceOps} over {@code data} in stored order, in batches of {@code batchSize}, each batch gathered
-     * at the evaluation counters, which it then advances on the device; after each, {@code afterEach} (null: nothing)
+     * at the evaluation counters, which it then advances on the device (unless the ops said they did, with their
+     * gather); after each, {@code afterEach} (null: nothing)
      * on the host. The device ops (told only the batch's rows, as anything else they used would be frozen) are
      * recorded as training steps are ({@link RecordedSteps}: the first full batch issued directly, the second
      * recorded, the rest replayed; a shorter last batch issued directly), so on a GPU backend a batch costs one graph
@@ -1040,7 +1057,7 @@ final class Engine implements AutoCloseable {
      * stale. Not recorded: fewer than three full batches (the recording would run once), checkNumerics's debug
      * mode, {@code -Ddendrite.recordEvaluation=false}.
      */
-    private void inferenceBatches(DeviceData data, int batchSize, IntConsumer deviceOps, AfterBatch afterEach) {
+    private void inferenceBatches(DeviceData data, int batchSize, BatchOps deviceOps, AfterBatch afterEach) {
         ensureCapacity(Math.min(batchSize, data.rows()));
         batches.reset(); // a batch prefetched for a training step is not kept across an inference pass
         backend.upload(new int[] {0, 0}, 0, evalCounters.all());
@@ -1050,8 +1067,9 @@ final class Engine implements AutoCloseable {
             for (int start = 0; start < data.rows(); start += batchSize) {
                 int rows = Math.min(batchSize, data.rows() - start);
                 Runnable batch = () -> {
-                    deviceOps.accept(rows);
-                    backend.advanceCounters(evalCounters.all());
+                    if (!deviceOps.issue(rows)) {
+                        backend.advanceCounters(evalCounters.all());
+                    }
                 };
                 if (record) {
                     recordings.run(data, null, batchSize, rows, 1, 0L, 0, batch);

@@ -1923,6 +1923,67 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * gatherBatchThenAdvanceCounters (an evaluation batch's gather, which a backend may have advance the counters in
+     * its launch) is gatherBatch then advanceCounters: five batches in a row from counters {3, 0}, each gathered at
+     * the batch the counters point to and advancing both by one, the last batch partial; U8 and F32 inputs of 1 and
+     * 784 features (one work-group to hundreds), indexed or not, I32 labels, F32 rows, and byte targets (which a
+     * backend leaves to the two gathers). Null counters are refused.
+     */
+    @Test
+    void gatherBatchThenAdvanceCountersIsTheGatherThenTheAdvance() {
+        int srcRows = 200;
+        int batchSize = 48;
+        for (int width : new int[] {1, 784}) {
+            byte[] bytes = new byte[srcRows * width];
+            rnd.nextBytes(bytes);
+            int[] labels = new int[srcRows];
+            for (int i = 0; i < srcRows; i++) {
+                labels[i] = rnd.nextInt(10);
+            }
+            byte[] byteTargets = new byte[srcRows * 2];
+            rnd.nextBytes(byteTargets);
+            Slice[] xs = {u8(bytes), f32(normal(srcRows * width, 2))};
+            Slice[] ys = {i32(labels), f32(normal(srcRows * 10, 1)), u8(byteTargets)};
+            int[] yWidths = {1, 10, 2};
+            Slice indices = i32(shuffled(srcRows));
+            for (int variant = 0; variant < 12; variant++) {
+                Slice x = xs[variant & 1];
+                Slice idx = (variant & 2) != 0 ? indices : null;
+                int yKind = variant / 4;
+                Slice y = ys[yKind];
+                int yWidth = yWidths[yKind];
+                String what = "gatherBatchThenAdvanceCounters width=" + width + " " + x.dtype() + " x"
+                        + (idx != null ? " indexed" : "") + ", " + y.dtype() + " y";
+                Slice counters = i32(new int[] {3, 0});
+                Slice twin = i32(new int[] {3, 0});
+                for (int batch = 0; batch < 5; batch++) {
+                    int rows = batch == 4 ? srcRows - 4 * batchSize : batchSize;
+                    Slice xOut = f32Out(rows * width);
+                    Slice xRef = f32Out(rows * width);
+                    Slice yOut = yKind == 0 ? i32(new int[rows]) : f32Out(rows * yWidth);
+                    Slice yRef = yKind == 0 ? i32(new int[rows]) : f32Out(rows * yWidth);
+                    backend.gatherBatchThenAdvanceCounters(x, width, null, null, xOut, y, yWidth, yOut, idx, counters,
+                            batchSize, rows);
+                    backend.gatherBatch(x, width, null, null, xRef, y, yWidth, yRef, idx, twin, batchSize, rows);
+                    backend.advanceCounters(twin);
+                    String at = what + " batch " + batch + ctx();
+                    assertArrayEquals(new int[] {4 + batch, 1 + batch}, getInts(counters), at + ": counters");
+                    assertArrayEquals(get(xRef), get(xOut), at + ": inputs");
+                    if (yKind == 0) {
+                        assertArrayEquals(getInts(yRef), getInts(yOut), at + ": targets");
+                    } else {
+                        assertArrayEquals(get(yRef), get(yOut), at + ": targets");
+                    }
+                }
+            }
+        }
+        Slice x = f32(normal(10, 1));
+        Slice y = i32(new int[10]);
+        assertThrows(NullPointerException.class, () -> backend.gatherBatchThenAdvanceCounters(x, 1, null, null,
+                f32Out(5), y, 1, i32(new int[5]), null, null, 5, 5), "null counters" + ctx());
+    }
+
     private int[] shuffled(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {

@@ -468,7 +468,8 @@ class StepCaptureTest {
      * folds into the rule's kernel) instead of an advanceCounters op after it: once per step, by layer (after the
      * branches join) and as one update of all parameters, with the same training bit for bit as with
      * {@code -Ddendrite.fuseCounters=false}, also with the branches run at their join. Where the update does not
-     * end with its rule (a moving average follows it and reads the counters), the counters keep their own op.
+     * end with its rule (a moving average follows it and reads the counters), the counters keep their own op. Each
+     * validation batch's gather advances the evaluation counters (Backend.gatherBatchThenAdvanceCounters).
      */
     @ParameterizedTest
     @ValueSource(strings = {"byLayer", "whole", "ema"})
@@ -502,11 +503,13 @@ class StepCaptureTest {
             assertEquals(fused ? steps : 0, c.calls("updateThenAdvanceCounters"), "updates that end a step");
             // By layer, three layers' updates are branches besides the two weight gradients (EMA updates all at once).
             assertEquals(how.equals("byLayer"), c.calls("branch") >= 3 * steps, c.calls("branch") + " branches");
-            // Validation batches advance their own counters (the 200 held-out rows are one inference batch of
-            // Sequential.DEFAULT_INFERENCE_BATCH rows per epoch); training steps no longer do where the update does.
+            // Validation batches advance their counters with their gather (the 200 held-out rows are one inference
+            // batch of Sequential.DEFAULT_INFERENCE_BATCH rows per epoch); training steps no longer do where the
+            // update does.
             int validationBatches = 2 * ((200 + Sequential.DEFAULT_INFERENCE_BATCH - 1)
                     / Sequential.DEFAULT_INFERENCE_BATCH);
-            assertEquals(validationBatches + (fused ? 0 : steps), c.calls("advanceCounters"), "advanceCounters ops");
+            assertEquals(validationBatches, c.calls("gatherBatchThenAdvanceCounters"), "validation batches");
+            assertEquals(fused ? 0 : steps, c.calls("advanceCounters"), "advanceCounters ops");
         } finally {
             System.clearProperty(byLayerKey);
         }

@@ -83,6 +83,8 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
      * counters' own kernel after the last update, and a thin layer's weight gradient as its own product (A/B).
      */
     private final boolean foldEnabled = !"false".equalsIgnoreCase(System.getProperty("dendrite.opencl.fuse"));
+    /** Gathers whose launch advanced the counters (fusedGatherBatchThenAdvance); for tests. */
+    private long gathersAdvancing;
     /**
      * -Ddendrite.opencl.denseEpilogue=false: a dense layer whose product runs on a tiled variant takes a second launch
      * for its bias and activation (or a split product's fold with them), instead of ending in its product (A/B).
@@ -152,6 +154,11 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     @Override
     protected CountersInUpdate countersInUpdate() {
         return foldEnabled ? ctx.countersInUpdate : null;
+    }
+
+    /** How many gathers advanced the counters in their launch so far (gatherBatchThenAdvanceCounters); for tests. */
+    long countersAdvancedByGathers() {
+        return gathersAdvancing;
     }
 
     /** How many updates advanced the step counters in their own kernel so far (the fused path); for tests. */
@@ -406,7 +413,24 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     protected boolean fusedGatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
                                        int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,
                                        int rows) {
-        return data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows);
+        return data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters, batchSize, rows,
+                null);
+    }
+
+    /**
+     * The gather's launch advances the counters by its last work-group (data.cl's gather_batch_*), as the step's last
+     * update does; off with {@code -Ddendrite.opencl.fuse=false}.
+     */
+    @Override
+    protected boolean fusedGatherBatchThenAdvance(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                                  int yWidth, Slice yOut, Slice indices, Slice counters,
+                                                  int batchSize, int rows) {
+        if (foldEnabled && data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters,
+                batchSize, rows, counters)) {
+            gathersAdvancing++;
+            return true;
+        }
+        return false;
     }
 
     @Override

@@ -53,10 +53,12 @@ record OpenClDataOps(OpenClContext ctx) implements DataOps {
 
     /**
      * Backend.gatherBatch as one launch (data.cl's gather_batch_*), its checks passed: whether it was issued. Only
-     * when the inputs are rows of floats or bytes and the targets' rows are as many as theirs.
+     * when the inputs are rows of floats or bytes and the targets' rows are as many as theirs. With {@code advance}
+     * (the counters, Backend.gatherBatchThenAdvanceCounters) the launch's last work-group advances them too; then
+     * false also for an empty batch, which launches nothing.
      */
     boolean gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth, Slice yOut,
-                        Slice indices, Slice counters, int batchSize, int rows) {
+                        Slice indices, Slice counters, int batchSize, int rows, Slice advance) {
         int srcRows = x.length() / xWidth;
         // The targets move as 32-bit words (I32 labels, F32 rows); byte targets are left to the two gathers.
         if (x.dtype() == DType.I32 || y.dtype() == DType.U8 || y.length() / yWidth != srcRows) {
@@ -64,14 +66,15 @@ record OpenClDataOps(OpenClContext ctx) implements DataOps {
         }
         long total = (long) rows * (xWidth + yWidth);
         if (total == 0) {
-            return true;
+            return advance == null;
         }
         try {
             OpenClKernel k = ctx.programs.kernel("data.cl", x.dtype() == DType.U8 ? "gather_batch_u8"
                     : "gather_batch_f32");
             int positions = indices == null ? srcRows : indices.length();
             ctx.withArgs(k, x, srcRows, xWidth, indices, positions, indices != null, counters, counters != null,
-                    batchSize, rows, scale, scale != null, shift, shift != null, xOut, y, yWidth, yOut);
+                    batchSize, rows, scale, scale != null, shift, shift != null, xOut, y, yWidth, yOut, advance,
+                    advance != null);
             k.mem(ctx.errors);
             ctx.run1(k, total);
         } catch (CLException e) {
