@@ -105,35 +105,40 @@ DENDRITE_KERNEL void gather_i32(const int *src, int src_rows, int width, const i
 /*
  * Backend.gatherBatch in one launch: block r gathers row r of the inputs (as gather_T) and the same source row
  * of the targets y (y_width 32-bit words: I32 labels or F32 rows as bits). In a captured step the labels' own
- * gather was a graph node of its own, about 3 us on an H200 for 512 bytes.
+ * gather was a graph node of its own, about 3 us on an H200 for 512 bytes. With `advance` non-null
+ * (Backend.gatherBatchThenAdvanceCounters: an evaluation batch, where nothing after the gather reads the counters)
+ * the last block advances them (the counters read here) at the end, as advance_counters would after it
+ * (common.cuh's dendrite_advance_counters_when_last): one graph node less a batch.
  */
 template <typename T>
 __device__ __forceinline__ void gather_batch(const T *src, int src_rows, int width, const int *indices,
                                              int positions, const int *counters, int batch_size,
                                              const float *scale, const float *shift, float *out, const int *y,
-                                             int y_width, int *y_out, int *control) {
+                                             int y_width, int *y_out, int *advance, int *control) {
     int r = blockIdx.x;
     int j = gather_source_row(r, indices, positions, counters, batch_size, src_rows, control);
     gather_row_to_f32(j < 0 ? (const T *) nullptr : src + (size_t) j * width, width, scale, shift,
                       out + (size_t) r * width);
     gather_row_words(j < 0 ? nullptr : y + (size_t) j * y_width, y_width, y_out + (size_t) r * y_width);
+    dendrite_advance_counters_when_last(advance, control);
 }
 
 DENDRITE_KERNEL void gather_batch_u8(const unsigned char *src, int src_rows, int width, const int *indices,
                                      int positions, const int *counters, int batch_size, const float *scale,
                                      const float *shift, float *out, const int *y, int y_width, int *y_out,
-                                     int *control) {
+                                     int *advance, int *control) {
     dendrite_pdl_begin();
     gather_batch(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, y, y_width,
-                 y_out, control);
+                 y_out, advance, control);
 }
 
 DENDRITE_KERNEL void gather_batch_f32(const float *src, int src_rows, int width, const int *indices, int positions,
                                       const int *counters, int batch_size, const float *scale, const float *shift,
-                                      float *out, const int *y, int y_width, int *y_out, int *control) {
+                                      float *out, const int *y, int y_width, int *y_out, int *advance,
+                                      int *control) {
     dendrite_pdl_begin();
     gather_batch(src, src_rows, width, indices, positions, counters, batch_size, scale, shift, out, y, y_width,
-                 y_out, control);
+                 y_out, advance, control);
 }
 
 /* ------------------------------------------------------------------ the epoch shuffle */

@@ -195,8 +195,8 @@ public interface Backend extends GemmOps, ReductionOps, ActivationOps, LossOps, 
     /**
      * {@link #gatherBatch}, then {@link #advanceCounters}{@code (counters)}: an evaluation batch's gather, after which
      * nothing in the batch reads the counters. Exactly those two ops, whose checks apply; a backend may have the
-     * gather's kernel advance the counters at its end (the OpenCL backend's last work-group does), one launch less a
-     * batch. {@code counters} must not be null.
+     * gather's kernel advance the counters at its end (the GPU backends' last block or work-group does), one launch
+     * less a batch. {@code counters} must not be null.
      */
     void gatherBatchThenAdvanceCounters(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
                                         int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,

@@ -605,7 +605,19 @@ public final class CudaBackend extends AbstractBackend<CudaBuffer> implements De
                                        int yWidth, Slice yOut, Slice indices, Slice counters, int batchSize,
                                        int rows) {
         return fuseEnabled && data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters,
-                batchSize, rows);
+                batchSize, rows, null);
+    }
+
+    /**
+     * The gather's launch advances the counters by its last block (data.cu's gather_batch_*), as the step's last
+     * update does: one node less in an evaluation batch's graph; off with {@code -Ddendrite.cuda.fuse=false}.
+     */
+    @Override
+    protected boolean fusedGatherBatchThenAdvance(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y,
+                                                  int yWidth, Slice yOut, Slice indices, Slice counters,
+                                                  int batchSize, int rows) {
+        return fuseEnabled && data.gatherBatch(x, xWidth, scale, shift, xOut, y, yWidth, yOut, indices, counters,
+                batchSize, rows, counters);
     }
 
     /**

@@ -73,10 +73,12 @@ final class CudaDataOps implements DataOps {
 
     /**
      * Backend.gatherBatch as one launch (data.cu's gather_batch_*), its checks passed: whether it was issued. Only
-     * when the inputs are rows of floats or bytes and the targets' rows are as many as theirs.
+     * when the inputs are rows of floats or bytes and the targets' rows are as many as theirs. With {@code advance}
+     * (the counters, Backend.gatherBatchThenAdvanceCounters) the launch's last block advances them too; then false
+     * also for an empty batch, which launches nothing.
      */
     boolean gatherBatch(Slice x, int xWidth, Slice scale, Slice shift, Slice xOut, Slice y, int yWidth, Slice yOut,
-                        Slice indices, Slice counters, int batchSize, int rows) {
+                        Slice indices, Slice counters, int batchSize, int rows, Slice advance) {
         int srcRows = x.length() / xWidth;
         // The targets move as 32-bit words (I32 labels, F32 rows); byte targets are left to the two gathers.
         if (x.dtype() == DType.I32 || y.dtype() == DType.U8 || y.length() / yWidth != srcRows) {
@@ -91,14 +93,15 @@ final class CudaDataOps implements DataOps {
         CUdeviceptr pout = ptr(xOut);
         CUdeviceptr py = ptr(y);
         CUdeviceptr pyOut = ptr(yOut);
+        CUdeviceptr pa = ptr(advance);
         if (rows == 0) {
-            return true;
+            return advance == null;
         }
         int block = Math.min(BLOCK, ceilDiv(Math.max(xWidth, yWidth), 32) * 32);
         CudaKernel batchKernel = x.dtype() == DType.U8 ? CudaKernel.GATHER_BATCH_U8 : CudaKernel.GATHER_BATCH_F32;
         try {
             ctx.launch(batchKernel, rows, block, 1, 0, px, srcRows, xWidth, pi, positions, pc, batchSize, psc, psh,
-                    pout, py, yWidth, pyOut, ctx.control);
+                    pout, py, yWidth, pyOut, pa, ctx.control);
             ctx.errorsPending = true;
         } catch (CudaException e) {
             throw ctx.fail("gatherBatch", x.dtype() + " x, width=" + xWidth + ", " + y.dtype() + " y, width="
