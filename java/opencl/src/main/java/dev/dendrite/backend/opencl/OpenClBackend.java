@@ -10,7 +10,6 @@ import static org.jocl.CL.clCreateBuffer;
 import static org.jocl.CL.clEnqueueCopyBuffer;
 import static org.jocl.CL.clEnqueueFillBuffer;
 import static org.jocl.CL.clEnqueueReadBuffer;
-import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
 import static org.jocl.CL.clFlush;
 import static org.jocl.CL.clReleaseMemObject;
@@ -522,33 +521,17 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
 
     @Override
     protected void doUpload(float[] src, int srcOffset, Slice dst) {
-        write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
+        ctx.write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
     }
 
     @Override
     protected void doUpload(int[] src, int srcOffset, Slice dst) {
-        write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
+        ctx.write(dst, Pointer.to(src).withByteOffset(4L * srcOffset));
     }
 
     @Override
     protected void doUpload(byte[] src, int srcOffset, Slice dst) {
-        write(dst, Pointer.to(src).withByteOffset(srcOffset));
-    }
-
-    private void write(Slice dst, Pointer host) {
-        ctx.noRecording("upload");
-        if (dst.length() == 0) {
-            return;
-        }
-        int size = dst.dtype().bytes();
-        try {
-            // Blocking: a Java array may move once the call returns, so the copy must be done by then.
-            clEnqueueWriteBuffer(ctx.queue, ctx.mem(dst), true, (long) size * dst.offset(),
-                    (long) size * dst.length(), host,
-                    0, null, null);
-        } catch (CLException e) {
-            throw ctx.clFailure("upload", dst.length() + " elements to " + dst, e);
-        }
+        ctx.write(dst, Pointer.to(src).withByteOffset(srcOffset));
     }
 
     @Override
@@ -562,17 +545,7 @@ public final class OpenClBackend extends AbstractBackend<OpenClBuffer> {
     }
 
     private void read(Slice src, Pointer host) {
-        ctx.noRecording("download");
-        try {
-            if (src.length() > 0) {
-                clEnqueueReadBuffer(ctx.queue, ctx.mem(src), true, 4L * src.offset(), 4L * src.length(), host, 0, null,
-                        null);
-            } else {
-                clFinish(ctx.queue);
-            }
-        } catch (CLException e) {
-            throw ctx.clFailure("download", src.length() + " elements from " + src + " (or an op issued before it)", e);
-        }
+        ctx.read(src, host);
         checkDeviceErrors();
     }
 

@@ -10,6 +10,8 @@ import static org.jocl.CL.clCreateBuffer;
 import static org.jocl.CL.clCreateCommandQueue;
 import static org.jocl.CL.clCreateContext;
 import static org.jocl.CL.clEnqueueFillBuffer;
+import static org.jocl.CL.clEnqueueReadBuffer;
+import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
 import static org.jocl.CL.clReleaseCommandQueue;
 import static org.jocl.CL.clReleaseContext;
@@ -209,6 +211,42 @@ final class OpenClContext {
         if (programs != null && programs.recording() != null) {
             throw new IllegalStateException("opencl " + op + " cannot run while a step is being recorded: it copies "
                     + "to or from the host, allocates or waits; do it before capture() or after it returns");
+        }
+    }
+
+    /**
+     * Copies {@code host} into {@code dst}'s elements, blocking (a Java array may move once the call returns, so the
+     * copy must be done by then).
+     */
+    void write(Slice dst, Pointer host) {
+        noRecording("upload");
+        if (dst.length() == 0) {
+            return;
+        }
+        int size = dst.dtype().bytes();
+        try {
+            clEnqueueWriteBuffer(queue, mem(dst), true, (long) size * dst.offset(), (long) size * dst.length(), host,
+                    0, null, null);
+        } catch (CLException e) {
+            throw clFailure("upload", dst.length() + " elements to " + dst, e);
+        }
+    }
+
+    /**
+     * Copies {@code src}'s 32-bit elements into {@code host}, blocking, after everything issued before (the queue is
+     * drained even for an empty slice). The device's error block is the caller's to check.
+     */
+    void read(Slice src, Pointer host) {
+        noRecording("download");
+        try {
+            if (src.length() > 0) {
+                clEnqueueReadBuffer(queue, mem(src), true, 4L * src.offset(), 4L * src.length(), host, 0, null,
+                        null);
+            } else {
+                clFinish(queue);
+            }
+        } catch (CLException e) {
+            throw clFailure("download", src.length() + " elements from " + src + " (or an op issued before it)", e);
         }
     }
 

@@ -5,8 +5,6 @@ import static dev.dendrite.backend.opencl.OpenClContext.offset;
 import static dev.dendrite.backend.opencl.OpenClContext.roundUp;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.clCreateBuffer;
-import static org.jocl.CL.clEnqueueReadBuffer;
-import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
 import static org.jocl.CL.clReleaseMemObject;
 
@@ -211,11 +209,11 @@ final class OpenClGemmOps implements GemmOps {
         if (rows == 0 || n == 0 || k == 0 || n > GemmVariant.ROWS_MAX_N || !gemmRuns(GemmVariant.ROWS)) {
             return false;
         }
+        if (forcedGemm != null) {
+            return forcedGemm == GemmVariant.ROWS;
+        }
         try {
             GemmVariant v = gemmVariant(false, false, rows, n, k, ctx.mem(x), x.offset(), ctx.mem(w), w.offset());
-            if (forcedGemm != null) {
-                return forcedGemm == GemmVariant.ROWS;
-            }
             if (forcedDensePath != null) {
                 return forcedDensePath.equals(DENSE_ENDING);
             }
@@ -231,16 +229,14 @@ final class OpenClGemmOps implements GemmOps {
                 return v == GemmVariant.ROWS; // timed once issued
             }
             float[] kept = stats == null ? null : new float[stats.length()];
-            if (kept != null) { // blocking: the queue drains first, so nothing issued before counts either
-                clEnqueueReadBuffer(ctx.queue, ctx.mem(stats), true, 4L * stats.offset(), 4L * kept.length,
-                        Pointer.to(kept), 0, null, null);
+            if (kept != null) {
+                ctx.read(stats, Pointer.to(kept));
             }
             clFinish(ctx.queue); // work issued before must not count against the first path
             String path = softmaxTuner.tune(false, false, rows, n, k, List.of(DENSE_APART, DENSE_ENDING),
                     (p, calls) -> seconds(calls, p.equals(DENSE_ENDING) ? inLoss : apart));
             if (kept != null) {
-                clEnqueueWriteBuffer(ctx.queue, ctx.mem(stats), true, 4L * stats.offset(), 4L * kept.length,
-                        Pointer.to(kept), 0, null, null);
+                ctx.write(stats, Pointer.to(kept));
             }
             return path.equals(DENSE_ENDING);
         } catch (CLException e) {
