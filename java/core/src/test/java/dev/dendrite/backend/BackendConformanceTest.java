@@ -1239,20 +1239,16 @@ public abstract class BackendConformanceTest {
                 String what = "inputGradientActivationBackward k=" + k + " " + f + (withBias ? " bias" : "")
                         + (dropout ? " dropout" : "");
                 Slice counters = dropout ? i32(new int[] {5 + v, 0}) : null;
-                Slice[] in = layerUnderAnother(rows, cols, k, f, alpha);
-                Slice dzNext = in[0];
-                Slice wNext = in[1];
-                Slice z = in[2];
-                Slice y = in[3];
+                LayerUnder l = layerUnderAnother(rows, cols, k, f, alpha);
                 Slice[] dz = {f32Out(rows * cols), f32Out(rows * cols)};
                 Slice[] db = {withBias ? f32Out(cols) : null, withBias ? f32Out(cols) : null};
-                backend.gemm(false, true, rows, cols, k, 1f, dzNext, wNext, 0f, dz[0]);
+                backend.gemm(false, true, rows, cols, k, 1f, l.dzNext(), l.wNext(), 0f, dz[0]);
                 if (dropout) {
                     backend.dropoutBackward(dz[0], dz[0], rows * cols, rate, seed, 6, counters);
                 }
-                backend.activationBackward(z, y, dz[0], rows, cols, f, alpha, dz[0], db[0]);
-                backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz[1], db[1],
-                        rate, seed, 6, counters);
+                backend.activationBackward(l.z(), l.y(), dz[0], rows, cols, f, alpha, dz[0], db[0]);
+                backend.inputGradientActivationBackward(l.dzNext(), l.wNext(), k, l.z(), l.y(), rows, cols, f, alpha,
+                        dz[1], db[1], rate, seed, 6, counters);
                 assertArrayEquals(get(dz[0]), get(dz[1]), what + ": dz" + ctx());
                 if (withBias) {
                     assertArrayEquals(get(db[0]), get(db[1]), what + ": dbias" + ctx());
@@ -1265,11 +1261,15 @@ public abstract class BackendConformanceTest {
      * Fresh inputs of a layer of {@code cols} units under one of {@code k}: the upper layer's gradient dzNext
      * ({@code rows x k}) and weights wNext ({@code cols x k}), this layer's pre-activation z and output y = f(z).
      */
-    private Slice[] layerUnderAnother(int rows, int cols, int k, ActivationFunction f, float alpha) {
+    private LayerUnder layerUnderAnother(int rows, int cols, int k, ActivationFunction f, float alpha) {
         Slice z = f32(normal(rows * cols, 1));
         Slice y = f32Out(rows * cols);
         backend.biasActivationForward(z, null, rows, cols, f, alpha, y);
-        return new Slice[] {f32(normal(rows * k, 1)), f32(normal(cols * k, 0.5)), z, y};
+        return new LayerUnder(f32(normal(rows * k, 1)), f32(normal(cols * k, 0.5)), z, y);
+    }
+
+    /** {@link #layerUnderAnother}'s slices. */
+    private record LayerUnder(Slice dzNext, Slice wNext, Slice z, Slice y) {
     }
 
     /**
@@ -1295,20 +1295,16 @@ public abstract class BackendConformanceTest {
                 String what = "inputGradientActivationBackward with dwNext, rows=" + rows + " k=" + k + " " + f
                         + (withBias ? " bias" : "") + (backend.weightGradientWithInputGradient(rows, cols, k)
                         ? " (in the op)" : "");
-                Slice[] in = layerUnderAnother(rows, cols, k, f, alpha);
-                Slice dzNext = in[0];
-                Slice wNext = in[1];
-                Slice z = in[2];
-                Slice y = in[3];
+                LayerUnder l = layerUnderAnother(rows, cols, k, f, alpha);
                 Slice[] dz = {f32Out(rows * cols), f32Out(rows * cols)};
                 Slice[] db = {withBias ? f32Out(cols) : null, withBias ? f32Out(cols) : null};
                 Slice[] dw = {f32Out(cols * k), f32Out(cols * k)};
                 backend.fill(dw[1], Float.NaN); // every element written
-                backend.gemm(true, false, cols, k, rows, 1f, y, dzNext, 0f, dw[0]);
-                backend.inputGradientActivationBackward(dzNext, wNext, k, z, y, rows, cols, f, alpha, dz[0], db[0],
-                        0f, 0L, 0, null);
-                backend.inputGradientActivationBackward(dzNext, wNext, dw[1], k, z, y, rows, cols, f, alpha, dz[1],
-                        db[1], 0f, 0L, 0, null);
+                backend.gemm(true, false, cols, k, rows, 1f, l.y(), l.dzNext(), 0f, dw[0]);
+                backend.inputGradientActivationBackward(l.dzNext(), l.wNext(), k, l.z(), l.y(), rows, cols, f, alpha,
+                        dz[0], db[0], 0f, 0L, 0, null);
+                backend.inputGradientActivationBackward(l.dzNext(), l.wNext(), dw[1], k, l.z(), l.y(), rows, cols, f,
+                        alpha, dz[1], db[1], 0f, 0L, 0, null);
                 assertArrayEquals(get(dw[0]), get(dw[1]), what + ": dwNext" + ctx());
                 assertArrayEquals(get(dz[0]), get(dz[1]), what + ": dz" + ctx());
                 if (withBias) {

@@ -263,11 +263,10 @@ class OpenClGemmTest {
         java.util.Random rnd = new java.util.Random(20261206);
         int[][] shapes = {{128, 784, 70}, {33, 300, 40}, {5, 17, 3}, {130, 256, 129}};
         assertTrue(GemmVariant.SMALL.splits(128, 70, 784) == 4 && GemmVariant.SMALL.splits(33, 40, 300) == 2);
-        if (java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
-                .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null)) {
+        if (endingSwitchesAtTheirDefaults()) {
             assertEquals(1, backend.denseForwardLaunches(true, true), "the default: one launch, split or not");
         }
-        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
+        for (GemmVariant v : TILED) {
             backend.forceGemmVariant(v);
             for (int[] s : shapes) {
                 int rows = s[0];
@@ -461,7 +460,7 @@ class OpenClGemmTest {
         java.util.Random rnd = new java.util.Random(20261207);
         int[][] shapes = {{128, 512, 512}, {128, 70, 300}, {33, 40, 600}, {5, 17, 40}, {130, 129, 257}};
         assertTrue(GemmVariant.SMALL.splits(128, 70, 300) == 2 && GemmVariant.SMALL.splits(33, 40, 600) == 3);
-        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
+        for (GemmVariant v : TILED) {
             backend.forceGemmVariant(v);
             for (int[] s : shapes) {
                 int rows = s[0];
@@ -502,9 +501,8 @@ class OpenClGemmTest {
     void aDenseLayerUnderAnotherTakesTheUpperWeightGradientInTheSameLaunchBitForBit() {
         java.util.Random rnd = new java.util.Random(20261212);
         int[][] shapes = {{128, 512, 512}, {128, 70, 300}, {33, 40, 600}, {5, 17, 40}, {130, 129, 257}, {300, 40, 50}};
-        boolean defaults = java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
-                .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null);
-        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE}) {
+        boolean defaults = endingSwitchesAtTheirDefaults();
+        for (GemmVariant v : TILED) {
             backend.forceGemmVariant(v);
             for (int[] s : shapes) {
                 int rows = s[0];
@@ -657,6 +655,15 @@ class OpenClGemmTest {
                 }
             }
         }
+    }
+
+    /** The tiled variants, each of which a dense layer may end in. */
+    private static final GemmVariant[] TILED = {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE};
+
+    /** Whether none of the switches that turn the dense endings off is set (the runner's reruns set them). */
+    private static boolean endingSwitchesAtTheirDefaults() {
+        return java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
+                .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null);
     }
 
     private Buffer filled(java.util.Random rnd, int n) {
