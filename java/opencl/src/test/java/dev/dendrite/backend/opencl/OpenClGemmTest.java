@@ -1,13 +1,18 @@
 package dev.dendrite.backend.opencl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
+import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.GemmChecks;
@@ -84,7 +89,7 @@ class OpenClGemmTest {
      */
     @Test
     void aSoftmaxLayerOnRowsComputesItsProductInItsLossKernelBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261206);
+        Random rnd = new Random(20261206);
         backend.forceGemmVariant(GemmVariant.ROWS);
         for (int[] s : new int[][] {{128, 512, 10}, {33, 600, 10}, {9, 100, 32}, {5, 30, 1}, {300, 40, 10}}) {
             GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, "rows", s[0], s[1], s[2]);
@@ -99,9 +104,9 @@ class OpenClGemmTest {
      */
     @Test
     void aSoftmaxLayerShapeIsTimedWithAndWithoutItsLossKernelOnceWithTheSameBits() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(!"false".equals(System.getProperty("dendrite.opencl.fuse")),
+        assumeTrue(!"false".equals(System.getProperty("dendrite.opencl.fuse")),
                 "-Ddendrite.opencl.fuse=false: the softmax layer's product always runs apart");
-        java.util.Random rnd = new java.util.Random(20261214);
+        Random rnd = new Random(20261214);
         backend.forceGemmVariant(null);
         for (int[] s : new int[][] {{72, 300, 10}, {40, 130, 24}}) {
             assertEquals(null, backend.softmaxChoice(s[0], s[1], s[2]), "before its first call");
@@ -207,47 +212,39 @@ class OpenClGemmTest {
      */
     @Test
     void denseForwardFoldsASplitProductIntoTheActivationBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261207);
+        Random rnd = new Random(20261207);
         int[][] shapes = {{64, 784, 70}, {33, 300, 40}, {16, 100, 20}};
-        dev.dendrite.backend.ActivationFunction[] fs = {dev.dendrite.backend.ActivationFunction.RELU,
-            dev.dendrite.backend.ActivationFunction.SELU, dev.dendrite.backend.ActivationFunction.LINEAR};
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.SELU, ActivationFunction.LINEAR};
         assertTrue(GemmVariant.SMALL.splits(64, 70, 784) > 1 && GemmVariant.SMALL.splits(33, 40, 300) > 1);
-        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
-            backend.forceGemmVariant(v);
-            for (int[] s : shapes) {
-                int rows = s[0];
-                int k = s[1];
-                int n = s[2];
-                for (dev.dendrite.backend.ActivationFunction f : fs) {
-                    for (boolean withBias : new boolean[] {false, true}) {
-                        String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
-                        try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n);
-                             Buffer bias = filled(rnd, n); Buffer steps = backend.allocate(DType.I32, 2);
-                             Buffer one = backend.allocate(DType.F32, 3 * rows * n);
-                             Buffer two = backend.allocate(DType.F32, 3 * rows * n)) {
-                            backend.upload(new int[] {6, 0}, 0, steps.all());
-                            Slice b = withBias ? bias.all() : null;
-                            Slice z1 = one.slice(0, rows * n);
-                            Slice y1 = one.slice(rows * n, rows * n);
-                            Slice d1 = one.slice(2 * rows * n, rows * n);
-                            backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z1);
-                            backend.biasActivationForward(z1, b, rows, n, f, 0.1f, y1);
-                            backend.dropoutForward(y1, d1, rows * n, 0.3f, 123L, 4, steps.all());
-                            Slice z2 = two.slice(0, rows * n);
-                            Slice y2 = two.slice(rows * n, rows * n);
-                            Slice d2 = two.slice(2 * rows * n, rows * n);
-                            backend.denseDropoutForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2, d2, 0.3f,
-                                    123L, 4, steps.all());
-                            org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two),
-                                    what + ": z, y and the dropped y");
-                            backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2);
-                            org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two),
-                                    what + ": z and y");
-                        }
-                    }
-                }
+        forEachLayerCase(SPLIT_AND_NOT, shapes, fs, (v, s, f, withBias) -> {
+            int rows = s[0];
+            int k = s[1];
+            int n = s[2];
+            String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
+            try (Buffer x = filled(rnd, rows * k); Buffer w = filled(rnd, k * n);
+                 Buffer bias = filled(rnd, n); Buffer steps = backend.allocate(DType.I32, 2);
+                 Buffer one = backend.allocate(DType.F32, 3 * rows * n);
+                 Buffer two = backend.allocate(DType.F32, 3 * rows * n)) {
+                backend.upload(new int[] {6, 0}, 0, steps.all());
+                Slice b = withBias ? bias.all() : null;
+                Slice z1 = one.slice(0, rows * n);
+                Slice y1 = one.slice(rows * n, rows * n);
+                Slice d1 = one.slice(2 * rows * n, rows * n);
+                backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, z1);
+                backend.biasActivationForward(z1, b, rows, n, f, 0.1f, y1);
+                backend.dropoutForward(y1, d1, rows * n, 0.3f, 123L, 4, steps.all());
+                Slice z2 = two.slice(0, rows * n);
+                Slice y2 = two.slice(rows * n, rows * n);
+                Slice d2 = two.slice(2 * rows * n, rows * n);
+                backend.denseDropoutForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2, d2, 0.3f,
+                        123L, 4, steps.all());
+                assertArrayEquals(download(one), download(two),
+                        what + ": z, y and the dropped y");
+                backend.denseForward(x.all(), w.all(), b, rows, k, n, f, 0.1f, z2, y2);
+                assertArrayEquals(download(one), download(two),
+                        what + ": z and y");
             }
-        }
+        });
     }
 
     /**
@@ -260,37 +257,27 @@ class OpenClGemmTest {
      */
     @Test
     void aDenseLayerEndsInItsTiledProductInOneLaunchBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261206);
+        Random rnd = new Random(20261206);
         int[][] shapes = {{128, 784, 70}, {33, 300, 40}, {5, 17, 3}, {130, 256, 129}};
         assertTrue(GemmVariant.SMALL.splits(128, 70, 784) == 4 && GemmVariant.SMALL.splits(33, 40, 300) == 2);
         if (endingSwitchesAtTheirDefaults()) {
             assertEquals(1, backend.denseForwardLaunches(true, true), "the default: one launch, split or not");
         }
-        for (GemmVariant v : TILED) {
-            backend.forceGemmVariant(v);
-            for (int[] s : shapes) {
-                int rows = s[0];
-                int k = s[1];
-                int n = s[2];
-                for (dev.dendrite.backend.ActivationFunction f : dev.dendrite.backend.ActivationFunction.values()) {
-                    if (f == dev.dendrite.backend.ActivationFunction.SOFTMAX) {
-                        continue;
-                    }
-                    for (boolean withBias : new boolean[] {false, true}) {
-                        String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
-                        boolean split = v.splits(rows, n, k) > 1;
-                        denseEndsInItsProduct(rnd, what, rows, k, n, f, withBias,
-                                backend.denseForwardLaunches(split, true));
-                        if (f == dev.dendrite.backend.ActivationFunction.RELU) { // the tuner's other path
-                            backend.forceDensePath(OpenClGemmOps.DENSE_APART);
-                            denseEndsInItsProduct(rnd, what + " apart", rows, k, n, f, withBias,
-                                    backend.denseForwardLaunches(split, false));
-                            backend.forceDensePath(null);
-                        }
-                    }
-                }
+        forEachLayerCase(TILED, shapes, ELEMENT_WISE, (v, s, f, withBias) -> {
+            int rows = s[0];
+            int k = s[1];
+            int n = s[2];
+            String what = v + " " + rows + "x" + k + "x" + n + " " + f + (withBias ? " bias" : "");
+            boolean split = v.splits(rows, n, k) > 1;
+            denseEndsInItsProduct(rnd, what, rows, k, n, f, withBias,
+                    backend.denseForwardLaunches(split, true));
+            if (f == ActivationFunction.RELU) { // the tuner's other path
+                backend.forceDensePath(OpenClGemmOps.DENSE_APART);
+                denseEndsInItsProduct(rnd, what + " apart", rows, k, n, f, withBias,
+                        backend.denseForwardLaunches(split, false));
+                backend.forceDensePath(null);
             }
-        }
+        });
     }
 
     /**
@@ -299,11 +286,11 @@ class OpenClGemmTest {
      */
     @Test
     void aDenseLayerShapeIsTimedBothWaysOnceWithTheSameBits() {
-        java.util.Random rnd = new java.util.Random(20261210);
+        Random rnd = new Random(20261210);
         int rows = 96;
         int k = 300;
         int n = 70;
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.denseForwardLaunches(false, true) == 1,
+        assumeTrue(backend.denseForwardLaunches(false, true) == 1,
                 "dense layers ending in their product are switched off (dendrite.opencl.fuse or denseEpilogue)");
         org.junit.jupiter.api.Assertions.assertNull(backend.denseChoice(rows, k, n), "before its first call");
         for (int call = 0; call < 2; call++) {
@@ -312,11 +299,11 @@ class OpenClGemmTest {
                  Buffer two = backend.allocate(DType.F32, 2 * rows * n)) {
                 backend.gemm(false, false, rows, n, k, 1f, x.all(), w.all(), 0f, one.slice(0, rows * n));
                 backend.biasActivationForward(one.slice(0, rows * n), bias.all(), rows, n,
-                        dev.dendrite.backend.ActivationFunction.ELU, 0.3f, one.slice(rows * n, rows * n));
+                        ActivationFunction.ELU, 0.3f, one.slice(rows * n, rows * n));
                 backend.denseForward(x.all(), w.all(), bias.all(), rows, k, n,
-                        dev.dendrite.backend.ActivationFunction.ELU, 0.3f, two.slice(0, rows * n),
+                        ActivationFunction.ELU, 0.3f, two.slice(0, rows * n),
                         two.slice(rows * n, rows * n));
-                org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two), "call " + call);
+                assertArrayEquals(download(one), download(two), "call " + call);
             }
             String chosen = backend.denseChoice(rows, k, n);
             assertTrue(OpenClGemmOps.DENSE_APART.equals(chosen) || OpenClGemmOps.DENSE_ENDING.equals(chosen),
@@ -326,9 +313,9 @@ class OpenClGemmTest {
         assertThrows(IllegalArgumentException.class, () -> backend.forceDensePath("fused"));
     }
 
-    private void denseEndsInItsProduct(java.util.Random rnd, String what, int rows, int k, int n,
-                                       dev.dendrite.backend.ActivationFunction f, boolean withBias, int launches) {
-        boolean inPlace = f == dev.dendrite.backend.ActivationFunction.LINEAR;
+    private void denseEndsInItsProduct(Random rnd, String what, int rows, int k, int n,
+                                       ActivationFunction f, boolean withBias, int launches) {
+        boolean inPlace = f == ActivationFunction.LINEAR;
         // Every slice at an odd offset inside its buffer, as a layer's activations and parameters may lie.
         try (Buffer xb = filled(rnd, rows * k + 3); Buffer wb = filled(rnd, k * n + 5); Buffer bb = filled(rnd, n + 1);
              Buffer one = backend.allocate(DType.F32, 2 * rows * n + 1);
@@ -350,7 +337,7 @@ class OpenClGemmTest {
                 for (int replay = 0; replay < 2; replay++) {
                     backend.fill(two.all(), Float.NaN);
                     step.run();
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two),
+                    assertArrayEquals(expected, download(two),
                             what + ": z and y, replay " + replay);
                 }
             }
@@ -364,12 +351,12 @@ class OpenClGemmTest {
      */
     @Test
     void denseSoftmaxCrossEntropyFoldsASplitProductBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261208);
+        Random rnd = new Random(20261208);
         int rows = 33;
         int k = 600;
         int n = 10;
         assertTrue(GemmVariant.SMALL.splits(rows, n, k) > 2);
-        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
+        for (GemmVariant v : SPLIT_AND_NOT) {
             backend.forceGemmVariant(v);
             GemmChecks.denseSoftmaxCrossEntropyIsItsOps(backend, rnd, v.toString(), rows, k, n);
         }
@@ -385,7 +372,7 @@ class OpenClGemmTest {
      */
     @Test
     void aSoftmaxLayerSumsItsBiasGradientInItsLossKernelBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261209);
+        Random rnd = new Random(20261209);
         boolean lastGroup = !"false".equals(System.getProperty("dendrite.opencl.lastGroup"));
         int[][] shapes = {{128, 512, 10}, {600, 40, 10}, {33, 600, 10}, {1, 7, 3}, {1100, 30, 20}};
         for (GemmVariant v : new GemmVariant[] {GemmVariant.ROWS, GemmVariant.SMALL, GemmVariant.TILE64, null}) {
@@ -410,9 +397,9 @@ class OpenClGemmTest {
      */
     @Test
     void inputGradientActivationBackwardFoldsASplitProductBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261209);
+        Random rnd = new Random(20261209);
         int[][] shapes = {{128, 70, 300}, {40, 33, 600}, {128, 50, 10}};
-        for (GemmVariant v : new GemmVariant[] {GemmVariant.SMALL, GemmVariant.TILE64}) {
+        for (GemmVariant v : SPLIT_AND_NOT) {
             backend.forceGemmVariant(v);
             for (int[] s : shapes) {
                 int rows = s[0];
@@ -434,11 +421,11 @@ class OpenClGemmTest {
                             backend.dropoutBackward(dz1, dz1, rows * cols, rate, 5L, 2, c);
                         }
                         backend.activationBackward(z.all(), z.all(), dz1, rows, cols,
-                                dev.dendrite.backend.ActivationFunction.RELU, 0f, dz1, db1);
+                                ActivationFunction.RELU, 0f, dz1, db1);
                         backend.inputGradientActivationBackward(dzNext.all(), wNext.all(), k, z.all(), z.all(), rows,
-                                cols, dev.dendrite.backend.ActivationFunction.RELU, 0f, two.slice(0, rows * cols),
+                                cols, ActivationFunction.RELU, 0f, two.slice(0, rows * cols),
                                 two.slice(rows * cols, cols), rate, 5L, 2, c);
-                        org.junit.jupiter.api.Assertions.assertArrayEquals(download(one), download(two), what);
+                        assertArrayEquals(download(one), download(two), what);
                     }
                 }
             }
@@ -457,36 +444,26 @@ class OpenClGemmTest {
      */
     @Test
     void aDenseLayerUnderAnotherEndsItsBackwardPassInItsProductBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261207);
+        Random rnd = new Random(20261207);
         int[][] shapes = {{128, 512, 512}, {128, 70, 300}, {33, 40, 600}, {5, 17, 40}, {130, 129, 257}};
         assertTrue(GemmVariant.SMALL.splits(128, 70, 300) == 2 && GemmVariant.SMALL.splits(33, 40, 600) == 3);
-        for (GemmVariant v : TILED) {
-            backend.forceGemmVariant(v);
-            for (int[] s : shapes) {
-                int rows = s[0];
-                int cols = s[1];
-                int k = s[2];
-                boolean split = v.splits(rows, cols, k) > 1;
-                for (dev.dendrite.backend.ActivationFunction f : dev.dendrite.backend.ActivationFunction.values()) {
-                    if (f == dev.dendrite.backend.ActivationFunction.SOFTMAX) {
-                        continue;
-                    }
-                    for (boolean withBias : new boolean[] {false, true}) {
-                        String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
-                                + (withBias ? " bias" : "");
-                        int chunks = (rows + 15) / 16;
-                        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, false,
-                                backend.inputGradientBackwardLaunches(split, true, withBias, chunks));
-                        if (f == dev.dendrite.backend.ActivationFunction.RELU) { // the tuner's other path
-                            backend.forceDensePath(OpenClGemmOps.DENSE_APART);
-                            backwardEndsInItsProduct(rnd, what + " apart", rows, cols, k, f, withBias, false,
-                                    backend.inputGradientBackwardLaunches(split, false, withBias, chunks));
-                            backend.forceDensePath(null);
-                        }
-                    }
-                }
+        forEachLayerCase(TILED, shapes, ELEMENT_WISE, (v, s, f, withBias) -> {
+            int rows = s[0];
+            int cols = s[1];
+            int k = s[2];
+            boolean split = v.splits(rows, cols, k) > 1;
+            String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
+                    + (withBias ? " bias" : "");
+            int chunks = (rows + 15) / 16;
+            backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, false,
+                    backend.inputGradientBackwardLaunches(split, true, withBias, chunks));
+            if (f == ActivationFunction.RELU) { // the tuner's other path
+                backend.forceDensePath(OpenClGemmOps.DENSE_APART);
+                backwardEndsInItsProduct(rnd, what + " apart", rows, cols, k, f, withBias, false,
+                        backend.inputGradientBackwardLaunches(split, false, withBias, chunks));
+                backend.forceDensePath(null);
             }
-        }
+        });
     }
 
     /**
@@ -499,27 +476,20 @@ class OpenClGemmTest {
      */
     @Test
     void aDenseLayerUnderAnotherTakesTheUpperWeightGradientInTheSameLaunchBitForBit() {
-        java.util.Random rnd = new java.util.Random(20261212);
+        Random rnd = new Random(20261212);
         int[][] shapes = {{128, 512, 512}, {128, 70, 300}, {33, 40, 600}, {5, 17, 40}, {130, 129, 257}, {300, 40, 50}};
         boolean defaults = endingSwitchesAtTheirDefaults();
-        for (GemmVariant v : TILED) {
-            backend.forceGemmVariant(v);
-            for (int[] s : shapes) {
-                int rows = s[0];
-                int cols = s[1];
-                int k = s[2];
-                boolean pair = v.splits(cols, k, rows) == 1;
-                for (dev.dendrite.backend.ActivationFunction f : new dev.dendrite.backend.ActivationFunction[] {
-                    dev.dendrite.backend.ActivationFunction.RELU, dev.dendrite.backend.ActivationFunction.ELU}) {
-                    for (boolean withBias : new boolean[] {false, true}) {
-                        String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
-                                + (withBias ? " bias" : "") + (pair ? ", one launch" : ", two launches");
-                        backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, true,
-                                defaults ? (pair ? 1 : 2) : 0);
-                    }
-                }
-            }
-        }
+        ActivationFunction[] fs = {ActivationFunction.RELU, ActivationFunction.ELU};
+        forEachLayerCase(TILED, shapes, fs, (v, s, f, withBias) -> {
+            int rows = s[0];
+            int cols = s[1];
+            int k = s[2];
+            boolean pair = v.splits(cols, k, rows) == 1;
+            String what = v + " " + rows + "x" + cols + " under k=" + k + " " + f
+                    + (withBias ? " bias" : "") + (pair ? ", one launch" : ", two launches");
+            backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, true,
+                    defaults ? (pair ? 1 : 2) : 0);
+        });
     }
 
     /**
@@ -531,10 +501,10 @@ class OpenClGemmTest {
      */
     @Test
     void theUpperWeightGradientJoinsTheBackwardEndingWhateverItsOwnVariant() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.inputGradientBackwardLaunches(false, true, true, 6) == 1,
+        assumeTrue(backend.inputGradientBackwardLaunches(false, true, true, 6) == 1,
                 "dense layers ending in their product are switched off (dendrite.opencl.fuse, denseEpilogue or "
                         + "lastGroup)");
-        java.util.Random rnd = new java.util.Random(20261213);
+        Random rnd = new Random(20261213);
         GemmVariant[][] choices = {{GemmVariant.TILE64, GemmVariant.LARGE}, {GemmVariant.LARGE, GemmVariant.SMALL},
             {GemmVariant.SMALL, GemmVariant.TILE64}};
         int[][] shapes = {{96, 200, 160}, {40, 72, 90}, {128, 136, 520}};
@@ -563,9 +533,9 @@ class OpenClGemmTest {
     }
 
     /** backwardEndsInItsProduct with the upper weight gradient, relu and a bias: the recorded step's commands. */
-    private List<String> pairCommands(java.util.Random rnd, String what, int rows, int cols, int k) {
-        List<List<String>> seen = new java.util.ArrayList<>();
-        backwardEndsInItsProduct(rnd, what, rows, cols, k, dev.dendrite.backend.ActivationFunction.RELU, true, true,
+    private List<String> pairCommands(Random rnd, String what, int rows, int cols, int k) {
+        List<List<String>> seen = new ArrayList<>();
+        backwardEndsInItsProduct(rnd, what, rows, cols, k, ActivationFunction.RELU, true, true,
                 0, seen::add);
         return seen.get(0);
     }
@@ -576,16 +546,16 @@ class OpenClGemmTest {
      */
     @Test
     void aDenseLayerBackwardShapeIsTimedBothWaysOnceWithTheSameBits() {
-        java.util.Random rnd = new java.util.Random(20261211);
+        Random rnd = new Random(20261211);
         int rows = 80; // not aDenseLayerShapeIsTimedBothWaysOnceWithTheSameBits's rows, which may run first
         int cols = 70;
         int k = 300;
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.inputGradientBackwardLaunches(false, true, true, 6) == 1,
+        assumeTrue(backend.inputGradientBackwardLaunches(false, true, true, 6) == 1,
                 "dense layers ending in their product are switched off (dendrite.opencl.fuse, denseEpilogue or "
                         + "lastGroup)");
         assertEquals(null, backend.backwardChoice(rows, k, cols), "before its first call");
         for (int call = 0; call < 2; call++) {
-            backwardEndsInItsProduct(rnd, "call " + call, rows, cols, k, dev.dendrite.backend.ActivationFunction.ELU,
+            backwardEndsInItsProduct(rnd, "call " + call, rows, cols, k, ActivationFunction.ELU,
                     true, false, -1);
             String chosen = backend.backwardChoice(rows, k, cols);
             assertTrue(OpenClGemmOps.DENSE_APART.equals(chosen) || OpenClGemmOps.DENSE_ENDING.equals(chosen),
@@ -601,15 +571,15 @@ class OpenClGemmTest {
      * {@code launches} the recorded launches it must take (0: recorded, any number), or -1 to issue it unrecorded
      * (the tuner times it then).
      */
-    private void backwardEndsInItsProduct(java.util.Random rnd, String what, int rows, int cols, int k,
-                                          dev.dendrite.backend.ActivationFunction f, boolean withBias,
+    private void backwardEndsInItsProduct(Random rnd, String what, int rows, int cols, int k,
+                                          ActivationFunction f, boolean withBias,
                                           boolean withDw, int launches) {
         backwardEndsInItsProduct(rnd, what, rows, cols, k, f, withBias, withDw, launches, names -> { });
     }
 
     /** The same, handing the recorded step's command names to {@code commands} (not called when unrecorded). */
-    private void backwardEndsInItsProduct(java.util.Random rnd, String what, int rows, int cols, int k,
-                                          dev.dendrite.backend.ActivationFunction f, boolean withBias,
+    private void backwardEndsInItsProduct(Random rnd, String what, int rows, int cols, int k,
+                                          ActivationFunction f, boolean withBias,
                                           boolean withDw, int launches,
                                           java.util.function.Consumer<List<String>> commands) {
         int dwLength = withDw ? cols * k : 0;
@@ -639,7 +609,7 @@ class OpenClGemmTest {
             if (launches < 0) {
                 backend.fill(two.all(), Float.NaN);
                 op.run();
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two), what + ": dz and dbias");
+                assertArrayEquals(expected, download(two), what + ": dz and dbias");
                 return;
             }
             try (dev.dendrite.backend.CapturedStep step = backend.capture(op)) {
@@ -650,7 +620,7 @@ class OpenClGemmTest {
                 for (int replay = 0; replay < 2; replay++) {
                     backend.fill(two.all(), Float.NaN);
                     step.run();
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, download(two),
+                    assertArrayEquals(expected, download(two),
                             what + ": dz, dbias" + (withDw ? " and dw" : "") + ", replay " + replay);
                 }
             }
@@ -660,13 +630,40 @@ class OpenClGemmTest {
     /** The tiled variants, each of which a dense layer may end in. */
     private static final GemmVariant[] TILED = {GemmVariant.SMALL, GemmVariant.TILE64, GemmVariant.LARGE};
 
+    /** A variant that splits k on this class's fold shapes, and one that does not. */
+    private static final GemmVariant[] SPLIT_AND_NOT = {GemmVariant.SMALL, GemmVariant.TILE64};
+
+    /** Every activation a dense layer applies element by element (softmax takes the loss kernels' paths). */
+    private static final ActivationFunction[] ELEMENT_WISE = Arrays.stream(ActivationFunction.values())
+            .filter(f -> f != ActivationFunction.SOFTMAX).toArray(ActivationFunction[]::new);
+
+    /** One case of a layer test: a variant (forced), a shape, an activation, with or without a bias. */
+    @FunctionalInterface
+    private interface LayerCase {
+        void run(GemmVariant v, int[] shape, ActivationFunction f, boolean withBias);
+    }
+
+    /** Runs {@code body} over every variant, forced in turn, then every shape, activation, and bias or none. */
+    private void forEachLayerCase(GemmVariant[] variants, int[][] shapes, ActivationFunction[] fs, LayerCase body) {
+        for (GemmVariant v : variants) {
+            backend.forceGemmVariant(v);
+            for (int[] s : shapes) {
+                for (ActivationFunction f : fs) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        body.run(v, s, f, withBias);
+                    }
+                }
+            }
+        }
+    }
+
     /** Whether none of the switches that turn the dense endings off is set (the runner's reruns set them). */
     private static boolean endingSwitchesAtTheirDefaults() {
         return java.util.stream.Stream.of("fuse", "denseEpilogue", "lastGroup")
                 .allMatch(p -> System.getProperty("dendrite.opencl." + p) == null);
     }
 
-    private Buffer filled(java.util.Random rnd, int n) {
+    private Buffer filled(Random rnd, int n) {
         return GemmChecks.gaussian(backend, rnd, n);
     }
 
