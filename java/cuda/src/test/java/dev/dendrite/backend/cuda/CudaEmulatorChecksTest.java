@@ -92,6 +92,7 @@ class CudaEmulatorChecksTest {
      */
     @Test
     void theBackendOpensTheEmulatedCublasLt() {
+        assumeTrue(CudaTestSupport.on("dendrite.cuda.lt"), "-Ddendrite.cuda.lt=false: cuBLASLt is not opened");
         assertTrue(backend.description().contains(", cuBLASLt,"), backend.description());
     }
 

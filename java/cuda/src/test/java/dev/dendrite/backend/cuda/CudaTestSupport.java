@@ -1,5 +1,6 @@
 package dev.dendrite.backend.cuda;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Assumptions;
@@ -55,6 +56,35 @@ final class CudaTestSupport {
             for (int i = 0; i < old.length; i++) {
                 set(keysAndValues[2 * i], old[i]);
             }
+        }
+    }
+
+    /** Whether the path that {@code property} switches is on: unless set to {@code false}, as the engine reads it. */
+    static boolean on(String property) {
+        return !"false".equals(System.getProperty(property));
+    }
+
+    /**
+     * The switches of paths that add, remove or move nodes of a training step's graph. bench/gpu/run-on-gpu.sh's
+     * RETRY_SWITCHES sets them (with others that leave the graph's shape alone) when a CUDA test class fails on a GPU,
+     * to find the path at fault.
+     */
+    static final List<String> STEP_SWITCHES = List.of("dendrite.fuseCounters", "dendrite.fuseInputGradient",
+            "dendrite.fuseActivationBackward", "dendrite.fuseDenseBatchNorm", "dendrite.fuseLayers",
+            "dendrite.updates.byLayer", "dendrite.updates.carry", "dendrite.prefetchBatches", "dendrite.cuda.fuse",
+            "dendrite.cuda.rows", "dendrite.cuda.ltEpilogue", "dendrite.cuda.lt", "dendrite.cuda.branches");
+
+    /**
+     * Skips, saying why, a test that counts the nodes of the default training step's graph ({@code what}) where one of
+     * {@link #STEP_SWITCHES} is set: each changes those counts on purpose. Whether such a step still trains to the bits
+     * of its ops issued one by one is CudaStepCaptureTest.graphReplayTrainsExactlyLikeIssuingEachOp's to check, and it
+     * runs with every switch.
+     */
+    static void assumeDefaultStep(String what) {
+        for (String key : STEP_SWITCHES) {
+            String value = System.getProperty(key);
+            Assumptions.assumeTrue(value == null, () -> what + " is a count of the default step's nodes, which -D" + key
+                    + "=" + value + " changes");
         }
     }
 
