@@ -333,6 +333,7 @@ failed_classes() {
 # its benchmarks time code that passed its tests. The reruns' own results do not change the exit status.
 retry_tests() {
   local kind=$1 classes=() selectors=() c run flags all=() extra_jvm kept=(${failed[@]+"${failed[@]}"}) switches
+  local rerun_evidence= rerun_skipped_all=
   [ "$kind" = cuda ] && switches=${RETRY_SWITCHES:-} || switches=${OPENCL_RETRY_SWITCHES:-}
   read -r -a classes <<< "$(failed_classes "$out/junit-$kind" 2>/dev/null | tr '\n' ' ')"
   if [ ${#classes[@]} -eq 0 ]; then
@@ -352,7 +353,8 @@ retry_tests() {
   if [ ${#all[@]} -gt 0 ]; then
     extra_jvm=("${all[@]}")
     junit_run "$kind-tests-without-new" "$out/junit-$kind-without-new" "${RETRY_TIMEOUT:-60}" "${selectors[@]}"
-    if [ "$last_rc" = 0 ]; then
+    if rerun_passed "$out/junit-$kind-without-new" "every new path off"; then
+      [ -z "$rerun_evidence" ] || note "$kind-tests: $rerun_evidence"
       local named= started=$SECONDS
       for run in $switches; do
         # The benchmarks after this stage matter too: the single-path reruns stop after RETRY_BUDGET seconds.
@@ -364,11 +366,17 @@ retry_tests() {
         extra_jvm=(${flags[@]+"${flags[@]}"})
         junit_run "$kind-tests-without-${run%%:*}" "$out/junit-$kind-without-${run%%:*}" "${RETRY_TIMEOUT:-60}" \
           "${selectors[@]}"
-        if [ "$last_rc" = 0 ]; then
+        if rerun_passed "$out/junit-$kind-without-${run%%:*}" "${run%%:*} off"; then
           jvm_flags+=(${flags[@]+"${flags[@]}"})
           [ "$kind" = cuda ] || echo "${flags[*]}" > "$opencl_flags_file"
-          note "$kind-tests: the failing classes pass with ${run%%:*} off (${flags[*]}): the likely cause;" \
-            "the rest of this call runs with it off"
+          if [ -n "$rerun_skipped_all" ]; then
+            note "$kind-tests: the failing classes pass with ${run%%:*} off (${flags[*]}) by skipping what failed;" \
+              "the rest of this call runs with it off, the safe course"
+          else
+            note "$kind-tests: the failing classes pass with ${run%%:*} off (${flags[*]}): the likely cause;" \
+              "the rest of this call runs with it off"
+          fi
+          [ -z "$rerun_evidence" ] || note "$kind-tests: $rerun_evidence"
           named=1
           break
         fi
@@ -380,6 +388,27 @@ retry_tests() {
     fi
   fi
   failed=(${kept[@]+"${kept[@]}"})
+}
+
+# Whether the rerun just made passed: its status 0. Its reports ($1, with $2 the paths it switched off) are compared
+# with the failing run's: a test of a path skips where that path's switch is set (CudaPdlTest's with PDL off, a count
+# of the default step's nodes with any of CudaTestSupport.STEP_SWITCHES), so where every test that failed skipped
+# instead of passing, the rerun shows that they concern those paths, not that one is at fault. Switching it off for
+# the rest of the call is still the safe course; $rerun_evidence says so for the notes (empty where all ran), and
+# $rerun_skipped_all is 1 where every failing test skipped.
+rerun_passed() {
+  rerun_evidence=
+  rerun_skipped_all=
+  [ "$last_rc" = 0 ] || return 1
+  local skipped rc=0
+  skipped=$("$python" bench/gpu/junit_failures.py --skipped-failures "$out/junit-$kind" "$1" | tr '\n' ' ') || rc=$?
+  if [ "$rc" = 3 ]; then
+    rerun_skipped_all=1
+    rerun_evidence="with $2, every test that failed skipped instead of passing (${skipped% }): they test what that"
+    rerun_evidence+=" switches off, which is not shown to be at fault"
+  elif [ -n "$skipped" ]; then
+    rerun_evidence="with $2, some tests that failed skipped instead of passing: ${skipped% }"
+  fi
 }
 
 # NVIDIA's OpenCL platform is installed on the GPU machine but not registered: an ICD folder of our own names it,
