@@ -67,7 +67,7 @@ final class CudaTestSupport {
     /**
      * The switches of paths that add, remove or move nodes of a training step's graph. bench/gpu/run-on-gpu.sh's
      * RETRY_SWITCHES sets them (with others that leave the graph's shape alone) when a CUDA test class fails on a GPU,
-     * to find the path at fault.
+     * to find the path at fault. CudaRetrySwitchesTest keeps the two lists in step.
      */
     static final List<String> STEP_SWITCHES = List.of("dendrite.fuseCounters", "dendrite.fuseInputGradient",
             "dendrite.fuseActivationBackward", "dendrite.fuseDenseBatchNorm", "dendrite.fuseLayers",
