@@ -255,6 +255,14 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     /**
+     * Configures training with a configured optimizer and Keras's strings for the rest, as Keras's
+     * {@code compile(optimizer=Adam(0.05), loss="sparse_categorical_crossentropy")}.
+     */
+    public Sequential compile(Optimizer optimizer, String loss, String... metrics) {
+        return compile(optimizer, Loss.fromName(loss), metrics);
+    }
+
+    /**
      * Configures training. Compiling again replaces the optimizer (and its state) but keeps the weights.
      *
      * @param metrics Keras's metric names ({@link MetricSet#NAMES}), resolved as Keras 3 does and logged under
