@@ -1,11 +1,13 @@
 /*
  * regularizers.cu - L1/L2 weight regularisation: the gradient term added to a gradient buffer, and the penalty
- * scale * (l1 sum |w| + l2 sum w^2) added to the loss; the twin of ../opencl/regularizers.cl.
+ * scale * (l1 sum |w| + l2 sum w^2) added to the loss; and the weight constraints applied after an update. The twin
+ * of ../opencl/regularizers.cl.
  *
  * Why: the penalty adds to stats on the device like the losses do (dendrite_finish_stats, common.cuh), so it
  * costs no host round trip per step.
  */
 #include "common.cuh"
+#include "../common/constraints.h"
 
 /* grad[i] += l1 * sign(w[i]) + 2 * l2 * w[i] (sign(0) = 0, as Math.signum). */
 DENDRITE_KERNEL void regularizer_gradient(const float *w, float *grad, int n, float l1, float l2) {
@@ -29,4 +31,24 @@ DENDRITE_KERNEL void regularizer_penalty(const float *w, int n, float ca, float 
         sq_sum = dendrite_kahan_add(sq_sum, x * x);
     }
     dendrite_finish_stats(abs_sum.sum, sq_sum.sum, ca, cb, 0.0f, stats, control);
+}
+
+/*
+ * Keras's norm constraints (../common/constraints.h) on `vectors` vectors of a weight, one thread each: axis 0
+ * (columns) has step = cols, stride = 1, so a warp reads 32 neighbouring columns of a row at once.
+ */
+DENDRITE_KERNEL void norm_constraint(float *w, int vectors, int length, int step, int stride, float min_value,
+                                     float max_value, float rate) {
+    dendrite_pdl_begin();
+    for (unsigned int v = DENDRITE_GRID_START; v < (unsigned int) vectors; v += DENDRITE_GRID_STRIDE) {
+        dendrite_norm_constraint_vector(w, (int) v, length, step, stride, min_value, max_value, rate);
+    }
+}
+
+/* Keras's NonNeg: w[i] = max(w[i], 0). */
+DENDRITE_KERNEL void non_neg_constraint(float *w, int n) {
+    dendrite_pdl_begin();
+    for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
+        w[i] = dendrite_non_neg(w[i]);
+    }
 }

@@ -1,8 +1,10 @@
 /*
  * regularizers.cl - L1/L2 weight regularisation: the gradient term added to a gradient buffer, and the
  * per-work-group partial sums (sum |w|, sum w^2) of the penalty, which reductions.cl's accumulate_stats
- * turns into scale * (l1 sum |w| + l2 sum w^2) added to the loss.
+ * turns into scale * (l1 sum |w| + l2 sum w^2) added to the loss; and the weight constraints applied after an
+ * update (../common/constraints.h).
  */
+#include "../common/constraints.h"
 #include "../common/sums.h"
 
 /* grad[i] += l1 * sign(w[i]) + 2 * l2 * w[i]. */
@@ -40,5 +42,22 @@ __kernel void abs_square_partials(__global const float *w, int wo, int n, __glob
     if (lid == 0) {
         partial[po + g] = la[0];
         partial[po + groups + g] = lb[0];
+    }
+}
+
+/* Keras's norm constraints on `vectors` vectors of a weight, one work-item each (regularizers.cu's twin). */
+__kernel void norm_constraint(__global float *w, int wo, int vectors, int length, int step, int stride,
+                              float min_value, float max_value, float rate) {
+    int v = get_global_id(0);
+    if (v < vectors) {
+        dendrite_norm_constraint_vector(w + wo, v, length, step, stride, min_value, max_value, rate);
+    }
+}
+
+/* Keras's NonNeg: w[i] = max(w[i], 0). */
+__kernel void non_neg_constraint(__global float *w, int wo, int n) {
+    int i = get_global_id(0);
+    if (i < n) {
+        w[wo + i] = dendrite_non_neg(w[wo + i]);
     }
 }

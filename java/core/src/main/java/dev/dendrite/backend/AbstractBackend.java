@@ -569,6 +569,19 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
         ops.regularizers().regularizerPenalty(w, n, l1, l2, scale, stats);
     }
 
+    @Override
+    public final void normConstraint(Slice w, int rows, int cols, int axis, float minValue, float maxValue,
+                                     float rate) {
+        checks().normConstraint(w, rows, cols, axis, minValue, maxValue, rate);
+        ops.regularizers().normConstraint(w, rows, cols, axis, minValue, maxValue, rate);
+    }
+
+    @Override
+    public final void nonNegConstraint(Slice w, int n) {
+        checks().nonNegConstraint(w, n);
+        ops.regularizers().nonNegConstraint(w, n);
+    }
+
     // ================================================================== dropout
 
     @Override

@@ -88,4 +88,26 @@ interface LossChecks extends SliceChecks {
         stats(op, stats);
         noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "w", w, n, false);
     }
+
+    default void normConstraint(Slice w, int rows, int cols, int axis, float minValue, float maxValue, float rate) {
+        String op = "normConstraint";
+        nonNegative(op, "rows", rows);
+        nonNegative(op, "cols", cols);
+        if (axis != 0 && axis != 1) {
+            throw new IllegalArgumentException(op + ": axis " + axis + "; expected 0 (each column's norm) or 1 (each "
+                    + "row's)");
+        }
+        if (!(minValue >= 0f) || !(maxValue >= minValue) || Float.isInfinite(maxValue)) {
+            throw new IllegalArgumentException(op + ": minValue " + minValue + ", maxValue " + maxValue
+                    + "; expected finite values with 0 <= minValue <= maxValue");
+        }
+        unitInterval(op, "rate", rate);
+        matrix(op, "w", w, rows, cols);
+    }
+
+    default void nonNegConstraint(Slice w, int n) {
+        String op = "nonNegConstraint";
+        nonNegative(op, "n", n);
+        vector(op, "w", w, n);
+    }
 }

@@ -11,6 +11,7 @@ import dev.dendrite.backend.Slice;
 import dev.dendrite.initializers.Constant;
 import dev.dendrite.initializers.Initializer;
 import dev.dendrite.initializers.VarianceScaling;
+import dev.dendrite.constraints.Constraint;
 import dev.dendrite.regularizers.Regularizer;
 
 /**
@@ -31,6 +32,8 @@ public final class Dense extends Layer implements OutputActivation {
     private Initializer biasInitializer = Constant.zeros();
     private Regularizer kernelRegularizer;
     private Regularizer biasRegularizer;
+    private Constraint kernelConstraint;
+    private Constraint biasConstraint;
     private boolean useBias = true;
 
     /** A linear layer of {@code units} outputs. */
@@ -95,6 +98,43 @@ public final class Dense extends Layer implements OutputActivation {
         return this;
     }
 
+    /**
+     * A constraint applied to the kernel after each update: {@code new MaxNorm(3)} (Keras's
+     * {@code kernel_constraint=max_norm(3)}; axis 0 bounds each unit's incoming weights), or null for none.
+     *
+     * @throws IllegalArgumentException where the constraint's axis does not fit a kernel (at build)
+     */
+    public Dense kernelConstraint(Constraint constraint) {
+        this.kernelConstraint = constraint;
+        return this;
+    }
+
+    /** A constraint on the kernel by Keras name with Keras's defaults: {@code "max_norm"}, {@code "non_neg"}, ... */
+    public Dense kernelConstraint(String name) {
+        return kernelConstraint(Constraint.get(name));
+    }
+
+    /** A constraint applied to the bias after each update (a norm constraint's axis 0: the whole vector). */
+    public Dense biasConstraint(Constraint constraint) {
+        this.biasConstraint = constraint;
+        return this;
+    }
+
+    /** A constraint on the bias by Keras name. */
+    public Dense biasConstraint(String name) {
+        return biasConstraint(Constraint.get(name));
+    }
+
+    /** The kernel's constraint, or null. */
+    public Constraint kernelConstraint() {
+        return kernelConstraint;
+    }
+
+    /** The bias's constraint, or null. */
+    public Constraint biasConstraint() {
+        return biasConstraint;
+    }
+
     public Dense useBias(boolean useBias) {
         this.useBias = useBias;
         return this;
@@ -130,9 +170,10 @@ public final class Dense extends Layer implements OutputActivation {
     @Override
     public List<WeightSpec> weights() {
         List<WeightSpec> w = new ArrayList<>(2);
-        w.add(new WeightSpec("kernel", new int[] {inputSize(), units}, kernelInitializer, kernelRegularizer, true));
+        w.add(new WeightSpec("kernel", new int[] {inputSize(), units}, kernelInitializer, kernelRegularizer,
+                kernelConstraint, true));
         if (useBias) {
-            w.add(new WeightSpec("bias", new int[] {units}, biasInitializer, biasRegularizer, true));
+            w.add(new WeightSpec("bias", new int[] {units}, biasInitializer, biasRegularizer, biasConstraint, true));
         }
         return w;
     }
@@ -314,6 +355,13 @@ public final class Dense extends Layer implements OutputActivation {
         m.put("bias_initializer", initializerConfig(biasInitializer));
         m.put("kernel_regularizer", kernelRegularizer == null ? null : kernelRegularizer.config());
         m.put("bias_regularizer", biasRegularizer == null ? null : biasRegularizer.config());
+        // Keras writes both always (null for none); left out when unset, so files without constraints stay as before.
+        if (kernelConstraint != null) {
+            m.put("kernel_constraint", kernelConstraint.serialize());
+        }
+        if (biasConstraint != null) {
+            m.put("bias_constraint", biasConstraint.serialize());
+        }
         return m;
     }
 

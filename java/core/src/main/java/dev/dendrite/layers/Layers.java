@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.ActivationFunction;
+import dev.dendrite.constraints.Constraint;
 import dev.dendrite.initializers.Initializer;
 import dev.dendrite.regularizers.Regularizer;
 
@@ -39,6 +40,8 @@ public final class Layers {
                     d.biasInitializer(initializer(c.get("bias_initializer")));
                     d.kernelRegularizer(regularizer(c.get("kernel_regularizer")));
                     d.biasRegularizer(regularizer(c.get("bias_regularizer")));
+                    d.kernelConstraint(Constraint.get(c.get("kernel_constraint")));
+                    d.biasConstraint(Constraint.get(c.get("bias_constraint")));
                     layer = d;
                     break;
                 }

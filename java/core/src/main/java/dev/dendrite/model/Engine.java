@@ -9,6 +9,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.constraints.Constraint;
 import dev.dendrite.layers.ActivationBelow;
 import dev.dendrite.layers.BatchNormDropoutPair;
 import dev.dendrite.layers.BatchNormalization;
@@ -59,6 +60,12 @@ final class Engine implements AutoCloseable {
     }
 
     private final List<Penalized> regularized = new ArrayList<>();
+
+    /** A weight of layer {@code layer} with a Keras constraint, applied after each update of that layer. */
+    private record Constrained(int layer, Slice weight, int[] shape, Constraint constraint) {
+    }
+
+    private final List<Constrained> constrained = new ArrayList<>();
     /** Where each layer's trainable weights start in params (and grads and the slots), and how many there are. */
     private final int[] layerParamOffset;
     private final int[] layerParamCount;
@@ -181,6 +188,11 @@ final class Engine implements AutoCloseable {
                     Regularizer r = spec.regularizer();
                     if (r != null && (r.l1() > 0 || r.l2() > 0)) {
                         regularized.add(new Penalized(li, w[wi], g[wi], r));
+                    }
+                    Constraint c = spec.constraint();
+                    if (c != null) {
+                        c.check(spec.shape(), "the " + spec.name() + " of layer '" + layer.name() + "'");
+                        constrained.add(new Constrained(li, w[wi], spec.shape(), c));
                     }
                 } else {
                     w[wi] = state.slice(so, spec.size());
@@ -661,7 +673,7 @@ final class Engine implements AutoCloseable {
                 int li = first;
                 if (below >= 0) {
                     deferred = new Updates(li, carried >= 0 ? carried : li);
-                } else if (dx == null && countersInUpdate) {
+                } else if (dx == null && countersInLastUpdate()) {
                     // The step's last op: the branches join first (their updates read the counters), then the
                     // update's rule kernel may advance the counters itself.
                     backend.joinBranches();
@@ -692,12 +704,13 @@ final class Engine implements AutoCloseable {
         if (paramCount > 0) {
             Runnable all = () -> updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(),
                     counters.all());
-            if (countersInUpdate && updatePlan.endsWithRule()) {
+            if (countersInLastUpdate() && updatePlan.endsWithRule()) {
                 backend.updateThenAdvanceCounters(counters.all(), all);
                 countersAdvanced = true;
             } else {
                 all.run();
             }
+            constrain(0, layers.size() - 1);
             for (int li = 0; li < layers.size(); li++) {
                 numerics.weights(li, contexts[li].weights, true, "the " + optimizer.name() + " update of weight");
             }
@@ -785,6 +798,29 @@ final class Engine implements AutoCloseable {
         int end = layerParamOffset[hi] + layerParamCount[hi];
         updatePlan.updatePart(params.all(), grads.all(), slotSlices(), layerParamOffset[lo],
                 end - layerParamOffset[lo], rate, counters.all());
+        constrain(lo, hi);
+    }
+
+    /**
+     * The constraints of layers {@code lo} to {@code hi}, after their update, as Keras 3's optimizer applies them
+     * (after the update and the moving average of use_ema; on every step, gradient accumulation's too).
+     */
+    private void constrain(int lo, int hi) {
+        for (Constrained c : constrained) {
+            if (c.layer() >= lo && c.layer() <= hi) {
+                c.constraint().apply(backend, c.weight(), c.shape());
+                numerics.finite(c.weight(), c.weight().length(), "a weight after its " + c.constraint().className()
+                        + " constraint");
+            }
+        }
+    }
+
+    /**
+     * Whether the step's last update advances the counters inside its rule kernel: not where a constraint follows an
+     * update, since no kernel may follow the one that advanced them (CountersInUpdate); finishStep advances them then.
+     */
+    private boolean countersInLastUpdate() {
+        return countersInUpdate && constrained.isEmpty();
     }
 
     /** Layers {@code lo} to {@code hi}, whose parameters lie side by side, updated by one op (updateLayers). */

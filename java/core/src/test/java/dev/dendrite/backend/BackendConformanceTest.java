@@ -816,6 +816,56 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * Keras's norm constraints against the float64 reference, on fresh normal weights whose vectors' norms lie on
+     * both sides of the bounds (so that clipping both ways and the rate's mix run). The op computes a norm in float
+     * (Kahan sums on the GPUs, double on the CPU), then one factor per vector, then one product per element: each
+     * element is within a few float roundings of the reference, relative to itself; 8 eps leaves room for the
+     * square root's and the division's.
+     */
+    @Test
+    void normConstraintsMatchTheReference() {
+        int[][] shapes = {{1, 1}, {7, 5}, {300, 3}, {3, 300}, {784, 64}, {100, 1}};
+        float[][] settings = {{0f, 2f, 1f}, {0.5f, 1.5f, 0.7f}, {1f, 1f, 1f}, {0f, 1f, 0f}, {3f, 40f, 1f}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (int axis = 0; axis <= 1; axis++) {
+                for (float[] c : settings) {
+                    String what = "normConstraint " + rows + "x" + cols + " axis=" + axis + " min=" + c[0] + " max="
+                            + c[1] + " rate=" + c[2];
+                    float[] w = normal(rows * cols, 0.05 + 2 * rnd.nextDouble());
+                    if (rows * cols > 4) {
+                        w[rnd.nextInt(w.length)] = 0f;
+                    }
+                    Slice ws = f32(w);
+                    backend.normConstraint(ws, rows, cols, axis, c[0], c[1], c[2]);
+                    double[] expected = Reference64.normConstraint(d(w), rows, cols, axis, c[0], c[1], c[2]);
+                    assertClose(what, expected, get(ws), 8 * EPS, 0);
+                }
+            }
+        }
+        // An all-zero vector stays zero (Keras: 0 * desired / 1e-7), under UnitNorm too.
+        Slice zeros = f32(new float[6]);
+        backend.normConstraint(zeros, 2, 3, 0, 1f, 1f, 1f);
+        assertArrayEquals(new float[6], get(zeros), "a zero column under UnitNorm" + ctx());
+    }
+
+    @Test
+    void nonNegConstraintZeroesTheNegativesAndKeepsTheRest() {
+        for (int n : new int[] {1, 7, 100_003}) {
+            float[] w = normal(n, 1);
+            w[0] = Float.NaN;
+            Slice ws = f32(w);
+            backend.nonNegConstraint(ws, n);
+            float[] got = get(ws);
+            assertTrue(Float.isNaN(got[0]), "NaN stays NaN, as Keras's maximum(w, 0) leaves it" + ctx());
+            for (int i = 1; i < n; i++) {
+                assertEquals(w[i] < 0f ? 0f : w[i], got[i], 0f, "nonNegConstraint n=" + n + " at " + i + ctx());
+            }
+        }
+    }
+
     // ================================================================== dropout
 
     @Test

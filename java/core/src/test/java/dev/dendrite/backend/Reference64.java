@@ -412,6 +412,32 @@ public final class Reference64 {
         return g;
     }
 
+    /**
+     * Keras's norm constraints on a {@code rows x cols} row-major weight, in double: each column (axis 0) or row
+     * (axis 1) times {@code (rate * clip(norm, min, max) + (1 - rate) * norm) / (1e-7 + norm)}.
+     */
+    public static double[] normConstraint(double[] w, int rows, int cols, int axis, double min, double max,
+                                          double rate) {
+        double[] out = w.clone();
+        int vectors = axis == 0 ? cols : rows;
+        int length = axis == 0 ? rows : cols;
+        for (int v = 0; v < vectors; v++) {
+            double sq = 0;
+            for (int i = 0; i < length; i++) {
+                double x = w[axis == 0 ? i * cols + v : v * cols + i];
+                sq += x * x;
+            }
+            double norm = Math.sqrt(sq);
+            double desired = rate * Math.min(Math.max(norm, min), max) + (1 - rate) * norm;
+            double factor = desired / (1e-7 + norm);
+            for (int i = 0; i < length; i++) {
+                int at = axis == 0 ? i * cols + v : v * cols + i;
+                out[at] = w[at] * factor;
+            }
+        }
+        return out;
+    }
+
     // ================================================================== dropout
 
     /** {@code keep(i) = Philox.uniform(seed, i, step, stream) >= rate}. */

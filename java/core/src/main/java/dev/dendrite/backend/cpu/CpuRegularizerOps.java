@@ -10,7 +10,7 @@ import dev.dendrite.backend.RegularizerOps;
 import dev.dendrite.backend.Slice;
 
 /**
- * The CPU's l1/l2 regularizer gradient and penalty.
+ * The CPU's l1/l2 regularizer gradient and penalty, and the weight constraints.
  */
 record CpuRegularizerOps(CpuParallel par) implements RegularizerOps {
     @Override
@@ -57,5 +57,75 @@ record CpuRegularizerOps(CpuParallel par) implements RegularizerOps {
         }
         CpuFloats st = CpuFloats.of(stats);
         st.set(STAT_LOSS, (float) (st.get(STAT_LOSS) + (double) scale * ((double) l1 * abs + (double) l2 * sq)));
+    }
+
+    @Override
+    public void normConstraint(Slice w, int rows, int cols, int axis, float minValue, float maxValue, float rate) {
+        CpuFloats ws = CpuFloats.of(w);
+        float[] a = ws.array();
+        int base = ws.at(0);
+        if (axis == 1) {
+            par.forRange(rows, Math.max(1, 2 * cols), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int o = base + r * cols;
+                    double sq = 0;
+                    for (int c = 0; c < cols; c++) {
+                        double x = a[o + c];
+                        sq += x * x;
+                    }
+                    float f = normFactor((float) Math.sqrt(sq), minValue, maxValue, rate);
+                    for (int c = 0; c < cols; c++) {
+                        a[o + c] *= f;
+                    }
+                }
+            });
+            return;
+        }
+        // Axis 0: each part of the columns walks the rows in order, so that every loop reads consecutive elements
+        // (and vectorises); a column-by-column walk would stride by a whole row.
+        par.forRange(cols, Math.max(1, 2 * rows), (c0, c1) -> {
+            int n = c1 - c0;
+            double[] sq = new double[n];
+            for (int r = 0; r < rows; r++) {
+                int o = base + r * cols + c0;
+                for (int j = 0; j < n; j++) {
+                    double x = a[o + j];
+                    sq[j] += x * x;
+                }
+            }
+            float[] f = new float[n];
+            for (int j = 0; j < n; j++) {
+                f[j] = normFactor((float) Math.sqrt(sq[j]), minValue, maxValue, rate);
+            }
+            for (int r = 0; r < rows; r++) {
+                int o = base + r * cols + c0;
+                for (int j = 0; j < n; j++) {
+                    a[o + j] *= f[j];
+                }
+            }
+        });
+    }
+
+    /**
+     * What a vector of L2 norm {@code norm} is multiplied by: Keras's {@code desired / (epsilon + norm)}, with
+     * {@code desired = rate * clip(norm, min, max) + (1 - rate) * norm}, in float. A NaN norm gives NaN, as Keras's
+     * clip does (Math.min and max would too; kernels/common/constraints.h's comparisons are written to).
+     */
+    static float normFactor(float norm, float minValue, float maxValue, float rate) {
+        float clipped = norm < minValue ? minValue : norm > maxValue ? maxValue : norm;
+        float desired = rate * clipped + (1f - rate) * norm;
+        return desired / (1e-7f + norm);
+    }
+
+    @Override
+    public void nonNegConstraint(Slice w, int n) {
+        CpuFloats ws = CpuFloats.of(w);
+        par.forRange(n, CHEAP, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                if (ws.get(i) < 0f) { // NaN stays NaN, as Keras's maximum(w, 0) leaves it
+                    ws.set(i, 0f);
+                }
+            }
+        });
     }
 }

@@ -67,6 +67,8 @@ enum CudaKernel {
     // regularizers.cu
     REGULARIZER_GRADIENT("regularizer_gradient", "PPIFF"),
     REGULARIZER_PENALTY("regularizer_penalty", "PIFFPP"),
+    NORM_CONSTRAINT("norm_constraint", "PIIIIFFF"),
+    NON_NEG_CONSTRAINT("non_neg_constraint", "PI"),
     // data.cu
     GATHER_U8("gather_u8", "PIIPIPIPPPP"),
     GATHER_F32("gather_f32", "PIIPIPIPPPP"),

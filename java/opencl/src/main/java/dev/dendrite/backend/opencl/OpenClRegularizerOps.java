@@ -11,7 +11,8 @@ import org.jocl.CLException;
 import org.jocl.cl_mem;
 
 /**
- * The OpenCL backend's l1/l2 regularizer gradient and penalty (kernels/opencl/regularizers.cl).
+ * The OpenCL backend's l1/l2 regularizer gradient and penalty, and the weight constraints
+ * (kernels/opencl/regularizers.cl).
  */
 record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) implements RegularizerOps {
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
@@ -41,5 +42,17 @@ record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) im
         } catch (CLException e) {
             throw ctx.clFailure("regularizerPenalty", "n=" + n, e);
         }
+    }
+
+    @Override
+    public void normConstraint(Slice w, int rows, int cols, int axis, float minValue, float maxValue, float rate) {
+        int vectors = axis == 0 ? cols : rows;
+        ctx.runElements("normConstraint", vectors, false, "regularizers.cl", "norm_constraint", w, vectors,
+                axis == 0 ? rows : cols, axis == 0 ? cols : 1, axis == 0 ? 1 : cols, minValue, maxValue, rate);
+    }
+
+    @Override
+    public void nonNegConstraint(Slice w, int n) {
+        ctx.runElements("nonNegConstraint", n, false, "regularizers.cl", "non_neg_constraint", w, n);
     }
 }
