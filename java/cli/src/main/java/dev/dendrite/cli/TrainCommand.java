@@ -125,6 +125,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "L2 penalty on every kernel (default: 0).")
     double l2;
 
+    @Option(names = "--max-norm", paramLabel = "MAX", defaultValue = "0",
+            description = "Keras's MaxNorm constraint on each hidden kernel: every unit's incoming weights scaled back "
+                    + "to L2 norm MAX after each update, the partner of --dropout (e.g. 3; default: 0, none).")
+    double maxNorm;
+
     @Option(names = "--early-stopping", paramLabel = "PATIENCE",
             description = "Stop when val_loss (or --early-stopping-monitor) has not improved for PATIENCE epochs, "
                     + "keeping the best weights.")
@@ -329,6 +334,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!(l2 >= 0 && Double.isFinite(l2))) {
             throw bad("--l2 " + l2 + "; expected a penalty of 0 (none) or more, e.g. 1e-4");
         }
+        if (!(maxNorm >= 0 && Double.isFinite(maxNorm))) {
+            throw bad("--max-norm " + maxNorm + "; expected 0 (none) or a bound above 0, e.g. 3");
+        }
         if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
             throw bad("--lr " + learningRate + "; expected a learning rate above 0, e.g. 0.001");
         }
@@ -488,7 +496,8 @@ final class TrainCommand implements Callable<Integer> {
     private Sequential buildModel(int[] sampleShape, int classes) {
         RunConfig net = new RunConfig().with("layers", joined(layers)).with("activation", activation)
                 .with("initializer", initializer).with("l2", Double.toString(l2))
-                .with("batch_norm", Boolean.toString(batchNorm)).with("dropout", Double.toString(dropout));
+                .with("batch_norm", Boolean.toString(batchNorm)).with("dropout", Double.toString(dropout))
+                .with("max_norm", Double.toString(maxNorm));
         return net.model(sampleShape, classes, augmentation(sampleShape)).seed(seed);
     }
 

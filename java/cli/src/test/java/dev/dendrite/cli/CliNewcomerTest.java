@@ -64,7 +64,7 @@ class CliNewcomerTest {
     @Test
     void badFlagValuesAreRefusedNamingTheFlagWithAHintInsteadOfTheUsage() {
         String[][] cases = {
-            {"--dropout", "-0.1"}, {"--dropout", "1"}, {"--l2", "-1"}, {"--validation", "-1"},
+            {"--dropout", "-0.1"}, {"--dropout", "1"}, {"--l2", "-1"}, {"--max-norm", "-3"}, {"--validation", "-1"},
             {"--momentum", "0.9"}, {"--nesterov"}, {"--optimizer", "sgd", "--nesterov"},
             {"--optimizer", "sgd", "--momentum", "1.5"}, {"--batch-size", "0"}, {"--layers", "64,0"},
             {"--epochs", "-1"}, {"--verbose", "3"}, {"--lr", "0"}, {"--early-stopping", "-2"},

@@ -10,6 +10,7 @@ import java.util.Map;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
 import dev.dendrite.callbacks.ReduceLROnPlateau;
+import dev.dendrite.constraints.MaxNorm;
 import dev.dendrite.initializers.Initializer;
 import dev.dendrite.layers.Activation;
 import dev.dendrite.layers.BatchNormalization;
@@ -23,7 +24,7 @@ import dev.dendrite.regularizers.Regularizer;
 
 /**
  * One MLP configuration in flat, Keras-named settings, the unit of a grid comparison: hidden widths, activation,
- * initializer, optimizer and its learning rate and momentum, dropout, batch norm, L2, batch size, epochs, early
+ * initializer, optimizer and its learning rate and momentum, dropout, batch norm, L2, max-norm, batch size, epochs, early
  * stopping and ReduceLROnPlateau. Immutable; {@link #with(String, String)} gives a copy with one setting changed,
  * by the same names as {@code dendrite train}'s options ({@code activation}, {@code batch_size} or
  * {@code batch-size}, ...). The defaults are the course notebook's: 512-512 relu, Glorot, Adam, batch 128,
@@ -34,7 +35,7 @@ public final class RunConfig implements java.io.Serializable {
 
     /** The setting names {@link #with} accepts, in the order they are listed. */
     public static final List<String> KEYS = List.of("layers", "activation", "initializer", "optimizer", "lr",
-            "momentum", "nesterov", "dropout", "batch_norm", "l2", "batch_size", "epochs", "early_stopping",
+            "momentum", "nesterov", "dropout", "batch_norm", "l2", "max_norm", "batch_size", "epochs", "early_stopping",
             "early_stopping_monitor", "reduce_lr", "reduce_lr_factor");
 
     private int[] layers = {512, 512};
@@ -47,6 +48,8 @@ public final class RunConfig implements java.io.Serializable {
     private double dropout;
     private boolean batchNorm;
     private double l2;
+    /** MaxNorm on each hidden kernel (0: none). */
+    private double maxNorm;
     private int batchSize = 128;
     private int epochs = 10;
     private Integer earlyStopping;
@@ -70,6 +73,7 @@ public final class RunConfig implements java.io.Serializable {
         c.dropout = dropout;
         c.batchNorm = batchNorm;
         c.l2 = l2;
+        c.maxNorm = maxNorm;
         c.batchSize = batchSize;
         c.epochs = epochs;
         c.earlyStopping = earlyStopping;
@@ -136,6 +140,13 @@ public final class RunConfig implements java.io.Serializable {
                     c.l2 = Double.parseDouble(v);
                     if (!(c.l2 >= 0)) {
                         throw new IllegalArgumentException("l2 " + v + "; expected a penalty >= 0");
+                    }
+                    break;
+                case "max_norm":
+                    c.maxNorm = v.equalsIgnoreCase("none") ? 0 : Double.parseDouble(v);
+                    if (!(c.maxNorm >= 0) || Double.isInfinite(c.maxNorm)) {
+                        throw new IllegalArgumentException("max_norm " + v + "; expected a bound on each hidden unit's "
+                                + "incoming weights' norm, e.g. 3 (0 or none: no constraint)");
                     }
                     break;
                 case "batch_size":
@@ -218,6 +229,9 @@ public final class RunConfig implements java.io.Serializable {
         m.put("dropout", dropout);
         m.put("batch_norm", batchNorm);
         m.put("l2", l2);
+        if (maxNorm > 0) {
+            m.put("max_norm", maxNorm);
+        }
         m.put("batch_size", batchSize);
         m.put("epochs", epochs);
         m.put("early_stopping", earlyStopping == null ? "none" : earlyStopping + " (" + earlyStoppingMonitor + ")");
@@ -246,6 +260,9 @@ public final class RunConfig implements java.io.Serializable {
             Dense d = new Dense(units, batchNorm ? "linear" : activation).kernelInitializer(initializer);
             if (l2 > 0) {
                 d.kernelRegularizer(Regularizer.l2(l2));
+            }
+            if (maxNorm > 0) {
+                d.kernelConstraint(new MaxNorm(maxNorm));
             }
             model.add(d);
             if (batchNorm) {

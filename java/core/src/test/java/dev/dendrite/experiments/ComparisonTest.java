@@ -2,7 +2,9 @@ package dev.dendrite.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,10 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.dendrite.backend.cpu.CpuBackend;
+import dev.dendrite.constraints.MaxNorm;
 import dev.dendrite.data.FashionMnist;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
 import dev.dendrite.io.Json;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Layer;
 import dev.dendrite.model.Sequential;
 
 /** Comparisons on the bundled 3000/1000 sample, small nets and few epochs, on the CPU backend. */
@@ -169,5 +175,28 @@ class ComparisonTest {
         assertEquals(List.of(256, 128), c.with("layers", "256x128").toMap().get("layers"));
         assertEquals(0.05, c.with("optimizer", "sgd").with("lr", "0.05").optimizer().learningRate(), 0.0);
         assertEquals(0.01, c.with("optimizer", "sgd").toMap().get("lr"));
+    }
+
+    @Test
+    void maxNormConstrainsEveryHiddenKernelAndNotTheOutput() {
+        RunConfig c = new RunConfig().with("layers", "16,8").with("max-norm", "3");
+        assertEquals(3.0, c.toMap().get("max_norm"));
+        assertFalse(new RunConfig().toMap().containsKey("max_norm"), "left out of reports where unset");
+        List<Dense> dense = new ArrayList<>();
+        for (Layer l : c.model(new int[] {4}, 3).layers()) {
+            if (l instanceof Dense d) {
+                dense.add(d);
+            }
+        }
+        assertEquals(3, dense.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(3.0, ((MaxNorm) dense.get(i).kernelConstraint()).maxValue(), "hidden layer " + i);
+        }
+        assertNull(dense.get(2).kernelConstraint(), "the output layer");
+        assertNull(c.with("max_norm", "none").model(new int[] {4}, 3).layers().stream()
+                .filter(l -> l instanceof Dense).map(l -> ((Dense) l).kernelConstraint()).filter(k -> k != null)
+                .findFirst().orElse(null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.with("max_norm", "-1"));
+        assertTrue(e.getMessage().contains("max_norm -1"), e.getMessage());
     }
 }
