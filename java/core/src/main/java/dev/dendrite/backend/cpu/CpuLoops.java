@@ -85,6 +85,20 @@ final class CpuLoops {
         }
     }
 
+    /** Per column, Kahan: {@code sum[i] += x[i]^2} (the norm constraints' sums, kernels/common/constraints.h's). */
+    static void kahanAddSquare(float[] sum, float[] carry, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            kahan(sum, carry, i, x[i] * x[i]);
+        }
+    }
+
+    /** {@code x[i] *= f[i]}. */
+    static void multiply(float[] x, float[] f, int from, int to) {
+        for (int i = from; i < to; i++) {
+            x[i] *= f[i];
+        }
+    }
+
     /** Per column, Kahan: {@code sum[i] += (x[i] - mean[i])^2}. */
     static void kahanAddSquaredDeviation(float[] sum, float[] carry, float[] x, float[] mean, int from, int to) {
         for (int i = from; i < to; i++) {

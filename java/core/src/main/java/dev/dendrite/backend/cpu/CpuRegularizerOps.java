@@ -81,27 +81,31 @@ record CpuRegularizerOps(CpuParallel par) implements RegularizerOps {
             });
             return;
         }
-        // Axis 0: each part of the columns walks the rows in order, so that every loop reads consecutive elements
-        // (and vectorises); a column-by-column walk would stride by a whole row.
-        par.forRange(cols, Math.max(1, 2 * rows), (c0, c1) -> {
+        // Axis 0: each part of the columns walks the rows in order, so that every read is of consecutive elements;
+        // a column-by-column walk would stride by a whole row. Each row goes through a tile at offset 0, so that C2
+        // vectorises the loops (CpuLoops), and each column's sum is the GPU kernels' own: a float Kahan sum over the
+        // rows in order.
+        // One part per thread, of whole 16-column steps: short rows would spend the time in the copies' set-up.
+        boolean split = par.split((long) rows * cols, CHEAP);
+        int part = split ? Math.max(16, blocks(blocks(cols, par.threads()), 16) * 16) : cols;
+        par.run(cols, part, split, (b, c0, c1) -> {
             int n = c1 - c0;
-            double[] sq = new double[n];
+            float[] tile = new float[n];
+            float[] sum = new float[n];
+            float[] carry = new float[n];
             for (int r = 0; r < rows; r++) {
-                int o = base + r * cols + c0;
-                for (int j = 0; j < n; j++) {
-                    double x = a[o + j];
-                    sq[j] += x * x;
-                }
+                System.arraycopy(a, base + r * cols + c0, tile, 0, n);
+                CpuLoops.kahanAddSquare(sum, carry, tile, 0, n);
             }
-            float[] f = new float[n];
+            float[] f = sum; // each sum is read once, into its factor
             for (int j = 0; j < n; j++) {
-                f[j] = normFactor((float) Math.sqrt(sq[j]), minValue, maxValue, rate);
+                f[j] = normFactor((float) Math.sqrt(sum[j]), minValue, maxValue, rate);
             }
             for (int r = 0; r < rows; r++) {
                 int o = base + r * cols + c0;
-                for (int j = 0; j < n; j++) {
-                    a[o + j] *= f[j];
-                }
+                System.arraycopy(a, o, tile, 0, n);
+                CpuLoops.multiply(tile, f, 0, n);
+                System.arraycopy(tile, 0, a, o, n);
             }
         });
     }
