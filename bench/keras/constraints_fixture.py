@@ -7,8 +7,9 @@ Keras 3 applied to fixed weights, and a small net trained with constraints on it
 Part one, "direct": a 6x4 kernel and a 4-vector bias drawn once (norms on both sides of the bounds), and for each
 case the constraint's serialized form (what Dendrite's Constraint.get reads) and its output on both.
 Part two, "training": 5 -> Dense(7, relu, kernel MaxNorm(0.8), bias NonNeg) -> Dense(3, softmax, kernel UnitNorm),
-Adam(0.05), sparse categorical cross-entropy, batch 8, 2 epochs of 4 batches in order (shuffle=False), from
-initial weights written alongside; the weights after the 8 steps and the loss of each epoch. Adam's large rate
+Adam(0.05) (alone, and with use_ema and gradient_accumulation_steps 2), sparse categorical cross-entropy, batch 8,
+2 epochs of 4 batches in order (shuffle=False), from initial weights written alongside; the weights after the 8
+steps and the loss of each epoch. Adam's large rate
 moves the weights past the bounds at every step, so each step's projection shows in the result.
 Deterministic: a fixed seed, float32, the CPU.
 """
@@ -48,24 +49,38 @@ for name, c in CASES:
 IN, HIDDEN, OUT, BATCH, STEPS, EPOCHS = 5, 7, 3, 8, 4, 2
 x = rng.normal(0, 1, (BATCH * STEPS, IN)).astype(np.float32)
 y = rng.integers(0, OUT, BATCH * STEPS).astype(np.int32)
+
+
+def net():
+    return keras.Sequential([
+        keras.Input((IN,)),
+        keras.layers.Dense(HIDDEN, activation="relu", kernel_constraint=C.MaxNorm(0.8), bias_constraint=C.NonNeg()),
+        keras.layers.Dense(OUT, activation="softmax", kernel_constraint=C.UnitNorm()),
+    ])
+
+
 keras.utils.set_random_seed(1)
-model = keras.Sequential([
-    keras.Input((IN,)),
-    keras.layers.Dense(HIDDEN, activation="relu", kernel_constraint=C.MaxNorm(0.8), bias_constraint=C.NonNeg()),
-    keras.layers.Dense(OUT, activation="softmax", kernel_constraint=C.UnitNorm()),
-])
+model = net()
 initial = [(rng.normal(0, 0.6, w.shape)).astype(np.float32) for w in model.get_weights()]
-model.set_weights(initial)
-model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
-history = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
 training = {
     "inputs": IN, "hidden": HIDDEN, "outputs": OUT, "batch_size": BATCH, "epochs": EPOCHS, "learning_rate": 0.05,
     "layers": [layer.get_config() for layer in model.layers],
     "x": x.ravel().tolist(), "y": y.tolist(),
     "initial_weights": [w.ravel().tolist() for w in initial],
-    "weights": [w.ravel().tolist() for w in model.get_weights()],
-    "loss": [float(v) for v in history.history["loss"]],
+    "cases": [],
 }
+# Plain Adam, and Adam with a moving average of the weights and gradients accumulated over 2 steps: where Keras
+# applies the constraints against those (after the update and the average; on every step, also those that only
+# accumulate).
+for name, options in [("adam", {}), ("adam, use_ema, gradient_accumulation_steps 2",
+                                     {"use_ema": True, "ema_momentum": 0.8, "gradient_accumulation_steps": 2})]:
+    model = net()
+    model.set_weights(initial)
+    model.compile(optimizer=keras.optimizers.Adam(0.05, **options), loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
+    training["cases"].append({"name": name, "options": options,
+                              "weights": [w.ravel().tolist() for w in model.get_weights()],
+                              "loss": [float(v) for v in history.history["loss"]]})
 out = {"keras_version": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version(),
        "kernel": kernel.ravel().tolist(), "kernel_shape": list(kernel.shape), "bias": bias.tolist(),
        "direct": direct, "training": training}

@@ -13,7 +13,6 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,7 +34,8 @@ import dev.dendrite.optimizers.Adam;
  * {@code bench/keras/constraints_fixture.py} (Keras 3.15 on JAX, CPU, float32; rerun it to regenerate). Each
  * constraint, made by {@link Constraint#get} from Keras's serialized form, must give Keras's output on the same
  * kernel and bias; and a net trained with constraints on both layers' kernels and a bias must end with Keras's
- * weights and epoch losses, which also checks where Keras applies them (after every update). A subclass per
+ * weights and epoch losses, which also checks where Keras applies them: after every update, after use_ema's moving
+ * average (whose final overwrite is not constrained), and on every step under gradient accumulation. A subclass per
  * backend: the CPU, OpenCL (PoCL in CI; recorded steps) and CUDA (the emulated driver in CI).
  *
  * <p>Tolerances. Direct: {@code 1e-7 + 4 eps |w|}: one float norm (a few roundings of a 6-term sum), one factor and
@@ -127,28 +127,47 @@ public abstract class KerasConstraintsTest {
         }
     }
 
-    @Test
-    void aNetTrainedWithConstraintsEndsWithKerasWeights() {
-        List<float[]> got = train(true);
-        List<float[]> plain = train(false);
-        List<float[]> want = kerasWeights();
-        double apart = 0;
-        for (int k = 0; k < want.size(); k++) {
-            float[] e = want.get(k);
-            float[] a = got.get(k);
-            assertEquals(e.length, a.length, "weight " + k + " length");
-            for (int i = 0; i < e.length; i++) {
-                assertTrue(Math.abs((double) a[i] - e[i]) <= 2e-5 + 1e-4 * Math.abs(e[i]), "weight " + k + "[" + i
-                        + "] = " + a[i] + " on " + backend.name() + ", Keras " + e[i]);
-                apart = Math.max(apart, Math.abs((double) plain.get(k)[i] - e[i]));
-            }
+    @SuppressWarnings("unchecked")
+    Stream<String> trainingCases() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (Object c : (List<Object>) ((Map<String, Object>) load().get("training")).get("cases")) {
+            names.add((String) ((Map<String, Object>) c).get("name"));
         }
-        assertTrue(apart > 0.1, "without the constraints the weights end only " + apart + " from Keras's: the "
-                + "fixture does not tell constrained training apart");
+        return names.stream();
     }
 
     @SuppressWarnings("unchecked")
-    private List<float[]> train(boolean constrained) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("trainingCases")
+    void aNetTrainedWithConstraintsEndsWithKerasWeights(String name) {
+        Map<String, Object> kase = null;
+        for (Object c : (List<Object>) ((Map<String, Object>) fixture.get("training")).get("cases")) {
+            if (name.equals(((Map<String, Object>) c).get("name"))) {
+                kase = (Map<String, Object>) c;
+            }
+        }
+        Map<String, Object> options = (Map<String, Object>) kase.get("options");
+        List<float[]> got = train(true, options, (List<Object>) kase.get("loss"));
+        List<float[]> plain = train(false, options, null);
+        double apart = 0;
+        List<Object> want = (List<Object>) kase.get("weights");
+        for (int k = 0; k < want.size(); k++) {
+            float[] e = floats(want.get(k));
+            float[] a = got.get(k);
+            assertEquals(e.length, a.length, "weight " + k + " length");
+            for (int i = 0; i < e.length; i++) {
+                assertTrue(Math.abs((double) a[i] - e[i]) <= 2e-5 + 1e-4 * Math.abs(e[i]), name + ": weight " + k
+                        + "[" + i + "] = " + a[i] + " on " + backend.name() + ", Keras " + e[i]);
+                apart = Math.max(apart, Math.abs((double) plain.get(k)[i] - e[i]));
+            }
+        }
+        assertTrue(apart > 0.1, name + ": without the constraints the weights end only " + apart + " from Keras's: "
+                + "the fixture does not tell constrained training apart");
+    }
+
+    /** The fixture's net trained with Keras's optimizer {@code options}, checking each epoch's loss if given. */
+    @SuppressWarnings("unchecked")
+    private List<float[]> train(boolean constrained, Map<String, Object> options, List<Object> kerasLoss) {
         Map<String, Object> t = (Map<String, Object>) fixture.get("training");
         List<Object> layers = (List<Object>) t.get("layers");
         Map<String, Object> hidden = (Map<String, Object>) layers.get(0);
@@ -169,30 +188,24 @@ public abstract class KerasConstraintsTest {
         for (Object w : (List<Object>) t.get("initial_weights")) {
             initial.add(floats(w));
         }
+        Adam adam = new Adam(((Number) t.get("learning_rate")).doubleValue());
+        if (Boolean.TRUE.equals(options.get("use_ema"))) {
+            adam.options().useEma(true).emaMomentum(((Number) options.get("ema_momentum")).doubleValue());
+        }
+        if (options.containsKey("gradient_accumulation_steps")) {
+            adam.options().gradientAccumulationSteps(integer(options.get("gradient_accumulation_steps")));
+        }
         try (Sequential m = new Sequential(new Input(in), d1, d2).backend(backend)) {
             m.setWeights(initial);
-            m.compile(new Adam(((Number) t.get("learning_rate")).doubleValue()), "sparse_categorical_crossentropy");
+            m.compile(adam, "sparse_categorical_crossentropy");
             History h = m.fit(Tensor.wrap(x, y.length, in), y,
                     new FitOptions().batchSize(batch).epochs(epochs).shuffle(false).verbose(0));
-            if (constrained) {
-                List<Object> loss = (List<Object>) t.get("loss");
-                for (int e = 0; e < epochs; e++) {
-                    double k = ((Number) loss.get(e)).doubleValue();
-                    assertEquals(k, h.history().get("loss").get(e), 1e-5 * k, "epoch " + e + " loss on "
-                            + backend.name());
-                }
+            for (int e = 0; kerasLoss != null && e < epochs; e++) {
+                double k = ((Number) kerasLoss.get(e)).doubleValue();
+                assertEquals(k, h.history().get("loss").get(e), 1e-5 * k, "epoch " + e + " loss on " + backend.name());
             }
             return m.getWeights();
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<float[]> kerasWeights() {
-        List<float[]> out = new ArrayList<>();
-        for (Object w : (List<Object>) ((Map<String, Object>) fixture.get("training")).get("weights")) {
-            out.add(floats(w));
-        }
-        return out;
     }
 
     private static int integer(Object o) {
