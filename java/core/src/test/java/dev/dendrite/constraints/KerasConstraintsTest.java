@@ -1,11 +1,12 @@
 package dev.dendrite.constraints;
 
+import static dev.dendrite.keras.KerasFixtures.floats;
+import static dev.dendrite.keras.KerasFixtures.integer;
+import static dev.dendrite.keras.KerasFixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.data.Tensor;
-import dev.dendrite.io.Json;
+import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
 import dev.dendrite.model.FitOptions;
@@ -68,35 +69,19 @@ public abstract class KerasConstraintsTest {
         }
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, Object> load() throws IOException {
-        try (InputStream in = KerasConstraintsTest.class.getResourceAsStream(FIXTURE)) {
-            if (in == null) {
-                throw new IOException(FIXTURE + " is missing; run bench/keras/constraints_fixture.py");
-            }
-            return (Map<String, Object>) Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
+        return KerasFixtures.load(KerasConstraintsTest.class, FIXTURE, "bench/keras/constraints_fixture.py");
     }
 
-    @SuppressWarnings("unchecked")
     Stream<String> cases() throws IOException {
-        List<String> names = new ArrayList<>();
-        for (Object c : (List<Object>) load().get("direct")) {
-            names.add((String) ((Map<String, Object>) c).get("name"));
-        }
-        return names.stream();
+        return KerasFixtures.names(load().get("direct")).stream();
     }
 
     @SuppressWarnings("unchecked")
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void eachConstraintGivesKerasOutput(String name) {
-        Map<String, Object> kase = null;
-        for (Object c : (List<Object>) fixture.get("direct")) {
-            if (name.equals(((Map<String, Object>) c).get("name"))) {
-                kase = (Map<String, Object>) c;
-            }
-        }
+        Map<String, Object> kase = KerasFixtures.named(fixture.get("direct"), name);
         Map<String, Object> serialized = (Map<String, Object>) kase.get("serialized");
         Constraint c = Constraint.get(serialized);
         assertEquals(serialized.get("class_name"), c.className(), name);
@@ -129,23 +114,15 @@ public abstract class KerasConstraintsTest {
 
     @SuppressWarnings("unchecked")
     Stream<String> trainingCases() throws IOException {
-        List<String> names = new ArrayList<>();
-        for (Object c : (List<Object>) ((Map<String, Object>) load().get("training")).get("cases")) {
-            names.add((String) ((Map<String, Object>) c).get("name"));
-        }
-        return names.stream();
+        return KerasFixtures.names(((Map<String, Object>) load().get("training")).get("cases")).stream();
     }
 
     @SuppressWarnings("unchecked")
     @ParameterizedTest(name = "{0}")
     @MethodSource("trainingCases")
     void aNetTrainedWithConstraintsEndsWithKerasWeights(String name) {
-        Map<String, Object> kase = null;
-        for (Object c : (List<Object>) ((Map<String, Object>) fixture.get("training")).get("cases")) {
-            if (name.equals(((Map<String, Object>) c).get("name"))) {
-                kase = (Map<String, Object>) c;
-            }
-        }
+        Map<String, Object> kase = KerasFixtures.named(((Map<String, Object>) fixture.get("training")).get("cases"),
+                name);
         Map<String, Object> options = (Map<String, Object>) kase.get("options");
         List<float[]> got = train(true, options, (List<Object>) kase.get("loss"));
         List<float[]> plain = train(false, options, null);
@@ -206,40 +183,5 @@ public abstract class KerasConstraintsTest {
             }
             return m.getWeights();
         }
-    }
-
-    private static int integer(Object o) {
-        return ((Number) o).intValue();
-    }
-
-    @SuppressWarnings("unchecked")
-    static float[] floats(Object o) {
-        List<Object> flat = new ArrayList<>();
-        flatten(o, flat);
-        float[] r = new float[flat.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = ((Number) flat.get(i)).floatValue();
-        }
-        return r;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void flatten(Object o, List<Object> out) {
-        if (o instanceof List<?> l) {
-            for (Object e : l) {
-                flatten(e, out);
-            }
-        } else {
-            out.add(o);
-        }
-    }
-
-    private static int[] ints(Object o) {
-        float[] f = floats(o);
-        int[] r = new int[f.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (int) f[i];
-        }
-        return r;
     }
 }

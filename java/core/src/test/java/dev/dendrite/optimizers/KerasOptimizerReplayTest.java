@@ -1,11 +1,12 @@
 package dev.dendrite.optimizers;
 
+import static dev.dendrite.keras.KerasFixtures.floats;
+import static dev.dendrite.keras.KerasFixtures.integer;
+import static dev.dendrite.keras.KerasFixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.data.Tensor;
-import dev.dendrite.io.Json;
+import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
 import dev.dendrite.losses.SparseCategoricalCrossentropy;
@@ -72,23 +73,12 @@ public abstract class KerasOptimizerReplayTest {
         }
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, Object> load() throws IOException {
-        try (InputStream in = KerasOptimizerReplayTest.class.getResourceAsStream(FIXTURE)) {
-            if (in == null) {
-                throw new IOException(FIXTURE + " is missing; run bench/keras/optimizer_fixture.py");
-            }
-            return (Map<String, Object>) Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
+        return KerasFixtures.load(KerasOptimizerReplayTest.class, FIXTURE, "bench/keras/optimizer_fixture.py");
     }
 
-    @SuppressWarnings("unchecked")
     Stream<String> cases() throws IOException {
-        List<String> names = new ArrayList<>();
-        for (Object c : (List<Object>) load().get("cases")) {
-            names.add((String) ((Map<String, Object>) c).get("name"));
-        }
-        return names.stream();
+        return KerasFixtures.names(load().get("cases")).stream();
     }
 
     @SuppressWarnings("unchecked")
@@ -107,12 +97,7 @@ public abstract class KerasOptimizerReplayTest {
         for (Object w : (List<Object>) fixture.get("initial_weights")) {
             initial.add(floats(w));
         }
-        Map<String, Object> kase = null;
-        for (Object c : (List<Object>) fixture.get("cases")) {
-            if (name.equals(((Map<String, Object>) c).get("name"))) {
-                kase = (Map<String, Object>) c;
-            }
-        }
+        Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
         Optimizer optimizer = Optimizer.fromConfig((String) kase.get("optimizer"),
                 (Map<String, Object>) kase.get("config"));
         try (Sequential m = new Sequential(new Input(in), new Dense(hidden, (String) net.get("hidden_activation")),
@@ -142,29 +127,5 @@ public abstract class KerasOptimizerReplayTest {
                     backend.name(), worst, loss, kerasLoss);
             assertEquals(kerasLoss, loss, LOSS_REL * Math.abs(kerasLoss), name + ": epoch loss");
         }
-    }
-
-    private static int integer(Object o) {
-        return ((Number) o).intValue();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static float[] floats(Object o) {
-        List<Object> l = (List<Object>) o;
-        float[] r = new float[l.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = ((Number) l.get(i)).floatValue();
-        }
-        return r;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static int[] ints(Object o) {
-        List<Object> l = (List<Object>) o;
-        int[] r = new int[l.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = ((Number) l.get(i)).intValue();
-        }
-        return r;
     }
 }
