@@ -33,16 +33,22 @@ DENDRITE_KERNEL void regularizer_penalty(const float *w, int n, float ca, float 
     dendrite_finish_stats(abs_sum.sum, sq_sum.sum, ca, cb, 0.0f, stats, control);
 }
 
-/*
- * Keras's norm constraints (../common/constraints.h) on `vectors` vectors of a weight, one thread each: axis 0
- * (columns) has step = cols, stride = 1, so a warp reads 32 neighbouring columns of a row at once.
- */
-DENDRITE_KERNEL void norm_constraint(float *w, int vectors, int length, int step, int stride, float min_value,
-                                     float max_value, float rate) {
+/* Keras's norm constraints (../common/constraints.h) over each row (axis 1) of a weight, one thread a row. */
+DENDRITE_KERNEL void norm_constraint_rows(float *w, int rows, int cols, float min_value, float max_value,
+                                          float rate) {
     dendrite_pdl_begin();
-    for (unsigned int v = DENDRITE_GRID_START; v < (unsigned int) vectors; v += DENDRITE_GRID_STRIDE) {
-        dendrite_norm_constraint_vector(w, (int) v, length, step, stride, min_value, max_value, rate);
+    for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
+        dendrite_norm_constraint_vector(w, (int) r, cols, 1, cols, min_value, max_value, rate);
     }
+}
+
+/* The norm constraints over columns (axis 0), in blocks of 256 threads (../common/constraints.h says how). */
+DENDRITE_KERNEL void norm_constraint_columns(float *w, int rows, int cols, float min_value, float max_value,
+                                             float rate) {
+    DENDRITE_LOCAL float part[DENDRITE_NORM_COLUMNS * DENDRITE_NORM_LANES];
+    DENDRITE_LOCAL float factor[DENDRITE_NORM_COLUMNS];
+    dendrite_pdl_begin();
+    dendrite_norm_constraint_columns(w, rows, cols, min_value, max_value, rate, part, factor);
 }
 
 /* Keras's NonNeg: w[i] = max(w[i], 0). */

@@ -45,13 +45,21 @@ __kernel void abs_square_partials(__global const float *w, int wo, int n, __glob
     }
 }
 
-/* Keras's norm constraints on `vectors` vectors of a weight, one work-item each (regularizers.cu's twin). */
-__kernel void norm_constraint(__global float *w, int wo, int vectors, int length, int step, int stride,
-                              float min_value, float max_value, float rate) {
-    int v = get_global_id(0);
-    if (v < vectors) {
-        dendrite_norm_constraint_vector(w + wo, v, length, step, stride, min_value, max_value, rate);
+/* Keras's norm constraints over each row (axis 1) of a weight, one work-item a row (regularizers.cu's twin). */
+__kernel void norm_constraint_rows(__global float *w, int wo, int rows, int cols, float min_value, float max_value,
+                                   float rate) {
+    int r = get_global_id(0);
+    if (r < rows) {
+        dendrite_norm_constraint_vector(w + wo, r, cols, 1, cols, min_value, max_value, rate);
     }
+}
+
+/* The norm constraints over columns (axis 0), in work-groups of 256 (../common/constraints.h says how). */
+__kernel __attribute__((reqd_work_group_size(DENDRITE_NORM_COLUMNS * DENDRITE_NORM_LANES, 1, 1))) void
+norm_constraint_columns(__global float *w, int wo, int rows, int cols, float min_value, float max_value, float rate) {
+    __local float part[DENDRITE_NORM_COLUMNS * DENDRITE_NORM_LANES];
+    __local float factor[DENDRITE_NORM_COLUMNS];
+    dendrite_norm_constraint_columns(w + wo, rows, cols, min_value, max_value, rate, part, factor);
 }
 
 /* Keras's NonNeg: w[i] = max(w[i], 0). */

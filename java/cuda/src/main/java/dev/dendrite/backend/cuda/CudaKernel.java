@@ -67,7 +67,8 @@ enum CudaKernel {
     // regularizers.cu
     REGULARIZER_GRADIENT("regularizer_gradient", "PPIFF"),
     REGULARIZER_PENALTY("regularizer_penalty", "PIFFPP"),
-    NORM_CONSTRAINT("norm_constraint", "PIIIIFFF"),
+    NORM_CONSTRAINT_ROWS("norm_constraint_rows", "PIIFFF"),
+    NORM_CONSTRAINT_COLUMNS("norm_constraint_columns", "PIIFFF"),
     NON_NEG_CONSTRAINT("non_neg_constraint", "PI"),
     // data.cu
     GATHER_U8("gather_u8", "PIIPIPIPPPP"),

@@ -1,5 +1,6 @@
 package dev.dendrite.backend.cuda;
 
+import static dev.dendrite.backend.cuda.CudaContext.ceilDiv;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
 import dev.dendrite.backend.RegularizerOps;
@@ -23,10 +24,14 @@ record CudaRegularizerOps(CudaContext ctx) implements RegularizerOps {
 
     @Override
     public void normConstraint(Slice w, int rows, int cols, int axis, float minValue, float maxValue, float rate) {
-        int vectors = axis == 0 ? cols : rows;
-        ctx.launchElements("normConstraint", vectors, CudaKernel.NORM_CONSTRAINT, ctx.elementGrid(vectors), ptr(w),
-                vectors, axis == 0 ? rows : cols, axis == 0 ? cols : 1, axis == 0 ? 1 : cols, minValue, maxValue,
-                rate);
+        if (axis == 0) { // 32 columns to a block of 256 (kernels/common/constraints.h)
+            ctx.launchElements("normConstraint", rows == 0 ? 0 : cols, CudaKernel.NORM_CONSTRAINT_COLUMNS,
+                    ctx.elementGrid(ceilDiv(cols, 32) * (long) CudaContext.BLOCK), ptr(w), rows, cols, minValue,
+                    maxValue, rate);
+        } else {
+            ctx.launchElements("normConstraint", rows, CudaKernel.NORM_CONSTRAINT_ROWS, ctx.elementGrid(rows), ptr(w),
+                    rows, cols, minValue, maxValue, rate);
+        }
     }
 
     @Override

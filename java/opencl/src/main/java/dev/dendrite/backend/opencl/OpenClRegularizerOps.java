@@ -17,6 +17,8 @@ import org.jocl.cl_mem;
 record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) implements RegularizerOps {
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
     private static final int PENALTY_GROUPS = 64;
+    /** The column norm kernel's work-group: 32 columns by 8 lanes of rows (its reqd_work_group_size). */
+    private static final int NORM_GROUP = 256;
 
     @Override
     public void regularizerGradient(Slice w, Slice grad, int n, float l1, float l2) {
@@ -46,9 +48,22 @@ record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) im
 
     @Override
     public void normConstraint(Slice w, int rows, int cols, int axis, float minValue, float maxValue, float rate) {
-        int vectors = axis == 0 ? cols : rows;
-        ctx.runElements("normConstraint", vectors, false, "regularizers.cl", "norm_constraint", w, vectors,
-                axis == 0 ? rows : cols, axis == 0 ? cols : 1, axis == 0 ? 1 : cols, minValue, maxValue, rate);
+        if (axis == 1) {
+            ctx.runElements("normConstraint", rows, false, "regularizers.cl", "norm_constraint_rows", w, rows, cols,
+                    minValue, maxValue, rate);
+            return;
+        }
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        // 32 columns to a work-group of 256 (kernels/common/constraints.h).
+        try {
+            OpenClKernel k = ctx.programs.kernel("regularizers.cl", "norm_constraint_columns");
+            ctx.withArgs(k, w, rows, cols, minValue, maxValue, rate);
+            k.run(ctx.queue, (long) ceilDiv(cols, 32) * NORM_GROUP, NORM_GROUP);
+        } catch (CLException e) {
+            throw ctx.clFailure("normConstraint", rows + "x" + cols + " axis 0", e);
+        }
     }
 
     @Override
