@@ -221,7 +221,9 @@ final class CompareCommand implements Callable<Integer> {
                     if (value.isBlank()) {
                         throw new IllegalArgumentException("--vary '" + v + "' has an empty value");
                     }
-                    String label = value.trim().matches("[-+0-9.eE]+") ? kv[0] + "=" + value.trim() : value.trim();
+                    // A name (relu, adam) says what it is; a number, none, true or false needs its setting's name.
+                    String label = value.trim().matches("(?i)[-+0-9.eE]+|none|true|false|yes|no|on|off")
+                            ? kv[0] + "=" + value.trim() : value.trim();
                     String name = run.getKey().isEmpty() ? label : run.getKey() + ", " + label;
                     if (next.put(name, run.getValue().with(kv[0], value)) != null) {
                         throw new IllegalArgumentException("--vary '" + v + "' gives two runs named '" + name + "'");

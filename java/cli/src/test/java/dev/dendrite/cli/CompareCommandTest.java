@@ -37,6 +37,11 @@ class CompareCommandTest {
         assertEquals(20, m.get("epochs"));
         // Numbers are named with their key, so a legend says what 0.1 is.
         assertEquals(List.of("lr=0.1", "lr=0.01"), List.copyOf(parse("--vary", "lr=0.1,0.01").plan().keySet()));
+        // none, true and false say nothing without their setting's name.
+        assertEquals(List.of("max_norm=none", "max_norm=3"),
+                List.copyOf(parse("--vary", "max_norm=none,3").plan().keySet()));
+        assertEquals(List.of("batch_norm=false", "batch_norm=true"),
+                List.copyOf(parse("--vary", "batch_norm=false,true").plan().keySet()));
     }
 
     @Test
