@@ -24,8 +24,8 @@ import dev.dendrite.optimizers.SGD;
 
 /**
  * The constraints' public surface on the CPU: Keras's names and serialized forms, the errors for bad arguments
- * and axes, the model file, and the engine's two update paths (by layer, and the whole update that checkNumerics
- * runs) giving the same bits. KerasConstraintsTest checks the values against Keras.
+ * and axes, the model file, and the engine's update paths (by layer; the whole update that checkNumerics runs;
+ * recorded executions of several steps) giving the same bits. KerasConstraintsTest checks the values against Keras.
  */
 class ConstraintsTest {
     @Test
@@ -98,7 +98,7 @@ class ConstraintsTest {
     }
 
     @Test
-    void bothUpdatePathsGiveTheSameBitsAndKeepTheBounds() {
+    void everyUpdatePathGivesTheSameBitsAndKeepsTheBounds() {
         Random r = new Random(7);
         int n = 64;
         float[] x = new float[n * 6];
@@ -109,10 +109,12 @@ class ConstraintsTest {
         for (int i = 0; i < n; i++) {
             y[i] = r.nextInt(3);
         }
-        List<float[]> byLayer = fit(x, y, false);
-        List<float[]> whole = fit(x, y, true);
+        List<float[]> byLayer = fit(x, y, new FitOptions());
+        List<float[]> whole = fit(x, y, new FitOptions().checkNumerics(true));
+        List<float[]> fourAtOnce = fit(x, y, new FitOptions().stepsPerExecution(4));
         for (int k = 0; k < byLayer.size(); k++) {
-            assertArrayEquals(byLayer.get(k), whole.get(k), "weight " + k);
+            assertArrayEquals(byLayer.get(k), whole.get(k), "weight " + k + ", the whole update");
+            assertArrayEquals(byLayer.get(k), fourAtOnce.get(k), "weight " + k + ", four steps an execution");
         }
         float[] kernel = byLayer.get(0);
         for (int c = 0; c < 5; c++) {
@@ -127,11 +129,10 @@ class ConstraintsTest {
         }
     }
 
-    private static List<float[]> fit(float[] x, int[] y, boolean checkNumerics) {
+    private static List<float[]> fit(float[] x, int[] y, FitOptions options) {
         try (Sequential m = net(11)) {
             m.compile(new SGD(0.5), "sparse_categorical_crossentropy");
-            m.fit(Tensor.wrap(x, y.length, 6), y, new FitOptions().batchSize(16).epochs(3).seed(3).verbose(0)
-                    .checkNumerics(checkNumerics));
+            m.fit(Tensor.wrap(x, y.length, 6), y, options.batchSize(16).epochs(3).seed(3).verbose(0));
             return m.getWeights();
         }
     }
