@@ -3,6 +3,8 @@ package dev.dendrite.layers;
 import java.util.List;
 import java.util.Map;
 
+import dev.dendrite.constraints.Constraint;
+
 /**
  * Rebuilds the activation layers ({@code LeakyReLU, ReLU, ELU, PReLU, Softmax}), {@code Reshape} and the
  * preprocessing layers ({@code Rescaling, Normalization}) from their Keras configs, for {@link Layers#fromConfig}.
@@ -34,7 +36,8 @@ final class LayerConfigs {
                             + "; expected null (one alpha per input value)");
                 }
                 return new PReLU().alphaInitializer(Layers.initializer(c.get("alpha_initializer")))
-                        .alphaRegularizer(Layers.regularizer(c.get("alpha_regularizer")));
+                        .alphaRegularizer(Layers.regularizer(c.get("alpha_regularizer")))
+                        .alphaConstraint(Constraint.get(c.get("alpha_constraint")));
             }
             case "Softmax":
                 return new Softmax(c.get("axis") == null ? -1 : Layers.num(c, "axis").intValue());

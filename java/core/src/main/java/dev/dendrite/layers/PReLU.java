@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.Slice;
+import dev.dendrite.constraints.Constraint;
 import dev.dendrite.initializers.Constant;
 import dev.dendrite.initializers.Initializer;
 import dev.dendrite.regularizers.Regularizer;
@@ -19,6 +20,7 @@ import dev.dendrite.regularizers.Regularizer;
 public final class PReLU extends ShapePreserving {
     private Initializer alphaInitializer = Constant.zeros();
     private Regularizer alphaRegularizer;
+    private Constraint alphaConstraint;
 
     public PReLU alphaInitializer(String name) {
         return alphaInitializer(Initializer.fromName(name));
@@ -35,6 +37,17 @@ public final class PReLU extends ShapePreserving {
         return this;
     }
 
+    /** A constraint applied to alpha after each update ({@code new NonNeg()}: a leak that never flips), or null. */
+    public PReLU alphaConstraint(Constraint constraint) {
+        this.alphaConstraint = constraint;
+        return this;
+    }
+
+    /** The constraint on alpha, or null. */
+    public Constraint alphaConstraint() {
+        return alphaConstraint;
+    }
+
     @Override
     public String className() {
         return "PReLU";
@@ -42,7 +55,8 @@ public final class PReLU extends ShapePreserving {
 
     @Override
     public List<WeightSpec> weights() {
-        return List.of(new WeightSpec("alpha", outputShape(), alphaInitializer, alphaRegularizer, true));
+        return List.of(new WeightSpec("alpha", outputShape(), alphaInitializer, alphaRegularizer, alphaConstraint,
+                true));
     }
 
     @Override
@@ -60,7 +74,7 @@ public final class PReLU extends ShapePreserving {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("alpha_initializer", Dense.initializerConfig(alphaInitializer));
         m.put("alpha_regularizer", alphaRegularizer == null ? null : alphaRegularizer.config());
-        m.put("alpha_constraint", null);
+        m.put("alpha_constraint", alphaConstraint == null ? null : alphaConstraint.serialize());
         m.put("shared_axes", null);
         return m;
     }

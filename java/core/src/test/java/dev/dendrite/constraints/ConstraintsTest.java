@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Dense;
+import dev.dendrite.initializers.Constant;
 import dev.dendrite.layers.Input;
+import dev.dendrite.layers.PReLU;
 import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.Sequential;
 import dev.dendrite.optimizers.SGD;
@@ -94,6 +96,40 @@ class ConstraintsTest {
             assertInstanceOf(NonNeg.class, d.biasConstraint());
             assertInstanceOf(UnitNorm.class, ((Dense) back.layers().get(2)).kernelConstraint());
             assertNull(((Dense) back.layers().get(2)).biasConstraint());
+        }
+    }
+
+    @Test
+    void aNonNegPreluAlphaStaysNonNegativeAndIsSaved(@TempDir Path dir) throws Exception {
+        Random r = new Random(5);
+        float[] x = new float[64 * 6];
+        int[] y = new int[64];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = r.nextInt(3);
+        }
+        Path file = dir.resolve("prelu.safetensors");
+        for (boolean constrained : new boolean[] {false, true}) {
+            PReLU prelu = new PReLU().alphaInitializer(new Constant(-0.05));
+            if (constrained) {
+                prelu.alphaConstraint(new NonNeg());
+            }
+            try (Sequential m = new Sequential(new Input(6), new Dense(8), prelu, new Dense(3, "softmax")).seed(2)) {
+                m.compile(new SGD(0.1), "sparse_categorical_crossentropy");
+                m.fit(Tensor.wrap(x, y.length, 6), y, new FitOptions().batchSize(16).epochs(2).verbose(0));
+                float min = Float.MAX_VALUE;
+                for (float a : m.getWeights().get(2)) {
+                    min = Math.min(min, a);
+                }
+                // Unconstrained, alpha starts at -0.05 and stays below 0 somewhere; NonNeg clamps it at 0.
+                assertTrue(constrained ? min >= 0f : min < 0f, "constrained " + constrained + ": min alpha " + min);
+                m.save(file);
+            }
+        }
+        try (Sequential back = Sequential.load(file)) {
+            assertInstanceOf(NonNeg.class, ((PReLU) back.layers().get(2)).alphaConstraint());
         }
     }
 
