@@ -301,6 +301,15 @@ final class Engine implements AutoCloseable {
         LayerWeights.upload(backend, layers, weights, values);
     }
 
+    /** Layer {@code li}'s weights. */
+    List<float[]> getWeights(int li) {
+        return LayerWeights.download(backend, weights[li]);
+    }
+
+    void setWeights(int li, List<float[]> values) {
+        LayerWeights.upload(backend, layers, weights, li, values);
+    }
+
     // ------------------------------------------------------------------ compile
 
     /** Sets (or replaces) the optimizer and loss; a new optimizer starts from fresh state, as in Keras. */

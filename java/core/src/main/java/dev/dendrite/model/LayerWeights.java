@@ -44,6 +44,36 @@ final class LayerWeights {
         return out;
     }
 
+    /** Layer {@code li}'s weights, as the layer lists them. */
+    static List<float[]> download(Backend backend, Slice[] layer) {
+        List<float[]> out = new ArrayList<>();
+        for (Slice w : layer) {
+            float[] v = new float[w.length()];
+            backend.download(w, v, 0);
+            out.add(v);
+        }
+        return out;
+    }
+
+    /** Uploads {@code values} to layer {@code li}'s weights, as the layer lists them, after checking every length. */
+    static void upload(Backend backend, List<Layer> layers, Slice[][] weights, int li, List<float[]> values) {
+        List<WeightSpec> specs = layers.get(li).weights();
+        if (values.size() != weights[li].length) {
+            throw new IllegalArgumentException("got " + values.size() + " weight arrays for layer '"
+                    + layers.get(li).name() + "'; it has " + weights[li].length + " " + specs);
+        }
+        for (int wi = 0; wi < weights[li].length; wi++) {
+            float[] v = values.get(wi);
+            if (v.length != weights[li][wi].length()) {
+                throw new IllegalArgumentException("weight " + layers.get(li).name() + "/" + specs.get(wi).name()
+                        + " has " + weights[li][wi].length() + " values; got an array of " + v.length);
+            }
+        }
+        for (int wi = 0; wi < weights[li].length; wi++) {
+            backend.upload(values.get(wi), 0, weights[li][wi]);
+        }
+    }
+
     /** Uploads {@code values}, one array per weight in {@link #download}'s order, after checking every length. */
     static void upload(Backend backend, List<Layer> layers, Slice[][] weights, List<float[]> values) {
         int total = 0;

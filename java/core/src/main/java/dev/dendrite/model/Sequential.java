@@ -543,6 +543,58 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         });
     }
 
+    /**
+     * Keras's {@code model.get_layer(name)}: the layer named {@code layerName} ({@code "dense"}, {@code "dense_1"},
+     * ..., as {@link #summary()} lists them).
+     *
+     * @throws IllegalArgumentException naming the layers there are
+     */
+    public Layer getLayer(String layerName) {
+        return guard.run(name, "getLayer", () -> {
+            buildIfNeeded(); // names are given at build
+            return layers.get(layerIndex(layerName));
+        });
+    }
+
+    /**
+     * Keras's {@code model.get_layer(name).get_weights()}: copies of that layer's weights, in its order (a Dense:
+     * the kernel {@code [in, out]} row-major as Keras holds it, then the bias), e.g. to picture what the first layer's
+     * units respond to.
+     *
+     * @throws IllegalArgumentException naming the layers there are, for an unknown name
+     */
+    public List<float[]> getWeights(String layerName) {
+        return guard.run(name, "getWeights", () -> {
+            buildIfNeeded();
+            return engine.getWeights(layerIndex(layerName));
+        });
+    }
+
+    /**
+     * Keras's {@code model.get_layer(name).set_weights(weights)}: replaces that layer's weights; the list must match
+     * {@link #getWeights(String)} in count and sizes.
+     *
+     * @throws IllegalArgumentException naming the first mismatch, or the layers there are for an unknown name
+     */
+    public void setWeights(String layerName, List<float[]> weights) {
+        guard.run(name, "setWeights", () -> {
+            buildIfNeeded();
+            engine.setWeights(layerIndex(layerName), weights);
+            return null;
+        });
+    }
+
+    private int layerIndex(String layerName) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).name().equals(layerName)) {
+                return i;
+            }
+            names.add(layers.get(i).name());
+        }
+        throw new IllegalArgumentException("no layer named '" + layerName + "'; the model has " + names);
+    }
+
     /** Number of trainable parameters. */
     public long trainableParams() {
         return countParams(true);
