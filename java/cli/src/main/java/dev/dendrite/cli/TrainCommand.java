@@ -66,8 +66,9 @@ final class TrainCommand implements Callable<Integer> {
     String activation;
 
     @Option(names = "--initializer", paramLabel = "NAME", defaultValue = "glorot_uniform",
-            description = "Kernel initializer: zeros, ones, random_normal, random_uniform, glorot_uniform, "
-                    + "glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform (default: ${DEFAULT-VALUE}).")
+            description = "Kernel initializer: zeros, ones, random_normal, random_uniform, truncated_normal, "
+                    + "glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform, "
+                    + "variance_scaling, orthogonal (default: ${DEFAULT-VALUE}).")
     String initializer;
 
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam",

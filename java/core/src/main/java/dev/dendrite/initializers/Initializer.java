@@ -26,8 +26,9 @@ public abstract class Initializer {
     }
 
     /**
-     * Parses a Keras initializer name: {@code zeros, ones, random_normal, random_uniform, glorot_uniform,
-     * glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform} (CamelCase accepted too).
+     * Parses a Keras initializer name: {@code zeros, ones, random_normal, random_uniform, truncated_normal,
+     * glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform, variance_scaling, orthogonal}
+     * (CamelCase accepted too), with Keras's default arguments.
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -61,10 +62,16 @@ public abstract class Initializer {
                 return VarianceScaling.lecunNormal();
             case "lecun_uniform":
                 return VarianceScaling.lecunUniform();
+            case "truncated_normal":
+                return new TruncatedNormal();
+            case "variance_scaling":
+                return new VarianceScaling();
+            case "orthogonal":
+                return new Orthogonal();
             default:
                 throw new IllegalArgumentException("unknown initializer '" + name + "'; expected one of: zeros, "
-                        + "ones, random_normal, random_uniform, glorot_uniform, glorot_normal, he_normal, "
-                        + "he_uniform, lecun_normal, lecun_uniform");
+                        + "ones, random_normal, random_uniform, truncated_normal, glorot_uniform, glorot_normal, "
+                        + "he_normal, he_uniform, lecun_normal, lecun_uniform, variance_scaling, orthogonal");
         }
     }
 
@@ -77,6 +84,13 @@ public abstract class Initializer {
                 return new RandomNormal(num(config, "mean", 0), num(config, "stddev", 0.05));
             case "random_uniform":
                 return new RandomUniform(num(config, "minval", -0.05), num(config, "maxval", 0.05));
+            case "truncated_normal":
+                return new TruncatedNormal(num(config, "mean", 0), num(config, "stddev", 0.05));
+            case "variance_scaling":
+                return new VarianceScaling(num(config, "scale", 1), String.valueOf(config.getOrDefault("mode",
+                        "fan_in")), String.valueOf(config.getOrDefault("distribution", "truncated_normal")));
+            case "orthogonal":
+                return new Orthogonal(num(config, "gain", 1));
             default:
                 return fromName(name);
         }
