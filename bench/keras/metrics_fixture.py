@@ -86,6 +86,15 @@ cases.append(case("softmax_onehot", p, onehot, False,
                   ["accuracy", "categorical_accuracy", "top_k_categorical_accuracy", "precision", "recall", "auc",
                    "f1_score"], [32, 28]))
 
+# A regression output (3 values a row, dense targets): the error metrics, by short and long name and by class.
+n, c = 40, 3
+p = rng.normal(0, 2, (n, c)).astype(F)
+t = (p + rng.normal(0, 0.7, (n, c))).astype(F)
+t[:5] = p[:5]  # exact rows
+cases.append(case("regression", p, t, False,
+                  ["mae", "mse", "mean_absolute_error", "mean_squared_error", "root_mean_squared_error"],
+                  [16, 16, 8]))
+
 json.dump({"keras_version": keras.__version__, "backend": keras.backend.backend(), "cases": cases},
           sys.stdout, indent=1)
 sys.stdout.write("\n")

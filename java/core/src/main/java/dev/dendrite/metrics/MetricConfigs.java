@@ -21,7 +21,7 @@ public final class MetricConfigs {
     /** The metric classes {@link #fromConfig} makes, by Keras's class names. */
     public static final List<String> CLASS_NAMES = List.of("BinaryAccuracy", "CategoricalAccuracy",
             "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "Precision",
-            "Recall", "AUC", "F1Score");
+            "Recall", "AUC", "F1Score", "MeanAbsoluteError", "MeanSquaredError", "RootMeanSquaredError");
 
     /**
      * The metric of Keras class {@code className} with the arguments of {@code config} (Keras's {@code get_config}
@@ -61,6 +61,12 @@ public final class MetricConfigs {
             case "F1Score":
                 return new F1Score(name(c, "f1_score"), (String) c.get("average"),
                         c.get("threshold") == null ? null : ((Number) c.get("threshold")).doubleValue());
+            case "MeanAbsoluteError":
+                return new MeanAbsoluteError(name(c, "mean_absolute_error"));
+            case "MeanSquaredError":
+                return new MeanSquaredError(name(c, "mean_squared_error"));
+            case "RootMeanSquaredError":
+                return new RootMeanSquaredError(name(c, "root_mean_squared_error"));
             default:
                 throw new IllegalArgumentException("metric class '" + className + "'; expected one of: "
                         + String.join(", ", CLASS_NAMES));

@@ -34,7 +34,8 @@ public final class MetricSet {
     /** The names {@link #resolve} accepts (lower case; Keras's class names such as {@code AUC} also work). */
     public static final List<String> NAMES = List.of("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
             "sparse_categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-            "precision", "recall", "auc", "f1_score");
+            "precision", "recall", "auc", "f1_score", "mean_absolute_error", "mae", "mean_squared_error", "mse",
+            "root_mean_squared_error");
 
     private final List<String> names;
     private final List<Metric> metrics;
@@ -147,9 +148,27 @@ public final class MetricSet {
                 return new AUC(written, AUC.DEFAULT_NUM_THRESHOLDS);
             case "f1_score":
                 return new F1Score(written, null, null);
+            case "mean_absolute_error":
+            case "mae":
+                requireValues(written, sparseLabels);
+                return new MeanAbsoluteError(written);
+            case "mean_squared_error":
+            case "mse":
+                requireValues(written, sparseLabels);
+                return new MeanSquaredError(written);
+            case "root_mean_squared_error":
+                requireValues(written, sparseLabels);
+                return new RootMeanSquaredError(written);
             default:
                 throw new IllegalArgumentException("unknown metric '" + name + "'; expected one of: "
                         + String.join(", ", NAMES));
+        }
+    }
+
+    private static void requireValues(String name, boolean sparseLabels) {
+        if (sparseLabels) {
+            throw new IllegalArgumentException("metric '" + name + "' compares outputs with target values (a "
+                    + "regression's), but the loss takes class-index labels; use 'accuracy'");
         }
     }
 

@@ -40,7 +40,7 @@ class MetricsKerasTest {
     @SuppressWarnings("unchecked")
     void valuesEqualKeras3() throws IOException {
         List<Map<String, Object>> cases = cases();
-        assertEquals(4, cases.size());
+        assertEquals(5, cases.size());
         int checked = 0;
         for (Map<String, Object> c : cases) {
             String name = (String) c.get("name");
@@ -88,7 +88,7 @@ class MetricsKerasTest {
                 checked++;
             }
         }
-        assertEquals(25, checked);
+        assertEquals(30, checked);
     }
 
     @Test
@@ -149,6 +149,9 @@ class MetricsKerasTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> MetricSet.check("categorical_accuracy", true));
         assertTrue(e.getMessage().contains("sparse_categorical_accuracy"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MetricSet.check("mae", true));
+        assertTrue(e.getMessage().contains("'mae' compares outputs with target values"), e.getMessage());
         assertEquals("AUC", MetricSet.resolve("AUC", false, 1).name());
         assertTrue(MetricSet.resolve("F1Score", false, 2) instanceof F1Score);
     }

@@ -15,6 +15,7 @@ import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
 import dev.dendrite.metrics.Metric;
 import dev.dendrite.metrics.MetricSet;
+import dev.dendrite.optimizers.Adam;
 
 /**
  * Metrics chosen and logged as Keras 3 does, in {@code fit} and {@code evaluate}: keys are the names written,
@@ -92,6 +93,34 @@ class MetricsFitTest extends CpuModelTestBase {
             assertTrue(e.getMessage().contains("categorical_accuracy"), e.getMessage());
             m.compile("adam", "sparse_categorical_crossentropy", "acc", "sparse_top_k_categorical_accuracy");
             assertEquals(List.of("acc", "sparse_top_k_categorical_accuracy"), m.metrics());
+        }
+    }
+
+    @Test
+    void aRegressionLogsItsErrorMetricsAndEvaluateAgreesWithTheLoss() {
+        Tensor x = randomInputs(128, 4, 3);
+        float[] xs = x.toArray();
+        float[] t = new float[128 * 2];
+        for (int r = 0; r < 128; r++) { // two linear targets of the inputs, to fit with a linear output
+            t[2 * r] = 0.5f * xs[4 * r] - xs[4 * r + 1] + 0.25f;
+            t[2 * r + 1] = 2f * xs[4 * r + 2] + 0.1f * xs[4 * r + 3];
+        }
+        Tensor y = Tensor.wrap(t, 128, 2);
+        try (Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(2)).backend(cpu)) {
+            m.compile(new Adam(0.01), "mse", "mae", "RootMeanSquaredError");
+            History h = m.fit(x, y, new FitOptions().epochs(20).batchSize(32).verbose(0));
+            assertEquals(List.of("loss", "mae", "RootMeanSquaredError"), List.copyOf(h.history().keySet()).subList(0, 3));
+            assertTrue(h.last("mae") < h.history().get("mae").get(0) / 2, "the error falls: " + h.history().get("mae"));
+            Map<String, Double> ev = m.evaluate(x, y);
+            // With an unregularised MSE loss the loss is the mean squared error, and RMSE its root.
+            assertEquals(ev.get("loss"), ev.get("RootMeanSquaredError") * ev.get("RootMeanSquaredError"),
+                    1e-5 * ev.get("loss"));
+            float[] p = m.predict(x).toArray();
+            double mae = 0;
+            for (int i = 0; i < p.length; i++) {
+                mae += Math.abs((double) p[i] - t[i]);
+            }
+            assertEquals(mae / p.length, ev.get("mae"), 1e-6);
         }
     }
 }
