@@ -69,4 +69,32 @@ DENDRITE_DEVICE float dendrite_xent_term(float t, float z, float max, float log_
     return -t * ((z - max) - log_sum);
 }
 
+/* The regression losses (Backend.regressionLoss's kinds, RegressionKind's codes). */
+#define DENDRITE_LOSS_MSE 0
+#define DENDRITE_LOSS_MAE 1
+#define DENDRITE_LOSS_HUBER 2
+
+/*
+ * One output's term of a regression loss of error d = pred - target, Keras's formulas, and in *g its derivative in
+ * d: squared error d^2 (2d); absolute error |d| (sign d, 0 at 0 as JAX's); Huber 0.5 d^2 within delta of 0 (d),
+ * else delta |d| - 0.5 delta^2 (delta sign d).
+ */
+DENDRITE_DEVICE float dendrite_regression_term(int kind, float d, float delta, float *g) {
+    if (kind == DENDRITE_LOSS_MAE) {
+        *g = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : d);
+        return dendrite_fabsf(d);
+    }
+    if (kind == DENDRITE_LOSS_HUBER) {
+        float a = dendrite_fabsf(d);
+        if (a <= delta) {
+            *g = d;
+            return 0.5f * d * d;
+        }
+        *g = d > 0.0f ? delta : -delta;
+        return delta * a - 0.5f * delta * delta;
+    }
+    *g = 2.0f * d;
+    return d * d;
+}
+
 #endif /* DENDRITE_LOSSES_H */

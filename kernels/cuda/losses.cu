@@ -1,6 +1,6 @@
 /*
  * losses.cu - the loss ops (the twin of ../opencl/losses.cl): fused softmax + cross-entropy (sparse and dense labels), sigmoid + binary
- * cross-entropy, and mean squared error. Each writes probabilities and the scaled gradient in the same pass
+ * cross-entropy, and the regression losses (squared error, absolute error, Huber). Each writes probabilities and the scaled gradient in the same pass
  * that computes the loss, and adds (loss sum, accuracy sum) to stats on the device: the host reads stats once
  * per epoch, not once per step.
  *
@@ -217,11 +217,12 @@ DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int
 }
 
 /*
- * Mean squared error, one warp per row: loss mean (pred - t)^2; a hit when the arg-maxes agree (cols > 1) or
- * |pred - t| < 0.5 (cols == 1). dpred = grad_scale_2_per_col * (pred - t), the host having folded 2 / cols in.
+ * A regression loss (kind: squared error, absolute error or Huber, ../common/losses.h), one warp per row: loss the
+ * mean of the row's terms; a hit when the arg-maxes agree (cols > 1) or |pred - t| < 0.5 (cols == 1).
+ * dpred = grad_scale_per_col * the term's derivative, the host having folded 1 / cols in.
  */
-DENDRITE_KERNEL void mean_squared_error(const float *pred, const float *targets, int rows, int cols, float *dpred,
-                                        float grad_scale_2_per_col, float *stats, int *control) {
+DENDRITE_KERNEL void regression_loss(const float *pred, const float *targets, int rows, int cols, int kind,
+                                     float delta, float *dpred, float grad_scale_per_col, float *stats, int *control) {
     dendrite_pdl_begin();
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
@@ -241,7 +242,8 @@ DENDRITE_KERNEL void mean_squared_error(const float *pred, const float *targets,
             float xc = x[c];
             float tc = t[c];
             float d = xc - tc;
-            sq += d * d;
+            float g;
+            sq += dendrite_regression_term(kind, d, delta, &g);
             if (xc > pm || pbest == DENDRITE_NO_INDEX) {
                 pm = xc;
                 pbest = c;
@@ -251,7 +253,7 @@ DENDRITE_KERNEL void mean_squared_error(const float *pred, const float *targets,
                 tbest = c;
             }
             if (dpred != nullptr) {
-                dpred[(size_t) r * cols + c] = grad_scale_2_per_col * d;
+                dpred[(size_t) r * cols + c] = grad_scale_per_col * g;
             }
         }
         sq = dendrite_warp_sum(sq);

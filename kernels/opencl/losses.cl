@@ -1,6 +1,6 @@
 /*
  * losses.cl - the fused loss ops, one work-item per row: softmax + cross-entropy (sparse or dense labels),
- * sigmoid + binary cross-entropy, and mean squared error. Each writes probabilities / gradients and the
+ * sigmoid + binary cross-entropy, and the regression losses (squared error, absolute error, Huber). Each writes probabilities / gradients and the
  * row's (loss, accuracy) into row_stats[r] and row_stats[rows + r], which the softmax kernels' last work-group adds
  * up into stats (row_stats.h, accumulate_stats's arithmetic, no launch of its own); after the sigmoid and squared
  * error kernels reductions.cl's accumulate_stats does. The stable formulas are in ../common/losses.h.
@@ -237,13 +237,13 @@ __kernel void sigmoid_xent(__global const float *logits, int zo, __global const 
 }
 
 /*
- * Mean squared error: the row's loss is mean (pred - t)^2; it is accurate when the arg-maxes agree
- * (cols > 1) or |pred - t| < 0.5 (cols == 1). dpred = grad_scale_2_per_col * (pred - t), the host having
- * folded 2 / cols into the scale.
+ * A regression loss (kind: squared error, absolute error or Huber, ../common/losses.h): the row's loss is the
+ * mean of its outputs' terms; it is accurate when the arg-maxes agree (cols > 1) or |pred - t| < 0.5 (cols == 1).
+ * dpred = grad_scale_per_col * the term's derivative, the host having folded 1 / cols into the scale.
  */
-__kernel void mean_squared_error(__global const float *pred, int xo, __global const float *targets, int to,
-                                 int rows, int cols, __global float *dpred, int go, int has_grad,
-                                 float grad_scale_2_per_col, __global float *row_stats, int so) {
+__kernel void regression_loss(__global const float *pred, int xo, __global const float *targets, int to,
+                              int rows, int cols, int kind, float delta, __global float *dpred, int go, int has_grad,
+                              float grad_scale_per_col, __global float *row_stats, int so) {
     int r = get_global_id(0);
     if (r >= rows) {
         return;
@@ -252,9 +252,10 @@ __kernel void mean_squared_error(__global const float *pred, int xo, __global co
     dendrite_kahan loss = dendrite_kahan_zero();
     for (int c = 0; c < cols; c++) {
         float d = pred[xo + o + c] - targets[to + o + c];
-        loss = dendrite_kahan_add(loss, d * d);
+        float g;
+        loss = dendrite_kahan_add(loss, dendrite_regression_term(kind, d, delta, &g));
         if (has_grad) {
-            dpred[go + o + c] = grad_scale_2_per_col * d;
+            dpred[go + o + c] = grad_scale_per_col * g;
         }
     }
     bool hit = cols > 1 ? dendrite_row_argmax(pred + xo + o, cols) == dendrite_row_argmax(targets + to + o, cols)

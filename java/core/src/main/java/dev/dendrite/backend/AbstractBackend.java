@@ -551,10 +551,10 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
     }
 
     @Override
-    public final void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                       Slice dpred, float gradScale, Slice stats) {
-        checks().meanSquaredError(pred, targets, rows, cols, dpred, stats);
-        ops.losses().meanSquaredError(pred, targets, rows, cols, dpred, gradScale, stats);
+    public final void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                                     Slice dpred, float gradScale, Slice stats) {
+        checks().regressionLoss(pred, targets, rows, cols, kind, delta, dpred, stats);
+        ops.losses().regressionLoss(pred, targets, rows, cols, kind, delta, dpred, gradScale, stats);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.dendrite.backend;
 
+import java.util.Objects;
+
 import static dev.dendrite.backend.OpChecks.*;
 
 /**
@@ -60,8 +62,13 @@ interface LossChecks extends SliceChecks {
     }
 
     /** {@code dpred} may be null. */
-    default void meanSquaredError(Slice pred, Slice targets, int rows, int cols, Slice dpred, Slice stats) {
-        String op = "meanSquaredError";
+    default void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                                Slice dpred, Slice stats) {
+        String op = "regressionLoss";
+        Objects.requireNonNull(kind, op + ": kind is null");
+        if (kind == RegressionKind.HUBER && !(delta > 0f && Float.isFinite(delta))) {
+            throw new IllegalArgumentException(op + ": Huber delta " + delta + "; expected a finite value > 0");
+        }
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
         matrices(op, rows, cols, "pred", pred, "targets", targets);

@@ -33,10 +33,20 @@ public interface LossOps {
                              Slice probs, Slice dlogits, float gradScale, Slice stats);
 
     /**
-     * Mean squared error: a row's loss is {@code mean over cols of (pred - t)^2}; its accuracy is 1 when the
-     * arg-max of pred and target agree ({@code cols > 1}) or when {@code |pred - t| < 0.5} ({@code cols == 1}).
-     * If {@code dpred} is non-null, overwrites it with {@code gradScale * 2 (pred - t) / cols}.
+     * A regression loss ({@link RegressionKind}): a row's loss is the mean over its {@code cols} outputs of the kind's
+     * term of {@code d = pred - t} ({@code delta}: Huber's, ignored by the others); its accuracy is 1 when the arg-max
+     * of pred and target agree ({@code cols > 1}) or when {@code |pred - t| < 0.5} ({@code cols == 1}). If
+     * {@code dpred} is non-null, overwrites it with {@code gradScale * term'(d) / cols}.
      */
-    void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                          Slice dpred, float gradScale, Slice stats);
+    void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                        Slice dpred, float gradScale, Slice stats);
+
+    /**
+     * Mean squared error, {@link #regressionLoss} of {@link RegressionKind#SQUARED_ERROR}: a row's loss is
+     * {@code mean over cols of (pred - t)^2}, and {@code dpred = gradScale * 2 (pred - t) / cols}.
+     */
+    default void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
+                                  Slice dpred, float gradScale, Slice stats) {
+        regressionLoss(pred, targets, rows, cols, RegressionKind.SQUARED_ERROR, 0f, dpred, gradScale, stats);
+    }
 }

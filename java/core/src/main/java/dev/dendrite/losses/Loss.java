@@ -1,6 +1,7 @@
 package dev.dendrite.losses;
 
 import java.util.Locale;
+import java.util.Map;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
@@ -60,9 +61,15 @@ public abstract class Loss {
                                  Slice targets, int rows, int cols, Slice scratch, Slice grad,
                                  float gradScale, Slice stats);
 
+    /** The loss's arguments besides {@code from_logits}, Keras's names (Huber's {@code delta}); none by default. */
+    public Map<String, Object> config() {
+        return Map.of();
+    }
+
     /**
      * Parses Keras's loss strings: {@code sparse_categorical_crossentropy, categorical_crossentropy,
-     * binary_crossentropy, mean_squared_error} (also {@code mse}).
+     * binary_crossentropy, mean_squared_error} (also {@code mse}), {@code mean_absolute_error} ({@code mae}) and
+     * {@code huber} (delta 1.0).
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -77,16 +84,28 @@ public abstract class Loss {
             case "mean_squared_error":
             case "mse":
                 return new MeanSquaredError();
+            case "mean_absolute_error":
+            case "mae":
+                return new MeanAbsoluteError();
+            case "huber":
+                return new Huber();
             default:
                 throw new IllegalArgumentException("unknown loss '" + name + "'; expected one of: "
                         + "sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, "
-                        + "mean_squared_error (mse)");
+                        + "mean_squared_error (mse), mean_absolute_error (mae), huber");
         }
     }
 
     /** Rebuilds a loss from its name and from-logits flag (the model file). */
     public static Loss fromConfig(String name, boolean fromLogits) {
+        return fromConfig(name, fromLogits, Map.of());
+    }
+
+    /** Rebuilds a loss from its name, from-logits flag and {@link #config()} (the model file). */
+    public static Loss fromConfig(String name, boolean fromLogits, Map<String, Object> config) {
         switch (name) {
+            case "huber":
+                return new Huber(config.get("delta") instanceof Number d ? d.doubleValue() : Huber.DEFAULT_DELTA);
             case "sparse_categorical_crossentropy":
                 return new SparseCategoricalCrossentropy(fromLogits);
             case "categorical_crossentropy":

@@ -96,6 +96,7 @@ final class ModelFiles {
             Map<String, Object> loss = new LinkedHashMap<>();
             loss.put("class_name", model.loss().name());
             loss.put("from_logits", model.loss().fromLogits());
+            loss.putAll(model.loss().config());
             compile.put("loss", loss);
             compile.put("metrics", model.metricSpecs().stream().map(MetricConfigs::toCompileConfig).toList());
             c.put("compile", compile);
@@ -154,7 +155,8 @@ final class ModelFiles {
                 List<Object> metrics = (List<Object>) compile.get("metrics");
                 model.compile(Optimizer.fromConfig((String) opt.get("class_name"),
                                 (Map<String, Object>) opt.get("config")),
-                        Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits"))),
+                        Loss.fromConfig((String) loss.get("class_name"), Boolean.TRUE.equals(loss.get("from_logits")),
+                                loss),
                         MetricConfigs.fromCompileConfig(metrics));
                 OptimizerState.restore(model.engine(), (Map<String, Object>) compile.get(OptimizerState.CONFIG_KEY),
                         optimizerSlots, file);

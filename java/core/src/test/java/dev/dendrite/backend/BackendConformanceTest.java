@@ -783,6 +783,47 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * Mean absolute error and Huber loss (delta 1 and 0.3) against the float64 reference, with errors kept 1e-3 away
+     * from the kinks (d = 0, |d| = delta), where float and double may fall on different sides; the gradient is
+     * exact there up to the one rounding of the scale's product, the loss a Kahan sum (lossTolerance).
+     */
+    @Test
+    void absoluteErrorAndHuberLosses() {
+        int[][] shapes = {{1, 1}, {3, 7}, {129, 257}, {33_000, 2}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (float delta : new float[] {0f, 1f, 0.3f}) {
+                boolean huber = delta > 0;
+                String what = (huber ? "Huber(" + delta + ") " : "MAE ") + rows + "x" + cols;
+                float[] p = normal(rows * cols, 1);
+                float[] t = normal(rows * cols, 1);
+                for (int i = 0; i < p.length; i++) {
+                    float d = p[i] - t[i];
+                    if (Math.abs(d) < 1e-3 || huber && Math.abs(Math.abs(d) - delta) < 1e-3
+                            || cols == 1 && Math.abs(Math.abs(d) - 0.5) < 1e-3) {
+                        p[i] = t[i] + 0.123f; // clear of every kink and of the 0.5 accuracy edge
+                    }
+                }
+                float gradScale = 1f / rows;
+                Slice grad = f32Out(rows * cols);
+                Slice stats = f32(new float[] {0f, 1f});
+                backend.regressionLoss(f32(p), f32(t), rows, cols, huber ? RegressionKind.HUBER
+                        : RegressionKind.ABSOLUTE_ERROR, delta, grad, gradScale, stats);
+                Reference64.LossResult ref = Reference64.regressionLoss(d(p), d(t), rows, cols, huber, delta);
+                double[] g = ref.grad.clone();
+                for (int i = 0; i < g.length; i++) {
+                    g[i] *= gradScale;
+                }
+                assertClose(what + ": dpred", g, get(grad), 1e-6, 1e-12);
+                checkStats(what, stats, ref.loss, lossTolerance(ref.rowLoss), 1 + ref.accuracy, 1e-3);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> backend.regressionLoss(f32(new float[2]), f32(new float[2]),
+                1, 2, RegressionKind.HUBER, 0f, null, 1f, f32(new float[2])));
+    }
+
     // ================================================================== regularisation
 
     @Test

@@ -166,8 +166,8 @@ class OpChecksTest {
                     () -> checks.softmaxCrossEntropy(a, labels, true, 2, 3, d, d, stats));
             rejects("sigmoidCrossEntropy: dlogits (Slice[F32 20+6]) overlaps probs (Slice[F32 20+6])" + disjoint,
                     () -> checks.sigmoidCrossEntropy(a, c, 2, 3, d, d, stats));
-            rejects("meanSquaredError: dpred (Slice[F32 10+6]) overlaps targets (Slice[F32 10+6])" + disjoint,
-                    () -> checks.meanSquaredError(a, c, 2, 3, c, stats));
+            rejects("regressionLoss: dpred (Slice[F32 10+6]) overlaps targets (Slice[F32 10+6])" + disjoint,
+                    () -> checks.regressionLoss(a, c, 2, 3, RegressionKind.SQUARED_ERROR, 0f, c, stats));
             rejects("regularizerGradient: grad (Slice[F32 0+6]) overlaps w (Slice[F32 0+6])" + disjoint,
                     () -> checks.regularizerGradient(a, a, 6));
             rejects("regularizerPenalty: stats (Slice[F32 0+2]) overlaps w (Slice[F32 0+6])" + disjoint,
@@ -262,8 +262,8 @@ class OpChecksTest {
                     () -> checks.softmaxCrossEntropy(m6, ints, false, 2, 3, n6, null, stats));
             rejects("sigmoidCrossEntropy: dlogits has 5 elements; expected at least 6 (rows*cols)",
                     () -> checks.sigmoidCrossEntropy(m6, n6, 2, 3, o6, b.slice(30, 5), stats));
-            rejects("meanSquaredError: stats has 1 elements; expected at least 2 (STATS_LENGTH)",
-                    () -> checks.meanSquaredError(m6, n6, 2, 3, null, b.slice(40, 1)));
+            rejects("regressionLoss: stats has 1 elements; expected at least 2 (STATS_LENGTH)",
+                    () -> checks.regressionLoss(m6, n6, 2, 3, RegressionKind.SQUARED_ERROR, 0f, null, b.slice(40, 1)));
             rejects("regularizerPenalty: w has 6 elements; expected at least 7 (n)",
                     () -> checks.regularizerPenalty(m6, 7, stats));
 

@@ -391,6 +391,43 @@ public final class Reference64 {
         return new LossResult(null, g, loss, acc, rowLoss);
     }
 
+    /**
+     * Mean absolute error (Keras's {@code mean(|d|)}) and Huber loss ({@code 0.5 d^2} within {@code delta}, else
+     * {@code delta |d| - 0.5 delta^2}, averaged over the outputs) per row, with their gradients
+     * ({@code sign(d) / cols}; {@code d / cols} or {@code delta sign(d) / cols}) and meanSquaredError's accuracy.
+     */
+    public static LossResult regressionLoss(double[] pred, double[] t, int rows, int cols, boolean huber,
+                                            double delta) {
+        double[] g = new double[rows * cols];
+        double[] rowLoss = new double[rows];
+        double loss = 0;
+        double acc = 0;
+        for (int r = 0; r < rows; r++) {
+            double l = 0;
+            for (int c = 0; c < cols; c++) {
+                int i = r * cols + c;
+                double d = pred[i] - t[i];
+                double a = Math.abs(d);
+                if (!huber) {
+                    l += a;
+                    g[i] = Math.signum(d) / cols;
+                } else if (a <= delta) {
+                    l += 0.5 * d * d;
+                    g[i] = d / cols;
+                } else {
+                    l += delta * a - 0.5 * delta * delta;
+                    g[i] = delta * Math.signum(d) / cols;
+                }
+            }
+            rowLoss[r] = l / cols;
+            loss += l / cols;
+            boolean hit = cols > 1 ? argmax(pred, r, cols) == argmax(t, r, cols)
+                    : Math.abs(pred[r] - t[r]) < 0.5;
+            acc += hit ? 1 : 0;
+        }
+        return new LossResult(null, g, loss, acc, rowLoss);
+    }
+
     // ================================================================== regularisation
 
     /** {@code l1 sum |w| + l2 sum w^2} (before the op's {@code scale}). */

@@ -268,6 +268,29 @@ class Reference64Test {
         assertGradient("MSE", res.grad, numeric);
     }
 
+    @Test
+    void absoluteErrorAndHuberGradients() {
+        int rows = 3;
+        int cols = 4;
+        double[] p = normal(rows * cols, 2);
+        double[] t = normal(rows * cols, 2);
+        for (int i = 0; i < p.length; i++) { // away from the kinks at d = 0 and |d| = delta (1), for the differences
+            double d = p[i] - t[i];
+            if (Math.abs(d) < 0.05 || Math.abs(Math.abs(d) - 1) < 0.05) {
+                p[i] += 0.2;
+            }
+        }
+        for (boolean huber : new boolean[] {false, true}) {
+            Reference64.LossResult res = Reference64.regressionLoss(p, t, rows, cols, huber, 1.0);
+            double[] numeric = numericGradient(pp -> Reference64.regressionLoss(pp, t, rows, cols, huber, 1.0).loss, p);
+            assertGradient(huber ? "Huber" : "MAE", res.grad, numeric);
+        }
+        // Huber is half the squared error inside delta and linear outside: at d = 3, delta = 1: 3 - 0.5.
+        assertEquals(2.5, Reference64.regressionLoss(new double[] {3}, new double[] {0}, 1, 1, true, 1).loss, 1e-15);
+        assertEquals(0.125, Reference64.regressionLoss(new double[] {0.5}, new double[] {0}, 1, 1, true, 1).loss,
+                1e-15);
+    }
+
     // ------------------------------------------------------------------ batch norm
 
     @Test

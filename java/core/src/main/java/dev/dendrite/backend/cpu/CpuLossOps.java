@@ -5,6 +5,7 @@ import static dev.dendrite.backend.cpu.CpuSlices.floats;
 import static dev.dendrite.backend.cpu.CpuSlices.ints;
 
 import dev.dendrite.backend.LossOps;
+import dev.dendrite.backend.RegressionKind;
 import dev.dendrite.backend.Slice;
 
 /**
@@ -124,12 +125,13 @@ record CpuLossOps(CpuParallel par) implements LossOps {
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                 Slice dpred, float gradScale, Slice stats) {
+    public void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                               Slice dpred, float gradScale, Slice stats) {
         CpuFloats xs = CpuFloats.of(pred);
         CpuFloats ts = CpuFloats.of(targets);
         CpuFloats gs = CpuFloats.of(dpred);
-        double scale = 2.0 * gradScale / cols;
+        double scale = (double) gradScale / cols;
+        double[] g = new double[1];
         par.reduceRows(rows, cols, floats(stats), stats.offset(), (r0, r1, out, at) -> {
             double loss = 0;
             double correct = 0;
@@ -142,7 +144,7 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                     float p = xs.get(base + c);
                     float t = ts.get(base + c);
                     double d = (double) p - t;
-                    rowLoss += d * d;
+                    rowLoss += regressionTerm(kind, d, delta, g);
                     if (p > xs.get(base + bestP)) {
                         bestP = c;
                     }
@@ -150,7 +152,7 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                         bestT = c;
                     }
                     if (gs != null) {
-                        gs.set(base + c, (float) (scale * d));
+                        gs.set(base + c, (float) (scale * g[0]));
                     }
                 }
                 loss += rowLoss / cols;
@@ -164,5 +166,28 @@ record CpuLossOps(CpuParallel par) implements LossOps {
             out[at] = loss;
             out[at + 1] = correct;
         });
+    }
+
+    /**
+     * One output's term of a regression loss of error {@code d}, in double, and in {@code g[0]} its derivative: the
+     * kernels' dendrite_regression_term (kernels/common/losses.h).
+     */
+    static double regressionTerm(RegressionKind kind, double d, float delta, double[] g) {
+        switch (kind) {
+            case ABSOLUTE_ERROR:
+                g[0] = d > 0 ? 1 : d < 0 ? -1 : d;
+                return Math.abs(d);
+            case HUBER:
+                double a = Math.abs(d);
+                if (a <= delta) {
+                    g[0] = d;
+                    return 0.5 * d * d;
+                }
+                g[0] = d > 0 ? delta : -delta;
+                return delta * a - 0.5 * delta * (double) delta;
+            default:
+                g[0] = 2 * d;
+                return d * d;
+        }
     }
 }

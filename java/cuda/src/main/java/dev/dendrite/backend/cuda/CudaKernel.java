@@ -28,7 +28,7 @@ enum CudaKernel {
     SOFTMAX_FORWARD_XENT_DENSE("softmax_forward_xent_dense", "PIPPPPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_ROWS("softmax_forward_xent_rows", "PPIPPPPPIIPPFPP"),
     SIGMOID_XENT("sigmoid_xent", "PPIFPPFPP"),
-    MEAN_SQUARED_ERROR("mean_squared_error", "PPIIPFPP"),
+    REGRESSION_LOSS("regression_loss", "PPIIIFPFPP"),
     // dropout.cu
     DROPOUT("dropout", "PPIFIIIP"),
     // noise.cu

@@ -4,6 +4,7 @@ import static dev.dendrite.backend.cuda.CudaContext.BLOCK;
 import static dev.dendrite.backend.cuda.CudaContext.ptr;
 
 import dev.dendrite.backend.LossOps;
+import dev.dendrite.backend.RegressionKind;
 import dev.dendrite.backend.Slice;
 import jcuda.CudaException;
 import jcuda.driver.CUdeviceptr;
@@ -92,12 +93,13 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                 Slice dpred, float gradScale, Slice stats) {
+    public void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                               Slice dpred, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
-        ctx.launchMatrix("meanSquaredError", rows, cols, CudaKernel.MEAN_SQUARED_ERROR, ctx.rowGrid(rows, true), BLOCK,
-                1, ptr(pred), ptr(targets), rows, cols, ptr(dpred), 2f * gradScale / cols, ptr(stats), ctx.control);
+        ctx.launchMatrix("regressionLoss", rows, cols, CudaKernel.REGRESSION_LOSS, ctx.rowGrid(rows, true), BLOCK,
+                1, ptr(pred), ptr(targets), rows, cols, kind.code(), delta, ptr(dpred), gradScale / cols, ptr(stats),
+                ctx.control);
     }
 }

@@ -8,6 +8,7 @@ import static dev.dendrite.backend.opencl.OpenClContext.powerOfTwoGroup;
 
 import dev.dendrite.backend.GemmVariant;
 import dev.dendrite.backend.LossOps;
+import dev.dendrite.backend.RegressionKind;
 import dev.dendrite.backend.Slice;
 
 import org.jocl.CLException;
@@ -190,20 +191,20 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
     }
 
     @Override
-    public void meanSquaredError(Slice pred, Slice targets, int rows, int cols,
-                                 Slice dpred, float gradScale, Slice stats) {
+    public void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                               Slice dpred, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
         try {
             cl_mem rowStats = ctx.scratch(8L * rows);
-            OpenClKernel k = ctx.programs.kernel("losses.cl", "mean_squared_error");
-            ctx.withArgs(k, pred, targets, rows, cols, dpred, dpred != null, (float) (2.0 * gradScale / cols))
+            OpenClKernel k = ctx.programs.kernel("losses.cl", "regression_loss");
+            ctx.withArgs(k, pred, targets, rows, cols, kind.code(), delta, dpred, dpred != null, gradScale / cols)
                     .mem(rowStats, 0);
             ctx.run1(k, rows);
             reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {
-            throw ctx.clFailure("meanSquaredError", "rows=" + rows + ", cols=" + cols, e);
+            throw ctx.clFailure("regressionLoss", kind + ", rows=" + rows + ", cols=" + cols, e);
         }
     }
 }
