@@ -26,7 +26,7 @@ public final class ProfileChart {
     private static final String[][] CATEGORIES = {
         {"GEMM", "gemm"},
         {"bias + activation", "biasActivation", "activationBackward", "columnSums"},
-        {"loss", "softmaxCrossEntropy", "sigmoidCrossEntropy", "meanSquaredError", "regularizer"},
+        {"loss", "softmaxCrossEntropy", "sigmoidCrossEntropy", "meanSquaredError", "regressionLoss", "regularizer"},
         {"batch norm", "batchNorm"},
         {"dropout", "dropout"},
         {"optimizer", "sgdUpdate", "adamUpdate", "rmspropUpdate", "adagradUpdate"},
