@@ -131,8 +131,8 @@ record CpuLossOps(CpuParallel par) implements LossOps {
         CpuFloats ts = CpuFloats.of(targets);
         CpuFloats gs = CpuFloats.of(dpred);
         double scale = (double) gradScale / cols;
-        double[] g = new double[1];
         par.reduceRows(rows, cols, floats(stats), stats.offset(), (r0, r1, out, at) -> {
+            double[] g = new double[1]; // each part's own: the parts run at once
             double loss = 0;
             double correct = 0;
             for (int r = r0; r < r1; r++) {
