@@ -12,16 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
 import dev.dendrite.data.Tensor;
+import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
@@ -45,28 +42,13 @@ import dev.dendrite.optimizers.Adam;
  * 0.05. Without the constraints the weights end 0.1 or more away from Keras's (checked here too), so a constraint
  * left out, or applied before the update, cannot hide in the tolerance.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class KerasConstraintsTest {
+public abstract class KerasConstraintsTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-constraints.json";
     private static final double EPS = Math.ulp(1f);
 
-    /** The backend under test, created once per class. */
-    protected abstract Backend createBackend();
-
-    private Backend backend;
-    private Map<String, Object> fixture;
-
-    @BeforeAll
-    final void open() throws IOException {
-        fixture = load();
-        backend = createBackend();
-    }
-
-    @AfterAll
-    final void close() {
-        if (backend != null) {
-            backend.close();
-        }
+    @Override
+    protected Map<String, Object> loadFixture() throws IOException {
+        return load();
     }
 
     static Map<String, Object> load() throws IOException {

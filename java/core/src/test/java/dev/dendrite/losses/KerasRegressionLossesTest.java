@@ -11,14 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.dendrite.backend.Backend;
 import dev.dendrite.data.Tensor;
+import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
@@ -36,27 +33,12 @@ import dev.dendrite.optimizers.SGD;
  * <p>Tolerances: KerasOptimizerReplayTest's, {@code 2e-5 + 1e-4 |w|} and {@code 1e-5} relative on the loss (its
  * Javadoc says why). The four cases end 1e-2 or more apart in Keras, so a wrong term or derivative shows.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class KerasRegressionLossesTest {
+public abstract class KerasRegressionLossesTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-regression-losses.json";
 
-    /** The backend under test, created once per class. */
-    protected abstract Backend createBackend();
-
-    private Backend backend;
-    private Map<String, Object> fixture;
-
-    @BeforeAll
-    final void open() throws IOException {
-        fixture = load();
-        backend = createBackend();
-    }
-
-    @AfterAll
-    final void close() {
-        if (backend != null) {
-            backend.close();
-        }
+    @Override
+    protected Map<String, Object> loadFixture() throws IOException {
+        return load();
     }
 
     static Map<String, Object> load() throws IOException {

@@ -12,14 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.dendrite.backend.Backend;
 import dev.dendrite.data.Tensor;
+import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
@@ -47,30 +44,15 @@ import dev.dendrite.model.Sequential;
  * global_clipnorm against none; clipvalue against clipnorm), so a formula mistake cannot hide in the tolerance;
  * the exact order of weight decay and update is checked step by step in {@code KerasOptimizerFormulaTest}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class KerasOptimizerReplayTest {
+public abstract class KerasOptimizerReplayTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-optimizers-50-steps.json";
     private static final double WEIGHT_ABS = 2e-5;
     private static final double WEIGHT_REL = 1e-4;
     private static final double LOSS_REL = 1e-5;
 
-    /** The backend under test, created once per class. */
-    protected abstract Backend createBackend();
-
-    private Backend backend;
-    private Map<String, Object> fixture;
-
-    @BeforeAll
-    final void open() throws IOException {
-        fixture = load();
-        backend = createBackend();
-    }
-
-    @AfterAll
-    final void close() {
-        if (backend != null) {
-            backend.close();
-        }
+    @Override
+    protected Map<String, Object> loadFixture() throws IOException {
+        return load();
     }
 
     static Map<String, Object> load() throws IOException {
