@@ -27,23 +27,22 @@ DENDRITE_DEVICE float dendrite_norm_factor(float norm, float min_value, float ma
     return desired / (1e-7f + norm);
 }
 
-/* Vector v of w, `length` elements `step` apart from w[v * stride], scaled to its constrained norm. */
-DENDRITE_DEVICE void dendrite_norm_constraint_vector(DENDRITE_GLOBAL float *w, int v, int length, int step,
-                                                     int stride, float min_value, float max_value, float rate) {
-    DENDRITE_GLOBAL float *x = w + v * stride;
+/* Row r of a rows x cols weight (axis 1), scaled to its constrained norm by one work-item. */
+DENDRITE_DEVICE void dendrite_norm_constraint_row(DENDRITE_GLOBAL float *w, int r, int cols, float min_value,
+                                                  float max_value, float rate) {
+    DENDRITE_GLOBAL float *x = w + r * cols;
     dendrite_kahan sq = dendrite_kahan_zero();
-    for (int i = 0; i < length; i++) {
-        float e = x[i * step];
-        sq = dendrite_kahan_add(sq, e * e);
+    for (int c = 0; c < cols; c++) {
+        sq = dendrite_kahan_add(sq, x[c] * x[c]);
     }
     float f = dendrite_norm_factor(dendrite_sqrtf(sq.sum), min_value, max_value, rate);
-    for (int i = 0; i < length; i++) {
-        x[i * step] *= f;
+    for (int c = 0; c < cols; c++) {
+        x[c] *= f;
     }
 }
 
 #ifndef DENDRITE_HOST
-#define DENDRITE_NORM_COLUMNS 32 /* columns per work-group */
+#define DENDRITE_NORM_COLUMNS 32 /* columns per work-group; the hosts' NORM_COLUMNS */
 #define DENDRITE_NORM_LANES 8    /* lanes of rows per column: 256 work-items in all */
 
 /*

@@ -38,7 +38,7 @@ DENDRITE_KERNEL void norm_constraint_rows(float *w, int rows, int cols, float mi
                                           float rate) {
     dendrite_pdl_begin();
     for (unsigned int r = DENDRITE_GRID_START; r < (unsigned int) rows; r += DENDRITE_GRID_STRIDE) {
-        dendrite_norm_constraint_vector(w, (int) r, cols, 1, cols, min_value, max_value, rate);
+        dendrite_norm_constraint_row(w, (int) r, cols, min_value, max_value, rate);
     }
 }
 

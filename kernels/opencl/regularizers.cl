@@ -50,7 +50,7 @@ __kernel void norm_constraint_rows(__global float *w, int wo, int rows, int cols
                                    float rate) {
     int r = get_global_id(0);
     if (r < rows) {
-        dendrite_norm_constraint_vector(w + wo, r, cols, 1, cols, min_value, max_value, rate);
+        dendrite_norm_constraint_row(w + wo, r, cols, min_value, max_value, rate);
     }
 }
 

@@ -1,6 +1,5 @@
 package dev.dendrite.constraints;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -125,38 +124,6 @@ public abstract sealed class Constraint permits NormConstraint, NonNeg {
             return n.intValue();
         }
         throw new IllegalArgumentException("constraint axis " + v + "; expected one integer axis (0, 1 or -1)");
-    }
-
-    /**
-     * The norm constraints' op on a weight of {@code shape} ({@code [rows, cols]}, or a vector): Keras's norm over
-     * {@code axis}, which is 0 (each column: a Dense unit's incoming weights), 1 or -1 (each row); a vector has one
-     * norm, over axis 0 (or -1).
-     */
-    static void applyNorm(Backend backend, Slice w, int[] shape, int axis, double minValue, double maxValue,
-                          double rate, String name) {
-        checkNorm(shape, axis, name, "a weight");
-        int rows = shape[0];
-        int cols = shape.length == 2 ? shape[1] : 1;
-        int a = shape.length == 2 && (axis == 1 || axis == -1) ? 1 : 0;
-        backend.normConstraint(w, rows, cols, a, (float) minValue, (float) maxValue, (float) rate);
-    }
-
-    static void checkNorm(int[] shape, int axis, String name, String where) {
-        if (shape.length == 1 && (axis == 0 || axis == -1)) {
-            return;
-        }
-        if (shape.length == 2 && axis >= -2 && axis <= 1) {
-            return;
-        }
-        throw new IllegalArgumentException(name + "(axis=" + axis + ") on " + where + " of shape "
-                + Arrays.toString(shape) + "; expected axis 0 or -1 on a vector, 0, 1, -1 or -2 on a matrix");
-    }
-
-    static void checkAxis(int axis) {
-        if (axis < -2 || axis > 1) {
-            throw new IllegalArgumentException("constraint axis " + axis + "; expected 0, 1 or -1 (a Dense kernel's "
-                    + "axis 0 bounds each unit's incoming weights)");
-        }
     }
 
     @Override

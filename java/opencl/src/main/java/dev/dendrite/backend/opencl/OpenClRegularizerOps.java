@@ -17,7 +17,9 @@ import org.jocl.cl_mem;
 record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) implements RegularizerOps {
     /** Upper bound on the work-groups of the regularizer penalty's first pass. */
     private static final int PENALTY_GROUPS = 64;
-    /** The column norm kernel's work-group: 32 columns by 8 lanes of rows (its reqd_work_group_size). */
+    /** The column norm kernel's columns per work-group (DENDRITE_NORM_COLUMNS). */
+    private static final int NORM_COLUMNS = 32;
+    /** The column norm kernel's work-group: NORM_COLUMNS columns by 8 lanes of rows (its reqd_work_group_size). */
     private static final int NORM_GROUP = 256;
 
     @Override
@@ -56,11 +58,11 @@ record OpenClRegularizerOps(OpenClContext ctx, OpenClReductionOps reductions) im
         if (rows == 0 || cols == 0) {
             return;
         }
-        // 32 columns to a work-group of 256 (kernels/common/constraints.h).
+        // NORM_COLUMNS columns to a work-group of NORM_GROUP (kernels/common/constraints.h).
         try {
             OpenClKernel k = ctx.programs.kernel("regularizers.cl", "norm_constraint_columns");
             ctx.withArgs(k, w, rows, cols, minValue, maxValue, rate);
-            k.run(ctx.queue, (long) ceilDiv(cols, 32) * NORM_GROUP, NORM_GROUP);
+            k.run(ctx.queue, (long) ceilDiv(cols, NORM_COLUMNS) * NORM_GROUP, NORM_GROUP);
         } catch (CLException e) {
             throw ctx.clFailure("normConstraint", rows + "x" + cols + " axis 0", e);
         }
