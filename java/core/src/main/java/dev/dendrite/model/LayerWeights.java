@@ -35,11 +35,7 @@ final class LayerWeights {
     static List<float[]> download(Backend backend, Slice[][] weights) {
         List<float[]> out = new ArrayList<>();
         for (Slice[] layer : weights) {
-            for (Slice w : layer) {
-                float[] v = new float[w.length()];
-                backend.download(w, v, 0);
-                out.add(v);
-            }
+            out.addAll(download(backend, layer));
         }
         return out;
     }
@@ -63,11 +59,7 @@ final class LayerWeights {
                     + layers.get(li).name() + "'; it has " + weights[li].length + " " + specs);
         }
         for (int wi = 0; wi < weights[li].length; wi++) {
-            float[] v = values.get(wi);
-            if (v.length != weights[li][wi].length()) {
-                throw new IllegalArgumentException("weight " + layers.get(li).name() + "/" + specs.get(wi).name()
-                        + " has " + weights[li][wi].length() + " values; got an array of " + v.length);
-            }
+            checkLength(layers, weights, li, wi, values.get(wi));
         }
         for (int wi = 0; wi < weights[li].length; wi++) {
             backend.upload(values.get(wi), 0, weights[li][wi]);
@@ -87,13 +79,18 @@ final class LayerWeights {
         for (int li = 0; li < weights.length; li++) {
             for (int wi = 0; wi < weights[li].length; wi++) {
                 float[] v = values.get(i++);
-                if (v.length != weights[li][wi].length()) {
-                    throw new IllegalArgumentException("weight " + layers.get(li).name() + "/"
-                            + layers.get(li).weights().get(wi).name() + " has " + weights[li][wi].length()
-                            + " values; got an array of " + v.length);
-                }
+                checkLength(layers, weights, li, wi, v);
                 backend.upload(v, 0, weights[li][wi]);
             }
+        }
+    }
+
+    /** @throws IllegalArgumentException where {@code v} is not weight {@code wi} of layer {@code li}'s length */
+    private static void checkLength(List<Layer> layers, Slice[][] weights, int li, int wi, float[] v) {
+        if (v.length != weights[li][wi].length()) {
+            throw new IllegalArgumentException("weight " + layers.get(li).name() + "/"
+                    + layers.get(li).weights().get(wi).name() + " has " + weights[li][wi].length()
+                    + " values; got an array of " + v.length);
         }
     }
 }
