@@ -132,7 +132,6 @@ record CpuLossOps(CpuParallel par) implements LossOps {
         CpuFloats gs = CpuFloats.of(dpred);
         double scale = (double) gradScale / cols;
         par.reduceRows(rows, cols, floats(stats), stats.offset(), (r0, r1, out, at) -> {
-            double[] g = new double[1]; // each part's own: the parts run at once
             double loss = 0;
             double correct = 0;
             for (int r = r0; r < r1; r++) {
@@ -144,7 +143,7 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                     float p = xs.get(base + c);
                     float t = ts.get(base + c);
                     double d = (double) p - t;
-                    rowLoss += regressionTerm(kind, d, delta, g);
+                    rowLoss += regressionTerm(kind, d, delta);
                     if (p > xs.get(base + bestP)) {
                         bestP = c;
                     }
@@ -152,7 +151,7 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                         bestT = c;
                     }
                     if (gs != null) {
-                        gs.set(base + c, (float) (scale * g[0]));
+                        gs.set(base + c, (float) (scale * regressionDerivative(kind, d, delta)));
                     }
                 }
                 loss += rowLoss / cols;
@@ -169,25 +168,24 @@ record CpuLossOps(CpuParallel par) implements LossOps {
     }
 
     /**
-     * One output's term of a regression loss of error {@code d}, in double, and in {@code g[0]} its derivative: the
-     * kernels' dendrite_regression_term (kernels/common/losses.h).
+     * One output's term of a regression loss of error {@code d}, in double: the kernels' dendrite_regression_term
+     * (kernels/common/losses.h).
      */
-    static double regressionTerm(RegressionKind kind, double d, float delta, double[] g) {
-        switch (kind) {
-            case ABSOLUTE_ERROR:
-                g[0] = d > 0 ? 1 : d < 0 ? -1 : d;
-                return Math.abs(d);
-            case HUBER:
-                double a = Math.abs(d);
-                if (a <= delta) {
-                    g[0] = d;
-                    return 0.5 * d * d;
-                }
-                g[0] = d > 0 ? delta : -delta;
-                return delta * a - 0.5 * delta * (double) delta;
-            default:
-                g[0] = 2 * d;
-                return d * d;
-        }
+    static double regressionTerm(RegressionKind kind, double d, float delta) {
+        double a = Math.abs(d);
+        return switch (kind) {
+            case ABSOLUTE_ERROR -> a;
+            case HUBER -> a <= delta ? 0.5 * d * d : delta * a - 0.5 * delta * (double) delta;
+            case SQUARED_ERROR -> d * d;
+        };
+    }
+
+    /** {@link #regressionTerm}'s derivative in {@code d}: sign(d) (0 and NaN kept), Huber's d or delta sign(d), 2d. */
+    static double regressionDerivative(RegressionKind kind, double d, float delta) {
+        return switch (kind) {
+            case ABSOLUTE_ERROR -> d > 0 ? 1 : d < 0 ? -1 : d;
+            case HUBER -> Math.abs(d) <= delta ? d : d > 0 ? delta : -delta;
+            case SQUARED_ERROR -> 2 * d;
+        };
     }
 }
