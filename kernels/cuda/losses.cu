@@ -1,8 +1,8 @@
 /*
- * losses.cu - the loss ops (the twin of ../opencl/losses.cl): fused softmax + cross-entropy (sparse and dense labels), sigmoid + binary
- * cross-entropy, and the regression losses (squared error, absolute error, Huber). Each writes probabilities and the scaled gradient in the same pass
- * that computes the loss, and adds (loss sum, accuracy sum) to stats on the device: the host reads stats once
- * per epoch, not once per step.
+ * losses.cu - the loss ops (the twin of ../opencl/losses.cl): fused softmax + cross-entropy (sparse and dense
+ * labels), sigmoid + binary cross-entropy, and the regression losses (squared error, absolute error, Huber). Each
+ * writes probabilities and the scaled gradient in the same pass that computes the loss, and adds (loss sum,
+ * accuracy sum) to stats on the device: the host reads stats once per epoch, not once per step.
  *
  * Why one warp per row for softmax / MSE: classification heads are narrow (10 classes), so a thread per row
  * would serialise the row and leave most of the GPU idle, while a block per row would waste 90% of its

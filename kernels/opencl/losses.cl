@@ -1,9 +1,10 @@
 /*
  * losses.cl - the fused loss ops, one work-item per row: softmax + cross-entropy (sparse or dense labels),
- * sigmoid + binary cross-entropy, and the regression losses (squared error, absolute error, Huber). Each writes probabilities / gradients and the
- * row's (loss, accuracy) into row_stats[r] and row_stats[rows + r], which the softmax kernels' last work-group adds
- * up into stats (row_stats.h, accumulate_stats's arithmetic, no launch of its own); after the sigmoid and squared
- * error kernels reductions.cl's accumulate_stats does. The stable formulas are in ../common/losses.h.
+ * sigmoid + binary cross-entropy, and the regression losses (squared error, absolute error, Huber). Each writes
+ * probabilities / gradients and the row's (loss, accuracy) into row_stats[r] and row_stats[rows + r], which the
+ * softmax kernels' last work-group adds up into stats (row_stats.h, accumulate_stats's arithmetic, no launch of its
+ * own); after the sigmoid and regression kernels reductions.cl's accumulate_stats does. The stable formulas are in
+ * ../common/losses.h.
  */
 #include "../common/activations.h"
 #include "../common/errors.h"

@@ -1,8 +1,8 @@
 package dev.dendrite.backend;
 
-import java.util.Objects;
-
 import static dev.dendrite.backend.OpChecks.*;
+
+import java.util.Objects;
 
 /**
  * The checks of the loss and regularizer families ({@link LossOps}, {@link RegularizerOps}): the ops that add

@@ -24,8 +24,8 @@ import dev.dendrite.regularizers.Regularizer;
 
 /**
  * One MLP configuration in flat, Keras-named settings, the unit of a grid comparison: hidden widths, activation,
- * initializer, optimizer and its learning rate and momentum, dropout, batch norm, L2, max-norm, batch size, epochs, early
- * stopping and ReduceLROnPlateau. Immutable; {@link #with(String, String)} gives a copy with one setting changed,
+ * initializer, optimizer and its learning rate and momentum, dropout, batch norm, L2, max-norm, batch size, epochs,
+ * early stopping and ReduceLROnPlateau. Immutable; {@link #with(String, String)} gives a copy with one setting changed,
  * by the same names as {@code dendrite train}'s options ({@code activation}, {@code batch_size} or
  * {@code batch-size}, ...). The defaults are the course notebook's: 512-512 relu, Glorot, Adam, batch 128,
  * 10 epochs. Serializable, so that a configuration can travel to another machine (dendrite-spark's tasks).

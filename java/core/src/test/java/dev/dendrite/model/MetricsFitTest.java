@@ -109,7 +109,8 @@ class MetricsFitTest extends CpuModelTestBase {
         try (Sequential m = new Sequential(new Input(4), new Dense(16, "relu"), new Dense(2)).backend(cpu)) {
             m.compile(new Adam(0.01), "mse", "mae", "RootMeanSquaredError");
             History h = m.fit(x, y, new FitOptions().epochs(20).batchSize(32).verbose(0));
-            assertEquals(List.of("loss", "mae", "RootMeanSquaredError"), List.copyOf(h.history().keySet()).subList(0, 3));
+            assertEquals(List.of("loss", "mae", "RootMeanSquaredError"),
+                    List.copyOf(h.history().keySet()).subList(0, 3));
             assertTrue(h.last("mae") < h.history().get("mae").get(0) / 2, "the error falls: " + h.history().get("mae"));
             Map<String, Double> ev = m.evaluate(x, y);
             // With an unregularised MSE loss the loss is the mean squared error, and RMSE its root.
