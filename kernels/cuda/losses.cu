@@ -21,10 +21,11 @@
 
 /*
  * One row of softmax cross-entropy, by the calling warp. label >= 0: sparse class index; label < 0: dense
- * targets t. Returns (loss, hit) to every lane.
+ * targets t. Class weights cw (nullptr: none, Keras's class_weight) scale the row's loss and gradient by its class's
+ * weight, not its hit. Returns (loss, hit) to every lane.
  */
-__device__ __forceinline__ void softmax_xent_row(const float *z, int label, const float *t, int cols, float *p,
-                                                 float *g, float grad_scale, float &loss, float &hit) {
+__device__ __forceinline__ void softmax_xent_row(const float *z, int label, const float *t, int cols, const float *cw,
+                                                 float *p, float *g, float grad_scale, float &loss, float &hit) {
     int lane = threadIdx.x & 31;
     /* Arg-max of the logits (first on ties) and the row maximum. */
     float m;
@@ -53,15 +54,17 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
         row_loss = dendrite_warp_sum(acc.sum);
         target_class = tbest;
     }
+    float w = cw == nullptr ? 1.0f : cw[target_class];
+    float row_scale = grad_scale * w;
     for (int c = lane; c < cols; c += 32) {
         float pc = dendrite_softmax_p(z[c], m, inv);
         p[c] = pc;
         if (g != nullptr) {
             float tc = label >= 0 ? (c == label ? 1.0f : 0.0f) : t[c];
-            g[c] = grad_scale * (pc - tc);
+            g[c] = row_scale * (pc - tc);
         }
     }
-    loss = row_loss;
+    loss = row_loss * w;
     hit = best == target_class ? 1.0f : 0.0f;
 }
 
@@ -72,7 +75,7 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
  * left out.
  */
 __device__ __forceinline__ void softmax_xent_rows(const float *logits, const int *labels, const float *targets,
-                                                  int rows, int cols, float *probs, float *dlogits,
+                                                  int rows, int cols, const float *cw, float *probs, float *dlogits,
                                                   float grad_scale, float *stats, int *control) {
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
@@ -91,7 +94,7 @@ __device__ __forceinline__ void softmax_xent_rows(const float *logits, const int
         }
         size_t o = (size_t) r * cols;
         float l, h;
-        softmax_xent_row(logits + o, label, targets == nullptr ? nullptr : targets + o, cols, probs + o,
+        softmax_xent_row(logits + o, label, targets == nullptr ? nullptr : targets + o, cols, cw, probs + o,
                          dlogits == nullptr ? nullptr : dlogits + o, grad_scale, l, h);
         loss = dendrite_kahan_add(loss, l);
         hits += h;
@@ -126,7 +129,7 @@ __device__ __forceinline__ void softmax_forward_xent(const float *partials, int 
         dendrite_softmax_row_warp(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
     }
     __syncwarp();
-    softmax_xent_rows(z, labels, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(z, labels, targets, rows, cols, nullptr, probs, dlogits, grad_scale, stats, control);
 }
 
 DENDRITE_KERNEL void softmax_forward_xent_sparse(const float *partials, int blocks, float *z, const float *bias,
@@ -172,22 +175,22 @@ softmax_forward_xent_rows(const float *x, const float *w, int k, float *z, const
         }
     }
     __syncwarp();
-    softmax_xent_rows(z, labels, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(z, labels, targets, rows, cols, nullptr, probs, dlogits, grad_scale, stats, control);
 }
 
 /* Softmax cross-entropy with integer labels (I32, one per row). Block of 256 threads (8 rows at a time), grid at
  * most DENDRITE_MAX_STAT_BLOCKS. */
-DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, float *probs,
-                                         float *dlogits, float grad_scale, float *stats, int *control) {
+DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, const float *cw,
+                                         float *probs, float *dlogits, float grad_scale, float *stats, int *control) {
     dendrite_pdl_begin();
-    softmax_xent_rows(logits, labels, nullptr, rows, cols, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(logits, labels, nullptr, rows, cols, cw, probs, dlogits, grad_scale, stats, control);
 }
 
 /* Softmax cross-entropy against target distributions (F32, rows x cols); launched as the sparse form. */
-DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *targets, int rows, int cols, float *probs,
-                                        float *dlogits, float grad_scale, float *stats, int *control) {
+DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *targets, int rows, int cols, const float *cw,
+                                        float *probs, float *dlogits, float grad_scale, float *stats, int *control) {
     dendrite_pdl_begin();
-    softmax_xent_rows(logits, nullptr, targets, rows, cols, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(logits, nullptr, targets, rows, cols, cw, probs, dlogits, grad_scale, stats, control);
 }
 
 /*
@@ -195,22 +198,24 @@ DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *target
  * and its accuracy the fraction of hits, so the totals are (sum over all elements) / cols: the final step
  * scales by inv_cols. dlogits = grad_scale_per_col * (p - t), the host having divided by cols.
  */
-DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int n, float inv_cols, float *probs,
-                                  float *dlogits, float grad_scale_per_col, float *stats, int *control) {
+DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int n, float inv_cols, const float *cw,
+                                  float *probs, float *dlogits, float grad_scale_per_col, float *stats, int *control) {
     dendrite_pdl_begin();
     dendrite_kahan loss = dendrite_kahan_zero();
     float hits = 0.0f;
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         float z = logits[i];
         float t = targets[i];
-        loss = dendrite_kahan_add(loss, dendrite_bce_with_logits(z, t));
+        /* Class weights (non-null: one output, so an element is a row): its class is t > 0.5, Keras's rounding. */
+        float w = cw == nullptr ? 1.0f : cw[t > 0.5f ? 1 : 0];
+        loss = dendrite_kahan_add(loss, w * dendrite_bce_with_logits(z, t));
         float p = dendrite_sigmoid(z);
         probs[i] = p;
         if ((p > 0.5f) == (t > 0.5f)) {
             hits += 1.0f;
         }
         if (dlogits != nullptr) {
-            dlogits[i] = grad_scale_per_col * (p - t);
+            dlogits[i] = grad_scale_per_col * w * (p - t);
         }
     }
     dendrite_finish_stats(loss.sum, hits, inv_cols, 0.0f, inv_cols, stats, control);

@@ -13,12 +13,16 @@ import java.util.Objects;
  * {@link OpChecks} describes.
  */
 interface LossChecks extends SliceChecks {
-    /** Sparse labels are I32 class indices, one per row; dense ones an F32 matrix. {@code dlogits} may be null. */
+    /**
+     * Sparse labels are I32 class indices, one per row; dense ones an F32 matrix. {@code classWeights} (F32, one per
+     * class) and {@code dlogits} may be null.
+     */
     default void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                     Slice probs, Slice dlogits, Slice stats) {
+                                     Slice classWeights, Slice probs, Slice dlogits, Slice stats) {
         String op = "softmaxCrossEntropy";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
+        sliceOrNull(op, "classWeights", classWeights, DType.F32, cols, "cols");
         matrix(op, "logits", logits, rows, cols);
         if (sparseLabels) {
             slice(op, "labels", labels, DType.I32, rows, "rows");
@@ -42,14 +46,22 @@ interface LossChecks extends SliceChecks {
             noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
             noOverlap(op, "stats", stats, statsLength, "dlogits", dlogits, total, false);
         }
+        classWeightsApart(op, classWeights, cols, total, probs, dlogits, stats);
     }
 
-    /** {@code dlogits} may be null. */
-    default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice probs, Slice dlogits,
-                                     Slice stats) {
+    /** {@code classWeights} and {@code dlogits} may be null; class weights need one output (a binary classifier). */
+    default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights, Slice probs,
+                                     Slice dlogits, Slice stats) {
         String op = "sigmoidCrossEntropy";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
+        if (classWeights != null) {
+            if (cols != 1) {
+                throw new IllegalArgumentException(op + ": class weights with cols " + cols + "; expected cols 1 (a "
+                        + "binary classifier, whose class is its rounded target)");
+            }
+            slice(op, "classWeights", classWeights, DType.F32, 2, "2 (classes 0 and 1)");
+        }
         matrices(op, rows, cols, "logits", logits, "targets", targets, "probs", probs);
         matrixOrNull(op, "dlogits", dlogits, rows, cols);
         stats(op, stats);
@@ -58,6 +70,20 @@ interface LossChecks extends SliceChecks {
         if (dlogits != null) {
             checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
             noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
+        }
+        classWeightsApart(op, classWeights, 2, total, probs, dlogits, stats);
+    }
+
+    /** The op's outputs must not overwrite the class weights it reads (null passes). */
+    private void classWeightsApart(String op, Slice classWeights, int length, long total, Slice probs, Slice dlogits,
+                                   Slice stats) {
+        if (classWeights == null) {
+            return;
+        }
+        noOverlap(op, "probs", probs, total, "classWeights", classWeights, length, false);
+        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "classWeights", classWeights, length, false);
+        if (dlogits != null) {
+            noOverlap(op, "dlogits", dlogits, total, "classWeights", classWeights, length, false);
         }
     }
 

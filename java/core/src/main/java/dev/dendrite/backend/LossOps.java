@@ -20,7 +20,18 @@ public interface LossOps {
      * {@code stats[STAT_ACCURACY]}. If {@code dlogits} is non-null, overwrites it with
      * {@code gradScale * (p - t)}. Sparse labels outside {@code [0, cols)} are the caller's error.
      */
-    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+    default void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
+                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, null, probs, dlogits, gradScale, stats);
+    }
+
+    /**
+     * {@link #softmaxCrossEntropy(Slice, Slice, boolean, int, int, Slice, Slice, float, Slice)} with Keras's
+     * {@code class_weight}: where {@code classWeights} (F32, length {@code cols}) is not null, a row's loss and
+     * gradient are multiplied by the weight of its class (its label, or the arg-max of its target, first on ties),
+     * while its accuracy is not (Keras 3 weights the loss, not the compiled metrics). Null: every weight is 1.
+     */
+    void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice classWeights,
                              Slice probs, Slice dlogits, float gradScale, Slice stats);
 
     /**
@@ -29,7 +40,18 @@ public interface LossOps {
      * {@code binary_crossentropy}); its accuracy the fraction of outputs with {@code (p > 0.5) == (t > 0.5)}.
      * If {@code dlogits} is non-null, overwrites it with {@code gradScale * (p - t) / cols}.
      */
-    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+    default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        sigmoidCrossEntropy(logits, targets, rows, cols, null, probs, dlogits, gradScale, stats);
+    }
+
+    /**
+     * {@link #sigmoidCrossEntropy(Slice, Slice, int, int, Slice, Slice, float, Slice)} with Keras's
+     * {@code class_weight} for a binary classifier: where {@code classWeights} (F32, length 2: class 0, class 1) is
+     * not null, {@code cols} must be 1, and a row's loss and gradient are multiplied by the weight of its class,
+     * 1 where {@code t > 0.5} else 0 (Keras rounds the target, half to even); its accuracy is not.
+     */
+    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
                              Slice probs, Slice dlogits, float gradScale, Slice stats);
 
     /**

@@ -747,6 +747,93 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * Keras's {@code class_weight}: each row's loss and gradient times its class's weight (its label, or its target's
+     * arg-max), the probabilities and the accuracy as without; the float64 reference weights its unweighted result.
+     * The weights include 0 (a class left out of the loss) and values up to 3.25, so the unweighted test's tolerances
+     * are scaled by 3.25 (a product with one more rounding, well within them).
+     */
+    @Test
+    void classWeightsScaleTheSoftmaxLossAndGradientNotTheAccuracy() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] cw = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                cw[c] = c % 4 == 2 ? 0f : (float) (0.25 + 3 * rnd.nextDouble());
+            }
+            for (boolean sparse : new boolean[] {true, false}) {
+                String what = "class-weighted softmaxCE " + rows + "x" + cols + (sparse ? " sparse" : " dense");
+                float[] z = normal(rows * cols, 3);
+                int[] labels = new int[rows];
+                float[] targets = new float[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    labels[r] = rnd.nextInt(cols);
+                    if (sparse || r % 2 == 0) {
+                        targets[r * cols + labels[r]] = 1f;
+                    } else {
+                        double[] p = Reference64.softmax(d(normal(cols, 1)), 1, cols);
+                        for (int c = 0; c < cols; c++) {
+                            targets[r * cols + c] = (float) p[c];
+                        }
+                    }
+                }
+                float gradScale = 1f / rows;
+                Slice probs = f32Out(rows * cols);
+                Slice grad = f32Out(rows * cols);
+                Slice stats = f32(new float[] {0.25f, 3f});
+                backend.softmaxCrossEntropy(f32(z), sparse ? i32(labels) : f32(targets), sparse, rows, cols, f32(cw),
+                        probs, grad, gradScale, stats);
+                double[] w = Reference64.rowWeights(d(targets), rows, cols, d(cw));
+                Reference64.LossResult ref = Reference64.classWeighted(sparse
+                        ? Reference64.softmaxCrossEntropy(d(z), labels, rows, cols)
+                        : Reference64.softmaxCrossEntropy(d(z), d(targets), rows, cols), w, cols);
+                assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
+                double[] g = ref.grad.clone();
+                for (int i = 0; i < g.length; i++) {
+                    g[i] *= gradScale;
+                }
+                assertClose(what + ": dlogits", g, get(grad), 1e-5, 3.25 * 2e-7 * gradScale);
+                checkStats(what, stats, 0.25 + ref.loss, 3.25 * lossTolerance(ref.rowLoss), 3 + ref.accuracy, 1e-3);
+            }
+        }
+    }
+
+    /**
+     * A binary classifier's {@code class_weight}: one output, its class the target rounded (t > 0.5 is class 1), each
+     * row's loss and gradient times that class's weight, the accuracy as without; tolerances as the unweighted test's
+     * times the largest weight, 5.
+     */
+    @Test
+    void classWeightsScaleTheBinaryLossAndGradientNotTheAccuracy() {
+        for (int rows : new int[] {1, 7, 300, 33_000}) {
+            String what = "class-weighted sigmoidCE " + rows + "x1";
+            float[] z = normal(rows, 3);
+            keepAway(z, 0f, 1e-3f);
+            float[] t = uniform(rows, 0, 1);
+            keepAway(t, 0.5f, 1e-4f);
+            for (int i = 0; i < t.length; i += 3) {
+                t[i] = (i / 3) % 2 == 0 ? 0f : 1f;
+            }
+            float[] cw = {0.3f, 5f};
+            float gradScale = 0.5f;
+            Slice probs = f32Out(rows);
+            Slice grad = f32Out(rows);
+            Slice stats = f32(new float[] {1.5f, 0.5f});
+            backend.sigmoidCrossEntropy(f32(z), f32(t), rows, 1, f32(cw), probs, grad, gradScale, stats);
+            double[] w = Reference64.binaryRowWeights(d(t), d(cw));
+            Reference64.LossResult ref = Reference64.classWeighted(Reference64.sigmoidCrossEntropy(d(z), d(t), rows, 1),
+                    w, 1);
+            assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
+            double[] g = ref.grad.clone();
+            for (int i = 0; i < g.length; i++) {
+                g[i] *= gradScale;
+            }
+            assertClose(what + ": dlogits", g, get(grad), 1e-5, 5 * 2e-7 * gradScale);
+            checkStats(what, stats, 1.5 + ref.loss, 5 * lossTolerance(ref.rowLoss), 0.5 + ref.accuracy, 1e-5 * rows);
+        }
+    }
+
     @Test
     void meanSquaredError() {
         int[][] shapes = {{1, 1}, {200, 1}, {3, 7}, {129, 257}, {600, 130}, {33_000, 2}};

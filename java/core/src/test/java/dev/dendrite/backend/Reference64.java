@@ -336,6 +336,47 @@ public final class Reference64 {
         return new LossResult(p, g, loss, acc, rowLoss);
     }
 
+    /**
+     * Keras's {@code class_weight} applied to an unweighted result: each row's loss and gradient times its weight
+     * ({@code rowWeights[r]}), the probabilities and the accuracy as they were (Keras 3 weights the loss only).
+     */
+    public static LossResult classWeighted(LossResult unweighted, double[] rowWeights, int cols) {
+        int rows = rowWeights.length;
+        double[] g = unweighted.grad.clone();
+        double[] rowLoss = new double[rows];
+        double loss = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                g[r * cols + c] *= rowWeights[r];
+            }
+            rowLoss[r] = unweighted.rowLoss[r] * rowWeights[r];
+            loss += rowLoss[r];
+        }
+        return new LossResult(unweighted.probs, g, loss, unweighted.accuracy, rowLoss);
+    }
+
+    /**
+     * Each row's weight under Keras's {@code class_weight} ({@code classWeights[k]} for class k) for a classifier of
+     * {@code cols} classes: the class is the arg-max of the row's targets (first on ties), as Keras's
+     * {@code class_weight_to_sample_weights} picks it for one-hot rows.
+     */
+    public static double[] rowWeights(double[] targets, int rows, int cols, double[] classWeights) {
+        double[] w = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            w[r] = classWeights[argmax(targets, r, cols)];
+        }
+        return w;
+    }
+
+    /** {@link #rowWeights} for a binary classifier (one output): the class is the target rounded half to even. */
+    public static double[] binaryRowWeights(double[] targets, double[] classWeights) {
+        double[] w = new double[targets.length];
+        for (int r = 0; r < w.length; r++) {
+            w[r] = classWeights[(int) Math.rint(targets[r])];
+        }
+        return w;
+    }
+
     /** Sigmoid + binary cross-entropy, each row's loss the mean over its outputs. */
     public static LossResult sigmoidCrossEntropy(double[] z, double[] t, int rows, int cols) {
         double[] p = new double[rows * cols];

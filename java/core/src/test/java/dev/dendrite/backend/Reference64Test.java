@@ -221,6 +221,31 @@ class Reference64Test {
     }
 
     @Test
+    void classWeightedLossesHaveTheirGradients() {
+        int rows = 6;
+        int cols = 4;
+        double[] z = normal(rows * cols, 3);
+        double[] t = Reference64.softmax(normal(rows * cols, 1), rows, cols);
+        double[] cw = {0.5, 2, 0, 3.25};
+        double[] w = Reference64.rowWeights(t, rows, cols, cw);
+        Reference64.LossResult res = Reference64.classWeighted(Reference64.softmaxCrossEntropy(z, t, rows, cols), w,
+                cols);
+        double[] numeric = numericGradient(zz -> Reference64.classWeighted(
+                Reference64.softmaxCrossEntropy(zz, t, rows, cols), w, cols).loss, z);
+        assertGradient("class-weighted softmax CE", res.grad, numeric);
+        // One output: the class is the target rounded half to even (0.5 is class 0, as numpy's round).
+        double[] zb = normal(rows, 2);
+        double[] tb = {0, 1, 0.5, 0.51, 0.49, 1};
+        double[] wb = Reference64.binaryRowWeights(tb, new double[] {0.25, 4});
+        assertArrayEquals(new double[] {0.25, 4, 0.25, 4, 0.25, 4}, wb, 0);
+        Reference64.LossResult bin = Reference64.classWeighted(Reference64.sigmoidCrossEntropy(zb, tb, rows, 1), wb,
+                1);
+        double[] numericB = numericGradient(zz -> Reference64.classWeighted(
+                Reference64.sigmoidCrossEntropy(zz, tb, rows, 1), wb, 1).loss, zb);
+        assertGradient("class-weighted sigmoid BCE", bin.grad, numericB);
+    }
+
+    @Test
     void softmaxCrossEntropyExtremeLogitsAndTies() {
         double[] z = {1e4, -1e4, 0, 5, 5, 5};
         Reference64.LossResult res = Reference64.softmaxCrossEntropy(z, new int[] {1, 2}, 2, 3);

@@ -14,9 +14,10 @@ import dev.dendrite.backend.Slice;
 record CpuLossOps(CpuParallel par) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice classWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
         String op = "softmaxCrossEntropy";
         CpuFloats zs = CpuFloats.of(logits);
+        CpuFloats cw = CpuFloats.of(classWeights);
         int[] li = sparseLabels ? ints(labels) : null;
         CpuFloats tf = sparseLabels ? null : CpuFloats.of(labels);
         CpuFloats ps = CpuFloats.of(probs);
@@ -50,13 +51,13 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                 }
                 double shift = max + Math.log(sum); // log p_c = z_c - shift
                 int label;
+                double rowLoss = 0;
                 if (sparseLabels) {
                     label = li[lo + r];
-                    loss -= zs.get(rb + label) - shift;
+                    rowLoss = shift - zs.get(rb + label);
                 } else {
                     label = 0;
                     float tmax = tf.get(rb);
-                    double rowLoss = 0;
                     for (int c = 0; c < cols; c++) {
                         float t = tf.get(rb + c);
                         if (t > tmax) {
@@ -67,17 +68,20 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                             rowLoss -= t * (zs.get(rb + c) - shift);
                         }
                     }
-                    loss += rowLoss;
                 }
+                // Keras's class_weight scales the row's loss and gradient, not its accuracy.
+                double w = cw == null ? 1 : cw.get(label);
+                loss += w * rowLoss;
                 if (best == label) {
                     correct++;
                 }
+                double rowScale = gradScale * w;
                 for (int c = 0; c < cols; c++) {
                     double p = Math.exp(zs.get(rb + c) - shift);
                     ps.set(rb + c, (float) p);
                     if (gs != null) {
                         double t = sparseLabels ? (c == label ? 1 : 0) : tf.get(rb + c);
-                        gs.set(rb + c, (float) (gradScale * (p - t)));
+                        gs.set(rb + c, (float) (rowScale * (p - t)));
                     }
                 }
             }
@@ -87,9 +91,10 @@ record CpuLossOps(CpuParallel par) implements LossOps {
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         CpuFloats zs = CpuFloats.of(logits);
+        CpuFloats cw = CpuFloats.of(classWeights);
         CpuFloats ts = CpuFloats.of(targets);
         CpuFloats ps = CpuFloats.of(probs);
         CpuFloats gs = CpuFloats.of(dlogits);
@@ -100,6 +105,9 @@ record CpuLossOps(CpuParallel par) implements LossOps {
             for (int r = r0; r < r1; r++) {
                 double rowLoss = 0;
                 int rowCorrect = 0;
+                // A binary classifier's class weight (one output): its target's class, t > 0.5 (Keras rounds it).
+                double w = cw == null ? 1 : cw.get(ts.get(r * cols) > 0.5f ? 1 : 0);
+                double rowScale = scale * w;
                 for (int c = 0; c < cols; c++) {
                     int i = r * cols + c;
                     double z = zs.get(i);
@@ -113,10 +121,10 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                         rowCorrect++;
                     }
                     if (gs != null) {
-                        gs.set(i, (float) (scale * (p - t)));
+                        gs.set(i, (float) (rowScale * (p - t)));
                     }
                 }
-                loss += rowLoss / cols;
+                loss += w * rowLoss / cols;
                 correct += (double) rowCorrect / cols;
             }
             out[at] = loss;

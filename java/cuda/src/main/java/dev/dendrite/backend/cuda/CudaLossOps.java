@@ -15,9 +15,10 @@ import jcuda.driver.CUdeviceptr;
 record CudaLossOps(CudaContext ctx) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice classWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
         CUdeviceptr pz = ptr(logits);
         CUdeviceptr pl = ptr(labels);
+        CUdeviceptr pw = ptr(classWeights);
         CUdeviceptr pp = ptr(probs);
         CUdeviceptr pg = ptr(dlogits);
         CUdeviceptr ps = ptr(stats);
@@ -27,11 +28,11 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
         try {
             if (sparseLabels) {
                 ctx.launch(CudaKernel.SOFTMAX_XENT_SPARSE, ctx.rowGrid(rows, true), BLOCK, 1, 0,
-                        pz, pl, rows, cols, pp, pg, gradScale, ps, ctx.control);
+                        pz, pl, rows, cols, pw, pp, pg, gradScale, ps, ctx.control);
                 ctx.errorsPending = true;
             } else {
                 ctx.launch(CudaKernel.SOFTMAX_XENT_DENSE, ctx.rowGrid(rows, true), BLOCK, 1, 0,
-                        pz, pl, rows, cols, pp, pg, gradScale, ps, ctx.control);
+                        pz, pl, rows, cols, pw, pp, pg, gradScale, ps, ctx.control);
             }
         } catch (CudaException e) {
             throw ctx.fail("softmaxCrossEntropy", "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels, e);
@@ -81,15 +82,15 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         long total = (long) rows * cols;
         if (total == 0) {
             return;
         }
         ctx.launchMatrix("sigmoidCrossEntropy", rows, cols, CudaKernel.SIGMOID_XENT, ctx.statGrid(total), BLOCK, 1,
-                ptr(logits), ptr(targets), (int) total, 1f / cols, ptr(probs), ptr(dlogits), gradScale / cols,
-                ptr(stats), ctx.control);
+                ptr(logits), ptr(targets), (int) total, 1f / cols, ptr(classWeights), ptr(probs), ptr(dlogits),
+                gradScale / cols, ptr(stats), ctx.control);
     }
 
     @Override

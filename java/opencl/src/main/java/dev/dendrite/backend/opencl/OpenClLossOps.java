@@ -35,7 +35,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
     }
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice classWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -43,7 +43,8 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl",
                     sparseLabels ? "softmax_xent_sparse" : "softmax_xent_dense");
-            ctx.withArgs(k, logits, labels, rows, cols, probs, dlogits, dlogits != null, gradScale).mem(rowStats, 0);
+            ctx.withArgs(k, logits, labels, rows, cols, classWeights, classWeights != null, probs, dlogits,
+                    dlogits != null, gradScale).mem(rowStats, 0);
             if (sparseLabels) {
                 k.mem(ctx.errors);
             }
@@ -173,7 +174,7 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
     }
 
     @Override
-    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
+    public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
                                     Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
@@ -181,8 +182,8 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
         try {
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl", "sigmoid_xent");
-            ctx.withArgs(k, logits, targets, rows, cols, probs, dlogits, dlogits != null,
-                    (float) ((double) gradScale / cols)).mem(rowStats, 0);
+            ctx.withArgs(k, logits, targets, rows, cols, classWeights, classWeights != null, probs, dlogits,
+                    dlogits != null, (float) ((double) gradScale / cols)).mem(rowStats, 0);
             ctx.run1(k, rows);
             reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {
