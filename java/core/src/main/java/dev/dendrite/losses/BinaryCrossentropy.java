@@ -38,7 +38,27 @@ public final class BinaryCrossentropy extends Loss {
     @Override
     public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
                         int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
-        backend.sigmoidCrossEntropy(fused ? preActivation : output, targets, rows, cols, scratch, grad, gradScale,
-                stats);
+        compute(backend, fused, output, preActivation, targets, rows, cols, null, scratch, grad, gradScale, stats);
+    }
+
+    @Override
+    public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets, int rows,
+                        int cols, Slice classWeights, Slice scratch, Slice grad, float gradScale, Slice stats) {
+        backend.sigmoidCrossEntropy(fused ? preActivation : output, targets, rows, cols, classWeights, scratch, grad,
+                gradScale, stats);
+    }
+
+    /**
+     * Classes 0 and 1 of a binary classifier (one output, its class the rounded target). Keras would take the arg-max
+     * of a multi-label row as its class, which weighs labels that are not exclusive as if they were; refused here.
+     */
+    @Override
+    public int classWeightClasses(int outputWidth) {
+        if (outputWidth != 1) {
+            throw new IllegalArgumentException("class weights with binary_crossentropy need one output (a binary "
+                    + "classifier, classes 0 and 1), not " + outputWidth + "; for exclusive classes use a softmax "
+                    + "output with categorical_crossentropy");
+        }
+        return 2;
     }
 }

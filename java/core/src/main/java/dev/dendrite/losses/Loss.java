@@ -61,6 +61,34 @@ public abstract class Loss {
                                  Slice targets, int rows, int cols, Slice scratch, Slice grad,
                                  float gradScale, Slice stats);
 
+    /**
+     * {@link #compute} with Keras's {@code class_weight}: a row's loss and gradient times the weight of its class
+     * ({@code classWeights}, F32, {@link #classWeightClasses} long), null for none. Only the classification losses
+     * take class weights; the others call {@link #compute} and refuse a non-null table.
+     */
+    public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets, int rows,
+                        int cols, Slice classWeights, Slice scratch, Slice grad, float gradScale, Slice stats) {
+        if (classWeights != null) {
+            throw new IllegalArgumentException(classWeightClassesRefusal());
+        }
+        compute(backend, fused, output, preActivation, targets, rows, cols, scratch, grad, gradScale, stats);
+    }
+
+    /**
+     * The number of classes that Keras's {@code class_weight} weighs for a model of {@code outputWidth} outputs with
+     * this loss: the outputs for a softmax cross-entropy, 2 for a binary classifier.
+     *
+     * @throws IllegalArgumentException for a loss that is not a classification loss, saying which ones are
+     */
+    public int classWeightClasses(int outputWidth) {
+        throw new IllegalArgumentException(classWeightClassesRefusal());
+    }
+
+    private String classWeightClassesRefusal() {
+        return "class weights weigh the samples of a classifier: the loss must be sparse_categorical_crossentropy, "
+                + "categorical_crossentropy or binary_crossentropy with one output, not " + name();
+    }
+
     /** The loss's arguments besides {@code from_logits}, Keras's names (Huber's {@code delta}); none by default. */
     public Map<String, Object> config() {
         return Map.of();

@@ -1,7 +1,9 @@
 package dev.dendrite.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 import dev.dendrite.backend.ActivationFunction;
@@ -128,6 +130,8 @@ final class Engine implements AutoCloseable {
     private final NumericsCheck numerics;
     /** FitOptions.mixup while a fit with it runs, else null. */
     private MixupStep mixup;
+    /** FitOptions.classWeight's table (one F32 weight per class) while a fit with it runs, else null. */
+    private Buffer classWeights;
     /** The metrics counted on the device inside each training step, while a fit has them; else null. */
     private BatchMetrics stepMetrics;
     /** Evaluation batches are recorded and replayed like training steps ({@code -Ddendrite.recordEvaluation}). */
@@ -893,8 +897,9 @@ final class Engine implements AutoCloseable {
         MixupStep mix = training ? mixup : null;
         Slice targets = mix == null ? yBatch.all()
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
+        Slice weights = training && classWeights != null ? classWeights.all() : null; // Keras weighs training only
         // The output layer's softmax and the loss as one op where they can be (outputWithLoss), else one by one.
-        boolean withLoss = outputWithLoss && mix == null && !numerics.on();
+        boolean withLoss = outputWithLoss && mix == null && weights == null && !numerics.on();
         forward(training, withLoss ? n - 1 : n);
         Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
         contexts[n - 1].biasFromLoss = false; // set by this pass where the output layer runs with the loss
@@ -905,7 +910,7 @@ final class Engine implements AutoCloseable {
                 layers.get(n - 1).forward(contexts[n - 1], lastIn, outs[n - 1], training);
             }
             MixupStep.loss(mix, backend, loss, fused, outs[n - 1], fusedPreActivation(), targets, rows, outputSize,
-                    lossScratch.all(), training ? douts[n - 1] : null, 1f / rows, stats);
+                    weights, lossScratch.all(), training ? douts[n - 1] : null, 1f / rows, stats);
         }
         if (training) {
             numerics.finite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
@@ -1145,11 +1150,44 @@ final class Engine implements AutoCloseable {
         mixup = MixupStep.replace(mixup, backend, alpha, inputSize, outputSize, capacity);
     }
 
+    /**
+     * Weighs the training steps that follow by {@link FitOptions#classWeight} (a class not in the map weighs 1), or
+     * by nothing where the map is empty; the recorded steps are dropped either way.
+     *
+     * @throws IllegalArgumentException for a loss that takes no class weights, or a class outside the model's
+     */
+    void classWeights(Map<Integer, Double> weights) {
+        float[] table = null;
+        if (!weights.isEmpty()) {
+            int classes = loss.classWeightClasses(outputSize);
+            table = new float[classes];
+            Arrays.fill(table, 1f);
+            for (Map.Entry<Integer, Double> e : weights.entrySet()) {
+                if (e.getKey() >= classes) {
+                    throw new IllegalArgumentException("classWeight names class " + e.getKey() + ", but the model "
+                            + "has classes 0 to " + (classes - 1) + " (" + loss.name() + ", " + outputSize
+                            + " output" + (outputSize == 1 ? "" : "s") + ")");
+                }
+                table[e.getKey()] = e.getValue().floatValue();
+            }
+        }
+        releaseRecordedSteps();
+        if (classWeights != null) {
+            classWeights.close();
+            classWeights = null;
+        }
+        if (table != null) {
+            classWeights = backend.allocate(DType.F32, table.length);
+            backend.upload(table, 0, classWeights.all());
+        }
+    }
+
     @Override
     public void close() {
         try {
             releaseRecordedSteps();
             mixup(0);
+            classWeights(Map.of());
         } finally {
             workspace.forEach(Buffer::close);
             workspace.clear();

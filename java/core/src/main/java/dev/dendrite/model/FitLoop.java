@@ -84,8 +84,9 @@ final class FitLoop {
      * ({@code val_loss} and the metrics) after each epoch.
      */
     History run(TrainFeed feed, Supplier<Map<String, Double>> validation) {
-        engine.mixup(options.mixup());
+        engine.classWeights(options.classWeight());
         try {
+            engine.mixup(options.mixup());
             metrics.attach();
             try {
                 return runEpochs(feed, validation);
@@ -93,7 +94,8 @@ final class FitLoop {
                 metrics.detach();
             }
         } finally {
-            engine.mixup(0); // evaluate, predict and later fits see clean data
+            engine.mixup(0); // evaluate, predict and later fits see clean data, unweighted
+            engine.classWeights(Map.of());
         }
     }
 

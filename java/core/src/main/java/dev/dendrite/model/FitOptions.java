@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.data.DataSource;
@@ -36,6 +39,7 @@ public final class FitOptions {
     private DataSource validationSource;
     private int prefetch = DEFAULT_PREFETCH;
     private double mixupAlpha = 0;
+    private Map<Integer, Double> classWeight = Map.of();
     private int stepsPerExecution = 1;
 
     /** Batches a data source is read ahead by default (Keras's {@code max_queue_size}). */
@@ -318,5 +322,67 @@ public final class FitOptions {
     /** Mixup's alpha, or 0 when mixup is off. */
     public double mixup() {
         return mixupAlpha;
+    }
+
+    /**
+     * Keras's {@code class_weight}: while training, each sample's loss (and so its gradient) is multiplied by the
+     * weight of its class, so that rare classes count more in an imbalanced data set; a class not in the map weighs
+     * 1. The class is the label (sparse categorical cross-entropy), the arg-max of the one-hot target (categorical;
+     * with mixup, of the mixed target), or the rounded target of a binary classifier's one output (binary
+     * cross-entropy, classes 0 and 1). As in Keras 3, the reported {@code loss} is the weighted one (the weighted sum
+     * over the samples, divided by their number), while the accuracy and the other metrics, and the validation loss,
+     * are not weighted. A common choice is {@code n / (classes * count[k])} ("balanced" in scikit-learn).
+     * An empty map (the default) weights nothing.
+     *
+     * @throws IllegalArgumentException naming a class below 0, or a weight that is negative, NaN or infinite; a class
+     *                                  outside the model's classes, or a loss that is not a classification loss, is
+     *                                  reported by fit
+     */
+    public FitOptions classWeight(Map<Integer, ? extends Number> classWeight) {
+        Objects.requireNonNull(classWeight, "classWeight is null; pass an empty map for no class weights");
+        Map<Integer, Double> copy = new TreeMap<>();
+        for (Map.Entry<Integer, ? extends Number> e : classWeight.entrySet()) {
+            Integer k = Objects.requireNonNull(e.getKey(), "classWeight has a null class");
+            if (k < 0) {
+                throw new IllegalArgumentException("classWeight class " + k + "; expected a class index >= 0");
+            }
+            double w = Objects.requireNonNull(e.getValue(), "classWeight of class " + k + " is null").doubleValue();
+            if (!(w >= 0) || Double.isInfinite(w)) {
+                throw new IllegalArgumentException("classWeight of class " + k + " is " + w
+                        + "; expected a finite weight >= 0");
+            }
+            copy.put(k, w);
+        }
+        this.classWeight = Collections.unmodifiableMap(copy);
+        return this;
+    }
+
+    /**
+     * The weights scikit-learn's {@code compute_class_weight("balanced", ...)} gives, the usual companion of Keras's
+     * {@code class_weight}: {@code n / (k * count[c])} for each class c present among the {@code n} labels, k the
+     * number of classes present, so that every class weighs as much in total. For {@link #classWeight(Map)}.
+     *
+     * @throws IllegalArgumentException for no labels, or a label below 0 (naming it and its index)
+     */
+    public static Map<Integer, Double> balancedClassWeight(int[] labels) {
+        if (labels == null || labels.length == 0) {
+            throw new IllegalArgumentException("balancedClassWeight: no labels; expected at least one class index");
+        }
+        Map<Integer, Integer> counts = new TreeMap<>();
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0) {
+                throw new IllegalArgumentException("balancedClassWeight: label " + labels[i] + " at index " + i
+                        + "; expected a class index >= 0");
+            }
+            counts.merge(labels[i], 1, Integer::sum);
+        }
+        Map<Integer, Double> weights = new TreeMap<>();
+        counts.forEach((c, count) -> weights.put(c, (double) labels.length / ((double) counts.size() * count)));
+        return Collections.unmodifiableMap(weights);
+    }
+
+    /** The class weights ({@link #classWeight(Map)}), sorted by class; empty when none are set. */
+    public Map<Integer, Double> classWeight() {
+        return classWeight;
     }
 }

@@ -1,0 +1,121 @@
+package dev.dendrite.model;
+
+import static dev.dendrite.keras.KerasFixtures.floats;
+import static dev.dendrite.keras.KerasFixtures.integer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.dendrite.data.Tensor;
+import dev.dendrite.keras.KerasFixtureTest;
+import dev.dendrite.keras.KerasFixtures;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Input;
+import dev.dendrite.optimizers.SGD;
+
+/**
+ * {@link FitOptions#classWeight} against Keras 3 itself: the fixture {@code keras-class-weight.json} was written by
+ * {@code bench/keras/class_weight_fixture.py} (Keras 3.15 on JAX, CPU, float32). Small classifiers (sparse and
+ * categorical cross-entropy over 3 classes, binary cross-entropy on one output) trained 8 SGD steps with
+ * {@code class_weight} from the same weights must end with Keras's weights, its (weighted) epoch losses, and its
+ * (unweighted) accuracies and validation losses. The cases leave a class out (weight 1), weigh a class 0, and weigh
+ * the rare class 5x, so each part of the rule shows. A subclass per backend: the CPU, OpenCL (PoCL in CI) and CUDA
+ * (the emulated driver).
+ *
+ * <p>Tolerances: KerasOptimizerReplayTest's, {@code 2e-5 + 1e-4 |w|} on the weights and {@code 1e-5} relative on the
+ * losses (float32 sums in another order, over 8 steps). The accuracies are counts over 32 rows, compared to 1e-6: no
+ * output in the fixture lies within float rounding of a decision. Trained without the class weights, every case fails
+ * here: its first weight alone moves by 2e-3 or more, 100 times the tolerance.
+ */
+public abstract class KerasClassWeightTest extends KerasFixtureTest {
+    private static final String FIXTURE = "keras-class-weight.json";
+
+    @Override
+    protected Map<String, Object> loadFixture() throws IOException {
+        return load();
+    }
+
+    static Map<String, Object> load() throws IOException {
+        return KerasFixtures.load(KerasClassWeightTest.class, FIXTURE, "bench/keras/class_weight_fixture.py");
+    }
+
+    Stream<String> cases() throws IOException {
+        return KerasFixtures.names(load().get("cases")).stream();
+    }
+
+    @SuppressWarnings("unchecked")
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void eightStepsEndWithKerasWeightsAndLogs(String name) {
+        Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
+        String loss = (String) kase.get("loss");
+        int in = integer(fixture.get("inputs"));
+        int out = integer(kase.get("outputs"));
+        float[] x = floats(fixture.get("x"));
+        float[] xv = floats(fixture.get("x_val"));
+        int rows = x.length / in;
+        int valRows = xv.length / in;
+        List<float[]> initial = new ArrayList<>();
+        for (Object w : (List<Object>) kase.get("initial_weights")) {
+            initial.add(floats(w));
+        }
+        Map<Integer, Double> classWeight = new TreeMap<>();
+        ((Map<String, Object>) kase.get("class_weight")).forEach((k, v) -> classWeight.put(Integer.valueOf(k),
+                ((Number) v).doubleValue()));
+        try (Sequential m = new Sequential(new Input(in), new Dense(integer(fixture.get("hidden")), "relu"),
+                new Dense(out, out > 1 ? "softmax" : "sigmoid")).backend(backend)) {
+            m.setWeights(initial);
+            m.compile(new SGD(((Number) fixture.get("learning_rate")).doubleValue()), loss, "accuracy");
+            FitOptions options = new FitOptions().batchSize(integer(fixture.get("batch_size")))
+                    .epochs(integer(fixture.get("epochs"))).shuffle(false).verbose(0).classWeight(classWeight);
+            float[] y = floats(kase.get("y"));
+            float[] yv = floats(kase.get("y_val"));
+            History h;
+            if (loss.startsWith("sparse")) {
+                options.validationData(Tensor.wrap(xv, valRows, in), toInts(yv));
+                h = m.fit(Tensor.wrap(x, rows, in), toInts(y), options);
+            } else {
+                options.validationData(Tensor.wrap(xv, valRows, in), Tensor.wrap(yv, valRows, out));
+                h = m.fit(Tensor.wrap(x, rows, in), Tensor.wrap(y, rows, out), options);
+            }
+            List<Object> want = (List<Object>) kase.get("weights");
+            List<float[]> got = m.getWeights();
+            for (int k = 0; k < want.size(); k++) {
+                float[] e = floats(want.get(k));
+                for (int i = 0; i < e.length; i++) {
+                    double diff = Math.abs((double) got.get(k)[i] - e[i]);
+                    assertTrue(diff <= 2e-5 + 1e-4 * Math.abs(e[i]), name + " on " + backend.name() + ": weight " + k
+                            + "[" + i + "] = " + got.get(k)[i] + ", Keras " + e[i]);
+                }
+            }
+            compare(name, "loss", (List<Object>) kase.get("epoch_loss"), h, "loss", 1e-5);
+            compare(name, "val_loss", (List<Object>) kase.get("epoch_val_loss"), h, "val_loss", 1e-5);
+            compare(name, "accuracy", (List<Object>) kase.get("epoch_accuracy"), h, "accuracy", 0);
+        }
+    }
+
+    private void compare(String name, String what, List<Object> keras, History h, String key, double relative) {
+        for (int e = 0; e < keras.size(); e++) {
+            double k = ((Number) keras.get(e)).doubleValue();
+            assertEquals(k, h.history().get(key).get(e), relative * Math.abs(k) + 1e-6, name + " on " + backend.name()
+                    + ": epoch " + e + " " + what);
+        }
+    }
+
+    private static int[] toInts(float[] v) {
+        int[] r = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = Math.round(v[i]);
+        }
+        return r;
+    }
+}
