@@ -107,7 +107,7 @@ final class FitLoop {
             long t0 = System.nanoTime();
             callbacks.onEpochBegin(epoch);
             Map<String, Double> logs = trainEpoch(epoch, feed, epoch == resume[0] ? resume[1] : 0);
-            if (validation != null) {
+            if (validation != null && options.validatesAfterEpoch(epoch)) {
                 logs.putAll(validation.get());
             }
             logs.put("learning_rate", engine.optimizer().learningRateAt(engine.stepsDone()));

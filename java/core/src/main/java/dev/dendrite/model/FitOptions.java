@@ -2,11 +2,14 @@ package dev.dendrite.model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.data.DataSource;
@@ -40,6 +43,8 @@ public final class FitOptions {
     private int prefetch = DEFAULT_PREFETCH;
     private double mixupAlpha = 0;
     private Map<Integer, Double> classWeight = Map.of();
+    private int validationFreq = 1;
+    private Set<Integer> validationEpochs;
     private int stepsPerExecution = 1;
 
     /** Batches a data source is read ahead by default (Keras's {@code max_queue_size}). */
@@ -125,6 +130,53 @@ public final class FitOptions {
         this.validationLabels = null;
         this.validationSource = null;
         return this;
+    }
+
+    /**
+     * Keras's {@code validation_freq} as a number: validates after every {@code every}-th epoch (epochs counted from
+     * 1, so 2 validates after the 2nd, 4th, ...). The other epochs' logs, and so the history, lack the {@code val_}
+     * keys; a callback that monitors one of them waits for the next epoch that has it (EarlyStopping and
+     * ReduceLROnPlateau say so once). Default 1: every epoch.
+     *
+     * @throws IllegalArgumentException unless {@code every >= 1}
+     */
+    public FitOptions validationFreq(int every) {
+        if (every < 1) {
+            throw new IllegalArgumentException("validationFreq " + every + "; expected >= 1 (validate every n-th "
+                    + "epoch)");
+        }
+        this.validationFreq = every;
+        this.validationEpochs = null;
+        return this;
+    }
+
+    /**
+     * Keras's {@code validation_freq} as a list: validates after the epochs named, counted from 1 ({@code
+     * List.of(1, 5, 10)}).
+     *
+     * @throws IllegalArgumentException for an empty list, or an epoch below 1 (naming it)
+     */
+    public FitOptions validationFreq(Collection<Integer> epochs) {
+        Objects.requireNonNull(epochs, "validationFreq epochs is null");
+        if (epochs.isEmpty()) {
+            throw new IllegalArgumentException("validationFreq: no epochs; expected the epochs (from 1) to validate "
+                    + "after");
+        }
+        Set<Integer> copy = new TreeSet<>();
+        for (Integer e : epochs) {
+            if (e == null || e < 1) {
+                throw new IllegalArgumentException("validationFreq epoch " + e + "; expected epochs counted from 1");
+            }
+            copy.add(e);
+        }
+        this.validationEpochs = Collections.unmodifiableSet(copy);
+        this.validationFreq = 1;
+        return this;
+    }
+
+    /** Whether a fit with validation data validates after epoch {@code epoch} (0-based), by {@code validationFreq}. */
+    public boolean validatesAfterEpoch(int epoch) {
+        return validationEpochs != null ? validationEpochs.contains(epoch + 1) : (epoch + 1) % validationFreq == 0;
     }
 
     /** Adds callbacks, called in the order given. */

@@ -14,7 +14,9 @@ import dev.dendrite.plot.Charts;
 /**
  * What {@link Sequential#fit} returns: one value per epoch for every metric, by Keras's names ({@code loss},
  * {@code accuracy}, {@code val_loss}, {@code val_accuracy}, {@code learning_rate}) plus {@code epoch_time_s},
- * the wall time of the epoch in seconds (validation included).
+ * the wall time of the epoch in seconds (validation included). The lists stay aligned with {@link #epochs()}: an
+ * epoch that lacked a key (one that did not validate, by {@link FitOptions#validationFreq}) holds NaN there, where
+ * Keras's lists would be shorter.
  */
 public final class History {
     private final Map<String, List<Double>> values = new LinkedHashMap<>();

@@ -42,7 +42,8 @@ public final class Charts {
         chart.series(metric, epochs(history), values(history, metric), 0, false);
         String val = "val_" + metric;
         if (history.history().containsKey(val)) {
-            chart.series(val, epochs(history), values(history, val), 1, true);
+            double[][] v = validated(epochs(history), values(history, val));
+            chart.series(val, v[0], v[1], 1, true);
         }
         return chart;
     }
@@ -66,7 +67,8 @@ public final class Charts {
             }
             if (h.containsKey("val_" + metric)) {
                 String name = h.containsKey(metric) ? null : run.getKey();
-                chart.series(name, epochs(run.getValue()), values(run.getValue(), "val_" + metric), colour, true);
+                double[][] v = validated(epochs(run.getValue()), values(run.getValue(), "val_" + metric));
+                chart.series(name, v[0], v[1], colour, true);
                 anyVal = true;
                 any = true;
             }
@@ -159,5 +161,24 @@ public final class Charts {
 
     private static double[] values(History h, String metric) {
         return h.get(metric).stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * A validation curve's points without its NaNs: the epochs that did not validate (FitOptions.validationFreq), so
+     * that the line joins the ones that did rather than breaking into dots.
+     */
+    private static double[][] validated(double[] x, double[] y) {
+        int n = 0;
+        for (double v : y) {
+            n += Double.isNaN(v) ? 0 : 1;
+        }
+        double[][] out = new double[2][n];
+        for (int i = 0, j = 0; i < y.length; i++) {
+            if (!Double.isNaN(y[i])) {
+                out[0][j] = x[i];
+                out[1][j++] = y[i];
+            }
+        }
+        return out;
     }
 }

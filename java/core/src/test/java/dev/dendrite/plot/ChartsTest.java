@@ -98,6 +98,27 @@ class ChartsTest {
     }
 
     @Test
+    void aValidationCurveJoinsTheEpochsThatValidated(@TempDir Path dir) throws Exception {
+        // FitOptions.validationFreq(3) over 12 epochs: val_ keys after epochs 3, 6, 9 and 12 only (NaN between)
+        History h = new History();
+        for (int e = 0; e < 12; e++) {
+            Map<String, Double> logs = new LinkedHashMap<>();
+            logs.put("loss", 2.0 / (e + 1));
+            if ((e + 1) % 3 == 0) {
+                logs.put("val_loss", 2.1 / (e + 1));
+            }
+            h.record(e, logs);
+        }
+        Path svg = dir.resolve("freq.svg");
+        h.plot(svg);
+        String text = Files.readString(svg);
+        // one dashed line through the four validated epochs, not four lone dots; the training curve has 12 points
+        assertEquals(1, count(text, "stroke-dasharray=\"[^\"]+\" points=\"(\\S+ ){3}\\S+\""), text);
+        assertEquals(1, count(text, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"[^>]*"
+                + "points=\"(\\S+ ){11}\\S+\""), text);
+    }
+
+    @Test
     void theAccuracyCurveIsFoundUnderTheNameTheUserWrote(@TempDir Path dir) throws Exception {
         Random r = new Random(3);
         float[] x = new float[60 * 2];
