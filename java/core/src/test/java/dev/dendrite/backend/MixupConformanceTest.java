@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,9 +19,10 @@ import org.junit.jupiter.api.Test;
  *   <li>Against float64: the lambdas of a Marsaglia-Tsang Beta draw written here in double from the same Philox
  *       words, and the mixed batch from them. Tolerances: a lambda within 2e-5 (its log-Gamma terms reach about
  *       16.6 / alpha = 83 at alpha 0.2, whose float ulp is 7.6e-6, and dlam / d(log ratio) <= 1/4), a mixed value
- *       within 2e-5 times the largest difference of its two inputs plus 1e-6. A float draw could in principle land
- *       on the other side of an acceptance bound than the double one (a relative margin of a few ulps, odds about
- *       1e-7 per draw); the failure message names the seed to rerun.
+ *       within 2e-5 times the largest difference of its two inputs plus 1e-6. Where an acceptance test lies within
+ *       float rounding of its bound ({@link #ACCEPTANCE_TIE}), the float draw may decide it the other way than the
+ *       double one (base seed 81449346085218 did, at row 25 of the dense case, on every backend): the reference then
+ *       follows both outcomes, and the lambda must match one of them.
  *   <li>Against the CPU definition {@link Mixup#apply} run on the host: lambdas within 1e-6 (ulps of Java's and
  *       the device's log/exp apart), so mixed values within 1e-6 times their inputs' difference plus one rounding
  *       (an ulp of the value), the partner exactly.
@@ -31,37 +35,83 @@ import org.junit.jupiter.api.Test;
  * </ul>
  */
 public abstract class MixupConformanceTest extends OpFamilyConformance {
+    /**
+     * How near (relative to its terms' size) an acceptance test of a Gamma draw may lie to its bound and still be
+     * decided either way by float rounding: the float terms carry a few ulps (6e-8 each) of error; 1e-5 leaves a wide
+     * margin and opens a branch for about one draw in 1e5.
+     */
+    private static final double ACCEPTANCE_TIE = 1e-5;
 
-    /** The float64 reference lambda: Marsaglia-Tsang on the words mixup.h reads, every operation in double. */
-    static double referenceLambda(long seed, int r, int step, int stream, double alpha) {
-        double lx = referenceLogGamma(seed, r, step, stream, alpha);
-        double ly = referenceLogGamma(seed, r, step, stream + Mixup.ATTEMPTS, alpha);
-        return 1 / (1 + Math.exp(ly - lx));
-    }
-
-    private static double referenceLogGamma(long seed, int r, int step, int stream, double alpha) {
-        double shape = alpha < 1 ? alpha + 1 : alpha;
-        double d = shape - 1.0 / 3;
-        double c = 1 / Math.sqrt(9 * d);
-        double result = Math.log(d);
-        int[] b = new int[4];
-        for (int k = 0; k < Mixup.ATTEMPTS; k++) {
-            Philox.block(seed, r, step, stream + k, b);
-            double u1 = ((b[0] >>> 8) + 1) / 16777216.0;
-            double u2 = (b[1] >>> 8) / 16777216.0;
-            double z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-            double u = ((b[2] >>> 8) + 1) / 16777216.0;
-            double v = Math.pow(1 + c * z, 3);
-            if (1 + c * z > 0 && Math.log(u) < z * z / 2 + d - d * v + d * Math.log(v)) {
-                result = Math.log(d * v);
-                break;
+    /**
+     * The float64 reference lambdas, Marsaglia-Tsang on the words mixup.h reads, every operation in double, that a
+     * float draw may give: one, unless an acceptance test of the draw lies
+     * within {@code tie} (relative) of its bound, where float rounding may decide it either way; then both outcomes
+     * are followed. {@code tie} 0 follows the double's decisions only.
+     */
+    static double[] referenceLambdas(long seed, int r, int step, int stream, double alpha, double tie) {
+        List<Double> xs = referenceLogGammas(seed, r, step, stream, alpha, tie);
+        List<Double> ys = referenceLogGammas(seed, r, step, stream + Mixup.ATTEMPTS, alpha, tie);
+        double[] lambdas = new double[xs.size() * ys.size()];
+        int i = 0;
+        for (double lx : xs) {
+            for (double ly : ys) {
+                lambdas[i++] = 1 / (1 + Math.exp(ly - lx));
             }
         }
+        return lambdas;
+    }
+
+    private static List<Double> referenceLogGammas(long seed, int r, int step, int stream, double alpha, double tie) {
+        double shape = alpha < 1 ? alpha + 1 : alpha;
+        double d = shape - 1.0 / 3;
+        List<Double> results = new ArrayList<>();
+        attempts(seed, r, step, stream, d, 1 / Math.sqrt(9 * d), 0, tie, results);
         if (alpha < 1) {
+            int[] b = new int[4];
             Philox.block(seed, r, step, stream, b);
-            result += Math.log(((b[3] >>> 8) + 1) / 16777216.0) / alpha;
+            double boost = Math.log(((b[3] >>> 8) + 1) / 16777216.0) / alpha;
+            results.replaceAll(g -> g + boost);
         }
-        return result;
+        return results;
+    }
+
+    /** Marsaglia-Tsang's attempts from {@code k} on, each outcome that {@code tie} leaves open followed. */
+    private static void attempts(long seed, int r, int step, int stream, double d, double c, int k, double tie,
+                                 List<Double> results) {
+        if (k == Mixup.ATTEMPTS) {
+            results.add(Math.log(d)); // mixup.h's fallback after the last rejection
+            return;
+        }
+        int[] b = new int[4];
+        Philox.block(seed, r, step, stream + k, b);
+        double u1 = ((b[0] >>> 8) + 1) / 16777216.0;
+        double u2 = (b[1] >>> 8) / 16777216.0;
+        double z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+        double u = ((b[2] >>> 8) + 1) / 16777216.0;
+        double cz = 1 + c * z;
+        double v = Math.pow(cz, 3);
+        double lhs = Math.log(u);
+        double rhs = cz > 0 ? z * z / 2 + d - d * v + d * Math.log(v) : Double.NaN;
+        boolean accept = cz > 0 && lhs < rhs;
+        double scale = 1 + Math.abs(lhs) + z * z / 2 + d + Math.abs(d * v) + (cz > 0 ? Math.abs(d * Math.log(v)) : 0);
+        boolean open = Math.abs(cz) < tie || (cz > 0 && Math.abs(rhs - lhs) < tie * scale);
+        if ((accept || open) && cz > 0) {
+            results.add(Math.log(d * v));
+        }
+        if (!accept || open) {
+            attempts(seed, r, step, stream, d, c, k + 1, tie, results);
+        }
+    }
+
+    /** The candidate nearest {@code got}. */
+    private static double nearest(double[] candidates, double got) {
+        double best = candidates[0];
+        for (double c : candidates) {
+            if (Math.abs(c - got) < Math.abs(best - got)) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     private record Run(float[] lambdas, float[] x, float[] y) {
@@ -98,7 +148,7 @@ public abstract class MixupConformanceTest extends OpFamilyConformance {
         String where = " (rows " + rows + ", alpha " + alpha + ", step " + step + ", sparse " + sparse + ", seed "
                 + seed + ")";
         for (int r = 0; r < rows; r++) {
-            double lam = referenceLambda(s, r, step, Mixup.STREAM, alpha);
+            double lam = nearest(referenceLambdas(s, r, step, Mixup.STREAM, alpha, ACCEPTANCE_TIE), got.lambdas[r]);
             assertEquals(lam, got.lambdas[r], 2e-5, "lambda of row " + r + " against float64" + where);
             assertEquals(hostLam[r], got.lambdas[r], 1e-6, "lambda of row " + r + " against Mixup.apply" + where);
             int p = Mixup.partner(s, r, rows, step, Mixup.STREAM);
