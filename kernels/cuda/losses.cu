@@ -21,11 +21,12 @@
 
 /*
  * One row of softmax cross-entropy, by the calling warp. label >= 0: sparse class index; label < 0: dense
- * targets t. Class weights cw (nullptr: none, Keras's class_weight) scale the row's loss and gradient by its class's
- * weight, not its hit. Returns (loss, hit) to every lane.
+ * targets t. Class weights cw (nullptr: none, Keras's class_weight) and the row's own weight rw (1: none,
+ * sample_weight) scale the row's loss and gradient, not its hit. Returns (loss, hit) to every lane.
  */
 __device__ __forceinline__ void softmax_xent_row(const float *z, int label, const float *t, int cols, const float *cw,
-                                                 float *p, float *g, float grad_scale, float &loss, float &hit) {
+                                                 float rw, float *p, float *g, float grad_scale, float &loss,
+                                                 float &hit) {
     int lane = threadIdx.x & 31;
     /* Arg-max of the logits (first on ties) and the row maximum. */
     float m;
@@ -54,7 +55,7 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
         row_loss = dendrite_warp_sum(acc.sum);
         target_class = tbest;
     }
-    float w = cw == nullptr ? 1.0f : cw[target_class];
+    float w = (cw == nullptr ? 1.0f : cw[target_class]) * rw;
     float row_scale = grad_scale * w;
     for (int c = lane; c < cols; c += 32) {
         float pc = dendrite_softmax_p(z[c], m, inv);
@@ -75,7 +76,8 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
  * left out.
  */
 __device__ __forceinline__ void softmax_xent_rows(const float *logits, const int *labels, const float *targets,
-                                                  int rows, int cols, const float *cw, float *probs, float *dlogits,
+                                                  int rows, int cols, const float *cw, const float *rw, float *probs,
+                                                  float *dlogits,
                                                   float grad_scale, float *stats, int *control) {
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
@@ -94,8 +96,9 @@ __device__ __forceinline__ void softmax_xent_rows(const float *logits, const int
         }
         size_t o = (size_t) r * cols;
         float l, h;
-        softmax_xent_row(logits + o, label, targets == nullptr ? nullptr : targets + o, cols, cw, probs + o,
-                         dlogits == nullptr ? nullptr : dlogits + o, grad_scale, l, h);
+        softmax_xent_row(logits + o, label, targets == nullptr ? nullptr : targets + o, cols, cw,
+                         rw == nullptr ? 1.0f : rw[r], probs + o, dlogits == nullptr ? nullptr : dlogits + o,
+                         grad_scale, l, h);
         loss = dendrite_kahan_add(loss, l);
         hits += h;
     }
@@ -129,7 +132,7 @@ __device__ __forceinline__ void softmax_forward_xent(const float *partials, int 
         dendrite_softmax_row_warp(z + (size_t) r * cols, bias, cols, y + (size_t) r * cols, lane);
     }
     __syncwarp();
-    softmax_xent_rows(z, labels, targets, rows, cols, nullptr, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(z, labels, targets, rows, cols, nullptr, nullptr, probs, dlogits, grad_scale, stats, control);
 }
 
 DENDRITE_KERNEL void softmax_forward_xent_sparse(const float *partials, int blocks, float *z, const float *bias,
@@ -175,22 +178,24 @@ softmax_forward_xent_rows(const float *x, const float *w, int k, float *z, const
         }
     }
     __syncwarp();
-    softmax_xent_rows(z, labels, targets, rows, cols, nullptr, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(z, labels, targets, rows, cols, nullptr, nullptr, probs, dlogits, grad_scale, stats, control);
 }
 
 /* Softmax cross-entropy with integer labels (I32, one per row). Block of 256 threads (8 rows at a time), grid at
  * most DENDRITE_MAX_STAT_BLOCKS. */
 DENDRITE_KERNEL void softmax_xent_sparse(const float *logits, const int *labels, int rows, int cols, const float *cw,
-                                         float *probs, float *dlogits, float grad_scale, float *stats, int *control) {
+                                         const float *rw, float *probs, float *dlogits, float grad_scale,
+                                         float *stats, int *control) {
     dendrite_pdl_begin();
-    softmax_xent_rows(logits, labels, nullptr, rows, cols, cw, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(logits, labels, nullptr, rows, cols, cw, rw, probs, dlogits, grad_scale, stats, control);
 }
 
 /* Softmax cross-entropy against target distributions (F32, rows x cols); launched as the sparse form. */
 DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *targets, int rows, int cols, const float *cw,
-                                        float *probs, float *dlogits, float grad_scale, float *stats, int *control) {
+                                        const float *rw, float *probs, float *dlogits, float grad_scale,
+                                        float *stats, int *control) {
     dendrite_pdl_begin();
-    softmax_xent_rows(logits, nullptr, targets, rows, cols, cw, probs, dlogits, grad_scale, stats, control);
+    softmax_xent_rows(logits, nullptr, targets, rows, cols, cw, rw, probs, dlogits, grad_scale, stats, control);
 }
 
 /*
@@ -198,16 +203,18 @@ DENDRITE_KERNEL void softmax_xent_dense(const float *logits, const float *target
  * and its accuracy the fraction of hits, so the totals are (sum over all elements) / cols: the final step
  * scales by inv_cols. dlogits = grad_scale_per_col * (p - t), the host having divided by cols.
  */
-DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int n, float inv_cols, const float *cw,
-                                  float *probs, float *dlogits, float grad_scale_per_col, float *stats, int *control) {
+DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int n, int cols, float inv_cols,
+                                  const float *cw, const float *rw, float *probs, float *dlogits,
+                                  float grad_scale_per_col, float *stats, int *control) {
     dendrite_pdl_begin();
     dendrite_kahan loss = dendrite_kahan_zero();
     float hits = 0.0f;
     for (unsigned int i = DENDRITE_GRID_START; i < (unsigned int) n; i += DENDRITE_GRID_STRIDE) {
         float z = logits[i];
         float t = targets[i];
-        /* Class weights (non-null: one output, so an element is a row): its class is t > 0.5, Keras's rounding. */
-        float w = cw == nullptr ? 1.0f : cw[t > 0.5f ? 1 : 0];
+        /* Class weights (non-null: one output, so an element is a row): its class is t > 0.5, Keras's rounding;
+         * times the row's own weight (sample_weight). */
+        float w = (cw == nullptr ? 1.0f : cw[t > 0.5f ? 1 : 0]) * (rw == nullptr ? 1.0f : rw[i / (unsigned int) cols]);
         loss = dendrite_kahan_add(loss, w * dendrite_bce_with_logits(z, t));
         float p = dendrite_sigmoid(z);
         probs[i] = p;
@@ -227,7 +234,8 @@ DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int
  * dpred = grad_scale_per_col * the term's derivative, the host having folded 1 / cols in.
  */
 DENDRITE_KERNEL void regression_loss(const float *pred, const float *targets, int rows, int cols, int kind,
-                                     float delta, float *dpred, float grad_scale_per_col, float *stats, int *control) {
+                                     float delta, const float *rw, float *dpred, float grad_scale_per_col,
+                                     float *stats, int *control) {
     dendrite_pdl_begin();
     int lane = threadIdx.x & 31;
     int warps = (gridDim.x * blockDim.x) >> 5;
@@ -237,6 +245,8 @@ DENDRITE_KERNEL void regression_loss(const float *pred, const float *targets, in
     for (int r = (int) (DENDRITE_GRID_START >> 5); r < rows; r += warps) {
         const float *x = pred + (size_t) r * cols;
         const float *t = targets + (size_t) r * cols;
+        float w = rw == nullptr ? 1.0f : rw[r]; /* Keras's sample_weight: the row's loss and gradient, not its hit */
+        float row_scale = grad_scale_per_col * w;
         float sq = 0.0f;
         float pm = -INFINITY;
         int pbest = DENDRITE_NO_INDEX;
@@ -258,14 +268,14 @@ DENDRITE_KERNEL void regression_loss(const float *pred, const float *targets, in
                 tbest = c;
             }
             if (dpred != nullptr) {
-                dpred[(size_t) r * cols + c] = grad_scale_per_col * g;
+                dpred[(size_t) r * cols + c] = row_scale * g;
             }
         }
         sq = dendrite_warp_sum(sq);
         dendrite_warp_argmax(pm, pbest);
         dendrite_warp_argmax(tm, tbest);
         bool hit = cols > 1 ? pbest == tbest : fabsf(x[0] - t[0]) < 0.5f;
-        loss = dendrite_kahan_add(loss, sq * inv_cols);
+        loss = dendrite_kahan_add(loss, w * sq * inv_cols);
         hits += hit ? 1.0f : 0.0f;
     }
     float a = lane == 0 ? loss.sum : 0.0f;

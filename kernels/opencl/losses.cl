@@ -17,11 +17,13 @@
  * Softmax cross-entropy of one row against class `label` (sparse) or distribution t (dense, label < 0 then
  * means "take the arg-max of t"). With m the row's maximum and s = sum exp(z - m):
  * p_c = exp(z_c - m) / s and log p_c = (z_c - m) - log s, which never overflows. Class weights cw (0: none, Keras's
- * class_weight) scale the row's loss and gradient by its class's weight, not its accuracy.
+ * class_weight) and the row's own weight rw (1: none, sample_weight) scale the row's loss and gradient, not its
+ * accuracy.
  */
 DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __global const float *t, int cols,
-                                      __global const float *cw, __global float *probs, __global float *dlogits,
-                                      int has_grad, float grad_scale, __global float *row_stats, int r, int rows) {
+                                      __global const float *cw, float rw, __global float *probs,
+                                      __global float *dlogits, int has_grad, float grad_scale,
+                                      __global float *row_stats, int r, int rows) {
     float max;
     int best = dendrite_row_argmax_from(z, cols, 0, 1, &max);
     float sum = dendrite_row_sum_exp_from(z, cols, max, 0, 1);
@@ -40,7 +42,7 @@ DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __glob
         }
         loss = acc.sum;
     }
-    float w = cw == 0 ? 1.0f : cw[label];
+    float w = (cw == 0 ? 1.0f : cw[label]) * rw;
     float row_scale = grad_scale * w;
     for (int c = 0; c < cols; c++) {
         float p = dendrite_softmax_p(z[c], max, inv);
@@ -59,7 +61,7 @@ DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __glob
  * recorded for the host, and its row is left out rather than read past), then softmax_xent_row.
  */
 DENDRITE_DEVICE void softmax_xent_sparse_row(__global const float *z, __global const int *labels, int r, int rows,
-                                             int cols, __global const float *cw, __global float *probs,
+                                             int cols, __global const float *cw, float rw, __global float *probs,
                                              __global float *dlogits, int has_grad,
                                              float grad_scale, __global float *row_stats, __global int *err) {
     int label = labels[r];
@@ -69,12 +71,13 @@ DENDRITE_DEVICE void softmax_xent_sparse_row(__global const float *z, __global c
         row_stats[rows + r] = 0.0f;
         return;
     }
-    softmax_xent_row(z, label, 0, cols, cw, probs, dlogits, has_grad, grad_scale, row_stats, r, rows);
+    softmax_xent_row(z, label, 0, cols, cw, rw, probs, dlogits, has_grad, grad_scale, row_stats, r, rows);
 }
 
 __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global const int *labels, int lo,
                                   int rows, int cols, __global const float *cw, int cwo, int has_cw,
-                                  __global float *probs, int po, __global float *dlogits,
+                                  __global const float *rw, int rwo, int has_rw, __global float *probs, int po,
+                                  __global float *dlogits,
                                   int go, int has_grad, float grad_scale, __global float *row_stats, int so,
                                   __global int *err, int fold_stats, __global float *stats, int sto,
                                   __local float *la, __local float *lb) {
@@ -82,8 +85,9 @@ __kernel void softmax_xent_sparse(__global const float *logits, int zo, __global
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
         int o = r * cols;
-        softmax_xent_sparse_row(logits + zo + o, labels + lo, r, rows, cols, has_cw ? cw + cwo : 0, probs + po + o,
-                                dlogits + go + o, has_grad, grad_scale, row_stats + so, err);
+        softmax_xent_sparse_row(logits + zo + o, labels + lo, r, rows, cols, has_cw ? cw + cwo : 0,
+                                has_rw ? rw[rwo + r] : 1.0f, probs + po + o, dlogits + go + o, has_grad, grad_scale,
+                                row_stats + so, err);
     }
     dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
                                      la, lb);
@@ -120,7 +124,7 @@ __kernel void softmax_forward_xent_sparse(__global float *z, int zo, __global co
         int o = r * cols;
         fold_row(w, splits, z + zo, r, rows, cols);
         dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
-        softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, 0, probs + po + o, dlogits + go + o,
+        softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, 0, 1.0f, probs + po + o, dlogits + go + o,
                                 has_grad, grad_scale, row_stats + so, err);
     }
     dendrite_loss_end_by_last_group(fold_stats, row_stats + so, rows, stats + sto, err + DENDRITE_ERROR_WORDS, &last,
@@ -142,7 +146,7 @@ __kernel void softmax_forward_xent_dense(__global float *z, int zo, __global con
         int o = r * cols;
         fold_row(w, splits, z + zo, r, rows, cols);
         dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
-        softmax_xent_row(z + zo + o, -1, targets + to + o, cols, 0, probs + po + o, dlogits + go + o, has_grad,
+        softmax_xent_row(z + zo + o, -1, targets + to + o, cols, 0, 1.0f, probs + po + o, dlogits + go + o, has_grad,
                          grad_scale, row_stats + so, r, rows);
     }
     dendrite_loss_end_by_last_group(fold_stats, row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS,
@@ -181,10 +185,10 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
             int o = r * cols;
             dendrite_bias_softmax_row(z + zo + o, bias + bo, has_bias, y + yo + o, cols);
             if (sparse) {
-                softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, 0, probs + po + o,
+                softmax_xent_sparse_row(z + zo + o, labels + lo, r, rows, cols, 0, 1.0f, probs + po + o,
                                         dlogits + go + o, has_grad, grad_scale, row_stats + so, err);
             } else {
-                softmax_xent_row(z + zo + o, -1, targets + to + o, cols, 0, probs + po + o, dlogits + go + o,
+                softmax_xent_row(z + zo + o, -1, targets + to + o, cols, 0, 1.0f, probs + po + o, dlogits + go + o,
                                  has_grad, grad_scale, row_stats + so, r, rows);
             }
         }
@@ -196,7 +200,8 @@ __kernel __attribute__((reqd_work_group_size(32, DENDRITE_ROWS_PER_GROUP, 1))) v
 
 __kernel void softmax_xent_dense(__global const float *logits, int zo, __global const float *targets, int to,
                                  int rows, int cols, __global const float *cw, int cwo, int has_cw,
-                                 __global float *probs, int po, __global float *dlogits,
+                                 __global const float *rw, int rwo, int has_rw, __global float *probs, int po,
+                                 __global float *dlogits,
                                  int go, int has_grad, float grad_scale, __global float *row_stats, int so,
                                  int fold_stats, __global float *stats, int sto, __global int *control,
                                  __local float *la, __local float *lb) {
@@ -204,8 +209,9 @@ __kernel void softmax_xent_dense(__global const float *logits, int zo, __global 
     int r = get_global_id(0);
     if (r < rows) { /* no early return: every work-item reaches the statistics' barriers (row_stats.h) */
         int o = r * cols;
-        softmax_xent_row(logits + zo + o, -1, targets + to + o, cols, has_cw ? cw + cwo : 0, probs + po + o,
-                         dlogits + go + o, has_grad, grad_scale, row_stats + so, r, rows);
+        softmax_xent_row(logits + zo + o, -1, targets + to + o, cols, has_cw ? cw + cwo : 0,
+                         has_rw ? rw[rwo + r] : 1.0f, probs + po + o, dlogits + go + o, has_grad, grad_scale,
+                         row_stats + so, r, rows);
     }
     dendrite_row_stats_by_last_group(fold_stats, row_stats + so, rows, stats + sto, control + DENDRITE_ERROR_WORDS,
                                      &last, la, lb);
@@ -217,15 +223,16 @@ __kernel void softmax_xent_dense(__global const float *logits, int zo, __global 
  * divided grad_scale by cols.
  */
 __kernel void sigmoid_xent(__global const float *logits, int zo, __global const float *targets, int to,
-                           int rows, int cols, __global const float *cw, int cwo, int has_cw, __global float *probs,
-                           int po, __global float *dlogits, int go, int has_grad, float grad_scale_per_col,
+                           int rows, int cols, __global const float *cw, int cwo, int has_cw,
+                           __global const float *rw, int rwo, int has_rw, __global float *probs, int po,
+                           __global float *dlogits, int go, int has_grad, float grad_scale_per_col,
                            __global float *row_stats, int so) {
     int r = get_global_id(0);
     if (r >= rows) {
         return;
     }
     /* Class weights (has_cw: one output, the host checked): the target's class is t > 0.5, Keras's rounding. */
-    float w = has_cw ? cw[cwo + (targets[to + r * cols] > 0.5f ? 1 : 0)] : 1.0f;
+    float w = (has_cw ? cw[cwo + (targets[to + r * cols] > 0.5f ? 1 : 0)] : 1.0f) * (has_rw ? rw[rwo + r] : 1.0f);
     float row_scale = grad_scale_per_col * w;
     dendrite_kahan loss = dendrite_kahan_zero();
     int correct = 0;
@@ -253,24 +260,27 @@ __kernel void sigmoid_xent(__global const float *logits, int zo, __global const 
  * dpred = grad_scale_per_col * the term's derivative, the host having folded 1 / cols into the scale.
  */
 __kernel void regression_loss(__global const float *pred, int xo, __global const float *targets, int to,
-                              int rows, int cols, int kind, float delta, __global float *dpred, int go, int has_grad,
-                              float grad_scale_per_col, __global float *row_stats, int so) {
+                              int rows, int cols, int kind, float delta, __global const float *rw, int rwo,
+                              int has_rw, __global float *dpred, int go, int has_grad, float grad_scale_per_col,
+                              __global float *row_stats, int so) {
     int r = get_global_id(0);
     if (r >= rows) {
         return;
     }
     int o = r * cols;
+    float w = has_rw ? rw[rwo + r] : 1.0f; /* Keras's sample_weight: the row's loss and gradient, not its hit */
+    float row_scale = grad_scale_per_col * w;
     dendrite_kahan loss = dendrite_kahan_zero();
     for (int c = 0; c < cols; c++) {
         float d = pred[xo + o + c] - targets[to + o + c];
         float g;
         loss = dendrite_kahan_add(loss, dendrite_regression_term(kind, d, delta, &g));
         if (has_grad) {
-            dpred[go + o + c] = grad_scale_per_col * g;
+            dpred[go + o + c] = row_scale * g;
         }
     }
     bool hit = cols > 1 ? dendrite_row_argmax(pred + xo + o, cols) == dendrite_row_argmax(targets + to + o, cols)
                         : fabs(pred[xo + o] - targets[to + o]) < 0.5f;
-    row_stats[so + r] = loss.sum / (float) cols;
+    row_stats[so + r] = w * loss.sum / (float) cols;
     row_stats[so + rows + r] = hit ? 1.0f : 0.0f;
 }

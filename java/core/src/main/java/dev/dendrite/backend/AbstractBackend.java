@@ -239,7 +239,7 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                                                float gradScale, Slice stats, Slice dbias) {
         checks().gemm(rows, n, k, x, w, z);
         checks().biasActivationForward(z, bias, rows, n, ActivationFunction.SOFTMAX, y);
-        checks().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, null, probs, dlogits, stats);
+        checks().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, null, null, probs, dlogits, stats);
         if (dbias != null) {
             if (dlogits == null) {
                 throw new IllegalArgumentException("denseSoftmaxCrossEntropy: a bias gradient (dbias) needs dlogits, "
@@ -255,7 +255,8 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
                 dlogits, gradScale, stats, db);
         if (!fused) {
             issueDenseForward(x, w, bias, rows, k, n, ActivationFunction.SOFTMAX, 0f, z, y);
-            ops.losses().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, null, probs, dlogits, gradScale, stats);
+            ops.losses().softmaxCrossEntropy(z, labels, sparseLabels, rows, n, null, null, probs, dlogits, gradScale,
+                    stats);
         }
         if (dbias != null && !(fused && db != null)) {
             ops.reductions().columnSums(dlogits, rows, n, dbias);
@@ -538,25 +539,27 @@ public abstract class AbstractBackend<B extends AbstractBuffer<?>> implements Ba
 
     @Override
     public final void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                          Slice classWeights, Slice probs, Slice dlogits, float gradScale,
-                                          Slice stats) {
-        checks().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, classWeights, probs, dlogits, stats);
-        ops.losses().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, classWeights, probs, dlogits,
-                gradScale, stats);
+                                          Slice classWeights, Slice rowWeights, Slice probs, Slice dlogits,
+                                          float gradScale, Slice stats) {
+        checks().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, classWeights, rowWeights, probs,
+                dlogits, stats);
+        ops.losses().softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, classWeights, rowWeights, probs,
+                dlogits, gradScale, stats);
     }
 
     @Override
     public final void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
-                                          Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        checks().sigmoidCrossEntropy(logits, targets, rows, cols, classWeights, probs, dlogits, stats);
-        ops.losses().sigmoidCrossEntropy(logits, targets, rows, cols, classWeights, probs, dlogits, gradScale, stats);
+                                          Slice rowWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+        checks().sigmoidCrossEntropy(logits, targets, rows, cols, classWeights, rowWeights, probs, dlogits, stats);
+        ops.losses().sigmoidCrossEntropy(logits, targets, rows, cols, classWeights, rowWeights, probs, dlogits,
+                gradScale, stats);
     }
 
     @Override
     public final void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
-                                     Slice dpred, float gradScale, Slice stats) {
-        checks().regressionLoss(pred, targets, rows, cols, kind, delta, dpred, stats);
-        ops.losses().regressionLoss(pred, targets, rows, cols, kind, delta, dpred, gradScale, stats);
+                                     Slice rowWeights, Slice dpred, float gradScale, Slice stats) {
+        checks().regressionLoss(pred, targets, rows, cols, kind, delta, rowWeights, dpred, stats);
+        ops.losses().regressionLoss(pred, targets, rows, cols, kind, delta, rowWeights, dpred, gradScale, stats);
     }
 
     @Override

@@ -15,14 +15,15 @@ import java.util.Objects;
 interface LossChecks extends SliceChecks {
     /**
      * Sparse labels are I32 class indices, one per row; dense ones an F32 matrix. {@code classWeights} (F32, one per
-     * class) and {@code dlogits} may be null.
+     * class), {@code rowWeights} (F32, one per row) and {@code dlogits} may be null.
      */
     default void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                     Slice classWeights, Slice probs, Slice dlogits, Slice stats) {
+                                     Slice classWeights, Slice rowWeights, Slice probs, Slice dlogits, Slice stats) {
         String op = "softmaxCrossEntropy";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
         sliceOrNull(op, "classWeights", classWeights, DType.F32, cols, "cols");
+        sliceOrNull(op, "rowWeights", rowWeights, DType.F32, rows, "rows");
         matrix(op, "logits", logits, rows, cols);
         if (sparseLabels) {
             slice(op, "labels", labels, DType.I32, rows, "rows");
@@ -46,15 +47,20 @@ interface LossChecks extends SliceChecks {
             noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
             noOverlap(op, "stats", stats, statsLength, "dlogits", dlogits, total, false);
         }
-        classWeightsApart(op, classWeights, cols, total, probs, dlogits, stats);
+        weightsApart(op, "classWeights", classWeights, cols, total, probs, "dlogits", dlogits, stats);
+        weightsApart(op, "rowWeights", rowWeights, rows, total, probs, "dlogits", dlogits, stats);
     }
 
-    /** {@code classWeights} and {@code dlogits} may be null; class weights need one output (a binary classifier). */
-    default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights, Slice probs,
-                                     Slice dlogits, Slice stats) {
+    /**
+     * {@code classWeights}, {@code rowWeights} and {@code dlogits} may be null; class weights need one output (a binary
+     * classifier).
+     */
+    default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
+                                     Slice rowWeights, Slice probs, Slice dlogits, Slice stats) {
         String op = "sigmoidCrossEntropy";
         nonNegative(op, "rows", rows);
         positive(op, "cols", cols);
+        sliceOrNull(op, "rowWeights", rowWeights, DType.F32, rows, "rows");
         if (classWeights != null) {
             if (cols != 1) {
                 throw new IllegalArgumentException(op + ": class weights with cols " + cols + "; expected cols 1 (a "
@@ -71,25 +77,28 @@ interface LossChecks extends SliceChecks {
             checkLossOverlaps(op, "dlogits", dlogits, logits, targets, stats, total);
             noOverlap(op, "dlogits", dlogits, total, "probs", probs, total, false);
         }
-        classWeightsApart(op, classWeights, 2, total, probs, dlogits, stats);
+        weightsApart(op, "classWeights", classWeights, 2, total, probs, "dlogits", dlogits, stats);
+        weightsApart(op, "rowWeights", rowWeights, rows, total, probs, "dlogits", dlogits, stats);
     }
 
-    /** The op's outputs must not overwrite the class weights it reads (null passes). */
-    private void classWeightsApart(String op, Slice classWeights, int length, long total, Slice probs, Slice dlogits,
-                                   Slice stats) {
-        if (classWeights == null) {
+    /** The op's outputs ({@code probs} may be null) must not overwrite the weights it reads (null passes). */
+    private void weightsApart(String op, String name, Slice weights, int length, long total, Slice probs,
+                              String gradName, Slice grad, Slice stats) {
+        if (weights == null) {
             return;
         }
-        noOverlap(op, "probs", probs, total, "classWeights", classWeights, length, false);
-        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, "classWeights", classWeights, length, false);
-        if (dlogits != null) {
-            noOverlap(op, "dlogits", dlogits, total, "classWeights", classWeights, length, false);
+        if (probs != null) {
+            noOverlap(op, "probs", probs, total, name, weights, length, false);
+        }
+        noOverlap(op, "stats", stats, Backend.STATS_LENGTH, name, weights, length, false);
+        if (grad != null) {
+            noOverlap(op, gradName, grad, total, name, weights, length, false);
         }
     }
 
-    /** {@code dpred} may be null. */
+    /** {@code rowWeights} and {@code dpred} may be null. */
     default void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
-                                Slice dpred, Slice stats) {
+                                Slice rowWeights, Slice dpred, Slice stats) {
         String op = "regressionLoss";
         Objects.requireNonNull(kind, op + ": kind is null");
         if (kind == RegressionKind.HUBER && !(delta > 0f && Float.isFinite(delta))) {
@@ -99,12 +108,14 @@ interface LossChecks extends SliceChecks {
         positive(op, "cols", cols);
         matrices(op, rows, cols, "pred", pred, "targets", targets);
         matrixOrNull(op, "dpred", dpred, rows, cols);
+        sliceOrNull(op, "rowWeights", rowWeights, DType.F32, rows, "rows");
         stats(op, stats);
         long total = (long) rows * cols;
         apart(op, "stats", stats, Backend.STATS_LENGTH, total, "pred", pred, "targets", targets);
         if (dpred != null) {
             checkLossOverlaps(op, "dpred", dpred, pred, targets, stats, total);
         }
+        weightsApart(op, "rowWeights", rowWeights, rows, total, null, "dpred", dpred, stats);
     }
 
     default void regularizerGradient(Slice w, Slice grad, int n) {

@@ -22,17 +22,18 @@ public interface LossOps {
      */
     default void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
                                      Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, null, probs, dlogits, gradScale, stats);
+        softmaxCrossEntropy(logits, labels, sparseLabels, rows, cols, null, null, probs, dlogits, gradScale, stats);
     }
 
     /**
      * {@link #softmaxCrossEntropy(Slice, Slice, boolean, int, int, Slice, Slice, float, Slice)} with Keras's
-     * {@code class_weight}: where {@code classWeights} (F32, length {@code cols}) is not null, a row's loss and
-     * gradient are multiplied by the weight of its class (its label, or the arg-max of its target, first on ties),
-     * while its accuracy is not (Keras 3 weights the loss, not the compiled metrics). Null: every weight is 1.
+     * {@code class_weight} and {@code sample_weight}: a row's loss and gradient are multiplied by the weight of its
+     * class in {@code classWeights} (F32, length {@code cols}; the class is its label, or the arg-max of its target,
+     * first on ties) and by its own weight in {@code rowWeights} (F32, length {@code rows}), while its accuracy is not
+     * (Keras 3 weights the loss, not the compiled metrics). Either may be null: weights of 1.
      */
     void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols, Slice classWeights,
-                             Slice probs, Slice dlogits, float gradScale, Slice stats);
+                             Slice rowWeights, Slice probs, Slice dlogits, float gradScale, Slice stats);
 
     /**
      * Fused, numerically stable sigmoid + binary cross-entropy on F32 targets in {@code [0, 1]}. Overwrites
@@ -42,16 +43,17 @@ public interface LossOps {
      */
     default void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols,
                                      Slice probs, Slice dlogits, float gradScale, Slice stats) {
-        sigmoidCrossEntropy(logits, targets, rows, cols, null, probs, dlogits, gradScale, stats);
+        sigmoidCrossEntropy(logits, targets, rows, cols, null, null, probs, dlogits, gradScale, stats);
     }
 
     /**
      * {@link #sigmoidCrossEntropy(Slice, Slice, int, int, Slice, Slice, float, Slice)} with Keras's
-     * {@code class_weight} for a binary classifier: where {@code classWeights} (F32, length 2: class 0, class 1) is
-     * not null, {@code cols} must be 1, and a row's loss and gradient are multiplied by the weight of its class,
-     * 1 where {@code t > 0.5} else 0 (Keras rounds the target, half to even); its accuracy is not.
+     * {@code class_weight} for a binary classifier and {@code sample_weight}: where {@code classWeights} (F32,
+     * length 2: class 0, class 1) is not null, {@code cols} must be 1, and a row's loss and gradient are multiplied by
+     * the weight of its class, 1 where {@code t > 0.5} else 0 (Keras rounds the target, half to even); where
+     * {@code rowWeights} (F32, length {@code rows}) is not null, by the row's own weight too. Its accuracy is not.
      */
-    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
+    void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights, Slice rowWeights,
                              Slice probs, Slice dlogits, float gradScale, Slice stats);
 
     /**
@@ -60,8 +62,18 @@ public interface LossOps {
      * of pred and target agree ({@code cols > 1}) or when {@code |pred - t| < 0.5} ({@code cols == 1}). If
      * {@code dpred} is non-null, overwrites it with {@code gradScale * term'(d) / cols}.
      */
+    default void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
+                                Slice dpred, float gradScale, Slice stats) {
+        regressionLoss(pred, targets, rows, cols, kind, delta, null, dpred, gradScale, stats);
+    }
+
+    /**
+     * {@link #regressionLoss(Slice, Slice, int, int, RegressionKind, float, Slice, float, Slice)} with Keras's
+     * {@code sample_weight}: where {@code rowWeights} (F32, length {@code rows}) is not null, a row's loss and
+     * gradient are multiplied by its weight; its accuracy is not.
+     */
     void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
-                        Slice dpred, float gradScale, Slice stats);
+                        Slice rowWeights, Slice dpred, float gradScale, Slice stats);
 
     /**
      * Mean squared error, {@link #regressionLoss} of {@link RegressionKind#SQUARED_ERROR}: a row's loss is

@@ -38,14 +38,16 @@ public final class BinaryCrossentropy extends Loss {
     @Override
     public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
                         int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
-        compute(backend, fused, output, preActivation, targets, rows, cols, null, scratch, grad, gradScale, stats);
+        compute(backend, fused, output, preActivation, targets, rows, cols, null, null, scratch, grad, gradScale,
+                stats);
     }
 
     @Override
     public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets, int rows,
-                        int cols, Slice classWeights, Slice scratch, Slice grad, float gradScale, Slice stats) {
-        backend.sigmoidCrossEntropy(fused ? preActivation : output, targets, rows, cols, classWeights, scratch, grad,
-                gradScale, stats);
+                        int cols, Slice classWeights, Slice rowWeights, Slice scratch, Slice grad, float gradScale,
+                        Slice stats) {
+        backend.sigmoidCrossEntropy(fused ? preActivation : output, targets, rows, cols, classWeights, rowWeights,
+                scratch, grad, gradScale, stats);
     }
 
     /**

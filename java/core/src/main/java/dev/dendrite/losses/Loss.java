@@ -62,14 +62,19 @@ public abstract class Loss {
                                  float gradScale, Slice stats);
 
     /**
-     * {@link #compute} with Keras's {@code class_weight}: a row's loss and gradient times the weight of its class
-     * ({@code classWeights}, F32, {@link #classWeightClasses} long), null for none. Only the classification losses
-     * take class weights; the others call {@link #compute} and refuse a non-null table.
+     * {@link #compute} with Keras's {@code class_weight} and {@code sample_weight}: a row's loss and gradient times
+     * the weight of its class ({@code classWeights}, F32, {@link #classWeightClasses} long) and its own weight
+     * ({@code rowWeights}, F32, one per row); null for none. The built-in losses take both (the regression losses no
+     * class weights); a loss that overrides only {@link #compute} refuses them.
      */
     public void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets, int rows,
-                        int cols, Slice classWeights, Slice scratch, Slice grad, float gradScale, Slice stats) {
+                        int cols, Slice classWeights, Slice rowWeights, Slice scratch, Slice grad, float gradScale,
+                        Slice stats) {
         if (classWeights != null) {
             throw new IllegalArgumentException(classWeightClassesRefusal());
+        }
+        if (rowWeights != null) {
+            throw new IllegalArgumentException("sample weights: the loss " + name() + " does not take them");
         }
         compute(backend, fused, output, preActivation, targets, rows, cols, scratch, grad, gradScale, stats);
     }

@@ -26,6 +26,19 @@ abstract class RegressionLoss extends Loss {
     @Override
     public final void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
                               int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
-        backend.regressionLoss(output, targets, rows, cols, kind(), delta(), grad, gradScale, stats);
+        compute(backend, fused, output, preActivation, targets, rows, cols, null, null, scratch, grad, gradScale,
+                stats);
+    }
+
+    /** Sample weights, not class weights (the targets have no class), which {@link Loss} refuses. */
+    @Override
+    public final void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
+                              int rows, int cols, Slice classWeights, Slice rowWeights, Slice scratch, Slice grad,
+                              float gradScale, Slice stats) {
+        if (classWeights != null) {
+            super.compute(backend, fused, output, preActivation, targets, rows, cols, classWeights, null, scratch, grad,
+                    gradScale, stats);
+        }
+        backend.regressionLoss(output, targets, rows, cols, kind(), delta(), rowWeights, grad, gradScale, stats);
     }
 }

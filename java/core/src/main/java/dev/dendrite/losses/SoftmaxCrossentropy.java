@@ -38,15 +38,16 @@ abstract class SoftmaxCrossentropy extends Loss {
     @Override
     public final void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
                               int rows, int cols, Slice scratch, Slice grad, float gradScale, Slice stats) {
-        compute(backend, fused, output, preActivation, targets, rows, cols, null, scratch, grad, gradScale, stats);
+        compute(backend, fused, output, preActivation, targets, rows, cols, null, null, scratch, grad, gradScale,
+                stats);
     }
 
     @Override
     public final void compute(Backend backend, boolean fused, Slice output, Slice preActivation, Slice targets,
-                              int rows, int cols, Slice classWeights, Slice scratch, Slice grad, float gradScale,
-                              Slice stats) {
+                              int rows, int cols, Slice classWeights, Slice rowWeights, Slice scratch, Slice grad,
+                              float gradScale, Slice stats) {
         backend.softmaxCrossEntropy(fused ? preActivation : output, targets, sparseLabels(), rows, cols, classWeights,
-                scratch, grad, gradScale, stats);
+                rowWeights, scratch, grad, gradScale, stats);
     }
 
     /** One weight per output: the class is the label, or the one-hot target's arg-max. */

@@ -31,11 +31,28 @@ final class ArrayFit {
         Inputs trainX = x;
         int[] trainLabels = labels;
         Tensor trainTargets = targets;
+        float[] trainWeights = options.sampleWeight();
+        float[] valWeights = null;
+        if (trainWeights != null) {
+            if (!options.classWeight().isEmpty()) {
+                throw new IllegalArgumentException("sampleWeight and classWeight cannot be used together (Keras "
+                        + "refuses them too); multiply each sample's weight by its class's and give sampleWeight alone");
+            }
+            if (trainWeights.length != x.rows()) {
+                throw new IllegalArgumentException("sampleWeight has " + trainWeights.length + " weights; expected "
+                        + "one per sample, " + x.rows());
+            }
+        }
         Inputs valX = options.validationX();
         int[] valLabels = options.validationLabels();
         Tensor valTargets = options.validationTargets();
         if (valX != null) {
             model.checkData(valX, valLabels, valTargets, "validation x");
+            valWeights = options.validationSampleWeight();
+            if (valWeights != null && valWeights.length != valX.rows()) {
+                throw new IllegalArgumentException("validation sampleWeight has " + valWeights.length + " weights; "
+                        + "expected one per validation sample, " + valX.rows());
+            }
         } else if (options.validationSplit() > 0) {
             int split = (int) Math.floor(x.rows() * (1.0 - options.validationSplit()));
             if (split <= 0 || split >= x.rows()) {
@@ -44,6 +61,10 @@ final class ArrayFit {
             }
             trainX = x.rows(0, split);
             valX = x.rows(split, x.rows());
+            if (trainWeights != null) { // Keras holds the weights out with their samples: val_loss is weighted
+                valWeights = Arrays.copyOfRange(trainWeights, split, trainWeights.length);
+                trainWeights = Arrays.copyOf(trainWeights, split);
+            }
             if (labels != null) {
                 trainLabels = Arrays.copyOfRange(labels, 0, split);
                 valLabels = Arrays.copyOfRange(labels, split, labels.length);
@@ -65,8 +86,9 @@ final class ArrayFit {
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
         // training step and record it again.
         engine.ensureCapacity(valX == null ? batchSize : Math.max(batchSize, Math.min(valBatch, valX.rows())));
-        try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets);
-             DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets);
+        try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets, trainWeights);
+             DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets,
+                     valWeights);
              Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
             try {
                 return loop.run(train, val, permutation);

@@ -24,6 +24,8 @@ final class DeviceData implements AutoCloseable {
     private Slice shift;
     private Slice y;
     private int yWidth;
+    /** Keras's sample_weight: one F32 weight per row, or null. */
+    private Slice w;
 
     private DeviceData(int rows) {
         this.rows = rows;
@@ -33,6 +35,11 @@ final class DeviceData implements AutoCloseable {
      * Uploads inputs and, when given, sparse labels or dense targets (at most one of them).
      */
     static DeviceData upload(Backend backend, Inputs inputs, int[] labels, Tensor targets) {
+        return upload(backend, inputs, labels, targets, null);
+    }
+
+    /** {@link #upload(Backend, Inputs, int[], Tensor)} with a weight per sample ({@code sampleWeight}, or null). */
+    static DeviceData upload(Backend backend, Inputs inputs, int[] labels, Tensor targets, float[] sampleWeight) {
         DeviceData d = new DeviceData(inputs.rows());
         try {
             int width = inputs.sampleSize();
@@ -60,6 +67,10 @@ final class DeviceData implements AutoCloseable {
                 d.yWidth = targets.sampleSize();
                 d.y = d.alloc(backend, DType.F32, targets.rows() * d.yWidth);
                 backend.upload(targets.array(), targets.arrayOffset(), d.y);
+            }
+            if (sampleWeight != null) {
+                d.w = d.alloc(backend, DType.F32, sampleWeight.length);
+                backend.upload(sampleWeight, 0, d.w);
             }
             return d;
         } catch (RuntimeException e) {
@@ -136,6 +147,7 @@ final class DeviceData implements AutoCloseable {
         v.shift = shift;
         v.yWidth = yWidth;
         v.y = y == null ? null : y.slice(start * yWidth, count * yWidth);
+        v.w = w == null ? null : w.slice(start, count);
         return v;
     }
 
@@ -163,6 +175,11 @@ final class DeviceData implements AutoCloseable {
 
     Slice y() {
         return y;
+    }
+
+    /** The samples' weights (Keras's sample_weight), or null. */
+    Slice w() {
+        return w;
     }
 
     int yWidth() {

@@ -132,6 +132,8 @@ final class Engine implements AutoCloseable {
     private MixupStep mixup;
     /** FitOptions.classWeight's table (one F32 weight per class) while a fit with it runs, else null. */
     private Buffer classWeights;
+    /** The batch's sample weights, gathered with it from data that has them (FitOptions.sampleWeight); else null. */
+    private Buffer rowWeights;
     /** The metrics counted on the device inside each training step, while a fit has them; else null. */
     private BatchMetrics stepMetrics;
     /** Evaluation batches are recorded and replayed like training steps ({@code -Ddendrite.recordEvaluation}). */
@@ -512,7 +514,9 @@ final class Engine implements AutoCloseable {
     private void execute(DeviceData data, Slice permutation, int batchSize, int rows, int count, boolean nextIsFull) {
         // Prefetching needs the next batch's rows in the order (a permutation shifted by one batch) and a batch
         // that nothing rewrites in place (mixup); checkNumerics's debug mode checks each op as issued, gathers too.
-        boolean prefetch = permutation != null && rows == batchSize && mixup == null && !numerics.on();
+        boolean prefetch = permutation != null && rows == batchSize && mixup == null && data.w() == null
+                && !numerics.on();
+        roomForRowWeights(data);
         BatchBuffers.Plan plan = batches.plan(prefetch, stepsDone, nextIsFull);
         if (numerics.on()) { // each op is checked as it is issued: nothing is recorded
             for (int i = 0; i < count; i++) {
@@ -569,6 +573,7 @@ final class Engine implements AutoCloseable {
      */
     float[] gradients(DeviceData data, int rows, long trainingSeed) {
         ensureCapacity(rows);
+        roomForRowWeights(data);
         beginEpoch(trainingSeed);
         step(data, null, rows, rows, false, batches.plan(false, stepsDone, false), 0, 1);
         float[] out = new float[paramCount + 1];
@@ -887,6 +892,11 @@ final class Engine implements AutoCloseable {
             boolean training, Slice stats, boolean gather, boolean advance) {
         int n = layers.size();
         setRows(rows);
+        Slice sampleWeights = null;
+        if (data.w() != null) { // gathered before the counters may advance below (and never prefetched)
+            sampleWeights = rowWeights.slice(0, rows);
+            backend.gather(data.w(), 1, order, batchCounters, batchSize, rows, null, null, sampleWeights);
+        }
         if (gather && advance) { // an evaluation batch: its gather's launch may advance the counters too
             backend.gatherBatchThenAdvanceCounters(data.x(), inputSize, data.scale(), data.shift(), xBatch.all(),
                     data.y(), data.yWidth(), yBatch.all(), order, batchCounters, batchSize, rows);
@@ -899,7 +909,8 @@ final class Engine implements AutoCloseable {
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
         Slice weights = training && classWeights != null ? classWeights.all() : null; // Keras weighs training only
         // The output layer's softmax and the loss as one op where they can be (outputWithLoss), else one by one.
-        boolean withLoss = outputWithLoss && mix == null && weights == null && !numerics.on();
+        boolean withLoss = outputWithLoss && mix == null && weights == null && sampleWeights == null
+                && !numerics.on();
         forward(training, withLoss ? n - 1 : n);
         Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
         contexts[n - 1].biasFromLoss = false; // set by this pass where the output layer runs with the loss
@@ -910,7 +921,7 @@ final class Engine implements AutoCloseable {
                 layers.get(n - 1).forward(contexts[n - 1], lastIn, outs[n - 1], training);
             }
             MixupStep.loss(mix, backend, loss, fused, outs[n - 1], fusedPreActivation(), targets, rows, outputSize,
-                    weights, lossScratch.all(), training ? douts[n - 1] : null, 1f / rows, stats);
+                    weights, sampleWeights, lossScratch.all(), training ? douts[n - 1] : null, 1f / rows, stats);
         }
         if (training) {
             numerics.finite(stats, Backend.STATS_LENGTH, "the loss (" + loss.name() + ")");
@@ -1049,6 +1060,7 @@ final class Engine implements AutoCloseable {
      * ({@link #inferenceBatches}).
      */
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
+        roomForRowWeights(data);
         backend.fill(evalStats.all(), 0f);
         inferenceBatches(data, batchSize, rows -> {
             forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true,
@@ -1151,6 +1163,22 @@ final class Engine implements AutoCloseable {
     }
 
     /**
+     * Room for a batch's sample weights where {@code data} has them, made before a step is recorded (its gather writes
+     * there); a new buffer drops the recorded steps, which froze the old one.
+     */
+    private void roomForRowWeights(DeviceData data) {
+        if (data.w() == null || rowWeights != null && rowWeights.all().length() >= capacity) {
+            return;
+        }
+        releaseRecordedSteps();
+        if (rowWeights != null) {
+            rowWeights.close();
+            rowWeights = null;
+        }
+        rowWeights = backend.allocate(DType.F32, Math.max(1, capacity));
+    }
+
+    /**
      * Weighs the training steps that follow by {@link FitOptions#classWeight} (a class not in the map weighs 1), or
      * by nothing where the map is empty; the recorded steps are dropped either way.
      *
@@ -1188,6 +1216,10 @@ final class Engine implements AutoCloseable {
             releaseRecordedSteps();
             mixup(0);
             classWeights(Map.of());
+            if (rowWeights != null) {
+                rowWeights.close();
+                rowWeights = null;
+            }
         } finally {
             workspace.forEach(Buffer::close);
             workspace.clear();

@@ -34,6 +34,7 @@ public final class FitOptions {
     private Inputs validationX;
     private int[] validationLabels;
     private Tensor validationTargets;
+    private float[] validationSampleWeight;
     private final List<Callback> callbacks = new ArrayList<>();
     private boolean terminateOnNaN = true;
     private boolean checkNumerics = false;
@@ -43,6 +44,7 @@ public final class FitOptions {
     private int prefetch = DEFAULT_PREFETCH;
     private double mixupAlpha = 0;
     private Map<Integer, Double> classWeight = Map.of();
+    private float[] sampleWeight;
     private int validationFreq = 1;
     private Set<Integer> validationEpochs;
     private int stepsPerExecution = 1;
@@ -120,6 +122,7 @@ public final class FitOptions {
         this.validationLabels = labels;
         this.validationTargets = null;
         this.validationSource = null;
+        this.validationSampleWeight = null;
         return this;
     }
 
@@ -129,6 +132,7 @@ public final class FitOptions {
         this.validationTargets = targets;
         this.validationLabels = null;
         this.validationSource = null;
+        this.validationSampleWeight = null;
         return this;
     }
 
@@ -177,6 +181,44 @@ public final class FitOptions {
     /** Whether a fit with validation data validates after epoch {@code epoch} (0-based), by {@code validationFreq}. */
     public boolean validatesAfterEpoch(int epoch) {
         return validationEpochs != null ? validationEpochs.contains(epoch + 1) : (epoch + 1) % validationFreq == 0;
+    }
+
+    /**
+     * Validation samples with sparse labels and a weight each, Keras's {@code validation_data=(x, y, sample_weight)}:
+     * {@code val_loss} is the weighted one (the weighted sum over the samples divided by their number).
+     *
+     * @throws IllegalArgumentException naming the first weight that is negative, NaN or infinite, and its index
+     */
+    public FitOptions validationData(Inputs x, int[] labels, float[] sampleWeight) {
+        validationData(x, labels);
+        this.validationSampleWeight = checkedWeights("validation sampleWeight", sampleWeight);
+        return this;
+    }
+
+    /** {@link #validationData(Inputs, int[], float[])} with dense targets. */
+    public FitOptions validationData(Inputs x, Tensor targets, float[] sampleWeight) {
+        validationData(x, targets);
+        this.validationSampleWeight = checkedWeights("validation sampleWeight", sampleWeight);
+        return this;
+    }
+
+    /** The validation samples' weights ({@link #validationData(Inputs, int[], float[])}, a copy), or null. */
+    public float[] validationSampleWeight() {
+        return validationSampleWeight == null ? null : validationSampleWeight.clone();
+    }
+
+    /** A copy of {@code weights} (null passes), each checked finite and >= 0. */
+    private static float[] checkedWeights(String what, float[] weights) {
+        if (weights == null) {
+            return null;
+        }
+        for (int i = 0; i < weights.length; i++) {
+            if (!(weights[i] >= 0) || Float.isInfinite(weights[i])) {
+                throw new IllegalArgumentException(what + "[" + i + "] is " + weights[i]
+                        + "; expected a finite weight >= 0");
+            }
+        }
+        return weights.clone();
     }
 
     /** Adds callbacks, called in the order given. */
@@ -293,6 +335,7 @@ public final class FitOptions {
         this.validationX = null;
         this.validationLabels = null;
         this.validationTargets = null;
+        this.validationSampleWeight = null;
         return this;
     }
 
@@ -431,6 +474,29 @@ public final class FitOptions {
         Map<Integer, Double> weights = new TreeMap<>();
         counts.forEach((c, count) -> weights.put(c, (double) labels.length / ((double) counts.size() * count)));
         return Collections.unmodifiableMap(weights);
+    }
+
+    /**
+     * Keras's {@code sample_weight}: one weight per training sample (the arrays given to fit, in their order), by
+     * which that sample's loss and gradient are multiplied while training. As in Keras 3, the logged {@code loss} is
+     * the weighted one (the weighted sum over the samples divided by their number), the accuracy and the other
+     * metrics are not weighted; with {@link #validationSplit} the held-out samples keep their weights, so
+     * {@code val_loss} is weighted too, while validation data given apart is weighted only by its own weights
+     * ({@link #validationData(Inputs, int[], float[])}). Any loss takes them. Not with
+     * {@link #classWeight} (Keras refuses the two together: fold the class weights into the sample weights), nor
+     * with a {@code DataSource}. Null (the default) weights nothing.
+     *
+     * @throws IllegalArgumentException naming the first weight that is negative, NaN or infinite, and its index; a
+     *                                  count other than the samples' is reported by fit
+     */
+    public FitOptions sampleWeight(float[] sampleWeight) {
+        this.sampleWeight = checkedWeights("sampleWeight", sampleWeight);
+        return this;
+    }
+
+    /** The sample weights ({@link #sampleWeight(float[])}, a copy), or null. */
+    public float[] sampleWeight() {
+        return sampleWeight == null ? null : sampleWeight.clone();
     }
 
     /** The class weights ({@link #classWeight(Map)}), sorted by class; empty when none are set. */

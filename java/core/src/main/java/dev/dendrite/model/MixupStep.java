@@ -73,19 +73,19 @@ final class MixupStep implements AutoCloseable {
     }
 
     /**
-     * The batch's loss, weighted by {@code classWeights} where not null: {@code loss} itself without mixup
+     * The batch's loss, weighted by {@code classWeights} and {@code rowWeights} where not null: {@code loss} itself without mixup
      * ({@code mix} null); on mixed targets sparse categorical cross-entropy becomes the dense one (a row's class then
      * the mixed target's arg-max), other losses are unchanged.
      */
     static void loss(MixupStep mix, Backend backend, Loss loss, boolean fused, Slice output, Slice preActivation,
-                     Slice targets, int rows, int cols, Slice classWeights, Slice scratch, Slice grad, float gradScale,
-                     Slice stats) {
+                     Slice targets, int rows, int cols, Slice classWeights, Slice rowWeights, Slice scratch,
+                     Slice grad, float gradScale, Slice stats) {
         if (mix != null && loss.sparseLabels()) {
             backend.softmaxCrossEntropy(fused ? preActivation : output, targets, false, rows, cols, classWeights,
-                    scratch, grad, gradScale, stats);
+                    rowWeights, scratch, grad, gradScale, stats);
         } else {
-            loss.compute(backend, fused, output, preActivation, targets, rows, cols, classWeights, scratch, grad,
-                    gradScale, stats);
+            loss.compute(backend, fused, output, preActivation, targets, rows, cols, classWeights, rowWeights, scratch,
+                    grad, gradScale, stats);
         }
     }
 

@@ -42,6 +42,10 @@ final class SourceFit {
         DataSource valSource = options.validationSource();
         try (DataSource closeTrain = train; DataSource closeVal = valSource) {
             checks.run();
+            if (options.sampleWeight() != null) {
+                throw new IllegalArgumentException("sampleWeight weighs the arrays given to fit, one weight per sample;"
+                        + " a DataSource's batches carry none (use arrays, or classWeight)");
+            }
             if (valSource == null && options.validationX() == null && options.validationSplit() > 0) {
                 throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " needs arrays;"
                         + " with a DataSource give FitOptions.validationData(a DataSource or arrays)");
@@ -69,6 +73,11 @@ final class SourceFit {
             if (options.validationX() != null) {
                 check(new DataSource.Batch(options.validationX(), options.validationLabels(),
                         options.validationTargets()), -1, "validation");
+                float[] w = options.validationSampleWeight();
+                if (w != null && w.length != options.validationX().rows()) {
+                    throw new IllegalArgumentException("validation sampleWeight has " + w.length + " weights; "
+                            + "expected one per validation sample, " + options.validationX().rows());
+                }
             }
             engine.ensureCapacity(options.validationX() == null ? capacity
                     : Math.max(capacity, Math.min(valBatch, options.validationX().rows())));
@@ -79,7 +88,8 @@ final class SourceFit {
             try (DeviceData staging = DeviceData.staging(model.backend(), SLOTS * capacity, first);
                  Buffer order = model.backend().allocate(DType.I32, mapLength);
                  DeviceData valArrays = options.validationX() == null ? null : DeviceData.upload(model.backend(),
-                         options.validationX(), options.validationLabels(), options.validationTargets());
+                         options.validationX(), options.validationLabels(), options.validationTargets(),
+                         options.validationSampleWeight());
                  Staged valStaged = new Staged()) {
                 int[] map = new int[mapLength];
                 for (int i = 0; i < map.length; i++) {

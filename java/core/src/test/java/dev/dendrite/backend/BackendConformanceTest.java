@@ -782,7 +782,7 @@ public abstract class BackendConformanceTest {
                 Slice probs = f32Out(rows * cols);
                 Slice grad = f32Out(rows * cols);
                 Slice stats = f32(new float[] {0.25f, 3f});
-                backend.softmaxCrossEntropy(f32(z), sparse ? i32(labels) : f32(targets), sparse, rows, cols, f32(cw),
+                backend.softmaxCrossEntropy(f32(z), sparse ? i32(labels) : f32(targets), sparse, rows, cols, f32(cw), null,
                         probs, grad, gradScale, stats);
                 double[] w = Reference64.rowWeights(d(targets), rows, cols, d(cw));
                 Reference64.LossResult ref = Reference64.classWeighted(sparse
@@ -820,7 +820,7 @@ public abstract class BackendConformanceTest {
             Slice probs = f32Out(rows);
             Slice grad = f32Out(rows);
             Slice stats = f32(new float[] {1.5f, 0.5f});
-            backend.sigmoidCrossEntropy(f32(z), f32(t), rows, 1, f32(cw), probs, grad, gradScale, stats);
+            backend.sigmoidCrossEntropy(f32(z), f32(t), rows, 1, f32(cw), null, probs, grad, gradScale, stats);
             double[] w = Reference64.binaryRowWeights(d(t), d(cw));
             Reference64.LossResult ref = Reference64.classWeighted(Reference64.sigmoidCrossEntropy(d(z), d(t), rows, 1),
                     w, 1);
@@ -832,6 +832,96 @@ public abstract class BackendConformanceTest {
             assertClose(what + ": dlogits", g, get(grad), 1e-5, 5 * 2e-7 * gradScale);
             checkStats(what, stats, 1.5 + ref.loss, 5 * lossTolerance(ref.rowLoss), 0.5 + ref.accuracy, 1e-5 * rows);
         }
+    }
+
+    /**
+     * Keras's {@code sample_weight}: each row's loss and gradient times its own weight (0 included), with and without
+     * class weights beside it (their product), for the three loss ops; the probabilities and the accuracy as without.
+     * The float64 reference weights its unweighted result. Weights up to 3, class weights up to 2: the unweighted
+     * tests' tolerances scaled by 6.
+     */
+    @Test
+    void rowWeightsScaleEveryLossAndGradientNotTheAccuracy() {
+        for (int[] shape : new int[][] {{1, 1}, {3, 7}, {129, 257}, {600, 3}, {33_000, 2}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] rw = uniform(rows, 0, 3);
+            for (int r = 0; r < rows; r += 7) {
+                rw[r] = 0f;
+            }
+            float[] cw = uniform(cols, 0.5f, 2);
+            float gradScale = 1f / rows;
+            for (boolean classes : new boolean[] {false, true}) {
+                String what = "row-weighted softmaxCE " + rows + "x" + cols + (classes ? " with class weights" : "");
+                float[] z = normal(rows * cols, 3);
+                int[] labels = new int[rows];
+                float[] onehot = new float[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    labels[r] = rnd.nextInt(cols);
+                    onehot[r * cols + labels[r]] = 1f;
+                }
+                Slice probs = f32Out(rows * cols);
+                Slice grad = f32Out(rows * cols);
+                Slice stats = f32(new float[] {0.25f, 3f});
+                backend.softmaxCrossEntropy(f32(z), i32(labels), true, rows, cols, classes ? f32(cw) : null, f32(rw),
+                        probs, grad, gradScale, stats);
+                double[] w = d(rw);
+                if (classes) {
+                    double[] byClass = Reference64.rowWeights(d(onehot), rows, cols, d(cw));
+                    for (int r = 0; r < rows; r++) {
+                        w[r] = (float) ((float) byClass[r] * rw[r]); // the kernels' float product
+                    }
+                }
+                Reference64.LossResult ref = Reference64.classWeighted(Reference64.softmaxCrossEntropy(d(z), labels,
+                        rows, cols), w, cols);
+                assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
+                assertClose(what + ": dlogits", scaled(ref.grad, gradScale), get(grad), 1e-5, 6 * 2e-7 * gradScale);
+                checkStats(what, stats, 0.25 + ref.loss, 6 * lossTolerance(ref.rowLoss), 3 + ref.accuracy, 1e-3);
+            }
+            String what = "row-weighted sigmoidCE " + rows + "x" + cols;
+            float[] z = normal(rows * cols, 3);
+            keepAway(z, 0f, 1e-3f);
+            float[] t = uniform(rows * cols, 0, 1);
+            keepAway(t, 0.5f, 1e-4f);
+            Slice probs = f32Out(rows * cols);
+            Slice grad = f32Out(rows * cols);
+            Slice stats = f32(new float[] {1.5f, 0.5f});
+            backend.sigmoidCrossEntropy(f32(z), f32(t), rows, cols, null, f32(rw), probs, grad, gradScale, stats);
+            Reference64.LossResult ref = Reference64.classWeighted(Reference64.sigmoidCrossEntropy(d(z), d(t), rows,
+                    cols), d(rw), cols);
+            assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
+            assertClose(what + ": dlogits", scaled(ref.grad, gradScale), get(grad), 1e-5, 3 * 2e-7 * gradScale / cols);
+            checkStats(what, stats, 1.5 + ref.loss, 3 * lossTolerance(ref.rowLoss), 0.5 + ref.accuracy, 1e-5 * rows);
+            for (float delta : new float[] {0f, 1f}) {
+                boolean huber = delta > 0;
+                what = "row-weighted " + (huber ? "Huber " : "MAE ") + rows + "x" + cols;
+                float[] p = normal(rows * cols, 1);
+                float[] tr = normal(rows * cols, 1);
+                for (int i = 0; i < p.length; i++) {
+                    float dd = p[i] - tr[i];
+                    if (Math.abs(dd) < 1e-3 || huber && Math.abs(Math.abs(dd) - delta) < 1e-3
+                            || cols == 1 && Math.abs(Math.abs(dd) - 0.5) < 1e-3) {
+                        p[i] = tr[i] + 0.123f; // clear of every kink and of the 0.5 accuracy edge
+                    }
+                }
+                Slice dpred = f32Out(rows * cols);
+                Slice rstats = f32(new float[] {0f, 1f});
+                backend.regressionLoss(f32(p), f32(tr), rows, cols, huber ? RegressionKind.HUBER
+                        : RegressionKind.ABSOLUTE_ERROR, delta, f32(rw), dpred, gradScale, rstats);
+                Reference64.LossResult rref = Reference64.classWeighted(Reference64.regressionLoss(d(p), d(tr), rows,
+                        cols, huber, delta), d(rw), cols);
+                assertClose(what + ": dpred", scaled(rref.grad, gradScale), get(dpred), 1e-6, 1e-12);
+                checkStats(what, rstats, rref.loss, 3 * lossTolerance(rref.rowLoss), 1 + rref.accuracy, 1e-3);
+            }
+        }
+    }
+
+    private static double[] scaled(double[] v, double factor) {
+        double[] out = v.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= factor;
+        }
+        return out;
     }
 
     @Test

@@ -161,13 +161,13 @@ class OpChecksTest {
             rejects("activationBackward: dbias (Slice[F32 20+3]) overlaps dz (Slice[F32 20+6])" + disjoint,
                     () -> checks.activationBackward(a, c, e, 2, 3, ActivationFunction.RELU, d, d.slice(0, 3)));
             rejects("softmaxCrossEntropy: stats (Slice[F32 0+2]) overlaps logits (Slice[F32 0+6])" + disjoint,
-                    () -> checks.softmaxCrossEntropy(a, c, false, 2, 3, null, d, null, a.slice(0, 2)));
+                    () -> checks.softmaxCrossEntropy(a, c, false, 2, 3, null, null, d, null, a.slice(0, 2)));
             rejects("softmaxCrossEntropy: dlogits (Slice[F32 20+6]) overlaps probs (Slice[F32 20+6])" + disjoint,
-                    () -> checks.softmaxCrossEntropy(a, labels, true, 2, 3, null, d, d, stats));
+                    () -> checks.softmaxCrossEntropy(a, labels, true, 2, 3, null, null, d, d, stats));
             rejects("sigmoidCrossEntropy: dlogits (Slice[F32 20+6]) overlaps probs (Slice[F32 20+6])" + disjoint,
-                    () -> checks.sigmoidCrossEntropy(a, c, 2, 3, null, d, d, stats));
+                    () -> checks.sigmoidCrossEntropy(a, c, 2, 3, null, null, d, d, stats));
             rejects("regressionLoss: dpred (Slice[F32 10+6]) overlaps targets (Slice[F32 10+6])" + disjoint,
-                    () -> checks.regressionLoss(a, c, 2, 3, RegressionKind.SQUARED_ERROR, 0f, c, stats));
+                    () -> checks.regressionLoss(a, c, 2, 3, RegressionKind.SQUARED_ERROR, 0f, null, c, stats));
             rejects("regularizerGradient: grad (Slice[F32 0+6]) overlaps w (Slice[F32 0+6])" + disjoint,
                     () -> checks.regularizerGradient(a, a, 6));
             rejects("regularizerPenalty: stats (Slice[F32 0+2]) overlaps w (Slice[F32 0+6])" + disjoint,
@@ -253,30 +253,35 @@ class OpChecksTest {
                     ActivationFunction.RELU, o6, ints));
 
             rejects("softmaxCrossEntropy: cols = 0; expected >= 1",
-                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 0, null, n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 0, null, null, n6, null, stats));
             rejects("softmaxCrossEntropy: labels is F32; expected I32",
-                    () -> checks.softmaxCrossEntropy(m6, o6, true, 2, 3, null, n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, o6, true, 2, 3, null, null, n6, null, stats));
             rejects("softmaxCrossEntropy: labels has 1 elements; expected at least 2 (rows)",
-                    () -> checks.softmaxCrossEntropy(m6, counters.slice(0, 1), true, 2, 3, null, n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, counters.slice(0, 1), true, 2, 3, null, null, n6, null, stats));
             rejects("softmaxCrossEntropy: labels is I32; expected F32",
-                    () -> checks.softmaxCrossEntropy(m6, ints, false, 2, 3, null, n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, ints, false, 2, 3, null, null, n6, null, stats));
             rejects("sigmoidCrossEntropy: dlogits has 5 elements; expected at least 6 (rows*cols)",
-                    () -> checks.sigmoidCrossEntropy(m6, n6, 2, 3, null, o6, b.slice(30, 5), stats));
+                    () -> checks.sigmoidCrossEntropy(m6, n6, 2, 3, null, null, o6, b.slice(30, 5), stats));
             rejects("softmaxCrossEntropy: classWeights has 2 elements; expected at least 3 (cols)",
-                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, b.slice(50, 2), n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, b.slice(50, 2), null, n6, null, stats));
+            rejects("softmaxCrossEntropy: rowWeights has 1 elements; expected at least 2 (rows)",
+                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, null, b.slice(50, 1), n6, null, stats));
+            rejects("regressionLoss: dpred (Slice[F32 20+6]) overlaps rowWeights (Slice[F32 21+2]); expected "
+                    + "disjoint slices", () -> checks.regressionLoss(m6, n6, 2, 3, RegressionKind.SQUARED_ERROR, 0f,
+                    b.slice(21, 2), o6, stats));
             rejects("softmaxCrossEntropy: classWeights is I32; expected F32",
-                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, ints, n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, ints, null, n6, null, stats));
             rejects("softmaxCrossEntropy: probs (Slice[F32 10+6]) overlaps classWeights (Slice[F32 12+3]); expected "
                     + "disjoint slices",
-                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, b.slice(12, 3), n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, ints, true, 2, 3, b.slice(12, 3), null, n6, null, stats));
             rejects("sigmoidCrossEntropy: class weights with cols 3; expected cols 1 (a binary classifier, whose "
                     + "class is its rounded target)",
-                    () -> checks.sigmoidCrossEntropy(m6, n6, 2, 3, b.slice(50, 2), o6, null, stats));
+                    () -> checks.sigmoidCrossEntropy(m6, n6, 2, 3, b.slice(50, 2), null, o6, null, stats));
             rejects("sigmoidCrossEntropy: classWeights has 1 elements; expected at least 2 (2 (classes 0 and 1))",
-                    () -> checks.sigmoidCrossEntropy(b.slice(0, 2), b.slice(10, 2), 2, 1, b.slice(50, 1),
+                    () -> checks.sigmoidCrossEntropy(b.slice(0, 2), b.slice(10, 2), 2, 1, b.slice(50, 1), null,
                             b.slice(20, 2), null, stats));
             rejects("regressionLoss: stats has 1 elements; expected at least 2 (STATS_LENGTH)",
-                    () -> checks.regressionLoss(m6, n6, 2, 3, RegressionKind.SQUARED_ERROR, 0f, null, b.slice(40, 1)));
+                    () -> checks.regressionLoss(m6, n6, 2, 3, RegressionKind.SQUARED_ERROR, 0f, null, null, b.slice(40, 1)));
             rejects("regularizerPenalty: w has 6 elements; expected at least 7 (n)",
                     () -> checks.regularizerPenalty(m6, 7, stats));
 

@@ -1,5 +1,8 @@
 package dev.dendrite.keras;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +76,34 @@ public final class KerasFixtures {
             r[i] = ((Number) flat.get(i)).intValue();
         }
         return r;
+    }
+
+    /**
+     * Each trained weight within {@code 2e-5 + 1e-4 |w|} of Keras's ({@code want}, the fixture's list of weights in
+     * Keras's order): KerasOptimizerReplayTest's tolerance for a few float32 steps summed in another order.
+     */
+    @SuppressWarnings("unchecked")
+    public static void assertWeightsNear(String what, Object want, List<float[]> got) {
+        List<Object> expected = (List<Object>) want;
+        assertEquals(expected.size(), got.size(), what + ": weight count");
+        for (int k = 0; k < expected.size(); k++) {
+            float[] e = floats(expected.get(k));
+            for (int i = 0; i < e.length; i++) {
+                double diff = Math.abs((double) got.get(k)[i] - e[i]);
+                assertTrue(diff <= 2e-5 + 1e-4 * Math.abs(e[i]), what + ": weight " + k + "[" + i + "] = "
+                        + got.get(k)[i] + ", Keras " + e[i]);
+            }
+        }
+    }
+
+    /** Each epoch's logged value within {@code relative |v| + 1e-6} of Keras's ({@code keras}, a list per epoch). */
+    @SuppressWarnings("unchecked")
+    public static void assertEpochsNear(String what, Object keras, List<Double> got, double relative) {
+        List<Object> expected = (List<Object>) keras;
+        for (int e = 0; e < expected.size(); e++) {
+            double k = ((Number) expected.get(e)).doubleValue();
+            assertEquals(k, got.get(e), relative * Math.abs(k) + 1e-6, what + ": epoch " + e);
+        }
     }
 
     public static int integer(Object number) {

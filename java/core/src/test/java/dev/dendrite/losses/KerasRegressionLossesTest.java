@@ -1,9 +1,9 @@
 package dev.dendrite.losses;
 
+import static dev.dendrite.keras.KerasFixtures.assertEpochsNear;
+import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
 import static dev.dendrite.keras.KerasFixtures.floats;
 import static dev.dendrite.keras.KerasFixtures.integer;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -73,21 +73,8 @@ public abstract class KerasRegressionLossesTest extends KerasFixtureTest {
             History h = m.fit(Tensor.wrap(x, rows, in), Tensor.wrap(y, rows, out), new FitOptions()
                     .batchSize(integer(fixture.get("batch_size"))).epochs(integer(fixture.get("epochs")))
                     .shuffle(false).verbose(0));
-            List<Object> want = (List<Object>) kase.get("weights");
-            List<float[]> got = m.getWeights();
-            for (int k = 0; k < want.size(); k++) {
-                float[] e = floats(want.get(k));
-                for (int i = 0; i < e.length; i++) {
-                    double diff = Math.abs((double) got.get(k)[i] - e[i]);
-                    assertTrue(diff <= 2e-5 + 1e-4 * Math.abs(e[i]), name + " on " + backend.name() + ": weight " + k
-                            + "[" + i + "] = " + got.get(k)[i] + ", Keras " + e[i]);
-                }
-            }
-            List<Object> epochLoss = (List<Object>) kase.get("epoch_loss");
-            for (int e = 0; e < epochLoss.size(); e++) {
-                double k = ((Number) epochLoss.get(e)).doubleValue();
-                assertEquals(k, h.history().get("loss").get(e), 1e-5 * k, name + ": epoch " + e + " loss");
-            }
+            assertWeightsNear(name + " on " + backend.name(), kase.get("weights"), m.getWeights());
+            assertEpochsNear(name + ", loss", kase.get("epoch_loss"), h.get("loss"), 1e-5);
         }
     }
 }

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Dense;
@@ -94,11 +92,6 @@ class ClassWeightOptionsTest extends CpuModelTestBase {
         }
     }
 
-    private static Sequential sgdNet() {
-        Sequential m = smallNet();
-        m.compile("sgd", "sparse_categorical_crossentropy", "accuracy");
-        return m;
-    }
 
     private static void assertWeightsEqual(List<float[]> want, List<float[]> got) {
         assertEquals(want.size(), got.size());
@@ -112,12 +105,7 @@ class ClassWeightOptionsTest extends CpuModelTestBase {
     }
 
     private static Tensor x() {
-        Random r = new Random(7);
-        float[] v = new float[ROWS * 4];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return Tensor.wrap(v, ROWS, 4);
+        return gaussianInputs(ROWS, 7);
     }
 
     private static int[] labels() {
@@ -128,8 +116,4 @@ class ClassWeightOptionsTest extends CpuModelTestBase {
         return y;
     }
 
-    private static void refuses(String message, Executable call) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-        assertEquals(message, e.getMessage());
-    }
 }

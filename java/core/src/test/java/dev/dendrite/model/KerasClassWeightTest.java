@@ -1,9 +1,10 @@
 package dev.dendrite.model;
 
+import static dev.dendrite.keras.KerasFixtures.assertEpochsNear;
+import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
 import static dev.dendrite.keras.KerasFixtures.floats;
 import static dev.dendrite.keras.KerasFixtures.integer;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.dendrite.keras.KerasFixtures.ints;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -81,41 +82,17 @@ public abstract class KerasClassWeightTest extends KerasFixtureTest {
             float[] yv = floats(kase.get("y_val"));
             History h;
             if (loss.startsWith("sparse")) {
-                options.validationData(Tensor.wrap(xv, valRows, in), toInts(yv));
-                h = m.fit(Tensor.wrap(x, rows, in), toInts(y), options);
+                options.validationData(Tensor.wrap(xv, valRows, in), ints(kase.get("y_val")));
+                h = m.fit(Tensor.wrap(x, rows, in), ints(kase.get("y")), options);
             } else {
                 options.validationData(Tensor.wrap(xv, valRows, in), Tensor.wrap(yv, valRows, out));
                 h = m.fit(Tensor.wrap(x, rows, in), Tensor.wrap(y, rows, out), options);
             }
-            List<Object> want = (List<Object>) kase.get("weights");
-            List<float[]> got = m.getWeights();
-            for (int k = 0; k < want.size(); k++) {
-                float[] e = floats(want.get(k));
-                for (int i = 0; i < e.length; i++) {
-                    double diff = Math.abs((double) got.get(k)[i] - e[i]);
-                    assertTrue(diff <= 2e-5 + 1e-4 * Math.abs(e[i]), name + " on " + backend.name() + ": weight " + k
-                            + "[" + i + "] = " + got.get(k)[i] + ", Keras " + e[i]);
-                }
-            }
-            compare(name, "loss", (List<Object>) kase.get("epoch_loss"), h, "loss", 1e-5);
-            compare(name, "val_loss", (List<Object>) kase.get("epoch_val_loss"), h, "val_loss", 1e-5);
-            compare(name, "accuracy", (List<Object>) kase.get("epoch_accuracy"), h, "accuracy", 0);
+            String where = name + " on " + backend.name();
+            assertWeightsNear(where, kase.get("weights"), m.getWeights());
+            assertEpochsNear(where + ", loss", kase.get("epoch_loss"), h.get("loss"), 1e-5);
+            assertEpochsNear(where + ", val_loss", kase.get("epoch_val_loss"), h.get("val_loss"), 1e-5);
+            assertEpochsNear(where + ", accuracy", kase.get("epoch_accuracy"), h.get("accuracy"), 0);
         }
-    }
-
-    private void compare(String name, String what, List<Object> keras, History h, String key, double relative) {
-        for (int e = 0; e < keras.size(); e++) {
-            double k = ((Number) keras.get(e)).doubleValue();
-            assertEquals(k, h.history().get(key).get(e), relative * Math.abs(k) + 1e-6, name + " on " + backend.name()
-                    + ": epoch " + e + " " + what);
-        }
-    }
-
-    private static int[] toInts(float[] v) {
-        int[] r = new int[v.length];
-        for (int i = 0; i < v.length; i++) {
-            r[i] = Math.round(v[i]);
-        }
-        return r;
     }
 }

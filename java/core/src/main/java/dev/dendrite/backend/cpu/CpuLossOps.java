@@ -14,10 +14,12 @@ import dev.dendrite.backend.Slice;
 record CpuLossOps(CpuParallel par) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice classWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice classWeights, Slice rowWeights, Slice probs, Slice dlogits, float gradScale,
+                                    Slice stats) {
         String op = "softmaxCrossEntropy";
         CpuFloats zs = CpuFloats.of(logits);
         CpuFloats cw = CpuFloats.of(classWeights);
+        CpuFloats rw = CpuFloats.of(rowWeights);
         int[] li = sparseLabels ? ints(labels) : null;
         CpuFloats tf = sparseLabels ? null : CpuFloats.of(labels);
         CpuFloats ps = CpuFloats.of(probs);
@@ -69,8 +71,8 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                         }
                     }
                 }
-                // Keras's class_weight scales the row's loss and gradient, not its accuracy.
-                double w = cw == null ? 1 : cw.get(label);
+                // Keras's class_weight and sample_weight scale the row's loss and gradient, not its accuracy.
+                double w = weight(cw, label, rw, r);
                 loss += w * rowLoss;
                 if (best == label) {
                     correct++;
@@ -92,9 +94,10 @@ record CpuLossOps(CpuParallel par) implements LossOps {
 
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice rowWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
         CpuFloats zs = CpuFloats.of(logits);
         CpuFloats cw = CpuFloats.of(classWeights);
+        CpuFloats rw = CpuFloats.of(rowWeights);
         CpuFloats ts = CpuFloats.of(targets);
         CpuFloats ps = CpuFloats.of(probs);
         CpuFloats gs = CpuFloats.of(dlogits);
@@ -106,7 +109,7 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                 double rowLoss = 0;
                 int rowCorrect = 0;
                 // A binary classifier's class weight (one output): its target's class, t > 0.5 (Keras rounds it).
-                double w = cw == null ? 1 : cw.get(ts.get(r * cols) > 0.5f ? 1 : 0);
+                double w = weight(cw, cw == null ? 0 : ts.get(r * cols) > 0.5f ? 1 : 0, rw, r);
                 double rowScale = scale * w;
                 for (int c = 0; c < cols; c++) {
                     int i = r * cols + c;
@@ -134,7 +137,8 @@ record CpuLossOps(CpuParallel par) implements LossOps {
 
     @Override
     public void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
-                               Slice dpred, float gradScale, Slice stats) {
+                               Slice rowWeights, Slice dpred, float gradScale, Slice stats) {
+        CpuFloats rw = CpuFloats.of(rowWeights);
         CpuFloats xs = CpuFloats.of(pred);
         CpuFloats ts = CpuFloats.of(targets);
         CpuFloats gs = CpuFloats.of(dpred);
@@ -147,6 +151,8 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                 double rowLoss = 0;
                 int bestP = 0;
                 int bestT = 0;
+                double w = weight(null, 0, rw, r);
+                double rowScale = scale * w;
                 for (int c = 0; c < cols; c++) {
                     float p = xs.get(base + c);
                     float t = ts.get(base + c);
@@ -159,10 +165,10 @@ record CpuLossOps(CpuParallel par) implements LossOps {
                         bestT = c;
                     }
                     if (gs != null) {
-                        gs.set(base + c, (float) (scale * regressionDerivative(kind, d, delta)));
+                        gs.set(base + c, (float) (rowScale * regressionDerivative(kind, d, delta)));
                     }
                 }
-                loss += rowLoss / cols;
+                loss += w * rowLoss / cols;
                 boolean hit = cols > 1
                         ? bestP == bestT
                         : Math.abs((double) xs.get(base) - ts.get(base)) < 0.5;
@@ -173,6 +179,12 @@ record CpuLossOps(CpuParallel par) implements LossOps {
             out[at] = loss;
             out[at + 1] = correct;
         });
+    }
+
+    /** A row's weight: its class's in {@code cw} times its own in {@code rw}, 1 for a null table (the kernels'). */
+    private static double weight(CpuFloats cw, int k, CpuFloats rw, int r) {
+        float w = cw == null ? 1f : cw.get(k);
+        return rw == null ? w : w * rw.get(r);
     }
 
     /**

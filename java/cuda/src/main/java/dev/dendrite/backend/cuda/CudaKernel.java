@@ -22,13 +22,13 @@ enum CudaKernel {
     PRELU_BACKWARD("prelu_backward", "PPPPPII"),
     FEATURE_AFFINE("feature_affine", "PIIPPIFFP"),
     // losses.cu
-    SOFTMAX_XENT_SPARSE("softmax_xent_sparse", "PPIIPPPFPP"),
-    SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPPFPP"),
+    SOFTMAX_XENT_SPARSE("softmax_xent_sparse", "PPIIPPPPFPP"),
+    SOFTMAX_XENT_DENSE("softmax_xent_dense", "PPIIPPPPFPP"),
     SOFTMAX_FORWARD_XENT_SPARSE("softmax_forward_xent_sparse", "PIPPPPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_DENSE("softmax_forward_xent_dense", "PIPPPPIIPPFPP"),
     SOFTMAX_FORWARD_XENT_ROWS("softmax_forward_xent_rows", "PPIPPPPPIIPPFPP"),
-    SIGMOID_XENT("sigmoid_xent", "PPIFPPPFPP"),
-    REGRESSION_LOSS("regression_loss", "PPIIIFPFPP"),
+    SIGMOID_XENT("sigmoid_xent", "PPIIFPPPPFPP"),
+    REGRESSION_LOSS("regression_loss", "PPIIIFPPFPP"),
     // dropout.cu
     DROPOUT("dropout", "PPIFIIIP"),
     // noise.cu

@@ -15,10 +15,12 @@ import jcuda.driver.CUdeviceptr;
 record CudaLossOps(CudaContext ctx) implements LossOps {
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice classWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice classWeights, Slice rowWeights, Slice probs, Slice dlogits, float gradScale,
+                                    Slice stats) {
         CUdeviceptr pz = ptr(logits);
         CUdeviceptr pl = ptr(labels);
         CUdeviceptr pw = ptr(classWeights);
+        CUdeviceptr pr = ptr(rowWeights);
         CUdeviceptr pp = ptr(probs);
         CUdeviceptr pg = ptr(dlogits);
         CUdeviceptr ps = ptr(stats);
@@ -28,11 +30,11 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
         try {
             if (sparseLabels) {
                 ctx.launch(CudaKernel.SOFTMAX_XENT_SPARSE, ctx.rowGrid(rows, true), BLOCK, 1, 0,
-                        pz, pl, rows, cols, pw, pp, pg, gradScale, ps, ctx.control);
+                        pz, pl, rows, cols, pw, pr, pp, pg, gradScale, ps, ctx.control);
                 ctx.errorsPending = true;
             } else {
                 ctx.launch(CudaKernel.SOFTMAX_XENT_DENSE, ctx.rowGrid(rows, true), BLOCK, 1, 0,
-                        pz, pl, rows, cols, pw, pp, pg, gradScale, ps, ctx.control);
+                        pz, pl, rows, cols, pw, pr, pp, pg, gradScale, ps, ctx.control);
             }
         } catch (CudaException e) {
             throw ctx.fail("softmaxCrossEntropy", "rows=" + rows + ", cols=" + cols + ", sparse=" + sparseLabels, e);
@@ -83,24 +85,24 @@ record CudaLossOps(CudaContext ctx) implements LossOps {
 
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice rowWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
         long total = (long) rows * cols;
         if (total == 0) {
             return;
         }
         ctx.launchMatrix("sigmoidCrossEntropy", rows, cols, CudaKernel.SIGMOID_XENT, ctx.statGrid(total), BLOCK, 1,
-                ptr(logits), ptr(targets), (int) total, 1f / cols, ptr(classWeights), ptr(probs), ptr(dlogits),
-                gradScale / cols, ptr(stats), ctx.control);
+                ptr(logits), ptr(targets), (int) total, cols, 1f / cols, ptr(classWeights), ptr(rowWeights),
+                ptr(probs), ptr(dlogits), gradScale / cols, ptr(stats), ctx.control);
     }
 
     @Override
     public void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
-                               Slice dpred, float gradScale, Slice stats) {
+                               Slice rowWeights, Slice dpred, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
         ctx.launchMatrix("regressionLoss", rows, cols, CudaKernel.REGRESSION_LOSS, ctx.rowGrid(rows, true), BLOCK,
-                1, ptr(pred), ptr(targets), rows, cols, kind.code(), delta, ptr(dpred), gradScale / cols, ptr(stats),
-                ctx.control);
+                1, ptr(pred), ptr(targets), rows, cols, kind.code(), delta, ptr(rowWeights), ptr(dpred),
+                gradScale / cols, ptr(stats), ctx.control);
     }
 }

@@ -35,7 +35,8 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
     }
     @Override
     public void softmaxCrossEntropy(Slice logits, Slice labels, boolean sparseLabels, int rows, int cols,
-                                    Slice classWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice classWeights, Slice rowWeights, Slice probs, Slice dlogits, float gradScale,
+                                    Slice stats) {
         if (rows == 0) {
             return;
         }
@@ -43,8 +44,8 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl",
                     sparseLabels ? "softmax_xent_sparse" : "softmax_xent_dense");
-            ctx.withArgs(k, logits, labels, rows, cols, classWeights, classWeights != null, probs, dlogits,
-                    dlogits != null, gradScale).mem(rowStats, 0);
+            ctx.withArgs(k, logits, labels, rows, cols, classWeights, classWeights != null, rowWeights,
+                    rowWeights != null, probs, dlogits, dlogits != null, gradScale).mem(rowStats, 0);
             if (sparseLabels) {
                 k.mem(ctx.errors);
             }
@@ -175,15 +176,16 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
 
     @Override
     public void sigmoidCrossEntropy(Slice logits, Slice targets, int rows, int cols, Slice classWeights,
-                                    Slice probs, Slice dlogits, float gradScale, Slice stats) {
+                                    Slice rowWeights, Slice probs, Slice dlogits, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
         try {
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl", "sigmoid_xent");
-            ctx.withArgs(k, logits, targets, rows, cols, classWeights, classWeights != null, probs, dlogits,
-                    dlogits != null, (float) ((double) gradScale / cols)).mem(rowStats, 0);
+            ctx.withArgs(k, logits, targets, rows, cols, classWeights, classWeights != null, rowWeights,
+                    rowWeights != null, probs, dlogits, dlogits != null, (float) ((double) gradScale / cols))
+                    .mem(rowStats, 0);
             ctx.run1(k, rows);
             reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {
@@ -193,15 +195,15 @@ record OpenClLossOps(OpenClContext ctx, OpenClReductionOps reductions) implement
 
     @Override
     public void regressionLoss(Slice pred, Slice targets, int rows, int cols, RegressionKind kind, float delta,
-                               Slice dpred, float gradScale, Slice stats) {
+                               Slice rowWeights, Slice dpred, float gradScale, Slice stats) {
         if (rows == 0) {
             return;
         }
         try {
             cl_mem rowStats = ctx.scratch(8L * rows);
             OpenClKernel k = ctx.programs.kernel("losses.cl", "regression_loss");
-            ctx.withArgs(k, pred, targets, rows, cols, kind.code(), delta, dpred, dpred != null, gradScale / cols)
-                    .mem(rowStats, 0);
+            ctx.withArgs(k, pred, targets, rows, cols, kind.code(), delta, rowWeights, rowWeights != null, dpred,
+                    dpred != null, gradScale / cols).mem(rowStats, 0);
             ctx.run1(k, rows);
             reductions.accumulateStats(rowStats, 0, rows, rows, 1f, 0f, 1f, ctx.mem(stats), stats.offset());
         } catch (CLException e) {

@@ -1,0 +1,86 @@
+package dev.dendrite.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.data.DataSource;
+import dev.dendrite.data.Tensor;
+
+/**
+ * {@link FitOptions#sampleWeight}'s refusals, each naming the offending value, and that each sample keeps its weight
+ * through the shuffled batches: weights of 0 for class 0 and 1 for the rest train exactly as the class weights
+ * {0: 0} do, which the loss looks up from each row's own label. (KerasSampleWeightTest checks the weighting itself
+ * against Keras.)
+ */
+class SampleWeightOptionsTest extends CpuModelTestBase {
+    private static final int ROWS = 40;
+
+    @Test
+    void badWeightsAreRefused() {
+        refuses("sampleWeight[2] is -1.0; expected a finite weight >= 0",
+                () -> new FitOptions().sampleWeight(new float[] {1, 0, -1}));
+        refuses("sampleWeight[0] is NaN; expected a finite weight >= 0",
+                () -> new FitOptions().sampleWeight(new float[] {Float.NaN}));
+        float[] w = {1, 2};
+        FitOptions o = new FitOptions().sampleWeight(w);
+        w[0] = 7; // the option keeps a copy
+        assertArrayEquals(new float[] {1, 2}, o.sampleWeight());
+        try (Sequential m = compiledSmallNet()) {
+            refuses("sampleWeight has 39 weights; expected one per sample, 40",
+                    () -> m.fit(x(), labels(), options().sampleWeight(new float[ROWS - 1])));
+            refuses("sampleWeight and classWeight cannot be used together (Keras refuses them too); multiply each "
+                    + "sample's weight by its class's and give sampleWeight alone",
+                    () -> m.fit(x(), labels(), options().sampleWeight(new float[ROWS]).classWeight(Map.of(0, 2))));
+            refuses("sampleWeight weighs the arrays given to fit, one weight per sample; a DataSource's batches "
+                    + "carry none (use arrays, or classWeight)", () -> m.fit(DataSource.of(x(), labels(), 8, false, 1),
+                    options().sampleWeight(new float[ROWS])));
+        }
+    }
+
+    @Test
+    void eachSampleKeepsItsWeightThroughTheShuffle() {
+        int[] y = labels();
+        float[] w = new float[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            w[i] = y[i] == 0 ? 0f : 1f;
+        }
+        for (int steps : new int[] {1, 3}) {
+            try (Sequential bySample = sgdNet(); Sequential byClass = sgdNet()) {
+                byClass.setWeights(bySample.getWeights());
+                FitOptions shuffled = options().shuffle(true).seed(9).stepsPerExecution(steps).validationSplit(0.2);
+                History a = bySample.fit(x(), y, shuffled.sampleWeight(w));
+                History b = byClass.fit(x(), y, options().shuffle(true).seed(9).stepsPerExecution(steps)
+                        .validationSplit(0.2).classWeight(Map.of(0, 0.0)));
+                assertEquals(b.get("loss"), a.get("loss"), "steps per execution " + steps);
+                List<float[]> wa = bySample.getWeights();
+                List<float[]> wb = byClass.getWeights();
+                for (int i = 0; i < wa.size(); i++) {
+                    assertArrayEquals(wb.get(i), wa.get(i), "weight " + i + ", steps per execution " + steps);
+                }
+            }
+        }
+    }
+
+
+    private static FitOptions options() {
+        return new FitOptions().batchSize(8).epochs(2).shuffle(false).verbose(0);
+    }
+
+    private static Tensor x() {
+        return gaussianInputs(ROWS, 13);
+    }
+
+    private static int[] labels() {
+        int[] y = new int[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            y[i] = i % 4 == 0 ? 2 : i % 3 == 0 ? 1 : 0;
+        }
+        return y;
+    }
+
+}
