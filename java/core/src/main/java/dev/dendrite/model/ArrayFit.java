@@ -99,10 +99,10 @@ final class ArrayFit {
         }
     }
 
-    /** Loss and metrics over {@code x} in batches of {@code batchSize}, in inference mode. */
-    Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
+    /** Loss (weighted by {@code sampleWeight}, or null) and metrics over {@code x} in batches, inference mode. */
+    Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, float[] sampleWeight, int batchSize) {
         Engine engine = model.engine();
-        try (DeviceData d = DeviceData.upload(engine.backend(), x, labels, targets)) {
+        try (DeviceData d = DeviceData.upload(engine.backend(), x, labels, targets, sampleWeight)) {
             return new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, targets))
                     .evaluate(d, Math.min(batchSize, x.rows()), "");
         }

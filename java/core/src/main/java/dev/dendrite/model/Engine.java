@@ -1060,7 +1060,6 @@ final class Engine implements AutoCloseable {
      * ({@link #inferenceBatches}).
      */
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
-        roomForRowWeights(data);
         backend.fill(evalStats.all(), 0f);
         inferenceBatches(data, batchSize, rows -> {
             forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true,
@@ -1121,6 +1120,7 @@ final class Engine implements AutoCloseable {
      */
     private void inferenceBatches(DeviceData data, int batchSize, BatchOps deviceOps, AfterBatch afterEach) {
         ensureCapacity(Math.min(batchSize, data.rows()));
+        roomForRowWeights(data);
         batches.reset(); // a batch prefetched for a training step is not kept across an inference pass
         backend.upload(new int[] {0, 0}, 0, evalCounters.all());
         boolean record = recordEvaluation && !numerics.on() && data.rows() / batchSize >= 3;

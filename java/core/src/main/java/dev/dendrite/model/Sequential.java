@@ -448,17 +448,44 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return evaluate(x, labels, null, batchSize);
     }
 
-    private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
-        return guard.run(name, "evaluate", () -> evaluateGuarded(x, labels, targets, batchSize));
+    /**
+     * Loss and metrics with a weight per sample, Keras's {@code evaluate(x, y, sample_weight=w)}: the loss is the
+     * weighted sum over the samples divided by their number; the accuracy and the other metrics are not weighted.
+     *
+     * @throws IllegalArgumentException naming the first weight that is negative, NaN or infinite, or a count of
+     *                                  weights other than the samples'
+     */
+    public Map<String, Double> evaluate(Inputs x, int[] labels, float[] sampleWeight) {
+        return evaluate(x, labels, null, sampleWeight, DEFAULT_INFERENCE_BATCH);
     }
 
-    private Map<String, Double> evaluateGuarded(Inputs x, int[] labels, Tensor targets, int batchSize) {
+    /** {@link #evaluate(Inputs, int[], float[])} on data with dense targets. */
+    public Map<String, Double> evaluate(Inputs x, Tensor targets, float[] sampleWeight) {
+        return evaluate(x, null, targets, sampleWeight, DEFAULT_INFERENCE_BATCH);
+    }
+
+    private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
+        return evaluate(x, labels, targets, null, batchSize);
+    }
+
+    private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, float[] sampleWeight,
+                                         int batchSize) {
+        return guard.run(name, "evaluate", () -> evaluateGuarded(x, labels, targets, sampleWeight, batchSize));
+    }
+
+    private Map<String, Double> evaluateGuarded(Inputs x, int[] labels, Tensor targets, float[] sampleWeight,
+                                                int batchSize) {
         checkOpen();
         requireCompiled("evaluate");
         checkBatch(batchSize);
         buildFor(x);
         checkData(x, labels, targets, "x");
-        return new ArrayFit(this).evaluate(x, labels, targets, batchSize);
+        float[] weights = new FitOptions().sampleWeight(sampleWeight).sampleWeight(); // checked, copied
+        if (weights != null && weights.length != x.rows()) {
+            throw new IllegalArgumentException("sampleWeight has " + weights.length + " weights; expected one per "
+                    + "sample, " + x.rows());
+        }
+        return new ArrayFit(this).evaluate(x, labels, targets, weights, batchSize);
     }
 
     /** Loss and metrics over every batch of a finite {@code source}, in inference mode; closes the source. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,31 @@ class SampleWeightOptionsTest extends CpuModelTestBase {
             refuses("sampleWeight weighs the arrays given to fit, one weight per sample; a DataSource's batches "
                     + "carry none (use arrays, or classWeight)", () -> m.fit(DataSource.of(x(), labels(), 8, false, 1),
                     options().sampleWeight(new float[ROWS])));
+        }
+    }
+
+    @Test
+    void evaluateWeighsEachSamplesLoss() {
+        float[] w = new float[ROWS];
+        Random r = new Random(3);
+        for (int i = 0; i < ROWS; i++) {
+            w[i] = i % 6 == 0 ? 0f : 3 * r.nextFloat();
+        }
+        try (Sequential m = compiledSmallNet()) {
+            Tensor x = x();
+            int[] y = labels();
+            // Keras's weighted loss: sum of w_i l_i over the N samples, / N; each l_i from the sample alone
+            double expected = 0;
+            for (int i = 0; i < ROWS; i++) {
+                expected += w[i] * m.evaluate(x.rows(i, i + 1), new int[] {y[i]}).get("loss");
+            }
+            expected /= ROWS;
+            Map<String, Double> weighted = m.evaluate(x, y, w);
+            assertEquals(expected, weighted.get("loss"), 1e-5 * expected);
+            assertEquals(m.evaluate(x, y).get("accuracy"), weighted.get("accuracy"), "the accuracy is not weighted");
+            refuses("sampleWeight has 2 weights; expected one per sample, 40", () -> m.evaluate(x, y, new float[2]));
+            refuses("sampleWeight[1] is -2.0; expected a finite weight >= 0",
+                    () -> m.evaluate(x, y, new float[] {0, -2}));
         }
     }
 
