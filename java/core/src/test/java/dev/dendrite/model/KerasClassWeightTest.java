@@ -2,13 +2,8 @@ package dev.dendrite.model;
 
 import static dev.dendrite.keras.KerasFixtures.assertEpochsNear;
 import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
-import static dev.dendrite.keras.KerasFixtures.floats;
-import static dev.dendrite.keras.KerasFixtures.integer;
-import static dev.dendrite.keras.KerasFixtures.ints;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -16,12 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.dendrite.data.Tensor;
 import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
-import dev.dendrite.layers.Dense;
-import dev.dendrite.layers.Input;
-import dev.dendrite.optimizers.SGD;
 
 /**
  * {@link FitOptions#classWeight} against Keras 3 itself: the fixture {@code keras-class-weight.json} was written by
@@ -57,42 +48,18 @@ public abstract class KerasClassWeightTest extends KerasFixtureTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void eightStepsEndWithKerasWeightsAndLogs(String name) {
-        Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
-        String loss = (String) kase.get("loss");
-        int in = integer(fixture.get("inputs"));
-        int out = integer(kase.get("outputs"));
-        float[] x = floats(fixture.get("x"));
-        float[] xv = floats(fixture.get("x_val"));
-        int rows = x.length / in;
-        int valRows = xv.length / in;
-        List<float[]> initial = new ArrayList<>();
-        for (Object w : (List<Object>) kase.get("initial_weights")) {
-            initial.add(floats(w));
-        }
+        KerasFitCase c = new KerasFitCase(fixture, KerasFixtures.named(fixture.get("cases"), name));
         Map<Integer, Double> classWeight = new TreeMap<>();
-        ((Map<String, Object>) kase.get("class_weight")).forEach((k, v) -> classWeight.put(Integer.valueOf(k),
+        ((Map<String, Object>) c.kase().get("class_weight")).forEach((k, v) -> classWeight.put(Integer.valueOf(k),
                 ((Number) v).doubleValue()));
-        try (Sequential m = new Sequential(new Input(in), new Dense(integer(fixture.get("hidden")), "relu"),
-                new Dense(out, out > 1 ? "softmax" : "sigmoid")).backend(backend)) {
-            m.setWeights(initial);
-            m.compile(new SGD(((Number) fixture.get("learning_rate")).doubleValue()), loss, "accuracy");
-            FitOptions options = new FitOptions().batchSize(integer(fixture.get("batch_size")))
-                    .epochs(integer(fixture.get("epochs"))).shuffle(false).verbose(0).classWeight(classWeight);
-            float[] y = floats(kase.get("y"));
-            float[] yv = floats(kase.get("y_val"));
-            History h;
-            if (loss.startsWith("sparse")) {
-                options.validationData(Tensor.wrap(xv, valRows, in), ints(kase.get("y_val")));
-                h = m.fit(Tensor.wrap(x, rows, in), ints(kase.get("y")), options);
-            } else {
-                options.validationData(Tensor.wrap(xv, valRows, in), Tensor.wrap(yv, valRows, out));
-                h = m.fit(Tensor.wrap(x, rows, in), Tensor.wrap(y, rows, out), options);
-            }
+        try (Sequential m = c.net(backend, c.loss().equals("binary_crossentropy") ? "sigmoid" : "softmax",
+                "accuracy")) {
+            History h = c.fit(m, c.validationData(c.options().classWeight(classWeight), null));
             String where = name + " on " + backend.name();
-            assertWeightsNear(where, kase.get("weights"), m.getWeights());
-            assertEpochsNear(where + ", loss", kase.get("epoch_loss"), h.get("loss"), 1e-5);
-            assertEpochsNear(where + ", val_loss", kase.get("epoch_val_loss"), h.get("val_loss"), 1e-5);
-            assertEpochsNear(where + ", accuracy", kase.get("epoch_accuracy"), h.get("accuracy"), 0);
+            assertWeightsNear(where, c.kase().get("weights"), m.getWeights());
+            assertEpochsNear(where + ", loss", c.kase().get("epoch_loss"), h.get("loss"), 1e-5);
+            assertEpochsNear(where + ", val_loss", c.kase().get("epoch_val_loss"), h.get("val_loss"), 1e-5);
+            assertEpochsNear(where + ", accuracy", c.kase().get("epoch_accuracy"), h.get("accuracy"), 0);
         }
     }
 }

@@ -3,24 +3,16 @@ package dev.dendrite.model;
 import static dev.dendrite.keras.KerasFixtures.assertEpochsNear;
 import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
 import static dev.dendrite.keras.KerasFixtures.floats;
-import static dev.dendrite.keras.KerasFixtures.integer;
-import static dev.dendrite.keras.KerasFixtures.ints;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.dendrite.data.Tensor;
 import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
-import dev.dendrite.layers.Dense;
-import dev.dendrite.layers.Input;
-import dev.dendrite.optimizers.SGD;
 
 /**
  * {@link FitOptions#sampleWeight} against Keras 3 itself: the fixture {@code keras-sample-weight.json} was written by
@@ -51,45 +43,21 @@ public abstract class KerasSampleWeightTest extends KerasFixtureTest {
         return KerasFixtures.names(load().get("cases")).stream();
     }
 
-    @SuppressWarnings("unchecked")
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void stepsEndWithKerasWeightsAndLogs(String name) {
-        Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
-        String loss = (String) kase.get("loss");
-        int in = integer(fixture.get("inputs"));
-        int out = integer(kase.get("outputs"));
-        float[] x = floats(fixture.get("x"));
-        float[] xv = floats(fixture.get("x_val"));
-        int rows = x.length / in;
-        int valRows = xv.length / in;
-        List<float[]> initial = new ArrayList<>();
-        for (Object w : (List<Object>) kase.get("initial_weights")) {
-            initial.add(floats(w));
-        }
+        KerasFitCase c = new KerasFitCase(fixture, KerasFixtures.named(fixture.get("cases"), name));
+        Map<String, Object> kase = c.kase();
         String metric = (String) kase.get("metric");
-        String activation = (String) kase.get("activation");
-        try (Sequential m = new Sequential(new Input(in), new Dense(integer(fixture.get("hidden")), "relu"),
-                activation == null ? new Dense(out) : new Dense(out, activation)).backend(backend)) {
-            m.setWeights(initial);
-            m.compile(new SGD(((Number) fixture.get("learning_rate")).doubleValue()), loss, metric);
-            FitOptions options = new FitOptions().batchSize(integer(fixture.get("batch_size")))
-                    .epochs(integer(fixture.get("epochs"))).shuffle(false).verbose(0)
-                    .sampleWeight(floats(fixture.get("sample_weight")));
-            float[] y = floats(kase.get("y"));
-            boolean sparse = loss.startsWith("sparse");
+        try (Sequential m = c.net(backend, (String) kase.get("activation"), metric)) {
+            FitOptions options = c.options().sampleWeight(floats(fixture.get("sample_weight")));
             if (kase.containsKey("validation_split")) {
                 options.validationSplit(((Number) kase.get("validation_split")).doubleValue());
-            } else if (sparse) {
-                Object vw = kase.get("val_sample_weight");
-                options.validationData(Tensor.wrap(xv, valRows, in), ints(kase.get("y_val")),
-                        vw == null ? null : floats(vw));
             } else {
-                options.validationData(Tensor.wrap(xv, valRows, in), Tensor.wrap(floats(kase.get("y_val")), valRows,
-                        out));
+                Object vw = kase.get("val_sample_weight");
+                c.validationData(options, vw == null ? null : floats(vw));
             }
-            History h = sparse ? m.fit(Tensor.wrap(x, rows, in), ints(kase.get("y")), options)
-                    : m.fit(Tensor.wrap(x, rows, in), Tensor.wrap(y, rows, out), options);
+            History h = c.fit(m, options);
             String where = name + " on " + backend.name();
             assertWeightsNear(where, kase.get("weights"), m.getWeights());
             assertEpochsNear(where + ", loss", kase.get("epoch_loss"), h.get("loss"), 1e-5);
