@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
@@ -65,6 +66,18 @@ class ClassWeightOptionsTest extends CpuModelTestBase {
             refuses("class weights with binary_crossentropy need one output (a binary classifier, classes 0 and 1), "
                     + "not 2; for exclusive classes use a softmax output with categorical_crossentropy",
                     () -> m.fit(x(), Tensor.wrap(new float[ROWS * 2], ROWS, 2), options().classWeight(Map.of(1, 2))));
+        }
+    }
+
+    @Test
+    void aDataSourceFitIsWeightedAsAnArrayFit() {
+        Map<Integer, Double> weights = Map.of(0, 0.2, 2, 4.0);
+        try (Sequential arrays = sgdNet(); Sequential source = sgdNet()) {
+            source.setWeights(arrays.getWeights());
+            History a = arrays.fit(x(), labels(), options().classWeight(weights));
+            History s = source.fit(DataSource.of(x(), labels(), 8, false, 1), options().classWeight(weights));
+            assertEquals(a.get("loss"), s.get("loss"));
+            assertWeightsEqual(arrays.getWeights(), source.getWeights());
         }
     }
 
