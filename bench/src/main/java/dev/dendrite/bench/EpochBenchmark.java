@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
@@ -60,7 +61,9 @@ import dev.dendrite.optimizers.SGD;
  * {@code run-on-gpu.sh}'s A/B runs, which vary JVM flags only, can compare it. An epoch is {@code --train} images (default 60,000, the whole training set),
  * with no validation pass, as in the PyTorch peer; {@code --validation N} (default: {@code -Dbench.validation}, else
  * 0) adds one over the test set's first N images to each epoch, as a course notebook's fit has (its time is then in
- * the epoch's).
+ * the epoch's). {@code --weights class} trains with balanced class weights and {@code --weights sample} with a
+ * weight per sample ({@link FitOptions#classWeight}, {@link FitOptions#sampleWeight}): their cost beside
+ * {@code none}.
  */
 public final class EpochBenchmark {
     private EpochBenchmark() {
@@ -102,6 +105,23 @@ public final class EpochBenchmark {
                     Integer.toString(Integer.getInteger("bench.stepsPerExecution", 1))));
             FitOptions options = new FitOptions().batchSize(batch).epochs(warmup + epochs).verbose(0).seed(1)
                     .stepsPerExecution(perExecution);
+            // --weights class: scikit-learn's balanced class weights; sample: a weight per sample in [0.5, 1.5).
+            // Either takes the unfused loss path (and sample weights one more gather a step): their cost per epoch.
+            String weights = a.getOrDefault("weights", "none");
+            switch (weights) {
+                case "none" -> { }
+                case "class" -> options.classWeight(FitOptions.balancedClassWeight(train.labels()));
+                case "sample" -> {
+                    float[] w = new float[train.size()];
+                    Random r = new Random(7);
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] = 0.5f + r.nextFloat();
+                    }
+                    options.sampleWeight(w);
+                }
+                default -> throw new IllegalArgumentException("--weights " + weights + "; expected none, class or "
+                        + "sample");
+            }
             int validation = Integer.parseInt(a.getOrDefault("validation",
                     Integer.toString(Integer.getInteger("bench.validation", 0))));
             validation = Math.min(validation, tt.test().size());
@@ -166,6 +186,7 @@ public final class EpochBenchmark {
             out.put("batch_size", batch);
             out.put("steps_per_execution", perExecution);
             out.put("validation_rows", validation);
+            out.put("weights", weights);
             out.put("warmup_epochs", warmup);
             out.put("epoch_times_s", new ArrayList<Object>(times));
             out.put("median_epoch_s", median);
