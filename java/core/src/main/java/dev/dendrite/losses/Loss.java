@@ -89,7 +89,8 @@ public abstract class Loss {
         throw new IllegalArgumentException(classWeightClassesRefusal());
     }
 
-    private String classWeightClassesRefusal() {
+    /** Why this loss takes no class weights (the classification losses override {@link #classWeightClasses}). */
+    final String classWeightClassesRefusal() {
         return "class weights weigh the samples of a classifier: the loss must be sparse_categorical_crossentropy, "
                 + "categorical_crossentropy or binary_crossentropy with one output, not " + name();
     }

@@ -36,8 +36,7 @@ abstract class RegressionLoss extends Loss {
                               int rows, int cols, Slice classWeights, Slice rowWeights, Slice scratch, Slice grad,
                               float gradScale, Slice stats) {
         if (classWeights != null) {
-            super.compute(backend, fused, output, preActivation, targets, rows, cols, classWeights, null, scratch, grad,
-                    gradScale, stats);
+            throw new IllegalArgumentException(classWeightClassesRefusal());
         }
         backend.regressionLoss(output, targets, rows, cols, kind(), delta(), rowWeights, grad, gradScale, stats);
     }

@@ -33,26 +33,18 @@ final class ArrayFit {
         Tensor trainTargets = targets;
         float[] trainWeights = options.sampleWeight();
         float[] valWeights = null;
-        if (trainWeights != null) {
-            if (!options.classWeight().isEmpty()) {
-                throw new IllegalArgumentException("sampleWeight and classWeight cannot be used together (Keras "
-                        + "refuses them too); multiply each sample's weight by its class's and give sampleWeight alone");
-            }
-            if (trainWeights.length != x.rows()) {
-                throw new IllegalArgumentException("sampleWeight has " + trainWeights.length + " weights; expected "
-                        + "one per sample, " + x.rows());
-            }
+        if (trainWeights != null && !options.classWeight().isEmpty()) {
+            throw new IllegalArgumentException("sampleWeight and classWeight cannot be used together (Keras refuses "
+                    + "them too); multiply each sample's weight by its class's and give sampleWeight alone");
         }
+        FitOptions.checkWeightCount("sampleWeight", trainWeights, x.rows(), "sample");
         Inputs valX = options.validationX();
         int[] valLabels = options.validationLabels();
         Tensor valTargets = options.validationTargets();
         if (valX != null) {
             model.checkData(valX, valLabels, valTargets, "validation x");
             valWeights = options.validationSampleWeight();
-            if (valWeights != null && valWeights.length != valX.rows()) {
-                throw new IllegalArgumentException("validation sampleWeight has " + valWeights.length + " weights; "
-                        + "expected one per validation sample, " + valX.rows());
-            }
+            FitOptions.checkWeightCount("validation sampleWeight", valWeights, valX.rows(), "validation sample");
         } else if (options.validationSplit() > 0) {
             int split = (int) Math.floor(x.rows() * (1.0 - options.validationSplit()));
             if (split <= 0 || split >= x.rows()) {

@@ -207,8 +207,20 @@ public final class FitOptions {
         return validationSampleWeight == null ? null : validationSampleWeight.clone();
     }
 
+    /**
+     * Checks one weight per sample where there are weights (null passes).
+     *
+     * @throws IllegalArgumentException "{@code what} has n weights; expected one per {@code sample}, {@code samples}"
+     */
+    static void checkWeightCount(String what, float[] weights, int samples, String sample) {
+        if (weights != null && weights.length != samples) {
+            throw new IllegalArgumentException(what + " has " + weights.length + " weights; expected one per " + sample
+                    + ", " + samples);
+        }
+    }
+
     /** A copy of {@code weights} (null passes), each checked finite and >= 0. */
-    private static float[] checkedWeights(String what, float[] weights) {
+    static float[] checkedWeights(String what, float[] weights) {
         if (weights == null) {
             return null;
         }

@@ -73,9 +73,9 @@ final class MixupStep implements AutoCloseable {
     }
 
     /**
-     * The batch's loss, weighted by {@code classWeights} and {@code rowWeights} where not null: {@code loss} itself without mixup
-     * ({@code mix} null); on mixed targets sparse categorical cross-entropy becomes the dense one (a row's class then
-     * the mixed target's arg-max), other losses are unchanged.
+     * The batch's loss, weighted by {@code classWeights} and {@code rowWeights} where not null: {@code loss} itself
+     * without mixup ({@code mix} null); on mixed targets sparse categorical cross-entropy becomes the dense one (a
+     * row's class then the mixed target's arg-max), other losses are unchanged.
      */
     static void loss(MixupStep mix, Backend backend, Loss loss, boolean fused, Slice output, Slice preActivation,
                      Slice targets, int rows, int cols, Slice classWeights, Slice rowWeights, Slice scratch,

@@ -480,11 +480,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         checkBatch(batchSize);
         buildFor(x);
         checkData(x, labels, targets, "x");
-        float[] weights = new FitOptions().sampleWeight(sampleWeight).sampleWeight(); // checked, copied
-        if (weights != null && weights.length != x.rows()) {
-            throw new IllegalArgumentException("sampleWeight has " + weights.length + " weights; expected one per "
-                    + "sample, " + x.rows());
-        }
+        float[] weights = FitOptions.checkedWeights("sampleWeight", sampleWeight);
+        FitOptions.checkWeightCount("sampleWeight", weights, x.rows(), "sample");
         return new ArrayFit(this).evaluate(x, labels, targets, weights, batchSize);
     }
 

@@ -73,11 +73,8 @@ final class SourceFit {
             if (options.validationX() != null) {
                 check(new DataSource.Batch(options.validationX(), options.validationLabels(),
                         options.validationTargets()), -1, "validation");
-                float[] w = options.validationSampleWeight();
-                if (w != null && w.length != options.validationX().rows()) {
-                    throw new IllegalArgumentException("validation sampleWeight has " + w.length + " weights; "
-                            + "expected one per validation sample, " + options.validationX().rows());
-                }
+                FitOptions.checkWeightCount("validation sampleWeight", options.validationSampleWeight(),
+                        options.validationX().rows(), "validation sample");
             }
             engine.ensureCapacity(options.validationX() == null ? capacity
                     : Math.max(capacity, Math.min(valBatch, options.validationX().rows())));
