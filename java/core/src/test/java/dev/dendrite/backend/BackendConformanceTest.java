@@ -665,10 +665,7 @@ public abstract class BackendConformanceTest {
                             : Reference64.softmaxCrossEntropy(d(z), d(targets), rows, cols);
                     assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
                     if (withGrad) {
-                        double[] g = ref.grad.clone();
-                        for (int i = 0; i < g.length; i++) {
-                            g[i] *= gradScale;
-                        }
+                        double[] g = scaled(ref.grad, gradScale);
                         assertClose(what + ": dlogits", g, get(grad), 1e-5, 2e-7 * gradScale);
                     }
                     checkStats(what, stats, 0.25 + ref.loss, lossTolerance(ref.rowLoss), 3 + ref.accuracy, 1e-3);
@@ -735,10 +732,7 @@ public abstract class BackendConformanceTest {
                 Reference64.LossResult ref = Reference64.sigmoidCrossEntropy(d(z), d(t), rows, cols);
                 assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
                 if (withGrad) {
-                    double[] g = ref.grad.clone();
-                    for (int i = 0; i < g.length; i++) {
-                        g[i] *= gradScale;
-                    }
+                    double[] g = scaled(ref.grad, gradScale);
                     assertClose(what + ": dlogits", g, get(grad), 1e-5, 2e-7 * gradScale / cols);
                 }
                 // accuracy is a sum of fractions k / cols: each exact to a float rounding
@@ -782,17 +776,14 @@ public abstract class BackendConformanceTest {
                 Slice probs = f32Out(rows * cols);
                 Slice grad = f32Out(rows * cols);
                 Slice stats = f32(new float[] {0.25f, 3f});
-                backend.softmaxCrossEntropy(f32(z), sparse ? i32(labels) : f32(targets), sparse, rows, cols, f32(cw), null,
-                        probs, grad, gradScale, stats);
+                backend.softmaxCrossEntropy(f32(z), sparse ? i32(labels) : f32(targets), sparse, rows, cols, f32(cw),
+                        null, probs, grad, gradScale, stats);
                 double[] w = Reference64.rowWeights(d(targets), rows, cols, d(cw));
                 Reference64.LossResult ref = Reference64.classWeighted(sparse
                         ? Reference64.softmaxCrossEntropy(d(z), labels, rows, cols)
                         : Reference64.softmaxCrossEntropy(d(z), d(targets), rows, cols), w, cols);
                 assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
-                double[] g = ref.grad.clone();
-                for (int i = 0; i < g.length; i++) {
-                    g[i] *= gradScale;
-                }
+                double[] g = scaled(ref.grad, gradScale);
                 assertClose(what + ": dlogits", g, get(grad), 1e-5, 3.25 * 2e-7 * gradScale);
                 checkStats(what, stats, 0.25 + ref.loss, 3.25 * lossTolerance(ref.rowLoss), 3 + ref.accuracy, 1e-3);
             }
@@ -825,10 +816,7 @@ public abstract class BackendConformanceTest {
             Reference64.LossResult ref = Reference64.classWeighted(Reference64.sigmoidCrossEntropy(d(z), d(t), rows, 1),
                     w, 1);
             assertClose(what + ": probs", ref.probs, get(probs), 1e-5, 1e-7);
-            double[] g = ref.grad.clone();
-            for (int i = 0; i < g.length; i++) {
-                g[i] *= gradScale;
-            }
+            double[] g = scaled(ref.grad, gradScale);
             assertClose(what + ": dlogits", g, get(grad), 1e-5, 5 * 2e-7 * gradScale);
             checkStats(what, stats, 1.5 + ref.loss, 5 * lossTolerance(ref.rowLoss), 0.5 + ref.accuracy, 1e-5 * rows);
         }
@@ -948,10 +936,7 @@ public abstract class BackendConformanceTest {
                 backend.meanSquaredError(f32(p), f32(t), rows, cols, grad, gradScale, stats);
                 Reference64.LossResult ref = Reference64.meanSquaredError(d(p), d(t), rows, cols);
                 if (withGrad) {
-                    double[] g = ref.grad.clone();
-                    for (int i = 0; i < g.length; i++) {
-                        g[i] *= gradScale;
-                    }
+                    double[] g = scaled(ref.grad, gradScale);
                     // (pred - t) is one float subtraction: 2 EPS relative on top of the product's rounding
                     assertClose(what + ": dpred", g, get(grad), 1e-6, 1e-12);
                 }
@@ -989,10 +974,7 @@ public abstract class BackendConformanceTest {
                 backend.regressionLoss(f32(p), f32(t), rows, cols, huber ? RegressionKind.HUBER
                         : RegressionKind.ABSOLUTE_ERROR, delta, grad, gradScale, stats);
                 Reference64.LossResult ref = Reference64.regressionLoss(d(p), d(t), rows, cols, huber, delta);
-                double[] g = ref.grad.clone();
-                for (int i = 0; i < g.length; i++) {
-                    g[i] *= gradScale;
-                }
+                double[] g = scaled(ref.grad, gradScale);
                 assertClose(what + ": dpred", g, get(grad), 1e-6, 1e-12);
                 checkStats(what, stats, ref.loss, lossTolerance(ref.rowLoss), 1 + ref.accuracy, 1e-3);
             }

@@ -257,7 +257,8 @@ class OpChecksTest {
             rejects("softmaxCrossEntropy: labels is F32; expected I32",
                     () -> checks.softmaxCrossEntropy(m6, o6, true, 2, 3, null, null, n6, null, stats));
             rejects("softmaxCrossEntropy: labels has 1 elements; expected at least 2 (rows)",
-                    () -> checks.softmaxCrossEntropy(m6, counters.slice(0, 1), true, 2, 3, null, null, n6, null, stats));
+                    () -> checks.softmaxCrossEntropy(m6, counters.slice(0, 1), true, 2, 3, null, null, n6, null,
+                            stats));
             rejects("softmaxCrossEntropy: labels is I32; expected F32",
                     () -> checks.softmaxCrossEntropy(m6, ints, false, 2, 3, null, null, n6, null, stats));
             rejects("sigmoidCrossEntropy: dlogits has 5 elements; expected at least 6 (rows*cols)",
@@ -281,7 +282,8 @@ class OpChecksTest {
                     () -> checks.sigmoidCrossEntropy(b.slice(0, 2), b.slice(10, 2), 2, 1, b.slice(50, 1), null,
                             b.slice(20, 2), null, stats));
             rejects("regressionLoss: stats has 1 elements; expected at least 2 (STATS_LENGTH)",
-                    () -> checks.regressionLoss(m6, n6, 2, 3, RegressionKind.SQUARED_ERROR, 0f, null, null, b.slice(40, 1)));
+                    () -> checks.regressionLoss(m6, n6, 2, 3, RegressionKind.SQUARED_ERROR, 0f, null, null,
+                            b.slice(40, 1)));
             rejects("regularizerPenalty: w has 6 elements; expected at least 7 (n)",
                     () -> checks.regularizerPenalty(m6, 7, stats));
 

@@ -2,6 +2,7 @@ package dev.dendrite.backend;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * Plain float64 implementations of every {@link Backend} op, the yardstick for the conformance tests.
@@ -411,25 +412,7 @@ public final class Reference64 {
 
     /** Mean squared error per row, with the arg-max (cols > 1) or |error| < 0.5 (cols == 1) accuracy. */
     public static LossResult meanSquaredError(double[] pred, double[] t, int rows, int cols) {
-        double[] g = new double[rows * cols];
-        double[] rowLoss = new double[rows];
-        double loss = 0;
-        double acc = 0;
-        for (int r = 0; r < rows; r++) {
-            double l = 0;
-            for (int c = 0; c < cols; c++) {
-                int i = r * cols + c;
-                double d = pred[i] - t[i];
-                l += d * d;
-                g[i] = 2 * d / cols;
-            }
-            rowLoss[r] = l / cols;
-            loss += l / cols;
-            boolean hit = cols > 1 ? argmax(pred, r, cols) == argmax(t, r, cols)
-                    : Math.abs(pred[r] - t[r]) < 0.5;
-            acc += hit ? 1 : 0;
-        }
-        return new LossResult(null, g, loss, acc, rowLoss);
+        return regression(pred, t, rows, cols, d -> d * d, d -> 2 * d);
     }
 
     /**
@@ -439,6 +422,20 @@ public final class Reference64 {
      */
     public static LossResult regressionLoss(double[] pred, double[] t, int rows, int cols, boolean huber,
                                             double delta) {
+        if (!huber) {
+            return regression(pred, t, rows, cols, Math::abs, Math::signum);
+        }
+        return regression(pred, t, rows, cols,
+                d -> Math.abs(d) <= delta ? 0.5 * d * d : delta * Math.abs(d) - 0.5 * delta * delta,
+                d -> Math.abs(d) <= delta ? d : delta * Math.signum(d));
+    }
+
+    /**
+     * A regression loss per row: the mean over its outputs of {@code term(d)}, {@code d = pred - t}, its gradient
+     * {@code derivative(d) / cols}, and the arg-max (cols > 1) or |error| < 0.5 (cols == 1) accuracy.
+     */
+    private static LossResult regression(double[] pred, double[] t, int rows, int cols, DoubleUnaryOperator term,
+                                         DoubleUnaryOperator derivative) {
         double[] g = new double[rows * cols];
         double[] rowLoss = new double[rows];
         double loss = 0;
@@ -448,17 +445,8 @@ public final class Reference64 {
             for (int c = 0; c < cols; c++) {
                 int i = r * cols + c;
                 double d = pred[i] - t[i];
-                double a = Math.abs(d);
-                if (!huber) {
-                    l += a;
-                    g[i] = Math.signum(d) / cols;
-                } else if (a <= delta) {
-                    l += 0.5 * d * d;
-                    g[i] = d / cols;
-                } else {
-                    l += delta * a - 0.5 * delta * delta;
-                    g[i] = delta * Math.signum(d) / cols;
-                }
+                l += term.applyAsDouble(d);
+                g[i] = derivative.applyAsDouble(d) / cols;
             }
             rowLoss[r] = l / cols;
             loss += l / cols;

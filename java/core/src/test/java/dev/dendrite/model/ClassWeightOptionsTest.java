@@ -58,7 +58,8 @@ class ClassWeightOptionsTest extends CpuModelTestBase {
         try (Sequential m = new Sequential(new Input(4), new Dense(3)).backend(cpu)) {
             m.compile("sgd", "mse");
             refuses("class weights weigh the samples of a classifier: the loss must be "
-                    + "sparse_categorical_crossentropy, categorical_crossentropy or binary_crossentropy with one output, not mean_squared_error",
+                    + "sparse_categorical_crossentropy, categorical_crossentropy or binary_crossentropy with one "
+                    + "output, not mean_squared_error",
                     () -> m.fit(x(), Tensor.wrap(new float[ROWS * 3], ROWS, 3), options().classWeight(Map.of(0, 2))));
         }
         try (Sequential m = new Sequential(new Input(4), new Dense(2, "sigmoid")).backend(cpu)) {
