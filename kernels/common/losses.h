@@ -69,6 +69,14 @@ DENDRITE_DEVICE float dendrite_xent_term(float t, float z, float max, float log_
     return -t * ((z - max) - log_sum);
 }
 
+/*
+ * A row's weight in a loss (Keras's class_weight and sample_weight): its class k's weight in the table cw (null: 1)
+ * times its own weight rw (1 where there are none). It scales the row's loss and gradient, not its accuracy.
+ */
+DENDRITE_DEVICE float dendrite_loss_weight(const DENDRITE_GLOBAL float *cw, int k, float rw) {
+    return (cw == 0 ? 1.0f : cw[k]) * rw;
+}
+
 /* The regression losses (Backend.regressionLoss's kinds, RegressionKind's codes). */
 #define DENDRITE_LOSS_MSE 0
 #define DENDRITE_LOSS_MAE 1

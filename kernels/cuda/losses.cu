@@ -55,7 +55,7 @@ __device__ __forceinline__ void softmax_xent_row(const float *z, int label, cons
         row_loss = dendrite_warp_sum(acc.sum);
         target_class = tbest;
     }
-    float w = (cw == nullptr ? 1.0f : cw[target_class]) * rw;
+    float w = dendrite_loss_weight(cw, target_class, rw);
     float row_scale = grad_scale * w;
     for (int c = lane; c < cols; c += 32) {
         float pc = dendrite_softmax_p(z[c], m, inv);
@@ -214,7 +214,7 @@ DENDRITE_KERNEL void sigmoid_xent(const float *logits, const float *targets, int
         float t = targets[i];
         /* Class weights (non-null: one output, so an element is a row): its class is t > 0.5, Keras's rounding;
          * times the row's own weight (sample_weight). */
-        float w = (cw == nullptr ? 1.0f : cw[t > 0.5f ? 1 : 0]) * (rw == nullptr ? 1.0f : rw[i / (unsigned int) cols]);
+        float w = dendrite_loss_weight(cw, t > 0.5f ? 1 : 0, rw == nullptr ? 1.0f : rw[i / (unsigned int) cols]);
         loss = dendrite_kahan_add(loss, w * dendrite_bce_with_logits(z, t));
         float p = dendrite_sigmoid(z);
         probs[i] = p;

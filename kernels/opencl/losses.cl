@@ -42,7 +42,7 @@ DENDRITE_DEVICE void softmax_xent_row(__global const float *z, int label, __glob
         }
         loss = acc.sum;
     }
-    float w = (cw == 0 ? 1.0f : cw[label]) * rw;
+    float w = dendrite_loss_weight(cw, label, rw);
     float row_scale = grad_scale * w;
     for (int c = 0; c < cols; c++) {
         float p = dendrite_softmax_p(z[c], max, inv);
@@ -232,7 +232,8 @@ __kernel void sigmoid_xent(__global const float *logits, int zo, __global const 
         return;
     }
     /* Class weights (has_cw: one output, the host checked): the target's class is t > 0.5, Keras's rounding. */
-    float w = (has_cw ? cw[cwo + (targets[to + r * cols] > 0.5f ? 1 : 0)] : 1.0f) * (has_rw ? rw[rwo + r] : 1.0f);
+    float w = dendrite_loss_weight(has_cw ? cw + cwo : 0, targets[to + r * cols] > 0.5f ? 1 : 0,
+                                   has_rw ? rw[rwo + r] : 1.0f);
     float row_scale = grad_scale_per_col * w;
     dendrite_kahan loss = dendrite_kahan_zero();
     int correct = 0;
