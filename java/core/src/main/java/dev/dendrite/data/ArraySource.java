@@ -12,24 +12,27 @@ final class ArraySource implements DataSource {
     private final Inputs x;
     private final int[] labels;
     private final Tensor targets;
+    private final float[] sampleWeight;
     private final int batchSize;
     private final boolean shuffle;
     private final long seed;
     private int epoch;
     private int[] order;
 
-    ArraySource(Inputs x, int[] labels, Tensor targets, int batchSize, boolean shuffle, long seed) {
+    ArraySource(Inputs x, int[] labels, Tensor targets, float[] sampleWeight, int batchSize, boolean shuffle,
+                long seed) {
         if (x == null || x.rows() == 0) {
             throw new IllegalArgumentException("a data source needs at least one sample; got " + x);
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize " + batchSize + "; expected >= 1");
         }
-        // The Batch record checks that the labels or targets match x; check them once here instead of per batch.
-        new Batch(x, labels, targets);
+        // The Batch record checks that the labels, targets and weights match x; check them once here.
+        new Batch(x, labels, targets, sampleWeight);
         this.x = x;
         this.labels = labels;
         this.targets = targets;
+        this.sampleWeight = sampleWeight == null ? null : sampleWeight.clone();
         this.batchSize = batchSize;
         this.shuffle = shuffle;
         this.seed = seed;
@@ -51,17 +54,36 @@ final class ArraySource implements DataSource {
         int to = Math.min(from + batchSize, x.rows());
         if (order == null) {
             return new Batch(x.rows(from, to), labels == null ? null : Arrays.copyOfRange(labels, from, to),
-                    targets == null ? null : targets.rows(from, to));
+                    targets == null ? null : targets.rows(from, to),
+                    sampleWeight == null ? null : Arrays.copyOfRange(sampleWeight, from, to));
         }
         int[] rows = Arrays.copyOfRange(order, from, to);
-        int[] y = null;
-        if (labels != null) {
-            y = new int[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                y[i] = labels[rows[i]];
-            }
+        return new Batch(x.select(rows), pick(labels, rows), targets == null ? null : targets.select(rows),
+                pick(sampleWeight, rows));
+    }
+
+    /** {@code a[rows[i]]} for each i: the batch's labels in the order {@code rows} names (null passes). */
+    static int[] pick(int[] a, int[] rows) {
+        if (a == null) {
+            return null;
         }
-        return new Batch(x.select(rows), y, targets == null ? null : targets.select(rows));
+        int[] out = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = a[rows[i]];
+        }
+        return out;
+    }
+
+    /** {@code a[rows[i]]} for each i: the batch's sample weights in the order {@code rows} names (null passes). */
+    static float[] pick(float[] a, int[] rows) {
+        if (a == null) {
+            return null;
+        }
+        float[] out = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = a[rows[i]];
+        }
+        return out;
     }
 
     @Override

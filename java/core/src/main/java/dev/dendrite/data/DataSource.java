@@ -37,12 +37,25 @@ public interface DataSource extends AutoCloseable {
      * before every epoch from {@code seed} (the last batch may be smaller).
      */
     static DataSource of(Inputs x, int[] labels, int batchSize, boolean shuffle, long seed) {
-        return new ArraySource(x, labels, null, batchSize, shuffle, seed);
+        return new ArraySource(x, labels, null, null, batchSize, shuffle, seed);
     }
 
     /** As {@link #of(Inputs, int[], int, boolean, long)} with dense targets (or {@code null}, for predict). */
     static DataSource of(Inputs x, Tensor targets, int batchSize, boolean shuffle, long seed) {
-        return new ArraySource(x, null, targets, batchSize, shuffle, seed);
+        return new ArraySource(x, null, targets, null, batchSize, shuffle, seed);
+    }
+
+    /**
+     * As {@link #of(Inputs, int[], int, boolean, long)}, each batch carrying its samples' weights from
+     * {@code sampleWeight} (one per sample of {@code x}, finite and {@code >= 0}; Keras's {@code sample_weight}).
+     */
+    static DataSource of(Inputs x, int[] labels, float[] sampleWeight, int batchSize, boolean shuffle, long seed) {
+        return new ArraySource(x, labels, null, sampleWeight, batchSize, shuffle, seed);
+    }
+
+    /** As {@link #of(Inputs, int[], float[], int, boolean, long)} with dense targets. */
+    static DataSource of(Inputs x, Tensor targets, float[] sampleWeight, int batchSize, boolean shuffle, long seed) {
+        return new ArraySource(x, null, targets, sampleWeight, batchSize, shuffle, seed);
     }
 
     /**
@@ -55,9 +68,11 @@ public interface DataSource extends AutoCloseable {
 
     /**
      * One batch: inputs and either class-index labels or dense targets (the other is {@code null}); for
-     * {@code predict} both may be {@code null}.
+     * {@code predict} both may be {@code null}. {@code sampleWeight}, Keras's third element of a generator's
+     * {@code (x, y, sample_weight)}: one weight per sample that scales its loss and gradient, or {@code null}
+     * (every sample weighs 1); every batch of a source carries weights or none does.
      */
-    record Batch(Inputs x, int[] labels, Tensor targets) {
+    record Batch(Inputs x, int[] labels, Tensor targets, float[] sampleWeight) {
         public Batch {
             if (x == null) {
                 throw new IllegalArgumentException("batch inputs are null; expected samples");
@@ -74,6 +89,22 @@ public interface DataSource extends AutoCloseable {
                 throw new IllegalArgumentException("batch has " + n + " samples but " + targets.rows()
                         + " target rows; expected one row per sample");
             }
+            if (sampleWeight != null && labels == null && targets == null) {
+                throw new IllegalArgumentException("batch has sample weights but no labels or targets; expected"
+                        + " weights only beside what they weigh");
+            }
+            if (sampleWeight != null && sampleWeight.length != n) {
+                throw new IllegalArgumentException("batch has " + n + " samples but " + sampleWeight.length
+                        + " sample weights; expected one weight per sample");
+            }
+            if (sampleWeight != null) {
+                Labels.requireSampleWeights(sampleWeight, "sampleWeight");
+            }
+        }
+
+        /** A batch without sample weights. */
+        public Batch(Inputs x, int[] labels, Tensor targets) {
+            this(x, labels, targets, null);
         }
 
         /** Number of samples in this batch. */

@@ -252,6 +252,15 @@ public final class ImageDataGenerator {
 
     /** {@code flow(x, y, batch_size, shuffle, seed)}; one of {@code labels} and {@code targets} may be given. */
     public DataSource flow(Inputs x, int[] labels, Tensor targets, int batchSize, boolean shuffle, long seed) {
+        return flow(x, labels, targets, null, batchSize, shuffle, seed);
+    }
+
+    /**
+     * {@code flow(x, y, batch_size, shuffle, sample_weight, seed)}: each augmented batch also carries its images'
+     * weights from {@code sampleWeight} (one per image, finite and {@code >= 0}; or {@code null}).
+     */
+    public DataSource flow(Inputs x, int[] labels, Tensor targets, float[] sampleWeight, int batchSize,
+                           boolean shuffle, long seed) {
         if (x == null) {
             throw new IllegalArgumentException("x is null; expected images");
         }
@@ -267,8 +276,9 @@ public final class ImageDataGenerator {
             throw new IllegalArgumentException(x.rows() + " images but " + (labels != null ? labels.length + " labels"
                     : targets.rows() + " target rows") + "; expected one per image");
         }
-        return new AugmentedSource(x, labels, targets, batchSize, shuffle, seed, spec(shape[0], shape[1]),
-                (float) rescale);
+        new DataSource.Batch(x, labels, targets, sampleWeight); // checks the weights' count and values once
+        return new AugmentedSource(x, labels, targets, sampleWeight == null ? null : sampleWeight.clone(), batchSize,
+                shuffle, seed, spec(shape[0], shape[1]), (float) rescale);
     }
 
     /** {@link #flow}'s source. */
@@ -276,6 +286,7 @@ public final class ImageDataGenerator {
         private final Inputs x;
         private final int[] labels;
         private final Tensor targets;
+        private final float[] sampleWeight;
         private final int batchSize;
         private final boolean shuffle;
         private final long seed;
@@ -283,11 +294,12 @@ public final class ImageDataGenerator {
         private final float rescale;
         private volatile int epoch;
 
-        AugmentedSource(Inputs x, int[] labels, Tensor targets, int batchSize, boolean shuffle, long seed,
-                        AffineAugment spec, float rescale) {
+        AugmentedSource(Inputs x, int[] labels, Tensor targets, float[] sampleWeight, int batchSize, boolean shuffle,
+                        long seed, AffineAugment spec, float rescale) {
             this.x = x;
             this.labels = labels;
             this.targets = targets;
+            this.sampleWeight = sampleWeight;
             this.batchSize = batchSize;
             this.shuffle = shuffle;
             this.seed = seed;
@@ -326,14 +338,8 @@ public final class ImageDataGenerator {
             full[0] = rows;
             System.arraycopy(shape, 0, full, 1, shape.length);
             Tensor xb = Tensor.wrap(out, full);
-            if (labels != null) {
-                int[] yb = new int[rows];
-                for (int i = 0; i < rows; i++) {
-                    yb[i] = labels[picked[i]];
-                }
-                return new Batch(xb, yb, null);
-            }
-            return new Batch(xb, null, targets == null ? null : targets.select(picked));
+            return new Batch(xb, ArraySource.pick(labels, picked), targets == null ? null : targets.select(picked),
+                    ArraySource.pick(sampleWeight, picked));
         }
 
         private int orderEpoch = -1;

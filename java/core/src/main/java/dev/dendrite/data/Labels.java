@@ -50,6 +50,20 @@ public final class Labels {
         }
     }
 
+    /**
+     * Checks the rule every sample weight keeps (Keras's {@code sample_weight}): finite and {@code >= 0}.
+     *
+     * @throws IllegalArgumentException naming the first offending weight as {@code what[index]} and its value
+     */
+    public static void requireSampleWeights(float[] weights, String what) {
+        for (int i = 0; i < weights.length; i++) {
+            if (!(weights[i] >= 0) || Float.isInfinite(weights[i])) {
+                throw new IllegalArgumentException(what + "[" + i + "] is " + weights[i]
+                        + "; expected a finite weight >= 0");
+            }
+        }
+    }
+
     /** The largest label plus one: the number of classes the labels imply (0 for no labels). */
     public static int numClasses(int[] labels) {
         int max = -1;

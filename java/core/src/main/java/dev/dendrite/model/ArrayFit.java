@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
 
@@ -24,8 +25,9 @@ final class ArrayFit {
 
     /**
      * Trains on {@code x} with class-index {@code labels} or dense {@code targets} as {@code options} say; the
-     * validation data is {@code options}' or, with {@code validationSplit}, the last fraction of {@code x} taken
-     * before any shuffling (Keras's semantics).
+     * validation data is {@code options}' (arrays, or a source read after each epoch) or, with
+     * {@code validationSplit}, the last fraction of {@code x} taken before any shuffling (Keras's semantics). The
+     * caller closes a validation source.
      */
     History fit(Inputs x, int[] labels, Tensor targets, FitOptions options) {
         Inputs trainX = x;
@@ -33,15 +35,15 @@ final class ArrayFit {
         Tensor trainTargets = targets;
         float[] trainWeights = options.sampleWeight();
         float[] valWeights = null;
-        if (trainWeights != null && !options.classWeight().isEmpty()) {
-            throw new IllegalArgumentException("sampleWeight and classWeight cannot be used together (Keras refuses "
-                    + "them too); multiply each sample's weight by its class's and give sampleWeight alone");
-        }
+        options.checkOneKindOfWeight(trainWeights != null);
         FitOptions.checkWeightCount("sampleWeight", trainWeights, x.rows(), "sample");
         Inputs valX = options.validationX();
         int[] valLabels = options.validationLabels();
         Tensor valTargets = options.validationTargets();
-        if (valX != null) {
+        DataSource valSource = options.validationSource(); // overrides the other validation settings
+        if (valSource != null) {
+            valX = null;
+        } else if (valX != null) {
             model.checkData(valX, valLabels, valTargets, "validation x");
             valWeights = options.validationSampleWeight();
             FitOptions.checkWeightCount("validation sampleWeight", valWeights, valX.rows(), "validation sample");
@@ -72,8 +74,8 @@ final class ArrayFit {
         int batchSize = Math.min(options.batchSize(), n);
         int valBatch = Math.max(batchSize, Sequential.DEFAULT_INFERENCE_BATCH);
         long runSeed = options.seed() != null ? options.seed() : model.seed();
-        FitLoop loop = new FitLoop(model, engine, options, n, batchSize, valBatch, runSeed,
-                new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, trainTargets)));
+        HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, trainTargets));
+        FitLoop loop = new FitLoop(model, engine, options, n, batchSize, runSeed, metrics);
         engine.checkNumerics(options.checkNumerics());
         // The workspace for the larger of the two batch shapes, once: growing it later would drop the recorded
         // training step and record it again.
@@ -81,9 +83,12 @@ final class ArrayFit {
         try (DeviceData train = DeviceData.upload(backend, trainX, trainLabels, trainTargets, trainWeights);
              DeviceData val = valX == null ? null : DeviceData.upload(backend, valX, valLabels, valTargets,
                      valWeights);
-             Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null) {
+             Buffer permutation = options.shuffle() ? backend.allocate(DType.I32, n) : null;
+             SourceFit.Validation sourceVal = valSource == null ? null
+                     : new SourceFit(model).validation(valSource, options)) {
             try {
-                return loop.run(train, val, permutation);
+                return loop.run(train, permutation, sourceVal != null ? () -> sourceVal.evaluate(metrics)
+                        : val == null ? null : () -> metrics.evaluate(val, valBatch, "val_"));
             } finally {
                 engine.checkNumerics(false);
                 engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers

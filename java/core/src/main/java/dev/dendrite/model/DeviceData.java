@@ -81,8 +81,8 @@ final class DeviceData implements AutoCloseable {
 
     /**
      * Room for {@code rows} samples of the kind of {@code like} (uint8 with its transform, uploaded here once, or
-     * float32) and for its labels or targets, filled batch by batch with {@link #load}: how a data source's
-     * batches reach the device.
+     * float32) and for its labels or targets and sample weights, filled batch by batch with {@link #load}: how a
+     * data source's batches reach the device.
      */
     static DeviceData staging(Backend backend, int rows, DataSource.Batch like) {
         DeviceData d = new DeviceData(rows);
@@ -106,6 +106,9 @@ final class DeviceData implements AutoCloseable {
             } else if (like.targets() != null) {
                 d.yWidth = like.targets().sampleSize();
                 d.y = d.alloc(backend, DType.F32, rows * d.yWidth);
+            }
+            if (like.sampleWeight() != null) {
+                d.w = d.alloc(backend, DType.F32, rows);
             }
             return d;
         } catch (RuntimeException e) {
@@ -135,6 +138,9 @@ final class DeviceData implements AutoCloseable {
         } else if (batch.targets() != null) {
             backend.upload(batch.targets().array(), batch.targets().arrayOffset(),
                     y.slice(start * yWidth, n * yWidth));
+        }
+        if (batch.sampleWeight() != null) {
+            backend.upload(batch.sampleWeight(), 0, w.slice(start, n));
         }
     }
 

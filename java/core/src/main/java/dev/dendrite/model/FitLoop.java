@@ -26,7 +26,6 @@ final class FitLoop {
     private final int rows;
     private final int batchSize;
     private final int steps;
-    private final int valBatch;
     private final long seed;
     private final HostMetrics metrics;
     private final CallbackList callbacks;
@@ -34,29 +33,27 @@ final class FitLoop {
     private final History history = new History();
 
     /**
-     * A loop over {@code rows} training samples in batches of {@code batchSize} (at most {@code rows}), validated
-     * in batches of {@code valBatch}; shuffles and dropout draw from {@code seed}.
+     * A loop over {@code rows} training samples in batches of {@code batchSize} (at most {@code rows}); shuffles
+     * and dropout draw from {@code seed}.
      */
-    FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int valBatch, long seed,
+    FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, long seed,
             HostMetrics metrics) {
-        this(model, engine, options, rows, batchSize, (rows + batchSize - 1) / batchSize, valBatch, seed,
-                metrics);
+        this(model, engine, options, rows, batchSize, (rows + batchSize - 1) / batchSize, seed, metrics);
     }
 
     /** A loop of {@code steps} batches per epoch from a {@link TrainFeed} other than arrays (a data source). */
     FitLoop(Sequential model, Engine engine, FitOptions options, int steps, long seed, HostMetrics metrics) {
-        this(model, engine, options, -1, -1, steps, -1, seed, metrics);
+        this(model, engine, options, -1, -1, steps, seed, metrics);
     }
 
     private FitLoop(Sequential model, Engine engine, FitOptions options, int rows, int batchSize, int steps,
-            int valBatch, long seed, HostMetrics metrics) {
+            long seed, HostMetrics metrics) {
         this.model = model;
         this.engine = engine;
         this.options = options;
         this.rows = rows;
         this.batchSize = batchSize;
         this.steps = steps;
-        this.valBatch = valBatch;
         this.seed = seed;
         this.metrics = metrics;
         List<Callback> all = new ArrayList<>();
@@ -74,9 +71,12 @@ final class FitLoop {
                         : "Training goes on (FitOptions.terminateOnNaN(false)).");
     }
 
-    /** Trains on {@code train} (in the order of {@code permutation}, reshuffled each epoch, if given). */
-    History run(DeviceData train, DeviceData val, Buffer permutation) {
-        return run(new ArrayFeed(train, permutation), val == null ? null : () -> metrics.evaluate(val, valBatch, "val_"));
+    /**
+     * Trains on {@code train} (in the order of {@code permutation}, reshuffled each epoch, if given);
+     * {@code validation} as in {@link #run(TrainFeed, Supplier)}.
+     */
+    History run(DeviceData train, Buffer permutation, Supplier<Map<String, Double>> validation) {
+        return run(new ArrayFeed(train, permutation), validation);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
+import dev.dendrite.data.Labels;
 import dev.dendrite.data.Tensor;
 
 /**
@@ -219,17 +220,20 @@ public final class FitOptions {
         }
     }
 
+    /** Refuses class weights beside sample weights ({@code sampleWeighted}: the training data carries weights). */
+    void checkOneKindOfWeight(boolean sampleWeighted) {
+        if (sampleWeighted && !classWeight.isEmpty()) {
+            throw new IllegalArgumentException("sampleWeight and classWeight cannot be used together (Keras refuses "
+                    + "them too); multiply each sample's weight by its class's and give sampleWeight alone");
+        }
+    }
+
     /** A copy of {@code weights} (null passes), each checked finite and >= 0. */
     static float[] checkedWeights(String what, float[] weights) {
         if (weights == null) {
             return null;
         }
-        for (int i = 0; i < weights.length; i++) {
-            if (!(weights[i] >= 0) || Float.isInfinite(weights[i])) {
-                throw new IllegalArgumentException(what + "[" + i + "] is " + weights[i]
-                        + "; expected a finite weight >= 0");
-            }
-        }
+        Labels.requireSampleWeights(weights, what);
         return weights.clone();
     }
 
@@ -496,7 +500,8 @@ public final class FitOptions {
      * {@code val_loss} is weighted too, while validation data given apart is weighted only by its own weights
      * ({@link #validationData(Inputs, int[], float[])}). Any loss takes them. Not with
      * {@link #classWeight} (Keras refuses the two together: fold the class weights into the sample weights), nor
-     * with a {@code DataSource}. Null (the default) weights nothing.
+     * with a {@code DataSource}, whose batches carry their own ({@link DataSource.Batch#sampleWeight()}). Null (the
+     * default) weights nothing.
      *
      * @throws IllegalArgumentException naming the first weight that is negative, NaN or infinite, and its index; a
      *                                  count other than the samples' is reported by fit

@@ -352,18 +352,18 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return guard.run(name, "fit", () -> fitInternal(x, null, targets, options));
     }
 
-    private History fitInternal(Inputs x, int[] labels, Tensor targets, FitOptions options) {
-        checkOpen();
-        requireCompiled("fit");
-        if (options == null) {
-            options = new FitOptions();
-        }
-        buildFor(x);
-        checkData(x, labels, targets, "x");
-        ClassNames.recordIfKnown(this, x);
+    private History fitInternal(Inputs x, int[] labels, Tensor targets, FitOptions givenOptions) {
+        FitOptions options = givenOptions == null ? new FitOptions() : givenOptions;
+        try (DataSource closeVal = options.validationSource()) { // closed on every way out, as the source fit does
+            checkOpen();
+            requireCompiled("fit");
+            buildFor(x);
+            checkData(x, labels, targets, "x");
+            ClassNames.recordIfKnown(this, x);
 
-        stopTraining = false;
-        return new ArrayFit(this).fit(x, labels, targets, options);
+            stopTraining = false;
+            return new ArrayFit(this).fit(x, labels, targets, options);
+        }
     }
 
     /**

@@ -44,7 +44,8 @@ final class SourceFit {
             checks.run();
             if (options.sampleWeight() != null) {
                 throw new IllegalArgumentException("sampleWeight weighs the arrays given to fit, one weight per sample;"
-                        + " a DataSource's batches carry none (use arrays, or classWeight)");
+                        + " a DataSource's batches carry their own (DataSource.of(x, y, sampleWeight, ...), or"
+                        + " DataSource.Batch's sampleWeight)");
             }
             if (valSource == null && options.validationX() == null && options.validationSplit() > 0) {
                 throw new IllegalArgumentException("validationSplit " + options.validationSplit() + " needs arrays;"
@@ -56,14 +57,13 @@ final class SourceFit {
 
     private History fitOpen(DataSource train, DataSource valSource, FitOptions options) {
         try (SourceReader reader = new SourceReader(train, "training", options.prefetch());
-             SourceReader valReader = valSource == null ? null
-                     : new SourceReader(valSource, "validation", options.prefetch())) {
+             Validation sourceVal = valSource == null ? null : validation(valSource, options)) {
             int steps = steps(reader, options.stepsPerEpoch(), "stepsPerEpoch");
-            int valSteps = valReader == null ? 0 : steps(valReader, options.validationSteps(), "validationSteps");
             reader.request(steps);
             DataSource.Batch first = reader.next();
             buildFor(first, reader.lastIndex(), "training");
             check(first, reader.lastIndex(), "training");
+            options.checkOneKindOfWeight(first.sampleWeight() != null);
             Engine engine = model.engine();
             long seed = options.seed() != null ? options.seed() : model.seed();
             HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine,
@@ -86,8 +86,7 @@ final class SourceFit {
                  Buffer order = model.backend().allocate(DType.I32, mapLength);
                  DeviceData valArrays = options.validationX() == null ? null : DeviceData.upload(model.backend(),
                          options.validationX(), options.validationLabels(), options.validationTargets(),
-                         options.validationSampleWeight());
-                 Staged valStaged = new Staged()) {
+                         options.validationSampleWeight())) {
                 int[] map = new int[mapLength];
                 for (int i = 0; i < map.length; i++) {
                     map[i] = (i / capacity) % SLOTS * capacity + i % capacity;
@@ -95,8 +94,7 @@ final class SourceFit {
                 model.backend().upload(map, 0, order.all());
                 Supplier<Map<String, Double>> validation = valArrays != null
                         ? () -> metrics.evaluate(valArrays, valBatch, "val_")
-                        : valReader == null ? null
-                        : () -> evaluate(valReader, valSteps, valStaged, "validation", metrics, "val_");
+                        : sourceVal == null ? null : () -> sourceVal.evaluate(metrics);
                 TrainFeed feed = new TrainFeed() {
                     private DataSource.Batch pending = first;
                     private int epochs;
@@ -131,6 +129,43 @@ final class SourceFit {
             } finally {
                 engine.checkNumerics(false);
                 engine.releaseRecordedSteps(); // recorded steps point into the staging buffers
+            }
+        }
+    }
+
+    /**
+     * A validation pass over a {@code source}, read {@code options.validationSteps()} batches (or all of a finite
+     * source's) after each epoch; the caller closes it, then the source.
+     */
+    Validation validation(DataSource source, FitOptions options) {
+        return new Validation(source, options);
+    }
+
+    /** The reader and the device staging of a validation source, for the epochs of one fit. */
+    final class Validation implements AutoCloseable {
+        private final SourceReader reader;
+        private final int steps;
+        private final Staged staged = new Staged();
+
+        private Validation(DataSource source, FitOptions options) {
+            reader = new SourceReader(source, "validation", options.prefetch());
+            try {
+                steps = steps(reader, options.validationSteps(), "validationSteps");
+            } catch (RuntimeException e) {
+                reader.close();
+                throw e;
+            }
+        }
+
+        /** {@code val_loss} and the {@code val_} metrics over one pass, computed as {@code metrics} compute them. */
+        Map<String, Double> evaluate(HostMetrics metrics) {
+            return SourceFit.this.evaluate(reader, steps, staged, "validation", metrics, "val_");
+        }
+
+        @Override
+        public void close() {
+            try (SourceReader r = reader) {
+                staged.close();
             }
         }
     }

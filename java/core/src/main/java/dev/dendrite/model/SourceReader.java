@@ -20,9 +20,10 @@ import dev.dendrite.data.Tensor;
  *
  * <p>The reading thread also brings every batch to the form the device copy takes: inputs of the first batch's
  * kind (uint8 with the same transform, else float32), no more samples than the first batch, the same kind of
- * labels. A source's failure, or a batch that breaks these rules, reaches the caller of {@link #next} as a
- * {@link DataSourceException} naming the batch. The source is touched by one thread at a time: the reading thread
- * between a {@link #request} and the delivery of its last batch, the caller otherwise ({@link #endEpoch}).
+ * labels, sample weights in every batch or in none. A source's failure, or a batch that breaks these rules,
+ * reaches the caller of {@link #next} as a {@link DataSourceException} naming the batch. The source is touched by
+ * one thread at a time: the reading thread between a {@link #request} and the delivery of its last batch, the
+ * caller otherwise ({@link #endEpoch}).
  * {@link #close} stops the thread and waits for it; closing the source is the caller's, after that.
  */
 final class SourceReader implements AutoCloseable {
@@ -201,6 +202,10 @@ final class SourceReader implements AutoCloseable {
             throw new DataSourceException(role, index, "its labels or targets differ in kind or width from the first"
                     + " batch's; expected every batch to carry the same", null);
         }
+        if ((b.sampleWeight() == null) != (first.sampleWeight() == null)) {
+            throw new DataSourceException(role, index, (b.sampleWeight() == null ? "no sample weights, unlike"
+                    : "sample weights, unlike") + " the first batch; expected every batch to carry them or none", null);
+        }
         if (first.x() instanceof ByteTensor) {
             ByteTensor f = (ByteTensor) first.x();
             if (!(b.x() instanceof ByteTensor) || !Arrays.equals(((ByteTensor) b.x()).scale(), f.scale())
@@ -211,7 +216,8 @@ final class SourceReader implements AutoCloseable {
             }
             return b;
         }
-        return b.x() instanceof Tensor ? b : new DataSource.Batch(b.x().toTensor(), b.labels(), b.targets());
+        return b.x() instanceof Tensor ? b : new DataSource.Batch(b.x().toTensor(), b.labels(), b.targets(),
+                b.sampleWeight());
     }
 
     /** Stops the reading thread and waits for it to end, so that the source may be closed. Idempotent. */

@@ -70,6 +70,35 @@ class ImageDataGeneratorTest {
     }
 
     @Test
+    void flowKeepsEachImageWithItsSampleWeight() {
+        int n = 30;
+        Tensor x = images(n, 4, 4, 3);
+        int[] labels = new int[n];
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i;
+            w[i] = 0.25f * i;
+        }
+        DataSource src = new ImageDataGenerator().rotationRange(10).flow(x, labels, null, w, 8, true, 4);
+        w[0] = 99; // flow keeps a copy
+        int seen = 0;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            for (int b = 0; b < src.batchesPerEpoch(); b++) {
+                DataSource.Batch batch = src.batch(b);
+                for (int i = 0; i < batch.size(); i++) {
+                    assertEquals(0.25f * batch.labels()[i], batch.sampleWeight()[i], "batch " + b + " row " + i);
+                    seen++;
+                }
+            }
+            src.onEpochEnd();
+        }
+        assertEquals(2 * n, seen);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ImageDataGenerator().flow(x, labels, null, new float[n - 1], 8, true, 4));
+        assertEquals("batch has 30 samples but 29 sample weights; expected one weight per sample", e.getMessage());
+    }
+
+    @Test
     void batchesRepeatForASeedAndDifferBetweenEpochs() {
         Tensor x = images(40, 28, 28, 2);
         int[] labels = new int[40];

@@ -2,6 +2,7 @@ package dev.dendrite.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import dev.dendrite.data.DataSource;
+import dev.dendrite.data.DataSourceException;
 import dev.dendrite.data.Tensor;
 
 /**
@@ -38,8 +40,8 @@ class SampleWeightOptionsTest extends CpuModelTestBase {
                     + "sample's weight by its class's and give sampleWeight alone",
                     () -> m.fit(x(), labels(), options().sampleWeight(new float[ROWS]).classWeight(Map.of(0, 2))));
             refuses("sampleWeight weighs the arrays given to fit, one weight per sample; a DataSource's batches "
-                    + "carry none (use arrays, or classWeight)", () -> m.fit(DataSource.of(x(), labels(), 8, false, 1),
-                    options().sampleWeight(new float[ROWS])));
+                    + "carry their own (DataSource.of(x, y, sampleWeight, ...), or DataSource.Batch's sampleWeight)",
+                    () -> m.fit(DataSource.of(x(), labels(), 8, false, 1), options().sampleWeight(new float[ROWS])));
         }
     }
 
@@ -89,6 +91,90 @@ class SampleWeightOptionsTest extends CpuModelTestBase {
                     assertArrayEquals(wb.get(i), wa.get(i), "weight " + i + ", steps per execution " + steps);
                 }
             }
+        }
+    }
+
+    @Test
+    void eachSampleKeepsItsWeightThroughAShuffledSource() {
+        int[] y = labels();
+        float[] w = new float[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            w[i] = y[i] == 0 ? 0f : 1f;
+        }
+        for (int prefetch : new int[] {0, 4}) {
+            try (Sequential bySample = sgdNet(); Sequential byClass = sgdNet()) {
+                byClass.setWeights(bySample.getWeights());
+                History a = bySample.fit(DataSource.of(x(), y, w, 8, true, 9), options().prefetch(prefetch));
+                History b = byClass.fit(DataSource.of(x(), y, 8, true, 9),
+                        options().prefetch(prefetch).classWeight(Map.of(0, 0.0)));
+                assertEquals(b.get("loss"), a.get("loss"), "prefetch " + prefetch);
+                List<float[]> wa = bySample.getWeights();
+                List<float[]> wb = byClass.getWeights();
+                for (int i = 0; i < wa.size(); i++) {
+                    assertArrayEquals(wb.get(i), wa.get(i), "weight " + i + ", prefetch " + prefetch);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWeightedValidationSourceGivesTheWeightedValidationLoss() {
+        float[] w = new float[ROWS];
+        Random r = new Random(5);
+        for (int i = 0; i < ROWS; i++) {
+            w[i] = 3 * r.nextFloat();
+        }
+        Tensor vx = gaussianInputs(ROWS, 14);
+        History arrays;
+        try (Sequential m = compiledSmallNet()) {
+            arrays = m.fit(x(), labels(), options().validationData(vx, labels(), w));
+        }
+        try (Sequential m = compiledSmallNet()) {
+            History h = m.fit(x(), labels(), options().validationData(DataSource.of(vx, labels(), w, 6, false, 0)));
+            assertEquals(arrays.get("loss"), h.get("loss"));
+            for (int e = 0; e < 2; e++) {
+                // Seven batch sums weighted by their sizes against one sum: float rounding apart, so 1e-6 relative.
+                assertEquals(arrays.get("val_loss").get(e), h.get("val_loss").get(e),
+                        1e-6 * arrays.get("val_loss").get(e), "epoch " + e);
+            }
+        }
+    }
+
+    @Test
+    void badWeightsInASourceAreRefused() {
+        Tensor x = x();
+        int[] y = labels();
+        refuses("sampleWeight[1] is -2.0; expected a finite weight >= 0",
+                () -> new DataSource.Batch(x.rows(0, 2), new int[2], null, new float[] {1, -2}));
+        refuses("batch has 2 samples but 3 sample weights; expected one weight per sample",
+                () -> new DataSource.Batch(x.rows(0, 2), new int[2], null, new float[3]));
+        refuses("batch has sample weights but no labels or targets; expected weights only beside what they weigh",
+                () -> new DataSource.Batch(x.rows(0, 2), null, null, new float[2]));
+        refuses("batch has 40 samples but 39 sample weights; expected one weight per sample",
+                () -> DataSource.of(x, y, new float[ROWS - 1], 8, false, 0));
+        float[] w = new float[ROWS];
+        w[ROWS - 1] = Float.POSITIVE_INFINITY;
+        refuses("sampleWeight[39] is Infinity; expected a finite weight >= 0",
+                () -> DataSource.of(x, y, w, 8, false, 0));
+        try (Sequential m = compiledSmallNet()) {
+            refuses("sampleWeight and classWeight cannot be used together (Keras refuses them too); multiply each "
+                    + "sample's weight by its class's and give sampleWeight alone",
+                    () -> m.fit(DataSource.of(x, y, new float[ROWS], 8, false, 0),
+                            options().classWeight(Map.of(1, 2))));
+            DataSource mixed = new DataSource() {
+                @Override
+                public int batchesPerEpoch() {
+                    return 2;
+                }
+
+                @Override
+                public Batch batch(int index) {
+                    return new Batch(x.rows(0, 8), new int[8], null, index == 0 ? new float[8] : null);
+                }
+            };
+            DataSourceException e = assertThrows(DataSourceException.class, () -> m.fit(mixed, options()));
+            assertEquals("the training data source failed at batch 1: no sample weights, unlike the first batch;"
+                    + " expected every batch to carry them or none", e.getMessage());
         }
     }
 

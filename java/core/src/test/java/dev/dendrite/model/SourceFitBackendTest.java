@@ -2,9 +2,11 @@ package dev.dendrite.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +83,47 @@ public abstract class SourceFitBackendTest {
             assertEquals(arrays.get("loss"), h.get("loss"));
             assertEquals(arrays.get("val_loss"), h.get("val_loss"));
             assertEquals(Arrays.asList(0, 1), h.epochs());
+        }
+    }
+
+    /**
+     * Batches that carry their samples' weights (Keras's {@code (x, y, sample_weight)} from a generator) train bit
+     * for bit as {@code sampleWeight} on the arrays: the staging area holds the weights beside the labels and the
+     * step gathers them through the same index map. Evaluating the weighted source gives the weighted arrays' loss
+     * (to float rounding: the source is summed in batches of 128, the arrays in one).
+     */
+    @Test
+    void aWeightedSourceTrainsExactlyAsWeightedArrays() throws Exception {
+        TrainTest sample = FashionMnist.loadSample();
+        Dataset d = sample.train().rows(0, 600); // 4 full batches of 128 and one of 88
+        ByteTensor x = scaled(d.images());
+        int[] y = d.labels();
+        float[] w = new float[y.length];
+        Random r = new Random(17);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = i % 7 == 0 ? 0f : 2 * r.nextFloat(); // zeros, so that a sample given another's weight shows
+        }
+        List<float[]> expected;
+        History arrays;
+        try (Sequential m = net()) {
+            arrays = m.fit(x, y, new FitOptions().batchSize(128).epochs(2).verbose(0).shuffle(false)
+                    .sampleWeight(w));
+            expected = m.getWeights();
+        }
+        try (Sequential m = net()) {
+            History h = m.fit(DataSource.of(x, y, w, 128, false, 0), new FitOptions().epochs(2).verbose(0));
+            List<float[]> got = m.getWeights();
+            for (int i = 0; i < expected.size(); i++) {
+                assertArrayEquals(expected.get(i), got.get(i), "weight " + i + " on " + backend.name());
+            }
+            assertEquals(arrays.get("loss"), h.get("loss"));
+            double weighted = m.evaluate(x, y, w).get("loss");
+            double fromSource = m.evaluate(DataSource.of(x, y, w, 128, false, 0)).get("loss");
+            // float32 sums of 600 terms in two groupings: agree to ~600 * 2^-24 relative; 1e-5 leaves room
+            assertEquals(weighted, fromSource, 1e-5 * weighted, "weighted evaluation on " + backend.name());
+            double unweighted = m.evaluate(x, y).get("loss");
+            assertTrue(Math.abs(unweighted - weighted) > 1e-3 * unweighted,
+                    "the weights change the loss (" + weighted + " vs " + unweighted + ")");
         }
     }
 

@@ -508,6 +508,35 @@ class SourceFitTest extends CpuModelTestBase {
         assertEquals(1, train.closes.get());
         assertEquals(1, val.closes.get());
         assertEquals(0, train.reads.get());
+        Probe arrayVal = new Probe(DataSource.of((Tensor) d[0], (int[]) d[1], 10, false, 0));
+        try (Sequential m = new Sequential(new Input(4), new Dense(3, "softmax")).backend(cpu)) {
+            assertThrows(IllegalStateException.class,
+                    () -> m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().verbose(0).validationData(arrayVal)));
+        }
+        assertEquals(1, arrayVal.closes.get(), "an array fit closes its validation source too");
+    }
+
+    @Test
+    void anArrayFitValidatesOnASourceAfterEachEpochAndClosesIt() {
+        Object[] d = SequentialTest.blobs(200, 36);
+        Object[] v = SequentialTest.blobs(70, 37);
+        History arrays;
+        try (Sequential m = net()) {
+            arrays = m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().batchSize(25).epochs(3).verbose(0)
+                    .shuffle(false).validationData((Tensor) v[0], (int[]) v[1]));
+        }
+        Probe val = new Probe(DataSource.of((Tensor) v[0], (int[]) v[1], 32, false, 0));
+        try (Sequential m = net()) {
+            History h = m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().batchSize(25).epochs(3).verbose(0)
+                    .shuffle(false).validationSplit(0.5).validationData(val).validationSteps(2));
+            assertEquals(arrays.get("loss"), h.get("loss"), "the source overrides validationSplit: all 200 train");
+            for (int e = 0; e < 3; e++) {
+                assertTrue(Double.isFinite(h.get("val_loss").get(e)), "epoch " + e);
+            }
+        }
+        assertEquals(3, val.epochEnds.get(), "one validation pass per epoch");
+        assertEquals(3 * 2, val.reads.get(), "validationSteps batches per pass");
+        assertEquals(1, val.closes.get());
     }
 
     @Test
