@@ -33,9 +33,7 @@ public abstract class Initializer {
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
     public static Initializer fromName(String name) {
-        String n = name == null ? "" : name.trim().replaceAll("([a-z])([A-Z])", "$1_$2")
-                .toLowerCase(Locale.ROOT).replace('-', '_');
-        switch (n) {
+        switch (key(name)) {
             case "zeros":
             case "zero":
                 return new Constant(0);
@@ -75,9 +73,18 @@ public abstract class Initializer {
         }
     }
 
-    /** Rebuilds an initializer from {@link #name()} and {@link #config()}. */
+    /** A name as the switches spell it: Keras's class names ({@code RandomNormal}) and hyphens in snake case. */
+    private static String key(String name) {
+        return name == null ? "" : name.trim().replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT)
+                .replace('-', '_');
+    }
+
+    /**
+     * Rebuilds an initializer from {@link #name()} and {@link #config()}, or from a Keras file's {@code class_name}
+     * ({@code "RandomNormal"}, {@code "Constant"}) and config, whose arguments are kept.
+     */
     public static Initializer fromConfig(String name, Map<String, Object> config) {
-        switch (name) {
+        switch (key(name)) {
             case "constant":
                 return new Constant(num(config, "value", 0));
             case "random_normal":

@@ -80,7 +80,22 @@ public final class Regularizer {
         return m;
     }
 
+    /**
+     * Rebuilds a regularizer from {@link #config()} or from a Keras file's serialized form
+     * ({@code {"class_name": "L2", "config": {"l2": 0.05}}}: {@code L1}, {@code L2} or {@code L1L2}).
+     *
+     * @throws IllegalArgumentException naming a Keras regularizer class other than those
+     */
+    @SuppressWarnings("unchecked")
     public static Regularizer fromConfig(Map<String, Object> config) {
+        Object className = config.get("class_name");
+        if (className != null) { // Keras's serialized form: {"class_name": "L2", "config": {"l2": 0.05}, ...}
+            if (!(className.equals("L1") || className.equals("L2") || className.equals("L1L2"))) {
+                throw new IllegalArgumentException("regularizer class '" + className + "'; expected L1, L2 or L1L2");
+            }
+            Object inner = config.get("config");
+            return fromConfig(inner instanceof Map ? (Map<String, Object>) inner : Map.of());
+        }
         return new Regularizer(((Number) config.getOrDefault("l1", 0.0)).doubleValue(),
                 ((Number) config.getOrDefault("l2", 0.0)).doubleValue());
     }

@@ -122,6 +122,13 @@ class InitializersTest {
             back.fill(b, 4, 3, new SplittableRandom(3));
             assertEquals(Arrays.toString(a), Arrays.toString(b), i.name() + ": the same draws");
         }
+        // A Keras file names the class ("RandomNormal", "Constant") and keeps the arguments in its config
+        assertEquals(Map.of("mean", 0.5, "stddev", 0.01),
+                Initializer.fromConfig("RandomNormal", Map.of("mean", 0.5, "stddev", 0.01, "seed", 7)).config());
+        assertEquals(Map.of("value", 1.5), Initializer.fromConfig("Constant", Map.of("value", 1.5)).config());
+        assertEquals(Map.of("scale", 2.0, "mode", "fan_avg", "distribution", "untruncated_normal"),
+                Initializer.fromConfig("VarianceScaling", Map.of("scale", 2.0, "mode", "fan_avg",
+                        "distribution", "untruncated_normal")).config());
         assertThrows(IllegalArgumentException.class, () -> new VarianceScaling(1, "fan_sum", "uniform"));
         assertThrows(IllegalArgumentException.class, () -> new VarianceScaling(1, "fan_in", "normal"));
         assertThrows(IllegalArgumentException.class, () -> new VarianceScaling(0, "fan_in", "uniform"));
