@@ -6,19 +6,31 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.Slice;
+import dev.dendrite.constraints.Constraint;
 import dev.dendrite.initializers.Constant;
+import dev.dendrite.initializers.Initializer;
+import dev.dendrite.regularizers.Regularizer;
 
 /**
  * Batch normalisation (Ioffe and Szegedy, 2015) of each feature over the batch, as Keras's
  * {@code BatchNormalization}: while training it normalises with the batch's mean and variance and updates
  * the moving statistics ({@code moving = momentum * moving + (1 - momentum) * batch}); at inference it uses
- * the moving statistics. Keras defaults: momentum 0.99, epsilon 0.001, center and scale on.
+ * the moving statistics. Keras defaults: momentum 0.99, epsilon 0.001, center and scale on, {@code gamma} from ones
+ * and {@code beta} from zeros without penalty or constraint, the moving mean from zeros and the moving variance from
+ * ones:
+ * <pre>
+ * Keras:    BatchNormalization(gamma_regularizer=regularizers.L2(1e-4), beta_constraint=constraints.MaxNorm(2))
+ * Dendrite: new BatchNormalization().gammaRegularizer(Regularizer.l2(1e-4)).betaConstraint(new MaxNorm(2))
+ * </pre>
  */
 public final class BatchNormalization extends Layer {
     private float momentum = 0.99f;
     private float epsilon = 1e-3f;
     private boolean center = true;
     private boolean scale = true;
+    private final GammaBeta gammaBeta = new GammaBeta();
+    private Initializer movingMeanInitializer;
+    private Initializer movingVarianceInitializer;
 
     public BatchNormalization momentum(double momentum) {
         if (!(momentum >= 0 && momentum < 1)) {
@@ -49,6 +61,75 @@ public final class BatchNormalization extends Layer {
         return this;
     }
 
+    /** How {@code gamma} starts (Keras's {@code gamma_initializer}, default ones). */
+    public BatchNormalization gammaInitializer(Initializer initializer) {
+        gammaBeta.gammaInitializer(initializer, "BatchNormalization");
+        return this;
+    }
+
+    /** {@link #gammaInitializer(Initializer)} by Keras name ({@code "ones"}, {@code "random_normal"}, ...). */
+    public BatchNormalization gammaInitializer(String name) {
+        return gammaInitializer(Initializer.fromName(name));
+    }
+
+    /** How {@code beta} starts (Keras's {@code beta_initializer}, default zeros). */
+    public BatchNormalization betaInitializer(Initializer initializer) {
+        gammaBeta.betaInitializer(initializer, "BatchNormalization");
+        return this;
+    }
+
+    /** {@link #betaInitializer(Initializer)} by Keras name. */
+    public BatchNormalization betaInitializer(String name) {
+        return betaInitializer(Initializer.fromName(name));
+    }
+
+    /** How the moving mean starts (Keras's {@code moving_mean_initializer}, default zeros). */
+    public BatchNormalization movingMeanInitializer(Initializer initializer) {
+        this.movingMeanInitializer = Dense.requireNonNull(initializer, "BatchNormalization moving mean initializer");
+        return this;
+    }
+
+    /** How the moving variance starts (Keras's {@code moving_variance_initializer}, default ones). */
+    public BatchNormalization movingVarianceInitializer(Initializer initializer) {
+        this.movingVarianceInitializer = Dense.requireNonNull(initializer,
+                "BatchNormalization moving variance initializer");
+        return this;
+    }
+
+    /** Penalty on {@code gamma} (Keras's {@code gamma_regularizer}), or null for none. */
+    public BatchNormalization gammaRegularizer(Regularizer regularizer) {
+        gammaBeta.gammaRegularizer(regularizer);
+        return this;
+    }
+
+    /** Penalty on {@code beta} (Keras's {@code beta_regularizer}), or null for none. */
+    public BatchNormalization betaRegularizer(Regularizer regularizer) {
+        gammaBeta.betaRegularizer(regularizer);
+        return this;
+    }
+
+    /** A constraint applied to {@code gamma} after each update (Keras's {@code gamma_constraint}), or null. */
+    public BatchNormalization gammaConstraint(Constraint constraint) {
+        gammaBeta.gammaConstraint(constraint);
+        return this;
+    }
+
+    /** A constraint applied to {@code beta} after each update (Keras's {@code beta_constraint}), or null. */
+    public BatchNormalization betaConstraint(Constraint constraint) {
+        gammaBeta.betaConstraint(constraint);
+        return this;
+    }
+
+    /** The constraint on {@code gamma}, or null. */
+    public Constraint gammaConstraint() {
+        return gammaBeta.gammaConstraint();
+    }
+
+    /** The constraint on {@code beta}, or null. */
+    public Constraint betaConstraint() {
+        return gammaBeta.betaConstraint();
+    }
+
     @Override
     public String className() {
         return "BatchNormalization";
@@ -67,14 +148,11 @@ public final class BatchNormalization extends Layer {
     public List<WeightSpec> weights() {
         int n = outputSize();
         List<WeightSpec> w = new ArrayList<>(4);
-        if (scale) {
-            w.add(new WeightSpec("gamma", new int[] {n}, Constant.ones(), null, true));
-        }
-        if (center) {
-            w.add(new WeightSpec("beta", new int[] {n}, Constant.zeros(), null, true));
-        }
-        w.add(new WeightSpec("moving_mean", new int[] {n}, Constant.zeros(), null, false));
-        w.add(new WeightSpec("moving_variance", new int[] {n}, Constant.ones(), null, false));
+        gammaBeta.addSpecs(w, new int[] {n}, scale, center);
+        w.add(new WeightSpec("moving_mean", new int[] {n},
+                movingMeanInitializer == null ? Constant.zeros() : movingMeanInitializer, null, false));
+        w.add(new WeightSpec("moving_variance", new int[] {n},
+                movingVarianceInitializer == null ? Constant.ones() : movingVarianceInitializer, null, false));
         return w;
     }
 
@@ -165,6 +243,24 @@ public final class BatchNormalization extends Layer {
         m.put("epsilon", (double) epsilon);
         m.put("center", center);
         m.put("scale", scale);
+        gammaBeta.writeConfig(m);
+        if (movingMeanInitializer != null) {
+            m.put("moving_mean_initializer", Dense.initializerConfig(movingMeanInitializer));
+        }
+        if (movingVarianceInitializer != null) {
+            m.put("moving_variance_initializer", Dense.initializerConfig(movingVarianceInitializer));
+        }
         return m;
+    }
+
+    /** Reads what {@link #config()} writes beyond momentum, epsilon, center and scale (from Keras's config too). */
+    void readWeightConfig(Map<String, Object> c) {
+        gammaBeta.readConfig(c, "BatchNormalization");
+        if (c.get("moving_mean_initializer") != null) {
+            movingMeanInitializer(Layers.initializer(c.get("moving_mean_initializer")));
+        }
+        if (c.get("moving_variance_initializer") != null) {
+            movingVarianceInitializer(Layers.initializer(c.get("moving_variance_initializer")));
+        }
     }
 }

@@ -6,19 +6,24 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.Slice;
-import dev.dendrite.initializers.Constant;
+import dev.dendrite.constraints.Constraint;
+import dev.dendrite.initializers.Initializer;
+import dev.dendrite.regularizers.Regularizer;
 
 /**
  * Layer normalisation (Ba et al., 2016) as Keras's {@code LayerNormalization} with {@code axis=-1}: each sample's
  * values along the last axis are normalised with their own mean and biased variance,
  * {@code y = gamma * (x - mean) / sqrt(var + epsilon) + beta}, the same in training and at inference (no moving
  * statistics). {@code gamma} and {@code beta} have one value per feature of the last axis and are trained. Keras
- * defaults: epsilon 0.001, center and scale on. Only {@code axis=-1} is supported.
+ * defaults: epsilon 0.001, center and scale on, {@code gamma} from ones and {@code beta} from zeros without penalty
+ * or constraint (each settable as Keras's {@code gamma_initializer}, {@code beta_regularizer}, ...). Only
+ * {@code axis=-1} is supported.
  */
 public final class LayerNormalization extends Layer {
     private float epsilon = 1e-3f;
     private boolean center = true;
     private boolean scale = true;
+    private final GammaBeta gammaBeta = new GammaBeta();
 
     /**
      * @throws IllegalArgumentException unless epsilon is finite and {@code > 0}
@@ -40,6 +45,52 @@ public final class LayerNormalization extends Layer {
     /** Whether to learn a scale {@code gamma}. */
     public LayerNormalization scale(boolean scale) {
         this.scale = scale;
+        return this;
+    }
+
+    /** How {@code gamma} starts (Keras's {@code gamma_initializer}, default ones). */
+    public LayerNormalization gammaInitializer(Initializer initializer) {
+        gammaBeta.gammaInitializer(initializer, "LayerNormalization");
+        return this;
+    }
+
+    /** {@link #gammaInitializer(Initializer)} by Keras name ({@code "ones"}, {@code "random_normal"}, ...). */
+    public LayerNormalization gammaInitializer(String name) {
+        return gammaInitializer(Initializer.fromName(name));
+    }
+
+    /** How {@code beta} starts (Keras's {@code beta_initializer}, default zeros). */
+    public LayerNormalization betaInitializer(Initializer initializer) {
+        gammaBeta.betaInitializer(initializer, "LayerNormalization");
+        return this;
+    }
+
+    /** {@link #betaInitializer(Initializer)} by Keras name. */
+    public LayerNormalization betaInitializer(String name) {
+        return betaInitializer(Initializer.fromName(name));
+    }
+
+    /** Penalty on {@code gamma} (Keras's {@code gamma_regularizer}), or null for none. */
+    public LayerNormalization gammaRegularizer(Regularizer regularizer) {
+        gammaBeta.gammaRegularizer(regularizer);
+        return this;
+    }
+
+    /** Penalty on {@code beta} (Keras's {@code beta_regularizer}), or null for none. */
+    public LayerNormalization betaRegularizer(Regularizer regularizer) {
+        gammaBeta.betaRegularizer(regularizer);
+        return this;
+    }
+
+    /** A constraint applied to {@code gamma} after each update (Keras's {@code gamma_constraint}), or null. */
+    public LayerNormalization gammaConstraint(Constraint constraint) {
+        gammaBeta.gammaConstraint(constraint);
+        return this;
+    }
+
+    /** A constraint applied to {@code beta} after each update (Keras's {@code beta_constraint}), or null. */
+    public LayerNormalization betaConstraint(Constraint constraint) {
+        gammaBeta.betaConstraint(constraint);
         return this;
     }
 
@@ -84,14 +135,8 @@ public final class LayerNormalization extends Layer {
 
     @Override
     public List<WeightSpec> weights() {
-        int n = features();
         List<WeightSpec> w = new ArrayList<>(2);
-        if (scale) {
-            w.add(new WeightSpec("gamma", new int[] {n}, Constant.ones(), null, true));
-        }
-        if (center) {
-            w.add(new WeightSpec("beta", new int[] {n}, Constant.zeros(), null, true));
-        }
+        gammaBeta.addSpecs(w, new int[] {features()}, scale, center);
         return w;
     }
 
@@ -126,6 +171,12 @@ public final class LayerNormalization extends Layer {
         m.put("epsilon", (double) epsilon);
         m.put("center", center);
         m.put("scale", scale);
+        gammaBeta.writeConfig(m);
         return m;
+    }
+
+    /** Reads what {@link #config()} writes beyond axis, epsilon, center and scale (from Keras's config too). */
+    void readWeightConfig(Map<String, Object> c) {
+        gammaBeta.readConfig(c, "LayerNormalization");
     }
 }

@@ -52,12 +52,19 @@ public final class Layers {
                 case "Dropout":
                     layer = new Dropout(num(c, "rate").doubleValue());
                     break;
-                case "BatchNormalization":
-                    layer = new BatchNormalization().momentum(num(c, "momentum").doubleValue())
+                case "BatchNormalization": {
+                    if (Boolean.TRUE.equals(c.get("renorm"))) {
+                        throw new IllegalArgumentException("BatchNormalization renorm true: batch renormalisation is"
+                                + " not supported; expected renorm false");
+                    }
+                    BatchNormalization bn = new BatchNormalization().momentum(num(c, "momentum").doubleValue())
                             .epsilon(num(c, "epsilon").doubleValue())
                             .center(!Boolean.FALSE.equals(c.get("center")))
                             .scale(!Boolean.FALSE.equals(c.get("scale")));
+                    bn.readWeightConfig(c);
+                    layer = bn;
                     break;
+                }
                 case "GaussianNoise":
                 case "GaussianDropout":
                 case "AlphaDropout":
@@ -122,6 +129,9 @@ public final class Layers {
 
     @SuppressWarnings("unchecked")
     static Regularizer regularizer(Object config) {
+        if (config instanceof String name) { // Keras accepts a name too: "l2"
+            return Regularizer.fromName(name);
+        }
         return config == null ? null : Regularizer.fromConfig((Map<String, Object>) config);
     }
 }

@@ -30,6 +30,10 @@ final class NoiseAndNormalizationLayers {
     }
 
     private static LayerNormalization layerNormalization(Map<String, Object> c) {
+        if (Boolean.TRUE.equals(c.get("rms_scaling"))) {
+            throw new IllegalArgumentException("LayerNormalization rms_scaling true: RMS normalisation is not"
+                    + " supported; expected rms_scaling false");
+        }
         LayerNormalization ln = new LayerNormalization();
         Object axis = c.get("axis");
         // Keras writes the axis as an int or a one-element list.
@@ -45,6 +49,7 @@ final class NoiseAndNormalizationLayers {
         if (c.get("epsilon") != null) {
             ln.epsilon(Layers.num(c, "epsilon").doubleValue());
         }
+        ln.readWeightConfig(c);
         return ln.center(!Boolean.FALSE.equals(c.get("center"))).scale(!Boolean.FALSE.equals(c.get("scale")));
     }
 }
