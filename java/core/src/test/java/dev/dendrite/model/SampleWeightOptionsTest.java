@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
@@ -72,47 +73,51 @@ class SampleWeightOptionsTest extends CpuModelTestBase {
 
     @Test
     void eachSampleKeepsItsWeightThroughTheShuffle() {
-        int[] y = labels();
-        float[] w = new float[ROWS];
-        for (int i = 0; i < ROWS; i++) {
-            w[i] = y[i] == 0 ? 0f : 1f;
-        }
         for (int steps : new int[] {1, 3}) {
-            try (Sequential bySample = sgdNet(); Sequential byClass = sgdNet()) {
-                byClass.setWeights(bySample.getWeights());
-                FitOptions shuffled = options().shuffle(true).seed(9).stepsPerExecution(steps).validationSplit(0.2);
-                History a = bySample.fit(x(), y, shuffled.sampleWeight(w));
-                History b = byClass.fit(x(), y, options().shuffle(true).seed(9).stepsPerExecution(steps)
-                        .validationSplit(0.2).classWeight(Map.of(0, 0.0)));
-                assertEquals(b.get("loss"), a.get("loss"), "steps per execution " + steps);
-                List<float[]> wa = bySample.getWeights();
-                List<float[]> wb = byClass.getWeights();
-                for (int i = 0; i < wa.size(); i++) {
-                    assertArrayEquals(wb.get(i), wa.get(i), "weight " + i + ", steps per execution " + steps);
-                }
-            }
+            FitOptions shuffled = options().shuffle(true).seed(9).stepsPerExecution(steps).validationSplit(0.2);
+            assertTrainsAsClassZeroUnweighted(m -> m.fit(x(), labels(), shuffled.sampleWeight(zeroForClassZero())),
+                    m -> m.fit(x(), labels(), options().shuffle(true).seed(9).stepsPerExecution(steps)
+                            .validationSplit(0.2).classWeight(Map.of(0, 0.0))), "steps per execution " + steps);
         }
     }
 
     @Test
     void eachSampleKeepsItsWeightThroughAShuffledSource() {
+        for (int prefetch : new int[] {0, 4}) {
+            assertTrainsAsClassZeroUnweighted(
+                    m -> m.fit(DataSource.of(x(), labels(), zeroForClassZero(), 8, true, 9),
+                            options().prefetch(prefetch)),
+                    m -> m.fit(DataSource.of(x(), labels(), 8, true, 9),
+                            options().prefetch(prefetch).classWeight(Map.of(0, 0.0))), "prefetch " + prefetch);
+        }
+    }
+
+    /** Weight 0 for the samples of class 0, 1 for the others. */
+    private static float[] zeroForClassZero() {
         int[] y = labels();
         float[] w = new float[ROWS];
         for (int i = 0; i < ROWS; i++) {
             w[i] = y[i] == 0 ? 0f : 1f;
         }
-        for (int prefetch : new int[] {0, 4}) {
-            try (Sequential bySample = sgdNet(); Sequential byClass = sgdNet()) {
-                byClass.setWeights(bySample.getWeights());
-                History a = bySample.fit(DataSource.of(x(), y, w, 8, true, 9), options().prefetch(prefetch));
-                History b = byClass.fit(DataSource.of(x(), y, 8, true, 9),
-                        options().prefetch(prefetch).classWeight(Map.of(0, 0.0)));
-                assertEquals(b.get("loss"), a.get("loss"), "prefetch " + prefetch);
-                List<float[]> wa = bySample.getWeights();
-                List<float[]> wb = byClass.getWeights();
-                for (int i = 0; i < wa.size(); i++) {
-                    assertArrayEquals(wb.get(i), wa.get(i), "weight " + i + ", prefetch " + prefetch);
-                }
+        return w;
+    }
+
+    /**
+     * Two copies of one net, one trained by {@code bySample} (weights from {@link #zeroForClassZero}), the other by
+     * {@code byClass} (class weights {0: 0}, which the loss looks up from each row's own label), end with the same
+     * losses and weights bit for bit: each sample kept its own weight.
+     */
+    private static void assertTrainsAsClassZeroUnweighted(Function<Sequential, History> bySample,
+                                                          Function<Sequential, History> byClass, String what) {
+        try (Sequential a = sgdNet(); Sequential b = sgdNet()) {
+            b.setWeights(a.getWeights());
+            History ha = bySample.apply(a);
+            History hb = byClass.apply(b);
+            assertEquals(hb.get("loss"), ha.get("loss"), what);
+            List<float[]> wa = a.getWeights();
+            List<float[]> wb = b.getWeights();
+            for (int i = 0; i < wa.size(); i++) {
+                assertArrayEquals(wb.get(i), wa.get(i), "weight " + i + ", " + what);
             }
         }
     }

@@ -327,6 +327,19 @@ class SourceFitTest extends CpuModelTestBase {
         }
         assertEquals(2, val.epochEnds.get(), "the validation source's epoch ends after each pass");
         assertEquals(1, val.closes.get());
+        Probe forArrays = new Probe(DataSource.of((Tensor) v[0], (int[]) v[1], 32, false, 0));
+        try (Sequential m = net()) { // an array fit takes a validation source too, over validationSplit
+            History h = m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().batchSize(25).epochs(2).verbose(0)
+                    .shuffle(false).validationSplit(0.5).validationData(forArrays));
+            assertEquals(arrays.get("loss"), h.get("loss"), "all 200 samples train: the source overrides the split");
+            for (int e = 0; e < 2; e++) {
+                assertEquals(arrays.get("val_loss").get(e), h.get("val_loss").get(e),
+                        1e-6 * arrays.get("val_loss").get(e));
+            }
+        }
+        assertEquals(2, forArrays.epochEnds.get());
+        assertEquals(2 * 3, forArrays.reads.get(), "3 batches per pass");
+        assertEquals(1, forArrays.closes.get());
     }
 
     @Test
@@ -514,29 +527,6 @@ class SourceFitTest extends CpuModelTestBase {
                     () -> m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().verbose(0).validationData(arrayVal)));
         }
         assertEquals(1, arrayVal.closes.get(), "an array fit closes its validation source too");
-    }
-
-    @Test
-    void anArrayFitValidatesOnASourceAfterEachEpochAndClosesIt() {
-        Object[] d = SequentialTest.blobs(200, 36);
-        Object[] v = SequentialTest.blobs(70, 37);
-        History arrays;
-        try (Sequential m = net()) {
-            arrays = m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().batchSize(25).epochs(3).verbose(0)
-                    .shuffle(false).validationData((Tensor) v[0], (int[]) v[1]));
-        }
-        Probe val = new Probe(DataSource.of((Tensor) v[0], (int[]) v[1], 32, false, 0));
-        try (Sequential m = net()) {
-            History h = m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().batchSize(25).epochs(3).verbose(0)
-                    .shuffle(false).validationSplit(0.5).validationData(val).validationSteps(2));
-            assertEquals(arrays.get("loss"), h.get("loss"), "the source overrides validationSplit: all 200 train");
-            for (int e = 0; e < 3; e++) {
-                assertTrue(Double.isFinite(h.get("val_loss").get(e)), "epoch " + e);
-            }
-        }
-        assertEquals(3, val.epochEnds.get(), "one validation pass per epoch");
-        assertEquals(3 * 2, val.reads.get(), "validationSteps batches per pass");
-        assertEquals(1, val.closes.get());
     }
 
     @Test
