@@ -15,6 +15,7 @@ import dev.dendrite.backend.OpChecks;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.EarlyStopping;
 import dev.dendrite.callbacks.ReduceLROnPlateau;
+import dev.dendrite.callbacks.TensorBoard;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.ImageDataGenerator;
 import dev.dendrite.data.Preprocessing;
@@ -199,6 +200,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")
     Path historyCsv;
 
+    @Option(names = "--tensorboard", paramLabel = "DIR",
+            description = "Write TensorBoard event files (the training curves, the weights' histograms each epoch) "
+                    + "under DIR/train and DIR/validation, as Keras's TensorBoard callback; view them with "
+                    + "tensorboard --logdir DIR.")
+    Path tensorboard;
+
     @Option(names = "--early-stopping-monitor", defaultValue = "val_loss", paramLabel = "METRIC",
             description = "What --early-stopping watches: val_loss (default) or val_accuracy; the best weights kept "
                     + "are those of the best epoch by this metric.")
@@ -261,6 +268,9 @@ final class TrainCommand implements Callable<Integer> {
                     callbacks.add(new ReduceLROnPlateau("val_loss", reduceLrFactor, reduceLrPatience)
                             .verbose(verbose > 0 ? 1 : 0));
                 }
+            }
+            if (tensorboard != null) {
+                callbacks.add(new TensorBoard(tensorboard).histogramFreq(1));
             }
             options.callbacks(callbacks.toArray(new Callback[0]));
             long t0 = System.nanoTime();
@@ -378,6 +388,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (historyCsv != null) {
             checkOutputFile("--history", historyCsv);
+        }
+        if (tensorboard != null && java.nio.file.Files.exists(tensorboard)
+                && !java.nio.file.Files.isDirectory(tensorboard)) {
+            throw bad("--tensorboard " + tensorboard + " is a file; expected a folder for the event files (made if"
+                    + " missing)");
         }
         if (!List.of("val_loss", "val_accuracy").contains(earlyStoppingMonitor)) {
             throw bad("--early-stopping-monitor " + earlyStoppingMonitor + "; expected val_loss or val_accuracy");
