@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>With {@code append}, rows are added to an existing file and the header is written only if the file is empty;
  * otherwise the file is replaced when training begins.
  */
-public final class CSVLogger extends Callback {
+public final class CSVLogger extends Callback implements AutoCloseable {
     private final Path filename;
     private final String separator;
     private final boolean append;
@@ -97,6 +97,12 @@ public final class CSVLogger extends Callback {
 
     @Override
     public void onTrainEnd(Logs logs) {
+        close();
+    }
+
+    /** Closes the file if it is open (after a fit, or one that failed); idempotent. */
+    @Override
+    public void close() {
         try {
             if (out != null) {
                 out.close();

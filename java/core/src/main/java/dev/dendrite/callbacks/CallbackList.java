@@ -48,6 +48,23 @@ public final class CallbackList {
         each(c -> c.onTrainBatchEnd(batch, logs));
     }
 
+    /**
+     * After a {@code fit} that failed (it calls no {@code onTrainEnd}, as Keras's does not): closes the callbacks
+     * that hold files ({@link AutoCloseable} ones, such as {@link CSVLogger} and {@link TensorBoard}), so that none
+     * stays open; a failure to close is added to {@code failure} as suppressed.
+     */
+    public void closeAfterFailure(Throwable failure) {
+        for (Callback c : callbacks) {
+            if (c instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+    }
+
     private void each(Consumer<Callback> event) {
         for (Callback c : callbacks) {
             event.accept(c);

@@ -27,7 +27,7 @@ import dev.dendrite.model.Sequential;
  * {@code write_images}, {@code embeddings_freq}, {@code profile_batch}). On a GPU backend, batch-level logging
  * reads the loss back after each logged batch, which waits for the device: keep {@code updateFreq} large there.
  */
-public final class TensorBoard extends Callback {
+public final class TensorBoard extends Callback implements AutoCloseable {
     private final Path logDir;
     private int updateFreq;
     private int histogramFreq;
@@ -94,7 +94,7 @@ public final class TensorBoard extends Callback {
 
     @Override
     public void onTrainBegin(Logs logs) {
-        onTrainEnd(logs); // a fit that failed never ended: its files are closed here, before new ones are opened
+        close(); // files a failed fit left open, if it was not run through fit's CallbackList
         globalBatch = 0;
         iterations = 0;
         try {
@@ -201,6 +201,12 @@ public final class TensorBoard extends Callback {
 
     @Override
     public void onTrainEnd(Logs logs) {
+        close();
+    }
+
+    /** Closes the event files that are open (after a fit, or one that failed); idempotent. */
+    @Override
+    public void close() {
         IOException failure = null;
         for (EventFile f : new EventFile[] {train, validation}) {
             try {

@@ -100,6 +100,15 @@ final class FitLoop {
     }
 
     private History runEpochs(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+        try {
+            return runCallbacks(feed, validation);
+        } catch (RuntimeException | Error e) {
+            callbacks.closeAfterFailure(e); // no onTrainEnd, as in Keras; but no callback's file stays open
+            throw e;
+        }
+    }
+
+    private History runCallbacks(TrainFeed feed, Supplier<Map<String, Double>> validation) {
         history.setParams(options.verbose(), options.epochs(), steps);
         callbacks.onTrainBegin();
         int[] resume = BackupAndRestore.resumePoint(callbacks.callbacks(), options.initialEpoch(), steps);

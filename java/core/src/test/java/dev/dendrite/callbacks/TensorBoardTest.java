@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +127,42 @@ class TensorBoardTest {
         }
         assertEquals(32.0, tagged(train, "dense/kernel/histogram").get(0).histogramCount());
         assertEquals(24.0, tagged(train, "dense_1/kernel/histogram").get(0).histogramCount());
+    }
+
+    /** The open file descriptors of this process that point into {@code folder} (Linux's /proc/self/fd). */
+    private static long openFilesUnder(Path folder) throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        Assumptions.assumeTrue(Files.isDirectory(fds), "no /proc/self/fd here to see which files are open");
+        Path real = folder.toRealPath();
+        long open = 0;
+        try (Stream<Path> all = Files.list(fds)) {
+            for (Path fd : (Iterable<Path>) all::iterator) {
+                try {
+                    open += Files.readSymbolicLink(fd).startsWith(real) ? 1 : 0;
+                } catch (IOException e) {
+                    // closed while listed
+                }
+            }
+        }
+        return open;
+    }
+
+    @Test
+    void aFitThatFailsLeavesNoLogFileOpen() throws IOException {
+        TensorBoard tb = new TensorBoard(dir.resolve("logs"));
+        CSVLogger csv = new CSVLogger(dir.resolve("h.csv"));
+        Callback failing = LambdaCallback.onEpochEnd((epoch, logs) -> {
+            if (epoch == 1) {
+                throw new IllegalStateException("disk full");
+            }
+        });
+        try (CpuBackend cpu = new CpuBackend(); Sequential m = net(cpu)) {
+            FitOptions o = new FitOptions().batchSize(BATCH).epochs(3).verbose(0).callbacks(tb, csv, failing);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.fit(x(), y(), o));
+            assertEquals("disk full", e.getMessage());
+        }
+        assertEquals(0, openFilesUnder(dir), "the event file and the CSV are closed after the failed fit");
+        assertEquals(2, tagged(events(dir.resolve("logs/train")), "epoch_loss").size(), "epochs 0 and 1 written");
     }
 
     @Test
