@@ -181,7 +181,7 @@ public final class BatchNormalization extends Layer {
         int m = movingIndex();
         DenseBefore before = training ? ctx.denseBefore() : null;
         DropoutArgs d = DropoutArgs.of(dropout, dropoutCtx);
-        if (!training) {
+        if (!training || !ctx.trainable()) { // frozen: Keras 3 normalises with the moving statistics, kept as they are
             ctx.backend().batchNormForwardInference(x, ctx.rows(), outputSize(), gamma, beta, epsilon,
                     ctx.weight(m), ctx.weight(m + 1), y);
         } else if (before != null) { // x is the dense layer's output, computed by the same op
@@ -217,6 +217,10 @@ public final class BatchNormalization extends Layer {
         Slice gamma = scale ? ctx.weight(0) : null;
         Slice dgamma = scale ? ctx.grad(0) : null;
         Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
+        if (!ctx.trainable()) {
+            frozenBackward(ctx, dy, dx, gamma, dgamma, dbeta);
+            return;
+        }
         InputGradient above = ctx.inputGradientFromAbove();
         ActivationBelow below = ctx.activationBelow();
         DropoutArgs d = DropoutArgs.of(dropout, dropoutCtx);
@@ -233,6 +237,28 @@ public final class BatchNormalization extends Layer {
         } else {
             ctx.backend().batchNormDropoutBackward(x, dy, ctx.rows(), outputSize(), gamma, ctx.scratch(0),
                     ctx.scratch(1), dx, dgamma, dbeta, d.rate(), d.seed(), d.stream(), d.counters());
+        }
+    }
+
+    /**
+     * The backward pass of the inference-mode forward pass a frozen batch norm runs while training:
+     * {@code dx = dy * gamma / sqrt(moving_variance + epsilon)}, the inference map with a mean of 0 and no offset
+     * (the batch's statistics play no part); the weight gradients are 0 (nothing trains them). The mean of 0 is the
+     * first scratch buffer, which the inference forward pass leaves unused. The engine fuses nothing with a frozen
+     * batch norm (no dense layer's forward or input gradient, no activation below, no Dropout pair).
+     */
+    private void frozenBackward(LayerContext ctx, Slice dy, Slice dx, Slice gamma, Slice dgamma, Slice dbeta) {
+        if (dgamma != null) {
+            ctx.backend().fill(dgamma, 0f);
+        }
+        if (dbeta != null) {
+            ctx.backend().fill(dbeta, 0f);
+        }
+        if (dx != null) {
+            int m = movingIndex();
+            ctx.backend().fill(ctx.scratch(0), 0f);
+            ctx.backend().batchNormForwardInference(dy, ctx.rows(), outputSize(), gamma, null, epsilon, ctx.scratch(0),
+                    ctx.weight(m + 1), dx);
         }
     }
 

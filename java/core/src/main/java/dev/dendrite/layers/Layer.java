@@ -17,8 +17,25 @@ public abstract class Layer {
     private String name;
     private int[] inputShape;
     private int[] outputShape;
+    private boolean trainable = true;
 
     protected Layer() {
+    }
+
+    /**
+     * Keras's {@code layer.trainable = False}: freezes the layer's weights, which the optimizer then leaves alone
+     * (no update, penalty or constraint; gradients still flow through the layer to those below), and runs a
+     * {@link BatchNormalization} in inference mode (its moving statistics, not updated) while training, as Keras 3
+     * does. As in Keras, a change takes effect when the model is compiled: {@code fit} refuses a model whose layers
+     * changed since. Saved in the model file; counted as non-trainable by {@code summary()}.
+     */
+    public void setTrainable(boolean trainable) {
+        this.trainable = trainable;
+    }
+
+    /** Whether the optimizer trains this layer's weights ({@link #setTrainable}). */
+    public boolean isTrainable() {
+        return trainable;
     }
 
     /** Keras's class name, e.g. {@code "Dense"}; also the prefix of automatic names ({@code dense_1}). */

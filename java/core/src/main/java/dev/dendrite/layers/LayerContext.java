@@ -33,6 +33,14 @@ public interface LayerContext {
     int layerIndex();
 
     /**
+     * Whether the layer trains, as compiled ({@link Layer#isTrainable}): a frozen batch norm runs in inference mode
+     * while training, as in Keras 3.
+     */
+    default boolean trainable() {
+        return true;
+    }
+
+    /**
      * Whether this (dense) layer's backward pass leaves its input gradient's product to the dense layer below
      * ({@link #handOff}) instead of computing it into {@code dx}; the engine decides, where the layer below takes it.
      */

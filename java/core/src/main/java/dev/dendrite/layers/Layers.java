@@ -97,6 +97,9 @@ public final class Layers {
         if (name != null) {
             layer.named(name);
         }
+        if (Boolean.FALSE.equals(c.get("trainable"))) { // Keras writes it in every layer's config
+            layer.setTrainable(false);
+        }
         return layer;
     }
 

@@ -138,6 +138,13 @@ final class Engine implements AutoCloseable {
     private BatchMetrics stepMetrics;
     /** Evaluation batches are recorded and replayed like training steps ({@code -Ddendrite.recordEvaluation}). */
     private final boolean recordEvaluation = on("dendrite.recordEvaluation");
+    /**
+     * The layers frozen when the model was compiled (Layer#isTrainable false, Keras's {@code trainable = False}):
+     * their weights get no update, penalty or constraint, and a frozen batch norm runs in inference mode.
+     */
+    private boolean[] frozen;
+    /** With frozen layers, the whole-model update's copies of their parameters and slots (#holdFrozen), else null. */
+    private Buffer frozenCopies;
 
     Engine(Backend backend, List<Layer> layers, long initSeed) {
         this.backend = backend;
@@ -174,6 +181,7 @@ final class Engine implements AutoCloseable {
             throw e;
         }
         contexts = new Ctx[layers.size()];
+        frozen = new boolean[layers.size()];
         weights = new Slice[layers.size()][];
         layerParamOffset = new int[layers.size()];
         layerParamCount = new int[layers.size()];
@@ -331,11 +339,24 @@ final class Engine implements AutoCloseable {
         for (Buffer b : slots) {
             b.close();
         }
+
         float[] init = optimizer.slotInitialValues();
         slots = new Buffer[init.length];
         for (int i = 0; i < init.length; i++) {
             slots[i] = backend.allocate(DType.F32, Math.max(1, paramCount));
             backend.fill(slots[i].all(), init[i]);
+        }
+        int frozenCount = 0;
+        for (int li = 0; li < layers.size(); li++) { // Keras: a change of trainable takes effect at compile
+            frozen[li] = !layers.get(li).isTrainable();
+            frozenCount += frozen[li] ? layerParamCount[li] : 0;
+        }
+        if (frozenCopies != null) {
+            frozenCopies.close();
+            frozenCopies = null;
+        }
+        if (frozenCount > 0) { // made here, never inside a recorded step
+            frozenCopies = backend.allocate(DType.F32, Math.multiplyExact(frozenCount, 1 + slots.length));
         }
         if (updatePlan != null) {
             updatePlan.close();
@@ -638,7 +659,7 @@ final class Engine implements AutoCloseable {
                         : ((Dense) layers.get(activationUnit)).activationBelow(contexts[activationUnit], x);
                 contexts[activationUnit].activationDone = true;
             }
-            boolean ownUpdate = byLayer && layerParamCount[first] > 0;
+            boolean ownUpdate = byLayer && layerParamCount[first] > 0 && !frozen[first];
             int carried = -1; // the layer above whose update this unit's own takes along (below)
             if (deferred != null && ownUpdate && below >= 0 && deferred.lo() == deferred.hi()
                     && carriesUpdates && noParamsBetween(first, deferred.lo())) {
@@ -714,15 +735,22 @@ final class Engine implements AutoCloseable {
             return;
         }
         for (Penalized p : regularized) {
-            addRegularizerGradient(p);
+            if (!frozen[p.layer()]) {
+                addRegularizerGradient(p);
+            }
         }
         if (!update) {
             return;
         }
         if (paramCount > 0) {
-            Runnable all = () -> updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(),
-                    counters.all());
-            if (countersInLastUpdate() && updatePlan.endsWithRule()) {
+            boolean holds = holdFrozen();
+            Runnable all = () -> {
+                updatePlan.update(params.all(), grads.all(), slotSlices(), hyper.all(), counters.all());
+                if (holds) {
+                    releaseFrozen();
+                }
+            };
+            if (countersInLastUpdate() && updatePlan.endsWithRule() && !holds) {
                 backend.updateThenAdvanceCounters(counters.all(), all);
                 countersAdvanced = true;
             } else {
@@ -734,6 +762,74 @@ final class Engine implements AutoCloseable {
             }
         }
         finishStep(rows, countersAdvanced);
+    }
+
+    /**
+     * Before the whole model's update (the path taken where the update cannot go layer by layer: gradient
+     * accumulation, a moving average, a rule or clipping over all parameters, checkNumerics): zeroes the frozen layers'
+     * gradients (so that a global norm or an accumulator counts only the trained ones, as Keras's optimizer, which
+     * holds only trainable variables) and copies their parameters and optimizer slots. False without frozen layers.
+     */
+    private boolean holdFrozen() {
+        if (frozenCopies == null) {
+            return false;
+        }
+        Slice[] slotSlices = slotSlices();
+        int at = 0;
+        for (int li = 0; li < layers.size(); li++) {
+            if (frozen[li] && layerParamCount[li] > 0) {
+                int off = layerParamOffset[li];
+                int len = layerParamCount[li];
+                backend.fill(grads.slice(off, len), 0f);
+                backend.copy(params.slice(off, len), frozenCopies.slice(at, len));
+                at += len;
+                for (Slice slot : slotSlices) {
+                    backend.copy(slot.slice(off, len), frozenCopies.slice(at, len));
+                    at += len;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * After the whole model's update: puts the frozen layers' parameters and slots back (#holdFrozen), and their
+     * moving average (use_ema) at their parameters, so that the average written over the weights when fit ends
+     * leaves them as they were.
+     */
+    private void releaseFrozen() {
+        Slice[] slotSlices = slotSlices();
+        Buffer ema = updatePlan.stateBuffers().get("ema");
+        int at = 0;
+        for (int li = 0; li < layers.size(); li++) {
+            if (frozen[li] && layerParamCount[li] > 0) {
+                int off = layerParamOffset[li];
+                int len = layerParamCount[li];
+                backend.copy(frozenCopies.slice(at, len), params.slice(off, len));
+                at += len;
+                for (Slice slot : slotSlices) {
+                    backend.copy(frozenCopies.slice(at, len), slot.slice(off, len));
+                    at += len;
+                }
+                if (ema != null) {
+                    backend.copy(params.slice(off, len), ema.slice(off, len));
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses to train when a layer's {@code trainable} changed since compile, which Keras would silently ignore
+     * until the next compile.
+     */
+    void checkTrainableUnchanged() {
+        for (int li = 0; li < layers.size(); li++) {
+            if (frozen[li] == layers.get(li).isTrainable()) {
+                throw new IllegalStateException("layer '" + layers.get(li).name() + "' was made trainable="
+                        + layers.get(li).isTrainable() + " after compile; call compile again for the change to take"
+                        + " effect (as in Keras)");
+            }
+        }
     }
 
     private void addRegularizerGradient(Penalized p) {
@@ -758,7 +854,7 @@ final class Engine implements AutoCloseable {
         }
         int below = end > 0 && pairRuns(end - 1) ? end - 1 : end;
         Layer lead = layers.get(below);
-        boolean takes = below == end ? lead instanceof Dense || lead instanceof BatchNormalization
+        boolean takes = below == end ? lead instanceof Dense || lead instanceof BatchNormalization && !frozen[below]
                 : lead instanceof Dense && (pairs[below] instanceof DenseActivationPair
                         || pairs[below] instanceof DenseDropoutPair)
                         || lead instanceof BatchNormalization && pairs[below] instanceof BatchNormDropoutPair;
@@ -787,7 +883,7 @@ final class Engine implements AutoCloseable {
     private int activationBackwardBelow(int first) {
         int end = first - 1;
         if (!activationBackwards || numerics.on() || end < 0 || !(layers.get(first) instanceof BatchNormalization)
-                || layers.get(end).isPassThrough()) {
+                || frozen[first] || layers.get(end).isPassThrough()) {
             return -1;
         }
         int below = end > 0 && pairRuns(end - 1) ? end - 1 : end;
@@ -825,7 +921,7 @@ final class Engine implements AutoCloseable {
      */
     private void constrain(int lo, int hi) {
         for (Constrained c : constrained) {
-            if (c.layer() >= lo && c.layer() <= hi) {
+            if (c.layer() >= lo && c.layer() <= hi && !frozen[c.layer()]) {
                 c.constraint().apply(backend, c.weight(), c.shape());
                 numerics.finite(c.weight(), c.weight().length(), "a weight after its " + c.constraint().className()
                         + " constraint");
@@ -952,8 +1048,10 @@ final class Engine implements AutoCloseable {
         // Keras adds the weight penalties to each batch's mean loss; the stats hold per-sample sums, so the
         // penalty counts once per row.
         for (Penalized p : regularized) {
-            Regularizer r = p.regularizer();
-            backend.regularizerPenalty(p.weight(), p.weight().length(), r.l1(), r.l2(), rows, stats);
+            if (!frozen[p.layer()]) { // Keras penalises trainable weights only
+                Regularizer r = p.regularizer();
+                backend.regularizerPenalty(p.weight(), p.weight().length(), r.l1(), r.l2(), rows, stats);
+            }
         }
     }
 
@@ -969,7 +1067,12 @@ final class Engine implements AutoCloseable {
 
     /** Whether layers {@code i} and {@code i + 1} run as one pair now. */
     private boolean pairRuns(int i) {
-        return pairs[i] != null && !numerics.on();
+        return pairs[i] != null && !numerics.on() && !frozenNorm(i);
+    }
+
+    /** Whether layer {@code li} is a batch norm frozen at compile: it runs alone, in inference mode, and fuses none. */
+    private boolean frozenNorm(int li) {
+        return frozen[li] && layers.get(li) instanceof BatchNormalization;
     }
 
     private void forward(boolean training) {
@@ -1026,7 +1129,7 @@ final class Engine implements AutoCloseable {
             return -1;
         }
         int next = paired ? first + 2 : first + 1;
-        return next < end && layers.get(next) instanceof BatchNormalization ? next : -1;
+        return next < end && layers.get(next) instanceof BatchNormalization && !frozen[next] ? next : -1;
     }
 
     private void setRows(int rows) {
@@ -1229,6 +1332,10 @@ final class Engine implements AutoCloseable {
             if (updatePlan != null) {
                 updatePlan.close();
             }
+            if (frozenCopies != null) {
+                frozenCopies.close();
+                frozenCopies = null;
+            }
             for (Buffer b : new Buffer[] {params, grads, state, hyper, counters, evalCounters, trainStats, evalStats}) {
                 b.close();
             }
@@ -1315,6 +1422,11 @@ final class Engine implements AutoCloseable {
         @Override
         public int layerIndex() {
             return index;
+        }
+
+        @Override
+        public boolean trainable() {
+            return !frozen[index];
         }
 
         @Override

@@ -84,6 +84,7 @@ final class FitLoop {
      * ({@code val_loss} and the metrics) after each epoch.
      */
     History run(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+        engine.checkTrainableUnchanged();
         engine.classWeights(options.classWeight());
         try {
             engine.mixup(options.mixup());

@@ -83,7 +83,11 @@ final class ModelFiles {
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("class_name", layer.className());
             l.put("name", layer.name());
-            l.put("config", layer.config());
+            Map<String, Object> config = new LinkedHashMap<>(layer.config());
+            if (!layer.isTrainable()) { // as Keras writes it; left out while true, so other files stay as they were
+                config.put("trainable", false);
+            }
+            l.put("config", config);
             layers.add(l);
         }
         c.put("layers", layers);

@@ -18,7 +18,7 @@ final class ModelSummary {
         long n = 0;
         for (Layer l : layers) {
             for (WeightSpec w : l.weights()) {
-                n += w.trainable() == trainable ? w.size() : 0;
+                n += (w.trainable() && l.isTrainable()) == trainable ? w.size() : 0; // a frozen layer's: not
             }
         }
         return n;
