@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,9 +88,14 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     /**
-     * Appends a layer.
+     * Appends a layer, Keras's {@code model.add(layer)}. On a built model (a loaded one, say) the model is rebuilt
+     * around it: the other layers keep their weights, the new one is initialised, and, as in Keras, the model must be
+     * compiled again before it trains (the compile configuration is dropped: the loss and the optimizer's state were
+     * those of the old output). With {@link #pop()}, how a trained model's lower layers are reused under a new
+     * output (then frozen with {@link Layer#setTrainable}).
      *
-     * @throws IllegalStateException once the model is built
+     * @throws IllegalArgumentException for an {@link Input} after the first layer, a layer already in the model, or
+     *                                  one that cannot take the last layer's output (the model is left unchanged)
      */
     public Sequential add(Layer layer) {
         checkOpen();
@@ -97,7 +103,16 @@ public final class Sequential implements TrainingModel, AutoCloseable {
             throw new IllegalArgumentException("layer is null");
         }
         if (engine != null) {
-            throw new IllegalStateException("cannot add layer " + layer + ": the model is already built");
+            if (layer instanceof Input || layers.contains(layer)) {
+                throw new IllegalArgumentException("cannot add " + layer + " to the built model '" + name + "': "
+                        + (layer instanceof Input ? "an Input layer can only be the first layer"
+                        : "it is already in this model"));
+            }
+            return guard.run(name, "add", () -> {
+                layer.build(layers.get(layers.size() - 1).outputShape()); // refused here, before anything changes
+                rebuildAround(() -> layers.add(layer));
+                return this;
+            });
         }
         if (layer instanceof Input) {
             if (!layers.isEmpty()) {
@@ -111,6 +126,65 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         }
         layers.add(layer);
         return this;
+    }
+
+    /**
+     * Removes the last layer and returns it, Keras's {@code model.pop()}. On a built model the other layers keep
+     * their weights; as with {@link #add}, the model must be compiled again before it trains, and its class names,
+     * which named the removed output's units, are dropped.
+     *
+     * @throws IllegalStateException when there is no layer to remove (none, or only the Input)
+     */
+    public Layer pop() {
+        return guard.run(name, "pop", () -> {
+            checkOpen();
+            int last = layers.size() - 1;
+            if (last < 0 || layers.get(last) instanceof Input) {
+                throw new IllegalStateException("the model '" + name + "' has no layer to pop"
+                        + (last < 0 ? "" : " (only its Input)"));
+            }
+            Layer removed = layers.get(last);
+            metadata.remove(ClassNames.KEY);
+            if (engine == null) {
+                layers.remove(last);
+                if (layers.isEmpty()) {
+                    inputShape = null;
+                }
+            } else {
+                rebuildAround(() -> layers.remove(last));
+            }
+            return removed;
+        });
+    }
+
+    /**
+     * Changes the layers of a built model by {@code change} and builds it again, the layers that stay keeping their
+     * weights; the compile configuration is dropped (compile again, as in Keras). A model left with only its Input
+     * stays unbuilt.
+     */
+    private void rebuildAround(Runnable change) {
+        Map<Layer, List<float[]>> kept = new IdentityHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (!layers.get(i).weights().isEmpty()) {
+                kept.put(layers.get(i), engine.getWeights(i));
+            }
+        }
+        change.run();
+        engine.close();
+        engine = null;
+        optimizer = null;
+        loss = null;
+        metrics.clear();
+        if (layers.size() == 1 && layers.get(0) instanceof Input) {
+            return;
+        }
+        buildGuarded(inputShape);
+        for (int i = 0; i < layers.size(); i++) {
+            List<float[]> w = kept.get(layers.get(i));
+            if (w != null) {
+                engine.setWeights(i, w);
+            }
+        }
     }
 
     /** Sets the model's name (shown by {@link #summary()}). */
