@@ -10,7 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.dendrite.backend.Backend;
+import dev.dendrite.data.Tensor;
 import dev.dendrite.io.Json;
+import dev.dendrite.layers.Input;
+import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.Layers;
+import dev.dendrite.model.FitOptions;
+import dev.dendrite.model.History;
+import dev.dendrite.model.Sequential;
 
 /**
  * What the tests against Keras fixtures share (the JSON files that bench/keras/*.py write with Keras 3 itself):
@@ -104,6 +112,44 @@ public final class KerasFixtures {
             double k = ((Number) expected.get(e)).doubleValue();
             assertEquals(k, got.get(e), relative * Math.abs(k) + 1e-6, what + ": epoch " + e);
         }
+    }
+
+    /**
+     * A model of an {@link Input} of {@code inputs} values and the layers {@code layerConfigs} describe (each
+     * {@code {"class_name", "config"}} as Keras's {@code layer.get_config()} wrote it, so that Keras's argument names
+     * are read as Keras writes them), on {@code backend}.
+     */
+    @SuppressWarnings("unchecked")
+    public static Sequential sequential(int inputs, Object layerConfigs, Backend backend) {
+        List<Layer> layers = new ArrayList<>();
+        layers.add(new Input(inputs));
+        for (Object o : (List<Object>) layerConfigs) {
+            Map<String, Object> l = (Map<String, Object>) o;
+            layers.add(Layers.fromConfig((String) l.get("class_name"), null, (Map<String, Object>) l.get("config")));
+        }
+        return new Sequential(layers.toArray(new Layer[0])).backend(backend);
+    }
+
+    /** The fixture's {@code "initial_weights"}, each flat, in Keras's order. */
+    @SuppressWarnings("unchecked")
+    public static List<float[]> initialWeights(Map<String, Object> fixture) {
+        List<float[]> initial = new ArrayList<>();
+        for (Object w : (List<Object>) fixture.get("initial_weights")) {
+            initial.add(floats(w));
+        }
+        return initial;
+    }
+
+    /**
+     * Trains a compiled {@code model} as the fixture's Keras run did: its {@code x} ({@code inputs} wide) and
+     * sparse {@code y}, {@code batch_size}, {@code epochs}, batches in order (Keras's {@code shuffle=False}).
+     */
+    public static History fitAsKeras(Sequential model, Map<String, Object> fixture) {
+        int in = integer(fixture.get("inputs"));
+        int[] y = ints(fixture.get("y"));
+        return model.fit(Tensor.wrap(floats(fixture.get("x")), y.length, in), y, new FitOptions()
+                .batchSize(integer(fixture.get("batch_size"))).epochs(integer(fixture.get("epochs"))).shuffle(false)
+                .verbose(0));
     }
 
     public static int integer(Object number) {

@@ -2,14 +2,12 @@ package dev.dendrite.layers;
 
 import static dev.dendrite.keras.KerasFixtures.floats;
 import static dev.dendrite.keras.KerasFixtures.integer;
-import static dev.dendrite.keras.KerasFixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.dendrite.data.Tensor;
 import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
-import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.History;
 import dev.dendrite.model.Sequential;
 import dev.dendrite.optimizers.Adam;
@@ -60,16 +56,9 @@ public abstract class KerasNormalizationWeightsTest extends KerasFixtureTest {
     }
 
     /** The case's net, rebuilt layer by layer from Keras's configs, on the backend under test. */
-    @SuppressWarnings("unchecked")
     private Sequential net(String name) {
-        Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
-        List<Layer> layers = new ArrayList<>();
-        layers.add(new Input(integer(fixture.get("inputs"))));
-        for (Object o : (List<Object>) kase.get("layers")) {
-            Map<String, Object> l = (Map<String, Object>) o;
-            layers.add(Layers.fromConfig((String) l.get("class_name"), null, (Map<String, Object>) l.get("config")));
-        }
-        return new Sequential(layers.toArray(new Layer[0])).backend(backend);
+        return KerasFixtures.sequential(integer(fixture.get("inputs")),
+                KerasFixtures.named(fixture.get("cases"), name).get("layers"), backend);
     }
 
     @SuppressWarnings("unchecked")
@@ -117,20 +106,12 @@ public abstract class KerasNormalizationWeightsTest extends KerasFixtureTest {
     /** The case's net trained as Keras trained it, checking each epoch's loss against {@code kerasLoss}. */
     @SuppressWarnings("unchecked")
     private List<float[]> train(String name, List<Object> kerasLoss) {
-        int in = integer(fixture.get("inputs"));
-        int[] y = ints(fixture.get("y"));
-        List<float[]> initial = new ArrayList<>();
-        for (Object w : (List<Object>) fixture.get("initial_weights")) {
-            initial.add(floats(w));
-        }
         try (Sequential m = net(name)) {
-            m.build(new int[] {in});
-            m.setWeights(initial);
+            m.build(integer(fixture.get("inputs")));
+            m.setWeights(KerasFixtures.initialWeights(fixture));
             m.compile(new Adam(((Number) fixture.get("learning_rate")).doubleValue()),
                     "sparse_categorical_crossentropy");
-            History h = m.fit(Tensor.wrap(floats(fixture.get("x")), y.length, in), y, new FitOptions()
-                    .batchSize(integer(fixture.get("batch_size"))).epochs(integer(fixture.get("epochs")))
-                    .shuffle(false).verbose(0));
+            History h = KerasFixtures.fitAsKeras(m, fixture);
             KerasFixtures.assertEpochsNear(name + " loss on " + backend.name(), kerasLoss, h.get("loss"), 1e-5);
             return m.getWeights();
         }

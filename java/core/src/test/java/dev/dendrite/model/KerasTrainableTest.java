@@ -1,8 +1,6 @@
 package dev.dendrite.model;
 
-import static dev.dendrite.keras.KerasFixtures.floats;
 import static dev.dendrite.keras.KerasFixtures.integer;
-import static dev.dendrite.keras.KerasFixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -24,9 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.keras.KerasFixtures;
-import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
-import dev.dendrite.layers.Layers;
 import dev.dendrite.optimizers.Adam;
 import dev.dendrite.optimizers.GradientOptions;
 
@@ -37,8 +32,8 @@ import dev.dendrite.optimizers.GradientOptions;
  * {@code trainable} key is read as Keras writes it; after 8 Adam steps its weights and epoch losses must be Keras's:
  * the frozen weights (a batch norm's moving statistics too) exactly as they started, the others trained through the
  * frozen ones, the frozen Dense's penalty out of the loss, a frozen batch norm in inference mode; also where the
- * update spans all parameters (global_clipnorm, with weight decay too; use_ema with gradient accumulation). A subclass per backend: the
- * CPU, OpenCL (PoCL in CI) and CUDA (the emulated driver in CI).
+ * update spans all parameters (global_clipnorm, with weight decay too; use_ema with gradient accumulation). A
+ * subclass per backend: the CPU, OpenCL (PoCL in CI) and CUDA (the emulated driver in CI).
  *
  * <p>Tolerances: KerasFixtures's {@code 2e-5 + 1e-4 |w|} per weight and {@code 1e-5} relative per epoch loss,
  * KerasOptimizerReplayTest's for a few float32 steps summed in another order; frozen weights: exact.
@@ -59,24 +54,8 @@ public abstract class KerasTrainableTest extends KerasFixtureTest {
     }
 
     /** The case's net from its Keras layer configs (frozen layers included), on the backend under test. */
-    @SuppressWarnings("unchecked")
     private Sequential net(Map<String, Object> kase) {
-        List<Layer> layers = new ArrayList<>();
-        layers.add(new Input(integer(fixture.get("inputs"))));
-        for (Object o : (List<Object>) kase.get("layers")) {
-            Map<String, Object> l = (Map<String, Object>) o;
-            layers.add(Layers.fromConfig((String) l.get("class_name"), null, (Map<String, Object>) l.get("config")));
-        }
-        return new Sequential(layers.toArray(new Layer[0])).backend(backend);
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<float[]> initial() {
-        List<float[]> initial = new ArrayList<>();
-        for (Object w : (List<Object>) fixture.get("initial_weights")) {
-            initial.add(floats(w));
-        }
-        return initial;
+        return KerasFixtures.sequential(integer(fixture.get("inputs")), kase.get("layers"), backend);
     }
 
     @SuppressWarnings("unchecked")
@@ -104,17 +83,13 @@ public abstract class KerasTrainableTest extends KerasFixtureTest {
     @MethodSource("cases")
     void eightAdamStepsEndWithKerasWeightsAndLosses(String name) {
         Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
-        int in = integer(fixture.get("inputs"));
-        int[] y = ints(fixture.get("y"));
-        List<float[]> initial = initial();
+        List<float[]> initial = KerasFixtures.initialWeights(fixture);
         try (Sequential m = net(kase)) {
-            m.build(in);
+            m.build(integer(fixture.get("inputs")));
             m.setWeights(initial);
             m.compile(adam(((Number) fixture.get("learning_rate")).doubleValue(),
                     (Map<String, Object>) kase.get("options")), "sparse_categorical_crossentropy");
-            History h = m.fit(Tensor.wrap(floats(fixture.get("x")), y.length, in), y, new FitOptions()
-                    .batchSize(integer(fixture.get("batch_size"))).epochs(integer(fixture.get("epochs")))
-                    .shuffle(false).verbose(0));
+            History h = KerasFixtures.fitAsKeras(m, fixture);
             KerasFixtures.assertEpochsNear(name + " loss on " + backend.name(), kase.get("loss"), h.get("loss"), 1e-5);
             List<float[]> got = m.getWeights();
             KerasFixtures.assertWeightsNear(name + " on " + backend.name(), kase.get("weights"), got);
