@@ -145,9 +145,14 @@ public final class KerasFixtures {
      * sparse {@code y}, {@code batch_size}, {@code epochs}, batches in order (Keras's {@code shuffle=False}).
      */
     public static History fitAsKeras(Sequential model, Map<String, Object> fixture) {
+        return fitAsKeras(model, fixture, new FitOptions());
+    }
+
+    /** {@link #fitAsKeras(Sequential, Map)} with {@code options}' other settings (checkNumerics, say). */
+    public static History fitAsKeras(Sequential model, Map<String, Object> fixture, FitOptions options) {
         int in = integer(fixture.get("inputs"));
         int[] y = ints(fixture.get("y"));
-        return model.fit(Tensor.wrap(floats(fixture.get("x")), y.length, in), y, new FitOptions()
+        return model.fit(Tensor.wrap(floats(fixture.get("x")), y.length, in), y, options
                 .batchSize(integer(fixture.get("batch_size"))).epochs(integer(fixture.get("epochs"))).shuffle(false)
                 .verbose(0));
     }

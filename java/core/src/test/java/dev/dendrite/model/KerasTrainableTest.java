@@ -78,10 +78,24 @@ public abstract class KerasTrainableTest extends KerasFixtureTest {
         return adam;
     }
 
-    @SuppressWarnings("unchecked")
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void eightAdamStepsEndWithKerasWeightsAndLosses(String name) {
+        train(name, new FitOptions());
+    }
+
+    /**
+     * checkNumerics's debug mode issues every op alone and updates the whole model at once (no layer-by-layer
+     * update, no fusion): the frozen layers are held apart from that update, with the same results.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void opByOpWithCheckNumericsTheSameHolds(String name) {
+        train(name, new FitOptions().checkNumerics(true));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void train(String name, FitOptions options) {
         Map<String, Object> kase = KerasFixtures.named(fixture.get("cases"), name);
         List<float[]> initial = KerasFixtures.initialWeights(fixture);
         try (Sequential m = net(kase)) {
@@ -89,7 +103,7 @@ public abstract class KerasTrainableTest extends KerasFixtureTest {
             m.setWeights(initial);
             m.compile(adam(((Number) fixture.get("learning_rate")).doubleValue(),
                     (Map<String, Object>) kase.get("options")), "sparse_categorical_crossentropy");
-            History h = KerasFixtures.fitAsKeras(m, fixture);
+            History h = KerasFixtures.fitAsKeras(m, fixture, options);
             KerasFixtures.assertEpochsNear(name + " loss on " + backend.name(), kase.get("loss"), h.get("loss"), 1e-5);
             List<float[]> got = m.getWeights();
             KerasFixtures.assertWeightsNear(name + " on " + backend.name(), kase.get("weights"), got);
