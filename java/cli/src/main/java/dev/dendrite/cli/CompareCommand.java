@@ -95,6 +95,11 @@ final class CompareCommand implements Callable<Integer> {
             description = "Where to write results, charts, report.html and models/ (default: ${DEFAULT-VALUE}).")
     Path outputDir;
 
+    @Option(names = "--tensorboard", paramLabel = "DIR",
+            description = "Write each run's TensorBoard event files under DIR/<run name>, so that tensorboard "
+                    + "--logdir DIR overlays the runs' curves (not with --spark).")
+    Path tensorboard;
+
     @Option(names = "--verbose", defaultValue = "1", description = "0 silent, 1 one line per run and epoch "
             + "(default: ${DEFAULT-VALUE}).")
     int verbose;
@@ -124,7 +129,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         Comparison cmp = new Comparison(tt).validation(validation).preprocess(preprocess).seed(seed)
                 .backend(() -> Backends.create(backend)).parallelism(parallel).saveModels(outputDir.resolve("models"))
-                .datasetName(data.dataset).verbose(verbose, System.out);
+                .datasetName(data.dataset).verbose(verbose, System.out).tensorBoard(tensorboard);
         runs.forEach(cmp::add);
         System.out.println("Runs: " + runs.size() + " (" + String.join("; ", runs.keySet()) + ")");
         return report(cmp.run(), runs.size());
@@ -155,6 +160,10 @@ final class CompareCommand implements Callable<Integer> {
         if (spark != null && (!backend.equals("auto") || parallel != 1)) {
             throw bad("--spark runs each configuration on its executor's best backend, one task each; --backend "
                     + backend + " and --parallel " + parallel + " do not apply (leave them out)");
+        }
+        if (spark != null && tensorboard != null) {
+            throw bad("--tensorboard writes on this machine; --spark runs on executors that may be elsewhere (leave"
+                    + " one out)");
         }
         if (verbose < 0 || verbose > 1) {
             throw bad("--verbose " + verbose + "; expected 0 (silent) or 1 (one line per run and epoch)");

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,9 +70,10 @@ class CompareCommandTest {
     }
 
     @Test
-    void compareOnTheSamplePrintsTheTableAndWritesEverything(@TempDir Path dir) {
+    void compareOnTheSamplePrintsTheTableAndWritesEverything(@TempDir Path dir) throws IOException {
         CliRun.Result r = CliRun.run("compare", "--sample", "--backend", "cpu", "--vary", "activation=relu,tanh",
-                "--epochs", "2", "--layers", "16", "--validation", "500", "-o", dir.toString());
+                "--epochs", "2", "--layers", "16", "--validation", "500", "-o", dir.toString(), "--tensorboard",
+                dir.resolve("tb").toString());
         int code = r.code();
         String text = r.out();
         assertEquals(0, code, text);
@@ -78,6 +81,14 @@ class CompareCommandTest {
         assertTrue(text.matches("(?s).*\\nrelu +0\\.\\d{4} +[12] +0\\.\\d{4} .*\\ntanh +0\\.\\d{4} .*"), text);
         assertTrue(Files.exists(dir.resolve("report.html")) && Files.exists(dir.resolve("models/tanh.safetensors")));
         assertTrue(Files.exists(dir.resolve("curves.png")) && Files.exists(dir.resolve("histories.json")));
+        for (String run : new String[] {"relu", "tanh"}) { // one TensorBoard run folder per configuration
+            for (String part : new String[] {"train", "validation"}) {
+                try (Stream<Path> files = Files.list(dir.resolve("tb").resolve(run).resolve(part))) {
+                    assertEquals(1, files.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents."))
+                            .count(), run + "/" + part);
+                }
+            }
+        }
     }
 
     @Test

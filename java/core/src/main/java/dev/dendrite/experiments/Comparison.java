@@ -25,6 +25,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
 import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.Logs;
+import dev.dendrite.callbacks.TensorBoard;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Preprocessing;
@@ -61,6 +62,7 @@ public final class Comparison {
     private Supplier<Backend> backends = Backends::auto;
     private int parallelism = 1;
     private Path modelDir;
+    private Path tensorBoardDir;
     private String datasetName;
     private int verbose = 1;
     private PrintStream out = System.out;
@@ -110,6 +112,15 @@ public final class Comparison {
     /** Saves each run's best model as {@code DIR/<run name>.safetensors} (default: not saved). */
     public Comparison saveModels(Path dir) {
         this.modelDir = dir;
+        return this;
+    }
+
+    /**
+     * Writes each run's TensorBoard logs under {@code DIR/<run name>} ({@code train/} and {@code validation/}), so
+     * that {@code tensorboard --logdir DIR} overlays the runs' curves (default: none).
+     */
+    public Comparison tensorBoard(Path dir) {
+        this.tensorBoardDir = dir;
         return this;
     }
 
@@ -251,6 +262,9 @@ public final class Comparison {
             List<Callback> callbacks = new ArrayList<>(e.callbacks().get());
             BestWeights best = new BestWeights();
             callbacks.add(best);
+            if (tensorBoardDir != null) {
+                callbacks.add(new TensorBoard(tensorBoardDir.resolve(FileNames.of(e.name()))));
+            }
             if (verbose > 0) {
                 callbacks.add(new EpochLines(tag, e.epochs(), out));
             }
