@@ -3,8 +3,6 @@ package dev.dendrite.callbacks;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -59,12 +57,19 @@ final class EventFile implements AutoCloseable {
         return f;
     }
 
+    /**
+     * The machine's name for the file name, as Python's {@code socket.gethostname()} gives it: read without a network
+     * lookup (which {@code InetAddress.getLocalHost()} may make, and wait for, on a machine without DNS).
+     */
     private static String host() {
+        String name = null;
         try {
-            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "_");
-        } catch (IOException e) {
-            return ManagementFactory.getRuntimeMXBean().getName().replaceAll("[^A-Za-z0-9._-]", "_");
+            name = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim(); // Linux
+        } catch (IOException | RuntimeException e) {
+            name = System.getenv(System.getProperty("os.name", "").startsWith("Windows") ? "COMPUTERNAME"
+                    : "HOSTNAME");
         }
+        return name == null || name.isEmpty() ? "localhost" : name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     Path path() {
