@@ -58,32 +58,8 @@ final class ArraySource implements DataSource {
                     sampleWeight == null ? null : Arrays.copyOfRange(sampleWeight, from, to));
         }
         int[] rows = Arrays.copyOfRange(order, from, to);
-        return new Batch(x.select(rows), pick(labels, rows), targets == null ? null : targets.select(rows),
-                pick(sampleWeight, rows));
-    }
-
-    /** {@code a[rows[i]]} for each i: the batch's labels in the order {@code rows} names (null passes). */
-    static int[] pick(int[] a, int[] rows) {
-        if (a == null) {
-            return null;
-        }
-        int[] out = new int[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            out[i] = a[rows[i]];
-        }
-        return out;
-    }
-
-    /** {@code a[rows[i]]} for each i: the batch's sample weights in the order {@code rows} names (null passes). */
-    static float[] pick(float[] a, int[] rows) {
-        if (a == null) {
-            return null;
-        }
-        float[] out = new float[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            out[i] = a[rows[i]];
-        }
-        return out;
+        return new Batch(x.select(rows), Splits.pick(labels, rows), targets == null ? null : targets.select(rows),
+                Splits.pick(sampleWeight, rows));
     }
 
     @Override

@@ -338,8 +338,8 @@ public final class ImageDataGenerator {
             full[0] = rows;
             System.arraycopy(shape, 0, full, 1, shape.length);
             Tensor xb = Tensor.wrap(out, full);
-            return new Batch(xb, ArraySource.pick(labels, picked), targets == null ? null : targets.select(picked),
-                    ArraySource.pick(sampleWeight, picked));
+            return new Batch(xb, Splits.pick(labels, picked), targets == null ? null : targets.select(picked),
+                    Splits.pick(sampleWeight, picked));
         }
 
         private int orderEpoch = -1;

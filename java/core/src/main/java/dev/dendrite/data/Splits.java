@@ -292,10 +292,26 @@ public final class Splits {
         }
     }
 
-    private static int[] pick(int[] y, int[] idx) {
+    /** {@code y[idx[i]]} for each i: labels in the order {@code idx} names (null passes), for splits and batches. */
+    static int[] pick(int[] y, int[] idx) {
+        if (y == null) {
+            return null;
+        }
         int[] out = new int[idx.length];
         for (int i = 0; i < idx.length; i++) {
             out[i] = y[idx[i]];
+        }
+        return out;
+    }
+
+    /** {@code w[idx[i]]} for each i: sample weights in the order {@code idx} names (null passes). */
+    static float[] pick(float[] w, int[] idx) {
+        if (w == null) {
+            return null;
+        }
+        float[] out = new float[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = w[idx[i]];
         }
         return out;
     }
