@@ -774,21 +774,7 @@ final class Engine implements AutoCloseable {
         if (frozenCopies == null) {
             return false;
         }
-        Slice[] slotSlices = slotSlices();
-        int at = 0;
-        for (int li = 0; li < layers.size(); li++) {
-            if (frozen[li] && layerParamCount[li] > 0) {
-                int off = layerParamOffset[li];
-                int len = layerParamCount[li];
-                backend.fill(grads.slice(off, len), 0f);
-                backend.copy(params.slice(off, len), frozenCopies.slice(at, len));
-                at += len;
-                for (Slice slot : slotSlices) {
-                    backend.copy(slot.slice(off, len), frozenCopies.slice(at, len));
-                    at += len;
-                }
-            }
-        }
+        moveFrozen(true);
         return true;
     }
 
@@ -798,21 +784,33 @@ final class Engine implements AutoCloseable {
      * leaves them as they were.
      */
     private void releaseFrozen() {
+        moveFrozen(false);
+    }
+
+    /** Each frozen layer's parameters and slots into {@link #frozenCopies} ({@code hold}), or back from there. */
+    private void moveFrozen(boolean hold) {
         Slice[] slotSlices = slotSlices();
-        Buffer ema = updatePlan.stateBuffers().get("ema");
+        Buffer ema = hold ? null : updatePlan.stateBuffers().get("ema");
         int at = 0;
         for (int li = 0; li < layers.size(); li++) {
             if (frozen[li] && layerParamCount[li] > 0) {
                 int off = layerParamOffset[li];
                 int len = layerParamCount[li];
-                backend.copy(frozenCopies.slice(at, len), params.slice(off, len));
-                at += len;
-                for (Slice slot : slotSlices) {
-                    backend.copy(frozenCopies.slice(at, len), slot.slice(off, len));
+                if (hold) {
+                    backend.fill(grads.slice(off, len), 0f);
+                }
+                Slice[] live = new Slice[1 + slotSlices.length];
+                live[0] = params.slice(off, len);
+                for (int i = 0; i < slotSlices.length; i++) {
+                    live[i + 1] = slotSlices[i].slice(off, len);
+                }
+                for (Slice l : live) {
+                    Slice saved = frozenCopies.slice(at, len);
+                    backend.copy(hold ? l : saved, hold ? saved : l);
                     at += len;
                 }
                 if (ema != null) {
-                    backend.copy(params.slice(off, len), ema.slice(off, len));
+                    backend.copy(live[0], ema.slice(off, len));
                 }
             }
         }
