@@ -218,7 +218,7 @@ public final class BatchNormalization extends Layer {
         Slice dgamma = scale ? ctx.grad(0) : null;
         Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
         if (!ctx.trainable()) {
-            frozenBackward(ctx, dy, dx, gamma, dgamma, dbeta);
+            frozenBackward(ctx, dy, dx, gamma);
             return;
         }
         InputGradient above = ctx.inputGradientFromAbove();
@@ -243,17 +243,11 @@ public final class BatchNormalization extends Layer {
     /**
      * The backward pass of the inference-mode forward pass a frozen batch norm runs while training:
      * {@code dx = dy * gamma / sqrt(moving_variance + epsilon)}, the inference map with a mean of 0 and no offset
-     * (the batch's statistics play no part); the weight gradients are 0 (nothing trains them). The mean of 0 is the
-     * first scratch buffer, which the inference forward pass leaves unused. The engine fuses nothing with a frozen
-     * batch norm (no dense layer's forward or input gradient, no activation below, no Dropout pair).
+     * (the batch's statistics play no part); no weight gradients (nothing trains them; the engine keeps them 0). The
+     * mean of 0 is the first scratch buffer, which the inference forward pass leaves unused. The engine fuses nothing
+     * with a frozen batch norm (no dense layer's forward or input gradient, no activation below, no Dropout pair).
      */
-    private void frozenBackward(LayerContext ctx, Slice dy, Slice dx, Slice gamma, Slice dgamma, Slice dbeta) {
-        if (dgamma != null) {
-            ctx.backend().fill(dgamma, 0f);
-        }
-        if (dbeta != null) {
-            ctx.backend().fill(dbeta, 0f);
-        }
+    private void frozenBackward(LayerContext ctx, Slice dy, Slice dx, Slice gamma) {
         if (dx != null) {
             int m = movingIndex();
             ctx.backend().fill(ctx.scratch(0), 0f);

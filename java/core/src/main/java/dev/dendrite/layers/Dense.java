@@ -229,12 +229,12 @@ public final class Dense extends Layer implements OutputActivation {
         InputGradient above = ctx.inputGradientFromAbove();
         if (above == null) {
             ctx.backend().activationDropoutBackward(derivativeInput(ctx, y, activation), y, dyDropped, ctx.rows(),
-                    units, activation, alpha, dyDropped, useBias ? ctx.grad(1) : null, dropout.rate(),
+                    units, activation, alpha, dyDropped, biasGradient(ctx), dropout.rate(),
                     dropoutCtx.seed(), dropoutCtx.layerIndex(), dropoutCtx.counters());
         } else {
             ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.dw(), above.units(),
                     derivativeInput(ctx, y, activation), y, ctx.rows(), units, activation, alpha, dyDropped,
-                    useBias ? ctx.grad(1) : null, dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
+                    biasGradient(ctx), dropout.rate(), dropoutCtx.seed(), dropoutCtx.layerIndex(),
                     dropoutCtx.counters());
             ctx.inputGradientTaken();
         }
@@ -251,14 +251,19 @@ public final class Dense extends Layer implements OutputActivation {
         }
         if (above == null) {
             ctx.backend().activationBackward(derivativeInput(ctx, y, f), y, dy, ctx.rows(), units, f, fAlpha, dy,
-                    useBias ? ctx.grad(1) : null);
+                    biasGradient(ctx));
         } else { // dy is the layer above's input gradient, computed by the same op
             ctx.backend().inputGradientActivationBackward(above.dz(), above.w(), above.dw(), above.units(),
-                    derivativeInput(ctx, y, f), y, ctx.rows(), units, f, fAlpha, dy, useBias ? ctx.grad(1) : null,
+                    derivativeInput(ctx, y, f), y, ctx.rows(), units, f, fAlpha, dy, biasGradient(ctx),
                     0f, 0L, 0, null);
             ctx.inputGradientTaken();
         }
         backwardLinear(ctx, x, dy, dx, false);
+    }
+
+    /** Where the backward ops write the bias gradient: null without a bias, and for a frozen layer. */
+    private Slice biasGradient(LayerContext ctx) {
+        return useBias && ctx.trainable() ? ctx.grad(1) : null;
     }
 
     /**
@@ -276,7 +281,7 @@ public final class Dense extends Layer implements OutputActivation {
      * of this layer (or of the pair), the batch norm's input.
      */
     ActivationBelow activationBelow(LayerContext ctx, Slice y, ActivationFunction f, float fAlpha) {
-        return new ActivationBelow(derivativeInput(ctx, y, f), f, fAlpha, useBias ? ctx.grad(1) : null);
+        return new ActivationBelow(derivativeInput(ctx, y, f), f, fAlpha, biasGradient(ctx));
     }
 
     /** {@link #activationBelow(LayerContext, Slice, ActivationFunction, float)} with this layer's own activation. */
@@ -292,7 +297,8 @@ public final class Dense extends Layer implements OutputActivation {
             return false;
         }
         // The bias gradient with the loss where the backend computes it there (a launch less), else in backward.
-        boolean withLoss = useBias && dlogits != null && ctx.backend().biasGradientWithLoss(ctx.rows(), units);
+        boolean withLoss = biasGradient(ctx) != null && dlogits != null
+                && ctx.backend().biasGradientWithLoss(ctx.rows(), units);
         ctx.backend().denseSoftmaxCrossEntropy(x, ctx.weight(0), useBias ? ctx.weight(1) : null, ctx.rows(),
                 inputSize(), units, ctx.scratch(0), y, labels, sparseLabels, probs, dlogits, gradScale, stats,
                 withLoss ? ctx.grad(1) : null);
@@ -318,7 +324,9 @@ public final class Dense extends Layer implements OutputActivation {
         // there is nothing to run beside, and a branch would only add its fork and join to the step.
         // Where the layer below computes dx and the weight gradient (x is its output) in its first op, this layer
         // issues only its bias gradient (if any), in place.
-        boolean weightsBelow = dx != null && ctx.handsOffInputGradient() && ctx.handsOffWeightGradient();
+        // A frozen layer computes no weight gradients (Keras computes none for its weights): only dx, if anything.
+        boolean frozen = !ctx.trainable();
+        boolean weightsBelow = !frozen && dx != null && ctx.handsOffInputGradient() && ctx.handsOffWeightGradient();
         Runnable weightGradients = () -> {
             if (useBias && needBiasGrad) {
                 be.columnSums(dz, rows, units, ctx.grad(1));
@@ -327,9 +335,9 @@ public final class Dense extends Layer implements OutputActivation {
                 be.gemm(true, false, inputSize(), units, rows, 1f, x, dz, 0f, ctx.grad(0));
             }
         };
-        if (dx == null || weightsBelow) {
+        if (!frozen && (dx == null || weightsBelow)) {
             weightGradients.run();
-        } else {
+        } else if (!frozen) {
             be.branch(weightGradients);
         }
         if (dx == null) {

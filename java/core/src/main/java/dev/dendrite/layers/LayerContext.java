@@ -34,7 +34,8 @@ public interface LayerContext {
 
     /**
      * Whether the layer trains, as compiled ({@link Layer#isTrainable}): a frozen batch norm runs in inference mode
-     * while training, as in Keras 3.
+     * while training, as in Keras 3, and a frozen layer's backward pass computes no weight gradients (only its input
+     * gradient, where a layer below trains).
      */
     default boolean trainable() {
         return true;

@@ -158,8 +158,8 @@ public final class LayerNormalization extends Layer {
     @Override
     public void backward(LayerContext ctx, Slice x, Slice y, Slice dy, Slice dx) {
         Slice gamma = scale ? ctx.weight(0) : null;
-        Slice dgamma = scale ? ctx.grad(0) : null;
-        Slice dbeta = center ? ctx.grad(scale ? 1 : 0) : null;
+        Slice dgamma = scale && ctx.trainable() ? ctx.grad(0) : null; // frozen: no weight gradients, as in Keras
+        Slice dbeta = center && ctx.trainable() ? ctx.grad(scale ? 1 : 0) : null;
         ctx.backend().layerNormBackward(x, dy, ctx.rows() * groups(), features(), gamma, ctx.scratch(0),
                 ctx.scratch(1), dx, dgamma, dbeta);
     }

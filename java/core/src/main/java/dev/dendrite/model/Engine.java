@@ -143,6 +143,11 @@ final class Engine implements AutoCloseable {
      * their weights get no update, penalty or constraint, and a frozen batch norm runs in inference mode.
      */
     private boolean[] frozen;
+    /**
+     * The lowest layer with trainable parameters as compiled (layers.size() when none): the backward pass ends there,
+     * as no layer below needs a gradient (Keras differentiates with respect to trainable variables only).
+     */
+    private int lowestTrainable;
     /** With frozen layers, the whole-model update's copies of their parameters and slots (#holdFrozen), else null. */
     private Buffer frozenCopies;
 
@@ -347,9 +352,17 @@ final class Engine implements AutoCloseable {
             backend.fill(slots[i].all(), init[i]);
         }
         int frozenCount = 0;
-        for (int li = 0; li < layers.size(); li++) { // Keras: a change of trainable takes effect at compile
+        lowestTrainable = layers.size();
+        for (int li = layers.size() - 1; li >= 0; li--) { // Keras: a change of trainable takes effect at compile
             frozen[li] = !layers.get(li).isTrainable();
             frozenCount += frozen[li] ? layerParamCount[li] : 0;
+            if (frozen[li] && layerParamCount[li] > 0) {
+                // Never written while frozen (no layer computes a frozen weight's gradient): 0 for gradients() and
+                // checkNumerics, not what an earlier fit left.
+                backend.fill(grads.slice(layerParamOffset[li], layerParamCount[li]), 0f);
+            } else if (layerParamCount[li] > 0) {
+                lowestTrainable = li;
+            }
         }
         if (frozenCopies != null) {
             frozenCopies.close();
@@ -641,14 +654,15 @@ final class Engine implements AutoCloseable {
         }
         Updates deferred = null; // layers whose update waits until the unit below has read the lowest one's weights
         boolean countersAdvanced = false;
-        for (int i = n - 1; i >= 0; i--) {
+        for (int i = lowestTrainable < n ? n - 1 : -1; i >= 0; i--) { // with nothing to train, no backward pass
             Layer layer = layers.get(i);
             if (layer.isPassThrough()) {
                 continue;
             }
             int first = i > 0 && pairRuns(i - 1) ? i - 1 : i; // a pair runs from its first layer's input
             Slice x = first == 0 ? xBatch.all() : outs[first - 1];
-            Slice dx = first == 0 ? null : douts[first - 1];
+            // No input gradient at or below the lowest trainable layer: nothing below would read it.
+            Slice dx = first <= lowestTrainable ? null : douts[first - 1];
             int below = dx == null ? -1 : handOffTo(first);
             contexts[first].handsOff = below >= 0;
             contexts[first].handsOffWeights = below >= 0 && weightGradientBelow(first, below, rows);
@@ -725,7 +739,7 @@ final class Engine implements AutoCloseable {
                 }
             }
             if (dx == null) {
-                break; // nothing before this layer trains
+                break; // nothing before this unit trains
             }
             i = first;
         }
@@ -863,10 +877,11 @@ final class Engine implements AutoCloseable {
      * Whether the unit at {@code first}, handing its input gradient to the unit at {@code below} (handOffTo), leaves
      * its weight gradient there too (LayerContext#handsOffWeightGradient): where both are a Dense, the one below
      * alone (so its output is the upper one's input: no Dropout or activation layer between) and element-wise, and
-     * the backend computes it there for this step's shape (Backend.weightGradientWithInputGradient).
+     * the backend computes it there for this step's shape (Backend.weightGradientWithInputGradient). Never for a
+     * frozen unit, which has no weight gradient.
      */
     private boolean weightGradientBelow(int first, int below, int rows) {
-        return below == first - 1 && layers.get(first) instanceof Dense up && layers.get(below) instanceof Dense d
+        return below == first - 1 && !frozen[first] && layers.get(first) instanceof Dense up && layers.get(below) instanceof Dense d
                 && d.activation() != ActivationFunction.SOFTMAX
                 && backend.weightGradientWithInputGradient(rows, d.units(), up.units());
     }
