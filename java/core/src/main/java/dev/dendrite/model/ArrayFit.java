@@ -107,9 +107,14 @@ final class ArrayFit {
 
     /** The outputs for {@code x} in batches of {@code batchSize}, shape {@code [rows, output shape...]}. */
     Tensor predict(Inputs x, int batchSize) {
+        return predict(x, batchSize, false, 0L);
+    }
+
+    /** {@link #predict(Inputs, int)}, in training mode where {@code training} (Engine#predict). */
+    Tensor predict(Inputs x, int batchSize, boolean training, long drawSeed) {
         Engine engine = model.engine();
         try (DeviceData d = DeviceData.upload(engine.backend(), x, null, null)) {
-            float[] out = engine.predict(d, Math.min(batchSize, x.rows()));
+            float[] out = engine.predict(d, Math.min(batchSize, x.rows()), training, drawSeed);
             int[] outShape = model.layers().get(model.layers().size() - 1).outputShape();
             int[] shape = new int[outShape.length + 1];
             shape[0] = x.rows();

@@ -124,6 +124,11 @@ final class Engine implements AutoCloseable {
     private Slice[] douts;
     private final List<Buffer> workspace = new ArrayList<>();
     private long seed;
+    /**
+     * The counters the layers' random draws (dropout, noise, augmentation) read: the training counters, or the
+     * evaluation counters during a pass in training mode outside fit (#predict with training).
+     */
+    private Buffer drawCounters;
 
     private final RecordedSteps recorded;
     /** Debug mode: steps run op by op, never recorded, and every output is checked for NaN and Inf. */
@@ -179,6 +184,7 @@ final class Engine implements AutoCloseable {
             hyper = keep(made, backend.allocate(DType.F32, 4));
             counters = keep(made, backend.allocate(DType.I32, Backend.COUNTERS_LENGTH));
             evalCounters = keep(made, backend.allocate(DType.I32, Backend.COUNTERS_LENGTH));
+            drawCounters = counters;
             trainStats = keep(made, backend.allocate(DType.F32, Backend.STATS_LENGTH));
             evalStats = keep(made, backend.allocate(DType.F32, Backend.STATS_LENGTH));
         } catch (RuntimeException e) {
@@ -1201,13 +1207,33 @@ final class Engine implements AutoCloseable {
 
     /** The model's outputs for every row of {@code data}, in inference mode, the batches recorded and replayed. */
     float[] predict(DeviceData data, int batchSize) {
+        return predict(data, batchSize, false, 0L);
+    }
+
+    /**
+     * {@link #predict(DeviceData, int)}, with {@code training} the layers' forward passes as in training (Keras's
+     * {@code model(x, training=True)}): the random layers draw from {@code drawSeed} and the evaluation counters,
+     * which advance per batch, so that a pass with another seed draws anew and training's draws stay as they were;
+     * a batch norm normalises with the batch's statistics and updates its moving ones.
+     */
+    float[] predict(DeviceData data, int batchSize, boolean training, long drawSeed) {
         float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
-        inferenceBatches(data, batchSize, rows -> {
-            gatherInputs(data, null, evalCounters.all(), batchSize, rows);
-            forward(false);
-            return false;
-        }, (start, rows) -> backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out,
-                start * outputSize));
+        long trainingSeed = seed;
+        if (training) {
+            seed = drawSeed;
+            drawCounters = evalCounters;
+        }
+        try {
+            inferenceBatches(data, batchSize, rows -> {
+                gatherInputs(data, null, evalCounters.all(), batchSize, rows);
+                forward(training);
+                return false;
+            }, (start, rows) -> backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out,
+                    start * outputSize));
+        } finally {
+            seed = trainingSeed; // a pass from a callback inside fit leaves the epoch's draws as they were
+            drawCounters = counters;
+        }
         return out;
     }
 
@@ -1424,7 +1450,7 @@ final class Engine implements AutoCloseable {
 
         @Override
         public Slice counters() {
-            return counters.all();
+            return drawCounters.all();
         }
 
         @Override

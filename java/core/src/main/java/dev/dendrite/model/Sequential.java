@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
@@ -69,6 +70,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private String name = "sequential";
     private long seed = DEFAULT_SEED;
+    /** How many {@link #call}s in training mode drew so far: each draws anew. */
+    private long trainingCalls;
     private int[] inputShape;
     private Backend backend;
     private boolean ownsBackend;
@@ -593,6 +596,31 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         buildFor(x);
         checkInputs(x, "x");
         return new ArrayFit(this).predict(x, batchSize);
+    }
+
+    /**
+     * The model applied to all of {@code x} as one batch, as Keras's {@code model(x, training=...)}. With
+     * {@code training} false, predict's outputs. With true, every layer runs its training forward pass: Dropout, the
+     * noise layers and the augmentation layers draw anew on every call (Monte Carlo dropout: average the outputs of
+     * many calls, Géron's chapter 11), and a trainable BatchNormalization normalises with the batch's own statistics
+     * and updates its moving statistics, as Keras 3 does; a frozen one ({@link Layer#setTrainable}, as compiled) keeps
+     * its inference mode. The draws follow the model's seed and the number of such calls, so a run repeats; they leave
+     * fit's draws as they were.
+     *
+     * @throws IllegalArgumentException for no samples, or samples of another shape than the model's input
+     */
+    public Tensor call(Inputs x, boolean training) {
+        return guard.run(name, "call", () -> {
+            checkOpen();
+            if (x == null || x.rows() == 0) {
+                throw new IllegalArgumentException("call needs at least one sample; got " + x);
+            }
+            buildFor(x);
+            checkInputs(x, "x");
+            long drawSeed = training ? new SplittableRandom(seed + ++trainingCalls * 0x9E3779B97F4A7C15L).nextLong()
+                    : 0L;
+            return new ArrayFit(this).predict(x, x.rows(), training, drawSeed);
+        });
     }
 
     /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
