@@ -29,6 +29,7 @@ import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.Flatten;
 import dev.dendrite.layers.Input;
+import dev.dendrite.layers.Layer;
 import dev.dendrite.losses.SparseCategoricalCrossentropy;
 import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.History;
@@ -63,7 +64,8 @@ import dev.dendrite.optimizers.SGD;
  * 0) adds one over the test set's first N images to each epoch, as a course notebook's fit has (its time is then in
  * the epoch's). {@code --weights class} trains with balanced class weights and {@code --weights sample} with a
  * weight per sample ({@link FitOptions#classWeight}, {@link FitOptions#sampleWeight}): their cost beside
- * {@code none}.
+ * {@code none}. {@code --freeze N} freezes the network's lowest N Dense layers ({@code Layer#setTrainable}: the course's
+ * transfer learning, only the layers above trained): their cost beside {@code --freeze 0}.
  */
 public final class EpochBenchmark {
     private EpochBenchmark() {
@@ -99,6 +101,13 @@ public final class EpochBenchmark {
             if (a.containsKey("metrics")) {
                 metrics.addAll(Arrays.asList(a.get("metrics").split(",")));
             }
+            int freeze = Integer.parseInt(a.getOrDefault("freeze", "0"));
+            List<Layer> dense = model.layers().stream().filter(l -> l instanceof Dense).toList();
+            if (freeze < 0 || freeze > dense.size()) {
+                throw new IllegalArgumentException("--freeze " + freeze + "; expected 0 to " + dense.size()
+                        + ", the network's Dense layers");
+            }
+            dense.subList(0, freeze).forEach(l -> l.setTrainable(false));
             model.compile(optimizer(network), new SparseCategoricalCrossentropy(), metrics.toArray(new String[0]));
             long t0 = System.nanoTime();
             int perExecution = Integer.parseInt(a.getOrDefault("steps-per-execution",
@@ -187,6 +196,7 @@ public final class EpochBenchmark {
             out.put("steps_per_execution", perExecution);
             out.put("validation_rows", validation);
             out.put("weights", weights);
+            out.put("frozen_dense_layers", freeze);
             out.put("warmup_epochs", warmup);
             out.put("epoch_times_s", new ArrayList<Object>(times));
             out.put("median_epoch_s", median);
