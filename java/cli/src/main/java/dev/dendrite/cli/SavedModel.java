@@ -19,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 final class SavedModel {
     /** Appended to every load error: what a model file is, and where one comes from. */
     static final String WHAT_TO_DO = "--model expects a .safetensors file written by 'dendrite train' or by "
-            + "Sequential.save in Java.";
+            + "Sequential.save in Java, or a .keras file saved by Keras 3 (model.save).";
 
     private SavedModel() {
     }
@@ -79,11 +79,12 @@ final class SavedModel {
         }
     }
 
-    /** {@code " (it holds a.safetensors, b.safetensors)"} when a folder holds model-like files, else "". */
+    /** {@code " (it holds a.safetensors, b.keras)"} when a folder holds model-like files, else "". */
     private static String modelFilesIn(Path folder) {
         try (Stream<Path> files = Files.list(folder)) {
-            String names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors"))
-                    .sorted().limit(5).collect(Collectors.joining(", "));
+            String names = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".safetensors") || n.endsWith(".keras")).sorted().limit(5)
+                    .collect(Collectors.joining(", "));
             return names.isEmpty() ? "" : " (it holds " + names + ")";
         } catch (IOException | RuntimeException e) {
             return "";

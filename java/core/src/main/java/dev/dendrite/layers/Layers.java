@@ -45,10 +45,12 @@ public final class Layers {
                     layer = d;
                     break;
                 }
-                case "Activation":
-                    layer = new Activation(ActivationFunction.fromName((String) c.get("activation")),
-                            num(c, "alpha").doubleValue());
+                case "Activation": { // Keras's config has no alpha: the function's Keras default
+                    ActivationFunction f = ActivationFunction.fromName((String) c.get("activation"));
+                    layer = c.get("alpha") == null ? new Activation(f)
+                            : new Activation(f, num(c, "alpha").doubleValue());
                     break;
+                }
                 case "Dropout":
                     layer = new Dropout(num(c, "rate").doubleValue());
                     break;

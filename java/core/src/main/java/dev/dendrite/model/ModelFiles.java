@@ -111,6 +111,9 @@ final class ModelFiles {
 
     @SuppressWarnings("unchecked")
     static Sequential load(Path file, Backend backend) throws IOException {
+        if (KerasFiles.isKerasModel(file)) {
+            return KerasFiles.load(file, backend);
+        }
         ModelFile.Contents contents = ModelFile.read(file);
         Sequential model = null;
         try {
@@ -193,6 +196,10 @@ final class ModelFiles {
     }
 
     static void loadWeights(Sequential model, Path file) throws IOException {
+        if (KerasFiles.isHdf5(file)) {
+            KerasFiles.loadWeights(model, file);
+            return;
+        }
         LinkedHashMap<String, TensorData> stored = ModelFile.readWeights(file);
         OptimizerState.take(stored); // a full model file's optimizer state is no weights
         model.setWeights(matching(model, stored, file));

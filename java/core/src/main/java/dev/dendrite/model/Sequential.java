@@ -792,7 +792,10 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         });
     }
 
-    /** Loads weights saved by {@link #saveWeights} or {@link #save} into this (built) model. */
+    /**
+     * Loads weights saved by {@link #saveWeights} or {@link #save} into this (built) model, or those of a Keras 3
+     * {@code .weights.h5} file (Keras's {@code model.save_weights}) of a model with the same layers.
+     */
     public void loadWeights(Path file) throws IOException {
         guard.run(name, "loadWeights", () -> {
             buildIfNeeded();
@@ -814,12 +817,16 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         });
     }
 
-    /** Loads a model saved by {@link #save}, on {@link Backends#auto()}. */
+    /**
+     * Loads a model saved by {@link #save}, or a Keras 3 {@code .keras} file (Keras's {@code model.save}: a
+     * Sequential of layers Dendrite has, compiled as it was, the optimizer's own state not read), on
+     * {@link Backends#auto()}.
+     */
     public static Sequential load(Path file) throws IOException {
         return ModelFiles.load(file, null);
     }
 
-    /** Loads a model saved by {@link #save} onto the given backend (which the caller keeps owning). */
+    /** {@link #load(Path)} onto the given backend (which the caller keeps owning). */
     public static Sequential load(Path file, Backend backend) throws IOException {
         return ModelFiles.load(file, backend);
     }

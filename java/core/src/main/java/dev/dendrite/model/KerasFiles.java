@@ -1,0 +1,270 @@
+package dev.dendrite.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+import dev.dendrite.backend.Backend;
+import dev.dendrite.io.Hdf5File;
+import dev.dendrite.io.Json;
+import dev.dendrite.io.TensorData;
+import dev.dendrite.layers.Input;
+import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.Layers;
+import dev.dendrite.layers.Normalization;
+import dev.dendrite.layers.WeightSpec;
+import dev.dendrite.losses.Loss;
+import dev.dendrite.metrics.MetricConfigs;
+import dev.dendrite.optimizers.Optimizer;
+
+/**
+ * Keras 3's own files, read so that a model trained in a Keras notebook predicts, evaluates and trains on here:
+ * {@code model.save("m.keras")}, a zip of {@code config.json} (the architecture and the compile configuration, as
+ * {@code model.get_config()} and {@code model.get_compile_config()} give them), {@code metadata.json} and
+ * {@code model.weights.h5} (the weights, HDF5, read by {@link Hdf5File}); and
+ * {@code model.save_weights("w.weights.h5")}, that HDF5 file alone.
+ *
+ * <p>The weights file names each layer's group after its class, not its name: {@code layers/dense},
+ * {@code layers/dense_1}, ... in the order of the model's layers (Keras's {@code saving_lib}), and its variables
+ * {@code vars/0}, {@code vars/1}, ... in the order {@code layer.weights} lists them, which is Dendrite's (a
+ * {@code Normalization} layer's adapted mean and variance too; Keras's count after them is not needed).
+ *
+ * <p>Read: a {@code Sequential} of the layers {@link Layers#fromConfig} knows, compiled where the file holds a
+ * compile configuration of a known optimizer, loss and metrics. Not read: the optimizer's variables (its moments and
+ * step count: training goes on from fresh optimizer state, as after Keras's {@code compile} of a loaded model), and
+ * anything that is not a {@code Sequential} (a Functional or subclassed model), which is refused by name.
+ */
+final class KerasFiles {
+    /** Largest config.json read: a crafted zip entry must not inflate without bound. */
+    private static final int MAX_CONFIG_BYTES = 64 << 20;
+    private static final byte[] ZIP = {'P', 'K', 3, 4};
+    private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+    private KerasFiles() {
+    }
+
+    /** Whether {@code file} starts as a zip does: a {@code .keras} file rather than Dendrite's safetensors. */
+    static boolean isKerasModel(Path file) throws IOException {
+        return startsWith(file, ZIP);
+    }
+
+    /** Whether {@code file} is HDF5: Keras's {@code .weights.h5}. */
+    static boolean isHdf5(Path file) throws IOException {
+        return startsWith(file, HDF5);
+    }
+
+    private static boolean startsWith(Path file, byte[] magic) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(magic.length), magic);
+        }
+    }
+
+    /** The model a {@code .keras} file holds, on {@code backend} (null: the default). */
+    @SuppressWarnings("unchecked")
+    static Sequential load(Path file, Backend backend) throws IOException {
+        String configJson;
+        Map<String, TensorData> stored;
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            configJson = new String(entry(zip, "config.json", file, MAX_CONFIG_BYTES), StandardCharsets.UTF_8);
+            String weightsName = "model.weights.h5";
+            stored = Hdf5File.readDatasets(entry(zip, weightsName, file, Integer.MAX_VALUE - 8),
+                    file + "!" + weightsName);
+        }
+        Sequential model = null;
+        try {
+            Map<String, Object> c = (Map<String, Object>) Json.parse(configJson);
+            if (!"Sequential".equals(c.get("class_name"))) {
+                throw new IOException(file + ": a Keras " + c.get("class_name") + " model; Dendrite reads Sequential"
+                        + " models (a Functional or subclassed model has no Sequential equivalent)");
+            }
+            Map<String, Object> config = (Map<String, Object>) c.get("config");
+            model = new Sequential();
+            if (config.get("name") instanceof String name) {
+                model.name(name);
+            }
+            if (backend != null) {
+                model.backend(backend);
+            }
+            int[] inputShape = null;
+            Map<String, Integer> seen = new HashMap<>();
+            List<String> groups = new ArrayList<>();
+            for (Object o : (List<Object>) config.get("layers")) {
+                Map<String, Object> l = (Map<String, Object>) o;
+                String className = (String) l.get("class_name");
+                Map<String, Object> lc = (Map<String, Object>) l.get("config");
+                if ("InputLayer".equals(className)) {
+                    inputShape = sampleShape(lc.get("batch_shape"), "InputLayer batch_shape");
+                    model.add(new Input(inputShape).named((String) lc.get("name")));
+                    continue;
+                }
+                groups.add("layers/" + group(className, seen));
+                model.add(Layers.fromConfig(className, (String) lc.get("name"), lc));
+            }
+            if (inputShape == null) { // a Sequential built without an Input: its build_config says
+                Map<String, Object> build = (Map<String, Object>) c.get("build_config");
+                if (build == null || build.get("input_shape") == null) {
+                    throw new IOException(file + ": the model has no Input layer and no build_config input_shape;"
+                            + " a model saved before it was built has no weights to read");
+                }
+                inputShape = sampleShape(build.get("input_shape"), "build_config input_shape");
+            }
+            model.build(inputShape);
+            model.setWeights(weights(model, stored, groups, file));
+            Object compile = c.get("compile_config");
+            if (compile instanceof Map<?, ?> cc && cc.get("optimizer") != null) {
+                compile(model, (Map<String, Object>) cc, file);
+            }
+            return model;
+        } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
+                 | IllegalStateException e) {
+            close(model);
+            throw new IOException(file + ": not a Keras model this Dendrite reads: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            close(model);
+            throw e;
+        }
+    }
+
+    /** Loads a Keras {@code .weights.h5} file (Keras's {@code save_weights}) into a built model of the same layers. */
+    static void loadWeights(Sequential model, Path file) throws IOException {
+        Map<String, TensorData> stored = Hdf5File.readDatasets(Files.readAllBytes(file), file.toString());
+        Map<String, Integer> seen = new HashMap<>();
+        List<String> groups = new ArrayList<>();
+        for (Layer layer : model.layers()) {
+            if (!(layer instanceof Input)) {
+                groups.add("layers/" + group(layer.className(), seen));
+            }
+        }
+        model.setWeights(weights(model, stored, groups, file));
+    }
+
+    private static void close(Sequential model) {
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    private static byte[] entry(ZipFile zip, String name, Path file, int limit) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new IOException(file + ": no " + name + " in this zip; a Keras 3 .keras file holds config.json,"
+                    + " metadata.json and model.weights.h5");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] bytes = in.readNBytes(limit);
+            if (in.read() >= 0) {
+                throw new IOException(file + ": " + name + " is larger than " + limit + " bytes");
+            }
+            return bytes;
+        }
+    }
+
+    /** The shape of one sample from Keras's {@code [null, d1, d2, ...]}. */
+    private static int[] sampleShape(Object batchShape, String what) throws IOException {
+        if (!(batchShape instanceof List<?> dims) || dims.size() < 2) {
+            throw new IOException(what + " " + batchShape + "; expected [null, d1, ...]");
+        }
+        int[] shape = new int[dims.size() - 1];
+        for (int i = 0; i < shape.length; i++) {
+            if (!(dims.get(i + 1) instanceof Number n) || n.intValue() <= 0) {
+                throw new IOException(what + " " + batchShape + "; expected positive sizes after the batch's");
+            }
+            shape[i] = n.intValue();
+        }
+        return shape;
+    }
+
+    /**
+     * The group of the next layer of class {@code className}: Keras's {@code to_snake_case} of the class name,
+     * then {@code _1}, {@code _2}, ... for the second, third, ... of the same class.
+     */
+    static String group(String className, Map<String, Integer> seen) {
+        String name = className.replaceAll("\\W+", "").replaceAll("(.)([A-Z][a-z]+)", "$1_$2")
+                .replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        int count = seen.merge(name, 1, Integer::sum) - 1;
+        return count == 0 ? name : name + "_" + count;
+    }
+
+    /**
+     * Every weight of the model's layers, in order, from {@code groups} (one per layer after the Input): variable i
+     * of a layer is its i-th weight; shapes checked, and no variable of a layer with weights left unread.
+     */
+    private static List<float[]> weights(Sequential model, Map<String, TensorData> stored, List<String> groups,
+                                         Path file) throws IOException {
+        List<float[]> values = new ArrayList<>();
+        int g = 0;
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Input) {
+                continue;
+            }
+            String group = groups.get(g++);
+            List<WeightSpec> specs = layer.weights();
+            for (int i = 0; i < specs.size(); i++) {
+                String path = group + "/vars/" + i;
+                TensorData t = stored.get(path);
+                if (t == null) {
+                    throw new IOException(file + ": no " + path + " for weight '" + specs.get(i).name()
+                            + "' of layer '" + layer.name() + "' (" + layer.className() + "); the file holds "
+                            + stored.keySet().stream().filter(k -> k.startsWith("layers/")).toList());
+                }
+                if (!Arrays.equals(t.shape(), specs.get(i).shape())) {
+                    throw new IOException(file + ": " + path + " (weight '" + specs.get(i).name() + "' of layer '"
+                            + layer.name() + "') has shape " + Arrays.toString(t.shape()) + "; the layer expects "
+                            + Arrays.toString(specs.get(i).shape()));
+                }
+                values.add(t.values());
+            }
+            // Keras's Normalization keeps a count beside its mean and variance: Dendrite needs only those
+            String extra = group + "/vars/" + (specs.size() + (layer instanceof Normalization ? 1 : 0));
+            if (!specs.isEmpty() && stored.containsKey(extra)) {
+                throw new IOException(file + ": layer '" + layer.name() + "' (" + layer.className() + ") has "
+                        + specs.size() + " weights here but the file holds more: " + extra);
+            }
+        }
+        return values;
+    }
+
+    /** Compiles {@code model} as Keras's compile configuration says. */
+    @SuppressWarnings("unchecked")
+    private static void compile(Sequential model, Map<String, Object> cc, Path file) throws IOException {
+        try {
+            Object opt = cc.get("optimizer");
+            Optimizer optimizer = opt instanceof String name ? Optimizer.fromName(name)
+                    : Optimizer.fromConfig(((String) ((Map<String, Object>) opt).get("class_name"))
+                            .toLowerCase(Locale.ROOT), (Map<String, Object>) ((Map<String, Object>) opt).get("config"));
+            Object l = cc.get("loss");
+            Loss loss;
+            if (l instanceof String name) {
+                loss = Loss.fromName(name);
+            } else {
+                Map<String, Object> lm = (Map<String, Object>) l;
+                Map<String, Object> config = lm.get("config") == null ? Map.of()
+                        : (Map<String, Object>) lm.get("config");
+                if (config.get("label_smoothing") instanceof Number n && n.doubleValue() != 0
+                        || config.get("ignore_class") != null) {
+                    throw new IllegalArgumentException("loss label_smoothing " + config.get("label_smoothing")
+                            + ", ignore_class " + config.get("ignore_class") + "; expected 0 and null");
+                }
+                loss = Loss.fromConfig(group((String) lm.get("class_name"), new HashMap<>()),
+                        Boolean.TRUE.equals(config.get("from_logits")), config);
+            }
+            Object metrics = cc.get("metrics");
+            model.compile(optimizer, loss, metrics == null ? List.of()
+                    : MetricConfigs.fromCompileConfig((List<Object>) metrics));
+        } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
+            throw new IOException(file + ": its compile configuration (" + Json.write(cc) + ") is not one this "
+                    + "Dendrite reads: " + e.getMessage() + ". Load the weights into a model built and compiled here "
+                    + "instead: loadWeights reads a .weights.h5 file", e);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.dendrite.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.dendrite.data.Tensor;
+import dev.dendrite.keras.KerasFixtures;
+import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.BatchNormalization;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Dropout;
+import dev.dendrite.layers.Input;
+import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.LeakyReLU;
+import dev.dendrite.layers.Normalization;
+import dev.dendrite.regularizers.Regularizer;
+
+/**
+ * Keras 3's own files, as Keras wrote them ({@code bench/keras/keras_file_fixture.py}: Keras 3.15 on JAX, h5py
+ * 3.16): {@link Sequential#load} of a {@code .keras} file gives Keras's layers, weights (bit for bit), compile
+ * configuration, predictions and evaluation; {@link Sequential#loadWeights} reads its {@code .weights.h5}; what
+ * Dendrite cannot represent is refused by name. Tolerances: predictions 2e-6 (softmax outputs after four float32
+ * layers summed in another order: a few ulps of values below 1), the evaluated loss 1e-5 relative.
+ */
+class KerasFileTest extends CpuModelTestBase {
+    private static Map<String, Object> fixture;
+
+    @BeforeAll
+    static void readFixture() throws IOException {
+        fixture = KerasFixtures.load(KerasFileTest.class, "keras-model.json", "bench/keras/keras_file_fixture.py");
+    }
+
+    private static Path copy(Path dir, String resource) throws IOException {
+        Path file = dir.resolve(resource);
+        try (InputStream in = KerasFileTest.class.getResourceAsStream(resource)) {
+            assertNotNull(in, resource + " is on the test class path");
+            Files.copy(in, file);
+        }
+        return file;
+    }
+
+    private static Tensor x() {
+        return Tensor.wrap(KerasFixtures.floats(fixture.get("x")), 40, 6);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<float[]> kerasWeights() {
+        List<float[]> w = new ArrayList<>();
+        for (Object o : (List<Object>) fixture.get("weights")) {
+            w.add(KerasFixtures.floats(o));
+        }
+        w.remove(2); // Normalization's count, which Keras keeps beside its mean and variance
+        return w;
+    }
+
+    private static void assertWeights(List<float[]> expected, List<float[]> got) {
+        assertEquals(expected.size(), got.size(), "weights");
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), got.get(i), "weight " + i);
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] got, double tolerance, String what) {
+        assertEquals(expected.length, got.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], got[i], tolerance, what + " " + i);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    @Test
+    void aKerasModelFileLoadsWithItsLayersWeightsAndCompileConfiguration(@TempDir Path dir) throws IOException {
+        try (Sequential m = Sequential.load(copy(dir, "keras-model.keras"), cpu)) {
+            assertEquals("course_model", m.name());
+            List<String> names = new ArrayList<>();
+            for (Layer l : m.layers()) {
+                if (!(l instanceof Input)) {
+                    names.add(l.name());
+                }
+            }
+            assertEquals(fixture.get("layer_names"), names);
+            assertWeights(kerasWeights(), m.getWeights());
+            assertClose(KerasFixtures.floats(fixture.get("predictions")), m.predict(x()).toArray(), 2e-6,
+                    "prediction");
+            assertEquals("adam", m.optimizer().name());
+            assertEquals(0.01, m.learningRate(), 1e-9, "Adam(0.01), float32 in Keras's file");
+            assertEquals("sparse_categorical_crossentropy", m.loss().name());
+            Map<String, Double> eval = m.evaluate(x(), KerasFixtures.ints(fixture.get("y")), 40);
+            double loss = ((Number) fixture.get("loss")).doubleValue();
+            assertEquals(loss, eval.get("loss"), 1e-5 * loss, "Keras's evaluate, the L2 penalty included");
+            assertEquals(((Number) fixture.get("accuracy")).doubleValue(), eval.get("accuracy"), 1e-7,
+                    "18 of 40: Keras's float32 0.45");
+            History h = m.fit(x(), KerasFixtures.ints(fixture.get("y")), new FitOptions().batchSize(8).epochs(2)
+                    .verbose(0));
+            assertTrue(h.history().get("loss").get(1) < h.history().get("loss").get(0) * 1.5,
+                    "it trains on: " + h.history().get("loss"));
+            Path saved = dir.resolve("resaved.safetensors");
+            m.save(saved);
+            try (Sequential again = Sequential.load(saved, cpu)) {
+                assertArrayEquals(m.predict(x()).toArray(), again.predict(x()).toArray(), "Dendrite's own file");
+            }
+        }
+    }
+
+    /** The same weights from Keras's save_weights, into the same model built here. */
+    @Test
+    void aKerasWeightsFileLoadsIntoTheSameModelBuiltHere(@TempDir Path dir) throws IOException {
+        Layer[] layers = {new Input(6), new Normalization(),
+            new Dense(8, "relu").kernelRegularizer(Regularizer.l2(0.01)), new BatchNormalization(), new Dropout(0.2),
+            new Dense(8), new LeakyReLU(0.1), new Dense(8, "selu"), new Activation("tanh"), new Dense(3, "softmax")};
+        try (Sequential m = new Sequential(layers).backend(cpu)) {
+            m.build(6);
+            m.loadWeights(copy(dir, "keras-model.weights.h5"));
+            assertWeights(kerasWeights(), m.getWeights());
+            assertClose(KerasFixtures.floats(fixture.get("predictions")), m.predict(x()).toArray(), 2e-6,
+                    "prediction");
+        }
+    }
+
+    @Test
+    void aModelBuiltWithoutAnInputReadsItsShapeFromTheBuildConfig(@TempDir Path dir) throws IOException {
+        try (Sequential m = Sequential.load(copy(dir, "keras-model-no-input.keras"), cpu)) {
+            assertArrayEquals(new int[] {6}, m.inputShape());
+            assertEquals(null, m.optimizer(), "saved uncompiled: loaded uncompiled");
+            assertClose(KerasFixtures.floats(fixture.get("no_input_predictions")), m.predict(x()).toArray(), 2e-6,
+                    "prediction");
+        }
+    }
+
+    @Test
+    void whatDendriteCannotRepresentIsRefusedByName(@TempDir Path dir) throws IOException {
+        IOException functional = assertThrows(IOException.class,
+                () -> Sequential.load(copy(dir, "keras-functional.keras"), cpu));
+        assertTrue(functional.getMessage().contains("a Keras Functional model; Dendrite reads Sequential models"),
+                functional.getMessage());
+        try (Sequential other = new Sequential(new Input(6), new Dense(5, "relu"), new Dense(3, "softmax"))
+                .backend(cpu)) {
+            other.build(6);
+            IOException shape = assertThrows(IOException.class,
+                    () -> other.loadWeights(copy(dir, "keras-model.weights.h5")));
+            assertTrue(shape.getMessage().contains("layers/dense/vars/0") && shape.getMessage().contains("[6, 8]"),
+                    shape.getMessage());
+        }
+        Path notZip = dir.resolve("broken.keras");
+        Files.write(notZip, new byte[] {'P', 'K', 3, 4, 1, 2, 3});
+        assertThrows(IOException.class, () -> Sequential.load(notZip, cpu));
+    }
+
+    @Test
+    void groupsAreNamedAsKerasNamesThem() {
+        Map<String, Integer> seen = new HashMap<>();
+        assertEquals("dense", KerasFiles.group("Dense", seen));
+        assertEquals("dense_1", KerasFiles.group("Dense", seen));
+        assertEquals("batch_normalization", KerasFiles.group("BatchNormalization", seen));
+        assertEquals("leaky_re_lu", KerasFiles.group("LeakyReLU", seen));
+        assertEquals("p_re_lu", KerasFiles.group("PReLU", seen));
+        assertEquals("elu", KerasFiles.group("ELU", seen));
+        assertEquals("dense_2", KerasFiles.group("Dense", seen));
+    }
+}
