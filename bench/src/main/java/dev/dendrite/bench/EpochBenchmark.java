@@ -64,8 +64,8 @@ import dev.dendrite.optimizers.SGD;
  * 0) adds one over the test set's first N images to each epoch, as a course notebook's fit has (its time is then in
  * the epoch's). {@code --weights class} trains with balanced class weights and {@code --weights sample} with a
  * weight per sample ({@link FitOptions#classWeight}, {@link FitOptions#sampleWeight}): their cost beside
- * {@code none}. {@code --freeze N} freezes the network's lowest N Dense layers ({@code Layer#setTrainable}: the course's
- * transfer learning, only the layers above trained): their cost beside {@code --freeze 0}.
+ * {@code none}. {@code --freeze N} freezes the network's lowest N Dense layers ({@code Layer#setTrainable}: the
+ * course's transfer learning, only the layers above trained): their cost beside {@code --freeze 0}.
  */
 public final class EpochBenchmark {
     private EpochBenchmark() {

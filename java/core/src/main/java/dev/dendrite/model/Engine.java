@@ -887,8 +887,8 @@ final class Engine implements AutoCloseable {
      * frozen unit, which has no weight gradient.
      */
     private boolean weightGradientBelow(int first, int below, int rows) {
-        return below == first - 1 && !frozen[first] && layers.get(first) instanceof Dense up && layers.get(below) instanceof Dense d
-                && d.activation() != ActivationFunction.SOFTMAX
+        return below == first - 1 && !frozen[first] && layers.get(first) instanceof Dense up
+                && layers.get(below) instanceof Dense d && d.activation() != ActivationFunction.SOFTMAX
                 && backend.weightGradientWithInputGradient(rows, d.units(), up.units());
     }
 

@@ -98,7 +98,12 @@ final class KerasFiles {
             int[] inputShape = null;
             Map<String, Integer> seen = new HashMap<>();
             List<String> groups = new ArrayList<>();
-            for (Object o : (List<Object>) config.get("layers")) {
+            List<Object> layerConfigs = (List<Object>) config.get("layers");
+            if (layerConfigs.size() > ModelFiles.MAX_LAYERS) {
+                throw new IOException(file + ": config.json lists " + layerConfigs.size() + " layers; expected at most "
+                        + ModelFiles.MAX_LAYERS + " (a damaged or crafted file)");
+            }
+            for (Object o : layerConfigs) {
                 Map<String, Object> l = (Map<String, Object>) o;
                 String className = (String) l.get("class_name");
                 Map<String, Object> lc = (Map<String, Object>) l.get("config");

@@ -15,6 +15,7 @@ import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.IdxReader;
 import dev.dendrite.data.ImageLoader;
+import dev.dendrite.io.Hdf5File;
 import dev.dendrite.io.Json;
 import dev.dendrite.io.JsonException;
 import dev.dendrite.io.ModelFile;
@@ -116,6 +117,25 @@ class ReadersFuzzTest {
             return; // the writer refuses it: nothing to load
         }
         try (Sequential m = Sequential.load(f, cpu)) {
+            m.getWeights();
+        } catch (IOException expected) {
+            // rejected with a message: fine
+        }
+    }
+
+    @FuzzTest(maxDuration = "3m")
+    void hdf5(byte[] data) {
+        try {
+            Hdf5File.readDatasets(data, "fuzz.h5");
+        } catch (IOException expected) {
+            // rejected with a message: fine
+        }
+    }
+
+    /** A Keras 3 .keras file: the zip, its config.json and its HDF5 weights, read by Sequential.load. */
+    @FuzzTest(maxDuration = "3m")
+    void kerasFile(byte[] data) {
+        try (Sequential m = Sequential.load(file("fuzz.keras", data), cpu)) {
             m.getWeights();
         } catch (IOException expected) {
             // rejected with a message: fine
