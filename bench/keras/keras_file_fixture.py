@@ -13,8 +13,12 @@ Writes into that folder:
 - keras-model-no-input.keras: Dense(4, relu) -> Dense(3, softmax) built without an Input (build_config only),
   not compiled;
 - keras-functional.keras: a Functional model of the same kind, which Dendrite refuses by name;
+- keras-adam-resume.keras: Input(6) -> Dense(8, relu, no bias) -> BatchNormalization -> Dense(3, softmax) with
+  Adam(0.01), trained 2 epochs (batch 8, shuffle=False) and saved with the optimizer's moments and step count;
+  Keras then trains it one more epoch the same way, and the fixture keeps the weights after that epoch
+  ("resumed_weights"), what loading the file with its optimizer state and training on must give;
 - keras-model.json: x, y, Keras's predictions of both models and the first model's evaluate() loss and accuracy,
-  its layers' weights (model.get_weights(), flat, Keras's order) and the versions.
+  its layers' weights (model.get_weights(), flat, Keras's order), the resumed weights and the versions.
 Deterministic: fixed seeds, float32, the CPU.
 """
 import json
@@ -62,6 +66,14 @@ inputs = keras.Input((6,))
 functional = keras.Model(inputs, L.Dense(3, activation="softmax")(L.Dense(4)(inputs)))
 functional.save(os.path.join(out, "keras-functional.keras"))
 
+# No bias before the batch norm: its gradient would be rounding noise, which Adam scales up to full steps
+resume = keras.Sequential([keras.Input((6,)), L.Dense(8, activation="relu", use_bias=False), L.BatchNormalization(),
+                           L.Dense(3, activation="softmax")])
+resume.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+resume.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+resume.save(os.path.join(out, "keras-adam-resume.keras"))
+resume.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+
 fixture = {
     "keras_version": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version(),
     "x": x.ravel().tolist(), "y": y.tolist(), "inputs": 6,
@@ -70,6 +82,7 @@ fixture = {
     "loss": float(loss), "accuracy": float(accuracy),
     "weights": [np.asarray(w).ravel().tolist() for w in model.get_weights()],
     "layer_names": [layer.name for layer in model.layers],
+    "resumed_weights": [np.asarray(w).ravel().tolist() for w in resume.get_weights()],
 }
 with open(os.path.join(out, "keras-model.json"), "w") as f:
     json.dump(fixture, f)

@@ -40,9 +40,10 @@ import dev.dendrite.optimizers.Optimizer;
  * {@code Normalization} layer's adapted mean and variance too; Keras's count after them is not needed).
  *
  * <p>Read: a {@code Sequential} of the layers {@link Layers#fromConfig} knows, compiled where the file holds a
- * compile configuration of a known optimizer, loss and metrics. Not read: the optimizer's variables (its moments and
- * step count: training goes on from fresh optimizer state, as after Keras's {@code compile} of a loaded model), and
- * anything that is not a {@code Sequential} (a Functional or subclassed model), which is refused by name.
+ * compile configuration of a known optimizer, loss and metrics; for Adam and AdamW (without amsgrad, EMA or
+ * gradient accumulation, no layer frozen) the optimizer's step count and moments too, so that training goes on as
+ * it would in Keras. Other optimizers' variables are not read: training goes on from fresh optimizer state. Anything
+ * that is not a {@code Sequential} (a Functional or subclassed model) is refused by name.
  */
 final class KerasFiles {
     /** Largest config.json read: a crafted zip entry must not inflate without bound. */
@@ -128,6 +129,7 @@ final class KerasFiles {
             Object compile = c.get("compile_config");
             if (compile instanceof Map<?, ?> cc && cc.get("optimizer") != null) {
                 compile(model, (Map<String, Object>) cc, file);
+                restoreAdam(model, stored, file);
             }
             return model;
         } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
@@ -237,6 +239,58 @@ final class KerasFiles {
             }
         }
         return values;
+    }
+
+    /**
+     * Adam's (and AdamW's) state from Keras's optimizer variables, {@code optimizer/vars/<i>}: the step count, the
+     * learning rate unless it is a schedule, then for each trainable variable in the model's order its momentum and
+     * its velocity, which Dendrite keeps as two slots over all parameters in the same order. Left fresh for any other
+     * optimizer or option, or with frozen layers (Keras keeps no state for their weights).
+     */
+    private static void restoreAdam(Sequential model, Map<String, TensorData> stored, Path file) throws IOException {
+        Engine engine = model.engine();
+        String name = engine.optimizer().name();
+        TensorData iterations = stored.get("optimizer/vars/0");
+        if (iterations == null || !(name.equals("adam") || name.equals("adamw"))
+                || engine.optimizer().slotInitialValues().length != 2 || !engine.updatePlan().stateBuffers().isEmpty()
+                || model.layers().stream().anyMatch(l -> !l.isTrainable())) {
+            return;
+        }
+        List<WeightSpec> trainable = new ArrayList<>();
+        for (Layer layer : model.layers()) {
+            layer.weights().stream().filter(WeightSpec::trainable).forEach(trainable::add);
+        }
+        int vars = 0;
+        while (stored.containsKey("optimizer/vars/" + vars)) {
+            vars++;
+        }
+        int first = vars - 2 * trainable.size(); // 1 without a learning-rate variable (a schedule), else 2
+        if (first != 1 && first != 2) {
+            throw new IOException(file + ": its " + name + " state holds " + vars + " variables; expected the step "
+                    + "count, the learning rate and two per trainable weight (" + trainable.size() + ")");
+        }
+        float[][] slots = new float[2][engine.paramCount()];
+        int at = 0;
+        for (int t = 0; t < trainable.size(); t++) {
+            WeightSpec w = trainable.get(t);
+            for (int k = 0; k < 2; k++) {
+                String path = "optimizer/vars/" + (first + 2 * t + k);
+                TensorData v = stored.get(path);
+                if (!Arrays.equals(v.shape(), w.shape())) {
+                    throw new IOException(file + ": " + path + " (the " + (k == 0 ? "momentum" : "velocity")
+                            + " of weight '" + w.name() + "') has shape " + Arrays.toString(v.shape())
+                            + "; expected " + Arrays.toString(w.shape()));
+                }
+                System.arraycopy(v.values(), 0, slots[k], at, v.size());
+            }
+            at += w.size();
+        }
+        float steps = iterations.values()[0];
+        Map<String, TensorData> tensors = new HashMap<>();
+        for (int k = 0; k < 2; k++) {
+            tensors.put(OptimizerState.slotName(k), new TensorData(new int[] {slots[k].length}, slots[k]));
+        }
+        OptimizerState.restore(engine, Map.of("optimizer", name, "iterations", (long) steps), tensors, file);
     }
 
     /** Compiles {@code model} as Keras's compile configuration says. */

@@ -29,6 +29,7 @@ import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
 import dev.dendrite.layers.LeakyReLU;
 import dev.dendrite.layers.Normalization;
+import dev.dendrite.optimizers.Adam;
 import dev.dendrite.regularizers.Regularizer;
 
 /**
@@ -131,6 +132,46 @@ class KerasFileTest extends CpuModelTestBase {
             assertClose(KerasFixtures.floats(fixture.get("predictions")), m.predict(x()).toArray(), 2e-6,
                     "prediction");
         }
+    }
+
+    /**
+     * A file saved with Adam's state after 2 epochs, trained one more epoch here (batch 8, in order), ends where
+     * Keras's third epoch ended: the step count and moments were read. Tolerance: KerasFixtures's
+     * {@code 2e-5 + 1e-4 |w|} for a few float32 steps summed in another order. Restarted with a fresh Adam, the
+     * weights land more than 1e-3 away (Adam's first steps are full-size), so the check can fail.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void adamsStateIsReadSoTrainingGoesOnAsInKeras(@TempDir Path dir) throws IOException {
+        List<float[]> expected = new ArrayList<>();
+        for (Object o : (List<Object>) fixture.get("resumed_weights")) {
+            expected.add(KerasFixtures.floats(o));
+        }
+        int[] y = KerasFixtures.ints(fixture.get("y"));
+        FitOptions oneEpoch = new FitOptions().batchSize(8).epochs(1).shuffle(false).verbose(0);
+        Path file = copy(dir, "keras-adam-resume.keras");
+        double fresh = 0;
+        for (boolean resumed : new boolean[] {true, false}) {
+            try (Sequential m = Sequential.load(file, cpu)) {
+                if (!resumed) {
+                    m.compile(new Adam(0.01), "sparse_categorical_crossentropy");
+                }
+                m.fit(x(), y, oneEpoch);
+                List<float[]> got = m.getWeights();
+                assertEquals(expected.size(), got.size());
+                for (int i = 0; i < got.size(); i++) {
+                    for (int j = 0; j < got.get(i).length; j++) {
+                        float e = expected.get(i)[j];
+                        float g = got.get(i)[j];
+                        if (resumed) {
+                            assertEquals(e, g, 2e-5 + 1e-4 * Math.abs(e), "weight " + i + "[" + j + "]");
+                        }
+                        fresh = Math.max(fresh, Math.abs(e - g));
+                    }
+                }
+            }
+        }
+        assertTrue(fresh > 1e-3, "with a fresh Adam the weights differ by " + fresh);
     }
 
     @Test
