@@ -105,12 +105,10 @@ final class ArrayFit {
         }
     }
 
-    /** The outputs for {@code x} in batches of {@code batchSize}, shape {@code [rows, output shape...]}. */
-    Tensor predict(Inputs x, int batchSize) {
-        return predict(x, batchSize, false, 0L);
-    }
-
-    /** {@link #predict(Inputs, int)}, in training mode where {@code training} (Engine#predict). */
+    /**
+     * The outputs for {@code x} in batches of {@code batchSize}, shape {@code [rows, output shape...]}; with
+     * {@code training}, the layers' training forward passes drawing from {@code drawSeed} (Engine#predict).
+     */
     Tensor predict(Inputs x, int batchSize, boolean training, long drawSeed) {
         Engine engine = model.engine();
         try (DeviceData d = DeviceData.upload(engine.backend(), x, null, null)) {

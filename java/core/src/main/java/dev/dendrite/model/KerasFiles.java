@@ -97,8 +97,6 @@ final class KerasFiles {
                 model.backend(backend);
             }
             int[] inputShape = null;
-            Map<String, Integer> seen = new HashMap<>();
-            List<String> groups = new ArrayList<>();
             List<Object> layerConfigs = (List<Object>) config.get("layers");
             if (layerConfigs.size() > ModelFiles.MAX_LAYERS) {
                 throw new IOException(file + ": config.json lists " + layerConfigs.size() + " layers; expected at most "
@@ -113,7 +111,6 @@ final class KerasFiles {
                     model.add(new Input(inputShape).named((String) lc.get("name")));
                     continue;
                 }
-                groups.add("layers/" + group(className, seen));
                 model.add(Layers.fromConfig(className, (String) lc.get("name"), lc));
             }
             if (inputShape == null) { // a Sequential built without an Input: its build_config says
@@ -125,7 +122,7 @@ final class KerasFiles {
                 inputShape = sampleShape(build.get("input_shape"), "build_config input_shape");
             }
             model.build(inputShape);
-            model.setWeights(weights(model, stored, groups, file));
+            model.setWeights(weights(model, stored, file));
             Object compile = c.get("compile_config");
             if (compile instanceof Map<?, ?> cc && cc.get("optimizer") != null) {
                 compile(model, (Map<String, Object>) cc, file);
@@ -145,14 +142,7 @@ final class KerasFiles {
     /** Loads a Keras {@code .weights.h5} file (Keras's {@code save_weights}) into a built model of the same layers. */
     static void loadWeights(Sequential model, Path file) throws IOException {
         Map<String, TensorData> stored = Hdf5File.readDatasets(Files.readAllBytes(file), file.toString());
-        Map<String, Integer> seen = new HashMap<>();
-        List<String> groups = new ArrayList<>();
-        for (Layer layer : model.layers()) {
-            if (!(layer instanceof Input)) {
-                groups.add("layers/" + group(layer.className(), seen));
-            }
-        }
-        model.setWeights(weights(model, stored, groups, file));
+        model.setWeights(weights(model, stored, file));
     }
 
     private static void close(Sequential model) {
@@ -196,25 +186,31 @@ final class KerasFiles {
      * then {@code _1}, {@code _2}, ... for the second, third, ... of the same class.
      */
     static String group(String className, Map<String, Integer> seen) {
-        String name = className.replaceAll("\\W+", "").replaceAll("(.)([A-Z][a-z]+)", "$1_$2")
-                .replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        String name = snakeCase(className);
         int count = seen.merge(name, 1, Integer::sum) - 1;
         return count == 0 ? name : name + "_" + count;
     }
 
+    /** Keras's {@code naming.to_snake_case}: {@code BatchNormalization} to {@code batch_normalization}. */
+    private static String snakeCase(String className) {
+        return className.replaceAll("\\W+", "").replaceAll("(.)([A-Z][a-z]+)", "$1_$2")
+                .replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
     /**
-     * Every weight of the model's layers, in order, from {@code groups} (one per layer after the Input): variable i
-     * of a layer is its i-th weight; shapes checked, and no variable of a layer with weights left unread.
+     * Every weight of the model's layers, in order, from each layer's group (after the Input, named by
+     * {@link #group} from its Keras class name): variable i of a layer is its i-th weight; shapes checked, and no
+     * variable of a layer with weights left unread.
      */
-    private static List<float[]> weights(Sequential model, Map<String, TensorData> stored, List<String> groups,
-                                         Path file) throws IOException {
+    private static List<float[]> weights(Sequential model, Map<String, TensorData> stored, Path file)
+            throws IOException {
         List<float[]> values = new ArrayList<>();
-        int g = 0;
+        Map<String, Integer> seen = new HashMap<>();
         for (Layer layer : model.layers()) {
             if (layer instanceof Input) {
                 continue;
             }
-            String group = groups.get(g++);
+            String group = "layers/" + group(layer.className(), seen);
             List<WeightSpec> specs = layer.weights();
             for (int i = 0; i < specs.size(); i++) {
                 String path = group + "/vars/" + i;
@@ -314,7 +310,7 @@ final class KerasFiles {
                     throw new IllegalArgumentException("loss label_smoothing " + config.get("label_smoothing")
                             + ", ignore_class " + config.get("ignore_class") + "; expected 0 and null");
                 }
-                loss = Loss.fromConfig(group((String) lm.get("class_name"), new HashMap<>()),
+                loss = Loss.fromConfig(snakeCase((String) lm.get("class_name")),
                         Boolean.TRUE.equals(config.get("from_logits")), config);
             }
             Object metrics = cc.get("metrics");

@@ -588,14 +588,20 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     private Tensor predictGuarded(Inputs x, int batchSize) {
+        return outputs("predict", x, batchSize, false);
+    }
+
+    /** The outputs of predict ({@code training} false) and call, {@code what} named in errors. */
+    private Tensor outputs(String what, Inputs x, int batchSize, boolean training) {
         checkOpen();
         checkBatch(batchSize);
         if (x == null || x.rows() == 0) {
-            throw new IllegalArgumentException("predict needs at least one sample; got " + x);
+            throw new IllegalArgumentException(what + " needs at least one sample; got " + x);
         }
         buildFor(x);
         checkInputs(x, "x");
-        return new ArrayFit(this).predict(x, batchSize);
+        long drawSeed = training ? new SplittableRandom(seed + ++trainingCalls * 0x9E3779B97F4A7C15L).nextLong() : 0L;
+        return new ArrayFit(this).predict(x, batchSize, training, drawSeed);
     }
 
     /**
@@ -610,17 +616,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      * @throws IllegalArgumentException for no samples, or samples of another shape than the model's input
      */
     public Tensor call(Inputs x, boolean training) {
-        return guard.run(name, "call", () -> {
-            checkOpen();
-            if (x == null || x.rows() == 0) {
-                throw new IllegalArgumentException("call needs at least one sample; got " + x);
-            }
-            buildFor(x);
-            checkInputs(x, "x");
-            long drawSeed = training ? new SplittableRandom(seed + ++trainingCalls * 0x9E3779B97F4A7C15L).nextLong()
-                    : 0L;
-            return new ArrayFit(this).predict(x, x.rows(), training, drawSeed);
-        });
+        // one batch of all rows: ArrayFit#predict takes at most x's rows per batch
+        return guard.run(name, "call", () -> outputs("call", x, Integer.MAX_VALUE, training));
     }
 
     /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
@@ -819,7 +816,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /**
      * Loads a model saved by {@link #save}, or a Keras 3 {@code .keras} file (Keras's {@code model.save}: a
-     * Sequential of layers Dendrite has, compiled as it was, the optimizer's own state not read), on
+     * Sequential of layers Dendrite has, compiled as it was; of the optimizer's own state, Adam's and AdamW's), on
      * {@link Backends#auto()}.
      */
     public static Sequential load(Path file) throws IOException {

@@ -171,10 +171,7 @@ public abstract class CallTest {
     void callsInsideFitLeaveItsDrawsAsTheyWere() {
         Tensor x = gaussianInputs(ROWS, 46);
         Tensor probe = gaussianInputs(6, 47);
-        int[] y = new int[ROWS];
-        for (int i = 0; i < ROWS; i++) {
-            y[i] = i % 3;
-        }
+        int[] y = labels();
         try (Sequential warm = dropoutNet(); Sequential a = dropoutNet(); Sequential b = dropoutNet()) {
             // A GPU backend times its product candidates on a shape's first call: chosen before either run
             warm.fit(x, y, new FitOptions().batchSize(10).epochs(1).verbose(0));
@@ -199,10 +196,7 @@ public abstract class CallTest {
     @Test
     void callsLeaveFitsDrawsAsTheyWere() {
         Tensor x = gaussianInputs(ROWS, 44);
-        int[] y = new int[ROWS];
-        for (int i = 0; i < ROWS; i++) {
-            y[i] = i % 3;
-        }
+        int[] y = labels();
         FitOptions options = new FitOptions().batchSize(10).epochs(1).verbose(0);
         try (Sequential warm = dropoutNet(); Sequential a = dropoutNet(); Sequential b = dropoutNet()) {
             warm.fit(x, y, options); // as above
@@ -219,6 +213,14 @@ public abstract class CallTest {
                 assertArrayEquals(wa.get(i), wb.get(i), "weight " + i);
             }
         }
+    }
+
+    private static int[] labels() {
+        int[] y = new int[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            y[i] = i % 3;
+        }
+        return y;
     }
 
     private Sequential dropoutNet() {
