@@ -65,7 +65,18 @@ public final class Json {
      * @throws IllegalArgumentException as described for {@link #write(Object)}
      */
     public static String write(Object value, boolean pretty) {
-        Writer w = new Writer(pretty);
+        return write(value, pretty, false);
+    }
+
+    /**
+     * Writes {@code value} as JSON, with every {@code Double} and {@code Float} written as a number with a point or
+     * an exponent ({@code 1.0}, never {@code 1}) when {@code floatsKeepPoint}: for readers that type numbers by how
+     * they are written, as Python's {@code json} does (Keras refuses {@code learning_rate=1}, an int).
+     *
+     * @throws IllegalArgumentException as described for {@link #write(Object)}
+     */
+    public static String write(Object value, boolean pretty, boolean floatsKeepPoint) {
+        Writer w = new Writer(pretty, floatsKeepPoint);
         w.value(value, 0);
         return w.out.toString();
     }
@@ -73,11 +84,13 @@ public final class Json {
     private static final class Writer {
         private final StringBuilder out = new StringBuilder();
         private final boolean pretty;
+        private final boolean floatsKeepPoint;
         /** Map keys (String) and list indexes (Integer) from the root to the value being written, for messages. */
         private final List<Object> path = new ArrayList<>();
 
-        Writer(boolean pretty) {
+        Writer(boolean pretty, boolean floatsKeepPoint) {
             this.pretty = pretty;
+            this.floatsKeepPoint = floatsKeepPoint;
         }
 
         void value(Object v, int depth) {
@@ -207,10 +220,10 @@ public final class Json {
 
         private void integralOr(double d, String shortest) {
             if (d == 0 && 1 / d < 0) {
-                out.append("-0");
+                out.append(floatsKeepPoint ? "-0.0" : "-0");
             } else if (d == Math.rint(d) && Math.abs(d) < 0x1p63) {
                 // Exact: every integral double below 2^63 is a long, and its decimal reads back to the same double.
-                out.append((long) d);
+                out.append((long) d).append(floatsKeepPoint ? ".0" : "");
             } else {
                 // Java writes "1.0E20"; JSON allows it, but "1E20" is what the integral rule promises.
                 out.append(shortest.replace(".0E", "E"));

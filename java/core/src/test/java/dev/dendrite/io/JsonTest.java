@@ -45,6 +45,15 @@ class JsonTest {
     }
 
     @Test
+    void floatsKeepTheirPointWhenAskedForPythonsSake() {
+        List<Object> values = Arrays.asList(1.0, 1.0f, -0.0, 0.5, 1e20, 3, 7L, null);
+        assertEquals("[1,1,-0,0.5,1E20,3,7,null]", Json.write(values));
+        assertEquals("[1.0,1.0,-0.0,0.5,1E20,3,7,null]", Json.write(values, false, true));
+        assertEquals(List.of(1.0, 1.0, -0.0, 0.5, 1e20, 3.0, 7.0), ((List<?>) Json.parse(
+                Json.write(values, false, true))).subList(0, 7), "reads back the same");
+    }
+
+    @Test
     void decodesEveryEscape() {
         String json = "\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u00e9\\u00E9 \\uD83D\\uDE00\"";
         assertEquals("q\" b\\ s/ \b\f\n\r\t \u00e9\u00e9 \uD83D\uDE00", Json.parse(json));
