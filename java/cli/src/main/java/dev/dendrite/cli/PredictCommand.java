@@ -72,7 +72,8 @@ final class PredictCommand implements Callable<Integer> {
         }
         for (Path image : images) {
             // The model file given where a picture goes is the likely slip; say so instead of failing to decode it.
-            if (image.getFileName() != null && image.getFileName().toString().endsWith(".safetensors")) {
+            String name = String.valueOf(image.getFileName());
+            if (name.endsWith(".safetensors") || name.endsWith(".keras")) {
                 throw new ParameterException(spec.commandLine(), image + " is a model file, not a picture; give "
                         + "the model with -m: dendrite predict -m " + image + " IMAGE...");
             }

@@ -19,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 final class SavedModel {
     /** Appended to every load error: what a model file is, and where one comes from. */
     static final String WHAT_TO_DO = "--model expects a .safetensors file written by 'dendrite train' or by "
-            + "Sequential.save in Java, or a .keras file saved by Keras 3 (model.save).";
+            + "Sequential.save in Java, or a .keras file (Keras 3's model.save, or 'dendrite train -o m.keras').";
 
     private SavedModel() {
     }

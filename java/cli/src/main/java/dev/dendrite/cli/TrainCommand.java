@@ -194,7 +194,8 @@ final class TrainCommand implements Callable<Integer> {
     int verbose;
 
     @Option(names = {"-o", "--output"}, defaultValue = "dendrite-model.safetensors", paramLabel = "FILE",
-            description = "Where to save the trained model (default: ${DEFAULT-VALUE}).")
+            description = "Where to save the trained model (default: ${DEFAULT-VALUE}); a name ending in .keras "
+                    + "writes Keras 3's file, which keras.saving.load_model opens.")
     Path output;
 
     @Option(names = "--history", paramLabel = "CSV", description = "Write the per-epoch metrics to this CSV file.")

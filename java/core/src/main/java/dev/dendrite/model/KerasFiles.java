@@ -40,16 +40,20 @@ import dev.dendrite.optimizers.Optimizer;
  * {@code Normalization} layer's adapted mean and variance too; Keras's count after them is not needed).
  *
  * <p>Read: a {@code Sequential} of the layers {@link Layers#fromConfig} knows, compiled where the file holds a
- * compile configuration of a known optimizer, loss and metrics; for Adam and AdamW (without amsgrad, EMA or
- * gradient accumulation, no layer frozen) the optimizer's step count and moments too, so that training goes on as
- * it would in Keras. Other optimizers' variables are not read: training goes on from fresh optimizer state. Anything
- * that is not a {@code Sequential} (a Functional or subclassed model) is refused by name.
+ * compile configuration of a known optimizer, loss and metrics; the optimizer's step count and slots too where
+ * their layout in Keras's variables is known ({@link #kerasSlotBlocks}: SGD, RMSprop, Adagrad, Adadelta, Adam,
+ * AdamW and Adamax, without amsgrad, EMA or gradient accumulation, no layer frozen), so that training goes on as
+ * it would in Keras; other optimizers start from fresh state. Anything that is not a {@code Sequential} (a
+ * Functional or subclassed model) is refused by name. {@link KerasFileWriter} writes the same layout; a file it
+ * wrote also keeps Dendrite's seed and metadata in {@code metadata.json}, which are read back here.
  */
 final class KerasFiles {
     /** Largest config.json read: a crafted zip entry must not inflate without bound. */
     private static final int MAX_CONFIG_BYTES = 64 << 20;
     private static final byte[] ZIP = {'P', 'K', 3, 4};
     private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    /** The key of metadata.json under which Dendrite's own files keep the seed and the model's metadata. */
+    static final String DENDRITE_KEY = "dendrite";
 
     private KerasFiles() {
     }
@@ -74,9 +78,12 @@ final class KerasFiles {
     @SuppressWarnings("unchecked")
     static Sequential load(Path file, Backend backend) throws IOException {
         String configJson;
+        String metadataJson;
         Map<String, TensorData> stored;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             configJson = new String(entry(zip, "config.json", file, MAX_CONFIG_BYTES), StandardCharsets.UTF_8);
+            metadataJson = zip.getEntry("metadata.json") == null ? "{}"
+                    : new String(entry(zip, "metadata.json", file, MAX_CONFIG_BYTES), StandardCharsets.UTF_8);
             String weightsName = "model.weights.h5";
             stored = Hdf5File.readDatasets(entry(zip, weightsName, file, Integer.MAX_VALUE - 8),
                     file + "!" + weightsName);
@@ -89,7 +96,13 @@ final class KerasFiles {
                         + " models (a Functional or subclassed model has no Sequential equivalent)");
             }
             Map<String, Object> config = (Map<String, Object>) c.get("config");
+            // a file Dendrite wrote keeps what Keras has no place for in metadata.json
+            Map<String, Object> dendrite = (Map<String, Object>) ((Map<String, Object>) Json.parse(metadataJson))
+                    .get(DENDRITE_KEY);
             model = new Sequential();
+            if (dendrite != null) {
+                model.seed(ModelFiles.seedFromJson(dendrite.get("seed")));
+            }
             if (config.get("name") instanceof String name) {
                 model.name(name);
             }
@@ -123,10 +136,15 @@ final class KerasFiles {
             }
             model.build(inputShape);
             model.setWeights(weights(model, stored, file));
+            if (dendrite != null) {
+                for (Map.Entry<String, Object> e : ((Map<String, Object>) dendrite.get("metadata")).entrySet()) {
+                    model.metadata().put(e.getKey(), (String) e.getValue());
+                }
+            }
             Object compile = c.get("compile_config");
             if (compile instanceof Map<?, ?> cc && cc.get("optimizer") != null) {
                 compile(model, (Map<String, Object>) cc, file);
-                restoreAdam(model, stored, file);
+                restoreOptimizer(model, stored, file);
             }
             return model;
         } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
@@ -238,55 +256,93 @@ final class KerasFiles {
     }
 
     /**
-     * Adam's (and AdamW's) state from Keras's optimizer variables, {@code optimizer/vars/<i>}: the step count, the
-     * learning rate unless it is a schedule, then for each trainable variable in the model's order its momentum and
-     * its velocity, which Dendrite keeps as two slots over all parameters in the same order. Left fresh for any other
-     * optimizer or option, or with frozen layers (Keras keeps no state for their weights).
+     * The optimizer's state from Keras's optimizer variables, {@code optimizer/vars/<i>}: the step count, the
+     * learning rate unless it is a schedule, then the slots in Keras's layout ({@link #kerasSlotBlocks}). Left
+     * fresh where that layout is not known (see there) or the file holds none.
      */
-    private static void restoreAdam(Sequential model, Map<String, TensorData> stored, Path file) throws IOException {
+    private static void restoreOptimizer(Sequential model, Map<String, TensorData> stored, Path file)
+            throws IOException {
         Engine engine = model.engine();
         String name = engine.optimizer().name();
         TensorData iterations = stored.get("optimizer/vars/0");
-        if (iterations == null || !(name.equals("adam") || name.equals("adamw"))
-                || engine.optimizer().slotInitialValues().length != 2 || !engine.updatePlan().stateBuffers().isEmpty()
-                || model.layers().stream().anyMatch(l -> !l.isTrainable())) {
+        int[][] blocks = kerasSlotBlocks(model);
+        if (iterations == null || blocks == null) {
             return;
         }
-        List<WeightSpec> trainable = new ArrayList<>();
-        for (Layer layer : model.layers()) {
-            layer.weights().stream().filter(WeightSpec::trainable).forEach(trainable::add);
-        }
+        List<WeightSpec> trainable = trainableWeights(model);
+        int slotCount = engine.optimizer().slotInitialValues().length;
         int vars = 0;
         while (stored.containsKey("optimizer/vars/" + vars)) {
             vars++;
         }
-        int first = vars - 2 * trainable.size(); // 1 without a learning-rate variable (a schedule), else 2
+        int first = vars - slotCount * trainable.size(); // 1 without a learning-rate variable (a schedule), else 2
         if (first != 1 && first != 2) {
             throw new IOException(file + ": its " + name + " state holds " + vars + " variables; expected the step "
-                    + "count, the learning rate and two per trainable weight (" + trainable.size() + ")");
+                    + "count, the learning rate and " + slotCount + " per trainable weight (" + trainable.size() + ")");
         }
-        float[][] slots = new float[2][engine.paramCount()];
-        int at = 0;
-        for (int t = 0; t < trainable.size(); t++) {
-            WeightSpec w = trainable.get(t);
-            for (int k = 0; k < 2; k++) {
-                String path = "optimizer/vars/" + (first + 2 * t + k);
-                TensorData v = stored.get(path);
-                if (!Arrays.equals(v.shape(), w.shape())) {
-                    throw new IOException(file + ": " + path + " (the " + (k == 0 ? "momentum" : "velocity")
-                            + " of weight '" + w.name() + "') has shape " + Arrays.toString(v.shape())
-                            + "; expected " + Arrays.toString(w.shape()));
+        float[][] slots = new float[slotCount][engine.paramCount()];
+        int next = first;
+        for (int[] block : blocks) {
+            int at = 0;
+            for (WeightSpec w : trainable) {
+                for (int k : block) {
+                    String path = "optimizer/vars/" + next++;
+                    TensorData v = stored.get(path);
+                    if (!Arrays.equals(v.shape(), w.shape())) {
+                        throw new IOException(file + ": " + path + " (slot " + k + " of " + name + " for weight '"
+                                + w.name() + "') has shape " + Arrays.toString(v.shape()) + "; expected "
+                                + Arrays.toString(w.shape()));
+                    }
+                    System.arraycopy(v.values(), 0, slots[k], at, v.size());
                 }
-                System.arraycopy(v.values(), 0, slots[k], at, v.size());
+                at += w.size();
             }
-            at += w.size();
         }
         float steps = iterations.values()[0];
         Map<String, TensorData> tensors = new HashMap<>();
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < slotCount; k++) {
             tensors.put(OptimizerState.slotName(k), new TensorData(new int[] {slots[k].length}, slots[k]));
         }
         OptimizerState.restore(engine, Map.of("optimizer", name, "iterations", (long) steps), tensors, file);
+    }
+
+    /**
+     * Where Keras keeps the optimizer's slots among its variables: after the step count and the learning rate,
+     * blocks of variables (one per {@code add_optimizer_variables} call of the rule's {@code build}), each holding
+     * for every trainable weight in the model's order the Dendrite slots listed: Adam's, AdamW's, Adamax's and
+     * Adadelta's two interleaved; RMSprop's velocities, then its momentums, then its average gradients; SGD's
+     * momentums; Adagrad's accumulators. Dendrite's rules keep Keras's own quantities in those slots (their
+     * formulas are Keras's). Null where the layout is not known or was not checked against Keras (amsgrad, Nadam's
+     * extra product, the other rules), and with EMA, gradient accumulation or a frozen layer (Keras keeps no state
+     * for a frozen layer's weights): the optimizer then starts afresh in the other library.
+     */
+    static int[][] kerasSlotBlocks(Sequential model) {
+        Engine engine = model.engine();
+        int slots = engine.optimizer().slotInitialValues().length;
+        if (!engine.updatePlan().stateBuffers().isEmpty() || !model.layers().stream().allMatch(Layer::isTrainable)) {
+            return null;
+        }
+        return switch (engine.optimizer().name()) {
+            case "adam", "adamw" -> slots == 2 ? new int[][] {{0, 1}} : null;
+            case "adamax", "adadelta" -> new int[][] {{0, 1}};
+            case "sgd", "adagrad", "rmsprop" -> {
+                int[][] blocks = new int[slots][];
+                for (int k = 0; k < slots; k++) {
+                    blocks[k] = new int[] {k};
+                }
+                yield blocks;
+            }
+            default -> null;
+        };
+    }
+
+    /** The trainable weights in the model's order: Keras's {@code model.trainable_variables}. */
+    static List<WeightSpec> trainableWeights(Sequential model) {
+        List<WeightSpec> trainable = new ArrayList<>();
+        for (Layer layer : model.layers()) {
+            layer.weights().stream().filter(WeightSpec::trainable).forEach(trainable::add);
+        }
+        return trainable;
     }
 
     /** Compiles {@code model} as Keras's compile configuration says. */

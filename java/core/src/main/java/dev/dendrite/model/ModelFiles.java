@@ -47,7 +47,12 @@ final class ModelFiles {
             throw new IOException(file + ": not overwritten: the model's " + nonFinite + "; expected finite weights"
                     + " (training diverged?). Save it under a new name to inspect it");
         }
-        if (withConfig) {
+        String name = String.valueOf(file.getFileName());
+        if (withConfig && name.endsWith(".keras")) { // Keras's own names: its files, for Keras to open
+            KerasFileWriter.save(model, weights.values(), file);
+        } else if (!withConfig && name.endsWith(".weights.h5")) {
+            KerasFileWriter.saveWeights(model, weights.values(), file);
+        } else if (withConfig) {
             Map<String, Object> config = config(model);
             if (config.get("compile") instanceof Map && model.engine().optimizer() != null) {
                 @SuppressWarnings("unchecked")
@@ -76,7 +81,7 @@ final class ModelFiles {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("config_version", CONFIG_VERSION);
         c.put("name", model.name());
-        c.put("seed", model.seed());
+        c.put("seed", seedToJson(model.seed()));
         c.put("input_shape", model.inputShape());
         List<Object> layers = new ArrayList<>();
         for (Layer layer : model.layers()) {
@@ -109,6 +114,19 @@ final class ModelFiles {
         return c;
     }
 
+    /**
+     * The seed as JSON keeps it: a number while a double holds it exactly (every seed files held before), a
+     * string beyond 2^53, where JSON's numbers (doubles, as {@link Json} reads them) would round it.
+     */
+    static Object seedToJson(long seed) {
+        return seed >= -(1L << 53) && seed <= 1L << 53 ? (Object) seed : Long.toString(seed);
+    }
+
+    /** The seed {@link #seedToJson} wrote. */
+    static long seedFromJson(Object v) {
+        return v instanceof String text ? Long.parseLong(text) : ((Number) v).longValue();
+    }
+
     @SuppressWarnings("unchecked")
     static Sequential load(Path file, Backend backend) throws IOException {
         if (KerasFiles.isKerasModel(file)) {
@@ -125,7 +143,7 @@ final class ModelFiles {
             }
             model = new Sequential();
             model.name((String) c.get("name"));
-            model.seed(((Number) c.get("seed")).longValue());
+            model.seed(seedFromJson(c.get("seed")));
             if (backend != null) {
                 model.backend(backend);
             }

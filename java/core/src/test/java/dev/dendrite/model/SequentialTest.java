@@ -262,6 +262,20 @@ class SequentialTest {
     }
 
     @Test
+    void everySeedSurvivesTheFileEvenBeyondWhatADoubleHolds(@TempDir Path dir) throws IOException {
+        for (long seed : new long[] {42, (1L << 53) + 1, 4015397622329559421L, Long.MIN_VALUE, -(1L << 53)}) {
+            Path file = dir.resolve("seed.safetensors");
+            try (Sequential m = new Sequential(new Input(2), new Dense(1)).seed(seed).backend(cpu)) {
+                m.build(2);
+                m.save(file);
+            }
+            try (Sequential back = Sequential.load(file, cpu)) {
+                assertEquals(seed, back.seed(), "JSON numbers are doubles: a larger seed is written as text");
+            }
+        }
+    }
+
+    @Test
     void corruptedModelFileIsRejectedClearly(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("m.safetensors");
         try (Sequential m = smallModel()) {
