@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -13,8 +14,9 @@ import java.util.TreeMap;
 
 /**
  * A minimal read-only HDF5 reader, written from the HDF5 File Format Specification (version 3.0), for the
- * {@code model.weights.h5} file that Keras 3 writes inside a {@code .keras} zip, and other small files of plain
- * numeric datasets.
+ * {@code model.weights.h5} file that Keras 3 writes inside a {@code .keras} zip, other small files of plain
+ * numeric datasets, and the attributes of Keras's legacy HDF5 model files ({@code model.save("m.h5")}: the model's
+ * configuration JSON, layer and weight names).
  *
  * <h2>What it reads</h2>
  * <ul>
@@ -30,20 +32,31 @@ import java.util.TreeMap;
  *     datatype of either byte order, a scalar, simple or null dataspace, and compact or contiguous storage.
  *     Values are converted to float32 as a C cast would (round to nearest). A null dataspace reads as shape
  *     {@code [0]}.</li>
+ * <li>Attributes ({@link #readAttributes}) of groups and datasets, in attribute messages of versions 1 to 3:
+ *     strings (fixed-length of any padding, or variable-length, their bytes in a global heap collection; ASCII
+ *     or UTF-8, both decoded as UTF-8, as Keras decodes h5py's byte strings) and the numeric datatypes above.
+ *     Attributes of other datatypes (compounds, references, enums, variable-length sequences, numeric layouts
+ *     not listed above) and those with a shared datatype or dataspace are skipped, so that a file keeps
+ *     reading.</li>
  * </ul>
  *
  * <h2>What it refuses</h2>
  * Chunked storage (HDF5 stores every compressed or resizable dataset chunked), filter pipelines, external
  * storage, datasets never written (their values are only a fill value, which a weights file never holds), other
- * datatype classes (strings, compounds, enums such as h5py's booleans, ...), shared (committed) datatypes, and
- * attributes, which are skipped. Every refusal and every malformed structure is an {@link IOException} naming the
- * file, the offset and what was expected there.
+ * datatype classes (strings, compounds, enums such as h5py's booleans, ...) and shared (committed) datatypes for
+ * datasets, and dense attribute storage (an attribute info message naming a fractal heap, which HDF5 uses for
+ * more than 8 attributes or large ones in new-style object headers): {@link #readAttributes} refuses it rather
+ * than return some attributes silently. {@link #readDatasets} skips attributes, whatever they hold. Every
+ * refusal and every malformed structure is an {@link IOException} naming the file, the offset and what was
+ * expected there.
  *
  * <h2>Hostile input</h2>
  * Nothing in the file is trusted: offsets and lengths are checked against the array before use, the element
  * count of a dataset against the bytes it has, B-tree nodes, continuation blocks and groups on the current path
  * are remembered so cycles end in an error (a group linking to an ancestor is not followed), and at most
  * {@value #MAX_OBJECTS} objects are visited, so a file of links that fan out cannot make reading take forever.
+ * Each attribute value counts as one such object, and the strings of all attributes together hold at most
+ * {@value #MAX_STRING_BYTES} bytes, so that heap objects referenced many times cannot fill memory.
  */
 public final class Hdf5File {
     /** Objects (headers, B-tree nodes, symbol nodes, header blocks) visited before reading gives up. */
@@ -54,6 +67,8 @@ public final class Hdf5File {
     private static final long MAX_PATH_CHARS = 1L << 26;
     /** Longest link name accepted, so that a path (at most {@link #MAX_DEPTH} names) stays small. */
     private static final int MAX_NAME = 4096;
+    /** Bytes of attribute strings decoded in all: a Keras model's configuration JSON is well under a megabyte. */
+    static final int MAX_STRING_BYTES = 1 << 26;
 
     private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     private static final long UNDEFINED = -1;
@@ -68,12 +83,21 @@ public final class Hdf5File {
     private long visited;
     private long pathChars;
     private long elements;
+    private long stringBytes;
+    /** Whether the walk reads attributes (and leaves datasets' values unread) or datasets (and skips attributes). */
+    private final boolean wantAttributes;
     private final Map<Long, TensorData> datasets = new HashMap<>();
     private final Map<String, TensorData> out = new TreeMap<>();
+    /** By object header, so that an object reached by several paths is read once. */
+    private final Map<Long, Map<String, Object>> attributesAt = new HashMap<>();
+    private final Map<String, Map<String, Object>> attributesOut = new TreeMap<>();
+    /** Each global heap collection's objects, index to {position, size}, by the collection's position. */
+    private final Map<Long, Map<Integer, long[]>> collections = new HashMap<>();
 
-    private Hdf5File(byte[] bytes, String source) {
+    private Hdf5File(byte[] bytes, String source, boolean wantAttributes) {
         this.b = bytes;
         this.source = source;
+        this.wantAttributes = wantAttributes;
     }
 
     /**
@@ -91,11 +115,36 @@ public final class Hdf5File {
      *                     support (saying which, e.g. a chunked dataset, dense link storage, a datatype class)
      */
     public static Map<String, TensorData> readDatasets(byte[] bytes, String source) throws IOException {
-        Hdf5File f = new Hdf5File(bytes, source);
-        long root = f.superblock();
-        Set<Long> ancestors = new HashSet<>();
-        f.object(root, "", ancestors, 0);
+        Hdf5File f = new Hdf5File(bytes, source, false);
+        f.walk();
         return f.out;
+    }
+
+    /**
+     * Every attribute of every group and dataset, by the object's path ({@code ""} for the root group, else as in
+     * {@link #readDatasets}, e.g. {@code "model_weights/dense"}) then attribute name, both in ascending order.
+     * Every group and dataset is listed, one without attributes with an empty map. A value is a {@code String}
+     * (a scalar string), a {@code List<String>} (a string array of any rank, flattened row-major) or a
+     * {@code double[]} (numbers of any rank, flattened; a scalar gives one value). Fixed-length strings lose their
+     * padding (trailing NULs or spaces; a NUL-terminated string ends at its first NUL). Attributes of other
+     * datatypes are skipped (see the class comment). Datasets' values are not read, so a file of chunked
+     * datasets gives its attributes too. The maps are unmodifiable.
+     *
+     * @param bytes  the whole file
+     * @param source what to call the file in messages
+     * @return a sorted map from object path to its attributes by name
+     * @throws IOException with a message naming {@code source}, the offset and what was expected, for anything
+     *                     that is not a well-formed HDF5 file of the supported kind, or dense attribute storage
+     */
+    public static Map<String, Map<String, Object>> readAttributes(byte[] bytes, String source) throws IOException {
+        Hdf5File f = new Hdf5File(bytes, source, true);
+        f.walk();
+        return Collections.unmodifiableMap(f.attributesOut);
+    }
+
+    private void walk() throws IOException {
+        long root = superblock();
+        object(root, "", new HashSet<>(), 0);
     }
 
     // ------------------------------------------------------------------------------------------------ errors
@@ -250,8 +299,10 @@ public final class Hdf5File {
     private static final int EXTERNAL = 0x07;
     private static final int LAYOUT = 0x08;
     private static final int FILTERS = 0x0B;
+    private static final int ATTRIBUTE = 0x0C;
     private static final int CONTINUATION = 0x10;
     private static final int SYMBOL_TABLE = 0x11;
+    private static final int ATTRIBUTE_INFO = 0x15;
 
     /** The messages of the object header at {@code pos}, continuation blocks included. */
     private List<Message> header(long pos) throws IOException {
@@ -370,6 +421,9 @@ public final class Hdf5File {
                     }
                 }
             }
+            if (wantAttributes) {
+                attributes(pos, messages, path.isEmpty() ? "" : path.substring(0, path.length() - 1));
+            }
             ancestors.add(pos);
             for (Map.Entry<String, Long> e : members.entrySet()) {
                 if (!ancestors.contains(e.getValue())) {
@@ -387,6 +441,10 @@ public final class Hdf5File {
                 throw error(pos, "a group as the root object, found a dataset");
             }
             String name = path.substring(0, path.length() - 1);
+            if (wantAttributes) {
+                attributes(pos, messages, name);
+                return;
+            }
             TensorData t = datasets.get(pos);
             if (t == null) {
                 t = dataset(messages, name);
@@ -545,6 +603,243 @@ public final class Hdf5File {
         member(members, name, definedAddress(p, "the object of link '" + path + name + "'"), m.pos, path);
     }
 
+    // ------------------------------------------------------------------------------------------------ attributes
+
+    private static String objectName(String path) {
+        return path.isEmpty() ? "the root group" : "'" + path + "'";
+    }
+
+    /** Reads the attributes of the object whose header is at {@code pos} (once) and lists them under its path. */
+    private void attributes(long pos, List<Message> messages, String path) throws IOException {
+        Map<String, Object> values = attributesAt.get(pos);
+        if (values == null) {
+            values = new TreeMap<>();
+            for (Message m : messages) {
+                if (m.type == ATTRIBUTE_INFO) {
+                    attributeInfo(m, path);
+                } else if (m.type == ATTRIBUTE && (m.flags & 0x02) == 0) {
+                    // a shared attribute message (flag 0x02) holds only a reference to it: skipped as unsupported
+                    attribute(m, path, values);
+                }
+            }
+            values = Collections.unmodifiableMap(values);
+            attributesAt.put(pos, values);
+        }
+        attributesOut.put(path, values);
+    }
+
+    private void attributeInfo(Message m, String path) throws IOException {
+        int version = u8(m.pos);
+        if (version != 0) {
+            throw error(m.pos, "attribute info message version 0, found " + version);
+        }
+        int flags = u8(m.pos + 1);
+        long p = m.pos + 2 + ((flags & 1) != 0 ? 2 : 0);
+        if (offsetSize > m.pos + m.size - p) {
+            throw error(m.pos, "a fractal heap address within the " + m.size + "-byte attribute info message");
+        }
+        if (address(p) != UNDEFINED) {
+            throw error(p, "compact attribute storage on " + objectName(path) + ", found dense attribute storage"
+                    + " (fractal heap), which is not supported");
+        }
+    }
+
+    private void attribute(Message m, String path, Map<String, Object> values) throws IOException {
+        long end = m.pos + m.size;
+        int version = u8(m.pos);
+        if (version < 1 || version > 3) {
+            throw error(m.pos, "attribute message version 1, 2 or 3, found " + version);
+        }
+        int flags = version == 1 ? 0 : u8(m.pos + 1);
+        int nameSize = u16(m.pos + 2);
+        int typeSize = u16(m.pos + 4);
+        int spaceSize = u16(m.pos + 6);
+        // version 3 adds the name's character set; version 1 pads name, datatype and dataspace to 8 bytes each
+        long namePos = m.pos + (version == 3 ? 9 : 8);
+        int pad = version == 1 ? 7 : 0;
+        long typePos = namePos + ((nameSize + pad) & ~pad);
+        long spacePos = typePos + ((typeSize + pad) & ~pad);
+        long data = spacePos + ((spaceSize + pad) & ~pad);
+        if (nameSize == 0 || typeSize < 8 || data > end) {
+            throw error(m.pos, "an attribute name (1 or more bytes), datatype (8 or more) and dataspace within the "
+                    + m.size + "-byte attribute message, found " + nameSize + ", " + typeSize + " and " + spaceSize
+                    + " bytes");
+        }
+        int nameLength = 0;
+        while (nameLength < nameSize && b[(int) namePos + nameLength] != 0) {
+            nameLength++;
+        }
+        String name = new String(b, (int) namePos, nameLength, StandardCharsets.UTF_8);
+        String what = "attribute '" + name + "' of " + objectName(path);
+        if ((flags & 0x03) != 0) {
+            return; // a shared datatype or dataspace: not supported, skipped
+        }
+        count(m.pos);
+        int[] shape = dataspace(new Message(DATASPACE, 0, spacePos, spaceSize), what);
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+            if (n > MAX_OBJECTS) {
+                throw error(spacePos, "at most " + MAX_OBJECTS + " values in " + what);
+            }
+        }
+        count(spacePos, (int) n);
+        int cls = u8(typePos) & 0x0F;
+        int bits = (int) uint(typePos + 1, 3);
+        long size = uint(typePos + 4, 4);
+        if (n * size > end - data) {
+            throw error(data, n + " values of " + size + " bytes for " + what + " within its attribute message, found "
+                    + (end - data) + " bytes");
+        }
+        Object value;
+        if (cls == 3) {
+            value = fixedStrings(data, (int) n, (int) size, bits, what);
+        } else if (cls == 9 && (bits & 0x0F) == 1) {
+            if (size != 8 + offsetSize) {
+                throw error(typePos, "variable-length strings of " + (8 + offsetSize) + " bytes (length, collection"
+                        + " and index) for " + what + ", found " + size);
+            }
+            value = variableStrings(data, (int) n, bits >> 4, what);
+        } else {
+            Datatype dt = datatype(new Message(DATATYPE, 0, typePos, typeSize), what, true);
+            if (dt == null) {
+                return; // a compound, reference, enum, sequence, or numeric layout not supported: skipped
+            }
+            double[] numbers = new double[(int) n];
+            for (int i = 0; i < numbers.length; i++) {
+                numbers[i] = dt.toDouble(b, (int) data + i * dt.size);
+            }
+            value = numbers;
+        }
+        if (value == null) {
+            return; // strings of a padding or character set not defined by the specification: skipped
+        }
+        if (value instanceof List<?> strings && shape.length == 0) {
+            value = strings.get(0);
+        }
+        if (values.put(name, value) != null) {
+            throw error(m.pos, "a new attribute name, found \"" + name + "\" twice on " + objectName(path));
+        }
+    }
+
+    /** Fixed-length strings, or null if their padding or character set is undefined. */
+    private List<String> fixedStrings(long data, int n, int size, int bits, String what) throws IOException {
+        int padding = bits & 0x0F;
+        int charset = (bits >> 4) & 0x0F;
+        if (padding > 2 || charset > 1) {
+            return null;
+        }
+        String[] strings = new String[n];
+        for (int i = 0; i < n; i++) {
+            strings[i] = text(data + (long) i * size, size, padding, what);
+        }
+        return List.of(strings);
+    }
+
+    /** Variable-length strings, or null if their padding or character set is undefined. */
+    private List<String> variableStrings(long data, int n, int bits, String what) throws IOException {
+        int padding = bits & 0x0F;
+        int charset = (bits >> 4) & 0x0F;
+        if (padding > 2 || charset > 1) {
+            return null;
+        }
+        String[] strings = new String[n];
+        int element = 8 + offsetSize;
+        for (int i = 0; i < n; i++) {
+            long e = data + (long) i * element;
+            long length = uint(e, 4);
+            if (length == 0) {
+                // HDF5 may store no heap object for an empty string
+                strings[i] = "";
+                continue;
+            }
+            long collection = definedAddress(e + 4, "the global heap collection of " + what);
+            long[] object = heapObject(collection, uint(e + 4 + offsetSize, 4), e, what);
+            if (length > object[1]) {
+                throw error(e, "a string of at most its heap object's " + object[1] + " bytes for " + what
+                        + ", found " + length);
+            }
+            strings[i] = text(object[0], length, padding, what);
+        }
+        return List.of(strings);
+    }
+
+    /** A string's bytes without their padding (0: up to the first NUL; 1: trailing NULs; 2: trailing spaces). */
+    private String text(long pos, long length, int padding, String what) throws IOException {
+        if (length > MAX_STRING_BYTES - stringBytes) {
+            throw error(pos, "attribute strings of at most " + MAX_STRING_BYTES + " bytes in all, found more at "
+                    + what);
+        }
+        stringBytes += length;
+        check(pos, length, "the string of " + what);
+        int start = (int) pos;
+        int stop = start + (int) length;
+        if (padding == 0) {
+            for (int i = start; i < stop; i++) {
+                if (b[i] == 0) {
+                    stop = i;
+                    break;
+                }
+            }
+        } else {
+            byte filler = padding == 1 ? 0 : (byte) ' ';
+            while (stop > start && b[stop - 1] == filler) {
+                stop--;
+            }
+        }
+        return new String(b, start, stop - start, StandardCharsets.UTF_8);
+    }
+
+    /** Object {@code index} of the global heap collection at {@code collection}: its data's position and size. */
+    private long[] heapObject(long collection, long index, long at, String what) throws IOException {
+        Map<Integer, long[]> objects = collections.get(collection);
+        if (objects == null) {
+            objects = collection(collection);
+            collections.put(collection, objects);
+        }
+        long[] object = index > 0 && index <= 0xFFFF ? objects.get((int) index) : null;
+        if (object == null) {
+            throw error(at, "object " + index + " of the global heap collection at " + collection + " for " + what
+                    + ", found none");
+        }
+        return object;
+    }
+
+    private Map<Integer, long[]> collection(long pos) throws IOException {
+        count(pos);
+        signature(pos, "GCOL");
+        int version = u8(pos + 4);
+        if (version != 1) {
+            throw error(pos + 4, "global heap collection version 1, found " + version);
+        }
+        long size = length(pos + 8);
+        check(pos, size, "a global heap collection");
+        long end = pos + size;
+        Map<Integer, long[]> objects = new HashMap<>();
+        // HDF5 aligns the collection's header to 8 bytes, and each object's data size, but not its header
+        int header = 8 + lengthSize;
+        long p = pos + ((header + 7) & ~7);
+        while (end - p >= header) {
+            int index = u16(p);
+            if (index == 0) {
+                break; // the free space, which HDF5 keeps at the end of the collection
+            }
+            count(p);
+            long objectSize = length(p + 8);
+            long data = p + header;
+            if (objectSize > end - data) {
+                throw error(p + 8, "a global heap object within its collection, found " + objectSize + " bytes with "
+                        + (end - data) + " left");
+            }
+            if (objects.put(index, new long[] {data, objectSize}) != null) {
+                throw error(p, "a new object index in the global heap collection at " + pos + ", found " + index
+                        + " again");
+            }
+            p = data + ((objectSize + 7) & ~7L);
+        }
+        return objects;
+    }
+
     // ------------------------------------------------------------------------------------------------ datasets
 
     private TensorData dataset(List<Message> messages, String name) throws IOException {
@@ -557,7 +852,7 @@ public final class Hdf5File {
         notShared(space, "dataspace");
         notShared(type, "datatype");
         notShared(layout, "layout");
-        int[] shape = dataspace(space, name);
+        int[] shape = dataspace(space, "dataset '" + name + "'");
         long n = 1;
         for (int d : shape) {
             n *= d;
@@ -565,7 +860,7 @@ public final class Hdf5File {
                 throw error(space.pos, "at most " + Integer.MAX_VALUE + " elements in dataset '" + name + "'");
             }
         }
-        Datatype dt = datatype(type, name);
+        Datatype dt = datatype(type, "dataset '" + name + "'", false);
         long[] data = layout(layout, name);
         Message filters = find(messages, FILTERS);
         if (filters != null) {
@@ -604,7 +899,8 @@ public final class Hdf5File {
         return new TensorData(shape, values);
     }
 
-    private int[] dataspace(Message m, String name) throws IOException {
+    /** The shape; {@code what} names the dataset or attribute in messages. */
+    private int[] dataspace(Message m, String what) throws IOException {
         check(m.pos, m.size, "a dataspace message");
         int version = u8(m.pos);
         int rank = u8(m.pos + 1);
@@ -630,21 +926,42 @@ public final class Hdf5File {
         for (int i = 0; i < rank; i++) {
             long d = length(p + (long) i * lengthSize);
             if (d > Integer.MAX_VALUE) {
-                throw error(p + (long) i * lengthSize, "a dimension below 2^31 in dataset '" + name + "', found " + d);
+                throw error(p + (long) i * lengthSize, "a dimension below 2^31 in " + what + ", found " + d);
             }
             shape[i] = (int) d;
         }
         return shape;
     }
 
-    /** How to turn one stored element into a float. */
+    /** How to turn one stored element into a float or a double. */
     private record Datatype(int size, boolean isFloat, boolean bigEndian, boolean signed) {
-        float convert(byte[] bytes, int at) {
+        private long bits(byte[] bytes, int at) {
             long v = 0;
             for (int i = 0; i < size; i++) {
                 int k = bigEndian ? i : size - 1 - i;
                 v = (v << 8) | (bytes[at + k] & 0xFF);
             }
+            return v;
+        }
+
+        double toDouble(byte[] bytes, int at) {
+            long v = bits(bytes, at);
+            if (isFloat) {
+                return size == 4 ? Float.intBitsToFloat((int) v) : Double.longBitsToDouble(v);
+            }
+            if (size < 8) {
+                int shift = 64 - 8 * size;
+                return signed ? (double) ((v << shift) >> shift) : (double) v;
+            }
+            if (signed || v >= 0) {
+                return v;
+            }
+            // past 2^63 unsigned: as in convert
+            return (double) ((v >>> 1) | (v & 1)) * 2;
+        }
+
+        float convert(byte[] bytes, int at) {
+            long v = bits(bytes, at);
             if (isFloat) {
                 return size == 4 ? Float.intBitsToFloat((int) v) : (float) Double.longBitsToDouble(v);
             }
@@ -661,30 +978,43 @@ public final class Hdf5File {
         }
     }
 
-    private Datatype datatype(Message m, String name) throws IOException {
+    /**
+     * The numeric datatype of message {@code m}; {@code what} names the dataset or attribute. A datatype of another
+     * class or layout is an error, or if {@code orNull} (an attribute, which is then skipped) null.
+     */
+    private Datatype datatype(Message m, String what, boolean orNull) throws IOException {
         check(m.pos, Math.max(m.size, 8), "a datatype message");
         int classAndVersion = u8(m.pos);
         int cls = classAndVersion & 0x0F;
         int bits = (int) uint(m.pos + 1, 3);
         long size = uint(m.pos + 4, 4);
         if (cls != 0 && cls != 1) {
-            String what = cls < CLASS_NAMES.length ? CLASS_NAMES[cls] : "class " + cls;
-            throw error(m.pos, "a fixed-point or floating-point datatype for dataset '" + name + "', found the "
-                    + what + " datatype class (not supported)");
+            if (orNull) {
+                return null;
+            }
+            String found = cls < CLASS_NAMES.length ? CLASS_NAMES[cls] : "class " + cls;
+            throw error(m.pos, "a fixed-point or floating-point datatype for " + what + ", found the "
+                    + found + " datatype class (not supported)");
         }
         if (cls == 0) {
             long offset = m.size >= 12 ? uint(m.pos + 8, 2) : -1;
             long precision = m.size >= 12 ? uint(m.pos + 10, 2) : -1;
             if ((size != 1 && size != 2 && size != 4 && size != 8) || offset != 0 || precision != 8 * size) {
-                throw error(m.pos, "a fixed-point datatype of 1, 2, 4 or 8 whole bytes for dataset '" + name
-                        + "', found size " + size + ", bit offset " + offset + ", precision " + precision);
+                if (orNull) {
+                    return null;
+                }
+                throw error(m.pos, "a fixed-point datatype of 1, 2, 4 or 8 whole bytes for " + what
+                        + ", found size " + size + ", bit offset " + offset + ", precision " + precision);
             }
             return new Datatype((int) size, false, (bits & 1) != 0, (bits & 0x08) != 0);
         }
         // IEEE single and double only: byte order bit 0 (bit 6 set would be VAX order), and their field layout
         if (m.size < 20 || (size != 4 && size != 8) || (bits & 0x40) != 0) {
-            throw error(m.pos, "an IEEE floating-point datatype of 4 or 8 bytes for dataset '" + name
-                    + "', found size " + size);
+            if (orNull) {
+                return null;
+            }
+            throw error(m.pos, "an IEEE floating-point datatype of 4 or 8 bytes for " + what
+                    + ", found size " + size);
         }
         int precision = u16(m.pos + 10);
         int exponentLocation = u8(m.pos + 12);
@@ -697,7 +1027,10 @@ public final class Hdf5File {
                 : precision == 64 && exponentLocation == 52 && exponentSize == 11 && mantissaLocation == 0
                         && mantissaSize == 52;
         if (!ieee || uint(m.pos + 8, 2) != 0) {
-            throw error(m.pos, "an IEEE floating-point layout for dataset '" + name + "', found precision "
+            if (orNull) {
+                return null;
+            }
+            throw error(m.pos, "an IEEE floating-point layout for " + what + ", found precision "
                     + precision + ", exponent " + exponentSize + " bits at " + exponentLocation + ", mantissa "
                     + mantissaSize + " bits at " + mantissaLocation);
         }

@@ -130,6 +130,11 @@ class ReadersFuzzTest {
         } catch (IOException expected) {
             // rejected with a message: fine
         }
+        try {
+            Hdf5File.readAttributes(data, "fuzz.h5");
+        } catch (IOException expected) {
+            // rejected with a message: fine
+        }
     }
 
     /** A Keras 3 .keras file: the zip, its config.json and its HDF5 weights, read by Sequential.load. */

@@ -82,10 +82,28 @@ class Hdf5WriterTest {
             return m;
         }
 
+        /** What {@link Hdf5File#readAttributes} must give: every group (parents too) and dataset, by path. */
+        Map<String, Map<String, String>> expectedAttributes() {
+            Map<String, Map<String, String>> m = new TreeMap<>();
+            List<String> paths = new ArrayList<>(expected().keySet());
+            paths.addAll(groups);
+            paths.addAll(attributes.keySet());
+            for (String path : paths) {
+                for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+                    m.put(path.substring(0, i), Map.of());
+                }
+                m.put(path, Map.of());
+            }
+            m.put("", Map.of());
+            m.putAll(attributes);
+            return m;
+        }
+
         /** The file, read back by {@link Hdf5File} and compared with what was written; dumped if asked. */
         byte[] check(String name) throws IOException {
             byte[] bytes = writer.toBytes();
             assertEquals(expected(), Hdf5File.readDatasets(bytes, name), () -> name + ", seed " + SEED);
+            assertEquals(expectedAttributes(), Hdf5File.readAttributes(bytes, name), () -> name + ", seed " + SEED);
             // Hdf5File reads every link; HDF5 finds one by binary search, which only works if they are in order
             List<String> paths = new ArrayList<>(expected().keySet());
             paths.addAll(groups);
