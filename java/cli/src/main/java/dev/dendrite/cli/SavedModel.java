@@ -19,7 +19,8 @@ import picocli.CommandLine.ParameterException;
 final class SavedModel {
     /** Appended to every load error: what a model file is, and where one comes from. */
     static final String WHAT_TO_DO = "--model expects a .safetensors file written by 'dendrite train' or by "
-            + "Sequential.save in Java, or a .keras file (Keras 3's model.save, or 'dendrite train -o m.keras').";
+            + "Sequential.save in Java, a .keras file (Keras 3's model.save, or 'dendrite train -o m.keras'), or a "
+            + "legacy Keras .h5 model file.";
 
     private SavedModel() {
     }
@@ -83,7 +84,8 @@ final class SavedModel {
     private static String modelFilesIn(Path folder) {
         try (Stream<Path> files = Files.list(folder)) {
             String names = files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(".safetensors") || n.endsWith(".keras")).sorted().limit(5)
+                    .filter(n -> n.endsWith(".safetensors") || n.endsWith(".keras") || n.endsWith(".h5")).sorted()
+                    .limit(5)
                     .collect(Collectors.joining(", "));
             return names.isEmpty() ? "" : " (it holds " + names + ")";
         } catch (IOException | RuntimeException e) {

@@ -88,17 +88,50 @@ final class KerasFiles {
             stored = Hdf5File.readDatasets(entry(zip, weightsName, file, Integer.MAX_VALUE - 8),
                     file + "!" + weightsName);
         }
+        Map<String, Object> c;
+        Map<String, Object> dendrite;
+        try {
+            c = (Map<String, Object>) Json.parse(configJson);
+            // a file Dendrite wrote keeps what Keras has no place for in metadata.json
+            dendrite = (Map<String, Object>) ((Map<String, Object>) Json.parse(metadataJson)).get(DENDRITE_KEY);
+        } catch (ClassCastException | IllegalArgumentException e) {
+            throw new IOException(file + ": not a Keras model this Dendrite reads: " + e.getMessage(), e);
+        }
+        Object compile = c.get("compile_config");
+        return assemble(file, backend, c, dendrite, model -> weights(model, stored, file),
+                compile instanceof Map<?, ?> cc && cc.get("optimizer") != null ? (Map<String, Object>) cc : null,
+                model -> {
+                    restoreOptimizer(model, stored, file);
+                    return null;
+                });
+    }
+
+    /** What a model file gives a model being assembled (its weights, its optimizer's state). */
+    @FunctionalInterface
+    interface FromFile<T> {
+        T apply(Sequential model) throws IOException;
+    }
+
+    /**
+     * The {@code Sequential} a Keras model config ({@code model.get_config()} wrapped as {@code serialize} writes it)
+     * describes, on {@code backend} (null: the default), with {@code weights}' values; compiled as
+     * {@code compileConfig} says (Keras 3's {@code get_compile_config()} form; null: not compiled), then given
+     * {@code optimizerState}; with Dendrite's seed and metadata where {@code dendrite} (a file Dendrite wrote) holds
+     * them. Keras 3's and Keras 2's configs both: the input shape from an {@code InputLayer}'s {@code batch_shape}
+     * (Keras 2: {@code batch_input_shape}), a first layer's {@code batch_input_shape} (Keras 2), or the model's
+     * build configuration.
+     */
+    @SuppressWarnings("unchecked")
+    static Sequential assemble(Path file, Backend backend, Map<String, Object> c, Map<String, Object> dendrite,
+            FromFile<List<float[]>> weights, Map<String, Object> compileConfig, FromFile<Void> optimizerState)
+            throws IOException {
         Sequential model = null;
         try {
-            Map<String, Object> c = (Map<String, Object>) Json.parse(configJson);
             if (!"Sequential".equals(c.get("class_name"))) {
                 throw new IOException(file + ": a Keras " + c.get("class_name") + " model; Dendrite reads Sequential"
                         + " models (a Functional or subclassed model has no Sequential equivalent)");
             }
             Map<String, Object> config = (Map<String, Object>) c.get("config");
-            // a file Dendrite wrote keeps what Keras has no place for in metadata.json
-            Map<String, Object> dendrite = (Map<String, Object>) ((Map<String, Object>) Json.parse(metadataJson))
-                    .get(DENDRITE_KEY);
             model = new Sequential();
             if (dendrite != null) {
                 model.seed(ModelFiles.seedFromJson(dendrite.get("seed")));
@@ -112,39 +145,43 @@ final class KerasFiles {
             int[] inputShape = null;
             List<Object> layerConfigs = (List<Object>) config.get("layers");
             if (layerConfigs.size() > ModelFiles.MAX_LAYERS) {
-                throw new IOException(file + ": config.json lists " + layerConfigs.size() + " layers; expected at most "
+                throw new IOException(file + ": the config lists " + layerConfigs.size() + " layers; expected at most "
                         + ModelFiles.MAX_LAYERS + " (a damaged or crafted file)");
             }
             for (Object o : layerConfigs) {
                 Map<String, Object> l = (Map<String, Object>) o;
                 String className = (String) l.get("class_name");
                 Map<String, Object> lc = (Map<String, Object>) l.get("config");
+                Object batchShape = lc.get("batch_shape") != null ? lc.get("batch_shape") : lc.get("batch_input_shape");
                 if ("InputLayer".equals(className)) {
-                    inputShape = sampleShape(lc.get("batch_shape"), "InputLayer batch_shape");
+                    inputShape = sampleShape(batchShape, "InputLayer batch_shape");
                     model.add(new Input(inputShape).named((String) lc.get("name")));
                     continue;
                 }
+                if (inputShape == null && batchShape != null) { // Keras 2: Dense(4, input_shape=(6,)) first
+                    inputShape = sampleShape(batchShape, className + " batch_input_shape");
+                }
                 model.add(Layers.fromConfig(className, (String) lc.get("name"), lc));
             }
-            if (inputShape == null) { // a Sequential built without an Input: its build_config says
+            if (inputShape == null) { // a Sequential built without an Input: its build configuration says
                 Map<String, Object> build = (Map<String, Object>) c.get("build_config");
-                if (build == null || build.get("input_shape") == null) {
+                Object shape = build != null ? build.get("input_shape") : config.get("build_input_shape");
+                if (shape == null) {
                     throw new IOException(file + ": the model has no Input layer and no build_config input_shape;"
                             + " a model saved before it was built has no weights to read");
                 }
-                inputShape = sampleShape(build.get("input_shape"), "build_config input_shape");
+                inputShape = sampleShape(shape, "build_config input_shape");
             }
             model.build(inputShape);
-            model.setWeights(weights(model, stored, file));
+            model.setWeights(weights.apply(model));
             if (dendrite != null) {
                 for (Map.Entry<String, Object> e : ((Map<String, Object>) dendrite.get("metadata")).entrySet()) {
                     model.metadata().put(e.getKey(), (String) e.getValue());
                 }
             }
-            Object compile = c.get("compile_config");
-            if (compile instanceof Map<?, ?> cc && cc.get("optimizer") != null) {
-                compile(model, (Map<String, Object>) cc, file);
-                restoreOptimizer(model, stored, file);
+            if (compileConfig != null) {
+                compile(model, compileConfig, file);
+                optimizerState.apply(model);
             }
             return model;
         } catch (ClassCastException | NullPointerException | IllegalArgumentException | ArithmeticException
@@ -158,8 +195,8 @@ final class KerasFiles {
     }
 
     /** Loads a Keras {@code .weights.h5} file (Keras's {@code save_weights}) into a built model of the same layers. */
-    static void loadWeights(Sequential model, Path file) throws IOException {
-        Map<String, TensorData> stored = Hdf5File.readDatasets(Files.readAllBytes(file), file.toString());
+    static void loadWeights(Sequential model, Path file, byte[] bytes) throws IOException {
+        Map<String, TensorData> stored = Hdf5File.readDatasets(bytes, file.toString());
         model.setWeights(weights(model, stored, file));
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.Backend;
+import dev.dendrite.io.Hdf5File;
 import dev.dendrite.io.Json;
 import dev.dendrite.io.ModelFile;
 import dev.dendrite.io.ReadLimits;
@@ -132,6 +133,9 @@ final class ModelFiles {
         if (KerasFiles.isKerasModel(file)) {
             return KerasFiles.load(file, backend);
         }
+        if (KerasFiles.isHdf5(file)) {
+            return KerasLegacyFiles.load(file, Files.readAllBytes(file), backend);
+        }
         ModelFile.Contents contents = ModelFile.read(file);
         Sequential model = null;
         try {
@@ -215,7 +219,12 @@ final class ModelFiles {
 
     static void loadWeights(Sequential model, Path file) throws IOException {
         if (KerasFiles.isHdf5(file)) {
-            KerasFiles.loadWeights(model, file);
+            byte[] bytes = Files.readAllBytes(file);
+            if (KerasLegacyFiles.isLegacy(Hdf5File.readAttributes(bytes, file.toString()))) {
+                KerasLegacyFiles.loadWeights(model, file, bytes);
+            } else {
+                KerasFiles.loadWeights(model, file, bytes);
+            }
             return;
         }
         LinkedHashMap<String, TensorData> stored = ModelFile.readWeights(file);

@@ -137,7 +137,10 @@ class ReadersFuzzTest {
         }
     }
 
-    /** A Keras 3 .keras file: the zip, its config.json and its HDF5 weights, read by Sequential.load. */
+    /**
+     * A Keras model file read by Sequential.load: a Keras 3 .keras zip (its config.json, metadata.json and HDF5
+     * weights) or a legacy .h5 model file (its attributes' JSON and its weights), as the first bytes say.
+     */
     @FuzzTest(maxDuration = "3m")
     void kerasFile(byte[] data) {
         try (Sequential m = Sequential.load(file("fuzz.keras", data), cpu)) {
