@@ -70,7 +70,8 @@ public final class Hdf5File {
     /** Bytes of attribute strings decoded in all: a Keras model's configuration JSON is well under a megabyte. */
     static final int MAX_STRING_BYTES = 1 << 26;
 
-    private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    /** HDF5's format signature, at the start of the superblock. */
+    static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     private static final long UNDEFINED = -1;
     private static final String[] CLASS_NAMES = {"fixed-point", "floating-point", "time", "string", "bitfield",
         "opaque", "compound", "reference", "enumerated", "variable-length", "array", "complex"};
@@ -98,6 +99,15 @@ public final class Hdf5File {
         this.b = bytes;
         this.source = source;
         this.wantAttributes = wantAttributes;
+    }
+
+    /**
+     * Whether {@code head}, a file's first bytes, starts with HDF5's signature: a file written without a user block,
+     * as h5py and Keras write them (the reader also finds a superblock after one).
+     */
+    public static boolean startsWithSignature(byte[] head) {
+        return head.length >= SIGNATURE.length
+                && Arrays.equals(head, 0, SIGNATURE.length, SIGNATURE, 0, SIGNATURE.length);
     }
 
     /**

@@ -172,7 +172,7 @@ public final class Hdf5Writer {
         long collection = strings.isEmpty() ? UNDEFINED : globalHeap(out);
         long[] rootGroup = writeGroup(out, root, collection);
         Out sb = new Out();
-        sb.bytes(new byte[] {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'});
+        sb.bytes(Hdf5File.SIGNATURE);
         // versions of the superblock, free-space storage, root entry, (reserved), shared header messages; sizes of
         // offsets and lengths, (reserved); node sizes; no consistency flags
         sb.u8(0).u8(0).u8(0).u8(0).u8(0).u8(8).u8(8).u8(0).u16(LEAF_K).u16(NODE_K).u32(0);

@@ -51,7 +51,6 @@ final class KerasFiles {
     /** Largest config.json read: a crafted zip entry must not inflate without bound. */
     private static final int MAX_CONFIG_BYTES = 64 << 20;
     private static final byte[] ZIP = {'P', 'K', 3, 4};
-    private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     /** The key of metadata.json under which Dendrite's own files keep the seed and the model's metadata. */
     static final String DENDRITE_KEY = "dendrite";
 
@@ -63,9 +62,11 @@ final class KerasFiles {
         return startsWith(file, ZIP);
     }
 
-    /** Whether {@code file} is HDF5: Keras's {@code .weights.h5}. */
+    /** Whether {@code file} is HDF5: Keras's {@code .weights.h5} or a legacy {@code .h5} model file. */
     static boolean isHdf5(Path file) throws IOException {
-        return startsWith(file, HDF5);
+        try (InputStream in = Files.newInputStream(file)) {
+            return Hdf5File.startsWithSignature(in.readNBytes(8));
+        }
     }
 
     private static boolean startsWith(Path file, byte[] magic) throws IOException {
