@@ -15,7 +15,6 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -60,26 +59,12 @@ class Hdf5AttributesTest {
     }
 
     private static IOException assertBad(byte[] bytes, String source, String... fragments) {
-        IOException e = assertThrows(IOException.class, () -> Hdf5File.readAttributes(bytes, source));
-        String m = e.getMessage();
-        assertTrue(m.startsWith(source + ": at offset "), () -> "message should name the file and offset: " + m);
-        for (String fragment : fragments) {
-            assertTrue(m.contains(fragment), () -> "expected \"" + fragment + "\" in: " + m);
-        }
-        return e;
+        return Hdf5Checks.assertBad(Hdf5File::readAttributes, bytes, source, fragments);
     }
 
     /** Reads damaged bytes: an IOException or a result are both fine, any other throwable fails the test. */
     private static boolean readsOrRefuses(byte[] bytes, String what) {
-        try {
-            Hdf5File.readAttributes(bytes, "damaged");
-            return true;
-        } catch (IOException e) {
-            assertTrue(e.getMessage().startsWith("damaged: at offset "), e.getMessage());
-            return false;
-        } catch (Throwable t) {
-            throw new AssertionError(what + ": " + t, t);
-        }
+        return Hdf5Checks.readsOrRefuses(Hdf5File::readAttributes, bytes, what);
     }
 
     private static int indexOf(byte[] b, byte[] what, int from) {
