@@ -13,6 +13,8 @@ Writes into that folder:
   because Keras 2 is not installed: layer_names and weight_names as fixed-length byte strings, weights named
   "dense/kernel:0", a Keras 2 model_config (an InputLayer with batch_input_shape, initializers without "module",
   dtype "float32") and training_config (optimizer_config, metrics as nested MeanMetricWrapper lists);
+- keras2-model-no-input-layer.h5: the same in the layout of TensorFlow before 2.4, whose Sequential config has no
+  InputLayer (the first Dense carries batch_input_shape);
 - keras-legacy.json: x and Keras's predictions of the model (both files hold the same weights).
 Deterministic: fixed seeds, float32, the CPU.
 """
@@ -91,6 +93,19 @@ with h5py.File(os.path.join(out, "keras2-model.h5"), "w") as f:
         lg.attrs["weight_names"] = np.array([f"{name}/{w}:0".encode() for w in weights[name]])
         for w, value in zip(weights[name], layer.get_weights()):
             lg.create_dataset(f"{name}/{w}:0", data=value)
+
+# TensorFlow before 2.4 wrote no InputLayer: the first layer carried batch_input_shape (Dense(8, input_shape=(6,)))
+first = dense("dense", 8, "relu")
+first["config"]["batch_input_shape"] = [None, 6]
+keras2_config["config"]["layers"] = [first] + keras2_config["config"]["layers"][2:]
+with h5py.File(os.path.join(out, "keras2-model.h5"), "r") as src, \
+        h5py.File(os.path.join(out, "keras2-model-no-input-layer.h5"), "w") as f:
+    for k, v in src.attrs.items():
+        f.attrs[k] = v
+    f.attrs["model_config"] = json.dumps(keras2_config)
+    src.copy("model_weights", f)
+    del f["model_weights/dense_input"]
+    f["model_weights"].attrs["layer_names"] = np.array([b"dense", b"batch_normalization", b"dropout", b"dense_1"])
 
 with open(os.path.join(out, "keras-legacy.json"), "w") as f:
     json.dump({"keras_version": keras.__version__, "x": x.ravel().tolist(),
