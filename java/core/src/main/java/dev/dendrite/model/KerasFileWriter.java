@@ -252,8 +252,8 @@ final class KerasFileWriter {
         c.put("trainable", layer.isTrainable());
         c.put("dtype", dtypePolicy());
         Map<String, Object> own = new LinkedHashMap<>(layer.config());
-        if (layer instanceof Activation) { // Keras's Activation has no alpha: only its function's default is written
-            dropDefault(layer, own, "alpha", new Activation(((Activation) layer).activation()).config().get("alpha"),
+        if (layer instanceof Activation a) { // Keras's Activation has no alpha: only its function's default is written
+            dropDefault(layer, own, "alpha", new Activation(a.activation()).config().get("alpha"),
                     "a layer of its own (LeakyReLU(negative_slope) or ELU(alpha)) instead of Activation");
         } else if (layer instanceof Dense d) {
             dropDefault(layer, own, "activation_alpha", new Dense(1, d.activation()).config().get("activation_alpha"),

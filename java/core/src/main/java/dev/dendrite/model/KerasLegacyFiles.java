@@ -67,7 +67,7 @@ final class KerasLegacyFiles {
                 model -> weights(model, attributes, datasets, "model_weights", file), compile, model -> null);
     }
 
-    /** Loads a legacy {@code .h5} file's weights (Keras 2's {@code save_weights}, or a model file) into a built model. */
+    /** Loads a legacy {@code .h5} file's weights (Keras 2's {@code save_weights}, or a model file) into a model. */
     static void loadWeights(Sequential model, Path file, byte[] bytes) throws IOException {
         Map<String, Map<String, Object>> attributes = Hdf5File.readAttributes(bytes, file.toString());
         String group = attributes.getOrDefault("", Map.of()).containsKey("layer_names") ? "" : "model_weights";

@@ -769,6 +769,11 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      * is a valid safetensors file (weights named {@code layer/kernel} etc., kernels {@code [in, out]}). A compiled
      * model's optimizer state (every slot and the step count) is saved too, so that fitting a loaded model
      * continues as the uninterrupted fit would, as from a {@code .keras} file.
+     *
+     * <p>A name ending in {@code .keras} writes Keras 3's own file instead, which {@code keras.saving.load_model}
+     * opens (the optimizer's state in Keras's layout where it is known; Dendrite's seed and metadata kept where
+     * Keras does not look); what Keras cannot express is refused with an {@link IllegalArgumentException} naming
+     * the layer, before anything is written.
      */
     @Override
     public void save(Path file) throws IOException {
@@ -779,7 +784,11 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         });
     }
 
-    /** Saves only the weights (a safetensors file), atomically. */
+    /**
+     * Saves only the weights (a safetensors file), atomically; a name ending in {@code .weights.h5} writes Keras 3's
+     * weights file (with the optimizer's variables, as Keras's {@code save_weights} does), for
+     * {@code model.load_weights} in Keras.
+     */
     @Override
     public void saveWeights(Path file) throws IOException {
         guard.run(name, "saveWeights", () -> {
@@ -791,7 +800,8 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /**
      * Loads weights saved by {@link #saveWeights} or {@link #save} into this (built) model, or those of a Keras 3
-     * {@code .weights.h5} file (Keras's {@code model.save_weights}) of a model with the same layers.
+     * {@code .weights.h5} file (Keras's {@code model.save_weights}) of a model with the same layers, or of a legacy
+     * Keras {@code .h5} file (a model file, or Keras 2's {@code save_weights}), matched by layer order.
      */
     public void loadWeights(Path file) throws IOException {
         guard.run(name, "loadWeights", () -> {
@@ -815,9 +825,10 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     /**
-     * Loads a model saved by {@link #save}, or a Keras 3 {@code .keras} file (Keras's {@code model.save}: a
-     * Sequential of layers Dendrite has, compiled as it was; of the optimizer's own state, Adam's and AdamW's), on
-     * {@link Backends#auto()}.
+     * Loads a model saved by {@link #save}, a Keras 3 {@code .keras} file (Keras's {@code model.save}: a
+     * Sequential of layers Dendrite has, compiled as it was, with the optimizer's state where its layout in Keras is
+     * known), or a legacy Keras {@code .h5} model file (Keras 2's and Keras 3's {@code model.save("m.h5")}; a fresh
+     * optimizer), on {@link Backends#auto()}.
      */
     public static Sequential load(Path file) throws IOException {
         return ModelFiles.load(file, null);
