@@ -5,7 +5,8 @@ Adam's, and the weights Keras reaches after one more epoch from each, for KerasF
         /work/main/java/core/src/test/resources/dev/dendrite/model
 
 Writes keras-state-<name>.keras (Input(6) -> Dense(8, relu, no bias) -> BatchNormalization -> Dense(3, softmax),
-trained 2 epochs of batch 8 without shuffling, then saved with the optimizer's variables) and
+trained 2 epochs of batch 8 without shuffling, then saved with the optimizer's variables), keras-state-<name>.h5
+(the same model saved in the legacy HDF5 format, whose optimizer_weights list the same variables) and
 keras-optimizer-state.json: x, y and, per file, the weights after Keras trains one more epoch the same way (what
 Dendrite must reach when it loads the file and trains on). Deterministic: fixed seeds, float32, the CPU.
 """
@@ -40,6 +41,7 @@ for name, make in optimizers.items():
     model.compile(optimizer=make(), loss="sparse_categorical_crossentropy")
     model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     model.save(os.path.join(out, f"keras-state-{name}.keras"))
+    model.save(os.path.join(out, f"keras-state-{name}.h5"))  # the legacy format: the same variables, by name
     model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     resumed[name] = [np.asarray(w).ravel().tolist() for w in model.get_weights()]
 

@@ -298,7 +298,7 @@ final class KerasFiles {
      * learning rate unless it is a schedule, then the slots in Keras's layout ({@link #kerasSlotBlocks}). Left
      * fresh where that layout is not known (see there) or the file holds none.
      */
-    private static void restoreOptimizer(Sequential model, Map<String, TensorData> stored, Path file)
+    static void restoreOptimizer(Sequential model, Map<String, TensorData> stored, Path file)
             throws IOException {
         Engine engine = model.engine();
         String name = engine.optimizer().name();

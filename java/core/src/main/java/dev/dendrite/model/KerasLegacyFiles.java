@@ -30,7 +30,8 @@ import dev.dendrite.layers.Normalization;
  * weights, in order, against the model's, in order (names may differ: a notebook run twice names its layers
  * {@code dense_2}, {@code dense_3}, ...). The architecture goes through {@link KerasFiles#assemble}, as a
  * {@code .keras} file's does; Keras 2's spellings are read too. The optimizer's state in {@code optimizer_weights}
- * is not read: training goes on from a fresh optimizer.
+ * is read from files Keras 3 wrote (the same variables, in the same order, as in a {@code .keras} file); Keras 2's
+ * kept other variables, so its files train on from a fresh optimizer.
  */
 final class KerasLegacyFiles {
     private KerasLegacyFiles() {
@@ -64,7 +65,35 @@ final class KerasLegacyFiles {
             throw new IOException(file + ": not a Keras model this Dendrite reads: " + e.getMessage(), e);
         }
         return KerasFiles.assemble(file, backend, config, null,
-                model -> weights(model, attributes, datasets, "model_weights", file), compile, model -> null);
+                model -> weights(model, attributes, datasets, "model_weights", file), compile, model -> {
+                    if (String.valueOf(root.get("keras_version")).startsWith("3.")) {
+                        KerasFiles.restoreOptimizer(model, optimizerVariables(attributes, datasets, file), file);
+                    }
+                    return null;
+                });
+    }
+
+    /**
+     * Keras 3's optimizer variables as a {@code .keras} file numbers them ({@code optimizer/vars/<i>}), from the
+     * legacy file's {@code optimizer_weights}, whose {@code weight_names} list them in the same order (the
+     * optimizer's {@code variables}). Keras 2 kept other variables in another order; its files are not read so.
+     */
+    private static Map<String, TensorData> optimizerVariables(Map<String, Map<String, Object>> attributes,
+            Map<String, TensorData> datasets, Path file) throws IOException {
+        Object names = attributes.getOrDefault("optimizer_weights", Map.of()).get("weight_names");
+        Map<String, TensorData> vars = new LinkedHashMap<>();
+        if (names == null) {
+            return vars;
+        }
+        List<String> list = strings(names, "weight_names of optimizer_weights", file);
+        for (int i = 0; i < list.size(); i++) {
+            TensorData t = datasets.get("optimizer_weights/" + list.get(i));
+            if (t == null) {
+                throw new IOException(file + ": optimizer_weights lists " + list.get(i) + " but holds no such dataset");
+            }
+            vars.put("optimizer/vars/" + i, t);
+        }
+        return vars;
     }
 
     /** Loads a legacy {@code .h5} file's weights (Keras 2's {@code save_weights}, or a model file) into a model. */

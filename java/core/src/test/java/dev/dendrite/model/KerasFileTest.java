@@ -179,13 +179,17 @@ class KerasFileTest extends CpuModelTestBase {
 
     /**
      * SGD's momentum, RMSprop's three slots, Adagrad's accumulators, Adadelta's and Adamax's two: read from Keras's
-     * layout ({@code bench/keras/keras_optimizer_state_fixture.py}), so one more epoch here ends where Keras's ends
-     * (same tolerance as Adam's), and with a fresh optimizer it does not.
+     * layout ({@code bench/keras/keras_optimizer_state_fixture.py}), in a {@code .keras} file and in Keras 3's legacy
+     * {@code .h5}, so one more epoch here ends where Keras's ends (same tolerance as Adam's), and with a fresh
+     * optimizer it does not.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"sgd-momentum", "rmsprop-centered-momentum", "adagrad", "adadelta", "adamax"})
+    @ValueSource(strings = {"sgd-momentum.keras", "rmsprop-centered-momentum.keras", "adagrad.keras",
+        "adadelta.keras", "adamax.keras", "sgd-momentum.h5", "rmsprop-centered-momentum.h5", "adagrad.h5",
+        "adadelta.h5", "adamax.h5"})
     @SuppressWarnings("unchecked")
-    void otherRulesStateIsReadSoTrainingGoesOnAsInKeras(String name, @TempDir Path dir) throws IOException {
+    void otherRulesStateIsReadSoTrainingGoesOnAsInKeras(String fileName, @TempDir Path dir) throws IOException {
+        String name = fileName.substring(0, fileName.lastIndexOf('.'));
         Map<String, Object> states = KerasFixtures.load(KerasFileTest.class, "keras-optimizer-state.json",
                 "bench/keras/keras_optimizer_state_fixture.py");
         List<float[]> expected = new ArrayList<>();
@@ -194,7 +198,7 @@ class KerasFileTest extends CpuModelTestBase {
         }
         Tensor x = Tensor.wrap(KerasFixtures.floats(states.get("x")), 40, 6);
         int[] y = KerasFixtures.ints(states.get("y"));
-        Path file = copy(dir, "keras-state-" + name + ".keras");
+        Path file = copy(dir, "keras-state-" + fileName);
         double fresh = 0;
         for (boolean resumed : new boolean[] {true, false}) {
             try (Sequential m = Sequential.load(file, cpu)) {
