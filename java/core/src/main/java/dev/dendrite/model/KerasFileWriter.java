@@ -179,6 +179,14 @@ final class KerasFileWriter {
                 at += w.size();
             }
         }
+        if (KerasFiles.kerasTrailingVariables(optimizer) > 0) { // Nadam's u_product, as Keras multiplies it
+            double beta1 = ((Number) optimizer.config().get("beta_1")).doubleValue();
+            float product = 1f;
+            for (long k = 1; k <= steps; k++) {
+                product *= (float) (beta1 * (1 - 0.5 * Math.pow(0.96, k)));
+            }
+            h5.floats(vars + "/" + next, new TensorData(new int[0], new float[] {product}));
+        }
     }
 
     // ------------------------------------------------------------------------------------------ config

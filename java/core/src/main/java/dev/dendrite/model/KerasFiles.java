@@ -41,9 +41,9 @@ import dev.dendrite.optimizers.Optimizer;
  *
  * <p>Read: a {@code Sequential} of the layers {@link Layers#fromConfig} knows, compiled where the file holds a
  * compile configuration of a known optimizer, loss and metrics; the optimizer's step count and slots too where
- * their layout in Keras's variables is known ({@link #kerasSlotBlocks}: SGD, RMSprop, Adagrad, Adadelta, Adam,
- * AdamW and Adamax, without amsgrad, EMA or gradient accumulation, no layer frozen), so that training goes on as
- * it would in Keras; other optimizers start from fresh state. Anything that is not a {@code Sequential} (a
+ * their layout in Keras's variables is known ({@link #kerasSlotBlocks}: every rule but Adafactor, without EMA or
+ * gradient accumulation, no layer frozen), so that training goes on as it would in Keras; otherwise the optimizer
+ * starts from fresh state. Anything that is not a {@code Sequential} (a
  * Functional or subclassed model) is refused by name. {@link KerasFileWriter} writes the same layout; a file it
  * wrote also keeps Dendrite's seed and metadata in {@code metadata.json}, which are read back here.
  */
@@ -313,7 +313,8 @@ final class KerasFiles {
         while (stored.containsKey("optimizer/vars/" + vars)) {
             vars++;
         }
-        int first = vars - slotCount * trainable.size(); // 1 without a learning-rate variable (a schedule), else 2
+        // 1 without a learning-rate variable (a schedule), else 2
+        int first = vars - slotCount * trainable.size() - kerasTrailingVariables(engine.optimizer());
         if (first != 1 && first != 2) {
             throw new IOException(file + ": its " + name + " state holds " + vars + " variables; expected the step "
                     + "count, the learning rate and " + slotCount + " per trainable weight (" + trainable.size() + ")");
@@ -347,12 +348,13 @@ final class KerasFiles {
     /**
      * Where Keras keeps the optimizer's slots among its variables: after the step count and the learning rate,
      * blocks of variables (one per {@code add_optimizer_variables} call of the rule's {@code build}), each holding
-     * for every trainable weight in the model's order the Dendrite slots listed: Adam's, AdamW's, Adamax's and
-     * Adadelta's two interleaved; RMSprop's velocities, then its momentums, then its average gradients; SGD's
-     * momentums; Adagrad's accumulators. Dendrite's rules keep Keras's own quantities in those slots (their
-     * formulas are Keras's). Null where the layout is not known or was not checked against Keras (amsgrad, Nadam's
-     * extra product, the other rules), and with EMA, gradient accumulation or a frozen layer (Keras keeps no state
-     * for a frozen layer's weights): the optimizer then starts afresh in the other library.
+     * for every trainable weight in the model's order the Dendrite slots listed: Adam's, AdamW's, Adamax's, Nadam's,
+     * Lamb's, Ftrl's and Adadelta's two interleaved (then amsgrad's maximum as a block of its own); RMSprop's
+     * velocities, then its momentums, then its average gradients; SGD's and Lion's momentums; Adagrad's
+     * accumulators. Dendrite's rules keep Keras's own quantities in those slots (their formulas are Keras's); after
+     * the blocks Keras may keep {@link #kerasTrailingVariables} more. Null where the layout is not known (Adafactor,
+     * whose factored moments Dendrite keeps otherwise), and with EMA, gradient accumulation or a frozen layer (Keras
+     * keeps no state for a frozen layer's weights): the optimizer then starts afresh in the other library.
      */
     static int[][] kerasSlotBlocks(Sequential model) {
         Engine engine = model.engine();
@@ -361,9 +363,9 @@ final class KerasFiles {
             return null;
         }
         return switch (engine.optimizer().name()) {
-            case "adam", "adamw" -> slots == 2 ? new int[][] {{0, 1}} : null;
-            case "adamax", "adadelta" -> new int[][] {{0, 1}};
-            case "sgd", "adagrad", "rmsprop" -> {
+            case "adam", "adamw" -> slots == 2 ? new int[][] {{0, 1}} : new int[][] {{0, 1}, {2}}; // amsgrad's v_hat
+            case "adamax", "adadelta", "nadam", "lamb", "ftrl" -> new int[][] {{0, 1}};
+            case "sgd", "adagrad", "rmsprop", "lion" -> {
                 int[][] blocks = new int[slots][];
                 for (int k = 0; k < slots; k++) {
                     blocks[k] = new int[] {k};
@@ -372,6 +374,14 @@ final class KerasFiles {
             }
             default -> null;
         };
+    }
+
+    /**
+     * Keras's variables after the slots that Dendrite recomputes instead of keeping: Nadam's product of its momentum
+     * schedule ({@code u_product}), which Dendrite derives from the step count.
+     */
+    static int kerasTrailingVariables(Optimizer optimizer) {
+        return optimizer.name().equals("nadam") ? 1 : 0;
     }
 
     /** The trainable weights in the model's order: Keras's {@code model.trainable_variables}. */

@@ -178,15 +178,16 @@ class KerasFileTest extends CpuModelTestBase {
     }
 
     /**
-     * SGD's momentum, RMSprop's three slots, Adagrad's accumulators, Adadelta's and Adamax's two: read from Keras's
+     * SGD's momentum, RMSprop's three slots, Adagrad's accumulators, the two of Adadelta, Adamax, Nadam, Lamb and
+     * Ftrl, Lion's momentum, amsgrad's third: read from Keras's
      * layout ({@code bench/keras/keras_optimizer_state_fixture.py}), in a {@code .keras} file and in Keras 3's legacy
      * {@code .h5}, so one more epoch here ends where Keras's ends (same tolerance as Adam's), and with a fresh
      * optimizer it does not.
      */
     @ParameterizedTest
     @ValueSource(strings = {"sgd-momentum.keras", "rmsprop-centered-momentum.keras", "adagrad.keras",
-        "adadelta.keras", "adamax.keras", "sgd-momentum.h5", "rmsprop-centered-momentum.h5", "adagrad.h5",
-        "adadelta.h5", "adamax.h5"})
+        "adadelta.keras", "adamax.keras", "adam-amsgrad.keras", "nadam.keras", "lion.keras", "lamb.keras",
+        "ftrl.keras", "sgd-momentum.h5", "rmsprop-centered-momentum.h5", "adagrad.h5", "adadelta.h5", "adamax.h5"})
     @SuppressWarnings("unchecked")
     void otherRulesStateIsReadSoTrainingGoesOnAsInKeras(String fileName, @TempDir Path dir) throws IOException {
         String name = fileName.substring(0, fileName.lastIndexOf('.'));
