@@ -66,6 +66,7 @@ import dev.dendrite.optimizers.Nadam;
 import dev.dendrite.optimizers.Optimizer;
 import dev.dendrite.optimizers.RMSprop;
 import dev.dendrite.optimizers.SGD;
+import dev.dendrite.optimizers.schedules.ExponentialDecay;
 import dev.dendrite.regularizers.Regularizer;
 
 /**
@@ -263,7 +264,8 @@ class KerasFileWriteTest extends CpuModelTestBase {
             {new RMSprop(0.01, 0.9, 0.5, 1e-7, true), 3}, {new Adagrad(0.05), 1}, {new Adadelta(1.0), 2},
             {new Adamax(0.01), 2}, {new Adam(0.01), 2}, {new AdamW(0.01), 2}, {new Nadam(0.01), 2},
             {new Adam(0.01, 0.9, 0.999, 1e-7, true), 3}, {new Lion(0.001), 1}, {new Lamb(0.01), 2},
-            {new Ftrl(0.05), 2}, {new Adafactor(0.01), -1}};
+            {new Ftrl(0.05), 2}, {new Adafactor(0.01), -1},
+            {new Adam(new ExponentialDecay(0.01, 2, 0.5, false)), 2}}; // a schedule: no learning-rate variable
     }
 
     @Test
@@ -294,8 +296,9 @@ class KerasFileWriteTest extends CpuModelTestBase {
                 Map<String, TensorData> stored = datasets(file);
                 long vars = stored.keySet().stream().filter(k -> k.startsWith("optimizer/vars/")).count();
                 // 6 trainable weights: both Dense kernels and biases, the batch norm's gamma and beta
-                assertEquals(slots < 0 ? 0 : 2 + 6L * slots + KerasFiles.kerasTrailingVariables(optimizer), vars,
-                        what + ": " + stored.keySet());
+                long rate = optimizer.learningRateSchedule() == null ? 1 : 0;
+                assertEquals(slots < 0 ? 0 : 1 + rate + 6L * slots + KerasFiles.kerasTrailingVariables(optimizer),
+                        vars, what + ": " + stored.keySet());
                 try (Sequential b = Sequential.load(file, cpu)) {
                     assertEquals(slots < 0 ? 0 : a.engine().stepsDone(), b.engine().stepsDone(), what);
                     a.fit(xs, y, epoch);
@@ -308,7 +311,8 @@ class KerasFileWriteTest extends CpuModelTestBase {
                     }
                     assertEquals(slots >= 0, same, what + ": one more epoch after loading is the same epoch");
                     if (slots >= 0) {
-                        dump(file, optimizer.name() + "_" + slots, xs, y, predictions, wa);
+                        String schedule = optimizer.learningRateSchedule() == null ? "" : "_schedule";
+                        dump(file, optimizer.name() + "_" + slots + schedule, xs, y, predictions, wa);
                     }
                 }
                 assertEquals(optimizer.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
