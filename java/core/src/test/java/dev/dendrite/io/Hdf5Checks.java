@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Random;
 
 /** The checks of a refused or damaged file that Hdf5FileTest and Hdf5AttributesTest share, over either reader. */
 final class Hdf5Checks {
@@ -25,6 +27,26 @@ final class Hdf5Checks {
             assertTrue(m.contains(fragment), () -> "expected \"" + fragment + "\" in: " + m);
         }
         return e;
+    }
+
+    /**
+     * Damages {@code full} at every {@code step}-th offset, by 8 bytes of 0xFF and by one random byte: each read
+     * gives a result or an IOException, never another throwable, and at least one 0xFF damage is refused.
+     */
+    static void damagedEverywhere(Reader reader, byte[] full, String name, int step) {
+        Random random = new Random(name.hashCode());
+        int refused = 0;
+        for (int i = 0; i < full.length; i += step) {
+            byte[] ff = full.clone();
+            Arrays.fill(ff, i, Math.min(full.length, i + 8), (byte) 0xFF);
+            if (!readsOrRefuses(reader, ff, name + " with 0xFF at " + i)) {
+                refused++;
+            }
+            byte[] one = full.clone();
+            one[i] = (byte) random.nextInt(256);
+            readsOrRefuses(reader, one, name + " with a random byte at " + i);
+        }
+        assertTrue(refused > 0, name);
     }
 
     /** Reads damaged bytes: an IOException or a result are both fine, any other throwable fails the test. */
