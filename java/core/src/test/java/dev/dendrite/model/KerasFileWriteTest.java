@@ -323,7 +323,7 @@ class KerasFileWriteTest extends CpuModelTestBase {
     }
 
     @Test
-    void whatKerasCannotExpressIsRefusedAndNothingIsWritten(@TempDir Path dir) {
+    void whatKerasCannotExpressIsRefusedAndNothingIsWritten(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("m.keras");
         try (Sequential m = new Sequential(new Input(4), new Dense(3, "leaky_relu").activationAlpha(0.3))
                 .backend(cpu)) {
@@ -336,6 +336,12 @@ class KerasFileWriteTest extends CpuModelTestBase {
         try (Sequential m = new Sequential(new Input(4), new Dense(3, "leaky_relu")).backend(cpu)) {
             m.build(4);
             assertTrue(KerasFileWriter.modelConfig(m).toString().contains("leaky_relu"), "Keras's default alpha");
+            m.save(file); // not compiled: no compile_config, no optimizer variables
+            try (Sequential back = Sequential.load(file, cpu)) {
+                assertEquals(null, back.optimizer());
+                Tensor x = Tensor.wrap(new float[] {1, -2, 3, -4}, 1, 4);
+                assertArrayEquals(m.predict(x).toArray(), back.predict(x).toArray());
+            }
         }
     }
 
