@@ -50,7 +50,8 @@ final class KerasLegacyFiles {
         Map<String, Object> root = attributes.getOrDefault("", Map.of());
         if (!(root.get("model_config") instanceof String modelConfig)) {
             throw new IOException(file + ": an HDF5 file without a model_config attribute: "
-                    + (isLegacy(attributes) ? "Keras's weights only (save_weights)" : "not a Keras model file")
+                    + (isLegacy(attributes) ? "Keras 2's weights only (save_weights)"
+                            : "Keras 3's weights only (save_weights), or no Keras file")
                     + "; build the model in Dendrite and call loadWeights to read its weights");
         }
         Map<String, TensorData> datasets = Hdf5File.readDatasets(bytes, file.toString());
