@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -168,17 +169,13 @@ final class KerasFileWriter {
         for (int k = 0; k < slots.length; k++) {
             slots[k] = saved.get(OptimizerState.slotName(k)).values();
         }
-        for (int[] block : blocks) {
-            int at = 0;
-            for (WeightSpec w : KerasFiles.trainableWeights(model)) {
-                for (int k : block) {
-                    float[] v = new float[w.size()];
-                    System.arraycopy(slots[k], at, v, 0, v.length);
-                    h5.floats(vars + "/" + next++, new TensorData(w.shape(), v));
-                }
-                at += w.size();
-            }
+        List<KerasFiles.SlotVariable> slotVariables =
+                KerasFiles.slotVariables(KerasFiles.trainableWeights(model), blocks, next);
+        for (KerasFiles.SlotVariable sv : slotVariables) {
+            float[] v = Arrays.copyOfRange(slots[sv.slot()], sv.offset(), sv.offset() + sv.weight().size());
+            h5.floats(vars + "/" + sv.index(), new TensorData(sv.weight().shape(), v));
         }
+        next += slotVariables.size();
         if (KerasFiles.kerasTrailingVariables(optimizer) > 0) { // Nadam's u_product, as Keras multiplies it
             double beta1 = ((Number) optimizer.config().get("beta_1")).doubleValue();
             float product = 1f;

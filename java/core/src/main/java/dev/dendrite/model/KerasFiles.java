@@ -320,22 +320,15 @@ final class KerasFiles {
                     + "count, the learning rate and " + slotCount + " per trainable weight (" + trainable.size() + ")");
         }
         float[][] slots = new float[slotCount][engine.paramCount()];
-        int next = first;
-        for (int[] block : blocks) {
-            int at = 0;
-            for (WeightSpec w : trainable) {
-                for (int k : block) {
-                    String path = "optimizer/vars/" + next++;
-                    TensorData v = stored.get(path);
-                    if (!Arrays.equals(v.shape(), w.shape())) {
-                        throw new IOException(file + ": " + path + " (slot " + k + " of " + name + " for weight '"
-                                + w.name() + "') has shape " + Arrays.toString(v.shape()) + "; expected "
-                                + Arrays.toString(w.shape()));
-                    }
-                    System.arraycopy(v.values(), 0, slots[k], at, v.size());
-                }
-                at += w.size();
+        for (SlotVariable sv : slotVariables(trainable, blocks, first)) {
+            String path = "optimizer/vars/" + sv.index();
+            TensorData v = stored.get(path);
+            if (!Arrays.equals(v.shape(), sv.weight().shape())) {
+                throw new IOException(file + ": " + path + " (slot " + sv.slot() + " of " + name + " for weight '"
+                        + sv.weight().name() + "') has shape " + Arrays.toString(v.shape()) + "; expected "
+                        + Arrays.toString(sv.weight().shape()));
             }
+            System.arraycopy(v.values(), 0, slots[sv.slot()], sv.offset(), v.size());
         }
         float steps = iterations.values()[0];
         Map<String, TensorData> tensors = new HashMap<>();
@@ -374,6 +367,33 @@ final class KerasFiles {
             }
             default -> null;
         };
+    }
+
+    /**
+     * One of Keras's optimizer variables that holds a slot: {@code optimizer/vars/<index>} is slot {@code slot} of
+     * {@code weight}, whose values start at {@code offset} in Dendrite's buffer of that slot.
+     */
+    record SlotVariable(int index, WeightSpec weight, int slot, int offset) {
+    }
+
+    /**
+     * The slot variables in Keras's order, numbered from {@code first}: for each of {@link #kerasSlotBlocks}'
+     * blocks, each trainable weight in the model's order, each slot of the block. The one walk of the layout, for
+     * the reader and the writer.
+     */
+    static List<SlotVariable> slotVariables(List<WeightSpec> trainable, int[][] blocks, int first) {
+        List<SlotVariable> out = new ArrayList<>();
+        int index = first;
+        for (int[] block : blocks) {
+            int offset = 0;
+            for (WeightSpec w : trainable) {
+                for (int slot : block) {
+                    out.add(new SlotVariable(index++, w, slot, offset));
+                }
+                offset += w.size();
+            }
+        }
+        return out;
     }
 
     /**

@@ -97,9 +97,12 @@ final class KerasLegacyFiles {
         return vars;
     }
 
-    /** Loads a legacy {@code .h5} file's weights (Keras 2's {@code save_weights}, or a model file) into a model. */
-    static void loadWeights(Sequential model, Path file, byte[] bytes) throws IOException {
-        Map<String, Map<String, Object>> attributes = Hdf5File.readAttributes(bytes, file.toString());
+    /**
+     * Loads a legacy {@code .h5} file's weights (Keras 2's {@code save_weights}, or a model file) into a model;
+     * {@code attributes}: the file's, already read to tell its format.
+     */
+    static void loadWeights(Sequential model, Path file, byte[] bytes, Map<String, Map<String, Object>> attributes)
+            throws IOException {
         String group = attributes.getOrDefault("", Map.of()).containsKey("layer_names") ? "" : "model_weights";
         model.setWeights(weights(model, attributes, Hdf5File.readDatasets(bytes, file.toString()), group, file));
     }

@@ -220,8 +220,9 @@ final class ModelFiles {
     static void loadWeights(Sequential model, Path file) throws IOException {
         if (KerasFiles.isHdf5(file)) {
             byte[] bytes = Files.readAllBytes(file);
-            if (KerasLegacyFiles.isLegacy(Hdf5File.readAttributes(bytes, file.toString()))) {
-                KerasLegacyFiles.loadWeights(model, file, bytes);
+            Map<String, Map<String, Object>> attributes = Hdf5File.readAttributes(bytes, file.toString());
+            if (KerasLegacyFiles.isLegacy(attributes)) {
+                KerasLegacyFiles.loadWeights(model, file, bytes, attributes);
             } else {
                 KerasFiles.loadWeights(model, file, bytes);
             }

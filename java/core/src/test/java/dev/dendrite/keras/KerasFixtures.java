@@ -1,11 +1,14 @@
 package dev.dendrite.keras;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,16 @@ import dev.dendrite.model.Sequential;
  */
 public final class KerasFixtures {
     private KerasFixtures() {
+    }
+
+    /** Copies the resource {@code name} beside {@code anchor}'s package (a Keras file) into {@code dir}. */
+    public static Path copy(Class<?> anchor, Path dir, String name) throws IOException {
+        Path file = dir.resolve(name);
+        try (InputStream in = anchor.getResourceAsStream(name)) {
+            assertNotNull(in, name + " is on the test class path");
+            Files.copy(in, file);
+        }
+        return file;
     }
 
     /**

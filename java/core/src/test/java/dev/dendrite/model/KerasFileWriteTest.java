@@ -28,6 +28,7 @@ import dev.dendrite.io.Hdf5File;
 import dev.dendrite.io.Json;
 import dev.dendrite.io.TensorData;
 import dev.dendrite.initializers.Initializer;
+import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Activation;
 import dev.dendrite.layers.AlphaDropout;
 import dev.dendrite.layers.BatchNormalization;
@@ -79,12 +80,7 @@ import dev.dendrite.regularizers.Regularizer;
  */
 class KerasFileWriteTest extends CpuModelTestBase {
     private static Path copy(Path dir, String resource) throws IOException {
-        Path file = dir.resolve(resource);
-        try (InputStream in = KerasFileWriteTest.class.getResourceAsStream(resource)) {
-            assertNotNull(in, resource + " is on the test class path");
-            Files.copy(in, file);
-        }
-        return file;
+        return KerasFixtures.copy(KerasFileWriteTest.class, dir, resource);
     }
 
     private static byte[] entry(Path zipFile, String name) throws IOException {

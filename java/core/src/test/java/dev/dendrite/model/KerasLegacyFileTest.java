@@ -2,13 +2,10 @@ package dev.dendrite.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +41,7 @@ class KerasLegacyFileTest extends CpuModelTestBase {
     }
 
     private static Path copy(Path dir, String resource) throws IOException {
-        Path file = dir.resolve(resource);
-        try (InputStream in = KerasLegacyFileTest.class.getResourceAsStream(resource)) {
-            assertNotNull(in, resource + " is on the test class path");
-            Files.copy(in, file);
-        }
-        return file;
+        return KerasFixtures.copy(KerasLegacyFileTest.class, dir, resource);
     }
 
     private static Tensor x() {
