@@ -423,7 +423,7 @@ public final class Hdf5File {
                 symbolTable(symbols, members);
             } else {
                 if (linkInfo != null) {
-                    linkInfo(linkInfo, path);
+                    compactOnly(linkInfo, "link", 8, "in group '" + path + "'");
                 }
                 for (Message m : messages) {
                     if (m.type == LINK) {
@@ -566,17 +566,25 @@ public final class Hdf5File {
 
     // ------------------------------------------------------------------------------------------------ new groups
 
-    private void linkInfo(Message m, String path) throws IOException {
+    /**
+     * Refuses dense storage: a link info or attribute info message (version 0, {@code kind} "link" or "attribute")
+     * whose fractal heap address is defined. {@code optional}: the bytes of the field that bit 0 of its flags adds
+     * (the link info's maximum creation index, 8; the attribute info's, 2); {@code where}: the object, for
+     * messages.
+     */
+    private void compactOnly(Message m, String kind, int optional, String where) throws IOException {
         int version = u8(m.pos);
         if (version != 0) {
-            throw error(m.pos, "link info message version 0, found " + version);
+            throw error(m.pos, kind + " info message version 0, found " + version);
         }
         int flags = u8(m.pos + 1);
-        long p = m.pos + 2 + ((flags & 1) != 0 ? 8 : 0);
-        check(p, offsetSize, "a link info message");
+        long p = m.pos + 2 + ((flags & 1) != 0 ? optional : 0);
+        if (offsetSize > m.pos + m.size - p) {
+            throw error(m.pos, "a fractal heap address within the " + m.size + "-byte " + kind + " info message");
+        }
         if (address(p) != UNDEFINED) {
-            throw error(p, "compact link storage in group '" + path + "', found dense link storage (fractal heap),"
-                    + " which is not supported");
+            throw error(p, "compact " + kind + " storage " + where + ", found dense " + kind + " storage"
+                    + " (fractal heap), which is not supported");
         }
     }
 
@@ -626,7 +634,7 @@ public final class Hdf5File {
             values = new TreeMap<>();
             for (Message m : messages) {
                 if (m.type == ATTRIBUTE_INFO) {
-                    attributeInfo(m, path);
+                    compactOnly(m, "attribute", 2, "on " + objectName(path));
                 } else if (m.type == ATTRIBUTE && (m.flags & 0x02) == 0) {
                     // a shared attribute message (flag 0x02) holds only a reference to it: skipped as unsupported
                     attribute(m, path, values);
@@ -636,22 +644,6 @@ public final class Hdf5File {
             attributesAt.put(pos, values);
         }
         attributesOut.put(path, values);
-    }
-
-    private void attributeInfo(Message m, String path) throws IOException {
-        int version = u8(m.pos);
-        if (version != 0) {
-            throw error(m.pos, "attribute info message version 0, found " + version);
-        }
-        int flags = u8(m.pos + 1);
-        long p = m.pos + 2 + ((flags & 1) != 0 ? 2 : 0);
-        if (offsetSize > m.pos + m.size - p) {
-            throw error(m.pos, "a fractal heap address within the " + m.size + "-byte attribute info message");
-        }
-        if (address(p) != UNDEFINED) {
-            throw error(p, "compact attribute storage on " + objectName(path) + ", found dense attribute storage"
-                    + " (fractal heap), which is not supported");
-        }
     }
 
     private void attribute(Message m, String path, Map<String, Object> values) throws IOException {
