@@ -4,8 +4,9 @@
  *
  * The codes below are the contract with the host (OpenClBackend maps each enum constant to one of them).
  * Conventions at the kinks follow the CPU reference backend: relu'(0) = 0, and leaky_relu, elu and selu use
- * their negative branch at 0. Derivatives are computed from the pre-activation z, not from y = f(z): forms
- * in y alone (y (1 - y) for the sigmoid) lose all precision where y rounds to 1.
+ * their negative branch at 0; the others' are those of ActivationFunction's Javadoc. Derivatives are computed from
+ * the pre-activation z, not from y = f(z): forms in y alone (y (1 - y) for the sigmoid) lose all precision where y
+ * rounds to 1.
  */
 #ifndef DENDRITE_ACTIVATIONS_H
 #define DENDRITE_ACTIVATIONS_H
@@ -23,6 +24,22 @@
 #define DENDRITE_ACT_LEAKY_RELU 7
 #define DENDRITE_ACT_GELU 8
 #define DENDRITE_ACT_SWISH 9
+#define DENDRITE_ACT_SOFTPLUS 10
+#define DENDRITE_ACT_SOFTSIGN 11
+#define DENDRITE_ACT_RELU6 12
+#define DENDRITE_ACT_HARD_SIGMOID 13
+#define DENDRITE_ACT_HARD_SILU 14
+#define DENDRITE_ACT_MISH 15
+#define DENDRITE_ACT_EXPONENTIAL 16
+#define DENDRITE_ACT_CELU 17 /* Keras's default alpha 1: ELU's formula with alpha 1 */
+#define DENDRITE_ACT_LOG_SIGMOID 18
+#define DENDRITE_ACT_TANH_SHRINK 19
+#define DENDRITE_ACT_HARD_TANH 20
+#define DENDRITE_ACT_SOFT_SHRINK 21 /* Keras's default threshold 0.5, as HARD_SHRINK's */
+#define DENDRITE_ACT_HARD_SHRINK 22
+#define DENDRITE_ACT_SPARSE_PLUS 23
+#define DENDRITE_ACT_SPARSE_SIGMOID 24
+#define DENDRITE_ACT_SQUAREPLUS 25 /* Keras's default b = 4 */
 
 /* SELU constants of Klambauer et al. (2017), as Keras uses them. */
 #define DENDRITE_SELU_ALPHA 1.6732632423543772f
@@ -42,6 +59,42 @@ DENDRITE_DEVICE float dendrite_sigmoid(float x) {
 /* The standard normal CDF as erfc(-x / sqrt 2) / 2: no cancellation in the left tail, unlike 1 + erf. */
 DENDRITE_DEVICE float dendrite_normal_cdf(float x) {
     return 0.5f * dendrite_erfcf(-x * DENDRITE_INV_SQRT2);
+}
+
+/* log(1 + exp(x)) as max(x, 0) + log1p(exp(-|x|)): exp never overflows, and nothing cancels for x << 0. */
+DENDRITE_DEVICE float dendrite_softplus(float x) {
+    return dendrite_fmaxf(x, 0.0f) + dendrite_log1pf(dendrite_expf(-dendrite_fabsf(x)));
+}
+
+/* 1 - tanh(z)^2 = 4 e / (1 + e)^2 with e = exp(-2|z|): never 1 - (something near 1). */
+DENDRITE_DEVICE float dendrite_sech2(float z) {
+    float e = dendrite_expf(-2.0f * dendrite_fabsf(z));
+    float d = 1.0f + e;
+    return 4.0f * e / (d * d);
+}
+
+/*
+ * x - tanh(x). Below |x| = 1/4 the difference would cancel (it is about x^3 / 3), so there it is the Maclaurin
+ * series to x^13, whose first omitted term is below 1e-8 of the sum.
+ */
+DENDRITE_DEVICE float dendrite_tanh_shrink(float x) {
+    if (dendrite_fabsf(x) < 0.25f) {
+        float x2 = x * x;
+        float p = -21844.0f / 6081075.0f;
+        p = p * x2 + 1382.0f / 155925.0f;
+        p = p * x2 - 62.0f / 2835.0f;
+        p = p * x2 + 17.0f / 315.0f;
+        p = p * x2 - 2.0f / 15.0f;
+        p = p * x2 + 1.0f / 3.0f;
+        return x * x2 * p;
+    }
+    return x - dendrite_tanhf(x);
+}
+
+/* sqrt(x^2 + 4), squareplus's root; beyond 1e18 the 4 is below half an ulp of x^2, and x^2 could overflow. */
+DENDRITE_DEVICE float dendrite_squareplus_root(float x) {
+    float a = dendrite_fabsf(x);
+    return a > 1e18f ? a : dendrite_sqrtf(x * x + 4.0f);
 }
 
 /* f(x) for an element-wise activation; alpha is leaky_relu's slope or elu's saturation. */
@@ -64,6 +117,47 @@ DENDRITE_DEVICE float dendrite_activation(int act, float alpha, float x) {
             return x * dendrite_normal_cdf(x);
         case DENDRITE_ACT_SWISH:
             return x * dendrite_sigmoid(x);
+        case DENDRITE_ACT_SOFTPLUS:
+            return dendrite_softplus(x);
+        case DENDRITE_ACT_SOFTSIGN:
+            return x / (1.0f + dendrite_fabsf(x));
+        case DENDRITE_ACT_RELU6:
+            return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
+        case DENDRITE_ACT_HARD_SIGMOID: {
+            float v = x + 3.0f; /* Keras 3's relu6(x + 3) / 6 */
+            return (v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v)) / 6.0f;
+        }
+        case DENDRITE_ACT_HARD_SILU: {
+            float v = x + 3.0f;
+            return x * ((v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v)) / 6.0f);
+        }
+        case DENDRITE_ACT_MISH:
+            return x * dendrite_tanhf(dendrite_softplus(x));
+        case DENDRITE_ACT_EXPONENTIAL:
+            return dendrite_expf(x);
+        case DENDRITE_ACT_CELU:
+            return x > 0.0f ? x : dendrite_expm1f(x);
+        case DENDRITE_ACT_LOG_SIGMOID: /* -softplus(-x) */
+            return dendrite_fminf(x, 0.0f) - dendrite_log1pf(dendrite_expf(-dendrite_fabsf(x)));
+        case DENDRITE_ACT_TANH_SHRINK:
+            return dendrite_tanh_shrink(x);
+        case DENDRITE_ACT_HARD_TANH:
+            return x < -1.0f ? -1.0f : (x > 1.0f ? 1.0f : x);
+        case DENDRITE_ACT_SOFT_SHRINK: /* the comparison that NaN fails picks a branch that keeps it */
+            return dendrite_fabsf(x) <= 0.5f ? 0.0f : (x > 0.0f ? x - 0.5f : x + 0.5f);
+        case DENDRITE_ACT_HARD_SHRINK:
+            return dendrite_fabsf(x) <= 0.5f ? 0.0f : x;
+        case DENDRITE_ACT_SPARSE_PLUS: {
+            float v = x + 1.0f;
+            return x <= -1.0f ? 0.0f : (x >= 1.0f ? x : 0.25f * v * v);
+        }
+        case DENDRITE_ACT_SPARSE_SIGMOID:
+            return x <= -1.0f ? 0.0f : (x >= 1.0f ? 1.0f : 0.5f * (x + 1.0f));
+        case DENDRITE_ACT_SQUAREPLUS: {
+            /* (x + r) / 2, and for x < 0 its equal 2 / (r - x), where x + r would cancel */
+            float r = dendrite_squareplus_root(x);
+            return x >= 0.0f ? 0.5f * (x + r) : 2.0f / (r - x);
+        }
         default: /* LINEAR */
             return x;
     }
@@ -80,12 +174,8 @@ DENDRITE_DEVICE float dendrite_activation_derivative(int act, float alpha, float
             float d = 1.0f + e;
             return e / (d * d);
         }
-        case DENDRITE_ACT_TANH: {
-            /* 1 - tanh^2 = 4 e / (1 + e)^2 with e = exp(-2|z|), for the same reason. */
-            float e = dendrite_expf(-2.0f * dendrite_fabsf(z));
-            float d = 1.0f + e;
-            return 4.0f * e / (d * d);
-        }
+        case DENDRITE_ACT_TANH:
+            return dendrite_sech2(z);
         case DENDRITE_ACT_SELU:
             return z > 0.0f ? DENDRITE_SELU_SCALE : DENDRITE_SELU_SCALE * DENDRITE_SELU_ALPHA * dendrite_expf(z);
         case DENDRITE_ACT_ELU:
@@ -97,6 +187,49 @@ DENDRITE_DEVICE float dendrite_activation_derivative(int act, float alpha, float
         case DENDRITE_ACT_SWISH: {
             float s = dendrite_sigmoid(z);
             return s + z * s * (1.0f - s);
+        }
+        case DENDRITE_ACT_SOFTPLUS:
+            return dendrite_sigmoid(z);
+        case DENDRITE_ACT_SOFTSIGN: {
+            float t = 1.0f / (1.0f + dendrite_fabsf(z));
+            return t * t;
+        }
+        case DENDRITE_ACT_RELU6:
+            return z > 0.0f && z < 6.0f ? 1.0f : 0.0f;
+        case DENDRITE_ACT_HARD_SIGMOID:
+            return z > -3.0f && z < 3.0f ? 1.0f / 6.0f : 0.0f;
+        case DENDRITE_ACT_HARD_SILU: /* at -3 and 3 the outer side's 0 and 1, as JAX */
+            return z <= -3.0f ? 0.0f : (z >= 3.0f ? 1.0f : (2.0f * z + 3.0f) / 6.0f);
+        case DENDRITE_ACT_MISH: {
+            /* tanh(sp) + z sigmoid(z) sech^2(sp), with sigmoid(z) = 1 - exp(-sp): batchnorm_backward, which inlines
+             * this, keeps its 32 registers on sm_90 so (with dendrite_sigmoid(z) it took 41). Not 1 - t^2 for
+             * sech^2: a tanh 1 ulp short of 1 would make that z 1e-7 where it is 0 (PoCL's tanh(100)). */
+            float sp = dendrite_softplus(z);
+            return dendrite_tanhf(sp) + z * -dendrite_expm1f(-sp) * dendrite_sech2(sp);
+        }
+        case DENDRITE_ACT_EXPONENTIAL:
+            return dendrite_expf(z);
+        case DENDRITE_ACT_CELU:
+            return z > 0.0f ? 1.0f : dendrite_expf(z);
+        case DENDRITE_ACT_LOG_SIGMOID:
+            return dendrite_sigmoid(-z);
+        case DENDRITE_ACT_TANH_SHRINK: {
+            float t = dendrite_tanhf(z);
+            return t * t;
+        }
+        case DENDRITE_ACT_HARD_TANH: /* 1 at -1 and 1, as JAX and TensorFlow */
+            return z >= -1.0f && z <= 1.0f ? 1.0f : 0.0f;
+        case DENDRITE_ACT_SOFT_SHRINK:
+        case DENDRITE_ACT_HARD_SHRINK:
+            return dendrite_fabsf(z) > 0.5f ? 1.0f : 0.0f;
+        case DENDRITE_ACT_SPARSE_PLUS:
+            return z <= -1.0f ? 0.0f : (z >= 1.0f ? 1.0f : 0.5f * (z + 1.0f));
+        case DENDRITE_ACT_SPARSE_SIGMOID:
+            return z > -1.0f && z < 1.0f ? 0.5f : 0.0f;
+        case DENDRITE_ACT_SQUAREPLUS: {
+            /* (1 + z / r) / 2, and for z < 0 its equal 2 / (r (r - z)) */
+            float r = dendrite_squareplus_root(z);
+            return z >= 0.0f ? 0.5f * (1.0f + z / r) : 2.0f / (r * (r - z));
         }
         default: /* LINEAR */
             return 1.0f;

@@ -45,6 +45,38 @@ public final class KernelCodes {
                 return 8;
             case SWISH:
                 return 9;
+            case SOFTPLUS:
+                return 10;
+            case SOFTSIGN:
+                return 11;
+            case RELU6:
+                return 12;
+            case HARD_SIGMOID:
+                return 13;
+            case HARD_SILU:
+                return 14;
+            case MISH:
+                return 15;
+            case EXPONENTIAL:
+                return 16;
+            case CELU:
+                return 17;
+            case LOG_SIGMOID:
+                return 18;
+            case TANH_SHRINK:
+                return 19;
+            case HARD_TANH:
+                return 20;
+            case SOFT_SHRINK:
+                return 21;
+            case HARD_SHRINK:
+                return 22;
+            case SPARSE_PLUS:
+                return 23;
+            case SPARSE_SIGMOID:
+                return 24;
+            case SQUAREPLUS:
+                return 25;
             default:
                 throw new IllegalArgumentException("activation " + f + " has no kernel code");
         }

@@ -478,10 +478,14 @@ public abstract class BackendConformanceTest {
         return f == ActivationFunction.LEAKY_RELU ? 0.15f : f == ActivationFunction.ELU ? 0.8f : f.defaultAlpha();
     }
 
-    /** Normal pre-activations with a few extremes and exact zeros (the kink conventions) at the front. */
-    private float[] preActivations(int n) {
+    /**
+     * Normal pre-activations with a few extremes, exact zeros and the other kinks (the conventions there) at the
+     * front; for {@code exponential} the extremes stay where its float value is finite (below 88.7).
+     */
+    private float[] preActivations(ActivationFunction f, int n) {
         float[] z = normal(n, 3);
-        float[] special = {0f, -30f, 30f, -100f, 100f, 1e-3f, -1e-3f, -0f};
+        float big = f == ActivationFunction.EXPONENTIAL ? 80f : 100f;
+        float[] special = {0f, -30f, 30f, -big, big, 1e-3f, -1e-3f, -0f, 0.5f, -0.5f, 1f, -1f, 3f, -3f, 6f};
         for (int i = 0; i < Math.min(n, special.length); i++) {
             z[i] = special[i];
         }
@@ -497,7 +501,7 @@ public abstract class BackendConformanceTest {
                 int cols = shape[1];
                 for (boolean withBias : new boolean[] {false, true}) {
                     String what = f + " " + rows + "x" + cols + (withBias ? " with bias" : "");
-                    float[] z = preActivations(rows * cols);
+                    float[] z = preActivations(f, rows * cols);
                     if (f == ActivationFunction.SOFTMAX && rows * cols >= 3) {
                         z[0] = 1e4f;
                         z[1] = -1e4f;
@@ -573,7 +577,7 @@ public abstract class BackendConformanceTest {
             for (int[] shape : SHAPES) {
                 int rows = shape[0];
                 int cols = shape[1];
-                float[] z = preActivations(rows * cols);
+                float[] z = preActivations(f, rows * cols);
                 double[] yRef = Reference64.activationForward(f, alpha, d(z), rows, cols);
                 float[] y = new float[yRef.length];
                 for (int i = 0; i < y.length; i++) {

@@ -1,5 +1,7 @@
 package dev.dendrite.backend;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.function.DoubleUnaryOperator;
@@ -106,6 +108,38 @@ public final class Reference64 {
                 return x * phi(x);
             case SWISH:
                 return x * sigmoid(x);
+            case SOFTPLUS:
+                return softplus(x);
+            case SOFTSIGN:
+                return x / (1 + Math.abs(x));
+            case RELU6:
+                return Math.min(Math.max(x, 0), 6);
+            case HARD_SIGMOID:
+                return hardSigmoid(x);
+            case HARD_SILU:
+                return x * hardSigmoid(x);
+            case MISH:
+                return x * Math.tanh(softplus(x));
+            case EXPONENTIAL:
+                return Math.exp(x);
+            case CELU: // JAX's form, with Keras's default alpha 1
+                return Math.max(x, 0) + Math.min(0, Math.expm1(x));
+            case LOG_SIGMOID:
+                return -softplus(-x);
+            case TANH_SHRINK:
+                return tanhShrink(x);
+            case HARD_TANH:
+                return Math.max(-1, Math.min(1, x));
+            case SOFT_SHRINK:
+                return Math.signum(x) * Math.max(Math.abs(x) - 0.5, 0);
+            case HARD_SHRINK:
+                return Math.abs(x) > 0.5 ? x : 0;
+            case SPARSE_PLUS:
+                return x <= -1 ? 0 : x >= 1 ? x : (x + 1) * (x + 1) / 4;
+            case SPARSE_SIGMOID:
+                return Math.min(Math.max((x + 1) / 2, 0), 1);
+            case SQUAREPLUS:
+                return (x + Math.hypot(x, 2)) / 2;
             default:
                 throw new IllegalArgumentException("not element-wise: " + f);
         }
@@ -141,9 +175,69 @@ public final class Reference64 {
                 double s = sigmoid(x);
                 return s + x * s * sigmoid(-x);
             }
+            case SOFTPLUS:
+                return sigmoid(x);
+            case SOFTSIGN:
+                return 1 / ((1 + Math.abs(x)) * (1 + Math.abs(x)));
+            case RELU6:
+                return x > 0 && x < 6 ? 1 : 0;
+            case HARD_SIGMOID:
+                return Math.abs(x) < 3 ? 1.0 / 6 : 0;
+            case HARD_SILU:
+                return x <= -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5;
+            case MISH: {
+                double sp = softplus(x);
+                double c = Math.cosh(sp);
+                return Math.tanh(sp) + x * sigmoid(x) / (c * c);
+            }
+            case EXPONENTIAL:
+                return Math.exp(x);
+            case CELU:
+                return x > 0 ? 1 : Math.exp(x);
+            case LOG_SIGMOID:
+                return sigmoid(-x);
+            case TANH_SHRINK:
+                return Math.tanh(x) * Math.tanh(x);
+            case HARD_TANH:
+                return Math.abs(x) <= 1 ? 1 : 0;
+            case SOFT_SHRINK:
+            case HARD_SHRINK:
+                return Math.abs(x) > 0.5 ? 1 : 0;
+            case SPARSE_PLUS:
+                return Math.min(Math.max((x + 1) / 2, 0), 1);
+            case SPARSE_SIGMOID:
+                return Math.abs(x) < 1 ? 0.5 : 0;
+            case SQUAREPLUS:
+                return (1 + x / Math.hypot(x, 2)) / 2;
             default:
                 throw new IllegalArgumentException("not element-wise: " + f);
         }
+    }
+
+    /** Keras 3's {@code relu6(x + 3) / 6}, written as {@code clip(x / 6 + 1/2, 0, 1)}. */
+    private static double hardSigmoid(double x) {
+        return Math.min(Math.max(x / 6 + 0.5, 0), 1);
+    }
+
+    /**
+     * {@code x - tanh(x)}. Below |x| = 1 in 60-digit decimal arithmetic, where the difference cancels in double:
+     * {@code tanh x = s / (s + 2)} with {@code s = e^{2x} - 1} summed as its Taylor series (no cancellation either).
+     */
+    static double tanhShrink(double x) {
+        if (Math.abs(x) >= 1) {
+            return x - Math.tanh(x);
+        }
+        MathContext mc = new MathContext(60);
+        BigDecimal bx = new BigDecimal(x);
+        BigDecimal twoX = bx.multiply(BigDecimal.valueOf(2), mc);
+        BigDecimal term = twoX;
+        BigDecimal s = term;
+        for (int n = 2; n < 80; n++) {
+            term = term.multiply(twoX, mc).divide(BigDecimal.valueOf(n), mc);
+            s = s.add(term, mc);
+        }
+        BigDecimal tanh = s.divide(s.add(BigDecimal.valueOf(2), mc), mc);
+        return bx.subtract(tanh, mc).doubleValue();
     }
 
     /** Row-wise softmax. */

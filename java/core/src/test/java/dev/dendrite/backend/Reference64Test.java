@@ -82,6 +82,29 @@ class Reference64Test {
         return x;
     }
 
+    /** Where some activation's derivative jumps: 0, the shrinks' +-0.5, hard_tanh's +-1, hard_sigmoid's +-3, 6. */
+    private static final double[] KINKS = {0, 0.5, -0.5, 1, -1, 3, -3, 6};
+
+    /** Normal values at least {@code gap} away from every kink, so that a central difference spans none. */
+    private double[] awayFromKinks(int n, double scale, double gap) {
+        double[] x = normal(n, scale);
+        for (int i = 0; i < n; i++) {
+            while (nearKink(x[i], gap)) {
+                x[i] = rnd.nextGaussian() * scale;
+            }
+        }
+        return x;
+    }
+
+    private static boolean nearKink(double x, double gap) {
+        for (double k : KINKS) {
+            if (Math.abs(x - k) < gap) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
@@ -129,6 +152,30 @@ class Reference64Test {
         assertEquals(-0.6, Reference64.activation(ActivationFunction.LEAKY_RELU, 0.2, -3), 1e-15);
         assertEquals(0.7310585786300049, Reference64.activation(ActivationFunction.SWISH, a, 1), 1e-15);
         assertEquals(0, Reference64.activation(ActivationFunction.RELU, a, -2), 0);
+        // Keras 3's other activations, at points whose values are known in closed form.
+        assertEquals(Math.log(2), Reference64.activation(ActivationFunction.SOFTPLUS, a, 0), 1e-15);
+        assertEquals(-Math.log(2), Reference64.activation(ActivationFunction.LOG_SIGMOID, a, 0), 1e-15);
+        assertEquals(-1000, Reference64.activation(ActivationFunction.LOG_SIGMOID, a, -1000), 1e-12);
+        assertEquals(0.5, Reference64.activation(ActivationFunction.SOFTSIGN, a, 1), 1e-15);
+        assertEquals(6, Reference64.activation(ActivationFunction.RELU6, a, 7), 0);
+        assertEquals(0.5, Reference64.activation(ActivationFunction.HARD_SIGMOID, a, 0), 0);
+        assertEquals(2.0 / 3, Reference64.activation(ActivationFunction.HARD_SILU, a, 1), 1e-15);
+        // mish(1) = tanh(log(1 + e)) = ((1 + e)^2 - 1) / ((1 + e)^2 + 1)
+        double q = (1 + Math.E) * (1 + Math.E);
+        assertEquals((q - 1) / (q + 1), Reference64.activation(ActivationFunction.MISH, a, 1), 1e-15);
+        assertEquals(Math.E, Reference64.activation(ActivationFunction.EXPONENTIAL, a, 1), 1e-15);
+        assertEquals(Math.exp(-1) - 1, Reference64.activation(ActivationFunction.CELU, a, -1), 1e-15);
+        // 0.5 - tanh(0.5), and near 0 the series' x^3 / 3 - 2 x^5 / 15 + 17 x^7 / 315
+        assertEquals(0.03788284273999024, Reference64.activation(ActivationFunction.TANH_SHRINK, a, 0.5), 1e-16);
+        assertEquals(1e-9 / 3 - 2e-15 / 15 + 17e-21 / 315,
+                Reference64.activation(ActivationFunction.TANH_SHRINK, a, 1e-3), 1e-24);
+        assertEquals(-1, Reference64.activation(ActivationFunction.HARD_TANH, a, -2), 0);
+        assertEquals(-0.25, Reference64.activation(ActivationFunction.SOFT_SHRINK, a, -0.75), 0);
+        assertEquals(0, Reference64.activation(ActivationFunction.HARD_SHRINK, a, 0.4), 0);
+        assertEquals(0.25, Reference64.activation(ActivationFunction.SPARSE_PLUS, a, 0), 0);
+        assertEquals(0.75, Reference64.activation(ActivationFunction.SPARSE_SIGMOID, a, 0.5), 0);
+        assertEquals(1, Reference64.activation(ActivationFunction.SQUAREPLUS, a, 0), 0);
+        assertEquals(2, Reference64.activation(ActivationFunction.SQUAREPLUS, a, 1.5), 1e-15); // (1.5 + 2.5) / 2
     }
 
     // ------------------------------------------------------------------ activations
@@ -140,7 +187,7 @@ class Reference64Test {
                 continue;
             }
             for (double alpha : new double[] {0.2, 1.0, 0.7}) {
-                double[] x = awayFromZero(200, 3, 1e-3);
+                double[] x = awayFromKinks(200, 3, 1e-3);
                 for (int i = 0; i < x.length; i++) {
                     double xi = x[i];
                     double numeric = (Reference64.activation(f, alpha, xi + H)
@@ -160,7 +207,7 @@ class Reference64Test {
         int cols = 6;
         for (ActivationFunction f : ActivationFunction.values()) {
             double alpha = f.defaultAlpha() == 0 ? 0.3 : f.defaultAlpha();
-            double[] z = awayFromZero(rows * cols, 2, 1e-3);
+            double[] z = awayFromKinks(rows * cols, 2, 1e-3);
             double[] dy = normal(rows * cols, 1);
             double[] y = Reference64.activationForward(f, alpha, z, rows, cols);
             double[] analytic = Reference64.activationBackward(f, alpha, z, y, dy, rows, cols);

@@ -13,8 +13,9 @@ import dev.dendrite.backend.ActivationFunction;
  *
  * <p>Conventions at the kinks, which no formula fixes: the derivative of {@code relu} at 0 is 0, and those of
  * {@code leaky_relu}, {@code elu} and {@code selu} at 0 use their negative branch ({@code alpha},
- * {@code alpha}, {@code scale * alpha}). {@link ActivationFunction#SOFTMAX} is row-wise, see
- * {@link #softmaxRow} and {@link #softmaxBackwardRow}; its scalar methods throw.
+ * {@code alpha}, {@code scale * alpha}); the other activations' are in {@link ActivationFunction}'s Javadoc.
+ * {@link ActivationFunction#SOFTMAX} is row-wise, see {@link #softmaxRow} and {@link #softmaxBackwardRow}; its
+ * scalar methods throw.
  */
 public final class CpuActivations {
     /** SELU's alpha (Klambauer et al. 2017), as in Keras. */
@@ -25,6 +26,14 @@ public final class CpuActivations {
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
     private static final double INV_SQRT_2 = 0.7071067811865476;
     private static final double INV_SQRT_2PI = 0.3989422804014327;
+    /** Keras's default threshold of soft_shrink and hard_shrink. */
+    private static final double SHRINK_THRESHOLD = 0.5;
+    /** Keras's default b of squareplus. */
+    private static final double SQUAREPLUS_B = 4;
+    /** {@code (x - tanh x) / x^3} as a polynomial in x^2: the coefficients of x^3, x^5, ... x^15 in tanh's series. */
+    private static final double[] TANH_SHRINK_SERIES = {
+        1.0 / 3, -2.0 / 15, 17.0 / 315, -62.0 / 2835, 1382.0 / 155925, -21844.0 / 6081075, 929569.0 / 638512875,
+    };
 
     /**
      * Maclaurin coefficients of erf(u) / u as a polynomial in u^2: {@code 2/sqrt(pi) (-1)^n / (n! (2n+1))}.
@@ -152,8 +161,10 @@ public final class CpuActivations {
                 return geluF(x);
             case SWISH:
                 return swishF(x);
-            default:
+            case SOFTMAX:
                 throw notElementWise(f);
+            default:
+                return (float) more(f, x);
         }
     }
 
@@ -184,9 +195,137 @@ public final class CpuActivations {
                 return geluD(z);
             case SWISH:
                 return swishD(z);
-            default:
+            case SOFTMAX:
                 throw notElementWise(f);
+            default:
+                return (float) moreDerivative(f, z);
         }
+    }
+
+    /**
+     * The activations from {@link ActivationFunction#SOFTPLUS} on, in double: Keras 3's definitions, with the kink
+     * conventions of {@link ActivationFunction}'s Javadoc (those of JAX, but at hard_tanh's ends, where they agree
+     * with TensorFlow, and sparse_sigmoid's, where JAX takes the mean of the two sides).
+     */
+    private static double more(ActivationFunction f, double x) {
+        switch (f) {
+            case SOFTPLUS:
+                return softplus(x);
+            case SOFTSIGN:
+                return x / (1 + Math.abs(x));
+            case RELU6:
+                return x < 0 ? 0 : x > 6 ? 6 : x;
+            case HARD_SIGMOID:
+                return hardSigmoid(x);
+            case HARD_SILU:
+                return x * hardSigmoid(x);
+            case MISH:
+                return x * Math.tanh(softplus(x));
+            case EXPONENTIAL:
+                return Math.exp(x);
+            case CELU:
+                return x > 0 ? x : Math.expm1(x);
+            case LOG_SIGMOID:
+                return -softplus(-x);
+            case TANH_SHRINK:
+                return tanhShrink(x);
+            case HARD_TANH:
+                return x < -1 ? -1 : x > 1 ? 1 : x;
+            case SOFT_SHRINK:
+                return Math.abs(x) <= SHRINK_THRESHOLD ? 0 : x > 0 ? x - SHRINK_THRESHOLD : x + SHRINK_THRESHOLD;
+            case HARD_SHRINK:
+                return Math.abs(x) <= SHRINK_THRESHOLD ? 0 : x;
+            case SPARSE_PLUS:
+                return x <= -1 ? 0 : x >= 1 ? x : (x + 1) * (x + 1) / 4;
+            case SPARSE_SIGMOID:
+                return x <= -1 ? 0 : x >= 1 ? 1 : (x + 1) / 2;
+            case SQUAREPLUS: {
+                double r = Math.sqrt(x * x + SQUAREPLUS_B); // no overflow: x is a float
+                return x >= 0 ? (x + r) / 2 : SQUAREPLUS_B / (2 * (r - x)); // the second form: x + r cancels
+            }
+            default:
+                throw new IllegalArgumentException("activation " + f + " has a formula of its own");
+        }
+    }
+
+    private static double moreDerivative(ActivationFunction f, double z) {
+        switch (f) {
+            case SOFTPLUS:
+                return sigmoid(z);
+            case SOFTSIGN: {
+                double t = 1 / (1 + Math.abs(z));
+                return t * t;
+            }
+            case RELU6:
+                return z > 0 && z < 6 ? 1 : 0;
+            case HARD_SIGMOID:
+                return z > -3 && z < 3 ? 1.0 / 6 : 0;
+            case HARD_SILU:
+                return z <= -3 ? 0 : z >= 3 ? 1 : (2 * z + 3) / 6;
+            case MISH: {
+                double sp = softplus(z);
+                return Math.tanh(sp) + z * sigmoid(z) * sech2(sp);
+            }
+            case EXPONENTIAL:
+                return Math.exp(z);
+            case CELU:
+                return z > 0 ? 1 : Math.exp(z);
+            case LOG_SIGMOID:
+                return sigmoid(-z);
+            case TANH_SHRINK: {
+                double t = Math.tanh(z);
+                return t * t;
+            }
+            case HARD_TANH:
+                return z >= -1 && z <= 1 ? 1 : 0;
+            case SOFT_SHRINK:
+            case HARD_SHRINK:
+                return Math.abs(z) > SHRINK_THRESHOLD ? 1 : 0;
+            case SPARSE_PLUS:
+                return z <= -1 ? 0 : z >= 1 ? 1 : (z + 1) / 2;
+            case SPARSE_SIGMOID:
+                return z > -1 && z < 1 ? 0.5 : 0;
+            case SQUAREPLUS: {
+                double r = Math.sqrt(z * z + SQUAREPLUS_B);
+                return z >= 0 ? (1 + z / r) / 2 : 2 / (r * (r - z)); // (r + z) / 2r, with r + z rewritten
+            }
+            default:
+                throw new IllegalArgumentException("activation " + f + " has a formula of its own");
+        }
+    }
+
+    /** {@code log(1 + exp(x))} as {@code max(x, 0) + log1p(exp(-|x|))}: no overflow, no cancellation. */
+    private static double softplus(double x) {
+        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    /** Keras 3's {@code relu6(x + 3) / 6}. */
+    private static double hardSigmoid(double x) {
+        double v = x + 3;
+        return (v < 0 ? 0 : v > 6 ? 6 : v) / 6;
+    }
+
+    /** {@code 1 - tanh(z)^2} as {@code 4 e / (1 + e)^2}, {@code e = exp(-2|z|)}: never 1 minus a number near 1. */
+    private static double sech2(double z) {
+        double e = Math.exp(-2 * Math.abs(z));
+        double d = 1 + e;
+        return 4 * e / (d * d);
+    }
+
+    /**
+     * {@code x - tanh(x)}; below |x| = 0.1, where the difference cancels (it is about x^3 / 3), the Maclaurin series
+     * to x^15, whose first omitted term is below 1e-16 of the sum there.
+     */
+    private static double tanhShrink(double x) {
+        if (Math.abs(x) >= 0.1) {
+            return x - Math.tanh(x);
+        }
+        double x2 = x * x;
+        double p = TANH_SHRINK_SERIES[TANH_SHRINK_SERIES.length - 1];
+        for (int n = TANH_SHRINK_SERIES.length - 2; n >= 0; n--) {
+            p = p * x2 + TANH_SHRINK_SERIES[n];
+        }
+        return x * x2 * p;
     }
 
     // One definition per function, shared by the scalar methods above and the loops below.
@@ -305,8 +444,13 @@ public final class CpuActivations {
                     y[i] = swishF(z[i]);
                 }
                 break;
-            default:
+            case SOFTMAX:
                 throw notElementWise(f);
+            default:
+                for (int i = from; i < to; i++) {
+                    y[i] = (float) more(f, z[i]);
+                }
+                break;
         }
     }
 
@@ -378,8 +522,13 @@ public final class CpuActivations {
                     dz[i] = dy[i] * swishD(z[i]);
                 }
                 break;
-            default:
+            case SOFTMAX:
                 throw notElementWise(f);
+            default:
+                for (int i = from; i < to; i++) {
+                    dz[i] = dy[i] * (float) moreDerivative(f, z[i]);
+                }
+                break;
         }
     }
 

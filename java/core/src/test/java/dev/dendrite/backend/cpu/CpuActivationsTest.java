@@ -89,6 +89,37 @@ class CpuActivationsTest {
         assertEquals((float) (Reference64.SELU_SCALE * Reference64.SELU_ALPHA),
                 CpuActivations.derivative(ActivationFunction.SELU, 0f, 0f, 0f));
         assertTrue(Float.isNaN(CpuActivations.forward(ActivationFunction.RELU, 0f, Float.NaN)), "NaN propagates");
+        // Keras 3's other activations, as ActivationFunction's Javadoc gives them (JAX's, but for hard_tanh's ends,
+        // where JAX and TensorFlow take 1, and sparse_sigmoid's, where JAX takes the mean of the sides, 0.25).
+        Object[][] kinks = {
+            {ActivationFunction.RELU6, 0f, 0f}, {ActivationFunction.RELU6, 6f, 0f},
+            {ActivationFunction.HARD_SIGMOID, -3f, 0f}, {ActivationFunction.HARD_SIGMOID, 3f, 0f},
+            {ActivationFunction.HARD_SILU, -3f, 0f}, {ActivationFunction.HARD_SILU, 3f, 1f},
+            {ActivationFunction.HARD_TANH, -1f, 1f}, {ActivationFunction.HARD_TANH, 1f, 1f},
+            {ActivationFunction.SOFT_SHRINK, -0.5f, 0f}, {ActivationFunction.SOFT_SHRINK, 0.5f, 0f},
+            {ActivationFunction.HARD_SHRINK, -0.5f, 0f}, {ActivationFunction.HARD_SHRINK, 0.5f, 0f},
+            {ActivationFunction.SPARSE_PLUS, -1f, 0f}, {ActivationFunction.SPARSE_PLUS, 1f, 1f},
+            {ActivationFunction.SPARSE_SIGMOID, -1f, 0f}, {ActivationFunction.SPARSE_SIGMOID, 1f, 0f},
+            {ActivationFunction.CELU, 0f, 1f},
+        };
+        for (Object[] k : kinks) {
+            ActivationFunction f = (ActivationFunction) k[0];
+            float x = (Float) k[1];
+            assertEquals((Float) k[2], CpuActivations.derivative(f, 0f, x, CpuActivations.forward(f, 0f, x)),
+                    f + "'(" + x + ")");
+        }
+    }
+
+    @Test
+    void everyElementWiseActivationKeepsNaN() {
+        for (ActivationFunction f : ActivationFunction.values()) {
+            if (f != ActivationFunction.SOFTMAX) {
+                assertTrue(Float.isNaN(CpuActivations.forward(f, f.defaultAlpha(), Float.NaN)), f + "(NaN)");
+                float[] y = new float[3];
+                CpuActivations.forward(f, f.defaultAlpha(), new float[] {Float.NaN, Float.NaN, Float.NaN}, y, 0, 3);
+                assertTrue(Float.isNaN(y[1]), f + " loop (NaN)");
+            }
+        }
     }
 
     @Test
