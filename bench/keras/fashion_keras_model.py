@@ -10,6 +10,8 @@ of /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist); prints Ke
 which Dendrite's evaluate should repeat. On 2026-12-07 (Keras 3.15.1, JAX, CPU): 0.384737 and 0.8607 in Keras,
 0.3847 and 0.8607 in Dendrite. A path ending in .h5 makes Keras write its legacy HDF5 model file instead
 (/tmp/fashion.h5): the same model, and on 2026-12-07 the same 0.3847 and 0.8607 in Dendrite's evaluate.
+ACTIVATION=mish (any name keras.activations knows) replaces relu in both hidden layers: the check of the activations
+Dendrite reads by Keras's names.
 """
 import gzip, os, sys, time
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -28,8 +30,9 @@ xtr, ytr = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
 xte, yte = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
 keras.utils.set_random_seed(1)
 L = keras.layers
-m = keras.Sequential([keras.Input((28, 28)), L.Rescaling(1 / 255), L.Flatten(), L.Dense(300, activation="relu"),
-                      L.BatchNormalization(), L.Dropout(0.2), L.Dense(100, activation="relu"),
+act = os.environ.get("ACTIVATION", "relu")
+m = keras.Sequential([keras.Input((28, 28)), L.Rescaling(1 / 255), L.Flatten(), L.Dense(300, activation=act),
+                      L.BatchNormalization(), L.Dropout(0.2), L.Dense(100, activation=act),
                       L.Dense(10, activation="softmax")], name="fashion_keras")
 m.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 t = time.time()

@@ -62,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
     List<Integer> layers;
 
     @Option(names = "--activation", paramLabel = "NAME", defaultValue = "relu",
-            description = "Hidden activation: relu, sigmoid, tanh, selu, elu, leaky_relu, gelu, swish, linear"
+            description = "Hidden activation: relu, sigmoid, tanh, selu, elu, leaky_relu, gelu, swish, linear, or"
+                    + " another of Keras's by name (softplus, relu6, hard_silu, mish, ...; the README lists them)"
                     + " (default: ${DEFAULT-VALUE}).")
     String activation;
 

@@ -1,0 +1,33 @@
+"""Prints, for each Keras model file given (a softmax classifier of Fashion-MNIST, as bench/keras/fashion_keras_model.py
+writes), Keras's own test loss and the exact cross-entropy of the same predictions: the last Dense layer's logits from
+Keras, then log-softmax in float64. Keras's sparse categorical cross-entropy on probabilities clips each at 1e-7
+first; Dendrite's loss (softmax and cross-entropy fused, from the logits) has no clip, so its evaluate repeats the
+exact figure, which differs from Keras's where a test image's probability for its class is below 1e-7.
+
+    cd /tmp && KERAS_BACKEND=jax /tmp/kv/bin/python /work/main/bench/keras/exact_test_loss.py /tmp/a.keras ...
+"""
+import gzip
+import os
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+D = "/usr/share/datasets/fashion-mnist"
+x = np.frombuffer(gzip.open(D + "/t10k-images-idx3-ubyte.gz").read(), np.uint8, offset=16)
+x = x.reshape(-1, 28, 28).astype(np.float32)
+y = np.frombuffer(gzip.open(D + "/t10k-labels-idx1-ubyte.gz").read(), np.uint8, offset=8).astype(np.int64)
+for path in sys.argv[1:]:
+    m = keras.saving.load_model(path)
+    features = keras.Model(m.inputs, m.layers[-2].output)
+    h = np.asarray(features.predict(x, batch_size=1000, verbose=0), np.float64)
+    kernel, bias = [np.asarray(w, np.float64) for w in m.layers[-1].get_weights()]
+    z = h @ kernel + bias
+    z -= z.max(1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(1, keepdims=True))
+    ce = -log_p[np.arange(len(y)), y]
+    keras_loss, keras_accuracy = m.evaluate(x, y, batch_size=1000, verbose=0)
+    print("%s: Keras loss %.6f accuracy %.4f; exact cross-entropy %.4f; images below p = 1e-7: %d"
+          % (os.path.basename(path), keras_loss, keras_accuracy, ce.mean(), int((ce > -np.log(1e-7)).sum())))
