@@ -89,11 +89,7 @@ final class ModelFiles {
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("class_name", layer.className());
             l.put("name", layer.name());
-            Map<String, Object> config = new LinkedHashMap<>(layer.config());
-            if (!layer.isTrainable()) { // as Keras writes it; left out while true, so other files stay as they were
-                config.put("trainable", false);
-            }
-            l.put("config", config);
+            l.put("config", layerConfig(layer));
             layers.add(l);
         }
         c.put("layers", layers);
@@ -113,6 +109,15 @@ final class ModelFiles {
         }
         c.put("metadata", new LinkedHashMap<String, Object>(model.metadata()));
         return c;
+    }
+
+    /** The layer's config with its {@code trainable} flag, which {@link Layers#fromConfig} makes it again from. */
+    static Map<String, Object> layerConfig(Layer layer) {
+        Map<String, Object> config = new LinkedHashMap<>(layer.config());
+        if (!layer.isTrainable()) { // as Keras writes it; left out while true, so other files stay as they were
+            config.put("trainable", false);
+        }
+        return config;
     }
 
     /**

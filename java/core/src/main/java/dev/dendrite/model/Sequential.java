@@ -17,8 +17,10 @@ import dev.dendrite.callbacks.TrainingModel;
 import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
+import dev.dendrite.io.Json;
 import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.Layers;
 import dev.dendrite.losses.Loss;
 import dev.dendrite.metrics.Metric;
 import dev.dendrite.metrics.MetricConfigs;
@@ -188,6 +190,48 @@ public final class Sequential implements TrainingModel, AutoCloseable {
                 engine.setWeights(i, w);
             }
         }
+    }
+
+    /**
+     * Keras's {@code keras.models.clone_model(model)}: a new model of the same layers, each made again from its
+     * config (class, name, arguments, {@code trainable} flag), that shares nothing with {@code model}. As in Keras
+     * the clone is not compiled and its weights are its own, initialised afresh: from the model's seed, so they are
+     * the weights {@code model} started from, not its trained ones. Copy those with
+     * {@code clone.setWeights(model.getWeights())}: the course's {@code model_A_clone}, kept so that training a model
+     * made of A's layers (a loaded A, {@link #pop()}, {@link #add}) leaves a copy of A as it was. The name, seed,
+     * metadata (class names) and a backend given to {@code model} with {@link #backend(Backend)} carry over; the
+     * clone of a built model is built.
+     *
+     * @throws IllegalStateException for a closed model
+     */
+    public static Sequential cloneModel(Sequential model) {
+        return model.guard.run(model.name, "cloneModel", () -> {
+            model.checkOpen();
+            Sequential clone = new Sequential();
+            try {
+                for (Layer layer : model.layers) {
+                    // through JSON, as a saved file goes: the config holds arrays and objects that JSON turns into
+                    // the lists and maps fromConfig reads
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> config = (Map<String, Object>) Json.parse(Json.write(
+                            ModelFiles.layerConfig(layer)));
+                    clone.add(Layers.fromConfig(layer.className(), layer.name(), config));
+                }
+                clone.name = model.name;
+                clone.seed = model.seed;
+                clone.metadata.putAll(model.metadata);
+                if (model.backend != null && !model.ownsBackend) {
+                    clone.backend(model.backend);
+                }
+                if (model.engine != null) {
+                    clone.buildGuarded(model.inputShape);
+                }
+                return clone;
+            } catch (RuntimeException | Error e) {
+                clone.close();
+                throw e;
+            }
+        });
     }
 
     /** Sets the model's name (shown by {@link #summary()}). */
