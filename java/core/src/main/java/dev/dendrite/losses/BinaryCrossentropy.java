@@ -1,5 +1,7 @@
 package dev.dendrite.losses;
 
+import java.util.Map;
+
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
@@ -7,17 +9,45 @@ import dev.dendrite.backend.Slice;
 /**
  * Binary cross-entropy, averaged over the outputs of a sample as Keras does:
  * {@code mean(-t log p - (1 - t) log(1 - p))}. Follows a sigmoid output (fused with it) or, with
- * {@code fromLogits}, a linear one. Accuracy is the fraction of outputs on the right side of 0.5.
+ * {@code fromLogits}, a linear one. Accuracy is the fraction of outputs on the right side of 0.5. With Keras's
+ * {@code label_smoothing} s, each target is taken as {@code t (1 - s) + s / 2} ({@link Loss#labelSmoothing}).
  */
 public final class BinaryCrossentropy extends Loss {
     private final boolean fromLogits;
+    private final double labelSmoothing;
 
     public BinaryCrossentropy() {
         this(false);
     }
 
     public BinaryCrossentropy(boolean fromLogits) {
+        this(fromLogits, 0);
+    }
+
+    /**
+     * Keras's {@code BinaryCrossentropy(from_logits, label_smoothing)}.
+     *
+     * @throws IllegalArgumentException for a label smoothing outside [0, 1]
+     */
+    public BinaryCrossentropy(boolean fromLogits, double labelSmoothing) {
         this.fromLogits = fromLogits;
+        this.labelSmoothing = checkLabelSmoothing("binary_crossentropy", labelSmoothing);
+    }
+
+    @Override
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
+    /** Keras smooths each output towards 1/2, whatever the number of outputs. */
+    @Override
+    public int labelSmoothingClasses(int outputWidth) {
+        return 2;
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return labelSmoothingConfig(labelSmoothing);
     }
 
     @Override

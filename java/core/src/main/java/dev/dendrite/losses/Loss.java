@@ -95,6 +95,38 @@ public abstract class Loss {
                 + "categorical_crossentropy or binary_crossentropy with one output, not " + name();
     }
 
+    /**
+     * Keras's {@code label_smoothing} (0 by default: none): the loss and its gradient take each target as
+     * {@code t (1 - s) + s / k}, {@code k} being {@link #labelSmoothingClasses}, in training and in evaluation alike,
+     * as Keras's loss does; the accuracy and the other metrics see the targets as given.
+     */
+    public double labelSmoothing() {
+        return 0;
+    }
+
+    /** The {@code k} of {@link #labelSmoothing}: the classes for a softmax output, 2 for a sigmoid one. */
+    public int labelSmoothingClasses(int outputWidth) {
+        return outputWidth;
+    }
+
+    /**
+     * Checks Keras's {@code label_smoothing} argument.
+     *
+     * @throws IllegalArgumentException for a value outside [0, 1] or NaN
+     */
+    static double checkLabelSmoothing(String loss, double labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException(loss + " label_smoothing " + labelSmoothing
+                    + "; expected a value in [0, 1] (0: none; 0.1 is common)");
+        }
+        return labelSmoothing;
+    }
+
+    /** {@code {"label_smoothing": s}} for a smoothing loss's {@link #config()}; empty for none, as files were. */
+    static Map<String, Object> labelSmoothingConfig(double labelSmoothing) {
+        return labelSmoothing == 0 ? Map.of() : Map.of("label_smoothing", labelSmoothing);
+    }
+
     /** The loss's arguments besides {@code from_logits}, Keras's names (Huber's {@code delta}); none by default. */
     public Map<String, Object> config() {
         return Map.of();
@@ -143,12 +175,16 @@ public abstract class Loss {
             case "sparse_categorical_crossentropy":
                 return new SparseCategoricalCrossentropy(fromLogits);
             case "categorical_crossentropy":
-                return new CategoricalCrossentropy(fromLogits);
+                return new CategoricalCrossentropy(fromLogits, smoothing(config));
             case "binary_crossentropy":
-                return new BinaryCrossentropy(fromLogits);
+                return new BinaryCrossentropy(fromLogits, smoothing(config));
             default:
                 return fromName(name);
         }
+    }
+
+    private static double smoothing(Map<String, Object> config) {
+        return config.get("label_smoothing") instanceof Number n ? n.doubleValue() : 0;
     }
 
     /** Shared check of the cross-entropies: a probability output, or logits with fromLogits. */

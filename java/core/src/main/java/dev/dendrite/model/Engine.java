@@ -120,6 +120,8 @@ final class Engine implements AutoCloseable {
     /** Two pairs of batch buffers: the next batch gathered beside the step before (-Ddendrite.prefetchBatches). */
     private final BatchBuffers batches = new BatchBuffers(on("dendrite.prefetchBatches"));
     private Buffer lossScratch;
+    /** The targets as the loss takes them under label smoothing (null without): the metrics read yBatch's. */
+    private Buffer smoothedTargets;
     private Slice[] outs;
     private Slice[] douts;
     private final List<Buffer> workspace = new ArrayList<>();
@@ -465,6 +467,7 @@ final class Engine implements AutoCloseable {
         xBatch = batches.x(0);
         yBatch = batches.y(0);
         lossScratch = work(DType.F32, rows * outputSize);
+        smoothedTargets = loss != null && loss.labelSmoothing() > 0 ? work(DType.F32, rows * outputSize) : null;
         outs = new Slice[n];
         douts = new Slice[n];
         Slice in = xBatch.all();
@@ -1022,6 +1025,12 @@ final class Engine implements AutoCloseable {
         MixupStep mix = training ? mixup : null;
         Slice targets = mix == null ? yBatch.all()
                 : mix.mix(xBatch.all(), yBatch.all(), loss.sparseLabels(), rows, seed, batchCounters);
+        if (smoothedTargets != null) { // Keras's label_smoothing: t (1 - s) + s / k, in float as Keras rounds it
+            double s = loss.labelSmoothing();
+            backend.featureAffine(targets, rows, outputSize, null, null, 1, (float) (1 - s),
+                    (float) (s / loss.labelSmoothingClasses(outputSize)), smoothedTargets.slice(0, rows * outputSize));
+            targets = smoothedTargets.slice(0, rows * outputSize);
+        }
         Slice weights = training && classWeights != null ? classWeights.all() : null; // Keras weighs training only
         // The output layer's softmax and the loss as one op where they can be (outputWithLoss), else one by one.
         boolean withLoss = outputWithLoss && mix == null && weights == null && sampleWeights == null

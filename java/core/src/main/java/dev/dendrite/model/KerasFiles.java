@@ -313,8 +313,12 @@ final class KerasFiles {
         while (stored.containsKey("optimizer/vars/" + vars)) {
             vars++;
         }
+        int slotVars = slotCount * trainable.size() + kerasTrailingVariables(engine.optimizer());
+        if (vars <= 2 && slotVars > 0) {
+            return; // compiled, then saved before a step: Keras builds the slots at the first step, as a fresh one here
+        }
         // 1 without a learning-rate variable (a schedule), else 2
-        int first = vars - slotCount * trainable.size() - kerasTrailingVariables(engine.optimizer());
+        int first = vars - slotVars;
         if (first != 1 && first != 2) {
             throw new IOException(file + ": its " + name + " state holds " + vars + " variables; expected the step "
                     + "count, the learning rate and " + slotCount + " per trainable weight (" + trainable.size() + ")");
@@ -429,13 +433,16 @@ final class KerasFiles {
                 Map<String, Object> lm = (Map<String, Object>) l;
                 Map<String, Object> config = lm.get("config") == null ? Map.of()
                         : (Map<String, Object>) lm.get("config");
-                if (config.get("label_smoothing") instanceof Number n && n.doubleValue() != 0
-                        || config.get("ignore_class") != null) {
-                    throw new IllegalArgumentException("loss label_smoothing " + config.get("label_smoothing")
-                            + ", ignore_class " + config.get("ignore_class") + "; expected 0 and null");
+                if (config.get("ignore_class") != null) {
+                    throw new IllegalArgumentException("loss ignore_class " + config.get("ignore_class")
+                            + "; expected null");
                 }
                 loss = Loss.fromConfig(snakeCase((String) lm.get("class_name")),
                         Boolean.TRUE.equals(config.get("from_logits")), config);
+                if (config.get("label_smoothing") instanceof Number n && n.doubleValue() != loss.labelSmoothing()) {
+                    throw new IllegalArgumentException("loss label_smoothing " + n + " for " + loss.name()
+                            + "; only categorical_crossentropy and binary_crossentropy smooth their labels");
+                }
             }
             Object metrics = cc.get("metrics");
             model.compile(optimizer, loss, metrics == null ? List.of()

@@ -217,6 +217,30 @@ class KerasFileTest extends CpuModelTestBase {
         assertTrue(fresh > 1e-3, "with a fresh " + name + " the weights differ by " + fresh);
     }
 
+    /**
+     * A model compiled and saved before its first step ({@code bench/keras/keras_untrained_fixture.py}): Keras builds
+     * an optimizer's slots at its first step, so the file holds only the step count and the learning rate; it loads
+     * with a fresh optimizer, and the loss's label smoothing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"keras-untrained-smoothing.keras", "keras-untrained-smoothing.h5"})
+    void aModelCompiledButNotTrainedLoadsWithAFreshOptimizerAndItsLoss(String name, @TempDir Path dir)
+            throws IOException {
+        try (Sequential m = Sequential.load(copy(dir, name), cpu)) {
+            assertEquals("adam", m.optimizer().name());
+            assertEquals(0.01, m.learningRate(), 1e-9);
+            assertEquals(0, m.engine().stepsDone());
+            assertEquals("categorical_crossentropy", m.loss().name());
+            assertEquals(0.1, m.loss().labelSmoothing(), 1e-9);
+            float[] y = new float[40 * 3];
+            for (int i = 0; i < 40; i++) {
+                y[i * 3 + i % 3] = 1f;
+            }
+            m.fit(x(), Tensor.wrap(y, 40, 3), new FitOptions().epochs(1).batchSize(8).verbose(0));
+            assertEquals(5, m.engine().stepsDone());
+        }
+    }
+
     @Test
     void aModelBuiltWithoutAnInputReadsItsShapeFromTheBuildConfig(@TempDir Path dir) throws IOException {
         try (Sequential m = Sequential.load(copy(dir, "keras-model-no-input.keras"), cpu)) {
