@@ -11,7 +11,8 @@ which Dendrite's evaluate should repeat. On 2026-12-07 (Keras 3.15.1, JAX, CPU):
 0.3847 and 0.8607 in Dendrite. A path ending in .h5 makes Keras write its legacy HDF5 model file instead
 (/tmp/fashion.h5): the same model, and on 2026-12-07 the same 0.3847 and 0.8607 in Dendrite's evaluate.
 ACTIVATION=mish (any name keras.activations knows) replaces relu in both hidden layers: the check of the activations
-Dendrite reads by Keras's names.
+Dendrite reads by Keras's names. LABEL_SMOOTHING=0.1 compiles with CategoricalCrossentropy(label_smoothing=0.1) on
+one-hot labels instead.
 """
 import gzip, os, sys, time
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -34,7 +35,12 @@ act = os.environ.get("ACTIVATION", "relu")
 m = keras.Sequential([keras.Input((28, 28)), L.Rescaling(1 / 255), L.Flatten(), L.Dense(300, activation=act),
                       L.BatchNormalization(), L.Dropout(0.2), L.Dense(100, activation=act),
                       L.Dense(10, activation="softmax")], name="fashion_keras")
-m.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+smoothing = float(os.environ.get("LABEL_SMOOTHING", "0"))
+if smoothing > 0:
+    m.compile("adam", keras.losses.CategoricalCrossentropy(label_smoothing=smoothing), metrics=["accuracy"])
+    ytr, yte = np.eye(10, dtype=np.float32)[ytr], np.eye(10, dtype=np.float32)[yte]
+else:
+    m.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 t = time.time()
 m.fit(xtr.astype("float32"), ytr, batch_size=128, epochs=3, verbose=0)
 print("keras fit s", time.time() - t)

@@ -18,12 +18,14 @@ import dev.dendrite.callbacks.ReduceLROnPlateau;
 import dev.dendrite.callbacks.TensorBoard;
 import dev.dendrite.data.Dataset;
 import dev.dendrite.data.ImageDataGenerator;
+import dev.dendrite.data.Labels;
 import dev.dendrite.data.Preprocessing;
 import dev.dendrite.data.TrainTest;
 import dev.dendrite.experiments.RunConfig;
 import dev.dendrite.io.AtomicFiles;
 import dev.dendrite.io.Json;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.losses.CategoricalCrossentropy;
 import dev.dendrite.losses.SparseCategoricalCrossentropy;
 import dev.dendrite.model.FitOptions;
 import dev.dendrite.model.History;
@@ -152,6 +154,12 @@ final class TrainCommand implements Callable<Integer> {
             + "device (typical 0.1 to 0.4; default: ${DEFAULT-VALUE}, off).")
     double mixup;
 
+    @Option(names = "--label-smoothing", paramLabel = "S", defaultValue = "0",
+            description = "Keras's label_smoothing: categorical_crossentropy against one-hot targets taken as "
+            + "t (1 - S) + S / classes (0.1 is usual; default: ${DEFAULT-VALUE}, off). The accuracy sees the labels "
+            + "as they are; the loss, the test loss included, is the smoothed one.")
+    double labelSmoothing;
+
     @Option(names = "--steps-per-execution", paramLabel = "N", defaultValue = "1",
             description = "Training steps issued as one execution, Keras's steps_per_execution: on CUDA one graph "
             + "launch for N steps, the same weights (default: ${DEFAULT-VALUE}).")
@@ -249,7 +257,9 @@ final class TrainCommand implements Callable<Integer> {
              Sequential model = buildModel(train.images().sampleShape(), tt.classNames().length)) {
             System.out.println("Backend: " + be.description());
             model.backend(be).build(train.images().sampleShape());
-            model.compile(withRateOptions(makeOptimizer(), train.size()), new SparseCategoricalCrossentropy(),
+            int classes = tt.classNames().length;
+            model.compile(withRateOptions(makeOptimizer(), train.size()), labelSmoothing > 0
+                    ? new CategoricalCrossentropy(false, labelSmoothing) : new SparseCategoricalCrossentropy(),
                     "accuracy");
             model.metadata().put("preprocessing", Json.write(prep.toMap(), false));
             model.metadata().put("class_names", Json.write(Arrays.asList(tt.classNames()), false));
@@ -261,7 +271,11 @@ final class TrainCommand implements Callable<Integer> {
                     .mixup(mixup).stepsPerExecution(stepsPerExecution);
             List<Callback> callbacks = new ArrayList<>();
             if (val != null) {
-                options.validationData(prep.apply(val.images()), val.labels());
+                if (labelSmoothing > 0) {
+                    options.validationData(prep.apply(val.images()), Labels.oneHot(val.labels(), classes));
+                } else {
+                    options.validationData(prep.apply(val.images()), val.labels());
+                }
                 if (patience != null) {
                     callbacks.add(new EarlyStopping().monitor(earlyStoppingMonitor).patience(patience)
                             .restoreBestWeights(true).verbose(verbose > 0 ? 1 : 0));
@@ -276,9 +290,13 @@ final class TrainCommand implements Callable<Integer> {
             }
             options.callbacks(callbacks.toArray(new Callback[0]));
             long t0 = System.nanoTime();
-            History history = model.fit(prep.apply(train.images()), train.labels(), options);
+            History history = labelSmoothing > 0
+                    ? model.fit(prep.apply(train.images()), Labels.oneHot(train.labels(), classes), options)
+                    : model.fit(prep.apply(train.images()), train.labels(), options);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            Map<String, Double> test = model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
+            Map<String, Double> test = labelSmoothing > 0
+                    ? model.evaluate(prep.apply(tt.test().images()), Labels.oneHot(tt.test().labels(), classes))
+                    : model.evaluate(prep.apply(tt.test().images()), tt.test().labels());
             System.out.printf(Locale.ROOT, "Trained %d epoch%s in %.1f s. Test loss: %.4f - test accuracy: %.4f "
                     + "(%d test images)%n", history.epochs().size(), history.epochs().size() == 1 ? "" : "s", seconds,
                     test.get("loss"),
@@ -337,6 +355,9 @@ final class TrainCommand implements Callable<Integer> {
         if (mixup != 0 && !(mixup >= OpChecks.MIXUP_MIN_ALPHA && mixup <= OpChecks.MIXUP_MAX_ALPHA)) {
             throw bad("--mixup " + mixup + "; expected 0 (off) or an alpha from " + OpChecks.MIXUP_MIN_ALPHA + " to "
                     + OpChecks.MIXUP_MAX_ALPHA + " (0.1 to 0.4 is usual)");
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw bad("--label-smoothing " + labelSmoothing + "; expected 0 (off) or a value below 1 (0.1 is usual)");
         }
         if (validation < 0) {
             throw bad("--validation " + validation + "; expected 0 (no validation set) or a number of images");
