@@ -12,7 +12,8 @@ import dev.dendrite.constraints.Constraint;
  * refused, naming the value.
  */
 final class LayerConfigs {
-    static final String NAMES = "LeakyReLU, ReLU, ELU, PReLU, Softmax, Reshape, Rescaling, Normalization";
+    static final String NAMES = "LeakyReLU, ReLU, ELU, PReLU, Softmax, Reshape, Rescaling, Normalization, "
+            + "ActivityRegularization";
 
     private LayerConfigs() {
     }
@@ -45,6 +46,8 @@ final class LayerConfigs {
                 return new Reshape(Layers.ints((List<Object>) c.get("target_shape")));
             case "Rescaling":
                 return new Rescaling(Layers.num(c, "scale").doubleValue(), Layers.num(c, "offset").doubleValue());
+            case "ActivityRegularization": // Keras writes both, 0.0 for one not given
+                return new ActivityRegularization(Layers.num(c, "l1").doubleValue(), Layers.num(c, "l2").doubleValue());
             case "Normalization": {
                 if (Boolean.TRUE.equals(c.get("invert"))) {
                     throw new IllegalArgumentException("Normalization invert true; expected false");

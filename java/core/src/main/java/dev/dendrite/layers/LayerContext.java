@@ -23,6 +23,14 @@ public interface LayerContext {
     /** Scratch buffer {@code i} of {@link Layer#scratchSizes(int)}. */
     Slice scratch(int i);
 
+    /**
+     * Where a pass that computes the loss adds it ({@code Backend.STAT_LOSS}, per-sample sums over the epoch), for a
+     * layer that adds to the loss ({@link ActivityRegularization}); null in a pass without a loss (predict).
+     */
+    default Slice lossStats() {
+        return null;
+    }
+
     /** The device step counters (see {@link Backend#COUNTER_STEP}). */
     Slice counters();
 

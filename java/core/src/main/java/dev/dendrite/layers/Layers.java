@@ -30,6 +30,10 @@ public final class Layers {
                     layer = new Flatten();
                     break;
                 case "Dense": {
+                    if (c.get("activity_regularizer") != null) { // else Keras's penalty would be dropped unseen
+                        throw new IllegalArgumentException("Dense activity_regularizer " + c.get("activity_regularizer")
+                                + "; expected null: put ActivityRegularization(l1, l2) after the layer instead");
+                    }
                     Dense d = new Dense(num(c, "units").intValue(),
                             ActivationFunction.fromName((String) c.get("activation")));
                     if (c.get("activation_alpha") != null) {
@@ -81,6 +85,7 @@ public final class Layers {
                 case "Reshape":
                 case "Rescaling":
                 case "Normalization":
+                case "ActivityRegularization":
                     layer = LayerConfigs.fromConfig(className, c);
                     break;
                 default:

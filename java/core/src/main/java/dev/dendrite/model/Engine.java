@@ -122,6 +122,8 @@ final class Engine implements AutoCloseable {
     private Buffer lossScratch;
     /** The targets as the loss takes them under label smoothing (null without): the metrics read yBatch's. */
     private Buffer smoothedTargets;
+    /** The loss statistics of the pass under way, for the layers that add to the loss (LayerContext#lossStats). */
+    private Slice lossStats;
     private Slice[] outs;
     private Slice[] douts;
     private final List<Buffer> workspace = new ArrayList<>();
@@ -1035,7 +1037,12 @@ final class Engine implements AutoCloseable {
         // The output layer's softmax and the loss as one op where they can be (outputWithLoss), else one by one.
         boolean withLoss = outputWithLoss && mix == null && weights == null && sampleWeights == null
                 && !numerics.on();
-        forward(training, withLoss ? n - 1 : n);
+        lossStats = stats;
+        try {
+            forward(training, withLoss ? n - 1 : n);
+        } finally {
+            lossStats = null;
+        }
         Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
         contexts[n - 1].biasFromLoss = false; // set by this pass where the output layer runs with the loss
         if (!(withLoss && ((OutputActivation) layers.get(n - 1)).forwardWithSoftmaxCrossEntropy(contexts[n - 1], lastIn,
@@ -1455,6 +1462,11 @@ final class Engine implements AutoCloseable {
         @Override
         public Slice scratch(int i) {
             return scratch[i];
+        }
+
+        @Override
+        public Slice lossStats() {
+            return lossStats;
         }
 
         @Override

@@ -21,6 +21,7 @@ import dev.dendrite.backend.cpu.CpuBackend;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.initializers.RandomNormal;
 import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.ActivityRegularization;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Dropout;
@@ -37,7 +38,7 @@ import dev.dendrite.regularizers.Regularizer;
 /**
  * Checks the gradients the engine computes (float32, on the CPU backend, through the same plan training
  * uses) against central finite differences of an independent float64 forward pass ({@link NetReference64}),
- * for every layer, activation, loss and regulariser.
+ * for every layer, activation, loss (with label smoothing too) and regulariser (on weights and on activity).
  *
  * <p>Tolerance: {@code |analytic - numeric| <= 2e-4 + 2e-3 * |numeric|}. The numeric side is float64 with
  * step 1e-5 (truncation ~1e-10, rounding ~1e-11), so the difference is the float32 error of the engine's
@@ -74,6 +75,10 @@ class GradientCheckTest {
                 Arguments.of("categorical CE from logits", new CategoricalCrossentropy(true), "linear"),
                 Arguments.of("binary CE after sigmoid", new BinaryCrossentropy(), "sigmoid"),
                 Arguments.of("binary CE from logits", new BinaryCrossentropy(true), "linear"),
+                Arguments.of("categorical CE smoothed after softmax", new CategoricalCrossentropy(false, 0.2),
+                        "softmax"),
+                Arguments.of("categorical CE smoothed from logits", new CategoricalCrossentropy(true, 0.3), "linear"),
+                Arguments.of("binary CE smoothed after sigmoid", new BinaryCrossentropy(false, 0.2), "sigmoid"),
                 Arguments.of("MSE after linear", new MeanSquaredError(), "linear"),
                 Arguments.of("MSE after softmax (unfused Jacobian)", new MeanSquaredError(), "softmax"),
                 Arguments.of("MSE after tanh", new MeanSquaredError(), "tanh"));
@@ -112,6 +117,12 @@ class GradientCheckTest {
                     new Activation("relu"), new Dense(3, "softmax")}),
                 Arguments.of("batch normalization first", new Layer[] {
                     new BatchNormalization(), new Dense(4, "tanh"), new Dense(3, "softmax")}),
+                Arguments.of("activity regularization after sigmoid", new Layer[] {
+                    new Dense(5, "sigmoid").kernelInitializer(new RandomNormal(0, 0.5)),
+                    new ActivityRegularization(0.05, 0.1), new Dense(3, "softmax")}),
+                Arguments.of("activity regularization after tanh, then relu", new Layer[] {
+                    new Dense(5, "tanh").kernelInitializer(new RandomNormal(0, 0.5)),
+                    new ActivityRegularization(0.08, 0.02), new Dense(4, "relu"), new Dense(3, "softmax")}),
                 Arguments.of("l2 regularizer", new Layer[] {
                     new Dense(5, "sigmoid").kernelRegularizer(Regularizer.l2(0.05)),
                     new Dense(3, "softmax").kernelRegularizer(Regularizer.l2(0.1))}),

@@ -30,6 +30,7 @@ import dev.dendrite.io.TensorData;
 import dev.dendrite.initializers.Initializer;
 import dev.dendrite.keras.KerasFixtures;
 import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.ActivityRegularization;
 import dev.dendrite.layers.AlphaDropout;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
@@ -236,6 +237,7 @@ class KerasFileWriteTest extends CpuModelTestBase {
                 new Flatten(), new GaussianNoise(0.1),
                 new Dense(8, "relu").kernelInitializer(Initializer.fromName("he_normal"))
                         .kernelRegularizer(Regularizer.l1l2(0.001, 0.01)).biasRegularizer(Regularizer.l1(0.01)),
+                new ActivityRegularization(0.01, 0.001), new Dense(8, "mish"),
                 new LayerNormalization(), new Dropout(0.3), new Dense(8), new PReLU(), new Dense(8),
                 new ReLU().maxValue(6.0), new Dense(8, "elu"), new GaussianDropout(0.1), new AlphaDropout(0.1),
                 new Dense(8, "leaky_relu"), new ELU(0.5), new Reshape(2, 4), new Flatten(), new Dense(3),

@@ -5,7 +5,9 @@ import java.util.List;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Philox;
+import dev.dendrite.backend.Reference64;
 import dev.dendrite.layers.Activation;
+import dev.dendrite.layers.ActivityRegularization;
 import dev.dendrite.layers.BatchNormalization;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Dropout;
@@ -75,6 +77,10 @@ final class NetReference64 {
                 Activation act = (Activation) layer;
                 lastAct = act.activation();
                 a = activate(a, rows, out, act.activation(), ((Number) act.config().get("alpha")).doubleValue());
+            } else if (layer instanceof ActivityRegularization ar) { // Keras: the penalty over the batch size
+                for (double v : a) {
+                    penalty += (ar.l1() * Math.abs(v) + ar.l2() * v * v) / rows;
+                }
             } else if (layer instanceof Dropout) {
                 double rate = ((Dropout) layer).rate();
                 double[] y = new double[a.length];
@@ -128,6 +134,7 @@ final class NetReference64 {
                     }
                     for (int j = 0; j < cols; j++) {
                         double target = labels != null ? (labels[r] == j ? 1 : 0) : t[r * cols + j];
+                        target = target * (1 - loss.labelSmoothing()) + loss.labelSmoothing() / cols;
                         l -= target * Math.log(p[j]);
                     }
                     break;
@@ -138,7 +145,7 @@ final class NetReference64 {
                         if (loss.fromLogits()) {
                             p = 1 / (1 + Math.exp(-p));
                         }
-                        double target = t[r * cols + j];
+                        double target = t[r * cols + j] * (1 - loss.labelSmoothing()) + loss.labelSmoothing() / 2;
                         l -= (target * Math.log(p) + (1 - target) * Math.log(1 - p)) / cols;
                     }
                     break;
@@ -201,8 +208,8 @@ final class NetReference64 {
                 case SWISH:
                     y[i] = v / (1 + Math.exp(-v));
                     break;
-                default:
-                    throw new IllegalArgumentException(f.toString());
+                default: // Keras's other activations: the float64 definitions the backends are tested against
+                    y[i] = Reference64.activation(f, alpha, v);
             }
         }
         return y;
