@@ -124,13 +124,49 @@ public final class CpuActivations {
         return Math.exp(-u * u) * g / u;
     }
 
-    /** The logistic function, evaluated so that neither branch can overflow. */
+    // The elementary functions below are written on Math.exp and Math.log, which HotSpot compiles to intrinsics;
+    // Math.tanh, Math.expm1 and Math.log1p are not, and cost 2-4 times as much (measured on JDK 17: tanh 48 ns
+    // against 14 ns here). Each stays far inside half a float ulp of the exact value before the final rounding.
+
+    /**
+     * The logistic function {@code 1 / (1 + e^-x)}: in double it neither overflows (e^-x going to infinity gives 0)
+     * nor cancels, so it needs no branch on the sign (which a random sign would mispredict half the time).
+     */
     public static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1 / (1 + Math.exp(-x));
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    /**
+     * {@code tanh(x) = 1 - 2 / (1 + e^{2x})}; below |x| = 1e-4, where that difference loses digits, {@code x - x^3 / 3}
+     * (the next term, {@code 2 x^5 / 15}, is below 1e-16 of it). Within 3e-12 relative everywhere.
+     */
+    static double tanh(double x) {
+        if (Math.abs(x) < 1e-4) {
+            return x - x * x * x / 3;
         }
-        double e = Math.exp(x);
-        return e / (1 + e);
+        return 1 - 2 / (1 + Math.exp(2 * x));
+    }
+
+    /**
+     * {@code e^x - 1}; below |x| = 1e-5, where the difference cancels, {@code x + x^2 / 2 + x^3 / 6} (the next term is
+     * below 1e-16 of it). Within 2e-11 relative everywhere.
+     */
+    static double expm1(double x) {
+        if (Math.abs(x) < 1e-5) {
+            return x + x * x / 2 + x * x * x / 6;
+        }
+        return Math.exp(x) - 1;
+    }
+
+    /**
+     * {@code log(1 + e)} for {@code e} in [0, 1]; below 1e-5, where {@code 1 + e} rounds, {@code e - e^2 / 2 + e^3 / 3}.
+     * Within 2e-11 relative.
+     */
+    private static double log1p(double e) {
+        if (e < 1e-5) {
+            return e - e * e / 2 + e * e * e / 3;
+        }
+        return Math.log(1 + e);
     }
 
     // ------------------------------------------------------------------ scalar forward / derivative
@@ -220,11 +256,11 @@ public final class CpuActivations {
             case HARD_SILU:
                 return x * hardSigmoid(x);
             case MISH:
-                return x * Math.tanh(softplus(x));
+                return mish(x);
             case EXPONENTIAL:
                 return Math.exp(x);
             case CELU:
-                return x > 0 ? x : Math.expm1(x);
+                return x > 0 ? x : expm1(x);
             case LOG_SIGMOID:
                 return -softplus(-x);
             case TANH_SHRINK:
@@ -262,10 +298,8 @@ public final class CpuActivations {
                 return z > -3 && z < 3 ? 1.0 / 6 : 0;
             case HARD_SILU:
                 return z <= -3 ? 0 : z >= 3 ? 1 : (2 * z + 3) / 6;
-            case MISH: {
-                double sp = softplus(z);
-                return Math.tanh(sp) + z * sigmoid(z) * sech2(sp);
-            }
+            case MISH:
+                return mishDerivative(z);
             case EXPONENTIAL:
                 return Math.exp(z);
             case CELU:
@@ -273,7 +307,7 @@ public final class CpuActivations {
             case LOG_SIGMOID:
                 return sigmoid(-z);
             case TANH_SHRINK: {
-                double t = Math.tanh(z);
+                double t = tanh(z);
                 return t * t;
             }
             case HARD_TANH:
@@ -296,7 +330,32 @@ public final class CpuActivations {
 
     /** {@code log(1 + exp(x))} as {@code max(x, 0) + log1p(exp(-|x|))}: no overflow, no cancellation. */
     private static double softplus(double x) {
-        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+        return Math.max(x, 0) + log1p(Math.exp(-Math.abs(x)));
+    }
+
+    /**
+     * Mish, {@code x tanh(softplus(x))}, from one exponential: with {@code u = e^x}, {@code tanh(log(1 + u)) =
+     * n / (n + 2)} where {@code n = u (u + 2)}, a sum of positive terms (no cancellation as x goes to minus
+     * infinity). Above x = 20 the quotient is 1 in double.
+     */
+    private static double mish(double x) {
+        if (x > 20) {
+            return x;
+        }
+        double u = Math.exp(x);
+        double n = u * (u + 2);
+        return x * n / (n + 2);
+    }
+
+    /** Its derivative, {@code n / (n + 2) + x 4 u (u + 1) / (n + 2)^2}; above 20 the second term is below 1e-15. */
+    private static double mishDerivative(double x) {
+        if (x > 20) {
+            return 1;
+        }
+        double u = Math.exp(x);
+        double n = u * (u + 2);
+        double d = n + 2;
+        return n / d + x * 4 * u * (u + 1) / (d * d);
     }
 
     /** Keras 3's {@code relu6(x + 3) / 6}. */
@@ -305,20 +364,13 @@ public final class CpuActivations {
         return (v < 0 ? 0 : v > 6 ? 6 : v) / 6;
     }
 
-    /** {@code 1 - tanh(z)^2} as {@code 4 e / (1 + e)^2}, {@code e = exp(-2|z|)}: never 1 minus a number near 1. */
-    private static double sech2(double z) {
-        double e = Math.exp(-2 * Math.abs(z));
-        double d = 1 + e;
-        return 4 * e / (d * d);
-    }
-
     /**
      * {@code x - tanh(x)}; below |x| = 0.1, where the difference cancels (it is about x^3 / 3), the Maclaurin series
      * to x^15, whose first omitted term is below 1e-16 of the sum there.
      */
     private static double tanhShrink(double x) {
         if (Math.abs(x) >= 0.1) {
-            return x - Math.tanh(x);
+            return x - tanh(x);
         }
         double x2 = x * x;
         double p = TANH_SHRINK_SERIES[TANH_SHRINK_SERIES.length - 1];
@@ -335,15 +387,15 @@ public final class CpuActivations {
     }
 
     private static float tanhF(float x) {
-        return (float) Math.tanh(x);
+        return (float) tanh(x);
     }
 
     private static float seluF(float x) {
-        return (float) (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x));
+        return (float) (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * expm1(x));
     }
 
     private static float eluF(float alpha, float x) {
-        return x > 0 ? x : (float) (alpha * Math.expm1(x));
+        return x > 0 ? x : (float) (alpha * expm1(x));
     }
 
     private static float geluF(float x) {

@@ -59,6 +59,10 @@ class CpuActivationsTest {
         }
     }
 
+    private static final float[] SPECIAL = {0f, -0f, 1e-30f, -1e-30f, 80f, -80f, 1e4f, -1e4f, 1e-4f, -1e-4f,
+        0.99e-4f, -0.99e-4f, 1e-5f, -1e-5f, 0.99e-5f, -0.99e-5f, 1e-6f, -1e-6f, 11.5f, -11.5f, 11.6f, -11.6f, 20f,
+        20.01f, 19.99f, -20f, -50f, -200f, -745f, -746f, 0.1f, -0.1f, 0.25f, -0.25f};
+
     @Test
     void everyElementWiseActivationAndDerivativeWithinOneUlp() {
         long seed = System.nanoTime();
@@ -69,8 +73,9 @@ class CpuActivationsTest {
             }
             float alpha = f == ActivationFunction.ELU ? 0.7f : 0.2f;
             for (int t = 0; t < 20_000; t++) {
-                float x = t < 8 ? new float[] {0f, -0f, 1e-30f, -1e-30f, 80f, -80f, 1e4f, -1e4f}[t]
-                        : (float) (rnd.nextGaussian() * (t % 3 == 0 ? 20 : 3));
+                // the extremes, and both sides of where CpuActivations' formulas switch (tanh's series below 1e-4,
+                // expm1's below 1e-5, log1p's below e^-x = 1e-5, mish's cut at 20)
+                float x = t < SPECIAL.length ? SPECIAL[t] : (float) (rnd.nextGaussian() * (t % 3 == 0 ? 20 : 3));
                 double y = Reference64.activation(f, alpha, x);
                 float got = CpuActivations.forward(f, alpha, x);
                 assertEquals(y, got, ulp(y) + 1e-30, f + "(" + x + ") (seed " + seed + ")");
