@@ -89,6 +89,12 @@ final class Engine implements AutoCloseable {
     private UpdatePlan updatePlan; // the optimizer's options around its rule (schedule, EMA, accumulation)
     private Loss loss;
     private boolean fused;
+    /**
+     * The layer whose activation the loss may fuse with: the last one that computes its outputs, below any trailing
+     * Reshape or Flatten, which share its buffers (Géron's autoencoders end in {@code Dense(784, sigmoid)} and
+     * {@code Reshape(28, 28)}).
+     */
+    private final int outputLayer;
     /** Each layer's update is issued as soon as its gradients are ready, on a branch where it has a layer before. */
     private boolean updatesByLayer;
     /**
@@ -167,6 +173,11 @@ final class Engine implements AutoCloseable {
         this.numerics = new NumericsCheck(backend, this.layers);
         this.inputSize = layers.get(0).inputSize();
         this.outputSize = layers.get(layers.size() - 1).outputSize();
+        int out = layers.size() - 1;
+        while (out > 0 && layers.get(out).isPassThrough()) { // a Reshape or Flatten after it keeps the values
+            out--;
+        }
+        this.outputLayer = out;
         int p = 0;
         int s = 0;
         for (Layer layer : layers) {
@@ -343,7 +354,7 @@ final class Engine implements AutoCloseable {
 
     /** Sets (or replaces) the optimizer and loss; a new optimizer starts from fresh state, as in Keras. */
     void compile(Optimizer optimizer, Loss loss) {
-        Layer last = layers.get(layers.size() - 1);
+        Layer last = layers.get(outputLayer);
         ActivationFunction act = last instanceof OutputActivation
                 ? ((OutputActivation) last).activation() : ActivationFunction.LINEAR;
         boolean fuse = loss.fusesWith(act, outputSize);
@@ -393,6 +404,7 @@ final class Engine implements AutoCloseable {
         this.carriesUpdates = on("dendrite.updates.carry");
         // -Ddendrite.fuseLayers=false keeps them apart too.
         this.outputWithLoss = fuse && loss.fusedIsSoftmaxCrossEntropy() && last instanceof OutputActivation
+                && outputLayer == layers.size() - 1
                 && on("dendrite.fuseLayers");
         this.stepsDone = 0;
         syncLearningRate();
@@ -705,7 +717,7 @@ final class Engine implements AutoCloseable {
             deferred = null;
             if (first < i) {
                 pairs[first].backward(contexts[first], contexts[i], x, outs[first], outs[i], douts[i], dx);
-            } else if (i == n - 1 && fused) {
+            } else if (i == outputLayer && fused) {
                 ((OutputActivation) layer).backwardFromPreActivation(contexts[i], x, douts[i], dx);
             } else {
                 layer.backward(contexts[i], x, outs[i], douts[i], dx);
@@ -1095,9 +1107,8 @@ final class Engine implements AutoCloseable {
         if (!fused) {
             return null;
         }
-        int n = layers.size();
-        Slice lastIn = n == 1 ? xBatch.all() : outs[n - 2];
-        return ((OutputActivation) layers.get(n - 1)).preActivation(contexts[n - 1], lastIn);
+        Slice lastIn = outputLayer == 0 ? xBatch.all() : outs[outputLayer - 1];
+        return ((OutputActivation) layers.get(outputLayer)).preActivation(contexts[outputLayer], lastIn);
     }
 
     /** Whether layers {@code i} and {@code i + 1} run as one pair now. */

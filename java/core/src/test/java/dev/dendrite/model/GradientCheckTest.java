@@ -27,6 +27,7 @@ import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Dropout;
 import dev.dendrite.layers.Input;
 import dev.dendrite.layers.Layer;
+import dev.dendrite.layers.Reshape;
 import dev.dendrite.losses.BinaryCrossentropy;
 import dev.dendrite.losses.CategoricalCrossentropy;
 import dev.dendrite.losses.Loss;
@@ -82,6 +83,22 @@ class GradientCheckTest {
                 Arguments.of("MSE after linear", new MeanSquaredError(), "linear"),
                 Arguments.of("MSE after softmax (unfused Jacobian)", new MeanSquaredError(), "softmax"),
                 Arguments.of("MSE after tanh", new MeanSquaredError(), "tanh"));
+    }
+
+    /** An autoencoder's ending: the output layer, then a Reshape of its outputs, with the loss fused below it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("lossesBeforeAReshape")
+    void aLossFusesWithTheOutputLayerBelowAReshape(String label, Loss loss, String outputActivation) {
+        check(new Layer[] {new Dense(6, "tanh").kernelInitializer(new RandomNormal(0, 0.5)),
+            new Dense(4, outputActivation).kernelInitializer(new RandomNormal(0, 0.5)), new Reshape(2, 2)},
+            loss, 5, 4, 0xD44L + label.hashCode());
+    }
+
+    static Stream<Arguments> lossesBeforeAReshape() {
+        return Stream.of(
+                Arguments.of("binary CE after sigmoid", new BinaryCrossentropy(), "sigmoid"),
+                Arguments.of("MSE after sigmoid", new MeanSquaredError(), "sigmoid"),
+                Arguments.of("binary CE from logits", new BinaryCrossentropy(true), "linear"));
     }
 
     @ParameterizedTest(name = "{0}")
