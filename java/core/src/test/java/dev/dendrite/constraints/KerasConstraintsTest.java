@@ -46,17 +46,14 @@ public abstract class KerasConstraintsTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-constraints.json";
     private static final double EPS = Math.ulp(1f);
 
+    protected KerasConstraintsTest() {
+        super(KerasConstraintsTest.class, FIXTURE, "bench/keras/constraints_fixture.py");
+    }
+
+    /** The fixture's constraints applied directly (its training runs: trainingCases). */
     @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasConstraintsTest.class, FIXTURE, "bench/keras/constraints_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("direct")).stream();
+    protected Stream<String> cases() throws IOException {
+        return KerasFixtures.names(loadFixture().get("direct")).stream();
     }
 
     @SuppressWarnings("unchecked")
@@ -96,7 +93,7 @@ public abstract class KerasConstraintsTest extends KerasFixtureTest {
 
     @SuppressWarnings("unchecked")
     Stream<String> trainingCases() throws IOException {
-        return KerasFixtures.names(((Map<String, Object>) load().get("training")).get("cases")).stream();
+        return KerasFixtures.names(((Map<String, Object>) loadFixture().get("training")).get("cases")).stream();
     }
 
     @SuppressWarnings("unchecked")

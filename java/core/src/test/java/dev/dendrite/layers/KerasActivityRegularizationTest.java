@@ -7,11 +7,9 @@ import static dev.dendrite.keras.KerasFixtures.ints;
 import static dev.dendrite.keras.KerasFixtures.integer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,18 +37,8 @@ import dev.dendrite.optimizers.SGD;
 public abstract class KerasActivityRegularizationTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-activity-regularization.json";
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasActivityRegularizationTest.class, FIXTURE,
-                "bench/keras/activity_regularization_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasActivityRegularizationTest() {
+        super(KerasActivityRegularizationTest.class, FIXTURE, "bench/keras/activity_regularization_fixture.py");
     }
 
     @SuppressWarnings("unchecked")

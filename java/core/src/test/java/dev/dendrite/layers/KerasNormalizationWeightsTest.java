@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,18 +39,8 @@ import dev.dendrite.optimizers.Adam;
 public abstract class KerasNormalizationWeightsTest extends KerasFixtureTest {
     private static final String REGULARIZED = "regularized and constrained";
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasNormalizationWeightsTest.class, "keras-normalization-weights.json",
-                "bench/keras/normalization_weights_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasNormalizationWeightsTest() {
+        super(KerasNormalizationWeightsTest.class, "keras-normalization-weights.json", "bench/keras/normalization_weights_fixture.py");
     }
 
     /** The case's net, rebuilt layer by layer from Keras's configs, on the backend under test. */

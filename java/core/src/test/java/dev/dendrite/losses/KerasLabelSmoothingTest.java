@@ -6,11 +6,9 @@ import static dev.dendrite.keras.KerasFixtures.floats;
 import static dev.dendrite.keras.KerasFixtures.integer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,17 +39,8 @@ import dev.dendrite.optimizers.SGD;
 public abstract class KerasLabelSmoothingTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-label-smoothing.json";
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasLabelSmoothingTest.class, FIXTURE, "bench/keras/label_smoothing_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasLabelSmoothingTest() {
+        super(KerasLabelSmoothingTest.class, FIXTURE, "bench/keras/label_smoothing_fixture.py");
     }
 
     @SuppressWarnings("unchecked")

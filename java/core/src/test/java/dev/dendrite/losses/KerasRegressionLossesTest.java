@@ -5,11 +5,9 @@ import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
 import static dev.dendrite.keras.KerasFixtures.floats;
 import static dev.dendrite.keras.KerasFixtures.integer;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,18 +34,8 @@ import dev.dendrite.optimizers.SGD;
 public abstract class KerasRegressionLossesTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-regression-losses.json";
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasRegressionLossesTest.class, FIXTURE,
-                "bench/keras/regression_losses_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasRegressionLossesTest() {
+        super(KerasRegressionLossesTest.class, FIXTURE, "bench/keras/regression_losses_fixture.py");
     }
 
     @SuppressWarnings("unchecked")

@@ -3,10 +3,8 @@ package dev.dendrite.model;
 import static dev.dendrite.keras.KerasFixtures.assertEpochsNear;
 import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
 
-import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,17 +29,8 @@ import dev.dendrite.keras.KerasFixtures;
 public abstract class KerasClassWeightTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-class-weight.json";
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasClassWeightTest.class, FIXTURE, "bench/keras/class_weight_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasClassWeightTest() {
+        super(KerasClassWeightTest.class, FIXTURE, "bench/keras/class_weight_fixture.py");
     }
 
     @SuppressWarnings("unchecked")

@@ -4,9 +4,7 @@ import static dev.dendrite.keras.KerasFixtures.assertEpochsNear;
 import static dev.dendrite.keras.KerasFixtures.assertWeightsNear;
 import static dev.dendrite.keras.KerasFixtures.floats;
 
-import java.io.IOException;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,17 +28,8 @@ import dev.dendrite.keras.KerasFixtures;
 public abstract class KerasSampleWeightTest extends KerasFixtureTest {
     private static final String FIXTURE = "keras-sample-weight.json";
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasSampleWeightTest.class, FIXTURE, "bench/keras/sample_weight_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasSampleWeightTest() {
+        super(KerasSampleWeightTest.class, FIXTURE, "bench/keras/sample_weight_fixture.py");
     }
 
     @ParameterizedTest(name = "{0}")

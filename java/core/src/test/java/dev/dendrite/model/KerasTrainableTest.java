@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,18 +38,8 @@ import dev.dendrite.optimizers.GradientOptions;
  * KerasOptimizerReplayTest's for a few float32 steps summed in another order; frozen weights: exact.
  */
 public abstract class KerasTrainableTest extends KerasFixtureTest {
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasTrainableTest.class, "keras-trainable.json",
-                "bench/keras/trainable_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasTrainableTest() {
+        super(KerasTrainableTest.class, "keras-trainable.json", "bench/keras/trainable_fixture.py");
     }
 
     /** The case's net from its Keras layer configs (frozen layers included), on the backend under test. */

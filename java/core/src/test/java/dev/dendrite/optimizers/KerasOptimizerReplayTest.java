@@ -6,11 +6,9 @@ import static dev.dendrite.keras.KerasFixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,17 +48,8 @@ public abstract class KerasOptimizerReplayTest extends KerasFixtureTest {
     private static final double WEIGHT_REL = 1e-4;
     private static final double LOSS_REL = 1e-5;
 
-    @Override
-    protected Map<String, Object> loadFixture() throws IOException {
-        return load();
-    }
-
-    static Map<String, Object> load() throws IOException {
-        return KerasFixtures.load(KerasOptimizerReplayTest.class, FIXTURE, "bench/keras/optimizer_fixture.py");
-    }
-
-    Stream<String> cases() throws IOException {
-        return KerasFixtures.names(load().get("cases")).stream();
+    protected KerasOptimizerReplayTest() {
+        super(KerasOptimizerReplayTest.class, FIXTURE, "bench/keras/optimizer_fixture.py");
     }
 
     @SuppressWarnings("unchecked")
