@@ -91,6 +91,12 @@ DENDRITE_DEVICE float dendrite_tanh_shrink(float x) {
     return x - dendrite_tanhf(x);
 }
 
+/* Keras 3's hard_sigmoid, relu6(x + 3) / 6 (also hard_silu's factor). */
+DENDRITE_DEVICE float dendrite_hard_sigmoid(float x) {
+    float v = x + 3.0f;
+    return (v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v)) / 6.0f;
+}
+
 /* sqrt(x^2 + 4), squareplus's root; beyond 1e18 the 4 is below half an ulp of x^2, and x^2 could overflow. */
 DENDRITE_DEVICE float dendrite_squareplus_root(float x) {
     float a = dendrite_fabsf(x);
@@ -123,22 +129,18 @@ DENDRITE_DEVICE float dendrite_activation(int act, float alpha, float x) {
             return x / (1.0f + dendrite_fabsf(x));
         case DENDRITE_ACT_RELU6:
             return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
-        case DENDRITE_ACT_HARD_SIGMOID: {
-            float v = x + 3.0f; /* Keras 3's relu6(x + 3) / 6 */
-            return (v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v)) / 6.0f;
-        }
-        case DENDRITE_ACT_HARD_SILU: {
-            float v = x + 3.0f;
-            return x * ((v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v)) / 6.0f);
-        }
+        case DENDRITE_ACT_HARD_SIGMOID:
+            return dendrite_hard_sigmoid(x);
+        case DENDRITE_ACT_HARD_SILU:
+            return x * dendrite_hard_sigmoid(x);
         case DENDRITE_ACT_MISH:
             return x * dendrite_tanhf(dendrite_softplus(x));
         case DENDRITE_ACT_EXPONENTIAL:
             return dendrite_expf(x);
         case DENDRITE_ACT_CELU:
             return x > 0.0f ? x : dendrite_expm1f(x);
-        case DENDRITE_ACT_LOG_SIGMOID: /* -softplus(-x) */
-            return dendrite_fminf(x, 0.0f) - dendrite_log1pf(dendrite_expf(-dendrite_fabsf(x)));
+        case DENDRITE_ACT_LOG_SIGMOID:
+            return -dendrite_softplus(-x);
         case DENDRITE_ACT_TANH_SHRINK:
             return dendrite_tanh_shrink(x);
         case DENDRITE_ACT_HARD_TANH:

@@ -140,7 +140,7 @@ public final class CpuActivations {
      * {@code tanh(x) = 1 - 2 / (1 + e^{2x})}; below |x| = 1e-4, where that difference loses digits, {@code x - x^3 / 3}
      * (the next term, {@code 2 x^5 / 15}, is below 1e-16 of it). Within 3e-12 relative everywhere.
      */
-    static double tanh(double x) {
+    private static double tanh(double x) {
         if (Math.abs(x) < 1e-4) {
             return x - x * x * x / 3;
         }
@@ -151,7 +151,7 @@ public final class CpuActivations {
      * {@code e^x - 1}; below |x| = 1e-5, where the difference cancels, {@code x + x^2 / 2 + x^3 / 6} (the next term is
      * below 1e-16 of it). Within 2e-11 relative everywhere.
      */
-    static double expm1(double x) {
+    private static double expm1(double x) {
         if (Math.abs(x) < 1e-5) {
             return x + x * x / 2 + x * x * x / 6;
         }
