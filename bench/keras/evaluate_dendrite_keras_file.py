@@ -9,7 +9,6 @@ with the preprocessing Dendrite fitted (kept in the file's metadata.json, which 
 
 Prints Keras's test loss and accuracy, which should be Dendrite's evaluate's.
 """
-import gzip
 import json
 import os
 import sys
@@ -20,11 +19,12 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from fashion_data import load  # noqa: E402
+
 path, data = sys.argv[1], sys.argv[2]
-with gzip.open(os.path.join(data, "t10k-images-idx3-ubyte.gz")) as f:
-    x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784).astype(np.float32)
-with gzip.open(os.path.join(data, "t10k-labels-idx1-ubyte.gz")) as f:
-    y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int32)
+_, _, x, y = load(data)
+x = x.reshape(-1, 784).astype(np.float32)
+y = y.astype(np.int32)
 with zipfile.ZipFile(path) as z:
     metadata = json.loads(z.read("metadata.json"))
 pre = json.loads(metadata["dendrite"]["metadata"].get("preprocessing", "null") or "null")

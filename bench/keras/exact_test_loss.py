@@ -7,7 +7,6 @@ CategoricalCrossentropy's label_smoothing, for any class: every class then has a
 
     cd /tmp && KERAS_BACKEND=jax /tmp/kv/bin/python /work/main/bench/keras/exact_test_loss.py /tmp/a.keras ...
 """
-import gzip
 import os
 import sys
 
@@ -16,10 +15,11 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-D = "/usr/share/datasets/fashion-mnist"
-x = np.frombuffer(gzip.open(D + "/t10k-images-idx3-ubyte.gz").read(), np.uint8, offset=16)
-x = x.reshape(-1, 28, 28).astype(np.float32)
-y = np.frombuffer(gzip.open(D + "/t10k-labels-idx1-ubyte.gz").read(), np.uint8, offset=8).astype(np.int64)
+from fashion_data import load  # noqa: E402
+
+_, _, x, y = load()
+x = x.astype(np.float32)
+y = y.astype(np.int64)
 for path in sys.argv[1:]:
     m = keras.saving.load_model(path)
     features = keras.Model(m.inputs, m.layers[-2].output)

@@ -14,21 +14,11 @@ ACTIVATION=mish (any name keras.activations knows) replaces relu in both hidden 
 Dendrite reads by Keras's names. LABEL_SMOOTHING=0.1 compiles with CategoricalCrossentropy(label_smoothing=0.1) on
 one-hot labels instead.
 """
-import gzip, os, sys, time
+import os, sys, time
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import numpy as np, keras
-D = "/usr/share/datasets/fashion-mnist"
-def idx(name):
-    for n in (name, name + ".gz"):
-        p = os.path.join(D, n)
-        if os.path.exists(p):
-            data = gzip.open(p).read() if p.endswith(".gz") else open(p, "rb").read()
-            dims = data[3]
-            shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-            return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
-    raise FileNotFoundError(name)
-xtr, ytr = idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte")
-xte, yte = idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte")
+from fashion_data import load
+xtr, ytr, xte, yte = load()
 keras.utils.set_random_seed(1)
 L = keras.layers
 act = os.environ.get("ACTIVATION", "relu")
