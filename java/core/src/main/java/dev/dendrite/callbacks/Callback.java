@@ -3,14 +3,21 @@ package dev.dendrite.callbacks;
 import dev.dendrite.model.Sequential;
 
 /**
- * Hooks into {@link Sequential#fit}, as in Keras. Override what you need; every method does nothing by
- * default. Epoch and batch numbers start at 0. {@link #model()} is the model being trained, Keras's
- * {@code self.model}; a callback stops training with {@code model().stopTraining()}: the current epoch finishes
- * its batch, then {@code fit} returns. {@code fit} calls the callbacks in the order given, through a
+ * Hooks into {@link Sequential#fit}, {@code evaluate} and {@code predict}, as in Keras. Override what you need;
+ * every method does nothing by default. Epoch and batch numbers start at 0. {@link #model()} is the model being
+ * trained, Keras's {@code self.model}; a callback stops training with {@code model().stopTraining()}: the current
+ * epoch finishes its batch, then {@code fit} returns. The calls take the callbacks in the order given, through a
  * {@link CallbackList}.
  *
- * <p>Batch logs hold the running means of the epoch so far; they are read from the device only if a
- * callback actually reads them.
+ * <p>Batch logs hold the running means of the epoch (or the evaluation) so far; they are read from the device
+ * only if a callback actually reads them.
+ *
+ * <p>The {@code onTest...} hooks run around each evaluation: {@code fit}'s validation pass after an epoch's
+ * training batches (before {@code onEpochEnd}, whose logs then hold the {@code val_} metrics) and
+ * {@code evaluate} given callbacks ({@code EvaluateOptions.callbacks}); their logs name the metrics without the
+ * {@code val_} prefix, as Keras's do. The {@code onPredict...} hooks run around {@code predict} given callbacks
+ * ({@code PredictOptions.callbacks}); their logs are empty (Keras's {@code on_predict_batch_end} gets the batch's
+ * outputs, which a {@link Logs} of numbers cannot hold).
  */
 public abstract class Callback {
     private TrainingModel model;
@@ -42,6 +49,7 @@ public abstract class Callback {
     public void onTrainBegin(Logs logs) {
     }
 
+    /** {@code logs} holds the last epoch's logs, as Keras 3's do (empty when no epoch ran). */
     public void onTrainEnd(Logs logs) {
     }
 
@@ -56,5 +64,32 @@ public abstract class Callback {
     }
 
     public void onTrainBatchEnd(int batch, Logs logs) {
+    }
+
+    /** Before an evaluation's first batch: {@code fit}'s validation pass, or {@code evaluate}. */
+    public void onTestBegin(Logs logs) {
+    }
+
+    /** {@code logs} holds the evaluation's loss and metrics, without the {@code val_} prefix. */
+    public void onTestEnd(Logs logs) {
+    }
+
+    public void onTestBatchBegin(int batch, Logs logs) {
+    }
+
+    /** {@code logs} holds the running means of the evaluation's batches so far. */
+    public void onTestBatchEnd(int batch, Logs logs) {
+    }
+
+    public void onPredictBegin(Logs logs) {
+    }
+
+    public void onPredictEnd(Logs logs) {
+    }
+
+    public void onPredictBatchBegin(int batch, Logs logs) {
+    }
+
+    public void onPredictBatchEnd(int batch, Logs logs) {
     }
 }

@@ -11,6 +11,9 @@ import java.util.function.Consumer;
  * logs.
  */
 public final class CallbackList {
+    /** No callbacks: every event does nothing. */
+    public static final CallbackList NONE = new CallbackList(List.of(), null);
+
     private final List<Callback> callbacks;
 
     /** The callbacks, in the order they are called; {@code model} is handed to each. */
@@ -28,8 +31,9 @@ public final class CallbackList {
         each(c -> c.onTrainBegin(Logs.empty()));
     }
 
-    public void onTrainEnd() {
-        each(c -> c.onTrainEnd(Logs.empty()));
+    /** {@code logs}: the last epoch's (Keras 3 hands them to {@code on_train_end}). */
+    public void onTrainEnd(Logs logs) {
+        each(c -> c.onTrainEnd(logs));
     }
 
     public void onEpochBegin(int epoch) {
@@ -46,6 +50,43 @@ public final class CallbackList {
 
     public void onTrainBatchEnd(int batch, Logs logs) {
         each(c -> c.onTrainBatchEnd(batch, logs));
+    }
+
+    public void onTestBegin() {
+        each(c -> c.onTestBegin(Logs.empty()));
+    }
+
+    public void onTestEnd(Logs logs) {
+        each(c -> c.onTestEnd(logs));
+    }
+
+    public void onTestBatchBegin(int batch) {
+        each(c -> c.onTestBatchBegin(batch, Logs.empty()));
+    }
+
+    public void onTestBatchEnd(int batch, Logs logs) {
+        each(c -> c.onTestBatchEnd(batch, logs));
+    }
+
+    public void onPredictBegin() {
+        each(c -> c.onPredictBegin(Logs.empty()));
+    }
+
+    public void onPredictEnd() {
+        each(c -> c.onPredictEnd(Logs.empty()));
+    }
+
+    public void onPredictBatchBegin(int batch) {
+        each(c -> c.onPredictBatchBegin(batch, Logs.empty()));
+    }
+
+    public void onPredictBatchEnd(int batch) {
+        each(c -> c.onPredictBatchEnd(batch, Logs.empty()));
+    }
+
+    /** Whether there is no callback to call. */
+    public boolean isEmpty() {
+        return callbacks.isEmpty();
     }
 
     /**

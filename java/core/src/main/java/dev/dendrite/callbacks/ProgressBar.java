@@ -12,7 +12,9 @@ import dev.dendrite.backend.cpu.CpuGemm;
 import dev.dendrite.model.Sequential;
 
 /**
- * Prints training progress the way Keras's {@code ProgbarLogger} does ({@code fit}'s {@code verbose}).
+ * Prints training progress the way Keras's {@code ProgbarLogger} does ({@code fit}'s {@code verbose}), and the
+ * progress of {@code evaluate} and {@code predict} given {@code verbose} (see {@link #onTestBegin}); inside
+ * {@code fit}, the validation pass draws nothing of its own, as in Keras.
  *
  * <p><b>verbose 1, terminal:</b> an {@code Epoch 3/10} line (only when training for more than one epoch, as
  * Keras), then a bar redrawn in place with {@code '\r'}:
@@ -75,6 +77,8 @@ public final class ProgressBar extends Callback {
     private boolean drawn;
     private long lastDraw;
     private int drawnWidth;
+    /** Between {@code onTrainBegin} and {@code onTrainEnd}: the validation pass's hooks draw nothing, as Keras's. */
+    private boolean inFit;
 
     /**
      * @param verbose 0 silent, 1 progress bar, 2 one line per epoch
@@ -167,6 +171,7 @@ public final class ProgressBar extends Callback {
 
     @Override
     public void onTrainBegin(Logs logs) {
+        inFit = true;
         if (verbose > 0 && model() instanceof Sequential m && "cpu".equals(m.backend().name())) {
             noteSlowGemmOnce(System.err);
         }
@@ -197,6 +202,10 @@ public final class ProgressBar extends Callback {
 
     @Override
     public void onTrainBatchEnd(int batch, Logs logs) {
+        batchEnd(batch, logs);
+    }
+
+    private void batchEnd(int batch, Logs logs) {
         if (verbose == 0) {
             return;
         }
@@ -239,22 +248,93 @@ public final class ProgressBar extends Callback {
             ConsoleOutput.println(out, "Epoch " + (epoch + 1) + "/" + epochs + " - " + seconds(elapsed)
                     + metrics(metrics));
         } else {
-            // Fewer steps than planned if training was stopped mid-epoch; none seen means the batch hooks
-            // were not called, and then the epoch did run all its steps.
+            finalBar(now, elapsed, metrics);
+        }
+        epochStarted = false;
+    }
+
+    /** The last drawing of a bar, with the time, the time per step and {@code metrics}. */
+    private void finalBar(long now, double elapsed, Map<String, Double> metrics) {
+        // Fewer steps than planned if training was stopped mid-epoch; none seen means the batch hooks
+        // were not called, and then the epoch did run all its steps.
+        int done = seen == 0 ? steps : seen;
+        String rest = " - " + seconds(elapsed) + " " + perStep(secondsPerStep(now, done)) + metrics(metrics);
+        if (interactive) {
+            redraw(fitted(done, rest), true);
+        } else {
+            // A file or a pipe has no width to wrap at: the full bar, as every epoch of a log should read.
+            ConsoleOutput.println(out, counter(done) + " " + bar(done, BAR_WIDTH) + rest);
+        }
+    }
+
+    /**
+     * {@code evaluate}'s bar (not in {@code fit}): one pass of {@code stepsPerEpoch} batches, drawn as an epoch's,
+     * its last line ending with the loss and metrics.
+     */
+    @Override
+    public void onTestBegin(Logs logs) {
+        if (!inFit) {
+            startEpoch(clock.getAsLong());
+        }
+    }
+
+    @Override
+    public void onTestBatchEnd(int batch, Logs logs) {
+        if (!inFit) {
+            batchEnd(batch, logs);
+        }
+    }
+
+    @Override
+    public void onTestEnd(Logs logs) {
+        if (!inFit) {
+            endPass(logs == null ? Map.of() : logs.asMap());
+        }
+    }
+
+    /** {@code predict}'s bar: as {@code evaluate}'s, without metrics. */
+    @Override
+    public void onPredictBegin(Logs logs) {
+        onTestBegin(logs);
+    }
+
+    @Override
+    public void onPredictBatchEnd(int batch, Logs logs) {
+        if (!inFit) {
+            batchEnd(batch, Logs.empty());
+        }
+    }
+
+    @Override
+    public void onPredictEnd(Logs logs) {
+        if (!inFit) {
+            endPass(Map.of());
+        }
+    }
+
+    /**
+     * The end of an {@code evaluate} or {@code predict} pass: verbose 1 the bar's last line, verbose 2 Keras 3's one
+     * line {@code 313/313 - 1s - 3ms/step - loss: ...}.
+     */
+    private void endPass(Map<String, Double> metrics) {
+        if (verbose == 0) {
+            return;
+        }
+        long now = clock.getAsLong();
+        double elapsed = (now - epochStart) / 1e9;
+        if (verbose == 2) {
             int done = seen == 0 ? steps : seen;
-            String rest = " - " + seconds(elapsed) + " " + perStep(secondsPerStep(now, done)) + metrics(metrics);
-            if (interactive) {
-                redraw(fitted(done, rest), true);
-            } else {
-                // A file or a pipe has no width to wrap at: the full bar, as every epoch of a log should read.
-                ConsoleOutput.println(out, counter(done) + " " + bar(done, BAR_WIDTH) + rest);
-            }
+            ConsoleOutput.println(out, counter(done) + " - " + seconds(elapsed) + " - "
+                    + perStep(secondsPerStep(now, done)) + metrics(metrics));
+        } else {
+            finalBar(now, elapsed, metrics);
         }
         epochStarted = false;
     }
 
     @Override
     public void onTrainEnd(Logs logs) {
+        inFit = false;
         // A bar left mid-line (training stopped without an epoch end) must not swallow what is printed next.
         if (ConsoleOutput.isOpen(out)) {
             out.println();

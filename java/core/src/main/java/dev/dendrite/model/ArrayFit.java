@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
 import dev.dendrite.data.Tensor;
@@ -72,7 +73,7 @@ final class ArrayFit {
         Backend backend = engine.backend();
         int n = trainX.rows();
         int batchSize = Math.min(options.batchSize(), n);
-        int valBatch = Math.max(batchSize, Sequential.DEFAULT_INFERENCE_BATCH);
+        int valBatch = options.validationBatchFor(batchSize);
         long runSeed = options.seed() != null ? options.seed() : model.seed();
         HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, trainTargets));
         FitLoop loop = new FitLoop(model, engine, options, n, batchSize, runSeed, metrics);
@@ -87,8 +88,8 @@ final class ArrayFit {
              SourceFit.Validation sourceVal = valSource == null ? null
                      : new SourceFit(model).validation(valSource, options)) {
             try {
-                return loop.run(train, permutation, sourceVal != null ? () -> sourceVal.evaluate(metrics)
-                        : val == null ? null : () -> metrics.evaluate(val, valBatch, "val_"));
+                return loop.run(train, permutation, sourceVal != null ? events -> sourceVal.evaluate(metrics, events)
+                        : val == null ? null : events -> metrics.evaluate(val, valBatch, "val_", events));
             } finally {
                 engine.checkNumerics(false);
                 engine.releaseRecordedSteps(); // recorded steps point into this fit's data buffers
@@ -96,23 +97,41 @@ final class ArrayFit {
         }
     }
 
-    /** Loss (weighted by {@code sampleWeight}, or null) and metrics over {@code x} in batches, inference mode. */
-    Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, float[] sampleWeight, int batchSize) {
+    /**
+     * Loss (weighted by {@code sampleWeight}, or null) and metrics over {@code x} in batches, inference mode, calling
+     * {@code events}' evaluation hooks.
+     */
+    Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, float[] sampleWeight, int batchSize,
+                                 CallbackList events) {
         Engine engine = model.engine();
         try (DeviceData d = DeviceData.upload(engine.backend(), x, labels, targets, sampleWeight)) {
             return new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine, targets))
-                    .evaluate(d, Math.min(batchSize, x.rows()), "");
+                    .evaluate(d, Math.min(batchSize, x.rows()), "", events);
         }
     }
 
     /**
      * The outputs for {@code x} in batches of {@code batchSize}, shape {@code [rows, output shape...]}; with
-     * {@code training}, the layers' training forward passes drawing from {@code drawSeed} (Engine#predict).
+     * {@code training}, the layers' training forward passes drawing from {@code drawSeed} (Engine#predict); calls
+     * {@code events}' prediction hooks.
      */
-    Tensor predict(Inputs x, int batchSize, boolean training, long drawSeed) {
+    Tensor predict(Inputs x, int batchSize, boolean training, long drawSeed, CallbackList events) {
         Engine engine = model.engine();
         try (DeviceData d = DeviceData.upload(engine.backend(), x, null, null)) {
-            float[] out = engine.predict(d, Math.min(batchSize, x.rows()), training, drawSeed);
+            events.onPredictBegin();
+            float[] out = engine.predict(d, Math.min(batchSize, x.rows()), training, drawSeed,
+                    new Engine.InferenceHooks() {
+                        @Override
+                        public void before(int batch) {
+                            events.onPredictBatchBegin(batch);
+                        }
+
+                        @Override
+                        public void after(int batch, int start, int rows) {
+                            events.onPredictBatchEnd(batch);
+                        }
+                    });
+            events.onPredictEnd();
             int[] outShape = model.layers().get(model.layers().size() - 1).outputShape();
             int[] shape = new int[outShape.length + 1];
             shape[0] = x.rows();

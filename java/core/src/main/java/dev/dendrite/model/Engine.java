@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntConsumer;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
@@ -1200,15 +1199,14 @@ final class Engine implements AutoCloseable {
      * @return {@code [loss, accuracy]}
      */
     double[] evaluate(DeviceData data, int batchSize) {
-        return evaluate(data, batchSize, null, null);
+        return evaluate(data, batchSize, null, InferenceHooks.NONE);
     }
 
     /**
-     * {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device and
-     * calling {@code counted} (null: none) on the host with each batch's rows. The batches are recorded and replayed
-     * ({@link #inferenceBatches}).
+     * {@link #evaluate(DeviceData, int)}, adding each batch to {@code metrics} (null: none) on the device and calling
+     * {@code hooks} on the host around each batch. The batches are recorded and replayed ({@link #inferenceBatches}).
      */
-    double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, IntConsumer counted) {
+    double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, InferenceHooks hooks) {
         backend.fill(evalStats.all(), 0f);
         inferenceBatches(data, batchSize, rows -> {
             forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true,
@@ -1217,10 +1215,17 @@ final class Engine implements AutoCloseable {
                 metrics.add(outs[layers.size() - 1], yBatch.all(), rows);
             }
             return countersInUpdate;
-        }, counted == null ? null : (start, rows) -> counted.accept(rows));
+        }, hooks);
+        float[] s = evalStats();
+        return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(),
+                (double) s[Backend.STAT_ACCURACY] / data.rows()};
+    }
+
+    /** The sums of the evaluation so far ({@link #evaluate}'s batches up to the last one issued), read back. */
+    float[] evalStats() {
         float[] s = new float[Backend.STATS_LENGTH];
         backend.download(evalStats.all(), s, 0);
-        return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(), (double) s[Backend.STAT_ACCURACY] / data.rows()};
+        return s;
     }
 
     int outputSize() {
@@ -1244,6 +1249,11 @@ final class Engine implements AutoCloseable {
      * a batch norm normalises with the batch's statistics and updates its moving ones.
      */
     float[] predict(DeviceData data, int batchSize, boolean training, long drawSeed) {
+        return predict(data, batchSize, training, drawSeed, InferenceHooks.NONE);
+    }
+
+    /** {@link #predict(DeviceData, int, boolean, long)}, calling {@code hooks} on the host around each batch. */
+    float[] predict(DeviceData data, int batchSize, boolean training, long drawSeed, InferenceHooks hooks) {
         float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
         long trainingSeed = seed;
         if (training) {
@@ -1255,8 +1265,18 @@ final class Engine implements AutoCloseable {
                 gatherInputs(data, null, evalCounters.all(), batchSize, rows);
                 forward(training);
                 return false;
-            }, (start, rows) -> backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out,
-                    start * outputSize));
+            }, new InferenceHooks() {
+                @Override
+                public void before(int batch) {
+                    hooks.before(batch);
+                }
+
+                @Override
+                public void after(int batch, int start, int rows) {
+                    backend.download(outs[layers.size() - 1].slice(0, rows * outputSize), out, start * outputSize);
+                    hooks.after(batch, start, rows);
+                }
+            });
         } finally {
             seed = trainingSeed; // a pass from a callback inside fit leaves the epoch's draws as they were
             drawCounters = counters;
@@ -1270,24 +1290,32 @@ final class Engine implements AutoCloseable {
         boolean issue(int rows);
     }
 
-    /** What the host does after an inference batch's device ops: rows {@code [start, start + rows)} of the data. */
-    @FunctionalInterface
-    private interface AfterBatch {
-        void run(int start, int rows);
+    /**
+     * What the host does around each inference batch, by the batch's index from 0: before its device ops are issued,
+     * and after them for rows {@code [start, start + rows)} of the data (whatever the host reads then has run).
+     */
+    interface InferenceHooks {
+        /** Nothing before or after a batch. */
+        InferenceHooks NONE = new InferenceHooks() { };
+
+        default void before(int batch) {
+        }
+
+        default void after(int batch, int start, int rows) {
+        }
     }
 
     /**
      * Runs {@code deviceOps} over {@code data} in stored order, in batches of {@code batchSize}, each batch gathered
      * at the evaluation counters, which it then advances on the device (unless the ops said they did, with their
-     * gather); after each, {@code afterEach} (null: nothing)
-     * on the host. The device ops (told only the batch's rows, as anything else they used would be frozen) are
-     * recorded as training steps are ({@link RecordedSteps}: the first full batch issued directly, the second
-     * recorded, the rest replayed; a shorter last batch issued directly), so on a GPU backend a batch costs one graph
-     * launch instead of a launch per op. The recordings last only this call, so nothing they froze can be replayed
-     * stale. Not recorded: fewer than three full batches (the recording would run once), checkNumerics's debug
-     * mode, {@code -Ddendrite.recordEvaluation=false}.
+     * gather); around each, {@code hooks} on the host. The device ops (told only the batch's rows, as anything else
+     * they used would be frozen) are recorded as training steps are ({@link RecordedSteps}: the first full batch
+     * issued directly, the second recorded, the rest replayed; a shorter last batch issued directly), so on a GPU
+     * backend a batch costs one graph launch instead of a launch per op. The recordings last only this call, so
+     * nothing they froze can be replayed stale. Not recorded: fewer than three full batches (the recording would run
+     * once), checkNumerics's debug mode, {@code -Ddendrite.recordEvaluation=false}.
      */
-    private void inferenceBatches(DeviceData data, int batchSize, BatchOps deviceOps, AfterBatch afterEach) {
+    private void inferenceBatches(DeviceData data, int batchSize, BatchOps deviceOps, InferenceHooks hooks) {
         ensureCapacity(Math.min(batchSize, data.rows()));
         roomForRowWeights(data);
         batches.reset(); // a batch prefetched for a training step is not kept across an inference pass
@@ -1297,6 +1325,8 @@ final class Engine implements AutoCloseable {
         try {
             for (int start = 0; start < data.rows(); start += batchSize) {
                 int rows = Math.min(batchSize, data.rows() - start);
+                int index = start / batchSize;
+                hooks.before(index);
                 Runnable batch = () -> {
                     if (!deviceOps.issue(rows)) {
                         backend.advanceCounters(evalCounters.all());
@@ -1307,9 +1337,7 @@ final class Engine implements AutoCloseable {
                 } else {
                     batch.run();
                 }
-                if (afterEach != null) {
-                    afterEach.run(start, rows);
-                }
+                hooks.after(index, start, rows);
             }
         } catch (RuntimeException | Error e) {
             try {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
@@ -73,17 +72,17 @@ final class FitLoop {
 
     /**
      * Trains on {@code train} (in the order of {@code permutation}, reshuffled each epoch, if given);
-     * {@code validation} as in {@link #run(TrainFeed, Supplier)}.
+     * {@code validation} as in {@link #run(TrainFeed, Validation)}.
      */
-    History run(DeviceData train, Buffer permutation, Supplier<Map<String, Double>> validation) {
+    History run(DeviceData train, Buffer permutation, Validation validation) {
         return run(new ArrayFeed(train, permutation), validation);
     }
 
     /**
-     * Trains on the batches of {@code feed}; {@code validation}, when given, returns the validation logs
-     * ({@code val_loss} and the metrics) after each epoch.
+     * Trains on the batches of {@code feed}; {@code validation}, when given, runs after each epoch (as
+     * {@link FitOptions#validationFreq} says).
      */
-    History run(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+    History run(TrainFeed feed, Validation validation) {
         engine.checkTrainableUnchanged();
         engine.classWeights(options.classWeight());
         try {
@@ -100,7 +99,7 @@ final class FitLoop {
         }
     }
 
-    private History runEpochs(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+    private History runEpochs(TrainFeed feed, Validation validation) {
         try {
             return runCallbacks(feed, validation);
         } catch (RuntimeException | Error e) {
@@ -109,16 +108,17 @@ final class FitLoop {
         }
     }
 
-    private History runCallbacks(TrainFeed feed, Supplier<Map<String, Double>> validation) {
+    private History runCallbacks(TrainFeed feed, Validation validation) {
         history.setParams(options.verbose(), options.epochs(), steps);
         callbacks.onTrainBegin();
         int[] resume = BackupAndRestore.resumePoint(callbacks.callbacks(), options.initialEpoch(), steps);
+        Map<String, Double> lastLogs = Map.of();
         for (int epoch = resume[0]; epoch < options.epochs() && !model.isStopTraining(); epoch++) {
             long t0 = System.nanoTime();
             callbacks.onEpochBegin(epoch);
             Map<String, Double> logs = trainEpoch(epoch, feed, epoch == resume[0] ? resume[1] : 0);
             if (validation != null && options.validatesAfterEpoch(epoch)) {
-                logs.putAll(validation.get());
+                logs.putAll(validation.run(callbacks));
             }
             logs.put("learning_rate", engine.optimizer().learningRateAt(engine.stepsDone()));
             Logs epochLogs = Logs.of(logs);
@@ -126,9 +126,10 @@ final class FitLoop {
             Map<String, Double> recorded = new LinkedHashMap<>(epochLogs.asMap());
             recorded.put("epoch_time_s", (System.nanoTime() - t0) / 1e9);
             history.record(epoch, recorded);
+            lastLogs = epochLogs.asMap();
         }
         engine.finalizeVariableValues();
-        callbacks.onTrainEnd();
+        callbacks.onTrainEnd(Logs.of(lastLogs));
         return history;
     }
 
@@ -166,6 +167,16 @@ final class FitLoop {
         watch.act();
         feed.endEpoch();
         return logs;
+    }
+
+    /** The validation pass after an epoch. */
+    @FunctionalInterface
+    interface Validation {
+        /**
+         * The {@code val_} logs of one pass over the validation data, calling {@code callbacks}' evaluation hooks
+         * (their logs without the prefix).
+         */
+        Map<String, Double> run(CallbackList callbacks);
     }
 
     /** Arrays on the device: each epoch reshuffled there (when {@code permutation} is given) and gathered by batch. */

@@ -47,6 +47,7 @@ public final class FitOptions {
     private Map<Integer, Double> classWeight = Map.of();
     private float[] sampleWeight;
     private int validationFreq = 1;
+    private int validationBatchSize;
     private Set<Integer> validationEpochs;
     private int stepsPerExecution = 1;
 
@@ -135,6 +136,32 @@ public final class FitOptions {
         this.validationSource = null;
         this.validationSampleWeight = null;
         return this;
+    }
+
+    /**
+     * Samples per batch of the validation pass over arrays, Keras's {@code validation_batch_size}. Not given, the
+     * larger of {@link #batchSize} and 256: a batch's size changes no value in inference mode (beyond the order of a
+     * float sum), and larger batches run faster, where Keras takes the training batch size; give it to have
+     * {@code onTestBatch...} hooks see Keras's batches. A validation data source gives its own batches.
+     *
+     * @throws IllegalArgumentException unless {@code batchSize >= 1}
+     */
+    public FitOptions validationBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("validationBatchSize " + batchSize + "; expected >= 1");
+        }
+        this.validationBatchSize = batchSize;
+        return this;
+    }
+
+    /** The validation batch size given, or 0 when not given. */
+    public int validationBatchSize() {
+        return validationBatchSize;
+    }
+
+    /** The validation batch size over arrays for a training batch of {@code trainBatch}: as given, else the default. */
+    int validationBatchFor(int trainBatch) {
+        return validationBatchSize > 0 ? validationBatchSize : Math.max(trainBatch, Sequential.DEFAULT_INFERENCE_BATCH);
     }
 
     /**

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Slice;
+import dev.dendrite.callbacks.CallbackList;
+import dev.dendrite.callbacks.Logs;
 import dev.dendrite.data.Tensor;
 import dev.dendrite.losses.Loss;
 import dev.dendrite.metrics.MetricSet;
@@ -78,15 +80,23 @@ final class HostMetrics {
 
     /**
      * {@link Engine#evaluate} over {@code data}, with the attached metrics counting each batch on the device (in the
-     * batch's recorded ops) and noting its rows on the host (after each batch, recorded or not).
+     * batch's recorded ops) and noting its rows on the host (after each batch, recorded or not), and the metrics
+     * computed on the host fed each batch's outputs.
      */
     double[] evaluateCounting(DeviceData data, int batchSize) {
-        boolean counting = metrics.attached();
-        return engine.evaluate(data, batchSize, counting ? this::accumulate : null,
-                counting ? rows -> metrics.counted(rows, engine.outputSize()) : null);
+        BatchMetrics counting = metrics.attached() ? this::accumulate : null;
+        return engine.evaluate(data, batchSize, counting, new Engine.InferenceHooks() {
+            @Override
+            public void after(int batch, int start, int rows) {
+                afterStep(rows);
+            }
+        });
     }
 
-    /** Adds the last training step's batch of {@code rows} rows to the host metrics, if any needs it. */
+    /**
+     * Adds the last training step's or inference batch's {@code rows} rows to the metrics: their count to those
+     * counted on the device, their outputs (read back) to those computed on the host, if any.
+     */
     void afterStep(int rows) {
         metrics.counted(rows, engine.outputSize());
         if (!metrics.needsOutputs()) {
@@ -116,17 +126,19 @@ final class HostMetrics {
     }
 
     /**
-     * Loss and metrics over {@code data} in inference mode, keys prefixed by {@code prefix}: one pass for the
-     * loss, the device's accuracy count and the metrics counted on the device, and, when a metric is computed on
-     * the host, one more forward pass whose outputs are read back with the targets.
+     * Loss and metrics over {@code data} in inference mode, keys prefixed by {@code prefix}, in one pass: the loss,
+     * the device's accuracy count and the metrics counted on the device, and each batch's outputs read back for
+     * the metrics computed on the host. {@code events} (Keras's evaluation hooks; empty for none) see the pass
+     * begin, each batch begin and end (with the running means so far, read only if a callback reads them) and
+     * the pass end with the unprefixed logs, which a callback may change before they are returned.
      */
-    Map<String, Double> evaluate(DeviceData data, int batchSize, String prefix) {
+    Map<String, Double> evaluate(DeviceData data, int batchSize, String prefix, CallbackList events) {
         boolean attachHere = !metrics.attached();
         if (attachHere) {
             metrics.attach(engine.backend(), engine.loss().sparseLabels(), engine.outputSize());
         }
         try {
-            return evaluateAttached(data, batchSize, prefix);
+            return evaluateAttached(data, batchSize, prefix, events);
         } finally {
             if (attachHere) {
                 metrics.detach();
@@ -134,26 +146,39 @@ final class HostMetrics {
         }
     }
 
-    private Map<String, Double> evaluateAttached(DeviceData data, int batchSize, String prefix) {
+    private Map<String, Double> evaluateAttached(DeviceData data, int batchSize, String prefix, CallbackList events) {
         metrics.reset();
-        double[] v = evaluateCounting(data, batchSize);
-        Map<String, Double> logs = new LinkedHashMap<>();
-        logs.put(prefix + "loss", v[0]);
-        if (metrics.needsOutputs()) {
-            int cols = engine.outputSize();
-            float[] pred = engine.predict(data, batchSize);
-            Backend backend = engine.backend();
-            if (engine.loss().sparseLabels()) {
-                int[] y = new int[data.rows()];
-                backend.download(data.y().slice(0, data.rows()), y, 0);
-                metrics.update(pred, null, y, data.rows(), cols);
-            } else {
-                float[] y = new float[data.rows() * cols];
-                backend.download(data.y().slice(0, y.length), y, 0);
-                metrics.update(pred, y, null, data.rows(), cols);
+        events.onTestBegin();
+        int[] seen = {0};
+        double[] v = engine.evaluate(data, batchSize, this::accumulate, new Engine.InferenceHooks() {
+            @Override
+            public void before(int batch) {
+                events.onTestBatchBegin(batch);
             }
-        }
-        metrics.write(logs, prefix, v[1]);
+
+            @Override
+            public void after(int batch, int start, int rows) {
+                afterStep(rows);
+                seen[0] += rows;
+                int seenNow = seen[0];
+                events.onTestBatchEnd(batch, Logs.lazy(() -> {
+                    float[] s = engine.evalStats();
+                    return logs("", s[Backend.STAT_LOSS] / seenNow, s[Backend.STAT_ACCURACY] / seenNow);
+                }));
+            }
+        });
+        Logs end = Logs.of(logs("", v[0], v[1]));
+        events.onTestEnd(end);
+        Map<String, Double> out = new LinkedHashMap<>();
+        end.asMap().forEach((k, x) -> out.put(prefix + k, x));
+        return out;
+    }
+
+    /** The loss and every metric's result so far, keys prefixed by {@code prefix}. */
+    Map<String, Double> logs(String prefix, double loss, double deviceAccuracy) {
+        Map<String, Double> logs = new LinkedHashMap<>();
+        logs.put(prefix + "loss", loss);
+        metrics.write(logs, prefix, deviceAccuracy);
         return logs;
     }
 }

@@ -9,10 +9,12 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Backends;
+import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.callbacks.TrainingModel;
 import dev.dendrite.data.DataSource;
 import dev.dendrite.data.Inputs;
@@ -585,41 +587,119 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return evaluate(x, null, targets, sampleWeight, DEFAULT_INFERENCE_BATCH);
     }
 
+    /**
+     * Loss and metrics as {@code options} say (Keras's {@code evaluate(x, y, batch_size=..., verbose=...,
+     * sample_weight=..., steps=..., callbacks=[...])}): the callbacks' {@code onTest...} hooks run around the pass,
+     * verbose 1 prints Keras's progress bar.
+     *
+     * @throws IllegalArgumentException for steps beyond {@code x}'s batches, or as
+     *                                  {@link #evaluate(Inputs, int[], float[])}
+     */
+    public Map<String, Double> evaluate(Inputs x, int[] labels, EvaluateOptions options) {
+        return evaluate(x, labels, null, options);
+    }
+
+    /** {@link #evaluate(Inputs, int[], EvaluateOptions)} on data with dense targets. */
+    public Map<String, Double> evaluate(Inputs x, Tensor targets, EvaluateOptions options) {
+        return evaluate(x, null, targets, options);
+    }
+
     private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, int batchSize) {
         return evaluate(x, labels, targets, null, batchSize);
     }
 
     private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, float[] sampleWeight,
                                          int batchSize) {
-        return guard.run(name, "evaluate", () -> evaluateGuarded(x, labels, targets, sampleWeight, batchSize));
+        return evaluate(x, labels, targets, new EvaluateOptions().batchSize(batchSize).sampleWeight(sampleWeight));
     }
 
-    private Map<String, Double> evaluateGuarded(Inputs x, int[] labels, Tensor targets, float[] sampleWeight,
-                                                int batchSize) {
+    private Map<String, Double> evaluate(Inputs x, int[] labels, Tensor targets, EvaluateOptions options) {
+        Objects.requireNonNull(options, "options");
+        return guard.run(name, "evaluate", () -> evaluateGuarded(x, labels, targets, options));
+    }
+
+    private Map<String, Double> evaluateGuarded(Inputs x, int[] labels, Tensor targets, EvaluateOptions options) {
         checkOpen();
         requireCompiled("evaluate");
-        checkBatch(batchSize);
         buildFor(x);
         checkData(x, labels, targets, "x");
-        float[] weights = FitOptions.checkedWeights("sampleWeight", sampleWeight);
+        float[] weights = options.sampleWeight();
         FitOptions.checkWeightCount("sampleWeight", weights, x.rows(), "sample");
-        return new ArrayFit(this).evaluate(x, labels, targets, weights, batchSize);
+        int batchSize = Math.min(options.batchSize(), x.rows());
+        int rows = stepRows("evaluate", x.rows(), batchSize, options.steps());
+        if (rows < x.rows()) {
+            x = x.rows(0, rows);
+            labels = labels == null ? null : Arrays.copyOf(labels, rows);
+            targets = targets == null ? null : targets.rows(0, rows);
+            weights = weights == null ? null : Arrays.copyOf(weights, rows);
+        }
+        CallbackList events = options.callbackList(this, (rows + batchSize - 1) / batchSize);
+        return new ArrayFit(this).evaluate(x, labels, targets, weights, batchSize, events);
+    }
+
+    /**
+     * The rows of {@code steps} batches of {@code batchSize} ({@link InferenceOptions#ALL}: all {@code rows}).
+     *
+     * @throws IllegalArgumentException when {@code steps} asks for more batches than there are
+     */
+    private static int stepRows(String call, int rows, int batchSize, int steps) {
+        if (steps == InferenceOptions.ALL) {
+            return rows;
+        }
+        int batches = (rows + batchSize - 1) / batchSize;
+        if (steps > batches) {
+            throw new IllegalArgumentException(call + " steps " + steps + " but x holds only " + batches
+                    + " batches of " + batchSize + "; expected at most " + batches);
+        }
+        return (int) Math.min(rows, (long) steps * batchSize);
     }
 
     /** Loss and metrics over every batch of a finite {@code source}, in inference mode; closes the source. */
     public Map<String, Double> evaluate(DataSource source) {
-        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, () -> {
-            checkOpen();
-            requireCompiled("evaluate");
-        }));
+        return evaluate(source, new EvaluateOptions());
     }
 
     /** Loss and metrics over the first {@code steps} batches of {@code source}, which may be endless; closes it. */
     public Map<String, Double> evaluate(DataSource source, int steps) {
-        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, steps, () -> {
+        requireSourceSteps(source, steps, "evaluate");
+        return evaluate(source, new EvaluateOptions().steps(steps));
+    }
+
+    /**
+     * Loss and metrics over {@code source}'s batches as {@code options} say (its steps, verbose and callbacks; the
+     * source gives its own batches and weights, so a batch size or sample weights given are refused); closes it.
+     */
+    public Map<String, Double> evaluate(DataSource source, EvaluateOptions options) {
+        Objects.requireNonNull(options, "options");
+        return guard.run(name, "evaluate", () -> new SourceFit(this).evaluate(source, options.steps(), () -> {
             checkOpen();
             requireCompiled("evaluate");
-        }));
+            options.requireNoBatchSize("evaluate(source, options)");
+            if (options.sampleWeight() != null) {
+                throw new IllegalArgumentException("evaluate(source, options) reads each batch's own sample weights "
+                        + "(DataSource.Batch.sampleWeight); sampleWeight applies to arrays only");
+            }
+        }, options.callbackList(this, sourceSteps(source, options.steps()))));
+    }
+
+    /** Refuses {@code steps} below 1, closing {@code source} first (the calls that take a source close it). */
+    private static void requireSourceSteps(DataSource source, int steps, String call) {
+        if (steps >= 1) {
+            return;
+        }
+        IllegalArgumentException e = new IllegalArgumentException(call + " steps " + steps
+                + "; expected the number of batches to read, >= 1");
+        try {
+            source.close();
+        } catch (RuntimeException closing) {
+            e.addSuppressed(closing);
+        }
+        throw e;
+    }
+
+    /** The batches a source is read for, for a progress bar: {@code steps}, else its count (1 if unknown). */
+    private static int sourceSteps(DataSource source, int steps) {
+        return steps != InferenceOptions.ALL ? steps : Math.max(1, source.batchesPerEpoch());
     }
 
     /** The model's outputs (class probabilities for a softmax model), shape {@code [rows, outputs]}. */
@@ -628,24 +708,33 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     public Tensor predict(Inputs x, int batchSize) {
-        return guard.run(name, "predict", () -> predictGuarded(x, batchSize));
+        return predict(x, new PredictOptions().batchSize(batchSize));
     }
 
-    private Tensor predictGuarded(Inputs x, int batchSize) {
-        return outputs("predict", x, batchSize, false);
+    /**
+     * The outputs as {@code options} say (Keras's {@code predict(x, batch_size=..., verbose=..., steps=...,
+     * callbacks=[...])}): the callbacks' {@code onPredict...} hooks run around the pass, verbose 1 prints Keras's
+     * progress bar; with steps, the outputs of the first steps batches' rows.
+     */
+    public Tensor predict(Inputs x, PredictOptions options) {
+        Objects.requireNonNull(options, "options");
+        return guard.run(name, "predict", () -> outputs("predict", x, options, false));
     }
 
     /** The outputs of predict ({@code training} false) and call, {@code what} named in errors. */
-    private Tensor outputs(String what, Inputs x, int batchSize, boolean training) {
+    private Tensor outputs(String what, Inputs x, PredictOptions options, boolean training) {
         checkOpen();
-        checkBatch(batchSize);
         if (x == null || x.rows() == 0) {
             throw new IllegalArgumentException(what + " needs at least one sample; got " + x);
         }
         buildFor(x);
         checkInputs(x, "x");
+        int batchSize = Math.min(options.batchSize(), x.rows());
+        int rows = stepRows(what, x.rows(), batchSize, options.steps());
+        Inputs used = rows < x.rows() ? x.rows(0, rows) : x;
         long drawSeed = training ? new SplittableRandom(seed + ++trainingCalls * 0x9E3779B97F4A7C15L).nextLong() : 0L;
-        return new ArrayFit(this).predict(x, batchSize, training, drawSeed);
+        CallbackList events = options.callbackList(this, (rows + batchSize - 1) / batchSize);
+        return new ArrayFit(this).predict(used, batchSize, training, drawSeed, events);
     }
 
     /**
@@ -661,28 +750,36 @@ public final class Sequential implements TrainingModel, AutoCloseable {
      */
     public Tensor call(Inputs x, boolean training) {
         // one batch of all rows: ArrayFit#predict takes at most x's rows per batch
-        return guard.run(name, "call", () -> outputs("call", x, Integer.MAX_VALUE, training));
+        return guard.run(name, "call", () -> outputs("call", x, new PredictOptions().batchSize(Integer.MAX_VALUE),
+                training));
     }
 
     /** The outputs for every batch of a finite {@code source}, in its order; closes the source. */
     public Tensor predict(DataSource source) {
-        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, this::checkOpen));
+        return predict(source, new PredictOptions());
     }
 
     /** The outputs for the first {@code steps} batches of {@code source}, which may be endless; closes it. */
     public Tensor predict(DataSource source, int steps) {
-        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, steps, this::checkOpen));
+        requireSourceSteps(source, steps, "predict");
+        return predict(source, new PredictOptions().steps(steps));
+    }
+
+    /**
+     * The outputs for {@code source}'s batches as {@code options} say (its steps, verbose and callbacks; the source
+     * gives its own batches, so a batch size given is refused), in its order; closes it.
+     */
+    public Tensor predict(DataSource source, PredictOptions options) {
+        Objects.requireNonNull(options, "options");
+        return guard.run(name, "predict", () -> new SourceFit(this).predict(source, options.steps(), () -> {
+            checkOpen();
+            options.requireNoBatchSize("predict(source, options)");
+        }, options.callbackList(this, sourceSteps(source, options.steps()))));
     }
 
     /** The index of the largest output of each sample: the predicted class. */
     public int[] predictClasses(Inputs x) {
         return predict(x).argMax();
-    }
-
-    private static void checkBatch(int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size " + batchSize + "; expected >= 1");
-        }
     }
 
     // ------------------------------------------------------------------ weights

@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.backend.DType;
+import dev.dendrite.callbacks.CallbackList;
+import dev.dendrite.callbacks.Logs;
 import dev.dendrite.data.DataSource;
 import dev.dendrite.data.DataSourceException;
 import dev.dendrite.data.Tensor;
@@ -69,7 +70,7 @@ final class SourceFit {
             HostMetrics metrics = new HostMetrics(engine, HostMetrics.resolve(model.metricSpecs(), engine,
                     first.labels() != null ? null : first.targets()));
             int capacity = first.size();
-            int valBatch = Math.max(capacity, Sequential.DEFAULT_INFERENCE_BATCH);
+            int valBatch = options.validationBatchFor(capacity);
             if (options.validationX() != null) {
                 check(new DataSource.Batch(options.validationX(), options.validationLabels(),
                         options.validationTargets()), -1, "validation");
@@ -92,9 +93,9 @@ final class SourceFit {
                     map[i] = (i / capacity) % SLOTS * capacity + i % capacity;
                 }
                 model.backend().upload(map, 0, order.all());
-                Supplier<Map<String, Double>> validation = valArrays != null
-                        ? () -> metrics.evaluate(valArrays, valBatch, "val_")
-                        : sourceVal == null ? null : () -> sourceVal.evaluate(metrics);
+                FitLoop.Validation validation = valArrays != null
+                        ? events -> metrics.evaluate(valArrays, valBatch, "val_", events)
+                        : sourceVal == null ? null : events -> sourceVal.evaluate(metrics, events);
                 TrainFeed feed = new TrainFeed() {
                     private DataSource.Batch pending = first;
                     private int epochs;
@@ -157,9 +158,12 @@ final class SourceFit {
             }
         }
 
-        /** {@code val_loss} and the {@code val_} metrics over one pass, computed as {@code metrics} compute them. */
-        Map<String, Double> evaluate(HostMetrics metrics) {
-            return SourceFit.this.evaluate(reader, steps, staged, "validation", metrics, "val_");
+        /**
+         * {@code val_loss} and the {@code val_} metrics over one pass, computed as {@code metrics} compute them,
+         * calling {@code events}' evaluation hooks.
+         */
+        Map<String, Double> evaluate(HostMetrics metrics, CallbackList events) {
+            return SourceFit.this.evaluate(reader, steps, staged, "validation", metrics, "val_", events);
         }
 
         @Override
@@ -175,7 +179,7 @@ final class SourceFit {
      * model's guard. Closes the source.
      */
     Map<String, Double> evaluate(DataSource source, Runnable checks) {
-        return evaluateSteps(source, ALL, checks);
+        return evaluate(source, ALL, checks, CallbackList.NONE);
     }
 
     /**
@@ -183,19 +187,23 @@ final class SourceFit {
      * {@code checks} pass; the caller holds the model's guard. Closes the source.
      */
     Map<String, Double> evaluate(DataSource source, int steps, Runnable checks) {
-        return evaluateSteps(source, steps, () -> {
-            requireSteps(steps, "evaluate");
-            checks.run();
-        });
+        return evaluate(source, steps, checks, CallbackList.NONE);
     }
 
-    /** {@link #evaluate(DataSource, int, Runnable)}, {@code steps} {@link #ALL} reading every batch. */
-    private Map<String, Double> evaluateSteps(DataSource source, int steps, Runnable checks) {
+    /**
+     * {@link #evaluate(DataSource, int, Runnable)}, {@code steps} {@link #ALL} reading every batch, calling
+     * {@code events}' evaluation hooks.
+     */
+    Map<String, Double> evaluate(DataSource source, int steps, Runnable checks, CallbackList events) {
+        Runnable allChecks = steps == ALL ? checks : () -> {
+            requireSteps(steps, "evaluate");
+            checks.run();
+        };
         try (DataSource closeSource = source;
-             SourceReader reader = startReading(source, "evaluation", checks);
+             SourceReader reader = startReading(source, "evaluation", allChecks);
              Staged staged = new Staged()) {
             return evaluate(reader, steps(reader, steps, "steps", "evaluate(source, steps)"), staged, "evaluation",
-                    null, "");
+                    null, "", events);
         }
     }
 
@@ -204,7 +212,7 @@ final class SourceFit {
      * holds the model's guard. Closes the source.
      */
     Tensor predict(DataSource source, Runnable checks) {
-        return predictSteps(source, ALL, checks);
+        return predict(source, ALL, checks, CallbackList.NONE);
     }
 
     /**
@@ -212,31 +220,39 @@ final class SourceFit {
      * once {@code checks} pass; the caller holds the model's guard. Closes the source.
      */
     Tensor predict(DataSource source, int steps, Runnable checks) {
-        return predictSteps(source, steps, () -> {
-            requireSteps(steps, "predict");
-            checks.run();
-        });
+        return predict(source, steps, checks, CallbackList.NONE);
     }
 
-    /** {@link #predict(DataSource, int, Runnable)}, {@code steps} {@link #ALL} reading every batch. */
-    private Tensor predictSteps(DataSource source, int givenSteps, Runnable checks) {
+    /**
+     * {@link #predict(DataSource, int, Runnable)}, {@code givenSteps} {@link #ALL} reading every batch, calling
+     * {@code events}' prediction hooks.
+     */
+    Tensor predict(DataSource source, int givenSteps, Runnable checks, CallbackList events) {
+        Runnable allChecks = givenSteps == ALL ? checks : () -> {
+            requireSteps(givenSteps, "predict");
+            checks.run();
+        };
         try (DataSource closeSource = source;
-             SourceReader reader = startReading(source, "prediction", checks);
+             SourceReader reader = startReading(source, "prediction", allChecks);
              Staged staged = new Staged()) {
             int steps = steps(reader, givenSteps, "steps", "predict(source, steps)");
             reader.request(steps);
             List<float[]> parts = new ArrayList<>();
             int rows = 0;
+            events.onPredictBegin();
             for (int s = 0; s < steps; s++) {
                 DataSource.Batch b = reader.next();
                 if (s == 0) {
                     buildFor(b, reader.lastIndex(), "prediction");
                 }
                 checkInputs(b, reader.lastIndex(), "prediction");
+                events.onPredictBatchBegin(s);
                 parts.add(model.engine().predict(staged.load(b), b.size()));
                 rows += b.size();
+                events.onPredictBatchEnd(s);
             }
             reader.endEpoch();
+            events.onPredictEnd();
             int[] outShape = model.layers().get(model.layers().size() - 1).outputShape();
             int width = model.layers().get(model.layers().size() - 1).outputSize();
             float[] out = new float[Math.multiplyExact(rows, width)];
@@ -255,16 +271,18 @@ final class SourceFit {
     /**
      * Loss and metrics over the next {@code steps} batches of {@code reader}, each batch weighted by its samples
      * as Keras weights them, keys prefixed by {@code prefix}; ends the source's epoch. {@code metrics} null: the
-     * model's metrics for the first batch's targets. Metrics computed on the host see each batch's outputs (one
-     * more inference pass) and its targets as the source gave them.
+     * model's metrics for the first batch's targets. Metrics computed on the host see each batch's outputs and its
+     * targets as staged on the device. {@code events}' evaluation hooks are called as {@link HostMetrics#evaluate}
+     * calls them.
      */
     private Map<String, Double> evaluate(SourceReader reader, int steps, Staged staged, String role,
-                                         HostMetrics metrics, String prefix) {
+                                         HostMetrics metrics, String prefix, CallbackList events) {
         reader.request(steps);
         Engine engine = model.engine();
         double loss = 0;
         double accuracy = 0;
         long rows = 0;
+        events.onTestBegin();
         for (int s = 0; s < steps; s++) {
             DataSource.Batch b = reader.next();
             if (s == 0) {
@@ -276,21 +294,22 @@ final class SourceFit {
                 metrics.metrics().reset();
             }
             check(b, reader.lastIndex(), role);
+            events.onTestBatchBegin(s);
             DeviceData data = staged.load(b);
             double[] v = metrics.evaluateCounting(data, b.size());
             loss += v[0] * b.size();
             accuracy += v[1] * b.size();
             rows += b.size();
-            if (metrics.metrics().needsOutputs()) {
-                metrics.metrics().update(engine.predict(data, b.size()),
-                        b.targets() == null ? null : b.targets().toArray(), b.labels(), b.size(),
-                        engine.outputSize());
-            }
+            double lossSoFar = loss / rows;
+            double accuracySoFar = accuracy / rows;
+            HostMetrics m = metrics;
+            events.onTestBatchEnd(s, Logs.lazy(() -> m.logs("", lossSoFar, accuracySoFar)));
         }
         reader.endEpoch();
+        Logs end = Logs.of(metrics.logs("", loss / rows, accuracy / rows));
+        events.onTestEnd(end);
         Map<String, Double> logs = new LinkedHashMap<>();
-        logs.put(prefix + "loss", loss / rows);
-        metrics.metrics().write(logs, prefix, accuracy / rows);
+        end.asMap().forEach((k, x) -> logs.put(prefix + k, x));
         return logs;
     }
 

@@ -71,7 +71,7 @@ class CallbackListTest {
         list.onTrainBatchEnd(0, Logs.empty());
         Logs epochLogs = Logs.empty();
         list.onEpochEnd(3, epochLogs);
-        list.onTrainEnd();
+        list.onTrainEnd(epochLogs);
 
         // Begin events give each callback fresh logs (b does not see what a put); the end of an epoch shares
         // one Logs, so b and the caller see a's metric.

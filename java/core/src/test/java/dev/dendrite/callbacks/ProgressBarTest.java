@@ -255,4 +255,70 @@ class ProgressBarTest {
         String last = output().substring(output().lastIndexOf('\r') + 1);
         assertTrue(last.startsWith("469/469 [" + "=".repeat(ProgressBar.MIN_BAR_WIDTH) + "] - 5s"), last);
     }
+
+    /** One evaluate ({@code metrics} non-null) or predict pass of {@code steps} batches, 10 ms apart after 300. */
+    private void pass(ProgressBar bar, int steps, Map<String, Double> metrics) {
+        long start = now.get();
+        if (metrics != null) {
+            bar.onTestBegin(Logs.empty());
+        } else {
+            bar.onPredictBegin(Logs.empty());
+        }
+        for (int b = 0; b < steps; b++) {
+            now.set(start + (300 + b * 10) * MS);
+            if (metrics != null) {
+                bar.onTestBatchBegin(b, Logs.empty());
+                bar.onTestBatchEnd(b, batchLogs(0.5, 0.75));
+            } else {
+                bar.onPredictBatchBegin(b, Logs.empty());
+                bar.onPredictBatchEnd(b, Logs.empty());
+            }
+        }
+        now.set(start + (300 + steps * 10) * MS);
+        if (metrics != null) {
+            bar.onTestEnd(Logs.of(metrics));
+        } else {
+            bar.onPredictEnd(Logs.empty());
+        }
+    }
+
+    @Test
+    void evaluateAndPredictDrawOnePassAsKerasDoes() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", 0.33421);
+        m.put("accuracy", 0.8838);
+        pass(bar(1, 1, 40, false), 40, m);
+        pass(bar(1, 1, 40, false), 40, null);
+        pass(bar(2, 1, 40, false), 40, m);
+        assertEquals("40/40 [==============================] - 1s 10ms/step - loss: 0.3342 - accuracy: 0.8838" + NL
+                + "40/40 [==============================] - 1s 10ms/step" + NL
+                + "40/40 - 1s - 10ms/step - loss: 0.3342 - accuracy: 0.8838" + NL, output());
+        bytes.reset();
+        pass(bar(0, 1, 40, true), 40, m);
+        assertEquals("", output(), "verbose 0 prints nothing");
+        ProgressBar live = bar(1, 1, 4, true).withColumns(120);
+        pass(live, 4, m);
+        assertTrue(output().contains("\r1/4 [======>.......................] - ETA: 0s - loss: 0.5000 - accuracy: "
+                + "0.7500"), output());
+        assertTrue(output().endsWith("\r4/4 [==============================] - 0s 13ms/step - loss: 0.3342 - "
+                + "accuracy: 0.8838" + NL), output());
+    }
+
+    @Test
+    void insideFitTheValidationPassDrawsNothingOfItsOwn() {
+        ProgressBar bar = bar(1, 1, 10, false);
+        bar.onTrainBegin(Logs.empty());
+        long start = now.get();
+        bar.onEpochBegin(0, Logs.empty());
+        for (int b = 0; b < 10; b++) {
+            now.set(start + (500 + b * 10) * MS);
+            bar.onTrainBatchEnd(b, batchLogs(0.5, 0.75));
+        }
+        pass(bar, 3, Map.of("loss", 0.4));
+        now.set(start + 600 * MS);
+        bar.onEpochEnd(0, epochLogs(0.49834, 0.82512, 0.4312, 0.846));
+        bar.onTrainEnd(Logs.empty());
+        assertEquals("10/10 [==============================] - 1s 11ms/step - loss: 0.4983 - accuracy: 0.8251"
+                + " - val_loss: 0.4312 - val_accuracy: 0.8460" + NL, output());
+    }
 }

@@ -1,0 +1,181 @@
+package dev.dendrite.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import dev.dendrite.callbacks.Callback;
+import dev.dendrite.callbacks.Logs;
+import dev.dendrite.data.DataSource;
+import dev.dendrite.data.Labels;
+import dev.dendrite.data.Tensor;
+import dev.dendrite.layers.Dense;
+import dev.dendrite.layers.Input;
+
+/**
+ * {@link EvaluateOptions} and {@link PredictOptions} (Keras's {@code evaluate} and {@code predict} arguments) and the
+ * evaluation hooks' contract on a real model; the hooks' order and logs against Keras are in
+ * {@code KerasCallbackEventsTest}.
+ */
+class InferenceOptionsTest extends CpuModelTestBase {
+    private static Sequential trained(Object[] d) {
+        Sequential m = new Sequential(new Input(4), new Dense(8, "relu"), new Dense(3, "softmax")).backend(cpu);
+        m.compile("adam", "sparse_categorical_crossentropy", "accuracy");
+        m.fit((Tensor) d[0], (int[]) d[1], new FitOptions().epochs(2).verbose(0));
+        return m;
+    }
+
+    @Test
+    void stepsReadTheFirstBatchesOfArrays() {
+        Object[] d = SequentialTest.blobs(100, 3);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        try (Sequential m = trained(d)) {
+            Map<String, Double> two = m.evaluate(x, y, new EvaluateOptions().batchSize(30).steps(2));
+            Map<String, Double> first60 = m.evaluate(x.rows(0, 60), Arrays.copyOf(y, 60));
+            assertEquals(first60.get("loss"), two.get("loss"), 1e-6 * first60.get("loss"));
+            assertEquals(first60.get("accuracy"), two.get("accuracy"), 1e-12);
+            float[] p = m.predict(x, new PredictOptions().batchSize(30).steps(4)).toArray();
+            assertArrayEquals(m.predict(x).toArray(), p, "4 batches of 30 hold all 100 rows");
+            assertEquals(90 * 3, m.predict(x, new PredictOptions().batchSize(45).steps(2)).toArray().length);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.evaluate(x, y, new EvaluateOptions().batchSize(30).steps(5)));
+            assertTrue(e.getMessage().contains("evaluate steps 5 but x holds only 4 batches of 30"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badOptionsAreRefusedByName() {
+        assertThrows(IllegalArgumentException.class, () -> new EvaluateOptions().batchSize(0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PredictOptions().steps(0));
+        assertTrue(e.getMessage().contains("steps 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EvaluateOptions().verbose(3));
+        assertTrue(e.getMessage().contains("verbose 3; expected 0, 1 or 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new EvaluateOptions().sampleWeight(new float[] {1, Float.NaN}));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FitOptions().validationBatchSize(0));
+
+        Object[] d = SequentialTest.blobs(40, 3);
+        try (Sequential m = trained(d)) {
+            AtomicInteger closes = new AtomicInteger();
+            DataSource source = closing(DataSource.of((Tensor) d[0], (int[]) d[1], 10, false, 0), closes);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> m.evaluate(source, new EvaluateOptions().batchSize(10)));
+            assertTrue(e.getMessage().contains("batchSize 10 applies to arrays only"), e.getMessage());
+            assertEquals(1, closes.get(), "the source is closed when refused");
+            e = assertThrows(IllegalArgumentException.class, () -> m.evaluate(
+                    closing(DataSource.of((Tensor) d[0], (int[]) d[1], 10, false, 0), closes),
+                    new EvaluateOptions().sampleWeight(new float[40])));
+            assertTrue(e.getMessage().contains("sampleWeight applies to arrays only"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> m.predict(
+                    closing(DataSource.of((Tensor) d[0], (int[]) d[1], 10, false, 0), closes),
+                    new PredictOptions().batchSize(5)));
+            assertTrue(e.getMessage().contains("predict(source, options)"), e.getMessage());
+            assertEquals(3, closes.get());
+        }
+    }
+
+    private static DataSource closing(DataSource inner, AtomicInteger closes) {
+        return new DataSource() {
+            @Override
+            public int batchesPerEpoch() {
+                return inner.batchesPerEpoch();
+            }
+
+            @Override
+            public Batch batch(int index) {
+                return inner.batch(index);
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+    }
+
+    /**
+     * As in Keras, what a callback puts into {@code onTestEnd}'s logs is what evaluate returns and, in fit, what the
+     * epoch's {@code val_} logs hold; the callbacks get the model, and a source's batches call the same hooks.
+     */
+    @Test
+    void onTestEndLogsAreTheResult() {
+        Object[] d = SequentialTest.blobs(60, 5);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        try (Sequential m = trained(d)) {
+            List<String> seen = new ArrayList<>();
+            Callback marker = new Callback() {
+                @Override
+                public void onTestBatchEnd(int batch, Logs logs) {
+                    seen.add("batch " + batch);
+                }
+
+                @Override
+                public void onTestEnd(Logs logs) {
+                    assertSame(m, model());
+                    logs.put("marker", logs.get("loss") * 2);
+                }
+            };
+            Map<String, Double> r = m.evaluate(x, y, new EvaluateOptions().batchSize(25).callbacks(marker));
+            assertEquals(2 * r.get("loss"), r.get("marker"));
+            assertEquals(List.of("batch 0", "batch 1", "batch 2"), seen);
+            Map<String, Double> fromSource = m.evaluate(DataSource.of(x, y, 25, false, 0),
+                    new EvaluateOptions().callbacks(marker));
+            assertEquals(2 * fromSource.get("loss"), fromSource.get("marker"));
+            assertEquals(r.get("loss"), fromSource.get("loss"), 1e-6 * r.get("loss"));
+            History h = m.fit(x, y, new FitOptions().epochs(1).verbose(0).validationData(x, y).callbacks(marker));
+            assertEquals(2 * h.get("val_loss").get(0), h.get("val_marker").get(0), 1e-12);
+        }
+    }
+
+    /**
+     * A metric computed on the host (the mean absolute error) is fed each evaluation batch's outputs as the pass
+     * runs: the running value at each batch's end is the mean over the batches so far, computed here in double from
+     * predict's outputs (to 1e-6: the metric sums float32 terms of about 0.3), and the last is the result.
+     */
+    @Test
+    void hostMetricsRunInTheBatchLogs() {
+        Object[] d = SequentialTest.blobs(70, 9);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        Tensor oneHot = Labels.oneHot(y, 3);
+        try (Sequential m = new Sequential(new Input(4), new Dense(3, "softmax")).backend(cpu)) {
+            m.compile("adam", "categorical_crossentropy", "mae");
+            m.fit(x, oneHot, new FitOptions().epochs(1).verbose(0));
+            float[] p = m.predict(x).toArray();
+            List<Double> running = new ArrayList<>();
+            Callback reader = new Callback() {
+                @Override
+                public void onTestBatchEnd(int batch, Logs logs) {
+                    running.add(logs.get("mae"));
+                }
+            };
+            Map<String, Double> r = m.evaluate(x, oneHot, new EvaluateOptions().batchSize(20).callbacks(reader));
+            double sum = 0;
+            for (int i = 0; i < 70; i++) {
+                double row = 0;
+                for (int c = 0; c < 3; c++) {
+                    row += Math.abs(p[i * 3 + c] - (y[i] == c ? 1.0 : 0.0));
+                }
+                sum += row / 3;
+                if (i % 20 == 19 || i == 69) {
+                    assertEquals(sum / (i + 1), running.get(i / 20), 1e-6, "after row " + i);
+                }
+            }
+            assertEquals(4, running.size());
+            assertEquals(running.get(3), r.get("mae"), 1e-12);
+        }
+    }
+}
