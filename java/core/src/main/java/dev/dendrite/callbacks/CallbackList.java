@@ -1,5 +1,6 @@
 package dev.dendrite.callbacks;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -20,6 +21,20 @@ public final class CallbackList {
     public CallbackList(List<? extends Callback> callbacks, TrainingModel model) {
         this.callbacks = List.copyOf(callbacks);
         each(c -> c.setModel(model));
+    }
+
+    /**
+     * The callbacks of a {@code fit}, {@code evaluate} or {@code predict}: {@code given}, then {@code bar} (null: none)
+     * unless {@code given} holds a progress bar already. Last, as Keras's {@code CallbackList} appends its
+     * {@code ProgbarLogger}: what the callbacks print comes first, and a metric a callback adds to an epoch's logs
+     * is printed on the bar's line.
+     */
+    public static CallbackList withProgressBar(List<? extends Callback> given, ProgressBar bar, TrainingModel model) {
+        List<Callback> all = new ArrayList<>(given);
+        if (bar != null && all.stream().noneMatch(c -> c instanceof ProgressBar)) {
+            all.add(bar);
+        }
+        return new CallbackList(all, model);
     }
 
     /** The callbacks, in the order they are called. */

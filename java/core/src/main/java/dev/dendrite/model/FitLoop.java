@@ -1,14 +1,11 @@
 package dev.dendrite.model;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import dev.dendrite.backend.Backend;
 import dev.dendrite.backend.Buffer;
 import dev.dendrite.callbacks.BackupAndRestore;
-import dev.dendrite.callbacks.Callback;
 import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.callbacks.Logs;
 import dev.dendrite.callbacks.ProgressBar;
@@ -55,12 +52,8 @@ final class FitLoop {
         this.steps = steps;
         this.seed = seed;
         this.metrics = metrics;
-        List<Callback> all = new ArrayList<>();
-        if (options.verbose() > 0) {
-            all.add(ProgressBar.forConsole(options.verbose(), options.epochs(), steps));
-        }
-        all.addAll(options.callbacks());
-        this.callbacks = new CallbackList(all, model);
+        this.callbacks = CallbackList.withProgressBar(options.callbacks(), options.verbose() == 0 ? null
+                : ProgressBar.forConsole(options.verbose(), options.epochs(), steps), model);
         // On the cpu backend reading the loss is an array copy, so it is read after every batch; elsewhere (an
         // OpenCL device, even PoCL's, or CUDA) a read waits for the device, so only the reads made anyway count.
         this.watch = new LossWatch(options.terminateOnNaN(), "cpu".equals(engine.backend().name()),

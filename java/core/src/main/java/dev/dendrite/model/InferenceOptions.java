@@ -106,14 +106,10 @@ public abstract class InferenceOptions<T extends InferenceOptions<T>> {
         }
     }
 
-    /** The callbacks to call for {@code model}: a progress bar of {@code steps} first when verbose, then the given. */
+    /** The callbacks to call for {@code model}: the given, then, when verbose, a progress bar of {@code steps}. */
     CallbackList callbackList(Sequential model, int steps) {
-        List<Callback> all = new ArrayList<>();
-        if (verbose > 0) {
-            all.add(ProgressBar.forConsole(verbose, 1, Math.max(1, steps)));
-        }
-        all.addAll(callbacks);
-        return new CallbackList(all, model);
+        return CallbackList.withProgressBar(callbacks, verbose == 0 ? null
+                : ProgressBar.forConsole(verbose, 1, Math.max(1, steps)), model);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.dendrite.callbacks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -81,5 +82,26 @@ class CallbackListTest {
         assertEquals(3.0, epochLogs.get("a"));
         assertEquals(3.0, epochLogs.get("b"));
         assertFalse(model.stopped());
+    }
+
+    /** As Keras's CallbackList appends its ProgbarLogger: the bar comes last, so it prints what a callback adds. */
+    @Test
+    void theProgressBarComesLastAndPrintsWhatCallbacksAdd() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(2, 1, 1, new java.io.PrintStream(bytes, true,
+                java.nio.charset.StandardCharsets.UTF_8), false);
+        Callback adder = LambdaCallback.onEpochEnd((epoch, logs) -> logs.put("extra", 0.25));
+        FakeModel model = new FakeModel();
+        CallbackList list = CallbackList.withProgressBar(List.of(adder), bar, model);
+        assertEquals(List.of(adder, bar), list.callbacks());
+        list.onEpochBegin(0);
+        list.onEpochEnd(0, Logs.of(java.util.Map.of("loss", 0.5)));
+        String line = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(line.contains("loss: 0.5000 - extra: 0.2500"), line);
+
+        ProgressBar own = new ProgressBar(1, 1, 1, System.out, false);
+        assertEquals(List.of(own, adder), CallbackList.withProgressBar(List.of(own, adder), bar, model).callbacks(),
+                "a bar given among the callbacks is the only one");
+        assertEquals(List.of(adder), CallbackList.withProgressBar(List.of(adder), null, model).callbacks());
     }
 }
