@@ -167,7 +167,7 @@ public final class LayerNormalization extends Layer {
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("axis", -1);
+        m.put("axis", List.of(-1)); // as a built Keras layer writes it
         m.put("epsilon", (double) epsilon);
         m.put("center", center);
         m.put("scale", scale);

@@ -90,6 +90,11 @@ final class KerasFileWriter {
         AtomicFiles.write(file, zipped.toByteArray());
     }
 
+    /** Keras's {@code model.to_json()} for a built model: {@link #modelConfig} on one line. */
+    static String toJson(Sequential model) {
+        return Json.write(tidy(modelConfig(model)), false, true);
+    }
+
     /** Writes {@code model}'s weights ({@code values}, in order) as Keras's {@code .weights.h5}, atomically. */
     static void saveWeights(Sequential model, Collection<TensorData> values, Path file) throws IOException {
         AtomicFiles.write(file, weights(model, values).toBytes());

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -99,12 +100,46 @@ final class KerasFiles {
             throw new IOException(file + ": not a Keras model this Dendrite reads: " + e.getMessage(), e);
         }
         Object compile = c.get("compile_config");
-        return assemble(file, backend, c, dendrite, model -> weights(model, stored, file),
+        return assemble(file.toString(), backend, c, dendrite, model -> weights(model, stored, file),
                 compile instanceof Map<?, ?> cc && cc.get("optimizer") != null ? (Map<String, Object>) cc : null,
                 model -> {
                     restoreOptimizer(model, stored, file);
                     return null;
                 });
+    }
+
+    /**
+     * The model Keras's {@code model.to_json()} describes ({@code keras.models.model_from_json}): its layers with
+     * fresh weights from the model's seed, compiled when the JSON holds a compile configuration (Keras 3 writes one
+     * for a compiled model), on {@code backend} (null: the default).
+     *
+     * @throws IllegalArgumentException naming what in the JSON is not a Sequential model Dendrite reads
+     */
+    @SuppressWarnings("unchecked")
+    static Sequential fromJson(String json, Backend backend) {
+        Objects.requireNonNull(json, "json");
+        Object parsed;
+        try {
+            parsed = Json.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model JSON: not JSON: " + e.getMessage(), e);
+        }
+        if (!(parsed instanceof Map<?, ?> c) || !(c.get("config") instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("model JSON: expected an object with \"class_name\" and \"config\", "
+                    + "as Keras's model.to_json() writes; got " + abbreviated(json));
+        }
+        Object compile = c.get("compile_config");
+        try {
+            return assemble("model JSON", backend, (Map<String, Object>) c, null, Sequential::getWeights,
+                    compile instanceof Map<?, ?> cc && cc.get("optimizer") != null ? (Map<String, Object>) cc : null,
+                    model -> null);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static String abbreviated(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     /** What a model file gives a model being assembled (its weights, its optimizer's state). */
@@ -120,10 +155,10 @@ final class KerasFiles {
      * {@code optimizerState}; with Dendrite's seed and metadata where {@code dendrite} (a file Dendrite wrote) holds
      * them. Keras 3's and Keras 2's configs both: the input shape from an {@code InputLayer}'s {@code batch_shape}
      * (Keras 2: {@code batch_input_shape}), a first layer's {@code batch_input_shape} (Keras 2), or the model's
-     * build configuration.
+     * build configuration. {@code file} names the source in errors.
      */
     @SuppressWarnings("unchecked")
-    static Sequential assemble(Path file, Backend backend, Map<String, Object> c, Map<String, Object> dendrite,
+    static Sequential assemble(String file, Backend backend, Map<String, Object> c, Map<String, Object> dendrite,
             FromFile<List<float[]>> weights, Map<String, Object> compileConfig, FromFile<Void> optimizerState)
             throws IOException {
         Sequential model = null;
@@ -419,7 +454,7 @@ final class KerasFiles {
 
     /** Compiles {@code model} as Keras's compile configuration says. */
     @SuppressWarnings("unchecked")
-    private static void compile(Sequential model, Map<String, Object> cc, Path file) throws IOException {
+    private static void compile(Sequential model, Map<String, Object> cc, String file) throws IOException {
         try {
             Object opt = cc.get("optimizer");
             Optimizer optimizer = opt instanceof String name ? Optimizer.fromName(name)

@@ -65,7 +65,7 @@ final class KerasLegacyFiles {
         } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
             throw new IOException(file + ": not a Keras model this Dendrite reads: " + e.getMessage(), e);
         }
-        return KerasFiles.assemble(file, backend, config, null,
+        return KerasFiles.assemble(file.toString(), backend, config, null,
                 model -> weights(model, attributes, datasets, "model_weights", file), compile, model -> {
                     if (String.valueOf(root.get("keras_version")).startsWith("3.")) {
                         KerasFiles.restoreOptimizer(model, optimizerVariables(attributes, datasets, file), file);

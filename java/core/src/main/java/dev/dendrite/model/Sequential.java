@@ -975,6 +975,38 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         return ModelFiles.load(file, null);
     }
 
+    /**
+     * The architecture as Keras's {@code model.to_json()} writes it: the layers' configs and, once compiled, the
+     * compile configuration, in Keras 3's form, for {@code keras.models.model_from_json} or {@link #fromJson}; no
+     * weights (save them with {@link #saveWeights}, e.g. as Keras's {@code .weights.h5}) and no seed or metadata.
+     *
+     * @throws IllegalArgumentException naming a layer or setting Keras cannot express (as saving a {@code .keras}
+     *                                  file does)
+     */
+    public String toJson() {
+        return guard.run(name, "toJson", () -> {
+            buildIfNeeded();
+            return KerasFileWriter.toJson(this);
+        });
+    }
+
+    /**
+     * The model a Keras {@code model.to_json()} string describes (Keras 3's, or Keras 2's for the layers both
+     * know), as {@code keras.models.model_from_json} makes it: the layers with fresh weights (load trained ones with
+     * {@link #loadWeights}), compiled when the JSON holds a compile configuration.
+     *
+     * @throws IllegalArgumentException when the string is not JSON, not a model, or not a Sequential of layers
+     *                                  Dendrite has, naming what
+     */
+    public static Sequential fromJson(String json) {
+        return KerasFiles.fromJson(json, null);
+    }
+
+    /** {@link #fromJson(String)} onto the given backend (which the caller keeps owning). */
+    public static Sequential fromJson(String json, Backend backend) {
+        return KerasFiles.fromJson(json, backend);
+    }
+
     /** {@link #load(Path)} onto the given backend (which the caller keeps owning). */
     public static Sequential load(Path file, Backend backend) throws IOException {
         return ModelFiles.load(file, backend);
