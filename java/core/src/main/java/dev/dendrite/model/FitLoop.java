@@ -121,7 +121,9 @@ final class FitLoop {
             history.record(epoch, recorded);
             lastLogs = epochLogs.asMap();
         }
-        engine.finalizeVariableValues();
+        if (options.finalizesAtEnd()) {
+            engine.finalizeVariableValues();
+        }
         callbacks.onTrainEnd(Logs.of(lastLogs));
         return history;
     }

@@ -48,6 +48,7 @@ public final class FitOptions {
     private float[] sampleWeight;
     private int validationFreq = 1;
     private int validationBatchSize;
+    private boolean finalizeAtEnd = true;
     private Set<Integer> validationEpochs;
     private int stepsPerExecution = 1;
 
@@ -152,6 +153,21 @@ public final class FitOptions {
         }
         this.validationBatchSize = batchSize;
         return this;
+    }
+
+    /**
+     * Leaves the optimizer's variables as they are when the fit ends: {@code trainOnBatch}'s fits, since Keras's
+     * {@code train_on_batch} does not finalize them (with {@code use_ema}, the average is not written over the
+     * weights).
+     */
+    FitOptions withoutFinalizing() {
+        this.finalizeAtEnd = false;
+        return this;
+    }
+
+    /** Whether the fit ends by finalizing the optimizer's variables (Keras's {@code finalize_variable_values}). */
+    boolean finalizesAtEnd() {
+        return finalizeAtEnd;
     }
 
     /** The validation batch size given, or 0 when not given. */

@@ -490,6 +490,78 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     /**
+     * One training step on all of {@code x} as one batch, Keras's {@code train_on_batch(x, y)}: the weights take one
+     * update, the optimizer's step count and state, batch norms' moving statistics and gradient accumulation go on as
+     * in {@code fit}, and the result is the batch's loss (computed before the update) and metrics, counted afresh at
+     * each call as Keras 3 does. Unlike {@code fit}, it leaves the optimizer's variables unfinalized (with
+     * {@code use_ema}, the average is not written over the weights), as Keras's does.
+     *
+     * @throws IllegalArgumentException for data {@code fit} refuses
+     */
+    public Map<String, Double> trainOnBatch(Inputs x, int[] labels) {
+        return trainOnBatch(x, labels, null, null);
+    }
+
+    /** {@link #trainOnBatch(Inputs, int[])} on dense targets. */
+    public Map<String, Double> trainOnBatch(Inputs x, Tensor targets) {
+        return trainOnBatch(x, null, targets, null);
+    }
+
+    /** {@link #trainOnBatch(Inputs, int[])} with a weight per sample, Keras's {@code sample_weight}. */
+    public Map<String, Double> trainOnBatch(Inputs x, int[] labels, float[] sampleWeight) {
+        return trainOnBatch(x, labels, null, Objects.requireNonNull(sampleWeight, "sampleWeight"));
+    }
+
+    /** {@link #trainOnBatch(Inputs, Tensor)} with a weight per sample, Keras's {@code sample_weight}. */
+    public Map<String, Double> trainOnBatch(Inputs x, Tensor targets, float[] sampleWeight) {
+        return trainOnBatch(x, null, targets, Objects.requireNonNull(sampleWeight, "sampleWeight"));
+    }
+
+    private Map<String, Double> trainOnBatch(Inputs x, int[] labels, Tensor targets, float[] sampleWeight) {
+        if (x == null || x.rows() == 0) {
+            throw new IllegalArgumentException("trainOnBatch needs at least one sample; got " + x);
+        }
+        FitOptions options = new FitOptions().batchSize(x.rows()).epochs(1).shuffle(false).verbose(0)
+                .withoutFinalizing();
+        if (sampleWeight != null) {
+            options.sampleWeight(sampleWeight);
+        }
+        History h = guard.run(name, "trainOnBatch", () -> fitInternal(x, labels, targets, options));
+        Map<String, Double> logs = new LinkedHashMap<>();
+        h.history().forEach((key, values) -> {
+            if (!key.equals("learning_rate") && !key.equals("epoch_time_s")) {
+                logs.put(key, values.get(values.size() - 1));
+            }
+        });
+        return logs;
+    }
+
+    /** Loss and metrics on all of {@code x} as one batch, Keras's {@code test_on_batch(x, y)}. */
+    public Map<String, Double> testOnBatch(Inputs x, int[] labels) {
+        return evaluate(x, labels, batchOf(x, "testOnBatch"));
+    }
+
+    /** {@link #testOnBatch(Inputs, int[])} on dense targets. */
+    public Map<String, Double> testOnBatch(Inputs x, Tensor targets) {
+        return evaluate(x, targets, batchOf(x, "testOnBatch"));
+    }
+
+    /** The outputs for all of {@code x} as one batch, Keras's {@code predict_on_batch(x)}. */
+    public Tensor predictOnBatch(Inputs x) {
+        if (x == null || x.rows() == 0) {
+            throw new IllegalArgumentException("predictOnBatch needs at least one sample; got " + x);
+        }
+        return predict(x, new PredictOptions().batchSize(x.rows()));
+    }
+
+    private static EvaluateOptions batchOf(Inputs x, String call) {
+        if (x == null || x.rows() == 0) {
+            throw new IllegalArgumentException(call + " needs at least one sample; got " + x);
+        }
+        return new EvaluateOptions().batchSize(x.rows());
+    }
+
+    /**
      * Trains on the batches of {@code train} (Keras's {@code fit(PyDataset)}; see {@link FitOptions#stepsPerEpoch},
      * {@link FitOptions#prefetch}). The source sets the batches and their order: {@code batchSize}, {@code shuffle}
      * and {@code validationSplit} do not apply. Closes {@code train} and a validation source when it ends.
