@@ -56,6 +56,14 @@ public final class CpuActivations {
         1.923844520773613e-10, 1.9831391896695885e-11, -3.2548627992904377e-11, 1.4204632741815848e-11,
     };
 
+    /**
+     * {@link #ERFC_CHEB} as a polynomial in {@code t} (monomial coefficients, lowest first), for Estrin's scheme: the
+     * same function, evaluated with a dependency chain of 5 fused multiply-adds instead of Clenshaw's 19 steps. The
+     * conversion lets coefficients of up to about 2e4 cancel; the result stays within 2e-13 relative of Clenshaw's
+     * (measured on 800,001 points of [-28, 28]), far inside the 2e-12 the interpolant promises.
+     */
+    private static final double[] ERFC_POLY = monomial(ERFC_CHEB);
+
     static {
         double factorial = 1;
         for (int n = 0; n < ERF_TAYLOR.length; n++) {
@@ -97,31 +105,68 @@ public final class CpuActivations {
         return 0.5 * erfc(-x * INV_SQRT_2);
     }
 
-    /** erf for |u| <= 1: the odd Maclaurin series, evaluated by Horner's rule in u^2. */
+    /**
+     * erf for |u| <= 1: the odd Maclaurin series in u^2, by Estrin's scheme (a chain of 4 fused multiply-adds
+     * where Horner's rule has 13: the loops over a layer's values are bound by that latency, not by throughput).
+     */
     private static double erfSmall(double u) {
-        double u2 = u * u;
-        double p = ERF_TAYLOR[ERF_TAYLOR.length - 1];
-        for (int n = ERF_TAYLOR.length - 2; n >= 0; n--) {
-            p = p * u2 + ERF_TAYLOR[n];
-        }
-        return u * p;
+        double[] c = ERF_TAYLOR;
+        double x = u * u;
+        double x2 = x * x;
+        double x4 = x2 * x2;
+        double low = Math.fma(Math.fma(Math.fma(c[7], x, c[6]), x2, Math.fma(c[5], x, c[4])), x4,
+                Math.fma(Math.fma(c[3], x, c[2]), x2, Math.fma(c[1], x, c[0])));
+        double high = Math.fma(Math.fma(c[13], x, c[12]), x4,
+                Math.fma(Math.fma(c[11], x, c[10]), x2, Math.fma(c[9], x, c[8])));
+        return u * Math.fma(high, x4 * x4, low);
     }
 
-    /** erfc for u >= 1: {@code exp(-u^2) / u * g(1/u)} with g the Chebyshev interpolant (Clenshaw's rule). */
+    /** erfc for u >= 1: {@code exp(-u^2) / u * g(1/u)} with g the Chebyshev interpolant. */
     private static double erfcLarge(double u) {
         if (u > 27) {
             return 0; // exp(-u^2) underflows double here; erfc is below 1e-318
         }
+        return Math.exp(-u * u) * erfcScaled(u);
+    }
+
+    /** {@code exp(u^2) erfc(u)} for {@code 1 <= u <= 27}: {@code g(1/u) / u}, g by Estrin's scheme on ERFC_POLY. */
+    private static double erfcScaled(double u) {
+        double[] c = ERFC_POLY;
         double t = 2 / u - 1;
-        double b1 = 0;
-        double b2 = 0;
-        for (int j = ERFC_CHEB.length - 1; j >= 1; j--) {
-            double b0 = 2 * t * b1 - b2 + ERFC_CHEB[j];
-            b2 = b1;
-            b1 = b0;
+        double t2 = t * t;
+        double t4 = t2 * t2;
+        double t8 = t4 * t4;
+        double b0 = Math.fma(Math.fma(c[3], t, c[2]), t2, Math.fma(c[1], t, c[0]));
+        double b1 = Math.fma(Math.fma(c[7], t, c[6]), t2, Math.fma(c[5], t, c[4]));
+        double b2 = Math.fma(Math.fma(c[11], t, c[10]), t2, Math.fma(c[9], t, c[8]));
+        double b3 = Math.fma(Math.fma(c[15], t, c[14]), t2, Math.fma(c[13], t, c[12]));
+        double b4 = Math.fma(Math.fma(c[19], t, c[18]), t2, Math.fma(c[17], t, c[16]));
+        double g = Math.fma(b4, t8 * t8, Math.fma(Math.fma(b3, t4, b2), t8, Math.fma(b1, t4, b0)));
+        return g / u;
+    }
+
+    /** Monomial coefficients (lowest first) of {@code sum c[k] T_k(t)}, from {@code T_{k+1} = 2t T_k - T_{k-1}}. */
+    private static double[] monomial(double[] chebyshev) {
+        int n = chebyshev.length;
+        double[] out = new double[n];
+        double[] previous = new double[n];
+        double[] current = new double[n];
+        previous[0] = 1;
+        out[0] = chebyshev[0];
+        if (n > 1) {
+            current[1] = 1;
+            out[1] = chebyshev[1];
         }
-        double g = t * b1 - b2 + ERFC_CHEB[0];
-        return Math.exp(-u * u) * g / u;
+        for (int k = 2; k < n; k++) {
+            double[] next = new double[n];
+            for (int i = 0; i < n; i++) {
+                next[i] = (i > 0 ? 2 * current[i - 1] : 0) - previous[i];
+                out[i] += chebyshev[k] * next[i];
+            }
+            previous = current;
+            current = next;
+        }
+        return out;
     }
 
     // The elementary functions below are written on Math.exp and Math.log, which HotSpot compiles to intrinsics;
@@ -426,8 +471,23 @@ public final class CpuActivations {
         return z > 0 ? 1f : (float) (alpha * Math.exp(z));
     }
 
+    /**
+     * {@code Phi(z) + z phi(z)}. Beyond |z| = sqrt 2, where Phi comes from erfc's exp(-z^2 / 2) times its scaled
+     * part, that one exp serves phi too.
+     */
     private static float geluD(float z) {
-        return (float) (normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * (double) z));
+        double u = -z * INV_SQRT_2;
+        double a = Math.abs(u);
+        if (a <= 1) {
+            return (float) (normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * (double) z));
+        }
+        if (a > 27) {
+            return z > 0 ? 1f : 0f; // Phi is 1 or 0 and phi 0 in double
+        }
+        double e = Math.exp(-u * u);
+        double tail = 0.5 * e * erfcScaled(a); // Phi(-|z|)
+        double cdf = u > 0 ? tail : 1 - tail;
+        return (float) (cdf + z * INV_SQRT_2PI * e);
     }
 
     private static float swishD(float z) {

@@ -61,7 +61,8 @@ class CpuActivationsTest {
 
     private static final float[] SPECIAL = {0f, -0f, 1e-30f, -1e-30f, 80f, -80f, 1e4f, -1e4f, 1e-4f, -1e-4f,
         0.99e-4f, -0.99e-4f, 1e-5f, -1e-5f, 0.99e-5f, -0.99e-5f, 1e-6f, -1e-6f, 11.5f, -11.5f, 11.6f, -11.6f, 20f,
-        20.01f, 19.99f, -20f, -50f, -200f, -745f, -746f, 0.1f, -0.1f, 0.25f, -0.25f};
+        20.01f, 19.99f, -20f, -50f, -200f, -745f, -746f, 0.1f, -0.1f, 0.25f, -0.25f, 1.4142135f, 1.4142137f,
+        -1.4142135f, -1.4142137f, 38.183f, 38.185f, -38.183f, -38.185f};
 
     @Test
     void everyElementWiseActivationAndDerivativeWithinOneUlp() {
@@ -74,7 +75,8 @@ class CpuActivationsTest {
             float alpha = f == ActivationFunction.ELU ? 0.7f : 0.2f;
             for (int t = 0; t < 20_000; t++) {
                 // the extremes, and both sides of where CpuActivations' formulas switch (tanh's series below 1e-4,
-                // expm1's below 1e-5, log1p's below e^-x = 1e-5, mish's cut at 20)
+                // expm1's below 1e-5, log1p's below e^-x = 1e-5, mish's cut at 20, gelu's erf and erfc at |x| = sqrt 2
+                // and its derivative's end at 27 sqrt 2)
                 float x = t < SPECIAL.length ? SPECIAL[t] : (float) (rnd.nextGaussian() * (t % 3 == 0 ? 20 : 3));
                 double y = Reference64.activation(f, alpha, x);
                 float got = CpuActivations.forward(f, alpha, x);
