@@ -8,8 +8,8 @@ A softmax layer on 4 features with fixed weights, SGD(0.1), sparse categorical c
 10 training rows in batches of 4 (the last batch of 2), 13 validation rows and 14 test rows, in batches of 4 too
 (three full batches, enough for Dendrite to record the batches on a GPU), no shuffling. A callback records every
 hook Keras calls, in order, with the batch or epoch number and the logs it was given (numbers only: predict's batch
-logs hold the batch's outputs, recorded by their keys). The Java test repeats the calls with the same weights and
-data and compares the events, the keys and the values.
+logs hold the batch's outputs, recorded by their keys), and the callback's self.params at each begin event. The
+Java test repeats the calls with the same weights and data and compares the events, the keys and the values.
 """
 import json
 import sys
@@ -50,6 +50,10 @@ class Recorder(keras.callbacks.Callback):
     pass
 
 
+params = {}
+phase = ["fit"]
+
+
 def hook(name, indexed):
     if indexed:
         def f(self, i, logs=None):
@@ -57,6 +61,8 @@ def hook(name, indexed):
     else:
         def f(self, logs=None):
             events.append({"event": name, "index": None, "logs": clean(logs)})
+            if name.endswith("_begin"):  # what self.params holds then
+                params[phase[0] + " " + name] = dict(self.params)
     return f
 
 
@@ -71,9 +77,11 @@ rec = Recorder()
 model.fit(x, y, batch_size=4, epochs=2, validation_data=(xv, yv), shuffle=False, verbose=0, callbacks=[rec])
 fit_events = events
 events = []
+phase[0] = "evaluate"
 model.evaluate(xt, yt, batch_size=4, verbose=0, callbacks=[rec])
 evaluate_events = events
 events = []
+phase[0] = "predict"
 model.predict(xt, batch_size=4, verbose=0, callbacks=[rec])
 predict_events = events
 
@@ -81,6 +89,6 @@ json.dump({
     "keras": keras.__version__,
     "x": x.tolist(), "y": y.tolist(), "xv": xv.tolist(), "yv": yv.tolist(), "xt": xt.tolist(), "yt": yt.tolist(),
     "kernel": kernel.tolist(), "bias": bias.tolist(),
-    "fit": fit_events, "evaluate": evaluate_events, "predict": predict_events,
+    "fit": fit_events, "evaluate": evaluate_events, "predict": predict_events, "params": params,
 }, sys.stdout, indent=1)
 sys.stdout.write("\n")

@@ -1,5 +1,7 @@
 package dev.dendrite.callbacks;
 
+import java.util.Map;
+
 import dev.dendrite.model.Sequential;
 
 /**
@@ -21,10 +23,25 @@ import dev.dendrite.model.Sequential;
  */
 public abstract class Callback {
     private TrainingModel model;
+    private Map<String, Object> params = Map.of();
 
     /** Called by {@code fit} before training starts; a test may hand a stand-in model. */
     public void setModel(TrainingModel model) {
         this.model = model;
+    }
+
+    /**
+     * Called with Keras's {@code params} before the first hook: {@code verbose}, {@code epochs} and {@code steps}
+     * (batches per epoch) of the {@code fit}, or of the {@code evaluate} or {@code predict} (1 epoch of its batches);
+     * inside {@code fit} the validation pass's hooks see the fit's.
+     */
+    public void setParams(Map<String, Object> params) {
+        this.params = Map.copyOf(params);
+    }
+
+    /** Keras's {@code self.params} (see {@link #setParams}); empty before it is set. */
+    protected Map<String, Object> params() {
+        return params;
     }
 
     /** The model being trained (a {@link Sequential} in {@code fit}), or null before {@link #setModel}. */

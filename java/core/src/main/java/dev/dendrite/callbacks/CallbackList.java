@@ -1,7 +1,9 @@
 package dev.dendrite.callbacks;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +37,19 @@ public final class CallbackList {
             all.add(bar);
         }
         return new CallbackList(all, model);
+    }
+
+    /**
+     * Hands Keras's {@code params} to every callback: {@code verbose}, {@code epochs} and {@code steps}, in that
+     * order.
+     */
+    public CallbackList setParams(int verbose, int epochs, int steps) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("verbose", verbose);
+        params.put("epochs", epochs);
+        params.put("steps", steps);
+        each(c -> c.setParams(params));
+        return this;
     }
 
     /** The callbacks, in the order they are called. */

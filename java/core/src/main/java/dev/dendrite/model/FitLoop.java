@@ -53,7 +53,8 @@ final class FitLoop {
         this.seed = seed;
         this.metrics = metrics;
         this.callbacks = CallbackList.withProgressBar(options.callbacks(), options.verbose() == 0 ? null
-                : ProgressBar.forConsole(options.verbose(), options.epochs(), steps), model);
+                : ProgressBar.forConsole(options.verbose(), options.epochs(), steps), model)
+                .setParams(options.verbose(), options.epochs(), steps);
         // On the cpu backend reading the loss is an array copy, so it is read after every batch; elsewhere (an
         // OpenCL device, even PoCL's, or CUDA) a read waits for the device, so only the reads made anyway count.
         this.watch = new LossWatch(options.terminateOnNaN(), "cpu".equals(engine.backend().name()),

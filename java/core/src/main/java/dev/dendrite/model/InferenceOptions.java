@@ -109,7 +109,7 @@ public abstract class InferenceOptions<T extends InferenceOptions<T>> {
     /** The callbacks to call for {@code model}: the given, then, when verbose, a progress bar of {@code steps}. */
     CallbackList callbackList(Sequential model, int steps) {
         return CallbackList.withProgressBar(callbacks, verbose == 0 ? null
-                : ProgressBar.forConsole(verbose, 1, Math.max(1, steps)), model);
+                : ProgressBar.forConsole(verbose, 1, Math.max(1, steps)), model).setParams(verbose, 1, steps);
     }
 
     @Override

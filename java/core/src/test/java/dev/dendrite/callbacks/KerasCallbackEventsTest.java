@@ -16,6 +16,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import dev.dendrite.data.Tensor;
+import dev.dendrite.io.Json;
 import dev.dendrite.keras.KerasFixtureTest;
 import dev.dendrite.layers.Dense;
 import dev.dendrite.layers.Input;
@@ -47,8 +48,14 @@ public abstract class KerasCallbackEventsTest extends KerasFixtureTest {
     static final class Recorder extends Callback {
         final List<Object[]> events = new ArrayList<>();
 
+        final Map<String, Map<String, Object>> params = new LinkedHashMap<>();
+        String phase = "fit";
+
         private void add(String event, Integer index, Logs logs) {
             events.add(new Object[] {event, index, new LinkedHashMap<>(logs.asMap())});
+            if (event.endsWith("_begin") && index == null) {
+                params.put(phase + " " + event, params());
+            }
         }
 
         @Override
@@ -134,15 +141,32 @@ public abstract class KerasCallbackEventsTest extends KerasFixtureTest {
                     .validationData(rows("xv"), ints(fixture.get("yv"))).validationBatchSize(4).callbacks(rec));
             assertSameEvents("fit", rec);
             rec.events.clear();
+            rec.phase = "evaluate";
             Map<String, Double> result = m.evaluate(rows("xt"), ints(fixture.get("yt")),
                     new EvaluateOptions().batchSize(4).callbacks(rec));
             assertSameEvents("evaluate", rec);
             assertEquals(rec.events.get(rec.events.size() - 1)[2], result, "evaluate returns onTestEnd's logs");
             rec.events.clear();
+            rec.phase = "predict";
             Tensor out = m.predict(rows("xt"), new PredictOptions().batchSize(4).callbacks(rec));
             assertSameEvents("predict", rec);
             assertEquals(14, out.rows());
+            assertEquals(Json.write(fixture.get("params")), Json.write(asDoubles(rec.params)),
+                    "Keras's params at each begin event");
         }
+    }
+
+    /** The params with their numbers as doubles, as the fixture's JSON reads them. */
+    private static Map<String, Object> asDoubles(Map<String, Map<String, Object>> params) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        params.forEach((event, p) -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            for (String key : List.of("verbose", "epochs", "steps")) {
+                d.put(key, ((Number) p.get(key)).doubleValue());
+            }
+            out.put(event, d);
+        });
+        return out;
     }
 
     private Tensor rows(String key) {
