@@ -126,6 +126,8 @@ final class Engine implements AutoCloseable {
     private final BatchBuffers batches = new BatchBuffers(on("dendrite.prefetchBatches"));
     private Buffer lossScratch;
     /** The targets as the loss takes them under label smoothing (null without): the metrics read yBatch's. */
+    /** True while {@link #inferenceBatches} runs: its host hooks may call back into the model. */
+    private boolean inferencePass;
     private Buffer smoothedTargets;
     /** The loss statistics of the pass under way, for the layers that add to the loss (LayerContext#lossStats). */
     private Slice lossStats;
@@ -568,6 +570,7 @@ final class Engine implements AutoCloseable {
 
     /** {@code count} steps of {@code rows} rows each, recorded as one execution unless checkNumerics is on. */
     private void execute(DeviceData data, Slice permutation, int batchSize, int rows, int count, boolean nextIsFull) {
+        requireNoInferencePass("a training step");
         // Prefetching needs the next batch's rows in the order (a permutation shifted by one batch) and a batch
         // that nothing rewrites in place (mixup); checkNumerics's debug mode checks each op as issued, gathers too.
         boolean prefetch = permutation != null && rows == batchSize && mixup == null && data.w() == null
@@ -1207,6 +1210,7 @@ final class Engine implements AutoCloseable {
      * {@code hooks} on the host around each batch. The batches are recorded and replayed ({@link #inferenceBatches}).
      */
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, InferenceHooks hooks) {
+        requireNoInferencePass("evaluate");
         backend.fill(evalStats.all(), 0f);
         inferenceBatches(data, batchSize, rows -> {
             forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true,
@@ -1254,6 +1258,7 @@ final class Engine implements AutoCloseable {
 
     /** {@link #predict(DeviceData, int, boolean, long)}, calling {@code hooks} on the host around each batch. */
     float[] predict(DeviceData data, int batchSize, boolean training, long drawSeed, InferenceHooks hooks) {
+        requireNoInferencePass("predict");
         float[] out = new float[Math.multiplyExact(data.rows(), outputSize)];
         long trainingSeed = seed;
         if (training) {
@@ -1316,6 +1321,27 @@ final class Engine implements AutoCloseable {
      * once), checkNumerics's debug mode, {@code -Ddendrite.recordEvaluation=false}.
      */
     private void inferenceBatches(DeviceData data, int batchSize, BatchOps deviceOps, InferenceHooks hooks) {
+        inferencePass = true;
+        try {
+            inferenceBatchesIn(data, batchSize, deviceOps, hooks);
+        } finally {
+            inferencePass = false;
+        }
+    }
+
+    /**
+     * Refuses {@code what} while an inference pass runs its host hooks: the evaluation's sums, counters and
+     * workspace are the pass's, which a nested pass (or a training step) would reset or overwrite midway.
+     */
+    private void requireNoInferencePass(String what) {
+        if (inferencePass) {
+            throw new IllegalStateException(what + " was called during an evaluation or prediction pass (from a "
+                    + "callback's onTest... or onPredict... hook?); that pass's batches share the model's evaluation "
+                    + "state. Call it from onTestEnd, onPredictEnd, onEpochEnd or after the pass instead");
+        }
+    }
+
+    private void inferenceBatchesIn(DeviceData data, int batchSize, BatchOps deviceOps, InferenceHooks hooks) {
         ensureCapacity(Math.min(batchSize, data.rows()));
         roomForRowWeights(data);
         batches.reset(); // a batch prefetched for a training step is not kept across an inference pass

@@ -178,4 +178,48 @@ class InferenceOptionsTest extends CpuModelTestBase {
             assertEquals(running.get(3), r.get("mae"), 1e-12);
         }
     }
+
+    /**
+     * A pass's hooks run between its batches, which share the model's evaluation state: evaluate, predict or a
+     * training step from there is refused by name (it would reset the pass's sums and gather position midway), and
+     * the model works as before afterwards; from onTestEnd it is allowed.
+     */
+    @Test
+    void nestedPassesAreRefusedByName() {
+        Object[] d = SequentialTest.blobs(90, 4);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        try (Sequential m = trained(d)) {
+            Map<String, Double> before = m.evaluate(x, y, new EvaluateOptions().batchSize(20));
+            Callback nested = new Callback() {
+                @Override
+                public void onTestBatchEnd(int batch, Logs logs) {
+                    m.predict(x);
+                }
+            };
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> m.evaluate(x, y, new EvaluateOptions().batchSize(20).callbacks(nested)));
+            assertTrue(e.getMessage().startsWith("predict was called during an evaluation or prediction pass"),
+                    e.getMessage());
+            Callback training = new Callback() {
+                @Override
+                public void onPredictBatchEnd(int batch, Logs logs) {
+                    m.trainOnBatch(x, y);
+                }
+            };
+            e = assertThrows(IllegalStateException.class,
+                    () -> m.predict(x, new PredictOptions().batchSize(20).callbacks(training)));
+            assertTrue(e.getMessage().startsWith("a training step was called during"), e.getMessage());
+            assertEquals(before, m.evaluate(x, y, new EvaluateOptions().batchSize(20)), "the model is as before");
+            double[] atEnd = new double[1];
+            Callback afterwards = new Callback() {
+                @Override
+                public void onTestEnd(Logs logs) {
+                    atEnd[0] = m.evaluate(x, y).get("loss");
+                }
+            };
+            Map<String, Double> r = m.evaluate(x, y, new EvaluateOptions().batchSize(20).callbacks(afterwards));
+            assertEquals(r.get("loss"), atEnd[0], 1e-6 * r.get("loss"));
+        }
+    }
 }
