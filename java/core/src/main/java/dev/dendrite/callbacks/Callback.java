@@ -77,10 +77,25 @@ public abstract class Callback {
     public void onEpochEnd(int epoch, Logs logs) {
     }
 
+    /** Calls {@link #onBatchBegin}, as Keras's {@code on_train_batch_begin} calls its older name. */
     public void onTrainBatchBegin(int batch, Logs logs) {
+        onBatchBegin(batch, logs);
     }
 
+    /** Calls {@link #onBatchEnd}, as Keras's {@code on_train_batch_end} calls its older name. */
     public void onTrainBatchEnd(int batch, Logs logs) {
+        onBatchEnd(batch, logs);
+    }
+
+    /**
+     * Keras's older name for a training batch's begin ({@code on_batch_begin}), called by {@link #onTrainBatchBegin}
+     * unless that is overridden: not around evaluation or prediction batches, as in Keras 3.
+     */
+    public void onBatchBegin(int batch, Logs logs) {
+    }
+
+    /** Keras's older name for a training batch's end ({@code on_batch_end}); see {@link #onBatchBegin}. */
+    public void onBatchEnd(int batch, Logs logs) {
     }
 
     /** Before an evaluation's first batch: {@code fit}'s validation pass, or {@code evaluate}. */

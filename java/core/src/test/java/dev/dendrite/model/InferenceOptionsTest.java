@@ -222,4 +222,32 @@ class InferenceOptionsTest extends CpuModelTestBase {
             assertEquals(r.get("loss"), atEnd[0], 1e-6 * r.get("loss"));
         }
     }
+
+    /** Keras's older onBatchBegin/onBatchEnd hear the training batches alone, as Keras 3's on_batch_* do. */
+    @Test
+    void onBatchHooksAreTheTrainingBatches() {
+        Object[] d = SequentialTest.blobs(30, 6);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        try (Sequential m = trained(d)) {
+            List<String> seen = new ArrayList<>();
+            Callback old = new Callback() {
+                @Override
+                public void onBatchBegin(int batch, Logs logs) {
+                    seen.add("begin " + batch);
+                }
+
+                @Override
+                public void onBatchEnd(int batch, Logs logs) {
+                    seen.add("end " + batch + " loss " + logs.has("loss"));
+                }
+            };
+            m.fit(x, y, new FitOptions().batchSize(10).epochs(1).verbose(0).validationData(x, y)
+                    .validationBatchSize(10).callbacks(old));
+            m.evaluate(x, y, new EvaluateOptions().batchSize(10).callbacks(old));
+            m.predict(x, new PredictOptions().batchSize(10).callbacks(old));
+            assertEquals(List.of("begin 0", "end 0 loss true", "begin 1", "end 1 loss true", "begin 2",
+                    "end 2 loss true"), seen);
+        }
+    }
 }
