@@ -14,9 +14,6 @@ import java.util.function.Consumer;
  * logs.
  */
 public final class CallbackList {
-    /** No callbacks: every event does nothing. */
-    public static final CallbackList NONE = new CallbackList(List.of(), null);
-
     private final List<Callback> callbacks;
 
     /** The callbacks, in the order they are called; {@code model} is handed to each. */
@@ -112,11 +109,6 @@ public final class CallbackList {
 
     public void onPredictBatchEnd(int batch) {
         each(c -> c.onPredictBatchEnd(batch, Logs.empty()));
-    }
-
-    /** Whether there is no callback to call. */
-    public boolean isEmpty() {
-        return callbacks.isEmpty();
     }
 
     /**

@@ -18,7 +18,7 @@ import dev.dendrite.callbacks.ProgressBar;
  */
 public abstract class InferenceOptions<T extends InferenceOptions<T>> {
     /** {@link #steps} when not given: every batch. */
-    static final int ALL = -1;
+    static final int ALL = SourceFit.ALL;
 
     private int batchSize = Sequential.DEFAULT_INFERENCE_BATCH;
     private boolean batchSizeGiven;

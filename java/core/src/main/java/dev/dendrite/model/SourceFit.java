@@ -175,24 +175,9 @@ final class SourceFit {
     }
 
     /**
-     * Loss and metrics over every batch of a finite {@code source} once {@code checks} pass; the caller holds the
-     * model's guard. Closes the source.
-     */
-    Map<String, Double> evaluate(DataSource source, Runnable checks) {
-        return evaluate(source, ALL, checks, CallbackList.NONE);
-    }
-
-    /**
-     * Loss and metrics over the first {@code steps >= 1} batches of {@code source}, which may be endless, once
-     * {@code checks} pass; the caller holds the model's guard. Closes the source.
-     */
-    Map<String, Double> evaluate(DataSource source, int steps, Runnable checks) {
-        return evaluate(source, steps, checks, CallbackList.NONE);
-    }
-
-    /**
-     * {@link #evaluate(DataSource, int, Runnable)}, {@code steps} {@link #ALL} reading every batch, calling
-     * {@code events}' evaluation hooks.
+     * Loss and metrics over the first {@code steps >= 1} batches of {@code source} (which may then be endless), or
+     * with {@link #ALL} over every batch of a finite one, once {@code checks} pass, calling {@code events}'
+     * evaluation hooks; the caller holds the model's guard. Closes the source.
      */
     Map<String, Double> evaluate(DataSource source, int steps, Runnable checks, CallbackList events) {
         Runnable allChecks = steps == ALL ? checks : () -> {
@@ -208,24 +193,9 @@ final class SourceFit {
     }
 
     /**
-     * The outputs for every batch of a finite {@code source}, in its order, once {@code checks} pass; the caller
-     * holds the model's guard. Closes the source.
-     */
-    Tensor predict(DataSource source, Runnable checks) {
-        return predict(source, ALL, checks, CallbackList.NONE);
-    }
-
-    /**
-     * The outputs for the first {@code steps >= 1} batches of {@code source}, which may be endless, in its order,
-     * once {@code checks} pass; the caller holds the model's guard. Closes the source.
-     */
-    Tensor predict(DataSource source, int steps, Runnable checks) {
-        return predict(source, steps, checks, CallbackList.NONE);
-    }
-
-    /**
-     * {@link #predict(DataSource, int, Runnable)}, {@code givenSteps} {@link #ALL} reading every batch, calling
-     * {@code events}' prediction hooks.
+     * The outputs for the first {@code givenSteps >= 1} batches of {@code source} (which may then be endless), or
+     * with {@link #ALL} for every batch of a finite one, in its order, once {@code checks} pass, calling
+     * {@code events}' prediction hooks; the caller holds the model's guard. Closes the source.
      */
     Tensor predict(DataSource source, int givenSteps, Runnable checks, CallbackList events) {
         Runnable allChecks = givenSteps == ALL ? checks : () -> {
