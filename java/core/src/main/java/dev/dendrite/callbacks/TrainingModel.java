@@ -16,6 +16,27 @@ public interface TrainingModel {
     /** Asks a running {@code fit} to stop when the current epoch ends. */
     void stopTraining();
 
+    /**
+     * Asks a running evaluation (an {@code evaluate}, or {@code fit}'s validation pass) to end after its current
+     * batch, with the loss and metrics of the batches done: Keras's {@code model.stop_evaluating = True}, from an
+     * {@code onTestBatch...} hook. The next evaluation starts afresh.
+     *
+     * @throws UnsupportedOperationException for a stand-in model that cannot
+     */
+    default void stopEvaluating() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot stop an evaluation");
+    }
+
+    /**
+     * Asks a running {@code predict} to end after its current batch, returning the outputs of the batches done:
+     * Keras's {@code model.stop_predicting = True}, from an {@code onPredictBatch...} hook.
+     *
+     * @throws UnsupportedOperationException for a stand-in model that cannot
+     */
+    default void stopPredicting() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot stop a prediction");
+    }
+
     /** The optimizer's current learning rate. */
     double learningRate();
 

@@ -118,6 +118,7 @@ final class ArrayFit {
     Tensor predict(Inputs x, int batchSize, boolean training, long drawSeed, CallbackList events) {
         Engine engine = model.engine();
         try (DeviceData d = DeviceData.upload(engine.backend(), x, null, null)) {
+            engine.clearInferenceStop(false);
             events.onPredictBegin();
             float[] out = engine.predict(d, Math.min(batchSize, x.rows()), training, drawSeed,
                     new Engine.InferenceHooks() {
@@ -134,7 +135,7 @@ final class ArrayFit {
             events.onPredictEnd();
             int[] outShape = model.layers().get(model.layers().size() - 1).outputShape();
             int[] shape = new int[outShape.length + 1];
-            shape[0] = x.rows();
+            shape[0] = out.length / engine.outputSize(); // fewer rows than x's if a callback stopped the pass
             System.arraycopy(outShape, 0, shape, 1, outShape.length);
             return Tensor.wrap(out, shape);
         }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import dev.dendrite.backend.ActivationFunction;
 import dev.dendrite.backend.Backend;
@@ -128,6 +129,9 @@ final class Engine implements AutoCloseable {
     /** The targets as the loss takes them under label smoothing (null without): the metrics read yBatch's. */
     /** True while {@link #inferenceBatches} runs: its host hooks may call back into the model. */
     private boolean inferencePass;
+    /** Keras's {@code stop_evaluating} and {@code stop_predicting}: set by a callback, read after each batch. */
+    private volatile boolean stopEvaluating;
+    private volatile boolean stopPredicting;
     private Buffer smoothedTargets;
     /** The loss statistics of the pass under way, for the layers that add to the loss (LayerContext#lossStats). */
     private Slice lossStats;
@@ -1212,7 +1216,7 @@ final class Engine implements AutoCloseable {
     double[] evaluate(DeviceData data, int batchSize, BatchMetrics metrics, InferenceHooks hooks) {
         requireNoInferencePass("evaluate");
         backend.fill(evalStats.all(), 0f);
-        inferenceBatches(data, batchSize, rows -> {
+        int done = inferenceBatches(data, batchSize, () -> stopEvaluating, rows -> {
             forwardAndLoss(data, null, evalCounters.all(), batchSize, rows, false, evalStats.all(), true,
                     countersInUpdate);
             if (metrics != null) {
@@ -1221,8 +1225,7 @@ final class Engine implements AutoCloseable {
             return countersInUpdate;
         }, hooks);
         float[] s = evalStats();
-        return new double[] {(double) s[Backend.STAT_LOSS] / data.rows(),
-                (double) s[Backend.STAT_ACCURACY] / data.rows()};
+        return new double[] {(double) s[Backend.STAT_LOSS] / done, (double) s[Backend.STAT_ACCURACY] / done};
     }
 
     /** The sums of the evaluation so far ({@link #evaluate}'s batches up to the last one issued), read back. */
@@ -1265,8 +1268,9 @@ final class Engine implements AutoCloseable {
             seed = drawSeed;
             drawCounters = evalCounters;
         }
+        int done;
         try {
-            inferenceBatches(data, batchSize, rows -> {
+            done = inferenceBatches(data, batchSize, () -> stopPredicting, rows -> {
                 gatherInputs(data, null, evalCounters.all(), batchSize, rows);
                 forward(training);
                 return false;
@@ -1286,7 +1290,7 @@ final class Engine implements AutoCloseable {
             seed = trainingSeed; // a pass from a callback inside fit leaves the epoch's draws as they were
             drawCounters = counters;
         }
-        return out;
+        return done < data.rows() ? Arrays.copyOf(out, done * outputSize) : out;
     }
 
     /** An inference batch's device ops, told its rows: whether they advanced the evaluation counters themselves. */
@@ -1320,13 +1324,40 @@ final class Engine implements AutoCloseable {
      * nothing they froze can be replayed stale. Not recorded: fewer than three full batches (the recording would run
      * once), checkNumerics's debug mode, {@code -Ddendrite.recordEvaluation=false}.
      */
-    private void inferenceBatches(DeviceData data, int batchSize, BatchOps deviceOps, InferenceHooks hooks) {
+    private int inferenceBatches(DeviceData data, int batchSize, BooleanSupplier stop, BatchOps deviceOps,
+                                 InferenceHooks hooks) {
         inferencePass = true;
         try {
-            inferenceBatchesIn(data, batchSize, deviceOps, hooks);
+            return inferenceBatchesIn(data, batchSize, stop, deviceOps, hooks);
         } finally {
             inferencePass = false;
         }
+    }
+
+    /**
+     * Keras's {@code model.stop_evaluating = True} ({@code evaluating}) or {@code stop_predicting}: the pass running
+     * (or the next one to start, if none runs) ends after its current batch, with the batches done so far.
+     */
+    void stopInference(boolean evaluating) {
+        if (evaluating) {
+            stopEvaluating = true;
+        } else {
+            stopPredicting = true;
+        }
+    }
+
+    /** Clears the evaluation's ({@code evaluating}) or the prediction's stop request as it starts, as Keras does. */
+    void clearInferenceStop(boolean evaluating) {
+        if (evaluating) {
+            stopEvaluating = false;
+        } else {
+            stopPredicting = false;
+        }
+    }
+
+    /** Whether {@link #stopInference} asked the evaluation ({@code evaluating}) or prediction to stop. */
+    boolean inferenceStopped(boolean evaluating) {
+        return evaluating ? stopEvaluating : stopPredicting;
     }
 
     /**
@@ -1341,15 +1372,18 @@ final class Engine implements AutoCloseable {
         }
     }
 
-    private void inferenceBatchesIn(DeviceData data, int batchSize, BatchOps deviceOps, InferenceHooks hooks) {
+    /** {@link #inferenceBatches}; returns the rows done: all of them, unless {@code stop} said to end early. */
+    private int inferenceBatchesIn(DeviceData data, int batchSize, BooleanSupplier stop, BatchOps deviceOps,
+                                   InferenceHooks hooks) {
         ensureCapacity(Math.min(batchSize, data.rows()));
         roomForRowWeights(data);
         batches.reset(); // a batch prefetched for a training step is not kept across an inference pass
         backend.upload(new int[] {0, 0}, 0, evalCounters.all());
         boolean record = recordEvaluation && !numerics.on() && data.rows() / batchSize >= 3;
         RecordedSteps recordings = new RecordedSteps(backend);
+        int done = 0;
         try {
-            for (int start = 0; start < data.rows(); start += batchSize) {
+            for (int start = 0; start < data.rows() && !(start > 0 && stop.getAsBoolean()); start += batchSize) {
                 int rows = Math.min(batchSize, data.rows() - start);
                 int index = start / batchSize;
                 hooks.before(index);
@@ -1363,6 +1397,7 @@ final class Engine implements AutoCloseable {
                 } else {
                     batch.run();
                 }
+                done = start + rows;
                 hooks.after(index, start, rows);
             }
         } catch (RuntimeException | Error e) {
@@ -1374,6 +1409,7 @@ final class Engine implements AutoCloseable {
             throw e;
         }
         recordings.release();
+        return done;
     }
 
     /**

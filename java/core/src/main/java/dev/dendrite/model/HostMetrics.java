@@ -148,6 +148,7 @@ final class HostMetrics {
 
     private Map<String, Double> evaluateAttached(DeviceData data, int batchSize, String prefix, CallbackList events) {
         metrics.reset();
+        engine.clearInferenceStop(true);
         events.onTestBegin();
         int[] seen = {0};
         double[] v = engine.evaluate(data, batchSize, this::accumulate, new Engine.InferenceHooks() {

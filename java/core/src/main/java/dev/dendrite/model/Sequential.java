@@ -601,6 +601,20 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         stopTraining = true;
     }
 
+    @Override
+    public void stopEvaluating() {
+        if (engine != null) {
+            engine.stopInference(true);
+        }
+    }
+
+    @Override
+    public void stopPredicting() {
+        if (engine != null) {
+            engine.stopInference(false);
+        }
+    }
+
     /** True once {@link #stopTraining()} was called during the current {@code fit}. */
     public boolean isStopTraining() {
         return stopTraining;

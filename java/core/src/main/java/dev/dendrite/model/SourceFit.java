@@ -209,9 +209,14 @@ final class SourceFit {
             reader.request(steps);
             List<float[]> parts = new ArrayList<>();
             int rows = 0;
+            model.engine().clearInferenceStop(false);
             events.onPredictBegin();
             for (int s = 0; s < steps; s++) {
                 DataSource.Batch b = reader.next();
+                if (s > 0 && model.engine().inferenceStopped(false)) {
+                    skipRest(reader, steps - s - 1);
+                    break;
+                }
                 if (s == 0) {
                     buildFor(b, reader.lastIndex(), "prediction");
                 }
@@ -252,9 +257,14 @@ final class SourceFit {
         double loss = 0;
         double accuracy = 0;
         long rows = 0;
+        engine.clearInferenceStop(true);
         events.onTestBegin();
         for (int s = 0; s < steps; s++) {
             DataSource.Batch b = reader.next();
+            if (s > 0 && engine.inferenceStopped(true)) {
+                skipRest(reader, steps - s - 1);
+                break;
+            }
             if (s == 0) {
                 buildFor(b, reader.lastIndex(), role);
                 if (metrics == null) {
@@ -281,6 +291,16 @@ final class SourceFit {
         Map<String, Double> logs = new LinkedHashMap<>();
         end.asMap().forEach((k, x) -> logs.put(prefix + k, x));
         return logs;
+    }
+
+    /**
+     * Reads and drops the {@code count} batches still asked of {@code reader} after a callback stopped the pass, so
+     * that the source's next pass starts at its first batch.
+     */
+    private static void skipRest(SourceReader reader, int count) {
+        for (int i = 0; i < count; i++) {
+            reader.next();
+        }
     }
 
     private static SourceReader startReading(DataSource source, String role, Runnable checks) {

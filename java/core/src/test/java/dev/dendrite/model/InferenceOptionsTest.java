@@ -250,4 +250,76 @@ class InferenceOptionsTest extends CpuModelTestBase {
                     "end 2 loss true"), seen);
         }
     }
+
+    /**
+     * Keras's {@code stop_evaluating} and {@code stop_predicting}: a callback that stops a pass at batch 1's end
+     * leaves the result of batches 0 and 1 (40 rows of 20-row batches), over arrays, a source, in fit's validation
+     * pass, and for predict; the next pass runs whole, and a stopped source's next pass starts at its first batch.
+     */
+    @Test
+    void callbacksStopEvaluationAndPrediction() {
+        Object[] d = SequentialTest.blobs(90, 8);
+        Tensor x = (Tensor) d[0];
+        int[] y = (int[]) d[1];
+        try (Sequential m = trained(d)) {
+            Callback stopAtOne = new Callback() {
+                @Override
+                public void onTestBatchEnd(int batch, Logs logs) {
+                    if (batch == 1) {
+                        model().stopEvaluating();
+                    }
+                }
+
+                @Override
+                public void onPredictBatchEnd(int batch, Logs logs) {
+                    if (batch == 1) {
+                        model().stopPredicting();
+                    }
+                }
+            };
+            Map<String, Double> first40 = m.evaluate(x.rows(0, 40), Arrays.copyOf(y, 40));
+            Map<String, Double> all = m.evaluate(x, y);
+            Map<String, Double> stopped = m.evaluate(x, y, new EvaluateOptions().batchSize(20).callbacks(stopAtOne));
+            assertEquals(first40.get("loss"), stopped.get("loss"), 1e-6 * first40.get("loss"));
+            assertEquals(first40.get("accuracy"), stopped.get("accuracy"), 1e-12);
+            assertEquals(all.get("loss"), m.evaluate(x, y, new EvaluateOptions().batchSize(20)).get("loss"),
+                    1e-6 * all.get("loss"), "the next evaluation runs whole");
+            Map<String, Double> fromSource = m.evaluate(DataSource.of(x, y, 20, false, 0),
+                    new EvaluateOptions().callbacks(stopAtOne));
+            assertEquals(first40.get("loss"), fromSource.get("loss"), 1e-6 * first40.get("loss"));
+
+            Tensor p = m.predict(x, new PredictOptions().batchSize(20).callbacks(stopAtOne));
+            assertEquals(40, p.rows());
+            assertArrayEquals(m.predict(x.rows(0, 40)).toArray(), p.toArray());
+            DataSource inputs = DataSource.of(x, (Tensor) null, 20, false, 0);
+            assertEquals(40, m.predict(inputs, new PredictOptions().callbacks(stopAtOne)).rows());
+
+            // In fit: stopped in the first epoch's validation only; the second's reads the whole source again.
+            int[] epoch = {0};
+            double[] secondPassFirstBatch = {Double.NaN};
+            Callback firstEpochOnly = new Callback() {
+                @Override
+                public void onEpochEnd(int e, Logs logs) {
+                    epoch[0] = e + 1;
+                }
+
+                @Override
+                public void onTestBatchEnd(int batch, Logs logs) {
+                    if (epoch[0] == 0 && batch == 1) {
+                        model().stopEvaluating();
+                    }
+                    if (epoch[0] == 1 && batch == 0) {
+                        secondPassFirstBatch[0] = logs.get("loss");
+                    }
+                }
+            };
+            m.setLearningRate(0);
+            History h = m.fit(x, y, new FitOptions().epochs(2).verbose(0).callbacks(firstEpochOnly)
+                    .validationData(DataSource.of(x, y, 20, false, 0)));
+            assertEquals(first40.get("loss"), h.get("val_loss").get(0), 1e-6 * first40.get("loss"));
+            assertEquals(all.get("loss"), h.get("val_loss").get(1), 1e-6 * all.get("loss"));
+            double first20 = m.evaluate(x.rows(0, 20), Arrays.copyOf(y, 20)).get("loss");
+            assertEquals(first20, secondPassFirstBatch[0], 1e-6 * first20, "the second pass starts at batch 0");
+        }
+    }
 }
