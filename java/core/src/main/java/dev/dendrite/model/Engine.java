@@ -127,12 +127,12 @@ final class Engine implements AutoCloseable {
     private final BatchBuffers batches = new BatchBuffers(on("dendrite.prefetchBatches"));
     private Buffer lossScratch;
     /** The targets as the loss takes them under label smoothing (null without): the metrics read yBatch's. */
+    private Buffer smoothedTargets;
     /** True while {@link #inferenceBatches} runs: its host hooks may call back into the model. */
     private boolean inferencePass;
     /** Keras's {@code stop_evaluating} and {@code stop_predicting}: set by a callback, read after each batch. */
     private volatile boolean stopEvaluating;
     private volatile boolean stopPredicting;
-    private Buffer smoothedTargets;
     /** The loss statistics of the pass under way, for the layers that add to the loss (LayerContext#lossStats). */
     private Slice lossStats;
     private Slice[] outs;
