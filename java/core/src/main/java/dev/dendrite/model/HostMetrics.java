@@ -168,7 +168,15 @@ final class HostMetrics {
                 }));
             }
         });
-        Logs end = Logs.of(logs("", v[0], v[1]));
+        return endTest(events, logs("", v[0], v[1]), prefix);
+    }
+
+    /**
+     * Ends an evaluation: {@code events}' {@code onTestEnd} gets {@code logs} (unprefixed, as Keras's), and what the
+     * callbacks leave there is returned with keys prefixed by {@code prefix}.
+     */
+    static Map<String, Double> endTest(CallbackList events, Map<String, Double> logs, String prefix) {
+        Logs end = Logs.of(logs);
         events.onTestEnd(end);
         Map<String, Double> out = new LinkedHashMap<>();
         end.asMap().forEach((k, x) -> out.put(prefix + k, x));

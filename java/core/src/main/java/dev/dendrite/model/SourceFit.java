@@ -1,7 +1,6 @@
 package dev.dendrite.model;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -286,11 +285,7 @@ final class SourceFit {
             events.onTestBatchEnd(s, Logs.lazy(() -> m.logs("", lossSoFar, accuracySoFar)));
         }
         reader.endEpoch();
-        Logs end = Logs.of(metrics.logs("", loss / rows, accuracy / rows));
-        events.onTestEnd(end);
-        Map<String, Double> logs = new LinkedHashMap<>();
-        end.asMap().forEach((k, x) -> logs.put(prefix + k, x));
-        return logs;
+        return HostMetrics.endTest(events, metrics.logs("", loss / rows, accuracy / rows), prefix);
     }
 
     /**
