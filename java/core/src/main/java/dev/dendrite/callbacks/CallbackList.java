@@ -36,17 +36,20 @@ public final class CallbackList {
         return new CallbackList(all, model);
     }
 
-    /**
-     * Hands Keras's {@code params} to every callback: {@code verbose}, {@code epochs} and {@code steps}, in that
-     * order.
-     */
+    /** Hands Keras's {@code params} ({@link #params(int, int, int)}) to every callback. */
     public CallbackList setParams(int verbose, int epochs, int steps) {
+        Map<String, Object> params = params(verbose, epochs, steps);
+        each(c -> c.setParams(params));
+        return this;
+    }
+
+    /** Keras's {@code params} of a fit, evaluate or predict: {@code verbose}, {@code epochs} and {@code steps}. */
+    public static Map<String, Object> params(int verbose, int epochs, int steps) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("verbose", verbose);
         params.put("epochs", epochs);
         params.put("steps", steps);
-        each(c -> c.setParams(params));
-        return this;
+        return params;
     }
 
     /** The callbacks, in the order they are called. */

@@ -5,10 +5,10 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.LongSupplier;
 
 import dev.dendrite.backend.cpu.CpuGemm;
+import dev.dendrite.model.History;
 import dev.dendrite.model.Sequential;
 
 /**
@@ -58,7 +58,6 @@ public final class ProgressBar extends Callback {
     public static final int MIN_BAR_WIDTH = 10;
     /** The terminal width assumed when {@code $COLUMNS} does not say: the common 120-column window. */
     public static final int DEFAULT_COLUMNS = 120;
-    private static final Set<String> HIDDEN = Set.of("learning_rate", "epoch_time_s");
 
     private final int verbose;
     private final int epochs;
@@ -433,7 +432,7 @@ public final class ProgressBar extends Callback {
     private static String metrics(Map<String, Double> metrics) {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            if (HIDDEN.contains(e.getKey())) {
+            if (History.BOOKKEEPING.contains(e.getKey())) {
                 continue;
             }
             double v = e.getValue();

@@ -7,7 +7,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import dev.dendrite.callbacks.CallbackList;
 import dev.dendrite.io.AtomicFiles;
 import dev.dendrite.plot.Charts;
 
@@ -19,6 +21,12 @@ import dev.dendrite.plot.Charts;
  * Keras's lists would be shorter.
  */
 public final class History {
+    /**
+     * The keys a fit's logs hold beyond Keras's metrics: bookkeeping, left out of the progress bar's lines and of
+     * {@code trainOnBatch}'s result, as Keras has neither there.
+     */
+    public static final Set<String> BOOKKEEPING = Set.of("learning_rate", "epoch_time_s");
+
     private final Map<String, List<Double>> values = new LinkedHashMap<>();
     private final List<Integer> epochs = new ArrayList<>();
     private final Map<String, Object> params = new LinkedHashMap<>();
@@ -26,9 +34,7 @@ public final class History {
     /** Sets Keras's {@code params}: {@code verbose}, {@code epochs} and {@code steps} (batches per epoch). */
     public void setParams(int verbose, int epochs, int steps) {
         params.clear();
-        params.put("verbose", verbose);
-        params.put("epochs", epochs);
-        params.put("steps", steps);
+        params.putAll(CallbackList.params(verbose, epochs, steps));
     }
 
     /** Keras's {@code history.params}: the fit's {@code verbose}, {@code epochs} and {@code steps}. */

@@ -518,9 +518,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     }
 
     private Map<String, Double> trainOnBatch(Inputs x, int[] labels, Tensor targets, float[] sampleWeight) {
-        if (x == null || x.rows() == 0) {
-            throw new IllegalArgumentException("trainOnBatch needs at least one sample; got " + x);
-        }
+        requireSamples("trainOnBatch", x);
         FitOptions options = new FitOptions().batchSize(x.rows()).epochs(1).shuffle(false).verbose(0)
                 .withoutFinalizing();
         if (sampleWeight != null) {
@@ -529,7 +527,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
         History h = guard.run(name, "trainOnBatch", () -> fitInternal(x, labels, targets, options));
         Map<String, Double> logs = new LinkedHashMap<>();
         h.history().forEach((key, values) -> {
-            if (!key.equals("learning_rate") && !key.equals("epoch_time_s")) {
+            if (!History.BOOKKEEPING.contains(key)) {
                 logs.put(key, values.get(values.size() - 1));
             }
         });
@@ -538,27 +536,29 @@ public final class Sequential implements TrainingModel, AutoCloseable {
 
     /** Loss and metrics on all of {@code x} as one batch, Keras's {@code test_on_batch(x, y)}. */
     public Map<String, Double> testOnBatch(Inputs x, int[] labels) {
-        return evaluate(x, labels, batchOf(x, "testOnBatch"));
+        return evaluate(x, labels, new EvaluateOptions().batchSize(requireSamples("testOnBatch", x).rows()));
     }
 
     /** {@link #testOnBatch(Inputs, int[])} on dense targets. */
     public Map<String, Double> testOnBatch(Inputs x, Tensor targets) {
-        return evaluate(x, targets, batchOf(x, "testOnBatch"));
+        return evaluate(x, targets, new EvaluateOptions().batchSize(requireSamples("testOnBatch", x).rows()));
     }
 
     /** The outputs for all of {@code x} as one batch, Keras's {@code predict_on_batch(x)}. */
     public Tensor predictOnBatch(Inputs x) {
-        if (x == null || x.rows() == 0) {
-            throw new IllegalArgumentException("predictOnBatch needs at least one sample; got " + x);
-        }
-        return predict(x, new PredictOptions().batchSize(x.rows()));
+        return predict(x, new PredictOptions().batchSize(requireSamples("predictOnBatch", x).rows()));
     }
 
-    private static EvaluateOptions batchOf(Inputs x, String call) {
+    /**
+     * {@code x}, checked to hold at least one sample.
+     *
+     * @throws IllegalArgumentException naming {@code call}, for no samples
+     */
+    private static Inputs requireSamples(String call, Inputs x) {
         if (x == null || x.rows() == 0) {
             throw new IllegalArgumentException(call + " needs at least one sample; got " + x);
         }
-        return new EvaluateOptions().batchSize(x.rows());
+        return x;
     }
 
     /**
@@ -810,9 +810,7 @@ public final class Sequential implements TrainingModel, AutoCloseable {
     /** The outputs of predict ({@code training} false) and call, {@code what} named in errors. */
     private Tensor outputs(String what, Inputs x, PredictOptions options, boolean training) {
         checkOpen();
-        if (x == null || x.rows() == 0) {
-            throw new IllegalArgumentException(what + " needs at least one sample; got " + x);
-        }
+        requireSamples(what, x);
         buildFor(x);
         checkInputs(x, "x");
         int batchSize = Math.min(options.batchSize(), x.rows());
