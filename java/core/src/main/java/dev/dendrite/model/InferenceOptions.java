@@ -1,7 +1,6 @@
 package dev.dendrite.model;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -115,6 +114,6 @@ public abstract class InferenceOptions<T extends InferenceOptions<T>> {
     @Override
     public String toString() {
         return getClass().getSimpleName() + "{batchSize=" + batchSize + ", steps=" + steps + ", verbose=" + verbose
-                + ", callbacks=" + Arrays.toString(callbacks.toArray()) + "}";
+                + ", callbacks=" + callbacks + "}";
     }
 }

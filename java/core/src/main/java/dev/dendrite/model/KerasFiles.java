@@ -99,10 +99,8 @@ final class KerasFiles {
         } catch (ClassCastException | IllegalArgumentException e) {
             throw new IOException(file + ": not a Keras model this Dendrite reads: " + e.getMessage(), e);
         }
-        Object compile = c.get("compile_config");
         return assemble(file.toString(), backend, c, dendrite, model -> weights(model, stored, file),
-                compile instanceof Map<?, ?> cc && cc.get("optimizer") != null ? (Map<String, Object>) cc : null,
-                model -> {
+                compileConfig(c), model -> {
                     restoreOptimizer(model, stored, file);
                     return null;
                 });
@@ -128,14 +126,19 @@ final class KerasFiles {
             throw new IllegalArgumentException("model JSON: expected an object with \"class_name\" and \"config\", "
                     + "as Keras's model.to_json() writes; got " + abbreviated(json));
         }
-        Object compile = c.get("compile_config");
         try {
             return assemble("model JSON", backend, (Map<String, Object>) c, null, Sequential::getWeights,
-                    compile instanceof Map<?, ?> cc && cc.get("optimizer") != null ? (Map<String, Object>) cc : null,
-                    model -> null);
+                    compileConfig(c), model -> null);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+    }
+
+    /** A serialized model's {@code compile_config}, or null when it has none (or no optimizer: not compiled). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> compileConfig(Map<?, ?> model) {
+        return model.get("compile_config") instanceof Map<?, ?> cc && cc.get("optimizer") != null
+                ? (Map<String, Object>) cc : null;
     }
 
     private static String abbreviated(String s) {
