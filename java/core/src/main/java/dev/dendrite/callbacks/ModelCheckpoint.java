@@ -17,15 +17,21 @@ import java.util.regex.Pattern;
 import dev.dendrite.io.AtomicFiles;
 
 /**
- * Saves the model (or only its weights) at the end of epochs, as Keras's {@code ModelCheckpoint}:
+ * Saves the model (or only its weights) at the end of epochs or every N batches, as Keras's {@code ModelCheckpoint}:
  * <pre>{@code
  * new ModelCheckpoint("best.dmodel").monitor("val_accuracy").saveBestOnly(true).verbose(1)
  * new ModelCheckpoint("ckpt/epoch{epoch:02d}-{val_loss:.4f}.dmodel")   // one file per epoch
  * }</pre>
  * Defaults are Keras's: monitor {@code "val_loss"}, mode {@code "auto"}, verbose 0, saveBestOnly false,
- * saveWeightsOnly false. Saving happens once per epoch only (Keras's {@code save_freq="epoch"}); saving
- * every N batches is not supported, since batch-level metrics are partial means and a mid-epoch model is
- * rarely what a notebook wants.
+ * saveWeightsOnly false, saveFreq {@code "epoch"}.
+ *
+ * <p><b>Every N batches.</b> {@code saveFreq(500)} (Keras's {@code save_freq=500}) saves after every 500th
+ * training batch instead of at epochs' ends, counting batches across epochs (and across {@code fit} calls) as
+ * Keras does. The logs are then the batch's: running means of the epoch so far, and no {@code val_} metrics,
+ * so with {@code saveBestOnly} monitor a training metric such as {@code "loss"} (a missing one saves every time,
+ * with a warning). The pattern may use {@code {batch}}, the 1-based batch number within the epoch:
+ * {@code "ckpt/e{epoch:02d}-b{batch:04d}.dmodel"}; a pattern with {@code {batch}} and per-epoch saving is refused
+ * when training begins.
  *
  * <p><b>File name pattern.</b> {@code {epoch}} is the 1-based epoch number; any metric in the epoch's logs
  * can be used by name ({@code {loss}}, {@code {val_accuracy}}, ...). A placeholder may carry a format, as
@@ -59,6 +65,12 @@ public final class ModelCheckpoint extends Callback {
     private int verbose = 0;
     private boolean saveBestOnly = false;
     private boolean saveWeightsOnly = false;
+    /** Batches between saves, or 0 for once per epoch. */
+    private int saveFreq = 0;
+    /** Keras's counters: kept across epochs and fits, so that "every N batches" means every N batches trained. */
+    private int batchesSinceSave = 0;
+    private int lastBatchSeen = -1;
+    private int currentEpoch = 0;
 
     private PrintStream out = System.out;
     private PrintStream warnings = System.err;
@@ -117,6 +129,33 @@ public final class ModelCheckpoint extends Callback {
     }
 
     /**
+     * Saves every {@code batches} training batches instead of once per epoch (Keras's {@code save_freq=n}; see the
+     * class description).
+     */
+    public ModelCheckpoint saveFreq(int batches) {
+        if (batches < 1) {
+            throw new IllegalArgumentException("ModelCheckpoint saveFreq " + batches
+                    + "; expected a number of batches >= 1, or \"epoch\"");
+        }
+        this.saveFreq = batches;
+        return this;
+    }
+
+    /** {@code "epoch"} (the default: save at each epoch's end) or a number of batches, as Keras's {@code save_freq}. */
+    public ModelCheckpoint saveFreq(String saveFreq) {
+        if ("epoch".equals(saveFreq)) {
+            this.saveFreq = 0;
+            return this;
+        }
+        try {
+            return saveFreq(Integer.parseInt(saveFreq == null ? "" : saveFreq.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("ModelCheckpoint saveFreq '" + saveFreq
+                    + "'; expected \"epoch\" or a number of batches >= 1", e);
+        }
+    }
+
+    /**
      * With {@code saveBestOnly}, the value the metric must beat before the first save (default: none).
      * Useful when resuming from a checkpoint whose score is known.
      */
@@ -147,7 +186,12 @@ public final class ModelCheckpoint extends Callback {
     @Override
     public void onTrainBegin(Logs logs) {
         // A new tracker re-arms the missing-metric warning; the best value deliberately survives (see above).
-        tracker = new Monitor("ModelCheckpoint", monitor, mode, 0, "Saving every epoch instead.");
+        tracker = new Monitor("ModelCheckpoint", monitor, mode, 0, saveFreq == 0 ? "Saving every epoch instead."
+                : "Saving every " + saveFreq + " batches instead (batch logs hold training metrics only).");
+        if (saveFreq == 0 && pattern.uses("batch")) {
+            throw new IllegalArgumentException("ModelCheckpoint path '" + filepath + "' uses {batch}, but saves once"
+                    + " per epoch; expected saveFreq(n batches) with {batch}, or a pattern without it");
+        }
         String first = pattern.formatAny(1);
         try {
             AtomicFiles.checkWritable(Path.of(first), true);
@@ -159,34 +203,61 @@ public final class ModelCheckpoint extends Callback {
     }
 
     @Override
+    public void onEpochBegin(int epoch, Logs logs) {
+        currentEpoch = epoch;
+    }
+
+    @Override
+    public void onTrainBatchEnd(int batch, Logs logs) {
+        if (saveFreq == 0) {
+            return;
+        }
+        // As Keras: a batch number that does not grow starts a new epoch, whose batches count from its first.
+        batchesSinceSave += lastBatchSeen < 0 || batch <= lastBatchSeen ? batch + 1 : batch - lastBatchSeen;
+        lastBatchSeen = batch;
+        if (batchesSinceSave >= saveFreq) {
+            batchesSinceSave = 0;
+            checkpoint(currentEpoch, batch + 1, logs);
+        }
+    }
+
+    @Override
     public void onEpochEnd(int epoch, Logs logs) {
+        if (saveFreq == 0) {
+            checkpoint(epoch, 0, logs);
+        }
+    }
+
+    /** Saves (or decides not to) after {@code epoch} (0-based) or, when {@code batch} is 1 or more, that batch. */
+    private void checkpoint(int epoch, int batch, Logs logs) {
         if (tracker == null) {
             onTrainBegin(Logs.empty());
         }
         Map<String, Double> values = logs == null ? Map.of() : logs.asMap();
         // Formatted before deciding whether to save, so that a wrong placeholder fails at the first epoch
         // rather than at the first improvement.
-        String file = pattern.format(epoch + 1, values);
+        String file = pattern.format(epoch + 1, batch, values);
         String what = saveWeightsOnly ? "weights" : "model";
+        String when = "Epoch " + (epoch + 1) + (batch > 0 ? ", batch " + batch : "");
         Double loss = values.get("loss");
         if (loss != null && !Double.isFinite(loss)) {
-            ConsoleOutput.println(warnings, "WARNING: ModelCheckpoint: the training loss of epoch " + (epoch + 1)
-                    + " is " + loss + "; not saving the " + what + " to " + file);
+            ConsoleOutput.println(warnings, "WARNING: ModelCheckpoint: the training loss at " + when.toLowerCase(
+                    Locale.ROOT) + " is " + loss + "; not saving the " + what + " to " + file);
             return;
         }
-        // Without saveBestOnly, or when the monitored metric is missing, every epoch is saved.
+        // Without saveBestOnly, or when the monitored metric is missing, every save point saves.
         Double current = saveBestOnly ? tracker.read(logs, warnings) : null;
         if (current == null) {
-            say("Epoch " + (epoch + 1) + ": saving " + what + " to " + file);
+            say(when + ": saving " + what + " to " + file);
             save(Path.of(file), what);
             return;
         }
         String before = Double.isNaN(best) ? (tracker.maximize() ? "-inf" : "inf") : Monitor.format5(best);
         if (!tracker.improves(current, Double.isNaN(best) ? tracker.worst() : best)) {
-            say("Epoch " + (epoch + 1) + ": " + monitor + " did not improve from " + before);
+            say(when + ": " + monitor + " did not improve from " + before);
             return;
         }
-        say("Epoch " + (epoch + 1) + ": " + monitor + " improved from " + before + " to "
+        say(when + ": " + monitor + " improved from " + before + " to "
                 + Monitor.format5(current) + ", saving " + what + " to " + file);
         save(Path.of(file), what);
         // Only once the file exists: a failed save must not make a later, worse epoch look "not better".
@@ -315,6 +386,11 @@ public final class ModelCheckpoint extends Callback {
             return digits != null && (digits.length() > 3 || Integer.parseInt(digits) > max);
         }
 
+        /** Whether a placeholder names {@code name}. */
+        boolean uses(String name) {
+            return parts.stream().anyMatch(p -> p instanceof Placeholder h && h.name().equals(name));
+        }
+
         /** The file name for {@code epoch} with every metric placeholder given the value 0, to check the path early. */
         String formatAny(int epoch) {
             Map<String, Double> zeros = new java.util.HashMap<>();
@@ -324,20 +400,26 @@ public final class ModelCheckpoint extends Callback {
                 }
             }
             try {
-                return format(epoch, zeros);
+                return format(epoch, 1, zeros);
             } catch (IllegalArgumentException e) {
                 return source; // an integer format on a metric: reported at the first epoch, as before
             }
         }
 
+        /** The file name for one epoch, saved at its end. */
+        String format(int epoch, Map<String, Double> logs) {
+            return format(epoch, 0, logs);
+        }
+
         /**
-         * The file name for one epoch.
+         * The file name for one save.
          *
          * @param epoch the 1-based epoch number
-         * @param logs the epoch's metrics
+         * @param batch the 1-based batch number within the epoch, or 0 for a save at the epoch's end
+         * @param logs the epoch's or the batch's metrics
          * @throws IllegalArgumentException for a placeholder that names no value, naming the ones available
          */
-        String format(int epoch, Map<String, Double> logs) {
+        String format(int epoch, int batch, Map<String, Double> logs) {
             StringBuilder sb = new StringBuilder();
             for (Object part : parts) {
                 if (part instanceof String text) {
@@ -345,16 +427,20 @@ public final class ModelCheckpoint extends Callback {
                     continue;
                 }
                 Placeholder p = (Placeholder) part;
-                if ("epoch".equals(p.name())) {
-                    sb.append(p.javaFormat() == null ? Integer.toString(epoch)
-                            : p.integer() ? String.format(Locale.ROOT, p.javaFormat(), epoch)
-                                    : String.format(Locale.ROOT, p.javaFormat(), (double) epoch));
+                if ("epoch".equals(p.name()) || "batch".equals(p.name()) && batch > 0) {
+                    int n = "epoch".equals(p.name()) ? epoch : batch;
+                    sb.append(p.javaFormat() == null ? Integer.toString(n)
+                            : p.integer() ? String.format(Locale.ROOT, p.javaFormat(), n)
+                                    : String.format(Locale.ROOT, p.javaFormat(), (double) n));
                     continue;
                 }
                 Double v = logs.get(p.name());
                 if (v == null) {
                     Set<String> available = new LinkedHashSet<>();
                     available.add("epoch");
+                    if (batch > 0) {
+                        available.add("batch");
+                    }
                     available.addAll(logs.keySet());
                     throw new IllegalArgumentException("ModelCheckpoint path '" + source + "': unknown placeholder {"
                             + p.name() + "}; available: " + available);

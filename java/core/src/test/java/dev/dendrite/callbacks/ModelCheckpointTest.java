@@ -218,4 +218,60 @@ class ModelCheckpointTest {
                 && e.getMessage().contains("not a folder"), e.getMessage());
         assertTrue(model.saves.isEmpty());
     }
+
+    @Test
+    void saveFreqCountsBatchesAcrossEpochsAndFitsAndNamesTheBatch() {
+        ModelCheckpoint cb = attach(new ModelCheckpoint(file("e{epoch}-b{batch:02d}.dmodel")).saveFreq(3).verbose(1));
+        for (int fit = 0; fit < 2; fit++) {
+            cb.onTrainBegin(Logs.empty());
+            for (int epoch = 0; epoch < 2; epoch++) {
+                cb.onEpochBegin(epoch, Logs.empty());
+                for (int batch = 0; batch < 5; batch++) {
+                    cb.onTrainBatchEnd(batch, Logs.of(logs("loss", 1.0 - batch / 10.0)));
+                }
+                cb.onEpochEnd(epoch, Logs.of(logs("loss", 0.5, "val_loss", 0.4)));
+            }
+            cb.onTrainEnd(Logs.empty());
+        }
+        // 20 batches in all, every third saved; no save at an epoch's end.
+        assertEquals(List.of("e1-b03", "e2-b01", "e2-b04", "e1-b02", "e1-b05", "e2-b03"), model.saves.stream()
+                .map(s -> Path.of(s.substring("model:".length())).getFileName().toString().replace(".dmodel", ""))
+                .toList());
+        assertTrue(outBytes.toString(StandardCharsets.UTF_8).startsWith("Epoch 1, batch 3: saving model to "),
+                outBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void saveFreqWithBestOnlyReadsTheBatchLogs() {
+        ModelCheckpoint cb = attach(new ModelCheckpoint(file("b{batch}.dmodel")).saveFreq(1).saveBestOnly(true)
+                .monitor("loss"));
+        cb.onTrainBegin(Logs.empty());
+        cb.onEpochBegin(0, Logs.empty());
+        double[] losses = {0.9, 0.8, 0.85, 0.7, Double.NaN};
+        for (int batch = 0; batch < losses.length; batch++) {
+            cb.onTrainBatchEnd(batch, Logs.of(logs("loss", losses[batch])));
+        }
+        assertEquals(List.of("model:" + file("b1.dmodel"), "model:" + file("b2.dmodel"), "model:"
+                + file("b4.dmodel")), model.saves);
+        assertEquals(0.7, cb.bestValue());
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("the training loss at epoch 1, batch 5 is NaN"),
+                errBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void saveFreqRefusesBadValuesAndABatchPlaceholderPerEpoch() {
+        for (String bad : new String[] {"0", "-2", "epochs", "", "1.5"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new ModelCheckpoint("m").saveFreq(bad));
+            assertTrue(e.getMessage().contains("'" + bad + "'") || e.getMessage().contains(bad), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ModelCheckpoint("m").saveFreq(0));
+        new ModelCheckpoint("m").saveFreq("epoch");
+        ModelCheckpoint cb = attach(new ModelCheckpoint(file("m-{batch}.dmodel")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cb.onTrainBegin(Logs.empty()));
+        assertTrue(e.getMessage().contains("{batch}") && e.getMessage().contains("saveFreq"), e.getMessage());
+        ModelCheckpoint perBatch = attach(new ModelCheckpoint(file("m-{batch}.dmodel")).saveFreq("2"));
+        perBatch.onTrainBegin(Logs.empty());
+        assertTrue(model.saves.isEmpty());
+    }
 }
