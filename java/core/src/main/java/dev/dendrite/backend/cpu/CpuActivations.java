@@ -31,7 +31,7 @@ public final class CpuActivations {
     /** Keras's default b of squareplus. */
     private static final double SQUAREPLUS_B = 4;
     /** {@code (x - tanh x) / x^3} as a polynomial in x^2: the coefficients of x^3, x^5, ... x^15 in tanh's series. */
-    private static final double[] TANH_SHRINK_SERIES = {
+    static final double[] TANH_SHRINK_SERIES = {
         1.0 / 3, -2.0 / 15, 17.0 / 315, -62.0 / 2835, 1382.0 / 155925, -21844.0 / 6081075, 929569.0 / 638512875,
     };
 
@@ -512,11 +512,63 @@ public final class CpuActivations {
     // The activation is dispatched once per call, so every loop body is branch-free in the activation kind.
 
     /**
+     * The array loops that a faster implementation may take over ({@link CpuActivationsVector}); a method returns
+     * false for an activation it leaves to the plain loops.
+     */
+    interface Loops {
+        boolean forward(ActivationFunction f, float alpha, float[] z, float[] y, int from, int to);
+
+        boolean backward(ActivationFunction f, float alpha, float[] z, float[] dy, float[] dz, int from, int to);
+    }
+
+    /**
+     * The Vector API loops, or null: without the module, with {@code -Ddendrite.activations.scalar=true}, or off
+     * x86-64 Linux and Windows, where JDK 17 has no vector intrinsics for exp and log (its fallback evaluates each
+     * lane through {@code Math}, slower than the plain loops).
+     */
+    private static final Loops VECTOR = vectorLoops();
+
+    private static Loops vectorLoops() {
+        String arch = System.getProperty("os.arch", "");
+        String os = System.getProperty("os.name", "");
+        if (!(arch.equals("amd64") || arch.equals("x86_64")) || !(os.startsWith("Linux") || os.startsWith("Windows"))) {
+            return null;
+        }
+        return CpuVectorKernels.load(Loops.class, "CpuActivationsVector", "dendrite.activations.scalar");
+    }
+
+    /** The Vector API loops when this JVM runs them, else null (for tests). */
+    static Loops vectorLoopsInUse() {
+        return VECTOR;
+    }
+
+    /**
      * {@code y[i] = f(z[i])} for {@code i} in {@code [from, to)}, element-wise activations only. {@code y} may be
-     * {@code z}. {@code relu}, {@code leaky_relu} and {@code linear} are vectorised; the others evaluate
-     * their transcendental functions one element at a time, in double, as the scalar {@link #forward}.
+     * {@code z}. On the Vector API loops where they run, within 1 float ulp of the plain loops (see
+     * {@link CpuActivationsVector}); else the plain loops.
      */
     public static void forward(ActivationFunction f, float alpha, float[] z, float[] y, int from, int to) {
+        if (VECTOR == null || !VECTOR.forward(f, alpha, z, y, from, to)) {
+            plainForward(f, alpha, z, y, from, to);
+        }
+    }
+
+    /**
+     * {@code dz[i] = dy[i] * f'(z[i])} for {@code i} in {@code [from, to)}, element-wise activations only;
+     * {@code dz} may be {@code dy}. On the Vector API loops where they run, else the plain loops.
+     */
+    public static void backward(ActivationFunction f, float alpha, float[] z, float[] dy, float[] dz,
+                                int from, int to) {
+        if (VECTOR == null || !VECTOR.backward(f, alpha, z, dy, dz, from, to)) {
+            plainBackward(f, alpha, z, dy, dz, from, to);
+        }
+    }
+
+    /**
+     * The plain loops' {@code y[i] = f(z[i])}. {@code relu}, {@code leaky_relu} and {@code linear} are vectorised
+     * by C2; the others evaluate their functions one element at a time, in double, as the scalar {@link #forward}.
+     */
+    static void plainForward(ActivationFunction f, float alpha, float[] z, float[] y, int from, int to) {
         switch (f) {
             case LINEAR:
                 if (z != y) {
@@ -584,17 +636,16 @@ public final class CpuActivations {
     }
 
     /**
-     * {@code dz[i] = dy[i] * f'(z[i])} for {@code i} in {@code [from, to)}, element-wise activations only;
-     * {@code dz} may be {@code dy} (each element is read before it is written). {@code relu},
-     * {@code leaky_relu} and {@code linear} are vectorised.
+     * The plain loops' {@code dz[i] = dy[i] * f'(z[i])}; {@code dz} may be {@code dy} (each element is read before it
+     * is written). {@code relu}, {@code leaky_relu} and {@code linear} are vectorised by C2.
      *
      * <p>For finite inputs every result equals the scalar {@code dy * derivative(f, alpha, z, y)}. Non-finite
      * inputs propagate through the product as they do on a GPU ({@code dy * f'(z)}): for {@code relu} and
      * {@code leaky_relu} an infinite {@code dy} where {@code z <= 0} gives NaN rather than 0, and a NaN
      * {@code z} gives NaN.
      */
-    public static void backward(ActivationFunction f, float alpha, float[] z, float[] dy, float[] dz,
-                                int from, int to) {
+    static void plainBackward(ActivationFunction f, float alpha, float[] z, float[] dy, float[] dz,
+                              int from, int to) {
         switch (f) {
             case LINEAR:
                 if (dy != dz) {
