@@ -47,7 +47,9 @@ import dev.dendrite.optimizers.SGD;
  *     --network mlp512 --backend cpu --epochs 3 --warmup 1 --json bench/results/cpu-mlp512.json
  * </pre>
  * {@code --batch N} overrides the network's batch size and {@code --width W} trains 784-W-W-10 (Adam) instead of a
- * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}. {@code --metrics auc,precision,recall}
+ * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}. {@code --activation NAME} puts another
+ * activation (Keras's name: selu, sigmoid, tanh, gelu ...) in every hidden layer instead of relu, the course's
+ * comparison of activations. {@code --metrics auc,precision,recall}
  * adds metrics to "accuracy" (their cost per epoch; {@code -Ddendrite.metrics.device=false} computes them on the
  * host from each batch's outputs read back, the comparison for the device counters).
  * {@code --profile true} wraps the backend in a {@link ProfilingBackend} and prints where the measured epochs'
@@ -93,8 +95,9 @@ public final class EpochBenchmark {
         boolean deviceClock = raw instanceof dev.dendrite.backend.DeviceOpTimer;
         ProfilingBackend profiler = profile ? new ProfilingBackend(raw, !deviceClock) : null;
         int width = Integer.parseInt(a.getOrDefault("width", "0"));
+        String hidden = a.getOrDefault("activation", "relu");
         try (Backend be = profile ? profiler.backend() : raw;
-             Sequential model = (width > 0 ? mlp(width) : network(network)).backend(be)) {
+             Sequential model = (width > 0 ? mlp(width, hidden) : network(network, hidden)).backend(be)) {
             int batch = Integer.parseInt(a.getOrDefault("batch", Integer.toString(batchSize(network))));
             int steps = (train.size() + batch - 1) / batch; // per epoch: fit runs the partial last batch too
             List<String> metrics = new ArrayList<>(List.of("accuracy"));
@@ -180,6 +183,7 @@ public final class EpochBenchmark {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("network", width > 0 ? "mlp-" + width + "x2" : network);
             out.put("width", width > 0 ? width : null);
+            out.put("activation", hidden);
             out.put("backend", be.description());
             out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             out.put("cores", Runtime.getRuntime().availableProcessors());
@@ -251,39 +255,40 @@ public final class EpochBenchmark {
         }
     }
 
-    static Sequential network(String name) {
+    /** The named network with {@code act} in every hidden layer (relu in the networks' descriptions above). */
+    static Sequential network(String name, String act) {
         switch (name) {
             case "mlp512":
-                return new Sequential(new Input(28, 28), new Flatten(), new Dense(512, "relu"),
-                        new Dense(512, "relu"), new Dense(10, "softmax"));
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(512, act),
+                        new Dense(512, act), new Dense(10, "softmax"));
             case "bn256": {
                 Sequential m = new Sequential(new Input(28, 28), new Flatten());
                 for (int i = 0; i < 3; i++) {
                     m.add(new Dense(256));
-                    m.add(new Activation("relu"));
+                    m.add(new Activation(act));
                     m.add(new BatchNormalization());
                     m.add(new Dropout(0.2));
                 }
                 return m.add(new Dense(10, "softmax"));
             }
             case "drop512":
-                return new Sequential(new Input(28, 28), new Flatten(), new Dense(512, "relu"), new Dropout(0.2),
-                        new Dense(512, "relu"), new Dropout(0.2), new Dense(10, "softmax"));
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(512, act), new Dropout(0.2),
+                        new Dense(512, act), new Dropout(0.2), new Dense(10, "softmax"));
             case "mlp1024":
-                return new Sequential(new Input(28, 28), new Flatten(), new Dense(1024, "relu"),
-                        new Dense(1024, "relu"), new Dense(10, "softmax"));
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(1024, act),
+                        new Dense(1024, act), new Dense(10, "softmax"));
             case "wide4096":
-                return new Sequential(new Input(28, 28), new Flatten(), new Dense(4096, "relu"),
-                        new Dense(4096, "relu"), new Dense(4096, "relu"), new Dense(10, "softmax"));
+                return new Sequential(new Input(28, 28), new Flatten(), new Dense(4096, act),
+                        new Dense(4096, act), new Dense(4096, act), new Dense(10, "softmax"));
             default:
                 throw new IllegalArgumentException("unknown --network '" + name
                         + "'; expected mlp512, bn256, mlp1024, wide4096 or drop512");
         }
     }
 
-    /** 784-w-w-10 relu/softmax: the notebook network at another width, for the width scaling curve. */
-    static Sequential mlp(int width) {
-        return new Sequential(new Input(28, 28), new Flatten(), new Dense(width, "relu"), new Dense(width, "relu"),
+    /** 784-w-w-10 with {@code act} in the hidden layers: the notebook network at another width (scaling curves). */
+    static Sequential mlp(int width, String act) {
+        return new Sequential(new Input(28, 28), new Flatten(), new Dense(width, act), new Dense(width, act),
                 new Dense(10, "softmax"));
     }
 

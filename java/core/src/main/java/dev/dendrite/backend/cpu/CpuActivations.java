@@ -24,8 +24,8 @@ public final class CpuActivations {
     public static final double SELU_SCALE = 1.0507009873554805;
 
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
-    private static final double INV_SQRT_2 = 0.7071067811865476;
-    private static final double INV_SQRT_2PI = 0.3989422804014327;
+    static final double INV_SQRT_2 = 0.7071067811865476;
+    static final double INV_SQRT_2PI = 0.3989422804014327;
     /** Keras's default threshold of soft_shrink and hard_shrink. */
     private static final double SHRINK_THRESHOLD = 0.5;
     /** Keras's default b of squareplus. */
@@ -39,7 +39,7 @@ public final class CpuActivations {
      * Maclaurin coefficients of erf(u) / u as a polynomial in u^2: {@code 2/sqrt(pi) (-1)^n / (n! (2n+1))}.
      * Computed from the series itself; 14 terms leave a truncation error below 5e-13 for |u| <= 1.
      */
-    private static final double[] ERF_TAYLOR = new double[14];
+    static final double[] ERF_TAYLOR = new double[14];
 
     /**
      * Chebyshev coefficients (first kind, in {@code t = 2s - 1}) of {@code g(s) = u exp(u^2) erfc(u)} with
@@ -62,7 +62,7 @@ public final class CpuActivations {
      * conversion lets coefficients of up to about 2e4 cancel; the result stays within 2e-13 relative of Clenshaw's
      * (measured on 800,001 points of [-28, 28]), far inside the 2e-12 the interpolant promises.
      */
-    private static final double[] ERFC_POLY = monomial(ERFC_CHEB);
+    static final double[] ERFC_POLY = monomial(ERFC_CHEB);
 
     static {
         double factorial = 1;

@@ -52,11 +52,11 @@ class CpuActivationsVectorTest {
     }
 
     @Test
-    void takesOverEveryActivationButTheCheapOnesAndGelu() {
+    void takesOverEveryActivationButTheCheapOnes() {
         float[] z = new float[8];
         for (ActivationFunction f : ActivationFunction.values()) {
             boolean own = !EnumSet.of(ActivationFunction.LINEAR, ActivationFunction.RELU, ActivationFunction.LEAKY_RELU,
-                    ActivationFunction.GELU, ActivationFunction.SOFTMAX).contains(f);
+                    ActivationFunction.SOFTMAX).contains(f);
             assertEquals(own, vector.forward(f, 0.2f, z, new float[8], 0, 8), f + " forward");
             assertEquals(own, vector.backward(f, 0.2f, z, new float[8], new float[8], 0, 8), f + " backward");
         }
