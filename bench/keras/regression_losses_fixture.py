@@ -1,5 +1,6 @@
 """Writes the fixture that KerasRegressionLossesTest trains against: a small regression net trained in Keras 3 with
-each regression loss Dendrite implements (mean squared error, mean absolute error, Huber at delta 1 and 0.3),
+each regression loss Dendrite implements (mean squared error, mean absolute error, Huber at delta 1 and 0.3,
+log-cosh),
 from initial weights and batches this script draws and writes alongside.
 
     KERAS_BACKEND=jax /tmp/kv/bin/python bench/keras/regression_losses_fixture.py \
@@ -27,7 +28,8 @@ model = keras.Sequential([keras.Input((IN,)), keras.layers.Dense(HIDDEN, activat
 initial = [rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()]
 L = keras.losses
 cases = []
-for name, loss in [("mse", "mse"), ("mae", "mae"), ("huber", "huber"), ("Huber(0.3)", L.Huber(delta=0.3))]:
+for name, loss in [("mse", "mse"), ("mae", "mae"), ("huber", "huber"), ("Huber(0.3)", L.Huber(delta=0.3)),
+                   ("log_cosh", "log_cosh")]:
     model = keras.Sequential([keras.Input((IN,)), keras.layers.Dense(HIDDEN, activation="relu"),
                               keras.layers.Dense(OUT)])
     model.set_weights(initial)

@@ -81,13 +81,33 @@ DENDRITE_DEVICE float dendrite_loss_weight(const DENDRITE_GLOBAL float *cw, int 
 #define DENDRITE_LOSS_MSE 0
 #define DENDRITE_LOSS_MAE 1
 #define DENDRITE_LOSS_HUBER 2
+#define DENDRITE_LOSS_LOG_COSH 3
+
+/*
+ * log(cosh d), without Keras's cancellation: Keras's |d| + log(1 + e^{-2|d|}) - log 2 subtracts log 2 from a sum
+ * near it for small d, where the loss is d^2 / 2. Below |d| = 10, cosh d - 1 = m^2 / (2 (1 + m)) with m = e^|d| - 1
+ * (positive terms only) and log1p of it; above, Keras's form, whose terms no longer cancel (and m^2 would overflow
+ * from |d| = 44).
+ */
+DENDRITE_DEVICE float dendrite_log_cosh(float d) {
+    float a = dendrite_fabsf(d);
+    if (a < 10.0f) {
+        float m = dendrite_expm1f(a);
+        return dendrite_log1pf(m * m / (2.0f * (1.0f + m)));
+    }
+    return a + dendrite_log1pf(dendrite_expf(-2.0f * a)) - 0.6931471805599453f;
+}
 
 /*
  * One output's term of a regression loss of error d = pred - target, Keras's formulas, and in *g its derivative in
  * d: squared error d^2 (2d); absolute error |d| (sign d, 0 at 0 as JAX's); Huber 0.5 d^2 within delta of 0 (d),
- * else delta |d| - 0.5 delta^2 (delta sign d).
+ * else delta |d| - 0.5 delta^2 (delta sign d); log-cosh log(cosh d) (tanh d).
  */
 DENDRITE_DEVICE float dendrite_regression_term(int kind, float d, float delta, float *g) {
+    if (kind == DENDRITE_LOSS_LOG_COSH) {
+        *g = dendrite_tanhf(d);
+        return dendrite_log_cosh(d);
+    }
     if (kind == DENDRITE_LOSS_MAE) {
         *g = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : d);
         return dendrite_fabsf(d);

@@ -134,8 +134,8 @@ public abstract class Loss {
 
     /**
      * Parses Keras's loss strings: {@code sparse_categorical_crossentropy, categorical_crossentropy,
-     * binary_crossentropy, mean_squared_error} (also {@code mse}), {@code mean_absolute_error} ({@code mae}) and
-     * {@code huber} (delta 1.0).
+     * binary_crossentropy, mean_squared_error} (also {@code mse}), {@code mean_absolute_error} ({@code mae}),
+     * {@code huber} (delta 1.0) and {@code log_cosh} (also Keras 2's {@code logcosh}).
      *
      * @throws IllegalArgumentException naming the unknown value and the accepted ones
      */
@@ -155,10 +155,13 @@ public abstract class Loss {
                 return new MeanAbsoluteError();
             case "huber":
                 return new Huber();
+            case "log_cosh":
+            case "logcosh":
+                return new LogCosh();
             default:
                 throw new IllegalArgumentException("unknown loss '" + name + "'; expected one of: "
                         + "sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, "
-                        + "mean_squared_error (mse), mean_absolute_error (mae), huber");
+                        + "mean_squared_error (mse), mean_absolute_error (mae), huber, log_cosh");
         }
     }
 

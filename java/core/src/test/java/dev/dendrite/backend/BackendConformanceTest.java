@@ -987,6 +987,58 @@ public abstract class BackendConformanceTest {
                 1, 2, RegressionKind.HUBER, 0f, null, 1f, f32(new float[2])));
     }
 
+    /**
+     * Log-cosh against {@code log(cosh d)} and {@code tanh d} in float64, on errors from 1e-4 to about 40, both sides
+     * of the kernels' switch at |d| = 10 and row weights. The device's expm1, log1p and tanh are within a few float
+     * ulps: 2e-6 relative on the gradient, and the loss within lossTolerance's 1e-5 per row.
+     */
+    @Test
+    void logCoshLoss() {
+        int[][] shapes = {{1, 1}, {3, 7}, {129, 257}, {33_000, 2}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            for (boolean weighted : new boolean[] {false, true}) {
+                String what = "log-cosh " + rows + "x" + cols + (weighted ? " row-weighted" : "");
+                float[] p = normal(rows * cols, 1);
+                float[] t = normal(rows * cols, 1);
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = t[i] + p[i] * new float[] {1e-4f, 1f, 8f, 15f}[i % 4]; // tiny, usual, both sides of 10
+                    if (cols == 1 && Math.abs(Math.abs(p[i] - t[i]) - 0.5) < 1e-3) {
+                        p[i] = t[i] + 0.123f; // clear of the 0.5 accuracy edge
+                    }
+                }
+                float[] rw = normal(rows, 1);
+                for (int r = 0; r < rows; r++) {
+                    rw[r] = 0.5f + Math.abs(rw[r]);
+                }
+                float gradScale = 1f / rows;
+                Slice grad = f32Out(rows * cols);
+                Slice stats = f32(new float[] {0f, 1f});
+                backend.regressionLoss(f32(p), f32(t), rows, cols, RegressionKind.LOG_COSH, 0f, weighted ? f32(rw)
+                        : null, grad, gradScale, stats);
+                Reference64.LossResult ref = Reference64.logCosh(d(p), d(t), rows, cols);
+                if (weighted) {
+                    ref = Reference64.classWeighted(ref, d(rw), cols);
+                }
+                assertClose(what + ": dpred", scaled(ref.grad, gradScale), get(grad), 2e-6, 1e-12);
+                checkStats(what, stats, ref.loss, lossTolerance(ref.rowLoss), 1 + ref.accuracy, 1e-3);
+            }
+        }
+        // Small errors alone, where the loss is d^2 / 2: Keras's |d| + log1p(e^-2|d|) - log 2 would lose its digits
+        // to the subtraction (about 1e-7 absolute, 20% of a loss of 5e-7); the kernels' form keeps a few ulps.
+        float[] p = normal(64, 1);
+        float[] t = p.clone();
+        float[] err = normal(64, 1e-3);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = t[i] + err[i];
+        }
+        Slice stats = f32(new float[] {0f, 1f});
+        backend.regressionLoss(f32(p), f32(t), 64, 1, RegressionKind.LOG_COSH, 0f, null, null, 1f, stats);
+        Reference64.LossResult ref = Reference64.logCosh(d(p), d(t), 64, 1);
+        assertEquals(ref.loss, get(stats)[Backend.STAT_LOSS], 1e-5 * ref.loss, "log-cosh of errors near 1e-3" + ctx());
+    }
+
     // ================================================================== regularisation
 
     @Test

@@ -525,6 +525,15 @@ public final class Reference64 {
     }
 
     /**
+     * Keras's log-cosh loss per row, {@code mean(log(cosh d))}, straight from the definition (no cancellation worth the
+     * name in double for the errors the tests draw: cosh d - 1 keeps 16 - log10(2 / d^2) digits), its gradient
+     * {@code tanh(d) / cols} and meanSquaredError's accuracy.
+     */
+    public static LossResult logCosh(double[] pred, double[] t, int rows, int cols) {
+        return regression(pred, t, rows, cols, d -> Math.log(Math.cosh(d)), Math::tanh);
+    }
+
+    /**
      * A regression loss per row: the mean over its outputs of {@code term(d)}, {@code d = pred - t}, its gradient
      * {@code derivative(d) / cols}, and the arg-max (cols > 1) or |error| < 0.5 (cols == 1) accuracy.
      */

@@ -24,6 +24,9 @@ class RegressionLossesTest {
         assertInstanceOf(MeanAbsoluteError.class, Loss.fromName("mean_absolute_error"));
         assertEquals(Map.of("delta", 1.0), Loss.fromName("huber").config());
         assertEquals(Map.of(), Loss.fromName("mse").config());
+        assertInstanceOf(LogCosh.class, Loss.fromName("log_cosh"));
+        assertInstanceOf(LogCosh.class, Loss.fromName("logcosh")); // Keras 2's name
+        assertInstanceOf(LogCosh.class, Loss.fromConfig("log_cosh", false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Loss.fromName("hubber"));
         assertTrue(e.getMessage().contains("huber") && e.getMessage().contains("mae"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Huber(0));

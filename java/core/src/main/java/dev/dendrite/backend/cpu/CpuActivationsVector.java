@@ -398,7 +398,7 @@ final class CpuActivationsVector implements CpuActivations.Loops {
 
     private static void sigmoidDerivative(double[] a, int m) {
         for (int k = 0; k < m; k += L) {
-            sigmoidDerivative(at(a, k)).intoArray(a, k);
+            sigmoidSlope(at(a, k)).intoArray(a, k);
         }
     }
 
@@ -672,7 +672,7 @@ final class CpuActivationsVector implements CpuActivations.Loops {
     }
 
     /** {@code e / (1 + e)^2} with {@code e = e^-|z|}, as the plain loop's sigmoid derivative. */
-    private static DoubleVector sigmoidDerivative(DoubleVector z) {
+    private static DoubleVector sigmoidSlope(DoubleVector z) {
         DoubleVector e = z.abs().neg().lanewise(EXP);
         DoubleVector d = e.add(1);
         return e.div(d.mul(d));

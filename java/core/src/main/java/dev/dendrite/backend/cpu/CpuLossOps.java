@@ -197,15 +197,29 @@ record CpuLossOps(CpuParallel par) implements LossOps {
             case ABSOLUTE_ERROR -> a;
             case HUBER -> a <= delta ? 0.5 * d * d : delta * a - 0.5 * delta * (double) delta;
             case SQUARED_ERROR -> d * d;
+            case LOG_COSH -> logCosh(a);
         };
     }
 
-    /** {@link #regressionTerm}'s derivative in {@code d}: sign(d) (0 and NaN kept), Huber's d or delta sign(d), 2d. */
+    /** {@code log(cosh a)} for {@code a >= 0}, the kernels' dendrite_log_cosh in double (no cancellation). */
+    private static double logCosh(double a) {
+        if (a < 10) {
+            double m = Math.expm1(a);
+            return Math.log1p(m * m / (2 * (1 + m)));
+        }
+        return a + Math.log1p(Math.exp(-2 * a)) - Math.log(2);
+    }
+
+    /**
+     * {@link #regressionTerm}'s derivative in {@code d}: sign(d) (0 and NaN kept), Huber's d or delta sign(d), 2d,
+     * tanh(d).
+     */
     static double regressionDerivative(RegressionKind kind, double d, float delta) {
         return switch (kind) {
             case ABSOLUTE_ERROR -> d > 0 ? 1 : d < 0 ? -1 : d;
             case HUBER -> Math.abs(d) <= delta ? d : d > 0 ? delta : -delta;
             case SQUARED_ERROR -> 2 * d;
+            case LOG_COSH -> Math.tanh(d);
         };
     }
 }
