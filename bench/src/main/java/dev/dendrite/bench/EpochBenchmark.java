@@ -48,8 +48,9 @@ import dev.dendrite.optimizers.SGD;
  * </pre>
  * {@code --batch N} overrides the network's batch size and {@code --width W} trains 784-W-W-10 (Adam) instead of a
  * named network: the two scaling curves of {@code bench/run-cpu-scaling.sh}. {@code --activation NAME} puts another
- * activation (Keras's name: selu, sigmoid, tanh, gelu ...) in every hidden layer instead of relu, the course's
- * comparison of activations. {@code --metrics auc,precision,recall}
+ * activation (Keras's name: selu, sigmoid, tanh, gelu ...) in every hidden layer instead of relu, and
+ * {@code --optimizer NAME} another optimizer by Keras's name and defaults (sgd, rmsprop, adagrad, adam ...): the
+ * course's comparisons of activations and of optimizers. {@code --metrics auc,precision,recall}
  * adds metrics to "accuracy" (their cost per epoch; {@code -Ddendrite.metrics.device=false} computes them on the
  * host from each batch's outputs read back, the comparison for the device counters).
  * {@code --profile true} wraps the backend in a {@link ProfilingBackend} and prints where the measured epochs'
@@ -111,7 +112,9 @@ public final class EpochBenchmark {
                         + ", the network's Dense layers");
             }
             dense.subList(0, freeze).forEach(l -> l.setTrainable(false));
-            model.compile(optimizer(network), new SparseCategoricalCrossentropy(), metrics.toArray(new String[0]));
+            Optimizer optimizer = a.containsKey("optimizer") ? Optimizer.fromName(a.get("optimizer"))
+                    : optimizer(network);
+            model.compile(optimizer, new SparseCategoricalCrossentropy(), metrics.toArray(new String[0]));
             long t0 = System.nanoTime();
             int perExecution = Integer.parseInt(a.getOrDefault("steps-per-execution",
                     Integer.toString(Integer.getInteger("bench.stepsPerExecution", 1))));
@@ -184,6 +187,7 @@ public final class EpochBenchmark {
             out.put("network", width > 0 ? "mlp-" + width + "x2" : network);
             out.put("width", width > 0 ? width : null);
             out.put("activation", hidden);
+            out.put("optimizer", a.getOrDefault("optimizer", null));
             out.put("backend", be.description());
             out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             out.put("cores", Runtime.getRuntime().availableProcessors());

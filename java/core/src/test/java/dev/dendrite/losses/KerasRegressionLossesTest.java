@@ -26,7 +26,8 @@ import dev.dendrite.optimizers.SGD;
  * The regression losses against Keras 3 itself: the fixture {@code keras-regression-losses.json} was written by
  * {@code bench/keras/regression_losses_fixture.py} (Keras 3.15 on JAX, CPU, float32). A 5-8-2 relu/linear net
  * trained 8 SGD steps with each loss (mse, mae, huber, Huber(0.3), log_cosh) from the same weights must end with
- * Keras's weights and epoch losses. A subclass per backend: the CPU, OpenCL (PoCL in CI) and CUDA (the emulated driver).
+ * Keras's weights and epoch losses. A subclass per backend: the CPU, OpenCL (PoCL in CI) and CUDA (the emulated
+ * driver).
  *
  * <p>Tolerances: KerasOptimizerReplayTest's, {@code 2e-5 + 1e-4 |w|} and {@code 1e-5} relative on the loss (its
  * Javadoc says why). The five cases end 1e-2 or more apart in Keras, so a wrong term or derivative shows.
