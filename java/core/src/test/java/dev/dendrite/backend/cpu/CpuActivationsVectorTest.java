@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.Random;
 import java.util.Set;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.dendrite.backend.ActivationFunction;
@@ -49,6 +50,17 @@ class CpuActivationsVectorTest {
 
     private static float alphaOf(ActivationFunction f) {
         return f == ActivationFunction.ELU ? 0.7f : f.defaultAlpha();
+    }
+
+    @Test
+    void theBackendUsesTheVectorLoopsOnX86Linux() {
+        String arch = System.getProperty("os.arch");
+        Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && (arch.equals("amd64") || arch.equals("x86_64")), "the vector loops are chosen on x86-64 Linux and "
+                + "Windows only; this JVM runs on " + System.getProperty("os.name") + " " + arch);
+        // Surefire starts the JVM with --add-modules jdk.incubator.vector (java/pom.xml), as the README tells users.
+        assertTrue(CpuActivations.vectorLoopsInUse() instanceof CpuActivationsVector,
+                "CpuActivations dispatches to the vector loops");
     }
 
     @Test
