@@ -225,6 +225,19 @@ public class OpBenchmarks {
         be.synchronize();
     }
 
+    /** Keras RMSprop's defaults (no momentum, not centered): the course's comparison of optimizers. */
+    @Benchmark
+    public void rmspropOverTheNotebookParameters() {
+        be.rmspropUpdate(params.all(), grads.all(), m2.all(), null, null, PARAMS, hyper.all(), 0.9f, 0f, 1e-7f);
+        be.synchronize();
+    }
+
+    @Benchmark
+    public void adagradOverTheNotebookParameters() {
+        be.adagradUpdate(params.all(), grads.all(), m2.all(), PARAMS, hyper.all(), 1e-7f);
+        be.synchronize();
+    }
+
     /** Training-mode batch norm over a 128 x 512 batch, running statistics updated. */
     @Benchmark
     public void batchNormForward() {

@@ -50,6 +50,15 @@ final class CpuOptimizerLoops {
          */
         void sgdMomentum(float[] p, float[] g, float[] v, int from, int to, float lr, float momentum,
                          boolean nesterov);
+
+        /**
+         * Keras RMSprop without momentum or centering (its defaults), the GPUs' float rule: {@code s = flush(rho s +
+         * rhoC g^2)} ({@code rhoC = 1 - rho}), then {@code p -= lr g / sqrt(s + eps)}.
+         */
+        void rmsprop(float[] p, float[] g, float[] s, int from, int to, float lr, float rho, float rhoC, float eps);
+
+        /** Keras Adagrad, the GPUs' float rule: {@code a += g^2}, then {@code p -= lr g / sqrt(a + eps)}. */
+        void adagrad(float[] p, float[] g, float[] a, int from, int to, float lr, float eps);
     }
 
     /** The definition. */
@@ -119,6 +128,27 @@ final class CpuOptimizerLoops {
                 float vi = flushSubnormal(Math.fma(momentum, v[i], step) + stepError);
                 v[i] = vi;
                 p[i] += nesterov ? Math.fma(momentum, vi, step) + stepError : vi;
+            }
+        }
+
+        @Override
+        public void rmsprop(float[] p, float[] g, float[] s, int from, int to, float lr, float rho, float rhoC,
+                            float eps) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float si = flushSubnormal(Math.fma(rho, s[i], rhoC * (gi * gi)));
+                s[i] = si;
+                p[i] = p[i] - lr * gi / (float) Math.sqrt(si + eps);
+            }
+        }
+
+        @Override
+        public void adagrad(float[] p, float[] g, float[] a, int from, int to, float lr, float eps) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float ai = Math.fma(gi, gi, a[i]);
+                a[i] = ai;
+                p[i] = p[i] - lr * gi / (float) Math.sqrt(ai + eps);
             }
         }
     }

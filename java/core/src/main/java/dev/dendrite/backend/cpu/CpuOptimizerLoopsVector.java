@@ -50,6 +50,32 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
     }
 
     @Override
+    public void rmsprop(float[] p, float[] g, float[] s, int from, int to, float lr, float rho, float rhoC,
+                        float eps) {
+        FloatVector r = FloatVector.broadcast(S, rho);
+        int i = from;
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector si = flush(FloatVector.fromArray(S, s, i).fma(r, gi.mul(gi).mul(rhoC)));
+            si.intoArray(s, i);
+            FloatVector.fromArray(S, p, i).sub(gi.mul(lr).div(si.add(eps).sqrt())).intoArray(p, i);
+        }
+        CpuOptimizerLoops.SCALAR.rmsprop(p, g, s, i, to, lr, rho, rhoC, eps);
+    }
+
+    @Override
+    public void adagrad(float[] p, float[] g, float[] a, int from, int to, float lr, float eps) {
+        int i = from;
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector ai = gi.fma(gi, FloatVector.fromArray(S, a, i));
+            ai.intoArray(a, i);
+            FloatVector.fromArray(S, p, i).sub(gi.mul(lr).div(ai.add(eps).sqrt())).intoArray(p, i);
+        }
+        CpuOptimizerLoops.SCALAR.adagrad(p, g, a, i, to, lr, eps);
+    }
+
+    @Override
     public void sgdMomentum(float[] p, float[] g, float[] v, int from, int to, float lr, float momentum,
                             boolean nesterov) {
         FloatVector negLr = FloatVector.broadcast(S, -lr);

@@ -158,6 +158,16 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats mo = CpuFloats.of(mom);
         CpuFloats av = CpuFloats.of(mg);
         double lr = learningRate(hyper);
+        if (mo == null && av == null) {
+            // Keras's defaults: the float loops of CpuOptimizerLoops, the GPUs' rule. Momentum and centering keep
+            // the double loop below.
+            float lrf = (float) lr;
+            float rhoC = (float) (1.0 - rho);
+            par.forStreaming(n, (i0, i1) -> threeArrays(ps, gs, sq, i0, i1,
+                    (p, g, st, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lrf, rho, rhoC,
+                            eps)));
+            return;
+        }
         par.forRange(n, CHEAP, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 double g = gs.get(i);
@@ -184,15 +194,39 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats ps = CpuFloats.of(params);
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats as = CpuFloats.of(accumulator);
-        double lr = learningRate(hyper);
-        par.forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs.get(i);
-                float a = (float) (as.get(i) + g * g);
-                as.set(i, a);
-                ps.set(i, (float) (ps.get(i) - lr * g / Math.sqrt((double) a + eps)));
-            }
-        });
+        float lr = (float) learningRate(hyper);
+        par.forStreaming(n, (i0, i1) -> threeArrays(ps, gs, as, i0, i1,
+                (p, g, a, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps)));
+    }
+
+    /** A loop over a parameter, its gradient and one state array, element by element in place. */
+    private interface ThreeArrayLoop {
+        void run(float[] p, float[] g, float[] state, int from, int to);
+    }
+
+    /**
+     * Elements {@code [i0, i1)} of {@code loop} over a parameter, its gradient and one state slice: in place when
+     * their offsets agree (the engine's flat buffers), else through tiles, the parameter and state written back.
+     */
+    private void threeArrays(CpuFloats ps, CpuFloats gs, CpuFloats ss, int i0, int i1, ThreeArrayLoop loop) {
+        int po = ps.offset();
+        if (po == gs.offset() && po == ss.offset()) {
+            loop.run(ps.array(), gs.array(), ss.array(), po + i0, po + i1);
+            return;
+        }
+        CpuParallel.Tiles t = par.tiles();
+        float[] tp = t.get(0, TILE);
+        float[] tg = t.get(1, TILE);
+        float[] ts = t.get(2, TILE);
+        for (int i = i0; i < i1; i += TILE) {
+            int n = Math.min(TILE, i1 - i);
+            ps.read(i, tp, n);
+            gs.read(i, tg, n);
+            ss.read(i, ts, n);
+            loop.run(tp, tg, ts, 0, n);
+            ps.write(i, tp, n);
+            ss.write(i, ts, n);
+        }
     }
 
     @Override

@@ -87,6 +87,36 @@ class CpuOptimizerLoopsTest {
         }
     }
 
+    @Test
+    void vectorRmspropAndAdagradEqualTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            boolean rmsprop = rnd.nextBoolean();
+            float[][] scalar = {values(rnd, n), values(rnd, n), positives(rnd, n)};
+            float[][] vector = copy(scalar);
+            float lr = (float) Math.pow(10, -1 - 3 * rnd.nextDouble());
+            float rho = trial == 0 ? 0.9f : (float) rnd.nextDouble();
+            float eps = (float) Math.pow(10, -3 - 6 * rnd.nextDouble());
+            if (rmsprop) {
+                float rhoC = (float) (1.0 - rho);
+                CpuOptimizerLoops.SCALAR.rmsprop(scalar[0], scalar[1], scalar[2], from, to, lr, rho, rhoC, eps);
+                CpuOptimizerLoops.kernel().rmsprop(vector[0], vector[1], vector[2], from, to, lr, rho, rhoC, eps);
+            } else {
+                CpuOptimizerLoops.SCALAR.adagrad(scalar[0], scalar[1], scalar[2], from, to, lr, eps);
+                CpuOptimizerLoops.kernel().adagrad(vector[0], vector[1], vector[2], from, to, lr, eps);
+            }
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), "
+                    + (rmsprop ? "rmsprop" : "adagrad");
+            String[] names = {"params", "grads", "state"};
+            for (int a = 0; a < scalar.length; a++) {
+                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
+            }
+        }
+    }
+
     /**
      * A third of the weights get one gradient and then none: their momenta decay by beta1 (Adam) or momentum (SGD)
      * a step, through the subnormal range and on to zero. No state may be subnormal after any step, and the
@@ -100,7 +130,7 @@ class CpuOptimizerLoopsTest {
         SplittableRandom rnd = seeded();
         int n = 517; // not a multiple of any vector length: the scalar tail runs too
         int steps = 1000; // enough for beta1 = 0.9 to take a moment of 1e-3 below 2^-149
-        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov"}) {
+        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop"}) {
             float[] p = new float[n];
             float[] m = new float[n];
             float[] v = new float[n];
@@ -130,6 +160,8 @@ class CpuOptimizerLoopsTest {
                 if (rule.startsWith("a")) {
                     CpuOptimizerLoops.kernel().adam(p, g, m, v, vMax, 0, n, (float) lrT, beta1, (float) b1c,
                             (float) (b1c - (float) b1c), beta2, (float) (1.0 - beta2), eps);
+                } else if (rule.equals("rmsprop")) { // rho = beta1: the mean square of g decays as Adam's m
+                    CpuOptimizerLoops.kernel().rmsprop(p, g, m, 0, n, lr, beta1, (float) b1c, eps);
                 } else {
                     CpuOptimizerLoops.kernel().sgdMomentum(p, g, m, 0, n, lr, beta1, rule.equals("nesterov"));
                 }
@@ -141,6 +173,9 @@ class CpuOptimizerLoopsTest {
                         vMaxRef[i] = Math.max(vMaxRef[i], vRef[i]);
                         double denomV = vMax != null ? vMaxRef[i] : vRef[i];
                         pRef[i] -= lrT * mRef[i] / (Math.sqrt(denomV) + eps);
+                    } else if (rule.equals("rmsprop")) {
+                        mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi * gi;
+                        pRef[i] -= lr * gi / Math.sqrt(mRef[i] + eps);
                     } else {
                         mRef[i] = beta1 * mRef[i] - (double) lr * gi;
                         pRef[i] += rule.equals("nesterov") ? beta1 * mRef[i] - (double) lr * gi : mRef[i];
