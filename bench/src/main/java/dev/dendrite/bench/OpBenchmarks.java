@@ -238,6 +238,13 @@ public class OpBenchmarks {
         be.synchronize();
     }
 
+    /** Keras's classic Adadelta (rho 0.95): two moving means, two square roots and a division per parameter. */
+    @Benchmark
+    public void adadeltaOverTheNotebookParameters() {
+        be.adadeltaUpdate(params.all(), grads.all(), m1.all(), m2.all(), PARAMS, hyper.all(), 0.95f, 1e-7f);
+        be.synchronize();
+    }
+
     /** Training-mode batch norm over a 128 x 512 batch, running statistics updated. */
     @Benchmark
     public void batchNormForward() {

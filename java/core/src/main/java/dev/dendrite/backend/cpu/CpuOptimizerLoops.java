@@ -59,6 +59,24 @@ final class CpuOptimizerLoops {
 
         /** Keras Adagrad, the GPUs' float rule: {@code a += g^2}, then {@code p -= lr g / sqrt(a + eps)}. */
         void adagrad(float[] p, float[] g, float[] a, int from, int to, float lr, float eps);
+
+        /**
+         * Keras Adadelta, the GPUs' float rule: {@code ag = flush(rho ag + rhoC g^2)}, {@code delta = -sqrt(ad + eps)
+         * g / sqrt(ag + eps)}, {@code ad = flush(rho ad + rhoC delta^2)}, {@code p += lr delta}; each moving mean a
+         * {@link #dot2}.
+         */
+        void adadelta(float[] p, float[] g, float[] ag, float[] ad, int from, int to, float lr, float rho, float rhoC,
+                      float eps);
+    }
+
+    /**
+     * {@code a b + c d} within about two ulps however much the products cancel: the GPUs' dendrite_dot2
+     * (kernels/common/sums.h), the rounding error of {@code c d} recovered by an fma and added back.
+     */
+    static float dot2(float a, float b, float c, float d) {
+        float cd = c * d;
+        float cdError = Math.fma(c, d, -cd);
+        return Math.fma(a, b, cd) + cdError;
     }
 
     /** The definition. */
@@ -149,6 +167,19 @@ final class CpuOptimizerLoops {
                 float ai = Math.fma(gi, gi, a[i]);
                 a[i] = ai;
                 p[i] = p[i] - lr * gi / (float) Math.sqrt(ai + eps);
+            }
+        }
+
+        @Override
+        public void adadelta(float[] p, float[] g, float[] ag, float[] ad, int from, int to, float lr, float rho,
+                             float rhoC, float eps) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float agi = flushSubnormal(dot2(rho, ag[i], rhoC, gi * gi));
+                ag[i] = agi;
+                float delta = -(float) Math.sqrt(ad[i] + eps) * gi / (float) Math.sqrt(agi + eps);
+                ad[i] = flushSubnormal(dot2(rho, ad[i], rhoC, delta * delta));
+                p[i] = Math.fma(lr, delta, p[i]);
             }
         }
     }

@@ -76,6 +76,31 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
     }
 
     @Override
+    public void adadelta(float[] p, float[] g, float[] ag, float[] ad, int from, int to, float lr, float rho,
+                         float rhoC, float eps) {
+        FloatVector r = FloatVector.broadcast(S, rho);
+        FloatVector l = FloatVector.broadcast(S, lr);
+        int i = from;
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector agi = flush(dot2(r, FloatVector.fromArray(S, ag, i), rhoC, gi.mul(gi)));
+            agi.intoArray(ag, i);
+            FloatVector adi = FloatVector.fromArray(S, ad, i);
+            FloatVector delta = adi.add(eps).sqrt().neg().mul(gi).div(agi.add(eps).sqrt());
+            flush(dot2(r, adi, rhoC, delta.mul(delta))).intoArray(ad, i);
+            l.fma(delta, FloatVector.fromArray(S, p, i)).intoArray(p, i);
+        }
+        CpuOptimizerLoops.SCALAR.adadelta(p, g, ag, ad, i, to, lr, rho, rhoC, eps);
+    }
+
+    /** {@link CpuOptimizerLoops#dot2} lane by lane: {@code a b + c d}, the error of {@code c d} added back. */
+    private static FloatVector dot2(FloatVector a, FloatVector b, float c, FloatVector d) {
+        FloatVector cd = d.mul(c);
+        FloatVector cdError = d.fma(FloatVector.broadcast(S, c), cd.neg());
+        return a.fma(b, cd).add(cdError);
+    }
+
+    @Override
     public void sgdMomentum(float[] p, float[] g, float[] v, int from, int to, float lr, float momentum,
                             boolean nesterov) {
         FloatVector negLr = FloatVector.broadcast(S, -lr);

@@ -321,14 +321,30 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats ag = CpuFloats.of(accGrad);
         CpuFloats ad = CpuFloats.of(accDelta);
-        double lr = learningRate(hyper);
-        par.forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs.get(i);
-                float a = average(ag, i, rho, g, g);
-                double delta = -Math.sqrt((double) ad.get(i) + eps) * g / Math.sqrt((double) a + eps);
-                average(ad, i, rho, delta, delta);
-                ps.set(i, (float) (ps.get(i) + lr * delta));
+        float lr = (float) learningRate(hyper);
+        float rhoC = (float) (1.0 - rho);
+        par.forStreaming(n, (i0, i1) -> {
+            int po = ps.offset();
+            if (po == gs.offset() && po == ag.offset() && po == ad.offset()) {
+                CpuOptimizerLoops.kernel().adadelta(ps.array(), gs.array(), ag.array(), ad.array(), po + i0,
+                        po + i1, lr, rho, rhoC, eps);
+                return;
+            }
+            CpuParallel.Tiles t = par.tiles();
+            float[] tp = t.get(0, TILE);
+            float[] tg = t.get(1, TILE);
+            float[] ta = t.get(2, TILE);
+            float[] td = t.get(3, TILE);
+            for (int i = i0; i < i1; i += TILE) {
+                int len = Math.min(TILE, i1 - i);
+                ps.read(i, tp, len);
+                gs.read(i, tg, len);
+                ag.read(i, ta, len);
+                ad.read(i, td, len);
+                CpuOptimizerLoops.kernel().adadelta(tp, tg, ta, td, 0, len, lr, rho, rhoC, eps);
+                ps.write(i, tp, len);
+                ag.write(i, ta, len);
+                ad.write(i, td, len);
             }
         });
     }

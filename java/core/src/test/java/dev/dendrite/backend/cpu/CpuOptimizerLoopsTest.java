@@ -117,6 +117,30 @@ class CpuOptimizerLoopsTest {
         }
     }
 
+    @Test
+    void vectorAdadeltaEqualsTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            float[][] scalar = {values(rnd, n), values(rnd, n), positives(rnd, n), positives(rnd, n)};
+            float[][] vector = copy(scalar);
+            float lr = trial == 0 ? 1f : (float) Math.pow(10, -3 * rnd.nextDouble());
+            float rho = trial == 0 ? 0.95f : (float) rnd.nextDouble();
+            float rhoC = (float) (1.0 - rho);
+            float eps = (float) Math.pow(10, -3 - 6 * rnd.nextDouble());
+            CpuOptimizerLoops.SCALAR.adadelta(scalar[0], scalar[1], scalar[2], scalar[3], from, to, lr, rho, rhoC, eps);
+            CpuOptimizerLoops.kernel().adadelta(vector[0], vector[1], vector[2], vector[3], from, to, lr, rho, rhoC,
+                    eps);
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + ")";
+            String[] names = {"params", "grads", "accumulated gradients", "accumulated deltas"};
+            for (int a = 0; a < scalar.length; a++) {
+                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
+            }
+        }
+    }
+
     /**
      * A third of the weights get one gradient and then none: their momenta decay by beta1 (Adam) or momentum (SGD)
      * a step, through the subnormal range and on to zero. No state may be subnormal after any step, and the
@@ -130,7 +154,7 @@ class CpuOptimizerLoopsTest {
         SplittableRandom rnd = seeded();
         int n = 517; // not a multiple of any vector length: the scalar tail runs too
         int steps = 1000; // enough for beta1 = 0.9 to take a moment of 1e-3 below 2^-149
-        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop"}) {
+        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop", "adadelta"}) {
             float[] p = new float[n];
             float[] m = new float[n];
             float[] v = new float[n];
@@ -162,6 +186,8 @@ class CpuOptimizerLoopsTest {
                             (float) (b1c - (float) b1c), beta2, (float) (1.0 - beta2), eps);
                 } else if (rule.equals("rmsprop")) { // rho = beta1: the mean square of g decays as Adam's m
                     CpuOptimizerLoops.kernel().rmsprop(p, g, m, 0, n, lr, beta1, (float) b1c, eps);
+                } else if (rule.equals("adadelta")) { // m and v: the mean squares of g and of the updates
+                    CpuOptimizerLoops.kernel().adadelta(p, g, m, v, 0, n, lr, beta1, (float) b1c, eps);
                 } else {
                     CpuOptimizerLoops.kernel().sgdMomentum(p, g, m, 0, n, lr, beta1, rule.equals("nesterov"));
                 }
@@ -176,6 +202,11 @@ class CpuOptimizerLoopsTest {
                     } else if (rule.equals("rmsprop")) {
                         mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi * gi;
                         pRef[i] -= lr * gi / Math.sqrt(mRef[i] + eps);
+                    } else if (rule.equals("adadelta")) {
+                        mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi * gi;
+                        double delta = -Math.sqrt(vRef[i] + eps) * gi / Math.sqrt(mRef[i] + eps);
+                        vRef[i] = beta1 * vRef[i] + (1.0 - beta1) * delta * delta;
+                        pRef[i] += lr * delta;
                     } else {
                         mRef[i] = beta1 * mRef[i] - (double) lr * gi;
                         pRef[i] += rule.equals("nesterov") ? beta1 * mRef[i] - (double) lr * gi : mRef[i];
