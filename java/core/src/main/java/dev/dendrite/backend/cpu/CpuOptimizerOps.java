@@ -163,9 +163,9 @@ final class CpuOptimizerOps implements OptimizerOps {
             // the double loop below.
             float lrf = (float) lr;
             float rhoC = (float) (1.0 - rho);
-            par.forStreaming(n, (i0, i1) -> threeArrays(ps, gs, sq, i0, i1,
-                    (p, g, st, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lrf, rho, rhoC,
-                            eps)));
+            par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, sq, null, i0, i1,
+                    (p, g, st, unused, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lrf, rho,
+                            rhoC, eps)));
             return;
         }
         par.forRange(n, CHEAP, (i0, i1) -> {
@@ -195,37 +195,46 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats as = CpuFloats.of(accumulator);
         float lr = (float) learningRate(hyper);
-        par.forStreaming(n, (i0, i1) -> threeArrays(ps, gs, as, i0, i1,
-                (p, g, a, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps)));
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, as, null, i0, i1,
+                (p, g, a, unused, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps)));
     }
 
-    /** A loop over a parameter, its gradient and one state array, element by element in place. */
-    private interface ThreeArrayLoop {
-        void run(float[] p, float[] g, float[] state, int from, int to);
+    /** A loop over a parameter, its gradient and one or two state arrays (the second null for one), in place. */
+    private interface StateLoop {
+        void run(float[] p, float[] g, float[] s1, float[] s2, int from, int to);
     }
 
     /**
-     * Elements {@code [i0, i1)} of {@code loop} over a parameter, its gradient and one state slice: in place when
-     * their offsets agree (the engine's flat buffers), else through tiles, the parameter and state written back.
+     * Elements {@code [i0, i1)} of {@code loop} over a parameter, its gradient and one or two state slices ({@code s2}
+     * may be null): in place when their offsets agree (the engine's flat buffers), else through tiles, the parameter
+     * and states written back.
      */
-    private void threeArrays(CpuFloats ps, CpuFloats gs, CpuFloats ss, int i0, int i1, ThreeArrayLoop loop) {
+    private void stateArrays(CpuFloats ps, CpuFloats gs, CpuFloats s1, CpuFloats s2, int i0, int i1,
+                             StateLoop loop) {
         int po = ps.offset();
-        if (po == gs.offset() && po == ss.offset()) {
-            loop.run(ps.array(), gs.array(), ss.array(), po + i0, po + i1);
+        if (po == gs.offset() && po == s1.offset() && (s2 == null || po == s2.offset())) {
+            loop.run(ps.array(), gs.array(), s1.array(), s2 == null ? null : s2.array(), po + i0, po + i1);
             return;
         }
         CpuParallel.Tiles t = par.tiles();
         float[] tp = t.get(0, TILE);
         float[] tg = t.get(1, TILE);
-        float[] ts = t.get(2, TILE);
+        float[] t1 = t.get(2, TILE);
+        float[] t2 = s2 == null ? null : t.get(3, TILE);
         for (int i = i0; i < i1; i += TILE) {
             int n = Math.min(TILE, i1 - i);
             ps.read(i, tp, n);
             gs.read(i, tg, n);
-            ss.read(i, ts, n);
-            loop.run(tp, tg, ts, 0, n);
+            s1.read(i, t1, n);
+            if (t2 != null) {
+                s2.read(i, t2, n);
+            }
+            loop.run(tp, tg, t1, t2, 0, n);
             ps.write(i, tp, n);
-            ss.write(i, ts, n);
+            s1.write(i, t1, n);
+            if (t2 != null) {
+                s2.write(i, t2, n);
+            }
         }
     }
 
@@ -323,30 +332,9 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats ad = CpuFloats.of(accDelta);
         float lr = (float) learningRate(hyper);
         float rhoC = (float) (1.0 - rho);
-        par.forStreaming(n, (i0, i1) -> {
-            int po = ps.offset();
-            if (po == gs.offset() && po == ag.offset() && po == ad.offset()) {
-                CpuOptimizerLoops.kernel().adadelta(ps.array(), gs.array(), ag.array(), ad.array(), po + i0,
-                        po + i1, lr, rho, rhoC, eps);
-                return;
-            }
-            CpuParallel.Tiles t = par.tiles();
-            float[] tp = t.get(0, TILE);
-            float[] tg = t.get(1, TILE);
-            float[] ta = t.get(2, TILE);
-            float[] td = t.get(3, TILE);
-            for (int i = i0; i < i1; i += TILE) {
-                int len = Math.min(TILE, i1 - i);
-                ps.read(i, tp, len);
-                gs.read(i, tg, len);
-                ag.read(i, ta, len);
-                ad.read(i, td, len);
-                CpuOptimizerLoops.kernel().adadelta(tp, tg, ta, td, 0, len, lr, rho, rhoC, eps);
-                ps.write(i, tp, len);
-                ag.write(i, ta, len);
-                ad.write(i, td, len);
-            }
-        });
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ag, ad, i0, i1,
+                (p, g, a, d, from, to) -> CpuOptimizerLoops.kernel().adadelta(p, g, a, d, from, to, lr, rho, rhoC,
+                        eps)));
     }
 
     @Override
