@@ -148,7 +148,8 @@ DENDRITE_DEVICE dendrite_adamax_state dendrite_adamax(dendrite_adamax_state s, f
     s.m = dendrite_dot2(beta1, s.m, 1.0f - beta1, grad);
     float decayed = beta2 * s.u;
     float a = dendrite_fabsf(grad);
-    s.u = a > decayed ? a : decayed; /* not fmax: a NaN gradient stays NaN, as in Keras */
+    /* not fmax, nor a > decayed alone: a NaN gradient makes u NaN, as Keras's maximum does */
+    s.u = (a > decayed || a != a) ? a : decayed;
     s.param -= step_size * s.m / (s.u + eps);
     return s;
 }

@@ -245,6 +245,22 @@ public class OpBenchmarks {
         be.synchronize();
     }
 
+    /** Keras Adamax's defaults: Adam's first moment and a decaying infinity norm, one division per parameter. */
+    @Benchmark
+    public void adamaxOverTheNotebookParameters() {
+        be.adamaxUpdate(params.all(), grads.all(), m1.all(), m2.all(), PARAMS, hyper.all(), counters.all(), 0.9f,
+                0.999f, 1e-7f);
+        be.synchronize();
+    }
+
+    /** Keras Nadam's defaults: Adam's moments with the Nesterov look-ahead of the first. */
+    @Benchmark
+    public void nadamOverTheNotebookParameters() {
+        be.nadamUpdate(params.all(), grads.all(), m1.all(), m2.all(), PARAMS, hyper.all(), counters.all(), 0.9f,
+                0.999f, 1e-7f);
+        be.synchronize();
+    }
+
     /** Training-mode batch norm over a 128 x 512 batch, running statistics updated. */
     @Benchmark
     public void batchNormForward() {

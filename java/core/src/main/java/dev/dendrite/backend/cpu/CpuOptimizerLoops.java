@@ -1,10 +1,11 @@
 package dev.dendrite.backend.cpu;
 
 /**
- * The inner loops of the optimizers a course uses most, Adam (with AMSGrad) and SGD with momentum, over element
- * ranges {@code [from, to)} of arrays indexed alike. {@link #SCALAR} is the definition; with
- * {@code jdk.incubator.vector} {@link CpuOptimizerLoopsVector} runs the same float operations in the same order a
- * vector at a time, so it gives the same bits. {@code -Ddendrite.optimizer.scalar=true} keeps the scalar loops.
+ * The inner loops of the optimizers a course compares, Adam (with AMSGrad), SGD with momentum, RMSprop, Adagrad,
+ * Adadelta, Adamax and Nadam, over element ranges {@code [from, to)} of arrays indexed alike. {@link #SCALAR} is the
+ * definition; with {@code jdk.incubator.vector} {@link CpuOptimizerLoopsVector} runs the same float operations in
+ * the same order a vector at a time, so it gives the same bits. {@code -Ddendrite.optimizer.scalar=true} keeps the
+ * scalar loops.
  *
  * <p><b>Subnormal states are stored as zero.</b> A weight whose input is mostly zero (a border pixel, a unit that
  * rarely fires) gets a rare non-zero gradient, after which its momentum decays geometrically through the subnormal
@@ -26,8 +27,10 @@ package dev.dendrite.backend.cpu;
  * of 669,706 parameters (same machine, one thread): 5.3 ms a step unflushed, 1.5 ms flushed, 1.1 ms flushed and
  * reordered, against 0.9 ms with no rare parameters at all (bench/RESULTS.md, OptimizerSubnormalBenchmark).
  *
- * <p>Only these two optimizers have loops of their own; the others run their double-precision definitions
- * directly (CpuOptimizerOps), where a subnormal costs the same relative amount but the loop is already slower.
+ * <p>RMSprop (Keras's defaults: no momentum, not centered), Adagrad, Adadelta, Adamax and Nadam have float loops of
+ * their own too, the GPUs' rules of kernels/common/optimizers.h with their decaying states flushed the same way. The
+ * other optimizers, and RMSprop with momentum or centering, run their double-precision definitions directly
+ * (CpuOptimizerOps), where a subnormal costs the same relative amount but the loop is already slower.
  *
  * <p>The scalar loops flush with a conditional per element, which keeps JDK 17's C2 from vectorising them
  * (measured 3.3-4.4 ms against 0.5-0.6 ms a step when nothing is subnormal); they are the fallback for JVMs started
@@ -67,6 +70,24 @@ final class CpuOptimizerLoops {
          */
         void adadelta(float[] p, float[] g, float[] ag, float[] ad, int from, int to, float lr, float rho, float rhoC,
                       float eps);
+
+        /**
+         * Keras Adamax, the GPUs' float rule with both states flushed: {@code m = flush(dot2(beta1, m, b1c, g))}
+         * ({@code b1c = 1 - beta1}), {@code u = flush(max(beta2 u, |g|))} (Math.max: a NaN in either makes u NaN,
+         * as Keras's maximum does), then {@code p -= m / (u + eps) * stepSize}, {@code stepSize = lr / (1 - beta1^t)};
+         * the quotient first, as in {@link #adam}.
+         */
+        void adamax(float[] p, float[] g, float[] m, float[] u, int from, int to, float stepSize, float beta1,
+                    float b1c, float beta2, float eps);
+
+        /**
+         * Keras Nadam, the GPUs' float rule with both moments flushed: {@code m = flush(dot2(beta1, m, b1c, g))},
+         * {@code v = flush(dot2(beta2, v, b2c, g^2))}, {@code mHat = dot2(cm, m, cg, g)}, then
+         * {@code p -= mHat / (sqrt(cv v) + eps) * lr}, with the step's coefficients {@code cm}, {@code cg} and
+         * {@code cv} of dendrite_nadam_coefficients.
+         */
+        void nadam(float[] p, float[] g, float[] m, float[] v, int from, int to, float lr, float beta1, float b1c,
+                   float beta2, float b2c, float cm, float cg, float cv, float eps);
     }
 
     /**
@@ -180,6 +201,33 @@ final class CpuOptimizerLoops {
                 float delta = -(float) Math.sqrt(ad[i] + eps) * gi / (float) Math.sqrt(agi + eps);
                 ad[i] = flushSubnormal(dot2(rho, ad[i], rhoC, delta * delta));
                 p[i] = Math.fma(lr, delta, p[i]);
+            }
+        }
+
+        @Override
+        public void adamax(float[] p, float[] g, float[] m, float[] u, int from, int to, float stepSize, float beta1,
+                           float b1c, float beta2, float eps) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float mi = flushSubnormal(dot2(beta1, m[i], b1c, gi));
+                float ui = flushSubnormal(Math.max(beta2 * u[i], Math.abs(gi)));
+                m[i] = mi;
+                u[i] = ui;
+                p[i] = p[i] - mi / (ui + eps) * stepSize;
+            }
+        }
+
+        @Override
+        public void nadam(float[] p, float[] g, float[] m, float[] v, int from, int to, float lr, float beta1,
+                          float b1c, float beta2, float b2c, float cm, float cg, float cv, float eps) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float mi = flushSubnormal(dot2(beta1, m[i], b1c, gi));
+                float vi = flushSubnormal(dot2(beta2, v[i], b2c, gi * gi));
+                m[i] = mi;
+                v[i] = vi;
+                float mHat = dot2(cm, mi, cg, gi);
+                p[i] = p[i] - mHat / ((float) Math.sqrt(cv * vi) + eps) * lr;
             }
         }
     }

@@ -245,17 +245,11 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats ms = CpuFloats.of(m);
         CpuFloats us = CpuFloats.of(u);
-        double stepSize = learningRate(hyper) / (1 - Math.pow(beta1, step(counters)));
-        par.forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs.get(i);
-                float mi = average(ms, i, beta1, g, 1.0);
-                double decayed = beta2 * (double) us.get(i);
-                float ui = (float) (Math.abs(g) > decayed || Double.isNaN(g) ? Math.abs(g) : decayed);
-                us.set(i, ui);
-                ps.set(i, (float) (ps.get(i) - stepSize * mi / ((double) ui + eps)));
-            }
-        });
+        float stepSize = (float) (learningRate(hyper) / (1 - Math.pow(beta1, step(counters))));
+        float b1c = (float) (1.0 - beta1);
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, us, i0, i1,
+                (p, g, mm, uu, from, to) -> CpuOptimizerLoops.kernel().adamax(p, g, mm, uu, from, to, stepSize, beta1,
+                        b1c, beta2, eps)));
     }
 
     @Override
@@ -265,7 +259,6 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats ms = CpuFloats.of(m);
         CpuFloats vs = CpuFloats.of(v);
-        double lr = learningRate(hyper);
         int t = step(counters);
         // u_1 ... u_t; past k = 1000, 0.5 * 0.96^k is below double's resolution and the tail is beta1^(t - 1000).
         int head = Math.min(t, 1000);
@@ -275,25 +268,22 @@ final class CpuOptimizerOps implements OptimizerOps {
         }
         product *= Math.pow(beta1, t - head);
         double uNext = nadamU(beta1, t + 1);
-        double cm = uNext / (1 - product * uNext);
-        double cg = (1 - nadamU(beta1, t)) / (1 - product);
-        double cv = 1 / (1 - Math.pow(beta2, t));
-        par.forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs.get(i);
-                float mi = average(ms, i, beta1, g, 1.0);
-                float vi = average(vs, i, beta2, g, g);
-                double mHat = cm * mi + cg * g;
-                ps.set(i, (float) (ps.get(i) - lr * mHat / (Math.sqrt(vi * cv) + eps)));
-            }
-        });
+        float cmf = (float) (uNext / (1 - product * uNext));
+        float cgf = (float) ((1 - nadamU(beta1, t)) / (1 - product));
+        float cvf = (float) (1 / (1 - Math.pow(beta2, t)));
+        float lr = (float) learningRate(hyper);
+        float b1c = (float) (1.0 - beta1);
+        float b2c = (float) (1.0 - beta2);
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, vs, i0, i1,
+                (p, g, mm, vv, from, to) -> CpuOptimizerLoops.kernel().nadam(p, g, mm, vv, from, to, lr, beta1, b1c,
+                        beta2, b2c, cmf, cgf, cvf, eps)));
     }
 
     /**
      * Moves slot {@code i} of an optimizer's state towards {@code x y}: {@code s = keep s + (1 - keep) x y} in double,
-     * stored (and returned) rounded once to float. The moments of Adam's family and RMSprop's and Adadelta's
-     * averages are all this update; the product is left to right, {@code ((1 - keep) x) y}, as the rules were
-     * written ({@code y = 1} is exact).
+     * stored (and returned) rounded once to float: LAMB's moments and RMSprop's averages with momentum or centering
+     * (the optimizers without float loops in CpuOptimizerLoops); the product is left to right,
+     * {@code ((1 - keep) x) y}, as the rules were written ({@code y = 1} is exact).
      */
     private static float average(CpuFloats s, int i, double keep, double x, double y) {
         float a = (float) (keep * s.get(i) + (1.0 - keep) * x * y);

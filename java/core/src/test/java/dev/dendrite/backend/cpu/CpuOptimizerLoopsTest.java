@@ -15,6 +15,10 @@ import org.junit.jupiter.api.Test;
  */
 class CpuOptimizerLoopsTest {
     private static final float TINY = Float.MIN_NORMAL;
+    /** Nadam's coefficients late in training (step ~1000 of beta1 = 0.9, beta2 = 0.999): cm ~ beta1, cg ~ 1 - u. */
+    private static final float NADAM_CM = 0.9f;
+    private static final float NADAM_CG = 0.1f;
+    private static final float NADAM_CV = 1.58f;
 
     @Test
     void theVectorLoopsAreInUseUnderTheTestJvm() {
@@ -141,6 +145,61 @@ class CpuOptimizerLoopsTest {
         }
     }
 
+    @Test
+    void vectorAdamaxAndNadamEqualTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            boolean adamax = rnd.nextBoolean();
+            float[][] scalar = {values(rnd, n), values(rnd, n), values(rnd, n), positives(rnd, n)};
+            if (trial % 10 == 1) { // NaN gradients and states: the vector choice of u must keep the same lane
+                scalar[1][rnd.nextInt(n)] = Float.NaN;
+                scalar[3][rnd.nextInt(n)] = Float.NaN;
+            }
+            float[][] vector = copy(scalar);
+            float beta1 = trial == 0 ? 0.9f : (float) rnd.nextDouble();
+            float beta2 = trial == 0 ? 0.999f : (float) rnd.nextDouble();
+            float b1c = (float) (1.0 - beta1);
+            float b2c = (float) (1.0 - beta2);
+            float lr = (float) Math.pow(10, -1 - 4 * rnd.nextDouble());
+            float eps = (float) Math.pow(10, -3 - 6 * rnd.nextDouble());
+            if (adamax) {
+                CpuOptimizerLoops.SCALAR.adamax(scalar[0], scalar[1], scalar[2], scalar[3], from, to, lr, beta1, b1c,
+                        beta2, eps);
+                CpuOptimizerLoops.kernel().adamax(vector[0], vector[1], vector[2], vector[3], from, to, lr, beta1, b1c,
+                        beta2, eps);
+            } else {
+                float cm = (float) rnd.nextDouble();
+                float cg = (float) rnd.nextDouble();
+                float cv = 1 + (float) (1000 * rnd.nextDouble());
+                CpuOptimizerLoops.SCALAR.nadam(scalar[0], scalar[1], scalar[2], scalar[3], from, to, lr, beta1, b1c,
+                        beta2, b2c, cm, cg, cv, eps);
+                CpuOptimizerLoops.kernel().nadam(vector[0], vector[1], vector[2], vector[3], from, to, lr, beta1, b1c,
+                        beta2, b2c, cm, cg, cv, eps);
+            }
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), "
+                    + (adamax ? "adamax" : "nadam");
+            String[] names = {"params", "grads", "m", adamax ? "u" : "v"};
+            for (int a = 0; a < scalar.length; a++) {
+                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
+            }
+        }
+    }
+
+    @Test
+    void aNanGradientMakesAdamaxsNormNan() {
+        // Keras's u = maximum(beta2 u, |g|) propagates NaN; a plain a > decayed test would keep the old norm.
+        float[] p = {1f, 1f};
+        float[] g = {Float.NaN, 0.5f};
+        float[] m = {0f, 0f};
+        float[] u = {2f, 2f};
+        CpuOptimizerLoops.SCALAR.adamax(p, g, m, u, 0, 2, 1e-3f, 0.9f, 0.1f, 0.999f, 1e-7f);
+        assertTrue(Float.isNaN(u[0]) && Float.isNaN(m[0]) && Float.isNaN(p[0]), "NaN gradient: u " + u[0]);
+        assertEquals(0.999f * 2f, u[1], "finite gradient below the decayed norm keeps the norm");
+    }
+
     /**
      * A third of the weights get one gradient and then none: their momenta decay by beta1 (Adam) or momentum (SGD)
      * a step, through the subnormal range and on to zero. No state may be subnormal after any step, and the
@@ -154,7 +213,8 @@ class CpuOptimizerLoopsTest {
         SplittableRandom rnd = seeded();
         int n = 517; // not a multiple of any vector length: the scalar tail runs too
         int steps = 1000; // enough for beta1 = 0.9 to take a moment of 1e-3 below 2^-149
-        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop", "adadelta"}) {
+        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop", "adadelta", "adamax",
+                "nadam"}) {
             float[] p = new float[n];
             float[] m = new float[n];
             float[] v = new float[n];
@@ -181,19 +241,25 @@ class CpuOptimizerLoopsTest {
                 }
                 double b1c = 1.0 - beta1;
                 double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-                if (rule.startsWith("a")) {
+                if (rule.equals("adam") || rule.equals("amsgrad")) {
                     CpuOptimizerLoops.kernel().adam(p, g, m, v, vMax, 0, n, (float) lrT, beta1, (float) b1c,
                             (float) (b1c - (float) b1c), beta2, (float) (1.0 - beta2), eps);
                 } else if (rule.equals("rmsprop")) { // rho = beta1: the mean square of g decays as Adam's m
                     CpuOptimizerLoops.kernel().rmsprop(p, g, m, 0, n, lr, beta1, (float) b1c, eps);
                 } else if (rule.equals("adadelta")) { // m and v: the mean squares of g and of the updates
                     CpuOptimizerLoops.kernel().adadelta(p, g, m, v, 0, n, lr, beta1, (float) b1c, eps);
+                } else if (rule.equals("adamax")) { // v: the decaying infinity norm u
+                    CpuOptimizerLoops.kernel().adamax(p, g, m, v, 0, n, (float) (lr / (1 - Math.pow(beta1, t))),
+                            beta1, (float) b1c, beta2, eps);
+                } else if (rule.equals("nadam")) { // Nadam's schedule aside: fixed coefficients cover the flush
+                    CpuOptimizerLoops.kernel().nadam(p, g, m, v, 0, n, lr, beta1, (float) b1c, beta2,
+                            (float) (1.0 - beta2), NADAM_CM, NADAM_CG, NADAM_CV, eps);
                 } else {
                     CpuOptimizerLoops.kernel().sgdMomentum(p, g, m, 0, n, lr, beta1, rule.equals("nesterov"));
                 }
                 for (int i = 0; i < n; i++) {
                     double gi = g[i];
-                    if (rule.startsWith("a")) {
+                    if (rule.equals("adam") || rule.equals("amsgrad")) {
                         mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi;
                         vRef[i] = beta2 * vRef[i] + (1.0 - (double) beta2) * gi * gi;
                         vMaxRef[i] = Math.max(vMaxRef[i], vRef[i]);
@@ -207,6 +273,15 @@ class CpuOptimizerLoopsTest {
                         double delta = -Math.sqrt(vRef[i] + eps) * gi / Math.sqrt(mRef[i] + eps);
                         vRef[i] = beta1 * vRef[i] + (1.0 - beta1) * delta * delta;
                         pRef[i] += lr * delta;
+                    } else if (rule.equals("adamax")) {
+                        mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi;
+                        vRef[i] = Math.max(beta2 * vRef[i], Math.abs(gi));
+                        pRef[i] -= lr / (1 - Math.pow(beta1, t)) * mRef[i] / (vRef[i] + eps);
+                    } else if (rule.equals("nadam")) {
+                        mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi;
+                        vRef[i] = beta2 * vRef[i] + (1.0 - (double) beta2) * gi * gi;
+                        double mHat = NADAM_CM * mRef[i] + NADAM_CG * gi;
+                        pRef[i] -= lr * mHat / (Math.sqrt(NADAM_CV * vRef[i]) + eps);
                     } else {
                         mRef[i] = beta1 * mRef[i] - (double) lr * gi;
                         pRef[i] += rule.equals("nesterov") ? beta1 * mRef[i] - (double) lr * gi : mRef[i];
