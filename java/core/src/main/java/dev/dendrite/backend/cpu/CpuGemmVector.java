@@ -98,7 +98,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     static final int NC = 512;
 
     /**
-     * Whether the wide kernels fold whole tiles into C themselves (see {@link #fold}): with the 8-row AVX-512 tile
+     * Whether the wide kernels store whole tiles into C themselves (see {@link #fold}): with the 8-row AVX-512 tile
      * only. With the 5 x 16 AVX2 tile it measured neutral alone (0.98-1.06x by shape, one thread) and could not be
      * told from noise inside mlp512's epochs, where its rounds ranged from 0.94 to 1.31x the old build's time, so
      * the AVX2 build keeps storing through the scratch tile as before (2026-12-03, bench/results/gemm-fold).
@@ -202,6 +202,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 int kc = Math.min(CpuGemm.KC, p.k - pc);
                 packB(p, pc, kc, jc, nc, bPanel, bStart);
                 float beta = p.betaFor(pc);
+                boolean storeInKernel = FOLD_IN_KERNEL && beta == 0f && p.alpha == 1f;
                 for (int ic = i0; ic < i1; ic += MC) {
                     int iEnd = Math.min(i1, ic + MC);
                     int fullEnd = iEnd - (iEnd - ic) % MR;
@@ -223,14 +224,12 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                         for (int i = ic; i < iEnd; i += MR) {
                             int rows = Math.min(MR, iEnd - i);
                             int ci = p.cOff + i * p.n + jc + js;
-                            if (FOLD_IN_KERNEL && rows == MR && cols == NR) {
-                                // A whole tile: the kernel folds its sums into C itself.
+                            if (storeInKernel && rows == MR && cols == NR) {
+                                // A whole tile of C's first k-block: the kernel stores its sums into C itself.
                                 if (!inPlace) {
-                                    packedWide(kc, aPacked, aBase + (i - ic) * kc, bPanel, bo, p.c, ci, p.n,
-                                            p.alpha, beta);
+                                    packedWide(kc, aPacked, aBase + (i - ic) * kc, bPanel, bo, p.c, ci, p.n);
                                 } else {
-                                    rowsWide(kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, p.c, ci, p.n,
-                                            p.alpha, beta);
+                                    rowsWide(kc, p.a, p.aOff + i * p.k + pc, p.k, bPanel, bo, p.c, ci, p.n);
                                 }
                                 continue;
                             }
@@ -254,12 +253,16 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      * exactly like {@link Math#fma}): for the tiles that overhang C, the narrow kernels' tiles, and every tile when
      * {@link #FOLD_IN_KERNEL} is off (the AVX2 tile).
      *
-     * <p>Whole tiles of the 8-row tile skip this detour ({@link #FOLD_IN_KERNEL}): the two-vector kernels fold
-     * their registers into C themselves, written out in each kernel, because a helper taking vectors as arguments is
-     * not always inlined into the large kernel (C2 reports NodeCountInliningCutoff), and a vector that crosses a
-     * real call is boxed on the heap, which made the whole kernel ten times slower. Folding in the kernel made the
-     * course's products 2-6% faster than storing every tile here first, and the 10-class layer's dX product
-     * (k = 10) 27% (one thread, Intel Xeon, AVX-512, 2026-12-03, bench/RESULTS.md).
+     * <p>Whole tiles of the 8-row tile in the first k-block of a plain product (alpha 1, beta 0: every product of
+     * training) skip this detour ({@link #FOLD_IN_KERNEL}): the two-vector kernels store their registers into C
+     * themselves, written out in each kernel, because a helper taking vectors as arguments is not always inlined into
+     * the large kernel (C2 reports NodeCountInliningCutoff), and a vector that crosses a real call is boxed on the
+     * heap, which made the whole kernel ten times slower. Storing in the kernel made the course's products 2-6%
+     * faster than storing every tile here first, and the 10-class layer's dX product (k = 10) 27% (one thread, Intel
+     * Xeon, AVX-512, 2026-12-03, bench/RESULTS.md). The kernels once folded alpha and beta too; with those folds
+     * written out, C2 hit the same cutoff inside the kernel itself whenever a recompilation parsed them, and boxed the
+     * fold's vectors for the rest of the run (AMD EPYC, AVX-512, 2026-12-07: up to 2.3 GB of boxed vectors in an
+     * epoch of bn256, and 1.6-2x slower epochs). Those tiles now come here.
      */
     private static void fold(float[] tile, int rows, int cols, float[] c, int cBase, int ldc, float alpha,
                              float beta) {
@@ -429,9 +432,9 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     // A kernel serves every tile height: rows 4 to 7 sit behind tests of MR, a static final that C2 folds when it
     // compiles, so the 4- and 5-row builds compile no code for the rows they lack, and those accumulators stay the
     // constant zero in no register. The narrow kernels' stores need no such tests (the tile has room for eight
-    // rows; fold reads only the valid part). The wide kernels fold into a destination of MR rows: C itself for a
-    // whole tile, or the scratch tile with alpha 1 and beta 0 (raw sums: 1 * s is s exactly) for one that
-    // overhangs C.
+    // rows; fold reads only the valid part). The wide kernels store their raw sums into a destination of MR rows: C
+    // itself for a whole tile of a plain product's first k-block, or the scratch tile for one that overhangs C or
+    // is folded with alpha and beta.
     //
     // Why four kernels and not one, each difference measured (CPU time, one thread, 2-vCPU Xeon, 2026-12-03, see
     // bench/RESULTS.md):
@@ -450,7 +453,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
 
     private static void packedKernel(boolean two, int kc, float[] a, int ao, float[] bp, int bo, float[] tile) {
         if (two) {
-            packedWide(kc, a, ao, bp, bo, tile, 0, NR, 1f, 0f);
+            packedWide(kc, a, ao, bp, bo, tile, 0, NR);
         } else {
             packedNarrow(kc, a, ao, bp, bo, tile);
         }
@@ -459,14 +462,13 @@ final class CpuGemmVector implements CpuGemm.Kernel {
     private static void rowsKernel(boolean two, int kc, float[] a, int ao, int lda, float[] bp, int bo,
                                    float[] tile) {
         if (two) {
-            rowsWide(kc, a, ao, lda, bp, bo, tile, 0, NR, 1f, 0f);
+            rowsWide(kc, a, ao, lda, bp, bo, tile, 0, NR);
         } else {
             rowsNarrow(kc, a, ao, lda, bp, bo, tile);
         }
     }
 
-    private static void packedWide(int kc, float[] a, int ao, float[] bp, int bo, float[] c, int ci, int ldc,
-                                   float alpha, float beta) {
+    private static void packedWide(int kc, float[] a, int ao, float[] bp, int bo, float[] c, int ci, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -509,51 +511,27 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 c71 = v.fma(b1, c71);
             }
         }
-        // The fold of CpuGemm.fold, lane by lane; rows past MR do not exist (see the note above the kernels).
-        FloatVector av = FloatVector.broadcast(S, alpha);
-        if (beta == 0f) {
-            c00.mul(av).intoArray(c, ci);
-            c01.mul(av).intoArray(c, ci + L);
-            c10.mul(av).intoArray(c, ci + ldc);
-            c11.mul(av).intoArray(c, ci + ldc + L);
-            c20.mul(av).intoArray(c, ci + 2 * ldc);
-            c21.mul(av).intoArray(c, ci + 2 * ldc + L);
-            c30.mul(av).intoArray(c, ci + 3 * ldc);
-            c31.mul(av).intoArray(c, ci + 3 * ldc + L);
-            if (MR >= 5) {
-                c40.mul(av).intoArray(c, ci + 4 * ldc);
-                c41.mul(av).intoArray(c, ci + 4 * ldc + L);
-            }
-            if (MR == 8) {
-                c50.mul(av).intoArray(c, ci + 5 * ldc);
-                c51.mul(av).intoArray(c, ci + 5 * ldc + L);
-                c60.mul(av).intoArray(c, ci + 6 * ldc);
-                c61.mul(av).intoArray(c, ci + 6 * ldc + L);
-                c70.mul(av).intoArray(c, ci + 7 * ldc);
-                c71.mul(av).intoArray(c, ci + 7 * ldc + L);
-            }
-        } else {
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            c00.fma(av, FloatVector.fromArray(S, c, ci).mul(bv)).intoArray(c, ci);
-            c01.fma(av, FloatVector.fromArray(S, c, ci + L).mul(bv)).intoArray(c, ci + L);
-            c10.fma(av, FloatVector.fromArray(S, c, ci + ldc).mul(bv)).intoArray(c, ci + ldc);
-            c11.fma(av, FloatVector.fromArray(S, c, ci + ldc + L).mul(bv)).intoArray(c, ci + ldc + L);
-            c20.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(bv)).intoArray(c, ci + 2 * ldc);
-            c21.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc + L).mul(bv)).intoArray(c, ci + 2 * ldc + L);
-            c30.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(bv)).intoArray(c, ci + 3 * ldc);
-            c31.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc + L).mul(bv)).intoArray(c, ci + 3 * ldc + L);
-            if (MR >= 5) {
-                c40.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(bv)).intoArray(c, ci + 4 * ldc);
-                c41.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc + L).mul(bv)).intoArray(c, ci + 4 * ldc + L);
-            }
-            if (MR == 8) {
-                c50.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(bv)).intoArray(c, ci + 5 * ldc);
-                c51.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc + L).mul(bv)).intoArray(c, ci + 5 * ldc + L);
-                c60.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc).mul(bv)).intoArray(c, ci + 6 * ldc);
-                c61.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc + L).mul(bv)).intoArray(c, ci + 6 * ldc + L);
-                c70.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc).mul(bv)).intoArray(c, ci + 7 * ldc);
-                c71.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc + L).mul(bv)).intoArray(c, ci + 7 * ldc + L);
-            }
+        // The raw sums (CpuGemm.fold with alpha 1 and beta 0); rows past MR do not exist (see the note above the
+        // kernels).
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        if (MR >= 5) {
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + L);
+        }
+        if (MR == 8) {
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + L);
+            c60.intoArray(c, ci + 6 * ldc);
+            c61.intoArray(c, ci + 6 * ldc + L);
+            c70.intoArray(c, ci + 7 * ldc);
+            c71.intoArray(c, ci + 7 * ldc + L);
         }
     }
 
@@ -601,8 +579,8 @@ final class CpuGemmVector implements CpuGemm.Kernel {
         c70.intoArray(tile, 7 * NR);
     }
 
-    private static void rowsWide(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] c, int ci, int ldc,
-                                 float alpha, float beta) {
+    private static void rowsWide(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] c, int ci,
+                                 int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -646,51 +624,27 @@ final class CpuGemmVector implements CpuGemm.Kernel {
                 c71 = v.fma(b1, c71);
             }
         }
-        // The fold of CpuGemm.fold, lane by lane; rows past MR do not exist (see the note above the kernels).
-        FloatVector av = FloatVector.broadcast(S, alpha);
-        if (beta == 0f) {
-            c00.mul(av).intoArray(c, ci);
-            c01.mul(av).intoArray(c, ci + L);
-            c10.mul(av).intoArray(c, ci + ldc);
-            c11.mul(av).intoArray(c, ci + ldc + L);
-            c20.mul(av).intoArray(c, ci + 2 * ldc);
-            c21.mul(av).intoArray(c, ci + 2 * ldc + L);
-            c30.mul(av).intoArray(c, ci + 3 * ldc);
-            c31.mul(av).intoArray(c, ci + 3 * ldc + L);
-            if (MR >= 5) {
-                c40.mul(av).intoArray(c, ci + 4 * ldc);
-                c41.mul(av).intoArray(c, ci + 4 * ldc + L);
-            }
-            if (MR == 8) {
-                c50.mul(av).intoArray(c, ci + 5 * ldc);
-                c51.mul(av).intoArray(c, ci + 5 * ldc + L);
-                c60.mul(av).intoArray(c, ci + 6 * ldc);
-                c61.mul(av).intoArray(c, ci + 6 * ldc + L);
-                c70.mul(av).intoArray(c, ci + 7 * ldc);
-                c71.mul(av).intoArray(c, ci + 7 * ldc + L);
-            }
-        } else {
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            c00.fma(av, FloatVector.fromArray(S, c, ci).mul(bv)).intoArray(c, ci);
-            c01.fma(av, FloatVector.fromArray(S, c, ci + L).mul(bv)).intoArray(c, ci + L);
-            c10.fma(av, FloatVector.fromArray(S, c, ci + ldc).mul(bv)).intoArray(c, ci + ldc);
-            c11.fma(av, FloatVector.fromArray(S, c, ci + ldc + L).mul(bv)).intoArray(c, ci + ldc + L);
-            c20.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(bv)).intoArray(c, ci + 2 * ldc);
-            c21.fma(av, FloatVector.fromArray(S, c, ci + 2 * ldc + L).mul(bv)).intoArray(c, ci + 2 * ldc + L);
-            c30.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(bv)).intoArray(c, ci + 3 * ldc);
-            c31.fma(av, FloatVector.fromArray(S, c, ci + 3 * ldc + L).mul(bv)).intoArray(c, ci + 3 * ldc + L);
-            if (MR >= 5) {
-                c40.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(bv)).intoArray(c, ci + 4 * ldc);
-                c41.fma(av, FloatVector.fromArray(S, c, ci + 4 * ldc + L).mul(bv)).intoArray(c, ci + 4 * ldc + L);
-            }
-            if (MR == 8) {
-                c50.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(bv)).intoArray(c, ci + 5 * ldc);
-                c51.fma(av, FloatVector.fromArray(S, c, ci + 5 * ldc + L).mul(bv)).intoArray(c, ci + 5 * ldc + L);
-                c60.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc).mul(bv)).intoArray(c, ci + 6 * ldc);
-                c61.fma(av, FloatVector.fromArray(S, c, ci + 6 * ldc + L).mul(bv)).intoArray(c, ci + 6 * ldc + L);
-                c70.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc).mul(bv)).intoArray(c, ci + 7 * ldc);
-                c71.fma(av, FloatVector.fromArray(S, c, ci + 7 * ldc + L).mul(bv)).intoArray(c, ci + 7 * ldc + L);
-            }
+        // The raw sums (CpuGemm.fold with alpha 1 and beta 0); rows past MR do not exist (see the note above the
+        // kernels).
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        if (MR >= 5) {
+            c40.intoArray(c, ci + 4 * ldc);
+            c41.intoArray(c, ci + 4 * ldc + L);
+        }
+        if (MR == 8) {
+            c50.intoArray(c, ci + 5 * ldc);
+            c51.intoArray(c, ci + 5 * ldc + L);
+            c60.intoArray(c, ci + 6 * ldc);
+            c61.intoArray(c, ci + 6 * ldc + L);
+            c70.intoArray(c, ci + 7 * ldc);
+            c71.intoArray(c, ci + 7 * ldc + L);
         }
     }
 
