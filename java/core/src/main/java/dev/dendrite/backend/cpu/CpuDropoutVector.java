@@ -135,9 +135,14 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
      */
     private static void scale(float[] in, int inOff, float[] out, int outOff, int base, int[] mark, int m,
                               float keep) {
+        // keep is broadcast here, once, not by div(float) inside the loop: inlined deep into the dropout op, a
+        // broadcast nested in the Vector API's own calls sometimes failed to compile as an intrinsic, and the
+        // loop's vectors then went to the heap (JFR, one drop512 run in four, AMD EPYC AVX-512, 2026-12-07; the
+        // same fault in the optimizers' dot2).
+        FloatVector keepV = FloatVector.broadcast(FS, keep);
         for (int e = 0; e < E; e += FS.length()) {
             IntVector dropped = IntVector.fromArray(IS, mark, m + e).lanewise(VectorOperators.ASHR, 31);
-            FloatVector.fromArray(FS, in, inOff + base + e).div(keep).reinterpretAsInts()
+            FloatVector.fromArray(FS, in, inOff + base + e).div(keepV).reinterpretAsInts()
                     .lanewise(VectorOperators.AND_NOT, dropped).reinterpretAsFloats()
                     .intoArray(out, outOff + base + e);
         }

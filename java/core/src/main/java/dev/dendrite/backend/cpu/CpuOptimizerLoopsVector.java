@@ -16,13 +16,25 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector MIN_NORMAL = FloatVector.broadcast(S, Float.MIN_NORMAL);
+    private static final FloatVector ZERO = FloatVector.zero(S);
+
+    // Every scalar operand is broadcast once, at the top of its method, and the loops combine vectors only: a
+    // lane-wise operation given a float broadcasts it inside the Vector API's own calls, and inlined deep into
+    // CpuParallel's workers C2 sometimes failed to intrinsify that broadcast (about a second into a run) and kept
+    // the loop's vectors on the heap: Adadelta's step took 1.15 ms instead of 0.3, Adagrad's loop boxed 1 MB a
+    // step (AMD EPYC, AVX-512, 2026-12-07; bench/RESULTS.md; HeapVectorCheck finds such loops).
 
     @Override
     public void adam(float[] p, float[] g, float[] m, float[] v, float[] vMax, int from, int to, float lrT,
                      float beta1, float b1cHi, float b1cLo, float beta2, float b2c, float eps) {
         FloatVector hi = FloatVector.broadcast(S, b1cHi);
+        FloatVector lo = FloatVector.broadcast(S, b1cLo);
         FloatVector b1 = FloatVector.broadcast(S, beta1);
         FloatVector b2 = FloatVector.broadcast(S, beta2);
+        FloatVector b2cV = FloatVector.broadcast(S, b2c);
+        FloatVector epsV = FloatVector.broadcast(S, eps);
+        FloatVector lrTV = FloatVector.broadcast(S, lrT);
         // Without AMSGrad the loop runs with v in vMax's place: max(v, v) is v to the bit (NaN and -0 included) and the
         // extra load and store of v hit L1, so one loop serves both. A test of vMax inside the loop instead would let
         // C2 box the vector it chooses, which is many times slower (measured with the GEMM's accumulators).
@@ -30,20 +42,20 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
-            FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, b1cLo);
-            FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2c)));
+            FloatVector mi = firstMoment(FloatVector.fromArray(S, m, i), gi, b1, hi, lo);
+            FloatVector vi = flush(FloatVector.fromArray(S, v, i).fma(b2, gi.mul(gi).mul(b2cV)));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             FloatVector denomV = FloatVector.fromArray(S, denom, i).max(vi);
             denomV.intoArray(denom, i);
-            FloatVector.fromArray(S, p, i).sub(mi.div(denomV.sqrt().add(eps)).mul(lrT)).intoArray(p, i);
+            FloatVector.fromArray(S, p, i).sub(mi.div(denomV.sqrt().add(epsV)).mul(lrTV)).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.adam(p, g, m, v, vMax, i, to, lrT, beta1, b1cHi, b1cLo, beta2, b2c, eps);
     }
 
     /** {@link CpuOptimizerLoops#firstMoment}, flushed: {@code b1cHi g} split exactly by an fma. */
     private static FloatVector firstMoment(FloatVector m, FloatVector g, FloatVector beta1, FloatVector b1cHi,
-                                           float b1cLo) {
+                                           FloatVector b1cLo) {
         FloatVector prod = g.mul(b1cHi);
         FloatVector err = g.fma(b1cHi, prod.neg()).add(g.mul(b1cLo));
         return flush(m.fma(beta1, prod).add(err));
@@ -53,24 +65,29 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
     public void rmsprop(float[] p, float[] g, float[] s, int from, int to, float lr, float rho, float rhoC,
                         float eps) {
         FloatVector r = FloatVector.broadcast(S, rho);
+        FloatVector rc = FloatVector.broadcast(S, rhoC);
+        FloatVector lrV = FloatVector.broadcast(S, lr);
+        FloatVector epsV = FloatVector.broadcast(S, eps);
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
-            FloatVector si = flush(FloatVector.fromArray(S, s, i).fma(r, gi.mul(gi).mul(rhoC)));
+            FloatVector si = flush(FloatVector.fromArray(S, s, i).fma(r, gi.mul(gi).mul(rc)));
             si.intoArray(s, i);
-            FloatVector.fromArray(S, p, i).sub(gi.mul(lr).div(si.add(eps).sqrt())).intoArray(p, i);
+            FloatVector.fromArray(S, p, i).sub(gi.mul(lrV).div(si.add(epsV).sqrt())).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.rmsprop(p, g, s, i, to, lr, rho, rhoC, eps);
     }
 
     @Override
     public void adagrad(float[] p, float[] g, float[] a, int from, int to, float lr, float eps) {
+        FloatVector lrV = FloatVector.broadcast(S, lr);
+        FloatVector epsV = FloatVector.broadcast(S, eps);
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
             FloatVector ai = gi.fma(gi, FloatVector.fromArray(S, a, i));
             ai.intoArray(a, i);
-            FloatVector.fromArray(S, p, i).sub(gi.mul(lr).div(ai.add(eps).sqrt())).intoArray(p, i);
+            FloatVector.fromArray(S, p, i).sub(gi.mul(lrV).div(ai.add(epsV).sqrt())).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.adagrad(p, g, a, i, to, lr, eps);
     }
@@ -81,13 +98,14 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
         FloatVector r = FloatVector.broadcast(S, rho);
         FloatVector rc = FloatVector.broadcast(S, rhoC);
         FloatVector l = FloatVector.broadcast(S, lr);
+        FloatVector epsV = FloatVector.broadcast(S, eps);
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
             FloatVector agi = flush(dot2(r, FloatVector.fromArray(S, ag, i), rc, gi.mul(gi)));
             agi.intoArray(ag, i);
             FloatVector adi = FloatVector.fromArray(S, ad, i);
-            FloatVector delta = adi.add(eps).sqrt().neg().mul(gi).div(agi.add(eps).sqrt());
+            FloatVector delta = adi.add(epsV).sqrt().neg().mul(gi).div(agi.add(epsV).sqrt());
             flush(dot2(r, adi, rc, delta.mul(delta))).intoArray(ad, i);
             l.fma(delta, FloatVector.fromArray(S, p, i)).intoArray(p, i);
         }
@@ -99,14 +117,17 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
                        float b1c, float beta2, float eps) {
         FloatVector b1 = FloatVector.broadcast(S, beta1);
         FloatVector b1cV = FloatVector.broadcast(S, b1c);
+        FloatVector b2 = FloatVector.broadcast(S, beta2);
+        FloatVector epsV = FloatVector.broadcast(S, eps);
+        FloatVector stepV = FloatVector.broadcast(S, stepSize);
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
             FloatVector mi = flush(dot2(b1, FloatVector.fromArray(S, m, i), b1cV, gi));
-            FloatVector ui = flush(FloatVector.fromArray(S, u, i).mul(beta2).max(gi.abs()));
+            FloatVector ui = flush(FloatVector.fromArray(S, u, i).mul(b2).max(gi.abs()));
             mi.intoArray(m, i);
             ui.intoArray(u, i);
-            FloatVector.fromArray(S, p, i).sub(mi.div(ui.add(eps)).mul(stepSize)).intoArray(p, i);
+            FloatVector.fromArray(S, p, i).sub(mi.div(ui.add(epsV)).mul(stepV)).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.adamax(p, g, m, u, i, to, stepSize, beta1, b1c, beta2, eps);
     }
@@ -120,6 +141,9 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
         FloatVector b2cV = FloatVector.broadcast(S, b2c);
         FloatVector cmV = FloatVector.broadcast(S, cm);
         FloatVector cgV = FloatVector.broadcast(S, cg);
+        FloatVector cvV = FloatVector.broadcast(S, cv);
+        FloatVector epsV = FloatVector.broadcast(S, eps);
+        FloatVector lrV = FloatVector.broadcast(S, lr);
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
@@ -128,16 +152,14 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             FloatVector mHat = dot2(cmV, mi, cgV, gi);
-            FloatVector.fromArray(S, p, i).sub(mHat.div(vi.mul(cv).sqrt().add(eps)).mul(lr)).intoArray(p, i);
+            FloatVector.fromArray(S, p, i).sub(mHat.div(vi.mul(cvV).sqrt().add(epsV)).mul(lrV)).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.nadam(p, g, m, v, i, to, lr, beta1, b1c, beta2, b2c, cm, cg, cv, eps);
     }
 
     /**
-     * {@link CpuOptimizerLoops#dot2} lane by lane: {@code a b + c d}, the error of {@code c d} added back. Every
-     * operand is a vector: with {@code c} broadcast in here, C2 failed to intrinsify the broadcast once the loop was
-     * inlined deep into CpuParallel's worker (about a second into a run), boxed vectors on every iteration, and
-     * Adadelta's step went from 0.3 to 1.4 ms (AMD EPYC, AVX-512, 2026-12-07).
+     * {@link CpuOptimizerLoops#dot2} lane by lane: {@code a b + c d}, the error of {@code c d} added back (every operand
+     * a vector, see the note at the top).
      */
     private static FloatVector dot2(FloatVector a, FloatVector b, FloatVector c, FloatVector d) {
         FloatVector cd = d.mul(c);
@@ -170,7 +192,7 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
 
     /** {@link CpuOptimizerLoops#flushSubnormal} per lane: NaN compares false and stays. */
     private static FloatVector flush(FloatVector x) {
-        VectorMask<Float> tiny = x.abs().compare(VectorOperators.LT, Float.MIN_NORMAL);
-        return x.blend(0f, tiny);
+        VectorMask<Float> tiny = x.abs().compare(VectorOperators.LT, MIN_NORMAL);
+        return x.blend(ZERO, tiny);
     }
 }
