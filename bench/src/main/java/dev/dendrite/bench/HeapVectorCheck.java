@@ -115,22 +115,22 @@ public final class HeapVectorCheck {
     private static Map<String, Runnable> ops(Backend be) {
         SplittableRandom rnd = new SplittableRandom(42);
         int n = ROWS * WIDTH;
-        Buffer x = random(be, 784 * 784, rnd);
-        Buffer w = random(be, 784 * 784, rnd);
-        Buffer out = random(be, 784 * 784, rnd);
-        Buffer z = random(be, n, rnd);
+        Buffer x = OpBenchmarks.random(be, 784 * 784, rnd);
+        Buffer w = OpBenchmarks.random(be, 784 * 784, rnd);
+        Buffer out = OpBenchmarks.random(be, 784 * 784, rnd);
+        Buffer z = OpBenchmarks.random(be, n, rnd);
         Buffer y = be.allocate(DType.F32, n);
-        Buffer dy = random(be, n, rnd);
+        Buffer dy = OpBenchmarks.random(be, n, rnd);
         Buffer dz = be.allocate(DType.F32, n);
-        Buffer p = random(be, PARAMS, rnd);
-        Buffer g = random(be, PARAMS, rnd);
+        Buffer p = OpBenchmarks.random(be, PARAMS, rnd);
+        Buffer g = OpBenchmarks.random(be, PARAMS, rnd);
         Buffer s1 = be.allocate(DType.F32, PARAMS);
         Buffer s2 = be.allocate(DType.F32, PARAMS);
         Buffer hyper = be.allocate(DType.F32, 4);
         be.fill(hyper.all(), 1e-3f);
         Buffer counters = be.allocate(DType.I32, Backend.COUNTERS_LENGTH);
-        Buffer gamma = random(be, WIDTH, rnd);
-        Buffer beta = random(be, WIDTH, rnd);
+        Buffer gamma = OpBenchmarks.random(be, WIDTH, rnd);
+        Buffer beta = OpBenchmarks.random(be, WIDTH, rnd);
         Buffer runMean = be.allocate(DType.F32, WIDTH);
         Buffer runVar = be.allocate(DType.F32, WIDTH);
         be.fill(runVar.all(), 1f);
@@ -181,15 +181,5 @@ public final class HeapVectorCheck {
         ops.put("optimizer nadam", () -> be.nadamUpdate(p.all(), g.all(), s1.all(), s2.all(), PARAMS, hyper.all(),
                 counters.all(), 0.9f, 0.999f, 1e-7f));
         return ops;
-    }
-
-    private static Buffer random(Backend be, int n, SplittableRandom rnd) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (rnd.nextDouble() - 0.5);
-        }
-        Buffer b = be.allocate(DType.F32, n);
-        be.upload(v, 0, b.all());
-        return b;
     }
 }

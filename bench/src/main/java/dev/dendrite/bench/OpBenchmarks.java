@@ -131,7 +131,8 @@ public class OpBenchmarks {
         permutation = be.allocate(DType.I32, EPOCH_ROWS);
     }
 
-    private static Buffer random(Backend be, int n, SplittableRandom rnd) {
+    /** {@code n} uniform values in [-0.5, 0.5), uploaded; shared with {@link HeapVectorCheck}. */
+    static Buffer random(Backend be, int n, SplittableRandom rnd) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (rnd.nextDouble() - 0.5);
