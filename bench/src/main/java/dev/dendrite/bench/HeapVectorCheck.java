@@ -22,7 +22,10 @@ import dev.dendrite.backend.cpu.CpuBackend;
  * does not reach: Adadelta's float step measured 0.29 ms in JMH and 1.15 ms in training (bench/RESULTS.md, "Vector
  * code that C2 compiles whole"). A call that allocates more than 64 KiB is marked {@code BOXED} and the exit status
  * is 1: the ops allocate at most a few small objects and a column-sized scratch array per call, while boxed vectors
- * of these shapes take megabytes.
+ * of these shapes take megabytes. Which loop boxes depends on what C2 saw before compiling it, and with short phases
+ * an op can be measured before C2 has compiled it at all (Adagrad was marked once at 2 s per op and was clean at 5 s
+ * on a 2-vCPU machine), so re-run a marked op with more seconds before investigating it; one clean run is evidence,
+ * not proof.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/dendrite-bench.jar dev.dendrite.bench.HeapVectorCheck \
