@@ -183,6 +183,7 @@ public final class HeapVectorCheck {
                 counters.all(), 0.9f, 0.999f, 1e-7f));
         ops.put("optimizer nadam", () -> be.nadamUpdate(p.all(), g.all(), s1.all(), s2.all(), PARAMS, hyper.all(),
                 counters.all(), 0.9f, 0.999f, 1e-7f));
+        ops.put("optimizer lion", () -> be.lionUpdate(p.all(), g.all(), s1.all(), PARAMS, hyper.all(), 0.9f, 0.99f));
         return ops;
     }
 }

@@ -262,6 +262,13 @@ public class OpBenchmarks {
         be.synchronize();
     }
 
+    /** Keras Lion's defaults: the sign of an interpolated moment, one moment. */
+    @Benchmark
+    public void lionOverTheNotebookParameters() {
+        be.lionUpdate(params.all(), grads.all(), m1.all(), PARAMS, hyper.all(), 0.9f, 0.99f);
+        be.synchronize();
+    }
+
     /** Training-mode batch norm over a 128 x 512 batch, running statistics updated. */
     @Benchmark
     public void batchNormForward() {

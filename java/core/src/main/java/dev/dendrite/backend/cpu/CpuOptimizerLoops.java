@@ -2,7 +2,7 @@ package dev.dendrite.backend.cpu;
 
 /**
  * The inner loops of the optimizers a course compares, Adam (with AMSGrad), SGD with momentum, RMSprop, Adagrad,
- * Adadelta, Adamax and Nadam, over element ranges {@code [from, to)} of arrays indexed alike. {@link #SCALAR} is the
+ * Adadelta, Adamax, Nadam and Lion, over element ranges {@code [from, to)} of arrays indexed alike. {@link #SCALAR} is the
  * definition; with {@code jdk.incubator.vector} {@link CpuOptimizerLoopsVector} runs the same float operations in
  * the same order a vector at a time, so it gives the same bits. {@code -Ddendrite.optimizer.scalar=true} keeps the
  * scalar loops.
@@ -27,8 +27,9 @@ package dev.dendrite.backend.cpu;
  * of 669,706 parameters (same machine, one thread): 5.3 ms a step unflushed, 1.5 ms flushed, 1.1 ms flushed and
  * reordered, against 0.9 ms with no rare parameters at all (bench/RESULTS.md, OptimizerSubnormalBenchmark).
  *
- * <p>RMSprop (Keras's defaults: no momentum, not centered), Adagrad, Adadelta, Adamax and Nadam have float loops of
- * their own too, the GPUs' rules of kernels/common/optimizers.h with their decaying states flushed the same way. The
+ * <p>RMSprop (Keras's defaults: no momentum, not centered), Adagrad, Adadelta, Adamax, Nadam and Lion have float
+ * loops of their own too, the GPUs' rules of kernels/common/optimizers.h with their decaying states flushed the same
+ * way (but Lion's, see {@link Kernel#lion}). The
  * other optimizers, and RMSprop with momentum or centering, run their double-precision definitions directly
  * (CpuOptimizerOps), where a subnormal costs the same relative amount but the loop is already slower.
  *
@@ -88,6 +89,14 @@ final class CpuOptimizerLoops {
          */
         void nadam(float[] p, float[] g, float[] m, float[] v, int from, int to, float lr, float beta1, float b1c,
                    float beta2, float b2c, float cm, float cg, float cv, float eps);
+
+        /**
+         * Keras Lion, the GPUs' float rule: {@code c = dot2(beta1, m, b1c, g)}, {@code p -= lr sign(c)} (sign 0 and
+         * NaN kept), {@code m = dot2(beta2, m, b2c, g)}. Its moment is <em>not</em> flushed: the step is the sign of
+         * {@code c}, which a subnormal moment still has, so a flush would stop weights that Keras moves by lr.
+         */
+        void lion(float[] p, float[] g, float[] m, int from, int to, float lr, float beta1, float b1c, float beta2,
+                  float b2c);
     }
 
     /**
@@ -228,6 +237,19 @@ final class CpuOptimizerLoops {
                 v[i] = vi;
                 float mHat = dot2(cm, mi, cg, gi);
                 p[i] = p[i] - mHat / ((float) Math.sqrt(cv * vi) + eps) * lr;
+            }
+        }
+
+        @Override
+        public void lion(float[] p, float[] g, float[] m, int from, int to, float lr, float beta1, float b1c,
+                         float beta2, float b2c) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float mi = m[i];
+                float c = dot2(beta1, mi, b1c, gi);
+                float sign = c > 0f ? 1f : c < 0f ? -1f : c;
+                p[i] = p[i] - lr * sign;
+                m[i] = dot2(beta2, mi, b2c, gi);
             }
         }
     }

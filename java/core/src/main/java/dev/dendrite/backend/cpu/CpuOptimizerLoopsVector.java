@@ -157,6 +157,30 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
         CpuOptimizerLoops.SCALAR.nadam(p, g, m, v, i, to, lr, beta1, b1c, beta2, b2c, cm, cg, cv, eps);
     }
 
+    @Override
+    public void lion(float[] p, float[] g, float[] m, int from, int to, float lr, float beta1, float b1c, float beta2,
+                     float b2c) {
+        FloatVector b1 = FloatVector.broadcast(S, beta1);
+        FloatVector b1cV = FloatVector.broadcast(S, b1c);
+        FloatVector b2 = FloatVector.broadcast(S, beta2);
+        FloatVector b2cV = FloatVector.broadcast(S, b2c);
+        FloatVector lrV = FloatVector.broadcast(S, lr);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector minusOne = FloatVector.broadcast(S, -1f);
+        int i = from;
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi = FloatVector.fromArray(S, m, i);
+            FloatVector c = dot2(b1, mi, b1cV, gi);
+            // The scalar rule's sign: 1 above 0, -1 below, else c itself (signed zeros and NaN kept).
+            FloatVector sign = c.blend(one, c.compare(VectorOperators.GT, ZERO))
+                    .blend(minusOne, c.compare(VectorOperators.LT, ZERO));
+            FloatVector.fromArray(S, p, i).sub(lrV.mul(sign)).intoArray(p, i);
+            dot2(b2, mi, b2cV, gi).intoArray(m, i);
+        }
+        CpuOptimizerLoops.SCALAR.lion(p, g, m, i, to, lr, beta1, b1c, beta2, b2c);
+    }
+
     /**
      * {@link CpuOptimizerLoops#dot2} lane by lane: {@code a b + c d}, the error of {@code c d} added back (every operand
      * a vector, see the note at the top).

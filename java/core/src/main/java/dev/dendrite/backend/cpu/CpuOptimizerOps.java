@@ -301,16 +301,12 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats ps = CpuFloats.of(params);
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats ms = CpuFloats.of(m);
-        double lr = learningRate(hyper);
-        par.forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs.get(i);
-                double mi = ms.get(i);
-                double c = beta1 * mi + (1.0 - beta1) * g;
-                ps.set(i, (float) (ps.get(i) - lr * Math.signum(c)));
-                ms.set(i, (float) (beta2 * mi + (1.0 - beta2) * g));
-            }
-        });
+        float lr = (float) learningRate(hyper);
+        float b1c = (float) (1.0 - beta1);
+        float b2c = (float) (1.0 - beta2);
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, null, i0, i1,
+                (p, g, mm, unused, from, to) -> CpuOptimizerLoops.kernel().lion(p, g, mm, from, to, lr, beta1, b1c,
+                        beta2, b2c)));
     }
 
     @Override

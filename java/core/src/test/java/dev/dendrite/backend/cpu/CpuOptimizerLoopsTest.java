@@ -189,6 +189,48 @@ class CpuOptimizerLoopsTest {
     }
 
     @Test
+    void vectorLionEqualsTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            float[][] scalar = {values(rnd, n), values(rnd, n), values(rnd, n)};
+            if (trial % 10 == 1) { // NaN and signed-zero moments: the sign must keep them as the scalar rule does
+                scalar[1][rnd.nextInt(n)] = Float.NaN;
+                scalar[2][rnd.nextInt(n)] = -0f;
+                scalar[1][rnd.nextInt(n)] = 0f;
+            }
+            float[][] vector = copy(scalar);
+            float beta1 = trial == 0 ? 0.9f : (float) rnd.nextDouble();
+            float beta2 = trial == 0 ? 0.99f : (float) rnd.nextDouble();
+            float lr = (float) Math.pow(10, -1 - 4 * rnd.nextDouble());
+            float b1c = (float) (1.0 - beta1);
+            float b2c = (float) (1.0 - beta2);
+            CpuOptimizerLoops.SCALAR.lion(scalar[0], scalar[1], scalar[2], from, to, lr, beta1, b1c, beta2, b2c);
+            CpuOptimizerLoops.kernel().lion(vector[0], vector[1], vector[2], from, to, lr, beta1, b1c, beta2, b2c);
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + ")";
+            String[] names = {"params", "grads", "m"};
+            for (int a = 0; a < scalar.length; a++) {
+                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
+            }
+        }
+    }
+
+    @Test
+    void lionKeepsASubnormalMomentAndItsSign() {
+        // Keras moves a weight by lr whenever beta1 m + (1 - beta1) g is non-zero, a subnormal moment included.
+        float tiny = Float.MIN_VALUE * 8;
+        float[] p = {1f, 1f};
+        float[] g = {0f, 0f};
+        float[] m = {tiny, -tiny};
+        CpuOptimizerLoops.kernel().lion(p, g, m, 0, 2, 0.5f, 0.5f, 0.5f, 0.99f, 0.01f);
+        assertEquals(0.5f, p[0], "a positive subnormal moment steps down by lr");
+        assertEquals(1.5f, p[1], "a negative one steps up");
+        assertTrue(m[0] > 0 && m[1] < 0, "the moments are not flushed: " + m[0] + ", " + m[1]);
+    }
+
+    @Test
     void aNanGradientMakesAdamaxsNormNan() {
         // Keras's u = maximum(beta2 u, |g|) propagates NaN; a plain a > decayed test would keep the old norm.
         float[] p = {1f, 1f};
