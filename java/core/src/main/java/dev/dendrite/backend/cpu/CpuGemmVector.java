@@ -262,7 +262,7 @@ final class CpuGemmVector implements CpuGemm.Kernel {
      * Xeon, AVX-512, 2026-12-03, bench/RESULTS.md). The kernels once folded alpha and beta too; with those folds
      * written out, C2 hit the same cutoff inside the kernel itself whenever a recompilation parsed them, and boxed the
      * fold's vectors for the rest of the run (AMD EPYC, AVX-512, 2026-12-07: up to 2.3 GB of boxed vectors in an
-     * epoch of bn256, and 1.6-2x slower epochs). Those tiles now come here.
+     * epoch of bn256, in 5 of 10 bn256 and drop512 runs). Those tiles now come here.
      */
     private static void fold(float[] tile, int rows, int cols, float[] c, int cBase, int ldc, float alpha,
                              float beta) {
