@@ -93,6 +93,8 @@ final class CpuOptimizerOps implements OptimizerOps {
         private float beta2;
         private float b2c;
         private float eps;
+        /** The loop over arrays, made once so that an update allocates nothing. */
+        private final StateLoop loop = this::kernel;
 
         void set(CpuFloats ps, CpuFloats gs, CpuFloats ms, CpuFloats vs, CpuFloats xs,
                  float lrT, float beta1, float beta2, float eps) {
@@ -111,37 +113,9 @@ final class CpuOptimizerOps implements OptimizerOps {
             this.eps = eps;
         }
 
-        /** Elements {@code [i0, i1)}: in place when the five offsets agree, else through tiles. */
+        /** Elements {@code [i0, i1)}, through {@link #stateArrays}. */
         void run(int i0, int i1) {
-            int po = ps.offset();
-            if (po == gs.offset() && po == ms.offset() && po == vs.offset() && (xs == null || po == xs.offset())) {
-                float[] x = xs == null ? null : xs.array();
-                kernel(ps.array(), gs.array(), ms.array(), vs.array(), x, po + i0, po + i1);
-                return;
-            }
-            CpuParallel.Tiles t = par.tiles();
-            float[] tp = t.get(0, TILE);
-            float[] tg = t.get(1, TILE);
-            float[] tm = t.get(2, TILE);
-            float[] tv = t.get(3, TILE);
-            float[] tx = xs == null ? null : t.get(4, TILE);
-            for (int i = i0; i < i1; i += TILE) {
-                int n = Math.min(TILE, i1 - i);
-                ps.read(i, tp, n);
-                gs.read(i, tg, n);
-                ms.read(i, tm, n);
-                vs.read(i, tv, n);
-                if (tx != null) {
-                    xs.read(i, tx, n);
-                }
-                kernel(tp, tg, tm, tv, tx, 0, n);
-                ps.write(i, tp, n);
-                ms.write(i, tm, n);
-                vs.write(i, tv, n);
-                if (tx != null) {
-                    xs.write(i, tx, n);
-                }
-            }
+            stateArrays(ps, gs, ms, vs, xs, i0, i1, loop);
         }
 
         private void kernel(float[] p, float[] g, float[] mm, float[] vv, float[] x, int from, int to) {
@@ -163,8 +137,8 @@ final class CpuOptimizerOps implements OptimizerOps {
             // the double loop below.
             float lrf = (float) lr;
             float rhoC = (float) (1.0 - rho);
-            par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, sq, null, i0, i1,
-                    (p, g, st, unused, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lrf, rho,
+            par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, sq, null, null, i0, i1,
+                    (p, g, st, s2, s3, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lrf, rho,
                             rhoC, eps)));
             return;
         }
@@ -195,25 +169,27 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats as = CpuFloats.of(accumulator);
         float lr = (float) learningRate(hyper);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, as, null, i0, i1,
-                (p, g, a, unused, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps)));
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, as, null, null, i0, i1,
+                (p, g, a, s2, s3, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps)));
     }
 
-    /** A loop over a parameter, its gradient and one or two state arrays (the second null for one), in place. */
+    /** A loop over a parameter, its gradient and one to three state arrays (the unused ones null), in place. */
     private interface StateLoop {
-        void run(float[] p, float[] g, float[] s1, float[] s2, int from, int to);
+        void run(float[] p, float[] g, float[] s1, float[] s2, float[] s3, int from, int to);
     }
 
     /**
-     * Elements {@code [i0, i1)} of {@code loop} over a parameter, its gradient and one or two state slices ({@code s2}
-     * may be null): in place when their offsets agree (the engine's flat buffers), else through tiles, the parameter
-     * and states written back.
+     * Elements {@code [i0, i1)} of {@code loop} over a parameter, its gradient and one to three state slices
+     * ({@code s2} and {@code s3} may be null): in place when their offsets agree (the engine's flat buffers), else
+     * through tiles, the parameter and states written back.
      */
-    private void stateArrays(CpuFloats ps, CpuFloats gs, CpuFloats s1, CpuFloats s2, int i0, int i1,
+    private void stateArrays(CpuFloats ps, CpuFloats gs, CpuFloats s1, CpuFloats s2, CpuFloats s3, int i0, int i1,
                              StateLoop loop) {
         int po = ps.offset();
-        if (po == gs.offset() && po == s1.offset() && (s2 == null || po == s2.offset())) {
-            loop.run(ps.array(), gs.array(), s1.array(), s2 == null ? null : s2.array(), po + i0, po + i1);
+        if (po == gs.offset() && po == s1.offset() && (s2 == null || po == s2.offset())
+                && (s3 == null || po == s3.offset())) {
+            loop.run(ps.array(), gs.array(), s1.array(), s2 == null ? null : s2.array(),
+                    s3 == null ? null : s3.array(), po + i0, po + i1);
             return;
         }
         CpuParallel.Tiles t = par.tiles();
@@ -221,20 +197,31 @@ final class CpuOptimizerOps implements OptimizerOps {
         float[] tg = t.get(1, TILE);
         float[] t1 = t.get(2, TILE);
         float[] t2 = s2 == null ? null : t.get(3, TILE);
+        float[] t3 = s3 == null ? null : t.get(4, TILE);
         for (int i = i0; i < i1; i += TILE) {
             int n = Math.min(TILE, i1 - i);
             ps.read(i, tp, n);
             gs.read(i, tg, n);
             s1.read(i, t1, n);
-            if (t2 != null) {
-                s2.read(i, t2, n);
-            }
-            loop.run(tp, tg, t1, t2, 0, n);
+            readIfAny(s2, i, t2, n);
+            readIfAny(s3, i, t3, n);
+            loop.run(tp, tg, t1, t2, t3, 0, n);
             ps.write(i, tp, n);
             s1.write(i, t1, n);
-            if (t2 != null) {
-                s2.write(i, t2, n);
-            }
+            writeIfAny(s2, i, t2, n);
+            writeIfAny(s3, i, t3, n);
+        }
+    }
+
+    private static void readIfAny(CpuFloats s, int i, float[] tile, int n) {
+        if (s != null) {
+            s.read(i, tile, n);
+        }
+    }
+
+    private static void writeIfAny(CpuFloats s, int i, float[] tile, int n) {
+        if (s != null) {
+            s.write(i, tile, n);
         }
     }
 
@@ -247,9 +234,9 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats us = CpuFloats.of(u);
         float stepSize = (float) (learningRate(hyper) / (1 - Math.pow(beta1, step(counters))));
         float b1c = (float) (1.0 - beta1);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, us, i0, i1,
-                (p, g, mm, uu, from, to) -> CpuOptimizerLoops.kernel().adamax(p, g, mm, uu, from, to, stepSize, beta1,
-                        b1c, beta2, eps)));
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, us, null, i0, i1,
+                (p, g, mm, uu, s3, from, to) -> CpuOptimizerLoops.kernel().adamax(p, g, mm, uu, from, to, stepSize,
+                        beta1, b1c, beta2, eps)));
     }
 
     @Override
@@ -274,8 +261,8 @@ final class CpuOptimizerOps implements OptimizerOps {
         float lr = (float) learningRate(hyper);
         float b1c = (float) (1.0 - beta1);
         float b2c = (float) (1.0 - beta2);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, vs, i0, i1,
-                (p, g, mm, vv, from, to) -> CpuOptimizerLoops.kernel().nadam(p, g, mm, vv, from, to, lr, beta1, b1c,
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, vs, null, i0, i1,
+                (p, g, mm, vv, s3, from, to) -> CpuOptimizerLoops.kernel().nadam(p, g, mm, vv, from, to, lr, beta1, b1c,
                         beta2, b2c, cmf, cgf, cvf, eps)));
     }
 
@@ -304,8 +291,8 @@ final class CpuOptimizerOps implements OptimizerOps {
         float lr = (float) learningRate(hyper);
         float b1c = (float) (1.0 - beta1);
         float b2c = (float) (1.0 - beta2);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, null, i0, i1,
-                (p, g, mm, unused, from, to) -> CpuOptimizerLoops.kernel().lion(p, g, mm, from, to, lr, beta1, b1c,
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, null, null, i0, i1,
+                (p, g, mm, s2, s3, from, to) -> CpuOptimizerLoops.kernel().lion(p, g, mm, from, to, lr, beta1, b1c,
                         beta2, b2c)));
     }
 
@@ -318,8 +305,8 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats ad = CpuFloats.of(accDelta);
         float lr = (float) learningRate(hyper);
         float rhoC = (float) (1.0 - rho);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ag, ad, i0, i1,
-                (p, g, a, d, from, to) -> CpuOptimizerLoops.kernel().adadelta(p, g, a, d, from, to, lr, rho, rhoC,
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ag, ad, null, i0, i1,
+                (p, g, a, d, s3, from, to) -> CpuOptimizerLoops.kernel().adadelta(p, g, a, d, from, to, lr, rho, rhoC,
                         eps)));
     }
 

@@ -1,7 +1,9 @@
 package dev.dendrite.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.AfterAll;
@@ -93,5 +95,61 @@ class CpuMisalignedSlicesTest {
         Slice gm = slice(g, 7);
         cpu.regularizerGradient(slice(p, 2), gm, n, 0f, 0.005f);
         assertUlps(get(gm), get(ga), new float[][] {p, g}, "l2 gradient (seed " + seed + ")");
+    }
+
+    /** One optimizer step on the cpu backend: its slices are params, grads, then its states. */
+    private interface Step {
+        void run(Slice[] s, int n, Slice hyper, Slice counters);
+    }
+
+    /**
+     * The optimizers with float loops run the same loop in place (equal offsets) and through tiles (any other
+     * offsets), so the two give the same bits (tolerance zero), over several tiles and a partial one per part and
+     * three steps with the step counter advancing.
+     */
+    @Test
+    void floatOptimizersGiveTheSameBitsThroughTiles() {
+        long seed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 5 * CpuParallel.TILE + 37;
+        Map<String, Integer> states = Map.of("adam", 2, "amsgrad", 3, "rmsprop", 1, "adagrad", 1, "adadelta", 2,
+                "adamax", 2, "nadam", 2, "lion", 1);
+        Map<String, Step> steps = Map.of(
+                "adam", (s, m, h, c) -> cpu.adamUpdate(s[0], s[1], s[2], s[3], null, m, h, c, 0.9f, 0.999f, 1e-7f),
+                "amsgrad", (s, m, h, c) -> cpu.adamUpdate(s[0], s[1], s[2], s[3], s[4], m, h, c, 0.9f, 0.999f, 1e-7f),
+                "rmsprop", (s, m, h, c) -> cpu.rmspropUpdate(s[0], s[1], s[2], null, null, m, h, 0.9f, 0f, 1e-7f),
+                "adagrad", (s, m, h, c) -> cpu.adagradUpdate(s[0], s[1], s[2], m, h, 1e-7f),
+                "adadelta", (s, m, h, c) -> cpu.adadeltaUpdate(s[0], s[1], s[2], s[3], m, h, 0.95f, 1e-7f),
+                "adamax", (s, m, h, c) -> cpu.adamaxUpdate(s[0], s[1], s[2], s[3], m, h, c, 0.9f, 0.999f, 1e-7f),
+                "nadam", (s, m, h, c) -> cpu.nadamUpdate(s[0], s[1], s[2], s[3], m, h, c, 0.9f, 0.999f, 1e-7f),
+                "lion", (s, m, h, c) -> cpu.lionUpdate(s[0], s[1], s[2], m, h, 0.9f, 0.99f));
+        float[] p = random(rnd, n);
+        float[][] g = {random(rnd, n), random(rnd, n), random(rnd, n)};
+        for (Map.Entry<String, Step> e : steps.entrySet()) {
+            int arrays = 2 + states.get(e.getKey());
+            float[][][] results = new float[2][][];
+            for (int variant = 0; variant < 2; variant++) {
+                Slice[] s = new Slice[arrays];
+                for (int a = 0; a < arrays; a++) {
+                    // Equal offsets take the in-place loop; offsets 0, 1, 2, ... take the tiles.
+                    s[a] = slice(a == 0 ? p : new float[n], variant == 0 ? 3 : a);
+                }
+                Slice hyper = slice(new float[] {1e-2f}, 0);
+                Slice counters = cpu.allocate(DType.I32, 2).all();
+                for (float[] gt : g) {
+                    cpu.upload(gt, 0, s[1]);
+                    e.getValue().run(s, n, hyper, counters);
+                    cpu.advanceCounters(counters);
+                }
+                results[variant] = new float[arrays][];
+                for (int a = 0; a < arrays; a++) {
+                    results[variant][a] = get(s[a]);
+                }
+            }
+            for (int a = 0; a < arrays; a++) {
+                assertArrayEquals(results[0][a], results[1][a], e.getKey() + ", array " + a + " (0: params, 1: grads,"
+                        + " then states), tiles against in place (seed " + seed + ")");
+            }
+        }
     }
 }
