@@ -62,10 +62,7 @@ class CpuOptimizerLoopsTest {
             CpuOptimizerLoops.kernel().adam(vector[0], vector[1], vector[2], vector[3], vector[4], from, to, lrT,
                     beta1, b1cHi, b1cLo, beta2, b2c, eps);
             String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), amsgrad " + ams;
-            String[] names = {"params", "grads", "m", "v", "vMax"};
-            for (int a = 0; a < scalar.length; a++) {
-                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
-            }
+            assertSameArrays(scalar, vector, new String[] {"params", "grads", "m", "v", "vMax"}, what);
         }
     }
 
@@ -84,10 +81,7 @@ class CpuOptimizerLoopsTest {
             CpuOptimizerLoops.SCALAR.sgdMomentum(scalar[0], scalar[1], scalar[2], from, to, lr, momentum, nesterov);
             CpuOptimizerLoops.kernel().sgdMomentum(vector[0], vector[1], vector[2], from, to, lr, momentum, nesterov);
             String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), nesterov " + nesterov;
-            String[] names = {"params", "grads", "velocity"};
-            for (int a = 0; a < scalar.length; a++) {
-                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
-            }
+            assertSameArrays(scalar, vector, new String[] {"params", "grads", "velocity"}, what);
         }
     }
 
@@ -114,10 +108,7 @@ class CpuOptimizerLoopsTest {
             }
             String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), "
                     + (rmsprop ? "rmsprop" : "adagrad");
-            String[] names = {"params", "grads", "state"};
-            for (int a = 0; a < scalar.length; a++) {
-                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
-            }
+            assertSameArrays(scalar, vector, new String[] {"params", "grads", "state"}, what);
         }
     }
 
@@ -138,10 +129,8 @@ class CpuOptimizerLoopsTest {
             CpuOptimizerLoops.kernel().adadelta(vector[0], vector[1], vector[2], vector[3], from, to, lr, rho, rhoC,
                     eps);
             String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + ")";
-            String[] names = {"params", "grads", "accumulated gradients", "accumulated deltas"};
-            for (int a = 0; a < scalar.length; a++) {
-                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
-            }
+            assertSameArrays(scalar, vector,
+                    new String[] {"params", "grads", "accumulated gradients", "accumulated deltas"}, what);
         }
     }
 
@@ -181,10 +170,7 @@ class CpuOptimizerLoopsTest {
             }
             String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), "
                     + (adamax ? "adamax" : "nadam");
-            String[] names = {"params", "grads", "m", adamax ? "u" : "v"};
-            for (int a = 0; a < scalar.length; a++) {
-                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
-            }
+            assertSameArrays(scalar, vector, new String[] {"params", "grads", "m", adamax ? "u" : "v"}, what);
         }
     }
 
@@ -210,10 +196,7 @@ class CpuOptimizerLoopsTest {
             CpuOptimizerLoops.SCALAR.lion(scalar[0], scalar[1], scalar[2], from, to, lr, beta1, b1c, beta2, b2c);
             CpuOptimizerLoops.kernel().lion(vector[0], vector[1], vector[2], from, to, lr, beta1, b1c, beta2, b2c);
             String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + ")";
-            String[] names = {"params", "grads", "m"};
-            for (int a = 0; a < scalar.length; a++) {
-                assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
-            }
+            assertSameArrays(scalar, vector, new String[] {"params", "grads", "m"}, what);
         }
     }
 
@@ -342,6 +325,13 @@ class CpuOptimizerLoopsTest {
             for (int i = 0; i < n; i += 3) {
                 assertEquals(0f, m[i], rule + ": the decayed moment of rare element " + i + " is flushed to 0");
             }
+        }
+    }
+
+    /** Each array of the vector run equals the scalar run's (assertArrayEquals: bits, any NaN equal to any NaN). */
+    private static void assertSameArrays(float[][] scalar, float[][] vector, String[] names, String what) {
+        for (int a = 0; a < scalar.length; a++) {
+            assertArrayEquals(scalar[a], vector[a], names[a] + ", " + what);
         }
     }
 
