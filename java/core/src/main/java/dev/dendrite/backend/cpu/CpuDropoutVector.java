@@ -46,6 +46,15 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
     private static final long W1 = 0xBB67AE85L;
     /** 0, 1, ..., L - 1. */
     private static final LongVector IOTA = (LongVector) LS.iotaShuffle(0, 1, false).toVector();
+    // The round's constants as vectors made once: the Vector API's scalar forms (mul(long), and(long), xor(long))
+    // broadcast inside its own calls, and inlined this deep into the dropout op such a nested broadcast sometimes
+    // failed to compile as an intrinsic, after which the round's vectors went to the heap (HeapVectorCheck, AMD EPYC
+    // AVX-512, 2026-12-07: 1.5 MB a call once every op had run; the same fault as in the optimizers' dot2). Shifts
+    // keep their int counts: that form is its own intrinsic, while a shift by a vector masks the counts with a
+    // nested and(long), the same fault again (JFR, the same machine).
+    private static final LongVector M0V = LongVector.broadcast(LS, M0);
+    private static final LongVector M1V = LongVector.broadcast(LS, M1);
+    private static final LongVector LOW32V = LongVector.broadcast(LS, LOW32);
 
     CpuDropoutVector() {
         if (E % FS.length() != 0) { // not on any JDK's preferred shapes; CpuDropout then keeps the scalar loop
@@ -77,10 +86,13 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
         }
         CpuDropout.blockwise(in, inOff, out, outOff, from, 4 * firstBlock, seed, step, stream, rate, marks);
         int b = firstBlock;
+        LongVector c1Init = LongVector.broadcast(LS, c1Start);
+        LongVector c2Init = LongVector.broadcast(LS, c2Start);
+        LongVector thresholdV = LongVector.broadcast(LS, threshold);
         for (; b <= endBlock - L; b += L) {
-            LongVector c0 = IOTA.add(b);
-            LongVector c1 = LongVector.broadcast(LS, c1Start);
-            LongVector c2 = LongVector.broadcast(LS, c2Start);
+            LongVector c0 = IOTA.add(LongVector.broadcast(LS, b));
+            LongVector c1 = c1Init;
+            LongVector c2 = c2Init;
             LongVector c3 = LongVector.zero(LS);
             long k0 = key0;
             long k1 = key1;
@@ -89,21 +101,23 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
                     k0 = (k0 + W0) & LOW32;
                     k1 = (k1 + W1) & LOW32;
                 }
-                LongVector p0 = c0.mul(M0);
-                LongVector p1 = c2.mul(M1);
+                LongVector k0v = LongVector.broadcast(LS, k0);
+                LongVector k1v = LongVector.broadcast(LS, k1);
+                LongVector p0 = c0.mul(M0V);
+                LongVector p1 = c2.mul(M1V);
                 LongVector n0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1)
-                        .lanewise(VectorOperators.XOR, k0);
+                        .lanewise(VectorOperators.XOR, k0v);
                 LongVector n2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3)
-                        .lanewise(VectorOperators.XOR, k1);
-                c1 = p1.and(LOW32);
-                c3 = p0.and(LOW32);
+                        .lanewise(VectorOperators.XOR, k1v);
+                c1 = p1.and(LOW32V);
+                c3 = p0.and(LOW32V);
                 c0 = n0;
                 c2 = n2;
             }
-            c0.lanewise(VectorOperators.LSHR, 8).sub(threshold).intoArray(diff, 0);
-            c1.lanewise(VectorOperators.LSHR, 8).sub(threshold).intoArray(diff, L);
-            c2.lanewise(VectorOperators.LSHR, 8).sub(threshold).intoArray(diff, 2 * L);
-            c3.lanewise(VectorOperators.LSHR, 8).sub(threshold).intoArray(diff, 3 * L);
+            c0.lanewise(VectorOperators.LSHR, 8).sub(thresholdV).intoArray(diff, 0);
+            c1.lanewise(VectorOperators.LSHR, 8).sub(thresholdV).intoArray(diff, L);
+            c2.lanewise(VectorOperators.LSHR, 8).sub(thresholdV).intoArray(diff, 2 * L);
+            c3.lanewise(VectorOperators.LSHR, 8).sub(thresholdV).intoArray(diff, 3 * L);
             // A difference lies in (-2^25, 2^24], so its low 32 bits keep its sign.
             int base = 4 * b;
             int m = marks != null ? base : 0;
