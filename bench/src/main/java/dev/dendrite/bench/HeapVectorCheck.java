@@ -129,6 +129,7 @@ public final class HeapVectorCheck {
         Buffer g = OpBenchmarks.random(be, PARAMS, rnd);
         Buffer s1 = be.allocate(DType.F32, PARAMS);
         Buffer s2 = be.allocate(DType.F32, PARAMS);
+        Buffer s3 = be.allocate(DType.F32, PARAMS);
         Buffer hyper = be.allocate(DType.F32, 4);
         be.fill(hyper.all(), 1e-3f);
         Buffer counters = be.allocate(DType.I32, Backend.COUNTERS_LENGTH);
@@ -176,6 +177,12 @@ public final class HeapVectorCheck {
                 hyper.all(), counters.all(), 0.9f, 0.999f, 1e-7f));
         ops.put("optimizer rmsprop", () -> be.rmspropUpdate(p.all(), g.all(), s2.all(), null, null, PARAMS,
                 hyper.all(), 0.9f, 0f, 1e-7f));
+        ops.put("optimizer rmsprop momentum", () -> be.rmspropUpdate(p.all(), g.all(), s2.all(), s1.all(), null,
+                PARAMS, hyper.all(), 0.9f, 0.9f, 1e-7f));
+        ops.put("optimizer rmsprop centered", () -> be.rmspropUpdate(p.all(), g.all(), s2.all(), null, s3.all(),
+                PARAMS, hyper.all(), 0.9f, 0f, 1e-7f));
+        ops.put("optimizer rmsprop centered momentum", () -> be.rmspropUpdate(p.all(), g.all(), s2.all(), s1.all(),
+                s3.all(), PARAMS, hyper.all(), 0.9f, 0.9f, 1e-7f));
         ops.put("optimizer adagrad", () -> be.adagradUpdate(p.all(), g.all(), s2.all(), PARAMS, hyper.all(), 1e-7f));
         ops.put("optimizer adadelta", () -> be.adadeltaUpdate(p.all(), g.all(), s1.all(), s2.all(), PARAMS,
                 hyper.all(), 0.95f, 1e-7f));

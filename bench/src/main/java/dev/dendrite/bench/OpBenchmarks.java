@@ -57,6 +57,7 @@ public class OpBenchmarks {
     private Buffer grads;
     private Buffer m1;
     private Buffer m2;
+    private Buffer m3;
     private Buffer hyper;
     private Buffer counters;
     private Buffer stats;
@@ -97,6 +98,7 @@ public class OpBenchmarks {
         grads = random(be, PARAMS, rnd);
         m1 = be.allocate(DType.F32, PARAMS);
         m2 = be.allocate(DType.F32, PARAMS);
+        m3 = be.allocate(DType.F32, PARAMS);
         hyper = be.allocate(DType.F32, 4);
         be.fill(hyper.all(), 1e-3f);
         counters = be.allocate(DType.I32, Backend.COUNTERS_LENGTH);
@@ -230,6 +232,14 @@ public class OpBenchmarks {
     @Benchmark
     public void rmspropOverTheNotebookParameters() {
         be.rmspropUpdate(params.all(), grads.all(), m2.all(), null, null, PARAMS, hyper.all(), 0.9f, 0f, 1e-7f);
+        be.synchronize();
+    }
+
+    /** Keras RMSprop centered and with momentum 0.9: three states, the moving mean of g subtracted. */
+    @Benchmark
+    public void rmspropCenteredMomentumOverTheNotebookParameters() {
+        be.rmspropUpdate(params.all(), grads.all(), m2.all(), m1.all(), m3.all(), PARAMS, hyper.all(), 0.9f, 0.9f,
+                1e-7f);
         be.synchronize();
     }
 

@@ -1,11 +1,11 @@
 package dev.dendrite.backend.cpu;
 
 /**
- * The inner loops of the optimizers a course compares, Adam (with AMSGrad), SGD with momentum, RMSprop, Adagrad,
- * Adadelta, Adamax, Nadam and Lion, over element ranges {@code [from, to)} of arrays indexed alike. {@link #SCALAR} is the
- * definition; with {@code jdk.incubator.vector} {@link CpuOptimizerLoopsVector} runs the same float operations in
- * the same order a vector at a time, so it gives the same bits. {@code -Ddendrite.optimizer.scalar=true} keeps the
- * scalar loops.
+ * The inner loops of the optimizers a course compares, Adam (with AMSGrad), SGD with momentum, RMSprop (with its
+ * momentum and centering), Adagrad, Adadelta, Adamax, Nadam and Lion, over element ranges {@code [from, to)} of
+ * arrays indexed alike. {@link #SCALAR} is the definition; with {@code jdk.incubator.vector}
+ * {@link CpuOptimizerLoopsVector} runs the same float operations in the same order a vector at a time, so it gives
+ * the same bits. {@code -Ddendrite.optimizer.scalar=true} keeps the scalar loops.
  *
  * <p><b>Subnormal states are stored as zero.</b> A weight whose input is mostly zero (a border pixel, a unit that
  * rarely fires) gets a rare non-zero gradient, after which its momentum decays geometrically through the subnormal
@@ -27,11 +27,10 @@ package dev.dendrite.backend.cpu;
  * of 669,706 parameters (same machine, one thread): 5.3 ms a step unflushed, 1.5 ms flushed, 1.1 ms flushed and
  * reordered, against 0.9 ms with no rare parameters at all (bench/RESULTS.md, OptimizerSubnormalBenchmark).
  *
- * <p>RMSprop (Keras's defaults: no momentum, not centered), Adagrad, Adadelta, Adamax, Nadam and Lion have float
- * loops of their own too, the GPUs' rules of kernels/common/optimizers.h with their decaying states flushed the same
- * way (but Lion's, see {@link Kernel#lion}). The
- * other optimizers, and RMSprop with momentum or centering, run their double-precision definitions directly
- * (CpuOptimizerOps), where a subnormal costs the same relative amount but the loop is already slower.
+ * <p>RMSprop, Adagrad, Adadelta, Adamax, Nadam and Lion have float loops of their own too, the GPUs' rules of
+ * kernels/common/optimizers.h with their decaying states flushed the same way (but Lion's, see {@link Kernel#lion}).
+ * The other optimizers (LAMB, Ftrl, Adafactor) run their double-precision definitions directly (CpuOptimizerOps),
+ * where a subnormal costs the same relative amount but the loop is already slower.
  *
  * <p>The scalar loops flush with a conditional per element, which keeps JDK 17's C2 from vectorising them
  * (measured 3.3-4.4 ms against 0.5-0.6 ms a step when nothing is subnormal); they are the fallback for JVMs started
@@ -60,6 +59,26 @@ final class CpuOptimizerLoops {
          * rhoC g^2)} ({@code rhoC = 1 - rho}), then {@code p -= lr g / sqrt(s + eps)}.
          */
         void rmsprop(float[] p, float[] g, float[] s, int from, int to, float lr, float rho, float rhoC, float eps);
+
+        /**
+         * Keras RMSprop with momentum, the GPUs' float rule: {@code s} as {@link #rmsprop}, {@code inc = lr g /
+         * sqrt(s + eps)}, {@code mom = flush(momentum mom + inc)} (one fma), {@code p -= mom}. RMSprop's options are
+         * three loops, not one with null tests: a C2 compilation that inlined two of them boxed its vectors
+         * (CpuOptimizerLoopsVector).
+         */
+        void rmspropMomentum(float[] p, float[] g, float[] s, float[] mom, int from, int to, float lr, float rho,
+                             float rhoC, float momentum, float eps);
+
+        /**
+         * Keras RMSprop centered, the GPUs' float rule: {@code s} as {@link #rmsprop}, {@code mg = flush(dot2(rho, mg,
+         * rhoC, g))}, {@code p -= lr g / sqrt(fma(-mg, mg, s) + eps)} (one rounding where {@code s - mg^2} cancels).
+         */
+        void rmspropCentered(float[] p, float[] g, float[] s, float[] mg, int from, int to, float lr, float rho,
+                             float rhoC, float eps);
+
+        /** Keras RMSprop centered and with momentum: {@link #rmspropCentered}'s increment into the momentum. */
+        void rmspropCenteredMomentum(float[] p, float[] g, float[] s, float[] mom, float[] mg, int from, int to,
+                                     float lr, float rho, float rhoC, float momentum, float eps);
 
         /** Keras Adagrad, the GPUs' float rule: {@code a += g^2}, then {@code p -= lr g / sqrt(a + eps)}. */
         void adagrad(float[] p, float[] g, float[] a, int from, int to, float lr, float eps);
@@ -187,6 +206,48 @@ final class CpuOptimizerLoops {
                 float si = flushSubnormal(Math.fma(rho, s[i], rhoC * (gi * gi)));
                 s[i] = si;
                 p[i] = p[i] - lr * gi / (float) Math.sqrt(si + eps);
+            }
+        }
+
+        @Override
+        public void rmspropMomentum(float[] p, float[] g, float[] s, float[] mom, int from, int to, float lr,
+                                    float rho, float rhoC, float momentum, float eps) {
+            rmspropOptions(p, g, s, mom, null, from, to, lr, rho, rhoC, momentum, eps);
+        }
+
+        @Override
+        public void rmspropCentered(float[] p, float[] g, float[] s, float[] mg, int from, int to, float lr,
+                                    float rho, float rhoC, float eps) {
+            rmspropOptions(p, g, s, null, mg, from, to, lr, rho, rhoC, 0f, eps);
+        }
+
+        @Override
+        public void rmspropCenteredMomentum(float[] p, float[] g, float[] s, float[] mom, float[] mg, int from,
+                                            int to, float lr, float rho, float rhoC, float momentum, float eps) {
+            rmspropOptions(p, g, s, mom, mg, from, to, lr, rho, rhoC, momentum, eps);
+        }
+
+        /** RMSprop's options in one loop: a null {@code mom} is no momentum, a null {@code mg} not centered. */
+        private static void rmspropOptions(float[] p, float[] g, float[] s, float[] mom, float[] mg, int from,
+                                           int to, float lr, float rho, float rhoC, float momentum, float eps) {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                float si = flushSubnormal(Math.fma(rho, s[i], rhoC * (gi * gi)));
+                s[i] = si;
+                float denom = si;
+                if (mg != null) {
+                    float ai = flushSubnormal(dot2(rho, mg[i], rhoC, gi));
+                    mg[i] = ai;
+                    denom = Math.fma(-ai, ai, si);
+                }
+                float inc = lr * gi / (float) Math.sqrt(denom + eps);
+                if (mom != null) {
+                    float vi = flushSubnormal(Math.fma(momentum, mom[i], inc));
+                    mom[i] = vi;
+                    p[i] = p[i] - vi;
+                } else {
+                    p[i] = p[i] - inc;
+                }
             }
         }
 

@@ -131,36 +131,25 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats sq = CpuFloats.of(ms);
         CpuFloats mo = CpuFloats.of(mom);
         CpuFloats av = CpuFloats.of(mg);
-        double lr = learningRate(hyper);
+        // The float loops of CpuOptimizerLoops, the GPUs' rule, one per combination of the options, each from a
+        // lambda of its own (see CpuOptimizerLoopsVector on why they are not one loop).
+        float lr = (float) learningRate(hyper);
+        float rhoC = (float) (1.0 - rho);
+        StateLoop loop;
         if (mo == null && av == null) {
-            // Keras's defaults: the float loops of CpuOptimizerLoops, the GPUs' rule. Momentum and centering keep
-            // the double loop below.
-            float lrf = (float) lr;
-            float rhoC = (float) (1.0 - rho);
-            par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, sq, null, null, i0, i1,
-                    (p, g, st, s2, s3, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lrf, rho,
-                            rhoC, eps)));
-            return;
+            loop = (p, g, st, s2, s3, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lr, rho,
+                    rhoC, eps);
+        } else if (av == null) {
+            loop = (p, g, st, velocity, s3, from, to) -> CpuOptimizerLoops.kernel().rmspropMomentum(p, g, st,
+                    velocity, from, to, lr, rho, rhoC, momentum, eps);
+        } else if (mo == null) {
+            loop = (p, g, st, s2, meanGrad, from, to) -> CpuOptimizerLoops.kernel().rmspropCentered(p, g, st,
+                    meanGrad, from, to, lr, rho, rhoC, eps);
+        } else {
+            loop = (p, g, st, velocity, meanGrad, from, to) -> CpuOptimizerLoops.kernel().rmspropCenteredMomentum(p,
+                    g, st, velocity, meanGrad, from, to, lr, rho, rhoC, momentum, eps);
         }
-        par.forRange(n, CHEAP, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double g = gs.get(i);
-                float s = average(sq, i, rho, g, g);
-                double denom = s;
-                if (av != null) {
-                    float a = average(av, i, rho, g, 1.0);
-                    denom = s - (double) a * a;
-                }
-                double inc = lr * g / Math.sqrt(denom + eps);
-                if (mo != null) {
-                    float vel = (float) (momentum * (double) mo.get(i) + inc);
-                    mo.set(i, vel);
-                    ps.set(i, ps.get(i) - vel);
-                } else {
-                    ps.set(i, (float) (ps.get(i) - inc));
-                }
-            }
-        });
+        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, sq, mo, av, i0, i1, loop));
     }
 
     @Override
@@ -268,8 +257,8 @@ final class CpuOptimizerOps implements OptimizerOps {
 
     /**
      * Moves slot {@code i} of an optimizer's state towards {@code x y}: {@code s = keep s + (1 - keep) x y} in double,
-     * stored (and returned) rounded once to float: LAMB's moments and RMSprop's averages with momentum or centering
-     * (the optimizers without float loops in CpuOptimizerLoops); the product is left to right,
+     * stored (and returned) rounded once to float: LAMB's moments (LAMB has no float loop in CpuOptimizerLoops);
+     * the product is left to right,
      * {@code ((1 - keep) x) y}, as the rules were written ({@code y = 1} is exact).
      */
     private static float average(CpuFloats s, int i, double keep, double x, double y) {

@@ -112,17 +112,30 @@ class CpuMisalignedSlicesTest {
         long seed = System.nanoTime();
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = 5 * CpuParallel.TILE + 37;
-        Map<String, Integer> states = Map.of("adam", 2, "amsgrad", 3, "rmsprop", 1, "adagrad", 1, "adadelta", 2,
-                "adamax", 2, "nadam", 2, "lion", 1);
-        Map<String, Step> steps = Map.of(
-                "adam", (s, m, h, c) -> cpu.adamUpdate(s[0], s[1], s[2], s[3], null, m, h, c, 0.9f, 0.999f, 1e-7f),
-                "amsgrad", (s, m, h, c) -> cpu.adamUpdate(s[0], s[1], s[2], s[3], s[4], m, h, c, 0.9f, 0.999f, 1e-7f),
-                "rmsprop", (s, m, h, c) -> cpu.rmspropUpdate(s[0], s[1], s[2], null, null, m, h, 0.9f, 0f, 1e-7f),
-                "adagrad", (s, m, h, c) -> cpu.adagradUpdate(s[0], s[1], s[2], m, h, 1e-7f),
-                "adadelta", (s, m, h, c) -> cpu.adadeltaUpdate(s[0], s[1], s[2], s[3], m, h, 0.95f, 1e-7f),
-                "adamax", (s, m, h, c) -> cpu.adamaxUpdate(s[0], s[1], s[2], s[3], m, h, c, 0.9f, 0.999f, 1e-7f),
-                "nadam", (s, m, h, c) -> cpu.nadamUpdate(s[0], s[1], s[2], s[3], m, h, c, 0.9f, 0.999f, 1e-7f),
-                "lion", (s, m, h, c) -> cpu.lionUpdate(s[0], s[1], s[2], m, h, 0.9f, 0.99f));
+        Map<String, Integer> states = Map.ofEntries(Map.entry("adam", 2), Map.entry("amsgrad", 3),
+                Map.entry("rmsprop", 1), Map.entry("rmsprop momentum", 2), Map.entry("rmsprop centered", 2),
+                Map.entry("rmsprop centered momentum", 3), Map.entry("adagrad", 1), Map.entry("adadelta", 2),
+                Map.entry("adamax", 2), Map.entry("nadam", 2), Map.entry("lion", 1));
+        Map<String, Step> steps = Map.ofEntries(
+                Map.entry("adam", (s, m, h, c) -> cpu.adamUpdate(s[0], s[1], s[2], s[3], null, m, h, c, 0.9f, 0.999f,
+                        1e-7f)),
+                Map.entry("amsgrad", (s, m, h, c) -> cpu.adamUpdate(s[0], s[1], s[2], s[3], s[4], m, h, c, 0.9f,
+                        0.999f, 1e-7f)),
+                Map.entry("rmsprop", (s, m, h, c) -> cpu.rmspropUpdate(s[0], s[1], s[2], null, null, m, h, 0.9f, 0f,
+                        1e-7f)),
+                Map.entry("rmsprop momentum", (s, m, h, c) -> cpu.rmspropUpdate(s[0], s[1], s[2], s[3], null, m, h,
+                        0.9f, 0.9f, 1e-7f)),
+                Map.entry("rmsprop centered", (s, m, h, c) -> cpu.rmspropUpdate(s[0], s[1], s[2], null, s[3], m, h,
+                        0.9f, 0f, 1e-7f)),
+                Map.entry("rmsprop centered momentum", (s, m, h, c) -> cpu.rmspropUpdate(s[0], s[1], s[2], s[3], s[4],
+                        m, h, 0.9f, 0.9f, 1e-7f)),
+                Map.entry("adagrad", (s, m, h, c) -> cpu.adagradUpdate(s[0], s[1], s[2], m, h, 1e-7f)),
+                Map.entry("adadelta", (s, m, h, c) -> cpu.adadeltaUpdate(s[0], s[1], s[2], s[3], m, h, 0.95f, 1e-7f)),
+                Map.entry("adamax", (s, m, h, c) -> cpu.adamaxUpdate(s[0], s[1], s[2], s[3], m, h, c, 0.9f, 0.999f,
+                        1e-7f)),
+                Map.entry("nadam", (s, m, h, c) -> cpu.nadamUpdate(s[0], s[1], s[2], s[3], m, h, c, 0.9f, 0.999f,
+                        1e-7f)),
+                Map.entry("lion", (s, m, h, c) -> cpu.lionUpdate(s[0], s[1], s[2], m, h, 0.9f, 0.99f)));
         float[] p = random(rnd, n);
         float[][] g = {random(rnd, n), random(rnd, n), random(rnd, n)};
         for (Map.Entry<String, Step> e : steps.entrySet()) {

@@ -113,6 +113,43 @@ class CpuOptimizerLoopsTest {
     }
 
     @Test
+    void vectorRmspropWithItsOptionsEqualsTheScalarDefinition() {
+        SplittableRandom rnd = seeded();
+        for (int trial = 0; trial < 400; trial++) {
+            int n = 1 + rnd.nextInt(200);
+            int from = rnd.nextInt(n);
+            int to = from + rnd.nextInt(n - from + 1);
+            boolean momentum = trial % 3 != 1;
+            boolean centered = trial % 3 != 2;
+            float[][] scalar = {values(rnd, n), values(rnd, n), positives(rnd, n), values(rnd, n), values(rnd, n)};
+            float[][] vector = copy(scalar);
+            float lr = (float) Math.pow(10, -1 - 3 * rnd.nextDouble());
+            float rho = trial < 3 ? 0.9f : (float) rnd.nextDouble();
+            float rhoC = (float) (1.0 - rho);
+            float mom = trial < 3 ? 0.9f : (float) rnd.nextDouble();
+            float eps = (float) Math.pow(10, -3 - 6 * rnd.nextDouble());
+            rmsprop(CpuOptimizerLoops.SCALAR, scalar, momentum, centered, from, to, lr, rho, rhoC, mom, eps);
+            rmsprop(CpuOptimizerLoops.kernel(), vector, momentum, centered, from, to, lr, rho, rhoC, mom, eps);
+            String what = "trial " + trial + ", n " + n + ", range [" + from + ", " + to + "), momentum " + momentum
+                    + ", centered " + centered;
+            String[] names = {"params", "grads", "mean square", "momentum", "mean gradient"};
+            assertSameArrays(scalar, vector, names, what);
+        }
+    }
+
+    /** RMSprop's loop for the options: {@code a} holds params, grads, s, the momentum and the mean gradient. */
+    private static void rmsprop(CpuOptimizerLoops.Kernel k, float[][] a, boolean momentum, boolean centered,
+                                int from, int to, float lr, float rho, float rhoC, float mom, float eps) {
+        if (momentum && centered) {
+            k.rmspropCenteredMomentum(a[0], a[1], a[2], a[3], a[4], from, to, lr, rho, rhoC, mom, eps);
+        } else if (momentum) {
+            k.rmspropMomentum(a[0], a[1], a[2], a[3], from, to, lr, rho, rhoC, mom, eps);
+        } else {
+            k.rmspropCentered(a[0], a[1], a[2], a[4], from, to, lr, rho, rhoC, eps);
+        }
+    }
+
+    @Test
     void vectorAdadeltaEqualsTheScalarDefinition() {
         SplittableRandom rnd = seeded();
         for (int trial = 0; trial < 300; trial++) {
@@ -238,12 +275,13 @@ class CpuOptimizerLoopsTest {
         SplittableRandom rnd = seeded();
         int n = 517; // not a multiple of any vector length: the scalar tail runs too
         int steps = 1000; // enough for beta1 = 0.9 to take a moment of 1e-3 below 2^-149
-        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop", "adadelta", "adamax",
-                "nadam"}) {
+        for (String rule : new String[] {"adam", "amsgrad", "sgd", "nesterov", "rmsprop", "rmsprop options",
+                "adadelta", "adamax", "nadam"}) {
             float[] p = new float[n];
             float[] m = new float[n];
             float[] v = new float[n];
-            float[] vMax = rule.equals("amsgrad") ? new float[n] : null;
+            // AMSGrad's maximum, or centered RMSprop's mean gradient
+            float[] vMax = rule.equals("amsgrad") || rule.equals("rmsprop options") ? new float[n] : null;
             double[] pRef = new double[n];
             double[] mRef = new double[n];
             double[] vRef = new double[n];
@@ -271,6 +309,9 @@ class CpuOptimizerLoopsTest {
                             (float) (b1c - (float) b1c), beta2, (float) (1.0 - beta2), eps);
                 } else if (rule.equals("rmsprop")) { // rho = beta1: the mean square of g decays as Adam's m
                     CpuOptimizerLoops.kernel().rmsprop(p, g, m, 0, n, lr, beta1, (float) b1c, eps);
+                } else if (rule.equals("rmsprop options")) { // m, v, vMax: the mean square, momentum, mean g
+                    CpuOptimizerLoops.kernel().rmspropCenteredMomentum(p, g, m, v, vMax, 0, n, lr, beta1, (float) b1c,
+                            beta1, eps);
                 } else if (rule.equals("adadelta")) { // m and v: the mean squares of g and of the updates
                     CpuOptimizerLoops.kernel().adadelta(p, g, m, v, 0, n, lr, beta1, (float) b1c, eps);
                 } else if (rule.equals("adamax")) { // v: the decaying infinity norm u
@@ -293,6 +334,11 @@ class CpuOptimizerLoopsTest {
                     } else if (rule.equals("rmsprop")) {
                         mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi * gi;
                         pRef[i] -= lr * gi / Math.sqrt(mRef[i] + eps);
+                    } else if (rule.equals("rmsprop options")) {
+                        mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi * gi;
+                        vMaxRef[i] = beta1 * vMaxRef[i] + (1.0 - beta1) * gi;
+                        vRef[i] = beta1 * vRef[i] + lr * gi / Math.sqrt(mRef[i] - vMaxRef[i] * vMaxRef[i] + eps);
+                        pRef[i] -= vRef[i];
                     } else if (rule.equals("adadelta")) {
                         mRef[i] = beta1 * mRef[i] + (1.0 - beta1) * gi * gi;
                         double delta = -Math.sqrt(vRef[i] + eps) * gi / Math.sqrt(mRef[i] + eps);
