@@ -55,6 +55,7 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
     private static final LongVector M0V = LongVector.broadcast(LS, M0);
     private static final LongVector M1V = LongVector.broadcast(LS, M1);
     private static final LongVector LOW32V = LongVector.broadcast(LS, LOW32);
+    private static final IntVector ALL_ONES = IntVector.broadcast(IS, -1);
 
     CpuDropoutVector() {
         if (E % FS.length() != 0) { // not on any JDK's preferred shapes; CpuDropout then keeps the scalar loop
@@ -153,12 +154,15 @@ final class CpuDropoutVector implements CpuDropout.Kernel {
         // broadcast nested in the Vector API's own calls sometimes failed to compile as an intrinsic, and the
         // loop's vectors then went to the heap (JFR, one drop512 run in four, AMD EPYC AVX-512, 2026-12-07; the
         // same fault in the optimizers' dot2).
+        // Nor AND_NOT: JDK 17 rewrites it as AND with NOT, and NOT as an xor with a broadcast -1, the same nested
+        // broadcast (JFR: the backward pass's reapply boxed 390 KB a call). The kept lanes' all-ones come from an
+        // xor with a constant made once.
         FloatVector keepV = FloatVector.broadcast(FS, keep);
         for (int e = 0; e < E; e += FS.length()) {
-            IntVector dropped = IntVector.fromArray(IS, mark, m + e).lanewise(VectorOperators.ASHR, 31);
-            FloatVector.fromArray(FS, in, inOff + base + e).div(keepV).reinterpretAsInts()
-                    .lanewise(VectorOperators.AND_NOT, dropped).reinterpretAsFloats()
-                    .intoArray(out, outOff + base + e);
+            IntVector kept = IntVector.fromArray(IS, mark, m + e).lanewise(VectorOperators.ASHR, 31)
+                    .lanewise(VectorOperators.XOR, ALL_ONES);
+            FloatVector.fromArray(FS, in, inOff + base + e).div(keepV).reinterpretAsInts().and(kept)
+                    .reinterpretAsFloats().intoArray(out, outOff + base + e);
         }
     }
 }
