@@ -19,4 +19,14 @@ public interface BackendProvider {
      * @throws UnsupportedOperationException when the backend cannot run here (no driver, no device), saying why
      */
     Backend create();
+
+    /**
+     * Why {@link Backends#auto()} and {@link Backends#probe()} should pass this backend over without starting it, or
+     * null to try it. Told without starting any device; the default tries it. A backend says so when starting it
+     * would harm the process and it is known already that auto would not keep it (its only devices are the host's
+     * CPU, which the cpu backend runs faster): see the opencl backend's provider.
+     */
+    default String passOverUnstarted() {
+        return null;
+    }
 }

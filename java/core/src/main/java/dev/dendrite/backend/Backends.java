@@ -41,7 +41,12 @@ public final class Backends {
         /** The backend is here but found no driver or device it can use. */
         NO_DEVICE,
         /** The backend is here but failed otherwise: a native library that did not load, a driver error. */
-        FAILED_TO_START
+        FAILED_TO_START,
+        /**
+         * The backend is here but was not started, by its provider's advice: starting it would harm this process,
+         * and auto would not keep it ({@link BackendProvider#passOverUnstarted()}). It may still run when named.
+         */
+        NOT_STARTED
     }
 
     /** One backend's availability, for {@code info} and for the log of {@link #auto()}. */
@@ -91,7 +96,8 @@ public final class Backends {
     /**
      * The backend forced by {@code dendrite.backend}/{@code DENDRITE_BACKEND}, else the first that works of
      * CUDA, OpenCL and CPU, where an OpenCL device that is the host's own CPU is passed over for the faster
-     * cpu backend. The caller owns (and closes) the result.
+     * cpu backend (unstarted where its provider knows that beforehand: PoCL, see
+     * {@link BackendProvider#passOverUnstarted()}). The caller owns (and closes) the result.
      */
     public static Backend auto() {
         String forced = forcedName();
@@ -101,6 +107,9 @@ public final class Backends {
         for (String name : NAMES) {
             Backend b;
             try {
+                if (passOverUnstarted(name) != null) {
+                    continue;
+                }
                 b = create(name);
             } catch (RuntimeException | LinkageError e) {
                 continue; // passed over; probe() reports why
@@ -139,6 +148,11 @@ public final class Backends {
     public static List<Probe> probe() {
         List<Probe> out = new ArrayList<>();
         for (String name : NAMES) {
+            String passedOver = passOverUnstarted(name);
+            if (passedOver != null) {
+                out.add(new Probe(name, Status.NOT_STARTED, passedOver));
+                continue;
+            }
             try (Backend b = create(name)) {
                 out.add(new Probe(name, Status.AVAILABLE, b.description() + (!name.equals("cpu") && b.runsOnHostCpu()
                         ? " (a CPU device: 'auto' prefers the cpu backend)" : "")));
@@ -152,10 +166,36 @@ public final class Backends {
     }
 
     /**
+     * Why the provider of {@code name} asks {@link #auto()} and {@link #probe()} not to start it
+     * ({@link BackendProvider#passOverUnstarted()}), or null: always null for cpu and for a provider that is not on
+     * the class path (creating it then says why).
+     */
+    private static String passOverUnstarted(String name) {
+        if (name.equals("cpu")) {
+            return null;
+        }
+        try {
+            return provider(name).passOverUnstarted();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /**
      * Starts the backend that a {@link BackendProvider} on the class path registers under {@code name}. A backend
      * that finds no device throws its own {@link UnsupportedOperationException}, which passes through as it is.
      */
     private static Backend startProvided(String name) {
+        BackendProvider provider = provider(name);
+        try {
+            return provider.create();
+        } catch (LinkageError e) {
+            throw new Unavailable(Status.FAILED_TO_START, name + " backend failed to start: " + e, e);
+        }
+    }
+
+    /** The {@link BackendProvider} on the class path registered under {@code name}. */
+    private static BackendProvider provider(String name) {
         List<String> broken = new ArrayList<>();
         BackendProvider provider = null;
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
@@ -179,11 +219,7 @@ public final class Backends {
                     + " the artifact " + ARTIFACTS.get(name) + " (dendrite-cli.jar has every backend)"
                     + (broken.isEmpty() ? "" : "; providers that failed to load: " + broken));
         }
-        try {
-            return provider.create();
-        } catch (LinkageError e) {
-            throw new Unavailable(Status.FAILED_TO_START, name + " backend failed to start: " + e, e);
-        }
+        return provider;
     }
 
     /** Why {@link #create} could not give a backend, where the backend's own exception does not say. */

@@ -83,6 +83,43 @@ public final class OpenClDevice {
         this.correctlyRoundedDivideSqrt = (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
     }
 
+    /** PoCL's platform name: its devices are the host's CPU (Debian's pocl-opencl-icd has no other). */
+    static final String POCL_PLATFORM = "Portable Computing Language";
+
+    /**
+     * The names of this machine's OpenCL platforms, asked without listing their devices: PoCL starts its devices,
+     * and with them LLVM's signal handlers, only when its devices are listed (see
+     * {@link OpenClBackendProvider#passOverUnstarted()}).
+     *
+     * @throws UnsupportedOperationException when the OpenCL runtime itself cannot be loaded, saying why
+     */
+    static List<String> platformNames() {
+        loadRuntime();
+        List<String> out = new ArrayList<>();
+        try {
+            int[] count = new int[1];
+            try {
+                clGetPlatformIDs(0, null, count);
+            } catch (CLException e) {
+                if (e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR) {
+                    return out;
+                }
+                throw e;
+            }
+            cl_platform_id[] platforms = new cl_platform_id[count[0]];
+            if (platforms.length > 0) {
+                clGetPlatformIDs(platforms.length, platforms, null);
+            }
+            for (cl_platform_id p : platforms) {
+                out.add(platformString(p, CL_PLATFORM_NAME));
+            }
+        } catch (CLException e) {
+            throw new UnsupportedOperationException("OpenCL platforms could not be listed: "
+                    + CL.stringFor_errorCode(e.getStatus()) + " (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
     /**
      * Every OpenCL device on this machine, in {@link #index()} order; empty when the runtime is installed but
      * has no platform or device.

@@ -2,8 +2,12 @@ package dev.dendrite.backend.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.util.List;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +25,12 @@ class OpenClDiscoveryTest {
     void theProviderIsFoundAndCreatesTheOpenClBackend() {
         Backends.Probe p = BackendProbes.of("opencl");
         assertNotEquals(Backends.Status.NOT_ON_CLASS_PATH, p.status(), p.toString());
-        if (!p.available()) {
+        if (p.status() == Backends.Status.NOT_STARTED) {
+            // PoCL alone (CI's case): reported unstarted, and still created when named.
+            assertEquals(List.of(OpenClDevice.POCL_PLATFORM), OpenClDevice.platformNames().stream().distinct()
+                    .collect(Collectors.toList()), p.toString());
+            assertTrue(p.detail().contains("PoCL"), p.toString());
+        } else if (!p.available()) {
             // CI installs PoCL, so a device must be found there; elsewhere, no device is a reason, not a failure.
             assertTrue(!"true".equalsIgnoreCase(System.getenv("CI")), "CI=true but " + p);
             assertEquals(Backends.Status.NO_DEVICE, p.status(), p.toString());
@@ -29,6 +38,34 @@ class OpenClDiscoveryTest {
         }
         try (Backend b = Backends.create("opencl")) {
             assertTrue(b instanceof OpenClBackend, b.getClass().getName());
+        }
+    }
+
+    /**
+     * auto never starts PoCL's devices (their LLVM replaces the JVM's signal handlers; see
+     * {@link OpenClBackendProvider#passOverUnstarted()}), and a chosen device is still tried.
+     */
+    @Test
+    void autoPassesOverPoclUnstartedUnlessADeviceIsChosen() {
+        List<String> platforms = OpenClDevice.platformNames();
+        boolean poclOnly = !platforms.isEmpty() && platforms.stream().allMatch(OpenClDevice.POCL_PLATFORM::equals);
+        OpenClBackendProvider provider = new OpenClBackendProvider();
+        assertEquals(poclOnly, provider.passOverUnstarted() != null, platforms + ": " + provider.passOverUnstarted());
+        String before = System.getProperty(OpenClDevice.PROPERTY);
+        System.setProperty(OpenClDevice.PROPERTY, "0");
+        try {
+            assertNull(provider.passOverUnstarted(), "a chosen device is tried");
+        } finally {
+            if (before == null) {
+                System.clearProperty(OpenClDevice.PROPERTY);
+            } else {
+                System.setProperty(OpenClDevice.PROPERTY, before);
+            }
+        }
+        if (poclOnly) {
+            try (Backend b = Backends.auto()) {
+                assertEquals("cpu", b.name(), "auto on a machine with PoCL alone");
+            }
         }
     }
 
