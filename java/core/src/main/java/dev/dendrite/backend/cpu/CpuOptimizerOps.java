@@ -113,9 +113,14 @@ final class CpuOptimizerOps implements OptimizerOps {
             this.eps = eps;
         }
 
-        /** Elements {@code [i0, i1)}, through {@link #stateArrays}. */
+        /** Elements {@code [i0, i1)}: in place, or through {@link #tiles}. */
         void run(int i0, int i1) {
-            stateArrays(ps, gs, ms, vs, xs, i0, i1, loop);
+            if (inPlace(ps, gs, ms, vs, xs)) { // the loop's call here, not in a shared method (see inPlace)
+                int o = ps.offset();
+                kernel(ps.array(), gs.array(), ms.array(), vs.array(), array(xs), o + i0, o + i1);
+            } else {
+                tiles(ps, gs, ms, vs, xs, i0, i1, loop);
+            }
         }
 
         private void kernel(float[] p, float[] g, float[] mm, float[] vv, float[] x, int from, int to) {
@@ -149,7 +154,10 @@ final class CpuOptimizerOps implements OptimizerOps {
             loop = (p, g, st, velocity, meanGrad, from, to) -> CpuOptimizerLoops.kernel().rmspropCenteredMomentum(p,
                     g, st, velocity, meanGrad, from, to, lr, rho, rhoC, momentum, eps);
         }
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, sq, mo, av, i0, i1, loop));
+        par.forStreaming(n, inPlace(ps, gs, sq, mo, av)
+                ? (i0, i1) -> loop.run(ps.array(), gs.array(), sq.array(), array(mo), array(av), ps.offset() + i0,
+                        ps.offset() + i1)
+                : (i0, i1) -> tiles(ps, gs, sq, mo, av, i0, i1, loop));
     }
 
     @Override
@@ -158,8 +166,11 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats gs = CpuFloats.of(grads);
         CpuFloats as = CpuFloats.of(accumulator);
         float lr = (float) learningRate(hyper);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, as, null, null, i0, i1,
-                (p, g, a, s2, s3, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps)));
+        StateLoop loop = (p, g, a, s2, s3, from, to) -> CpuOptimizerLoops.kernel().adagrad(p, g, a, from, to, lr, eps);
+        par.forStreaming(n, inPlace(ps, gs, as, null, null)
+                ? (i0, i1) -> loop.run(ps.array(), gs.array(), as.array(), null, null, ps.offset() + i0,
+                        ps.offset() + i1)
+                : (i0, i1) -> tiles(ps, gs, as, null, null, i0, i1, loop));
     }
 
     /** A loop over a parameter, its gradient and one to three state arrays (the unused ones null), in place. */
@@ -168,19 +179,29 @@ final class CpuOptimizerOps implements OptimizerOps {
     }
 
     /**
-     * Elements {@code [i0, i1)} of {@code loop} over a parameter, its gradient and one to three state slices
-     * ({@code s2} and {@code s3} may be null): in place when their offsets agree (the engine's flat buffers), else
-     * through tiles, the parameter and states written back.
+     * Whether a parameter, its gradient and one to three state slices ({@code s2} and {@code s3} may be null) share
+     * one offset (the engine's flat buffers), so that a {@link StateLoop} runs on their arrays in place; else
+     * {@link #tiles}. Each update calls its loop in place from a lambda of its own, not from a method the updates
+     * share: at a shared call site that had seen exactly two optimizers' loops (RMSprop then Adam in one JVM, as a
+     * course compares them), C2 inlined both into one compilation, past its node budget, and Adam's vectors went to
+     * the heap: 1.6 GB an epoch instead of 43 MB (Fashion-MNIST, AMD EPYC AVX-512, 2026-12-07, bench/RESULTS.md).
      */
-    private void stateArrays(CpuFloats ps, CpuFloats gs, CpuFloats s1, CpuFloats s2, CpuFloats s3, int i0, int i1,
-                             StateLoop loop) {
+    private static boolean inPlace(CpuFloats ps, CpuFloats gs, CpuFloats s1, CpuFloats s2, CpuFloats s3) {
         int po = ps.offset();
-        if (po == gs.offset() && po == s1.offset() && (s2 == null || po == s2.offset())
-                && (s3 == null || po == s3.offset())) {
-            loop.run(ps.array(), gs.array(), s1.array(), s2 == null ? null : s2.array(),
-                    s3 == null ? null : s3.array(), po + i0, po + i1);
-            return;
-        }
+        return po == gs.offset() && po == s1.offset() && (s2 == null || po == s2.offset())
+                && (s3 == null || po == s3.offset());
+    }
+
+    private static float[] array(CpuFloats s) {
+        return s == null ? null : s.array();
+    }
+
+    /**
+     * Elements {@code [i0, i1)} of {@code loop} through tiles, the parameter and states written back: slices whose
+     * offsets differ (see {@link #inPlace}).
+     */
+    private void tiles(CpuFloats ps, CpuFloats gs, CpuFloats s1, CpuFloats s2, CpuFloats s3, int i0, int i1,
+                       StateLoop loop) {
         CpuParallel.Tiles t = par.tiles();
         float[] tp = t.get(0, TILE);
         float[] tg = t.get(1, TILE);
@@ -223,9 +244,12 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats us = CpuFloats.of(u);
         float stepSize = (float) (learningRate(hyper) / (1 - Math.pow(beta1, step(counters))));
         float b1c = (float) (1.0 - beta1);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, us, null, i0, i1,
-                (p, g, mm, uu, s3, from, to) -> CpuOptimizerLoops.kernel().adamax(p, g, mm, uu, from, to, stepSize,
-                        beta1, b1c, beta2, eps)));
+        StateLoop loop = (p, g, mm, uu, s3, from, to) -> CpuOptimizerLoops.kernel().adamax(p, g, mm, uu, from, to,
+                stepSize, beta1, b1c, beta2, eps);
+        par.forStreaming(n, inPlace(ps, gs, ms, us, null)
+                ? (i0, i1) -> loop.run(ps.array(), gs.array(), ms.array(), us.array(), null, ps.offset() + i0,
+                        ps.offset() + i1)
+                : (i0, i1) -> tiles(ps, gs, ms, us, null, i0, i1, loop));
     }
 
     @Override
@@ -250,9 +274,12 @@ final class CpuOptimizerOps implements OptimizerOps {
         float lr = (float) learningRate(hyper);
         float b1c = (float) (1.0 - beta1);
         float b2c = (float) (1.0 - beta2);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, vs, null, i0, i1,
-                (p, g, mm, vv, s3, from, to) -> CpuOptimizerLoops.kernel().nadam(p, g, mm, vv, from, to, lr, beta1, b1c,
-                        beta2, b2c, cmf, cgf, cvf, eps)));
+        StateLoop loop = (p, g, mm, vv, s3, from, to) -> CpuOptimizerLoops.kernel().nadam(p, g, mm, vv, from, to, lr,
+                beta1, b1c, beta2, b2c, cmf, cgf, cvf, eps);
+        par.forStreaming(n, inPlace(ps, gs, ms, vs, null)
+                ? (i0, i1) -> loop.run(ps.array(), gs.array(), ms.array(), vs.array(), null, ps.offset() + i0,
+                        ps.offset() + i1)
+                : (i0, i1) -> tiles(ps, gs, ms, vs, null, i0, i1, loop));
     }
 
     /**
@@ -280,9 +307,12 @@ final class CpuOptimizerOps implements OptimizerOps {
         float lr = (float) learningRate(hyper);
         float b1c = (float) (1.0 - beta1);
         float b2c = (float) (1.0 - beta2);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ms, null, null, i0, i1,
-                (p, g, mm, s2, s3, from, to) -> CpuOptimizerLoops.kernel().lion(p, g, mm, from, to, lr, beta1, b1c,
-                        beta2, b2c)));
+        StateLoop loop = (p, g, mm, s2, s3, from, to) -> CpuOptimizerLoops.kernel().lion(p, g, mm, from, to, lr,
+                beta1, b1c, beta2, b2c);
+        par.forStreaming(n, inPlace(ps, gs, ms, null, null)
+                ? (i0, i1) -> loop.run(ps.array(), gs.array(), ms.array(), null, null, ps.offset() + i0,
+                        ps.offset() + i1)
+                : (i0, i1) -> tiles(ps, gs, ms, null, null, i0, i1, loop));
     }
 
     @Override
@@ -294,9 +324,12 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats ad = CpuFloats.of(accDelta);
         float lr = (float) learningRate(hyper);
         float rhoC = (float) (1.0 - rho);
-        par.forStreaming(n, (i0, i1) -> stateArrays(ps, gs, ag, ad, null, i0, i1,
-                (p, g, a, d, s3, from, to) -> CpuOptimizerLoops.kernel().adadelta(p, g, a, d, from, to, lr, rho, rhoC,
-                        eps)));
+        StateLoop loop = (p, g, a, d, s3, from, to) -> CpuOptimizerLoops.kernel().adadelta(p, g, a, d, from, to, lr,
+                rho, rhoC, eps);
+        par.forStreaming(n, inPlace(ps, gs, ag, ad, null)
+                ? (i0, i1) -> loop.run(ps.array(), gs.array(), ag.array(), ad.array(), null, ps.offset() + i0,
+                        ps.offset() + i1)
+                : (i0, i1) -> tiles(ps, gs, ag, ad, null, i0, i1, loop));
     }
 
     @Override
