@@ -94,23 +94,9 @@ public final class OpenClDevice {
      * @throws UnsupportedOperationException when the OpenCL runtime itself cannot be loaded, saying why
      */
     static List<String> platformNames() {
-        loadRuntime();
         List<String> out = new ArrayList<>();
         try {
-            int[] count = new int[1];
-            try {
-                clGetPlatformIDs(0, null, count);
-            } catch (CLException e) {
-                if (e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR) {
-                    return out;
-                }
-                throw e;
-            }
-            cl_platform_id[] platforms = new cl_platform_id[count[0]];
-            if (platforms.length > 0) {
-                clGetPlatformIDs(platforms.length, platforms, null);
-            }
-            for (cl_platform_id p : platforms) {
+            for (cl_platform_id p : platforms()) {
                 out.add(platformString(p, CL_PLATFORM_NAME));
             }
         } catch (CLException e) {
@@ -120,6 +106,25 @@ public final class OpenClDevice {
         return out;
     }
 
+    /** The runtime loaded, its platforms (none when it reports CL_PLATFORM_NOT_FOUND_KHR). */
+    private static cl_platform_id[] platforms() {
+        loadRuntime();
+        int[] count = new int[1];
+        try {
+            clGetPlatformIDs(0, null, count);
+        } catch (CLException e) {
+            if (e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR) {
+                return new cl_platform_id[0];
+            }
+            throw e;
+        }
+        cl_platform_id[] platforms = new cl_platform_id[count[0]];
+        if (platforms.length > 0) {
+            clGetPlatformIDs(platforms.length, platforms, null);
+        }
+        return platforms;
+    }
+
     /**
      * Every OpenCL device on this machine, in {@link #index()} order; empty when the runtime is installed but
      * has no platform or device.
@@ -127,24 +132,9 @@ public final class OpenClDevice {
      * @throws UnsupportedOperationException when the OpenCL runtime itself cannot be loaded, saying why
      */
     public static List<OpenClDevice> all() {
-        loadRuntime();
         List<OpenClDevice> out = new ArrayList<>();
         try {
-            int[] count = new int[1];
-            try {
-                clGetPlatformIDs(0, null, count);
-            } catch (CLException e) {
-                if (e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR) {
-                    return out;
-                }
-                throw e;
-            }
-            if (count[0] == 0) {
-                return out;
-            }
-            cl_platform_id[] platforms = new cl_platform_id[count[0]];
-            clGetPlatformIDs(platforms.length, platforms, null);
-            for (cl_platform_id p : platforms) {
+            for (cl_platform_id p : platforms()) {
                 int[] n = new int[1];
                 try {
                     clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, null, n);
