@@ -26,10 +26,11 @@ import dev.dendrite.backend.cpu.CpuBackend;
  * of these shapes take megabytes. Which loop boxes depends on what C2 saw before compiling it, and with short phases
  * an op can be measured before C2 has compiled it at all (Adagrad was marked once at 2 s per op and was clean at 5 s
  * on a 2-vCPU machine), so re-run a marked op with more seconds before investigating it; one clean run is evidence,
- * not proof. A filter changes what C2 sees too: with only Adam and Nadam selected ({@code "adam"}), the call site
- * the optimizers share (CpuOptimizerOps.stateArrays) has exactly two receivers, C2 inlines both loops into one
- * compilation and Adam's vectors go to the heap (16 MB a step), which neither the whole check nor training Nadam and
- * then Adam in one JVM showed (AMD EPYC AVX-512, 2026-12-07); run the whole check before trusting a filtered one.
+ * not proof. A filter changes what C2 sees too, since shared call sites then see only the chosen ops: with only Adam
+ * and Nadam selected ({@code "adam"}), the call site the optimizers then shared had exactly two receivers, C2 inlined
+ * both loops into one compilation and Adam's vectors went to the heap (16 MB a step). The whole check did not show
+ * it, but training RMSprop and then Adam in one JVM did, and each optimizer now calls its loop from a site of its own
+ * (AMD EPYC AVX-512, 2026-12-07). So run the whole check, and a filtered one for what a program mixes.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/dendrite-bench.jar dev.dendrite.bench.HeapVectorCheck \
