@@ -136,28 +136,38 @@ final class CpuOptimizerOps implements OptimizerOps {
         CpuFloats sq = CpuFloats.of(ms);
         CpuFloats mo = CpuFloats.of(mom);
         CpuFloats av = CpuFloats.of(mg);
-        // The float loops of CpuOptimizerLoops, the GPUs' rule, one per combination of the options, each from a
-        // lambda of its own (see CpuOptimizerLoopsVector on why they are not one loop).
+        // The float loops of CpuOptimizerLoops, the GPUs' rule, one per combination of the options (see
+        // CpuOptimizerLoopsVector on why they are not one loop), each called in place from a lambda of its own, so
+        // that a JVM training RMSprop with and without options does not give one call site two loops (see inPlace).
         float lr = (float) learningRate(hyper);
         float rhoC = (float) (1.0 - rho);
+        boolean inPlace = inPlace(ps, gs, sq, mo, av);
+        float[] p = ps.array();
+        float[] g = gs.array();
+        float[] s = sq.array();
+        float[] v = array(mo);
+        float[] a = array(av);
+        int o = ps.offset();
         StateLoop loop;
+        CpuParallel.Range direct;
         if (mo == null && av == null) {
-            loop = (p, g, st, s2, s3, from, to) -> CpuOptimizerLoops.kernel().rmsprop(p, g, st, from, to, lr, rho,
+            loop = (pp, gg, ss, s2, s3, from, to) -> CpuOptimizerLoops.kernel().rmsprop(pp, gg, ss, from, to, lr, rho,
                     rhoC, eps);
+            direct = (i0, i1) -> loop.run(p, g, s, null, null, o + i0, o + i1);
         } else if (av == null) {
-            loop = (p, g, st, velocity, s3, from, to) -> CpuOptimizerLoops.kernel().rmspropMomentum(p, g, st,
-                    velocity, from, to, lr, rho, rhoC, momentum, eps);
+            loop = (pp, gg, ss, vv, s3, from, to) -> CpuOptimizerLoops.kernel().rmspropMomentum(pp, gg, ss, vv, from,
+                    to, lr, rho, rhoC, momentum, eps);
+            direct = (i0, i1) -> loop.run(p, g, s, v, null, o + i0, o + i1);
         } else if (mo == null) {
-            loop = (p, g, st, s2, meanGrad, from, to) -> CpuOptimizerLoops.kernel().rmspropCentered(p, g, st,
-                    meanGrad, from, to, lr, rho, rhoC, eps);
+            loop = (pp, gg, ss, s2, aa, from, to) -> CpuOptimizerLoops.kernel().rmspropCentered(pp, gg, ss, aa, from,
+                    to, lr, rho, rhoC, eps);
+            direct = (i0, i1) -> loop.run(p, g, s, null, a, o + i0, o + i1);
         } else {
-            loop = (p, g, st, velocity, meanGrad, from, to) -> CpuOptimizerLoops.kernel().rmspropCenteredMomentum(p,
-                    g, st, velocity, meanGrad, from, to, lr, rho, rhoC, momentum, eps);
+            loop = (pp, gg, ss, vv, aa, from, to) -> CpuOptimizerLoops.kernel().rmspropCenteredMomentum(pp, gg, ss,
+                    vv, aa, from, to, lr, rho, rhoC, momentum, eps);
+            direct = (i0, i1) -> loop.run(p, g, s, v, a, o + i0, o + i1);
         }
-        par.forStreaming(n, inPlace(ps, gs, sq, mo, av)
-                ? (i0, i1) -> loop.run(ps.array(), gs.array(), sq.array(), array(mo), array(av), ps.offset() + i0,
-                        ps.offset() + i1)
-                : (i0, i1) -> tiles(ps, gs, sq, mo, av, i0, i1, loop));
+        par.forStreaming(n, inPlace ? direct : (i0, i1) -> tiles(ps, gs, sq, mo, av, i0, i1, loop));
     }
 
     @Override
