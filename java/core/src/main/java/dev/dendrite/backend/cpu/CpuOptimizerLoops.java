@@ -201,12 +201,7 @@ final class CpuOptimizerLoops {
         @Override
         public void rmsprop(float[] p, float[] g, float[] s, int from, int to, float lr, float rho, float rhoC,
                             float eps) {
-            for (int i = from; i < to; i++) {
-                float gi = g[i];
-                float si = flushSubnormal(Math.fma(rho, s[i], rhoC * (gi * gi)));
-                s[i] = si;
-                p[i] = p[i] - lr * gi / (float) Math.sqrt(si + eps);
-            }
+            rmspropOptions(p, g, s, null, null, from, to, lr, rho, rhoC, 0f, eps);
         }
 
         @Override
@@ -227,7 +222,10 @@ final class CpuOptimizerLoops {
             rmspropOptions(p, g, s, mom, mg, from, to, lr, rho, rhoC, momentum, eps);
         }
 
-        /** RMSprop's options in one loop: a null {@code mom} is no momentum, a null {@code mg} not centered. */
+        /**
+         * RMSprop and its options in one loop, the definition of all four: a null {@code mom} is no momentum, a null
+         * {@code mg} not centered.
+         */
         private static void rmspropOptions(float[] p, float[] g, float[] s, float[] mom, float[] mg, int from,
                                            int to, float lr, float rho, float rhoC, float momentum, float eps) {
             for (int i = from; i < to; i++) {

@@ -71,8 +71,7 @@ final class CpuOptimizerLoopsVector implements CpuOptimizerLoops.Kernel {
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector gi = FloatVector.fromArray(S, g, i);
-            FloatVector si = flush(FloatVector.fromArray(S, s, i).fma(r, gi.mul(gi).mul(rc)));
-            si.intoArray(s, i);
+            FloatVector si = meanSquare(s, i, gi, r, rc);
             FloatVector.fromArray(S, p, i).sub(gi.mul(lrV).div(si.add(epsV).sqrt())).intoArray(p, i);
         }
         CpuOptimizerLoops.SCALAR.rmsprop(p, g, s, i, to, lr, rho, rhoC, eps);

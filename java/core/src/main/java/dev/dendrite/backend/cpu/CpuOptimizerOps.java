@@ -295,8 +295,7 @@ final class CpuOptimizerOps implements OptimizerOps {
     /**
      * Moves slot {@code i} of an optimizer's state towards {@code x y}: {@code s = keep s + (1 - keep) x y} in double,
      * stored (and returned) rounded once to float: LAMB's moments (LAMB has no float loop in CpuOptimizerLoops);
-     * the product is left to right,
-     * {@code ((1 - keep) x) y}, as the rules were written ({@code y = 1} is exact).
+     * the product is left to right, {@code ((1 - keep) x) y}, as the rules were written ({@code y = 1} is exact).
      */
     private static float average(CpuFloats s, int i, double keep, double x, double y) {
         float a = (float) (keep * s.get(i) + (1.0 - keep) * x * y);
