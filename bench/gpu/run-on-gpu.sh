@@ -229,25 +229,39 @@ commit=$(cat "$b/commit" 2>/dev/null || git rev-parse --short HEAD 2>/dev/null |
 echo "run-on-gpu: $command (commit $commit), results in $out" | tee "$summary"
 
 # ------------------------------------------------------------------------------------------------ Java
-java=$b/jre/bin/java
+# The runtime and the jars travel packed (make-bundle.sh) and are unpacked into a temporary folder, not into .bundle:
+# a rehearsal on a CPU machine then leaves nothing there (52 MB of runtime, 29 MB of stored jars) for the next device
+# call to carry.
+unpacked=$(mktemp -d "${TMPDIR:-/tmp}/dendrite-bundle.XXXXXX")
+unpack() { # ARCHIVE: into $unpacked; tar needs the xz program for -J, Python's lzma module does the same without it
+  tar -C "$unpacked" -xJf "$1" 2>/dev/null \
+    || "$python" -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' "$1" "$unpacked" \
+    || { echo "run-on-gpu: cannot unpack $1 (neither tar -J nor $python's tarfile)" >&2; return 1; }
+}
+java=$unpacked/jre/bin/java
 need_java() {
   [ -x "$java" ] && return 0
   if [ ! -f "$b/jre.tar.xz" ]; then
     echo "run-on-gpu: no $b/jre.tar.xz: build .bundle with bench/gpu/make-bundle.sh and carry it" >&2; return 1
   fi
-  # tar needs the xz program for -J; Python's lzma module does the same where xz is missing.
-  tar -C "$b" -xJf "$b/jre.tar.xz" 2>/dev/null \
-    || "$python" -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' \
-       "$b/jre.tar.xz" "$b" \
-    || { echo "run-on-gpu: cannot unpack $b/jre.tar.xz (neither tar -J nor $python's tarfile)" >&2; return 1; }
+  unpack "$b/jre.tar.xz" || return 1
   [ -x "$java" ] || { echo "run-on-gpu: $b/jre.tar.xz held no jre/bin/java" >&2; return 1; }
   "$java" -version 2>&1 | head -1
 }
 
-cp_lib="$b/lib/dendrite.jar:$b/lib/dendrite-cuda.jar:$b/lib/dendrite-opencl.jar:$b/lib/dendrite-cli.jar"
-for j in "$b"/lib/deps/*.jar; do cp_lib="$cp_lib:$j"; done
-tests_jar=$b/lib/dendrite-tests.jar
-bench_cp="$cp_lib:$b/lib/dendrite-bench.jar"
+# The jars: lib.tar.xz (a bundle of an older make-bundle.sh has lib/ itself). Not fatal when missing: the PyTorch
+# and compare stages need no jar.
+lib_dir=$root/$b/lib
+if [ -f "$b/lib.tar.xz" ]; then
+  lib_dir=$unpacked/lib
+  unpack "$b/lib.tar.xz"
+fi
+[ -f "$lib_dir/dendrite.jar" ] \
+  || echo "run-on-gpu: no $lib_dir/dendrite.jar: the Java stages will fail (build .bundle with make-bundle.sh)" >&2
+cp_lib="$lib_dir/dendrite.jar:$lib_dir/dendrite-cuda.jar:$lib_dir/dendrite-opencl.jar:$lib_dir/dendrite-cli.jar"
+for j in "$lib_dir"/deps/*.jar; do cp_lib="$cp_lib:$j"; done
+tests_jar=$lib_dir/dendrite-tests.jar
+bench_cp="$cp_lib:$lib_dir/dendrite-bench.jar"
 if [ -d "$b/data/fashion-mnist" ]; then
   export DENDRITE_DATA="$root/$b/data/fashion-mnist"
   if ls "$b"/data/fashion-mnist/*.xz >/dev/null 2>&1; then
@@ -315,7 +329,7 @@ junit_run() { # NAME REPORT_DIR SECONDS SELECTOR...: JVM flags beyond $jvm_flags
   shift 3
   run_step "$name" "$out/$name.txt" "$secs" \
     "$java" "${jvm_flags[@]}" ${extra_jvm[@]+"${extra_jvm[@]}"} \
-    -cp "$cp_lib:$tests_jar:$b/lib/junit-platform-console-standalone.jar" \
+    -cp "$cp_lib:$tests_jar:$lib_dir/junit-platform-console-standalone.jar" \
     org.junit.platform.console.ConsoleLauncher execute --class-path "$cp_lib:$tests_jar" "$@" \
     --reports-dir "$reports" --details tree --disable-banner --fail-if-no-tests
 }
@@ -506,8 +520,8 @@ pdl_sass() {
   cuobjdump=$(command -v cuobjdump || ls /usr/local/cuda/bin/cuobjdump 2>/dev/null) || {
     note "pdl-sass: no cuobjdump here; the sm_90 machine code was not checked"; return 0; }
   "$python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
-    "$b/lib/dendrite-cuda.jar" dev/dendrite/kernels/cuda/dendrite_kernels.fatbin > "$fatbin" || {
-    note "pdl-sass: no fatbin in $b/lib/dendrite-cuda.jar"; return 0; }
+    "$lib_dir/dendrite-cuda.jar" dev/dendrite/kernels/cuda/dendrite_kernels.fatbin > "$fatbin" || {
+    note "pdl-sass: no fatbin in $lib_dir/dendrite-cuda.jar"; return 0; }
   # Straight to files: the dump is megabytes, and only the check's summary line belongs in the call's output.
   if with_timeout 60 "$cuobjdump" --dump-sass --gpu-architecture sm_90 "$fatbin" > "$out/pdl-sass-dump.txt" \
       2> "$out/pdl-sass-dump.err"; then
@@ -658,7 +672,7 @@ stage_trace() {
   # Where a replayed step's time goes with every kernel running as it normally does (ncu in the step stage replays
   # each alone): the CUDA driver loads kernel_trace (CUDA_INJECTION64_PATH) into one short epoch of Dendrite and of
   # PyTorch's one-graph step, and trace_report.py reads the last 100 replays of each step graph.
-  local lib=$root/$b/lib/libkernel_trace.so dir net traces=() stem
+  local lib=$lib_dir/libkernel_trace.so dir net traces=() stem
   if [ ! -f "$lib" ]; then
     note "trace: no $lib (make-bundle.sh builds it where gcc and CUPTI's headers are); nothing traced"
     failed+=(trace); return
@@ -772,8 +786,8 @@ stage_gemm() {
 
 stage_ops() {
   # Per-op micro-benchmarks (issue: JMH for each kernel family on every backend), one JSON for all backends.
-  if ! ls "$b"/lib/jmh/jmh-core-*.jar >/dev/null 2>&1; then
-    failed+=(ops); echo "ops: FAILED, no JMH in $b/lib/jmh: build the bundle with JMH=1" | tee -a "$summary"
+  if ! ls "$lib_dir"/jmh/jmh-core-*.jar >/dev/null 2>&1; then
+    failed+=(ops); echo "ops: FAILED, no JMH in $lib_dir/jmh: build the bundle with JMH=1" | tee -a "$summary"
   elif need_java; then
     (
       failed=()
@@ -781,7 +795,7 @@ stage_ops() {
       read -r -a ops_backends <<< "${list//,/ }"
       case " ${ops_backends[*]} " in *" opencl "*) opencl_env ;; esac
       jmh_cp="$bench_cp"
-      for j in "$b"/lib/jmh/*.jar; do jmh_cp="$jmh_cp:$j"; done
+      for j in "$lib_dir"/jmh/*.jar; do jmh_cp="$jmh_cp:$j"; done
       run_step ops "$out/jmh-ops.txt" "${OPS_TIMEOUT:-420}" \
         "$java" "${jvm_flags[@]}" -cp "$jmh_cp" org.openjdk.jmh.Main OpBenchmarks \
         -p backend="$(IFS=,; echo "${ops_backends[*]}")" -wi 2 -i 3 -w 500ms -r 500ms -f 1 \
