@@ -24,7 +24,8 @@
 #                                    (built where gcc and CUPTI's headers are; the device has libcupti itself)
 #   .bundle/dev/*.xz              the kernel explorations of bench/gpu/dev (dev stage), one program each
 #   .bundle/data/fashion-mnist/*.gz, the images as *.xz (smaller; run-on-gpu.sh unpacks them)
-# The bundle and the working tree that travels with it stay under 64 MiB together (checked at the end).
+# The bundle and the working tree that travels with it stay under 64 MiB together (checked at the end); where PoCL
+# is installed, the OpenCL suite then runs from the bundle as run-on-gpu.sh runs it on the device (CHECK=0 skips it).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -214,4 +215,29 @@ if [ $((size_kib + tree_kib)) -ge $(((limit_mib - 2) * 1024)) ]; then
   echo "make-bundle: $out and the working tree take $(((size_kib + tree_kib) / 1024)) MiB together; a device call" \
     "carries ${limit_mib} MiB, and 2 MiB are kept in reserve" >&2
   exit 1
+fi
+
+# The bundle checked as the device will run it, where PoCL is installed: the OpenCL suite from the packed runtime,
+# jars and test resources (about 80 s on 2 vCPUs). On 2026-12-07 a bundle that had been checked with two test
+# classes only lacked the data six classes of both GPU suites train on; this suite would have shown it.
+# CHECK=0 skips it; CHECK_DEVICE names PoCL's device (pthread in PoCL 3, cpu in later releases).
+pocl=$(ldconfig -p 2>/dev/null | awk '/libpocl\.so\.[0-9]+ .*x86-64/ {print $1; exit}')
+if [ "${CHECK:-1}" = 0 ]; then
+  echo "make-bundle: CHECK=0: the bundle was not run"
+elif [ -z "$pocl" ]; then
+  echo "make-bundle: warning: no PoCL here (apt-get install pocl-opencl-icd), so the bundle was not run; on the" \
+    "device, its OpenCL and CUDA suites are the first check" >&2
+else
+  check_out=$(mktemp -d)
+  echo "make-bundle: running the OpenCL suite from $out on PoCL ($pocl), results in $check_out (CHECK=0 skips this)"
+  if OUT=$check_out ONLY=opencl-tests PACK=0 OPENCL_VENDOR_LIB=$pocl \
+       DENDRITE_OPENCL_DEVICE=${CHECK_DEVICE:-pthread} TEST_TIMEOUT=900 \
+       bash bench/gpu/run-on-gpu.sh > "$check_out/log.txt" 2>&1; then
+    echo "make-bundle: $(grep -E '^opencl-tests: ' "$check_out/summary.txt" | tail -1)"
+  else
+    cat "$check_out/summary.txt" >&2 2>/dev/null || tail -20 "$check_out/log.txt" >&2
+    echo "make-bundle: the OpenCL suite failed when run from $out (above; $check_out): a device call would fail" \
+      "the same way" >&2
+    exit 1
+  fi
 fi
