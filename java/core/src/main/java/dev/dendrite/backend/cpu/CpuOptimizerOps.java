@@ -368,7 +368,11 @@ final class CpuOptimizerOps implements OptimizerOps {
         });
     }
 
-    /** One thread, in element order (the norms' sums in double, independent of the thread count). */
+    /**
+     * One thread, in element order (the norms' sums in double, independent of the thread count). The second pass
+     * recomputes each update direction from the stored moments rather than keeping the first pass's in an array of
+     * n doubles (3.2 MB a step for a 784 x 512 layer): the same doubles from the same floats, so the same bits.
+     */
     @Override
     public void lambUpdate(Slice params, Slice grads, Slice m, Slice v, int n, Slice hyper, Slice counters,
                            float beta1, float beta2, float eps) {
@@ -379,24 +383,26 @@ final class CpuOptimizerOps implements OptimizerOps {
         int t = step(counters);
         double c1 = 1 / (1 - Math.pow(beta1, t));
         double c2 = 1 / (1 - Math.pow(beta2, t));
-        double[] u = new double[n];
         double wSquares = 0;
         double uSquares = 0;
         for (int i = 0; i < n; i++) {
             double g = gs.get(i);
-            float mi = average(ms, i, beta1, g, 1.0);
-            float vi = average(vs, i, beta2, g, g);
-            u[i] = mi * c1 / (Math.sqrt(vi * c2) + eps);
+            double u = lambDirection(average(ms, i, beta1, g, 1.0), average(vs, i, beta2, g, g), c1, c2, eps);
             double w = ps.get(i);
             wSquares += w * w;
-            uSquares += u[i] * u[i];
+            uSquares += u * u;
         }
         double wNorm = Math.sqrt(wSquares);
         double uNorm = Math.sqrt(uSquares);
         double step = learningRate(hyper) * (wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1);
         for (int i = 0; i < n; i++) {
-            ps.set(i, (float) (ps.get(i) - step * u[i]));
+            ps.set(i, (float) (ps.get(i) - step * lambDirection(ms.get(i), vs.get(i), c1, c2, eps)));
         }
+    }
+
+    /** LAMB's update direction before the trust ratio: Adam's bias-corrected step, {@code m^ / (sqrt(v^) + eps)}. */
+    private static double lambDirection(float m, float v, double c1, double c2, float eps) {
+        return m * c1 / (Math.sqrt(v * c2) + eps);
     }
 
     /**
