@@ -49,11 +49,12 @@ class OpenClDiscoveryTest {
     void autoPassesOverPoclUnstartedUnlessADeviceIsChosen() {
         List<String> platforms = OpenClDevice.platformNames();
         // A device chosen outside the test (DENDRITE_OPENCL_DEVICE, as bench/gpu/run-on-gpu.sh sets it) is tried too.
-        boolean poclOnly = !platforms.isEmpty() && platforms.stream().allMatch(OpenClDevice.POCL_PLATFORM::equals)
-                && OpenClDevice.configuredSelector() == null;
+        String chosen = OpenClDevice.configuredSelector();
+        boolean passedOver = chosen == null && !platforms.isEmpty()
+                && platforms.stream().allMatch(OpenClDevice.POCL_PLATFORM::equals);
         OpenClBackendProvider provider = new OpenClBackendProvider();
-        assertEquals(poclOnly, provider.passOverUnstarted() != null, platforms + ", chosen device "
-                + OpenClDevice.configuredSelector() + ": " + provider.passOverUnstarted());
+        assertEquals(passedOver, provider.passOverUnstarted() != null, platforms + ", chosen device " + chosen + ": "
+                + provider.passOverUnstarted());
         String before = System.getProperty(OpenClDevice.PROPERTY);
         System.setProperty(OpenClDevice.PROPERTY, "0");
         try {
@@ -65,7 +66,7 @@ class OpenClDiscoveryTest {
                 System.setProperty(OpenClDevice.PROPERTY, before);
             }
         }
-        if (poclOnly) { // and no device chosen
+        if (passedOver) {
             try (Backend b = Backends.auto()) {
                 assertEquals("cpu", b.name(), "auto on a machine with PoCL alone");
             }
